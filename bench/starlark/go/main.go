@@ -196,7 +196,9 @@ func loadAssert() (starlark.StringDict, error) {
 	}
 	saved := [3]bool{resolve.AllowSet, resolve.AllowRecursion, resolve.AllowGlobalReassign}
 	resolve.AllowSet, resolve.AllowRecursion, resolve.AllowGlobalReassign = false, false, false
-	defer func() { resolve.AllowSet, resolve.AllowRecursion, resolve.AllowGlobalReassign = saved[0], saved[1], saved[2] }()
+	defer func() {
+		resolve.AllowSet, resolve.AllowRecursion, resolve.AllowGlobalReassign = saved[0], saved[1], saved[2]
+	}()
 	globals, err := starlark.ExecFile(new(starlark.Thread), filename, nil, predeclared)
 	if err != nil {
 		return nil, fmt.Errorf("loading %s: %v", filename, err)
