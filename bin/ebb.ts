@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+// ebb's command line: yargs wiring only; each command's work lives in lib/commands.
+
+import { readFileSync } from 'node:fs';
+import type { Argv } from 'yargs';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const args = process.argv.slice(2);
+
+// `ebb --version` answers before loading anything else: it must start fast.
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
+  process.stdout.write(pkg.version + '\n');
+  process.exit(0);
+}
+
+const { default: yargs } = await import('yargs');
+
+interface Globals {
+  project?: string | undefined;
+  state?: string | undefined;
+  json?: boolean | undefined;
+}
+
+function globals(args: unknown) {
+  const argv = args as Globals;
+  return { cwd: process.cwd(), project: argv.project, state: argv.state, json: argv.json, env: process.env };
+}
+
+async function io() {
+  return (await import('../lib/commands/io.js')).processIO;
+}
+
+function finish(code: number): void {
+  process.exitCode = code;
+}
+
+const cli = yargs(args)
+  .scriptName('ebb')
+  .usage('ebb — a local-first data pipeline engine on DuckDB, where reverse ETL is one more model.\n\nUsage: $0 <command> [options]')
+  .option('project', { type: 'string', describe: 'project folder (default: the nearest folder above the current one that holds models/)' })
+  .option('state', { type: 'string', describe: 'state database (default: EBB_STATE, else <project>/state/ebb.duckdb)' })
+  .option('json', { type: 'boolean', describe: 'machine-readable NDJSON on stdout; human text stays on stderr' })
+  .command(
+    'init [dir]',
+    'create a new project: models/ with an example model, state/ ignored by git, .env.example',
+    (y: Argv) => y.positional('dir', { type: 'string', describe: 'folder to create the project in', default: '.' }),
+    async (argv) => {
+      const { initCommand } = await import('../lib/commands/init.js');
+      finish(await initCommand({ cwd: process.cwd(), dir: argv.dir as string }, await io()));
+    },
+  )
+  .command(
+    'run [models..]',
+    'run models in dependency order (all, or those selected: name, +name, name+, schema.*)',
+    (y: Argv) => y.positional('models', { type: 'string', array: true, describe: 'selectors' }),
+    async (argv) => {
+      const { runCommand } = await import('../lib/commands/run.js');
+      finish(await runCommand({ ...globals(argv), selectors: (argv.models as string[] | undefined) ?? [] }, await io()));
+    },
+  )
+  .command(
+    'validate',
+    'check every model (directives, SQL, dependencies, binding) without writing anything',
+    (y: Argv) => y,
+    async (argv) => {
+      const { validateCommand } = await import('../lib/commands/validate.js');
+      finish(await validateCommand(globals(argv), await io()));
+    },
+  )
+  .command(
+    'sql <query>',
+    'run SQL on the project state and print the result (a table; --json for NDJSON, --csv for CSV)',
+    (y: Argv) =>
+      y
+        .positional('query', { type: 'string', describe: 'the SQL statement' })
+        .option('csv', { type: 'boolean', describe: 'CSV with a header line on stdout' })
+        .option('max-rows', { type: 'number', default: 1000, describe: 'rows shown in table output' })
+        .conflicts('csv', 'json'),
+    async (argv) => {
+      const { sqlCommand } = await import('../lib/commands/sql.js');
+      const format = argv.json ? 'json' : argv.csv ? 'csv' : 'table';
+      finish(await sqlCommand({ ...globals(argv), sql: argv.query as string, format, maxRows: argv['max-rows'] as number }, await io()));
+    },
+  )
+  .command(
+    'history [model]',
+    'past model runs, newest first',
+    (y: Argv) =>
+      y
+        .positional('model', { type: 'string', describe: 'only runs of this model' })
+        .option('limit', { type: 'number', default: 50, describe: 'how many runs to show' }),
+    async (argv) => {
+      const { historyCommand } = await import('../lib/commands/history.js');
+      finish(await historyCommand({ ...globals(argv), model: argv.model as string | undefined, limit: argv.limit as number }, await io()));
+    },
+  )
+  .demandCommand(1, 'Name a command (see ebb --help).')
+  .recommendCommands()
+  .strict()
+  .version(pkg.version)
+  .alias('h', 'help')
+  .alias('v', 'version')
+  .wrap(Math.min(100, process.stdout.columns || 100))
+  .fail((msg, err) => {
+    if (err) throw err;
+    process.stderr.write(`error: ${msg}\nRun "ebb --help" for usage.\n`);
+    process.exit(2);
+  });
+
+await cli.parseAsync();

@@ -1,0 +1,50 @@
+// IO is where a command writes: data to stdout, human text to stderr.
+
+import { EbbError, ProjectError } from '../errors.js';
+
+export interface IO {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Whether stderr is a terminal (progress bars, prompts). */
+  readonly isTTY?: boolean;
+}
+
+export const processIO: IO = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  isTTY: process.stderr.isTTY === true,
+};
+
+export interface GlobalOptions {
+  readonly cwd: string;
+  readonly project?: string | undefined;
+  readonly state?: string | undefined;
+  readonly json?: boolean | undefined;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** reportError prints an error for a person and returns the exit code it calls for. */
+export function reportError(io: IO, err: unknown): number {
+  if (err instanceof ProjectError) {
+    const n = err.problems.length;
+    io.stderr(`${n} problem${n === 1 ? '' : 's'} in the project:\n`);
+    for (const line of err.message.split('\n')) io.stderr(`  ${line}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof EbbError) {
+    io.stderr(`error: ${err.message}\n`);
+    return err.exitCode;
+  }
+  const detail = err instanceof Error ? (process.env['EBB_DEBUG'] ? (err.stack ?? err.message) : err.message) : String(err);
+  io.stderr(`error: ${detail}\n`);
+  return 1;
+}
+
+/** guarded runs a command body and turns any error into a printed message and exit code. */
+export async function guarded(io: IO, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (err) {
+    return reportError(io, err);
+  }
+}

@@ -1,0 +1,205 @@
+// Directives are `@name: value` lines in the comment block at the top of a model file
+// (`-- @kind: table` in SQL, `# @kind: tracked` in Starlark).
+
+import type { ProjectProblem } from '../errors.js';
+import { closest } from '../suggest.js';
+import { MODEL_KINDS, type ModelKind, type ModelLanguage, type SenderSettings } from './model.js';
+
+export interface Directives {
+  readonly kind: ModelKind;
+  readonly uniqueKey: readonly string[];
+  readonly sender: SenderSettings;
+}
+
+interface RawDirective {
+  readonly name: string;
+  readonly value: string;
+  readonly line: number;
+}
+
+const SENDER_DIRECTIVES = ['rate_limit', 'concurrency', 'retries', 'timeout'] as const;
+const KNOWN = ['kind', 'unique_key', ...SENDER_DIRECTIVES] as const;
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function commentPrefix(language: ModelLanguage): string {
+  return language === 'sql' ? '--' : '#';
+}
+
+/**
+ * parseDirectives reads the leading comment block of `source`. Problems are pushed to
+ * `problems` (all of them, so a user sees every mistake at once) and defaults fill in.
+ */
+export function parseDirectives(
+  file: string,
+  language: ModelLanguage,
+  source: string,
+  problems: ProjectProblem[],
+): Directives {
+  const prefix = commentPrefix(language);
+  const raw: RawDirective[] = [];
+  const lines = source.split(/\r?\n/);
+  let inHeader = true;
+  for (let i = 0; i < lines.length; i++) {
+    const trimmed = lines[i]!.trim();
+    const lineNo = i + 1;
+    if (trimmed === '') continue;
+    if (!trimmed.startsWith(prefix)) {
+      inHeader = false;
+      continue;
+    }
+    const body = trimmed.slice(prefix.length).trim();
+    if (!body.startsWith('@')) continue;
+    const m = /^@([A-Za-z_][A-Za-z0-9_-]*)\s*(:?)\s*(.*)$/.exec(body);
+    if (!inHeader) {
+      if (m && m[2] === ':') {
+        problems.push({
+          file,
+          line: lineNo,
+          message: `directive @${m[1]} comes after the model's code and would be ignored; move it to the comment block at the top of the file`,
+        });
+      }
+      continue;
+    }
+    if (!m || m[2] !== ':') {
+      problems.push({
+        file,
+        line: lineNo,
+        message: `malformed directive "${body}": write it as ${prefix} @name: value`,
+      });
+      continue;
+    }
+    const name = m[1]!;
+    const value = m[3]!.trim();
+    if (!(KNOWN as readonly string[]).includes(name)) {
+      const guess = closest(name, KNOWN);
+      problems.push({
+        file,
+        line: lineNo,
+        message: `unknown directive @${name}${guess ? `; did you mean @${guess}?` : ''} (known: ${KNOWN.map((k) => '@' + k).join(', ')})`,
+      });
+      continue;
+    }
+    const previous = raw.find((d) => d.name === name);
+    if (previous) {
+      problems.push({ file, line: lineNo, message: `directive @${name} is given twice (first on line ${previous.line})` });
+      continue;
+    }
+    raw.push({ name, value, line: lineNo });
+  }
+  return interpret(file, language, raw, problems);
+}
+
+function interpret(
+  file: string,
+  language: ModelLanguage,
+  raw: readonly RawDirective[],
+  problems: ProjectProblem[],
+): Directives {
+  const get = (name: string) => raw.find((d) => d.name === name);
+  let kind: ModelKind = 'table';
+  const kindD = get('kind');
+  if (kindD) {
+    if (!(MODEL_KINDS as readonly string[]).includes(kindD.value)) {
+      problems.push({
+        file,
+        line: kindD.line,
+        message: `bad value "${kindD.value}" for @kind: use one of ${MODEL_KINDS.join(', ')}`,
+      });
+    } else {
+      kind = kindD.value as ModelKind;
+      if (kind === 'view' && language === 'star') {
+        problems.push({ file, line: kindD.line, message: '@kind: view is for SQL models; a .star model can be table, append, merge or tracked' });
+      }
+      if (kind === 'tracked' && language === 'sql') {
+        problems.push({ file, line: kindD.line, message: '@kind: tracked is for .star models (they send rows); use merge for an SQL model with a key' });
+      }
+    }
+  }
+
+  let uniqueKey: string[] = [];
+  const keyD = get('unique_key');
+  if (keyD) {
+    const parts = keyD.value.split(',').map((s) => s.trim());
+    const bad = parts.filter((p) => !IDENT.test(p));
+    if (parts.length === 0 || bad.length > 0) {
+      problems.push({
+        file,
+        line: keyD.line,
+        message: `bad value "${keyD.value}" for @unique_key: give column names separated by commas, e.g. @unique_key: id or @unique_key: account_id, day`,
+      });
+    } else if (new Set(parts).size !== parts.length) {
+      problems.push({ file, line: keyD.line, message: `@unique_key lists a column twice: "${keyD.value}"` });
+    } else {
+      uniqueKey = parts;
+    }
+    if (kind !== 'merge' && kind !== 'tracked') {
+      problems.push({ file, line: keyD.line, message: `@unique_key only applies to kinds merge and tracked, not ${kind}` });
+    }
+  } else if (kind === 'merge' || kind === 'tracked') {
+    problems.push({
+      file,
+      line: kindD?.line ?? 1,
+      message: `@kind: ${kind} needs @unique_key (the column or columns that identify a row), e.g. ${commentPrefix(language)} @unique_key: id`,
+    });
+  }
+
+  const sender = interpretSender(file, language, get, problems);
+  return { kind, uniqueKey, sender };
+}
+
+function interpretSender(
+  file: string,
+  language: ModelLanguage,
+  get: (name: string) => RawDirective | undefined,
+  problems: ProjectProblem[],
+): SenderSettings {
+  const out: { -readonly [K in keyof SenderSettings]: SenderSettings[K] } = {};
+  for (const name of SENDER_DIRECTIVES) {
+    const d = get(name);
+    if (!d) continue;
+    if (language === 'sql') {
+      problems.push({ file, line: d.line, message: `@${name} configures HTTP sending and only applies to .star models` });
+      continue;
+    }
+    const bad = (hint: string) => problems.push({ file, line: d.line, message: `bad value "${d.value}" for @${name}: ${hint}` });
+    switch (name) {
+      case 'rate_limit': {
+        const m = /^(\d+)\s*\/\s*(\d*)\s*(ms|s|m|h)?$/.exec(d.value);
+        const requests = m ? Number(m[1]) : NaN;
+        const unit = m?.[3] ?? 's';
+        const count = m && m[2] !== '' ? Number(m[2]) : 1;
+        if (!m || m[3] === undefined || requests <= 0 || count <= 0) {
+          bad('write requests per period, e.g. 100/10s, 5/s or 600/m');
+        } else {
+          out.rateLimit = { requests, perMs: count * UNIT_MS[unit]! };
+        }
+        break;
+      }
+      case 'concurrency':
+      case 'retries': {
+        const n = /^\d+$/.test(d.value) ? Number(d.value) : NaN;
+        const min = name === 'concurrency' ? 1 : 0;
+        if (!Number.isSafeInteger(n) || n < min || n > 1000) bad(`give a whole number from ${min} to 1000`);
+        else if (name === 'concurrency') out.concurrency = n;
+        else out.retries = n;
+        break;
+      }
+      case 'timeout': {
+        const ms = parseDuration(d.value);
+        if (ms === undefined || ms <= 0) bad('give a duration such as 30s, 500ms or 2m');
+        else out.timeoutMs = ms;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** parseDuration reads `500ms`, `30s`, `2m`, `1h` (or a bare number of seconds) as milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) return undefined;
+  return Math.round(Number(m[1]) * UNIT_MS[m[2] ?? 's']!);
+}

@@ -1,0 +1,72 @@
+// Discovery walks models/ and turns each .sql or .star file into a Model.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { ProjectError, type ProjectProblem } from '../errors.js';
+import { parseDirectives } from './directives.js';
+import type { Model, ModelLanguage } from './model.js';
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const RESERVED_SCHEMAS = new Set(['_ebb', 'information_schema', 'pg_catalog', 'temp', 'system']);
+
+export interface Project {
+  readonly root: string;
+  readonly models: readonly Model[];
+}
+
+/** loadProject discovers every model under root/models; all problems are thrown together. */
+export function loadProject(root: string): Project {
+  const problems: ProjectProblem[] = [];
+  const models: Model[] = [];
+  const byName = new Map<string, Model>();
+  for (const path of walk(join(root, 'models'))) {
+    const language: ModelLanguage | undefined = path.endsWith('.sql') ? 'sql' : path.endsWith('.star') ? 'star' : undefined;
+    if (!language) continue;
+    const file = relative(root, path).split(sep).join('/');
+    const parts = relative(join(root, 'models'), path).split(sep);
+    parts[parts.length - 1] = parts[parts.length - 1]!.replace(/\.(sql|star)$/, '');
+    const problemCount = problems.length;
+    if (parts.length > 2) {
+      problems.push({ file, message: `models can be one folder deep at most (models/<schema>/<table>.${language}); move this file up` });
+    }
+    for (const part of parts) {
+      if (!IDENT.test(part)) {
+        problems.push({
+          file,
+          message: `"${part}" cannot be a model name part: use letters, digits and _ and do not start with a digit`,
+        });
+      }
+    }
+    const schema = parts.length === 2 ? parts[0]! : 'main';
+    if (RESERVED_SCHEMAS.has(schema.toLowerCase())) {
+      problems.push({ file, message: `schema "${schema}" is reserved; rename the folder` });
+    }
+    const source = readFileSync(path, 'utf8');
+    const directives = parseDirectives(file, language, source, problems);
+    if (problems.length > problemCount) continue;
+    const table = parts[parts.length - 1]!;
+    const name = parts.length === 2 ? `${schema}.${table}` : table;
+    const key = `${schema}.${table}`.toLowerCase();
+    const clash = byName.get(key);
+    if (clash) {
+      problems.push({ file, message: `model ${name} is also defined by ${clash.file}; DuckDB names are case-insensitive, keep one` });
+      continue;
+    }
+    const model: Model = { name, schema, table, file, path, language, source, ...directives };
+    byName.set(key, model);
+    models.push(model);
+  }
+  if (problems.length > 0) throw new ProjectError(problems);
+  models.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { root, models };
+}
+
+function* walk(dir: string): Generator<string> {
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    const path = join(dir, e.name);
+    if (e.isDirectory()) yield* walk(path);
+    else if (e.isFile()) yield path;
+  }
+}

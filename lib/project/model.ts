@@ -1,0 +1,41 @@
+// Model is what a file under models/ declares: its name, its kind and its settings.
+
+export const MODEL_KINDS = ['view', 'table', 'append', 'merge', 'tracked'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
+export type ModelLanguage = 'sql' | 'star';
+
+/** Sender settings from directives; absent fields take the sender's defaults. */
+export interface SenderSettings {
+  /** Requests allowed per window. */
+  readonly rateLimit?: { readonly requests: number; readonly perMs: number };
+  readonly concurrency?: number;
+  readonly retries?: number;
+  readonly timeoutMs?: number;
+}
+
+export interface Model {
+  /** `schema.table`, from the path: models/mart/customers.sql → mart.customers. */
+  readonly name: string;
+  readonly schema: string;
+  readonly table: string;
+  /** Path relative to the project root, with forward slashes (for messages). */
+  readonly file: string;
+  /** Absolute path. */
+  readonly path: string;
+  readonly language: ModelLanguage;
+  readonly kind: ModelKind;
+  /** Key columns for merge and tracked models, in declared order. */
+  readonly uniqueKey: readonly string[];
+  readonly sender: SenderSettings;
+  readonly source: string;
+}
+
+/** The DuckDB identifier of a model's table, quoted. */
+export function quotedTable(model: Pick<Model, 'schema' | 'table'>): string {
+  return `${quoteIdent(model.schema)}.${quoteIdent(model.table)}`;
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

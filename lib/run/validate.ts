@@ -1,0 +1,87 @@
+// validate checks a project without writing anything: every model parses, the DAG has no
+// cycle, and every SQL model binds against its upstream models (inside a transaction
+// that is always rolled back).
+
+import { existsSync } from 'node:fs';
+import { buildDag, type SqlSource } from '../dag/index.js';
+import { errorMessage, ProjectError, type ProjectProblem } from '../errors.js';
+import { quoteIdent, quotedTable, type Model } from '../project/index.js';
+import { Store } from '../store/index.js';
+import type { Context } from './context.js';
+import { cleanDuckDBMessage, modelSql } from './materialize.js';
+
+export interface ValidateReport {
+  readonly models: number;
+  readonly problems: readonly ProjectProblem[];
+}
+
+/** Extra checks for non-SQL models (Starlark parsing), plugged in by the runtime. */
+export type ModelCheck = (model: Model) => ProjectProblem[];
+
+export async function validateProject(
+  ctx: Context,
+  options: { sqlOf?: SqlSource; check?: ModelCheck } = {},
+): Promise<ValidateReport> {
+  const useState = ctx.statePath !== ':memory:' && existsSync(ctx.statePath);
+  const store = await Store.open({ path: useState ? ctx.statePath : ':memory:', root: ctx.project.root });
+  try {
+    const models = ctx.project.models;
+    const problems: ProjectProblem[] = [];
+    if (options.check) for (const m of models) problems.push(...options.check(m));
+    const built = await buildDag(store, models, options.sqlOf);
+    problems.push(...built.problems);
+    const byName = new Map(models.map((m) => [m.name, m]));
+    const order = built.dag.sorted((n) => byName.get(n)!.file);
+    const broken = new Set(built.problems.map((p) => p.file));
+    const bindable = order.map((n) => byName.get(n)!).filter((m) => m.language === 'sql' && !broken.has(m.file));
+    problems.push(...(await bindAll(store, bindable)));
+    return { models: models.length, problems };
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * bindAll creates each SQL model as a view in dependency order, so each binds against its
+ * upstream models' shapes; on an error it restarts the transaction and replays the models
+ * that bound, so every problem is reported, not only the first.
+ */
+async function bindAll(store: Store, models: readonly Model[]): Promise<ProjectProblem[]> {
+  const problems: ProjectProblem[] = [];
+  const good: Model[] = [];
+  await store.exec('BEGIN TRANSACTION');
+  try {
+    for (const model of models) {
+      try {
+        await bindOne(store, model);
+        good.push(model);
+      } catch (err) {
+        const msg = errorMessage(err);
+        const line = /\bLINE (\d+):/.exec(msg)?.[1];
+        problems.push({ file: model.file, ...(line ? { line: Number(line) } : {}), message: cleanDuckDBMessage(msg) });
+        await store.exec('ROLLBACK');
+        await store.exec('BEGIN TRANSACTION');
+        for (const g of good) await bindOne(store, g);
+      }
+    }
+  } finally {
+    await store.exec('ROLLBACK');
+  }
+  return problems;
+}
+
+async function bindOne(store: Store, model: Model): Promise<void> {
+  const sql = modelSql(model) + '\n';
+  await store.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(model.schema)}`);
+  const existing = await store.objectType(model.schema, model.table);
+  if (existing === 'table') {
+    // The model may read its own table (incremental models): bind without replacing it.
+    await store.exec(`DESCRIBE ${sql}`);
+    return;
+  }
+  await store.exec(`CREATE OR REPLACE VIEW ${quotedTable(model)} AS ${sql}`);
+}
+
+export function assertValid(report: ValidateReport): void {
+  if (report.problems.length > 0) throw new ProjectError(report.problems);
+}

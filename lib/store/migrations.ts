@@ -1,0 +1,28 @@
+// Migrations of ebb's own schema `_ebb`. Append only: a released migration never changes.
+
+export interface Migration {
+  readonly version: number;
+  readonly statements: readonly string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    statements: [
+      `CREATE TABLE _ebb.runs (
+         run_id VARCHAR NOT NULL,
+         model VARCHAR NOT NULL,
+         kind VARCHAR NOT NULL,
+         status VARCHAR NOT NULL,
+         rows BIGINT,
+         duration_ms BIGINT NOT NULL,
+         error VARCHAR,
+         started_at TIMESTAMPTZ NOT NULL,
+         finished_at TIMESTAMPTZ NOT NULL,
+         details JSON
+       )`,
+    ],
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,86 @@
+// referencedTables asks DuckDB's own parser which tables a SELECT reads, by walking the
+// statement tree that json_serialize_sql produces.
+
+import { sqlString, type Store } from './store.js';
+
+export interface TableRef {
+  readonly schema: string | undefined;
+  readonly table: string;
+}
+
+export class SqlParseError extends Error {
+  /** 0-based character offset into the SQL, when DuckDB gives one. */
+  readonly position: number | undefined;
+  constructor(message: string, position: number | undefined) {
+    super(message);
+    this.name = 'SqlParseError';
+    this.position = position;
+  }
+}
+
+interface Serialized {
+  readonly error?: boolean;
+  readonly error_message?: string;
+  readonly error_subtype?: string;
+  readonly position?: string | number;
+  readonly statements?: readonly unknown[];
+}
+
+/** referencedTables returns the tables `sql` (one SELECT) reads, without CTE names. */
+export async function referencedTables(store: Store, sql: string): Promise<TableRef[]> {
+  const text = await store.scalar(`SELECT json_serialize_sql(${sqlString(sql)})`);
+  const tree = JSON.parse(String(text)) as Serialized;
+  if (tree.error) {
+    const pos = tree.position === undefined ? undefined : Number(tree.position);
+    let msg = tree.error_message ?? 'cannot parse SQL';
+    if (/Only SELECT statements/i.test(msg)) msg = 'a model must be a single SELECT statement (ebb creates the table or view itself)';
+    throw new SqlParseError(msg, Number.isFinite(pos) ? pos : undefined);
+  }
+  const statements = tree.statements ?? [];
+  if (statements.length !== 1) {
+    throw new SqlParseError(
+      `a model must be exactly one SELECT statement, found ${statements.length}`,
+      undefined,
+    );
+  }
+  const ctes = new Set<string>();
+  const refs: TableRef[] = [];
+  collect(statements[0], ctes, refs);
+  const seen = new Set<string>();
+  const out: TableRef[] = [];
+  for (const r of refs) {
+    if (r.schema === undefined && ctes.has(r.table.toLowerCase())) continue;
+    const key = `${r.schema ?? ''}.${r.table}`.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(r);
+  }
+  return out;
+}
+
+function collect(node: unknown, ctes: Set<string>, refs: TableRef[]): void {
+  if (Array.isArray(node)) {
+    for (const n of node) collect(n, ctes, refs);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const obj = node as Record<string, unknown>;
+  if (obj['type'] === 'BASE_TABLE' && typeof obj['table_name'] === 'string') {
+    const schema = typeof obj['schema_name'] === 'string' && obj['schema_name'] !== '' ? obj['schema_name'] : undefined;
+    refs.push({ schema, table: obj['table_name'] });
+  }
+  const cteMap = obj['cte_map'] as { map?: Array<{ key?: unknown }> } | undefined;
+  if (cteMap && Array.isArray(cteMap.map)) {
+    for (const entry of cteMap.map) if (typeof entry.key === 'string') ctes.add(entry.key.toLowerCase());
+  }
+  for (const value of Object.values(obj)) {
+    if (value !== null && typeof value === 'object') collect(value, ctes, refs);
+  }
+}
+
+/** lineOf turns a 0-based character offset into a 1-based line number of `text`. */
+export function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}

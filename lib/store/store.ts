@@ -1,0 +1,162 @@
+// Store is the only place that talks to DuckDB: it opens the state database, migrates
+// ebb's schema, runs statements and transactions, and streams results.
+
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  DuckDBInstance,
+  JsonDuckDBValueConverter,
+  type DuckDBConnection,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { StateError, StateLockedError, errorMessage } from '../errors.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+
+export type Params = readonly DuckDBValue[];
+export type JsonRow = Record<string, unknown>;
+
+export interface StoreOptions {
+  /** Path of the state database, or ':memory:'. */
+  readonly path: string;
+  /** Project root: relative file paths in SQL resolve from here. */
+  readonly root: string;
+}
+
+export class Store {
+  readonly path: string;
+  #instance: DuckDBInstance;
+  #conn: DuckDBConnection;
+  #closed = false;
+
+  private constructor(path: string, instance: DuckDBInstance, conn: DuckDBConnection) {
+    this.path = path;
+    this.#instance = instance;
+    this.#conn = conn;
+  }
+
+  /** open opens (creating if needed) and migrates the state database. */
+  static async open(options: StoreOptions): Promise<Store> {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(options.path);
+    } catch (err) {
+      const msg = errorMessage(err);
+      if (/Could not set lock/i.test(msg)) {
+        const pid = /PID (\d+)/.exec(msg)?.[1];
+        throw new StateLockedError(options.path, pid ? `PID ${pid}` : '');
+      }
+      throw new StateError(`cannot open state ${options.path}: ${msg}`, err);
+    }
+    const conn = await instance.connect();
+    const store = new Store(options.path, instance, conn);
+    try {
+      await conn.run(`SET file_search_path = ${sqlString(options.root)}`);
+      await store.#migrate();
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+    return store;
+  }
+
+  async #migrate(): Promise<void> {
+    await this.exec('CREATE SCHEMA IF NOT EXISTS _ebb');
+    await this.exec('CREATE TABLE IF NOT EXISTS _ebb.meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)');
+    const rows = await this.query(`SELECT value FROM _ebb.meta WHERE key = 'schema_version'`);
+    const current = rows.length === 0 ? 0 : Number(rows[0]!['value']);
+    if (current > SCHEMA_VERSION) {
+      throw new StateError(
+        `state ${this.path} has schema version ${current}, newer than this ebb understands (${SCHEMA_VERSION}); upgrade ebb`,
+      );
+    }
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      await this.transaction(async () => {
+        for (const sql of m.statements) await this.exec(sql);
+        await this.exec(
+          `INSERT OR REPLACE INTO _ebb.meta VALUES ('schema_version', ?)`,
+          [String(m.version)],
+        );
+      });
+    }
+  }
+
+  /** exec runs a statement for its effect. */
+  async exec(sql: string, params?: Params): Promise<void> {
+    await this.#conn.run(sql, params as DuckDBValue[] | undefined);
+  }
+
+  /** query runs a statement and returns its (small) result as JSON-like rows. */
+  async query(sql: string, params?: Params): Promise<JsonRow[]> {
+    const reader = await this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined);
+    return reader.getRowObjectsJS() as JsonRow[];
+  }
+
+  /** queryJson is query with values converted to JSON-safe forms (big ints and decimals as strings). */
+  async queryJson(sql: string, params?: Params): Promise<JsonRow[]> {
+    const reader = await this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined);
+    return reader.getRowObjectsJson() as JsonRow[];
+  }
+
+  /** scalar returns the first column of the first row. */
+  async scalar(sql: string, params?: Params): Promise<unknown> {
+    const reader = await this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined);
+    const rows = reader.getRowsJS();
+    return rows.length === 0 ? undefined : rows[0]![0];
+  }
+
+  /**
+   * stream runs a query and yields its rows chunk by chunk (about 2,048 rows each), converted
+   * to JSON-safe values, so a large result never sits in memory at once.
+   */
+  async *stream(sql: string, params?: Params): AsyncGenerator<{ columns: string[]; rows: unknown[][] }> {
+    const result = await this.#conn.stream(sql, params as DuckDBValue[] | undefined);
+    const columns = result.columnNames();
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      yield { columns, rows: chunk.convertRows(JsonDuckDBValueConverter) };
+    }
+  }
+
+  /** transaction runs fn inside BEGIN/COMMIT; any error rolls everything back. */
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.#conn.run('BEGIN TRANSACTION');
+    try {
+      const out = await fn();
+      await this.#conn.run('COMMIT');
+      return out;
+    } catch (err) {
+      try {
+        await this.#conn.run('ROLLBACK');
+      } catch {
+        // The transaction may already be aborted by DuckDB; the original error matters.
+      }
+      throw err;
+    }
+  }
+
+  /** objectType tells whether schema.name is a table or a view. */
+  async objectType(schema: string, name: string): Promise<'table' | 'view' | undefined> {
+    const rows = await this.query(
+      `SELECT table_type FROM information_schema.tables
+        WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?`,
+      [schema, name],
+    );
+    if (rows.length === 0) return undefined;
+    return rows[0]!['table_type'] === 'VIEW' ? 'view' : 'table';
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#conn.closeSync();
+    this.#instance.closeSync();
+  }
+}
+
+/** sqlString quotes a JS string as an SQL string literal. */
+export function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
