@@ -57,7 +57,7 @@ export class CycleError extends EbbError {
   constructor(cycle: readonly string[], files: readonly string[]) {
     super(
       'EBB_CYCLE',
-      `dependency cycle: ${cycle.join(' → ')} (files: ${files.join(', ')}); ` +
+      `dependency cycle: ${cycle.join(' → ')} (→ reads from; files: ${files.join(', ')}); ` +
         `remove one of these references to break it`,
     );
     this.name = 'CycleError';

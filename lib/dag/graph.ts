@@ -56,7 +56,7 @@ export class Dag {
       path.push(n);
       for (const u of this.upstream(n)) {
         const s = state.get(u);
-        if (s === 1) return [...path.slice(path.indexOf(u)), u].reverse();
+        if (s === 1) return [...path.slice(path.indexOf(u)), u];
         if (s === undefined) {
           const c = visit(u);
           if (c) return c;

@@ -6,7 +6,7 @@ export async function readHistory(store: Store, model: string | undefined, limit
   const where = model === undefined ? '' : 'WHERE lower(model) = lower(?)';
   const params = model === undefined ? [] : [model];
   return store.queryJson(
-    `SELECT run_id, model, kind, status, rows, duration_ms, error,
+    `SELECT run_id, model, kind, status, rows::DOUBLE AS rows, duration_ms::DOUBLE AS duration_ms, error,
             strftime(started_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS started_at,
             strftime(finished_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS finished_at,
             details

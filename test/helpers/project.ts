@@ -1,0 +1,72 @@
+// Test helpers: temporary projects on disk, commands run in-process with captured output,
+// and the CLI run as a real process.
+
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { IO } from '../../lib/commands/io.js';
+
+export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** makeProject writes `files` (path → content) under a new temp folder and returns it. */
+export function makeProject(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'ebb-test-'));
+  mkdirSync(join(root, 'models'), { recursive: true });
+  writeFiles(root, files);
+  return root;
+}
+
+export function writeFiles(root: string, files: Record<string, string>): void {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+}
+
+export interface Captured {
+  readonly io: IO;
+  readonly out: () => string;
+  readonly err: () => string;
+  /** stdout parsed as NDJSON. */
+  readonly json: () => Array<Record<string, unknown>>;
+}
+
+export function capture(): Captured {
+  let out = '';
+  let err = '';
+  return {
+    io: { stdout: (t) => (out += t), stderr: (t) => (err += t), isTTY: false },
+    out: () => out,
+    err: () => err,
+    json: () => out.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}
+
+export interface ProcessResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** ebb runs the CLI from source (through tsx) as a separate process. */
+export function ebb(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import=tsx', join(REPO, 'bin', 'ebb.ts'), ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export function ndjson(text: string): Array<Record<string, unknown>> {
+  return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+}
