@@ -135,6 +135,7 @@ func readChunks(filename string) ([]*chunk, string, error) {
 			}
 			linenum++
 		}
+		linenum++ // the "---" separator line
 		chunks = append(chunks, c)
 	}
 	return chunks, string(data), nil
