@@ -1,10 +1,15 @@
 #!/usr/bin/env node
 // ebb's command line: yargs wiring only; each command's work lives in lib/commands.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+// From dist/bin/ebb.js the package root is two folders up; from bin/ebb.ts (tests), one.
+const pkg = ['../../package.json', '../package.json']
+  .map((p) => new URL(p, import.meta.url))
+  .filter((u) => existsSync(u))
+  .map((u) => JSON.parse(readFileSync(u, 'utf8')) as { name?: string; version: string })
+  .find((p) => p.name === 'ebb')!;
 const args = process.argv.slice(2);
 
 // `ebb --version` answers before loading anything else: it must start fast.

@@ -2,7 +2,7 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { runCommand } from '../lib/commands/run.js';
-import { capture, makeProject, REPO } from './helpers/project.js';
+import { capture, makeProject, REPO, TSX_IMPORT } from './helpers/project.js';
 import { withStore } from './helpers/store.js';
 
 /** holdState starts a process that opens the state (as a running ebb would) and waits. */
@@ -14,7 +14,7 @@ function holdState(root: string): Promise<{ pid: number; kill: () => Promise<voi
     process.stdout.write('ready\\n');
     setInterval(() => {}, 1000);
   `;
-  const child = spawn(process.execPath, ['--import=tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [TSX_IMPORT, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.stdout.once('data', () =>
       resolve({

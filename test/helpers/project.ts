@@ -5,10 +5,13 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { IO } from '../../lib/commands/io.js';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The --import flag that lets a child node process run the TypeScript sources from any cwd. */
+export const TSX_IMPORT = `--import=${pathToFileURL(join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href}`;
 
 /** makeProject writes `files` (path → content) under a new temp folder and returns it. */
 export function makeProject(files: Record<string, string>): string {
@@ -53,7 +56,7 @@ export interface ProcessResult {
 /** ebb runs the CLI from source (through tsx) as a separate process. */
 export function ebb(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import=tsx', join(REPO, 'bin', 'ebb.ts'), ...args], {
+    const child = spawn(process.execPath, [TSX_IMPORT, join(REPO, 'bin', 'ebb.ts'), ...args], {
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
