@@ -200,6 +200,8 @@ const POS_PREFIX = /^(?:[^\n]*?):\d+:\d+: /;
 
 /** The error's message without position or traceback, like starlark-go's err.Error()/err.Msg. */
 export function bareMessage(e: Error): string {
+  const msg = (e as { msg?: unknown }).msg;
+  if (typeof msg === "string") return msg; // lib/starlark's StarlarkError.msg: without position
   let m = String(e.message ?? e);
   if (m.startsWith("Traceback")) {
     const lines = m.split("\n");
