@@ -1,0 +1,369 @@
+/** The universe: Starlark's built-in functions and constants. */
+import { attrNames, getAttrOrUndefined } from './attrs.js';
+import { callValue } from './compile.js';
+import { Func } from './function.js';
+import { Dict, SetValue, mapKey, typeOf } from './hashtable.js';
+import { floatToInt, intNeg, parseIntText } from './int.js';
+import { dictUpdate } from './methods.js';
+import {
+  checkHashable, compareDepth, javaStringHash, length, repr, toArray, toStr, truth, iterableElems,
+} from './ops.js';
+import type { Thread } from './thread.js';
+import { unpackArgs, unpackPositional, wantInt, wantString } from './unpack.js';
+import {
+  Builtin, Bytes, Float, HostValue, List, Module, None, Range, StarErr, Struct, Tuple, decodeUTF8, encodeUTF8, fail,
+  type BuiltinImpl, type Value,
+} from './value.js';
+
+function b(name: string, impl: BuiltinImpl): [string, Builtin] {
+  return [name, new Builtin(name, impl)];
+}
+
+function sortValues(vals: Value[], fnName: string): void {
+  if (vals.every((v) => typeof v === 'number')) {
+    (vals as number[]).sort((x, y) => x - y);
+    return;
+  }
+  if (vals.every((v) => typeof v === 'string')) {
+    (vals as string[]).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    return;
+  }
+  vals.sort((x, y) => (compareDepth('<', x, y, 100) ? -1 : compareDepth('<', y, x, 100) ? 1 : 0));
+  void fnName;
+}
+
+function minmax(th: Thread, name: string, args: Value[], kwargs: Array<[string, Value]>): Value {
+  if (args.length === 0) fail(`${name} requires at least one positional argument`);
+  let key: Value | undefined;
+  for (const [k, v] of kwargs) {
+    if (k === 'key') key = v;
+    else fail(`${name}: unexpected keyword argument "${k}"`);
+  }
+  const elems = args.length === 1 ? toArray(args[0]!, name) : args;
+  if (elems.length === 0) fail(`${name}: argument is an empty sequence`);
+  const op = name === 'max' ? '>' : '<';
+  let best = elems[0]!;
+  let bestKey = key !== undefined && key !== None ? callValue(th, key, [best], null) : best;
+  for (let i = 1; i < elems.length; i++) {
+    const x = elems[i]!;
+    const k = key !== undefined && key !== None ? callValue(th, key, [x], null) : x;
+    if (compareDepth(op, k, bestKey, 100)) {
+      best = x;
+      bestKey = k;
+    }
+  }
+  return best;
+}
+
+function floatFromString(s: string): number {
+  const t = s.trim().toLowerCase();
+  switch (t) {
+    case 'inf': case '+inf': case 'infinity': case '+infinity':
+      return Infinity;
+    case '-inf': case '-infinity':
+      return -Infinity;
+    case 'nan': case '+nan': case '-nan':
+      return NaN;
+  }
+  if (!/^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?)$/.test(s)) fail(`invalid float literal: ${s}`);
+  const f = Number(s);
+  if (!Number.isFinite(f)) fail('floating-point number too large');
+  return f;
+}
+
+function rangeArg(v: Value, i: number): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') fail(`range: for parameter ${i}: ${v} out of range`);
+  return fail(`range: for parameter ${i}: got ${typeOf(v)}, want int`);
+}
+
+export function makeStructValue(kwargs: Array<[string, Value]>): Struct {
+  const fields = new Map<string, Value>();
+  for (const [k, v] of kwargs) fields.set(k, v);
+  return new Struct(fields);
+}
+
+const entries: Array<[string, Value]> = [
+  ['None', None],
+  ['True', true],
+  ['False', false],
+  b('abs', (_th, fn, args, kw) => {
+    unpackPositional(fn.name, args, kw, 1, 1);
+    const x = args[0]!;
+    if (typeof x === 'number') return Math.abs(x);
+    if (typeof x === 'bigint') return x < 0n ? intNeg(x) : x;
+    if (x instanceof Float) return new Float(Math.abs(x.v));
+    return fail(`abs: got ${typeOf(x)}, want int or float`);
+  }),
+  b('all', (_th, fn, args, kw) => {
+    unpackPositional(fn.name, args, kw, 1, 1);
+    for (const x of toArray(args[0]!, 'all')) if (!truth(x)) return false;
+    return true;
+  }),
+  b('any', (_th, fn, args, kw) => {
+    unpackPositional(fn.name, args, kw, 1, 1);
+    for (const x of toArray(args[0]!, 'any')) if (truth(x)) return true;
+    return false;
+  }),
+  b('bool', (_th, fn, args, kw) => {
+    unpackPositional(fn.name, args, kw, 0, 1);
+    return args.length === 0 ? false : truth(args[0]!);
+  }),
+  b('bytes', (_th, fn, args, kw) => {
+    unpackPositional(fn.name, args, kw, 1, 1);
+    const x = args[0]!;
+    if (x instanceof Bytes) return x;
+    if (typeof x === 'string') return new Bytes(x);
+    const elems = iterableElems(x);
+    if (elems === undefined) fail(`bytes: got ${typeOf(x)}, want string, bytes, or iterable of ints`);
+    let s = '';
+    for (const e of elems) {
+      if (typeof e !== 'number' || e < 0 || e > 255) fail(`bytes: at index ${s.length}, ${repr(e)} out of range (want value in unsigned 8-bit range)`);
+      s += String.fromCharCode(e);
+    }
+    return new Bytes(s);
+  }),
+  b('chr', (_th, fn, args, kw) => {
+    if (kw.length > 0) fail('chr does not accept keyword arguments');
+    if (args.length !== 1) fail(`chr: got ${args.length} arguments, want 1`);
+    const i = args[0]!;
+    if (typeof i !== 'number') {
+      if (typeof i === 'bigint') fail(`chr: ${i} out of range`);
+      fail(`chr: got ${typeOf(i)}, want int`);
+    }
+    if (i < 0) fail(`chr: Unicode code point ${i} out of range (<0)`);
+    if (i > 0x10ffff) fail(`chr: Unicode code point U+${i.toString(16).toUpperCase()} out of range (>0x10FFFF)`);
+    return encodeUTF8(i >= 0xd800 && i < 0xe000 ? '\ufffd' : String.fromCodePoint(i));
+  }),
+  b('dict', (_th, fn, args, kw) => {
+    if (args.length > 1) fail(`dict: got ${args.length} arguments, want at most 1`);
+    const d = new Dict();
+    dictUpdate('dict', d, args, kw);
+    return d;
+  }),
+  b('dir', (_th, fn, args, kw) => {
+    if (kw.length > 0) fail('dir does not accept keyword arguments');
+    if (args.length !== 1) fail(`dir: got ${args.length} arguments, want 1`);
+    return new List(attrNames(args[0]!));
+  }),
+  b('enumerate', (_th, fn, args, kw) => {
+    const [it, startV] = unpackArgs(fn.name, args, kw, 'iterable', 'start?');
+    const start = startV === undefined ? 0 : wantInt(fn.name, 'start', startV);
+    const elems = iterableElems(it!);
+    if (elems === undefined) fail(`enumerate: got ${typeOf(it!)}, want iterable`);
+    return new List(elems.map((e, i) => new Tuple([start + i, e])));
+  }),
+  b('fail', (_th, fn, args, kw) => {
+    let sep = ' ';
+    for (const [k, v] of kw) {
+      if (k === 'sep') sep = wantString('fail', 'sep', v);
+      else fail(`fail: unexpected keyword argument "${k}"`);
+    }
+    throw new FailError('fail: ' + args.map(toStr).join(sep));
+  }),
+  b('float', (_th, fn, args, kw) => {
+    if (kw.length > 0) fail('float does not accept keyword arguments');
+    if (args.length > 1) fail(`float got ${args.length} arguments, wants 1`);
+    if (args.length === 0) return new Float(0);
+    const x = args[0]!;
+    if (x instanceof Float) return x;
+    if (typeof x === 'number') return new Float(x);
+    if (typeof x === 'bigint') {
+      const f = Number(x);
+      if (!Number.isFinite(f)) fail('int too large to convert to float');
+      return new Float(f);
+    }
+    if (typeof x === 'boolean') return new Float(x ? 1 : 0);
+    if (typeof x === 'string') {
+      if (x === '') fail('float: empty string');
+      return new Float(floatFromString(x));
+    }
+    return fail(`float got ${typeOf(x)}, want number or string`);
+  }),
+  b('getattr', (_th, fn, args, kw) => {
+    unpackPositional(fn.name, args, kw, 2, 3);
+    const name = wantString('getattr', 2, args[1]!);
+    const v = getAttrOrUndefined(args[0]!, name);
+    if (v !== undefined) return v;
+    if (args.length === 3) return args[2]!;
+    return fail(`getattr: ${typeOf(args[0]!)} has no .${name} field or method`);
+  }),
+  b('hasattr', (_th, fn, args, kw) => {
+    unpackPositional(fn.name, args, kw, 2, 2);
+    const name = wantString('hasattr', 2, args[1]!);
+    return getAttrOrUndefined(args[0]!, name) !== undefined;
+  }),
+  b('hash', (_th, fn, args, kw) => {
+    unpackPositional(fn.name, args, kw, 1, 1);
+    const x = args[0]!;
+    if (typeof x !== 'string') {
+      if (x instanceof Bytes) return javaStringHash(x.s);
+      return fail(`hash: for parameter 1: got ${typeOf(x)}, want string`);
+    }
+    return javaStringHash(x);
+  }),
+  b('int', (_th, fn, args, kw) => {
+    const [x, baseV] = unpackArgs('int', args, kw, 'x?', 'base?');
+    if (x === undefined) return 0;
+    if (typeof x === 'string') {
+      let base = 10;
+      if (baseV !== undefined) {
+        base = wantInt('int', 'base', baseV);
+        if (base !== 0 && (base < 2 || base > 36)) fail('int: base must be an integer >= 2 && <= 36');
+      }
+      const r = parseIntText(x, baseV === undefined ? 10 : base);
+      if (r === undefined) fail(`int: invalid literal with base ${base}: ${x}`);
+      return r;
+    }
+    if (baseV !== undefined) fail("int: can't convert non-string with explicit base");
+    if (typeof x === 'number' || typeof x === 'bigint') return x;
+    if (typeof x === 'boolean') return x ? 1 : 0;
+    if (x instanceof Float) {
+      try {
+        return floatToInt(x.v);
+      } catch (e) {
+        return fail(`int: ${(e as Error).message}`);
+      }
+    }
+    return fail(`int: cannot convert ${typeOf(x)} to int`);
+  }),
+  b('len', (_th, fn, args, kw) => {
+    unpackPositional(fn.name, args, kw, 1, 1);
+    const n = length(args[0]!);
+    if (n < 0) fail(`len: value of type ${typeOf(args[0]!)} has no len`);
+    return n;
+  }),
+  b('list', (_th, fn, args, kw) => {
+    unpackPositional(fn.name, args, kw, 0, 1);
+    if (args.length === 0) return new List([]);
+    return new List(toArray(args[0]!, 'list').slice());
+  }),
+  b('max', (th, _fn, args, kw) => minmax(th, 'max', args, kw)),
+  b('min', (th, _fn, args, kw) => minmax(th, 'min', args, kw)),
+  b('ord', (_th, fn, args, kw) => {
+    if (kw.length > 0) fail('ord does not accept keyword arguments');
+    if (args.length !== 1) fail(`ord: got ${args.length} arguments, want 1`);
+    const s = args[0]!;
+    if (s instanceof Bytes) {
+      if (s.s.length !== 1) fail(`ord: bytes has length ${s.s.length}, want 1`);
+      return s.s.charCodeAt(0);
+    }
+    if (typeof s !== 'string') fail(`ord: got ${typeOf(s)}, want string`);
+    const cps = Array.from(decodeUTF8(s));
+    if (cps.length !== 1) fail(`ord: string encodes ${cps.length} Unicode code points, want 1`);
+    return cps[0]!.codePointAt(0)!;
+  }),
+  b('print', (th, fn, args, kw) => {
+    let sep = ' ';
+    for (const [k, v] of kw) {
+      if (k === 'sep') sep = wantString('print', 'sep', v);
+      else fail(`print: unexpected keyword argument "${k}"`);
+    }
+    const msg = decodeUTF8(args.map(toStr).join(sep));
+    if (th.print) th.print(th, msg);
+    else process.stdout.write(msg + '\n');
+    return None;
+  }),
+  b('range', (_th, fn, args, kw) => {
+    if (kw.length > 0) fail('range: unexpected keyword arguments');
+    if (args.length < 1 || args.length > 3) fail(`range: got ${args.length} arguments, want ${args.length < 1 ? 'at least 1' : 'at most 3'}`);
+    let start = 0;
+    let stop: number;
+    let step = 1;
+    if (args.length === 1) stop = rangeArg(args[0]!, 1);
+    else {
+      start = rangeArg(args[0]!, 1);
+      stop = rangeArg(args[1]!, 2);
+      if (args.length === 3) step = rangeArg(args[2]!, 3);
+    }
+    if (step === 0) fail('range: step argument must not be zero');
+    return new Range(start, stop, step);
+  }),
+  b('repr', (_th, fn, args, kw) => {
+    unpackPositional(fn.name, args, kw, 1, 1);
+    return repr(args[0]!);
+  }),
+  b('reversed', (_th, fn, args, kw) => {
+    unpackPositional(fn.name, args, kw, 1, 1);
+    return new List(toArray(args[0]!, 'reversed').slice().reverse());
+  }),
+  b('set', (_th, fn, args, kw) => {
+    unpackPositional(fn.name, args, kw, 0, 1);
+    const s = new SetValue();
+    if (args.length === 1) for (const x of toArray(args[0]!, 'set')) s.ht.set(x, x);
+    return s;
+  }),
+  b('sorted', (th, fn, args, kw) => {
+    const [it, key, rev] = unpackArgs('sorted', args, kw, 'iterable', 'key?', 'reverse?');
+    if (args.length > 1) fail(`sorted: got ${args.length} arguments, want at most 1`);
+    const elems = toArray(it!, 'sorted').slice();
+    const reverse = rev !== undefined && truth(rev);
+    if (key !== undefined && key !== None) {
+      const keys = elems.map((e) => callValue(th, key, [e], null));
+      const idx = elems.map((_, i) => i);
+      const allNum = keys.every((k) => typeof k === 'number');
+      const allStr = !allNum && keys.every((k) => typeof k === 'string');
+      const cmp = allNum
+        ? (i: number, j: number) => (keys[i] as number) - (keys[j] as number)
+        : allStr
+          ? (i: number, j: number) => (keys[i]! < keys[j]! ? -1 : keys[i]! > keys[j]! ? 1 : 0)
+          : (i: number, j: number) => (compareDepth('<', keys[i]!, keys[j]!, 100) ? -1 : compareDepth('<', keys[j]!, keys[i]!, 100) ? 1 : 0);
+      idx.sort(reverse ? (i, j) => cmp(j, i) : cmp);
+      return new List(idx.map((i) => elems[i]!));
+    }
+    if (reverse) {
+      // Stable descending order: sort ascending on reversed input, then reverse.
+      elems.reverse();
+      sortValues(elems, 'sorted');
+      elems.reverse();
+      return new List(elems);
+    }
+    sortValues(elems, 'sorted');
+    return new List(elems);
+  }),
+  b('str', (_th, fn, args, kw) => {
+    if (kw.length > 0) fail('str does not accept keyword arguments');
+    if (args.length !== 1) fail(`str: got ${args.length} arguments, want exactly 1`);
+    const x = args[0]!;
+    if (x instanceof Bytes) return x.s;
+    return toStr(x);
+  }),
+  b('tuple', (_th, fn, args, kw) => {
+    unpackPositional(fn.name, args, kw, 0, 1);
+    if (args.length === 0) return new Tuple([]);
+    const x = args[0]!;
+    if (x instanceof Tuple) return x;
+    return new Tuple(toArray(x, 'tuple').slice());
+  }),
+  b('type', (_th, fn, args, kw) => {
+    if (kw.length > 0) fail('type does not accept keyword arguments');
+    if (args.length !== 1) fail(`type: got ${args.length} arguments, want exactly 1`);
+    return typeOf(args[0]!);
+  }),
+  b('zip', (_th, fn, args, kw) => {
+    if (kw.length > 0) fail('zip does not accept keyword arguments');
+    const seqs = args.map((a, i) => {
+      const e = iterableElems(a);
+      if (e === undefined) fail(`zip: argument #${i + 1} is not iterable: ${typeOf(a)}`);
+      return e;
+    });
+    if (seqs.length === 0) return new List([]);
+    const n = Math.min(...seqs.map((s) => s.length));
+    const out: Value[] = [];
+    for (let i = 0; i < n; i++) out.push(new Tuple(seqs.map((s) => s[i]!)));
+    return new List(out);
+  }),
+];
+
+/** FailError is the error raised by fail(); a StarErr with the "fail: " message. */
+export class FailError extends StarErr {}
+
+export const universe: ReadonlyMap<string, Value> = new Map(entries);
+
+/** structBuiltin is `struct(**kwargs)`. */
+export const structBuiltin = new Builtin('struct', (_th, fn, args, kw) => {
+  if (args.length > 0) fail(`struct: unexpected positional arguments`);
+  return makeStructValue(kw);
+});
+
+export { checkHashable, mapKey, Func, HostValue, Module };

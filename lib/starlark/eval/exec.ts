@@ -1,0 +1,111 @@
+/** execFile: parse, resolve, compile and run one Starlark file. */
+import { resolveFile } from '../resolve/resolver.js';
+import type { File } from '../syntax/ast.js';
+import { parseFile } from '../syntax/parser.js';
+import { ScanOrSyntaxError, StarlarkError } from '../syntax/position.js';
+import { universe } from './builtins.js';
+import { Compiler, callValue, toStarErr } from './compile.js';
+import { toEvalError } from './errors.js';
+import type { ModuleCtx } from './function.js';
+import { freeze } from './ops.js';
+import type { Thread } from './thread.js';
+import { StarErr, decodeUTF8, encodeUTF8, type Value } from './value.js';
+
+export interface FileOptions {
+  /** allow recursive function calls; default false */
+  allowRecursion?: boolean;
+  /** allow while loops; default false */
+  allowWhile?: boolean;
+  /** allow the set builtin; default true */
+  allowSet?: boolean;
+  /** allow rebinding top-level names; default false */
+  allowGlobalReassign?: boolean;
+  /** allow if/for/while at top level; default: the value of allowGlobalReassign (starlark-go) */
+  allowToplevelControl?: boolean;
+  /** load binds global (not file-local) names; default false */
+  loadBindsGlobally?: boolean;
+}
+
+function predeclaredMap(p: Map<string, Value> | Record<string, Value>): Map<string, Value> {
+  const m = new Map<string, Value>();
+  const entries = p instanceof Map ? p.entries() : Object.entries(p);
+  for (const [k, v] of entries) m.set(encodeUTF8(k), v);
+  return m;
+}
+
+/** parse parses a file, converting JS stack exhaustion into a syntax error. */
+function parse(filename: string, source: string): File {
+  try {
+    return parseFile(filename, source);
+  } catch (e) {
+    if (e instanceof StarlarkError) throw e;
+    if (e instanceof RangeError) throw new ScanOrSyntaxError({ file: filename, line: 1, col: 1 }, 'expression nested too deeply');
+    throw e;
+  }
+}
+
+/**
+ * execFile runs a file and returns its globals (frozen). It throws ScanOrSyntaxError,
+ * ResolveErrors or EvalError; no other exception escapes.
+ */
+export function execFile(
+  thread: Thread,
+  filename: string,
+  source: string,
+  predeclared: Map<string, Value> | Record<string, Value>,
+  options: FileOptions = {},
+): Map<string, Value> {
+  const pre = predeclaredMap(predeclared);
+  const file = parse(filename, source);
+  resolveFile(file, {
+    isPredeclared: (n) => pre.has(n),
+    isUniversal: (n) => universe.has(decodeUTF8(n)),
+    allowSet: options.allowSet ?? true,
+    allowGlobalReassign: options.allowGlobalReassign ?? false,
+    allowWhile: options.allowWhile ?? false,
+    allowToplevelControl: options.allowToplevelControl ?? options.allowGlobalReassign ?? false,
+    loadBindsGlobally: options.loadBindsGlobally ?? false,
+  });
+  const mod = file.module!;
+  const ctx: ModuleCtx = {
+    file: filename,
+    globals: new Array(mod.globals.length).fill(undefined),
+    globalNames: mod.globals.map((b) => b.name),
+    allowRecursion: options.allowRecursion ?? false,
+  };
+  const compiler = new Compiler({
+    file: filename,
+    module: ctx,
+    predeclared: (n) => pre.get(n) ?? universe.get(n),
+  });
+  const run = compiler.compileModule(file);
+  thread.running++;
+  try {
+    run(thread);
+  } catch (e) {
+    throw toEvalError(toStarErr(e));
+  } finally {
+    thread.running--;
+  }
+  const out = new Map<string, Value>();
+  mod.globals.forEach((b, i) => {
+    const v = ctx.globals[i];
+    if (v !== undefined) {
+      freeze(v);
+      out.set(decodeUTF8(b.name), v);
+    }
+  });
+  return out;
+}
+
+/** call calls a Starlark callable from the host; errors surface as EvalError. */
+export function call(thread: Thread, fn: Value, args: Value[], kwargs: Array<[string, Value]> = []): Value {
+  try {
+    return callValue(thread, fn, args, kwargs.length ? kwargs.map(([k, v]) => [encodeUTF8(k), v]) : null);
+  } catch (e) {
+    // Inside a running script (a host builtin calling back), let the error unwind as is.
+    if (thread.running > 0) throw e;
+    if (e instanceof StarErr || !(e instanceof StarlarkError)) throw toEvalError(toStarErr(e));
+    throw e;
+  }
+}

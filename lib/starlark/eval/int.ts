@@ -1,0 +1,196 @@
+import { Float, fail, type Value } from './value.js';
+
+/** Integer helpers. Small ints are JS numbers (safe integers, never -0); big ints are bigints. */
+const MAX = Number.MAX_SAFE_INTEGER;
+const BMAX = BigInt(MAX);
+const BMIN = -BMAX;
+
+export function isInt(v: Value): v is number | bigint {
+  return typeof v === 'number' || typeof v === 'bigint';
+}
+
+/** norm returns the canonical representation of a bigint result. */
+export function norm(b: bigint): number | bigint {
+  return b <= BMAX && b >= BMIN ? Number(b) : b;
+}
+
+export function big(x: number | bigint): bigint {
+  return typeof x === 'bigint' ? x : BigInt(x);
+}
+
+export function intAdd(x: number | bigint, y: number | bigint): number | bigint {
+  if (typeof x === 'number' && typeof y === 'number') {
+    const r = x + y;
+    if (r <= MAX && r >= -MAX) return r;
+  }
+  return norm(big(x) + big(y));
+}
+
+export function intSub(x: number | bigint, y: number | bigint): number | bigint {
+  if (typeof x === 'number' && typeof y === 'number') {
+    const r = x - y;
+    if (r <= MAX && r >= -MAX) return r + 0;
+  }
+  return norm(big(x) - big(y));
+}
+
+export function intMul(x: number | bigint, y: number | bigint): number | bigint {
+  if (typeof x === 'number' && typeof y === 'number') {
+    const r = x * y;
+    if (r <= MAX && r >= -MAX) return r + 0;
+  }
+  return norm(big(x) * big(y));
+}
+
+export function intFloorDiv(x: number | bigint, y: number | bigint): number | bigint {
+  if (typeof x === 'number' && typeof y === 'number') {
+    if (y === 0) fail('floored division by zero');
+    return Math.floor(x / y) + 0;
+  }
+  const bx = big(x);
+  const by = big(y);
+  if (by === 0n) fail('floored division by zero');
+  let q = bx / by;
+  if ((bx % by !== 0n) && ((bx < 0n) !== (by < 0n))) q -= 1n;
+  return norm(q);
+}
+
+export function intMod(x: number | bigint, y: number | bigint): number | bigint {
+  if (typeof x === 'number' && typeof y === 'number') {
+    if (y === 0) fail('integer modulo by zero');
+    let r = x % y;
+    if (r !== 0 && (r < 0) !== (y < 0)) r += y;
+    return r + 0;
+  }
+  const bx = big(x);
+  const by = big(y);
+  if (by === 0n) fail('integer modulo by zero');
+  let r = bx % by;
+  if (r !== 0n && (r < 0n) !== (by < 0n)) r += by;
+  return norm(r);
+}
+
+export function intNeg(x: number | bigint): number | bigint {
+  if (typeof x === 'number') return -x + 0;
+  return norm(-x);
+}
+
+const I32 = 0x7fffffff;
+function small32(x: number | bigint): x is number {
+  return typeof x === 'number' && x <= I32 && x >= -I32 - 1;
+}
+
+export function intAnd(x: number | bigint, y: number | bigint): number | bigint {
+  if (small32(x) && small32(y)) return x & y;
+  return norm(big(x) & big(y));
+}
+export function intOr(x: number | bigint, y: number | bigint): number | bigint {
+  if (small32(x) && small32(y)) return x | y;
+  return norm(big(x) | big(y));
+}
+export function intXor(x: number | bigint, y: number | bigint): number | bigint {
+  if (small32(x) && small32(y)) return x ^ y;
+  return norm(big(x) ^ big(y));
+}
+export function intInvert(x: number | bigint): number | bigint {
+  if (small32(x)) return ~x;
+  return norm(~big(x));
+}
+
+export function intShift(op: '<<' | '>>', x: number | bigint, y: number | bigint): number | bigint {
+  if ((typeof y === 'number' ? y : Number(y)) < 0) fail(`negative shift count: ${y}`);
+  if (op === '<<') {
+    if ((typeof y === 'number' ? y : Number(y)) >= 512) fail(`shift count too large: ${y}`);
+    if (small32(x) && typeof y === 'number' && y < 21 && x < 1 << 30 && x > -(1 << 30)) {
+      return x * (1 << y);
+    }
+    return norm(big(x) << big(y));
+  }
+  if (small32(x) && typeof y === 'number') return y >= 32 ? (x < 0 ? -1 : 0) : x >> y;
+  return norm(big(x) >> big(y));
+}
+
+export function intCmp(x: number | bigint, y: number | bigint): number {
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** intToFloat converts an int to a float value, failing if it is too large. */
+export function intToNumber(x: number | bigint): number {
+  if (typeof x === 'number') return x;
+  const f = Number(x);
+  if (!Number.isFinite(f)) fail('int too large to convert to float');
+  return f;
+}
+
+export function toFloatNum(v: Value): number | undefined {
+  if (v instanceof Float) return v.v;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return intToNumber(v);
+  return undefined;
+}
+
+/** floatToInt truncates a finite float to an int. */
+export function floatToInt(f: number): number | bigint {
+  if (Number.isNaN(f)) fail('cannot convert float NaN to integer');
+  if (!Number.isFinite(f)) fail('cannot convert float infinity to integer');
+  const t = Math.trunc(f);
+  if (Number.isSafeInteger(t)) return t + 0;
+  return norm(BigInt(t));
+}
+
+/** cmpIntFloat compares an int with a float exactly; NaN compares as greater than everything. */
+export function cmpIntFloat(x: number | bigint, f: number): number {
+  if (Number.isNaN(f)) return -1;
+  if (typeof x === 'number') return x < f ? -1 : x > f ? 1 : 0;
+  if (f === Infinity) return -1;
+  if (f === -Infinity) return 1;
+  const fl = Math.floor(f);
+  const bf = BigInt(fl);
+  if (x < bf) return -1;
+  if (x > bf) return 1;
+  return fl < f ? -1 : 0;
+}
+
+/** parseIntLiteral parses an int from text in the given base (0 = auto), or returns undefined. */
+export function parseIntText(s: string, base: number): number | bigint | undefined {
+  let t = s;
+  let neg = false;
+  if (t[0] === '+' || t[0] === '-') {
+    neg = t[0] === '-';
+    t = t.slice(1);
+  }
+  let b = base;
+  const lower = t.toLowerCase();
+  if (b === 0) {
+    if (lower.startsWith('0x')) {
+      b = 16;
+      t = t.slice(2);
+    } else if (lower.startsWith('0o')) {
+      b = 8;
+      t = t.slice(2);
+    } else if (lower.startsWith('0b')) {
+      b = 2;
+      t = t.slice(2);
+    } else {
+      b = 10;
+      if (t.length > 1 && t[0] === '0' && /[1-9]/.test(t)) return undefined;
+    }
+  } else if ((b === 16 && lower.startsWith('0x')) || (b === 8 && lower.startsWith('0o')) || (b === 2 && lower.startsWith('0b'))) {
+    t = t.slice(2);
+  }
+  if (t.length === 0) return undefined;
+  const digits = '0123456789abcdefghijklmnopqrstuvwxyz'.slice(0, b);
+  let r = 0n;
+  const bb = BigInt(b);
+  for (const ch of t.toLowerCase()) {
+    const d = digits.indexOf(ch);
+    if (d < 0) return undefined;
+    r = r * bb + BigInt(d);
+  }
+  return norm(neg ? -r : r);
+}
+
+/** intToString formats an int in base 10. */
+export function intStr(x: number | bigint): string {
+  return String(x);
+}

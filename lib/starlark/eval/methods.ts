@@ -1,0 +1,677 @@
+/** Built-in methods of string, bytes, list, dict and set. */
+import { Dict, SetValue, typeOf } from './hashtable.js';
+import { decodeRune, equal, repr, sliceIndices, toArray, toStr, iterableElems, quote } from './ops.js';
+import type { Thread } from './thread.js';
+import { unpackArgs, unpackPositional, wantInt, wantString } from './unpack.js';
+import { Bytes, HostValue, List, None, Tuple, decodeUTF8, encodeUTF8, fail, type Value } from './value.js';
+import { formatMethod } from './format.js';
+
+export type MethodImpl = (th: Thread, recv: Value, args: Value[], kwargs: Array<[string, Value]>, name: string) => Value;
+
+/** StringIterable is the value of s.elems(), s.codepoints() and friends. */
+export class StringIterable extends HostValue {
+  readonly s: string;
+  readonly kind: 'elems' | 'codepoints' | 'elem_ords' | 'codepoint_ords';
+  constructor(s: string, kind: StringIterable['kind']) {
+    super();
+    this.s = s;
+    this.kind = kind;
+  }
+  type(): string {
+    return this.kind === 'elems' || this.kind === 'elem_ords' ? 'string.elems' : 'string.codepoints';
+  }
+  override repr(): string {
+    return `${decodeUTF8(quote(this.s))}.${this.kind}()`;
+  }
+  override hash(): number {
+    return fail(`unhashable: ${this.type()}`);
+  }
+  override iterate(): Iterator<Value> {
+    const s = this.s;
+    const kind = this.kind;
+    let i = 0;
+    return {
+      next(): IteratorResult<Value> {
+        if (i >= s.length) return { done: true, value: undefined };
+        if (kind === 'elems') return { done: false, value: s[i++]! };
+        if (kind === 'elem_ords') return { done: false, value: s.charCodeAt(i++) };
+        const [cp, size] = decodeRune(s, i);
+        const v = kind === 'codepoints' ? s.slice(i, i + size) : cp < 0 ? 0xfffd : cp;
+        i += size;
+        return { done: false, value: v };
+      },
+    };
+  }
+}
+
+const isAscii = (s: string) => !/[^\x00-\x7f]/.test(s);
+/** viaUnicode applies a JS string transformation to a byte string. */
+function viaUnicode(s: string, f: (u: string) => string): string {
+  if (isAscii(s)) return f(s);
+  return encodeUTF8(f(decodeUTF8(s)));
+}
+
+function runes(s: string): string[] {
+  return Array.from(decodeUTF8(s));
+}
+
+function strIndexArgs(name: string, s: string, args: Value[], kwargs: Array<[string, Value]>): [string, number, number] {
+  const [sub, start, end] = unpackArgs(name, args, kwargs, 'sub', 'start?', 'end?');
+  const needle = wantString(name, 'sub', sub!);
+  const [a, b] = sliceIndices(s.length, start, end, undefined);
+  return [needle, a, Math.max(a, b)];
+}
+
+function find(s: string, sub: string, a: number, b: number, last: boolean): number {
+  const hay = s.slice(a, b);
+  const i = last ? hay.lastIndexOf(sub) : hay.indexOf(sub);
+  return i < 0 ? -1 : i + a;
+}
+
+const WS = ' \t\n\v\f\r';
+function isSpaceByte(c: string): boolean {
+  return WS.includes(c) || c === '\x85' || c === '\xa0';
+}
+
+function strip(s: string, chars: Value | undefined, left: boolean, right: boolean): string {
+  if (chars === undefined || chars === None) {
+    if (isAscii(s)) {
+      let a = 0;
+      let b = s.length;
+      if (left) while (a < b && WS.includes(s[a]!)) a++;
+      if (right) while (b > a && WS.includes(s[b - 1]!)) b--;
+      return s.slice(a, b);
+    }
+    const u = decodeUTF8(s);
+    return encodeUTF8(left && right ? u.trim() : left ? u.trimStart() : u.trimEnd());
+  }
+  const cs = new Set(runes(chars as string));
+  const r = runes(s);
+  let a = 0;
+  let b = r.length;
+  if (left) while (a < b && cs.has(r[a]!)) a++;
+  if (right) while (b > a && cs.has(r[b - 1]!)) b--;
+  return encodeUTF8(r.slice(a, b).join(''));
+}
+
+function splitWhitespace(s: string, maxsplit: number, right: boolean): string[] {
+  const u = isAscii(s) ? s : decodeUTF8(s);
+  const isWs = (c: string) => /\s/.test(c);
+  const out: string[] = [];
+  if (!right) {
+    let i = 0;
+    const n = u.length;
+    while (i < n) {
+      while (i < n && isWs(u[i]!)) i++;
+      if (i >= n) break;
+      if (maxsplit >= 0 && out.length === maxsplit) {
+        let j = n;
+        while (j > i && isWs(u[j - 1]!)) j--;
+        out.push(u.slice(i, j));
+        break;
+      }
+      let j = i;
+      while (j < n && !isWs(u[j]!)) j++;
+      out.push(u.slice(i, j));
+      i = j;
+    }
+  } else {
+    let i = u.length;
+    while (i > 0) {
+      while (i > 0 && isWs(u[i - 1]!)) i--;
+      if (i <= 0) break;
+      if (maxsplit >= 0 && out.length === maxsplit) {
+        let j = 0;
+        while (j < i && isWs(u[j]!)) j++;
+        out.push(u.slice(j, i));
+        break;
+      }
+      let j = i;
+      while (j > 0 && !isWs(u[j - 1]!)) j--;
+      out.push(u.slice(j, i));
+      i = j;
+    }
+    out.reverse();
+  }
+  return isAscii(s) ? out : out.map(encodeUTF8);
+}
+
+function split(name: string, s: string, args: Value[], kwargs: Array<[string, Value]>): Value {
+  const [sepV, maxV] = unpackArgs(name, args, kwargs, 'sep?', 'maxsplit?');
+  const maxsplit = maxV === undefined || maxV === None ? -1 : wantInt(name, 'maxsplit', maxV);
+  const right = name === 'rsplit';
+  if (sepV === undefined || sepV === None) return new List(splitWhitespace(s, maxsplit, right));
+  if (typeof sepV !== 'string') fail(`${name}: got ${typeOf(sepV)} for separator, want string`);
+  const sep = sepV;
+  if (sep === '') fail(`${name}: empty separator`);
+  if (maxsplit < 0) return new List(s.split(sep));
+  const out: string[] = [];
+  if (!right) {
+    let rest = s;
+    while (out.length < maxsplit) {
+      const i = rest.indexOf(sep);
+      if (i < 0) break;
+      out.push(rest.slice(0, i));
+      rest = rest.slice(i + sep.length);
+    }
+    out.push(rest);
+  } else {
+    let rest = s;
+    const parts: string[] = [];
+    while (parts.length < maxsplit) {
+      const i = rest.lastIndexOf(sep);
+      if (i < 0) break;
+      parts.push(rest.slice(i + sep.length));
+      rest = rest.slice(0, i);
+    }
+    parts.push(rest);
+    parts.reverse();
+    return new List(parts);
+  }
+  return new List(out);
+}
+
+function isTitle(u: string): boolean {
+  let cased = false;
+  let prevCased = false;
+  for (const c of u) {
+    const upper = c !== c.toLowerCase();
+    const lower = c !== c.toUpperCase();
+    if (upper) {
+      if (prevCased) return false;
+      prevCased = true;
+      cased = true;
+    } else if (lower) {
+      if (!prevCased) return false;
+      prevCased = true;
+      cased = true;
+    } else prevCased = false;
+  }
+  return cased;
+}
+
+function title(u: string): string {
+  let out = '';
+  let prevLetter = false;
+  for (const c of u) {
+    const isLetter = /\p{L}/u.test(c);
+    out += isLetter ? (prevLetter ? c.toLowerCase() : c.toUpperCase()) : c;
+    prevLetter = isLetter;
+  }
+  return out;
+}
+
+function predicate(s: string, f: (c: string) => boolean): boolean {
+  const r = runes(s);
+  if (r.length === 0) return false;
+  return r.every(f);
+}
+
+function startsOrEnds(name: string, s: string, args: Value[], kwargs: Array<[string, Value]>): boolean {
+  const [x, start, end] = unpackArgs(name, args, kwargs, 'prefix', 'start?', 'end?');
+  const [a, b] = sliceIndices(s.length, start, end, undefined);
+  const sub = s.slice(a, Math.max(a, b));
+  const test = (p: string) => (name === 'startswith' ? sub.startsWith(p) : sub.endsWith(p));
+  if (typeof x === 'string') return test(x);
+  if (x instanceof Tuple) {
+    return x.elems.some((p, i) => {
+      if (typeof p !== 'string') fail(`${name}: want string, got ${typeOf(p)}, for element ${i}`);
+      return test(p);
+    });
+  }
+  return fail(`${name}: got ${typeOf(x!)}, want string or tuple of string`);
+}
+
+export const stringMethods: Record<string, MethodImpl> = {
+  capitalize(_th, s, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    return viaUnicode(s as string, (u) => {
+      const r = Array.from(u);
+      return r.length === 0 ? '' : r[0]!.toUpperCase() + r.slice(1).join('').toLowerCase();
+    });
+  },
+  codepoint_ords(_th, s, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    return new StringIterable(s as string, 'codepoint_ords');
+  },
+  codepoints(_th, s, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    return new StringIterable(s as string, 'codepoints');
+  },
+  count(_th, s, args, kw, name) {
+    const [sub, a, b] = strIndexArgs(name, s as string, args, kw);
+    const hay = (s as string).slice(a, b);
+    if (sub === '') return Array.from(hay).length + 1;
+    let n = 0;
+    for (let i = hay.indexOf(sub); i >= 0; i = hay.indexOf(sub, i + sub.length)) n++;
+    return n;
+  },
+  elem_ords(_th, s, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    return new StringIterable(s as string, 'elem_ords');
+  },
+  elems(_th, s, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    return new StringIterable(s as string, 'elems');
+  },
+  endswith(_th, s, args, kw, name) {
+    return startsOrEnds(name, s as string, args, kw);
+  },
+  find(_th, s, args, kw, name) {
+    const [sub, a, b] = strIndexArgs(name, s as string, args, kw);
+    return find(s as string, sub, a, b, false);
+  },
+  format(th, s, args, kw) {
+    return formatMethod(th, s as string, args, kw);
+  },
+  index(_th, s, args, kw, name) {
+    const [sub, a, b] = strIndexArgs(name, s as string, args, kw);
+    const i = find(s as string, sub, a, b, false);
+    if (i < 0) fail(`${name}: substring not found`);
+    return i;
+  },
+  isalnum(_th, s, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    return predicate(s as string, (c) => /[\p{L}\p{N}]/u.test(c));
+  },
+  isalpha(_th, s, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    return predicate(s as string, (c) => /\p{L}/u.test(c));
+  },
+  isdigit(_th, s, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    return predicate(s as string, (c) => /\p{Nd}/u.test(c));
+  },
+  islower(_th, s, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    const u = decodeUTF8(s as string);
+    return u !== u.toUpperCase() && u === u.toLowerCase();
+  },
+  isspace(_th, s, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    return predicate(s as string, (c) => /\s/u.test(c));
+  },
+  istitle(_th, s, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    return isTitle(decodeUTF8(s as string));
+  },
+  isupper(_th, s, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    const u = decodeUTF8(s as string);
+    return u !== u.toLowerCase() && u === u.toUpperCase();
+  },
+  join(_th, s, args, kw, name) {
+    unpackPositional(name, args, kw, 1, 1);
+    const elems = iterableElems(args[0]!);
+    if (elems === undefined) fail(`join: got ${typeOf(args[0]!)}, want iterable`);
+    for (const x of elems) if (typeof x !== 'string') fail(`join: in list, want string, got ${typeOf(x)}`);
+    return (elems as string[]).join(s as string);
+  },
+  lower(_th, s, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    return viaUnicode(s as string, (u) => u.toLowerCase());
+  },
+  lstrip(_th, s, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 1);
+    if (args[0] !== undefined && args[0] !== None) wantString(name, 1, args[0]);
+    return strip(s as string, args[0], true, false);
+  },
+  partition(_th, s, args, kw, name) {
+    unpackPositional(name, args, kw, 1, 1);
+    const sep = wantString(name, 1, args[0]!);
+    if (sep === '') fail(`${name}: empty separator`);
+    const str = s as string;
+    const i = name === 'partition' ? str.indexOf(sep) : str.lastIndexOf(sep);
+    if (i < 0) return name === 'partition' ? new Tuple([str, '', '']) : new Tuple(['', '', str]);
+    return new Tuple([str.slice(0, i), sep, str.slice(i + sep.length)]);
+  },
+  removeprefix(_th, s, args, kw, name) {
+    unpackPositional(name, args, kw, 1, 1);
+    const p = wantString(name, 1, args[0]!);
+    return (s as string).startsWith(p) ? (s as string).slice(p.length) : s;
+  },
+  removesuffix(_th, s, args, kw, name) {
+    unpackPositional(name, args, kw, 1, 1);
+    const p = wantString(name, 1, args[0]!);
+    return p !== '' && (s as string).endsWith(p) ? (s as string).slice(0, -p.length) : s;
+  },
+  replace(_th, s, args, kw, name) {
+    const [oldV, newV, countV] = unpackArgs(name, args, kw, 'old', 'new', 'count?');
+    const old = wantString(name, 'old', oldV!);
+    const nw = wantString(name, 'new', newV!);
+    const count = countV === undefined ? -1 : wantInt(name, 'count', countV);
+    const str = s as string;
+    if (count < 0) return old === '' ? str.split('').join(nw).replace(/^/, nw) + (str.length ? nw : '') : str.split(old).join(nw);
+    let out = '';
+    let rest = str;
+    let n = 0;
+    if (old === '') {
+      const chars = Array.from(str);
+      let i = 0;
+      while (n < count && i <= chars.length) {
+        out += nw + (chars[i] ?? '');
+        i++;
+        n++;
+      }
+      return out + chars.slice(i).join('');
+    }
+    while (n < count) {
+      const i = rest.indexOf(old);
+      if (i < 0) break;
+      out += rest.slice(0, i) + nw;
+      rest = rest.slice(i + old.length);
+      n++;
+    }
+    return out + rest;
+  },
+  rfind(_th, s, args, kw, name) {
+    const [sub, a, b] = strIndexArgs(name, s as string, args, kw);
+    return find(s as string, sub, a, b, true);
+  },
+  rindex(_th, s, args, kw, name) {
+    const [sub, a, b] = strIndexArgs(name, s as string, args, kw);
+    const i = find(s as string, sub, a, b, true);
+    if (i < 0) fail(`${name}: substring not found`);
+    return i;
+  },
+  rpartition(th, s, args, kw, name) {
+    return stringMethods['partition']!(th, s, args, kw, name);
+  },
+  rsplit(_th, s, args, kw, name) {
+    return split(name, s as string, args, kw);
+  },
+  rstrip(_th, s, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 1);
+    if (args[0] !== undefined && args[0] !== None) wantString(name, 1, args[0]);
+    return strip(s as string, args[0], false, true);
+  },
+  split(_th, s, args, kw, name) {
+    return split(name, s as string, args, kw);
+  },
+  splitlines(_th, s, args, kw, name) {
+    const [keepV] = unpackArgs(name, args, kw, 'keepends?');
+    const keep = keepV !== undefined && keepV !== false && keepV !== 0;
+    const str = s as string;
+    const out: string[] = [];
+    let i = 0;
+    while (i < str.length) {
+      let j = i;
+      while (j < str.length && str[j] !== '\n' && str[j] !== '\r') j++;
+      if (j >= str.length) {
+        out.push(str.slice(i));
+        break;
+      }
+      let e = j + 1;
+      if (str[j] === '\r' && str[j + 1] === '\n') e++;
+      out.push(keep ? str.slice(i, e) : str.slice(i, j));
+      i = e;
+    }
+    return new List(out);
+  },
+  startswith(_th, s, args, kw, name) {
+    return startsOrEnds(name, s as string, args, kw);
+  },
+  strip(_th, s, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 1);
+    if (args[0] !== undefined && args[0] !== None) wantString(name, 1, args[0]);
+    return strip(s as string, args[0], true, true);
+  },
+  title(_th, s, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    return viaUnicode(s as string, title);
+  },
+  upper(_th, s, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    return viaUnicode(s as string, (u) => u.toUpperCase());
+  },
+};
+
+function checkListMutable(l: List, verb: string): void {
+  if (l.frozen) fail(`cannot ${verb} frozen list`);
+  if (l.itercount > 0) fail(`cannot ${verb} list during iteration`);
+}
+
+export const listMethods: Record<string, MethodImpl> = {
+  append(_th, recv, args, kw, name) {
+    const l = recv as List;
+    if (args.length !== 1 || kw.length > 0) unpackPositional(name, args, kw, 1, 1);
+    if (l.frozen || l.itercount > 0) checkListMutable(l, 'append to');
+    l.elems.push(args[0]!);
+    return None;
+  },
+  clear(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    const l = recv as List;
+    checkListMutable(l, 'clear');
+    l.elems.length = 0;
+    return None;
+  },
+  extend(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 1, 1);
+    const l = recv as List;
+    checkListMutable(l, 'extend');
+    const src = toArray(args[0]!, name);
+    if (src === l.elems) l.elems.push(...src.slice());
+    else for (const x of src) l.elems.push(x);
+    return None;
+  },
+  index(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 1, 3);
+    const e = (recv as List).elems;
+    const [a, b] = sliceIndices(e.length, args[1], args[2], undefined);
+    for (let i = a; i < b; i++) if (equal(e[i]!, args[0]!)) return i;
+    return fail(`${name}: value not in list`);
+  },
+  insert(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 2, 2);
+    const l = recv as List;
+    checkListMutable(l, 'insert into');
+    let i = wantInt(name, 1, args[0]!);
+    const n = l.elems.length;
+    if (i < 0) i += n;
+    if (i < 0) i = 0;
+    if (i > n) i = n;
+    l.elems.splice(i, 0, args[1]!);
+    return None;
+  },
+  pop(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 1);
+    const l = recv as List;
+    const n = l.elems.length;
+    let i = args.length > 0 ? wantInt(name, 1, args[0]!) : n - 1;
+    const orig = i;
+    if (i < 0) i += n;
+    if (i < 0 || i >= n) {
+      if (n === 0 && args.length === 0) fail(`${name}: index -1 out of range: empty list`);
+      fail(n === 0 ? `${name}: index ${orig} out of range: empty list` : `${name}: list index ${orig} out of range [${-n}:${n - 1}]`);
+    }
+    checkListMutable(l, 'pop from');
+    if (i === n - 1) return l.elems.pop()!;
+    return l.elems.splice(i, 1)[0]!;
+  },
+  remove(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 1, 1);
+    const l = recv as List;
+    checkListMutable(l, 'remove from');
+    const e = l.elems;
+    for (let i = 0; i < e.length; i++) {
+      if (equal(e[i]!, args[0]!)) {
+        e.splice(i, 1);
+        return None;
+      }
+    }
+    return fail(`${name}: element not found`);
+  },
+};
+
+/** dictUpdate implements dict(...)/update(...) argument semantics. */
+export function dictUpdate(fnName: string, d: Dict, args: Value[], kwargs: Array<[string, Value]>): void {
+  if (args.length > 1) fail(`${fnName}: got ${args.length} arguments, want at most 1`);
+  if (args.length === 1) {
+    const src = args[0]!;
+    if (src instanceof Dict) {
+      for (const [k, v] of src.ht.items()) d.ht.set(k, v);
+    } else {
+      const elems = iterableElems(src);
+      if (elems === undefined) fail(`${fnName}: got ${typeOf(src)}, want iterable`);
+      elems.forEach((pair, i) => {
+        const pe = iterableElems(pair);
+        if (pe === undefined || typeof pair === 'string') fail(`${fnName}: dictionary update sequence element #${i} is not iterable (${typeOf(pair)})`);
+        if (pe.length !== 2) fail(`${fnName}: dictionary update sequence element #${i} has length ${pe.length}, want 2`);
+        d.ht.set(pe[0]!, pe[1]!);
+      });
+    }
+  }
+  for (const [k, v] of kwargs) d.ht.set(k, v);
+}
+
+export const dictMethods: Record<string, MethodImpl> = {
+  clear(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    (recv as Dict).ht.clear();
+    return None;
+  },
+  get(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 1, 2);
+    const v = (recv as Dict).ht.get(args[0]!);
+    return v !== undefined ? v : args.length > 1 ? args[1]! : None;
+  },
+  items(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    return new List((recv as Dict).ht.items().map(([k, v]) => new Tuple([k, v])));
+  },
+  keys(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    return new List((recv as Dict).ht.keys());
+  },
+  pop(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 1, 2);
+    const d = recv as Dict;
+    const v = d.ht.delete(args[0]!);
+    if (v !== undefined) return v;
+    if (args.length > 1) return args[1]!;
+    return fail(`${name}: missing key`);
+  },
+  popitem(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    const d = recv as Dict;
+    const first = d.ht.first();
+    if (first === undefined) fail(`${name}: empty dict`);
+    d.ht.delete(first[0]);
+    return new Tuple(first);
+  },
+  setdefault(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 1, 2);
+    const d = recv as Dict;
+    const v = d.ht.get(args[0]!);
+    if (v !== undefined) return v;
+    const dflt = args.length > 1 ? args[1]! : None;
+    d.ht.set(args[0]!, dflt);
+    return dflt;
+  },
+  update(_th, recv, args, kw, name) {
+    dictUpdate(name, recv as Dict, args, kw);
+    return None;
+  },
+  values(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    return new List((recv as Dict).ht.values());
+  },
+};
+
+export const setMethods: Record<string, MethodImpl> = {
+  add(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 1, 1);
+    (recv as SetValue).ht.set(args[0]!, args[0]!);
+    return None;
+  },
+  clear(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    (recv as SetValue).ht.clear();
+    return None;
+  },
+  discard(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 1, 1);
+    (recv as SetValue).ht.delete(args[0]!);
+    return None;
+  },
+  remove(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 1, 1);
+    if ((recv as SetValue).ht.delete(args[0]!) === undefined) fail(`${name}: missing key`);
+    return None;
+  },
+  pop(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    const s = recv as SetValue;
+    const first = s.ht.first();
+    if (first === undefined) fail(`${name}: empty set`);
+    s.ht.delete(first[0]);
+    return first[0];
+  },
+  union(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 1, 1);
+    const out = new SetValue();
+    for (const k of (recv as SetValue).ht.keys()) out.ht.set(k, k);
+    for (const k of toArray(args[0]!, name)) out.ht.set(k, k);
+    return out;
+  },
+  intersection(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 1, 1);
+    const other = new SetValue();
+    for (const k of toArray(args[0]!, name)) other.ht.set(k, k);
+    const out = new SetValue();
+    for (const k of (recv as SetValue).ht.keys()) if (other.ht.has(k)) out.ht.set(k, k);
+    return out;
+  },
+  difference(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 1, 1);
+    const other = new SetValue();
+    for (const k of toArray(args[0]!, name)) other.ht.set(k, k);
+    const out = new SetValue();
+    for (const k of (recv as SetValue).ht.keys()) if (!other.ht.has(k)) out.ht.set(k, k);
+    return out;
+  },
+  symmetric_difference(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 1, 1);
+    const s = recv as SetValue;
+    const other = new SetValue();
+    for (const k of toArray(args[0]!, name)) other.ht.set(k, k);
+    const out = new SetValue();
+    for (const k of s.ht.keys()) if (!other.ht.has(k)) out.ht.set(k, k);
+    for (const k of other.ht.keys()) if (!s.ht.has(k)) out.ht.set(k, k);
+    return out;
+  },
+  issubset(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 1, 1);
+    const other = new SetValue();
+    for (const k of toArray(args[0]!, name)) other.ht.set(k, k);
+    return (recv as SetValue).ht.keys().every((k) => other.ht.has(k));
+  },
+  issuperset(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 1, 1);
+    const s = recv as SetValue;
+    return toArray(args[0]!, name).every((k) => s.ht.has(k));
+  },
+};
+
+export const bytesMethods: Record<string, MethodImpl> = {
+  elems(_th, recv, args, kw, name) {
+    unpackPositional(name, args, kw, 0, 0);
+    const s = (recv as Bytes).s;
+    const out: Value[] = [];
+    for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
+    return new List(out);
+  },
+};
+
+/** methodTable returns the built-in methods of a value's type, if any. */
+export function methodTable(v: Value): Record<string, MethodImpl> | undefined {
+  if (typeof v === 'string') return stringMethods;
+  if (v instanceof List) return listMethods;
+  if (v instanceof Dict) return dictMethods;
+  if (v instanceof SetValue) return setMethods;
+  if (v instanceof Bytes) return bytesMethods;
+  return undefined;
+}
+
+export { repr, toStr };

@@ -1,0 +1,804 @@
+import { Func } from './function.js';
+import { Dict, SetValue, mapKey, typeOf } from './hashtable.js';
+import {
+  cmpIntFloat, intAdd, intAnd, intFloorDiv, intInvert, intMod, intMul, intNeg, intOr, intShift, intSub,
+  intToNumber, intXor, isInt, big,
+} from './int.js';
+import { formatFloat } from './float-format.js';
+import type { Thread } from './thread.js';
+import {
+  Builtin, Bytes, Float, HostValue, List, Module, NoneType, Range, SObject, StarErr, Struct, Tuple, fail,
+  None, type Value,
+} from './value.js';
+
+export { typeOf };
+
+export function truth(v: Value): boolean {
+  switch (typeof v) {
+    case 'boolean':
+      return v;
+    case 'number':
+      return v !== 0;
+    case 'string':
+      return v.length > 0;
+    case 'bigint':
+      return true;
+  }
+  if (v === None) return false;
+  if (v instanceof List || v instanceof Tuple) return v.elems.length > 0;
+  if (v instanceof Dict || v instanceof SetValue) return v.ht.size > 0;
+  if (v instanceof Float) return v.v !== 0;
+  if (v instanceof Range) return v.len > 0;
+  if (v instanceof Bytes) return v.s.length > 0;
+  if (v instanceof HostValue) return v.truth();
+  return true;
+}
+
+// ---------------------------------------------------------------- str / repr
+
+const hexDigits = '0123456789abcdef';
+const printable = /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u;
+
+/** quote renders a byte string as a Go-style double-quoted literal. */
+export function quote(s: string, bytesPrefix = false): string {
+  let out = bytesPrefix ? 'b"' : '"';
+  // eslint-disable-next-line no-control-regex
+  if (!/[\x00-\x1f"\\\x7f-\xff]/.test(s)) return out + s + '"';
+  const n = s.length;
+  for (let i = 0; i < n; ) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      i++;
+      switch (c) {
+        case 7: out += '\\a'; continue;
+        case 8: out += '\\b'; continue;
+        case 12: out += '\\f'; continue;
+        case 10: out += '\\n'; continue;
+        case 13: out += '\\r'; continue;
+        case 9: out += '\\t'; continue;
+        case 11: out += '\\v'; continue;
+        case 34: out += '\\"'; continue;
+        case 92: out += '\\\\'; continue;
+      }
+      if (c < 0x20 || c === 0x7f) out += '\\x' + hexDigits[c >> 4] + hexDigits[c & 15];
+      else out += String.fromCharCode(c);
+      continue;
+    }
+    const [cp, size] = bytesPrefix ? [-1, 1] : decodeRune(s, i);
+    if (cp < 0) {
+      out += '\\x' + hexDigits[c >> 4] + hexDigits[c & 15];
+      i++;
+      continue;
+    }
+    const ch = String.fromCodePoint(cp);
+    if (printable.test(ch)) out += s.slice(i, i + size);
+    else if (cp < 0x10000) out += '\\u' + cp.toString(16).padStart(4, '0');
+    else out += '\\U' + cp.toString(16).padStart(8, '0');
+    i += size;
+  }
+  return out + '"';
+}
+
+/** decodeRune decodes one UTF-8 sequence at s[i]; returns [-1, 1] if invalid. */
+export function decodeRune(s: string, i: number): [number, number] {
+  const c = s.charCodeAt(i);
+  if (c < 0x80) return [c, 1];
+  const n = s.length;
+  const cont = (k: number) => {
+    const b = i + k < n ? s.charCodeAt(i + k) : 0;
+    return (b & 0xc0) === 0x80 ? b & 0x3f : -1;
+  };
+  if (c >= 0xc2 && c < 0xe0) {
+    const b1 = cont(1);
+    if (b1 < 0) return [-1, 1];
+    return [((c & 0x1f) << 6) | b1, 2];
+  }
+  if (c >= 0xe0 && c < 0xf0) {
+    const b1 = cont(1);
+    const b2 = cont(2);
+    if (b1 < 0 || b2 < 0) return [-1, 1];
+    const cp = ((c & 0x0f) << 12) | (b1 << 6) | b2;
+    if (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000)) return [-1, 1];
+    return [cp, 3];
+  }
+  if (c >= 0xf0 && c < 0xf5) {
+    const b1 = cont(1);
+    const b2 = cont(2);
+    const b3 = cont(3);
+    if (b1 < 0 || b2 < 0 || b3 < 0) return [-1, 1];
+    const cp = ((c & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3;
+    if (cp < 0x10000 || cp > 0x10ffff) return [-1, 1];
+    return [cp, 4];
+  }
+  return [-1, 1];
+}
+
+/** toStr is str(v) as an internal byte string. */
+export function toStr(v: Value): string {
+  if (typeof v === 'string') return v;
+  return repr(v);
+}
+
+/** repr is repr(v) as an internal byte string. */
+export function repr(v: Value): string {
+  const out: string[] = [];
+  writeValue(out, v, []);
+  return out.join('');
+}
+
+function writeValue(out: string[], v: Value, path: SObject[]): void {
+  switch (typeof v) {
+    case 'number':
+    case 'bigint':
+      out.push(String(v));
+      return;
+    case 'string':
+      out.push(quote(v));
+      return;
+    case 'boolean':
+      out.push(v ? 'True' : 'False');
+      return;
+  }
+  if (v === None) {
+    out.push('None');
+    return;
+  }
+  if (v instanceof Float) {
+    out.push(formatFloat(v.v, 'g'));
+    return;
+  }
+  if (v instanceof List || v instanceof Tuple || v instanceof Dict || v instanceof SetValue || v instanceof Struct) {
+    if (path.includes(v)) {
+      out.push(v instanceof List ? '[...]' : v instanceof Dict ? '{...}' : '...');
+      return;
+    }
+    path.push(v);
+    if (v instanceof List) {
+      out.push('[');
+      v.elems.forEach((e, i) => {
+        if (i > 0) out.push(', ');
+        writeValue(out, e, path);
+      });
+      out.push(']');
+    } else if (v instanceof Tuple) {
+      out.push('(');
+      v.elems.forEach((e, i) => {
+        if (i > 0) out.push(', ');
+        writeValue(out, e, path);
+      });
+      if (v.elems.length === 1) out.push(',');
+      out.push(')');
+    } else if (v instanceof Dict) {
+      out.push('{');
+      let i = 0;
+      for (const [k, x] of v.ht.items()) {
+        if (i++ > 0) out.push(', ');
+        writeValue(out, k, path);
+        out.push(': ');
+        writeValue(out, x, path);
+      }
+      out.push('}');
+    } else if (v instanceof SetValue) {
+      out.push('set([');
+      v.ht.keys().forEach((e, i) => {
+        if (i > 0) out.push(', ');
+        writeValue(out, e, path);
+      });
+      out.push('])');
+    } else {
+      out.push(typeof v.constructorName === 'string' ? v.constructorName : toStr(v.constructorName));
+      out.push('(');
+      let i = 0;
+      for (const name of [...v.fields.keys()].sort()) {
+        if (i++ > 0) out.push(', ');
+        out.push(name, ' = ');
+        writeValue(out, v.fields.get(name)!, path);
+      }
+      out.push(')');
+    }
+    path.pop();
+    return;
+  }
+  if (v instanceof Func) {
+    out.push(`<function ${v.name}>`);
+    return;
+  }
+  if (v instanceof Builtin) {
+    if (v.receiver !== undefined) out.push(`<built-in method ${v.name} of ${typeOf(v.receiver)} value>`);
+    else out.push(`<built-in function ${v.name}>`);
+    return;
+  }
+  if (v instanceof Range) {
+    out.push(v.step === 1 ? `range(${v.start}, ${v.stop})` : `range(${v.start}, ${v.stop}, ${v.step})`);
+    return;
+  }
+  if (v instanceof Module) {
+    out.push(`<module "${v.name}">`);
+    return;
+  }
+  if (v instanceof Bytes) {
+    out.push(quote(v.s, true));
+    return;
+  }
+  if (v instanceof HostValue) {
+    out.push(v.repr());
+    return;
+  }
+  out.push(`<${v.type()}>`);
+}
+
+// ---------------------------------------------------------------- comparison
+
+const MAXDEPTH = 10;
+
+export function equal(x: Value, y: Value): boolean {
+  if (x === y) return true;
+  if (typeof x === 'string' || typeof y === 'string') return false;
+  return compareDepth('==', x, y, MAXDEPTH * 10);
+}
+
+/** compare implements the comparison operators. */
+export function compare(op: string, x: Value, y: Value): boolean {
+  if (typeof x === 'number' && typeof y === 'number') return threeway(op, x < y ? -1 : x > y ? 1 : 0);
+  if (typeof x === 'string' && typeof y === 'string') return threeway(op, x < y ? -1 : x > y ? 1 : 0);
+  return compareDepth(op, x, y, MAXDEPTH * 10);
+}
+
+function threeway(op: string, c: number): boolean {
+  switch (op) {
+    case '==': return c === 0;
+    case '!=': return c !== 0;
+    case '<': return c < 0;
+    case '<=': return c <= 0;
+    case '>': return c > 0;
+    case '>=': return c >= 0;
+  }
+  return fail(`unexpected comparison op ${op}`);
+}
+
+function floatCmp(a: number, b: number): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  if (a === b) return 0;
+  const an = Number.isNaN(a);
+  const bn = Number.isNaN(b);
+  if (an && bn) return 0;
+  return an ? 1 : -1;
+}
+
+function notImpl(op: string, x: Value, y: Value): never {
+  return fail(`${typeOf(x)} ${op} ${typeOf(y)} not implemented`);
+}
+
+export function compareDepth(op: string, x: Value, y: Value, depth: number): boolean {
+  if (depth < 1) fail('comparison exceeded maximum recursion depth');
+  const tx = typeof x;
+  const ty = typeof y;
+  if ((tx === 'number' || tx === 'bigint') && (ty === 'number' || ty === 'bigint')) {
+    return threeway(op, (x as number) < (y as number) ? -1 : (x as number) > (y as number) ? 1 : 0);
+  }
+  if (tx === 'string' && ty === 'string') return threeway(op, x < y ? -1 : x > y ? 1 : 0);
+  if (tx === 'boolean' && ty === 'boolean') return threeway(op, x === y ? 0 : x ? 1 : -1);
+  if (x instanceof Float) {
+    if (y instanceof Float) return threeway(op, floatCmp(x.v, y.v));
+    if (ty === 'number' || ty === 'bigint') return threeway(op, -cmpIntFloat(y as number | bigint, x.v));
+  } else if (y instanceof Float && (tx === 'number' || tx === 'bigint')) {
+    return threeway(op, cmpIntFloat(x as number | bigint, y.v));
+  }
+  if (typeOf(x) !== typeOf(y)) {
+    if (op === '==') return false;
+    if (op === '!=') return true;
+    return notImpl(op, x, y);
+  }
+  if ((x instanceof List && y instanceof List) || (x instanceof Tuple && y instanceof Tuple)) {
+    return seqCompare(op, x.elems, y.elems, depth);
+  }
+  if (x instanceof Dict && y instanceof Dict) {
+    if (op !== '==' && op !== '!=') return notImpl(op, x, y);
+    let eq = x.ht.size === y.ht.size;
+    if (eq) {
+      for (const [k, v] of x.ht.items()) {
+        const w = y.ht.get(k);
+        if (w === undefined || !compareDepth('==', v, w, depth - 1)) {
+          eq = false;
+          break;
+        }
+      }
+    }
+    return op === '==' ? eq : !eq;
+  }
+  if (x instanceof SetValue && y instanceof SetValue) {
+    if (op !== '==' && op !== '!=') return notImpl(op, x, y);
+    let eq = x.ht.size === y.ht.size;
+    if (eq) for (const k of x.ht.keys()) if (!y.ht.has(k)) { eq = false; break; }
+    return op === '==' ? eq : !eq;
+  }
+  if (x instanceof Struct && y instanceof Struct) {
+    if (op !== '==' && op !== '!=') return notImpl(op, x, y);
+    let eq = x.fields.size === y.fields.size;
+    if (eq) {
+      for (const [k, v] of x.fields) {
+        const w = y.fields.get(k);
+        if (w === undefined || !compareDepth('==', v, w, depth - 1)) {
+          eq = false;
+          break;
+        }
+      }
+    }
+    return op === '==' ? eq : !eq;
+  }
+  if (x instanceof Range && y instanceof Range) {
+    if (op !== '==' && op !== '!=') return notImpl(op, x, y);
+    const eq = x.len === y.len && (x.len === 0 || (x.start === y.start && (x.len === 1 || x.step === y.step)));
+    return op === '==' ? eq : !eq;
+  }
+  if (x instanceof Bytes && y instanceof Bytes) return threeway(op, x.s < y.s ? -1 : x.s > y.s ? 1 : 0);
+  if (x instanceof HostValue && x.compare) return x.compare(op, y);
+  if (op === '==') return x === y;
+  if (op === '!=') return x !== y;
+  return notImpl(op, x, y);
+}
+
+function seqCompare(op: string, a: Value[], b: Value[], depth: number): boolean {
+  if (op === '==' || op === '!=') {
+    if (a.length !== b.length) return op === '!=';
+  }
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x === y) continue;
+    if (!compareDepth('==', x, y, depth - 1)) {
+      if (op === '==') return false;
+      if (op === '!=') return true;
+      return compareDepth(op, x, y, depth - 1);
+    }
+  }
+  return threeway(op, a.length - b.length);
+}
+
+// ---------------------------------------------------------------- arithmetic
+
+function floatOf(x: Value): number {
+  return x instanceof Float ? x.v : intToNumber(x as number | bigint);
+}
+
+function isNum(x: Value): boolean {
+  return typeof x === 'number' || typeof x === 'bigint' || x instanceof Float;
+}
+
+export function floatMod(x: number, y: number): number {
+  let z = x % y;
+  if ((x < 0) !== (y < 0) && z !== 0) z += y;
+  return z;
+}
+
+export function binary(op: string, x: Value, y: Value): Value {
+  switch (op) {
+    case '+':
+      if (typeof x === 'number' && typeof y === 'number') {
+        const r = x + y;
+        if (r <= Number.MAX_SAFE_INTEGER && r >= -Number.MAX_SAFE_INTEGER) return r;
+      }
+      if (typeof x === 'string' && typeof y === 'string') return x + y;
+      if (isInt(x) && isInt(y)) return intAdd(x, y);
+      if (isNum(x) && isNum(y)) return new Float(floatOf(x) + floatOf(y));
+      if (x instanceof List && y instanceof List) return new List(x.elems.concat(y.elems));
+      if (x instanceof Tuple && y instanceof Tuple) return new Tuple(x.elems.concat(y.elems));
+      if (x instanceof Bytes && y instanceof Bytes) return new Bytes(x.s + y.s);
+      break;
+    case '-':
+      if (isInt(x) && isInt(y)) return intSub(x, y);
+      if (isNum(x) && isNum(y)) return new Float(floatOf(x) - floatOf(y));
+      if (x instanceof SetValue && y instanceof SetValue) {
+        const s = new SetValue();
+        for (const k of x.ht.keys()) if (!y.ht.has(k)) s.ht.set(k, k);
+        return s;
+      }
+      break;
+    case '*':
+      if (isInt(x)) {
+        if (isInt(y)) return intMul(x, y);
+        if (y instanceof Float) return new Float(floatOf(x) * y.v);
+        if (typeof y === 'string') return repeatString(y, x);
+        if (y instanceof Bytes) return new Bytes(repeatString(y.s, x));
+        if (y instanceof List) return new List(repeatElems(y.elems, x));
+        if (y instanceof Tuple) return new Tuple(repeatElems(y.elems, x));
+      } else if (x instanceof Float) {
+        if (isNum(y)) return new Float(x.v * floatOf(y));
+      } else if (isInt(y)) {
+        if (typeof x === 'string') return repeatString(x, y);
+        if (x instanceof Bytes) return new Bytes(repeatString(x.s, y));
+        if (x instanceof List) return new List(repeatElems(x.elems, y));
+        if (x instanceof Tuple) return new Tuple(repeatElems(x.elems, y));
+      }
+      break;
+    case '/':
+      if (isNum(x) && isNum(y)) {
+        const b = floatOf(y);
+        if (b === 0) fail('floating-point division by zero');
+        if (typeof x === 'bigint' || typeof y === 'bigint') {
+          // exact-ish: divide big ints via float conversion of each (matches Go's big.Float rounding in typical cases)
+          return new Float(floatOf(x) / b);
+        }
+        return new Float(floatOf(x) / b);
+      }
+      break;
+    case '//':
+      if (isInt(x) && isInt(y)) return intFloorDiv(x, y);
+      if (isNum(x) && isNum(y)) {
+        const b = floatOf(y);
+        if (b === 0) fail('floored division by zero');
+        return new Float(Math.floor(floatOf(x) / b));
+      }
+      break;
+    case '%':
+      if (isInt(x) && isInt(y)) return intMod(x, y);
+      if (isNum(x) && isNum(y)) {
+        const b = floatOf(y);
+        if (b === 0) fail('floating-point modulo by zero');
+        return new Float(floatMod(floatOf(x), b));
+      }
+      if (typeof x === 'string') return interpolateHook!(x, y);
+      break;
+    case '&':
+      if (isInt(x) && isInt(y)) return intAnd(x, y);
+      if (x instanceof SetValue && y instanceof SetValue) {
+        const s = new SetValue();
+        for (const k of x.ht.keys()) if (y.ht.has(k)) s.ht.set(k, k);
+        return s;
+      }
+      break;
+    case '|':
+      if (isInt(x) && isInt(y)) return intOr(x, y);
+      if (x instanceof SetValue && y instanceof SetValue) {
+        const s = new SetValue();
+        for (const k of x.ht.keys()) s.ht.set(k, k);
+        for (const k of y.ht.keys()) s.ht.set(k, k);
+        return s;
+      }
+      if (x instanceof Dict && y instanceof Dict) {
+        const d = new Dict();
+        for (const [k, v] of x.ht.items()) d.ht.set(k, v);
+        for (const [k, v] of y.ht.items()) d.ht.set(k, v);
+        return d;
+      }
+      break;
+    case '^':
+      if (isInt(x) && isInt(y)) return intXor(x, y);
+      if (x instanceof SetValue && y instanceof SetValue) {
+        const s = new SetValue();
+        for (const k of x.ht.keys()) if (!y.ht.has(k)) s.ht.set(k, k);
+        for (const k of y.ht.keys()) if (!x.ht.has(k)) s.ht.set(k, k);
+        return s;
+      }
+      break;
+    case '<<':
+    case '>>':
+      if (isInt(x) && isInt(y)) return intShift(op, x, y);
+      break;
+    case 'in':
+      return contains(y, x);
+    case 'not in':
+      return !contains(y, x);
+    case '==':
+      return equal(x, y);
+    case '!=':
+      return !equal(x, y);
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+      return compare(op, x, y);
+  }
+  return fail(`unknown binary op: ${typeOf(x)} ${op} ${typeOf(y)}`);
+}
+
+let interpolateHook: ((format: string, args: Value) => Value) | null = null;
+export function setInterpolate(f: (format: string, args: Value) => Value): void {
+  interpolateHook = f;
+}
+
+function repeatCount(n: number | bigint, len: number): number {
+  if (typeof n === 'bigint') {
+    if (n <= 0n) return 0;
+    fail(`repeat count ${n} too large`);
+  }
+  if (n <= 0) return 0;
+  if (len * n > 1 << 30) fail(`excessive repeat (${len} * ${n} elements)`);
+  return n;
+}
+
+function repeatString(s: string, n: number | bigint): string {
+  const k = repeatCount(n, s.length);
+  return k === 0 ? '' : s.repeat(k);
+}
+
+function repeatElems(elems: Value[], n: number | bigint): Value[] {
+  const k = repeatCount(n, elems.length);
+  const out: Value[] = [];
+  for (let i = 0; i < k; i++) for (const e of elems) out.push(e);
+  return out;
+}
+
+export function contains(coll: Value, x: Value): boolean {
+  if (typeof coll === 'string') {
+    if (typeof x !== 'string') fail(`'in <string>' requires string as left operand, not ${typeOf(x)}`);
+    return coll.includes(x);
+  }
+  if (coll instanceof Dict) return coll.ht.has(x);
+  if (coll instanceof List || coll instanceof Tuple) {
+    for (const e of coll.elems) if (e === x || equal(e, x)) return true;
+    return false;
+  }
+  if (coll instanceof SetValue) return coll.ht.has(x);
+  if (coll instanceof Range) {
+    if (!isInt(x)) fail(`'in <range>' requires integer as left operand, not ${typeOf(x)}`);
+    if (typeof x === 'bigint') return false;
+    const r = coll;
+    if (r.len === 0) return false;
+    if (r.step > 0 ? x < r.start || x >= r.stop : x > r.start || x <= r.stop) return false;
+    return (x - r.start) % r.step === 0;
+  }
+  if (coll instanceof Bytes) {
+    if (x instanceof Bytes) return coll.s.includes(x.s);
+    if (typeof x === 'number') {
+      if (x < 0 || x > 255) fail(`int in bytes: ${x} out of range`);
+      return coll.s.includes(String.fromCharCode(x));
+    }
+    fail(`'in bytes' requires bytes or int as left operand, not ${typeOf(x)}`);
+  }
+  if (coll instanceof HostValue) {
+    if (coll.get) return coll.get(x) !== undefined;
+    if (coll.iterate) {
+      const it = coll.iterate();
+      for (let r = it.next(); !r.done; r = it.next()) if (equal(r.value, x)) return true;
+      return false;
+    }
+  }
+  return fail(`unknown binary op: ${typeOf(x)} in ${typeOf(coll)}`);
+}
+
+export function unary(op: string, x: Value): Value {
+  switch (op) {
+    case 'not':
+      return !truth(x);
+    case '-':
+      if (isInt(x)) return intNeg(x);
+      if (x instanceof Float) return new Float(-x.v);
+      break;
+    case '+':
+      if (isInt(x)) return x;
+      if (x instanceof Float) return x;
+      break;
+    case '~':
+      if (isInt(x)) return intInvert(x);
+      break;
+  }
+  return fail(`unknown unary op: ${op}${typeOf(x)}`);
+}
+
+// ---------------------------------------------------------------- indexing
+
+/** asIndex converts an index operand to a JS number. */
+export function toInt32(v: Value, what: string): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') fail(`${what}: ${v} out of range`);
+  return fail(`${what}: got ${typeOf(v)}, want int`);
+}
+
+function seqIndex(kind: string, v: Value, n: number): number {
+  let i: number;
+  if (typeof v === 'number') i = v;
+  else if (typeof v === 'bigint') return fail(`${kind} index: ${v} out of range`);
+  else return fail(`${kind} index: got ${typeOf(v)}, want int`);
+  const orig = i;
+  if (i < 0) i += n;
+  if (i < 0 || i >= n) {
+    if (n === 0) fail(`index ${orig} out of range: empty ${kind}`);
+    fail(`${kind} index ${orig} out of range [${-n}:${n - 1}]`);
+  }
+  return i;
+}
+
+export function getIndex(x: Value, y: Value): Value {
+  if (x instanceof List || x instanceof Tuple) {
+    const e = x.elems;
+    if (typeof y === 'number' && y >= 0 && y < e.length) return e[y]!;
+    return e[seqIndex(x.type(), y, e.length)]!;
+  }
+  if (x instanceof Dict) {
+    const v = x.ht.get(y);
+    if (v === undefined) fail(`key ${repr(y)} not in dict`);
+    return v;
+  }
+  if (typeof x === 'string') {
+    if (typeof y === 'number' && y >= 0 && y < x.length) return x[y]!;
+    return x[seqIndex('string', y, x.length)]!;
+  }
+  if (x instanceof Range) return x.at(seqIndex('range', y, x.len));
+  if (x instanceof Bytes) return x.s.charCodeAt(seqIndex('bytes', y, x.s.length));
+  if (x instanceof HostValue) {
+    if (x.get) {
+      const v = x.get(y);
+      if (v === undefined) fail(`key ${repr(y)} not in ${x.type()}`);
+      return v;
+    }
+    if (x.index && x.len) return x.index(seqIndex(x.type(), y, x.len()));
+  }
+  return fail(`unhandled index operation ${typeOf(x)}[${typeOf(y)}]`);
+}
+
+export function setIndex(x: Value, y: Value, v: Value): void {
+  if (x instanceof List) {
+    if (x.frozen) fail('cannot assign to element of frozen list');
+    if (x.itercount > 0) fail('cannot assign to element of list during iteration');
+    const e = x.elems;
+    if (typeof y === 'number' && y >= 0 && y < e.length) {
+      e[y] = v;
+      return;
+    }
+    e[seqIndex('list', y, e.length)] = v;
+    return;
+  }
+  if (x instanceof Dict) {
+    x.ht.set(y, v);
+    return;
+  }
+  if (x instanceof HostValue && 'setIndex' in x && typeof (x as { setIndex?: unknown }).setIndex === 'function') {
+    (x as unknown as { setIndex(k: Value, v: Value): void }).setIndex(y, v);
+    return;
+  }
+  fail(`${typeOf(x)} value does not support item assignment`);
+}
+
+function sliceIndex(v: Value | undefined, what: string): number | undefined {
+  if (v === undefined || v === None) return undefined;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return v > 0n ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER;
+  return fail(`invalid ${what} index: got ${typeOf(v)}, want int`);
+}
+
+/** sliceIndices computes the effective start/stop/step of x[lo:hi:step] for a length n. */
+export function sliceIndices(n: number, lo: Value | undefined, hi: Value | undefined, stepV: Value | undefined): [number, number, number] {
+  let step = 1;
+  if (stepV !== undefined && stepV !== None) {
+    if (typeof stepV !== 'number') {
+      if (typeof stepV === 'bigint') step = stepV > 0n ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER;
+      else fail(`invalid slice step: got ${typeOf(stepV)}, want int`);
+    } else step = stepV;
+    if (step === 0) fail('zero is not a valid slice step');
+  }
+  let start: number;
+  let end: number;
+  const s = sliceIndex(lo, 'start');
+  const e = sliceIndex(hi, 'end');
+  if (step > 0) {
+    start = s === undefined ? 0 : s < 0 ? Math.max(0, s + n) : Math.min(s, n);
+    end = e === undefined ? n : e < 0 ? Math.max(0, e + n) : Math.min(e, n);
+  } else {
+    start = s === undefined ? n - 1 : s < 0 ? Math.max(-1, s + n) : Math.min(s, n - 1);
+    end = e === undefined ? -1 : e < 0 ? Math.max(-1, e + n) : Math.min(e, n - 1);
+  }
+  return [start, end, step];
+}
+
+export function slice(x: Value, lo: Value | undefined, hi: Value | undefined, stepV: Value | undefined): Value {
+  let n: number;
+  if (typeof x === 'string') n = x.length;
+  else if (x instanceof List || x instanceof Tuple) n = x.elems.length;
+  else if (x instanceof Range) n = x.len;
+  else if (x instanceof Bytes) n = x.s.length;
+  else return fail(`invalid slice operand ${typeOf(x)}`);
+  const [start, end, step] = sliceIndices(n, lo, hi, stepV);
+  if (x instanceof Range) {
+    const ns = x.start + start * x.step;
+    const ne = x.start + end * x.step;
+    return new Range(ns, ne, x.step * step);
+  }
+  if (step === 1) {
+    const e = Math.max(start, end);
+    if (typeof x === 'string') return x.slice(start, e);
+    if (x instanceof Bytes) return new Bytes(x.s.slice(start, e));
+    const elems = (x as List | Tuple).elems.slice(start, e);
+    return x instanceof List ? new List(elems) : new Tuple(elems);
+  }
+  if (typeof x === 'string' || x instanceof Bytes) {
+    const s = typeof x === 'string' ? x : x.s;
+    let out = '';
+    if (step > 0) for (let i = start; i < end; i += step) out += s[i];
+    else for (let i = start; i > end; i += step) out += s[i];
+    return typeof x === 'string' ? out : new Bytes(out);
+  }
+  const src = (x as List | Tuple).elems;
+  const out: Value[] = [];
+  if (step > 0) for (let i = start; i < end; i += step) out.push(src[i]!);
+  else for (let i = start; i > end; i += step) out.push(src[i]!);
+  return x instanceof List ? new List(out) : new Tuple(out);
+}
+
+// ---------------------------------------------------------------- iteration and length
+
+/** iterableElems returns the elements of an iterable as a JS array (possibly shared: do not mutate), or undefined. */
+export function iterableElems(x: Value): Value[] | undefined {
+  if (x instanceof List || x instanceof Tuple) return x.elems;
+  if (x instanceof Dict) return x.ht.keys();
+  if (x instanceof SetValue) return x.ht.keys();
+  if (x instanceof Range) {
+    const out: Value[] = new Array(x.len);
+    for (let i = 0; i < x.len; i++) out[i] = x.start + i * x.step;
+    return out;
+  }
+  if (x instanceof HostValue && x.iterate) {
+    const out: Value[] = [];
+    const it = x.iterate();
+    for (let r = it.next(); !r.done; r = it.next()) out.push(r.value);
+    return out;
+  }
+  if (x instanceof Bytes) {
+    return undefined;
+  }
+  return undefined;
+}
+
+/** toArray returns the elements of an iterable or fails "T value is not iterable" (prefixed by fnName). */
+export function toArray(x: Value, fnName?: string): Value[] {
+  const e = iterableElems(x);
+  if (e === undefined) fail(`${fnName ? fnName + ': ' : ''}${typeOf(x)} value is not iterable`);
+  return e;
+}
+
+export function length(x: Value): number {
+  if (typeof x === 'string') return x.length;
+  if (x instanceof List || x instanceof Tuple) return x.elems.length;
+  if (x instanceof Dict || x instanceof SetValue) return x.ht.size;
+  if (x instanceof Range) return x.len;
+  if (x instanceof Bytes) return x.s.length;
+  if (x instanceof HostValue && x.len) return x.len();
+  return -1;
+}
+
+// ---------------------------------------------------------------- hashing (hash() builtin for strings)
+
+export function javaStringHash(s: string): number {
+  const u = Buffer.from(s, 'latin1').toString('utf8');
+  let h = 0;
+  for (let i = 0; i < u.length; i++) h = (Math.imul(31, h) + u.charCodeAt(i)) | 0;
+  return h;
+}
+
+export function checkHashable(v: Value): void {
+  if (v instanceof Range) fail('unhashable: range');
+  mapKey(v);
+}
+
+// ---------------------------------------------------------------- freezing
+
+export function freeze(v: Value): void {
+  if (typeof v !== 'object') return;
+  if (v instanceof List) {
+    if (v.frozen) return;
+    v.frozen = true;
+    for (const e of v.elems) freeze(e);
+  } else if (v instanceof Tuple) {
+    for (const e of v.elems) freeze(e);
+  } else if (v instanceof Dict || v instanceof SetValue) {
+    if (v.ht.frozen) return;
+    v.ht.frozen = true;
+    for (const [k, x] of v.ht.items()) {
+      freeze(k);
+      freeze(x);
+    }
+  } else if (v instanceof Func) {
+    if ((v as { frozenFlag?: boolean }).frozenFlag) return;
+    (v as { frozenFlag?: boolean }).frozenFlag = true;
+    for (const d of v.defaults) freeze(d);
+    for (const c of v.freevars) if (c.v !== undefined) freeze(c.v);
+  } else if (v instanceof Struct) {
+    for (const x of v.fields.values()) freeze(x);
+  } else if (v instanceof HostValue) {
+    v.freeze();
+  }
+}
+
+export { big, NoneType, StarErr, Module };

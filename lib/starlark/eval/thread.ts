@@ -1,0 +1,49 @@
+import { StarErr, type Value } from './value.js';
+
+export interface ThreadOptions {
+  name?: string;
+  print?: (thread: Thread, msg: string) => void;
+  load?: (thread: Thread, module: string) => Map<string, Value>;
+  maxSteps?: number;
+}
+
+/** Thread is the state of one Starlark execution: host hooks, step budget, cancellation. */
+export class Thread {
+  readonly name: string;
+  readonly print: ((thread: Thread, msg: string) => void) | undefined;
+  readonly load: ((thread: Thread, module: string) => Map<string, Value>) | undefined;
+  readonly local = new Map<string, unknown>();
+  /** steps counts loop iterations and calls; `limit` is compared against it at those points. */
+  steps = 0;
+  limit: number;
+  maxSteps: number;
+  cancelReason: string | undefined;
+  /** depth of nested Starlark calls (to turn runaway recursion into an error) */
+  depth = 0;
+  /** number of execFile calls in progress on this thread */
+  running = 0;
+
+  constructor(options: ThreadOptions = {}) {
+    this.name = options.name ?? '';
+    this.print = options.print;
+    this.load = options.load;
+    this.maxSteps = options.maxSteps && options.maxSteps > 0 ? options.maxSteps : Infinity;
+    this.limit = this.maxSteps;
+  }
+
+  /** cancel makes the running script fail at its next step. */
+  cancel(reason: string): void {
+    this.cancelReason ??= reason;
+    this.limit = -1;
+  }
+
+  /** overLimit is called when steps reaches limit: it throws the cancellation error. */
+  overLimit(): never {
+    if (this.cancelReason !== undefined) {
+      throw new StarErr(`Starlark computation cancelled: ${this.cancelReason}`);
+    }
+    this.cancelReason = 'too many steps';
+    this.limit = -1;
+    throw new StarErr('Starlark computation cancelled: too many steps');
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * Core value representations.
+ *
+ * int    -> JS number (always a safe integer, never -0) or JS bigint (only outside the safe range)
+ * string -> JS string whose char codes are UTF-8 bytes (see README.md)
+ * bool   -> JS boolean
+ * others -> instances of the classes below (or HostValue subclasses)
+ */
+import type { Thread } from './thread.js';
+
+export type Value = number | bigint | string | boolean | SObject;
+
+/** SObject is the base of every non-primitive Starlark value. */
+export abstract class SObject {
+  abstract type(): string;
+}
+
+export class NoneType extends SObject {
+  type(): string {
+    return 'NoneType';
+  }
+}
+export const None: NoneType = new NoneType();
+
+/** Float is a boxed IEEE double, so that floats and ints stay distinguishable. */
+export class Float extends SObject {
+  readonly v: number;
+  constructor(v: number) {
+    super();
+    this.v = v;
+  }
+  type(): string {
+    return 'float';
+  }
+}
+
+/** Bytes holds an immutable byte sequence as a byte string (char code per byte). */
+export class Bytes extends SObject {
+  readonly s: string;
+  constructor(s: string) {
+    super();
+    this.s = s;
+  }
+  type(): string {
+    return 'bytes';
+  }
+}
+
+/** EvalError raised inside the interpreter; the public class is built on it (see errors.ts). */
+export class List extends SObject {
+  elems: Value[];
+  frozen = false;
+  itercount = 0;
+  constructor(elems: Value[]) {
+    super();
+    this.elems = elems;
+  }
+  type(): string {
+    return 'list';
+  }
+}
+
+export class Tuple extends SObject {
+  readonly elems: Value[];
+  constructor(elems: Value[]) {
+    super();
+    this.elems = elems;
+  }
+  type(): string {
+    return 'tuple';
+  }
+}
+export const EMPTY_TUPLE = new Tuple([]);
+
+/** Range is the lazy sequence returned by range(). */
+export class Range extends SObject {
+  readonly start: number;
+  readonly stop: number;
+  readonly step: number;
+  readonly len: number;
+  constructor(start: number, stop: number, step: number) {
+    super();
+    this.start = start;
+    this.stop = stop;
+    this.step = step;
+    let n: number;
+    if (step > 0) n = start < stop ? Math.floor((stop - start - 1) / step) + 1 : 0;
+    else n = start > stop ? Math.floor((start - stop - 1) / -step) + 1 : 0;
+    this.len = n;
+  }
+  type(): string {
+    return 'range';
+  }
+  at(i: number): number {
+    return this.start + i * this.step;
+  }
+}
+
+/** Cell is a captured local variable shared between a function and its closures. */
+export class Cell {
+  v: Value | undefined;
+  constructor(v: Value | undefined) {
+    this.v = v;
+  }
+}
+
+/** A builtin's implementation. */
+export type BuiltinImpl = (thread: Thread, fn: Builtin, args: Value[], kwargs: Array<[string, Value]>) => Value;
+
+/** Builtin is a host-provided function, optionally bound to a receiver (a method). */
+export class Builtin extends SObject {
+  readonly name: string;
+  readonly impl: BuiltinImpl;
+  readonly receiver: Value | undefined;
+  constructor(name: string, impl: BuiltinImpl, receiver?: Value) {
+    super();
+    this.name = name;
+    this.impl = impl;
+    this.receiver = receiver;
+  }
+  type(): string {
+    return 'builtin_function_or_method';
+  }
+  /** bind returns a copy of this builtin bound to a receiver. */
+  bind(receiver: Value): Builtin {
+    return new Builtin(this.name, this.impl, receiver);
+  }
+}
+
+/** HostValue is the base class for host-defined values; capabilities are optional methods. */
+export abstract class HostValue extends SObject {
+  abstract override type(): string;
+  truth(): boolean {
+    return true;
+  }
+  hash(): number {
+    throw new Error(`unhashable type: ${this.type()}`);
+  }
+  freeze(): void {}
+  repr(): string {
+    return `<${this.type()}>`;
+  }
+  attr?(name: string): Value | undefined;
+  attrNames?(): string[];
+  index?(i: number): Value;
+  len?(): number;
+  get?(key: Value): Value | undefined;
+  iterate?(): Iterator<Value>;
+  call?(thread: Thread, args: Value[], kwargs: Array<[string, Value]>): Value;
+  toJSON?(): unknown;
+  compare?(op: string, other: Value): boolean;
+}
+
+/** Struct is an immutable record with named fields (starlarkstruct.Struct). */
+export class Struct extends SObject {
+  readonly constructorName: Value;
+  readonly fields: Map<string, Value>;
+  constructor(fields: Map<string, Value>, constructorName: Value = 'struct') {
+    super();
+    this.fields = fields;
+    this.constructorName = constructorName;
+  }
+  type(): string {
+    return 'struct';
+  }
+}
+
+/** Module is a named collection of members (starlarkstruct.Module), e.g. json. */
+export class Module extends SObject {
+  readonly name: string;
+  readonly members: Map<string, Value>;
+  constructor(name: string, members: Map<string, Value>) {
+    super();
+    this.name = name;
+    this.members = members;
+  }
+  type(): string {
+    return 'module';
+  }
+}
+
+/** decodeUTF8 turns an internal byte string into a JS (UTF-16) string. */
+export function decodeUTF8(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\x00-\x7f]/.test(s)) return s;
+  return Buffer.from(s, 'latin1').toString('utf8');
+}
+
+/** encodeUTF8 turns a JS (UTF-16) string into an internal byte string. */
+export function encodeUTF8(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\x00-\x7f]/.test(s)) return s;
+  return Buffer.from(s, 'utf8').toString('latin1');
+}
+
+/** StarErr is the internal Starlark runtime error: a message plus frames filled in while unwinding. */
+export class StarErr extends Error {
+  msg: string;
+  /** innermost-first frames, added by each call as the error unwinds */
+  frames: Array<{ name: string; pos: number; file: string }> = [];
+  builtinName: string | undefined;
+  constructor(msg: string) {
+    super(msg);
+    this.msg = msg;
+  }
+}
+
+/** fail throws a Starlark runtime error with the given (byte-string) message. */
+export function fail(msg: string): never {
+  throw new StarErr(msg);
+}

@@ -1,0 +1,42 @@
+/** lib/starlark — a Starlark interpreter. See API.md for the embedding contract. */
+import { universe as universeMap } from './eval/builtins.js';
+import { decodeUTF8, type Value } from './eval/value.js';
+import * as ops from './eval/ops.js';
+
+export type { Value } from './eval/value.js';
+export { None, Float, HostValue, Builtin } from './eval/value.js';
+export const True: Value = true;
+export const False: Value = false;
+
+export { typeOf as typeName } from './eval/hashtable.js';
+
+/** str returns str(v) as a JS string. */
+export function str(v: Value): string {
+  return decodeUTF8(ops.toStr(v));
+}
+/** repr returns repr(v) as a JS string. */
+export function repr(v: Value): string {
+  return decodeUTF8(ops.repr(v));
+}
+export function truth(v: Value): boolean {
+  return ops.truth(v);
+}
+export function equal(a: Value, b: Value): boolean {
+  return ops.equal(a, b);
+}
+export function freeze(v: Value): void {
+  ops.freeze(v);
+}
+
+export {
+  toStarlark, toJS, makeString, makeFloat, makeList, makeTuple, makeDict, makeModule, makeStruct,
+} from './eval/convert.js';
+export { unpackArgs } from './eval/unpack.js';
+export { Thread, type ThreadOptions } from './eval/thread.js';
+export { execFile, call, type FileOptions } from './eval/exec.js';
+export const universe: ReadonlyMap<string, Value> = universeMap;
+export { json } from './eval/json.js';
+export { structBuiltin } from './eval/builtins.js';
+export { StarlarkError, ScanOrSyntaxError, ResolveErrors, type Position } from './syntax/position.js';
+export { EvalError, type CallFrame } from './eval/errors.js';
+export { runScriptFile, type ScriptIO } from './run-script.js';
