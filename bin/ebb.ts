@@ -99,6 +99,15 @@ const cli = yargs(args)
       finish(await historyCommand({ ...globals(argv), model: argv.model as string | undefined, limit: argv.limit as number }, await io()));
     },
   )
+  .command(
+    'star <file>',
+    'run a standalone Starlark file (universe, json, struct); print() goes to stdout',
+    (y: Argv) => y.positional('file', { type: 'string', describe: 'the .star file' }),
+    async (argv) => {
+      const { runScriptFile } = await import('../lib/starlark/index.js');
+      finish(runScriptFile(argv.file as string));
+    },
+  )
   .demandCommand(1, 'Name a command (see ebb --help).')
   .recommendCommands()
   .strict()
