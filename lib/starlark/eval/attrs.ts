@@ -1,5 +1,6 @@
 import { builtinErr } from './compile.js';
 import { typeOf } from './hashtable.js';
+import { toStr } from './ops.js';
 import { methodTable, type MethodImpl } from './methods.js';
 import { nearest } from '../resolve/resolver.js';
 import type { Thread } from './thread.js';
@@ -43,6 +44,14 @@ export function getAttrOrUndefined(x: Value, name: string): Value | undefined {
 export function getAttr(x: Value, name: string): Value {
   const v = getAttrOrUndefined(x, name);
   if (v !== undefined) return v;
+  if (x instanceof Struct) {
+    const ctor = x.constructorName;
+    const prefix = ctor === 'struct' ? '' : `${typeof ctor === 'string' ? ctor : toStr(ctor)} `;
+    let m = `${prefix}struct has no .${name} attribute`;
+    const h = nearest(name, attrNames(x));
+    if (h) m += ` (did you mean .${h}?)`;
+    return fail(m);
+  }
   let msg = `${typeOf(x)} has no .${name} field or method`;
   const hint = nearest(name, attrNames(x));
   if (hint) msg += ` (did you mean .${hint}?)`;

@@ -15,6 +15,12 @@ import {
   type BuiltinImpl, type Value,
 } from './value.js';
 
+function iterArg(fnName: string, param: string | number, v: Value): Value[] {
+  const e = iterableElems(v);
+  if (e === undefined) fail(`${fnName}: for parameter ${param}: got ${typeOf(v)}, want iterable`);
+  return e;
+}
+
 function b(name: string, impl: BuiltinImpl): [string, Builtin] {
   return [name, new Builtin(name, impl)];
 }
@@ -97,12 +103,12 @@ const entries: Array<[string, Value]> = [
   }),
   b('all', (_th, fn, args, kw) => {
     unpackPositional(fn.name, args, kw, 1, 1);
-    for (const x of toArray(args[0]!, 'all')) if (!truth(x)) return false;
+    for (const x of iterArg('all', 1, args[0]!)) if (!truth(x)) return false;
     return true;
   }),
   b('any', (_th, fn, args, kw) => {
     unpackPositional(fn.name, args, kw, 1, 1);
-    for (const x of toArray(args[0]!, 'any')) if (truth(x)) return true;
+    for (const x of iterArg('any', 1, args[0]!)) if (truth(x)) return true;
     return false;
   }),
   b('bool', (_th, fn, args, kw) => {
@@ -203,7 +209,7 @@ const entries: Array<[string, Value]> = [
     return javaStringHash(x);
   }),
   b('int', (_th, fn, args, kw) => {
-    const [x, baseV] = unpackArgs('int', args, kw, 'x?', 'base?');
+    const [x, baseV] = unpackArgs('int', args, kw, 'x', 'base?');
     if (x === undefined) return 0;
     if (typeof x === 'string') {
       let base = 10;
@@ -236,7 +242,7 @@ const entries: Array<[string, Value]> = [
   b('list', (_th, fn, args, kw) => {
     unpackPositional(fn.name, args, kw, 0, 1);
     if (args.length === 0) return new List([]);
-    return new List(toArray(args[0]!, 'list').slice());
+    return new List(iterArg('list', 1, args[0]!).slice());
   }),
   b('max', (th, _fn, args, kw) => minmax(th, 'max', args, kw)),
   b('min', (th, _fn, args, kw) => minmax(th, 'min', args, kw)),
@@ -285,18 +291,18 @@ const entries: Array<[string, Value]> = [
   }),
   b('reversed', (_th, fn, args, kw) => {
     unpackPositional(fn.name, args, kw, 1, 1);
-    return new List(toArray(args[0]!, 'reversed').slice().reverse());
+    return new List(iterArg('reversed', 1, args[0]!).slice().reverse());
   }),
   b('set', (_th, fn, args, kw) => {
     unpackPositional(fn.name, args, kw, 0, 1);
     const s = new SetValue();
-    if (args.length === 1) for (const x of toArray(args[0]!, 'set')) s.ht.set(x, x);
+    if (args.length === 1) for (const x of iterArg('set', 1, args[0]!)) s.ht.set(x, x);
     return s;
   }),
   b('sorted', (th, fn, args, kw) => {
     const [it, key, rev] = unpackArgs('sorted', args, kw, 'iterable', 'key?', 'reverse?');
     if (args.length > 1) fail(`sorted: got ${args.length} arguments, want at most 1`);
-    const elems = toArray(it!, 'sorted').slice();
+    const elems = iterArg('sorted', 'iterable', it!).slice();
     const reverse = rev !== undefined && truth(rev);
     if (key !== undefined && key !== None) {
       const keys = elems.map((e) => callValue(th, key, [e], null));
@@ -333,7 +339,7 @@ const entries: Array<[string, Value]> = [
     if (args.length === 0) return new Tuple([]);
     const x = args[0]!;
     if (x instanceof Tuple) return x;
-    return new Tuple(toArray(x, 'tuple').slice());
+    return new Tuple(iterArg('tuple', 1, x).slice());
   }),
   b('type', (_th, fn, args, kw) => {
     if (kw.length > 0) fail('type does not accept keyword arguments');

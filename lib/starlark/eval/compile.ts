@@ -10,13 +10,14 @@ import { Func, MANDATORY, type FuncCode, type ModuleCtx } from './function.js';
 import { Dict, SetValue, typeOf } from './hashtable.js';
 import { intAdd, intSub, intMul } from './int.js';
 import {
-  binary, compare, contains, equal, getIndex, repr, setIndex, slice, toArray, truth, unary,
+  binary, compare, contains, equal, getIndex, quote, repr, setIndex, slice, toArray, truth, unary,
 } from './ops.js';
 import type { Thread } from './thread.js';
 import {
   Builtin, Bytes, Cell, Float, HostValue, List, None, Range, StarErr, Tuple, fail, type Value,
 } from './value.js';
-import { decodeUTF8 } from './value.js';
+import { decodeUTF8, encodeUTF8 } from './value.js';
+import { nearest } from '../resolve/resolver.js';
 
 const NORMAL = 0;
 const BREAK = 1;
@@ -59,6 +60,8 @@ const MAX_DEPTH = 1200;
 /** toStarErr converts anything thrown inside the interpreter into a StarErr. */
 export function toStarErr(e: unknown): StarErr {
   if (e instanceof StarErr) return e;
+  const inner = (e as { __starErr?: StarErr } | null)?.__starErr;
+  if (inner instanceof StarErr) return inner;
   if (e instanceof RangeError && /call stack/i.test(e.message)) return new StarErr('stack overflow (maximum call depth exceeded)');
   if (e instanceof Error) return new StarErr(e.message);
   return new StarErr(String(e));
@@ -300,7 +303,8 @@ export class Compiler {
         const v = m.get(decodeUTF8(names[i]!)) ?? m.get(names[i]!);
         if (v === undefined) {
           fr.pos = positions[i]!;
-          fail(`load: name ${names[i]} not found in module ${module}`);
+          const hint = nearest(names[i]!, [...m.keys()].map(encodeUTF8));
+          fail(`load: name ${names[i]} not found in module ${module}${hint ? ` (did you mean ${hint}?)` : ''}`);
         }
         targets[i]!(fr, v);
       }
@@ -332,9 +336,9 @@ export class Compiler {
       const ie = this.expr(lhs.y);
       const pos = packPos(lhs);
       return (fr) => {
+        const v = rhs(fr);
         const x = xe(fr);
         const k = ie(fr);
-        const v = rhs(fr);
         if (x instanceof Dict && !x.ht.frozen && x.ht.itercount === 0 && (typeof k === 'number' || typeof k === 'string')) {
           x.ht.m.set(k, v);
           return NORMAL;
@@ -530,6 +534,19 @@ export class Compiler {
       else if (x instanceof Dict || x instanceof SetValue) {
         elems = x.ht.keys();
         owner = x;
+      } else if (x instanceof HostValue && x.iterate) {
+        const it = x.iterate();
+        for (let r = it.next(); !r.done; r = it.next()) {
+          if (++th.steps >= th.limit) {
+            fr.pos = pos;
+            th.overLimit();
+          }
+          set(fr, r.value);
+          const c = body(fr);
+          if (c === BREAK) break;
+          if (c === RETURN) return c;
+        }
+        return NORMAL;
       } else {
         fr.pos = packPos(s.x);
         elems = toArrayOrUndefined(x) ?? fail(`${typeOf(x)} value is not iterable`);
@@ -575,7 +592,7 @@ export class Compiler {
     const name = fi.name;
     const run = (th: Thread, fn: Func, l: Array<Value | undefined | Cell>): Value => {
       if (++th.steps >= th.limit) th.overLimit();
-      if (fn.active > 0 && !fn.module.allowRecursion) fail(`function ${name} called recursively`);
+      if (code.active > 0 && !fn.module.allowRecursion) fail(`function ${name} called recursively`);
       if (++th.depth > MAX_DEPTH) {
         th.depth--;
         fail('stack overflow (maximum call depth exceeded)');
@@ -584,7 +601,7 @@ export class Compiler {
         const c = cells[i]!;
         l[c] = new Cell(l[c] as Value | undefined);
       }
-      fn.active++;
+      code.active++;
       const fr = new Frame(l, fn.freevars, fn.module.globals, th);
       fr.pos = packPos(fi);
       try {
@@ -592,11 +609,12 @@ export class Compiler {
       } catch (e) {
         throw addFrame(e, name, fr, file);
       } finally {
-        fn.active--;
+        code.active--;
         th.depth--;
       }
     };
-    const code: FuncCode & { simple: boolean; nlocals: number; run: typeof run } = {
+    const code: FuncCode & { simple: boolean; nlocals: number; run: typeof run; active: number } = {
+      active: 0,
       name,
       file,
       line: fi.line,
@@ -1134,6 +1152,18 @@ export class Compiler {
             return;
           }
           fr.pos = xpos;
+          if (x instanceof HostValue && x.iterate) {
+            const it = x.iterate();
+            for (let r = it.next(); !r.done; r = it.next()) {
+              if (++th.steps >= th.limit) {
+                fr.pos = pos;
+                th.overLimit();
+              }
+              set(fr, r.value);
+              next(fr, acc);
+            }
+            return;
+          }
           const owner = x instanceof List ? x : x instanceof Dict || x instanceof SetValue ? x.ht : null;
           const elems = x instanceof List || x instanceof Tuple ? x.elems : toArrayOrUndefined(x) ?? fail(`${typeOf(x)} value is not iterable`);
           if (owner) owner.itercount++;
@@ -1228,12 +1258,12 @@ function bindArgs(code: FuncCode, fn: Func, l: Array<Value | undefined | Cell>, 
       break;
     }
     if (i >= 0) {
-      if (l[i] !== undefined) fail(`function ${name} got multiple values for parameter ${k}`);
+      if (l[i] !== undefined) fail(`function ${name} got multiple values for parameter ${quote(k)}`);
       l[i] = v;
       continue;
     }
-    if (kwdict === null) fail(`function ${name} got an unexpected keyword argument ${k}`);
-    if (kwdict.ht.has(k)) fail(`function ${name} got multiple values for parameter ${k}`);
+    if (kwdict === null) fail(`function ${name} got an unexpected keyword argument ${quote(k)}`);
+    if (kwdict.ht.has(k)) fail(`function ${name} got multiple values for parameter ${quote(k)}`);
     kwdict.ht.set(k, v);
   }
   if (n < nparams || code.numKwonly > 0) {

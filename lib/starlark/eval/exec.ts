@@ -103,9 +103,13 @@ export function call(thread: Thread, fn: Value, args: Value[], kwargs: Array<[st
   try {
     return callValue(thread, fn, args, kwargs.length ? kwargs.map(([k, v]) => [encodeUTF8(k), v]) : null);
   } catch (e) {
-    // Inside a running script (a host builtin calling back), let the error unwind as is.
-    if (thread.running > 0) throw e;
-    if (e instanceof StarErr || !(e instanceof StarlarkError)) throw toEvalError(toStarErr(e));
+    if (e instanceof StarErr || !(e instanceof StarlarkError)) {
+      const inner = toStarErr(e);
+      const pub = toEvalError(inner);
+      // If the host rethrows it into a running script, unwinding continues with the same error.
+      Object.defineProperty(pub, '__starErr', { value: inner, enumerable: false });
+      throw pub;
+    }
     throw e;
   }
 }

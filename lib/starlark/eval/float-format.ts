@@ -4,6 +4,7 @@ export function formatFloat(f: number, conv: string): string {
     if (Number.isNaN(f)) return 'nan';
     return f > 0 ? '+inf' : '-inf';
   }
+  if (f < 0 || Object.is(f, -0)) return '-' + formatFloat(-f, conv);
   switch (conv) {
     case 'g':
     case 'G': {

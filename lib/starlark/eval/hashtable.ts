@@ -81,7 +81,9 @@ function encodeKey(k: Value): string {
     return s + '}';
   }
   if (k instanceof HostValue) return 'h' + k.hash() + ';';
-  if (k instanceof Builtin || k instanceof Module || isFunction(k)) return 'o' + identity(k) + ';';
+  if (k instanceof Module) return fail('unhashable: module');
+  if (k instanceof Builtin || isFunction(k)) return 'o' + identity(k) + ';';
+  if (k.type() === 'range') return fail('unhashable: range');
   return fail(`unhashable type: ${k.type()}`);
 }
 

@@ -3,7 +3,7 @@ import { attrNames, getAttrOrUndefined } from './attrs.js';
 import { Dict, typeOf } from './hashtable.js';
 import { norm } from './int.js';
 import { formatFloat } from './float-format.js';
-import { iterableElems, quote } from './ops.js';
+import { decodeRune, iterableElems, quote } from './ops.js';
 import { unpackArgs, unpackPositional, wantString } from './unpack.js';
 import {
   Builtin, Float, HostValue, List, Module, None, Struct, decodeUTF8, encodeUTF8, fail, type Value,
@@ -15,10 +15,16 @@ function isPrintableASCII(s: string): boolean {
 
 function jsonQuote(s: string): string {
   if (isPrintableASCII(s)) return quote(s);
-  const u = decodeUTF8(s);
   let out = '"';
-  for (const ch of u) {
-    const c = ch.codePointAt(0)!;
+  for (let i = 0; i < s.length; ) {
+    const [cp, size] = decodeRune(s, i);
+    i += size;
+    if (cp < 0) {
+      out += '\\ufffd';
+      continue;
+    }
+    const c = cp;
+    const ch = String.fromCodePoint(cp);
     if (ch === '"') out += '\\"';
     else if (ch === '\\') out += '\\\\';
     else if (ch === '\n') out += '\\n';
@@ -102,6 +108,50 @@ export function encodeJSON(x: Value): string {
   return out.join('');
 }
 
+function unquoteJSON(body: string, die: (m: string) => never): string {
+  if (!/[\\\x00-\x1f]/.test(body)) return body;
+  let out = '';
+  for (let k = 0; k < body.length; k++) {
+    const c = body[k]!;
+    if (c < ' ') die(`invalid character ${charRepr(c)} in string literal`);
+    if (c !== '\\') {
+      out += c;
+      continue;
+    }
+    const e = body[++k]!;
+    switch (e) {
+      case '"': out += '"'; break;
+      case '\\': out += '\\'; break;
+      case '/': out += '/'; break;
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'n': out += '\n'; break;
+      case 'r': out += '\r'; break;
+      case 't': out += '\t'; break;
+      case 'u': {
+        const h = body.slice(k + 1, k + 5);
+        if (!/^[0-9a-fA-F]{4}$/.test(h)) die(`invalid character ${charRepr(body[k + 1] ?? '"')} in \\u hexadecimal character escape`);
+        let cp = parseInt(h, 16);
+        k += 4;
+        if (cp >= 0xd800 && cp < 0xdc00 && body[k + 1] === '\\' && body[k + 2] === 'u') {
+          const h2 = body.slice(k + 3, k + 7);
+          const lo = /^[0-9a-fA-F]{4}$/.test(h2) ? parseInt(h2, 16) : -1;
+          if (lo >= 0xdc00 && lo < 0xe000) {
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+            k += 6;
+          }
+        }
+        if (cp >= 0xd800 && cp < 0xe000) cp = 0xfffd;
+        out += encodeUTF8(String.fromCodePoint(cp));
+        break;
+      }
+      default:
+        die(`invalid character ${charRepr(e)} in string escape code`);
+    }
+  }
+  return out;
+}
+
 class DecodeFail {
   constructor(readonly msg: string) {}
 }
@@ -143,17 +193,9 @@ export function decodeJSON(s: string): Value {
           }
         }
         if (!closed) die('unclosed string literal');
-        const raw = s.slice(i, j);
+        const body = s.slice(i + 1, j - 1);
         i = j;
-        const u = decodeUTF8(raw);
-        try {
-          const bad = /\\([^"\\/bfnrtu])/.exec(u);
-          if (bad) die(`invalid character ${charRepr(bad[1]!)} in string escape code`);
-          return encodeUTF8(JSON.parse(u.replace(/[\x00-\x1f]/g, (m) => '\\u' + m.charCodeAt(0).toString(16).padStart(4, '0'))) as string);
-        } catch (e) {
-          if (e instanceof DecodeFail) throw e;
-          return die((e as Error).message);
-        }
+        return unquoteJSON(body, die);
       }
       case 'n':
         if (s.startsWith('null', i)) {

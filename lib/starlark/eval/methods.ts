@@ -18,10 +18,10 @@ export class StringIterable extends HostValue {
     this.kind = kind;
   }
   type(): string {
-    return this.kind === 'elems' || this.kind === 'elem_ords' ? 'string.elems' : 'string.codepoints';
+    return this.kind === 'elems' || this.kind === 'elem_ords' ? 'elems' : 'codepoints';
   }
   override repr(): string {
-    return `${decodeUTF8(quote(this.s))}.${this.kind}()`;
+    return decodeUTF8(`${quote(this.s)}.${this.kind}()`);
   }
   override hash(): number {
     return fail(`unhashable: ${this.type()}`);
@@ -390,7 +390,8 @@ export const stringMethods: Record<string, MethodImpl> = {
   },
   splitlines(_th, s, args, kw, name) {
     const [keepV] = unpackArgs(name, args, kw, 'keepends?');
-    const keep = keepV !== undefined && keepV !== false && keepV !== 0;
+    if (keepV !== undefined && typeof keepV !== 'boolean') fail(`${name}: for parameter keepends: got ${typeOf(keepV)}, want bool`);
+    const keep = keepV === true;
     const str = s as string;
     const out: string[] = [];
     let i = 0;
@@ -522,7 +523,14 @@ export function dictUpdate(fnName: string, d: Dict, args: Value[], kwargs: Array
       });
     }
   }
-  for (const [k, v] of kwargs) d.ht.set(k, v);
+  if (kwargs.length > 0) {
+    const seen = new Set<string>();
+    for (const [k, v] of kwargs) {
+      if (seen.has(k)) fail(`${fnName}: duplicate keyword arg: ${quote(k)}`);
+      seen.add(k);
+      d.ht.set(k, v);
+    }
+  }
 }
 
 export const dictMethods: Record<string, MethodImpl> = {

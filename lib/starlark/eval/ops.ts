@@ -7,7 +7,7 @@ import {
 import { formatFloat } from './float-format.js';
 import type { Thread } from './thread.js';
 import {
-  Builtin, Bytes, Float, HostValue, List, Module, NoneType, Range, SObject, StarErr, Struct, Tuple, fail,
+  Builtin, Bytes, Float, HostValue, List, Module, NoneType, Range, SObject, StarErr, Struct, Tuple, encodeUTF8, fail,
   None, type Value,
 } from './value.js';
 
@@ -221,7 +221,7 @@ function writeValue(out: string[], v: Value, path: SObject[]): void {
     return;
   }
   if (v instanceof HostValue) {
-    out.push(v.repr());
+    out.push(encodeUTF8(v.repr()));
     return;
   }
   out.push(`<${v.type()}>`);
@@ -232,7 +232,7 @@ function writeValue(out: string[], v: Value, path: SObject[]): void {
 const MAXDEPTH = 10;
 
 export function equal(x: Value, y: Value): boolean {
-  if (x === y) return true;
+  if (x === y && typeof x !== 'object') return true;
   if (typeof x === 'string' || typeof y === 'string') return false;
   return compareDepth('==', x, y, MAXDEPTH * 10);
 }
@@ -315,7 +315,7 @@ export function compareDepth(op: string, x: Value, y: Value, depth: number): boo
   }
   if (x instanceof Struct && y instanceof Struct) {
     if (op !== '==' && op !== '!=') return notImpl(op, x, y);
-    let eq = x.fields.size === y.fields.size;
+    let eq = x.fields.size === y.fields.size && compareDepth('==', x.constructorName, y.constructorName, depth - 1);
     if (eq) {
       for (const [k, v] of x.fields) {
         const w = y.fields.get(k);
@@ -347,7 +347,7 @@ function seqCompare(op: string, a: Value[], b: Value[], depth: number): boolean 
   for (let i = 0; i < n; i++) {
     const x = a[i]!;
     const y = b[i]!;
-    if (x === y) continue;
+    if (x === y && typeof x !== 'object') continue;
     if (!compareDepth('==', x, y, depth - 1)) {
       if (op === '==') return false;
       if (op === '!=') return true;
@@ -386,6 +386,14 @@ export function binary(op: string, x: Value, y: Value): Value {
       if (x instanceof List && y instanceof List) return new List(x.elems.concat(y.elems));
       if (x instanceof Tuple && y instanceof Tuple) return new Tuple(x.elems.concat(y.elems));
       if (x instanceof Bytes && y instanceof Bytes) return new Bytes(x.s + y.s);
+      if (x instanceof Struct && y instanceof Struct) {
+        if (!equal(x.constructorName, y.constructorName)) {
+          fail(`cannot add structs of different constructors: ${toStr(x.constructorName)} + ${toStr(y.constructorName)}`);
+        }
+        const f = new Map(x.fields);
+        for (const [k, v] of y.fields) f.set(k, v);
+        return new Struct(new Map([...f.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))), x.constructorName);
+      }
       break;
     case '-':
       if (isInt(x) && isInt(y)) return intSub(x, y);
@@ -505,6 +513,7 @@ function repeatCount(n: number | bigint, len: number): number {
     fail(`repeat count ${n} too large`);
   }
   if (n <= 0) return 0;
+  if (n > 0x7fffffff) fail(`repeat count ${n} too large`);
   if (len * n > 1 << 30) fail(`excessive repeat (${len} * ${n} elements)`);
   return n;
 }
@@ -526,7 +535,13 @@ export function contains(coll: Value, x: Value): boolean {
     if (typeof x !== 'string') fail(`'in <string>' requires string as left operand, not ${typeOf(x)}`);
     return coll.includes(x);
   }
-  if (coll instanceof Dict) return coll.ht.has(x);
+  if (coll instanceof Dict) {
+    try {
+      return coll.ht.has(x);
+    } catch {
+      return false;
+    }
+  }
   if (coll instanceof List || coll instanceof Tuple) {
     for (const e of coll.elems) if (e === x || equal(e, x)) return true;
     return false;
