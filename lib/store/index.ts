@@ -1,3 +1,3 @@
-export { Store, sqlString, type JsonRow, type Params, type StoreOptions } from './store.js';
+export { Store, Cursor, sqlString, type JsonRow, type Params, type StoreOptions } from './store.js';
 export { referencedTables, lineOf, SqlParseError, type TableRef } from './sql-tables.js';
 export { SCHEMA_VERSION } from './migrations.js';

@@ -23,6 +23,17 @@ export const MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 2,
+    statements: [
+      // One row per tracked model: the version of the hash function its stored rows carry.
+      `CREATE TABLE _ebb.tracked (
+         model VARCHAR PRIMARY KEY,
+         hash_version INTEGER NOT NULL,
+         updated_at TIMESTAMPTZ NOT NULL
+       )`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -6,7 +6,10 @@ import { dirname } from 'node:path';
 import {
   DuckDBInstance,
   JsonDuckDBValueConverter,
+  type DuckDBAppender,
   type DuckDBConnection,
+  type DuckDBResult,
+  type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { StateError, StateLockedError, errorMessage } from '../errors.js';
@@ -26,10 +29,12 @@ export class Store {
   readonly path: string;
   #instance: DuckDBInstance;
   #conn: DuckDBConnection;
+  #root: string;
   #closed = false;
 
-  private constructor(path: string, instance: DuckDBInstance, conn: DuckDBConnection) {
+  private constructor(path: string, root: string, instance: DuckDBInstance, conn: DuckDBConnection) {
     this.path = path;
+    this.#root = root;
     this.#instance = instance;
     this.#conn = conn;
   }
@@ -49,7 +54,7 @@ export class Store {
       throw new StateError(`cannot open state ${options.path}: ${msg}`, err);
     }
     const conn = await instance.connect();
-    const store = new Store(options.path, instance, conn);
+    const store = new Store(options.path, options.root, instance, conn);
     try {
       await conn.run(`SET file_search_path = ${sqlString(options.root)}`);
       await store.#migrate();
@@ -120,6 +125,45 @@ export class Store {
     }
   }
 
+  /** columnsOf tells the names and types of a query's result columns, without running it. */
+  async columnsOf(sql: string): Promise<Array<{ name: string; type: DuckDBType }>> {
+    const prepared = await this.#conn.prepare(sql);
+    try {
+      const out: Array<{ name: string; type: DuckDBType }> = [];
+      for (let i = 0; i < prepared.columnCount; i++) out.push({ name: prepared.columnName(i), type: prepared.columnType(i) });
+      return out;
+    } finally {
+      prepared.destroySync();
+    }
+  }
+
+  /** rows runs a query and returns its rows as DuckDB values (for small, paged results). */
+  async rows(sql: string, params?: Params): Promise<{ columns: string[]; rows: DuckDBValue[][] }> {
+    const reader = await this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined);
+    return { columns: reader.columnNames(), rows: reader.getRows() };
+  }
+
+  /**
+   * openCursor starts a streaming query on a connection of its own, so it can stay open
+   * while other statements run (a model reading one query while saving rows).
+   */
+  async openCursor(sql: string, params?: Params): Promise<Cursor> {
+    const conn = await this.#instance.connect();
+    try {
+      await conn.run(`SET file_search_path = ${sqlString(this.#root)}`);
+      const result = await conn.stream(sql, params as DuckDBValue[] | undefined);
+      return new Cursor(conn, result);
+    } catch (err) {
+      conn.closeSync();
+      throw err;
+    }
+  }
+
+  /** appender opens a DuckDB appender on a table (bulk inserts). */
+  async appender(table: string, schema: string, catalog?: string): Promise<DuckDBAppender> {
+    return this.#conn.createAppender(table, schema, catalog ?? null);
+  }
+
   /** transaction runs fn inside BEGIN/COMMIT; any error rolls everything back. */
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     await this.#conn.run('BEGIN TRANSACTION');
@@ -159,4 +203,39 @@ export class Store {
 /** sqlString quotes a JS string as an SQL string literal. */
 export function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
+}
+
+/** Cursor is an open streaming query; read it chunk by chunk, then close it. */
+export class Cursor {
+  readonly columns: readonly string[];
+  #conn: DuckDBConnection;
+  #result: DuckDBResult;
+  #closed = false;
+
+  constructor(conn: DuckDBConnection, result: DuckDBResult) {
+    this.#conn = conn;
+    this.#result = result;
+    this.columns = result.columnNames();
+  }
+
+  get columnTypes(): DuckDBType[] {
+    return this.#result.columnTypes();
+  }
+
+  /** next returns the next chunk of rows (about 2,048), or undefined at the end. */
+  async next(): Promise<DuckDBValue[][] | undefined> {
+    if (this.#closed) return undefined;
+    const chunk = await this.#result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) {
+      this.close();
+      return undefined;
+    }
+    return chunk.getRows();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#conn.closeSync();
+  }
 }

@@ -1,0 +1,353 @@
+// TrackedSession is one run of a tracked model against its table: it finds the delta
+// (new, changed and deleted keys) in DuckDB, hands it out page by page, and records
+// acknowledgements. The model's table is the hash table: the key columns, the row's
+// columns, _ebb_hash (the canonical hash of the delivered version), _ebb_saved_at and
+// _ebb_run_id.
+
+import { DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
+import { ModelError } from '../errors.js';
+import { quoteIdent, quotedTable, type Model } from '../project/index.js';
+import { sqlString, type Params, type Store } from '../store/index.js';
+import { HASH_VERSION, rowHashSql, type Column } from './canonical.js';
+
+/** Columns ebb adds to a tracked model's table; never part of the hash or of a row. */
+export const TRACKING_COLUMNS = ['_ebb_hash', '_ebb_saved_at', '_ebb_run_id'] as const;
+
+const CUR = '_ebb_cur';
+const DELTA = '_ebb_delta';
+const GONE = '_ebb_gone';
+
+export interface DeltaCounts {
+  readonly new: number;
+  readonly changed: number;
+  readonly deleted: number;
+}
+
+/** A delta row as it leaves DuckDB: its sequence number, change, columns and before. */
+export interface DeltaPage {
+  readonly columns: readonly string[];
+  readonly rows: ReadonlyArray<{
+    readonly seq: number;
+    readonly change: 'new' | 'changed' | 'deleted';
+    readonly values: readonly unknown[];
+    readonly before: unknown;
+  }>;
+}
+
+export class TrackedSession {
+  readonly model: Model;
+  readonly #store: Store;
+  readonly #target: string;
+  readonly #runId: string;
+  #sql: string | undefined;
+  #columns: Column[] = [];
+  #counts: DeltaCounts | undefined;
+  #goneReady = false;
+  #saved = 0;
+  #deletedAcked = 0;
+
+  constructor(store: Store, model: Model, runId: string) {
+    this.#store = store;
+    this.model = model;
+    this.#target = quotedTable(model);
+    this.#runId = runId;
+  }
+
+  get sql(): string | undefined {
+    return this.#sql;
+  }
+  get counts(): DeltaCounts | undefined {
+    return this.#counts;
+  }
+  get saved(): number {
+    return this.#saved;
+  }
+  get deletedAcked(): number {
+    return this.#deletedAcked;
+  }
+  get columns(): readonly Column[] {
+    return this.#columns;
+  }
+
+  async #tableExists(): Promise<boolean> {
+    return (await this.#store.objectType(this.model.schema, this.model.table)) === 'table';
+  }
+
+  #keyJoin(a: string, b: string): string {
+    return this.model.uniqueKey.map((k) => `${a}.${quoteIdent(k)} = ${b}.${quoteIdent(k)}`).join(' AND ');
+  }
+
+  #keyList(qualifier?: string): string {
+    return this.model.uniqueKey.map((k) => (qualifier ? `${qualifier}.` : '') + quoteIdent(k)).join(', ');
+  }
+
+  /**
+   * computeDelta hashes the query's rows and compares them with the table, in DuckDB. It
+   * fails when a key is NULL or appears twice. Rows are read by page(); nothing is written
+   * to the model's table.
+   */
+  async computeDelta(sql: string, params: Params = []): Promise<DeltaCounts> {
+    const model = this.model;
+    const body = sql.replace(/;\s*$/, '');
+    const columns = await this.#store.columnsOf(body);
+    this.#checkColumns(columns);
+    this.#sql = sql;
+    this.#columns = columns;
+    const exists = await this.#tableExists();
+    if (exists) await this.#rehashIfNeeded();
+    const keys = this.#keyList();
+    const hash = rowHashSql(columns, 'q');
+    await this.#store.exec(
+      `CREATE OR REPLACE TEMP TABLE ${CUR} AS SELECT ${this.#keyList('q')}, ${hash} AS _ebb_hash FROM (${body}\n) AS q`,
+      params,
+    );
+    const nullKey = await this.#store.queryJson(
+      `SELECT ${keys} FROM ${CUR} WHERE ${model.uniqueKey.map((k) => `${quoteIdent(k)} IS NULL`).join(' OR ')} LIMIT 1`,
+    );
+    if (nullKey.length > 0) {
+      throw new ModelError(model.name, model.file, `query() returned a row whose @unique_key ${describeKey(nullKey[0]!)} has a NULL part; every row needs a full key`);
+    }
+    const dup = await this.#store.queryJson(
+      `SELECT ${keys}, count(*) AS _n FROM ${CUR} GROUP BY ALL HAVING count(*) > 1 ORDER BY _n DESC LIMIT 1`,
+    );
+    if (dup.length > 0) {
+      const { _n, ...key } = dup[0]!;
+      throw new ModelError(model.name, model.file, `query() returned key ${describeKey(key)} ${String(_n)} times; each @unique_key must appear once (deduplicate it in the SQL)`);
+    }
+    const userColumns = columns.map((c) => `q.${quoteIdent(c.name)}`).join(', ');
+    const before = exists ? await this.#beforeExpr('t') : 'NULL';
+    const join = exists ? `LEFT JOIN ${this.#target} AS t ON ${this.#keyJoin('c', 't')}` : '';
+    const change = exists ? `CASE WHEN t._ebb_hash IS NULL THEN 'new' ELSE 'changed' END` : `'new'`;
+    const changed = exists ? 'WHERE t._ebb_hash IS NULL OR t._ebb_hash <> c._ebb_hash' : '';
+    // The delta's keys first (narrow), then the full rows for those keys only.
+    await this.#store.exec(
+      `CREATE OR REPLACE TEMP TABLE _ebb_dk AS SELECT ${this.#keyList('c')}, ${change} AS _ebb_change FROM ${CUR} AS c ${join} ${changed}`,
+    );
+    const dk = await this.#store.queryJson(
+      `SELECT count(*) FILTER (WHERE _ebb_change = 'new')::DOUBLE AS n, count(*) FILTER (WHERE _ebb_change = 'changed')::DOUBLE AS c FROM _ebb_dk`,
+    );
+    const n = Number(dk[0]!['n']);
+    const c = Number(dk[0]!['c']);
+    if (n + c > 0) {
+      const tJoin = exists ? `LEFT JOIN ${this.#target} AS t ON ${this.#keyJoin('q', 't')}` : '';
+      await this.#store.exec(
+        `CREATE OR REPLACE TEMP TABLE ${DELTA} AS
+         SELECT row_number() OVER (ORDER BY ${this.#keyList('q')}) AS _ebb_seq, ${userColumns},
+                ${hash} AS _ebb_hash, dk._ebb_change, ${before} AS _ebb_before
+           FROM (${body}\n) AS q JOIN _ebb_dk AS dk ON ${this.#keyJoin('q', 'dk')} ${tJoin}`,
+        params,
+      );
+      if (exists) await this.#addNewColumns();
+    } else {
+      await this.#store.exec(
+        `CREATE OR REPLACE TEMP TABLE ${DELTA} AS SELECT 0::BIGINT AS _ebb_seq, ${userColumns}, NULL::UHUGEINT AS _ebb_hash,
+                '' AS _ebb_change, NULL AS _ebb_before FROM (${body}\n) AS q LIMIT 0`,
+        params,
+      );
+    }
+    const deleted = exists
+      ? Number(await this.#store.scalar(`SELECT count(*)::DOUBLE FROM ${this.#target} AS t ANTI JOIN ${CUR} AS c ON ${this.#keyJoin('t', 'c')}`))
+      : 0;
+    this.#counts = { new: n, changed: c, deleted };
+    return this.#counts;
+  }
+
+  #checkColumns(columns: readonly Column[]): void {
+    const model = this.model;
+    const names = new Set(columns.map((c) => c.name.toLowerCase()));
+    const missing = model.uniqueKey.filter((k) => !names.has(k.toLowerCase()));
+    if (missing.length > 0) {
+      throw new ModelError(model.name, model.file, `@unique_key column ${missing.join(', ')} is not in the tracked query's result (columns: ${columns.map((c) => c.name).join(', ')})`);
+    }
+    const reserved = columns.filter((c) => c.name.toLowerCase().startsWith('_ebb_'));
+    if (reserved.length > 0) {
+      throw new ModelError(model.name, model.file, `column ${reserved[0]!.name} uses the reserved prefix _ebb_; rename it in the query`);
+    }
+    if (names.size !== columns.length) {
+      throw new ModelError(model.name, model.file, 'the tracked query returns two columns with the same name; alias them apart');
+    }
+  }
+
+  /** The table's own columns (what was delivered), as a struct: a row's `.before`. */
+  async #beforeExpr(alias: string): Promise<string> {
+    const cols = await this.#tableColumns();
+    if (cols.length === 0) return 'NULL';
+    const fields = cols.map((c) => `${quoteIdent(c.name)} := ${alias}.${quoteIdent(c.name)}`).join(', ');
+    return `CASE WHEN ${alias}._ebb_hash IS NULL THEN NULL ELSE struct_pack(${fields}) END`;
+  }
+
+  async #tableColumns(): Promise<Column[]> {
+    const cols = await this.#store.columnsOf(`SELECT * FROM ${this.#target}`);
+    return cols.filter((c) => !(TRACKING_COLUMNS as readonly string[]).includes(c.name));
+  }
+
+  /** New query columns are added to the table; a changed type is an error that says what to do. */
+  async #addNewColumns(): Promise<void> {
+    const have = new Map((await this.#tableColumns()).map((c) => [c.name.toLowerCase(), c]));
+    for (const c of this.#columns) {
+      const old = have.get(c.name.toLowerCase());
+      if (!old) {
+        await this.#store.exec(`ALTER TABLE ${this.#target} ADD COLUMN ${quoteIdent(c.name)} ${c.type.toString()}`);
+      } else if (!sameType(old.type, c.type)) {
+        throw new ModelError(
+          this.model.name,
+          this.model.file,
+          `column ${c.name} changed type from ${old.type.toString()} to ${c.type.toString()}; cast it back in the query, or run "ebb run --full-refresh ${this.model.name}" to deliver every row again`,
+        );
+      }
+    }
+  }
+
+  /** Stored rows carrying an older hash version are re-hashed from their stored content. */
+  async #rehashIfNeeded(): Promise<void> {
+    const rows = await this.#store.query(`SELECT hash_version FROM _ebb.tracked WHERE model = ?`, [this.model.name]);
+    const version = rows.length === 0 ? undefined : Number(rows[0]!['hash_version']);
+    if (version === HASH_VERSION) return;
+    const cols = await this.#tableColumns();
+    await this.#store.transaction(async () => {
+      await this.#store.exec(`UPDATE ${this.#target} SET _ebb_hash = ${rowHashSql(cols)}`);
+      await this.#markVersion();
+    });
+  }
+
+  async #markVersion(): Promise<void> {
+    await this.#store.exec(
+      `INSERT OR REPLACE INTO _ebb.tracked (model, hash_version, updated_at) VALUES (?, ?, now())`,
+      [this.model.name, HASH_VERSION],
+    );
+  }
+
+  /** page returns delta rows with seq > after, in key order. */
+  async page(after: number, limit: number): Promise<DeltaPage> {
+    const userColumns = this.#columns.map((c) => quoteIdent(c.name)).join(', ');
+    const r = await this.#store.rows(
+      `SELECT _ebb_seq, _ebb_change, _ebb_before, ${userColumns} FROM ${DELTA}
+        WHERE _ebb_seq > ${Math.floor(after)} ORDER BY _ebb_seq LIMIT ${Math.floor(limit)}`,
+    );
+    return {
+      columns: this.#columns.map((c) => c.name),
+      rows: r.rows.map((row) => ({
+        seq: Number(row[0] as bigint),
+        change: row[1] as 'new' | 'changed',
+        before: row[2],
+        values: row.slice(3),
+      })),
+    };
+  }
+
+  /** deletedPage returns the last saved version of keys gone from the query. */
+  async deletedPage(after: number, limit: number): Promise<DeltaPage> {
+    if (!(await this.#tableExists())) return { columns: [], rows: [] };
+    const cols = await this.#tableColumns();
+    if (!this.#goneReady) {
+      await this.#store.exec(
+        `CREATE OR REPLACE TEMP TABLE ${GONE} AS
+         SELECT row_number() OVER (ORDER BY ${this.#keyList('t')}) AS _ebb_seq, t.*
+           FROM ${this.#target} AS t ANTI JOIN ${CUR} AS c ON ${this.#keyJoin('t', 'c')}`,
+      );
+      this.#goneReady = true;
+    }
+    const list = cols.map((c) => quoteIdent(c.name)).join(', ');
+    const r = await this.#store.rows(
+      `SELECT _ebb_seq, ${list} FROM ${GONE} WHERE _ebb_seq > ${Math.floor(after)} ORDER BY _ebb_seq LIMIT ${Math.floor(limit)}`,
+    );
+    return {
+      columns: cols.map((c) => c.name),
+      rows: r.rows.map((row) => ({ seq: Number(row[0] as bigint), change: 'deleted', before: null, values: row.slice(1) })),
+    };
+  }
+
+  /**
+   * ack records that the delta rows `seqs` were delivered: in one transaction, each key's
+   * stored version becomes the one query() returned. Returns the number of rows recorded.
+   */
+  async ack(seqs: readonly number[]): Promise<number> {
+    if (seqs.length === 0) return 0;
+    const list = seqs.map((s) => Math.floor(s)).join(', ');
+    const userColumns = this.#columns.map((c) => quoteIdent(c.name)).join(', ');
+    const picked = `SELECT ${userColumns}, _ebb_hash FROM ${DELTA} WHERE _ebb_seq IN (${list})`;
+    const n = await this.#store.transaction(async () => {
+      if (!(await this.#tableExists())) {
+        await this.#store.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.model.schema)}`);
+        await this.#store.exec(
+          `CREATE TABLE ${this.#target} AS SELECT ${userColumns}, _ebb_hash, now() AS _ebb_saved_at, ''::VARCHAR AS _ebb_run_id FROM ${DELTA} LIMIT 0`,
+        );
+        await this.#markVersion();
+      }
+      await this.#store.exec(`DELETE FROM ${this.#target} AS t USING (${picked}) AS d WHERE ${this.#keyJoin('t', 'd')}`);
+      return Number(
+        await this.#store.scalar(
+          `INSERT INTO ${this.#target} BY NAME SELECT *, now() AS _ebb_saved_at, ${sqlString(this.#runId)} AS _ebb_run_id FROM (${picked})`,
+        ),
+      );
+    });
+    this.#saved += n;
+    return n;
+  }
+
+  /** ackDeleted records that the deletion of the gone keys `seqs` was handled. */
+  async ackDeleted(seqs: readonly number[]): Promise<number> {
+    if (seqs.length === 0 || !this.#goneReady) return 0;
+    const list = seqs.map((s) => Math.floor(s)).join(', ');
+    const n = await this.#store.transaction(async () =>
+      Number(
+        await this.#store.scalar(
+          `DELETE FROM ${this.#target} AS t USING (SELECT * FROM ${GONE} WHERE _ebb_seq IN (${list})) AS g WHERE ${this.#keyJoin('t', 'g')}`,
+        ),
+      ),
+    );
+    this.#deletedAcked += n;
+    return n;
+  }
+
+  /** seqForKeys finds the delta rows of the given keys (for save.row with a plain dict). */
+  async seqsForKeys(keys: ReadonlyArray<readonly unknown[]>, deleted: boolean): Promise<Map<string, number>> {
+    const table = deleted ? GONE : DELTA;
+    const out = new Map<string, number>();
+    if (keys.length === 0 || (deleted && !this.#goneReady)) return out;
+    const values = keys.map((k) => `(${k.map(sqlLiteral).join(', ')})`).join(', ');
+    const names = this.model.uniqueKey.map((k) => quoteIdent(k)).join(', ');
+    const rows = await this.#store.queryJson(
+      `SELECT d._ebb_seq::DOUBLE AS seq, ${this.model.uniqueKey.map((k) => `CAST(d.${quoteIdent(k)} AS VARCHAR) AS ${quoteIdent(k)}`).join(', ')}
+         FROM ${table} AS d JOIN (VALUES ${values}) AS v(${names}) ON ${this.model.uniqueKey.map((k) => `CAST(d.${quoteIdent(k)} AS VARCHAR) = CAST(v.${quoteIdent(k)} AS VARCHAR)`).join(' AND ')}`,
+    );
+    for (const r of rows) out.set(keyString(this.model.uniqueKey.map((k) => r[k])), Number(r['seq']));
+    return out;
+  }
+
+  /** close drops the session's temporary tables. */
+  async close(): Promise<void> {
+    for (const t of [CUR, DELTA, GONE, '_ebb_dk']) await this.#store.exec(`DROP TABLE IF EXISTS temp.main.${t}`).catch(() => undefined);
+  }
+}
+
+/** forget drops a tracked model's delivered state, so every row is new again. */
+export async function forgetTracked(store: Store, model: Model): Promise<void> {
+  await store.transaction(async () => {
+    await store.exec(`DROP TABLE IF EXISTS ${quotedTable(model)}`);
+    await store.exec(`DELETE FROM _ebb.tracked WHERE model = ?`, [model.name]);
+  });
+}
+
+export function keyString(values: readonly unknown[]): string {
+  return values.map((v) => (v === null || v === undefined ? '\u0000' : String(v))).join('\u0001');
+}
+
+function describeKey(key: Record<string, unknown>): string {
+  return `(${Object.entries(key).map(([k, v]) => `${k}=${typeof v === 'string' ? JSON.stringify(v) : String(v)}`).join(', ')})`;
+}
+
+function sqlLiteral(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return sqlString(String(v));
+}
+
+function sameType(a: DuckDBType, b: DuckDBType): boolean {
+  if (a.typeId !== b.typeId) return false;
+  if (a.typeId === DuckDBTypeId.DECIMAL || a.typeId === DuckDBTypeId.LIST || a.typeId === DuckDBTypeId.STRUCT) {
+    return a.toString() === b.toString();
+  }
+  return true;
+}
