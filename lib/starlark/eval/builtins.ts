@@ -34,8 +34,36 @@ function sortValues(vals: Value[], fnName: string): void {
     (vals as string[]).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
     return;
   }
-  vals.sort((x, y) => (compareDepth('<', x, y, 100) ? -1 : compareDepth('<', y, x, 100) ? 1 : 0));
   void fnName;
+  stableSort(vals, (x, y) => compareDepth('<', x, y, 100));
+}
+
+/**
+ * stableSort sorts with a "less" function like Go's sort.Stable over starlark-go's sortSlice:
+ * a failing comparison counts as false and the last error is reported after sorting.
+ */
+export function stableSort<T>(a: T[], less: (x: T, y: T) => boolean): void {
+  let err: unknown;
+  const lt = (x: T, y: T): boolean => {
+    try {
+      return less(x, y);
+    } catch (e) {
+      err = e;
+      return false;
+    }
+  };
+  if (a.length <= 20) {
+    for (let i = 1; i < a.length; i++) {
+      for (let j = i; j > 0 && lt(a[j]!, a[j - 1]!); j--) {
+        const t = a[j]!;
+        a[j] = a[j - 1]!;
+        a[j - 1] = t;
+      }
+    }
+  } else {
+    a.sort((x, y) => (lt(x, y) ? -1 : lt(y, x) ? 1 : 0));
+  }
+  if (err !== undefined) throw err;
 }
 
 function minmax(th: Thread, name: string, args: Value[], kwargs: Array<[string, Value]>): Value {
@@ -78,8 +106,8 @@ function floatFromString(s: string): number {
 }
 
 function rangeArg(v: Value, i: number): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') fail(`range: for parameter ${i}: ${v} out of range`);
+  if (typeof v === 'number' && v <= 0x7fffffff && v >= -0x80000000) return v;
+  if (typeof v === 'bigint' || typeof v === 'number') fail(`range: for parameter ${i}: ${v} out of range (want value in signed 32-bit range)`);
   return fail(`range: for parameter ${i}: got ${typeOf(v)}, want int`);
 }
 
@@ -304,6 +332,9 @@ const entries: Array<[string, Value]> = [
     if (args.length > 1) fail(`sorted: got ${args.length} arguments, want at most 1`);
     const elems = iterArg('sorted', 'iterable', it!).slice();
     const reverse = rev !== undefined && truth(rev);
+    if (key !== undefined && !(key instanceof Func || key instanceof Builtin || (key instanceof HostValue && key.call))) {
+      fail(`sorted: for parameter key: got ${typeOf(key)}, want callable`);
+    }
     if (key !== undefined && key !== None) {
       const keys = elems.map((e) => callValue(th, key, [e], null));
       const idx = elems.map((_, i) => i);
@@ -313,8 +344,12 @@ const entries: Array<[string, Value]> = [
         ? (i: number, j: number) => (keys[i] as number) - (keys[j] as number)
         : allStr
           ? (i: number, j: number) => (keys[i]! < keys[j]! ? -1 : keys[i]! > keys[j]! ? 1 : 0)
-          : (i: number, j: number) => (compareDepth('<', keys[i]!, keys[j]!, 100) ? -1 : compareDepth('<', keys[j]!, keys[i]!, 100) ? 1 : 0);
-      idx.sort(reverse ? (i, j) => cmp(j, i) : cmp);
+          : null;
+      if (cmp) idx.sort(reverse ? (i, j) => cmp(j, i) : cmp);
+      else if (reverse) {
+        idx.reverse();
+        stableSort(idx, (i, j) => compareDepth('<', keys[j]!, keys[i]!, 100));
+      } else stableSort(idx, (i, j) => compareDepth('<', keys[i]!, keys[j]!, 100));
       return new List(idx.map((i) => elems[i]!));
     }
     if (reverse) {

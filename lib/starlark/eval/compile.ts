@@ -968,7 +968,7 @@ export class Compiler {
         return (fr) => {
           const a = x(fr);
           const b = y(fr);
-          if (a === b) return true;
+          if (a === b && typeof a !== 'object') return true;
           if (typeof a === 'number' && typeof b === 'number') return false;
           if (typeof a === 'string' && typeof b === 'string') return false;
           fr.pos = pos;
@@ -978,7 +978,7 @@ export class Compiler {
         return (fr) => {
           const a = x(fr);
           const b = y(fr);
-          if (a === b) return false;
+          if (a === b && typeof a !== 'object') return false;
           if (typeof a === 'number' && typeof b === 'number') return true;
           if (typeof a === 'string' && typeof b === 'string') return true;
           fr.pos = pos;

@@ -74,7 +74,7 @@ function isSpaceByte(c: string): boolean {
 }
 
 function strip(s: string, chars: Value | undefined, left: boolean, right: boolean): string {
-  if (chars === undefined || chars === None) {
+  if (chars === undefined || chars === None || chars === '') {
     if (isAscii(s)) {
       let a = 0;
       let b = s.length;
@@ -105,9 +105,7 @@ function splitWhitespace(s: string, maxsplit: number, right: boolean): string[] 
       while (i < n && isWs(u[i]!)) i++;
       if (i >= n) break;
       if (maxsplit >= 0 && out.length === maxsplit) {
-        let j = n;
-        while (j > i && isWs(u[j - 1]!)) j--;
-        out.push(u.slice(i, j));
+        out.push(u.slice(i));
         break;
       }
       let j = i;
@@ -121,9 +119,7 @@ function splitWhitespace(s: string, maxsplit: number, right: boolean): string[] 
       while (i > 0 && isWs(u[i - 1]!)) i--;
       if (i <= 0) break;
       if (maxsplit >= 0 && out.length === maxsplit) {
-        let j = 0;
-        while (j < i && isWs(u[j]!)) j++;
-        out.push(u.slice(j, i));
+        out.push(u.slice(0, i));
         break;
       }
       let j = i;
@@ -175,27 +171,31 @@ function isTitle(u: string): boolean {
   let cased = false;
   let prevCased = false;
   for (const c of u) {
-    const upper = c !== c.toLowerCase();
-    const lower = c !== c.toUpperCase();
-    if (upper) {
+    if ((c >= 'A' && c <= 'Z') || /\p{Lt}/u.test(c)) {
       if (prevCased) return false;
       prevCased = true;
       cased = true;
-    } else if (lower) {
+    } else if (/\p{Ll}/u.test(c)) {
       if (!prevCased) return false;
       prevCased = true;
       cased = true;
+    } else if (/\p{Lu}/u.test(c)) {
+      return false;
     } else prevCased = false;
   }
   return cased;
 }
+
+const TITLE: Record<string, string> = {
+  'Ǆ': 'ǅ', 'ǅ': 'ǅ', 'ǆ': 'ǅ', 'Ǉ': 'ǈ', 'ǈ': 'ǈ', 'ǉ': 'ǈ', 'Ǌ': 'ǋ', 'ǋ': 'ǋ', 'ǌ': 'ǋ', 'Ǳ': 'ǲ', 'ǲ': 'ǲ', 'ǳ': 'ǲ',
+};
 
 function title(u: string): string {
   let out = '';
   let prevLetter = false;
   for (const c of u) {
     const isLetter = /\p{L}/u.test(c);
-    out += isLetter ? (prevLetter ? c.toLowerCase() : c.toUpperCase()) : c;
+    out += isLetter ? (prevLetter ? c.toLowerCase() : (TITLE[c] ?? c.toUpperCase())) : c;
     prevLetter = isLetter;
   }
   return out;
@@ -451,7 +451,8 @@ export const listMethods: Record<string, MethodImpl> = {
     unpackPositional(name, args, kw, 1, 1);
     const l = recv as List;
     checkListMutable(l, 'extend');
-    const src = toArray(args[0]!, name);
+    const src = iterableElems(args[0]!);
+    if (src === undefined) fail(`${name}: for parameter 1: got ${typeOf(args[0]!)}, want iterable`);
     if (src === l.elems) l.elems.push(...src.slice());
     else for (const x of src) l.elems.push(x);
     return None;

@@ -209,7 +209,7 @@ function writeValue(out: string[], v: Value, path: SObject[]): void {
     return;
   }
   if (v instanceof Range) {
-    out.push(v.step === 1 ? `range(${v.start}, ${v.stop})` : `range(${v.start}, ${v.stop}, ${v.step})`);
+    out.push(v.step !== 1 ? `range(${v.start}, ${v.stop}, ${v.step})` : v.start !== 0 ? `range(${v.start}, ${v.stop})` : `range(${v.stop})`);
     return;
   }
   if (v instanceof Module) {
@@ -548,8 +548,12 @@ export function contains(coll: Value, x: Value): boolean {
   }
   if (coll instanceof SetValue) return coll.ht.has(x);
   if (coll instanceof Range) {
+    if (x instanceof Float) {
+      if (!Number.isFinite(x.v)) return false;
+      x = Math.trunc(x.v) + 0;
+    }
     if (!isInt(x)) fail(`'in <range>' requires integer as left operand, not ${typeOf(x)}`);
-    if (typeof x === 'bigint') return false;
+    if (typeof x === 'bigint' || !Number.isSafeInteger(x)) return false;
     const r = coll;
     if (r.len === 0) return false;
     if (r.step > 0 ? x < r.start || x >= r.stop : x > r.start || x <= r.stop) return false;

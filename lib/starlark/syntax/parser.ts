@@ -40,7 +40,7 @@ class Parser {
     return this.tok.tok;
   }
 
-  error(msg: string, at: Token | { line: number; col: number } = this.tok): never {
+  error(msg: string, at: Token | { line: number; col: number } = { line: this.tok.endLine!, col: this.tok.endCol! }): never {
     this.#sc.error(at.line, at.col, msg);
   }
 
@@ -199,7 +199,7 @@ class Parser {
     const to: A.Ident[] = [];
     while (this.cur() !== ')' && this.cur() !== 'EOF') {
       this.consume(',');
-      if (this.cur() === ')') this.error('trailing comma in load statement');
+      if (this.cur() === ')') break;
       if (this.cur() === 'STRING') {
         const s = this.next();
         const name = s.value as string;

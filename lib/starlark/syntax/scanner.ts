@@ -50,6 +50,9 @@ export interface Token {
   raw: string;
   /** string/bytes value (UTF-8 byte string), identifier name, or number value */
   value: string | number | bigint;
+  /** position just after the token (where starlark-go reports parse errors) */
+  endLine?: number;
+  endCol?: number;
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
@@ -112,6 +115,13 @@ export class Scanner {
   }
 
   next(): Token {
+    const t = this.#next();
+    t.endLine = this.#line;
+    t.endCol = this.#col;
+    return t;
+  }
+
+  #next(): Token {
     for (;;) {
       let c: number;
       let blank = false;
