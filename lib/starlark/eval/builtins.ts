@@ -106,8 +106,8 @@ function floatFromString(s: string): number {
 }
 
 function rangeArg(v: Value, i: number): number {
-  if (typeof v === 'number' && v <= 0x7fffffff && v >= -0x80000000) return v;
-  if (typeof v === 'bigint' || typeof v === 'number') fail(`range: for parameter ${i}: ${v} out of range (want value in signed 32-bit range)`);
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') fail(`range: for parameter ${i}: ${v} out of range (want value in signed 64-bit range)`);
   return fail(`range: for parameter ${i}: got ${typeOf(v)}, want int`);
 }
 

@@ -25,6 +25,13 @@ export function formatFloat(f: number, conv: string): string {
   return String(f);
 }
 
+/** formatG is Go's %g verb (shortest form, no forced decimal point), used by json.encode. */
+export function formatG(f: number): string {
+  if (!Number.isFinite(f)) return formatFloat(f, 'g');
+  if (f < 0 || Object.is(f, -0)) return '-' + formatG(-f);
+  return shortestG(f);
+}
+
 /** fixExp turns JS exponent notation (e+5) into Go's (e+05). */
 function fixExp(s: string): string {
   const i = s.indexOf('e');

@@ -2,7 +2,7 @@
 import { attrNames, getAttrOrUndefined } from './attrs.js';
 import { Dict, typeOf } from './hashtable.js';
 import { norm } from './int.js';
-import { formatFloat } from './float-format.js';
+import { formatFloat, formatG } from './float-format.js';
 import { decodeRune, iterableElems, quote } from './ops.js';
 import { unpackArgs, unpackPositional, wantString } from './unpack.js';
 import {
@@ -50,7 +50,7 @@ function encodeValue(x: Value, out: string[]): void {
   }
   if (x instanceof Float) {
     if (!Number.isFinite(x.v)) fail(`cannot encode non-finite float ${formatFloat(x.v, 'g')}`);
-    return void out.push(formatFloat(x.v, 'g'));
+    return void out.push(formatG(x.v));
   }
   if (x instanceof Dict) {
     const items = x.ht.items();

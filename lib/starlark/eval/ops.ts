@@ -594,7 +594,7 @@ export function unary(op: string, x: Value): Value {
       if (isInt(x)) return intInvert(x);
       break;
   }
-  return fail(`unknown unary op: ${op}${typeOf(x)}`);
+  return fail(`unknown unary op: ${op} ${typeOf(x)}`);
 }
 
 // ---------------------------------------------------------------- indexing

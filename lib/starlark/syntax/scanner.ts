@@ -2,7 +2,7 @@ import { ScanOrSyntaxError } from './position.js';
 
 /** Tok is a token kind: punctuation and keywords are their own spelling. */
 export type Tok =
-  | 'EOF' | 'NEWLINE' | 'INDENT' | 'OUTDENT' | 'IDENT' | 'INT' | 'FLOAT' | 'STRING' | 'BYTES'
+  | 'EOF' | 'ILLEGAL' | 'NEWLINE' | 'INDENT' | 'OUTDENT' | 'IDENT' | 'INT' | 'FLOAT' | 'STRING' | 'BYTES'
   | '+' | '-' | '*' | '/' | '//' | '%' | '&' | '|' | '^' | '<<' | '>>' | '~' | '.' | ',' | '=' | ';' | ':'
   | '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>' | '>=' | '<=' | '==' | '!=' | '+=' | '-=' | '*=' | '/='
   | '//=' | '%=' | '&=' | '|=' | '^=' | '<<=' | '>>=' | '**' | '->'
@@ -22,6 +22,7 @@ const RESERVED = new Set([
 export function tokenName(t: Tok): string {
   switch (t) {
     case 'EOF': return 'end of file';
+    case 'ILLEGAL': return 'illegal token';
     case 'NEWLINE': return 'newline';
     case 'INDENT': return 'indent';
     case 'OUTDENT': return 'outdent';
@@ -236,7 +237,7 @@ export class Scanner {
       }
       const raw = this.#src.slice(start, this.#i);
       if (KEYWORDS.has(raw)) return this.#tok(raw as Tok, line, col, raw, raw);
-      if (RESERVED.has(raw)) this.error(line, col, `keyword ${raw} is reserved`);
+      if (RESERVED.has(raw)) return this.#tok('ILLEGAL', line, col, raw, raw);
       return this.#tok('IDENT', line, col, raw, utf8Bytes(raw));
     }
     if (isDigit(c) || (c === 46 && isDigit(this.#peekAt(1)))) return this.#scanNumber(line, col);
