@@ -85,7 +85,16 @@ function strip(s: string, chars: Value | undefined, left: boolean, right: boolea
     const u = decodeUTF8(s);
     return encodeUTF8(left && right ? u.trim() : left ? u.trimStart() : u.trimEnd());
   }
-  const cs = new Set(runes(chars as string));
+  const cstr = chars as string;
+  if (isAscii(cstr)) {
+    // ASCII cut set: bytes of multi-byte sequences can never match, so work on bytes.
+    let a = 0;
+    let b = s.length;
+    if (left) while (a < b && cstr.includes(s[a]!)) a++;
+    if (right) while (b > a && cstr.includes(s[b - 1]!)) b--;
+    return s.slice(a, b);
+  }
+  const cs = new Set(runes(cstr));
   const r = runes(s);
   let a = 0;
   let b = r.length;
@@ -341,7 +350,11 @@ export const stringMethods: Record<string, MethodImpl> = {
     const nw = wantString(name, 'new', newV!);
     const count = countV === undefined ? -1 : wantInt(name, 'count', countV);
     const str = s as string;
-    if (count < 0) return old === '' ? str.split('').join(nw).replace(/^/, nw) + (str.length ? nw : '') : str.split(old).join(nw);
+    if (count < 0) {
+      if (old !== '') return str.replaceAll(old, nw);
+      const chars = Array.from(decodeUTF8(str)).map(encodeUTF8);
+      return nw + chars.join(nw) + (chars.length ? nw : '');
+    }
     let out = '';
     let rest = str;
     let n = 0;
