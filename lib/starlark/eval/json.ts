@@ -69,7 +69,10 @@ function encodeValue(x: Value, out: string[]): void {
     return void out.push('}');
   }
   if (x instanceof HostValue && x.toJSON) {
-    return void out.push(encodeUTF8(JSON.stringify(x.toJSON())));
+    const j = x.toJSON();
+    // A host value may describe itself as another Starlark value (e.g. a dict of its fields).
+    if (j instanceof SObject) return encodeValue(j, out);
+    return void out.push(encodeUTF8(JSON.stringify(j)));
   }
   if (x instanceof Struct || x instanceof Module || (x instanceof HostValue && x.attrNames && !x.iterate)) {
     const names = attrNames(x).slice().sort();
