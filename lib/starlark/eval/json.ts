@@ -6,7 +6,7 @@ import { formatFloat, formatG } from './float-format.js';
 import { decodeRune, iterableElems, quote } from './ops.js';
 import { unpackArgs, unpackPositional, wantString } from './unpack.js';
 import {
-  Builtin, Float, HostValue, List, Module, None, Struct, decodeUTF8, encodeUTF8, fail, type Value,
+  Builtin, Float, HostValue, List, Module, None, SObject, Struct, decodeUTF8, encodeUTF8, fail, type Value,
 } from './value.js';
 
 function isPrintableASCII(s: string): boolean {
