@@ -107,6 +107,7 @@ function floatFromString(s: string): number {
 
 function rangeArg(v: Value, i: number): number {
   if (typeof v === 'number') return v;
+  if (typeof v === 'bigint' && v < 2n ** 63n && v >= -(2n ** 63n)) return Number(v);
   if (typeof v === 'bigint') fail(`range: for parameter ${i}: ${v} out of range (want value in signed 64-bit range)`);
   return fail(`range: for parameter ${i}: got ${typeOf(v)}, want int`);
 }
