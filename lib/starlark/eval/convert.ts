@@ -25,8 +25,11 @@ export function makeDict(entries: Iterable<[Value, Value]>): Value {
 export function makeModule(name: string, members: Record<string, Value>): Value {
   return new Module(name, new Map(Object.entries(members).map(([k, v]) => [encodeUTF8(k), v])));
 }
-export function makeStruct(fields: Record<string, Value>): Value {
-  return new Struct(new Map(Object.entries(fields).map(([k, v]) => [encodeUTF8(k), v])));
+/** makeStruct builds struct(**fields); a constructor value brands it (starlarkstruct.FromStringDict). */
+export function makeStruct(fields: Record<string, Value>, constructor: Value = 'struct'): Value {
+  const entries = Object.entries(fields).map(([k, v]): [string, Value] => [encodeUTF8(k), v]);
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return new Struct(new Map(entries), constructor);
 }
 
 /** toStarlark converts a JS value to a Starlark value (see API.md for the mapping). */
