@@ -102,7 +102,8 @@ export class ModelError extends EbbError {
   readonly model: string;
   readonly file: string;
   constructor(model: string, file: string, message: string, cause?: unknown) {
-    super('EBB_MODEL', `${file}: ${message}`, { cause });
+    // A message that already starts with the file's position (file:line:col: …) is kept as is.
+    super('EBB_MODEL', message.startsWith(`${file}:`) ? message : `${file}: ${message}`, { cause });
     this.name = 'ModelError';
     this.model = model;
     this.file = file;

@@ -15,11 +15,13 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
       const plan = await planRun(ctx, store, options.selectors);
       const width = Math.max(0, ...plan.steps.map((s) => s.model.name.length));
       const summary = await execute(store, plan, {
+        env: options.env ?? process.env,
+        onPrint: (model, line) => io.stderr(`      ${model.name}: ${line}\n`),
         onResult: (r) => {
           io.stderr(resultLine(r, width) + '\n');
           if (options.json) {
-            const { file: _file, ...rest } = r;
-            io.stdout(JSON.stringify(rest) + '\n');
+            const { file: _file, details, ...rest } = r;
+            io.stdout(JSON.stringify({ ...rest, ...details }) + '\n');
           }
         },
       });

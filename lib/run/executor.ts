@@ -1,7 +1,8 @@
 // The executor walks a plan in dependency order. A failing model marks its dependents
 // skipped; unrelated branches still run. Every model run is recorded in _ebb.runs.
 
-import { errorMessage, ModelError } from '../errors.js';
+import { errorMessage } from '../errors.js';
+import { runStarModel } from '../runtime/star-runner.js';
 import type { Model } from '../project/index.js';
 import type { Store } from '../store/index.js';
 import { materializeSql } from './materialize.js';
@@ -16,7 +17,10 @@ export type ModelRunner = (store: Store, model: Model, runId: string) => Promise
 
 export interface ExecuteOptions {
   readonly onResult?: (result: ModelResult) => void;
-  readonly runners?: Partial<Record<Model['language'], ModelRunner>>;
+  /** A line a .star model printed (secrets already redacted). */
+  readonly onPrint?: (model: Model, line: string) => void;
+  /** The environment .star models see through env.get() (besides the project's .env). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 const sqlRunner: ModelRunner = async (store, model) => ({ rows: await materializeSql(store, model) });
@@ -25,7 +29,13 @@ export async function execute(store: Store, plan: RunPlan, options: ExecuteOptio
   const started = performance.now();
   const results: ModelResult[] = [];
   const failed = new Set<string>();
-  const runners: Partial<Record<Model['language'], ModelRunner>> = { sql: sqlRunner, ...options.runners };
+  const starRunner: ModelRunner = (st, model, runId) =>
+    runStarModel(st, model, runId, {
+      root: plan.root,
+      env: options.env ?? process.env,
+      ...(options.onPrint ? { onPrint: options.onPrint } : {}),
+    });
+  const runners: Record<Model['language'], ModelRunner> = { sql: sqlRunner, star: starRunner };
   for (const step of plan.steps) {
     const model = step.model;
     const t0 = performance.now();
@@ -42,9 +52,7 @@ export async function execute(store: Store, plan: RunPlan, options: ExecuteOptio
       };
     } else {
       try {
-        const runner = runners[model.language];
-        if (!runner) throw new ModelError(model.name, model.file, `no runner for .${model.language} models`);
-        const out = await runner(store, model, plan.runId);
+        const out = await runners[model.language](store, model, plan.runId);
         result = {
           run_id: plan.runId, model: model.name, kind: model.kind, file: model.file,
           status: 'ok', rows: out.rows, duration_ms: Math.round(performance.now() - t0),

@@ -3,7 +3,7 @@
 
 import { ModelError, errorMessage } from '../errors.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
-import type { Store } from '../store/index.js';
+import { writeStaged, type Store } from '../store/index.js';
 
 /** modelSql returns the model's SELECT without a trailing semicolon. */
 export function modelSql(model: Model): string {
@@ -36,7 +36,7 @@ export async function materializeSql(store: Store, model: Model): Promise<number
           if (fresh) return Number(await store.scalar(`CREATE TABLE ${target} AS ${sql}`));
           return Number(await store.scalar(`INSERT INTO ${target} BY NAME ${sql}`));
         case 'merge':
-          return await merge(store, model, target, sql, fresh);
+          return await merge(store, model, sql);
         case 'tracked':
           throw new Error('a tracked model is a .star model and cannot be materialized from SQL');
       }
@@ -49,54 +49,14 @@ export async function materializeSql(store: Store, model: Model): Promise<number
 
 const STAGE = '_ebb_stage';
 
-async function merge(store: Store, model: Model, target: string, sql: string, fresh: boolean): Promise<number> {
-  const stage = `temp.main.${STAGE}`;
+/** merge stages the SELECT in a temporary table, then upserts it by key. */
+async function merge(store: Store, model: Model, sql: string): Promise<number> {
   await store.exec(`CREATE OR REPLACE TEMP TABLE ${STAGE} AS ${sql}`);
   try {
-    const columns = (await store.query(`SELECT column_name FROM (DESCRIBE ${stage})`)).map((r) => String(r['column_name']));
-    const lower = new Set(columns.map((c) => c.toLowerCase()));
-    const missing = model.uniqueKey.filter((k) => !lower.has(k.toLowerCase()));
-    if (missing.length > 0) {
-      throw new ModelError(
-        model.name,
-        model.file,
-        `@unique_key column ${missing.join(', ')} is not in the model's result (columns: ${columns.join(', ')})`,
-      );
-    }
-    const keys = model.uniqueKey.map(quoteIdent);
-    const keyList = keys.join(', ');
-    const nullKey = await store.query(
-      `SELECT ${keyList} FROM ${stage} WHERE ${keys.map((k) => `${k} IS NULL`).join(' OR ')} LIMIT 1`,
-    );
-    if (nullKey.length > 0) {
-      throw new ModelError(model.name, model.file, `merge key ${describeKey(nullKey[0]!)} has a NULL part; every row needs a full @unique_key`);
-    }
-    const dup = await store.query(
-      `SELECT ${keyList}, count(*) AS n FROM ${stage} GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC LIMIT 1`,
-    );
-    if (dup.length > 0) {
-      const { n, ...key } = dup[0]!;
-      throw new ModelError(
-        model.name,
-        model.file,
-        `merge key ${describeKey(key)} appears ${String(n)} times in the model's result; each @unique_key must be unique`,
-      );
-    }
-    if (fresh) {
-      return Number(await store.scalar(`CREATE TABLE ${target} AS SELECT * FROM ${stage}`));
-    }
-    await store.exec(
-      `DELETE FROM ${target} AS t USING ${stage} AS s WHERE ${keys.map((k) => `t.${k} = s.${k}`).join(' AND ')}`,
-    );
-    return Number(await store.scalar(`INSERT INTO ${target} BY NAME SELECT * FROM ${stage}`));
+    return await writeStaged(store, { ...model, kind: 'merge' }, `temp.main.${STAGE}`);
   } finally {
-    await store.exec(`DROP TABLE IF EXISTS ${stage}`).catch(() => undefined);
+    await store.exec(`DROP TABLE IF EXISTS temp.main.${STAGE}`).catch(() => undefined);
   }
-}
-
-function describeKey(key: Record<string, unknown>): string {
-  const parts = Object.entries(key).map(([k, v]) => `${k}=${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
-  return `(${parts.join(', ')})`;
 }
 
 /** locate appends DuckDB's LINE n (which is the model file's line) to the file name. */

@@ -14,6 +14,8 @@ import {
   DuckDBListValue, DuckDBMapValue, DuckDBStructValue, DuckDBTimeNSValue, DuckDBTimeTZValue, DuckDBTimeValue,
   DuckDBTimestampMillisecondsValue, DuckDBTimestampNanosecondsValue, DuckDBTimestampSecondsValue,
   DuckDBTimestampTZValue, DuckDBTimestampValue, DuckDBUUIDValue, DuckDBUnionValue,
+  DuckDBTypeId,
+  type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
 
@@ -62,6 +64,45 @@ export function fromDuckDB(v: DuckDBValue): JsValue {
   if (v instanceof DuckDBUnionValue) return fromDuckDB(v.value);
   if (v instanceof DuckDBBitValue) return v.toString();
   return String(v);
+}
+
+const INTEGER_TYPES = new Set<DuckDBTypeId>([
+  DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UTINYINT, DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER, DuckDBTypeId.UBIGINT, DuckDBTypeId.UHUGEINT,
+  DuckDBTypeId.BIGNUM,
+]);
+
+/**
+ * toWire converts a value for a Starlark model: as fromDuckDB, except that every integer is
+ * a bigint and every float a number, so the model side can tell 2 (int) from 2.0 (float).
+ */
+export function toWire(v: DuckDBValue, type: DuckDBType): JsValue {
+  if (v === null) return null;
+  if (INTEGER_TYPES.has(type.typeId)) return typeof v === 'bigint' ? v : BigInt(v as number);
+  switch (type.typeId) {
+    case DuckDBTypeId.FLOAT:
+    case DuckDBTypeId.DOUBLE:
+      return v as number;
+    case DuckDBTypeId.LIST:
+    case DuckDBTypeId.ARRAY:
+      return (v as DuckDBListValue | DuckDBArrayValue).items.map((x) => toWire(x, type.valueType));
+    case DuckDBTypeId.STRUCT: {
+      const out: { [key: string]: JsValue } = {};
+      const entries = (v as DuckDBStructValue).entries;
+      type.entryNames.forEach((name, i) => (out[name] = toWire(entries[name] ?? null, type.entryTypes[i]!)));
+      return out;
+    }
+    case DuckDBTypeId.MAP: {
+      const out: { [key: string]: JsValue } = {};
+      for (const e of (v as DuckDBMapValue).entries) {
+        const k = fromDuckDB(e.key);
+        out[typeof k === 'string' ? k : JSON.stringify(k, bigintReplacer)] = toWire(e.value, type.valueType);
+      }
+      return out;
+    }
+    default:
+      return fromDuckDB(v);
+  }
 }
 
 function bigintReplacer(_k: string, x: unknown): unknown {

@@ -138,9 +138,9 @@ export class Store {
   }
 
   /** rows runs a query and returns its rows as DuckDB values (for small, paged results). */
-  async rows(sql: string, params?: Params): Promise<{ columns: string[]; rows: DuckDBValue[][] }> {
+  async rows(sql: string, params?: Params): Promise<{ columns: string[]; types: DuckDBType[]; rows: DuckDBValue[][] }> {
     const reader = await this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined);
-    return { columns: reader.columnNames(), rows: reader.getRows() };
+    return { columns: reader.columnNames(), types: reader.columnTypes(), rows: reader.getRows() };
   }
 
   /**

@@ -1,0 +1,238 @@
+// The host modules a .star model sees (query, deleted, save, env), running in the model's
+// worker and calling the main thread through the sync channel.
+
+import {
+  Builtin, HostValue, None, makeModule, makeString, repr, toJS, truth, typeName, unpackArgs, type Thread, type Value,
+} from '../starlark/index.js';
+import type { SyncClient } from './channel.js';
+import { BATCH, PAGE, type ModelInit, type RowsPage, type TrackedOpened } from './protocol.js';
+import { Row, RowShape, type RowOrigin } from './row.js';
+import { fromWire, starToWire, type Wire } from './wire.js';
+
+/** RowStream is what query() and deleted() return: rows fetched page by page. */
+class RowStream extends HostValue {
+  readonly #fetch: (after: number) => RowsPage;
+  readonly #origin: RowOrigin;
+  readonly #once: boolean;
+  #used = false;
+
+  constructor(fetch: (after: number) => RowsPage, origin: RowOrigin, once: boolean) {
+    super();
+    this.#fetch = fetch;
+    this.#origin = origin;
+    this.#once = once;
+  }
+
+  type(): string {
+    return 'query_result';
+  }
+
+  override *iterate(): Iterator<Value> {
+    if (this.#once && this.#used) {
+      throw new Error('this query result was already read; call query() again, or keep list(query(...))');
+    }
+    this.#used = true;
+    let after = 0;
+    for (;;) {
+      const page = this.#fetch(after);
+      if (page.rows.length === 0) return;
+      const shape = new RowShape(page.columns);
+      for (const r of page.rows) {
+        after = r.seq;
+        const before = r.before === undefined || r.before === null ? None : fromWire(r.before);
+        yield new Row(shape, r.values.map(fromWire), this.#origin, r.seq, r.change, before);
+      }
+    }
+  }
+}
+
+/** Host is the state of one model run on the worker side: its open queries and pending acks. */
+export class Host {
+  readonly #client: SyncClient;
+  readonly #init: ModelInit;
+  #trackedSql: string | undefined;
+  #acks: number[] = [];
+  #deleteAcks: number[] = [];
+  #sinkRows: Array<Record<string, Wire>> = [];
+  #savedCount = 0;
+
+  constructor(client: SyncClient, init: ModelInit) {
+    this.#client = client;
+    this.#init = init;
+  }
+
+  get tracked(): boolean {
+    return this.#init.kind === 'tracked';
+  }
+
+  /** predeclared returns the names the model's script can use. */
+  predeclared(): Record<string, Value> {
+    return {
+      query: new Builtin('query', (th, fn, args, kwargs) => this.#query(th, args, kwargs)),
+      deleted: new Builtin('deleted', (_th, _fn, args, kwargs) => this.#deleted(args, kwargs)),
+      save: makeModule('save', {
+        row: new Builtin('save.row', (_th, _fn, args, kwargs) => {
+          const [row] = unpackArgs('save.row', args, kwargs, 'row');
+          this.#save(row!, 'save.row');
+          return None;
+        }),
+        rows: new Builtin('save.rows', (_th, _fn, args, kwargs) => {
+          const [rows] = unpackArgs('save.rows', args, kwargs, 'rows');
+          const list = rows instanceof HostValue && rows.iterate ? rows : rows!;
+          for (const r of iterate(list, 'save.rows')) this.#save(r, 'save.rows');
+          return None;
+        }),
+        delete: new Builtin('save.delete', (_th, _fn, args, kwargs) => {
+          const [row] = unpackArgs('save.delete', args, kwargs, 'row');
+          this.#saveDelete(row!);
+          return None;
+        }),
+      }),
+      env: makeModule('env', {
+        get: new Builtin('env.get', (_th, _fn, args, kwargs) => {
+          const [name, dflt] = unpackArgs('env.get', args, kwargs, 'name', 'default?');
+          if (typeof name !== 'string') throw new Error(`env.get: name must be a string, not ${typeName(name!)}`);
+          const value = this.#init.env[toJS(name) as string];
+          if (value === undefined) return dflt ?? None;
+          if (value !== '') this.#client.post('secret', value);
+          return makeString(value);
+        }),
+      }),
+    };
+  }
+
+  #query(_th: Thread, args: Value[], kwargs: Array<[string, Value]>): Value {
+    if (args.length === 0) throw new Error('query: missing argument for sql');
+    const sql = args[0]!;
+    if (typeof sql !== 'string') throw new Error(`query: sql must be a string, not ${typeName(sql)}`);
+    let delta = true;
+    for (const [k, v] of kwargs) {
+      if (k === 'delta') delta = truth(v);
+      else throw new Error(`query: unexpected keyword argument "${k}" (parameters are positional: query(sql, p1, p2, delta=False))`);
+    }
+    const text = toJS(sql) as string;
+    const params = args.slice(1).map((p, i) => param(p, i + 1));
+    if (this.tracked && delta) {
+      if (this.#trackedSql !== undefined && this.#trackedSql !== text) {
+        throw new Error(
+          'query: a tracked model has one tracked query, and this is a second one with different SQL; ' +
+            'use query(sql, delta=False) for lookups and reference data',
+        );
+      }
+      if (this.#trackedSql === undefined) {
+        this.#client.call<TrackedOpened>('tracked.open', { sql: text, params });
+        this.#trackedSql = text;
+      }
+      return new RowStream((after) => this.#client.call<RowsPage>('tracked.page', { after, limit: PAGE }), 'tracked', false);
+    }
+    const id = this.#client.call<number>('cursor.open', { sql: text, params });
+    let done = false;
+    return new RowStream(
+      () => {
+        if (done) return { columns: [], rows: [] };
+        const page = this.#client.call<RowsPage>('cursor.next', { id });
+        if (page.rows.length === 0) done = true;
+        return page;
+      },
+      'plain',
+      true,
+    );
+  }
+
+  #deleted(args: Value[], kwargs: Array<[string, Value]>): Value {
+    unpackArgs('deleted', args, kwargs);
+    if (!this.tracked) throw new Error('deleted: only a tracked model (@kind: tracked) has deleted rows');
+    if (this.#trackedSql === undefined) throw new Error('deleted: call the tracked query() first; deleted() gives the keys that disappeared from it');
+    return new RowStream((after) => this.#client.call<RowsPage>('deleted.page', { after, limit: PAGE }), 'deleted', false);
+  }
+
+  #save(row: Value, fn: string): void {
+    if (this.tracked) {
+      this.#acks.push(this.#seqOf(row, fn, false));
+      if (this.#acks.length >= BATCH) this.flush();
+      return;
+    }
+    const wire = rowToWire(row, fn);
+    this.#sinkRows.push(wire);
+    if (this.#sinkRows.length >= BATCH) this.flush();
+  }
+
+  #saveDelete(row: Value): void {
+    if (!this.tracked) throw new Error('save.delete: only a tracked model (@kind: tracked) acknowledges deletions');
+    this.#deleteAcks.push(this.#seqOf(row, 'save.delete', true));
+    if (this.#deleteAcks.length >= BATCH) this.flush();
+  }
+
+  /** seqOf finds which delta row a saved value acknowledges: a row from query()/deleted(), or a dict with the key. */
+  #seqOf(row: Value, fn: string, deleted: boolean): number {
+    if (this.#trackedSql === undefined) {
+      throw new Error(`${fn}: in a tracked model, call the tracked query() first; ${fn} acknowledges rows it returned`);
+    }
+    if (row instanceof Row) {
+      if (row.origin === (deleted ? 'deleted' : 'tracked')) return row.seq;
+      throw new Error(
+        deleted
+          ? `${fn}: this row comes from query(), not deleted(); use save.row to acknowledge it`
+          : `${fn}: this row comes from ${row.origin === 'deleted' ? 'deleted(); use save.delete' : 'query(..., delta=False), which is not tracked'}`,
+      );
+    }
+    const fields = rowToWire(row, fn);
+    const key = this.#init.uniqueKey.map((k) => {
+      if (!(k in fields) || fields[k] === null) throw new Error(`${fn}: the value has no ${k} (the @unique_key); pass the row from ${deleted ? 'deleted()' : 'query()'}`);
+      return fields[k]!;
+    });
+    const seq = this.#client.call<number | null>('tracked.seqForKey', { key, deleted });
+    if (seq === null) {
+      const desc = this.#init.uniqueKey.map((k, i) => `${k}=${String(key[i])}`).join(', ');
+      throw new Error(`${fn}: key (${desc}) is not among the rows ${deleted ? 'deleted()' : 'query()'} returned in this run`);
+    }
+    return seq;
+  }
+
+  /** flush sends pending acknowledgements and rows to the main thread, which stores them. */
+  flush(): void {
+    if (this.#acks.length > 0) {
+      const seqs = this.#acks;
+      this.#acks = [];
+      this.#savedCount += this.#client.call<number>('tracked.ack', { seqs });
+    }
+    if (this.#deleteAcks.length > 0) {
+      const seqs = this.#deleteAcks;
+      this.#deleteAcks = [];
+      this.#client.call<number>('deleted.ack', { seqs });
+    }
+    if (this.#sinkRows.length > 0) {
+      const rows = this.#sinkRows;
+      this.#sinkRows = [];
+      this.#client.call<number>('sink.rows', { rows });
+    }
+  }
+}
+
+function* iterate(x: Value, fn: string): Generator<Value> {
+  if (x instanceof HostValue && x.iterate) {
+    const it = x.iterate();
+    for (let r = it.next(); !r.done; r = it.next()) yield r.value;
+    return;
+  }
+  const t = typeName(x);
+  if (t !== 'list' && t !== 'tuple') throw new Error(`${fn}: want a list of rows, got ${t}`);
+  for (const v of toElems(x)) yield v;
+}
+
+function toElems(x: Value): Value[] {
+  return (x as unknown as { elems: Value[] }).elems;
+}
+
+function param(p: Value, i: number): Wire {
+  const t = typeName(p);
+  if (t === 'int' || t === 'float' || t === 'string' || t === 'bool' || t === 'NoneType') return starToWire(p, `query: parameter ${i}`);
+  throw new Error(`query: parameter ${i} has type ${t}; pass int, float, string, bool or None (values are bound, never spliced into the SQL)`);
+}
+
+function rowToWire(row: Value, fn: string): Record<string, Wire> {
+  const value = row instanceof Row ? row.toJSON() : row;
+  const t = typeName(value);
+  if (t !== 'dict' && t !== 'struct') throw new Error(`${fn}: want a row, dict or struct, got ${t} ${repr(row)}`);
+  return starToWire(value, fn) as Record<string, Wire>;
+}

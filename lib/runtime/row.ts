@@ -1,0 +1,70 @@
+// Row is a query() result row in Starlark: columns as attributes and by index (row["email"]),
+// plus `.change` and `.before` for rows of a tracked query. json.encode(row) gives the
+// columns only.
+
+import { HostValue, None, makeDict, makeString, repr, type Value } from '../starlark/index.js';
+
+/** RowShape is shared by the rows of one result: column names and their positions. */
+export class RowShape {
+  readonly names: readonly string[];
+  readonly index: ReadonlyMap<string, number>;
+  constructor(names: readonly string[]) {
+    this.names = names;
+    this.index = new Map(names.map((n, i) => [makeString(n) as string, i]));
+  }
+}
+
+export type RowOrigin = 'tracked' | 'deleted' | 'plain';
+
+export class Row extends HostValue {
+  readonly shape: RowShape;
+  readonly values: readonly Value[];
+  readonly origin: RowOrigin;
+  readonly seq: number;
+  readonly change: string | undefined;
+  readonly before: Value;
+
+  constructor(shape: RowShape, values: readonly Value[], origin: RowOrigin, seq: number, change?: string, before: Value = None) {
+    super();
+    this.shape = shape;
+    this.values = values;
+    this.origin = origin;
+    this.seq = seq;
+    this.change = change;
+    this.before = before;
+  }
+
+  type(): string {
+    return 'row';
+  }
+
+  override attr(name: string): Value | undefined {
+    const i = this.shape.index.get(name);
+    if (i !== undefined) return this.values[i];
+    if (name === 'change' && this.change !== undefined) return makeString(this.change);
+    if (name === 'before' && this.origin !== 'plain') return this.before;
+    return undefined;
+  }
+
+  override attrNames(): string[] {
+    const names = [...this.shape.index.keys()];
+    if (this.origin !== 'plain') names.push('before', 'change');
+    return names.sort();
+  }
+
+  override get(key: Value): Value | undefined {
+    if (typeof key !== 'string') throw new Error(`row index must be a column name, not ${typeof key === 'number' ? 'int' : 'a ' + (key as HostValue).type?.()}`);
+    const i = this.shape.index.get(key);
+    if (i === undefined) throw new Error(`row has no column ${repr(key)} (columns: ${this.shape.names.join(', ')})`);
+    return this.values[i];
+  }
+
+  /** The row's columns as a dict: what json.encode writes and what save.row stores. */
+  override toJSON(): Value {
+    return makeDict(this.shape.names.map((n, i) => [makeString(n), this.values[i]!]));
+  }
+
+  override repr(): string {
+    return `row(${this.shape.names.map((n, i) => `${n}=${repr(this.values[i]!)}`).join(', ')})`;
+  }
+}

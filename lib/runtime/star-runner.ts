@@ -1,0 +1,152 @@
+// starRunner runs a .star model: its script executes in a worker thread, while this side
+// (the main thread) owns DuckDB — it answers the script's queries, stores its rows and
+// acknowledgements, and turns its prints into log lines with secrets redacted.
+
+import { MessageChannel, Worker, type TransferListItem } from 'node:worker_threads';
+import { ModelError } from '../errors.js';
+import type { Model } from '../project/index.js';
+import type { Cursor, Store } from '../store/index.js';
+import { keyString, TrackedSession, type DeltaPage } from '../detect/tracked.js';
+import { serve } from './channel.js';
+import type { Finish, ModelInit, RowsPage, TrackedOpened, WireRow } from './protocol.js';
+import { RowSink } from './row-sink.js';
+import { modelEnv, Redactor } from './secrets.js';
+import { toWire } from './values.js';
+import type { Wire } from './wire.js';
+
+export interface StarRunOptions {
+  readonly root: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** A line the script printed (already redacted). */
+  readonly onPrint?: (model: Model, line: string) => void;
+}
+
+export interface StarRunResult {
+  readonly rows: number;
+  readonly details?: Record<string, number>;
+}
+
+/** startWorker starts the model's worker, from the compiled JS or (in tests) the TS source. */
+function startWorker(workerData: unknown, transferList: TransferListItem[]): Worker {
+  const url = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
+  if (url.pathname.endsWith('.ts')) {
+    // Running from TypeScript sources: the worker registers tsx before loading its module.
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
+    return new Worker(boot, { eval: true, workerData, transferList });
+  }
+  return new Worker(url, { workerData, transferList });
+}
+
+export async function runStarModel(store: Store, model: Model, runId: string, options: StarRunOptions): Promise<StarRunResult> {
+  const { env, secrets } = modelEnv(options.root, options.env);
+  const redactor = new Redactor(secrets);
+  const session = model.kind === 'tracked' ? new TrackedSession(store, model, runId) : undefined;
+  const sink = model.kind === 'tracked' ? undefined : new RowSink(store, model);
+  const cursors = new Map<number, Cursor>();
+  let nextCursor = 1;
+
+  const init: ModelInit = {
+    name: model.name,
+    file: model.file,
+    source: model.source,
+    kind: model.kind,
+    uniqueKey: model.uniqueKey,
+    env,
+  };
+  const { port1, port2 } = new MessageChannel();
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  let settle!: (f: Finish) => void;
+  const finished = new Promise<Finish>((resolve) => (settle = resolve));
+
+  const handler = async (op: string, payload: unknown): Promise<unknown> => {
+    const p = payload as Record<string, unknown>;
+    switch (op) {
+      case 'print':
+        options.onPrint?.(model, redactor.redact(String(p)));
+        return undefined;
+      case 'secret':
+        redactor.add(String(p));
+        return undefined;
+      case 'tracked.open': {
+        const counts = await session!.computeDelta(String(p['sql']), p['params'] as Wire[] as never);
+        return { columns: session!.columns.map((c) => c.name), counts } satisfies TrackedOpened;
+      }
+      case 'tracked.page':
+        return toRowsPage(await session!.page(Number(p['after']), Number(p['limit'])));
+      case 'deleted.page':
+        return toRowsPage(await session!.deletedPage(Number(p['after']), Number(p['limit'])));
+      case 'tracked.ack':
+        return session!.ack(p['seqs'] as number[]);
+      case 'deleted.ack':
+        return session!.ackDeleted(p['seqs'] as number[]);
+      case 'tracked.seqForKey': {
+        const key = (p['key'] as Wire[]).map((v) => (typeof v === 'bigint' ? v.toString() : v));
+        const found = await session!.seqsForKeys([key], Boolean(p['deleted']));
+        return found.get(keyString(key.map((v) => String(v)))) ?? null;
+      }
+      case 'cursor.open': {
+        const cursor = await store.openCursor(String(p['sql']), p['params'] as never);
+        const id = nextCursor++;
+        cursors.set(id, cursor);
+        return id;
+      }
+      case 'cursor.next': {
+        const id = Number(p['id']);
+        const cursor = cursors.get(id);
+        if (!cursor) return { columns: [], rows: [] } satisfies RowsPage;
+        const rows = await cursor.next();
+        if (!rows) {
+          cursors.delete(id);
+          return { columns: cursor.columns, rows: [] } satisfies RowsPage;
+        }
+        const types = cursor.columnTypes;
+        return {
+          columns: cursor.columns,
+          rows: rows.map((r, i) => ({ seq: i + 1, values: r.map((v, j) => toWire(v, types[j]!)) })),
+        } satisfies RowsPage;
+      }
+      case 'sink.rows':
+        return sink!.add(p['rows'] as Array<Record<string, Wire>>);
+      case 'finish':
+        settle(payload as Finish);
+        return undefined;
+      default:
+        throw new Error(`unknown host call ${op}`);
+    }
+  };
+  serve(port1, flag, handler);
+  const worker = startWorker({ port: port2, flag, model: init }, [port2]);
+  worker.on('error', (err) => settle({ ok: false, error: `the model's worker crashed: ${err.message}` }));
+  worker.on('exit', (code) => settle({ ok: false, error: `the model's worker exited (code ${code}) before finishing` }));
+
+  try {
+    const finish = await finished;
+    if (!finish.ok) throw new ModelError(model.name, model.file, redactor.redact(finish.error ?? 'failed'));
+    if (session) {
+      const counts = session.counts ?? { new: 0, changed: 0, deleted: 0 };
+      const failed = counts.new + counts.changed - session.saved + (counts.deleted - session.deletedAcked);
+      return {
+        rows: session.saved,
+        details: { ...counts, saved: session.saved, failed: Math.max(0, failed) },
+      };
+    }
+    return { rows: await sink!.finish() };
+  } finally {
+    for (const c of cursors.values()) c.close();
+    port1.close();
+    await worker.terminate();
+    await session?.close();
+    await sink?.discard();
+  }
+}
+
+function toRowsPage(page: DeltaPage): RowsPage {
+  const rows: WireRow[] = page.rows.map((r) => ({
+    seq: r.seq,
+    change: r.change,
+    values: r.values.map((v, i) => toWire(v, page.types[i]!)),
+    ...(page.beforeType && r.before !== null ? { before: toWire(r.before, page.beforeType) } : {}),
+  }));
+  return { columns: page.columns, rows };
+}

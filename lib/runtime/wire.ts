@@ -1,0 +1,84 @@
+// Values crossing between the model's worker and the main thread ("the wire"): JSON-like
+// JS values in which every integer is a bigint and every float a number, so int and float
+// stay apart (structured clone keeps bigint).
+
+import {
+  Float, HostValue, None, makeDict, makeFloat, makeList, makeString, toJS, toStarlark, typeName, type Value,
+} from '../starlark/index.js';
+import { Dict } from '../starlark/eval/hashtable.js';
+import { List, Struct, Tuple } from '../starlark/eval/value.js';
+
+export type Wire = null | boolean | bigint | number | string | Uint8Array | Wire[] | { [key: string]: Wire };
+
+/** fromWire makes the Starlark value of a wire value. */
+export function fromWire(x: Wire): Value {
+  if (x === null) return None;
+  switch (typeof x) {
+    case 'bigint':
+      return toStarlark(x);
+    case 'number':
+      return makeFloat(x);
+    case 'string':
+      return makeString(x);
+    case 'boolean':
+      return x;
+  }
+  if (x instanceof Uint8Array) return toStarlark(x);
+  if (Array.isArray(x)) return makeList(x.map(fromWire));
+  return makeDict(Object.entries(x).map(([k, v]) => [makeString(k), fromWire(v)]));
+}
+
+/** toWire converts a Starlark value saved by a model; `where` names it in errors. */
+export function starToWire(v: Value, where: string): Wire {
+  if (v === None) return null;
+  switch (typeof v) {
+    case 'boolean':
+      return v;
+    case 'number':
+      return BigInt(v);
+    case 'bigint':
+      return v;
+    case 'string':
+      return toJS(v) as string;
+  }
+  if (v instanceof Float) return v.v;
+  if (v instanceof List || v instanceof Tuple) return v.elems.map((x, i) => starToWire(x, `${where}[${i}]`));
+  if (v instanceof Dict) {
+    const out: { [key: string]: Wire } = {};
+    for (const [k, x] of v.ht.items()) {
+      if (typeof k !== 'string') throw new Error(`${where} is a dict with a ${typeName(k)} key; only string keys can be saved`);
+      const name = toJS(k) as string;
+      out[name] = starToWire(x, `${where}.${name}`);
+    }
+    return out;
+  }
+  if (v instanceof Struct) {
+    const out: { [key: string]: Wire } = {};
+    for (const [k, x] of v.fields) {
+      const name = toJS(k) as string;
+      out[name] = starToWire(x, `${where}.${name}`);
+    }
+    return out;
+  }
+  if (v instanceof HostValue && v.toJSON) return jsonToWire(v.toJSON());
+  if (typeName(v) === 'bytes') return toJS(v) as Uint8Array;
+  throw new Error(`${where} has type ${typeName(v)}, which cannot be saved (use None, bool, int, float, string, bytes, list, dict)`);
+}
+
+function jsonToWire(x: unknown): Wire {
+  if (x === null || x === undefined) return null;
+  if (typeof x === 'number') return Number.isInteger(x) ? BigInt(x) : x;
+  if (typeof x === 'bigint' || typeof x === 'string' || typeof x === 'boolean') return x;
+  if (Array.isArray(x)) return x.map(jsonToWire);
+  if (x instanceof Map) return Object.fromEntries([...x].map(([k, v]) => [String(k), jsonToWire(v)]));
+  return Object.fromEntries(Object.entries(x as Record<string, unknown>).map(([k, v]) => [k, jsonToWire(v)]));
+}
+
+/** wireToJSON gives the JSON form of a wire value (big ints that fit stay numbers). */
+export function wireToJSON(x: Wire): unknown {
+  if (typeof x === 'bigint') return x <= BigInt(Number.MAX_SAFE_INTEGER) && x >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(x) : x;
+  if (Array.isArray(x)) return x.map(wireToJSON);
+  if (x instanceof Uint8Array) return Buffer.from(x).toString('base64');
+  if (x !== null && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, wireToJSON(v)]));
+  return x;
+}

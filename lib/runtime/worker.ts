@@ -1,0 +1,50 @@
+// The worker thread that runs one .star model: the interpreter is synchronous, and every
+// host call (queries, acknowledgements, prints) goes to the main thread through the channel.
+
+import { workerData, type MessagePort } from 'node:worker_threads';
+import { EvalError, StarlarkError, Thread, execFile, json, structBuiltin, type Value } from '../starlark/index.js';
+import { SyncClient } from './channel.js';
+import { Host } from './host-modules.js';
+import type { Finish, ModelInit } from './protocol.js';
+
+interface WorkerData {
+  readonly port: MessagePort;
+  readonly flag: Int32Array;
+  readonly model: ModelInit;
+}
+
+const data = workerData as WorkerData;
+const client = new SyncClient(data.port, data.flag);
+const host = new Host(client, data.model);
+
+function describe(err: unknown): string {
+  if (err instanceof EvalError) return `${err.message}\n${err.backtrace()}`;
+  if (err instanceof StarlarkError) return err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+let finish: Finish;
+try {
+  const thread = new Thread({ name: data.model.name, print: (_t, msg) => client.post('print', msg) });
+  const predeclared: Record<string, Value> = { ...host.predeclared(), json, struct: structBuiltin };
+  const { timeModule } = await import('./time-module.js').catch(() => ({ timeModule: undefined }));
+  if (timeModule) predeclared['time'] = timeModule;
+  execFile(thread, data.model.file, data.model.source, predeclared, {
+    allowWhile: true,
+    allowSet: true,
+    allowGlobalReassign: true,
+    allowToplevelControl: true,
+  });
+  host.flush();
+  finish = { ok: true };
+} catch (err) {
+  // Acknowledgements made before the failure are kept: they were delivered.
+  let flushError = '';
+  try {
+    host.flush();
+  } catch (e) {
+    flushError = `\n(also, saving the acknowledgements made before the error failed: ${describe(e)})`;
+  }
+  finish = { ok: false, error: describe(err) + flushError };
+}
+client.call('finish', finish);
