@@ -57,10 +57,36 @@ const cli = yargs(args)
   .command(
     'run [models..]',
     'run models in dependency order (all, or those selected: name, +name, name+, schema.*)',
-    (y: Argv) => y.positional('models', { type: 'string', array: true, describe: 'selectors' }),
+    (y: Argv) =>
+      y
+        .positional('models', { type: 'string', array: true, describe: 'selectors' })
+        .option('full-refresh', {
+          type: 'boolean',
+          describe: 'drop the selected tracked, merge and append models\' state first (a tracked model sends every row again)',
+        })
+        .option('yes', { type: 'boolean', alias: 'y', describe: 'do not ask before --full-refresh' }),
     async (argv) => {
       const { runCommand } = await import('../lib/commands/run.js');
-      finish(await runCommand({ ...globals(argv), selectors: (argv.models as string[] | undefined) ?? [] }, await io()));
+      finish(
+        await runCommand(
+          {
+            ...globals(argv),
+            selectors: (argv.models as string[] | undefined) ?? [],
+            fullRefresh: argv['full-refresh'] as boolean | undefined,
+            yes: argv.yes as boolean | undefined,
+          },
+          await io(),
+        ),
+      );
+    },
+  )
+  .command(
+    'plan [models..]',
+    'what a run would send: per tracked model, new/changed/deleted counts and sample rows; nothing is sent or saved',
+    (y: Argv) => y.positional('models', { type: 'string', array: true, describe: 'selectors' }),
+    async (argv) => {
+      const { planCommand } = await import('../lib/commands/plan.js');
+      finish(await planCommand({ ...globals(argv), selectors: (argv.models as string[] | undefined) ?? [] }, await io()));
     },
   )
   .command(

@@ -7,12 +7,23 @@ export interface IO {
   readonly stderr: (text: string) => void;
   /** Whether stderr is a terminal (progress bars, prompts). */
   readonly isTTY?: boolean;
+  /** Asks a yes/no question on the terminal. */
+  readonly confirm?: (question: string) => Promise<boolean>;
 }
 
 export const processIO: IO = {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
-  isTTY: process.stderr.isTTY === true,
+  isTTY: process.stderr.isTTY === true && process.stdin.isTTY === true,
+  confirm: async (question) => {
+    const { createInterface } = await import('node:readline/promises');
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      return /^y(es)?$/i.test((await rl.question(question)).trim());
+    } finally {
+      rl.close();
+    }
+  },
 };
 
 export interface GlobalOptions {

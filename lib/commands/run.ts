@@ -1,9 +1,16 @@
-import { execute, openContext, planRun, resultLine, summaryLine } from '../run/index.js';
+import { forgetTracked } from '../detect/tracked.js';
+import { UsageError } from '../errors.js';
+import { quotedTable } from '../project/index.js';
+import { execute, openContext, planRun, resultLine, summaryLine, type RunPlan } from '../run/index.js';
 import { Store } from '../store/index.js';
 import { guarded, type GlobalOptions, type IO } from './io.js';
 
 export interface RunOptions extends GlobalOptions {
   readonly selectors: readonly string[];
+  /** Forget what the selected models hold (tracked: what was delivered) before running. */
+  readonly fullRefresh?: boolean;
+  /** Do not ask for confirmation of --full-refresh on a terminal. */
+  readonly yes?: boolean;
 }
 
 /** runCommand is `ebb run [models…]`: exit 0 when every model ran, 1 otherwise. */
@@ -13,6 +20,7 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
     const store = await Store.open({ path: ctx.statePath, root: ctx.project.root });
     try {
       const plan = await planRun(ctx, store, options.selectors);
+      if (options.fullRefresh && !(await fullRefresh(store, plan, options, io))) return 1;
       const width = Math.max(0, ...plan.steps.map((s) => s.model.name.length));
       const summary = await execute(store, plan, {
         env: options.env ?? process.env,
@@ -31,4 +39,31 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
       store.close();
     }
   });
+}
+
+/**
+ * fullRefresh drops the state of the selected models whose tables keep history (tracked,
+ * merge, append), so the run starts over: a tracked model sends every row again.
+ */
+async function fullRefresh(store: Store, plan: RunPlan, options: RunOptions, io: IO): Promise<boolean> {
+  if (options.selectors.length === 0) {
+    throw new UsageError('--full-refresh needs the models to refresh, e.g. ebb run --full-refresh sync.users');
+  }
+  const models = plan.steps.map((s) => s.model).filter((m) => m.kind === 'tracked' || m.kind === 'merge' || m.kind === 'append');
+  if (models.length === 0) return true;
+  const tracked = models.filter((m) => m.kind === 'tracked').map((m) => m.name);
+  if (io.isTTY && !options.yes) {
+    const what = models.map((m) => m.name).join(', ');
+    const warning = tracked.length > 0 ? ` ${tracked.join(', ')} will send every row again.` : '';
+    if (!io.confirm || !(await io.confirm(`Full refresh of ${what}: their tables are dropped.${warning} Continue? [y/N] `))) {
+      io.stderr('Cancelled; nothing was changed.\n');
+      return false;
+    }
+  }
+  for (const m of models) {
+    if (m.kind === 'tracked') await forgetTracked(store, m);
+    else await store.exec(`DROP TABLE IF EXISTS ${quotedTable(m)}`);
+    io.stderr(`RESET ${m.name}\n`);
+  }
+  return true;
 }

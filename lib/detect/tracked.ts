@@ -4,7 +4,7 @@
 // columns, _ebb_hash (the canonical hash of the delivered version), _ebb_saved_at and
 // _ebb_run_id.
 
-import { DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
+import { DuckDBTypeId, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { ModelError } from '../errors.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
 import { sqlString, type Params, type Store } from '../store/index.js';
@@ -26,11 +26,14 @@ export interface DeltaCounts {
 /** A delta row as it leaves DuckDB: its sequence number, change, columns and before. */
 export interface DeltaPage {
   readonly columns: readonly string[];
+  readonly types: readonly DuckDBType[];
+  /** The type of `before` (a struct of the stored columns), when rows have one. */
+  readonly beforeType: DuckDBType | undefined;
   readonly rows: ReadonlyArray<{
     readonly seq: number;
     readonly change: 'new' | 'changed' | 'deleted';
-    readonly values: readonly unknown[];
-    readonly before: unknown;
+    readonly values: readonly DuckDBValue[];
+    readonly before: DuckDBValue;
   }>;
 }
 
@@ -46,7 +49,11 @@ export class TrackedSession {
   #saved = 0;
   #deletedAcked = 0;
 
-  constructor(store: Store, model: Model, runId: string) {
+  readonly #inTransaction: boolean;
+
+  /** With `inTransaction`, the caller holds a transaction (ebb plan rolls it back). */
+  constructor(store: Store, model: Model, runId: string, options: { inTransaction?: boolean } = {}) {
+    this.#inTransaction = options.inTransaction ?? false;
     this.#store = store;
     this.model = model;
     this.#target = quotedTable(model);
@@ -204,10 +211,12 @@ export class TrackedSession {
     const version = rows.length === 0 ? undefined : Number(rows[0]!['hash_version']);
     if (version === HASH_VERSION) return;
     const cols = await this.#tableColumns();
-    await this.#store.transaction(async () => {
+    const rehash = async () => {
       await this.#store.exec(`UPDATE ${this.#target} SET _ebb_hash = ${rowHashSql(cols)}`);
       await this.#markVersion();
-    });
+    };
+    if (this.#inTransaction) await rehash();
+    else await this.#store.transaction(rehash);
   }
 
   async #markVersion(): Promise<void> {
@@ -226,10 +235,12 @@ export class TrackedSession {
     );
     return {
       columns: this.#columns.map((c) => c.name),
+      types: r.types.slice(3),
+      beforeType: r.types[2]?.typeId === DuckDBTypeId.STRUCT ? r.types[2] : undefined,
       rows: r.rows.map((row) => ({
         seq: Number(row[0] as bigint),
         change: row[1] as 'new' | 'changed',
-        before: row[2],
+        before: row[2] ?? null,
         values: row.slice(3),
       })),
     };
@@ -237,7 +248,7 @@ export class TrackedSession {
 
   /** deletedPage returns the last saved version of keys gone from the query. */
   async deletedPage(after: number, limit: number): Promise<DeltaPage> {
-    if (!(await this.#tableExists())) return { columns: [], rows: [] };
+    if (!(await this.#tableExists())) return { columns: [], types: [], beforeType: undefined, rows: [] };
     const cols = await this.#tableColumns();
     if (!this.#goneReady) {
       await this.#store.exec(
@@ -253,6 +264,8 @@ export class TrackedSession {
     );
     return {
       columns: cols.map((c) => c.name),
+      types: r.types.slice(1),
+      beforeType: undefined,
       rows: r.rows.map((row) => ({ seq: Number(row[0] as bigint), change: 'deleted', before: null, values: row.slice(1) })),
     };
   }

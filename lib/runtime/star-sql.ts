@@ -17,6 +17,15 @@ export interface StarSqlScan {
   readonly sql: ModelSql[];
   /** query() calls whose SQL is not a literal string (line numbers). */
   readonly dynamic: number[];
+  /** Literal query() calls without delta=False: a tracked model's tracked query. */
+  readonly tracked: TrackedCall[];
+}
+
+export interface TrackedCall {
+  readonly sql: string;
+  readonly line: number;
+  /** Literal parameter values, or undefined when a parameter is only known at run time. */
+  readonly params: ReadonlyArray<string | number | bigint | boolean | null> | undefined;
 }
 
 /** scanStarSql finds the literal SQL of query() calls; a syntax error throws ScanOrSyntaxError. */
@@ -24,6 +33,7 @@ export function scanStarSql(model: Model): StarSqlScan {
   const file = parseFile(model.file, model.source);
   const sql: ModelSql[] = [];
   const dynamic: number[] = [];
+  const tracked: TrackedCall[] = [];
   walk(file as unknown as Node, (n) => {
     if (n.kind !== 'Call') return;
     const fn = n['fn'] as Node;
@@ -32,12 +42,23 @@ export function scanStarSql(model: Model): StarSqlScan {
     const first = args.find((a) => a['style'] === 'pos');
     const value = first?.['value'] as Node | undefined;
     if (value && value.kind === 'Literal' && value['tok'] === 'STRING') {
-      sql.push({ sql: fromBytes(String(value['value'])), line: Number(value['line']) });
+      const text = fromBytes(String(value['value']));
+      sql.push({ sql: text, line: Number(value['line']) });
+      const delta = args.find((a) => a['style'] === 'named' && a['name'] === 'delta');
+      const untracked = delta && (delta['value'] as Node).kind === 'Ident' && (delta['value'] as Node)['name'] === 'False';
+      if (!untracked) {
+        const params = args.filter((a) => a['style'] === 'pos').slice(1).map((a) => literal(a['value'] as Node));
+        tracked.push({
+          sql: text,
+          line: Number(value['line']),
+          params: params.every((p) => p !== undefined) ? (params as Array<string | number | bigint | boolean | null>) : undefined,
+        });
+      }
     } else {
       dynamic.push(Number(n['line']));
     }
   });
-  return { sql, dynamic };
+  return { sql, dynamic, tracked };
 }
 
 /** starSqlSource is the DAG's SqlSource for .star models (parse errors: no SQL, reported elsewhere). */
@@ -61,6 +82,27 @@ export function starProblems(model: Model): ProjectProblem[] {
     if (err instanceof ScanOrSyntaxError) return [{ file: model.file, line: err.pos.line, message: `${err.msg} (column ${err.pos.col})` }];
     throw err;
   }
+}
+
+function literal(n: Node): string | number | bigint | boolean | null | undefined {
+  if (n.kind === 'Literal') {
+    const v = n['value'];
+    if (n['tok'] === 'STRING') return fromBytes(String(v));
+    if (n['tok'] === 'INT') return BigInt(v as number | bigint);
+    if (n['tok'] === 'FLOAT') return v as number;
+    return undefined;
+  }
+  if (n.kind === 'Ident') {
+    if (n['name'] === 'True') return true;
+    if (n['name'] === 'False') return false;
+    if (n['name'] === 'None') return null;
+  }
+  if (n.kind === 'Unary' && n['op'] === '-') {
+    const x = literal(n['x'] as Node);
+    if (typeof x === 'number') return -x;
+    if (typeof x === 'bigint') return -x;
+  }
+  return undefined;
 }
 
 function walk(node: unknown, visit: (n: Node) => void): void {

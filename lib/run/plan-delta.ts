@@ -1,0 +1,103 @@
+// planDelta is `ebb plan`: for each selected tracked model, what a run would send — the
+// counts of new, changed and deleted rows and a few samples with the fields that changed —
+// computed from the model's literal tracked query, without running its script, sending or
+// saving anything (the work happens in a transaction that is rolled back).
+
+import { TrackedSession, type DeltaPage } from '../detect/tracked.js';
+import { errorMessage } from '../errors.js';
+import type { Model } from '../project/index.js';
+import { scanStarSql } from '../runtime/star-sql.js';
+import { fromDuckDB, type JsValue } from '../runtime/values.js';
+import type { Store } from '../store/index.js';
+import type { RunPlan } from './plan.js';
+
+export interface PlanSample {
+  readonly change: 'new' | 'changed' | 'deleted';
+  readonly key: Record<string, JsValue>;
+  /** For changed rows: each changed field with its saved and new value. */
+  readonly fields?: Record<string, { before: JsValue; after: JsValue }>;
+  /** For new and deleted rows: the row. */
+  readonly row?: Record<string, JsValue>;
+}
+
+export interface ModelPlan {
+  readonly model: string;
+  readonly file: string;
+  readonly new: number;
+  readonly changed: number;
+  readonly deleted: number;
+  readonly samples: readonly PlanSample[];
+  readonly error?: string;
+}
+
+const SAMPLES = 3;
+
+export async function planDeltas(store: Store, plan: RunPlan): Promise<ModelPlan[]> {
+  const out: ModelPlan[] = [];
+  for (const step of plan.steps) {
+    if (step.model.kind !== 'tracked') continue;
+    out.push(await planOne(store, step.model, plan.runId));
+  }
+  return out;
+}
+
+async function planOne(store: Store, model: Model, runId: string): Promise<ModelPlan> {
+  const empty = { model: model.name, file: model.file, new: 0, changed: 0, deleted: 0, samples: [] };
+  let tracked;
+  try {
+    tracked = scanStarSql(model).tracked;
+  } catch (err) {
+    return { ...empty, error: errorMessage(err) };
+  }
+  const distinct = [...new Set(tracked.map((t) => t.sql))];
+  if (distinct.length !== 1 || tracked[0]!.params === undefined) {
+    const why = distinct.length === 0
+      ? 'its script has no query("…") call with a literal SQL string'
+      : distinct.length > 1
+        ? `its script has ${distinct.length} different tracked query() calls`
+        : 'its tracked query has parameters known only at run time';
+    return { ...empty, error: `${model.file}: cannot plan: ${why}` };
+  }
+  const call = tracked[0]!;
+  await store.exec('BEGIN TRANSACTION');
+  const session = new TrackedSession(store, model, runId, { inTransaction: true });
+  try {
+    const counts = await session.computeDelta(call.sql, call.params!);
+    const samples: PlanSample[] = [];
+    const delta = await session.page(0, 1000);
+    for (const change of ['changed', 'new'] as const) {
+      for (const r of delta.rows.filter((x) => x.change === change).slice(0, SAMPLES)) samples.push(sample(model, delta, r));
+    }
+    if (counts.deleted > 0) {
+      const gone = await session.deletedPage(0, SAMPLES);
+      for (const r of gone.rows) samples.push(sample(model, gone, r));
+    }
+    return { ...empty, ...counts, samples };
+  } catch (err) {
+    return { ...empty, error: errorMessage(err) };
+  } finally {
+    await store.exec('ROLLBACK').catch(() => undefined);
+  }
+}
+
+function sample(model: Model, page: DeltaPage, r: DeltaPage['rows'][number]): PlanSample {
+  const row: Record<string, JsValue> = {};
+  page.columns.forEach((c, i) => (row[c] = fromDuckDB(r.values[i]!)));
+  const key: Record<string, JsValue> = {};
+  for (const k of model.uniqueKey) key[k] = row[k] ?? row[Object.keys(row).find((c) => c.toLowerCase() === k.toLowerCase())!] ?? null;
+  if (r.change !== 'changed') return { change: r.change, key, row };
+  const before = (fromDuckDB(r.before) ?? {}) as Record<string, JsValue>;
+  const fields: Record<string, { before: JsValue; after: JsValue }> = {};
+  for (const [c, after] of Object.entries(row)) {
+    const was = before[c] ?? null;
+    if (JSON.stringify(was, big) !== JSON.stringify(after, big)) fields[c] = { before: was, after };
+  }
+  for (const [c, was] of Object.entries(before)) {
+    if (!(c in row) && was !== null) fields[c] = { before: was, after: null };
+  }
+  return { change: 'changed', key, fields };
+}
+
+function big(_k: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? v.toString() : v;
+}
