@@ -48,6 +48,7 @@ var (
 	chunked        = flag.Bool("chunked", false, "run chunked test files")
 	assertFile     = flag.String("assert", "", "assert module source for -chunked (default: starlark-go's starlarktest/assert.star)")
 	verbose        = flag.Bool("v", false, "with -chunked: list every failing chunk's details")
+	exprs          = flag.Bool("exprs", false, "evaluate each line of FILE as an expression; print its repr or ERROR: msg")
 	optSet         = flag.Bool("set", true, "allow set()")
 	optRecursion   = flag.Bool("recursion", true, "allow while loops and recursion")
 	optGlobalReass = flag.Bool("globalreassign", true, "allow global reassignment and top-level if/for/while")
@@ -61,6 +62,9 @@ func main() {
 	}
 	if *chunked {
 		os.Exit(runChunked(flag.Args()))
+	}
+	if *exprs {
+		os.Exit(runExprs(flag.Arg(0)))
 	}
 	os.Exit(runPlain(flag.Arg(0)))
 }
@@ -456,4 +460,50 @@ func (h *hasfields) Binary(op syntax.Token, y starlark.Value, side starlark.Side
 		return starlark.MakeInt(42), nil
 	}
 	return nil, nil
+}
+
+// runExprs evaluates each non-empty line of filename as an expression (for differential
+// testing, bench/starlark/differential.ts): one output line per input line, the value's
+// repr or "ERROR: " and the error message (newlines escaped).
+func runExprs(filename string) int {
+	resolve.AllowSet = *optSet
+	data, err := ioutil.ReadFile(filename)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	predeclared := starlark.StringDict{
+		"struct": starlark.NewBuiltin("struct", starlarkstruct.Make),
+		"json":   starlarkjson.Module,
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		thread := &starlark.Thread{Name: "expr"}
+		thread.SetMaxExecutionSteps(1 << 24)
+		v, err, panicked := safeEval(thread, line, predeclared)
+		if panicked != nil {
+			fmt.Printf("PANIC: %v\n", panicked)
+			continue
+		}
+		if err != nil {
+			msg := err.Error()
+			if e, ok := err.(syntax.Error); ok {
+				msg = e.Msg
+			} else if l, ok := err.(resolve.ErrorList); ok && len(l) > 0 {
+				msg = l[0].Msg
+			}
+			fmt.Println("ERROR: " + strings.ReplaceAll(msg, "\n", "\\n"))
+		} else {
+			fmt.Println(v.String())
+		}
+	}
+	return 0
+}
+
+func safeEval(thread *starlark.Thread, src string, env starlark.StringDict) (v starlark.Value, err error, panicked interface{}) {
+	defer func() { panicked = recover() }()
+	v, err = starlark.Eval(thread, "expr.star", src, env)
+	return
 }
