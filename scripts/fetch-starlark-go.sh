@@ -36,11 +36,11 @@ apt_update_once() {
 }
 
 if [[ ! -f "$DEST/$SRC_REL/starlark/eval.go" ]]; then
-  command -v apt-get >/dev/null 2>&1 || die "apt-get is not available; cannot fetch $PKG"
   command -v dpkg >/dev/null 2>&1 || die "dpkg is not available; cannot unpack $PKG"
   mkdir -p "$DEBDIR"
   deb="$(ls "$DEBDIR"/${PKG}_*.deb 2>/dev/null | head -n1 || true)"
   if [[ -z "$deb" ]]; then
+    command -v apt-get >/dev/null 2>&1 || die "apt-get is not available; cannot fetch $PKG"
     # apt-get download writes into the current directory.
     if ! (cd "$DEBDIR" && apt-get download -qq "$PKG" >/dev/null 2>&1); then
       apt_update_once
