@@ -38,7 +38,10 @@ type Value = unknown;
 interface Position { file: string; line: number; col: number }
 interface ThreadLike { local: Map<string, unknown> }
 type BuiltinImpl = (thread: ThreadLike, fn: unknown, args: Value[], kwargs: Array<[string, Value]>) => Value;
-interface FileOptions { allowRecursion?: boolean; allowWhile?: boolean; allowSet?: boolean; allowGlobalReassign?: boolean }
+interface FileOptions {
+  allowRecursion?: boolean; allowWhile?: boolean; allowSet?: boolean; allowGlobalReassign?: boolean;
+  loadBindsGlobally?: boolean;
+}
 export interface StarlarkAPI {
   None: Value; True: Value; False: Value;
   typeName(v: Value): string;
@@ -48,7 +51,7 @@ export interface StarlarkAPI {
   toStarlark(x: unknown): Value;
   makeString(s: string): Value;
   makeModule(name: string, members: Record<string, Value>): Value;
-  makeStruct(fields: Record<string, Value>): Value;
+  makeStruct(fields: Record<string, Value>, constructor?: Value): Value;
   unpackArgs(fnName: string, args: Value[], kwargs: Array<[string, Value]>, ...params: string[]): (Value | undefined)[];
   call(thread: ThreadLike, fn: Value, args: Value[], kwargs?: Array<[string, Value]>): Value;
   Builtin: new (name: string, impl: BuiltinImpl) => Value;
@@ -357,8 +360,21 @@ class Harness {
       }
     }
     this.HasFields = HasFields;
+
+    // gensym(name): a symbol whose calls make structs branded with it (starlarkstruct tests).
+    class GenSym extends Host {
+      constructor(readonly name: string) { super(); }
+      type() { return "symbol"; }
+      repr() { return this.name; }
+      call(_thread: ThreadLike, args: Value[], kwargs: Array<[string, Value]>): Value {
+        if (args.length > 0) throw new Error(`${this.name}: unexpected positional arguments`);
+        return A.makeStruct(Object.fromEntries(kwargs), this);
+      }
+    }
+    this.GenSym = GenSym;
   }
   private HasFields: new () => object;
+  private GenSym: new (name: string) => object;
 
   private assertModule(path: string): Map<string, Value> {
     let m = this.assertModules.get(path);
@@ -379,13 +395,10 @@ class Harness {
       if (args.length + kwargs.length > 0) throw new Error("hasfields: unexpected arguments");
       return new HasFields();
     });
+    const GenSym = this.GenSym;
     const gensym = new A.Builtin("gensym", (_t, _fn, args, kwargs) => {
       const [name] = A.unpackArgs("gensym", args, kwargs, "name");
-      const sym = A.str(name);
-      return new A.Builtin(sym, (_t2, _fn2, args2, kwargs2) => {
-        if (args2.length > 0) throw new Error(`${sym}: unexpected positional arguments`);
-        return A.makeStruct(Object.fromEntries(kwargs2));
-      });
+      return new GenSym(A.str(name));
     });
     return { struct: A.structBuiltin, fibonacci: this.fib, hasfields, gensym };
   }
@@ -431,6 +444,7 @@ class Harness {
         allowRecursion: option(src, "recursion"),
         allowWhile: option(src, "recursion"),
         allowGlobalReassign: option(src, "globalreassign"),
+        loadBindsGlobally: option(src, "loadbindsglobally"),
       };
       const load = (th: ThreadLike, module: string): Map<string, Value> => {
         if (module === "assert.star") return this.assertModule(opts.assertPath);
