@@ -137,6 +137,9 @@ export class RowSink {
         throw new ModelError(model.name, model.file, `a ${model.kind} model does not save rows through the sink`);
       }
       return await this.#store.transaction(() => writeStaged(this.#store, { ...model, kind: model.kind as 'table' | 'append' | 'merge' }, `temp.main.${STAGE}`));
+    } catch (err) {
+      if (err instanceof ModelError) throw err;
+      throw new ModelError(this.#model.name, this.#model.file, `writing the saved rows failed: ${err instanceof Error ? err.message : String(err)}`, err);
     } finally {
       await this.discard();
     }

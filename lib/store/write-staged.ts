@@ -24,6 +24,7 @@ export async function writeStaged(store: Store, model: StagedTarget, stage: stri
   const existing = await store.objectType(model.schema, model.table);
   if (existing === 'view') await store.exec(`DROP VIEW ${target}`);
   const fresh = existing !== 'table';
+  if (!fresh && model.kind !== 'table') await addMissingColumns(store, target, stage);
   switch (model.kind) {
     case 'table':
       return Number(await store.scalar(`CREATE OR REPLACE TABLE ${target} AS SELECT * FROM ${stage}`));
@@ -37,6 +38,15 @@ export async function writeStaged(store: Store, model: StagedTarget, stage: stri
         `DELETE FROM ${target} AS t USING ${stage} AS s WHERE ${model.uniqueKey.map((k) => `t.${ident(k)} = s.${ident(k)}`).join(' AND ')}`,
       );
       return Number(await store.scalar(`INSERT INTO ${target} BY NAME SELECT * FROM ${stage}`));
+  }
+}
+
+/** addMissingColumns adds to the target the staged columns it lacks (a model that gained a column). */
+async function addMissingColumns(store: Store, target: string, stage: string): Promise<void> {
+  const have = new Set((await store.query(`SELECT column_name FROM (DESCRIBE ${target})`)).map((r) => String(r['column_name']).toLowerCase()));
+  for (const r of await store.query(`SELECT column_name, column_type FROM (DESCRIBE ${stage})`)) {
+    const name = String(r['column_name']);
+    if (!have.has(name.toLowerCase())) await store.exec(`ALTER TABLE ${target} ADD COLUMN ${ident(name)} ${String(r['column_type'])}`);
   }
 }
 
