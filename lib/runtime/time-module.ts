@@ -877,7 +877,7 @@ export class Duration extends HostValue {
    * Returns undefined when the operation is not supported (the interpreter reports it).
    * Not yet called by lib/starlark (no binary-operator hook for HostValue); see the report.
    */
-  binary(op: string, y: Value, side: Side): Value | undefined {
+  override binary(op: string, y: Value, side: Side): Value | undefined {
     const x = this.ns;
     switch (op) {
       case '+':
@@ -926,7 +926,7 @@ export class Duration extends HostValue {
     return undefined;
   }
   /** unary implements -d and +d (not yet called by lib/starlark; see the report). */
-  unary(op: string): Value | undefined {
+  override unary(op: string): Value | undefined {
     if (op === '-') return new Duration(wrap64(-this.ns));
     if (op === '+') return this;
     return undefined;
@@ -1019,7 +1019,7 @@ export class Time extends HostValue {
    * binary implements t + d, d + t, t - d, t - t (a Duration, saturated like Go's Sub).
    * Not yet called by lib/starlark (no binary-operator hook for HostValue); see the report.
    */
-  binary(op: string, y: Value, side: Side): Value | undefined {
+  override binary(op: string, y: Value, side: Side): Value | undefined {
     if (op === '+' && y instanceof Duration) return this.add(y.ns);
     if (op === '-' && side === 'left') {
       if (y instanceof Duration) return this.add(-y.ns);

@@ -29,11 +29,13 @@ export function freeze(v: Value): void {
 }
 
 export {
-  toStarlark, toJS, makeString, makeFloat, makeList, makeTuple, makeDict, makeModule, makeStruct,
+  toStarlark, toJS, type ToJSOptions, makeString, makeFloat, makeList, makeTuple, makeDict, makeModule, makeStruct,
 } from './eval/convert.js';
 export { unpackArgs } from './eval/unpack.js';
 export { Thread, type ThreadOptions } from './eval/thread.js';
-export { execFile, call, type FileOptions } from './eval/exec.js';
+export { execFile, checkFile, parse as parseFile, call, type FileOptions } from './eval/exec.js';
+/** The syntax tree returned by parseFile/checkFile (names and string literal values are internal byte strings: read them with str()). */
+export type * as ast from './syntax/ast.js';
 export const universe: ReadonlyMap<string, Value> = universeMap;
 export { json } from './eval/json.js';
 export { structBuiltin } from './eval/builtins.js';

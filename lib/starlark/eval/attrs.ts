@@ -4,7 +4,7 @@ import { toStr } from './ops.js';
 import { methodTable, type MethodImpl } from './methods.js';
 import { nearest } from '../resolve/resolver.js';
 import type { Thread } from './thread.js';
-import { Builtin, HostValue, Module, Struct, fail, type Value } from './value.js';
+import { Builtin, HostValue, Module, Struct, decodeUTF8, encodeUTF8, fail, type Value } from './value.js';
 
 const boundCache = new WeakMap<MethodImpl, Builtin>();
 
@@ -23,7 +23,8 @@ export function attrNames(x: Value): string[] {
   if (t) return Object.keys(t).sort();
   if (x instanceof Struct) return [...x.fields.keys()].sort();
   if (x instanceof Module) return [...x.members.keys()].sort();
-  if (x instanceof HostValue && x.attrNames) return x.attrNames().slice().sort();
+  // host names are JS strings; inside, names are byte strings
+  if (x instanceof HostValue && x.attrNames) return x.attrNames().map(encodeUTF8).sort();
   return [];
 }
 
@@ -37,7 +38,7 @@ export function getAttrOrUndefined(x: Value, name: string): Value | undefined {
   }
   if (x instanceof Struct) return x.fields.get(name);
   if (x instanceof Module) return x.members.get(name);
-  if (x instanceof HostValue && x.attr) return x.attr(name);
+  if (x instanceof HostValue && x.attr) return x.attr(decodeUTF8(name));
   return undefined;
 }
 
@@ -60,7 +61,7 @@ export function getAttr(x: Value, name: string): Value {
 
 export function setField(x: Value, name: string, v: Value): void {
   if (x instanceof HostValue && 'setField' in x && typeof (x as { setField?: unknown }).setField === 'function') {
-    (x as unknown as { setField(n: string, v: Value): void }).setField(name, v);
+    (x as unknown as { setField(n: string, v: Value): void }).setField(decodeUTF8(name), v);
     return;
   }
   fail(`can't assign to .${name} field of ${typeOf(x)}`);

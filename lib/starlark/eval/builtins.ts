@@ -11,7 +11,7 @@ import {
 import type { Thread } from './thread.js';
 import { unpackArgs, unpackPositional, wantInt, wantString } from './unpack.js';
 import {
-  Builtin, Bytes, Float, HostValue, List, Module, None, Range, StarErr, Struct, Tuple, decodeUTF8, encodeUTF8, fail,
+  Builtin, Bytes, Float, HostValue, List, Module, None, Range, StarErr, Struct, Tuple, decodeUTF8, encodeUTF8, errorMessage, fail,
   type BuiltinImpl, type Value,
 } from './value.js';
 
@@ -257,7 +257,7 @@ const entries: Array<[string, Value]> = [
       try {
         return floatToInt(x.v);
       } catch (e) {
-        return fail(`int: ${(e as Error).message}`);
+        return fail(`int: ${errorMessage(e)}`);
       }
     }
     return fail(`int: cannot convert ${typeOf(x)} to int`);

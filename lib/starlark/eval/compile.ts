@@ -10,13 +10,13 @@ import { Func, MANDATORY, type FuncCode, type ModuleCtx } from './function.js';
 import { Dict, SetValue, typeOf } from './hashtable.js';
 import { intAdd, intSub, intMul } from './int.js';
 import {
-  binary, compare, contains, equal, getIndex, quote, repr, setIndex, slice, toArray, truth, unary,
+  binary, compare, contains, equal, getIndex, iterableElems, quote, repr, setIndex, slice, toArray, truth, unary,
 } from './ops.js';
 import type { Thread } from './thread.js';
 import {
   Builtin, Bytes, Cell, Float, HostValue, List, None, Range, StarErr, Tuple, fail, type Value,
 } from './value.js';
-import { decodeUTF8, encodeUTF8 } from './value.js';
+import { decodeUTF8, encodeUTF8, errorMessage } from './value.js';
 import { nearest } from '../resolve/resolver.js';
 
 const NORMAL = 0;
@@ -63,8 +63,8 @@ export function toStarErr(e: unknown): StarErr {
   const inner = (e as { __starErr?: StarErr } | null)?.__starErr;
   if (inner instanceof StarErr) return inner;
   if (e instanceof RangeError && /call stack/i.test(e.message)) return new StarErr('stack overflow (maximum call depth exceeded)');
-  if (e instanceof Error) return new StarErr(e.message);
-  return new StarErr(String(e));
+  // A host's Error carries a JS (UTF-16) message; internal messages are byte strings.
+  return new StarErr(errorMessage(e));
 }
 
 /** addFrame records a call frame on an error unwinding through it. */
@@ -296,7 +296,7 @@ export class Compiler {
       try {
         m = th.load(th, decodeUTF8(module));
       } catch (e) {
-        const msg = e instanceof StarErr ? e.msg : e instanceof Error ? e.message : String(e);
+        const msg = errorMessage(toStarErr(e));
         throw new StarErr(`cannot load ${module}: ${msg}`);
       }
       for (let i = 0; i < names.length; i++) {
@@ -366,12 +366,12 @@ export class Compiler {
           if (r <= MAX && r >= -MAX) return r;
         }
         if (x instanceof List) {
-          const elems = y instanceof List || y instanceof Tuple ? y.elems : undefined;
+          // list += iterable extends the list in place (any iterable, as in starlark-go).
           fr.pos = pos;
-          if (elems !== undefined || (typeof y === 'object' && !(y instanceof Float) && toArrayOrUndefined(y))) {
+          const src = y instanceof List || y instanceof Tuple ? y.elems : typeof y === 'object' ? iterableElems(y) : undefined;
+          if (src !== undefined) {
             if (x.frozen) fail('cannot apply += to frozen list');
             if (x.itercount > 0) fail('cannot apply += to list during iteration');
-            const src = elems ?? toArray(y);
             if (src === x.elems) x.elems.push(...src.slice());
             else for (const e of src) x.elems.push(e);
             return x;

@@ -72,12 +72,25 @@ export function toStarlark(x: unknown): Value {
   throw new TypeError(`toStarlark: cannot convert ${typeof x}`);
 }
 
+/** Options of toJS. */
+export interface ToJSOptions {
+  /**
+   * 'number' (default): an int becomes a number when it is a safe integer, else a bigint.
+   * 'bigint': every int becomes a bigint (floats stay numbers), so 2 and 2.0 stay apart.
+   */
+  ints?: 'number' | 'bigint';
+}
+
 /** toJS converts a Starlark value to a plain JS value (see API.md). */
-export function toJS(v: Value): unknown {
+export function toJS(v: Value, options?: ToJSOptions): unknown {
+  return convertToJS(v, options?.ints === 'bigint');
+}
+
+function convertToJS(v: Value, bigints: boolean): unknown {
   switch (typeof v) {
     case 'number':
+      return bigints ? BigInt(v) : v;
     case 'boolean':
-      return v;
     case 'bigint':
       return v;
     case 'string':
@@ -86,16 +99,16 @@ export function toJS(v: Value): unknown {
   if (v === None) return null;
   if (v instanceof Float) return v.v;
   if (v instanceof Bytes) return new Uint8Array(Buffer.from(v.s, 'latin1'));
-  if (v instanceof List || v instanceof Tuple) return v.elems.map(toJS);
+  if (v instanceof List || v instanceof Tuple) return v.elems.map((e) => convertToJS(e, bigints));
   if (v instanceof Dict) {
     const m = new Map<unknown, unknown>();
-    for (const [k, x] of v.ht.items()) m.set(toJS(k), toJS(x));
+    for (const [k, x] of v.ht.items()) m.set(convertToJS(k, bigints), convertToJS(x, bigints));
     return m;
   }
-  if (v instanceof SetValue) return new Set(v.ht.keys().map(toJS));
+  if (v instanceof SetValue) return new Set(v.ht.keys().map((e) => convertToJS(e, bigints)));
   if (v instanceof Struct) {
     const m = new Map<string, unknown>();
-    for (const [k, x] of v.fields) m.set(decodeUTF8(k), toJS(x));
+    for (const [k, x] of v.fields) m.set(decodeUTF8(k), convertToJS(x, bigints));
     return m;
   }
   throw new TypeError(`toJS: cannot convert Starlark ${typeOf(v)} to a JS value`);

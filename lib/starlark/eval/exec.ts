@@ -33,8 +33,11 @@ function predeclaredMap(p: Map<string, Value> | Record<string, Value>): Map<stri
   return m;
 }
 
-/** parse parses a file, converting JS stack exhaustion into a syntax error. */
-function parse(filename: string, source: string): File {
+/**
+ * parse parses a file, converting JS stack exhaustion into a syntax error. It throws only
+ * ScanOrSyntaxError. Exported as parseFile.
+ */
+export function parse(filename: string, source: string): File {
   try {
     return parseFile(filename, source);
   } catch (e) {
@@ -42,6 +45,36 @@ function parse(filename: string, source: string): File {
     if (e instanceof RangeError) throw new ScanOrSyntaxError({ file: filename, line: 1, col: 1 }, 'expression nested too deeply');
     throw e;
   }
+}
+
+function resolve(file: File, isPredeclared: (name: string) => boolean, options: FileOptions): void {
+  resolveFile(file, {
+    isPredeclared,
+    isUniversal: (n) => universe.has(decodeUTF8(n)),
+    allowSet: options.allowSet ?? true,
+    allowGlobalReassign: options.allowGlobalReassign ?? false,
+    allowWhile: options.allowWhile ?? false,
+    allowToplevelControl: options.allowToplevelControl ?? options.allowGlobalReassign ?? false,
+    loadBindsGlobally: options.loadBindsGlobally ?? false,
+  });
+}
+
+/**
+ * checkFile parses and resolves a file without running it, as execFile would with predeclared
+ * values of these names and these options. It returns the resolved AST and throws
+ * ScanOrSyntaxError or ResolveErrors.
+ */
+export function checkFile(
+  filename: string,
+  source: string,
+  predeclaredNames: Iterable<string>,
+  options: FileOptions = {},
+): File {
+  const pre = new Set<string>();
+  for (const n of predeclaredNames) pre.add(encodeUTF8(n));
+  const file = parse(filename, source);
+  resolve(file, (n) => pre.has(n), options);
+  return file;
 }
 
 /**
@@ -57,15 +90,7 @@ export function execFile(
 ): Map<string, Value> {
   const pre = predeclaredMap(predeclared);
   const file = parse(filename, source);
-  resolveFile(file, {
-    isPredeclared: (n) => pre.has(n),
-    isUniversal: (n) => universe.has(decodeUTF8(n)),
-    allowSet: options.allowSet ?? true,
-    allowGlobalReassign: options.allowGlobalReassign ?? false,
-    allowWhile: options.allowWhile ?? false,
-    allowToplevelControl: options.allowToplevelControl ?? options.allowGlobalReassign ?? false,
-    loadBindsGlobally: options.loadBindsGlobally ?? false,
-  });
+  resolve(file, (n) => pre.has(n), options);
   const mod = file.module!;
   const ctx: ModuleCtx = {
     file: filename,

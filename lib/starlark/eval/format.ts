@@ -4,7 +4,7 @@ import { floatToInt } from './int.js';
 import { formatFloat } from './float-format.js';
 import { decodeRune, repr, setInterpolate, toStr, typeOf } from './ops.js';
 import type { Thread } from './thread.js';
-import { Float, Tuple, encodeUTF8, fail, type Value } from './value.js';
+import { Float, Tuple, encodeUTF8, errorMessage, fail, type Value } from './value.js';
 
 function numberToInt(v: Value): number | bigint {
   if (typeof v === 'number' || typeof v === 'bigint') return v;
@@ -64,7 +64,7 @@ export function interpolate(format: string, x: Value): Value {
         try {
           n = numberToInt(arg);
         } catch (e) {
-          fail(`%${c} format requires integer: ${(e as Error).message}`);
+          fail(`%${c} format requires integer: ${errorMessage(e)}`);
         }
         if (c === 'd' || c === 'i') out += String(n);
         else if (c === 'o') out += n.toString(8);

@@ -7,6 +7,11 @@ import {
  * hashable value maps to a canonical string starting with U+0100, a char code no internal
  * (byte) string can contain, so canonical keys never collide with string keys. Floats with an
  * integral value map to the equal int's key, so 1 and 1.0 are the same key.
+ *
+ * Host values only offer a hash(), so a canonical string of a key containing one (a host value,
+ * or a tuple/struct holding one) identifies a bucket, not a key: each HashTable resolves such
+ * keys by comparing with == against the bucket's keys, and gives every distinct key its own
+ * JS Map key (U+0101 + bucket + '#' + serial), disjoint from all other canonical keys.
  */
 export type MapKey = number | bigint | string | boolean;
 
@@ -35,7 +40,14 @@ export function typeOf(v: Value): string {
   }
 }
 
-/** mapKey returns the JS Map key of a hashable value, or fails "unhashable type: T". */
+/** set by encodeKey when the key it encoded contains a host value (see the strategy above) */
+let sawHost = false;
+
+/**
+ * mapKey returns the JS Map key of a hashable value, or fails "unhashable type: T". For a key
+ * containing a host value the result is the key's bucket (canonical form from hash()), not a
+ * key: use HashTable's methods to look such keys up.
+ */
 export function mapKey(k: Value): MapKey {
   switch (typeof k) {
     case 'number':
@@ -80,7 +92,10 @@ function encodeKey(k: Value): string {
     for (const n of names) s += n.length + ':' + n + encodeKey(k.fields.get(n)!);
     return s + '}';
   }
-  if (k instanceof HostValue) return 'h' + k.hash() + ';';
+  if (k instanceof HostValue) {
+    sawHost = true;
+    return 'h' + k.hash() + ';';
+  }
   if (k instanceof Module) return fail('unhashable: module');
   if (k instanceof Builtin || isFunction(k)) return 'o' + identity(k) + ';';
   if (k.type() === 'range') return fail('unhashable: range');
@@ -95,6 +110,15 @@ export function registerFunctionClass(c: new (...a: never[]) => SObject): void {
 function isFunction(k: SObject): boolean {
   return functionClass !== null && k instanceof functionClass;
 }
+
+let keyEqual: (a: Value, b: Value) => boolean = (a, b) => a === b;
+/** registerKeyEqual installs Starlark == (from ops.ts, which imports this module) for host-keyed buckets. */
+export function registerKeyEqual(eq: (a: Value, b: Value) => boolean): void {
+  keyEqual = eq;
+}
+
+/** HostBucket lists the distinct keys sharing one canonical hash form, with their JS Map keys. */
+type HostBucket = Array<{ key: Value; mk: string }>;
 
 /** HashTable is an insertion-ordered map from hashable Starlark values to values. */
 export class HashTable {
@@ -113,30 +137,42 @@ export class HashTable {
     if (this.itercount > 0) fail(`cannot ${verb} ${what} during iteration`);
   }
 
+  /** buckets of keys containing host values, by canonical form (see the strategy above) */
+  hostKeys: Map<string, HostBucket> | null = null;
+  private hostSerial = 0;
+
   get(k: Value): Value | undefined {
-    return this.m.get(mapKey(k));
+    if (typeof k !== 'object') return this.m.get(k);
+    const mk = this.objectKey(k, false);
+    return mk === undefined ? undefined : this.m.get(mk);
   }
 
   has(k: Value): boolean {
-    return this.m.has(mapKey(k));
+    if (typeof k !== 'object') return this.m.has(k);
+    const mk = this.objectKey(k, false);
+    return mk !== undefined && this.m.has(mk);
   }
 
   set(k: Value, v: Value, what = 'hash table'): void {
     if (this.frozen || this.itercount > 0) this.checkMutable('insert into', what);
-    const mk = mapKey(k);
-    if (typeof k === 'object' && !this.m.has(mk)) {
-      (this.orig ??= new Map()).set(mk, k);
+    if (typeof k !== 'object') {
+      this.m.set(k, v);
+      return;
     }
+    const mk = this.objectKey(k, true)!;
+    if (!this.m.has(mk)) (this.orig ??= new Map()).set(mk, k);
     this.m.set(mk, v);
   }
 
   delete(k: Value, what = 'hash table'): Value | undefined {
     if (this.frozen || this.itercount > 0) this.checkMutable('delete from', what);
-    const mk = mapKey(k);
+    const mk = typeof k !== 'object' ? k : this.objectKey(k, false);
+    if (mk === undefined) return undefined;
     const v = this.m.get(mk);
     if (v === undefined) return undefined;
     this.m.delete(mk);
     if (this.orig !== null) this.orig.delete(mk);
+    if (typeof mk === 'string' && mk.charCodeAt(0) === 0x101) this.dropHostKey(mk);
     return v;
   }
 
@@ -144,6 +180,40 @@ export class HashTable {
     if (this.frozen || this.itercount > 0) this.checkMutable('clear', what);
     this.m.clear();
     this.orig = null;
+    this.hostKeys = null;
+  }
+
+  /**
+   * objectKey returns the JS Map key of a non-primitive key. For keys containing host values it
+   * searches the bucket with ==; when absent it returns undefined, or with insert a new key.
+   */
+  private objectKey(k: Value, insert: boolean): MapKey | undefined {
+    sawHost = false;
+    const mk = mapKey(k);
+    if (!sawHost) return mk;
+    sawHost = false;
+    const canon = mk as string;
+    let bucket = this.hostKeys?.get(canon);
+    if (bucket !== undefined) {
+      for (const e of bucket) if (e.key === k || keyEqual(e.key, k)) return e.mk;
+    }
+    if (!insert) return undefined;
+    if (bucket === undefined) {
+      bucket = [];
+      (this.hostKeys ??= new Map()).set(canon, bucket);
+    }
+    const entry = { key: k, mk: '\u0101' + canon + '#' + this.hostSerial++ };
+    bucket.push(entry);
+    return entry.mk;
+  }
+
+  private dropHostKey(mk: string): void {
+    const canon = mk.slice(1, mk.lastIndexOf('#'));
+    const bucket = this.hostKeys?.get(canon);
+    if (bucket === undefined) return;
+    const i = bucket.findIndex((e) => e.mk === mk);
+    if (i >= 0) bucket.splice(i, 1);
+    if (bucket.length === 0) this.hostKeys!.delete(canon);
   }
 
   keyOf(mk: MapKey): Value {

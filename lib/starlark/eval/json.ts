@@ -6,7 +6,7 @@ import { formatFloat, formatG } from './float-format.js';
 import { decodeRune, iterableElems, quote } from './ops.js';
 import { unpackArgs, unpackPositional, wantString } from './unpack.js';
 import {
-  Builtin, Float, HostValue, List, Module, None, SObject, Struct, decodeUTF8, encodeUTF8, fail, type Value,
+  Builtin, Float, HostValue, List, Module, None, SObject, Struct, decodeUTF8, encodeUTF8, errorMessage, fail, type Value,
 } from './value.js';
 
 function isPrintableASCII(s: string): boolean {
@@ -63,7 +63,7 @@ function encodeValue(x: Value, out: string[]): void {
       try {
         encodeValue(v, out);
       } catch (e) {
-        fail(`in dict key ${quote(k as string)}: ${(e as Error).message}`);
+        fail(`in dict key ${quote(k as string)}: ${errorMessage(e)}`);
       }
     });
     return void out.push('}');
@@ -83,7 +83,7 @@ function encodeValue(x: Value, out: string[]): void {
       try {
         encodeValue(getAttrOrUndefined(x, n)!, out);
       } catch (e) {
-        fail(`in field .${n}: ${(e as Error).message}`);
+        fail(`in field .${n}: ${errorMessage(e)}`);
       }
     });
     return void out.push('}');
@@ -96,7 +96,7 @@ function encodeValue(x: Value, out: string[]): void {
       try {
         encodeValue(e, out);
       } catch (err) {
-        fail(`at ${typeOf(x)} index ${i}: ${(err as Error).message}`);
+        fail(`at ${typeOf(x)} index ${i}: ${errorMessage(err)}`);
       }
     });
     return void out.push(']');
@@ -295,7 +295,7 @@ function indentJSON(str: string, prefix: string, indent: string): string {
   try {
     JSON.parse(u);
   } catch (e) {
-    fail(`json.indent: invalid character in JSON: ${(e as Error).message}`);
+    fail(`json.indent: invalid character in JSON: ${errorMessage(e)}`);
   }
   let out = '';
   let depth = 0;
@@ -353,7 +353,7 @@ export const json = new Module('json', new Map<string, Value>([
     try {
       return encodeJSON(args[0]!);
     } catch (e) {
-      return fail(`json.encode: ${(e as Error).message}`);
+      return fail(`json.encode: ${errorMessage(e)}`);
     }
   })],
   ['decode', new Builtin('json.decode', (_th, fn, args, kw) => {

@@ -1,5 +1,5 @@
 import { Func } from './function.js';
-import { Dict, SetValue, mapKey, typeOf } from './hashtable.js';
+import { Dict, SetValue, mapKey, registerKeyEqual, typeOf } from './hashtable.js';
 import {
   cmpIntFloat, intAdd, intAnd, intFloorDiv, intInvert, intMod, intMul, intNeg, intOr, intShift, intSub,
   intToNumber, intXor, isInt, big,
@@ -236,6 +236,8 @@ export function equal(x: Value, y: Value): boolean {
   if (typeof x === 'string' || typeof y === 'string') return false;
   return compareDepth('==', x, y, MAXDEPTH * 10);
 }
+
+registerKeyEqual(equal);
 
 /** compare implements the comparison operators. */
 export function compare(op: string, x: Value, y: Value): boolean {
@@ -499,6 +501,14 @@ export function binary(op: string, x: Value, y: Value): Value {
     case '>=':
       return compare(op, x, y);
   }
+  if (x instanceof HostValue && x.binary) {
+    const r = x.binary(op, y, 'left');
+    if (r !== undefined) return r;
+  }
+  if (y instanceof HostValue && y.binary) {
+    const r = y.binary(op, x, 'right');
+    if (r !== undefined) return r;
+  }
   return fail(`unknown binary op: ${typeOf(x)} ${op} ${typeOf(y)}`);
 }
 
@@ -593,6 +603,10 @@ export function unary(op: string, x: Value): Value {
     case '~':
       if (isInt(x)) return intInvert(x);
       break;
+  }
+  if (x instanceof HostValue && x.unary && (op === '-' || op === '+' || op === '~')) {
+    const r = x.unary(op);
+    if (r !== undefined) return r;
   }
   return fail(`unknown unary op: ${op} ${typeOf(x)}`);
 }

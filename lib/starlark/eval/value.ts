@@ -149,6 +149,15 @@ export abstract class HostValue extends SObject {
   call?(thread: Thread, args: Value[], kwargs: Array<[string, Value]>): Value;
   toJSON?(): unknown;
   compare?(op: string, other: Value): boolean;
+  /**
+   * binary implements an arithmetic or bitwise operator (`+ - * / // % & | ^ << >>`) with this
+   * value on the given side, when no built-in rule applies. The left operand is asked first
+   * (side 'left', other = right operand), then the right one (side 'right', other = left
+   * operand). undefined means unsupported ("unknown binary op: T op U").
+   */
+  binary?(op: string, other: Value, side: 'left' | 'right'): Value | undefined;
+  /** unary implements `-x`, `+x`, `~x`; undefined means unsupported ("unknown unary op"). */
+  unary?(op: '-' | '+' | '~'): Value | undefined;
 }
 
 /** Struct is an immutable record with named fields (starlarkstruct.Struct). */
@@ -203,6 +212,15 @@ export class StarErr extends Error {
     super(msg);
     this.msg = msg;
   }
+}
+
+/**
+ * errorMessage returns the message of anything thrown, as an internal byte string: a StarErr's
+ * message is one already; any other error (a host's JS Error) carries an ordinary JS string.
+ */
+export function errorMessage(e: unknown): string {
+  if (e instanceof StarErr) return e.msg;
+  return encodeUTF8(e instanceof Error ? e.message : String(e));
 }
 
 /** fail throws a Starlark runtime error with the given (byte-string) message. */
