@@ -47,9 +47,9 @@ save.rows(rows)
   t.is(r.code, 1);
   t.regex(String(r.results[0]!['error']), /save\.row: row \(id=700\): column v is BIGINT \(from the first rows saved\) but this row has VARCHAR/);
   t.deepEqual(await withStore(root, (s) => s.queryJson('SELECT id::INT AS id, v::INT AS v FROM gen.m')), [{ id: 1, v: 1 }]);
-  writeFiles(root, { 'models/gen/m.star': '# @kind: merge\n# @unique_key: id\nsave.rows([{"id": i, "v": i} for i in range(600)])\nsave.row({"id": 600, "w": 3})\n' });
+  writeFiles(root, { 'models/gen/m.star': '# @kind: merge\n# @unique_key: id\nsave.rows([{"id": i, "v": i} for i in range(5000)])\nsave.row({"id": 5000, "w": 3})\n' });
   const extra = await run(root);
-  t.regex(String(extra.results[0]!['error']), /row \(id=600\): column w is not in the table's schema, which was taken from the first rows saved \(id, v\)/);
+  t.regex(String(extra.results[0]!['error']), /row \(id=5000\): column w is not in the table's schema, which was taken from the first rows saved \(id, v\)/);
   // A column that the first rows bring is added to an existing merge table.
   writeFiles(root, { 'models/gen/m.star': '# @kind: merge\n# @unique_key: id\nsave.row({"id": 1, "v": 2, "w": "new"})\n' });
   t.is((await run(root)).code, 0);

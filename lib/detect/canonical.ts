@@ -37,13 +37,15 @@ interface Field {
   readonly expr: string;
 }
 
-/** rowTextSql writes fields sorted by name as `len:name=value` joined by commas; NULLs left out. */
+/**
+ * rowTextSql writes fields sorted by name as `len:name=value` joined by commas. A NULL field
+ * is left out: every value expression below is NULL exactly when its input is NULL, and
+ * concat_ws skips NULLs.
+ */
 function rowTextSql(fields: readonly Field[]): string {
   const sorted = [...fields].sort((a, b) => compareNames(a.name, b.name));
   if (sorted.length === 0) return `''`;
-  const parts = sorted.map(
-    (f) => `CASE WHEN ${f.expr} IS NULL THEN NULL ELSE ${sqlString(`${byteLength(f.name)}:${f.name}=`)} || ${valueSql(f.expr, f.type, 0)} END`,
-  );
+  const parts = sorted.map((f) => `${sqlString(`${byteLength(f.name)}:${f.name}=`)} || ${valueSql(f.expr, f.type, 0)}`);
   return `concat_ws(',', ${parts.join(', ')})`;
 }
 
@@ -57,11 +59,11 @@ function byteLength(s: string): number {
   return Buffer.byteLength(s, 'utf8');
 }
 
-/** valueSql is the tagged text of a non-NULL value `e` of `type`. */
+/** valueSql is the tagged text of a value `e` of `type`; NULL when `e` is NULL. */
 function valueSql(e: string, type: DuckDBType, depth: number): string {
   switch (type.typeId) {
     case DuckDBTypeId.BOOLEAN:
-      return `CASE WHEN ${e} THEN 't' ELSE 'f' END`;
+      return `CASE WHEN ${e} THEN 't' WHEN NOT ${e} THEN 'f' END`;
     case DuckDBTypeId.TINYINT:
     case DuckDBTypeId.SMALLINT:
     case DuckDBTypeId.INTEGER:
@@ -108,7 +110,8 @@ function valueSql(e: string, type: DuckDBType, depth: number): string {
     case DuckDBTypeId.ARRAY: {
       const x = `_ebb_x${depth}`;
       const inner = `coalesce(${valueSql(x, type.valueType, depth + 1)}, 'null')`;
-      return `'[' || array_to_string(list_transform(CAST(${e} AS ${listCast(type)}), lambda ${x}: ${inner}), ',') || ']'`;
+      const list = type.typeId === DuckDBTypeId.ARRAY ? `CAST(${e} AS ${type.valueType.toString()}[])` : e;
+      return `'[' || array_to_string(list_transform(${list}, lambda ${x}: ${inner}), ',') || ']'`;
     }
     case DuckDBTypeId.STRUCT: {
       const fields = type.entryNames.map((name, i) => ({
@@ -116,7 +119,7 @@ function valueSql(e: string, type: DuckDBType, depth: number): string {
         type: type.entryTypes[i]!,
         expr: `struct_extract(${e}, ${sqlString(name)})`,
       }));
-      return `'{' || ${rowTextSql(fields)} || '}'`;
+      return `CASE WHEN ${e} IS NOT NULL THEN '{' || ${rowTextSql(fields)} || '}' END`;
     }
     case DuckDBTypeId.MAP: {
       const x = `_ebb_x${depth}`;
@@ -124,14 +127,13 @@ function valueSql(e: string, type: DuckDBType, depth: number): string {
       const v = `coalesce(${valueSql(`${x}.value`, type.valueType, depth + 1)}, 'null')`;
       return `'M{' || array_to_string(list_sort(list_transform(map_entries(${e}), lambda ${x}: ${k} || '=' || ${v})), ',') || '}'`;
     }
-    default:
-      // Types without a canonical form of their own (INTERVAL, BIT, UNION, …): DuckDB's text.
-      return `'x' || ${type.typeId} || ':' || CAST(${e} AS VARCHAR)`;
+    case DuckDBTypeId.INTERVAL:
+      return `'I' || CAST(${e} AS VARCHAR)`;
+    default: {
+      // Types without a canonical form of their own (BIT, UNION, …): DuckDB's text, with
+      // the type's name so that different types never share a form.
+      const s = `CAST(${e} AS VARCHAR)`;
+      return `${sqlString(`x${type.toString()}:`)} || strlen(${s}) || ':' || ${s}`;
+    }
   }
-}
-
-/** An ARRAY is hashed like the LIST of its values, so both give the same text. */
-function listCast(type: DuckDBType): string {
-  if (type.typeId === DuckDBTypeId.ARRAY) return `${type.valueType.toString()}[]`;
-  return type.toString();
 }

@@ -231,7 +231,7 @@ export class TrackedSession {
     const userColumns = this.#columns.map((c) => quoteIdent(c.name)).join(', ');
     const r = await this.#store.rows(
       `SELECT _ebb_seq, _ebb_change, _ebb_before, ${userColumns} FROM ${DELTA}
-        WHERE _ebb_seq > ${Math.floor(after)} ORDER BY _ebb_seq LIMIT ${Math.floor(limit)}`,
+        WHERE ${seqRange(after, limit)} ORDER BY _ebb_seq`,
     );
     return {
       columns: this.#columns.map((c) => c.name),
@@ -260,7 +260,7 @@ export class TrackedSession {
     }
     const list = cols.map((c) => quoteIdent(c.name)).join(', ');
     const r = await this.#store.rows(
-      `SELECT _ebb_seq, ${list} FROM ${GONE} WHERE _ebb_seq > ${Math.floor(after)} ORDER BY _ebb_seq LIMIT ${Math.floor(limit)}`,
+      `SELECT _ebb_seq, ${list} FROM ${GONE} WHERE ${seqRange(after, limit)} ORDER BY _ebb_seq`,
     );
     return {
       columns: cols.map((c) => c.name),
@@ -276,9 +276,9 @@ export class TrackedSession {
    */
   async ack(seqs: readonly number[]): Promise<number> {
     if (seqs.length === 0) return 0;
-    const list = seqs.map((s) => Math.floor(s)).join(', ');
+    const where = seqFilter(seqs);
     const userColumns = this.#columns.map((c) => quoteIdent(c.name)).join(', ');
-    const picked = `SELECT ${userColumns}, _ebb_hash FROM ${DELTA} WHERE _ebb_seq IN (${list})`;
+    const picked = `SELECT ${userColumns}, _ebb_hash FROM ${DELTA} WHERE ${where}`;
     const n = await this.#store.transaction(async () => {
       if (!(await this.#tableExists())) {
         await this.#store.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.model.schema)}`);
@@ -287,7 +287,13 @@ export class TrackedSession {
         );
         await this.#markVersion();
       }
-      await this.#store.exec(`DELETE FROM ${this.#target} AS t USING (${picked}) AS d WHERE ${this.#keyJoin('t', 'd')}`);
+      // New keys have no stored version; only changed ones replace a row.
+      const changed = Number(await this.#store.scalar(`SELECT count(*)::DOUBLE FROM ${DELTA} WHERE (${where}) AND _ebb_change = 'changed'`));
+      if (changed > 0) {
+        await this.#store.exec(
+          `DELETE FROM ${this.#target} AS t USING (${picked} AND _ebb_change = 'changed') AS d WHERE ${this.#keyJoin('t', 'd')}`,
+        );
+      }
       return Number(
         await this.#store.scalar(
           `INSERT INTO ${this.#target} BY NAME SELECT *, now() AS _ebb_saved_at, ${sqlString(this.#runId)} AS _ebb_run_id FROM (${picked})`,
@@ -301,11 +307,11 @@ export class TrackedSession {
   /** ackDeleted records that the deletion of the gone keys `seqs` was handled. */
   async ackDeleted(seqs: readonly number[]): Promise<number> {
     if (seqs.length === 0 || !this.#goneReady) return 0;
-    const list = seqs.map((s) => Math.floor(s)).join(', ');
+    const where = seqFilter(seqs);
     const n = await this.#store.transaction(async () =>
       Number(
         await this.#store.scalar(
-          `DELETE FROM ${this.#target} AS t USING (SELECT * FROM ${GONE} WHERE _ebb_seq IN (${list})) AS g WHERE ${this.#keyJoin('t', 'g')}`,
+          `DELETE FROM ${this.#target} AS t USING (SELECT * FROM ${GONE} WHERE ${where}) AS g WHERE ${this.#keyJoin('t', 'g')}`,
         ),
       ),
     );
@@ -340,6 +346,30 @@ export async function forgetTracked(store: Store, model: Model): Promise<void> {
     await store.exec(`DROP TABLE IF EXISTS ${quotedTable(model)}`);
     await store.exec(`DELETE FROM _ebb.tracked WHERE model = ?`, [model.name]);
   });
+}
+
+/** seqRange selects the page after `after`: sequence numbers are dense, so a range is exact. */
+function seqRange(after: number, limit: number): string {
+  const from = Math.floor(after) + 1;
+  return `_ebb_seq BETWEEN ${from} AND ${from + Math.floor(limit) - 1}`;
+}
+
+/** seqFilter selects sequence numbers as ranges (acks are mostly consecutive). */
+function seqFilter(seqs: readonly number[]): string {
+  const sorted = [...new Set(seqs.map((s) => Math.floor(s)))].sort((a, b) => a - b);
+  const ranges: string[] = [];
+  let start = sorted[0]!;
+  let prev = start;
+  for (const s of [...sorted.slice(1), Number.NaN]) {
+    if (s === prev + 1) {
+      prev = s;
+      continue;
+    }
+    ranges.push(start === prev ? `_ebb_seq = ${start}` : `_ebb_seq BETWEEN ${start} AND ${prev}`);
+    start = s;
+    prev = s;
+  }
+  return `(${ranges.join(' OR ')})`;
 }
 
 export function keyString(values: readonly unknown[]): string {

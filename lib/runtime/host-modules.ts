@@ -5,7 +5,7 @@ import {
   Builtin, HostValue, None, makeModule, makeString, repr, toJS, truth, typeName, unpackArgs, type Thread, type Value,
 } from '../starlark/index.js';
 import type { SyncClient } from './channel.js';
-import { BATCH, PAGE, type ModelInit, type RowsPage, type TrackedOpened } from './protocol.js';
+import { BATCH, FLUSH_MS, PAGE, type ModelInit, type RowsPage, type TrackedOpened } from './protocol.js';
 import { Row, RowShape, type RowOrigin } from './row.js';
 import { fromWire, starToWire, type Wire } from './wire.js';
 
@@ -55,6 +55,7 @@ export class Host {
   #deleteAcks: number[] = [];
   #sinkRows: Array<Record<string, Wire>> = [];
   #savedCount = 0;
+  #lastFlush = performance.now();
 
   constructor(client: SyncClient, init: ModelInit) {
     this.#client = client;
@@ -149,18 +150,18 @@ export class Host {
   #save(row: Value, fn: string): void {
     if (this.tracked) {
       this.#acks.push(this.#seqOf(row, fn, false));
-      if (this.#acks.length >= BATCH) this.flush();
+      this.#maybeFlush(this.#acks.length);
       return;
     }
     const wire = rowToWire(row, fn);
     this.#sinkRows.push(wire);
-    if (this.#sinkRows.length >= BATCH) this.flush();
+    this.#maybeFlush(this.#sinkRows.length);
   }
 
   #saveDelete(row: Value): void {
     if (!this.tracked) throw new Error('save.delete: only a tracked model (@kind: tracked) acknowledges deletions');
     this.#deleteAcks.push(this.#seqOf(row, 'save.delete', true));
-    if (this.#deleteAcks.length >= BATCH) this.flush();
+    this.#maybeFlush(this.#deleteAcks.length);
   }
 
   /** seqOf finds which delta row a saved value acknowledges: a row from query()/deleted(), or a dict with the key. */
@@ -189,8 +190,13 @@ export class Host {
     return seq;
   }
 
+  #maybeFlush(pending: number): void {
+    if (pending >= BATCH || performance.now() - this.#lastFlush >= FLUSH_MS) this.flush();
+  }
+
   /** flush sends pending acknowledgements and rows to the main thread, which stores them. */
   flush(): void {
+    this.#lastFlush = performance.now();
     if (this.#acks.length > 0) {
       const seqs = this.#acks;
       this.#acks = [];

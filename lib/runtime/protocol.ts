@@ -35,7 +35,11 @@ export interface Finish {
   readonly error?: string;
 }
 
-/** Acks and sink rows travel in batches of this size; a crash loses at most one batch of acks. */
-export const BATCH = 500;
+/**
+ * Acks and saved rows are flushed in batches: at this many, or when FLUSH_MS passed since the
+ * last flush. A crash loses at most the unflushed window (those rows are sent again).
+ */
+export const BATCH = 5000;
+export const FLUSH_MS = 1000;
 /** Rows fetched per page from the main thread. */
 export const PAGE = 2048;
