@@ -42,6 +42,17 @@ export class Frame {
   }
 }
 
+/** The FuncCode of a compiled def/lambda, with what the call fast paths need. */
+type CompiledCode = FuncCode & {
+  /** no *args, **kwargs or keyword-only parameters */
+  simple: boolean;
+  /** no *args or **kwargs (keyword-only parameters allowed) */
+  noStar: boolean;
+  nlocals: number;
+  run: (th: Thread, fn: Func, l: Array<Value | undefined | Cell>) => Value;
+  active: number;
+};
+
 type Ex = (fr: Frame) => Value;
 type St = (fr: Frame) => number;
 type Assign = (fr: Frame, v: Value) => void;
@@ -386,6 +397,24 @@ export class Compiler {
       case 'Ident': {
         const get = this.ident(lhs);
         const set = this.assignTarget(lhs);
+        const b = lhs.binding!;
+        if (b.scope === 'local') {
+          const i = b.index;
+          const plus = op === '+';
+          return (fr) => {
+            const x = fr.l[i] === undefined ? get(fr) : (fr.l[i] as Value);
+            const y = rhs(fr);
+            if (plus && typeof x === 'number' && typeof y === 'number') {
+              const r = x + y;
+              if (r <= MAX && r >= -MAX) {
+                fr.l[i] = r;
+                return NORMAL;
+              }
+            }
+            fr.l[i] = apply(fr, x, y);
+            return NORMAL;
+          };
+        }
         return (fr) => {
           set(fr, apply(fr, get(fr), rhs(fr)));
           return NORMAL;
@@ -590,6 +619,7 @@ export class Compiler {
     const paramNames = fi.locals.slice(0, numParams + (fi.hasVarargs ? 1 : 0) + (fi.hasKwargs ? 1 : 0)).map((b) => b.name);
     const simple = !fi.hasVarargs && !fi.hasKwargs && fi.numKwonly === 0;
     const name = fi.name;
+    const startPos = packPos(fi);
     const run = (th: Thread, fn: Func, l: Array<Value | undefined | Cell>): Value => {
       if (++th.steps >= th.limit) th.overLimit();
       if (code.active > 0 && !fn.module.allowRecursion) fail(`function ${name} called recursively`);
@@ -603,7 +633,7 @@ export class Compiler {
       }
       code.active++;
       const fr = new Frame(l, fn.freevars, fn.module.globals, th);
-      fr.pos = packPos(fi);
+      fr.pos = startPos;
       try {
         return body(fr) === RETURN ? fr.ret : None;
       } catch (e) {
@@ -613,7 +643,7 @@ export class Compiler {
         th.depth--;
       }
     };
-    const code: FuncCode & { simple: boolean; nlocals: number; run: typeof run; active: number } = {
+    const code: CompiledCode = {
       active: 0,
       name,
       file,
@@ -625,6 +655,7 @@ export class Compiler {
       hasVarargs: fi.hasVarargs,
       hasKwargs: fi.hasKwargs,
       simple,
+      noStar: !fi.hasVarargs && !fi.hasKwargs,
       nlocals,
       run,
       invoke(th, fn, args, kwargs) {
@@ -1050,10 +1081,24 @@ export class Compiler {
       return (fr) => {
         const f = fnEx(fr);
         if (f instanceof Func) {
-          const code = f.code as FuncCode & { simple: boolean; nlocals: number; run: (th: Thread, fn: Func, l: Array<Value | undefined | Cell>) => Value };
-          if (code.simple && code.numParams === n) {
+          const code = f.code as CompiledCode;
+          const np = code.numParams;
+          // Positional arguments only; missing trailing ones take their defaults.
+          if (code.simple && n <= np && n >= np - f.defaults.length) {
             const l: Array<Value | undefined | Cell> = new Array(code.nlocals);
             for (let i = 0; i < n; i++) l[i] = argEx[i]!(fr);
+            if (n < np) {
+              const d = f.defaults;
+              const m = np - d.length;
+              for (let i = n; i < np; i++) {
+                const dv = d[i - m]!;
+                if (dv === MANDATORY) {
+                  fr.pos = pos;
+                  return callValue(fr.th, f, l.slice(0, n) as Value[], null); // reports it
+                }
+                l[i] = dv;
+              }
+            }
             fr.pos = pos;
             return code.run(fr.th, f, l);
           }
@@ -1066,6 +1111,7 @@ export class Compiler {
     }
     const styles = e.args.map((a) => a.style);
     const names = e.args.map((a) => a.name ?? '');
+    if (e.args.every((a) => a.style === 'pos' || a.style === 'named')) return this.keywordCall(e, fnEx, argEx);
     return (fr) => {
       const f = fnEx(fr);
       const args: Value[] = [];
@@ -1100,6 +1146,71 @@ export class Compiler {
       }
       fr.pos = pos;
       return callValue(fr.th, f, args, kwargs);
+    };
+  }
+
+  /**
+   * keywordCall compiles f(a, b, k=v, ...) (positional then named arguments, no * or **). When f
+   * is a compiled function without *args/**kwargs, the named arguments go straight into the
+   * callee's parameter slots (the mapping is cached per call site and callee code); any case the
+   * cache can't settle (missing or mandatory parameters, too many positionals, unknown names) is
+   * handed to the general binder with the values already evaluated.
+   */
+  keywordCall(e: A.CallExpr, fnEx: Ex, argEx: Ex[]): Ex {
+    const pos = packPos(e);
+    const n = argEx.length;
+    const npos = e.args.filter((a) => a.style === 'pos').length;
+    const names = e.args.slice(npos).map((a) => a.name!);
+    const nnamed = names.length;
+    let cachedCode: CompiledCode | null = null;
+    let slots: number[] | null = null; // parameter index of each named argument, or null: no fast path
+    const mapFor = (code: CompiledCode): number[] | null => {
+      if (!code.noStar || npos > code.numParams - code.numKwonly) return null;
+      const out: number[] = new Array(nnamed);
+      for (let j = 0; j < nnamed; j++) {
+        const k = code.paramNames.indexOf(names[j]!);
+        if (k < npos || k >= code.numParams || out.includes(k)) return null;
+        out[j] = k;
+      }
+      return out;
+    };
+    const general = (fr: Frame, f: Value, vals: Array<Value | undefined | Cell>, sl: number[] | null): Value => {
+      const args: Value[] = new Array(npos);
+      for (let i = 0; i < npos; i++) args[i] = vals[i] as Value;
+      const kwargs: Array<[string, Value]> = new Array(nnamed);
+      for (let j = 0; j < nnamed; j++) kwargs[j] = [names[j]!, vals[sl === null ? npos + j : sl[j]!] as Value];
+      fr.pos = pos;
+      return callValue(fr.th, f, args, kwargs);
+    };
+    return (fr) => {
+      const f = fnEx(fr);
+      if (f instanceof Func) {
+        const code = f.code as CompiledCode;
+        if (code !== cachedCode) {
+          cachedCode = code;
+          slots = mapFor(code);
+        }
+        const sl = slots;
+        if (sl !== null) {
+          const l: Array<Value | undefined | Cell> = new Array(code.nlocals);
+          for (let i = 0; i < npos; i++) l[i] = argEx[i]!(fr);
+          for (let j = 0; j < nnamed; j++) l[sl[j]!] = argEx[npos + j]!(fr);
+          const np = code.numParams;
+          const d = f.defaults;
+          const m = np - d.length;
+          for (let i = npos; i < np; i++) {
+            if (l[i] !== undefined) continue;
+            const dv = i >= m ? d[i - m]! : MANDATORY;
+            if (dv === MANDATORY) return general(fr, f, l, sl); // reports the missing argument
+            l[i] = dv;
+          }
+          fr.pos = pos;
+          return code.run(fr.th, f, l);
+        }
+      }
+      const vals: Value[] = new Array(n);
+      for (let i = 0; i < n; i++) vals[i] = argEx[i]!(fr);
+      return general(fr, f, vals, null);
     };
   }
 
