@@ -246,3 +246,20 @@ test('a syntax error in a .star model names file, line and column; its dependent
   t.is(result(r, 'src.users')['status'], 'ok');
   t.true(join(root).length > 0);
 });
+
+test('validate checks .star models without running them: syntax, names, and the SQL of query()', async (t) => {
+  const { validateCommand } = await import('../lib/commands/validate.js');
+  const root = project({
+    'models/sync/users.star': `# @kind: tracked
+# @unique_key: id
+for row in query("SELECT id, nope FROM src.users"):
+    sav.row(row)
+print(undefined_name)
+`,
+  });
+  const c = capture();
+  t.is(await validateCommand({ cwd: root }, c.io), 1);
+  t.regex(c.err(), /models\/sync\/users\.star:4: undefined: sav \(column 5\)/);
+  t.regex(c.err(), /models\/sync\/users\.star:5: undefined: undefined_name \(column 7\)/);
+  t.regex(c.err(), /models\/sync\/users\.star:3: query\(\): Binder Error: Referenced column "nope" not found/);
+});

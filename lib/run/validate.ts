@@ -34,7 +34,9 @@ export async function validateProject(
     const order = built.dag.sorted((n) => byName.get(n)!.file);
     const broken = new Set(built.problems.map((p) => p.file));
     const bindable = order.map((n) => byName.get(n)!).filter((m) => m.language === 'sql' && !broken.has(m.file));
-    problems.push(...(await bindAll(store, bindable)));
+    const starSql = (options.sqlOf ? models.filter((m) => m.language === 'star' && !broken.has(m.file)) : [])
+      .flatMap((m) => options.sqlOf!(m).map((q) => ({ model: m, ...q })));
+    problems.push(...(await bindAll(store, bindable, starSql)));
     return { models: models.length, problems };
   } finally {
     store.close();
@@ -46,7 +48,11 @@ export async function validateProject(
  * upstream models' shapes; on an error it restarts the transaction and replays the models
  * that bound, so every problem is reported, not only the first.
  */
-async function bindAll(store: Store, models: readonly Model[]): Promise<ProjectProblem[]> {
+async function bindAll(
+  store: Store,
+  models: readonly Model[],
+  starSql: ReadonlyArray<{ model: Model; sql: string; line: number }>,
+): Promise<ProjectProblem[]> {
   const problems: ProjectProblem[] = [];
   const good: Model[] = [];
   await store.exec('BEGIN TRANSACTION');
@@ -62,6 +68,16 @@ async function bindAll(store: Store, models: readonly Model[]): Promise<ProjectP
         await store.exec('ROLLBACK');
         await store.exec('BEGIN TRANSACTION');
         for (const g of good) await bindOne(store, g);
+      }
+    }
+    // The literal SQL of .star models binds against the SQL models' shapes too.
+    for (const q of starSql) {
+      try {
+        await store.columnsOf(q.sql);
+      } catch (err) {
+        const msg = errorMessage(err);
+        const line = /\bLINE (\d+):/.exec(msg)?.[1];
+        problems.push({ file: q.model.file, line: q.line + (line ? Number(line) - 1 : 0), message: `query(): ${cleanDuckDBMessage(msg)}` });
       }
     }
   } finally {

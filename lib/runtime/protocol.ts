@@ -1,6 +1,18 @@
 // The messages between a model's worker and the main thread.
 
+import type { FileOptions } from '../starlark/index.js';
 import type { Wire } from './wire.js';
+
+/** The names a model's script sees besides Starlark's universe. */
+export const MODEL_GLOBALS: readonly string[] = ['query', 'deleted', 'save', 'env', 'json', 'time', 'struct'];
+
+/** Models may loop and reassign at top level, like scripts (the seed loop is top-level code). */
+export const MODEL_FILE_OPTIONS: FileOptions = {
+  allowWhile: true,
+  allowSet: true,
+  allowGlobalReassign: true,
+  allowToplevelControl: true,
+};
 
 export interface ModelInit {
   readonly name: string;

@@ -5,8 +5,8 @@
 import type { ModelSql } from '../dag/index.js';
 import type { ProjectProblem } from '../errors.js';
 import type { Model } from '../project/index.js';
-import { ScanOrSyntaxError } from '../starlark/index.js';
-import { parseFile } from '../starlark/syntax/parser.js';
+import { checkFile, parseFile, ResolveErrors, ScanOrSyntaxError } from '../starlark/index.js';
+import { MODEL_FILE_OPTIONS, MODEL_GLOBALS } from './protocol.js';
 
 interface Node {
   readonly kind?: string;
@@ -72,14 +72,20 @@ export function starSqlOf(model: Model): ModelSql[] {
   }
 }
 
-/** starProblems reports a .star model's syntax error with its position. */
+/**
+ * starProblems checks a .star model without running it: its syntax, and every name it uses
+ * (an undefined name, a misspelt host function) — all problems, with their positions.
+ */
 export function starProblems(model: Model): ProjectProblem[] {
   if (model.language !== 'star') return [];
   try {
-    scanStarSql(model);
+    checkFile(model.file, model.source, MODEL_GLOBALS, MODEL_FILE_OPTIONS);
     return [];
   } catch (err) {
     if (err instanceof ScanOrSyntaxError) return [{ file: model.file, line: err.pos.line, message: `${err.msg} (column ${err.pos.col})` }];
+    if (err instanceof ResolveErrors) {
+      return err.errors.map((e) => ({ file: model.file, line: e.pos.line, message: `${e.msg} (column ${e.pos.col})` }));
+    }
     throw err;
   }
 }

@@ -3,10 +3,9 @@
 // stay apart (structured clone keeps bigint).
 
 import {
-  Float, HostValue, None, makeDict, makeFloat, makeList, makeString, toJS, toStarlark, typeName, type Value,
+  HostValue, None, makeDict, makeFloat, makeList, makeString, toJS, toStarlark, typeName, type Value,
 } from '../starlark/index.js';
-import { Dict } from '../starlark/eval/hashtable.js';
-import { List, Struct, Tuple } from '../starlark/eval/value.js';
+import { Row } from './row.js';
 
 export type Wire = null | boolean | bigint | number | string | Uint8Array | Wire[] | { [key: string]: Wire };
 
@@ -28,41 +27,33 @@ export function fromWire(x: Wire): Value {
   return makeDict(Object.entries(x).map(([k, v]) => [makeString(k), fromWire(v)]));
 }
 
-/** toWire converts a Starlark value saved by a model; `where` names it in errors. */
+/** starToWire converts a Starlark value saved by a model; `where` names it in errors. */
 export function starToWire(v: Value, where: string): Wire {
-  if (v === None) return null;
-  switch (typeof v) {
-    case 'boolean':
-      return v;
-    case 'number':
-      return BigInt(v);
-    case 'bigint':
-      return v;
-    case 'string':
-      return toJS(v) as string;
+  const value = v instanceof Row ? v.toJSON() : v;
+  if (value instanceof HostValue) {
+    if (value.toJSON) return jsonToWire(value.toJSON());
+    throw new Error(`${where} has a value of type ${typeName(v)}, which cannot be saved`);
   }
-  if (v instanceof Float) return v.v;
-  if (v instanceof List || v instanceof Tuple) return v.elems.map((x, i) => starToWire(x, `${where}[${i}]`));
-  if (v instanceof Dict) {
-    const out: { [key: string]: Wire } = {};
-    for (const [k, x] of v.ht.items()) {
-      if (typeof k !== 'string') throw new Error(`${where} is a dict with a ${typeName(k)} key; only string keys can be saved`);
-      const name = toJS(k) as string;
-      out[name] = starToWire(x, `${where}.${name}`);
-    }
-    return out;
+  let js: unknown;
+  try {
+    js = toJS(value, { ints: 'bigint' });
+  } catch {
+    throw new Error(`${where} has a value of type ${typeName(v)}, which cannot be saved (use None, bool, int, float, string, bytes, list, dict)`);
   }
-  if (v instanceof Struct) {
-    const out: { [key: string]: Wire } = {};
-    for (const [k, x] of v.fields) {
-      const name = toJS(k) as string;
-      out[name] = starToWire(x, `${where}.${name}`);
-    }
-    return out;
+  return plain(js, where);
+}
+
+/** plain turns toJS output (Maps for dicts) into wire values with string keys. */
+function plain(x: unknown, where: string): Wire {
+  if (x === null || typeof x !== 'object' || x instanceof Uint8Array) return x as Wire;
+  if (Array.isArray(x)) return x.map((e, i) => plain(e, `${where}[${i}]`));
+  if (x instanceof Set) return [...x].map((e, i) => plain(e, `${where}[${i}]`));
+  const out: { [key: string]: Wire } = {};
+  for (const [k, e] of x instanceof Map ? x : Object.entries(x)) {
+    if (typeof k !== 'string') throw new Error(`${where} is a dict with a ${typeof k === 'bigint' ? 'int' : typeof k} key; only string keys can be saved`);
+    out[k] = plain(e, `${where}.${k}`);
   }
-  if (v instanceof HostValue && v.toJSON) return jsonToWire(v.toJSON());
-  if (typeName(v) === 'bytes') return toJS(v) as Uint8Array;
-  throw new Error(`${where} has type ${typeName(v)}, which cannot be saved (use None, bool, int, float, string, bytes, list, dict)`);
+  return out;
 }
 
 function jsonToWire(x: unknown): Wire {

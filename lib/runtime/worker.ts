@@ -5,7 +5,8 @@ import { workerData, type MessagePort } from 'node:worker_threads';
 import { EvalError, StarlarkError, Thread, execFile, json, structBuiltin, type Value } from '../starlark/index.js';
 import { SyncClient } from './channel.js';
 import { Host } from './host-modules.js';
-import type { Finish, ModelInit } from './protocol.js';
+import { MODEL_FILE_OPTIONS, type Finish, type ModelInit } from './protocol.js';
+import { timeModule } from './time-module.js';
 
 interface WorkerData {
   readonly port: MessagePort;
@@ -26,15 +27,8 @@ function describe(err: unknown): string {
 let finish: Finish;
 try {
   const thread = new Thread({ name: data.model.name, print: (_t, msg) => client.post('print', msg) });
-  const predeclared: Record<string, Value> = { ...host.predeclared(), json, struct: structBuiltin };
-  const { timeModule } = await import('./time-module.js').catch(() => ({ timeModule: undefined }));
-  if (timeModule) predeclared['time'] = timeModule;
-  execFile(thread, data.model.file, data.model.source, predeclared, {
-    allowWhile: true,
-    allowSet: true,
-    allowGlobalReassign: true,
-    allowToplevelControl: true,
-  });
+  const predeclared: Record<string, Value> = { ...host.predeclared(), json, struct: structBuiltin, time: timeModule };
+  execFile(thread, data.model.file, data.model.source, predeclared, MODEL_FILE_OPTIONS);
   host.flush();
   finish = { ok: true };
 } catch (err) {
