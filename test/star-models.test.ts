@@ -159,3 +159,16 @@ save.row({"count": count, "total": total})
   t.is(r.code, 0, r.err);
   t.deepEqual(await withStore(root, (s) => s.queryJson('SELECT count::INT AS count, total::VARCHAR AS total FROM gen.big')), [{ count: 100000, total: '4999950000' }]);
 });
+
+test('rows expose non-ASCII column names as attributes and by index', async (t) => {
+  const root = makeProject({
+    'models/gen/u.star': `# @kind: table
+for r in query('SELECT 1 AS "prénom", 2 AS plain', delta=False):
+    print(r["prénom"], r.plain, getattr(r, "prénom"), json.encode(r))
+save.row({"x": 1})
+`,
+  });
+  const r = await run(root);
+  t.is(r.code, 0, r.err);
+  t.deepEqual(r.prints, ['1 2 1 {"plain":2,"prénom":1}']);
+});

@@ -114,34 +114,44 @@ export class TrackedSession {
     if (nullKey.length > 0) {
       throw new ModelError(model.name, model.file, `query() returned a row whose @unique_key ${describeKey(nullKey[0]!)} has a NULL part; every row needs a full key`);
     }
-    const dup = await this.#store.queryJson(
-      `SELECT ${keys}, count(*) AS _n FROM ${CUR} GROUP BY ALL HAVING count(*) > 1 ORDER BY _n DESC LIMIT 1`,
-    );
-    if (dup.length > 0) {
+    const distinctKey = model.uniqueKey.length === 1 ? keys : `(${keys})`;
+    const repeats = Number(await this.#store.scalar(`SELECT (count(*) - count(DISTINCT ${distinctKey}))::DOUBLE FROM ${CUR}`));
+    if (repeats > 0) {
+      const dup = await this.#store.queryJson(
+        `SELECT ${keys}, count(*) AS _n FROM ${CUR} GROUP BY ALL HAVING count(*) > 1 ORDER BY _n DESC LIMIT 1`,
+      );
       const { _n, ...key } = dup[0]!;
       throw new ModelError(model.name, model.file, `query() returned key ${describeKey(key)} ${String(_n)} times; each @unique_key must appear once (deduplicate it in the SQL)`);
     }
     const userColumns = columns.map((c) => `q.${quoteIdent(c.name)}`).join(', ');
-    const before = exists ? await this.#beforeExpr('t') : 'NULL';
-    const join = exists ? `LEFT JOIN ${this.#target} AS t ON ${this.#keyJoin('c', 't')}` : '';
-    const change = exists ? `CASE WHEN t._ebb_hash IS NULL THEN 'new' ELSE 'changed' END` : `'new'`;
-    const changed = exists ? 'WHERE t._ebb_hash IS NULL OR t._ebb_hash <> c._ebb_hash' : '';
-    // The delta's keys first (narrow), then the full rows for those keys only.
-    await this.#store.exec(
-      `CREATE OR REPLACE TEMP TABLE _ebb_dk AS SELECT ${this.#keyList('c')}, ${change} AS _ebb_change FROM ${CUR} AS c ${join} ${changed}`,
-    );
+    const first = quoteIdent(model.uniqueKey[0]!);
+    // One full join of the current hashes with the stored ones finds new, changed and deleted keys.
+    if (exists) {
+      await this.#store.exec(
+        `CREATE OR REPLACE TEMP TABLE _ebb_dk AS
+         SELECT ${model.uniqueKey.map((k) => `coalesce(c.${quoteIdent(k)}, t.${quoteIdent(k)}) AS ${quoteIdent(k)}`).join(', ')},
+                CASE WHEN t.${first} IS NULL THEN 'new' WHEN c.${first} IS NULL THEN 'deleted' ELSE 'changed' END AS _ebb_change
+           FROM ${CUR} AS c FULL OUTER JOIN ${this.#target} AS t ON ${this.#keyJoin('c', 't')}
+          WHERE t.${first} IS NULL OR c.${first} IS NULL OR t._ebb_hash <> c._ebb_hash`,
+      );
+    } else {
+      await this.#store.exec(`CREATE OR REPLACE TEMP TABLE _ebb_dk AS SELECT ${keys}, 'new' AS _ebb_change FROM ${CUR}`);
+    }
     const dk = await this.#store.queryJson(
-      `SELECT count(*) FILTER (WHERE _ebb_change = 'new')::DOUBLE AS n, count(*) FILTER (WHERE _ebb_change = 'changed')::DOUBLE AS c FROM _ebb_dk`,
+      `SELECT count(*) FILTER (WHERE _ebb_change = 'new')::DOUBLE AS n, count(*) FILTER (WHERE _ebb_change = 'changed')::DOUBLE AS c,
+              count(*) FILTER (WHERE _ebb_change = 'deleted')::DOUBLE AS d FROM _ebb_dk`,
     );
     const n = Number(dk[0]!['n']);
     const c = Number(dk[0]!['c']);
+    const deleted = Number(dk[0]!['d']);
     if (n + c > 0) {
+      const before = exists ? await this.#beforeExpr('t') : 'NULL';
       const tJoin = exists ? `LEFT JOIN ${this.#target} AS t ON ${this.#keyJoin('q', 't')}` : '';
       await this.#store.exec(
         `CREATE OR REPLACE TEMP TABLE ${DELTA} AS
          SELECT row_number() OVER (ORDER BY ${this.#keyList('q')}) AS _ebb_seq, ${userColumns},
                 ${hash} AS _ebb_hash, dk._ebb_change, ${before} AS _ebb_before
-           FROM (${body}\n) AS q JOIN _ebb_dk AS dk ON ${this.#keyJoin('q', 'dk')} ${tJoin}`,
+           FROM (${body}\n) AS q JOIN _ebb_dk AS dk ON ${this.#keyJoin('q', 'dk')} AND dk._ebb_change <> 'deleted' ${tJoin}`,
         params,
       );
       if (exists) await this.#addNewColumns();
@@ -152,9 +162,6 @@ export class TrackedSession {
         params,
       );
     }
-    const deleted = exists
-      ? Number(await this.#store.scalar(`SELECT count(*)::DOUBLE FROM ${this.#target} AS t ANTI JOIN ${CUR} AS c ON ${this.#keyJoin('t', 'c')}`))
-      : 0;
     this.#counts = { new: n, changed: c, deleted };
     return this.#counts;
   }
@@ -254,7 +261,7 @@ export class TrackedSession {
       await this.#store.exec(
         `CREATE OR REPLACE TEMP TABLE ${GONE} AS
          SELECT row_number() OVER (ORDER BY ${this.#keyList('t')}) AS _ebb_seq, t.*
-           FROM ${this.#target} AS t ANTI JOIN ${CUR} AS c ON ${this.#keyJoin('t', 'c')}`,
+           FROM ${this.#target} AS t SEMI JOIN (SELECT * FROM _ebb_dk WHERE _ebb_change = 'deleted') AS dk ON ${this.#keyJoin('t', 'dk')}`,
       );
       this.#goneReady = true;
     }

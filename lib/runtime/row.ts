@@ -2,15 +2,15 @@
 // plus `.change` and `.before` for rows of a tracked query. json.encode(row) gives the
 // columns only.
 
-import { HostValue, None, makeDict, makeString, repr, type Value } from '../starlark/index.js';
+import { HostValue, None, makeDict, makeString, repr, toJS, typeName, type Value } from '../starlark/index.js';
 
-/** RowShape is shared by the rows of one result: column names and their positions. */
+/** RowShape is shared by the rows of one result: column names (JS strings) and their positions. */
 export class RowShape {
   readonly names: readonly string[];
   readonly index: ReadonlyMap<string, number>;
   constructor(names: readonly string[]) {
     this.names = names;
-    this.index = new Map(names.map((n, i) => [makeString(n) as string, i]));
+    this.index = new Map(names.map((n, i) => [n, i]));
   }
 }
 
@@ -53,8 +53,8 @@ export class Row extends HostValue {
   }
 
   override get(key: Value): Value | undefined {
-    if (typeof key !== 'string') throw new Error(`row index must be a column name, not ${typeof key === 'number' ? 'int' : 'a ' + (key as HostValue).type?.()}`);
-    const i = this.shape.index.get(key);
+    if (typeof key !== 'string') throw new Error(`row index must be a column name (a string), not ${typeName(key)}`);
+    const i = this.shape.index.get(toJS(key) as string);
     if (i === undefined) throw new Error(`row has no column ${repr(key)} (columns: ${this.shape.names.join(', ')})`);
     return this.values[i];
   }

@@ -23,7 +23,15 @@ export interface StoreOptions {
   readonly path: string;
   /** Project root: relative file paths in SQL resolve from here. */
   readonly root: string;
+  /** DuckDB's memory limit (e.g. "512MB", "8GB"); past it, DuckDB spills to disk. */
+  readonly memoryLimit?: string | undefined;
 }
+
+/**
+ * The default memory limit keeps a whole run (DuckDB, Node and the model's worker) under
+ * 1 GiB on large syncs; EBB_MEMORY_LIMIT raises it for heavy transformations.
+ */
+export const DEFAULT_MEMORY_LIMIT = process.env['EBB_MEMORY_LIMIT'] || '512MB';
 
 export class Store {
   readonly path: string;
@@ -57,6 +65,7 @@ export class Store {
     const store = new Store(options.path, options.root, instance, conn);
     try {
       await conn.run(`SET file_search_path = ${sqlString(options.root)}`);
+      await conn.run(`SET memory_limit = ${sqlString(options.memoryLimit ?? DEFAULT_MEMORY_LIMIT)}`);
       await store.#migrate();
     } catch (err) {
       store.close();
@@ -89,24 +98,24 @@ export class Store {
 
   /** exec runs a statement for its effect. */
   async exec(sql: string, params?: Params): Promise<void> {
-    await this.#conn.run(sql, params as DuckDBValue[] | undefined);
+    await traced(sql, () => this.#conn.run(sql, params as DuckDBValue[] | undefined));
   }
 
   /** query runs a statement and returns its (small) result as JSON-like rows. */
   async query(sql: string, params?: Params): Promise<JsonRow[]> {
-    const reader = await this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined);
+    const reader = await traced(sql, () => this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined));
     return reader.getRowObjectsJS() as JsonRow[];
   }
 
   /** queryJson is query with values converted to JSON-safe forms (big ints and decimals as strings). */
   async queryJson(sql: string, params?: Params): Promise<JsonRow[]> {
-    const reader = await this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined);
+    const reader = await traced(sql, () => this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined));
     return reader.getRowObjectsJson() as JsonRow[];
   }
 
   /** scalar returns the first column of the first row. */
   async scalar(sql: string, params?: Params): Promise<unknown> {
-    const reader = await this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined);
+    const reader = await traced(sql, () => this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined));
     const rows = reader.getRowsJS();
     return rows.length === 0 ? undefined : rows[0]![0];
   }
@@ -139,7 +148,7 @@ export class Store {
 
   /** rows runs a query and returns its rows as DuckDB values (for small, paged results). */
   async rows(sql: string, params?: Params): Promise<{ columns: string[]; types: DuckDBType[]; rows: DuckDBValue[][] }> {
-    const reader = await this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined);
+    const reader = await traced(sql, () => this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined));
     return { columns: reader.columnNames(), types: reader.columnTypes(), rows: reader.getRows() };
   }
 
@@ -197,6 +206,19 @@ export class Store {
     this.#closed = true;
     this.#conn.closeSync();
     this.#instance.closeSync();
+  }
+}
+
+const TRACE = /\bsql\b/.test(process.env['EBB_DEBUG'] ?? '');
+
+/** traced logs each statement and its duration to stderr when EBB_DEBUG includes "sql". */
+async function traced<T>(sql: string, run: () => Promise<T>): Promise<T> {
+  if (!TRACE) return run();
+  const t0 = performance.now();
+  try {
+    return await run();
+  } finally {
+    process.stderr.write(`[sql ${(performance.now() - t0).toFixed(1)}ms] ${sql.replace(/\s+/g, ' ').slice(0, 160)}\n`);
   }
 }
 
