@@ -19,6 +19,7 @@
 import {
   Builtin, HostValue, None, makeFloat, makeModule, makeString, toJS, toStarlark, typeName, unpackArgs,
   type Value,
+  threeway,
 } from '../starlark/index.js';
 
 // ---------------------------------------------------------------- small helpers
@@ -807,18 +808,6 @@ function wrap64(n: bigint): bigint {
 /** saturate64 clamps to int64 like Go's Time.Sub. */
 function saturate64(n: bigint): bigint {
   return n > INT64_MAX ? INT64_MAX : n < INT64_MIN ? INT64_MIN : n;
-}
-
-function threeway(op: string, c: number): boolean {
-  switch (op) {
-    case '==': return c === 0;
-    case '!=': return c !== 0;
-    case '<': return c < 0;
-    case '<=': return c <= 0;
-    case '>': return c > 0;
-    case '>=': return c >= 0;
-  }
-  return fail(`unexpected comparison op ${op}`);
 }
 
 function cmpBig(a: bigint, b: bigint): number {

@@ -31,7 +31,7 @@ export interface StoreOptions {
  * The default memory limit keeps a whole run (DuckDB, Node and the model's worker) under
  * 1 GiB on large syncs; EBB_MEMORY_LIMIT raises it for heavy transformations.
  */
-export const DEFAULT_MEMORY_LIMIT = process.env['EBB_MEMORY_LIMIT'] || '512MB';
+export const DEFAULT_MEMORY_LIMIT = process.env['EBB_MEMORY_LIMIT'] || '400MB';
 
 export class Store {
   readonly path: string;

@@ -246,7 +246,8 @@ export function compare(op: string, x: Value, y: Value): boolean {
   return compareDepth(op, x, y, MAXDEPTH * 10);
 }
 
-function threeway(op: string, c: number): boolean {
+/** threeway turns a three-way comparison result (-1, 0, 1) into the answer for a comparison operator. */
+export function threeway(op: string, c: number): boolean {
   switch (op) {
     case '==': return c === 0;
     case '!=': return c !== 0;
