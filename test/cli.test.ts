@@ -63,7 +63,7 @@ test('--version and --help on every command', async (t) => {
   const v = await ebb(['--version'], { cwd: tmpdir() });
   t.is(v.code, 0);
   t.regex(v.stdout, /^\d+\.\d+\.\d+\n$/);
-  for (const cmd of ['init', 'run', 'validate', 'sql', 'history']) {
+  for (const cmd of ['init', 'run', 'validate', 'sql', 'history', 'plan', 'star']) {
     const h = await ebb([cmd, '--help'], { cwd: tmpdir() });
     t.is(h.code, 0, cmd);
     t.regex(h.stdout, new RegExp(`ebb ${cmd}`), cmd);
@@ -80,4 +80,28 @@ test('ebb sql --csv and --json from the command line', async (t) => {
   t.is(csv.stdout, 'v\n1\n');
   const both = await ebb(['sql', 'SELECT 1', '--csv', '--json'], { cwd: dir });
   t.is(both.code, 2);
+});
+
+test('ebb star runs a standalone file: print to stdout, errors with position and backtrace to stderr', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ebb-star-'));
+  writeFiles(dir, {
+    'ok.star': 'def double(n):\n    return n * 2\nprint(double(21), json.encode({"a": [1, 2.5]}), struct(x=1).x)\n',
+    'bad.star': 'def f(d):\n    return d["missing"]\nprint("before")\nf({})\n',
+    'syntax.star': 'x = (1,\n',
+  });
+  const ok = await ebb(['star', 'ok.star'], { cwd: dir });
+  t.is(ok.code, 0, ok.stderr);
+  t.is(ok.stdout, '42 {"a":[1,2.5]} 1\n');
+  t.is(ok.stderr, '');
+  const bad = await ebb(['star', 'bad.star'], { cwd: dir });
+  t.is(bad.code, 1);
+  t.is(bad.stdout, 'before\n');
+  t.regex(bad.stderr, /^bad\.star:2:13: key "missing" not in dict\nTraceback \(most recent call last\):\n {2}bad\.star:4:2: in <toplevel>\n {2}bad\.star:2:13: in f\n/);
+  const syntax = await ebb(['star', 'syntax.star'], { cwd: dir });
+  t.is(syntax.code, 1);
+  t.is(syntax.stdout, '');
+  t.regex(syntax.stderr, /^syntax\.star:2:1: /);
+  const missing = await ebb(['star', 'nope.star'], { cwd: dir });
+  t.is(missing.code, 1);
+  t.regex(missing.stderr, /nope\.star: ENOENT/);
 });

@@ -263,3 +263,19 @@ print(undefined_name)
   t.regex(c.err(), /models\/sync\/users\.star:5: undefined: undefined_name \(column 7\)/);
   t.regex(c.err(), /models\/sync\/users\.star:3: query\(\): Binder Error: Referenced column "nope" not found/);
 });
+
+test('--full-refresh asks on a terminal; "no" changes nothing', async (t) => {
+  const root = project();
+  await run(root);
+  const asked: string[] = [];
+  const c = capture();
+  const io = { ...c.io, isTTY: true, confirm: async (q: string) => (asked.push(q), false) };
+  t.is(await runCommand({ cwd: root, selectors: ['sync.users'], fullRefresh: true }, io), 1);
+  t.deepEqual(asked, ['Full refresh of sync.users: their tables are dropped. sync.users will send every row again. Continue? [y/N] ']);
+  t.regex(c.err(), /Cancelled; nothing was changed/);
+  t.is(await withStore(root, (s) => s.scalar('SELECT count(*)::INT FROM sync.users')), 3);
+  const yes = capture();
+  const ioYes = { ...yes.io, isTTY: true, confirm: async () => true };
+  t.is(await runCommand({ cwd: root, selectors: ['sync.users'], fullRefresh: true, json: true }, ioYes), 0);
+  t.like(yes.json()[0], { model: 'sync.users', new: 3, saved: 3 });
+});
