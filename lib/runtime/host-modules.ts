@@ -2,7 +2,7 @@
 // worker and calling the main thread through the sync channel.
 
 import {
-  Builtin, HostValue, None, makeModule, makeString, repr, toJS, truth, typeName, unpackArgs, type Thread, type Value,
+  Builtin, HostValue, None, elements, makeModule, makeString, repr, toJS, truth, typeName, unpackArgs, type Value,
 } from '../starlark/index.js';
 import type { SyncClient } from './channel.js';
 import { BATCH, FLUSH_MS, PAGE, type ModelInit, type RowsPage, type TrackedOpened } from './protocol.js';
@@ -54,7 +54,6 @@ export class Host {
   #acks: number[] = [];
   #deleteAcks: number[] = [];
   #sinkRows: Array<Record<string, Wire>> = [];
-  #savedCount = 0;
   #lastFlush = performance.now();
 
   constructor(client: SyncClient, init: ModelInit) {
@@ -69,7 +68,7 @@ export class Host {
   /** predeclared returns the names the model's script can use. */
   predeclared(): Record<string, Value> {
     return {
-      query: new Builtin('query', (th, fn, args, kwargs) => this.#query(th, args, kwargs)),
+      query: new Builtin('query', (_th, _fn, args, kwargs) => this.#query(args, kwargs)),
       deleted: new Builtin('deleted', (_th, _fn, args, kwargs) => this.#deleted(args, kwargs)),
       save: makeModule('save', {
         row: new Builtin('save.row', (_th, _fn, args, kwargs) => {
@@ -79,8 +78,7 @@ export class Host {
         }),
         rows: new Builtin('save.rows', (_th, _fn, args, kwargs) => {
           const [rows] = unpackArgs('save.rows', args, kwargs, 'rows');
-          const list = rows instanceof HostValue && rows.iterate ? rows : rows!;
-          for (const r of iterate(list, 'save.rows')) this.#save(r, 'save.rows');
+          for (const r of iterate(rows!, 'save.rows')) this.#save(r, 'save.rows');
           return None;
         }),
         delete: new Builtin('save.delete', (_th, _fn, args, kwargs) => {
@@ -102,7 +100,7 @@ export class Host {
     };
   }
 
-  #query(_th: Thread, args: Value[], kwargs: Array<[string, Value]>): Value {
+  #query(args: Value[], kwargs: Array<[string, Value]>): Value {
     if (args.length === 0) throw new Error('query: missing argument for sql');
     const sql = args[0]!;
     if (typeof sql !== 'string') throw new Error(`query: sql must be a string, not ${typeName(sql)}`);
@@ -200,7 +198,7 @@ export class Host {
     if (this.#acks.length > 0) {
       const seqs = this.#acks;
       this.#acks = [];
-      this.#savedCount += this.#client.call<number>('tracked.ack', { seqs });
+      this.#client.call<number>('tracked.ack', { seqs });
     }
     if (this.#deleteAcks.length > 0) {
       const seqs = this.#deleteAcks;
@@ -223,11 +221,7 @@ function* iterate(x: Value, fn: string): Generator<Value> {
   }
   const t = typeName(x);
   if (t !== 'list' && t !== 'tuple') throw new Error(`${fn}: want a list of rows, got ${t}`);
-  for (const v of toElems(x)) yield v;
-}
-
-function toElems(x: Value): Value[] {
-  return (x as unknown as { elems: Value[] }).elems;
+  yield* elements(x)!;
 }
 
 function param(p: Value, i: number): Wire {

@@ -42,4 +42,4 @@ export { structBuiltin } from './eval/builtins.js';
 export { StarlarkError, ScanOrSyntaxError, ResolveErrors, type Position } from './syntax/position.js';
 export { EvalError, type CallFrame } from './eval/errors.js';
 export { runScriptFile, type ScriptIO } from './run-script.js';
-export { threeway } from './eval/ops.js';
+export { threeway, iterableElems as elements } from './eval/ops.js';
