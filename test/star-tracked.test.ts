@@ -279,3 +279,14 @@ test('--full-refresh asks on a terminal; "no" changes nothing', async (t) => {
   t.is(await runCommand({ cwd: root, selectors: ['sync.users'], fullRefresh: true, json: true }, ioYes), 0);
   t.like(yes.json()[0], { model: 'sync.users', new: 3, saved: 3 });
 });
+
+test('a table left by another kind of model is refused with what to do', async (t) => {
+  const root = project({ 'models/sync/users.star': '# @kind: table\nsave.row({"id": 1})\n' });
+  await run(root);
+  writeFiles(root, { 'models/sync/users.star': SENDER });
+  const r = await run(root);
+  t.regex(String(result(r, 'sync.users')['error']), /table sync\.users exists but holds no delivery state .* run "ebb run --full-refresh sync\.users"/);
+  const refreshed = await run(root, ['sync.users'], { fullRefresh: true, yes: true });
+  t.is(refreshed.code, 0, refreshed.err);
+  t.is(refreshed.sent.length, 3);
+});

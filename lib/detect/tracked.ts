@@ -101,7 +101,10 @@ export class TrackedSession {
     this.#sql = sql;
     this.#columns = columns;
     const exists = await this.#tableExists();
-    if (exists) await this.#rehashIfNeeded();
+    if (exists) {
+      await this.#checkTrackedTable();
+      await this.#rehashIfNeeded();
+    }
     const keys = this.#keyList();
     const hash = rowHashSql(columns, 'q');
     await this.#store.exec(
@@ -209,6 +212,18 @@ export class TrackedSession {
           `column ${c.name} changed type from ${old.type.toString()} to ${c.type.toString()}; cast it back in the query, or run "ebb run --full-refresh ${this.model.name}" to deliver every row again`,
         );
       }
+    }
+  }
+
+  /** A table written by another kind of model holds no delivery state: refuse to guess. */
+  async #checkTrackedTable(): Promise<void> {
+    const cols = await this.#store.columnsOf(`SELECT * FROM ${this.#target}`);
+    if (!cols.some((c) => c.name === '_ebb_hash')) {
+      throw new ModelError(
+        this.model.name,
+        this.model.file,
+        `table ${this.model.name} exists but holds no delivery state (it was written by a model of another kind); run "ebb run --full-refresh ${this.model.name}" to start tracking from scratch (every row is sent)`,
+      );
     }
   }
 
