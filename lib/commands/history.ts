@@ -1,6 +1,5 @@
-import { formatSeconds, openContext, readHistory } from '../run/index.js';
-import { Store } from '../store/index.js';
-import { guarded, type GlobalOptions, type IO } from './io.js';
+import { formatSeconds, readHistory } from '../run/index.js';
+import { withProject, type GlobalOptions, type IO } from './io.js';
 import { formatTable } from './table.js';
 
 export interface HistoryOptions extends GlobalOptions {
@@ -10,29 +9,23 @@ export interface HistoryOptions extends GlobalOptions {
 
 /** historyCommand is `ebb history [model]`: past model runs, newest first. */
 export function historyCommand(options: HistoryOptions, io: IO): Promise<number> {
-  return guarded(io, async () => {
-    const ctx = openContext(options);
-    const store = await Store.open({ path: ctx.statePath, root: ctx.project.root });
-    try {
-      const rows = await readHistory(store, options.model, options.limit);
-      if (options.json) {
-        for (const r of rows) io.stdout(JSON.stringify(r) + '\n');
-        return 0;
-      }
-      if (rows.length === 0) {
-        io.stderr(options.model ? `no runs of ${options.model} yet\n` : 'no runs yet\n');
-        return 0;
-      }
-      const columns = ['started_at', 'run_id', 'model', 'kind', 'status', 'rows', 'duration', 'error'];
-      const table = rows.map((r) => [
-        String(r['started_at']), String(r['run_id']), String(r['model']), String(r['kind']), String(r['status']),
-        r['rows'] === null ? '' : String(r['rows']), formatSeconds(Number(r['duration_ms'])),
-        r['error'] === null ? '' : String(r['error']).split('\n')[0]!,
-      ]);
-      io.stdout(formatTable(columns, table));
+  return withProject(options, io, async (ctx, store) => {
+    const rows = await readHistory(store, options.model, options.limit);
+    if (options.json) {
+      for (const r of rows) io.stdout(JSON.stringify(r) + '\n');
       return 0;
-    } finally {
-      store.close();
     }
+    if (rows.length === 0) {
+      io.stderr(options.model ? `no runs of ${options.model} yet\n` : 'no runs yet\n');
+      return 0;
+    }
+    const columns = ['started_at', 'run_id', 'model', 'kind', 'status', 'rows', 'duration', 'error'];
+    const table = rows.map((r) => [
+      String(r['started_at']), String(r['run_id']), String(r['model']), String(r['kind']), String(r['status']),
+      r['rows'] === null ? '' : String(r['rows']), formatSeconds(Number(r['duration_ms'])),
+      r['error'] === null ? '' : String(r['error']).split('\n')[0]!,
+    ]);
+    io.stdout(formatTable(columns, table));
+    return 0;
   });
 }

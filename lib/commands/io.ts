@@ -1,6 +1,8 @@
 // IO is where a command writes: data to stdout, human text to stderr.
 
 import { EbbError, ProjectError } from '../errors.js';
+import { openContext, type Context } from '../run/index.js';
+import { Store } from '../store/index.js';
 
 export interface IO {
   readonly stdout: (text: string) => void;
@@ -58,4 +60,21 @@ export async function guarded(io: IO, body: () => Promise<number>): Promise<numb
   } catch (err) {
     return reportError(io, err);
   }
+}
+
+/** withProject opens the project and its state for a command body, and always closes the state. */
+export function withProject(
+  options: GlobalOptions,
+  io: IO,
+  body: (ctx: Context, store: Store) => Promise<number>,
+): Promise<number> {
+  return guarded(io, async () => {
+    const ctx = openContext(options);
+    const store = await Store.open({ path: ctx.statePath, root: ctx.project.root });
+    try {
+      return await body(ctx, store);
+    } finally {
+      store.close();
+    }
+  });
 }

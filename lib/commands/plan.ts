@@ -1,8 +1,7 @@
-import { openContext, planRun } from '../run/index.js';
+import { planRun } from '../run/index.js';
 import { planDeltas, type ModelPlan, type PlanSample } from '../run/plan-delta.js';
 import { formatCount } from '../run/report.js';
-import { Store } from '../store/index.js';
-import { guarded, type GlobalOptions, type IO } from './io.js';
+import { withProject, type GlobalOptions, type IO } from './io.js';
 
 export interface PlanOptions extends GlobalOptions {
   readonly selectors: readonly string[];
@@ -10,22 +9,16 @@ export interface PlanOptions extends GlobalOptions {
 
 /** planCommand is `ebb plan [models…]`: what a run would send, without sending or saving. */
 export function planCommand(options: PlanOptions, io: IO): Promise<number> {
-  return guarded(io, async () => {
-    const ctx = openContext(options);
-    const store = await Store.open({ path: ctx.statePath, root: ctx.project.root });
-    try {
-      const plan = await planRun(ctx, store, options.selectors);
-      const plans = await planDeltas(store, plan);
-      if (plans.length === 0) io.stderr('No tracked models selected: nothing would be sent.\n');
-      const width = Math.max(0, ...plans.map((p) => p.model.length));
-      for (const p of plans) {
-        if (options.json) io.stdout(JSON.stringify(p, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + '\n');
-        io.stderr(describe(p, width));
-      }
-      return plans.some((p) => p.error !== undefined) ? 1 : 0;
-    } finally {
-      store.close();
+  return withProject(options, io, async (ctx, store) => {
+    const plan = await planRun(ctx, store, options.selectors);
+    const plans = await planDeltas(store, plan);
+    if (plans.length === 0) io.stderr('No tracked models selected: nothing would be sent.\n');
+    const width = Math.max(0, ...plans.map((p) => p.model.length));
+    for (const p of plans) {
+      if (options.json) io.stdout(JSON.stringify(p, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + '\n');
+      io.stderr(describe(p, width));
     }
+    return plans.some((p) => p.error !== undefined) ? 1 : 0;
   });
 }
 
