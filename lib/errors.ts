@@ -101,12 +101,15 @@ export class StateError extends EbbError {
 export class ModelError extends EbbError {
   readonly model: string;
   readonly file: string;
+  /** The message without the file name in front. */
+  readonly detail: string;
   constructor(model: string, file: string, message: string, cause?: unknown) {
     // A message that already starts with the file's position (file:line:col: …) is kept as is.
     super('EBB_MODEL', message.startsWith(`${file}:`) ? message : `${file}: ${message}`, { cause });
     this.name = 'ModelError';
     this.model = model;
     this.file = file;
+    this.detail = message;
   }
 }
 

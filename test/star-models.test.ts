@@ -172,3 +172,14 @@ save.row({"x": 1})
   t.is(r.code, 0, r.err);
   t.deepEqual(r.prints, ['1 2 1 {"plain":2,"prénom":1}']);
 });
+
+test('an SQL error inside query() points at the script line, without echoing the statement', async (t) => {
+  const root = makeProject({
+    'models/gen/bad.star': '# @kind: table\nx = 1\nrows = query("SELECT nope FROM range(3)", delta=False)\n',
+  });
+  const r = await run(root);
+  t.is(r.code, 1);
+  const error = String(r.results[0]!['error']);
+  t.regex(error, /^models\/gen\/bad\.star:3:13: query: Binder Error: Referenced column "nope" not found/);
+  t.notRegex(error, /LINE 1:/);
+});

@@ -3,7 +3,7 @@
 
 import { ModelError, errorMessage } from '../errors.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
-import { writeStaged, type Store } from '../store/index.js';
+import { cleanDuckDBMessage, writeStaged, type Store } from '../store/index.js';
 
 /** modelSql returns the model's SELECT without a trailing semicolon. */
 export function modelSql(model: Model): string {
@@ -63,9 +63,4 @@ async function merge(store: Store, model: Model, sql: string): Promise<number> {
 function locate(model: Model, message: string): string {
   const m = /\bLINE (\d+):/.exec(message);
   return m ? `${model.file}:${m[1]}` : model.file;
-}
-
-/** cleanDuckDBMessage keeps DuckDB's message but drops its echo of the statement. */
-export function cleanDuckDBMessage(message: string): string {
-  return message.replace(/\n+LINE \d+:[\s\S]*$/, '').trim();
 }

@@ -6,9 +6,9 @@ import { existsSync } from 'node:fs';
 import { buildDag, type SqlSource } from '../dag/index.js';
 import { errorMessage, ProjectError, type ProjectProblem } from '../errors.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
-import { Store } from '../store/index.js';
+import { cleanDuckDBMessage, Store } from '../store/index.js';
 import type { Context } from './context.js';
-import { cleanDuckDBMessage, modelSql } from './materialize.js';
+import { modelSql } from './materialize.js';
 
 export interface ValidateReport {
   readonly models: number;

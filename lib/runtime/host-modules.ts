@@ -4,7 +4,7 @@
 import {
   Builtin, HostValue, None, elements, makeModule, makeString, repr, toJS, truth, typeName, unpackArgs, type Value,
 } from '../starlark/index.js';
-import type { SyncClient } from './channel.js';
+import { HostCallError, type SyncClient } from './channel.js';
 import { BATCH, FLUSH_MS, PAGE, type ModelInit, type RowsPage, type TrackedOpened } from './protocol.js';
 import { Row, RowShape, type RowOrigin } from './row.js';
 import { fromWire, starToWire, type Wire } from './wire.js';
@@ -119,17 +119,17 @@ export class Host {
         );
       }
       if (this.#trackedSql === undefined) {
-        this.#client.call<TrackedOpened>('tracked.open', { sql: text, params });
+        this.#call<TrackedOpened>('query', 'tracked.open', { sql: text, params });
         this.#trackedSql = text;
       }
-      return new RowStream((after) => this.#client.call<RowsPage>('tracked.page', { after, limit: PAGE }), 'tracked', false);
+      return new RowStream((after) => this.#call<RowsPage>('query', 'tracked.page', { after, limit: PAGE }), 'tracked', false);
     }
-    const id = this.#client.call<number>('cursor.open', { sql: text, params });
+    const id = this.#call<number>('query', 'cursor.open', { sql: text, params });
     let done = false;
     return new RowStream(
       () => {
         if (done) return { columns: [], rows: [] };
-        const page = this.#client.call<RowsPage>('cursor.next', { id });
+        const page = this.#call<RowsPage>('query', 'cursor.next', { id });
         if (page.rows.length === 0) done = true;
         return page;
       },
@@ -142,7 +142,7 @@ export class Host {
     unpackArgs('deleted', args, kwargs);
     if (!this.tracked) throw new Error('deleted: only a tracked model (@kind: tracked) has deleted rows');
     if (this.#trackedSql === undefined) throw new Error('deleted: call the tracked query() first; deleted() gives the keys that disappeared from it');
-    return new RowStream((after) => this.#client.call<RowsPage>('deleted.page', { after, limit: PAGE }), 'deleted', false);
+    return new RowStream((after) => this.#call<RowsPage>('deleted', 'deleted.page', { after, limit: PAGE }), 'deleted', false);
   }
 
   #save(row: Value, fn: string): void {
@@ -180,12 +180,22 @@ export class Host {
       if (!(k in fields) || fields[k] === null) throw new Error(`${fn}: the value has no ${k} (the @unique_key); pass the row from ${deleted ? 'deleted()' : 'query()'}`);
       return fields[k]!;
     });
-    const seq = this.#client.call<number | null>('tracked.seqForKey', { key, deleted });
+    const seq = this.#call<number | null>(fn, 'tracked.seqForKey', { key, deleted });
     if (seq === null) {
       const desc = this.#init.uniqueKey.map((k, i) => `${k}=${String(key[i])}`).join(', ');
       throw new Error(`${fn}: key (${desc}) is not among the rows ${deleted ? 'deleted()' : 'query()'} returned in this run`);
     }
     return seq;
+  }
+
+  /** #call makes a host call; a failure reads like the builtin's own error ("query: …"). */
+  #call<T>(fn: string, op: string, payload: unknown): T {
+    try {
+      return this.#client.call<T>(op, payload);
+    } catch (err) {
+      if (err instanceof HostCallError) throw new Error(`${fn}: ${err.message}`);
+      throw err;
+    }
   }
 
   #maybeFlush(pending: number): void {
@@ -198,17 +208,17 @@ export class Host {
     if (this.#acks.length > 0) {
       const seqs = this.#acks;
       this.#acks = [];
-      this.#client.call<number>('tracked.ack', { seqs });
+      this.#call<number>('save.row', 'tracked.ack', { seqs });
     }
     if (this.#deleteAcks.length > 0) {
       const seqs = this.#deleteAcks;
       this.#deleteAcks = [];
-      this.#client.call<number>('deleted.ack', { seqs });
+      this.#call<number>('save.delete', 'deleted.ack', { seqs });
     }
     if (this.#sinkRows.length > 0) {
       const rows = this.#sinkRows;
       this.#sinkRows = [];
-      this.#client.call<number>('sink.rows', { rows });
+      this.#call<number>('save.row', 'sink.rows', { rows });
     }
   }
 }

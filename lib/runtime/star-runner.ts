@@ -5,7 +5,7 @@
 import { MessageChannel, Worker, type TransferListItem } from 'node:worker_threads';
 import { ModelError } from '../errors.js';
 import type { Model } from '../project/index.js';
-import type { Cursor, Store } from '../store/index.js';
+import { cleanDuckDBMessage, type Cursor, type Store } from '../store/index.js';
 import { keyString, TrackedSession, type DeltaPage } from '../detect/tracked.js';
 import { serve } from './channel.js';
 import type { Finish, ModelInit, RowsPage, TrackedOpened, WireRow } from './protocol.js';
@@ -115,7 +115,16 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
         throw new Error(`unknown host call ${op}`);
     }
   };
-  serve(port1, flag, handler);
+  // The script sees host failures as its own error, at its own position: no file prefix,
+  // no echo of the SQL statement.
+  serve(port1, flag, async (op, payload) => {
+    try {
+      return await handler(op, payload);
+    } catch (err) {
+      if (err instanceof ModelError) throw new Error(err.detail);
+      throw new Error(cleanDuckDBMessage(err instanceof Error ? err.message : String(err)));
+    }
+  });
   const worker = startWorker({ port: port2, flag, model: init }, [port2]);
   worker.on('error', (err) => settle({ ok: false, error: `the model's worker crashed: ${err.message}` }));
   worker.on('exit', (code) => settle({ ok: false, error: `the model's worker exited (code ${code}) before finishing` }));

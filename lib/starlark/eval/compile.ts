@@ -142,7 +142,17 @@ export class Compiler {
   /** compileModule returns a function running the top level of the file. */
   compileModule(f: A.File): (th: Thread) => void {
     const mod = f.module!;
-    const body = this.block(f.stmts);
+    const body: St[] = [];
+    const positions: number[] = [];
+    this.guard(() => {
+      for (const s of f.stmts) {
+        const st = this.stmt(s);
+        if (st === null) continue;
+        body.push(st);
+        positions.push(packPos(s));
+      }
+    });
+    const n = body.length;
     const nlocals = mod.locals.length;
     const cells = mod.locals.filter((b) => b.scope === 'cell').map((b) => b.index);
     const g = this.o.module.globals;
@@ -152,7 +162,12 @@ export class Compiler {
       for (const c of cells) l[c] = new Cell(undefined);
       const fr = new Frame(l, [], g, th);
       try {
-        body(fr);
+        // Each top-level statement starts with its own position, so that even an error
+        // raised before any operation records one (a JS stack overflow) is positioned.
+        for (let i = 0; i < n; i++) {
+          fr.pos = positions[i]!;
+          body[i]!(fr);
+        }
       } catch (e) {
         throw addFrame(e, '<toplevel>', fr, file);
       }
@@ -161,7 +176,8 @@ export class Compiler {
 
   /** compileExprModule compiles a lone expression (for evalExpr). */
   compileExpr(x: A.Expr, mod: A.ModuleInfo): (th: Thread) => Value {
-    const ex = this.expr(x);
+    const ex = this.guard(() => this.expr(x));
+    const start = packPos(x);
     const nlocals = mod.locals.length;
     const cells = mod.locals.filter((b) => b.scope === 'cell').map((b) => b.index);
     const g = this.o.module.globals;
@@ -170,6 +186,7 @@ export class Compiler {
       const l: Array<Value | undefined | Cell> = new Array(nlocals).fill(undefined);
       for (const c of cells) l[c] = new Cell(undefined);
       const fr = new Frame(l, [], g, th);
+      fr.pos = start;
       try {
         return ex(fr);
       } catch (e) {
@@ -178,10 +195,36 @@ export class Compiler {
     };
   }
 
+  /** the node being compiled, for the position of a compile-time stack overflow */
+  at: { line: number; col: number } | undefined;
+
+  /**
+   * guard runs a compilation, turning an exhaustion of the JS stack (the parser's nesting
+   * limit keeps it from happening unless the host is already deep in its own stack) into a
+   * StarErr positioned at the node being compiled.
+   */
+  guard<T>(compile: () => T): T {
+    try {
+      return compile();
+    } catch (e) {
+      if (e instanceof RangeError) {
+        const err = new StarErr('expression nested too deeply');
+        err.frames.push({ name: '<toplevel>', pos: packPos(this.at ?? { line: 1, col: 1 }), file: this.file });
+        throw err;
+      }
+      throw e;
+    }
+  }
+
   // ---------------------------------------------------------------- statements
 
   block(stmts: readonly A.Stmt[]): St {
-    const ss = stmts.map((s) => this.stmt(s)).filter((s): s is St => s !== null);
+    const ss: St[] = [];
+    // Loops, not map callbacks: nesting depth costs fewer JS frames.
+    for (let i = 0; i < stmts.length; i++) {
+      const st = this.stmt(stmts[i]!);
+      if (st !== null) ss.push(st);
+    }
     switch (ss.length) {
       case 0:
         return () => NORMAL;
@@ -217,6 +260,7 @@ export class Compiler {
   }
 
   stmt(s: A.Stmt): St | null {
+    this.at = s;
     switch (s.kind) {
       case 'ExprStmt': {
         const x = this.expr(s.x);
@@ -502,7 +546,8 @@ export class Compiler {
         return this.assignTarget(lhs.x);
       case 'Tuple':
       case 'List': {
-        const targets = lhs.elems.map((e) => this.assignTarget(e));
+        const targets: Assign[] = [];
+        for (let i = 0; i < lhs.elems.length; i++) targets.push(this.assignTarget(lhs.elems[i]!));
         const n = targets.length;
         const pos = packPos(lhs);
         if (n === 2) {
@@ -754,7 +799,14 @@ export class Compiler {
     };
   }
 
+  exprs(xs: readonly A.Expr[]): Ex[] {
+    const out: Ex[] = [];
+    for (let i = 0; i < xs.length; i++) out.push(this.expr(xs[i]!));
+    return out;
+  }
+
   expr(e: A.Expr): Ex {
+    this.at = e;
     switch (e.kind) {
       case 'Ident':
         return this.ident(e);
@@ -768,7 +820,7 @@ export class Compiler {
       case 'Paren':
         return this.expr(e.x);
       case 'List': {
-        const xs = e.elems.map((x) => this.expr(x));
+        const xs = this.exprs(e.elems);
         const n = xs.length;
         return (fr) => {
           const out: Value[] = new Array(n);
@@ -777,7 +829,7 @@ export class Compiler {
         };
       }
       case 'Tuple': {
-        const xs = e.elems.map((x) => this.expr(x));
+        const xs = this.exprs(e.elems);
         const n = xs.length;
         if (n === 2) {
           const [a, b] = xs as [Ex, Ex];
@@ -790,8 +842,12 @@ export class Compiler {
         };
       }
       case 'Dict': {
-        const ks = e.entries.map((en) => this.expr(en.key));
-        const vs = e.entries.map((en) => this.expr(en.value));
+        const ks: Ex[] = [];
+        const vs: Ex[] = [];
+        for (let i = 0; i < e.entries.length; i++) {
+          ks.push(this.expr(e.entries[i]!.key));
+          vs.push(this.expr(e.entries[i]!.value));
+        }
         const ps = e.entries.map((en) => packPos(en));
         const n = ks.length;
         return (fr) => {
@@ -1056,7 +1112,8 @@ export class Compiler {
   call(e: A.CallExpr): Ex {
     const pos = packPos(e);
     const simplePositional = e.args.every((a) => a.style === 'pos');
-    const argEx = e.args.map((a) => this.expr(a.value));
+    const argEx: Ex[] = [];
+    for (let i = 0; i < e.args.length; i++) argEx.push(this.expr(e.args[i]!.value));
     const n = argEx.length;
     // Method call fast path: x.name(args) without materialising a bound method.
     if (e.fn.kind === 'Dot' && simplePositional) {

@@ -103,7 +103,12 @@ export function execFile(
     module: ctx,
     predeclared: (n) => pre.get(n) ?? universe.get(n),
   });
-  const run = compiler.compileModule(file);
+  let run: (th: Thread) => void;
+  try {
+    run = compiler.compileModule(file);
+  } catch (e) {
+    throw toEvalError(toStarErr(e));
+  }
   thread.running++;
   try {
     run(thread);

@@ -38,9 +38,11 @@ class Block {
  */
 export function resolveFile(file: A.File, opts: ResolveOptions): void {
   const r = new Resolver(file.name, opts);
-  r.stmts(file.stmts);
-  r.file.uses.length && r.resolveLocalUses(r.file);
-  r.resolveNonLocalUses(r.file);
+  r.guard(() => {
+    r.stmts(file.stmts);
+    r.file.uses.length && r.resolveLocalUses(r.file);
+    r.resolveNonLocalUses(r.file);
+  });
   file.module = { locals: r.moduleLocals, globals: r.moduleGlobals };
   if (r.errors.length > 0) throw new ResolveErrors(r.errors);
 }
@@ -48,9 +50,11 @@ export function resolveFile(file: A.File, opts: ResolveOptions): void {
 /** resolveExpr resolves a standalone expression; its locals (comprehension vars) are returned. */
 export function resolveExpr(filename: string, x: A.Expr, opts: ResolveOptions): A.ModuleInfo {
   const r = new Resolver(filename, opts);
-  r.expr(x);
-  r.resolveLocalUses(r.file);
-  r.resolveNonLocalUses(r.file);
+  r.guard(() => {
+    r.expr(x);
+    r.resolveLocalUses(r.file);
+    r.resolveNonLocalUses(r.file);
+  });
   if (r.errors.length > 0) throw new ResolveErrors(r.errors);
   return { locals: r.moduleLocals, globals: r.moduleGlobals };
 }
@@ -67,10 +71,27 @@ class Resolver {
   loops = 0;
   ifstmts = 0;
   errors: Array<{ pos: Position; msg: string }> = [];
+  /** the node being resolved, for the position of a stack overflow */
+  at: { line: number; col: number } = { line: 1, col: 1 };
 
   constructor(filename: string, o: ResolveOptions) {
     this.filename = filename;
     this.o = o;
+  }
+
+  /**
+   * guard runs a resolution, turning an exhaustion of the JS stack (the parser's nesting
+   * limit keeps it from happening unless the host is already deep in its own stack) into a
+   * resolve error at the node being resolved.
+   */
+  guard(resolve: () => void): void {
+    try {
+      resolve();
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      this.errorf(this.at, 'expression nested too deeply');
+      throw new ResolveErrors(this.errors);
+    }
   }
 
   get toplevelControl(): boolean {
@@ -209,6 +230,7 @@ class Resolver {
   }
 
   stmt(s: A.Stmt): void {
+    this.at = s;
     switch (s.kind) {
       case 'ExprStmt':
         this.expr(s.x);
@@ -303,6 +325,7 @@ class Resolver {
   }
 
   expr(e: A.Expr): void {
+    this.at = e;
     switch (e.kind) {
       case 'Ident':
         this.use(e);

@@ -1,25 +1,41 @@
 import type * as A from './ast.js';
+import { StarlarkError } from './position.js';
 import { Scanner, tokenName, type Tok, type Token } from './scanner.js';
 
 /** parseFile parses a Starlark file; it throws ScanOrSyntaxError on the first error. */
 export function parseFile(filename: string, src: string): A.File {
   const p = new Parser(filename, src);
-  return { ...p.file(), name: filename };
+  return { ...p.guard(() => p.file()), name: filename };
 }
 
 /** parseExpr parses a single expression (used by eval-style hosts). */
 export function parseExpression(filename: string, src: string): A.Expr {
   const p = new Parser(filename, src);
-  const x = p.exprOnly();
-  return x;
+  return p.guard(() => p.exprOnly());
 }
+
+/**
+ * MAX_NESTING bounds how deeply constructs may nest, so that the parser, the resolver, the
+ * compiler and the evaluator (which all recurse over the tree) stay well within the JS stack
+ * (a host's default stack takes about twice the limit in every phase). A level is: an
+ * expression inside parentheses, brackets, braces, call arguments, an index or a conditional;
+ * a unary operator; a lambda; a comprehension clause; a block of statements; an \`elif\`. The
+ * links of a left-nested chain cost less, half a level each: each binary operator of
+ * \`a + b + c\`, each \`.name\`, \`[...]\` or \`(...)\` suffix of \`x.f(y)[0]\`. A deeper source is
+ * refused with the syntax error "expression nested too deeply" (or "block nested too
+ * deeply") at the token where the limit is crossed. CPython has limits of the same kind (200
+ * nested parentheses, 100 indentation levels); starlark-go has none.
+ */
+export const MAX_NESTING = 500;
+/** the parser counts half levels */
+const LEVEL = 2;
+const LINK = 1;
 
 const PREC: Partial<Record<Tok, number>> = {
   or: 0, and: 1, not: 2,
   '==': 3, '!=': 3, '<': 3, '>': 3, '<=': 3, '>=': 3, in: 3, 'not in': 3,
   '|': 4, '^': 5, '&': 6, '<<': 7, '>>': 7, '-': 8, '+': 8, '*': 9, '%': 9, '/': 9, '//': 9,
 };
-const NLEVELS = 10;
 const ASSIGN_OPS = new Set(['=', '+=', '-=', '*=', '/=', '//=', '%=', '&=', '|=', '^=', '<<=', '>>=']);
 
 function terminatesExprList(t: Tok): boolean {
@@ -42,6 +58,29 @@ class Parser {
 
   error(msg: string, at: Token | { line: number; col: number } = { line: this.tok.endLine!, col: this.tok.endCol! }): never {
     this.#sc.error(at.line, at.col, msg);
+  }
+
+  /** enter counts one more level of nesting, refusing the source beyond MAX_NESTING. */
+  enter(what: 'expression' | 'block' = 'expression', cost = LEVEL): void {
+    this.#depth += cost;
+    if (this.#depth > MAX_NESTING * LEVEL) this.error(`${what} nested too deeply`, this.tok);
+  }
+
+  leave(cost = LEVEL): void {
+    this.#depth -= cost;
+  }
+
+  /**
+   * guard runs a parse, converting an exhaustion of the JS stack (a host already deep in its
+   * own stack) into a syntax error at the current token.
+   */
+  guard<T>(parse: () => T): T {
+    try {
+      return parse();
+    } catch (e) {
+      if (e instanceof RangeError && !(e instanceof StarlarkError)) this.error('expression nested too deeply', this.tok);
+      throw e;
+    }
   }
 
   next(): Token {
@@ -103,7 +142,9 @@ class Parser {
     const then = this.suite();
     let els: A.Stmt[] = [];
     if (this.cur() === 'elif') {
+      this.enter('block');
       els = [this.ifStmt()];
+      this.leave();
     } else if (this.cur() === 'else') {
       this.next();
       this.consume(':');
@@ -143,16 +184,19 @@ class Parser {
   }
 
   suite(): A.Stmt[] {
+    const stmts: A.Stmt[] = [];
     if (this.cur() === 'NEWLINE') {
       this.next();
       this.consume('INDENT');
-      const stmts: A.Stmt[] = [];
+      this.enter('block');
       while (this.cur() !== 'OUTDENT' && this.cur() !== 'EOF') this.stmt(stmts);
+      this.leave();
       this.consume('OUTDENT');
       return stmts;
     }
-    const stmts: A.Stmt[] = [];
+    this.enter('block');
     this.simpleStmt(stmts);
+    this.leave();
     return stmts;
   }
 
@@ -272,24 +316,29 @@ class Parser {
   }
 
   test(): A.Expr {
-    if (this.cur() === 'lambda') return this.lambda(true);
-    if (++this.#depth > 1000) this.error('expression nested too deeply');
-    const x = this.testPrec(0);
-    this.#depth--;
-    if (this.cur() === 'if') {
-      const iff = this.next();
-      const cond = this.testPrec(0);
-      if (this.cur() !== 'else') this.error('conditional expression without else clause', iff);
-      this.next();
-      const f = this.test();
-      return { kind: 'Cond', line: iff.line, col: iff.col, cond, t: x, f };
+    this.enter();
+    let x: A.Expr;
+    if (this.cur() === 'lambda') x = this.lambda(true);
+    else {
+      x = this.testPrec(0);
+      if (this.cur() === 'if') {
+        const iff = this.next();
+        const cond = this.testPrec(0);
+        if (this.cur() !== 'else') this.error('conditional expression without else clause', iff);
+        this.next();
+        const f = this.test();
+        x = { kind: 'Cond', line: iff.line, col: iff.col, cond, t: x, f };
+      }
     }
+    this.leave();
     return x;
   }
 
   testNoCond(): A.Expr {
-    if (this.cur() === 'lambda') return this.lambda(false);
-    return this.testPrec(0);
+    this.enter();
+    const x = this.cur() === 'lambda' ? this.lambda(false) : this.testPrec(0);
+    this.leave();
+    return x;
   }
 
   lambda(allowCond: boolean): A.LambdaExpr {
@@ -301,56 +350,75 @@ class Parser {
     return { kind: 'Lambda', line: lam.line, col: lam.col, params, body };
   }
 
-  testPrec(prec: number): A.Expr {
-    if (prec >= NLEVELS) return this.primaryWithSuffix();
-    if (this.cur() === 'not' && prec === 2) {
+  /**
+   * testPrec parses a binary expression whose operators all have precedence >= minPrec
+   * (precedence climbing: one JS frame per operand, not one per precedence level).
+   * `not` is a prefix operator of precedence 2; comparisons (precedence 3) don't associate.
+   */
+  testPrec(minPrec: number): A.Expr {
+    let x: A.Expr;
+    if (this.cur() === 'not' && minPrec <= 2) {
       const n = this.next();
-      const x = this.testPrec(prec);
-      return { kind: 'Unary', line: n.line, col: n.col, op: 'not', x };
+      this.enter();
+      const y = this.testPrec(2);
+      this.leave();
+      x = { kind: 'Unary', line: n.line, col: n.col, op: 'not', x: y };
+    } else {
+      x = this.primaryWithSuffix();
     }
-    return this.binop(prec);
-  }
-
-  binop(prec: number): A.Expr {
-    let x = this.testPrec(prec + 1);
-    for (let first = true; ; first = false) {
+    let links = 0;
+    let comparison = false;
+    for (;;) {
       if (this.cur() === 'not') {
         this.next();
         if (this.cur() !== 'in') this.error(`got ${tokenName(this.cur())}, want in`);
         this.tok = { ...this.tok, tok: 'not in' };
       }
       const opprec = PREC[this.cur()];
-      if (opprec === undefined || opprec < prec) return x;
-      if (!first && opprec === 3) {
-        this.error(`${(x as A.BinaryExpr).op} does not associate with ${this.cur()} (use parens)`);
+      if (opprec === undefined || opprec < minPrec) break;
+      // Operators arrive in non-increasing precedence here (each right operand takes the
+      // tighter ones), so two comparisons in a row means a chain like a < b < c.
+      if (opprec === 3) {
+        if (comparison) this.error(`${(x as A.BinaryExpr).op} does not associate with ${this.cur()} (use parens)`);
+        comparison = true;
       }
+      this.enter('expression', LINK);
+      links++;
       const op = this.next();
       const y = this.testPrec(opprec + 1);
       x = { kind: 'Binary', line: op.line, col: op.col, op: op.tok as A.BinaryOp, x, y };
     }
+    this.leave(links * LINK);
+    return x;
   }
 
   primaryWithSuffix(): A.Expr {
-    if (++this.#depth > 1000) this.error('expression nested too deeply');
     let x = this.primary();
+    let links = 0;
     for (;;) {
       switch (this.cur()) {
         case '.': {
+          this.enter('expression', LINK);
+          links++;
           const dot = this.next();
           const id = this.ident();
           x = { kind: 'Dot', line: dot.line, col: dot.col, x, name: id.name };
           continue;
         }
         case '[':
+          this.enter('expression', LINK);
+          links++;
           x = this.sliceSuffix(x);
           continue;
         case '(':
+          this.enter('expression', LINK);
+          links++;
           x = this.callSuffix(x);
           continue;
       }
       break;
     }
-    this.#depth--;
+    this.leave(links * LINK);
     return x;
   }
 
@@ -429,7 +497,9 @@ class Parser {
       }
       case '-': case '+': case '~': {
         this.next();
+        this.enter();
         const x = this.primaryWithSuffix();
+        this.leave();
         return { kind: 'Unary', line: tk.line, col: tk.col, op: tk.tok, x };
       }
     }
@@ -477,7 +547,10 @@ class Parser {
 
   comprehension(lb: Token, body: A.Expr | A.DictEntry, end: ']' | '}'): A.Comprehension {
     const clauses: (A.ForClause | A.IfClause)[] = [];
+    const depth = this.#depth;
     while (this.cur() !== end) {
+      // Each clause nests the rest of the comprehension.
+      this.enter();
       if (this.cur() === 'for') {
         const f = this.next();
         const vars = this.loopVars();
@@ -492,6 +565,7 @@ class Parser {
         this.error(`got ${tokenName(this.cur())}, want '${end}', for, or if`);
       }
     }
+    this.#depth = depth;
     this.next();
     return { kind: 'Comprehension', line: lb.line, col: lb.col, curly: end === '}', body, clauses };
   }
