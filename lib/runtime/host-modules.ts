@@ -5,7 +5,8 @@ import {
   Builtin, HostValue, None, elements, makeModule, makeString, repr, toJS, truth, typeName, unpackArgs, type Value,
 } from '../starlark/index.js';
 import { HostCallError, type SyncClient } from './channel.js';
-import { BATCH, FLUSH_MS, PAGE, type ModelInit, type RowsPage, type TrackedOpened } from './protocol.js';
+import { CHANGES, decodeValue, EMPTY_PAGE, type RowsPage } from './page.js';
+import { BATCH, FLUSH_MS, PAGE, type ModelInit, type TrackedOpened } from './protocol.js';
 import { Row, RowShape, type RowOrigin } from './row.js';
 import { fromWire, starToWire, type Wire } from './wire.js';
 
@@ -35,12 +36,17 @@ class RowStream extends HostValue {
     let after = 0;
     for (;;) {
       const page = this.#fetch(after);
-      if (page.rows.length === 0) return;
+      if (page.count === 0) return;
       const shape = new RowShape(page.columns);
-      for (const r of page.rows) {
-        after = r.seq;
-        const before = r.before === undefined || r.before === null ? None : fromWire(r.before);
-        yield new Row(shape, r.values.map(fromWire), this.#origin, r.seq, r.change, before);
+      const width = page.data.length;
+      for (let i = 0; i < page.count; i++) {
+        const values = new Array<Value>(width);
+        for (let c = 0; c < width; c++) values[c] = decodeValue(page.data[c]!, i);
+        const seq = page.first + i;
+        const change = page.change ? CHANGES[page.change[i]!] : undefined;
+        const before = page.before?.[i];
+        yield new Row(shape, values, this.#origin, seq, change, before === undefined || before === null ? None : fromWire(before));
+        after = seq;
       }
     }
   }
@@ -128,9 +134,9 @@ export class Host {
     let done = false;
     return new RowStream(
       () => {
-        if (done) return { columns: [], rows: [] };
+        if (done) return EMPTY_PAGE;
         const page = this.#call<RowsPage>('query', 'cursor.next', { id });
-        if (page.rows.length === 0) done = true;
+        if (page.count === 0) done = true;
         return page;
       },
       'plain',

@@ -1,7 +1,6 @@
 // The messages between a model's worker and the main thread.
 
 import type { FileOptions } from '../starlark/index.js';
-import type { Wire } from './wire.js';
 
 /** The names a model's script sees besides Starlark's universe. */
 export const MODEL_GLOBALS: readonly string[] = ['query', 'deleted', 'save', 'env', 'json', 'time', 'struct'];
@@ -23,18 +22,6 @@ export interface ModelInit {
   readonly uniqueKey: readonly string[];
   /** Environment seen by env.get(): the process environment overlaid with the project's .env. */
   readonly env: Readonly<Record<string, string>>;
-}
-
-export interface WireRow {
-  readonly seq: number;
-  readonly change?: 'new' | 'changed' | 'deleted';
-  readonly values: readonly Wire[];
-  readonly before?: Wire;
-}
-
-export interface RowsPage {
-  readonly columns: readonly string[];
-  readonly rows: readonly WireRow[];
 }
 
 export interface TrackedOpened {

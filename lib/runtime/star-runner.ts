@@ -8,7 +8,8 @@ import type { Model } from '../project/index.js';
 import { cleanDuckDBMessage, type Cursor, type Store } from '../store/index.js';
 import { keyString, TrackedSession, type DeltaPage } from '../detect/tracked.js';
 import { serve } from './channel.js';
-import type { Finish, ModelInit, RowsPage, TrackedOpened, WireRow } from './protocol.js';
+import { CHANGES, EMPTY_PAGE, encodePage, type RowsPage } from './page.js';
+import type { Finish, ModelInit, TrackedOpened } from './protocol.js';
 import { RowSink } from './row-sink.js';
 import { modelEnv, Redactor } from './secrets.js';
 import { toWire } from './values.js';
@@ -59,8 +60,11 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
   let settle!: (f: Finish) => void;
   const finished = new Promise<Finish>((resolve) => (settle = resolve));
 
+  const pager = new Prefetcher(async (after, limit) => toRowsPage(await session!.page(after, limit)));
   const handler = async (op: string, payload: unknown): Promise<unknown> => {
     const p = payload as Record<string, unknown>;
+    // A page fetched ahead must finish before anything else uses the connection.
+    if (op !== 'tracked.page') await pager.idle();
     switch (op) {
       case 'print':
         options.onPrint?.(model, redactor.redact(String(p)));
@@ -73,7 +77,7 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
         return { columns: session!.columns.map((c) => c.name), counts } satisfies TrackedOpened;
       }
       case 'tracked.page':
-        return toRowsPage(await session!.page(Number(p['after']), Number(p['limit'])));
+        return pager.page(Number(p['after']), Number(p['limit']));
       case 'deleted.page':
         return toRowsPage(await session!.deletedPage(Number(p['after']), Number(p['limit'])));
       case 'tracked.ack':
@@ -94,17 +98,13 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
       case 'cursor.next': {
         const id = Number(p['id']);
         const cursor = cursors.get(id);
-        if (!cursor) return { columns: [], rows: [] } satisfies RowsPage;
+        if (!cursor) return EMPTY_PAGE;
         const rows = await cursor.next();
         if (!rows) {
           cursors.delete(id);
-          return { columns: cursor.columns, rows: [] } satisfies RowsPage;
+          return EMPTY_PAGE;
         }
-        const types = cursor.columnTypes;
-        return {
-          columns: cursor.columns,
-          rows: rows.map((r, i) => ({ seq: i + 1, values: r.map((v, j) => toWire(v, types[j]!)) })),
-        } satisfies RowsPage;
+        return encodePage(cursor.columns, cursor.columnTypes, rows, 1);
       }
       case 'sink.rows':
         return sink!.add(p['rows'] as Array<Record<string, Wire>>);
@@ -150,12 +150,49 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
   }
 }
 
+/**
+ * Prefetcher reads the next page of the delta while the script works on the current one, so
+ * DuckDB and the conversion of rows overlap with the script's own work.
+ */
+class Prefetcher {
+  readonly #fetch: (after: number, limit: number) => Promise<RowsPage>;
+  #ahead: { after: number; limit: number; page: Promise<RowsPage> } | undefined;
+
+  constructor(fetch: (after: number, limit: number) => Promise<RowsPage>) {
+    this.#fetch = fetch;
+  }
+
+  async page(after: number, limit: number): Promise<RowsPage> {
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
+    let page: RowsPage;
+    if (ahead && ahead.after === after && ahead.limit === limit) {
+      page = await ahead.page;
+    } else {
+      if (ahead) await ahead.page.catch(() => undefined);
+      page = await this.#fetch(after, limit);
+    }
+    if (page.count === limit) {
+      const next = after + limit;
+      this.#ahead = { after: next, limit, page: this.#fetch(next, limit) };
+      // Its failure, if any, is reported when the script asks for that page.
+      this.#ahead.page.catch(() => undefined);
+    }
+    return page;
+  }
+
+  /** idle resolves when no page is being fetched ahead. */
+  async idle(): Promise<void> {
+    await this.#ahead?.page.catch(() => undefined);
+  }
+}
+
 function toRowsPage(page: DeltaPage): RowsPage {
-  const rows: WireRow[] = page.rows.map((r) => ({
-    seq: r.seq,
-    change: r.change,
-    values: r.values.map((v, i) => toWire(v, page.types[i]!)),
-    ...(page.beforeType && r.before !== null ? { before: toWire(r.before, page.beforeType) } : {}),
-  }));
-  return { columns: page.columns, rows };
+  const rows = page.rows.map((r) => r.values);
+  const out = encodePage(page.columns, page.types, rows, page.rows[0]?.seq ?? 1);
+  const change = new Uint8Array(page.rows.length);
+  page.rows.forEach((r, i) => (change[i] = CHANGES.indexOf(r.change)));
+  const beforeType = page.beforeType;
+  const before = beforeType ? page.rows.map((r) => (r.before === null ? null : toWire(r.before, beforeType))) : undefined;
+  return before ? { ...out, change, before } : { ...out, change };
 }
