@@ -266,7 +266,8 @@ print(undefined_name)
 
 test('--full-refresh asks on a terminal; "no" changes nothing', async (t) => {
   const root = project();
-  await run(root);
+  const first = await run(root);
+  t.is(first.code, 0, first.err);
   const asked: string[] = [];
   const c = capture();
   const io = { ...c.io, isTTY: true, confirm: async (q: string) => (asked.push(q), false) };

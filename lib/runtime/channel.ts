@@ -54,24 +54,39 @@ export class SyncClient {
 
 export type Handler = (op: string, payload: unknown) => Promise<unknown>;
 
+/** Served is the main thread's view of a channel: the first failure of a one-way message. */
+export interface Served {
+  readonly failure: () => string | undefined;
+}
+
 /**
  * serve is the main thread's end: requests are handled one at a time, in order, so a
- * model sees the effects of its earlier calls.
+ * model sees the effects of its earlier calls. A one-way message that fails makes every
+ * later call fail with its error (except `exempt` ones), so the script stops at once.
  */
-export function serve(port: MessagePort, flag: Int32Array, handler: Handler): void {
+export function serve(port: MessagePort, flag: Int32Array, handler: Handler, exempt: readonly string[] = []): Served {
   let queue: Promise<void> = Promise.resolve();
+  let failure: string | undefined;
   port.on('message', (req: Request) => {
     queue = queue.then(async () => {
       let reply: Reply;
-      try {
-        reply = { ok: true, value: await handler(req.op, req.payload) };
-      } catch (err) {
-        reply = { ok: false, error: err instanceof Error ? err.message : String(err) };
+      if (failure !== undefined && req.wantsReply && !exempt.includes(req.op)) {
+        reply = { ok: false, error: failure };
+      } else {
+        try {
+          reply = { ok: true, value: await handler(req.op, req.payload) };
+        } catch (err) {
+          reply = { ok: false, error: err instanceof Error ? err.message : String(err) };
+        }
       }
-      if (!req.wantsReply) return;
+      if (!req.wantsReply) {
+        if (!reply.ok) failure ??= reply.error;
+        return;
+      }
       port.postMessage(reply);
       Atomics.store(flag, 0, 1);
       Atomics.notify(flag, 0);
     });
   });
+  return { failure: () => failure };
 }

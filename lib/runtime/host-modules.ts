@@ -208,23 +208,26 @@ export class Host {
     if (pending >= BATCH || performance.now() - this.#lastFlush >= FLUSH_MS) this.flush();
   }
 
-  /** flush sends pending acknowledgements and rows to the main thread, which stores them. */
+  /**
+   * flush sends pending acknowledgements and rows to the main thread, which stores them in
+   * order while the script goes on; if storing fails, the script's next host call fails.
+   */
   flush(): void {
     this.#lastFlush = performance.now();
     if (this.#acks.length > 0) {
       const seqs = this.#acks;
       this.#acks = [];
-      this.#call<number>('save.row', 'tracked.ack', { seqs });
+      this.#client.post('tracked.ack', { seqs });
     }
     if (this.#deleteAcks.length > 0) {
       const seqs = this.#deleteAcks;
       this.#deleteAcks = [];
-      this.#call<number>('save.delete', 'deleted.ack', { seqs });
+      this.#client.post('deleted.ack', { seqs });
     }
     if (this.#sinkRows.length > 0) {
       const rows = this.#sinkRows;
       this.#sinkRows = [];
-      this.#call<number>('save.row', 'sink.rows', { rows });
+      this.#client.post('sink.rows', { rows });
     }
   }
 }

@@ -117,20 +117,23 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
   };
   // The script sees host failures as its own error, at its own position: no file prefix,
   // no echo of the SQL statement.
-  serve(port1, flag, async (op, payload) => {
+  const channel = serve(port1, flag, async (op, payload) => {
     try {
       return await handler(op, payload);
     } catch (err) {
-      if (err instanceof ModelError) throw new Error(err.detail);
-      throw new Error(cleanDuckDBMessage(err instanceof Error ? err.message : String(err)));
+      const message = err instanceof ModelError ? err.detail : cleanDuckDBMessage(err instanceof Error ? err.message : String(err));
+      const what = STORING[op];
+      throw new Error(what ? `storing ${what} failed: ${message}` : message);
     }
-  });
+  }, ['finish']);
   const worker = startWorker({ port: port2, flag, model: init }, [port2]);
   worker.on('error', (err) => settle({ ok: false, error: `the model's worker crashed: ${err.message}` }));
   worker.on('exit', (code) => settle({ ok: false, error: `the model's worker exited (code ${code}) before finishing` }));
 
   try {
     const finish = await finished;
+    const failure = channel.failure();
+    if (failure !== undefined) throw new ModelError(model.name, model.file, redactor.redact(failure));
     if (!finish.ok) throw new ModelError(model.name, model.file, redactor.redact(finish.error ?? 'failed'));
     if (session) {
       const counts = session.counts ?? { new: 0, changed: 0, deleted: 0 };
@@ -149,6 +152,13 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
     await sink?.discard();
   }
 }
+
+/** What the one-way messages store, for their error messages. */
+const STORING: Record<string, string> = {
+  'tracked.ack': 'acknowledgements',
+  'deleted.ack': 'acknowledged deletions',
+  'sink.rows': 'saved rows',
+};
 
 /**
  * Prefetcher reads the next page of the delta while the script works on the current one, so
