@@ -1,14 +1,13 @@
 // The CLI as a user meets it: a real process, its exit codes, stdout and stderr.
 
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../lib/store/index.js';
-import { ebb, ndjson, writeFiles } from './helpers/project.js';
+import { ebb, ndjson, writeFiles, tempDir } from './helpers/project.js';
 
 test('a new user: init, a Parquet file, healthy, broken and dependent models, run --json from a subfolder', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'ebb-cli-'));
+  const dir = tempDir('ebb-cli-');
   const init = await ebb(['init', 'p'], { cwd: dir });
   t.is(init.code, 0, init.stderr);
   const root = join(dir, 'p');
@@ -43,7 +42,7 @@ test('a new user: init, a Parquet file, healthy, broken and dependent models, ru
 });
 
 test('bad invocations exit 2 with a message', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'ebb-cli-'));
+  const dir = tempDir('ebb-cli-');
   writeFiles(dir, { 'models/a/x.sql': 'SELECT 1 AS v' });
   const flag = await ebb(['run', '--nope'], { cwd: dir });
   t.is(flag.code, 2);
@@ -73,7 +72,7 @@ test('--version and --help on every command', async (t) => {
 });
 
 test('ebb sql --csv and --json from the command line', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'ebb-cli-'));
+  const dir = tempDir('ebb-cli-');
   writeFiles(dir, { 'models/a/x.sql': 'SELECT 1 AS v' });
   t.is((await ebb(['run'], { cwd: dir })).code, 0);
   const csv = await ebb(['sql', 'SELECT v FROM a.x', '--csv'], { cwd: dir });
@@ -83,7 +82,7 @@ test('ebb sql --csv and --json from the command line', async (t) => {
 });
 
 test('ebb star runs a standalone file: print to stdout, errors with position and backtrace to stderr', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'ebb-star-'));
+  const dir = tempDir('ebb-star-');
   writeFiles(dir, {
     'ok.star': 'def double(n):\n    return n * 2\nprint(double(21), json.encode({"a": [1, 2.5]}), struct(x=1).x)\n',
     'bad.star': 'def f(d):\n    return d["missing"]\nprint("before")\nf({})\n',

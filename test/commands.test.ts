@@ -6,8 +6,7 @@ import { initCommand } from '../lib/commands/init.js';
 import { runCommand } from '../lib/commands/run.js';
 import { sqlCommand } from '../lib/commands/sql.js';
 import { validateCommand } from '../lib/commands/validate.js';
-import { capture, makeProject } from './helpers/project.js';
-import { mkdtempSync } from 'node:fs';
+import { capture, makeProject, tempDir } from './helpers/project.js';
 import { tmpdir } from 'node:os';
 
 test('validate binds every model without writing anything', async (t) => {
@@ -77,7 +76,7 @@ test('history lists runs newest first, optionally for one model', async (t) => {
 });
 
 test('init creates a runnable project and refuses to overwrite one', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'ebb-init-'));
+  const dir = tempDir('ebb-init-');
   const c = capture();
   t.is(await initCommand({ cwd: dir, dir: 'p' }, c.io), 0);
   t.true(existsSync(join(dir, 'p', 'models', 'example', 'numbers.sql')));

@@ -76,22 +76,22 @@ class Point extends HostValue {
   override repr(): string {
     return `point(${this.x}, ${this.y})`;
   }
-  attr(name: string): Value | undefined {
+  override attr(name: string): Value | undefined {
     return name === 'x' ? this.x : name === 'y' ? this.y : undefined;
   }
-  attrNames(): string[] {
+  override attrNames(): string[] {
     return ['x', 'y'];
   }
-  len(): number {
+  override len(): number {
     return 2;
   }
-  index(i: number): Value {
+  override index(i: number): Value {
     return i === 0 ? this.x : this.y;
   }
   override hash(): number {
     return this.x * 31 + this.y;
   }
-  compare(op: string, other: Value): boolean {
+  override compare(op: string, other: Value): boolean {
     const eq = other instanceof Point && other.x === this.x && other.y === this.y;
     if (op === '==') return eq;
     if (op === '!=') return !eq;

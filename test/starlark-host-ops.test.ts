@@ -145,7 +145,7 @@ class Bag extends HostValue {
   type(): string {
     return 'bag';
   }
-  iterate(): Iterator<Value> {
+  override iterate(): Iterator<Value> {
     this.iterated++;
     if (this.broken) throw new Error('bag is broken');
     return this.items[Symbol.iterator]();
@@ -314,10 +314,10 @@ test('a host Error with a non-ASCII message surfaces intact', (t) => {
     type(): string {
       return 'sick';
     }
-    attr(name: string): Value | undefined {
+    override attr(name: string): Value | undefined {
       throw new Error(`pas de champ « ${name} »`);
     }
-    call(): Value {
+    override call(): Value {
       throw new Error('appel refusé');
     }
   }
@@ -329,10 +329,10 @@ test('a host Error with a non-ASCII message surfaces intact', (t) => {
     type(): string {
       return 'accent';
     }
-    attr(name: string): Value | undefined {
+    override attr(name: string): Value | undefined {
       return name === 'é' ? makeString('accent aigu') : undefined;
     }
-    attrNames(): string[] {
+    override attrNames(): string[] {
       return ['é'];
     }
   }
@@ -358,7 +358,7 @@ test('non-ASCII host errors inside json.encode, load and hooks', (t) => {
     type(): string {
       return 'bad';
     }
-    toJSON(): unknown {
+    override toJSON(): unknown {
       throw new Error('données invalides');
     }
   }

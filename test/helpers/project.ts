@@ -2,7 +2,7 @@
 // and the CLI run as a real process.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,9 +13,21 @@ export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The --import flag that lets a child node process run the TypeScript sources from any cwd. */
 export const TSX_IMPORT = `--import=${pathToFileURL(join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href}`;
 
+const temps: string[] = [];
+process.on('exit', () => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
+/** tempDir makes a folder that is removed when the test process exits. */
+export function tempDir(prefix = 'ebb-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+
 /** makeProject writes `files` (path → content) under a new temp folder and returns it. */
 export function makeProject(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'ebb-test-'));
+  const root = tempDir();
   mkdirSync(join(root, 'models'), { recursive: true });
   writeFiles(root, files);
   return root;
