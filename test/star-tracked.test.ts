@@ -291,3 +291,28 @@ test('a table left by another kind of model is refused with what to do', async (
   t.is(refreshed.code, 0, refreshed.err);
   t.is(refreshed.sent.length, 3);
 });
+
+test('a tracked model with a composite key: changes, deletions and dict acknowledgements by key', async (t) => {
+  const src = (rows: string) => `-- @kind: table\nSELECT * FROM (VALUES ${rows}) t(account, day, amount)`;
+  const root = makeProject({
+    'models/src/daily.sql': src("(1, DATE '2026-01-01', 10), (1, DATE '2026-01-02', 20), (2, DATE '2026-01-01', 30)"),
+    'models/sync/daily.star': `# @kind: tracked
+# @unique_key: account, day
+for r in query("SELECT * FROM src.daily"):
+    print("sent", r.change, r.account, r.day, r.amount)
+    save.row({"account": r.account, "day": r.day})
+for g in deleted():
+    print("gone", g.account, g.day)
+    save.delete({"account": g.account, "day": g.day})
+`,
+  });
+  const first = await run(root);
+  t.is(first.code, 0, first.err);
+  t.is(first.prints.length, 3);
+  writeFiles(root, { 'models/src/daily.sql': src("(1, DATE '2026-01-01', 10), (1, DATE '2026-01-02', 25)") });
+  const second = await run(root);
+  t.deepEqual(second.prints, ['sent changed 1 2026-01-02 25', 'gone 2 2026-01-01']);
+  t.like(result(second, 'sync.daily'), { changed: 1, deleted: 1, saved: 1, failed: 0 });
+  const third = await run(root);
+  t.deepEqual(third.prints, []);
+});
