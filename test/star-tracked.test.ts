@@ -316,3 +316,18 @@ for g in deleted():
   const third = await run(root);
   t.deepEqual(third.prints, []);
 });
+
+test('dict acknowledgements work for timestamp and decimal keys', async (t) => {
+  const root = makeProject({
+    'models/src/ev.sql': "-- @kind: table\nSELECT TIMESTAMPTZ '2026-01-02 03:04:05.5+01' AS at, 12.50::DECIMAL(10, 2) AS price, 'x' AS v",
+    'models/sync/ev.star': `# @kind: tracked
+# @unique_key: at, price
+for r in query("SELECT * FROM src.ev"):
+    save.row({"at": r.at, "price": r.price})
+`,
+  });
+  const first = await run(root);
+  t.is(first.code, 0, first.err);
+  t.like(result(first, 'sync.ev'), { new: 1, saved: 1 });
+  t.like(result(await run(root), 'sync.ev'), { new: 0, changed: 0 });
+});

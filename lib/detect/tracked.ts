@@ -341,18 +341,25 @@ export class TrackedSession {
     return n;
   }
 
-  /** seqForKeys finds the delta rows of the given keys (for save.row with a plain dict). */
+  /**
+   * seqsForKeys finds the delta rows (or deleted rows) of the given keys, for save.row and
+   * save.delete with a plain dict. Key values arrive as the model saw them (ISO strings for
+   * times, exact digits for decimals) and are cast to the key columns' types.
+   */
   async seqsForKeys(keys: ReadonlyArray<readonly unknown[]>, deleted: boolean): Promise<Map<string, number>> {
     const table = deleted ? GONE : DELTA;
     const out = new Map<string, number>();
     if (keys.length === 0 || (deleted && !this.#goneReady)) return out;
+    const columns = deleted ? await this.#tableColumns() : this.#columns;
+    const typeOf = (k: string) => columns.find((c) => c.name.toLowerCase() === k.toLowerCase())!.type.toString();
+    const names = this.model.uniqueKey.map((k) => quoteIdent(k));
     const values = keys.map((k) => `(${k.map(sqlLiteral).join(', ')})`).join(', ');
-    const names = this.model.uniqueKey.map((k) => quoteIdent(k)).join(', ');
+    const on = this.model.uniqueKey.map((k) => `d.${quoteIdent(k)} = CAST(v.${quoteIdent(k)} AS ${typeOf(k)})`).join(' AND ');
     const rows = await this.#store.queryJson(
-      `SELECT d._ebb_seq::DOUBLE AS seq, ${this.model.uniqueKey.map((k) => `CAST(d.${quoteIdent(k)} AS VARCHAR) AS ${quoteIdent(k)}`).join(', ')}
-         FROM ${table} AS d JOIN (VALUES ${values}) AS v(${names}) ON ${this.model.uniqueKey.map((k) => `CAST(d.${quoteIdent(k)} AS VARCHAR) = CAST(v.${quoteIdent(k)} AS VARCHAR)`).join(' AND ')}`,
+      `SELECT d._ebb_seq::DOUBLE AS _seq, ${names.map((n, i) => `CAST(v.${n} AS VARCHAR) AS _k${i}`).join(', ')}
+         FROM ${table} AS d JOIN (VALUES ${values}) AS v(${names.join(', ')}) ON ${on}`,
     );
-    for (const r of rows) out.set(keyString(this.model.uniqueKey.map((k) => r[k])), Number(r['seq']));
+    for (const r of rows) out.set(keyString(this.model.uniqueKey.map((_k, i) => r[`_k${i}`])), Number(r['_seq']));
     return out;
   }
 
