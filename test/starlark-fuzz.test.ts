@@ -150,11 +150,7 @@ fuzz("random characters: value or positioned StarlarkError", (t) => {
 // Interpreter bugs reported to lib/starlark's author (JS stack overflow escaping as a
 // RangeError instead of a positioned StarlarkError). Each entry tolerates that case's
 // failure; any other case failing fails the test. Remove entries once they're fixed.
-const KNOWN_NESTING_FAILURES: string[] = [
-  "lambda 2000",
-  "binary 50000", "attr 50000", "calls 50000",
-  "if-blocks 3000",
-];
+const KNOWN_NESTING_FAILURES: string[] = [];
 
 fuzz("huge nesting is refused or handled, never a host stack overflow", (t) => {
   const cases: Array<[string, string]> = [];

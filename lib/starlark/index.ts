@@ -43,3 +43,4 @@ export { StarlarkError, ScanOrSyntaxError, ResolveErrors, type Position } from '
 export { EvalError, type CallFrame } from './eval/errors.js';
 export { runScriptFile, type ScriptIO } from './run-script.js';
 export { threeway, iterableElems as elements } from './eval/ops.js';
+export { MAX_NESTING } from './syntax/parser.js';

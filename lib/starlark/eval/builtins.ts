@@ -81,7 +81,15 @@ function minmax(th: Thread, name: string, args: Value[], kwargs: Array<[string, 
   for (let i = 1; i < elems.length; i++) {
     const x = elems[i]!;
     const k = key !== undefined && key !== None ? callValue(th, key, [x], null) : x;
-    if (compareDepth(op, k, bestKey, 100)) {
+    let better: boolean;
+    try {
+      better = compareDepth(op, k, bestKey, 100);
+    } catch (e) {
+      // A failed comparison names the builtin ("min: string < int not implemented"); errors
+      // of the key function pass through unchanged.
+      return fail(`${name}: ${errorMessage(e)}`);
+    }
+    if (better) {
       best = x;
       bestKey = k;
     }
@@ -243,11 +251,11 @@ const entries: Array<[string, Value]> = [
     if (typeof x === 'string') {
       let base = 10;
       if (baseV !== undefined) {
-        base = wantInt('int', 'base', baseV);
-        if (base !== 0 && (base < 2 || base > 36)) fail('int: base must be an integer >= 2 && <= 36');
+        if (typeof baseV !== 'number' || (baseV !== 0 && (baseV < 2 || baseV > 36))) fail('int: base must be an integer >= 2 && <= 36');
+        base = baseV;
       }
-      const r = parseIntText(x, baseV === undefined ? 10 : base);
-      if (r === undefined) fail(`int: invalid literal with base ${base}: ${x}`);
+      const [r, named] = parseIntText(x, base);
+      if (r === undefined) fail(`int: invalid literal with base ${named}: ${x}`);
       return r;
     }
     if (baseV !== undefined) fail("int: can't convert non-string with explicit base");

@@ -18,6 +18,7 @@ import {
 } from './value.js';
 import { decodeUTF8, encodeUTF8, errorMessage } from './value.js';
 import { nearest } from '../resolve/resolver.js';
+import { isStackOverflow } from '../syntax/position.js';
 
 const NORMAL = 0;
 const BREAK = 1;
@@ -54,6 +55,8 @@ type CompiledCode = FuncCode & {
 };
 
 type Ex = (fr: Frame) => Value;
+/** ModuleRunner runs a module; pos() is the last position known at top level (packed). */
+export type ModuleRunner = ((th: Thread) => void) & { pos(): number };
 type St = (fr: Frame) => number;
 type Assign = (fr: Frame, v: Value) => void;
 
@@ -73,7 +76,7 @@ export function toStarErr(e: unknown): StarErr {
   if (e instanceof StarErr) return e;
   const inner = (e as { __starErr?: StarErr } | null)?.__starErr;
   if (inner instanceof StarErr) return inner;
-  if (e instanceof RangeError && /call stack/i.test(e.message)) return new StarErr('stack overflow (maximum call depth exceeded)');
+  if (isStackOverflow(e)) return new StarErr('stack overflow (maximum call depth exceeded)');
   // A host's Error carries a JS (UTF-16) message; internal messages are byte strings.
   return new StarErr(errorMessage(e));
 }
@@ -140,7 +143,7 @@ export class Compiler {
   // ---------------------------------------------------------------- module
 
   /** compileModule returns a function running the top level of the file. */
-  compileModule(f: A.File): (th: Thread) => void {
+  compileModule(f: A.File): ModuleRunner {
     const mod = f.module!;
     const body: St[] = [];
     const positions: number[] = [];
@@ -157,21 +160,25 @@ export class Compiler {
     const cells = mod.locals.filter((b) => b.scope === 'cell').map((b) => b.index);
     const g = this.o.module.globals;
     const file = this.file;
-    return (th: Thread) => {
+    let pos = 0;
+    const run = (th: Thread) => {
       const l: Array<Value | undefined | Cell> = new Array(nlocals).fill(undefined);
       for (const c of cells) l[c] = new Cell(undefined);
       const fr = new Frame(l, [], g, th);
+      pos = packPos(f.stmts[0] ?? { line: 1, col: 1 });
       try {
         // Each top-level statement starts with its own position, so that even an error
         // raised before any operation records one (a JS stack overflow) is positioned.
         for (let i = 0; i < n; i++) {
-          fr.pos = positions[i]!;
+          fr.pos = pos = positions[i]!;
           body[i]!(fr);
         }
       } catch (e) {
+        pos = fr.pos;
         throw addFrame(e, '<toplevel>', fr, file);
       }
     };
+    return Object.assign(run, { pos: () => pos });
   }
 
   /** compileExprModule compiles a lone expression (for evalExpr). */
@@ -207,7 +214,7 @@ export class Compiler {
     try {
       return compile();
     } catch (e) {
-      if (e instanceof RangeError) {
+      if (isStackOverflow(e)) {
         const err = new StarErr('expression nested too deeply');
         err.frames.push({ name: '<toplevel>', pos: packPos(this.at ?? { line: 1, col: 1 }), file: this.file });
         throw err;

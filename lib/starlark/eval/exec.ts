@@ -2,9 +2,9 @@
 import { resolveFile } from '../resolve/resolver.js';
 import type { File } from '../syntax/ast.js';
 import { parseFile } from '../syntax/parser.js';
-import { ScanOrSyntaxError, StarlarkError } from '../syntax/position.js';
+import { ScanOrSyntaxError, StarlarkError, isStackOverflow } from '../syntax/position.js';
 import { universe } from './builtins.js';
-import { Compiler, callValue, toStarErr } from './compile.js';
+import { Compiler, callValue, toStarErr, type ModuleRunner } from './compile.js';
 import { toEvalError } from './errors.js';
 import type { ModuleCtx } from './function.js';
 import { freeze } from './ops.js';
@@ -34,17 +34,27 @@ function predeclaredMap(p: Map<string, Value> | Record<string, Value>): Map<stri
 }
 
 /**
- * parse parses a file, converting JS stack exhaustion into a syntax error. It throws only
- * ScanOrSyntaxError. Exported as parseFile.
+ * outOfStack runs an entry point; if the JS stack runs out before any phase could attribute
+ * the failure to a node (a host calling in with almost no stack left), the error is a syntax
+ * error at the start of the file rather than a JS exception.
  */
-export function parse(filename: string, source: string): File {
+function outOfStack<T>(filename: string, f: () => T): T {
   try {
-    return parseFile(filename, source);
+    return f();
   } catch (e) {
-    if (e instanceof StarlarkError) throw e;
-    if (e instanceof RangeError) throw new ScanOrSyntaxError({ file: filename, line: 1, col: 1 }, 'expression nested too deeply');
+    if (!(e instanceof StarlarkError) && isStackOverflow(e)) {
+      throw new ScanOrSyntaxError({ file: filename, line: 1, col: 1 }, 'JS stack exhausted');
+    }
     throw e;
   }
+}
+
+/**
+ * parse parses a file; nesting beyond the parser's limit, or JS stack exhaustion, is a syntax
+ * error. It throws only ScanOrSyntaxError. Exported as parseFile.
+ */
+export function parse(filename: string, source: string): File {
+  return outOfStack(filename, () => parseFile(filename, source));
 }
 
 function resolve(file: File, isPredeclared: (name: string) => boolean, options: FileOptions): void {
@@ -72,9 +82,11 @@ export function checkFile(
 ): File {
   const pre = new Set<string>();
   for (const n of predeclaredNames) pre.add(encodeUTF8(n));
-  const file = parse(filename, source);
-  resolve(file, (n) => pre.has(n), options);
-  return file;
+  return outOfStack(filename, () => {
+    const file = parseFile(filename, source);
+    resolve(file, (n) => pre.has(n), options);
+    return file;
+  });
 }
 
 /**
@@ -88,8 +100,11 @@ export function execFile(
   predeclared: Map<string, Value> | Record<string, Value>,
   options: FileOptions = {},
 ): Map<string, Value> {
-  const pre = predeclaredMap(predeclared);
-  const file = parse(filename, source);
+  return outOfStack(filename, () => run(thread, filename, source, predeclaredMap(predeclared), options));
+}
+
+function run(thread: Thread, filename: string, source: string, pre: Map<string, Value>, options: FileOptions): Map<string, Value> {
+  const file = parseFile(filename, source);
   resolve(file, (n) => pre.has(n), options);
   const mod = file.module!;
   const ctx: ModuleCtx = {
@@ -103,17 +118,22 @@ export function execFile(
     module: ctx,
     predeclared: (n) => pre.get(n) ?? universe.get(n),
   });
-  let run: (th: Thread) => void;
+  let runner: ModuleRunner;
   try {
-    run = compiler.compileModule(file);
+    runner = compiler.compileModule(file);
   } catch (e) {
-    throw toEvalError(toStarErr(e));
+    if (e instanceof StarErr) throw toEvalError(e);
+    throw e;
   }
   thread.running++;
   try {
-    run(thread);
+    runner(thread);
   } catch (e) {
-    throw toEvalError(toStarErr(e));
+    const err = toStarErr(e);
+    // The stack ran out even for recording the top-level frame (a host deep in its own
+    // stack): the error still gets the module's position.
+    if (err.frames.length === 0) err.frames.push({ name: '<toplevel>', pos: runner.pos(), file: filename });
+    throw toEvalError(err);
   } finally {
     thread.running--;
   }

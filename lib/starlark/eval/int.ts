@@ -98,7 +98,9 @@ export function intInvert(x: number | bigint): number | bigint {
 }
 
 export function intShift(op: '<<' | '>>', x: number | bigint, y: number | bigint): number | bigint {
-  if ((typeof y === 'number' ? y : Number(y)) < 0) fail(`negative shift count: ${y}`);
+  // The count must be an int32 (starlark-go's rule, checked before its sign).
+  if (typeof y === 'bigint' || y > 0x7fffffff || y < -0x80000000) fail(`${y} out of range`);
+  if (y < 0) fail(`negative shift count: ${y}`);
   if (op === '<<') {
     if ((typeof y === 'number' ? y : Number(y)) >= 512) fail(`shift count too large: ${y}`);
     if (small32(x) && typeof y === 'number' && y < 21 && x < 1 << 30 && x > -(1 << 30)) {
@@ -151,8 +153,12 @@ export function cmpIntFloat(x: number | bigint, f: number): number {
   return fl < f ? -1 : 0;
 }
 
-/** parseIntLiteral parses an int from text in the given base (0 = auto), or returns undefined. */
-export function parseIntText(s: string, base: number): number | bigint | undefined {
+/**
+ * parseIntText parses the text of int(s, base) (base 0: take it from a 0x/0o/0b prefix, else
+ * 10, and then a leading 0 must be followed only by zeros). It returns the value, or undefined
+ * and the base the error message names: the effective one, as starlark-go reports it.
+ */
+export function parseIntText(s: string, base: number): [number | bigint | undefined, number] {
   let t = s;
   let neg = false;
   if (t[0] === '+' || t[0] === '-') {
@@ -160,34 +166,27 @@ export function parseIntText(s: string, base: number): number | bigint | undefin
     t = t.slice(1);
   }
   let b = base;
-  const lower = t.toLowerCase();
-  if (b === 0) {
-    if (lower.startsWith('0x')) {
-      b = 16;
-      t = t.slice(2);
-    } else if (lower.startsWith('0o')) {
-      b = 8;
-      t = t.slice(2);
-    } else if (lower.startsWith('0b')) {
-      b = 2;
-      t = t.slice(2);
-    } else {
-      b = 10;
-      if (t.length > 1 && t[0] === '0' && /[1-9]/.test(t)) return undefined;
+  let prefix = 0;
+  if (t.length > 1 && t[0] === '0') {
+    if (t.length > 2) {
+      const c = t[1]!.toLowerCase();
+      prefix = c === 'x' ? 16 : c === 'o' ? 8 : c === 'b' ? 2 : 0;
+      if (prefix !== 0) t = t.slice(2);
     }
-  } else if ((b === 16 && lower.startsWith('0x')) || (b === 8 && lower.startsWith('0o')) || (b === 2 && lower.startsWith('0b'))) {
-    t = t.slice(2);
+    if (prefix === 0 && b === 0) return [/^0+$/.test(t) ? 0 : undefined, 0];
+    if (b !== 0 && prefix !== 0 && prefix !== b) return [undefined, b];
   }
-  if (t.length === 0) return undefined;
+  if (b === 0) b = prefix || 10;
+  if (t.length === 0) return [undefined, b];
   const digits = '0123456789abcdefghijklmnopqrstuvwxyz'.slice(0, b);
   let r = 0n;
   const bb = BigInt(b);
   for (const ch of t.toLowerCase()) {
     const d = digits.indexOf(ch);
-    if (d < 0) return undefined;
+    if (d < 0) return [undefined, b];
     r = r * bb + BigInt(d);
   }
-  return norm(neg ? -r : r);
+  return [norm(neg ? -r : r), b];
 }
 
 /** intToString formats an int in base 10. */

@@ -486,7 +486,12 @@ export function binary(op: string, x: Value, y: Value): Value {
       break;
     case '<<':
     case '>>':
-      if (isInt(x) && isInt(y)) return intShift(op, x, y);
+      if (isInt(x)) {
+        if (isInt(y)) return intShift(op, x, y);
+        // As starlark-go: an int shifted by a non-int is a type error on the count (a host
+        // value's binary hook still gets its turn).
+        if (!(y instanceof HostValue && y.binary)) fail(`got ${typeOf(y)}, want int`);
+      }
       break;
     case 'in':
       return contains(y, x);
@@ -518,14 +523,17 @@ export function setInterpolate(f: (format: string, args: Value) => Value): void 
   interpolateHook = f;
 }
 
+/**
+ * repeatCount checks the count of a sequence repetition (s * n) as starlark-go does: an empty
+ * sequence repeats to empty whatever the count; otherwise the count must be an int32 (even a
+ * negative one: "12" * -(1 << 40) fails), counts below 1 give an empty result, and the
+ * result must stay under 2^30 elements.
+ */
 function repeatCount(n: number | bigint, len: number): number {
-  if (typeof n === 'bigint') {
-    if (n <= 0n) return 0;
-    fail(`repeat count ${n} too large`);
-  }
-  if (n <= 0) return 0;
-  if (n > 0x7fffffff) fail(`repeat count ${n} too large`);
-  if (len * n > 1 << 30) fail(`excessive repeat (${len} * ${n} elements)`);
+  if (len === 0) return 0;
+  if (typeof n === 'bigint' || n > 0x7fffffff || n < -0x80000000) fail(`repeat count ${n} too large`);
+  if (n < 1) return 0;
+  if (len * n >= 1 << 30) fail(`excessive repeat (${len} * ${n} elements)`);
   return n;
 }
 
@@ -714,6 +722,12 @@ export function sliceIndices(n: number, lo: Value | undefined, hi: Value | undef
     start = s === undefined ? n - 1 : s < 0 ? Math.max(-1, s + n) : Math.min(s, n - 1);
     end = e === undefined ? -1 : e < 0 ? Math.max(-1, e + n) : Math.min(e, n - 1);
   }
+  // An empty slice is normalised to start == end: it matters for ranges, whose slice keeps
+  // the bounds (range(10, 0, -1)[40:5] is range(0, 0, -1), as in starlark-go).
+  if (step > 0 ? end < start : start < end) {
+    if (step > 0) end = start;
+    else start = end;
+  }
   return [start, end, step];
 }
 
@@ -808,30 +822,46 @@ export function checkHashable(v: Value): void {
 
 // ---------------------------------------------------------------- freezing
 
-export function freeze(v: Value): void {
-  if (typeof v !== 'object') return;
-  if (v instanceof List) {
-    if (v.frozen) return;
-    v.frozen = true;
-    for (const e of v.elems) freeze(e);
-  } else if (v instanceof Tuple) {
-    for (const e of v.elems) freeze(e);
-  } else if (v instanceof Dict || v instanceof SetValue) {
-    if (v.ht.frozen) return;
-    v.ht.frozen = true;
-    for (const [k, x] of v.ht.items()) {
-      freeze(k);
-      freeze(x);
+export function freeze(root: Value): void {
+  if (typeof root !== 'object') return;
+  // An explicit stack, not recursion: values may nest far deeper than the JS stack allows.
+  // Tuples and structs have no frozen flag, so a set keeps shared ones from being walked
+  // again (t = (t, t) repeated would otherwise take exponential time).
+  const stack: Value[] = [root];
+  let seen: Set<Value> | undefined;
+  while (stack.length > 0) {
+    const v = stack.pop()!;
+    if (typeof v !== 'object') continue;
+    if (v instanceof List) {
+      if (v.frozen) continue;
+      v.frozen = true;
+      for (const e of v.elems) if (typeof e === 'object') stack.push(e);
+    } else if (v instanceof Tuple) {
+      if (v.elems.length === 0) continue;
+      seen ??= new Set();
+      if (seen.has(v)) continue;
+      seen.add(v);
+      for (const e of v.elems) if (typeof e === 'object') stack.push(e);
+    } else if (v instanceof Dict || v instanceof SetValue) {
+      if (v.ht.frozen) continue;
+      v.ht.frozen = true;
+      for (const [k, x] of v.ht.items()) {
+        if (typeof k === 'object') stack.push(k);
+        if (typeof x === 'object') stack.push(x);
+      }
+    } else if (v instanceof Func) {
+      if ((v as { frozenFlag?: boolean }).frozenFlag) continue;
+      (v as { frozenFlag?: boolean }).frozenFlag = true;
+      for (const d of v.defaults) stack.push(d);
+      for (const c of v.freevars) if (c.v !== undefined) stack.push(c.v);
+    } else if (v instanceof Struct) {
+      seen ??= new Set();
+      if (seen.has(v)) continue;
+      seen.add(v);
+      for (const x of v.fields.values()) stack.push(x);
+    } else if (v instanceof HostValue) {
+      v.freeze();
     }
-  } else if (v instanceof Func) {
-    if ((v as { frozenFlag?: boolean }).frozenFlag) return;
-    (v as { frozenFlag?: boolean }).frozenFlag = true;
-    for (const d of v.defaults) freeze(d);
-    for (const c of v.freevars) if (c.v !== undefined) freeze(c.v);
-  } else if (v instanceof Struct) {
-    for (const x of v.fields.values()) freeze(x);
-  } else if (v instanceof HostValue) {
-    v.freeze();
   }
 }
 

@@ -1,5 +1,5 @@
 import type * as A from '../syntax/ast.js';
-import { ResolveErrors, type Position } from '../syntax/position.js';
+import { ResolveErrors, isStackOverflow, type Position } from '../syntax/position.js';
 
 /** ResolveOptions selects the dialect; predicates tell which names the host provides. */
 export interface ResolveOptions {
@@ -88,7 +88,7 @@ class Resolver {
     try {
       resolve();
     } catch (e) {
-      if (!(e instanceof RangeError)) throw e;
+      if (!isStackOverflow(e)) throw e;
       this.errorf(this.at, 'expression nested too deeply');
       throw new ResolveErrors(this.errors);
     }

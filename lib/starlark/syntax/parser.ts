@@ -1,5 +1,5 @@
 import type * as A from './ast.js';
-import { StarlarkError } from './position.js';
+import { isStackOverflow } from './position.js';
 import { Scanner, tokenName, type Tok, type Token } from './scanner.js';
 
 /** parseFile parses a Starlark file; it throws ScanOrSyntaxError on the first error. */
@@ -78,7 +78,7 @@ class Parser {
     try {
       return parse();
     } catch (e) {
-      if (e instanceof RangeError && !(e instanceof StarlarkError)) this.error('expression nested too deeply', this.tok);
+      if (isStackOverflow(e)) this.error('expression nested too deeply', this.tok);
       throw e;
     }
   }

@@ -23,6 +23,14 @@ export class StarlarkError extends Error {
   }
 }
 
+/**
+ * isStackOverflow reports whether a JS exception is the engine running out of stack
+ * ("Maximum call stack size exceeded", or a regular expression failing with "Stack overflow").
+ */
+export function isStackOverflow(e: unknown): boolean {
+  return (e instanceof RangeError || e instanceof SyntaxError) && /call stack|stack overflow/i.test(e.message);
+}
+
 /** ScanOrSyntaxError is the single error reported by the scanner or parser. */
 export class ScanOrSyntaxError extends StarlarkError {
   readonly pos: Position;
