@@ -331,3 +331,12 @@ for r in query("SELECT * FROM src.ev"):
   t.like(result(first, 'sync.ev'), { new: 1, saved: 1 });
   t.like(result(await run(root), 'sync.ev'), { new: 0, changed: 0 });
 });
+
+test('history --json shows a tracked model run with its delta figures', async (t) => {
+  const { historyCommand } = await import('../lib/commands/history.js');
+  const root = project();
+  await run(root);
+  const c = capture();
+  await historyCommand({ cwd: root, json: true, limit: 5, model: 'sync.users' }, c.io);
+  t.like(c.json()[0], { model: 'sync.users', kind: 'tracked', status: 'ok', rows: 3, new: 3, changed: 0, deleted: 0, saved: 3, failed: 0 });
+});

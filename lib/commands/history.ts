@@ -9,10 +9,14 @@ export interface HistoryOptions extends GlobalOptions {
 
 /** historyCommand is `ebb history [model]`: past model runs, newest first. */
 export function historyCommand(options: HistoryOptions, io: IO): Promise<number> {
-  return withProject(options, io, async (ctx, store) => {
+  return withProject(options, io, async (_ctx, store) => {
     const rows = await readHistory(store, options.model, options.limit);
     if (options.json) {
-      for (const r of rows) io.stdout(JSON.stringify(r) + '\n');
+      for (const { details, ...r } of rows) {
+        // A tracked model's figures (new, changed, deleted, saved, failed) sit beside the others.
+        const extra = typeof details === 'string' ? (JSON.parse(details) as Record<string, number>) : {};
+        io.stdout(JSON.stringify({ ...r, ...extra }) + '\n');
+      }
       return 0;
     }
     if (rows.length === 0) {

@@ -10,7 +10,7 @@ export interface SqlOptions extends GlobalOptions {
 
 /** sqlCommand is `ebb sql "…"`: run a statement on the project's state and print its rows. */
 export function sqlCommand(options: SqlOptions, io: IO): Promise<number> {
-  return withProject(options, io, async (ctx, store) => {
+  return withProject(options, io, async (_ctx, store) => {
     let columns: string[] = [];
     const shown: string[][] = [];
     let total = 0;
