@@ -206,7 +206,7 @@ test('a host calling in with little JS stack left still gets a positioned Starla
         ['checkFile', () => checkFile(FILE, src, [], OPTS)],
       ] as const) {
         try {
-          at(d, f);
+          at<unknown>(d, f);
         } catch (e) {
           outcome = e;
         }
