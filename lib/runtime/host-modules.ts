@@ -5,7 +5,7 @@ import {
   Builtin, HostValue, None, elements, makeModule, makeString, repr, toJS, truth, typeName, unpackArgs, type Value,
 } from '../starlark/index.js';
 import { HostCallError, type SyncClient } from './channel.js';
-import { CHANGES, decodeValue, EMPTY_PAGE, type RowsPage } from './page.js';
+import { CHANGES, decodeValue, EMPTY_PAGE, type RowsPage } from './rows-page.js';
 import { BATCH, FLUSH_MS, PAGE, type ModelInit, type TrackedOpened } from './protocol.js';
 import { Row, RowShape, type RowOrigin } from './row.js';
 import { fromWire, starToWire, type Wire } from './wire.js';

@@ -1,33 +1,9 @@
-// A page of rows on its way from the main thread to a model's worker, in columns: integer
-// and float columns travel as typed arrays (copied in one piece by structured clone), other
-// columns as arrays of wire values. Rows of a page have consecutive sequence numbers.
+// Encoding pages of DuckDB rows for a model's worker (main thread side; see rows-page.ts).
 
 import { DuckDBTypeId, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
-import { None, makeFloat, toStarlark, type Value } from '../starlark/index.js';
+import type { RowsPage, WireColumn } from './rows-page.js';
 import { toWire } from './values.js';
-import { fromWire, type Wire } from './wire.js';
-
-export type WireColumn =
-  | { readonly kind: 'int'; readonly values: BigInt64Array; readonly nulls: Uint8Array | undefined }
-  | { readonly kind: 'float'; readonly values: Float64Array; readonly nulls: Uint8Array | undefined }
-  | { readonly kind: 'any'; readonly values: Wire[] };
-
-export const CHANGES = ['new', 'changed', 'deleted'] as const;
-export type Change = (typeof CHANGES)[number];
-
-export interface RowsPage {
-  readonly columns: readonly string[];
-  /** Sequence number of the first row. */
-  readonly first: number;
-  readonly count: number;
-  readonly data: readonly WireColumn[];
-  /** Index into CHANGES per row, for rows of a tracked query or of deleted(). */
-  readonly change?: Uint8Array;
-  /** The last saved version per row (null for none), for rows of a tracked query. */
-  readonly before?: Wire[];
-}
-
-export const EMPTY_PAGE: RowsPage = { columns: [], first: 1, count: 0, data: [] };
+import type { Wire } from './wire.js';
 
 const INT64 = new Set<DuckDBTypeId>([
   DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT,
@@ -69,16 +45,4 @@ export function encodePage(
 ): RowsPage {
   const data = types.map((t, c) => encodeColumn(rows, c + offset, t));
   return { columns, first, count: rows.length, data };
-}
-
-/** decodeValue reads row `i` of a wire column as a Starlark value. */
-export function decodeValue(col: WireColumn, i: number): Value {
-  switch (col.kind) {
-    case 'int':
-      return col.nulls?.[i] ? None : toStarlark(col.values[i]!);
-    case 'float':
-      return col.nulls?.[i] ? None : makeFloat(col.values[i]!);
-    case 'any':
-      return fromWire(col.values[i]!);
-  }
 }

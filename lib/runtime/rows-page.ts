@@ -1,0 +1,41 @@
+// A page of rows on its way from the main thread to a model's worker, in columns: integer
+// and float columns travel as typed arrays (copied in one piece by structured clone), other
+// columns as arrays of wire values. Rows of a page have consecutive sequence numbers.
+// This module is loaded by the worker, so it must not import DuckDB.
+
+import { None, makeFloat, toStarlark, type Value } from '../starlark/index.js';
+import { fromWire, type Wire } from './wire.js';
+
+export type WireColumn =
+  | { readonly kind: 'int'; readonly values: BigInt64Array; readonly nulls: Uint8Array | undefined }
+  | { readonly kind: 'float'; readonly values: Float64Array; readonly nulls: Uint8Array | undefined }
+  | { readonly kind: 'any'; readonly values: Wire[] };
+
+export const CHANGES = ['new', 'changed', 'deleted'] as const;
+export type Change = (typeof CHANGES)[number];
+
+export interface RowsPage {
+  readonly columns: readonly string[];
+  /** Sequence number of the first row. */
+  readonly first: number;
+  readonly count: number;
+  readonly data: readonly WireColumn[];
+  /** Index into CHANGES per row, for rows of a tracked query or of deleted(). */
+  readonly change?: Uint8Array;
+  /** The last saved version per row (null for none), for rows of a tracked query. */
+  readonly before?: Wire[];
+}
+
+export const EMPTY_PAGE: RowsPage = { columns: [], first: 1, count: 0, data: [] };
+
+/** decodeValue reads row `i` of a wire column as a Starlark value. */
+export function decodeValue(col: WireColumn, i: number): Value {
+  switch (col.kind) {
+    case 'int':
+      return col.nulls?.[i] ? None : toStarlark(col.values[i]!);
+    case 'float':
+      return col.nulls?.[i] ? None : makeFloat(col.values[i]!);
+    case 'any':
+      return fromWire(col.values[i]!);
+  }
+}
