@@ -6,7 +6,7 @@ import { Dict, SetValue, mapKey, typeOf } from './hashtable.js';
 import { floatToInt, intNeg, parseIntText } from './int.js';
 import { dictUpdate } from './methods.js';
 import {
-  checkHashable, compareDepth, javaStringHash, length, repr, toArray, toStr, truth, iterableElems,
+  checkHashable, compareDepth, javaStringHash, length, order, repr, toArray, toStr, truth, iterableElems,
 } from './ops.js';
 import type { Thread } from './thread.js';
 import { unpackArgs, unpackPositional, wantInt, wantString } from './unpack.js';
@@ -35,34 +35,24 @@ function sortValues(vals: Value[], fnName: string): void {
     return;
   }
   void fnName;
-  stableSort(vals, (x, y) => compareDepth('<', x, y, 100));
+  stableSort(vals, (x, y) => order(x, y, 100));
 }
 
 /**
- * stableSort sorts with a "less" function like Go's sort.Stable over starlark-go's sortSlice:
- * a failing comparison counts as false and the last error is reported after sorting.
+ * stableSort sorts with a three-way comparison like Go's sort.Stable over starlark-go's
+ * sortSlice: a failing comparison counts as "equal" and the last error is reported after
+ * sorting. (JS's Array.prototype.sort is stable.)
  */
-export function stableSort<T>(a: T[], less: (x: T, y: T) => boolean): void {
+export function stableSort<T>(a: T[], cmp: (x: T, y: T) => number): void {
   let err: unknown;
-  const lt = (x: T, y: T): boolean => {
+  a.sort((x, y) => {
     try {
-      return less(x, y);
+      return cmp(x, y);
     } catch (e) {
       err = e;
-      return false;
+      return 0;
     }
-  };
-  if (a.length <= 20) {
-    for (let i = 1; i < a.length; i++) {
-      for (let j = i; j > 0 && lt(a[j]!, a[j - 1]!); j--) {
-        const t = a[j]!;
-        a[j] = a[j - 1]!;
-        a[j - 1] = t;
-      }
-    }
-  } else {
-    a.sort((x, y) => (lt(x, y) ? -1 : lt(y, x) ? 1 : 0));
-  }
+  });
   if (err !== undefined) throw err;
 }
 
@@ -357,8 +347,8 @@ const entries: Array<[string, Value]> = [
       if (cmp) idx.sort(reverse ? (i, j) => cmp(j, i) : cmp);
       else if (reverse) {
         idx.reverse();
-        stableSort(idx, (i, j) => compareDepth('<', keys[j]!, keys[i]!, 100));
-      } else stableSort(idx, (i, j) => compareDepth('<', keys[i]!, keys[j]!, 100));
+        stableSort(idx, (i, j) => order(keys[j]!, keys[i]!, 100));
+      } else stableSort(idx, (i, j) => order(keys[i]!, keys[j]!, 100));
       return new List(idx.map((i) => elems[i]!));
     }
     if (reverse) {

@@ -273,6 +273,30 @@ function notImpl(op: string, x: Value, y: Value): never {
   return fail(`${typeOf(x)} ${op} ${typeOf(y)} not implemented`);
 }
 
+/**
+ * order is a three-way comparison (-1, 0, 1) for sorting. Ints, strings and tuples or lists
+ * of them are compared directly, with one pass per pair; other values go through
+ * compareDepth, with its errors for incomparable types.
+ */
+export function order(x: Value, y: Value, depth: number): number {
+  if (depth < 1) fail('comparison exceeded maximum recursion depth');
+  const tx = typeof x;
+  const ty = typeof y;
+  if (tx === 'number' && ty === 'number') return (x as number) < (y as number) ? -1 : (x as number) > (y as number) ? 1 : 0;
+  if (tx === 'string' && ty === 'string') return x < y ? -1 : x > y ? 1 : 0;
+  if ((x instanceof Tuple && y instanceof Tuple) || (x instanceof List && y instanceof List)) {
+    const a = x.elems;
+    const b = y.elems;
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+      const c = order(a[i]!, b[i]!, depth - 1);
+      if (c !== 0) return c;
+    }
+    return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+  }
+  return compareDepth('<', x, y, depth) ? -1 : compareDepth('<', y, x, depth) ? 1 : 0;
+}
+
 export function compareDepth(op: string, x: Value, y: Value, depth: number): boolean {
   if (depth < 1) fail('comparison exceeded maximum recursion depth');
   const tx = typeof x;
