@@ -4,6 +4,7 @@ import { quotedTable } from '../project/index.js';
 import { execute, planRun, resultLine, summaryLine, type RunPlan } from '../run/index.js';
 import type { Store } from '../store/index.js';
 import { withProject, type GlobalOptions, type IO } from './io.js';
+import { Progress } from './progress.js';
 
 export interface RunOptions extends GlobalOptions {
   readonly selectors: readonly string[];
@@ -19,10 +20,16 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
     const plan = await planRun(ctx, store, options.selectors);
     if (options.fullRefresh && !(await fullRefresh(store, plan, options, io))) return 1;
     const width = Math.max(0, ...plan.steps.map((s) => s.model.name.length));
+    const progress = new Progress(io);
     const summary = await execute(store, plan, {
       env: options.env ?? process.env,
-      onPrint: (model, line) => io.stderr(`      ${model.name}: ${line}\n`),
+      onPrint: (model, line) => {
+        progress.clear();
+        io.stderr(`      ${model.name}: ${line}\n`);
+      },
+      onProgress: (model, done, total) => progress.update(model.name, done, total),
       onResult: (r) => {
+        progress.clear();
         io.stderr(resultLine(r, width) + '\n');
         if (options.json) {
           const { file: _file, details, ...rest } = r;

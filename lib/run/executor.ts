@@ -19,6 +19,8 @@ export interface ExecuteOptions {
   readonly onResult?: (result: ModelResult) => void;
   /** A line a .star model printed (secrets already redacted). */
   readonly onPrint?: (model: Model, line: string) => void;
+  /** Progress of a tracked model through its delta. */
+  readonly onProgress?: (model: Model, done: number, total: number) => void;
   /** The environment .star models see through env.get() (besides the project's .env). */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -34,6 +36,7 @@ export async function execute(store: Store, plan: RunPlan, options: ExecuteOptio
       root: plan.root,
       env: options.env ?? process.env,
       ...(options.onPrint ? { onPrint: options.onPrint } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
   const runners: Record<Model['language'], ModelRunner> = { sql: sqlRunner, star: starRunner };
   for (const step of plan.steps) {

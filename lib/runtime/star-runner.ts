@@ -21,6 +21,8 @@ export interface StarRunOptions {
   readonly env: NodeJS.ProcessEnv;
   /** A line the script printed (already redacted). */
   readonly onPrint?: (model: Model, line: string) => void;
+  /** Rows of the tracked delta handed to the script so far, out of the delta's size. */
+  readonly onProgress?: (model: Model, done: number, total: number) => void;
 }
 
 export interface StarRunResult {
@@ -77,8 +79,12 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
         const counts = await session!.computeDelta(String(p['sql']), p['params'] as Wire[] as never);
         return { columns: session!.columns.map((c) => c.name), counts } satisfies TrackedOpened;
       }
-      case 'tracked.page':
-        return pager.page(Number(p['after']), Number(p['limit']));
+      case 'tracked.page': {
+        const page = await pager.page(Number(p['after']), Number(p['limit']));
+        const counts = session!.counts;
+        if (counts && page.count > 0) options.onProgress?.(model, page.first + page.count - 1, counts.new + counts.changed);
+        return page;
+      }
       case 'deleted.page':
         return toRowsPage(await session!.deletedPage(Number(p['after']), Number(p['limit'])));
       case 'tracked.ack':
