@@ -6,7 +6,8 @@ import { MessageChannel, Worker, type TransferListItem } from 'node:worker_threa
 import { ModelError } from '../errors.js';
 import type { Model } from '../project/index.js';
 import { cleanDuckDBMessage, type Cursor, type Store } from '../store/index.js';
-import { keyString, TrackedSession, type DeltaPage } from '../detect/tracked.js';
+import { keyString, TrackedSession, type DeltaCounts, type DeltaPage } from '../detect/tracked.js';
+import { scanStarSql } from './star-sql.js';
 import { serve } from './channel.js';
 import { encodePage } from './page.js';
 import { CHANGES, EMPTY_PAGE, type RowsPage } from './rows-page.js';
@@ -63,11 +64,15 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
   let settle!: (f: Finish) => void;
   const finished = new Promise<Finish>((resolve) => (settle = resolve));
 
+  // The delta of a literal tracked query is computed while the worker starts; the script's
+  // query() takes it when its SQL and parameters are the same (else it computes its own).
+  const early = session ? startEarlyDelta(session, model) : undefined;
   const pager = new Prefetcher(async (after, limit) => toRowsPage(await session!.page(after, limit)));
   const handler = async (op: string, payload: unknown): Promise<unknown> => {
     const p = payload as Record<string, unknown>;
-    // A page fetched ahead must finish before anything else uses the connection.
+    // Work started ahead (a page, the delta) must finish before anything else uses the connection.
     if (op !== 'tracked.page') await pager.idle();
+    if (early && op !== 'tracked.open') await early.settled;
     switch (op) {
       case 'print':
         options.onPrint?.(model, redactor.redact(String(p)));
@@ -76,7 +81,10 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
         redactor.add(String(p));
         return undefined;
       case 'tracked.open': {
-        const counts = await session!.computeDelta(String(p['sql']), p['params'] as Wire[] as never);
+        const sql = String(p['sql']);
+        const params = p['params'] as Wire[];
+        const ready = early && early.key === deltaKey(sql, params) ? await early.counts : undefined;
+        const counts = ready ?? (await session!.computeDelta(sql, params as never));
         return { columns: session!.columns.map((c) => c.name), counts } satisfies TrackedOpened;
       }
       case 'tracked.page': {
@@ -158,6 +166,35 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
     await session?.close();
     await sink?.discard();
   }
+}
+
+interface EarlyDelta {
+  readonly key: string;
+  readonly counts: Promise<DeltaCounts | undefined>;
+  /** Resolves when the computation is over, whatever its outcome. */
+  readonly settled: Promise<unknown>;
+}
+
+function deltaKey(sql: string, params: readonly unknown[]): string {
+  return JSON.stringify([sql, params], (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+}
+
+/**
+ * startEarlyDelta starts computing the delta of the model's only literal tracked query, if it
+ * has one with literal parameters. A failure is left for query() to meet again: the script
+ * then computes the delta itself and gets the error at its own line.
+ */
+function startEarlyDelta(session: TrackedSession, model: Model): EarlyDelta | undefined {
+  let calls;
+  try {
+    calls = scanStarSql(model).tracked;
+  } catch {
+    return undefined;
+  }
+  const call = calls[0];
+  if (!call || call.params === undefined || calls.some((c) => c.sql !== call.sql)) return undefined;
+  const counts = session.computeDelta(call.sql, call.params).catch(() => undefined);
+  return { key: deltaKey(call.sql, call.params), counts, settled: counts };
 }
 
 /** What the one-way messages store, for their error messages. */
