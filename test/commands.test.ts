@@ -89,3 +89,11 @@ test('init creates a runnable project and refuses to overwrite one', async (t) =
   t.is(await initCommand({ cwd: dir, dir: 'p' }, again.io), 2);
   t.regex(again.err(), /already holds an ebb project .*nothing was changed/);
 });
+
+test('a bad EBB_MEMORY_LIMIT is a clear error', async (t) => {
+  const { ebb } = await import('./helpers/project.js');
+  const root = makeProject({ 'models/a/x.sql': 'SELECT 1 AS v' });
+  const r = await ebb(['run'], { cwd: root, env: { EBB_MEMORY_LIMIT: 'lots' } });
+  t.is(r.code, 1);
+  t.regex(r.stderr, /memory limit "lots" \(EBB_MEMORY_LIMIT\) is not a size DuckDB accepts; write it like 400MB or 8GB/);
+});

@@ -65,7 +65,10 @@ export class Store {
     const store = new Store(options.path, options.root, instance, conn);
     try {
       await conn.run(`SET file_search_path = ${sqlString(options.root)}`);
-      await conn.run(`SET memory_limit = ${sqlString(options.memoryLimit ?? DEFAULT_MEMORY_LIMIT)}`);
+      const limit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
+      await conn.run(`SET memory_limit = ${sqlString(limit)}`).catch((err: unknown) => {
+        throw new StateError(`memory limit "${limit}" (EBB_MEMORY_LIMIT) is not a size DuckDB accepts; write it like 400MB or 8GB (${errorMessage(err)})`, err);
+      });
       await store.#migrate();
     } catch (err) {
       store.close();
