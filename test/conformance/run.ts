@@ -338,8 +338,8 @@ class Harness {
     this.fib = new Fib();
 
     // hasfields: a value whose fields may be set until it is frozen (starlark-go's eval
-    // tests). Field assignment uses lib/starlark's setField capability (beyond API.md);
-    // `list + hasfields` (starlark-go's HasBinary) has no equivalent in the API.
+    // tests). Field assignment uses lib/starlark's setField capability; `list + hasfields`
+    // is 42 through the binary hook, as starlark-go's HasBinary makes it.
     class HasFields extends Host {
       fields = new Map<string, Value>();
       frozen = false;
@@ -357,6 +357,9 @@ class Harness {
         if (this.frozen) throw new Error("cannot set field on a frozen hasfields");
         if (name.startsWith("no")) throw new Error(`no .${name} field`);
         this.fields.set(name, v);
+      }
+      binary(op: string, other: Value) {
+        return op === "+" && A.typeName(other) === "list" ? A.toStarlark(42) : undefined;
       }
     }
     this.HasFields = HasFields;
