@@ -7,7 +7,7 @@
 import { DuckDBTypeId, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { ModelError } from '../errors.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
-import { sqlString, type Params, type Store } from '../store/index.js';
+import { describeKey, sqlString, type Params, type Store } from '../store/index.js';
 import { HASH_VERSION, rowHashSql, type Column } from './canonical.js';
 
 /** Columns ebb adds to a tracked model's table; never part of the hash or of a row. */
@@ -44,6 +44,8 @@ export class TrackedSession {
   readonly #runId: string;
   #sql: string | undefined;
   #columns: Column[] = [];
+  /** The table's own columns (what was delivered), or undefined while there is no table. */
+  #stored: Column[] | undefined;
   #counts: DeltaCounts | undefined;
   #goneReady = false;
   #saved = 0;
@@ -76,10 +78,6 @@ export class TrackedSession {
     return this.#columns;
   }
 
-  async #tableExists(): Promise<boolean> {
-    return (await this.#store.objectType(this.model.schema, this.model.table)) === 'table';
-  }
-
   #keyJoin(a: string, b: string): string {
     return this.model.uniqueKey.map((k) => `${a}.${quoteIdent(k)} = ${b}.${quoteIdent(k)}`).join(' AND ');
   }
@@ -100,11 +98,9 @@ export class TrackedSession {
     this.#checkColumns(columns);
     this.#sql = sql;
     this.#columns = columns;
-    const exists = await this.#tableExists();
-    if (exists) {
-      await this.#checkTrackedTable();
-      await this.#rehashIfNeeded();
-    }
+    this.#stored = await this.#loadStored();
+    const exists = this.#stored !== undefined;
+    if (exists) await this.#rehashIfNeeded();
     const keys = this.#keyList();
     const hash = rowHashSql(columns, 'q');
     await this.#store.exec(
@@ -148,7 +144,7 @@ export class TrackedSession {
     const c = Number(dk[0]!['c']);
     const deleted = Number(dk[0]!['d']);
     if (n + c > 0) {
-      const before = exists ? await this.#beforeExpr('t') : 'NULL';
+      const before = exists ? this.#beforeExpr('t') : 'NULL';
       const tJoin = exists ? `LEFT JOIN ${this.#target} AS t ON ${this.#keyJoin('q', 't')}` : '';
       await this.#store.exec(
         `CREATE OR REPLACE TEMP TABLE ${DELTA} AS
@@ -186,37 +182,19 @@ export class TrackedSession {
   }
 
   /** The table's own columns (what was delivered), as a struct: a row's `.before`. */
-  async #beforeExpr(alias: string): Promise<string> {
-    const cols = await this.#tableColumns();
+  #beforeExpr(alias: string): string {
+    const cols = this.#stored ?? [];
     if (cols.length === 0) return 'NULL';
     const fields = cols.map((c) => `${quoteIdent(c.name)} := ${alias}.${quoteIdent(c.name)}`).join(', ');
     return `CASE WHEN ${alias}._ebb_hash IS NULL THEN NULL ELSE struct_pack(${fields}) END`;
   }
 
-  async #tableColumns(): Promise<Column[]> {
-    const cols = await this.#store.columnsOf(`SELECT * FROM ${this.#target}`);
-    return cols.filter((c) => !(TRACKING_COLUMNS as readonly string[]).includes(c.name));
-  }
-
-  /** New query columns are added to the table; a changed type is an error that says what to do. */
-  async #addNewColumns(): Promise<void> {
-    const have = new Map((await this.#tableColumns()).map((c) => [c.name.toLowerCase(), c]));
-    for (const c of this.#columns) {
-      const old = have.get(c.name.toLowerCase());
-      if (!old) {
-        await this.#store.exec(`ALTER TABLE ${this.#target} ADD COLUMN ${quoteIdent(c.name)} ${c.type.toString()}`);
-      } else if (!sameType(old.type, c.type)) {
-        throw new ModelError(
-          this.model.name,
-          this.model.file,
-          `column ${c.name} changed type from ${old.type.toString()} to ${c.type.toString()}; cast it back in the query, or run "ebb run --full-refresh ${this.model.name}" to deliver every row again`,
-        );
-      }
-    }
-  }
-
-  /** A table written by another kind of model holds no delivery state: refuse to guess. */
-  async #checkTrackedTable(): Promise<void> {
+  /**
+   * #loadStored reads the table's own columns, or undefined when there is no table yet. A
+   * table written by another kind of model holds no delivery state: refuse to guess.
+   */
+  async #loadStored(): Promise<Column[] | undefined> {
+    if ((await this.#store.objectType(this.model.schema, this.model.table)) !== 'table') return undefined;
     const cols = await this.#store.columnsOf(`SELECT * FROM ${this.#target}`);
     if (!cols.some((c) => c.name === '_ebb_hash')) {
       throw new ModelError(
@@ -225,6 +203,27 @@ export class TrackedSession {
         `table ${this.model.name} exists but holds no delivery state (it was written by a model of another kind); run "ebb run --full-refresh ${this.model.name}" to start tracking from scratch (every row is sent)`,
       );
     }
+    return cols.filter((c) => !(TRACKING_COLUMNS as readonly string[]).includes(c.name));
+  }
+
+  /** New query columns are added to the table; a changed type is an error that says what to do. */
+  async #addNewColumns(): Promise<void> {
+    const have = new Map((this.#stored ?? []).map((c) => [c.name.toLowerCase(), c]));
+    const added: Column[] = [];
+    for (const c of this.#columns) {
+      const old = have.get(c.name.toLowerCase());
+      if (!old) {
+        await this.#store.exec(`ALTER TABLE ${this.#target} ADD COLUMN ${quoteIdent(c.name)} ${c.type.toString()}`);
+        added.push(c);
+      } else if (!sameType(old.type, c.type)) {
+        throw new ModelError(
+          this.model.name,
+          this.model.file,
+          `column ${c.name} changed type from ${old.type.toString()} to ${c.type.toString()}; cast it back in the query, or run "ebb run --full-refresh ${this.model.name}" to deliver every row again`,
+        );
+      }
+    }
+    this.#stored = [...(this.#stored ?? []), ...added];
   }
 
   /** Stored rows carrying an older hash version are re-hashed from their stored content. */
@@ -232,7 +231,7 @@ export class TrackedSession {
     const rows = await this.#store.query(`SELECT hash_version FROM _ebb.tracked WHERE model = ?`, [this.model.name]);
     const version = rows.length === 0 ? undefined : Number(rows[0]!['hash_version']);
     if (version === HASH_VERSION) return;
-    const cols = await this.#tableColumns();
+    const cols = this.#stored ?? [];
     const rehash = async () => {
       await this.#store.exec(`UPDATE ${this.#target} SET _ebb_hash = ${rowHashSql(cols)}`);
       await this.#markVersion();
@@ -270,8 +269,8 @@ export class TrackedSession {
 
   /** deletedPage returns the last saved version of keys gone from the query. */
   async deletedPage(after: number, limit: number): Promise<DeltaPage> {
-    if (!(await this.#tableExists())) return { columns: [], types: [], beforeType: undefined, rows: [] };
-    const cols = await this.#tableColumns();
+    const cols = this.#stored;
+    if (cols === undefined) return { columns: [], types: [], beforeType: undefined, rows: [] };
     if (!this.#goneReady) {
       await this.#store.exec(
         `CREATE OR REPLACE TEMP TABLE ${GONE} AS
@@ -302,7 +301,7 @@ export class TrackedSession {
     const userColumns = this.#columns.map((c) => quoteIdent(c.name)).join(', ');
     const picked = `SELECT ${userColumns}, _ebb_hash FROM ${DELTA} WHERE ${where}`;
     const n = await this.#store.transaction(async () => {
-      if (!(await this.#tableExists())) {
+      if (this.#stored === undefined) {
         await this.#store.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.model.schema)}`);
         await this.#store.exec(
           `CREATE TABLE ${this.#target} AS SELECT ${userColumns}, _ebb_hash, now() AS _ebb_saved_at, ''::VARCHAR AS _ebb_run_id FROM ${DELTA} LIMIT 0`,
@@ -322,6 +321,8 @@ export class TrackedSession {
         ),
       );
     });
+    // Set after the commit: a rolled-back first batch leaves no table behind.
+    this.#stored ??= this.#columns;
     this.#saved += n;
     return n;
   }
@@ -350,7 +351,7 @@ export class TrackedSession {
     const table = deleted ? GONE : DELTA;
     const out = new Map<string, number>();
     if (keys.length === 0 || (deleted && !this.#goneReady)) return out;
-    const columns = deleted ? await this.#tableColumns() : this.#columns;
+    const columns = (deleted ? this.#stored : this.#columns) ?? [];
     const typeOf = (k: string) => columns.find((c) => c.name.toLowerCase() === k.toLowerCase())!.type.toString();
     const names = this.model.uniqueKey.map((k) => quoteIdent(k));
     const values = keys.map((k) => `(${k.map(sqlLiteral).join(', ')})`).join(', ');
@@ -405,9 +406,6 @@ export function keyString(values: readonly unknown[]): string {
   return values.map((v) => (v === null || v === undefined ? '\u0000' : String(v))).join('\u0001');
 }
 
-function describeKey(key: Record<string, unknown>): string {
-  return `(${Object.entries(key).map(([k, v]) => `${k}=${typeof v === 'string' ? JSON.stringify(v) : String(v)}`).join(', ')})`;
-}
 
 function sqlLiteral(v: unknown): string {
   if (v === null || v === undefined) return 'NULL';

@@ -3,7 +3,7 @@
 
 import { ModelError, errorMessage } from '../errors.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
-import { cleanDuckDBMessage, writeStaged, type Store } from '../store/index.js';
+import { cleanDuckDBMessage, duckdbLine, writeStaged, type Store } from '../store/index.js';
 
 /** modelSql returns the model's SELECT without a trailing semicolon. */
 export function modelSql(model: Model): string {
@@ -61,6 +61,6 @@ async function merge(store: Store, model: Model, sql: string): Promise<number> {
 
 /** locate appends DuckDB's LINE n (which is the model file's line) to the file name. */
 function locate(model: Model, message: string): string {
-  const m = /\bLINE (\d+):/.exec(message);
-  return m ? `${model.file}:${m[1]}` : model.file;
+  const line = duckdbLine(message);
+  return line === undefined ? model.file : `${model.file}:${line}`;
 }

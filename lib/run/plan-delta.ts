@@ -84,7 +84,11 @@ function sample(model: Model, page: DeltaPage, r: DeltaPage['rows'][number]): Pl
   const row: Record<string, JsValue> = {};
   page.columns.forEach((c, i) => (row[c] = fromDuckDB(r.values[i]!)));
   const key: Record<string, JsValue> = {};
-  for (const k of model.uniqueKey) key[k] = row[k] ?? row[Object.keys(row).find((c) => c.toLowerCase() === k.toLowerCase())!] ?? null;
+  for (const k of model.uniqueKey) {
+    // Key names match columns the way DuckDB does: without regard to case.
+    const column = page.columns.find((c) => c.toLowerCase() === k.toLowerCase());
+    key[k] = column === undefined ? null : (row[column] ?? null);
+  }
   if (r.change !== 'changed') return { change: r.change, key, row };
   const before = (fromDuckDB(r.before) ?? {}) as Record<string, JsValue>;
   const fields: Record<string, { before: JsValue; after: JsValue }> = {};

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { buildDag, type SqlSource } from '../dag/index.js';
 import { errorMessage, ProjectError, type ProjectProblem } from '../errors.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
-import { cleanDuckDBMessage, Store } from '../store/index.js';
+import { cleanDuckDBMessage, duckdbLine, Store } from '../store/index.js';
 import type { Context } from './context.js';
 import { modelSql } from './materialize.js';
 
@@ -63,8 +63,8 @@ async function bindAll(
         good.push(model);
       } catch (err) {
         const msg = errorMessage(err);
-        const line = /\bLINE (\d+):/.exec(msg)?.[1];
-        problems.push({ file: model.file, ...(line ? { line: Number(line) } : {}), message: cleanDuckDBMessage(msg) });
+        const line = duckdbLine(msg);
+        problems.push({ file: model.file, ...(line === undefined ? {} : { line }), message: cleanDuckDBMessage(msg) });
         await store.exec('ROLLBACK');
         await store.exec('BEGIN TRANSACTION');
         for (const g of good) await bindOne(store, g);
@@ -76,8 +76,7 @@ async function bindAll(
         await store.columnsOf(q.sql);
       } catch (err) {
         const msg = errorMessage(err);
-        const line = /\bLINE (\d+):/.exec(msg)?.[1];
-        problems.push({ file: q.model.file, line: q.line + (line ? Number(line) - 1 : 0), message: `query(): ${cleanDuckDBMessage(msg)}` });
+        problems.push({ file: q.model.file, line: q.line + (duckdbLine(msg) ?? 1) - 1, message: `query(): ${cleanDuckDBMessage(msg)}` });
       }
     }
   } finally {

@@ -35,12 +35,12 @@ export function fromDuckDB(v: DuckDBValue): JsValue {
       return v <= MAX_SAFE && v >= -MAX_SAFE ? Number(v) : v;
   }
   if (v instanceof DuckDBDecimalValue) return v.toString();
-  if (v instanceof DuckDBTimestampTZValue) return timestampIso(v.micros, 6, true);
-  if (v instanceof DuckDBTimestampValue) return timestampIso(v.micros, 6, false);
+  if (v instanceof DuckDBTimestampTZValue) return timestampIso(v.micros, true);
+  if (v instanceof DuckDBTimestampValue) return timestampIso(v.micros, false);
   if (v instanceof DuckDBDateValue) return dateIso(v.days);
   if (v instanceof DuckDBTimeValue) return timeIso(v.micros * 1000n);
-  if (v instanceof DuckDBTimestampSecondsValue) return timestampIso(v.seconds * 1_000_000n, 6, false);
-  if (v instanceof DuckDBTimestampMillisecondsValue) return timestampIso(v.millis * 1000n, 6, false);
+  if (v instanceof DuckDBTimestampSecondsValue) return timestampIso(v.seconds * 1_000_000n, false);
+  if (v instanceof DuckDBTimestampMillisecondsValue) return timestampIso(v.millis * 1000n, false);
   if (v instanceof DuckDBTimestampNanosecondsValue) return timestampNsIso(v.nanos);
   if (v instanceof DuckDBTimeNSValue) return timeIso(v.nanos);
   if (v instanceof DuckDBTimeTZValue) return timeIso(v.micros * 1000n) + offsetIso(v.offset);
@@ -139,7 +139,7 @@ function timeIso(nanos: bigint): string {
   return `${pad(s / 3600n, 2)}:${pad((s / 60n) % 60n, 2)}:${pad(s % 60n, 2)}${fraction(nanos % 1_000_000_000n, 9)}`;
 }
 
-function timestampIso(micros: bigint, _digits: number, utc: boolean): string {
+function timestampIso(micros: bigint, utc: boolean): string {
   if (micros >= 9223372036854775806n) return 'infinity';
   if (micros <= -9223372036854775806n) return '-infinity';
   const days = floorDiv(micros, US_PER_DAY);

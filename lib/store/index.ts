@@ -2,4 +2,4 @@ export { Store, Cursor, sqlString, type JsonRow, type Params, type StoreOptions 
 export { referencedTables, lineOf, SqlParseError, type TableRef } from './sql-tables.js';
 export { SCHEMA_VERSION } from './migrations.js';
 export { writeStaged, describeKey, type StagedTarget } from './write-staged.js';
-export { cleanDuckDBMessage } from './duckdb-message.js';
+export { cleanDuckDBMessage, duckdbLine } from './duckdb-message.js';
