@@ -9,9 +9,9 @@ import { Progress } from './progress.js';
 export interface RunOptions extends GlobalOptions {
   readonly selectors: readonly string[];
   /** Forget what the selected models hold (tracked: what was delivered) before running. */
-  readonly fullRefresh?: boolean;
+  readonly fullRefresh?: boolean | undefined;
   /** Do not ask for confirmation of --full-refresh on a terminal. */
-  readonly yes?: boolean;
+  readonly yes?: boolean | undefined;
 }
 
 /** runCommand is `ebb run [models…]`: exit 0 when every model ran, 1 otherwise. */

@@ -200,7 +200,7 @@ function zoneAbbrev(z: Zone, sec: number, offset: number): string {
 /** loadZone is Go's time.LoadLocation: "" and "UTC" are UTC, "Local" the host zone, else an IANA name. */
 function loadZone(name: string): Zone | undefined {
   if (name === '' || name === 'UTC') return UTC;
-  if (name === 'Local') return { name: 'Local', tz: undefined };
+  if (name === 'Local') return { name: 'Local' };
   if (/^[+-]/.test(name) || name.includes('..')) return undefined;
   let resolved: string;
   try {
@@ -365,7 +365,7 @@ function parseLayout(layout: string): Chunk[] {
     const chunk: Chunk = { prefix, std, text: layout.slice(i, i + len) };
     if (digits !== undefined) {
       chunk.digits = digits;
-      chunk.sep = layout[i];
+      chunk.sep = layout[i] ?? '';
     }
     chunks.push(chunk);
     prefix = '';
