@@ -1,6 +1,5 @@
--- @kind: merge
--- @unique_key: customer_id
--- One row per customer with lifetime value; upserted by key on every run.
+-- @kind: table
+-- One row per customer with lifetime value and open support tickets: what the CRM should know.
 SELECT
   c.customer_id,
   c.email,
@@ -8,7 +7,8 @@ SELECT
   c.country,
   count(o.order_id) AS orders,
   coalesce(sum(o.amount), 0)::DECIMAL(12, 2) AS lifetime_value,
-  max(o.ordered_on) AS last_order_on
+  max(o.ordered_on) AS last_order_on,
+  (SELECT count(*) FROM raw.tickets AS t WHERE t.customer_id = c.customer_id AND t.status = 'open') AS open_tickets
 FROM raw.customers AS c
 LEFT JOIN raw.orders AS o USING (customer_id)
 GROUP BY ALL

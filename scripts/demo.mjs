@@ -1,0 +1,75 @@
+// `npm start`: the demo, end to end, with nothing to set up. It starts the demo CRM API
+// (scripts/demo-crm.mjs) on a free local port, runs the pipeline in models/ from a fresh
+// state (first sync: everything is sent), applies the next night's warehouse export (a few
+// customers changed, three new, two gone), runs again — only the changes are sent, and one
+// invalid email is refused by the CRM — then shows `ebb status` with that failure, and stops
+// the API. The committed extracts are restored at the end.
+
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startCrm } from './demo-crm.mjs';
+import { writeExtracts } from './make-extracts.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const EBB = join(ROOT, 'dist', 'bin', 'ebb.js');
+const STATE = join(ROOT, 'state');
+
+function say(text) {
+  process.stderr.write(`\n\x1b[1m== ${text}\x1b[0m\n`);
+}
+
+function ebb(args, env) {
+  const r = spawnSync(process.execPath, [EBB, ...args, '--project', ROOT], { stdio: 'inherit', env });
+  return r.status ?? 1;
+}
+
+function received(crm) {
+  const lines = Object.entries(crm.stats.byRoute)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([route, n]) => `  ${String(n).padStart(6)}  ${route}`);
+  return lines.length ? lines.join('\n') : '  (nothing)';
+}
+
+let failed = false;
+const check = (ok, what) => {
+  if (!ok) {
+    failed = true;
+    process.stderr.write(`demo: unexpected: ${what}\n`);
+  }
+};
+
+rmSync(join(STATE, 'ebb.duckdb'), { force: true });
+rmSync(join(STATE, 'ebb.duckdb.wal'), { force: true });
+rmSync(join(STATE, 'demo-crm.json'), { force: true });
+const crm = await startCrm({ data: join(STATE, 'demo-crm.json') });
+const env = { ...process.env, CRM_URL: crm.url, CRM_TOKEN: crm.token };
+try {
+  say(`Demo CRM API listening on ${crm.url}. First run, from a fresh state: everything is new.`);
+  check(ebb(['run'], env) === 0, 'the first run failed');
+  say('The CRM received:');
+  process.stderr.write(`${received(crm)}\n`);
+
+  say('Second run, unchanged data: nothing to send.');
+  crm.resetStats();
+  check(ebb(['run'], env) === 0, 'the unchanged run failed');
+  check(crm.stats.requests === 3, `the unchanged run sent ${crm.stats.requests} requests (3 ticket pages expected)`);
+  process.stderr.write(`${received(crm)}\n`);
+
+  say("The next night's export lands: 2 customers changed email (one invalid), 4 changed plan, 3 new, 2 gone, 25 new orders.");
+  await writeExtracts(join(ROOT, 'extracts'), 2);
+  crm.resetStats();
+  const third = ebb(['run'], env);
+  check(third === 1, `the run with one refused row exited ${third}, not 1`);
+  say('Only the changes reached the CRM:');
+  process.stderr.write(`${received(crm)}\n`);
+
+  say('ebb status: the one row the CRM refused waits for the next run.');
+  ebb(['status'], env);
+} finally {
+  await writeExtracts(join(ROOT, 'extracts'), 1);
+  await crm.close();
+}
+if (failed) process.exit(1);
+say('Demo done. Try: npx ebb sql "SELECT * FROM sync.crm_contacts LIMIT 5", npx ebb history, npx ebb plan.');
