@@ -1,5 +1,5 @@
 // `npm start`: the demo, end to end, with nothing to set up. It starts the demo CRM API
-// (scripts/demo-crm.mjs) on a free local port, runs the pipeline in models/ from a fresh
+// (lib/demo/crm-server.ts, built to dist/) on a free local port, runs the pipeline in models/ from a fresh
 // state (first sync: everything is sent), applies the next night's warehouse export (a few
 // customers changed, three new, two gone), runs again — only the changes are sent, and one
 // invalid email is refused by the CRM — then shows `ebb status` with that failure, and stops
@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCrm } from './demo-crm.mjs';
+import { startCrm } from '../dist/lib/demo/crm-server.js';
 import { writeExtracts } from './make-extracts.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');

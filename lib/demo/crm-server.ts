@@ -6,14 +6,48 @@
 //   - a batch limit of 100 inputs (413 above it),
 //   - validation (400 for an invalid email),
 //   - conflicts (409 when a contact is created twice).
-// Data persists in a JSON file between runs. Run it alone with
-//   node scripts/demo-crm.mjs [--port 4010] [--data state/demo-crm.json]
-// or import { startCrm } from a script or a test.
+// Data persists in a JSON file between runs. `ebb demo-server` runs it alone; the demo script
+// (scripts/demo.mjs) and the tests start it with startCrm. It imports nothing of ebb.
 
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { pathToFileURL } from 'node:url';
+
+export interface CrmOptions {
+  /** 0 picks a free port */
+  readonly port?: number;
+  /** the bearer token the API accepts */
+  readonly token?: string;
+  /** requests per second before 429 */
+  readonly ratePerSecond?: number;
+  /** inputs per batch request before 413 */
+  readonly batchLimit?: number;
+  /** tickets served by GET /tickets */
+  readonly tickets?: number;
+  /** default page size of list endpoints */
+  readonly pageSize?: number;
+  /** JSON file the data persists in; none keeps it in memory */
+  readonly data?: string | undefined;
+}
+
+type Json = Record<string, unknown>;
+interface CrmData {
+  contacts: Record<string, Json>;
+  deals: Record<string, Json>;
+}
+
+export interface Crm {
+  readonly url: string;
+  readonly port: number;
+  readonly token: string;
+  /** requests answered, in all and by "METHOD /route status" */
+  readonly stats: { requests: number; byRoute: Record<string, number> };
+  readonly data: CrmData;
+  resetStats(): void;
+  /** close writes the data and stops the server. */
+  close(): Promise<void>;
+}
 
 const DEFAULTS = {
   port: 0,
@@ -27,10 +61,12 @@ const DEFAULTS = {
   pageSize: 100,
 };
 
+type Send = (status: number, body?: unknown, headers?: Record<string, string>) => void;
+
 const EMAIL = /^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i;
 
 /** ticketFor is the n-th support ticket: deterministic, so every run ingests the same ones. */
-function ticketFor(n) {
+function ticketFor(n: number): Json {
   const topics = ['billing', 'login', 'export', 'api', 'onboarding'];
   return {
     ticket_id: n,
@@ -41,8 +77,8 @@ function ticketFor(n) {
   };
 }
 
-function load(file) {
-  if (file && existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+function load(file: string | undefined): CrmData {
+  if (file && existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as CrmData;
   return { contacts: {}, deals: {} };
 }
 
@@ -50,15 +86,15 @@ function load(file) {
  * startCrm starts the API on 127.0.0.1 and resolves to { url, port, stats, data, close }.
  * `stats` counts requests by "METHOD /path status"; `close()` writes the data and stops.
  */
-export async function startCrm(options = {}) {
+export async function startCrm(options: CrmOptions = {}): Promise<Crm> {
   const o = { ...DEFAULTS, ...options };
   const data = load(o.data);
-  const stats = { requests: 0, byRoute: {} };
+  const stats: Crm['stats'] = { requests: 0, byRoute: {} };
   let dirty = false;
   let window = { start: Date.now(), count: 0 };
 
   const save = () => {
-    if (!o.data || !dirty) return;
+    if (o.data === undefined || !dirty) return;
     mkdirSync(dirname(o.data), { recursive: true });
     writeFileSync(`${o.data}.tmp`, JSON.stringify(data));
     renameSync(`${o.data}.tmp`, o.data);
@@ -66,13 +102,13 @@ export async function startCrm(options = {}) {
   };
   const timer = setInterval(save, 500);
 
-  const server = createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const route = url.pathname.replace(/\/\d+$/, '/:id');
-      const send = (status, body, headers = {}) => {
+      const send: Send = (status, body, headers = {}) => {
         stats.requests++;
         const k = `${req.method} ${route} ${status}`;
         stats.byRoute[k] = (stats.byRoute[k] ?? 0) + 1;
@@ -87,46 +123,47 @@ export async function startCrm(options = {}) {
         return send(429, { message: 'rate limit exceeded' }, { 'retry-after': String(wait) });
       }
       if (req.headers.authorization !== `Bearer ${o.token}`) return send(401, { message: 'invalid or missing token' });
-      let body;
+      let body: Json | undefined;
       if (chunks.length > 0) {
         try {
-          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Json;
         } catch {
           return send(400, { message: 'body is not JSON' });
         }
       }
-      handle(req.method, url, body, send);
+      handle(req.method ?? 'GET', url, body, send);
     });
   });
 
-  function handle(method, url, body, send) {
+  function handle(method: string, url: URL, body: Json | undefined, send: Send): void {
     const parts = url.pathname.split('/').filter(Boolean);
     const page = Math.max(1, Number(url.searchParams.get('page') ?? '1'));
     const limit = Math.min(500, Math.max(1, Number(url.searchParams.get('limit') ?? o.pageSize)));
     if (parts[0] === 'contacts') {
       const id = parts[1];
       if (method === 'GET' && id === undefined) {
-        const all = Object.values(data.contacts).sort((a, b) => a.id - b.id);
+        const all = Object.values(data.contacts).sort((a, b) => Number(a['id']) - Number(b['id']));
         const results = all.slice((page - 1) * limit, page * limit);
         return send(200, { results, next_page: page * limit < all.length ? page + 1 : null });
       }
       if (method === 'POST' && id === undefined) {
-        if (!body || body.id === undefined) return send(400, { message: 'a contact needs an id' });
-        if (!EMAIL.test(String(body.email ?? ''))) return send(400, { message: `invalid email: ${JSON.stringify(body.email)}` });
-        if (data.contacts[body.id]) return send(409, { message: `contact ${body.id} already exists` });
-        data.contacts[body.id] = body;
+        if (!body || body['id'] === undefined) return send(400, { message: 'a contact needs an id' });
+        const key = String(body['id']);
+        if (!EMAIL.test(String(body['email'] ?? ''))) return send(400, { message: `invalid email: ${JSON.stringify(body['email'])}` });
+        if (data.contacts[key]) return send(409, { message: `contact ${key} already exists` });
+        data.contacts[key] = body;
         dirty = true;
         return send(201, body);
       }
-      if (id !== undefined && data.contacts[id] === undefined && method !== 'GET') {
-        return send(404, { message: `no contact ${id}` });
-      }
-      if (method === 'GET') return data.contacts[id] ? send(200, data.contacts[id]) : send(404, { message: `no contact ${id}` });
+      if (id === undefined) return send(405, { message: `${method} /contacts is not supported` });
+      const existing = data.contacts[id];
+      if (existing === undefined) return send(404, { message: `no contact ${id}` });
+      if (method === 'GET') return send(200, existing);
       if (method === 'PATCH') {
-        if (body?.email !== undefined && !EMAIL.test(String(body.email))) {
-          return send(400, { message: `invalid email: ${JSON.stringify(body.email)}` });
+        if (body?.['email'] !== undefined && !EMAIL.test(String(body['email']))) {
+          return send(400, { message: `invalid email: ${JSON.stringify(body['email'])}` });
         }
-        data.contacts[id] = { ...data.contacts[id], ...body, id: data.contacts[id].id };
+        data.contacts[id] = { ...existing, ...body, id: existing['id'] };
         dirty = true;
         return send(200, data.contacts[id]);
       }
@@ -137,15 +174,15 @@ export async function startCrm(options = {}) {
       }
     }
     if (parts[0] === 'deals' && parts[1] === 'batch' && parts[2] === 'upsert' && method === 'POST') {
-      const inputs = body?.inputs;
+      const inputs = body?.['inputs'];
       if (!Array.isArray(inputs)) return send(400, { message: 'expected {"inputs": [...]}' });
       if (inputs.length > o.batchLimit) {
         return send(413, { message: `at most ${o.batchLimit} inputs per batch, got ${inputs.length}` });
       }
-      for (const input of inputs) {
-        if (input?.id === undefined) return send(400, { message: 'every input needs an id' });
+      for (const input of inputs as Json[]) {
+        if (input?.['id'] === undefined) return send(400, { message: 'every input needs an id' });
       }
-      for (const input of inputs) data.deals[input.id] = input;
+      for (const input of inputs as Json[]) data.deals[String(input['id'])] = input;
       dirty = true;
       return send(200, { status: 'COMPLETE', results: inputs.length });
     }
@@ -161,8 +198,8 @@ export async function startCrm(options = {}) {
     return send(404, { message: `no route ${method} ${url.pathname}` });
   }
 
-  await new Promise((resolve) => server.listen(o.port, '127.0.0.1', resolve));
-  const port = server.address().port;
+  await new Promise<void>((resolve) => server.listen(o.port, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -176,20 +213,9 @@ export async function startCrm(options = {}) {
     async close() {
       clearInterval(timer);
       save();
-      server.closeAllConnections?.();
-      await new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const arg = (name, dflt) => {
-    const i = process.argv.indexOf(name);
-    return i > 0 ? process.argv[i + 1] : dflt;
-  };
-  const crm = await startCrm({ port: Number(arg('--port', '4010')), data: arg('--data', 'state/demo-crm.json') });
-  process.stderr.write(`demo CRM listening on ${crm.url} (token ${crm.token}); Ctrl-C to stop\n`);
-  const stop = () => crm.close().then(() => process.exit(0));
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-}
