@@ -1,6 +1,6 @@
 /** The universe: Starlark's built-in functions and constants. */
 import { attrNames, getAttrOrUndefined } from './attrs.js';
-import { callValue } from './compile.js';
+import { callValue } from './call.js';
 import { Func } from './function.js';
 import { Dict, SetValue, mapKey, typeOf } from './hashtable.js';
 import { floatToInt, intNeg, parseIntText } from './int.js';

@@ -1,5 +1,5 @@
 import { Func } from './function.js';
-import { Dict, SetValue, mapKey, registerKeyEqual, typeOf } from './hashtable.js';
+import { Dict, SetValue, mapKey, typeOf } from './hashtable.js';
 import {
   cmpIntFloat, intAdd, intAnd, intFloorDiv, intInvert, intMod, intMul, intNeg, intOr, intShift, intSub,
   intToNumber, intXor, isInt, big,
@@ -237,8 +237,6 @@ export function equal(x: Value, y: Value): boolean {
   return compareDepth('==', x, y, MAXDEPTH * 10);
 }
 
-registerKeyEqual(equal);
-
 /** compare implements the comparison operators. */
 export function compare(op: string, x: Value, y: Value): boolean {
   if (typeof x === 'number' && typeof y === 'number') return threeway(op, x < y ? -1 : x > y ? 1 : 0);
@@ -400,6 +398,11 @@ export function floatMod(x: number, y: number): number {
   return z;
 }
 
+/**
+ * binary implements the arithmetic, bitwise and comparison operators. String formatting
+ * (`"%d" % x`) is format.ts's interpolate, which sits above this file: the compiler applies
+ * it (compile/binary.ts, binaryOp).
+ */
 export function binary(op: string, x: Value, y: Value): Value {
   switch (op) {
     case '+':
@@ -474,7 +477,6 @@ export function binary(op: string, x: Value, y: Value): Value {
         if (b === 0) fail('floating-point modulo by zero');
         return new Float(floatMod(floatOf(x), b));
       }
-      if (typeof x === 'string') return interpolateHook!(x, y);
       break;
     case '&':
       if (isInt(x) && isInt(y)) return intAnd(x, y);
@@ -540,11 +542,6 @@ export function binary(op: string, x: Value, y: Value): Value {
     if (r !== undefined) return r;
   }
   return fail(`unknown binary op: ${typeOf(x)} ${op} ${typeOf(y)}`);
-}
-
-let interpolateHook: ((format: string, args: Value) => Value) | null = null;
-export function setInterpolate(f: (format: string, args: Value) => Value): void {
-  interpolateHook = f;
 }
 
 /**

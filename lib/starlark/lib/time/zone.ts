@@ -3,7 +3,7 @@
  * and abbreviation of a zone at an instant, a wall clock read in a zone (Go's time.Date), and
  * an instant broken down into the fields of its wall clock.
  */
-import { civilFromDays, civilToSeconds, daysFromCivil } from './calendar.js';
+import { civilFromDays, daysFromCivil } from './calendar.js';
 import { NS_PER_SEC, fail, floorDiv, pad } from './common.js';
 
 /** A Zone is Go's *Location: UTC, an IANA zone (Intl), or a fixed offset with a (possibly empty) name. */
