@@ -286,7 +286,9 @@ test('error wording matches starlark-go: min/max, int(), shifts', (t) => {
   t.is(msg('int("0xg", 0)'), 'int: invalid literal with base 16: 0xg');
   t.is(msg('int("0755", 0)'), 'int: invalid literal with base 0: 0755');
   t.is(msg('int("0b1", 16)'), 'int: invalid literal with base 16: 0b1');
-  t.is(msg('int("1", "a")'), 'int: base must be an integer >= 2 && <= 36');
+  t.is(msg('int("1", "a")'), 'int: for base, got string, want int');
+  t.is(msg('int("123", 1)'), 'int: base must be an integer >= 2 && <= 36');
+  t.is(msg('int("123", 1 << 40)'), 'int: for base, got int, want int'); // not an int32, as in starlark-go
   t.is(value('int("0x1f", 0), int("-0o17", 0), int("000", 0), int("0b101", 2), int("z", 36)'), '(31, -15, 0, 5, 35)');
   t.is(msg('1 << "a"'), 'got string, want int');
   t.is(msg('1 >> 1.5'), 'got float, want int');
