@@ -311,3 +311,15 @@ test('chained comparisons are a positioned syntax error, as in the spec and star
   }
   t.is(value('(1 < 2) == True, 1 < 2 and 2 < 3, not 1 < 2, (1 in [1]) != False, 1 < 2 or 3 > 4'), '(True, True, False, True, True)');
 });
+
+test('hash() is starlark-go\'s: code points beyond U+FFFF add themselves, an invalid byte adds U+FFFD', (t) => {
+  // Figures from starlark-go (bench/.cache/starlark-peer) on the same expressions.
+  t.is(value('hash("abc"), hash(""), hash("é"), hash("😀"), hash("a😀b€c")'), '(96354, 0, 233, 128512, -376531206)');
+  t.is(value('hash("\\xff"), hash("\\xe2\\x82"), hash("abcdefghijklmnopqrstuvwxyz0123456789"), hash("日本語テキスト1234abcd")'),
+    '(65533, 2097056, 1478768498, 586790577)');
+});
+
+test('list.remove of a string removes the first equal string; other values by ==', (t) => {
+  t.is(repr(run('x = ["b", 1.0, "a", 1, "a"]\nx.remove("a")\nx.remove(1)\n').get('x') as never), '["b", 1, "a"]');
+  t.regex(String((errorOf('["a", 1].remove("1")') as Error).message), /remove: element not found/);
+});

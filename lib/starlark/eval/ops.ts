@@ -829,10 +829,39 @@ export function length(x: Value): number {
 
 // ---------------------------------------------------------------- hashing (hash() builtin for strings)
 
+/**
+ * javaStringHash is hash(s) as starlark-go computes it: h = 31·h + c over the code points of
+ * the UTF-8 text, in int32. (Its transcoding to UTF-16 splits only surrogate code points, which
+ * decoded UTF-8 never yields, so a character beyond U+FFFF adds its code point; an invalid byte
+ * adds U+FFFD.) It reads the bytes in place, four ASCII bytes per step: h·31⁴ + a·31³ + b·31² +
+ * c·31 + d stays exact in a double before the int32 wrap.
+ */
 export function javaStringHash(s: string): number {
-  const u = Buffer.from(s, 'latin1').toString('utf8');
   let h = 0;
-  for (let i = 0; i < u.length; i++) h = (Math.imul(31, h) + u.charCodeAt(i)) | 0;
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    if (i + 4 <= n) {
+      const a = s.charCodeAt(i);
+      const b = s.charCodeAt(i + 1);
+      const c = s.charCodeAt(i + 2);
+      const d = s.charCodeAt(i + 3);
+      if ((a | b | c | d) < 0x80) {
+        h = (Math.imul(923521, h) + a * 29791 + b * 961 + c * 31 + d) | 0;
+        i += 4;
+        continue;
+      }
+    }
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      h = (Math.imul(31, h) + c) | 0;
+      i++;
+      continue;
+    }
+    const [cp, size] = decodeRune(s, i);
+    h = (Math.imul(31, h) + (cp < 0 ? 0xfffd : cp)) | 0;
+    i += size;
+  }
   return h;
 }
 
