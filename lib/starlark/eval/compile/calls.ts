@@ -48,8 +48,8 @@ export function callExpr(ctx: CompileContext, e: A.CallExpr): Ex {
         const np = code.numParams;
         // Positional arguments only; missing trailing ones take their defaults.
         if (code.simple && n <= np && n >= np - f.defaults.length) {
-          const l: Locals = new Array(code.nlocals);
-          for (let i = 0; i < n; i++) l[i] = argEx[i]!(fr);
+          const locals: Locals = new Array(code.nlocals);
+          for (let i = 0; i < n; i++) locals[i] = argEx[i]!(fr);
           if (n < np) {
             const d = f.defaults;
             const m = np - d.length;
@@ -57,13 +57,13 @@ export function callExpr(ctx: CompileContext, e: A.CallExpr): Ex {
               const dv = d[i - m]!;
               if (dv === MANDATORY) {
                 fr.pos = pos;
-                return callValue(fr.thread, f, l.slice(0, n) as Value[], null); // reports it
+                return callValue(fr.thread, f, locals.slice(0, n) as Value[], null); // reports it
               }
-              l[i] = dv;
+              locals[i] = dv;
             }
           }
           fr.pos = pos;
-          return code.run(fr.thread, f, l);
+          return code.run(fr.thread, f, locals);
         }
       }
       const args: Value[] = new Array(n);
@@ -126,7 +126,7 @@ export function keywordCall(ctx: CompileContext, e: A.CallExpr, fnEx: Ex, argEx:
   const names = e.args.slice(npos).map((a) => a.name!);
   const nnamed = names.length;
   let cachedCode: CompiledCode | null = null;
-  let slots: number[] | null = null; // parameter index of each named argument, or null: no fast path
+  let cachedSlots: number[] | null = null; // parameter index of each named argument, or null: no fast path
   const mapFor = (code: CompiledCode): number[] | null => {
     if (!code.noStar || npos > code.numParams - code.numKwonly) return null;
     const out: number[] = new Array(nnamed);
@@ -137,11 +137,11 @@ export function keywordCall(ctx: CompileContext, e: A.CallExpr, fnEx: Ex, argEx:
     }
     return out;
   };
-  const general = (fr: Frame, f: Value, vals: Locals, sl: number[] | null): Value => {
+  const general = (fr: Frame, f: Value, vals: Locals, slots: number[] | null): Value => {
     const args: Value[] = new Array(npos);
     for (let i = 0; i < npos; i++) args[i] = vals[i] as Value;
     const kwargs: Array<[string, Value]> = new Array(nnamed);
-    for (let j = 0; j < nnamed; j++) kwargs[j] = [names[j]!, vals[sl === null ? npos + j : sl[j]!] as Value];
+    for (let j = 0; j < nnamed; j++) kwargs[j] = [names[j]!, vals[slots === null ? npos + j : slots[j]!] as Value];
     fr.pos = pos;
     return callValue(fr.thread, f, args, kwargs);
   };
@@ -151,24 +151,24 @@ export function keywordCall(ctx: CompileContext, e: A.CallExpr, fnEx: Ex, argEx:
       const code = f.code as CompiledCode;
       if (code !== cachedCode) {
         cachedCode = code;
-        slots = mapFor(code);
+        cachedSlots = mapFor(code);
       }
-      const sl = slots;
-      if (sl !== null) {
-        const l: Locals = new Array(code.nlocals);
-        for (let i = 0; i < npos; i++) l[i] = argEx[i]!(fr);
-        for (let j = 0; j < nnamed; j++) l[sl[j]!] = argEx[npos + j]!(fr);
+      const slots = cachedSlots;
+      if (slots !== null) {
+        const locals: Locals = new Array(code.nlocals);
+        for (let i = 0; i < npos; i++) locals[i] = argEx[i]!(fr);
+        for (let j = 0; j < nnamed; j++) locals[slots[j]!] = argEx[npos + j]!(fr);
         const np = code.numParams;
         const d = f.defaults;
         const m = np - d.length;
         for (let i = npos; i < np; i++) {
-          if (l[i] !== undefined) continue;
+          if (locals[i] !== undefined) continue;
           const dv = i >= m ? d[i - m]! : MANDATORY;
-          if (dv === MANDATORY) return general(fr, f, l, sl); // reports the missing argument
-          l[i] = dv;
+          if (dv === MANDATORY) return general(fr, f, locals, slots); // reports the missing argument
+          locals[i] = dv;
         }
         fr.pos = pos;
-        return code.run(fr.thread, f, l);
+        return code.run(fr.thread, f, locals);
       }
     }
     const vals: Value[] = new Array(n);
