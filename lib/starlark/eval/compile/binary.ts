@@ -23,6 +23,7 @@ export function binaryOp(op: string, x: Value, y: Value): Value {
   return binary(op, x, y);
 }
 
+/** binaryExpr compiles `x op y`. */
 export function binaryExpr(ctx: CompileContext, e: A.BinaryExpr): Ex {
   const op = e.op;
   const x = ctx.expr(e.x);

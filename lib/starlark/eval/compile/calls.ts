@@ -15,6 +15,7 @@ import { packPos } from '../pos.js';
 import { fail, type Value } from '../value.js';
 import { toArrayOrUndefined, type CompileContext, type Ex } from './context.js';
 
+/** callExpr compiles `f(args)`, choosing the fast path its argument shapes allow. */
 export function callExpr(ctx: CompileContext, e: A.CallExpr): Ex {
   const pos = packPos(e);
   const simplePositional = e.args.every((a) => a.style === 'pos');
@@ -119,7 +120,7 @@ export function callExpr(ctx: CompileContext, e: A.CallExpr): Ex {
  * cache can't settle (missing or mandatory parameters, too many positionals, unknown names) is
  * handed to the general binder with the values already evaluated.
  */
-export function keywordCall(ctx: CompileContext, e: A.CallExpr, fnEx: Ex, argEx: Ex[]): Ex {
+function keywordCall(ctx: CompileContext, e: A.CallExpr, fnEx: Ex, argEx: Ex[]): Ex {
   const pos = packPos(e);
   const n = argEx.length;
   const npos = e.args.filter((a) => a.style === 'pos').length;

@@ -10,6 +10,7 @@ import { packPos } from '../pos.js';
 import { HostValue, List, Range, Tuple, fail } from '../value.js';
 import { toArrayOrUndefined, type CompileContext, type Ex } from './context.js';
 
+/** comprehension compiles `[x for …]` and `{k: v for …}`. */
 export function comprehension(ctx: CompileContext, e: A.Comprehension): Ex {
   const clauses = e.clauses;
   let inner: (fr: Frame, acc: List | Dict) => void;

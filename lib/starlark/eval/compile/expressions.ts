@@ -16,6 +16,7 @@ import { comprehension } from './comprehensions.js';
 import type { CompileContext, Ex } from './context.js';
 import { functionExpr } from './functions.js';
 
+/** ident compiles a name read from the slot the resolver bound it to. */
 export function ident(ctx: CompileContext, id: A.Ident): Ex {
   const b = id.binding!;
   const i = b.index;
@@ -74,12 +75,13 @@ export function ident(ctx: CompileContext, id: A.Ident): Ex {
   };
 }
 
-export function exprs(ctx: CompileContext, xs: readonly A.Expr[]): Ex[] {
+function exprs(ctx: CompileContext, xs: readonly A.Expr[]): Ex[] {
   const out: Ex[] = [];
   for (let i = 0; i < xs.length; i++) out.push(ctx.expr(xs[i]!));
   return out;
 }
 
+/** expression compiles any expression (the CompileContext's expr). */
 export function expression(ctx: CompileContext, e: A.Expr): Ex {
   ctx.at = e;
   switch (e.kind) {

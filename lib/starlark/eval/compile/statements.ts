@@ -20,6 +20,7 @@ import { MAX, toArrayOrUndefined, type Assign, type CompileContext, type St } fr
 import { ident } from './expressions.js';
 import { functionExpr } from './functions.js';
 
+/** block compiles a statement list; it stops at the first statement that does not complete normally. */
 export function block(ctx: CompileContext, stmts: readonly A.Stmt[]): St {
   const ss: St[] = [];
   // Loops, not map callbacks: nesting depth costs fewer JS frames.
@@ -61,6 +62,7 @@ export function block(ctx: CompileContext, stmts: readonly A.Stmt[]): St {
   };
 }
 
+/** statement compiles one statement; null for one that does nothing (pass). */
 export function statement(ctx: CompileContext, s: A.Stmt): St | null {
   ctx.at = s;
   switch (s.kind) {
@@ -139,7 +141,8 @@ export function statement(ctx: CompileContext, s: A.Stmt): St | null {
   }
 }
 
-export function loadStmt(ctx: CompileContext, s: A.LoadStmt): St {
+/** loadStmt compiles `load("module", "name", alias="name")` through the thread's load hook. */
+function loadStmt(ctx: CompileContext, s: A.LoadStmt): St {
   const pos = packPos(s);
   const module = s.module;
   const targets = s.to.map((id) => assignTarget(ctx, id));
@@ -169,7 +172,8 @@ export function loadStmt(ctx: CompileContext, s: A.LoadStmt): St {
   };
 }
 
-export function assignStmt(ctx: CompileContext, s: A.AssignStmt): St {
+/** assignStmt compiles `lhs = rhs`, with fast paths for a local, a global and `d[k] = v`. */
+function assignStmt(ctx: CompileContext, s: A.AssignStmt): St {
   const rhs = ctx.expr(s.rhs);
   const lhs = s.lhs;
   if (lhs.kind === 'Ident') {
@@ -212,7 +216,8 @@ export function assignStmt(ctx: CompileContext, s: A.AssignStmt): St {
   };
 }
 
-export function augAssign(ctx: CompileContext, s: A.AssignStmt): St {
+/** augAssign compiles `lhs op= rhs`: the target is evaluated once; list += extends in place. */
+function augAssign(ctx: CompileContext, s: A.AssignStmt): St {
   const op = s.op.slice(0, -1);
   const pos = packPos(s);
   const rhs = ctx.expr(s.rhs);
@@ -299,6 +304,7 @@ export function augAssign(ctx: CompileContext, s: A.AssignStmt): St {
   return fail(`can't use ${lhs.kind} in augmented assignment`);
 }
 
+/** assignTarget compiles what an assignment, a for loop or a comprehension stores into. */
 export function assignTarget(ctx: CompileContext, lhs: A.Expr): Assign {
   switch (lhs.kind) {
     case 'Ident': {
@@ -376,7 +382,8 @@ export function assignTarget(ctx: CompileContext, lhs: A.Expr): Assign {
   return () => fail(`can't assign to ${lhs.kind}`);
 }
 
-export function forStmt(ctx: CompileContext, s: A.ForStmt): St {
+/** forStmt compiles `for vars in x:`; a list, dict or set cannot be mutated while it iterates. */
+function forStmt(ctx: CompileContext, s: A.ForStmt): St {
   const xe = ctx.expr(s.x);
   const set = assignTarget(ctx, s.vars);
   const body = block(ctx, s.body);
