@@ -5,7 +5,7 @@ import type { Thread } from './thread.js';
 import { unpackArgs, unpackPositional, wantInt, wantString } from './unpack.js';
 import { Bytes, HostValue, List, None, Tuple, decodeUTF8, encodeUTF8, fail, type Value } from './value.js';
 import { formatMethod } from './format.js';
-import { countSubstring } from './substring-count.js';
+import { countSubstring } from './byte-kernels.js';
 
 export type MethodImpl = (th: Thread, recv: Value, args: Value[], kwargs: Array<[string, Value]>, name: string) => Value;
 
