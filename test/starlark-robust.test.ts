@@ -286,7 +286,9 @@ test('error wording matches starlark-go: min/max, int(), shifts', (t) => {
   t.is(msg('int("0xg", 0)'), 'int: invalid literal with base 16: 0xg');
   t.is(msg('int("0755", 0)'), 'int: invalid literal with base 0: 0755');
   t.is(msg('int("0b1", 16)'), 'int: invalid literal with base 16: 0b1');
-  t.is(msg('int("1", "a")'), 'int: base must be an integer >= 2 && <= 36');
+  t.is(msg('int("1", "a")'), 'int: for base, got string, want int');
+  t.is(msg('int("123", 1)'), 'int: base must be an integer >= 2 && <= 36');
+  t.is(msg('int("123", 1 << 40)'), 'int: for base, got int, want int'); // not an int32, as in starlark-go
   t.is(value('int("0x1f", 0), int("-0o17", 0), int("000", 0), int("0b101", 2), int("z", 36)'), '(31, -15, 0, 5, 35)');
   t.is(msg('1 << "a"'), 'got string, want int');
   t.is(msg('1 >> 1.5'), 'got float, want int');
@@ -308,4 +310,16 @@ test('chained comparisons are a positioned syntax error, as in the spec and star
     t.deepEqual({ ...(e as ScanOrSyntaxError).pos }, { file: FILE, line: 1, col });
   }
   t.is(value('(1 < 2) == True, 1 < 2 and 2 < 3, not 1 < 2, (1 in [1]) != False, 1 < 2 or 3 > 4'), '(True, True, False, True, True)');
+});
+
+test('hash() is starlark-go\'s: code points beyond U+FFFF add themselves, an invalid byte adds U+FFFD', (t) => {
+  // Figures from starlark-go (bench/.cache/starlark-peer) on the same expressions.
+  t.is(value('hash("abc"), hash(""), hash("é"), hash("😀"), hash("a😀b€c")'), '(96354, 0, 233, 128512, -376531206)');
+  t.is(value('hash("\\xff"), hash("\\xe2\\x82"), hash("abcdefghijklmnopqrstuvwxyz0123456789"), hash("日本語テキスト1234abcd")'),
+    '(65533, 2097056, 1478768498, 586790577)');
+});
+
+test('list.remove of a string removes the first equal string; other values by ==', (t) => {
+  t.is(repr(run('x = ["b", 1.0, "a", 1, "a"]\nx.remove("a")\nx.remove(1)\n').get('x') as never), '["b", 1, "a"]');
+  t.regex(String((errorOf('["a", 1].remove("1")') as Error).message), /remove: element not found/);
 });

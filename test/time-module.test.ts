@@ -1,15 +1,16 @@
-// The `time` host module (lib/runtime/time-module.ts), exercised through real Starlark.
+// The `time` module (lib/starlark/lib/time), exercised through real Starlark.
 
 import test from 'ava';
 import { EvalError, Thread, execFile, json, str, toJS, type Value } from '../lib/starlark/index.js';
-import { Duration, Time, makeTimeModule, timeModule } from '../lib/runtime/time-module.js';
+import { Duration, Time, setNow, timeModule } from '../lib/starlark/lib/time/index.js';
 
 /** 2026-11-25T08:40:34.254517Z */
 const FIXED = 1795596034254517000n;
 
 function run(src: string): Map<string, Value> {
-  const predeclared = { time: makeTimeModule({ now: () => FIXED }), json };
-  return execFile(new Thread({ print: () => {} }), 'time_test.star', src, predeclared);
+  const thread = new Thread({ print: () => {} });
+  setNow(thread, () => FIXED);
+  return execFile(thread, 'time_test.star', src, { time: timeModule, json });
 }
 
 /** js evaluates `expr` and returns it as a JS value (str() for time values). */
@@ -106,13 +107,21 @@ kind = type(t)
   t.is(evalError(t, 'time.now().nope'), 'time.time has no .nope field or method');
 });
 
-test('now() uses the host hook; the default module reads the clock', (t) => {
+test('now() reads the clock set on the thread; a thread without one reads the system clock', (t) => {
   t.is(js('str(time.now())'), '2026-11-25 08:40:34.254517 +0000 UTC');
   t.is(js('time.now().unix_nano'), FIXED);
   const before = BigInt(Date.now()) * 1_000_000n;
   const g = execFile(new Thread(), 'now.star', 'n = time.now().unix_nano', { time: timeModule });
   const n = BigInt(toJS(g.get('n')!) as number | bigint);
   t.true(n >= before - 5_000_000n && n <= BigInt(Date.now() + 5) * 1_000_000n, String(n));
+  // Two threads, one module value: each sees its own clock.
+  const a = new Thread();
+  const b = new Thread();
+  setNow(a, () => 1_000_000_000n);
+  setNow(b, () => 2_000_000_000n);
+  const src = 'n = time.now().unix';
+  t.is(execFile(a, 'a.star', src, { time: timeModule }).get('n'), 1);
+  t.is(execFile(b, 'b.star', src, { time: timeModule }).get('n'), 2);
 });
 
 test('format layouts', (t) => {
@@ -323,12 +332,15 @@ p = a.in_location("Europe/Paris")
   const b = g.get('b') as Time;
   const d = g.get('d') as Duration;
   t.is(str(a.binary('+', d, 'left')!), '2026-11-25 10:10:34 +0000 UTC');
-  t.is(str(d.binary('+', a, 'left')!), '2026-11-25 10:10:34 +0000 UTC'); // d + t
+  // d + t: the duration declines, so the interpreter asks the time (the right operand).
+  t.is(d.binary('+', a, 'left'), undefined);
+  t.is(str(a.binary('+', d, 'right')!), '2026-11-25 10:10:34 +0000 UTC');
   t.is(str(a.binary('-', d, 'left')!), '2026-11-25 07:10:34 +0000 UTC');
   t.is(str(b.binary('-', a, 'left')!), '1h31m15.5s');
   t.is(str(a.binary('-', b, 'left')!), '-1h31m15.5s');
   t.is(str((g.get('p') as Time).binary('+', d, 'left')!), '2026-11-25 11:10:34 +0100 CET'); // keeps the zone
   t.is(a.binary('-', d, 'right'), undefined); // d - t unsupported
+  t.is(js('str(time.parse_duration("1h") + time.parse_time("2026-11-25T08:40:34Z"))'), '2026-11-25 09:40:34 +0000 UTC');
 });
 
 test('operators on times and durations from Starlark', (t) => {

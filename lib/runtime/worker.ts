@@ -6,7 +6,7 @@ import { EvalError, StarlarkError, Thread, execFile, json, structBuiltin, type V
 import { SyncClient } from './channel.js';
 import { Host } from './host-modules.js';
 import { MODEL_FILE_OPTIONS, type Finish, type ModelInit } from './protocol.js';
-import { timeModule } from './time-module.js';
+import { timeModule } from '../starlark/lib/time/index.js';
 
 interface WorkerData {
   readonly port: MessagePort;

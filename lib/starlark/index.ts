@@ -32,12 +32,16 @@ export {
   toStarlark, toJS, type ToJSOptions, makeString, makeFloat, makeList, makeTuple, makeDict, makeModule, makeStruct,
 } from './eval/convert.js';
 export { unpackArgs } from './eval/unpack.js';
+export {
+  unpack, unpackPositionalArgs, anyValue, string, int, bigInt, orNone, type Kind, type ParamSpec, type Unpacked,
+} from './eval/params.js';
+export { intFloorDiv } from './eval/int.js';
 export { Thread, type ThreadOptions } from './eval/thread.js';
 export { execFile, checkFile, parse as parseFile, call, type FileOptions } from './eval/exec.js';
 /** The syntax tree returned by parseFile/checkFile (names and string literal values are internal byte strings: read them with str()). */
 export type * as ast from './syntax/ast.js';
 export const universe: ReadonlyMap<string, Value> = universeMap;
-export { json } from './eval/json.js';
+export { json } from './lib/json/json.js';
 export { structBuiltin } from './eval/builtins.js';
 export { StarlarkError, ScanOrSyntaxError, ResolveErrors, type Position } from './syntax/position.js';
 export { EvalError, type CallFrame } from './eval/errors.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { structBuiltin, universe } from './eval/builtins.js';
 import { EvalError } from './eval/errors.js';
 import { execFile } from './eval/exec.js';
-import { json } from './eval/json.js';
+import { json } from './lib/json/json.js';
 import { Thread } from './eval/thread.js';
 import type { Value } from './eval/value.js';
 import { ResolveErrors, StarlarkError } from './syntax/position.js';

@@ -1,4 +1,4 @@
-import { builtinErr } from './compile.js';
+import { builtinErr } from './call.js';
 import { typeOf } from './hashtable.js';
 import { toStr } from './ops.js';
 import { methodTable, type MethodImpl } from './methods.js';

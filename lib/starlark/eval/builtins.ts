@@ -1,6 +1,6 @@
 /** The universe: Starlark's built-in functions and constants. */
 import { attrNames, getAttrOrUndefined } from './attrs.js';
-import { callValue } from './compile.js';
+import { callValue } from './call.js';
 import { Func } from './function.js';
 import { Dict, SetValue, mapKey, typeOf } from './hashtable.js';
 import { floatToInt, intNeg, parseIntText } from './int.js';
@@ -241,7 +241,9 @@ const entries: Array<[string, Value]> = [
     if (typeof x === 'string') {
       let base = 10;
       if (baseV !== undefined) {
-        if (typeof baseV !== 'number' || (baseV !== 0 && (baseV < 2 || baseV > 36))) fail('int: base must be an integer >= 2 && <= 36');
+        // As starlark-go: the base must be an int32 (AsInt32), then 0 or 2..36.
+        if (typeof baseV !== 'number' || baseV > 0x7fffffff || baseV < -0x80000000) fail(`int: for base, got ${typeOf(baseV)}, want int`);
+        if (baseV !== 0 && (baseV < 2 || baseV > 36)) fail('int: base must be an integer >= 2 && <= 36');
         base = baseV;
       }
       const [r, named] = parseIntText(x, base);

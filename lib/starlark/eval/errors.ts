@@ -1,5 +1,5 @@
 import { StarlarkError, formatPos, type Position } from '../syntax/position.js';
-import { unpackPos } from './compile.js';
+import { unpackPos } from './pos.js';
 import { StarErr, decodeUTF8 } from './value.js';
 
 export interface CallFrame {

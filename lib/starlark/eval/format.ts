@@ -2,7 +2,7 @@
 import { Dict } from './hashtable.js';
 import { floatToInt } from './int.js';
 import { formatFloat } from './float-format.js';
-import { decodeRune, repr, setInterpolate, toStr, typeOf } from './ops.js';
+import { decodeRune, repr, toStr, typeOf } from './ops.js';
 import type { Thread } from './thread.js';
 import { Float, Tuple, encodeUTF8, errorMessage, fail, type Value } from './value.js';
 
@@ -105,7 +105,6 @@ export function interpolate(format: string, x: Value): Value {
   if (index < nargs) fail('too many arguments for format string');
   return out;
 }
-setInterpolate(interpolate);
 
 /** formatMethod implements str.format. */
 export function formatMethod(_th: Thread, format: string, args: Value[], kwargs: Array<[string, Value]>): Value {

@@ -1,4 +1,3 @@
-import { registerFunctionClass } from './hashtable.js';
 import type { Thread } from './thread.js';
 import { SObject, type Cell, type Value } from './value.js';
 
@@ -30,8 +29,6 @@ export class Func extends SObject {
   readonly defaults: Value[];
   readonly freevars: Cell[];
   readonly module: ModuleCtx;
-  /** number of activations, for the recursion check */
-  active = 0;
   constructor(code: FuncCode, defaults: Value[], freevars: Cell[], module: ModuleCtx) {
     super();
     this.code = code;
@@ -46,7 +43,6 @@ export class Func extends SObject {
     return this.code.name;
   }
 }
-registerFunctionClass(Func);
 
 /** MANDATORY marks a keyword-only parameter without a default. */
 export class Mandatory extends SObject {

@@ -1,6 +1,7 @@
 import {
   Builtin, Bytes, Float, HostValue, Module, NoneType, SObject, Struct, Tuple, fail, type Value,
 } from './value.js';
+import { Func } from './function.js';
 
 /**
  * Hashing strategy: ints, strings and bools are their own JS Map keys (fast path). Every other
@@ -97,24 +98,36 @@ function encodeKey(k: Value): string {
     return 'h' + k.hash() + ';';
   }
   if (k instanceof Module) return fail('unhashable: module');
-  if (k instanceof Builtin || isFunction(k)) return 'o' + identity(k) + ';';
+  if (k instanceof Builtin || k instanceof Func) return 'o' + identity(k) + ';';
   if (k.type() === 'range') return fail('unhashable: range');
   return fail(`unhashable type: ${k.type()}`);
 }
 
-let functionClass: (new (...a: never[]) => SObject) | null = null;
-/** registerFunctionClass lets the hash code recognise Starlark functions without an import cycle. */
-export function registerFunctionClass(c: new (...a: never[]) => SObject): void {
-  functionClass = c;
-}
-function isFunction(k: SObject): boolean {
-  return functionClass !== null && k instanceof functionClass;
-}
-
-let keyEqual: (a: Value, b: Value) => boolean = (a, b) => a === b;
-/** registerKeyEqual installs Starlark == (from ops.ts, which imports this module) for host-keyed buckets. */
-export function registerKeyEqual(eq: (a: Value, b: Value) => boolean): void {
-  keyEqual = eq;
+/**
+ * keyEqual is Starlark == for two keys of one host bucket. Their canonical forms are equal, so
+ * they have the same shape and the same non-host parts: what remains to compare is their host
+ * values (with the values' own ==, as ops.ts's equal does) and a struct's constructor, which
+ * the canonical form leaves out (compared by identity, as starlark-go compares constructors).
+ * This module cannot use ops.ts's equal: ops compares dicts through this module.
+ */
+function keyEqual(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  if (a instanceof Tuple && b instanceof Tuple) {
+    for (let i = 0; i < a.elems.length; i++) if (!keyEqual(a.elems[i]!, b.elems[i]!)) return false;
+    return true;
+  }
+  if (a instanceof Struct && b instanceof Struct) {
+    const ca = a.constructorName;
+    const cb = b.constructorName;
+    if (ca !== cb && !(ca instanceof HostValue && cb instanceof HostValue && keyEqual(ca, cb))) return false;
+    for (const [k, v] of a.fields) if (!keyEqual(v, b.fields.get(k)!)) return false;
+    return true;
+  }
+  if (a instanceof HostValue && b instanceof HostValue) {
+    return a.type() === b.type() && (a.compare ? a.compare('==', b) : false);
+  }
+  // Parts without host values have equal canonical forms, so they are equal (1 and 1.0).
+  return true;
 }
 
 /** HostBucket lists the distinct keys sharing one canonical hash form, with their JS Map keys. */

@@ -5,6 +5,7 @@ import type { Thread } from './thread.js';
 import { unpackArgs, unpackPositional, wantInt, wantString } from './unpack.js';
 import { Bytes, HostValue, List, None, Tuple, decodeUTF8, encodeUTF8, fail, type Value } from './value.js';
 import { formatMethod } from './format.js';
+import { countSubstring } from './byte-kernels.js';
 
 export type MethodImpl = (th: Thread, recv: Value, args: Value[], kwargs: Array<[string, Value]>, name: string) => Value;
 
@@ -251,9 +252,7 @@ export const stringMethods: Record<string, MethodImpl> = {
     const [sub, a, b] = strIndexArgs(name, s as string, args, kw);
     const hay = (s as string).slice(a, b);
     if (sub === '') return Array.from(hay).length + 1;
-    let n = 0;
-    for (let i = hay.indexOf(sub); i >= 0; i = hay.indexOf(sub, i + sub.length)) n++;
-    return n;
+    return countSubstring(hay, sub);
   },
   elem_ords(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
@@ -509,6 +508,14 @@ export const listMethods: Record<string, MethodImpl> = {
     const l = recv as List;
     checkListMutable(l, 'remove from');
     const e = l.elems;
+    const x = args[0]!;
+    // A string equals only an equal string, so the engine's own search (===) finds it.
+    if (typeof x === 'string') {
+      const i = e.indexOf(x);
+      if (i < 0) fail(`${name}: element not found`);
+      e.splice(i, 1);
+      return None;
+    }
     for (let i = 0; i < e.length; i++) {
       if (equal(e[i]!, args[0]!)) {
         e.splice(i, 1);

@@ -1,4 +1,10 @@
-import { StarErr, type Value } from './value.js';
+/**
+ * Thread is the state of one Starlark execution: the host's hooks (print, load), its
+ * thread-local values (host modules keep per-thread settings there, e.g. the time module's
+ * clock), the step budget and cancellation, and the call depth.
+ */
+import type { Value } from './sobject.js';
+import { StarErr } from './star-err.js';
 
 export interface ThreadOptions {
   name?: string;

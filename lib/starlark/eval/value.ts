@@ -6,14 +6,11 @@
  * bool   -> JS boolean
  * others -> instances of the classes below (or HostValue subclasses)
  */
+import { SObject, type Value } from './sobject.js';
+import { StarErr, fail } from './star-err.js';
 import type { Thread } from './thread.js';
 
-export type Value = number | bigint | string | boolean | SObject;
-
-/** SObject is the base of every non-primitive Starlark value. */
-export abstract class SObject {
-  abstract type(): string;
-}
+export { SObject, StarErr, fail, type Value };
 
 export class NoneType extends SObject {
   type(): string {
@@ -46,7 +43,7 @@ export class Bytes extends SObject {
   }
 }
 
-/** EvalError raised inside the interpreter; the public class is built on it (see errors.ts). */
+/** List is a mutable sequence; itercount > 0 while a loop iterates it (mutation is then an error). */
 export class List extends SObject {
   elems: Value[];
   frozen = false;
@@ -202,18 +199,6 @@ export function encodeUTF8(s: string): string {
   return Buffer.from(s, 'utf8').toString('latin1');
 }
 
-/** StarErr is the internal Starlark runtime error: a message plus frames filled in while unwinding. */
-export class StarErr extends Error {
-  msg: string;
-  /** innermost-first frames, added by each call as the error unwinds */
-  frames: Array<{ name: string; pos: number; file: string }> = [];
-  builtinName: string | undefined;
-  constructor(msg: string) {
-    super(msg);
-    this.msg = msg;
-  }
-}
-
 /**
  * errorMessage returns the message of anything thrown, as an internal byte string: a StarErr's
  * message is one already; any other error (a host's JS Error) carries an ordinary JS string.
@@ -221,9 +206,4 @@ export class StarErr extends Error {
 export function errorMessage(e: unknown): string {
   if (e instanceof StarErr) return e.msg;
   return encodeUTF8(e instanceof Error ? e.message : String(e));
-}
-
-/** fail throws a Starlark runtime error with the given (byte-string) message. */
-export function fail(msg: string): never {
-  throw new StarErr(msg);
 }

@@ -1,13 +1,13 @@
 /** The json module: encode, decode, indent (starlarkjson semantics). */
-import { attrNames, getAttrOrUndefined } from './attrs.js';
-import { Dict, typeOf } from './hashtable.js';
-import { norm } from './int.js';
-import { formatFloat, formatG } from './float-format.js';
-import { decodeRune, iterableElems, quote } from './ops.js';
-import { unpackArgs, unpackPositional, wantString } from './unpack.js';
+import { attrNames, getAttrOrUndefined } from '../../eval/attrs.js';
+import { Dict, typeOf } from '../../eval/hashtable.js';
+import { norm } from '../../eval/int.js';
+import { formatFloat, formatG } from '../../eval/float-format.js';
+import { decodeRune, iterableElems, quote } from '../../eval/ops.js';
+import { unpackArgs, unpackPositional, wantString } from '../../eval/unpack.js';
 import {
   Builtin, Float, HostValue, List, Module, None, SObject, Struct, decodeUTF8, encodeUTF8, errorMessage, fail, type Value,
-} from './value.js';
+} from '../../eval/value.js';
 
 function isPrintableASCII(s: string): boolean {
   return /^[\x20-\x7e]*$/.test(s);

@@ -1,0 +1,90 @@
+/**
+ * The import graph of lib/: every relative import of every .ts file (type-only imports too,
+ * since a type cycle is a layering cycle even when the JS output has none), checked for cycles,
+ * and the boundary of the interpreter: lib/starlark imports nothing outside lib/starlark.
+ * A cycle is reported as its path (a.ts → b.ts → a.ts), so the message says what to move.
+ */
+import test from 'ava';
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const LIB = join(ROOT, 'lib');
+
+function tsFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...tsFiles(p));
+    else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(p);
+  }
+  return out.sort();
+}
+
+/** Specifiers of `import … from`, `export … from`, bare `import '…'` and `import('…')`. */
+const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;])import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
+
+function specifiersOf(file: string): string[] {
+  const src = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  return [...src.matchAll(IMPORT)].map((m) => m[1] ?? m[2] ?? m[3]!);
+}
+
+/** importsOf resolves the relative imports of a file to the .ts files they name. */
+function importsOf(file: string): string[] {
+  return specifiersOf(file).filter((s) => s.startsWith('.')).map((s) => resolve(dirname(file), s.replace(/\.js$/, '.ts')));
+}
+
+function graph(): Map<string, string[]> {
+  const g = new Map<string, string[]>();
+  for (const f of tsFiles(LIB)) g.set(f, importsOf(f));
+  return g;
+}
+
+/** cycles returns one path per cycle found by a depth-first walk (each closing edge once). */
+function cycles(g: Map<string, string[]>): string[][] {
+  const state = new Map<string, 'active' | 'done'>();
+  const stack: string[] = [];
+  const found: string[][] = [];
+  const visit = (f: string): void => {
+    state.set(f, 'active');
+    stack.push(f);
+    for (const to of g.get(f) ?? []) {
+      const s = state.get(to);
+      if (s === 'active') found.push([...stack.slice(stack.indexOf(to)), to]);
+      else if (s === undefined && g.has(to)) visit(to);
+    }
+    stack.pop();
+    state.set(f, 'done');
+  };
+  for (const f of g.keys()) if (!state.has(f)) visit(f);
+  return found;
+}
+
+const rel = (f: string): string => relative(ROOT, f);
+
+test('the import graph of lib/ has no cycle', (t) => {
+  const g = graph();
+  t.true(g.size > 50, `found only ${g.size} files under lib/`);
+  const missing = [...g].flatMap(([f, tos]) => tos.filter((to) => !g.has(to)).map((to) => `${rel(f)} imports ${rel(to)}`));
+  t.deepEqual(missing, [], 'every relative import resolves to a .ts file under lib/');
+  t.deepEqual(cycles(g).map((c) => c.map(rel).join(' → ')), []);
+});
+
+test('lib/starlark imports nothing outside lib/starlark (and no package but node built-ins)', (t) => {
+  const star = join(LIB, 'starlark') + '/';
+  const outside: string[] = [];
+  for (const f of tsFiles(star)) {
+    for (const to of importsOf(f)) if (!to.startsWith(star)) outside.push(`${rel(f)} imports ${rel(to)}`);
+    for (const s of specifiersOf(f)) {
+      if (!s.startsWith('.') && !s.startsWith('node:')) outside.push(`${rel(f)} imports package ${s}`);
+    }
+  }
+  t.deepEqual(outside, []);
+});
+
+test('the cycle finder reports a cycle as its path', (t) => {
+  const g = new Map([['a', ['b']], ['b', ['c']], ['c', ['a', 'd']], ['d', []]]);
+  t.deepEqual(cycles(g), [['a', 'b', 'c', 'a']]);
+  t.deepEqual(cycles(new Map([['a', ['b']], ['b', []]])), []);
+});
