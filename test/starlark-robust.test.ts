@@ -242,7 +242,7 @@ test('freezing deeply nested and widely shared values neither overflows nor expl
   const e = errorOf('y = x\nfor i in range(199999):\n  y = y[0]\ny.append(1)\n', (src) =>
     execFile(new Thread(), FILE, src, { x: g.get('x') as never }, OPTS));
   t.true(e instanceof EvalError, String(e));
-  t.is((e as EvalError).msg, 'cannot append to frozen list');
+  t.is((e as EvalError).msg, 'append: cannot append to frozen list');
 });
 
 test('repr of a value nested beyond the JS stack is a positioned EvalError', (t) => {

@@ -1,9 +1,9 @@
 /** Built-in methods of string, bytes, list, dict and set. */
 import { Dict, SetValue, typeOf } from './hashtable.js';
-import { decodeRune, equal, repr, sliceIndices, toArray, toStr, iterableElems, quote } from './ops.js';
+import { decodeRune, equal, listExtend, repr, sliceIndices, toArray, toStr, iterableElems, quote } from './ops.js';
 import type { Thread } from './thread.js';
-import { unpackArgs, unpackPositional, wantInt, wantString } from './unpack.js';
-import { Bytes, HostValue, List, None, Tuple, decodeUTF8, encodeUTF8, fail, type Value } from './value.js';
+import { unpackPositional, unpackPositionalArgs, wantInt, wantString } from './unpack.js';
+import { Bytes, HostValue, List, None, StarErr, Tuple, decodeUTF8, encodeUTF8, fail, type Value } from './value.js';
 import { formatMethod } from './format.js';
 
 export type MethodImpl = (th: Thread, recv: Value, args: Value[], kwargs: Array<[string, Value]>, name: string) => Value;
@@ -56,9 +56,9 @@ function runes(s: string): string[] {
 }
 
 function strIndexArgs(name: string, s: string, args: Value[], kwargs: Array<[string, Value]>): [string, number, number] {
-  const [sub, start, end] = unpackArgs(name, args, kwargs, 'sub', 'start?', 'end?');
-  const needle = wantString(name, 'sub', sub!);
-  const [a, b] = sliceIndices(s.length, start, end, undefined);
+  const [sub, start, end] = unpackPositionalArgs(name, args, kwargs, 1, 3);
+  const needle = wantString(name, 1, sub!);
+  const [a, b] = prefixed(name, () => sliceIndices(s.length, start, end, undefined));
   return [needle, a, Math.max(a, b)];
 }
 
@@ -142,8 +142,8 @@ function splitWhitespace(s: string, maxsplit: number, right: boolean): string[] 
 }
 
 function split(name: string, s: string, args: Value[], kwargs: Array<[string, Value]>): Value {
-  const [sepV, maxV] = unpackArgs(name, args, kwargs, 'sep?', 'maxsplit?');
-  const maxsplit = maxV === undefined || maxV === None ? -1 : wantInt(name, 'maxsplit', maxV);
+  const [sepV, maxV] = unpackPositionalArgs(name, args, kwargs, 0, 2);
+  const maxsplit = maxV === undefined || maxV === None ? -1 : wantInt(name, 2, maxV);
   const right = name === 'rsplit';
   if (sepV === undefined || sepV === None) return new List(splitWhitespace(s, maxsplit, right));
   if (typeof sepV !== 'string') fail(`${name}: got ${typeOf(sepV)} for separator, want string`);
@@ -217,8 +217,8 @@ function predicate(s: string, f: (c: string) => boolean): boolean {
 }
 
 function startsOrEnds(name: string, s: string, args: Value[], kwargs: Array<[string, Value]>): boolean {
-  const [x, start, end] = unpackArgs(name, args, kwargs, 'prefix', 'start?', 'end?');
-  const [a, b] = sliceIndices(s.length, start, end, undefined);
+  const [x, start, end] = unpackPositionalArgs(name, args, kwargs, 1, 3);
+  const [a, b] = prefixed(name, () => sliceIndices(s.length, start, end, undefined));
   const sub = s.slice(a, Math.max(a, b));
   const test = (p: string) => (name === 'startswith' ? sub.startsWith(p) : sub.endsWith(p));
   if (typeof x === 'string') return test(x);
@@ -345,10 +345,10 @@ export const stringMethods: Record<string, MethodImpl> = {
     return p !== '' && (s as string).endsWith(p) ? (s as string).slice(0, -p.length) : s;
   },
   replace(_th, s, args, kw, name) {
-    const [oldV, newV, countV] = unpackArgs(name, args, kw, 'old', 'new', 'count?');
-    const old = wantString(name, 'old', oldV!);
-    const nw = wantString(name, 'new', newV!);
-    const count = countV === undefined ? -1 : wantInt(name, 'count', countV);
+    const [oldV, newV, countV] = unpackPositionalArgs(name, args, kw, 2, 3);
+    const old = wantString(name, 1, oldV!);
+    const nw = wantString(name, 2, newV!);
+    const count = countV === undefined ? -1 : wantInt(name, 3, countV);
     const str = s as string;
     if (count < 0) {
       if (old !== '') return str.replaceAll(old, nw);
@@ -402,8 +402,8 @@ export const stringMethods: Record<string, MethodImpl> = {
     return split(name, s as string, args, kw);
   },
   splitlines(_th, s, args, kw, name) {
-    const [keepV] = unpackArgs(name, args, kw, 'keepends?');
-    if (keepV !== undefined && typeof keepV !== 'boolean') fail(`${name}: for parameter keepends: got ${typeOf(keepV)}, want bool`);
+    const [keepV] = unpackPositionalArgs(name, args, kw, 0, 1);
+    if (keepV !== undefined && typeof keepV !== 'boolean') fail(`${name}: for parameter 1: got ${typeOf(keepV)}, want bool`);
     const keep = keepV === true;
     const str = s as string;
     const out: string[] = [];
@@ -440,47 +440,57 @@ export const stringMethods: Record<string, MethodImpl> = {
   },
 };
 
-function checkListMutable(l: List, verb: string): void {
-  if (l.frozen) fail(`cannot ${verb} frozen list`);
-  if (l.itercount > 0) fail(`cannot ${verb} list during iteration`);
+/** checkListMutable fails as starlark-go's methods do: "append: cannot append to list during iteration". */
+function checkListMutable(l: List, verb: string, name: string): void {
+  if (l.frozen) fail(`${name}: cannot ${verb} frozen list`);
+  if (l.itercount > 0) fail(`${name}: cannot ${verb} list during iteration`);
+}
+
+/** prefixed runs f, prefixing its Starlark error with a method's name (starlark-go's nameErr). */
+function prefixed<T>(name: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof StarErr) e.msg = `${name}: ${e.msg}`;
+    throw e;
+  }
 }
 
 export const listMethods: Record<string, MethodImpl> = {
   append(_th, recv, args, kw, name) {
     const l = recv as List;
     if (args.length !== 1 || kw.length > 0) unpackPositional(name, args, kw, 1, 1);
-    if (l.frozen || l.itercount > 0) checkListMutable(l, 'append to');
+    if (l.frozen || l.itercount > 0) checkListMutable(l, 'append to', name);
     l.elems.push(args[0]!);
     return None;
   },
   clear(_th, recv, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
     const l = recv as List;
-    checkListMutable(l, 'clear');
+    checkListMutable(l, 'clear', name);
     l.elems.length = 0;
     return None;
   },
   extend(_th, recv, args, kw, name) {
     unpackPositional(name, args, kw, 1, 1);
     const l = recv as List;
-    checkListMutable(l, 'extend');
+    checkListMutable(l, 'extend', name);
     const src = iterableElems(args[0]!);
     if (src === undefined) fail(`${name}: for parameter 1: got ${typeOf(args[0]!)}, want iterable`);
-    if (src === l.elems) l.elems.push(...src.slice());
-    else for (const x of src) l.elems.push(x);
+    listExtend(l, src);
     return None;
   },
   index(_th, recv, args, kw, name) {
     unpackPositional(name, args, kw, 1, 3);
     const e = (recv as List).elems;
-    const [a, b] = sliceIndices(e.length, args[1], args[2], undefined);
+    const [a, b] = prefixed(name, () => sliceIndices(e.length, args[1], args[2], undefined));
     for (let i = a; i < b; i++) if (equal(e[i]!, args[0]!)) return i;
     return fail(`${name}: value not in list`);
   },
   insert(_th, recv, args, kw, name) {
     unpackPositional(name, args, kw, 2, 2);
     const l = recv as List;
-    checkListMutable(l, 'insert into');
+    checkListMutable(l, 'insert into', name);
     let i = wantInt(name, 1, args[0]!);
     const n = l.elems.length;
     if (i < 0) i += n;
@@ -500,14 +510,14 @@ export const listMethods: Record<string, MethodImpl> = {
       if (n === 0 && args.length === 0) fail(`${name}: index -1 out of range: empty list`);
       fail(n === 0 ? `${name}: index ${orig} out of range: empty list` : `${name}: list index ${orig} out of range [${-n}:${n - 1}]`);
     }
-    checkListMutable(l, 'pop from');
+    checkListMutable(l, 'pop from', name);
     if (i === n - 1) return l.elems.pop()!;
     return l.elems.splice(i, 1)[0]!;
   },
   remove(_th, recv, args, kw, name) {
     unpackPositional(name, args, kw, 1, 1);
     const l = recv as List;
-    checkListMutable(l, 'remove from');
+    checkListMutable(l, 'remove from', name);
     const e = l.elems;
     for (let i = 0; i < e.length; i++) {
       if (equal(e[i]!, args[0]!)) {
@@ -569,7 +579,7 @@ export const dictMethods: Record<string, MethodImpl> = {
   pop(_th, recv, args, kw, name) {
     unpackPositional(name, args, kw, 1, 2);
     const d = recv as Dict;
-    const v = d.ht.delete(args[0]!);
+    const v = prefixed(name, () => d.ht.delete(args[0]!));
     if (v !== undefined) return v;
     if (args.length > 1) return args[1]!;
     return fail(`${name}: missing key`);
@@ -579,7 +589,7 @@ export const dictMethods: Record<string, MethodImpl> = {
     const d = recv as Dict;
     const first = d.ht.first();
     if (first === undefined) fail(`${name}: empty dict`);
-    d.ht.delete(first[0]);
+    prefixed(name, () => d.ht.delete(first[0]));
     return new Tuple(first);
   },
   setdefault(_th, recv, args, kw, name) {
@@ -600,6 +610,12 @@ export const dictMethods: Record<string, MethodImpl> = {
     return new List((recv as Dict).ht.values());
   },
 };
+
+/** oneOther checks the argument of a set method taking one iterable ("want at most 1", as starlark-go). */
+function oneOther(name: string, args: Value[], kw: Array<[string, Value]>): void {
+  unpackPositional(name, args, kw, 0, 1);
+  if (args.length === 0) fail(`${name}: got 0 arguments, want 1`);
+}
 
 export const setMethods: Record<string, MethodImpl> = {
   add(_th, recv, args, kw, name) {
@@ -631,14 +647,14 @@ export const setMethods: Record<string, MethodImpl> = {
     return first[0];
   },
   union(_th, recv, args, kw, name) {
-    unpackPositional(name, args, kw, 1, 1);
+    oneOther(name, args, kw);
     const out = new SetValue();
     for (const k of (recv as SetValue).ht.keys()) out.ht.set(k, k);
     for (const k of toArray(args[0]!, name)) out.ht.set(k, k);
     return out;
   },
   intersection(_th, recv, args, kw, name) {
-    unpackPositional(name, args, kw, 1, 1);
+    oneOther(name, args, kw);
     const other = new SetValue();
     for (const k of toArray(args[0]!, name)) other.ht.set(k, k);
     const out = new SetValue();
@@ -646,7 +662,7 @@ export const setMethods: Record<string, MethodImpl> = {
     return out;
   },
   difference(_th, recv, args, kw, name) {
-    unpackPositional(name, args, kw, 1, 1);
+    oneOther(name, args, kw);
     const other = new SetValue();
     for (const k of toArray(args[0]!, name)) other.ht.set(k, k);
     const out = new SetValue();
@@ -654,7 +670,7 @@ export const setMethods: Record<string, MethodImpl> = {
     return out;
   },
   symmetric_difference(_th, recv, args, kw, name) {
-    unpackPositional(name, args, kw, 1, 1);
+    oneOther(name, args, kw);
     const s = recv as SetValue;
     const other = new SetValue();
     for (const k of toArray(args[0]!, name)) other.ht.set(k, k);
@@ -664,13 +680,13 @@ export const setMethods: Record<string, MethodImpl> = {
     return out;
   },
   issubset(_th, recv, args, kw, name) {
-    unpackPositional(name, args, kw, 1, 1);
+    oneOther(name, args, kw);
     const other = new SetValue();
     for (const k of toArray(args[0]!, name)) other.ht.set(k, k);
     return (recv as SetValue).ht.keys().every((k) => other.ht.has(k));
   },
   issuperset(_th, recv, args, kw, name) {
-    unpackPositional(name, args, kw, 1, 1);
+    oneOther(name, args, kw);
     const s = recv as SetValue;
     return toArray(args[0]!, name).every((k) => s.ht.has(k));
   },

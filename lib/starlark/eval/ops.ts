@@ -5,6 +5,8 @@ import {
   intToNumber, intXor, isInt, big,
 } from './int.js';
 import { formatFloat } from './float-format.js';
+import { checkListSize } from './limits.js';
+import { BigRange, bounds, isRange, rangeContains, rangeEqual, rangeRepr, rangeSlice, type AnyRange } from './range.js';
 import type { Thread } from './thread.js';
 import {
   Builtin, Bytes, Float, HostValue, List, Module, NoneType, Range, SObject, StarErr, Struct, Tuple, encodeUTF8, fail,
@@ -209,7 +211,7 @@ function writeValue(out: string[], v: Value, path: SObject[]): void {
     return;
   }
   if (v instanceof Range) {
-    out.push(v.step !== 1 ? `range(${v.start}, ${v.stop}, ${v.step})` : v.start !== 0 ? `range(${v.start}, ${v.stop})` : `range(${v.stop})`);
+    out.push(rangeRepr(v.start, v.stop, v.step));
     return;
   }
   if (v instanceof Module) {
@@ -354,9 +356,9 @@ export function compareDepth(op: string, x: Value, y: Value, depth: number): boo
     }
     return op === '==' ? eq : !eq;
   }
-  if (x instanceof Range && y instanceof Range) {
+  if (isRange(x) && isRange(y)) {
     if (op !== '==' && op !== '!=') return notImpl(op, x, y);
-    const eq = x.len === y.len && (x.len === 0 || (x.start === y.start && (x.len === 1 || x.step === y.step)));
+    const eq = rangeEqual(x, y);
     return op === '==' ? eq : !eq;
   }
   if (x instanceof Bytes && y instanceof Bytes) return threeway(op, x.s < y.s ? -1 : x.s > y.s ? 1 : 0);
@@ -590,17 +592,15 @@ export function contains(coll: Value, x: Value): boolean {
     return false;
   }
   if (coll instanceof SetValue) return coll.ht.has(x);
-  if (coll instanceof Range) {
+  if (coll instanceof Range || coll instanceof BigRange) {
     if (x instanceof Float) {
       if (!Number.isFinite(x.v)) return false;
       x = Math.trunc(x.v) + 0;
     }
     if (!isInt(x)) fail(`'in <range>' requires integer as left operand, not ${typeOf(x)}`);
-    if (typeof x === 'bigint' || !Number.isSafeInteger(x)) return false;
-    const r = coll;
-    if (r.len === 0) return false;
-    if (r.step > 0 ? x < r.start || x >= r.stop : x > r.start || x <= r.stop) return false;
-    return (x - r.start) % r.step === 0;
+    // As starlark-go: only int32 values are looked for.
+    if (typeof x === 'bigint' || x > 0x7fffffff || x < -0x80000000) return false;
+    return rangeContains(coll, x);
   }
   if (coll instanceof Bytes) {
     if (x instanceof Bytes) return coll.s.includes(x.s);
@@ -646,18 +646,24 @@ export function unary(op: string, x: Value): Value {
 
 // ---------------------------------------------------------------- indexing
 
-/** asIndex converts an index operand to a JS number. */
+/** toInt32 converts an index operand to a JS number (starlark-go's AsInt32: int32 only). */
 export function toInt32(v: Value, what: string): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') fail(`${what}: ${v} out of range`);
+  if (typeof v === 'number' && v <= 0x7fffffff && v >= -0x80000000) return v;
+  if (typeof v === 'number' || typeof v === 'bigint') fail(`${what}: ${v} out of range`);
   return fail(`${what}: got ${typeOf(v)}, want int`);
 }
 
+/** int32Err is AsInt32's error text for v, or undefined when v is an int32. */
+function int32Err(v: Value): string | undefined {
+  if (typeof v === 'number' && v <= 0x7fffffff && v >= -0x80000000) return undefined;
+  if (typeof v === 'number' || typeof v === 'bigint') return `${v} out of range`;
+  return `got ${typeOf(v)}, want int`;
+}
+
 function seqIndex(kind: string, v: Value, n: number): number {
-  let i: number;
-  if (typeof v === 'number') i = v;
-  else if (typeof v === 'bigint') return fail(`${kind} index: ${v} out of range`);
-  else return fail(`${kind} index: got ${typeOf(v)}, want int`);
+  const bad = int32Err(v);
+  if (bad !== undefined) fail(`${kind} index: ${bad}`);
+  let i = v as number;
   const orig = i;
   if (i < 0) i += n;
   if (i < 0 || i >= n) {
@@ -683,6 +689,7 @@ export function getIndex(x: Value, y: Value): Value {
     return x[seqIndex('string', y, x.length)]!;
   }
   if (x instanceof Range) return x.at(seqIndex('range', y, x.len));
+  if (x instanceof BigRange) return bigRangeIndex(x, y);
   if (x instanceof Bytes) return x.s.charCodeAt(seqIndex('bytes', y, x.s.length));
   if (x instanceof HostValue) {
     if (x.get) {
@@ -720,21 +727,26 @@ export function setIndex(x: Value, y: Value, v: Value): void {
 
 function sliceIndex(v: Value | undefined, what: string): number | undefined {
   if (v === undefined || v === None) return undefined;
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return v > 0n ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER;
-  return fail(`invalid ${what} index: got ${typeOf(v)}, want int`);
+  const bad = int32Err(v);
+  if (bad !== undefined) fail(`invalid ${what} index: ${bad}`);
+  return v as number;
 }
 
-/** sliceIndices computes the effective start/stop/step of x[lo:hi:step] for a length n. */
+function sliceStep(stepV: Value | undefined): number {
+  if (stepV === undefined || stepV === None) return 1;
+  const bad = int32Err(stepV);
+  if (bad !== undefined) fail(`invalid slice step: ${bad}`);
+  if (stepV === 0) fail('zero is not a valid slice step');
+  return stepV as number;
+}
+
+/**
+ * sliceIndices computes the effective start/stop/step of x[lo:hi:step] for a length n, as
+ * starlark-go's slice(): int32 indices and step, clamping to [0:n] (step > 0) or, for a
+ * negative step, start to at most n-1 and end to at least -1. An empty slice has start == end.
+ */
 export function sliceIndices(n: number, lo: Value | undefined, hi: Value | undefined, stepV: Value | undefined): [number, number, number] {
-  let step = 1;
-  if (stepV !== undefined && stepV !== None) {
-    if (typeof stepV !== 'number') {
-      if (typeof stepV === 'bigint') step = stepV > 0n ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER;
-      else fail(`invalid slice step: got ${typeOf(stepV)}, want int`);
-    } else step = stepV;
-    if (step === 0) fail('zero is not a valid slice step');
-  }
+  const step = sliceStep(stepV);
   let start: number;
   let end: number;
   const s = sliceIndex(lo, 'start');
@@ -742,32 +754,64 @@ export function sliceIndices(n: number, lo: Value | undefined, hi: Value | undef
   if (step > 0) {
     start = s === undefined ? 0 : s < 0 ? Math.max(0, s + n) : Math.min(s, n);
     end = e === undefined ? n : e < 0 ? Math.max(0, e + n) : Math.min(e, n);
+    if (end < start) end = start;
   } else {
-    start = s === undefined ? n - 1 : s < 0 ? Math.max(-1, s + n) : Math.min(s, n - 1);
-    end = e === undefined ? -1 : e < 0 ? Math.max(-1, e + n) : Math.min(e, n - 1);
-  }
-  // An empty slice is normalised to start == end: it matters for ranges, whose slice keeps
-  // the bounds (range(10, 0, -1)[40:5] is range(0, 0, -1), as in starlark-go).
-  if (step > 0 ? end < start : start < end) {
-    if (step > 0) end = start;
-    else start = end;
+    start = s === undefined ? n - 1 : s < 0 ? s + n : s;
+    if (start >= n) start = n - 1;
+    end = e === undefined ? -1 : e < 0 ? e + n : e;
+    if (end < -1) end = -1;
+    if (start < end) start = end;
   }
   return [start, end, step];
+}
+
+/** bigRangeIndex is r[y] for a range beyond the safe integers. */
+function bigRangeIndex(r: BigRange, y: Value): Value {
+  const bad = int32Err(y);
+  if (bad !== undefined) fail(`range index: ${bad}`);
+  let i = BigInt(y as number);
+  if (i < 0n) i += r.n;
+  if (i < 0n || i >= r.n) {
+    if (r.n <= 0n) fail(`index ${y} out of range: empty range`);
+    fail(`range index ${y} out of range [${-r.n}:${r.n - 1n}]`);
+  }
+  return r.at(i);
+}
+
+/** sliceRange is r[lo:hi:step] on the exact (bigint) bounds of any range. */
+function sliceRange(r: AnyRange, lo: Value | undefined, hi: Value | undefined, stepV: Value | undefined): Value {
+  const [, , , n] = bounds(r);
+  const step = sliceStep(stepV);
+  const s = sliceIndex(lo, 'start');
+  const e = sliceIndex(hi, 'end');
+  let start: bigint;
+  let end: bigint;
+  if (step > 0) {
+    start = s === undefined ? 0n : BigInt(s) + (s < 0 ? n : 0n);
+    if (start < 0n) start = 0n;
+    else if (start > n) start = n;
+    end = e === undefined ? n : BigInt(e) + (e < 0 ? n : 0n);
+    if (end < 0n) end = 0n;
+    else if (end > n) end = n;
+    if (end < start) end = start;
+  } else {
+    start = s === undefined ? n - 1n : BigInt(s) + (s < 0 ? n : 0n);
+    if (start >= n) start = n - 1n;
+    end = e === undefined ? -1n : BigInt(e) + (e < 0 ? n : 0n);
+    if (end < -1n) end = -1n;
+    if (start < end) start = end;
+  }
+  return rangeSlice(r, start, end, BigInt(step));
 }
 
 export function slice(x: Value, lo: Value | undefined, hi: Value | undefined, stepV: Value | undefined): Value {
   let n: number;
   if (typeof x === 'string') n = x.length;
   else if (x instanceof List || x instanceof Tuple) n = x.elems.length;
-  else if (x instanceof Range) n = x.len;
+  else if (x instanceof Range || x instanceof BigRange) return sliceRange(x, lo, hi, stepV);
   else if (x instanceof Bytes) n = x.s.length;
   else return fail(`invalid slice operand ${typeOf(x)}`);
   const [start, end, step] = sliceIndices(n, lo, hi, stepV);
-  if (x instanceof Range) {
-    const ns = x.start + start * x.step;
-    const ne = x.start + end * x.step;
-    return new Range(ns, ne, x.step * step);
-  }
   if (step === 1) {
     const e = Math.max(start, end);
     if (typeof x === 'string') return x.slice(start, e);
@@ -777,9 +821,10 @@ export function slice(x: Value, lo: Value | undefined, hi: Value | undefined, st
   }
   if (typeof x === 'string' || x instanceof Bytes) {
     const s = typeof x === 'string' ? x : x.s;
-    let out = '';
-    if (step > 0) for (let i = start; i < end; i += step) out += s[i];
-    else for (let i = start; i > end; i += step) out += s[i];
+    const parts: string[] = [];
+    if (step > 0) for (let i = start; i < end; i += step) parts.push(s[i]!);
+    else for (let i = start; i > end; i += step) parts.push(s[i]!);
+    const out = parts.join('');
     return typeof x === 'string' ? out : new Bytes(out);
   }
   const src = (x as List | Tuple).elems;
@@ -787,6 +832,21 @@ export function slice(x: Value, lo: Value | undefined, hi: Value | undefined, st
   if (step > 0) for (let i = start; i < end; i += step) out.push(src[i]!);
   else for (let i = start; i > end; i += step) out.push(src[i]!);
   return x instanceof List ? new List(out) : new Tuple(out);
+}
+
+/**
+ * listExtend appends src to l without spreading it into call arguments (which runs out of
+ * stack near 100,000 elements); l.extend(l) and l += l copy the source first.
+ */
+export function listExtend(l: List, src: Value[]): void {
+  checkListSize(l.elems.length + src.length);
+  const e = l.elems;
+  const n = src.length;
+  if (src === e) {
+    for (let i = 0; i < n; i++) e.push(e[i]!);
+    return;
+  }
+  for (let i = 0; i < n; i++) e.push(src[i]!);
 }
 
 // ---------------------------------------------------------------- iteration and length
@@ -797,8 +857,15 @@ export function iterableElems(x: Value): Value[] | undefined {
   if (x instanceof Dict) return x.ht.keys();
   if (x instanceof SetValue) return x.ht.keys();
   if (x instanceof Range) {
+    checkListSize(x.len);
     const out: Value[] = new Array(x.len);
     for (let i = 0; i < x.len; i++) out[i] = x.start + i * x.step;
+    return out;
+  }
+  if (x instanceof BigRange) {
+    checkListSize(x.n);
+    const out: Value[] = [];
+    for (let i = 0n; i < x.n; i++) out.push(x.at(i));
     return out;
   }
   if (x instanceof HostValue && x.iterate) {
@@ -825,6 +892,7 @@ export function length(x: Value): number {
   if (x instanceof List || x instanceof Tuple) return x.elems.length;
   if (x instanceof Dict || x instanceof SetValue) return x.ht.size;
   if (x instanceof Range) return x.len;
+  if (x instanceof BigRange) return x.n < 0n ? -1 : Number(x.n);
   if (x instanceof Bytes) return x.s.length;
   if (x instanceof HostValue && x.len) return x.len();
   return -1;

@@ -6,6 +6,7 @@
  * bool   -> JS boolean
  * others -> instances of the classes below (or HostValue subclasses)
  */
+import { engineLimitMessage } from './limits.js';
 import type { Thread } from './thread.js';
 
 export type Value = number | bigint | string | boolean | SObject;
@@ -220,6 +221,8 @@ export class StarErr extends Error {
  */
 export function errorMessage(e: unknown): string {
   if (e instanceof StarErr) return e.msg;
+  const limit = engineLimitMessage(e);
+  if (limit !== undefined) return limit;
   return encodeUTF8(e instanceof Error ? e.message : String(e));
 }
 
