@@ -5,6 +5,7 @@ import type { Thread } from './thread.js';
 import { unpackPositional, unpackPositionalArgs, wantInt, wantString } from './unpack.js';
 import { Bytes, HostValue, List, None, StarErr, Tuple, decodeUTF8, encodeUTF8, fail, type Value } from './value.js';
 import { formatMethod } from './format.js';
+import { MAX_LIST_ELEMS, checkListSize, checkStringSize } from './limits.js';
 
 export type MethodImpl = (th: Thread, recv: Value, args: Value[], kwargs: Array<[string, Value]>, name: string) => Value;
 
@@ -49,6 +50,68 @@ const isAscii = (s: string) => !/[^\x00-\x7f]/.test(s);
 function viaUnicode(s: string, f: (u: string) => string): string {
   if (isAscii(s)) return f(s);
   return encodeUTF8(f(decodeUTF8(s)));
+}
+
+/** runeCount counts UTF-8 sequences as Go does: each invalid byte is one rune. */
+function runeCount(s: string): number {
+  if (isAscii(s)) return s.length;
+  let n = 0;
+  for (let i = 0; i < s.length; n++) i += s.charCodeAt(i) < 0x80 ? 1 : decodeRune(s, i)[1];
+  return n;
+}
+
+/**
+ * replace is Go's strings.Replace on byte strings: an empty old matches at the start and after
+ * each UTF-8 sequence (an invalid byte is one). Large inputs are written into one byte buffer
+ * sized in a first counting pass, not built from millions of small strings.
+ */
+function replace(s: string, old: string, nw: string, count: number): string {
+  const limit = count < 0 ? Infinity : count;
+  if (limit === 0) return s;
+  const n = s.length;
+  const m = old.length;
+  // next(i) is the next match at or after i, or -1
+  const next = m === 0
+    ? (i: number) => (i <= n ? i : -1)
+    : (i: number) => s.indexOf(old, i);
+  const advance = (j: number) => (m > 0 ? j + m : j >= n ? n + 1 : j + (s.charCodeAt(j) < 0x80 ? 1 : decodeRune(s, j)[1]));
+  if (n < 4096) {
+    const parts: string[] = [];
+    let i = 0;
+    let k = 0;
+    for (let j = next(0); j >= 0 && k < limit; j = next(i), k++) {
+      parts.push(s.slice(i, j), nw);
+      if (m === 0) {
+        const e = advance(j);
+        parts.push(s.slice(j, Math.min(e, n)));
+        i = e;
+      } else i = j + m;
+    }
+    if (i <= n) parts.push(s.slice(i));
+    return parts.join('');
+  }
+  let matches = 0;
+  for (let j = next(0); j >= 0 && matches < limit; j = next(advance(j))) matches++;
+  if (matches === 0) return s;
+  const size = n + matches * (nw.length - m);
+  checkStringSize(size);
+  const out = Buffer.allocUnsafe(size);
+  let o = 0;
+  let i = 0;
+  const copy = (a: number, b: number) => {
+    for (let x = a; x < b; x++) out[o++] = s.charCodeAt(x);
+  };
+  for (let j = next(0), k = 0; j >= 0 && k < matches; j = next(i), k++) {
+    copy(i, j);
+    for (let x = 0; x < nw.length; x++) out[o++] = nw.charCodeAt(x);
+    if (m === 0) {
+      const e = Math.min(advance(j), n);
+      copy(j, e);
+      i = e === j ? n + 1 : e;
+    } else i = j + m;
+  }
+  if (i < n) copy(i, n);
+  return out.toString('latin1', 0, o);
 }
 
 function runes(s: string): string[] {
@@ -250,7 +313,7 @@ export const stringMethods: Record<string, MethodImpl> = {
   count(_th, s, args, kw, name) {
     const [sub, a, b] = strIndexArgs(name, s as string, args, kw);
     const hay = (s as string).slice(a, b);
-    if (sub === '') return Array.from(hay).length + 1;
+    if (sub === '') return runeCount(hay) + 1;
     let n = 0;
     for (let i = hay.indexOf(sub); i >= 0; i = hay.indexOf(sub, i + sub.length)) n++;
     return n;
@@ -313,7 +376,12 @@ export const stringMethods: Record<string, MethodImpl> = {
     unpackPositional(name, args, kw, 1, 1);
     const elems = iterableElems(args[0]!);
     if (elems === undefined) fail(`join: got ${typeOf(args[0]!)}, want iterable`);
-    for (const x of elems) if (typeof x !== 'string') fail(`join: in list, want string, got ${typeOf(x)}`);
+    let size = elems.length > 0 ? (elems.length - 1) * (s as string).length : 0;
+    for (const x of elems) {
+      if (typeof x !== 'string') fail(`join: in list, want string, got ${typeOf(x)}`);
+      size += x.length;
+    }
+    checkStringSize(size);
     return (elems as string[]).join(s as string);
   },
   lower(_th, s, args, kw, name) {
@@ -349,33 +417,7 @@ export const stringMethods: Record<string, MethodImpl> = {
     const old = wantString(name, 1, oldV!);
     const nw = wantString(name, 2, newV!);
     const count = countV === undefined ? -1 : wantInt(name, 3, countV);
-    const str = s as string;
-    if (count < 0) {
-      if (old !== '') return str.replaceAll(old, nw);
-      const chars = Array.from(decodeUTF8(str)).map(encodeUTF8);
-      return nw + chars.join(nw) + (chars.length ? nw : '');
-    }
-    let out = '';
-    let rest = str;
-    let n = 0;
-    if (old === '') {
-      const chars = Array.from(str);
-      let i = 0;
-      while (n < count && i <= chars.length) {
-        out += nw + (chars[i] ?? '');
-        i++;
-        n++;
-      }
-      return out + chars.slice(i).join('');
-    }
-    while (n < count) {
-      const i = rest.indexOf(old);
-      if (i < 0) break;
-      out += rest.slice(0, i) + nw;
-      rest = rest.slice(i + old.length);
-      n++;
-    }
-    return out + rest;
+    return replace(s as string, old, nw, count);
   },
   rfind(_th, s, args, kw, name) {
     const [sub, a, b] = strIndexArgs(name, s as string, args, kw);
@@ -461,6 +503,7 @@ export const listMethods: Record<string, MethodImpl> = {
     const l = recv as List;
     if (args.length !== 1 || kw.length > 0) unpackPositional(name, args, kw, 1, 1);
     if (l.frozen || l.itercount > 0) checkListMutable(l, 'append to', name);
+    if (l.elems.length >= MAX_LIST_ELEMS) checkListSize(l.elems.length + 1);
     l.elems.push(args[0]!);
     return None;
   },

@@ -5,7 +5,7 @@ import {
   intToNumber, intXor, isInt, big,
 } from './int.js';
 import { formatFloat } from './float-format.js';
-import { checkListSize } from './limits.js';
+import { MAX_STRING_BYTES, checkListSize, checkStringSize } from './limits.js';
 import { BigRange, bounds, isRange, rangeContains, rangeEqual, rangeRepr, rangeSlice, type AnyRange } from './range.js';
 import type { Thread } from './thread.js';
 import {
@@ -41,78 +41,91 @@ export function truth(v: Value): boolean {
 const hexDigits = '0123456789abcdef';
 const printable = /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u;
 
-/** quote renders a byte string as a Go-style double-quoted literal. */
+/** ESCAPES[c] is the escape sequence of an ASCII byte, or undefined when it stands for itself. */
+const ESCAPES: Array<string | undefined> = [];
+for (let c = 0; c < 0x80; c++) {
+  const named: Record<number, string> = { 7: '\\a', 8: '\\b', 12: '\\f', 10: '\\n', 13: '\\r', 9: '\\t', 11: '\\v', 34: '\\"', 92: '\\\\' };
+  ESCAPES[c] = named[c] ?? (c < 0x20 || c === 0x7f ? '\\x' + hexDigits[c >> 4] + hexDigits[c & 15] : undefined);
+}
+/** printableBMP caches the printability of BMP code points: 0 unknown, 1 printable, 2 not. */
+const printableBMP = new Uint8Array(0x10000);
+function isPrintable(cp: number): boolean {
+  if (cp < 0x10000) {
+    let p = printableBMP[cp]!;
+    if (p === 0) printableBMP[cp] = p = printable.test(String.fromCharCode(cp)) ? 1 : 2;
+    return p === 1;
+  }
+  return printable.test(String.fromCodePoint(cp));
+}
+
+/**
+ * quote renders a byte string as a Go-style double-quoted literal. Strings needing escapes
+ * are written into a byte buffer (at most 4 output bytes per input byte), so that a 10 MB
+ * string of invalid bytes is quoted in linear time without a rope of small strings.
+ */
 export function quote(s: string, bytesPrefix = false): string {
-  let out = bytesPrefix ? 'b"' : '"';
+  const open = bytesPrefix ? 'b"' : '"';
   // eslint-disable-next-line no-control-regex
-  if (!/[\x00-\x1f"\\\x7f-\xff]/.test(s)) return out + s + '"';
+  if (!/[\x00-\x1f"\\\x7f-\xff]/.test(s)) return open + s + '"';
   const n = s.length;
+  const buf = Buffer.allocUnsafe(4 * n + 3);
+  let o = buf.write(open, 0, 'latin1');
+  const put = (t: string) => {
+    for (let k = 0; k < t.length; k++) buf[o++] = t.charCodeAt(k);
+  };
   for (let i = 0; i < n; ) {
     const c = s.charCodeAt(i);
     if (c < 0x80) {
       i++;
-      switch (c) {
-        case 7: out += '\\a'; continue;
-        case 8: out += '\\b'; continue;
-        case 12: out += '\\f'; continue;
-        case 10: out += '\\n'; continue;
-        case 13: out += '\\r'; continue;
-        case 9: out += '\\t'; continue;
-        case 11: out += '\\v'; continue;
-        case 34: out += '\\"'; continue;
-        case 92: out += '\\\\'; continue;
-      }
-      if (c < 0x20 || c === 0x7f) out += '\\x' + hexDigits[c >> 4] + hexDigits[c & 15];
-      else out += String.fromCharCode(c);
+      const e = ESCAPES[c];
+      if (e === undefined) buf[o++] = c;
+      else put(e);
       continue;
     }
     const [cp, size] = bytesPrefix ? [-1, 1] : decodeRune(s, i);
     if (cp < 0) {
-      out += '\\x' + hexDigits[c >> 4] + hexDigits[c & 15];
+      buf[o++] = 92;
+      buf[o++] = 120;
+      buf[o++] = hexDigits.charCodeAt(c >> 4);
+      buf[o++] = hexDigits.charCodeAt(c & 15);
       i++;
       continue;
     }
-    const ch = String.fromCodePoint(cp);
-    if (printable.test(ch)) out += s.slice(i, i + size);
-    else if (cp < 0x10000) out += '\\u' + cp.toString(16).padStart(4, '0');
-    else out += '\\U' + cp.toString(16).padStart(8, '0');
+    if (isPrintable(cp)) for (let k = 0; k < size; k++) buf[o++] = s.charCodeAt(i + k);
+    else if (cp < 0x10000) put('\\u' + cp.toString(16).padStart(4, '0'));
+    else put('\\U' + cp.toString(16).padStart(8, '0'));
     i += size;
   }
-  return out + '"';
+  buf[o++] = 34;
+  checkStringSize(o);
+  return buf.toString('latin1', 0, o);
 }
 
-/** decodeRune decodes one UTF-8 sequence at s[i]; returns [-1, 1] if invalid. */
+const INVALID: [number, number] = [-1, 1];
+
+/** decodeRune decodes one UTF-8 sequence at s[i]; returns [-1, 1] if invalid (as Go's utf8.DecodeRuneInString). */
 export function decodeRune(s: string, i: number): [number, number] {
   const c = s.charCodeAt(i);
   if (c < 0x80) return [c, 1];
   const n = s.length;
-  const cont = (k: number) => {
-    const b = i + k < n ? s.charCodeAt(i + k) : 0;
-    return (b & 0xc0) === 0x80 ? b & 0x3f : -1;
-  };
-  if (c >= 0xc2 && c < 0xe0) {
-    const b1 = cont(1);
-    if (b1 < 0) return [-1, 1];
-    return [((c & 0x1f) << 6) | b1, 2];
-  }
-  if (c >= 0xe0 && c < 0xf0) {
-    const b1 = cont(1);
-    const b2 = cont(2);
-    if (b1 < 0 || b2 < 0) return [-1, 1];
+  if (c < 0xc2 || c >= 0xf5 || i + 1 >= n) return INVALID;
+  const b1 = s.charCodeAt(i + 1) ^ 0x80;
+  if (b1 > 0x3f) return INVALID;
+  if (c < 0xe0) return [((c & 0x1f) << 6) | b1, 2];
+  if (i + 2 >= n) return INVALID;
+  const b2 = s.charCodeAt(i + 2) ^ 0x80;
+  if (b2 > 0x3f) return INVALID;
+  if (c < 0xf0) {
     const cp = ((c & 0x0f) << 12) | (b1 << 6) | b2;
-    if (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000)) return [-1, 1];
+    if (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000)) return INVALID;
     return [cp, 3];
   }
-  if (c >= 0xf0 && c < 0xf5) {
-    const b1 = cont(1);
-    const b2 = cont(2);
-    const b3 = cont(3);
-    if (b1 < 0 || b2 < 0 || b3 < 0) return [-1, 1];
-    const cp = ((c & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3;
-    if (cp < 0x10000 || cp > 0x10ffff) return [-1, 1];
-    return [cp, 4];
-  }
-  return [-1, 1];
+  if (i + 3 >= n) return INVALID;
+  const b3 = s.charCodeAt(i + 3) ^ 0x80;
+  if (b3 > 0x3f) return INVALID;
+  const cp = ((c & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3;
+  if (cp < 0x10000 || cp > 0x10ffff) return INVALID;
+  return [cp, 4];
 }
 
 /** toStr is str(v) as an internal byte string. */
@@ -409,12 +422,24 @@ export function binary(op: string, x: Value, y: Value): Value {
         const r = x + y;
         if (r <= Number.MAX_SAFE_INTEGER && r >= -Number.MAX_SAFE_INTEGER) return r;
       }
-      if (typeof x === 'string' && typeof y === 'string') return x + y;
+      if (typeof x === 'string' && typeof y === 'string') {
+        if (x.length + y.length > MAX_STRING_BYTES) checkStringSize(x.length + y.length);
+        return x + y;
+      }
       if (isInt(x) && isInt(y)) return intAdd(x, y);
       if (isNum(x) && isNum(y)) return new Float(floatOf(x) + floatOf(y));
-      if (x instanceof List && y instanceof List) return new List(x.elems.concat(y.elems));
-      if (x instanceof Tuple && y instanceof Tuple) return new Tuple(x.elems.concat(y.elems));
-      if (x instanceof Bytes && y instanceof Bytes) return new Bytes(x.s + y.s);
+      if (x instanceof List && y instanceof List) {
+        checkListSize(x.elems.length + y.elems.length);
+        return new List(x.elems.concat(y.elems));
+      }
+      if (x instanceof Tuple && y instanceof Tuple) {
+        checkListSize(x.elems.length + y.elems.length);
+        return new Tuple(x.elems.concat(y.elems));
+      }
+      if (x instanceof Bytes && y instanceof Bytes) {
+        checkStringSize(x.s.length + y.s.length);
+        return new Bytes(x.s + y.s);
+      }
       if (x instanceof Struct && y instanceof Struct) {
         if (!equal(x.constructorName, y.constructorName)) {
           fail(`cannot add structs of different constructors: ${toStr(x.constructorName)} + ${toStr(y.constructorName)}`);
@@ -565,13 +590,17 @@ function repeatCount(n: number | bigint, len: number): number {
 
 function repeatString(s: string, n: number | bigint): string {
   const k = repeatCount(n, s.length);
-  return k === 0 ? '' : s.repeat(k);
+  if (k === 0) return '';
+  checkStringSize(s.length * k);
+  return s.repeat(k);
 }
 
 function repeatElems(elems: Value[], n: number | bigint): Value[] {
   const k = repeatCount(n, elems.length);
-  const out: Value[] = [];
-  for (let i = 0; i < k; i++) for (const e of elems) out.push(e);
+  const m = elems.length;
+  checkListSize(m * k);
+  const out: Value[] = new Array(m * k);
+  for (let i = 0, j = 0; i < k; i++) for (let e = 0; e < m; e++) out[j++] = elems[e]!;
   return out;
 }
 
