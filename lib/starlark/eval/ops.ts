@@ -136,12 +136,101 @@ export function toStr(v: Value): string {
 
 /** repr is repr(v) as an internal byte string. */
 export function repr(v: Value): string {
+  if (typeof v !== 'object') {
+    if (typeof v === 'string') return quote(v);
+    if (typeof v === 'boolean') return v ? 'True' : 'False';
+    return String(v);
+  }
   const out: string[] = [];
-  writeValue(out, v, []);
+  writeValue(out, v);
   return out.join('');
 }
 
-function writeValue(out: string[], v: Value, path: SObject[]): void {
+/** Open is a container being written by writeValue: its items, the text before each, its closer. */
+interface Open {
+  owner: SObject;
+  items: Value[];
+  /** text before item i; null means ", " between items */
+  pre: string[] | null;
+  i: number;
+  close: string;
+}
+
+/**
+ * writeValue appends repr(v) to out. Containers are walked with an explicit stack, so a list
+ * nested thousands deep (as starlark-go prints) needs no JS stack; a container met again
+ * inside itself prints as [...], {...} or ....
+ */
+function writeValue(out: string[], root: Value): void {
+  const stack: Open[] = [];
+  const inPath = new Set<SObject>();
+  let v: Value = root;
+  for (;;) {
+    // write v: a scalar now, a container by opening it
+    if (typeof v !== 'object') writeScalar(out, v);
+    else if (v instanceof List || v instanceof Tuple || v instanceof Dict || v instanceof SetValue || v instanceof Struct) {
+      if (inPath.has(v)) out.push(v instanceof List ? '[...]' : v instanceof Dict ? '{...}' : '...');
+      else {
+        inPath.add(v);
+        stack.push(openContainer(out, v));
+      }
+    } else writeScalar(out, v);
+    // find the next item, closing the containers that are done
+    let next: Value | undefined;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.i < top.items.length) {
+        const i = top.i++;
+        if (top.pre !== null) out.push(top.pre[i]!);
+        else if (i > 0) out.push(', ');
+        next = top.items[i]!;
+        break;
+      }
+      out.push(top.close);
+      inPath.delete(top.owner);
+      stack.pop();
+    }
+    if (next === undefined) return;
+    v = next;
+  }
+}
+
+function openContainer(out: string[], v: List | Tuple | Dict | SetValue | Struct): Open {
+  if (v instanceof List) {
+    out.push('[');
+    return { owner: v, items: v.elems, pre: null, i: 0, close: ']' };
+  }
+  if (v instanceof Tuple) {
+    out.push('(');
+    return { owner: v, items: v.elems, pre: null, i: 0, close: v.elems.length === 1 ? ',)' : ')' };
+  }
+  if (v instanceof Dict) {
+    out.push('{');
+    const items: Value[] = [];
+    const pre: string[] = [];
+    for (const [k, x] of v.ht.items()) {
+      pre.push(items.length > 0 ? ', ' : '', ': ');
+      items.push(k, x);
+    }
+    return { owner: v, items, pre, i: 0, close: '}' };
+  }
+  if (v instanceof SetValue) {
+    out.push('set([');
+    return { owner: v, items: v.ht.keys(), pre: null, i: 0, close: '])' };
+  }
+  out.push(typeof v.constructorName === 'string' ? v.constructorName : toStr(v.constructorName));
+  out.push('(');
+  const names = [...v.fields.keys()].sort();
+  return {
+    owner: v,
+    items: names.map((n) => v.fields.get(n)!),
+    pre: names.map((n, i) => (i > 0 ? ', ' : '') + n + ' = '),
+    i: 0,
+    close: ')',
+  };
+}
+
+function writeScalar(out: string[], v: Value): void {
   switch (typeof v) {
     case 'number':
     case 'bigint':
@@ -160,58 +249,6 @@ function writeValue(out: string[], v: Value, path: SObject[]): void {
   }
   if (v instanceof Float) {
     out.push(formatFloat(v.v, 'g'));
-    return;
-  }
-  if (v instanceof List || v instanceof Tuple || v instanceof Dict || v instanceof SetValue || v instanceof Struct) {
-    if (path.includes(v)) {
-      out.push(v instanceof List ? '[...]' : v instanceof Dict ? '{...}' : '...');
-      return;
-    }
-    path.push(v);
-    if (v instanceof List) {
-      out.push('[');
-      v.elems.forEach((e, i) => {
-        if (i > 0) out.push(', ');
-        writeValue(out, e, path);
-      });
-      out.push(']');
-    } else if (v instanceof Tuple) {
-      out.push('(');
-      v.elems.forEach((e, i) => {
-        if (i > 0) out.push(', ');
-        writeValue(out, e, path);
-      });
-      if (v.elems.length === 1) out.push(',');
-      out.push(')');
-    } else if (v instanceof Dict) {
-      out.push('{');
-      let i = 0;
-      for (const [k, x] of v.ht.items()) {
-        if (i++ > 0) out.push(', ');
-        writeValue(out, k, path);
-        out.push(': ');
-        writeValue(out, x, path);
-      }
-      out.push('}');
-    } else if (v instanceof SetValue) {
-      out.push('set([');
-      v.ht.keys().forEach((e, i) => {
-        if (i > 0) out.push(', ');
-        writeValue(out, e, path);
-      });
-      out.push('])');
-    } else {
-      out.push(typeof v.constructorName === 'string' ? v.constructorName : toStr(v.constructorName));
-      out.push('(');
-      let i = 0;
-      for (const name of [...v.fields.keys()].sort()) {
-        if (i++ > 0) out.push(', ');
-        out.push(name, ' = ');
-        writeValue(out, v.fields.get(name)!, path);
-      }
-      out.push(')');
-    }
-    path.pop();
     return;
   }
   if (v instanceof Func) {
