@@ -5,6 +5,7 @@ import type { Thread } from './thread.js';
 import { unpackPositional, unpackPositionalArgs, wantInt, wantString } from './unpack.js';
 import { Bytes, HostValue, List, None, StarErr, Tuple, decodeUTF8, encodeUTF8, fail, type Value } from './value.js';
 import { formatMethod } from './format.js';
+import * as U from './unicode.js';
 import { MAX_LIST_ELEMS, checkListSize, checkStringSize } from './limits.js';
 
 export type MethodImpl = (th: Thread, recv: Value, args: Value[], kwargs: Array<[string, Value]>, name: string) => Value;
@@ -27,6 +28,12 @@ export class StringIterable extends HostValue {
   override hash(): number {
     return fail(`unhashable: ${this.type()}`);
   }
+  /** As in starlark-go, where these are plain Go values: equal when of the same string and kind. */
+  override compare(op: string, other: Value): boolean {
+    if (op !== '==' && op !== '!=') fail(`${this.type()} ${op} ${typeOf(other)} not implemented`);
+    const eq = other instanceof StringIterable && other.s === this.s && other.kind === this.kind;
+    return op === '==' ? eq : !eq;
+  }
   override iterate(): Iterator<Value> {
     const s = this.s;
     const kind = this.kind;
@@ -46,11 +53,6 @@ export class StringIterable extends HostValue {
 }
 
 const isAscii = (s: string) => !/[^\x00-\x7f]/.test(s);
-/** viaUnicode applies a JS string transformation to a byte string. */
-function viaUnicode(s: string, f: (u: string) => string): string {
-  if (isAscii(s)) return f(s);
-  return encodeUTF8(f(decodeUTF8(s)));
-}
 
 /** runeCount counts UTF-8 sequences as Go does: each invalid byte is one rune. */
 function runeCount(s: string): number {
@@ -131,22 +133,10 @@ function find(s: string, sub: string, a: number, b: number, last: boolean): numb
   return i < 0 ? -1 : i + a;
 }
 
-const WS = ' \t\n\v\f\r';
-function isSpaceByte(c: string): boolean {
-  return WS.includes(c) || c === '\x85' || c === '\xa0';
-}
 
 function strip(s: string, chars: Value | undefined, left: boolean, right: boolean): string {
   if (chars === undefined || chars === None || chars === '') {
-    if (isAscii(s)) {
-      let a = 0;
-      let b = s.length;
-      if (left) while (a < b && WS.includes(s[a]!)) a++;
-      if (right) while (b > a && WS.includes(s[b - 1]!)) b--;
-      return s.slice(a, b);
-    }
-    const u = decodeUTF8(s);
-    return encodeUTF8(left && right ? u.trim() : left ? u.trimStart() : u.trimEnd());
+    return U.trimSpace(s, left, right);
   }
   const cstr = chars as string;
   if (isAscii(cstr)) {
@@ -166,49 +156,11 @@ function strip(s: string, chars: Value | undefined, left: boolean, right: boolea
   return encodeUTF8(r.slice(a, b).join(''));
 }
 
-function splitWhitespace(s: string, maxsplit: number, right: boolean): string[] {
-  const u = isAscii(s) ? s : decodeUTF8(s);
-  const isWs = (c: string) => /\s/.test(c);
-  const out: string[] = [];
-  if (!right) {
-    let i = 0;
-    const n = u.length;
-    while (i < n) {
-      while (i < n && isWs(u[i]!)) i++;
-      if (i >= n) break;
-      if (maxsplit >= 0 && out.length === maxsplit) {
-        out.push(u.slice(i));
-        break;
-      }
-      let j = i;
-      while (j < n && !isWs(u[j]!)) j++;
-      out.push(u.slice(i, j));
-      i = j;
-    }
-  } else {
-    let i = u.length;
-    while (i > 0) {
-      while (i > 0 && isWs(u[i - 1]!)) i--;
-      if (i <= 0) break;
-      if (maxsplit >= 0 && out.length === maxsplit) {
-        out.push(u.slice(0, i));
-        break;
-      }
-      let j = i;
-      while (j > 0 && !isWs(u[j - 1]!)) j--;
-      out.push(u.slice(j, i));
-      i = j;
-    }
-    out.reverse();
-  }
-  return isAscii(s) ? out : out.map(encodeUTF8);
-}
-
 function split(name: string, s: string, args: Value[], kwargs: Array<[string, Value]>): Value {
   const [sepV, maxV] = unpackPositionalArgs(name, args, kwargs, 0, 2);
   const maxsplit = maxV === undefined || maxV === None ? -1 : wantInt(name, 2, maxV);
   const right = name === 'rsplit';
-  if (sepV === undefined || sepV === None) return new List(splitWhitespace(s, maxsplit, right));
+  if (sepV === undefined || sepV === None) return new List(U.splitSpace(s, maxsplit, right));
   if (typeof sepV !== 'string') fail(`${name}: got ${typeOf(sepV)} for separator, want string`);
   const sep = sepV;
   if (sep === '') fail(`${name}: empty separator`);
@@ -258,21 +210,6 @@ function isTitle(u: string): boolean {
   return cased;
 }
 
-const TITLE: Record<string, string> = {
-  'Ǆ': 'ǅ', 'ǅ': 'ǅ', 'ǆ': 'ǅ', 'Ǉ': 'ǈ', 'ǈ': 'ǈ', 'ǉ': 'ǈ', 'Ǌ': 'ǋ', 'ǋ': 'ǋ', 'ǌ': 'ǋ', 'Ǳ': 'ǲ', 'ǲ': 'ǲ', 'ǳ': 'ǲ',
-};
-
-function title(u: string): string {
-  let out = '';
-  let prevLetter = false;
-  for (const c of u) {
-    const isLetter = /\p{L}/u.test(c);
-    out += isLetter ? (prevLetter ? c.toLowerCase() : (TITLE[c] ?? c.toUpperCase())) : c;
-    prevLetter = isLetter;
-  }
-  return out;
-}
-
 function predicate(s: string, f: (c: string) => boolean): boolean {
   const r = runes(s);
   if (r.length === 0) return false;
@@ -297,10 +234,7 @@ function startsOrEnds(name: string, s: string, args: Value[], kwargs: Array<[str
 export const stringMethods: Record<string, MethodImpl> = {
   capitalize(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
-    return viaUnicode(s as string, (u) => {
-      const r = Array.from(u);
-      return r.length === 0 ? '' : r[0]!.toUpperCase() + r.slice(1).join('').toLowerCase();
-    });
+    return U.capitalize(s as string);
   },
   codepoint_ords(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
@@ -344,7 +278,7 @@ export const stringMethods: Record<string, MethodImpl> = {
   },
   isalnum(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
-    return predicate(s as string, (c) => /[\p{L}\p{N}]/u.test(c));
+    return predicate(s as string, (c) => /[\p{L}\p{Nd}]/u.test(c));
   },
   isalpha(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
@@ -356,12 +290,11 @@ export const stringMethods: Record<string, MethodImpl> = {
   },
   islower(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
-    const u = decodeUTF8(s as string);
-    return u !== u.toUpperCase() && u === u.toLowerCase();
+    return U.isCasedString(s as string) && s === U.lower(s as string);
   },
   isspace(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
-    return predicate(s as string, (c) => /\s/u.test(c));
+    return U.everyRune(s as string, U.isSpaceRune);
   },
   istitle(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
@@ -369,8 +302,7 @@ export const stringMethods: Record<string, MethodImpl> = {
   },
   isupper(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
-    const u = decodeUTF8(s as string);
-    return u !== u.toLowerCase() && u === u.toUpperCase();
+    return U.isCasedString(s as string) && s === U.upper(s as string);
   },
   join(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 1, 1);
@@ -386,7 +318,7 @@ export const stringMethods: Record<string, MethodImpl> = {
   },
   lower(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
-    return viaUnicode(s as string, (u) => u.toLowerCase());
+    return U.lower(s as string);
   },
   lstrip(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 1);
@@ -474,11 +406,11 @@ export const stringMethods: Record<string, MethodImpl> = {
   },
   title(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
-    return viaUnicode(s as string, title);
+    return U.title(s as string);
   },
   upper(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
-    return viaUnicode(s as string, (u) => u.toUpperCase());
+    return U.upper(s as string);
   },
 };
 
