@@ -120,8 +120,9 @@ function floatFromString(s: string): number {
     case 'nan': case '+nan': case '-nan':
       return NaN;
   }
-  if (!/^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?)$/.test(s)) fail(`invalid float literal: ${s}`);
-  const f = Number(s);
+  // strconv.ParseFloat's decimal syntax, where one underscore may separate two digits
+  if (!/^[+-]?(\d(_?\d)*\.?(\d(_?\d)*)?([eE][+-]?\d(_?\d)*)?|\.\d(_?\d)*([eE][+-]?\d(_?\d)*)?)$/.test(s)) fail(`invalid float literal: ${s}`);
+  const f = Number(s.replace(/_/g, ''));
   if (!Number.isFinite(f)) fail('floating-point number too large');
   return f;
 }
