@@ -16,6 +16,14 @@ export const MAX_LIST_ELEMS = 1 << 25;
 /** MAX_STRING_BYTES is the largest string or bytes value, in bytes (2^28, 256 MiB). */
 export const MAX_STRING_BYTES = 1 << 28;
 
+/**
+ * DEFAULT_MAX_STEPS is the step budget hosts give a script unless told otherwise (ebb's
+ * models, `ebb star`): 10^9 loop iterations and calls, some seconds to a minute of work, so
+ * that `while True: pass` ends with "Starlark computation cancelled: too many steps"
+ * instead of running until killed. A Thread itself has no limit unless given maxSteps.
+ */
+export const DEFAULT_MAX_STEPS = 1_000_000_000;
+
 /** checkListSize fails when a list or tuple of n elements would exceed MAX_LIST_ELEMS. */
 export function checkListSize(n: number | bigint): void {
   if (n > MAX_LIST_ELEMS) fail(`list too large: ${n} elements (the limit is ${MAX_LIST_ELEMS})`);
