@@ -20,7 +20,7 @@ interface RawDirective {
 }
 
 const SENDER_DIRECTIVES = ['rate_limit', 'concurrency', 'retries', 'timeout'] as const;
-const KNOWN = ['kind', 'unique_key', 'max_steps', ...SENDER_DIRECTIVES] as const;
+const KNOWN = ['kind', 'unique_key', ...SENDER_DIRECTIVES, 'max_steps'] as const;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function commentPrefix(language: ModelLanguage): string {
