@@ -205,7 +205,7 @@ test('freeze, json and struct exports', (t) => {
   const l = makeList([1, 2]);
   freeze(l);
   const e = t.throws(() => call(new Thread(), run('def f(l): l.append(3)\n').get('f')!, [l]), { instanceOf: EvalError });
-  t.is(e.msg, 'cannot append to frozen list');
+  t.is(e.msg, 'append: cannot append to frozen list');
   const g = run('s = json.encode({"b": [1, 2.5, None], "a": st})\nd = json.decode(s)\n', {
     json, st: makeStruct({ k: makeString('v') }),
   });

@@ -24,13 +24,13 @@ function validPos(p: Pos | undefined): string | undefined {
 }
 
 /** undefined when the outcome is acceptable, else a description of the problem. */
-function check(api: StarlarkAPI, src: string): string | undefined {
+function check(api: StarlarkAPI, src: string, predeclared: Record<string, unknown> = {}): string | undefined {
   const thread = new api.Thread({
     name: "fuzz", maxSteps: MAX_STEPS, print: () => {},
     load: () => { throw new Error("load disabled in fuzzing"); },
   });
   try {
-    api.execFile(thread, FILE, src, {}, { allowWhile: true, allowRecursion: true, allowSet: true, allowGlobalReassign: true });
+    api.execFile(thread, FILE, src, predeclared as Parameters<StarlarkAPI["execFile"]>[3], { allowWhile: true, allowRecursion: true, allowSet: true, allowGlobalReassign: true });
     return undefined;
   } catch (e) {
     if (!(e instanceof api.StarlarkError)) {
@@ -195,4 +195,91 @@ fuzz("runaway evaluation is stopped by maxSteps with a positioned error", (t) =>
     t.true(err instanceof api!.StarlarkError, `${err?.name}: ${err?.message}`);
     t.is(validPos((err as unknown as { pos?: Pos }).pos), undefined);
   }
+});
+
+// ---------------------------------------------------------------- random programs at the edges
+//
+// A seeded generator of small programs that reach the interpreter's edges (issue 13): big
+// ints in ranges and indices, strings with invalid UTF-8 and non-ASCII case, lists mutated
+// by key functions and by themselves, repetition near the size limits, deep nesting, json
+// round trips, loops and recursion under a step budget. Each program must end with a value
+// or a positioned StarlarkError: no JS exception, no V8 fatal error (it would kill this
+// process), no hang (the step budget stops loops; builtins are linear in their data). Short
+// by default; EBB_SLOW=1 runs thousands of programs.
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function edgeProgram(seed: number): string {
+  const r = mulberry32(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const small = () => pick(["0", "1", "-1", "2", "3", "-2", "5", "10"]);
+  const big = () => pick(["(1 << 62)", "-(1 << 63)", "((1 << 63) - 1)", "(1 << 70)", "9007199254740993", "(1 << 31)", "-(1 << 31)", "(1 << 53)"]);
+  const int = () => (r() < 0.7 ? small() : big());
+  const str = () => pick(['""', '"abc"', '"\\xff\\xc3"', '"ß"', '"İ"', '"日本"', '"a b\\tc"', '" \\xc2\\x85x "', '"ΣΑΣ"', '"ǆa"', '"😀"', '"%e"', '"{}"', '"a,b"']);
+  const vars = ["a", "b", "c", "l", "d", "s"];
+  const v = () => pick(vars);
+  const atom = (): string => pick([int, int, str, () => pick(["None", "True", "1.5", "2.5e-7", "218100.25"]), v,
+    () => `[${int()}, ${str()}]`, () => `{${str()}: ${int()}}`, () => `range(${int()}, ${int()}, ${pick(["1", "-1", "3", big()])})`,
+    () => `(${int()},)`])();
+  const expr = (depth: number): string => {
+    if (depth <= 0) return atom();
+    const e = () => expr(depth - 1);
+    return pick([
+      () => `${e()} ${pick(["+", "-", "*", "//", "%", "<<", ">>", "&", "|", "^", "==", "<", "in", "not in"])} ${e()}`,
+      () => `(${e()})[${int()}]`,
+      () => `(${e()})[${pick(["", int()])}:${pick(["", int()])}:${pick(["", "1", "-1", "2", big()])}]`,
+      () => `${str()}.${pick(["upper()", "lower()", "capitalize()", "title()", "strip()", "split()", "rsplit(None, 1)", "isupper()", "islower()", "isspace()", "isalnum()", "elems()", "codepoints()"])}`,
+      () => `(${e()}).${pick(["count", "find", "replace", "split", "startswith", "index"])}(${str()}${pick(["", ", " + int(), ", " + str()])})`,
+      () => `${pick(["len", "str", "repr", "sorted", "reversed", "list", "tuple", "bool", "int", "float", "hash", "type", "json.encode", "enumerate", "any", "all", "dir"])}(${e()})`,
+      () => `${pick(["max", "min", "sorted"])}(${v()}, key = lambda x: ${pick(["l.append(1) or x", "l.pop() or x", "d.pop(x, 0) or x", "x", "-x", "str(x)"])})`,
+      () => `json.decode(${pick(['"[" * 300 + "]" * 300', '"1e400"', '"1."', '"[1, 2.5, \\"x\\", {}]"', '"{\\"a\\": [null]}"', str()])})`,
+      () => `${str()} * ${pick(["3", "-1", "100000", big()])}`,
+      () => `[${e()}] * ${pick(["2", "1000", "40000000", big()])}`,
+      () => `"%${pick(["d", "s", "r", "e", "f", "g", "x"])}" % ${e()}`,
+      () => `[x for x in ${e()} if x]`,
+      () => `(${e()} if ${e()} else ${e()})`,
+    ])();
+  };
+  const stmt = (indent: string): string => pick([
+    () => `${v()} = ${expr(2)}`,
+    () => `l.append(${expr(1)})`,
+    () => `l.extend(${pick(["l", "d", "range(5)", expr(1)])})`,
+    () => `l += ${pick(["l", "[1]", "range(3)", "(1, 2)"])}`,
+    () => `d[${atom()}] = ${expr(1)}`,
+    () => `${pick(["l", "d", "s"])}.${pick(["clear()", "pop()", "insert(0, 1)", "remove(1)", "update({})", "popitem()", "add(1)"])}`,
+    () => `for x in ${expr(1)}:\n${indent}    ${v()} = x\n${indent}    ${pick(["break", "continue", "l.append(x)", "d.pop(x, None)"])}`,
+    () => `n = 0\n${indent}while n < ${pick(["5", "1000000", "(1 << 40)"])}:\n${indent}    n += 1`,
+    () => `s = set(${pick(["[1, 2]", "l", "range(3)", "\"ab\".elems()"])})`,
+    () => `x = deep(${pick(["10", "2000", "100000"])})\n${indent}${v()} = ${pick(["str(x)[:20]", "len(json.encode(x))", "x == x", "json.decode(json.encode(x))[0]"])}`,
+  ])();
+  const lines = [
+    "def deep(n):\n    x = []\n    for i in range(n):\n        x = [x]\n    return x",
+    "def f():",
+    "    a = 1\n    b = \"x\"\n    c = None\n    l = [1, 2]\n    d = {1: 2}\n    s = \"s\"",
+  ];
+  const n = 2 + Math.floor(r() * 8);
+  for (let i = 0; i < n; i++) lines.push("    " + stmt("    "));
+  lines.push("    return [a, b, c, l, d, s]", "r = f()", "_ = (str(r), repr(r))");
+  return lines.join("\n") + "\n";
+}
+
+fuzz("random programs at the edges: value or positioned StarlarkError, never a JS exception", (t) => {
+  const count = process.env.EBB_SLOW === "1" ? 4000 : 250;
+  const base = 0x13edbe + SEED_OFFSET;
+  const problems: string[] = [];
+  for (let i = 0; i < count && problems.length < 3; i++) {
+    const src = edgeProgram(base + i);
+    const p = check(api!, src, { json: api!.json });
+    if (p) problems.push(`seed ${base + i}: ${p}\n--- source:\n${src}`);
+  }
+  t.deepEqual(problems, []);
 });

@@ -57,7 +57,7 @@ for (const [expr, want, setup] of cases) {
 }
 
 const errors: Array<[string, string]> = [
-  ['x = [1, 2]\nfor y in x:\n  x.append(y)\n', 'cannot append to list during iteration'],
+  ['x = [1, 2]\nfor y in x:\n  x.append(y)\n', 'append: cannot append to list during iteration'],
   ['d = {"a": 1}\nfor k in d:\n  d["b"] = 2\n', 'cannot insert into hash table during iteration'],
   ['x = {}[[1]]\n', 'unhashable type: list'],
   ['x = 1 < "a"\n', 'int < string not implemented'],

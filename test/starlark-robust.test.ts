@@ -242,14 +242,12 @@ test('freezing deeply nested and widely shared values neither overflows nor expl
   const e = errorOf('y = x\nfor i in range(199999):\n  y = y[0]\ny.append(1)\n', (src) =>
     execFile(new Thread(), FILE, src, { x: g.get('x') as never }, OPTS));
   t.true(e instanceof EvalError, String(e));
-  t.is((e as EvalError).msg, 'cannot append to frozen list');
+  t.is((e as EvalError).msg, 'append: cannot append to frozen list');
 });
 
-test('repr of a value nested beyond the JS stack is a positioned EvalError', (t) => {
-  const e = errorOf('x = []\nfor i in range(200000):\n  x = [x]\ny = str(x)\n');
-  t.true(e instanceof EvalError, String(e));
-  t.regex((e as EvalError).msg, /stack overflow/);
-  t.deepEqual({ ...(e as EvalError).pos }, { file: FILE, line: 4, col: 8 });
+test('repr of a value nested beyond the JS stack needs no JS stack (an explicit one), as in starlark-go', (t) => {
+  const g = run('x = []\nfor i in range(200000):\n  x = [x]\ny = len(str(x))\n', 2_000_000);
+  t.is(g.get('y'), 400002);
 });
 
 // ---------------------------------------------------------------- starlark-go differences

@@ -9,6 +9,8 @@ export interface Directives {
   readonly kind: ModelKind;
   readonly uniqueKey: readonly string[];
   readonly sender: SenderSettings;
+  /** `@max_steps: N` of a .star model (absent: DEFAULT_MAX_STEPS of lib/starlark) */
+  readonly maxSteps?: number;
 }
 
 interface RawDirective {
@@ -18,7 +20,7 @@ interface RawDirective {
 }
 
 const SENDER_DIRECTIVES = ['rate_limit', 'concurrency', 'retries', 'timeout'] as const;
-const KNOWN = ['kind', 'unique_key', ...SENDER_DIRECTIVES] as const;
+const KNOWN = ['kind', 'unique_key', ...SENDER_DIRECTIVES, 'max_steps'] as const;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function commentPrefix(language: ModelLanguage): string {
@@ -144,6 +146,15 @@ function interpret(
   }
 
   const sender = interpretSender(file, language, get, problems);
+  const stepsD = get('max_steps');
+  if (stepsD) {
+    // A step is a loop iteration or a call; the budget stops a runaway script (while True).
+    const n = /^\d[\d_]*$/.test(stepsD.value) ? Number(stepsD.value.replaceAll('_', '')) : NaN;
+    if (language === 'sql') problems.push({ file, line: stepsD.line, message: '@max_steps limits a .star model\'s loops and calls; it does not apply to SQL models' });
+    else if (!Number.isSafeInteger(n) || n < 1) {
+      problems.push({ file, line: stepsD.line, message: `bad value "${stepsD.value}" for @max_steps: give a whole number of steps (loop iterations and calls), e.g. @max_steps: 5_000_000_000` });
+    } else return { kind, uniqueKey, sender, maxSteps: n };
+  }
   return { kind, uniqueKey, sender };
 }
 

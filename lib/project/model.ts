@@ -29,6 +29,8 @@ export interface Model {
   readonly uniqueKey: readonly string[];
   readonly sender: SenderSettings;
   readonly source: string;
+  /** `@max_steps` of a .star model; absent: lib/starlark's DEFAULT_MAX_STEPS */
+  readonly maxSteps?: number;
 }
 
 /** The DuckDB identifier of a model's table, quoted. */

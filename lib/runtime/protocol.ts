@@ -22,6 +22,8 @@ export interface ModelInit {
   readonly uniqueKey: readonly string[];
   /** Environment seen by env.get(): the process environment overlaid with the project's .env. */
   readonly env: Readonly<Record<string, string>>;
+  /** The model's step budget (@max_steps; absent: DEFAULT_MAX_STEPS). */
+  readonly maxSteps?: number;
 }
 
 export interface TrackedOpened {

@@ -58,6 +58,7 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
     kind: model.kind,
     uniqueKey: model.uniqueKey,
     env,
+    ...(model.maxSteps !== undefined ? { maxSteps: model.maxSteps } : {}),
   };
   const { port1, port2 } = new MessageChannel();
   const flag = new Int32Array(new SharedArrayBuffer(4));

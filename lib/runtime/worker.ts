@@ -2,7 +2,7 @@
 // host call (queries, acknowledgements, prints) goes to the main thread through the channel.
 
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { EvalError, StarlarkError, Thread, execFile, json, structBuiltin, type Value } from '../starlark/index.js';
+import { DEFAULT_MAX_STEPS, EvalError, StarlarkError, Thread, execFile, json, structBuiltin, type Value } from '../starlark/index.js';
 import { SyncClient } from './channel.js';
 import { Host } from './host-modules.js';
 import { MODEL_FILE_OPTIONS, type Finish, type ModelInit } from './protocol.js';
@@ -18,7 +18,13 @@ const data = workerData as WorkerData;
 const client = new SyncClient(data.port, data.flag);
 const host = new Host(client, data.model);
 
+const maxSteps = data.model.maxSteps ?? DEFAULT_MAX_STEPS;
+
 function describe(err: unknown): string {
+  if (err instanceof EvalError && err.msg === 'Starlark computation cancelled: too many steps') {
+    const hint = `(the model's budget is ${maxSteps} steps, loop iterations and calls; raise it with "# @max_steps: N" at the top of the file)`;
+    return `${err.message} ${hint}\n${err.backtrace()}`;
+  }
   if (err instanceof EvalError) return `${err.message}\n${err.backtrace()}`;
   if (err instanceof StarlarkError) return err.message;
   return err instanceof Error ? err.message : String(err);
@@ -26,7 +32,7 @@ function describe(err: unknown): string {
 
 let finish: Finish;
 try {
-  const thread = new Thread({ name: data.model.name, print: (_t, msg) => client.post('print', msg) });
+  const thread = new Thread({ name: data.model.name, print: (_t, msg) => client.post('print', msg), maxSteps });
   const predeclared: Record<string, Value> = { ...host.predeclared(), json, struct: structBuiltin, time: timeModule };
   execFile(thread, data.model.file, data.model.source, predeclared, MODEL_FILE_OPTIONS);
   host.flush();

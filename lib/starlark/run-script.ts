@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { structBuiltin, universe } from './eval/builtins.js';
+import { dirname, relative, resolve } from 'node:path';
+import { structBuiltin } from './eval/builtins.js';
 import { EvalError } from './eval/errors.js';
-import { execFile } from './eval/exec.js';
+import { execFile, type FileOptions } from './eval/exec.js';
 import { json } from './lib/json/json.js';
+import { DEFAULT_MAX_STEPS } from './eval/limits.js';
 import { Thread } from './eval/thread.js';
 import type { Value } from './eval/value.js';
 import { ResolveErrors, StarlarkError } from './syntax/position.js';
@@ -10,12 +12,58 @@ import { ResolveErrors, StarlarkError } from './syntax/position.js';
 export interface ScriptIO {
   stdout?: (s: string) => void;
   stderr?: (s: string) => void;
+  /** step budget (loop iterations and calls); default DEFAULT_MAX_STEPS, 0 = unlimited */
+  maxSteps?: number;
+}
+
+const OPTIONS: FileOptions = {
+  allowRecursion: true,
+  allowWhile: true,
+  allowSet: true,
+  allowGlobalReassign: true,
+  allowToplevelControl: true,
+};
+
+/**
+ * scriptLoader is the load() of `ebb star`: a module name is a path relative to the file
+ * that loads it. Each file runs once (its globals frozen, then shared by every loader), on
+ * the same thread, so the step budget covers them all. A file that loads itself, directly
+ * or not, is the error "cycle in load graph: a.star -> b.star -> a.star" (the chain).
+ */
+function scriptLoader(main: string): (thread: Thread, module: string) => Map<string, Value> {
+  const predeclared: Record<string, Value> = { json, struct: structBuiltin };
+  const done = new Map<string, { globals?: Map<string, Value>; error?: unknown }>();
+  const chain: string[] = [resolve(main)];
+  const base = dirname(resolve(main));
+  const show = (p: string) => relative(base, p) || p;
+  return (thread, module) => {
+    const path = resolve(dirname(chain[chain.length - 1]!), module);
+    const at = chain.indexOf(path);
+    if (at >= 0) throw new Error(`cycle in load graph: ${[...chain.slice(at), path].map(show).join(' -> ')}`);
+    let entry = done.get(path);
+    if (entry === undefined) {
+      chain.push(path);
+      try {
+        entry = { globals: execFile(thread, path, readFileSync(path, 'utf8'), predeclared, OPTIONS) };
+      } catch (e) {
+        const err = e as { code?: string; message?: string };
+        entry = { error: err.code === 'ENOENT' ? new Error(`no such file: ${show(path)}`) : e };
+      } finally {
+        chain.pop();
+      }
+      done.set(path, entry);
+    }
+    if (entry.error !== undefined) throw entry.error;
+    return entry.globals!;
+  };
 }
 
 /**
  * runScriptFile executes a standalone script (`ebb star FILE`): universe + json + struct,
- * while loops, recursion and top-level reassignment allowed. print() goes to stdout; an error
- * goes to stderr with its position and backtrace, and the exit code is 1.
+ * while loops, recursion and top-level reassignment allowed, load() of files relative to the
+ * loading file, a step budget (DEFAULT_MAX_STEPS unless io.maxSteps says otherwise). print()
+ * goes to stdout; an error goes to stderr with its position and backtrace, and the exit code
+ * is 1.
  */
 export function runScriptFile(path: string, io: ScriptIO = {}): number {
   const stdout = io.stdout ?? ((s: string) => process.stdout.write(s));
@@ -30,17 +78,11 @@ export function runScriptFile(path: string, io: ScriptIO = {}): number {
   const thread = new Thread({
     name: 'main',
     print: (_t, msg) => stdout(msg + '\n'),
+    load: scriptLoader(path),
+    maxSteps: io.maxSteps ?? DEFAULT_MAX_STEPS,
   });
-  const predeclared: Record<string, Value> = { json, struct: structBuiltin };
-  void universe;
   try {
-    execFile(thread, path, source, predeclared, {
-      allowRecursion: true,
-      allowWhile: true,
-      allowSet: true,
-      allowGlobalReassign: true,
-      allowToplevelControl: true,
-    });
+    execFile(thread, path, source, { json, struct: structBuiltin }, OPTIONS);
     return 0;
   } catch (e) {
     if (e instanceof EvalError) stderr(`${e.message}\n${e.backtrace()}\n`);

@@ -8,6 +8,7 @@ import { dictUpdate } from './methods.js';
 import {
   checkHashable, compareDepth, javaStringHash, length, order, repr, toArray, toStr, truth, iterableElems,
 } from './ops.js';
+import { BigRange, intValue, makeRange } from './range.js';
 import type { Thread } from './thread.js';
 import { unpackArgs, unpackPositional, wantInt, wantString } from './unpack.js';
 import {
@@ -65,6 +66,28 @@ function minmax(th: Thread, name: string, args: Value[], kwargs: Array<[string, 
   }
   const elems = args.length === 1 ? toArray(args[0]!, name) : args;
   if (elems.length === 0) fail(`${name}: argument is an empty sequence`);
+  if (key !== undefined && key !== None && args.length === 1) return whileIterating(args[0]!, () => best(th, name, elems, key));
+  return best(th, name, elems, key);
+}
+
+/**
+ * whileIterating runs f with x (a list, dict or set) marked as being iterated, as starlark-go
+ * does while max/min/sorted call their key function: the key cannot mutate the sequence
+ * ("append: cannot append to list during iteration"), so the elements seen stay the ones
+ * compared.
+ */
+function whileIterating<T>(x: Value, f: () => T): T {
+  const owner = x instanceof List ? x : x instanceof Dict || x instanceof SetValue ? x.ht : null;
+  if (owner === null) return f();
+  owner.itercount++;
+  try {
+    return f();
+  } finally {
+    owner.itercount--;
+  }
+}
+
+function best(th: Thread, name: string, elems: Value[], key: Value | undefined): Value {
   const op = name === 'max' ? '>' : '<';
   let best = elems[0]!;
   let bestKey = key !== undefined && key !== None ? callValue(th, key, [best], null) : best;
@@ -97,15 +120,19 @@ function floatFromString(s: string): number {
     case 'nan': case '+nan': case '-nan':
       return NaN;
   }
-  if (!/^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?)$/.test(s)) fail(`invalid float literal: ${s}`);
-  const f = Number(s);
+  // strconv.ParseFloat's decimal syntax, where one underscore may separate two digits
+  if (!/^[+-]?(\d(_?\d)*\.?(\d(_?\d)*)?([eE][+-]?\d(_?\d)*)?|\.\d(_?\d)*([eE][+-]?\d(_?\d)*)?)$/.test(s)) fail(`invalid float literal: ${s}`);
+  const f = Number(s.replace(/_/g, ''));
   if (!Number.isFinite(f)) fail('floating-point number too large');
   return f;
 }
 
-function rangeArg(v: Value, i: number): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint' && v < 2n ** 63n && v >= -(2n ** 63n)) return Number(v);
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+function rangeArg(v: Value, i: number): bigint {
+  if (typeof v === 'number') return BigInt(v);
+  if (typeof v === 'bigint' && v <= INT64_MAX && v >= INT64_MIN) return v;
   if (typeof v === 'bigint') fail(`range: for parameter ${i}: ${v} out of range (want value in signed 64-bit range)`);
   return fail(`range: for parameter ${i}: got ${typeOf(v)}, want int`);
 }
@@ -264,6 +291,7 @@ const entries: Array<[string, Value]> = [
   }),
   b('len', (_th, fn, args, kw) => {
     unpackPositional(fn.name, args, kw, 1, 1);
+    if (args[0] instanceof BigRange && args[0].n >= 0n) return intValue(args[0].n);
     const n = length(args[0]!);
     if (n < 0) fail(`len: value of type ${typeOf(args[0]!)} has no len`);
     return n;
@@ -302,17 +330,18 @@ const entries: Array<[string, Value]> = [
   b('range', (_th, fn, args, kw) => {
     if (kw.length > 0) fail('range: unexpected keyword arguments');
     if (args.length < 1 || args.length > 3) fail(`range: got ${args.length} arguments, want ${args.length < 1 ? 'at least 1' : 'at most 3'}`);
-    let start = 0;
-    let stop: number;
-    let step = 1;
+    if (args.length === 1 && typeof args[0] === 'number' && args[0] >= 0) return new Range(0, args[0], 1);
+    let start = 0n;
+    let stop: bigint;
+    let step = 1n;
     if (args.length === 1) stop = rangeArg(args[0]!, 1);
     else {
       start = rangeArg(args[0]!, 1);
       stop = rangeArg(args[1]!, 2);
       if (args.length === 3) step = rangeArg(args[2]!, 3);
     }
-    if (step === 0) fail('range: step argument must not be zero');
-    return new Range(start, stop, step);
+    if (step === 0n) fail('range: step argument must not be zero');
+    return makeRange(start, stop, step);
   }),
   b('repr', (_th, fn, args, kw) => {
     unpackPositional(fn.name, args, kw, 1, 1);
@@ -337,7 +366,7 @@ const entries: Array<[string, Value]> = [
       fail(`sorted: for parameter key: got ${typeOf(key)}, want callable`);
     }
     if (key !== undefined && key !== None) {
-      const keys = elems.map((e) => callValue(th, key, [e], null));
+      const keys = whileIterating(it!, () => elems.map((e) => callValue(th, key, [e], null)));
       const idx = elems.map((_, i) => i);
       const allNum = keys.every((k) => typeof k === 'number');
       const allStr = !allNum && keys.every((k) => typeof k === 'string');

@@ -1,11 +1,13 @@
 /** Built-in methods of string, bytes, list, dict and set. */
 import { Dict, SetValue, typeOf } from './hashtable.js';
-import { decodeRune, equal, repr, sliceIndices, toArray, toStr, iterableElems, quote } from './ops.js';
+import { decodeRune, equal, listExtend, repr, sliceIndices, toArray, toStr, iterableElems, quote } from './ops.js';
 import type { Thread } from './thread.js';
-import { unpackArgs, unpackPositional, wantInt, wantString } from './unpack.js';
-import { Bytes, HostValue, List, None, Tuple, decodeUTF8, encodeUTF8, fail, type Value } from './value.js';
+import { unpackPositional, unpackPositionalArgs, wantInt, wantString } from './unpack.js';
+import { Bytes, HostValue, List, None, StarErr, Tuple, decodeUTF8, encodeUTF8, fail, type Value } from './value.js';
 import { formatMethod } from './format.js';
 import { countSubstring } from './byte-kernels.js';
+import * as U from './unicode.js';
+import { MAX_LIST_ELEMS, checkListSize, checkStringSize } from './limits.js';
 
 export type MethodImpl = (th: Thread, recv: Value, args: Value[], kwargs: Array<[string, Value]>, name: string) => Value;
 
@@ -27,6 +29,12 @@ export class StringIterable extends HostValue {
   override hash(): number {
     return fail(`unhashable: ${this.type()}`);
   }
+  /** As in starlark-go, where these are plain Go values: equal when of the same string and kind. */
+  override compare(op: string, other: Value): boolean {
+    if (op !== '==' && op !== '!=') fail(`${this.type()} ${op} ${typeOf(other)} not implemented`);
+    const eq = other instanceof StringIterable && other.s === this.s && other.kind === this.kind;
+    return op === '==' ? eq : !eq;
+  }
   override iterate(): Iterator<Value> {
     const s = this.s;
     const kind = this.kind;
@@ -46,10 +54,67 @@ export class StringIterable extends HostValue {
 }
 
 const isAscii = (s: string) => !/[^\x00-\x7f]/.test(s);
-/** viaUnicode applies a JS string transformation to a byte string. */
-function viaUnicode(s: string, f: (u: string) => string): string {
-  if (isAscii(s)) return f(s);
-  return encodeUTF8(f(decodeUTF8(s)));
+
+/** runeCount counts UTF-8 sequences as Go does: each invalid byte is one rune. */
+function runeCount(s: string): number {
+  if (isAscii(s)) return s.length;
+  let n = 0;
+  for (let i = 0; i < s.length; n++) i += s.charCodeAt(i) < 0x80 ? 1 : decodeRune(s, i)[1];
+  return n;
+}
+
+/**
+ * replace is Go's strings.Replace on byte strings: an empty old matches at the start and after
+ * each UTF-8 sequence (an invalid byte is one). Large inputs are written into one byte buffer
+ * sized in a first counting pass, not built from millions of small strings.
+ */
+function replace(s: string, old: string, nw: string, count: number): string {
+  const limit = count < 0 ? Infinity : count;
+  if (limit === 0) return s;
+  const n = s.length;
+  const m = old.length;
+  // next(i) is the next match at or after i, or -1
+  const next = m === 0
+    ? (i: number) => (i <= n ? i : -1)
+    : (i: number) => s.indexOf(old, i);
+  const advance = (j: number) => (m > 0 ? j + m : j >= n ? n + 1 : j + (s.charCodeAt(j) < 0x80 ? 1 : decodeRune(s, j)[1]));
+  if (n < 4096) {
+    const parts: string[] = [];
+    let i = 0;
+    let k = 0;
+    for (let j = next(0); j >= 0 && k < limit; j = next(i), k++) {
+      parts.push(s.slice(i, j), nw);
+      if (m === 0) {
+        const e = advance(j);
+        parts.push(s.slice(j, Math.min(e, n)));
+        i = e;
+      } else i = j + m;
+    }
+    if (i <= n) parts.push(s.slice(i));
+    return parts.join('');
+  }
+  let matches = 0;
+  for (let j = next(0); j >= 0 && matches < limit; j = next(advance(j))) matches++;
+  if (matches === 0) return s;
+  const size = n + matches * (nw.length - m);
+  checkStringSize(size);
+  const out = Buffer.allocUnsafe(size);
+  let o = 0;
+  let i = 0;
+  const copy = (a: number, b: number) => {
+    for (let x = a; x < b; x++) out[o++] = s.charCodeAt(x);
+  };
+  for (let j = next(0), k = 0; j >= 0 && k < matches; j = next(i), k++) {
+    copy(i, j);
+    for (let x = 0; x < nw.length; x++) out[o++] = nw.charCodeAt(x);
+    if (m === 0) {
+      const e = Math.min(advance(j), n);
+      copy(j, e);
+      i = e === j ? n + 1 : e;
+    } else i = j + m;
+  }
+  if (i < n) copy(i, n);
+  return out.toString('latin1', 0, o);
 }
 
 function runes(s: string): string[] {
@@ -57,9 +122,9 @@ function runes(s: string): string[] {
 }
 
 function strIndexArgs(name: string, s: string, args: Value[], kwargs: Array<[string, Value]>): [string, number, number] {
-  const [sub, start, end] = unpackArgs(name, args, kwargs, 'sub', 'start?', 'end?');
-  const needle = wantString(name, 'sub', sub!);
-  const [a, b] = sliceIndices(s.length, start, end, undefined);
+  const [sub, start, end] = unpackPositionalArgs(name, args, kwargs, 1, 3);
+  const needle = wantString(name, 1, sub!);
+  const [a, b] = prefixed(name, () => sliceIndices(s.length, start, end, undefined));
   return [needle, a, Math.max(a, b)];
 }
 
@@ -69,22 +134,10 @@ function find(s: string, sub: string, a: number, b: number, last: boolean): numb
   return i < 0 ? -1 : i + a;
 }
 
-const WS = ' \t\n\v\f\r';
-function isSpaceByte(c: string): boolean {
-  return WS.includes(c) || c === '\x85' || c === '\xa0';
-}
 
 function strip(s: string, chars: Value | undefined, left: boolean, right: boolean): string {
   if (chars === undefined || chars === None || chars === '') {
-    if (isAscii(s)) {
-      let a = 0;
-      let b = s.length;
-      if (left) while (a < b && WS.includes(s[a]!)) a++;
-      if (right) while (b > a && WS.includes(s[b - 1]!)) b--;
-      return s.slice(a, b);
-    }
-    const u = decodeUTF8(s);
-    return encodeUTF8(left && right ? u.trim() : left ? u.trimStart() : u.trimEnd());
+    return U.trimSpace(s, left, right);
   }
   const cstr = chars as string;
   if (isAscii(cstr)) {
@@ -104,49 +157,11 @@ function strip(s: string, chars: Value | undefined, left: boolean, right: boolea
   return encodeUTF8(r.slice(a, b).join(''));
 }
 
-function splitWhitespace(s: string, maxsplit: number, right: boolean): string[] {
-  const u = isAscii(s) ? s : decodeUTF8(s);
-  const isWs = (c: string) => /\s/.test(c);
-  const out: string[] = [];
-  if (!right) {
-    let i = 0;
-    const n = u.length;
-    while (i < n) {
-      while (i < n && isWs(u[i]!)) i++;
-      if (i >= n) break;
-      if (maxsplit >= 0 && out.length === maxsplit) {
-        out.push(u.slice(i));
-        break;
-      }
-      let j = i;
-      while (j < n && !isWs(u[j]!)) j++;
-      out.push(u.slice(i, j));
-      i = j;
-    }
-  } else {
-    let i = u.length;
-    while (i > 0) {
-      while (i > 0 && isWs(u[i - 1]!)) i--;
-      if (i <= 0) break;
-      if (maxsplit >= 0 && out.length === maxsplit) {
-        out.push(u.slice(0, i));
-        break;
-      }
-      let j = i;
-      while (j > 0 && !isWs(u[j - 1]!)) j--;
-      out.push(u.slice(j, i));
-      i = j;
-    }
-    out.reverse();
-  }
-  return isAscii(s) ? out : out.map(encodeUTF8);
-}
-
 function split(name: string, s: string, args: Value[], kwargs: Array<[string, Value]>): Value {
-  const [sepV, maxV] = unpackArgs(name, args, kwargs, 'sep?', 'maxsplit?');
-  const maxsplit = maxV === undefined || maxV === None ? -1 : wantInt(name, 'maxsplit', maxV);
+  const [sepV, maxV] = unpackPositionalArgs(name, args, kwargs, 0, 2);
+  const maxsplit = maxV === undefined || maxV === None ? -1 : wantInt(name, 2, maxV);
   const right = name === 'rsplit';
-  if (sepV === undefined || sepV === None) return new List(splitWhitespace(s, maxsplit, right));
+  if (sepV === undefined || sepV === None) return new List(U.splitSpace(s, maxsplit, right));
   if (typeof sepV !== 'string') fail(`${name}: got ${typeOf(sepV)} for separator, want string`);
   const sep = sepV;
   if (sep === '') fail(`${name}: empty separator`);
@@ -196,21 +211,6 @@ function isTitle(u: string): boolean {
   return cased;
 }
 
-const TITLE: Record<string, string> = {
-  'Ǆ': 'ǅ', 'ǅ': 'ǅ', 'ǆ': 'ǅ', 'Ǉ': 'ǈ', 'ǈ': 'ǈ', 'ǉ': 'ǈ', 'Ǌ': 'ǋ', 'ǋ': 'ǋ', 'ǌ': 'ǋ', 'Ǳ': 'ǲ', 'ǲ': 'ǲ', 'ǳ': 'ǲ',
-};
-
-function title(u: string): string {
-  let out = '';
-  let prevLetter = false;
-  for (const c of u) {
-    const isLetter = /\p{L}/u.test(c);
-    out += isLetter ? (prevLetter ? c.toLowerCase() : (TITLE[c] ?? c.toUpperCase())) : c;
-    prevLetter = isLetter;
-  }
-  return out;
-}
-
 function predicate(s: string, f: (c: string) => boolean): boolean {
   const r = runes(s);
   if (r.length === 0) return false;
@@ -218,8 +218,8 @@ function predicate(s: string, f: (c: string) => boolean): boolean {
 }
 
 function startsOrEnds(name: string, s: string, args: Value[], kwargs: Array<[string, Value]>): boolean {
-  const [x, start, end] = unpackArgs(name, args, kwargs, 'prefix', 'start?', 'end?');
-  const [a, b] = sliceIndices(s.length, start, end, undefined);
+  const [x, start, end] = unpackPositionalArgs(name, args, kwargs, 1, 3);
+  const [a, b] = prefixed(name, () => sliceIndices(s.length, start, end, undefined));
   const sub = s.slice(a, Math.max(a, b));
   const test = (p: string) => (name === 'startswith' ? sub.startsWith(p) : sub.endsWith(p));
   if (typeof x === 'string') return test(x);
@@ -235,10 +235,7 @@ function startsOrEnds(name: string, s: string, args: Value[], kwargs: Array<[str
 export const stringMethods: Record<string, MethodImpl> = {
   capitalize(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
-    return viaUnicode(s as string, (u) => {
-      const r = Array.from(u);
-      return r.length === 0 ? '' : r[0]!.toUpperCase() + r.slice(1).join('').toLowerCase();
-    });
+    return U.capitalize(s as string);
   },
   codepoint_ords(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
@@ -251,7 +248,7 @@ export const stringMethods: Record<string, MethodImpl> = {
   count(_th, s, args, kw, name) {
     const [sub, a, b] = strIndexArgs(name, s as string, args, kw);
     const hay = (s as string).slice(a, b);
-    if (sub === '') return Array.from(hay).length + 1;
+    if (sub === '') return runeCount(hay) + 1;
     return countSubstring(hay, sub);
   },
   elem_ords(_th, s, args, kw, name) {
@@ -280,7 +277,7 @@ export const stringMethods: Record<string, MethodImpl> = {
   },
   isalnum(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
-    return predicate(s as string, (c) => /[\p{L}\p{N}]/u.test(c));
+    return predicate(s as string, (c) => /[\p{L}\p{Nd}]/u.test(c));
   },
   isalpha(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
@@ -292,12 +289,11 @@ export const stringMethods: Record<string, MethodImpl> = {
   },
   islower(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
-    const u = decodeUTF8(s as string);
-    return u !== u.toUpperCase() && u === u.toLowerCase();
+    return U.isCasedString(s as string) && s === U.lower(s as string);
   },
   isspace(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
-    return predicate(s as string, (c) => /\s/u.test(c));
+    return U.everyRune(s as string, U.isSpaceRune);
   },
   istitle(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
@@ -305,19 +301,23 @@ export const stringMethods: Record<string, MethodImpl> = {
   },
   isupper(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
-    const u = decodeUTF8(s as string);
-    return u !== u.toLowerCase() && u === u.toUpperCase();
+    return U.isCasedString(s as string) && s === U.upper(s as string);
   },
   join(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 1, 1);
     const elems = iterableElems(args[0]!);
     if (elems === undefined) fail(`join: got ${typeOf(args[0]!)}, want iterable`);
-    for (const x of elems) if (typeof x !== 'string') fail(`join: in list, want string, got ${typeOf(x)}`);
+    let size = elems.length > 0 ? (elems.length - 1) * (s as string).length : 0;
+    for (const x of elems) {
+      if (typeof x !== 'string') fail(`join: in list, want string, got ${typeOf(x)}`);
+      size += x.length;
+    }
+    checkStringSize(size);
     return (elems as string[]).join(s as string);
   },
   lower(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
-    return viaUnicode(s as string, (u) => u.toLowerCase());
+    return U.lower(s as string);
   },
   lstrip(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 1);
@@ -344,37 +344,11 @@ export const stringMethods: Record<string, MethodImpl> = {
     return p !== '' && (s as string).endsWith(p) ? (s as string).slice(0, -p.length) : s;
   },
   replace(_th, s, args, kw, name) {
-    const [oldV, newV, countV] = unpackArgs(name, args, kw, 'old', 'new', 'count?');
-    const old = wantString(name, 'old', oldV!);
-    const nw = wantString(name, 'new', newV!);
-    const count = countV === undefined ? -1 : wantInt(name, 'count', countV);
-    const str = s as string;
-    if (count < 0) {
-      if (old !== '') return str.replaceAll(old, nw);
-      const chars = Array.from(decodeUTF8(str)).map(encodeUTF8);
-      return nw + chars.join(nw) + (chars.length ? nw : '');
-    }
-    let out = '';
-    let rest = str;
-    let n = 0;
-    if (old === '') {
-      const chars = Array.from(str);
-      let i = 0;
-      while (n < count && i <= chars.length) {
-        out += nw + (chars[i] ?? '');
-        i++;
-        n++;
-      }
-      return out + chars.slice(i).join('');
-    }
-    while (n < count) {
-      const i = rest.indexOf(old);
-      if (i < 0) break;
-      out += rest.slice(0, i) + nw;
-      rest = rest.slice(i + old.length);
-      n++;
-    }
-    return out + rest;
+    const [oldV, newV, countV] = unpackPositionalArgs(name, args, kw, 2, 3);
+    const old = wantString(name, 1, oldV!);
+    const nw = wantString(name, 2, newV!);
+    const count = countV === undefined ? -1 : wantInt(name, 3, countV);
+    return replace(s as string, old, nw, count);
   },
   rfind(_th, s, args, kw, name) {
     const [sub, a, b] = strIndexArgs(name, s as string, args, kw);
@@ -401,8 +375,8 @@ export const stringMethods: Record<string, MethodImpl> = {
     return split(name, s as string, args, kw);
   },
   splitlines(_th, s, args, kw, name) {
-    const [keepV] = unpackArgs(name, args, kw, 'keepends?');
-    if (keepV !== undefined && typeof keepV !== 'boolean') fail(`${name}: for parameter keepends: got ${typeOf(keepV)}, want bool`);
+    const [keepV] = unpackPositionalArgs(name, args, kw, 0, 1);
+    if (keepV !== undefined && typeof keepV !== 'boolean') fail(`${name}: for parameter 1: got ${typeOf(keepV)}, want bool`);
     const keep = keepV === true;
     const str = s as string;
     const out: string[] = [];
@@ -431,55 +405,66 @@ export const stringMethods: Record<string, MethodImpl> = {
   },
   title(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
-    return viaUnicode(s as string, title);
+    return U.title(s as string);
   },
   upper(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
-    return viaUnicode(s as string, (u) => u.toUpperCase());
+    return U.upper(s as string);
   },
 };
 
-function checkListMutable(l: List, verb: string): void {
-  if (l.frozen) fail(`cannot ${verb} frozen list`);
-  if (l.itercount > 0) fail(`cannot ${verb} list during iteration`);
+/** checkListMutable fails as starlark-go's methods do: "append: cannot append to list during iteration". */
+function checkListMutable(l: List, verb: string, name: string): void {
+  if (l.frozen) fail(`${name}: cannot ${verb} frozen list`);
+  if (l.itercount > 0) fail(`${name}: cannot ${verb} list during iteration`);
+}
+
+/** prefixed runs f, prefixing its Starlark error with a method's name (starlark-go's nameErr). */
+function prefixed<T>(name: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof StarErr) e.msg = `${name}: ${e.msg}`;
+    throw e;
+  }
 }
 
 export const listMethods: Record<string, MethodImpl> = {
   append(_th, recv, args, kw, name) {
     const l = recv as List;
     if (args.length !== 1 || kw.length > 0) unpackPositional(name, args, kw, 1, 1);
-    if (l.frozen || l.itercount > 0) checkListMutable(l, 'append to');
+    if (l.frozen || l.itercount > 0) checkListMutable(l, 'append to', name);
+    if (l.elems.length >= MAX_LIST_ELEMS) checkListSize(l.elems.length + 1);
     l.elems.push(args[0]!);
     return None;
   },
   clear(_th, recv, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
     const l = recv as List;
-    checkListMutable(l, 'clear');
+    checkListMutable(l, 'clear', name);
     l.elems.length = 0;
     return None;
   },
   extend(_th, recv, args, kw, name) {
     unpackPositional(name, args, kw, 1, 1);
     const l = recv as List;
-    checkListMutable(l, 'extend');
+    checkListMutable(l, 'extend', name);
     const src = iterableElems(args[0]!);
     if (src === undefined) fail(`${name}: for parameter 1: got ${typeOf(args[0]!)}, want iterable`);
-    if (src === l.elems) l.elems.push(...src.slice());
-    else for (const x of src) l.elems.push(x);
+    listExtend(l, src);
     return None;
   },
   index(_th, recv, args, kw, name) {
     unpackPositional(name, args, kw, 1, 3);
     const e = (recv as List).elems;
-    const [a, b] = sliceIndices(e.length, args[1], args[2], undefined);
+    const [a, b] = prefixed(name, () => sliceIndices(e.length, args[1], args[2], undefined));
     for (let i = a; i < b; i++) if (equal(e[i]!, args[0]!)) return i;
     return fail(`${name}: value not in list`);
   },
   insert(_th, recv, args, kw, name) {
     unpackPositional(name, args, kw, 2, 2);
     const l = recv as List;
-    checkListMutable(l, 'insert into');
+    checkListMutable(l, 'insert into', name);
     let i = wantInt(name, 1, args[0]!);
     const n = l.elems.length;
     if (i < 0) i += n;
@@ -499,14 +484,14 @@ export const listMethods: Record<string, MethodImpl> = {
       if (n === 0 && args.length === 0) fail(`${name}: index -1 out of range: empty list`);
       fail(n === 0 ? `${name}: index ${orig} out of range: empty list` : `${name}: list index ${orig} out of range [${-n}:${n - 1}]`);
     }
-    checkListMutable(l, 'pop from');
+    checkListMutable(l, 'pop from', name);
     if (i === n - 1) return l.elems.pop()!;
     return l.elems.splice(i, 1)[0]!;
   },
   remove(_th, recv, args, kw, name) {
     unpackPositional(name, args, kw, 1, 1);
     const l = recv as List;
-    checkListMutable(l, 'remove from');
+    checkListMutable(l, 'remove from', name);
     const e = l.elems;
     const x = args[0]!;
     // A string equals only an equal string, so the engine's own search (===) finds it.
@@ -576,7 +561,7 @@ export const dictMethods: Record<string, MethodImpl> = {
   pop(_th, recv, args, kw, name) {
     unpackPositional(name, args, kw, 1, 2);
     const d = recv as Dict;
-    const v = d.ht.delete(args[0]!);
+    const v = prefixed(name, () => d.ht.delete(args[0]!));
     if (v !== undefined) return v;
     if (args.length > 1) return args[1]!;
     return fail(`${name}: missing key`);
@@ -586,7 +571,7 @@ export const dictMethods: Record<string, MethodImpl> = {
     const d = recv as Dict;
     const first = d.ht.first();
     if (first === undefined) fail(`${name}: empty dict`);
-    d.ht.delete(first[0]);
+    prefixed(name, () => d.ht.delete(first[0]));
     return new Tuple(first);
   },
   setdefault(_th, recv, args, kw, name) {
@@ -607,6 +592,12 @@ export const dictMethods: Record<string, MethodImpl> = {
     return new List((recv as Dict).ht.values());
   },
 };
+
+/** oneOther checks the argument of a set method taking one iterable ("want at most 1", as starlark-go). */
+function oneOther(name: string, args: Value[], kw: Array<[string, Value]>): void {
+  unpackPositional(name, args, kw, 0, 1);
+  if (args.length === 0) fail(`${name}: got 0 arguments, want 1`);
+}
 
 export const setMethods: Record<string, MethodImpl> = {
   add(_th, recv, args, kw, name) {
@@ -638,14 +629,14 @@ export const setMethods: Record<string, MethodImpl> = {
     return first[0];
   },
   union(_th, recv, args, kw, name) {
-    unpackPositional(name, args, kw, 1, 1);
+    oneOther(name, args, kw);
     const out = new SetValue();
     for (const k of (recv as SetValue).ht.keys()) out.ht.set(k, k);
     for (const k of toArray(args[0]!, name)) out.ht.set(k, k);
     return out;
   },
   intersection(_th, recv, args, kw, name) {
-    unpackPositional(name, args, kw, 1, 1);
+    oneOther(name, args, kw);
     const other = new SetValue();
     for (const k of toArray(args[0]!, name)) other.ht.set(k, k);
     const out = new SetValue();
@@ -653,7 +644,7 @@ export const setMethods: Record<string, MethodImpl> = {
     return out;
   },
   difference(_th, recv, args, kw, name) {
-    unpackPositional(name, args, kw, 1, 1);
+    oneOther(name, args, kw);
     const other = new SetValue();
     for (const k of toArray(args[0]!, name)) other.ht.set(k, k);
     const out = new SetValue();
@@ -661,7 +652,7 @@ export const setMethods: Record<string, MethodImpl> = {
     return out;
   },
   symmetric_difference(_th, recv, args, kw, name) {
-    unpackPositional(name, args, kw, 1, 1);
+    oneOther(name, args, kw);
     const s = recv as SetValue;
     const other = new SetValue();
     for (const k of toArray(args[0]!, name)) other.ht.set(k, k);
@@ -671,13 +662,13 @@ export const setMethods: Record<string, MethodImpl> = {
     return out;
   },
   issubset(_th, recv, args, kw, name) {
-    unpackPositional(name, args, kw, 1, 1);
+    oneOther(name, args, kw);
     const other = new SetValue();
     for (const k of toArray(args[0]!, name)) other.ht.set(k, k);
     return (recv as SetValue).ht.keys().every((k) => other.ht.has(k));
   },
   issuperset(_th, recv, args, kw, name) {
-    unpackPositional(name, args, kw, 1, 1);
+    oneOther(name, args, kw);
     const s = recv as SetValue;
     return toArray(args[0]!, name).every((k) => s.ht.has(k));
   },

@@ -6,6 +6,8 @@ import {
 } from './int.js';
 import { MIN_WASM_TEXT, hashBytes } from './byte-kernels.js';
 import { formatFloat } from './float-format.js';
+import { MAX_STRING_BYTES, checkListSize, checkStringSize } from './limits.js';
+import { BigRange, bounds, isRange, rangeContains, rangeEqual, rangeRepr, rangeSlice, type AnyRange } from './range.js';
 import type { Thread } from './thread.js';
 import {
   Builtin, Bytes, Float, HostValue, List, Module, NoneType, Range, SObject, StarErr, Struct, Tuple, encodeUTF8, fail,
@@ -40,78 +42,91 @@ export function truth(v: Value): boolean {
 const hexDigits = '0123456789abcdef';
 const printable = /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u;
 
-/** quote renders a byte string as a Go-style double-quoted literal. */
+/** ESCAPES[c] is the escape sequence of an ASCII byte, or undefined when it stands for itself. */
+const ESCAPES: Array<string | undefined> = [];
+for (let c = 0; c < 0x80; c++) {
+  const named: Record<number, string> = { 7: '\\a', 8: '\\b', 12: '\\f', 10: '\\n', 13: '\\r', 9: '\\t', 11: '\\v', 34: '\\"', 92: '\\\\' };
+  ESCAPES[c] = named[c] ?? (c < 0x20 || c === 0x7f ? '\\x' + hexDigits[c >> 4] + hexDigits[c & 15] : undefined);
+}
+/** printableBMP caches the printability of BMP code points: 0 unknown, 1 printable, 2 not. */
+const printableBMP = new Uint8Array(0x10000);
+function isPrintable(cp: number): boolean {
+  if (cp < 0x10000) {
+    let p = printableBMP[cp]!;
+    if (p === 0) printableBMP[cp] = p = printable.test(String.fromCharCode(cp)) ? 1 : 2;
+    return p === 1;
+  }
+  return printable.test(String.fromCodePoint(cp));
+}
+
+/**
+ * quote renders a byte string as a Go-style double-quoted literal. Strings needing escapes
+ * are written into a byte buffer (at most 4 output bytes per input byte), so that a 10 MB
+ * string of invalid bytes is quoted in linear time without a rope of small strings.
+ */
 export function quote(s: string, bytesPrefix = false): string {
-  let out = bytesPrefix ? 'b"' : '"';
+  const open = bytesPrefix ? 'b"' : '"';
   // eslint-disable-next-line no-control-regex
-  if (!/[\x00-\x1f"\\\x7f-\xff]/.test(s)) return out + s + '"';
+  if (!/[\x00-\x1f"\\\x7f-\xff]/.test(s)) return open + s + '"';
   const n = s.length;
+  const buf = Buffer.allocUnsafe(4 * n + 3);
+  let o = buf.write(open, 0, 'latin1');
+  const put = (t: string) => {
+    for (let k = 0; k < t.length; k++) buf[o++] = t.charCodeAt(k);
+  };
   for (let i = 0; i < n; ) {
     const c = s.charCodeAt(i);
     if (c < 0x80) {
       i++;
-      switch (c) {
-        case 7: out += '\\a'; continue;
-        case 8: out += '\\b'; continue;
-        case 12: out += '\\f'; continue;
-        case 10: out += '\\n'; continue;
-        case 13: out += '\\r'; continue;
-        case 9: out += '\\t'; continue;
-        case 11: out += '\\v'; continue;
-        case 34: out += '\\"'; continue;
-        case 92: out += '\\\\'; continue;
-      }
-      if (c < 0x20 || c === 0x7f) out += '\\x' + hexDigits[c >> 4] + hexDigits[c & 15];
-      else out += String.fromCharCode(c);
+      const e = ESCAPES[c];
+      if (e === undefined) buf[o++] = c;
+      else put(e);
       continue;
     }
     const [cp, size] = bytesPrefix ? [-1, 1] : decodeRune(s, i);
     if (cp < 0) {
-      out += '\\x' + hexDigits[c >> 4] + hexDigits[c & 15];
+      buf[o++] = 92;
+      buf[o++] = 120;
+      buf[o++] = hexDigits.charCodeAt(c >> 4);
+      buf[o++] = hexDigits.charCodeAt(c & 15);
       i++;
       continue;
     }
-    const ch = String.fromCodePoint(cp);
-    if (printable.test(ch)) out += s.slice(i, i + size);
-    else if (cp < 0x10000) out += '\\u' + cp.toString(16).padStart(4, '0');
-    else out += '\\U' + cp.toString(16).padStart(8, '0');
+    if (isPrintable(cp)) for (let k = 0; k < size; k++) buf[o++] = s.charCodeAt(i + k);
+    else if (cp < 0x10000) put('\\u' + cp.toString(16).padStart(4, '0'));
+    else put('\\U' + cp.toString(16).padStart(8, '0'));
     i += size;
   }
-  return out + '"';
+  buf[o++] = 34;
+  checkStringSize(o);
+  return buf.toString('latin1', 0, o);
 }
 
-/** decodeRune decodes one UTF-8 sequence at s[i]; returns [-1, 1] if invalid. */
+const INVALID: [number, number] = [-1, 1];
+
+/** decodeRune decodes one UTF-8 sequence at s[i]; returns [-1, 1] if invalid (as Go's utf8.DecodeRuneInString). */
 export function decodeRune(s: string, i: number): [number, number] {
   const c = s.charCodeAt(i);
   if (c < 0x80) return [c, 1];
   const n = s.length;
-  const cont = (k: number) => {
-    const b = i + k < n ? s.charCodeAt(i + k) : 0;
-    return (b & 0xc0) === 0x80 ? b & 0x3f : -1;
-  };
-  if (c >= 0xc2 && c < 0xe0) {
-    const b1 = cont(1);
-    if (b1 < 0) return [-1, 1];
-    return [((c & 0x1f) << 6) | b1, 2];
-  }
-  if (c >= 0xe0 && c < 0xf0) {
-    const b1 = cont(1);
-    const b2 = cont(2);
-    if (b1 < 0 || b2 < 0) return [-1, 1];
+  if (c < 0xc2 || c >= 0xf5 || i + 1 >= n) return INVALID;
+  const b1 = s.charCodeAt(i + 1) ^ 0x80;
+  if (b1 > 0x3f) return INVALID;
+  if (c < 0xe0) return [((c & 0x1f) << 6) | b1, 2];
+  if (i + 2 >= n) return INVALID;
+  const b2 = s.charCodeAt(i + 2) ^ 0x80;
+  if (b2 > 0x3f) return INVALID;
+  if (c < 0xf0) {
     const cp = ((c & 0x0f) << 12) | (b1 << 6) | b2;
-    if (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000)) return [-1, 1];
+    if (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000)) return INVALID;
     return [cp, 3];
   }
-  if (c >= 0xf0 && c < 0xf5) {
-    const b1 = cont(1);
-    const b2 = cont(2);
-    const b3 = cont(3);
-    if (b1 < 0 || b2 < 0 || b3 < 0) return [-1, 1];
-    const cp = ((c & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3;
-    if (cp < 0x10000 || cp > 0x10ffff) return [-1, 1];
-    return [cp, 4];
-  }
-  return [-1, 1];
+  if (i + 3 >= n) return INVALID;
+  const b3 = s.charCodeAt(i + 3) ^ 0x80;
+  if (b3 > 0x3f) return INVALID;
+  const cp = ((c & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3;
+  if (cp < 0x10000 || cp > 0x10ffff) return INVALID;
+  return [cp, 4];
 }
 
 /** toStr is str(v) as an internal byte string. */
@@ -122,12 +137,101 @@ export function toStr(v: Value): string {
 
 /** repr is repr(v) as an internal byte string. */
 export function repr(v: Value): string {
+  if (typeof v !== 'object') {
+    if (typeof v === 'string') return quote(v);
+    if (typeof v === 'boolean') return v ? 'True' : 'False';
+    return String(v);
+  }
   const out: string[] = [];
-  writeValue(out, v, []);
+  writeValue(out, v);
   return out.join('');
 }
 
-function writeValue(out: string[], v: Value, path: SObject[]): void {
+/** Open is a container being written by writeValue: its items, the text before each, its closer. */
+interface Open {
+  owner: SObject;
+  items: Value[];
+  /** text before item i; null means ", " between items */
+  pre: string[] | null;
+  i: number;
+  close: string;
+}
+
+/**
+ * writeValue appends repr(v) to out. Containers are walked with an explicit stack, so a list
+ * nested thousands deep (as starlark-go prints) needs no JS stack; a container met again
+ * inside itself prints as [...], {...} or ....
+ */
+function writeValue(out: string[], root: Value): void {
+  const stack: Open[] = [];
+  const inPath = new Set<SObject>();
+  let v: Value = root;
+  for (;;) {
+    // write v: a scalar now, a container by opening it
+    if (typeof v !== 'object') writeScalar(out, v);
+    else if (v instanceof List || v instanceof Tuple || v instanceof Dict || v instanceof SetValue || v instanceof Struct) {
+      if (inPath.has(v)) out.push(v instanceof List ? '[...]' : v instanceof Dict ? '{...}' : '...');
+      else {
+        inPath.add(v);
+        stack.push(openContainer(out, v));
+      }
+    } else writeScalar(out, v);
+    // find the next item, closing the containers that are done
+    let next: Value | undefined;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.i < top.items.length) {
+        const i = top.i++;
+        if (top.pre !== null) out.push(top.pre[i]!);
+        else if (i > 0) out.push(', ');
+        next = top.items[i]!;
+        break;
+      }
+      out.push(top.close);
+      inPath.delete(top.owner);
+      stack.pop();
+    }
+    if (next === undefined) return;
+    v = next;
+  }
+}
+
+function openContainer(out: string[], v: List | Tuple | Dict | SetValue | Struct): Open {
+  if (v instanceof List) {
+    out.push('[');
+    return { owner: v, items: v.elems, pre: null, i: 0, close: ']' };
+  }
+  if (v instanceof Tuple) {
+    out.push('(');
+    return { owner: v, items: v.elems, pre: null, i: 0, close: v.elems.length === 1 ? ',)' : ')' };
+  }
+  if (v instanceof Dict) {
+    out.push('{');
+    const items: Value[] = [];
+    const pre: string[] = [];
+    for (const [k, x] of v.ht.items()) {
+      pre.push(items.length > 0 ? ', ' : '', ': ');
+      items.push(k, x);
+    }
+    return { owner: v, items, pre, i: 0, close: '}' };
+  }
+  if (v instanceof SetValue) {
+    out.push('set([');
+    return { owner: v, items: v.ht.keys(), pre: null, i: 0, close: '])' };
+  }
+  out.push(typeof v.constructorName === 'string' ? v.constructorName : toStr(v.constructorName));
+  out.push('(');
+  const names = [...v.fields.keys()].sort();
+  return {
+    owner: v,
+    items: names.map((n) => v.fields.get(n)!),
+    pre: names.map((n, i) => (i > 0 ? ', ' : '') + n + ' = '),
+    i: 0,
+    close: ')',
+  };
+}
+
+function writeScalar(out: string[], v: Value): void {
   switch (typeof v) {
     case 'number':
     case 'bigint':
@@ -148,58 +252,6 @@ function writeValue(out: string[], v: Value, path: SObject[]): void {
     out.push(formatFloat(v.v, 'g'));
     return;
   }
-  if (v instanceof List || v instanceof Tuple || v instanceof Dict || v instanceof SetValue || v instanceof Struct) {
-    if (path.includes(v)) {
-      out.push(v instanceof List ? '[...]' : v instanceof Dict ? '{...}' : '...');
-      return;
-    }
-    path.push(v);
-    if (v instanceof List) {
-      out.push('[');
-      v.elems.forEach((e, i) => {
-        if (i > 0) out.push(', ');
-        writeValue(out, e, path);
-      });
-      out.push(']');
-    } else if (v instanceof Tuple) {
-      out.push('(');
-      v.elems.forEach((e, i) => {
-        if (i > 0) out.push(', ');
-        writeValue(out, e, path);
-      });
-      if (v.elems.length === 1) out.push(',');
-      out.push(')');
-    } else if (v instanceof Dict) {
-      out.push('{');
-      let i = 0;
-      for (const [k, x] of v.ht.items()) {
-        if (i++ > 0) out.push(', ');
-        writeValue(out, k, path);
-        out.push(': ');
-        writeValue(out, x, path);
-      }
-      out.push('}');
-    } else if (v instanceof SetValue) {
-      out.push('set([');
-      v.ht.keys().forEach((e, i) => {
-        if (i > 0) out.push(', ');
-        writeValue(out, e, path);
-      });
-      out.push('])');
-    } else {
-      out.push(typeof v.constructorName === 'string' ? v.constructorName : toStr(v.constructorName));
-      out.push('(');
-      let i = 0;
-      for (const name of [...v.fields.keys()].sort()) {
-        if (i++ > 0) out.push(', ');
-        out.push(name, ' = ');
-        writeValue(out, v.fields.get(name)!, path);
-      }
-      out.push(')');
-    }
-    path.pop();
-    return;
-  }
   if (v instanceof Func) {
     out.push(`<function ${v.name}>`);
     return;
@@ -210,7 +262,7 @@ function writeValue(out: string[], v: Value, path: SObject[]): void {
     return;
   }
   if (v instanceof Range) {
-    out.push(v.step !== 1 ? `range(${v.start}, ${v.stop}, ${v.step})` : v.start !== 0 ? `range(${v.start}, ${v.stop})` : `range(${v.stop})`);
+    out.push(rangeRepr(v.start, v.stop, v.step));
     return;
   }
   if (v instanceof Module) {
@@ -353,9 +405,9 @@ export function compareDepth(op: string, x: Value, y: Value, depth: number): boo
     }
     return op === '==' ? eq : !eq;
   }
-  if (x instanceof Range && y instanceof Range) {
+  if (isRange(x) && isRange(y)) {
     if (op !== '==' && op !== '!=') return notImpl(op, x, y);
-    const eq = x.len === y.len && (x.len === 0 || (x.start === y.start && (x.len === 1 || x.step === y.step)));
+    const eq = rangeEqual(x, y);
     return op === '==' ? eq : !eq;
   }
   if (x instanceof Bytes && y instanceof Bytes) return threeway(op, x.s < y.s ? -1 : x.s > y.s ? 1 : 0);
@@ -411,12 +463,24 @@ export function binary(op: string, x: Value, y: Value): Value {
         const r = x + y;
         if (r <= Number.MAX_SAFE_INTEGER && r >= -Number.MAX_SAFE_INTEGER) return r;
       }
-      if (typeof x === 'string' && typeof y === 'string') return x + y;
+      if (typeof x === 'string' && typeof y === 'string') {
+        if (x.length + y.length > MAX_STRING_BYTES) checkStringSize(x.length + y.length);
+        return x + y;
+      }
       if (isInt(x) && isInt(y)) return intAdd(x, y);
       if (isNum(x) && isNum(y)) return new Float(floatOf(x) + floatOf(y));
-      if (x instanceof List && y instanceof List) return new List(x.elems.concat(y.elems));
-      if (x instanceof Tuple && y instanceof Tuple) return new Tuple(x.elems.concat(y.elems));
-      if (x instanceof Bytes && y instanceof Bytes) return new Bytes(x.s + y.s);
+      if (x instanceof List && y instanceof List) {
+        checkListSize(x.elems.length + y.elems.length);
+        return new List(x.elems.concat(y.elems));
+      }
+      if (x instanceof Tuple && y instanceof Tuple) {
+        checkListSize(x.elems.length + y.elems.length);
+        return new Tuple(x.elems.concat(y.elems));
+      }
+      if (x instanceof Bytes && y instanceof Bytes) {
+        checkStringSize(x.s.length + y.s.length);
+        return new Bytes(x.s + y.s);
+      }
       if (x instanceof Struct && y instanceof Struct) {
         if (!equal(x.constructorName, y.constructorName)) {
           fail(`cannot add structs of different constructors: ${toStr(x.constructorName)} + ${toStr(y.constructorName)}`);
@@ -561,13 +625,17 @@ function repeatCount(n: number | bigint, len: number): number {
 
 function repeatString(s: string, n: number | bigint): string {
   const k = repeatCount(n, s.length);
-  return k === 0 ? '' : s.repeat(k);
+  if (k === 0) return '';
+  checkStringSize(s.length * k);
+  return s.repeat(k);
 }
 
 function repeatElems(elems: Value[], n: number | bigint): Value[] {
   const k = repeatCount(n, elems.length);
-  const out: Value[] = [];
-  for (let i = 0; i < k; i++) for (const e of elems) out.push(e);
+  const m = elems.length;
+  checkListSize(m * k);
+  const out: Value[] = new Array(m * k);
+  for (let i = 0, j = 0; i < k; i++) for (let e = 0; e < m; e++) out[j++] = elems[e]!;
   return out;
 }
 
@@ -588,17 +656,15 @@ export function contains(coll: Value, x: Value): boolean {
     return false;
   }
   if (coll instanceof SetValue) return coll.ht.has(x);
-  if (coll instanceof Range) {
+  if (coll instanceof Range || coll instanceof BigRange) {
     if (x instanceof Float) {
       if (!Number.isFinite(x.v)) return false;
       x = Math.trunc(x.v) + 0;
     }
     if (!isInt(x)) fail(`'in <range>' requires integer as left operand, not ${typeOf(x)}`);
-    if (typeof x === 'bigint' || !Number.isSafeInteger(x)) return false;
-    const r = coll;
-    if (r.len === 0) return false;
-    if (r.step > 0 ? x < r.start || x >= r.stop : x > r.start || x <= r.stop) return false;
-    return (x - r.start) % r.step === 0;
+    // As starlark-go: only int32 values are looked for.
+    if (typeof x === 'bigint' || x > 0x7fffffff || x < -0x80000000) return false;
+    return rangeContains(coll, x);
   }
   if (coll instanceof Bytes) {
     if (x instanceof Bytes) return coll.s.includes(x.s);
@@ -644,18 +710,24 @@ export function unary(op: string, x: Value): Value {
 
 // ---------------------------------------------------------------- indexing
 
-/** asIndex converts an index operand to a JS number. */
+/** toInt32 converts an index operand to a JS number (starlark-go's AsInt32: int32 only). */
 export function toInt32(v: Value, what: string): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') fail(`${what}: ${v} out of range`);
+  if (typeof v === 'number' && v <= 0x7fffffff && v >= -0x80000000) return v;
+  if (typeof v === 'number' || typeof v === 'bigint') fail(`${what}: ${v} out of range`);
   return fail(`${what}: got ${typeOf(v)}, want int`);
 }
 
+/** int32Err is AsInt32's error text for v, or undefined when v is an int32. */
+function int32Err(v: Value): string | undefined {
+  if (typeof v === 'number' && v <= 0x7fffffff && v >= -0x80000000) return undefined;
+  if (typeof v === 'number' || typeof v === 'bigint') return `${v} out of range`;
+  return `got ${typeOf(v)}, want int`;
+}
+
 function seqIndex(kind: string, v: Value, n: number): number {
-  let i: number;
-  if (typeof v === 'number') i = v;
-  else if (typeof v === 'bigint') return fail(`${kind} index: ${v} out of range`);
-  else return fail(`${kind} index: got ${typeOf(v)}, want int`);
+  const bad = int32Err(v);
+  if (bad !== undefined) fail(`${kind} index: ${bad}`);
+  let i = v as number;
   const orig = i;
   if (i < 0) i += n;
   if (i < 0 || i >= n) {
@@ -681,6 +753,7 @@ export function getIndex(x: Value, y: Value): Value {
     return x[seqIndex('string', y, x.length)]!;
   }
   if (x instanceof Range) return x.at(seqIndex('range', y, x.len));
+  if (x instanceof BigRange) return bigRangeIndex(x, y);
   if (x instanceof Bytes) return x.s.charCodeAt(seqIndex('bytes', y, x.s.length));
   if (x instanceof HostValue) {
     if (x.get) {
@@ -718,21 +791,26 @@ export function setIndex(x: Value, y: Value, v: Value): void {
 
 function sliceIndex(v: Value | undefined, what: string): number | undefined {
   if (v === undefined || v === None) return undefined;
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return v > 0n ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER;
-  return fail(`invalid ${what} index: got ${typeOf(v)}, want int`);
+  const bad = int32Err(v);
+  if (bad !== undefined) fail(`invalid ${what} index: ${bad}`);
+  return v as number;
 }
 
-/** sliceIndices computes the effective start/stop/step of x[lo:hi:step] for a length n. */
+function sliceStep(stepV: Value | undefined): number {
+  if (stepV === undefined || stepV === None) return 1;
+  const bad = int32Err(stepV);
+  if (bad !== undefined) fail(`invalid slice step: ${bad}`);
+  if (stepV === 0) fail('zero is not a valid slice step');
+  return stepV as number;
+}
+
+/**
+ * sliceIndices computes the effective start/stop/step of x[lo:hi:step] for a length n, as
+ * starlark-go's slice(): int32 indices and step, clamping to [0:n] (step > 0) or, for a
+ * negative step, start to at most n-1 and end to at least -1. An empty slice has start == end.
+ */
 export function sliceIndices(n: number, lo: Value | undefined, hi: Value | undefined, stepV: Value | undefined): [number, number, number] {
-  let step = 1;
-  if (stepV !== undefined && stepV !== None) {
-    if (typeof stepV !== 'number') {
-      if (typeof stepV === 'bigint') step = stepV > 0n ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER;
-      else fail(`invalid slice step: got ${typeOf(stepV)}, want int`);
-    } else step = stepV;
-    if (step === 0) fail('zero is not a valid slice step');
-  }
+  const step = sliceStep(stepV);
   let start: number;
   let end: number;
   const s = sliceIndex(lo, 'start');
@@ -740,32 +818,64 @@ export function sliceIndices(n: number, lo: Value | undefined, hi: Value | undef
   if (step > 0) {
     start = s === undefined ? 0 : s < 0 ? Math.max(0, s + n) : Math.min(s, n);
     end = e === undefined ? n : e < 0 ? Math.max(0, e + n) : Math.min(e, n);
+    if (end < start) end = start;
   } else {
-    start = s === undefined ? n - 1 : s < 0 ? Math.max(-1, s + n) : Math.min(s, n - 1);
-    end = e === undefined ? -1 : e < 0 ? Math.max(-1, e + n) : Math.min(e, n - 1);
-  }
-  // An empty slice is normalised to start == end: it matters for ranges, whose slice keeps
-  // the bounds (range(10, 0, -1)[40:5] is range(0, 0, -1), as in starlark-go).
-  if (step > 0 ? end < start : start < end) {
-    if (step > 0) end = start;
-    else start = end;
+    start = s === undefined ? n - 1 : s < 0 ? s + n : s;
+    if (start >= n) start = n - 1;
+    end = e === undefined ? -1 : e < 0 ? e + n : e;
+    if (end < -1) end = -1;
+    if (start < end) start = end;
   }
   return [start, end, step];
+}
+
+/** bigRangeIndex is r[y] for a range beyond the safe integers. */
+function bigRangeIndex(r: BigRange, y: Value): Value {
+  const bad = int32Err(y);
+  if (bad !== undefined) fail(`range index: ${bad}`);
+  let i = BigInt(y as number);
+  if (i < 0n) i += r.n;
+  if (i < 0n || i >= r.n) {
+    if (r.n <= 0n) fail(`index ${y} out of range: empty range`);
+    fail(`range index ${y} out of range [${-r.n}:${r.n - 1n}]`);
+  }
+  return r.at(i);
+}
+
+/** sliceRange is r[lo:hi:step] on the exact (bigint) bounds of any range. */
+function sliceRange(r: AnyRange, lo: Value | undefined, hi: Value | undefined, stepV: Value | undefined): Value {
+  const [, , , n] = bounds(r);
+  const step = sliceStep(stepV);
+  const s = sliceIndex(lo, 'start');
+  const e = sliceIndex(hi, 'end');
+  let start: bigint;
+  let end: bigint;
+  if (step > 0) {
+    start = s === undefined ? 0n : BigInt(s) + (s < 0 ? n : 0n);
+    if (start < 0n) start = 0n;
+    else if (start > n) start = n;
+    end = e === undefined ? n : BigInt(e) + (e < 0 ? n : 0n);
+    if (end < 0n) end = 0n;
+    else if (end > n) end = n;
+    if (end < start) end = start;
+  } else {
+    start = s === undefined ? n - 1n : BigInt(s) + (s < 0 ? n : 0n);
+    if (start >= n) start = n - 1n;
+    end = e === undefined ? -1n : BigInt(e) + (e < 0 ? n : 0n);
+    if (end < -1n) end = -1n;
+    if (start < end) start = end;
+  }
+  return rangeSlice(r, start, end, BigInt(step));
 }
 
 export function slice(x: Value, lo: Value | undefined, hi: Value | undefined, stepV: Value | undefined): Value {
   let n: number;
   if (typeof x === 'string') n = x.length;
   else if (x instanceof List || x instanceof Tuple) n = x.elems.length;
-  else if (x instanceof Range) n = x.len;
+  else if (x instanceof Range || x instanceof BigRange) return sliceRange(x, lo, hi, stepV);
   else if (x instanceof Bytes) n = x.s.length;
   else return fail(`invalid slice operand ${typeOf(x)}`);
   const [start, end, step] = sliceIndices(n, lo, hi, stepV);
-  if (x instanceof Range) {
-    const ns = x.start + start * x.step;
-    const ne = x.start + end * x.step;
-    return new Range(ns, ne, x.step * step);
-  }
   if (step === 1) {
     const e = Math.max(start, end);
     if (typeof x === 'string') return x.slice(start, e);
@@ -775,9 +885,10 @@ export function slice(x: Value, lo: Value | undefined, hi: Value | undefined, st
   }
   if (typeof x === 'string' || x instanceof Bytes) {
     const s = typeof x === 'string' ? x : x.s;
-    let out = '';
-    if (step > 0) for (let i = start; i < end; i += step) out += s[i];
-    else for (let i = start; i > end; i += step) out += s[i];
+    const parts: string[] = [];
+    if (step > 0) for (let i = start; i < end; i += step) parts.push(s[i]!);
+    else for (let i = start; i > end; i += step) parts.push(s[i]!);
+    const out = parts.join('');
     return typeof x === 'string' ? out : new Bytes(out);
   }
   const src = (x as List | Tuple).elems;
@@ -785,6 +896,21 @@ export function slice(x: Value, lo: Value | undefined, hi: Value | undefined, st
   if (step > 0) for (let i = start; i < end; i += step) out.push(src[i]!);
   else for (let i = start; i > end; i += step) out.push(src[i]!);
   return x instanceof List ? new List(out) : new Tuple(out);
+}
+
+/**
+ * listExtend appends src to l without spreading it into call arguments (which runs out of
+ * stack near 100,000 elements); l.extend(l) and l += l copy the source first.
+ */
+export function listExtend(l: List, src: Value[]): void {
+  checkListSize(l.elems.length + src.length);
+  const e = l.elems;
+  const n = src.length;
+  if (src === e) {
+    for (let i = 0; i < n; i++) e.push(e[i]!);
+    return;
+  }
+  for (let i = 0; i < n; i++) e.push(src[i]!);
 }
 
 // ---------------------------------------------------------------- iteration and length
@@ -795,8 +921,15 @@ export function iterableElems(x: Value): Value[] | undefined {
   if (x instanceof Dict) return x.ht.keys();
   if (x instanceof SetValue) return x.ht.keys();
   if (x instanceof Range) {
+    checkListSize(x.len);
     const out: Value[] = new Array(x.len);
     for (let i = 0; i < x.len; i++) out[i] = x.start + i * x.step;
+    return out;
+  }
+  if (x instanceof BigRange) {
+    checkListSize(x.n);
+    const out: Value[] = [];
+    for (let i = 0n; i < x.n; i++) out.push(x.at(i));
     return out;
   }
   if (x instanceof HostValue && x.iterate) {
@@ -823,6 +956,7 @@ export function length(x: Value): number {
   if (x instanceof List || x instanceof Tuple) return x.elems.length;
   if (x instanceof Dict || x instanceof SetValue) return x.ht.size;
   if (x instanceof Range) return x.len;
+  if (x instanceof BigRange) return x.n < 0n ? -1 : Number(x.n);
   if (x instanceof Bytes) return x.s.length;
   if (x instanceof HostValue && x.len) return x.len();
   return -1;

@@ -30,6 +30,14 @@ export function unpackPositional(fnName: string, args: Value[], kwargs: Array<[s
   if (args.length > max) fail(`${fnName}: got ${args.length} arguments, want ${min < max ? 'at most ' : ''}${max}`);
 }
 
+/** unpackPositionalArgs checks a positional-only call and returns max slots (undefined when absent). */
+export function unpackPositionalArgs(fnName: string, args: Value[], kwargs: Array<[string, Value]>, min: number, max: number): (Value | undefined)[] {
+  unpackPositional(fnName, args, kwargs, min, max);
+  const out: (Value | undefined)[] = new Array(max).fill(undefined);
+  for (let i = 0; i < args.length; i++) out[i] = args[i];
+  return out;
+}
+
 export function wantString(fnName: string, param: string | number, v: Value): string {
   if (typeof v !== 'string') fail(`${fnName}: for parameter ${param}: got ${typeOf(v)}, want string`);
   return v;

@@ -8,6 +8,7 @@
  */
 import { SObject, type Value } from './sobject.js';
 import { StarErr, fail } from './star-err.js';
+import { engineLimitMessage } from './limits.js';
 import type { Thread } from './thread.js';
 
 export { SObject, StarErr, fail, type Value };
@@ -205,5 +206,7 @@ export function encodeUTF8(s: string): string {
  */
 export function errorMessage(e: unknown): string {
   if (e instanceof StarErr) return e.msg;
+  const limit = engineLimitMessage(e);
+  if (limit !== undefined) return limit;
   return encodeUTF8(e instanceof Error ? e.message : String(e));
 }

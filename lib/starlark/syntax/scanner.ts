@@ -86,6 +86,8 @@ export class Scanner {
     if (this.#i >= this.#src.length) return 0;
     const c = this.#src.charCodeAt(this.#i);
     if (c === 13) return 10;
+    // a character outside the BMP is one code point (𝔘 is a letter, as #read reads it)
+    if (c >= 0xd800 && c < 0xdc00) return this.#src.codePointAt(this.#i)!;
     return c;
   }
   #peekAt(k: number): number {

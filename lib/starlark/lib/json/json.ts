@@ -37,78 +37,100 @@ function jsonQuote(s: string): string {
   return encodeUTF8(out + '"');
 }
 
-function encodeValue(x: Value, out: string[]): void {
-  if (x === None) return void out.push('null');
-  switch (typeof x) {
-    case 'boolean':
-      return void out.push(x ? 'true' : 'false');
-    case 'number':
-    case 'bigint':
-      return void out.push(String(x));
-    case 'string':
-      return void out.push(jsonQuote(x));
-  }
-  if (x instanceof Float) {
-    if (!Number.isFinite(x.v)) fail(`cannot encode non-finite float ${formatFloat(x.v, 'g')}`);
-    return void out.push(formatG(x.v));
-  }
-  if (x instanceof Dict) {
-    const items = x.ht.items();
-    for (const [k] of items) if (typeof k !== 'string') fail(`dict has ${typeOf(k)} key, want string`);
-    items.sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : (a[0] as string) > (b[0] as string) ? 1 : 0));
-    out.push('{');
-    items.forEach(([k, v], i) => {
-      if (i > 0) out.push(',');
-      out.push(jsonQuote(k as string), ':');
-      try {
-        encodeValue(v, out);
-      } catch (e) {
-        fail(`in dict key ${quote(k as string)}: ${errorMessage(e)}`);
-      }
-    });
-    return void out.push('}');
-  }
-  if (x instanceof HostValue && x.toJSON) {
-    const j = x.toJSON();
-    // A host value may describe itself as another Starlark value (e.g. a dict of its fields).
-    if (j instanceof SObject) return encodeValue(j, out);
-    return void out.push(encodeUTF8(JSON.stringify(j)));
-  }
-  if (x instanceof Struct || x instanceof Module || (x instanceof HostValue && x.attrNames && !x.iterate)) {
-    const names = attrNames(x).slice().sort();
-    out.push('{');
-    names.forEach((n, i) => {
-      if (i > 0) out.push(',');
-      out.push(jsonQuote(n), ':');
-      try {
-        encodeValue(getAttrOrUndefined(x, n)!, out);
-      } catch (e) {
-        fail(`in field .${n}: ${errorMessage(e)}`);
-      }
-    });
-    return void out.push('}');
-  }
-  const elems = iterableElems(x);
-  if (elems !== undefined) {
-    out.push('[');
-    elems.forEach((e, i) => {
-      if (i > 0) out.push(',');
-      try {
-        encodeValue(e, out);
-      } catch (err) {
-        fail(`at ${typeOf(x)} index ${i}: ${errorMessage(err)}`);
-      }
-    });
-    return void out.push(']');
-  }
-  fail(`cannot encode ${typeOf(x)} as JSON`);
+/** Open is a JSON array or object being written: its items and, for objects, their keys. */
+interface Open {
+  /** for error context: 'dict', 'field' or the sequence's type */
+  kind: string;
+  keys: string[] | null;
+  items: Value[];
+  i: number;
 }
 
-/** encodeJSON renders a value as compact JSON (an internal byte string). */
-export function encodeJSON(x: Value): string {
+/**
+ * encodeJSON renders a value as compact JSON (an internal byte string). Containers are
+ * walked with an explicit stack, so deep data needs no JS stack; an error names the path to
+ * the failing value, outermost first ("at list index 0: in dict key "a": ...").
+ */
+export function encodeJSON(root: Value): string {
   const out: string[] = [];
-  encodeValue(x, out);
-  return out.join('');
+  const stack: Open[] = [];
+  try {
+    let x: Value = root;
+    for (;;) {
+      const open = writeJSON(x, out);
+      if (open !== null) {
+        out.push(open.keys !== null ? '{' : '[');
+        stack.push(open);
+      }
+      let next: Value | undefined;
+      while (stack.length > 0) {
+        const top = stack[stack.length - 1]!;
+        if (top.i < top.items.length) {
+          const i = top.i++;
+          if (i > 0) out.push(',');
+          if (top.keys !== null) out.push(jsonQuote(top.keys[i]!), ':');
+          next = top.items[i]!;
+          break;
+        }
+        out.push(top.keys !== null ? '}' : ']');
+        stack.pop();
+      }
+      if (next === undefined) return out.join('');
+      x = next;
+    }
+  } catch (e) {
+    let where = '';
+    for (const f of stack) {
+      const i = f.i - 1;
+      if (f.kind === 'dict') where += `in dict key ${quote(f.keys![i]!)}: `;
+      else if (f.kind === 'field') where += `in field .${f.keys![i]!}: `;
+      else where += `at ${f.kind} index ${i}: `;
+    }
+    return fail(where + errorMessage(e));
+  }
+}
+
+/** writeJSON writes a scalar, or returns the container to open. */
+function writeJSON(x: Value, out: string[]): Open | null {
+  for (;;) {
+    if (x === None) return void out.push('null'), null;
+    switch (typeof x) {
+      case 'boolean':
+        return void out.push(x ? 'true' : 'false'), null;
+      case 'number':
+      case 'bigint':
+        return void out.push(String(x)), null;
+      case 'string':
+        return void out.push(jsonQuote(x)), null;
+    }
+    if (x instanceof Float) {
+      if (!Number.isFinite(x.v)) fail(`cannot encode non-finite float ${formatFloat(x.v, 'g')}`);
+      return void out.push(formatG(x.v)), null;
+    }
+    if (x instanceof Dict) {
+      const items = x.ht.items();
+      for (const [k] of items) if (typeof k !== 'string') fail(`dict has ${typeOf(k)} key, want string`);
+      items.sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : (a[0] as string) > (b[0] as string) ? 1 : 0));
+      return { kind: 'dict', keys: items.map(([k]) => k as string), items: items.map(([, v]) => v), i: 0 };
+    }
+    if (x instanceof HostValue && x.toJSON) {
+      const j = x.toJSON();
+      // A host value may describe itself as another Starlark value (e.g. a dict of its fields).
+      if (j instanceof SObject) {
+        x = j;
+        continue;
+      }
+      return void out.push(encodeUTF8(JSON.stringify(j))), null;
+    }
+    if (x instanceof Struct || x instanceof Module || (x instanceof HostValue && x.attrNames && !x.iterate)) {
+      const names = attrNames(x).slice().sort();
+      const v = x;
+      return { kind: 'field', keys: names, items: names.map((n) => getAttrOrUndefined(v, n)!), i: 0 };
+    }
+    const elems = iterableElems(x);
+    if (elems !== undefined) return { kind: typeOf(x), keys: null, items: elems, i: 0 };
+    return fail(`cannot encode ${typeOf(x)} as JSON`);
+  }
 }
 
 function unquoteJSON(body: string, die: (m: string) => never): string {
@@ -159,10 +181,34 @@ class DecodeFail {
   constructor(readonly msg: string) {}
 }
 
+const NAMED_ESCAPES: Record<string, string> = { '\x07': 'a', '\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't', '\v': 'v' };
+
+/** charRepr quotes a byte as Go's %q does. */
 function charRepr(c: string): string {
   if (c === "'") return "'\\''";
   if (c === '\\') return "'\\\\'";
+  const code = c.charCodeAt(0);
+  if (code < 0x20 || code === 0x7f) {
+    const named = NAMED_ESCAPES[c];
+    return named !== undefined ? `'\\${named}'` : `'\\x${code.toString(16).padStart(2, '0')}'`;
+  }
   return `'${c}'`;
+}
+
+/** validUTF8 replaces each byte that starts no valid UTF-8 sequence by U+FFFD (as Go's json.Unmarshal). */
+function validUTF8(s: string): string {
+  if (!/[\x80-\xff]/.test(s)) return s;
+  let out = '';
+  let start = 0;
+  for (let i = 0; i < s.length; ) {
+    const [cp, size] = decodeRune(s, i);
+    if (cp < 0) {
+      out += s.slice(start, i) + '\xef\xbf\xbd';
+      start = i + 1;
+    }
+    i += size;
+  }
+  return out + s.slice(start);
 }
 
 /** decodeJSON parses JSON text (internal byte string) into Starlark values. */
@@ -180,26 +226,60 @@ export function decodeJSON(s: string): Value {
     }
     return false;
   };
-  const parse = (): Value => {
+  const isDigit = (c: number) => c >= 48 && c <= 57;
+  const str = (): string => {
+    let j = i + 1;
+    let closed = false;
+    let safe = true;
+    for (; j < n; j++) {
+      const c = s.charCodeAt(j);
+      if (c === 92) {
+        safe = false;
+        j++;
+      } else if (c === 34) {
+        closed = true;
+        j++;
+        break;
+      } else if (c >= 0x80) safe = false;
+    }
+    if (!closed) die('unclosed string literal');
+    const body = s.slice(i + 1, j - 1);
+    i = j;
+    // As starlark-go: a string without escapes or non-ASCII bytes is taken as it is (control
+    // characters included); others are unquoted by JSON's rules.
+    return safe ? body : validUTF8(unquoteJSON(body, die));
+  };
+  const number = (): Value => {
+    let j = i + 1;
+    let float = false;
+    for (; j < n; j++) {
+      const c = s.charCodeAt(j);
+      if (isDigit(c)) continue;
+      if (c === 46 || c === 101 || c === 69 || c === 43 || c === 45) float = true;
+      else break;
+    }
+    const num = s.slice(i, j);
+    i = j;
+    const digits = num[0] === '-' ? num.slice(1) : num;
+    if (digits === '' || (digits[0] === '0' && digits.length > 1 && isDigit(digits.charCodeAt(1)))) die(`invalid number: ${num}`);
+    if (!float) return norm(BigInt(num));
+    // strconv.ParseFloat's syntax over these characters; out of range is invalid too
+    if (!/^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(num)) die(`invalid number: ${num}`);
+    const f = Number(num);
+    if (!Number.isFinite(f)) die(`invalid number: ${num}`);
+    return new Float(f);
+  };
+  /**
+   * scalar parses a value that is not a container, or returns undefined at '[' or '{'. The
+   * containers are parsed by the loop below with an explicit stack, so nesting depth is
+   * bounded by memory, not by the JS stack (starlark-go decodes 8,000 nested arrays).
+   */
+  const scalar = (): Value | undefined => {
     if (!skip()) die('unexpected end of file');
     const c = s[i]!;
     switch (c) {
-      case '"': {
-        let j = i + 1;
-        let closed = false;
-        for (; j < n; j++) {
-          if (s[j] === '\\') j++;
-          else if (s[j] === '"') {
-            closed = true;
-            j++;
-            break;
-          }
-        }
-        if (!closed) die('unclosed string literal');
-        const body = s.slice(i + 1, j - 1);
-        i = j;
-        return unquoteJSON(body, die);
-      }
+      case '"':
+        return str();
       case 'n':
         if (s.startsWith('null', i)) {
           i += 4;
@@ -218,67 +298,67 @@ export function decodeJSON(s: string): Value {
           return false;
         }
         break;
-      case '[': {
-        i++;
-        const elems: Value[] = [];
-        if (!skip()) die('unexpected end of file');
-        if (s[i] === ']') {
-          i++;
-          return new List(elems);
-        }
-        for (;;) {
-          elems.push(parse());
-          if (!skip()) die('unexpected end of file');
-          if (s[i] === ',') {
-            i++;
-            continue;
-          }
-          if (s[i] === ']') {
-            i++;
-            return new List(elems);
-          }
-          die(`got ${charRepr(s[i]!)}, want ',' or ']'`);
-        }
-      }
-      case '{': {
-        i++;
-        const d = new Dict();
-        if (!skip()) die('unexpected end of file');
-        if (s[i] === '}') {
-          i++;
-          return d;
-        }
-        for (;;) {
-          const k = parse();
-          if (typeof k !== 'string') die(`got ${typeOf(k)} for object key, want string`);
-          if (!skip()) die('unexpected end of file');
-          if (s[i] !== ':') die(`after object key, got ${charRepr(s[i]!)}, want ':' `);
-          i++;
-          const v = parse();
-          d.ht.set(k, v);
-          if (!skip()) die('unexpected end of file');
-          if (s[i] === ',') {
-            i++;
-            continue;
-          }
-          if (s[i] === '}') {
-            i++;
-            return d;
-          }
-          die(`in object, got ${charRepr(s[i]!)}, want ',' or '}'`);
-        }
-      }
+      case '[':
+      case '{':
+        return undefined;
       default:
-        if (c === '-' || (c >= '0' && c <= '9')) {
-          const m = /^[-+0-9.eE]+/.exec(s.slice(i))!;
-          const num = m[0];
-          i += num.length;
-          if (!/^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$/.test(num)) die(`invalid number: ${num}`);
-          if (/[.eE]/.test(num)) return new Float(Number(num));
-          return norm(BigInt(num));
-        }
+        if (c === '-' || (c >= '0' && c <= '9')) return number();
     }
     return die(`unexpected character ${charRepr(c)}`);
+  };
+  interface Open { list: Value[] | null; dict: Dict | null; key: string }
+  const stack: Open[] = [];
+  // key reads an object key and its colon, leaving i at the value.
+  const key = (top: Open): void => {
+    const k = scalar();
+    if (typeof k !== 'string') {
+      die(`got ${k === undefined ? (s[i] === '[' ? 'list' : 'dict') : typeOf(k)} for object key, want string`);
+      return;
+    }
+    if (!skip()) die('unexpected end of file');
+    if (s[i] !== ':') die(`after object key, got ${charRepr(s[i]!)}, want ':' `);
+    i++;
+    top.key = k;
+  };
+  const parse = (): Value => {
+    for (;;) {
+      let v = scalar();
+      if (v === undefined) {
+        const isList = s[i] === '[';
+        i++;
+        if (!skip()) die('unexpected end of file');
+        if (s[i] === (isList ? ']' : '}')) {
+          i++;
+          v = isList ? new List([]) : new Dict();
+        } else {
+          const top: Open = { list: isList ? [] : null, dict: isList ? null : new Dict(), key: '' };
+          stack.push(top);
+          if (!isList) key(top);
+          continue;
+        }
+      }
+      // v is complete: add it to the enclosing containers, closing those that end here.
+      for (;;) {
+        const top = stack[stack.length - 1];
+        if (top === undefined) return v;
+        if (top.list !== null) top.list.push(v);
+        else top.dict!.ht.set(top.key, v);
+        if (!skip()) die('unexpected end of file');
+        const c = s[i]!;
+        if (c === ',') {
+          i++;
+          if (top.dict !== null) key(top);
+          break;
+        }
+        if (c === (top.list !== null ? ']' : '}')) {
+          i++;
+          stack.pop();
+          v = top.list !== null ? new List(top.list) : top.dict!;
+          continue;
+        }
+        die(top.list !== null ? `got ${charRepr(c)}, want ',' or ']'` : `in object, got ${charRepr(c)}, want ',' or '}'`);
+      }
+    }
   };
   try {
     const v = parse();
@@ -292,6 +372,8 @@ export function decodeJSON(s: string): Value {
 
 function indentJSON(str: string, prefix: string, indent: string): string {
   const u = decodeUTF8(str);
+  // As Go's json.Indent: leading whitespace is dropped, trailing whitespace kept.
+  const trailing = /[ \t\r\n]*$/.exec(u)![0];
   try {
     JSON.parse(u);
   } catch (e) {
@@ -344,7 +426,7 @@ function indentJSON(str: string, prefix: string, indent: string): string {
         out += c;
     }
   }
-  return encodeUTF8(out);
+  return encodeUTF8(out + trailing);
 }
 
 export const json = new Module('json', new Map<string, Value>([
