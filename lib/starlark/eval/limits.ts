@@ -8,7 +8,7 @@
  * for a repetition); these are lower because V8's arrays stop at about 2^27 elements and its
  * strings at 2^29 - 24 characters, and a list of 2^25 values already takes 256 MB.
  */
-import { fail } from './value.js';
+import { fail } from './star-err.js';
 
 /** MAX_LIST_ELEMS is the largest number of elements of a list or tuple built at once (2^25). */
 export const MAX_LIST_ELEMS = 1 << 25;
