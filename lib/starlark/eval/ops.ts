@@ -968,10 +968,8 @@ export function length(x: Value): number {
  * javaStringHash is hash(s) as starlark-go computes it: h = 31·h + c over the code points of
  * the UTF-8 text, in int32. (Its transcoding to UTF-16 splits only surrogate code points, which
  * decoded UTF-8 never yields, so a character beyond U+FFFF adds its code point; an invalid byte
- * adds U+FFFD, as Go's decoder yields one per byte.) It reads the bytes in place, without a
- * decoded copy or an allocation per character: runs of ASCII go eight bytes a step, as
- * h·31⁸ + a·31⁷ + … + h₈ (the sum stays exact in a double before the int32 wrap). Long strings
- * are hashed by byte-kernels.ts's WebAssembly loop, the same rule at native speed.
+ * adds U+FFFD, as Go's decoder yields one per byte.) Long strings are hashed by byte-kernels.ts's
+ * WebAssembly loop, the same rule at native speed; this loop reads the bytes in place.
  */
 export function javaStringHash(s: string): number {
   if (s.length >= MIN_WASM_TEXT) {
@@ -979,66 +977,19 @@ export function javaStringHash(s: string): number {
     if (fast !== undefined) return fast;
   }
   let h = 0;
-  const n = s.length;
-  let i = 0;
-  while (i < n) {
-    if (i + 8 <= n) {
-      const a = s.charCodeAt(i), b = s.charCodeAt(i + 1), c = s.charCodeAt(i + 2), d = s.charCodeAt(i + 3);
-      const e = s.charCodeAt(i + 4), f = s.charCodeAt(i + 5), g = s.charCodeAt(i + 6), k = s.charCodeAt(i + 7);
-      if ((a | b | c | d | e | f | g | k) < 0x80) {
-        const sum = a * 27512614111 + b * 887503681 + c * 28629151 + d * 923521 + e * 29791 + f * 961 + g * 31 + k;
-        h = (Math.imul(POW31_8, h) + sum) | 0;
-        i += 8;
-        continue;
-      }
+  for (let i = 0; i < s.length; ) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      h = (Math.imul(31, h) + c) | 0;
+      i++;
+      continue;
     }
-    // Not a run of eight ASCII bytes: the next eight bytes one character at a time.
-    const stop = i + 8 < n ? i + 8 : n;
-    while (i < stop) {
-      const c = s.charCodeAt(i);
-      if (c < 0x80) {
-        h = (Math.imul(31, h) + c) | 0;
-        i++;
-        continue;
-      }
-      // One UTF-8 sequence, decoded as Go does (overlong forms, surrogates and code points above
-      // U+10FFFF are invalid); an invalid byte counts as U+FFFD and advances one byte.
-      let cp = 0xfffd;
-      let size = 1;
-      const b1 = i + 1 < n ? s.charCodeAt(i + 1) ^ 0x80 : 0x100;
-      if (b1 < 0x40) {
-        if (c >= 0xc2 && c < 0xe0) {
-          cp = ((c & 0x1f) << 6) | b1;
-          size = 2;
-        } else if (c >= 0xe0 && c < 0xf5) {
-          const b2 = i + 2 < n ? s.charCodeAt(i + 2) ^ 0x80 : 0x100;
-          if (b2 < 0x40) {
-            if (c < 0xf0) {
-              const r = ((c & 0x0f) << 12) | (b1 << 6) | b2;
-              if (r >= 0x800 && (r < 0xd800 || r >= 0xe000)) {
-                cp = r;
-                size = 3;
-              }
-            } else {
-              const b3 = i + 3 < n ? s.charCodeAt(i + 3) ^ 0x80 : 0x100;
-              const r = ((c & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3;
-              if (b3 < 0x40 && r >= 0x10000 && r <= 0x10ffff) {
-                cp = r;
-                size = 4;
-              }
-            }
-          }
-        }
-      }
-      h = (Math.imul(31, h) + cp) | 0;
-      i += size;
-    }
+    const [cp, size] = decodeRune(s, i);
+    h = (Math.imul(31, h) + (cp < 0 ? 0xfffd : cp)) | 0;
+    i += size;
   }
   return h;
 }
-
-/** 31⁸ modulo 2³², for Math.imul. */
-const POW31_8 = Number(BigInt.asIntN(32, 31n ** 8n));
 
 export function checkHashable(v: Value): void {
   if (v instanceof Range) fail('unhashable: range');
