@@ -330,7 +330,12 @@ const entries: Array<[string, Value]> = [
   b('range', (_th, fn, args, kw) => {
     if (kw.length > 0) fail('range: unexpected keyword arguments');
     if (args.length < 1 || args.length > 3) fail(`range: got ${args.length} arguments, want ${args.length < 1 ? 'at least 1' : 'at most 3'}`);
+    // Fast path: bounds that are numbers (safe ints) whose distance is safe too.
     if (args.length === 1 && typeof args[0] === 'number' && args[0] >= 0) return new Range(0, args[0], 1);
+    if (typeof args[0] === 'number' && typeof args[1] === 'number' && (args.length === 2 || typeof args[2] === 'number')) {
+      const st = args.length === 3 ? (args[2] as number) : 1;
+      if (st !== 0 && Math.abs(args[1] - args[0]) <= Number.MAX_SAFE_INTEGER) return new Range(args[0], args[1], st);
+    }
     let start = 0n;
     let stop: bigint;
     let step = 1n;

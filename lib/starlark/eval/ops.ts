@@ -143,8 +143,51 @@ export function repr(v: Value): string {
     return String(v);
   }
   const out: string[] = [];
-  writeValue(out, v);
+  writeShallow(out, v, []);
   return out.join('');
+}
+
+/**
+ * writeShallow appends repr(v) to out recursively (the fast way for ordinary values); below
+ * a depth of 200 it hands the rest to writeValue, which needs no JS stack.
+ */
+function writeShallow(out: string[], v: Value, path: SObject[]): void {
+  if (typeof v !== 'object' || !(v instanceof List || v instanceof Tuple || v instanceof Dict || v instanceof SetValue || v instanceof Struct)) {
+    writeScalar(out, v);
+    return;
+  }
+  if (path.includes(v)) {
+    out.push(v instanceof List ? '[...]' : v instanceof Dict ? '{...}' : '...');
+    return;
+  }
+  if (path.length >= 200) {
+    writeValue(out, v, new Set(path));
+    return;
+  }
+  path.push(v);
+  if (v instanceof List || v instanceof Tuple) {
+    const e = v.elems;
+    out.push(v instanceof List ? '[' : '(');
+    for (let i = 0; i < e.length; i++) {
+      if (i > 0) out.push(', ');
+      const x = e[i]!;
+      if (typeof x === 'number') out.push(String(x));
+      else if (typeof x === 'string') out.push(quote(x));
+      else writeShallow(out, x, path);
+    }
+    out.push(v instanceof List ? ']' : e.length === 1 ? ',)' : ')');
+    path.pop();
+    return;
+  }
+  const open = openContainer(out, v);
+  const { items, pre } = open;
+  for (let i = 0; i < items.length; i++) {
+    if (pre !== null) out.push(pre[i]!);
+    else if (i > 0) out.push(', ');
+    writeShallow(out, items[i]!, path);
+  }
+  out.push(open.close);
+  path.pop();
 }
 
 /** Open is a container being written by writeValue: its items, the text before each, its closer. */
@@ -162,9 +205,8 @@ interface Open {
  * nested thousands deep (as starlark-go prints) needs no JS stack; a container met again
  * inside itself prints as [...], {...} or ....
  */
-function writeValue(out: string[], root: Value): void {
+function writeValue(out: string[], root: Value, inPath: Set<SObject>): void {
   const stack: Open[] = [];
-  const inPath = new Set<SObject>();
   let v: Value = root;
   for (;;) {
     // write v: a scalar now, a container by opening it
