@@ -9,7 +9,7 @@ import { getAttr, setField } from '../attrs.js';
 import { toStarErr } from '../call.js';
 import { BREAK, CONTINUE, NORMAL, RETURN, type Frame } from '../frame.js';
 import { Dict, SetValue, typeOf } from '../hashtable.js';
-import { getIndex, iterableElems, setIndex, truth } from '../ops.js';
+import { getIndex, iterableElems, listExtend, setIndex, truth } from '../ops.js';
 import { packPos } from '../pos.js';
 import { nearest } from '../../resolve/resolver.js';
 import {
@@ -234,8 +234,7 @@ function augAssign(ctx: CompileContext, s: A.AssignStmt): St {
         if (src !== undefined) {
           if (x.frozen) fail('cannot apply += to frozen list');
           if (x.itercount > 0) fail('cannot apply += to list during iteration');
-          if (src === x.elems) x.elems.push(...src.slice());
-          else for (const e of src) x.elems.push(e);
+          listExtend(x, src);
           return x;
         }
       }
