@@ -2,16 +2,24 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { ProjectError, type ProjectProblem } from '../errors.js';
+import { PROBLEM_CODES, ProjectError, type ProjectProblem } from '../errors.js';
 import { parseDirectives } from './directives.js';
 import type { Model, ModelLanguage } from './model.js';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const NAME = PROBLEM_CODES.name;
 const RESERVED_SCHEMAS = new Set(['_ebb', 'information_schema', 'pg_catalog', 'temp', 'system']);
 
 export interface Project {
   readonly root: string;
   readonly models: readonly Model[];
+  /** Files that look like models but are not read (e.g. `x.SQL`): said once, never an error. */
+  readonly warnings: readonly ProjectWarning[];
+}
+
+export interface ProjectWarning {
+  readonly file: string;
+  readonly message: string;
 }
 
 /** loadProject discovers every model under root/models; all problems are thrown together. */
@@ -19,19 +27,25 @@ export function loadProject(root: string): Project {
   const problems: ProjectProblem[] = [];
   const models: Model[] = [];
   const byName = new Map<string, Model>();
+  const warnings: ProjectWarning[] = [];
   for (const path of walk(join(root, 'models'))) {
     const language: ModelLanguage | undefined = path.endsWith('.sql') ? 'sql' : path.endsWith('.star') ? 'star' : undefined;
-    if (!language) continue;
     const file = relative(root, path).split(sep).join('/');
+    if (!language) {
+      const ext = /\.(sql|star)$/i.exec(path)?.[1];
+      if (ext) warnings.push({ file, message: `ignored: model files end in .${ext.toLowerCase()} (lower case); rename it to make it a model` });
+      continue;
+    }
     const parts = relative(join(root, 'models'), path).split(sep);
     parts[parts.length - 1] = parts[parts.length - 1]!.replace(/\.(sql|star)$/, '');
     const problemCount = problems.length;
     if (parts.length > 2) {
-      problems.push({ file, message: `models can be one folder deep at most (models/<schema>/<table>.${language}); move this file up` });
+      problems.push({ code: NAME, file, message: `models can be one folder deep at most (models/<schema>/<table>.${language}); move this file up` });
     }
     for (const part of parts) {
       if (!IDENT.test(part)) {
         problems.push({
+          code: NAME,
           file,
           message: `"${part}" cannot be a model name part: use letters, digits and _ and do not start with a digit`,
         });
@@ -39,7 +53,7 @@ export function loadProject(root: string): Project {
     }
     const schema = parts.length === 2 ? parts[0]! : 'main';
     if (RESERVED_SCHEMAS.has(schema.toLowerCase())) {
-      problems.push({ file, message: `schema "${schema}" is reserved; rename the folder` });
+      problems.push({ code: NAME, file, message: `schema "${schema}" is reserved; rename the folder` });
     }
     const source = readFileSync(path, 'utf8');
     const directives = parseDirectives(file, language, source, problems);
@@ -49,7 +63,7 @@ export function loadProject(root: string): Project {
     const key = `${schema}.${table}`.toLowerCase();
     const clash = byName.get(key);
     if (clash) {
-      problems.push({ file, message: `model ${name} is also defined by ${clash.file}; DuckDB names are case-insensitive, keep one` });
+      problems.push({ code: NAME, file, message: `model ${name} is also defined by ${clash.file}; DuckDB names are case-insensitive, keep one` });
       continue;
     }
     const model: Model = { name, schema, table, file, path, language, source, ...directives };
@@ -58,7 +72,7 @@ export function loadProject(root: string): Project {
   }
   if (problems.length > 0) throw new ProjectError(problems);
   models.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { root, models };
+  return { root, models, warnings };
 }
 
 function* walk(dir: string): Generator<string> {

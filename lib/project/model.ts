@@ -31,11 +31,5 @@ export interface Model {
   readonly source: string;
 }
 
-/** The DuckDB identifier of a model's table, quoted. */
-export function quotedTable(model: Pick<Model, 'schema' | 'table'>): string {
-  return `${quoteIdent(model.schema)}.${quoteIdent(model.table)}`;
-}
-
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
+// Quoting lives in the store's one quoting module; re-exported for code that names models.
+export { quoteIdent, quotedTable } from '../store/quote.js';
