@@ -199,8 +199,8 @@ const cli = yargs(args)
         .positional('file', { type: 'string', describe: 'the .star file' })
         .epilogue(epilogue('ebb star scratch.star', 'Environment: none.', 'Exit codes: 0 ok, 1 the script failed (file:line:col: message, then a backtrace), 2 bad invocation.')),
     async (argv) => {
-      const { runScriptFile } = await import('../lib/starlark/index.js');
-      finish(runScriptFile(argv.file as string));
+      const { starCommand } = await import('../lib/commands/star.js');
+      finish(starCommand(argv.file as string, await io()));
     },
   )
   .demandCommand(1, 'Name a command (see ebb --help).')

@@ -189,3 +189,13 @@ test('ebb ls lists kind, dependencies and last run, as a table and as JSON', asy
   t.regex(table.out(), /^model +kind +file +depends on +last run\n/);
   t.regex(table.out(), /b\.y +view +models\/b\/y\.sql +a\.x +never\n/);
 });
+
+test('ebb star folds the frames of runaway recursion, as Python does', async (t) => {
+  const { starCommand } = await import('../lib/commands/star.js');
+  const root = makeProject({ 'rec.star': 'def f(n):\n    return f(n + 1)\nf(0)\n' });
+  const c = capture();
+  t.is(starCommand(join(root, 'rec.star'), c.io), 1);
+  const lines = c.err().trimEnd().split('\n');
+  t.true(lines.length < 10, c.err());
+  t.regex(c.err(), /rec\.star:2:13: stack overflow[^\n]*\nTraceback \(most recent call last\):\n {2}\S+rec\.star:3:2: in <toplevel>\n( {2}\S+rec\.star:2:13: in f\n){3} {2}\[Previous line repeated \d{3,} more times\]\n/);
+});

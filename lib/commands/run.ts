@@ -3,7 +3,9 @@
 
 import { UsageError } from '../errors.js';
 import { jsonText } from '../json.js';
-import { execute, findLeftovers, planRun, resetModels, resettable, resultLine, summaryLine, type RunPlan } from '../run/index.js';
+import {
+  execute, findLeftovers, planRun, resendsAll, resetModels, resettable, resultLine, summaryLine, type RunPlan,
+} from '../run/index.js';
 import { withProject, type GlobalOptions, type IO } from './io.js';
 import { Progress } from './progress.js';
 
@@ -64,7 +66,7 @@ async function confirmRefresh(plan: RunPlan, options: RunOptions, io: IO): Promi
   }
   const models = resettable(plan);
   if (models.length === 0 || !io.isTTY || options.yes) return true;
-  const tracked = models.filter((m) => m.kind === 'tracked').map((m) => m.name);
+  const tracked = models.filter(resendsAll).map((m) => m.name);
   const what = models.map((m) => m.name).join(', ');
   const warning = tracked.length > 0 ? ` ${tracked.join(', ')} will send every row again.` : '';
   if (io.confirm && (await io.confirm(`Full refresh of ${what}: their tables are dropped.${warning} Continue? [y/N] `))) return true;

@@ -6,7 +6,7 @@ export { languageOf, type Language } from './languages/index.js';
 export { readHistory } from './history.js';
 export { resultLine, summaryLine, formatCount, formatSeconds } from './report.js';
 export type { ModelResult, ModelStatus, RunSummary } from './result.js';
-export { keepsState, resettable, resetModels } from './reset.js';
+export { keepsState, resendsAll, resettable, resetModels } from './reset.js';
 export { fromDuckDB, type JsValue } from '../runtime/values.js';
 export { upstreamBuilder } from './plan-upstream.js';
 export { findLeftovers, type Leftover } from './leftovers.js';

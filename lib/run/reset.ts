@@ -12,6 +12,11 @@ export function keepsState(model: Model): boolean {
   return model.kind === 'tracked' || model.kind === 'merge' || model.kind === 'append';
 }
 
+/** resendsAll tells whether a reset makes the model deliver every row again (a tracked model). */
+export function resendsAll(model: Model): boolean {
+  return model.kind === 'tracked';
+}
+
 /** resettable lists the planned models a full refresh would reset. */
 export function resettable(plan: RunPlan): Model[] {
   return plan.steps.map((s) => s.model).filter(keepsState);
@@ -20,7 +25,7 @@ export function resettable(plan: RunPlan): Model[] {
 /** resetModels forgets each model's state; onReset is told after each one. */
 export async function resetModels(store: Store, models: readonly Model[], onReset?: (model: Model) => void): Promise<void> {
   for (const m of models) {
-    if (m.kind === 'tracked') await forgetTracked(store, m);
+    if (resendsAll(m)) await forgetTracked(store, m);
     else await store.exec(`DROP TABLE IF EXISTS ${quotedTable(m)}`);
     onReset?.(m);
   }
