@@ -9,7 +9,7 @@ import { lsCommand } from '../lib/commands/ls.js';
 import { planCommand } from '../lib/commands/plan.js';
 import { runCommand } from '../lib/commands/run.js';
 import { validateCommand } from '../lib/commands/validate.js';
-import { capture, makeProject, writeFiles } from './helpers/project.js';
+import { capture, makeProject, tempDir, writeFiles } from './helpers/project.js';
 import { withStore } from './helpers/store.js';
 
 const TRACKED = '# @kind: tracked\n# @unique_key: id\nfor row in query("SELECT id, email FROM src.users"):\n    save.row(row)\n';
@@ -73,6 +73,10 @@ test('validate --json lists directive, name, syntax and cycle problems with file
   t.deepEqual(syntax.problems.map((p) => [p['file'], p['code']]).sort(), [['models/a/x.sql', 'EBB_SQL_SYNTAX'], ['models/s/y.star', 'EBB_STAR_SYNTAX']]);
   t.like(syntax.problems.find((p) => p['code'] === 'EBB_STAR_SYNTAX'), { line: 2, col: 1 });
   t.regex(syntax.err, /models\/s\/y\.star:2:1: /);
+  const none = capture();
+  t.is(await validateCommand({ cwd: tempDir(), json: true }, none.io), 2);
+  t.like(none.json()[0], { code: 'EBB_NO_PROJECT' });
+  t.is(none.json().length, 1);
 });
 
 test('a view or table model reading its own table is a cycle', async (t) => {

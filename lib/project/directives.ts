@@ -3,7 +3,7 @@
 
 import { PROBLEM_CODES, type ProjectProblem } from '../errors.js';
 import { closest } from '../suggest.js';
-import { MODEL_KINDS, type ModelKind, type ModelLanguage, type SenderSettings } from './model.js';
+import { LANGUAGE_FILES, MODEL_KINDS, type ModelKind, type ModelLanguage, type SenderSettings } from './model.js';
 
 export interface Directives {
   readonly kind: ModelKind;
@@ -23,7 +23,7 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DIRECTIVE = PROBLEM_CODES.directive;
 
 function commentPrefix(language: ModelLanguage): string {
-  return language === 'sql' ? '--' : '#';
+  return LANGUAGE_FILES[language].comment;
 }
 
 /**

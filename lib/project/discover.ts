@@ -4,7 +4,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { PROBLEM_CODES, ProjectError, type ProjectProblem } from '../errors.js';
 import { parseDirectives } from './directives.js';
-import type { Model, ModelLanguage } from './model.js';
+import { LANGUAGE_FILES, type Model, type ModelLanguage } from './model.js';
+
+const LANGUAGES = Object.keys(LANGUAGE_FILES) as ModelLanguage[];
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NAME = PROBLEM_CODES.name;
@@ -29,18 +31,19 @@ export function loadProject(root: string): Project {
   const byName = new Map<string, Model>();
   const warnings: ProjectWarning[] = [];
   for (const path of walk(join(root, 'models'))) {
-    const language: ModelLanguage | undefined = path.endsWith('.sql') ? 'sql' : path.endsWith('.star') ? 'star' : undefined;
+    const language = LANGUAGES.find((l) => path.endsWith(LANGUAGE_FILES[l].extension));
     const file = relative(root, path).split(sep).join('/');
     if (!language) {
-      const ext = /\.(sql|star)$/i.exec(path)?.[1];
-      if (ext) warnings.push({ file, message: `ignored: model files end in .${ext.toLowerCase()} (lower case); rename it to make it a model` });
+      const near = LANGUAGES.map((l) => LANGUAGE_FILES[l].extension).find((e) => path.toLowerCase().endsWith(e));
+      if (near) warnings.push({ file, message: `ignored: model files end in ${near} (lower case); rename it to make it a model` });
       continue;
     }
+    const extension = LANGUAGE_FILES[language].extension;
     const parts = relative(join(root, 'models'), path).split(sep);
-    parts[parts.length - 1] = parts[parts.length - 1]!.replace(/\.(sql|star)$/, '');
+    parts[parts.length - 1] = parts[parts.length - 1]!.slice(0, -extension.length);
     const problemCount = problems.length;
     if (parts.length > 2) {
-      problems.push({ code: NAME, file, message: `models can be one folder deep at most (models/<schema>/<table>.${language}); move this file up` });
+      problems.push({ code: NAME, file, message: `models can be one folder deep at most (models/<schema>/<table>${extension}); move this file up` });
     }
     for (const part of parts) {
       if (!IDENT.test(part)) {
