@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-// ebb's command line: yargs wiring only; each command's work lives in lib/commands.
+// ebb's command line: yargs wiring only, one block per command; each command's work lives in
+// lib/commands. A command's options are the ones it uses (--project, --state, --json are
+// declared on the commands that read them), and its --help ends with an example, its exit
+// codes and the environment variables it reads.
 
 import { existsSync, readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
@@ -10,13 +13,25 @@ const pkg = ['../../package.json', '../package.json']
   .filter((u) => existsSync(u))
   .map((u) => JSON.parse(readFileSync(u, 'utf8')) as { name?: string; version: string })
   .find((p) => p.name === 'ebb')!;
-const args = process.argv.slice(2);
+let args = process.argv.slice(2);
 
 // `ebb --version` answers before loading anything else: it must start fast.
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   process.stdout.write(pkg.version + '\n');
   process.exit(0);
 }
+
+// `ebb help [command]` is `ebb [command] --help`.
+if (args[0] === 'help') args = args.length > 1 ? [args[1]!, '--help'] : ['--help'];
+
+// SQL that starts with a comment (`-- …`) or a minus would be taken for an option: an
+// argument with a space or a line break in it is never an option, so it is held apart
+// from yargs and given back as the statement.
+const held: string[] = [];
+if (args[0] === 'sql') {
+  args = args.map((a, i) => (i > 0 && a.startsWith('-') && /\s/.test(a) ? `\u0000sql${held.push(a) - 1}` : a));
+}
+const unheld = (text: string): string => text.replace(/^\u0000sql(\d+)$/, (_m, i: string) => held[Number(i)]!);
 
 const { default: yargs } = await import('yargs');
 
@@ -39,16 +54,48 @@ function finish(code: number): void {
   process.exitCode = code;
 }
 
+/** A usage error found while parsing: yargs prints it and exits 2. */
+class BadOption extends Error {}
+
+/** wholeNumber reads an option that must be a whole number of at least `min`. */
+function wholeNumber(name: string, min: number): (value: unknown) => number {
+  return (value) => {
+    const text = String(Array.isArray(value) ? value[value.length - 1] : value);
+    if (!/^\d+$/.test(text) || Number(text) < min) {
+      throw new BadOption(`--${name} takes a whole number${min > 0 ? ` from ${min}` : ''}, not "${text}"`);
+    }
+    return Number(text);
+  };
+}
+
+/** withProjectOptions declares --project and --state, for commands that open a project. */
+function withProjectOptions(y: Argv): Argv {
+  return y
+    .option('project', { type: 'string', describe: 'project folder (default: the nearest folder above the current one that holds models/)' })
+    .option('state', { type: 'string', describe: 'state database (default: EBB_STATE, else <project>/state/ebb.duckdb)' });
+}
+
+function withJson(y: Argv, what: string): Argv {
+  return y.option('json', { type: 'boolean', describe: what });
+}
+
+const EXIT_CODES = 'Exit codes: 0 ok, 1 a model or check failed, 2 bad invocation.';
+const STATE_ENV = 'Environment: EBB_STATE (state path), EBB_MEMORY_LIMIT (DuckDB memory limit, default 400MB), EBB_DEBUG=sql (log every statement to stderr).';
+
+function epilogue(example: string, env: string = STATE_ENV, exits: string = EXIT_CODES): string {
+  return `Example:\n  ${example}\n\n${exits}\n${env}`;
+}
+
 const cli = yargs(args)
   .scriptName('ebb')
   .usage('ebb — a local-first data pipeline engine on DuckDB, where reverse ETL is one more model.\n\nUsage: $0 <command> [options]')
-  .option('project', { type: 'string', describe: 'project folder (default: the nearest folder above the current one that holds models/)' })
-  .option('state', { type: 'string', describe: 'state database (default: EBB_STATE, else <project>/state/ebb.duckdb)' })
-  .option('json', { type: 'boolean', describe: 'machine-readable NDJSON on stdout; human text stays on stderr' })
   .command(
     'init [dir]',
     'create a new project: models/ with an example model, state/ ignored by git, .env.example',
-    (y: Argv) => y.positional('dir', { type: 'string', describe: 'folder to create the project in', default: '.' }),
+    (y: Argv) =>
+      y
+        .positional('dir', { type: 'string', describe: 'folder to create the project in', default: '.' })
+        .epilogue(epilogue('ebb init ~/my-pipeline && cd ~/my-pipeline && ebb run', 'Environment: none.', 'Exit codes: 0 created, 1 the folder cannot be written, 2 a project is already there.')),
     async (argv) => {
       const { initCommand } = await import('../lib/commands/init.js');
       finish(await initCommand({ cwd: process.cwd(), dir: argv.dir as string }, await io()));
@@ -58,13 +105,14 @@ const cli = yargs(args)
     'run [models..]',
     'run models in dependency order (all, or those selected: name, +name, name+, schema.*)',
     (y: Argv) =>
-      y
+      withJson(withProjectOptions(y), 'one JSON line per model run on stdout, then a summary line; human text stays on stderr')
         .positional('models', { type: 'string', array: true, describe: 'selectors' })
         .option('full-refresh', {
           type: 'boolean',
           describe: 'drop the selected tracked, merge and append models\' state first (a tracked model sends every row again)',
         })
-        .option('yes', { type: 'boolean', alias: 'y', describe: 'do not ask before --full-refresh' }),
+        .option('yes', { type: 'boolean', alias: 'y', describe: 'do not ask before --full-refresh' })
+        .epilogue(epilogue('ebb run +mart.customers --json | jq .status', STATE_ENV + ' .star models read env.get() values from the environment and the project\'s .env.')),
     async (argv) => {
       const { runCommand } = await import('../lib/commands/run.js');
       finish(
@@ -83,7 +131,10 @@ const cli = yargs(args)
   .command(
     'plan [models..]',
     'what a run would send: per tracked model, new/changed/deleted counts and sample rows; nothing is sent or saved',
-    (y: Argv) => y.positional('models', { type: 'string', array: true, describe: 'selectors' }),
+    (y: Argv) =>
+      withJson(withProjectOptions(y), 'one JSON line per tracked model on stdout instead of the report')
+        .positional('models', { type: 'string', array: true, describe: 'selectors' })
+        .epilogue(epilogue('ebb plan sync.* > plan.txt')),
     async (argv) => {
       const { planCommand } = await import('../lib/commands/plan.js');
       finish(await planCommand({ ...globals(argv), selectors: (argv.models as string[] | undefined) ?? [] }, await io()));
@@ -92,34 +143,49 @@ const cli = yargs(args)
   .command(
     'validate',
     'check every model (directives, SQL, dependencies, binding) without writing anything',
-    (y: Argv) => y,
+    (y: Argv) =>
+      withJson(withProjectOptions(y), 'one JSON line on stdout: {models, problems: [{file, line, col, code, message}], unbound}')
+        .epilogue(epilogue('ebb validate --json | jq -r \'.problems[] | "\\(.file):\\(.line) \\(.code)"\'')),
     async (argv) => {
       const { validateCommand } = await import('../lib/commands/validate.js');
       finish(await validateCommand(globals(argv), await io()));
     },
   )
   .command(
+    'ls',
+    'list the models: kind, file, the models each reads, its last run',
+    (y: Argv) =>
+      withJson(withProjectOptions(y), 'one JSON line per model on stdout')
+        .epilogue(epilogue('ebb ls --json | jq -r \'select(.last_run == null) | .model\'')),
+    async (argv) => {
+      const { lsCommand } = await import('../lib/commands/ls.js');
+      finish(await lsCommand(globals(argv), await io()));
+    },
+  )
+  .command(
     'sql <query>',
     'run SQL on the project state and print the result (a table; --json for NDJSON, --csv for CSV)',
     (y: Argv) =>
-      y
+      withJson(withProjectOptions(y), 'one JSON object per row on stdout')
         .positional('query', { type: 'string', describe: 'the SQL statement' })
         .option('csv', { type: 'boolean', describe: 'CSV with a header line on stdout' })
-        .option('max-rows', { type: 'number', default: 1000, describe: 'rows shown in table output' })
-        .conflicts('csv', 'json'),
+        .option('max-rows', { type: 'string', default: '1000', describe: 'rows shown in table output', coerce: wholeNumber('max-rows', 0) })
+        .conflicts('csv', 'json')
+        .epilogue(epilogue('ebb sql "SELECT * FROM mart.customers LIMIT 5" --csv > sample.csv')),
     async (argv) => {
       const { sqlCommand } = await import('../lib/commands/sql.js');
       const format = argv.json ? 'json' : argv.csv ? 'csv' : 'table';
-      finish(await sqlCommand({ ...globals(argv), sql: argv.query as string, format, maxRows: argv['max-rows'] as number }, await io()));
+      finish(await sqlCommand({ ...globals(argv), sql: unheld(argv.query as string), format, maxRows: argv['max-rows'] as number }, await io()));
     },
   )
   .command(
     'history [model]',
     'past model runs, newest first',
     (y: Argv) =>
-      y
+      withJson(withProjectOptions(y), 'one JSON line per model run on stdout')
         .positional('model', { type: 'string', describe: 'only runs of this model' })
-        .option('limit', { type: 'number', default: 50, describe: 'how many runs to show' }),
+        .option('limit', { type: 'string', default: '50', describe: 'how many runs to show', coerce: wholeNumber('limit', 1) })
+        .epilogue(epilogue('ebb history mart.customers --limit 5')),
     async (argv) => {
       const { historyCommand } = await import('../lib/commands/history.js');
       finish(await historyCommand({ ...globals(argv), model: argv.model as string | undefined, limit: argv.limit as number }, await io()));
@@ -128,10 +194,13 @@ const cli = yargs(args)
   .command(
     'star <file>',
     'run a standalone Starlark file (universe, json, struct); print() goes to stdout',
-    (y: Argv) => y.positional('file', { type: 'string', describe: 'the .star file' }),
+    (y: Argv) =>
+      y
+        .positional('file', { type: 'string', describe: 'the .star file' })
+        .epilogue(epilogue('ebb star scratch.star', 'Environment: none.', 'Exit codes: 0 ok, 1 the script failed (file:line:col: message, then a backtrace), 2 bad invocation.')),
     async (argv) => {
-      const { runScriptFile } = await import('../lib/starlark/index.js');
-      finish(runScriptFile(argv.file as string));
+      const { starCommand } = await import('../lib/commands/star.js');
+      finish(starCommand(argv.file as string, await io()));
     },
   )
   .demandCommand(1, 'Name a command (see ebb --help).')
@@ -140,10 +209,12 @@ const cli = yargs(args)
   .version(pkg.version)
   .alias('h', 'help')
   .alias('v', 'version')
+  .epilogue(`Run "ebb help <command>" for a command's options, an example, exit codes and environment.\n${EXIT_CODES}`)
   .wrap(Math.min(100, process.stdout.columns || 100))
   .fail((msg, err) => {
-    if (err) throw err;
-    process.stderr.write(`error: ${msg}\nRun "ebb --help" for usage.\n`);
+    // A bad option value (see wholeNumber) reaches here wrapped in yargs' own YError.
+    if (err && !(err instanceof BadOption) && err.name !== 'YError') throw err;
+    process.stderr.write(`error: ${err ? err.message : msg}\nRun "ebb --help" for usage.\n`);
     process.exit(2);
   });
 

@@ -1,15 +1,43 @@
 // One error hierarchy for ebb. Every error has a stable `code` that tests and tools can
 // match on, and an exit code for the CLI (1: a model or check failed, 2: bad invocation).
 
-/** Where in a user's file something went wrong (1-based line). */
+/** Where in a user's file something went wrong (1-based line and column). */
 export interface Location {
   readonly file: string;
   readonly line?: number;
+  readonly col?: number;
 }
 
+/** formatLocation writes `file`, `file:line` or `file:line:col`, the form editors jump to. */
 export function formatLocation(loc: Location): string {
-  return loc.line === undefined ? loc.file : `${loc.file}:${loc.line}`;
+  if (loc.line === undefined) return loc.file;
+  return loc.col === undefined ? `${loc.file}:${loc.line}` : `${loc.file}:${loc.line}:${loc.col}`;
 }
+
+/**
+ * The stable codes of problems found in a project before anything runs (ebb validate, and
+ * the model a run skips). README.md lists them; tools match on them, never on the wording.
+ */
+export const PROBLEM_CODES = {
+  /** A directive is unknown, malformed, misplaced, repeated or has a bad value. */
+  directive: 'EBB_DIRECTIVE',
+  /** A model file's path is not a valid model name (depth, characters, reserved schema, clash). */
+  name: 'EBB_MODEL_NAME',
+  /** A model's SQL does not parse, or is not one SELECT. */
+  sqlSyntax: 'EBB_SQL_SYNTAX',
+  /** A model's SQL parses but does not bind: a missing table or column, a type error. */
+  bind: 'EBB_SQL_BIND',
+  /** @unique_key names a column the model's query does not return. */
+  uniqueKey: 'EBB_UNIQUE_KEY',
+  /** A .star file does not parse. */
+  starSyntax: 'EBB_STAR_SYNTAX',
+  /** A .star file uses a name that is not defined. */
+  starName: 'EBB_STAR_NAME',
+  /** Models read each other in a circle (a model reading its own table is one too). */
+  cycle: 'EBB_CYCLE',
+} as const;
+
+export type ProblemCode = (typeof PROBLEM_CODES)[keyof typeof PROBLEM_CODES];
 
 export class EbbError extends Error {
   readonly code: string;
@@ -24,6 +52,7 @@ export class EbbError extends Error {
 
 /** A problem in one place of a user's project: a model file, a directive, a name. */
 export interface ProjectProblem extends Location {
+  readonly code: ProblemCode;
   readonly message: string;
 }
 
@@ -54,14 +83,19 @@ export class NoProjectError extends EbbError {
 
 export class CycleError extends EbbError {
   readonly cycle: readonly string[];
+  readonly files: readonly string[];
   constructor(cycle: readonly string[], files: readonly string[]) {
     super(
       'EBB_CYCLE',
-      `dependency cycle: ${cycle.join(' → ')} (→ reads from; files: ${files.join(', ')}); ` +
-        `remove one of these references to break it`,
+      cycle.length === 2
+        ? `model ${cycle[0]} reads its own table (${files.join(', ')}); a model cannot depend on itself: ` +
+            `read another model, or use @kind: append/merge to add to its table`
+        : `dependency cycle: ${cycle.join(' → ')} (→ reads from; files: ${files.join(', ')}); ` +
+            `remove one of these references to break it`,
     );
     this.name = 'CycleError';
     this.cycle = cycle;
+    this.files = files;
   }
 }
 
@@ -84,9 +118,18 @@ export class StateLockedError extends EbbError {
     super(
       'EBB_STATE_LOCKED',
       `state ${path} is in use by another ebb process${detail ? ` (${detail})` : ''}; ` +
-        `wait for it to finish, or use another --state`,
+        `wait for it to finish, or use another --state. Read-only commands (sql, history, ls, validate, plan) ` +
+        `wait too: DuckDB lets no other process open a state file, even read-only, while one has it open`,
     );
     this.name = 'StateLockedError';
+  }
+}
+
+/** A file or folder ebb must create or read cannot be (ebb init in a read-only place, …). */
+export class FileSystemError extends EbbError {
+  constructor(message: string, cause?: unknown) {
+    super('EBB_FILESYSTEM', message, { cause });
+    this.name = 'FileSystemError';
   }
 }
 
@@ -103,14 +146,38 @@ export class ModelError extends EbbError {
   readonly file: string;
   /** The message without the file name in front. */
   readonly detail: string;
-  constructor(model: string, file: string, message: string, cause?: unknown) {
+  constructor(model: string, file: string, message: string, cause?: unknown, code: string = 'EBB_MODEL') {
     // A message that already starts with the file's position (file:line:col: …) is kept as is.
-    super('EBB_MODEL', message.startsWith(`${file}:`) ? message : `${file}: ${message}`, { cause });
+    super(code, message.startsWith(`${file}:`) ? message : `${file}: ${message}`, { cause });
     this.name = 'ModelError';
     this.model = model;
     this.file = file;
     this.detail = message;
   }
+}
+
+/**
+ * The codes of errors met while a model runs, beside ModelError's own EBB_MODEL (a script
+ * failed, SQL failed at run time). README.md lists them.
+ */
+export const RUN_CODES = {
+  /** A model was not run because a model it reads failed. */
+  upstreamFailed: 'EBB_UPSTREAM_FAILED',
+  /** A merge or tracked model's query returned a key twice. */
+  duplicateKey: 'EBB_DUPLICATE_KEY',
+  /** A merge model's row has a NULL in its @unique_key. */
+  nullKey: 'EBB_NULL_KEY',
+  /** @unique_key names a column the model's result does not have. */
+  uniqueKey: 'EBB_UNIQUE_KEY',
+  /** An append model's result no longer fits its table's columns. */
+  columnsChanged: 'EBB_COLUMNS_CHANGED',
+  /** A model reads the table of a .star model that saved no rows (so has no table). */
+  noTable: 'EBB_NO_TABLE',
+} as const;
+
+/** errorCode is the stable code of any error: an EbbError's own, else EBB_INTERNAL. */
+export function errorCode(err: unknown): string {
+  return err instanceof EbbError ? err.code : 'EBB_INTERNAL';
 }
 
 export function errorMessage(err: unknown): string {

@@ -34,9 +34,14 @@ test('a new user: init, a Parquet file, healthy, broken and dependent models, ru
   });
   for (const row of ndjson(r.stdout)) {
     t.deepEqual(Object.keys(row).sort(), [
-      'duration_ms', 'kind', 'model', 'rows', 'run_id', 'status', ...(row['status'] === 'ok' ? [] : ['error']),
+      'duration_ms', 'kind', 'model', 'rows', 'run_id', 'status', ...(row['status'] === 'ok' ? [] : ['error', 'code']),
     ].sort());
   }
+  const code = Object.fromEntries(ndjson(r.stdout).map((x) => [x['model'], x['code']]));
+  t.is(code['mart.broken'], 'EBB_MODEL');
+  t.is(code['mart.after_broken'], 'EBB_UPSTREAM_FAILED');
+  const last = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+  t.like(last, { summary: true, ok: 4, error: 1, skipped: 1, exit_code: 1 });
   t.regex(r.stderr, /models\/mart\/broken\.sql:1: Binder Error: Referenced column "nme" not found/);
   t.regex(r.stderr, /Done in .*: 4 ok, 1 error, 1 skipped/);
 });

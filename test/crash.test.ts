@@ -4,7 +4,7 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { makeProject, REPO, TSX_IMPORT, writeFiles } from './helpers/project.js';
+import { makeProject, ndjson, REPO, TSX_IMPORT, writeFiles } from './helpers/project.js';
 import { withStore } from './helpers/store.js';
 
 const ROWS = 20_000;
@@ -56,7 +56,7 @@ for row in query("SELECT id FROM src.items ORDER BY id"):
   rerun.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((resolve) => rerun.on('exit', resolve));
   t.is(code, 0);
-  const result = JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
+  const result = ndjson(out).pop()! as Record<string, number>;
   t.is(result['new'], ROWS - saved.length);
   t.is(result['saved'], ROWS - saved.length);
 });

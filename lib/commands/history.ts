@@ -1,3 +1,6 @@
+// `ebb history [model]`: past model runs, newest first, as a table or NDJSON on stdout.
+
+import { jsonText } from '../json.js';
 import { formatSeconds, readHistory } from '../run/index.js';
 import { withProject, type GlobalOptions, type IO } from './io.js';
 import { formatTable } from './table.js';
@@ -15,7 +18,9 @@ export function historyCommand(options: HistoryOptions, io: IO): Promise<number>
       for (const { details, ...r } of rows) {
         // A tracked model's figures (new, changed, deleted, saved, failed) sit beside the others.
         const extra = typeof details === 'string' ? (JSON.parse(details) as Record<string, number>) : {};
-        io.stdout(JSON.stringify({ ...r, ...extra }) + '\n');
+        const { code, ...rest } = r;
+        // `code` sits beside `error`, and only when there is one (as in run --json).
+        io.stdout(jsonText({ ...rest, ...(code === null ? {} : { code }), ...extra }) + '\n');
       }
       return 0;
     }
@@ -31,5 +36,5 @@ export function historyCommand(options: HistoryOptions, io: IO): Promise<number>
     ]);
     io.stdout(formatTable(columns, table));
     return 0;
-  });
+  }, 'history');
 }

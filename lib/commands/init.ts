@@ -1,6 +1,9 @@
+// `ebb init [dir]`: lay out a new project (models/ with an example, state/ ignored by git,
+// .env.example); refuses to overwrite one.
+
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { dirname, join, relative, resolve } from 'node:path';
+import { errorMessage, FileSystemError, UsageError } from '../errors.js';
 import { guarded, type IO } from './io.js';
 
 const EXAMPLE_MODEL = `-- @kind: table
@@ -28,8 +31,12 @@ export function initCommand(options: { cwd: string; dir?: string | undefined }, 
     if (existsSync(join(dir, 'models'))) {
       throw new UsageError(`${dir} already holds an ebb project (it has a models/ folder); nothing was changed`);
     }
-    mkdirSync(join(dir, 'models', 'example'), { recursive: true });
-    mkdirSync(join(dir, 'state'), { recursive: true });
+    try {
+      makeDirs(join(dir, 'models', 'example'));
+      makeDirs(join(dir, 'state'));
+    } catch (err) {
+      throw new FileSystemError(`cannot create a project in ${dir}: ${errorMessage(err)}; choose a folder you can write to`, err);
+    }
     writeFileSync(join(dir, 'models', 'example', 'numbers.sql'), EXAMPLE_MODEL);
     if (!existsSync(join(dir, '.env.example'))) writeFileSync(join(dir, '.env.example'), ENV_EXAMPLE);
     const gi = join(dir, '.gitignore');
@@ -47,4 +54,17 @@ export function initCommand(options: { cwd: string; dir?: string | undefined }, 
     );
     return 0;
   });
+}
+
+/**
+ * makeDirs creates a folder and its missing parents one level at a time. (Node's recursive
+ * mkdirSync loops forever on some special file systems, e.g. under /proc.)
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d); d = dirname(d)) {
+    if (dirname(d) === d) break;
+    missing.unshift(d);
+  }
+  for (const d of missing) mkdirSync(d);
 }

@@ -1,6 +1,9 @@
-// IO is where a command writes: data to stdout, human text to stderr.
+// IO is where a command writes: its primary output (a report, a table, NDJSON) to stdout,
+// progress and logs to stderr. A closed stdout (`ebb run --json | head -1`) is not an error:
+// writing stops, the command goes on (a run finishes its models and records them).
 
-import { EbbError, ProjectError } from '../errors.js';
+import { EbbError, errorCode, ProjectError } from '../errors.js';
+import { jsonText } from '../json.js';
 import { openContext, type Context } from '../run/index.js';
 import { Store } from '../store/index.js';
 
@@ -11,10 +14,32 @@ export interface IO {
   readonly isTTY?: boolean;
   /** Asks a yes/no question on the terminal. */
   readonly confirm?: (question: string) => Promise<boolean>;
+  /** Whether the reader of stdout has gone (a closed pipe): commands that only print stop. */
+  readonly stdoutClosed?: () => boolean;
+}
+
+let stdoutGone = false;
+let stdoutWatched = false;
+
+/** watchStdout turns a closed pipe on stdout (EPIPE) into "stop writing" instead of a crash. */
+function watchStdout(): void {
+  if (stdoutWatched) return;
+  stdoutWatched = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') {
+      stdoutGone = true;
+      return;
+    }
+    throw err;
+  });
 }
 
 export const processIO: IO = {
-  stdout: (t) => process.stdout.write(t),
+  stdout: (t) => {
+    watchStdout();
+    if (!stdoutGone) process.stdout.write(t);
+  },
+  stdoutClosed: () => stdoutGone,
   stderr: (t) => process.stderr.write(t),
   isTTY: process.stderr.isTTY === true && process.stdin.isTTY === true,
   confirm: async (question) => {
@@ -36,8 +61,16 @@ export interface GlobalOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/** reportError prints an error for a person and returns the exit code it calls for. */
-export function reportError(io: IO, err: unknown): number {
+/**
+ * reportError prints an error for a person (stderr) and returns the exit code it calls for;
+ * with --json it also writes one JSON line on stdout: {"error", "code"} (and "problems").
+ */
+export function reportError(io: IO, err: unknown, json = false): number {
+  if (json) {
+    const line: Record<string, unknown> = { error: err instanceof Error ? err.message : String(err), code: errorCode(err) };
+    if (err instanceof ProjectError) line['problems'] = err.problems;
+    io.stdout(jsonText(line) + '\n');
+  }
   if (err instanceof ProjectError) {
     const n = err.problems.length;
     io.stderr(`${n} problem${n === 1 ? '' : 's'} in the project:\n`);
@@ -54,11 +87,11 @@ export function reportError(io: IO, err: unknown): number {
 }
 
 /** guarded runs a command body and turns any error into a printed message and exit code. */
-export async function guarded(io: IO, body: () => Promise<number>): Promise<number> {
+export async function guarded(io: IO, body: () => Promise<number>, json = false): Promise<number> {
   try {
     return await body();
   } catch (err) {
-    return reportError(io, err);
+    return reportError(io, err, json);
   }
 }
 
@@ -67,14 +100,18 @@ export function withProject(
   options: GlobalOptions,
   io: IO,
   body: (ctx: Context, store: Store) => Promise<number>,
+  command?: string,
 ): Promise<number> {
   return guarded(io, async () => {
     const ctx = openContext(options);
-    const store = await Store.open({ path: ctx.statePath, root: ctx.project.root });
+    for (const w of ctx.project.warnings) io.stderr(`warning: ${w.file}: ${w.message}\n`);
+    const store = await Store.open({
+      path: ctx.statePath, root: ctx.project.root, ...(command === undefined ? {} : { command: `ebb ${command}` }),
+    });
     try {
       return await body(ctx, store);
     } finally {
       store.close();
     }
-  });
+  }, options.json === true);
 }

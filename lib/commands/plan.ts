@@ -1,6 +1,10 @@
-import { planRun } from '../run/index.js';
+// `ebb plan [models…]`: what a run of the same selection would send, without sending or
+// saving anything. The report is the command's output, on stdout (`ebb plan > plan.txt`);
+// with --json, one JSON line per tracked model on stdout and the report on stderr.
+
+import { jsonText } from '../json.js';
+import { formatCount, planRun, upstreamBuilder } from '../run/index.js';
 import { planDeltas, type ModelPlan, type PlanSample } from '../run/plan-delta.js';
-import { formatCount } from '../run/report.js';
 import { withProject, type GlobalOptions, type IO } from './io.js';
 
 export interface PlanOptions extends GlobalOptions {
@@ -11,15 +15,23 @@ export interface PlanOptions extends GlobalOptions {
 export function planCommand(options: PlanOptions, io: IO): Promise<number> {
   return withProject(options, io, async (ctx, store) => {
     const plan = await planRun(ctx, store, options.selectors);
-    const plans = await planDeltas(store, plan);
+    const upstream = upstreamBuilder(store, plan, ctx.project.models);
+    const plans = await planDeltas(store, plan, upstream.prepare);
     if (plans.length === 0) io.stderr('No tracked models selected: nothing would be sent.\n');
     const width = Math.max(0, ...plans.map((p) => p.model.length));
     for (const p of plans) {
-      if (options.json) io.stdout(JSON.stringify(p, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + '\n');
-      io.stderr(describe(p, width));
+      const stale = upstream.notes.stale.get(p.model) ?? [];
+      if (options.json) {
+        const line = p.error === undefined ? p : { ...p, code: 'EBB_PLAN' };
+        io.stdout(jsonText(stale.length > 0 ? { ...line, stale_upstream: stale } : line) + '\n');
+      }
+      // The report is the output; with --json it is the human echo on stderr, as in ebb run.
+      const report = options.json ? io.stderr : io.stdout;
+      report(describe(p, width));
+      if (stale.length > 0) report(`      note: upstream ${stale.join(', ')} not rebuilt (plan does not run scripts): as of its last run\n`);
     }
     return plans.some((p) => p.error !== undefined) ? 1 : 0;
-  });
+  }, 'plan');
 }
 
 function describe(p: ModelPlan, width: number): string {
@@ -39,6 +51,6 @@ function sampleText(s: PlanSample): string {
 }
 
 function show(v: unknown): string {
-  const text = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? 'null';
+  const text = jsonText(v);
   return text.length > 120 ? text.slice(0, 119) + '…' : text;
 }

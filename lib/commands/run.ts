@@ -1,8 +1,11 @@
-import { forgetTracked } from '../detect/tracked.js';
+// `ebb run [models…]`: run models in dependency order. Result lines and progress go to
+// stderr; --json writes one line per model run on stdout, then one summary line.
+
 import { UsageError } from '../errors.js';
-import { quotedTable } from '../project/index.js';
-import { execute, planRun, resultLine, summaryLine, type RunPlan } from '../run/index.js';
-import type { Store } from '../store/index.js';
+import { jsonText } from '../json.js';
+import {
+  execute, findLeftovers, planRun, resendsAll, resetModels, resettable, resultLine, summaryLine, type RunPlan,
+} from '../run/index.js';
 import { withProject, type GlobalOptions, type IO } from './io.js';
 import { Progress } from './progress.js';
 
@@ -18,7 +21,8 @@ export interface RunOptions extends GlobalOptions {
 export function runCommand(options: RunOptions, io: IO): Promise<number> {
   return withProject(options, io, async (ctx, store) => {
     const plan = await planRun(ctx, store, options.selectors);
-    if (options.fullRefresh && !(await fullRefresh(store, plan, options, io))) return 1;
+    if (options.fullRefresh && !(await confirmRefresh(plan, options, io))) return 1;
+    if (options.fullRefresh) await resetModels(store, resettable(plan), (m) => io.stderr(`RESET ${m.name}\n`));
     const width = Math.max(0, ...plan.steps.map((s) => s.model.name.length));
     const progress = new Progress(io);
     const summary = await execute(store, plan, {
@@ -33,38 +37,39 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
         io.stderr(resultLine(r, width) + '\n');
         if (options.json) {
           const { file: _file, details, ...rest } = r;
-          io.stdout(JSON.stringify({ ...rest, ...details }) + '\n');
+          io.stdout(jsonText({ ...rest, ...details }) + '\n');
         }
       },
     });
     io.stderr(summaryLine(summary) + '\n');
-    return summary.results.every((r) => r.status === 'ok') ? 0 : 1;
-  });
+    const code = summary.results.every((r) => r.status === 'ok') ? 0 : 1;
+    const leftovers = await findLeftovers(store, ctx.project.models);
+    if (leftovers.length > 0) {
+      io.stderr(`note: ${leftovers.length} ${leftovers.length === 1 ? 'table belongs' : 'tables belong'} to no model (a deleted or renamed model?); ebb keeps them until you drop them:\n`);
+      for (const l of leftovers) io.stderr(`      ${l.name.padEnd(width)}  ${l.drop}\n`);
+    }
+    if (options.json) {
+      const count = (s: string) => summary.results.filter((r) => r.status === s).length;
+      io.stdout(jsonText({
+        summary: true, run_id: summary.run_id, ok: count('ok'), error: count('error'), skipped: count('skipped'),
+        duration_ms: summary.duration_ms, exit_code: code, leftovers: leftovers.map((l) => l.name),
+      }) + '\n');
+    }
+    return code;
+  }, 'run');
 }
 
-/**
- * fullRefresh drops the state of the selected models whose tables keep history (tracked,
- * merge, append), so the run starts over: a tracked model sends every row again.
- */
-async function fullRefresh(store: Store, plan: RunPlan, options: RunOptions, io: IO): Promise<boolean> {
+/** confirmRefresh asks on a terminal before a full refresh drops the selected models' state. */
+async function confirmRefresh(plan: RunPlan, options: RunOptions, io: IO): Promise<boolean> {
   if (options.selectors.length === 0) {
     throw new UsageError('--full-refresh needs the models to refresh, e.g. ebb run --full-refresh sync.users');
   }
-  const models = plan.steps.map((s) => s.model).filter((m) => m.kind === 'tracked' || m.kind === 'merge' || m.kind === 'append');
-  if (models.length === 0) return true;
-  const tracked = models.filter((m) => m.kind === 'tracked').map((m) => m.name);
-  if (io.isTTY && !options.yes) {
-    const what = models.map((m) => m.name).join(', ');
-    const warning = tracked.length > 0 ? ` ${tracked.join(', ')} will send every row again.` : '';
-    if (!io.confirm || !(await io.confirm(`Full refresh of ${what}: their tables are dropped.${warning} Continue? [y/N] `))) {
-      io.stderr('Cancelled; nothing was changed.\n');
-      return false;
-    }
-  }
-  for (const m of models) {
-    if (m.kind === 'tracked') await forgetTracked(store, m);
-    else await store.exec(`DROP TABLE IF EXISTS ${quotedTable(m)}`);
-    io.stderr(`RESET ${m.name}\n`);
-  }
-  return true;
+  const models = resettable(plan);
+  if (models.length === 0 || !io.isTTY || options.yes) return true;
+  const tracked = models.filter(resendsAll).map((m) => m.name);
+  const what = models.map((m) => m.name).join(', ');
+  const warning = tracked.length > 0 ? ` ${tracked.join(', ')} will send every row again.` : '';
+  if (io.confirm && (await io.confirm(`Full refresh of ${what}: their tables are dropped.${warning} Continue? [y/N] `))) return true;
+  io.stderr('Cancelled; nothing was changed.\n');
+  return false;
 }

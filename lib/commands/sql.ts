@@ -1,3 +1,10 @@
+// `ebb sql "…"`: run a statement on the project's state and print its rows on stdout — an
+// aligned table, NDJSON or CSV — with the README's one value mapping (the JSON every ebb
+// command writes). A reader that goes away (`| head -1`) ends the command quietly, exit 0.
+
+import { UsageError } from '../errors.js';
+import { jsonText } from '../json.js';
+import { fromDuckDB } from '../run/index.js';
 import { withProject, type GlobalOptions, type IO } from './io.js';
 import { formatTable } from './table.js';
 
@@ -11,18 +18,23 @@ export interface SqlOptions extends GlobalOptions {
 /** sqlCommand is `ebb sql "…"`: run a statement on the project's state and print its rows. */
 export function sqlCommand(options: SqlOptions, io: IO): Promise<number> {
   return withProject(options, io, async (_ctx, store) => {
+    if (!hasStatement(options.sql)) {
+      throw new UsageError('ebb sql needs an SQL statement, e.g. ebb sql "SELECT * FROM mart.customers LIMIT 10"');
+    }
     let columns: string[] = [];
     const shown: string[][] = [];
     let total = 0;
-    for await (const chunk of store.stream(options.sql)) {
+    for await (const chunk of store.streamValues(options.sql)) {
+      if (io.stdoutClosed?.()) return 0;
       if (options.format === 'csv' && total === 0) io.stdout(chunk.columns.map(csvCell).join(',') + '\n');
       columns = chunk.columns;
-      for (const row of chunk.rows) {
+      for (const raw of chunk.rows) {
         total++;
+        const row = raw.map(fromDuckDB);
         if (options.format === 'json') {
           const obj: Record<string, unknown> = {};
           chunk.columns.forEach((c, i) => (obj[c] = row[i]));
-          io.stdout(JSON.stringify(obj) + '\n');
+          io.stdout(jsonText(obj) + '\n');
         } else if (options.format === 'csv') {
           io.stdout(row.map((v) => csvCell(v === null ? '' : text(v))).join(',') + '\n');
         } else if (shown.length < options.maxRows) {
@@ -39,11 +51,17 @@ export function sqlCommand(options: SqlOptions, io: IO): Promise<number> {
       );
     }
     return 0;
-  });
+  }, 'sql');
+}
+
+/** hasStatement tells whether SQL holds anything besides blanks, comments and semicolons. */
+function hasStatement(sql: string): boolean {
+  const stripped = sql.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/;/g, ' ');
+  return stripped.trim() !== '';
 }
 
 function text(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v);
+  return typeof v === 'string' ? v : jsonText(v);
 }
 
 function csvCell(s: string): string {

@@ -7,7 +7,7 @@
 import { DuckDBTypeId, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { ModelError } from '../errors.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
-import { describeKey, sqlString, type Params, type Store } from '../store/index.js';
+import { describeKey, sqlLiteral, sqlString, type Params, type Store } from '../store/index.js';
 import { HASH_VERSION, rowHashSql, type Column } from './canonical.js';
 
 /** Columns ebb adds to a tracked model's table; never part of the hash or of a row. */
@@ -406,13 +406,6 @@ export function keyString(values: readonly unknown[]): string {
   return values.map((v) => (v === null || v === undefined ? '\u0000' : String(v))).join('\u0001');
 }
 
-
-function sqlLiteral(v: unknown): string {
-  if (v === null || v === undefined) return 'NULL';
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  return sqlString(String(v));
-}
 
 function sameType(a: DuckDBType, b: DuckDBType): boolean {
   if (a.typeId !== b.typeId) return false;

@@ -1,9 +1,9 @@
 // Directives are `@name: value` lines in the comment block at the top of a model file
 // (`-- @kind: table` in SQL, `# @kind: tracked` in Starlark).
 
-import type { ProjectProblem } from '../errors.js';
+import { PROBLEM_CODES, type ProjectProblem } from '../errors.js';
 import { closest } from '../suggest.js';
-import { MODEL_KINDS, type ModelKind, type ModelLanguage, type SenderSettings } from './model.js';
+import { LANGUAGE_FILES, MODEL_KINDS, type ModelKind, type ModelLanguage, type SenderSettings } from './model.js';
 
 export interface Directives {
   readonly kind: ModelKind;
@@ -22,9 +22,10 @@ interface RawDirective {
 const SENDER_DIRECTIVES = ['rate_limit', 'concurrency', 'retries', 'timeout'] as const;
 const KNOWN = ['kind', 'unique_key', ...SENDER_DIRECTIVES, 'max_steps'] as const;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const DIRECTIVE = PROBLEM_CODES.directive;
 
 function commentPrefix(language: ModelLanguage): string {
-  return language === 'sql' ? '--' : '#';
+  return LANGUAGE_FILES[language].comment;
 }
 
 /**
@@ -55,6 +56,7 @@ export function parseDirectives(
     if (!inHeader) {
       if (m && m[2] === ':') {
         problems.push({
+          code: DIRECTIVE,
           file,
           line: lineNo,
           message: `directive @${m[1]} comes after the model's code and would be ignored; move it to the comment block at the top of the file`,
@@ -64,6 +66,7 @@ export function parseDirectives(
     }
     if (!m || m[2] !== ':') {
       problems.push({
+        code: DIRECTIVE,
         file,
         line: lineNo,
         message: `malformed directive "${body}": write it as ${prefix} @name: value`,
@@ -75,6 +78,7 @@ export function parseDirectives(
     if (!(KNOWN as readonly string[]).includes(name)) {
       const guess = closest(name, KNOWN);
       problems.push({
+        code: DIRECTIVE,
         file,
         line: lineNo,
         message: `unknown directive @${name}${guess ? `; did you mean @${guess}?` : ''} (known: ${KNOWN.map((k) => '@' + k).join(', ')})`,
@@ -83,7 +87,7 @@ export function parseDirectives(
     }
     const previous = raw.find((d) => d.name === name);
     if (previous) {
-      problems.push({ file, line: lineNo, message: `directive @${name} is given twice (first on line ${previous.line})` });
+      problems.push({ code: DIRECTIVE, file, line: lineNo, message: `directive @${name} is given twice (first on line ${previous.line})` });
       continue;
     }
     raw.push({ name, value, line: lineNo });
@@ -103,6 +107,7 @@ function interpret(
   if (kindD) {
     if (!(MODEL_KINDS as readonly string[]).includes(kindD.value)) {
       problems.push({
+        code: DIRECTIVE,
         file,
         line: kindD.line,
         message: `bad value "${kindD.value}" for @kind: use one of ${MODEL_KINDS.join(', ')}`,
@@ -110,10 +115,10 @@ function interpret(
     } else {
       kind = kindD.value as ModelKind;
       if (kind === 'view' && language === 'star') {
-        problems.push({ file, line: kindD.line, message: '@kind: view is for SQL models; a .star model can be table, append, merge or tracked' });
+        problems.push({ code: DIRECTIVE, file, line: kindD.line, message: '@kind: view is for SQL models; a .star model can be table, append, merge or tracked' });
       }
       if (kind === 'tracked' && language === 'sql') {
-        problems.push({ file, line: kindD.line, message: '@kind: tracked is for .star models (they send rows); use merge for an SQL model with a key' });
+        problems.push({ code: DIRECTIVE, file, line: kindD.line, message: '@kind: tracked is for .star models (they send rows); use merge for an SQL model with a key' });
       }
     }
   }
@@ -125,20 +130,22 @@ function interpret(
     const bad = parts.filter((p) => !IDENT.test(p));
     if (parts.length === 0 || bad.length > 0) {
       problems.push({
+        code: DIRECTIVE,
         file,
         line: keyD.line,
         message: `bad value "${keyD.value}" for @unique_key: give column names separated by commas, e.g. @unique_key: id or @unique_key: account_id, day`,
       });
     } else if (new Set(parts).size !== parts.length) {
-      problems.push({ file, line: keyD.line, message: `@unique_key lists a column twice: "${keyD.value}"` });
+      problems.push({ code: DIRECTIVE, file, line: keyD.line, message: `@unique_key lists a column twice: "${keyD.value}"` });
     } else {
       uniqueKey = parts;
     }
     if (kind !== 'merge' && kind !== 'tracked') {
-      problems.push({ file, line: keyD.line, message: `@unique_key only applies to kinds merge and tracked, not ${kind}` });
+      problems.push({ code: DIRECTIVE, file, line: keyD.line, message: `@unique_key only applies to kinds merge and tracked, not ${kind}` });
     }
   } else if (kind === 'merge' || kind === 'tracked') {
     problems.push({
+      code: DIRECTIVE,
       file,
       line: kindD?.line ?? 1,
       message: `@kind: ${kind} needs @unique_key (the column or columns that identify a row), e.g. ${commentPrefix(language)} @unique_key: id`,
@@ -169,10 +176,10 @@ function interpretSender(
     const d = get(name);
     if (!d) continue;
     if (language === 'sql') {
-      problems.push({ file, line: d.line, message: `@${name} configures HTTP sending and only applies to .star models` });
+      problems.push({ code: DIRECTIVE, file, line: d.line, message: `@${name} configures HTTP sending and only applies to .star models` });
       continue;
     }
-    const bad = (hint: string) => problems.push({ file, line: d.line, message: `bad value "${d.value}" for @${name}: ${hint}` });
+    const bad = (hint: string) => problems.push({ code: DIRECTIVE, file, line: d.line, message: `bad value "${d.value}" for @${name}: ${hint}` });
     switch (name) {
       case 'rate_limit': {
         const m = /^(\d+)\s*\/\s*(\d*)\s*(ms|s|m|h)?$/.exec(d.value);

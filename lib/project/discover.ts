@@ -2,16 +2,26 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { ProjectError, type ProjectProblem } from '../errors.js';
+import { PROBLEM_CODES, ProjectError, type ProjectProblem } from '../errors.js';
 import { parseDirectives } from './directives.js';
-import type { Model, ModelLanguage } from './model.js';
+import { LANGUAGE_FILES, type Model, type ModelLanguage } from './model.js';
+
+const LANGUAGES = Object.keys(LANGUAGE_FILES) as ModelLanguage[];
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const NAME = PROBLEM_CODES.name;
 const RESERVED_SCHEMAS = new Set(['_ebb', 'information_schema', 'pg_catalog', 'temp', 'system']);
 
 export interface Project {
   readonly root: string;
   readonly models: readonly Model[];
+  /** Files that look like models but are not read (e.g. `x.SQL`): said once, never an error. */
+  readonly warnings: readonly ProjectWarning[];
+}
+
+export interface ProjectWarning {
+  readonly file: string;
+  readonly message: string;
 }
 
 /** loadProject discovers every model under root/models; all problems are thrown together. */
@@ -19,19 +29,26 @@ export function loadProject(root: string): Project {
   const problems: ProjectProblem[] = [];
   const models: Model[] = [];
   const byName = new Map<string, Model>();
+  const warnings: ProjectWarning[] = [];
   for (const path of walk(join(root, 'models'))) {
-    const language: ModelLanguage | undefined = path.endsWith('.sql') ? 'sql' : path.endsWith('.star') ? 'star' : undefined;
-    if (!language) continue;
+    const language = LANGUAGES.find((l) => path.endsWith(LANGUAGE_FILES[l].extension));
     const file = relative(root, path).split(sep).join('/');
+    if (!language) {
+      const near = LANGUAGES.map((l) => LANGUAGE_FILES[l].extension).find((e) => path.toLowerCase().endsWith(e));
+      if (near) warnings.push({ file, message: `ignored: model files end in ${near} (lower case); rename it to make it a model` });
+      continue;
+    }
+    const extension = LANGUAGE_FILES[language].extension;
     const parts = relative(join(root, 'models'), path).split(sep);
-    parts[parts.length - 1] = parts[parts.length - 1]!.replace(/\.(sql|star)$/, '');
+    parts[parts.length - 1] = parts[parts.length - 1]!.slice(0, -extension.length);
     const problemCount = problems.length;
     if (parts.length > 2) {
-      problems.push({ file, message: `models can be one folder deep at most (models/<schema>/<table>.${language}); move this file up` });
+      problems.push({ code: NAME, file, message: `models can be one folder deep at most (models/<schema>/<table>${extension}); move this file up` });
     }
     for (const part of parts) {
       if (!IDENT.test(part)) {
         problems.push({
+          code: NAME,
           file,
           message: `"${part}" cannot be a model name part: use letters, digits and _ and do not start with a digit`,
         });
@@ -39,7 +56,7 @@ export function loadProject(root: string): Project {
     }
     const schema = parts.length === 2 ? parts[0]! : 'main';
     if (RESERVED_SCHEMAS.has(schema.toLowerCase())) {
-      problems.push({ file, message: `schema "${schema}" is reserved; rename the folder` });
+      problems.push({ code: NAME, file, message: `schema "${schema}" is reserved; rename the folder` });
     }
     const source = readFileSync(path, 'utf8');
     const directives = parseDirectives(file, language, source, problems);
@@ -49,7 +66,7 @@ export function loadProject(root: string): Project {
     const key = `${schema}.${table}`.toLowerCase();
     const clash = byName.get(key);
     if (clash) {
-      problems.push({ file, message: `model ${name} is also defined by ${clash.file}; DuckDB names are case-insensitive, keep one` });
+      problems.push({ code: NAME, file, message: `model ${name} is also defined by ${clash.file}; DuckDB names are case-insensitive, keep one` });
       continue;
     }
     const model: Model = { name, schema, table, file, path, language, source, ...directives };
@@ -58,7 +75,7 @@ export function loadProject(root: string): Project {
   }
   if (problems.length > 0) throw new ProjectError(problems);
   models.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { root, models };
+  return { root, models, warnings };
 }
 
 function* walk(dir: string): Generator<string> {

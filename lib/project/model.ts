@@ -5,6 +5,15 @@ export type ModelKind = (typeof MODEL_KINDS)[number];
 
 export type ModelLanguage = 'sql' | 'star';
 
+/**
+ * How each language's model files look: the extension that makes a file a model, and the
+ * line-comment prefix of its directives. What a language does lives in lib/run/languages.
+ */
+export const LANGUAGE_FILES: Readonly<Record<ModelLanguage, { readonly extension: string; readonly comment: string }>> = {
+  sql: { extension: '.sql', comment: '--' },
+  star: { extension: '.star', comment: '#' },
+};
+
 /** Sender settings from directives; absent fields take the sender's defaults. */
 export interface SenderSettings {
   /** Requests allowed per window. */
@@ -33,11 +42,5 @@ export interface Model {
   readonly maxSteps?: number;
 }
 
-/** The DuckDB identifier of a model's table, quoted. */
-export function quotedTable(model: Pick<Model, 'schema' | 'table'>): string {
-  return `${quoteIdent(model.schema)}.${quoteIdent(model.table)}`;
-}
-
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
+// Quoting lives in the store's one quoting module; re-exported for code that names models.
+export { quoteIdent, quotedTable } from '../store/quote.js';

@@ -1,19 +1,13 @@
 // The executor walks a plan in dependency order. A failing model marks its dependents
-// skipped; unrelated branches still run. Every model run is recorded in _ebb.runs.
+// skipped; unrelated branches still run. Every model run is recorded in _ebb.runs. Each
+// model runs through its language's record (lib/run/languages): the executor names none.
 
-import { errorMessage } from '../errors.js';
-import { runStarModel } from '../runtime/star-runner.js';
+import { errorCode, errorMessage, RUN_CODES } from '../errors.js';
 import type { Model } from '../project/index.js';
 import type { Store } from '../store/index.js';
-import { materializeSql } from './materialize.js';
+import { languageOf } from './languages/index.js';
 import type { RunPlan } from './plan.js';
 import type { ModelResult, RunSummary } from './result.js';
-
-/** A runner for one model language; SQL is built in, Starlark plugs in here. */
-export type ModelRunner = (store: Store, model: Model, runId: string) => Promise<{
-  rows: number | null;
-  details?: Record<string, number>;
-}>;
 
 export interface ExecuteOptions {
   readonly onResult?: (result: ModelResult) => void;
@@ -25,20 +19,16 @@ export interface ExecuteOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-const sqlRunner: ModelRunner = async (store, model) => ({ rows: await materializeSql(store, model) });
-
 export async function execute(store: Store, plan: RunPlan, options: ExecuteOptions = {}): Promise<RunSummary> {
   const started = performance.now();
   const results: ModelResult[] = [];
   const failed = new Set<string>();
-  const starRunner: ModelRunner = (st, model, runId) =>
-    runStarModel(st, model, runId, {
-      root: plan.root,
-      env: options.env ?? process.env,
-      ...(options.onPrint ? { onPrint: options.onPrint } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
-  const runners: Record<Model['language'], ModelRunner> = { sql: sqlRunner, star: starRunner };
+  const runOptions = {
+    root: plan.root,
+    env: options.env ?? process.env,
+    ...(options.onPrint ? { onPrint: options.onPrint } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  };
   for (const step of plan.steps) {
     const model = step.model;
     const t0 = performance.now();
@@ -46,23 +36,25 @@ export async function execute(store: Store, plan: RunPlan, options: ExecuteOptio
     const blocker = plan.dag.upstream(model.name).find((u) => failed.has(u));
     let result: ModelResult;
     if (step.problem) {
-      result = errored(plan.runId, model, step.problem, 0);
+      result = errored(plan.runId, model, step.problem, step.problemCode ?? 'EBB_MODEL', 0);
     } else if (blocker) {
       result = {
         run_id: plan.runId, model: model.name, kind: model.kind, file: model.file,
         status: 'skipped', rows: null, duration_ms: 0,
-        error: `upstream model ${blocker} failed`,
+        error: `upstream model ${blocker} failed`, code: RUN_CODES.upstreamFailed,
       };
     } else {
       try {
-        const out = await runners[model.language](store, model, plan.runId);
+        store.noteModel(model.name);
+        const upstream = plan.dag.upstream(model.name).flatMap((n) => plan.models.get(n) ?? []);
+        const out = await languageOf(model).run(store, model, plan.runId, { ...runOptions, upstream });
         result = {
           run_id: plan.runId, model: model.name, kind: model.kind, file: model.file,
           status: 'ok', rows: out.rows, duration_ms: Math.round(performance.now() - t0),
           ...(out.details ? { details: out.details } : {}),
         };
       } catch (err) {
-        result = errored(plan.runId, model, errorMessage(err), Math.round(performance.now() - t0));
+        result = errored(plan.runId, model, errorMessage(err), errorCode(err), Math.round(performance.now() - t0));
       }
     }
     if (result.status !== 'ok') failed.add(model.name);
@@ -73,17 +65,17 @@ export async function execute(store: Store, plan: RunPlan, options: ExecuteOptio
   return { run_id: plan.runId, results, duration_ms: Math.round(performance.now() - started) };
 }
 
-function errored(runId: string, model: Model, message: string, durationMs: number): ModelResult {
+function errored(runId: string, model: Model, message: string, code: string, durationMs: number): ModelResult {
   return {
     run_id: runId, model: model.name, kind: model.kind, file: model.file,
-    status: 'error', rows: null, duration_ms: durationMs, error: message,
+    status: 'error', rows: null, duration_ms: durationMs, error: message, code,
   };
 }
 
 async function record(store: Store, r: ModelResult, startedAt: Date): Promise<void> {
   await store.exec(
-    `INSERT INTO _ebb.runs (run_id, model, kind, status, rows, duration_ms, error, started_at, finished_at, details)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ, now(), ?::JSON)`,
+    `INSERT INTO _ebb.runs (run_id, model, kind, status, rows, duration_ms, error, started_at, finished_at, details, error_code)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ, now(), ?::JSON, ?)`,
     [
       r.run_id, r.model, r.kind, r.status,
       r.rows === null ? null : BigInt(r.rows),
@@ -91,6 +83,7 @@ async function record(store: Store, r: ModelResult, startedAt: Date): Promise<vo
       r.error ?? null,
       startedAt.toISOString(),
       r.details ? JSON.stringify(r.details) : null,
+      r.code ?? null,
     ],
   );
 }

@@ -1,4 +1,5 @@
-// history reads past model runs from _ebb.runs, newest first.
+// history reads past model runs from _ebb.runs, newest first. `limit` is a positive whole
+// number (the CLI refuses anything else as a usage error).
 
 import type { JsonRow, Store } from '../store/index.js';
 
@@ -6,7 +7,7 @@ export async function readHistory(store: Store, model: string | undefined, limit
   const where = model === undefined ? '' : 'WHERE lower(model) = lower(?)';
   const params = model === undefined ? [] : [model];
   return store.queryJson(
-    `SELECT run_id, model, kind, status, rows::DOUBLE AS rows, duration_ms::DOUBLE AS duration_ms, error,
+    `SELECT run_id, model, kind, status, rows::DOUBLE AS rows, duration_ms::DOUBLE AS duration_ms, error, error_code AS code,
             strftime(started_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS started_at,
             strftime(finished_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS finished_at,
             details

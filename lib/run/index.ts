@@ -1,7 +1,13 @@
 export { openContext, statePathFor, type Context, type ContextOptions } from './context.js';
 export { planRun, type RunPlan, type PlanStep } from './plan.js';
-export { execute, type ExecuteOptions, type ModelRunner } from './executor.js';
-export { validateProject, assertValid, type ValidateReport, type ModelCheck } from './validate.js';
+export { execute, type ExecuteOptions } from './executor.js';
+export { validateProject, assertValid, type ValidateReport } from './validate.js';
+export { languageOf, type Language } from './languages/index.js';
 export { readHistory } from './history.js';
 export { resultLine, summaryLine, formatCount, formatSeconds } from './report.js';
 export type { ModelResult, ModelStatus, RunSummary } from './result.js';
+export { keepsState, resendsAll, resettable, resetModels } from './reset.js';
+export { fromDuckDB, type JsValue } from '../runtime/values.js';
+export { upstreamBuilder } from './plan-upstream.js';
+export { findLeftovers, type Leftover } from './leftovers.js';
+export { listModels, type ModelListing } from './list.js';

@@ -1,7 +1,7 @@
 // materialize writes an SQL model's table or view according to its kind, atomically:
 // each model runs in one transaction, so a failure leaves the previous table untouched.
 
-import { ModelError, errorMessage } from '../errors.js';
+import { ModelError, RUN_CODES, errorMessage } from '../errors.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
 import { cleanDuckDBMessage, duckdbLine, writeStaged, type Store } from '../store/index.js';
 
@@ -15,36 +15,64 @@ export function modelSql(model: Model): string {
  * rows for `table`, rows added for `append`, rows upserted for `merge`; null for a view).
  */
 export async function materializeSql(store: Store, model: Model): Promise<number | null> {
-  const target = quotedTable(model);
-  // The SELECT goes after the prefix on the same line, so DuckDB's "LINE n" is the file's line.
-  const sql = modelSql(model) + '\n';
   try {
-    return await store.transaction(async () => {
-      await store.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(model.schema)}`);
-      const existing = await store.objectType(model.schema, model.table);
-      const wantView = model.kind === 'view';
-      if (existing === 'view' && !wantView) await store.exec(`DROP VIEW ${target}`);
-      if (existing === 'table' && wantView) await store.exec(`DROP TABLE ${target}`);
-      const fresh = existing === undefined || (existing === 'view') !== wantView;
-      switch (model.kind) {
-        case 'view':
-          await store.exec(`CREATE OR REPLACE VIEW ${target} AS ${sql}`);
-          return null;
-        case 'table':
-          return Number(await store.scalar(`CREATE OR REPLACE TABLE ${target} AS ${sql}`));
-        case 'append':
-          if (fresh) return Number(await store.scalar(`CREATE TABLE ${target} AS ${sql}`));
-          return Number(await store.scalar(`INSERT INTO ${target} BY NAME ${sql}`));
-        case 'merge':
-          return await merge(store, model, sql);
-        case 'tracked':
-          throw new Error('a tracked model is a .star model and cannot be materialized from SQL');
-      }
-    });
+    return await store.transaction(() => writeSqlModel(store, model));
   } catch (err) {
     if (err instanceof ModelError) throw err;
     throw new ModelError(model.name, locate(model, errorMessage(err)), cleanDuckDBMessage(errorMessage(err)), err);
   }
+}
+
+/**
+ * writeSqlModel writes an SQL model's table or view inside the caller's transaction (a run's
+ * own, or the one `ebb plan` rolls back after building a tracked model's upstream).
+ */
+export async function writeSqlModel(store: Store, model: Model): Promise<number | null> {
+  const target = quotedTable(model);
+  // The SELECT goes after the prefix on the same line, so DuckDB's "LINE n" is the file's line.
+  const sql = modelSql(model) + '\n';
+  await store.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(model.schema)}`);
+  const existing = await store.objectType(model.schema, model.table);
+  const wantView = model.kind === 'view';
+  if (existing === 'view' && !wantView) await store.exec(`DROP VIEW ${target}`);
+  if (existing === 'table' && wantView) await store.exec(`DROP TABLE ${target}`);
+  const fresh = existing === undefined || (existing === 'view') !== wantView;
+  switch (model.kind) {
+    case 'view':
+      await store.exec(`CREATE OR REPLACE VIEW ${target} AS ${sql}`);
+      return null;
+    case 'table':
+      return Number(await store.scalar(`CREATE OR REPLACE TABLE ${target} AS ${sql}`));
+    case 'append':
+      if (fresh) return Number(await store.scalar(`CREATE TABLE ${target} AS ${sql}`));
+      await checkAppendColumns(store, model, sql);
+      return Number(await store.scalar(`INSERT INTO ${target} BY NAME ${sql}`));
+    case 'merge':
+      return await merge(store, model, sql);
+    case 'tracked':
+      throw new Error('a tracked model is a .star model and cannot be materialized from SQL');
+  }
+}
+
+/**
+ * checkAppendColumns refuses, with what to do, an append whose query now returns a column
+ * its table lacks (DuckDB would say only "Binder Error"). A column the query no longer
+ * returns is fine: its new rows hold NULL there.
+ */
+async function checkAppendColumns(store: Store, model: Model, sql: string): Promise<void> {
+  const table = new Set(
+    (await store.query(`SELECT column_name FROM (DESCRIBE ${quotedTable(model)})`)).map((r) => String(r['column_name']).toLowerCase()),
+  );
+  const added = (await store.columnsOf(sql)).map((c) => c.name).filter((c) => !table.has(c.toLowerCase()));
+  if (added.length === 0) return;
+  throw new ModelError(
+    model.name,
+    model.file,
+    `the model's columns changed (new: ${added.join(', ')}), so its rows no longer fit the table ${model.name}; ` +
+      `rebuild the table from this query with: ebb run --full-refresh ${model.name} (its previous rows are dropped)`,
+    undefined,
+    RUN_CODES.columnsChanged,
+  );
 }
 
 const STAGE = '_ebb_stage';

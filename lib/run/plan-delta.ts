@@ -5,6 +5,7 @@
 
 import { TrackedSession, type DeltaPage } from '../detect/tracked.js';
 import { errorMessage } from '../errors.js';
+import { bigintReplacer } from '../json.js';
 import type { Model } from '../project/index.js';
 import { scanStarSql } from '../runtime/star-sql.js';
 import { fromDuckDB, type JsValue } from '../runtime/values.js';
@@ -32,16 +33,20 @@ export interface ModelPlan {
 
 const SAMPLES = 3;
 
-export async function planDeltas(store: Store, plan: RunPlan): Promise<ModelPlan[]> {
+/**
+ * prepare, when given, runs first inside each model's rolled-back transaction (ebb plan
+ * builds the model's upstream there, so the delta is the one a run would find).
+ */
+export async function planDeltas(store: Store, plan: RunPlan, prepare?: (model: Model) => Promise<void>): Promise<ModelPlan[]> {
   const out: ModelPlan[] = [];
   for (const step of plan.steps) {
     if (step.model.kind !== 'tracked') continue;
-    out.push(await planOne(store, step.model, plan.runId));
+    out.push(await planOne(store, step.model, plan.runId, prepare));
   }
   return out;
 }
 
-async function planOne(store: Store, model: Model, runId: string): Promise<ModelPlan> {
+async function planOne(store: Store, model: Model, runId: string, prepare?: (model: Model) => Promise<void>): Promise<ModelPlan> {
   const empty = { model: model.name, file: model.file, new: 0, changed: 0, deleted: 0, samples: [] };
   let tracked;
   try {
@@ -62,6 +67,7 @@ async function planOne(store: Store, model: Model, runId: string): Promise<Model
   await store.exec('BEGIN TRANSACTION');
   const session = new TrackedSession(store, model, runId, { inTransaction: true });
   try {
+    await prepare?.(model);
     const counts = await session.computeDelta(call.sql, call.params!);
     const samples: PlanSample[] = [];
     const delta = await session.page(0, 1000);
@@ -94,14 +100,10 @@ function sample(model: Model, page: DeltaPage, r: DeltaPage['rows'][number]): Pl
   const fields: Record<string, { before: JsValue; after: JsValue }> = {};
   for (const [c, after] of Object.entries(row)) {
     const was = before[c] ?? null;
-    if (JSON.stringify(was, big) !== JSON.stringify(after, big)) fields[c] = { before: was, after };
+    if (JSON.stringify(was, bigintReplacer) !== JSON.stringify(after, bigintReplacer)) fields[c] = { before: was, after };
   }
   for (const [c, was] of Object.entries(before)) {
     if (!(c in row) && was !== null) fields[c] = { before: was, after: null };
   }
   return { change: 'changed', key, fields };
-}
-
-function big(_k: string, v: unknown): unknown {
-  return typeof v === 'bigint' ? v.toString() : v;
 }

@@ -1,17 +1,20 @@
 // A RunPlan is built before anything runs: which models, in which order, and the
 // problems already known (a model whose SQL does not parse fails without running).
 
-import { buildDag, select, sqlModelSource, type Dag, type SqlSource } from '../dag/index.js';
-import { starProblems, starSqlOf } from '../runtime/star-sql.js';
+import { buildDag, select, type Dag, type SqlSource } from '../dag/index.js';
+import { formatLocation, type ProjectProblem } from '../errors.js';
 import type { Model } from '../project/index.js';
 import type { Store } from '../store/index.js';
 import type { Context } from './context.js';
+import { languageOf, modelSqlOf } from './languages/index.js';
 import { newRunId } from './result.js';
 
 export interface PlanStep {
   readonly model: Model;
   /** Set when the model is known to fail before running (e.g. its SQL does not parse). */
   readonly problem?: string;
+  /** The stable code of `problem` (EBB_SQL_SYNTAX, EBB_STAR_SYNTAX, …). */
+  readonly problemCode?: string;
 }
 
 export interface RunPlan {
@@ -19,10 +22,12 @@ export interface RunPlan {
   readonly root: string;
   readonly dag: Dag;
   readonly steps: readonly PlanStep[];
+  /** Every model of the project by name (selected or not: a step's upstream may not be). */
+  readonly models: ReadonlyMap<string, Model>;
 }
 
-/** projectSqlOf gives the SQL of both kinds of model: the file, or a .star file's query() literals. */
-export const projectSqlOf: SqlSource = (m) => (m.language === 'sql' ? sqlModelSource(m) : starSqlOf(m));
+/** projectSqlOf gives the SQL every model reads, whatever its language. */
+export const projectSqlOf: SqlSource = modelSqlOf;
 
 export async function planRun(
   ctx: Context,
@@ -35,16 +40,18 @@ export async function planRun(
   const built = await buildDag(store, models, sqlOf);
   const order = built.dag.sorted((n) => byName.get(n)!.file);
   const chosen = select(built.dag, selectors);
-  const problemOf = new Map<string, string>();
-  for (const p of [...models.flatMap(starProblems), ...built.problems]) {
-    const m = models.find((x) => x.file === p.file);
-    if (m && !problemOf.has(m.name)) problemOf.set(m.name, `${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`);
+  const problemOf = new Map<string, ProjectProblem>();
+  const byFile = new Map(models.map((m) => [m.file, m]));
+  for (const p of [...models.flatMap((m) => languageOf(m).check(m)), ...built.problems]) {
+    const m = byFile.get(p.file);
+    if (m && !problemOf.has(m.name)) problemOf.set(m.name, p);
   }
   const steps: PlanStep[] = order
     .filter((n) => chosen.has(n))
     .map((n) => {
-      const problem = problemOf.get(n);
-      return problem === undefined ? { model: byName.get(n)! } : { model: byName.get(n)!, problem };
+      const p = problemOf.get(n);
+      const model = byName.get(n)!;
+      return p === undefined ? { model } : { model, problem: `${formatLocation(p)}: ${p.message}`, problemCode: p.code };
     });
-  return { runId: newRunId(), root: ctx.project.root, dag: built.dag, steps };
+  return { runId: newRunId(), root: ctx.project.root, dag: built.dag, steps, models: byName };
 }

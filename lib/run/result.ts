@@ -13,6 +13,8 @@ export interface ModelResult {
   readonly rows: number | null;
   readonly duration_ms: number;
   readonly error?: string;
+  /** The stable code of `error` (EBB_…), listed in README.md. */
+  readonly code?: string;
   /** Extra per-kind figures (for tracked models: new, changed, deleted, saved, failed). */
   readonly details?: Readonly<Record<string, number>>;
 }

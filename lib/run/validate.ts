@@ -1,100 +1,114 @@
-// validate checks a project without writing anything: every model parses, the DAG has no
-// cycle, and every SQL model binds against its upstream models (inside a transaction
-// that is always rolled back).
+// validate checks a project without writing anything: every model's directives and name,
+// its syntax (each language's own check), the DAG (no cycle), and every model bound against
+// its upstream models' shapes (inside a transaction that is always rolled back). Every
+// problem is reported, with file, line and code — not only the first.
 
 import { existsSync } from 'node:fs';
-import { buildDag, type SqlSource } from '../dag/index.js';
-import { errorMessage, ProjectError, type ProjectProblem } from '../errors.js';
-import { quoteIdent, quotedTable, type Model } from '../project/index.js';
-import { cleanDuckDBMessage, duckdbLine, Store } from '../store/index.js';
-import type { Context } from './context.js';
-import { modelSql } from './materialize.js';
+import { buildDag, type Dag } from '../dag/index.js';
+import { CycleError, PROBLEM_CODES, ProjectError, type ProjectProblem } from '../errors.js';
+import { findRoot, loadProject, type Model, type ProjectWarning } from '../project/index.js';
+import { Store } from '../store/index.js';
+import { statePathFor, type ContextOptions } from './context.js';
+import { languageOf, modelSqlOf } from './languages/index.js';
 
 export interface ValidateReport {
+  readonly root: string;
   readonly models: number;
   readonly problems: readonly ProjectProblem[];
+  /** Models that could not be bound because an upstream .star model's columns are known only when it runs. */
+  readonly unbound: ReadonlyArray<{ readonly model: string; readonly file: string; readonly reason: string }>;
+  /** Files that look like models but are not read. */
+  readonly warnings: readonly ProjectWarning[];
 }
 
-/** Extra checks for non-SQL models (Starlark parsing), plugged in by the runtime. */
-export type ModelCheck = (model: Model) => ProjectProblem[];
-
-export async function validateProject(
-  ctx: Context,
-  options: { sqlOf?: SqlSource; check?: ModelCheck } = {},
-): Promise<ValidateReport> {
-  const useState = ctx.statePath !== ':memory:' && existsSync(ctx.statePath);
-  const store = await Store.open({ path: useState ? ctx.statePath : ':memory:', root: ctx.project.root });
+export async function validateProject(options: ContextOptions): Promise<ValidateReport> {
+  const root = findRoot(options.cwd, options.project);
+  let models: readonly Model[];
+  let warnings: readonly ProjectWarning[];
   try {
-    const models = ctx.project.models;
-    const problems: ProjectProblem[] = [];
-    if (options.check) for (const m of models) problems.push(...options.check(m));
-    const built = await buildDag(store, models, options.sqlOf);
+    ({ models, warnings } = loadProject(root));
+  } catch (err) {
+    // Directive and name problems: the models cannot be built, but every problem is reported.
+    if (err instanceof ProjectError) return { root, models: 0, problems: err.problems, unbound: [], warnings: [] };
+    throw err;
+  }
+  const statePath = statePathFor(root, options);
+  const useState = statePath !== ':memory:' && existsSync(statePath);
+  const store = await Store.open({ path: useState ? statePath : ':memory:', root });
+  try {
+    const problems: ProjectProblem[] = models.flatMap((m) => languageOf(m).check(m));
+    const built = await buildDag(store, models, modelSqlOf);
     problems.push(...built.problems);
     const byName = new Map(models.map((m) => [m.name, m]));
-    const order = built.dag.sorted((n) => byName.get(n)!.file);
-    const broken = new Set(built.problems.map((p) => p.file));
-    const bindable = order.map((n) => byName.get(n)!).filter((m) => m.language === 'sql' && !broken.has(m.file));
-    const starSql = (options.sqlOf ? models.filter((m) => m.language === 'star' && !broken.has(m.file)) : [])
-      .flatMap((m) => options.sqlOf!(m).map((q) => ({ model: m, ...q })));
-    problems.push(...(await bindAll(store, bindable, starSql)));
-    return { models: models.length, problems };
+    let order: string[];
+    try {
+      order = built.dag.sorted((n) => byName.get(n)!.file);
+    } catch (err) {
+      if (!(err instanceof CycleError)) throw err;
+      problems.push({ code: PROBLEM_CODES.cycle, file: err.files[0] ?? '', message: err.message });
+      return { root, models: models.length, problems, unbound: [], warnings };
+    }
+    // SQL that does not parse (or reads itself) cannot be bound; a .star file with an undefined name still can
+    // (its language's bind skips a file that does not parse).
+    const broken = new Set(problems.filter((p) => p.code === PROBLEM_CODES.sqlSyntax || p.code === PROBLEM_CODES.cycle).map((p) => p.file));
+    const unbound: Array<{ model: string; file: string; reason: string }> = [];
+    problems.push(...(await bindAll(store, order.map((n) => byName.get(n)!), built.dag, broken, unbound)));
+    return { root, models: models.length, problems, unbound, warnings };
   } finally {
     store.close();
   }
 }
 
 /**
- * bindAll creates each SQL model as a view in dependency order, so each binds against its
- * upstream models' shapes; on an error it restarts the transaction and replays the models
- * that bound, so every problem is reported, not only the first.
+ * bindAll binds each model in dependency order, so each binds against its upstream models'
+ * shapes; on a problem it restarts the transaction and replays the models that left a
+ * shape, so every problem is reported, not only the first. A model whose upstream left no
+ * shape (it has problems, or it is a .star model whose columns come from the rows it saves)
+ * is not bound, and `unbound` says why.
  */
 async function bindAll(
   store: Store,
   models: readonly Model[],
-  starSql: ReadonlyArray<{ model: Model; sql: string; line: number }>,
+  dag: Dag,
+  broken: ReadonlySet<string>,
+  unbound: Array<{ model: string; file: string; reason: string }>,
 ): Promise<ProjectProblem[]> {
   const problems: ProjectProblem[] = [];
-  const good: Model[] = [];
+  const shaped: Model[] = [];
+  /** Models without a shape, each with what its downstream models are told. */
+  const shapeless = new Map<string, string>();
   await store.exec('BEGIN TRANSACTION');
   try {
     for (const model of models) {
-      try {
-        await bindOne(store, model);
-        good.push(model);
-      } catch (err) {
-        const msg = errorMessage(err);
-        const line = duckdbLine(msg);
-        problems.push({ file: model.file, ...(line === undefined ? {} : { line }), message: cleanDuckDBMessage(msg) });
-        await store.exec('ROLLBACK');
-        await store.exec('BEGIN TRANSACTION');
-        for (const g of good) await bindOne(store, g);
+      const blocker = dag.upstream(model.name).find((u) => shapeless.has(u));
+      if (blocker !== undefined) {
+        const reason = shapeless.get(blocker)!;
+        shapeless.set(model.name, reason);
+        unbound.push({ model: model.name, file: model.file, reason });
+        continue;
       }
-    }
-    // The literal SQL of .star models binds against the SQL models' shapes too.
-    for (const q of starSql) {
-      try {
-        await store.columnsOf(q.sql);
-      } catch (err) {
-        const msg = errorMessage(err);
-        problems.push({ file: q.model.file, line: q.line + (duckdbLine(msg) ?? 1) - 1, message: `query(): ${cleanDuckDBMessage(msg)}` });
+      if (broken.has(model.file)) {
+        shapeless.set(model.name, `it reads ${model.name}, which has problems of its own`);
+        continue;
       }
+      const outcome = await languageOf(model).bind(store, model);
+      if (outcome.shaped) shaped.push(model);
+      else {
+        shapeless.set(model.name, outcome.problems.length > 0
+          ? `it reads ${model.name}, which has problems of its own`
+          : `it reads ${model.name}, a .star model whose columns are known only when it runs (run it once: ebb run ${model.name})`);
+      }
+      if (outcome.problems.length === 0) continue;
+      problems.push(...outcome.problems);
+      // A failed statement aborts DuckDB's transaction: start again with the shapes made so far.
+      await store.exec('ROLLBACK');
+      await store.exec('BEGIN TRANSACTION');
+      for (const m of shaped) await languageOf(m).bind(store, m);
     }
   } finally {
     await store.exec('ROLLBACK');
   }
   return problems;
-}
-
-async function bindOne(store: Store, model: Model): Promise<void> {
-  const sql = modelSql(model) + '\n';
-  await store.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(model.schema)}`);
-  const existing = await store.objectType(model.schema, model.table);
-  if (existing === 'table') {
-    // The model may read its own table (incremental models): bind without replacing it.
-    await store.exec(`DESCRIBE ${sql}`);
-    return;
-  }
-  await store.exec(`CREATE OR REPLACE VIEW ${quotedTable(model)} AS ${sql}`);
 }
 
 export function assertValid(report: ValidateReport): void {

@@ -4,6 +4,7 @@
 
 import type { DuckDBAppender } from '@duckdb/node-api';
 import { ModelError } from '../errors.js';
+import { bigintReplacer } from '../json.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
 import { writeStaged, type Store } from '../store/index.js';
 import { wireToJSON, type Wire } from './wire.js';
@@ -80,7 +81,7 @@ export class RowSink {
         } else if (c.type === 'BLOB' && t === 'BLOB') {
           app.appendBlob(v as Uint8Array);
         } else if (c.type === 'JSON' && t === 'JSON') {
-          app.appendVarchar(JSON.stringify(wireToJSON(v), (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)));
+          app.appendVarchar(JSON.stringify(wireToJSON(v), bigintReplacer));
         } else {
           throw this.#error(row, `column ${c.name} is ${c.type} (from the first rows saved) but this row has ${t === 'JSON' ? 'a list or dict' : t}`);
         }

@@ -18,6 +18,7 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
+import { bigintReplacer } from '../json.js';
 
 export type JsValue = null | boolean | number | bigint | string | JsValue[] | { [key: string]: JsValue };
 
@@ -103,10 +104,6 @@ export function toWire(v: DuckDBValue, type: DuckDBType): JsValue {
     default:
       return fromDuckDB(v);
   }
-}
-
-function bigintReplacer(_k: string, x: unknown): unknown {
-  return typeof x === 'bigint' ? x.toString() : x;
 }
 
 const US_PER_DAY = 86_400_000_000n;

@@ -1,4 +1,5 @@
-export { Store, Cursor, sqlString, type JsonRow, type Params, type StoreOptions } from './store.js';
+export { quoteIdent, quotedTable, sqlString, sqlLiteral } from './quote.js';
+export { Store, Cursor, type JsonRow, type Params, type StoreOptions } from './store.js';
 export { referencedTables, lineOf, SqlParseError, type TableRef } from './sql-tables.js';
 export { SCHEMA_VERSION } from './migrations.js';
 export { writeStaged, describeKey, type StagedTarget } from './write-staged.js';

@@ -34,6 +34,13 @@ export const MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 3,
+    statements: [
+      // The stable code (EBB_…) of a model run's error, beside its message.
+      `ALTER TABLE _ebb.runs ADD COLUMN error_code VARCHAR`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,7 +1,8 @@
 // referencedTables asks DuckDB's own parser which tables a SELECT reads, by walking the
 // statement tree that json_serialize_sql produces.
 
-import { sqlString, type Store } from './store.js';
+import { sqlString } from './quote.js';
+import type { Store } from './store.js';
 
 export interface TableRef {
   readonly schema: string | undefined;

@@ -2,6 +2,7 @@
 // ebb's schema, runs statements and transactions, and streams results.
 
 import { mkdirSync } from 'node:fs';
+import { describeOwner, Owner } from './owner.js';
 import { dirname } from 'node:path';
 import {
   DuckDBInstance,
@@ -14,6 +15,7 @@ import {
 } from '@duckdb/node-api';
 import { StateError, StateLockedError, errorMessage } from '../errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { sqlString } from './quote.js';
 
 export type Params = readonly DuckDBValue[];
 export type JsonRow = Record<string, unknown>;
@@ -25,6 +27,8 @@ export interface StoreOptions {
   readonly root: string;
   /** DuckDB's memory limit (e.g. "512MB", "8GB"); past it, DuckDB spills to disk. */
   readonly memoryLimit?: string | undefined;
+  /** The command holding the state (`ebb run`), named to a second process that finds it locked. */
+  readonly command?: string;
 }
 
 /**
@@ -39,6 +43,7 @@ export class Store {
   #conn: DuckDBConnection;
   #root: string;
   #closed = false;
+  #owner: Owner | undefined;
 
   private constructor(path: string, root: string, instance: DuckDBInstance, conn: DuckDBConnection) {
     this.path = path;
@@ -57,7 +62,7 @@ export class Store {
       const msg = errorMessage(err);
       if (/Could not set lock/i.test(msg)) {
         const pid = /PID (\d+)/.exec(msg)?.[1];
-        throw new StateLockedError(options.path, pid ? `PID ${pid}` : '');
+        throw new StateLockedError(options.path, pid ? describeOwner(options.path, Number(pid)) : '');
       }
       throw new StateError(`cannot open state ${options.path}: ${msg}`, err);
     }
@@ -70,6 +75,7 @@ export class Store {
         throw new StateError(`memory limit "${limit}" (EBB_MEMORY_LIMIT) is not a size DuckDB accepts; write it like 400MB or 8GB (${errorMessage(err)})`, err);
       });
       await store.#migrate();
+      if (options.path !== ':memory:' && options.command !== undefined) store.#owner = new Owner(options.path, options.command);
     } catch (err) {
       store.close();
       throw err;
@@ -134,6 +140,21 @@ export class Store {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
       yield { columns, rows: chunk.convertRows(JsonDuckDBValueConverter) };
+    }
+  }
+
+  /**
+   * streamValues runs a query and yields its rows chunk by chunk as DuckDB values, with the
+   * column names and types, for callers that convert values themselves (one JSON mapping).
+   */
+  async *streamValues(sql: string, params?: Params): AsyncGenerator<{ columns: string[]; types: DuckDBType[]; rows: DuckDBValue[][] }> {
+    const result = await traced(sql, () => this.#conn.stream(sql, params as DuckDBValue[] | undefined));
+    const columns = result.columnNames();
+    const types = result.columnTypes();
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      yield { columns, types, rows: chunk.getRows() };
     }
   }
 
@@ -204,9 +225,15 @@ export class Store {
     return rows[0]!['table_type'] === 'VIEW' ? 'view' : 'table';
   }
 
+  /** noteModel records which model the holder is on, for the message a second process gets. */
+  noteModel(model: string | undefined): void {
+    this.#owner?.note(model);
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#owner?.release();
     this.#conn.closeSync();
     this.#instance.closeSync();
   }
@@ -223,11 +250,6 @@ async function traced<T>(sql: string, run: () => Promise<T>): Promise<T> {
   } finally {
     process.stderr.write(`[sql ${(performance.now() - t0).toFixed(1)}ms] ${sql.replace(/\s+/g, ' ').slice(0, 160)}\n`);
   }
-}
-
-/** sqlString quotes a JS string as an SQL string literal. */
-export function sqlString(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
 }
 
 /** Cursor is an open streaming query; read it chunk by chunk, then close it. */

@@ -1,7 +1,8 @@
 // writeStaged moves rows staged in a temporary table into a model's table according to its
 // kind. It runs inside the caller's transaction, so the model's table changes atomically.
 
-import { ModelError } from '../errors.js';
+import { ModelError, RUN_CODES } from '../errors.js';
+import { quoteIdent as ident, quotedTable } from './quote.js';
 import type { Store } from './store.js';
 
 export interface StagedTarget {
@@ -13,13 +14,9 @@ export interface StagedTarget {
   readonly uniqueKey: readonly string[];
 }
 
-function ident(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
 /** writeStaged returns the number of rows written (replaced, appended or upserted). */
 export async function writeStaged(store: Store, model: StagedTarget, stage: string): Promise<number> {
-  const target = `${ident(model.schema)}.${ident(model.table)}`;
+  const target = quotedTable(model);
   await store.exec(`CREATE SCHEMA IF NOT EXISTS ${ident(model.schema)}`);
   const existing = await store.objectType(model.schema, model.table);
   if (existing === 'view') await store.exec(`DROP VIEW ${target}`);
@@ -56,18 +53,32 @@ async function checkKeys(store: Store, model: StagedTarget, stage: string): Prom
   const lower = new Set(columns.map((c) => c.toLowerCase()));
   const missing = model.uniqueKey.filter((k) => !lower.has(k.toLowerCase()));
   if (missing.length > 0) {
-    throw new ModelError(model.name, model.file, `@unique_key column ${missing.join(', ')} is not in the model's result (columns: ${columns.join(', ')})`);
+    throw new ModelError(
+      model.name, model.file, `@unique_key column ${missing.join(', ')} is not in the model's result (columns: ${columns.join(', ')})`,
+      undefined, RUN_CODES.uniqueKey,
+    );
   }
   const keys = model.uniqueKey.map(ident);
   const keyList = keys.join(', ');
   const nullKey = await store.queryJson(`SELECT ${keyList} FROM ${stage} WHERE ${keys.map((k) => `${k} IS NULL`).join(' OR ')} LIMIT 1`);
   if (nullKey.length > 0) {
-    throw new ModelError(model.name, model.file, `merge key ${describeKey(nullKey[0]!)} has a NULL part; every row needs a full @unique_key`);
+    throw new ModelError(
+      model.name, model.file, `merge key ${describeKey(nullKey[0]!)} has a NULL part; every row needs a full @unique_key`,
+      undefined, RUN_CODES.nullKey,
+    );
   }
-  const dup = await store.queryJson(`SELECT ${keyList}, count(*) AS _n FROM ${stage} GROUP BY ALL HAVING count(*) > 1 ORDER BY _n DESC LIMIT 1`);
+  const dup = await store.queryJson(
+    `SELECT ${keyList}, count(*) AS _n, count(*) OVER () AS _keys FROM ${stage} GROUP BY ALL HAVING count(*) > 1 ORDER BY _n DESC LIMIT 1`,
+  );
   if (dup.length > 0) {
-    const { _n, ...key } = dup[0]!;
-    throw new ModelError(model.name, model.file, `merge key ${describeKey(key)} appears ${String(_n)} times in the model's result; each @unique_key must be unique`);
+    const { _n, _keys, ...key } = dup[0]!;
+    const others = Number(_keys) - 1;
+    const more = others > 0 ? ` (and ${others} other key${others === 1 ? '' : 's'} repeat: ${String(_keys)} in all)` : '';
+    throw new ModelError(
+      model.name, model.file,
+      `merge key ${describeKey(key)} appears ${String(_n)} times in the model's result${more}; each @unique_key must be unique`,
+      undefined, RUN_CODES.duplicateKey,
+    );
   }
 }
 

@@ -44,8 +44,10 @@ export interface Captured {
   readonly io: IO;
   readonly out: () => string;
   readonly err: () => string;
-  /** stdout parsed as NDJSON. */
+  /** stdout parsed as NDJSON, without the summary line `run --json` ends with. */
   readonly json: () => Array<Record<string, unknown>>;
+  /** The summary line of `run --json`. */
+  readonly summary: () => Record<string, unknown> | undefined;
 }
 
 export function capture(): Captured {
@@ -55,7 +57,8 @@ export function capture(): Captured {
     io: { stdout: (t) => (out += t), stderr: (t) => (err += t), isTTY: false },
     out: () => out,
     err: () => err,
-    json: () => out.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>),
+    json: () => ndjson(out),
+    summary: () => allLines(out).find((l) => l['summary'] === true),
   };
 }
 
@@ -82,6 +85,11 @@ export function ebb(args: readonly string[], options: { cwd: string; env?: NodeJ
   });
 }
 
+/** ndjson parses NDJSON output, leaving out the summary line `run --json` ends with. */
 export function ndjson(text: string): Array<Record<string, unknown>> {
+  return allLines(text).filter((l) => l['summary'] !== true);
+}
+
+function allLines(text: string): Array<Record<string, unknown>> {
   return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
 }

@@ -1,0 +1,62 @@
+// A Language is everything ebb needs to know about one kind of model file (SQL, Starlark):
+// which SQL it reads (for the DAG), how to check it without running it (validate, and the
+// plan of a run), how to bind it against its upstream shapes (validate), and how to run it.
+// planRun, execute and validate go through these records and name no language: adding a
+// language is one file implementing this interface plus one line in ./index.ts.
+
+import type { ModelSql } from '../../dag/index.js';
+import type { ProjectProblem } from '../../errors.js';
+import type { Model, ModelLanguage } from '../../project/index.js';
+import type { Store } from '../../store/index.js';
+
+export interface LanguageRunOptions {
+  /** The project root (the .env file, relative paths). */
+  readonly root: string;
+  /** The environment the model sees (besides the project's .env). */
+  readonly env: NodeJS.ProcessEnv;
+  /** A line the model printed (secrets already redacted). */
+  readonly onPrint?: (model: Model, line: string) => void;
+  /** Progress through a tracked model's delta. */
+  readonly onProgress?: (model: Model, done: number, total: number) => void;
+  /** The models this one reads (from the DAG). */
+  readonly upstream?: readonly Model[];
+}
+
+export interface LanguageRunResult {
+  /** Rows written (null for a view). */
+  readonly rows: number | null;
+  /** Extra per-kind figures (tracked models: new, changed, deleted, saved, failed). */
+  readonly details?: Record<string, number>;
+}
+
+/** What binding a model in validate's rolled-back transaction found. */
+export interface BindOutcome {
+  readonly problems: readonly ProjectProblem[];
+  /**
+   * Whether the model's table or view now exists with its columns, so its downstream models
+   * can bind against it. A .star model whose rows are known only when it runs has no shape
+   * on a fresh state: its downstream models are not bound (validate says so).
+   */
+  readonly shaped: boolean;
+}
+
+export interface Language {
+  readonly name: ModelLanguage;
+  /** sqlOf lists the SQL texts the model reads, with the file line each starts on (for the DAG). */
+  sqlOf(model: Model): readonly ModelSql[];
+  /** check finds the problems visible without a database (syntax, undefined names). */
+  check(model: Model): readonly ProjectProblem[];
+  /**
+   * bind checks the model against its upstream models' shapes inside validate's transaction
+   * (which is rolled back) and, when it can, leaves its own shape for its downstream models.
+   */
+  bind(store: Store, model: Model): Promise<BindOutcome>;
+  /**
+   * rebuild writes the model inside the caller's transaction, for `ebb plan` (which rolls it
+   * back). A language whose models may have effects outside the state (a script calling an
+   * API) leaves it out: plan then uses the table as the last run left it, and says so.
+   */
+  readonly rebuild?: (store: Store, model: Model) => Promise<void>;
+  /** run runs the model and writes its table (in its own transaction or transactions). */
+  run(store: Store, model: Model, runId: string, options: LanguageRunOptions): Promise<LanguageRunResult>;
+}

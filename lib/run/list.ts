@@ -1,0 +1,52 @@
+// listModels is `ebb ls`: every model with its kind, language, file, the models it reads,
+// and its last run (from _ebb.runs), without running anything.
+
+import { buildDag } from '../dag/index.js';
+import type { ModelKind, ModelLanguage } from '../project/index.js';
+import type { Store } from '../store/index.js';
+import type { Context } from './context.js';
+import { modelSqlOf } from './languages/index.js';
+
+export interface ModelListing {
+  readonly model: string;
+  readonly kind: ModelKind;
+  readonly language: ModelLanguage;
+  readonly file: string;
+  /** Models it reads. */
+  readonly depends_on: readonly string[];
+  /** Tables it reads that no model builds (sources), as named in its SQL. */
+  readonly reads: readonly string[];
+  readonly last_run: {
+    readonly run_id: string;
+    readonly status: string;
+    readonly rows: number | null;
+    readonly started_at: string;
+  } | null;
+}
+
+export async function listModels(ctx: Context, store: Store): Promise<ModelListing[]> {
+  const models = ctx.project.models;
+  const built = await buildDag(store, models, modelSqlOf);
+  const last = new Map<string, ModelListing['last_run']>();
+  const rows = await store.queryJson(
+    `SELECT lower(model) AS model, run_id, status, rows::DOUBLE AS rows,
+            strftime(started_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS started_at
+       FROM _ebb.runs
+    QUALIFY row_number() OVER (PARTITION BY lower(model) ORDER BY started_at DESC, finished_at DESC) = 1`,
+  );
+  for (const r of rows) {
+    last.set(String(r['model']), {
+      run_id: String(r['run_id']), status: String(r['status']),
+      rows: r['rows'] === null ? null : Number(r['rows']), started_at: String(r['started_at']),
+    });
+  }
+  return models.map((m) => ({
+    model: m.name,
+    kind: m.kind,
+    language: m.language,
+    file: m.file,
+    depends_on: built.dag.upstream(m.name),
+    reads: built.external.get(m.name) ?? [],
+    last_run: last.get(m.name.toLowerCase()) ?? null,
+  }));
+}
