@@ -157,9 +157,9 @@ function interpret(
   if (stepsD) {
     // A step is a loop iteration or a call; the budget stops a runaway script (while True).
     const n = /^\d[\d_]*$/.test(stepsD.value) ? Number(stepsD.value.replaceAll('_', '')) : NaN;
-    if (language === 'sql') problems.push({ file, line: stepsD.line, message: '@max_steps limits a .star model\'s loops and calls; it does not apply to SQL models' });
+    if (language === 'sql') problems.push({ code: DIRECTIVE, file, line: stepsD.line, message: '@max_steps limits a .star model\'s loops and calls; it does not apply to SQL models' });
     else if (!Number.isSafeInteger(n) || n < 1) {
-      problems.push({ file, line: stepsD.line, message: `bad value "${stepsD.value}" for @max_steps: give a whole number of steps (loop iterations and calls), e.g. @max_steps: 5_000_000_000` });
+      problems.push({ code: DIRECTIVE, file, line: stepsD.line, message: `bad value "${stepsD.value}" for @max_steps: give a whole number of steps (loop iterations and calls), e.g. @max_steps: 5_000_000_000` });
     } else return { kind, uniqueKey, sender, maxSteps: n };
   }
   return { kind, uniqueKey, sender };
