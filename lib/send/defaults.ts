@@ -1,0 +1,34 @@
+// Every default of the sender in one block, each with its unit. Directives (@concurrency,
+// @retries, @timeout, @rate_limit) override the first three per model; the others are
+// engine-wide safety bounds documented in the README.
+
+export const SEND_DEFAULTS = {
+  /** Requests in flight at once per model (@concurrency). */
+  concurrency: 16, // requests
+  /** Retries after the first attempt (@retries); a request makes at most retries + 1 failed attempts. */
+  retries: 5, // attempts
+  /** Per-attempt timeout (@timeout): headers and the whole body must arrive within it. */
+  timeoutMs: 30_000, // ms
+  /** Exponential backoff with full jitter: wait = random() * min(max, base * 2^(failures-1)). */
+  backoffBaseMs: 250, // ms
+  backoffMaxMs: 30_000, // ms
+  /** A Retry-After longer than this stops the model (like the breaker) instead of waiting. */
+  retryAfterCapMs: 60_000, // ms
+  /** Retry-After waits (429/503 carrying the header) do not spend the retry budget; this bounds
+   *  them per request so a destination answering 429 forever cannot hold a run forever. */
+  maxRetryAfterWaits: 100, // waits per request
+  /** Total time one request may spend waiting on Retry-After before it fails. */
+  maxRetryAfterTotalMs: 600_000, // ms (10 min)
+  /** Consecutive failed requests to one origin that open its circuit breaker. */
+  breakerThreshold: 10, // requests
+  /** Bytes of a response body kept by the transport; the rest is dropped (responses are API answers). */
+  maxResponseBytes: 10 * 1024 * 1024, // bytes (10 MiB)
+  /** Characters of a failed response's body quoted in an error message. */
+  maxErrorBodyChars: 500, // characters
+  /** Idle keep-alive sockets are closed after this long without a request. */
+  keepAliveTimeoutMs: 30_000, // ms
+  /** Connect timeout for a new socket (counts as a network error). */
+  connectTimeoutMs: 10_000, // ms
+} as const;
+
+export type SendDefaults = typeof SEND_DEFAULTS;

@@ -1,0 +1,97 @@
+// The errors of lib/send, one class per stable code. Transports reject with EBB_HTTP_NETWORK /
+// EBB_HTTP_TIMEOUT; the sender turns every failure into a SendOutcome whose `error` carries the
+// code and message of one of these, so the bridge, `ebb status` and tests match on the code.
+
+import { EbbError } from '../errors.js';
+
+export class SendError extends EbbError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SendError';
+  }
+}
+
+/** Connection refused or reset, DNS failure, TLS failure: no HTTP response came. */
+export class NetworkError extends SendError {
+  readonly origin: string;
+  constructor(origin: string, message: string, options?: { cause?: unknown }) {
+    super('EBB_HTTP_NETWORK', message, options);
+    this.name = 'NetworkError';
+    this.origin = origin;
+  }
+}
+
+/** An attempt exceeded its per-request timeout (@timeout). */
+export class TimeoutError extends SendError {
+  readonly origin: string;
+  readonly timeoutMs: number;
+  constructor(origin: string, timeoutMs: number, options?: { cause?: unknown }) {
+    super(
+      'EBB_HTTP_TIMEOUT',
+      `no complete response from ${origin} within ${timeoutMs} ms (raise @timeout if the API is slow)`,
+      options,
+    );
+    this.name = 'TimeoutError';
+    this.origin = origin;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The last attempt got a non-2xx answer. */
+export class HttpStatusError extends SendError {
+  readonly status: number;
+  constructor(method: string, url: string, status: number, bodyExcerpt: string) {
+    super(
+      'EBB_HTTP_STATUS',
+      `${method} ${url} answered ${status}` + (bodyExcerpt === '' ? '' : `: ${bodyExcerpt}`),
+    );
+    this.name = 'HttpStatusError';
+    this.status = status;
+  }
+}
+
+/** The origin's circuit breaker is open: the send was not attempted. */
+export class CircuitOpenError extends SendError {
+  readonly origin: string;
+  constructor(origin: string, threshold: number, lastError: string) {
+    super(
+      'EBB_HTTP_CIRCUIT_OPEN',
+      `stopped sending to ${origin} after ${threshold} consecutive failed requests; last error: ${lastError}`,
+    );
+    this.name = 'CircuitOpenError';
+    this.origin = origin;
+  }
+}
+
+/** A Retry-After beyond the cap (or beyond the bound on such waits) stops the request. */
+export class RetryAfterTooLongError extends SendError {
+  readonly origin: string;
+  readonly retryAfterMs: number;
+  constructor(origin: string, retryAfterMs: number, capMs: number, detail?: string) {
+    super(
+      'EBB_HTTP_RETRY_AFTER_TOO_LONG',
+      detail ??
+        `${origin} asked to retry after ${Math.ceil(retryAfterMs / 1000)} s, more than the ` +
+          `${Math.round(capMs / 1000)} s ebb waits; run again later`,
+    );
+    this.name = 'RetryAfterTooLongError';
+    this.origin = origin;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** sender.stop() was called before this request's attempt could start. */
+export class SendStoppedError extends SendError {
+  constructor(method: string, url: string) {
+    super('EBB_SEND_STOPPED', `${method} ${url} was not sent: sending was stopped`);
+    this.name = 'SendStoppedError';
+  }
+}
+
+/** A URL that is not an absolute http(s) URL. */
+export class BadUrlError extends SendError {
+  constructor(url: string, why: string) {
+    super('EBB_HTTP_BAD_URL', `bad URL ${JSON.stringify(url)}: ${why} (expected http://… or https://…)`);
+    this.name = 'BadUrlError';
+  }
+}

@@ -1,0 +1,16 @@
+// The public face of lib/send: types, defaults, errors, the transport, the limiter, the retry
+// policy, idempotency keys and the Sender. Other layers import from here only.
+
+export type { HttpRequest, HttpResponse, Transport, SendOutcome, SenderSettings } from './types.js';
+export { SEND_DEFAULTS } from './defaults.js';
+export type { SendDefaults } from './defaults.js';
+export {
+  SendError,
+  NetworkError,
+  TimeoutError,
+  HttpStatusError,
+  CircuitOpenError,
+  RetryAfterTooLongError,
+  SendStoppedError,
+  BadUrlError,
+} from './errors.js';
