@@ -25,8 +25,9 @@ export const SEND_DEFAULTS = {
   maxResponseBytes: 10 * 1024 * 1024, // bytes (10 MiB)
   /** Characters of a failed response's body quoted in an error message. */
   maxErrorBodyChars: 500, // characters
-  /** Idle keep-alive sockets are closed after this long without a request. */
-  keepAliveTimeoutMs: 30_000, // ms
+  /** An idle keep-alive socket is closed after this long when the server sends no keep-alive
+   *  hint (a server's `Keep-Alive: timeout=N` wins, as undici does). */
+  keepAliveTimeoutMs: 4_000, // ms
   /** Connect timeout for a new socket (counts as a network error). */
   connectTimeoutMs: 10_000, // ms
 } as const;

@@ -95,3 +95,11 @@ export class BadUrlError extends SendError {
     this.name = 'BadUrlError';
   }
 }
+
+/** undici refused the request itself (an invalid header value, a path with spaces): not retried. */
+export class InvalidRequestError extends SendError {
+  constructor(method: string, url: string, why: string, options?: { cause?: unknown }) {
+    super('EBB_HTTP_INVALID_REQUEST', `${method} ${url} cannot be sent: ${why}`, options);
+    this.name = 'InvalidRequestError';
+  }
+}

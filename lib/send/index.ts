@@ -14,3 +14,8 @@ export {
   SendStoppedError,
   BadUrlError,
 } from './errors.js';
+export { InvalidRequestError } from './errors.js';
+export { splitUrl } from './url.js';
+export type { SplitUrl } from './url.js';
+export { UndiciTransport, translateError } from './undici-transport.js';
+export type { UndiciTransportOptions } from './undici-transport.js';

@@ -18,6 +18,8 @@ export interface HttpResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>; // lower-case names, repeated headers joined with ", "
   readonly body: Uint8Array;
+  /** True when the body was longer than the transport keeps (SEND_DEFAULTS.maxResponseBytes). */
+  readonly truncated?: boolean | undefined;
 }
 
 /** Transport performs ONE attempt. UndiciTransport (real network, one keep-alive undici Pool
