@@ -1,0 +1,467 @@
+// The Sender: everything between "a model issued this request" and "this is how it ended".
+// Per model it composes a bounded queue (@concurrency requests in flight; a request holds its
+// slot through its retries and waits), the rate limiter (every attempt, retries included, takes
+// a token), the retry policy (retry-policy.ts), a circuit breaker per origin, and the
+// idempotency-key header. send() never rejects: every failure is a SendOutcome with an error
+// code, so the runtime can decide per row what to acknowledge.
+//
+// The breaker counts requests that ended failed for reasons that say the destination is not
+// well (network errors, timeouts, 5xx, 429 after its waits); any other answer (2xx, or a 4xx,
+// which is an answer about the request) resets it. After `breakerThreshold` such failures in a
+// row to one origin, or one Retry-After above the cap, the origin is tripped for the rest of
+// the Sender's life: later sends to it end at once with EBB_HTTP_CIRCUIT_OPEN, and `tripped`
+// names the origin and the last error (the model then stops; the next run starts afresh).
+
+import { setMaxListeners } from 'node:events';
+import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
+import { SEND_DEFAULTS } from './defaults.js';
+import {
+  CircuitOpenError,
+  HttpStatusError,
+  RetryAfterTooLongError,
+  SendError,
+  SendStoppedError,
+} from './errors.js';
+import { idempotencyKey, idempotencyReady, initIdempotency } from './idempotency.js';
+import { RateLimiter } from './rate-limiter.js';
+import { decideAfterError, decideAfterStatus } from './retry-policy.js';
+import type { Decision, RetryLimits, RetryState } from './retry-policy.js';
+import type { HttpRequest, HttpResponse, SendOutcome, SenderSettings, Transport } from './types.js';
+import { splitUrl } from './url.js';
+
+/** One finished attempt, for progress lines and tests. */
+export interface AttemptEvent {
+  readonly request: HttpRequest;
+  readonly origin: string;
+  readonly attempt: number; // 1-based
+  readonly startedAt: number; // clock.now() when the attempt started (after its token)
+  readonly durationMs: number;
+  readonly waitedMs: number; // waited before this attempt: rate limit + backoff / Retry-After
+  readonly status: number | null; // null when no response came
+  readonly errorCode: string | null; // transport error code, if any
+}
+
+export interface BreakerTrip {
+  readonly origin: string;
+  readonly error: { readonly code: string; readonly message: string };
+}
+
+export interface SenderOptions {
+  readonly model: string;
+  readonly settings: SenderSettings;
+  readonly transport: Transport;
+  readonly breakerThreshold?: number;
+  readonly limits?: Partial<Omit<RetryLimits, 'retries'>>;
+  readonly maxErrorBodyChars?: number;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  readonly onAttempt?: (event: AttemptEvent) => void;
+  readonly onOutcome?: (request: HttpRequest, outcome: SendOutcome) => void;
+  /** Called once, when the first origin trips. */
+  readonly onTrip?: (trip: BreakerTrip) => void;
+}
+
+interface OriginState {
+  consecutive: number;
+  open: boolean;
+  lastError: { code: string; message: string } | null;
+}
+
+/** One request's life in the sender. */
+class Job implements RetryState {
+  failures = 0;
+  freeWaits = 0;
+  freeWaitedMs = 0;
+  attempts = 0;
+  waitedMs = 0;
+  resolve!: (outcome: SendOutcome) => void;
+  constructor(
+    readonly request: HttpRequest,
+    readonly origin: string,
+    readonly state: OriginState,
+  ) {}
+}
+
+const EMPTY_BODY = new Uint8Array(0);
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+const decoder = new TextDecoder();
+
+export class Sender {
+  readonly model: string;
+  readonly settings: SenderSettings;
+  readonly #transport: Transport;
+  readonly #limiter: RateLimiter | null;
+  readonly #limits: RetryLimits;
+  readonly #threshold: number;
+  readonly #maxErrorBodyChars: number;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #onAttempt: ((event: AttemptEvent) => void) | undefined;
+  readonly #onOutcome: ((request: HttpRequest, outcome: SendOutcome) => void) | undefined;
+  readonly #onTrip: ((trip: BreakerTrip) => void) | undefined;
+  readonly #origins = new Map<string, OriginState>();
+  /** Aborted by stop(): rate-limit and retry waits end at once. */
+  readonly #stop = new AbortController();
+  /** Given to the transport: in-flight attempts are never cut short by stop(). */
+  readonly #attemptSignal = new AbortController().signal;
+  #queue: Job[] = [];
+  #head = 0;
+  #inFlight = 0;
+  #stopped = false;
+  #tripped: BreakerTrip | null = null;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(options: SenderOptions) {
+    const s = options.settings;
+    positiveInt('concurrency', s.concurrency, 1);
+    positiveInt('retries', s.retries, 0);
+    if (!(s.timeoutMs > 0)) throw settingsError(`timeout must be > 0 ms, got ${s.timeoutMs}`);
+    this.model = options.model;
+    this.settings = s;
+    this.#transport = options.transport;
+    this.#clock = options.clock ?? systemClock;
+    this.#limiter = s.rateLimit === undefined ? null : new RateLimiter(s.rateLimit.count, s.rateLimit.periodMs, this.#clock);
+    this.#limits = {
+      retries: s.retries,
+      backoffBaseMs: options.limits?.backoffBaseMs ?? SEND_DEFAULTS.backoffBaseMs,
+      backoffMaxMs: options.limits?.backoffMaxMs ?? SEND_DEFAULTS.backoffMaxMs,
+      retryAfterCapMs: options.limits?.retryAfterCapMs ?? SEND_DEFAULTS.retryAfterCapMs,
+      maxRetryAfterWaits: options.limits?.maxRetryAfterWaits ?? SEND_DEFAULTS.maxRetryAfterWaits,
+      maxRetryAfterTotalMs: options.limits?.maxRetryAfterTotalMs ?? SEND_DEFAULTS.maxRetryAfterTotalMs,
+    };
+    this.#threshold = options.breakerThreshold ?? SEND_DEFAULTS.breakerThreshold;
+    positiveInt('breaker threshold', this.#threshold, 1);
+    this.#maxErrorBodyChars = options.maxErrorBodyChars ?? SEND_DEFAULTS.maxErrorBodyChars;
+    this.#random = options.random ?? Math.random;
+    this.#onAttempt = options.onAttempt;
+    this.#onOutcome = options.onOutcome;
+    this.#onTrip = options.onTrip;
+    // Every waiting request listens on the stop signal: more than 10 is normal, not a leak.
+    setMaxListeners(0, this.#stop.signal);
+    setMaxListeners(0, this.#attemptSignal);
+    void initIdempotency();
+  }
+
+  /** Requests started and not yet ended (attempting, or waiting between attempts). */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Requests waiting for a slot. */
+  get queued(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** The first origin whose breaker opened, and the error that opened it; null while none. */
+  get tripped(): BreakerTrip | null {
+    return this.#tripped;
+  }
+
+  /** Sends one request through queue, limiter and retries. Never rejects. */
+  send(request: HttpRequest): Promise<SendOutcome> {
+    let origin: string;
+    try {
+      origin = splitUrl(request.url).origin;
+    } catch (err) {
+      return Promise.resolve(this.#report(request, failure(err, null, 0)));
+    }
+    if (this.#stopped) {
+      return Promise.resolve(this.#report(request, failure(new SendStoppedError(request.method, request.url), null, 0)));
+    }
+    let state = this.#origins.get(origin);
+    if (state === undefined) {
+      state = { consecutive: 0, open: false, lastError: null };
+      this.#origins.set(origin, state);
+    }
+    if (state.open) return Promise.resolve(this.#report(request, this.#circuitOpen(origin, state, null, 0)));
+    const job = new Job(request, origin, state);
+    const promise = new Promise<SendOutcome>((resolve) => {
+      job.resolve = resolve;
+    });
+    if (this.#inFlight < this.settings.concurrency) {
+      this.#inFlight++;
+      void this.#run(job);
+    } else {
+      this.#queue.push(job);
+    }
+    return promise;
+  }
+
+  /** No new attempts: queued requests and those waiting between attempts end with
+   *  EBB_SEND_STOPPED; attempts in flight finish (or time out). */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#stop.abort(new SendError('EBB_SEND_STOPPED', 'sending was stopped'));
+    const queue = this.#queue;
+    const head = this.#head;
+    this.#queue = [];
+    this.#head = 0;
+    for (let i = head; i < queue.length; i++) {
+      const job = queue[i]!;
+      job.resolve(this.#report(job.request, failure(new SendStoppedError(job.request.method, job.request.url), null, 0)));
+    }
+    this.#checkIdle();
+  }
+
+  /** Resolves when nothing is queued or in flight. */
+  idle(): Promise<void> {
+    if (this.#inFlight === 0 && this.queued === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  async #run(job: Job): Promise<void> {
+    let outcome: SendOutcome;
+    try {
+      outcome = await this.#attempts(job);
+    } catch (err) {
+      // #attempts handles every expected failure; this is a bug or a throwing hook.
+      outcome = failure(err, null, job.attempts);
+    }
+    this.#finish(job, outcome);
+  }
+
+  async #attempts(job: Job): Promise<SendOutcome> {
+    let request = job.request;
+    if (needsKey(request)) {
+      if (!idempotencyReady()) await initIdempotency();
+      request = this.#withKey(request);
+    }
+    let lastResponse: HttpResponse | null = null;
+    let lastError: SendError | null = null;
+    let waitBefore = 0;
+    for (;;) {
+      if (this.#stopped) return this.#stoppedBetweenAttempts(job, lastResponse, lastError);
+      if (job.state.open) return this.#circuitOpen(job.origin, job.state, lastResponse, job.attempts);
+      const limiter = this.#limiter;
+      if (limiter !== null && !limiter.tryTake()) {
+        const t0 = this.#clock.now();
+        try {
+          await limiter.take(this.#stop.signal);
+        } catch {
+          return this.#stoppedBetweenAttempts(job, lastResponse, lastError);
+        }
+        waitBefore += this.#clock.now() - t0;
+        if (job.state.open) return this.#circuitOpen(job.origin, job.state, lastResponse, job.attempts);
+      }
+      job.attempts++;
+      job.waitedMs += waitBefore;
+      const startedAt = this.#clock.now();
+      let response: HttpResponse | null = null;
+      let error: SendError | null = null;
+      try {
+        response = await this.#transport.request(request, this.#attemptSignal);
+      } catch (err) {
+        error = err instanceof SendError ? err : new SendError('EBB_HTTP_NETWORK', errorMessage(err), { cause: err });
+      }
+      if (this.#onAttempt !== undefined) {
+        this.#onAttempt({
+          request,
+          origin: job.origin,
+          attempt: job.attempts,
+          startedAt,
+          durationMs: this.#clock.now() - startedAt,
+          waitedMs: waitBefore,
+          status: response === null ? null : response.status,
+          errorCode: error === null ? null : error.code,
+        });
+      }
+      lastResponse = response;
+      lastError = error;
+      let decision: Decision;
+      if (response !== null) {
+        if (response.status >= 200 && response.status < 300) {
+          return { ok: true, status: response.status, headers: response.headers, body: response.body, attempts: job.attempts };
+        }
+        decision = decideAfterStatus(
+          response.status,
+          response.headers['retry-after'],
+          job,
+          this.#limits,
+          this.#random,
+          this.#clock.wallNow(),
+        );
+      } else {
+        decision = decideAfterError(error!.code, job, this.#limits, this.#random);
+      }
+      switch (decision.kind) {
+        case 'done':
+        case 'give-up':
+          return response !== null
+            ? failure(this.#statusError(request, job.origin, response), response, job.attempts)
+            : failure(error, null, job.attempts);
+        case 'too-long': {
+          const tooLong = new RetryAfterTooLongError(job.origin, decision.retryAfterMs, this.#limits.retryAfterCapMs);
+          this.#trip(job.origin, job.state, tooLong);
+          return failure(tooLong, response, job.attempts);
+        }
+        case 'retry':
+          waitBefore = 0;
+          if (decision.waitMs > 0) {
+            const t0 = this.#clock.now();
+            if (!(await this.#sleep(decision.waitMs))) {
+              return this.#stoppedBetweenAttempts(job, response, error);
+            }
+            waitBefore = this.#clock.now() - t0;
+          }
+      }
+    }
+  }
+
+  #withKey(request: HttpRequest): HttpRequest {
+    return {
+      ...request,
+      headers: { ...request.headers, 'idempotency-key': idempotencyKey(this.model, request.method, request.url, request.body) },
+    };
+  }
+
+  /** Waits ms; false when stop() cut the wait short. */
+  #sleep(ms: number): Promise<boolean> {
+    const signal = this.#stop.signal;
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const onAbort = (): void => {
+        this.#clock.clearTimeout(timer);
+        resolve(false);
+      };
+      const timer = this.#clock.setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(true);
+      }, ms);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  #finish(job: Job, outcome: SendOutcome): void {
+    this.#account(job, outcome);
+    this.#inFlight--;
+    job.resolve(this.#report(job.request, outcome));
+    this.#pump();
+  }
+
+  /** Starts queued requests while slots are free; those whose origin opened meanwhile end at once. */
+  #pump(): void {
+    const queue = this.#queue;
+    while (this.#head < queue.length && this.#inFlight < this.settings.concurrency && !this.#stopped) {
+      const next = queue[this.#head]!;
+      this.#head++;
+      if (next.state.open) {
+        next.resolve(this.#report(next.request, this.#circuitOpen(next.origin, next.state, null, 0)));
+      } else {
+        this.#inFlight++;
+        void this.#run(next);
+      }
+    }
+    if (this.#head === queue.length) {
+      if (this.#head !== 0) {
+        this.#queue = [];
+        this.#head = 0;
+      }
+    } else if (this.#head >= 1024 && this.#head * 2 >= queue.length) {
+      this.#queue = queue.slice(this.#head);
+      this.#head = 0;
+    }
+    this.#checkIdle();
+  }
+
+  /** Breaker bookkeeping for one ended request. */
+  #account(job: Job, outcome: SendOutcome): void {
+    const state = job.state;
+    if (state.open || outcome.error === undefined) {
+      if (outcome.ok) state.consecutive = 0;
+      return;
+    }
+    const code = outcome.error.code;
+    const unhealthy =
+      code === 'EBB_HTTP_NETWORK' ||
+      code === 'EBB_HTTP_TIMEOUT' ||
+      (code === 'EBB_HTTP_STATUS' && outcome.status !== null && (outcome.status >= 500 || outcome.status === 429));
+    if (unhealthy) {
+      state.consecutive++;
+      state.lastError = outcome.error;
+      if (state.consecutive >= this.#threshold) this.#trip(job.origin, state, outcome.error);
+    } else if (code === 'EBB_HTTP_STATUS') {
+      state.consecutive = 0;
+    }
+  }
+
+  #trip(origin: string, state: OriginState, error: { code: string; message: string }): void {
+    if (state.open) return;
+    state.open = true;
+    state.lastError = { code: error.code, message: error.message };
+    if (this.#tripped === null) {
+      this.#tripped = { origin, error: state.lastError };
+      this.#onTrip?.(this.#tripped);
+    }
+  }
+
+  #circuitOpen(origin: string, state: OriginState, response: HttpResponse | null, attempts: number): SendOutcome {
+    const last = state.lastError?.message ?? 'unknown';
+    return failure(new CircuitOpenError(origin, this.#threshold, last), response, attempts);
+  }
+
+  #stoppedBetweenAttempts(job: Job, response: HttpResponse | null, error: SendError | null): SendOutcome {
+    const r = job.request;
+    let message = `${r.method} ${job.origin} was not ${job.attempts === 0 ? 'sent' : 'retried'}: sending was stopped`;
+    if (response !== null) message += ` (last answer: ${response.status})`;
+    else if (error !== null) message += ` (last error: ${error.message})`;
+    return failure(new SendError('EBB_SEND_STOPPED', message), response, job.attempts);
+  }
+
+  #statusError(request: HttpRequest, origin: string, response: HttpResponse): HttpStatusError {
+    return new HttpStatusError(request.method, origin, response.status, excerpt(response.body, this.#maxErrorBodyChars));
+  }
+
+  #report(request: HttpRequest, outcome: SendOutcome): SendOutcome {
+    this.#onOutcome?.(request, outcome);
+    return outcome;
+  }
+
+  #checkIdle(): void {
+    if (this.#inFlight !== 0 || this.queued !== 0 || this.#idleWaiters.length === 0) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+/** Every non-GET request carries an idempotency-key, unless the caller set one. */
+function needsKey(request: HttpRequest): boolean {
+  return request.method !== 'GET' && request.headers['idempotency-key'] === undefined;
+}
+
+function failure(err: unknown, response: HttpResponse | null, attempts: number): SendOutcome {
+  const code = err instanceof SendError ? err.code : 'EBB_HTTP_NETWORK';
+  return {
+    ok: false,
+    status: response === null ? null : response.status,
+    headers: response === null ? NO_HEADERS : response.headers,
+    body: response === null ? EMPTY_BODY : response.body,
+    attempts,
+    error: { code, message: errorMessage(err) },
+  };
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The start of a body as one line of text, for error messages. */
+export function excerpt(body: Uint8Array, maxChars: number): string {
+  if (body.length === 0 || maxChars <= 0) return '';
+  const text = decoder.decode(body.length > maxChars * 4 ? body.subarray(0, maxChars * 4) : body).replace(/\s+/g, ' ').trim();
+  return text.length > maxChars ? text.slice(0, maxChars) + '…' : text;
+}
+
+function positiveInt(name: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) throw settingsError(`${name} must be a whole number ≥ ${min}, got ${value}`);
+}
+
+function settingsError(message: string): SendError {
+  return new SendError('EBB_SEND_SETTINGS', message);
+}
