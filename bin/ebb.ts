@@ -64,7 +64,10 @@ const cli = yargs(args)
           type: 'boolean',
           describe: 'drop the selected tracked, merge and append models\' state first (a tracked model sends every row again)',
         })
-        .option('yes', { type: 'boolean', alias: 'y', describe: 'do not ask before --full-refresh' }),
+        .option('yes', { type: 'boolean', alias: 'y', describe: 'do not ask before --full-refresh' })
+        .option('offline', { type: 'string', describe: 'record every request to this NDJSON file instead of sending it; the state is left unchanged' })
+        .option('responses', { type: 'string', describe: 'with --offline: answers for matching requests (responses.json format)' })
+        .implies('responses', 'offline'),
     async (argv) => {
       const { runCommand } = await import('../lib/commands/run.js');
       finish(
@@ -74,6 +77,8 @@ const cli = yargs(args)
             selectors: (argv.models as string[] | undefined) ?? [],
             fullRefresh: argv['full-refresh'] as boolean | undefined,
             yes: argv.yes as boolean | undefined,
+            offline: argv.offline as string | undefined,
+            responses: argv.responses as string | undefined,
           },
           await io(),
         ),
@@ -123,6 +128,18 @@ const cli = yargs(args)
     async (argv) => {
       const { historyCommand } = await import('../lib/commands/history.js');
       finish(await historyCommand({ ...globals(argv), model: argv.model as string | undefined, limit: argv.limit as number }, await io()));
+    },
+  )
+  .command(
+    'test [tests..]',
+    'run the snapshot tests in tests/NAME/NN_step/ offline on a scratch state; compare requests with requests.ndjson',
+    (y: Argv) =>
+      y
+        .positional('tests', { type: 'string', array: true, describe: 'test names (folders of tests/); all when none' })
+        .option('update', { type: 'boolean', describe: 'write requests.ndjson and the expect.sql blocks from what ran' }),
+    async (argv) => {
+      const { testCommand } = await import('../lib/commands/test.js');
+      finish(await testCommand({ ...globals(argv), names: (argv.tests as string[] | undefined) ?? [], update: argv.update as boolean | undefined }, await io()));
     },
   )
   .command(

@@ -3,7 +3,9 @@ import { UsageError } from '../errors.js';
 import { quotedTable } from '../project/index.js';
 import { execute, planRun, resultLine, summaryLine, type RunPlan } from '../run/index.js';
 import type { Store } from '../store/index.js';
+import type { Transport } from '../send/index.js';
 import { withProject, type GlobalOptions, type IO } from './io.js';
+import { withOfflineProject } from './offline.js';
 import { Progress } from './progress.js';
 
 export interface RunOptions extends GlobalOptions {
@@ -12,17 +14,23 @@ export interface RunOptions extends GlobalOptions {
   readonly fullRefresh?: boolean | undefined;
   /** Do not ask for confirmation of --full-refresh on a terminal. */
   readonly yes?: boolean | undefined;
+  /** --offline FILE (and --responses FILE): record requests instead of sending them, on a scratch copy of the state. */
+  readonly offline?: string | undefined;
+  readonly responses?: string | undefined;
 }
 
 /** runCommand is `ebb run [models…]`: exit 0 when every model ran, 1 otherwise. */
 export function runCommand(options: RunOptions, io: IO): Promise<number> {
-  return withProject(options, io, async (ctx, store) => {
+  // --offline: the same run on a scratch copy of the state, its requests recorded (lib/commands/offline.ts).
+  const open = options.offline === undefined ? withProject : withOfflineProject;
+  return open(options, io, async (ctx, store, transport?: Transport) => {
     const plan = await planRun(ctx, store, options.selectors);
     if (options.fullRefresh && !(await fullRefresh(store, plan, options, io))) return 1;
     const width = Math.max(0, ...plan.steps.map((s) => s.model.name.length));
     const progress = new Progress(io);
     const summary = await execute(store, plan, {
       env: options.env ?? process.env,
+      ...(transport ? { transport } : {}),
       onPrint: (model, line) => {
         progress.clear();
         io.stderr(`      ${model.name}: ${line}\n`);
