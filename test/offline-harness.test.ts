@@ -247,3 +247,33 @@ test('a step without a golden file fails and says how to write it; a failing mod
   t.is(broken.code, 1);
   t.regex(broken.err, /sync\.users failed: .*boom/);
 });
+
+test('retries (500s, a 429 with Retry-After) neither reorder nor repeat lines; secrets from .env are redacted', async (t) => {
+  const rows = Array.from({ length: 20 }, (_, i): [number, string] => [i + 1, `u${i + 1}@x.org`]);
+  const root = makeProject({
+    '.env': 'API_TOKEN=tok-very-secret-123\n',
+    'models/src/users.sql': `SELECT * FROM read_csv('extracts/users.csv')\n`,
+    'models/sync/users.star': `# @kind: tracked
+# @unique_key: id
+token = env.get("API_TOKEN")
+for row in query("SELECT id, email FROM src.users"):
+    http.post("http://api.test/users", json=row, headers={"authorization": "Bearer " + token})
+    save.row(row)
+`,
+    'extracts/users.csv': csv(rows),
+    'tests/flaky/01_all/responses.json': JSON.stringify([
+      { json: { id: 3 }, status: 500, times: 2 },
+      { json: { id: 7 }, status: 429, headers: { 'retry-after': '1' }, times: 1 },
+    ]),
+    'tests/flaky/01_all/expect.sql': 'SELECT count(*) AS delivered FROM sync.users;\n\nSELECT count(*) AS failures FROM _ebb.failures;\n',
+  });
+  const first = await ebbTest(root, { update: true });
+  t.is(first.code, 0, first.err);
+  const lines = golden(root, 'flaky', '01_all');
+  t.deepEqual(lines.map((r) => (r['body'] as { id: number }).id), rows.map(([id]) => id));
+  t.true(lines.every((r) => (r['headers'] as Record<string, string>)['authorization'] === 'Bearer ***'));
+  t.false(readFileSync(join(root, 'tests/flaky/01_all/requests.ndjson'), 'utf8').includes('tok-very-secret'));
+  t.regex(readFileSync(join(root, 'tests/flaky/01_all/expect.sql'), 'utf8'), /-- delivered\n-- 20\n[^]*-- failures\n-- 0\n/);
+  const again = await ebbTest(root);
+  t.is(again.code, 0, again.err);
+});
