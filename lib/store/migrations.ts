@@ -34,6 +34,27 @@ export const MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 3,
+    statements: [
+      // Rows of tracked models whose requests failed after retries: not acknowledged, so the
+      // next run sends them again; an entry is cleared when its key is delivered.
+      `CREATE TABLE _ebb.failures (
+         model VARCHAR NOT NULL,
+         key VARCHAR NOT NULL,
+         change VARCHAR NOT NULL,
+         method VARCHAR NOT NULL,
+         url VARCHAR NOT NULL,
+         status INTEGER,
+         error VARCHAR NOT NULL,
+         attempts INTEGER NOT NULL,
+         first_failed_at TIMESTAMPTZ NOT NULL,
+         last_failed_at TIMESTAMPTZ NOT NULL,
+         run_id VARCHAR NOT NULL,
+         PRIMARY KEY (model, key)
+       )`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
