@@ -63,9 +63,9 @@ const TWO_STEPS = {
   'tests/users/02_changes/extracts/users.csv': csv([[1, 'a2@x.org'], [3, 'c@x.org'], [4, 'd@x.org']]),
 };
 
-async function ebbTest(root: string, args: { names?: string[]; update?: boolean; json?: boolean } = {}) {
+async function ebbTest(root: string, args: { names?: string[]; update?: boolean; json?: boolean; env?: NodeJS.ProcessEnv } = {}) {
   const out = capture();
-  const code = await testCommand({ cwd: root, names: args.names ?? [], update: args.update, json: args.json, env: {} }, out.io);
+  const code = await testCommand({ cwd: root, names: args.names ?? [], update: args.update, json: args.json, env: args.env ?? {} }, out.io);
   return { code, out: out.out(), err: out.err(), json: args.json ? out.json() : [] };
 }
 
@@ -248,7 +248,7 @@ test('a step without a golden file fails and says how to write it; a failing mod
   t.regex(broken.err, /sync\.users failed: .*boom/);
 });
 
-test('retries (500s, a 429 with Retry-After) neither reorder nor repeat lines; secrets from .env are redacted', async (t) => {
+test('retries (500s, a 429 with Retry-After) neither reorder nor repeat lines; secrets from .env and env.get are redacted', async (t) => {
   const rows = Array.from({ length: 20 }, (_, i): [number, string] => [i + 1, `u${i + 1}@x.org`]);
   const root = makeProject({
     '.env': 'API_TOKEN=tok-very-secret-123\n',
@@ -257,7 +257,7 @@ test('retries (500s, a 429 with Retry-After) neither reorder nor repeat lines; s
 # @unique_key: id
 token = env.get("API_TOKEN")
 for row in query("SELECT id, email FROM src.users"):
-    http.post("http://api.test/users", json=row, headers={"authorization": "Bearer " + token})
+    http.post("http://api.test/users", json=row, headers={"authorization": "Bearer " + token, "x-ci": env.get("CI_TOKEN")})
     save.row(row)
 `,
     'extracts/users.csv': csv(rows),
@@ -267,13 +267,16 @@ for row in query("SELECT id, email FROM src.users"):
     ]),
     'tests/flaky/01_all/expect.sql': 'SELECT count(*) AS delivered FROM sync.users;\n\nSELECT count(*) AS failures FROM _ebb.failures;\n',
   });
-  const first = await ebbTest(root, { update: true });
+  const env = { CI_TOKEN: 'ci-token-abcdef' };
+  const first = await ebbTest(root, { update: true, env });
   t.is(first.code, 0, first.err);
   const lines = golden(root, 'flaky', '01_all');
   t.deepEqual(lines.map((r) => (r['body'] as { id: number }).id), rows.map(([id]) => id));
   t.true(lines.every((r) => (r['headers'] as Record<string, string>)['authorization'] === 'Bearer ***'));
-  t.false(readFileSync(join(root, 'tests/flaky/01_all/requests.ndjson'), 'utf8').includes('tok-very-secret'));
+  t.true(lines.every((r) => (r['headers'] as Record<string, string>)['x-ci'] === '***'));
+  const text = readFileSync(join(root, 'tests/flaky/01_all/requests.ndjson'), 'utf8');
+  t.false(text.includes('tok-very-secret') || text.includes('ci-token'));
   t.regex(readFileSync(join(root, 'tests/flaky/01_all/expect.sql'), 'utf8'), /-- delivered\n-- 20\n[^]*-- failures\n-- 0\n/);
-  const again = await ebbTest(root);
+  const again = await ebbTest(root, { env });
   t.is(again.code, 0, again.err);
 });

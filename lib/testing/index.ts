@@ -7,3 +7,4 @@ export { buildOverlay, stepFiles } from './overlay.js';
 export { compareRequests, describeDifference, diffValues, type RequestDifference, type RequestComparison } from './golden.js';
 export { parseExpectSql, runExpectations, updateExpectSql, compareTables, parseCsvLine, formatCsvLine, type ExpectFile, type QueryOutcome } from './expect-sql.js';
 export { TestLayoutError, ExpectSqlError } from './errors.js';
+export { offlineRedactor } from './redactor.js';

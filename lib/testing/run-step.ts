@@ -6,12 +6,12 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecordingTransport, Responses, loadResponses } from '../send/offline/index.js';
 import { execute, planRun, type Context, type ModelResult } from '../run/index.js';
-import { Redactor, loadDotEnv } from '../runtime/secrets.js';
 import { Store } from '../store/index.js';
 import { EXPECT_FILE, GOLDEN_FILE, RESPONSES_FILE, type TestStep } from './discover.js';
 import { parseExpectSql, runExpectations, updateExpectSql, type QueryOutcome } from './expect-sql.js';
 import { compareRequests, type RequestDifference } from './golden.js';
 import { buildOverlay } from './overlay.js';
+import { offlineRedactor } from './redactor.js';
 
 export interface StepResult {
   readonly test: string;
@@ -54,7 +54,7 @@ export async function runStep(sc: StepContext, step: TestStep, index: number): P
   const recorded = join(sc.scratch, `requests-${index}.ndjson`);
   const responsesFile = join(step.dir, RESPONSES_FILE);
   const responses = existsSync(responsesFile) ? loadResponses(responsesFile) : new Responses();
-  const redactor = new Redactor(Object.values(loadDotEnv(root)));
+  const redactor = offlineRedactor(sc.ctx.project, sc.env);
   const transport = new RecordingTransport({ file: recorded, responses, redact: (t) => redactor.redact(t) });
   const output: string[] = [];
   const problems: string[] = [];
