@@ -11,7 +11,7 @@ import { systemClock } from './clock.js';
 import { SendError } from './errors.js';
 
 interface Waiter {
-  resolve(): void;
+  resolve(grantedAt: number): void;
   reject(err: unknown): void;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
@@ -42,16 +42,22 @@ export class RateLimiter {
     this.#times = new Float64Array(count);
   }
 
+  /** When the last token was granted (clock ms): read it right after tryTake() returned true. */
+  get lastGrantAt(): number {
+    return this.#times[(this.#next + this.count - 1) % this.count]!;
+  }
+
   /** Takes a token now if one is free and nobody waits before us. */
   tryTake(): boolean {
     return this.#head === this.#waiters.length && this.#grant(this.#clock.now());
   }
 
-  /** Resolves when a token is taken; rejects with the signal's reason if it aborts first. */
-  take(signal?: AbortSignal): Promise<void> {
-    if (this.tryTake()) return Promise.resolve();
+  /** Resolves with the grant time (clock ms) when a token is taken; rejects with the signal's
+   *  reason if it aborts first. */
+  take(signal?: AbortSignal): Promise<number> {
+    if (this.tryTake()) return Promise.resolve(this.lastGrantAt);
     if (signal?.aborted === true) return Promise.reject(signal.reason);
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, signal, onAbort: undefined, done: false };
       this.#waiters.push(waiter);
       if (signal !== undefined) {
@@ -104,7 +110,7 @@ export class RateLimiter {
       this.#head++;
       w.done = true;
       if (w.signal !== undefined && w.onAbort !== undefined) w.signal.removeEventListener('abort', w.onAbort);
-      w.resolve();
+      w.resolve(now);
     }
     if (this.#head === waiters.length) {
       this.#waiters = [];

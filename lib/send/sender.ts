@@ -36,6 +36,7 @@ export interface AttemptEvent {
   readonly origin: string;
   readonly attempt: number; // 1-based
   readonly startedAt: number; // clock.now() when the attempt started (after its token)
+  readonly tokenAt: number | null; // when the rate limiter granted its token (clock ms); null without @rate_limit
   readonly durationMs: number;
   readonly waitedMs: number; // waited before this attempt: rate limit + backoff / Retry-After
   readonly status: number | null; // null when no response came
@@ -239,15 +240,20 @@ export class Sender {
       if (this.#stopped) return this.#stoppedBetweenAttempts(job, lastResponse, lastError);
       if (job.state.open) return this.#circuitOpen(job.origin, job.state, lastResponse, job.attempts);
       const limiter = this.#limiter;
-      if (limiter !== null && !limiter.tryTake()) {
-        const t0 = this.#clock.now();
-        try {
-          await limiter.take(this.#stop.signal);
-        } catch {
-          return this.#stoppedBetweenAttempts(job, lastResponse, lastError);
+      let tokenAt: number | null = null;
+      if (limiter !== null) {
+        if (limiter.tryTake()) {
+          tokenAt = limiter.lastGrantAt;
+        } else {
+          const t0 = this.#clock.now();
+          try {
+            tokenAt = await limiter.take(this.#stop.signal);
+          } catch {
+            return this.#stoppedBetweenAttempts(job, lastResponse, lastError);
+          }
+          waitBefore += this.#clock.now() - t0;
+          if (job.state.open) return this.#circuitOpen(job.origin, job.state, lastResponse, job.attempts);
         }
-        waitBefore += this.#clock.now() - t0;
-        if (job.state.open) return this.#circuitOpen(job.origin, job.state, lastResponse, job.attempts);
       }
       job.attempts++;
       job.waitedMs += waitBefore;
@@ -265,6 +271,7 @@ export class Sender {
           origin: job.origin,
           attempt: job.attempts,
           startedAt,
+          tokenAt,
           durationMs: this.#clock.now() - startedAt,
           waitedMs: waitBefore,
           status: response === null ? null : response.status,
