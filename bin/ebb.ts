@@ -95,6 +95,29 @@ const cli = yargs(args)
     },
   )
   .command(
+    'status [models..]',
+    'per model: the last run, failed rows pending (grouped by status and error) and what the next run would send',
+    (y: Argv) =>
+      y
+        .positional('models', { type: 'string', array: true, describe: 'selectors (default: every model)' })
+        .option('failures', { type: 'string', describe: 'list the failed rows of this model' })
+        .option('limit', { type: 'number', default: 100, describe: 'rows listed by --failures' }),
+    async (argv) => {
+      const { statusCommand } = await import('../lib/commands/status.js');
+      finish(
+        await statusCommand(
+          {
+            ...globals(argv),
+            models: (argv.models as string[] | undefined) ?? [],
+            failures: argv.failures as string | undefined,
+            limit: argv.limit as number,
+          },
+          await io(),
+        ),
+      );
+    },
+  )
+  .command(
     'validate',
     'check every model (directives, SQL, dependencies, binding) without writing anything',
     (y: Argv) => y,
