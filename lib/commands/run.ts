@@ -17,10 +17,29 @@ export interface RunOptions extends GlobalOptions {
   /** --offline FILE (and --responses FILE): record requests instead of sending them, on a scratch copy of the state. */
   readonly offline?: string | undefined;
   readonly responses?: string | undefined;
+  /** Stops the run like Ctrl-C (besides SIGINT/SIGTERM, which are handled here). */
+  readonly signal?: AbortSignal | undefined;
 }
 
-/** runCommand is `ebb run [models…]`: exit 0 when every model ran, 1 otherwise. */
+/** The exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells expect. */
+export const INTERRUPTED_EXIT = 130;
+
+/**
+ * runCommand is `ebb run [models…]`: exit 0 when every model ran, 1 otherwise, 130 when
+ * stopped by Ctrl-C (SIGINT/SIGTERM): no new requests, those in flight finish or time out,
+ * the acknowledgements of successful ones are committed and the run is recorded as
+ * interrupted. A second Ctrl-C quits at once (the next run sends whatever was not recorded).
+ */
 export function runCommand(options: RunOptions, io: IO): Promise<number> {
+  const stop = new AbortController();
+  const onSignal = () => {
+    if (stop.signal.aborted) process.exit(INTERRUPTED_EXIT);
+    io.stderr('\nStopping: no new requests; waiting for the requests in flight (Ctrl-C again quits at once)…\n');
+    stop.abort();
+  };
+  options.signal?.addEventListener('abort', () => stop.abort(), { once: true });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   // --offline: the same run on a scratch copy of the state, its requests recorded (lib/commands/offline.ts).
   const open = options.offline === undefined ? withProject : withOfflineProject;
   return open(options, io, async (ctx, store, transport?: Transport) => {
@@ -29,6 +48,7 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
     const width = Math.max(0, ...plan.steps.map((s) => s.model.name.length));
     const progress = new Progress(io);
     const summary = await execute(store, plan, {
+      signal: stop.signal,
       env: options.env ?? process.env,
       ...(transport ? { transport } : {}),
       onPrint: (model, line) => {
@@ -46,7 +66,11 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
       },
     });
     io.stderr(summaryLine(summary) + '\n');
+    if (summary.interrupted) return INTERRUPTED_EXIT;
     return summary.results.every((r) => r.status === 'ok') ? 0 : 1;
+  }).finally(() => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   });
 }
 
