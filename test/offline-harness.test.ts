@@ -241,7 +241,7 @@ test('a step without a golden file fails and says how to write it; a failing mod
   const r = await ebbTest(root);
   t.is(r.code, 1);
   t.regex(r.err, /FAIL +new\/01_a +1 request/);
-  t.regex(r.err, /tests\/new\/01_a\/requests\.ndjson does not exist: run ebb test --update to write it from this run \(1 requests\)/);
+  t.regex(r.err, /tests\/new\/01_a\/requests\.ndjson does not exist: run ebb test --update to write it from this run \(1 request\)/);
   writeFiles(root, { 'models/sync/users.star': 'for row in query("SELECT id FROM src.users"):\n    fail("boom")\n' });
   const broken = await ebbTest(root, { update: true });
   t.is(broken.code, 1);

@@ -55,7 +55,6 @@ export async function runStep(sc: StepContext, step: TestStep, index: number): P
   const responsesFile = join(step.dir, RESPONSES_FILE);
   const responses = existsSync(responsesFile) ? loadResponses(responsesFile) : new Responses();
   const redactor = offlineRedactor(sc.ctx.project, sc.env);
-  const transport = new RecordingTransport({ file: recorded, responses, redact: (t) => redactor.redact(t) });
   const output: string[] = [];
   const problems: string[] = [];
   let results: readonly ModelResult[] = [];
@@ -63,6 +62,7 @@ export async function runStep(sc: StepContext, step: TestStep, index: number): P
   const store = await Store.open({ path: sc.statePath, root: overlay });
   try {
     const plan = await planRun(sc.ctx, store, []);
+    const transport = new RecordingTransport({ file: recorded, responses, redact: (t) => redactor.redact(t) });
     try {
       const summary = await execute(store, plan, {
         env: sc.env,
@@ -95,7 +95,8 @@ export async function runStep(sc: StepContext, step: TestStep, index: number): P
     comparison = { ...comparison, expectedCount: comparison.actualCount, differences: [], differenceCount: 0 };
     expectedRequests = comparison.actualCount;
   } else if (expectedRequests === null) {
-    problems.push(`${sc.shown}/${GOLDEN_FILE} does not exist: run ebb test --update to write it from this run (${comparison.actualCount} requests)`);
+    const n = comparison.actualCount;
+    problems.push(`${sc.shown}/${GOLDEN_FILE} does not exist: run ebb test --update to write it from this run (${n} ${n === 1 ? 'request' : 'requests'})`);
   }
   const failed = problems.length > 0 || comparison.differenceCount > 0 || expectations.some((e) => !e.ok);
   return {
