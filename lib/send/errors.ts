@@ -37,13 +37,13 @@ export class TimeoutError extends SendError {
   }
 }
 
-/** The last attempt got a non-2xx answer. */
+/** The last attempt got a non-2xx answer. `origin`, not the URL: a query string may hold a key. */
 export class HttpStatusError extends SendError {
   readonly status: number;
-  constructor(method: string, url: string, status: number, bodyExcerpt: string) {
+  constructor(method: string, origin: string, status: number, bodyExcerpt: string) {
     super(
       'EBB_HTTP_STATUS',
-      `${method} ${url} answered ${status}` + (bodyExcerpt === '' ? '' : `: ${bodyExcerpt}`),
+      `${method} ${origin} answered ${status}` + (bodyExcerpt === '' ? '' : `: ${bodyExcerpt}`),
     );
     this.name = 'HttpStatusError';
     this.status = status;
@@ -53,11 +53,9 @@ export class HttpStatusError extends SendError {
 /** The origin's circuit breaker is open: the send was not attempted. */
 export class CircuitOpenError extends SendError {
   readonly origin: string;
-  constructor(origin: string, threshold: number, lastError: string) {
-    super(
-      'EBB_HTTP_CIRCUIT_OPEN',
-      `stopped sending to ${origin} after ${threshold} consecutive failed requests; last error: ${lastError}`,
-    );
+  /** `why` completes "stopped sending to ORIGIN …", e.g. "after 10 consecutive failed requests". */
+  constructor(origin: string, why: string, lastError: string) {
+    super('EBB_HTTP_CIRCUIT_OPEN', `stopped sending to ${origin} ${why}; last error: ${lastError}`);
     this.name = 'CircuitOpenError';
     this.origin = origin;
   }

@@ -26,4 +26,6 @@ export { backoffMs, decideAfterError, decideAfterStatus, isRetryableErrorCode, p
 export type { Decision, RetryLimits, RetryState } from './retry-policy.js';
 export { idempotencyKey, idempotencyReady, initIdempotency } from './idempotency.js';
 export { Sender, excerpt } from './sender.js';
-export type { AttemptEvent, BreakerTrip, SenderOptions } from './sender.js';
+export type { AttemptEvent, SenderOptions } from './sender.js';
+export { Breakers } from './breaker.js';
+export type { BreakerTrip, OriginState } from './breaker.js';

@@ -3,21 +3,16 @@
 // slot through its retries and waits), the rate limiter (every attempt, retries included, takes
 // a token), the retry policy (retry-policy.ts), a circuit breaker per origin, and the
 // idempotency-key header. send() never rejects: every failure is a SendOutcome with an error
-// code, so the runtime can decide per row what to acknowledge.
-//
-// The breaker counts requests that ended failed for reasons that say the destination is not
-// well (network errors, timeouts, 5xx, 429 after its waits); any other answer (2xx, or a 4xx,
-// which is an answer about the request) resets it. After `breakerThreshold` such failures in a
-// row to one origin, or one Retry-After above the cap, the origin is tripped for the rest of
-// the Sender's life: later sends to it end at once with EBB_HTTP_CIRCUIT_OPEN, and `tripped`
-// names the origin and the last error (the model then stops; the next run starts afresh).
+// code, so the runtime can decide per row what to acknowledge. `tripped` names the first origin
+// whose breaker opened (breaker.ts) and its last error: the runtime then stops the model.
 
 import { setMaxListeners } from 'node:events';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { SEND_DEFAULTS } from './defaults.js';
+import { Breakers } from './breaker.js';
+import type { BreakerTrip, OriginState } from './breaker.js';
 import {
-  CircuitOpenError,
   HttpStatusError,
   RetryAfterTooLongError,
   SendError,
@@ -43,11 +38,6 @@ export interface AttemptEvent {
   readonly errorCode: string | null; // transport error code, if any
 }
 
-export interface BreakerTrip {
-  readonly origin: string;
-  readonly error: { readonly code: string; readonly message: string };
-}
-
 export interface SenderOptions {
   readonly model: string;
   readonly settings: SenderSettings;
@@ -63,12 +53,6 @@ export interface SenderOptions {
   readonly onTrip?: (trip: BreakerTrip) => void;
 }
 
-interface OriginState {
-  consecutive: number;
-  open: boolean;
-  lastError: { code: string; message: string } | null;
-}
-
 /** One request's life in the sender. */
 class Job implements RetryState {
   failures = 0;
@@ -79,7 +63,6 @@ class Job implements RetryState {
   resolve!: (outcome: SendOutcome) => void;
   constructor(
     readonly request: HttpRequest,
-    readonly origin: string,
     readonly state: OriginState,
   ) {}
 }
@@ -94,14 +77,12 @@ export class Sender {
   readonly #transport: Transport;
   readonly #limiter: RateLimiter | null;
   readonly #limits: RetryLimits;
-  readonly #threshold: number;
+  readonly #breakers: Breakers;
   readonly #maxErrorBodyChars: number;
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #onAttempt: ((event: AttemptEvent) => void) | undefined;
   readonly #onOutcome: ((request: HttpRequest, outcome: SendOutcome) => void) | undefined;
-  readonly #onTrip: ((trip: BreakerTrip) => void) | undefined;
-  readonly #origins = new Map<string, OriginState>();
   /** Aborted by stop(): rate-limit and retry waits end at once. */
   readonly #stop = new AbortController();
   /** Given to the transport: in-flight attempts are never cut short by stop(). */
@@ -110,7 +91,6 @@ export class Sender {
   #head = 0;
   #inFlight = 0;
   #stopped = false;
-  #tripped: BreakerTrip | null = null;
   #idleWaiters: (() => void)[] = [];
 
   constructor(options: SenderOptions) {
@@ -131,13 +111,13 @@ export class Sender {
       maxRetryAfterWaits: options.limits?.maxRetryAfterWaits ?? SEND_DEFAULTS.maxRetryAfterWaits,
       maxRetryAfterTotalMs: options.limits?.maxRetryAfterTotalMs ?? SEND_DEFAULTS.maxRetryAfterTotalMs,
     };
-    this.#threshold = options.breakerThreshold ?? SEND_DEFAULTS.breakerThreshold;
-    positiveInt('breaker threshold', this.#threshold, 1);
+    const threshold = options.breakerThreshold ?? SEND_DEFAULTS.breakerThreshold;
+    positiveInt('breaker threshold', threshold, 1);
+    this.#breakers = new Breakers(threshold, options.onTrip);
     this.#maxErrorBodyChars = options.maxErrorBodyChars ?? SEND_DEFAULTS.maxErrorBodyChars;
     this.#random = options.random ?? Math.random;
     this.#onAttempt = options.onAttempt;
     this.#onOutcome = options.onOutcome;
-    this.#onTrip = options.onTrip;
     // Every waiting request listens on the stop signal: more than 10 is normal, not a leak.
     setMaxListeners(0, this.#stop.signal);
     setMaxListeners(0, this.#attemptSignal);
@@ -160,7 +140,7 @@ export class Sender {
 
   /** The first origin whose breaker opened, and the error that opened it; null while none. */
   get tripped(): BreakerTrip | null {
-    return this.#tripped;
+    return this.#breakers.tripped;
   }
 
   /** Sends one request through queue, limiter and retries. Never rejects. */
@@ -174,13 +154,9 @@ export class Sender {
     if (this.#stopped) {
       return Promise.resolve(this.#report(request, failure(new SendStoppedError(request.method, request.url), null, 0)));
     }
-    let state = this.#origins.get(origin);
-    if (state === undefined) {
-      state = { consecutive: 0, open: false, lastError: null };
-      this.#origins.set(origin, state);
-    }
-    if (state.open) return Promise.resolve(this.#report(request, this.#circuitOpen(origin, state, null, 0)));
-    const job = new Job(request, origin, state);
+    const state = this.#breakers.state(origin);
+    if (state.open) return Promise.resolve(this.#report(request, this.#circuitOpen(state, null, 0)));
+    const job = new Job(request, state);
     const promise = new Promise<SendOutcome>((resolve) => {
       job.resolve = resolve;
     });
@@ -238,7 +214,7 @@ export class Sender {
     let waitBefore = 0;
     for (;;) {
       if (this.#stopped) return this.#stoppedBetweenAttempts(job, lastResponse, lastError);
-      if (job.state.open) return this.#circuitOpen(job.origin, job.state, lastResponse, job.attempts);
+      if (job.state.open) return this.#circuitOpen(job.state, lastResponse, job.attempts);
       const limiter = this.#limiter;
       let tokenAt: number | null = null;
       if (limiter !== null) {
@@ -252,7 +228,7 @@ export class Sender {
             return this.#stoppedBetweenAttempts(job, lastResponse, lastError);
           }
           waitBefore += this.#clock.now() - t0;
-          if (job.state.open) return this.#circuitOpen(job.origin, job.state, lastResponse, job.attempts);
+          if (job.state.open) return this.#circuitOpen(job.state, lastResponse, job.attempts);
         }
       }
       job.attempts++;
@@ -268,7 +244,7 @@ export class Sender {
       if (this.#onAttempt !== undefined) {
         this.#onAttempt({
           request,
-          origin: job.origin,
+          origin: job.state.origin,
           attempt: job.attempts,
           startedAt,
           tokenAt,
@@ -300,11 +276,11 @@ export class Sender {
         case 'done':
         case 'give-up':
           return response !== null
-            ? failure(this.#statusError(request, job.origin, response), response, job.attempts)
+            ? failure(this.#statusError(request, job.state.origin, response), response, job.attempts)
             : failure(error, null, job.attempts);
         case 'too-long': {
-          const tooLong = new RetryAfterTooLongError(job.origin, decision.retryAfterMs, this.#limits.retryAfterCapMs);
-          this.#trip(job.origin, job.state, tooLong);
+          const tooLong = new RetryAfterTooLongError(job.state.origin, decision.retryAfterMs, this.#limits.retryAfterCapMs);
+          this.#breakers.open(job.state, tooLong, 'after a Retry-After beyond the cap');
           return failure(tooLong, response, job.attempts);
         }
         case 'retry':
@@ -345,7 +321,7 @@ export class Sender {
   }
 
   #finish(job: Job, outcome: SendOutcome): void {
-    this.#account(job, outcome);
+    this.#breakers.record(job.state, outcome);
     this.#inFlight--;
     job.resolve(this.#report(job.request, outcome));
     this.#pump();
@@ -358,7 +334,7 @@ export class Sender {
       const next = queue[this.#head]!;
       this.#head++;
       if (next.state.open) {
-        next.resolve(this.#report(next.request, this.#circuitOpen(next.origin, next.state, null, 0)));
+        next.resolve(this.#report(next.request, this.#circuitOpen(next.state, null, 0)));
       } else {
         this.#inFlight++;
         void this.#run(next);
@@ -376,45 +352,13 @@ export class Sender {
     this.#checkIdle();
   }
 
-  /** Breaker bookkeeping for one ended request. */
-  #account(job: Job, outcome: SendOutcome): void {
-    const state = job.state;
-    if (state.open || outcome.error === undefined) {
-      if (outcome.ok) state.consecutive = 0;
-      return;
-    }
-    const code = outcome.error.code;
-    const unhealthy =
-      code === 'EBB_HTTP_NETWORK' ||
-      code === 'EBB_HTTP_TIMEOUT' ||
-      (code === 'EBB_HTTP_STATUS' && outcome.status !== null && (outcome.status >= 500 || outcome.status === 429));
-    if (unhealthy) {
-      state.consecutive++;
-      state.lastError = outcome.error;
-      if (state.consecutive >= this.#threshold) this.#trip(job.origin, state, outcome.error);
-    } else if (code === 'EBB_HTTP_STATUS') {
-      state.consecutive = 0;
-    }
-  }
-
-  #trip(origin: string, state: OriginState, error: { code: string; message: string }): void {
-    if (state.open) return;
-    state.open = true;
-    state.lastError = { code: error.code, message: error.message };
-    if (this.#tripped === null) {
-      this.#tripped = { origin, error: state.lastError };
-      this.#onTrip?.(this.#tripped);
-    }
-  }
-
-  #circuitOpen(origin: string, state: OriginState, response: HttpResponse | null, attempts: number): SendOutcome {
-    const last = state.lastError?.message ?? 'unknown';
-    return failure(new CircuitOpenError(origin, this.#threshold, last), response, attempts);
+  #circuitOpen(state: OriginState, response: HttpResponse | null, attempts: number): SendOutcome {
+    return failure(this.#breakers.openError(state), response, attempts);
   }
 
   #stoppedBetweenAttempts(job: Job, response: HttpResponse | null, error: SendError | null): SendOutcome {
     const r = job.request;
-    let message = `${r.method} ${job.origin} was not ${job.attempts === 0 ? 'sent' : 'retried'}: sending was stopped`;
+    let message = `${r.method} ${job.state.origin} was not ${job.attempts === 0 ? 'sent' : 'retried'}: sending was stopped`;
     if (response !== null) message += ` (last answer: ${response.status})`;
     else if (error !== null) message += ` (last error: ${error.message})`;
     return failure(new SendError('EBB_SEND_STOPPED', message), response, job.attempts);
