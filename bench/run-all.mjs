@@ -9,6 +9,7 @@ const scripts = [
   ['foundation', [join(REPO, 'bench', 'foundation.mjs')]],
   ['starlark', ['--import=tsx', join(REPO, 'bench', 'starlark', 'run.ts')]],
   ['detect', [join(REPO, 'bench', 'detect.mjs')]],
+  ['offline', ['--import=tsx', join(REPO, 'bench', 'offline', 'state-copy.ts')]],
 ];
 const only = process.argv.slice(2);
 let failed = 0;
