@@ -2,7 +2,8 @@
 // DELETEs removed keys: goldens written by --update and then passing, a model change failing
 // with a diff that names the test, step, request and field, a responses.json 500 making the
 // next step send that row again, step files not leaking, and no request leaving the process
-// (the model's URL is a real sink that must see nothing).
+// (the model's URL is a real sink that must see nothing). The tests are serial: a step changes the
+// process's working folder while it runs.
 
 import test from 'ava';
 import { createHash } from 'node:crypto';
@@ -11,7 +12,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { testCommand } from '../lib/commands/test.js';
-import { capture, makeProject, writeFiles } from './helpers/project.js';
+import { capture, ebb, makeProject, ndjson, writeFiles } from './helpers/project.js';
 
 interface Sink {
   readonly url: string;
@@ -89,7 +90,7 @@ function files(root: string): Record<string, string> {
   return out;
 }
 
-test('a two-step test: --update writes the goldens, then it passes; steps share the state; nothing leaves the process', async (t) => {
+test.serial('a two-step test: --update writes the goldens, then it passes; steps share the state; nothing leaves the process', async (t) => {
   const api = await sink();
   try {
     const root = project(api.url, TWO_STEPS);
@@ -132,7 +133,7 @@ test('a two-step test: --update writes the goldens, then it passes; steps share 
   }
 });
 
-test('a model change that alters one field of one request fails with a diff naming it; --update makes it pass', async (t) => {
+test.serial('a model change that alters one field of one request fails with a diff naming it; --update makes it pass', async (t) => {
   const root = project('http://api.test', TWO_STEPS);
   t.is((await ebbTest(root, { update: true })).code, 0);
   writeFileSync(
@@ -159,7 +160,7 @@ test('a model change that alters one field of one request fails with a diff nami
   t.deepEqual(golden(root, 'users', '01_initial')[1]!['body'], { id: 2, email: 'b2@x.org' });
 });
 
-test('a responses.json 500 leaves that row unacknowledged and failed; the next step sends it again', async (t) => {
+test.serial('a responses.json 500 leaves that row unacknowledged and failed; the next step sends it again', async (t) => {
   const three = csv([[1, 'a@x.org'], [2, 'b@x.org'], [3, 'c@x.org']]);
   const root = project('http://api.test', {
     'tests/retry/01_down/extracts/users.csv': three,
@@ -200,7 +201,7 @@ test('a responses.json 500 leaves that row unacknowledged and failed; the next s
   t.is(again.code, 0, again.err);
 });
 
-test('files of a step do not leak into the next step nor into the project', async (t) => {
+test.serial('files of a step do not leak into the next step nor into the project', async (t) => {
   const root = project('http://api.test', {
     'tests/leak/01_shadowed/extracts/users.csv': csv([[7, 'g@x.org']]),
     'tests/leak/01_shadowed/extracts/extra.csv': 'x\n1\n',
@@ -236,7 +237,7 @@ test('files of a step do not leak into the next step nor into the project', asyn
   t.true(statSync(join(root, 'tests/leak/01_shadowed/extracts/users.csv')).isFile());
 });
 
-test('a step without a golden file fails and says how to write it; a failing model fails its step', async (t) => {
+test.serial('a step without a golden file fails and says how to write it; a failing model fails its step', async (t) => {
   const root = project('http://api.test', { 'tests/new/01_a/extracts/users.csv': csv([[1, 'a@x.org']]) });
   const r = await ebbTest(root);
   t.is(r.code, 1);
@@ -248,7 +249,7 @@ test('a step without a golden file fails and says how to write it; a failing mod
   t.regex(broken.err, /sync\.users failed: .*boom/);
 });
 
-test('retries (500s, a 429 with Retry-After) neither reorder nor repeat lines; secrets from .env and env.get are redacted', async (t) => {
+test.serial('retries (500s, a 429 with Retry-After) neither reorder nor repeat lines; secrets from .env and env.get are redacted', async (t) => {
   const rows = Array.from({ length: 20 }, (_, i): [number, string] => [i + 1, `u${i + 1}@x.org`]);
   const root = makeProject({
     '.env': 'API_TOKEN=tok-very-secret-123\n',
@@ -279,4 +280,26 @@ for row in query("SELECT id, email FROM src.users"):
   t.regex(readFileSync(join(root, 'tests/flaky/01_all/expect.sql'), 'utf8'), /-- delivered\n-- 20\n[^]*-- failures\n-- 0\n/);
   const again = await ebbTest(root, { env });
   t.is(again.code, 0, again.err);
+});
+
+test.serial('the CLI: ebb test exits 0 when all pass, 1 on a failure, 2 for an unknown test; --responses needs --offline', async (t) => {
+  const root = project('http://api.test', {
+    'tests/ok/01_a/requests.ndjson': '',
+    'tests/ok/01_a/extracts/users.csv': 'id,email\n',
+    'tests/bad/01_a/requests.ndjson': '',
+  });
+  const ok = await ebb(['test', 'ok', '--json'], { cwd: root });
+  t.is(ok.code, 0, ok.stderr);
+  t.deepEqual(ndjson(ok.stdout).map((j) => [j['type'], j['status']]), [['step', 'pass'], ['test', 'pass']]);
+  const bad = await ebb(['test'], { cwd: root });
+  t.is(bad.code, 1);
+  t.regex(bad.stderr, /FAIL +bad\/01_a +2 requests, 0 expected/);
+  t.regex(bad.stderr, /request 1 was made but not expected: \{"method":"POST"/);
+  t.regex(bad.stderr, /PASS +ok\/01_a +0 requests/);
+  const unknown = await ebb(['test', 'okk'], { cwd: root });
+  t.is(unknown.code, 2);
+  t.regex(unknown.stderr, /no test "okk" .*did you mean "ok"/);
+  const usage = await ebb(['run', '--responses', 'r.json'], { cwd: root });
+  t.is(usage.code, 2);
+  t.regex(usage.stderr, /offline/);
 });

@@ -59,7 +59,16 @@ export async function runStep(sc: StepContext, step: TestStep, index: number): P
   const problems: string[] = [];
   let results: readonly ModelResult[] = [];
   let expectations: QueryOutcome[] = [];
-  const store = await Store.open({ path: sc.statePath, root: overlay });
+  // DuckDB resolves a relative path against the process's working folder before its
+  // file_search_path: from the project's root, `extracts/x.csv` would be the project's file,
+  // not the step's. So the step runs with the overlay as working folder (`ebb test` is a
+  // process of its own; steps never run concurrently).
+  const cwd = process.cwd();
+  process.chdir(overlay);
+  const store = await Store.open({ path: sc.statePath, root: overlay }).catch((err: unknown) => {
+    process.chdir(cwd);
+    throw err;
+  });
   try {
     const plan = await planRun(sc.ctx, store, []);
     const transport = new RecordingTransport({ file: recorded, responses, redact: (t) => redactor.redact(t) });
@@ -85,6 +94,7 @@ export async function runStep(sc: StepContext, step: TestStep, index: number): P
     }
   } finally {
     store.close();
+    process.chdir(cwd);
   }
 
   const golden = join(step.dir, GOLDEN_FILE);
