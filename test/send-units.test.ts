@@ -8,6 +8,7 @@ import {
   decideAfterStatus,
   idempotencyKey,
   initIdempotency,
+  originOf,
   parseRetryAfter,
   RateLimiter,
   splitUrl,
@@ -21,6 +22,9 @@ test('splitUrl gives the origin and the path with its query, without the fragmen
   t.deepEqual(splitUrl('https://api.example.com'), { origin: 'https://api.example.com', path: '/' });
   t.deepEqual(splitUrl('https://api.example.com?q=1'), { origin: 'https://api.example.com', path: '/?q=1' });
   t.deepEqual(splitUrl('HTTP://Example.com/x'), { origin: 'http://example.com', path: '/x' });
+  t.is(originOf('http://127.0.0.1:8080/a?b#c'), 'http://127.0.0.1:8080');
+  t.is(originOf('HTTPS://Example.com'), 'https://example.com');
+  t.throws(() => originOf('ws://example.com'), { message: /scheme ws is not supported/ });
 });
 
 test('splitUrl rejects other schemes, relative URLs and credentials with EBB_HTTP_BAD_URL', (t) => {
@@ -212,4 +216,17 @@ test('rate limiter settings are validated', (t) => {
   t.throws(() => new RateLimiter(0, 1000), { message: /whole number ≥ 1/ });
   t.throws(() => new RateLimiter(1.5, 1000), { message: /whole number ≥ 1/ });
   t.throws(() => new RateLimiter(10, 0), { message: /period must be > 0/ });
+});
+
+test('idempotency keys of large bodies (past the kept scratch buffer) are stable and distinct', async (t) => {
+  await initIdempotency();
+  const big = new Uint8Array(3 * 1024 * 1024).fill(7);
+  const k1 = idempotencyKey('m', 'POST', 'http://h/x', big);
+  const other = big.slice();
+  other[other.length - 1] = 8;
+  t.is(idempotencyKey('m', 'POST', 'http://h/x', big.slice()), k1);
+  t.not(idempotencyKey('m', 'POST', 'http://h/x', other), k1);
+  const mid = new Uint8Array(200 * 1024).fill(1);
+  t.is(idempotencyKey('m', 'PUT', 'http://h/x', mid), idempotencyKey('m', 'PUT', 'http://h/x', mid.slice()));
+  t.is(idempotencyKey('m', 'POST', 'http://h/x', new TextEncoder().encode('{"id":1}')), idempotencyKey('m', 'POST', 'http://h/x', new TextEncoder().encode('{"id":1}')));
 });

@@ -25,7 +25,10 @@ export function idempotencyReady(): boolean {
 }
 
 const SEP = '\u0000';
-const NO_BODY = new Uint8Array(0);
+const encoder = new TextEncoder();
+/** Scratch space for the hashed bytes: one wasm call on one buffer is ~3× faster than streaming. */
+let scratch = new Uint8Array(64 * 1024);
+const MAX_SCRATCH = 1024 * 1024;
 
 /** 16 lower-case hex digits (xxh64). Throws if initIdempotency() has not completed. */
 export function idempotencyKey(model: string, method: string, url: string, body: Uint8Array | undefined): string {
@@ -33,10 +36,19 @@ export function idempotencyKey(model: string, method: string, url: string, body:
     throw new SendError('EBB_SEND_NOT_READY', 'idempotencyKey() called before initIdempotency() completed');
   }
   // The separators keep ("a", "bc") and ("ab", "c") apart; the body comes last, so it needs none.
-  const digest = hasher
-    .create64()
-    .update(model + SEP + method + SEP + url + SEP)
-    .update(body ?? NO_BODY)
-    .digest();
-  return digest.toString(16).padStart(16, '0');
+  const head = model + SEP + method + SEP + url + SEP;
+  const need = head.length * 3 + (body?.length ?? 0);
+  let buf = scratch;
+  if (need > buf.length) {
+    // Grow the kept buffer up to 1 MiB; a larger body gets a buffer of its own.
+    buf = new Uint8Array(need > MAX_SCRATCH ? need : Math.min(MAX_SCRATCH, Math.max(need, buf.length * 2)));
+    if (buf.length <= MAX_SCRATCH) scratch = buf;
+  }
+  const { written } = encoder.encodeInto(head, buf);
+  let end = written;
+  if (body !== undefined) {
+    buf.set(body, written);
+    end += body.length;
+  }
+  return hasher.h64Raw(buf.subarray(0, end)).toString(16).padStart(16, '0');
 }

@@ -15,7 +15,8 @@ export {
   BadUrlError,
 } from './errors.js';
 export { InvalidRequestError } from './errors.js';
-export { splitUrl } from './url.js';
+export { originOf, splitUrl } from './url.js';
+export { NEVER_ABORTED } from './never.js';
 export type { SplitUrl } from './url.js';
 export { UndiciTransport, translateError } from './undici-transport.js';
 export type { UndiciTransportOptions } from './undici-transport.js';

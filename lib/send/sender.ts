@@ -19,11 +19,12 @@ import {
   SendStoppedError,
 } from './errors.js';
 import { idempotencyKey, idempotencyReady, initIdempotency } from './idempotency.js';
+import { NEVER_ABORTED } from './never.js';
 import { RateLimiter } from './rate-limiter.js';
 import { decideAfterError, decideAfterStatus } from './retry-policy.js';
 import type { Decision, RetryLimits, RetryState } from './retry-policy.js';
 import type { HttpRequest, HttpResponse, SendOutcome, SenderSettings, Transport } from './types.js';
-import { splitUrl } from './url.js';
+import { originOf } from './url.js';
 
 /** One finished attempt, for progress lines and tests. */
 export interface AttemptEvent {
@@ -85,8 +86,6 @@ export class Sender {
   readonly #onOutcome: ((request: HttpRequest, outcome: SendOutcome) => void) | undefined;
   /** Aborted by stop(): rate-limit and retry waits end at once. */
   readonly #stop = new AbortController();
-  /** Given to the transport: in-flight attempts are never cut short by stop(). */
-  readonly #attemptSignal = new AbortController().signal;
   #queue: Job[] = [];
   #head = 0;
   #inFlight = 0;
@@ -120,7 +119,6 @@ export class Sender {
     this.#onOutcome = options.onOutcome;
     // Every waiting request listens on the stop signal: more than 10 is normal, not a leak.
     setMaxListeners(0, this.#stop.signal);
-    setMaxListeners(0, this.#attemptSignal);
     void initIdempotency();
   }
 
@@ -147,7 +145,7 @@ export class Sender {
   send(request: HttpRequest): Promise<SendOutcome> {
     let origin: string;
     try {
-      origin = splitUrl(request.url).origin;
+      origin = originOf(request.url);
     } catch (err) {
       return Promise.resolve(this.#report(request, failure(err, null, 0)));
     }
@@ -233,11 +231,11 @@ export class Sender {
       }
       job.attempts++;
       job.waitedMs += waitBefore;
-      const startedAt = this.#clock.now();
+      const startedAt = this.#onAttempt === undefined ? 0 : this.#clock.now();
       let response: HttpResponse | null = null;
       let error: SendError | null = null;
       try {
-        response = await this.#transport.request(request, this.#attemptSignal);
+        response = await this.#transport.request(request, NEVER_ABORTED);
       } catch (err) {
         error = err instanceof SendError ? err : new SendError('EBB_HTTP_NETWORK', errorMessage(err), { cause: err });
       }

@@ -17,6 +17,7 @@ import {
   SendStoppedError,
   TimeoutError,
 } from './errors.js';
+import { NEVER_ABORTED } from './never.js';
 import type { HttpRequest, HttpResponse, Transport } from './types.js';
 import { splitUrl } from './url.js';
 
@@ -66,7 +67,7 @@ export class UndiciTransport implements Transport {
         handler.fail(abortReason(signal, req));
         return;
       }
-      signal.addEventListener('abort', handler, { once: true });
+      if (signal !== NEVER_ABORTED) signal.addEventListener('abort', handler, { once: true });
       this.#pool(origin).dispatch(
         {
           origin,
@@ -166,7 +167,7 @@ class CollectHandler implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     if (this.#done) return;
     this.#done = true;
-    this.#signal.removeEventListener('abort', this);
+    if (this.#signal !== NEVER_ABORTED) this.#signal.removeEventListener('abort', this);
     const chunks = this.#chunks;
     const body = chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size);
     const res: { status: number; headers: Record<string, string>; body: Uint8Array; truncated?: boolean } = {
@@ -193,7 +194,7 @@ class CollectHandler implements Dispatcher.DispatchHandler {
   fail(err: unknown): void {
     if (this.#done) return;
     this.#done = true;
-    this.#signal.removeEventListener('abort', this);
+    if (this.#signal !== NEVER_ABORTED) this.#signal.removeEventListener('abort', this);
     this.#reject(err);
   }
 }

@@ -14,17 +14,8 @@ export interface SplitUrl {
 
 /** Splits `url` or throws BadUrlError (not http(s), no host, credentials in the URL, malformed). */
 export function splitUrl(url: string): SplitUrl {
-  const start = url.startsWith('https://') ? 8 : url.startsWith('http://') ? 7 : -1;
-  if (start > 0) {
-    let end = start;
-    while (end < url.length) {
-      const c = url.charCodeAt(end);
-      // '/', '?', '#' end the authority; '@' (userinfo), '\\', space and controls need the full parser.
-      if (c === 47 || c === 63 || c === 35) break;
-      if (c === 64 || c === 92 || c <= 32 || c >= 127) return slowSplit(url);
-      end++;
-    }
-    if (end === start) return slowSplit(url);
+  const end = authorityEnd(url);
+  if (end > 0) {
     const hash = url.indexOf('#', end);
     const rest = hash < 0 ? url.slice(end) : url.slice(end, hash);
     return {
@@ -33,6 +24,27 @@ export function splitUrl(url: string): SplitUrl {
     };
   }
   return slowSplit(url);
+}
+
+/** The origin of `url` (the same string splitUrl gives), or throws BadUrlError. */
+export function originOf(url: string): string {
+  const end = authorityEnd(url);
+  return end > 0 ? url.slice(0, end) : slowSplit(url).origin;
+}
+
+/** Where the authority of a plain lower-case http(s) URL ends; -1 when the full parser must decide. */
+function authorityEnd(url: string): number {
+  const start = url.startsWith('https://') ? 8 : url.startsWith('http://') ? 7 : -1;
+  if (start < 0) return -1;
+  let end = start;
+  while (end < url.length) {
+    const c = url.charCodeAt(end);
+    // '/', '?', '#' end the authority; '@' (userinfo), '\\', space and controls need the full parser.
+    if (c === 47 || c === 63 || c === 35) break;
+    if (c === 64 || c === 92 || c <= 32 || c >= 127) return -1;
+    end++;
+  }
+  return end === start ? -1 : end;
 }
 
 function slowSplit(url: string): SplitUrl {
