@@ -158,3 +158,33 @@ for row in query("SELECT id, name FROM src.items"):
   t.is(r.code, 0, r.err);
   t.like(r.results[1], { saved: 6, failed: 0 });
 });
+
+test('a destination that keeps failing opens the breaker: the model stops, exit 1 naming the origin and the last error; nothing lost', async (t) => {
+  const sink = await startSink(() => ({ status: 503, body: 'down for maintenance' }));
+  t.teardown(() => sink.close());
+  const root = makeProject({
+    'models/src/items.sql': source(300),
+    // The URL is written in the model (not read with env.get, which would make it a secret).
+    'models/sync/items.star': `# @kind: tracked
+# @unique_key: id
+# @retries: 0
+# @concurrency: 4
+for row in query("SELECT id, name FROM src.items ORDER BY id"):
+    http.post("${sink.url}/items", json=row)
+    save.row(row)
+`,
+  });
+  const r = await run(root, sink.url);
+  t.is(r.code, 1);
+  const result = r.results.find((x) => x['model'] === 'sync.items')!;
+  t.regex(String(result['error']), new RegExp(`stopped sending to ${sink.url.replace(/[.]/g, '\\.')} after 10 consecutive failed requests; last error: .*503.*down for maintenance`));
+  t.true(sink.requests.length < 60, `${sink.requests.length} requests after the breaker opened`);
+  t.is(result['saved'], 0);
+  const failed = await withStore(root, async (s) => Number(await s.scalar('SELECT count(*)::DOUBLE FROM _ebb.failures')));
+  t.true(failed >= 10, `${failed} failures recorded`);
+  sink.answer = () => ({});
+  sink.requests.length = 0;
+  const again = await run(root, sink.url);
+  t.is(again.code, 0, again.err);
+  t.deepEqual(ids(sink.requests), [...Array(300).keys()]);
+});
