@@ -162,9 +162,29 @@ test('request diffs name the request, the field path and both values; extra and 
   ]);
   const reverse = await compareRequests(join(dir, 'actual.ndjson'), join(dir, 'expected.ndjson'), 1);
   t.is(reverse.differences.length, 1);
-  t.is(describeDifference({ request: 3, path: '', expected: { method: 'DELETE' }, actual: undefined }), 'request 3 was expected but not made: {"method":"DELETE"}');
+  t.is(describeDifference(reverse.differences[0]!), 'request 1, body.email: expected "A@x.org", got "a@x.org"');
+  t.is(describeDifference({ request: 4, line: 3, path: 'url', expected: 'a', actual: 'b' }), 'request 4 (golden line 3), url: expected "a", got "b"');
+  t.is(describeDifference({ request: null, line: 3, path: '', expected: { method: 'DELETE' }, actual: undefined }), 'golden line 3 was expected but not made: {"method":"DELETE"}');
   t.is((await compareRequests(join(dir, 'same.ndjson'), join(dir, 'same2.ndjson'))).differenceCount, 0);
   const missing = await compareRequests(join(dir, 'nope.ndjson'), join(dir, 'same.ndjson'));
   t.is(missing.expectedCount, 0);
   t.is(missing.differenceCount, 1);
+});
+
+test('requests are aligned first: one request added and one removed in the middle are two differences, not a cascade', async (t) => {
+  const dir = tempDir();
+  const req = (id: number, email = `u${id}@x.org`) => JSON.stringify({ method: 'POST', url: 'http://a.test/u', body: { id, email } }) + '\n';
+  const ids = Array.from({ length: 30 }, (_, i) => i + 1);
+  writeFiles(dir, {
+    'golden.ndjson': ids.map((id) => req(id)).join(''),
+    // 8 is new, 20 is gone, 25 changed its email.
+    'made.ndjson': ids.flatMap((id) => (id === 8 ? [req(7.5), req(8)] : id === 20 ? [] : id === 25 ? [req(25, 'new@x.org')] : [req(id)])).join(''),
+  });
+  const cmp = await compareRequests(join(dir, 'golden.ndjson'), join(dir, 'made.ndjson'));
+  t.deepEqual(cmp.differences.map(describeDifference), [
+    'request 8 was made but not expected: {"method":"POST","url":"http://a.test/u","body":{"id":7.5,"email":"u7.5@x.org"}}',
+    'golden line 20 was expected but not made: {"method":"POST","url":"http://a.test/u","body":{"id":20,"email":"u20@x.org"}}',
+    'request 25, body.email: expected "u25@x.org", got "new@x.org"',
+  ]);
+  t.is(cmp.differenceCount, 3);
 });
