@@ -277,11 +277,13 @@ export function serve<T extends OpTable<T>>(
     Atomics.add(signal, REPLIES, 1);
     Atomics.notify(signal, REPLIES);
   };
+  // Replies that complete in the same turn of the event loop (several sockets' data, a page
+  // of database work) go out as one message: setImmediate runs after this turn's I/O callbacks.
   const reply = (r: Reply) => {
     pending.push(r);
     if (!scheduled) {
       scheduled = true;
-      queueMicrotask(flush);
+      setImmediate(flush);
     }
   };
   const done = () => {

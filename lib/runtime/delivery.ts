@@ -67,8 +67,10 @@ export class Delivery {
 
   /** send starts a request; its outcome is kept for the acks that depend on it. */
   send(id: number, req: HttpCall): Promise<SendOutcome> {
-    const p = this.#o.sender.send(req).then((outcome) => {
+    const p = this.#o.sender.send(req).then((sent) => {
       this.#inflight.delete(id);
+      // The body may be a view into a larger pooled buffer, which the channel would copy whole.
+      const outcome: SendOutcome = sent.body.byteLength === sent.body.buffer.byteLength ? sent : { ...sent, body: sent.body.slice() };
       if (!outcome.ok) {
         this.#failed.set(id, { req, outcome });
         const code = outcome.error?.code;
