@@ -7,10 +7,8 @@
 // requests — the order the script issued them, since the sender starts first attempts in
 // submission order — and never in completion order. A retry is not a new line: it would
 // land wherever its backoff (with random jitter) put it, and the file would differ from run
-// to run. The transport knows an attempt is a retry because it answered an identical request
-// (method, URL, headers, body) with a retryable status (429, 5xx) and has not yet answered it
-// with anything else; how often a request was tried shows in `attempts` of the run's
-// failures, not in the file.
+// to run. The sender hands every attempt of one request the same HttpRequest object, so an
+// object seen before is a retry; two requests with the same content are two lines.
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { SendError } from '../errors.js';
@@ -37,8 +35,8 @@ export class RecordingTransport implements Transport {
   readonly #onRecord: ((record: RequestRecord) => void) | undefined;
   readonly #responses: Responses;
   readonly #redact: Redact;
-  /** Requests answered with a retryable status, by fingerprint: their next attempt is a retry. */
-  readonly #awaitingRetry = new Map<string, number>();
+  /** Requests already recorded: another attempt of one of them is a retry. */
+  readonly #seen = new WeakSet<HttpRequest>();
   #buffer: string[] = [];
   #buffered = 0;
   #count = 0;
@@ -60,17 +58,11 @@ export class RecordingTransport implements Transport {
     if (this.#closed) return Promise.reject(new SendError('EBB_OFFLINE_CLOSED', `${req.method} ${req.url}: the offline recorder is closed`));
     if (signal.aborted) return Promise.reject(new SendError('EBB_OFFLINE_ABORTED', `${req.method} ${req.url}: aborted before it was recorded`));
     const record = toRecord(req, this.#redact);
-    const key = fingerprint(req);
-    const pending = this.#awaitingRetry.get(key) ?? 0;
-    if (pending > 0) {
-      if (pending === 1) this.#awaitingRetry.delete(key);
-      else this.#awaitingRetry.set(key, pending - 1);
-    } else {
+    if (!this.#seen.has(req)) {
+      this.#seen.add(req);
       this.#write(record);
     }
-    const response = this.#responses.answer(record);
-    if (response.status === 429 || response.status >= 500) this.#awaitingRetry.set(key, (this.#awaitingRetry.get(key) ?? 0) + 1);
-    return Promise.resolve(response);
+    return Promise.resolve(this.#responses.answer(record));
   }
 
   #write(record: RequestRecord): void {
@@ -98,11 +90,4 @@ export class RecordingTransport implements Transport {
     if (this.#fd !== undefined) closeSync(this.#fd);
     return Promise.resolve();
   }
-}
-
-/** fingerprint identifies a request across its attempts (a retry repeats it byte for byte). */
-function fingerprint(req: HttpRequest): string {
-  const headers = Object.keys(req.headers).sort().map((k) => `${k}:${req.headers[k]}`).join('\n');
-  const body = req.body ? Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength).toString('latin1') : '';
-  return `${req.method} ${req.url}\n${headers}\n\n${body}`;
 }
