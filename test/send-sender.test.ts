@@ -297,6 +297,7 @@ test('stop(): queued sends end with EBB_SEND_STOPPED at once, in-flight ones fin
       const queued = await Promise.all(all.slice(2));
       for (const out of queued) {
         t.is(out.error?.code, 'EBB_SEND_STOPPED');
+        t.is(out.error?.message, `POST ${sink.origin} was not sent: sending was stopped`);
         t.is(out.attempts, 0);
       }
       t.is(sender.inFlight, 2);

@@ -6,6 +6,7 @@
 // EBB_HTTP_CIRCUIT_OPEN and the model stops (the next run starts with a closed breaker).
 
 import { CircuitOpenError } from './errors.js';
+import { observe } from './observe.js';
 import type { SendOutcome } from './types.js';
 
 export interface BreakerTrip {
@@ -79,7 +80,9 @@ export class Breakers {
     state.lastError = { code: error.code, message: error.message };
     if (this.#tripped === null) {
       this.#tripped = { origin: state.origin, error: state.lastError };
-      this.#onTrip?.(this.#tripped);
+      const onTrip = this.#onTrip;
+      const trip = this.#tripped;
+      if (onTrip !== undefined) observe(() => onTrip(trip));
     }
   }
 

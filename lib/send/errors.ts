@@ -78,10 +78,11 @@ export class RetryAfterTooLongError extends SendError {
   }
 }
 
-/** sender.stop() was called before this request's attempt could start. */
+/** sender.stop() was called before this request's attempt could start. `origin`, not the URL
+ *  (a query string may hold a key). */
 export class SendStoppedError extends SendError {
-  constructor(method: string, url: string) {
-    super('EBB_SEND_STOPPED', `${method} ${url} was not sent: sending was stopped`);
+  constructor(method: string, origin: string) {
+    super('EBB_SEND_STOPPED', `${method} ${origin} was not sent: sending was stopped`);
     this.name = 'SendStoppedError';
   }
 }
@@ -96,8 +97,8 @@ export class BadUrlError extends SendError {
 
 /** undici refused the request itself (an invalid header value, a path with spaces): not retried. */
 export class InvalidRequestError extends SendError {
-  constructor(method: string, url: string, why: string, options?: { cause?: unknown }) {
-    super('EBB_HTTP_INVALID_REQUEST', `${method} ${url} cannot be sent: ${why}`, options);
+  constructor(method: string, origin: string, why: string, options?: { cause?: unknown }) {
+    super('EBB_HTTP_INVALID_REQUEST', `${method} ${origin} cannot be sent: ${why}`, options);
     this.name = 'InvalidRequestError';
   }
 }

@@ -20,6 +20,7 @@ import {
 } from './errors.js';
 import { idempotencyKey, idempotencyReady, initIdempotency } from './idempotency.js';
 import { NEVER_ABORTED } from './never.js';
+import { observe } from './observe.js';
 import { RateLimiter } from './rate-limiter.js';
 import { decideAfterError, decideAfterStatus } from './retry-policy.js';
 import type { Decision, RetryLimits, RetryState } from './retry-policy.js';
@@ -150,7 +151,7 @@ export class Sender {
       return Promise.resolve(this.#report(request, failure(err, null, 0)));
     }
     if (this.#stopped) {
-      return Promise.resolve(this.#report(request, failure(new SendStoppedError(request.method, request.url), null, 0)));
+      return Promise.resolve(this.#report(request, failure(new SendStoppedError(request.method, origin), null, 0)));
     }
     const state = this.#breakers.state(origin);
     if (state.open) return Promise.resolve(this.#report(request, this.#circuitOpen(state, null, 0)));
@@ -179,7 +180,7 @@ export class Sender {
     this.#head = 0;
     for (let i = head; i < queue.length; i++) {
       const job = queue[i]!;
-      job.resolve(this.#report(job.request, failure(new SendStoppedError(job.request.method, job.request.url), null, 0)));
+      job.resolve(this.#report(job.request, failure(new SendStoppedError(job.request.method, job.state.origin), null, 0)));
     }
     this.#checkIdle();
   }
@@ -195,7 +196,7 @@ export class Sender {
     try {
       outcome = await this.#attempts(job);
     } catch (err) {
-      // #attempts handles every expected failure; this is a bug or a throwing hook.
+      // #attempts turns every expected failure into an outcome; this is a bug, kept as a value.
       outcome = failure(err, null, job.attempts);
     }
     this.#finish(job, outcome);
@@ -239,8 +240,9 @@ export class Sender {
       } catch (err) {
         error = err instanceof SendError ? err : new SendError('EBB_HTTP_NETWORK', errorMessage(err), { cause: err });
       }
-      if (this.#onAttempt !== undefined) {
-        this.#onAttempt({
+      const onAttempt = this.#onAttempt;
+      if (onAttempt !== undefined) {
+        const event: AttemptEvent = {
           request,
           origin: job.state.origin,
           attempt: job.attempts,
@@ -250,7 +252,8 @@ export class Sender {
           waitedMs: waitBefore,
           status: response === null ? null : response.status,
           errorCode: error === null ? null : error.code,
-        });
+        };
+        observe(() => onAttempt(event));
       }
       lastResponse = response;
       lastError = error;
@@ -367,7 +370,8 @@ export class Sender {
   }
 
   #report(request: HttpRequest, outcome: SendOutcome): SendOutcome {
-    this.#onOutcome?.(request, outcome);
+    const onOutcome = this.#onOutcome;
+    if (onOutcome !== undefined) observe(() => onOutcome(request, outcome));
     return outcome;
   }
 
@@ -385,7 +389,7 @@ function needsKey(request: HttpRequest): boolean {
 }
 
 function failure(err: unknown, response: HttpResponse | null, attempts: number): SendOutcome {
-  const code = err instanceof SendError ? err.code : 'EBB_HTTP_NETWORK';
+  const code = err instanceof SendError ? err.code : 'EBB_SEND_INTERNAL';
   return {
     ok: false,
     status: response === null ? null : response.status,

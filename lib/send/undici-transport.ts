@@ -50,10 +50,6 @@ export class UndiciTransport implements Transport {
 
   request(req: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
     return new Promise<HttpResponse>((resolve, reject) => {
-      if (this.#closed) {
-        reject(new SendStoppedError(req.method, req.url));
-        return;
-      }
       let origin: string;
       let path: string;
       try {
@@ -62,9 +58,13 @@ export class UndiciTransport implements Transport {
         reject(err);
         return;
       }
+      if (this.#closed) {
+        reject(new SendStoppedError(req.method, origin));
+        return;
+      }
       const handler = new CollectHandler(req, origin, this.#maxResponseBytes, signal, resolve, reject);
       if (signal.aborted) {
-        handler.fail(abortReason(signal, req));
+        handler.fail(abortReason(signal, req, origin));
         return;
       }
       if (signal !== NEVER_ABORTED) signal.addEventListener('abort', handler, { once: true });
@@ -139,7 +139,7 @@ class CollectHandler implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller;
-    if (this.#done) controller.abort(abortReason(this.#signal, this.#req));
+    if (this.#done) controller.abort(abortReason(this.#signal, this.#req, this.#origin));
   }
 
   onResponseStart(
@@ -185,7 +185,7 @@ class CollectHandler implements Dispatcher.DispatchHandler {
 
   /** The caller's signal aborted. */
   handleEvent(): void {
-    const reason = abortReason(this.#signal, this.#req);
+    const reason = abortReason(this.#signal, this.#req, this.#origin);
     const controller = this.#controller;
     this.fail(reason);
     if (controller !== null) controller.abort(reason);
@@ -215,9 +215,9 @@ function joinHeaders(headers: Record<string, string | string[] | undefined>): Re
   return out;
 }
 
-function abortReason(signal: AbortSignal, req: HttpRequest): SendError {
+function abortReason(signal: AbortSignal, req: HttpRequest, origin: string): SendError {
   const reason: unknown = signal.reason;
-  return reason instanceof SendError ? reason : new SendStoppedError(req.method, req.url);
+  return reason instanceof SendError ? reason : new SendStoppedError(req.method, origin);
 }
 
 /** Maps an undici or socket error to the SendError a model's author can act on. */
@@ -255,7 +255,7 @@ export function translateError(err: unknown, req: HttpRequest, origin: string): 
     case 'UND_ERR_INVALID_ARG':
     case 'UND_ERR_NOT_SUPPORTED':
     case 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH':
-      return new InvalidRequestError(req.method, req.url, message, { cause: err });
+      return new InvalidRequestError(req.method, origin, message, { cause: err });
     default:
       return new NetworkError(origin, `network error talking to ${origin}: ${message}`, { cause: err });
   }
