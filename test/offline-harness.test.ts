@@ -6,13 +6,15 @@
 // process's working folder while it runs.
 
 import test from 'ava';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { testCommand } from '../lib/commands/test.js';
-import { capture, ebb, makeProject, ndjson, writeFiles } from './helpers/project.js';
+import { REPO, TSX_IMPORT, capture, ebb, makeProject, ndjson, writeFiles } from './helpers/project.js';
 
 interface Sink {
   readonly url: string;
@@ -302,4 +304,33 @@ test.serial('the CLI: ebb test exits 0 when all pass, 1 on a failure, 2 for an u
   const usage = await ebb(['run', '--responses', 'r.json'], { cwd: root });
   t.is(usage.code, 2);
   t.regex(usage.stderr, /offline/);
+});
+
+test('Ctrl-C stops ebb test after the step that runs, removes its scratch state and exits 130', async (t) => {
+  const name = `slow_${process.pid}_${Date.now()}`;
+  const root = makeProject({
+    // 2 requests a second over 60 rows: the step would take half a minute.
+    'models/sync/slow.star': `# @kind: tracked
+# @unique_key: id
+# @rate_limit: 2/1s
+for row in query("SELECT range AS id FROM range(60)"):
+    http.post("http://api.test/x", json=row)
+    save.row(row)
+`,
+    [`tests/${name}/01_a/requests.ndjson`]: '',
+    [`tests/${name}/02_b/requests.ndjson`]: '',
+  });
+  const child = spawn(process.execPath, [TSX_IMPORT, join(REPO, 'bin', 'ebb.ts'), 'test'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const scratch = () => readdirSync(tmpdir()).filter((f) => f.startsWith(`ebb-test-${name}-`));
+  // Wait (bounded) until the step's scratch state exists, then interrupt.
+  for (let i = 0; i < 600 && scratch().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  t.is(scratch().length, 1, 'the step started');
+  child.kill('SIGINT');
+  t.is(await exited, 130, stderr);
+  t.regex(stderr, /Stopping after the current step/);
+  t.notRegex(stderr, /02_b/);
+  t.deepEqual(scratch(), []);
 });

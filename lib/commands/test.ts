@@ -11,10 +11,23 @@ export interface TestOptions extends GlobalOptions {
   readonly update?: boolean | undefined;
 }
 
+/** The exit code of a run stopped by Ctrl-C (128 + SIGINT). */
+const INTERRUPTED_EXIT = 130;
+
 export function testCommand(options: TestOptions, io: IO): Promise<number> {
+  // Ctrl-C stops the step that runs (as `ebb run` does) so the scratch states are removed.
+  const stop = new AbortController();
+  const onSignal = () => {
+    if (stop.signal.aborted) process.exit(INTERRUPTED_EXIT);
+    io.stderr('\nStopping after the current step (Ctrl-C again quits at once)…\n');
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   return guarded(io, async () => {
     const ctx = openContext(options);
     const results = await runTests({
+      signal: stop.signal,
       project: ctx.project,
       names: options.names,
       update: options.update ?? false,
@@ -30,7 +43,11 @@ export function testCommand(options: TestOptions, io: IO): Promise<number> {
       }
     }
     io.stderr(summary(results) + '\n');
+    if (stop.signal.aborted) return INTERRUPTED_EXIT;
     return results.every((t) => t.status === 'pass') ? 0 : 1;
+  }).finally(() => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   });
 }
 

@@ -44,6 +44,7 @@ export interface StepContext {
   readonly update: boolean;
   /** The project's path to the step, for messages (tests/NAME/01_step). */
   readonly shown: string;
+  readonly signal?: AbortSignal | undefined;
 }
 
 export async function runStep(sc: StepContext, step: TestStep, index: number): Promise<StepResult> {
@@ -76,6 +77,7 @@ export async function runStep(sc: StepContext, step: TestStep, index: number): P
       const summary = await execute(store, plan, {
         env: sc.env,
         transport,
+        signal: sc.signal,
         onPrint: (model, line) => output.push(`${model.name}: ${line}`),
       });
       results = summary.results;

@@ -19,6 +19,8 @@ export interface TestRunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Called after each step, in order. */
   readonly onStep?: (result: StepResult) => void;
+  /** Aborting it (Ctrl-C) stops the step that runs, as in `ebb run`, and runs no more. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface TestResult {
@@ -33,12 +35,14 @@ export async function runTests(options: TestRunOptions): Promise<TestResult[]> {
   const tests = discoverTests(root, options.names ?? []);
   const out: TestResult[] = [];
   for (const test of tests) {
+    if (options.signal?.aborted) break;
     const t0 = performance.now();
     const scratch = mkdtempSync(join(tmpdir(), `ebb-test-${test.name}-`));
     const steps: StepResult[] = [];
     try {
       const statePath = join(scratch, 'state.duckdb');
       for (const [i, step] of test.steps.entries()) {
+        if (options.signal?.aborted) break;
         const result = await runStep(
           {
             ctx: { project: options.project, statePath },
@@ -47,6 +51,7 @@ export async function runTests(options: TestRunOptions): Promise<TestResult[]> {
             statePath,
             env: options.env ?? process.env,
             update: options.update ?? false,
+            signal: options.signal,
             shown: relative(root, step.dir) || step.dir,
           },
           step,
