@@ -164,3 +164,28 @@ test('keep-alive: 100 sequential requests to one origin reuse a socket or two, i
     await sink.close();
   }
 });
+
+test('a body that trickles in past the timeout times out, though no single silence is that long', async (t) => {
+  const sink = await startSink((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    let n = 0;
+    const tick = setInterval(() => {
+      if (res.destroyed || n++ > 60) {
+        clearInterval(tick);
+        res.end();
+        return;
+      }
+      res.write('x');
+    }, 100);
+    res.on('close', () => clearInterval(tick));
+  });
+  const transport = new UndiciTransport();
+  try {
+    const err = await t.throwsAsync(transport.request(get(`${sink.origin}/trickle`, 1500), signal));
+    t.is((err as { code?: string }).code, 'EBB_HTTP_TIMEOUT');
+    t.regex(err!.message, /within 1500 ms/);
+  } finally {
+    await transport.close();
+    await sink.close();
+  }
+});

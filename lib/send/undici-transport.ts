@@ -1,12 +1,14 @@
 // The real network: one keep-alive undici Pool per origin, one attempt per request() call.
 // Responses are small API answers, so the body is collected into one Uint8Array through a
 // dispatch handler (no stream per response) and capped at SEND_DEFAULTS.maxResponseBytes.
-// undici's own low-resolution timers enforce the per-attempt timeout (headersTimeout: the
-// headers must arrive within timeoutMs of sending; bodyTimeout: no silence longer than
-// timeoutMs while the body arrives), so an attempt costs no timer of ours. Failures reject
+// The per-attempt timeout covers the whole response and costs no timer of ours: undici's
+// low-resolution timers (about a second of slack) bound the wait for the headers and any
+// silence in the body, and each body chunk checks the deadline, so a body that trickles in
+// forever times out too. Failures reject
 // with a SendError whose message names the origin: EBB_HTTP_NETWORK, EBB_HTTP_TIMEOUT,
 // EBB_HTTP_BAD_URL, EBB_HTTP_INVALID_REQUEST.
 
+import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { SEND_DEFAULTS } from './defaults.js';
@@ -120,6 +122,7 @@ class CollectHandler implements Dispatcher.DispatchHandler {
   #size = 0;
   #truncated = false;
   #done = false;
+  readonly #deadline: number;
 
   constructor(
     req: HttpRequest,
@@ -135,6 +138,7 @@ class CollectHandler implements Dispatcher.DispatchHandler {
     this.#signal = signal;
     this.#resolve = resolve;
     this.#reject = reject;
+    this.#deadline = performance.now() + req.timeoutMs;
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -152,7 +156,11 @@ class CollectHandler implements Dispatcher.DispatchHandler {
     this.#headers = flattenHeaders(headers);
   }
 
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (performance.now() > this.#deadline) {
+      controller.abort(new TimeoutError(this.#origin, this.#req.timeoutMs));
+      return;
+    }
     if (this.#truncated) return;
     const room = this.#max - this.#size;
     if (chunk.length > room) {
