@@ -208,7 +208,8 @@ export class HttpModule {
     const id = this.#client.submit('http', call, (o: Outcome<Reply>) => this.#settle(response, o));
     response = new Response(this, id, method, call.url);
     this.#inflight.set(id, response);
-    this.#unread.set(id, response);
+    // Only a tracked model's saves depend on requests; elsewhere a failed unread request fails the model.
+    if (this.#init.kind === 'tracked') this.#unread.set(id, response);
     // A starved pipeline wants the request out now; a full one lets the outbox batch.
     if (this.#inflight.size <= 4) this.#client.postNow();
     return response;
