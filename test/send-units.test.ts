@@ -230,3 +230,40 @@ test('idempotency keys of large bodies (past the kept scratch buffer) are stable
   t.is(idempotencyKey('m', 'PUT', 'http://h/x', mid), idempotencyKey('m', 'PUT', 'http://h/x', mid.slice()));
   t.is(idempotencyKey('m', 'POST', 'http://h/x', new TextEncoder().encode('{"id":1}')), idempotencyKey('m', 'POST', 'http://h/x', new TextEncoder().encode('{"id":1}')));
 });
+
+test('property: for any arrival pattern the limiter grants at most N per window, in order, and never later than needed', async (t) => {
+  const fc = await import('fast-check');
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 6 }),
+      fc.integer({ min: 10, max: 500 }),
+      fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 40 }),
+      async (n, period, gaps) => {
+        const clock = new FakeClock();
+        const limiter = new RateLimiter(n, period, clock);
+        const asked: number[] = [];
+        const granted: number[] = [];
+        for (const gap of gaps) {
+          await clock.advance(gap);
+          const i = asked.length;
+          asked.push(clock.now());
+          void limiter.take().then((at) => (granted[i] = at));
+          await flush();
+        }
+        await clock.advance(period * (gaps.length + 1));
+        if (granted.length !== gaps.length || granted.some((g) => g === undefined)) return false;
+        for (let i = 0; i < granted.length; i++) {
+          if (granted[i]! < asked[i]!) return false;
+          if (i > 0 && granted[i]! < granted[i - 1]!) return false;
+          if (i >= n && granted[i]! - granted[i - n]! < period) return false;
+          // As early as allowed: at the ask, after the previous grant, or when the N-th previous token came back.
+          const earliest = Math.max(asked[i]!, i > 0 ? granted[i - 1]! : 0, i >= n ? granted[i - n]! + period : 0);
+          if (granted[i] !== earliest) return false;
+        }
+        return true;
+      },
+    ),
+    { numRuns: 200 },
+  );
+  t.pass();
+});
