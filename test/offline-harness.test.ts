@@ -334,3 +334,20 @@ for row in query("SELECT range AS id FROM range(60)"):
   t.notRegex(stderr, /02_b/);
   t.deepEqual(scratch(), []);
 });
+
+test('an SQL model reading a URL fails in ebb test instead of letting DuckDB download httpfs or fetch the file', async (t) => {
+  const api = await sink();
+  try {
+    const root = makeProject({
+      'models/src/remote.sql': `SELECT * FROM read_csv('${api.url}/users.csv')\n`,
+      'tests/remote/01_a/requests.ndjson': '',
+    });
+    const r = await ebbTest(root);
+    t.is(r.code, 1);
+    t.regex(r.err, /src\.remote failed: .*requires the extension httpfs/);
+    t.notRegex(r.err, /download/i);
+    t.deepEqual(api.requests, []);
+  } finally {
+    await api.close();
+  }
+});

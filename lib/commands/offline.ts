@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openContext, type Context } from '../run/index.js';
 import { RecordingTransport, loadResponses } from '../send/offline/index.js';
-import { offlineRedactor } from '../testing/index.js';
+import { offlineRedactor, sealDuckDB } from '../testing/index.js';
 import { Store } from '../store/index.js';
 import { copyState } from '../store/snapshot.js';
 import { guarded, type GlobalOptions, type IO } from './io.js';
@@ -34,6 +34,10 @@ export function withOfflineProject(
       const path = ctx.statePath === ':memory:' ? ':memory:' : join(scratch, 'state.duckdb');
       if (path !== ':memory:') await copyState(ctx.statePath, path);
       const store = await Store.open({ path, root: ctx.project.root });
+      await sealDuckDB(store).catch((err: unknown) => {
+        store.close();
+        throw err;
+      });
       const redactor = offlineRedactor(ctx.project, options.env ?? process.env);
       const transport = new RecordingTransport({ file, redact: (t) => redactor.redact(t), ...(responses ? { responses } : {}) });
       try {

@@ -8,3 +8,4 @@ export { compareRequests, describeDifference, diffValues, type RequestDifference
 export { parseExpectSql, runExpectations, updateExpectSql, compareTables, parseCsvLine, formatCsvLine, type ExpectFile, type QueryOutcome } from './expect-sql.js';
 export { TestLayoutError, ExpectSqlError } from './errors.js';
 export { offlineRedactor } from './redactor.js';
+export { sealDuckDB } from './seal.js';

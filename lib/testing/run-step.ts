@@ -12,6 +12,7 @@ import { parseExpectSql, runExpectations, updateExpectSql, type QueryOutcome } f
 import { compareRequests, type RequestDifference } from './golden.js';
 import { buildOverlay } from './overlay.js';
 import { offlineRedactor } from './redactor.js';
+import { sealDuckDB } from './seal.js';
 
 export interface StepResult {
   readonly test: string;
@@ -71,6 +72,7 @@ export async function runStep(sc: StepContext, step: TestStep, index: number): P
     throw err;
   });
   try {
+    await sealDuckDB(store);
     const plan = await planRun(sc.ctx, store, []);
     const transport = new RecordingTransport({ file: recorded, responses, redact: (t) => redactor.redact(t) });
     try {
