@@ -412,3 +412,71 @@ test('every attempt takes a token: retries are rate limited too', async (t) => {
     },
   );
 });
+
+test('requests queued behind the one that opens the breaker end with EBB_HTTP_CIRCUIT_OPEN without an attempt', async (t) => {
+  await withSender(
+    (_r, res) => reply(res, 500, 'down'),
+    { settings: settings({ retries: 0, concurrency: 1 }), breakerThreshold: 1 },
+    async (sender, sink) => {
+      const outs = await Promise.all([sender.send(post(sink.url)), sender.send(post(sink.url)), sender.send(post(sink.url))]);
+      t.deepEqual(outs.map((o) => [o.error?.code, o.attempts]), [
+        ['EBB_HTTP_STATUS', 1],
+        ['EBB_HTTP_CIRCUIT_OPEN', 0],
+        ['EBB_HTTP_CIRCUIT_OPEN', 0],
+      ]);
+      t.is(sink.requests.length, 1);
+      await sender.idle();
+      t.is(sender.inFlight, 0);
+    },
+  );
+});
+
+test('refused connections open the breaker too, naming the network error', async (t) => {
+  const port = await closedPort();
+  const transport = new UndiciTransport();
+  const sender = new Sender({ model: 'm', settings: settings({ retries: 0 }), limits: FAST, transport, breakerThreshold: 2 });
+  try {
+    const url = `http://127.0.0.1:${port}/x`;
+    await sender.send(post(url));
+    t.is(sender.tripped, null);
+    await sender.send(post(url));
+    t.deepEqual(sender.tripped, {
+      origin: `http://127.0.0.1:${port}`,
+      error: { code: 'EBB_HTTP_NETWORK', message: `connection refused by http://127.0.0.1:${port}` },
+    });
+    t.is((await sender.send(post(url))).error?.code, 'EBB_HTTP_CIRCUIT_OPEN');
+  } finally {
+    await transport.close();
+  }
+});
+
+test('a 503 with Retry-After is waited for without spending the budget', async (t) => {
+  await withSender(
+    (_r, res, n) => (n === 1 ? reply(res, 503, 'maintenance', { 'retry-after': '0' }) : reply(res, 200, 'ok')),
+    { settings: settings({ retries: 0 }) },
+    async (sender, sink) => {
+      const out = await sender.send(post(sink.url));
+      t.true(out.ok);
+      t.is(out.attempts, 2);
+      t.is(sink.requests.length, 2);
+    },
+  );
+});
+
+test('stop() while a request waits for a rate-limit token ends it unsent, at once', async (t) => {
+  await withSender(
+    (_r, res) => reply(res, 200, 'ok'),
+    { settings: settings({ rateLimit: { count: 1, periodMs: 60_000 } }) },
+    async (sender, sink) => {
+      const first = sender.send(post(sink.url));
+      const second = sender.send(post(sink.url));
+      t.true((await first).ok);
+      sender.stop();
+      const out = await second;
+      t.is(out.error?.code, 'EBB_SEND_STOPPED');
+      t.is(out.attempts, 0);
+      t.is(out.error?.message, `POST ${sink.origin} was not sent: sending was stopped`);
+      t.is(sink.requests.length, 1);
+    },
+  );
+});
