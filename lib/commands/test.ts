@@ -1,18 +1,16 @@
 // `ebb test [tests…]`: run the project's snapshot tests (tests/NAME/NN_step/) offline and
 // report each step; `--update` writes the golden files; `--json` prints one line per step and
-// one per test. Exit 0 when every step passed, 1 otherwise.
+// one per test. Exit 0 when every step passed, 1 otherwise, 130 after Ctrl-C.
 
 import { openContext, formatSeconds } from '../run/index.js';
 import { describeDifference, runTests, type StepResult, type TestResult } from '../testing/index.js';
 import { guarded, type GlobalOptions, type IO } from './io.js';
+import { INTERRUPTED_EXIT } from './run.js';
 
 export interface TestOptions extends GlobalOptions {
   readonly names: readonly string[];
   readonly update?: boolean | undefined;
 }
-
-/** The exit code of a run stopped by Ctrl-C (128 + SIGINT). */
-const INTERRUPTED_EXIT = 130;
 
 export function testCommand(options: TestOptions, io: IO): Promise<number> {
   // Ctrl-C stops the step that runs (as `ebb run` does) so the scratch states are removed.
