@@ -351,3 +351,31 @@ test('an SQL model reading a URL fails in ebb test instead of letting DuckDB dow
     await api.close();
   }
 });
+
+test('a step can replace a model and the .env; the next step has the project\'s again', async (t) => {
+  const v2 = model('http://api.test')
+    .replace('/users"', '/v2/users"')
+    .replace('json=row)', 'json=row, headers={"x-token": env.get("TOKEN")})')
+    .replace('# @retries: 0\n', '# @retries: 0\nprint("token starts", env.get("TOKEN")[:5])\n');
+  const root = project('http://api.test', {
+    '.env': 'TOKEN=project-token-1\n',
+    'tests/swap/01_v2/models/sync/users.star': v2,
+    'tests/swap/01_v2/.env': 'TOKEN=step-token-22\n',
+    'tests/swap/02_v1/extracts/users.csv': csv([[1, 'a@x.org'], [2, 'b@x.org'], [3, 'c@x.org']]),
+  });
+  const r = await ebbTest(root, { update: true });
+  t.is(r.code, 0, r.err);
+  const step1 = golden(root, 'swap', '01_v2');
+  t.deepEqual(step1.map((x) => [x['url'], (x['headers'] as Record<string, string>)['x-token']]), [
+    ['http://api.test/v2/users', '***'],
+    ['http://api.test/v2/users', '***'],
+  ]);
+  t.deepEqual(golden(root, 'swap', '02_v1').map((x) => [x['url'], (x['headers'] as Record<string, string>)['x-token']]), [
+    ['http://api.test/users', undefined],
+  ]);
+  const again = await ebbTest(root, { json: true });
+  t.is(again.code, 0, again.err);
+  t.deepEqual(again.json[0]!['output'], ['sync.users: token starts step-']);
+  t.is(readFileSync(join(root, '.env'), 'utf8'), 'TOKEN=project-token-1\n');
+  t.is(readFileSync(join(root, 'models/sync/users.star'), 'utf8'), model('http://api.test'));
+});

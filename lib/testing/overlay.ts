@@ -11,9 +11,12 @@
 //
 // Top-level entries the step does not touch are linked whole. Under a top-level folder that
 // holds a shadowed file every folder is a real folder and every file a link, because DuckDB's
-// `**` globs do not descend into linked folders.
+// `**` globs do not descend into linked folders — except under models/, where files are copied
+// (they are small), because model discovery takes regular files only. The step runs the
+// project loaded from the overlay, so a step can also replace a model, a load()ed library or
+// the .env.
 
-import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { CONTROL_FILES } from './discover.js';
 
@@ -39,25 +42,32 @@ export function buildOverlay(root: string, stepDir: string, dest: string): strin
   for (const entry of readdirSync(root, { withFileTypes: true })) {
     const from = join(root, entry.name);
     if (!tops.has(entry.name)) symlinkSync(from, join(dest, entry.name));
-    else if (entry.isDirectory()) mirror(from, join(dest, entry.name));
+    else if (entry.isDirectory()) mirror(from, join(dest, entry.name), entry.name === MODELS);
   }
   for (const rel of shadowed) {
     const target = join(dest, rel);
     if (existsSync(target) || isLink(target)) rmSync(target, { recursive: true, force: true });
     mkdirSync(dirname(target), { recursive: true });
-    symlinkSync(join(stepDir, rel), target);
+    place(join(stepDir, rel), target, rel.split(sep)[0] === MODELS);
   }
   return shadowed;
 }
 
-/** mirror recreates a folder tree with real folders and a link per file. */
-function mirror(from: string, to: string): void {
+const MODELS = 'models';
+
+/** mirror recreates a folder tree with real folders and a link (or a copy) per file. */
+function mirror(from: string, to: string, copy: boolean): void {
   mkdirSync(to);
   for (const entry of readdirSync(from, { withFileTypes: true })) {
     const src = join(from, entry.name);
-    if (entry.isDirectory()) mirror(src, join(to, entry.name));
-    else symlinkSync(src, join(to, entry.name));
+    if (entry.isDirectory()) mirror(src, join(to, entry.name), copy);
+    else place(src, join(to, entry.name), copy);
   }
+}
+
+function place(src: string, dest: string, copy: boolean): void {
+  if (copy) copyFileSync(src, dest);
+  else symlinkSync(src, dest);
 }
 
 function isLink(path: string): boolean {

@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecordingTransport, Responses, loadResponses } from '../send/offline/index.js';
 import { execute, planRun, type Context, type ModelResult } from '../run/index.js';
+import { loadProject } from '../project/index.js';
 import { Store } from '../store/index.js';
 import { EXPECT_FILE, GOLDEN_FILE, RESPONSES_FILE, type TestStep } from './discover.js';
 import { parseExpectSql, runExpectations, updateExpectSql, type QueryOutcome } from './expect-sql.js';
@@ -36,7 +37,8 @@ export interface StepResult {
 }
 
 export interface StepContext {
-  readonly ctx: Context;
+  /** The project's root (the step's files are laid over it). */
+  readonly root: string;
   readonly test: string;
   /** The test's scratch folder (its state database lives here). */
   readonly scratch: string;
@@ -50,13 +52,15 @@ export interface StepContext {
 
 export async function runStep(sc: StepContext, step: TestStep, index: number): Promise<StepResult> {
   const t0 = performance.now();
-  const root = sc.ctx.project.root;
   const overlay = join(sc.scratch, `files-${index}`);
-  buildOverlay(root, step.dir, overlay);
+  buildOverlay(sc.root, step.dir, overlay);
   const recorded = join(sc.scratch, `requests-${index}.ndjson`);
   const responsesFile = join(step.dir, RESPONSES_FILE);
   const responses = existsSync(responsesFile) ? loadResponses(responsesFile) : new Responses();
-  const redactor = offlineRedactor(sc.ctx.project, sc.env);
+  // The step's project: models, libraries and .env as the step sees them.
+  const project = loadProject(overlay);
+  const ctx: Context = { project, statePath: sc.statePath };
+  const redactor = offlineRedactor(project, sc.env);
   const output: string[] = [];
   const problems: string[] = [];
   let results: readonly ModelResult[] = [];
@@ -73,7 +77,7 @@ export async function runStep(sc: StepContext, step: TestStep, index: number): P
   });
   try {
     await sealDuckDB(store);
-    const plan = await planRun(sc.ctx, store, []);
+    const plan = await planRun(ctx, store, []);
     const transport = new RecordingTransport({ file: recorded, responses, redact: (t) => redactor.redact(t) });
     try {
       const summary = await execute(store, plan, {

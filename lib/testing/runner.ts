@@ -45,7 +45,7 @@ export async function runTests(options: TestRunOptions): Promise<TestResult[]> {
         if (options.signal?.aborted) break;
         const result = await runStep(
           {
-            ctx: { project: options.project, statePath },
+            root,
             test: test.name,
             scratch,
             statePath,
