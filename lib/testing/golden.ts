@@ -4,7 +4,8 @@
 // the request made (its 1-based number) and the golden line it is compared with, the field's
 // path (`body.email`, `headers.idempotency-key`, `body.items[2].sku`) and both values; a request
 // present on one side only is a difference of the whole request. Objects compare without regard
-// to key order; arrays compare element by element.
+// to key order; arrays compare element by element. Both files are read whole: aligning needs
+// them, and golden files are test fixtures of a few thousand requests at most.
 
 import { existsSync, readFileSync } from 'node:fs';
 import type { JsonValue } from '../send/offline/index.js';
