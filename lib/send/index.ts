@@ -13,8 +13,8 @@ export {
   RetryAfterTooLongError,
   SendStoppedError,
   BadUrlError,
+  InvalidRequestError,
 } from './errors.js';
-export { InvalidRequestError } from './errors.js';
 export { originOf, splitUrl } from './url.js';
 export { NEVER_ABORTED } from './never.js';
 export type { SplitUrl } from './url.js';
