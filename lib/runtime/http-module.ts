@@ -1,7 +1,7 @@
 // The `http` module of a model's script (worker side): http.get/post/put/patch/delete and
 // http.request build a request, hand it to the main thread's HTTP lane and return a lazy
-// response at once. The script blocks only when it reads a field of a response, or when
-// @concurrency requests are already in flight (then until any one finishes).
+// response at once. The script blocks only when it reads a field of a response, or when it has
+// twice @concurrency requests unfinished (then until only @concurrency are left).
 //
 // It also keeps what conditional acknowledgements need: the requests issued since the last
 // save whose responses the script has not read. A save takes them as its dependencies.
