@@ -18,10 +18,10 @@ import { closedPort, reply, startSink, type Handler, type Sink } from './send-si
 const FAST = { backoffBaseMs: 5, backoffMaxMs: 20 };
 
 function settings(over: Partial<SenderSettings> = {}): SenderSettings {
-  return { concurrency: 16, retries: 5, timeoutMs: 5000, ...over };
+  return { concurrency: 16, retries: 5, timeoutMs: 30_000, ...over };
 }
 
-function post(url: string, body = '{}', headers: Record<string, string> = {}, timeoutMs = 5000): HttpRequest {
+function post(url: string, body = '{}', headers: Record<string, string> = {}, timeoutMs = 30_000): HttpRequest {
   return { method: 'POST', url, headers: { 'content-type': 'application/json', ...headers }, body: new TextEncoder().encode(body), timeoutMs };
 }
 
@@ -262,8 +262,22 @@ test('a 4xx answer or a success resets the breaker count', async (t) => {
 });
 
 test('the concurrency cap is never exceeded, and is reached', async (t) => {
+  // The sink holds answers until 8 requests are in progress (or 2 s pass), then answers all:
+  // so the cap is reached however slowly sockets open, and a ninth would be seen.
+  let held: (() => void)[] = [];
+  let fallback: NodeJS.Timeout | undefined;
+  const release = (): void => {
+    clearTimeout(fallback);
+    const now = held;
+    held = [];
+    for (const answer of now) answer();
+  };
   await withSender(
-    (_r, res) => setTimeout(() => reply(res, 200, 'ok'), 15),
+    (_r, res) => {
+      held.push(() => reply(res, 200, 'ok'));
+      if (held.length >= 8) release();
+      else if (held.length === 1) fallback = setTimeout(release, 2000);
+    },
     { settings: settings({ concurrency: 8 }) },
     async (sender, sink) => {
       let maxInFlight = 0;
@@ -283,6 +297,7 @@ test('the concurrency cap is never exceeded, and is reached', async (t) => {
       t.is(sender.inFlight, 0);
     },
   );
+  clearTimeout(fallback);
 });
 
 test('stop(): queued sends end with EBB_SEND_STOPPED at once, in-flight ones finish, later sends are stopped', async (t) => {
@@ -337,8 +352,8 @@ test('idempotency-key: on every non-GET, the same across retries, absent on GET,
     await sender.send(post(`${sink.origin}/a`, body));
     await sender.send(post(`${sink.origin}/a`, body));
     await sender.send(post(`${sink.origin}/a`, '{"id":2}'));
-    await sender.send({ method: 'GET', url: `${sink.origin}/a`, headers: {}, timeoutMs: 5000 });
-    await sender.send({ method: 'DELETE', url: `${sink.origin}/a/1`, headers: {}, timeoutMs: 5000 });
+    await sender.send({ method: 'GET', url: `${sink.origin}/a`, headers: {}, timeoutMs: 30_000 });
+    await sender.send({ method: 'DELETE', url: `${sink.origin}/a/1`, headers: {}, timeoutMs: 30_000 });
     await sender.send(post(`${sink.origin}/a`, body, { 'idempotency-key': 'mine' }));
     const keys = sink.requests.map((r) => r.headers['idempotency-key']);
     const expected = idempotencyKey('m', 'POST', `${sink.origin}/a`, new TextEncoder().encode(body));
@@ -380,7 +395,7 @@ test('the rate limit holds: 150 requests at 50/1s never grant 51 tokens within a
     async (sender, sink, events, transport) => {
       // Open the sockets first, so that connection setup does not delay the first arrivals
       // into the next second at the server.
-      const warm = { method: 'GET', url: `${sink.origin}/warm`, headers: {}, timeoutMs: 5000 };
+      const warm = { method: 'GET', url: `${sink.origin}/warm`, headers: {}, timeoutMs: 30_000 };
       await Promise.all(Array.from({ length: 16 }, () => transport.request(warm, new AbortController().signal)));
       sink.requests.length = 0;
       const outs = await Promise.all(Array.from({ length: 150 }, (_v, i) => sender.send(post(`${sink.origin}/r/${i}`))));

@@ -6,7 +6,7 @@ import { UndiciTransport, type HttpRequest } from '../lib/send/index.js';
 import { closedPort, reply, startSink } from './send-sink.js';
 
 const signal = new AbortController().signal;
-const get = (url: string, timeoutMs = 5000): HttpRequest => ({ method: 'GET', url, headers: {}, timeoutMs });
+const get = (url: string, timeoutMs = 30_000): HttpRequest => ({ method: 'GET', url, headers: {}, timeoutMs });
 
 test('a POST carries method, path, query, headers and body; the answer has lower-case headers and repeated ones joined', async (t) => {
   const sink = await startSink((req, res) => {
