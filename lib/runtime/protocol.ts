@@ -80,7 +80,9 @@ export interface ModelOps {
  * concurrent lane answers at once or in any order (HTTP requests, prints, held acks).
  */
 export const LANES: { readonly [K in keyof ModelOps]: Lane } = {
-  print: 'concurrent',
+  // In order with the database work: a line printed after a save that completed a batch appears
+  // once that batch is committed.
+  print: 'serial',
   secret: 'concurrent',
   'tracked.open': 'serial',
   // The page handler queues its own database work (it may hand out a page fetched ahead).
