@@ -9,6 +9,10 @@ const scripts = [
   ['foundation', [join(REPO, 'bench', 'foundation.mjs')]],
   ['starlark', ['--import=tsx', join(REPO, 'bench', 'starlark', 'run.ts')]],
   ['detect', [join(REPO, 'bench', 'detect.mjs')]],
+  ['offline', ['--import=tsx', join(REPO, 'bench', 'offline', 'state-copy.ts')]],
+  ['send-seed', [join(REPO, 'bench', 'send', 'seed.mjs')]],
+  ['send-batch', [join(REPO, 'bench', 'send', 'batch.mjs')]],
+  ['send-rate', [join(REPO, 'bench', 'send', 'rate.mjs')]],
 ];
 const only = process.argv.slice(2);
 let failed = 0;

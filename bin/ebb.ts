@@ -112,7 +112,14 @@ const cli = yargs(args)
           describe: 'drop the selected tracked, merge and append models\' state first (a tracked model sends every row again)',
         })
         .option('yes', { type: 'boolean', alias: 'y', describe: 'do not ask before --full-refresh' })
-        .epilogue(epilogue('ebb run +mart.customers --json | jq .status', STATE_ENV + ' .star models read env.get() values from the environment and the project\'s .env.')),
+        .option('offline', { type: 'string', describe: 'record every request to this NDJSON file instead of sending it; the state is left unchanged' })
+        .option('responses', { type: 'string', describe: 'with --offline: answers for matching requests (responses.json format)' })
+        .implies('responses', 'offline')
+        .epilogue(epilogue(
+          'ebb run +mart.customers --json | jq .status',
+          STATE_ENV + ' .star models read env.get() values from the environment and the project\'s .env.',
+          'Exit codes: 0 ok, 1 a model failed or rows failed to deliver (see ebb status), 2 bad invocation, 130 interrupted (Ctrl-C).',
+        )),
     async (argv) => {
       const { runCommand } = await import('../lib/commands/run.js');
       finish(
@@ -122,6 +129,8 @@ const cli = yargs(args)
             selectors: (argv.models as string[] | undefined) ?? [],
             fullRefresh: argv['full-refresh'] as boolean | undefined,
             yes: argv.yes as boolean | undefined,
+            offline: argv.offline as string | undefined,
+            responses: argv.responses as string | undefined,
           },
           await io(),
         ),
@@ -138,6 +147,30 @@ const cli = yargs(args)
     async (argv) => {
       const { planCommand } = await import('../lib/commands/plan.js');
       finish(await planCommand({ ...globals(argv), selectors: (argv.models as string[] | undefined) ?? [] }, await io()));
+    },
+  )
+  .command(
+    'status [models..]',
+    'per model: the last run, failed rows pending (grouped by status and error) and what the next run would send',
+    (y: Argv) =>
+      withJson(withProjectOptions(y), 'JSON lines on stdout: one per model, or one per failed row with --failures')
+        .positional('models', { type: 'string', array: true, describe: 'selectors (default: every model)' })
+        .option('failures', { type: 'string', describe: 'list the failed rows of this model' })
+        .option('limit', { type: 'string', default: '100', describe: 'rows listed by --failures', coerce: wholeNumber('limit', 1) })
+        .epilogue(epilogue('ebb status --failures sync.users')),
+    async (argv) => {
+      const { statusCommand } = await import('../lib/commands/status.js');
+      finish(
+        await statusCommand(
+          {
+            ...globals(argv),
+            models: (argv.models as string[] | undefined) ?? [],
+            failures: argv.failures as string | undefined,
+            limit: argv.limit as number,
+          },
+          await io(),
+        ),
+      );
     },
   )
   .command(
@@ -189,6 +222,23 @@ const cli = yargs(args)
     async (argv) => {
       const { historyCommand } = await import('../lib/commands/history.js');
       finish(await historyCommand({ ...globals(argv), model: argv.model as string | undefined, limit: argv.limit as number }, await io()));
+    },
+  )
+  .command(
+    'test [tests..]',
+    'run the snapshot tests in tests/NAME/NN_step/ offline on a scratch state; compare requests with requests.ndjson',
+    (y: Argv) =>
+      withJson(withProjectOptions(y), 'one JSON line per step and per test on stdout')
+        .positional('tests', { type: 'string', array: true, describe: 'test names (folders of tests/); all when none' })
+        .option('update', { type: 'boolean', describe: 'write requests.ndjson and the expect.sql blocks from what ran' })
+        .epilogue(epilogue(
+          'ebb test users_sync --update',
+          'Environment: the project\'s .env and the environment, as for ebb run; no request leaves the process.',
+          'Exit codes: 0 every test passed, 1 a test failed, 2 bad invocation or unknown test, 130 interrupted.',
+        )),
+    async (argv) => {
+      const { testCommand } = await import('../lib/commands/test.js');
+      finish(await testCommand({ ...globals(argv), names: (argv.tests as string[] | undefined) ?? [], update: argv.update as boolean | undefined }, await io()));
     },
   )
   .command(

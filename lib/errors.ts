@@ -180,6 +180,27 @@ export function errorCode(err: unknown): string {
   return err instanceof EbbError ? err.code : 'EBB_INTERNAL';
 }
 
+/**
+ * PartialRunError is a model that failed or was interrupted after doing part of its work (a
+ * script that acknowledged rows before it failed): what it did is committed and counted.
+ */
+export class PartialRunError extends ModelError {
+  readonly partial: { readonly rows: number | null; readonly details?: Record<string, number> };
+  readonly interrupted: boolean;
+  constructor(
+    model: string,
+    file: string,
+    message: string,
+    partial: { readonly rows: number | null; readonly details?: Record<string, number> },
+    interrupted: boolean,
+  ) {
+    super(model, file, message, undefined, interrupted ? 'EBB_INTERRUPTED' : 'EBB_MODEL');
+    this.name = 'PartialRunError';
+    this.partial = partial;
+    this.interrupted = interrupted;
+  }
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);

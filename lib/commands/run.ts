@@ -6,7 +6,11 @@ import { jsonText } from '../json.js';
 import {
   execute, findLeftovers, planRun, resendsAll, resetModels, resettable, resultLine, summaryLine, type RunPlan,
 } from '../run/index.js';
+import type { Transport } from '../send/index.js';
+import type { Context } from '../run/index.js';
+import type { Store } from '../store/index.js';
 import { withProject, type GlobalOptions, type IO } from './io.js';
+import { withOfflineProject } from './offline.js';
 import { Progress } from './progress.js';
 
 export interface RunOptions extends GlobalOptions {
@@ -15,18 +19,43 @@ export interface RunOptions extends GlobalOptions {
   readonly fullRefresh?: boolean | undefined;
   /** Do not ask for confirmation of --full-refresh on a terminal. */
   readonly yes?: boolean | undefined;
+  /** --offline FILE (and --responses FILE): record requests instead of sending them, on a scratch copy of the state. */
+  readonly offline?: string | undefined;
+  readonly responses?: string | undefined;
+  /** Stops the run like Ctrl-C (besides SIGINT/SIGTERM, which are handled here). */
+  readonly signal?: AbortSignal | undefined;
 }
 
-/** runCommand is `ebb run [models…]`: exit 0 when every model ran, 1 otherwise. */
+/** The exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells expect. */
+export const INTERRUPTED_EXIT = 130;
+
+/**
+ * runCommand is `ebb run [models…]`: exit 0 when every model ran, 1 otherwise, 130 when
+ * stopped by Ctrl-C (SIGINT/SIGTERM): no new requests, those in flight finish or time out,
+ * the acknowledgements of successful ones are committed and the run is recorded as
+ * interrupted. A second Ctrl-C quits at once (the next run sends whatever was not recorded).
+ */
 export function runCommand(options: RunOptions, io: IO): Promise<number> {
-  return withProject(options, io, async (ctx, store) => {
+  const stop = new AbortController();
+  const onSignal = () => {
+    if (stop.signal.aborted) process.exit(INTERRUPTED_EXIT);
+    io.stderr('\nStopping: no new requests; waiting for the requests in flight (Ctrl-C again quits at once)…\n');
+    stop.abort();
+  };
+  options.signal?.addEventListener('abort', () => stop.abort(), { once: true });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // --offline: the same run on a scratch copy of the state, its requests recorded (lib/commands/offline.ts).
+  const body = async (ctx: Context, store: Store, transport?: Transport): Promise<number> => {
     const plan = await planRun(ctx, store, options.selectors);
     if (options.fullRefresh && !(await confirmRefresh(plan, options, io))) return 1;
     if (options.fullRefresh) await resetModels(store, resettable(plan), (m) => io.stderr(`RESET ${m.name}\n`));
     const width = Math.max(0, ...plan.steps.map((s) => s.model.name.length));
     const progress = new Progress(io);
     const summary = await execute(store, plan, {
+      signal: stop.signal,
       env: options.env ?? process.env,
+      ...(transport ? { transport } : {}),
       onPrint: (model, line) => {
         progress.clear();
         io.stderr(`      ${model.name}: ${line}\n`);
@@ -42,21 +71,27 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
       },
     });
     io.stderr(summaryLine(summary) + '\n');
-    const code = summary.results.every((r) => r.status === 'ok') ? 0 : 1;
     const leftovers = await findLeftovers(store, ctx.project.models);
     if (leftovers.length > 0) {
       io.stderr(`note: ${leftovers.length} ${leftovers.length === 1 ? 'table belongs' : 'tables belong'} to no model (a deleted or renamed model?); ebb keeps them until you drop them:\n`);
       for (const l of leftovers) io.stderr(`      ${l.name.padEnd(width)}  ${l.drop}\n`);
     }
+    const code = summary.interrupted ? INTERRUPTED_EXIT : summary.results.every((r) => r.status === 'ok') ? 0 : 1;
     if (options.json) {
       const count = (s: string) => summary.results.filter((r) => r.status === s).length;
       io.stdout(jsonText({
         summary: true, run_id: summary.run_id, ok: count('ok'), error: count('error'), skipped: count('skipped'),
-        duration_ms: summary.duration_ms, exit_code: code, leftovers: leftovers.map((l) => l.name),
+        interrupted: count('interrupted'), duration_ms: summary.duration_ms, exit_code: code,
+        leftovers: leftovers.map((l) => l.name),
       }) + '\n');
     }
     return code;
-  }, 'run');
+  };
+  const done = options.offline === undefined ? withProject(options, io, body, 'run') : withOfflineProject(options, io, body);
+  return done.finally(() => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  });
 }
 
 /** confirmRefresh asks on a terminal before a full refresh drops the selected models' state. */

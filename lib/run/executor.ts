@@ -1,9 +1,12 @@
 // The executor walks a plan in dependency order. A failing model marks its dependents
 // skipped; unrelated branches still run. Every model run is recorded in _ebb.runs. Each
-// model runs through its language's record (lib/run/languages): the executor names none.
+// model runs through its language's record (lib/run/languages): the executor names none. An
+// interrupted run (Ctrl-C) lets the current model finish its requests in flight, records it
+// as interrupted and runs nothing more.
 
-import { errorCode, errorMessage, RUN_CODES } from '../errors.js';
+import { errorCode, errorMessage, PartialRunError, RUN_CODES } from '../errors.js';
 import type { Model } from '../project/index.js';
+import type { Transport } from '../send/types.js';
 import type { Store } from '../store/index.js';
 import { languageOf } from './languages/index.js';
 import type { RunPlan } from './plan.js';
@@ -17,6 +20,16 @@ export interface ExecuteOptions {
   readonly onProgress?: (model: Model, done: number, total: number) => void;
   /** The environment .star models see through env.get() (besides the project's .env). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Where .star models' requests go (default: a new UndiciTransport per model, closed at its end). */
+  readonly transport?: Transport | undefined;
+  /**
+   * true: nothing about delivery is committed — acks and saved rows of .star models are not
+   * written, failures are not recorded, no _ebb.runs row (ebb run --offline). SQL models still
+   * build their tables; run them on a scratch copy of the state to keep it unchanged.
+   */
+  readonly dryState?: boolean | undefined;
+  /** Aborting it (Ctrl-C) stops the run: no new requests, successful acks committed, status interrupted. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export async function execute(store: Store, plan: RunPlan, options: ExecuteOptions = {}): Promise<RunSummary> {
@@ -28,8 +41,12 @@ export async function execute(store: Store, plan: RunPlan, options: ExecuteOptio
     env: options.env ?? process.env,
     ...(options.onPrint ? { onPrint: options.onPrint } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    transport: options.transport,
+    dryState: options.dryState,
+    signal: options.signal,
   };
   for (const step of plan.steps) {
+    if (options.signal?.aborted) break;
     const model = step.model;
     const t0 = performance.now();
     const startedAt = new Date();
@@ -55,14 +72,28 @@ export async function execute(store: Store, plan: RunPlan, options: ExecuteOptio
         };
       } catch (err) {
         result = errored(plan.runId, model, errorMessage(err), errorCode(err), Math.round(performance.now() - t0));
+        if (err instanceof PartialRunError) {
+          // What the model did before it failed counts: its acknowledgements are committed.
+          result = {
+            ...result,
+            status: err.interrupted ? 'interrupted' : 'error',
+            rows: err.partial.rows,
+            ...(err.partial.details ? { details: err.partial.details } : {}),
+          };
+        }
       }
     }
     if (result.status !== 'ok') failed.add(model.name);
-    await record(store, result, startedAt);
+    if (!options.dryState) await record(store, result, startedAt);
     results.push(result);
     options.onResult?.(result);
   }
-  return { run_id: plan.runId, results, duration_ms: Math.round(performance.now() - started) };
+  return {
+    run_id: plan.runId,
+    results,
+    duration_ms: Math.round(performance.now() - started),
+    ...(options.signal?.aborted ? { interrupted: true } : {}),
+  };
 }
 
 function errored(runId: string, model: Model, message: string, code: string, durationMs: number): ModelResult {

@@ -2,7 +2,8 @@
 
 import type { ModelKind } from '../project/index.js';
 
-export type ModelStatus = 'ok' | 'error' | 'skipped';
+/** interrupted: the run was stopped (Ctrl-C) while this model ran; what it acknowledged is kept. */
+export type ModelStatus = 'ok' | 'error' | 'skipped' | 'interrupted';
 
 export interface ModelResult {
   readonly run_id: string;
@@ -15,7 +16,11 @@ export interface ModelResult {
   readonly error?: string;
   /** The stable code of `error` (EBB_…), listed in README.md. */
   readonly code?: string;
-  /** Extra per-kind figures (for tracked models: new, changed, deleted, saved, failed). */
+  /**
+   * Extra per-kind figures. Tracked models: new, changed, deleted (the delta), saved (rows
+   * acknowledged), failed (rows whose requests failed: recorded in _ebb.failures), unsaved
+   * (rows the script did not acknowledge: its own choice; they come back next run).
+   */
   readonly details?: Readonly<Record<string, number>>;
 }
 
@@ -23,6 +28,8 @@ export interface RunSummary {
   readonly run_id: string;
   readonly results: readonly ModelResult[];
   readonly duration_ms: number;
+  /** The run was stopped by Ctrl-C (SIGINT/SIGTERM). */
+  readonly interrupted?: boolean;
 }
 
 export function newRunId(now = new Date()): string {

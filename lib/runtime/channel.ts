@@ -1,92 +1,332 @@
-// A synchronous call channel between a Starlark model, running in a worker thread, and
-// the main thread that owns DuckDB and the network. The interpreter is synchronous; a host
-// call posts a request and blocks on an Atomics flag until the main thread has answered.
+// The channel between a Starlark model, running in a worker thread, and the main thread that
+// owns DuckDB and the network. The interpreter is synchronous, so the worker's end submits
+// requests (each with an id) and goes on; it blocks only when it waits for a reply: for one
+// id, for any of several, or until a condition holds. The main thread answers in any order:
+// operations of the serial lane (the database) one at a time in the order they came, those
+// of the concurrent lane (HTTP) as they complete. Errors cross as values {code, message}.
+//
+// Messages are batched both ways: the worker queues requests in an outbox posted when it is
+// large or old enough, or before it blocks; the main thread posts the replies that complete
+// in one tick together and then bumps a shared counter the worker waits on with Atomics.
 
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 
-export interface Request {
+/** An operation table: name → request type → reply type. */
+export interface OpSpec {
+  readonly req: unknown;
+  readonly rep: unknown;
+}
+/** An operation table type T: every member is an OpSpec (`T extends OpTable<T>`). */
+export type OpTable<T> = { readonly [K in keyof T]: OpSpec };
+export type OpName<T> = keyof T & string;
+export type Lane = 'serial' | 'concurrent';
+
+/** An error as it crosses the channel. `origin` names the one-way message's call that caused it. */
+export interface WireError {
+  readonly code: string;
+  readonly message: string;
+  readonly position?: string;
+  readonly origin?: string;
+}
+
+export type Outcome<V> = { readonly ok: true; readonly value: V } | { readonly ok: false; readonly error: WireError };
+
+interface Envelope {
+  readonly id: number;
   readonly op: string;
-  readonly payload: unknown;
-  /** false for one-way messages (print), which get no reply. */
-  readonly wantsReply: boolean;
+  readonly req: unknown;
+  /** Set for one-way messages: what caused it, so a failure names that call. */
+  readonly origin?: string;
 }
 
-export type Reply = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string };
+type Reply = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: WireError };
 
-/** HostCallError is a failed host call, re-thrown in the worker with the main thread's message. */
+/** Slots of the shared Int32Array: a counter bumped on every batch of replies, and a stop flag. */
+export const SIGNAL_SLOTS = 2;
+const REPLIES = 0;
+const STOP = 1;
+
+export function newSignal(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4 * SIGNAL_SLOTS));
+}
+
+/** HostCallError is a failed host call, thrown in the worker with the main thread's code and message. */
 export class HostCallError extends Error {
-  constructor(message: string) {
-    super(message);
+  readonly code: string;
+  readonly origin: string | undefined;
+  constructor(error: WireError) {
+    super(error.origin === undefined ? error.message : `${error.origin}: ${error.message}`);
     this.name = 'HostCallError';
+    this.code = error.code;
+    this.origin = error.origin;
   }
 }
 
-/** SyncClient is the worker's end. */
-export class SyncClient {
-  readonly #port: MessagePort;
-  readonly #flag: Int32Array;
+/** StoppedError is thrown in the worker when the main thread asked the script to stop (Ctrl-C). */
+export class StoppedError extends Error {
+  constructor() {
+    super('interrupted');
+    this.name = 'StoppedError';
+  }
+}
 
-  constructor(port: MessagePort, flag: Int32Array) {
+/** Outbox limits: post when this many messages wait, or when the oldest waited this long (ms). */
+const OUTBOX_MAX = 64;
+const OUTBOX_MS = 2;
+
+/** Client is the worker's end. */
+export class Client<T extends OpTable<T>> {
+  readonly #port: MessagePort;
+  readonly #signal: Int32Array;
+  #nextId = 1;
+  #outbox: Envelope[] = [];
+  #outboxSince = 0;
+  readonly #replies = new Map<number, Reply>();
+  readonly #callbacks = new Map<number, (o: Outcome<unknown>) => void>();
+  #fatal: WireError | undefined;
+
+  constructor(port: MessagePort, signal: Int32Array) {
     this.#port = port;
-    this.#flag = flag;
+    this.#signal = signal;
   }
 
-  /** call sends a request and blocks until its reply; a failed call throws HostCallError. */
-  call<T>(op: string, payload: unknown): T {
-    Atomics.store(this.#flag, 0, 0);
-    this.#port.postMessage({ op, payload, wantsReply: true } satisfies Request);
+  /** submit queues a request and returns its id; `onReply` (if given) receives its outcome. */
+  submit<K extends OpName<T>>(op: K, req: T[K]['req'], onReply?: (o: Outcome<T[K]['rep']>) => void, final = false): number {
+    if (!final) this.#check();
+    const id = this.#nextId++;
+    if (onReply) this.#callbacks.set(id, onReply as (o: Outcome<unknown>) => void);
+    this.#enqueue({ id, op, req });
+    return id;
+  }
+
+  /**
+   * post sends a one-way message: no reply unless it fails, and then the failure is raised at
+   * the worker's next call with `origin` (the call that caused it) in its message.
+   */
+  post<K extends OpName<T>>(op: K, req: T[K]['req'], origin: string): void {
+    this.#check();
+    this.#enqueue({ id: this.#nextId++, op, req, origin });
+  }
+
+  /** postNow posts the outbox at once (latency matters: e.g. the pipeline is starved). */
+  postNow(): void {
+    if (this.#outbox.length === 0) return;
+    const batch = this.#outbox;
+    this.#outbox = [];
+    this.#port.postMessage(batch);
+  }
+
+  /** lastQueued gives the newest queued message if it is still in the outbox (to coalesce into it). */
+  lastQueued(): { readonly op: string; readonly req: unknown } | undefined {
+    return this.#outbox[this.#outbox.length - 1];
+  }
+
+  /** finalCall is the worker's last call: it goes through whatever was reported or requested before. */
+  finalCall<K extends OpName<T>>(op: K, req: T[K]['req']): void {
+    let done = false;
+    this.submit(op, req, () => (done = true), true);
+    this.waitUntil(() => done, true);
+  }
+
+  /** call submits a request and waits for its reply; a failure throws HostCallError. */
+  call<K extends OpName<T>>(op: K, req: T[K]['req']): T[K]['rep'] {
+    return this.wait(this.submit(op, req)) as T[K]['rep'];
+  }
+
+  /** wait blocks until the reply of `id` (submitted without a callback) and returns its value. */
+  wait(id: number): unknown {
+    let reply: Reply | undefined;
+    this.waitUntil(() => (reply = this.#replies.get(id)) !== undefined);
+    this.#replies.delete(id);
+    if (!reply!.ok) throw new HostCallError(reply!.error);
+    return reply!.value;
+  }
+
+  /** waitAny blocks until one of `ids` has a reply and returns that id (its reply is kept for wait). */
+  waitAny(ids: readonly number[]): number {
+    let done = -1;
+    this.waitUntil(() => (done = ids.find((id) => this.#replies.has(id)) ?? -1) !== -1);
+    return done;
+  }
+
+  /** poll reads the replies that arrived, without blocking. */
+  poll(): void {
+    this.#drain();
+    this.#check();
+  }
+
+  /**
+   * waitUntil blocks (posting the outbox first) until `ready()` holds after replies are read.
+   * A `final` wait (the worker's last message) ignores stop requests and reported failures.
+   */
+  waitUntil(ready: () => boolean, final = false): void {
+    this.postNow();
     for (;;) {
-      Atomics.wait(this.#flag, 0, 0, 1000);
+      const seen = Atomics.load(this.#signal, REPLIES);
+      this.#drain();
+      if (!final) this.#check();
+      if (ready()) return;
+      if (!final && Atomics.load(this.#signal, STOP) !== 0) throw new StoppedError();
+      Atomics.wait(this.#signal, REPLIES, seen, 1000);
+    }
+  }
+
+  /** stopRequested says whether the main thread asked the script to stop. */
+  get stopRequested(): boolean {
+    return Atomics.load(this.#signal, STOP) !== 0;
+  }
+
+  #enqueue(env: Envelope): void {
+    if (this.#outbox.length === 0) this.#outboxSince = performance.now();
+    this.#outbox.push(env);
+    if (this.#outbox.length >= OUTBOX_MAX || performance.now() - this.#outboxSince >= OUTBOX_MS) this.postNow();
+  }
+
+  #drain(): void {
+    for (;;) {
       const m = receiveMessageOnPort(this.#port);
-      if (m) {
-        const reply = m.message as Reply;
-        if (!reply.ok) throw new HostCallError(reply.error);
-        return reply.value as T;
+      if (!m) return;
+      for (const r of m.message as Reply[]) {
+        if (r.id === 0) {
+          // A failure of a one-way message, or the main thread stopping the script.
+          if (!r.ok) this.#fatal ??= r.error;
+          continue;
+        }
+        const cb = this.#callbacks.get(r.id);
+        if (cb) {
+          this.#callbacks.delete(r.id);
+          cb(r.ok ? { ok: true, value: r.value } : { ok: false, error: r.error });
+        } else {
+          this.#replies.set(r.id, r);
+        }
       }
     }
   }
 
-  /** post sends a one-way message. */
-  post(op: string, payload: unknown): void {
-    this.#port.postMessage({ op, payload, wantsReply: false } satisfies Request);
+  /** #check raises a failure the main thread reported outside any reply, once. */
+  #check(): void {
+    const fatal = this.#fatal;
+    if (fatal === undefined) return;
+    this.#fatal = { ...fatal, code: 'EBB_REPORTED' };
+    if (fatal.code !== 'EBB_REPORTED') throw new HostCallError(fatal);
   }
 }
 
-export type Handler = (op: string, payload: unknown) => Promise<unknown>;
+/** SerialLane runs tasks one at a time in the order they were queued. */
+export class SerialLane {
+  #tail: Promise<unknown> = Promise.resolve();
 
-/** Served is the main thread's view of a channel: the first failure of a one-way message. */
+  run<V>(task: () => Promise<V> | V): Promise<V> {
+    const next = this.#tail.then(task);
+    this.#tail = next.catch(() => undefined);
+    return next;
+  }
+
+  /** idle resolves when every task queued so far is over. */
+  async idle(): Promise<void> {
+    let tail;
+    do {
+      tail = this.#tail;
+      await tail;
+    } while (tail !== this.#tail);
+  }
+}
+
+export type Handlers<T extends OpTable<T>> = {
+  readonly [K in OpName<T>]: (req: T[K]['req'], id: number) => Promise<T[K]['rep']> | T[K]['rep'];
+};
+
 export interface Served {
-  readonly failure: () => string | undefined;
+  /** fail reports a failure to the worker outside any reply: raised at its next call. */
+  readonly fail: (error: WireError) => void;
+  /** stop asks the script to stop: its next call (or the wait it is in) throws StoppedError. */
+  readonly stop: () => void;
+  /** idle resolves when every request received so far has been answered. */
+  readonly idle: () => Promise<void>;
+  /** The first failure of a one-way message (or reported with fail()), with its origin. */
+  readonly failure: () => WireError | undefined;
 }
 
 /**
- * serve is the main thread's end: requests are handled one at a time, in order, so a
- * model sees the effects of its earlier calls. A one-way message that fails makes every
- * later call fail with its error (except `exempt` ones), so the script stops at once.
+ * serve is the main thread's end. `toError` turns a handler's exception into the error the
+ * worker sees. Replies completed in one tick are posted together.
  */
-export function serve(port: MessagePort, flag: Int32Array, handler: Handler, exempt: readonly string[] = []): Served {
-  let queue: Promise<void> = Promise.resolve();
-  let failure: string | undefined;
-  port.on('message', (req: Request) => {
-    queue = queue.then(async () => {
-      let reply: Reply;
-      if (failure !== undefined && req.wantsReply && !exempt.includes(req.op)) {
-        reply = { ok: false, error: failure };
-      } else {
-        try {
-          reply = { ok: true, value: await handler(req.op, req.payload) };
-        } catch (err) {
-          reply = { ok: false, error: err instanceof Error ? err.message : String(err) };
-        }
+export function serve<T extends OpTable<T>>(
+  port: MessagePort,
+  signal: Int32Array,
+  handlers: Handlers<T>,
+  lanes: { readonly [K in OpName<T>]: Lane },
+  serial: SerialLane,
+  toError: (err: unknown, op: string) => WireError,
+): Served {
+  let pending: Reply[] = [];
+  let scheduled = false;
+  let open = 0;
+  let idleWaiters: Array<() => void> = [];
+  let failure: WireError | undefined;
+  const flush = () => {
+    scheduled = false;
+    const batch = pending;
+    pending = [];
+    if (batch.length === 0) return;
+    try {
+      port.postMessage(batch);
+    } catch {
+      return; // the worker is gone
+    }
+    Atomics.add(signal, REPLIES, 1);
+    Atomics.notify(signal, REPLIES);
+  };
+  // Replies that complete in the same turn of the event loop (several sockets' data, a page
+  // of database work) go out as one message: setImmediate runs after this turn's I/O callbacks.
+  const reply = (r: Reply) => {
+    pending.push(r);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+  const done = () => {
+    if (--open === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  };
+  const exec = async (env: Envelope): Promise<void> => {
+    const handler = handlers[env.op as OpName<T>] as ((req: unknown, id: number) => unknown) | undefined;
+    try {
+      if (!handler) throw new Error(`unknown operation ${env.op}`);
+      const value = await handler(env.req, env.id);
+      if (env.origin === undefined) reply({ id: env.id, ok: true, value });
+    } catch (err) {
+      const error = toError(err, env.op);
+      if (env.origin === undefined) reply({ id: env.id, ok: false, error });
+      else {
+        failure ??= { ...error, origin: env.origin };
+        reply({ id: 0, ok: false, error: { ...error, origin: env.origin } });
       }
-      if (!req.wantsReply) {
-        if (!reply.ok) failure ??= reply.error;
-        return;
-      }
-      port.postMessage(reply);
-      Atomics.store(flag, 0, 1);
-      Atomics.notify(flag, 0);
-    });
+    }
+  };
+  port.on('message', (batch: Envelope[]) => {
+    for (const env of batch) {
+      open++;
+      const lane = lanes[env.op as OpName<T>] ?? 'concurrent';
+      const run = lane === 'serial' ? serial.run(() => exec(env)) : exec(env);
+      void run.finally(done);
+    }
   });
-  return { failure: () => failure };
+  return {
+    fail: (error) => {
+      failure ??= error;
+      reply({ id: 0, ok: false, error });
+    },
+    failure: () => failure,
+    stop: () => {
+      Atomics.store(signal, STOP, 1);
+      Atomics.add(signal, REPLIES, 1);
+      Atomics.notify(signal, REPLIES);
+    },
+    idle: () => (open === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
+  };
 }

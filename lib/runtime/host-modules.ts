@@ -1,12 +1,17 @@
-// The host modules a .star model sees (query, deleted, save, env), running in the model's
-// worker and calling the main thread through the sync channel.
+// The host modules a .star model sees (query, deleted, save, env, http), running in the
+// model's worker and calling the main thread through the channel.
+//
+// A save in a tracked model is a conditional acknowledgement: it carries the ids of the
+// requests the script issued since its previous save and did not read, and the main thread
+// commits it only if all of them ended in 2xx.
 
 import {
   Builtin, HostValue, None, elements, makeModule, makeString, repr, toJS, truth, typeName, unpackArgs, type Value,
 } from '../starlark/index.js';
-import { HostCallError, type SyncClient } from './channel.js';
+import { HostCallError, type Client } from './channel.js';
+import { HttpModule } from './http-module.js';
 import { CHANGES, decodeValue, EMPTY_PAGE, type RowsPage } from './rows-page.js';
-import { BATCH, FLUSH_MS, PAGE, type ModelInit, type TrackedOpened } from './protocol.js';
+import { BATCH, FLUSH_MS, PAGE, type ModelInit, type ModelOps } from './protocol.js';
 import { Row, RowShape, type RowOrigin } from './row.js';
 import { fromWire, starToWire, type Wire } from './wire.js';
 
@@ -54,17 +59,17 @@ class RowStream extends HostValue {
 
 /** Host is the state of one model run on the worker side: its open queries and pending acks. */
 export class Host {
-  readonly #client: SyncClient;
+  readonly #client: Client<ModelOps>;
   readonly #init: ModelInit;
+  readonly http: HttpModule;
   #trackedSql: string | undefined;
-  #acks: number[] = [];
-  #deleteAcks: number[] = [];
   #sinkRows: Array<Record<string, Wire>> = [];
   #lastFlush = performance.now();
 
-  constructor(client: SyncClient, init: ModelInit) {
+  constructor(client: Client<ModelOps>, init: ModelInit) {
     this.#client = client;
     this.#init = init;
+    this.http = new HttpModule(client, init);
   }
 
   get tracked(): boolean {
@@ -79,12 +84,12 @@ export class Host {
       save: makeModule('save', {
         row: new Builtin('save.row', (_th, _fn, args, kwargs) => {
           const [row] = unpackArgs('save.row', args, kwargs, 'row');
-          this.#save(row!, 'save.row');
+          this.#save([row!], 'save.row');
           return None;
         }),
         rows: new Builtin('save.rows', (_th, _fn, args, kwargs) => {
           const [rows] = unpackArgs('save.rows', args, kwargs, 'rows');
-          for (const r of iterate(rows!, 'save.rows')) this.#save(r, 'save.rows');
+          this.#save(iterate(rows!, 'save.rows'), 'save.rows');
           return None;
         }),
         delete: new Builtin('save.delete', (_th, _fn, args, kwargs) => {
@@ -97,12 +102,20 @@ export class Host {
         get: new Builtin('env.get', (_th, _fn, args, kwargs) => {
           const [name, dflt] = unpackArgs('env.get', args, kwargs, 'name', 'default?');
           if (typeof name !== 'string') throw new Error(`env.get: name must be a string, not ${typeName(name!)}`);
-          const value = this.#init.env[toJS(name) as string];
-          if (value === undefined) return dflt ?? None;
-          if (value !== '') this.#client.post('secret', value);
+          const key = toJS(name) as string;
+          const value = this.#init.env[key];
+          if (value === undefined) {
+            if (dflt !== undefined) return dflt;
+            throw new Error(
+              `env.get: ${key} is not set (ebb looked in ${this.#init.envSources}); set it there, ` +
+                `or write env.get(${JSON.stringify(key)}, None) if the model can do without it`,
+            );
+          }
+          if (value !== '') this.#client.post('secret', value, 'env.get');
           return makeString(value);
         }),
       }),
+      http: this.http.module(),
     };
   }
 
@@ -125,17 +138,17 @@ export class Host {
         );
       }
       if (this.#trackedSql === undefined) {
-        this.#call<TrackedOpened>('query', 'tracked.open', { sql: text, params });
+        this.#call('query', 'tracked.open', { sql: text, params });
         this.#trackedSql = text;
       }
-      return new RowStream((after) => this.#call<RowsPage>('query', 'tracked.page', { after, limit: PAGE }), 'tracked', false);
+      return new RowStream((after) => this.#call('query', 'tracked.page', { after, limit: PAGE }), 'tracked', false);
     }
-    const id = this.#call<number>('query', 'cursor.open', { sql: text, params });
+    const id = this.#call('query', 'cursor.open', { sql: text, params });
     let done = false;
     return new RowStream(
       () => {
         if (done) return EMPTY_PAGE;
-        const page = this.#call<RowsPage>('query', 'cursor.next', { id });
+        const page = this.#call('query', 'cursor.next', { id });
         if (page.count === 0) done = true;
         return page;
       },
@@ -148,24 +161,47 @@ export class Host {
     unpackArgs('deleted', args, kwargs);
     if (!this.tracked) throw new Error('deleted: only a tracked model (@kind: tracked) has deleted rows');
     if (this.#trackedSql === undefined) throw new Error('deleted: call the tracked query() first; deleted() gives the keys that disappeared from it');
-    return new RowStream((after) => this.#call<RowsPage>('deleted', 'deleted.page', { after, limit: PAGE }), 'deleted', false);
+    return new RowStream((after) => this.#call('deleted', 'deleted.page', { after, limit: PAGE }), 'deleted', false);
   }
 
-  #save(row: Value, fn: string): void {
+  #save(rows: Iterable<Value>, fn: string): void {
     if (this.tracked) {
-      this.#acks.push(this.#seqOf(row, fn, false));
-      this.#maybeFlush(this.#acks.length);
+      // One save, one set of dependencies, however many messages its rows take.
+      let deps: number[] | undefined;
+      let seqs: number[] = [];
+      for (const r of rows) {
+        deps ??= this.http.takeDeps();
+        seqs.push(this.#seqOf(r, fn, false));
+        if (seqs.length >= BATCH) {
+          this.#ack(seqs, false, deps, fn);
+          seqs = [];
+        }
+      }
+      if (deps) this.#ack(seqs, false, deps, fn);
       return;
     }
-    const wire = rowToWire(row, fn);
-    this.#sinkRows.push(wire);
-    this.#maybeFlush(this.#sinkRows.length);
+    // Requests before a save of a non-tracked model are checked at the end (a failed unread one fails the model).
+    for (const r of rows) this.#sinkRows.push(rowToWire(r, fn));
+    if (this.#sinkRows.length >= BATCH || performance.now() - this.#lastFlush >= FLUSH_MS) this.flush();
   }
 
   #saveDelete(row: Value): void {
     if (!this.tracked) throw new Error('save.delete: only a tracked model (@kind: tracked) acknowledges deletions');
-    this.#deleteAcks.push(this.#seqOf(row, 'save.delete', true));
-    this.#maybeFlush(this.#deleteAcks.length);
+    this.#ack([this.#seqOf(row, 'save.delete', true)], true, this.http.takeDeps(), 'save.delete');
+  }
+
+  /** #ack sends a conditional acknowledgement; those without dependencies coalesce into one message. */
+  #ack(seqs: number[], deleted: boolean, deps: number[], fn: string): void {
+    if (seqs.length === 0) return;
+    const last = this.#client.lastQueued();
+    if (deps.length === 0 && last && last.op === 'ack') {
+      const prev = last.req as ModelOps['ack']['req'];
+      if (prev.deps.length === 0 && prev.deleted === deleted && prev.seqs.length < BATCH) {
+        prev.seqs.push(...seqs);
+        return;
+      }
+    }
+    this.#client.post('ack', { seqs, deleted, deps }, fn);
   }
 
   /** seqOf finds which delta row a saved value acknowledges: a row from query()/deleted(), or a dict with the key. */
@@ -186,7 +222,7 @@ export class Host {
       if (!(k in fields) || fields[k] === null) throw new Error(`${fn}: the value has no ${k} (the @unique_key); pass the row from ${deleted ? 'deleted()' : 'query()'}`);
       return fields[k]!;
     });
-    const seq = this.#call<number | null>(fn, 'tracked.seqForKey', { key, deleted });
+    const seq = this.#call(fn, 'tracked.seqForKey', { key, deleted });
     if (seq === null) {
       const desc = this.#init.uniqueKey.map((k, i) => `${k}=${String(key[i])}`).join(', ');
       throw new Error(`${fn}: key (${desc}) is not among the rows ${deleted ? 'deleted()' : 'query()'} returned in this run`);
@@ -195,41 +231,31 @@ export class Host {
   }
 
   /** #call makes a host call; a failure reads like the builtin's own error ("query: …"). */
-  #call<T>(fn: string, op: string, payload: unknown): T {
+  #call<K extends keyof ModelOps & string>(fn: string, op: K, payload: ModelOps[K]['req']): ModelOps[K]['rep'] {
     try {
-      return this.#client.call<T>(op, payload);
+      return this.#client.call(op, payload);
     } catch (err) {
-      if (err instanceof HostCallError) throw new Error(`${fn}: ${err.message}`);
+      if (err instanceof HostCallError && err.origin === undefined) throw new Error(`${fn}: ${err.message}`);
       throw err;
     }
   }
 
-  #maybeFlush(pending: number): void {
-    if (pending >= BATCH || performance.now() - this.#lastFlush >= FLUSH_MS) this.flush();
-  }
-
   /**
-   * flush sends pending acknowledgements and rows to the main thread, which stores them in
-   * order while the script goes on; if storing fails, the script's next host call fails.
+   * flush sends the rows a non-tracked model saved so far to the main thread, which stores them
+   * in order while the script goes on; if storing fails, the script's next host call fails
+   * with the failure attributed to the save.
    */
   flush(): void {
     this.#lastFlush = performance.now();
-    if (this.#acks.length > 0) {
-      const seqs = this.#acks;
-      this.#acks = [];
-      this.#client.post('tracked.ack', { seqs });
-    }
-    if (this.#deleteAcks.length > 0) {
-      const seqs = this.#deleteAcks;
-      this.#deleteAcks = [];
-      this.#client.post('deleted.ack', { seqs });
-    }
     if (this.#sinkRows.length > 0) {
       const rows = this.#sinkRows;
       this.#sinkRows = [];
-      this.#client.post('sink.rows', { rows });
+      this.#client.post('sink.rows', { rows }, `save.row (rows ${this.#sinkCount + 1}–${this.#sinkCount + rows.length})`);
+      this.#sinkCount += rows.length;
     }
+    this.#client.postNow();
   }
+  #sinkCount = 0;
 }
 
 function* iterate(x: Value, fn: string): Generator<Value> {

@@ -1,9 +1,15 @@
-// The messages between a model's worker and the main thread.
+// The operations between a model's worker and the main thread: one table (name → request →
+// reply) that both ends are typed by, and the lane each runs in on the main thread. Adding an
+// operation is one entry here, one in LANES and one handler in star-runner.ts.
 
 import type { FileOptions } from '../starlark/index.js';
+import type { SendOutcome } from '../send/types.js';
+import type { Lane } from './channel.js';
+import type { RowsPage } from './rows-page.js';
+import type { Wire } from './wire.js';
 
 /** The names a model's script sees besides Starlark's universe. */
-export const MODEL_GLOBALS: readonly string[] = ['query', 'deleted', 'save', 'env', 'json', 'time', 'struct'];
+export const MODEL_GLOBALS: readonly string[] = ['query', 'deleted', 'save', 'env', 'json', 'time', 'struct', 'http'];
 
 /** Models may loop and reassign at top level, like scripts (the seed loop is top-level code). */
 export const MODEL_FILE_OPTIONS: FileOptions = {
@@ -24,6 +30,10 @@ export interface ModelInit {
   readonly env: Readonly<Record<string, string>>;
   /** The model's step budget (@max_steps; absent: DEFAULT_MAX_STEPS). */
   readonly maxSteps?: number;
+  /** Where env.get() looked, for the error about a missing variable. */
+  readonly envSources: string;
+  /** Requests in flight at once (@concurrency) and the per-attempt timeout (@timeout), in ms. */
+  readonly http: { readonly concurrency: number; readonly timeoutMs: number };
 }
 
 export interface TrackedOpened {
@@ -34,13 +44,66 @@ export interface TrackedOpened {
 export interface Finish {
   readonly ok: boolean;
   readonly error?: string;
+  /** The script stopped because the run was interrupted (Ctrl-C). */
+  readonly interrupted?: boolean;
+  /** Requests whose responses the script never read, that failed, and that no save depended on. */
+  readonly unreadFailures?: ReadonlyArray<{ readonly id: number; readonly what: string; readonly error: string }>;
+}
+
+/** One HTTP request as the worker sends it (the Sender adds retries and idempotency keys). */
+export interface HttpCall {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: Uint8Array | undefined;
+  readonly timeoutMs: number;
+}
+
+/** The operations: request and reply types, shared by the worker and the main thread. */
+export interface ModelOps {
+  print: { req: string; rep: null };
+  secret: { req: string; rep: null };
+  'tracked.open': { req: { sql: string; params: Wire[] }; rep: TrackedOpened };
+  'tracked.page': { req: { after: number; limit: number }; rep: RowsPage };
+  'deleted.page': { req: { after: number; limit: number }; rep: RowsPage };
+  'tracked.seqForKey': { req: { key: Wire[]; deleted: boolean }; rep: number | null };
+  'cursor.open': { req: { sql: string; params: Wire[] }; rep: number };
+  'cursor.next': { req: { id: number }; rep: RowsPage };
+  /** A save: acknowledge `seqs` once every request in `deps` ended in 2xx (one-way). */
+  ack: { req: { seqs: number[]; deleted: boolean; deps: number[] }; rep: null };
+  /** Rows a non-tracked model saved (one-way). */
+  'sink.rows': { req: { rows: Array<Record<string, Wire>> }; rep: number };
+  http: { req: HttpCall; rep: SendOutcome };
+  finish: { req: Finish; rep: null };
 }
 
 /**
- * Acks and saved rows are flushed in batches: at this many, or when FLUSH_MS passed since the
- * last flush. A crash loses at most the unflushed window (those rows are sent again).
+ * The database lane is serial: DuckDB work happens in the order the script asked for it. The
+ * concurrent lane answers at once or in any order (HTTP requests, prints, held acks).
+ */
+export const LANES: { readonly [K in keyof ModelOps]: Lane } = {
+  // In order with the database work: a line printed after a save that completed a batch appears
+  // once that batch is committed.
+  print: 'serial',
+  secret: 'concurrent',
+  'tracked.open': 'serial',
+  // The page handler queues its own database work (it may hand out a page fetched ahead).
+  'tracked.page': 'concurrent',
+  'deleted.page': 'serial',
+  'tracked.seqForKey': 'serial',
+  'cursor.open': 'serial',
+  'cursor.next': 'serial',
+  ack: 'concurrent',
+  'sink.rows': 'serial',
+  http: 'concurrent',
+  finish: 'concurrent',
+};
+
+/**
+ * Acks and saved rows are committed in batches: at this many, or when FLUSH_MS passed since the
+ * first one waiting. A crash loses at most the uncommitted window (those rows are sent again).
  */
 export const BATCH = 5000;
 export const FLUSH_MS = 1000;
 /** Rows fetched per page from the main thread. */
-export const PAGE = 2048;
+export const PAGE = 16384;

@@ -1,21 +1,22 @@
 // The worker thread that runs one .star model: the interpreter is synchronous, and every
-// host call (queries, acknowledgements, prints) goes to the main thread through the channel.
+// host call (queries, acknowledgements, requests, prints) goes to the main thread through the
+// channel.
 
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { DEFAULT_MAX_STEPS, EvalError, StarlarkError, Thread, execFile, json, structBuiltin, type Value } from '../starlark/index.js';
-import { SyncClient } from './channel.js';
+import { Client, StoppedError } from './channel.js';
 import { Host } from './host-modules.js';
-import { MODEL_FILE_OPTIONS, type Finish, type ModelInit } from './protocol.js';
+import { MODEL_FILE_OPTIONS, type Finish, type ModelInit, type ModelOps } from './protocol.js';
 import { timeModule } from '../starlark/lib/time/index.js';
 
 interface WorkerData {
   readonly port: MessagePort;
-  readonly flag: Int32Array;
+  readonly signal: Int32Array;
   readonly model: ModelInit;
 }
 
 const data = workerData as WorkerData;
-const client = new SyncClient(data.port, data.flag);
+const client = new Client<ModelOps>(data.port, data.signal);
 const host = new Host(client, data.model);
 
 const maxSteps = data.model.maxSteps ?? DEFAULT_MAX_STEPS;
@@ -30,21 +31,29 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** stopped says whether an error is the script being stopped (Ctrl-C), wherever it surfaced. */
+function stopped(err: unknown): boolean {
+  if (err instanceof StoppedError) return true;
+  return client.stopRequested && err instanceof Error && err.message.includes('interrupted');
+}
+
 let finish: Finish;
 try {
-  const thread = new Thread({ name: data.model.name, print: (_t, msg) => client.post('print', msg), maxSteps });
+  const thread = new Thread({ name: data.model.name, print: (_t, msg) => client.post('print', msg, 'print'), maxSteps });
   const predeclared: Record<string, Value> = { ...host.predeclared(), json, struct: structBuiltin, time: timeModule };
   execFile(thread, data.model.file, data.model.source, predeclared, MODEL_FILE_OPTIONS);
   host.flush();
-  finish = { ok: true };
+  const unreadFailures = host.http.finish(data.model.kind === 'tracked');
+  finish = { ok: true, unreadFailures };
 } catch (err) {
-  // Acknowledgements made before the failure are kept: they were delivered.
+  // Acknowledgements made before the failure are kept: they were delivered (the main thread
+  // still commits each one only if its requests succeeded).
   let flushError = '';
   try {
     host.flush();
   } catch (e) {
-    flushError = `\n(also, saving the acknowledgements made before the error failed: ${describe(e)})`;
+    if (!stopped(e)) flushError = `\n(also, saving the acknowledgements made before the error failed: ${describe(e)})`;
   }
-  finish = { ok: false, error: describe(err) + flushError };
+  finish = stopped(err) ? { ok: false, interrupted: true } : { ok: false, error: describe(err) + flushError };
 }
-client.call('finish', finish);
+client.finalCall('finish', finish);

@@ -39,6 +39,22 @@ export const MIGRATIONS: readonly Migration[] = [
     statements: [
       // The stable code (EBB_…) of a model run's error, beside its message.
       `ALTER TABLE _ebb.runs ADD COLUMN error_code VARCHAR`,
+      // Rows of tracked models whose requests failed after retries: not acknowledged, so the
+      // next run sends them again; an entry is cleared when its key is delivered.
+      `CREATE TABLE _ebb.failures (
+         model VARCHAR NOT NULL,
+         key VARCHAR NOT NULL,
+         change VARCHAR NOT NULL,
+         method VARCHAR NOT NULL,
+         url VARCHAR NOT NULL,
+         status INTEGER,
+         error VARCHAR NOT NULL,
+         attempts INTEGER NOT NULL,
+         first_failed_at TIMESTAMPTZ NOT NULL,
+         last_failed_at TIMESTAMPTZ NOT NULL,
+         run_id VARCHAR NOT NULL,
+         PRIMARY KEY (model, key)
+       )`,
     ],
   },
 ];

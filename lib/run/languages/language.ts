@@ -7,6 +7,7 @@
 import type { ModelSql } from '../../dag/index.js';
 import type { ProjectProblem } from '../../errors.js';
 import type { Model, ModelLanguage } from '../../project/index.js';
+import type { Transport } from '../../send/types.js';
 import type { Store } from '../../store/index.js';
 
 export interface LanguageRunOptions {
@@ -20,6 +21,12 @@ export interface LanguageRunOptions {
   readonly onProgress?: (model: Model, done: number, total: number) => void;
   /** The models this one reads (from the DAG). */
   readonly upstream?: readonly Model[];
+  /** Where a script's requests go (default: the network, through a new UndiciTransport). */
+  readonly transport?: Transport | undefined;
+  /** true: commit nothing about delivery (see ExecuteOptions.dryState). */
+  readonly dryState?: boolean | undefined;
+  /** Aborting it (Ctrl-C) stops the model: no new requests, successful acks committed. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface LanguageRunResult {

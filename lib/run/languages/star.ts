@@ -21,6 +21,9 @@ export const starLanguage: Language = {
       env: options.env,
       ...(options.onPrint ? { onPrint: options.onPrint } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      transport: options.transport,
+      dryState: options.dryState,
+      signal: options.signal,
     }),
 };
 

@@ -1,0 +1,102 @@
+// Shared by the bench/send benchmarks: a local sink in a child process (so it does not share
+// an event loop with the client under test), projects with a source table built once, and
+// fresh copies of their state for each timed run.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CACHE, EBB } from '../lib.mjs';
+
+const SINK = `
+const http = require('node:http');
+let n = 0, rows = 0;
+const times = [];
+const record = process.argv[1] === 'times';
+const server = http.createServer((req, res) => {
+  let size = 0;
+  req.on('data', (c) => { size += c.length; });
+  req.on('end', () => {
+    n++;
+    if (record) times.push(performance.now());
+    res.writeHead(201, { 'content-type': 'application/json' });
+    res.end('{"ok":true}');
+  });
+});
+server.keepAliveTimeout = 60000;
+server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
+process.stdin.on('data', (d) => {
+  const cmd = d.toString().trim();
+  if (cmd === 'reset') { n = 0; times.length = 0; process.stdout.write('ok\\n'); }
+  else if (cmd === 'times') process.stdout.write(JSON.stringify(times) + '\\n');
+  else process.stdout.write(n + '\\n');
+});
+`;
+
+/** startSink starts the sink process; ask() sends a command and reads one line back. */
+export async function startSink(mode = 'count') {
+  const child = spawn(process.execPath, ['-e', SINK, mode], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let buffer = '';
+  const waiters = [];
+  child.stdout.on('data', (d) => {
+    buffer += d.toString();
+    let i;
+    while ((i = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, i);
+      buffer = buffer.slice(i + 1);
+      waiters.shift()?.(line);
+    }
+  });
+  const next = () => new Promise((resolve) => waiters.push(resolve));
+  const port = Number(await next());
+  return {
+    url: `http://127.0.0.1:${port}`,
+    ask: (cmd) => {
+      const p = next();
+      child.stdin.write(cmd + '\n');
+      return p;
+    },
+    stop: () => child.kill(),
+  };
+}
+
+/** prepareProject writes a project with `files` and builds its source tables once; returns its paths. */
+export function prepareProject(name, files, build) {
+  const dir = join(CACHE, name);
+  const state = join(dir, 'state', 'ebb.duckdb');
+  const ready = join(dir, 'prepared.duckdb');
+  if (!existsSync(ready)) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(join(dir, 'models'), { recursive: true });
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(join(dir, path, '..'), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
+    const r = spawnSync(process.execPath, [EBB, 'run', ...build, '--project', dir], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`building the source failed:\n${r.stderr}`);
+    copyFileSync(state, ready);
+  } else {
+    for (const [path, text] of Object.entries(files)) writeFileSync(join(dir, path), text);
+  }
+  return {
+    dir,
+    state,
+    /** fresh puts back the state as it was before any sync, for a timed run. */
+    fresh() {
+      rmSync(`${state}.wal`, { force: true });
+      copyFileSync(ready, state);
+    },
+  };
+}
+
+/** timed runs a whole process and returns { ms, maxRssKiB } (peak RSS from /usr/bin/time). */
+export function timed(args, env = {}) {
+  const useTime = existsSync('/usr/bin/time');
+  const cmd = useTime ? '/usr/bin/time' : process.execPath;
+  const argv = useTime ? ['-f', '__RSS %M', process.execPath, ...args] : args;
+  const t0 = performance.now();
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}:\n${r.stderr.slice(-3000)}`);
+  const m = /__RSS (\d+)/.exec(r.stderr);
+  return { ms, maxRssKiB: m ? Number(m[1]) : null, stdout: r.stdout, stderr: r.stderr };
+}

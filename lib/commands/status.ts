@@ -1,0 +1,143 @@
+// `ebb status [models…]`: per model, its last run (when, status, counts), the pending
+// failures of tracked models grouped by status and error with a few keys, and what the next
+// run would send (the delta's counts, computed as `ebb plan` does). `--failures MODEL` lists
+// that model's failed rows. The report goes to stdout (`--json`: one object per line).
+
+import { UsageError } from '../errors.js';
+import { planRun } from '../run/index.js';
+import { planDeltas, type ModelPlan } from '../run/plan-delta.js';
+import { formatCount, formatSeconds } from '../run/report.js';
+import type { JsonRow, Store } from '../store/index.js';
+import { withProject, type GlobalOptions, type IO } from './io.js';
+import { formatTable } from './table.js';
+
+export interface StatusOptions extends GlobalOptions {
+  readonly models: readonly string[];
+  /** List the failed rows of this model instead. */
+  readonly failures?: string | undefined;
+  /** Rows listed by --failures (default 100). */
+  readonly limit?: number | undefined;
+}
+
+/** Keys shown per group of failures. */
+const SAMPLE_KEYS = 3;
+
+interface FailureGroup {
+  readonly status: number | null;
+  readonly error: string;
+  readonly rows: number;
+  readonly keys: readonly unknown[];
+}
+
+/** statusCommand is `ebb status`: exit 0 (1 when the project or a plan cannot be read). */
+export function statusCommand(options: StatusOptions, io: IO): Promise<number> {
+  return withProject(options, io, async (ctx, store) => {
+    if (options.failures !== undefined) return listFailures(store, options, io, ctx.project.models.map((m) => m.name));
+    const plan = await planRun(ctx, store, options.models);
+    const models = plan.steps.map((s) => s.model);
+    const last = await lastRuns(store);
+    const nexts = new Map<string, ModelPlan>((await planDeltas(store, plan)).map((p) => [p.model, p]));
+    for (const model of models) {
+      const run = last.get(model.name);
+      const groups = model.kind === 'tracked' ? await failureGroups(store, model.name) : [];
+      const pending = groups.reduce((n, g) => n + g.rows, 0);
+      const next = nexts.get(model.name);
+      if (options.json) {
+        io.stdout(JSON.stringify({
+          model: model.name,
+          kind: model.kind,
+          last_run: run ?? null,
+          pending_failures: pending,
+          failures: groups,
+          next: next === undefined ? null : next.error !== undefined ? { error: next.error } : { new: next.new, changed: next.changed, deleted: next.deleted },
+        }) + '\n');
+        continue;
+      }
+      io.stdout(`${model.name} (${model.kind})\n`);
+      io.stdout(`  last run   ${run ? describeRun(run) : 'never'}\n`);
+      if (model.kind === 'tracked') {
+        if (pending === 0) io.stdout('  failures   none pending\n');
+        else {
+          io.stdout(`  failures   ${formatCount(pending)} ${pending === 1 ? 'row' : 'rows'} pending (sent again next run; list them: ebb status --failures ${model.name})\n`);
+          for (const g of groups) {
+            io.stdout(`    ${String(g.status ?? 'no response').padEnd(12)} ${formatCount(g.rows).padStart(7)} ${g.rows === 1 ? 'row ' : 'rows'}  ${oneLine(g.error, 100)}\n`);
+            io.stdout(`    ${''.padEnd(12)} e.g. ${g.keys.map((k) => JSON.stringify(k)).join(', ')}\n`);
+          }
+        }
+        if (next) {
+          io.stdout(next.error !== undefined
+            ? `  next run   cannot tell: ${oneLine(next.error, 200)}\n`
+            : `  next run   new ${formatCount(next.new)}, changed ${formatCount(next.changed)}, deleted ${formatCount(next.deleted)}\n`);
+        }
+      }
+    }
+    return 0;
+  });
+}
+
+async function listFailures(store: Store, options: StatusOptions, io: IO, known: readonly string[]): Promise<number> {
+  const name = known.find((m) => m.toLowerCase() === options.failures!.toLowerCase());
+  if (name === undefined) throw new UsageError(`--failures: no model named ${options.failures} (models: ${known.join(', ')})`);
+  const limit = options.limit ?? 100;
+  const rows = await store.queryJson(
+    `SELECT key, change, method, url, status, error, attempts,
+            strftime(first_failed_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS first_failed_at,
+            strftime(last_failed_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS last_failed_at, run_id
+       FROM _ebb.failures WHERE model = ? ORDER BY last_failed_at DESC, key LIMIT ${Math.max(1, Math.floor(limit))}`,
+    [name],
+  );
+  if (options.json) {
+    for (const r of rows) io.stdout(JSON.stringify({ ...r, key: JSON.parse(String(r['key'])) as unknown, status: r['status'] === null ? null : Number(r['status']), attempts: Number(r['attempts']) }) + '\n');
+    return 0;
+  }
+  if (rows.length === 0) {
+    io.stdout(`${name}: no failed rows pending\n`);
+    return 0;
+  }
+  io.stdout(formatTable(
+    ['key', 'change', 'request', 'status', 'attempts', 'last failed', 'error'],
+    rows.map((r) => [
+      String(r['key']), String(r['change']), `${String(r['method'])} ${String(r['url'])}`, r['status'] === null ? '' : String(r['status']),
+      String(r['attempts']), String(r['last_failed_at']), oneLine(String(r['error']), 80),
+    ]),
+  ));
+  return 0;
+}
+
+async function lastRuns(store: Store): Promise<Map<string, JsonRow>> {
+  const rows = await store.queryJson(
+    `SELECT model, run_id, status, rows::DOUBLE AS rows, duration_ms::DOUBLE AS duration_ms, error, details,
+            strftime(started_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS started_at
+       FROM _ebb.runs QUALIFY row_number() OVER (PARTITION BY model ORDER BY started_at DESC, finished_at DESC) = 1`,
+  );
+  return new Map(rows.map(({ details, ...r }) => [String(r['model']), { ...r, ...(typeof details === 'string' ? (JSON.parse(details) as JsonRow) : {}) }]));
+}
+
+async function failureGroups(store: Store, model: string): Promise<FailureGroup[]> {
+  const rows = await store.queryJson(
+    `SELECT status, error, count(*)::DOUBLE AS n, list(key ORDER BY key)[1:${SAMPLE_KEYS}] AS keys
+       FROM _ebb.failures WHERE model = ? GROUP BY status, error ORDER BY n DESC, status`,
+    [model],
+  );
+  return rows.map((r) => ({
+    status: r['status'] === null ? null : Number(r['status']),
+    error: String(r['error']),
+    rows: Number(r['n']),
+    keys: (r['keys'] as string[]).map((k) => JSON.parse(k) as unknown),
+  }));
+}
+
+function describeRun(r: JsonRow): string {
+  const figures = ['new', 'changed', 'deleted', 'saved', 'failed', 'unsaved']
+    .filter((k) => typeof r[k] === 'number')
+    .map((k) => `${k} ${formatCount(Number(r[k]))}`);
+  const rows = r['rows'] === null ? '' : `, ${formatCount(Number(r['rows']))} rows`;
+  const error = r['status'] === 'ok' || r['error'] === null ? '' : `\n             ${oneLine(String(r['error']), 200)}`;
+  return `${String(r['started_at'])}  ${String(r['status'])}${rows} in ${formatSeconds(Number(r['duration_ms']))}` +
+    `${figures.length > 0 ? ` (${figures.join(', ')})` : ''}  run ${String(r['run_id'])}${error}`;
+}
+
+function oneLine(s: string, max: number): string {
+  const line = s.replace(/\s+/g, ' ').trim();
+  return line.length > max ? line.slice(0, max - 1) + '…' : line;
+}

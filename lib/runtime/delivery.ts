@@ -1,0 +1,184 @@
+// Delivery is the main thread's side of a model's HTTP requests and conditional
+// acknowledgements. Requests go to the Sender at once (the concurrent lane); an ack names the
+// requests it depends on and is held until their outcomes are known: committed if all ended in
+// 2xx, recorded in _ebb.failures otherwise. Committed acks are batched (BATCH rows, or FLUSH_MS
+// after the first one waits) into database-lane transactions; the timer lives here, on the main
+// thread, so it fires while the script is blocked waiting for a response.
+//
+// The crash window: an ack is durable only once its batch is committed. A kill -9 loses at
+// most the acks of requests that completed in the last FLUSH_MS (or BATCH rows) plus those
+// still in flight; their rows are sent again by the next run, with the same idempotency keys.
+
+import type { TrackedSession } from '../detect/tracked.js';
+import type { SendOutcome } from '../send/types.js';
+import type { SerialLane, WireError } from './channel.js';
+import type { FailedAck, FailureLog } from './failures.js';
+import { BATCH, FLUSH_MS, type HttpCall } from './protocol.js';
+
+/** The part of lib/send's Sender that delivery uses. */
+export interface RequestSender {
+  send(req: HttpCall): Promise<SendOutcome>;
+}
+
+/** Outcome codes that stop the model: the destination is down or asks to wait too long. */
+export const STOPPING_CODES: readonly string[] = ['EBB_HTTP_CIRCUIT_OPEN', 'EBB_HTTP_RETRY_AFTER_TOO_LONG'];
+/** The outcome of a request not sent because the run was interrupted: not a failure of delivery. */
+export const STOPPED_CODE = 'EBB_SEND_STOPPED';
+
+export interface DeliveryOptions {
+  readonly sender: RequestSender;
+  readonly lane: SerialLane;
+  /** The tracked session acks are committed to (absent in non-tracked models). */
+  readonly session?: TrackedSession | undefined;
+  /** Where failed acks are recorded (absent when nothing may be written: dry runs). */
+  readonly failures?: FailureLog | undefined;
+  /** false: acks are counted but not committed (a dry run changes no state). */
+  readonly commit: boolean;
+  /** A failure that must stop the script (a breaker, a commit that failed). */
+  readonly onFatal: (error: WireError) => void;
+}
+
+export class Delivery {
+  readonly #o: DeliveryOptions;
+  readonly #inflight = new Map<number, Promise<SendOutcome>>();
+  readonly #failed = new Map<number, { req: HttpCall; outcome: SendOutcome }>();
+  readonly #held = new Set<Promise<void>>();
+  readonly #work = new Set<Promise<void>>();
+  #rows: number[] = [];
+  #deletes: number[] = [];
+  #failedAcks: FailedAck[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #stopped: WireError | undefined;
+  /** Rows whose requests failed (not acknowledged, recorded as failures). */
+  failedRows = 0;
+  /** Rows whose requests were not sent because the run was stopped. */
+  stoppedRows = 0;
+  /** Acks committed (rows and deletions), and in a dry run: acks that would have been. */
+  committedRows = 0;
+  committedDeletes = 0;
+  /** The first error that stopped the model, if any. */
+  get stopped(): WireError | undefined {
+    return this.#stopped;
+  }
+
+  constructor(options: DeliveryOptions) {
+    this.#o = options;
+  }
+
+  /** send starts a request; its outcome is kept for the acks that depend on it. */
+  send(id: number, req: HttpCall): Promise<SendOutcome> {
+    const p = this.#o.sender.send(req).then((sent) => {
+      this.#inflight.delete(id);
+      // The body may be a view into a larger pooled buffer, which the channel would copy whole.
+      const outcome: SendOutcome = sent.body.byteLength === sent.body.buffer.byteLength ? sent : { ...sent, body: sent.body.slice() };
+      if (!outcome.ok) {
+        this.#failed.set(id, { req, outcome });
+        const code = outcome.error?.code;
+        if (code !== undefined && STOPPING_CODES.includes(code) && this.#stopped === undefined) {
+          this.#stopped = { code, message: outcome.error!.message };
+          this.#o.onFatal(this.#stopped);
+        }
+      }
+      return outcome;
+    });
+    this.#inflight.set(id, p);
+    return p;
+  }
+
+  /** failure returns the failed outcome of request `id`, if it failed. */
+  failure(id: number): { req: HttpCall; outcome: SendOutcome } | undefined {
+    return this.#failed.get(id);
+  }
+
+  /** ack holds an acknowledgement until the requests it depends on are over. */
+  ack(seqs: readonly number[], deleted: boolean, deps: readonly number[]): void {
+    const waiting = deps.map((d) => this.#inflight.get(d)).filter((p) => p !== undefined);
+    if (waiting.length === 0) {
+      this.#resolve(seqs, deleted, deps);
+      return;
+    }
+    const held: Promise<void> = Promise.all(waiting).then(() => this.#resolve(seqs, deleted, deps));
+    this.#held.add(held);
+    void held.finally(() => this.#held.delete(held));
+  }
+
+  #resolve(seqs: readonly number[], deleted: boolean, deps: readonly number[]): void {
+    // A dependency that is neither in flight nor failed ended in 2xx (outcomes arrive in order
+    // of the messages: a request is registered before any ack that names it).
+    const bad = deps.map((d) => this.#failed.get(d)).find((f) => f !== undefined);
+    if (bad) {
+      if (bad.outcome.error?.code === STOPPED_CODE) {
+        this.stoppedRows += seqs.length;
+        return;
+      }
+      this.failedRows += seqs.length;
+      this.#failedAcks.push({
+        seqs, deleted, method: bad.req.method, url: bad.req.url, status: bad.outcome.status, attempts: bad.outcome.attempts,
+        error: bad.outcome.error?.message ?? (bad.outcome.status === null ? 'no response' : `status ${bad.outcome.status}`),
+      });
+      this.#schedule();
+      return;
+    }
+    if (deleted) this.#deletes.push(...seqs);
+    else this.#rows.push(...seqs);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#rows.length + this.#deletes.length >= BATCH || this.#failedAcks.length >= BATCH) {
+      this.flush();
+      return;
+    }
+    this.#timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  /** flush commits the acks and failures gathered so far, on the database lane. */
+  flush(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const rows = this.#rows;
+    const deletes = this.#deletes;
+    const failed = this.#failedAcks;
+    if (rows.length + deletes.length + failed.length === 0) return;
+    this.#rows = [];
+    this.#deletes = [];
+    this.#failedAcks = [];
+    const session = this.#o.session;
+    const work = this.#o.lane.run(async () => {
+      if (!this.#o.commit || !session) {
+        this.committedRows += rows.length;
+        this.committedDeletes += deletes.length;
+        return;
+      }
+      if (rows.length > 0) this.committedRows += await session.ack(rows);
+      if (deletes.length > 0) this.committedDeletes += await session.ackDeleted(deletes);
+      if (failed.length > 0) await this.#o.failures?.record(failed);
+    }).catch((err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      this.#stopped ??= { code: 'EBB_STORE', message: `storing acknowledgements failed: ${message}` };
+      this.#o.onFatal({ code: 'EBB_STORE', message: `storing acknowledgements failed: ${message}`, origin: 'save.row' });
+    });
+    this.#work.add(work);
+    void work.finally(() => this.#work.delete(work));
+  }
+
+  /** inFlight is the number of requests without an outcome. */
+  get inFlight(): number {
+    return this.#inflight.size;
+  }
+
+  /** drain waits for every request and held ack, then commits what is left. */
+  async drain(): Promise<void> {
+    while (this.#inflight.size > 0 || this.#held.size > 0) {
+      await Promise.all([...this.#inflight.values(), ...this.#held]);
+    }
+    this.flush();
+    while (this.#work.size > 0) await Promise.all([...this.#work]);
+  }
+
+  /** close cancels the timer (after drain, or when the run is abandoned). */
+  close(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}

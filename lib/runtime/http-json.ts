@@ -1,0 +1,28 @@
+// JSON for the http module, through the interpreter's own json module so a request body and a
+// decoded response follow json.encode / json.decode exactly (ints stay ints, rows encode as
+// their columns), with errors that say which argument or which response was at fault.
+
+import { call, json, makeString, str, typeName, type Thread, type Value } from '../starlark/index.js';
+
+const members = (json as unknown as { members: Map<string, Value> }).members;
+const ENCODE = members.get('encode')!;
+const DECODE = members.get('decode')!;
+
+/** encodeJson renders `v` as JSON text; `where` names the argument in the error. */
+export function encodeJson(thread: Thread, v: Value, where: string): string {
+  try {
+    return str(call(thread, ENCODE, [v]));
+  } catch (err) {
+    const msg = err instanceof Error ? err.message.replace(/^.*?json\.encode: /s, '') : String(err);
+    throw new Error(`${where} cannot be encoded as JSON (a value of type ${typeName(v)}): ${msg}`);
+  }
+}
+
+/** decodeJsonText parses JSON text into Starlark values; a failure throws with the parser's message. */
+export function decodeJsonText(thread: Thread, text: string): Value {
+  try {
+    return call(thread, DECODE, [makeString(text)]);
+  } catch (err) {
+    throw new Error(err instanceof Error ? err.message.replace(/^.*?json\.decode: /s, '') : String(err));
+  }
+}

@@ -1,0 +1,309 @@
+// The `http` module of a model's script (worker side): http.get/post/put/patch/delete and
+// http.request build a request, hand it to the main thread's HTTP lane and return a lazy
+// response at once. The script blocks only when it reads a field of a response, or when it has
+// twice @concurrency requests unfinished (then until only @concurrency are left).
+//
+// It also keeps what conditional acknowledgements need: the requests issued since the last
+// save whose responses the script has not read. A save takes them as its dependencies.
+
+import {
+  Builtin, HostValue, None, makeDict, makeModule, makeString, repr, str, toJS, typeName, unpackArgs, type Thread, type Value,
+} from '../starlark/index.js';
+import type { Client, Outcome } from './channel.js';
+import { decodeJsonText, encodeJson } from './http-json.js';
+import type { HttpCall, ModelInit, ModelOps } from './protocol.js';
+
+type Reply = ModelOps['http']['rep'];
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+const PARAMS = ['params', 'headers', 'json', 'data', 'body', 'auth', 'timeout'] as const;
+
+/** Response is what http.* returns: the request is in flight until a field is read. */
+export class Response extends HostValue {
+  readonly id: number;
+  readonly method: string;
+  readonly url: string;
+  #reply: Reply | undefined;
+  #read = false;
+  /** A save depends on this request (set when the save takes it). */
+  attributed = false;
+  readonly #http: HttpModule;
+
+  constructor(http: HttpModule, id: number, method: string, url: string) {
+    super();
+    this.#http = http;
+    this.id = id;
+    this.method = method;
+    this.url = url;
+  }
+
+  type(): string {
+    return 'http_response';
+  }
+
+  get settled(): boolean {
+    return this.#reply !== undefined;
+  }
+  get read(): boolean {
+    return this.#read;
+  }
+
+  settle(reply: Reply): void {
+    this.#reply = reply;
+  }
+
+  /** #get waits for the outcome; reading a field makes the response the script's decision. */
+  #get(): Reply {
+    if (!this.#read) {
+      this.#read = true;
+      this.#http.markRead(this);
+    }
+    if (this.#reply === undefined) this.#http.waitFor(this);
+    return this.#reply!;
+  }
+
+  override attr(name: string): Value | undefined {
+    switch (name) {
+      case 'status_code': {
+        const r = this.#get();
+        return r.status === null ? None : r.status;
+      }
+      case 'ok':
+        return this.#get().ok;
+      case 'headers':
+        return makeDict(Object.entries(this.#get().headers).map(([k, v]) => [makeString(k), makeString(v)]));
+      case 'text':
+        return makeString(this.#text());
+      case 'error': {
+        const r = this.#get();
+        return r.ok || r.error === undefined ? None : makeString(r.error.message);
+      }
+      case 'url':
+        return makeString(this.url);
+      case 'method':
+        return makeString(this.method);
+      case 'json':
+        return new Builtin('json', (th, _fn, args, kwargs) => {
+          unpackArgs('json', args, kwargs);
+          const text = this.#text();
+          try {
+            return decodeJsonText(th, text);
+          } catch (err) {
+            const r = this.#reply!;
+            throw new Error(
+              `the response of ${this.method} ${this.url} (status ${String(r.status)}) is not JSON: ` +
+                `${err instanceof Error ? err.message : String(err)}; body starts ${JSON.stringify(text.slice(0, 80))}`,
+            );
+          }
+        });
+      case 'raise_for_status':
+        return new Builtin('raise_for_status', (_th, _fn, args, kwargs) => {
+          unpackArgs('raise_for_status', args, kwargs);
+          const r = this.#get();
+          if (!r.ok) throw new Error(this.#failure(r));
+          return None;
+        });
+      default:
+        return undefined;
+    }
+  }
+
+  override attrNames(): string[] {
+    return ['error', 'headers', 'json', 'method', 'ok', 'raise_for_status', 'status_code', 'text', 'url'];
+  }
+
+  override repr(): string {
+    const r = this.#reply;
+    return `<http_response ${this.method} ${this.url}${r ? ` ${r.status === null ? 'no response' : String(r.status)}` : ' in flight'}>`;
+  }
+
+  #text(): string {
+    const r = this.#get();
+    if (r.status === null) throw new Error(this.#failure(r));
+    return Buffer.from(r.body).toString('utf8');
+  }
+
+  #failure(r: Reply): string {
+    if (r.status === null) return `${this.method} ${this.url} got no response after ${r.attempts} attempt(s): ${r.error?.message ?? 'unknown error'}`;
+    return `${this.method} ${this.url} answered ${r.status}: ${Buffer.from(r.body).toString('utf8').slice(0, 200)}`;
+  }
+}
+
+/** HttpModule is the worker's side of HTTP for one model run. */
+export class HttpModule {
+  readonly #client: Client<ModelOps>;
+  readonly #init: ModelInit;
+  /** Requests whose outcome has not arrived. */
+  readonly #inflight = new Map<number, Response>();
+  /** Requests since the last save whose responses were not read: the next save's dependencies. */
+  #unread = new Map<number, Response>();
+  /** Requests that failed, were never read, and that no save depended on. */
+  readonly #lost = new Map<number, Response>();
+
+  constructor(client: Client<ModelOps>, init: ModelInit) {
+    this.#client = client;
+    this.#init = init;
+  }
+
+  module(): Value {
+    const entries: Record<string, Value> = {};
+    for (const m of METHODS) {
+      entries[m] = new Builtin(`http.${m}`, (th, fn, args, kwargs) => {
+        const [url, ...rest] = unpackArgs(fn.name, args, kwargs, 'url', ...PARAMS.map((p) => `${p}?`));
+        return this.#issue(th, fn.name, m.toUpperCase(), url!, rest);
+      });
+    }
+    entries['request'] = new Builtin('http.request', (th, fn, args, kwargs) => {
+      const [method, url, ...rest] = unpackArgs(fn.name, args, kwargs, 'method', 'url', ...PARAMS.map((p) => `${p}?`));
+      if (typeof method !== 'string') throw new Error(`http.request: method must be a string, not ${typeName(method!)}`);
+      const m = str(method).toUpperCase();
+      if (!/^[A-Z]+$/.test(m)) throw new Error(`http.request: bad method ${repr(method)}`);
+      return this.#issue(th, fn.name, m, url!, rest);
+    });
+    return makeModule('http', entries);
+  }
+
+  /** takeDeps gives the ids a save depends on and starts a new group. */
+  takeDeps(): number[] {
+    if (this.#unread.size === 0) return [];
+    const ids: number[] = [];
+    for (const r of this.#unread.values()) {
+      r.attributed = true;
+      ids.push(r.id);
+    }
+    this.#unread = new Map();
+    return ids;
+  }
+
+  markRead(r: Response): void {
+    this.#unread.delete(r.id);
+    this.#lost.delete(r.id);
+  }
+
+  waitFor(r: Response): void {
+    this.#client.waitUntil(() => r.settled);
+  }
+
+  /**
+   * finish waits for every request in flight and returns those that failed unread and that no
+   * save depended on (in a tracked model a save's failed dependencies are its failures instead).
+   */
+  finish(tracked: boolean): Array<{ id: number; what: string; error: string }> {
+    if (this.#inflight.size > 0) this.#client.waitUntil(() => this.#inflight.size === 0);
+    const out: Array<{ id: number; what: string; error: string }> = [];
+    for (const r of this.#lost.values()) {
+      if (tracked && r.attributed) continue;
+      out.push({ id: r.id, what: `${r.method} ${r.url}`, error: r.attr('error') === None ? `status ${String(r.attr('status_code'))}` : str(r.attr('error')!) });
+    }
+    return out;
+  }
+
+  #issue(th: Thread, fn: string, method: string, urlValue: Value, rest: Array<Value | undefined>): Value {
+    const call = buildRequest(th, fn, method, urlValue, rest, this.#init.http.timeoutMs);
+    // The Sender keeps @concurrency requests in flight; the script may run ahead by as many
+    // again, queued there, so a finished request is followed at once by the next without a
+    // round trip through this thread. At that mark it waits until only @concurrency are left
+    // (not for one only), so it wakes once per many responses rather than once per response.
+    const limit = this.#init.http.concurrency;
+    if (this.#inflight.size >= 2 * limit) this.#client.waitUntil(() => this.#inflight.size <= limit);
+    let response!: Response;
+    const id = this.#client.submit('http', call, (o: Outcome<Reply>) => this.#settle(response, o));
+    response = new Response(this, id, method, call.url);
+    this.#inflight.set(id, response);
+    // Only a tracked model's saves depend on requests; elsewhere a failed unread request fails the model.
+    if (this.#init.kind === 'tracked') this.#unread.set(id, response);
+    // A starved pipeline wants the request out now; a full one lets the outbox batch.
+    if (this.#inflight.size <= 4) this.#client.postNow();
+    return response;
+  }
+
+  #settle(response: Response, o: Outcome<Reply>): void {
+    this.#inflight.delete(response.id);
+    const reply: Reply = o.ok
+      ? o.value
+      : { ok: false, status: null, headers: {}, body: new Uint8Array(), attempts: 0, error: { code: o.error.code, message: o.error.message } };
+    response.settle(reply);
+    if (!reply.ok && !response.read) this.#lost.set(response.id, response);
+  }
+}
+
+/** buildRequest applies params/headers/json/data/body/auth/timeout; mistakes fail at the model's line. */
+export function buildRequest(th: Thread, fn: string, method: string, urlValue: Value, rest: Array<Value | undefined>, defaultTimeoutMs: number): HttpCall {
+  const [params, headers, jsonValue, data, body, auth, timeout] = rest;
+  if (typeof urlValue !== 'string') throw new Error(`${fn}: url must be a string, not ${typeName(urlValue)}`);
+  const text = str(urlValue);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`${fn}: ${JSON.stringify(text)} is not a valid URL (write it in full, e.g. https://api.example.com/v1/users)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`${fn}: ${JSON.stringify(text)} is not an http(s) URL (the scheme is ${url.protocol.slice(0, -1)})`);
+  }
+  if (params !== undefined && params !== None) {
+    for (const [k, v] of dictEntries(params, `${fn}: params`)) {
+      const values = Array.isArray(v) ? v : [v];
+      for (const x of values) url.searchParams.append(k, scalarText(x, `${fn}: params[${JSON.stringify(k)}]`));
+    }
+  }
+  const out: Record<string, string> = {};
+  const given = [jsonValue, data, body].filter((x) => x !== undefined && x !== None).length;
+  if (given > 1) throw new Error(`${fn}: json=, data= and body= are alternatives; pass only one`);
+  let payload: Uint8Array | undefined;
+  if (jsonValue !== undefined && jsonValue !== None) {
+    payload = Buffer.from(encodeJson(th, jsonValue, `${fn}: json=`), 'utf8');
+    out['content-type'] = 'application/json';
+  } else if (data !== undefined && data !== None) {
+    const form = new URLSearchParams();
+    for (const [k, v] of dictEntries(data, `${fn}: data`)) {
+      for (const x of Array.isArray(v) ? v : [v]) form.append(k, scalarText(x, `${fn}: data[${JSON.stringify(k)}]`));
+    }
+    payload = Buffer.from(form.toString(), 'utf8');
+    out['content-type'] = 'application/x-www-form-urlencoded';
+  } else if (body !== undefined && body !== None) {
+    const t = typeName(body);
+    if (t === 'string') payload = Buffer.from(str(body), 'utf8');
+    else if (t === 'bytes') payload = toJS(body) as Uint8Array;
+    else throw new Error(`${fn}: body= must be a string or bytes, not ${t} (use json= for a dict or list)`);
+  }
+  if (auth !== undefined && auth !== None) {
+    const t = typeName(auth);
+    const parts = t === 'tuple' || t === 'list' ? (toJS(auth) as unknown[]) : undefined;
+    if (!parts || parts.length !== 2 || typeof parts[0] !== 'string' || typeof parts[1] !== 'string') {
+      throw new Error(`${fn}: auth= must be a pair of strings ("user", "password"), not ${t}`);
+    }
+    out['authorization'] = `Basic ${Buffer.from(`${parts[0]}:${parts[1]}`, 'utf8').toString('base64')}`;
+  }
+  if (headers !== undefined && headers !== None) {
+    for (const [k, v] of dictEntries(headers, `${fn}: headers`)) {
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)) throw new Error(`${fn}: ${JSON.stringify(k)} is not a valid header name`);
+      out[k.toLowerCase()] = scalarText(v, `${fn}: headers[${JSON.stringify(k)}]`);
+    }
+  }
+  let timeoutMs = defaultTimeoutMs;
+  if (timeout !== undefined && timeout !== None) {
+    const t = typeName(timeout);
+    const n = t === 'int' || t === 'float' ? Number(toJS(timeout)) : NaN;
+    if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${fn}: timeout= is in seconds and must be a positive number, not ${repr(timeout)}`);
+    timeoutMs = Math.round(n * 1000);
+  }
+  return payload === undefined ? { method, url: url.href, headers: out, timeoutMs } : { method, url: url.href, headers: out, body: payload, timeoutMs };
+}
+
+function dictEntries(v: Value, where: string): Array<[string, unknown]> {
+  const t = typeName(v);
+  if (t !== 'dict') throw new Error(`${where} must be a dict, not ${t}`);
+  const m = toJS(v) as Map<unknown, unknown>;
+  return [...m].map(([k, x]) => {
+    if (typeof k !== 'string') throw new Error(`${where} has a key of type ${typeof k === 'bigint' || typeof k === 'number' ? 'int' : typeof k}; keys must be strings`);
+    return [k, x];
+  });
+}
+
+function scalarText(x: unknown, where: string): string {
+  if (typeof x === 'string') return x;
+  if (typeof x === 'number' || typeof x === 'bigint') return String(x);
+  if (typeof x === 'boolean') return x ? 'true' : 'false';
+  throw new Error(`${where} must be a string, number or bool, not ${x === null ? 'NoneType' : Array.isArray(x) ? 'list' : typeof x}`);
+}

@@ -1,0 +1,38 @@
+// Every default of the sender in one block, each with its unit. Directives (@concurrency,
+// @retries, @timeout, @rate_limit) override the first three per model; the others are
+// engine-wide safety bounds documented in the README.
+
+export const SEND_DEFAULTS = {
+  /** Requests in flight at once per model (@concurrency). */
+  concurrency: 16, // requests
+  /** Retries after the first attempt (@retries); a request makes at most retries + 1 failed attempts. */
+  retries: 5, // attempts
+  /** Per-attempt timeout (@timeout): headers and the whole body must arrive within it
+   *  (enforced with undici's coarse timers: up to about a second late). */
+  timeoutMs: 30_000, // ms
+  /** Exponential backoff with full jitter: wait = random() * min(max, base * 2^(failures-1)). */
+  backoffBaseMs: 250, // ms
+  backoffMaxMs: 30_000, // ms
+  /** A Retry-After longer than this stops the model (like the breaker) instead of waiting. */
+  retryAfterCapMs: 60_000, // ms
+  /** Free waits (after a 429, or a 503 carrying Retry-After) do not spend the retry budget;
+   *  this bounds them per request so a destination answering 429 forever cannot hold a run
+   *  forever (past it the request fails with its last status). */
+  maxRetryAfterWaits: 100, // waits per request
+  /** Total time one request may spend waiting on Retry-After before it fails. */
+  maxRetryAfterTotalMs: 600_000, // ms (10 min)
+  /** Consecutive failed requests to one origin (network errors, timeouts, 5xx, 429 after its
+   *  waits; any 2xx or other 4xx resets the count) that open its circuit breaker. */
+  breakerThreshold: 10, // requests
+  /** Bytes of a response body kept by the transport; the rest is dropped (responses are API answers). */
+  maxResponseBytes: 10 * 1024 * 1024, // bytes (10 MiB)
+  /** Characters of a failed response's body quoted in an error message. */
+  maxErrorBodyChars: 500, // characters
+  /** An idle keep-alive socket is closed after this long when the server sends no keep-alive
+   *  hint (a server's `Keep-Alive: timeout=N` wins, as undici does). */
+  keepAliveTimeoutMs: 4_000, // ms
+  /** Connect timeout for a new socket (counts as a network error). */
+  connectTimeoutMs: 10_000, // ms
+} as const;
+
+export type SendDefaults = typeof SEND_DEFAULTS;

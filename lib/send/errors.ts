@@ -1,0 +1,104 @@
+// The errors of lib/send, one class per stable code. Transports reject with EBB_HTTP_NETWORK /
+// EBB_HTTP_TIMEOUT; the sender turns every failure into a SendOutcome whose `error` carries the
+// code and message of one of these, so the bridge, `ebb status` and tests match on the code.
+
+import { EbbError } from '../errors.js';
+
+export class SendError extends EbbError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SendError';
+  }
+}
+
+/** Connection refused or reset, DNS failure, TLS failure: no HTTP response came. */
+export class NetworkError extends SendError {
+  readonly origin: string;
+  constructor(origin: string, message: string, options?: { cause?: unknown }) {
+    super('EBB_HTTP_NETWORK', message, options);
+    this.name = 'NetworkError';
+    this.origin = origin;
+  }
+}
+
+/** An attempt exceeded its per-request timeout (@timeout). */
+export class TimeoutError extends SendError {
+  readonly origin: string;
+  readonly timeoutMs: number;
+  constructor(origin: string, timeoutMs: number, options?: { cause?: unknown }) {
+    super(
+      'EBB_HTTP_TIMEOUT',
+      `no complete response from ${origin} within ${timeoutMs} ms (raise @timeout if the API is slow)`,
+      options,
+    );
+    this.name = 'TimeoutError';
+    this.origin = origin;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The last attempt got a non-2xx answer. `origin`, not the URL: a query string may hold a key. */
+export class HttpStatusError extends SendError {
+  readonly status: number;
+  constructor(method: string, origin: string, status: number, bodyExcerpt: string) {
+    super(
+      'EBB_HTTP_STATUS',
+      `${method} ${origin} answered ${status}` + (bodyExcerpt === '' ? '' : `: ${bodyExcerpt}`),
+    );
+    this.name = 'HttpStatusError';
+    this.status = status;
+  }
+}
+
+/** The origin's circuit breaker is open: the send was not attempted. */
+export class CircuitOpenError extends SendError {
+  readonly origin: string;
+  /** `why` completes "stopped sending to ORIGIN …", e.g. "after 10 consecutive failed requests". */
+  constructor(origin: string, why: string, lastError: string) {
+    super('EBB_HTTP_CIRCUIT_OPEN', `stopped sending to ${origin} ${why}; last error: ${lastError}`);
+    this.name = 'CircuitOpenError';
+    this.origin = origin;
+  }
+}
+
+/** A Retry-After beyond the cap (or beyond the bound on such waits) stops the request. */
+export class RetryAfterTooLongError extends SendError {
+  readonly origin: string;
+  readonly retryAfterMs: number;
+  constructor(origin: string, retryAfterMs: number, capMs: number, detail?: string) {
+    super(
+      'EBB_HTTP_RETRY_AFTER_TOO_LONG',
+      detail ??
+        `${origin} asked to retry after ${Math.ceil(retryAfterMs / 1000)} s, more than the ` +
+          `${Math.round(capMs / 1000)} s ebb waits; run again later`,
+    );
+    this.name = 'RetryAfterTooLongError';
+    this.origin = origin;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** sender.stop() was called before this request's attempt could start. `origin`, not the URL
+ *  (a query string may hold a key). */
+export class SendStoppedError extends SendError {
+  constructor(method: string, origin: string) {
+    super('EBB_SEND_STOPPED', `${method} ${origin} was not sent: sending was stopped`);
+    this.name = 'SendStoppedError';
+  }
+}
+
+/** A URL that is not an absolute http(s) URL. */
+export class BadUrlError extends SendError {
+  constructor(url: string, why: string) {
+    super('EBB_HTTP_BAD_URL', `bad URL ${JSON.stringify(url)}: ${why} (expected http://… or https://…)`);
+    this.name = 'BadUrlError';
+  }
+}
+
+/** undici refused the request itself (an invalid header value, a path with spaces): not retried. */
+export class InvalidRequestError extends SendError {
+  constructor(method: string, origin: string, why: string, options?: { cause?: unknown }) {
+    super('EBB_HTTP_INVALID_REQUEST', `${method} ${origin} cannot be sent: ${why}`, options);
+    this.name = 'InvalidRequestError';
+  }
+}

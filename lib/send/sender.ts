@@ -1,0 +1,420 @@
+// The Sender: everything between "a model issued this request" and "this is how it ended".
+// Per model it composes a bounded queue (@concurrency requests in flight; a request holds its
+// slot through its retries and waits), the rate limiter (every attempt, retries included, takes
+// a token), the retry policy (retry-policy.ts), a circuit breaker per origin, and the
+// idempotency-key header. send() never rejects: every failure is a SendOutcome with an error
+// code, so the runtime can decide per row what to acknowledge. `tripped` names the first origin
+// whose breaker opened (breaker.ts) and its last error: the runtime then stops the model.
+
+import { setMaxListeners } from 'node:events';
+import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
+import { SEND_DEFAULTS } from './defaults.js';
+import { Breakers } from './breaker.js';
+import type { BreakerTrip, OriginState } from './breaker.js';
+import {
+  HttpStatusError,
+  RetryAfterTooLongError,
+  SendError,
+  SendStoppedError,
+} from './errors.js';
+import { idempotencyKey, idempotencyReady, initIdempotency } from './idempotency.js';
+import { NEVER_ABORTED } from './never.js';
+import { observe } from './observe.js';
+import { RateLimiter } from './rate-limiter.js';
+import { decideAfterError, decideAfterStatus } from './retry-policy.js';
+import type { Decision, RetryLimits, RetryState } from './retry-policy.js';
+import type { HttpRequest, HttpResponse, SendOutcome, SenderSettings, Transport } from './types.js';
+import { originOf } from './url.js';
+
+/** One finished attempt, for progress lines and tests. */
+export interface AttemptEvent {
+  readonly request: HttpRequest;
+  readonly origin: string;
+  readonly attempt: number; // 1-based
+  readonly startedAt: number; // clock.now() when the attempt started (after its token)
+  readonly tokenAt: number | null; // when the rate limiter granted its token (clock ms); null without @rate_limit
+  readonly durationMs: number;
+  readonly waitedMs: number; // waited before this attempt: rate limit + backoff / Retry-After
+  readonly status: number | null; // null when no response came
+  readonly errorCode: string | null; // transport error code, if any
+}
+
+export interface SenderOptions {
+  readonly model: string;
+  readonly settings: SenderSettings;
+  readonly transport: Transport;
+  readonly breakerThreshold?: number;
+  readonly limits?: Partial<Omit<RetryLimits, 'retries'>>;
+  readonly maxErrorBodyChars?: number;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  readonly onAttempt?: (event: AttemptEvent) => void;
+  readonly onOutcome?: (request: HttpRequest, outcome: SendOutcome) => void;
+  /** Called once, when the first origin trips. */
+  readonly onTrip?: (trip: BreakerTrip) => void;
+}
+
+/** One request's life in the sender. */
+class Job implements RetryState {
+  failures = 0;
+  freeWaits = 0;
+  freeWaitedMs = 0;
+  attempts = 0;
+  waitedMs = 0;
+  resolve!: (outcome: SendOutcome) => void;
+  constructor(
+    readonly request: HttpRequest,
+    readonly state: OriginState,
+  ) {}
+}
+
+const EMPTY_BODY = new Uint8Array(0);
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+const decoder = new TextDecoder();
+
+export class Sender {
+  readonly model: string;
+  readonly settings: SenderSettings;
+  readonly #transport: Transport;
+  readonly #limiter: RateLimiter | null;
+  readonly #limits: RetryLimits;
+  readonly #breakers: Breakers;
+  readonly #maxErrorBodyChars: number;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #onAttempt: ((event: AttemptEvent) => void) | undefined;
+  readonly #onOutcome: ((request: HttpRequest, outcome: SendOutcome) => void) | undefined;
+  /** Aborted by stop(): rate-limit and retry waits end at once. */
+  readonly #stop = new AbortController();
+  #queue: Job[] = [];
+  #head = 0;
+  #inFlight = 0;
+  #stopped = false;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(options: SenderOptions) {
+    const s = options.settings;
+    positiveInt('concurrency', s.concurrency, 1);
+    positiveInt('retries', s.retries, 0);
+    if (!(s.timeoutMs > 0)) throw settingsError(`timeout must be > 0 ms, got ${s.timeoutMs}`);
+    this.model = options.model;
+    this.settings = s;
+    this.#transport = options.transport;
+    this.#clock = options.clock ?? systemClock;
+    this.#limiter = s.rateLimit === undefined ? null : new RateLimiter(s.rateLimit.count, s.rateLimit.periodMs, this.#clock);
+    this.#limits = {
+      retries: s.retries,
+      backoffBaseMs: options.limits?.backoffBaseMs ?? SEND_DEFAULTS.backoffBaseMs,
+      backoffMaxMs: options.limits?.backoffMaxMs ?? SEND_DEFAULTS.backoffMaxMs,
+      retryAfterCapMs: options.limits?.retryAfterCapMs ?? SEND_DEFAULTS.retryAfterCapMs,
+      maxRetryAfterWaits: options.limits?.maxRetryAfterWaits ?? SEND_DEFAULTS.maxRetryAfterWaits,
+      maxRetryAfterTotalMs: options.limits?.maxRetryAfterTotalMs ?? SEND_DEFAULTS.maxRetryAfterTotalMs,
+    };
+    const threshold = options.breakerThreshold ?? SEND_DEFAULTS.breakerThreshold;
+    positiveInt('breaker threshold', threshold, 1);
+    this.#breakers = new Breakers(threshold, options.onTrip);
+    this.#maxErrorBodyChars = options.maxErrorBodyChars ?? SEND_DEFAULTS.maxErrorBodyChars;
+    this.#random = options.random ?? Math.random;
+    this.#onAttempt = options.onAttempt;
+    this.#onOutcome = options.onOutcome;
+    // Every waiting request listens on the stop signal: more than 10 is normal, not a leak.
+    setMaxListeners(0, this.#stop.signal);
+    void initIdempotency();
+  }
+
+  /** Requests started and not yet ended (attempting, or waiting between attempts). */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Requests waiting for a slot. */
+  get queued(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** The first origin whose breaker opened, and the error that opened it; null while none. */
+  get tripped(): BreakerTrip | null {
+    return this.#breakers.tripped;
+  }
+
+  /** Sends one request through queue, limiter and retries. Never rejects. */
+  send(request: HttpRequest): Promise<SendOutcome> {
+    let origin: string;
+    try {
+      origin = originOf(request.url);
+    } catch (err) {
+      return Promise.resolve(this.#report(request, failure(err, null, 0)));
+    }
+    if (this.#stopped) {
+      return Promise.resolve(this.#report(request, failure(new SendStoppedError(request.method, origin), null, 0)));
+    }
+    const state = this.#breakers.state(origin);
+    if (state.open) return Promise.resolve(this.#report(request, this.#circuitOpen(state, null, 0)));
+    const job = new Job(request, state);
+    const promise = new Promise<SendOutcome>((resolve) => {
+      job.resolve = resolve;
+    });
+    if (this.#inFlight < this.settings.concurrency) {
+      this.#inFlight++;
+      void this.#run(job);
+    } else {
+      this.#queue.push(job);
+    }
+    return promise;
+  }
+
+  /** No new attempts: queued requests and those waiting between attempts end with
+   *  EBB_SEND_STOPPED; attempts in flight finish (or time out). */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#stop.abort(new SendError('EBB_SEND_STOPPED', 'sending was stopped'));
+    const queue = this.#queue;
+    const head = this.#head;
+    this.#queue = [];
+    this.#head = 0;
+    for (let i = head; i < queue.length; i++) {
+      const job = queue[i]!;
+      job.resolve(this.#report(job.request, failure(new SendStoppedError(job.request.method, job.state.origin), null, 0)));
+    }
+    this.#checkIdle();
+  }
+
+  /** Resolves when nothing is queued or in flight. */
+  idle(): Promise<void> {
+    if (this.#inFlight === 0 && this.queued === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  async #run(job: Job): Promise<void> {
+    let outcome: SendOutcome;
+    try {
+      outcome = await this.#attempts(job);
+    } catch (err) {
+      // #attempts turns every expected failure into an outcome; this is a bug, kept as a value.
+      outcome = failure(err, null, job.attempts);
+    }
+    this.#finish(job, outcome);
+  }
+
+  async #attempts(job: Job): Promise<SendOutcome> {
+    let request = job.request;
+    if (needsKey(request)) {
+      if (!idempotencyReady()) await initIdempotency();
+      request = this.#withKey(request);
+    }
+    let lastResponse: HttpResponse | null = null;
+    let lastError: SendError | null = null;
+    let waitBefore = 0;
+    for (;;) {
+      if (this.#stopped) return this.#stoppedBetweenAttempts(job, lastResponse, lastError);
+      if (job.state.open) return this.#circuitOpen(job.state, lastResponse, job.attempts);
+      const limiter = this.#limiter;
+      let tokenAt: number | null = null;
+      if (limiter !== null) {
+        if (limiter.tryTake()) {
+          tokenAt = limiter.lastGrantAt;
+        } else {
+          const t0 = this.#clock.now();
+          try {
+            tokenAt = await limiter.take(this.#stop.signal);
+          } catch {
+            return this.#stoppedBetweenAttempts(job, lastResponse, lastError);
+          }
+          waitBefore += this.#clock.now() - t0;
+          if (job.state.open) return this.#circuitOpen(job.state, lastResponse, job.attempts);
+        }
+      }
+      job.attempts++;
+      job.waitedMs += waitBefore;
+      const startedAt = this.#onAttempt === undefined ? 0 : this.#clock.now();
+      let response: HttpResponse | null = null;
+      let error: SendError | null = null;
+      try {
+        response = await this.#transport.request(request, NEVER_ABORTED);
+      } catch (err) {
+        error = err instanceof SendError ? err : new SendError('EBB_HTTP_NETWORK', errorMessage(err), { cause: err });
+      }
+      const onAttempt = this.#onAttempt;
+      if (onAttempt !== undefined) {
+        const event: AttemptEvent = {
+          request,
+          origin: job.state.origin,
+          attempt: job.attempts,
+          startedAt,
+          tokenAt,
+          durationMs: this.#clock.now() - startedAt,
+          waitedMs: waitBefore,
+          status: response === null ? null : response.status,
+          errorCode: error === null ? null : error.code,
+        };
+        observe(() => onAttempt(event));
+      }
+      lastResponse = response;
+      lastError = error;
+      let decision: Decision;
+      if (response !== null) {
+        if (response.status >= 200 && response.status < 300) {
+          return { ok: true, status: response.status, headers: response.headers, body: response.body, attempts: job.attempts };
+        }
+        decision = decideAfterStatus(
+          response.status,
+          response.headers['retry-after'],
+          job,
+          this.#limits,
+          this.#random,
+          this.#clock.wallNow(),
+        );
+      } else {
+        decision = decideAfterError(error!.code, job, this.#limits, this.#random);
+      }
+      switch (decision.kind) {
+        case 'done':
+        case 'give-up':
+          return response !== null
+            ? failure(this.#statusError(request, job.state.origin, response), response, job.attempts)
+            : failure(error, null, job.attempts);
+        case 'too-long': {
+          const tooLong = new RetryAfterTooLongError(job.state.origin, decision.retryAfterMs, this.#limits.retryAfterCapMs);
+          this.#breakers.open(job.state, tooLong, 'after a Retry-After beyond the cap');
+          return failure(tooLong, response, job.attempts);
+        }
+        case 'retry':
+          waitBefore = 0;
+          if (decision.waitMs > 0) {
+            const t0 = this.#clock.now();
+            if (!(await this.#sleep(decision.waitMs))) {
+              return this.#stoppedBetweenAttempts(job, response, error);
+            }
+            waitBefore = this.#clock.now() - t0;
+          }
+      }
+    }
+  }
+
+  #withKey(request: HttpRequest): HttpRequest {
+    return {
+      ...request,
+      headers: { ...request.headers, 'idempotency-key': idempotencyKey(this.model, request.method, request.url, request.body) },
+    };
+  }
+
+  /** Waits ms; false when stop() cut the wait short. */
+  #sleep(ms: number): Promise<boolean> {
+    const signal = this.#stop.signal;
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const onAbort = (): void => {
+        this.#clock.clearTimeout(timer);
+        resolve(false);
+      };
+      const timer = this.#clock.setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(true);
+      }, ms);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  #finish(job: Job, outcome: SendOutcome): void {
+    this.#breakers.record(job.state, outcome);
+    this.#inFlight--;
+    job.resolve(this.#report(job.request, outcome));
+    this.#pump();
+  }
+
+  /** Starts queued requests while slots are free; those whose origin opened meanwhile end at once. */
+  #pump(): void {
+    const queue = this.#queue;
+    while (this.#head < queue.length && this.#inFlight < this.settings.concurrency && !this.#stopped) {
+      const next = queue[this.#head]!;
+      this.#head++;
+      if (next.state.open) {
+        next.resolve(this.#report(next.request, this.#circuitOpen(next.state, null, 0)));
+      } else {
+        this.#inFlight++;
+        void this.#run(next);
+      }
+    }
+    if (this.#head === queue.length) {
+      if (this.#head !== 0) {
+        this.#queue = [];
+        this.#head = 0;
+      }
+    } else if (this.#head >= 1024 && this.#head * 2 >= queue.length) {
+      this.#queue = queue.slice(this.#head);
+      this.#head = 0;
+    }
+    this.#checkIdle();
+  }
+
+  #circuitOpen(state: OriginState, response: HttpResponse | null, attempts: number): SendOutcome {
+    return failure(this.#breakers.openError(state), response, attempts);
+  }
+
+  #stoppedBetweenAttempts(job: Job, response: HttpResponse | null, error: SendError | null): SendOutcome {
+    const r = job.request;
+    let message = `${r.method} ${job.state.origin} was not ${job.attempts === 0 ? 'sent' : 'retried'}: sending was stopped`;
+    if (response !== null) message += ` (last answer: ${response.status})`;
+    else if (error !== null) message += ` (last error: ${error.message})`;
+    return failure(new SendError('EBB_SEND_STOPPED', message), response, job.attempts);
+  }
+
+  #statusError(request: HttpRequest, origin: string, response: HttpResponse): HttpStatusError {
+    return new HttpStatusError(request.method, origin, response.status, excerpt(response.body, this.#maxErrorBodyChars));
+  }
+
+  #report(request: HttpRequest, outcome: SendOutcome): SendOutcome {
+    const onOutcome = this.#onOutcome;
+    if (onOutcome !== undefined) observe(() => onOutcome(request, outcome));
+    return outcome;
+  }
+
+  #checkIdle(): void {
+    if (this.#inFlight !== 0 || this.queued !== 0 || this.#idleWaiters.length === 0) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+/** Every non-GET request carries an idempotency-key, unless the caller set one. */
+function needsKey(request: HttpRequest): boolean {
+  return request.method !== 'GET' && request.headers['idempotency-key'] === undefined;
+}
+
+function failure(err: unknown, response: HttpResponse | null, attempts: number): SendOutcome {
+  const code = err instanceof SendError ? err.code : 'EBB_SEND_INTERNAL';
+  return {
+    ok: false,
+    status: response === null ? null : response.status,
+    headers: response === null ? NO_HEADERS : response.headers,
+    body: response === null ? EMPTY_BODY : response.body,
+    attempts,
+    error: { code, message: errorMessage(err) },
+  };
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The start of a body as one line of text, for error messages. */
+export function excerpt(body: Uint8Array, maxChars: number): string {
+  if (body.length === 0 || maxChars <= 0) return '';
+  const text = decoder.decode(body.length > maxChars * 4 ? body.subarray(0, maxChars * 4) : body).replace(/\s+/g, ' ').trim();
+  return text.length > maxChars ? text.slice(0, maxChars) + '…' : text;
+}
+
+function positiveInt(name: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) throw settingsError(`${name} must be a whole number ≥ ${min}, got ${value}`);
+}
+
+function settingsError(message: string): SendError {
+  return new SendError('EBB_SEND_SETTINGS', message);
+}

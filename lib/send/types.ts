@@ -1,0 +1,48 @@
+// The data shapes shared by everything that sends HTTP for a model: the request a model
+// issued, one attempt's response, the Transport that performs one attempt (the real network
+// through undici, or the offline recorder), the final outcome after retries, and the per-model
+// settings taken from directives. Kept free of behaviour so the runtime bridge and the offline
+// transport can depend on it without pulling in the sender.
+
+/** One HTTP request as a model issued it (after params/json/data/body/auth were applied). */
+export interface HttpRequest {
+  readonly method: string; // upper-case
+  readonly url: string; // absolute http(s) URL, query string included
+  readonly headers: Readonly<Record<string, string>>; // lower-case names
+  readonly body?: Uint8Array | undefined;
+  readonly timeoutMs: number; // per attempt
+}
+
+/** What came back for one attempt. */
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>; // lower-case names, repeated headers joined with ", "
+  readonly body: Uint8Array;
+  /** True when the body was longer than the transport keeps (SEND_DEFAULTS.maxResponseBytes). */
+  readonly truncated?: boolean | undefined;
+}
+
+/** Transport performs ONE attempt. UndiciTransport (real network, one keep-alive undici Pool
+ *  per origin) and the offline RecordingTransport implement it. Network errors and timeouts
+ *  reject with a SendError subclass (code EBB_HTTP_NETWORK / EBB_HTTP_TIMEOUT). */
+export interface Transport {
+  request(req: HttpRequest, signal: AbortSignal): Promise<HttpResponse>;
+  close(): Promise<void>;
+}
+
+/** The final outcome of a request after retries. */
+export interface SendOutcome {
+  readonly ok: boolean; // a 2xx was received
+  readonly status: number | null; // last status, null if no response ever came
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Uint8Array; // last body (empty if none)
+  readonly attempts: number;
+  readonly error?: { readonly code: string; readonly message: string }; // for !ok: network/timeout/HTTP status/breaker/stopped
+}
+
+export interface SenderSettings {
+  readonly rateLimit?: { readonly count: number; readonly periodMs: number } | undefined; // token bucket, every attempt counts
+  readonly concurrency: number; // default 16
+  readonly retries: number; // default 5 (retries after the first attempt)
+  readonly timeoutMs: number; // default 30_000, per attempt
+}

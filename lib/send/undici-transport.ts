@@ -1,0 +1,270 @@
+// The real network: one keep-alive undici Pool per origin, one attempt per request() call.
+// Responses are small API answers, so the body is collected into one Uint8Array through a
+// dispatch handler (no stream per response) and capped at SEND_DEFAULTS.maxResponseBytes.
+// The per-attempt timeout covers the whole response and costs no timer of ours: undici's
+// low-resolution timers (about a second of slack) bound the wait for the headers and any
+// silence in the body, and each body chunk checks the deadline, so a body that trickles in
+// forever times out too. Failures reject
+// with a SendError whose message names the origin: EBB_HTTP_NETWORK, EBB_HTTP_TIMEOUT,
+// EBB_HTTP_BAD_URL, EBB_HTTP_INVALID_REQUEST.
+
+import { performance } from 'node:perf_hooks';
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import { SEND_DEFAULTS } from './defaults.js';
+import {
+  InvalidRequestError,
+  NetworkError,
+  SendError,
+  SendStoppedError,
+  TimeoutError,
+} from './errors.js';
+import { NEVER_ABORTED } from './never.js';
+import type { HttpRequest, HttpResponse, Transport } from './types.js';
+import { splitUrl } from './url.js';
+
+export interface UndiciTransportOptions {
+  /** Bytes of a response body kept; the rest is read and dropped (response.truncated). */
+  readonly maxResponseBytes?: number;
+  readonly keepAliveTimeoutMs?: number;
+  readonly connectTimeoutMs?: number;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export class UndiciTransport implements Transport {
+  readonly #pools = new Map<string, Pool>();
+  readonly #maxResponseBytes: number;
+  readonly #keepAliveTimeoutMs: number;
+  readonly #connectTimeoutMs: number;
+  #closed = false;
+
+  constructor(options: UndiciTransportOptions = {}) {
+    this.#maxResponseBytes = options.maxResponseBytes ?? SEND_DEFAULTS.maxResponseBytes;
+    this.#keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? SEND_DEFAULTS.keepAliveTimeoutMs;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? SEND_DEFAULTS.connectTimeoutMs;
+  }
+
+  /** Origins with a pool (for tests and diagnostics). */
+  get origins(): readonly string[] {
+    return [...this.#pools.keys()];
+  }
+
+  request(req: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
+    return new Promise<HttpResponse>((resolve, reject) => {
+      let origin: string;
+      let path: string;
+      try {
+        ({ origin, path } = splitUrl(req.url));
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      if (this.#closed) {
+        reject(new SendStoppedError(req.method, origin));
+        return;
+      }
+      const handler = new CollectHandler(req, origin, this.#maxResponseBytes, signal, resolve, reject);
+      if (signal.aborted) {
+        handler.fail(abortReason(signal, req, origin));
+        return;
+      }
+      if (signal !== NEVER_ABORTED) signal.addEventListener('abort', handler, { once: true });
+      this.#pool(origin).dispatch(
+        {
+          origin,
+          path,
+          method: req.method as Dispatcher.HttpMethod,
+          headers: req.headers,
+          body: req.body ?? null,
+          headersTimeout: req.timeoutMs,
+          bodyTimeout: req.timeoutMs,
+        },
+        handler,
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.all(pools.map((p) => p.close()));
+  }
+
+  #pool(origin: string): Pool {
+    let pool = this.#pools.get(origin);
+    if (pool === undefined) {
+      pool = new Pool(origin, {
+        // The sender bounds requests in flight (@concurrency); the pool opens what it needs.
+        connections: null,
+        keepAliveTimeout: this.#keepAliveTimeoutMs,
+        connect: { timeout: this.#connectTimeoutMs },
+      });
+      this.#pools.set(origin, pool);
+    }
+    return pool;
+  }
+}
+
+/** Collects one response; also the abort listener of the caller's signal (handleEvent). */
+class CollectHandler implements Dispatcher.DispatchHandler {
+  readonly #req: HttpRequest;
+  readonly #origin: string;
+  readonly #max: number;
+  readonly #signal: AbortSignal;
+  readonly #resolve: (res: HttpResponse) => void;
+  readonly #reject: (err: unknown) => void;
+  #controller: Dispatcher.DispatchController | null = null;
+  #status = 0;
+  #headers: Record<string, string> = {};
+  #chunks: Buffer[] = [];
+  #size = 0;
+  #truncated = false;
+  #done = false;
+  readonly #deadline: number;
+
+  constructor(
+    req: HttpRequest,
+    origin: string,
+    max: number,
+    signal: AbortSignal,
+    resolve: (res: HttpResponse) => void,
+    reject: (err: unknown) => void,
+  ) {
+    this.#req = req;
+    this.#origin = origin;
+    this.#max = max;
+    this.#signal = signal;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#deadline = performance.now() + req.timeoutMs;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#done) controller.abort(abortReason(this.#signal, this.#req, this.#origin));
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    // 1xx informational answers come before the real one: only the last status counts.
+    this.#status = statusCode;
+    this.#headers = flattenHeaders(headers);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (performance.now() > this.#deadline) {
+      controller.abort(new TimeoutError(this.#origin, this.#req.timeoutMs));
+      return;
+    }
+    if (this.#truncated) return;
+    const room = this.#max - this.#size;
+    if (chunk.length > room) {
+      this.#truncated = true;
+      if (room <= 0) return;
+      chunk = chunk.subarray(0, room);
+    }
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
+  }
+
+  onResponseEnd(): void {
+    if (this.#done) return;
+    this.#done = true;
+    if (this.#signal !== NEVER_ABORTED) this.#signal.removeEventListener('abort', this);
+    const chunks = this.#chunks;
+    const body = chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size);
+    const res: { status: number; headers: Record<string, string>; body: Uint8Array; truncated?: boolean } = {
+      status: this.#status,
+      headers: this.#headers,
+      body,
+    };
+    if (this.#truncated) res.truncated = true;
+    this.#resolve(res);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.fail(err instanceof SendError ? err : translateError(err, this.#req, this.#origin));
+  }
+
+  /** The caller's signal aborted. */
+  handleEvent(): void {
+    const reason = abortReason(this.#signal, this.#req, this.#origin);
+    const controller = this.#controller;
+    this.fail(reason);
+    if (controller !== null) controller.abort(reason);
+  }
+
+  fail(err: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    if (this.#signal !== NEVER_ABORTED) this.#signal.removeEventListener('abort', this);
+    this.#reject(err);
+  }
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  for (const key in headers) {
+    if (typeof headers[key] !== 'string') return joinHeaders(headers);
+  }
+  return headers as Record<string, string>;
+}
+
+function joinHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key in headers) {
+    const v = headers[key];
+    if (v !== undefined) out[key] = typeof v === 'string' ? v : v.join(', ');
+  }
+  return out;
+}
+
+function abortReason(signal: AbortSignal, req: HttpRequest, origin: string): SendError {
+  const reason: unknown = signal.reason;
+  return reason instanceof SendError ? reason : new SendStoppedError(req.method, origin);
+}
+
+/** Maps an undici or socket error to the SendError a model's author can act on. */
+export function translateError(err: unknown, req: HttpRequest, origin: string): SendError {
+  const code = (err as { code?: unknown } | null)?.code;
+  const cause = (err as { cause?: { code?: unknown } } | null)?.cause;
+  const causeCode = cause?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  switch (code) {
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return new TimeoutError(origin, req.timeoutMs, { cause: err });
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return new NetworkError(origin, `could not connect to ${origin}: ${message}`, { cause: err });
+    case 'ECONNREFUSED':
+      return new NetworkError(origin, `connection refused by ${origin}`, { cause: err });
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return new NetworkError(origin, `connection reset by ${origin}`, { cause: err });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+      return new NetworkError(origin, `host not found: ${origin} (DNS lookup failed)`, { cause: err });
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new NetworkError(origin, `${origin} is unreachable`, { cause: err });
+    case 'UND_ERR_SOCKET':
+      return new NetworkError(
+        origin,
+        causeCode === 'ECONNRESET'
+          ? `connection reset by ${origin}`
+          : `connection to ${origin} closed before the response was complete`,
+        { cause: err },
+      );
+    case 'UND_ERR_INVALID_ARG':
+    case 'UND_ERR_NOT_SUPPORTED':
+    case 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH':
+      return new InvalidRequestError(req.method, origin, message, { cause: err });
+    default:
+      return new NetworkError(origin, `network error talking to ${origin}: ${message}`, { cause: err });
+  }
+}

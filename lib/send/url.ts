@@ -1,0 +1,65 @@
+// Splits an absolute http(s) URL into the origin (the key of its connection pool) and the
+// request path, without building a URL object per request: the sender sees every request of
+// a model, and the origin is all it needs to pick a pool and a circuit breaker. Anything the
+// fast path does not recognise goes through WHATWG URL parsing, which also gives the error.
+
+import { BadUrlError } from './errors.js';
+
+export interface SplitUrl {
+  /** scheme://host[:port], as written (the pool and breaker key). */
+  readonly origin: string;
+  /** path and query, starting with '/'; the fragment is dropped. */
+  readonly path: string;
+}
+
+/** Splits `url` or throws BadUrlError (not http(s), no host, credentials in the URL, malformed). */
+export function splitUrl(url: string): SplitUrl {
+  const end = authorityEnd(url);
+  if (end > 0) {
+    const hash = url.indexOf('#', end);
+    const rest = hash < 0 ? url.slice(end) : url.slice(end, hash);
+    return {
+      origin: url.slice(0, end),
+      path: rest === '' ? '/' : rest.charCodeAt(0) === 47 ? rest : '/' + rest,
+    };
+  }
+  return slowSplit(url);
+}
+
+/** The origin of `url` (the same string splitUrl gives), or throws BadUrlError. */
+export function originOf(url: string): string {
+  const end = authorityEnd(url);
+  return end > 0 ? url.slice(0, end) : slowSplit(url).origin;
+}
+
+/** Where the authority of a plain lower-case http(s) URL ends; -1 when the full parser must decide. */
+function authorityEnd(url: string): number {
+  const start = url.startsWith('https://') ? 8 : url.startsWith('http://') ? 7 : -1;
+  if (start < 0) return -1;
+  let end = start;
+  while (end < url.length) {
+    const c = url.charCodeAt(end);
+    // '/', '?', '#' end the authority; '@' (userinfo), '\\', space and controls need the full parser.
+    if (c === 47 || c === 63 || c === 35) break;
+    if (c === 64 || c === 92 || c <= 32 || c >= 127) return -1;
+    end++;
+  }
+  return end === start ? -1 : end;
+}
+
+function slowSplit(url: string): SplitUrl {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new BadUrlError(url, 'not a valid absolute URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new BadUrlError(url, `the scheme ${parsed.protocol.slice(0, -1)} is not supported`);
+  }
+  if (parsed.hostname === '') throw new BadUrlError(url, 'no host');
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new BadUrlError(url, 'credentials in the URL are not sent; pass auth=(user, password)');
+  }
+  return { origin: parsed.origin, path: parsed.pathname + parsed.search };
+}

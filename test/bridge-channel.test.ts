@@ -1,0 +1,201 @@
+// The worker ↔ main-thread channel on its own: a real worker thread running a small script
+// against the Client, and serve() with fake handlers (no DuckDB, no network).
+
+import test from 'ava';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { newSignal, SerialLane, serve, type Handlers, type WireError } from '../lib/runtime/channel.js';
+
+interface TestOps {
+  db: { req: { n: number; delay: number }; rep: number };
+  http: { req: { name: string; delay: number }; rep: string };
+  store: { req: { fail: boolean }; rep: null };
+  report: { req: unknown; rep: null };
+}
+
+const CHANNEL = new URL('../lib/runtime/channel.ts', import.meta.url).href;
+const TSX = import.meta.resolve('tsx/esm/api');
+
+/** runWorker runs `body` (JS, with `client` in scope) in a worker; resolves with what it reported. */
+function runWorker(body: string, handlers: (report: (x: unknown) => void) => Omit<Handlers<TestOps>, 'report'>) {
+  const { port1, port2 } = new MessageChannel();
+  const signal = newSignal();
+  const reports: unknown[] = [];
+  const lane = new SerialLane();
+  const toError = (err: unknown): WireError => ({ code: 'EBB_TEST', message: err instanceof Error ? err.message : String(err) });
+  const served = serve<TestOps>(
+    port1,
+    signal,
+    { ...handlers((x) => reports.push(x)), report: (x) => (reports.push(x), null) },
+    { db: 'serial', http: 'concurrent', store: 'serial', report: 'concurrent' },
+    lane,
+    toError,
+  );
+  const code = `(async () => {
+    const { register } = await import(${JSON.stringify(TSX)}); register();
+    const { Client, HostCallError } = await import(${JSON.stringify(CHANNEL)});
+    const { workerData } = await import('node:worker_threads');
+    const client = new Client(workerData.port, workerData.signal);
+    ${body}
+  })().catch((e) => { throw e; });`;
+  const worker = new Worker(code, { eval: true, workerData: { port: port2, signal }, transferList: [port2] });
+  const exited = new Promise<{ code: number; error?: Error }>((resolve) => {
+    let error: Error | undefined;
+    worker.on('error', (e) => (error = e));
+    worker.on('exit', (c) => resolve(error ? { code: c, error } : { code: c }));
+  });
+  return { reports, exited, served, port: port1 };
+}
+
+test('the database lane runs in order while HTTP requests complete concurrently', async (t) => {
+  const order: number[] = [];
+  let running = 0;
+  let overlap = false;
+  const w = runWorker(
+    `const ids = [];
+     for (let i = 0; i < 20; i++) ids.push(client.submit('db', { n: i, delay: (i * 7) % 5 }));
+     const h = client.submit('http', { name: 'slow', delay: 30 });
+     const values = ids.map((id) => client.wait(id));
+     client.call('report', { values, http: client.wait(h) });`,
+    () => ({
+      db: async ({ n, delay }) => {
+        if (running++ > 0) overlap = true;
+        await sleep(delay);
+        order.push(n);
+        running--;
+        return n * 10;
+      },
+      http: async ({ name, delay }) => (await sleep(delay), name),
+      store: () => null,
+    }),
+  );
+  const { code } = await w.exited;
+  t.is(code, 0);
+  t.false(overlap, 'two database operations ran at the same time');
+  t.deepEqual(order, [...Array(20).keys()]);
+  t.deepEqual(w.reports, [{ values: [...Array(20).keys()].map((n) => n * 10), http: 'slow' }]);
+});
+
+test('HTTP completions arrive out of order, each to its own request', async (t) => {
+  const w = runWorker(
+    `const seen = [];
+     const delays = { a: 80, b: 5, c: 40 };
+     const ids = Object.entries(delays).map(([name, delay]) =>
+       client.submit('http', { name, delay }, (o) => seen.push(o.ok ? o.value : 'error')));
+     let done = 0;
+     client.waitUntil(() => seen.length === 3);
+     client.call('report', seen);`,
+    () => ({
+      db: () => 0,
+      http: async ({ name, delay }) => (await sleep(delay), name),
+      store: () => null,
+    }),
+  );
+  t.is((await w.exited).code, 0);
+  t.deepEqual(w.reports, [['b', 'c', 'a']]);
+});
+
+test('waitAny returns the first of several requests to finish, and the others can still be waited for', async (t) => {
+  const w = runWorker(
+    `const a = client.submit('http', { name: 'a', delay: 120 });
+     const b = client.submit('http', { name: 'b', delay: 10 });
+     const c = client.submit('http', { name: 'c', delay: 60 });
+     const first = client.waitAny([a, b, c]);
+     const firstValue = client.wait(first);
+     const second = client.waitAny([a, c]);
+     client.call('report', { first: first === b, second: second === c, firstValue, rest: [client.wait(a), client.wait(c)] });`,
+    () => ({
+      db: () => 0,
+      http: async ({ name, delay }) => (await sleep(delay), name),
+      store: () => null,
+    }),
+  );
+  t.is((await w.exited).code, 0);
+  t.deepEqual(w.reports, [{ first: true, second: true, firstValue: 'b', rest: ['a', 'c'] }]);
+});
+
+test('a failed one-way message is reported with the call that caused it, as a value with a code', async (t) => {
+  const w = runWorker(
+    `client.post('store', { fail: false }, 'save.row (rows 1–10)');
+     client.post('store', { fail: true }, 'save.row (rows 11–20)');
+     // The database lane handles the failing message before this call, so this call reports it.
+     let caught;
+     try {
+       client.call('db', { n: 2, delay: 0 });
+     } catch (e) {
+       caught = { name: e.name, code: e.code, origin: e.origin, message: e.message };
+     }
+     // Reported once: later calls work again.
+     const after = client.call('db', { n: 3, delay: 0 });
+     client.call('report', { caught, after });`,
+    () => ({
+      db: ({ n }) => n,
+      http: () => '',
+      store: ({ fail }) => {
+        if (fail) throw new Error('disk full');
+        return null;
+      },
+    }),
+  );
+  t.is((await w.exited).code, 0);
+  t.deepEqual(w.reports, [{
+    caught: { name: 'HostCallError', code: 'EBB_TEST', origin: 'save.row (rows 11–20)', message: 'save.row (rows 11–20): disk full' },
+    after: 3,
+  }]);
+});
+
+test('a failed request crosses as an error value with its code', async (t) => {
+  const w = runWorker(
+    `let caught;
+     try { client.call('db', { n: -1, delay: 0 }); } catch (e) { caught = [e.name, e.code, e.message]; }
+     client.call('report', caught);`,
+    () => ({
+      db: ({ n }) => {
+        if (n < 0) throw new Error('negative');
+        return n;
+      },
+      http: () => '',
+      store: () => null,
+    }),
+  );
+  t.is((await w.exited).code, 0);
+  t.deepEqual(w.reports, [['HostCallError', 'EBB_TEST', 'negative']]);
+});
+
+test('a worker that crashes while requests are in flight leaves the main thread able to finish', async (t) => {
+  let answered = 0;
+  const w = runWorker(
+    `client.submit('http', { name: 'x', delay: 50 });
+     client.submit('db', { n: 1, delay: 50 });
+     client.postNow();
+     throw new Error('boom in the worker');`,
+    () => ({
+      db: async ({ n }) => (await sleep(50), answered++, n),
+      http: async ({ name }) => (await sleep(50), answered++, name),
+      store: () => null,
+    }),
+  );
+  const exit = await w.exited;
+  t.is(exit.code, 1);
+  t.regex(String(exit.error?.message), /boom in the worker/);
+  await w.served.idle();
+  t.is(answered, 2, 'the requests already received were handled; their replies went nowhere, without error');
+  w.port.close();
+});
+
+test('stop makes a waiting script throw StoppedError', async (t) => {
+  const w = runWorker(
+    `const id = client.submit('http', { name: 'never', delay: 5000 });
+     client.call('report', 'waiting');
+     try { client.wait(id); } catch (e) { client.finalCall('report', e.name); }`,
+    () => ({
+      db: () => 0,
+      http: async ({ name, delay }) => (await sleep(delay), name),
+      store: () => null,
+    }),
+  );
+  while (w.reports.length === 0) await sleep(5);
+  w.served.stop();
+  t.is((await w.exited).code, 0);
+  t.deepEqual(w.reports, ['waiting', 'StoppedError']);
+});
