@@ -41,9 +41,23 @@ interface Globals {
   json?: boolean | undefined;
 }
 
+const { findRoot } = await import('../lib/project/root.js');
+/** The folder ebb was started in: relative paths given on the command line resolve from it. */
+const START = process.cwd();
+
+/**
+ * globals also moves the process into the project root: DuckDB resolves a relative path in a
+ * model (read_parquet('extracts/x.parquet')) against the working folder before its
+ * file_search_path, so a same-named file in the folder ebb was started from would win.
+ */
 function globals(args: unknown) {
   const argv = args as Globals;
-  return { cwd: process.cwd(), project: argv.project, state: argv.state, json: argv.json, env: process.env };
+  try {
+    process.chdir(findRoot(START, argv.project));
+  } catch {
+    // No project here: the command says so when it opens it.
+  }
+  return { cwd: START, project: argv.project, state: argv.state, json: argv.json, env: process.env };
 }
 
 async function io() {

@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCrm } from '../dist/lib/demo/crm-server.js';
-import { writeExtracts } from './make-extracts.mjs';
+import { writeExtracts } from './make-warehouse.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const EBB = join(ROOT, 'dist', 'bin', 'ebb.js');
@@ -58,7 +58,7 @@ try {
   process.stderr.write(`${received(crm)}\n`);
 
   say("The next night's export lands: 2 customers changed email (one invalid), 4 changed plan, 3 new, 2 gone, 25 new orders.");
-  await writeExtracts(join(ROOT, 'extracts'), 2);
+  await writeExtracts(join(ROOT, 'warehouse'), 2);
   crm.resetStats();
   const third = ebb(['run'], env);
   check(third === 1, `the run with one refused row exited ${third}, not 1`);
@@ -68,7 +68,7 @@ try {
   say('ebb status: the one row the CRM refused waits for the next run.');
   ebb(['status'], env);
 } finally {
-  await writeExtracts(join(ROOT, 'extracts'), 1);
+  await writeExtracts(join(ROOT, 'warehouse'), 1);
   await crm.close();
 }
 if (failed) process.exit(1);

@@ -1,8 +1,9 @@
 import test from 'ava';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand } from '../lib/commands/run.js';
 import { Store } from '../lib/store/index.js';
-import { capture, makeProject } from './helpers/project.js';
+import { capture, ebb, makeProject, tempDir } from './helpers/project.js';
 import { withStore } from './helpers/store.js';
 
 /** Writes Parquet and CSV inputs with DuckDB's own COPY. */
@@ -75,4 +76,24 @@ test('no project above the current folder is a clear error', async (t) => {
   const code = await runCommand({ cwd: '/', selectors: [] }, c.io);
   t.is(code, 2);
   t.regex(c.err(), /no ebb project found: neither \/ nor any folder above it holds a models\/ folder/);
+});
+
+test('the CLI reads the project\'s files even when the folder it starts in has a file at the same relative path', async (t) => {
+  const root = makeProject({
+    'extracts/.keep': '',
+    'models/raw/n.sql': "SELECT count(*) AS n FROM read_parquet('extracts/customers.parquet')",
+  });
+  await writeInputs(root);
+  const elsewhere = tempDir();
+  mkdirSync(join(elsewhere, 'extracts'));
+  const s = await Store.open({ path: ':memory:', root: elsewhere });
+  try {
+    await s.exec(`COPY (SELECT 1 AS id) TO '${join(elsewhere, 'extracts', 'customers.parquet')}' (FORMAT parquet)`);
+  } finally {
+    s.close();
+  }
+  const r = await ebb(['run', '--project', root, '--json'], { cwd: elsewhere });
+  t.is(r.code, 0, r.stderr);
+  const rows = await withStore(root, (st) => st.queryJson('SELECT n::INT AS n FROM raw.n'));
+  t.deepEqual(rows, [{ n: 1000 }]);
 });

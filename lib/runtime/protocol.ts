@@ -21,6 +21,8 @@ export const MODEL_FILE_OPTIONS: FileOptions = {
 
 export interface ModelInit {
   readonly name: string;
+  /** The project root: load() reads libraries relative to it. */
+  readonly root: string;
   /** Path relative to the project root, used in messages and positions. */
   readonly file: string;
   readonly source: string;

@@ -95,6 +95,7 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
 
   const init: ModelInit = {
     name: model.name,
+    root: options.root,
     file: model.file,
     source: model.source,
     kind: model.kind,

@@ -6,6 +6,7 @@ import { workerData, type MessagePort } from 'node:worker_threads';
 import { DEFAULT_MAX_STEPS, EvalError, StarlarkError, Thread, execFile, json, structBuiltin, type Value } from '../starlark/index.js';
 import { Client, StoppedError } from './channel.js';
 import { Host } from './host-modules.js';
+import { modelLoader } from './model-loader.js';
 import { MODEL_FILE_OPTIONS, type Finish, type ModelInit, type ModelOps } from './protocol.js';
 import { timeModule } from '../starlark/lib/time/index.js';
 
@@ -39,8 +40,13 @@ function stopped(err: unknown): boolean {
 
 let finish: Finish;
 try {
-  const thread = new Thread({ name: data.model.name, print: (_t, msg) => client.post('print', msg, 'print'), maxSteps });
   const predeclared: Record<string, Value> = { ...host.predeclared(), json, struct: structBuiltin, time: timeModule };
+  const thread = new Thread({
+    name: data.model.name,
+    print: (_t, msg) => client.post('print', msg, 'print'),
+    load: modelLoader(data.model.root, data.model.file, predeclared, MODEL_FILE_OPTIONS),
+    maxSteps,
+  });
   execFile(thread, data.model.file, data.model.source, predeclared, MODEL_FILE_OPTIONS);
   host.flush();
   const unreadFailures = host.http.finish(data.model.kind === 'tracked');

@@ -46,6 +46,7 @@ export { structBuiltin } from './eval/builtins.js';
 export { StarlarkError, ScanOrSyntaxError, ResolveErrors, type Position } from './syntax/position.js';
 export { EvalError, type CallFrame } from './eval/errors.js';
 export { runScriptFile, type ScriptIO } from './run-script.js';
+export { fileLoader, type FileLoaderOptions } from './file-loader.js';
 export { threeway, iterableElems as elements } from './eval/ops.js';
 export { MAX_NESTING } from './syntax/parser.js';
 export { DEFAULT_MAX_STEPS, MAX_LIST_ELEMS, MAX_STRING_BYTES } from './eval/limits.js';

@@ -6,6 +6,7 @@ import { execFile, type FileOptions } from './eval/exec.js';
 import { json } from './lib/json/json.js';
 import { DEFAULT_MAX_STEPS } from './eval/limits.js';
 import { Thread } from './eval/thread.js';
+import { fileLoader } from './file-loader.js';
 import type { Value } from './eval/value.js';
 import { ResolveErrors, StarlarkError } from './syntax/position.js';
 
@@ -25,37 +26,18 @@ const OPTIONS: FileOptions = {
 };
 
 /**
- * scriptLoader is the load() of `ebb star`: a module name is a path relative to the file
- * that loads it. Each file runs once (its globals frozen, then shared by every loader), on
- * the same thread, so the step budget covers them all. A file that loads itself, directly
- * or not, is the error "cycle in load graph: a.star -> b.star -> a.star" (the chain).
+ * scriptLoader is the load() of `ebb star`: a module name is a path relative to the file that
+ * loads it (see fileLoader for running once, freezing and cycles).
  */
 function scriptLoader(main: string): (thread: Thread, module: string) => Map<string, Value> {
-  const predeclared: Record<string, Value> = { json, struct: structBuiltin };
-  const done = new Map<string, { globals?: Map<string, Value>; error?: unknown }>();
-  const chain: string[] = [resolve(main)];
   const base = dirname(resolve(main));
-  const show = (p: string) => relative(base, p) || p;
-  return (thread, module) => {
-    const path = resolve(dirname(chain[chain.length - 1]!), module);
-    const at = chain.indexOf(path);
-    if (at >= 0) throw new Error(`cycle in load graph: ${[...chain.slice(at), path].map(show).join(' -> ')}`);
-    let entry = done.get(path);
-    if (entry === undefined) {
-      chain.push(path);
-      try {
-        entry = { globals: execFile(thread, path, readFileSync(path, 'utf8'), predeclared, OPTIONS) };
-      } catch (e) {
-        const err = e as { code?: string; message?: string };
-        entry = { error: err.code === 'ENOENT' ? new Error(`no such file: ${show(path)}`) : e };
-      } finally {
-        chain.pop();
-      }
-      done.set(path, entry);
-    }
-    if (entry.error !== undefined) throw entry.error;
-    return entry.globals!;
-  };
+  return fileLoader({
+    main: resolve(main),
+    resolve: (module, from) => resolve(dirname(from), module),
+    show: (p) => relative(base, p) || p,
+    predeclared: { json, struct: structBuiltin },
+    options: OPTIONS,
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
 -- @kind: table
 -- The warehouse's order export.
 SELECT order_id, customer_id, ordered_on, amount
-FROM read_parquet('extracts/orders.parquet')
+FROM read_parquet('warehouse/orders.parquet')

@@ -1,6 +1,6 @@
-// Writes the demo's warehouse extracts (extracts/customers.parquet, extracts/orders.parquet)
+// Writes the demo's warehouse extracts (warehouse/customers.parquet, warehouse/orders.parquet)
 // as deterministic Parquet snapshots, the way a nightly export from a warehouse would land.
-//   node scripts/make-extracts.mjs [--day 1|2] [--out DIR]
+//   node scripts/make-warehouse.mjs [--day 1|2] [--out DIR]
 // Day 1 is the snapshot committed in the repo. Day 2 is the next night's export: a few
 // customers changed plan or email (one of the new emails is invalid, so the CRM refuses it),
 // three signed up, two left, and some orders came in — so the second run of the demo has a
@@ -69,8 +69,8 @@ export async function writeExtracts(dir, day) {
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]).endsWith('make-extracts.mjs')) {
+if (process.argv[1] && resolve(process.argv[1]).endsWith('make-warehouse.mjs')) {
   const day = Number(arg('--day', '1'));
   if (day !== 1 && day !== 2) throw new Error('--day must be 1 or 2');
-  await writeExtracts(resolve(arg('--out', 'extracts')), day);
+  await writeExtracts(resolve(arg('--out', 'warehouse')), day);
 }

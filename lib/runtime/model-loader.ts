@@ -1,0 +1,35 @@
+// load() in models: `load("destinations/crm.star", "upsert")` reads a Starlark library from a
+// path relative to the project root. A library sees the same host modules as the model that
+// loads it (its `query`, `http`, `save`, `env` are that model's), runs once per model run, and
+// its values are frozen. No path may leave the project: absolute paths and `..` that climbs
+// above the root are refused with the fix; a cycle of loads is an error naming the chain.
+
+import { isAbsolute, join, normalize, sep } from 'node:path';
+import { fileLoader, type FileOptions, type Thread, type Value } from '../starlark/index.js';
+
+export function modelLoader(
+  root: string,
+  modelFile: string,
+  predeclared: Readonly<Record<string, Value>>,
+  options: FileOptions,
+): (thread: Thread, module: string) => Map<string, Value> {
+  const resolveModule = (module: string): string => {
+    if (!module.endsWith('.star')) {
+      throw new Error(`load("${module}"): a library is a .star file, with its path from the project root (e.g. "destinations/crm.star")`);
+    }
+    const rel = normalize(module);
+    if (isAbsolute(module) || rel === '..' || rel.startsWith(`..${sep}`)) {
+      throw new Error(`load("${module}"): the path leaves the project; give it relative to the project root (e.g. "destinations/crm.star")`);
+    }
+    return join(root, rel);
+  };
+  const show = (path: string) => (path.startsWith(root + sep) ? path.slice(root.length + 1) : path);
+  return fileLoader({
+    main: join(root, modelFile),
+    resolve: (module) => resolveModule(module),
+    show,
+    fileName: show,
+    predeclared,
+    options,
+  });
+}
