@@ -1,6 +1,5 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { rowHashSql } from '../lib/detect/canonical.js';
 import { TrackedSession } from '../lib/detect/tracked.js';
@@ -60,12 +59,12 @@ test('the hash of tricky values is the same in another process and session time 
   t.is(there, here);
 });
 
-test('the hash is MD5 of the documented canonical text (pinned across ebb versions)', async (t) => {
-  // If this fails, stored hashes no longer match: bump HASH_VERSION so rows are re-hashed.
-  const text = '6:amount=n2.5,5:email=s13:a@example.com,2:id=n1';
-  const digest = createHash('md5').update(text).digest();
-  const expected = BigInt('0x' + Buffer.from(digest).reverse().toString('hex')).toString();
+test('the hash is the XOR of DuckDB hash() of each tagged column (pinned design)', async (t) => {
+  // If this fails, stored hashes no longer match: bump HASH_DESIGN so rows are re-hashed.
   const s = await Store.open({ path: ':memory:', root: '/' });
+  const expected = String(await s.scalar(
+    "SELECT xor(xor(hash(2.5::DECIMAL(38,18), 'd:amount'), hash('a@example.com', 's:email')), hash(1::HUGEINT, 'n:id'))::VARCHAR",
+  ));
   t.is(await hashOf(s, "SELECT 1 AS id, 'a@example.com' AS email, 2.50::DECIMAL(5,2) AS amount"), expected);
   s.close();
 });

@@ -1,7 +1,8 @@
 // planDelta is `ebb plan`: for each selected tracked model, what a run would send — the
 // counts of new, changed and deleted rows and a few samples with the fields that changed —
 // computed from the model's literal tracked query, without running its script, sending or
-// saving anything (the work happens in a transaction that is rolled back).
+// saving anything: the session is read-only (it writes temporary tables only, never the
+// model's table or ebb's state), so no transaction is needed to undo it.
 
 import { TrackedSession, type DeltaPage } from '../detect/tracked.js';
 import { errorMessage } from '../errors.js';
@@ -59,8 +60,7 @@ async function planOne(store: Store, model: Model, runId: string): Promise<Model
     return { ...empty, error: `${model.file}: cannot plan: ${why}` };
   }
   const call = tracked[0]!;
-  await store.exec('BEGIN TRANSACTION');
-  const session = new TrackedSession(store, model, runId, { inTransaction: true });
+  const session = new TrackedSession(store, model, runId, { readOnly: true });
   try {
     const counts = await session.computeDelta(call.sql, call.params!);
     const samples: PlanSample[] = [];
@@ -76,7 +76,7 @@ async function planOne(store: Store, model: Model, runId: string): Promise<Model
   } catch (err) {
     return { ...empty, error: errorMessage(err) };
   } finally {
-    await store.exec('ROLLBACK').catch(() => undefined);
+    await session.close();
   }
 }
 
