@@ -113,6 +113,17 @@ export class ModelError extends EbbError {
   }
 }
 
+/** A model run that failed after doing part of its work: what it did is still reported. */
+export class ModelRunError extends ModelError {
+  readonly rows: number;
+  readonly details: Readonly<Record<string, number>>;
+  constructor(failure: ModelError, rows: number, details: Readonly<Record<string, number>>) {
+    super(failure.model, failure.file, failure.detail, failure.cause);
+    this.rows = rows;
+    this.details = details;
+  }
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);

@@ -63,7 +63,7 @@ test('the hash is the XOR of DuckDB hash() of each tagged column (pinned design)
   // If this fails, stored hashes no longer match: bump HASH_DESIGN so rows are re-hashed.
   const s = await Store.open({ path: ':memory:', root: '/' });
   const expected = String(await s.scalar(
-    "SELECT xor(xor(hash(2.5::DECIMAL(38,18), 'd:amount'), hash('a@example.com', 's:email')), hash(1::HUGEINT, 'n:id'))::VARCHAR",
+    "SELECT xor(xor(hash(hash(2.5::DECIMAL(38,18), 'd:amount')), hash(hash('a@example.com', 's:email'))), hash(hash(1::HUGEINT, 'n:id')))::VARCHAR",
   ));
   t.is(await hashOf(s, "SELECT 1 AS id, 'a@example.com' AS email, 2.50::DECIMAL(5,2) AS amount"), expected);
   s.close();

@@ -1,7 +1,7 @@
 // The canonical row hash, as an SQL expression that DuckDB evaluates.
 //
-// Each non-NULL column contributes one term, DuckDB's hash() of (its normalised value, a tag
-// naming its kind and its lower-cased name); the row's hash is the XOR of its terms. Because
+// Each non-NULL column contributes one term, DuckDB's hash() of the hash of (its normalised
+// value, a tag naming its kind and its lower-cased name); the row's hash is the XOR of them. Because
 // every term carries its column's name and names are distinct within a row, no two terms of a
 // row are equal, so XOR never cancels a pair, and swapping values between columns changes the
 // hash. The design keeps the canonical properties:
@@ -61,7 +61,9 @@ export function combineSql(terms: readonly string[]): string {
 /** columnTermSql is one column's term: 0 when `e` is NULL, else hash(value, tag). */
 export function columnTermSql(name: string, type: DuckDBType, e: string): string {
   const tag = (kind: string) => sqlString(`${kind}:${name.toLowerCase()}`);
-  const h = (value: string, kind: string) => `hash(${value}, ${tag(kind)})`;
+  // hash(v, tag) combines the two hashes almost linearly, so an XOR of such terms would let
+  // values trade places between columns; hashing the pair's hash again mixes them for good.
+  const h = (value: string, kind: string) => `hash(hash(${value}, ${tag(kind)}))`;
   return `CASE WHEN ${e} IS NULL THEN 0::UBIGINT ELSE ${scalarHashSql(e, type, h)} END`;
 }
 
@@ -113,7 +115,7 @@ function scalarHashSql(e: string, type: DuckDBType, h: Hasher): string {
     case DuckDBTypeId.TIMESTAMP_TZ:
       return h(e, 'Z');
     case DuckDBTypeId.UNION:
-      return `hash(union_tag(${e})::VARCHAR, ${h(`CAST(${e} AS VARCHAR)`, 'U')})`;
+      return h(`${counted(`union_tag(${e})::VARCHAR`)} || CAST(${e} AS VARCHAR)`, 'U');
     default:
       // TIME_NS, TIME_TZ (whose hash() equates offsets), INTERVAL (whose hash() equates a
       // month with 30 days), nested values and the rest: their tagged canonical text.
@@ -131,8 +133,9 @@ function decimalHashSql(e: string, width: number, scale: number, h: Hasher): str
   const integral = h(`CAST(${e} AS HUGEINT)`, 'n');
   const fraction = h(`CAST(${e} AS DECIMAL(38,18))`, 'd');
   const digits = h(`rtrim(rtrim(CAST(${e} AS VARCHAR), '0'), '.')`, 'e');
-  const fits = scale <= 18 && width - scale <= 20;
-  const frac = fits ? fraction : `CASE WHEN abs(${e}) < ${DEC_LIMIT} AND ${e} = round(${e}, 18) THEN ${fraction} ELSE ${digits} END`;
+  // Each test only where the type allows a value that fails it (a literal 10^20 does not even fit DECIMAL(38,22)).
+  const tests = [...(width - scale > 20 ? [`abs(${e}) < ${DEC_LIMIT}`] : []), ...(scale > 18 ? [`${e} = round(${e}, 18)`] : [])];
+  const frac = tests.length === 0 ? fraction : `CASE WHEN ${tests.join(' AND ')} THEN ${fraction} ELSE ${digits} END`;
   return `CASE WHEN ${e} = trunc(${e}) THEN ${integral} ELSE ${frac} END`;
 }
 

@@ -196,8 +196,13 @@ export function alterTypeSql(target: string, name: string, type: Column['type'])
 }
 
 /** rehashSql recomputes stored hashes from stored content (an older hash version or DuckDB release). */
-export function rehashSql(target: string, stored: readonly Column[]): string {
-  return `ALTER TABLE ${target} ALTER COLUMN _ebb_hash SET DATA TYPE UBIGINT USING (${rowHashSql(stored)})`;
+export function rehashSql(target: string, stored: readonly Column[]): string[] {
+  // The type first (hashes of the first design were UHUGEINT), then the values: ALTER's
+  // USING cannot bind the lambdas of nested values' canonical text.
+  return [
+    `ALTER TABLE ${target} ALTER COLUMN _ebb_hash SET DATA TYPE UBIGINT USING (0)`,
+    `UPDATE ${target} SET _ebb_hash = ${rowHashSql(stored)}`,
+  ];
 }
 
 /**

@@ -202,7 +202,7 @@ export class TrackedSession {
       for (const c of change.added) await this.#store.exec(addColumnSql(this.#target, c));
       for (const r of change.retyped) await this.#store.exec(alterTypeSql(this.#target, r.name, r.to));
       const stored = await this.#loadStored();
-      if (rehash) await this.#store.exec(rehashSql(this.#target, stored ?? []));
+      if (rehash) for (const statement of rehashSql(this.#target, stored ?? [])) await this.#store.exec(statement);
       await this.#store.exec(markVersionSql(), [this.model.name, version]);
       this.#stored = stored;
     });

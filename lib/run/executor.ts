@@ -1,7 +1,7 @@
 // The executor walks a plan in dependency order. A failing model marks its dependents
 // skipped; unrelated branches still run. Every model run is recorded in _ebb.runs.
 
-import { errorMessage } from '../errors.js';
+import { errorMessage, ModelRunError } from '../errors.js';
 import { runStarModel } from '../runtime/star-runner.js';
 import type { Model } from '../project/index.js';
 import type { Store } from '../store/index.js';
@@ -63,6 +63,8 @@ export async function execute(store: Store, plan: RunPlan, options: ExecuteOptio
         };
       } catch (err) {
         result = errored(plan.runId, model, errorMessage(err), Math.round(performance.now() - t0));
+        // A tracked run that failed half-way still reports its delta and what it saved.
+        if (err instanceof ModelRunError) result = { ...result, rows: err.rows, details: err.details };
       }
     }
     if (result.status !== 'ok') failed.add(model.name);

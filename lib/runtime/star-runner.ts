@@ -3,7 +3,7 @@
 // acknowledgements, and turns its prints into log lines with secrets redacted.
 
 import { MessageChannel, Worker, type TransferListItem } from 'node:worker_threads';
-import { ModelError } from '../errors.js';
+import { ModelError, ModelRunError } from '../errors.js';
 import type { Model } from '../project/index.js';
 import { cleanDuckDBMessage, type Cursor, type Store } from '../store/index.js';
 import { keyString, TrackedSession, type DeltaCounts, type DeltaPage } from '../detect/tracked.js';
@@ -145,19 +145,25 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
   worker.on('error', (err) => settle({ ok: false, error: `the model's worker crashed: ${err.message}` }));
   worker.on('exit', (code) => settle({ ok: false, error: `the model's worker exited (code ${code}) before finishing` }));
 
+  const trackedResult = (s: TrackedSession) => {
+    const counts = s.counts ?? { new: 0, changed: 0, deleted: 0 };
+    const failed = counts.new + counts.changed - s.saved + (counts.deleted - s.deletedAcked);
+    return { rows: s.saved, details: { ...counts, saved: s.saved, failed: Math.max(0, failed) } };
+  };
   try {
     const finish = await finished;
     const failure = channel.failure();
-    if (failure !== undefined) throw new ModelError(model.name, model.file, redactor.redact(failure));
-    if (!finish.ok) throw new ModelError(model.name, model.file, redactor.redact(finish.error ?? 'failed'));
-    if (session) {
-      const counts = session.counts ?? { new: 0, changed: 0, deleted: 0 };
-      const failed = counts.new + counts.changed - session.saved + (counts.deleted - session.deletedAcked);
-      return {
-        rows: session.saved,
-        details: { ...counts, saved: session.saved, failed: Math.max(0, failed) },
-      };
+    const error = failure ?? (finish.ok ? undefined : (finish.error ?? 'failed'));
+    if (error !== undefined) {
+      const err = new ModelError(model.name, model.file, redactor.redact(error));
+      // Its acknowledgements are kept: say how far it got.
+      if (session?.counts) {
+        const r = trackedResult(session);
+        throw new ModelRunError(err, r.rows, r.details);
+      }
+      throw err;
     }
+    if (session) return trackedResult(session);
     return { rows: await sink!.finish() };
   } finally {
     for (const c of cursors.values()) c.close();
