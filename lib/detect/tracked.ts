@@ -25,6 +25,9 @@ import {
 /** Columns ebb adds to a tracked model's table; never part of the hash or of a row. */
 export const TRACKING_COLUMNS = ['_ebb_hash', '_ebb_saved_at', '_ebb_run_id'] as const;
 
+/** Delta rows read from DuckDB per query. */
+const BLOCK = 16_384;
+
 /** Column names a tracked query cannot return: a row's own attributes. */
 export const ROW_ATTRIBUTES = ['change', 'before'] as const;
 
@@ -65,6 +68,8 @@ export class TrackedSession {
   /** Which delta (and deleted) rows are stored already: acknowledging a row twice stores it once. */
   #acked = new Uint8Array(0);
   #deletedDone = new Uint8Array(0);
+  /** The block of delta rows last read from DuckDB (see page). */
+  #block: { first: number; size: number; page: DeltaPage } | undefined;
 
   /** With `readOnly` (ebb plan), the session never writes the model's table nor ebb's state. */
   constructor(store: Store, model: Model, runId: string, options: { readOnly?: boolean } = {}) {
@@ -135,6 +140,7 @@ export class TrackedSession {
       else await this.#store.exec(emptyDeltaSql(shape, body), params);
     }
     this.#acked = new Uint8Array(counts.new + counts.changed + 1);
+    this.#block = undefined;
     this.#deletedDone = new Uint8Array(counts.deleted + 1);
     this.#counts = counts;
     return counts;
@@ -226,20 +232,36 @@ export class TrackedSession {
     return cols.filter((c) => !(TRACKING_COLUMNS as readonly string[]).includes(c.name));
   }
 
-  /** page returns delta rows with seq > after, in key order. */
+  /**
+   * page returns delta rows with seq > after, in key order. Rows are read from DuckDB in
+   * blocks of BLOCK (one query per block, not per page: a query costs about as much as
+   * reading a few thousand rows).
+   */
   async page(after: number, limit: number): Promise<DeltaPage> {
-    const r = await this.#store.rows(pageSql(this.#columns, after, limit));
-    return {
-      columns: this.#columns.map((c) => c.name),
-      types: r.types.slice(3),
-      beforeType: r.types[2]?.typeId === DuckDBTypeId.STRUCT ? r.types[2] : undefined,
-      rows: r.rows.map((row) => ({
-        seq: Number(row[0] as bigint),
-        change: row[1] as 'new' | 'changed',
-        before: row[2] ?? null,
-        values: row.slice(3),
-      })),
-    };
+    const from = Math.floor(after) + 1;
+    const to = from + Math.floor(limit) - 1;
+    let block = this.#block;
+    if (!block || from < block.first || (to > block.first + block.page.rows.length - 1 && block.page.rows.length === block.size)) {
+      const size = Math.max(BLOCK, Math.floor(limit));
+      const r = await this.#store.rows(pageSql(this.#columns, after, size));
+      block = {
+        first: from,
+        size,
+        page: {
+          columns: this.#columns.map((c) => c.name),
+          types: r.types.slice(3),
+          beforeType: r.types[2]?.typeId === DuckDBTypeId.STRUCT ? r.types[2] : undefined,
+          rows: r.rows.map((row) => ({
+            seq: Number(row[0] as bigint),
+            change: row[1] as 'new' | 'changed',
+            before: row[2] ?? null,
+            values: row.slice(3),
+          })),
+        },
+      };
+      this.#block = block;
+    }
+    return { ...block.page, rows: block.page.rows.slice(from - block.first, to - block.first + 1) };
   }
 
   /** deletedPage returns the last saved version of keys gone from the query. */
@@ -276,7 +298,7 @@ export class TrackedSession {
         await this.#store.exec(markVersionSql(), [this.model.name, hashVersion(String(await this.#store.scalar('SELECT version()')))]);
       }
       // New keys have no stored version; only changed ones replace a row.
-      if (Number(await this.#store.scalar(sql.changed)) > 0) await this.#store.exec(sql.remove);
+      if (this.#counts?.changed && Number(await this.#store.scalar(sql.changed)) > 0) await this.#store.exec(sql.remove);
       return Number(await this.#store.scalar(sql.insert));
     });
     // Set after the commit: a rolled-back batch leaves no table and no acknowledgement behind.
