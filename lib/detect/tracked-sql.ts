@@ -186,6 +186,12 @@ export function seqsForKeysSql(table: string, keys: readonly string[], keyTypes:
   return `SELECT v._i, d._ebb_seq::DOUBLE AS _seq FROM ${table} AS d JOIN (VALUES ${rows}) AS v(_i, ${names.join(', ')}) ON ${on}`;
 }
 
+/** stateSql tells (schema, table, model) whether the table exists, its stored hash version and DuckDB's release. */
+export function stateSql(): string {
+  return `SELECT (SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? AND table_name = ? AND NOT temporary)::INT AS tables,
+          (SELECT hash_version FROM _ebb.tracked WHERE model = ?) AS stored_version, version() AS duckdb`;
+}
+
 /** Schema steps (run in a committed transaction before the delta of a run, never by plan). */
 export function addColumnSql(target: string, c: Column): string {
   return `ALTER TABLE ${target} ADD COLUMN ${q(c.name)} ${c.type.toString()}`;

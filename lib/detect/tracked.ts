@@ -17,7 +17,7 @@ import { hashVersion, type Column } from './canonical.js';
 import { isEmpty, schemaChange, type SchemaChange } from './schema.js';
 import { queryBody } from './sql-body.js';
 import {
-  ackDeletedSql, ackStatements, addColumnSql, alterTypeSql, countsSql, createTableSql, CUR, curSql, DELTA, deletedPageSql,
+  ackDeletedSql, ackStatements, stateSql, addColumnSql, alterTypeSql, countsSql, createTableSql, CUR, curSql, DELTA, deletedPageSql,
   deltaSql, diffSql, emptyDeltaSql, GONE, goneSql, keyCheckSql, lossySql, markVersionSql, nullKeySampleSql, pageSql,
   rehashSql, repeatedKeySampleSql, seqsForKeysSql, storedSource, TEMP_TABLES, type Shape,
 } from './tracked-sql.js';
@@ -68,6 +68,8 @@ export class TrackedSession {
   /** Which delta (and deleted) rows are stored already: acknowledging a row twice stores it once. */
   #acked = new Uint8Array(0);
   #deletedDone = new Uint8Array(0);
+  /** The hash version of this ebb on this DuckDB (hashVersion). */
+  #version = 0;
   /** The block of delta rows last read from DuckDB (see page). */
   #block: { first: number; size: number; page: DeltaPage } | undefined;
 
@@ -111,13 +113,16 @@ export class TrackedSession {
     this.#checkColumns(columns);
     this.#sql = sql;
     this.#columns = columns;
-    this.#stored = await this.#loadStored();
-    const version = hashVersion(String(await this.#store.scalar('SELECT version()')));
+    // One look-up for the table, its stored hash version and the DuckDB release.
+    const state = (await this.#store.query(stateSql(), [this.model.schema, this.model.table, this.model.name]))[0]!;
+    const version = hashVersion(String(state['duckdb']));
+    this.#version = version;
+    this.#stored = Number(state['tables']) > 0 ? await this.#loadStored() : undefined;
     let rehash = false;
     if (this.#stored !== undefined) {
       const change = schemaChange(this.#stored, columns, this.model.uniqueKey);
       await this.#checkSchema(change);
-      rehash = (await this.#storedVersion()) !== version;
+      rehash = (state['stored_version'] === null ? undefined : Number(state['stored_version'])) !== version;
       if (!this.#readOnly && (rehash || !isEmpty(change))) {
         await this.#migrate(change, rehash, version);
         rehash = false;
@@ -214,17 +219,11 @@ export class TrackedSession {
     });
   }
 
-  async #storedVersion(): Promise<number | undefined> {
-    const rows = await this.#store.query(`SELECT hash_version FROM _ebb.tracked WHERE model = ?`, [this.model.name]);
-    return rows.length === 0 ? undefined : Number(rows[0]!['hash_version']);
-  }
-
   /**
-   * #loadStored reads the table's own columns, or undefined when there is no table yet. A
-   * table written by another kind of model holds no delivery state: refuse to guess.
+   * #loadStored reads the table's own columns (the table exists). A table written by another
+   * kind of model holds no delivery state: refuse to guess.
    */
   async #loadStored(): Promise<Column[] | undefined> {
-    if ((await this.#store.objectType(this.model.schema, this.model.table)) !== 'table') return undefined;
     const cols = await this.#store.columnsOf(`SELECT * FROM ${this.#target}`);
     if (!cols.some((c) => c.name === '_ebb_hash')) {
       this.#fail(`table ${this.model.name} exists but holds no delivery state (it was written by a model of another kind); run "ebb run --full-refresh ${this.model.name}" to start tracking from scratch (every row is sent)`);
@@ -295,7 +294,7 @@ export class TrackedSession {
       if (shape.stored === undefined) {
         await this.#store.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.model.schema)}`);
         await this.#store.exec(createTableSql(shape));
-        await this.#store.exec(markVersionSql(), [this.model.name, hashVersion(String(await this.#store.scalar('SELECT version()')))]);
+        await this.#store.exec(markVersionSql(), [this.model.name, this.#version]);
       }
       // New keys have no stored version; only changed ones replace a row.
       if (this.#counts?.changed && Number(await this.#store.scalar(sql.changed)) > 0) await this.#store.exec(sql.remove);
