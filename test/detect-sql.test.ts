@@ -7,7 +7,7 @@ import { keyLiteralSql } from '../lib/detect/key-literal.js';
 import { schemaChange } from '../lib/detect/schema.js';
 import { queryBody } from '../lib/detect/sql-body.js';
 import {
-  ackStatements, curSql, deltaSql, diffSql, keyCheckSql, seqFilter, seqsForKeysSql, storedSource, type Shape,
+  ackStatements, countsSql, deltaSql, keysOf, sizesSql, diffSql, keyCheckSql, seqFilter, seqsForKeysSql, storedSource, type Shape,
 } from '../lib/detect/tracked-sql.js';
 
 const shape: Shape = {
@@ -32,19 +32,25 @@ test('seqFilter compresses acknowledgements into ranges, once each', (t) => {
   t.is(seqFilter([5]), '(_ebb_seq = 5)');
 });
 
-test('the delta statements: one scan for keys and hashes, one join for the classification', (t) => {
-  t.regex(curSql(shape, 'SELECT * FROM src'), /^CREATE OR REPLACE TEMP TABLE _ebb_cur AS SELECT q\."id", q\."day", .* AS _ebb_hash FROM \(SELECT \* FROM src\n\) AS q$/s);
+test('the delta statements: a scan of the keys for the checks, one join of hashes for the classification', (t) => {
+  t.is(keysOf(shape, 'SELECT * FROM src'), '(SELECT q."id", q."day" FROM (SELECT * FROM src\n) AS q)');
   t.is(
     keyCheckSql(['id', 'day'], '_ebb_cur'),
     'SELECT count(*) FILTER (WHERE "id" IS NULL OR "day" IS NULL)::DOUBLE AS nulls, (count(*) - count(DISTINCT ("id", "day")))::DOUBLE AS repeats FROM _ebb_cur',
   );
-  const diff = diffSql(shape, shape.target);
-  t.regex(diff, /FROM _ebb_cur AS c FULL OUTER JOIN "sync"\."users" AS t ON c\."id" = t\."id" AND c\."day" = t\."day"/);
+  const diff = diffSql(shape, 'SELECT * FROM src', shape.target);
+  t.regex(diff, /FROM \(SELECT q\."id", q\."day", .* AS _ebb_hash FROM \(SELECT \* FROM src\n\) AS q\) AS c FULL OUTER JOIN "sync"\."users" AS t ON c\."id" = t\."id" AND c\."day" = t\."day"/);
   t.regex(diff, /WHERE t\."id" IS NULL OR c\."id" IS NULL OR t\._ebb_hash <> c\._ebb_hash$/);
   t.regex(deltaSql(shape, 'SELECT 1', shape.target), /struct_pack\("id" := t\."id", "day" := t\."day"\) END AS _ebb_before/);
   const first = deltaSql({ ...shape, stored: undefined }, 'SELECT 1', shape.target);
   t.regex(first, /'new' AS _ebb_change, NULL AS _ebb_before\s+FROM \(SELECT 1\n\) AS q$/);
   t.notRegex(first, /JOIN/);
+});
+
+test('repeated and NULL keys are found from the counts of the delta, without a DISTINCT over every key', (t) => {
+  t.regex(countsSql(['id']), /count\(\*\) FILTER \(WHERE _ebb_change = 'new' AND \("id" IS NULL\)\)::DOUBLE AS nulls/);
+  t.regex(countsSql(['id', 'day']), /count\(DISTINCT \("id", "day"\)\) FILTER \(WHERE _ebb_change = 'new'\)/);
+  t.is(sizesSql('SELECT 1', '"s"."t"'), 'SELECT (SELECT count(*) FROM (SELECT 1\n) AS q)::DOUBLE AS rows, (SELECT count(*) FROM "s"."t")::DOUBLE AS stored');
 });
 
 test('a read-only delta over an older hash version hashes stored content on the fly', (t) => {

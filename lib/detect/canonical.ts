@@ -1,7 +1,8 @@
 // The canonical row hash, as an SQL expression that DuckDB evaluates.
 //
-// Each non-NULL column contributes one term, DuckDB's hash() of the hash of (its normalised
-// value, a tag naming its kind and its lower-cased name); the row's hash is the XOR of them. Because
+// Each non-NULL column contributes one term: DuckDB's hash() of its normalised value, XOR a
+// constant naming its kind and lower-cased name (tagConstant), hashed again; the row's hash
+// is the XOR of the terms. Because
 // every term carries its column's name and names are distinct within a row, no two terms of a
 // row are equal, so XOR never cancels a pair, and swapping values between columns changes the
 // hash. The design keeps the canonical properties:
@@ -22,6 +23,7 @@
 // version is part of the stored hash version (hashVersion): after an engine upgrade, stored
 // rows are re-hashed from their stored content, and nothing is re-sent.
 
+import { createHash } from 'node:crypto';
 import { DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
 import { quoteIdent } from '../project/index.js';
 import { sqlString } from '../store/index.js';
@@ -60,14 +62,19 @@ export function combineSql(terms: readonly string[]): string {
 
 /** columnTermSql is one column's term: 0 when `e` is NULL, else hash(value, tag). */
 export function columnTermSql(name: string, type: DuckDBType, e: string): string {
-  const tag = (kind: string) => sqlString(`${kind}:${name.toLowerCase()}`);
-  // hash(v, tag) combines the two hashes almost linearly, so an XOR of such terms would let
-  // values trade places between columns; hashing the pair's hash again mixes them for good.
-  const h = (value: string, kind: string) => `hash(hash(${value}, ${tag(kind)}))`;
+  // hash(v) XOR a constant of the column, hashed again: the outer hash mixes the two for good
+  // (an XOR of plain hash(v, tag) terms would let values trade places between columns, as
+  // DuckDB combines hashes almost linearly), and a constant costs less than a tag string.
+  const h = (value: string, kind: string) => `hash(xor(hash(${value}), ${tagConstant(kind, name)}::UBIGINT))`;
   return `CASE WHEN ${e} IS NULL THEN 0::UBIGINT ELSE ${scalarHashSql(e, type, h)} END`;
 }
 
 type Hasher = (value: string, kind: string) => string;
+
+/** tagConstant is the first 8 bytes of SHA-256 of `kind:name` (name lower-cased): one per column and kind. */
+export function tagConstant(kind: string, name: string): string {
+  return createHash('sha256').update(`${kind}:${name.toLowerCase()}`).digest().readBigUInt64BE(0).toString();
+}
 
 /** 10^20: exact numbers below it in magnitude fit DECIMAL(38,18). */
 const DEC_LIMIT = '100000000000000000000';

@@ -1,7 +1,6 @@
 // The statements of a tracked model's run, as pure functions of its shape (the target table,
 // key, the query's columns and the table's own columns): unit-tested without DuckDB, run by
 // TrackedSession (tracked.ts). Temporary tables:
-//   _ebb_cur   the query's keys and hashes (only when the table exists)
 //   _ebb_dk    keys that are new, changed or deleted, with their change
 //   _ebb_delta the new and changed rows, numbered by key (_ebb_seq), with hash and before
 //   _ebb_gone  the stored version of deleted keys, numbered by key
@@ -11,11 +10,10 @@ import { sqlString } from '../store/index.js';
 import { columnTermSql, rowHashSql, type Column } from './canonical.js';
 import { keyLiteralSql } from './key-literal.js';
 
-export const CUR = '_ebb_cur';
 export const DK = '_ebb_dk';
 export const DELTA = '_ebb_delta';
 export const GONE = '_ebb_gone';
-export const TEMP_TABLES = [CUR, DK, DELTA, GONE] as const;
+export const TEMP_TABLES = [DK, DELTA, GONE] as const;
 
 export interface Shape {
   /** The model's table, quoted. */
@@ -51,12 +49,12 @@ export function storedSource(shape: Shape, rehash: boolean): string {
   return `(SELECT * EXCLUDE (_ebb_hash), ${rowHashSql(shape.stored ?? [])} AS _ebb_hash FROM ${shape.target})`;
 }
 
-/** curSql keeps the query's keys and row hashes (one scan of the query). */
-export function curSql(shape: Shape, body: string): string {
-  return `CREATE OR REPLACE TEMP TABLE ${CUR} AS SELECT ${keyList(shape.keys, 'q')}, ${rowHashSql(shape.columns, 'q')} AS _ebb_hash FROM (${body}\n) AS q`;
+/** keysOf is the query's keys alone (DuckDB reads only the key columns of its source). */
+export function keysOf(shape: Shape, body: string): string {
+  return `(SELECT ${keyList(shape.keys, 'q')} FROM (${body}\n) AS q)`;
 }
 
-/** keyCheckSql counts rows with a NULL key part and rows whose key repeats, in one scan of `table`. */
+/** keyCheckSql counts rows with a NULL key part and rows whose key repeats, in one scan of `table` (a table or subquery). */
 export function keyCheckSql(keys: readonly string[], table: string): string {
   const distinct = keys.length === 1 ? q(keys[0]!) : `(${keyList(keys)})`;
   const nulls = keys.map((k) => `${q(k)} IS NULL`).join(' OR ');
@@ -72,19 +70,43 @@ export function repeatedKeySampleSql(keys: readonly string[], table: string): st
   return `SELECT ${keyList(keys)}, count(*) AS _n FROM ${table} GROUP BY ALL HAVING count(*) > 1 ORDER BY _n DESC LIMIT 1`;
 }
 
-/** diffSql finds new, changed and deleted keys with one full join of the current hashes and the stored ones. */
-export function diffSql(shape: Shape, stored: string): string {
+/**
+ * diffSql finds new, changed and deleted keys with one full join of the query's keys and
+ * hashes (computed on the fly, never stored) with the stored ones.
+ */
+export function diffSql(shape: Shape, body: string, stored: string): string {
   const first = q(shape.keys[0]!);
+  const current = `(SELECT ${keyList(shape.keys, 'q')}, ${rowHashSql(shape.columns, 'q')} AS _ebb_hash FROM (${body}\n) AS q)`;
   return `CREATE OR REPLACE TEMP TABLE ${DK} AS
    SELECT ${shape.keys.map((k) => `coalesce(c.${q(k)}, t.${q(k)}) AS ${q(k)}`).join(', ')},
           CASE WHEN t.${first} IS NULL THEN 'new' WHEN c.${first} IS NULL THEN 'deleted' ELSE 'changed' END AS _ebb_change
-     FROM ${CUR} AS c FULL OUTER JOIN ${stored} AS t ON ${keyJoin(shape.keys, 'c', 't')}
+     FROM ${current} AS c FULL OUTER JOIN ${stored} AS t ON ${keyJoin(shape.keys, 'c', 't')}
     WHERE t.${first} IS NULL OR c.${first} IS NULL OR t._ebb_hash <> c._ebb_hash`;
 }
 
-export function countsSql(): string {
-  return `SELECT count(*) FILTER (WHERE _ebb_change = 'new')::DOUBLE AS n, count(*) FILTER (WHERE _ebb_change = 'changed')::DOUBLE AS c,
-          count(*) FILTER (WHERE _ebb_change = 'deleted')::DOUBLE AS d FROM ${DK}`;
+/**
+ * countsSql counts new, changed and deleted keys, and among the new ones those with a NULL
+ * key part and those that repeat: a NULL key never matches a stored one, so it shows up here
+ * as new (see sizesSql for repeats of stored keys).
+ */
+export function countsSql(keys: readonly string[]): string {
+  const isNew = `_ebb_change = 'new'`;
+  const distinct = keys.length === 1 ? q(keys[0]!) : `(${keyList(keys)})`;
+  return `SELECT count(*) FILTER (WHERE ${isNew})::DOUBLE AS n, count(*) FILTER (WHERE _ebb_change = 'changed')::DOUBLE AS c,
+          count(*) FILTER (WHERE _ebb_change = 'deleted')::DOUBLE AS d,
+          count(*) FILTER (WHERE ${isNew} AND (${keys.map((k) => `${q(k)} IS NULL`).join(' OR ')}))::DOUBLE AS nulls,
+          (count(*) FILTER (WHERE ${isNew}) - count(DISTINCT ${distinct}) FILTER (WHERE ${isNew}))::DOUBLE AS repeats
+     FROM ${DK}`;
+}
+
+/**
+ * sizesSql counts the query's rows and the stored rows. Without repeated keys, the query's
+ * rows that matched a stored key (all rows but the new ones) are the stored keys that were
+ * not deleted: rows - new = stored - deleted. A stored key repeated by the query breaks it —
+ * so repeats are found without a DISTINCT over every key.
+ */
+export function sizesSql(body: string, target: string): string {
+  return `SELECT (SELECT count(*) FROM (${body}\n) AS q)::DOUBLE AS rows, (SELECT count(*) FROM ${target})::DOUBLE AS stored`;
 }
 
 /** The table's own columns (what was delivered), as a struct: a row's `.before`. */
