@@ -18,7 +18,7 @@ const { rowHashSql, hashVersion } = await import(join(REPO, 'dist', 'lib', 'dete
 
 const SMALL = Number(process.env.BENCH_DETECT_ROWS ?? 1_000_000);
 const LARGE = Number(process.env.BENCH_DETECT_LARGE_ROWS ?? 10_000_000);
-const N = 3;
+const N = Number(process.env.BENCH_DETECT_RUNS ?? 3);
 const PEER = join(REPO, 'bench', 'peer-detect.mjs');
 
 const MODEL = `# @kind: tracked

@@ -5,10 +5,10 @@ import {
   Builtin, HostValue, None, elements, makeModule, makeString, repr, toJS, truth, typeName, unpackArgs, type Value,
 } from '../starlark/index.js';
 import { HostCallError, type SyncClient } from './channel.js';
-import { CHANGES, decodeValue, EMPTY_PAGE, type RowsPage } from './rows-page.js';
+import { EMPTY_PAGE, rowAt, type RowsPage } from './rows-page.js';
 import { BATCH, FLUSH_MS, PAGE, type ModelInit, type TrackedOpened } from './protocol.js';
 import { Row, RowShape, type RowOrigin } from './row.js';
-import { fromWire, starToWire, type Wire } from './wire.js';
+import { starToWire, type Wire } from './wire.js';
 
 /** RowStream is what query() and deleted() return: rows fetched page by page. */
 class RowStream extends HostValue {
@@ -38,15 +38,9 @@ class RowStream extends HostValue {
       const page = this.#fetch(after);
       if (page.count === 0) return;
       const shape = new RowShape(page.columns);
-      const width = page.data.length;
       for (let i = 0; i < page.count; i++) {
-        const values = new Array<Value>(width);
-        for (let c = 0; c < width; c++) values[c] = decodeValue(page.data[c]!, i);
-        const seq = page.first + i;
-        const change = page.change ? CHANGES[page.change[i]!] : undefined;
-        const before = page.before?.[i];
-        yield new Row(shape, values, this.#origin, seq, change, before === undefined || before === null ? None : fromWire(before));
-        after = seq;
+        yield rowAt(page, i, shape, this.#origin);
+        after = page.first + i;
       }
     }
   }
