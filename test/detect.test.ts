@@ -1,8 +1,8 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { rowHashSql } from '../lib/detect/canonical.js';
+import { createHash } from 'node:crypto';
+import { rowHashSql, tagConstant } from '../lib/detect/canonical.js';
 import { TrackedSession } from '../lib/detect/tracked.js';
 import { loadProject } from '../lib/project/index.js';
 import { Store } from '../lib/store/index.js';
@@ -60,12 +60,14 @@ test('the hash of tricky values is the same in another process and session time 
   t.is(there, here);
 });
 
-test('the hash is MD5 of the documented canonical text (pinned across ebb versions)', async (t) => {
-  // If this fails, stored hashes no longer match: bump HASH_VERSION so rows are re-hashed.
-  const text = '6:amount=n2.5,5:email=s13:a@example.com,2:id=n1';
-  const digest = createHash('md5').update(text).digest();
-  const expected = BigInt('0x' + Buffer.from(digest).reverse().toString('hex')).toString();
+test('the hash is the XOR of each column\'s DuckDB hash() mixed with its tag constant (pinned design)', async (t) => {
+  // If this fails, stored hashes no longer match: bump HASH_DESIGN so rows are re-hashed.
   const s = await Store.open({ path: ':memory:', root: '/' });
+  const term = (v: string, kind: string, name: string) => `hash(xor(hash(${v}), ${tagConstant(kind, name)}::UBIGINT))`;
+  const expected = String(await s.scalar(
+    `SELECT xor(xor(${term('2.5::DECIMAL(38,18)', 'd', 'amount')}, ${term("'a@example.com'", 's', 'email')}), ${term('1::HUGEINT', 'n', 'id')})::VARCHAR`,
+  ));
+  t.is(tagConstant('n', 'ID'), BigInt('0x' + createHash('sha256').update('n:id').digest('hex').slice(0, 16)).toString());
   t.is(await hashOf(s, "SELECT 1 AS id, 'a@example.com' AS email, 2.50::DECIMAL(5,2) AS amount"), expected);
   s.close();
 });
@@ -113,5 +115,28 @@ test('a tracked session: all new, acknowledged, then nothing; changes and deleti
   ({ store, s, counts } = await session(root, 'SELECT id, email FROM src'));
   t.deepEqual(counts, { new: 0, changed: 1, deleted: 0 });
   await s.close();
+  store.close();
+});
+
+test('a repeated key is found whether it is stored, new or changed, and a NULL key too', async (t) => {
+  const root = makeProject({ 'models/sync/users.star': '# @kind: tracked\n# @unique_key: id\n' });
+  const store0 = await Store.open({ path: join(root, 'state', 'ebb.duckdb'), root });
+  await store0.exec("CREATE TABLE src AS SELECT * FROM (VALUES (1, 'a'), (2, 'b'), (3, 'c')) t(id, email)");
+  store0.close();
+  const { store, s } = await session(root, 'SELECT id, email FROM src');
+  await s.ack([1, 2, 3]);
+  await s.close();
+  const model = loadProject(root).models[0]!;
+  for (const [sql, message] of [
+    ["SELECT * FROM src UNION ALL SELECT 1, 'a'", /key \(id=1\) 2 times/],
+    ["SELECT * FROM src UNION ALL SELECT 2, 'B'", /key \(id=2\) 2 times/],
+    ["SELECT * FROM src UNION ALL SELECT 4, 'd' UNION ALL SELECT 4, 'e'", /key \(id=4\) 2 times/],
+    ["SELECT * FROM src WHERE id <> 3 UNION ALL SELECT 1, 'x'", /key \(id=1\) 2 times/],
+    ["SELECT * FROM src UNION ALL SELECT NULL, 'n'", /has a NULL part/],
+  ] as const) {
+    const again = new TrackedSession(store, model, 'run-2');
+    await t.throwsAsync(() => again.computeDelta(sql), { message: message }, sql);
+    await again.close();
+  }
   store.close();
 });

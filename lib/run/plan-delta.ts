@@ -1,7 +1,9 @@
 // planDelta is `ebb plan`: for each selected tracked model, what a run would send — the
 // counts of new, changed and deleted rows and a few samples with the fields that changed —
 // computed from the model's literal tracked query, without running its script, sending or
-// saving anything (the work happens in a transaction that is rolled back).
+// saving anything: the session is read-only (it writes temporary tables only, never the
+// model's table or ebb's state). Only the upstream rebuild of `ebb plan` (prepare) writes,
+// and it runs in a transaction that is rolled back.
 
 import { TrackedSession, type DeltaPage } from '../detect/tracked.js';
 import { errorMessage } from '../errors.js';
@@ -34,8 +36,9 @@ export interface ModelPlan {
 const SAMPLES = 3;
 
 /**
- * prepare, when given, runs first inside each model's rolled-back transaction (ebb plan
- * builds the model's upstream there, so the delta is the one a run would find).
+ * prepare, when given, runs first inside a transaction that is rolled back after the model's
+ * delta is read (ebb plan builds the model's upstream there, so the delta is the one a run
+ * would find); without it (ebb status) nothing is written at all.
  */
 export async function planDeltas(store: Store, plan: RunPlan, prepare?: (model: Model) => Promise<void>): Promise<ModelPlan[]> {
   const out: ModelPlan[] = [];
@@ -64,8 +67,9 @@ async function planOne(store: Store, model: Model, runId: string, prepare?: (mod
     return { ...empty, error: `${model.file}: cannot plan: ${why}` };
   }
   const call = tracked[0]!;
-  await store.exec('BEGIN TRANSACTION');
-  const session = new TrackedSession(store, model, runId, { inTransaction: true });
+  const session = new TrackedSession(store, model, runId, { readOnly: true });
+  // Rebuilding the upstream writes tables: that happens in a transaction rolled back below.
+  if (prepare) await store.exec('BEGIN TRANSACTION');
   try {
     await prepare?.(model);
     const counts = await session.computeDelta(call.sql, call.params!);
@@ -82,7 +86,8 @@ async function planOne(store: Store, model: Model, runId: string, prepare?: (mod
   } catch (err) {
     return { ...empty, error: errorMessage(err) };
   } finally {
-    await store.exec('ROLLBACK').catch(() => undefined);
+    await session.close();
+    if (prepare) await store.exec('ROLLBACK');
   }
 }
 

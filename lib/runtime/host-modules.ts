@@ -10,10 +10,10 @@ import {
 } from '../starlark/index.js';
 import { HostCallError, type Client } from './channel.js';
 import { HttpModule } from './http-module.js';
-import { CHANGES, decodeValue, EMPTY_PAGE, type RowsPage } from './rows-page.js';
+import { EMPTY_PAGE, rowAt, type RowsPage } from './rows-page.js';
 import { BATCH, FLUSH_MS, PAGE, type ModelInit, type ModelOps } from './protocol.js';
 import { Row, RowShape, type RowOrigin } from './row.js';
-import { fromWire, starToWire, type Wire } from './wire.js';
+import { starToWire, type Wire } from './wire.js';
 
 /** RowStream is what query() and deleted() return: rows fetched page by page. */
 class RowStream extends HostValue {
@@ -43,15 +43,9 @@ class RowStream extends HostValue {
       const page = this.#fetch(after);
       if (page.count === 0) return;
       const shape = new RowShape(page.columns);
-      const width = page.data.length;
       for (let i = 0; i < page.count; i++) {
-        const values = new Array<Value>(width);
-        for (let c = 0; c < width; c++) values[c] = decodeValue(page.data[c]!, i);
-        const seq = page.first + i;
-        const change = page.change ? CHANGES[page.change[i]!] : undefined;
-        const before = page.before?.[i];
-        yield new Row(shape, values, this.#origin, seq, change, before === undefined || before === null ? None : fromWire(before));
-        after = seq;
+        yield rowAt(page, i, shape, this.#origin);
+        after = page.first + i;
       }
     }
   }

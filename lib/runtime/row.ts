@@ -16,22 +16,55 @@ export class RowShape {
 
 export type RowOrigin = 'tracked' | 'deleted' | 'plain';
 
+/**
+ * A column's value, or a function that decodes it when first read: a script that only
+ * acknowledges rows (`save.row(row)`) never pays for building their values.
+ */
+export type LazyValues = readonly Value[] | ((column: number) => Value);
+
 export class Row extends HostValue {
   readonly shape: RowShape;
-  readonly values: readonly Value[];
   readonly origin: RowOrigin;
   readonly seq: number;
   readonly change: string | undefined;
-  readonly before: Value;
+  readonly #decode: ((column: number) => Value) | undefined;
+  #values: Value[];
+  #before: Value | (() => Value);
 
-  constructor(shape: RowShape, values: readonly Value[], origin: RowOrigin, seq: number, change?: string, before: Value = None) {
+  constructor(shape: RowShape, values: LazyValues, origin: RowOrigin, seq: number, change?: string, before: Value | (() => Value) = None) {
     super();
     this.shape = shape;
-    this.values = values;
     this.origin = origin;
     this.seq = seq;
     this.change = change;
-    this.before = before;
+    if (typeof values === 'function') {
+      this.#decode = values;
+      this.#values = new Array<Value>(shape.names.length);
+    } else {
+      this.#decode = undefined;
+      this.#values = values as Value[];
+    }
+    this.#before = before;
+  }
+
+  /** value is column `i`, decoded once. */
+  value(i: number): Value {
+    let v = this.#values[i];
+    if (v === undefined && this.#decode) {
+      v = this.#decode(i);
+      this.#values[i] = v;
+    }
+    return v!;
+  }
+
+  get values(): readonly Value[] {
+    for (let i = 0; i < this.shape.names.length; i++) this.value(i);
+    return this.#values;
+  }
+
+  get before(): Value {
+    if (typeof this.#before === 'function') this.#before = this.#before();
+    return this.#before;
   }
 
   type(): string {
@@ -40,7 +73,7 @@ export class Row extends HostValue {
 
   override attr(name: string): Value | undefined {
     const i = this.shape.index.get(name);
-    if (i !== undefined) return this.values[i];
+    if (i !== undefined) return this.value(i);
     if (name === 'change' && this.change !== undefined) return makeString(this.change);
     if (name === 'before' && this.origin !== 'plain') return this.before;
     return undefined;
@@ -56,15 +89,15 @@ export class Row extends HostValue {
     if (typeof key !== 'string') throw new Error(`row index must be a column name (a string), not ${typeName(key)}`);
     const i = this.shape.index.get(toJS(key) as string);
     if (i === undefined) throw new Error(`row has no column ${repr(key)} (columns: ${this.shape.names.join(', ')})`);
-    return this.values[i];
+    return this.value(i);
   }
 
   /** The row's columns as a dict: what json.encode writes and what save.row stores. */
   override toJSON(): Value {
-    return makeDict(this.shape.names.map((n, i) => [makeString(n), this.values[i]!]));
+    return makeDict(this.shape.names.map((n, i) => [makeString(n), this.value(i)]));
   }
 
   override repr(): string {
-    return `row(${this.shape.names.map((n, i) => `${n}=${repr(this.values[i]!)}`).join(', ')})`;
+    return `row(${this.shape.names.map((n, i) => `${n}=${repr(this.value(i))}`).join(', ')})`;
   }
 }

@@ -4,6 +4,7 @@
 // This module is loaded by the worker, so it must not import DuckDB.
 
 import { None, makeFloat, toStarlark, type Value } from '../starlark/index.js';
+import { Row, type RowOrigin, type RowShape } from './row.js';
 import { fromWire, type Wire } from './wire.js';
 
 export type WireColumn =
@@ -38,4 +39,18 @@ export function decodeValue(col: WireColumn, i: number): Value {
     case 'any':
       return fromWire(col.values[i]!);
   }
+}
+
+/** rowAt is row `i` of a page, its values and before decoded only when the script reads them. */
+export function rowAt(page: RowsPage, i: number, shape: RowShape, origin: RowOrigin): Row {
+  const change = page.change ? CHANGES[page.change[i]!] : undefined;
+  const before = page.before?.[i];
+  return new Row(
+    shape,
+    (c) => decodeValue(page.data[c]!, i),
+    origin,
+    page.first + i,
+    change,
+    before === undefined || before === null ? None : () => fromWire(before),
+  );
 }

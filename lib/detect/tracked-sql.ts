@@ -1,0 +1,247 @@
+// The statements of a tracked model's run, as pure functions of its shape (the target table,
+// key, the query's columns and the table's own columns): unit-tested without DuckDB, run by
+// TrackedSession (tracked.ts). Temporary tables:
+//   _ebb_dk    keys that are new, changed or deleted, with their change
+//   _ebb_delta the new and changed rows, numbered by key (_ebb_seq), with hash and before
+//   _ebb_gone  the stored version of deleted keys, numbered by key
+
+import { quoteIdent } from '../project/index.js';
+import { sqlString } from '../store/index.js';
+import { columnTermSql, rowHashSql, type Column } from './canonical.js';
+import { keyLiteralSql } from './key-literal.js';
+
+export const DK = '_ebb_dk';
+export const DELTA = '_ebb_delta';
+export const GONE = '_ebb_gone';
+export const TEMP_TABLES = [DK, DELTA, GONE] as const;
+
+export interface Shape {
+  /** The model's table, quoted. */
+  readonly target: string;
+  readonly keys: readonly string[];
+  /** The tracked query's columns. */
+  readonly columns: readonly Column[];
+  /** The table's own columns (what was delivered), undefined while there is no table. */
+  readonly stored: readonly Column[] | undefined;
+}
+
+const q = quoteIdent;
+
+export function keyList(keys: readonly string[], alias?: string): string {
+  return keys.map((k) => (alias ? `${alias}.` : '') + q(k)).join(', ');
+}
+
+export function keyJoin(keys: readonly string[], a: string, b: string): string {
+  return keys.map((k) => `${a}.${q(k)} = ${b}.${q(k)}`).join(' AND ');
+}
+
+function columnList(columns: readonly Column[], alias?: string): string {
+  return columns.map((c) => (alias ? `${alias}.` : '') + q(c.name)).join(', ');
+}
+
+/**
+ * storedSource is what the delta compares with: the table, or — when its stored hashes are
+ * of another hash version and the session may not write (ebb plan) — the table with hashes
+ * computed from its content on the fly.
+ */
+export function storedSource(shape: Shape, rehash: boolean): string {
+  if (!rehash) return shape.target;
+  return `(SELECT * EXCLUDE (_ebb_hash), ${rowHashSql(shape.stored ?? [])} AS _ebb_hash FROM ${shape.target})`;
+}
+
+/** keysOf is the query's keys alone (DuckDB reads only the key columns of its source). */
+export function keysOf(shape: Shape, body: string): string {
+  return `(SELECT ${keyList(shape.keys, 'q')} FROM (${body}\n) AS q)`;
+}
+
+/** keyCheckSql counts rows with a NULL key part and rows whose key repeats, in one scan of `table` (a table or subquery). */
+export function keyCheckSql(keys: readonly string[], table: string): string {
+  const distinct = keys.length === 1 ? q(keys[0]!) : `(${keyList(keys)})`;
+  const nulls = keys.map((k) => `${q(k)} IS NULL`).join(' OR ');
+  // count(DISTINCT) skips a NULL single key: the NULL check runs first, so repeats are exact.
+  return `SELECT count(*) FILTER (WHERE ${nulls})::DOUBLE AS nulls, (count(*) - count(DISTINCT ${distinct}))::DOUBLE AS repeats FROM ${table}`;
+}
+
+export function nullKeySampleSql(keys: readonly string[], table: string): string {
+  return `SELECT ${keyList(keys)} FROM ${table} WHERE ${keys.map((k) => `${q(k)} IS NULL`).join(' OR ')} LIMIT 1`;
+}
+
+export function repeatedKeySampleSql(keys: readonly string[], table: string): string {
+  return `SELECT ${keyList(keys)}, count(*) AS _n FROM ${table} GROUP BY ALL HAVING count(*) > 1 ORDER BY _n DESC LIMIT 1`;
+}
+
+/**
+ * diffSql finds new, changed and deleted keys with one full join of the query's keys and
+ * hashes (computed on the fly, never stored) with the stored ones.
+ */
+export function diffSql(shape: Shape, body: string, stored: string): string {
+  const first = q(shape.keys[0]!);
+  const current = `(SELECT ${keyList(shape.keys, 'q')}, ${rowHashSql(shape.columns, 'q')} AS _ebb_hash FROM (${body}\n) AS q)`;
+  return `CREATE OR REPLACE TEMP TABLE ${DK} AS
+   SELECT ${shape.keys.map((k) => `coalesce(c.${q(k)}, t.${q(k)}) AS ${q(k)}`).join(', ')},
+          CASE WHEN t.${first} IS NULL THEN 'new' WHEN c.${first} IS NULL THEN 'deleted' ELSE 'changed' END AS _ebb_change
+     FROM ${current} AS c FULL OUTER JOIN ${stored} AS t ON ${keyJoin(shape.keys, 'c', 't')}
+    WHERE t.${first} IS NULL OR c.${first} IS NULL OR t._ebb_hash <> c._ebb_hash`;
+}
+
+/**
+ * countsSql counts new, changed and deleted keys, and among the new ones those with a NULL
+ * key part and those that repeat: a NULL key never matches a stored one, so it shows up here
+ * as new (see sizesSql for repeats of stored keys).
+ */
+export function countsSql(keys: readonly string[]): string {
+  const isNew = `_ebb_change = 'new'`;
+  const distinct = keys.length === 1 ? q(keys[0]!) : `(${keyList(keys)})`;
+  return `SELECT count(*) FILTER (WHERE ${isNew})::DOUBLE AS n, count(*) FILTER (WHERE _ebb_change = 'changed')::DOUBLE AS c,
+          count(*) FILTER (WHERE _ebb_change = 'deleted')::DOUBLE AS d,
+          count(*) FILTER (WHERE ${isNew} AND (${keys.map((k) => `${q(k)} IS NULL`).join(' OR ')}))::DOUBLE AS nulls,
+          (count(*) FILTER (WHERE ${isNew}) - count(DISTINCT ${distinct}) FILTER (WHERE ${isNew}))::DOUBLE AS repeats
+     FROM ${DK}`;
+}
+
+/**
+ * sizesSql counts the query's rows and the stored rows. Without repeated keys, the query's
+ * rows that matched a stored key (all rows but the new ones) are the stored keys that were
+ * not deleted: rows - new = stored - deleted. A stored key repeated by the query breaks it —
+ * so repeats are found without a DISTINCT over every key.
+ */
+export function sizesSql(body: string, target: string): string {
+  return `SELECT (SELECT count(*) FROM (${body}\n) AS q)::DOUBLE AS rows, (SELECT count(*) FROM ${target})::DOUBLE AS stored`;
+}
+
+/** The table's own columns (what was delivered), as a struct: a row's `.before`. */
+function beforeSql(stored: readonly Column[], alias: string): string {
+  if (stored.length === 0) return 'NULL';
+  const fields = stored.map((c) => `${q(c.name)} := ${alias}.${q(c.name)}`).join(', ');
+  return `CASE WHEN ${alias}._ebb_hash IS NULL THEN NULL ELSE struct_pack(${fields}) END`;
+}
+
+/**
+ * deltaSql numbers the new and changed rows by key, with their hash, change and before. With
+ * no table yet every row is new and the query is read once (the key checks then run on the
+ * result); otherwise its rows are joined with the changed keys.
+ */
+export function deltaSql(shape: Shape, body: string, stored: string): string {
+  const hash = rowHashSql(shape.columns, 'q');
+  const seq = `row_number() OVER (ORDER BY ${keyList(shape.keys, 'q')}) AS _ebb_seq`;
+  if (shape.stored === undefined) {
+    return `CREATE OR REPLACE TEMP TABLE ${DELTA} AS
+     SELECT ${seq}, ${columnList(shape.columns, 'q')}, ${hash} AS _ebb_hash, 'new' AS _ebb_change, NULL AS _ebb_before
+       FROM (${body}\n) AS q`;
+  }
+  return `CREATE OR REPLACE TEMP TABLE ${DELTA} AS
+   SELECT ${seq}, ${columnList(shape.columns, 'q')}, ${hash} AS _ebb_hash, dk._ebb_change, ${beforeSql(shape.stored, 't')} AS _ebb_before
+     FROM (${body}\n) AS q JOIN ${DK} AS dk ON ${keyJoin(shape.keys, 'q', 'dk')} AND dk._ebb_change <> 'deleted'
+     LEFT JOIN ${stored} AS t ON ${keyJoin(shape.keys, 'q', 't')}`;
+}
+
+/** emptyDeltaSql gives the delta table its columns when no row is new or changed. */
+export function emptyDeltaSql(shape: Shape, body: string): string {
+  return `CREATE OR REPLACE TEMP TABLE ${DELTA} AS SELECT 0::BIGINT AS _ebb_seq, ${columnList(shape.columns, 'q')}, NULL::UBIGINT AS _ebb_hash,
+          '' AS _ebb_change, NULL AS _ebb_before FROM (${body}\n) AS q LIMIT 0`;
+}
+
+export function goneSql(shape: Shape): string {
+  return `CREATE OR REPLACE TEMP TABLE ${GONE} AS
+   SELECT row_number() OVER (ORDER BY ${keyList(shape.keys, 't')}) AS _ebb_seq, t.*
+     FROM ${shape.target} AS t SEMI JOIN (SELECT * FROM ${DK} WHERE _ebb_change = 'deleted') AS dk ON ${keyJoin(shape.keys, 't', 'dk')}`;
+}
+
+/** seqRange selects the page after `after`: sequence numbers are dense, so a range is exact. */
+export function seqRange(after: number, limit: number): string {
+  const from = Math.floor(after) + 1;
+  return `_ebb_seq BETWEEN ${from} AND ${from + Math.floor(limit) - 1}`;
+}
+
+export function pageSql(columns: readonly Column[], after: number, limit: number): string {
+  return `SELECT _ebb_seq, _ebb_change, _ebb_before, ${columnList(columns)} FROM ${DELTA} WHERE ${seqRange(after, limit)} ORDER BY _ebb_seq`;
+}
+
+export function deletedPageSql(stored: readonly Column[], after: number, limit: number): string {
+  return `SELECT _ebb_seq, ${columnList(stored)} FROM ${GONE} WHERE ${seqRange(after, limit)} ORDER BY _ebb_seq`;
+}
+
+/** seqFilter selects sequence numbers as ranges (acks are mostly consecutive). */
+export function seqFilter(seqs: readonly number[]): string {
+  const sorted = [...new Set(seqs.map((s) => Math.floor(s)))].sort((a, b) => a - b);
+  const ranges: string[] = [];
+  let start = sorted[0]!;
+  let prev = start;
+  for (const s of [...sorted.slice(1), Number.NaN]) {
+    if (s === prev + 1) {
+      prev = s;
+      continue;
+    }
+    ranges.push(start === prev ? `_ebb_seq = ${start}` : `_ebb_seq BETWEEN ${start} AND ${prev}`);
+    start = s;
+    prev = s;
+  }
+  return `(${ranges.join(' OR ')})`;
+}
+
+export function createTableSql(shape: Shape): string {
+  return `CREATE TABLE ${shape.target} AS SELECT ${columnList(shape.columns)}, _ebb_hash, now() AS _ebb_saved_at, ''::VARCHAR AS _ebb_run_id FROM ${DELTA} LIMIT 0`;
+}
+
+/** ackStatements replace the stored version of the acknowledged keys: delete the changed ones, insert all. */
+export function ackStatements(shape: Shape, seqs: readonly number[], runId: string): { changed: string; remove: string; insert: string } {
+  const picked = `SELECT ${columnList(shape.columns)}, _ebb_hash FROM ${DELTA} WHERE ${seqFilter(seqs)}`;
+  return {
+    changed: `SELECT count(*)::DOUBLE FROM ${DELTA} WHERE ${seqFilter(seqs)} AND _ebb_change = 'changed'`,
+    remove: `DELETE FROM ${shape.target} AS t USING (${picked} AND _ebb_change = 'changed') AS d WHERE ${keyJoin(shape.keys, 't', 'd')}`,
+    insert: `INSERT INTO ${shape.target} BY NAME SELECT *, now() AS _ebb_saved_at, ${sqlString(runId)} AS _ebb_run_id FROM (${picked})`,
+  };
+}
+
+export function ackDeletedSql(shape: Shape, seqs: readonly number[]): string {
+  return `DELETE FROM ${shape.target} AS t USING (SELECT * FROM ${GONE} WHERE ${seqFilter(seqs)}) AS g WHERE ${keyJoin(shape.keys, 't', 'g')}`;
+}
+
+/**
+ * seqsForKeysSql finds the sequence numbers of keys given as a script saw them; each key
+ * value becomes a literal of its column's type, and results come back by the key's index.
+ */
+export function seqsForKeysSql(table: string, keys: readonly string[], keyTypes: readonly Column['type'][], values: ReadonlyArray<readonly unknown[]>): string {
+  const rows = values.map((v, i) => `(${i}, ${v.map((x, j) => keyLiteralSql(x, keyTypes[j]!)).join(', ')})`).join(', ');
+  const names = keys.map((_k, i) => `_k${i}`);
+  const on = keys.map((k, i) => `d.${q(k)} = v._k${i}`).join(' AND ');
+  return `SELECT v._i, d._ebb_seq::DOUBLE AS _seq FROM ${table} AS d JOIN (VALUES ${rows}) AS v(_i, ${names.join(', ')}) ON ${on}`;
+}
+
+/** stateSql tells (schema, table, model) whether the table exists, its stored hash version and DuckDB's release. */
+export function stateSql(): string {
+  return `SELECT (SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? AND table_name = ? AND NOT temporary)::INT AS tables,
+          (SELECT hash_version FROM _ebb.tracked WHERE model = ?) AS stored_version, version() AS duckdb`;
+}
+
+/** Schema steps (run in a committed transaction before the delta of a run, never by plan). */
+export function addColumnSql(target: string, c: Column): string {
+  return `ALTER TABLE ${target} ADD COLUMN ${q(c.name)} ${c.type.toString()}`;
+}
+
+export function alterTypeSql(target: string, name: string, type: Column['type']): string {
+  return `ALTER TABLE ${target} ALTER COLUMN ${q(name)} SET DATA TYPE ${type.toString()}`;
+}
+
+/** rehashSql recomputes stored hashes from stored content (an older hash version or DuckDB release). */
+export function rehashSql(target: string, stored: readonly Column[]): string[] {
+  // The type first (hashes of the first design were UHUGEINT), then the values: ALTER's
+  // USING cannot bind the lambdas of nested values' canonical text.
+  return [
+    `ALTER TABLE ${target} ALTER COLUMN _ebb_hash SET DATA TYPE UBIGINT USING (0)`,
+    `UPDATE ${target} SET _ebb_hash = ${rowHashSql(stored)}`,
+  ];
+}
+
+/**
+ * lossySql counts stored rows whose column `name` would not keep its canonical form under
+ * `to`: adopting a new type is safe only when it counts 0 (a failed cast is lossy too).
+ */
+export function lossySql(target: string, name: string, from: Column['type'], to: Column['type']): string {
+  const e = q(name);
+  return `SELECT count(*)::DOUBLE FROM ${target} WHERE ${columnTermSql(name, from, e)} <> ${columnTermSql(name, to, `TRY_CAST(${e} AS ${to.toString()})`)}`;
+}
+
+export function markVersionSql(): string {
+  return `INSERT OR REPLACE INTO _ebb.tracked (model, hash_version, updated_at) VALUES (?, ?, now())`;
+}
