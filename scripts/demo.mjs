@@ -5,7 +5,7 @@
 // invalid email is refused by the CRM — then shows `ebb status` with that failure, and stops
 // the API. The committed extracts are restored at the end.
 
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,9 +20,12 @@ function say(text) {
   process.stderr.write(`\n\x1b[1m== ${text}\x1b[0m\n`);
 }
 
+/** ebb runs the CLI as a child process (the demo API answers from this one meanwhile). */
 function ebb(args, env) {
-  const r = spawnSync(process.execPath, [EBB, ...args, '--project', ROOT], { stdio: 'inherit', env });
-  return r.status ?? 1;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [EBB, ...args, '--project', ROOT], { stdio: 'inherit', env });
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
 }
 
 function received(crm) {
@@ -47,26 +50,26 @@ const crm = await startCrm({ data: join(STATE, 'demo-crm.json') });
 const env = { ...process.env, CRM_URL: crm.url, CRM_TOKEN: crm.token };
 try {
   say(`Demo CRM API listening on ${crm.url}. First run, from a fresh state: everything is new.`);
-  check(ebb(['run'], env) === 0, 'the first run failed');
+  check((await ebb(['run'], env)) === 0, 'the first run failed');
   say('The CRM received:');
   process.stderr.write(`${received(crm)}\n`);
 
   say('Second run, unchanged data: nothing to send.');
   crm.resetStats();
-  check(ebb(['run'], env) === 0, 'the unchanged run failed');
+  check((await ebb(['run'], env)) === 0, 'the unchanged run failed');
   check(crm.stats.requests === 3, `the unchanged run sent ${crm.stats.requests} requests (3 ticket pages expected)`);
   process.stderr.write(`${received(crm)}\n`);
 
   say("The next night's export lands: 2 customers changed email (one invalid), 4 changed plan, 3 new, 2 gone, 25 new orders.");
   await writeExtracts(join(ROOT, 'warehouse'), 2);
   crm.resetStats();
-  const third = ebb(['run'], env);
+  const third = await ebb(['run'], env);
   check(third === 1, `the run with one refused row exited ${third}, not 1`);
   say('Only the changes reached the CRM:');
   process.stderr.write(`${received(crm)}\n`);
 
   say('ebb status: the one row the CRM refused waits for the next run.');
-  ebb(['status'], env);
+  await ebb(['status'], env);
 } finally {
   await writeExtracts(join(ROOT, 'warehouse'), 1);
   await crm.close();

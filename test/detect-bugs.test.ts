@@ -69,7 +69,7 @@ for row in query("SELECT * FROM src.t"):
   });
   const r = await run(root);
   t.is(r.code, 1);
-  t.like(r.result, { status: 'error', rows: 2, new: 3, changed: 0, saved: 2, failed: 1 });
+  t.like(r.result, { status: 'error', rows: 2, new: 3, changed: 0, saved: 2, failed: 0, unsaved: 1 });
   t.regex(String(r.result['error']), /destination down/);
 });
 

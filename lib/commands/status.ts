@@ -131,7 +131,7 @@ function describeRun(r: JsonRow): string {
   const figures = ['new', 'changed', 'deleted', 'saved', 'failed', 'unsaved']
     .filter((k) => typeof r[k] === 'number')
     .map((k) => `${k} ${formatCount(Number(r[k]))}`);
-  const rows = r['rows'] === null ? '' : `, ${formatCount(Number(r['rows']))} rows`;
+  const rows = r['rows'] === null ? '' : `, ${formatCount(Number(r['rows']))} ${Number(r['rows']) === 1 ? 'row' : 'rows'}`;
   const error = r['status'] === 'ok' || r['error'] === null ? '' : `\n             ${oneLine(String(r['error']), 200)}`;
   return `${String(r['started_at'])}  ${String(r['status'])}${rows} in ${formatSeconds(Number(r['duration_ms']))}` +
     `${figures.length > 0 ? ` (${figures.join(', ')})` : ''}  run ${String(r['run_id'])}${error}`;

@@ -53,7 +53,7 @@ const DEFAULTS = {
   port: 0,
   token: 'demo-secret-token',
   /** requests per second before 429 */
-  ratePerSecond: 200,
+  ratePerSecond: 500,
   /** inputs per batch request before 413 */
   batchLimit: 100,
   /** tickets served by GET /tickets, and their page size */

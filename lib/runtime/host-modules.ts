@@ -94,7 +94,7 @@ export class Host {
       }),
       env: makeModule('env', {
         get: new Builtin('env.get', (_th, _fn, args, kwargs) => {
-          const [name, dflt] = unpackArgs('env.get', args, kwargs, 'name', 'default?');
+          const [name, dflt, secret] = unpackArgs('env.get', args, kwargs, 'name', 'default?', 'secret?');
           if (typeof name !== 'string') throw new Error(`env.get: name must be a string, not ${typeName(name!)}`);
           const key = toJS(name) as string;
           const value = this.#init.env[key];
@@ -105,7 +105,9 @@ export class Host {
                 `or write env.get(${JSON.stringify(key)}, None) if the model can do without it`,
             );
           }
-          if (value !== '') this.#client.post('secret', value, 'env.get');
+          // A value is a secret unless the script says it is not (secret=False: a URL, a region),
+          // so that messages about it stay readable.
+          if (value !== '' && (secret === undefined || truth(secret))) this.#client.post('secret', value, 'env.get');
           return makeString(value);
         }),
       }),

@@ -1,7 +1,7 @@
 // offlineRedactor gives the recorder of `ebb test` and `ebb run --offline` the secrets a run
 // will use, before the run starts: the values of the project's .env, and the values of the
 // environment variables that a .star model (or a file it loads) reads with a literal
-// `env.get("NAME")`. A model's own redactor learns secrets as env.get runs, inside the model's
+// `env.get("NAME")` (not those marked secret=False). A model's own redactor learns secrets as env.get runs, inside the model's
 // worker, which the transport of a whole run cannot see; scanning the sources keeps a CI
 // token read from the environment out of golden files. A name computed at run time
 // (`env.get(prefix + "_TOKEN")`) is not found this way: keep such secrets in .env.
@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import type { Project } from '../project/index.js';
 import { Redactor, loadDotEnv } from '../runtime/secrets.js';
 
-const ENV_GET = /\benv\.get\(\s*["']([^"']+)["']/g;
+const ENV_GET = /\benv\.get\(\s*["']([^"']+)["']([^)]*)\)/g;
+const NOT_SECRET = /\bsecret\s*=\s*False\b/;
 const LOAD = /\bload\(\s*["']([^"']+)["']/g;
 
 export function offlineRedactor(project: Project, env: NodeJS.ProcessEnv): Redactor {
@@ -24,7 +25,8 @@ export function offlineRedactor(project: Project, env: NodeJS.ProcessEnv): Redac
     }
   }
   for (const src of sources) {
-    for (const [, name] of src.matchAll(ENV_GET)) {
+    for (const [, name, rest] of src.matchAll(ENV_GET)) {
+      if (NOT_SECRET.test(rest ?? '')) continue;
       const value = env[name!];
       if (value !== undefined) redactor.add(value);
     }
