@@ -239,6 +239,29 @@ const cli = yargs(args)
     },
   )
   .command(
+    'demo-server',
+    'start the demo CRM API (the endpoint of the README\'s tutorial and of npm start) until Ctrl-C',
+    (y: Argv) =>
+      y
+        .option('port', { type: 'string', default: '4010', describe: 'port on 127.0.0.1 (0: any free port)', coerce: wholeNumber('port', 0) })
+        .option('data', { type: 'string', describe: 'JSON file to keep the data in between starts (default: in memory)' })
+        .option('rate', { type: 'string', describe: 'requests per second before it answers 429 (default 500)', coerce: wholeNumber('rate', 1) })
+        .epilogue(epilogue('ebb demo-server --port 4010 --data state/crm.json', 'Environment: none.', 'Exit codes: 0 stopped by Ctrl-C, 2 bad option.')),
+    async (argv) => {
+      const { demoServerCommand } = await import('../lib/commands/demo-server.js');
+      const stop = new Promise((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      finish(await demoServerCommand({
+        cwd: START,
+        port: argv.port as number,
+        data: argv.data as string | undefined,
+        ratePerSecond: argv.rate as number | undefined,
+      }, await io(), stop));
+    },
+  )
+  .command(
     'test [tests..]',
     'run the snapshot tests in tests/NAME/NN_step/ offline on a scratch state; compare requests with requests.ndjson',
     (y: Argv) =>
