@@ -47,3 +47,14 @@ test('a library that is missing, leaves the project or loads in a circle is an e
   t.regex(byModel.get('a.escape') ?? '', /models\/a\/escape\.star:3:\d+: .*leaves the project/);
   t.regex(byModel.get('a.cycle') ?? '', /cycle in load graph: lib\/x\.star -> lib\/y\.star -> lib\/x\.star/);
 });
+
+test('env.get(name, secret=False) is not redacted; other values are', async (t) => {
+  const root = makeProject({
+    'models/a/env.star': '# @kind: table\nprint(env.get("URL", secret=False), env.get("TOKEN"))\nsave.row({"x": 1})\n',
+  });
+  const c = capture();
+  const code = await runCommand({ cwd: root, selectors: [], env: { URL: 'http://api.test', TOKEN: 's3cr3t' } }, c.io);
+  t.is(code, 0, c.err());
+  t.regex(c.err(), /a\.env: http:\/\/api\.test \*\*\*/);
+  t.notRegex(c.err(), /s3cr3t/);
+});

@@ -1,28 +1,11 @@
-// `ebb init [dir]`: lay out a new project (models/ with an example, state/ ignored by git,
-// .env.example); refuses to overwrite one.
+// `ebb init [dir]`: lay out a new project from init-template.ts (an SQL model, a tracked sync
+// model with its library, a snapshot test, .env.example, a .gitignore); refuses to overwrite one.
 
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { errorMessage, FileSystemError, UsageError } from '../errors.js';
+import { GITIGNORE, TEMPLATE } from './init-template.js';
 import { guarded, type IO } from './io.js';
-
-const EXAMPLE_MODEL = `-- @kind: table
--- An example model: the table example.numbers, built from a SELECT.
--- A model can read files relative to the project root, e.g.
---   SELECT * FROM read_parquet('extracts/*.parquet')
-SELECT range AS n, range * range AS square
-FROM range(10)
-`;
-
-const GITIGNORE = `# ebb's state (the DuckDB database) and secrets stay out of git
-state/
-.env
-`;
-
-const ENV_EXAMPLE = `# Copy to .env and fill in. Values are read by env.get() in .star models and are
-# redacted from every log line, error and history entry.
-# API_TOKEN=
-`;
 
 /** initCommand is \`ebb init [dir]\`: lay out a new project; refuses to overwrite one. */
 export function initCommand(options: { cwd: string; dir?: string | undefined }, io: IO): Promise<number> {
@@ -32,13 +15,14 @@ export function initCommand(options: { cwd: string; dir?: string | undefined }, 
       throw new UsageError(`${dir} already holds an ebb project (it has a models/ folder); nothing was changed`);
     }
     try {
-      makeDirs(join(dir, 'models', 'example'));
+      for (const path of Object.keys(TEMPLATE)) makeDirs(dirname(join(dir, path)));
       makeDirs(join(dir, 'state'));
     } catch (err) {
       throw new FileSystemError(`cannot create a project in ${dir}: ${errorMessage(err)}; choose a folder you can write to`, err);
     }
-    writeFileSync(join(dir, 'models', 'example', 'numbers.sql'), EXAMPLE_MODEL);
-    if (!existsSync(join(dir, '.env.example'))) writeFileSync(join(dir, '.env.example'), ENV_EXAMPLE);
+    for (const [path, text] of Object.entries(TEMPLATE)) {
+      if (!existsSync(join(dir, path))) writeFileSync(join(dir, path), text);
+    }
     const gi = join(dir, '.gitignore');
     if (existsSync(gi)) {
       const text = readFileSync(gi, 'utf8');
@@ -50,7 +34,8 @@ export function initCommand(options: { cwd: string; dir?: string | undefined }, 
     const listing = readdirSync(dir).sort().join(', ');
     io.stderr(
       `Created an ebb project in ${shown} (${listing}).\n` +
-        `Next: ${shown === '.' ? '' : `cd ${shown} && `}ebb run\n`,
+        `Next: ${shown === '.' ? '' : `cd ${shown} && `}ebb test --update   (the example sync, offline: no request leaves the process)\n` +
+        `      ebb demo-server &   then   ebb run   (syncs to a local demo CRM)\n`,
     );
     return 0;
   });

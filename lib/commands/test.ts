@@ -76,5 +76,5 @@ function summary(results: readonly TestResult[]): string {
   const failed = results.filter((t) => t.status === 'fail').length;
   const ms = results.reduce((n, t) => n + t.duration_ms, 0);
   const tests = `${results.length} ${results.length === 1 ? 'test' : 'tests'}`;
-  return `${tests} (${steps.length} steps): ${results.length - failed} passed, ${failed} failed in ${formatSeconds(ms)}.`;
+  return `${tests} (${steps.length} ${steps.length === 1 ? 'step' : 'steps'}): ${results.length - failed} passed, ${failed} failed in ${formatSeconds(ms)}.`;
 }
