@@ -34,7 +34,7 @@ export function initCommand(options: { cwd: string; dir?: string | undefined }, 
     const listing = readdirSync(dir).sort().join(', ');
     io.stderr(
       `Created an ebb project in ${shown} (${listing}).\n` +
-        `Next: ${shown === '.' ? '' : `cd ${shown} && `}ebb test --update   (the example sync, offline: no request leaves the process)\n` +
+        `Next: ${shown === '.' ? '' : `cd ${shown} && `}ebb test   (the example sync, offline: no request leaves the process)\n` +
         `      ebb demo-server &   then   ebb run   (syncs to a local demo CRM)\n`,
     );
     return 0;
