@@ -129,10 +129,11 @@ const cli = yargs(args)
         .option('offline', { type: 'string', describe: 'record every request to this NDJSON file instead of sending it; the state is left unchanged' })
         .option('responses', { type: 'string', describe: 'with --offline: answers for matching requests (responses.json format)' })
         .implies('responses', 'offline')
+        .option('timeout', { type: 'string', describe: 'stop the run like Ctrl-C after this long (90s, 10m, 2h): acks of what succeeded are committed, the run is recorded as timed out, exit 124' })
         .epilogue(epilogue(
           'ebb run +mart.customers --json | jq .status',
           STATE_ENV + ' .star models read env.get() values from the environment and the project\'s .env.',
-          'Exit codes: 0 ok, 1 a model failed or rows failed to deliver (see ebb status), 2 bad invocation, 130 interrupted (Ctrl-C).',
+          'Exit codes: 0 ok, 1 a model failed or rows failed to deliver (see ebb status), 2 bad invocation, 124 stopped by --timeout, 130 interrupted (Ctrl-C).',
         )),
     async (argv) => {
       const { runCommand } = await import('../lib/commands/run.js');
@@ -145,6 +146,7 @@ const cli = yargs(args)
             yes: argv.yes as boolean | undefined,
             offline: argv.offline as string | undefined,
             responses: argv.responses as string | undefined,
+            timeout: argv.timeout as string | undefined,
           },
           await io(),
         ),

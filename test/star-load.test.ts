@@ -2,7 +2,7 @@
 
 import test from 'ava';
 import { runCommand } from '../lib/commands/run.js';
-import { capture, makeProject } from './helpers/project.js';
+import { capture, ebb, makeProject } from './helpers/project.js';
 import { withStore } from './helpers/store.js';
 
 async function run(root: string) {
@@ -57,4 +57,18 @@ test('env.get(name, secret=False) is not redacted; other values are', async (t) 
   t.is(code, 0, c.err());
   t.regex(c.err(), /a\.env: http:\/\/api\.test \*\*\*/);
   t.notRegex(c.err(), /s3cr3t/);
+});
+
+test('ebb run --timeout stops a runaway script like Ctrl-C: exit 124, recorded as timed out', async (t) => {
+  const root = makeProject({
+    'models/a/busy.star': '# @kind: table\nsave.row({"x": 1})\nwhile True:\n    pass\n',
+  });
+  const r = await ebb(['run', '--timeout', '1s', '--json'], { cwd: root });
+  t.is(r.code, 124, r.stderr);
+  t.regex(r.stderr, /Timed out after 1s/);
+  const line = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['model'] === 'a.busy');
+  t.like(line, { status: 'interrupted', code: 'EBB_TIMEOUT' });
+  const bad = await ebb(['run', '--timeout', 'soon'], { cwd: root });
+  t.is(bad.code, 2);
+  t.regex(bad.stderr, /--timeout takes a duration/);
 });

@@ -4,12 +4,13 @@
 import { UsageError } from '../errors.js';
 import { jsonText } from '../json.js';
 import {
-  execute, findLeftovers, planRun, resendsAll, resetModels, resettable, resultLine, summaryLine, type RunPlan,
+  execute, findLeftovers, planRun, resendsAll, resetModels, resettable, resultLine, RunTimeout, summaryLine, type RunPlan,
 } from '../run/index.js';
+import { parseDuration } from '../project/index.js';
 import type { Transport } from '../send/index.js';
 import type { Context } from '../run/index.js';
 import type { Store } from '../store/index.js';
-import { withProject, type GlobalOptions, type IO } from './io.js';
+import { reportError, withProject, type GlobalOptions, type IO } from './io.js';
 import { withOfflineProject } from './offline.js';
 import { Progress } from './progress.js';
 
@@ -24,10 +25,14 @@ export interface RunOptions extends GlobalOptions {
   readonly responses?: string | undefined;
   /** Stops the run like Ctrl-C (besides SIGINT/SIGTERM, which are handled here). */
   readonly signal?: AbortSignal | undefined;
+  /** --timeout: stop the run like Ctrl-C after this long (e.g. "10m"), and exit TIMEOUT_EXIT. */
+  readonly timeout?: string | undefined;
 }
 
 /** The exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells expect. */
 export const INTERRUPTED_EXIT = 130;
+/** The exit code of a run stopped by --timeout (as the timeout(1) command). */
+export const TIMEOUT_EXIT = 124;
 
 /**
  * runCommand is `ebb run [models…]`: exit 0 when every model ran, 1 otherwise, 130 when
@@ -43,6 +48,17 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
     stop.abort();
   };
   options.signal?.addEventListener('abort', () => stop.abort(), { once: true });
+  let deadline: NodeJS.Timeout | undefined;
+  if (options.timeout !== undefined) {
+    const ms = parseDuration(options.timeout);
+    if (ms === undefined || ms <= 0) {
+      return Promise.resolve(reportError(io, new UsageError(`--timeout takes a duration such as 90s, 10m or 2h, not "${options.timeout}"`)));
+    }
+    deadline = setTimeout(() => {
+      io.stderr(`\nTimed out after ${options.timeout}: no new requests; waiting for the requests in flight…\n`);
+      stop.abort(new RunTimeout(options.timeout!));
+    }, ms);
+  }
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   // --offline: the same run on a scratch copy of the state, its requests recorded (lib/commands/offline.ts).
@@ -76,7 +92,7 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
       io.stderr(`note: ${leftovers.length} ${leftovers.length === 1 ? 'table belongs' : 'tables belong'} to no model (a deleted or renamed model?); ebb keeps them until you drop them:\n`);
       for (const l of leftovers) io.stderr(`      ${l.name.padEnd(width)}  ${l.drop}\n`);
     }
-    const code = summary.interrupted ? INTERRUPTED_EXIT : summary.results.every((r) => r.status === 'ok') ? 0 : 1;
+    const code = summary.timedOut ? TIMEOUT_EXIT : summary.interrupted ? INTERRUPTED_EXIT : summary.results.every((r) => r.status === 'ok') ? 0 : 1;
     if (options.json) {
       const count = (s: string) => summary.results.filter((r) => r.status === s).length;
       io.stdout(jsonText({
@@ -89,6 +105,7 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
   };
   const done = options.offline === undefined ? withProject(options, io, body, 'run') : withOfflineProject(options, io, body);
   return done.finally(() => {
+    clearTimeout(deadline);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   });

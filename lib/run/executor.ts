@@ -5,6 +5,7 @@
 // as interrupted and runs nothing more.
 
 import { errorCode, errorMessage, PartialRunError, RUN_CODES } from '../errors.js';
+import { RunTimeout } from './timeout.js';
 import type { Model } from '../project/index.js';
 import type { Transport } from '../send/types.js';
 import type { Store } from '../store/index.js';
@@ -80,6 +81,11 @@ export async function execute(store: Store, plan: RunPlan, options: ExecuteOptio
             rows: err.partial.rows,
             ...(err.partial.details ? { details: err.partial.details } : {}),
           };
+          // A run stopped by its deadline (ebb run --timeout) says so, with its own code.
+          const reason: unknown = options.signal?.reason;
+          if (err.interrupted && reason instanceof RunTimeout) {
+            result = { ...result, error: `timed out after ${reason.what}: ${err.detail}`, code: 'EBB_TIMEOUT' };
+          }
         }
       }
     }
@@ -93,6 +99,7 @@ export async function execute(store: Store, plan: RunPlan, options: ExecuteOptio
     results,
     duration_ms: Math.round(performance.now() - started),
     ...(options.signal?.aborted ? { interrupted: true } : {}),
+    ...(options.signal?.reason instanceof RunTimeout ? { timedOut: true } : {}),
   };
 }
 

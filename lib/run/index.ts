@@ -11,3 +11,4 @@ export { fromDuckDB, type JsValue } from '../runtime/values.js';
 export { upstreamBuilder } from './plan-upstream.js';
 export { findLeftovers, type Leftover } from './leftovers.js';
 export { listModels, type ModelListing } from './list.js';
+export { RunTimeout } from './timeout.js';

@@ -30,6 +30,8 @@ export interface RunSummary {
   readonly duration_ms: number;
   /** The run was stopped by Ctrl-C (SIGINT/SIGTERM). */
   readonly interrupted?: boolean;
+  /** The run was stopped by its deadline (ebb run --timeout). */
+  readonly timedOut?: boolean;
 }
 
 export function newRunId(now = new Date()): string {
