@@ -79,12 +79,13 @@ test('init creates a runnable project and refuses to overwrite one', async (t) =
   const dir = tempDir('ebb-init-');
   const c = capture();
   t.is(await initCommand({ cwd: dir, dir: 'p' }, c.io), 0);
-  t.true(existsSync(join(dir, 'p', 'models', 'example', 'numbers.sql')));
+  t.true(existsSync(join(dir, 'p', 'models', 'example', 'customers.sql')));
   t.true(existsSync(join(dir, 'p', '.env.example')));
   t.regex(readFileSync(join(dir, 'p', '.gitignore'), 'utf8'), /^state\/$/m);
   const r = capture();
-  t.is(await runCommand({ cwd: join(dir, 'p'), selectors: [], json: true }, r.io), 0, r.err());
-  t.like(r.json()[0], { model: 'example.numbers', status: 'ok', rows: 10 });
+  // The example's SQL model runs at once (its sync model needs an API: see init-project.test.ts).
+  t.is(await runCommand({ cwd: join(dir, 'p'), selectors: ['example.customers'], json: true }, r.io), 0, r.err());
+  t.like(r.json()[0], { model: 'example.customers', status: 'ok', rows: 5 });
   const again = capture();
   t.is(await initCommand({ cwd: dir, dir: 'p' }, again.io), 2);
   t.regex(again.err(), /already holds an ebb project .*nothing was changed/);
