@@ -72,3 +72,12 @@ test('ebb run --timeout stops a runaway script like Ctrl-C: exit 124, recorded a
   t.is(bad.code, 2);
   t.regex(bad.stderr, /--timeout takes a duration/);
 });
+
+test('save.row with an empty column name is an error at the model\'s line, not a DuckDB parser error', async (t) => {
+  const root = makeProject({ 'models/a/m.star': '# @kind: table\nsave.row({"": 2})\n' });
+  const c = capture();
+  t.is(await runCommand({ cwd: root, selectors: [], json: true, env: {} }, c.io), 1);
+  const error = String(c.json().find((l) => l['model'] === 'a.m')?.['error']);
+  t.regex(error, /models\/a\/m\.star:2:\d+: .*save\.row: a column name cannot be empty/);
+  t.notRegex(error, /Parser Error/);
+});

@@ -275,5 +275,10 @@ function rowToWire(row: Value, fn: string): Record<string, Wire> {
   const value = row instanceof Row ? row.toJSON() : row;
   const t = typeName(value);
   if (t !== 'dict' && t !== 'struct') throw new Error(`${fn}: want a row, dict or struct, got ${t} ${repr(row)}`);
-  return starToWire(value, fn) as Record<string, Wire>;
+  const wire = starToWire(value, fn) as Record<string, Wire>;
+  for (const name of Object.keys(wire)) {
+    // A column needs a name DuckDB can hold (its parser refuses "" as an identifier).
+    if (name.trim() === '') throw new Error(`${fn}: a column name cannot be empty or blank, got ${JSON.stringify(name)} in ${repr(row)}`);
+  }
+  return wire;
 }
