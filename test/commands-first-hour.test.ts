@@ -8,6 +8,7 @@ import { historyCommand } from '../lib/commands/history.js';
 import { lsCommand } from '../lib/commands/ls.js';
 import { planCommand } from '../lib/commands/plan.js';
 import { runCommand } from '../lib/commands/run.js';
+import { statusCommand } from '../lib/commands/status.js';
 import { validateCommand } from '../lib/commands/validate.js';
 import { capture, makeProject, tempDir, writeFiles } from './helpers/project.js';
 import { withStore } from './helpers/store.js';
@@ -166,6 +167,9 @@ test('leftover tables of deleted models are listed by run with the command that 
   t.is(r.code, 0);
   t.regex(r.err, /note: 1 table belongs to no model \(a deleted or renamed model\?\); ebb keeps them until you drop them:\n {6}a\.gone +ebb sql "DROP TABLE a\.gone"\n/);
   t.deepEqual(r.summary?.['leftovers'], ['a.gone']);
+  const status = capture();
+  t.is(await statusCommand({ cwd: root, models: [], limit: 100 }, status.io), 0, status.err());
+  t.regex(status.out(), /leftovers \(tables no model builds.*\n {2}a\.gone {3}ebb sql "DROP TABLE a\.gone"\n/);
 });
 
 test('an append model whose columns changed says so and how to rebuild it', async (t) => {

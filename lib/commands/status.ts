@@ -4,7 +4,7 @@
 // that model's failed rows. The report goes to stdout (`--json`: one object per line).
 
 import { UsageError } from '../errors.js';
-import { planRun } from '../run/index.js';
+import { findLeftovers, planRun } from '../run/index.js';
 import { planDeltas, type ModelPlan } from '../run/plan-delta.js';
 import { formatCount, formatSeconds } from '../run/report.js';
 import type { JsonRow, Store } from '../store/index.js';
@@ -70,6 +70,14 @@ export function statusCommand(options: StatusOptions, io: IO): Promise<number> {
             : `  next run   new ${formatCount(next.new)}, changed ${formatCount(next.changed)}, deleted ${formatCount(next.deleted)}\n`);
         }
       }
+    }
+    // Tables no model builds any more (a deleted or renamed model), with the command to drop each.
+    const leftovers = await findLeftovers(store, ctx.project.models);
+    if (options.json) {
+      if (leftovers.length > 0) io.stdout(JSON.stringify({ leftovers: leftovers.map((l) => ({ table: l.name, drop: l.drop })) }) + '\n');
+    } else if (leftovers.length > 0) {
+      io.stdout(`leftovers (tables no model builds; ebb keeps them until you drop them)\n`);
+      for (const l of leftovers) io.stdout(`  ${l.name}   ${l.drop}\n`);
     }
     return 0;
   });
