@@ -9,21 +9,10 @@ import { TrackedSession } from '../lib/detect/tracked.js';
 import { loadProject } from '../lib/project/index.js';
 import { Store } from '../lib/store/index.js';
 import { makeProject } from './helpers/project.js';
+import { prng } from './helpers/prng.js';
 
 const STEPS = process.env['EBB_SLOW'] ? 300 : 12;
 const SEED = Number(process.env['EBB_SEED'] ?? 20261129);
-
-/** mulberry32: a small seeded PRNG, so a failure can be replayed with EBB_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Each column: SQL literals and the canonical class of each (equal classes are not a change). */
 const POOLS: Record<string, ReadonlyArray<readonly [string, string]>> = {

@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, INTERPRETER_PATH, loadInterpreter, type StarlarkAPI } from "./conformance/run.ts";
+import { prng } from "./helpers/prng.ts";
 
 const FILE = "fuzz.star";
 const MAX_STEPS = 20_000;
@@ -207,19 +208,8 @@ fuzz("runaway evaluation is stopped by maxSteps with a positioned error", (t) =>
 // process), no hang (the step budget stops loops; builtins are linear in their data). Short
 // by default; EBB_SLOW=1 runs thousands of programs.
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function edgeProgram(seed: number): string {
-  const r = mulberry32(seed);
+  const r = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const small = () => pick(["0", "1", "-1", "2", "3", "-2", "5", "10"]);
   const big = () => pick(["(1 << 62)", "-(1 << 63)", "((1 << 63) - 1)", "(1 << 70)", "9007199254740993", "(1 << 31)", "-(1 << 31)", "(1 << 53)"]);

@@ -12,23 +12,12 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadInterpreter } from "../../test/conformance/run.ts";
+import { prng } from "../../test/helpers/prng.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-// A small seeded PRNG (mulberry32) so that runs are reproducible.
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function generator(seed: number) {
-  const r = rng(seed);
+  const r = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   // small ints only where sizes come from (repetition, ranges, shifts); big ones in bigArith
   const int = () => pick(["0", "1", "-1", "2", "3", "-7", "10", "255", "0x7f", "0o17", "0b101", String(Math.floor(r() * 200 - 100))]);
