@@ -1,14 +1,11 @@
 // Run accounting of tracked models: rows the script did not acknowledge are `unsaved`, not
 // failures (exit 0, said in the human line); a model failing half-way reports the
-// acknowledgements it made, not rows: null; a dry-state run (ebb run --offline) commits
-// nothing: no acks, no failures, no history.
+// acknowledgements it made, not rows: null. (ebb run --offline commits nothing because it
+// runs on a scratch copy of the state: see offline-run.test.ts.)
 
 import test from 'ava';
 import { runCommand } from '../lib/commands/run.js';
-import { execute, openContext, planRun } from '../lib/run/index.js';
-import { Store } from '../lib/store/index.js';
 import { capture, makeProject } from './helpers/project.js';
-import { startSink } from './helpers/sink.js';
 import { withStore } from './helpers/store.js';
 
 const ITEMS = "-- @kind: table\nSELECT range AS id, 'item ' || range AS name FROM range(10)";
@@ -42,38 +39,4 @@ test('a tracked model failing half-way reports the acknowledgements it made', as
   t.like(r.results[1], { status: 'error', rows: 6, saved: 6, failed: 0, unsaved: 4 });
   const runs = await withStore(root, (s) => s.queryJson("SELECT rows::DOUBLE AS rows FROM _ebb.runs WHERE model = 'sync.items'"));
   t.deepEqual(runs, [{ rows: 6 }]);
-});
-
-test('dryState: requests are sent to the given transport, but no ack, failure or history is written', async (t) => {
-  const sink = await startSink((r) => ((r.json as { id: number }).id === 3 ? { status: 400, body: 'no' } : {}));
-  t.teardown(() => sink.close());
-  const root = makeProject({
-    'models/src/items.sql': ITEMS,
-    'models/sync/items.star': `# @kind: tracked\n# @unique_key: id\nfor row in query("SELECT * FROM src.items"):\n    http.post("${sink.url}/x", json=row)\n    save.row(row)\n`,
-  });
-  t.is((await run(root)).code, 1);
-  const before = await withStore(root, async (s) => ({
-    runs: Number(await s.scalar('SELECT count(*)::DOUBLE FROM _ebb.runs')),
-    failures: await s.queryJson('SELECT key, run_id FROM _ebb.failures'),
-    saved: Number(await s.scalar('SELECT count(*)::DOUBLE FROM sync.items')),
-  }));
-  t.is(before.saved, 9);
-  const ctx = openContext({ cwd: root });
-  const store = await Store.open({ path: ctx.statePath, root: ctx.project.root });
-  try {
-    sink.answer = () => ({});
-    sink.requests.length = 0;
-    const plan = await planRun(ctx, store, ['sync.items']);
-    const summary = await execute(store, plan, { dryState: true, env: process.env });
-    t.like(summary.results[0], { status: 'ok', rows: 1, details: { new: 1, saved: 1, failed: 0 } });
-    t.is(sink.requests.length, 1, 'the request was sent');
-  } finally {
-    store.close();
-  }
-  const after = await withStore(root, async (s) => ({
-    runs: Number(await s.scalar('SELECT count(*)::DOUBLE FROM _ebb.runs')),
-    failures: await s.queryJson('SELECT key, run_id FROM _ebb.failures'),
-    saved: Number(await s.scalar('SELECT count(*)::DOUBLE FROM sync.items')),
-  }));
-  t.deepEqual(after, before);
 });

@@ -23,12 +23,6 @@ export interface ExecuteOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Where .star models' requests go (default: a new UndiciTransport per model, closed at its end). */
   readonly transport?: Transport | undefined;
-  /**
-   * true: nothing about delivery is committed — acks and saved rows of .star models are not
-   * written, failures are not recorded, no _ebb.runs row (ebb run --offline). SQL models still
-   * build their tables; run them on a scratch copy of the state to keep it unchanged.
-   */
-  readonly dryState?: boolean | undefined;
   /** Aborting it (Ctrl-C) stops the run: no new requests, successful acks committed, status interrupted. */
   readonly signal?: AbortSignal | undefined;
 }
@@ -43,7 +37,6 @@ export async function execute(store: Store, plan: RunPlan, options: ExecuteOptio
     ...(options.onPrint ? { onPrint: options.onPrint } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     transport: options.transport,
-    dryState: options.dryState,
     signal: options.signal,
   };
   for (const step of plan.steps) {
@@ -90,7 +83,7 @@ export async function execute(store: Store, plan: RunPlan, options: ExecuteOptio
       }
     }
     if (result.status !== 'ok') failed.add(model.name);
-    if (!options.dryState) await record(store, result, startedAt);
+    await record(store, result, startedAt);
     results.push(result);
     options.onResult?.(result);
   }

@@ -30,10 +30,8 @@ export interface DeliveryOptions {
   readonly lane: SerialLane;
   /** The tracked session acks are committed to (absent in non-tracked models). */
   readonly session?: TrackedSession | undefined;
-  /** Where failed acks are recorded (absent when nothing may be written: dry runs). */
+  /** Where failed acks are recorded (absent in non-tracked models). */
   readonly failures?: FailureLog | undefined;
-  /** false: acks are counted but not committed (a dry run changes no state). */
-  readonly commit: boolean;
   /** A failure that must stop the script (a breaker, a commit that failed). */
   readonly onFatal: (error: WireError) => void;
 }
@@ -53,9 +51,6 @@ export class Delivery {
   failedRows = 0;
   /** Rows whose requests were not sent because the run was stopped. */
   stoppedRows = 0;
-  /** Acks committed (rows and deletions), and in a dry run: acks that would have been. */
-  committedRows = 0;
-  committedDeletes = 0;
   /** The first error that stopped the model, if any. */
   get stopped(): WireError | undefined {
     return this.#stopped;
@@ -145,13 +140,9 @@ export class Delivery {
     this.#failedAcks = [];
     const session = this.#o.session;
     const work = this.#o.lane.run(async () => {
-      if (!this.#o.commit || !session) {
-        this.committedRows += rows.length;
-        this.committedDeletes += deletes.length;
-        return;
-      }
-      if (rows.length > 0) this.committedRows += await session.ack(rows);
-      if (deletes.length > 0) this.committedDeletes += await session.ackDeleted(deletes);
+      if (!session) return;
+      if (rows.length > 0) await session.ack(rows);
+      if (deletes.length > 0) await session.ackDeleted(deletes);
       if (failed.length > 0) await this.#o.failures?.record(failed);
     }).catch((err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);

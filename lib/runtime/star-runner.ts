@@ -31,8 +31,6 @@ export interface StarRunOptions {
   readonly onProgress?: (model: Model, done: number, total: number) => void;
   /** Where requests go (default: a new UndiciTransport for this model, closed at its end). */
   readonly transport?: Transport | undefined;
-  /** true: acks and saved rows are not committed and failures are not recorded. */
-  readonly dryState?: boolean | undefined;
   /** Aborted on Ctrl-C: no new requests, in-flight ones finish, successful acks are committed. */
   readonly signal?: AbortSignal | undefined;
 }
@@ -82,7 +80,6 @@ const STOP_GRACE_MS = 2000;
 export async function runStarModel(store: Store, model: Model, runId: string, options: StarRunOptions): Promise<StarRunResult> {
   const { env, secrets, sources } = modelEnv(options.root, options.env);
   const redactor = new Redactor(secrets);
-  const dry = options.dryState === true;
   const session = model.kind === 'tracked' ? new TrackedSession(store, model, runId) : undefined;
   const sink = model.kind === 'tracked' ? undefined : new RowSink(store, model);
   const cursors = new Map<number, Cursor>();
@@ -119,8 +116,7 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
     sender,
     lane,
     session,
-    failures: session && !dry ? new FailureLog(store, model, runId, redactor, session) : undefined,
-    commit: !dry,
+    failures: session ? new FailureLog(store, model, runId, redactor, session) : undefined,
     onFatal: (e) => served?.fail({ ...e, message: redactor.redact(e.message) }),
   });
   const handlers: Handlers<ModelOps> = {
@@ -204,8 +200,8 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
   const counts = (): StarRunResult => {
     if (!session) return { rows: sink?.count ?? 0 };
     const c = session.counts ?? { new: 0, changed: 0, deleted: 0 };
-    const saved = dry ? delivery.committedRows : session.saved;
-    const deletedAcked = dry ? delivery.committedDeletes : session.deletedAcked;
+    const saved = session.saved;
+    const deletedAcked = session.deletedAcked;
     const unsaved = Math.max(0, c.new + c.changed + c.deleted - saved - deletedAcked - delivery.failedRows);
     return { rows: saved, details: { ...c, saved, failed: delivery.failedRows, unsaved } };
   };
@@ -218,7 +214,7 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
     await served.idle().catch(() => undefined);
     await delivery.drain();
     await lane.idle();
-    if (session && !dry) await new FailureLog(store, model, runId, redactor, session).clearDelivered();
+    if (session) await new FailureLog(store, model, runId, redactor, session).clearDelivered();
     if (interrupted) {
       throw new StarModelError(model, 'interrupted: no new requests were sent; the rows not acknowledged come back next run', counts(), true);
     }
@@ -253,7 +249,6 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
       }
       return result;
     }
-    if (dry) return { rows: sink!.count };
     return { rows: await sink!.finish() };
   } finally {
     if (graceTimer) clearTimeout(graceTimer);

@@ -23,8 +23,6 @@ export interface LanguageRunOptions {
   readonly upstream?: readonly Model[];
   /** Where a script's requests go (default: the network, through a new UndiciTransport). */
   readonly transport?: Transport | undefined;
-  /** true: commit nothing about delivery (see ExecuteOptions.dryState). */
-  readonly dryState?: boolean | undefined;
   /** Aborting it (Ctrl-C) stops the model: no new requests, successful acks committed. */
   readonly signal?: AbortSignal | undefined;
 }

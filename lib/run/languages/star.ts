@@ -22,7 +22,6 @@ export const starLanguage: Language = {
       ...(options.onPrint ? { onPrint: options.onPrint } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       transport: options.transport,
-      dryState: options.dryState,
       signal: options.signal,
     }),
 };
