@@ -163,12 +163,14 @@ export function deletedPageSql(stored: readonly Column[], after: number, limit: 
 
 /** seqFilter selects sequence numbers as ranges (acks are mostly consecutive). */
 export function seqFilter(seqs: readonly number[]): string {
-  const sorted = [...new Set(seqs.map((s) => Math.floor(s)))].sort((a, b) => a - b);
+  // A typed array sorts numbers natively: batches of 100,000 acks cost a few milliseconds.
+  const sorted = Float64Array.from(seqs, Math.floor).sort();
   const ranges: string[] = [];
   let start = sorted[0]!;
   let prev = start;
-  for (const s of [...sorted.slice(1), Number.NaN]) {
-    if (s === prev + 1) {
+  for (let k = 1; k <= sorted.length; k++) {
+    const s = k < sorted.length ? sorted[k]! : Number.NaN;
+    if (s === prev || s === prev + 1) {
       prev = s;
       continue;
     }
@@ -185,9 +187,10 @@ export function createTableSql(shape: Shape): string {
 
 /** ackStatements replace the stored version of the acknowledged keys: delete the changed ones, insert all. */
 export function ackStatements(shape: Shape, seqs: readonly number[], runId: string): { changed: string; remove: string; insert: string } {
-  const picked = `SELECT ${columnList(shape.columns)}, _ebb_hash FROM ${DELTA} WHERE ${seqFilter(seqs)}`;
+  const filter = seqFilter(seqs);
+  const picked = `SELECT ${columnList(shape.columns)}, _ebb_hash FROM ${DELTA} WHERE ${filter}`;
   return {
-    changed: `SELECT count(*)::DOUBLE FROM ${DELTA} WHERE ${seqFilter(seqs)} AND _ebb_change = 'changed'`,
+    changed: `SELECT count(*)::DOUBLE FROM ${DELTA} WHERE ${filter} AND _ebb_change = 'changed'`,
     remove: `DELETE FROM ${shape.target} AS t USING (${picked} AND _ebb_change = 'changed') AS d WHERE ${keyJoin(shape.keys, 't', 'd')}`,
     insert: `INSERT INTO ${shape.target} BY NAME SELECT *, now() AS _ebb_saved_at, ${sqlString(runId)} AS _ebb_run_id FROM (${picked})`,
   };

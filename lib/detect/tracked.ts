@@ -14,12 +14,13 @@ import { ModelError } from '../errors.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
 import { describeKey, type Params, type Store } from '../store/index.js';
 import { hashVersion, type Column } from './canonical.js';
+import { jsonKinds, jsonPageSql, plainFormsSql, type JsonKind } from './json-page.js';
 import { isEmpty, schemaChange, type SchemaChange } from './schema.js';
 import { queryBody } from './sql-body.js';
 import {
   ackDeletedSql, ackStatements, stateSql, addColumnSql, alterTypeSql, countsSql, createTableSql, DELTA, deletedPageSql,
   deltaSql, diffSql, emptyDeltaSql, GONE, goneSql, keyCheckSql, keysOf, lossySql, sizesSql, markVersionSql, nullKeySampleSql, pageSql,
-  rehashSql, repeatedKeySampleSql, seqsForKeysSql, storedSource, TEMP_TABLES, type Shape,
+  rehashSql, repeatedKeySampleSql, seqRange, seqsForKeysSql, storedSource, TEMP_TABLES, type Shape,
 } from './tracked-sql.js';
 
 /** Columns ebb adds to a tracked model's table; never part of the hash or of a row. */
@@ -51,6 +52,21 @@ export interface DeltaPage {
   }>;
 }
 
+/** A page of delta rows as DuckDB's JSON text (json-page.ts); no text when the page is empty. */
+export interface JsonDeltaPage {
+  readonly columns: readonly string[];
+  readonly first: number;
+  readonly count: number;
+  readonly json?: {
+    /** The page's JSON text as UTF-8 (its own buffer: it can be transferred). */
+    readonly bytes: Uint8Array;
+    readonly kinds: readonly JsonKind[];
+    readonly beforeNames?: readonly string[];
+    readonly beforeKinds?: readonly JsonKind[];
+    readonly change?: string;
+  };
+}
+
 export class TrackedSession {
   readonly model: Model;
   readonly #store: Store;
@@ -70,6 +86,13 @@ export class TrackedSession {
   #deletedDone = new Uint8Array(0);
   /** The hash version of this ebb on this DuckDB (hashVersion). */
   #version = 0;
+  /** The stored columns that make up each delta row's before (as when the delta was computed). */
+  #beforeColumns: readonly Column[] | undefined;
+  /** The JSON kinds of the delta's columns and of its before, or undefined (no JSON pages). */
+  #kinds: JsonKind[] | undefined;
+  #beforeKinds: JsonKind[] | undefined;
+  /** Which delta columns travel in their plain JSON form (found once per delta, when first paged). */
+  #plain: boolean[] | undefined;
   /** The block of delta rows last read from DuckDB (see page). */
   #block: { first: number; size: number; page: DeltaPage } | undefined;
 
@@ -148,6 +171,10 @@ export class TrackedSession {
       if (counts.new + counts.changed > 0) await this.#store.exec(deltaSql(shape, body, stored), params);
       else await this.#store.exec(emptyDeltaSql(shape, body), params);
     }
+    this.#beforeColumns = shape.stored && shape.stored.length > 0 ? shape.stored : undefined;
+    this.#beforeKinds = this.#beforeColumns && jsonKinds(this.#beforeColumns);
+    this.#kinds = this.#beforeColumns && !this.#beforeKinds ? undefined : jsonKinds(columns);
+    this.#plain = undefined;
     this.#acked = new Uint8Array(counts.new + counts.changed + 1);
     this.#block = undefined;
     this.#deletedDone = new Uint8Array(counts.deleted + 1);
@@ -267,6 +294,55 @@ export class TrackedSession {
     return { ...block.page, rows: block.page.rows.slice(from - block.first, to - block.first + 1) };
   }
 
+  /**
+   * jsonPage is page() as one JSON text built by DuckDB, or undefined when a column's type
+   * has no JSON kind (then page() it is). Sequence numbers are dense, so the page's range
+   * and size are known before it is read.
+   */
+  async jsonPage(after: number, limit: number): Promise<JsonDeltaPage | undefined> {
+    const kinds = this.#kinds;
+    if (kinds === undefined || this.#counts === undefined) return undefined;
+    const columns = this.#columns.map((c) => c.name);
+    const first = Math.floor(after) + 1;
+    const count = Math.max(0, Math.min(Math.floor(limit), this.#counts.new + this.#counts.changed - first + 1));
+    if (count === 0) return { columns, first, count };
+    this.#plain ??= await this.#plainForms(kinds);
+    const before = this.#beforeColumns;
+    const sql = jsonPageSql(DELTA, { columns: this.#columns, before, change: true, plain: this.#plain }, kinds, this.#beforeKinds, seqRange(after, count));
+    const bytes = ownBuffer(await this.#store.scalar(sql));
+    const json = before && this.#beforeKinds
+      ? { bytes, kinds, beforeNames: before.map((c) => c.name), beforeKinds: this.#beforeKinds }
+      : { bytes, kinds };
+    return { columns, first, count, json };
+  }
+
+  async #plainForms(kinds: readonly JsonKind[]): Promise<boolean[]> {
+    const plain = kinds.map(() => false);
+    const tests = plainFormsSql(DELTA, this.#columns, kinds);
+    const row = tests && (await this.#store.query(tests.sql))[0];
+    // Columns without a test are plain when their kind has a plain form at all (small integers).
+    this.#columns.forEach((_c, i) => (plain[i] = kinds[i] === 'int'));
+    tests?.tested.forEach((col, t) => (plain[col] = row?.[`t${t}`] === true));
+    return plain;
+  }
+
+  /** deletedJsonPage is deletedPage() as DuckDB's JSON text, or undefined (see jsonPage). */
+  async deletedJsonPage(after: number, limit: number): Promise<JsonDeltaPage | undefined> {
+    const cols = this.#stored;
+    const kinds = cols && jsonKinds(cols);
+    if (cols === undefined || kinds === undefined) return undefined;
+    const columns = cols.map((c) => c.name);
+    const first = Math.floor(after) + 1;
+    const count = Math.max(0, Math.min(Math.floor(limit), (this.#counts?.deleted ?? 0) - first + 1));
+    if (count === 0) return { columns, first, count };
+    if (!this.#goneReady) {
+      await this.#store.exec(goneSql(this.#shape));
+      this.#goneReady = true;
+    }
+    const sql = jsonPageSql(GONE, { columns: cols, before: undefined, change: false }, kinds, undefined, seqRange(after, count));
+    return { columns, first, count, json: { bytes: ownBuffer(await this.#store.scalar(sql)), kinds, change: 'deleted' } };
+  }
+
   /** deletedPage returns the last saved version of keys gone from the query. */
   async deletedPage(after: number, limit: number): Promise<DeltaPage> {
     const cols = this.#stored;
@@ -344,14 +420,24 @@ export class TrackedSession {
   }
 }
 
-/** unseen keeps the sequence numbers not yet marked in `done`, once each. */
+/** unseen keeps the sequence numbers not yet marked in `done`, once each (in their order). */
 function unseen(seqs: readonly number[], done: Uint8Array): number[] {
-  const out = new Set<number>();
+  const out: number[] = [];
   for (const s of seqs) {
     const i = Math.floor(s);
-    if (i > 0 && i < done.length && done[i] === 0) out.add(i);
+    if (i > 0 && i < done.length && done[i] === 0) {
+      done[i] = 2; // taken in this batch; cleared below, set for good once the batch commits
+      out.push(i);
+    }
   }
-  return [...out];
+  for (const i of out) done[i] = 0;
+  return out;
+}
+
+/** ownBuffer is a BLOB's bytes in a buffer of their own. */
+function ownBuffer(blob: unknown): Uint8Array {
+  const b = blob as Uint8Array;
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice();
 }
 
 /** forget drops a tracked model's delivered state, so every row is new again. */

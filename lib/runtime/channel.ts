@@ -258,8 +258,10 @@ export function serve<T extends OpTable<T>>(
   lanes: { readonly [K in OpName<T>]: Lane },
   serial: SerialLane,
   toError: (err: unknown, op: string) => WireError,
+  transferOf?: (value: unknown) => ArrayBuffer | undefined,
 ): Served {
   let pending: Reply[] = [];
+  let transfer: ArrayBuffer[] = [];
   let scheduled = false;
   let open = 0;
   let idleWaiters: Array<() => void> = [];
@@ -267,10 +269,12 @@ export function serve<T extends OpTable<T>>(
   const flush = () => {
     scheduled = false;
     const batch = pending;
+    const moved = transfer;
     pending = [];
+    transfer = [];
     if (batch.length === 0) return;
     try {
-      port.postMessage(batch);
+      port.postMessage(batch, moved);
     } catch {
       return; // the worker is gone
     }
@@ -281,6 +285,9 @@ export function serve<T extends OpTable<T>>(
   // of database work) go out as one message: setImmediate runs after this turn's I/O callbacks.
   const reply = (r: Reply) => {
     pending.push(r);
+    // A reply's large buffer (a page's bytes) moves to the worker instead of being copied.
+    const buffer = r.ok && transferOf ? transferOf(r.value) : undefined;
+    if (buffer !== undefined && !transfer.includes(buffer)) transfer.push(buffer);
     if (!scheduled) {
       scheduled = true;
       setImmediate(flush);

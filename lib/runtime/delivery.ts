@@ -8,12 +8,14 @@
 // The crash window: an ack is durable only once its batch is committed. A kill -9 loses at
 // most the acks of requests that completed in the last FLUSH_MS (or BATCH rows) plus those
 // still in flight; their rows are sent again by the next run, with the same idempotency keys.
+// Before a model's first request, acks gather in larger batches (QUIET_BATCH, QUIET_FLUSH_MS):
+// losing them re-sends nothing.
 
 import type { TrackedSession } from '../detect/tracked.js';
 import type { SendOutcome } from '../send/types.js';
 import type { SerialLane, WireError } from './channel.js';
 import type { FailedAck, FailureLog } from './failures.js';
-import { BATCH, FLUSH_MS, type HttpCall } from './protocol.js';
+import { BATCH, FLUSH_MS, QUIET_BATCH, QUIET_FLUSH_MS, type HttpCall } from './protocol.js';
 
 /** The part of lib/send's Sender that delivery uses. */
 export interface RequestSender {
@@ -46,6 +48,8 @@ export class Delivery {
   #deletes: number[] = [];
   #failedAcks: FailedAck[] = [];
   #timer: NodeJS.Timeout | undefined;
+  /** Requests sent so far: until the first one, acks are batched as QUIET_BATCH. */
+  #sent = 0;
   #stopped: WireError | undefined;
   /** Rows whose requests failed (not acknowledged, recorded as failures). */
   failedRows = 0;
@@ -62,6 +66,7 @@ export class Delivery {
 
   /** send starts a request; its outcome is kept for the acks that depend on it. */
   send(id: number, req: HttpCall): Promise<SendOutcome> {
+    this.#sent++;
     const p = this.#o.sender.send(req).then((sent) => {
       this.#inflight.delete(id);
       // The body may be a view into a larger pooled buffer, which the channel would copy whole.
@@ -120,12 +125,18 @@ export class Delivery {
   }
 
   #schedule(): void {
-    if (this.#rows.length + this.#deletes.length >= BATCH || this.#failedAcks.length >= BATCH) {
+    const quiet = this.#sent === 0;
+    if (this.#rows.length + this.#deletes.length >= (quiet ? QUIET_BATCH : BATCH) || this.#failedAcks.length >= BATCH) {
       this.flush();
       return;
     }
-    this.#timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+    if (this.#timer !== undefined && !quiet && this.#timerQuiet) this.flush();
+    else if (this.#timer === undefined) {
+      this.#timerQuiet = quiet;
+      this.#timer = setTimeout(() => this.flush(), quiet ? QUIET_FLUSH_MS : FLUSH_MS);
+    }
   }
+  #timerQuiet = false;
 
   /** flush commits the acks and failures gathered so far, on the database lane. */
   flush(): void {

@@ -10,7 +10,7 @@ import {
 } from '../starlark/index.js';
 import { HostCallError, type Client } from './channel.js';
 import { HttpModule } from './http-module.js';
-import { EMPTY_PAGE, rowAt, type RowsPage } from './rows-page.js';
+import { EMPTY_PAGE, pageRows, type RowsPage } from './rows-page.js';
 import { BATCH, FLUSH_MS, PAGE, type ModelInit, type ModelOps } from './protocol.js';
 import { Row, RowShape, type RowOrigin } from './row.js';
 import { starToWire, type Wire } from './wire.js';
@@ -43,9 +43,11 @@ class RowStream extends HostValue {
       const page = this.#fetch(after);
       if (page.count === 0) return;
       const shape = new RowShape(page.columns);
+      const row = pageRows(page, shape, this.#origin);
       for (let i = 0; i < page.count; i++) {
-        yield rowAt(page, i, shape, this.#origin);
-        after = page.first + i;
+        const r = row(i);
+        yield r;
+        after = r.seq;
       }
     }
   }

@@ -4,6 +4,7 @@
 // This module is loaded by the worker, so it must not import DuckDB.
 
 import { None, makeFloat, toStarlark, type Value } from '../starlark/index.js';
+import { decodeBefore, decodeJsonValue, parseJsonPage, type JsonPageText } from './json-page.js';
 import { Row, type RowOrigin, type RowShape } from './row.js';
 import { fromWire, type Wire } from './wire.js';
 
@@ -25,6 +26,8 @@ export interface RowsPage {
   readonly change?: Uint8Array;
   /** The last saved version per row (null for none), for rows of a tracked query. */
   readonly before?: Wire[];
+  /** The whole page as DuckDB's JSON text (data, change and before are then empty). */
+  readonly json?: JsonPageText;
 }
 
 export const EMPTY_PAGE: RowsPage = { columns: [], first: 1, count: 0, data: [] };
@@ -53,4 +56,26 @@ export function rowAt(page: RowsPage, i: number, shape: RowShape, origin: RowOri
     change,
     before === undefined || before === null ? None : () => fromWire(before),
   );
+}
+
+/** pageRows gives a page's rows by index; a JSON page is parsed once, here. */
+export function pageRows(page: RowsPage, shape: RowShape, origin: RowOrigin): (i: number) => Row {
+  const json = page.json;
+  if (json === undefined) return (i) => rowAt(page, i, shape, origin);
+  const p = parseJsonPage(json);
+  if (p.seqs.length !== page.count || p.seqs[0] !== page.first || p.seqs[p.seqs.length - 1] !== page.first + page.count - 1) {
+    throw new Error(`a page of rows ${page.first}–${page.first + page.count - 1} arrived with rows ${p.seqs[0]}–${p.seqs[p.seqs.length - 1]} (${p.seqs.length})`);
+  }
+  const kinds = json.kinds;
+  return (i) => {
+    const before = p.before?.[i];
+    return new Row(
+      shape,
+      (c) => decodeJsonValue(kinds[c]!, p.values[c]![i]),
+      origin,
+      p.seqs[i]!,
+      p.change?.[i],
+      before === undefined || before === null ? None : () => decodeBefore(json, before),
+    );
+  };
 }

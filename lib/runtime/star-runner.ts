@@ -9,7 +9,7 @@ import { ModelError, PartialRunError } from '../errors.js';
 import type { Model } from '../project/index.js';
 import { initIdempotency, Sender, SEND_DEFAULTS, UndiciTransport, type SenderSettings, type Transport } from '../send/index.js';
 import { cleanDuckDBMessage, type Cursor, type Store } from '../store/index.js';
-import { keyString, TrackedSession, type DeltaCounts, type DeltaPage } from '../detect/tracked.js';
+import { keyString, TrackedSession, type DeltaCounts, type DeltaPage, type JsonDeltaPage } from '../detect/tracked.js';
 import { scanStarSql } from './star-sql.js';
 import { HostCallError, newSignal, SerialLane, serve, type Handlers, type WireError } from './channel.js';
 import { Delivery } from './delivery.js';
@@ -110,7 +110,7 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
   // The delta of a literal tracked query is computed (on the database lane) while the worker
   // starts; the script's query() takes it when its SQL and parameters are the same.
   const early = session ? startEarlyDelta(session, model, lane) : undefined;
-  const pager = new Prefetcher(lane, async (after, limit) => toRowsPage(await session!.page(after, limit)));
+  const pager = new Prefetcher(lane, async (after, limit) => fromJson(await session!.jsonPage(after, limit)) ?? toRowsPage(await session!.page(after, limit)));
   let served: ReturnType<typeof serve> | undefined;
   const delivery = new Delivery({
     sender,
@@ -139,7 +139,7 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
       if (counts && page.count > 0) options.onProgress?.(model, page.first + page.count - 1, counts.new + counts.changed);
       return page;
     },
-    'deleted.page': async ({ after, limit }) => toRowsPage(await session!.deletedPage(after, limit)),
+    'deleted.page': async ({ after, limit }) => fromJson(await session!.deletedJsonPage(after, limit)) ?? toRowsPage(await session!.deletedPage(after, limit)),
     'tracked.seqForKey': async ({ key, deleted }) => {
       const k = key.map((v) => (typeof v === 'bigint' ? v.toString() : v));
       const found = await session!.seqsForKeys([k], deleted);
@@ -180,7 +180,7 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
     const code = err instanceof HostCallError ? err.code : typeof (err as { code?: unknown })?.code === 'string' ? String((err as { code: string }).code) : 'EBB_HOST';
     return { code, message: redactor.redact(what ? `storing ${what} failed: ${message}` : message) };
   };
-  served = serve(port1, signal, handlers, LANES, lane, toError);
+  served = serve(port1, signal, handlers, LANES, lane, toError, pageBuffer);
   const worker = startWorker({ port: port2, signal, model: init }, [port2]);
   worker.on('error', (err) => settle({ ok: false, error: `the model's worker crashed: ${err.message}` }));
   worker.on('exit', (code) => settle({ ok: false, error: `the model's worker exited (code ${code}) before finishing` }));
@@ -333,6 +333,18 @@ class Prefetcher {
     }
     return page;
   }
+}
+
+/** pageBuffer is the buffer of a JSON page's bytes, moved to the worker with the reply. */
+function pageBuffer(value: unknown): ArrayBuffer | undefined {
+  const bytes = (value as RowsPage | null)?.json?.bytes;
+  return bytes?.buffer instanceof ArrayBuffer ? bytes.buffer : undefined;
+}
+
+function fromJson(page: JsonDeltaPage | undefined): RowsPage | undefined {
+  if (page === undefined) return undefined;
+  const { columns, first, count, json } = page;
+  return json === undefined ? { columns, first, count, data: [] } : { columns, first, count, data: [], json };
 }
 
 function toRowsPage(page: DeltaPage): RowsPage {

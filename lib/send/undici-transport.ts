@@ -9,8 +9,7 @@
 // EBB_HTTP_BAD_URL, EBB_HTTP_INVALID_REQUEST.
 
 import { performance } from 'node:perf_hooks';
-import { Pool } from 'undici';
-import type { Dispatcher } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
 import { SEND_DEFAULTS } from './defaults.js';
 import {
   InvalidRequestError,
@@ -31,6 +30,16 @@ export interface UndiciTransportOptions {
 }
 
 const EMPTY = new Uint8Array(0);
+
+// undici takes ~0.15 s to load: a run that sends nothing (a no-change sync, a SQL-only
+// pipeline) must not pay it, so it is imported at the first request.
+type Undici = typeof import('undici');
+let undici: Undici | undefined;
+let loadingUndici: Promise<Undici> | undefined;
+function loadUndici(): Promise<Undici> {
+  loadingUndici ??= import('undici').then((m) => (undici = m));
+  return loadingUndici;
+}
 
 export class UndiciTransport implements Transport {
   readonly #pools = new Map<string, Pool>();
@@ -70,18 +79,26 @@ export class UndiciTransport implements Transport {
         return;
       }
       if (signal !== NEVER_ABORTED) signal.addEventListener('abort', handler, { once: true });
-      this.#pool(origin).dispatch(
-        {
-          origin,
-          path,
-          method: req.method as Dispatcher.HttpMethod,
-          headers: req.headers,
-          body: req.body ?? null,
-          headersTimeout: req.timeoutMs,
-          bodyTimeout: req.timeoutMs,
-        },
-        handler,
-      );
+      const dispatch = (lib: Undici) => {
+        if (this.#closed) {
+          handler.fail(new SendStoppedError(req.method, origin));
+          return;
+        }
+        this.#pool(lib, origin).dispatch(
+          {
+            origin,
+            path,
+            method: req.method as Dispatcher.HttpMethod,
+            headers: req.headers,
+            body: req.body ?? null,
+            headersTimeout: req.timeoutMs,
+            bodyTimeout: req.timeoutMs,
+          },
+          handler,
+        );
+      };
+      if (undici !== undefined) dispatch(undici);
+      else loadUndici().then(dispatch, (err: unknown) => handler.fail(translateError(err, req, origin)));
     });
   }
 
@@ -92,10 +109,10 @@ export class UndiciTransport implements Transport {
     await Promise.all(pools.map((p) => p.close()));
   }
 
-  #pool(origin: string): Pool {
+  #pool(lib: Undici, origin: string): Pool {
     let pool = this.#pools.get(origin);
     if (pool === undefined) {
-      pool = new Pool(origin, {
+      pool = new lib.Pool(origin, {
         // The sender bounds requests in flight (@concurrency); the pool opens what it needs.
         connections: null,
         keepAliveTimeout: this.#keepAliveTimeoutMs,

@@ -1,0 +1,182 @@
+// Pages of delta rows as one JSON text that DuckDB builds: a page of 16,384 rows read value
+// by value through node-api costs the main thread seconds per million rows (a native call per
+// long string, an object per value, a structured clone per page), while DuckDB writes the
+// same page as JSON in its own threads and the model's worker parses it with JSON.parse.
+//
+// Each column travels as a list of JSON values of one kind, chosen so that the worker can
+// rebuild exactly the value the row-by-row path gives (lib/runtime/values.ts#toWire):
+// integers that fit a double as numbers, others as their digits; floats as numbers, with
+// NaN and the infinities as text; decimals as their exact digits; dates as days and
+// timestamps as microseconds since the epoch (their sentinels as text). Types outside these
+// kinds (nested values, BLOB, INTERVAL, TIME, …) keep the row-by-row path for the whole page.
+
+import { DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
+import { quoteIdent } from '../project/index.js';
+import type { Column } from './canonical.js';
+
+/** How a column's values are written; the worker decodes by the same names (lib/runtime/json-page.ts). */
+export type JsonKind = 'str' | 'bool' | 'int' | 'float' | 'dec' | 'date' | 'ts' | 'tstz';
+
+/** jsonKind is the kind a column of `type` travels as, or undefined when it has none. */
+export function jsonKind(type: DuckDBType): JsonKind | undefined {
+  switch (type.typeId) {
+    case DuckDBTypeId.VARCHAR:
+    case DuckDBTypeId.ENUM:
+    case DuckDBTypeId.UUID:
+      return 'str';
+    case DuckDBTypeId.BOOLEAN:
+      return 'bool';
+    case DuckDBTypeId.TINYINT:
+    case DuckDBTypeId.SMALLINT:
+    case DuckDBTypeId.INTEGER:
+    case DuckDBTypeId.BIGINT:
+    case DuckDBTypeId.HUGEINT:
+    case DuckDBTypeId.UTINYINT:
+    case DuckDBTypeId.USMALLINT:
+    case DuckDBTypeId.UINTEGER:
+    case DuckDBTypeId.UBIGINT:
+    case DuckDBTypeId.UHUGEINT:
+      return 'int';
+    case DuckDBTypeId.FLOAT:
+    case DuckDBTypeId.DOUBLE:
+      return 'float';
+    case DuckDBTypeId.DECIMAL:
+      return 'dec';
+    case DuckDBTypeId.DATE:
+      return 'date';
+    case DuckDBTypeId.TIMESTAMP:
+      return 'ts';
+    case DuckDBTypeId.TIMESTAMP_TZ:
+      return 'tstz';
+    default:
+      return undefined;
+  }
+}
+
+/** jsonKinds gives every column's kind, or undefined if one column has none. */
+export function jsonKinds(columns: readonly Column[]): JsonKind[] | undefined {
+  const kinds: JsonKind[] = [];
+  for (const c of columns) {
+    const k = jsonKind(c.type);
+    if (k === undefined) return undefined;
+    kinds.push(k);
+  }
+  return kinds;
+}
+
+/** The largest integer a double holds exactly. */
+const SAFE = '9007199254740991';
+
+/** Integer types whose every value a double holds exactly. */
+const SMALL_INTS = new Set<DuckDBTypeId>([
+  DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.UTINYINT, DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER,
+]);
+
+/**
+ * plainTestSql is an aggregate that is true when every value of column `e` can take its kind's
+ * plain form (a bare number: no infinities, nothing beyond a double's exact integers), or
+ * undefined when the plain form is either always right or never needed.
+ */
+function plainTestSql(e: string, type: DuckDBType, kind: JsonKind): string | undefined {
+  switch (kind) {
+    case 'int':
+      return SMALL_INTS.has(type.typeId) ? undefined : `coalesce(min(${e}) >= -${SAFE} AND max(${e}) <= ${SAFE}, true)`;
+    case 'float':
+    case 'date':
+      return `coalesce(bool_and(isfinite(${e})), true)`;
+    case 'ts':
+    case 'tstz':
+      return `coalesce(bool_and(isfinite(${e})) AND min(epoch_us(${e})) >= -${SAFE} AND max(epoch_us(${e})) <= ${SAFE}, true)`;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * plainFormsSql tells, in one scan of `table`, which columns can travel in their plain form
+ * (see jsonValueSql): one boolean column per test, in the order of `tested`. Undefined when
+ * there is nothing to test.
+ */
+export function plainFormsSql(table: string, columns: readonly Column[], kinds: readonly JsonKind[]): { sql: string; tested: number[] } | undefined {
+  const tests: string[] = [];
+  const tested: number[] = [];
+  columns.forEach((c, i) => {
+    const t = plainTestSql(quoteIdent(c.name), c.type, kinds[i]!);
+    if (t !== undefined) {
+      tests.push(`${t} AS t${tests.length}`);
+      tested.push(i);
+    }
+  });
+  return tests.length === 0 ? undefined : { sql: `SELECT ${tests.join(', ')} FROM ${table}`, tested };
+}
+
+/**
+ * jsonValueSql is the JSON value of `e` (a column of kind `kind`); NULL stays NULL. With
+ * `plain`, the column's values are known to fit their plain form (a bare number), which costs
+ * DuckDB and the worker's parser less than the general one.
+ */
+export function jsonValueSql(e: string, kind: JsonKind, plain = false): string {
+  if (plain) {
+    switch (kind) {
+      case 'int':
+        return e;
+      case 'float':
+        return `CAST(${e} AS DOUBLE)`;
+      case 'date':
+        return `(${e} - DATE '1970-01-01')`;
+      case 'ts':
+      case 'tstz':
+        return `epoch_us(${e})`;
+      default:
+        break;
+    }
+  }
+  switch (kind) {
+    case 'str':
+      return `CAST(${e} AS VARCHAR)`;
+    case 'bool':
+      return e;
+    case 'int':
+      return `CASE WHEN ${e} BETWEEN -${SAFE} AND ${SAFE} THEN to_json(${e}) ELSE to_json(CAST(${e} AS VARCHAR)) END`;
+    case 'float':
+      // FLOAT widens exactly to DOUBLE, whose JSON text reads back to the same number.
+      return `CASE WHEN isfinite(${e}) THEN to_json(CAST(${e} AS DOUBLE)) ELSE to_json(CAST(${e} AS VARCHAR)) END`;
+    case 'dec':
+      return `CAST(${e} AS VARCHAR)`;
+    case 'date':
+      return `CASE WHEN isfinite(${e}) THEN to_json(${e} - DATE '1970-01-01') ELSE to_json(CAST(${e} AS VARCHAR)) END`;
+    case 'ts':
+    case 'tstz':
+      // Microseconds beyond a double's exact integers (after the year 2255) travel as digits.
+      return `CASE WHEN NOT isfinite(${e}) THEN to_json(CAST(${e} AS VARCHAR)) WHEN epoch_us(${e}) BETWEEN -${SAFE} AND ${SAFE} THEN to_json(epoch_us(${e})) ELSE to_json(CAST(epoch_us(${e}) AS VARCHAR)) END`;
+  }
+}
+
+export interface JsonPageShape {
+  /** The delta's columns, all with a kind. */
+  readonly columns: readonly Column[];
+  /** The stored columns that make up `_ebb_before` (undefined: the rows have no before). */
+  readonly before: readonly Column[] | undefined;
+  /** Whether the table has a `_ebb_change` column. */
+  readonly change: boolean;
+  /** Per column, whether its values take their plain form (plainFormsSql); default: none. */
+  readonly plain?: readonly boolean[];
+}
+
+/**
+ * jsonPageSql reads rows of `table` matching `where` as one JSON object: `s` the sequence
+ * numbers, `c` the changes, `v0…` the columns' values and `b` the befores (objects keyed
+ * `f0…`), each a list in the same row order (the worker puts them in sequence order).
+ */
+export function jsonPageSql(table: string, shape: JsonPageShape, kinds: readonly JsonKind[], beforeKinds: readonly JsonKind[] | undefined, where: string): string {
+  const q = quoteIdent;
+  const parts = [`'s': list(_ebb_seq)`];
+  if (shape.change) parts.push(`'c': list(_ebb_change)`);
+  shape.columns.forEach((c, i) => parts.push(`'v${i}': list(${jsonValueSql(`p.${q(c.name)}`, kinds[i]!, shape.plain?.[i] ?? false)})`));
+  if (shape.before && beforeKinds && shape.before.length > 0) {
+    const fields = shape.before.map((c, i) => `'f${i}': ${jsonValueSql(`p._ebb_before.${q(c.name)}`, beforeKinds[i]!)}`);
+    parts.push(`'b': list(CASE WHEN p._ebb_before IS NULL THEN NULL ELSE {${fields.join(', ')}} END)`);
+  }
+  // As UTF-8 bytes (a BLOB): they cross to the worker without being decoded or copied here.
+  return `SELECT encode(CAST(to_json({${parts.join(', ')}}) AS VARCHAR)) AS page FROM (SELECT * FROM ${table} WHERE ${where}) AS p`;
+}
