@@ -75,8 +75,12 @@ async function byJson(store: Store, columns: Column[], before: Column[], plain: 
     tests.tested.forEach((col, i) => (forms![col] = row[`t${i}`] === true));
   }
   const sql = jsonPageSql('delta', { columns, before, change: true, ...(forms ? { plain: forms } : {}) }, kinds, beforeKinds, `_ebb_seq BETWEEN 1 AND ${count}`);
-  const bytes = (await store.scalar(sql)) as Uint8Array;
-  return { columns: columns.map((c) => c.name), first: 1, count, data: [], json: { bytes, kinds, beforeNames: before.map((c) => c.name), beforeKinds } };
+  return { columns: columns.map((c) => c.name), first: 1, count, data: [], json: { ...(await lists(store, sql, columns.length)), kinds, beforeNames: before.map((c) => c.name), beforeKinds } };
+}
+
+async function lists(store: Store, sql: string, n: number) {
+  const row = (await store.query(sql))[0]!;
+  return { seqs: row['s'] as Uint8Array, change: row['c'] as Uint8Array, columns: Array.from({ length: n }, (_c, i) => row[`v${i}`] as Uint8Array), before: row['b'] as Uint8Array };
 }
 
 test('every kind and its edge values read the same through JSON pages as row by row', async (t) => {
@@ -119,22 +123,37 @@ test('random rows with plain forms: 6,000 rows in pages of 1,500 match row by ro
   for (let first = 1; first <= 6000; first += 1500) {
     const count = Math.min(1500, 6001 - first);
     const sql = jsonPageSql('delta', { columns, before, change: true, plain: forms }, kinds, jsonKinds(before), `_ebb_seq BETWEEN ${first} AND ${first + count - 1}`);
-    const bytes = (await store.scalar(sql)) as Uint8Array;
-    got.push(...seen({ columns: columns.map((c) => c.name), first, count, data: [], json: { bytes, kinds, beforeNames: before.map((c) => c.name), beforeKinds: jsonKinds(before)! } }));
+    got.push(...seen({ columns: columns.map((c) => c.name), first, count, data: [], json: { ...(await lists(store, sql, columns.length)), kinds, beforeNames: before.map((c) => c.name), beforeKinds: jsonKinds(before)! } }));
   }
   t.is(got.length, all.length);
   t.deepEqual(got, all);
 });
 
 test('a page whose lists arrive out of order is put in sequence order; a page missing rows is refused', (t) => {
-  const text = JSON.stringify({ s: [3, 1, 2], c: ['new', 'changed', 'new'], v0: ['c', 'a', 'b'], b: [null, { f0: 'old a' }, null] });
+  const bytes = (x: unknown) => new TextEncoder().encode(JSON.stringify(x));
   const page: RowsPage = {
     columns: ['name'], first: 1, count: 3, data: [],
-    json: { bytes: new TextEncoder().encode(text), kinds: ['str'], beforeNames: ['name'], beforeKinds: ['str'] },
+    json: {
+      seqs: bytes([3, 1, 2]), change: bytes([0, 1, 0]), columns: [bytes(['c', 'a', 'b'])], kinds: ['str'],
+      before: bytes([null, { f0: 'old a' }, null]), beforeNames: ['name'], beforeKinds: ['str'],
+    },
   };
   t.deepEqual(seen(page), ['1 changed string:"a" before={"name": "old a"}', '2 new string:"b" before=None', '3 new string:"c" before=None']);
   const short: RowsPage = { ...page, count: 4 };
   t.throws(() => seen(short), { message: /a page of rows 1–4 arrived with rows 1–3 \(3\)/ });
+});
+
+test('a column is parsed only when the script reads it', (t) => {
+  const page: RowsPage = {
+    columns: ['a', 'b'], first: 1, count: 1, data: [],
+    // Column b is not JSON at all: reading only a (or only acknowledging the row) must not touch it.
+    json: { seqs: new TextEncoder().encode('[1]'), fixedChange: 'deleted', columns: [new TextEncoder().encode('["x"]'), new TextEncoder().encode('{not json')], kinds: ['str', 'str'] },
+  };
+  const row = pageRows(page, new RowShape(page.columns), 'deleted')(0);
+  t.is(row.seq, 1);
+  t.is(row.change, 'deleted');
+  t.is(repr(row.value(0)), '"x"');
+  t.throws(() => row.value(1), { instanceOf: SyntaxError });
 });
 
 test('a column type without a JSON kind keeps the row-by-row path', (t) => {

@@ -152,6 +152,20 @@ export function jsonValueSql(e: string, kind: JsonKind, plain = false): string {
   }
 }
 
+/** A page as DuckDB wrote it (JSON lists as UTF-8, see jsonPageSql) and what the worker needs to read it. */
+export interface JsonPageText {
+  readonly seqs: Uint8Array;
+  /** 0 new, 1 changed per row; absent: every row has `fixedChange`. */
+  readonly change?: Uint8Array;
+  readonly fixedChange?: string;
+  readonly columns: readonly Uint8Array[];
+  readonly kinds: readonly JsonKind[];
+  /** Each row's before (objects keyed f0…), with the stored columns' names and kinds. */
+  readonly before?: Uint8Array;
+  readonly beforeNames?: readonly string[];
+  readonly beforeKinds?: readonly JsonKind[];
+}
+
 export interface JsonPageShape {
   /** The delta's columns, all with a kind. */
   readonly columns: readonly Column[];
@@ -164,19 +178,21 @@ export interface JsonPageShape {
 }
 
 /**
- * jsonPageSql reads rows of `table` matching `where` as one JSON object: `s` the sequence
- * numbers, `c` the changes, `v0…` the columns' values and `b` the befores (objects keyed
- * `f0…`), each a list in the same row order (the worker puts them in sequence order).
+ * jsonPageSql reads rows of `table` matching `where` as JSON lists, one BLOB of UTF-8 text
+ * each, in the same row order (the worker puts them in sequence order): `s` the sequence
+ * numbers, `c` the changes (0 new, 1 changed), `v0…` the columns' values and `b` the befores
+ * (objects keyed `f0…`). A list apiece lets the worker parse a column only when the script
+ * reads it; BLOBs cross to the worker without being decoded or copied on the main thread.
  */
 export function jsonPageSql(table: string, shape: JsonPageShape, kinds: readonly JsonKind[], beforeKinds: readonly JsonKind[] | undefined, where: string): string {
   const q = quoteIdent;
-  const parts = [`'s': list(_ebb_seq)`];
-  if (shape.change) parts.push(`'c': list(_ebb_change)`);
-  shape.columns.forEach((c, i) => parts.push(`'v${i}': list(${jsonValueSql(`p.${q(c.name)}`, kinds[i]!, shape.plain?.[i] ?? false)})`));
+  const list = (e: string, name: string) => `encode(CAST(to_json(list(${e})) AS VARCHAR)) AS ${name}`;
+  const parts = [list('_ebb_seq', 's')];
+  if (shape.change) parts.push(list(`CASE WHEN _ebb_change = 'new' THEN 0 ELSE 1 END`, 'c'));
+  shape.columns.forEach((c, i) => parts.push(list(jsonValueSql(`p.${q(c.name)}`, kinds[i]!, shape.plain?.[i] ?? false), `v${i}`)));
   if (shape.before && beforeKinds && shape.before.length > 0) {
     const fields = shape.before.map((c, i) => `'f${i}': ${jsonValueSql(`p._ebb_before.${q(c.name)}`, beforeKinds[i]!)}`);
-    parts.push(`'b': list(CASE WHEN p._ebb_before IS NULL THEN NULL ELSE {${fields.join(', ')}} END)`);
+    parts.push(list(`CASE WHEN p._ebb_before IS NULL THEN NULL ELSE {${fields.join(', ')}} END`, 'b'));
   }
-  // As UTF-8 bytes (a BLOB): they cross to the worker without being decoded or copied here.
-  return `SELECT encode(CAST(to_json({${parts.join(', ')}}) AS VARCHAR)) AS page FROM (SELECT * FROM ${table} WHERE ${where}) AS p`;
+  return `SELECT ${parts.join(', ')} FROM (SELECT * FROM ${table} WHERE ${where}) AS p`;
 }

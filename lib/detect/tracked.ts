@@ -14,7 +14,7 @@ import { ModelError } from '../errors.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
 import { describeKey, type Params, type Store } from '../store/index.js';
 import { hashVersion, type Column } from './canonical.js';
-import { jsonKinds, jsonPageSql, plainFormsSql, type JsonKind } from './json-page.js';
+import { jsonKinds, jsonPageSql, plainFormsSql, type JsonKind, type JsonPageText } from './json-page.js';
 import { isEmpty, schemaChange, type SchemaChange } from './schema.js';
 import { queryBody } from './sql-body.js';
 import {
@@ -57,14 +57,7 @@ export interface JsonDeltaPage {
   readonly columns: readonly string[];
   readonly first: number;
   readonly count: number;
-  readonly json?: {
-    /** The page's JSON text as UTF-8 (its own buffer: it can be transferred). */
-    readonly bytes: Uint8Array;
-    readonly kinds: readonly JsonKind[];
-    readonly beforeNames?: readonly string[];
-    readonly beforeKinds?: readonly JsonKind[];
-    readonly change?: string;
-  };
+  readonly json?: JsonPageText;
 }
 
 export class TrackedSession {
@@ -309,11 +302,23 @@ export class TrackedSession {
     this.#plain ??= await this.#plainForms(kinds);
     const before = this.#beforeColumns;
     const sql = jsonPageSql(DELTA, { columns: this.#columns, before, change: true, plain: this.#plain }, kinds, this.#beforeKinds, seqRange(after, count));
-    const bytes = ownBuffer(await this.#store.scalar(sql));
-    const json = before && this.#beforeKinds
-      ? { bytes, kinds, beforeNames: before.map((c) => c.name), beforeKinds: this.#beforeKinds }
-      : { bytes, kinds };
+    const lists = await this.#lists(sql, kinds.length);
+    const json: JsonPageText = before && this.#beforeKinds
+      ? { ...lists, kinds, beforeNames: before.map((c) => c.name), beforeKinds: this.#beforeKinds }
+      : { ...lists, kinds };
     return { columns, first, count, json };
+  }
+
+  /** #lists runs a jsonPageSql statement: its lists, each in a buffer of its own. */
+  async #lists(sql: string, columns: number): Promise<Pick<JsonPageText, 'seqs' | 'change' | 'columns' | 'before'>> {
+    const row = (await this.#store.query(sql))[0]!;
+    const blob = (name: string) => ownBuffer(row[name] ?? new Uint8Array(0));
+    return {
+      seqs: blob('s'),
+      ...('c' in row ? { change: blob('c') } : {}),
+      columns: Array.from({ length: columns }, (_c, i) => blob(`v${i}`)),
+      ...('b' in row ? { before: blob('b') } : {}),
+    };
   }
 
   async #plainForms(kinds: readonly JsonKind[]): Promise<boolean[]> {
@@ -340,7 +345,8 @@ export class TrackedSession {
       this.#goneReady = true;
     }
     const sql = jsonPageSql(GONE, { columns: cols, before: undefined, change: false }, kinds, undefined, seqRange(after, count));
-    return { columns, first, count, json: { bytes: ownBuffer(await this.#store.scalar(sql)), kinds, change: 'deleted' } };
+    const { seqs, columns: lists } = await this.#lists(sql, kinds.length);
+    return { columns, first, count, json: { seqs, columns: lists, kinds, fixedChange: 'deleted' } };
   }
 
   /** deletedPage returns the last saved version of keys gone from the query. */

@@ -258,7 +258,7 @@ export function serve<T extends OpTable<T>>(
   lanes: { readonly [K in OpName<T>]: Lane },
   serial: SerialLane,
   toError: (err: unknown, op: string) => WireError,
-  transferOf?: (value: unknown) => ArrayBuffer | undefined,
+  transferOf?: (value: unknown) => ArrayBuffer[] | undefined,
 ): Served {
   let pending: Reply[] = [];
   let transfer: ArrayBuffer[] = [];
@@ -286,8 +286,8 @@ export function serve<T extends OpTable<T>>(
   const reply = (r: Reply) => {
     pending.push(r);
     // A reply's large buffer (a page's bytes) moves to the worker instead of being copied.
-    const buffer = r.ok && transferOf ? transferOf(r.value) : undefined;
-    if (buffer !== undefined && !transfer.includes(buffer)) transfer.push(buffer);
+    const buffers = r.ok && transferOf ? transferOf(r.value) : undefined;
+    for (const b of buffers ?? []) if (!transfer.includes(b)) transfer.push(b);
     if (!scheduled) {
       scheduled = true;
       setImmediate(flush);

@@ -126,6 +126,11 @@ export class Delivery {
 
   #schedule(): void {
     const quiet = this.#sent === 0;
+    if (quiet && this.#rows.length >= QUIET_BATCH) {
+      // Whole row groups of a table filled from empty are written straight to its blocks.
+      while (this.#rows.length >= QUIET_BATCH) this.flush(QUIET_BATCH);
+      return;
+    }
     if (this.#rows.length + this.#deletes.length >= (quiet ? QUIET_BATCH : BATCH) || this.#failedAcks.length >= BATCH) {
       this.flush();
       return;
@@ -138,17 +143,30 @@ export class Delivery {
   }
   #timerQuiet = false;
 
-  /** flush commits the acks and failures gathered so far, on the database lane. */
-  flush(): void {
+  /**
+   * flush commits the acks and failures gathered so far, on the database lane; with `rows`,
+   * only that many acknowledged rows (the first ones) and nothing else.
+   */
+  flush(rows?: number): void {
+    if (rows !== undefined && rows < this.#rows.length) {
+      const batch = this.#rows.slice(0, rows);
+      this.#rows = this.#rows.slice(rows);
+      this.#commit(batch, [], []);
+      return;
+    }
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    const rows = this.#rows;
+    const acked = this.#rows;
     const deletes = this.#deletes;
     const failed = this.#failedAcks;
-    if (rows.length + deletes.length + failed.length === 0) return;
+    if (acked.length + deletes.length + failed.length === 0) return;
     this.#rows = [];
     this.#deletes = [];
     this.#failedAcks = [];
+    this.#commit(acked, deletes, failed);
+  }
+
+  #commit(rows: number[], deletes: number[], failed: FailedAck[]): void {
     const session = this.#o.session;
     const work = this.#o.lane.run(async () => {
       if (!session) return;

@@ -1,60 +1,82 @@
-// The worker's side of JSON pages (lib/detect/json-page.ts writes them): the page's text is
-// parsed once, put in sequence order, and each value becomes a Starlark value only when the
-// script reads it — the same value the row-by-row path gives (values.ts#toWire, then
-// wire.ts#fromWire). Loaded by the worker: no DuckDB here.
+// The worker's side of JSON pages (lib/detect/json-page.ts writes them): the sequence
+// numbers and changes are parsed when the page arrives, each column's list only when the
+// script first reads a value of it (a script that only acknowledges rows parses none), and
+// each value becomes a Starlark value only when read — the same value the row-by-row path
+// gives (values.ts#toWire, then wire.ts#fromWire). Loaded by the worker: no DuckDB here.
 
 import { None, makeDict, makeFloat, makeString, toStarlark, type Value } from '../starlark/index.js';
-import type { JsonKind } from '../detect/json-page.js';
+import type { JsonKind, JsonPageText } from '../detect/json-page.js';
 import { dateIso, timestampIso } from './iso.js';
 
-/** A page as DuckDB wrote it, with what the worker needs to read it. */
-export interface JsonPageText {
-  /** The page's JSON text as UTF-8. */
-  readonly bytes: Uint8Array;
-  readonly kinds: readonly JsonKind[];
-  /** The stored columns of `before`, in the order of the page's `f0…` fields. */
-  readonly beforeNames?: readonly string[];
-  readonly beforeKinds?: readonly JsonKind[];
-  /** The change of every row, for pages without a change list (deleted()). */
-  readonly change?: string;
-}
-
-/** The parsed page: a list per column, in sequence order. */
-export interface JsonColumns {
-  readonly seqs: readonly number[];
-  readonly change: readonly string[] | undefined;
-  readonly values: ReadonlyArray<readonly unknown[]>;
-  readonly before: ReadonlyArray<Record<string, unknown> | null> | undefined;
-}
-
-interface Parsed {
-  s: number[] | null;
-  c?: string[] | null;
-  b?: Array<Record<string, unknown> | null> | null;
-  [column: `v${number}`]: unknown[] | null;
-}
+export type { JsonPageText };
 
 const utf8 = new TextDecoder();
+const CHANGE_NAMES = ['new', 'changed'];
 
-/** parseJsonPage parses a page and orders its rows by sequence number. */
-export function parseJsonPage(page: JsonPageText): JsonColumns {
-  const p = JSON.parse(utf8.decode(page.bytes)) as Parsed;
-  const seqs = p.s ?? [];
-  let values = page.kinds.map((_k, i) => p[`v${i}`] ?? []);
-  let change = p.c ?? (page.change === undefined ? undefined : seqs.map(() => page.change!));
-  let before = p.b ?? undefined;
-  let sorted = true;
-  for (let i = 1; i < seqs.length && sorted; i++) sorted = seqs[i - 1]! < seqs[i]!;
-  if (!sorted) {
-    // DuckDB builds the lists in parallel; they agree with each other, not always with the seqs' order.
-    const order = seqs.map((_s, i) => i).sort((a, b) => seqs[a]! - seqs[b]!);
-    const pick = <T>(xs: readonly T[]): T[] => order.map((i) => xs[i]!);
-    values = values.map(pick);
-    change = change && pick(change);
-    before = before && pick(before);
-    return { seqs: pick(seqs), change, values, before };
+function parse<T>(bytes: Uint8Array): T[] {
+  // An empty page's lists are NULL in DuckDB: no bytes at all.
+  return bytes.byteLength === 0 ? [] : ((JSON.parse(utf8.decode(bytes)) as T[] | null) ?? []);
+}
+
+/** JsonPage is a parsed page, in sequence order. */
+export class JsonPage {
+  readonly seqs: readonly number[];
+  readonly #text: JsonPageText;
+  /** Where each row (in sequence order) sits in DuckDB's lists, when they came out of order. */
+  readonly #order: number[] | undefined;
+  readonly #changes: readonly string[] | undefined;
+  readonly #columns: Array<readonly unknown[] | undefined>;
+  #before: ReadonlyArray<Record<string, unknown> | null> | undefined;
+
+  constructor(text: JsonPageText) {
+    this.#text = text;
+    const seqs = parse<number>(text.seqs);
+    let sorted = true;
+    for (let i = 1; i < seqs.length && sorted; i++) sorted = seqs[i - 1]! < seqs[i]!;
+    // DuckDB builds the lists in parallel: they agree with each other, not always with the seqs' order.
+    this.#order = sorted ? undefined : seqs.map((_s, i) => i).sort((a, b) => seqs[a]! - seqs[b]!);
+    this.seqs = this.#ordered(seqs);
+    this.#changes = text.change === undefined ? undefined : this.#ordered(parse<number>(text.change)).map((c) => CHANGE_NAMES[c]!);
+    this.#columns = text.columns.map(() => undefined);
   }
-  return { seqs, change, values, before };
+
+  get count(): number {
+    return this.seqs.length;
+  }
+
+  change(i: number): string | undefined {
+    return this.#changes ? this.#changes[i] : this.#text.fixedChange;
+  }
+
+  /** value is column `c` of row `i` as a Starlark value (the column's list parsed at first use). */
+  value(c: number, i: number): Value {
+    let column = this.#columns[c];
+    if (column === undefined) {
+      column = this.#ordered(parse<unknown>(this.#text.columns[c]!));
+      this.#columns[c] = column;
+    }
+    return decodeJsonValue(this.#text.kinds[c]!, column[i]);
+  }
+
+  hasBefore(i: number): boolean {
+    if (this.#text.before === undefined) return false;
+    this.#before ??= this.#ordered(parse<Record<string, unknown> | null>(this.#text.before));
+    return this.#before[i] !== null && this.#before[i] !== undefined;
+  }
+
+  /** before is row `i`'s last saved version as a dict (call when hasBefore(i)). */
+  before(i: number): Value {
+    const x = this.#before?.[i];
+    if (x === null || x === undefined) return None;
+    const names = this.#text.beforeNames ?? [];
+    const kinds = this.#text.beforeKinds ?? [];
+    return makeDict(names.map((n, k) => [makeString(n), decodeJsonValue(kinds[k]!, x[`f${k}`])]));
+  }
+
+  #ordered<T>(xs: readonly T[]): readonly T[] {
+    const order = this.#order;
+    return order === undefined ? xs : order.map((i) => xs[i]!);
+  }
 }
 
 /** decodeJsonValue is the Starlark value of a page's JSON value of kind `kind`. */
@@ -80,14 +102,6 @@ export function decodeJsonValue(kind: JsonKind, x: unknown): Value {
   }
 }
 
-/** decodeBefore is a row's `before` (a dict of the stored columns), or None. */
-export function decodeBefore(page: JsonPageText, x: Record<string, unknown> | null | undefined): Value {
-  if (x === null || x === undefined) return None;
-  const names = page.beforeNames ?? [];
-  const kinds = page.beforeKinds ?? [];
-  return makeDict(names.map((n, i) => [makeString(n), decodeJsonValue(kinds[i]!, x[`f${i}`])]));
-}
-
 function special(text: string): number {
   switch (text) {
     case 'nan':
@@ -99,4 +113,12 @@ function special(text: string): number {
     default:
       return Number(text);
   }
+}
+
+/** The buffers of a page's lists, to move them to the worker rather than copy them. */
+export function pageBuffers(text: JsonPageText): ArrayBuffer[] {
+  const all = [text.seqs, ...(text.change ? [text.change] : []), ...text.columns, ...(text.before ? [text.before] : [])];
+  const out: ArrayBuffer[] = [];
+  for (const b of all) if (b.buffer instanceof ArrayBuffer && !out.includes(b.buffer)) out.push(b.buffer);
+  return out;
 }

@@ -4,7 +4,7 @@
 // This module is loaded by the worker, so it must not import DuckDB.
 
 import { None, makeFloat, toStarlark, type Value } from '../starlark/index.js';
-import { decodeBefore, decodeJsonValue, parseJsonPage, type JsonPageText } from './json-page.js';
+import { JsonPage, type JsonPageText } from './json-page.js';
 import { Row, type RowOrigin, type RowShape } from './row.js';
 import { fromWire, type Wire } from './wire.js';
 
@@ -58,24 +58,14 @@ export function rowAt(page: RowsPage, i: number, shape: RowShape, origin: RowOri
   );
 }
 
-/** pageRows gives a page's rows by index; a JSON page is parsed once, here. */
+/** pageRows gives a page's rows by index; a JSON page is parsed here (its columns when read). */
 export function pageRows(page: RowsPage, shape: RowShape, origin: RowOrigin): (i: number) => Row {
   const json = page.json;
   if (json === undefined) return (i) => rowAt(page, i, shape, origin);
-  const p = parseJsonPage(json);
-  if (p.seqs.length !== page.count || p.seqs[0] !== page.first || p.seqs[p.seqs.length - 1] !== page.first + page.count - 1) {
-    throw new Error(`a page of rows ${page.first}–${page.first + page.count - 1} arrived with rows ${p.seqs[0]}–${p.seqs[p.seqs.length - 1]} (${p.seqs.length})`);
+  const p = new JsonPage(json);
+  const seqs = p.seqs;
+  if (seqs.length !== page.count || seqs[0] !== page.first || seqs[seqs.length - 1] !== page.first + page.count - 1) {
+    throw new Error(`a page of rows ${page.first}–${page.first + page.count - 1} arrived with rows ${seqs[0]}–${seqs[seqs.length - 1]} (${seqs.length})`);
   }
-  const kinds = json.kinds;
-  return (i) => {
-    const before = p.before?.[i];
-    return new Row(
-      shape,
-      (c) => decodeJsonValue(kinds[c]!, p.values[c]![i]),
-      origin,
-      p.seqs[i]!,
-      p.change?.[i],
-      before === undefined || before === null ? None : () => decodeBefore(json, before),
-    );
-  };
+  return (i) => new Row(shape, (c) => p.value(c, i), origin, seqs[i]!, p.change(i), p.hasBefore(i) ? () => p.before(i) : None);
 }

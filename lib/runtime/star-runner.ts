@@ -14,6 +14,7 @@ import { scanStarSql } from './star-sql.js';
 import { HostCallError, newSignal, SerialLane, serve, type Handlers, type WireError } from './channel.js';
 import { Delivery } from './delivery.js';
 import { FailureLog } from './failures.js';
+import { pageBuffers as jsonPageBuffers } from './json-page.js';
 import { encodePage } from './page.js';
 import { CHANGES, EMPTY_PAGE, type RowsPage } from './rows-page.js';
 import { LANES, type Finish, type ModelInit, type ModelOps } from './protocol.js';
@@ -180,7 +181,7 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
     const code = err instanceof HostCallError ? err.code : typeof (err as { code?: unknown })?.code === 'string' ? String((err as { code: string }).code) : 'EBB_HOST';
     return { code, message: redactor.redact(what ? `storing ${what} failed: ${message}` : message) };
   };
-  served = serve(port1, signal, handlers, LANES, lane, toError, pageBuffer);
+  served = serve(port1, signal, handlers, LANES, lane, toError, pageBuffers);
   const worker = startWorker({ port: port2, signal, model: init }, [port2]);
   worker.on('error', (err) => settle({ ok: false, error: `the model's worker crashed: ${err.message}` }));
   worker.on('exit', (code) => settle({ ok: false, error: `the model's worker exited (code ${code}) before finishing` }));
@@ -335,10 +336,10 @@ class Prefetcher {
   }
 }
 
-/** pageBuffer is the buffer of a JSON page's bytes, moved to the worker with the reply. */
-function pageBuffer(value: unknown): ArrayBuffer | undefined {
-  const bytes = (value as RowsPage | null)?.json?.bytes;
-  return bytes?.buffer instanceof ArrayBuffer ? bytes.buffer : undefined;
+/** pageBuffers are the buffers of a JSON page's lists, moved to the worker with the reply. */
+function pageBuffers(value: unknown): ArrayBuffer[] | undefined {
+  const json = (value as RowsPage | null)?.json;
+  return json === undefined ? undefined : jsonPageBuffers(json);
 }
 
 function fromJson(page: JsonDeltaPage | undefined): RowsPage | undefined {
