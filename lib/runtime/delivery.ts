@@ -51,6 +51,12 @@ export class Delivery {
   failedRows = 0;
   /** Rows whose requests were not sent because the run was stopped. */
   stoppedRows = 0;
+  /** Rows acknowledged after their requests succeeded whose commit is not over yet, for progress lines. */
+  uncommittedRows = 0;
+  /** Requests that ended (after their retries), for progress lines. */
+  requestsDone = 0;
+  /** Requests that ended without a 2xx (not counting those the stop of the run kept from being sent). */
+  failedRequests = 0;
   /** The first error that stopped the model, if any. */
   get stopped(): WireError | undefined {
     return this.#stopped;
@@ -64,11 +70,13 @@ export class Delivery {
   send(id: number, req: HttpCall): Promise<SendOutcome> {
     const p = this.#o.sender.send(req).then((sent) => {
       this.#inflight.delete(id);
+      this.requestsDone++;
       // The body may be a view into a larger pooled buffer, which the channel would copy whole.
       const outcome: SendOutcome = sent.body.byteLength === sent.body.buffer.byteLength ? sent : { ...sent, body: sent.body.slice() };
       if (!outcome.ok) {
         this.#failed.set(id, { req, outcome });
         const code = outcome.error?.code;
+        if (code !== STOPPED_CODE) this.failedRequests++;
         if (code !== undefined && STOPPING_CODES.includes(code) && this.#stopped === undefined) {
           this.#stopped = { code, message: outcome.error!.message };
           this.#o.onFatal(this.#stopped);
@@ -116,6 +124,7 @@ export class Delivery {
     }
     if (deleted) this.#deletes.push(...seqs);
     else this.#rows.push(...seqs);
+    this.uncommittedRows += seqs.length;
     this.#schedule();
   }
 
@@ -149,8 +158,12 @@ export class Delivery {
       this.#stopped ??= { code: 'EBB_STORE', message: `storing acknowledgements failed: ${message}` };
       this.#o.onFatal({ code: 'EBB_STORE', message: `storing acknowledgements failed: ${message}`, origin: 'save.row' });
     });
+    const acked = rows.length + deletes.length;
     this.#work.add(work);
-    void work.finally(() => this.#work.delete(work));
+    void work.finally(() => {
+      this.uncommittedRows -= acked;
+      this.#work.delete(work);
+    });
   }
 
   /** inFlight is the number of requests without an outcome. */

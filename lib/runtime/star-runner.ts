@@ -18,6 +18,7 @@ import { encodePage } from './page.js';
 import { CHANGES, EMPTY_PAGE, type RowsPage } from './rows-page.js';
 import { LANES, type Finish, type ModelInit, type ModelOps } from './protocol.js';
 import { RowSink } from './row-sink.js';
+import type { ProgressSource } from './progress.js';
 import { modelEnv, Redactor } from './secrets.js';
 import { toWire } from './values.js';
 import type { Wire } from './wire.js';
@@ -27,8 +28,8 @@ export interface StarRunOptions {
   readonly env: NodeJS.ProcessEnv;
   /** A line the script printed (already redacted). */
   readonly onPrint?: (model: Model, line: string) => void;
-  /** Rows of the tracked delta handed to the script so far, out of the delta's size. */
-  readonly onProgress?: (model: Model, done: number, total: number) => void;
+  /** Called once as the model starts, with a reader of its progress (for progress lines). */
+  readonly onProgress?: (model: Model, progress: ProgressSource) => void;
   /** Where requests go (default: a new UndiciTransport for this model, closed at its end). */
   readonly transport?: Transport | undefined;
   /** Aborted on Ctrl-C: no new requests, in-flight ones finish, successful acks are committed. */
@@ -78,6 +79,7 @@ export function senderSettings(model: Model): SenderSettings {
 const STOP_GRACE_MS = 2000;
 
 export async function runStarModel(store: Store, model: Model, runId: string, options: StarRunOptions): Promise<StarRunResult> {
+  const startedAt = performance.now();
   const { env, secrets, sources } = modelEnv(options.root, options.env);
   const redactor = new Redactor(secrets);
   const session = model.kind === 'tracked' ? new TrackedSession(store, model, runId) : undefined;
@@ -133,12 +135,7 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
       const counts = ready ?? (await session!.computeDelta(sql, params as never));
       return { columns: session!.columns.map((c) => c.name), counts };
     },
-    'tracked.page': async ({ after, limit }) => {
-      const page = await pager.page(after, limit);
-      const counts = session!.counts;
-      if (counts && page.count > 0) options.onProgress?.(model, page.first + page.count - 1, counts.new + counts.changed);
-      return page;
-    },
+    'tracked.page': ({ after, limit }) => pager.page(after, limit),
     'deleted.page': async ({ after, limit }) => toRowsPage(await session!.deletedPage(after, limit)),
     'tracked.seqForKey': async ({ key, deleted }) => {
       const k = key.map((v) => (typeof v === 'bigint' ? v.toString() : v));
@@ -180,6 +177,18 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
     const code = err instanceof HostCallError ? err.code : typeof (err as { code?: unknown })?.code === 'string' ? String((err as { code: string }).code) : 'EBB_HOST';
     return { code, message: redactor.redact(what ? `storing ${what} failed: ${message}` : message) };
   };
+  options.onProgress?.(model, () => {
+    const c = session?.counts;
+    return {
+      model: model.name,
+      done: session ? session.saved + session.deletedAcked + delivery.uncommittedRows + delivery.failedRows : (sink?.count ?? 0),
+      total: c ? c.new + c.changed + c.deleted : null,
+      requests: delivery.requestsDone,
+      inFlight: sender.inFlight,
+      failed: session ? delivery.failedRows : delivery.failedRequests,
+      elapsedMs: performance.now() - startedAt,
+    };
+  });
   served = serve(port1, signal, handlers, LANES, lane, toError);
   const worker = startWorker({ port: port2, signal, model: init }, [port2]);
   worker.on('error', (err) => settle({ ok: false, error: `the model's worker crashed: ${err.message}` }));
