@@ -81,7 +81,7 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
       ...(progress ? { onProgress: (model, source) => progress.watch(model.name, source) } : {}),
       onResult: (r) => {
         progress?.end(r.model);
-        if (!options.quiet || r.status !== 'ok' || (r.details?.['unsaved'] ?? 0) > 0) io.stderr(resultLine(r, width) + '\n');
+        if (!options.quiet || r.status !== 'ok' || r.warning !== undefined || (r.details?.['unsaved'] ?? 0) > 0) io.stderr(resultLine(r, width) + '\n');
         if (options.json) {
           const { file: _file, details, ...rest } = r;
           io.stdout(jsonText({ ...rest, ...details }) + '\n');

@@ -64,6 +64,7 @@ export async function execute(store: Store, plan: RunPlan, options: ExecuteOptio
           run_id: plan.runId, model: model.name, kind: model.kind, file: model.file,
           status: 'ok', rows: out.rows, duration_ms: Math.round(performance.now() - t0),
           ...(out.details ? { details: out.details } : {}),
+          ...(out.warning ? { warning: out.warning.message, warning_code: out.warning.code } : {}),
         };
       } catch (err) {
         result = errored(plan.runId, model, errorMessage(err), errorCode(err), Math.round(performance.now() - t0));

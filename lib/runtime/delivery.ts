@@ -12,6 +12,7 @@
 import type { TrackedSession } from '../detect/tracked.js';
 import type { SendOutcome } from '../send/types.js';
 import type { SerialLane, WireError } from './channel.js';
+import type { FailedRequest } from './failure-advice.js';
 import type { FailedAck, FailureLog } from './failures.js';
 import { BATCH, FLUSH_MS, type HttpCall } from './protocol.js';
 
@@ -53,6 +54,8 @@ export class Delivery {
   stoppedRows = 0;
   /** Rows acknowledged after their requests succeeded whose commit is not over yet, for progress lines. */
   uncommittedRows = 0;
+  /** The first request whose failure left rows unacknowledged, for the model's error message. */
+  firstFailure: FailedRequest | undefined;
   /** Requests that ended (after their retries), for progress lines. */
   requestsDone = 0;
   /** Requests that ended without a 2xx (not counting those the stop of the run kept from being sent). */
@@ -115,6 +118,7 @@ export class Delivery {
         return;
       }
       this.failedRows += seqs.length;
+      this.firstFailure ??= bad;
       this.#failedAcks.push({
         seqs, deleted, method: bad.req.method, url: bad.req.url, status: bad.outcome.status, attempts: bad.outcome.attempts,
         error: bad.outcome.error?.message ?? (bad.outcome.status === null ? 'no response' : `status ${bad.outcome.status}`),

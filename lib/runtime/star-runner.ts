@@ -5,7 +5,7 @@
 // whose requests failed, and turns its prints into log lines with secrets redacted.
 
 import { MessageChannel, Worker, type TransferListItem } from 'node:worker_threads';
-import { ModelError, PartialRunError } from '../errors.js';
+import { ModelError, PartialRunError, RUN_CODES } from '../errors.js';
 import type { Model } from '../project/index.js';
 import { initIdempotency, Sender, SEND_DEFAULTS, UndiciTransport, type SenderSettings, type Transport } from '../send/index.js';
 import { cleanDuckDBMessage, type Cursor, type Store } from '../store/index.js';
@@ -13,6 +13,7 @@ import { keyString, TrackedSession, type DeltaCounts, type DeltaPage } from '../
 import { scanStarSql } from './star-sql.js';
 import { HostCallError, newSignal, SerialLane, serve, type Handlers, type WireError } from './channel.js';
 import { Delivery } from './delivery.js';
+import { advice, describeFailure, failureCode } from './failure-advice.js';
 import { FailureLog } from './failures.js';
 import { encodePage } from './page.js';
 import { CHANGES, EMPTY_PAGE, type RowsPage } from './rows-page.js';
@@ -39,6 +40,8 @@ export interface StarRunOptions {
 export interface StarRunResult {
   readonly rows: number;
   readonly details?: Record<string, number>;
+  /** Something the user should know although the model succeeded (with its EBB_… code). */
+  readonly warning?: { readonly code: string; readonly message: string };
 }
 
 /**
@@ -46,8 +49,8 @@ export interface StarRunResult {
  * the acknowledgements it made are committed and counted.
  */
 export class StarModelError extends PartialRunError {
-  constructor(model: Model, message: string, partial: StarRunResult, interrupted: boolean) {
-    super(model.name, model.file, message, partial, interrupted);
+  constructor(model: Model, message: string, partial: StarRunResult, interrupted: boolean, code?: string) {
+    super(model.name, model.file, message, partial, interrupted, code);
     this.name = 'StarModelError';
   }
 }
@@ -236,27 +239,34 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
     const lost = finish.unreadFailures ?? [];
     if (lost.length > 0) {
       const first = lost[0]!;
+      const failed = delivery.failure(first.id);
+      const what = failed ? `${describeFailure(failed)}; ${advice(failed)}` : `${first.what}: ${first.error}`;
       throw new StarModelError(
         model,
         redactor.redact(
           `${lost.length} request${lost.length === 1 ? '' : 's'} whose response${lost.length === 1 ? ' was' : 's were'} never read failed, ` +
-            `e.g. ${first.what}: ${first.error} (read r.ok or r.status_code to decide, or save.row after the request so a failure is recorded)`,
+            `e.g. ${what} (read r.ok or r.status_code to decide, or save.row after the request so a failure is recorded)`,
         ),
         counts(),
         false,
+        failed ? failureCode(failed) : undefined,
       );
     }
     if (session) {
       const result = counts();
+      const first = delivery.firstFailure;
       if (delivery.failedRows > 0) {
+        const n = delivery.failedRows;
+        const example = first ? `; the first: ${describeFailure(first)}; ${advice(first)}` : '';
         throw new StarModelError(
           model,
-          `${delivery.failedRows} row${delivery.failedRows === 1 ? '' : 's'} failed to deliver (not acknowledged; sent again next run); see ebb status ${model.name}`,
+          redactor.redact(`${n} row${n === 1 ? '' : 's'} failed to deliver (not acknowledged; sent again next run)${example}; see ebb status ${model.name}`),
           result,
           false,
+          first ? failureCode(first) : undefined,
         );
       }
-      return result;
+      return { ...result, ...nothingAcknowledged(model, session) };
     }
     return { rows: await sink!.finish() };
   } finally {
@@ -271,6 +281,24 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
     await sink?.discard();
     if (!options.transport) await transport.close();
   }
+}
+
+/**
+ * nothingAcknowledged is the warning for a tracked script that had rows to send and called no
+ * save.row or save.delete: nothing is recorded as delivered, so the next run sends it all again.
+ */
+function nothingAcknowledged(model: Model, session: TrackedSession): Pick<StarRunResult, 'warning'> {
+  const c = session.counts;
+  const total = c ? c.new + c.changed + c.deleted : 0;
+  if (total === 0 || session.saved > 0 || session.deletedAcked > 0) return {};
+  const rows = total === 1 ? 'the 1 row' : `all ${total} rows`;
+  return {
+    warning: {
+      code: RUN_CODES.nothingAcknowledged,
+      message: `${model.file}: nothing was acknowledged: the script called no save.row or save.delete, so ${rows} will be sent again next run; ` +
+        'call save.row(row) once a row is delivered (and save.delete(row) for a handled deletion)',
+    },
+  };
 }
 
 async function terminate(worker: Worker): Promise<void> {

@@ -33,6 +33,8 @@ export interface LanguageRunResult {
   readonly rows: number | null;
   /** Extra per-kind figures (tracked models: new, changed, deleted, saved, failed). */
   readonly details?: Record<string, number>;
+  /** Something the user should know although the model succeeded (with its EBB_… code). */
+  readonly warning?: { readonly code: string; readonly message: string };
 }
 
 /** What binding a model in validate's rolled-back transaction found. */
