@@ -111,6 +111,7 @@ const ran = (async () => {
     'models/src/misspelt.sql': '-- @kind: table\nSELECT id,\n  emial\nFROM src.items\n',
     'models/src/dups.sql': "-- @kind: table\nSELECT * FROM (VALUES (1, 'a'), (1, 'b'), (2, 'c')) t(id, v)\n",
     'models/src/nulls.sql': "-- @kind: table\nSELECT * FROM (VALUES (1, 'a'), (NULL, 'b')) t(id, v)\n",
+    'models/sync/query.star': TRACKED + 'for row in query("SELECT id, emial FROM src.items"):\n    save.row(row)\n',
     'models/sync/syntax.star': TRACKED + 'for row in query("SELECT * FROM src.items"):\n    x = 1 +* 2\n',
     'models/sync/secret.star': TRACKED + 'token = env.get("CRM_API_KEY")\nfor row in query("SELECT * FROM src.items"):\n    save.row(row)\n',
     'models/sync/refused.star': TRACKED + '# @retries: 0\n' +
@@ -145,6 +146,15 @@ test('an SQL error: the file and the line of the SQL, DuckDB\'s message and its 
   t.like(m, { status: 'error', code: 'EBB_SQL_BIND' });
   t.is(m['error'], 'models/src/misspelt.sql:3: Binder Error: Referenced column "emial" not found in FROM clause!\nCandidate bindings: "email"');
   t.true(r.stderr.includes('      models/src/misspelt.sql:3: Binder Error: Referenced column "emial" not found'), r.stderr);
+});
+
+test('an SQL error in a .star model\'s query(): file:line:col of the call, DuckDB\'s message and suggestion; EBB_SQL_BIND', async (t) => {
+  const { model } = await ran;
+  const m = model('sync.query');
+  t.like(m, { status: 'error', code: 'EBB_SQL_BIND', saved: 0 });
+  t.true(String(m['error']).startsWith(
+    'models/sync/query.star:3:17: query: Binder Error: Referenced column "emial" not found in FROM clause!\nCandidate bindings: "email"\n',
+  ), String(m['error']));
 });
 
 test('a missing env secret: file:line, where ebb looked, and the two ways out; EBB_MODEL', async (t) => {

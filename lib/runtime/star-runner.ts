@@ -5,10 +5,10 @@
 // whose requests failed, and turns its prints into log lines with secrets redacted.
 
 import { MessageChannel, Worker, type TransferListItem } from 'node:worker_threads';
-import { ModelError, PartialRunError, RUN_CODES } from '../errors.js';
+import { ModelError, PartialRunError, PROBLEM_CODES, RUN_CODES } from '../errors.js';
 import type { Model } from '../project/index.js';
 import { initIdempotency, Sender, SEND_DEFAULTS, UndiciTransport, type SenderSettings, type Transport } from '../send/index.js';
-import { cleanDuckDBMessage, type Cursor, type Store } from '../store/index.js';
+import { cleanDuckDBMessage, duckdbErrorKind, type Cursor, type Store } from '../store/index.js';
 import { keyString, TrackedSession, type DeltaCounts, type DeltaPage } from '../detect/tracked.js';
 import { scanStarSql } from './star-sql.js';
 import { HostCallError, newSignal, SerialLane, serve, type Handlers, type WireError } from './channel.js';
@@ -117,6 +117,8 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
   const early = session ? startEarlyDelta(session, model, lane) : undefined;
   const pager = new Prefetcher(lane, async (after, limit) => toRowsPage(await session!.page(after, limit)));
   let served: ReturnType<typeof serve> | undefined;
+  /** The host calls that failed, so a script ended by one reports that failure's code. */
+  const hostErrors: WireError[] = [];
   const delivery = new Delivery({
     sender,
     lane,
@@ -175,10 +177,17 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
   // The script sees host failures as its own error, at its own position: no file prefix,
   // no echo of the SQL statement, no secret.
   const toError = (err: unknown, op: string): WireError => {
-    const message = err instanceof ModelError ? err.detail : cleanDuckDBMessage(err instanceof Error ? err.message : String(err));
+    const raw = err instanceof Error ? err.message : String(err);
+    const message = err instanceof ModelError ? err.detail : cleanDuckDBMessage(raw);
     const what = STORING[op];
-    const code = err instanceof HostCallError ? err.code : typeof (err as { code?: unknown })?.code === 'string' ? String((err as { code: string }).code) : 'EBB_HOST';
-    return { code, message: redactor.redact(what ? `storing ${what} failed: ${message}` : message) };
+    const kind = duckdbErrorKind(raw);
+    const code = err instanceof HostCallError ? err.code
+      : typeof (err as { code?: unknown })?.code === 'string' ? String((err as { code: string }).code)
+      : kind === 'syntax' ? PROBLEM_CODES.sqlSyntax : kind === 'bind' ? PROBLEM_CODES.bind : 'EBB_HOST';
+    const wire = { code, message: redactor.redact(what ? `storing ${what} failed: ${message}` : message) };
+    hostErrors.push(wire);
+    if (hostErrors.length > 16) hostErrors.shift();
+    return wire;
   };
   options.onProgress?.(model, () => {
     const c = session?.counts;
@@ -235,7 +244,10 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
       const message = stop.origin === undefined || stop.message.startsWith(stop.origin) ? stop.message : `${stop.origin}: ${stop.message}`;
       throw new StarModelError(model, redactor.redact(message), counts(), false);
     }
-    if (!finish.ok) throw new StarModelError(model, redactor.redact(finish.error ?? 'failed'), counts(), false);
+    if (!finish.ok) {
+      const error = redactor.redact(finish.error ?? 'failed');
+      throw new StarModelError(model, error, counts(), false, hostErrorCode(hostErrors, error));
+    }
     const lost = finish.unreadFailures ?? [];
     if (lost.length > 0) {
       const first = lost[0]!;
@@ -299,6 +311,19 @@ function nothingAcknowledged(model: Model, session: TrackedSession): Pick<StarRu
         'call save.row(row) once a row is delivered (and save.delete(row) for a handled deletion)',
     },
   };
+}
+
+/**
+ * hostErrorCode is the code of the host call whose failure ended the script (a query whose SQL
+ * does not bind, a key twice in a tracked query…), when it has a code more precise than
+ * EBB_HOST; the model's code is EBB_MODEL otherwise.
+ */
+function hostErrorCode(errors: readonly WireError[], scriptError: string): string | undefined {
+  for (let i = errors.length - 1; i >= 0; i--) {
+    const e = errors[i]!;
+    if (scriptError.includes(e.message)) return e.code === 'EBB_HOST' ? undefined : e.code;
+  }
+  return undefined;
 }
 
 async function terminate(worker: Worker): Promise<void> {
