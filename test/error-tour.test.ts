@@ -196,7 +196,7 @@ test('a 401: says to check the credentials and never prints the token (stdout, s
   t.like(m, { status: 'error', code: 'EBB_HTTP_STATUS', saved: 0, failed: 2 });
   t.regex(
     String(m['error']),
-    /^models\/sync\/auth\.star: 2 rows failed to deliver \(not acknowledged; sent again next run\); the first: POST http:\/\/127\.0\.0\.1:\d+ answered 401: \{"error":"invalid token \*\*\*"\} \(1 attempt\); the API refused the credentials: check the token or key the model sends \(the value env\.get\(\) reads from the environment or \.env\) and its permissions; see ebb status sync\.auth$/,
+    /^models\/sync\/auth\.star: 2 rows failed to deliver \(not acknowledged; sent again next run\); the first: POST http:\/\/127\.0\.0\.1:\d+\/contacts: answered 401: \{"error":"invalid token \*\*\*"\} \(1 attempt\); the API refused the credentials: check the token or key the model sends \(the value env\.get\(\) reads from the environment or \.env\) and its permissions; see ebb status sync\.auth$/,
   );
   t.false(r.stdout.includes(TOKEN));
   t.false(r.stderr.includes(TOKEN));

@@ -18,20 +18,31 @@ export function failureCode(f: FailedRequest): string {
 }
 
 /**
- * describeFailure is `POST http://host answered 401: <body excerpt> (1 attempt)` or
+ * describeFailure is `POST http://host/path: answered 401: <body excerpt> (1 attempt)` or
  * `POST http://host/path: connection refused by http://host (after 6 attempts)`. The URL is
  * shown without its query string, which may hold a key.
  */
 export function describeFailure(f: FailedRequest): string {
   const what = f.outcome.error?.message ?? (f.outcome.status === null ? 'no response' : `status ${f.outcome.status}`);
   const attempts = f.outcome.attempts;
-  const head = what.startsWith(`${f.req.method} `) ? what : `${f.req.method} ${withoutQuery(f.req.url)}: ${what}`;
-  return `${head} (${attempts === 1 ? '1 attempt' : `after ${attempts} attempts`})`;
+  const url = withoutQuery(f.req.url);
+  // A status error names the method and origin itself: keep what follows them.
+  const prefix = `${f.req.method} ${originOf(url)} `;
+  const rest = what.startsWith(prefix) ? what.slice(prefix.length) : what;
+  return `${f.req.method} ${url}: ${rest} (${attempts === 1 ? '1 attempt' : `after ${attempts} attempts`})`;
 }
 
 function withoutQuery(url: string): string {
   const at = url.search(/[?#]/);
   return at < 0 ? url : url.slice(0, at);
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
 }
 
 /** advice says what to do about a failed request, from its code and status. */
@@ -50,7 +61,7 @@ export function advice(f: FailedRequest): string {
   }
   if (status === 404) return 'check the URL and its path';
   if (status === 429) return 'the API kept asking to slow down: lower @rate_limit';
-  if (status !== null && status >= 500) return 'the API failed; the rows are sent again next run';
+  if (status !== null && status >= 500) return 'the API failed on its side, after the retries: try again later, or raise @retries';
   if (status !== null && status >= 400) return "the API refused the request: its answer above says why; fix the data or the model's request";
   return 'see ebb status for each row';
 }
