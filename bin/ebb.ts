@@ -130,9 +130,10 @@ const cli = yargs(args)
         .option('responses', { type: 'string', describe: 'with --offline: answers for matching requests (responses.json format)' })
         .implies('responses', 'offline')
         .option('timeout', { type: 'string', describe: 'stop the run like Ctrl-C after this long (90s, 10m, 2h): acks of what succeeded are committed, the run is recorded as timed out, exit 124' })
+        .option('quiet', { type: 'boolean', alias: 'q', describe: 'no progress line and no line per model that went well; errors and warnings are still printed (stderr)' })
         .epilogue(epilogue(
           'ebb run +mart.customers --json | jq .status',
-          STATE_ENV + ' .star models read env.get() values from the environment and the project\'s .env.',
+          STATE_ENV + ' .star models read env.get() values from the environment and the project\'s .env. NO_COLOR: no colour in the progress line.',
           'Exit codes: 0 ok, 1 a model failed or rows failed to deliver (see ebb status), 2 bad invocation, 124 stopped by --timeout, 130 interrupted (Ctrl-C).',
         )),
     async (argv) => {
@@ -147,6 +148,7 @@ const cli = yargs(args)
             offline: argv.offline as string | undefined,
             responses: argv.responses as string | undefined,
             timeout: argv.timeout as string | undefined,
+            quiet: argv.quiet as boolean | undefined,
           },
           await io(),
         ),

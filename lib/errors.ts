@@ -173,6 +173,8 @@ export const RUN_CODES = {
   columnsChanged: 'EBB_COLUMNS_CHANGED',
   /** A model reads the table of a .star model that saved no rows (so has no table). */
   noTable: 'EBB_NO_TABLE',
+  /** A warning, not an error: a tracked .star model had rows to send and acknowledged none. */
+  nothingAcknowledged: 'EBB_NOTHING_ACKNOWLEDGED',
 } as const;
 
 /** errorCode is the stable code of any error: an EbbError's own, else EBB_INTERNAL. */
@@ -193,8 +195,9 @@ export class PartialRunError extends ModelError {
     message: string,
     partial: { readonly rows: number | null; readonly details?: Record<string, number> },
     interrupted: boolean,
+    code?: string,
   ) {
-    super(model, file, message, undefined, interrupted ? 'EBB_INTERRUPTED' : 'EBB_MODEL');
+    super(model, file, message, undefined, code ?? (interrupted ? 'EBB_INTERRUPTED' : 'EBB_MODEL'));
     this.name = 'PartialRunError';
     this.partial = partial;
     this.interrupted = interrupted;

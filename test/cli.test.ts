@@ -41,7 +41,7 @@ test('a new user: init, a Parquet file, healthy, broken and dependent models, ru
     ].sort());
   }
   const code = Object.fromEntries(ndjson(r.stdout).map((x) => [x['model'], x['code']]));
-  t.is(code['mart.broken'], 'EBB_MODEL');
+  t.is(code['mart.broken'], 'EBB_SQL_BIND');
   t.is(code['mart.after_broken'], 'EBB_UPSTREAM_FAILED');
   const last = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
   t.like(last, { summary: true, ok: 4, error: 1, skipped: 1, exit_code: 1 });

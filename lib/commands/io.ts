@@ -10,12 +10,26 @@ import { Store } from '../store/index.js';
 export interface IO {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
-  /** Whether stderr is a terminal (progress bars, prompts). */
+  /** Whether stdin and stderr are a terminal (prompts). */
   readonly isTTY?: boolean;
+  /** Present when stderr is a terminal: the live progress line is drawn there. */
+  readonly terminal?: Terminal;
   /** Asks a yes/no question on the terminal. */
   readonly confirm?: (question: string) => Promise<boolean>;
   /** Whether the reader of stdout has gone (a closed pipe): commands that only print stop. */
   readonly stdoutClosed?: () => boolean;
+}
+
+export interface Terminal {
+  /** Its width in columns (80 when the terminal does not say). */
+  readonly columns: () => number;
+  /** Whether colour is wanted: not when NO_COLOR is set (https://no-color.org) or TERM is dumb. */
+  readonly color: boolean;
+}
+
+/** wantsColor follows NO_COLOR (any non-empty value turns colour off) and TERM=dumb. */
+export function wantsColor(env: NodeJS.ProcessEnv): boolean {
+  return !env['NO_COLOR'] && env['TERM'] !== 'dumb';
 }
 
 let stdoutGone = false;
@@ -42,6 +56,7 @@ export const processIO: IO = {
   stdoutClosed: () => stdoutGone,
   stderr: (t) => process.stderr.write(t),
   isTTY: process.stderr.isTTY === true && process.stdin.isTTY === true,
+  ...(process.stderr.isTTY ? { terminal: { columns: () => process.stderr.columns || 80, color: wantsColor(process.env) } } : {}),
   confirm: async (question) => {
     const { createInterface } = await import('node:readline/promises');
     const rl = createInterface({ input: process.stdin, output: process.stderr });

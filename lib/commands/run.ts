@@ -12,7 +12,7 @@ import type { Context } from '../run/index.js';
 import type { Store } from '../store/index.js';
 import { reportError, withProject, type GlobalOptions, type IO } from './io.js';
 import { withOfflineProject } from './offline.js';
-import { Progress } from './progress.js';
+import { ProgressTicker } from './progress.js';
 
 export interface RunOptions extends GlobalOptions {
   readonly selectors: readonly string[];
@@ -27,6 +27,8 @@ export interface RunOptions extends GlobalOptions {
   readonly signal?: AbortSignal | undefined;
   /** --timeout: stop the run like Ctrl-C after this long (e.g. "10m"), and exit TIMEOUT_EXIT. */
   readonly timeout?: string | undefined;
+  /** --quiet: no progress and no line per model that went well; errors and warnings are still printed. */
+  readonly quiet?: boolean | undefined;
 }
 
 /** The exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells expect. */
@@ -67,26 +69,27 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
     if (options.fullRefresh && !(await confirmRefresh(plan, options, io))) return 1;
     if (options.fullRefresh) await resetModels(store, resettable(plan), (m) => io.stderr(`RESET ${m.name}\n`));
     const width = Math.max(0, ...plan.steps.map((s) => s.model.name.length));
-    const progress = new Progress(io);
+    const progress = options.quiet ? undefined : new ProgressTicker(io);
     const summary = await execute(store, plan, {
       signal: stop.signal,
       env: options.env ?? process.env,
       ...(transport ? { transport } : {}),
       onPrint: (model, line) => {
-        progress.clear();
+        progress?.pause();
         io.stderr(`      ${model.name}: ${line}\n`);
       },
-      onProgress: (model, done, total) => progress.update(model.name, done, total),
+      ...(progress ? { onProgress: (model, source) => progress.watch(model.name, source) } : {}),
       onResult: (r) => {
-        progress.clear();
-        io.stderr(resultLine(r, width) + '\n');
+        progress?.end(r.model);
+        if (!options.quiet || r.status !== 'ok' || r.warning !== undefined || (r.details?.['unsaved'] ?? 0) > 0) io.stderr(resultLine(r, width) + '\n');
         if (options.json) {
           const { file: _file, details, ...rest } = r;
           io.stdout(jsonText({ ...rest, ...details }) + '\n');
         }
       },
-    });
-    io.stderr(summaryLine(summary) + '\n');
+    }).finally(() => progress?.close());
+    const allOk = summary.results.every((r) => r.status === 'ok') && !summary.interrupted;
+    if (!options.quiet || !allOk) io.stderr(summaryLine(summary) + '\n');
     const leftovers = await findLeftovers(store, ctx.project.models);
     if (leftovers.length > 0) {
       io.stderr(`note: ${leftovers.length} ${leftovers.length === 1 ? 'table belongs' : 'tables belong'} to no model (a deleted or renamed model?); ebb keeps them until you drop them:\n`);

@@ -8,6 +8,7 @@ import { errorCode, errorMessage, PartialRunError, RUN_CODES } from '../errors.j
 import { RunTimeout } from './timeout.js';
 import type { Model } from '../project/index.js';
 import type { Transport } from '../send/types.js';
+import type { ProgressSource } from '../runtime/progress.js';
 import type { Store } from '../store/index.js';
 import { languageOf } from './languages/index.js';
 import type { RunPlan } from './plan.js';
@@ -17,8 +18,8 @@ export interface ExecuteOptions {
   readonly onResult?: (result: ModelResult) => void;
   /** A line a .star model printed (secrets already redacted). */
   readonly onPrint?: (model: Model, line: string) => void;
-  /** Progress of a tracked model through its delta. */
-  readonly onProgress?: (model: Model, done: number, total: number) => void;
+  /** Called as a model that can send (.star) starts, with a reader of its progress. */
+  readonly onProgress?: (model: Model, progress: ProgressSource) => void;
   /** The environment .star models see through env.get() (besides the project's .env). */
   readonly env?: NodeJS.ProcessEnv;
   /** Where .star models' requests go (default: a new UndiciTransport per model, closed at its end). */
@@ -63,6 +64,7 @@ export async function execute(store: Store, plan: RunPlan, options: ExecuteOptio
           run_id: plan.runId, model: model.name, kind: model.kind, file: model.file,
           status: 'ok', rows: out.rows, duration_ms: Math.round(performance.now() - t0),
           ...(out.details ? { details: out.details } : {}),
+          ...(out.warning ? { warning: out.warning.message, warning_code: out.warning.code } : {}),
         };
       } catch (err) {
         result = errored(plan.runId, model, errorMessage(err), errorCode(err), Math.round(performance.now() - t0));

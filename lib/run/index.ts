@@ -8,6 +8,7 @@ export { resultLine, summaryLine, formatCount, formatSeconds } from './report.js
 export type { ModelResult, ModelStatus, RunSummary } from './result.js';
 export { keepsState, resendsAll, resettable, resetModels } from './reset.js';
 export { fromDuckDB, type JsValue } from '../runtime/values.js';
+export type { ProgressSnapshot, ProgressSource } from '../runtime/progress.js';
 export { upstreamBuilder } from './plan-upstream.js';
 export { findLeftovers, type Leftover } from './leftovers.js';
 export { listModels, type ModelListing } from './list.js';

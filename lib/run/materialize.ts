@@ -1,9 +1,9 @@
 // materialize writes an SQL model's table or view according to its kind, atomically:
 // each model runs in one transaction, so a failure leaves the previous table untouched.
 
-import { ModelError, RUN_CODES, errorMessage } from '../errors.js';
+import { ModelError, PROBLEM_CODES, RUN_CODES, errorMessage } from '../errors.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
-import { cleanDuckDBMessage, duckdbLine, writeStaged, type Store } from '../store/index.js';
+import { cleanDuckDBMessage, duckdbErrorKind, duckdbLine, writeStaged, type Store } from '../store/index.js';
 
 /** modelSql returns the model's SELECT without a trailing semicolon. */
 export function modelSql(model: Model): string {
@@ -19,7 +19,10 @@ export async function materializeSql(store: Store, model: Model): Promise<number
     return await store.transaction(() => writeSqlModel(store, model));
   } catch (err) {
     if (err instanceof ModelError) throw err;
-    throw new ModelError(model.name, locate(model, errorMessage(err)), cleanDuckDBMessage(errorMessage(err)), err);
+    // The same codes as `ebb validate` for SQL that does not parse or bind; EBB_MODEL otherwise.
+    const kind = duckdbErrorKind(errorMessage(err));
+    const code = kind === 'syntax' ? PROBLEM_CODES.sqlSyntax : kind === 'bind' ? PROBLEM_CODES.bind : 'EBB_MODEL';
+    throw new ModelError(model.name, locate(model, errorMessage(err)), cleanDuckDBMessage(errorMessage(err)), err, code);
   }
 }
 

@@ -20,7 +20,7 @@ export function resultLine(r: ModelResult, nameWidth: number): string {
   const line = `${head}${rows.padStart(14)}   ${formatSeconds(r.duration_ms)}`;
   const details = r.details ? '   ' + Object.entries(r.details).map(([k, v]) => `${k} ${formatCount(v)}`).join(', ') : '';
   const unsaved = r.details?.['unsaved'] ?? 0;
-  const note = unsaved > 0 ? `\n      ${formatCount(unsaved)} ${unsaved === 1 ? 'row was' : 'rows were'} not acknowledged by the script (save.row); ${unsaved === 1 ? 'it comes' : 'they come'} back next run` : '';
+  const note = r.warning !== undefined ? `\n      warning: ${r.warning}` : unsaved > 0 ? `\n      ${formatCount(unsaved)} ${unsaved === 1 ? 'row was' : 'rows were'} not acknowledged by the script (save.row); ${unsaved === 1 ? 'it comes' : 'they come'} back next run` : '';
   if (r.status === 'error') return `${line + details}\n      ${(r.error ?? '').split('\n').join('\n      ')}`;
   if (r.status === 'interrupted') return `${line + details}\n      ${r.error ?? 'interrupted'}`;
   return line + details + note;

@@ -22,6 +22,10 @@ export interface ModelResult {
    * (rows the script did not acknowledge: its own choice; they come back next run).
    */
   readonly details?: Readonly<Record<string, number>>;
+  /** A warning about a model that succeeded (e.g. a tracked script that acknowledged nothing). */
+  readonly warning?: string;
+  /** The stable code of `warning` (EBB_…). */
+  readonly warning_code?: string;
 }
 
 export interface RunSummary {

@@ -14,6 +14,7 @@
 import type { TrackedSession } from '../detect/tracked.js';
 import type { SendOutcome } from '../send/types.js';
 import type { SerialLane, WireError } from './channel.js';
+import type { FailedRequest } from './failure-advice.js';
 import type { FailedAck, FailureLog } from './failures.js';
 import { BATCH, FLUSH_MS, QUIET_BATCH, QUIET_FLUSH_MS, type HttpCall } from './protocol.js';
 
@@ -55,6 +56,14 @@ export class Delivery {
   failedRows = 0;
   /** Rows whose requests were not sent because the run was stopped. */
   stoppedRows = 0;
+  /** Rows acknowledged after their requests succeeded whose commit is not over yet, for progress lines. */
+  uncommittedRows = 0;
+  /** The first request whose failure left rows unacknowledged, for the model's error message. */
+  firstFailure: FailedRequest | undefined;
+  /** Requests that ended (after their retries), for progress lines. */
+  requestsDone = 0;
+  /** Requests that ended without a 2xx (not counting those the stop of the run kept from being sent). */
+  failedRequests = 0;
   /** The first error that stopped the model, if any. */
   get stopped(): WireError | undefined {
     return this.#stopped;
@@ -69,11 +78,13 @@ export class Delivery {
     this.#sent++;
     const p = this.#o.sender.send(req).then((sent) => {
       this.#inflight.delete(id);
+      this.requestsDone++;
       // The body may be a view into a larger pooled buffer, which the channel would copy whole.
       const outcome: SendOutcome = sent.body.byteLength === sent.body.buffer.byteLength ? sent : { ...sent, body: sent.body.slice() };
       if (!outcome.ok) {
         this.#failed.set(id, { req, outcome });
         const code = outcome.error?.code;
+        if (code !== STOPPED_CODE) this.failedRequests++;
         if (code !== undefined && STOPPING_CODES.includes(code) && this.#stopped === undefined) {
           this.#stopped = { code, message: outcome.error!.message };
           this.#o.onFatal(this.#stopped);
@@ -112,6 +123,7 @@ export class Delivery {
         return;
       }
       this.failedRows += seqs.length;
+      this.firstFailure ??= bad;
       this.#failedAcks.push({
         seqs, deleted, method: bad.req.method, url: bad.req.url, status: bad.outcome.status, attempts: bad.outcome.attempts,
         error: bad.outcome.error?.message ?? (bad.outcome.status === null ? 'no response' : `status ${bad.outcome.status}`),
@@ -121,6 +133,7 @@ export class Delivery {
     }
     if (deleted) this.#deletes.push(...seqs);
     else this.#rows.push(...seqs);
+    this.uncommittedRows += seqs.length;
     this.#schedule();
   }
 
@@ -178,8 +191,12 @@ export class Delivery {
       this.#stopped ??= { code: 'EBB_STORE', message: `storing acknowledgements failed: ${message}` };
       this.#o.onFatal({ code: 'EBB_STORE', message: `storing acknowledgements failed: ${message}`, origin: 'save.row' });
     });
+    const acked = rows.length + deletes.length;
     this.#work.add(work);
-    void work.finally(() => this.#work.delete(work));
+    void work.finally(() => {
+      this.uncommittedRows -= acked;
+      this.#work.delete(work);
+    });
   }
 
   /** inFlight is the number of requests without an outcome. */

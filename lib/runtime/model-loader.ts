@@ -4,6 +4,7 @@
 // its values are frozen. No path may leave the project: absolute paths and `..` that climbs
 // above the root are refused with the fix; a cycle of loads is an error naming the chain.
 
+import { existsSync } from 'node:fs';
 import { isAbsolute, join, normalize, sep } from 'node:path';
 import { fileLoader, type FileOptions, type Thread, type Value } from '../starlark/index.js';
 
@@ -21,7 +22,11 @@ export function modelLoader(
     if (isAbsolute(module) || rel === '..' || rel.startsWith(`..${sep}`)) {
       throw new Error(`load("${module}"): the path leaves the project; give it relative to the project root (e.g. "destinations/crm.star")`);
     }
-    return join(root, rel);
+    const path = join(root, rel);
+    if (!existsSync(path)) {
+      throw new Error(`no such file: ${rel.split(sep).join('/')} (load() paths start at the project root, ${root}); create the file or correct the path`);
+    }
+    return path;
   };
   const show = (path: string) => (path.startsWith(root + sep) ? path.slice(root.length + 1) : path);
   return fileLoader({

@@ -5,20 +5,22 @@
 // whose requests failed, and turns its prints into log lines with secrets redacted.
 
 import { MessageChannel, Worker, type TransferListItem } from 'node:worker_threads';
-import { ModelError, PartialRunError } from '../errors.js';
+import { ModelError, PartialRunError, PROBLEM_CODES, RUN_CODES } from '../errors.js';
 import type { Model } from '../project/index.js';
 import { initIdempotency, Sender, SEND_DEFAULTS, UndiciTransport, type SenderSettings, type Transport } from '../send/index.js';
-import { cleanDuckDBMessage, type Cursor, type Store } from '../store/index.js';
+import { cleanDuckDBMessage, duckdbErrorKind, type Cursor, type Store } from '../store/index.js';
 import { keyString, TrackedSession, type DeltaCounts, type DeltaPage, type JsonDeltaPage } from '../detect/tracked.js';
 import { scanStarSql } from './star-sql.js';
 import { HostCallError, newSignal, SerialLane, serve, type Handlers, type WireError } from './channel.js';
 import { Delivery } from './delivery.js';
+import { advice, describeFailure, failureCode } from './failure-advice.js';
 import { FailureLog } from './failures.js';
 import { pageBuffers as jsonPageBuffers } from './json-page.js';
 import { encodePage } from './page.js';
 import { CHANGES, EMPTY_PAGE, type RowsPage } from './rows-page.js';
 import { LANES, type Finish, type ModelInit, type ModelOps } from './protocol.js';
 import { RowSink } from './row-sink.js';
+import type { ProgressSource } from './progress.js';
 import { modelEnv, Redactor } from './secrets.js';
 import { toWire } from './values.js';
 import type { Wire } from './wire.js';
@@ -28,8 +30,8 @@ export interface StarRunOptions {
   readonly env: NodeJS.ProcessEnv;
   /** A line the script printed (already redacted). */
   readonly onPrint?: (model: Model, line: string) => void;
-  /** Rows of the tracked delta handed to the script so far, out of the delta's size. */
-  readonly onProgress?: (model: Model, done: number, total: number) => void;
+  /** Called once as the model starts, with a reader of its progress (for progress lines). */
+  readonly onProgress?: (model: Model, progress: ProgressSource) => void;
   /** Where requests go (default: a new UndiciTransport for this model, closed at its end). */
   readonly transport?: Transport | undefined;
   /** Aborted on Ctrl-C: no new requests, in-flight ones finish, successful acks are committed. */
@@ -39,6 +41,8 @@ export interface StarRunOptions {
 export interface StarRunResult {
   readonly rows: number;
   readonly details?: Record<string, number>;
+  /** Something the user should know although the model succeeded (with its EBB_… code). */
+  readonly warning?: { readonly code: string; readonly message: string };
 }
 
 /**
@@ -46,8 +50,8 @@ export interface StarRunResult {
  * the acknowledgements it made are committed and counted.
  */
 export class StarModelError extends PartialRunError {
-  constructor(model: Model, message: string, partial: StarRunResult, interrupted: boolean) {
-    super(model.name, model.file, message, partial, interrupted);
+  constructor(model: Model, message: string, partial: StarRunResult, interrupted: boolean, code?: string) {
+    super(model.name, model.file, message, partial, interrupted, code);
     this.name = 'StarModelError';
   }
 }
@@ -79,6 +83,7 @@ export function senderSettings(model: Model): SenderSettings {
 const STOP_GRACE_MS = 2000;
 
 export async function runStarModel(store: Store, model: Model, runId: string, options: StarRunOptions): Promise<StarRunResult> {
+  const startedAt = performance.now();
   const { env, secrets, sources } = modelEnv(options.root, options.env);
   const redactor = new Redactor(secrets);
   const session = model.kind === 'tracked' ? new TrackedSession(store, model, runId) : undefined;
@@ -113,6 +118,8 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
   const early = session ? startEarlyDelta(session, model, lane) : undefined;
   const pager = new Prefetcher(lane, async (after, limit) => fromJson(await session!.jsonPage(after, limit)) ?? toRowsPage(await session!.page(after, limit)));
   let served: ReturnType<typeof serve> | undefined;
+  /** The host calls that failed, so a script ended by one reports that failure's code. */
+  const hostErrors: WireError[] = [];
   const delivery = new Delivery({
     sender,
     lane,
@@ -134,12 +141,7 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
       const counts = ready ?? (await session!.computeDelta(sql, params as never));
       return { columns: session!.columns.map((c) => c.name), counts };
     },
-    'tracked.page': async ({ after, limit }) => {
-      const page = await pager.page(after, limit);
-      const counts = session!.counts;
-      if (counts && page.count > 0) options.onProgress?.(model, page.first + page.count - 1, counts.new + counts.changed);
-      return page;
-    },
+    'tracked.page': ({ after, limit }) => pager.page(after, limit),
     'deleted.page': async ({ after, limit }) => fromJson(await session!.deletedJsonPage(after, limit)) ?? toRowsPage(await session!.deletedPage(after, limit)),
     'tracked.seqForKey': async ({ key, deleted }) => {
       const k = key.map((v) => (typeof v === 'bigint' ? v.toString() : v));
@@ -176,11 +178,30 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
   // The script sees host failures as its own error, at its own position: no file prefix,
   // no echo of the SQL statement, no secret.
   const toError = (err: unknown, op: string): WireError => {
-    const message = err instanceof ModelError ? err.detail : cleanDuckDBMessage(err instanceof Error ? err.message : String(err));
+    const raw = err instanceof Error ? err.message : String(err);
+    const message = err instanceof ModelError ? err.detail : cleanDuckDBMessage(raw);
     const what = STORING[op];
-    const code = err instanceof HostCallError ? err.code : typeof (err as { code?: unknown })?.code === 'string' ? String((err as { code: string }).code) : 'EBB_HOST';
-    return { code, message: redactor.redact(what ? `storing ${what} failed: ${message}` : message) };
+    const kind = duckdbErrorKind(raw);
+    const code = err instanceof HostCallError ? err.code
+      : typeof (err as { code?: unknown })?.code === 'string' ? String((err as { code: string }).code)
+      : kind === 'syntax' ? PROBLEM_CODES.sqlSyntax : kind === 'bind' ? PROBLEM_CODES.bind : 'EBB_HOST';
+    const wire = { code, message: redactor.redact(what ? `storing ${what} failed: ${message}` : message) };
+    hostErrors.push(wire);
+    if (hostErrors.length > 16) hostErrors.shift();
+    return wire;
   };
+  options.onProgress?.(model, () => {
+    const c = session?.counts;
+    return {
+      model: model.name,
+      done: session ? session.saved + session.deletedAcked + delivery.uncommittedRows + delivery.failedRows : (sink?.count ?? 0),
+      total: c ? c.new + c.changed + c.deleted : null,
+      requests: delivery.requestsDone,
+      inFlight: sender.inFlight,
+      failed: session ? delivery.failedRows : delivery.failedRequests,
+      elapsedMs: performance.now() - startedAt,
+    };
+  });
   served = serve(port1, signal, handlers, LANES, lane, toError, pageBuffers);
   const worker = startWorker({ port: port2, signal, model: init }, [port2]);
   worker.on('error', (err) => settle({ ok: false, error: `the model's worker crashed: ${err.message}` }));
@@ -224,31 +245,41 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
       const message = stop.origin === undefined || stop.message.startsWith(stop.origin) ? stop.message : `${stop.origin}: ${stop.message}`;
       throw new StarModelError(model, redactor.redact(message), counts(), false);
     }
-    if (!finish.ok) throw new StarModelError(model, redactor.redact(finish.error ?? 'failed'), counts(), false);
+    if (!finish.ok) {
+      const error = redactor.redact(finish.error ?? 'failed');
+      throw new StarModelError(model, error, counts(), false, hostErrorCode(hostErrors, error));
+    }
     const lost = finish.unreadFailures ?? [];
     if (lost.length > 0) {
       const first = lost[0]!;
+      const failed = delivery.failure(first.id);
+      const what = failed ? `${describeFailure(failed)}; ${advice(failed)}` : `${first.what}: ${first.error}`;
       throw new StarModelError(
         model,
         redactor.redact(
           `${lost.length} request${lost.length === 1 ? '' : 's'} whose response${lost.length === 1 ? ' was' : 's were'} never read failed, ` +
-            `e.g. ${first.what}: ${first.error} (read r.ok or r.status_code to decide, or save.row after the request so a failure is recorded)`,
+            `e.g. ${what} (read r.ok or r.status_code to decide, or save.row after the request so a failure is recorded)`,
         ),
         counts(),
         false,
+        failed ? failureCode(failed) : undefined,
       );
     }
     if (session) {
       const result = counts();
+      const first = delivery.firstFailure;
       if (delivery.failedRows > 0) {
+        const n = delivery.failedRows;
+        const example = first ? `; the first: ${describeFailure(first)}; ${advice(first)}` : '';
         throw new StarModelError(
           model,
-          `${delivery.failedRows} row${delivery.failedRows === 1 ? '' : 's'} failed to deliver (not acknowledged; sent again next run); see ebb status ${model.name}`,
+          redactor.redact(`${n} row${n === 1 ? '' : 's'} failed to deliver (not acknowledged; sent again next run)${example}; see ebb status ${model.name}`),
           result,
           false,
+          first ? failureCode(first) : undefined,
         );
       }
-      return result;
+      return { ...result, ...nothingAcknowledged(model, session) };
     }
     return { rows: await sink!.finish() };
   } finally {
@@ -263,6 +294,37 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
     await sink?.discard();
     if (!options.transport) await transport.close();
   }
+}
+
+/**
+ * nothingAcknowledged is the warning for a tracked script that had rows to send and called no
+ * save.row or save.delete: nothing is recorded as delivered, so the next run sends it all again.
+ */
+function nothingAcknowledged(model: Model, session: TrackedSession): Pick<StarRunResult, 'warning'> {
+  const c = session.counts;
+  const total = c ? c.new + c.changed + c.deleted : 0;
+  if (total === 0 || session.saved > 0 || session.deletedAcked > 0) return {};
+  const rows = total === 1 ? 'the 1 row' : `all ${total} rows`;
+  return {
+    warning: {
+      code: RUN_CODES.nothingAcknowledged,
+      message: `${model.file}: nothing was acknowledged: the script called no save.row or save.delete, so ${rows} will be sent again next run; ` +
+        'call save.row(row) once a row is delivered (and save.delete(row) for a handled deletion)',
+    },
+  };
+}
+
+/**
+ * hostErrorCode is the code of the host call whose failure ended the script (a query whose SQL
+ * does not bind, a key twice in a tracked query…), when it has a code more precise than
+ * EBB_HOST; the model's code is EBB_MODEL otherwise.
+ */
+function hostErrorCode(errors: readonly WireError[], scriptError: string): string | undefined {
+  for (let i = errors.length - 1; i >= 0; i--) {
+    const e = errors[i]!;
+    if (scriptError.includes(e.message)) return e.code === 'EBB_HOST' ? undefined : e.code;
+  }
+  return undefined;
 }
 
 async function terminate(worker: Worker): Promise<void> {

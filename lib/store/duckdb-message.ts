@@ -8,3 +8,14 @@ export function duckdbLine(message: string): number | undefined {
   const m = /\bLINE (\d+):/.exec(message);
   return m ? Number(m[1]) : undefined;
 }
+
+/**
+ * duckdbErrorKind says whether DuckDB refused a statement's text ("Parser Error": syntax) or
+ * its names and types ("Binder Error", "Catalog Error": bind), from the message's prefix; other
+ * failures (conversions, constraints, memory) happen while the statement runs.
+ */
+export function duckdbErrorKind(message: string): 'syntax' | 'bind' | undefined {
+  if (/^Parser Error:/.test(message)) return 'syntax';
+  if (/^(Binder|Catalog) Error:/.test(message)) return 'bind';
+  return undefined;
+}

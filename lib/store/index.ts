@@ -3,4 +3,4 @@ export { Store, Cursor, type JsonRow, type Params, type StoreOptions } from './s
 export { referencedTables, lineOf, SqlParseError, type TableRef } from './sql-tables.js';
 export { SCHEMA_VERSION } from './migrations.js';
 export { writeStaged, describeKey, type StagedTarget } from './write-staged.js';
-export { cleanDuckDBMessage, duckdbLine } from './duckdb-message.js';
+export { cleanDuckDBMessage, duckdbErrorKind, duckdbLine } from './duckdb-message.js';

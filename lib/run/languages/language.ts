@@ -8,6 +8,7 @@ import type { ModelSql } from '../../dag/index.js';
 import type { ProjectProblem } from '../../errors.js';
 import type { Model, ModelLanguage } from '../../project/index.js';
 import type { Transport } from '../../send/types.js';
+import type { ProgressSource } from '../../runtime/progress.js';
 import type { Store } from '../../store/index.js';
 
 export interface LanguageRunOptions {
@@ -17,8 +18,8 @@ export interface LanguageRunOptions {
   readonly env: NodeJS.ProcessEnv;
   /** A line the model printed (secrets already redacted). */
   readonly onPrint?: (model: Model, line: string) => void;
-  /** Progress through a tracked model's delta. */
-  readonly onProgress?: (model: Model, done: number, total: number) => void;
+  /** Called as a model that can send starts, with a reader of its progress (rows, requests, failures). */
+  readonly onProgress?: (model: Model, progress: ProgressSource) => void;
   /** The models this one reads (from the DAG). */
   readonly upstream?: readonly Model[];
   /** Where a script's requests go (default: the network, through a new UndiciTransport). */
@@ -32,6 +33,8 @@ export interface LanguageRunResult {
   readonly rows: number | null;
   /** Extra per-kind figures (tracked models: new, changed, deleted, saved, failed). */
   readonly details?: Record<string, number>;
+  /** Something the user should know although the model succeeded (with its EBB_… code). */
+  readonly warning?: { readonly code: string; readonly message: string };
 }
 
 /** What binding a model in validate's rolled-back transaction found. */
