@@ -203,9 +203,19 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
     };
   });
   served = serve(port1, signal, handlers, LANES, lane, toError, pageBuffers);
-  const worker = startWorker({ port: port2, signal, model: init }, [port2]);
-  worker.on('error', (err) => settle({ ok: false, error: `the model's worker crashed: ${err.message}` }));
-  worker.on('exit', (code) => settle({ ok: false, error: `the model's worker exited (code ${code}) before finishing` }));
+  // A script that only loops over the delta does nothing when the delta is empty: the common
+  // no-change run then costs the delta alone, without a worker and an interpreter to start.
+  const idle = early !== undefined && deltaOnly(model) && isEmptyDelta(await early.counts);
+  const worker = idle ? undefined : startWorker({ port: port2, signal, model: init }, [port2]);
+  if (worker) {
+    worker.on('error', (err) => settle({ ok: false, error: `the model's worker crashed: ${err.message}` }));
+    worker.on('exit', (code) => settle({ ok: false, error: `the model's worker exited (code ${code}) before finishing` }));
+  } else {
+    if (/\bstar\b/.test(options.env['EBB_DEBUG'] ?? '')) {
+      process.stderr.write(`[star] ${model.name}: the delta is empty and the script only loops over it; not started\n`);
+    }
+    settle({ ok: true });
+  }
 
   let interrupted = false;
   let graceTimer: NodeJS.Timeout | undefined;
@@ -231,7 +241,7 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
   try {
     const finish = await finished;
     if (finish.interrupted) interrupted = true;
-    if (interrupted) await terminate(worker);
+    if (interrupted && worker) await terminate(worker);
     // Every request ends (or times out) and every held ack is decided before the model ends.
     await served.idle().catch(() => undefined);
     await delivery.drain();
@@ -288,7 +298,7 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
     delivery.close();
     for (const c of cursors.values()) c.close();
     port1.close();
-    await worker.terminate();
+    await worker?.terminate();
     await lane.idle();
     await session?.close();
     await sink?.discard();
@@ -329,6 +339,18 @@ function hostErrorCode(errors: readonly WireError[], scriptError: string): strin
 
 async function terminate(worker: Worker): Promise<void> {
   await worker.terminate().catch(() => undefined);
+}
+
+function deltaOnly(model: Model): boolean {
+  try {
+    return scanStarSql(model).deltaOnly;
+  } catch {
+    return false;
+  }
+}
+
+function isEmptyDelta(c: DeltaCounts | undefined): boolean {
+  return c !== undefined && c.new + c.changed + c.deleted === 0;
 }
 
 interface EarlyDelta {

@@ -16,6 +16,11 @@ export interface StarSqlScan {
   readonly dynamic: number[];
   /** Literal query() calls without delta=False: a tracked model's tracked query. */
   readonly tracked: TrackedCall[];
+  /**
+   * True when the file's top level is only loops over query(<literals>) and deleted() (and
+   * docstrings): with an empty delta such a script does nothing at all, so it need not run.
+   */
+  readonly deltaOnly: boolean;
 }
 
 export interface TrackedCall {
@@ -89,9 +94,24 @@ export function starProblems(model: Model): ProjectProblem[] {
 }
 
 function scanFile(file: ast.File): StarSqlScan {
-  const scan: StarSqlScan = { sql: [], dynamic: [], tracked: [] };
+  const scan = { sql: [], dynamic: [], tracked: [], deltaOnly: file.stmts.every(loopsOverDelta) };
   for (const s of file.stmts) stmt(s, (call) => visitCall(call, scan));
   return scan;
+}
+
+/** loopsOverDelta: `for … in query("literal", literals…):`, `for … in deleted():`, or a docstring. */
+function loopsOverDelta(s: ast.Stmt): boolean {
+  if (s.kind === 'ExprStmt') return s.x.kind === 'Literal' && s.x.tok === 'STRING';
+  if (s.kind !== 'For' || s.x.kind !== 'Call' || s.x.fn.kind !== 'Ident') return false;
+  const args = s.x.args;
+  if (s.x.fn.name === 'deleted') return args.length === 0;
+  return (
+    s.x.fn.name === 'query' &&
+    args.length > 0 &&
+    args.every((a) => a.style === 'pos' && literal(a.value) !== undefined) &&
+    args[0]!.value.kind === 'Literal' &&
+    (args[0]!.value as ast.Literal).tok === 'STRING'
+  );
 }
 
 function visitCall(call: ast.CallExpr, scan: StarSqlScan): void {
