@@ -113,7 +113,7 @@ export class Client<T extends OpTable<T>> {
     if (this.#outbox.length === 0) return;
     const batch = this.#outbox;
     this.#outbox = [];
-    this.#port.postMessage(batch);
+    this.#port.postMessage(batch, movable(batch));
   }
 
   /** lastQueued gives the newest queued message if it is still in the outbox (to coalesce into it). */
@@ -210,6 +210,21 @@ export class Client<T extends OpTable<T>> {
     this.#fatal = { ...fatal, code: 'EBB_REPORTED' };
     if (fatal.code !== 'EBB_REPORTED') throw new HostCallError(fatal);
   }
+}
+
+/**
+ * movable lists the request bodies of a batch that own their whole buffer: they move to the
+ * main thread rather than being copied (the script never sees a body again once it is sent).
+ */
+function movable(batch: readonly Envelope[]): ArrayBuffer[] {
+  let out: ArrayBuffer[] | undefined;
+  for (const env of batch) {
+    const body = (env.req as { body?: unknown } | null)?.body;
+    if (body instanceof Uint8Array && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer) {
+      if (!(out ??= []).includes(body.buffer)) out.push(body.buffer);
+    }
+  }
+  return out ?? [];
 }
 
 /** SerialLane runs tasks one at a time in the order they were queued. */

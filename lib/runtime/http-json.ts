@@ -8,10 +8,11 @@ const members = (json as unknown as { members: Map<string, Value> }).members;
 const ENCODE = members.get('encode')!;
 const DECODE = members.get('decode')!;
 
-/** encodeJson renders `v` as JSON text; `where` names the argument in the error. */
-export function encodeJson(thread: Thread, v: Value, where: string): string {
+/** encodeJson renders `v` as JSON, UTF-8 encoded; `where` names the argument in the error. */
+export function encodeJson(thread: Thread, v: Value, where: string): Buffer {
   try {
-    return str(call(thread, ENCODE, [v]));
+    // json.encode gives an interpreter string: its characters are the UTF-8 bytes already.
+    return Buffer.from(call(thread, ENCODE, [v]) as string, 'latin1');
   } catch (err) {
     const msg = err instanceof Error ? err.message.replace(/^.*?json\.encode: /s, '') : String(err);
     throw new Error(`${where} cannot be encoded as JSON (a value of type ${typeName(v)}): ${msg}`);

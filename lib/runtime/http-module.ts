@@ -252,7 +252,7 @@ export function buildRequest(th: Thread, fn: string, method: string, urlValue: V
   if (given > 1) throw new Error(`${fn}: json=, data= and body= are alternatives; pass only one`);
   let payload: Uint8Array | undefined;
   if (jsonValue !== undefined && jsonValue !== None) {
-    payload = Buffer.from(encodeJson(th, jsonValue, `${fn}: json=`), 'utf8');
+    payload = encodeJson(th, jsonValue, `${fn}: json=`);
     out['content-type'] = 'application/json';
   } else if (data !== undefined && data !== None) {
     const form = new URLSearchParams();

@@ -10,12 +10,17 @@ import { dateIso, timestampIso } from './iso.js';
 
 export type { JsonPageText };
 
-const utf8 = new TextDecoder();
 const CHANGE_NAMES = ['new', 'changed'];
 
+/**
+ * parse reads one list. The text is read as Latin-1, one character per byte: DuckDB writes
+ * non-ASCII characters as raw UTF-8 (never as \u escapes), so its strings come out as the
+ * interpreter's own strings (whose characters are UTF-8 bytes) with no decoding at all.
+ */
 function parse<T>(bytes: Uint8Array): T[] {
   // An empty page's lists are NULL in DuckDB: no bytes at all.
-  return bytes.byteLength === 0 ? [] : ((JSON.parse(utf8.decode(bytes)) as T[] | null) ?? []);
+  if (bytes.byteLength === 0) return [];
+  return (JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')) as T[] | null) ?? [];
 }
 
 /** JsonPage is a parsed page, in sequence order. */
@@ -84,6 +89,7 @@ export function decodeJsonValue(kind: JsonKind, x: unknown): Value {
   if (x === null || x === undefined) return None;
   switch (kind) {
     case 'str':
+      return x as string; // already an interpreter string (see parse)
     case 'dec':
       return makeString(x as string);
     case 'bool':

@@ -146,6 +146,11 @@ export abstract class HostValue extends SObject {
   iterate?(): Iterator<Value>;
   call?(thread: Thread, args: Value[], kwargs: Array<[string, Value]>): Value;
   toJSON?(): unknown;
+  /**
+   * jsonFields describes the value to json.encode as an object without building a dict: its
+   * keys, sorted as json.encode sorts a dict's, and the value of each. Preferred to toJSON.
+   */
+  jsonFields?(): readonly [keys: readonly string[], values: readonly Value[]];
   compare?(op: string, other: Value): boolean;
   /**
    * binary implements an arithmetic or bitwise operator (`+ - * / // % & | ^ << >>`) with this

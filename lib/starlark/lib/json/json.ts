@@ -14,6 +14,8 @@ function isPrintableASCII(s: string): boolean {
 }
 
 function jsonQuote(s: string): string {
+  // The common case, printable ASCII with nothing to escape, in one test.
+  if (/^[\x20\x21\x23-\x5b\x5d-\x7e]*$/.test(s)) return '"' + s + '"';
   if (isPrintableASCII(s)) return quote(s);
   let out = '"';
   for (let i = 0; i < s.length; ) {
@@ -41,8 +43,8 @@ function jsonQuote(s: string): string {
 interface Open {
   /** for error context: 'dict', 'field' or the sequence's type */
   kind: string;
-  keys: string[] | null;
-  items: Value[];
+  keys: readonly string[] | null;
+  items: readonly Value[];
   i: number;
 }
 
@@ -112,6 +114,10 @@ function writeJSON(x: Value, out: string[]): Open | null {
       for (const [k] of items) if (typeof k !== 'string') fail(`dict has ${typeOf(k)} key, want string`);
       items.sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : (a[0] as string) > (b[0] as string) ? 1 : 0));
       return { kind: 'dict', keys: items.map(([k]) => k as string), items: items.map(([, v]) => v), i: 0 };
+    }
+    if (x instanceof HostValue && x.jsonFields) {
+      const [keys, items] = x.jsonFields();
+      return { kind: 'dict', keys, items, i: 0 };
     }
     if (x instanceof HostValue && x.toJSON) {
       const j = x.toJSON();
