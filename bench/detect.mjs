@@ -161,7 +161,7 @@ await withDb(large.state, async (c) => {
   const cols = await columnsOf(c);
   await c.run('CREATE SCHEMA sync');
   await c.run(`CREATE TABLE sync.events AS SELECT *, ${rowHashSql(cols)} AS _ebb_hash, now() AS _ebb_saved_at, 'seed' AS _ebb_run_id FROM src.events`);
-  await c.run(`INSERT OR REPLACE INTO _ebb.tracked VALUES ('sync.events', ${hashVersion(version())}, now())`);
+  await c.run(`INSERT OR REPLACE INTO _ebb.tracked (model, hash_version, updated_at, unique_key) VALUES ('sync.events', ${hashVersion(version())}, now(), '["id"]')`);
   await c.run('CREATE SCHEMA peer');
   await c.run('CREATE TABLE peer.hashes AS SELECT id, hash(id, email, plan, amount, updated_at) AS h FROM src.events');
   await c.run(`UPDATE src.events SET plan = 'changed' WHERE id % 100 = 0`);

@@ -18,9 +18,9 @@ function source(select: string): Record<string, string> {
   return { 'models/src/t.sql': `-- @kind: table\n${select}` };
 }
 
-async function run(root: string) {
+async function run(root: string, extra: { fullRefresh?: boolean; selectors?: string[] } = {}) {
   const c = capture();
-  const code = await runCommand({ cwd: root, selectors: [], json: true }, c.io);
+  const code = await runCommand({ cwd: root, selectors: [], json: true, ...extra }, c.io);
   const sent = c.err().split('\n').filter((l) => l.includes(': sent ')).map((l) => l.replace(/^ *[\w.]+: sent /, ''));
   const result = c.json().find((x) => x['model'] === 'sync.t') ?? {};
   return { code, err: c.err(), sent, result };
@@ -180,6 +180,23 @@ test('a changed @unique_key or key type is ebb\'s own error with the fix, not a 
     'models/sync/t.star': SENDER.replace('@unique_key: id', '@unique_key: uid'),
   });
   t.regex(String((await run(root)).result['error']), /the @unique_key changed: table sync\.t holds no column uid; run "ebb run --full-refresh sync\.t"/);
+});
+
+test('a @unique_key changed to another column the table also holds is refused with the fix, then --full-refresh starts over', async (t) => {
+  const root = makeProject({ ...source("SELECT 1 AS id, 'a@x' AS email UNION ALL SELECT 2, 'b@x'"), 'models/sync/t.star': SENDER });
+  t.is((await run(root)).code, 0);
+  writeFiles(root, { 'models/sync/t.star': SENDER.replace('@unique_key: id', '@unique_key: email') });
+  const changed = await run(root);
+  t.is(changed.code, 1);
+  t.regex(String(changed.result['error']), /the @unique_key changed from id to email: the rows of sync\.t were delivered by the old key; run "ebb run --full-refresh sync\.t"/);
+  // Same key, other case: not a change.
+  writeFiles(root, { 'models/sync/t.star': SENDER.replace('@unique_key: id', '@unique_key: ID') });
+  t.is((await run(root)).code, 0);
+  writeFiles(root, { 'models/sync/t.star': SENDER.replace('@unique_key: id', '@unique_key: email') });
+  const fresh = await run(root, { fullRefresh: true, selectors: ['sync.t'] });
+  t.is(fresh.code, 0, fresh.err);
+  t.like(fresh.result, { new: 2, saved: 2 });
+  t.is((await run(root)).code, 0);
 });
 
 test('a tracked query with a column named change or before is refused with the fix', async (t) => {

@@ -211,10 +211,14 @@ export function seqsForKeysSql(table: string, keys: readonly string[], keyTypes:
   return `SELECT v._i, d._ebb_seq::DOUBLE AS _seq FROM ${table} AS d JOIN (VALUES ${rows}) AS v(_i, ${names.join(', ')}) ON ${on}`;
 }
 
-/** stateSql tells (schema, table, model) whether the table exists, its stored hash version and DuckDB's release. */
+/**
+ * stateSql tells (schema, table, model, model) whether the table exists, its stored hash
+ * version and key, and DuckDB's release.
+ */
 export function stateSql(): string {
   return `SELECT (SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? AND table_name = ? AND NOT temporary)::INT AS tables,
-          (SELECT hash_version FROM _ebb.tracked WHERE model = ?) AS stored_version, version() AS duckdb`;
+          (SELECT hash_version FROM _ebb.tracked WHERE model = ?) AS stored_version,
+          (SELECT unique_key FROM _ebb.tracked WHERE model = ?) AS stored_key, version() AS duckdb`;
 }
 
 /** Schema steps (run in a committed transaction before the delta of a run, never by plan). */
@@ -245,6 +249,12 @@ export function lossySql(target: string, name: string, from: Column['type'], to:
   return `SELECT count(*)::DOUBLE FROM ${target} WHERE ${columnTermSql(name, from, e)} <> ${columnTermSql(name, to, `TRY_CAST(${e} AS ${to.toString()})`)}`;
 }
 
+/** markVersionSql records (model, hash version, key text) for a tracked model's stored rows. */
 export function markVersionSql(): string {
-  return `INSERT OR REPLACE INTO _ebb.tracked (model, hash_version, updated_at) VALUES (?, ?, now())`;
+  return `INSERT OR REPLACE INTO _ebb.tracked (model, hash_version, updated_at, unique_key) VALUES (?, ?, now(), ?)`;
+}
+
+/** keyText is how a @unique_key is stored in _ebb.tracked (names are case-insensitive). */
+export function keyText(keys: readonly string[]): string {
+  return JSON.stringify(keys.map((k) => k.toLowerCase()));
 }

@@ -20,7 +20,7 @@ import { queryBody } from './sql-body.js';
 import {
   ackDeletedSql, ackStatements, stateSql, addColumnSql, alterTypeSql, countsSql, createTableSql, DELTA, deletedPageSql,
   deltaSql, diffSql, emptyDeltaSql, GONE, goneSql, keyCheckSql, keysOf, lossySql, sizesSql, markVersionSql, nullKeySampleSql, pageSql,
-  rehashSql, repeatedKeySampleSql, seqRange, seqsForKeysSql, storedSource, TEMP_TABLES, type Shape,
+  keyText, rehashSql, repeatedKeySampleSql, seqRange, seqsForKeysSql, storedSource, TEMP_TABLES, type Shape,
 } from './tracked-sql.js';
 
 /** Columns ebb adds to a tracked model's table; never part of the hash or of a row. */
@@ -130,7 +130,7 @@ export class TrackedSession {
     this.#sql = sql;
     this.#columns = columns;
     // One look-up for the table, its stored hash version and the DuckDB release.
-    const state = (await this.#store.query(stateSql(), [this.model.schema, this.model.table, this.model.name]))[0]!;
+    const state = (await this.#store.query(stateSql(), [this.model.schema, this.model.table, this.model.name, this.model.name]))[0]!;
     const version = hashVersion(String(state['duckdb']));
     this.#version = version;
     this.#stored = Number(state['tables']) > 0 ? await this.#loadStored() : undefined;
@@ -138,8 +138,10 @@ export class TrackedSession {
     if (this.#stored !== undefined) {
       const change = schemaChange(this.#stored, columns, this.model.uniqueKey);
       await this.#checkSchema(change);
+      const storedKey = state['stored_key'] === null || state['stored_key'] === undefined ? undefined : String(state['stored_key']);
+      this.#checkKeyUnchanged(storedKey);
       rehash = (state['stored_version'] === null ? undefined : Number(state['stored_version'])) !== version;
-      if (!this.#readOnly && (rehash || !isEmpty(change))) {
+      if (!this.#readOnly && (rehash || !isEmpty(change) || storedKey === undefined)) {
         await this.#migrate(change, rehash, version);
         rehash = false;
       }
@@ -231,6 +233,17 @@ export class TrackedSession {
     }
   }
 
+  /**
+   * #checkKeyUnchanged refuses a @unique_key other than the one the stored rows are keyed by
+   * (`stored`, a keyText; undefined for rows stored before ebb recorded it).
+   */
+  #checkKeyUnchanged(stored: string | undefined): void {
+    if (stored === undefined || stored === keyText(this.model.uniqueKey)) return;
+    const was = (JSON.parse(stored) as string[]).join(', ');
+    const name = this.model.name;
+    this.#fail(`the @unique_key changed from ${was} to ${this.model.uniqueKey.join(', ')}: the rows of ${name} were delivered by the old key; run "ebb run --full-refresh ${name}" to start tracking by the new key (every row is sent), or put the old key back`);
+  }
+
   /** #migrate is a run's schema step, committed on its own: add columns, adopt types, re-hash. */
   async #migrate(change: SchemaChange, rehash: boolean, version: number): Promise<void> {
     await this.#store.transaction(async () => {
@@ -238,7 +251,7 @@ export class TrackedSession {
       for (const r of change.retyped) await this.#store.exec(alterTypeSql(this.#target, r.name, r.to));
       const stored = await this.#loadStored();
       if (rehash) for (const statement of rehashSql(this.#target, stored ?? [])) await this.#store.exec(statement);
-      await this.#store.exec(markVersionSql(), [this.model.name, version]);
+      await this.#store.exec(markVersionSql(), [this.model.name, version, keyText(this.model.uniqueKey)]);
       this.#stored = stored;
     });
   }
@@ -380,7 +393,7 @@ export class TrackedSession {
       if (shape.stored === undefined) {
         await this.#store.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.model.schema)}`);
         await this.#store.exec(createTableSql(shape));
-        await this.#store.exec(markVersionSql(), [this.model.name, this.#version]);
+        await this.#store.exec(markVersionSql(), [this.model.name, this.#version, keyText(this.model.uniqueKey)]);
       }
       // New keys have no stored version; only changed ones replace a row.
       if (this.#counts?.changed && Number(await this.#store.scalar(sql.changed)) > 0) await this.#store.exec(sql.remove);

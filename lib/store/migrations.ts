@@ -57,6 +57,15 @@ export const MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 4,
+    statements: [
+      // The @unique_key a tracked model's stored rows are keyed by (a JSON list of lower-cased
+      // names): a model whose key changes must start over, even when the new key's column is
+      // in the table too. NULL for rows written before: the next run records the current key.
+      `ALTER TABLE _ebb.tracked ADD COLUMN unique_key VARCHAR`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
