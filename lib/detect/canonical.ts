@@ -24,7 +24,7 @@
 // rows are re-hashed from their stored content, and nothing is re-sent.
 
 import { createHash } from 'node:crypto';
-import { DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
+import { DuckDBTypeId, type DuckDBType } from '../store/duckdb-api.js';
 import { quoteIdent } from '../project/index.js';
 import { sqlString } from '../store/index.js';
 

@@ -10,7 +10,7 @@
 // timestamps as microseconds since the epoch (their sentinels as text). Types outside these
 // kinds (nested values, BLOB, INTERVAL, TIME, …) keep the row-by-row path for the whole page.
 
-import { DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
+import { DuckDBTypeId, type DuckDBType } from '../store/duckdb-api.js';
 import { quoteIdent } from '../project/index.js';
 import type { Column } from './canonical.js';
 

@@ -3,7 +3,7 @@
 // arrives as base64 (or bytes), an INTERVAL as an ISO-8601 duration ("P1DT2H"), a DOUBLE as
 // a float whose text may differ from DuckDB's ("1e-7" and "1e-07").
 
-import { DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
+import { DuckDBTypeId, type DuckDBType } from '../store/duckdb-api.js';
 import { sqlString } from '../store/index.js';
 
 export function keyLiteralSql(value: unknown, type: DuckDBType): string {

@@ -9,7 +9,7 @@
 // gained are added, a changed type is adopted when every stored value keeps its canonical
 // form, and hashes of another hash version are recomputed from stored content.
 
-import { DuckDBTypeId, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBTypeId, type DuckDBType, type DuckDBValue } from '../store/duckdb-api.js';
 import { ModelError } from '../errors.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
 import { describeKey, type Params, type Store } from '../store/index.js';

@@ -1,6 +1,6 @@
 // Encoding pages of DuckDB rows for a model's worker (main thread side; see rows-page.ts).
 
-import { DuckDBTypeId, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBTypeId, type DuckDBType, type DuckDBValue } from '../store/duckdb-api.js';
 import type { RowsPage, WireColumn } from './rows-page.js';
 import { toWire } from './values.js';
 import type { Wire } from './wire.js';

@@ -17,7 +17,7 @@ import {
   DuckDBTypeId,
   type DuckDBType,
   type DuckDBValue,
-} from '@duckdb/node-api';
+} from '../store/duckdb-api.js';
 import { bigintReplacer } from '../json.js';
 import { dateIso, intervalIso, offsetIso, timeIso, timestampIso, timestampNsIso } from './iso.js';
 

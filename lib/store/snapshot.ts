@@ -9,7 +9,7 @@
 // neither be one transaction nor leave the bytes alone. bench/README.md has the cost.
 
 import { constants, copyFileSync, existsSync } from 'node:fs';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance } from './duckdb-api.js';
 import { StateError, StateLockedError, errorMessage } from '../errors.js';
 
 /** copyState copies `src` (and `src.wal`) to `dest`; false when `src` does not exist. */

@@ -12,7 +12,7 @@ import {
   type DuckDBResult,
   type DuckDBType,
   type DuckDBValue,
-} from '@duckdb/node-api';
+} from './duckdb-api.js';
 import { StateError, StateLockedError, errorMessage } from '../errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import { sqlString } from './quote.js';
