@@ -154,17 +154,22 @@ export function jsonValueSql(e: string, kind: JsonKind, plain = false): string {
 
 /** A page as DuckDB wrote it (JSON lists as UTF-8, see jsonPageSql) and what the worker needs to read it. */
 export interface JsonPageText {
-  readonly seqs: Uint8Array;
+  /** The lists' sequence numbers (absent: the page's own range, in order, with no lists). */
+  readonly seqs?: Uint8Array;
   /** 0 new, 1 changed per row; absent: every row has `fixedChange`. */
   readonly change?: Uint8Array;
   readonly fixedChange?: string;
-  readonly columns: readonly Uint8Array[];
+  /** The columns' lists; absent: fetched when the script first reads a value (JsonValues). */
+  readonly columns?: readonly Uint8Array[];
   readonly kinds: readonly JsonKind[];
   /** Each row's before (objects keyed f0…), with the stored columns' names and kinds. */
   readonly before?: Uint8Array;
   readonly beforeNames?: readonly string[];
   readonly beforeKinds?: readonly JsonKind[];
 }
+
+/** A page's values fetched on their own: the rows' columns and befores, with their sequence numbers. */
+export type JsonValues = Required<Pick<JsonPageText, 'seqs' | 'columns'>> & Pick<JsonPageText, 'before'>;
 
 export interface JsonPageShape {
   /** The delta's columns, all with a kind. */
@@ -175,6 +180,8 @@ export interface JsonPageShape {
   readonly change: boolean;
   /** Per column, whether its values take their plain form (plainFormsSql); default: none. */
   readonly plain?: readonly boolean[];
+  /** Which lists to read: the values (columns and befores), the changes, or both (default). */
+  readonly lists?: 'values' | 'changes' | 'all';
 }
 
 /**
@@ -188,7 +195,9 @@ export function jsonPageSql(table: string, shape: JsonPageShape, kinds: readonly
   const q = quoteIdent;
   const list = (e: string, name: string) => `encode(CAST(to_json(list(${e})) AS VARCHAR)) AS ${name}`;
   const parts = [list('_ebb_seq', 's')];
-  if (shape.change) parts.push(list(`CASE WHEN _ebb_change = 'new' THEN 0 ELSE 1 END`, 'c'));
+  const lists = shape.lists ?? 'all';
+  if (shape.change && lists !== 'values') parts.push(list(`CASE WHEN _ebb_change = 'new' THEN 0 ELSE 1 END`, 'c'));
+  if (lists === 'changes') return `SELECT ${parts.join(', ')} FROM (SELECT * FROM ${table} WHERE ${where}) AS p`;
   shape.columns.forEach((c, i) => parts.push(list(jsonValueSql(`p.${q(c.name)}`, kinds[i]!, shape.plain?.[i] ?? false), `v${i}`)));
   if (shape.before && beforeKinds && shape.before.length > 0) {
     const fields = shape.before.map((c, i) => `'f${i}': ${jsonValueSql(`p._ebb_before.${q(c.name)}`, beforeKinds[i]!)}`);

@@ -14,7 +14,7 @@ import { ModelError } from '../errors.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
 import { describeKey, type Params, type Store } from '../store/index.js';
 import { hashVersion, type Column } from './canonical.js';
-import { jsonKinds, jsonPageSql, plainFormsSql, type JsonKind, type JsonPageText } from './json-page.js';
+import { jsonKinds, jsonPageSql, plainFormsSql, type JsonKind, type JsonPageText, type JsonValues } from './json-page.js';
 import { isEmpty, schemaChange, type SchemaChange } from './schema.js';
 import { queryBody } from './sql-body.js';
 import {
@@ -301,36 +301,48 @@ export class TrackedSession {
   }
 
   /**
-   * jsonPage is page() as one JSON text built by DuckDB, or undefined when a column's type
-   * has no JSON kind (then page() it is). Sequence numbers are dense, so the page's range
-   * and size are known before it is read.
+   * jsonPage is page() as JSON lists built by DuckDB, or undefined when a column's type has
+   * no JSON kind (then page() it is). Sequence numbers are dense, so the page's range and size
+   * are known before it is read. Without `values`, the page holds no values (the script reads
+   * them with jsonValues when it first needs one): a page of new rows then costs no query.
    */
-  async jsonPage(after: number, limit: number): Promise<JsonDeltaPage | undefined> {
+  async jsonPage(after: number, limit: number, values = true): Promise<JsonDeltaPage | undefined> {
     const kinds = this.#kinds;
     if (kinds === undefined || this.#counts === undefined) return undefined;
     const columns = this.#columns.map((c) => c.name);
     const first = Math.floor(after) + 1;
     const count = Math.max(0, Math.min(Math.floor(limit), this.#counts.new + this.#counts.changed - first + 1));
     if (count === 0) return { columns, first, count };
-    this.#plain ??= await this.#plainForms(kinds);
     const before = this.#beforeColumns;
+    const described = before && this.#beforeKinds ? { kinds, beforeNames: before.map((c) => c.name), beforeKinds: this.#beforeKinds } : { kinds };
+    if (!values) {
+      if (this.#counts.changed === 0) return { columns, first, count, json: { ...described, fixedChange: 'new' } };
+      const sql = jsonPageSql(DELTA, { columns: this.#columns, before, change: true, lists: 'changes' }, kinds, this.#beforeKinds, seqRange(after, count));
+      const row = (await this.#store.query(sql))[0]!;
+      return { columns, first, count, json: { ...described, seqs: blob(row['s']), change: blob(row['c']) } };
+    }
+    this.#plain ??= await this.#plainForms(kinds);
     const sql = jsonPageSql(DELTA, { columns: this.#columns, before, change: true, plain: this.#plain }, kinds, this.#beforeKinds, seqRange(after, count));
-    const lists = await this.#lists(sql, kinds.length);
-    const json: JsonPageText = before && this.#beforeKinds
-      ? { ...lists, kinds, beforeNames: before.map((c) => c.name), beforeKinds: this.#beforeKinds }
-      : { ...lists, kinds };
-    return { columns, first, count, json };
+    return { columns, first, count, json: { ...(await this.#lists(sql, kinds.length)), ...described } };
+  }
+
+  /** jsonValues reads the values (columns and befores) of the delta rows after `after`, as JSON lists. */
+  async jsonValues(after: number, limit: number): Promise<JsonValues> {
+    const kinds = this.#kinds!;
+    this.#plain ??= await this.#plainForms(kinds);
+    const shape = { columns: this.#columns, before: this.#beforeColumns, change: true, plain: this.#plain, lists: 'values' as const };
+    const lists = await this.#lists(jsonPageSql(DELTA, shape, kinds, this.#beforeKinds, seqRange(after, limit)), kinds.length);
+    return { seqs: lists.seqs ?? new Uint8Array(0), columns: lists.columns ?? [], ...(lists.before ? { before: lists.before } : {}) };
   }
 
   /** #lists runs a jsonPageSql statement: its lists, each in a buffer of its own. */
   async #lists(sql: string, columns: number): Promise<Pick<JsonPageText, 'seqs' | 'change' | 'columns' | 'before'>> {
     const row = (await this.#store.query(sql))[0]!;
-    const blob = (name: string) => ownBuffer(row[name] ?? new Uint8Array(0));
     return {
-      seqs: blob('s'),
-      ...('c' in row ? { change: blob('c') } : {}),
-      columns: Array.from({ length: columns }, (_c, i) => blob(`v${i}`)),
-      ...('b' in row ? { before: blob('b') } : {}),
+      seqs: blob(row['s']),
+      ...('c' in row ? { change: blob(row['c']) } : {}),
+      columns: Array.from({ length: columns }, (_c, i) => blob(row[`v${i}`])),
+      ...('b' in row ? { before: blob(row['b']) } : {}),
     };
   }
 
@@ -359,7 +371,7 @@ export class TrackedSession {
     }
     const sql = jsonPageSql(GONE, { columns: cols, before: undefined, change: false }, kinds, undefined, seqRange(after, count));
     const { seqs, columns: lists } = await this.#lists(sql, kinds.length);
-    return { columns, first, count, json: { seqs, columns: lists, kinds, fixedChange: 'deleted' } };
+    return { columns, first, count, json: { seqs: seqs!, columns: lists!, kinds, fixedChange: 'deleted' } };
   }
 
   /** deletedPage returns the last saved version of keys gone from the query. */
@@ -453,9 +465,9 @@ function unseen(seqs: readonly number[], done: Uint8Array): number[] {
   return out;
 }
 
-/** ownBuffer is a BLOB's bytes in a buffer of their own. */
-function ownBuffer(blob: unknown): Uint8Array {
-  const b = blob as Uint8Array;
+/** blob is a BLOB's bytes in a buffer of their own (a NULL list: no bytes). */
+function blob(value: unknown): Uint8Array {
+  const b = (value ?? new Uint8Array(0)) as Uint8Array;
   return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice();
 }
 

@@ -10,21 +10,27 @@ import {
 } from '../starlark/index.js';
 import { HostCallError, type Client } from './channel.js';
 import { HttpModule } from './http-module.js';
+import type { JsonValues } from './json-page.js';
 import { EMPTY_PAGE, pageRows, type RowsPage } from './rows-page.js';
 import { BATCH, FLUSH_MS, PAGE, type ModelInit, type ModelOps } from './protocol.js';
 import { Row, RowShape, type RowOrigin } from './row.js';
 import { starToWire, type Wire } from './wire.js';
 
+/** Fetches a page after a sequence number; `values`: with its rows' values (else read when first needed). */
+type PageFetch = (after: number, values: boolean) => RowsPage;
+
 /** RowStream is what query() and deleted() return: rows fetched page by page. */
 class RowStream extends HostValue {
-  readonly #fetch: (after: number) => RowsPage;
+  readonly #fetch: PageFetch;
+  readonly #fetchValues: ((after: number, limit: number) => JsonValues) | undefined;
   readonly #origin: RowOrigin;
   readonly #once: boolean;
   #used = false;
 
-  constructor(fetch: (after: number) => RowsPage, origin: RowOrigin, once: boolean) {
+  constructor(fetch: PageFetch, origin: RowOrigin, once: boolean, fetchValues?: (after: number, limit: number) => JsonValues) {
     super();
     this.#fetch = fetch;
+    this.#fetchValues = fetchValues;
     this.#origin = origin;
     this.#once = once;
   }
@@ -39,16 +45,21 @@ class RowStream extends HostValue {
     }
     this.#used = true;
     let after = 0;
+    // Pages come without their values until the script shows that it reads them: a loop
+    // that only acknowledges rows never has them read from DuckDB.
+    let values = this.#fetchValues === undefined;
     for (;;) {
-      const page = this.#fetch(after);
+      const page = this.#fetch(after, values);
       if (page.count === 0) return;
       const shape = new RowShape(page.columns);
-      const row = pageRows(page, shape, this.#origin);
+      const fetchValues = this.#fetchValues;
+      const rows = pageRows(page, shape, this.#origin, fetchValues && (() => fetchValues(page.first - 1, page.count)));
       for (let i = 0; i < page.count; i++) {
-        const r = row(i);
+        const r = rows.row(i);
         yield r;
         after = r.seq;
       }
+      values ||= rows.valuesRead();
     }
   }
 }
@@ -139,7 +150,12 @@ export class Host {
         this.#call('query', 'tracked.open', { sql: text, params });
         this.#trackedSql = text;
       }
-      return new RowStream((after) => this.#call('query', 'tracked.page', { after, limit: PAGE }), 'tracked', false);
+      return new RowStream(
+        (after, values) => this.#call('query', 'tracked.page', { after, limit: PAGE, values }),
+        'tracked',
+        false,
+        (after, limit) => this.#call('query', 'tracked.values', { after, limit }),
+      );
     }
     const id = this.#call('query', 'cursor.open', { sql: text, params });
     let done = false;

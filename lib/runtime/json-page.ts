@@ -5,10 +5,10 @@
 // gives (values.ts#toWire, then wire.ts#fromWire). Loaded by the worker: no DuckDB here.
 
 import { None, makeDict, makeFloat, makeString, toStarlark, type Value } from '../starlark/index.js';
-import type { JsonKind, JsonPageText } from '../detect/json-page.js';
+import type { JsonKind, JsonPageText, JsonValues } from '../detect/json-page.js';
 import { dateIso, timestampIso } from './iso.js';
 
-export type { JsonPageText };
+export type { JsonPageText, JsonValues };
 
 const CHANGE_NAMES = ['new', 'changed'];
 
@@ -23,64 +23,110 @@ function parse<T>(bytes: Uint8Array): T[] {
   return (JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')) as T[] | null) ?? [];
 }
 
-/** JsonPage is a parsed page, in sequence order. */
-export class JsonPage {
-  readonly seqs: readonly number[];
-  readonly #text: JsonPageText;
-  /** Where each row (in sequence order) sits in DuckDB's lists, when they came out of order. */
+/** The rows' values, parsed list by list, in sequence order. */
+class Values {
+  readonly #lists: JsonValues;
   readonly #order: number[] | undefined;
-  readonly #changes: readonly string[] | undefined;
   readonly #columns: Array<readonly unknown[] | undefined>;
   #before: ReadonlyArray<Record<string, unknown> | null> | undefined;
 
-  constructor(text: JsonPageText) {
-    this.#text = text;
-    const seqs = parse<number>(text.seqs);
-    let sorted = true;
-    for (let i = 1; i < seqs.length && sorted; i++) sorted = seqs[i - 1]! < seqs[i]!;
-    // DuckDB builds the lists in parallel: they agree with each other, not always with the seqs' order.
-    this.#order = sorted ? undefined : seqs.map((_s, i) => i).sort((a, b) => seqs[a]! - seqs[b]!);
-    this.seqs = this.#ordered(seqs);
-    this.#changes = text.change === undefined ? undefined : this.#ordered(parse<number>(text.change)).map((c) => CHANGE_NAMES[c]!);
-    this.#columns = text.columns.map(() => undefined);
+  constructor(lists: JsonValues, first: number, count: number) {
+    this.#lists = lists;
+    this.#order = orderOf(parse<number>(lists.seqs), first, count);
+    this.#columns = lists.columns.map(() => undefined);
   }
 
-  get count(): number {
-    return this.seqs.length;
+  column(c: number): readonly unknown[] {
+    let column = this.#columns[c];
+    if (column === undefined) {
+      column = ordered(parse<unknown>(this.#lists.columns[c]!), this.#order);
+      this.#columns[c] = column;
+    }
+    return column;
+  }
+
+  before(i: number): Record<string, unknown> | null | undefined {
+    if (this.#lists.before === undefined) return undefined;
+    this.#before ??= ordered(parse<Record<string, unknown> | null>(this.#lists.before), this.#order);
+    return this.#before[i];
+  }
+}
+
+/**
+ * orderOf tells where each row of a page (rows first…first+count-1, in order) sits in lists
+ * whose sequence numbers are `seqs`: undefined when they are in order already. DuckDB builds
+ * the lists in parallel: they agree with each other, not always with the sequence order.
+ */
+function orderOf(seqs: readonly number[], first: number, count: number): number[] | undefined {
+  if (seqs.length !== count) throw new Error(`a page of rows ${first}–${first + count - 1} arrived with ${seqs.length} rows`);
+  let sorted = true;
+  for (let i = 0; i < seqs.length && sorted; i++) sorted = seqs[i] === first + i;
+  if (sorted) return undefined;
+  const order = new Array<number>(count);
+  seqs.forEach((s, at) => {
+    const i = s - first;
+    if (!(i >= 0 && i < count) || order[i] !== undefined) throw new Error(`a page of rows ${first}–${first + count - 1} arrived with row ${s}`);
+    order[i] = at;
+  });
+  return order;
+}
+
+function ordered<T>(xs: readonly T[], order: readonly number[] | undefined): readonly T[] {
+  return order === undefined ? xs : order.map((i) => xs[i]!);
+}
+
+/**
+ * JsonPage is a page of rows first…first+count-1: their changes, and their values parsed
+ * when first read — from the page itself, or fetched then (`fetchValues`) when the page came
+ * without them.
+ */
+export class JsonPage {
+  readonly first: number;
+  readonly count: number;
+  readonly #text: JsonPageText;
+  readonly #changes: readonly string[] | undefined;
+  readonly #fetchValues: (() => JsonValues) | undefined;
+  #values: Values | undefined;
+
+  constructor(text: JsonPageText, first: number, count: number, fetchValues?: () => JsonValues) {
+    this.#text = text;
+    this.first = first;
+    this.count = count;
+    this.#fetchValues = fetchValues;
+    const order = text.seqs === undefined ? undefined : orderOf(parse<number>(text.seqs), first, count);
+    this.#changes = text.change === undefined ? undefined : ordered(parse<number>(text.change), order).map((c) => CHANGE_NAMES[c]!);
+    if (text.columns !== undefined) this.#values = new Values({ seqs: text.seqs ?? new Uint8Array(0), columns: text.columns, ...(text.before ? { before: text.before } : {}) }, first, count);
+  }
+
+  /** Whether the script read a value of this page (then the next page is asked for with its values). */
+  get valuesRead(): boolean {
+    return this.#values !== undefined && this.#text.columns === undefined;
   }
 
   change(i: number): string | undefined {
     return this.#changes ? this.#changes[i] : this.#text.fixedChange;
   }
 
-  /** value is column `c` of row `i` as a Starlark value (the column's list parsed at first use). */
-  value(c: number, i: number): Value {
-    let column = this.#columns[c];
-    if (column === undefined) {
-      column = this.#ordered(parse<unknown>(this.#text.columns[c]!));
-      this.#columns[c] = column;
+  #valuesOf(): Values {
+    if (this.#values === undefined) {
+      if (this.#fetchValues === undefined) throw new Error(`the values of rows ${this.first}–${this.first + this.count - 1} are not available`);
+      this.#values = new Values(this.#fetchValues(), this.first, this.count);
     }
-    return decodeJsonValue(this.#text.kinds[c]!, column[i]);
+    return this.#values;
   }
 
-  hasBefore(i: number): boolean {
-    if (this.#text.before === undefined) return false;
-    this.#before ??= this.#ordered(parse<Record<string, unknown> | null>(this.#text.before));
-    return this.#before[i] !== null && this.#before[i] !== undefined;
+  /** value is column `c` of row `i` as a Starlark value. */
+  value(c: number, i: number): Value {
+    return decodeJsonValue(this.#text.kinds[c]!, this.#valuesOf().column(c)[i]);
   }
 
-  /** before is row `i`'s last saved version as a dict (call when hasBefore(i)). */
+  /** before is row `i`'s last saved version as a dict, or None. */
   before(i: number): Value {
-    const x = this.#before?.[i];
+    const x = this.#valuesOf().before(i);
     if (x === null || x === undefined) return None;
     const names = this.#text.beforeNames ?? [];
     const kinds = this.#text.beforeKinds ?? [];
     return makeDict(names.map((n, k) => [makeString(n), decodeJsonValue(kinds[k]!, x[`f${k}`])]));
-  }
-
-  #ordered<T>(xs: readonly T[]): readonly T[] {
-    const order = this.#order;
-    return order === undefined ? xs : order.map((i) => xs[i]!);
   }
 }
 
@@ -122,9 +168,9 @@ function special(text: string): number {
 }
 
 /** The buffers of a page's lists, to move them to the worker rather than copy them. */
-export function pageBuffers(text: JsonPageText): ArrayBuffer[] {
-  const all = [text.seqs, ...(text.change ? [text.change] : []), ...text.columns, ...(text.before ? [text.before] : [])];
+export function pageBuffers(text: Partial<JsonPageText>): ArrayBuffer[] {
+  const all = [text.seqs, text.change, ...(text.columns ?? []), text.before];
   const out: ArrayBuffer[] = [];
-  for (const b of all) if (b.buffer instanceof ArrayBuffer && !out.includes(b.buffer)) out.push(b.buffer);
+  for (const b of all) if (b !== undefined && b.buffer instanceof ArrayBuffer && !out.includes(b.buffer)) out.push(b.buffer);
   return out;
 }

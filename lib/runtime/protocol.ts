@@ -5,6 +5,7 @@
 import type { FileOptions } from '../starlark/index.js';
 import type { SendOutcome } from '../send/types.js';
 import type { Lane } from './channel.js';
+import type { JsonValues } from '../detect/json-page.js';
 import type { RowsPage } from './rows-page.js';
 import type { Wire } from './wire.js';
 
@@ -66,7 +67,9 @@ export interface ModelOps {
   print: { req: string; rep: null };
   secret: { req: string; rep: null };
   'tracked.open': { req: { sql: string; params: Wire[] }; rep: TrackedOpened };
-  'tracked.page': { req: { after: number; limit: number }; rep: RowsPage };
+  /** A page of the delta; without `values`, its rows' values are left for tracked.values. */
+  'tracked.page': { req: { after: number; limit: number; values: boolean }; rep: RowsPage };
+  'tracked.values': { req: { after: number; limit: number }; rep: JsonValues };
   'deleted.page': { req: { after: number; limit: number }; rep: RowsPage };
   'tracked.seqForKey': { req: { key: Wire[]; deleted: boolean }; rep: number | null };
   'cursor.open': { req: { sql: string; params: Wire[] }; rep: number };
@@ -91,6 +94,7 @@ export const LANES: { readonly [K in keyof ModelOps]: Lane } = {
   'tracked.open': 'serial',
   // The page handler queues its own database work (it may hand out a page fetched ahead).
   'tracked.page': 'concurrent',
+  'tracked.values': 'serial',
   'deleted.page': 'serial',
   'tracked.seqForKey': 'serial',
   'cursor.open': 'serial',

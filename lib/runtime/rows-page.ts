@@ -4,7 +4,7 @@
 // This module is loaded by the worker, so it must not import DuckDB.
 
 import { None, makeFloat, toStarlark, type Value } from '../starlark/index.js';
-import { JsonPage, type JsonPageText } from './json-page.js';
+import { JsonPage, type JsonPageText, type JsonValues } from './json-page.js';
 import { Row, type RowOrigin, type RowShape } from './row.js';
 import { fromWire, type Wire } from './wire.js';
 
@@ -58,14 +58,22 @@ export function rowAt(page: RowsPage, i: number, shape: RowShape, origin: RowOri
   );
 }
 
-/** pageRows gives a page's rows by index; a JSON page is parsed here (its columns when read). */
-export function pageRows(page: RowsPage, shape: RowShape, origin: RowOrigin): (i: number) => Row {
+/**
+ * pageRows gives a page's rows by index; a JSON page is parsed here, its values when the
+ * script first reads one (fetched then with `fetchValues` if the page came without them).
+ */
+export function pageRows(page: RowsPage, shape: RowShape, origin: RowOrigin, fetchValues?: () => JsonValues): { row: (i: number) => Row; valuesRead: () => boolean } {
   const json = page.json;
-  if (json === undefined) return (i) => rowAt(page, i, shape, origin);
-  const p = new JsonPage(json);
-  const seqs = p.seqs;
-  if (seqs.length !== page.count || seqs[0] !== page.first || seqs[seqs.length - 1] !== page.first + page.count - 1) {
-    throw new Error(`a page of rows ${page.first}–${page.first + page.count - 1} arrived with rows ${seqs[0]}–${seqs[seqs.length - 1]} (${seqs.length})`);
-  }
-  return (i) => new Row(shape, (c) => p.value(c, i), origin, seqs[i]!, p.change(i), p.hasBefore(i) ? () => p.before(i) : None);
+  if (json === undefined) return { row: (i) => rowAt(page, i, shape, origin), valuesRead: () => true };
+  const p = new JsonPage(json, page.first, page.count, fetchValues);
+  const mayHaveBefore = json.beforeNames !== undefined;
+  return {
+    row: (i) => {
+      const change = p.change(i);
+      // A new row has no before: only changed rows may need the values to tell theirs.
+      const before = mayHaveBefore && change === 'changed' ? () => p.before(i) : None;
+      return new Row(shape, (c) => p.value(c, i), origin, page.first + i, change, before);
+    },
+    valuesRead: () => p.valuesRead,
+  };
 }

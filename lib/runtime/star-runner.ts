@@ -15,7 +15,7 @@ import { HostCallError, newSignal, SerialLane, serve, type Handlers, type WireEr
 import { Delivery } from './delivery.js';
 import { advice, describeFailure, failureCode } from './failure-advice.js';
 import { FailureLog } from './failures.js';
-import { pageBuffers as jsonPageBuffers } from './json-page.js';
+import { pageBuffers as jsonPageBuffers, type JsonValues } from './json-page.js';
 import { encodePage } from './page.js';
 import { CHANGES, EMPTY_PAGE, type RowsPage } from './rows-page.js';
 import { LANES, type Finish, type ModelInit, type ModelOps } from './protocol.js';
@@ -123,7 +123,10 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
   // The delta of a literal tracked query is computed (on the database lane) while the worker
   // starts; the script's query() takes it when its SQL and parameters are the same.
   const early = session ? startEarlyDelta(session, model, lane) : undefined;
-  const pager = new Prefetcher(lane, async (after, limit) => fromJson(await session!.jsonPage(after, limit)) ?? toRowsPage(await session!.page(after, limit)));
+  const pager = new Prefetcher(
+    lane,
+    async (after, limit, values) => fromJson(await session!.jsonPage(after, limit, values)) ?? toRowsPage(await session!.page(after, limit)),
+  );
   let served: ReturnType<typeof serve> | undefined;
   /** The host calls that failed, so a script ended by one reports that failure's code. */
   const hostErrors: WireError[] = [];
@@ -148,7 +151,8 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
       const counts = ready ?? (await session!.computeDelta(sql, params as never));
       return { columns: session!.columns.map((c) => c.name), counts };
     },
-    'tracked.page': ({ after, limit }) => pager.page(after, limit),
+    'tracked.page': ({ after, limit, values }) => pager.page(after, limit, values),
+    'tracked.values': ({ after, limit }) => session!.jsonValues(after, limit),
     'deleted.page': async ({ after, limit }) => fromJson(await session!.deletedJsonPage(after, limit)) ?? toRowsPage(await session!.deletedPage(after, limit)),
     'tracked.seqForKey': async ({ key, deleted }) => {
       const k = key.map((v) => (typeof v === 'bigint' ? v.toString() : v));
@@ -399,27 +403,27 @@ const STORING: Record<string, string> = {
  * DuckDB and the conversion of rows overlap with the script's own work.
  */
 class Prefetcher {
-  readonly #fetch: (after: number, limit: number) => Promise<RowsPage>;
-  #ahead: { after: number; limit: number; page: Promise<RowsPage> } | undefined;
+  readonly #fetch: (after: number, limit: number, values: boolean) => Promise<RowsPage>;
+  #ahead: { after: number; limit: number; values: boolean; page: Promise<RowsPage> } | undefined;
 
   /** Fetches run on the database lane, in order with the script's other database work. */
-  constructor(lane: SerialLane, fetch: (after: number, limit: number) => Promise<RowsPage>) {
-    this.#fetch = (after, limit) => lane.run(() => fetch(after, limit));
+  constructor(lane: SerialLane, fetch: (after: number, limit: number, values: boolean) => Promise<RowsPage>) {
+    this.#fetch = (after, limit, values) => lane.run(() => fetch(after, limit, values));
   }
 
-  async page(after: number, limit: number): Promise<RowsPage> {
+  async page(after: number, limit: number, values: boolean): Promise<RowsPage> {
     const ahead = this.#ahead;
     this.#ahead = undefined;
     let page: RowsPage;
-    if (ahead && ahead.after === after && ahead.limit === limit) {
+    if (ahead && ahead.after === after && ahead.limit === limit && ahead.values === values) {
       page = await ahead.page;
     } else {
       if (ahead) await ahead.page.catch(() => undefined);
-      page = await this.#fetch(after, limit);
+      page = await this.#fetch(after, limit, values);
     }
     if (page.count === limit) {
       const next = after + limit;
-      this.#ahead = { after: next, limit, page: this.#fetch(next, limit) };
+      this.#ahead = { after: next, limit, values, page: this.#fetch(next, limit, values) };
       // Its failure, if any, is reported when the script asks for that page.
       this.#ahead.page.catch(() => undefined);
     }
@@ -429,7 +433,9 @@ class Prefetcher {
 
 /** pageBuffers are the buffers of a JSON page's lists, moved to the worker with the reply. */
 function pageBuffers(value: unknown): ArrayBuffer[] | undefined {
-  const json = (value as RowsPage | null)?.json;
+  if (value === null || typeof value !== 'object') return undefined;
+  // A page's lists, or the values of one (tracked.values).
+  const json = 'json' in value ? (value as RowsPage).json : 'seqs' in value && 'columns' in value ? (value as JsonValues) : undefined;
   return json === undefined ? undefined : jsonPageBuffers(json);
 }
 
