@@ -214,7 +214,7 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
     await served.idle().catch(() => undefined);
     await delivery.drain();
     await lane.idle();
-    if (session) await new FailureLog(store, model, runId, redactor, session).clearDelivered();
+    if (session) await new FailureLog(store, model, runId, redactor, session).clearResolved();
     if (interrupted) {
       throw new StarModelError(model, 'interrupted: no new requests were sent; the rows not acknowledged come back next run', counts(), true);
     }
