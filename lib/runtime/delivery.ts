@@ -45,6 +45,9 @@ export class Delivery {
   #rows: number[] = [];
   #deletes: number[] = [];
   #failedAcks: FailedAck[] = [];
+  /** Where the script made its latest save (file:line:col), and its first save in the batch. */
+  #at: string | undefined;
+  #batchAt: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped: WireError | undefined;
   /** Rows whose requests failed (not acknowledged, recorded as failures). */
@@ -85,19 +88,24 @@ export class Delivery {
     return this.#failed.get(id);
   }
 
-  /** ack holds an acknowledgement until the requests it depends on are over. */
-  ack(seqs: readonly number[], deleted: boolean, deps: readonly number[]): void {
+  /**
+   * ack holds an acknowledgement until the requests it depends on are over. `at` is where the
+   * script saved, when it changed since the previous ack (acks arrive in the script's order).
+   */
+  ack(seqs: readonly number[], deleted: boolean, deps: readonly number[], at?: string): void {
+    if (at !== undefined) this.#at = at;
+    const where = this.#at;
     const waiting = deps.map((d) => this.#inflight.get(d)).filter((p) => p !== undefined);
     if (waiting.length === 0) {
-      this.#resolve(seqs, deleted, deps);
+      this.#resolve(seqs, deleted, deps, where);
       return;
     }
-    const held: Promise<void> = Promise.all(waiting).then(() => this.#resolve(seqs, deleted, deps));
+    const held: Promise<void> = Promise.all(waiting).then(() => this.#resolve(seqs, deleted, deps, where));
     this.#held.add(held);
     void held.finally(() => this.#held.delete(held));
   }
 
-  #resolve(seqs: readonly number[], deleted: boolean, deps: readonly number[]): void {
+  #resolve(seqs: readonly number[], deleted: boolean, deps: readonly number[], at: string | undefined): void {
     // A dependency that is neither in flight nor failed ended in 2xx (outcomes arrive in order
     // of the messages: a request is registered before any ack that names it).
     const bad = deps.map((d) => this.#failed.get(d)).find((f) => f !== undefined);
@@ -116,6 +124,7 @@ export class Delivery {
     }
     if (deleted) this.#deletes.push(...seqs);
     else this.#rows.push(...seqs);
+    this.#batchAt ??= at;
     this.#schedule();
   }
 
@@ -134,10 +143,12 @@ export class Delivery {
     const rows = this.#rows;
     const deletes = this.#deletes;
     const failed = this.#failedAcks;
+    const at = this.#batchAt;
     if (rows.length + deletes.length + failed.length === 0) return;
     this.#rows = [];
     this.#deletes = [];
     this.#failedAcks = [];
+    this.#batchAt = undefined;
     const session = this.#o.session;
     const work = this.#o.lane.run(async () => {
       if (!session) return;
@@ -146,8 +157,15 @@ export class Delivery {
       if (failed.length > 0) await this.#o.failures?.record(failed);
     }).catch((err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);
-      this.#stopped ??= { code: 'EBB_STORE', message: `storing acknowledgements failed: ${message}` };
-      this.#o.onFatal({ code: 'EBB_STORE', message: `storing acknowledgements failed: ${message}`, origin: 'save.row' });
+      // Named at the first save of the batch (a batch holds up to BATCH saves, usually of one loop).
+      const error: WireError = {
+        code: 'EBB_STORE',
+        message: `storing acknowledgements failed: ${message}`,
+        origin: 'save.row',
+        ...(at === undefined ? {} : { position: at }),
+      };
+      this.#stopped ??= error;
+      this.#o.onFatal(error);
     });
     this.#work.add(work);
     void work.finally(() => this.#work.delete(work));

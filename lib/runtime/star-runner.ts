@@ -161,8 +161,8 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
       }
       return encodePage(cursor.columns, cursor.columnTypes, rows, 1);
     },
-    ack: ({ seqs, deleted, deps }) => {
-      delivery.ack(seqs, deleted, deps);
+    ack: ({ seqs, deleted, deps, at }) => {
+      delivery.ack(seqs, deleted, deps, at);
       return null;
     },
     'sink.rows': ({ rows }) => sink!.add(rows as Array<Record<string, Wire>>),
@@ -220,7 +220,8 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
     }
     const stop = delivery.stopped ?? served.failure();
     if (stop) {
-      const message = stop.origin === undefined || stop.message.startsWith(stop.origin) ? stop.message : `${stop.origin}: ${stop.message}`;
+      const what = stop.origin === undefined || stop.message.startsWith(stop.origin) ? stop.message : `${stop.origin}: ${stop.message}`;
+      const message = stop.position === undefined ? what : `${stop.position}: ${what}`;
       throw new StarModelError(model, redactor.redact(message), counts(), false);
     }
     if (!finish.ok) throw new StarModelError(model, redactor.redact(finish.error ?? 'failed'), counts(), false);

@@ -4,7 +4,7 @@
 
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { DEFAULT_MAX_STEPS, EvalError, StarlarkError, Thread, execFile, json, structBuiltin, type Value } from '../starlark/index.js';
-import { Client, StoppedError } from './channel.js';
+import { Client, HostCallError, StoppedError } from './channel.js';
 import { Host } from './host-modules.js';
 import { modelLoader } from './model-loader.js';
 import { MODEL_FILE_OPTIONS, type Finish, type ModelInit, type ModelOps } from './protocol.js';
@@ -26,6 +26,11 @@ function describe(err: unknown): string {
   if (err instanceof EvalError && err.msg === 'Starlark computation cancelled: too many steps') {
     const hint = `(the model's budget is ${maxSteps} steps, loop iterations and calls; raise it with "# @max_steps: N" at the top of the file)`;
     return `${err.message} ${hint}\n${err.backtrace()}`;
+  }
+  // A failed one-way message (a save whose rows could not be stored) surfaces at the script's
+  // next host call: report it where the script made the call that caused it.
+  if (err instanceof EvalError && err.cause instanceof HostCallError && err.cause.position !== undefined) {
+    return `${err.cause.position}: ${err.msg}`;
   }
   if (err instanceof EvalError) return `${err.message}\n${err.backtrace()}`;
   if (err instanceof StarlarkError) return err.message;
