@@ -193,8 +193,9 @@ export class PartialRunError extends ModelError {
     message: string,
     partial: { readonly rows: number | null; readonly details?: Record<string, number> },
     interrupted: boolean,
+    code?: string,
   ) {
-    super(model, file, message, undefined, interrupted ? 'EBB_INTERRUPTED' : 'EBB_MODEL');
+    super(model, file, message, undefined, interrupted ? 'EBB_INTERRUPTED' : (code ?? 'EBB_MODEL'));
     this.name = 'PartialRunError';
     this.partial = partial;
     this.interrupted = interrupted;

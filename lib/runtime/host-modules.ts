@@ -256,7 +256,7 @@ export class Host {
     try {
       return this.#client.call(op, payload);
     } catch (err) {
-      if (err instanceof HostCallError && err.origin === undefined) throw new Error(`${fn}: ${err.message}`);
+      if (err instanceof HostCallError && err.origin === undefined) throw new Error(`${fn}: ${err.message}`, { cause: err });
       throw err;
     }
   }

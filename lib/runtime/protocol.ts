@@ -46,6 +46,8 @@ export interface TrackedOpened {
 export interface Finish {
   readonly ok: boolean;
   readonly error?: string;
+  /** The run-time code (RUN_CODES) of the host failure that ended the script, if it has one. */
+  readonly code?: string;
   /** The script stopped because the run was interrupted (Ctrl-C). */
   readonly interrupted?: boolean;
   /** Requests whose responses the script never read, that failed, and that no save depended on. */

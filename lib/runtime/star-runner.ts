@@ -45,8 +45,8 @@ export interface StarRunResult {
  * the acknowledgements it made are committed and counted.
  */
 export class StarModelError extends PartialRunError {
-  constructor(model: Model, message: string, partial: StarRunResult, interrupted: boolean) {
-    super(model.name, model.file, message, partial, interrupted);
+  constructor(model: Model, message: string, partial: StarRunResult, interrupted: boolean, code?: string) {
+    super(model.name, model.file, message, partial, interrupted, code);
     this.name = 'StarModelError';
   }
 }
@@ -224,7 +224,7 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
       const message = stop.position === undefined ? what : `${stop.position}: ${what}`;
       throw new StarModelError(model, redactor.redact(message), counts(), false);
     }
-    if (!finish.ok) throw new StarModelError(model, redactor.redact(finish.error ?? 'failed'), counts(), false);
+    if (!finish.ok) throw new StarModelError(model, redactor.redact(finish.error ?? 'failed'), counts(), false, finish.code);
     const lost = finish.unreadFailures ?? [];
     if (lost.length > 0) {
       const first = lost[0]!;

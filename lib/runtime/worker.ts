@@ -4,6 +4,7 @@
 
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { DEFAULT_MAX_STEPS, EvalError, StarlarkError, Thread, execFile, json, structBuiltin, type Value } from '../starlark/index.js';
+import { RUN_CODES } from '../errors.js';
 import { Client, HostCallError, StoppedError } from './channel.js';
 import { Host } from './host-modules.js';
 import { modelLoader } from './model-loader.js';
@@ -37,6 +38,16 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+const RUN_CODE_SET: ReadonlySet<string> = new Set(Object.values(RUN_CODES));
+
+/** runCode is the run-time code (RUN_CODES) of the host failure behind a script's error, if any. */
+function runCode(err: unknown): string | undefined {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e instanceof HostCallError) return RUN_CODE_SET.has(e.code) ? e.code : undefined;
+  }
+  return undefined;
+}
+
 /** stopped says whether an error is the script being stopped (Ctrl-C), wherever it surfaced. */
 function stopped(err: unknown): boolean {
   if (err instanceof StoppedError) return true;
@@ -65,6 +76,9 @@ try {
   } catch (e) {
     if (!stopped(e)) flushError = `\n(also, saving the acknowledgements made before the error failed: ${describe(e)})`;
   }
-  finish = stopped(err) ? { ok: false, interrupted: true } : { ok: false, error: describe(err) + flushError };
+  const code = runCode(err);
+  finish = stopped(err)
+    ? { ok: false, interrupted: true }
+    : { ok: false, error: describe(err) + flushError, ...(code === undefined ? {} : { code }) };
 }
 client.finalCall('finish', finish);
