@@ -197,7 +197,7 @@ export class PartialRunError extends ModelError {
     interrupted: boolean,
     code?: string,
   ) {
-    super(model, file, message, undefined, code ?? (interrupted ? 'EBB_INTERRUPTED' : 'EBB_MODEL'));
+    super(model, file, message, undefined, interrupted ? 'EBB_INTERRUPTED' : (code ?? 'EBB_MODEL'));
     this.name = 'PartialRunError';
     this.partial = partial;
     this.interrupted = interrupted;

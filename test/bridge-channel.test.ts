@@ -114,16 +114,16 @@ test('waitAny returns the first of several requests to finish, and the others ca
   t.deepEqual(w.reports, [{ first: true, second: true, firstValue: 'b', rest: ['a', 'c'] }]);
 });
 
-test('a failed one-way message is reported with the call that caused it, as a value with a code', async (t) => {
+test('a failed one-way message is reported with the call that caused it and its position, as a value with a code', async (t) => {
   const w = runWorker(
-    `client.post('store', { fail: false }, 'save.row (rows 1–10)');
-     client.post('store', { fail: true }, 'save.row (rows 11–20)');
+    `client.post('store', { fail: false }, 'save.row (rows 1–10)', 'm.star:3:9');
+     client.post('store', { fail: true }, 'save.row (rows 11–20)', 'm.star:5:13');
      // The database lane handles the failing message before this call, so this call reports it.
      let caught;
      try {
        client.call('db', { n: 2, delay: 0 });
      } catch (e) {
-       caught = { name: e.name, code: e.code, origin: e.origin, message: e.message };
+       caught = { name: e.name, code: e.code, origin: e.origin, position: e.position, message: e.message };
      }
      // Reported once: later calls work again.
      const after = client.call('db', { n: 3, delay: 0 });
@@ -139,9 +139,10 @@ test('a failed one-way message is reported with the call that caused it, as a va
   );
   t.is((await w.exited).code, 0);
   t.deepEqual(w.reports, [{
-    caught: { name: 'HostCallError', code: 'EBB_TEST', origin: 'save.row (rows 11–20)', message: 'save.row (rows 11–20): disk full' },
+    caught: { name: 'HostCallError', code: 'EBB_TEST', origin: 'save.row (rows 11–20)', position: 'm.star:5:13', message: 'save.row (rows 11–20): disk full' },
     after: 3,
   }]);
+  t.deepEqual(w.served.failure(), { code: 'EBB_TEST', message: 'disk full', origin: 'save.row (rows 11–20)', position: 'm.star:5:13' });
 });
 
 test('a failed request crosses as an error value with its code', async (t) => {

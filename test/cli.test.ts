@@ -107,7 +107,7 @@ test('ebb star runs a standalone file: print to stdout, errors with position and
   const syntax = await ebb(['star', 'syntax.star'], { cwd: dir });
   t.is(syntax.code, 1);
   t.is(syntax.stdout, '');
-  t.regex(syntax.stderr, /^syntax\.star:2:1: /);
+  t.regex(syntax.stderr, /^syntax\.star:1:8: got end of file, want '\)' \(the '\(' at 1:5 is not closed\)/);
   const missing = await ebb(['star', 'nope.star'], { cwd: dir });
   t.is(missing.code, 1);
   t.regex(missing.stderr, /nope\.star: ENOENT/);

@@ -72,8 +72,8 @@ test('validate --json lists directive, name, syntax and cycle problems with file
   t.like(cycle.problems[0], { code: 'EBB_CYCLE', file: 'models/a/one.sql' });
   const syntax = await validate(makeProject({ 'models/a/x.sql': 'SELECT 1\nFROM WHERE', 'models/s/y.star': 'x = (1,\n' }));
   t.deepEqual(syntax.problems.map((p) => [p['file'], p['code']]).sort(), [['models/a/x.sql', 'EBB_SQL_SYNTAX'], ['models/s/y.star', 'EBB_STAR_SYNTAX']]);
-  t.like(syntax.problems.find((p) => p['code'] === 'EBB_STAR_SYNTAX'), { line: 2, col: 1 });
-  t.regex(syntax.err, /models\/s\/y\.star:2:1: /);
+  t.like(syntax.problems.find((p) => p['code'] === 'EBB_STAR_SYNTAX'), { line: 1, col: 8 });
+  t.regex(syntax.err, /models\/s\/y\.star:1:8: got end of file, want '\)' \(the '\(' at 1:5 is not closed\)/);
   const none = capture();
   t.is(await validateCommand({ cwd: tempDir(), json: true }, none.io), 2);
   t.like(none.json()[0], { code: 'EBB_NO_PROJECT' });
@@ -132,7 +132,7 @@ test('errors carry codes in run --json, in _ebb.runs and in history --json', asy
   const r = await run(root);
   t.is(r.code, 1);
   t.like(r.results.find((x) => x['model'] === 'a.dup'), { status: 'error', code: 'EBB_DUPLICATE_KEY' });
-  t.regex(String(r.results.find((x) => x['model'] === 'a.dup')!['error']), /merge key \(id=2\) appears 3 times in the model's result \(and 1 other key repeat: 2 in all\)/);
+  t.regex(String(r.results.find((x) => x['model'] === 'a.dup')!['error']), /merge key \(id=2\) appears 3 times in the model's result \(and 1 other key repeats: 2 in all\)/);
   t.like(r.results.find((x) => x['model'] === 'a.after'), { status: 'skipped', code: 'EBB_UPSTREAM_FAILED' });
   t.like(r.summary, { summary: true, ok: 0, error: 1, skipped: 1, exit_code: 1 });
   const stored = await withStore(root, (s) => s.queryJson('SELECT model, error_code FROM _ebb.runs ORDER BY model'));

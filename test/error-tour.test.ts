@@ -213,21 +213,21 @@ test('a 401: says to check the credentials and never prints the token (stdout, s
   t.false(stored.text.includes(TOKEN));
 });
 
-test('a key twice in a tracked query: file:line of query(), the key, how many times, what to do; EBB_MODEL', async (t) => {
+test('a key twice in a tracked query: file:line of query(), the key, how many times, what to do; EBB_DUPLICATE_KEY', async (t) => {
   const { model } = await ran;
   const m = model('sync.dups');
-  t.like(m, { status: 'error', code: 'EBB_MODEL', saved: 0 });
+  t.like(m, { status: 'error', code: 'EBB_DUPLICATE_KEY', saved: 0 });
   t.true(String(m['error']).startsWith(
     'models/sync/dups.star:3:17: query: query() returned key (id=1) 2 times; each @unique_key must appear once (deduplicate it in the SQL)\n',
   ), String(m['error']));
 });
 
-test('a NULL key in a tracked query: file:line of query(), the key, and that every row needs a full key; EBB_MODEL', async (t) => {
+test('a NULL key in a tracked query: file:line of query(), the key, that every row needs a full key and how to leave them out; EBB_NULL_KEY', async (t) => {
   const { model } = await ran;
   const m = model('sync.nulls');
-  t.like(m, { status: 'error', code: 'EBB_MODEL', saved: 0 });
+  t.like(m, { status: 'error', code: 'EBB_NULL_KEY', saved: 0 });
   t.true(String(m['error']).startsWith(
-    'models/sync/nulls.star:3:17: query: query() returned a row whose @unique_key (id=null) has a NULL part; every row needs a full key\n',
+    'models/sync/nulls.star:3:17: query: query() returned a row whose @unique_key (id=null) has a NULL part; every row needs a full key (leave such rows out: WHERE id IS NOT NULL)\n',
   ), String(m['error']));
 });
 

@@ -404,6 +404,9 @@ test('the rate limit holds: 150 requests at 50/1s never grant 51 tokens within a
       t.is(starts.length, 150);
       // At the limiter: any 51 consecutive grants span at least the period.
       for (let i = 50; i < starts.length; i++) t.true(starts[i]! - starts[i - 50]! >= 1000, `start ${i}`);
+      // Evenly spaced, not in bursts: consecutive grants at most the limiter's tolerance closer
+      // than (1 s + slack) / 50.
+      for (let i = 1; i < starts.length; i++) t.true(starts[i]! - starts[i - 1]! >= (1000 + 5) / 50 - 2.5 - 1e-9, `gap before start ${i}`);
       // At the server: every request arrived after its own token was granted (none bypassed the
       // limiter), so the server sees the limiter's rate shifted by each request's latency.
       const tokenOf = new Map(events.map((e) => [new URL(e.request.url).pathname, e.tokenAt!]));

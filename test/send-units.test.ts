@@ -165,36 +165,68 @@ function maxInWindow(times: readonly number[], period: number): number {
   return best;
 }
 
-test('the rate limiter never grants more than N in any window of the period, under bursts and idle spells', async (t) => {
+/** A fake clock whose timers fire `lateBy` ms after they were due, like a busy event loop. */
+class LateClock extends FakeClock {
+  constructor(readonly lateBy: number) {
+    super();
+  }
+  override setTimeout(fn: () => void, ms: number): unknown {
+    return super.setTimeout(fn, ms + this.lateBy);
+  }
+}
+
+test('the rate limiter grants evenly spaced, one every (PERIOD + slack) / N: no burst at the start, none after an idle spell', async (t) => {
   const clock = new FakeClock();
-  const limiter = new RateLimiter(5, 1000, clock);
+  const limiter = new RateLimiter(5, 1000, clock, 0.01);
+  t.is(limiter.slackMs, 10);
+  t.is(limiter.intervalMs, 202);
+  t.is(limiter.toleranceMs, 5);
   const grants: number[] = [];
   const want = (n: number): void => {
-    for (let i = 0; i < n; i++) void limiter.take().then(() => grants.push(clock.now()));
+    for (let i = 0; i < n; i++) void limiter.take().then((at) => grants.push(at));
   };
   want(12);
   await flush();
-  t.is(grants.length, 5, 'a full bucket at the start');
-  await clock.advance(999);
-  t.is(grants.length, 5, 'nothing comes back before the period');
+  t.deepEqual(grants, [0], 'one at once, not a bucketful');
+  t.false(limiter.tryTake(), 'nobody jumps the queue');
+  await clock.advance(201);
+  t.is(grants.length, 1);
   await clock.advance(1);
-  t.is(grants.length, 10);
-  await clock.advance(1000);
+  t.deepEqual(grants, [0, 202]);
+  await clock.advance(2000);
+  t.deepEqual(grants, Array.from({ length: 11 }, (_v, i) => i * 202));
+  await clock.advance(202);
   t.is(grants.length, 12);
-  // Idle, then a burst spread across a period boundary: a continuously refilled bucket would
-  // allow 2N-1 in one window here.
+  // Idle for a while: the next ask is granted at once, and the one after it a full interval
+  // later (a continuously refilled bucket would hand out N here).
   await clock.advance(5000);
-  for (let i = 0; i < 5; i++) {
-    t.true(limiter.tryTake());
-    grants.push(clock.now());
-    await clock.advance(150);
+  const idleEnd = clock.now();
+  t.true(limiter.tryTake());
+  t.is(limiter.lastGrantAt, idleEnd);
+  t.false(limiter.tryTake());
+  await clock.advance(201);
+  t.false(limiter.tryTake());
+  t.is(limiter.delayMs(), 1);
+  await clock.advance(1);
+  t.true(limiter.tryTake());
+  t.is(limiter.lastGrantAt, idleEnd + 202);
+});
+
+test('late timers within the tolerance do not lower the rate; a longer stall is not made up with a burst', async (t) => {
+  for (const [lateBy, spacing, offset] of [
+    [3, 202, 3], // 3 ms late ≤ 5 ms tolerance: grants stay on the 202 ms grid, each 3 ms after its slot
+    [8, 205, 5], // 8 ms late: the 3 ms past the tolerance are lost per grant, none comes early to make up
+  ] as const) {
+    const clock = new LateClock(lateBy);
+    const limiter = new RateLimiter(5, 1000, clock, 0.01);
+    const grants: number[] = [];
+    for (let i = 0; i < 40; i++) void limiter.take().then((at) => grants.push(at));
+    for (let i = 0; i < 100; i++) await clock.advance(100);
+    t.is(grants.length, 40);
+    t.is(grants[0], 0);
+    for (let i = 1; i < grants.length; i++) t.is(grants[i], spacing * i + offset, `late ${lateBy}, grant ${i}`);
+    t.true(maxInWindow(grants, 1000) <= 5);
   }
-  t.false(limiter.tryTake(), 'the sixth within the period waits');
-  want(30);
-  for (let i = 0; i < 80; i++) await clock.advance(97);
-  t.is(grants.length, 12 + 5 + 30);
-  t.is(maxInWindow(grants, 1000), 5);
-  for (let i = 5; i < grants.length; i++) t.true(grants[i]! - grants[i - 5]! >= 1000, `grant ${i}`);
 });
 
 test('a rate-limit wait ends with the signal reason when the signal aborts, and the token is not used', async (t) => {
@@ -208,14 +240,15 @@ test('a rate-limit wait ends with the signal reason when the signal aborts, and 
   await t.throwsAsync(waiting, { message: 'stopped' });
   let granted = -1;
   void next.then(() => (granted = clock.now()));
-  await clock.advance(1000);
-  t.is(granted, 1000, 'the next waiter gets the token the aborted one gave up');
+  await clock.advance(2000);
+  t.is(granted, limiter.intervalMs, 'the next waiter gets the token the aborted one gave up');
 });
 
 test('rate limiter settings are validated', (t) => {
   t.throws(() => new RateLimiter(0, 1000), { message: /whole number ≥ 1/ });
   t.throws(() => new RateLimiter(1.5, 1000), { message: /whole number ≥ 1/ });
   t.throws(() => new RateLimiter(10, 0), { message: /period must be > 0/ });
+  t.throws(() => new RateLimiter(10, 1000, undefined, 1), { message: /margin must be from 0 to below 1/ });
 });
 
 test('idempotency keys of large bodies (past the kept scratch buffer) are stable and distinct', async (t) => {
@@ -231,38 +264,67 @@ test('idempotency keys of large bodies (past the kept scratch buffer) are stable
   t.is(idempotencyKey('m', 'POST', 'http://h/x', new TextEncoder().encode('{"id":1}')), idempotencyKey('m', 'POST', 'http://h/x', new TextEncoder().encode('{"id":1}')));
 });
 
-test('property: for any arrival pattern the limiter grants at most N per window, in order, and never later than needed', async (t) => {
+test('property: for any arrival pattern the limiter grants in order, evenly spaced, never more than N in a window of PERIOD, and never later than needed', async (t) => {
   const fc = await import('fast-check');
   await fc.assert(
     fc.asyncProperty(
-      fc.integer({ min: 1, max: 6 }),
-      fc.integer({ min: 10, max: 500 }),
-      fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 40 }),
-      async (n, period, gaps) => {
+      fc.integer({ min: 1, max: 20 }),
+      fc.integer({ min: 200, max: 5000 }),
+      fc.array(fc.record({ gap: fc.integer({ min: 0, max: 400 }), asks: fc.integer({ min: 1, max: 4 }) }), { minLength: 1, maxLength: 40 }),
+      async (n, period, steps) => {
         const clock = new FakeClock();
         const limiter = new RateLimiter(n, period, clock);
         const asked: number[] = [];
         const granted: number[] = [];
-        for (const gap of gaps) {
+        for (const { gap, asks } of steps) {
           await clock.advance(gap);
-          const i = asked.length;
-          asked.push(clock.now());
-          void limiter.take().then((at) => (granted[i] = at));
+          for (let k = 0; k < asks; k++) {
+            const i = asked.length;
+            asked.push(clock.now());
+            void limiter.take().then((at) => (granted[i] = at));
+          }
           await flush();
         }
-        await clock.advance(period * (gaps.length + 1));
-        if (granted.length !== gaps.length || granted.some((g) => g === undefined)) return false;
+        await clock.advance(period * (asked.length + 1));
+        if (granted.length !== asked.length || granted.some((g) => g === undefined)) return false;
+        const { intervalMs: interval, toleranceMs: tolerance } = limiter;
         for (let i = 0; i < granted.length; i++) {
-          if (granted[i]! < asked[i]!) return false;
-          if (i > 0 && granted[i]! < granted[i - 1]!) return false;
-          if (i >= n && granted[i]! - granted[i - n]! < period) return false;
-          // As early as allowed: at the ask, after the previous grant, or when the N-th previous token came back.
-          const earliest = Math.max(asked[i]!, i > 0 ? granted[i - 1]! : 0, i >= n ? granted[i - n]! + period : 0);
-          if (granted[i] !== earliest) return false;
+          const g = granted[i]!;
+          if (g < asked[i]!) return false;
+          if (i === 0) continue;
+          const prev = granted[i - 1]!;
+          // Evenly spaced: at most the tolerance closer than the interval.
+          if (g - prev < interval - tolerance - 1e-9) return false;
+          // Never later than needed: at the ask, or once the interval since the previous grant
+          // has passed (at the next whole millisecond, the fake clock's timer step).
+          if (g > Math.ceil(Math.max(asked[i]!, prev + interval) - 1e-9)) return false;
+          if (i >= n && g - granted[i - n]! < period) return false;
         }
-        return true;
+        return maxInWindow(granted, period) <= n;
       },
     ),
+    { numRuns: 300 },
+  );
+  t.pass();
+});
+
+test('property: with requests always waiting, the long-run rate is N/PERIOD within 1 % and never above it', async (t) => {
+  const fc = await import('fast-check');
+  await fc.assert(
+    // From 0.8 s up the slack is 0.5 % of the period (below, the 4 ms minimum costs more).
+    fc.asyncProperty(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 800, max: 60_000 }), async (n, period) => {
+      const clock = new FakeClock();
+      const limiter = new RateLimiter(n, period, clock);
+      const asks = 10 * n + 1;
+      const granted: number[] = [];
+      for (let i = 0; i < asks; i++) void limiter.take().then((at) => granted.push(at));
+      await flush();
+      for (let i = 0; i < 12 * n + 2; i++) await clock.advance(period / n);
+      if (granted.length !== asks) return false;
+      const rate = (asks - 1) / (granted[asks - 1]! - granted[0]!); // grants per ms
+      const target = n / period;
+      return rate <= target && rate >= target * 0.99 && maxInWindow(granted, period) <= n;
+    }),
     { numRuns: 200 },
   );
   t.pass();

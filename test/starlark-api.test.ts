@@ -181,6 +181,37 @@ test('error positions and backtraces', (t) => {
   t.is(f.msg, 'fail: boom 1');
 });
 
+test('thread.position() is the call being executed: at top level, inside functions, in a loaded module, and after an error; EvalError.cause is what a builtin threw', (t) => {
+  const seen: string[] = [];
+  const where = new Builtin('where', (thread) => {
+    const p = thread.position();
+    seen.push(p === undefined ? 'none' : `${p.file}:${p.line}:${p.col}`);
+    return None;
+  });
+  const thread = new Thread({
+    load: (th, module) => execFile(th, module, 'def helper():\n    where()\nwhere()\n', { where }),
+  });
+  t.is(thread.position(), undefined, 'nothing runs yet');
+  execFile(
+    thread,
+    'main.star',
+    'load("lib.star", "helper")\nwhere()\ndef f(x):\n    if x:\n        where()\n    return [where() for _ in range(1)]\nf(True)\nhelper()\n  # a comment\nf(False)\n',
+    { where },
+  );
+  t.deepEqual(seen, ['lib.star:3:6', 'main.star:2:6', 'main.star:5:14', 'main.star:6:18', 'lib.star:2:10', 'main.star:6:18']);
+  t.is(thread.position(), undefined, 'nothing runs any more');
+  t.throws(() => execFile(thread, 'bad.star', 'def g():\n    fail("x")\ng()\n', {}));
+  t.is(thread.position(), undefined, 'an error unwinds the frames too');
+  // What a builtin threw is the EvalError's cause.
+  const thrown = new Error('host says no');
+  const boom = new Builtin('boom', () => {
+    throw thrown;
+  });
+  const err = t.throws(() => execFile(new Thread(), 'c.star', 'boom()\n', { boom }), { instanceOf: EvalError });
+  t.is(err!.cause, thrown);
+  t.is(err!.message, 'c.star:1:5: host says no');
+});
+
 test('syntax errors carry a position; resolve errors are all reported', (t) => {
   const s = t.throws(() => run('x = (1,\n'), { instanceOf: ScanOrSyntaxError });
   t.is(s.pos.file, 'test.star');

@@ -66,8 +66,9 @@ export function nullKeySampleSql(keys: readonly string[], table: string): string
   return `SELECT ${keyList(keys)} FROM ${table} WHERE ${keys.map((k) => `${q(k)} IS NULL`).join(' OR ')} LIMIT 1`;
 }
 
+/** repeatedKeySampleSql gives the most repeated key, how often it appears (_n) and how many keys repeat (_keys). */
 export function repeatedKeySampleSql(keys: readonly string[], table: string): string {
-  return `SELECT ${keyList(keys)}, count(*) AS _n FROM ${table} GROUP BY ALL HAVING count(*) > 1 ORDER BY _n DESC LIMIT 1`;
+  return `SELECT ${keyList(keys)}, count(*) AS _n, count(*) OVER () AS _keys FROM ${table} GROUP BY ALL HAVING count(*) > 1 ORDER BY _n DESC LIMIT 1`;
 }
 
 /**

@@ -10,7 +10,7 @@
 // form, and hashes of another hash version are recomputed from stored content.
 
 import { DuckDBTypeId, type DuckDBType, type DuckDBValue } from '../store/duckdb-api.js';
-import { ModelError } from '../errors.js';
+import { ModelError, RUN_CODES } from '../errors.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
 import { describeKey, type Params, type Store } from '../store/index.js';
 import { hashVersion, type Column } from './canonical.js';
@@ -177,8 +177,8 @@ export class TrackedSession {
     return counts;
   }
 
-  #fail(message: string): never {
-    throw new ModelError(this.model.name, this.model.file, message);
+  #fail(message: string, code?: string): never {
+    throw new ModelError(this.model.name, this.model.file, message, undefined, code);
   }
 
   #checkColumns(columns: readonly Column[]): void {
@@ -201,11 +201,20 @@ export class TrackedSession {
     const r = (await this.#store.queryJson(keyCheckSql(keys, table), params))[0]!;
     if (Number(r['nulls']) > 0) {
       const row = (await this.#store.queryJson(nullKeySampleSql(keys, table), params))[0]!;
-      this.#fail(`query() returned a row whose @unique_key ${describeKey(row)} has a NULL part; every row needs a full key`);
+      this.#fail(
+        `query() returned a row whose @unique_key ${describeKey(row)} has a NULL part; every row needs a full key (leave such rows out: WHERE ${keys.join(' IS NOT NULL AND ')} IS NOT NULL)`,
+        RUN_CODES.nullKey,
+      );
     }
     if (Number(r['repeats']) > 0) {
-      const { _n, ...key } = (await this.#store.queryJson(repeatedKeySampleSql(keys, table), params))[0]!;
-      this.#fail(`query() returned key ${describeKey(key)} ${String(_n)} times; each @unique_key must appear once (deduplicate it in the SQL)`);
+      const { _n, _keys, ...key } = (await this.#store.queryJson(repeatedKeySampleSql(keys, table), params))[0]!;
+      const others = Number(_keys) - 1;
+      const more = others > 0 ? ` (and ${others} other key${others === 1 ? ' repeats' : 's repeat'}: ${String(_keys)} in all)` : '';
+      throw new ModelError(
+        this.model.name, this.model.file,
+        `query() returned key ${describeKey(key)} ${String(_n)} times${more}; each @unique_key must appear once (deduplicate it in the SQL)`,
+        undefined, RUN_CODES.duplicateKey,
+      );
     }
   }
 

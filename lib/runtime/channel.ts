@@ -21,7 +21,10 @@ export type OpTable<T> = { readonly [K in keyof T]: OpSpec };
 export type OpName<T> = keyof T & string;
 export type Lane = 'serial' | 'concurrent';
 
-/** An error as it crosses the channel. `origin` names the one-way message's call that caused it. */
+/**
+ * An error as it crosses the channel. `origin` names the one-way message's call that caused it
+ * and `position` where the script made that call (file:line:col).
+ */
 export interface WireError {
   readonly code: string;
   readonly message: string;
@@ -37,6 +40,8 @@ interface Envelope {
   readonly req: unknown;
   /** Set for one-way messages: what caused it, so a failure names that call. */
   readonly origin?: string;
+  /** Where the script made that call (file:line:col), when known. */
+  readonly at?: string;
 }
 
 type Reply = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: WireError };
@@ -54,11 +59,14 @@ export function newSignal(): Int32Array {
 export class HostCallError extends Error {
   readonly code: string;
   readonly origin: string | undefined;
+  /** Where the script made the call that caused a failed one-way message (file:line:col). */
+  readonly position: string | undefined;
   constructor(error: WireError) {
     super(error.origin === undefined ? error.message : `${error.origin}: ${error.message}`);
     this.name = 'HostCallError';
     this.code = error.code;
     this.origin = error.origin;
+    this.position = error.position;
   }
 }
 
@@ -101,11 +109,12 @@ export class Client<T extends OpTable<T>> {
 
   /**
    * post sends a one-way message: no reply unless it fails, and then the failure is raised at
-   * the worker's next call with `origin` (the call that caused it) in its message.
+   * the worker's next call with `origin` (the call that caused it) in its message and `at`
+   * (where the script made that call, file:line:col) as its position.
    */
-  post<K extends OpName<T>>(op: K, req: T[K]['req'], origin: string): void {
+  post<K extends OpName<T>>(op: K, req: T[K]['req'], origin: string, at?: string): void {
     this.#check();
-    this.#enqueue({ id: this.#nextId++, op, req, origin });
+    this.#enqueue(at === undefined ? { id: this.#nextId++, op, req, origin } : { id: this.#nextId++, op, req, origin, at });
   }
 
   /** postNow posts the outbox at once (latency matters: e.g. the pipeline is starved). */
@@ -325,8 +334,9 @@ export function serve<T extends OpTable<T>>(
       const error = toError(err, env.op);
       if (env.origin === undefined) reply({ id: env.id, ok: false, error });
       else {
-        failure ??= { ...error, origin: env.origin };
-        reply({ id: 0, ok: false, error: { ...error, origin: env.origin } });
+        const caused: WireError = env.at === undefined ? { ...error, origin: env.origin } : { ...error, origin: env.origin, position: env.at };
+        failure ??= caused;
+        reply({ id: 0, ok: false, error: caused });
       }
     }
   };

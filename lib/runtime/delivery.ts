@@ -48,6 +48,9 @@ export class Delivery {
   #rows: number[] = [];
   #deletes: number[] = [];
   #failedAcks: FailedAck[] = [];
+  /** Where the script made its latest save (file:line:col), and its first save in the batch. */
+  #at: string | undefined;
+  #batchAt: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   /** Requests sent so far: until the first one, acks are batched as QUIET_BATCH. */
   #sent = 0;
@@ -101,19 +104,24 @@ export class Delivery {
     return this.#failed.get(id);
   }
 
-  /** ack holds an acknowledgement until the requests it depends on are over. */
-  ack(seqs: readonly number[], deleted: boolean, deps: readonly number[]): void {
+  /**
+   * ack holds an acknowledgement until the requests it depends on are over. `at` is where the
+   * script saved, when it changed since the previous ack (acks arrive in the script's order).
+   */
+  ack(seqs: readonly number[], deleted: boolean, deps: readonly number[], at?: string): void {
+    if (at !== undefined) this.#at = at;
+    const where = this.#at;
     const waiting = deps.map((d) => this.#inflight.get(d)).filter((p) => p !== undefined);
     if (waiting.length === 0) {
-      this.#resolve(seqs, deleted, deps);
+      this.#resolve(seqs, deleted, deps, where);
       return;
     }
-    const held: Promise<void> = Promise.all(waiting).then(() => this.#resolve(seqs, deleted, deps));
+    const held: Promise<void> = Promise.all(waiting).then(() => this.#resolve(seqs, deleted, deps, where));
     this.#held.add(held);
     void held.finally(() => this.#held.delete(held));
   }
 
-  #resolve(seqs: readonly number[], deleted: boolean, deps: readonly number[]): void {
+  #resolve(seqs: readonly number[], deleted: boolean, deps: readonly number[], at: string | undefined): void {
     // A dependency that is neither in flight nor failed ended in 2xx (outcomes arrive in order
     // of the messages: a request is registered before any ack that names it).
     const bad = deps.map((d) => this.#failed.get(d)).find((f) => f !== undefined);
@@ -134,6 +142,7 @@ export class Delivery {
     if (deleted) this.#deletes.push(...seqs);
     else this.#rows.push(...seqs);
     this.uncommittedRows += seqs.length;
+    this.#batchAt ??= at;
     this.#schedule();
   }
 
@@ -164,7 +173,7 @@ export class Delivery {
     if (rows !== undefined && rows < this.#rows.length) {
       const batch = this.#rows.slice(0, rows);
       this.#rows = this.#rows.slice(rows);
-      this.#commit(batch, [], []);
+      this.#commit(batch, [], [], this.#batchAt);
       return;
     }
     if (this.#timer) clearTimeout(this.#timer);
@@ -172,14 +181,16 @@ export class Delivery {
     const acked = this.#rows;
     const deletes = this.#deletes;
     const failed = this.#failedAcks;
+    const at = this.#batchAt;
     if (acked.length + deletes.length + failed.length === 0) return;
     this.#rows = [];
     this.#deletes = [];
     this.#failedAcks = [];
-    this.#commit(acked, deletes, failed);
+    this.#batchAt = undefined;
+    this.#commit(acked, deletes, failed, at);
   }
 
-  #commit(rows: number[], deletes: number[], failed: FailedAck[]): void {
+  #commit(rows: number[], deletes: number[], failed: FailedAck[], at: string | undefined): void {
     const session = this.#o.session;
     const work = this.#o.lane.run(async () => {
       if (!session) return;
@@ -188,8 +199,15 @@ export class Delivery {
       if (failed.length > 0) await this.#o.failures?.record(failed);
     }).catch((err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);
-      this.#stopped ??= { code: 'EBB_STORE', message: `storing acknowledgements failed: ${message}` };
-      this.#o.onFatal({ code: 'EBB_STORE', message: `storing acknowledgements failed: ${message}`, origin: 'save.row' });
+      // Named at the first save of the batch (a batch holds up to BATCH saves, usually of one loop).
+      const error: WireError = {
+        code: 'EBB_STORE',
+        message: `storing acknowledgements failed: ${message}`,
+        origin: 'save.row',
+        ...(at === undefined ? {} : { position: at }),
+      };
+      this.#stopped ??= error;
+      this.#o.onFatal(error);
     });
     const acked = rows.length + deletes.length;
     this.#work.add(work);

@@ -1,9 +1,18 @@
 // _ebb.failures: the rows of a tracked model whose requests failed (after retries). Each row
 // keeps its key, change, the request (URL redacted), the answer (status, error cut and
-// redacted), attempts and when it failed first and last. An entry is cleared when a later run
-// delivers the key. The next run sends these rows again: they were never acknowledged.
+// redacted), attempts and when it failed first and last. The next run sends these rows again:
+// they were never acknowledged.
+//
+// An entry is resolved when the model's table agrees with its query for the key again: a later
+// run delivered the key (stored its row, or removed a deleted one), or the key has nothing left
+// to send (its row left the query before it was ever delivered, or went back to the delivered
+// version). Keys are compared as values of the key columns' types, never as text: the entry
+// holds the key as the script saw it (ISO-8601 times, base64 BLOBs, JSON numbers), whose text
+// differs from DuckDB's for timestamps, doubles and BLOBs.
 
+import { keyLiteralSql } from '../detect/key-literal.js';
 import type { TrackedSession, DeltaPage } from '../detect/tracked.js';
+import { DELTA, DK } from '../detect/tracked-sql.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
 import type { Store } from '../store/index.js';
 import type { Redactor } from './secrets.js';
@@ -79,26 +88,70 @@ export class FailureLog {
   }
 
   /**
-   * clearDelivered removes the entries of keys this run delivered: new or changed rows now
-   * stored by this run, deleted keys no longer in the table. Returns how many were cleared.
+   * clearResolved removes the entries this run resolved (see the file's comment), once the
+   * run's delta is known: an entry stays while its key is in the delta and was not delivered
+   * by this run. Entries are read a chunk at a time. Returns how many were cleared.
    */
-  async clearDelivered(): Promise<number> {
+  async clearResolved(): Promise<number> {
     const m = this.#model;
-    const pending = Number(await this.#store.scalar('SELECT count(*)::DOUBLE FROM _ebb.failures WHERE model = ? AND run_id <> ?', [m.name, this.#runId]));
-    if (pending === 0 || (await this.#store.objectType(m.schema, m.table)) !== 'table') return 0;
-    const match = m.uniqueKey.map((k) => `CAST(t.${quoteIdent(k)} AS VARCHAR) = (f.key::JSON ->> ${sqlText('$.' + JSON.stringify(k))})`).join(' AND ');
+    const counts = this.#session.counts;
+    if (counts === undefined) return 0; // the run never found its delta: it resolved nothing
+    const columns = this.#session.columns;
+    const types = m.uniqueKey.map((k) => columns.find((c) => c.name.toLowerCase() === k.toLowerCase())!.type);
+    const hasTable = (await this.#store.objectType(m.schema, m.table)) === 'table';
+    const names = m.uniqueKey.map((_k, i) => `_k${i}`);
+    const on = (alias: string) => m.uniqueKey.map((k, i) => `${alias}.${quoteIdent(k)} = v._k${i}`).join(' AND ');
     const table = quotedTable(m);
-    const before = pending;
-    await this.#store.exec(
-      `DELETE FROM _ebb.failures AS f
-        WHERE f.model = ? AND f.run_id <> ?
-          AND ((f.change <> 'deleted' AND EXISTS (SELECT 1 FROM ${table} AS t WHERE t._ebb_run_id = ? AND ${match}))
-            OR (f.change = 'deleted' AND NOT EXISTS (SELECT 1 FROM ${table} AS t WHERE ${match})))`,
-      [m.name, this.#runId, this.#runId],
-    );
-    const after = Number(await this.#store.scalar('SELECT count(*)::DOUBLE FROM _ebb.failures WHERE model = ? AND run_id <> ?', [m.name, this.#runId]));
-    return before - after;
+    // Pending: a new or changed row of this run's delta not stored by this run, or a deleted
+    // key still in the table.
+    const undelivered = hasTable ? ` AND NOT EXISTS (SELECT 1 FROM ${table} AS t WHERE t._ebb_run_id = ${sqlText(this.#runId)} AND ${on('t')})` : '';
+    const pending = [`EXISTS (SELECT 1 FROM temp.main.${DELTA} AS d WHERE ${on('d')}${undelivered})`];
+    if (counts.deleted > 0 && hasTable) {
+      pending.push(`EXISTS (SELECT 1 FROM temp.main.${DK} AS dk WHERE dk._ebb_change = 'deleted' AND ${on('dk')} AND EXISTS (SELECT 1 FROM ${table} AS t WHERE ${on('t')}))`);
+    }
+    let cleared = 0;
+    let after = '';
+    for (;;) {
+      const entries = await this.#store.query(
+        `SELECT key FROM _ebb.failures WHERE model = ? AND key > ? ORDER BY key LIMIT ${CLEAR_CHUNK}`,
+        [m.name, after],
+      );
+      if (entries.length === 0) return cleared;
+      after = String(entries[entries.length - 1]!['key']);
+      const values = entries.map((e) => {
+        const text = String(e['key']);
+        const key = JSON.parse(text) as Record<string, unknown>;
+        return `(${sqlText(text)}, ${m.uniqueKey.map((k, j) => keyLiteralSql(key[k], types[j]!)).join(', ')})`;
+      });
+      const clear = async (rows: readonly string[]): Promise<number> => {
+        const resolved = `SELECT v._key FROM (VALUES ${rows.join(', ')}) AS v(_key, ${names.join(', ')}) WHERE NOT (${pending.join(' OR ')})`;
+        return (await this.#store.query(`DELETE FROM _ebb.failures WHERE model = ? AND key IN (${resolved}) RETURNING key`, [m.name])).length;
+      };
+      try {
+        cleared += await clear(values);
+      } catch (err) {
+        if (!isConversionError(err)) throw err;
+        // A key that is no value of its column's type any more (the key's type changed since
+        // it failed, after a --full-refresh) fails its cast: no row of the query can have it,
+        // so its entry is resolved.
+        for (let i = 0; i < values.length; i++) {
+          cleared += await clear([values[i]!]).catch(async (e: unknown) => {
+            if (!isConversionError(e)) throw e;
+            await this.#store.exec('DELETE FROM _ebb.failures WHERE model = ? AND key = ?', [m.name, String(entries[i]!['key'])]);
+            return 1;
+          });
+        }
+      }
+      if (entries.length < CLEAR_CHUNK) return cleared;
+    }
   }
+}
+
+/** Entries looked at per statement by clearResolved. */
+const CLEAR_CHUNK = 500;
+
+function isConversionError(err: unknown): boolean {
+  return err instanceof Error && /^Conversion Error/.test(err.message);
 }
 
 function sqlText(s: string): string {

@@ -6,7 +6,7 @@
 // commits it only if all of them ended in 2xx.
 
 import {
-  Builtin, HostValue, None, elements, makeModule, makeString, repr, toJS, truth, typeName, unpackArgs, type Value,
+  Builtin, HostValue, None, elements, makeModule, makeString, repr, toJS, truth, typeName, unpackArgs, type Position, type Thread, type Value,
 } from '../starlark/index.js';
 import { HostCallError, type Client } from './channel.js';
 import { HttpModule } from './http-module.js';
@@ -89,19 +89,19 @@ export class Host {
       query: new Builtin('query', (_th, _fn, args, kwargs) => this.#query(args, kwargs)),
       deleted: new Builtin('deleted', (_th, _fn, args, kwargs) => this.#deleted(args, kwargs)),
       save: makeModule('save', {
-        row: new Builtin('save.row', (_th, _fn, args, kwargs) => {
+        row: new Builtin('save.row', (th, _fn, args, kwargs) => {
           const [row] = unpackArgs('save.row', args, kwargs, 'row');
-          this.#save([row!], 'save.row');
+          this.#save([row!], 'save.row', th);
           return None;
         }),
-        rows: new Builtin('save.rows', (_th, _fn, args, kwargs) => {
+        rows: new Builtin('save.rows', (th, _fn, args, kwargs) => {
           const [rows] = unpackArgs('save.rows', args, kwargs, 'rows');
-          this.#save(iterate(rows!, 'save.rows'), 'save.rows');
+          this.#save(iterate(rows!, 'save.rows'), 'save.rows', th);
           return None;
         }),
-        delete: new Builtin('save.delete', (_th, _fn, args, kwargs) => {
+        delete: new Builtin('save.delete', (th, _fn, args, kwargs) => {
           const [row] = unpackArgs('save.delete', args, kwargs, 'row');
-          this.#saveDelete(row!);
+          this.#saveDelete(row!, th);
           return None;
         }),
       }),
@@ -178,7 +178,8 @@ export class Host {
     return new RowStream((after) => this.#call('deleted', 'deleted.page', { after, limit: PAGE }), 'deleted', false);
   }
 
-  #save(rows: Iterable<Value>, fn: string): void {
+  #save(rows: Iterable<Value>, fn: string, th: Thread): void {
+    const at = this.#where(th);
     if (this.tracked) {
       // One save, one set of dependencies, however many messages its rows take.
       let deps: number[] | undefined;
@@ -187,25 +188,33 @@ export class Host {
         deps ??= this.http.takeDeps();
         seqs.push(this.#seqOf(r, fn, false));
         if (seqs.length >= BATCH) {
-          this.#ack(seqs, false, deps, fn);
+          this.#ack(seqs, false, deps, fn, at);
           seqs = [];
         }
       }
-      if (deps) this.#ack(seqs, false, deps, fn);
+      if (deps) this.#ack(seqs, false, deps, fn, at);
       return;
     }
     // Requests before a save of a non-tracked model are checked at the end (a failed unread one fails the model).
+    const first = this.#sinkCount + this.#sinkRows.length + 1;
     for (const r of rows) this.#sinkRows.push(rowToWire(r, fn));
+    const sites = this.#sinkSites;
+    const previous = sites[sites.length - 1];
+    if (this.#sinkCount + this.#sinkRows.length >= first && (previous === undefined || previous.at !== at)) sites.push({ first, at });
     if (this.#sinkRows.length >= BATCH || performance.now() - this.#lastFlush >= FLUSH_MS) this.flush();
   }
 
-  #saveDelete(row: Value): void {
+  #saveDelete(row: Value, th: Thread): void {
     if (!this.tracked) throw new Error('save.delete: only a tracked model (@kind: tracked) acknowledges deletions');
-    this.#ack([this.#seqOf(row, 'save.delete', true)], true, this.http.takeDeps(), 'save.delete');
+    this.#ack([this.#seqOf(row, 'save.delete', true)], true, this.http.takeDeps(), 'save.delete', this.#where(th));
   }
 
-  /** #ack sends a conditional acknowledgement; those without dependencies coalesce into one message. */
-  #ack(seqs: number[], deleted: boolean, deps: number[], fn: string): void {
+  /**
+   * #ack sends a conditional acknowledgement; those without dependencies coalesce into one
+   * message. It carries where the save was made only when that changed since the last ack (the
+   * main thread keeps the latest), so the seed loop does not send its line with every row.
+   */
+  #ack(seqs: number[], deleted: boolean, deps: number[], fn: string, at: string | undefined): void {
     if (seqs.length === 0) return;
     const last = this.#client.lastQueued();
     if (deps.length === 0 && last && last.op === 'ack') {
@@ -215,8 +224,24 @@ export class Host {
         return;
       }
     }
-    this.#client.post('ack', { seqs, deleted, deps }, fn);
+    const changed = at !== this.#ackAt;
+    this.#ackAt = at;
+    this.#client.post('ack', changed && at !== undefined ? { seqs, deleted, deps, at } : { seqs, deleted, deps }, fn, at);
   }
+
+  /** #where is the script's position (file:line:col) at the host call running now. */
+  #where(th: Thread): string | undefined {
+    const p = th.position();
+    if (p === undefined) return undefined;
+    const last = this.#lastPos;
+    if (last !== undefined && last.line === p.line && last.col === p.col && last.file === p.file) return this.#lastAt;
+    this.#lastPos = p;
+    this.#lastAt = `${p.file}:${p.line}:${p.col}`;
+    return this.#lastAt;
+  }
+  #lastPos: Position | undefined;
+  #lastAt: string | undefined;
+  #ackAt: string | undefined;
 
   /** seqOf finds which delta row a saved value acknowledges: a row from query()/deleted(), or a dict with the key. */
   #seqOf(row: Value, fn: string, deleted: boolean): number {
@@ -249,7 +274,7 @@ export class Host {
     try {
       return this.#client.call(op, payload);
     } catch (err) {
-      if (err instanceof HostCallError && err.origin === undefined) throw new Error(`${fn}: ${err.message}`);
+      if (err instanceof HostCallError && err.origin === undefined) throw new Error(`${fn}: ${err.message}`, { cause: err });
       throw err;
     }
   }
@@ -263,13 +288,36 @@ export class Host {
     this.#lastFlush = performance.now();
     if (this.#sinkRows.length > 0) {
       const rows = this.#sinkRows;
+      const sites = this.#sinkSites;
       this.#sinkRows = [];
-      this.#client.post('sink.rows', { rows }, `save.row (rows ${this.#sinkCount + 1}–${this.#sinkCount + rows.length})`);
-      this.#sinkCount += rows.length;
+      this.#sinkSites = [];
+      const end = this.#sinkCount + rows.length;
+      this.#client.post('sink.rows', { rows }, `save.row (${sinkOrigin(sites, end)})`, sites[0]?.at);
+      this.#sinkCount = end;
     }
     this.#client.postNow();
   }
   #sinkCount = 0;
+  /** Where the rows not yet flushed were saved: from row `first` on, at `at`. */
+  #sinkSites: Array<{ readonly first: number; readonly at: string | undefined }> = [];
+}
+
+/** Sites named in a sink.rows origin before "…". */
+const MAX_SITES = 4;
+
+/**
+ * sinkOrigin describes the rows of one sink.rows message ending at row `end`: "rows 1–500", or,
+ * when they were saved at several places, each range with its place ("rows 1–10 at
+ * models/x.star:4:13, row 11 at models/x.star:8:9").
+ */
+function sinkOrigin(sites: ReadonlyArray<{ readonly first: number; readonly at: string | undefined }>, end: number): string {
+  const range = (from: number, to: number) => (from === to ? `row ${from}` : `rows ${from}–${to}`);
+  if (sites.length <= 1) return range(sites[0]!.first, end);
+  const parts = sites.slice(0, MAX_SITES).map((s, i) => {
+    const to = i + 1 < sites.length ? sites[i + 1]!.first - 1 : end;
+    return s.at === undefined ? range(s.first, to) : `${range(s.first, to)} at ${s.at}`;
+  });
+  return parts.join(', ') + (sites.length > MAX_SITES ? `, … ${range(sites[MAX_SITES]!.first, end)}` : '');
 }
 
 function* iterate(x: Value, fn: string): Generator<Value> {

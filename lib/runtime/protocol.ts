@@ -47,6 +47,8 @@ export interface TrackedOpened {
 export interface Finish {
   readonly ok: boolean;
   readonly error?: string;
+  /** The run-time code (RUN_CODES) of the host failure that ended the script, if it has one. */
+  readonly code?: string;
   /** The script stopped because the run was interrupted (Ctrl-C). */
   readonly interrupted?: boolean;
   /** Requests whose responses the script never read, that failed, and that no save depended on. */
@@ -74,8 +76,9 @@ export interface ModelOps {
   'tracked.seqForKey': { req: { key: Wire[]; deleted: boolean }; rep: number | null };
   'cursor.open': { req: { sql: string; params: Wire[] }; rep: number };
   'cursor.next': { req: { id: number }; rep: RowsPage };
-  /** A save: acknowledge `seqs` once every request in `deps` ended in 2xx (one-way). */
-  ack: { req: { seqs: number[]; deleted: boolean; deps: number[] }; rep: null };
+  /** A save: acknowledge `seqs` once every request in `deps` ended in 2xx (one-way). `at`: where
+   *  the script saved (file:line:col), sent when it changed since the previous ack. */
+  ack: { req: { seqs: number[]; deleted: boolean; deps: number[]; at?: string }; rep: null };
   /** Rows a non-tracked model saved (one-way). */
   'sink.rows': { req: { rows: Array<Record<string, Wire>> }; rep: number };
   http: { req: HttpCall; rep: SendOutcome };

@@ -175,8 +175,8 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
       }
       return encodePage(cursor.columns, cursor.columnTypes, rows, 1);
     },
-    ack: ({ seqs, deleted, deps }) => {
-      delivery.ack(seqs, deleted, deps);
+    ack: ({ seqs, deleted, deps, at }) => {
+      delivery.ack(seqs, deleted, deps, at);
       return null;
     },
     'sink.rows': ({ rows }) => sink!.add(rows as Array<Record<string, Wire>>),
@@ -257,18 +257,20 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
     await served.idle().catch(() => undefined);
     await delivery.drain();
     await lane.idle();
-    if (session) await new FailureLog(store, model, runId, redactor, session).clearDelivered();
+    if (session) await new FailureLog(store, model, runId, redactor, session).clearResolved();
     if (interrupted) {
       throw new StarModelError(model, 'interrupted: no new requests were sent; the rows not acknowledged come back next run', counts(), true);
     }
     const stop = delivery.stopped ?? served.failure();
     if (stop) {
-      const message = stop.origin === undefined || stop.message.startsWith(stop.origin) ? stop.message : `${stop.origin}: ${stop.message}`;
+      const what = stop.origin === undefined || stop.message.startsWith(stop.origin) ? stop.message : `${stop.origin}: ${stop.message}`;
+      const message = stop.position === undefined ? what : `${stop.position}: ${what}`;
       throw new StarModelError(model, redactor.redact(message), counts(), false);
     }
     if (!finish.ok) {
       const error = redactor.redact(finish.error ?? 'failed');
-      throw new StarModelError(model, error, counts(), false, hostErrorCode(hostErrors, error));
+      // The worker names the code of the host call that ended the script, when it knows it.
+      throw new StarModelError(model, error, counts(), false, finish.code ?? hostErrorCode(hostErrors, error));
     }
     const lost = finish.unreadFailures ?? [];
     if (lost.length > 0) {

@@ -4,7 +4,8 @@
 
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { DEFAULT_MAX_STEPS, EvalError, StarlarkError, Thread, execFile, json, structBuiltin, type Value } from '../starlark/index.js';
-import { Client, StoppedError } from './channel.js';
+import { RUN_CODES } from '../errors.js';
+import { Client, HostCallError, StoppedError } from './channel.js';
 import { Host } from './host-modules.js';
 import { modelLoader } from './model-loader.js';
 import { MODEL_FILE_OPTIONS, type Finish, type ModelInit, type ModelOps } from './protocol.js';
@@ -27,9 +28,24 @@ function describe(err: unknown): string {
     const hint = `(the model's budget is ${maxSteps} steps, loop iterations and calls; raise it with "# @max_steps: N" at the top of the file)`;
     return `${err.message} ${hint}\n${err.backtrace()}`;
   }
+  // A failed one-way message (a save whose rows could not be stored) surfaces at the script's
+  // next host call: report it where the script made the call that caused it.
+  if (err instanceof EvalError && err.cause instanceof HostCallError && err.cause.position !== undefined) {
+    return `${err.cause.position}: ${err.msg}`;
+  }
   if (err instanceof EvalError) return `${err.message}\n${err.backtrace()}`;
   if (err instanceof StarlarkError) return err.message;
   return err instanceof Error ? err.message : String(err);
+}
+
+const RUN_CODE_SET: ReadonlySet<string> = new Set(Object.values(RUN_CODES));
+
+/** runCode is the run-time code (RUN_CODES) of the host failure behind a script's error, if any. */
+function runCode(err: unknown): string | undefined {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e instanceof HostCallError) return RUN_CODE_SET.has(e.code) ? e.code : undefined;
+  }
+  return undefined;
 }
 
 /** stopped says whether an error is the script being stopped (Ctrl-C), wherever it surfaced. */
@@ -60,6 +76,9 @@ try {
   } catch (e) {
     if (!stopped(e)) flushError = `\n(also, saving the acknowledgements made before the error failed: ${describe(e)})`;
   }
-  finish = stopped(err) ? { ok: false, interrupted: true } : { ok: false, error: describe(err) + flushError };
+  const code = runCode(err);
+  finish = stopped(err)
+    ? { ok: false, interrupted: true }
+    : { ok: false, error: describe(err) + flushError, ...(code === undefined ? {} : { code }) };
 }
 client.finalCall('finish', finish);

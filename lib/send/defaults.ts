@@ -21,6 +21,12 @@ export const SEND_DEFAULTS = {
   maxRetryAfterWaits: 100, // waits per request
   /** Total time one request may spend waiting on Retry-After before it fails. */
   maxRetryAfterTotalMs: 600_000, // ms (10 min)
+  /** @rate_limit: N/PERIOD spaces attempts (PERIOD + slack) / N apart, slack = max(margin ×
+   *  PERIOD, minimum): room for jitter between a grant and its arrival (event loop, network, the
+   *  receiver's own scheduling), so that the destination does not see N + 1 in one PERIOD. Half
+   *  the slack absorbs late timers (rate-limiter.ts). At 200/1s: one every 5.025 ms, 199.0/s. */
+  rateMargin: 0.005, // fraction of the period
+  rateMinSlackMs: 4, // ms: Node's timers step by 1 ms, so less could not absorb their lateness
   /** Consecutive failed requests to one origin (network errors, timeouts, 5xx, 429 after its
    *  waits; any 2xx or other 4xx resets the count) that open its circuit breaker. */
   breakerThreshold: 10, // requests

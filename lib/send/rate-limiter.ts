@@ -1,16 +1,34 @@
-// The per-model rate limit (@rate_limit: N/PERIOD): never more than N attempts start in any
-// window of PERIOD. It is a bucket of N tokens in which each token comes back exactly PERIOD
-// after it was spent, kept as a ring of the last N grant times: a grant at time t needs the
-// N-th previous grant at or before t - PERIOD. So any N+1 consecutive grants span at least
-// PERIOD, which is the guarantee (a bucket refilled continuously at N/PERIOD would allow up to
-// 2N-1 in one window after an idle spell). Waiters are served in order by one timer that fires
-// when the oldest token comes back.
+// The per-model rate limit (@rate_limit: N/PERIOD): attempts are granted evenly spaced, one
+// every T = (PERIOD + slack) / N, never N at once. It is a GCRA (a leaky bucket kept as
+// one number, the theoretical time `tat` of the next grant): a grant is due when the clock
+// reaches `tat`, and each grant moves `tat` on by T.
+//
+// Why evenly spaced: a bucket that hands out N tokens at once (and refills them a PERIOD later)
+// never grants more than N per PERIOD at the grant, but its bursts arrive at the destination
+// spread by jitter, and two neighbouring bursts then merge into more than N per window there
+// (measured: 232 arrivals in one second at 200/1s). With grants T apart, jitter moves single
+// requests a little, and the slack (0.5 % of PERIOD, at least 4 ms: SEND_DEFAULTS) is room for
+// it: N + 1 consecutive grants span at least PERIOD + slack/2, so the destination sees no more
+// than N in any PERIOD unless one arrival is delayed against another by more than slack/2
+// (2.5 ms at 200/1s). The rate achieved is N / (PERIOD + slack): 199.0/s for 200/1s; periods
+// under 0.8 s lose more than 0.5 % to the 4 ms minimum.
+//
+// Late timers: a timer fires a little after `tat` (Node's timers have 1 ms steps, and the event
+// loop may be busy). When a waiter was already waiting, its grant counts as made at `tat`, so
+// lateness does not pile up into a lower rate; but at most `tolerance` (half the slack, and at
+// most T) is forgiven this way, which is what bounds N + 1 grants below by
+// N × T - tolerance. A request that asks when the limiter is idle gets no credit for the idle
+// time: its grant counts at the ask, so there is no burst after a pause either.
+//
+// Waiters are served in order by one timer armed for `tat`.
 
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
+import { SEND_DEFAULTS } from './defaults.js';
 import { SendError } from './errors.js';
 
 interface Waiter {
+  readonly askedAt: number;
   resolve(grantedAt: number): void;
   reject(err: unknown): void;
   signal: AbortSignal | undefined;
@@ -21,44 +39,64 @@ interface Waiter {
 export class RateLimiter {
   readonly count: number;
   readonly periodMs: number;
+  /** Room for jitter in each PERIOD (ms): max(margin × PERIOD, minimum). */
+  readonly slackMs: number;
+  /** Time between grants (ms): (PERIOD + slack) / N. */
+  readonly intervalMs: number;
+  /** How late a waiter's grant may be and still count at its due time (ms). */
+  readonly toleranceMs: number;
   readonly #clock: Clock;
-  readonly #times: Float64Array;
-  #next = 0; // ring index of the oldest grant, where the next grant is written
-  #used = 0; // grants recorded so far, up to count
+  #tat = -Infinity; // theoretical time of the next grant (clock ms)
+  #lastGrantAt = Number.NaN;
   #waiters: Waiter[] = [];
   #head = 0;
   #timer: unknown = null;
 
-  constructor(count: number, periodMs: number, clock: Clock = systemClock) {
+  constructor(
+    count: number,
+    periodMs: number,
+    clock: Clock = systemClock,
+    margin: number = SEND_DEFAULTS.rateMargin,
+    minSlackMs: number = SEND_DEFAULTS.rateMinSlackMs,
+  ) {
     if (!Number.isInteger(count) || count < 1) {
       throw new SendError('EBB_SEND_SETTINGS', `rate limit count must be a whole number ≥ 1, got ${count}`);
     }
     if (!Number.isFinite(periodMs) || periodMs <= 0) {
       throw new SendError('EBB_SEND_SETTINGS', `rate limit period must be > 0 ms, got ${periodMs}`);
     }
+    if (!(margin >= 0 && margin < 1)) {
+      throw new SendError('EBB_SEND_SETTINGS', `rate limit margin must be from 0 to below 1, got ${margin}`);
+    }
     this.count = count;
     this.periodMs = periodMs;
+    this.slackMs = Math.max(periodMs * margin, minSlackMs);
+    this.intervalMs = (periodMs + this.slackMs) / count;
+    this.toleranceMs = Math.min(this.intervalMs, this.slackMs / 2);
     this.#clock = clock;
-    this.#times = new Float64Array(count);
   }
 
   /** When the last token was granted (clock ms): read it right after tryTake() returned true. */
   get lastGrantAt(): number {
-    return this.#times[(this.#next + this.count - 1) % this.count]!;
+    return this.#lastGrantAt;
   }
 
-  /** Takes a token now if one is free and nobody waits before us. */
+  /** Takes a token now if one is due and nobody waits before us. */
   tryTake(): boolean {
-    return this.#head === this.#waiters.length && this.#grant(this.#clock.now());
+    if (this.#head !== this.#waiters.length) return false;
+    const now = this.#clock.now();
+    if (now < this.#tat) return false;
+    this.#grant(now, now);
+    return true;
   }
 
   /** Resolves with the grant time (clock ms) when a token is taken; rejects with the signal's
    *  reason if it aborts first. */
   take(signal?: AbortSignal): Promise<number> {
-    if (this.tryTake()) return Promise.resolve(this.lastGrantAt);
+    if (this.tryTake()) return Promise.resolve(this.#lastGrantAt);
     if (signal?.aborted === true) return Promise.reject(signal.reason);
     return new Promise<number>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined, done: false };
+      const waiter: Waiter = { askedAt: this.#clock.now(), resolve, reject, signal, onAbort: undefined, done: false };
       this.#waiters.push(waiter);
       if (signal !== undefined) {
         waiter.onAbort = () => {
@@ -73,21 +111,18 @@ export class RateLimiter {
     });
   }
 
-  /** Milliseconds until a token is free (0: now). */
+  /** Milliseconds until the next token is due (0: now), not counting waiters. */
   delayMs(): number {
-    if (this.#used < this.count) return 0;
-    return Math.max(0, this.#times[this.#next]! + this.periodMs - this.#clock.now());
+    return Math.max(0, this.#tat - this.#clock.now());
   }
 
-  #grant(now: number): boolean {
-    if (this.#used < this.count) {
-      this.#used++;
-    } else if (this.#times[this.#next]! + this.periodMs > now) {
-      return false;
-    }
-    this.#times[this.#next] = now;
-    this.#next = this.#next + 1 === this.count ? 0 : this.#next + 1;
-    return true;
+  /** Records a grant at `now` for a request that asked at `askedAt` (≤ now, and now ≥ tat). */
+  #grant(now: number, askedAt: number): void {
+    // The grant counts at its due time: the later of the ask and `tat`, unless the timer was
+    // later than the tolerance, whose excess is lost (so a long stall cannot be made up with a burst).
+    const due = Math.max(askedAt, this.#tat, now - this.toleranceMs);
+    this.#tat = due + this.intervalMs;
+    this.#lastGrantAt = now;
   }
 
   #arm(): void {
@@ -106,7 +141,8 @@ export class RateLimiter {
         this.#head++;
         continue;
       }
-      if (!this.#grant(now)) break;
+      if (now < this.#tat) break;
+      this.#grant(now, w.askedAt);
       this.#head++;
       w.done = true;
       if (w.signal !== undefined && w.onAbort !== undefined) w.signal.removeEventListener('abort', w.onAbort);

@@ -41,7 +41,7 @@ export interface SendOutcome {
 }
 
 export interface SenderSettings {
-  readonly rateLimit?: { readonly count: number; readonly periodMs: number } | undefined; // token bucket, every attempt counts
+  readonly rateLimit?: { readonly count: number; readonly periodMs: number } | undefined; // evenly spaced grants (rate-limiter.ts), every attempt counts
   readonly concurrency: number; // default 16
   readonly retries: number; // default 5 (retries after the first attempt)
   readonly timeoutMs: number; // default 30_000, per attempt

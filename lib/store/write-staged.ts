@@ -73,7 +73,7 @@ async function checkKeys(store: Store, model: StagedTarget, stage: string): Prom
   if (dup.length > 0) {
     const { _n, _keys, ...key } = dup[0]!;
     const others = Number(_keys) - 1;
-    const more = others > 0 ? ` (and ${others} other key${others === 1 ? '' : 's'} repeat: ${String(_keys)} in all)` : '';
+    const more = others > 0 ? ` (and ${others} other key${others === 1 ? ' repeats' : 's repeat'}: ${String(_keys)} in all)` : '';
     throw new ModelError(
       model.name, model.file,
       `merge key ${describeKey(key)} appears ${String(_n)} times in the model's result${more}; each @unique_key must be unique`,

@@ -38,7 +38,7 @@ export function toStarErr(e: unknown): StarErr {
   if (inner instanceof StarErr) return inner;
   if (isStackOverflow(e)) return new StarErr('stack overflow (maximum call depth exceeded)');
   // A host's Error carries a JS (UTF-16) message; internal messages are byte strings.
-  return new StarErr(errorMessage(e));
+  return new StarErr(errorMessage(e), e);
 }
 
 /** addFrame records a call frame on an error unwinding through it. */

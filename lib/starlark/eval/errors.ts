@@ -56,6 +56,7 @@ export function toEvalError(e: StarErr): EvalError {
     frames.push({ name: f.name, pos: { file: f.file, line: p.line, col: p.col } });
   }
   const err = new EvalError(decodeUTF8(e.msg), frames, e.builtinName);
+  if (e.cause !== undefined) err.cause = e.cause;
   return err;
 }
 

@@ -22,14 +22,17 @@ export class Frame {
   /** the module's global slots */
   readonly globals: Array<Value | undefined>;
   readonly thread: Thread;
+  /** the file the frame's code comes from (for Thread.position) */
+  readonly file: string;
   /** packed position (pos.ts) of the operation being executed, for errors */
   pos = 0;
   /** the value of the last return statement executed */
   ret: Value = None;
-  constructor(locals: Locals, free: Cell[], globals: Array<Value | undefined>, thread: Thread) {
+  constructor(locals: Locals, free: Cell[], globals: Array<Value | undefined>, thread: Thread, file: string) {
     this.locals = locals;
     this.free = free;
     this.globals = globals;
     this.thread = thread;
+    this.file = file;
   }
 }

@@ -9,8 +9,9 @@ export class StarErr extends Error {
   /** innermost-first frames, added by each call as the error unwinds */
   frames: Array<{ name: string; pos: number; file: string }> = [];
   builtinName: string | undefined;
-  constructor(msg: string) {
-    super(msg);
+  /** `cause` is the host's exception this error stands for (a Builtin's or HostValue's throw). */
+  constructor(msg: string, cause?: unknown) {
+    super(msg, cause === undefined ? undefined : { cause });
     this.msg = msg;
   }
 }

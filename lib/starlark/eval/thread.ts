@@ -3,8 +3,16 @@
  * thread-local values (host modules keep per-thread settings there, e.g. the time module's
  * clock), the step budget and cancellation, and the call depth.
  */
+import type { Position } from '../syntax/position.js';
+import { unpackPos } from './pos.js';
 import type { Value } from './sobject.js';
 import { StarErr } from './star-err.js';
+
+/** The part of a running Frame (frame.ts) the thread sees: where it is. */
+interface RunningFrame {
+  readonly file: string;
+  readonly pos: number;
+}
 
 export interface ThreadOptions {
   name?: string;
@@ -28,6 +36,8 @@ export class Thread {
   depth = 0;
   /** number of execFile calls in progress on this thread */
   running = 0;
+  /** the innermost frame running on this thread (a module's top level or a function call) */
+  frame: RunningFrame | undefined = undefined;
 
   constructor(options: ThreadOptions = {}) {
     this.name = options.name ?? '';
@@ -35,6 +45,18 @@ export class Thread {
     this.load = options.load;
     this.maxSteps = options.maxSteps && options.maxSteps > 0 ? options.maxSteps : Infinity;
     this.limit = this.maxSteps;
+  }
+
+  /**
+   * position is where the running script is: the call or operation being executed in the
+   * innermost Starlark frame (inside a builtin, the builtin's call site), as an error raised
+   * there would report it. Undefined when no Starlark code runs on the thread.
+   */
+  position(): Position | undefined {
+    const fr = this.frame;
+    if (fr === undefined) return undefined;
+    const { line, col } = unpackPos(fr.pos);
+    return { file: fr.file, line, col };
   }
 
   /** cancel makes the running script fail at its next step. */

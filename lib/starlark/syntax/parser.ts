@@ -57,7 +57,10 @@ class Parser {
   }
 
   error(msg: string, at: Token | { line: number; col: number } = { line: this.tok.endLine!, col: this.tok.endCol! }): never {
-    this.#sc.error(at.line, at.col, msg);
+    // The file ended inside brackets: the mistake is the bracket left open, maybe far above.
+    const open = this.cur() === 'EOF' ? this.#sc.openBracket() : undefined;
+    const note = open === undefined ? '' : ` (the '${open.ch}' at ${open.line}:${open.col} is not closed)`;
+    this.#sc.error(at.line, at.col, msg + note);
   }
 
   /** enter counts one more level of nesting, refusing the source beyond MAX_NESTING. */

@@ -61,6 +61,17 @@ const isIdentStart = (c: number) =>
   (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (c >= 0x80 && /\p{L}/u.test(String.fromCodePoint(c)));
 const isIdentPart = (c: number) => isIdentStart(c) || isDigit(c) || (c >= 0x80 && /\p{N}/u.test(String.fromCodePoint(c)));
 
+/** quoteRune quotes a character as Go's %q does for a rune (so messages read as starlark-go's). */
+function quoteRune(c: number): string {
+  if (c === 39 || c === 92) return `'\\${String.fromCharCode(c)}'`;
+  const ch = String.fromCodePoint(c);
+  if (/^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(ch) || c === 32) return `'${ch}'`;
+  const named: Record<number, string> = { 7: 'a', 8: 'b', 9: 't', 10: 'n', 11: 'v', 12: 'f', 13: 'r' };
+  if (named[c] !== undefined) return `'\\${named[c]}'`;
+  if (c < 0x80) return `'\\x${c.toString(16).padStart(2, '0')}'`;
+  return c < 0x10000 ? `'\\u${c.toString(16).padStart(4, '0')}'` : `'\\U${c.toString(16).padStart(8, '0')}'`;
+}
+
 /** Scanner turns source text into tokens, synthesising NEWLINE/INDENT/OUTDENT. */
 export class Scanner {
   readonly #src: string;
@@ -69,6 +80,11 @@ export class Scanner {
   #line = 1;
   #col = 1;
   #depth = 0;
+  /** the brackets open at this point, innermost last (for the EOF error naming the unclosed one) */
+  #open: Array<{ readonly ch: string; readonly line: number; readonly col: number }> = [];
+  /** where the last token of the source text (not NEWLINE, INDENT, OUTDENT) ended */
+  #lastEndLine = 1;
+  #lastEndCol = 1;
   #indents: number[] = [0];
   #dents = 0;
   #lineStart = true;
@@ -119,9 +135,26 @@ export class Scanner {
 
   next(): Token {
     const t = this.#next();
+    if (t.tok === 'NEWLINE' || t.tok === 'EOF') {
+      // starlark-go reports a parse error just after the offending token, which for a newline
+      // (or the end of the file) is the start of the next line, a line after the mistake: a
+      // statement or bracket left unfinished. The error goes where it was left unfinished.
+      t.endLine = this.#lastEndLine;
+      t.endCol = this.#lastEndCol;
+      return t;
+    }
     t.endLine = this.#line;
     t.endCol = this.#col;
+    if (t.tok !== 'INDENT' && t.tok !== 'OUTDENT') {
+      this.#lastEndLine = this.#line;
+      this.#lastEndCol = this.#col;
+    }
     return t;
+  }
+
+  /** openBracket is the innermost bracket not closed so far, if any. */
+  openBracket(): { readonly ch: string; readonly line: number; readonly col: number } | undefined {
+    return this.#open[this.#open.length - 1];
   }
 
   #next(): Token {
@@ -246,11 +279,13 @@ export class Scanner {
     switch (c) {
       case 91: case 40: case 123:
         this.#depth++;
+        this.#open.push({ ch: String.fromCharCode(c), line, col });
         this.#read();
         return this.#tok(String.fromCharCode(c) as Tok, line, col, '', '');
       case 93: case 41: case 125:
         if (this.#depth === 0) this.error(line, col, `unexpected '${String.fromCharCode(c)}'`);
         this.#depth--;
+        this.#open.pop();
         this.#read();
         return this.#tok(String.fromCharCode(c) as Tok, line, col, '', '');
     }
@@ -266,7 +301,7 @@ export class Scanner {
     else if ('+-*/%&|^~.=;:<>'.includes(String.fromCharCode(c))) op = String.fromCharCode(c);
     if (op === undefined) {
       if (c === 33) this.error(line, col, "unexpected input character '!'");
-      this.error(line, col, `unexpected input character ${JSON.stringify(String.fromCodePoint(c))}`);
+      this.error(line, col, `unexpected input character ${quoteRune(c)}`);
     }
     for (let k = 0; k < op.length; k++) this.#read();
     return this.#tok(op as Tok, line, col, op, '');

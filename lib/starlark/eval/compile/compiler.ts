@@ -63,8 +63,10 @@ export class Compiler implements CompileContext {
     const run = (thread: Thread) => {
       const locals: Locals = new Array(nlocals).fill(undefined);
       for (const c of cells) locals[c] = new Cell(undefined);
-      const fr = new Frame(locals, [], globals, thread);
+      const fr = new Frame(locals, [], globals, thread, file);
       pos = packPos(f.stmts[0] ?? { line: 1, col: 1 });
+      const outer = thread.frame;
+      thread.frame = fr;
       try {
         // Each top-level statement starts with its own position, so that even an error
         // raised before any operation records one (a JS stack overflow) is positioned.
@@ -75,6 +77,8 @@ export class Compiler implements CompileContext {
       } catch (e) {
         pos = fr.pos;
         throw addFrame(e, '<toplevel>', fr, file);
+      } finally {
+        thread.frame = outer;
       }
     };
     return Object.assign(run, { pos: () => pos });

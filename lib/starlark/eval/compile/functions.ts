@@ -38,13 +38,16 @@ export function functionExpr(ctx: CompileContext, fi: A.FunctionInfo): (fr: Fram
       locals[c] = new Cell(locals[c] as Value | undefined);
     }
     code.active++;
-    const fr = new Frame(locals, fn.freevars, fn.module.globals, thread);
+    const fr = new Frame(locals, fn.freevars, fn.module.globals, thread, file);
     fr.pos = startPos;
+    const outer = thread.frame;
+    thread.frame = fr;
     try {
       return body(fr) === RETURN ? fr.ret : None;
     } catch (e) {
       throw addFrame(e, name, fr, file);
     } finally {
+      thread.frame = outer;
       code.active--;
       thread.depth--;
     }
