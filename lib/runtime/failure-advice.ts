@@ -29,7 +29,8 @@ export function describeFailure(f: FailedRequest): string {
   // A status error names the method and origin itself: keep what follows them.
   const prefix = `${f.req.method} ${originOf(url)} `;
   const rest = what.startsWith(prefix) ? what.slice(prefix.length) : what;
-  return `${f.req.method} ${url}: ${rest} (${attempts === 1 ? '1 attempt' : `after ${attempts} attempts`})`;
+  const at = f.req.at === undefined ? '' : ` (at ${f.req.at})`;
+  return `${f.req.method} ${url}${at}: ${rest} (${attempts === 1 ? '1 attempt' : `after ${attempts} attempts`})`;
 }
 
 function withoutQuery(url: string): string {

@@ -27,6 +27,8 @@ export class Response extends HostValue {
   #read = false;
   /** A save depends on this request (set when the save takes it). */
   attributed = false;
+  /** Where the script issued it (file:line:col). */
+  at: string | undefined;
   readonly #http: HttpModule;
 
   constructor(http: HttpModule, id: number, method: string, url: string) {
@@ -193,10 +195,24 @@ export class HttpModule {
     const out: Array<{ id: number; what: string; error: string }> = [];
     for (const r of this.#lost.values()) {
       if (tracked && r.attributed) continue;
-      out.push({ id: r.id, what: `${r.method} ${r.url}`, error: r.attr('error') === None ? `status ${String(r.attr('status_code'))}` : str(r.attr('error')!) });
+      out.push({ id: r.id, what: `${r.method} ${r.url}${r.at === undefined ? '' : ` (at ${r.at})`}`, error: r.attr('error') === None ? `status ${String(r.attr('status_code'))}` : str(r.attr('error')!) });
     }
     return out;
   }
+
+  /** #where is the script's position (file:line:col) at this call; the text is kept while it stays the same. */
+  #where(th: Thread): string | undefined {
+    const p = th.position();
+    if (p === undefined) return undefined;
+    const last = this.#lastPos;
+    if (last === undefined || last.line !== p.line || last.col !== p.col || last.file !== p.file) {
+      this.#lastPos = p;
+      this.#lastAt = `${p.file}:${p.line}:${p.col}`;
+    }
+    return this.#lastAt;
+  }
+  #lastPos: { file: string; line: number; col: number } | undefined;
+  #lastAt: string | undefined;
 
   #issue(th: Thread, fn: string, method: string, urlValue: Value, rest: Array<Value | undefined>): Value {
     const call = buildRequest(th, fn, method, urlValue, rest, this.#init.http.timeoutMs);
@@ -207,8 +223,10 @@ export class HttpModule {
     const limit = this.#init.http.concurrency;
     if (this.#inflight.size >= 2 * limit) this.#client.waitUntil(() => this.#inflight.size <= limit);
     let response!: Response;
-    const id = this.#client.submit('http', call, (o: Outcome<Reply>) => this.#settle(response, o));
+    const at = this.#where(th);
+    const id = this.#client.submit('http', at === undefined ? call : { ...call, at }, (o: Outcome<Reply>) => this.#settle(response, o));
     response = new Response(this, id, method, call.url);
+    response.at = at;
     this.#inflight.set(id, response);
     // Only a tracked model's saves depend on requests; elsewhere a failed unread request fails the model.
     if (this.#init.kind === 'tracked') this.#unread.set(id, response);

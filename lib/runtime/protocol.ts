@@ -62,6 +62,8 @@ export interface HttpCall {
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: Uint8Array | undefined;
   readonly timeoutMs: number;
+  /** Where the script issued it (file:line:col), for the messages about its failure. */
+  readonly at?: string;
 }
 
 /** The operations: request and reply types, shared by the worker and the main thread. */
