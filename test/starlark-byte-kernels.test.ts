@@ -6,7 +6,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { MIN_WASM_TEXT, countByIndexOf, countSubstring, hashBytes, simdAvailable } from '../lib/starlark/eval/byte-kernels.js';
-import { javaStringHash } from '../lib/starlark/eval/ops.js';
+import { javaStringHash } from '../lib/starlark/eval/hash.js';
 import { Thread, execFile, toJS } from '../lib/starlark/index.js';
 
 /** A byte string over a small alphabet (so that matches are dense), with bytes ≥ 0x80 in it. */
