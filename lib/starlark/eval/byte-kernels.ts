@@ -29,21 +29,25 @@ export function countByIndexOf(hay: string, needle: string): number {
   return n;
 }
 
-/** countSubstring counts non-overlapping occurrences of a non-empty needle (both byte strings). */
-export function countSubstring(hay: string, needle: string): number {
+/**
+ * countSubstring counts non-overlapping occurrences of a non-empty needle in hay[from:to] (byte
+ * strings; 0 <= from <= to <= hay.length). The range is counted in place: str.count(sub, a, b)
+ * called again on the same text does not copy it again (see load).
+ */
+export function countSubstring(hay: string, needle: string, from = 0, to = hay.length): number {
   const m = needle.length;
-  const n = hay.length;
-  if (n < MIN_WASM_TEXT || m > MAX_WASM_NEEDLE || m > n) return countByIndexOf(hay, needle);
+  const n = to - from;
+  if (n < MIN_WASM_TEXT || m > MAX_WASM_NEEDLE || m > n) return countByIndexOf(from === 0 && to === hay.length ? hay : hay.slice(from, to), needle);
   const k = kernel();
-  if (k === null) return countByIndexOf(hay, needle);
+  if (k === null) return countByIndexOf(hay.slice(from, to), needle);
   const bytes = load(k, hay);
   bytes.write(needle, 0, m, 'latin1');
-  return k.count(n, m);
+  return k.count(to, m, from);
 }
 
 /**
  * hashBytes is hash() of a byte string of at least MIN_WASM_TEXT bytes (see javaStringHash in
- * ops.ts for the rule), or undefined when the module is unavailable.
+ * hash.ts for the rule), or undefined when the module is unavailable.
  */
 export function hashBytes(s: string): number | undefined {
   const k = kernel();
@@ -52,14 +56,26 @@ export function hashBytes(s: string): number | undefined {
   return k.hash(s.length);
 }
 
-/** load copies a byte string to TEXT_AT, growing the memory to hold it and 8 bytes beyond. */
+/** Texts up to this length stay referenced after a call, so that the next call on the same text skips the copy. */
+const MAX_KEPT_TEXT = 16 << 20;
+/** The text now at TEXT_AT, when it is at most MAX_KEPT_TEXT long. */
+let loaded: string | undefined;
+
+/**
+ * load copies a byte string to TEXT_AT, growing the memory to hold it and 16 bytes beyond (a
+ * sixteen-byte load may start at the last byte). A loop calling s.count(…) or hash(s) on one
+ * text copies it once: the copy costs about as much as the scan.
+ */
 function load(k: Kernel, text: string): Buffer {
-  const need = TEXT_AT + text.length + 8;
+  const need = TEXT_AT + text.length + 16;
   if (k.memory.buffer.byteLength < need) {
     k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / 65536));
   }
   const bytes = Buffer.from(k.memory.buffer);
-  bytes.write(text, TEXT_AT, text.length, 'latin1');
+  if (text !== loaded) {
+    bytes.write(text, TEXT_AT, text.length, 'latin1');
+    loaded = text.length <= MAX_KEPT_TEXT ? text : undefined;
+  }
   return bytes;
 }
 
@@ -70,7 +86,7 @@ export function simdAvailable(): boolean {
 
 interface Kernel {
   memory: WebAssembly.Memory;
-  count: (textLength: number, needleLength: number) => number;
+  count: (textEnd: number, needleLength: number, textStart: number) => number;
   hash: (textLength: number) => number;
 }
 
@@ -103,12 +119,23 @@ const op = {
   get: (l: number) => [0x20, l], set: (l: number) => [0x21, l],
   const: (v: number) => [0x41, ...sleb(v)],
   load8: (offset: number) => [0x2d, 0, ...uleb(offset)],
+  ifI32: [0x04, I32],
   load32: (offset: number) => [0x28, 0, ...uleb(offset)],
   eqz: [0x45], eq: [0x46], ne: [0x47], ltU: [0x49], gtU: [0x4b], leU: [0x4d], geU: [0x4f],
   ctz: [0x68], popcnt: [0x69], add: [0x6a], sub: [0x6b], mul: [0x6c], and: [0x71], or: [0x72], xor: [0x73],
   shl: [0x74], shrU: [0x76], select: [0x1b], else: [0x05],
+  tee: (l: number) => [0x22, l],
   v128Load: (offset: number) => [0xfd, 0x00, 0, ...uleb(offset)],
   splat8: [0xfd, 0x0f], eq8: [0xfd, 0x23], v128And: [0xfd, 0x4e], bitmask8: [0xfd, 0x64],
+  /** v128.const of four int32 lanes, or of eight int16 lanes when given eight values */
+  v128Const: (lanes: number[]) => {
+    const bytes = Buffer.alloc(16);
+    lanes.forEach((v, k) => (lanes.length === 8 ? bytes.writeInt16LE(v, 2 * k) : bytes.writeInt32LE(v, 4 * k)));
+    return [0xfd, 0x0c, ...bytes];
+  },
+  replaceLane32: (lane: number) => [0xfd, 0x1c, lane], extractLane32: (lane: number) => [0xfd, 0x1b, lane],
+  widenLow8: [0xfd, ...uleb(0x89)], widenHigh8: [0xfd, ...uleb(0x8a)], // i16x8.extend_{low,high}_i8x16_u
+  add32x4: [0xfd, ...uleb(0xae)], mul32x4: [0xfd, ...uleb(0xb5)], dot16x8: [0xfd, ...uleb(0xba)],
 };
 
 /**
@@ -130,14 +157,20 @@ function verifyBody(): number[] {
 }
 
 /**
- * count(n, m) → non-overlapping occurrences of the needle (m bytes at 0) in the text (n bytes
- * at TEXT_AT). Locals: 0 n, 1 m, 2 i, 3 next (first start not overlapping the last match),
- * 4 count, 5 mask (candidate starts left in this step), 6 pos, 7 first-byte splat, 8 last-byte splat.
+ * count(n, m, i) → non-overlapping occurrences of the needle (m bytes at 0) in the text bytes
+ * i..n at TEXT_AT. Each step of sixteen candidate starts compares the needle's first, middle
+ * and last byte; a candidate passing all three is a match when m <= 3, and is verified
+ * otherwise. Locals: 0 n, 1 m, 2 i, 3 next (first start not overlapping the last match),
+ * 4 count, 5 mask (candidate starts left in this step), 6 pos, 7 first-byte splat, 8 last-byte
+ * splat, 9 middle-byte splat.
  */
 function countBody(): number[] {
-  const onMatchAt = (pos: number) => [
+  const onMatchAt = (pos: number, filtered: boolean) => [
     ...op.get(pos), ...op.get(3), ...op.geU, ...op.if,
-    ...op.get(pos), ...op.get(1), ...op.call(0), ...op.if,
+    ...(filtered
+      ? [...op.get(1), ...op.const(3), ...op.leU, ...op.ifI32, ...op.const(1), ...op.else, ...op.get(pos), ...op.get(1), ...op.call(0), ...op.end]
+      : [...op.get(pos), ...op.get(1), ...op.call(0)]),
+    ...op.if,
     ...op.get(4), ...op.const(1), ...op.add, ...op.set(4),
     ...op.get(pos), ...op.get(1), ...op.add, ...op.set(3),
     ...op.end, ...op.end,
@@ -145,11 +178,14 @@ function countBody(): number[] {
   return [
     ...op.const(0), ...op.load8(0), ...op.splat8, ...op.set(7),
     ...op.get(1), ...op.const(1), ...op.sub, ...op.load8(0), ...op.splat8, ...op.set(8),
+    ...op.get(1), ...op.const(1), ...op.shrU, ...op.load8(0), ...op.splat8, ...op.set(9),
     // Sixteen candidate starts per step while the last byte of the last one is in the text.
     ...op.block, ...op.loop,
     ...op.get(2), ...op.get(1), ...op.add, ...op.const(15), ...op.add, ...op.get(0), ...op.gtU, ...op.brIf(1),
     ...op.get(2), ...op.v128Load(TEXT_AT), ...op.get(7), ...op.eq8,
     ...op.get(2), ...op.get(1), ...op.add, ...op.v128Load(TEXT_AT - 1), ...op.get(8), ...op.eq8,
+    ...op.v128And,
+    ...op.get(2), ...op.get(1), ...op.const(1), ...op.shrU, ...op.add, ...op.v128Load(TEXT_AT), ...op.get(9), ...op.eq8,
     ...op.v128And, ...op.bitmask8, ...op.set(5),
     // A one-byte needle cannot overlap itself: every set bit is a match.
     ...op.get(1), ...op.const(1), ...op.eq, ...op.if,
@@ -159,7 +195,7 @@ function countBody(): number[] {
     ...op.get(5), ...op.eqz, ...op.brIf(1),
     ...op.get(2), ...op.get(5), ...op.ctz, ...op.add, ...op.set(6),
     ...op.get(5), ...op.get(5), ...op.const(1), ...op.sub, ...op.and, ...op.set(5),
-    ...onMatchAt(6),
+    ...onMatchAt(6, true),
     ...op.br(0),
     ...op.end, ...op.end,
     ...op.get(2), ...op.const(16), ...op.add, ...op.set(2),
@@ -168,7 +204,7 @@ function countBody(): number[] {
     // The remaining starts one by one.
     ...op.block, ...op.loop,
     ...op.get(2), ...op.get(1), ...op.add, ...op.get(0), ...op.gtU, ...op.brIf(1),
-    ...onMatchAt(2),
+    ...onMatchAt(2, false),
     ...op.get(2), ...op.const(1), ...op.add, ...op.set(2),
     ...op.br(0),
     ...op.end, ...op.end,
@@ -180,12 +216,60 @@ function countBody(): number[] {
  * hash(n) → Java's String.hashCode of the code points of the n-byte UTF-8 text at TEXT_AT, as
  * starlark-go computes hash(): h = 31·h + c in int32, a code point beyond U+FFFF added whole,
  * an invalid byte (Go's decoding: no overlong forms, surrogates or values above U+10FFFF)
- * added as U+FFFD. Eight ASCII bytes go in one step.
+ * added as U+FFFD. Runs of ASCII go sixteen bytes a step in SIMD lanes, shorter ones eight
+ * bytes a step; other characters one at a time.
  * Locals: 0 n, 1 i, 2 h, 3 c (lead byte, or first word), 4 cp (or second word), 5 size, 6 b1,
- * 7 b2, 8 b3.
+ * 7 b2, 8 b3, 9 the SIMD accumulator, 10 sixteen text bytes.
  */
-/** 31⁸ modulo 2³² as an int32 (wasm's i32.mul wraps like Math.imul). */
-const POW31_8 = Number(BigInt.asIntN(32, 31n ** 8n));
+/** 31^k modulo 2³² as an int32 (wasm's i32.mul wraps like Math.imul). */
+const pow31 = (k: number) => Number(BigInt.asIntN(32, 31n ** BigInt(k)));
+const POW31_8 = pow31(8);
+
+/**
+ * sixteenAscii: while sixteen ASCII bytes remain, h·31¹⁶ + Σ bₖ·31¹⁵⁻ᵏ, kept as four int32
+ * lanes whose sum is h (products distribute over the wrapping sum, so each lane can be
+ * multiplied by 31¹⁶ on its own). i32x4.dot_i16x8_s turns the bytes, widened to int16, into
+ * lanes [b0·31³ + b1·31², b2·31 + b3, …]; one multiplication by [31¹², 31¹², 31⁸, 31⁸] (low
+ * half) or [31⁴, 31⁴, 1, 1] (high half) weights each group of four. The lanes are summed into
+ * h when the run ends; the loop of the caller then goes on with the next character.
+ * Locals 3 and 4 hold the ASCII mask of the sixteen bytes and the end of their ASCII prefix.
+ */
+function sixteenAscii(): number[] {
+  const groups = op.v128Const([29791, 961, 31, 1, 29791, 961, 31, 1]);
+  const half = (widen: number[], weights: number[]) => [
+    ...op.get(10), ...widen, ...groups, ...op.dot16x8, ...op.v128Const(weights), ...op.mul32x4,
+  ];
+  return [
+    ...op.get(1), ...op.const(16), ...op.add, ...op.get(0), ...op.leU, ...op.if,
+    ...op.get(1), ...op.v128Load(TEXT_AT), ...op.bitmask8, ...op.tee(3), ...op.eqz, ...op.if,
+    ...op.v128Const([0, 0, 0, 0]), ...op.get(2), ...op.replaceLane32(0), ...op.set(9),
+    ...op.block, ...op.loop,
+    ...op.get(1), ...op.const(16), ...op.add, ...op.get(0), ...op.gtU, ...op.brIf(1),
+    ...op.get(1), ...op.v128Load(TEXT_AT), ...op.tee(10), ...op.bitmask8, ...op.brIf(1),
+    ...op.get(9), ...op.v128Const([pow31(16), pow31(16), pow31(16), pow31(16)]), ...op.mul32x4,
+    ...half(op.widenLow8, [pow31(12), pow31(12), POW31_8, POW31_8]), ...op.add32x4,
+    ...half(op.widenHigh8, [pow31(4), pow31(4), 1, 1]), ...op.add32x4,
+    ...op.set(9),
+    ...op.get(1), ...op.const(16), ...op.add, ...op.set(1),
+    ...op.br(0),
+    ...op.end, ...op.end,
+    ...op.get(9), ...op.extractLane32(0), ...op.get(9), ...op.extractLane32(1), ...op.add,
+    ...op.get(9), ...op.extractLane32(2), ...op.add, ...op.get(9), ...op.extractLane32(3), ...op.add, ...op.set(2),
+    // The run may have reached the end of the text: back to the loop's test.
+    ...op.br(2),
+    ...op.else,
+    // Not sixteen: the ASCII bytes before the first other one (the mask's trailing zeros) go
+    // one by one here, without the general character path's tests.
+    ...op.get(1), ...op.get(3), ...op.ctz, ...op.add, ...op.set(4),
+    ...op.block, ...op.loop,
+    ...op.get(1), ...op.get(4), ...op.geU, ...op.brIf(1),
+    ...op.get(2), ...op.const(31), ...op.mul, ...op.get(1), ...op.load8(TEXT_AT), ...op.add, ...op.set(2),
+    ...op.get(1), ...op.const(1), ...op.add, ...op.set(1),
+    ...op.br(0),
+    ...op.end, ...op.end,
+    ...op.end, ...op.end,
+  ];
+}
 
 function hashBody(): number[] {
   const byteAt = (k: number) => [...op.get(1), ...op.load8(TEXT_AT + k)];
@@ -205,6 +289,7 @@ function hashBody(): number[] {
   return [
     ...op.block, ...op.loop,
     ...op.get(1), ...op.get(0), ...op.geU, ...op.brIf(1),
+    ...sixteenAscii(),
     // Eight ASCII bytes at once while eight remain: h·31⁸ + (first four)·31⁴ + (last four).
     ...op.get(1), ...op.const(8), ...op.add, ...op.get(0), ...op.leU, ...op.if,
     ...op.get(1), ...op.load32(TEXT_AT), ...op.set(3),
@@ -273,11 +358,12 @@ function assemble(): Uint8Array<ArrayBuffer> {
   };
   const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
   const name = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-  const bodies = [fn([[1, I32]], verifyBody()), fn([[5, I32], [2, V128]], countBody()), fn([[8, I32]], hashBody())];
+  const bodies = [fn([[1, I32]], verifyBody()), fn([[4, I32], [3, V128]], countBody()), fn([[8, I32], [2, V128]], hashBody())];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [2, 0x60, 2, I32, I32, 1, I32, 0x60, 1, I32, 1, I32]), // (i32, i32) → i32, (i32) → i32
-    ...section(3, [3, 0, 0, 1]), // verify, count, hash
+    // (i32, i32) → i32, (i32) → i32, (i32, i32, i32) → i32
+    ...section(1, [3, 0x60, 2, I32, I32, 1, I32, 0x60, 1, I32, 1, I32, 0x60, 3, I32, I32, I32, 1, I32]),
+    ...section(3, [3, 0, 2, 1]), // verify, count, hash
     ...section(5, [1, 0x00, 1]), // one memory, at least one page
     ...section(7, [3, ...name('mem'), 0x02, 0, ...name('count'), 0x00, 1, ...name('hash'), 0x00, 2]),
     ...section(10, [3, ...bodies.flat()]),

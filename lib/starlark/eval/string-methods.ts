@@ -247,9 +247,8 @@ export const stringMethods: Record<string, MethodImpl> = {
   },
   count(_th, s, args, kw, name) {
     const [sub, a, b] = strIndexArgs(name, s as string, args, kw);
-    const hay = (s as string).slice(a, b);
-    if (sub === '') return runeCount(hay) + 1;
-    return countSubstring(hay, sub);
+    if (sub === '') return runeCount((s as string).slice(a, b)) + 1;
+    return countSubstring(s as string, sub, a, b);
   },
   elem_ords(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
