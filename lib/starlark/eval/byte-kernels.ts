@@ -20,7 +20,10 @@
 export const MIN_WASM_TEXT = 4096;
 /** Needles up to this length are kept in the module's memory before the text. */
 const MAX_WASM_NEEDLE = 64;
-const TEXT_AT = MAX_WASM_NEEDLE;
+/** hash()'s tables after the needle: 31^k and 31^-k modulo 2³² for k = 0..16 (see asciiRuns). */
+const POW31_AT = MAX_WASM_NEEDLE;
+const INV31_AT = POW31_AT + 17 * 4;
+const TEXT_AT = 256;
 
 /** countByIndexOf counts non-overlapping occurrences of a non-empty needle with indexOf. */
 export function countByIndexOf(hay: string, needle: string): number {
@@ -101,6 +104,11 @@ function kernel(): Kernel | null {
       count: instance.exports['count'] as Kernel['count'],
       hash: instance.exports['hash'] as Kernel['hash'],
     };
+    const tables = new Int32Array(compiled.memory.buffer, POW31_AT, 34);
+    for (let k = 0; k <= 16; k++) {
+      tables[k] = pow31(k);
+      tables[17 + k] = Number(BigInt.asIntN(32, INV31 ** BigInt(k) % (1n << 32n)));
+    }
   } catch {
     compiled = null;
   }
@@ -136,6 +144,7 @@ const op = {
   replaceLane32: (lane: number) => [0xfd, 0x1c, lane], extractLane32: (lane: number) => [0xfd, 0x1b, lane],
   widenLow8: [0xfd, ...uleb(0x89)], widenHigh8: [0xfd, ...uleb(0x8a)], // i16x8.extend_{low,high}_i8x16_u
   add32x4: [0xfd, ...uleb(0xae)], mul32x4: [0xfd, ...uleb(0xb5)], dot16x8: [0xfd, ...uleb(0xba)],
+  ltU8: [0xfd, 0x26],
 };
 
 /**
@@ -216,25 +225,29 @@ function countBody(): number[] {
  * hash(n) → Java's String.hashCode of the code points of the n-byte UTF-8 text at TEXT_AT, as
  * starlark-go computes hash(): h = 31·h + c in int32, a code point beyond U+FFFF added whole,
  * an invalid byte (Go's decoding: no overlong forms, surrogates or values above U+10FFFF)
- * added as U+FFFD. Runs of ASCII go sixteen bytes a step in SIMD lanes, shorter ones eight
- * bytes a step; other characters one at a time.
+ * added as U+FFFD. Runs of ASCII go sixteen bytes a step in SIMD lanes (eight bytes a step in
+ * the last fifteen bytes), two-byte characters by a short path, other characters one at a time.
  * Locals: 0 n, 1 i, 2 h, 3 c (lead byte, or first word), 4 cp (or second word), 5 size, 6 b1,
  * 7 b2, 8 b3, 9 the SIMD accumulator, 10 sixteen text bytes.
  */
 /** 31^k modulo 2³² as an int32 (wasm's i32.mul wraps like Math.imul). */
 const pow31 = (k: number) => Number(BigInt.asIntN(32, 31n ** BigInt(k)));
+/** The inverse of 31 modulo 2³² (31 is odd, so it has one): 31 · INV31 ≡ 1. */
+const INV31 = 3186588639n;
 const POW31_8 = pow31(8);
 
 /**
- * sixteenAscii: while sixteen ASCII bytes remain, h·31¹⁶ + Σ bₖ·31¹⁵⁻ᵏ, kept as four int32
+ * asciiRuns: while sixteen ASCII bytes remain, h·31¹⁶ + Σ bₖ·31¹⁵⁻ᵏ, kept as four int32
  * lanes whose sum is h (products distribute over the wrapping sum, so each lane can be
  * multiplied by 31¹⁶ on its own). i32x4.dot_i16x8_s turns the bytes, widened to int16, into
  * lanes [b0·31³ + b1·31², b2·31 + b3, …]; one multiplication by [31¹², 31¹², 31⁸, 31⁸] (low
  * half) or [31⁴, 31⁴, 1, 1] (high half) weights each group of four. The lanes are summed into
  * h when the run ends; the loop of the caller then goes on with the next character.
- * Locals 3 and 4 hold the ASCII mask of the sixteen bytes and the end of their ASCII prefix.
+ * When the sixteen bytes are not all ASCII, the ASCII bytes before the first other one go in
+ * one step of the same kind, and a valid two-byte character after them is added at once; a longer or invalid sequence is left to the caller's general path. `tail` runs when
+ * fewer than sixteen bytes remain. Locals 3 and 4 hold the mask and the end of the prefix.
  */
-function sixteenAscii(): number[] {
+function asciiRuns(tail: number[]): number[] {
   const groups = op.v128Const([29791, 961, 31, 1, 29791, 961, 31, 1]);
   const half = (widen: number[], weights: number[]) => [
     ...op.get(10), ...widen, ...groups, ...op.dot16x8, ...op.v128Const(weights), ...op.mul32x4,
@@ -258,16 +271,35 @@ function sixteenAscii(): number[] {
     // The run may have reached the end of the text: back to the loop's test.
     ...op.br(2),
     ...op.else,
-    // Not sixteen: the ASCII bytes before the first other one (the mask's trailing zeros) go
-    // one by one here, without the general character path's tests.
-    ...op.get(1), ...op.get(3), ...op.ctz, ...op.add, ...op.set(4),
-    ...op.block, ...op.loop,
-    ...op.get(1), ...op.get(4), ...op.geU, ...op.brIf(1),
-    ...op.get(2), ...op.const(31), ...op.mul, ...op.get(1), ...op.load8(TEXT_AT), ...op.add, ...op.set(2),
-    ...op.get(1), ...op.const(1), ...op.add, ...op.set(1),
-    ...op.br(0),
-    ...op.end, ...op.end,
-    ...op.end, ...op.end,
+    // Not sixteen: the k ASCII bytes before the first other one (k = the mask's trailing
+    // zeros) in one step: the sixteen-byte sum with the other bytes zeroed is Σ bⱼ·31¹⁵⁻ʲ over
+    // j < k, that is the k bytes' own sum times 31¹⁶⁻ᵏ, taken out by 31⁻⁽¹⁶⁻ᵏ⁾.
+    ...op.get(3), ...op.ctz, ...op.set(4),
+    ...op.get(1), ...op.v128Load(TEXT_AT),
+    ...op.v128Const(Array.from({ length: 8 }, (_, j) => (2 * j) | ((2 * j + 1) << 8))), ...op.get(4), ...op.splat8, ...op.ltU8,
+    ...op.v128And, ...op.set(10),
+    ...half(op.widenLow8, [pow31(12), pow31(12), POW31_8, POW31_8]),
+    ...half(op.widenHigh8, [pow31(4), pow31(4), 1, 1]), ...op.add32x4, ...op.set(9),
+    ...op.get(2), ...op.get(4), ...op.const(2), ...op.shl, ...op.load32(POW31_AT), ...op.mul,
+    ...op.get(9), ...op.extractLane32(0), ...op.get(9), ...op.extractLane32(1), ...op.add,
+    ...op.get(9), ...op.extractLane32(2), ...op.add, ...op.get(9), ...op.extractLane32(3), ...op.add,
+    ...op.const(16), ...op.get(4), ...op.sub, ...op.const(2), ...op.shl, ...op.load32(INV31_AT), ...op.mul,
+    ...op.add, ...op.set(2),
+    ...op.get(1), ...op.get(4), ...op.add, ...op.set(1),
+    // U+0080..U+07FF: a lead byte C2..DF and a continuation byte inside the text.
+    ...op.get(1), ...op.load8(TEXT_AT), ...op.const(0xc2), ...op.sub, ...op.const(30), ...op.ltU,
+    ...op.get(1), ...op.load8(TEXT_AT + 1), ...op.const(0x80), ...op.xor, ...op.tee(4), ...op.const(0x40), ...op.ltU, ...op.and,
+    ...op.get(1), ...op.const(1), ...op.add, ...op.get(0), ...op.ltU, ...op.and, ...op.if,
+    ...op.get(2), ...op.const(31), ...op.mul,
+    ...op.get(1), ...op.load8(TEXT_AT), ...op.const(0x1f), ...op.and, ...op.const(6), ...op.shl, ...op.get(4), ...op.or,
+    ...op.add, ...op.set(2),
+    ...op.get(1), ...op.const(2), ...op.add, ...op.set(1),
+    ...op.br(3),
+    ...op.end,
+    ...op.end,
+    ...op.else,
+    ...tail,
+    ...op.end,
   ];
 }
 
@@ -289,18 +321,20 @@ function hashBody(): number[] {
   return [
     ...op.block, ...op.loop,
     ...op.get(1), ...op.get(0), ...op.geU, ...op.brIf(1),
-    ...sixteenAscii(),
-    // Eight ASCII bytes at once while eight remain: h·31⁸ + (first four)·31⁴ + (last four).
-    ...op.get(1), ...op.const(8), ...op.add, ...op.get(0), ...op.leU, ...op.if,
-    ...op.get(1), ...op.load32(TEXT_AT), ...op.set(3),
-    ...op.get(1), ...op.load32(TEXT_AT + 4), ...op.set(4),
-    ...op.get(3), ...op.get(4), ...op.or, ...op.const(0x80808080 | 0), ...op.and, ...op.eqz, ...op.if,
-    ...op.get(2), ...op.const(POW31_8), ...op.mul,
-    ...fourBytes(3), ...op.const(923521), ...op.mul, ...op.add,
-    ...fourBytes(4), ...op.add, ...op.set(2),
-    ...op.get(1), ...op.const(8), ...op.add, ...op.set(1),
-    ...op.br(2),
-    ...op.end, ...op.end,
+    ...asciiRuns([
+      // Fewer than sixteen bytes left: eight ASCII bytes at once while eight remain,
+      // h·31⁸ + (first four)·31⁴ + (last four).
+      ...op.get(1), ...op.const(8), ...op.add, ...op.get(0), ...op.leU, ...op.if,
+      ...op.get(1), ...op.load32(TEXT_AT), ...op.set(3),
+      ...op.get(1), ...op.load32(TEXT_AT + 4), ...op.set(4),
+      ...op.get(3), ...op.get(4), ...op.or, ...op.const(0x80808080 | 0), ...op.and, ...op.eqz, ...op.if,
+      ...op.get(2), ...op.const(POW31_8), ...op.mul,
+      ...fourBytes(3), ...op.const(923521), ...op.mul, ...op.add,
+      ...fourBytes(4), ...op.add, ...op.set(2),
+      ...op.get(1), ...op.const(8), ...op.add, ...op.set(1),
+      ...op.br(3),
+      ...op.end, ...op.end,
+    ]),
     // One character.
     ...byteAt(0), ...op.set(3),
     ...op.const(0xfffd), ...op.set(4), ...op.const(1), ...op.set(5),
