@@ -20,6 +20,7 @@ import { LANES, type Finish, type ModelInit, type ModelOps } from './protocol.js
 import { RowSink } from './row-sink.js';
 import { modelEnv, Redactor } from './secrets.js';
 import { toWire } from './values.js';
+import { workerEntry } from './worker-entry.js';
 import type { Wire } from './wire.js';
 
 export interface StarRunOptions {
@@ -51,16 +52,9 @@ export class StarModelError extends PartialRunError {
   }
 }
 
-/** startWorker starts the model's worker, from the compiled JS or (in tests) the TS source. */
+/** startWorker starts the model's worker, from the compiled JS or (in tests) a bundle of the TS source. */
 function startWorker(workerData: unknown, transferList: TransferListItem[]): Worker {
-  const url = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
-  if (url.pathname.endsWith('.ts')) {
-    // Running from TypeScript sources: the worker registers tsx before loading its module.
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
-    return new Worker(boot, { eval: true, workerData, transferList });
-  }
-  return new Worker(url, { workerData, transferList });
+  return new Worker(workerEntry(), { workerData, transferList });
 }
 
 /** senderSettings fills a model's directives with the sender's defaults. */
