@@ -54,7 +54,8 @@ export class StarModelError extends PartialRunError {
 
 /** startWorker starts the model's worker, from the compiled JS or (in tests) a bundle of the TS source. */
 function startWorker(workerData: unknown, transferList: TransferListItem[]): Worker {
-  return new Worker(workerEntry(), { workerData, transferList });
+  const { url, execArgv } = workerEntry();
+  return new Worker(url, { workerData, transferList, ...(execArgv === undefined ? {} : { execArgv }) });
 }
 
 /** senderSettings fills a model's directives with the sender's defaults. */

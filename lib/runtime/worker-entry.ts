@@ -7,7 +7,9 @@
  * the bundle loads like compiled code. Bundles are kept in the temp folder under a key made of
  * the size and time of every source file under lib/, so an edit makes a new one and the CLI
  * processes that tests start reuse it. The worker imports no package, only node: modules, so
- * the bundle holds all of its code.
+ * the bundle holds all of its code, and it is started without the process's tsx preload
+ * (`--import=tsx`, which a worker inherits and would resolve from the working folder: an
+ * `ebb test` step runs in a temporary one).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -16,11 +18,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-let bundle: URL | undefined;
+export interface WorkerEntry {
+  readonly url: URL;
+  /** The worker's node options, when they differ from the process's. */
+  readonly execArgv?: string[];
+}
 
-export function workerEntry(): URL {
-  if (!import.meta.url.endsWith('.ts')) return new URL('./worker.js', import.meta.url);
-  bundle ??= bundleWorker(fileURLToPath(new URL('./worker.ts', import.meta.url)));
+let bundle: WorkerEntry | undefined;
+
+export function workerEntry(): WorkerEntry {
+  if (!import.meta.url.endsWith('.ts')) return { url: new URL('./worker.js', import.meta.url) };
+  bundle ??= {
+    url: bundleWorker(fileURLToPath(new URL('./worker.ts', import.meta.url))),
+    execArgv: process.execArgv.filter((a, i, all) => !/tsx/.test(a) && !(/^--(import|loader)$/.test(a) && /tsx/.test(all[i + 1] ?? ''))),
+  };
   return bundle;
 }
 
