@@ -33,7 +33,16 @@ if (args[0] === 'sql') {
 }
 const unheld = (text: string): string => text.replace(/^\u0000sql(\d+)$/, (_m, i: string) => held[Number(i)]!);
 
-const { default: yargs } = await import('yargs');
+// `ebb star FILE` runs a script and nothing else: it starts without yargs (a fifth of a second
+// of module loading, which a short script would wait for); with any option it takes the
+// ordinary path below, so `ebb star --help` and bad invocations are answered by yargs.
+const starFile = args.length === 2 && args[0] === 'star' && !args[1]!.startsWith('-') ? args[1] : undefined;
+if (starFile !== undefined) {
+  const [{ starCommand }, { processIO }] = await Promise.all([import('../lib/commands/star.js'), import('../lib/commands/io.js')]);
+  process.exitCode = starCommand(starFile, processIO);
+}
+
+const yargs = starFile === undefined ? (await import('yargs')).default : undefined;
 
 interface Globals {
   project?: string | undefined;
@@ -100,7 +109,7 @@ function epilogue(example: string, env: string = STATE_ENV, exits: string = EXIT
   return `Example:\n  ${example}\n\n${exits}\n${env}`;
 }
 
-const cli = yargs(args)
+const cli = yargs?.(args)
   .scriptName('ebb')
   .usage('ebb — a local-first data pipeline engine on DuckDB, where reverse ETL is one more model.\n\nUsage: $0 <command> [options]')
   .command(
@@ -312,9 +321,9 @@ const cli = yargs(args)
 // yargs renders a command's whole help text as its handler starts, to show it if the handler
 // fails; ours print their own errors (see fail above), and the rendering costs a no-change run
 // about a tenth of its time. --help renders it when asked.
-const usage = (cli as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } })
-  .getInternalMethods?.()
+const usage = (cli as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } } | undefined)
+  ?.getInternalMethods?.()
   .getUsageInstance?.();
 if (usage?.cacheHelpMessage) usage.cacheHelpMessage = () => undefined;
 
-await cli.parseAsync();
+await cli?.parseAsync();

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { makeProject, ndjson, REPO, TSX_IMPORT, writeFiles } from './helpers/project.js';
 import { withStore } from './helpers/store.js';
 
-const ROWS = 20_000;
+// Enough rows that the crawl after row 7,000 keeps the run going well past the kill at 6,000.
+const ROWS = 10_000;
 
 test('kill -9 during a tracked run loses no delivery and records none that did not happen', async (t) => {
   const root = makeProject({

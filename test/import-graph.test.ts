@@ -88,3 +88,34 @@ test('the cycle finder reports a cycle as its path', (t) => {
   t.deepEqual(cycles(g), [['a', 'b', 'c', 'a']]);
   t.deepEqual(cycles(new Map([['a', ['b']], ['b', []]])), []);
 });
+
+/**
+ * loadedAtStart is what importing a file loads before any of its code runs: the closure of its
+ * value imports (`import type` and `import()` load nothing up front), as file paths under lib/
+ * and package names.
+ */
+function loadedAtStart(entry: string): Set<string> {
+  const STATIC = /(?:^|[\s;])(?:import|export)\s+(?!type\s)[^'"`;]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;])import\s*['"]([^'"]+)['"]/gm;
+  const seen = new Set<string>();
+  const todo = [entry];
+  while (todo.length > 0) {
+    const f = todo.pop()!;
+    if (seen.has(f)) continue;
+    seen.add(f);
+    if (!f.endsWith('.ts')) continue;
+    const src = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    for (const m of src.matchAll(STATIC)) {
+      const s = m[1] ?? m[2]!;
+      todo.push(s.startsWith('.') ? resolve(dirname(f), s.replace(/\.js$/, '.ts')) : s);
+    }
+  }
+  return seen;
+}
+
+test('ebb star starts without the engine: its command and the IO module load no DuckDB, store, run, sender or yargs', (t) => {
+  const loaded = [...loadedAtStart(join(LIB, 'commands/star.ts')), ...loadedAtStart(join(LIB, 'commands/io.ts'))];
+  const heavy = loaded.map((f) => (f.startsWith(ROOT) ? rel(f) : f))
+    .filter((f) => /^lib\/(store|run|send|runtime|detect)\//.test(f) || (!f.startsWith('lib/') && !f.startsWith('node:')));
+  t.deepEqual([...new Set(heavy)], []);
+  t.true(loaded.some((f) => f.endsWith('lib/starlark/index.ts')), 'the walk follows imports (it reaches the interpreter)');
+});

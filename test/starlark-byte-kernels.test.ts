@@ -6,7 +6,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { MIN_WASM_TEXT, countByIndexOf, countSubstring, hashBytes, simdAvailable } from '../lib/starlark/eval/byte-kernels.js';
-import { javaStringHash } from '../lib/starlark/eval/ops.js';
+import { javaStringHash } from '../lib/starlark/eval/hash.js';
 import { Thread, execFile, toJS } from '../lib/starlark/index.js';
 
 /** A byte string over a small alphabet (so that matches are dense), with bytes ≥ 0x80 in it. */
@@ -22,6 +22,24 @@ test('long texts: the SIMD count equals the indexOf count', (t) => {
     }),
     { numRuns: 150, seed: 20261129 },
   ));
+});
+
+test('a range of a text is counted in place; a text met again is not copied again, a different one of the same length is', (t) => {
+  t.notThrows(() => fc.assert(
+    fc.property(text(4096, 9000), text(1, 8), fc.nat(9000), fc.nat(9000), (hay, needle, x, y) => {
+      const from = Math.min(x, y, hay.length);
+      const to = Math.min(Math.max(x, y), hay.length);
+      return countSubstring(hay, needle, from, to) === countByIndexOf(hay.slice(from, to), needle)
+        && countSubstring(hay, needle) === countByIndexOf(hay, needle);
+    }),
+    { numRuns: 150, seed: 20261130 },
+  ));
+  const a = 'ab'.repeat(3000);
+  const b = ['b', 'ab'.repeat(2999), 'a'].join('');
+  t.is(countSubstring(a, 'ab'), 3000);
+  t.is(countSubstring(b, 'ab'), 2999);
+  t.is(countSubstring(a, 'ab', 2, 6000), 2999);
+  t.is(countSubstring(b, 'ba', 0, 5000), 2500);
 });
 
 test('overlapping candidates count once, left to right; needles up to the 64-byte limit and beyond', (t) => {
@@ -93,6 +111,18 @@ test('hash() of long strings: the WebAssembly loop equals the plain rule and the
     fc.property(bytesText(0, 300), (s) => s.length >= MIN_WASM_TEXT || javaStringHash(s) === referenceHash(s)),
     { numRuns: 300, seed: 7 },
   ));
+  // Mostly ASCII, so that runs of sixteen and more bytes (the SIMD steps) end at every offset.
+  const asciiRuns = fc.array(fc.constantFrom('abcdefghijklmnop', 'abcdefgh', 'xyz', 'Q', '~\x7f\x00', '\xc3\xa9', '\xff'), { minLength: 600, maxLength: 1200 })
+    .map((a) => a.join(''));
+  t.notThrows(() => fc.assert(
+    fc.property(asciiRuns, fc.nat(17), (text, cut) => {
+      const s = text.slice(cut);
+      return s.length < MIN_WASM_TEXT || hashBytes(s) === referenceHash(s);
+    }),
+    { numRuns: 150, seed: 20261130 },
+  ));
   const long = 'k1;'.repeat(5000);
   t.is(hashBytes(long), referenceHash(long));
+  const high = '\x7f~'.repeat(4000) + 'z';
+  t.is(hashBytes(high), referenceHash(high));
 });

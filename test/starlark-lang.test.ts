@@ -78,3 +78,16 @@ for (const [src, want] of errors) {
     t.is(failure(src), want);
   });
 }
+
+test('str.join of long lists (joined in pieces) equals one join, at and around the piece size', (t) => {
+  for (const n of [4095, 4096, 4097, 8192, 8193, 20_001]) {
+    const g = execFile(new Thread(), 'join.star', `
+words = ["w%d" % i for i in range(${n})]
+plain = "".join(words)
+comma = ", ".join(words)
+`, {});
+    const words = Array.from({ length: n }, (_, i) => `w${i}`);
+    t.is(g.get('plain'), words.join(''), `n = ${n}`);
+    t.is(g.get('comma'), words.join(', '), `n = ${n}`);
+  }
+});

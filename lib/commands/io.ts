@@ -4,8 +4,8 @@
 
 import { EbbError, errorCode, ProjectError } from '../errors.js';
 import { jsonText } from '../json.js';
-import { openContext, type Context } from '../run/index.js';
-import { Store } from '../store/index.js';
+import type { Context } from '../run/index.js';
+import type { Store } from '../store/index.js';
 
 export interface IO {
   readonly stdout: (text: string) => void;
@@ -118,6 +118,9 @@ export function withProject(
   command?: string,
 ): Promise<number> {
   return guarded(io, async () => {
+    // Loaded here, not at the top: every command imports this file, and `ebb star` needs
+    // neither the engine nor DuckDB (loading them would cost it ~0.5 s of start-up).
+    const [{ openContext }, { Store }] = await Promise.all([import('../run/index.js'), import('../store/index.js')]);
     const ctx = openContext(options);
     for (const w of ctx.project.warnings) io.stderr(`warning: ${w.file}: ${w.message}\n`);
     const store = await Store.open({

@@ -23,6 +23,7 @@ import { RowSink } from './row-sink.js';
 import type { ProgressSource } from './progress.js';
 import { modelEnv, Redactor } from './secrets.js';
 import { toWire } from './values.js';
+import { workerEntry } from './worker-entry.js';
 import type { Wire } from './wire.js';
 
 export interface StarRunOptions {
@@ -63,16 +64,10 @@ export class StarModelError extends PartialRunError {
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 96 };
 
-/** startWorker starts the model's worker, from the compiled JS or (in tests) the TS source. */
+/** startWorker starts the model's worker, from the compiled JS or (in tests) a bundle of the TS source. */
 function startWorker(workerData: unknown, transferList: TransferListItem[]): Worker {
-  const url = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
-  if (url.pathname.endsWith('.ts')) {
-    // Running from TypeScript sources: the worker registers tsx before loading its module.
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
-    return new Worker(boot, { eval: true, workerData, transferList, resourceLimits: WORKER_LIMITS });
-  }
-  return new Worker(url, { workerData, transferList, resourceLimits: WORKER_LIMITS });
+  const { url, execArgv } = workerEntry();
+  return new Worker(url, { workerData, transferList, resourceLimits: WORKER_LIMITS, ...(execArgv === undefined ? {} : { execArgv }) });
 }
 
 /** senderSettings fills a model's directives with the sender's defaults. */

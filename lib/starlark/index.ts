@@ -1,7 +1,10 @@
 /** lib/starlark — a Starlark interpreter. See API.md for the embedding contract. */
 import { universe as universeMap } from './eval/builtins.js';
 import { decodeUTF8, type Value } from './eval/value.js';
-import * as ops from './eval/ops.js';
+import { equal as equalValues } from './eval/compare.js';
+import { freeze as freezeValue } from './eval/freeze.js';
+import { truth as truthOf } from './eval/ops.js';
+import { repr as reprOf, toStr } from './eval/repr.js';
 
 export type { Value } from './eval/value.js';
 export { None, Float, HostValue, Builtin } from './eval/value.js';
@@ -12,20 +15,20 @@ export { typeOf as typeName } from './eval/hashtable.js';
 
 /** str returns str(v) as a JS string. */
 export function str(v: Value): string {
-  return decodeUTF8(ops.toStr(v));
+  return decodeUTF8(toStr(v));
 }
 /** repr returns repr(v) as a JS string. */
 export function repr(v: Value): string {
-  return decodeUTF8(ops.repr(v));
+  return decodeUTF8(reprOf(v));
 }
 export function truth(v: Value): boolean {
-  return ops.truth(v);
+  return truthOf(v);
 }
 export function equal(a: Value, b: Value): boolean {
-  return ops.equal(a, b);
+  return equalValues(a, b);
 }
 export function freeze(v: Value): void {
-  ops.freeze(v);
+  freezeValue(v);
 }
 
 export {
@@ -47,6 +50,7 @@ export { StarlarkError, ScanOrSyntaxError, ResolveErrors, type Position } from '
 export { EvalError, type CallFrame } from './eval/errors.js';
 export { runScriptFile, type ScriptIO } from './run-script.js';
 export { fileLoader, type FileLoaderOptions } from './file-loader.js';
-export { threeway, iterableElems as elements } from './eval/ops.js';
+export { threeway } from './eval/compare.js';
+export { iterableElems as elements } from './eval/sequence.js';
 export { MAX_NESTING } from './syntax/parser.js';
 export { DEFAULT_MAX_STEPS, MAX_LIST_ELEMS, MAX_STRING_BYTES } from './eval/limits.js';

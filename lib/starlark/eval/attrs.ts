@@ -1,7 +1,8 @@
 import { builtinErr } from './call.js';
 import { typeOf } from './hashtable.js';
-import { toStr } from './ops.js';
-import { methodTable, type MethodImpl } from './methods.js';
+import { toStr } from './repr.js';
+import type { MethodImpl } from './method.js';
+import { methodTable } from './methods.js';
 import { nearest } from '../resolve/resolver.js';
 import type { Thread } from './thread.js';
 import { Builtin, HostValue, Module, Struct, decodeUTF8, encodeUTF8, fail, type Value } from './value.js';

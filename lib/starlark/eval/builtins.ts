@@ -4,10 +4,12 @@ import { callValue } from './call.js';
 import { Func } from './function.js';
 import { Dict, SetValue, mapKey, typeOf } from './hashtable.js';
 import { floatToInt, intNeg, parseIntText } from './int.js';
-import { dictUpdate } from './methods.js';
-import {
-  checkHashable, compareDepth, javaStringHash, length, order, repr, toArray, toStr, truth, iterableElems,
-} from './ops.js';
+import { dictUpdate } from './collection-methods.js';
+import { compareDepth, order } from './compare.js';
+import { checkHashable, javaStringHash } from './hash.js';
+import { truth } from './ops.js';
+import { repr, toStr } from './repr.js';
+import { iterableElems, length, toArray } from './sequence.js';
 import { BigRange, intValue, makeRange } from './range.js';
 import type { Thread } from './thread.js';
 import { unpackArgs, unpackPositional, wantInt, wantString } from './unpack.js';

@@ -9,7 +9,7 @@ import { isStackOverflow } from '../syntax/position.js';
 import type { Frame, Locals } from './frame.js';
 import { Func, MANDATORY, type FuncCode } from './function.js';
 import { Dict, typeOf } from './hashtable.js';
-import { quote } from './ops.js';
+import { quote } from './repr.js';
 import type { Thread } from './thread.js';
 import { Builtin, HostValue, StarErr, Tuple, errorMessage, fail, type Value } from './value.js';
 

@@ -8,7 +8,7 @@ import { callValue, toStarErr } from './call.js';
 import { Compiler, type ModuleRunner } from './compile/compiler.js';
 import { toEvalError } from './errors.js';
 import type { ModuleCtx } from './function.js';
-import { freeze } from './ops.js';
+import { freeze } from './freeze.js';
 import type { Thread } from './thread.js';
 import { StarErr, decodeUTF8, encodeUTF8, type Value } from './value.js';
 

@@ -1,8 +1,8 @@
 /** String formatting: the `%` operator and str.format. */
-import { Dict } from './hashtable.js';
+import { Dict, typeOf } from './hashtable.js';
 import { floatToInt } from './int.js';
 import { formatFloat } from './float-format.js';
-import { decodeRune, repr, toStr, typeOf } from './ops.js';
+import { decodeRune, repr, toStr } from './repr.js';
 import type { Thread } from './thread.js';
 import { Float, Tuple, encodeUTF8, errorMessage, fail, type Value } from './value.js';
 

@@ -106,9 +106,9 @@ function encodeKey(k: Value): string {
 /**
  * keyEqual is Starlark == for two keys of one host bucket. Their canonical forms are equal, so
  * they have the same shape and the same non-host parts: what remains to compare is their host
- * values (with the values' own ==, as ops.ts's equal does) and a struct's constructor, which
+ * values (with the values' own ==, as compare.ts's equal does) and a struct's constructor, which
  * the canonical form leaves out (compared by identity, as starlark-go compares constructors).
- * This module cannot use ops.ts's equal: ops compares dicts through this module.
+ * This module cannot use compare.ts's equal: it compares dicts through this module.
  */
 function keyEqual(a: Value, b: Value): boolean {
   if (a === b) return true;

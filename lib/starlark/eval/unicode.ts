@@ -9,7 +9,7 @@
  * - whitespace is unicode.IsSpace (U+0085 and U+00A0 included, U+FEFF not), and trimming
  *   or splitting on it leaves invalid bytes untouched.
  */
-import { decodeRune } from './ops.js';
+import { decodeRune } from './repr.js';
 import { encodeUTF8 } from './value.js';
 
 const REPLACEMENT = '\xef\xbf\xbd';

@@ -1,10 +1,10 @@
 /**
  * Compiling binary operators. `and`/`or` short-circuit; every other operator gets a closure
  * specialised for its operator, with the common operand shapes (two small ints, two strings,
- * a small-int constant on the right) handled inline before falling back to ops.ts's general
- * `binary`/`compare`/`equal`. The closures repeat one another on purpose: one shape per
- * closure keeps each call site monomorphic, which is most of the interpreter's speed on
- * arithmetic and comparison loops; do not fold them into a shared helper.
+ * a small-int constant on the right) handled inline before falling back to the general
+ * `binary` (ops.ts) and `compare`/`equal` (compare.ts). The closures repeat one another on
+ * purpose: one shape per closure keeps each call site monomorphic, which is most of the
+ * interpreter's speed on arithmetic and comparison loops; do not fold them into a shared helper.
  *
  * binaryOp is the language's binary operator for the other callers (augmented assignment):
  * ops.ts's `binary` plus string formatting (`"%d" % x`), which lives in format.ts above ops.
@@ -12,7 +12,8 @@
 import type * as A from '../../syntax/ast.js';
 import { interpolate } from '../format.js';
 import { intAdd, intMul, intSub } from '../int.js';
-import { binary, compare, contains, equal, truth } from '../ops.js';
+import { compare, equal } from '../compare.js';
+import { binary, contains, truth } from '../ops.js';
 import { packPos } from '../pos.js';
 import type { Value } from '../value.js';
 import { MAX, type CompileContext, type Ex } from './context.js';

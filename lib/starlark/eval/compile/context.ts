@@ -10,7 +10,7 @@ import type * as A from '../../syntax/ast.js';
 import type { Frame } from '../frame.js';
 import type { ModuleCtx } from '../function.js';
 import { List, Tuple, type Value } from '../value.js';
-import { toArray } from '../ops.js';
+import { toArray } from '../sequence.js';
 
 export type Ex = (fr: Frame) => Value;
 export type St = (fr: Frame) => number;

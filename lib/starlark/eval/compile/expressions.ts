@@ -7,7 +7,9 @@
 import type * as A from '../../syntax/ast.js';
 import { getAttr } from '../attrs.js';
 import { Dict } from '../hashtable.js';
-import { getIndex, repr, slice, truth, unary } from '../ops.js';
+import { getIndex, slice } from '../indexing.js';
+import { truth, unary } from '../ops.js';
+import { repr } from '../repr.js';
 import { packPos } from '../pos.js';
 import { Bytes, Float, List, Tuple, fail, type Cell, type Value } from '../value.js';
 import { binaryExpr } from './binary.js';

@@ -9,7 +9,9 @@ import { getAttr, setField } from '../attrs.js';
 import { toStarErr } from '../call.js';
 import { BREAK, CONTINUE, NORMAL, RETURN, type Frame } from '../frame.js';
 import { Dict, SetValue, typeOf } from '../hashtable.js';
-import { getIndex, iterableElems, listExtend, setIndex, truth } from '../ops.js';
+import { getIndex, setIndex } from '../indexing.js';
+import { truth } from '../ops.js';
+import { iterableElems, listExtend } from '../sequence.js';
 import { packPos } from '../pos.js';
 import { nearest } from '../../resolve/resolver.js';
 import {

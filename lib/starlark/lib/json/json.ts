@@ -3,7 +3,8 @@ import { attrNames, getAttrOrUndefined } from '../../eval/attrs.js';
 import { Dict, typeOf } from '../../eval/hashtable.js';
 import { norm } from '../../eval/int.js';
 import { formatFloat, formatG } from '../../eval/float-format.js';
-import { decodeRune, iterableElems, quote } from '../../eval/ops.js';
+import { decodeRune, quote } from '../../eval/repr.js';
+import { iterableElems } from '../../eval/sequence.js';
 import { unpackArgs, unpackPositional, wantString } from '../../eval/unpack.js';
 import {
   Builtin, Float, HostValue, List, Module, None, SObject, Struct, decodeUTF8, encodeUTF8, errorMessage, fail, type Value,
