@@ -3,6 +3,8 @@
 
 import test from 'ava';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { makeProject, ndjson, REPO, TSX_IMPORT, writeFiles } from './helpers/project.js';
 import { withStore } from './helpers/store.js';
@@ -11,12 +13,20 @@ import { withStore } from './helpers/store.js';
 const ROWS = 10_000;
 
 test('kill -9 during a tracked run loses no delivery and records none that did not happen', async (t) => {
+  // The model asks an API once first: a model that has sent a request commits its
+  // acknowledgements in batches of 5,000 rows or 1 s (before that, in row groups).
+  const api = createServer((_req, res) => res.end('{}'));
+  await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => api.close());
+  const url = `http://127.0.0.1:${(api.address() as AddressInfo).port}/`;
   const root = makeProject({
     'models/src/items.sql': `-- @kind: table\nSELECT range AS id FROM range(${ROWS})`,
     // Fast up to row 7000 (past the first batch of acknowledgements), then crawling, so the
     // kill always lands mid-run whatever the machine's speed.
     'models/sync/items.star': `# @kind: tracked
 # @unique_key: id
+if not http.get("${url}").ok:
+    fail("the API is down")
 for row in query("SELECT id FROM src.items ORDER BY id"):
     if row.id > 7000:
         for _ in range(200000):

@@ -100,7 +100,7 @@ test('--quiet on a terminal: no progress and no line for the models that went we
   t.false(r.screen.includes('\r\r'), 'no carriage-return redraws');
   t.false(/^OK/m.test(r.screen), r.screen);
   t.regex(r.screen, /ERROR sync\.items +tracked +19 rows .*failed 1/);
-  t.regex(r.screen, /1 row failed to deliver \(not acknowledged; sent again next run\); the first: POST http:\/\/127\.0\.0\.1:\d+\/items: answered 400: .*; see ebb status sync\.items/);
+  t.regex(r.screen, /1 row failed to deliver \(not acknowledged; sent again next run\); the first: POST http:\/\/127\.0\.0\.1:\d+\/items \(at models\/sync\/items\.star:\d+:\d+\): answered 400: .*; see ebb status sync\.items/);
 });
 
 test('with stderr piped, the sending model leaves one plain line at its end, and stdout stays clean NDJSON', async (t) => {

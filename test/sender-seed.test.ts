@@ -137,7 +137,7 @@ for i in range(4):
   });
   const r = await run(root, sink.url);
   t.is(r.code, 1);
-  t.regex(String(r.results[0]!['error']), /1 request whose response was never read failed, e\.g\. POST \*\*\*\/hook\/2: .*answered 503: down/);
+  t.regex(String(r.results[0]!['error']), /1 request whose response was never read failed, e\.g\. POST \*\*\*\/hook\/2 \(at models\/[\w/]+\.star:\d+:\d+\): .*answered 503: down/);
   t.is(await withStore(root, async (s) => s.objectType('out', 'pings')), undefined, 'nothing saved');
 });
 
