@@ -118,6 +118,16 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
   // The delta of a literal tracked query is computed (on the database lane) while the worker
   // starts; the script's query() takes it when its SQL and parameters are the same.
   const early = session ? startEarlyDelta(session, model, lane) : undefined;
+  // Once the delta is known, DuckDB's statements are small — pages, batches of
+  // acknowledgements — and DuckDB shares the machine with the script's worker: on one thread it
+  // spends about a third less CPU on them (measured on 2 cores). Its default comes back when the
+  // model ends.
+  let narrowed = false;
+  const oneThread = async () => {
+    if (narrowed) return;
+    narrowed = true;
+    await store.exec('SET threads = 1');
+  };
   const pager = new Prefetcher(
     lane,
     async (after, limit, values) => fromJson(await session!.jsonPage(after, limit, values)) ?? toRowsPage(await session!.page(after, limit)),
@@ -144,6 +154,7 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
     'tracked.open': async ({ sql, params }) => {
       const ready = early && early.key === deltaKey(sql, params) ? await early.counts : undefined;
       const counts = ready ?? (await session!.computeDelta(sql, params as never));
+      await oneThread();
       return { columns: session!.columns.map((c) => c.name), counts };
     },
     'tracked.page': ({ after, limit, values }) => pager.page(after, limit, values),
@@ -309,6 +320,7 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
     await worker?.terminate();
     await lane.idle();
     await session?.close();
+    if (narrowed) await store.exec('RESET threads').catch(() => undefined);
     await sink?.discard();
     if (!options.transport) await transport.close();
   }
