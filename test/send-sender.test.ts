@@ -7,6 +7,7 @@ import {
   idempotencyKey,
   initIdempotency,
   Sender,
+  SEND_DEFAULTS,
   UndiciTransport,
   type AttemptEvent,
   type HttpRequest,
@@ -406,7 +407,8 @@ test('the rate limit holds: 150 requests at 50/1s never grant 51 tokens within a
       for (let i = 50; i < starts.length; i++) t.true(starts[i]! - starts[i - 50]! >= 1000, `start ${i}`);
       // Evenly spaced, not in bursts: consecutive grants at most the limiter's tolerance closer
       // than (1 s + slack) / 50.
-      for (let i = 1; i < starts.length; i++) t.true(starts[i]! - starts[i - 1]! >= (1000 + 5) / 50 - 2.5 - 1e-9, `gap before start ${i}`);
+      const slack = Math.max(1000 * SEND_DEFAULTS.rateMargin, SEND_DEFAULTS.rateMinSlackMs);
+      for (let i = 1; i < starts.length; i++) t.true(starts[i]! - starts[i - 1]! >= (1000 + slack) / 50 - slack / 2 - 1e-9, `gap before start ${i}`);
       // At the server: every request arrived after its own token was granted (none bypassed the
       // limiter), so the server sees the limiter's rate shifted by each request's latency.
       const tokenOf = new Map(events.map((e) => [new URL(e.request.url).pathname, e.tokenAt!]));
@@ -495,6 +497,29 @@ test('stop() while a request waits for a rate-limit token ends it unsent, at onc
       t.is(out.attempts, 0);
       t.is(out.error?.message, `POST ${sink.origin} was not sent: sending was stopped`);
       t.is(sink.requests.length, 1);
+    },
+  );
+});
+
+test('with a rate limit, the first request to an origin opens its connection alone: the others start after it ended', async (t) => {
+  let firstAnsweredAt = 0;
+  await withSender(
+    (_r, res, n) => {
+      if (n === 1) {
+        // The first answer takes a while: the others must not start before it.
+        setTimeout(() => {
+          firstAnsweredAt = performance.now();
+          reply(res, 200, 'first');
+        }, 60);
+      } else reply(res, 200, 'ok');
+    },
+    { settings: settings({ concurrency: 8, rateLimit: { count: 1000, periodMs: 1000 } }) },
+    async (sender, sink) => {
+      const outs = await Promise.all(Array.from({ length: 6 }, (_v, i) => sender.send(post(`${sink.origin}/r/${i}`))));
+      t.true(outs.every((o) => o.ok));
+      t.is(sink.requests.length, 6);
+      t.true(firstAnsweredAt > 0);
+      t.true(sink.requests.slice(1).every((r) => r.at >= firstAnsweredAt), 'no request arrived while the first was in flight');
     },
   );
 });

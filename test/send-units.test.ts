@@ -308,11 +308,11 @@ test('property: for any arrival pattern the limiter grants in order, evenly spac
   t.pass();
 });
 
-test('property: with requests always waiting, the long-run rate is N/PERIOD within 1 % and never above it', async (t) => {
+test('property: with requests always waiting, the long-run rate is N/PERIOD within 2 % and never above it', async (t) => {
   const fc = await import('fast-check');
   await fc.assert(
-    // From 0.8 s up the slack is 0.5 % of the period (below, the 4 ms minimum costs more).
-    fc.asyncProperty(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 800, max: 60_000 }), async (n, period) => {
+    // From 0.27 s up the slack is 1.5 % of the period (below, the 4 ms minimum costs more).
+    fc.asyncProperty(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 300, max: 60_000 }), async (n, period) => {
       const clock = new FakeClock();
       const limiter = new RateLimiter(n, period, clock);
       const asks = 10 * n + 1;
@@ -323,7 +323,7 @@ test('property: with requests always waiting, the long-run rate is N/PERIOD with
       if (granted.length !== asks) return false;
       const rate = (asks - 1) / (granted[asks - 1]! - granted[0]!); // grants per ms
       const target = n / period;
-      return rate <= target && rate >= target * 0.99 && maxInWindow(granted, period) <= n;
+      return rate <= target && rate >= target * 0.98 && maxInWindow(granted, period) <= n;
     }),
     { numRuns: 200 },
   );

@@ -202,7 +202,33 @@ export class Sender {
     this.#finish(job, outcome);
   }
 
+  /**
+   * With a rate limit, the first attempt to an origin goes alone and the others wait for it to
+   * end: otherwise each of the first few opens a connection of its own, and connection setup
+   * delays them into a bunch that reaches the destination closer together than their tokens
+   * were granted (measured: the first 5 of 200/1s within 4 ms, 201 arrivals in one second).
+   * Its end resolves the origin's entry here; after it, requests share the open connection.
+   */
+  readonly #warm = new Map<string, Promise<void> | true>();
+
   async #attempts(job: Job): Promise<SendOutcome> {
+    let opened: (() => void) | undefined;
+    if (this.#limiter !== null) {
+      const warm = this.#warm.get(job.state.origin);
+      if (warm === undefined) this.#warm.set(job.state.origin, new Promise<void>((resolve) => (opened = resolve)));
+      else if (warm !== true) await warm;
+    }
+    try {
+      return await this.#attemptsOf(job);
+    } finally {
+      if (opened !== undefined) {
+        this.#warm.set(job.state.origin, true);
+        opened();
+      }
+    }
+  }
+
+  async #attemptsOf(job: Job): Promise<SendOutcome> {
     let request = job.request;
     if (needsKey(request)) {
       if (!idempotencyReady()) await initIdempotency();
