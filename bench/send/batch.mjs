@@ -3,9 +3,8 @@
 // the peak RSS of both (target: ebb ≥ 0.5× the peer, below 1 GiB). Needs `npm run build`.
 // BENCH_BATCH_ROWS and BENCH_ROUNDS override the sizes.
 
-import { join } from 'node:path';
-import { EBB, machine } from '../lib.mjs';
-import { prepareProject, startSink, timed } from './common.mjs';
+import { machine } from '../lib.mjs';
+import { prepareProject, runners, startSink } from './common.mjs';
 
 const ROWS = Number(process.env.BENCH_BATCH_ROWS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -33,22 +32,7 @@ if batch:
 `,
 }, ['src.items']);
 
-async function runEbb() {
-  project.fresh();
-  await sink.ask('reset');
-  const r = timed([EBB, 'run', 'sync.items', '--project', project.dir], { SINK: sink.url });
-  const n = Number(await sink.ask('count'));
-  if (n !== REQUESTS) throw new Error(`ebb sent ${n} requests, expected ${REQUESTS}\n${r.stderr}`);
-  return r;
-}
-async function runPeer() {
-  project.fresh();
-  await sink.ask('reset');
-  const r = timed([join(import.meta.dirname, 'peer.mjs'), project.state, `${sink.url}/batch`, String(BATCH), String(INFLIGHT)]);
-  const n = Number(await sink.ask('count'));
-  if (n !== REQUESTS) throw new Error(`the peer sent ${n} requests, expected ${REQUESTS}`);
-  return r;
-}
+const { runEbb, runPeer } = runners(sink, project, { path: '/batch', batch: BATCH, inflight: INFLIGHT, requests: REQUESTS });
 
 let bestEbb = { ms: Infinity, maxRssKiB: 0 };
 let bestPeer = { ms: Infinity, maxRssKiB: 0 };

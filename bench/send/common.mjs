@@ -100,3 +100,28 @@ export function timed(args, env = {}) {
   const m = /__RSS (\d+)/.exec(r.stderr);
   return { ms, maxRssKiB: m ? Number(m[1]) : null, stdout: r.stdout, stderr: r.stderr };
 }
+
+/**
+ * runners gives the two timed runs of a send bench on a fresh copy of the state each time:
+ * `ebb run sync.items`, and the peer posting batches of `batch` rows to `path` with `inflight`
+ * in flight. Each checks that the sink got `requests` requests.
+ */
+export function runners(sink, project, { path, batch, inflight, requests }) {
+  const check = async (who, r) => {
+    const n = Number(await sink.ask('count'));
+    if (n !== requests) throw new Error(`${who} sent ${n} requests, expected ${requests}\n${r.stderr ?? ''}`);
+    return r;
+  };
+  return {
+    async runEbb() {
+      project.fresh();
+      await sink.ask('reset');
+      return check('ebb', timed([EBB, 'run', 'sync.items', '--project', project.dir], { SINK: sink.url }));
+    },
+    async runPeer() {
+      project.fresh();
+      await sink.ask('reset');
+      return check('the peer', timed([join(import.meta.dirname, 'peer.mjs'), project.state, `${sink.url}${path}`, String(batch), String(inflight)]));
+    },
+  };
+}

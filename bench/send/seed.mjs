@@ -4,9 +4,8 @@
 // alternating order). Needs `npm run build` (uses dist/bin/ebb.js).
 // BENCH_SEED_ROWS and BENCH_ROUNDS override the sizes.
 
-import { join } from 'node:path';
-import { EBB, machine } from '../lib.mjs';
-import { prepareProject, startSink, timed } from './common.mjs';
+import { machine } from '../lib.mjs';
+import { prepareProject, runners, startSink } from './common.mjs';
 
 const ROWS = Number(process.env.BENCH_SEED_ROWS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -25,22 +24,7 @@ for row in query("SELECT id, name, email, amount FROM src.items ORDER BY id"):
 `,
 }, ['src.items']);
 
-async function runEbb() {
-  project.fresh();
-  await sink.ask('reset');
-  const r = timed([EBB, 'run', 'sync.items', '--project', project.dir], { SINK: sink.url });
-  const n = Number(await sink.ask('count'));
-  if (n !== ROWS) throw new Error(`ebb sent ${n} requests, expected ${ROWS}\n${r.stderr}`);
-  return r;
-}
-async function runPeer() {
-  project.fresh();
-  await sink.ask('reset');
-  const r = timed([join(import.meta.dirname, 'peer.mjs'), project.state, `${sink.url}/items`, '1', String(INFLIGHT)]);
-  const n = Number(await sink.ask('count'));
-  if (n !== ROWS) throw new Error(`the peer sent ${n} requests, expected ${ROWS}`);
-  return r;
-}
+const { runEbb, runPeer } = runners(sink, project, { path: '/items', batch: 1, inflight: INFLIGHT, requests: ROWS });
 
 let bestEbb = Infinity;
 let bestPeer = Infinity;

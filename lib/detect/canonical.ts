@@ -24,7 +24,7 @@
 // rows are re-hashed from their stored content, and nothing is re-sent.
 
 import { createHash } from 'node:crypto';
-import { DuckDBTypeId, type DuckDBType } from '../store/duckdb-api.js';
+import { DuckDBTypeId, INTEGER_TYPE_IDS, type DuckDBType } from '../store/duckdb-api.js';
 import { quoteIdent } from '../project/index.js';
 import { sqlString } from '../store/index.js';
 
@@ -180,21 +180,10 @@ function counted(s: string): string {
 
 /** textSql is the tagged text of a value `e` of `type` inside a nested value; NULL when `e` is NULL. */
 export function textSql(e: string, type: DuckDBType, depth: number): string {
+  if (INTEGER_TYPE_IDS.has(type.typeId)) return `'n' || CAST(${e} AS VARCHAR)`;
   switch (type.typeId) {
     case DuckDBTypeId.BOOLEAN:
       return `CASE WHEN ${e} THEN 't' WHEN NOT ${e} THEN 'f' END`;
-    case DuckDBTypeId.TINYINT:
-    case DuckDBTypeId.SMALLINT:
-    case DuckDBTypeId.INTEGER:
-    case DuckDBTypeId.BIGINT:
-    case DuckDBTypeId.HUGEINT:
-    case DuckDBTypeId.UTINYINT:
-    case DuckDBTypeId.USMALLINT:
-    case DuckDBTypeId.UINTEGER:
-    case DuckDBTypeId.UBIGINT:
-    case DuckDBTypeId.UHUGEINT:
-    case DuckDBTypeId.BIGNUM:
-      return `'n' || CAST(${e} AS VARCHAR)`;
     case DuckDBTypeId.DECIMAL:
       return type.scale === 0
         ? `'n' || CAST(${e} AS VARCHAR)`

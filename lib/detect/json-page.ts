@@ -10,7 +10,7 @@
 // timestamps as microseconds since the epoch (their sentinels as text). Types outside these
 // kinds (nested values, BLOB, INTERVAL, TIME, …) keep the row-by-row path for the whole page.
 
-import { DuckDBTypeId, type DuckDBType } from '../store/duckdb-api.js';
+import { DuckDBTypeId, INTEGER_TYPE_IDS, type DuckDBType } from '../store/duckdb-api.js';
 import { quoteIdent } from '../project/index.js';
 import type { Column } from './canonical.js';
 
@@ -19,6 +19,8 @@ export type JsonKind = 'str' | 'bool' | 'int' | 'float' | 'dec' | 'date' | 'ts' 
 
 /** jsonKind is the kind a column of `type` travels as, or undefined when it has none. */
 export function jsonKind(type: DuckDBType): JsonKind | undefined {
+  // BIGNUM's digits would need a cast of their own: it keeps the row-by-row path.
+  if (INTEGER_TYPE_IDS.has(type.typeId) && type.typeId !== DuckDBTypeId.BIGNUM) return 'int';
   switch (type.typeId) {
     case DuckDBTypeId.VARCHAR:
     case DuckDBTypeId.ENUM:
@@ -26,17 +28,6 @@ export function jsonKind(type: DuckDBType): JsonKind | undefined {
       return 'str';
     case DuckDBTypeId.BOOLEAN:
       return 'bool';
-    case DuckDBTypeId.TINYINT:
-    case DuckDBTypeId.SMALLINT:
-    case DuckDBTypeId.INTEGER:
-    case DuckDBTypeId.BIGINT:
-    case DuckDBTypeId.HUGEINT:
-    case DuckDBTypeId.UTINYINT:
-    case DuckDBTypeId.USMALLINT:
-    case DuckDBTypeId.UINTEGER:
-    case DuckDBTypeId.UBIGINT:
-    case DuckDBTypeId.UHUGEINT:
-      return 'int';
     case DuckDBTypeId.FLOAT:
     case DuckDBTypeId.DOUBLE:
       return 'float';

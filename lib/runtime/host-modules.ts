@@ -6,9 +6,10 @@
 // commits it only if all of them ended in 2xx.
 
 import {
-  Builtin, HostValue, None, elements, makeModule, makeString, repr, toJS, truth, typeName, unpackArgs, type Position, type Thread, type Value,
+  Builtin, HostValue, None, elements, makeModule, makeString, repr, toJS, truth, typeName, unpackArgs, type Thread, type Value,
 } from '../starlark/index.js';
 import { HostCallError, type Client } from './channel.js';
+import { CallSite } from './call-site.js';
 import { HttpModule } from './http-module.js';
 import type { JsonValues } from './json-page.js';
 import { EMPTY_PAGE, pageRows, type RowsPage } from './rows-page.js';
@@ -179,7 +180,7 @@ export class Host {
   }
 
   #save(rows: Iterable<Value>, fn: string, th: Thread): void {
-    const at = this.#where(th);
+    const at = this.#site.of(th);
     if (this.tracked) {
       // One save, one set of dependencies, however many messages its rows take.
       let deps: number[] | undefined;
@@ -206,7 +207,7 @@ export class Host {
 
   #saveDelete(row: Value, th: Thread): void {
     if (!this.tracked) throw new Error('save.delete: only a tracked model (@kind: tracked) acknowledges deletions');
-    this.#ack([this.#seqOf(row, 'save.delete', true)], true, this.http.takeDeps(), 'save.delete', this.#where(th));
+    this.#ack([this.#seqOf(row, 'save.delete', true)], true, this.http.takeDeps(), 'save.delete', this.#site.of(th));
   }
 
   /**
@@ -229,18 +230,7 @@ export class Host {
     this.#client.post('ack', changed && at !== undefined ? { seqs, deleted, deps, at } : { seqs, deleted, deps }, fn, at);
   }
 
-  /** #where is the script's position (file:line:col) at the host call running now. */
-  #where(th: Thread): string | undefined {
-    const p = th.position();
-    if (p === undefined) return undefined;
-    const last = this.#lastPos;
-    if (last !== undefined && last.line === p.line && last.col === p.col && last.file === p.file) return this.#lastAt;
-    this.#lastPos = p;
-    this.#lastAt = `${p.file}:${p.line}:${p.col}`;
-    return this.#lastAt;
-  }
-  #lastPos: Position | undefined;
-  #lastAt: string | undefined;
+  readonly #site = new CallSite();
   #ackAt: string | undefined;
 
   /** seqOf finds which delta row a saved value acknowledges: a row from query()/deleted(), or a dict with the key. */

@@ -10,6 +10,7 @@ import {
   Builtin, HostValue, None, makeDict, makeModule, makeString, repr, str, toJS, typeName, unpackArgs, type Thread, type Value,
 } from '../starlark/index.js';
 import type { Client, Outcome } from './channel.js';
+import { CallSite } from './call-site.js';
 import { decodeJsonText, encodeJson } from './http-json.js';
 import type { HttpCall, ModelInit, ModelOps } from './protocol.js';
 
@@ -200,19 +201,7 @@ export class HttpModule {
     return out;
   }
 
-  /** #where is the script's position (file:line:col) at this call; the text is kept while it stays the same. */
-  #where(th: Thread): string | undefined {
-    const p = th.position();
-    if (p === undefined) return undefined;
-    const last = this.#lastPos;
-    if (last === undefined || last.line !== p.line || last.col !== p.col || last.file !== p.file) {
-      this.#lastPos = p;
-      this.#lastAt = `${p.file}:${p.line}:${p.col}`;
-    }
-    return this.#lastAt;
-  }
-  #lastPos: { file: string; line: number; col: number } | undefined;
-  #lastAt: string | undefined;
+  readonly #site = new CallSite();
 
   #issue(th: Thread, fn: string, method: string, urlValue: Value, rest: Array<Value | undefined>): Value {
     const call = buildRequest(th, fn, method, urlValue, rest, this.#init.http.timeoutMs);
@@ -223,7 +212,7 @@ export class HttpModule {
     const limit = this.#init.http.concurrency;
     if (this.#inflight.size >= 2 * limit) this.#client.waitUntil(() => this.#inflight.size <= limit);
     let response!: Response;
-    const at = this.#where(th);
+    const at = this.#site.of(th);
     const id = this.#client.submit('http', at === undefined ? call : { ...call, at }, (o: Outcome<Reply>) => this.#settle(response, o));
     response = new Response(this, id, method, call.url);
     response.at = at;

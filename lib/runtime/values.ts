@@ -15,6 +15,7 @@ import {
   DuckDBTimestampMillisecondsValue, DuckDBTimestampNanosecondsValue, DuckDBTimestampSecondsValue,
   DuckDBTimestampTZValue, DuckDBTimestampValue, DuckDBUUIDValue, DuckDBUnionValue,
   DuckDBTypeId,
+  INTEGER_TYPE_IDS,
   type DuckDBType,
   type DuckDBValue,
 } from '../store/duckdb-api.js';
@@ -68,11 +69,6 @@ export function fromDuckDB(v: DuckDBValue): JsValue {
   return String(v);
 }
 
-const INTEGER_TYPES = new Set<DuckDBTypeId>([
-  DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT,
-  DuckDBTypeId.UTINYINT, DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER, DuckDBTypeId.UBIGINT, DuckDBTypeId.UHUGEINT,
-  DuckDBTypeId.BIGNUM,
-]);
 
 /**
  * toWire converts a value for a Starlark model: as fromDuckDB, except that every integer is
@@ -80,7 +76,7 @@ const INTEGER_TYPES = new Set<DuckDBTypeId>([
  */
 export function toWire(v: DuckDBValue, type: DuckDBType): JsValue {
   if (v === null) return null;
-  if (INTEGER_TYPES.has(type.typeId)) return typeof v === 'bigint' ? v : BigInt(v as number);
+  if (INTEGER_TYPE_IDS.has(type.typeId)) return typeof v === 'bigint' ? v : BigInt(v as number);
   switch (type.typeId) {
     case DuckDBTypeId.FLOAT:
     case DuckDBTypeId.DOUBLE:

@@ -26,3 +26,10 @@ export type DuckDBStructValue = NodeApi.DuckDBStructValue;
 export type {
   DuckDBAppender, DuckDBConnection, DuckDBResult, DuckDBType, DuckDBValue,
 } from '@duckdb/node-api';
+
+/** DuckDB's integer types, of every width (BIGNUM: arbitrary precision). */
+export const INTEGER_TYPE_IDS: ReadonlySet<NodeApi.DuckDBTypeId> = new Set([
+  DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UTINYINT, DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER, DuckDBTypeId.UBIGINT, DuckDBTypeId.UHUGEINT,
+  DuckDBTypeId.BIGNUM,
+]);
