@@ -170,9 +170,15 @@ test('a page without values fetches them once, when the script first reads one; 
     columns: ['name'], first: 11, count: 3, data: [],
     json: { seqs: bytes([11, 12, 13]), change: bytes([0, 1, 0]), kinds: ['str'], beforeNames: ['name'], beforeKinds: ['str'] },
   };
-  const rows = pageRows(page, new RowShape(page.columns), 'tracked', () => {
-    fetched++;
-    return { seqs: bytes([13, 11, 12]), columns: [bytes(['c', 'a', 'b'])], before: bytes([null, null, { f0: 'old b' }]) };
+  const noRows = () => {
+    throw new Error('no row texts here');
+  };
+  const rows = pageRows(page, new RowShape(page.columns), 'tracked', {
+    values: () => {
+      fetched++;
+      return { seqs: bytes([13, 11, 12]), columns: [bytes(['c', 'a', 'b'])], before: bytes([null, null, { f0: 'old b' }]) };
+    },
+    rows: noRows,
   });
   const all = [rows.row(0), rows.row(1), rows.row(2)];
   t.deepEqual(all.map((r) => [r.seq, r.change]), [[11, 'new'], [12, 'changed'], [13, 'new']]);
@@ -186,6 +192,6 @@ test('a page without values fetches them once, when the script first reads one; 
   t.true(rows.valuesRead());
   // A page of new rows only comes with no lists at all.
   const plain: RowsPage = { columns: ['name'], first: 1, count: 2, data: [], json: { fixedChange: 'new', kinds: ['str'] } };
-  const r2 = pageRows(plain, new RowShape(plain.columns), 'tracked', () => ({ seqs: bytes([1, 2]), columns: [bytes(['x', 'y'])] })).row;
+  const r2 = pageRows(plain, new RowShape(plain.columns), 'tracked', { values: () => ({ seqs: bytes([1, 2]), columns: [bytes(['x', 'y'])] }), rows: noRows }).row;
   t.deepEqual([r2(0).seq, r2(1).seq, r2(1).change, repr(r2(1).value(0))], [1, 2, 'new', '"y"']);
 });

@@ -157,10 +157,17 @@ export interface JsonPageText {
   readonly before?: Uint8Array;
   readonly beforeNames?: readonly string[];
   readonly beforeKinds?: readonly JsonKind[];
+  /** Whether the rows have JSON texts (row-json.ts); absent or false: json.encode writes them. */
+  readonly rowJson?: boolean;
+  /** The rows' JSON texts, one line each (empty: encode that row itself); absent: fetched when first needed. */
+  readonly rows?: Uint8Array;
 }
 
 /** A page's values fetched on their own: the rows' columns and befores, with their sequence numbers. */
 export type JsonValues = Required<Pick<JsonPageText, 'seqs' | 'columns'>> & Pick<JsonPageText, 'before'>;
+
+/** A page's row texts fetched on their own, with their sequence numbers. */
+export type JsonRowTexts = Required<Pick<JsonPageText, 'seqs' | 'rows'>>;
 
 export interface JsonPageShape {
   /** The delta's columns, all with a kind. */
@@ -171,24 +178,29 @@ export interface JsonPageShape {
   readonly change: boolean;
   /** Per column, whether its values take their plain form (plainFormsSql); default: none. */
   readonly plain?: readonly boolean[];
-  /** Which lists to read: the values (columns and befores), the changes, or both (default). */
-  readonly lists?: 'values' | 'changes' | 'all';
+  /** Which lists to read: the values (columns and befores), the changes, both (default), or only the sequence numbers. */
+  readonly lists?: 'values' | 'changes' | 'all' | 'seqs';
+  /** A row's JSON text (rowJsonSql of alias `p`): read as the list `r` too. */
+  readonly rowJson?: string;
 }
 
 /**
  * jsonPageSql reads rows of `table` matching `where` as JSON lists, one BLOB of UTF-8 text
  * each, in the same row order (the worker puts them in sequence order): `s` the sequence
  * numbers, `c` the changes (0 new, 1 changed), `v0…` the columns' values and `b` the befores
- * (objects keyed `f0…`). A list apiece lets the worker parse a column only when the script
- * reads it; BLOBs cross to the worker without being decoded or copied on the main thread.
+ * (objects keyed `f0…`), and `r` the rows' JSON texts, one line each (a row whose text is
+ * NULL has an empty line: newlines inside to_json's text are escaped). A list apiece lets the
+ * worker parse a column only when the script reads it; BLOBs cross to the worker without being
+ * decoded or copied on the main thread.
  */
 export function jsonPageSql(table: string, shape: JsonPageShape, kinds: readonly JsonKind[], beforeKinds: readonly JsonKind[] | undefined, where: string): string {
   const q = quoteIdent;
   const list = (e: string, name: string) => `encode(CAST(to_json(list(${e})) AS VARCHAR)) AS ${name}`;
   const parts = [list('_ebb_seq', 's')];
   const lists = shape.lists ?? 'all';
-  if (shape.change && lists !== 'values') parts.push(list(`CASE WHEN _ebb_change = 'new' THEN 0 ELSE 1 END`, 'c'));
-  if (lists === 'changes') return `SELECT ${parts.join(', ')} FROM (SELECT * FROM ${table} WHERE ${where}) AS p`;
+  if (shape.rowJson !== undefined) parts.push(`encode(string_agg(coalesce(${shape.rowJson}, ''), chr(10))) AS r`);
+  if (shape.change && (lists === 'changes' || lists === 'all')) parts.push(list(`CASE WHEN _ebb_change = 'new' THEN 0 ELSE 1 END`, 'c'));
+  if (lists === 'changes' || lists === 'seqs') return `SELECT ${parts.join(', ')} FROM (SELECT * FROM ${table} WHERE ${where}) AS p`;
   shape.columns.forEach((c, i) => parts.push(list(jsonValueSql(`p.${q(c.name)}`, kinds[i]!, shape.plain?.[i] ?? false), `v${i}`)));
   if (shape.before && beforeKinds && shape.before.length > 0) {
     const fields = shape.before.map((c, i) => `'f${i}': ${jsonValueSql(`p._ebb_before.${q(c.name)}`, beforeKinds[i]!)}`);

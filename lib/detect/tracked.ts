@@ -14,7 +14,8 @@ import { ModelError, RUN_CODES } from '../errors.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
 import { describeKey, type Params, type Store } from '../store/index.js';
 import { hashVersion, type Column } from './canonical.js';
-import { jsonKinds, jsonPageSql, plainFormsSql, type JsonKind, type JsonPageText, type JsonValues } from './json-page.js';
+import { jsonKinds, jsonPageSql, plainFormsSql, type JsonKind, type JsonPageText, type JsonRowTexts, type JsonValues } from './json-page.js';
+import { rowJsonSql } from './row-json.js';
 import { isEmpty, schemaChange, type SchemaChange } from './schema.js';
 import { queryBody } from './sql-body.js';
 import {
@@ -86,6 +87,8 @@ export class TrackedSession {
   #beforeKinds: JsonKind[] | undefined;
   /** Which delta columns travel in their plain JSON form (found once per delta, when first paged). */
   #plain: boolean[] | undefined;
+  /** The expression of a delta row's JSON text (row-json.ts), when its columns allow one. */
+  #rowJson: string | undefined;
   /** The block of delta rows last read from DuckDB (see page). */
   #block: { first: number; size: number; page: DeltaPage } | undefined;
 
@@ -170,6 +173,7 @@ export class TrackedSession {
     this.#beforeKinds = this.#beforeColumns && jsonKinds(this.#beforeColumns);
     this.#kinds = this.#beforeColumns && !this.#beforeKinds ? undefined : jsonKinds(columns);
     this.#plain = undefined;
+    this.#rowJson = this.#kinds && rowJsonSql(columns, this.#kinds, 'p');
     this.#acked = new Uint8Array(counts.new + counts.changed + 1);
     this.#block = undefined;
     this.#deletedDone = new Uint8Array(counts.deleted + 1);
@@ -314,8 +318,9 @@ export class TrackedSession {
    * no JSON kind (then page() it is). Sequence numbers are dense, so the page's range and size
    * are known before it is read. Without `values`, the page holds no values (the script reads
    * them with jsonValues when it first needs one): a page of new rows then costs no query.
+   * With `rows`, it holds the rows' JSON texts too, when they have some (see row-json.ts).
    */
-  async jsonPage(after: number, limit: number, values = true): Promise<JsonDeltaPage | undefined> {
+  async jsonPage(after: number, limit: number, values = true, rows = false): Promise<JsonDeltaPage | undefined> {
     const kinds = this.#kinds;
     if (kinds === undefined || this.#counts === undefined) return undefined;
     const columns = this.#columns.map((c) => c.name);
@@ -323,15 +328,23 @@ export class TrackedSession {
     const count = Math.max(0, Math.min(Math.floor(limit), this.#counts.new + this.#counts.changed - first + 1));
     if (count === 0) return { columns, first, count };
     const before = this.#beforeColumns;
-    const described = before && this.#beforeKinds ? { kinds, beforeNames: before.map((c) => c.name), beforeKinds: this.#beforeKinds } : { kinds };
+    const rowJson = this.#rowJson;
+    const described = {
+      kinds,
+      ...(before && this.#beforeKinds ? { beforeNames: before.map((c) => c.name), beforeKinds: this.#beforeKinds } : {}),
+      ...(rowJson === undefined ? {} : { rowJson: true }),
+    };
+    const withRows = rows && rowJson !== undefined ? { rowJson } : {};
     if (!values) {
-      if (this.#counts.changed === 0) return { columns, first, count, json: { ...described, fixedChange: 'new' } };
-      const sql = jsonPageSql(DELTA, { columns: this.#columns, before, change: true, lists: 'changes' }, kinds, this.#beforeKinds, seqRange(after, count));
-      const row = (await this.#store.query(sql))[0]!;
-      return { columns, first, count, json: { ...described, seqs: blob(row['s']), change: blob(row['c']) } };
+      const fixed = this.#counts.changed === 0;
+      if (fixed && !('rowJson' in withRows)) return { columns, first, count, json: { ...described, fixedChange: 'new' } };
+      const shape = { columns: this.#columns, before, change: true, lists: fixed ? ('seqs' as const) : ('changes' as const), ...withRows };
+      const lists = await this.#lists(jsonPageSql(DELTA, shape, kinds, this.#beforeKinds, seqRange(after, count)), 0);
+      const { columns: _none, ...read } = lists;
+      return { columns, first, count, json: { ...described, ...read, ...(fixed ? { fixedChange: 'new' } : {}) } };
     }
     this.#plain ??= await this.#plainForms(kinds);
-    const sql = jsonPageSql(DELTA, { columns: this.#columns, before, change: true, plain: this.#plain }, kinds, this.#beforeKinds, seqRange(after, count));
+    const sql = jsonPageSql(DELTA, { columns: this.#columns, before, change: true, plain: this.#plain, ...withRows }, kinds, this.#beforeKinds, seqRange(after, count));
     return { columns, first, count, json: { ...(await this.#lists(sql, kinds.length)), ...described } };
   }
 
@@ -344,14 +357,24 @@ export class TrackedSession {
     return { seqs: lists.seqs ?? new Uint8Array(0), columns: lists.columns ?? [], ...(lists.before ? { before: lists.before } : {}) };
   }
 
+  /** jsonRowTexts reads the JSON texts of the delta rows after `after` (the page said it has some). */
+  async jsonRowTexts(after: number, limit: number): Promise<JsonRowTexts> {
+    const rowJson = this.#rowJson;
+    if (rowJson === undefined) throw new Error('the rows of this delta have no JSON texts');
+    const shape = { columns: this.#columns, before: undefined, change: false, lists: 'seqs' as const, rowJson };
+    const lists = await this.#lists(jsonPageSql(DELTA, shape, this.#kinds!, undefined, seqRange(after, limit)), 0);
+    return { seqs: lists.seqs ?? new Uint8Array(0), rows: lists.rows ?? new Uint8Array(0) };
+  }
+
   /** #lists runs a jsonPageSql statement: its lists, each in a buffer of its own. */
-  async #lists(sql: string, columns: number): Promise<Pick<JsonPageText, 'seqs' | 'change' | 'columns' | 'before'>> {
+  async #lists(sql: string, columns: number): Promise<Pick<JsonPageText, 'seqs' | 'change' | 'columns' | 'before' | 'rows'>> {
     const row = (await this.#store.query(sql))[0]!;
     return {
       seqs: blob(row['s']),
       ...('c' in row ? { change: blob(row['c']) } : {}),
       columns: Array.from({ length: columns }, (_c, i) => blob(row[`v${i}`])),
       ...('b' in row ? { before: blob(row['b']) } : {}),
+      ...('r' in row ? { rows: blob(row['r']) } : {}),
     };
   }
 

@@ -11,27 +11,29 @@ import {
 import { HostCallError, type Client } from './channel.js';
 import { CallSite } from './call-site.js';
 import { HttpModule } from './http-module.js';
-import type { JsonValues } from './json-page.js';
-import { EMPTY_PAGE, pageRows, type RowsPage } from './rows-page.js';
-import { BATCH, FLUSH_MS, PAGE, type ModelInit, type ModelOps } from './protocol.js';
+import { EMPTY_PAGE, pageRows, type PageLists, type RowsPage } from './rows-page.js';
+import { BATCH, FLUSH_MS, PAGE, type ModelInit, type ModelOps, type PageWant } from './protocol.js';
 import { Row, RowShape, type RowOrigin } from './row.js';
 import { starToWire, type Wire } from './wire.js';
 
-/** Fetches a page after a sequence number; `values`: with its rows' values (else read when first needed). */
-type PageFetch = (after: number, values: boolean) => RowsPage;
+/** Fetches a page after a sequence number, with what the script showed it needs. */
+type PageFetch = (after: number, want: PageWant) => RowsPage;
+
+/** Reads what a page came without, when the script first needs it (rows first…first+count-1). */
+type ListsFetch = (first: number, count: number) => PageLists;
 
 /** RowStream is what query() and deleted() return: rows fetched page by page. */
 class RowStream extends HostValue {
   readonly #fetch: PageFetch;
-  readonly #fetchValues: ((after: number, limit: number) => JsonValues) | undefined;
+  readonly #lists: ListsFetch | undefined;
   readonly #origin: RowOrigin;
   readonly #once: boolean;
   #used = false;
 
-  constructor(fetch: PageFetch, origin: RowOrigin, once: boolean, fetchValues?: (after: number, limit: number) => JsonValues) {
+  constructor(fetch: PageFetch, origin: RowOrigin, once: boolean, lists?: ListsFetch) {
     super();
     this.#fetch = fetch;
-    this.#fetchValues = fetchValues;
+    this.#lists = lists;
     this.#origin = origin;
     this.#once = once;
   }
@@ -46,21 +48,22 @@ class RowStream extends HostValue {
     }
     this.#used = true;
     let after = 0;
-    // Pages come without their values until the script shows that it reads them: a loop
-    // that only acknowledges rows never has them read from DuckDB.
-    let values = this.#fetchValues === undefined;
+    // Pages come without their values or row texts until the script shows that it reads them:
+    // a loop that only acknowledges rows never has them read from DuckDB.
+    let values = this.#lists === undefined;
+    let rowTexts = false;
     for (;;) {
-      const page = this.#fetch(after, values);
+      const page = this.#fetch(after, { values, rows: rowTexts });
       if (page.count === 0) return;
       const shape = new RowShape(page.columns);
-      const fetchValues = this.#fetchValues;
-      const rows = pageRows(page, shape, this.#origin, fetchValues && (() => fetchValues(page.first - 1, page.count)));
+      const rows = pageRows(page, shape, this.#origin, this.#lists?.(page.first, page.count));
       for (let i = 0; i < page.count; i++) {
         const r = rows.row(i);
         yield r;
         after = r.seq;
       }
       values ||= rows.valuesRead();
+      rowTexts ||= rows.rowsRead();
     }
   }
 }
@@ -151,12 +154,10 @@ export class Host {
         this.#call('query', 'tracked.open', { sql: text, params });
         this.#trackedSql = text;
       }
-      return new RowStream(
-        (after, values) => this.#call('query', 'tracked.page', { after, limit: PAGE, values }),
-        'tracked',
-        false,
-        (after, limit) => this.#call('query', 'tracked.values', { after, limit }),
-      );
+      return new RowStream((after, want) => this.#call('query', 'tracked.page', { after, limit: PAGE, ...want }), 'tracked', false, (first, count) => ({
+        values: () => this.#call('query', 'tracked.values', { after: first - 1, limit: count }),
+        rows: () => this.#call('query', 'tracked.rows', { after: first - 1, limit: count }),
+      }));
     }
     const id = this.#call('query', 'cursor.open', { sql: text, params });
     let done = false;

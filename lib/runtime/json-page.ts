@@ -5,10 +5,10 @@
 // gives (values.ts#toWire, then wire.ts#fromWire). Loaded by the worker: no DuckDB here.
 
 import { None, makeDict, makeFloat, makeString, toStarlark, type Value } from '../starlark/index.js';
-import type { JsonKind, JsonPageText, JsonValues } from '../detect/json-page.js';
+import type { JsonKind, JsonPageText, JsonRowTexts, JsonValues } from '../detect/json-page.js';
 import { dateIso, timestampIso } from './iso.js';
 
-export type { JsonPageText, JsonValues };
+export type { JsonPageText, JsonRowTexts, JsonValues };
 
 const CHANGE_NAMES = ['new', 'changed'];
 
@@ -20,7 +20,33 @@ const CHANGE_NAMES = ['new', 'changed'];
 function parse<T>(bytes: Uint8Array): T[] {
   // An empty page's lists are NULL in DuckDB: no bytes at all.
   if (bytes.byteLength === 0) return [];
-  return (JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')) as T[] | null) ?? [];
+  return (JSON.parse(latin1(bytes)) as T[] | null) ?? [];
+}
+
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
+/**
+ * What DuckDB's to_json writes differently from json.encode (lib/detect/row-json.ts): a
+ * backslash (an escape: \b and \f are short, json.encode writes \u0008), and what json.encode
+ * escapes but to_json leaves raw — <, >, & and U+2028, U+2029 (as UTF-8 bytes, read as Latin-1).
+ */
+const NOT_AS_ENCODED = /[\\<>&]|\xe2\x80[\xa8\xa9]/;
+
+/**
+ * rowTexts reads a page's row texts (one line per row, in the order of `seqs`) in sequence
+ * order; a row whose text json.encode would write otherwise, or has none, is undefined.
+ */
+function rowTexts(lists: JsonRowTexts, first: number, count: number): ReadonlyArray<string | undefined> {
+  const text = latin1(lists.rows);
+  const lines: Array<string | undefined> = text.split('\n');
+  if (lines.length !== count) throw new Error(`a page of rows ${first}–${first + count - 1} arrived with ${lines.length} row texts`);
+  if (NOT_AS_ENCODED.test(text)) {
+    for (let i = 0; i < lines.length; i++) if (NOT_AS_ENCODED.test(lines[i]!)) lines[i] = undefined;
+  }
+  for (let i = 0; i < lines.length; i++) if (lines[i] === '') lines[i] = undefined;
+  return ordered(lines, orderOf(parse<number>(lists.seqs), first, count));
 }
 
 /** The rows' values, parsed list by list, in sequence order. */
@@ -86,13 +112,16 @@ export class JsonPage {
   readonly #text: JsonPageText;
   readonly #changes: readonly string[] | undefined;
   readonly #fetchValues: (() => JsonValues) | undefined;
+  readonly #fetchRows: (() => JsonRowTexts) | undefined;
   #values: Values | undefined;
+  #rows: ReadonlyArray<string | undefined> | undefined;
 
-  constructor(text: JsonPageText, first: number, count: number, fetchValues?: () => JsonValues) {
+  constructor(text: JsonPageText, first: number, count: number, fetchValues?: () => JsonValues, fetchRows?: () => JsonRowTexts) {
     this.#text = text;
     this.first = first;
     this.count = count;
     this.#fetchValues = fetchValues;
+    this.#fetchRows = fetchRows;
     const order = text.seqs === undefined ? undefined : orderOf(parse<number>(text.seqs), first, count);
     this.#changes = text.change === undefined ? undefined : ordered(parse<number>(text.change), order).map((c) => CHANGE_NAMES[c]!);
     if (text.columns !== undefined) this.#values = new Values({ seqs: text.seqs ?? new Uint8Array(0), columns: text.columns, ...(text.before ? { before: text.before } : {}) }, first, count);
@@ -101,6 +130,25 @@ export class JsonPage {
   /** Whether the script read a value of this page (then the next page is asked for with its values). */
   get valuesRead(): boolean {
     return this.#values !== undefined && this.#text.columns === undefined;
+  }
+
+  /** Whether the script encoded a row of this page as JSON (then the next page is asked for with row texts). */
+  get rowsRead(): boolean {
+    return this.#rows !== undefined && this.#text.rows === undefined;
+  }
+
+  /**
+   * rowJson is row `i`'s JSON text as json.encode writes it (an interpreter string), or
+   * undefined when json.encode must write it itself.
+   */
+  rowJson(i: number): string | undefined {
+    if (this.#rows === undefined) {
+      if (this.#text.rowJson !== true) return undefined;
+      const lists = this.#text.rows !== undefined && this.#text.seqs !== undefined ? { seqs: this.#text.seqs, rows: this.#text.rows } : this.#fetchRows?.();
+      if (lists === undefined) return undefined;
+      this.#rows = rowTexts(lists, this.first, this.count);
+    }
+    return this.#rows[i];
   }
 
   change(i: number): string | undefined {
@@ -169,7 +217,7 @@ function special(text: string): number {
 
 /** The buffers of a page's lists, to move them to the worker rather than copy them. */
 export function pageBuffers(text: Partial<JsonPageText>): ArrayBuffer[] {
-  const all = [text.seqs, text.change, ...(text.columns ?? []), text.before];
+  const all = [text.seqs, text.change, ...(text.columns ?? []), text.before, text.rows];
   const out: ArrayBuffer[] = [];
   for (const b of all) if (b !== undefined && b.buffer instanceof ArrayBuffer && !out.includes(b.buffer)) out.push(b.buffer);
   return out;

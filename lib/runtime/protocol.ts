@@ -5,7 +5,7 @@
 import type { FileOptions } from '../starlark/index.js';
 import type { SendOutcome } from '../send/types.js';
 import type { Lane } from './channel.js';
-import type { JsonValues } from '../detect/json-page.js';
+import type { JsonRowTexts, JsonValues } from '../detect/json-page.js';
 import type { RowsPage } from './rows-page.js';
 import type { Wire } from './wire.js';
 
@@ -66,14 +66,22 @@ export interface HttpCall {
   readonly at?: string;
 }
 
+/** What a page of the delta holds besides its changes: the rows' values, their JSON texts. */
+export interface PageWant {
+  readonly values: boolean;
+  readonly rows: boolean;
+}
+
 /** The operations: request and reply types, shared by the worker and the main thread. */
 export interface ModelOps {
   print: { req: string; rep: null };
   secret: { req: string; rep: null };
   'tracked.open': { req: { sql: string; params: Wire[] }; rep: TrackedOpened };
-  /** A page of the delta; without `values`, its rows' values are left for tracked.values. */
-  'tracked.page': { req: { after: number; limit: number; values: boolean }; rep: RowsPage };
+  /** A page of the delta; without `values`, its rows' values are left for tracked.values; with
+   *  `rows`, it holds the rows' JSON texts (else tracked.rows reads them if they are needed). */
+  'tracked.page': { req: { after: number; limit: number } & PageWant; rep: RowsPage };
   'tracked.values': { req: { after: number; limit: number }; rep: JsonValues };
+  'tracked.rows': { req: { after: number; limit: number }; rep: JsonRowTexts };
   'deleted.page': { req: { after: number; limit: number }; rep: RowsPage };
   'tracked.seqForKey': { req: { key: Wire[]; deleted: boolean }; rep: number | null };
   'cursor.open': { req: { sql: string; params: Wire[] }; rep: number };
@@ -100,6 +108,7 @@ export const LANES: { readonly [K in keyof ModelOps]: Lane } = {
   // The page handler queues its own database work (it may hand out a page fetched ahead).
   'tracked.page': 'concurrent',
   'tracked.values': 'serial',
+  'tracked.rows': 'serial',
   'deleted.page': 'serial',
   'tracked.seqForKey': 'serial',
   'cursor.open': 'serial',

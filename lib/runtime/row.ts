@@ -37,10 +37,20 @@ export class Row extends HostValue {
   readonly seq: number;
   readonly change: string | undefined;
   readonly #decode: ((column: number) => Value) | undefined;
+  readonly #json: (() => string | undefined) | undefined;
   #values: Value[];
   #before: Value | (() => Value);
 
-  constructor(shape: RowShape, values: LazyValues, origin: RowOrigin, seq: number, change?: string, before: Value | (() => Value) = None) {
+  /** `json` gives the row's JSON text as json.encode writes it, when its page has one (row-json.ts). */
+  constructor(
+    shape: RowShape,
+    values: LazyValues,
+    origin: RowOrigin,
+    seq: number,
+    change?: string,
+    before: Value | (() => Value) = None,
+    json?: () => string | undefined,
+  ) {
     super();
     this.shape = shape;
     this.origin = origin;
@@ -54,6 +64,7 @@ export class Row extends HostValue {
       this.#values = values as Value[];
     }
     this.#before = before;
+    this.#json = json;
   }
 
   /** value is column `i`, decoded once. */
@@ -99,6 +110,11 @@ export class Row extends HostValue {
     const i = this.shape.index.get(toJS(key) as string);
     if (i === undefined) throw new Error(`row has no column ${repr(key)} (columns: ${this.shape.names.join(', ')})`);
     return this.value(i);
+  }
+
+  /** The row's JSON text from its page, when it has one: json.encode then writes no value. */
+  override jsonText(): string | undefined {
+    return this.#json?.();
   }
 
   /** The row's columns for json.encode, without building a dict (the same text as toJSON's). */

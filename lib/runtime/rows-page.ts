@@ -4,7 +4,7 @@
 // This module is loaded by the worker, so it must not import DuckDB.
 
 import { None, makeFloat, toStarlark, type Value } from '../starlark/index.js';
-import { JsonPage, type JsonPageText, type JsonValues } from './json-page.js';
+import { JsonPage, type JsonPageText, type JsonRowTexts, type JsonValues } from './json-page.js';
 import { Row, type RowOrigin, type RowShape } from './row.js';
 import { fromWire, type Wire } from './wire.js';
 
@@ -58,22 +58,36 @@ export function rowAt(page: RowsPage, i: number, shape: RowShape, origin: RowOri
   );
 }
 
+/** Reads what a JSON page came without, when the script first needs it. */
+export interface PageLists {
+  readonly values: () => JsonValues;
+  readonly rows: () => JsonRowTexts;
+}
+
 /**
  * pageRows gives a page's rows by index; a JSON page is parsed here, its values when the
- * script first reads one (fetched then with `fetchValues` if the page came without them).
+ * script first reads one, its row texts when json.encode first asks for one (fetched then
+ * with `lists` if the page came without them).
  */
-export function pageRows(page: RowsPage, shape: RowShape, origin: RowOrigin, fetchValues?: () => JsonValues): { row: (i: number) => Row; valuesRead: () => boolean } {
+export function pageRows(
+  page: RowsPage,
+  shape: RowShape,
+  origin: RowOrigin,
+  lists?: PageLists,
+): { row: (i: number) => Row; valuesRead: () => boolean; rowsRead: () => boolean } {
   const json = page.json;
-  if (json === undefined) return { row: (i) => rowAt(page, i, shape, origin), valuesRead: () => true };
-  const p = new JsonPage(json, page.first, page.count, fetchValues);
+  if (json === undefined) return { row: (i) => rowAt(page, i, shape, origin), valuesRead: () => true, rowsRead: () => false };
+  const p = new JsonPage(json, page.first, page.count, lists?.values, lists?.rows);
   const mayHaveBefore = json.beforeNames !== undefined;
+  const rowJson = json.rowJson === true ? (i: number) => p.rowJson(i) : undefined;
   return {
     row: (i) => {
       const change = p.change(i);
       // A new row has no before: only changed rows may need the values to tell theirs.
       const before = mayHaveBefore && change === 'changed' ? () => p.before(i) : None;
-      return new Row(shape, (c) => p.value(c, i), origin, page.first + i, change, before);
+      return new Row(shape, (c) => p.value(c, i), origin, page.first + i, change, before, rowJson && (() => rowJson(i)));
     },
     valuesRead: () => p.valuesRead,
+    rowsRead: () => p.rowsRead,
   };
 }

@@ -15,10 +15,10 @@ import { HostCallError, newSignal, SerialLane, serve, type Handlers, type WireEr
 import { Delivery } from './delivery.js';
 import { advice, describeFailure, failureCode } from './failure-advice.js';
 import { FailureLog } from './failures.js';
-import { pageBuffers as jsonPageBuffers, type JsonValues } from './json-page.js';
+import { pageBuffers as jsonPageBuffers, type JsonRowTexts, type JsonValues } from './json-page.js';
 import { encodePage } from './page.js';
 import { CHANGES, EMPTY_PAGE, type RowsPage } from './rows-page.js';
-import { LANES, type Finish, type ModelInit, type ModelOps } from './protocol.js';
+import { LANES, type Finish, type ModelInit, type ModelOps, type PageWant } from './protocol.js';
 import { RowSink } from './row-sink.js';
 import type { ProgressSource } from './progress.js';
 import { modelEnv, Redactor } from './secrets.js';
@@ -130,7 +130,7 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
   };
   const pager = new Prefetcher(
     lane,
-    async (after, limit, values) => fromJson(await session!.jsonPage(after, limit, values)) ?? toRowsPage(await session!.page(after, limit)),
+    async (after, limit, want) => fromJson(await session!.jsonPage(after, limit, want.values, want.rows)) ?? toRowsPage(await session!.page(after, limit)),
   );
   let served: ReturnType<typeof serve> | undefined;
   /** The host calls that failed, so a script ended by one reports that failure's code. */
@@ -157,8 +157,9 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
       await oneThread();
       return { columns: session!.columns.map((c) => c.name), counts };
     },
-    'tracked.page': ({ after, limit, values }) => pager.page(after, limit, values),
+    'tracked.page': ({ after, limit, values, rows }) => pager.page(after, limit, { values, rows }),
     'tracked.values': ({ after, limit }) => session!.jsonValues(after, limit),
+    'tracked.rows': ({ after, limit }) => session!.jsonRowTexts(after, limit),
     'deleted.page': async ({ after, limit }) => fromJson(await session!.deletedJsonPage(after, limit)) ?? toRowsPage(await session!.deletedPage(after, limit)),
     'tracked.seqForKey': async ({ key, deleted }) => {
       const k = key.map((v) => (typeof v === 'bigint' ? v.toString() : v));
@@ -412,27 +413,27 @@ const STORING: Record<string, string> = {
  * DuckDB and the conversion of rows overlap with the script's own work.
  */
 class Prefetcher {
-  readonly #fetch: (after: number, limit: number, values: boolean) => Promise<RowsPage>;
-  #ahead: { after: number; limit: number; values: boolean; page: Promise<RowsPage> } | undefined;
+  readonly #fetch: (after: number, limit: number, want: PageWant) => Promise<RowsPage>;
+  #ahead: { after: number; limit: number; want: PageWant; page: Promise<RowsPage> } | undefined;
 
   /** Fetches run on the database lane, in order with the script's other database work. */
-  constructor(lane: SerialLane, fetch: (after: number, limit: number, values: boolean) => Promise<RowsPage>) {
-    this.#fetch = (after, limit, values) => lane.run(() => fetch(after, limit, values));
+  constructor(lane: SerialLane, fetch: (after: number, limit: number, want: PageWant) => Promise<RowsPage>) {
+    this.#fetch = (after, limit, want) => lane.run(() => fetch(after, limit, want));
   }
 
-  async page(after: number, limit: number, values: boolean): Promise<RowsPage> {
+  async page(after: number, limit: number, want: PageWant): Promise<RowsPage> {
     const ahead = this.#ahead;
     this.#ahead = undefined;
     let page: RowsPage;
-    if (ahead && ahead.after === after && ahead.limit === limit && ahead.values === values) {
+    if (ahead && ahead.after === after && ahead.limit === limit && ahead.want.values === want.values && ahead.want.rows === want.rows) {
       page = await ahead.page;
     } else {
       if (ahead) await ahead.page.catch(() => undefined);
-      page = await this.#fetch(after, limit, values);
+      page = await this.#fetch(after, limit, want);
     }
     if (page.count === limit) {
       const next = after + limit;
-      this.#ahead = { after: next, limit, values, page: this.#fetch(next, limit, values) };
+      this.#ahead = { after: next, limit, want, page: this.#fetch(next, limit, want) };
       // Its failure, if any, is reported when the script asks for that page.
       this.#ahead.page.catch(() => undefined);
     }
@@ -443,8 +444,8 @@ class Prefetcher {
 /** pageBuffers are the buffers of a JSON page's lists, moved to the worker with the reply. */
 function pageBuffers(value: unknown): ArrayBuffer[] | undefined {
   if (value === null || typeof value !== 'object') return undefined;
-  // A page's lists, or the values of one (tracked.values).
-  const json = 'json' in value ? (value as RowsPage).json : 'seqs' in value && 'columns' in value ? (value as JsonValues) : undefined;
+  // A page's lists, or the values or row texts of one (tracked.values, tracked.rows).
+  const json = 'json' in value ? (value as RowsPage).json : 'seqs' in value ? (value as JsonValues | JsonRowTexts) : undefined;
   return json === undefined ? undefined : jsonPageBuffers(json);
 }
 

@@ -151,6 +151,12 @@ export abstract class HostValue extends SObject {
    * keys, sorted as json.encode sorts a dict's, and the value of each. Preferred to toJSON.
    */
   jsonFields?(): readonly [keys: readonly string[], values: readonly Value[]];
+  /**
+   * jsonText is the value's compact JSON text exactly as json.encode would write it (an
+   * interpreter string, UTF-8 bytes as characters), when the host has it at hand; undefined:
+   * json.encode writes the value itself. Preferred to jsonFields.
+   */
+  jsonText?(): string | undefined;
   compare?(op: string, other: Value): boolean;
   /**
    * binary implements an arithmetic or bitwise operator (`+ - * / // % & | ^ << >>`) with this

@@ -116,6 +116,10 @@ function writeJSON(x: Value, out: string[]): Open | null {
       items.sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : (a[0] as string) > (b[0] as string) ? 1 : 0));
       return { kind: 'dict', keys: items.map(([k]) => k as string), items: items.map(([, v]) => v), i: 0 };
     }
+    if (x instanceof HostValue && x.jsonText) {
+      const text = x.jsonText();
+      if (text !== undefined) return void out.push(text), null;
+    }
     if (x instanceof HostValue && x.jsonFields) {
       const [keys, items] = x.jsonFields();
       return { kind: 'dict', keys, items, i: 0 };

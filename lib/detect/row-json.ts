@@ -1,0 +1,67 @@
+// A row's JSON text written by DuckDB, exactly as the interpreter's json.encode writes the row
+// (lib/starlark/lib/json): keys sorted, compact, the same text for every value. A script that
+// posts rows as JSON (`http.post(url, json={"inputs": batch})`) then sends texts DuckDB made
+// beside the page instead of building a Starlark value per column and encoding it again —
+// the largest part of its worker's time.
+//
+// Only what provably writes the same text takes this path; the rest keeps json.encode's own:
+//   - columns: names of printable ASCII with nothing json.encode escapes, each once;
+//   - kinds: strings, integers, booleans, decimals (as their digits in a string) and floats;
+//   - floats in Go's fixed-notation range of %g (1e-4 ≤ |x| < 1e6) or zero: there DuckDB's
+//     shortest digits are JavaScript's (tested), integral ones are written without ".0".
+//     Another float makes that row's text NULL, so the worker encodes the row itself;
+//   - strings are written by DuckDB's to_json, which leaves raw what json.encode escapes as
+//     \u00XX (<, >, &, U+2028, U+2029) and writes \b, \f with short escapes: the worker
+//     encodes any row whose text holds a backslash or one of those itself (lib/runtime/json-page.ts).
+
+import { quoteIdent } from '../project/index.js';
+import type { Column } from './canonical.js';
+import type { JsonKind } from './json-page.js';
+
+/** Column names json.encode writes as they are: printable ASCII but `"`, `\`, `<`, `>` and `&`. */
+const PLAIN_NAME = /^[\x20\x21\x23-\x25\x27-\x3b\x3d\x3f-\x5b\x5d-\x7e]*$/;
+
+/** rowJsonKeys is the order json.encode writes the columns in (byte order of their names). */
+export function rowJsonKeys(names: readonly string[]): string[] {
+  return [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The text of one value of kind `kind`, never NULL unless this row cannot take the path. */
+function valueTextSql(e: string, kind: JsonKind): string | undefined {
+  switch (kind) {
+    case 'str':
+      return `CASE WHEN ${e} IS NULL THEN 'null' ELSE CAST(to_json(CAST(${e} AS VARCHAR)) AS VARCHAR) END`;
+    case 'int':
+      return `coalesce(CAST(${e} AS VARCHAR), 'null')`;
+    case 'bool':
+      return `CASE WHEN ${e} IS NULL THEN 'null' WHEN ${e} THEN 'true' ELSE 'false' END`;
+    case 'dec':
+      return `CASE WHEN ${e} IS NULL THEN 'null' ELSE '"' || CAST(${e} AS VARCHAR) || '"' END`;
+    case 'float': {
+      const d = `CAST(${e} AS DOUBLE)`;
+      // -0.0 is "-0"; outside the fixed range (or NaN, infinities) the text is NULL.
+      return `CASE WHEN ${e} IS NULL THEN 'null' WHEN ${d} = 0 THEN (CASE WHEN signbit(${d}) THEN '-0' ELSE '0' END)
+        WHEN abs(${d}) >= 1e-4 AND abs(${d}) < 1e6 THEN (CASE WHEN ${d} = trunc(${d}) THEN CAST(CAST(${d} AS BIGINT) AS VARCHAR) ELSE CAST(${d} AS VARCHAR) END) END`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * rowJsonSql is the expression of a row's JSON text (columns read from `alias`), NULL for a
+ * row whose text only json.encode can write; undefined when no row of these columns can take
+ * this path.
+ */
+export function rowJsonSql(columns: readonly Column[], kinds: readonly JsonKind[], alias: string): string | undefined {
+  const names = columns.map((c) => c.name);
+  if (names.length === 0 || new Set(names).size !== names.length || !names.every((n) => PLAIN_NAME.test(n))) return undefined;
+  const byName = new Map(columns.map((c, i) => [c.name, i]));
+  const parts: string[] = [];
+  for (const [k, name] of rowJsonKeys(names).entries()) {
+    const text = valueTextSql(`${alias}.${quoteIdent(name)}`, kinds[byName.get(name)!]!);
+    if (text === undefined) return undefined;
+    parts.push(`'${k === 0 ? '{' : ','}"${name.replace(/'/g, "''")}":'`, `(${text})`);
+  }
+  return `${parts.join(' || ')} || '}'`;
+}
