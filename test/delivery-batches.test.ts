@@ -1,11 +1,11 @@
-// How Delivery batches acknowledgements (with a fake session and sender, no DuckDB): until the
-// model's first request, in whole row groups (QUIET_BATCH) so a table filled from empty is
-// written past the WAL; once a request was sent, every BATCH rows (the documented crash window).
+// How Delivery batches acknowledgements (with a fake session and sender, no DuckDB): rows in
+// whole row groups (ROW_GROUP), which DuckDB writes past the WAL; once a request was sent, also
+// whenever the waiting acks depend on BATCH requests (the documented crash window).
 
 import test from 'ava';
 import { SerialLane } from '../lib/runtime/channel.js';
 import { Delivery } from '../lib/runtime/delivery.js';
-import { BATCH, QUIET_BATCH } from '../lib/runtime/protocol.js';
+import { BATCH, ROW_GROUP } from '../lib/runtime/protocol.js';
 import type { TrackedSession } from '../lib/detect/tracked.js';
 
 function setup() {
@@ -22,27 +22,59 @@ function setup() {
 
 test('before any request, acknowledgements are committed in exact row groups', async (t) => {
   const { commits, delivery, lane, ack } = setup();
-  ack(1, QUIET_BATCH + 7_000);
+  ack(1, ROW_GROUP + 7_000);
   await lane.idle();
-  t.deepEqual(commits.map((c) => [c[0], c.length]), [[1, QUIET_BATCH]], 'one row group, the rest still waiting');
-  ack(QUIET_BATCH + 7_001, QUIET_BATCH);
+  t.deepEqual(commits.map((c) => [c[0], c.length]), [[1, ROW_GROUP]], 'one row group, the rest still waiting');
+  ack(ROW_GROUP + 7_001, ROW_GROUP);
   await lane.idle();
-  t.deepEqual(commits.map((c) => [c[0], c.length]), [[1, QUIET_BATCH], [QUIET_BATCH + 1, QUIET_BATCH]]);
+  t.deepEqual(commits.map((c) => [c[0], c.length]), [[1, ROW_GROUP], [ROW_GROUP + 1, ROW_GROUP]]);
   await delivery.drain();
-  t.deepEqual(commits.map((c) => c.length), [QUIET_BATCH, QUIET_BATCH, 7_000], 'the rest at the end');
+  t.deepEqual(commits.map((c) => c.length), [ROW_GROUP, ROW_GROUP, 7_000], 'the rest at the end');
   delivery.close();
 });
 
-test('once the model sent a request, acknowledgements are committed every BATCH rows', async (t) => {
+const GET = { method: 'GET', url: 'http://127.0.0.1:1/', headers: {}, timeoutMs: 1000 };
+
+test('once the model sent a request, acknowledgements are committed when they depend on BATCH requests', async (t) => {
   const { commits, delivery, lane, ack } = setup();
+  const settle = async () => {
+    await new Promise((r) => setTimeout(r, 10));
+    await lane.idle();
+  };
   ack(1, 3_000);
-  await delivery.send(1, { method: 'GET', url: 'http://127.0.0.1:1/', headers: {}, timeoutMs: 1000 });
-  ack(3_001, 3_000);
-  await lane.idle();
-  t.deepEqual(commits.map((c) => c.length), [6_000], 'the waiting quiet rows go with the first batch');
-  ack(6_001, BATCH);
-  await lane.idle();
-  t.deepEqual(commits.map((c) => c.length), [6_000, BATCH]);
+  void delivery.send(1, GET);
+  delivery.ack([3_001], false, [1]);
+  await settle();
+  t.deepEqual(commits.map((c) => c.length), [3_001], 'the rows waiting before the first request go with its first ack');
+  // The seed loop: one request per row, each save depending on its request.
+  for (let i = 2; i <= BATCH; i++) {
+    void delivery.send(i, GET);
+    delivery.ack([3_000 + i], false, [i]);
+  }
+  await settle();
+  t.is(commits.length, 1, 'one request short of a batch');
+  void delivery.send(BATCH + 1, GET);
+  delivery.ack([3_000 + BATCH + 1], false, [BATCH + 1]);
+  await settle();
+  t.deepEqual(commits.map((c) => c.length), [3_001, BATCH]);
   await delivery.drain();
+  t.is(commits.length, 2);
+  delivery.close();
+});
+
+test('requests of many rows each: acknowledgements are committed in exact row groups', async (t) => {
+  const { commits, delivery, lane } = setup();
+  const PER = 500;
+  const REQUESTS = Math.ceil((ROW_GROUP * 2 + 1_000) / PER);
+  for (let r = 0; r < REQUESTS; r++) {
+    void delivery.send(r + 1, GET);
+    delivery.ack(Array.from({ length: PER }, (_x, i) => r * PER + i + 1), false, [r + 1]);
+  }
+  await new Promise((r) => setTimeout(r, 10));
+  await lane.idle();
+  t.deepEqual(commits.map((c) => [c[0], c.length]), [[1, ROW_GROUP], [ROW_GROUP + 1, ROW_GROUP]], 'two row groups; the rest waits');
+  t.true(REQUESTS < BATCH, 'fewer requests than a batch of them');
+  await delivery.drain();
+  t.deepEqual(commits.map((c) => c.length), [ROW_GROUP, ROW_GROUP, REQUESTS * PER - 2 * ROW_GROUP]);
   delivery.close();
 });

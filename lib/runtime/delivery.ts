@@ -1,22 +1,23 @@
 // Delivery is the main thread's side of a model's HTTP requests and conditional
 // acknowledgements. Requests go to the Sender at once (the concurrent lane); an ack names the
 // requests it depends on and is held until their outcomes are known: committed if all ended in
-// 2xx, recorded in _ebb.failures otherwise. Committed acks are batched (BATCH rows, or FLUSH_MS
-// after the first one waits) into database-lane transactions; the timer lives here, on the main
+// 2xx, recorded in _ebb.failures otherwise. Committed acks are batched into database-lane
+// transactions: when they depend on BATCH requests, when ROW_GROUP rows wait (committed in
+// exact row groups), or FLUSH_MS after the first one waits; the timer lives here, on the main
 // thread, so it fires while the script is blocked waiting for a response.
 //
 // The crash window: an ack is durable only once its batch is committed. A kill -9 loses at
-// most the acks of requests that completed in the last FLUSH_MS (or BATCH rows) plus those
-// still in flight; their rows are sent again by the next run, with the same idempotency keys.
-// Before a model's first request, acks gather in larger batches (QUIET_BATCH, QUIET_FLUSH_MS):
-// losing them re-sends nothing.
+// most the acks of the requests that completed in the last FLUSH_MS (at most BATCH requests
+// and ROW_GROUP rows) plus those still in flight; their rows are sent again by the next run,
+// with the same idempotency keys. Before a model's first request, acks wait for a row group
+// or QUIET_FLUSH_MS: losing them re-sends nothing.
 
 import type { TrackedSession } from '../detect/tracked.js';
 import type { SendOutcome } from '../send/types.js';
 import type { SerialLane, WireError } from './channel.js';
 import type { FailedRequest } from './failure-advice.js';
 import type { FailedAck, FailureLog } from './failures.js';
-import { BATCH, FLUSH_MS, QUIET_BATCH, QUIET_FLUSH_MS, type HttpCall } from './protocol.js';
+import { BATCH, FLUSH_MS, QUIET_FLUSH_MS, ROW_GROUP, type HttpCall } from './protocol.js';
 
 /** The part of lib/send's Sender that delivery uses. */
 export interface RequestSender {
@@ -48,11 +49,13 @@ export class Delivery {
   #rows: number[] = [];
   #deletes: number[] = [];
   #failedAcks: FailedAck[] = [];
+  /** Requests the waiting acks depend on (the crash window, in requests). */
+  #requests = 0;
   /** Where the script made its latest save (file:line:col), and its first save in the batch. */
   #at: string | undefined;
   #batchAt: string | undefined;
   #timer: NodeJS.Timeout | undefined;
-  /** Requests sent so far: until the first one, acks are batched as QUIET_BATCH. */
+  /** Requests sent so far: until the first one, acks wait QUIET_FLUSH_MS. */
   #sent = 0;
   #stopped: WireError | undefined;
   /** Rows whose requests failed (not acknowledged, recorded as failures). */
@@ -141,6 +144,7 @@ export class Delivery {
     }
     if (deleted) this.#deletes.push(...seqs);
     else this.#rows.push(...seqs);
+    this.#requests += deps.length;
     this.uncommittedRows += seqs.length;
     this.#batchAt ??= at;
     this.#schedule();
@@ -148,15 +152,13 @@ export class Delivery {
 
   #schedule(): void {
     const quiet = this.#sent === 0;
-    if (quiet && this.#rows.length >= QUIET_BATCH) {
-      // Whole row groups of a table filled from empty are written straight to its blocks.
-      while (this.#rows.length >= QUIET_BATCH) this.flush(QUIET_BATCH);
-      return;
-    }
-    if (this.#rows.length + this.#deletes.length >= (quiet ? QUIET_BATCH : BATCH) || this.#failedAcks.length >= BATCH) {
+    // Whole row groups of acknowledged rows are written straight to the table's blocks.
+    while (this.#rows.length >= ROW_GROUP) this.flush(ROW_GROUP);
+    if ((!quiet && this.#requests >= BATCH) || this.#deletes.length >= ROW_GROUP || this.#failedAcks.length >= BATCH) {
       this.flush();
       return;
     }
+    if (this.#rows.length + this.#deletes.length + this.#failedAcks.length === 0) return;
     if (this.#timer !== undefined && !quiet && this.#timerQuiet) this.flush();
     else if (this.#timer === undefined) {
       this.#timerQuiet = quiet;
@@ -186,6 +188,7 @@ export class Delivery {
     this.#rows = [];
     this.#deletes = [];
     this.#failedAcks = [];
+    this.#requests = 0;
     this.#batchAt = undefined;
     this.#commit(acked, deletes, failed, at);
   }

@@ -120,18 +120,24 @@ export const LANES: { readonly [K in keyof ModelOps]: Lane } = {
 };
 
 /**
- * Acks and saved rows are committed in batches: at this many, or when FLUSH_MS passed since the
- * first one waiting. A crash loses at most the uncommitted window (those rows are sent again).
+ * Acks and saved rows are committed in batches: once the acks waiting depend on this many
+ * requests (the crash window: those are sent again after a kill), or when FLUSH_MS passed
+ * since the first one waiting. The worker also sends acks and saved rows in messages of up
+ * to this many.
  */
 export const BATCH = 5000;
 export const FLUSH_MS = 1000;
 /**
- * Until a model sends its first request nothing outside ebb's state depends on its acks (a
- * crash only makes the next run redo the work), so they gather in larger batches: a batch of
- * DuckDB's row group size is written straight to the table's blocks instead of through the
- * write-ahead log, which halves the cost of storing a large initial sync.
+ * At most this many acknowledged rows wait for a commit, and they are committed in exactly
+ * this many when they reach it: DuckDB's row group, which a transaction writes straight to the
+ * table's blocks instead of through the write-ahead log — about half the cost of storing
+ * rows, and no checkpoint stalls (measured on a 1M-row sync in batches of 500).
  */
-export const QUIET_BATCH = 122_880;
+export const ROW_GROUP = 122_880;
+/**
+ * Until a model sends its first request nothing outside ebb's state depends on its acks (a
+ * crash only makes the next run redo the work), so they wait for a row group or this long.
+ */
 export const QUIET_FLUSH_MS = 10_000;
 /** Rows fetched per page from the main thread. */
 export const PAGE = 16384;
