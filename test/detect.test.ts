@@ -118,6 +118,32 @@ test('a tracked session: all new, acknowledged, then nothing; changes and deleti
   store.close();
 });
 
+test('the delta is numbered in key order whatever the source order, on several threads, new and changed alike', async (t) => {
+  const root = makeProject({ 'models/sync/users.star': '# @kind: tracked\n# @unique_key: a, b\n' });
+  const store0 = await Store.open({ path: join(root, 'state', 'ebb.duckdb'), root });
+  // Several row groups in random order, so DuckDB scans and sorts them in parallel.
+  await store0.exec(`CREATE TABLE src AS SELECT (hash(range) % 1000)::INT AS a, range::VARCHAR AS b, random() AS x FROM range(300000) ORDER BY hash(range * 7)`);
+  store0.close();
+  const inOrder = async (store: Store) => {
+    await store.exec('SET threads = 4');
+    const bad = await store.query(`SELECT count(*)::DOUBLE AS n FROM (SELECT _ebb_seq, a, b, lag(a) OVER (ORDER BY _ebb_seq) AS pa, lag(b) OVER (ORDER BY _ebb_seq) AS pb FROM _ebb_delta) WHERE pa IS NOT NULL AND (pa, pb) >= (a, b)`);
+    const dense = await store.query('SELECT min(_ebb_seq)::DOUBLE AS lo, max(_ebb_seq)::DOUBLE AS hi, count(*)::DOUBLE AS n FROM _ebb_delta');
+    return { outOfOrder: bad[0]!['n'], ...dense[0] };
+  };
+  let { store, s, counts } = await session(root, 'SELECT a, b, x FROM src');
+  t.is(counts.new, 300000);
+  t.deepEqual(await inOrder(store), { outOfOrder: 0, lo: 1, hi: 300000, n: 300000 });
+  await s.ack(Array.from({ length: 300000 }, (_x, i) => i + 1));
+  await s.close();
+  await store.exec('UPDATE src SET x = -x WHERE b::INT % 3 = 0');
+  store.close();
+  ({ store, s, counts } = await session(root, 'SELECT a, b, x FROM src'));
+  t.is(counts.changed, 100000);
+  t.deepEqual(await inOrder(store), { outOfOrder: 0, lo: 1, hi: 100000, n: 100000 });
+  await s.close();
+  store.close();
+});
+
 test('a repeated key is found whether it is stored, new or changed, and a NULL key too', async (t) => {
   const root = makeProject({ 'models/sync/users.star': '# @kind: tracked\n# @unique_key: id\n' });
   const store0 = await Store.open({ path: join(root, 'state', 'ebb.duckdb'), root });
