@@ -5,17 +5,18 @@
 import test from 'ava';
 import { SerialLane } from '../lib/runtime/channel.js';
 import { Delivery } from '../lib/runtime/delivery.js';
+import { SeqRuns } from '../lib/detect/seq-runs.js';
 import { BATCH, ROW_GROUP } from '../lib/runtime/protocol.js';
 import type { TrackedSession } from '../lib/detect/tracked.js';
 
 function setup() {
   const commits: number[][] = [];
-  const session = { ack: async (rows: number[]) => void commits.push(rows), ackDeleted: async () => undefined } as unknown as TrackedSession;
+  const session = { ack: async (rows: SeqRuns) => void commits.push([...rows]), ackDeleted: async () => undefined } as unknown as TrackedSession;
   const sender = { send: async () => ({ ok: true, status: 200, headers: {}, body: new Uint8Array(0), attempts: 1 }) };
   const lane = new SerialLane();
   const delivery = new Delivery({ sender: sender as never, lane, session, onFatal: () => undefined });
   const ack = (from: number, n: number) => {
-    for (let s = from; s < from + n; s += BATCH) delivery.ack(Array.from({ length: Math.min(BATCH, from + n - s) }, (_x, i) => s + i), false, []);
+    for (let s = from; s < from + n; s += BATCH) delivery.ack(SeqRuns.of(Array.from({ length: Math.min(BATCH, from + n - s) }, (_x, i) => s + i)), false, []);
   };
   return { commits, delivery, lane, ack };
 }
@@ -43,18 +44,18 @@ test('once the model sent a request, acknowledgements are committed when they de
   };
   ack(1, 3_000);
   void delivery.send(1, GET);
-  delivery.ack([3_001], false, [1]);
+  delivery.ack(SeqRuns.of([3_001]), false, [1]);
   await settle();
   t.deepEqual(commits.map((c) => c.length), [3_001], 'the rows waiting before the first request go with its first ack');
   // The seed loop: one request per row, each save depending on its request.
   for (let i = 2; i <= BATCH; i++) {
     void delivery.send(i, GET);
-    delivery.ack([3_000 + i], false, [i]);
+    delivery.ack(SeqRuns.of([3_000 + i]), false, [i]);
   }
   await settle();
   t.is(commits.length, 1, 'one request short of a batch');
   void delivery.send(BATCH + 1, GET);
-  delivery.ack([3_000 + BATCH + 1], false, [BATCH + 1]);
+  delivery.ack(SeqRuns.of([3_000 + BATCH + 1]), false, [BATCH + 1]);
   await settle();
   t.deepEqual(commits.map((c) => c.length), [3_001, BATCH]);
   await delivery.drain();
@@ -68,7 +69,7 @@ test('requests of many rows each: acknowledgements are committed in exact row gr
   const REQUESTS = Math.ceil((ROW_GROUP * 2 + 1_000) / PER);
   for (let r = 0; r < REQUESTS; r++) {
     void delivery.send(r + 1, GET);
-    delivery.ack(Array.from({ length: PER }, (_x, i) => r * PER + i + 1), false, [r + 1]);
+    delivery.ack(SeqRuns.of(Array.from({ length: PER }, (_x, i) => r * PER + i + 1)), false, [r + 1]);
   }
   await new Promise((r) => setTimeout(r, 10));
   await lane.idle();

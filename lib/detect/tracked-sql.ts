@@ -9,6 +9,7 @@ import { quoteIdent } from '../project/index.js';
 import { sqlString } from '../store/index.js';
 import { columnTermSql, rowHashSql, type Column } from './canonical.js';
 import { keyLiteralSql } from './key-literal.js';
+import { SeqRuns } from './seq-runs.js';
 
 export const DK = '_ebb_dk';
 export const DELTA = '_ebb_delta';
@@ -165,22 +166,9 @@ export function deletedPageSql(stored: readonly Column[], after: number, limit: 
 }
 
 /** seqFilter selects sequence numbers as ranges (acks are mostly consecutive). */
-export function seqFilter(seqs: readonly number[]): string {
-  // A typed array sorts numbers natively: batches of 100,000 acks cost a few milliseconds.
-  const sorted = Float64Array.from(seqs, Math.floor).sort();
-  const ranges: string[] = [];
-  let start = sorted[0]!;
-  let prev = start;
-  for (let k = 1; k <= sorted.length; k++) {
-    const s = k < sorted.length ? sorted[k]! : Number.NaN;
-    if (s === prev || s === prev + 1) {
-      prev = s;
-      continue;
-    }
-    ranges.push(start === prev ? `_ebb_seq = ${start}` : `_ebb_seq BETWEEN ${start} AND ${prev}`);
-    start = s;
-    prev = s;
-  }
+export function seqFilter(seqs: readonly number[] | SeqRuns): string {
+  const runs = seqs instanceof SeqRuns ? seqs : SeqRuns.of(seqs.map(Math.floor));
+  const ranges = runs.sorted().map(([first, last]) => (first === last ? `_ebb_seq = ${first}` : `_ebb_seq BETWEEN ${first} AND ${last}`));
   return `(${ranges.join(' OR ')})`;
 }
 
@@ -189,7 +177,7 @@ export function createTableSql(shape: Shape): string {
 }
 
 /** ackStatements replace the stored version of the acknowledged keys: delete the changed ones, insert all. */
-export function ackStatements(shape: Shape, seqs: readonly number[], runId: string): { changed: string; remove: string; insert: string } {
+export function ackStatements(shape: Shape, seqs: readonly number[] | SeqRuns, runId: string): { changed: string; remove: string; insert: string } {
   const filter = seqFilter(seqs);
   const picked = `SELECT ${columnList(shape.columns)}, _ebb_hash FROM ${DELTA} WHERE ${filter}`;
   return {
@@ -199,7 +187,7 @@ export function ackStatements(shape: Shape, seqs: readonly number[], runId: stri
   };
 }
 
-export function ackDeletedSql(shape: Shape, seqs: readonly number[]): string {
+export function ackDeletedSql(shape: Shape, seqs: readonly number[] | SeqRuns): string {
   return `DELETE FROM ${shape.target} AS t USING (SELECT * FROM ${GONE} WHERE ${seqFilter(seqs)}) AS g WHERE ${keyJoin(shape.keys, 't', 'g')}`;
 }
 

@@ -16,6 +16,7 @@ import { describeKey, type Params, type Store } from '../store/index.js';
 import { hashVersion, type Column } from './canonical.js';
 import { jsonKinds, jsonPageSql, plainFormsSql, type JsonKind, type JsonPageText, type JsonRowTexts, type JsonValues } from './json-page.js';
 import { rowJsonSql } from './row-json.js';
+import { SeqRuns } from './seq-runs.js';
 import { isEmpty, schemaChange, type SchemaChange } from './schema.js';
 import { queryBody } from './sql-body.js';
 import {
@@ -428,9 +429,9 @@ export class TrackedSession {
    * stored version becomes the one query() returned. A row acknowledged before (in this or
    * an earlier batch) is not stored again. Returns the number of rows recorded.
    */
-  async ack(seqs: readonly number[]): Promise<number> {
+  async ack(seqs: readonly number[] | SeqRuns): Promise<number> {
     const fresh = unseen(seqs, this.#acked);
-    if (fresh.length === 0) return 0;
+    if (fresh.size === 0) return 0;
     const shape = this.#shape;
     const sql = ackStatements(shape, fresh, this.#runId);
     const n = await this.#store.transaction(async () => {
@@ -445,18 +446,20 @@ export class TrackedSession {
     });
     // Set after the commit: a rolled-back batch leaves no table and no acknowledgement behind.
     this.#stored ??= this.#columns;
-    for (const s of fresh) this.#acked[s] = 1;
+    const acked = this.#acked;
+    fresh.forEach((s) => (acked[s] = 1));
     this.#saved += n;
     return n;
   }
 
   /** ackDeleted records that the deletion of the gone keys `seqs` was handled. */
-  async ackDeleted(seqs: readonly number[]): Promise<number> {
+  async ackDeleted(seqs: readonly number[] | SeqRuns): Promise<number> {
     if (!this.#goneReady) return 0;
     const fresh = unseen(seqs, this.#deletedDone);
-    if (fresh.length === 0) return 0;
+    if (fresh.size === 0) return 0;
     const n = await this.#store.transaction(async () => Number(await this.#store.scalar(ackDeletedSql(this.#shape, fresh))));
-    for (const s of fresh) this.#deletedDone[s] = 1;
+    const done = this.#deletedDone;
+    fresh.forEach((s) => (done[s] = 1));
     this.#deletedAcked += n;
     return n;
   }
@@ -484,16 +487,16 @@ export class TrackedSession {
 }
 
 /** unseen keeps the sequence numbers not yet marked in `done`, once each (in their order). */
-function unseen(seqs: readonly number[], done: Uint8Array): number[] {
-  const out: number[] = [];
-  for (const s of seqs) {
+function unseen(seqs: readonly number[] | SeqRuns, done: Uint8Array): SeqRuns {
+  const out = new SeqRuns();
+  (seqs instanceof SeqRuns ? seqs : SeqRuns.of(seqs)).forEach((s) => {
     const i = Math.floor(s);
     if (i > 0 && i < done.length && done[i] === 0) {
       done[i] = 2; // taken in this batch; cleared below, set for good once the batch commits
-      out.push(i);
+      out.add(i);
     }
-  }
-  for (const i of out) done[i] = 0;
+  });
+  out.forEach((i) => (done[i] = 0));
   return out;
 }
 

@@ -12,6 +12,7 @@
 // with the same idempotency keys. Before a model's first request, acks wait for a row group
 // or QUIET_FLUSH_MS: losing them re-sends nothing.
 
+import { SeqRuns } from '../detect/seq-runs.js';
 import type { TrackedSession } from '../detect/tracked.js';
 import type { SendOutcome } from '../send/types.js';
 import type { SerialLane, WireError } from './channel.js';
@@ -46,8 +47,8 @@ export class Delivery {
   readonly #failed = new Map<number, { req: HttpCall; outcome: SendOutcome }>();
   readonly #held = new Set<Promise<void>>();
   readonly #work = new Set<Promise<void>>();
-  #rows: number[] = [];
-  #deletes: number[] = [];
+  #rows = new SeqRuns();
+  #deletes = new SeqRuns();
   #failedAcks: FailedAck[] = [];
   /** Requests the waiting acks depend on (the crash window, in requests). */
   #requests = 0;
@@ -111,7 +112,7 @@ export class Delivery {
    * ack holds an acknowledgement until the requests it depends on are over. `at` is where the
    * script saved, when it changed since the previous ack (acks arrive in the script's order).
    */
-  ack(seqs: readonly number[], deleted: boolean, deps: readonly number[], at?: string): void {
+  ack(seqs: SeqRuns, deleted: boolean, deps: readonly number[], at?: string): void {
     if (at !== undefined) this.#at = at;
     const where = this.#at;
     const waiting = deps.map((d) => this.#inflight.get(d)).filter((p) => p !== undefined);
@@ -124,16 +125,16 @@ export class Delivery {
     void held.finally(() => this.#held.delete(held));
   }
 
-  #resolve(seqs: readonly number[], deleted: boolean, deps: readonly number[], at: string | undefined): void {
+  #resolve(seqs: SeqRuns, deleted: boolean, deps: readonly number[], at: string | undefined): void {
     // A dependency that is neither in flight nor failed ended in 2xx (outcomes arrive in order
     // of the messages: a request is registered before any ack that names it).
     const bad = deps.map((d) => this.#failed.get(d)).find((f) => f !== undefined);
     if (bad) {
       if (bad.outcome.error?.code === STOPPED_CODE) {
-        this.stoppedRows += seqs.length;
+        this.stoppedRows += seqs.size;
         return;
       }
-      this.failedRows += seqs.length;
+      this.failedRows += seqs.size;
       this.firstFailure ??= bad;
       this.#failedAcks.push({
         seqs, deleted, method: bad.req.method, url: bad.req.url, status: bad.outcome.status, attempts: bad.outcome.attempts,
@@ -142,10 +143,10 @@ export class Delivery {
       this.#schedule();
       return;
     }
-    if (deleted) this.#deletes.push(...seqs);
-    else this.#rows.push(...seqs);
+    if (deleted) this.#deletes.append(seqs);
+    else this.#rows.append(seqs);
     this.#requests += deps.length;
-    this.uncommittedRows += seqs.length;
+    this.uncommittedRows += seqs.size;
     this.#batchAt ??= at;
     this.#schedule();
   }
@@ -153,12 +154,12 @@ export class Delivery {
   #schedule(): void {
     const quiet = this.#sent === 0;
     // Whole row groups of acknowledged rows are written straight to the table's blocks.
-    while (this.#rows.length >= ROW_GROUP) this.flush(ROW_GROUP);
-    if ((!quiet && this.#requests >= BATCH) || this.#deletes.length >= ROW_GROUP || this.#failedAcks.length >= BATCH) {
+    while (this.#rows.size >= ROW_GROUP) this.flush(ROW_GROUP);
+    if ((!quiet && this.#requests >= BATCH) || this.#deletes.size >= ROW_GROUP || this.#failedAcks.length >= BATCH) {
       this.flush();
       return;
     }
-    if (this.#rows.length + this.#deletes.length + this.#failedAcks.length === 0) return;
+    if (this.#rows.size + this.#deletes.size + this.#failedAcks.length === 0) return;
     if (this.#timer !== undefined && !quiet && this.#timerQuiet) this.flush();
     else if (this.#timer === undefined) {
       this.#timerQuiet = quiet;
@@ -172,10 +173,8 @@ export class Delivery {
    * only that many acknowledged rows (the first ones) and nothing else.
    */
   flush(rows?: number): void {
-    if (rows !== undefined && rows < this.#rows.length) {
-      const batch = this.#rows.slice(0, rows);
-      this.#rows = this.#rows.slice(rows);
-      this.#commit(batch, [], [], this.#batchAt);
+    if (rows !== undefined && rows < this.#rows.size) {
+      this.#commit(this.#rows.take(rows), new SeqRuns(), [], this.#batchAt);
       return;
     }
     if (this.#timer) clearTimeout(this.#timer);
@@ -184,21 +183,21 @@ export class Delivery {
     const deletes = this.#deletes;
     const failed = this.#failedAcks;
     const at = this.#batchAt;
-    if (acked.length + deletes.length + failed.length === 0) return;
-    this.#rows = [];
-    this.#deletes = [];
+    if (acked.size + deletes.size + failed.length === 0) return;
+    this.#rows = new SeqRuns();
+    this.#deletes = new SeqRuns();
     this.#failedAcks = [];
     this.#requests = 0;
     this.#batchAt = undefined;
     this.#commit(acked, deletes, failed, at);
   }
 
-  #commit(rows: number[], deletes: number[], failed: FailedAck[], at: string | undefined): void {
+  #commit(rows: SeqRuns, deletes: SeqRuns, failed: FailedAck[], at: string | undefined): void {
     const session = this.#o.session;
     const work = this.#o.lane.run(async () => {
       if (!session) return;
-      if (rows.length > 0) await session.ack(rows);
-      if (deletes.length > 0) await session.ackDeleted(deletes);
+      if (rows.size > 0) await session.ack(rows);
+      if (deletes.size > 0) await session.ackDeleted(deletes);
       if (failed.length > 0) await this.#o.failures?.record(failed);
     }).catch((err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);
@@ -212,7 +211,7 @@ export class Delivery {
       this.#stopped ??= error;
       this.#o.onFatal(error);
     });
-    const acked = rows.length + deletes.length;
+    const acked = rows.size + deletes.size;
     this.#work.add(work);
     void work.finally(() => {
       this.uncommittedRows -= acked;

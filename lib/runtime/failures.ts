@@ -11,6 +11,7 @@
 // differs from DuckDB's for timestamps, doubles and BLOBs.
 
 import { keyLiteralSql } from '../detect/key-literal.js';
+import type { SeqRuns } from '../detect/seq-runs.js';
 import type { TrackedSession, DeltaPage } from '../detect/tracked.js';
 import { DELTA, DK } from '../detect/tracked-sql.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
@@ -22,7 +23,7 @@ import { fromDuckDB, type JsValue } from './values.js';
 export const MAX_ERROR_CHARS = 1000;
 
 export interface FailedAck {
-  readonly seqs: readonly number[];
+  readonly seqs: SeqRuns;
   readonly deleted: boolean;
   readonly method: string;
   readonly url: string;
@@ -62,8 +63,9 @@ export class FailureLog {
   async record(failed: readonly FailedAck[]): Promise<void> {
     const rows = new Map<string, unknown[]>();
     for (const f of failed) {
-      for (const { seq, count } of runs(f.seqs)) {
-        const page: DeltaPage = f.deleted ? await this.#session.deletedPage(seq - 1, count) : await this.#session.page(seq - 1, count);
+      for (const [first, last] of f.seqs.sorted()) {
+        const count = last - first + 1;
+        const page: DeltaPage = f.deleted ? await this.#session.deletedPage(first - 1, count) : await this.#session.page(first - 1, count);
         for (const r of page.rows) {
           const key = keyJson(this.#model, page.columns, r.values);
           rows.set(key, [
@@ -158,14 +160,3 @@ function sqlText(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
 }
 
-/** runs groups sequence numbers into consecutive runs, so rows are read a range at a time. */
-function runs(seqs: readonly number[]): Array<{ seq: number; count: number }> {
-  const sorted = [...seqs].sort((a, b) => a - b);
-  const out: Array<{ seq: number; count: number }> = [];
-  for (const s of sorted) {
-    const last = out[out.length - 1];
-    if (last && s === last.seq + last.count) last.count++;
-    else if (!last || s >= last.seq + last.count) out.push({ seq: s, count: 1 });
-  }
-  return out;
-}

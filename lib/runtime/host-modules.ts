@@ -11,6 +11,7 @@ import {
 import { HostCallError, type Client } from './channel.js';
 import { CallSite } from './call-site.js';
 import { HttpModule } from './http-module.js';
+import { SeqRuns } from '../detect/seq-runs.js';
 import { EMPTY_PAGE, pageRows, type PageLists, type RowsPage } from './rows-page.js';
 import { BATCH, FLUSH_MS, PAGE, type ModelInit, type ModelOps, type PageWant } from './protocol.js';
 import { Row, RowShape, type RowOrigin } from './row.js';
@@ -185,13 +186,13 @@ export class Host {
     if (this.tracked) {
       // One save, one set of dependencies, however many messages its rows take.
       let deps: number[] | undefined;
-      let seqs: number[] = [];
+      let seqs = new SeqRuns();
       for (const r of rows) {
         deps ??= this.http.takeDeps();
-        seqs.push(this.#seqOf(r, fn, false));
-        if (seqs.length >= BATCH) {
+        seqs.add(this.#seqOf(r, fn, false));
+        if (seqs.size >= BATCH) {
           this.#ack(seqs, false, deps, fn, at);
-          seqs = [];
+          seqs = new SeqRuns();
         }
       }
       if (deps) this.#ack(seqs, false, deps, fn, at);
@@ -208,7 +209,7 @@ export class Host {
 
   #saveDelete(row: Value, th: Thread): void {
     if (!this.tracked) throw new Error('save.delete: only a tracked model (@kind: tracked) acknowledges deletions');
-    this.#ack([this.#seqOf(row, 'save.delete', true)], true, this.http.takeDeps(), 'save.delete', this.#site.of(th));
+    this.#ack(SeqRuns.of([this.#seqOf(row, 'save.delete', true)]), true, this.http.takeDeps(), 'save.delete', this.#site.of(th));
   }
 
   /**
@@ -216,20 +217,26 @@ export class Host {
    * message. It carries where the save was made only when that changed since the last ack (the
    * main thread keeps the latest), so the seed loop does not send its line with every row.
    */
-  #ack(seqs: number[], deleted: boolean, deps: number[], fn: string, at: string | undefined): void {
-    if (seqs.length === 0) return;
+  #ack(seqs: SeqRuns, deleted: boolean, deps: number[], fn: string, at: string | undefined): void {
+    if (seqs.size === 0) return;
     const last = this.#client.lastQueued();
-    if (deps.length === 0 && last && last.op === 'ack') {
+    if (deps.length === 0 && last && last.op === 'ack' && this.#lastAck !== undefined) {
       const prev = last.req as ModelOps['ack']['req'];
-      if (prev.deps.length === 0 && prev.deleted === deleted && prev.seqs.length < BATCH) {
-        prev.seqs.push(...seqs);
+      if (prev.deps.length === 0 && prev.deleted === deleted && this.#lastAck.size < BATCH) {
+        // The queued message's pairs are the runs' own array: appending extends the message.
+        this.#lastAck.append(seqs);
         return;
       }
     }
     const changed = at !== this.#ackAt;
     this.#ackAt = at;
-    this.#client.post('ack', changed && at !== undefined ? { seqs, deleted, deps, at } : { seqs, deleted, deps }, fn, at);
+    const runs = seqs.pairs;
+    this.#lastAck = seqs;
+    this.#client.post('ack', changed && at !== undefined ? { runs, deleted, deps, at } : { runs, deleted, deps }, fn, at);
   }
+
+  /** The runs of the last ack message posted (what a following ack without dependencies may join). */
+  #lastAck: SeqRuns | undefined;
 
   readonly #site = new CallSite();
   #ackAt: string | undefined;

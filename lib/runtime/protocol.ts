@@ -86,9 +86,10 @@ export interface ModelOps {
   'tracked.seqForKey': { req: { key: Wire[]; deleted: boolean }; rep: number | null };
   'cursor.open': { req: { sql: string; params: Wire[] }; rep: number };
   'cursor.next': { req: { id: number }; rep: RowsPage };
-  /** A save: acknowledge `seqs` once every request in `deps` ended in 2xx (one-way). `at`: where
+  /** A save: acknowledge the rows `runs` (SeqRuns pairs: first, count, …) once every request in
+   *  `deps` ended in 2xx (one-way). `at`: where
    *  the script saved (file:line:col), sent when it changed since the previous ack. */
-  ack: { req: { seqs: number[]; deleted: boolean; deps: number[]; at?: string }; rep: null };
+  ack: { req: { runs: number[]; deleted: boolean; deps: number[]; at?: string }; rep: null };
   /** Rows a non-tracked model saved (one-way). */
   'sink.rows': { req: { rows: Array<Record<string, Wire>> }; rep: number };
   http: { req: HttpCall; rep: SendOutcome };

@@ -24,6 +24,7 @@ import type { ProgressSource } from './progress.js';
 import { modelEnv, Redactor } from './secrets.js';
 import { toWire } from './values.js';
 import { workerEntry } from './worker-entry.js';
+import { SeqRuns } from '../detect/seq-runs.js';
 import type { Wire } from './wire.js';
 
 export interface StarRunOptions {
@@ -182,8 +183,8 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
       }
       return encodePage(cursor.columns, cursor.columnTypes, rows, 1);
     },
-    ack: ({ seqs, deleted, deps, at }) => {
-      delivery.ack(seqs, deleted, deps, at);
+    ack: ({ runs, deleted, deps, at }) => {
+      delivery.ack(new SeqRuns(runs), deleted, deps, at);
       return null;
     },
     'sink.rows': ({ rows }) => sink!.add(rows as Array<Record<string, Wire>>),
