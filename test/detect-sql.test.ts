@@ -45,6 +45,9 @@ test('the delta statements: a scan of the keys for the checks, one join of hashe
   const first = deltaSql({ ...shape, stored: undefined }, 'SELECT 1', shape.target);
   t.regex(first, /'new' AS _ebb_change, NULL AS _ebb_before\s+FROM \(SELECT 1\n\) AS q\n ORDER BY q\."id", q\."day"\) AS d$/);
   t.notRegex(first, /JOIN/);
+  // A query already in key order is numbered as it comes, without another sort.
+  t.notRegex(deltaSql({ ...shape, stored: undefined }, 'SELECT 1 ORDER BY id, day', shape.target, true), /ORDER BY q\./);
+  t.regex(deltaSql(shape, 'SELECT 1 ORDER BY id, day', shape.target, true), /ORDER BY q\."id", q\."day"\) AS d$/, 'a join does not keep it');
   // Numbered by one sort of the rows, not by a window that sorts them again.
   t.regex(first, /^CREATE OR REPLACE TEMP TABLE _ebb_delta AS SELECT row_number\(\) OVER \(\) AS _ebb_seq, \* FROM \(SELECT /);
 });

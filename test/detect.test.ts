@@ -130,9 +130,15 @@ test('the delta is numbered in key order whatever the source order, on several t
     const dense = await store.query('SELECT min(_ebb_seq)::DOUBLE AS lo, max(_ebb_seq)::DOUBLE AS hi, count(*)::DOUBLE AS n FROM _ebb_delta');
     return { outOfOrder: bad[0]!['n'], ...dense[0] };
   };
-  let { store, s, counts } = await session(root, 'SELECT a, b, x FROM src');
-  t.is(counts.new, 300000);
-  t.deepEqual(await inOrder(store), { outOfOrder: 0, lo: 1, hi: 300000, n: 300000 });
+  // A query sorted by the key keeps its order; one sorted otherwise, or not at all, is sorted.
+  for (const order of ['ORDER BY a, b', 'ORDER BY a DESC, b', 'ORDER BY b', '']) {
+    const first = await session(root, `SELECT a, b, x FROM src ${order}`);
+    t.is(first.counts.new, 300000);
+    t.deepEqual(await inOrder(first.store), { outOfOrder: 0, lo: 1, hi: 300000, n: 300000 }, order);
+    await first.s.close();
+    first.store.close();
+  }
+  let { store, s, counts } = await session(root, 'SELECT a, b, x FROM src ORDER BY a, b');
   await s.ack(Array.from({ length: 300000 }, (_x, i) => i + 1));
   await s.close();
   await store.exec('UPDATE src SET x = -x WHERE b::INT % 3 = 0');

@@ -124,19 +124,20 @@ function beforeSql(stored: readonly Column[], alias: string): string {
  * result); otherwise its rows are joined with the changed keys. The rows are sorted once and
  * numbered in that order by row_number() OVER (), which keeps its input's order (DuckDB's order
  * preservation): a window ordered by key would carry every column through a slower sort of its
- * own (about a third of the statement on 1M rows).
+ * own (about a third of the statement on 1M rows). `sortedByKey`: the query's own result is in
+ * key order (orderedBy), which a first delta keeps without sorting again.
  */
-export function deltaSql(shape: Shape, body: string, stored: string): string {
+export function deltaSql(shape: Shape, body: string, stored: string, sortedByKey = false): string {
   const hash = rowHashSql(shape.columns, 'q');
-  const numbered = (select: string) =>
-    `CREATE OR REPLACE TEMP TABLE ${DELTA} AS SELECT row_number() OVER () AS _ebb_seq, * FROM (${select}\n ORDER BY ${keyList(shape.keys, 'q')}) AS d`;
+  const numbered = (select: string, sorted: boolean) =>
+    `CREATE OR REPLACE TEMP TABLE ${DELTA} AS SELECT row_number() OVER () AS _ebb_seq, * FROM (${select}\n${sorted ? '' : ` ORDER BY ${keyList(shape.keys, 'q')}`}) AS d`;
   if (shape.stored === undefined) {
     return numbered(`SELECT ${columnList(shape.columns, 'q')}, ${hash} AS _ebb_hash, 'new' AS _ebb_change, NULL AS _ebb_before
-       FROM (${body}\n) AS q`);
+       FROM (${body}\n) AS q`, sortedByKey);
   }
   return numbered(`SELECT ${columnList(shape.columns, 'q')}, ${hash} AS _ebb_hash, dk._ebb_change, ${beforeSql(shape.stored, 't')} AS _ebb_before
      FROM (${body}\n) AS q JOIN ${DK} AS dk ON ${keyJoin(shape.keys, 'q', 'dk')} AND dk._ebb_change <> 'deleted'
-     LEFT JOIN ${stored} AS t ON ${keyJoin(shape.keys, 'q', 't')}`);
+     LEFT JOIN ${stored} AS t ON ${keyJoin(shape.keys, 'q', 't')}`, false);
 }
 
 /** emptyDeltaSql gives the delta table its columns when no row is new or changed. */

@@ -12,7 +12,7 @@
 import { DuckDBTypeId, type DuckDBType, type DuckDBValue } from '../store/duckdb-api.js';
 import { ModelError, RUN_CODES } from '../errors.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
-import { describeKey, type Params, type Store } from '../store/index.js';
+import { describeKey, orderedBy, type Params, type Store } from '../store/index.js';
 import { hashVersion, type Column } from './canonical.js';
 import { jsonKinds, jsonPageSql, plainFormsSql, type JsonKind, type JsonPageText, type JsonRowTexts, type JsonValues } from './json-page.js';
 import { rowJsonSql } from './row-json.js';
@@ -154,7 +154,9 @@ export class TrackedSession {
     const stored = storedSource(shape, rehash);
     let counts: DeltaCounts;
     if (shape.stored === undefined) {
-      await this.#store.exec(deltaSql(shape, body, stored), params);
+      const order = await orderedBy(this.#store, body);
+      const sortedByKey = order !== undefined && order.map((n) => n.toLowerCase()).join('\0') === shape.keys.map((k) => k.toLowerCase()).join('\0');
+      await this.#store.exec(deltaSql(shape, body, stored, sortedByKey), params);
       await this.#checkKeys(DELTA);
       counts = { new: Number(await this.#store.scalar(`SELECT count(*)::DOUBLE FROM ${DELTA}`)), changed: 0, deleted: 0 };
     } else {
