@@ -14,7 +14,7 @@ const ROWS = 10_000;
 
 test('kill -9 during a tracked run loses no delivery and records none that did not happen', async (t) => {
   // The model asks an API once first: a model that has sent a request commits its
-  // acknowledgements at least every second (before that, in row groups or every 10 s).
+  // acknowledgements at least every 2 seconds (before that, in row groups or every 10 s).
   const api = createServer((_req, res) => res.end('{}'));
   await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
   t.teardown(() => api.close());
@@ -49,8 +49,8 @@ for row in query("SELECT id FROM src.items ORDER BY id"):
         if (m) sent.add(Number(m[1]));
       }
       firstSent ??= sent.size > 0 ? performance.now() : undefined;
-      // Past the first time-based flush (1 s after the first save) and well before the end: kill it.
-      const past = firstSent !== undefined && performance.now() - firstSent > 1500;
+      // Past the first time-based flush (2 s after the first save) and well before the end: kill it.
+      const past = firstSent !== undefined && performance.now() - firstSent > 2500;
       if (sent.size >= 6000 && past && child.exitCode === null && !child.killed) child.kill('SIGKILL');
     });
     child.on('exit', () => resolve());
