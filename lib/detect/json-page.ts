@@ -166,8 +166,8 @@ export interface JsonPageText {
 /** A page's values fetched on their own: the rows' columns and befores, with their sequence numbers. */
 export type JsonValues = Required<Pick<JsonPageText, 'seqs' | 'columns'>> & Pick<JsonPageText, 'before'>;
 
-/** A page's row texts fetched on their own, with their sequence numbers. */
-export type JsonRowTexts = Required<Pick<JsonPageText, 'seqs' | 'rows'>>;
+/** A page's row texts fetched on their own: in sequence order, or in the order of `seqs`. */
+export type JsonRowTexts = Required<Pick<JsonPageText, 'rows'>> & Pick<JsonPageText, 'seqs'>;
 
 export interface JsonPageShape {
   /** The delta's columns, all with a kind. */
@@ -178,8 +178,8 @@ export interface JsonPageShape {
   readonly change: boolean;
   /** Per column, whether its values take their plain form (plainFormsSql); default: none. */
   readonly plain?: readonly boolean[];
-  /** Which lists to read: the values (columns and befores), the changes, both (default), or only the sequence numbers. */
-  readonly lists?: 'values' | 'changes' | 'all' | 'seqs';
+  /** Which lists to read: the values (columns and befores), the changes, both (default), or only the row texts (in sequence order, no other list). */
+  readonly lists?: 'values' | 'changes' | 'all' | 'rows';
   /** A row's JSON text (rowJsonSql of alias `p`): read as the list `r` too. */
   readonly rowJson?: string;
 }
@@ -189,18 +189,24 @@ export interface JsonPageShape {
  * each, in the same row order (the worker puts them in sequence order): `s` the sequence
  * numbers, `c` the changes (0 new, 1 changed), `v0…` the columns' values and `b` the befores
  * (objects keyed `f0…`), and `r` the rows' JSON texts, one line each (a row whose text is
- * NULL has an empty line: newlines inside to_json's text are escaped). A list apiece lets the
+ * NULL has an empty line: newlines inside to_json's text are escaped; with lists 'rows', `r`
+ * alone, in sequence order). A list apiece lets the
  * worker parse a column only when the script reads it; BLOBs cross to the worker without being
  * decoded or copied on the main thread.
  */
 export function jsonPageSql(table: string, shape: JsonPageShape, kinds: readonly JsonKind[], beforeKinds: readonly JsonKind[] | undefined, where: string): string {
   const q = quoteIdent;
   const list = (e: string, name: string) => `encode(CAST(to_json(list(${e})) AS VARCHAR)) AS ${name}`;
-  const parts = [list('_ebb_seq', 's')];
   const lists = shape.lists ?? 'all';
-  if (shape.rowJson !== undefined) parts.push(`encode(string_agg(coalesce(${shape.rowJson}, ''), chr(10))) AS r`);
+  const from = `FROM (SELECT * FROM ${table} WHERE ${where}) AS p`;
+  const texts = (order: string) => `encode(string_agg(coalesce(${shape.rowJson ?? 'NULL'}, ''), chr(10)${order})) AS r`;
+  // Alone, the texts come in sequence order: an ordered aggregate of one page costs less than
+  // a list of its sequence numbers for the worker to parse and reorder by.
+  if (lists === 'rows') return `SELECT ${texts(' ORDER BY _ebb_seq')} ${from}`;
+  const parts = [list('_ebb_seq', 's')];
+  if (shape.rowJson !== undefined) parts.push(texts(''));
   if (shape.change && (lists === 'changes' || lists === 'all')) parts.push(list(`CASE WHEN _ebb_change = 'new' THEN 0 ELSE 1 END`, 'c'));
-  if (lists === 'changes' || lists === 'seqs') return `SELECT ${parts.join(', ')} FROM (SELECT * FROM ${table} WHERE ${where}) AS p`;
+  if (lists === 'changes') return `SELECT ${parts.join(', ')} ${from}`;
   shape.columns.forEach((c, i) => parts.push(list(jsonValueSql(`p.${q(c.name)}`, kinds[i]!, shape.plain?.[i] ?? false), `v${i}`)));
   if (shape.before && beforeKinds && shape.before.length > 0) {
     const fields = shape.before.map((c, i) => `'f${i}': ${jsonValueSql(`p._ebb_before.${q(c.name)}`, beforeKinds[i]!)}`);

@@ -341,7 +341,7 @@ export class TrackedSession {
     if (!values) {
       const fixed = this.#counts.changed === 0;
       if (fixed && !('rowJson' in withRows)) return { columns, first, count, json: { ...described, fixedChange: 'new' } };
-      const shape = { columns: this.#columns, before, change: true, lists: fixed ? ('seqs' as const) : ('changes' as const), ...withRows };
+      const shape = { columns: this.#columns, before, change: true, lists: fixed ? ('rows' as const) : ('changes' as const), ...withRows };
       const lists = await this.#lists(jsonPageSql(DELTA, shape, kinds, this.#beforeKinds, seqRange(after, count)), 0);
       const { columns: _none, ...read } = lists;
       return { columns, first, count, json: { ...described, ...read, ...(fixed ? { fixedChange: 'new' } : {}) } };
@@ -364,16 +364,16 @@ export class TrackedSession {
   async jsonRowTexts(after: number, limit: number): Promise<JsonRowTexts> {
     const rowJson = this.#rowJson;
     if (rowJson === undefined) throw new Error('the rows of this delta have no JSON texts');
-    const shape = { columns: this.#columns, before: undefined, change: false, lists: 'seqs' as const, rowJson };
+    const shape = { columns: this.#columns, before: undefined, change: false, lists: 'rows' as const, rowJson };
     const lists = await this.#lists(jsonPageSql(DELTA, shape, this.#kinds!, undefined, seqRange(after, limit)), 0);
-    return { seqs: lists.seqs ?? new Uint8Array(0), rows: lists.rows ?? new Uint8Array(0) };
+    return { rows: lists.rows ?? new Uint8Array(0) };
   }
 
   /** #lists runs a jsonPageSql statement: its lists, each in a buffer of its own. */
   async #lists(sql: string, columns: number): Promise<Pick<JsonPageText, 'seqs' | 'change' | 'columns' | 'before' | 'rows'>> {
     const row = (await this.#store.query(sql))[0]!;
     return {
-      seqs: blob(row['s']),
+      ...('s' in row ? { seqs: blob(row['s']) } : {}),
       ...('c' in row ? { change: blob(row['c']) } : {}),
       columns: Array.from({ length: columns }, (_c, i) => blob(row[`v${i}`])),
       ...('b' in row ? { before: blob(row['b']) } : {}),

@@ -35,8 +35,8 @@ function latin1(bytes: Uint8Array): string {
 const NOT_AS_ENCODED = /[\\<>&]|\xe2\x80[\xa8\xa9]/;
 
 /**
- * rowTexts reads a page's row texts (one line per row, in the order of `seqs`) in sequence
- * order; a row whose text json.encode would write otherwise, or has none, is undefined.
+ * rowTexts reads a page's row texts (one line per row, in the order of `seqs`, else in sequence
+ * order) in sequence order; a row whose text json.encode would write otherwise, or has none, is undefined.
  */
 function rowTexts(lists: JsonRowTexts, first: number, count: number): ReadonlyArray<string | undefined> {
   const text = latin1(lists.rows);
@@ -46,7 +46,7 @@ function rowTexts(lists: JsonRowTexts, first: number, count: number): ReadonlyAr
     for (let i = 0; i < lines.length; i++) if (NOT_AS_ENCODED.test(lines[i]!)) lines[i] = undefined;
   }
   for (let i = 0; i < lines.length; i++) if (lines[i] === '') lines[i] = undefined;
-  return ordered(lines, orderOf(parse<number>(lists.seqs), first, count));
+  return lists.seqs === undefined ? lines : ordered(lines, orderOf(parse<number>(lists.seqs), first, count));
 }
 
 /** The rows' values, parsed list by list, in sequence order. */
@@ -144,7 +144,8 @@ export class JsonPage {
   rowJson(i: number): string | undefined {
     if (this.#rows === undefined) {
       if (this.#text.rowJson !== true) return undefined;
-      const lists = this.#text.rows !== undefined && this.#text.seqs !== undefined ? { seqs: this.#text.seqs, rows: this.#text.rows } : this.#fetchRows?.();
+      const rows = this.#text.rows;
+      const lists = rows !== undefined ? { rows, ...(this.#text.seqs ? { seqs: this.#text.seqs } : {}) } : this.#fetchRows?.();
       if (lists === undefined) return undefined;
       this.#rows = rowTexts(lists, this.first, this.count);
     }
