@@ -8,6 +8,7 @@ import { rateLimit } from 'express-rate-limit';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { historyCommand } from '../lib/commands/history.js';
 import { runCommand } from '../lib/commands/run.js';
@@ -170,6 +171,31 @@ while page != None:
   const rows = await withStore(root, (s) => s.queryJson('SELECT id::DOUBLE AS id, name, score FROM raw.people ORDER BY id'));
   t.is(rows.length, 23);
   t.deepEqual(rows[22], { id: 23, name: 'p23', score: 11.5 });
+});
+
+test('response text: UTF-8 bodies read as the same string, invalid bytes as U+FFFD, JSON with non-ASCII values', async (t) => {
+  const bodies: Record<string, Buffer> = {
+    '/json': Buffer.from(JSON.stringify({ name: 'Zoë 😀', city: '日本' }), 'utf8'),
+    '/bad': Buffer.from([0x61, 0xff, 0x62, 0xc3]),
+  };
+  const server = createServer((req, res) => res.end(bodies[req.url ?? ''] ?? Buffer.alloc(0)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => server.close());
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const root = makeProject({
+    'models/t/m.star': `# @kind: table
+j = http.get("${url}/json")
+b = http.get("${url}/bad")
+print(j.json()["name"], len(j.json()["name"]), j.json()["city"], j.text)
+print(b.text, len(b.text), b.text == "a\ufffdb\ufffd")
+save.row({"a": 1})
+`,
+  });
+  const r = await run(root, {});
+  t.is(r.code, 0, r.err);
+  // len() counts UTF-8 bytes: "Zoë 😀" is 9, "a\ufffdb\ufffd" is 8.
+  t.regex(r.err, /t\.m: Zoë 😀 9 日本 \{"name":"Zoë 😀","city":"日本"\}/);
+  t.regex(r.err, /t\.m: a\ufffdb\ufffd 8 True/);
 });
 
 test('http arguments: a bad URL or an unencodable json= fails at the model line; a non-JSON body names the URL', async (t) => {

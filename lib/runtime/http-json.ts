@@ -2,7 +2,7 @@
 // decoded response follow json.encode / json.decode exactly (ints stay ints, rows encode as
 // their columns), with errors that say which argument or which response was at fault.
 
-import { call, json, makeString, str, typeName, type Thread, type Value } from '../starlark/index.js';
+import { call, json, str, typeName, type Thread, type Value } from '../starlark/index.js';
 
 const members = (json as unknown as { members: Map<string, Value> }).members;
 const ENCODE = members.get('encode')!;
@@ -19,10 +19,10 @@ export function encodeJson(thread: Thread, v: Value, where: string): Buffer {
   }
 }
 
-/** decodeJsonText parses JSON text into Starlark values; a failure throws with the parser's message. */
-export function decodeJsonText(thread: Thread, text: string): Value {
+/** decodeJsonBytes parses JSON text (an interpreter string: UTF-8 bytes as characters) into Starlark values; a failure throws with the parser's message. */
+export function decodeJsonBytes(thread: Thread, bytes: string): Value {
   try {
-    return call(thread, DECODE, [makeString(text)]);
+    return call(thread, DECODE, [bytes]);
   } catch (err) {
     throw new Error(err instanceof Error ? err.message.replace(/^.*?json\.decode: /s, '') : String(err));
   }

@@ -11,7 +11,8 @@ import {
 } from '../starlark/index.js';
 import type { Client, Outcome } from './channel.js';
 import { CallSite } from './call-site.js';
-import { decodeJsonText, encodeJson } from './http-json.js';
+import { decodeJsonBytes, encodeJson } from './http-json.js';
+import { bodyText } from './http-reply.js';
 import type { HttpCall, ModelInit, ModelOps } from './protocol.js';
 
 type Reply = ModelOps['http']['rep'];
@@ -76,7 +77,7 @@ export class Response extends HostValue {
       case 'headers':
         return makeDict(Object.entries(this.#get().headers).map(([k, v]) => [makeString(k), makeString(v)]));
       case 'text':
-        return makeString(this.#text());
+        return this.#bytes();
       case 'error': {
         const r = this.#get();
         return r.ok || r.error === undefined ? None : makeString(r.error.message);
@@ -88,14 +89,14 @@ export class Response extends HostValue {
       case 'json':
         return new Builtin('json', (th, _fn, args, kwargs) => {
           unpackArgs('json', args, kwargs);
-          const text = this.#text();
+          const bytes = this.#bytes();
           try {
-            return decodeJsonText(th, text);
+            return decodeJsonBytes(th, bytes);
           } catch (err) {
             const r = this.#reply!;
             throw new Error(
               `the response of ${this.method} ${this.url} (status ${String(r.status)}) is not JSON: ` +
-                `${err instanceof Error ? err.message : String(err)}; body starts ${JSON.stringify(text.slice(0, 80))}`,
+                `${err instanceof Error ? err.message : String(err)}; body starts ${JSON.stringify(bodyText(r).slice(0, 80))}`,
             );
           }
         });
@@ -120,15 +121,16 @@ export class Response extends HostValue {
     return `<http_response ${this.method} ${this.url}${r ? ` ${r.status === null ? 'no response' : String(r.status)}` : ' in flight'}>`;
   }
 
-  #text(): string {
+  /** #bytes is the body as an interpreter string (its characters are the body's UTF-8 bytes). */
+  #bytes(): string {
     const r = this.#get();
     if (r.status === null) throw new Error(this.#failure(r));
-    return Buffer.from(r.body).toString('utf8');
+    return r.body;
   }
 
   #failure(r: Reply): string {
     if (r.status === null) return `${this.method} ${this.url} got no response after ${r.attempts} attempt(s): ${r.error?.message ?? 'unknown error'}`;
-    return `${this.method} ${this.url} answered ${r.status}: ${Buffer.from(r.body).toString('utf8').slice(0, 200)}`;
+    return `${this.method} ${this.url} answered ${r.status}: ${bodyText(r).slice(0, 200)}`;
   }
 }
 
@@ -228,7 +230,7 @@ export class HttpModule {
     this.#inflight.delete(response.id);
     const reply: Reply = o.ok
       ? o.value
-      : { ok: false, status: null, headers: {}, body: new Uint8Array(), attempts: 0, error: { code: o.error.code, message: o.error.message } };
+      : { ok: false, status: null, headers: {}, body: '', attempts: 0, error: { code: o.error.code, message: o.error.message } };
     response.settle(reply);
     if (!reply.ok && !response.read) this.#lost.set(response.id, response);
   }

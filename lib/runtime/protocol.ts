@@ -3,7 +3,7 @@
 // operation is one entry here, one in LANES and one handler in star-runner.ts.
 
 import type { FileOptions } from '../starlark/index.js';
-import type { SendOutcome } from '../send/types.js';
+import type { HttpReply } from './http-reply.js';
 import type { Lane } from './channel.js';
 import type { JsonRowTexts, JsonValues } from '../detect/json-page.js';
 import type { RowsPage } from './rows-page.js';
@@ -92,7 +92,7 @@ export interface ModelOps {
   ack: { req: { runs: number[]; deleted: boolean; deps: number[]; at?: string }; rep: null };
   /** Rows a non-tracked model saved (one-way). */
   'sink.rows': { req: { rows: Array<Record<string, Wire>> }; rep: number };
-  http: { req: HttpCall; rep: SendOutcome };
+  http: { req: HttpCall; rep: HttpReply };
   finish: { req: Finish; rep: null };
 }
 

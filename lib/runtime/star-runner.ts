@@ -24,6 +24,7 @@ import type { ProgressSource } from './progress.js';
 import { modelEnv, Redactor } from './secrets.js';
 import { toWire } from './values.js';
 import { workerEntry } from './worker-entry.js';
+import { toHttpReply } from './http-reply.js';
 import { SeqRuns } from '../detect/seq-runs.js';
 import type { Wire } from './wire.js';
 
@@ -188,7 +189,7 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
       return null;
     },
     'sink.rows': ({ rows }) => sink!.add(rows as Array<Record<string, Wire>>),
-    http: (req, id) => delivery.send(id, req),
+    http: async (req, id) => toHttpReply(await delivery.send(id, req)),
     finish: (f) => {
       settle(f);
       return null;
