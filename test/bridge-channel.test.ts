@@ -200,3 +200,43 @@ test('stop makes a waiting script throw StoppedError', async (t) => {
   t.is((await w.exited).code, 0);
   t.deepEqual(w.reports, ['waiting', 'StoppedError']);
 });
+
+test('replies are held until the waiting worker has as many as it needs: one wake-up for many responses', async (t) => {
+  const w = runWorker(
+    `let done = 0;
+     for (let i = 0; i < 40; i++) client.submit('http', { name: 'r' + i, delay: 1 + (i % 7) }, () => done++);
+     let looks = 0;
+     // Wait until at most 8 are left, as the http module does at its run-ahead mark.
+     client.waitUntil(() => (looks++, 40 - done <= 8), false, () => 40 - done - 8);
+     const first = looks;
+     client.waitUntil(() => done === 40, false, () => 40 - done);
+     client.call('report', { done, first, looks });`,
+    () => ({ db: () => 0, http: async ({ name, delay }) => (await sleep(delay), name), store: () => null }),
+  );
+  const { code } = await w.exited;
+  t.is(code, 0);
+  const r = w.reports[0] as { done: number; first: number; looks: number };
+  t.is(r.done, 40);
+  // Without holding, every event-loop turn's replies woke the worker (up to 32 looks here).
+  t.true(r.first <= 3, `the worker looked ${r.first} times before 32 responses were in`);
+});
+
+test('a reply held while the worker ran is posted as soon as it waits for it', async (t) => {
+  const w = runWorker(
+    `const id = client.submit('http', { name: 'early', delay: 1 });
+     client.postNow();
+     const until = Date.now() + 50;
+     while (Date.now() < until) {} // busy: the reply arrives and is held meanwhile
+     const t0 = Date.now();
+     const v = client.wait(id);
+     client.call('report', { v, waited: Date.now() - t0 });`,
+    () => ({ db: () => 0, http: async ({ name, delay }) => (await sleep(delay), name), store: () => null }),
+  );
+  const { code } = await w.exited;
+  t.is(code, 0);
+  const r = w.reports[0] as { v: string; waited: number };
+  t.is(r.v, 'early');
+  // The waiting worker asks for what is held: it must not wait for the main thread's safety net
+  // (250 ms after the reply was held, so about 200 ms from here).
+  t.true(r.waited < 150, `waited ${r.waited} ms for a reply that was already there`);
+});

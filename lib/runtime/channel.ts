@@ -6,8 +6,11 @@
 // of the concurrent lane (HTTP) as they complete. Errors cross as values {code, message}.
 //
 // Messages are batched both ways: the worker queues requests in an outbox posted when it is
-// large or old enough, or before it blocks; the main thread posts the replies that complete
-// in one tick together and then bumps a shared counter the worker waits on with Atomics.
+// large or old enough, or before it blocks; the main thread holds replies until the worker
+// waits for as many as it needs (a shared "want" slot), then posts them together and bumps a
+// shared counter the worker waits on with Atomics. A seed loop that waits for 32 of its 64
+// requests in flight is woken once, not once per response: each wake-up is a message and a
+// futex call on both threads.
 
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 
@@ -46,10 +49,19 @@ interface Envelope {
 
 type Reply = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: WireError };
 
-/** Slots of the shared Int32Array: a counter bumped on every batch of replies, and a stop flag. */
-export const SIGNAL_SLOTS = 2;
+/**
+ * Slots of the shared Int32Array: a counter bumped on every batch of replies, a stop flag, how
+ * many replies the waiting worker needs before it can go on (0: it is not waiting), and how many
+ * the main thread holds.
+ */
+export const SIGNAL_SLOTS = 4;
 const REPLIES = 0;
 const STOP = 1;
+const WANT = 2;
+const HELD = 3;
+/** The most replies the main thread holds back while the worker runs, and for how long at most. */
+const HOLD_MAX = 256;
+const HOLD_MS = 250;
 
 export function newSignal(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(4 * SIGNAL_SLOTS));
@@ -166,17 +178,27 @@ export class Client<T extends OpTable<T>> {
 
   /**
    * waitUntil blocks (posting the outbox first) until `ready()` holds after replies are read.
-   * A `final` wait (the worker's last message) ignores stop requests and reported failures.
+   * `need` tells how many more replies must arrive at least before it can (never more: the main
+   * thread holds replies until it has that many). A `final` wait (the worker's last message)
+   * ignores stop requests and reported failures.
    */
-  waitUntil(ready: () => boolean, final = false): void {
+  waitUntil(ready: () => boolean, final = false, need: () => number = () => 1): void {
     this.postNow();
+    const signal = this.#signal;
     for (;;) {
-      const seen = Atomics.load(this.#signal, REPLIES);
+      const seen = Atomics.load(signal, REPLIES);
       this.#drain();
       if (!final) this.#check();
       if (ready()) return;
-      if (!final && Atomics.load(this.#signal, STOP) !== 0) throw new StoppedError();
-      Atomics.wait(this.#signal, REPLIES, seen, 1000);
+      if (!final && Atomics.load(signal, STOP) !== 0) throw new StoppedError();
+      // Say what is wanted, then look at what is held: with sequentially consistent atomics,
+      // either the main thread sees the want when it next holds a reply, or this sees what it
+      // holds already and asks it to post them.
+      const want = Math.max(1, need());
+      Atomics.store(signal, WANT, want);
+      if (Atomics.load(signal, HELD) >= want) this.#port.postMessage([]);
+      Atomics.wait(signal, REPLIES, seen, 1000);
+      Atomics.store(signal, WANT, 0);
     }
   }
 
@@ -287,15 +309,23 @@ export function serve<T extends OpTable<T>>(
   let pending: Reply[] = [];
   let transfer: ArrayBuffer[] = [];
   let scheduled = false;
+  let urgent = false;
+  // A safety net, not the mechanism: a waiting worker is answered through WANT (or its request
+  // for what is held); this only bounds how long a reply can be held if that were ever missed.
+  let holdTimer: NodeJS.Timeout | undefined;
   let open = 0;
   let idleWaiters: Array<() => void> = [];
   let failure: WireError | undefined;
   const flush = () => {
     scheduled = false;
+    urgent = false;
+    if (holdTimer !== undefined) clearTimeout(holdTimer);
+    holdTimer = undefined;
     const batch = pending;
     const moved = transfer;
     pending = [];
     transfer = [];
+    Atomics.store(signal, HELD, 0);
     if (batch.length === 0) return;
     try {
       port.postMessage(batch, moved);
@@ -305,17 +335,29 @@ export function serve<T extends OpTable<T>>(
     Atomics.add(signal, REPLIES, 1);
     Atomics.notify(signal, REPLIES);
   };
-  // Replies that complete in the same turn of the event loop (several sockets' data, a page
-  // of database work) go out as one message: setImmediate runs after this turn's I/O callbacks.
+  // Replies are held until the waiting worker has as many as it wants (see waitUntil); then
+  // those that complete in the same turn of the event loop (several sockets' data, a page of
+  // database work) go out as one message: setImmediate runs after this turn's I/O callbacks.
+  const maybeFlush = () => {
+    if (scheduled || pending.length === 0) return;
+    const want = Atomics.load(signal, WANT);
+    if (urgent || (want > 0 && pending.length >= want) || pending.length >= HOLD_MAX) {
+      scheduled = true;
+      setImmediate(flush);
+    } else if (holdTimer === undefined) {
+      holdTimer = setTimeout(flush, HOLD_MS);
+      holdTimer.unref();
+    }
+  };
   const reply = (r: Reply) => {
     pending.push(r);
     // A reply's large buffer (a page's bytes) moves to the worker instead of being copied.
     const buffers = r.ok && transferOf ? transferOf(r.value) : undefined;
     for (const b of buffers ?? []) if (!transfer.includes(b)) transfer.push(b);
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(flush);
-    }
+    Atomics.store(signal, HELD, pending.length);
+    // A failure outside any reply stops the script: it goes at once.
+    if (r.id === 0) urgent = true;
+    maybeFlush();
   };
   const done = () => {
     if (--open === 0) {
@@ -347,6 +389,8 @@ export function serve<T extends OpTable<T>>(
       const run = lane === 'serial' ? serial.run(() => exec(env)) : exec(env);
       void run.finally(done);
     }
+    // An empty batch is the waiting worker asking for the replies held (see waitUntil).
+    maybeFlush();
   });
   return {
     fail: (error) => {

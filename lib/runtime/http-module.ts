@@ -194,7 +194,7 @@ export class HttpModule {
    * save depended on (in a tracked model a save's failed dependencies are its failures instead).
    */
   finish(tracked: boolean): Array<{ id: number; what: string; error: string }> {
-    if (this.#inflight.size > 0) this.#client.waitUntil(() => this.#inflight.size === 0);
+    if (this.#inflight.size > 0) this.#client.waitUntil(() => this.#inflight.size === 0, false, () => this.#inflight.size);
     const out: Array<{ id: number; what: string; error: string }> = [];
     for (const r of this.#lost.values()) {
       if (tracked && r.attributed) continue;
@@ -212,7 +212,7 @@ export class HttpModule {
     // round trip through this thread. At that mark it waits until only @concurrency are left
     // (not for one only), so it wakes once per many responses rather than once per response.
     const limit = this.#init.http.concurrency;
-    if (this.#inflight.size >= 2 * limit) this.#client.waitUntil(() => this.#inflight.size <= limit);
+    if (this.#inflight.size >= 2 * limit) this.#client.waitUntil(() => this.#inflight.size <= limit, false, () => this.#inflight.size - limit);
     let response!: Response;
     const at = this.#site.of(th);
     const id = this.#client.submit('http', at === undefined ? call : { ...call, at }, (o: Outcome<Reply>) => this.#settle(response, o));
