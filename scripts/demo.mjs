@@ -16,8 +16,11 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const EBB = join(ROOT, 'dist', 'bin', 'ebb.js');
 const STATE = join(ROOT, 'state');
 
+/** Headings in bold on a terminal, plain when NO_COLOR is set (https://no-color.org) or output is piped. */
+const BOLD = process.stderr.isTTY && !process.env.NO_COLOR ? ['\x1b[1m', '\x1b[0m'] : ['', ''];
+
 function say(text) {
-  process.stderr.write(`\n\x1b[1m== ${text}\x1b[0m\n`);
+  process.stderr.write(`\n${BOLD[0]}== ${text}${BOLD[1]}\n`);
 }
 
 /** ebb runs the CLI as a child process (the demo API answers from this one meanwhile). */
