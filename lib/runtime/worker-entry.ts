@@ -12,7 +12,7 @@
  * `ebb test` step runs in a temporary one).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,8 +58,24 @@ function bundleWorker(source: string): URL {
     const part = `${file}.${process.pid}.part`;
     writeFileSync(part, outputFiles[0]!.text);
     renameSync(part, file);
+    removeStale(dir, file);
   }
   return pathToFileURL(file);
+}
+
+/** A bundle untouched this long belongs to sources no test runs any more (a day: never one in use). */
+const STALE_MS = 24 * 3600 * 1000;
+
+/** removeStale deletes other bundles not modified for STALE_MS, when a new one is written. */
+export function removeStale(dir: string, keep: string): void {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    try {
+      if (p !== keep && Date.now() - statSync(p).mtimeMs > STALE_MS) unlinkSync(p);
+    } catch {
+      // Removed by another process meanwhile.
+    }
+  }
 }
 
 function sourceFiles(dir: string): string[] {
