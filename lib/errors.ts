@@ -175,6 +175,10 @@ export const RUN_CODES = {
   noTable: 'EBB_NO_TABLE',
   /** A warning, not an error: a tracked .star model had rows to send and acknowledged none. */
   nothingAcknowledged: 'EBB_NOTHING_ACKNOWLEDGED',
+  /** A .star model's env.get of a variable set nowhere, without a default. */
+  envMissing: 'EBB_ENV_MISSING',
+  /** A .star model's load() of a file that does not exist. */
+  loadMissing: 'EBB_LOAD_MISSING',
 } as const;
 
 /** errorCode is the stable code of any error: an EbbError's own, else EBB_INTERNAL. */

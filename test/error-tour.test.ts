@@ -157,10 +157,10 @@ test('an SQL error in a .star model\'s query(): file:line:col of the call, DuckD
   ), String(m['error']));
 });
 
-test('a missing env secret: file:line, where ebb looked, and the two ways out; EBB_MODEL', async (t) => {
+test('a missing env secret: file:line, where ebb looked, and the two ways out; EBB_ENV_MISSING', async (t) => {
   const { root, model } = await ran;
   const m = model('sync.secret');
-  t.like(m, { status: 'error', code: 'EBB_MODEL', saved: 0, unsaved: 2 });
+  t.like(m, { status: 'error', code: 'EBB_ENV_MISSING', saved: 0, unsaved: 2 });
   t.true(String(m['error']).startsWith(
     `models/sync/secret.star:3:16: env.get: CRM_API_KEY is not set (ebb looked in the environment and ${root}/.env); ` +
       'set it there, or write env.get("CRM_API_KEY", None) if the model can do without it\n',
@@ -233,10 +233,10 @@ test('a NULL key in a tracked query: file:line of query(), the key, that every r
   ), String(m['error']));
 });
 
-test('load() of a missing file: file:line of the load, the path, where paths start, what to do; EBB_MODEL', async (t) => {
+test('load() of a missing file: file:line of the load, the path, where paths start, what to do; EBB_LOAD_MISSING', async (t) => {
   const { root, model } = await ran;
   const m = model('sync.loads');
-  t.like(m, { status: 'error', code: 'EBB_MODEL' });
+  t.like(m, { status: 'error', code: 'EBB_LOAD_MISSING' });
   t.true(String(m['error']).startsWith(
     `models/sync/loads.star:3:1: cannot load destinations/crm.star: no such file: destinations/crm.star (load() paths start at the project root, ${root}); create the file or correct the path\n`,
   ), String(m['error']));

@@ -10,6 +10,7 @@ import {
 } from '../starlark/index.js';
 import { HostCallError, type Client } from './channel.js';
 import { CallSite } from './call-site.js';
+import { EbbError, RUN_CODES } from '../errors.js';
 import { HttpModule } from './http-module.js';
 import { SeqRuns } from '../detect/seq-runs.js';
 import { EMPTY_PAGE, pageRows, type PageLists, type RowsPage } from './rows-page.js';
@@ -118,7 +119,8 @@ export class Host {
           const value = this.#init.env[key];
           if (value === undefined) {
             if (dflt !== undefined) return dflt;
-            throw new Error(
+            throw new EbbError(
+              RUN_CODES.envMissing,
               `env.get: ${key} is not set (ebb looked in ${this.#init.envSources}); set it there, ` +
                 `or write env.get(${JSON.stringify(key)}, None) if the model can do without it`,
             );

@@ -6,6 +6,7 @@
 
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, normalize, sep } from 'node:path';
+import { EbbError, RUN_CODES } from '../errors.js';
 import { fileLoader, type FileOptions, type Thread, type Value } from '../starlark/index.js';
 
 export function modelLoader(
@@ -24,7 +25,10 @@ export function modelLoader(
     }
     const path = join(root, rel);
     if (!existsSync(path)) {
-      throw new Error(`no such file: ${rel.split(sep).join('/')} (load() paths start at the project root, ${root}); create the file or correct the path`);
+      throw new EbbError(
+        RUN_CODES.loadMissing,
+        `no such file: ${rel.split(sep).join('/')} (load() paths start at the project root, ${root}); create the file or correct the path`,
+      );
     }
     return path;
   };

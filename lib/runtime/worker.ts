@@ -4,7 +4,7 @@
 
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { DEFAULT_MAX_STEPS, EvalError, StarlarkError, Thread, execFile, json, structBuiltin, type Value } from '../starlark/index.js';
-import { RUN_CODES } from '../errors.js';
+import { EbbError, RUN_CODES } from '../errors.js';
 import { Client, HostCallError, StoppedError } from './channel.js';
 import { Host } from './host-modules.js';
 import { modelLoader } from './model-loader.js';
@@ -44,6 +44,8 @@ const RUN_CODE_SET: ReadonlySet<string> = new Set(Object.values(RUN_CODES));
 function runCode(err: unknown): string | undefined {
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
     if (e instanceof HostCallError) return RUN_CODE_SET.has(e.code) ? e.code : undefined;
+    // Raised in this thread by a host module (env.get) or the loader (load()).
+    if (e instanceof EbbError && RUN_CODE_SET.has(e.code)) return e.code;
   }
   return undefined;
 }

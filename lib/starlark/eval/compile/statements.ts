@@ -159,7 +159,7 @@ function loadStmt(ctx: CompileContext, s: A.LoadStmt): St {
       m = th.load(th, decodeUTF8(module));
     } catch (e) {
       const msg = errorMessage(toStarErr(e));
-      throw new StarErr(`cannot load ${module}: ${msg}`);
+      throw new StarErr(`cannot load ${module}: ${msg}`, e);
     }
     for (let i = 0; i < names.length; i++) {
       const v = m.get(decodeUTF8(names[i]!)) ?? m.get(names[i]!);
