@@ -36,30 +36,55 @@ test('before any request, acknowledgements are committed in exact row groups', a
 
 const GET = { method: 'GET', url: 'http://127.0.0.1:1/', headers: {}, timeoutMs: 1000 };
 
-test('once the model sent a request, acknowledgements are committed when they depend on BATCH requests', async (t) => {
+test('once the model sent a request, acknowledgements are committed when they depend on BATCH / 2 requests', async (t) => {
   const { commits, delivery, lane, ack } = setup();
   const settle = async () => {
     await new Promise((r) => setTimeout(r, 10));
     await lane.idle();
   };
+  const HALF = BATCH / 2;
   ack(1, 3_000);
   void delivery.send(1, GET);
   delivery.ack(SeqRuns.of([3_001]), false, [1]);
   await settle();
   t.deepEqual(commits.map((c) => c.length), [3_001], 'the rows waiting before the first request go with its first ack');
   // The seed loop: one request per row, each save depending on its request.
-  for (let i = 2; i <= BATCH; i++) {
+  for (let i = 2; i <= HALF; i++) {
     void delivery.send(i, GET);
     delivery.ack(SeqRuns.of([3_000 + i]), false, [i]);
   }
   await settle();
   t.is(commits.length, 1, 'one request short of a batch');
-  void delivery.send(BATCH + 1, GET);
-  delivery.ack(SeqRuns.of([3_000 + BATCH + 1]), false, [BATCH + 1]);
+  void delivery.send(HALF + 1, GET);
+  delivery.ack(SeqRuns.of([3_000 + HALF + 1]), false, [HALF + 1]);
   await settle();
-  t.deepEqual(commits.map((c) => c.length), [3_001, BATCH]);
+  t.deepEqual(commits.map((c) => c.length), [3_001, HALF]);
   await delivery.drain();
   t.is(commits.length, 2);
+  delivery.close();
+});
+
+test('new requests wait while the acknowledgements of BATCH requests are not committed (the crash window)', async (t) => {
+  let release!: () => void;
+  const blocked = new Promise<void>((r) => (release = r));
+  const commits: number[] = [];
+  // The first commit hangs until released: a slow disk.
+  const session = { ack: async (rows: SeqRuns) => (commits.length === 0 ? await blocked : undefined, void commits.push(rows.size)), ackDeleted: async () => undefined } as unknown as TrackedSession;
+  let sent = 0;
+  const sender = { send: async () => (sent++, { ok: true, status: 200, headers: {}, body: new Uint8Array(0), attempts: 1 }) };
+  const delivery = new Delivery({ sender: sender as never, lane: new SerialLane(), session, onFatal: () => undefined });
+  const outcomes: Array<Promise<unknown>> = [];
+  for (let i = 1; i <= BATCH + 10; i++) {
+    outcomes.push(delivery.send(i, GET));
+    delivery.ack(SeqRuns.of([i]), false, [i]);
+    await new Promise((r) => setImmediate(r));
+  }
+  t.is(sent, BATCH, 'sending stops once BATCH requests wait for durable acknowledgements');
+  release();
+  await Promise.all(outcomes);
+  t.is(sent, BATCH + 10);
+  await delivery.drain();
+  t.is(commits.reduce((a, b) => a + b, 0), BATCH + 10);
   delivery.close();
 });
 

@@ -2,15 +2,16 @@
 // acknowledgements. Requests go to the Sender at once (the concurrent lane); an ack names the
 // requests it depends on and is held until their outcomes are known: committed if all ended in
 // 2xx, recorded in _ebb.failures otherwise. Committed acks are batched into database-lane
-// transactions: when they depend on BATCH requests, when ROW_GROUP rows wait (committed in
+// transactions: when they depend on BATCH / 2 requests, when ROW_GROUP rows wait (committed in
 // exact row groups), or FLUSH_MS after the first one waits; the timer lives here, on the main
 // thread, so it fires while the script is blocked waiting for a response.
 //
-// The crash window: an ack is durable only once its batch is committed. A kill -9 loses at
-// most the acks of the requests that completed in the last FLUSH_MS (at most BATCH requests
-// and ROW_GROUP rows) plus those still in flight; their rows are sent again by the next run,
-// with the same idempotency keys. Before a model's first request, acks wait for a row group
-// or QUIET_FLUSH_MS: losing them re-sends nothing.
+// The crash window: an ack is durable only once its batch is committed. New requests wait
+// while the acks of BATCH requests are not durable yet (a commit takes a while, and requests
+// keep completing meanwhile), so a kill -9 loses at most the acks of BATCH requests (and
+// ROW_GROUP rows, and those of the last FLUSH_MS) plus the requests in flight; their rows are
+// sent again by the next run, with the same idempotency keys. Before a model's first request,
+// acks wait for a row group or QUIET_FLUSH_MS: losing them re-sends nothing.
 
 import { SeqRuns } from '../detect/seq-runs.js';
 import type { TrackedSession } from '../detect/tracked.js';
@@ -50,8 +51,9 @@ export class Delivery {
   #rows = new SeqRuns();
   #deletes = new SeqRuns();
   #failedAcks: FailedAck[] = [];
-  /** Requests the waiting acks depend on (the crash window, in requests). */
+  /** Requests the waiting acks depend on, and those of the acks being committed (the crash window, in requests). */
   #requests = 0;
+  #committing = 0;
   /** Where the script made its latest save (file:line:col), and its first save in the batch. */
   #at: string | undefined;
   #batchAt: string | undefined;
@@ -83,7 +85,9 @@ export class Delivery {
   /** send starts a request; its outcome is kept for the acks that depend on it. */
   send(id: number, req: HttpCall): Promise<SendOutcome> {
     this.#sent++;
-    const p = this.#o.sender.send(req).then((sent) => {
+    // While the acks of BATCH requests are not durable, a new request waits for their commit.
+    const start = this.#requests + this.#committing >= BATCH ? this.#durable().then(() => this.#o.sender.send(req)) : this.#o.sender.send(req);
+    const p = start.then((sent) => {
       this.#inflight.delete(id);
       this.requestsDone++;
       // The body may be a view into a larger pooled buffer, which the channel would copy whole.
@@ -155,7 +159,7 @@ export class Delivery {
     const quiet = this.#sent === 0;
     // Whole row groups of acknowledged rows are written straight to the table's blocks.
     while (this.#rows.size >= ROW_GROUP) this.flush(ROW_GROUP);
-    if ((!quiet && this.#requests >= BATCH) || this.#deletes.size >= ROW_GROUP || this.#failedAcks.length >= BATCH) {
+    if ((!quiet && this.#requests >= BATCH / 2) || this.#deletes.size >= ROW_GROUP || this.#failedAcks.length >= BATCH) {
       this.flush();
       return;
     }
@@ -187,12 +191,22 @@ export class Delivery {
     this.#rows = new SeqRuns();
     this.#deletes = new SeqRuns();
     this.#failedAcks = [];
+    const requests = this.#requests;
     this.#requests = 0;
     this.#batchAt = undefined;
-    this.#commit(acked, deletes, failed, at);
+    this.#commit(acked, deletes, failed, at, requests);
   }
 
-  #commit(rows: SeqRuns, deletes: SeqRuns, failed: FailedAck[], at: string | undefined): void {
+  /** #durable resolves once fewer than BATCH requests' acks wait for a commit (committing those waiting first). */
+  async #durable(): Promise<void> {
+    while (this.#requests + this.#committing >= BATCH) {
+      if (this.#work.size === 0) this.flush();
+      if (this.#work.size === 0) return; // nothing to commit: the count is of acks already dropped
+      await Promise.race([...this.#work]);
+    }
+  }
+
+  #commit(rows: SeqRuns, deletes: SeqRuns, failed: FailedAck[], at: string | undefined, requests = 0): void {
     const session = this.#o.session;
     const work = this.#o.lane.run(async () => {
       if (!session) return;
@@ -212,9 +226,11 @@ export class Delivery {
       this.#o.onFatal(error);
     });
     const acked = rows.size + deletes.size;
+    this.#committing += requests;
     this.#work.add(work);
     void work.finally(() => {
       this.uncommittedRows -= acked;
+      this.#committing -= requests;
       this.#work.delete(work);
     });
   }

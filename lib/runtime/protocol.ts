@@ -121,9 +121,9 @@ export const LANES: { readonly [K in keyof ModelOps]: Lane } = {
 };
 
 /**
- * Acks and saved rows are committed in batches: once the acks waiting depend on this many
- * requests (the crash window: those are sent again after a kill), or when FLUSH_MS passed
- * since the first one waiting. The worker also sends acks and saved rows in messages of up
+ * Acks and saved rows are committed in batches: once the acks waiting depend on half this many
+ * requests, or when FLUSH_MS passed since the first one waiting; new requests wait while the
+ * acks of this many are not durable (the crash window: those are sent again after a kill). The worker also sends acks and saved rows in messages of up
  * to this many. FLUSH_MS is 2 s rather than 1: a flush by time commits less than a row group,
  * which DuckDB writes through its log and compresses again at the checkpoint; at 1 s a bulk
  * sync (1M rows in batches of 500) made several such flushes and ran about 8 % slower.
