@@ -6,10 +6,10 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { capture, ebb, makeProject, ndjson, REPO, TSX_IMPORT } from './helpers/project.js';
+import { capture, ebb, makeProject, ndjson, REPO, TSX_IMPORT, EBB_ARGV } from './helpers/project.js';
 import { withStore } from './helpers/store.js';
 
-const EBB = `${JSON.stringify(process.execPath)} ${JSON.stringify(TSX_IMPORT)} ${JSON.stringify(join(REPO, 'bin', 'ebb.ts'))}`;
+const EBB = [process.execPath, ...EBB_ARGV].map((a) => JSON.stringify(a)).join(' ');
 
 /** shell runs a command line in bash, in `cwd`, and reports ebb's own exit code (PIPESTATUS). */
 function shell(line: string, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { makeProject, ndjson, REPO, TSX_IMPORT, writeFiles } from './helpers/project.js';
+import { makeProject, ndjson, REPO, TSX_IMPORT, writeFiles, EBB_ARGV } from './helpers/project.js';
 import { withStore } from './helpers/store.js';
 
 // Enough rows that the crawl after row 7,000 keeps the run going well past the kill at 6,000.
@@ -35,7 +35,7 @@ for row in query("SELECT id FROM src.items ORDER BY id"):
     save.row(row)
 `,
   });
-  const child = spawn(process.execPath, [TSX_IMPORT, join(REPO, 'bin', 'ebb.ts'), 'run'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...EBB_ARGV, 'run'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   const sent = new Set<number>();
   let firstSent: number | undefined;
   let buffer = '';
@@ -65,7 +65,7 @@ for row in query("SELECT id FROM src.items ORDER BY id"):
   t.deepEqual(saved.filter((id) => !sent.has(id)), [], 'every saved row had been sent');
   // The next run delivers exactly what was not acknowledged.
   writeFiles(root, { 'models/sync/items.star': '# @kind: tracked\n# @unique_key: id\nsave.rows(list(query("SELECT id FROM src.items")))\n' });
-  const rerun = spawn(process.execPath, [TSX_IMPORT, join(REPO, 'bin', 'ebb.ts'), 'run', 'sync.items', '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
+  const rerun = spawn(process.execPath, [...EBB_ARGV, 'run', 'sync.items', '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
   rerun.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((resolve) => rerun.on('exit', resolve));

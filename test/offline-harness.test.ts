@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { testCommand } from '../lib/commands/test.js';
-import { REPO, TSX_IMPORT, capture, ebb, makeProject, ndjson, writeFiles } from './helpers/project.js';
+import { REPO, TSX_IMPORT, capture, ebb, makeProject, ndjson, writeFiles, EBB_ARGV } from './helpers/project.js';
 
 interface Sink {
   readonly url: string;
@@ -320,7 +320,7 @@ for row in query("SELECT range AS id FROM range(60)"):
     [`tests/${name}/01_a/requests.ndjson`]: '',
     [`tests/${name}/02_b/requests.ndjson`]: '',
   });
-  const child = spawn(process.execPath, [TSX_IMPORT, join(REPO, 'bin', 'ebb.ts'), 'test'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...EBB_ARGV, 'test'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));

@@ -6,7 +6,7 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ebb, makeProject, REPO, TSX_IMPORT } from './helpers/project.js';
+import { ebb, makeProject, REPO, TSX_IMPORT, EBB_ARGV } from './helpers/project.js';
 import { startSink, type Sink } from './helpers/sink.js';
 
 const ROWS = 20;
@@ -40,7 +40,7 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 /** ebbInTerminal runs the CLI inside a pseudo-terminal 120 columns wide; its stdout and stderr come back as one stream. */
 function ebbInTerminal(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; screen: string }> {
   // A pseudo-terminal made by `script` has no size: give it 120 columns, room for the bar.
-  const cmd = 'stty cols 120 && ' + [process.execPath, TSX_IMPORT, join(REPO, 'bin', 'ebb.ts'), ...args].map(quote).join(' ');
+  const cmd = 'stty cols 120 && ' + [process.execPath, ...EBB_ARGV, ...args].map(quote).join(' ');
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qfec', cmd, '/dev/null'], {
       cwd,

@@ -8,7 +8,7 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { BATCH } from '../lib/runtime/protocol.js';
-import { ebb, makeProject, REPO, TSX_IMPORT } from './helpers/project.js';
+import { ebb, makeProject, REPO, TSX_IMPORT, EBB_ARGV } from './helpers/project.js';
 import { startSink, type Sink } from './helpers/sink.js';
 import { withStore } from './helpers/store.js';
 
@@ -36,7 +36,7 @@ function project(): string {
 
 /** runUntil starts `ebb run`, sends `signal` once the sink has received `after` requests, and resolves with the exit. */
 function runUntil(root: string, sink: Sink, after: number, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  const child = spawn(process.execPath, [TSX_IMPORT, join(REPO, 'bin', 'ebb.ts'), 'run'], {
+  const child = spawn(process.execPath, [...EBB_ARGV, 'run'], {
     cwd: root,
     env: { ...process.env, SINK: sink.url },
     stdio: ['ignore', 'ignore', 'pipe'],

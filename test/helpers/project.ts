@@ -2,7 +2,7 @@
 // and the CLI run as a real process.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,6 +12,34 @@ export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The --import flag that lets a child node process run the TypeScript sources from any cwd. */
 export const TSX_IMPORT = `--import=${pathToFileURL(join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href}`;
+
+/**
+ * EBB_ARGV runs the CLI in a child node process: the compiled build when it is newer than every
+ * source (`npm ci` and `npm run build` make it), else the sources through tsx — which costs about
+ * half a second more a process (measured: `ebb ls` 1.16 s vs 0.60 s), and tests start hundreds.
+ */
+export const EBB_ARGV: readonly string[] = buildIsFresh()
+  ? [join(REPO, 'dist', 'bin', 'ebb.js')]
+  : [TSX_IMPORT, join(REPO, 'bin', 'ebb.ts')];
+
+function buildIsFresh(): boolean {
+  let built: number;
+  try {
+    built = statSync(join(REPO, 'dist', 'bin', 'ebb.js')).mtimeMs;
+  } catch {
+    return false;
+  }
+  const newest = (dir: string): number => {
+    let m = 0;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) m = Math.max(m, newest(p));
+      else if (e.name.endsWith('.ts') || e.name.endsWith('.json')) m = Math.max(m, statSync(p).mtimeMs);
+    }
+    return m;
+  };
+  return built >= Math.max(newest(join(REPO, 'lib')), newest(join(REPO, 'bin')));
+}
 
 const temps: string[] = [];
 process.on('exit', () => {
@@ -68,10 +96,10 @@ export interface ProcessResult {
   readonly stderr: string;
 }
 
-/** ebb runs the CLI from source (through tsx) as a separate process. */
+/** ebb runs the CLI as a separate process (EBB_ARGV). */
 export function ebb(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX_IMPORT, join(REPO, 'bin', 'ebb.ts'), ...args], {
+    const child = spawn(process.execPath, [...EBB_ARGV, ...args], {
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
