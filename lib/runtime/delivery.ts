@@ -215,7 +215,7 @@ export class Delivery {
       if (failed.length > 0) await this.#o.failures?.record(failed);
     }).catch((err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);
-      // Named at the first save of the batch (a batch holds up to BATCH saves, usually of one loop).
+      // Named at the first save of the batch (its saves are usually of one loop).
       const error: WireError = {
         code: 'EBB_STORE',
         message: `storing acknowledgements failed: ${message}`,

@@ -2,7 +2,8 @@
 // numbers and changes are parsed when the page arrives, each column's list only when the
 // script first reads a value of it (a script that only acknowledges rows parses none), and
 // each value becomes a Starlark value only when read — the same value the row-by-row path
-// gives (values.ts#toWire, then wire.ts#fromWire). Loaded by the worker: no DuckDB here.
+// gives (values.ts#toWire, then wire.ts#fromWire). The rows' JSON texts (lib/detect/row-json.ts)
+// are split into lines when json.encode first asks for one. Loaded by the worker: no DuckDB here.
 
 import { None, makeDict, makeFloat, makeString, toStarlark, type Value } from '../starlark/index.js';
 import type { JsonKind, JsonPageText, JsonRowTexts, JsonValues } from '../detect/json-page.js';
