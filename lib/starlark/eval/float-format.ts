@@ -119,9 +119,14 @@ function toFixed(f: number, prec: number): string {
 
 /** shortestG is Go's strconv.FormatFloat(f, 'g', -1, 64). */
 function shortestG(f: number): string {
-  if (f === 0) return Object.is(f, -0) ? '-0' : '0';
   // Where %g writes no exponent, its shortest digits are JavaScript's own fixed notation.
   if (f >= 1e-4 && f < 1e6) return String(f);
+  return shortestGFromDigits(f);
+}
+
+/** shortestGFromDigits is shortestG for any value, from the shortest round-trip digits (the reference for its fast path). */
+export function shortestGFromDigits(f: number): string {
+  if (f === 0) return Object.is(f, -0) ? '-0' : '0';
   const e = f.toExponential(); // shortest round-trip digits
   const neg = e[0] === '-';
   const body = neg ? e.slice(1) : e;
