@@ -26,21 +26,21 @@ export function rowJsonKeys(names: readonly string[]): string[] {
   return [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** The text of one value of kind `kind`, never NULL unless this row cannot take the path. */
+/** The text of one non-NULL value of kind `kind`; NULL when this row cannot take the path. */
 function valueTextSql(e: string, kind: JsonKind): string | undefined {
   switch (kind) {
     case 'str':
-      return `CASE WHEN ${e} IS NULL THEN 'null' ELSE CAST(to_json(CAST(${e} AS VARCHAR)) AS VARCHAR) END`;
+      return `CAST(to_json(CAST(${e} AS VARCHAR)) AS VARCHAR)`;
     case 'int':
-      return `coalesce(CAST(${e} AS VARCHAR), 'null')`;
+      return `CAST(${e} AS VARCHAR)`;
     case 'bool':
-      return `CASE WHEN ${e} IS NULL THEN 'null' WHEN ${e} THEN 'true' ELSE 'false' END`;
+      return `CASE WHEN ${e} THEN 'true' ELSE 'false' END`;
     case 'dec':
-      return `CASE WHEN ${e} IS NULL THEN 'null' ELSE '"' || CAST(${e} AS VARCHAR) || '"' END`;
+      return `'"' || CAST(${e} AS VARCHAR) || '"'`;
     case 'float': {
       const d = `CAST(${e} AS DOUBLE)`;
       // -0.0 is "-0"; outside the fixed range (or NaN, infinities) the text is NULL.
-      return `CASE WHEN ${e} IS NULL THEN 'null' WHEN ${d} = 0 THEN (CASE WHEN signbit(${d}) THEN '-0' ELSE '0' END)
+      return `CASE WHEN ${d} = 0 THEN (CASE WHEN signbit(${d}) THEN '-0' ELSE '0' END)
         WHEN abs(${d}) >= 1e-4 AND abs(${d}) < 1e6 THEN (CASE WHEN ${d} = trunc(${d}) THEN CAST(CAST(${d} AS BIGINT) AS VARCHAR) ELSE CAST(${d} AS VARCHAR) END) END`;
     }
     default:
@@ -59,9 +59,10 @@ export function rowJsonSql(columns: readonly Column[], kinds: readonly JsonKind[
   const byName = new Map(columns.map((c, i) => [c.name, i]));
   const parts: string[] = [];
   for (const [k, name] of rowJsonKeys(names).entries()) {
-    const text = valueTextSql(`${alias}.${quoteIdent(name)}`, kinds[byName.get(name)!]!);
+    const e = `${alias}.${quoteIdent(name)}`;
+    const text = valueTextSql(e, kinds[byName.get(name)!]!);
     if (text === undefined) return undefined;
-    parts.push(`'${k === 0 ? '{' : ','}"${name.replace(/'/g, "''")}":'`, `(${text})`);
+    parts.push(`'${k === 0 ? '{' : ','}"${name.replace(/'/g, "''")}":'`, `(CASE WHEN ${e} IS NULL THEN 'null' ELSE ${text} END)`);
   }
   return `${parts.join(' || ')} || '}'`;
 }
