@@ -343,8 +343,7 @@ export class TrackedSession {
       if (fixed && !('rowJson' in withRows)) return { columns, first, count, json: { ...described, fixedChange: 'new' } };
       const shape = { columns: this.#columns, before, change: true, lists: fixed ? ('rows' as const) : ('changes' as const), ...withRows };
       const lists = await this.#lists(jsonPageSql(DELTA, shape, kinds, this.#beforeKinds, seqRange(after, count)), 0);
-      const { columns: _none, ...read } = lists;
-      return { columns, first, count, json: { ...described, ...read, ...(fixed ? { fixedChange: 'new' } : {}) } };
+      return { columns, first, count, json: { ...described, ...lists, ...(fixed ? { fixedChange: 'new' } : {}) } };
     }
     this.#plain ??= await this.#plainForms(kinds);
     const sql = jsonPageSql(DELTA, { columns: this.#columns, before, change: true, plain: this.#plain, ...withRows }, kinds, this.#beforeKinds, seqRange(after, count));
@@ -369,13 +368,13 @@ export class TrackedSession {
     return { rows: lists.rows ?? new Uint8Array(0) };
   }
 
-  /** #lists runs a jsonPageSql statement: its lists, each in a buffer of its own. */
+  /** #lists runs a jsonPageSql statement: its lists, each in a buffer of its own (`columns` value lists, none if 0). */
   async #lists(sql: string, columns: number): Promise<Pick<JsonPageText, 'seqs' | 'change' | 'columns' | 'before' | 'rows'>> {
     const row = (await this.#store.query(sql))[0]!;
     return {
       ...('s' in row ? { seqs: blob(row['s']) } : {}),
       ...('c' in row ? { change: blob(row['c']) } : {}),
-      columns: Array.from({ length: columns }, (_c, i) => blob(row[`v${i}`])),
+      ...(columns > 0 ? { columns: Array.from({ length: columns }, (_c, i) => blob(row[`v${i}`])) } : {}),
       ...('b' in row ? { before: blob(row['b']) } : {}),
       ...('r' in row ? { rows: blob(row['r']) } : {}),
     };
