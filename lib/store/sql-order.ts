@@ -3,7 +3,7 @@
 // A tracked model's query is usually `… ORDER BY <key>`; its delta can then keep that order
 // instead of sorting the rows a second time.
 
-import { sqlString } from './quote.js';
+import { serializedSql } from './sql-tables.js';
 import type { Store } from './store.js';
 
 interface OrderTerm {
@@ -19,21 +19,19 @@ interface Modifier {
 /** orderedBy gives the columns `sql` is sorted by (see above), or undefined: unknown, or not sorted that way. */
 export async function orderedBy(store: Store, sql: string): Promise<string[] | undefined> {
   try {
-    const tree = JSON.parse(String(await store.scalar(`SELECT json_serialize_sql(${sqlString(sql)})`))) as {
-      error?: boolean;
-      statements?: ReadonlyArray<{ node?: { modifiers?: readonly Modifier[] } }>;
-    };
+    const tree = await serializedSql(store, sql);
     if (tree.error || tree.statements?.length !== 1) return undefined;
-    const modifiers = tree.statements[0]!.node?.modifiers ?? [];
+    const statement = tree.statements[0] as { node?: { modifiers?: readonly Modifier[] } };
+    const modifiers = statement.node?.modifiers ?? [];
     // The last ORDER BY decides the order; a LIMIT or OFFSET after it keeps that order.
     const order = [...modifiers].reverse().find((m) => m.type === 'ORDER_MODIFIER');
     if (order === undefined || (order.orders ?? []).length === 0) return undefined;
     const names: string[] = [];
     for (const term of order.orders ?? []) {
-      const names1 = term.expression?.column_names;
-      if (term.expression?.class !== 'COLUMN_REF' || names1?.length !== 1) return undefined;
+      const parts = term.expression?.column_names;
+      if (term.expression?.class !== 'COLUMN_REF' || parts?.length !== 1) return undefined;
       if (term.type !== 'ORDER_DEFAULT' && term.type !== 'ASCENDING') return undefined;
-      names.push(names1[0]!);
+      names.push(parts[0]!);
     }
     return names;
   } catch {

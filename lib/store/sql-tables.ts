@@ -19,7 +19,7 @@ export class SqlParseError extends Error {
   }
 }
 
-interface Serialized {
+export interface Serialized {
   readonly error?: boolean;
   readonly error_message?: string;
   readonly error_subtype?: string;
@@ -27,10 +27,14 @@ interface Serialized {
   readonly statements?: readonly unknown[];
 }
 
+/** serializedSql is DuckDB's parse of `sql` as JSON (json_serialize_sql): its statements, or its error. */
+export async function serializedSql(store: Store, sql: string): Promise<Serialized> {
+  return JSON.parse(String(await store.scalar(`SELECT json_serialize_sql(${sqlString(sql)})`))) as Serialized;
+}
+
 /** referencedTables returns the tables `sql` (one SELECT) reads, without CTE names. */
 export async function referencedTables(store: Store, sql: string): Promise<TableRef[]> {
-  const text = await store.scalar(`SELECT json_serialize_sql(${sqlString(sql)})`);
-  const tree = JSON.parse(String(text)) as Serialized;
+  const tree = await serializedSql(store, sql);
   if (tree.error) {
     const pos = tree.position === undefined ? undefined : Number(tree.position);
     let msg = tree.error_message ?? 'cannot parse SQL';
