@@ -50,7 +50,8 @@ async function withDb(path, fn) {
 async function columnsOf(c) {
   const prepared = await c.prepare('SELECT * FROM src.events');
   const cols = [];
-  for (let i = 0; i < prepared.columnCount; i++) cols.push({ name: prepared.columnName(i), type: prepared.columnType(i) });
+  for (let i = 0; i < prepared.columnCount; i++)
+    cols.push({ name: prepared.columnName(i), type: prepared.columnType(i) });
   prepared.destroySync();
   return cols;
 }
@@ -87,7 +88,8 @@ print(t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)`;
 /** exact fails the bench unless the run found exactly `want` (and, for ebb, saved it all). */
 function exact(what, got, want) {
   for (const k of Object.keys(want)) {
-    if (got[k] !== want[k]) throw new Error(`${what}: ${k} = ${got[k]}, want ${want[k]} (${JSON.stringify(got)})`);
+    if (got[k] !== want[k])
+      throw new Error(`${what}: ${k} = ${got[k]}, want ${want[k]} (${JSON.stringify(got)})`);
   }
 }
 
@@ -109,11 +111,20 @@ console.log(`detect: ${machine()}, DuckDB ${version()}`);
 // --- 1 and 2: SMALL rows ------------------------------------------------------------------
 const small = await makeProject(SMALL);
 let seed = measured(ebbArgs(small));
-exact('initial sync', ebbResult(seed.stdout), { status: 'ok', new: SMALL, changed: 0, deleted: 0, saved: SMALL, failed: 0 });
+exact('initial sync', ebbResult(seed.stdout), {
+  status: 'ok',
+  new: SMALL,
+  changed: 0,
+  deleted: 0,
+  saved: SMALL,
+  failed: 0,
+});
 const pristine = `${small.state}.pristine`;
 await withDb(small.state, async (c) => {
   await c.run('CREATE SCHEMA peer');
-  await c.run('CREATE TABLE peer.hashes AS SELECT id, hash(id, email, plan, amount, updated_at) AS h FROM src.events');
+  await c.run(
+    'CREATE TABLE peer.hashes AS SELECT id, hash(id, email, plan, amount, updated_at) AS h FROM src.events',
+  );
 });
 // Best of 3 initial syncs, each from the state before the first.
 await withDb(small.state, async (c) => c.run('CHECKPOINT'));
@@ -135,7 +146,9 @@ for (let i = 1; i < N; i++) {
   rmSync(p.work, { recursive: true, force: true });
 }
 const rate = Math.round(SMALL / (seed.ms / 1000));
-console.log(`initial sync of ${SMALL.toLocaleString('en-US')} rows through the script (best of ${N}): ${fmt(seed.ms)}, ${rate.toLocaleString('en-US')} rows/s   (target ≥ 150,000) ${rate >= 150_000 ? 'PASS' : 'FAIL'}, peak RSS ${seed.rssMiB.toFixed(0)} MiB`);
+console.log(
+  `initial sync of ${SMALL.toLocaleString('en-US')} rows through the script (best of ${N}): ${fmt(seed.ms)}, ${rate.toLocaleString('en-US')} rows/s   (target ≥ 150,000) ${rate >= 150_000 ? 'PASS' : 'FAIL'}, peak RSS ${seed.rssMiB.toFixed(0)} MiB`,
+);
 
 let ebbMs = Infinity;
 let peerMs = Infinity;
@@ -160,13 +173,21 @@ timeProcess(process.execPath, [EBB, 'sql', 'SELECT 1', '--project', large.work])
 await withDb(large.state, async (c) => {
   const cols = await columnsOf(c);
   await c.run('CREATE SCHEMA sync');
-  await c.run(`CREATE TABLE sync.events AS SELECT *, ${rowHashSql(cols)} AS _ebb_hash, now() AS _ebb_saved_at, 'seed' AS _ebb_run_id FROM src.events`);
-  await c.run(`INSERT OR REPLACE INTO _ebb.tracked (model, hash_version, updated_at, unique_key) VALUES ('sync.events', ${hashVersion(version())}, now(), '["id"]')`);
+  await c.run(
+    `CREATE TABLE sync.events AS SELECT *, ${rowHashSql(cols)} AS _ebb_hash, now() AS _ebb_saved_at, 'seed' AS _ebb_run_id FROM src.events`,
+  );
+  await c.run(
+    `INSERT OR REPLACE INTO _ebb.tracked (model, hash_version, updated_at, unique_key) VALUES ('sync.events', ${hashVersion(version())}, now(), '["id"]')`,
+  );
   await c.run('CREATE SCHEMA peer');
-  await c.run('CREATE TABLE peer.hashes AS SELECT id, hash(id, email, plan, amount, updated_at) AS h FROM src.events');
+  await c.run(
+    'CREATE TABLE peer.hashes AS SELECT id, hash(id, email, plan, amount, updated_at) AS h FROM src.events',
+  );
   await c.run(`UPDATE src.events SET plan = 'changed' WHERE id % 100 = 0`);
   await c.run(`DELETE FROM src.events WHERE id % 200 = 1`);
-  await c.run(`INSERT INTO src.events SELECT range, 'new' || range, 'free', 1.5, TIMESTAMP '2026-01-01' FROM range(${LARGE}, ${LARGE + 5000})`);
+  await c.run(
+    `INSERT INTO src.events SELECT range, 'new' || range, 'free', 1.5, TIMESTAMP '2026-01-01' FROM range(${LARGE}, ${LARGE + 5000})`,
+  );
   await c.run('CHECKPOINT');
 });
 const want = { new: 5000, changed: LARGE / 100, deleted: LARGE / 200 };
@@ -184,7 +205,11 @@ for (let i = 0; i < N; i++) {
   exact('10M run', ebbResult(r.stdout), { status: 'ok', ...want, saved: want.new + want.changed, failed: 0 });
   if (!big || r.ms < big.ms) big = r;
 }
-console.log(`${LARGE.toLocaleString('en-US')} rows, ${want.changed.toLocaleString('en-US')} changed, ${want.deleted.toLocaleString('en-US')} deleted, ${want.new.toLocaleString('en-US')} new (ebb's script saves and deletes them all; best of ${N}):`);
+console.log(
+  `${LARGE.toLocaleString('en-US')} rows, ${want.changed.toLocaleString('en-US')} changed, ${want.deleted.toLocaleString('en-US')} deleted, ${want.new.toLocaleString('en-US')} new (ebb's script saves and deletes them all; best of ${N}):`,
+);
 console.log(ratioLine('10M delta', big.ms, peerMs, 3));
-console.log(`  peak RSS ${big.rssMiB.toFixed(0)} MiB   (target < 1024 MiB) ${big.rssMiB < 1024 ? 'PASS' : 'FAIL'}`);
+console.log(
+  `  peak RSS ${big.rssMiB.toFixed(0)} MiB   (target < 1024 MiB) ${big.rssMiB < 1024 ? 'PASS' : 'FAIL'}`,
+);
 rmSync(large.work, { recursive: true, force: true });

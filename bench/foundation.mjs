@@ -37,7 +37,10 @@ for (let i = 0; i < N; i++) {
   rmSync(ebbState, { force: true });
   rmSync(peerState, { force: true });
   peerMs = Math.min(peerMs, timeProcess(process.execPath, [peerScript, peerState, select]).ms);
-  ebbMs = Math.min(ebbMs, timeProcess(process.execPath, [EBB, 'run', '--project', project, '--state', ebbState]).ms);
+  ebbMs = Math.min(
+    ebbMs,
+    timeProcess(process.execPath, [EBB, 'run', '--project', project, '--state', ebbState]).ms,
+  );
 }
 const ratio = ebbMs / peerMs;
 console.log(`foundation: ${machine()}`);
@@ -49,5 +52,7 @@ console.log(`  ratio ebb/peer     ${ratio.toFixed(2)}×   (target ≤ 1.30×) ${
 const starts = [];
 for (let i = 0; i < 10; i++) starts.push(timeProcess(process.execPath, [EBB, '--version']).ms);
 const startMs = median(starts);
-console.log(`ebb --version start (median of 10): ${fmt(startMs)}   (target < 300 ms) ${startMs < 300 ? 'PASS' : 'FAIL'}`);
+console.log(
+  `ebb --version start (median of 10): ${fmt(startMs)}   (target < 300 ms) ${startMs < 300 ? 'PASS' : 'FAIL'}`,
+);
 rmSync(work, { recursive: true, force: true });

@@ -29,16 +29,22 @@ if (args[0] === 'help') args = args.length > 1 ? [args[1]!, '--help'] : ['--help
 // from yargs and given back as the statement.
 const held: string[] = [];
 if (args[0] === 'sql') {
-  args = args.map((a, i) => (i > 0 && a.startsWith('-') && /\s/.test(a) ? `\u0000sql${held.push(a) - 1}` : a));
+  args = args.map((a, i) =>
+    i > 0 && a.startsWith('-') && /\s/.test(a) ? `\u0000sql${held.push(a) - 1}` : a,
+  );
 }
-const unheld = (text: string): string => text.replace(/^\u0000sql(\d+)$/, (_m, i: string) => held[Number(i)]!);
+const unheld = (text: string): string =>
+  text.replace(/^\u0000sql(\d+)$/, (_m, i: string) => held[Number(i)]!);
 
 // `ebb star FILE` runs a script and nothing else: it starts without yargs (a fifth of a second
 // of module loading, which a short script would wait for); with any option it takes the
 // ordinary path below, so `ebb star --help` and bad invocations are answered by yargs.
 const starFile = args.length === 2 && args[0] === 'star' && !args[1]!.startsWith('-') ? args[1] : undefined;
 if (starFile !== undefined) {
-  const [{ starCommand }, { processIO }] = await Promise.all([import('../lib/commands/star.js'), import('../lib/commands/io.js')]);
+  const [{ starCommand }, { processIO }] = await Promise.all([
+    import('../lib/commands/star.js'),
+    import('../lib/commands/io.js'),
+  ]);
   process.exitCode = starCommand(starFile, processIO);
 }
 
@@ -94,8 +100,14 @@ function wholeNumber(name: string, min: number): (value: unknown) => number {
 /** withProjectOptions declares --project and --state, for commands that open a project. */
 function withProjectOptions(y: Argv): Argv {
   return y
-    .option('project', { type: 'string', describe: 'project folder (default: the nearest folder above the current one that holds models/)' })
-    .option('state', { type: 'string', describe: 'state database (default: EBB_STATE, else <project>/state/ebb.duckdb)' });
+    .option('project', {
+      type: 'string',
+      describe: 'project folder (default: the nearest folder above the current one that holds models/)',
+    })
+    .option('state', {
+      type: 'string',
+      describe: 'state database (default: EBB_STATE, else <project>/state/ebb.duckdb)',
+    });
 }
 
 function withJson(y: Argv, what: string): Argv {
@@ -103,7 +115,8 @@ function withJson(y: Argv, what: string): Argv {
 }
 
 const EXIT_CODES = 'Exit codes: 0 ok, 1 a model or check failed, 2 bad invocation.';
-const STATE_ENV = 'Environment: EBB_STATE (state path), EBB_MEMORY_LIMIT (DuckDB memory limit, default 400MB), EBB_DEBUG=sql (log every statement to stderr).';
+const STATE_ENV =
+  'Environment: EBB_STATE (state path), EBB_MEMORY_LIMIT (DuckDB memory limit, default 400MB), EBB_DEBUG=sql (log every statement to stderr).';
 
 function epilogue(example: string, env: string = STATE_ENV, exits: string = EXIT_CODES): string {
   return `Example:\n  ${example}\n\n${exits}\n${env}`;
@@ -111,14 +124,22 @@ function epilogue(example: string, env: string = STATE_ENV, exits: string = EXIT
 
 const cli = yargs?.(args)
   .scriptName('ebb')
-  .usage('ebb — a local-first data pipeline engine on DuckDB, where reverse ETL is one more model.\n\nUsage: $0 <command> [options]')
+  .usage(
+    'ebb — a local-first data pipeline engine on DuckDB, where reverse ETL is one more model.\n\nUsage: $0 <command> [options]',
+  )
   .command(
     'init [dir]',
     'create a new project: models/ with an example model, state/ ignored by git, .env.example',
     (y: Argv) =>
       y
         .positional('dir', { type: 'string', describe: 'folder to create the project in', default: '.' })
-        .epilogue(epilogue('ebb init ~/my-pipeline && cd ~/my-pipeline && ebb run', 'Environment: none.', 'Exit codes: 0 created, 1 the folder cannot be written, 2 a project is already there.')),
+        .epilogue(
+          epilogue(
+            'ebb init ~/my-pipeline && cd ~/my-pipeline && ebb run',
+            'Environment: none.',
+            'Exit codes: 0 created, 1 the folder cannot be written, 2 a project is already there.',
+          ),
+        ),
     async (argv) => {
       const { initCommand } = await import('../lib/commands/init.js');
       finish(await initCommand({ cwd: process.cwd(), dir: argv.dir as string }, await io()));
@@ -128,23 +149,46 @@ const cli = yargs?.(args)
     'run [models..]',
     'run models in dependency order (all, or those selected: name, +name, name+, schema.*)',
     (y: Argv) =>
-      withJson(withProjectOptions(y), 'one JSON line per model run on stdout, then a summary line; human text stays on stderr')
+      withJson(
+        withProjectOptions(y),
+        'one JSON line per model run on stdout, then a summary line; human text stays on stderr',
+      )
         .positional('models', { type: 'string', array: true, describe: 'selectors' })
         .option('full-refresh', {
           type: 'boolean',
-          describe: 'drop the selected tracked, merge and append models\' state first (a tracked model sends every row again)',
+          describe:
+            "drop the selected tracked, merge and append models' state first (a tracked model sends every row again)",
         })
         .option('yes', { type: 'boolean', alias: 'y', describe: 'do not ask before --full-refresh' })
-        .option('offline', { type: 'string', describe: 'record every request to this NDJSON file instead of sending it; the state is left unchanged' })
-        .option('responses', { type: 'string', describe: 'with --offline: answers for matching requests (responses.json format)' })
+        .option('offline', {
+          type: 'string',
+          describe:
+            'record every request to this NDJSON file instead of sending it; the state is left unchanged',
+        })
+        .option('responses', {
+          type: 'string',
+          describe: 'with --offline: answers for matching requests (responses.json format)',
+        })
         .implies('responses', 'offline')
-        .option('timeout', { type: 'string', describe: 'stop the run like Ctrl-C after this long (90s, 10m, 2h): acks of what succeeded are committed, the run is recorded as timed out, exit 124' })
-        .option('quiet', { type: 'boolean', alias: 'q', describe: 'no progress line and no line per model that went well; errors and warnings are still printed (stderr)' })
-        .epilogue(epilogue(
-          'ebb run +mart.customers --json | jq .status',
-          STATE_ENV + ' .star models read env.get() values from the environment and the project\'s .env. NO_COLOR: no colour in the progress line.',
-          'Exit codes: 0 ok, 1 a model failed or rows failed to deliver (see ebb status), 2 bad invocation, 124 stopped by --timeout, 130 interrupted (Ctrl-C).',
-        )),
+        .option('timeout', {
+          type: 'string',
+          describe:
+            'stop the run like Ctrl-C after this long (90s, 10m, 2h): acks of what succeeded are committed, the run is recorded as timed out, exit 124',
+        })
+        .option('quiet', {
+          type: 'boolean',
+          alias: 'q',
+          describe:
+            'no progress line and no line per model that went well; errors and warnings are still printed (stderr)',
+        })
+        .epilogue(
+          epilogue(
+            'ebb run +mart.customers --json | jq .status',
+            STATE_ENV +
+              " .star models read env.get() values from the environment and the project's .env. NO_COLOR: no colour in the progress line.",
+            'Exit codes: 0 ok, 1 a model failed or rows failed to deliver (see ebb status), 2 bad invocation, 124 stopped by --timeout, 130 interrupted (Ctrl-C).',
+          ),
+        ),
     async (argv) => {
       const { runCommand } = await import('../lib/commands/run.js');
       finish(
@@ -173,17 +217,30 @@ const cli = yargs?.(args)
         .epilogue(epilogue('ebb plan sync.* > plan.txt')),
     async (argv) => {
       const { planCommand } = await import('../lib/commands/plan.js');
-      finish(await planCommand({ ...globals(argv), selectors: (argv.models as string[] | undefined) ?? [] }, await io()));
+      finish(
+        await planCommand(
+          { ...globals(argv), selectors: (argv.models as string[] | undefined) ?? [] },
+          await io(),
+        ),
+      );
     },
   )
   .command(
     'status [models..]',
     'per model: the last run, failed rows pending (grouped by status and error) and what the next run would send',
     (y: Argv) =>
-      withJson(withProjectOptions(y), 'JSON lines on stdout: one per model, or one per failed row with --failures')
+      withJson(
+        withProjectOptions(y),
+        'JSON lines on stdout: one per model, or one per failed row with --failures',
+      )
         .positional('models', { type: 'string', array: true, describe: 'selectors (default: every model)' })
         .option('failures', { type: 'string', describe: 'list the failed rows of this model' })
-        .option('limit', { type: 'string', default: '100', describe: 'rows listed by --failures', coerce: wholeNumber('limit', 1) })
+        .option('limit', {
+          type: 'string',
+          default: '100',
+          describe: 'rows listed by --failures',
+          coerce: wholeNumber('limit', 1),
+        })
         .epilogue(epilogue('ebb status --failures sync.users')),
     async (argv) => {
       const { statusCommand } = await import('../lib/commands/status.js');
@@ -204,8 +261,10 @@ const cli = yargs?.(args)
     'validate',
     'check every model (directives, SQL, dependencies, binding) without writing anything',
     (y: Argv) =>
-      withJson(withProjectOptions(y), 'one JSON line on stdout: {models, problems: [{file, line, col, code, message}], unbound}')
-        .epilogue(epilogue('ebb validate --json | jq -r \'.problems[] | "\\(.file):\\(.line) \\(.code)"\'')),
+      withJson(
+        withProjectOptions(y),
+        'one JSON line on stdout: {models, problems: [{file, line, col, code, message}], unbound}',
+      ).epilogue(epilogue('ebb validate --json | jq -r \'.problems[] | "\\(.file):\\(.line) \\(.code)"\'')),
     async (argv) => {
       const { validateCommand } = await import('../lib/commands/validate.js');
       finish(await validateCommand(globals(argv), await io()));
@@ -215,8 +274,9 @@ const cli = yargs?.(args)
     'ls',
     'list the models: kind, file, the models each reads, its last run',
     (y: Argv) =>
-      withJson(withProjectOptions(y), 'one JSON line per model on stdout')
-        .epilogue(epilogue('ebb ls --json | jq -r \'select(.last_run == null) | .model\'')),
+      withJson(withProjectOptions(y), 'one JSON line per model on stdout').epilogue(
+        epilogue("ebb ls --json | jq -r 'select(.last_run == null) | .model'"),
+      ),
     async (argv) => {
       const { lsCommand } = await import('../lib/commands/ls.js');
       finish(await lsCommand(globals(argv), await io()));
@@ -229,13 +289,28 @@ const cli = yargs?.(args)
       withJson(withProjectOptions(y), 'one JSON object per row on stdout')
         .positional('query', { type: 'string', describe: 'the SQL statement' })
         .option('csv', { type: 'boolean', describe: 'CSV with a header line on stdout' })
-        .option('max-rows', { type: 'string', default: '1000', describe: 'rows shown in table output', coerce: wholeNumber('max-rows', 0) })
+        .option('max-rows', {
+          type: 'string',
+          default: '1000',
+          describe: 'rows shown in table output',
+          coerce: wholeNumber('max-rows', 0),
+        })
         .conflicts('csv', 'json')
         .epilogue(epilogue('ebb sql "SELECT * FROM mart.customers LIMIT 5" --csv > sample.csv')),
     async (argv) => {
       const { sqlCommand } = await import('../lib/commands/sql.js');
       const format = argv.json ? 'json' : argv.csv ? 'csv' : 'table';
-      finish(await sqlCommand({ ...globals(argv), sql: unheld(argv.query as string), format, maxRows: argv['max-rows'] as number }, await io()));
+      finish(
+        await sqlCommand(
+          {
+            ...globals(argv),
+            sql: unheld(argv.query as string),
+            format,
+            maxRows: argv['max-rows'] as number,
+          },
+          await io(),
+        ),
+      );
     },
   )
   .command(
@@ -244,34 +319,68 @@ const cli = yargs?.(args)
     (y: Argv) =>
       withJson(withProjectOptions(y), 'one JSON line per model run on stdout')
         .positional('model', { type: 'string', describe: 'only runs of this model' })
-        .option('limit', { type: 'string', default: '50', describe: 'how many runs to show', coerce: wholeNumber('limit', 1) })
+        .option('limit', {
+          type: 'string',
+          default: '50',
+          describe: 'how many runs to show',
+          coerce: wholeNumber('limit', 1),
+        })
         .epilogue(epilogue('ebb history mart.customers --limit 5')),
     async (argv) => {
       const { historyCommand } = await import('../lib/commands/history.js');
-      finish(await historyCommand({ ...globals(argv), model: argv.model as string | undefined, limit: argv.limit as number }, await io()));
+      finish(
+        await historyCommand(
+          { ...globals(argv), model: argv.model as string | undefined, limit: argv.limit as number },
+          await io(),
+        ),
+      );
     },
   )
   .command(
     'demo-server',
-    'start the demo CRM API (the endpoint of the README\'s tutorial and of npm start) until Ctrl-C',
+    "start the demo CRM API (the endpoint of the README's tutorial and of npm start) until Ctrl-C",
     (y: Argv) =>
       y
-        .option('port', { type: 'string', default: '4010', describe: 'port on 127.0.0.1 (0: any free port)', coerce: wholeNumber('port', 0) })
-        .option('data', { type: 'string', describe: 'JSON file to keep the data in between starts (default: in memory)' })
-        .option('rate', { type: 'string', describe: 'requests per second before it answers 429 (default 500)', coerce: wholeNumber('rate', 1) })
-        .epilogue(epilogue('ebb demo-server --port 4010 --data state/crm.json', 'Environment: none.', 'Exit codes: 0 stopped by Ctrl-C, 2 bad option.')),
+        .option('port', {
+          type: 'string',
+          default: '4010',
+          describe: 'port on 127.0.0.1 (0: any free port)',
+          coerce: wholeNumber('port', 0),
+        })
+        .option('data', {
+          type: 'string',
+          describe: 'JSON file to keep the data in between starts (default: in memory)',
+        })
+        .option('rate', {
+          type: 'string',
+          describe: 'requests per second before it answers 429 (default 500)',
+          coerce: wholeNumber('rate', 1),
+        })
+        .epilogue(
+          epilogue(
+            'ebb demo-server --port 4010 --data state/crm.json',
+            'Environment: none.',
+            'Exit codes: 0 stopped by Ctrl-C, 2 bad option.',
+          ),
+        ),
     async (argv) => {
       const { demoServerCommand } = await import('../lib/commands/demo-server.js');
       const stop = new Promise((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
-      finish(await demoServerCommand({
-        cwd: START,
-        port: argv.port as number,
-        data: argv.data as string | undefined,
-        ratePerSecond: argv.rate as number | undefined,
-      }, await io(), stop));
+      finish(
+        await demoServerCommand(
+          {
+            cwd: START,
+            port: argv.port as number,
+            data: argv.data as string | undefined,
+            ratePerSecond: argv.rate as number | undefined,
+          },
+          await io(),
+          stop,
+        ),
+      );
     },
   )
   .command(
@@ -279,16 +388,34 @@ const cli = yargs?.(args)
     'run the snapshot tests in tests/NAME/NN_step/ offline on a scratch state; compare requests with requests.ndjson',
     (y: Argv) =>
       withJson(withProjectOptions(y), 'one JSON line per step and per test on stdout')
-        .positional('tests', { type: 'string', array: true, describe: 'test names (folders of tests/); all when none' })
-        .option('update', { type: 'boolean', describe: 'write requests.ndjson and the expect.sql blocks from what ran' })
-        .epilogue(epilogue(
-          'ebb test users_sync --update',
-          'Environment: the project\'s .env and the environment, as for ebb run; no request leaves the process.',
-          'Exit codes: 0 every test passed, 1 a test failed, 2 bad invocation or unknown test, 130 interrupted.',
-        )),
+        .positional('tests', {
+          type: 'string',
+          array: true,
+          describe: 'test names (folders of tests/); all when none',
+        })
+        .option('update', {
+          type: 'boolean',
+          describe: 'write requests.ndjson and the expect.sql blocks from what ran',
+        })
+        .epilogue(
+          epilogue(
+            'ebb test users_sync --update',
+            "Environment: the project's .env and the environment, as for ebb run; no request leaves the process.",
+            'Exit codes: 0 every test passed, 1 a test failed, 2 bad invocation or unknown test, 130 interrupted.',
+          ),
+        ),
     async (argv) => {
       const { testCommand } = await import('../lib/commands/test.js');
-      finish(await testCommand({ ...globals(argv), names: (argv.tests as string[] | undefined) ?? [], update: argv.update as boolean | undefined }, await io()));
+      finish(
+        await testCommand(
+          {
+            ...globals(argv),
+            names: (argv.tests as string[] | undefined) ?? [],
+            update: argv.update as boolean | undefined,
+          },
+          await io(),
+        ),
+      );
     },
   )
   .command(
@@ -297,7 +424,13 @@ const cli = yargs?.(args)
     (y: Argv) =>
       y
         .positional('file', { type: 'string', describe: 'the .star file' })
-        .epilogue(epilogue('ebb star scratch.star', 'Environment: none.', 'Exit codes: 0 ok, 1 the script failed (file:line:col: message, then a backtrace), 2 bad invocation.')),
+        .epilogue(
+          epilogue(
+            'ebb star scratch.star',
+            'Environment: none.',
+            'Exit codes: 0 ok, 1 the script failed (file:line:col: message, then a backtrace), 2 bad invocation.',
+          ),
+        ),
     async (argv) => {
       const { starCommand } = await import('../lib/commands/star.js');
       finish(starCommand(argv.file as string, await io()));
@@ -309,7 +442,9 @@ const cli = yargs?.(args)
   .version(pkg.version)
   .alias('h', 'help')
   .alias('v', 'version')
-  .epilogue(`Run "ebb help <command>" for a command's options, an example, exit codes and environment.\n${EXIT_CODES}`)
+  .epilogue(
+    `Run "ebb help <command>" for a command's options, an example, exit codes and environment.\n${EXIT_CODES}`,
+  )
   .wrap(Math.min(100, process.stdout.columns || 100))
   .fail((msg, err) => {
     // A bad option value (see wholeNumber) reaches here wrapped in yargs' own YError.
@@ -321,7 +456,11 @@ const cli = yargs?.(args)
 // yargs renders a command's whole help text as its handler starts, to show it if the handler
 // fails; ours print their own errors (see fail above), and the rendering costs a no-change run
 // about a tenth of its time. --help renders it when asked.
-const usage = (cli as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } } | undefined)
+const usage = (
+  cli as unknown as
+    | { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }
+    | undefined
+)
   ?.getInternalMethods?.()
   .getUsageInstance?.();
 if (usage?.cacheHelpMessage) usage.cacheHelpMessage = () => undefined;

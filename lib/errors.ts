@@ -60,10 +60,7 @@ export interface ProjectProblem extends Location {
 export class ProjectError extends EbbError {
   readonly problems: readonly ProjectProblem[];
   constructor(problems: readonly ProjectProblem[]) {
-    super(
-      'EBB_PROJECT',
-      problems.map((p) => `${formatLocation(p)}: ${p.message}`).join('\n'),
-    );
+    super('EBB_PROJECT', problems.map((p) => `${formatLocation(p)}: ${p.message}`).join('\n'));
     this.name = 'ProjectError';
     this.problems = problems;
   }

@@ -60,10 +60,15 @@ try {
   say('Second run, unchanged data: nothing to send.');
   crm.resetStats();
   check((await ebb(['run'], env)) === 0, 'the unchanged run failed');
-  check(crm.stats.requests === 3, `the unchanged run sent ${crm.stats.requests} requests (3 ticket pages expected)`);
+  check(
+    crm.stats.requests === 3,
+    `the unchanged run sent ${crm.stats.requests} requests (3 ticket pages expected)`,
+  );
   process.stderr.write(`${received(crm)}\n`);
 
-  say("The next night's export lands: 2 customers changed email (one invalid), 4 changed plan, 3 new, 2 gone, 25 new orders.");
+  say(
+    "The next night's export lands: 2 customers changed email (one invalid), 4 changed plan, 3 new, 2 gone, 25 new orders.",
+  );
   await writeExtracts(join(ROOT, 'warehouse'), 2);
   crm.resetStats();
   const third = await ebb(['run'], env);

@@ -61,8 +61,12 @@ export async function writeExtracts(dir, day) {
     const customers = day === 2 ? CUSTOMERS_DAY2 : CUSTOMERS_DAY1;
     const orders = day === 2 ? ORDERS_DAY2 : ORDERS_DAY1;
     const quote = (p) => `'${p.replaceAll("'", "''")}'`;
-    await db.run(`COPY (${customers} ORDER BY customer_id) TO ${quote(join(dir, 'customers.parquet'))} (FORMAT parquet)`);
-    await db.run(`COPY (${orders} ORDER BY order_id) TO ${quote(join(dir, 'orders.parquet'))} (FORMAT parquet)`);
+    await db.run(
+      `COPY (${customers} ORDER BY customer_id) TO ${quote(join(dir, 'customers.parquet'))} (FORMAT parquet)`,
+    );
+    await db.run(
+      `COPY (${orders} ORDER BY order_id) TO ${quote(join(dir, 'orders.parquet'))} (FORMAT parquet)`,
+    );
   } finally {
     db.closeSync();
     instance.closeSync();

@@ -17,12 +17,18 @@ const CHANNEL = new URL('../lib/runtime/channel.ts', import.meta.url).href;
 const TSX = import.meta.resolve('tsx/esm/api');
 
 /** runWorker runs `body` (JS, with `client` in scope) in a worker; resolves with what it reported. */
-function runWorker(body: string, handlers: (report: (x: unknown) => void) => Omit<Handlers<TestOps>, 'report'>) {
+function runWorker(
+  body: string,
+  handlers: (report: (x: unknown) => void) => Omit<Handlers<TestOps>, 'report'>,
+) {
   const { port1, port2 } = new MessageChannel();
   const signal = newSignal();
   const reports: unknown[] = [];
   const lane = new SerialLane();
-  const toError = (err: unknown): WireError => ({ code: 'EBB_TEST', message: err instanceof Error ? err.message : String(err) });
+  const toError = (err: unknown): WireError => ({
+    code: 'EBB_TEST',
+    message: err instanceof Error ? err.message : String(err),
+  });
   const served = serve<TestOps>(
     port1,
     signal,
@@ -138,11 +144,24 @@ test('a failed one-way message is reported with the call that caused it and its 
     }),
   );
   t.is((await w.exited).code, 0);
-  t.deepEqual(w.reports, [{
-    caught: { name: 'HostCallError', code: 'EBB_TEST', origin: 'save.row (rows 11–20)', position: 'm.star:5:13', message: 'save.row (rows 11–20): disk full' },
-    after: 3,
-  }]);
-  t.deepEqual(w.served.failure(), { code: 'EBB_TEST', message: 'disk full', origin: 'save.row (rows 11–20)', position: 'm.star:5:13' });
+  t.deepEqual(w.reports, [
+    {
+      caught: {
+        name: 'HostCallError',
+        code: 'EBB_TEST',
+        origin: 'save.row (rows 11–20)',
+        position: 'm.star:5:13',
+        message: 'save.row (rows 11–20): disk full',
+      },
+      after: 3,
+    },
+  ]);
+  t.deepEqual(w.served.failure(), {
+    code: 'EBB_TEST',
+    message: 'disk full',
+    origin: 'save.row (rows 11–20)',
+    position: 'm.star:5:13',
+  });
 });
 
 test('a failed request crosses as an error value with its code', async (t) => {

@@ -14,7 +14,10 @@ const EBB = [process.execPath, ...EBB_ARGV].map((a) => JSON.stringify(a)).join('
 /** shell runs a command line in bash, in `cwd`, and reports ebb's own exit code (PIPESTATUS). */
 function shell(line: string, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', `${line}; echo "ebb-exit=\${PIPESTATUS[0]}" >&2`], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-c', `${line}; echo "ebb-exit=\${PIPESTATUS[0]}" >&2`], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -30,14 +33,17 @@ function shell(line: string, cwd: string): Promise<{ code: number | null; stdout
 test('a closed pipe does not stop a run: every model runs and is recorded (ebb run --json | head -1)', async (t) => {
   const files: Record<string, string> = {};
   // Each model takes a moment, so the reader is gone long before the run ends.
-  for (let i = 0; i < 6; i++) files[`models/m/step${i}.sql`] = `SELECT count(*) AS n FROM range(${3_000_000 + i})`;
+  for (let i = 0; i < 6; i++)
+    files[`models/m/step${i}.sql`] = `SELECT count(*) AS n FROM range(${3_000_000 + i})`;
   const root = makeProject(files);
   const r = await shell(`${EBB} run --json | head -1`, root);
   t.is(r.code, 0, r.stderr);
   t.is(ndjson(r.stdout).length, 1);
   t.notRegex(r.stderr, /EPIPE|Error:|at /);
   t.regex(r.stderr, /Done in .*: 6 ok/);
-  const runs = await withStore(root, (s) => s.queryJson('SELECT count(*)::INT AS n, count(DISTINCT run_id)::INT AS runs FROM _ebb.runs'));
+  const runs = await withStore(root, (s) =>
+    s.queryJson('SELECT count(*)::INT AS n, count(DISTINCT run_id)::INT AS runs FROM _ebb.runs'),
+  );
   t.deepEqual(runs, [{ n: 6, runs: 1 }]);
 });
 
@@ -73,14 +79,24 @@ test('ebb sql edges: a leading comment, empty SQL, bad --max-rows and --limit ar
 
 test('one JSON value mapping: ebb sql --json writes the README table (exact big ints, Z times, ISO intervals, base64 blobs)', async (t) => {
   const root = makeProject({ 'models/a/x.sql': 'SELECT 1 AS v' });
-  const r = await ebb(['sql', `SELECT 12345678901234567890::HUGEINT AS big, 7::BIGINT AS small, 12.50::DECIMAL(5,2) AS dec,
+  const r = await ebb(
+    [
+      'sql',
+      `SELECT 12345678901234567890::HUGEINT AS big, 7::BIGINT AS small, 12.50::DECIMAL(5,2) AS dec,
       TIMESTAMPTZ '2026-11-25 08:40:34.5+00' AS tz, INTERVAL '1 day 2 hours' AS iv, 'ab'::BLOB AS blob, DATE '2026-11-25' AS d,
-      [1, 2] AS list, {'k': 1} AS st`, '--json'], { cwd: root });
+      [1, 2] AS list, {'k': 1} AS st`,
+      '--json',
+    ],
+    { cwd: root },
+  );
   t.is(r.code, 0, r.stderr);
-  t.is(r.stdout, '{"big":12345678901234567890,"small":7,"dec":"12.50","tz":"2026-11-25T08:40:34.5Z","iv":"P1DT2H","blob":"YWI=","d":"2026-11-25","list":[1,2],"st":{"k":1}}\n');
+  t.is(
+    r.stdout,
+    '{"big":12345678901234567890,"small":7,"dec":"12.50","tz":"2026-11-25T08:40:34.5Z","iv":"P1DT2H","blob":"YWI=","d":"2026-11-25","list":[1,2],"st":{"k":1}}\n',
+  );
 });
 
-test('ebb help run shows run\'s help; every command\'s --help has an example, exit codes and environment', async (t) => {
+test("ebb help run shows run's help; every command's --help has an example, exit codes and environment", async (t) => {
   const help = await ebb(['help', 'run'], { cwd: tmpdir() });
   t.is(help.code, 0, help.stderr);
   t.regex(help.stdout, /ebb run \[models\.\.\]/);
@@ -104,7 +120,10 @@ test('ebb help run shows run\'s help; every command\'s --help has an example, ex
 test('ebb init into a place it cannot write fails at once with a clear error', async (t) => {
   const r = await ebb(['init', '/proc/ebb-cannot-be-here'], { cwd: tmpdir() });
   t.is(r.code, 1);
-  t.regex(r.stderr, /^error: cannot create a project in \/proc\/ebb-cannot-be-here: .*; choose a folder you can write to/);
+  t.regex(
+    r.stderr,
+    /^error: cannot create a project in \/proc\/ebb-cannot-be-here: .*; choose a folder you can write to/,
+  );
 });
 
 test('the lock message names the holding command, since when and its model; read-only commands say why they wait', async (t) => {
@@ -117,12 +136,19 @@ test('the lock message names the holding command, since when and its model; read
     process.stdout.write('ready\\n');
     setInterval(() => {}, 1000);
   `;
-  const holder = spawn(process.execPath, [TSX_IMPORT, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const holder = spawn(process.execPath, [TSX_IMPORT, '--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise((resolve) => holder.stdout.once('data', resolve));
   try {
     const r = await ebb(['sql', 'SELECT 1'], { cwd: root });
     t.is(r.code, 1);
-    t.regex(r.stderr, new RegExp(`in use by another ebb process \\(ebb run, PID ${holder.pid}, since \\d{4}-\\d\\d-\\d\\dT[\\d:]+Z, on model sync\\.crm\\)`));
+    t.regex(
+      r.stderr,
+      new RegExp(
+        `in use by another ebb process \\(ebb run, PID ${holder.pid}, since \\d{4}-\\d\\d-\\d\\dT[\\d:]+Z, on model sync\\.crm\\)`,
+      ),
+    );
     // DuckDB refuses even a read-only open while another process has the file: said, not hidden.
     t.regex(r.stderr, /Read-only commands \(sql, history, ls, validate, plan\) wait too/);
   } finally {
@@ -134,7 +160,10 @@ test('the lock message names the holding command, since when and its model; read
 });
 
 test('the package installs as a CLI: a bin with a shebang, a files list with what it needs', (t) => {
-  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { bin: Record<string, string>; files?: string[] };
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+    bin: Record<string, string>;
+    files?: string[];
+  };
   t.is(pkg.bin['ebb'], 'dist/bin/ebb.js');
   t.true(readFileSync(join(REPO, 'bin', 'ebb.ts'), 'utf8').startsWith('#!/usr/bin/env node\n'));
   t.truthy(pkg.files);
@@ -145,7 +174,8 @@ test('the package installs as a CLI: a bin with a shebang, a files list with wha
 test('ebb plan writes its report on stdout (ebb plan > plan.txt holds the plan)', async (t) => {
   const root = makeProject({
     'models/src/users.sql': 'SELECT range AS id FROM range(3)',
-    'models/sync/users.star': '# @kind: tracked\n# @unique_key: id\nfor row in query("SELECT id FROM src.users"):\n    save.row(row)\n',
+    'models/sync/users.star':
+      '# @kind: tracked\n# @unique_key: id\nfor row in query("SELECT id FROM src.users"):\n    save.row(row)\n',
   });
   const c = capture();
   const { planCommand } = await import('../lib/commands/plan.js');

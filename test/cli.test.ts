@@ -15,12 +15,15 @@ test('a new user: init, a Parquet file, healthy, broken and dependent models, ru
   // This test is about SQL models: the example's sync model (which needs an API) goes.
   rmSync(join(root, 'models', 'sync'), { recursive: true });
   const s = await Store.open({ path: ':memory:', root });
-  await s.exec(`COPY (SELECT range AS id, 'n' || range AS name FROM range(100)) TO '${join(root, 'customers.parquet')}' (FORMAT parquet)`);
+  await s.exec(
+    `COPY (SELECT range AS id, 'n' || range AS name FROM range(100)) TO '${join(root, 'customers.parquet')}' (FORMAT parquet)`,
+  );
   s.close();
   writeFiles(root, {
     'models/raw/customers.sql': "SELECT * FROM read_parquet('customers.parquet')",
     'models/mart/customers.sql': 'SELECT id, upper(name) AS name FROM raw.customers',
-    'models/mart/latest.sql': '-- @kind: merge\n-- @unique_key: id\nSELECT id, name FROM mart.customers WHERE id < 10',
+    'models/mart/latest.sql':
+      '-- @kind: merge\n-- @unique_key: id\nSELECT id, name FROM mart.customers WHERE id < 10',
     'models/mart/broken.sql': 'SELECT id, nme FROM raw.customers',
     'models/mart/after_broken.sql': 'SELECT * FROM mart.broken',
   });
@@ -36,9 +39,18 @@ test('a new user: init, a Parquet file, healthy, broken and dependent models, ru
     'mart.latest': 'ok',
   });
   for (const row of ndjson(r.stdout)) {
-    t.deepEqual(Object.keys(row).sort(), [
-      'duration_ms', 'kind', 'model', 'rows', 'run_id', 'status', ...(row['status'] === 'ok' ? [] : ['error', 'code']),
-    ].sort());
+    t.deepEqual(
+      Object.keys(row).sort(),
+      [
+        'duration_ms',
+        'kind',
+        'model',
+        'rows',
+        'run_id',
+        'status',
+        ...(row['status'] === 'ok' ? [] : ['error', 'code']),
+      ].sort(),
+    );
   }
   const code = Object.fromEntries(ndjson(r.stdout).map((x) => [x['model'], x['code']]));
   t.is(code['mart.broken'], 'EBB_SQL_BIND');
@@ -92,7 +104,8 @@ test('ebb sql --csv and --json from the command line', async (t) => {
 test('ebb star runs a standalone file: print to stdout, errors with position and backtrace to stderr', async (t) => {
   const dir = tempDir('ebb-star-');
   writeFiles(dir, {
-    'ok.star': 'def double(n):\n    return n * 2\nprint(double(21), json.encode({"a": [1, 2.5]}), struct(x=1).x)\n',
+    'ok.star':
+      'def double(n):\n    return n * 2\nprint(double(21), json.encode({"a": [1, 2.5]}), struct(x=1).x)\n',
     'bad.star': 'def f(d):\n    return d["missing"]\nprint("before")\nf({})\n',
     'syntax.star': 'x = (1,\n',
   });
@@ -103,7 +116,10 @@ test('ebb star runs a standalone file: print to stdout, errors with position and
   const bad = await ebb(['star', 'bad.star'], { cwd: dir });
   t.is(bad.code, 1);
   t.is(bad.stdout, 'before\n');
-  t.regex(bad.stderr, /^bad\.star:2:13: key "missing" not in dict\nTraceback \(most recent call last\):\n {2}bad\.star:4:2: in <toplevel>\n {2}bad\.star:2:13: in f\n/);
+  t.regex(
+    bad.stderr,
+    /^bad\.star:2:13: key "missing" not in dict\nTraceback \(most recent call last\):\n {2}bad\.star:4:2: in <toplevel>\n {2}bad\.star:2:13: in f\n/,
+  );
   const syntax = await ebb(['star', 'syntax.star'], { cwd: dir });
   t.is(syntax.code, 1);
   t.is(syntax.stdout, '');

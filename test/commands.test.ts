@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 
 test('validate binds every model without writing anything', async (t) => {
   const root = makeProject({
-    'models/raw/a.sql': 'SELECT 1 AS id, \'x\' AS name',
+    'models/raw/a.sql': "SELECT 1 AS id, 'x' AS name",
     'models/mart/b.sql': 'SELECT id, name FROM raw.a',
     'models/mart/c.sql': 'SELECT id, missing_col FROM raw.a',
     'models/mart/d.sql': 'SELECT * FROM raw.nope',
@@ -27,13 +27,24 @@ test('validate binds every model without writing anything', async (t) => {
 });
 
 test('validate succeeds on a good project and leaves existing state unchanged', async (t) => {
-  const root = makeProject({ 'models/raw/a.sql': 'SELECT 1 AS id', 'models/mart/b.sql': '-- @kind: view\nSELECT * FROM raw.a' });
+  const root = makeProject({
+    'models/raw/a.sql': 'SELECT 1 AS id',
+    'models/mart/b.sql': '-- @kind: view\nSELECT * FROM raw.a',
+  });
   await runCommand({ cwd: root, selectors: ['raw.a'] }, capture().io);
   const c = capture();
   t.is(await validateCommand({ cwd: root }, c.io), 0, c.err());
   t.regex(c.err(), /OK {4}2 models valid/);
   const q = capture();
-  await sqlCommand({ cwd: root, sql: "SELECT count(*)::INT AS n FROM information_schema.tables WHERE table_schema = 'mart'", format: 'json', maxRows: 10 }, q.io);
+  await sqlCommand(
+    {
+      cwd: root,
+      sql: "SELECT count(*)::INT AS n FROM information_schema.tables WHERE table_schema = 'mart'",
+      format: 'json',
+      maxRows: 10,
+    },
+    q.io,
+  );
   t.deepEqual(q.json(), [{ n: 0 }]);
 });
 
@@ -41,12 +52,24 @@ test('sql prints a table, NDJSON or CSV', async (t) => {
   const root = makeProject({ 'models/a/x.sql': "SELECT * FROM (VALUES (1, 'a,b'), (2, NULL)) t(id, label)" });
   await runCommand({ cwd: root, selectors: [] }, capture().io);
   const table = capture();
-  t.is(await sqlCommand({ cwd: root, sql: 'SELECT * FROM a.x ORDER BY id', format: 'table', maxRows: 1000 }, table.io), 0);
+  t.is(
+    await sqlCommand(
+      { cwd: root, sql: 'SELECT * FROM a.x ORDER BY id', format: 'table', maxRows: 1000 },
+      table.io,
+    ),
+    0,
+  );
   t.is(table.out(), 'id  label\n──  ─────\n1   a,b\n2   NULL\n');
   t.is(table.err(), '2 rows\n');
   const json = capture();
-  await sqlCommand({ cwd: root, sql: 'SELECT * FROM a.x ORDER BY id', format: 'json', maxRows: 1000 }, json.io);
-  t.deepEqual(json.json(), [{ id: 1, label: 'a,b' }, { id: 2, label: null }]);
+  await sqlCommand(
+    { cwd: root, sql: 'SELECT * FROM a.x ORDER BY id', format: 'json', maxRows: 1000 },
+    json.io,
+  );
+  t.deepEqual(json.json(), [
+    { id: 1, label: 'a,b' },
+    { id: 2, label: null },
+  ]);
   const csv = capture();
   await sqlCommand({ cwd: root, sql: 'SELECT * FROM a.x ORDER BY id', format: 'csv', maxRows: 1000 }, csv.io);
   t.is(csv.out(), 'id,label\n1,"a,b"\n2,\n');
@@ -68,7 +91,10 @@ test('history lists runs newest first, optionally for one model', async (t) => {
   t.is(all.json()[0]!['model'], 'a.y');
   const one = capture();
   await historyCommand({ cwd: root, json: true, limit: 10, model: 'a.x' }, one.io);
-  t.deepEqual(one.json().map((r) => [r['model'], r['status'], r['rows']]), [['a.x', 'ok', 1]]);
+  t.deepEqual(
+    one.json().map((r) => [r['model'], r['status'], r['rows']]),
+    [['a.x', 'ok', 1]],
+  );
   const human = capture();
   await historyCommand({ cwd: root, limit: 10, model: 'a.x' }, human.io);
   t.regex(human.out(), /^started_at +run_id +model +kind +status +rows +duration +error\n/);
@@ -84,7 +110,11 @@ test('init creates a runnable project and refuses to overwrite one', async (t) =
   t.regex(readFileSync(join(dir, 'p', '.gitignore'), 'utf8'), /^state\/$/m);
   const r = capture();
   // The example's SQL model runs at once (its sync model needs an API: see init-project.test.ts).
-  t.is(await runCommand({ cwd: join(dir, 'p'), selectors: ['example.customers'], json: true }, r.io), 0, r.err());
+  t.is(
+    await runCommand({ cwd: join(dir, 'p'), selectors: ['example.customers'], json: true }, r.io),
+    0,
+    r.err(),
+  );
   t.like(r.json()[0], { model: 'example.customers', status: 'ok', rows: 5 });
   const again = capture();
   t.is(await initCommand({ cwd: dir, dir: 'p' }, again.io), 2);
@@ -96,5 +126,8 @@ test('a bad EBB_MEMORY_LIMIT is a clear error', async (t) => {
   const root = makeProject({ 'models/a/x.sql': 'SELECT 1 AS v' });
   const r = await ebb(['run'], { cwd: root, env: { EBB_MEMORY_LIMIT: 'lots' } });
   t.is(r.code, 1);
-  t.regex(r.stderr, /memory limit "lots" \(EBB_MEMORY_LIMIT\) is not a size DuckDB accepts; write it like 400MB or 8GB/);
+  t.regex(
+    r.stderr,
+    /memory limit "lots" \(EBB_MEMORY_LIMIT\) is not a size DuckDB accepts; write it like 400MB or 8GB/,
+  );
 });

@@ -35,7 +35,10 @@ for row in query("SELECT id FROM src.items ORDER BY id"):
     save.row(row)
 `,
   });
-  const child = spawn(process.execPath, [...EBB_ARGV, 'run'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...EBB_ARGV, 'run'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const sent = new Set<number>();
   let firstSent: number | undefined;
   let buffer = '';
@@ -62,10 +65,20 @@ for row in query("SELECT id FROM src.items ORDER BY id"):
       : [],
   );
   t.true(saved.length > 0, 'some acknowledgements were stored before the kill');
-  t.deepEqual(saved.filter((id) => !sent.has(id)), [], 'every saved row had been sent');
+  t.deepEqual(
+    saved.filter((id) => !sent.has(id)),
+    [],
+    'every saved row had been sent',
+  );
   // The next run delivers exactly what was not acknowledged.
-  writeFiles(root, { 'models/sync/items.star': '# @kind: tracked\n# @unique_key: id\nsave.rows(list(query("SELECT id FROM src.items")))\n' });
-  const rerun = spawn(process.execPath, [...EBB_ARGV, 'run', 'sync.items', '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
+  writeFiles(root, {
+    'models/sync/items.star':
+      '# @kind: tracked\n# @unique_key: id\nsave.rows(list(query("SELECT id FROM src.items")))\n',
+  });
+  const rerun = spawn(process.execPath, [...EBB_ARGV, 'run', 'sync.items', '--json'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   let out = '';
   rerun.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((resolve) => rerun.on('exit', resolve));

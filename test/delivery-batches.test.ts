@@ -11,12 +11,22 @@ import type { TrackedSession } from '../lib/detect/tracked.js';
 
 function setup() {
   const commits: number[][] = [];
-  const session = { ack: async (rows: SeqRuns) => void commits.push([...rows]), ackDeleted: async () => undefined } as unknown as TrackedSession;
-  const sender = { send: async () => ({ ok: true, status: 200, headers: {}, body: new Uint8Array(0), attempts: 1 }) };
+  const session = {
+    ack: async (rows: SeqRuns) => void commits.push([...rows]),
+    ackDeleted: async () => undefined,
+  } as unknown as TrackedSession;
+  const sender = {
+    send: async () => ({ ok: true, status: 200, headers: {}, body: new Uint8Array(0), attempts: 1 }),
+  };
   const lane = new SerialLane();
   const delivery = new Delivery({ sender: sender as never, lane, session, onFatal: () => undefined });
   const ack = (from: number, n: number) => {
-    for (let s = from; s < from + n; s += BATCH) delivery.ack(SeqRuns.of(Array.from({ length: Math.min(BATCH, from + n - s) }, (_x, i) => s + i)), false, []);
+    for (let s = from; s < from + n; s += BATCH)
+      delivery.ack(
+        SeqRuns.of(Array.from({ length: Math.min(BATCH, from + n - s) }, (_x, i) => s + i)),
+        false,
+        [],
+      );
   };
   return { commits, delivery, lane, ack };
 }
@@ -25,12 +35,26 @@ test('before any request, acknowledgements are committed in exact row groups', a
   const { commits, delivery, lane, ack } = setup();
   ack(1, ROW_GROUP + 7_000);
   await lane.idle();
-  t.deepEqual(commits.map((c) => [c[0], c.length]), [[1, ROW_GROUP]], 'one row group, the rest still waiting');
+  t.deepEqual(
+    commits.map((c) => [c[0], c.length]),
+    [[1, ROW_GROUP]],
+    'one row group, the rest still waiting',
+  );
   ack(ROW_GROUP + 7_001, ROW_GROUP);
   await lane.idle();
-  t.deepEqual(commits.map((c) => [c[0], c.length]), [[1, ROW_GROUP], [ROW_GROUP + 1, ROW_GROUP]]);
+  t.deepEqual(
+    commits.map((c) => [c[0], c.length]),
+    [
+      [1, ROW_GROUP],
+      [ROW_GROUP + 1, ROW_GROUP],
+    ],
+  );
   await delivery.drain();
-  t.deepEqual(commits.map((c) => c.length), [ROW_GROUP, ROW_GROUP, 7_000], 'the rest at the end');
+  t.deepEqual(
+    commits.map((c) => c.length),
+    [ROW_GROUP, ROW_GROUP, 7_000],
+    'the rest at the end',
+  );
   delivery.close();
 });
 
@@ -47,7 +71,11 @@ test('once the model sent a request, acknowledgements are committed when they de
   void delivery.send(1, GET);
   delivery.ack(SeqRuns.of([3_001]), false, [1]);
   await settle();
-  t.deepEqual(commits.map((c) => c.length), [3_001], 'the rows waiting before the first request go with its first ack');
+  t.deepEqual(
+    commits.map((c) => c.length),
+    [3_001],
+    'the rows waiting before the first request go with its first ack',
+  );
   // The seed loop: one request per row, each save depending on its request.
   for (let i = 2; i <= HALF; i++) {
     void delivery.send(i, GET);
@@ -58,7 +86,10 @@ test('once the model sent a request, acknowledgements are committed when they de
   void delivery.send(HALF + 1, GET);
   delivery.ack(SeqRuns.of([3_000 + HALF + 1]), false, [HALF + 1]);
   await settle();
-  t.deepEqual(commits.map((c) => c.length), [3_001, HALF]);
+  t.deepEqual(
+    commits.map((c) => c.length),
+    [3_001, HALF],
+  );
   await delivery.drain();
   t.is(commits.length, 2);
   delivery.close();
@@ -69,10 +100,22 @@ test('new requests wait while the acknowledgements of BATCH requests are not com
   const blocked = new Promise<void>((r) => (release = r));
   const commits: number[] = [];
   // The first commit hangs until released: a slow disk.
-  const session = { ack: async (rows: SeqRuns) => (commits.length === 0 ? await blocked : undefined, void commits.push(rows.size)), ackDeleted: async () => undefined } as unknown as TrackedSession;
+  const session = {
+    ack: async (rows: SeqRuns) => (
+      commits.length === 0 ? await blocked : undefined, void commits.push(rows.size)
+    ),
+    ackDeleted: async () => undefined,
+  } as unknown as TrackedSession;
   let sent = 0;
-  const sender = { send: async () => (sent++, { ok: true, status: 200, headers: {}, body: new Uint8Array(0), attempts: 1 }) };
-  const delivery = new Delivery({ sender: sender as never, lane: new SerialLane(), session, onFatal: () => undefined });
+  const sender = {
+    send: async () => (sent++, { ok: true, status: 200, headers: {}, body: new Uint8Array(0), attempts: 1 }),
+  };
+  const delivery = new Delivery({
+    sender: sender as never,
+    lane: new SerialLane(),
+    session,
+    onFatal: () => undefined,
+  });
   const outcomes: Array<Promise<unknown>> = [];
   for (let i = 1; i <= BATCH + 10; i++) {
     outcomes.push(delivery.send(i, GET));
@@ -84,7 +127,10 @@ test('new requests wait while the acknowledgements of BATCH requests are not com
   await Promise.all(outcomes);
   t.is(sent, BATCH + 10);
   await delivery.drain();
-  t.is(commits.reduce((a, b) => a + b, 0), BATCH + 10);
+  t.is(
+    commits.reduce((a, b) => a + b, 0),
+    BATCH + 10,
+  );
   delivery.close();
 });
 
@@ -98,9 +144,19 @@ test('requests of many rows each: acknowledgements are committed in exact row gr
   }
   await new Promise((r) => setTimeout(r, 10));
   await lane.idle();
-  t.deepEqual(commits.map((c) => [c[0], c.length]), [[1, ROW_GROUP], [ROW_GROUP + 1, ROW_GROUP]], 'two row groups; the rest waits');
+  t.deepEqual(
+    commits.map((c) => [c[0], c.length]),
+    [
+      [1, ROW_GROUP],
+      [ROW_GROUP + 1, ROW_GROUP],
+    ],
+    'two row groups; the rest waits',
+  );
   t.true(REQUESTS < BATCH, 'fewer requests than a batch of them');
   await delivery.drain();
-  t.deepEqual(commits.map((c) => c.length), [ROW_GROUP, ROW_GROUP, REQUESTS * PER - 2 * ROW_GROUP]);
+  t.deepEqual(
+    commits.map((c) => c.length),
+    [ROW_GROUP, ROW_GROUP, REQUESTS * PER - 2 * ROW_GROUP],
+  );
   delivery.close();
 });

@@ -12,7 +12,11 @@ async function call(crm: Crm, method: string, path: string, body?: unknown, toke
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined,
+  };
 }
 
 test('contacts: create, conflict, invalid email, update, delete, list', async (t) => {

@@ -13,7 +13,8 @@ import { writeExtracts } from '../scripts/make-warehouse.mjs';
 
 function copyDemo(): string {
   const root = tempDir();
-  for (const dir of ['models', 'destinations', 'warehouse', 'tests']) cpSync(join(REPO, dir), join(root, dir), { recursive: true });
+  for (const dir of ['models', 'destinations', 'warehouse', 'tests'])
+    cpSync(join(REPO, dir), join(root, dir), { recursive: true });
   return root;
 }
 
@@ -52,7 +53,7 @@ test('the demo pipeline: full sync, nothing on an unchanged run, then only the c
   t.regex(JSON.stringify(line['failures']), /invalid email/);
 });
 
-test('the demo project\'s offline snapshot tests pass', async (t) => {
+test("the demo project's offline snapshot tests pass", async (t) => {
   const r = await ebb(['test'], { cwd: copyDemo() });
   t.is(r.code, 0, r.stderr + r.stdout);
   t.regex(r.stderr, /1 passed, 0 failed/);

@@ -16,13 +16,54 @@ const SEED = Number(process.env['EBB_SEED'] ?? 20261129);
 
 /** Each column: SQL literals and the canonical class of each (equal classes are not a change). */
 const POOLS: Record<string, ReadonlyArray<readonly [string, string]>> = {
-  s: [["NULL", 'null'], ["''", 'e'], ["'a,b'", 'ab'], ["'a'", 'a'], ["'b,c'", 'bc'], ["'1:x=y'", 'x'], ["'é'", 'é']],
-  d: [['NULL', 'null'], ['1.50', '1.5'], ['1.5', '1.5'], ['2.00', '2'], ['2', '2'], ['-0.01', '-0.01']],
-  f: [['NULL', 'null'], ['0.0', '0'], ['-0.0', '0'], ["'NaN'", 'nan'], ["'-NaN'", 'nan'], ['1e-7', '1e-7'], ["'infinity'", 'inf']],
-  ts: [['NULL', 'null'], ["'infinity'", 'inf'], ["'-infinity'", '-inf'], ["'2026-01-02 03:04:05'", 't1'], ["'2026-01-02 03:04:05.000001'", 't2']],
-  l: [['NULL', 'null'], ['[]', '[]'], ['[1, NULL]', '[1,n]'], ['[1]', '[1]'], ["[NULL]", '[n]']],
+  s: [
+    ['NULL', 'null'],
+    ["''", 'e'],
+    ["'a,b'", 'ab'],
+    ["'a'", 'a'],
+    ["'b,c'", 'bc'],
+    ["'1:x=y'", 'x'],
+    ["'é'", 'é'],
+  ],
+  d: [
+    ['NULL', 'null'],
+    ['1.50', '1.5'],
+    ['1.5', '1.5'],
+    ['2.00', '2'],
+    ['2', '2'],
+    ['-0.01', '-0.01'],
+  ],
+  f: [
+    ['NULL', 'null'],
+    ['0.0', '0'],
+    ['-0.0', '0'],
+    ["'NaN'", 'nan'],
+    ["'-NaN'", 'nan'],
+    ['1e-7', '1e-7'],
+    ["'infinity'", 'inf'],
+  ],
+  ts: [
+    ['NULL', 'null'],
+    ["'infinity'", 'inf'],
+    ["'-infinity'", '-inf'],
+    ["'2026-01-02 03:04:05'", 't1'],
+    ["'2026-01-02 03:04:05.000001'", 't2'],
+  ],
+  l: [
+    ['NULL', 'null'],
+    ['[]', '[]'],
+    ['[1, NULL]', '[1,n]'],
+    ['[1]', '[1]'],
+    ['[NULL]', '[n]'],
+  ],
 };
-const TYPES: Record<string, string> = { s: 'VARCHAR', d: 'DECIMAL(10,2)', f: 'DOUBLE', ts: 'TIMESTAMP', l: 'INTEGER[]' };
+const TYPES: Record<string, string> = {
+  s: 'VARCHAR',
+  d: 'DECIMAL(10,2)',
+  f: 'DOUBLE',
+  ts: 'TIMESTAMP',
+  l: 'INTEGER[]',
+};
 const COLS = Object.keys(POOLS);
 
 type Row = Record<string, number>; // column → index into its pool
@@ -58,10 +99,14 @@ test(`the delta matches a model of the source over ${STEPS} random steps (seed $
         source.set(keys[Math.floor(rnd() * keys.length)]!, row);
       } else source.delete(keys[Math.floor(rnd() * keys.length)]!);
     }
-    const values = [...source].map(([id, r]) => `(${id}, ${COLS.map((c) => `${POOLS[c]![r[c]!]![0]}::${TYPES[c]}`).join(', ')})`);
-    await store.exec(values.length > 0
-      ? `CREATE OR REPLACE TABLE src AS SELECT * FROM (VALUES ${values.join(', ')}) v(id, ${COLS.join(', ')})`
-      : `CREATE OR REPLACE TABLE src AS SELECT 0 AS id, ${COLS.map((c) => `NULL::${TYPES[c]} AS ${c}`).join(', ')} LIMIT 0`);
+    const values = [...source].map(
+      ([id, r]) => `(${id}, ${COLS.map((c) => `${POOLS[c]![r[c]!]![0]}::${TYPES[c]}`).join(', ')})`,
+    );
+    await store.exec(
+      values.length > 0
+        ? `CREATE OR REPLACE TABLE src AS SELECT * FROM (VALUES ${values.join(', ')}) v(id, ${COLS.join(', ')})`
+        : `CREATE OR REPLACE TABLE src AS SELECT 0 AS id, ${COLS.map((c) => `NULL::${TYPES[c]} AS ${c}`).join(', ')} LIMIT 0`,
+    );
     if (rnd() < 0.1 && delivered.size > 0) {
       // An engine or design upgrade: stored hashes are stale and must be recomputed from content.
       await store.exec("UPDATE _ebb.tracked SET hash_version = 0 WHERE model = 'sync.t'");
@@ -71,29 +116,46 @@ test(`the delta matches a model of the source over ${STEPS} random steps (seed $
     const changes = new Map<number, string>();
     for (const [id, r] of source) {
       const was = delivered.get(id);
-      if (!was) (expected.new++, changes.set(id, 'new'));
-      else if (canonical(was) !== canonical(r)) (expected.changed++, changes.set(id, 'changed'));
+      if (!was) expected.new++, changes.set(id, 'new');
+      else if (canonical(was) !== canonical(r)) expected.changed++, changes.set(id, 'changed');
     }
     const gone = [...delivered.keys()].filter((id) => !source.has(id)).sort((a, b) => a - b);
     expected.deleted = gone.length;
 
     // ebb plan's read-only session agrees and writes nothing.
-    const before = await store.queryJson('SELECT id, _ebb_hash::VARCHAR AS h FROM sync.t ORDER BY id').catch(() => []);
+    const before = await store
+      .queryJson('SELECT id, _ebb_hash::VARCHAR AS h FROM sync.t ORDER BY id')
+      .catch(() => []);
     const planned = new TrackedSession(store, model, `plan-${step}`, { readOnly: true });
     t.deepEqual(await planned.computeDelta(select), expected, `plan ${where}`);
     await planned.close();
-    t.deepEqual(await store.queryJson('SELECT id, _ebb_hash::VARCHAR AS h FROM sync.t ORDER BY id').catch(() => []), before, `plan wrote, ${where}`);
+    t.deepEqual(
+      await store.queryJson('SELECT id, _ebb_hash::VARCHAR AS h FROM sync.t ORDER BY id').catch(() => []),
+      before,
+      `plan wrote, ${where}`,
+    );
 
     const session = new TrackedSession(store, model, `run-${step}`);
     t.deepEqual(await session.computeDelta(select), expected, where);
     const page = await session.page(0, 1000);
-    t.deepEqual(page.rows.map((r) => [Number(r.values[0]), r.change]), [...changes].sort((a, b) => a[0] - b[0]), where);
+    t.deepEqual(
+      page.rows.map((r) => [Number(r.values[0]), r.change]),
+      [...changes].sort((a, b) => a[0] - b[0]),
+      where,
+    );
     for (const r of page.rows) {
       const id = Number(r.values[0]);
       const was = delivered.get(id);
       const b = r.before as { entries?: Record<string, unknown> } | null;
       t.is(b === null, was === undefined, `before of ${id}, ${where}`);
-      if (was && b?.entries) t.is(String(b.entries['s'] ?? 'NULL'), POOLS['s']![was['s']!]![0] === 'NULL' ? 'NULL' : POOLS['s']![was['s']!]![0].slice(1, -1).replace(/''/g, "'"), `before.s of ${id}, ${where}`);
+      if (was && b?.entries)
+        t.is(
+          String(b.entries['s'] ?? 'NULL'),
+          POOLS['s']![was['s']!]![0] === 'NULL'
+            ? 'NULL'
+            : POOLS['s']![was['s']!]![0].slice(1, -1).replace(/''/g, "'"),
+          `before.s of ${id}, ${where}`,
+        );
     }
     // Acknowledge a random part, in batches with repeats, some by key.
     const picked = page.rows.filter(() => rnd() < 0.7);
@@ -101,12 +163,19 @@ test(`the delta matches a model of the source over ${STEPS} random steps (seed $
     const byKey = picked.filter((r) => !bySeq.includes(r));
     await session.ack(bySeq.map((r) => r.seq));
     await session.ack(bySeq.slice(0, Math.ceil(bySeq.length / 2)).map((r) => r.seq));
-    const found = await session.seqsForKeys(byKey.map((r) => [String(r.values[0])]), false);
+    const found = await session.seqsForKeys(
+      byKey.map((r) => [String(r.values[0])]),
+      false,
+    );
     await session.ack([...found.values()]);
     for (const r of picked) delivered.set(Number(r.values[0]), { ...source.get(Number(r.values[0]))! });
     t.is(session.saved, picked.length, `saved, ${where}`);
     const deleted = await session.deletedPage(0, 1000);
-    t.deepEqual(deleted.rows.map((r) => Number(r.values[0])), gone, `deleted, ${where}`);
+    t.deepEqual(
+      deleted.rows.map((r) => Number(r.values[0])),
+      gone,
+      `deleted, ${where}`,
+    );
     const deleting = deleted.rows.filter(() => rnd() < 0.6);
     await session.ackDeleted(deleting.map((r) => r.seq));
     await session.ackDeleted(deleting.map((r) => r.seq));
@@ -116,13 +185,17 @@ test(`the delta matches a model of the source over ${STEPS} random steps (seed $
 
     // The stored table holds exactly the delivered versions, one row per key.
     if (delivered.size > 0 || (await store.objectType('sync', 't'))) {
-      const stored = await store.queryJson(`SELECT id, count(*) OVER (PARTITION BY id)::INT AS n, s FROM sync.t ORDER BY id`);
+      const stored = await store.queryJson(
+        `SELECT id, count(*) OVER (PARTITION BY id)::INT AS n, s FROM sync.t ORDER BY id`,
+      );
       t.deepEqual(
         stored.map((r) => [r['id'], r['n'], r['s']]),
-        [...delivered].sort((a, b) => a[0] - b[0]).map(([id, r]) => {
-          const lit = POOLS['s']![r['s']!]![0];
-          return [id, 1, lit === 'NULL' ? null : lit.slice(1, -1)];
-        }),
+        [...delivered]
+          .sort((a, b) => a[0] - b[0])
+          .map(([id, r]) => {
+            const lit = POOLS['s']![r['s']!]![0];
+            return [id, 1, lit === 'NULL' ? null : lit.slice(1, -1)];
+          }),
         `stored, ${where}`,
       );
     }

@@ -2,19 +2,47 @@
 // the query body, key literals and schema decisions.
 
 import test from 'ava';
-import { DECIMAL, INTEGER, BIGINT, VARCHAR, BLOB, INTERVAL, DOUBLE, MAP, ENUM, ARRAY } from '@duckdb/node-api';
+import {
+  DECIMAL,
+  INTEGER,
+  BIGINT,
+  VARCHAR,
+  BLOB,
+  INTERVAL,
+  DOUBLE,
+  MAP,
+  ENUM,
+  ARRAY,
+} from '@duckdb/node-api';
 import { keyLiteralSql } from '../lib/detect/key-literal.js';
 import { schemaChange } from '../lib/detect/schema.js';
 import { queryBody } from '../lib/detect/sql-body.js';
 import {
-  ackStatements, countsSql, deltaSql, keysOf, sizesSql, diffSql, keyCheckSql, seqFilter, seqsForKeysSql, storedSource, type Shape,
+  ackStatements,
+  countsSql,
+  deltaSql,
+  keysOf,
+  sizesSql,
+  diffSql,
+  keyCheckSql,
+  seqFilter,
+  seqsForKeysSql,
+  storedSource,
+  type Shape,
 } from '../lib/detect/tracked-sql.js';
 
 const shape: Shape = {
   target: '"sync"."users"',
   keys: ['id', 'day'],
-  columns: [{ name: 'id', type: INTEGER }, { name: 'day', type: VARCHAR }, { name: 'v', type: DOUBLE }],
-  stored: [{ name: 'id', type: INTEGER }, { name: 'day', type: VARCHAR }],
+  columns: [
+    { name: 'id', type: INTEGER },
+    { name: 'day', type: VARCHAR },
+    { name: 'v', type: DOUBLE },
+  ],
+  stored: [
+    { name: 'id', type: INTEGER },
+    { name: 'day', type: VARCHAR },
+  ],
 };
 
 test('queryBody drops trailing semicolons and comments, never inside strings', (t) => {
@@ -39,33 +67,64 @@ test('the delta statements: a scan of the keys for the checks, one join of hashe
     'SELECT count(*) FILTER (WHERE "id" IS NULL OR "day" IS NULL)::DOUBLE AS nulls, (count(*) - count(DISTINCT ("id", "day")))::DOUBLE AS repeats FROM _ebb_cur',
   );
   const diff = diffSql(shape, 'SELECT * FROM src', shape.target);
-  t.regex(diff, /FROM \(SELECT q\."id", q\."day", .* AS _ebb_hash FROM \(SELECT \* FROM src\n\) AS q\) AS c FULL OUTER JOIN "sync"\."users" AS t ON c\."id" = t\."id" AND c\."day" = t\."day"/);
+  t.regex(
+    diff,
+    /FROM \(SELECT q\."id", q\."day", .* AS _ebb_hash FROM \(SELECT \* FROM src\n\) AS q\) AS c FULL OUTER JOIN "sync"\."users" AS t ON c\."id" = t\."id" AND c\."day" = t\."day"/,
+  );
   t.regex(diff, /WHERE t\."id" IS NULL OR c\."id" IS NULL OR t\._ebb_hash <> c\._ebb_hash$/);
-  t.regex(deltaSql(shape, 'SELECT 1', shape.target), /struct_pack\("id" := t\."id", "day" := t\."day"\) END AS _ebb_before/);
+  t.regex(
+    deltaSql(shape, 'SELECT 1', shape.target),
+    /struct_pack\("id" := t\."id", "day" := t\."day"\) END AS _ebb_before/,
+  );
   const first = deltaSql({ ...shape, stored: undefined }, 'SELECT 1', shape.target);
-  t.regex(first, /'new' AS _ebb_change, NULL AS _ebb_before\s+FROM \(SELECT 1\n\) AS q\n ORDER BY q\."id", q\."day"\) AS d$/);
+  t.regex(
+    first,
+    /'new' AS _ebb_change, NULL AS _ebb_before\s+FROM \(SELECT 1\n\) AS q\n ORDER BY q\."id", q\."day"\) AS d$/,
+  );
   t.notRegex(first, /JOIN/);
   // A query already in key order is numbered as it comes, without another sort.
-  t.notRegex(deltaSql({ ...shape, stored: undefined }, 'SELECT 1 ORDER BY id, day', shape.target, true), /ORDER BY q\./);
-  t.regex(deltaSql(shape, 'SELECT 1 ORDER BY id, day', shape.target, true), /ORDER BY q\."id", q\."day"\) AS d$/, 'a join does not keep it');
+  t.notRegex(
+    deltaSql({ ...shape, stored: undefined }, 'SELECT 1 ORDER BY id, day', shape.target, true),
+    /ORDER BY q\./,
+  );
+  t.regex(
+    deltaSql(shape, 'SELECT 1 ORDER BY id, day', shape.target, true),
+    /ORDER BY q\."id", q\."day"\) AS d$/,
+    'a join does not keep it',
+  );
   // Numbered by one sort of the rows, not by a window that sorts them again.
-  t.regex(first, /^CREATE OR REPLACE TEMP TABLE _ebb_delta AS SELECT row_number\(\) OVER \(\) AS _ebb_seq, \* FROM \(SELECT /);
+  t.regex(
+    first,
+    /^CREATE OR REPLACE TEMP TABLE _ebb_delta AS SELECT row_number\(\) OVER \(\) AS _ebb_seq, \* FROM \(SELECT /,
+  );
 });
 
 test('repeated and NULL keys are found from the counts of the delta, without a DISTINCT over every key', (t) => {
-  t.regex(countsSql(['id']), /count\(\*\) FILTER \(WHERE _ebb_change = 'new' AND \("id" IS NULL\)\)::DOUBLE AS nulls/);
+  t.regex(
+    countsSql(['id']),
+    /count\(\*\) FILTER \(WHERE _ebb_change = 'new' AND \("id" IS NULL\)\)::DOUBLE AS nulls/,
+  );
   t.regex(countsSql(['id', 'day']), /count\(DISTINCT \("id", "day"\)\) FILTER \(WHERE _ebb_change = 'new'\)/);
-  t.is(sizesSql('SELECT 1', '"s"."t"'), 'SELECT (SELECT count(*) FROM (SELECT 1\n) AS q)::DOUBLE AS rows, (SELECT count(*) FROM "s"."t")::DOUBLE AS stored');
+  t.is(
+    sizesSql('SELECT 1', '"s"."t"'),
+    'SELECT (SELECT count(*) FROM (SELECT 1\n) AS q)::DOUBLE AS rows, (SELECT count(*) FROM "s"."t")::DOUBLE AS stored',
+  );
 });
 
 test('a read-only delta over an older hash version hashes stored content on the fly', (t) => {
   t.is(storedSource(shape, false), '"sync"."users"');
-  t.regex(storedSource(shape, true), /^\(SELECT \* EXCLUDE \(_ebb_hash\), .* AS _ebb_hash FROM "sync"\."users"\)$/s);
+  t.regex(
+    storedSource(shape, true),
+    /^\(SELECT \* EXCLUDE \(_ebb_hash\), .* AS _ebb_hash FROM "sync"\."users"\)$/s,
+  );
 });
 
 test('acknowledgements delete changed keys and insert the picked rows', (t) => {
   const a = ackStatements(shape, [1, 2, 3], 'run-1');
-  t.regex(a.remove, /^DELETE FROM "sync"\."users" AS t USING \(SELECT "id", "day", "v", _ebb_hash FROM _ebb_delta WHERE \(_ebb_seq BETWEEN 1 AND 3\) AND _ebb_change = 'changed'\) AS d WHERE t\."id" = d\."id" AND t\."day" = d\."day"$/);
+  t.regex(
+    a.remove,
+    /^DELETE FROM "sync"\."users" AS t USING \(SELECT "id", "day", "v", _ebb_hash FROM _ebb_delta WHERE \(_ebb_seq BETWEEN 1 AND 3\) AND _ebb_change = 'changed'\) AS d WHERE t\."id" = d\."id" AND t\."day" = d\."day"$/,
+  );
   t.regex(a.insert, /'run-1' AS _ebb_run_id/);
 });
 
@@ -77,24 +136,44 @@ test('keys given by a script become literals of the key column type', (t) => {
   t.is(keyLiteralSql(1e-7, DOUBLE), "CAST('1e-7' AS DOUBLE)");
   t.is(keyLiteralSql("o'k", VARCHAR), "CAST('o''k' AS VARCHAR)");
   t.is(keyLiteralSql(null, VARCHAR), 'NULL');
-  t.regex(seqsForKeysSql('_ebb_delta', ['id'], [BIGINT], [['7'], ['8']]), /JOIN \(VALUES \(0, CAST\('7' AS BIGINT\)\), \(1, CAST\('8' AS BIGINT\)\)\) AS v\(_i, _k0\) ON d\."id" = v\._k0$/);
+  t.regex(
+    seqsForKeysSql('_ebb_delta', ['id'], [BIGINT], [['7'], ['8']]),
+    /JOIN \(VALUES \(0, CAST\('7' AS BIGINT\)\), \(1, CAST\('8' AS BIGINT\)\)\) AS v\(_i, _k0\) ON d\."id" = v\._k0$/,
+  );
 });
 
 test('schema changes: added columns, full type text compared, missing key columns', (t) => {
   const stored = [
-    { name: 'id', type: INTEGER }, { name: 'd', type: DECIMAL(10, 2) }, { name: 'm', type: MAP(VARCHAR, INTEGER) },
-    { name: 'e', type: ENUM(['a', 'b']) }, { name: 'a', type: ARRAY(INTEGER, 2) }, { name: 'same', type: VARCHAR },
+    { name: 'id', type: INTEGER },
+    { name: 'd', type: DECIMAL(10, 2) },
+    { name: 'm', type: MAP(VARCHAR, INTEGER) },
+    { name: 'e', type: ENUM(['a', 'b']) },
+    { name: 'a', type: ARRAY(INTEGER, 2) },
+    { name: 'same', type: VARCHAR },
   ];
   const current = [
-    { name: 'ID', type: BIGINT }, { name: 'd', type: DECIMAL(12, 4) }, { name: 'm', type: MAP(VARCHAR, DOUBLE) },
-    { name: 'e', type: ENUM(['a', 'b', 'c']) }, { name: 'a', type: ARRAY(INTEGER, 3) }, { name: 'same', type: VARCHAR },
+    { name: 'ID', type: BIGINT },
+    { name: 'd', type: DECIMAL(12, 4) },
+    { name: 'm', type: MAP(VARCHAR, DOUBLE) },
+    { name: 'e', type: ENUM(['a', 'b', 'c']) },
+    { name: 'a', type: ARRAY(INTEGER, 3) },
+    { name: 'same', type: VARCHAR },
     { name: 'new', type: VARCHAR },
   ];
   const c = schemaChange(stored, current, ['id', 'uid']);
-  t.deepEqual(c.added.map((x) => x.name), ['new']);
-  t.deepEqual(c.retyped.map((r) => `${r.name}: ${r.from.toString()} -> ${r.to.toString()}`), [
-    'id: INTEGER -> BIGINT', 'd: DECIMAL(10,2) -> DECIMAL(12,4)', 'm: MAP(VARCHAR, INTEGER) -> MAP(VARCHAR, DOUBLE)',
-    "e: ENUM('a', 'b') -> ENUM('a', 'b', 'c')", 'a: INTEGER[2] -> INTEGER[3]',
-  ]);
+  t.deepEqual(
+    c.added.map((x) => x.name),
+    ['new'],
+  );
+  t.deepEqual(
+    c.retyped.map((r) => `${r.name}: ${r.from.toString()} -> ${r.to.toString()}`),
+    [
+      'id: INTEGER -> BIGINT',
+      'd: DECIMAL(10,2) -> DECIMAL(12,4)',
+      'm: MAP(VARCHAR, INTEGER) -> MAP(VARCHAR, DOUBLE)',
+      "e: ENUM('a', 'b') -> ENUM('a', 'b', 'c')",
+      'a: INTEGER[2] -> INTEGER[3]',
+    ],
+  );
   t.deepEqual(c.missingKeys, ['uid']);
 });

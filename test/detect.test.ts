@@ -21,8 +21,8 @@ const TRICKY = `SELECT NULL::INTEGER AS n, -0.0::DOUBLE AS z, 'NaN'::DOUBLE AS n
 test('the hash ignores column order and treats NULL like a missing column', async (t) => {
   const s = await Store.open({ path: ':memory:', root: '/' });
   t.is(await hashOf(s, "SELECT 1 AS a, 'x' AS b"), await hashOf(s, "SELECT 'x' AS b, 1 AS a"));
-  t.is(await hashOf(s, "SELECT 1 AS a, NULL AS c"), await hashOf(s, 'SELECT 1 AS a'));
-  t.not(await hashOf(s, "SELECT 1 AS a"), await hashOf(s, "SELECT '1' AS a"));
+  t.is(await hashOf(s, 'SELECT 1 AS a, NULL AS c'), await hashOf(s, 'SELECT 1 AS a'));
+  t.not(await hashOf(s, 'SELECT 1 AS a'), await hashOf(s, "SELECT '1' AS a"));
   t.not(await hashOf(s, "SELECT 'a,b' AS x, 'c' AS y"), await hashOf(s, "SELECT 'a' AS x, 'b,c' AS y"));
   s.close();
 });
@@ -31,7 +31,10 @@ test('the hash has one form for -0.0, NaN, decimals, integer widths and time zon
   const s = await Store.open({ path: ':memory:', root: '/' });
   t.is(await hashOf(s, 'SELECT -0.0::DOUBLE AS v'), await hashOf(s, 'SELECT 0.0::DOUBLE AS v'));
   t.is(await hashOf(s, "SELECT 'NaN'::DOUBLE AS v"), await hashOf(s, "SELECT -('NaN'::DOUBLE) AS v"));
-  t.is(await hashOf(s, 'SELECT 1.50::DECIMAL(10, 2) AS v'), await hashOf(s, 'SELECT 1.5::DECIMAL(18, 4) AS v'));
+  t.is(
+    await hashOf(s, 'SELECT 1.50::DECIMAL(10, 2) AS v'),
+    await hashOf(s, 'SELECT 1.5::DECIMAL(18, 4) AS v'),
+  );
   t.is(await hashOf(s, 'SELECT 2.00::DECIMAL(10, 2) AS v'), await hashOf(s, 'SELECT 2::BIGINT AS v'));
   t.is(await hashOf(s, 'SELECT 7::TINYINT AS v'), await hashOf(s, 'SELECT 7::HUGEINT AS v'));
   t.is(
@@ -56,18 +59,27 @@ test('the hash of tricky values is the same in another process and session time 
     const cols = await s.columnsOf(sql);
     process.stdout.write(String(await s.scalar('SELECT ' + rowHashSql(cols, 'q') + '::VARCHAR FROM (' + sql + ') AS q')));
     s.close();`;
-  const there = execFileSync(process.execPath, [TSX_IMPORT, '--input-type=module', '-e', script], { encoding: 'utf8', cwd: REPO });
+  const there = execFileSync(process.execPath, [TSX_IMPORT, '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    cwd: REPO,
+  });
   t.is(there, here);
 });
 
-test('the hash is the XOR of each column\'s DuckDB hash() mixed with its tag constant (pinned design)', async (t) => {
+test("the hash is the XOR of each column's DuckDB hash() mixed with its tag constant (pinned design)", async (t) => {
   // If this fails, stored hashes no longer match: bump HASH_DESIGN so rows are re-hashed.
   const s = await Store.open({ path: ':memory:', root: '/' });
-  const term = (v: string, kind: string, name: string) => `hash(xor(hash(${v}), ${tagConstant(kind, name)}::UBIGINT))`;
-  const expected = String(await s.scalar(
-    `SELECT xor(xor(${term('2.5::DECIMAL(38,18)', 'd', 'amount')}, ${term("'a@example.com'", 's', 'email')}), ${term('1::HUGEINT', 'n', 'id')})::VARCHAR`,
-  ));
-  t.is(tagConstant('n', 'ID'), BigInt('0x' + createHash('sha256').update('n:id').digest('hex').slice(0, 16)).toString());
+  const term = (v: string, kind: string, name: string) =>
+    `hash(xor(hash(${v}), ${tagConstant(kind, name)}::UBIGINT))`;
+  const expected = String(
+    await s.scalar(
+      `SELECT xor(xor(${term('2.5::DECIMAL(38,18)', 'd', 'amount')}, ${term("'a@example.com'", 's', 'email')}), ${term('1::HUGEINT', 'n', 'id')})::VARCHAR`,
+    ),
+  );
+  t.is(
+    tagConstant('n', 'ID'),
+    BigInt('0x' + createHash('sha256').update('n:id').digest('hex').slice(0, 16)).toString(),
+  );
   t.is(await hashOf(s, "SELECT 1 AS id, 'a@example.com' AS email, 2.50::DECIMAL(5,2) AS amount"), expected);
   s.close();
 });
@@ -90,7 +102,14 @@ test('a tracked session: all new, acknowledged, then nothing; changes and deleti
   t.deepEqual(counts, { new: 3, changed: 0, deleted: 0 });
   const page = await s.page(0, 10);
   t.deepEqual(page.columns, ['id', 'email']);
-  t.deepEqual(page.rows.map((r) => [r.seq, r.change, r.before]), [[1, 'new', null], [2, 'new', null], [3, 'new', null]]);
+  t.deepEqual(
+    page.rows.map((r) => [r.seq, r.change, r.before]),
+    [
+      [1, 'new', null],
+      [2, 'new', null],
+      [3, 'new', null],
+    ],
+  );
   t.is(await s.ack([1, 2]), 2);
   await s.close();
   store.close();
@@ -122,12 +141,18 @@ test('the delta is numbered in key order whatever the source order, on several t
   const root = makeProject({ 'models/sync/users.star': '# @kind: tracked\n# @unique_key: a, b\n' });
   const store0 = await Store.open({ path: join(root, 'state', 'ebb.duckdb'), root });
   // Several row groups in random order, so DuckDB scans and sorts them in parallel.
-  await store0.exec(`CREATE TABLE src AS SELECT (hash(range) % 1000)::INT AS a, range::VARCHAR AS b, random() AS x FROM range(300000) ORDER BY hash(range * 7)`);
+  await store0.exec(
+    `CREATE TABLE src AS SELECT (hash(range) % 1000)::INT AS a, range::VARCHAR AS b, random() AS x FROM range(300000) ORDER BY hash(range * 7)`,
+  );
   store0.close();
   const inOrder = async (store: Store) => {
     await store.exec('SET threads = 4');
-    const bad = await store.query(`SELECT count(*)::DOUBLE AS n FROM (SELECT _ebb_seq, a, b, lag(a) OVER (ORDER BY _ebb_seq) AS pa, lag(b) OVER (ORDER BY _ebb_seq) AS pb FROM _ebb_delta) WHERE pa IS NOT NULL AND (pa, pb) >= (a, b)`);
-    const dense = await store.query('SELECT min(_ebb_seq)::DOUBLE AS lo, max(_ebb_seq)::DOUBLE AS hi, count(*)::DOUBLE AS n FROM _ebb_delta');
+    const bad = await store.query(
+      `SELECT count(*)::DOUBLE AS n FROM (SELECT _ebb_seq, a, b, lag(a) OVER (ORDER BY _ebb_seq) AS pa, lag(b) OVER (ORDER BY _ebb_seq) AS pb FROM _ebb_delta) WHERE pa IS NOT NULL AND (pa, pb) >= (a, b)`,
+    );
+    const dense = await store.query(
+      'SELECT min(_ebb_seq)::DOUBLE AS lo, max(_ebb_seq)::DOUBLE AS hi, count(*)::DOUBLE AS n FROM _ebb_delta',
+    );
     return { outOfOrder: bad[0]!['n'], ...dense[0] };
   };
   // A query sorted by the key keeps its order; one sorted otherwise, or not at all, is sorted.

@@ -23,16 +23,21 @@ function tsFiles(dir: string): string[] {
 }
 
 /** Specifiers of `import … from`, `export … from`, bare `import '…'` and `import('…')`. */
-const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;])import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
+const IMPORT =
+  /(?:^|[\s;])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;])import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
 
 function specifiersOf(file: string): string[] {
-  const src = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const src = readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/^\s*\/\/.*$/gm, '');
   return [...src.matchAll(IMPORT)].map((m) => m[1] ?? m[2] ?? m[3]!);
 }
 
 /** importsOf resolves the relative imports of a file to the .ts files they name. */
 function importsOf(file: string): string[] {
-  return specifiersOf(file).filter((s) => s.startsWith('.')).map((s) => resolve(dirname(file), s.replace(/\.js$/, '.ts')));
+  return specifiersOf(file)
+    .filter((s) => s.startsWith('.'))
+    .map((s) => resolve(dirname(file), s.replace(/\.js$/, '.ts')));
 }
 
 function graph(): Map<string, string[]> {
@@ -66,9 +71,14 @@ const rel = (f: string): string => relative(ROOT, f);
 test('the import graph of lib/ has no cycle', (t) => {
   const g = graph();
   t.true(g.size > 50, `found only ${g.size} files under lib/`);
-  const missing = [...g].flatMap(([f, tos]) => tos.filter((to) => !g.has(to)).map((to) => `${rel(f)} imports ${rel(to)}`));
+  const missing = [...g].flatMap(([f, tos]) =>
+    tos.filter((to) => !g.has(to)).map((to) => `${rel(f)} imports ${rel(to)}`),
+  );
   t.deepEqual(missing, [], 'every relative import resolves to a .ts file under lib/');
-  t.deepEqual(cycles(g).map((c) => c.map(rel).join(' → ')), []);
+  t.deepEqual(
+    cycles(g).map((c) => c.map(rel).join(' → ')),
+    [],
+  );
 });
 
 test('lib/starlark imports nothing outside lib/starlark (and no package but node built-ins)', (t) => {
@@ -84,9 +94,22 @@ test('lib/starlark imports nothing outside lib/starlark (and no package but node
 });
 
 test('the cycle finder reports a cycle as its path', (t) => {
-  const g = new Map([['a', ['b']], ['b', ['c']], ['c', ['a', 'd']], ['d', []]]);
+  const g = new Map([
+    ['a', ['b']],
+    ['b', ['c']],
+    ['c', ['a', 'd']],
+    ['d', []],
+  ]);
   t.deepEqual(cycles(g), [['a', 'b', 'c', 'a']]);
-  t.deepEqual(cycles(new Map([['a', ['b']], ['b', []]])), []);
+  t.deepEqual(
+    cycles(
+      new Map([
+        ['a', ['b']],
+        ['b', []],
+      ]),
+    ),
+    [],
+  );
 });
 
 /**
@@ -95,7 +118,8 @@ test('the cycle finder reports a cycle as its path', (t) => {
  * and package names.
  */
 function loadedAtStart(entry: string): Set<string> {
-  const STATIC = /(?:^|[\s;])(?:import|export)\s+(?!type\s)[^'"`;]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;])import\s*['"]([^'"]+)['"]/gm;
+  const STATIC =
+    /(?:^|[\s;])(?:import|export)\s+(?!type\s)[^'"`;]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;])import\s*['"]([^'"]+)['"]/gm;
   const seen = new Set<string>();
   const todo = [entry];
   while (todo.length > 0) {
@@ -103,7 +127,9 @@ function loadedAtStart(entry: string): Set<string> {
     if (seen.has(f)) continue;
     seen.add(f);
     if (!f.endsWith('.ts')) continue;
-    const src = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    const src = readFileSync(f, 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, '');
     for (const m of src.matchAll(STATIC)) {
       const s = m[1] ?? m[2]!;
       todo.push(s.startsWith('.') ? resolve(dirname(f), s.replace(/\.js$/, '.ts')) : s);
@@ -113,9 +139,20 @@ function loadedAtStart(entry: string): Set<string> {
 }
 
 test('ebb star starts without the engine: its command and the IO module load no DuckDB, store, run, sender or yargs', (t) => {
-  const loaded = [...loadedAtStart(join(LIB, 'commands/star.ts')), ...loadedAtStart(join(LIB, 'commands/io.ts'))];
-  const heavy = loaded.map((f) => (f.startsWith(ROOT) ? rel(f) : f))
-    .filter((f) => /^lib\/(store|run|send|runtime|detect)\//.test(f) || (!f.startsWith('lib/') && !f.startsWith('node:')));
+  const loaded = [
+    ...loadedAtStart(join(LIB, 'commands/star.ts')),
+    ...loadedAtStart(join(LIB, 'commands/io.ts')),
+  ];
+  const heavy = loaded
+    .map((f) => (f.startsWith(ROOT) ? rel(f) : f))
+    .filter(
+      (f) =>
+        /^lib\/(store|run|send|runtime|detect)\//.test(f) ||
+        (!f.startsWith('lib/') && !f.startsWith('node:')),
+    );
   t.deepEqual([...new Set(heavy)], []);
-  t.true(loaded.some((f) => f.endsWith('lib/starlark/index.ts')), 'the walk follows imports (it reaches the interpreter)');
+  t.true(
+    loaded.some((f) => f.endsWith('lib/starlark/index.ts')),
+    'the walk follows imports (it reaches the interpreter)',
+  );
 });

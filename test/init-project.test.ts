@@ -11,7 +11,12 @@ test('ebb init: an example sync with its library, a passing ebb test, .env.examp
   const root = join(tempDir(), 'my-pipeline');
   const init = await ebb(['init', root], { cwd: tempDir() });
   t.is(init.code, 0, init.stderr);
-  for (const f of ['models/sync/contacts.star', 'destinations/crm.star', 'tests/contacts_sync/01_initial/requests.ndjson', '.env.example']) {
+  for (const f of [
+    'models/sync/contacts.star',
+    'destinations/crm.star',
+    'tests/contacts_sync/01_initial/requests.ndjson',
+    '.env.example',
+  ]) {
     t.true(existsSync(join(root, f)), f);
   }
   t.regex(readFileSync(join(root, '.gitignore'), 'utf8'), /^state\/$/m);

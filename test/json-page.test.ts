@@ -38,7 +38,9 @@ async function setup(t: import('ava').ExecutionContext, body: string) {
   // A delta table as TrackedSession makes it: sequence, change, before (a struct of the same columns).
   await store.exec(`CREATE TABLE delta AS SELECT k AS _ebb_seq, CASE WHEN k % 2 = 0 THEN 'changed' ELSE 'new' END AS _ebb_change,
       CASE WHEN k % 2 = 0 THEN struct_pack(s := s, bi := bi, d := d, dt := dt, tz := tz) END AS _ebb_before, * EXCLUDE (k) FROM src`);
-  const columns: Column[] = await store.columnsOf('SELECT * EXCLUDE (_ebb_seq, _ebb_change, _ebb_before) FROM delta');
+  const columns: Column[] = await store.columnsOf(
+    'SELECT * EXCLUDE (_ebb_seq, _ebb_change, _ebb_before) FROM delta',
+  );
   const before: Column[] = await store.columnsOf('SELECT s, bi, d, dt, tz FROM src');
   return { store, columns, before };
 }
@@ -56,15 +58,29 @@ function seen(page: RowsPage): string[] {
 }
 
 async function rowByRow(store: Store, columns: Column[]): Promise<RowsPage> {
-  const r = await store.rows(`SELECT _ebb_change, _ebb_before, ${columns.map((c) => `"${c.name}"`).join(', ')} FROM delta ORDER BY _ebb_seq`);
-  const page = encodePage(columns.map((c) => c.name), r.types.slice(2), r.rows, 1, 2);
+  const r = await store.rows(
+    `SELECT _ebb_change, _ebb_before, ${columns.map((c) => `"${c.name}"`).join(', ')} FROM delta ORDER BY _ebb_seq`,
+  );
+  const page = encodePage(
+    columns.map((c) => c.name),
+    r.types.slice(2),
+    r.rows,
+    1,
+    2,
+  );
   const { toWire } = await import('../lib/runtime/values.js');
   const change = Uint8Array.from(r.rows, (row) => (row[0] === 'new' ? 0 : 1));
   const before = r.rows.map((row) => (row[1] === null ? null : toWire(row[1]!, r.types[1]!)));
   return { ...page, change, before: before as never };
 }
 
-async function byJson(store: Store, columns: Column[], before: Column[], plain: boolean, count: number): Promise<RowsPage> {
+async function byJson(
+  store: Store,
+  columns: Column[],
+  before: Column[],
+  plain: boolean,
+  count: number,
+): Promise<RowsPage> {
   const kinds = jsonKinds(columns)!;
   const beforeKinds = jsonKinds(before)!;
   let forms: boolean[] | undefined;
@@ -74,13 +90,35 @@ async function byJson(store: Store, columns: Column[], before: Column[], plain: 
     forms = kinds.map((k) => k === 'int');
     tests.tested.forEach((col, i) => (forms![col] = row[`t${i}`] === true));
   }
-  const sql = jsonPageSql('delta', { columns, before, change: true, ...(forms ? { plain: forms } : {}) }, kinds, beforeKinds, `_ebb_seq BETWEEN 1 AND ${count}`);
-  return { columns: columns.map((c) => c.name), first: 1, count, data: [], json: { ...(await lists(store, sql, columns.length)), kinds, beforeNames: before.map((c) => c.name), beforeKinds } };
+  const sql = jsonPageSql(
+    'delta',
+    { columns, before, change: true, ...(forms ? { plain: forms } : {}) },
+    kinds,
+    beforeKinds,
+    `_ebb_seq BETWEEN 1 AND ${count}`,
+  );
+  return {
+    columns: columns.map((c) => c.name),
+    first: 1,
+    count,
+    data: [],
+    json: {
+      ...(await lists(store, sql, columns.length)),
+      kinds,
+      beforeNames: before.map((c) => c.name),
+      beforeKinds,
+    },
+  };
 }
 
 async function lists(store: Store, sql: string, n: number) {
   const row = (await store.query(sql))[0]!;
-  return { seqs: row['s'] as Uint8Array, change: row['c'] as Uint8Array, columns: Array.from({ length: n }, (_c, i) => row[`v${i}`] as Uint8Array), before: row['b'] as Uint8Array };
+  return {
+    seqs: row['s'] as Uint8Array,
+    change: row['c'] as Uint8Array,
+    columns: Array.from({ length: n }, (_c, i) => row[`v${i}`] as Uint8Array),
+    before: row['b'] as Uint8Array,
+  };
 }
 
 test('every kind and its edge values read the same through JSON pages as row by row', async (t) => {
@@ -101,7 +139,16 @@ test('plain forms are chosen only for columns whose every value fits them', asyn
   // Small integer types need no test; the fixture's big integers, floats, dates and times all hold a value beyond the plain form.
   t.false('ti' in plain);
   t.false('i' in plain);
-  t.deepEqual(plain, { bi: false, ub: false, hi: false, d: false, f: false, dt: false, ts: false, tz: false });
+  t.deepEqual(plain, {
+    bi: false,
+    ub: false,
+    hi: false,
+    d: false,
+    f: false,
+    dt: false,
+    ts: false,
+    tz: false,
+  });
 });
 
 test('random rows with plain forms: 6,000 rows in pages of 1,500 match row by row, in sequence order', async (t) => {
@@ -118,12 +165,34 @@ test('random rows with plain forms: 6,000 rows in pages of 1,500 match row by ro
   const row = (await store.query(tests.sql))[0]!;
   const forms = kinds.map((k) => k === 'int');
   tests.tested.forEach((col, i) => (forms[col] = row[`t${i}`] === true));
-  t.true(forms.every((f, i) => f || !['int', 'float', 'date', 'ts', 'tstz'].includes(kinds[i]!)), 'every numeric column takes its plain form here');
+  t.true(
+    forms.every((f, i) => f || !['int', 'float', 'date', 'ts', 'tstz'].includes(kinds[i]!)),
+    'every numeric column takes its plain form here',
+  );
   const got: string[] = [];
   for (let first = 1; first <= 6000; first += 1500) {
     const count = Math.min(1500, 6001 - first);
-    const sql = jsonPageSql('delta', { columns, before, change: true, plain: forms }, kinds, jsonKinds(before), `_ebb_seq BETWEEN ${first} AND ${first + count - 1}`);
-    got.push(...seen({ columns: columns.map((c) => c.name), first, count, data: [], json: { ...(await lists(store, sql, columns.length)), kinds, beforeNames: before.map((c) => c.name), beforeKinds: jsonKinds(before)! } }));
+    const sql = jsonPageSql(
+      'delta',
+      { columns, before, change: true, plain: forms },
+      kinds,
+      jsonKinds(before),
+      `_ebb_seq BETWEEN ${first} AND ${first + count - 1}`,
+    );
+    got.push(
+      ...seen({
+        columns: columns.map((c) => c.name),
+        first,
+        count,
+        data: [],
+        json: {
+          ...(await lists(store, sql, columns.length)),
+          kinds,
+          beforeNames: before.map((c) => c.name),
+          beforeKinds: jsonKinds(before)!,
+        },
+      }),
+    );
   }
   t.is(got.length, all.length);
   t.deepEqual(got, all);
@@ -132,22 +201,42 @@ test('random rows with plain forms: 6,000 rows in pages of 1,500 match row by ro
 test('a page whose lists arrive out of order is put in sequence order; a page missing rows is refused', (t) => {
   const bytes = (x: unknown) => new TextEncoder().encode(JSON.stringify(x));
   const page: RowsPage = {
-    columns: ['name'], first: 1, count: 3, data: [],
+    columns: ['name'],
+    first: 1,
+    count: 3,
+    data: [],
     json: {
-      seqs: bytes([3, 1, 2]), change: bytes([0, 1, 0]), columns: [bytes(['c', 'a', 'b'])], kinds: ['str'],
-      before: bytes([null, { f0: 'old a' }, null]), beforeNames: ['name'], beforeKinds: ['str'],
+      seqs: bytes([3, 1, 2]),
+      change: bytes([0, 1, 0]),
+      columns: [bytes(['c', 'a', 'b'])],
+      kinds: ['str'],
+      before: bytes([null, { f0: 'old a' }, null]),
+      beforeNames: ['name'],
+      beforeKinds: ['str'],
     },
   };
-  t.deepEqual(seen(page), ['1 changed string:"a" before={"name": "old a"}', '2 new string:"b" before=None', '3 new string:"c" before=None']);
+  t.deepEqual(seen(page), [
+    '1 changed string:"a" before={"name": "old a"}',
+    '2 new string:"b" before=None',
+    '3 new string:"c" before=None',
+  ]);
   const short: RowsPage = { ...page, count: 4 };
   t.throws(() => seen(short), { message: /a page of rows 1–4 arrived with 3 rows/ });
 });
 
 test('a column is parsed only when the script reads it', (t) => {
   const page: RowsPage = {
-    columns: ['a', 'b'], first: 1, count: 1, data: [],
+    columns: ['a', 'b'],
+    first: 1,
+    count: 1,
+    data: [],
     // Column b is not JSON at all: reading only a (or only acknowledging the row) must not touch it.
-    json: { seqs: new TextEncoder().encode('[1]'), fixedChange: 'deleted', columns: [new TextEncoder().encode('["x"]'), new TextEncoder().encode('{not json')], kinds: ['str', 'str'] },
+    json: {
+      seqs: new TextEncoder().encode('[1]'),
+      fixedChange: 'deleted',
+      columns: [new TextEncoder().encode('["x"]'), new TextEncoder().encode('{not json')],
+      kinds: ['str', 'str'],
+    },
   };
   const row = pageRows(page, new RowShape(page.columns), 'deleted').row(0);
   t.is(row.seq, 1);
@@ -167,8 +256,17 @@ test('a page without values fetches them once, when the script first reads one; 
   const bytes = (x: unknown) => new TextEncoder().encode(JSON.stringify(x));
   let fetched = 0;
   const page: RowsPage = {
-    columns: ['name'], first: 11, count: 3, data: [],
-    json: { seqs: bytes([11, 12, 13]), change: bytes([0, 1, 0]), kinds: ['str'], beforeNames: ['name'], beforeKinds: ['str'] },
+    columns: ['name'],
+    first: 11,
+    count: 3,
+    data: [],
+    json: {
+      seqs: bytes([11, 12, 13]),
+      change: bytes([0, 1, 0]),
+      kinds: ['str'],
+      beforeNames: ['name'],
+      beforeKinds: ['str'],
+    },
   };
   const noRows = () => {
     throw new Error('no row texts here');
@@ -176,22 +274,45 @@ test('a page without values fetches them once, when the script first reads one; 
   const rows = pageRows(page, new RowShape(page.columns), 'tracked', {
     values: () => {
       fetched++;
-      return { seqs: bytes([13, 11, 12]), columns: [bytes(['c', 'a', 'b'])], before: bytes([null, null, { f0: 'old b' }]) };
+      return {
+        seqs: bytes([13, 11, 12]),
+        columns: [bytes(['c', 'a', 'b'])],
+        before: bytes([null, null, { f0: 'old b' }]),
+      };
     },
     rows: noRows,
   });
   const all = [rows.row(0), rows.row(1), rows.row(2)];
-  t.deepEqual(all.map((r) => [r.seq, r.change]), [[11, 'new'], [12, 'changed'], [13, 'new']]);
+  t.deepEqual(
+    all.map((r) => [r.seq, r.change]),
+    [
+      [11, 'new'],
+      [12, 'changed'],
+      [13, 'new'],
+    ],
+  );
   t.is(fetched, 0, 'acknowledging rows reads no values');
   t.is(repr(all[0]!.before), 'None');
   t.is(fetched, 0, 'a new row has no before');
   t.false(rows.valuesRead());
-  t.deepEqual(all.map((r) => repr(r.value(0))), ['"a"', '"b"', '"c"']);
+  t.deepEqual(
+    all.map((r) => repr(r.value(0))),
+    ['"a"', '"b"', '"c"'],
+  );
   t.is(repr(all[1]!.before), '{"name": "old b"}');
   t.is(fetched, 1);
   t.true(rows.valuesRead());
   // A page of new rows only comes with no lists at all.
-  const plain: RowsPage = { columns: ['name'], first: 1, count: 2, data: [], json: { fixedChange: 'new', kinds: ['str'] } };
-  const r2 = pageRows(plain, new RowShape(plain.columns), 'tracked', { values: () => ({ seqs: bytes([1, 2]), columns: [bytes(['x', 'y'])] }), rows: noRows }).row;
+  const plain: RowsPage = {
+    columns: ['name'],
+    first: 1,
+    count: 2,
+    data: [],
+    json: { fixedChange: 'new', kinds: ['str'] },
+  };
+  const r2 = pageRows(plain, new RowShape(plain.columns), 'tracked', {
+    values: () => ({ seqs: bytes([1, 2]), columns: [bytes(['x', 'y'])] }),
+    rows: noRows,
+  }).row;
   t.deepEqual([r2(0).seq, r2(1).seq, r2(1).change, repr(r2(1).value(0))], [1, 2, 'new', '"y"']);
 });

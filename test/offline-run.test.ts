@@ -26,13 +26,22 @@ async function recordingSink(): Promise<{ url: string; seen: Seen[]; close: () =
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
       const key = req.headers['idempotency-key'];
-      seen.push({ method: req.method!, path: req.url!, key: Array.isArray(key) ? key[0] : key, body: body === '' ? undefined : JSON.parse(body) });
+      seen.push({
+        method: req.method!,
+        path: req.url!,
+        key: Array.isArray(key) ? key[0] : key,
+        body: body === '' ? undefined : JSON.parse(body),
+      });
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 function users(n: number, change: (id: number) => string | undefined = () => undefined): string {
@@ -78,15 +87,28 @@ for row in deleted():
     sink.seen.length = 0;
 
     // Pending: 4 changed, 3 new, 2 removed.
-    const changed = new Map([[5, 'five@x.org'], [12, 'deleted'], [17, 'seventeen@x.org'], [20, 'deleted'], [33, 'x33@x.org'], [40, 'forty@x.org']]);
-    writeFileSync(join(root, 'extracts/users.csv'), users(43, (id) => changed.get(id)));
+    const changed = new Map([
+      [5, 'five@x.org'],
+      [12, 'deleted'],
+      [17, 'seventeen@x.org'],
+      [20, 'deleted'],
+      [33, 'x33@x.org'],
+      [40, 'forty@x.org'],
+    ]);
+    writeFileSync(
+      join(root, 'extracts/users.csv'),
+      users(43, (id) => changed.get(id)),
+    );
     const state = join(root, 'state', 'ebb.duckdb');
     const before = [md5(state), md5(`${state}.wal`)];
 
     const file = join(tempDir(), 'out.ndjson');
     const offline = await run(root, { offline: file });
     t.is(offline.code, 0, offline.err);
-    t.regex(offline.err, /Offline: 9 requests recorded to .*out\.ndjson; nothing was sent and the state is unchanged/);
+    t.regex(
+      offline.err,
+      /Offline: 9 requests recorded to .*out\.ndjson; nothing was sent and the state is unchanged/,
+    );
     t.deepEqual(sink.seen, [], 'nothing reached the sink');
     t.deepEqual([md5(state), md5(`${state}.wal`)], before, 'the state file is byte-for-byte the same');
 
@@ -97,18 +119,41 @@ for row in deleted():
 
     const real = await run(root);
     t.is(real.code, 0, real.err);
-    const recorded = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as {
-      method: string; url: string; headers: Record<string, string>; body?: unknown;
-    });
+    const recorded = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            method: string;
+            url: string;
+            headers: Record<string, string>;
+            body?: unknown;
+          },
+      );
     t.deepEqual(
-      recorded.map((r) => ({ method: r.method, path: new URL(r.url).pathname, key: r.headers['idempotency-key'], body: r.body })),
+      recorded.map((r) => ({
+        method: r.method,
+        path: new URL(r.url).pathname,
+        key: r.headers['idempotency-key'],
+        body: r.body,
+      })),
       sink.seen,
     );
-    t.deepEqual(sink.seen.map((s) => `${s.method} ${s.path} ${(s.body as { id?: number } | undefined)?.id ?? ''}`), [
-      'POST /users 5', 'POST /users 17', 'POST /users 33', 'POST /users 40',
-      'POST /users 41', 'POST /users 42', 'POST /users 43',
-      'DELETE /users/12 ', 'DELETE /users/20 ',
-    ]);
+    t.deepEqual(
+      sink.seen.map((s) => `${s.method} ${s.path} ${(s.body as { id?: number } | undefined)?.id ?? ''}`),
+      [
+        'POST /users 5',
+        'POST /users 17',
+        'POST /users 33',
+        'POST /users 40',
+        'POST /users 41',
+        'POST /users 42',
+        'POST /users 43',
+        'DELETE /users/12 ',
+        'DELETE /users/20 ',
+      ],
+    );
     sink.seen.length = 0;
     t.is((await run(root)).code, 0);
     t.deepEqual(sink.seen, [], 'the real run acknowledged everything');
@@ -133,7 +178,12 @@ for row in query("SELECT range AS id FROM range(1, 4)"):
   const r = await run(root, { offline: file, responses: 'responses.json' });
   t.is(r.code, 1, r.err);
   t.regex(r.err, /saved 2, failed 1/);
-  t.is(readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').length, 3);
+  t.is(
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '').length,
+    3,
+  );
   t.false(existsSync(state), 'a state that did not exist still does not');
   const bad = await run(root, { offline: file, responses: 'nope.json' });
   t.is(bad.code, 1);

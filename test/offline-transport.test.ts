@@ -33,13 +33,23 @@ function post(url: string, json: unknown, headers: Record<string, string> = {}):
 }
 
 function lines(file: string): RequestRecord[] {
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as RequestRecord);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as RequestRecord);
 }
 
 test('a request becomes one NDJSON line: sorted headers without content-length, a JSON body as JSON', async (t) => {
   const file = join(tempDir(), 'requests.ndjson');
   const rec = new RecordingTransport({ file });
-  const res = await rec.request(post('http://api.test/users?x=1', { id: 1, email: 'a@x.org' }, { 'idempotency-key': 'k1', accept: '*/*' }), signal);
+  const res = await rec.request(
+    post(
+      'http://api.test/users?x=1',
+      { id: 1, email: 'a@x.org' },
+      { 'idempotency-key': 'k1', accept: '*/*' },
+    ),
+    signal,
+  );
   await rec.close();
   t.is(res.status, 200);
   t.deepEqual(JSON.parse(dec.decode(res.body)), {});
@@ -54,15 +64,52 @@ test('a request becomes one NDJSON line: sorted headers without content-length, 
 test('bodies that are not JSON are text, bytes that are not UTF-8 are base64, no body leaves body out', async (t) => {
   const seen: RequestRecord[] = [];
   const rec = new RecordingTransport({ onRecord: (r) => seen.push(r) });
-  await rec.request({ method: 'POST', url: 'http://a.test/f', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: enc.encode('a=1&b=2'), timeoutMs: 1 }, signal);
-  await rec.request({ method: 'PUT', url: 'http://a.test/b', headers: {}, body: new Uint8Array([0xff, 0xfe, 0x00]), timeoutMs: 1 }, signal);
+  await rec.request(
+    {
+      method: 'POST',
+      url: 'http://a.test/f',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: enc.encode('a=1&b=2'),
+      timeoutMs: 1,
+    },
+    signal,
+  );
+  await rec.request(
+    {
+      method: 'PUT',
+      url: 'http://a.test/b',
+      headers: {},
+      body: new Uint8Array([0xff, 0xfe, 0x00]),
+      timeoutMs: 1,
+    },
+    signal,
+  );
   await rec.request({ method: 'GET', url: 'http://a.test/g', headers: {}, timeoutMs: 1 }, signal);
-  await rec.request({ method: 'POST', url: 'http://a.test/j', headers: { 'content-type': 'application/json' }, body: enc.encode('{not json'), timeoutMs: 1 }, signal);
+  await rec.request(
+    {
+      method: 'POST',
+      url: 'http://a.test/j',
+      headers: { 'content-type': 'application/json' },
+      body: enc.encode('{not json'),
+      timeoutMs: 1,
+    },
+    signal,
+  );
   t.deepEqual(seen, [
-    { method: 'POST', url: 'http://a.test/f', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1&b=2' },
+    {
+      method: 'POST',
+      url: 'http://a.test/f',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=1&b=2',
+    },
     { method: 'PUT', url: 'http://a.test/b', headers: {}, body_base64: '//4A' },
     { method: 'GET', url: 'http://a.test/g', headers: {} },
-    { method: 'POST', url: 'http://a.test/j', headers: { 'content-type': 'application/json' }, body: '{not json' },
+    {
+      method: 'POST',
+      url: 'http://a.test/j',
+      headers: { 'content-type': 'application/json' },
+      body: '{not json',
+    },
   ]);
 });
 
@@ -70,20 +117,33 @@ test('lines are in the order requests were issued, not the order they complete',
   const file = join(tempDir(), 'r.ndjson');
   const rec = new RecordingTransport({ file });
   // Ten requests in flight at once; their promises settle in whatever order.
-  const pending = Array.from({ length: 10 }, (_, i) => rec.request(post('http://api.test/u', { id: i }), signal));
+  const pending = Array.from({ length: 10 }, (_, i) =>
+    rec.request(post('http://api.test/u', { id: i }), signal),
+  );
   await Promise.all(pending.reverse());
   await rec.close();
-  t.deepEqual(lines(file).map((r) => (r.body as { id: number }).id), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  t.deepEqual(
+    lines(file).map((r) => (r.body as { id: number }).id),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  );
   t.is(rec.count, 10);
 });
 
 test('a retry (the same request object again) is not a new line; a new request with the same content is', async (t) => {
-  const responses = new Responses(parseResponses(JSON.stringify([
-    { url: 'http://api.test/u', json: { id: 2 }, status: 500, times: 2 },
-    { url: 'http://api.test/u', json: { id: 3 }, status: 429, headers: { 'retry-after': '1' }, times: 1 },
-  ]), 'responses.json'));
+  const responses = new Responses(
+    parseResponses(
+      JSON.stringify([
+        { url: 'http://api.test/u', json: { id: 2 }, status: 500, times: 2 },
+        { url: 'http://api.test/u', json: { id: 3 }, status: 429, headers: { 'retry-after': '1' }, times: 1 },
+      ]),
+      'responses.json',
+    ),
+  );
   const seen: number[] = [];
-  const rec = new RecordingTransport({ responses, onRecord: (r) => seen.push((r.body as { id: number }).id) });
+  const rec = new RecordingTransport({
+    responses,
+    onRecord: (r) => seen.push((r.body as { id: number }).id),
+  });
   const statuses: number[] = [];
   const send = async (req: HttpRequest) => statuses.push((await rec.request(req, signal)).status);
   const [one, two, three] = [1, 2, 3].map((id) => post('http://api.test/u', { id }));
@@ -103,12 +163,22 @@ test('secrets are redacted from the URL, headers, Basic credentials and body str
   const seen: RequestRecord[] = [];
   const rec = new RecordingTransport({ redact: (s) => redactor.redact(s), onRecord: (r) => seen.push(r) });
   const basic = Buffer.from('bob:hunter22').toString('base64');
-  await rec.request(post('http://api.test/u?key=s3cr3t-token', { token: 's3cr3t-token', nested: [{ pw: 'x hunter22 y' }], n: 1 }, {
-    authorization: 'Bearer s3cr3t-token',
-    'x-basic': `Basic ${basic}`,
-    'idempotency-key': 'abc123',
-  }), signal);
-  await rec.request({ method: 'GET', url: 'http://api.test/me', headers: { authorization: `Basic ${basic}` }, timeoutMs: 1 }, signal);
+  await rec.request(
+    post(
+      'http://api.test/u?key=s3cr3t-token',
+      { token: 's3cr3t-token', nested: [{ pw: 'x hunter22 y' }], n: 1 },
+      {
+        authorization: 'Bearer s3cr3t-token',
+        'x-basic': `Basic ${basic}`,
+        'idempotency-key': 'abc123',
+      },
+    ),
+    signal,
+  );
+  await rec.request(
+    { method: 'GET', url: 'http://api.test/me', headers: { authorization: `Basic ${basic}` }, timeoutMs: 1 },
+    signal,
+  );
   const [first, second] = seen;
   t.is(first!.url, 'http://api.test/u?key=***');
   t.is(first!.headers['authorization'], 'Bearer ***');
@@ -132,13 +202,29 @@ test('a closed recorder refuses requests, and an aborted signal is refused befor
 });
 
 test('responses: first match wins, by method, URL glob, URL regex and JSON fields; the rest get 200 {}', (t) => {
-  const r = new Responses(parseResponses(JSON.stringify([
-    { method: 'delete', url: 'http://api.test/users/*', status: 404, body: 'gone' },
-    { method: 'POST', url_regex: '^http://api\\.test/users\\?page=\\d+$', status: 201, body: { created: true } },
-    { url: 'http://api.test/users', json: { id: 7, tags: ['a'] }, status: 409, headers: { 'X-Why': 'dup' } },
-    { url: 'http://api.test/users', status: 202 },
-  ]), 'responses.json'));
-  const ask = (method: string, url: string, body?: RequestRecord['body']) => r.answer(body === undefined ? { method, url } : { method, url, body });
+  const r = new Responses(
+    parseResponses(
+      JSON.stringify([
+        { method: 'delete', url: 'http://api.test/users/*', status: 404, body: 'gone' },
+        {
+          method: 'POST',
+          url_regex: '^http://api\\.test/users\\?page=\\d+$',
+          status: 201,
+          body: { created: true },
+        },
+        {
+          url: 'http://api.test/users',
+          json: { id: 7, tags: ['a'] },
+          status: 409,
+          headers: { 'X-Why': 'dup' },
+        },
+        { url: 'http://api.test/users', status: 202 },
+      ]),
+      'responses.json',
+    ),
+  );
+  const ask = (method: string, url: string, body?: RequestRecord['body']) =>
+    r.answer(body === undefined ? { method, url } : { method, url, body });
   const gone = ask('DELETE', 'http://api.test/users/3?force=1');
   t.is(gone.status, 404);
   t.is(dec.decode(gone.body), 'gone');
@@ -159,8 +245,13 @@ test('responses: first match wins, by method, URL glob, URL regex and JSON field
 });
 
 test('responses: times limits how many attempts an entry answers, then later entries match', (t) => {
-  const r = new Responses(parseResponses('[{"url": "*", "status": 500, "times": 2}, {"url": "*", "status": 201}]', 'r.json'));
-  t.deepEqual([1, 2, 3, 4].map(() => r.answer({ method: 'GET', url: 'http://x.test/' }).status), [500, 500, 201, 201]);
+  const r = new Responses(
+    parseResponses('[{"url": "*", "status": 500, "times": 2}, {"url": "*", "status": 201}]', 'r.json'),
+  );
+  t.deepEqual(
+    [1, 2, 3, 4].map(() => r.answer({ method: 'GET', url: 'http://x.test/' }).status),
+    [500, 500, 201, 201],
+  );
 });
 
 test('a URL glob has * as its only wildcard and matches the whole URL', (t) => {
@@ -173,8 +264,13 @@ test('a URL glob has * as its only wildcard and matches the whole URL', (t) => {
 });
 
 test('responses files are validated with messages naming the file and the entry', (t) => {
-  const bad = (text: string) => t.throws(() => parseResponses(text, 'tests/t/01_a/responses.json'), { instanceOf: ResponsesFileError })!.message;
-  t.regex(bad('[{"url": "x", "status": 500,}]'), /^tests\/t\/01_a\/responses\.json: is not valid JSON: .*line 1 column 29/);
+  const bad = (text: string) =>
+    t.throws(() => parseResponses(text, 'tests/t/01_a/responses.json'), { instanceOf: ResponsesFileError })!
+      .message;
+  t.regex(
+    bad('[{"url": "x", "status": 500,}]'),
+    /^tests\/t\/01_a\/responses\.json: is not valid JSON: .*line 1 column 29/,
+  );
   t.regex(bad('{"status": 500}'), /responses\.json: must hold a JSON array/);
   t.regex(bad('[{"status": 200}, {"url": "x"}]'), /responses\.json: entry 2: "status" is missing/);
   t.regex(bad('[{"status": 700}]'), /entry 1: "status" must be an integer from 100 to 599, not 700/);

@@ -38,7 +38,11 @@ function slowSink(): Promise<Sink> {
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** ebbInTerminal runs the CLI inside a pseudo-terminal 120 columns wide; its stdout and stderr come back as one stream. */
-function ebbInTerminal(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; screen: string }> {
+function ebbInTerminal(
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; screen: string }> {
   // A pseudo-terminal made by `script` has no size: give it 120 columns, room for the bar.
   const cmd = 'stty cols 120 && ' + [process.execPath, ...EBB_ARGV, ...args].map(quote).join(' ');
   return new Promise((resolve, reject) => {
@@ -57,7 +61,9 @@ function ebbInTerminal(args: readonly string[], cwd: string, env: NodeJS.Process
 
 /** The redraws of the model's live line, in order (a terminal turns each \n into \r\n). */
 function redraws(screen: string, model: string): string[] {
-  return screen.split(/\r\n|\r/).filter((s) => s.replace(/\x1b\[[0-9;]*m/g, '').startsWith(`      ${model}  `));
+  return screen
+    .split(/\r\n|\r/)
+    .filter((s) => s.replace(/\x1b\[[0-9;]*m/g, '').startsWith(`      ${model}  `));
 }
 
 test('on a terminal the line is redrawn in place while the model sends, coloured, and its last state stays with the final counts', async (t) => {
@@ -73,7 +79,10 @@ test('on a terminal the line is redrawn in place while the model sends, coloured
   // The final line ends with a newline, then the model's result line follows.
   t.true(r.screen.includes(`${last}\r\nERROR sync.items`), JSON.stringify(r.screen));
   const plainLast = last.replace(/\x1b\[[0-9;]*m/g, '');
-  t.regex(plainLast, /^ {6}sync\.items {2}\[#{20}\] {2}20\/20 rows \(100%\) {2}0 in flight {2}[\d,]+ rows\/s {2}1 failed */);
+  t.regex(
+    plainLast,
+    /^ {6}sync\.items {2}\[#{20}\] {2}20\/20 rows \(100%\) {2}0 in flight {2}[\d,]+ rows\/s {2}1 failed */,
+  );
   t.true(last.includes('\x1b[31m1 failed\x1b[0m'), 'failures in red');
   t.true(last.includes('\x1b[32m'), 'the bar in green');
   t.false(redraws(r.screen, 'src.items').length > 0, 'an SQL model sends nothing: no progress line');
@@ -100,7 +109,10 @@ test('--quiet on a terminal: no progress and no line for the models that went we
   t.false(r.screen.includes('\r\r'), 'no carriage-return redraws');
   t.false(/^OK/m.test(r.screen), r.screen);
   t.regex(r.screen, /ERROR sync\.items +tracked +19 rows .*failed 1/);
-  t.regex(r.screen, /1 row failed to deliver \(not acknowledged; sent again next run\); the first: POST http:\/\/127\.0\.0\.1:\d+\/items \(at models\/sync\/items\.star:\d+:\d+\): answered 400: .*; see ebb status sync\.items/);
+  t.regex(
+    r.screen,
+    /1 row failed to deliver \(not acknowledged; sent again next run\); the first: POST http:\/\/127\.0\.0\.1:\d+\/items \(at models\/sync\/items\.star:\d+:\d+\): answered 400: .*; see ebb status sync\.items/,
+  );
 });
 
 test('with stderr piped, the sending model leaves one plain line at its end, and stdout stays clean NDJSON', async (t) => {
@@ -112,13 +124,23 @@ test('with stderr piped, the sending model leaves one plain line at its end, and
   const progress = lines.filter((l) => l.startsWith('      sync.items  '));
   // One line at the end (and one every 10 s before it, should the machine be that slow).
   t.true(progress.length >= 1, r.stderr);
-  for (const line of progress) t.regex(line, /^ {6}sync\.items {2}[\d,]+\/20 rows \(\d+%\) {2}\d+ in flight {2}/);
+  for (const line of progress)
+    t.regex(line, /^ {6}sync\.items {2}[\d,]+\/20 rows \(\d+%\) {2}\d+ in flight {2}/);
   const last = lines.lastIndexOf(progress[progress.length - 1]!);
-  t.regex(lines[last]!, /^ {6}sync\.items {2}20\/20 rows \(100%\) {2}0 in flight {2}[\d,]+ rows\/s {2}1 failed$/);
+  t.regex(
+    lines[last]!,
+    /^ {6}sync\.items {2}20\/20 rows \(100%\) {2}0 in flight {2}[\d,]+ rows\/s {2}1 failed$/,
+  );
   t.regex(lines[last + 1]!, /^ERROR sync\.items /);
   t.false(r.stderr.includes('\r'));
   t.false(r.stderr.includes('\x1b'));
-  const json = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-  t.deepEqual(json.map((l) => l['model'] ?? 'summary'), ['src.items', 'sync.items', 'summary']);
+  const json = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.deepEqual(
+    json.map((l) => l['model'] ?? 'summary'),
+    ['src.items', 'sync.items', 'summary'],
+  );
   t.like(json[1], { status: 'error', code: 'EBB_HTTP_STATUS', saved: 19, failed: 1 });
 });

@@ -9,7 +9,14 @@ import type { IO } from '../lib/commands/io.js';
 import type { ProgressSnapshot } from '../lib/run/index.js';
 
 const snap = (over: Partial<ProgressSnapshot> = {}): ProgressSnapshot => ({
-  model: 'sync.users', done: 1200, total: 5000, requests: 1210, inFlight: 16, failed: 0, elapsedMs: 3000, ...over,
+  model: 'sync.users',
+  done: 1200,
+  total: 5000,
+  requests: 1210,
+  inFlight: 16,
+  failed: 0,
+  elapsedMs: 3000,
+  ...over,
 });
 const WIDE = { width: 200, color: false, bar: true };
 const ANSI = /\x1b\[[0-9;]*m/g;
@@ -60,7 +67,14 @@ test('a narrow terminal drops the bar, then the ETA, the rate and in flight, and
 });
 
 test('the ETA reads as seconds, minutes or hours', (t) => {
-  t.deepEqual([0.2, 9, 59.5, 125, 3599, 3725].map(formatEta), ['1s', '9s', '1m00s', '2m05s', '59m59s', '1h02m']);
+  t.deepEqual([0.2, 9, 59.5, 125, 3599, 3725].map(formatEta), [
+    '1s',
+    '9s',
+    '1m00s',
+    '2m05s',
+    '59m59s',
+    '1h02m',
+  ]);
 });
 
 /** An IO that records stderr; a terminal of the given width when `columns` is set. */
@@ -89,7 +103,8 @@ test('on a terminal the line is redrawn in place when it changes, padded over a 
   ticker.end('sync.users');
   ticker.tick(); // nothing watched any more
   const first = '      sync.users  [--------------------]  0/4 rows (0%)  2 in flight  0 failed';
-  const second = '      sync.users  [##########----------]  2/4 rows (50%)  2 in flight  2 rows/s  ETA 1s  1 failed';
+  const second =
+    '      sync.users  [##########----------]  2/4 rows (50%)  2 in flight  2 rows/s  ETA 1s  1 failed';
   const last = '      sync.users  [####################]  4/4 rows (100%)  0 in flight  2 rows/s  1 failed';
   t.is(s.err(), `\r${first}\r${second}\r${last}${' '.repeat(second.length - last.length)}\n`);
 });
@@ -108,7 +123,9 @@ test('on a terminal, pause wipes the live line before other output', (t) => {
 test('elsewhere each tick is a plain line without bar or colour, and a model that sent nothing leaves no line', (t) => {
   const s = screen();
   const ticker = new ProgressTicker(s.io, { everyMs: 0 });
-  ticker.watch('mart.nothing', () => snap({ model: 'mart.nothing', done: 0, total: null, requests: 0, inFlight: 0 }));
+  ticker.watch('mart.nothing', () =>
+    snap({ model: 'mart.nothing', done: 0, total: null, requests: 0, inFlight: 0 }),
+  );
   ticker.tick();
   ticker.watch('sync.users', () => snap({ failed: 2 })); // ends mart.nothing silently
   ticker.tick();

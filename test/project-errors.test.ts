@@ -9,20 +9,28 @@ function problems(files: Record<string, string>): string[] {
   try {
     loadProject(root);
   } catch (err) {
-    if (err instanceof ProjectError) return err.problems.map((p) => `${p.file}${p.line ? ':' + p.line : ''}: ${p.message}`);
+    if (err instanceof ProjectError)
+      return err.problems.map((p) => `${p.file}${p.line ? ':' + p.line : ''}: ${p.message}`);
     throw err;
   }
   return [];
 }
 
 test('model names come from paths', (t) => {
-  const root = makeProject({ 'models/mart/customers.sql': 'SELECT 1', 'models/top.sql': 'SELECT 1', 'models/sync/users.star': '# @kind: table\n' });
+  const root = makeProject({
+    'models/mart/customers.sql': 'SELECT 1',
+    'models/top.sql': 'SELECT 1',
+    'models/sync/users.star': '# @kind: table\n',
+  });
   const p = loadProject(root);
-  t.deepEqual(p.models.map((m) => [m.name, m.schema, m.table, m.language, m.file]), [
-    ['mart.customers', 'mart', 'customers', 'sql', 'models/mart/customers.sql'],
-    ['sync.users', 'sync', 'users', 'star', 'models/sync/users.star'],
-    ['top', 'main', 'top', 'sql', 'models/top.sql'],
-  ]);
+  t.deepEqual(
+    p.models.map((m) => [m.name, m.schema, m.table, m.language, m.file]),
+    [
+      ['mart.customers', 'mart', 'customers', 'sql', 'models/mart/customers.sql'],
+      ['sync.users', 'sync', 'users', 'star', 'models/sync/users.star'],
+      ['top', 'main', 'top', 'sql', 'models/top.sql'],
+    ],
+  );
 });
 
 test('a misspelt directive is an error with file:line and a suggestion', (t) => {
@@ -50,7 +58,7 @@ test('bad values, missing required directives and bad names are all reported tog
     'models/a/bad-name.sql: "bad-name" cannot be a model name part: use letters, digits and _ and do not start with a digit',
     'models/a/deep/x.sql: models can be one folder deep at most (models/<schema>/<table>.sql); move this file up',
     'models/a/kind.sql:1: bad value "tabel" for @kind: use one of view, table, append, merge, tracked',
-    'models/a/late.sql:2: directive @kind comes after the model\'s code and would be ignored; move it to the comment block at the top of the file',
+    "models/a/late.sql:2: directive @kind comes after the model's code and would be ignored; move it to the comment block at the top of the file",
     'models/a/malformed.sql:1: malformed directive "@kind table": write it as -- @name: value',
     'models/a/merge.sql:1: @kind: merge needs @unique_key (the column or columns that identify a row), e.g. -- @unique_key: id',
     'models/a/sqlsend.sql:1: @concurrency configures HTTP sending and only applies to .star models',
@@ -62,18 +70,30 @@ test('bad values, missing required directives and bad names are all reported tog
 
 test('sender directives are parsed with their units', (t) => {
   const root = makeProject({
-    'models/s/u.star': '# @kind: tracked\n# @unique_key: id\n# @rate_limit: 100/10s\n# @concurrency: 16\n# @retries: 5\n# @timeout: 30s\n',
+    'models/s/u.star':
+      '# @kind: tracked\n# @unique_key: id\n# @rate_limit: 100/10s\n# @concurrency: 16\n# @retries: 5\n# @timeout: 30s\n',
   });
   const m = loadProject(root).models[0]!;
-  t.deepEqual(m.sender, { rateLimit: { requests: 100, perMs: 10_000 }, concurrency: 16, retries: 5, timeoutMs: 30_000 });
+  t.deepEqual(m.sender, {
+    rateLimit: { requests: 100, perMs: 10_000 },
+    concurrency: 16,
+    retries: 5,
+    timeoutMs: 30_000,
+  });
   t.deepEqual(m.uniqueKey, ['id']);
 });
 
 test('a view .star model and a tracked .sql model are refused', (t) => {
-  t.deepEqual(problems({ 'models/a/v.star': '# @kind: view\n', 'models/a/t.sql': '-- @kind: tracked\n-- @unique_key: id\nSELECT 1 AS id' }).sort(), [
-    'models/a/t.sql:1: @kind: tracked is for .star models (they send rows); use merge for an SQL model with a key',
-    'models/a/v.star:1: @kind: view is for SQL models; a .star model can be table, append, merge or tracked',
-  ]);
+  t.deepEqual(
+    problems({
+      'models/a/v.star': '# @kind: view\n',
+      'models/a/t.sql': '-- @kind: tracked\n-- @unique_key: id\nSELECT 1 AS id',
+    }).sort(),
+    [
+      'models/a/t.sql:1: @kind: tracked is for .star models (they send rows); use merge for an SQL model with a key',
+      'models/a/v.star:1: @kind: view is for SQL models; a .star model can be table, append, merge or tracked',
+    ],
+  );
 });
 
 test('two files for one model are refused', (t) => {
@@ -91,15 +111,24 @@ test('a cycle is an error that prints its path', async (t) => {
   const c = capture();
   const code = await runCommand({ cwd: root, selectors: [] }, c.io);
   t.is(code, 1);
-  t.regex(c.err(), /dependency cycle: a\.one → a\.two → a\.three → a\.one \(→ reads from; files: models\/a\/one\.sql, models\/a\/two\.sql, models\/a\/three\.sql\)/);
+  t.regex(
+    c.err(),
+    /dependency cycle: a\.one → a\.two → a\.three → a\.one \(→ reads from; files: models\/a\/one\.sql, models\/a\/two\.sql, models\/a\/three\.sql\)/,
+  );
 });
 
 test('a run with project problems lists them all and runs nothing', async (t) => {
-  const root = makeProject({ 'models/a/x.sql': '-- @kin: table\nSELECT 1', 'models/a/y.sql': '-- @kind: nope\nSELECT 1' });
+  const root = makeProject({
+    'models/a/x.sql': '-- @kin: table\nSELECT 1',
+    'models/a/y.sql': '-- @kind: nope\nSELECT 1',
+  });
   const c = capture();
   const code = await runCommand({ cwd: root, selectors: [] }, c.io);
   t.is(code, 1);
-  t.regex(c.err(), /2 problems in the project:\n {2}models\/a\/x\.sql:1: unknown directive @kin; did you mean @kind\?.*\n {2}models\/a\/y\.sql:1: bad value "nope"/);
+  t.regex(
+    c.err(),
+    /2 problems in the project:\n {2}models\/a\/x\.sql:1: unknown directive @kin; did you mean @kind\?.*\n {2}models\/a\/y\.sql:1: bad value "nope"/,
+  );
 });
 
 test('an SQL syntax error names the file and line and fails only that model', async (t) => {

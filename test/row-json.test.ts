@@ -37,8 +37,12 @@ async function setup(t: import('ava').ExecutionContext, body: string) {
   t.teardown(() => store.close());
   await store.exec(`CREATE TYPE ENUM_T AS ENUM ('a', 'b')`);
   // Columns in an order json.encode does not write them in: the texts must sort their keys.
-  await store.exec(`CREATE TABLE delta AS SELECT k AS _ebb_seq, 'new' AS _ebb_change, NULL AS _ebb_before, * EXCLUDE (k) FROM (${body})`);
-  const columns: Column[] = await store.columnsOf('SELECT * EXCLUDE (_ebb_seq, _ebb_change, _ebb_before) FROM delta');
+  await store.exec(
+    `CREATE TABLE delta AS SELECT k AS _ebb_seq, 'new' AS _ebb_change, NULL AS _ebb_before, * EXCLUDE (k) FROM (${body})`,
+  );
+  const columns: Column[] = await store.columnsOf(
+    'SELECT * EXCLUDE (_ebb_seq, _ebb_change, _ebb_before) FROM delta',
+  );
   return { store, columns };
 }
 
@@ -46,7 +50,13 @@ async function setup(t: import('ava').ExecutionContext, body: string) {
 async function page(store: Store, columns: Column[], count: number, texts: boolean): Promise<RowsPage> {
   const kinds = jsonKinds(columns)!;
   const rowJson = texts ? rowJsonSql(columns, kinds, 'p') : undefined;
-  const sql = jsonPageSql('delta', { columns, before: undefined, change: false, ...(rowJson ? { rowJson } : {}) }, kinds, undefined, `_ebb_seq BETWEEN 1 AND ${count}`);
+  const sql = jsonPageSql(
+    'delta',
+    { columns, before: undefined, change: false, ...(rowJson ? { rowJson } : {}) },
+    kinds,
+    undefined,
+    `_ebb_seq BETWEEN 1 AND ${count}`,
+  );
   const row = (await store.query(sql))[0]!;
   const json = {
     seqs: row['s'] as Uint8Array,
@@ -114,21 +124,38 @@ test('row texts are offered only for columns json.encode writes as DuckDB does',
 test('a page whose row texts arrive out of order is put in sequence order; a missing text is refused', (t) => {
   const bytes = (x: string) => new TextEncoder().encode(x);
   const p: RowsPage = {
-    columns: ['id'], first: 1, count: 3, data: [],
-    json: { seqs: bytes('[3,1,2]'), fixedChange: 'new', kinds: ['int'], rowJson: true, rows: bytes('{"id":3}\n{"id":1}\n') },
+    columns: ['id'],
+    first: 1,
+    count: 3,
+    data: [],
+    json: {
+      seqs: bytes('[3,1,2]'),
+      fixedChange: 'new',
+      kinds: ['int'],
+      rowJson: true,
+      rows: bytes('{"id":3}\n{"id":1}\n'),
+    },
   };
   const rows = pageRows(p, new RowShape(p.columns), 'tracked');
   t.is(rows.row(0).jsonText(), '{"id":1}');
   t.is(rows.row(1).jsonText(), undefined, 'an empty line: json.encode writes that row');
   t.is(rows.row(2).jsonText(), '{"id":3}');
   const short: RowsPage = { ...p, json: { ...p.json!, rows: bytes('{"id":3}\n{"id":1}') } };
-  t.throws(() => pageRows(short, new RowShape(short.columns), 'tracked').row(0).jsonText(), { message: /arrived with 2 row texts/ });
+  t.throws(() => pageRows(short, new RowShape(short.columns), 'tracked').row(0).jsonText(), {
+    message: /arrived with 2 row texts/,
+  });
 });
 
 test('a page without row texts fetches them once, when json.encode first needs one', (t) => {
   const bytes = (x: string) => new TextEncoder().encode(x);
   let fetched = 0;
-  const p: RowsPage = { columns: ['id'], first: 5, count: 2, data: [], json: { fixedChange: 'new', kinds: ['int'], rowJson: true } };
+  const p: RowsPage = {
+    columns: ['id'],
+    first: 5,
+    count: 2,
+    data: [],
+    json: { fixedChange: 'new', kinds: ['int'], rowJson: true },
+  };
   const rows = pageRows(p, new RowShape(p.columns), 'tracked', {
     values: () => ({ seqs: bytes('[5,6]'), columns: [bytes('[5,6]')] }),
     rows: () => {
@@ -158,13 +185,27 @@ test('row texts read alone come in sequence order, with no list of sequence numb
   t.teardown(() => store.close());
   // Stored against sequence order, and on several threads: only the aggregate's ORDER BY orders them.
   await store.exec('SET threads = 4');
-  await store.exec(`CREATE TABLE delta AS SELECT range AS _ebb_seq, 'new' AS _ebb_change, NULL AS _ebb_before, range * 2 AS n FROM range(1, 50001) ORDER BY range DESC`);
+  await store.exec(
+    `CREATE TABLE delta AS SELECT range AS _ebb_seq, 'new' AS _ebb_change, NULL AS _ebb_before, range * 2 AS n FROM range(1, 50001) ORDER BY range DESC`,
+  );
   const columns: Column[] = await store.columnsOf('SELECT n FROM delta');
   const kinds = jsonKinds(columns)!;
-  const sql = jsonPageSql('delta', { columns, before: undefined, change: false, lists: 'rows', rowJson: rowJsonSql(columns, kinds, 'p')! }, kinds, undefined, '_ebb_seq BETWEEN 101 AND 40100');
+  const sql = jsonPageSql(
+    'delta',
+    { columns, before: undefined, change: false, lists: 'rows', rowJson: rowJsonSql(columns, kinds, 'p')! },
+    kinds,
+    undefined,
+    '_ebb_seq BETWEEN 101 AND 40100',
+  );
   const row = (await store.query(sql))[0]!;
   t.deepEqual(Object.keys(row), ['r']);
-  const p: RowsPage = { columns: ['n'], first: 101, count: 40000, data: [], json: { fixedChange: 'new', kinds, rowJson: true, rows: row['r'] as Uint8Array } };
+  const p: RowsPage = {
+    columns: ['n'],
+    first: 101,
+    count: 40000,
+    data: [],
+    json: { fixedChange: 'new', kinds, rowJson: true, rows: row['r'] as Uint8Array },
+  };
   const rows = pageRows(p, new RowShape(p.columns), 'tracked');
   t.is(rows.row(0).jsonText(), '{"n":202}');
   t.is(rows.row(39999).jsonText(), '{"n":80200}');

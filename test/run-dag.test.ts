@@ -65,7 +65,10 @@ test('a failing model skips its dependents; unrelated branches still run', async
     'sync.one': 'skipped',
     'sync.two': 'skipped',
   });
-  t.regex(String(r.results.find((x) => x['model'] === 'raw.a')!['error']), /^models\/raw\/a\.sql:1: Binder Error: .*no_such_column/);
+  t.regex(
+    String(r.results.find((x) => x['model'] === 'raw.a')!['error']),
+    /^models\/raw\/a\.sql:1: Binder Error: .*no_such_column/,
+  );
   t.is(r.results.find((x) => x['model'] === 'sync.one')!['error'], 'upstream model mart.ab failed');
   t.regex(r.err, /^ERROR +raw\.a +table .*\n +models\/raw\/a\.sql:1: Binder Error/m);
   t.regex(r.err, /^SKIP +mart\.ab +table +skipped: upstream model raw\.a failed$/m);

@@ -36,19 +36,28 @@ SELECT c.id, c.name, p.plan FROM raw.customers c JOIN raw.plans p USING (id)`,
   const c = capture();
   const code = await runCommand({ cwd: join(root, 'models', 'mart'), selectors: [], json: true }, c.io);
   t.is(code, 0, c.err());
-  t.deepEqual(c.json().map((r) => [r['model'], r['rows']]), [
-    ['raw.customers', 1000],
-    ['raw.plans', 1000],
-    ['mart.customers', 1000],
+  t.deepEqual(
+    c.json().map((r) => [r['model'], r['rows']]),
+    [
+      ['raw.customers', 1000],
+      ['raw.plans', 1000],
+      ['mart.customers', 1000],
+    ],
+  );
+  const rows = await withStore(root, (s) =>
+    s.queryJson('SELECT plan, count(*)::INT AS n FROM mart.customers GROUP BY plan ORDER BY plan'),
+  );
+  t.deepEqual(rows, [
+    { plan: 'free', n: 500 },
+    { plan: 'pro', n: 500 },
   ]);
-  const rows = await withStore(root, (s) => s.queryJson("SELECT plan, count(*)::INT AS n FROM mart.customers GROUP BY plan ORDER BY plan"));
-  t.deepEqual(rows, [{ plan: 'free', n: 500 }, { plan: 'pro', n: 500 }]);
 });
 
 test('a view over a file resolves relative paths from the root when queried later', async (t) => {
   const root = makeProject({
     'extracts/.keep': '',
-    'models/raw/v.sql': "-- @kind: view\nSELECT count(*) AS n FROM read_parquet('extracts/customers.parquet')",
+    'models/raw/v.sql':
+      "-- @kind: view\nSELECT count(*) AS n FROM read_parquet('extracts/customers.parquet')",
   });
   await writeInputs(root);
   const c = capture();
@@ -65,7 +74,10 @@ test('--state and EBB_STATE choose where state lives', async (t) => {
   t.deepEqual(await s.queryJson('SELECT v FROM a.x'), [{ v: 42 }]);
   s.close();
   const c2 = capture();
-  t.is(await runCommand({ cwd: root, selectors: [], env: { EBB_STATE: join(root, 'env.duckdb') } }, c2.io), 0);
+  t.is(
+    await runCommand({ cwd: root, selectors: [], env: { EBB_STATE: join(root, 'env.duckdb') } }, c2.io),
+    0,
+  );
   const s2 = await Store.open({ path: join(root, 'env.duckdb'), root });
   t.deepEqual(await s2.queryJson('SELECT v FROM a.x'), [{ v: 42 }]);
   s2.close();
@@ -78,7 +90,7 @@ test('no project above the current folder is a clear error', async (t) => {
   t.regex(c.err(), /no ebb project found: neither \/ nor any folder above it holds a models\/ folder/);
 });
 
-test('the CLI reads the project\'s files even when the folder it starts in has a file at the same relative path', async (t) => {
+test("the CLI reads the project's files even when the folder it starts in has a file at the same relative path", async (t) => {
   const root = makeProject({
     'extracts/.keep': '',
     'models/raw/n.sql': "SELECT count(*) AS n FROM read_parquet('extracts/customers.parquet')",
@@ -88,7 +100,9 @@ test('the CLI reads the project\'s files even when the folder it starts in has a
   mkdirSync(join(elsewhere, 'extracts'));
   const s = await Store.open({ path: ':memory:', root: elsewhere });
   try {
-    await s.exec(`COPY (SELECT 1 AS id) TO '${join(elsewhere, 'extracts', 'customers.parquet')}' (FORMAT parquet)`);
+    await s.exec(
+      `COPY (SELECT 1 AS id) TO '${join(elsewhere, 'extracts', 'customers.parquet')}' (FORMAT parquet)`,
+    );
   } finally {
     s.close();
   }

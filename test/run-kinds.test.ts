@@ -29,7 +29,10 @@ test('view is created as a view and reflects upstream changes', async (t) => {
   });
   const r = await run(root);
   t.is(r.code, 0);
-  t.like(r.results.find((x) => x['model'] === 'mart.evens'), { kind: 'view', status: 'ok', rows: null });
+  t.like(
+    r.results.find((x) => x['model'] === 'mart.evens'),
+    { kind: 'view', status: 'ok', rows: null },
+  );
   const type = await withStore(root, (s) => s.objectType('mart', 'evens'));
   t.is(type, 'view');
   writeFiles(root, { 'models/raw/nums.sql': 'SELECT range AS n FROM range(10)' });
@@ -39,7 +42,7 @@ test('view is created as a view and reflects upstream changes', async (t) => {
 });
 
 test('append adds each run rows', async (t) => {
-  const root = makeProject({ 'models/log/events.sql': '-- @kind: append\nSELECT 1 AS id, \'a\' AS what' });
+  const root = makeProject({ 'models/log/events.sql': "-- @kind: append\nSELECT 1 AS id, 'a' AS what" });
   await run(root);
   const second = await run(root);
   t.like(second.results[0], { kind: 'append', status: 'ok', rows: 1 });
@@ -62,7 +65,9 @@ SELECT * FROM (VALUES (1, DATE '2026-01-02', 25), (3, DATE '2026-01-01', 5)) t(a
   const r = await run(root);
   t.like(r.results[0], { kind: 'merge', status: 'ok', rows: 2 });
   const rows = await withStore(root, (s) =>
-    s.queryJson('SELECT account, strftime(day, \'%Y-%m-%d\') AS day, amount FROM mart.daily ORDER BY account, day'),
+    s.queryJson(
+      "SELECT account, strftime(day, '%Y-%m-%d') AS day, amount FROM mart.daily ORDER BY account, day",
+    ),
   );
   t.deepEqual(rows, [
     { account: 1, day: '2026-01-01', amount: 10 },
@@ -74,11 +79,12 @@ SELECT * FROM (VALUES (1, DATE '2026-01-02', 25), (3, DATE '2026-01-01', 5)) t(a
 
 test('merge with a key twice fails naming the key and leaves the table untouched', async (t) => {
   const root = makeProject({
-    'models/mart/m.sql': '-- @kind: merge\n-- @unique_key: id\nSELECT 1 AS id, \'x\' AS v',
+    'models/mart/m.sql': "-- @kind: merge\n-- @unique_key: id\nSELECT 1 AS id, 'x' AS v",
   });
   await run(root);
   writeFiles(root, {
-    'models/mart/m.sql': '-- @kind: merge\n-- @unique_key: id\nSELECT * FROM (VALUES (7, \'a\'), (7, \'b\'), (8, \'c\')) t(id, v)',
+    'models/mart/m.sql':
+      "-- @kind: merge\n-- @unique_key: id\nSELECT * FROM (VALUES (7, 'a'), (7, 'b'), (8, 'c')) t(id, v)",
   });
   const r = await run(root);
   t.is(r.code, 1);
@@ -91,14 +97,19 @@ test('merge with a key twice fails naming the key and leaves the table untouched
 test('merge key missing from the result is a clear error', async (t) => {
   const root = makeProject({ 'models/mart/m.sql': '-- @kind: merge\n-- @unique_key: id\nSELECT 1 AS other' });
   const r = await run(root);
-  t.regex(String(r.results[0]!['error']), /@unique_key column id is not in the model's result \(columns: other\)/);
+  t.regex(
+    String(r.results[0]!['error']),
+    /@unique_key column id is not in the model's result \(columns: other\)/,
+  );
 });
 
 test('a model that fails at run time keeps its previous table', async (t) => {
   const root = makeProject({ 'models/raw/t.sql': 'SELECT 1 AS a UNION ALL SELECT 2' });
   await run(root);
   // The cast fails while the query executes, after the statement started.
-  writeFiles(root, { 'models/raw/t.sql': "SELECT CAST(x AS INTEGER) AS a FROM (VALUES ('1'), ('nope')) v(x)" });
+  writeFiles(root, {
+    'models/raw/t.sql': "SELECT CAST(x AS INTEGER) AS a FROM (VALUES ('1'), ('nope')) v(x)",
+  });
   const r = await run(root);
   t.is(r.code, 1);
   t.regex(String(r.results[0]!['error']), /^models\/raw\/t\.sql(:\d+)?: Conversion Error/);
@@ -124,10 +135,26 @@ test('every run is recorded in _ebb.runs', async (t) => {
   });
   const r = await run(root);
   const runs = await withStore(root, (s) =>
-    s.queryJson('SELECT run_id, model, kind, status, rows, error IS NOT NULL AS has_error FROM _ebb.runs ORDER BY model'),
+    s.queryJson(
+      'SELECT run_id, model, kind, status, rows, error IS NOT NULL AS has_error FROM _ebb.runs ORDER BY model',
+    ),
   );
   t.deepEqual(runs, [
-    { run_id: r.results[0]!['run_id'], model: 'a.bad', kind: 'table', status: 'error', rows: null, has_error: true },
-    { run_id: r.results[0]!['run_id'], model: 'a.ok', kind: 'table', status: 'ok', rows: '1', has_error: false },
+    {
+      run_id: r.results[0]!['run_id'],
+      model: 'a.bad',
+      kind: 'table',
+      status: 'error',
+      rows: null,
+      has_error: true,
+    },
+    {
+      run_id: r.results[0]!['run_id'],
+      model: 'a.ok',
+      kind: 'table',
+      status: 'ok',
+      rows: '1',
+      has_error: false,
+    },
   ]);
 });

@@ -57,15 +57,27 @@ test('300 requests to an express-rate-limit destination all end ok with nothing 
       ),
     );
     const failed = outs.filter((o) => !o.ok);
-    t.deepEqual(failed.map((o) => o.error), []);
+    t.deepEqual(
+      failed.map((o) => o.error),
+      [],
+    );
     t.is(accepted.size, 300);
-    t.true([...accepted.values()].every((n) => n === 1), 'each row accepted once');
+    t.true(
+      [...accepted.values()].every((n) => n === 1),
+      'each row accepted once',
+    );
     t.true(limited > 0, 'the destination did rate-limit');
     const r429 = attempts.filter((e) => e.status === 429);
     t.is(r429.length, limited);
     t.is(attempts.length, 300 + limited);
-    t.true(r429.some((e) => e.waitedMs === 0), 'a 429 attempt came before any wait');
-    t.true(attempts.filter((e) => e.status === 201).some((e) => e.waitedMs >= 500), 'a Retry-After was waited for');
+    t.true(
+      r429.some((e) => e.waitedMs === 0),
+      'a 429 attempt came before any wait',
+    );
+    t.true(
+      attempts.filter((e) => e.status === 201).some((e) => e.waitedMs >= 500),
+      'a Retry-After was waited for',
+    );
   } finally {
     sender.stop();
     await sender.idle();

@@ -22,8 +22,19 @@ function settings(over: Partial<SenderSettings> = {}): SenderSettings {
   return { concurrency: 16, retries: 5, timeoutMs: 30_000, ...over };
 }
 
-function post(url: string, body = '{}', headers: Record<string, string> = {}, timeoutMs = 30_000): HttpRequest {
-  return { method: 'POST', url, headers: { 'content-type': 'application/json', ...headers }, body: new TextEncoder().encode(body), timeoutMs };
+function post(
+  url: string,
+  body = '{}',
+  headers: Record<string, string> = {},
+  timeoutMs = 30_000,
+): HttpRequest {
+  return {
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: new TextEncoder().encode(body),
+    timeoutMs,
+  };
 }
 
 /** A sink, a transport and a sender, closed after the test body. */
@@ -54,40 +65,58 @@ async function withSender(
 }
 
 test('a 500 then a 200 is retried once and ends ok after two attempts', async (t) => {
-  await withSender((_r, res, n) => reply(res, n === 1 ? 500 : 200, n === 1 ? 'boom' : 'fine'), {}, async (sender, sink, events) => {
-    const out = await sender.send(post(sink.url));
-    t.true(out.ok);
-    t.is(out.status, 200);
-    t.is(out.attempts, 2);
-    t.is(Buffer.from(out.body).toString(), 'fine');
-    t.is(out.error, undefined);
-    t.deepEqual(events.map((e) => [e.attempt, e.status]), [[1, 500], [2, 200]]);
-    t.is(sink.requests.length, 2);
-  });
+  await withSender(
+    (_r, res, n) => reply(res, n === 1 ? 500 : 200, n === 1 ? 'boom' : 'fine'),
+    {},
+    async (sender, sink, events) => {
+      const out = await sender.send(post(sink.url));
+      t.true(out.ok);
+      t.is(out.status, 200);
+      t.is(out.attempts, 2);
+      t.is(Buffer.from(out.body).toString(), 'fine');
+      t.is(out.error, undefined);
+      t.deepEqual(
+        events.map((e) => [e.attempt, e.status]),
+        [
+          [1, 500],
+          [2, 200],
+        ],
+      );
+      t.is(sink.requests.length, 2);
+    },
+  );
 });
 
 test('a 400 is not retried: one attempt, not ok, the body kept and quoted in the error', async (t) => {
-  await withSender((_r, res) => reply(res, 400, '{"error":"name is required"}'), {}, async (sender, sink) => {
-    const out = await sender.send(post(`${sink.origin}/users?token=secret`));
-    t.false(out.ok);
-    t.is(out.status, 400);
-    t.is(out.attempts, 1);
-    t.is(Buffer.from(out.body).toString(), '{"error":"name is required"}');
-    t.is(out.error?.code, 'EBB_HTTP_STATUS');
-    t.is(out.error?.message, `POST ${sink.origin} answered 400: {"error":"name is required"}`);
-    t.is(sink.requests.length, 1);
-  });
+  await withSender(
+    (_r, res) => reply(res, 400, '{"error":"name is required"}'),
+    {},
+    async (sender, sink) => {
+      const out = await sender.send(post(`${sink.origin}/users?token=secret`));
+      t.false(out.ok);
+      t.is(out.status, 400);
+      t.is(out.attempts, 1);
+      t.is(Buffer.from(out.body).toString(), '{"error":"name is required"}');
+      t.is(out.error?.code, 'EBB_HTTP_STATUS');
+      t.is(out.error?.message, `POST ${sink.origin} answered 400: {"error":"name is required"}`);
+      t.is(sink.requests.length, 1);
+    },
+  );
 });
 
 test('5xx until the budget is spent: retries + 1 attempts, then EBB_HTTP_STATUS with the last status', async (t) => {
-  await withSender((_r, res) => reply(res, 502, 'bad gateway'), { settings: settings({ retries: 3 }) }, async (sender, sink) => {
-    const out = await sender.send(post(sink.url));
-    t.false(out.ok);
-    t.is(out.status, 502);
-    t.is(out.attempts, 4);
-    t.is(out.error?.code, 'EBB_HTTP_STATUS');
-    t.is(sink.requests.length, 4);
-  });
+  await withSender(
+    (_r, res) => reply(res, 502, 'bad gateway'),
+    { settings: settings({ retries: 3 }) },
+    async (sender, sink) => {
+      const out = await sender.send(post(sink.url));
+      t.false(out.ok);
+      t.is(out.status, 502);
+      t.is(out.attempts, 4);
+      t.is(out.error?.code, 'EBB_HTTP_STATUS');
+      t.is(sink.requests.length, 4);
+    },
+  );
 });
 
 test('429 with Retry-After: 1 waits about a second and succeeds without spending the budget (retries = 0)', async (t) => {
@@ -98,7 +127,11 @@ test('429 with Retry-After: 1 waits about a second and succeeds without spending
       const out = await sender.send(post(sink.url));
       t.true(out.ok);
       t.is(out.attempts, 2);
-      t.is(events[1]?.waitedMs !== undefined && events[1].waitedMs >= 990, true, `waited ${events[1]?.waitedMs} ms`);
+      t.is(
+        events[1]?.waitedMs !== undefined && events[1].waitedMs >= 990,
+        true,
+        `waited ${events[1]?.waitedMs} ms`,
+      );
       t.true(sink.requests[1]!.at - sink.requests[0]!.at >= 990);
     },
   );
@@ -138,7 +171,10 @@ test('a Retry-After above the cap ends with EBB_HTTP_RETRY_AFTER_TOO_LONG and st
       t.is(out.status, 429);
       t.is(out.attempts, 1);
       t.is(out.error?.code, 'EBB_HTTP_RETRY_AFTER_TOO_LONG');
-      t.is(out.error?.message, `${sink.origin} asked to retry after 3600 s, more than the 60 s ebb waits; run again later`);
+      t.is(
+        out.error?.message,
+        `${sink.origin} asked to retry after 3600 s, more than the 60 s ebb waits; run again later`,
+      );
       t.is(sender.tripped?.origin, sink.origin);
       const later = await sender.send(post(sink.url));
       t.is(later.error?.code, 'EBB_HTTP_CIRCUIT_OPEN');
@@ -189,7 +225,10 @@ test('a connection reset by the server is retried and then succeeds', async (t) 
       const out = await sender.send(post(sink.url));
       t.true(out.ok);
       t.is(out.attempts, 3);
-      t.deepEqual(events.map((e) => e.errorCode), ['EBB_HTTP_NETWORK', 'EBB_HTTP_NETWORK', null]);
+      t.deepEqual(
+        events.map((e) => e.errorCode),
+        ['EBB_HTTP_NETWORK', 'EBB_HTTP_NETWORK', null],
+      );
     },
   );
 });
@@ -216,7 +255,11 @@ test('the breaker opens after the threshold of failed requests to one origin; la
   try {
     await withSender(
       (_r, res) => reply(res, 503, 'down'),
-      { settings: settings({ retries: 1, concurrency: 1 }), breakerThreshold: 3, onTrip: (trip) => trips.push(trip.origin) },
+      {
+        settings: settings({ retries: 1, concurrency: 1 }),
+        breakerThreshold: 3,
+        onTrip: (trip) => trips.push(trip.origin),
+      },
       async (sender, sink) => {
         for (let i = 0; i < 3; i++) {
           t.is((await sender.send(post(sink.url))).error?.code, 'EBB_HTTP_STATUS');
@@ -228,11 +271,17 @@ test('the breaker opens after the threshold of failed requests to one origin; la
         t.deepEqual(trips, [sink.origin]);
         const seen = sink.requests.length;
         t.is(seen, 6);
-        const later = await Promise.all([sender.send(post(sink.url)), sender.send(post(`${sink.origin}/other`))]);
+        const later = await Promise.all([
+          sender.send(post(sink.url)),
+          sender.send(post(`${sink.origin}/other`)),
+        ]);
         for (const out of later) {
           t.is(out.error?.code, 'EBB_HTTP_CIRCUIT_OPEN');
           t.is(out.attempts, 0);
-          t.is(out.error?.message, `stopped sending to ${sink.origin} after 3 consecutive failed requests; last error: POST ${sink.origin} answered 503: down`);
+          t.is(
+            out.error?.message,
+            `stopped sending to ${sink.origin} after 3 consecutive failed requests; last error: POST ${sink.origin} answered 503: down`,
+          );
         }
         t.is(sink.requests.length, seen);
         t.true((await sender.send(post(healthy.url))).ok);
@@ -346,47 +395,65 @@ test('stop() during a retry wait ends that request with EBB_SEND_STOPPED after i
   );
 });
 
-test('idempotency-key: on every non-GET, the same across retries, absent on GET, the caller\'s own header wins', async (t) => {
+test("idempotency-key: on every non-GET, the same across retries, absent on GET, the caller's own header wins", async (t) => {
   await initIdempotency();
-  await withSender((_r, res) => reply(res, 200, 'ok'), {}, async (sender, sink) => {
-    const body = '{"id":1}';
-    await sender.send(post(`${sink.origin}/a`, body));
-    await sender.send(post(`${sink.origin}/a`, body));
-    await sender.send(post(`${sink.origin}/a`, '{"id":2}'));
-    await sender.send({ method: 'GET', url: `${sink.origin}/a`, headers: {}, timeoutMs: 30_000 });
-    await sender.send({ method: 'DELETE', url: `${sink.origin}/a/1`, headers: {}, timeoutMs: 30_000 });
-    await sender.send(post(`${sink.origin}/a`, body, { 'idempotency-key': 'mine' }));
-    const keys = sink.requests.map((r) => r.headers['idempotency-key']);
-    const expected = idempotencyKey('m', 'POST', `${sink.origin}/a`, new TextEncoder().encode(body));
-    t.is(keys[0], expected);
-    t.is(keys[1], expected);
-    t.regex(keys[2] as string, /^[0-9a-f]{16}$/);
-    t.not(keys[2], expected);
-    t.is(keys[3], undefined);
-    t.is(keys[4], idempotencyKey('m', 'DELETE', `${sink.origin}/a/1`, undefined));
-    t.is(keys[5], 'mine');
-  });
-  await withSender((_r, res, n) => reply(res, n < 3 ? 503 : 200, ''), {}, async (sender, sink) => {
-    t.true((await sender.send(post(sink.url, '{"x":1}'))).ok);
-    const keys = sink.requests.map((r) => r.headers['idempotency-key']);
-    t.is(keys.length, 3);
-    t.is(new Set(keys).size, 1, 'a retry carries the same key');
-  });
+  await withSender(
+    (_r, res) => reply(res, 200, 'ok'),
+    {},
+    async (sender, sink) => {
+      const body = '{"id":1}';
+      await sender.send(post(`${sink.origin}/a`, body));
+      await sender.send(post(`${sink.origin}/a`, body));
+      await sender.send(post(`${sink.origin}/a`, '{"id":2}'));
+      await sender.send({ method: 'GET', url: `${sink.origin}/a`, headers: {}, timeoutMs: 30_000 });
+      await sender.send({ method: 'DELETE', url: `${sink.origin}/a/1`, headers: {}, timeoutMs: 30_000 });
+      await sender.send(post(`${sink.origin}/a`, body, { 'idempotency-key': 'mine' }));
+      const keys = sink.requests.map((r) => r.headers['idempotency-key']);
+      const expected = idempotencyKey('m', 'POST', `${sink.origin}/a`, new TextEncoder().encode(body));
+      t.is(keys[0], expected);
+      t.is(keys[1], expected);
+      t.regex(keys[2] as string, /^[0-9a-f]{16}$/);
+      t.not(keys[2], expected);
+      t.is(keys[3], undefined);
+      t.is(keys[4], idempotencyKey('m', 'DELETE', `${sink.origin}/a/1`, undefined));
+      t.is(keys[5], 'mine');
+    },
+  );
+  await withSender(
+    (_r, res, n) => reply(res, n < 3 ? 503 : 200, ''),
+    {},
+    async (sender, sink) => {
+      t.true((await sender.send(post(sink.url, '{"x":1}'))).ok);
+      const keys = sink.requests.map((r) => r.headers['idempotency-key']);
+      t.is(keys.length, 3);
+      t.is(new Set(keys).size, 1, 'a retry carries the same key');
+    },
+  );
 });
 
 test('a bad URL ends at once with EBB_HTTP_BAD_URL and no attempt', async (t) => {
-  await withSender((_r, res) => reply(res, 200), {}, async (sender) => {
-    const out = await sender.send(post('file:///etc/passwd'));
-    t.is(out.error?.code, 'EBB_HTTP_BAD_URL');
-    t.is(out.attempts, 0);
-  });
+  await withSender(
+    (_r, res) => reply(res, 200),
+    {},
+    async (sender) => {
+      const out = await sender.send(post('file:///etc/passwd'));
+      t.is(out.error?.code, 'EBB_HTTP_BAD_URL');
+      t.is(out.attempts, 0);
+    },
+  );
 });
 
 test('settings are validated', (t) => {
   const transport = new UndiciTransport();
-  t.throws(() => new Sender({ model: 'm', settings: settings({ concurrency: 0 }), transport }), { message: /concurrency must be a whole number ≥ 1/ });
-  t.throws(() => new Sender({ model: 'm', settings: settings({ retries: -1 }), transport }), { message: /retries must be a whole number ≥ 0/ });
-  t.throws(() => new Sender({ model: 'm', settings: settings({ timeoutMs: 0 }), transport }), { message: /timeout must be > 0 ms/ });
+  t.throws(() => new Sender({ model: 'm', settings: settings({ concurrency: 0 }), transport }), {
+    message: /concurrency must be a whole number ≥ 1/,
+  });
+  t.throws(() => new Sender({ model: 'm', settings: settings({ retries: -1 }), transport }), {
+    message: /retries must be a whole number ≥ 0/,
+  });
+  t.throws(() => new Sender({ model: 'm', settings: settings({ timeoutMs: 0 }), transport }), {
+    message: /timeout must be > 0 ms/,
+  });
 });
 
 test('the rate limit holds: 150 requests at 50/1s never grant 51 tokens within a second, and none arrives before its token', async (t) => {
@@ -397,9 +464,13 @@ test('the rate limit holds: 150 requests at 50/1s never grant 51 tokens within a
       // Open the sockets first, so that connection setup does not delay the first arrivals
       // into the next second at the server.
       const warm = { method: 'GET', url: `${sink.origin}/warm`, headers: {}, timeoutMs: 30_000 };
-      await Promise.all(Array.from({ length: 16 }, () => transport.request(warm, new AbortController().signal)));
+      await Promise.all(
+        Array.from({ length: 16 }, () => transport.request(warm, new AbortController().signal)),
+      );
       sink.requests.length = 0;
-      const outs = await Promise.all(Array.from({ length: 150 }, (_v, i) => sender.send(post(`${sink.origin}/r/${i}`))));
+      const outs = await Promise.all(
+        Array.from({ length: 150 }, (_v, i) => sender.send(post(`${sink.origin}/r/${i}`))),
+      );
       t.true(outs.every((o) => o.ok));
       const starts = events.map((e) => e.tokenAt!).sort((a, b) => a - b);
       t.is(starts.length, 150);
@@ -408,7 +479,11 @@ test('the rate limit holds: 150 requests at 50/1s never grant 51 tokens within a
       // Evenly spaced, not in bursts: consecutive grants at most the limiter's tolerance closer
       // than (1 s + slack) / 50.
       const slack = Math.max(1000 * SEND_DEFAULTS.rateMargin, SEND_DEFAULTS.rateMinSlackMs);
-      for (let i = 1; i < starts.length; i++) t.true(starts[i]! - starts[i - 1]! >= (1000 + slack) / 50 - slack / 2 - 1e-9, `gap before start ${i}`);
+      for (let i = 1; i < starts.length; i++)
+        t.true(
+          starts[i]! - starts[i - 1]! >= (1000 + slack) / 50 - slack / 2 - 1e-9,
+          `gap before start ${i}`,
+        );
       // At the server: every request arrived after its own token was granted (none bypassed the
       // limiter), so the server sees the limiter's rate shifted by each request's latency.
       const tokenOf = new Map(events.map((e) => [new URL(e.request.url).pathname, e.tokenAt!]));
@@ -438,12 +513,19 @@ test('requests queued behind the one that opens the breaker end with EBB_HTTP_CI
     (_r, res) => reply(res, 500, 'down'),
     { settings: settings({ retries: 0, concurrency: 1 }), breakerThreshold: 1 },
     async (sender, sink) => {
-      const outs = await Promise.all([sender.send(post(sink.url)), sender.send(post(sink.url)), sender.send(post(sink.url))]);
-      t.deepEqual(outs.map((o) => [o.error?.code, o.attempts]), [
-        ['EBB_HTTP_STATUS', 1],
-        ['EBB_HTTP_CIRCUIT_OPEN', 0],
-        ['EBB_HTTP_CIRCUIT_OPEN', 0],
+      const outs = await Promise.all([
+        sender.send(post(sink.url)),
+        sender.send(post(sink.url)),
+        sender.send(post(sink.url)),
       ]);
+      t.deepEqual(
+        outs.map((o) => [o.error?.code, o.attempts]),
+        [
+          ['EBB_HTTP_STATUS', 1],
+          ['EBB_HTTP_CIRCUIT_OPEN', 0],
+          ['EBB_HTTP_CIRCUIT_OPEN', 0],
+        ],
+      );
       t.is(sink.requests.length, 1);
       await sender.idle();
       t.is(sender.inFlight, 0);
@@ -454,7 +536,13 @@ test('requests queued behind the one that opens the breaker end with EBB_HTTP_CI
 test('refused connections open the breaker too, naming the network error', async (t) => {
   const port = await closedPort();
   const transport = new UndiciTransport();
-  const sender = new Sender({ model: 'm', settings: settings({ retries: 0 }), limits: FAST, transport, breakerThreshold: 2 });
+  const sender = new Sender({
+    model: 'm',
+    settings: settings({ retries: 0 }),
+    limits: FAST,
+    transport,
+    breakerThreshold: 2,
+  });
   try {
     const url = `http://127.0.0.1:${port}/x`;
     await sender.send(post(url));
@@ -472,7 +560,8 @@ test('refused connections open the breaker too, naming the network error', async
 
 test('a 503 with Retry-After is waited for without spending the budget', async (t) => {
   await withSender(
-    (_r, res, n) => (n === 1 ? reply(res, 503, 'maintenance', { 'retry-after': '0' }) : reply(res, 200, 'ok')),
+    (_r, res, n) =>
+      n === 1 ? reply(res, 503, 'maintenance', { 'retry-after': '0' }) : reply(res, 200, 'ok'),
     { settings: settings({ retries: 0 }) },
     async (sender, sink) => {
       const out = await sender.send(post(sink.url));
@@ -515,11 +604,16 @@ test('with a rate limit, the first request to an origin opens its connection alo
     },
     { settings: settings({ concurrency: 8, rateLimit: { count: 1000, periodMs: 1000 } }) },
     async (sender, sink) => {
-      const outs = await Promise.all(Array.from({ length: 6 }, (_v, i) => sender.send(post(`${sink.origin}/r/${i}`))));
+      const outs = await Promise.all(
+        Array.from({ length: 6 }, (_v, i) => sender.send(post(`${sink.origin}/r/${i}`))),
+      );
       t.true(outs.every((o) => o.ok));
       t.is(sink.requests.length, 6);
       t.true(firstAnsweredAt > 0);
-      t.true(sink.requests.slice(1).every((r) => r.at >= firstAnsweredAt), 'no request arrived while the first was in flight');
+      t.true(
+        sink.requests.slice(1).every((r) => r.at >= firstAnsweredAt),
+        'no request arrived while the first was in flight',
+      );
     },
   );
 });

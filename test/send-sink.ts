@@ -88,7 +88,12 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
-export function reply(res: http.ServerResponse, status: number, body = '', headers: Record<string, string> = {}): void {
+export function reply(
+  res: http.ServerResponse,
+  status: number,
+  body = '',
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'text/plain', ...headers });
   res.end(body);
 }

@@ -6,7 +6,12 @@ import { UndiciTransport, type HttpRequest } from '../lib/send/index.js';
 import { closedPort, reply, startSink } from './send-sink.js';
 
 const signal = new AbortController().signal;
-const get = (url: string, timeoutMs = 30_000): HttpRequest => ({ method: 'GET', url, headers: {}, timeoutMs });
+const get = (url: string, timeoutMs = 30_000): HttpRequest => ({
+  method: 'GET',
+  url,
+  headers: {},
+  timeoutMs,
+});
 
 test('a POST carries method, path, query, headers and body; the answer has lower-case headers and repeated ones joined', async (t) => {
   const sink = await startSink((req, res) => {
@@ -44,7 +49,9 @@ test('a POST carries method, path, query, headers and body; the answer has lower
 });
 
 test('non-2xx answers resolve (the sender decides), empty bodies are empty', async (t) => {
-  const sink = await startSink((req, res) => reply(res, req.url === '/e' ? 204 : 503, req.url === '/e' ? '' : 'busy'));
+  const sink = await startSink((req, res) =>
+    reply(res, req.url === '/e' ? 204 : 503, req.url === '/e' ? '' : 'busy'),
+  );
   const transport = new UndiciTransport();
   try {
     const a = await transport.request(get(`${sink.origin}/x`), signal);
@@ -110,7 +117,10 @@ test('no answer within the timeout is EBB_HTTP_TIMEOUT naming the timeout', asyn
   try {
     const err = await t.throwsAsync(transport.request(get(`${sink.origin}/slow`, 300), signal));
     t.is((err as { code?: string }).code, 'EBB_HTTP_TIMEOUT');
-    t.is(err?.message, `no complete response from ${sink.origin} within 300 ms (raise @timeout if the API is slow)`);
+    t.is(
+      err?.message,
+      `no complete response from ${sink.origin} within 300 ms (raise @timeout if the API is slow)`,
+    );
   } finally {
     await transport.close();
     await sink.close();

@@ -18,7 +18,10 @@ import {
 } from '../lib/send/index.js';
 
 test('splitUrl gives the origin and the path with its query, without the fragment', (t) => {
-  t.deepEqual(splitUrl('http://127.0.0.1:8080/a/b?x=1#frag'), { origin: 'http://127.0.0.1:8080', path: '/a/b?x=1' });
+  t.deepEqual(splitUrl('http://127.0.0.1:8080/a/b?x=1#frag'), {
+    origin: 'http://127.0.0.1:8080',
+    path: '/a/b?x=1',
+  });
   t.deepEqual(splitUrl('https://api.example.com'), { origin: 'https://api.example.com', path: '/' });
   t.deepEqual(splitUrl('https://api.example.com?q=1'), { origin: 'https://api.example.com', path: '/?q=1' });
   t.deepEqual(splitUrl('HTTP://Example.com/x'), { origin: 'http://example.com', path: '/x' });
@@ -63,37 +66,95 @@ const limits: RetryLimits = {
 const fresh = (): RetryState => ({ failures: 0, freeWaits: 0, freeWaitedMs: 0 });
 
 test('backoff is full jitter under an exponential ceiling capped at the maximum', (t) => {
-  t.is(backoffMs(1, limits, () => 0.999999), 99);
-  t.is(backoffMs(2, limits, () => 0.5), 100);
-  t.is(backoffMs(4, limits, () => 0.999999), 799);
-  t.is(backoffMs(10, limits, () => 0.5), 500);
-  t.is(backoffMs(3, limits, () => 0), 0);
+  t.is(
+    backoffMs(1, limits, () => 0.999999),
+    99,
+  );
+  t.is(
+    backoffMs(2, limits, () => 0.5),
+    100,
+  );
+  t.is(
+    backoffMs(4, limits, () => 0.999999),
+    799,
+  );
+  t.is(
+    backoffMs(10, limits, () => 0.5),
+    500,
+  );
+  t.is(
+    backoffMs(3, limits, () => 0),
+    0,
+  );
 });
 
 test('5xx, timeouts and network errors spend the budget; other 4xx end at once', (t) => {
   const s = fresh();
-  t.deepEqual(decideAfterStatus(500, undefined, s, limits, () => 0.5, 0), { kind: 'retry', waitMs: 50, free: false });
-  t.deepEqual(decideAfterError('EBB_HTTP_TIMEOUT', s, limits, () => 0.5), { kind: 'retry', waitMs: 100, free: false });
-  t.deepEqual(decideAfterError('EBB_HTTP_NETWORK', s, limits, () => 0.5), { kind: 'give-up' });
+  t.deepEqual(
+    decideAfterStatus(500, undefined, s, limits, () => 0.5, 0),
+    { kind: 'retry', waitMs: 50, free: false },
+  );
+  t.deepEqual(
+    decideAfterError('EBB_HTTP_TIMEOUT', s, limits, () => 0.5),
+    { kind: 'retry', waitMs: 100, free: false },
+  );
+  t.deepEqual(
+    decideAfterError('EBB_HTTP_NETWORK', s, limits, () => 0.5),
+    { kind: 'give-up' },
+  );
   t.is(s.failures, 2);
   for (const status of [400, 401, 404, 409, 422, 301]) {
-    t.deepEqual(decideAfterStatus(status, '1', fresh(), limits, Math.random, 0), { kind: 'done' }, String(status));
+    t.deepEqual(
+      decideAfterStatus(status, '1', fresh(), limits, Math.random, 0),
+      { kind: 'done' },
+      String(status),
+    );
   }
   t.deepEqual(decideAfterError('EBB_HTTP_BAD_URL', fresh(), limits, Math.random), { kind: 'done' });
 });
 
 test('429 and 503 with Retry-After wait for free, bounded in count and total; above the cap is too long', (t) => {
   const s = fresh();
-  t.deepEqual(decideAfterStatus(429, '2', s, limits, Math.random, 0), { kind: 'retry', waitMs: 2000, free: true });
-  t.deepEqual(decideAfterStatus(503, '1', s, limits, Math.random, 0), { kind: 'retry', waitMs: 1000, free: true });
-  t.deepEqual(decideAfterStatus(429, undefined, s, limits, () => 0.5, 0), { kind: 'retry', waitMs: 200, free: true });
+  t.deepEqual(decideAfterStatus(429, '2', s, limits, Math.random, 0), {
+    kind: 'retry',
+    waitMs: 2000,
+    free: true,
+  });
+  t.deepEqual(decideAfterStatus(503, '1', s, limits, Math.random, 0), {
+    kind: 'retry',
+    waitMs: 1000,
+    free: true,
+  });
+  t.deepEqual(
+    decideAfterStatus(429, undefined, s, limits, () => 0.5, 0),
+    { kind: 'retry', waitMs: 200, free: true },
+  );
   t.is(s.failures, 0);
-  t.deepEqual(decideAfterStatus(429, '1', s, limits, Math.random, 0), { kind: 'give-up' }, 'a fourth free wait is over the bound of 3');
+  t.deepEqual(
+    decideAfterStatus(429, '1', s, limits, Math.random, 0),
+    { kind: 'give-up' },
+    'a fourth free wait is over the bound of 3',
+  );
   const total = fresh();
-  t.deepEqual(decideAfterStatus(429, '9', total, limits, Math.random, 0), { kind: 'retry', waitMs: 9000, free: true });
-  t.deepEqual(decideAfterStatus(429, '2', total, limits, Math.random, 0), { kind: 'give-up' }, '9 s + 2 s is over the 10 s total');
-  t.deepEqual(decideAfterStatus(429, '61', fresh(), limits, Math.random, 0), { kind: 'too-long', retryAfterMs: 61_000 });
-  t.deepEqual(decideAfterStatus(502, '1', fresh(), limits, () => 0, 0), { kind: 'retry', waitMs: 0, free: false }, 'Retry-After on a 502 is not a free wait');
+  t.deepEqual(decideAfterStatus(429, '9', total, limits, Math.random, 0), {
+    kind: 'retry',
+    waitMs: 9000,
+    free: true,
+  });
+  t.deepEqual(
+    decideAfterStatus(429, '2', total, limits, Math.random, 0),
+    { kind: 'give-up' },
+    '9 s + 2 s is over the 10 s total',
+  );
+  t.deepEqual(decideAfterStatus(429, '61', fresh(), limits, Math.random, 0), {
+    kind: 'too-long',
+    retryAfterMs: 61_000,
+  });
+  t.deepEqual(
+    decideAfterStatus(502, '1', fresh(), limits, () => 0, 0),
+    { kind: 'retry', waitMs: 0, free: false },
+    'Retry-After on a 502 is not a free wait',
+  );
 });
 
 test('idempotency keys are 16 hex digits, equal for equal inputs and different when any input differs', async (t) => {
@@ -194,7 +255,10 @@ test('the rate limiter grants evenly spaced, one every (PERIOD + slack) / N: no 
   await clock.advance(1);
   t.deepEqual(grants, [0, 202]);
   await clock.advance(2000);
-  t.deepEqual(grants, Array.from({ length: 11 }, (_v, i) => i * 202));
+  t.deepEqual(
+    grants,
+    Array.from({ length: 11 }, (_v, i) => i * 202),
+  );
   await clock.advance(202);
   t.is(grants.length, 12);
   // Idle for a while: the next ask is granted at once, and the one after it a full interval
@@ -224,7 +288,8 @@ test('late timers within the tolerance do not lower the rate; a longer stall is 
     for (let i = 0; i < 100; i++) await clock.advance(100);
     t.is(grants.length, 40);
     t.is(grants[0], 0);
-    for (let i = 1; i < grants.length; i++) t.is(grants[i], spacing * i + offset, `late ${lateBy}, grant ${i}`);
+    for (let i = 1; i < grants.length; i++)
+      t.is(grants[i], spacing * i + offset, `late ${lateBy}, grant ${i}`);
     t.true(maxInWindow(grants, 1000) <= 5);
   }
 });
@@ -261,7 +326,10 @@ test('idempotency keys of large bodies (past the kept scratch buffer) are stable
   t.not(idempotencyKey('m', 'POST', 'http://h/x', other), k1);
   const mid = new Uint8Array(200 * 1024).fill(1);
   t.is(idempotencyKey('m', 'PUT', 'http://h/x', mid), idempotencyKey('m', 'PUT', 'http://h/x', mid.slice()));
-  t.is(idempotencyKey('m', 'POST', 'http://h/x', new TextEncoder().encode('{"id":1}')), idempotencyKey('m', 'POST', 'http://h/x', new TextEncoder().encode('{"id":1}')));
+  t.is(
+    idempotencyKey('m', 'POST', 'http://h/x', new TextEncoder().encode('{"id":1}')),
+    idempotencyKey('m', 'POST', 'http://h/x', new TextEncoder().encode('{"id":1}')),
+  );
 });
 
 test('property: for any arrival pattern the limiter grants in order, evenly spaced, never more than N in a window of PERIOD, and never later than needed', async (t) => {
@@ -270,7 +338,10 @@ test('property: for any arrival pattern the limiter grants in order, evenly spac
     fc.asyncProperty(
       fc.integer({ min: 1, max: 20 }),
       fc.integer({ min: 200, max: 5000 }),
-      fc.array(fc.record({ gap: fc.integer({ min: 0, max: 400 }), asks: fc.integer({ min: 1, max: 4 }) }), { minLength: 1, maxLength: 40 }),
+      fc.array(fc.record({ gap: fc.integer({ min: 0, max: 400 }), asks: fc.integer({ min: 1, max: 4 }) }), {
+        minLength: 1,
+        maxLength: 40,
+      }),
       async (n, period, steps) => {
         const clock = new FakeClock();
         const limiter = new RateLimiter(n, period, clock);
@@ -312,19 +383,23 @@ test('property: with requests always waiting, the long-run rate is N/PERIOD with
   const fc = await import('fast-check');
   await fc.assert(
     // From 0.27 s up the slack is 1.5 % of the period (below, the 4 ms minimum costs more).
-    fc.asyncProperty(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 300, max: 60_000 }), async (n, period) => {
-      const clock = new FakeClock();
-      const limiter = new RateLimiter(n, period, clock);
-      const asks = 10 * n + 1;
-      const granted: number[] = [];
-      for (let i = 0; i < asks; i++) void limiter.take().then((at) => granted.push(at));
-      await flush();
-      for (let i = 0; i < 12 * n + 2; i++) await clock.advance(period / n);
-      if (granted.length !== asks) return false;
-      const rate = (asks - 1) / (granted[asks - 1]! - granted[0]!); // grants per ms
-      const target = n / period;
-      return rate <= target && rate >= target * 0.98 && maxInWindow(granted, period) <= n;
-    }),
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 50 }),
+      fc.integer({ min: 300, max: 60_000 }),
+      async (n, period) => {
+        const clock = new FakeClock();
+        const limiter = new RateLimiter(n, period, clock);
+        const asks = 10 * n + 1;
+        const granted: number[] = [];
+        for (let i = 0; i < asks; i++) void limiter.take().then((at) => granted.push(at));
+        await flush();
+        for (let i = 0; i < 12 * n + 2; i++) await clock.advance(period / n);
+        if (granted.length !== asks) return false;
+        const rate = (asks - 1) / (granted[asks - 1]! - granted[0]!); // grants per ms
+        const target = n / period;
+        return rate <= target && rate >= target * 0.98 && maxInWindow(granted, period) <= n;
+      },
+    ),
     { numRuns: 200 },
   );
   t.pass();

@@ -35,7 +35,12 @@ function project(): string {
 }
 
 /** runUntil starts `ebb run`, sends `signal` once the sink has received `after` requests, and resolves with the exit. */
-function runUntil(root: string, sink: Sink, after: number, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+function runUntil(
+  root: string,
+  sink: Sink,
+  after: number,
+  signal: NodeJS.Signals,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   const child = spawn(process.execPath, [...EBB_ARGV, 'run'], {
     cwd: root,
     env: { ...process.env, SINK: sink.url },
@@ -49,15 +54,20 @@ function runUntil(root: string, sink: Sink, after: number, signal: NodeJS.Signal
       child.kill(signal);
     }
   }, 2);
-  return new Promise((resolve) => child.on('exit', (code, sig) => {
-    clearInterval(timer);
-    resolve({ code, signal: sig, stderr });
-  }));
+  return new Promise((resolve) =>
+    child.on('exit', (code, sig) => {
+      clearInterval(timer);
+      resolve({ code, signal: sig, stderr });
+    }),
+  );
 }
 
 async function savedIds(root: string): Promise<number[]> {
   return withStore(root, async (s) =>
-    (await s.objectType('sync', 'items')) === 'table' ? (await s.queryJson('SELECT id::DOUBLE AS id FROM sync.items')).map((r) => Number(r['id'])) : []);
+    (await s.objectType('sync', 'items')) === 'table'
+      ? (await s.queryJson('SELECT id::DOUBLE AS id FROM sync.items')).map((r) => Number(r['id']))
+      : [],
+  );
 }
 
 function countById(sink: Sink): Map<number, number> {
@@ -70,54 +80,75 @@ function countById(sink: Sink): Map<number, number> {
 }
 
 for (let trial = 1; trial <= TRIALS; trial++) {
-  test.serial(`kill -9 at a random moment of a ${ROWS.toLocaleString('en')}-row sync, then run to completion (trial ${trial})`, async (t) => {
-    t.timeout(600_000);
-    const sink = await startSink();
-    t.teardown(() => sink.close());
-    const root = project();
-    const killAt = 1000 + Math.floor(Math.random() * (ROWS - 4000));
-    const killed = await runUntil(root, sink, killAt, 'SIGKILL');
-    t.is(killed.signal, 'SIGKILL', killed.stderr);
-    const afterKill = await savedIds(root);
-    const delivered = new Set(sink.delivered.map((r) => (r.json as { id: number }).id));
-    t.deepEqual(afterKill.filter((id) => !delivered.has(id)), [], 'every acknowledged row was answered 2xx before the kill');
+  test.serial(
+    `kill -9 at a random moment of a ${ROWS.toLocaleString('en')}-row sync, then run to completion (trial ${trial})`,
+    async (t) => {
+      t.timeout(600_000);
+      const sink = await startSink();
+      t.teardown(() => sink.close());
+      const root = project();
+      const killAt = 1000 + Math.floor(Math.random() * (ROWS - 4000));
+      const killed = await runUntil(root, sink, killAt, 'SIGKILL');
+      t.is(killed.signal, 'SIGKILL', killed.stderr);
+      const afterKill = await savedIds(root);
+      const delivered = new Set(sink.delivered.map((r) => (r.json as { id: number }).id));
+      t.deepEqual(
+        afterKill.filter((id) => !delivered.has(id)),
+        [],
+        'every acknowledged row was answered 2xx before the kill',
+      );
 
-    const done = await ebb(['run', '--json'], { cwd: root, env: { SINK: sink.url } });
-    t.is(done.code, 0, done.stderr);
-    const counts = countById(sink);
-    t.is(counts.size, ROWS, 'every row reached the sink with a 2xx');
-    const saved = await savedIds(root);
-    t.is(saved.length, ROWS);
-    t.true(saved.every((id) => counts.has(id)), 'every row in the table got a 2xx');
-    const duplicates = [...counts.values()].reduce((n, c) => n + c - 1, 0);
-    // The documented window: acks not yet committed (at most BATCH rows) plus requests unfinished
-    // (the script runs ahead of the sender by up to @concurrency).
-    t.true(duplicates <= BATCH + 2 * CONCURRENCY, `${duplicates} rows sent twice (killed after ${killAt} requests)`);
-    t.log(`killed after ${killAt} requests; ${afterKill.length} acknowledged; ${duplicates} sent again`);
-  });
+      const done = await ebb(['run', '--json'], { cwd: root, env: { SINK: sink.url } });
+      t.is(done.code, 0, done.stderr);
+      const counts = countById(sink);
+      t.is(counts.size, ROWS, 'every row reached the sink with a 2xx');
+      const saved = await savedIds(root);
+      t.is(saved.length, ROWS);
+      t.true(
+        saved.every((id) => counts.has(id)),
+        'every row in the table got a 2xx',
+      );
+      const duplicates = [...counts.values()].reduce((n, c) => n + c - 1, 0);
+      // The documented window: acks not yet committed (at most BATCH rows) plus requests unfinished
+      // (the script runs ahead of the sender by up to @concurrency).
+      t.true(
+        duplicates <= BATCH + 2 * CONCURRENCY,
+        `${duplicates} rows sent twice (killed after ${killAt} requests)`,
+      );
+      t.log(`killed after ${killAt} requests; ${afterKill.length} acknowledged; ${duplicates} sent again`);
+    },
+  );
 }
 
-test.serial('Ctrl-C: exit 130, the run recorded as interrupted, and the next run re-sends nothing beyond the requests in flight', async (t) => {
-  t.timeout(600_000);
-  const sink = await startSink((r) => ({ delayMs: (r.json as { id: number }).id % 7 }));
-  t.teardown(() => sink.close());
-  const root = project();
-  const stopped = await runUntil(root, sink, 3000, 'SIGINT');
-  t.is(stopped.code, 130, stopped.stderr);
-  t.regex(stopped.stderr, /Stopping: no new requests/);
-  t.regex(stopped.stderr, /Interrupted after .*: .*1 interrupted; [\d,]+ rows delivered and acknowledged; the rest is sent next run/);
-  const history = await withStore(root, (s) => s.queryJson("SELECT status, rows::DOUBLE AS rows, details FROM _ebb.runs WHERE model = 'sync.items'"));
-  t.is(history.length, 1);
-  t.is(history[0]!['status'], 'interrupted');
-  const afterStop = await savedIds(root);
-  t.is(history[0]!['rows'], afterStop.length);
-  const sentBefore = sink.delivered.length;
-  t.true(sentBefore < ROWS, 'stopped before the end');
+test.serial(
+  'Ctrl-C: exit 130, the run recorded as interrupted, and the next run re-sends nothing beyond the requests in flight',
+  async (t) => {
+    t.timeout(600_000);
+    const sink = await startSink((r) => ({ delayMs: (r.json as { id: number }).id % 7 }));
+    t.teardown(() => sink.close());
+    const root = project();
+    const stopped = await runUntil(root, sink, 3000, 'SIGINT');
+    t.is(stopped.code, 130, stopped.stderr);
+    t.regex(stopped.stderr, /Stopping: no new requests/);
+    t.regex(
+      stopped.stderr,
+      /Interrupted after .*: .*1 interrupted; [\d,]+ rows delivered and acknowledged; the rest is sent next run/,
+    );
+    const history = await withStore(root, (s) =>
+      s.queryJson("SELECT status, rows::DOUBLE AS rows, details FROM _ebb.runs WHERE model = 'sync.items'"),
+    );
+    t.is(history.length, 1);
+    t.is(history[0]!['status'], 'interrupted');
+    const afterStop = await savedIds(root);
+    t.is(history[0]!['rows'], afterStop.length);
+    const sentBefore = sink.delivered.length;
+    t.true(sentBefore < ROWS, 'stopped before the end');
 
-  const done = await ebb(['run'], { cwd: root, env: { SINK: sink.url } });
-  t.is(done.code, 0, done.stderr);
-  const counts = countById(sink);
-  t.is(counts.size, ROWS);
-  const duplicates = [...counts.values()].reduce((n, c) => n + c - 1, 0);
-  t.true(duplicates <= 2 * CONCURRENCY, `${duplicates} rows sent twice`);
-});
+    const done = await ebb(['run'], { cwd: root, env: { SINK: sink.url } });
+    t.is(done.code, 0, done.stderr);
+    const counts = countById(sink);
+    t.is(counts.size, ROWS);
+    const duplicates = [...counts.values()].reduce((n, c) => n + c - 1, 0);
+    t.true(duplicates <= 2 * CONCURRENCY, `${duplicates} rows sent twice`);
+  },
+);

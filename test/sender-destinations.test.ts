@@ -19,7 +19,10 @@ import { withStore } from './helpers/store.js';
 
 async function run(root: string, env: Record<string, string>) {
   const c = capture();
-  const code = await runCommand({ cwd: root, selectors: [], json: true, env: { ...process.env, ...env } }, c.io);
+  const code = await runCommand(
+    { cwd: root, selectors: [], json: true, env: { ...process.env, ...env } },
+    c.io,
+  );
   return { code, results: c.json(), err: c.err(), out: c.out() };
 }
 
@@ -28,10 +31,11 @@ async function listen(app: express.Express): Promise<{ url: string; close: () =>
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -63,7 +67,10 @@ for row in query("SELECT * FROM src.items"):
   const r = await run(root, { API: server.url });
   t.is(r.code, 0, r.err);
   t.like(r.results[1], { saved: 150, failed: 0 });
-  t.deepEqual([...new Set(got)].sort((a, b) => a - b), [...Array(150).keys()]);
+  t.deepEqual(
+    [...new Set(got)].sort((a, b) => a - b),
+    [...Array(150).keys()],
+  );
 });
 
 test('resets and answers later than @timeout: everything is delivered, nothing acknowledged without a 2xx', async (t) => {
@@ -93,9 +100,15 @@ for row in query("SELECT * FROM src.items"):
   for (let i = 0; i < 3 && r.code !== 0; i++) r = await run(root, { SINK: sink.url });
   t.is(r.code, 0, r.err);
   const delivered = new Set(sink.delivered.map((x) => (x.json as { id: number }).id));
-  const saved = await withStore(root, async (s) => (await s.queryJson('SELECT id::DOUBLE AS id FROM sync.items')).map((x) => Number(x['id'])));
+  const saved = await withStore(root, async (s) =>
+    (await s.queryJson('SELECT id::DOUBLE AS id FROM sync.items')).map((x) => Number(x['id'])),
+  );
   t.is(saved.length, N);
-  t.deepEqual(saved.filter((id) => !delivered.has(id)), [], 'every acknowledged row was answered 2xx');
+  t.deepEqual(
+    saved.filter((id) => !delivered.has(id)),
+    [],
+    'every acknowledged row was answered 2xx',
+  );
   t.true(sink.requests.length > N, 'some requests were retried');
 });
 
@@ -103,7 +116,9 @@ test('json-server as a REST destination: POST new, PATCH changed, DELETE deleted
   const require = createRequire(import.meta.url);
   const jsonServer = require('json-server') as {
     create: () => express.Express;
-    router: (db: object) => express.RequestHandler & { db: { getState: () => { items: Array<{ id: number; name: string; tier: string }> } } };
+    router: (db: object) => express.RequestHandler & {
+      db: { getState: () => { items: Array<{ id: number; name: string; tier: string }> } };
+    };
     defaults: (o: object) => express.RequestHandler[];
   };
   const app = jsonServer.create();
@@ -115,7 +130,11 @@ test('json-server as a REST destination: POST new, PATCH changed, DELETE deleted
   const source = (rows: Array<[number, string, string]>) =>
     `-- @kind: table\nSELECT * FROM (VALUES ${rows.map(([i, n, tier]) => `(${i}, '${n}', '${tier}')`).join(', ')}) t(id, name, tier)`;
   const root = makeProject({
-    'models/src/items.sql': source([[1, 'a', 'free'], [2, 'b', 'pro'], [3, 'c', 'free']]),
+    'models/src/items.sql': source([
+      [1, 'a', 'free'],
+      [2, 'b', 'pro'],
+      [3, 'c', 'free'],
+    ]),
     'models/sync/items.star': `# @kind: tracked
 # @unique_key: id
 api = env.get("API") + "/items"
@@ -130,16 +149,34 @@ for gone in deleted():
     save.delete(gone)
 `,
   });
-  const data = () => router.db.getState().items.map((x) => ({ ...x })).sort((a, b) => a.id - b.id);
+  const data = () =>
+    router.db
+      .getState()
+      .items.map((x) => ({ ...x }))
+      .sort((a, b) => a.id - b.id);
   let r = await run(root, { API: server.url });
   t.is(r.code, 0, r.err);
-  t.deepEqual(data(), [{ id: 1, name: 'a', tier: 'free' }, { id: 2, name: 'b', tier: 'pro' }, { id: 3, name: 'c', tier: 'free' }]);
+  t.deepEqual(data(), [
+    { id: 1, name: 'a', tier: 'free' },
+    { id: 2, name: 'b', tier: 'pro' },
+    { id: 3, name: 'c', tier: 'free' },
+  ]);
 
-  writeFiles(root, { 'models/src/items.sql': source([[1, 'a', 'pro'], [3, 'c', 'free'], [4, 'd', 'free']]) });
+  writeFiles(root, {
+    'models/src/items.sql': source([
+      [1, 'a', 'pro'],
+      [3, 'c', 'free'],
+      [4, 'd', 'free'],
+    ]),
+  });
   r = await run(root, { API: server.url });
   t.is(r.code, 0, r.err);
   t.like(r.results[1], { new: 1, changed: 1, deleted: 1, saved: 2, failed: 0 });
-  t.deepEqual(data(), [{ id: 1, name: 'a', tier: 'pro' }, { id: 3, name: 'c', tier: 'free' }, { id: 4, name: 'd', tier: 'free' }]);
+  t.deepEqual(data(), [
+    { id: 1, name: 'a', tier: 'pro' },
+    { id: 3, name: 'c', tier: 'free' },
+    { id: 4, name: 'd', tier: 'free' },
+  ]);
 });
 
 test('forward direction: a table model pages through an API with http.get(params=) and saves the rows', async (t) => {
@@ -150,7 +187,10 @@ test('forward direction: a table model pages through an API with http.get(params
     const page = Number(req.query['page']);
     const size = Number(req.query['size']);
     const all = Array.from({ length: 23 }, (_v, i) => ({ id: i + 1, name: `p${i + 1}`, score: (i + 1) / 2 }));
-    res.json({ data: all.slice((page - 1) * size, page * size), next: page * size < all.length ? page + 1 : null });
+    res.json({
+      data: all.slice((page - 1) * size, page * size),
+      next: page * size < all.length ? page + 1 : null,
+    });
   });
   const server = await listen(app);
   t.teardown(() => server.close());
@@ -168,7 +208,9 @@ while page != None:
   const r = await run(root, { API: server.url });
   t.is(r.code, 0, r.err);
   t.deepEqual(seen, ['1', '2', '3', '4', '5']);
-  const rows = await withStore(root, (s) => s.queryJson('SELECT id::DOUBLE AS id, name, score FROM raw.people ORDER BY id'));
+  const rows = await withStore(root, (s) =>
+    s.queryJson('SELECT id::DOUBLE AS id, name, score FROM raw.people ORDER BY id'),
+  );
   t.is(rows.length, 23);
   t.deepEqual(rows[22], { id: 23, name: 'p23', score: 11.5 });
 });
@@ -199,14 +241,26 @@ save.row({"a": 1})
 });
 
 test('http arguments: a bad URL or an unencodable json= fails at the model line; a non-JSON body names the URL', async (t) => {
-  const sink = await startSink(() => ({ body: '<html>oops</html>', headers: { 'content-type': 'text/html', 'X-Trace': 'abc' } }));
+  const sink = await startSink(() => ({
+    body: '<html>oops</html>',
+    headers: { 'content-type': 'text/html', 'X-Trace': 'abc' },
+  }));
   t.teardown(() => sink.close());
   const cases: Array<[string, RegExp]> = [
-    ['http.get("ftp://example.com/x")', /m\.star:2:\d+: .*http\.get: "ftp:\/\/example\.com\/x" is not an http\(s\) URL/],
+    [
+      'http.get("ftp://example.com/x")',
+      /m\.star:2:\d+: .*http\.get: "ftp:\/\/example\.com\/x" is not an http\(s\) URL/,
+    ],
     ['http.get("not a url")', /m\.star:2:\d+: .*http\.get: "not a url" is not a valid URL/],
-    ['http.post("http://127.0.0.1:1/x", json={"f": lambda: 1})', /m\.star:2:\d+: .*http\.post: json= cannot be encoded as JSON \(a value of type dict\)/],
+    [
+      'http.post("http://127.0.0.1:1/x", json={"f": lambda: 1})',
+      /m\.star:2:\d+: .*http\.post: json= cannot be encoded as JSON \(a value of type dict\)/,
+    ],
     ['http.post("http://127.0.0.1:1/x", json={}, body="x")', /json=, data= and body= are alternatives/],
-    [`r = http.get("${sink.url}/page")\nprint(r.headers["x-trace"], r.status_code, r.ok)\nr.json()`, /the response of GET http:\/\/127\.0\.0\.1:\d+\/page \(status 200\) is not JSON/],
+    [
+      `r = http.get("${sink.url}/page")\nprint(r.headers["x-trace"], r.status_code, r.ok)\nr.json()`,
+      /the response of GET http:\/\/127\.0\.0\.1:\d+\/page \(status 200\) is not JSON/,
+    ],
   ];
   for (const [code, want] of cases) {
     const root = makeProject({ 'models/t/m.star': `# @kind: table\n${code}\nsave.row({"a": 1})\n` });
@@ -219,9 +273,11 @@ test('http arguments: a bad URL or an unencodable json= fails at the model line;
 
 test('secrets from env.get never reach failures, history, logs, prints or errors (header, URL, body)', async (t) => {
   const TOKEN = 'tok-9f8e7d6c5b4a';
-  const sink = await startSink((r) => ((r.json as { id: number } | undefined)?.id === 2
-    ? { status: 401, body: `bad token ${String(r.headers['authorization'])} for ${r.url} with ${r.body}` }
-    : {}));
+  const sink = await startSink((r) =>
+    (r.json as { id: number } | undefined)?.id === 2
+      ? { status: 401, body: `bad token ${String(r.headers['authorization'])} for ${r.url} with ${r.body}` }
+      : {},
+  );
   t.teardown(() => sink.close());
   const root = makeProject({
     'models/src/items.sql': ITEMS(4),
@@ -237,28 +293,53 @@ for row in query("SELECT * FROM src.items"):
   writeFileSync(join(root, '.env'), `API_TOKEN=${TOKEN}\n`);
   const r = await run(root, {});
   t.is(r.code, 1);
-  t.true(sink.requests.some((x) => x.url.includes(TOKEN) && x.body.includes(TOKEN)), 'the secret was sent to the API');
+  t.true(
+    sink.requests.some((x) => x.url.includes(TOKEN) && x.body.includes(TOKEN)),
+    'the secret was sent to the API',
+  );
   const st = capture();
   await statusCommand({ cwd: root, models: [] }, st.io);
   const fl = capture();
   await statusCommand({ cwd: root, models: [], failures: 'sync.items', json: true }, fl.io);
   const hist = capture();
   await historyCommand({ cwd: root, limit: 10, json: true }, hist.io);
-  const stored = await withStore(root, async (s) => JSON.stringify(await s.queryJson('SELECT * FROM _ebb.failures')) + JSON.stringify(await s.queryJson('SELECT * FROM _ebb.runs')));
+  const stored = await withStore(
+    root,
+    async (s) =>
+      JSON.stringify(await s.queryJson('SELECT * FROM _ebb.failures')) +
+      JSON.stringify(await s.queryJson('SELECT * FROM _ebb.runs')),
+  );
   t.regex(stored, /bad token Bearer \*\*\* for \/items\?key=\*\*\* with .*\*\*\*/);
-  for (const [where, text] of [['run output', r.err + r.out], ['status', st.out() + st.err()], ['failures', fl.out()], ['history', hist.out()], ['state', stored]] as const) {
+  for (const [where, text] of [
+    ['run output', r.err + r.out],
+    ['status', st.out() + st.err()],
+    ['failures', fl.out()],
+    ['history', hist.out()],
+    ['state', stored],
+  ] as const) {
     t.false(text.includes(TOKEN), `${where} shows the secret`);
   }
   t.regex(r.err, /sending with \*\*\*/);
-  t.false(readFileSync(join(root, 'state', 'ebb.duckdb')).includes(Buffer.from(TOKEN)), 'the state file holds the secret');
+  t.false(
+    readFileSync(join(root, 'state', 'ebb.duckdb')).includes(Buffer.from(TOKEN)),
+    'the state file holds the secret',
+  );
 });
 
 test('env.get of a missing variable names it and where ebb looked; env.get(name, None) allows it', async (t) => {
-  const root = makeProject({ 'models/t/m.star': '# @kind: table\nx = env.get("EBB_TEST_NOT_SET_ANYWHERE")\nsave.row({"x": x})\n' });
+  const root = makeProject({
+    'models/t/m.star': '# @kind: table\nx = env.get("EBB_TEST_NOT_SET_ANYWHERE")\nsave.row({"x": x})\n',
+  });
   const r = await run(root, {});
   t.is(r.code, 1);
-  t.regex(String(r.results[0]!['error']), /m\.star:2:\d+: .*env\.get: EBB_TEST_NOT_SET_ANYWHERE is not set \(ebb looked in the environment and .*\.env, which does not exist\)/);
-  writeFiles(root, { 'models/t/m.star': '# @kind: table\nx = env.get("EBB_TEST_NOT_SET_ANYWHERE", None)\nsave.row({"x": x == None})\n' });
+  t.regex(
+    String(r.results[0]!['error']),
+    /m\.star:2:\d+: .*env\.get: EBB_TEST_NOT_SET_ANYWHERE is not set \(ebb looked in the environment and .*\.env, which does not exist\)/,
+  );
+  writeFiles(root, {
+    'models/t/m.star':
+      '# @kind: table\nx = env.get("EBB_TEST_NOT_SET_ANYWHERE", None)\nsave.row({"x": x == None})\n',
+  });
   const ok = await run(root, {});
   t.is(ok.code, 0, ok.err);
 });

@@ -24,39 +24,57 @@ for gone in deleted():
 
 async function run(root: string, sink: string) {
   const c = capture();
-  const code = await runCommand({ cwd: root, selectors: [], json: true, env: { ...process.env, SINK: sink } }, c.io);
+  const code = await runCommand(
+    { cwd: root, selectors: [], json: true, env: { ...process.env, SINK: sink } },
+    c.io,
+  );
   return { code, results: c.json(), err: c.err() };
 }
 
 async function failures(root: string): Promise<Array<{ key: string; change: string }>> {
   return withStore(root, async (s) =>
-    (await s.queryJson("SELECT key, change FROM _ebb.failures WHERE model = 'sync.items' ORDER BY key")).map((r) => ({
-      key: String(r['key']),
-      change: String(r['change']),
-    })),
+    (await s.queryJson("SELECT key, change FROM _ebb.failures WHERE model = 'sync.items' ORDER BY key")).map(
+      (r) => ({
+        key: String(r['key']),
+        change: String(r['change']),
+      }),
+    ),
   );
 }
 
 const name = (r: Recorded): string => String((r.json as { name?: unknown }).name);
 
 /** Runs the model with the rows named in `bad` failing, then healthy; the entries must clear. */
-async function failThenDeliver(t: import('ava').ExecutionContext, source: string, key: string, bad: readonly string[], keys: readonly string[]) {
+async function failThenDeliver(
+  t: import('ava').ExecutionContext,
+  source: string,
+  key: string,
+  bad: readonly string[],
+  keys: readonly string[],
+) {
   const sink = await startSink((r) => (bad.includes(name(r)) ? { status: 503, body: 'try later' } : {}));
   t.teardown(() => sink.close());
   const root = makeProject({ 'models/src/items.sql': source, 'models/sync/items.star': SYNC(key) });
   const first = await run(root, sink.url);
   t.is(first.code, 1, first.err);
-  t.deepEqual((await failures(root)).map((f) => f.key), keys);
+  t.deepEqual(
+    (await failures(root)).map((f) => f.key),
+    keys,
+  );
 
   sink.answer = () => ({});
   sink.requests.length = 0;
   const second = await run(root, sink.url);
   t.is(second.code, 0, second.err);
-  t.deepEqual(sink.requests.map(name).sort(), [...bad].sort(), 'the failed rows, and only they, are sent again');
+  t.deepEqual(
+    sink.requests.map(name).sort(),
+    [...bad].sort(),
+    'the failed rows, and only they, are sent again',
+  );
   t.deepEqual(await failures(root), [], 'their entries are cleared');
 }
 
-test('a TIMESTAMPTZ key clears once delivered (its text is ISO-8601 in the entry, not DuckDB\'s)', async (t) => {
+test("a TIMESTAMPTZ key clears once delivered (its text is ISO-8601 in the entry, not DuckDB's)", async (t) => {
   await failThenDeliver(
     t,
     "-- @kind: table\nSELECT TIMESTAMPTZ '2026-01-01 00:00:00.123456+00' + to_hours(range) AS at, 'n' || range AS name FROM range(6)",
@@ -82,7 +100,10 @@ test('a composite key (text, date, BLOB) clears once delivered', async (t) => {
     "-- @kind: table\nSELECT 'acct ' || (range % 2) AS account, DATE '2026-03-01' + range::INT AS day, ('\\x0' || range)::BLOB AS tag, 'n' || range AS name FROM range(6)",
     'account, day, tag',
     ['n1', 'n4'],
-    ['{"account":"acct 0","day":"2026-03-05","tag":"BA=="}', '{"account":"acct 1","day":"2026-03-02","tag":"AQ=="}'],
+    [
+      '{"account":"acct 0","day":"2026-03-05","tag":"BA=="}',
+      '{"account":"acct 1","day":"2026-03-02","tag":"AQ=="}',
+    ],
   );
 });
 
@@ -96,14 +117,24 @@ test('an entry whose row left the query before it was delivered is cleared by th
   t.is((await run(root, sink.url)).code, 1);
   t.deepEqual(await failures(root), [{ key: '{"id":3}', change: 'new' }]);
   // Row 3 disappears upstream (it was never delivered: no DELETE is due), row 4 changes and its PATCH fails.
-  writeFiles(root, { 'models/src/items.sql': "-- @kind: table\nSELECT range AS id, CASE range WHEN 4 THEN 'n4 v2' ELSE 'n' || range END AS name FROM range(6) WHERE range <> 3" });
+  writeFiles(root, {
+    'models/src/items.sql':
+      "-- @kind: table\nSELECT range AS id, CASE range WHEN 4 THEN 'n4 v2' ELSE 'n' || range END AS name FROM range(6) WHERE range <> 3",
+  });
   sink.requests.length = 0;
   const second = await run(root, sink.url);
   t.is(second.code, 1, second.err);
   t.deepEqual(sink.requests.map(name), ['n4 v2']);
-  t.deepEqual(await failures(root), [{ key: '{"id":4}', change: 'changed' }], 'row 3 has nothing left to send: its entry is gone');
+  t.deepEqual(
+    await failures(root),
+    [{ key: '{"id":4}', change: 'changed' }],
+    'row 3 has nothing left to send: its entry is gone',
+  );
   // Row 4 goes back to the version the destination has: nothing to send, nothing pending.
-  writeFiles(root, { 'models/src/items.sql': "-- @kind: table\nSELECT range AS id, 'n' || range AS name FROM range(6) WHERE range <> 3" });
+  writeFiles(root, {
+    'models/src/items.sql':
+      "-- @kind: table\nSELECT range AS id, 'n' || range AS name FROM range(6) WHERE range <> 3",
+  });
   sink.requests.length = 0;
   const third = await run(root, sink.url);
   t.is(third.code, 0, third.err);
@@ -119,16 +150,29 @@ test('an entry of a changed row whose key is then deleted upstream clears when t
     'models/sync/items.star': SYNC('id'),
   });
   t.is((await run(root, sink.url)).code, 0);
-  writeFiles(root, { 'models/src/items.sql': "-- @kind: table\nSELECT range AS id, CASE WHEN range IN (1, 2) THEN 'n' || range || ' v2' ELSE 'n' || range END AS name FROM range(4)" });
+  writeFiles(root, {
+    'models/src/items.sql':
+      "-- @kind: table\nSELECT range AS id, CASE WHEN range IN (1, 2) THEN 'n' || range || ' v2' ELSE 'n' || range END AS name FROM range(4)",
+  });
   t.is((await run(root, sink.url)).code, 1);
-  t.deepEqual(await failures(root), [{ key: '{"id":1}', change: 'changed' }, { key: '{"id":2}', change: 'changed' }]);
+  t.deepEqual(await failures(root), [
+    { key: '{"id":1}', change: 'changed' },
+    { key: '{"id":2}', change: 'changed' },
+  ]);
   // Both keys go away upstream: the delete of 2 is delivered, the delete of 1 fails.
-  writeFiles(root, { 'models/src/items.sql': "-- @kind: table\nSELECT range AS id, 'n' || range AS name FROM range(4) WHERE range NOT IN (1, 2)" });
+  writeFiles(root, {
+    'models/src/items.sql':
+      "-- @kind: table\nSELECT range AS id, 'n' || range AS name FROM range(4) WHERE range NOT IN (1, 2)",
+  });
   sink.answer = (r) => (r.url === '/gone' && name(r) === 'n1' ? { status: 500, body: 'still no' } : {});
   sink.requests.length = 0;
   t.is((await run(root, sink.url)).code, 1);
   t.deepEqual(sink.requests.map(name).sort(), ['n1', 'n2']);
-  t.deepEqual(await failures(root), [{ key: '{"id":1}', change: 'deleted' }], 'key 2 is delivered; key 1 is still pending');
+  t.deepEqual(
+    await failures(root),
+    [{ key: '{"id":1}', change: 'deleted' }],
+    'key 2 is delivered; key 1 is still pending',
+  );
   sink.answer = () => ({});
   sink.requests.length = 0;
   const last = await run(root, sink.url);
@@ -141,14 +185,27 @@ test('after --full-refresh with a key of another type, an entry whose key cannot
   const sink = await startSink((r) => (name(r) === 'nb' ? { status: 500, body: 'no' } : {}));
   t.teardown(() => sink.close());
   const root = makeProject({
-    'models/src/items.sql': "-- @kind: table\nSELECT * FROM (VALUES ('a', 'na'), ('b', 'nb')) AS v(code, name)",
+    'models/src/items.sql':
+      "-- @kind: table\nSELECT * FROM (VALUES ('a', 'na'), ('b', 'nb')) AS v(code, name)",
     'models/sync/items.star': SYNC('code'),
   });
   t.is((await run(root, sink.url)).code, 1);
   t.deepEqual(await failures(root), [{ key: '{"code":"b"}', change: 'new' }]);
-  writeFiles(root, { 'models/src/items.sql': "-- @kind: table\nSELECT * FROM (VALUES (1, 'n1'), (2, 'n2')) AS v(code, name)" });
+  writeFiles(root, {
+    'models/src/items.sql': "-- @kind: table\nSELECT * FROM (VALUES (1, 'n1'), (2, 'n2')) AS v(code, name)",
+  });
   const c = capture();
-  const code = await runCommand({ cwd: root, selectors: ['sync.items', 'src.items'], fullRefresh: true, yes: true, json: true, env: { ...process.env, SINK: sink.url } }, c.io);
+  const code = await runCommand(
+    {
+      cwd: root,
+      selectors: ['sync.items', 'src.items'],
+      fullRefresh: true,
+      yes: true,
+      json: true,
+      env: { ...process.env, SINK: sink.url },
+    },
+    c.io,
+  );
   t.is(code, 0, c.err());
   t.deepEqual(await failures(root), []);
 });

@@ -23,19 +23,28 @@ for gone in deleted():
 `;
 
 function source(n: number, renamed: readonly number[] = [], skip: readonly number[] = []): string {
-  const names = renamed.length > 0 ? `CASE WHEN range IN (${renamed.join(', ')}) THEN 'renamed ' || range ELSE 'item ' || range END` : `'item ' || range`;
+  const names =
+    renamed.length > 0
+      ? `CASE WHEN range IN (${renamed.join(', ')}) THEN 'renamed ' || range ELSE 'item ' || range END`
+      : `'item ' || range`;
   const where = skip.length > 0 ? `WHERE range NOT IN (${skip.join(', ')})` : '';
   return `-- @kind: table\nSELECT range AS id, ${names} AS name FROM range(${n}) ${where}`;
 }
 
 async function run(root: string, sink: string, selectors: string[] = []) {
   const c = capture();
-  const code = await runCommand({ cwd: root, selectors, json: true, env: { ...process.env, SINK: sink } }, c.io);
+  const code = await runCommand(
+    { cwd: root, selectors, json: true, env: { ...process.env, SINK: sink } },
+    c.io,
+  );
   return { code, results: c.json(), err: c.err() };
 }
 
 function ids(reqs: readonly Recorded[], method = 'POST'): number[] {
-  return reqs.filter((r) => r.method === method).map((r) => (method === 'POST' ? (r.json as { id: number }).id : Number(r.url.split('/').pop()))).sort((a, b) => a - b);
+  return reqs
+    .filter((r) => r.method === method)
+    .map((r) => (method === 'POST' ? (r.json as { id: number }).id : Number(r.url.split('/').pop())))
+    .sort((a, b) => a - b);
 }
 
 test('the seed loop sends each of 5,000 rows once; a second run sends nothing; 10 updated rows → 10 requests; deleted keys → DELETEs', async (t) => {
@@ -47,7 +56,10 @@ test('the seed loop sends each of 5,000 rows once; a second run sends nothing; 1
   t.is(first.code, 0, first.err);
   t.is(sink.requests.length, N);
   t.deepEqual(ids(sink.requests), [...Array(N).keys()]);
-  t.like(first.results.find((r) => r['model'] === 'sync.items'), { status: 'ok', new: N, saved: N, failed: 0, unsaved: 0 });
+  t.like(
+    first.results.find((r) => r['model'] === 'sync.items'),
+    { status: 'ok', new: N, saved: N, failed: 0, unsaved: 0 },
+  );
   // Every request carried an idempotency key, derived from its content.
   t.true(sink.requests.every((r) => typeof r.headers['idempotency-key'] === 'string'));
 
@@ -69,29 +81,48 @@ test('the seed loop sends each of 5,000 rows once; a second run sends nothing; 1
   t.is(fourth.code, 0, fourth.err);
   t.deepEqual(ids(sink.requests, 'DELETE'), [10, 20, 30]);
   t.is(sink.requests.length, 3);
-  t.is(await withStore(root, async (s) => Number(await s.scalar('SELECT count(*)::DOUBLE FROM sync.items'))), N - 3);
+  t.is(
+    await withStore(root, async (s) => Number(await s.scalar('SELECT count(*)::DOUBLE FROM sync.items'))),
+    N - 3,
+  );
 });
 
 test('every 10th row answered 500: exit 1, exactly those rows in _ebb.failures and not acknowledged; a healthy rerun sends exactly them', async (t) => {
-  const sink = await startSink((r) => ((r.json as { id: number }).id % 10 === 0 ? { status: 500, body: 'upstream exploded' } : {}));
+  const sink = await startSink((r) =>
+    (r.json as { id: number }).id % 10 === 0 ? { status: 500, body: 'upstream exploded' } : {},
+  );
   t.teardown(() => sink.close());
   const N = 1000;
-  const root = makeProject({ 'models/src/items.sql': source(N), 'models/sync/items.star': SEED('# @retries: 1') });
+  const root = makeProject({
+    'models/src/items.sql': source(N),
+    'models/sync/items.star': SEED('# @retries: 1'),
+  });
   const first = await run(root, sink.url);
   t.is(first.code, 1);
   const bad = [...Array(N).keys()].filter((i) => i % 10 === 0);
-  t.like(first.results.find((r) => r['model'] === 'sync.items'), { status: 'error', rows: N - bad.length, failed: bad.length, saved: N - bad.length, unsaved: 0 });
+  t.like(
+    first.results.find((r) => r['model'] === 'sync.items'),
+    { status: 'error', rows: N - bad.length, failed: bad.length, saved: N - bad.length, unsaved: 0 },
+  );
   t.regex(first.err, /100 rows failed to deliver .*see ebb status/);
   t.regex(first.err.trim().split('\n').pop()!, /100 rows failed to deliver.*ebb status/);
   const state = await withStore(root, async (s) => ({
-    failures: (await s.queryJson("SELECT key, change, method, url, status, error, attempts FROM _ebb.failures WHERE model = 'sync.items' ORDER BY key")),
+    failures: await s.queryJson(
+      "SELECT key, change, method, url, status, error, attempts FROM _ebb.failures WHERE model = 'sync.items' ORDER BY key",
+    ),
     saved: (await s.queryJson('SELECT id::DOUBLE AS id FROM sync.items')).map((r) => Number(r['id'])),
   }));
-  t.deepEqual(state.failures.map((f) => JSON.parse(String(f['key'])).id).sort((a, b) => a - b), bad);
+  t.deepEqual(
+    state.failures.map((f) => JSON.parse(String(f['key'])).id).sort((a, b) => a - b),
+    bad,
+  );
   // The base URL came from env.get: a value read there is a secret, redacted everywhere.
   t.like(state.failures[0], { change: 'new', method: 'POST', url: '***/items', status: 500, attempts: 2 });
   t.regex(String(state.failures[0]!['error']), /upstream exploded/);
-  t.deepEqual(state.saved.filter((id) => id % 10 === 0), []);
+  t.deepEqual(
+    state.saved.filter((id) => id % 10 === 0),
+    [],
+  );
   t.is(state.saved.length, N - bad.length);
 
   // ebb status shows them, grouped by status and error.
@@ -108,17 +139,24 @@ test('every 10th row answered 500: exit 1, exactly those rows in _ebb.failures a
   const second = await run(root, sink.url);
   t.is(second.code, 0, second.err);
   t.deepEqual(ids(sink.requests), bad);
-  t.is(await withStore(root, async (s) => Number(await s.scalar('SELECT count(*)::DOUBLE FROM _ebb.failures'))), 0);
+  t.is(
+    await withStore(root, async (s) => Number(await s.scalar('SELECT count(*)::DOUBLE FROM _ebb.failures'))),
+    0,
+  );
 });
 
 test('a 400 is not retried and is recorded with the body text', async (t) => {
-  const sink = await startSink((r) => ((r.json as { id: number }).id === 7 ? { status: 400, body: '{"error":"email is invalid"}' } : {}));
+  const sink = await startSink((r) =>
+    (r.json as { id: number }).id === 7 ? { status: 400, body: '{"error":"email is invalid"}' } : {},
+  );
   t.teardown(() => sink.close());
   const root = makeProject({ 'models/src/items.sql': source(20), 'models/sync/items.star': SEED() });
   const r = await run(root, sink.url);
   t.is(r.code, 1);
   t.is(sink.requests.filter((x) => (x.json as { id: number }).id === 7).length, 1, 'one attempt');
-  const f = await withStore(root, (s) => s.queryJson('SELECT key, status, attempts, error FROM _ebb.failures'));
+  const f = await withStore(root, (s) =>
+    s.queryJson('SELECT key, status, attempts, error FROM _ebb.failures'),
+  );
   t.is(f.length, 1);
   t.like(f[0], { key: '{"id":7}', status: 400, attempts: 1 });
   t.regex(String(f[0]!['error']), /email is invalid/);
@@ -137,12 +175,17 @@ for i in range(4):
   });
   const r = await run(root, sink.url);
   t.is(r.code, 1);
-  t.regex(String(r.results[0]!['error']), /1 request whose response was never read failed, e\.g\. POST \*\*\*\/hook\/2 \(at models\/[\w/]+\.star:\d+:\d+\): .*answered 503: down/);
+  t.regex(
+    String(r.results[0]!['error']),
+    /1 request whose response was never read failed, e\.g\. POST \*\*\*\/hook\/2 \(at models\/[\w/]+\.star:\d+:\d+\): .*answered 503: down/,
+  );
   t.is(await withStore(root, async (s) => s.objectType('out', 'pings')), undefined, 'nothing saved');
 });
 
 test('a response the script reads is its decision: a 409 it accepts is acknowledged', async (t) => {
-  const sink = await startSink((r) => ((r.json as { id: number }).id % 2 === 0 ? { status: 409, body: 'exists' } : {}));
+  const sink = await startSink((r) =>
+    (r.json as { id: number }).id % 2 === 0 ? { status: 409, body: 'exists' } : {},
+  );
   t.teardown(() => sink.close());
   const root = makeProject({
     'models/src/items.sql': source(6),
@@ -177,10 +220,17 @@ for row in query("SELECT id, name FROM src.items ORDER BY id"):
   const r = await run(root, sink.url);
   t.is(r.code, 1);
   const result = r.results.find((x) => x['model'] === 'sync.items')!;
-  t.regex(String(result['error']), new RegExp(`stopped sending to ${sink.url.replace(/[.]/g, '\\.')} after 10 consecutive failed requests; last error: .*503.*down for maintenance`));
+  t.regex(
+    String(result['error']),
+    new RegExp(
+      `stopped sending to ${sink.url.replace(/[.]/g, '\\.')} after 10 consecutive failed requests; last error: .*503.*down for maintenance`,
+    ),
+  );
   t.true(sink.requests.length < 60, `${sink.requests.length} requests after the breaker opened`);
   t.is(result['saved'], 0);
-  const failed = await withStore(root, async (s) => Number(await s.scalar('SELECT count(*)::DOUBLE FROM _ebb.failures')));
+  const failed = await withStore(root, async (s) =>
+    Number(await s.scalar('SELECT count(*)::DOUBLE FROM _ebb.failures')),
+  );
   t.true(failed >= 10, `${failed} failures recorded`);
   sink.answer = () => ({});
   sink.requests.length = 0;

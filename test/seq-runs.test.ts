@@ -37,7 +37,11 @@ test('take splits off exactly the first n numbers, inside a run if need be', (t)
 
 test('sorted merges overlapping and adjacent runs in order; seqFilter writes them as SQL ranges', (t) => {
   const r = new SeqRuns([20, 5, 1, 3, 4, 2, 30, 1, 22, 1]);
-  t.deepEqual(r.sorted(), [[1, 5], [20, 24], [30, 30]]);
+  t.deepEqual(r.sorted(), [
+    [1, 5],
+    [20, 24],
+    [30, 30],
+  ]);
   t.is(seqFilter(r), '(_ebb_seq BETWEEN 1 AND 5 OR _ebb_seq BETWEEN 20 AND 24 OR _ebb_seq = 30)');
   t.is(seqFilter([3, 1, 2, 2, 7]), '(_ebb_seq BETWEEN 1 AND 3 OR _ebb_seq = 7)');
 });

@@ -11,7 +11,7 @@ async function run(root: string) {
   return { code, results: c.json(), err: c.err() };
 }
 
-test('a model loads a project-relative library whose query and save are the model\'s own', async (t) => {
+test("a model loads a project-relative library whose query and save are the model's own", async (t) => {
   const root = makeProject({
     'models/raw/src.sql': 'SELECT range AS id, range * 10 AS v FROM range(5)',
     'models/out/copy.star': `# @kind: table
@@ -28,8 +28,13 @@ def copy_all(rows):
   });
   const r = await run(root);
   t.is(r.code, 0, r.err);
-  const rows = await withStore(root, (s) => s.queryJson('SELECT id::INT AS id, v2::INT AS v2 FROM out.copy ORDER BY id'));
-  t.deepEqual(rows.map((x) => x['v2']), [0, 20, 40, 60, 80]);
+  const rows = await withStore(root, (s) =>
+    s.queryJson('SELECT id::INT AS id, v2::INT AS v2 FROM out.copy ORDER BY id'),
+  );
+  t.deepEqual(
+    rows.map((x) => x['v2']),
+    [0, 20, 40, 60, 80],
+  );
 });
 
 test('a library that is missing, leaves the project or loads in a circle is an error at the load line', async (t) => {
@@ -50,10 +55,14 @@ test('a library that is missing, leaves the project or loads in a circle is an e
 
 test('env.get(name, secret=False) is not redacted; other values are', async (t) => {
   const root = makeProject({
-    'models/a/env.star': '# @kind: table\nprint(env.get("URL", secret=False), env.get("TOKEN"))\nsave.row({"x": 1})\n',
+    'models/a/env.star':
+      '# @kind: table\nprint(env.get("URL", secret=False), env.get("TOKEN"))\nsave.row({"x": 1})\n',
   });
   const c = capture();
-  const code = await runCommand({ cwd: root, selectors: [], env: { URL: 'http://api.test', TOKEN: 's3cr3t' } }, c.io);
+  const code = await runCommand(
+    { cwd: root, selectors: [], env: { URL: 'http://api.test', TOKEN: 's3cr3t' } },
+    c.io,
+  );
   t.is(code, 0, c.err());
   t.regex(c.err(), /a\.env: http:\/\/api\.test \*\*\*/);
   t.notRegex(c.err(), /s3cr3t/);
@@ -66,14 +75,18 @@ test('ebb run --timeout stops a runaway script like Ctrl-C: exit 124, recorded a
   const r = await ebb(['run', '--timeout', '1s', '--json'], { cwd: root });
   t.is(r.code, 124, r.stderr);
   t.regex(r.stderr, /Timed out after 1s/);
-  const line = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['model'] === 'a.busy');
+  const line = r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((l) => l['model'] === 'a.busy');
   t.like(line, { status: 'interrupted', code: 'EBB_TIMEOUT' });
   const bad = await ebb(['run', '--timeout', 'soon'], { cwd: root });
   t.is(bad.code, 2);
   t.regex(bad.stderr, /--timeout takes a duration/);
 });
 
-test('save.row with an empty column name is an error at the model\'s line, not a DuckDB parser error', async (t) => {
+test("save.row with an empty column name is an error at the model's line, not a DuckDB parser error", async (t) => {
   const root = makeProject({ 'models/a/m.star': '# @kind: table\nsave.row({"": 2})\n' });
   const c = capture();
   t.is(await runCommand({ cwd: root, selectors: [], json: true, env: {} }, c.io), 1);

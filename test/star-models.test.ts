@@ -8,7 +8,11 @@ import { withStore } from './helpers/store.js';
 async function run(root: string, env: NodeJS.ProcessEnv = {}) {
   const c = capture();
   const code = await runCommand({ cwd: root, selectors: [], json: true, env }, c.io);
-  const prints = c.err().split('\n').filter((l) => /^ {6}\w+\.\w+: /.test(l)).map((l) => l.trim().replace(/^[\w.]+: /, ''));
+  const prints = c
+    .err()
+    .split('\n')
+    .filter((l) => /^ {6}\w+\.\w+: /.test(l))
+    .map((l) => l.trim().replace(/^[\w.]+: /, ''));
   return { code, results: c.json(), err: c.err(), prints };
 }
 
@@ -22,12 +26,21 @@ for i in range(1, 4):
   const r = await run(root);
   t.is(r.code, 0, r.err);
   t.like(r.results[0], { model: 'gen.squares', status: 'ok', rows: 3 });
-  const rows = await withStore(root, (s) => s.queryJson('SELECT n::INT AS n, square::INT AS square, half, label, tags, ok, "none" FROM gen.squares ORDER BY n'));
+  const rows = await withStore(root, (s) =>
+    s.queryJson(
+      'SELECT n::INT AS n, square::INT AS square, half, label, tags, ok, "none" FROM gen.squares ORDER BY n',
+    ),
+  );
   t.deepEqual(rows[0], { n: 1, square: 1, half: 0.5, label: 'n1', tags: '[1,"x"]', ok: true, none: null });
-  const types = await withStore(root, (s) => s.queryJson("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'squares' ORDER BY ordinal_position"));
-  t.deepEqual(types.map((x) => `${String(x['column_name'])} ${String(x['data_type'])}`), [
-    'n BIGINT', 'square BIGINT', 'half DOUBLE', 'label VARCHAR', 'tags JSON', 'ok BOOLEAN', 'none VARCHAR',
-  ]);
+  const types = await withStore(root, (s) =>
+    s.queryJson(
+      "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'squares' ORDER BY ordinal_position",
+    ),
+  );
+  t.deepEqual(
+    types.map((x) => `${String(x['column_name'])} ${String(x['data_type'])}`),
+    ['n BIGINT', 'square BIGINT', 'half DOUBLE', 'label VARCHAR', 'tags JSON', 'ok BOOLEAN', 'none VARCHAR'],
+  );
 });
 
 test('a later row that conflicts with the schema names the column and the row key; the table is untouched', async (t) => {
@@ -45,29 +58,50 @@ save.rows(rows)
   });
   const r = await run(root);
   t.is(r.code, 1);
-  t.regex(String(r.results[0]!['error']), /save\.row: row \(id=700\): column v is BIGINT \(from the first rows saved\) but this row has VARCHAR/);
-  t.deepEqual(await withStore(root, (s) => s.queryJson('SELECT id::INT AS id, v::INT AS v FROM gen.m')), [{ id: 1, v: 1 }]);
-  writeFiles(root, { 'models/gen/m.star': '# @kind: merge\n# @unique_key: id\nsave.rows([{"id": i, "v": i} for i in range(5000)])\nsave.row({"id": 5000, "w": 3})\n' });
+  t.regex(
+    String(r.results[0]!['error']),
+    /save\.row: row \(id=700\): column v is BIGINT \(from the first rows saved\) but this row has VARCHAR/,
+  );
+  t.deepEqual(await withStore(root, (s) => s.queryJson('SELECT id::INT AS id, v::INT AS v FROM gen.m')), [
+    { id: 1, v: 1 },
+  ]);
+  writeFiles(root, {
+    'models/gen/m.star':
+      '# @kind: merge\n# @unique_key: id\nsave.rows([{"id": i, "v": i} for i in range(5000)])\nsave.row({"id": 5000, "w": 3})\n',
+  });
   const extra = await run(root);
-  t.regex(String(extra.results[0]!['error']), /row \(id=5000\): column w is not in the table's schema, which was taken from the first rows saved \(id, v\)/);
+  t.regex(
+    String(extra.results[0]!['error']),
+    /row \(id=5000\): column w is not in the table's schema, which was taken from the first rows saved \(id, v\)/,
+  );
   // A column that the first rows bring is added to an existing merge table.
-  writeFiles(root, { 'models/gen/m.star': '# @kind: merge\n# @unique_key: id\nsave.row({"id": 1, "v": 2, "w": "new"})\n' });
+  writeFiles(root, {
+    'models/gen/m.star': '# @kind: merge\n# @unique_key: id\nsave.row({"id": 1, "v": 2, "w": "new"})\n',
+  });
   t.is((await run(root)).code, 0);
-  t.deepEqual(await withStore(root, (s) => s.queryJson('SELECT id::INT AS id, v::INT AS v, w FROM gen.m')), [{ id: 1, v: 2, w: 'new' }]);
+  t.deepEqual(await withStore(root, (s) => s.queryJson('SELECT id::INT AS id, v::INT AS v, w FROM gen.m')), [
+    { id: 1, v: 2, w: 'new' },
+  ]);
 });
 
 test('append and merge .star models write by kind', async (t) => {
   const root = makeProject({
     'models/gen/log.star': '# @kind: append\nsave.row({"at": 1})\n',
-    'models/gen/m.star': '# @kind: merge\n# @unique_key: id\nsave.rows([{"id": 1, "v": "a"}, {"id": 2, "v": "b"}])\n',
+    'models/gen/m.star':
+      '# @kind: merge\n# @unique_key: id\nsave.rows([{"id": 1, "v": "a"}, {"id": 2, "v": "b"}])\n',
   });
   await run(root);
-  writeFiles(root, { 'models/gen/m.star': '# @kind: merge\n# @unique_key: id\nsave.rows([{"id": 2, "v": "B"}, {"id": 3, "v": "c"}])\n' });
+  writeFiles(root, {
+    'models/gen/m.star':
+      '# @kind: merge\n# @unique_key: id\nsave.rows([{"id": 2, "v": "B"}, {"id": 3, "v": "c"}])\n',
+  });
   const r = await run(root);
   t.is(r.code, 0, r.err);
   t.is(await withStore(root, (s) => s.scalar('SELECT count(*)::INT FROM gen.log')), 2);
   t.deepEqual(await withStore(root, (s) => s.queryJson('SELECT id::INT AS id, v FROM gen.m ORDER BY id')), [
-    { id: 1, v: 'a' }, { id: 2, v: 'B' }, { id: 3, v: 'c' },
+    { id: 1, v: 'a' },
+    { id: 2, v: 'B' },
+    { id: 3, v: 'c' },
   ]);
 });
 
@@ -117,7 +151,10 @@ query("SELECT 1", [1])
   });
   const r = await run(root);
   t.deepEqual(r.prints, ["x'); DROP TABLE a.b; -- 7 1.5 None"]);
-  t.regex(String(r.results[0]!['error']), /query: parameter 1 has type list; pass int, float, string, bool or None/);
+  t.regex(
+    String(r.results[0]!['error']),
+    /query: parameter 1 has type list; pass int, float, string, bool or None/,
+  );
 });
 
 test('env.get reads the environment and .env; secrets are redacted from prints and errors', async (t) => {
@@ -138,10 +175,14 @@ fail("request failed with " + env.get("API_TOKEN"))
 
 test('iterating a plain query result twice is an error that says what to do', async (t) => {
   const root = makeProject({
-    'models/gen/q.star': '# @kind: table\nrows = query("SELECT 1 AS x", delta=False)\nfor r in rows:\n    pass\nfor r in rows:\n    pass\n',
+    'models/gen/q.star':
+      '# @kind: table\nrows = query("SELECT 1 AS x", delta=False)\nfor r in rows:\n    pass\nfor r in rows:\n    pass\n',
   });
   const r = await run(root);
-  t.regex(String(r.results[0]!['error']), /this query result was already read; call query\(\) again, or keep list\(query\(\.\.\.\)\)/);
+  t.regex(
+    String(r.results[0]!['error']),
+    /this query result was already read; call query\(\) again, or keep list\(query\(\.\.\.\)\)/,
+  );
 });
 
 test('rows stream: a query larger than one page is read completely, in order', async (t) => {
@@ -157,7 +198,12 @@ save.row({"count": count, "total": total})
   });
   const r = await run(root);
   t.is(r.code, 0, r.err);
-  t.deepEqual(await withStore(root, (s) => s.queryJson('SELECT count::INT AS count, total::VARCHAR AS total FROM gen.big')), [{ count: 100000, total: '4999950000' }]);
+  t.deepEqual(
+    await withStore(root, (s) =>
+      s.queryJson('SELECT count::INT AS count, total::VARCHAR AS total FROM gen.big'),
+    ),
+    [{ count: 100000, total: '4999950000' }],
+  );
 });
 
 test('rows expose non-ASCII column names as attributes and by index', async (t) => {

@@ -12,12 +12,17 @@ async function run(root: string) {
   const c = capture();
   const code = await runCommand({ cwd: root, selectors: [], json: true }, c.io);
   const results = c.json();
-  return { code, err: c.err(), error: (model: string) => String(results.find((r) => r['model'] === model)?.['error']) };
+  return {
+    code,
+    err: c.err(),
+    error: (model: string) => String(results.find((r) => r['model'] === model)?.['error']),
+  };
 }
 
 test('rows that cannot be stored name the lines of the saves they came from', async (t) => {
   const root = makeProject({
-    'models/x/t.star': '# @kind: table\n\ndef add(n):\n    save.row({"a": n})\n\nfor i in range(10):\n    add(i)\nsave.row({"a": "not a number"})\n',
+    'models/x/t.star':
+      '# @kind: table\n\ndef add(n):\n    save.row({"a": n})\n\nfor i in range(10):\n    add(i)\nsave.row({"a": "not a number"})\n',
   });
   const r = await run(root);
   t.is(r.code, 1);
@@ -39,19 +44,30 @@ test('a failure that comes back while the script goes on is reported at the save
     r.error('x.u'),
     'models/x/u.star:5:13: save.row (rows 5001–10000): storing saved rows failed: save.row: row #5001: column a is BIGINT (from the first rows saved) but this row has VARCHAR',
   );
-  t.notRegex(r.err, /went on|u\.star:6/, 'the script stopped at its next call (line 6), which the message does not blame');
+  t.notRegex(
+    r.err,
+    /went on|u\.star:6/,
+    'the script stopped at its next call (line 6), which the message does not blame',
+  );
 });
 
 test('acknowledgements of a tracked model that cannot be committed name the line of the save', async (t) => {
   const root = makeProject({
     'models/src/items.sql': "-- @kind: table\nSELECT range AS id, 'n' || range AS name FROM range(5)",
-    'models/sync/items.star': '# @kind: tracked\n# @unique_key: id\n\nfor row in query("SELECT * FROM src.items"):\n    save.row(row)\n',
+    'models/sync/items.star':
+      '# @kind: tracked\n# @unique_key: id\n\nfor row in query("SELECT * FROM src.items"):\n    save.row(row)\n',
   });
   t.is((await run(root)).code, 0);
   // The table refuses a NULL name from now on: the changed row's acknowledgement cannot be stored.
   await withStore(root, (s) => s.exec('ALTER TABLE sync.items ALTER COLUMN name SET NOT NULL'));
-  writeFiles(root, { 'models/src/items.sql': "-- @kind: table\nSELECT range AS id, CASE WHEN range = 3 THEN NULL ELSE 'n' || range END AS name FROM range(5)" });
+  writeFiles(root, {
+    'models/src/items.sql':
+      "-- @kind: table\nSELECT range AS id, CASE WHEN range = 3 THEN NULL ELSE 'n' || range END AS name FROM range(5)",
+  });
   const r = await run(root);
   t.is(r.code, 1);
-  t.regex(r.error('sync.items'), /^models\/sync\/items\.star:5:13: save\.row: storing acknowledgements failed: .*NOT NULL/);
+  t.regex(
+    r.error('sync.items'),
+    /^models\/sync\/items\.star:5:13: save\.row: storing acknowledgements failed: .*NOT NULL/,
+  );
 });

@@ -18,17 +18,36 @@ for row in query("SELECT * FROM src.users"):
 
 function project(extra: Record<string, string> = {}) {
   return makeProject({
-    'models/src/users.sql': "-- @kind: table\nSELECT * FROM (VALUES (1, 'a@x', 10), (2, 'b@x', 20), (3, 'c@x', 30)) t(id, email, amount)",
+    'models/src/users.sql':
+      "-- @kind: table\nSELECT * FROM (VALUES (1, 'a@x', 10), (2, 'b@x', 20), (3, 'c@x', 30)) t(id, email, amount)",
     'models/sync/users.star': SENDER,
     ...extra,
   });
 }
 
-async function run(root: string, selectors: string[] = [], extra: { fullRefresh?: boolean; yes?: boolean } = {}) {
+async function run(
+  root: string,
+  selectors: string[] = [],
+  extra: { fullRefresh?: boolean; yes?: boolean } = {},
+) {
   const c = capture();
   const code = await runCommand({ cwd: root, selectors, json: true, ...extra }, c.io);
-  const sent = c.err().split('\n').filter((l) => l.includes(': sent ')).map((l) => l.replace(/^ *[\w.]+: sent /, ''));
-  return { code, results: c.json(), err: c.err(), sent, prints: c.err().split('\n').filter((l) => /^ {6}\w+\.\w+: /.test(l)).map((l) => l.trim().replace(/^[\w.]+: /, '')) };
+  const sent = c
+    .err()
+    .split('\n')
+    .filter((l) => l.includes(': sent '))
+    .map((l) => l.replace(/^ *[\w.]+: sent /, ''));
+  return {
+    code,
+    results: c.json(),
+    err: c.err(),
+    sent,
+    prints: c
+      .err()
+      .split('\n')
+      .filter((l) => /^ {6}\w+\.\w+: /.test(l))
+      .map((l) => l.trim().replace(/^[\w.]+: /, '')),
+  };
 }
 
 function result(r: { results: Array<Record<string, unknown>> }, model: string) {
@@ -44,17 +63,31 @@ test('first run gets every row, the second none; an update brings back only that
     'new {"amount":20,"email":"b@x","id":2} before null',
     'new {"amount":30,"email":"c@x","id":3} before null',
   ]);
-  t.like(result(first, 'sync.users'), { status: 'ok', kind: 'tracked', rows: 3, new: 3, changed: 0, deleted: 0, saved: 3, failed: 0 });
+  t.like(result(first, 'sync.users'), {
+    status: 'ok',
+    kind: 'tracked',
+    rows: 3,
+    new: 3,
+    changed: 0,
+    deleted: 0,
+    saved: 3,
+    failed: 0,
+  });
   const second = await run(root);
   t.deepEqual(second.sent, []);
   t.like(result(second, 'sync.users'), { new: 0, changed: 0, deleted: 0, saved: 0 });
   writeFiles(root, {
-    'models/src/users.sql': "-- @kind: table\nSELECT * FROM (VALUES (1, 'a@x', 10), (2, 'B@x', 20), (3, 'c@x', 30)) t(id, email, amount)",
+    'models/src/users.sql':
+      "-- @kind: table\nSELECT * FROM (VALUES (1, 'a@x', 10), (2, 'B@x', 20), (3, 'c@x', 30)) t(id, email, amount)",
   });
   const third = await run(root);
-  t.deepEqual(third.sent, ['changed {"amount":20,"email":"B@x","id":2} before {"amount":20,"email":"b@x","id":2}']);
+  t.deepEqual(third.sent, [
+    'changed {"amount":20,"email":"B@x","id":2} before {"amount":20,"email":"b@x","id":2}',
+  ]);
   t.like(result(third, 'sync.users'), { new: 0, changed: 1, saved: 1 });
-  const stored = await withStore(root, (s) => s.queryJson('SELECT id, email, _ebb_run_id IS NOT NULL AS has_run FROM sync.users ORDER BY id'));
+  const stored = await withStore(root, (s) =>
+    s.queryJson('SELECT id, email, _ebb_run_id IS NOT NULL AS has_run FROM sync.users ORDER BY id'),
+  );
   t.deepEqual(stored, [
     { id: 1, email: 'a@x', has_run: true },
     { id: 2, email: 'B@x', has_run: true },
@@ -73,7 +106,10 @@ for gone in deleted():
 `;
   const root = project({ 'models/sync/users.star': deleter(false) });
   await run(root);
-  writeFiles(root, { 'models/src/users.sql': "-- @kind: table\nSELECT * FROM (VALUES (1, 'a@x', 10), (3, 'c@x', 30)) t(id, email, amount)" });
+  writeFiles(root, {
+    'models/src/users.sql':
+      "-- @kind: table\nSELECT * FROM (VALUES (1, 'a@x', 10), (3, 'c@x', 30)) t(id, email, amount)",
+  });
   const once = await run(root);
   t.deepEqual(once.prints, ['gone 2 b@x deleted']);
   t.like(result(once, 'sync.users'), { deleted: 1, failed: 0, unsaved: 1 });
@@ -91,13 +127,20 @@ for gone in deleted():
 test('a row changed back to its delivered content after a different version was delivered comes back', async (t) => {
   const root = project();
   await run(root);
-  const users = (email: string) => `-- @kind: table\nSELECT * FROM (VALUES (1, '${email}', 10)) t(id, email, amount)`;
+  const users = (email: string) =>
+    `-- @kind: table\nSELECT * FROM (VALUES (1, '${email}', 10)) t(id, email, amount)`;
   writeFiles(root, { 'models/src/users.sql': users('z@x') });
   const changed = await run(root);
-  t.deepEqual(changed.sent.map((s) => s.split(' before')[0]), ['changed {"amount":10,"email":"z@x","id":1}']);
+  t.deepEqual(
+    changed.sent.map((s) => s.split(' before')[0]),
+    ['changed {"amount":10,"email":"z@x","id":1}'],
+  );
   writeFiles(root, { 'models/src/users.sql': users('a@x') });
   const back = await run(root);
-  t.deepEqual(back.sent.map((s) => s.split(' before')[0]), ['changed {"amount":10,"email":"a@x","id":1}']);
+  t.deepEqual(
+    back.sent.map((s) => s.split(' before')[0]),
+    ['changed {"amount":10,"email":"a@x","id":1}'],
+  );
 });
 
 test('a script that fails half-way keeps exactly the acknowledgements made before the failure', async (t) => {
@@ -112,7 +155,10 @@ for row in query("SELECT * FROM src.users ORDER BY id"):
   });
   const r = await run(root);
   t.is(r.code, 1);
-  t.regex(String(result(r, 'sync.users')['error']), /^models\/sync\/users\.star:5:13: fail: destination refused 3\nTraceback/);
+  t.regex(
+    String(result(r, 'sync.users')['error']),
+    /^models\/sync\/users\.star:5:13: fail: destination refused 3\nTraceback/,
+  );
   const saved = await withStore(root, (s) => s.queryJson('SELECT id FROM sync.users ORDER BY id'));
   t.deepEqual(saved, [{ id: 1 }, { id: 2 }]);
   writeFiles(root, { 'models/sync/users.star': SENDER });
@@ -122,7 +168,8 @@ for row in query("SELECT * FROM src.users ORDER BY id"):
 
 test('duplicate keys in the tracked query fail with the key named; nothing is saved', async (t) => {
   const root = project({
-    'models/src/users.sql': "-- @kind: table\nSELECT * FROM (VALUES (1, 'a@x', 10), (7, 'b@x', 20), (7, 'c@x', 30)) t(id, email, amount)",
+    'models/src/users.sql':
+      "-- @kind: table\nSELECT * FROM (VALUES (1, 'a@x', 10), (7, 'b@x', 20), (7, 'c@x', 30)) t(id, email, amount)",
   });
   const r = await run(root);
   t.is(r.code, 1);
@@ -134,7 +181,10 @@ test('column order in the SELECT does not change the hash; a NULL column is like
   const root = project();
   await run(root);
   writeFiles(root, {
-    'models/sync/users.star': SENDER.replace('SELECT * FROM src.users', 'SELECT amount, NULL::VARCHAR AS note, email, id FROM src.users'),
+    'models/sync/users.star': SENDER.replace(
+      'SELECT * FROM src.users',
+      'SELECT amount, NULL::VARCHAR AS note, email, id FROM src.users',
+    ),
   });
   const r = await run(root);
   t.is(r.code, 0, r.err);
@@ -147,13 +197,20 @@ const TRICKY = `SELECT 1 AS id, NULL::INTEGER AS n, -0.0::DOUBLE AS z, 'NaN'::DO
 test('tricky values hash identically across two processes (nothing re-sent by a new process)', async (t) => {
   const root = project({
     'models/src/users.sql': TRICKY,
-    'models/sync/users.star': '# @kind: tracked\n# @unique_key: id\nsave.rows(list(query("SELECT * FROM src.users")))\n',
+    'models/sync/users.star':
+      '# @kind: tracked\n# @unique_key: id\nsave.rows(list(query("SELECT * FROM src.users")))\n',
   });
   const first = await ebb(['run', '--json'], { cwd: root });
   t.is(first.code, 0, first.stderr);
-  t.like(ndjson(first.stdout).find((x) => x['model'] === 'sync.users'), { new: 1, saved: 1 });
+  t.like(
+    ndjson(first.stdout).find((x) => x['model'] === 'sync.users'),
+    { new: 1, saved: 1 },
+  );
   const second = await ebb(['run', '--json'], { cwd: root, env: { TZ: 'Asia/Tokyo' } });
-  t.like(ndjson(second.stdout).find((x) => x['model'] === 'sync.users'), { new: 0, changed: 0, saved: 0 });
+  t.like(
+    ndjson(second.stdout).find((x) => x['model'] === 'sync.users'),
+    { new: 0, changed: 0, saved: 0 },
+  );
 });
 
 test('a tracked model has one tracked query; delta=False queries are unfiltered lookups', async (t) => {
@@ -170,7 +227,10 @@ query("SELECT 1 AS id")
   const r = await run(root);
   t.is(r.code, 1);
   t.deepEqual(r.prints, ['row 2 20', 'row 3 30']);
-  t.regex(String(result(r, 'sync.users')['error']), /query: a tracked model has one tracked query, and this is a second one with different SQL; use query\(sql, delta=False\)/);
+  t.regex(
+    String(result(r, 'sync.users')['error']),
+    /query: a tracked model has one tracked query, and this is a second one with different SQL; use query\(sql, delta=False\)/,
+  );
   t.is(await withStore(root, (s) => s.scalar('SELECT count(*)::INT FROM sync.users')), 2);
 });
 
@@ -184,7 +244,10 @@ save.row({"id": 99})
 `,
   });
   const r = await run(root);
-  t.regex(String(result(r, 'sync.users')['error']), /save\.row: key \(id=99\) is not among the rows query\(\) returned in this run/);
+  t.regex(
+    String(result(r, 'sync.users')['error']),
+    /save\.row: key \(id=99\) is not among the rows query\(\) returned in this run/,
+  );
   t.is(await withStore(root, (s) => s.scalar('SELECT count(*)::INT FROM sync.users')), 3);
 });
 
@@ -192,20 +255,32 @@ test('ebb plan shows counts and changed fields without running the script or sav
   const root = project();
   await run(root);
   writeFiles(root, {
-    'models/src/users.sql': "-- @kind: table\nSELECT * FROM (VALUES (1, 'a@x', 10), (2, 'b@x', 25), (4, 'd@x', 40)) t(id, email, amount)",
+    'models/src/users.sql':
+      "-- @kind: table\nSELECT * FROM (VALUES (1, 'a@x', 10), (2, 'b@x', 25), (4, 'd@x', 40)) t(id, email, amount)",
   });
   await run(root, ['src.users']);
   const c = capture();
   t.is(await planCommand({ cwd: root, selectors: [], json: true }, c.io), 0, c.err());
   const [p] = c.json();
   t.like(p, { model: 'sync.users', new: 1, changed: 1, deleted: 1 });
-  t.deepEqual((p!['samples'] as unknown[])[0], { change: 'changed', key: { id: 2 }, fields: { amount: { before: 20, after: 25 } } });
-  t.regex(c.err(), /PLAN {2}sync\.users {2}new 1, changed 1, deleted 1\n {6}changed +\(id=2\) {2}amount: 20 → 25\n {6}new +\(id=4\)/);
+  t.deepEqual((p!['samples'] as unknown[])[0], {
+    change: 'changed',
+    key: { id: 2 },
+    fields: { amount: { before: 20, after: 25 } },
+  });
+  t.regex(
+    c.err(),
+    /PLAN {2}sync\.users {2}new 1, changed 1, deleted 1\n {6}changed +\(id=2\) {2}amount: 20 → 25\n {6}new +\(id=4\)/,
+  );
   const again = capture();
   await planCommand({ cwd: root, selectors: ['sync.users'], json: true }, again.io);
   t.like(again.json()[0], { new: 1, changed: 1, deleted: 1 });
   const stored = await withStore(root, (s) => s.queryJson('SELECT id, amount FROM sync.users ORDER BY id'));
-  t.deepEqual(stored, [{ id: 1, amount: 10 }, { id: 2, amount: 20 }, { id: 3, amount: 30 }]);
+  t.deepEqual(stored, [
+    { id: 1, amount: 10 },
+    { id: 2, amount: 20 },
+    { id: 3, amount: 30 },
+  ]);
 });
 
 test('run --full-refresh forgets what was delivered, so everything is sent again', async (t) => {
@@ -230,21 +305,38 @@ test('a stored hash of an older version is re-hashed from stored content: no mas
   const r = await run(root);
   t.deepEqual(r.sent, []);
   const version = hashVersion(String(await withStore(root, (s) => s.scalar('SELECT version()'))));
-  t.is(await withStore(root, (s) => s.scalar("SELECT hash_version FROM _ebb.tracked WHERE model = 'sync.users'")), version);
+  t.is(
+    await withStore(root, (s) =>
+      s.scalar("SELECT hash_version FROM _ebb.tracked WHERE model = 'sync.users'"),
+    ),
+    version,
+  );
 });
 
 test('tracked .star models depend on the tables their query() SQL reads', async (t) => {
   const root = project({ 'models/a_first/other.sql': 'SELECT 1 AS x' });
   const r = await run(root);
-  t.deepEqual(r.results.map((x) => x['model']), ['a_first.other', 'src.users', 'sync.users']);
+  t.deepEqual(
+    r.results.map((x) => x['model']),
+    ['a_first.other', 'src.users', 'sync.users'],
+  );
   const sel = await run(root, ['+sync.users']);
-  t.deepEqual(sel.results.map((x) => x['model']), ['src.users', 'sync.users']);
+  t.deepEqual(
+    sel.results.map((x) => x['model']),
+    ['src.users', 'sync.users'],
+  );
 });
 
 test('a syntax error in a .star model names file, line and column; its dependents are skipped', async (t) => {
-  const root = project({ 'models/sync/users.star': '# @kind: tracked\n# @unique_key: id\nfor row in query("SELECT * FROM src.users")\n    save.row(row)\n' });
+  const root = project({
+    'models/sync/users.star':
+      '# @kind: tracked\n# @unique_key: id\nfor row in query("SELECT * FROM src.users")\n    save.row(row)\n',
+  });
   const r = await run(root);
-  t.regex(String(result(r, 'sync.users')['error']), /^models\/sync\/users\.star:\d:\d+: got newline, want ':'$/);
+  t.regex(
+    String(result(r, 'sync.users')['error']),
+    /^models\/sync\/users\.star:\d:\d+: got newline, want ':'$/,
+  );
   t.is(result(r, 'src.users')['status'], 'ok');
   t.true(join(root).length > 0);
 });
@@ -263,7 +355,10 @@ print(undefined_name)
   t.is(await validateCommand({ cwd: root }, c.io), 1);
   t.regex(c.err(), /models\/sync\/users\.star:4:5: undefined: sav/);
   t.regex(c.err(), /models\/sync\/users\.star:5:7: undefined: undefined_name/);
-  t.regex(c.err(), /models\/sync\/users\.star:3: query\(\): Binder Error: Referenced column "nope" not found/);
+  t.regex(
+    c.err(),
+    /models\/sync\/users\.star:3: query\(\): Binder Error: Referenced column "nope" not found/,
+  );
 });
 
 test('--full-refresh asks on a terminal; "no" changes nothing', async (t) => {
@@ -274,7 +369,9 @@ test('--full-refresh asks on a terminal; "no" changes nothing', async (t) => {
   const c = capture();
   const io = { ...c.io, isTTY: true, confirm: async (q: string) => (asked.push(q), false) };
   t.is(await runCommand({ cwd: root, selectors: ['sync.users'], fullRefresh: true }, io), 1);
-  t.deepEqual(asked, ['Full refresh of sync.users: their tables are dropped. sync.users will send every row again. Continue? [y/N] ']);
+  t.deepEqual(asked, [
+    'Full refresh of sync.users: their tables are dropped. sync.users will send every row again. Continue? [y/N] ',
+  ]);
   t.regex(c.err(), /Cancelled; nothing was changed/);
   t.is(await withStore(root, (s) => s.scalar('SELECT count(*)::INT FROM sync.users')), 3);
   const yes = capture();
@@ -288,7 +385,10 @@ test('a table left by another kind of model is refused with what to do', async (
   await run(root);
   writeFiles(root, { 'models/sync/users.star': SENDER });
   const r = await run(root);
-  t.regex(String(result(r, 'sync.users')['error']), /table sync\.users exists but holds no delivery state .* run "ebb run --full-refresh sync\.users"/);
+  t.regex(
+    String(result(r, 'sync.users')['error']),
+    /table sync\.users exists but holds no delivery state .* run "ebb run --full-refresh sync\.users"/,
+  );
   const refreshed = await run(root, ['sync.users'], { fullRefresh: true, yes: true });
   t.is(refreshed.code, 0, refreshed.err);
   t.is(refreshed.sent.length, 3);
@@ -297,7 +397,9 @@ test('a table left by another kind of model is refused with what to do', async (
 test('a tracked model with a composite key: changes, deletions and dict acknowledgements by key', async (t) => {
   const src = (rows: string) => `-- @kind: table\nSELECT * FROM (VALUES ${rows}) t(account, day, amount)`;
   const root = makeProject({
-    'models/src/daily.sql': src("(1, DATE '2026-01-01', 10), (1, DATE '2026-01-02', 20), (2, DATE '2026-01-01', 30)"),
+    'models/src/daily.sql': src(
+      "(1, DATE '2026-01-01', 10), (1, DATE '2026-01-02', 20), (2, DATE '2026-01-01', 30)",
+    ),
     'models/sync/daily.star': `# @kind: tracked
 # @unique_key: account, day
 for r in query("SELECT * FROM src.daily"):
@@ -321,7 +423,8 @@ for g in deleted():
 
 test('dict acknowledgements work for timestamp and decimal keys', async (t) => {
   const root = makeProject({
-    'models/src/ev.sql': "-- @kind: table\nSELECT TIMESTAMPTZ '2026-01-02 03:04:05.5+01' AS at, 12.50::DECIMAL(10, 2) AS price, 'x' AS v",
+    'models/src/ev.sql':
+      "-- @kind: table\nSELECT TIMESTAMPTZ '2026-01-02 03:04:05.5+01' AS at, 12.50::DECIMAL(10, 2) AS price, 'x' AS v",
     'models/sync/ev.star': `# @kind: tracked
 # @unique_key: at, price
 for r in query("SELECT * FROM src.ev"):
@@ -340,5 +443,15 @@ test('history --json shows a tracked model run with its delta figures', async (t
   await run(root);
   const c = capture();
   await historyCommand({ cwd: root, json: true, limit: 5, model: 'sync.users' }, c.io);
-  t.like(c.json()[0], { model: 'sync.users', kind: 'tracked', status: 'ok', rows: 3, new: 3, changed: 0, deleted: 0, saved: 3, failed: 0 });
+  t.like(c.json()[0], {
+    model: 'sync.users',
+    kind: 'tracked',
+    status: 'ok',
+    rows: 3,
+    new: 3,
+    changed: 0,
+    deleted: 0,
+    saved: 3,
+    failed: 0,
+  });
 });

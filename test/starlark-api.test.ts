@@ -1,8 +1,30 @@
 import test from 'ava';
 import {
-  Builtin, EvalError, Float, HostValue, None, ResolveErrors, ScanOrSyntaxError, Thread, call, execFile,
-  freeze, json, makeDict, makeList, makeString, makeStruct, repr, runScriptFile, str, structBuiltin,
-  toJS, toStarlark, typeName, unpackArgs, type Value,
+  Builtin,
+  EvalError,
+  Float,
+  HostValue,
+  None,
+  ResolveErrors,
+  ScanOrSyntaxError,
+  Thread,
+  call,
+  execFile,
+  freeze,
+  json,
+  makeDict,
+  makeList,
+  makeString,
+  makeStruct,
+  repr,
+  runScriptFile,
+  str,
+  structBuiltin,
+  toJS,
+  toStarlark,
+  typeName,
+  unpackArgs,
+  type Value,
 } from '../lib/starlark/index.js';
 
 function run(src: string, predeclared: Record<string, Value> = {}, opts = {}): Map<string, Value> {
@@ -67,7 +89,10 @@ test('strings are UTF-8 byte strings inside, JS strings outside', (t) => {
 });
 
 class Point extends HostValue {
-  constructor(readonly x: number, readonly y: number) {
+  constructor(
+    readonly x: number,
+    readonly y: number,
+  ) {
     super();
   }
   type(): string {
@@ -106,15 +131,17 @@ test('HostValue capabilities: attr, dir, len, index, hash, compare, call', (t) =
   });
   const g = run(
     'p = point(1, y=2)\n' +
-    'r = [p.x, p.y, len(p), p[1], dir(p), str(p), type(p)]\n' +
-    'd = {p: "here"}\n' +
-    'same = p == point(1, 2)\n',
+      'r = [p.x, p.y, len(p), p[1], dir(p), str(p), type(p)]\n' +
+      'd = {p: "here"}\n' +
+      'same = p == point(1, 2)\n',
     { point: mk },
   );
   t.deepEqual(toJS(g.get('r')!), [1, 2, 2, 2, ['x', 'y'], 'point(1, 2)', 'point']);
   t.is(g.get('same'), true);
   t.is(str(g.get('d')!), '{point(1, 2): "here"}');
-  const e = t.throws(() => execFile(new Thread(), 'h.star', 'p = point(1)\nq = p.z\n', { point: mk }), { instanceOf: EvalError });
+  const e = t.throws(() => execFile(new Thread(), 'h.star', 'p = point(1)\nq = p.z\n', { point: mk }), {
+    instanceOf: EvalError,
+  });
   t.is(e.msg, 'point has no .z field or method');
   t.deepEqual(e.pos, { file: 'h.star', line: 2, col: 6 });
 });
@@ -143,7 +170,11 @@ test('Builtin + unpackArgs error messages', (t) => {
 });
 
 test('step limit and cancel stop runaway loops', (t) => {
-  const e = evalError('def f():\n  for i in range(1 << 62):\n    pass\nf()\n', {}, new Thread({ maxSteps: 10000 }));
+  const e = evalError(
+    'def f():\n  for i in range(1 << 62):\n    pass\nf()\n',
+    {},
+    new Thread({ maxSteps: 10000 }),
+  );
   t.is(e.msg, 'Starlark computation cancelled: too many steps');
   const th = new Thread();
   const tick = new Builtin('tick', (thread) => {
@@ -198,7 +229,14 @@ test('thread.position() is the call being executed: at top level, inside functio
     'load("lib.star", "helper")\nwhere()\ndef f(x):\n    if x:\n        where()\n    return [where() for _ in range(1)]\nf(True)\nhelper()\n  # a comment\nf(False)\n',
     { where },
   );
-  t.deepEqual(seen, ['lib.star:3:6', 'main.star:2:6', 'main.star:5:14', 'main.star:6:18', 'lib.star:2:10', 'main.star:6:18']);
+  t.deepEqual(seen, [
+    'lib.star:3:6',
+    'main.star:2:6',
+    'main.star:5:14',
+    'main.star:6:18',
+    'lib.star:2:10',
+    'main.star:6:18',
+  ]);
   t.is(thread.position(), undefined, 'nothing runs any more');
   t.throws(() => execFile(thread, 'bad.star', 'def g():\n    fail("x")\ng()\n', {}));
   t.is(thread.position(), undefined, 'an error unwinds the frames too');
@@ -207,7 +245,9 @@ test('thread.position() is the call being executed: at top level, inside functio
   const boom = new Builtin('boom', () => {
     throw thrown;
   });
-  const err = t.throws(() => execFile(new Thread(), 'c.star', 'boom()\n', { boom }), { instanceOf: EvalError });
+  const err = t.throws(() => execFile(new Thread(), 'c.star', 'boom()\n', { boom }), {
+    instanceOf: EvalError,
+  });
   t.is(err!.cause, thrown);
   t.is(err!.message, 'c.star:1:5: host says no');
 });
@@ -216,11 +256,10 @@ test('syntax errors carry a position; resolve errors are all reported', (t) => {
   const s = t.throws(() => run('x = (1,\n'), { instanceOf: ScanOrSyntaxError });
   t.is(s.pos.file, 'test.star');
   const r = t.throws(() => run('def f():\n  return y + z\nx = 1\nx = 2\n'), { instanceOf: ResolveErrors });
-  t.deepEqual(r.errors.map((e) => `${e.pos.line}:${e.pos.col} ${e.msg}`), [
-    '4:1 cannot reassign global x declared at test.star:3:1',
-    '2:10 undefined: y',
-    '2:14 undefined: z',
-  ]);
+  t.deepEqual(
+    r.errors.map((e) => `${e.pos.line}:${e.pos.col} ${e.msg}`),
+    ['4:1 cannot reassign global x declared at test.star:3:1', '2:10 undefined: y', '2:14 undefined: z'],
+  );
 });
 
 test('deep recursion and deep nesting become Starlark errors', (t) => {
@@ -235,10 +274,13 @@ test('deep recursion and deep nesting become Starlark errors', (t) => {
 test('freeze, json and struct exports', (t) => {
   const l = makeList([1, 2]);
   freeze(l);
-  const e = t.throws(() => call(new Thread(), run('def f(l): l.append(3)\n').get('f')!, [l]), { instanceOf: EvalError });
+  const e = t.throws(() => call(new Thread(), run('def f(l): l.append(3)\n').get('f')!, [l]), {
+    instanceOf: EvalError,
+  });
   t.is(e.msg, 'append: cannot append to frozen list');
   const g = run('s = json.encode({"b": [1, 2.5, None], "a": st})\nd = json.decode(s)\n', {
-    json, st: makeStruct({ k: makeString('v') }),
+    json,
+    st: makeStruct({ k: makeString('v') }),
   });
   t.is(toJS(g.get('s')!), '{"a":{"k":"v"},"b":[1,2.5,null]}');
   t.is(str(g.get('d')!), '{"a": {"k": "v"}, "b": [1, 2.5, None]}');

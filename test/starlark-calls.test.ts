@@ -34,7 +34,9 @@ test('positional calls take trailing defaults', (t) => {
 });
 
 test('keyword calls bind names to parameters, defaults fill the rest', (t) => {
-  const g = run(defs + `
+  const g = run(
+    defs +
+      `
 order = []
 def v(x):
     order.append(x)
@@ -43,13 +45,21 @@ r = [f(1, c = 9), f(a = 1), f(c = v("c"), a = v("a"), b = v("b")), g(1, k = 2), 
 def outer(a, b = 1):
     return lambda: a * 10 + b
 cl = [outer(b = 2, a = 3)(), outer(a = 4)()]
-`);
-  t.deepEqual(toJS(g.get('r')!), [[1, 2, 9], [1, 2, 3], ['a', 'b', 'c'], [1, 2, 5], [1, 7, 0], [0, 1, 5]]);
+`,
+  );
+  t.deepEqual(toJS(g.get('r')!), [
+    [1, 2, 9],
+    [1, 2, 3],
+    ['a', 'b', 'c'],
+    [1, 2, 5],
+    [1, 7, 0],
+    [0, 1, 5],
+  ]);
   t.deepEqual(toJS(g.get('order')!), ['c', 'a', 'b'], 'arguments are evaluated in source order');
   t.deepEqual(toJS(g.get('cl')!), [32, 41]);
 });
 
-test('binding errors are the general binder\'s', (t) => {
+test("binding errors are the general binder's", (t) => {
   t.is(msg(defs + 'f()\n'), 'function f missing 1 argument (a)');
   t.is(msg(defs + 'f(b = 1)\n'), 'function f missing 1 argument (a)');
   t.is(msg(defs + 'f(1, 2, 3, 4)\n'), 'function f accepts at most 3 positional arguments (4 given)');
@@ -75,19 +85,47 @@ def main():
         out.append(fn(x = 1, y = 2))
 main()
 `);
-  t.deepEqual(toJS(g.get('out')!), [-1, 3, -1, ['x', 'y'], new Map([['x', 1], ['y', 2]]), 3]);
-  t.is(msg('def p(x):\n    return x\ndef r():\n    for fn in [p, p, len]:\n        fn(x = 1)\nr()\n'), 'len: unexpected keyword arguments');
-  t.is(msg('def p(x):\n    return x\ndef s(z):\n    return z\ndef r():\n    for fn in [p, s]:\n        fn(x = 1)\nr()\n'),
-    'function s got an unexpected keyword argument "x"');
+  t.deepEqual(toJS(g.get('out')!), [
+    -1,
+    3,
+    -1,
+    ['x', 'y'],
+    new Map([
+      ['x', 1],
+      ['y', 2],
+    ]),
+    3,
+  ]);
+  t.is(
+    msg('def p(x):\n    return x\ndef r():\n    for fn in [p, p, len]:\n        fn(x = 1)\nr()\n'),
+    'len: unexpected keyword arguments',
+  );
+  t.is(
+    msg(
+      'def p(x):\n    return x\ndef s(z):\n    return z\ndef r():\n    for fn in [p, s]:\n        fn(x = 1)\nr()\n',
+    ),
+    'function s got an unexpected keyword argument "x"',
+  );
 });
 
 test('recursion and step limits still apply to keyword calls', (t) => {
   t.is(msg('def f(n = 1):\n    return f(n = n)\nf()\n'), 'function f called recursively');
-  const g = run('def f(n, acc = 0):\n    return acc if n == 0 else f(n = n - 1, acc = acc + n)\nr = f(n = 10)\n', { allowRecursion: true });
+  const g = run(
+    'def f(n, acc = 0):\n    return acc if n == 0 else f(n = n - 1, acc = acc + n)\nr = f(n = 10)\n',
+    { allowRecursion: true },
+  );
   t.is(g.get('r'), 55);
   const th = new Thread({ maxSteps: 1000 });
-  t.throws(() => execFile(th, 't.star', 'def f(a, b = 1):\n    return a\ndef m():\n    for i in range(100000):\n        f(a = i)\nm()\n', {}),
-    { instanceOf: EvalError });
+  t.throws(
+    () =>
+      execFile(
+        th,
+        't.star',
+        'def f(a, b = 1):\n    return a\ndef m():\n    for i in range(100000):\n        f(a = i)\nm()\n',
+        {},
+      ),
+    { instanceOf: EvalError },
+  );
 });
 
 test('augmented assignment to locals', (t) => {

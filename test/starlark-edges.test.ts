@@ -10,8 +10,17 @@ import { join } from 'node:path';
 import { runCommand } from '../lib/commands/run.js';
 import { parseDirectives } from '../lib/project/directives.js';
 import {
-  DEFAULT_MAX_STEPS, EvalError, MAX_LIST_ELEMS, MAX_STRING_BYTES, StarlarkError, Thread, execFile, json, runScriptFile,
-  structBuiltin, type Value,
+  DEFAULT_MAX_STEPS,
+  EvalError,
+  MAX_LIST_ELEMS,
+  MAX_STRING_BYTES,
+  StarlarkError,
+  Thread,
+  execFile,
+  json,
+  runScriptFile,
+  structBuiltin,
+  type Value,
 } from '../lib/starlark/index.js';
 import type { ProjectProblem } from '../lib/errors.js';
 import { capture, makeProject, tempDir } from './helpers/project.js';
@@ -22,7 +31,11 @@ function run(src: string, maxSteps = 0): { out: string[]; err?: EvalError } {
   const thread = new Thread({ name: 'edges', print: (_t, m) => out.push(m), maxSteps });
   const predeclared: Record<string, Value> = { json, struct: structBuiltin };
   try {
-    execFile(thread, 'edges.star', src, predeclared, { allowWhile: true, allowRecursion: true, allowGlobalReassign: true });
+    execFile(thread, 'edges.star', src, predeclared, {
+      allowWhile: true,
+      allowRecursion: true,
+      allowGlobalReassign: true,
+    });
     return { out };
   } catch (e) {
     if (!(e instanceof EvalError)) throw e;
@@ -67,7 +80,7 @@ print(len(r), r[:9])
 `);
   t.is(err, undefined, err?.message);
   t.is(out[0], `400000 ${(10n ** 400000n - 1n) % 1000000007n}`);
-  t.is(out[1], `True ${(((7n ** 20000n) - 1n) / 6n).toString().length}`);
+  t.is(out[1], `True ${((7n ** 20000n - 1n) / 6n).toString().length}`);
   t.is(out[2], '50000000 axyzcaxyzc axyzc');
   t.is(out[3], '6000001');
   t.is(out[4], '40000002 "\\xff\\xff');
@@ -85,13 +98,18 @@ function script(files: Record<string, string>): string {
 function star(path: string, maxSteps?: number): { code: number; out: string; err: string } {
   let out = '';
   let err = '';
-  const code = runScriptFile(path, { stdout: (s) => (out += s), stderr: (s) => (err += s), ...(maxSteps !== undefined ? { maxSteps } : {}) });
+  const code = runScriptFile(path, {
+    stdout: (s) => (out += s),
+    stderr: (s) => (err += s),
+    ...(maxSteps !== undefined ? { maxSteps } : {}),
+  });
   return { code, out, err };
 }
 
 test('ebb star: load() is relative to the loading file, runs each file once and freezes its values', (t) => {
   const dir = script({
-    'main.star': 'load("lib/a.star", "x", "f")\nload("lib/b.star", b = "z")\nprint(x, f(2), b)\nx.append(3)\n',
+    'main.star':
+      'load("lib/a.star", "x", "f")\nload("lib/b.star", b = "z")\nprint(x, f(2), b)\nx.append(3)\n',
     'lib/a.star': 'load("b.star", "z")\nprint("a runs")\nx = [1, z]\ndef f(n):\n    return n * 10\n',
     'lib/b.star': 'print("b runs")\nz = 2\n',
   });
@@ -109,7 +127,10 @@ test('ebb star: a load cycle is an error naming the chain; a missing file names 
   });
   const r = star(join(dir, 'a.star'));
   t.is(r.code, 1);
-  t.regex(r.err, /a\.star:1:1: cannot load sub\/b\.star: .*b\.star:1:1: cannot load \.\.\/a\.star: cycle in load graph: a\.star -> sub\/b\.star -> a\.star/);
+  t.regex(
+    r.err,
+    /a\.star:1:1: cannot load sub\/b\.star: .*b\.star:1:1: cannot load \.\.\/a\.star: cycle in load graph: a\.star -> sub\/b\.star -> a\.star/,
+  );
   const m = star(join(dir, 'missing.star'));
   t.regex(m.err, /missing\.star:1:1: cannot load nope\.star: no such file: nope\.star/);
 });
@@ -122,9 +143,13 @@ test('ebb star: a runaway loop stops at the step budget with a positioned error'
   t.regex(r.err, /loop\.star:2:1: Starlark computation cancelled: too many steps/);
 });
 
-test('@max_steps sets a .star model\'s step budget; bad values and SQL models are problems', (t) => {
+test("@max_steps sets a .star model's step budget; bad values and SQL models are problems", (t) => {
   const problems: ProjectProblem[] = [];
-  t.is(parseDirectives('m.star', 'star', '# @kind: table\n# @max_steps: 5_000_000_000\nx = 1\n', problems).maxSteps, 5_000_000_000);
+  t.is(
+    parseDirectives('m.star', 'star', '# @kind: table\n# @max_steps: 5_000_000_000\nx = 1\n', problems)
+      .maxSteps,
+    5_000_000_000,
+  );
   t.is(parseDirectives('m.star', 'star', '# @kind: table\nx = 1\n', problems).maxSteps, undefined);
   t.deepEqual(problems, []);
   parseDirectives('m.star', 'star', '# @max_steps: lots\n', problems);
@@ -137,7 +162,8 @@ test('@max_steps sets a .star model\'s step budget; bad values and SQL models ar
 test('a .star model with a runaway loop fails at its @max_steps budget, with a hint to raise it', async (t) => {
   const root = makeProject({
     'models/gen/loop.star': '# @kind: table\n# @max_steps: 50_000\nn = 0\nwhile True:\n    n += 1\n',
-    'models/gen/ok.star': '# @kind: table\n# @max_steps: 50_000\nfor i in range(100):\n    save.row({"i": i})\n',
+    'models/gen/ok.star':
+      '# @kind: table\n# @max_steps: 50_000\nfor i in range(100):\n    save.row({"i": i})\n',
   });
   const c = capture();
   const code = await runCommand({ cwd: root, selectors: [], json: true, env: {} }, c.io);
@@ -145,8 +171,14 @@ test('a .star model with a runaway loop fails at its @max_steps budget, with a h
   const results = c.json();
   const loop = results.find((r) => r['model'] === 'gen.loop')!;
   t.is(loop['status'], 'error');
-  t.regex(String(loop['error']), /loop\.star:4:1: Starlark computation cancelled: too many steps \(the model's budget is 50000 steps, loop iterations and calls; raise it with "# @max_steps: N"/);
-  t.like(results.find((r) => r['model'] === 'gen.ok'), { status: 'ok', rows: 100 });
+  t.regex(
+    String(loop['error']),
+    /loop\.star:4:1: Starlark computation cancelled: too many steps \(the model's budget is 50000 steps, loop iterations and calls; raise it with "# @max_steps: N"/,
+  );
+  t.like(
+    results.find((r) => r['model'] === 'gen.ok'),
+    { status: 'ok', rows: 100 },
+  );
 });
 
 test('a key function cannot grow the list max() is scanning (it used to run out of memory)', (t) => {

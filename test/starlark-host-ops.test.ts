@@ -2,8 +2,25 @@
 // non-ASCII messages in host errors, toJS({ints: 'bigint'}), parseFile and checkFile.
 import test from 'ava';
 import {
-  Builtin, EvalError, Float, HostValue, None, ResolveErrors, ScanOrSyntaxError, Thread, checkFile, execFile, json,
-  makeString, parseFile, str, toJS, toStarlark, typeName, type Value, type ast,
+  Builtin,
+  EvalError,
+  Float,
+  HostValue,
+  None,
+  ResolveErrors,
+  ScanOrSyntaxError,
+  Thread,
+  checkFile,
+  execFile,
+  json,
+  makeString,
+  parseFile,
+  str,
+  toJS,
+  toStarlark,
+  typeName,
+  type Value,
+  type ast,
 } from '../lib/starlark/index.js';
 
 function run(src: string, predeclared: Record<string, Value> = {}, opts = {}): Map<string, Value> {
@@ -23,7 +40,10 @@ function evalError(src: string, predeclared: Record<string, Value> = {}, thread 
 /** Money: an amount in cents of a currency; supports m+m, m-m, m*int, int*m, m//int, -m, +m. */
 class Money extends HostValue {
   static calls: string[] = [];
-  constructor(readonly cents: number, readonly cur = 'EUR') {
+  constructor(
+    readonly cents: number,
+    readonly cur = 'EUR',
+  ) {
     super();
   }
   type(): string {
@@ -46,7 +66,8 @@ class Money extends HostValue {
     if (y instanceof Money) {
       if (y.cur !== this.cur) throw new Error(`currency mismatch: ${this.cur} vs ${y.cur}`);
       if (op === '+') return new Money(this.cents + y.cents, this.cur);
-      if (op === '-') return new Money(side === 'left' ? this.cents - y.cents : y.cents - this.cents, this.cur);
+      if (op === '-')
+        return new Money(side === 'left' ? this.cents - y.cents : y.cents - this.cents, this.cur);
     }
     if (typeof y === 'number') {
       if (op === '*') return new Money(this.cents * y, this.cur);
@@ -61,16 +82,30 @@ class Money extends HostValue {
   }
 }
 
-const money = new Builtin('money', (_th, _fn, args) => new Money(args[0] as number, args[1] === undefined ? 'EUR' : str(args[1])));
+const money = new Builtin(
+  'money',
+  (_th, _fn, args) => new Money(args[0] as number, args[1] === undefined ? 'EUR' : str(args[1])),
+);
 
 test('binary and unary operators call the host hooks', (t) => {
-  const g = run(`
+  const g = run(
+    `
 a = money(150)
 b = money(250)
 r = [str(m) for m in [a + b, b - a, a * 3, 3 * a, b // 2, -a, +a, a - 1 * 0 * a]]
-`, { money });
-  t.deepEqual(toJS(g.get('r')!),
-    ['EUR 4.00', 'EUR 1.00', 'EUR 4.50', 'EUR 4.50', 'EUR 1.25', 'EUR -1.50', 'EUR 1.50', 'EUR 1.50']);
+`,
+    { money },
+  );
+  t.deepEqual(toJS(g.get('r')!), [
+    'EUR 4.00',
+    'EUR 1.00',
+    'EUR 4.50',
+    'EUR 4.50',
+    'EUR 1.25',
+    'EUR -1.50',
+    'EUR 1.50',
+    'EUR 1.50',
+  ]);
 });
 
 test('the left operand is asked first, then the right one with side "right"', (t) => {
@@ -114,7 +149,8 @@ test('string % host value is still string formatting', (t) => {
 });
 
 test('augmented assignment goes through the hooks (globals, locals, fields, elements)', (t) => {
-  const g = run(`
+  const g = run(
+    `
 total = money(0)
 total += money(100)
 total -= money(30)
@@ -130,7 +166,10 @@ l[0] += money(2)
 d = {"k": money(1)}
 d["k"] *= 7
 r = f()
-`, { money }, { allowGlobalReassign: true });
+`,
+    { money },
+    { allowGlobalReassign: true },
+  );
   t.is(str(g.get('total')!), 'EUR 1.40');
   t.is(str(g.get('r')!), 'EUR -0.25');
   t.is(str(g.get('l')!), '[EUR 0.03]');
@@ -139,7 +178,10 @@ r = f()
 
 class Bag extends HostValue {
   iterated = 0;
-  constructor(readonly items: Value[], readonly broken = false) {
+  constructor(
+    readonly items: Value[],
+    readonly broken = false,
+  ) {
     super();
   }
   type(): string {
@@ -154,7 +196,8 @@ class Bag extends HostValue {
 
 test('list += any iterable extends the list in place, including host iterables', (t) => {
   const bag = new Bag([1, 2]);
-  const g = run(`
+  const g = run(
+    `
 x = [0]
 y = x
 x += bag
@@ -162,7 +205,10 @@ x += (3,)
 x += {"k": 1}
 x += range(2)
 same = x == y
-`, { bag }, { allowGlobalReassign: true });
+`,
+    { bag },
+    { allowGlobalReassign: true },
+  );
   t.deepEqual(toJS(g.get('x')!), [0, 1, 2, 3, 'k', 0, 1]);
   t.is(g.get('same'), true);
   t.is(bag.iterated, 1, 'the host value is iterated once');
@@ -179,7 +225,11 @@ same = x == y
 
 /** Key has a deliberately poor hash: every key of a group hashes alike. */
 class Key extends HostValue {
-  constructor(readonly id: string, readonly group: number, readonly kind = 'key') {
+  constructor(
+    readonly id: string,
+    readonly group: number,
+    readonly kind = 'key',
+  ) {
     super();
   }
   type(): string {
@@ -199,10 +249,14 @@ class Key extends HostValue {
   }
 }
 
-const key = new Builtin('key', (_th, _fn, args) => new Key(str(args[0]!), args[1] as number, args[2] === undefined ? 'key' : str(args[2])));
+const key = new Builtin(
+  'key',
+  (_th, _fn, args) => new Key(str(args[0]!), args[1] as number, args[2] === undefined ? 'key' : str(args[2])),
+);
 
 test('dict keys: equal hashes of unequal host values are distinct keys', (t) => {
-  const g = run(`
+  const g = run(
+    `
 d = {}
 d[key("a", 1)] = 1
 d[key("b", 1)] = 2
@@ -214,7 +268,9 @@ vb = d[key("b", 1)]
 has = [key("b", 1) in d, key("c", 1) in d, key("a", 2) in d]
 ks = [str(k) for k in d]
 got = d.get(key("c", 1), "none")
-`, { key });
+`,
+    { key },
+  );
   t.is(g.get('n'), 3);
   t.is(g.get('va'), 3);
   t.is(g.get('vb'), 2);
@@ -225,7 +281,8 @@ got = d.get(key("c", 1), "none")
 });
 
 test('dict keys: delete, re-insert, pop, clear keep host keys apart', (t) => {
-  const g = run(`
+  const g = run(
+    `
 d = {key("a", 7): "A", key("b", 7): "B", key("c", 7): "C"}
 pb = d.pop(key("b", 7))
 d[key("d", 7)] = "D"
@@ -236,16 +293,27 @@ d[key("c", 7)] = "C2"
 d[key("a", 7)] = "A2"
 final = [(str(k), v) for k, v in d.items()]
 missing = d.pop(key("b", 7), "gone")
-`, { key });
+`,
+    { key },
+  );
   t.is(str(g.get('pb')!), 'B');
-  t.deepEqual(toJS(g.get('after')!), [['key(a)', 'A'], ['key(c)', 'C'], ['key(d)', 'D'], ['key(b)', 'B2']]);
-  t.deepEqual(toJS(g.get('final')!), [['key(c)', 'C2'], ['key(a)', 'A2']]);
+  t.deepEqual(toJS(g.get('after')!), [
+    ['key(a)', 'A'],
+    ['key(c)', 'C'],
+    ['key(d)', 'D'],
+    ['key(b)', 'B2'],
+  ]);
+  t.deepEqual(toJS(g.get('final')!), [
+    ['key(c)', 'C2'],
+    ['key(a)', 'A2'],
+  ]);
   t.is(str(g.get('missing')!), 'gone');
 });
 
 test('dict keys: duplicate-key check, dict ==, sets and tuples holding host values', (t) => {
   t.is(evalError('d = {key("a", 1): 1, key("a", 1): 2}\n', { key }).msg, 'duplicate key: key(a)');
-  const g = run(`
+  const g = run(
+    `
 ok = {key("a", 1): 1, key("b", 1): 2}
 same = ok == {key("b", 1): 2, key("a", 1): 1}
 diff = ok == {key("a", 1): 1, key("c", 1): 2}
@@ -256,7 +324,9 @@ t = {(1, key("a", 5)): "x", (1, key("b", 5)): "y"}
 tn = len(t)
 tv = t[(1, key("b", 5))]
 tf = t.get((1.0, key("a", 5)))
-`, { key });
+`,
+    { key },
+  );
   t.is(g.get('same'), true);
   t.is(g.get('diff'), false);
   t.is(str(g.get('s')!), 'set([key(a), key(b)])');
@@ -292,10 +362,13 @@ test('dict keys: host values without compare are keyed by identity', (t) => {
 });
 
 test('ints and strings stay fast-path keys next to host keys', (t) => {
-  const g = run(`
+  const g = run(
+    `
 d = {1: "int", "1": "str", 1.5: "float", None: "none", key("a", 1): "host", (1,): "tuple"}
 r = [d[1], d[1.0], d["1"], d[1.5], d[None], d[key("a", 1)], d[(1,)], len(d)]
-`, { key });
+`,
+    { key },
+  );
   t.deepEqual(toJS(g.get('r')!), ['int', 'int', 'str', 'float', 'none', 'host', 'tuple', 6]);
 });
 
@@ -362,8 +435,10 @@ test('non-ASCII host errors inside json.encode, load and hooks', (t) => {
       throw new Error('données invalides');
     }
   }
-  t.is(evalError('x = json.encode([1, b])\n', { b: new BadJSON(), json }).msg,
-    'json.encode: at list index 1: données invalides');
+  t.is(
+    evalError('x = json.encode([1, b])\n', { b: new BadJSON(), json }).msg,
+    'json.encode: at list index 1: données invalides',
+  );
   const th = new Thread({
     load: () => {
       throw new Error('module introuvable: ç');
@@ -406,7 +481,13 @@ function findQueryStrings(file: ast.File): string[] {
     if (node.kind === 'Call') {
       const c = n as ast.CallExpr;
       const a = c.args[0];
-      if (c.fn.kind === 'Ident' && str(c.fn.name) === 'query' && a && a.value.kind === 'Literal' && a.value.tok === 'STRING') {
+      if (
+        c.fn.kind === 'Ident' &&
+        str(c.fn.name) === 'query' &&
+        a &&
+        a.value.kind === 'Literal' &&
+        a.value.tok === 'STRING'
+      ) {
         out.push(str(a.value.value as string));
       }
     }
@@ -419,29 +500,41 @@ function findQueryStrings(file: ast.File): string[] {
 }
 
 test('parseFile returns the AST without resolving or running', (t) => {
-  const f = parseFile('m.star', 'rows = query("select \'é\' from t")\ndef g():\n    return query("select 2")\nundefined_name\n');
+  const f = parseFile(
+    'm.star',
+    'rows = query("select \'é\' from t")\ndef g():\n    return query("select 2")\nundefined_name\n',
+  );
   t.is(f.kind, 'File');
   t.is(f.name, 'm.star');
   t.is(f.stmts.length, 3);
   t.deepEqual(findQueryStrings(f), ["select 'é' from t", 'select 2']);
   const e = t.throws(() => parseFile('bad.star', 'x = (\n'), { instanceOf: ScanOrSyntaxError });
   t.is(e.pos.file, 'bad.star');
-  t.throws(() => parseFile('deep.star', 'x = ' + '('.repeat(20000) + '1' + ')'.repeat(20000) + '\n'), { instanceOf: ScanOrSyntaxError });
+  t.throws(() => parseFile('deep.star', 'x = ' + '('.repeat(20000) + '1' + ')'.repeat(20000) + '\n'), {
+    instanceOf: ScanOrSyntaxError,
+  });
 });
 
 test('checkFile resolves against predeclared names and options without executing', (t) => {
   const src = 'rows = query("select 1")\nfor r in rows:\n    pass\ndef f(x):\n    return x + missing\n';
   const th = new Thread();
   const e = t.throws(() => checkFile('m.star', src, ['query']), { instanceOf: ResolveErrors });
-  t.deepEqual(e.errors.map((x) => x.msg), ['for loop not within a function', 'undefined: missing']);
+  t.deepEqual(
+    e.errors.map((x) => x.msg),
+    ['for loop not within a function', 'undefined: missing'],
+  );
   const f = checkFile('m.star', src, new Set(['query', 'missing']), { allowToplevelControl: true });
   t.is(f.module!.globals.map((b) => str(b.name)).join(','), 'rows,r,f');
   t.is(th.steps, 0);
   // universe names need not be listed; nothing runs (fail() would throw)
   t.notThrows(() => checkFile('m.star', 'x = len([1]) + fail("never")\n', []));
   t.throws(() => checkFile('m.star', 'x = 1 +\n', []), { instanceOf: ScanOrSyntaxError });
-  t.throws(() => checkFile('m.star', 'while True:\n    pass\n', [], { allowToplevelControl: true }), { instanceOf: ResolveErrors });
-  t.notThrows(() => checkFile('m.star', 'def f():\n    while True:\n        pass\n', [], { allowWhile: true }));
+  t.throws(() => checkFile('m.star', 'while True:\n    pass\n', [], { allowToplevelControl: true }), {
+    instanceOf: ResolveErrors,
+  });
+  t.notThrows(() =>
+    checkFile('m.star', 'def f():\n    while True:\n        pass\n', [], { allowWhile: true }),
+  );
   // non-ASCII predeclared names
   t.notThrows(() => checkFile('m.star', 'x = café\n', ['café']));
   t.is(typeName(makeString('x')), 'string');

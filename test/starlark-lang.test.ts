@@ -3,7 +3,13 @@ import { EvalError, Thread, execFile, repr } from '../lib/starlark/index.js';
 
 /** value runs `_ = EXPR` (with optional setup) and returns repr(_). */
 function value(expr: string, setup = ''): string {
-  const g = execFile(new Thread(), 'lang.star', `${setup}\n_ = ${expr}\n`, {}, { allowGlobalReassign: true, allowWhile: true });
+  const g = execFile(
+    new Thread(),
+    'lang.star',
+    `${setup}\n_ = ${expr}\n`,
+    {},
+    { allowGlobalReassign: true, allowWhile: true },
+  );
   return repr(g.get('_')!);
 }
 
@@ -35,19 +41,39 @@ const cases: Array<[string, string, string?]> = [
   ['"{} {x} {0}".format(1, x=2) if False else "{} {x}".format(1, x=2)', '"1 2"'],
   ['sorted(["bb", "a", "ccc"], key=len, reverse=True)', '["ccc", "bb", "a"]'],
   ['(min(3, 1, 2), max([1, 5, 2]), any([0, 1]), all([]), abs(-3))', '(1, 5, True, True, 3)'],
-  ['list(zip([1, 2], "ab".elems())), list(enumerate("xy".elems(), 1))', '([(1, "a"), (2, "b")], [(1, "x"), (2, "y")])'],
-  ['(int("0x10", 16), int("-12"), int(3.9), float("1.5"), str(1.0), bool([]))', '(16, -12, 3, 1.5, "1.0", False)'],
-  ['(hash("abc"), type(range(3)), repr(range(1, 5, 2)), dir("")[:3])', '(96354, "range", "range(1, 5, 2)", ["capitalize", "codepoint_ords", "codepoints"])'],
+  [
+    'list(zip([1, 2], "ab".elems())), list(enumerate("xy".elems(), 1))',
+    '([(1, "a"), (2, "b")], [(1, "x"), (2, "y")])',
+  ],
+  [
+    '(int("0x10", 16), int("-12"), int(3.9), float("1.5"), str(1.0), bool([]))',
+    '(16, -12, 3, 1.5, "1.0", False)',
+  ],
+  [
+    '(hash("abc"), type(range(3)), repr(range(1, 5, 2)), dir("")[:3])',
+    '(96354, "range", "range(1, 5, 2)", ["capitalize", "codepoint_ords", "codepoints"])',
+  ],
   ['f(1, 2, 3, k=4)', '(1, (2, 3), {"k": 4})', 'def f(a, *args, **kw):\n  return (a, args, kw)'],
   ['g(1, c=3)', '(1, 2, 3)', 'def g(a, b=2, *, c):\n  return (a, b, c)'],
   ['[h(i) for i in range(4)]', '[0, 1, 1, 2]', 'h = lambda n: n // 2 + n % 2 if n > 0 else 0'],
   ['(a, b, c)', '(3, [1, 2], "x")', 'a, (b, c) = 3, ([1, 2], "x")'],
-  ['acc', '[1, 3]', 'def k():\n  out = []\n  for i in range(10):\n    if i == 4:\n      break\n    if i % 2 == 0:\n      continue\n    out.append(i)\n  return out\nacc = k()'],
+  [
+    'acc',
+    '[1, 3]',
+    'def k():\n  out = []\n  for i in range(10):\n    if i == 4:\n      break\n    if i % 2 == 0:\n      continue\n    out.append(i)\n  return out\nacc = k()',
+  ],
   ['w', '10', 'def loop():\n  n = 0\n  while True:\n    n += 1\n    if n >= 10:\n      return n\nw = loop()'],
   ['set([3, 1, 3]) | set([2]), 2 in set([2])', '(set([3, 1, 2]), True)'],
   ['d', '{"b": 2, "a": 1, "c": 3}', 'd = {"b": 2}\nd["a"] = 1\nd.update(c=3)'],
-  ['"a,b,,c".split(","), " x y ".split(), "abc".replace("b", "XY"), "aaa".count("a")', '(["a", "b", "", "c"], ["x", "y"], "aXYc", 3)'],
-  ['counter()', '3', 'def mk():\n  n = [0]\n  def inc():\n    n[0] += 1\n    return n[0]\n  return inc\nc = mk()\ndef counter():\n  c()\n  c()\n  return c()'],
+  [
+    '"a,b,,c".split(","), " x y ".split(), "abc".replace("b", "XY"), "aaa".count("a")',
+    '(["a", "b", "", "c"], ["x", "y"], "aXYc", 3)',
+  ],
+  [
+    'counter()',
+    '3',
+    'def mk():\n  n = [0]\n  def inc():\n    n[0] += 1\n    return n[0]\n  return inc\nc = mk()\ndef counter():\n  c()\n  c()\n  return c()',
+  ],
 ];
 
 for (const [expr, want, setup] of cases) {
@@ -81,11 +107,16 @@ for (const [src, want] of errors) {
 
 test('str.join of long lists (joined in pieces) equals one join, at and around the piece size', (t) => {
   for (const n of [4095, 4096, 4097, 8192, 8193, 20_001]) {
-    const g = execFile(new Thread(), 'join.star', `
+    const g = execFile(
+      new Thread(),
+      'join.star',
+      `
 words = ["w%d" % i for i in range(${n})]
 plain = "".join(words)
 comma = ", ".join(words)
-`, {});
+`,
+      {},
+    );
     const words = Array.from({ length: n }, (_, i) => `w${i}`);
     t.is(g.get('plain'), words.join(''), `n = ${n}`);
     t.is(g.get('comma'), words.join(', '), `n = ${n}`);

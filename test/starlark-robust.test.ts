@@ -4,7 +4,16 @@
 
 import test, { type ExecutionContext } from 'ava';
 import {
-  EvalError, MAX_NESTING, ResolveErrors, ScanOrSyntaxError, StarlarkError, Thread, checkFile, execFile, parseFile, repr,
+  EvalError,
+  MAX_NESTING,
+  ResolveErrors,
+  ScanOrSyntaxError,
+  StarlarkError,
+  Thread,
+  checkFile,
+  execFile,
+  parseFile,
+  repr,
 } from '../lib/starlark/index.js';
 
 const FILE = 'robust.star';
@@ -44,7 +53,10 @@ function assertPositioned(t: ExecutionContext, e: unknown, what: string): void {
   t.truthy(p, `${what}: no position`);
   if (!p) return;
   t.is(p.file, FILE, what);
-  t.true(Number.isInteger(p.line) && p.line >= 1 && Number.isInteger(p.col) && p.col >= 1, `${what}: ${e.message}`);
+  t.true(
+    Number.isInteger(p.line) && p.line >= 1 && Number.isInteger(p.col) && p.col >= 1,
+    `${what}: ${e.message}`,
+  );
 }
 
 function nestedIfs(n: number, body = 'x = 1'): string {
@@ -102,7 +114,8 @@ test('3000 nested if blocks are refused at the block crossing the limit', (t) =>
 });
 
 test('a long elif chain is a nesting too, refused with a position when huge', (t) => {
-  const chain = (n: number) => `def f(x):\n  if x == 0:\n    return 0\n${'  elif x == 1:\n    return 1\n'.repeat(n)}  else:\n    return 7\ny = f(3)\n`;
+  const chain = (n: number) =>
+    `def f(x):\n  if x == 0:\n    return 0\n${'  elif x == 1:\n    return 1\n'.repeat(n)}  else:\n    return 7\ny = f(3)\n`;
   t.is(run(chain(400)).get('y'), 7);
   const e = errorOf(chain(5000));
   t.true(e instanceof ScanOrSyntaxError);
@@ -217,8 +230,15 @@ test('a host calling in with little JS stack left still gets a positioned Starla
           outcome = 'ok';
           continue;
         }
-        if (!(outcome instanceof StarlarkError) || !posOf(outcome) || posOf(outcome)!.line < 1 || posOf(outcome)!.col < 1) {
-          t.fail(`${name}, ${entry}, ~${remaining[i]} frames left: ${String((outcome as Error)?.stack ?? outcome)}`);
+        if (
+          !(outcome instanceof StarlarkError) ||
+          !posOf(outcome) ||
+          posOf(outcome)!.line < 1 ||
+          posOf(outcome)!.col < 1
+        ) {
+          t.fail(
+            `${name}, ${entry}, ~${remaining[i]} frames left: ${String((outcome as Error)?.stack ?? outcome)}`,
+          );
           return;
         }
         kinds.add(`${outcome.constructor.name}: ${(outcome as StarlarkError).msg}`);
@@ -240,7 +260,8 @@ test('freezing deeply nested and widely shared values neither overflows nor expl
   t.is(g.size, 3);
   // the module's values are frozen all the way down
   const e = errorOf('y = x\nfor i in range(199999):\n  y = y[0]\ny.append(1)\n', (src) =>
-    execFile(new Thread(), FILE, src, { x: g.get('x') as never }, OPTS));
+    execFile(new Thread(), FILE, src, { x: g.get('x') as never }, OPTS),
+  );
   t.true(e instanceof EvalError, String(e));
   t.is((e as EvalError).msg, 'append: cannot append to frozen list');
 });
@@ -259,7 +280,10 @@ test('an empty slice of a range keeps starlark-go bounds', (t) => {
   t.is(value('range(10)[2:8:-1]'), 'range(8, 8, -1)');
   t.is(value('len(range(10, 0, -1)[40:5]), list(range(1, 255, 2)[1:0])'), '(0, [])');
   // non-empty slices and other sequences are unchanged
-  t.is(value('range(10)[2:8:3], range(10)[8:2:-3], "abcdef"[4:1], [1, 2, 3][2:0:1], (1, 2)[0:1:-1]'), '(range(2, 8, 3), range(8, 2, -3), "", [], ())');
+  t.is(
+    value('range(10)[2:8:3], range(10)[8:2:-3], "abcdef"[4:1], [1, 2, 3][2:0:1], (1, 2)[0:1:-1]'),
+    '(range(2, 8, 3), range(8, 2, -3), "", [], ())',
+  );
 });
 
 test('repetition counts follow starlark-go', (t) => {
@@ -287,7 +311,10 @@ test('error wording matches starlark-go: min/max, int(), shifts', (t) => {
   t.is(msg('int("1", "a")'), 'int: for base, got string, want int');
   t.is(msg('int("123", 1)'), 'int: base must be an integer >= 2 && <= 36');
   t.is(msg('int("123", 1 << 40)'), 'int: for base, got int, want int'); // not an int32, as in starlark-go
-  t.is(value('int("0x1f", 0), int("-0o17", 0), int("000", 0), int("0b101", 2), int("z", 36)'), '(31, -15, 0, 5, 35)');
+  t.is(
+    value('int("0x1f", 0), int("-0o17", 0), int("000", 0), int("0b101", 2), int("z", 36)'),
+    '(31, -15, 0, 5, 35)',
+  );
   t.is(msg('1 << "a"'), 'got string, want int');
   t.is(msg('1 >> 1.5'), 'got float, want int');
   t.is(msg('1 << (1 << 40)'), '1099511627776 out of range');
@@ -307,17 +334,30 @@ test('chained comparisons are a positioned syntax error, as in the spec and star
     t.is((e as ScanOrSyntaxError).msg, msg);
     t.deepEqual({ ...(e as ScanOrSyntaxError).pos }, { file: FILE, line: 1, col });
   }
-  t.is(value('(1 < 2) == True, 1 < 2 and 2 < 3, not 1 < 2, (1 in [1]) != False, 1 < 2 or 3 > 4'), '(True, True, False, True, True)');
+  t.is(
+    value('(1 < 2) == True, 1 < 2 and 2 < 3, not 1 < 2, (1 in [1]) != False, 1 < 2 or 3 > 4'),
+    '(True, True, False, True, True)',
+  );
 });
 
-test('hash() is starlark-go\'s: code points beyond U+FFFF add themselves, an invalid byte adds U+FFFD', (t) => {
+test("hash() is starlark-go's: code points beyond U+FFFF add themselves, an invalid byte adds U+FFFD", (t) => {
   // Figures from starlark-go (bench/.cache/starlark-peer) on the same expressions.
-  t.is(value('hash("abc"), hash(""), hash("é"), hash("😀"), hash("a😀b€c")'), '(96354, 0, 233, 128512, -376531206)');
-  t.is(value('hash("\\xff"), hash("\\xe2\\x82"), hash("abcdefghijklmnopqrstuvwxyz0123456789"), hash("日本語テキスト1234abcd")'),
-    '(65533, 2097056, 1478768498, 586790577)');
+  t.is(
+    value('hash("abc"), hash(""), hash("é"), hash("😀"), hash("a😀b€c")'),
+    '(96354, 0, 233, 128512, -376531206)',
+  );
+  t.is(
+    value(
+      'hash("\\xff"), hash("\\xe2\\x82"), hash("abcdefghijklmnopqrstuvwxyz0123456789"), hash("日本語テキスト1234abcd")',
+    ),
+    '(65533, 2097056, 1478768498, 586790577)',
+  );
 });
 
 test('list.remove of a string removes the first equal string; other values by ==', (t) => {
-  t.is(repr(run('x = ["b", 1.0, "a", 1, "a"]\nx.remove("a")\nx.remove(1)\n').get('x') as never), '["b", 1, "a"]');
+  t.is(
+    repr(run('x = ["b", 1.0, "a", 1, "a"]\nx.remove("a")\nx.remove(1)\n').get('x') as never),
+    '["b", 1, "a"]',
+  );
   t.regex(String((errorOf('["a", 1].remove("1")') as Error).message), /remove: element not found/);
 });

@@ -29,13 +29,25 @@ test('an unfinished line is reported on that line, at the end of its last token'
 
 test('a bracket left open at the end of the file is named, and the error is on the last line with a token', (t) => {
   t.is(syntaxError('x = (1,\n'), "m.star:1:8: got end of file, want ')' (the '(' at 1:5 is not closed)");
-  t.is(syntaxError('x = [\n1,\n2\n\n'), "m.star:3:2: got end of file, want ']' (the '[' at 1:5 is not closed)");
-  t.is(syntaxError('def f(\n  a,\n  b\n'), "m.star:3:4: got end of file, want ')' (the '(' at 1:6 is not closed)");
-  t.is(syntaxError('x = {"a": [1, 2]\n'), "m.star:1:17: got end of file, want '}' (the '{' at 1:5 is not closed)");
-  t.is(syntaxError('x = a[\n'), "m.star:1:7: got end of file, want primary expression (the '[' at 1:6 is not closed)");
+  t.is(
+    syntaxError('x = [\n1,\n2\n\n'),
+    "m.star:3:2: got end of file, want ']' (the '[' at 1:5 is not closed)",
+  );
+  t.is(
+    syntaxError('def f(\n  a,\n  b\n'),
+    "m.star:3:4: got end of file, want ')' (the '(' at 1:6 is not closed)",
+  );
+  t.is(
+    syntaxError('x = {"a": [1, 2]\n'),
+    "m.star:1:17: got end of file, want '}' (the '{' at 1:5 is not closed)",
+  );
+  t.is(
+    syntaxError('x = a[\n'),
+    "m.star:1:7: got end of file, want primary expression (the '[' at 1:6 is not closed)",
+  );
 });
 
-test('errors at other tokens keep starlark-go\'s positions and wording', (t) => {
+test("errors at other tokens keep starlark-go's positions and wording", (t) => {
   t.is(syntaxError('x = [1, 2\ny = 3\n'), "m.star:2:2: got identifier, want ']'");
   t.is(syntaxError('x = "abc\ny = 1\n'), 'm.star:1:5: unexpected newline in string');
   t.is(syntaxError('x = """abc\n'), 'm.star:1:5: unexpected EOF in string');

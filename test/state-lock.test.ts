@@ -14,7 +14,9 @@ function holdState(root: string): Promise<{ pid: number; kill: () => Promise<voi
     process.stdout.write('ready\\n');
     setInterval(() => {}, 1000);
   `;
-  const child = spawn(process.execPath, [TSX_IMPORT, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [TSX_IMPORT, '--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     child.stdout.once('data', () =>
       resolve({
@@ -38,7 +40,12 @@ test('a second run on the same state fails at once; a lock left by kill -9 does 
   const code = await runCommand({ cwd: root, selectors: [] }, c.io);
   t.is(code, 1);
   t.true(Date.now() - t0 < 10_000);
-  t.regex(c.err(), new RegExp(`state .*state/ebb\\.duckdb is in use by another ebb process \\(PID ${holder.pid}\\); wait for it to finish`));
+  t.regex(
+    c.err(),
+    new RegExp(
+      `state .*state/ebb\\.duckdb is in use by another ebb process \\(PID ${holder.pid}\\); wait for it to finish`,
+    ),
+  );
   await holder.kill();
   const c2 = capture();
   t.is(await runCommand({ cwd: root, selectors: [] }, c2.io), 0, c2.err());

@@ -30,7 +30,10 @@ function evalError(t: import('ava').ExecutionContext, src: string): string {
 test('parse_time accepts RFC 3339 and ISO 8601 forms', (t) => {
   t.is(js('str(time.parse_time("2026-11-25T08:40:34Z"))'), '2026-11-25 08:40:34 +0000 UTC');
   t.is(js('str(time.parse_time("2026-11-25T08:40:34.254517Z"))'), '2026-11-25 08:40:34.254517 +0000 UTC');
-  t.is(js('str(time.parse_time("2026-11-25T08:40:34.123456789Z"))'), '2026-11-25 08:40:34.123456789 +0000 UTC');
+  t.is(
+    js('str(time.parse_time("2026-11-25T08:40:34.123456789Z"))'),
+    '2026-11-25 08:40:34.123456789 +0000 UTC',
+  );
   t.is(js('str(time.parse_time("2026-11-25T08:40:34.100Z"))'), '2026-11-25 08:40:34.1 +0000 UTC');
   t.is(js('str(time.parse_time("2026-11-25T08:40:34+02:00"))'), '2026-11-25 08:40:34 +0200 +0200');
   t.is(js('str(time.parse_time("2026-11-25T08:40:34.5-05:30"))'), '2026-11-25 08:40:34.5 -0530 -0530');
@@ -43,7 +46,9 @@ test('parse_time accepts RFC 3339 and ISO 8601 forms', (t) => {
 test('parse_time instants: offsets shift the instant, not the wall clock', (t) => {
   t.is(js('time.parse_time("2026-11-25T08:40:34+02:00").unix'), 1795588834);
   t.is(js('time.parse_time("2026-11-25T06:40:34Z").unix'), 1795588834);
-  t.true(js('time.parse_time("2026-11-25T08:40:34+02:00") == time.parse_time("2026-11-25T06:40:34Z")') as boolean);
+  t.true(
+    js('time.parse_time("2026-11-25T08:40:34+02:00") == time.parse_time("2026-11-25T06:40:34Z")') as boolean,
+  );
   t.is(js('time.parse_time("2026-11-25T08:40:34+02:00").hour'), 8);
   t.is(js('time.parse_time("2026-11-25T08:40:34+02:00").location'), '');
 });
@@ -51,42 +56,74 @@ test('parse_time instants: offsets shift the instant, not the wall clock', (t) =
 test('str(parse_time(x)) round trips through parse_time', (t) => {
   for (const x of ['2026-11-25T08:40:34.254517Z', '2026-11-25T08:40:34+02:00', '1999-01-01T00:00:00Z']) {
     const s = js(`str(time.parse_time(${JSON.stringify(x)}))`) as string;
-    t.true(js(`time.parse_time(${JSON.stringify(s)}) == time.parse_time(${JSON.stringify(x)})`) as boolean, s);
+    t.true(
+      js(`time.parse_time(${JSON.stringify(s)}) == time.parse_time(${JSON.stringify(x)})`) as boolean,
+      s,
+    );
     t.is(js(`str(time.parse_time(${JSON.stringify(s)}))`), s);
   }
 });
 
 test('parse_time with a format and a location', (t) => {
-  t.is(js('str(time.parse_time("2026-11-25T08:40:34Z", format="2006-01-02T15:04:05Z07:00"))'),
-    '2026-11-25 08:40:34 +0000 UTC');
+  t.is(
+    js('str(time.parse_time("2026-11-25T08:40:34Z", format="2006-01-02T15:04:05Z07:00"))'),
+    '2026-11-25 08:40:34 +0000 UTC',
+  );
   t.is(js('str(time.parse_time("2026-11-25", "2006-01-02"))'), '2026-11-25 00:00:00 +0000 UTC');
-  t.is(js('str(time.parse_time("25/11/2026 08:40", format="02/01/2006 15:04", location="Europe/Paris"))'),
-    '2026-11-25 08:40:00 +0100 CET');
-  t.is(js('str(time.parse_time("2026-07-01T12:00:00", location="Europe/Paris"))'), '2026-07-01 12:00:00 +0200 CEST');
+  t.is(
+    js('str(time.parse_time("25/11/2026 08:40", format="02/01/2006 15:04", location="Europe/Paris"))'),
+    '2026-11-25 08:40:00 +0100 CET',
+  );
+  t.is(
+    js('str(time.parse_time("2026-07-01T12:00:00", location="Europe/Paris"))'),
+    '2026-07-01 12:00:00 +0200 CEST',
+  );
   // an offset that agrees with the location keeps the location
   t.is(js('time.parse_time("2026-07-01T12:00:00+02:00", location="Europe/Paris").location'), 'Europe/Paris');
-  t.is(js('str(time.parse_time("Wed, 25 Nov 2026 08:40:34 UTC", "Mon, 02 Jan 2006 15:04:05 MST"))'),
-    '2026-11-25 08:40:34 +0000 UTC');
+  t.is(
+    js('str(time.parse_time("Wed, 25 Nov 2026 08:40:34 UTC", "Mon, 02 Jan 2006 15:04:05 MST"))'),
+    '2026-11-25 08:40:34 +0000 UTC',
+  );
   t.is(js('str(time.parse_time("Nov 5 2026 3:04PM", "Jan 2 2006 3:04PM"))'), '2026-11-05 15:04:00 +0000 UTC');
-  t.is(js('str(time.parse_time("2026-11-25 08:40:34.123", "2006-01-02 15:04:05.000"))'),
-    '2026-11-25 08:40:34.123 +0000 UTC');
+  t.is(
+    js('str(time.parse_time("2026-11-25 08:40:34.123", "2006-01-02 15:04:05.000"))'),
+    '2026-11-25 08:40:34.123 +0000 UTC',
+  );
 });
 
 test('parse_time rejects bad input with a message naming it', (t) => {
-  t.is(evalError(t, 'time.parse_time("nope")'),
-    'parse_time: parsing time "nope" as "2006-01-02T15:04:05Z07:00": cannot parse "nope" as "2006"');
-  t.is(evalError(t, 'time.parse_time("2026-11-25X08:40:34Z")'),
-    'parse_time: parsing time "2026-11-25X08:40:34Z" as "2006-01-02T15:04:05Z07:00": cannot parse "X08:40:34Z" as "T"');
-  t.is(evalError(t, 'time.parse_time("2026-13-25T08:40:34Z")'),
-    'parse_time: parsing time "2026-13-25T08:40:34Z": month out of range');
-  t.is(evalError(t, 'time.parse_time("2026-02-30")'), 'parse_time: parsing time "2026-02-30": day out of range');
-  t.is(evalError(t, 'time.parse_time("2026-11-25T25:00:00Z")'),
-    'parse_time: parsing time "2026-11-25T25:00:00Z": hour out of range');
-  t.is(evalError(t, 'time.parse_time("2026-11-25T08:40:34Zjunk")'),
-    'parse_time: parsing time "2026-11-25T08:40:34Zjunk": extra text: "junk"');
-  t.is(evalError(t, 'time.parse_time("2026-11-25", format="2006-01-02T15:04:05Z07:00")'),
-    'parse_time: parsing time "2026-11-25" as "2006-01-02T15:04:05Z07:00": cannot parse "" as "T"');
-  t.is(evalError(t, 'time.parse_time("2026-11-25", location="Mars/Olympus")'), 'parse_time: unknown time zone Mars/Olympus');
+  t.is(
+    evalError(t, 'time.parse_time("nope")'),
+    'parse_time: parsing time "nope" as "2006-01-02T15:04:05Z07:00": cannot parse "nope" as "2006"',
+  );
+  t.is(
+    evalError(t, 'time.parse_time("2026-11-25X08:40:34Z")'),
+    'parse_time: parsing time "2026-11-25X08:40:34Z" as "2006-01-02T15:04:05Z07:00": cannot parse "X08:40:34Z" as "T"',
+  );
+  t.is(
+    evalError(t, 'time.parse_time("2026-13-25T08:40:34Z")'),
+    'parse_time: parsing time "2026-13-25T08:40:34Z": month out of range',
+  );
+  t.is(
+    evalError(t, 'time.parse_time("2026-02-30")'),
+    'parse_time: parsing time "2026-02-30": day out of range',
+  );
+  t.is(
+    evalError(t, 'time.parse_time("2026-11-25T25:00:00Z")'),
+    'parse_time: parsing time "2026-11-25T25:00:00Z": hour out of range',
+  );
+  t.is(
+    evalError(t, 'time.parse_time("2026-11-25T08:40:34Zjunk")'),
+    'parse_time: parsing time "2026-11-25T08:40:34Zjunk": extra text: "junk"',
+  );
+  t.is(
+    evalError(t, 'time.parse_time("2026-11-25", format="2006-01-02T15:04:05Z07:00")'),
+    'parse_time: parsing time "2026-11-25" as "2006-01-02T15:04:05Z07:00": cannot parse "" as "T"',
+  );
+  t.is(
+    evalError(t, 'time.parse_time("2026-11-25", location="Mars/Olympus")'),
+    'parse_time: unknown time zone Mars/Olympus',
+  );
   t.is(evalError(t, 'time.parse_time(42)'), 'parse_time: for parameter x: got int, want string');
   t.is(evalError(t, 'time.parse_time()'), 'parse_time: missing argument for x');
 });
@@ -100,9 +137,32 @@ fields = [t.year, t.month, t.day, t.hour, t.minute, t.second, t.nanosecond, t.un
 names = dir(t)
 kind = type(t)
 `);
-  t.deepEqual(toJS(g.get('fields')!), [2026, 11, 25, 8, 40, 34, 254517000, 1795596034, 1795596034254517000n, 'UTC']);
-  t.deepEqual(toJS(g.get('names')!), ['day', 'format', 'hour', 'in_location', 'location', 'minute', 'month',
-    'nanosecond', 'second', 'unix', 'unix_nano', 'year']);
+  t.deepEqual(toJS(g.get('fields')!), [
+    2026,
+    11,
+    25,
+    8,
+    40,
+    34,
+    254517000,
+    1795596034,
+    1795596034254517000n,
+    'UTC',
+  ]);
+  t.deepEqual(toJS(g.get('names')!), [
+    'day',
+    'format',
+    'hour',
+    'in_location',
+    'location',
+    'minute',
+    'month',
+    'nanosecond',
+    'second',
+    'unix',
+    'unix_nano',
+    'year',
+  ]);
   t.is(toJS(g.get('kind')!), 'time.time');
   t.is(evalError(t, 'time.now().nope'), 'time.time has no .nope field or method');
 });
@@ -167,8 +227,17 @@ built = str(time.time(year=2026, month=11, day=25, hour=8, location="Europe/Pari
 built_unix = time.time(year=2026, month=11, day=25, hour=8, location="Europe/Paris").unix
 valid = [time.is_valid_timezone(z) for z in ["UTC", "Europe/Paris", "America/New_York", "", "Mars/Olympus", "europe/paris", "+01:00"]]
 `);
-  t.deepEqual(toJS(g.get('out')!), [9, 'Europe/Paris', '2026-11-25 09:40:34 +0100 CET', 10,
-    '2026-07-01 10:00:00 +0200 CEST', 3, '2026-11-25 03:40:34 -0500 EST', true, true]);
+  t.deepEqual(toJS(g.get('out')!), [
+    9,
+    'Europe/Paris',
+    '2026-11-25 09:40:34 +0100 CET',
+    10,
+    '2026-07-01 10:00:00 +0200 CEST',
+    3,
+    '2026-11-25 03:40:34 -0500 EST',
+    true,
+    true,
+  ]);
   t.is(toJS(g.get('built')!), '2026-11-25 08:00:00 +0100 CET');
   t.is(toJS(g.get('built_unix')!), 1795590000);
   t.deepEqual(toJS(g.get('valid')!), [true, true, true, true, false, false, false]);
@@ -176,14 +245,23 @@ valid = [time.is_valid_timezone(z) for z in ["UTC", "Europe/Paris", "America/New
 });
 
 test('time() builds and normalises like Go time.Date', (t) => {
-  t.is(js('str(time.time(year=2026, month=11, day=25, hour=8, minute=40, second=34, nanosecond=254517000))'),
-    '2026-11-25 08:40:34.254517 +0000 UTC');
-  t.is(js('str(time.time(year=2026, month=14, day=0, hour=25, nanosecond=-1))'), '2027-02-01 00:59:59.999999999 +0000 UTC');
+  t.is(
+    js('str(time.time(year=2026, month=11, day=25, hour=8, minute=40, second=34, nanosecond=254517000))'),
+    '2026-11-25 08:40:34.254517 +0000 UTC',
+  );
+  t.is(
+    js('str(time.time(year=2026, month=14, day=0, hour=25, nanosecond=-1))'),
+    '2027-02-01 00:59:59.999999999 +0000 UTC',
+  );
   // spring-forward gap and fall-back overlap in Paris resolve like Go
-  t.is(js('str(time.time(year=2026, month=3, day=29, hour=2, minute=30, location="Europe/Paris"))'),
-    '2026-03-29 03:30:00 +0200 CEST');
-  t.is(js('str(time.time(year=2026, month=10, day=25, hour=2, minute=30, location="Europe/Paris"))'),
-    '2026-10-25 02:30:00 +0100 CET');
+  t.is(
+    js('str(time.time(year=2026, month=3, day=29, hour=2, minute=30, location="Europe/Paris"))'),
+    '2026-03-29 03:30:00 +0200 CEST',
+  );
+  t.is(
+    js('str(time.time(year=2026, month=10, day=25, hour=2, minute=30, location="Europe/Paris"))'),
+    '2026-10-25 02:30:00 +0100 CET',
+  );
   t.is(js('str(time.time())'), '0001-01-01 00:00:00 +0000 UTC');
   t.is(evalError(t, 'time.time(2026)'), 'time: unexpected positional arguments');
   t.is(evalError(t, 'time.time(year="2026")'), 'time: for parameter year: got string, want int');
@@ -219,8 +297,14 @@ mixed = [a == 1, a != "x"]
 
 test('json.encode gives RFC 3339', (t) => {
   t.is(js('json.encode(time.parse_time("2026-11-25T08:40:34.254517Z"))'), '"2026-11-25T08:40:34.254517Z"');
-  t.is(js('json.encode({"at": time.parse_time("2026-11-25T08:40:34+02:00")})'), '{"at":"2026-11-25T08:40:34+02:00"}');
-  t.is(js('json.encode([time.parse_time("2026-11-25").in_location("Europe/Paris")])'), '["2026-11-25T01:00:00+01:00"]');
+  t.is(
+    js('json.encode({"at": time.parse_time("2026-11-25T08:40:34+02:00")})'),
+    '{"at":"2026-11-25T08:40:34+02:00"}',
+  );
+  t.is(
+    js('json.encode([time.parse_time("2026-11-25").in_location("Europe/Paris")])'),
+    '["2026-11-25T01:00:00+01:00"]',
+  );
   t.is(js('json.encode(time.parse_duration("1h30m"))'), '"1h30m0s"');
   t.is(js('json.decode(json.encode(time.now()))'), '2026-11-25T08:40:34.254517Z');
 });
@@ -270,7 +354,10 @@ neg = time.parse_duration("-1.5s")
 neg_attrs = [neg.seconds, neg.milliseconds]
 `);
   t.deepEqual(toJS(g.get('consts')!), ['1ns', '1µs', '1ms', '1s', '1m0s', '1h0m0s']);
-  t.deepEqual(toJS(g.get('attrs')!), [1.5043055555555556, 90.25833333333334, 5415.5, 5415500, 5415500000, 5415500000000]);
+  t.deepEqual(
+    toJS(g.get('attrs')!),
+    [1.5043055555555556, 90.25833333333334, 5415.5, 5415500, 5415500000, 5415500000000],
+  );
   t.deepEqual(toJS(g.get('types')!), ['float', 'int', 'time.duration']);
   t.deepEqual(toJS(g.get('neg_attrs')!), [-1.5, -1500]);
 });
@@ -340,7 +427,10 @@ p = a.in_location("Europe/Paris")
   t.is(str(a.binary('-', b, 'left')!), '-1h31m15.5s');
   t.is(str((g.get('p') as Time).binary('+', d, 'left')!), '2026-11-25 11:10:34 +0100 CET'); // keeps the zone
   t.is(a.binary('-', d, 'right'), undefined); // d - t unsupported
-  t.is(js('str(time.parse_duration("1h") + time.parse_time("2026-11-25T08:40:34Z"))'), '2026-11-25 09:40:34 +0000 UTC');
+  t.is(
+    js('str(time.parse_duration("1h") + time.parse_time("2026-11-25T08:40:34Z"))'),
+    '2026-11-25 09:40:34 +0000 UTC',
+  );
 });
 
 test('operators on times and durations from Starlark', (t) => {
@@ -348,6 +438,11 @@ test('operators on times and durations from Starlark', (t) => {
 a = time.parse_time("2026-11-25T08:40:34Z")
 out = [str(a + time.hour), str(a - time.minute), str(time.now() - a), str(time.hour * 2), str(-time.second)]
 `);
-  t.deepEqual(toJS(g.get('out')!), ['2026-11-25 09:40:34 +0000 UTC', '2026-11-25 08:39:34 +0000 UTC', '254.517ms',
-    '2h0m0s', '-1s']);
+  t.deepEqual(toJS(g.get('out')!), [
+    '2026-11-25 09:40:34 +0000 UTC',
+    '2026-11-25 08:39:34 +0000 UTC',
+    '254.517ms',
+    '2h0m0s',
+    '-1s',
+  ]);
 });

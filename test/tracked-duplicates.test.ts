@@ -5,12 +5,15 @@
 import test from 'ava';
 import { ebb, makeProject, ndjson, writeFiles } from './helpers/project.js';
 
-const SYNC = '# @kind: tracked\n# @unique_key: id\nfor row in query("SELECT * FROM src.items"):\n    save.row(row)\n';
+const SYNC =
+  '# @kind: tracked\n# @unique_key: id\nfor row in query("SELECT * FROM src.items"):\n    save.row(row)\n';
 const items = (values: string) => `-- @kind: table\nSELECT * FROM (VALUES ${values}) t(id, name)`;
 
 test('a tracked query with repeated keys names the worst one and counts the others, on the first run and later ones', async (t) => {
   const root = makeProject({
-    'models/src/items.sql': items("(1, 'a'), (2, 'b'), (2, 'b2'), (3, 'c'), (3, 'c2'), (3, 'c3'), (4, 'd'), (4, 'd2')"),
+    'models/src/items.sql': items(
+      "(1, 'a'), (2, 'b'), (2, 'b2'), (3, 'c'), (3, 'c2'), (3, 'c3'), (4, 'd'), (4, 'd2')",
+    ),
     'models/sync/items.star': SYNC,
   });
   const first = await ebb(['run', '--json'], { cwd: root });
@@ -26,10 +29,15 @@ test('a tracked query with repeated keys names the worst one and counts the othe
   // With a table delivered, a repeated key found against it is reported the same way.
   writeFiles(root, { 'models/src/items.sql': items("(1, 'a'), (2, 'b'), (3, 'c')") });
   t.is((await ebb(['run'], { cwd: root })).code, 0);
-  writeFiles(root, { 'models/src/items.sql': items("(1, 'a'), (2, 'b'), (2, 'b2'), (3, 'c'), (5, 'e'), (5, 'e2')") });
+  writeFiles(root, {
+    'models/src/items.sql': items("(1, 'a'), (2, 'b'), (2, 'b2'), (3, 'c'), (5, 'e'), (5, 'e2')"),
+  });
   const later = await ebb(['run', '--json'], { cwd: root });
   t.is(later.code, 1, later.stderr);
   const again = ndjson(later.stdout).find((r) => r['model'] === 'sync.items')!;
   t.is(again['code'], 'EBB_DUPLICATE_KEY');
-  t.regex(String(again['error']), /query\(\) returned key \(id=(2|5)\) 2 times \(and 1 other key repeats: 2 in all\); each @unique_key must appear once/);
+  t.regex(
+    String(again['error']),
+    /query\(\) returned key \(id=(2|5)\) 2 times \(and 1 other key repeats: 2 in all\); each @unique_key must appear once/,
+  );
 });

@@ -29,7 +29,10 @@ const state = join(dir, 'state.duckdb');
 function md5(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const h = createHash('md5');
-    createReadStream(file).on('data', (d) => h.update(d)).on('end', () => resolve(h.digest('hex'))).on('error', reject);
+    createReadStream(file)
+      .on('data', (d) => h.update(d))
+      .on('end', () => resolve(h.digest('hex')))
+      .on('error', reject);
   });
 }
 
@@ -91,17 +94,25 @@ async function viaRollback(): Promise<number> {
 
 await build();
 const size = statSync(state).size;
-console.log(`state: ${(size / 2 ** 30).toFixed(2)} GiB (${ROWS.toLocaleString('en-US')} rows); each run writes ${WRITTEN.toLocaleString('en-US')} rows`);
+console.log(
+  `state: ${(size / 2 ** 30).toFixed(2)} GiB (${ROWS.toLocaleString('en-US')} rows); each run writes ${WRITTEN.toLocaleString('en-US')} rows`,
+);
 const before = await md5(state);
 let bare = Infinity;
 for (let i = 0; i < RUNS; i++) bare = Math.min(bare, await copyOnly());
-console.log(`copyState + remove alone: best of ${RUNS} ${fmt(bare)} (${((size / 2 ** 30) / (bare / 1000)).toFixed(2)} GiB/s)`);
+console.log(
+  `copyState + remove alone: best of ${RUNS} ${fmt(bare)} (${(size / 2 ** 30 / (bare / 1000)).toFixed(2)} GiB/s)`,
+);
 let copy = Infinity;
 for (let i = 0; i < RUNS; i++) copy = Math.min(copy, await viaCopy());
 const afterCopy = await md5(state);
-console.log(`scratch copy (copy, open, write, remove): best of ${RUNS} ${fmt(copy)}; original unchanged: ${afterCopy === before}`);
+console.log(
+  `scratch copy (copy, open, write, remove): best of ${RUNS} ${fmt(copy)}; original unchanged: ${afterCopy === before}`,
+);
 await openOnly();
-console.log(`a read-write open and close that writes nothing keeps the bytes: ${(await md5(state)) === before}`);
+console.log(
+  `a read-write open and close that writes nothing keeps the bytes: ${(await md5(state)) === before}`,
+);
 let rollback = Infinity;
 for (let i = 0; i < RUNS; i++) rollback = Math.min(rollback, await viaRollback());
 const afterRollback = await md5(state);

@@ -13,9 +13,11 @@ const INFLIGHT = 16;
 const REQUESTS = Math.ceil(ROWS / BATCH);
 
 const sink = await startSink();
-const project = prepareProject(`send-batch-${ROWS}`, {
-  'models/src/items.sql': `-- @kind: table\nSELECT range AS id, 'name ' || range AS name, 'user' || range || '@example.com' AS email, (range % 1000) / 10 AS amount FROM range(${ROWS})`,
-  'models/sync/items.star': `# @kind: tracked
+const project = prepareProject(
+  `send-batch-${ROWS}`,
+  {
+    'models/src/items.sql': `-- @kind: table\nSELECT range AS id, 'name ' || range AS name, 'user' || range || '@example.com' AS email, (range % 1000) / 10 AS amount FROM range(${ROWS})`,
+    'models/sync/items.star': `# @kind: tracked
 # @unique_key: id
 # @concurrency: ${INFLIGHT}
 url = env.get("SINK") + "/batch"
@@ -30,9 +32,16 @@ if batch:
     http.post(url, json={"inputs": batch})
     save.rows(batch)
 `,
-}, ['src.items']);
+  },
+  ['src.items'],
+);
 
-const { runEbb, runPeer } = runners(sink, project, { path: '/batch', batch: BATCH, inflight: INFLIGHT, requests: REQUESTS });
+const { runEbb, runPeer } = runners(sink, project, {
+  path: '/batch',
+  batch: BATCH,
+  inflight: INFLIGHT,
+  requests: REQUESTS,
+});
 
 let bestEbb = { ms: Infinity, maxRssKiB: 0 };
 let bestPeer = { ms: Infinity, maxRssKiB: 0 };
@@ -51,7 +60,15 @@ sink.stop();
 const mib = (k) => (k ? `${(k / 1024).toFixed(0)} MiB` : 'n/a');
 const ebbRate = ROWS / (bestEbb.ms / 1000);
 const peerRate = ROWS / (bestPeer.ms / 1000);
-console.log(`batches: ${ROWS.toLocaleString('en-US')} rows in POSTs of ${BATCH}, ${INFLIGHT} in flight (${machine()})`);
-console.log(`  ebb run (whole process)        ${ebbRate.toFixed(0)} rows/s   (${(bestEbb.ms / 1000).toFixed(2)} s, peak RSS ${mib(peakEbb)})`);
-console.log(`  hand-written DuckDB → undici   ${peerRate.toFixed(0)} rows/s   (${(bestPeer.ms / 1000).toFixed(2)} s, peak RSS ${mib(bestPeer.maxRssKiB)})`);
-console.log(`  ratio ebb / peer               ${(ebbRate / peerRate).toFixed(2)}×   (target ≥ 0.5×; peak RSS < 1 GiB: ${peakEbb > 0 && peakEbb < 1024 * 1024 ? 'yes' : 'NO'})`);
+console.log(
+  `batches: ${ROWS.toLocaleString('en-US')} rows in POSTs of ${BATCH}, ${INFLIGHT} in flight (${machine()})`,
+);
+console.log(
+  `  ebb run (whole process)        ${ebbRate.toFixed(0)} rows/s   (${(bestEbb.ms / 1000).toFixed(2)} s, peak RSS ${mib(peakEbb)})`,
+);
+console.log(
+  `  hand-written DuckDB → undici   ${peerRate.toFixed(0)} rows/s   (${(bestPeer.ms / 1000).toFixed(2)} s, peak RSS ${mib(bestPeer.maxRssKiB)})`,
+);
+console.log(
+  `  ratio ebb / peer               ${(ebbRate / peerRate).toFixed(2)}×   (target ≥ 0.5×; peak RSS < 1 GiB: ${peakEbb > 0 && peakEbb < 1024 * 1024 ? 'yes' : 'NO'})`,
+);

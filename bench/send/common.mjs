@@ -121,7 +121,16 @@ export function runners(sink, project, { path, batch, inflight, requests }) {
     async runPeer() {
       project.fresh();
       await sink.ask('reset');
-      return check('the peer', timed([join(import.meta.dirname, 'peer.mjs'), project.state, `${sink.url}${path}`, String(batch), String(inflight)]));
+      return check(
+        'the peer',
+        timed([
+          join(import.meta.dirname, 'peer.mjs'),
+          project.state,
+          `${sink.url}${path}`,
+          String(batch),
+          String(inflight),
+        ]),
+      );
     },
   };
 }

@@ -11,9 +11,11 @@ const SECONDS = 10;
 const ROWS = RATE * SECONDS;
 
 const sink = await startSink('times');
-const project = prepareProject(`send-rate-${ROWS}`, {
-  'models/src/items.sql': `-- @kind: table\nSELECT range AS id FROM range(${ROWS})`,
-  'models/sync/items.star': `# @kind: tracked
+const project = prepareProject(
+  `send-rate-${ROWS}`,
+  {
+    'models/src/items.sql': `-- @kind: table\nSELECT range AS id FROM range(${ROWS})`,
+    'models/sync/items.star': `# @kind: tracked
 # @unique_key: id
 # @rate_limit: ${RATE}/1s
 # @concurrency: 32
@@ -22,7 +24,9 @@ for row in query("SELECT id FROM src.items ORDER BY id"):
     http.post(url, json=row)
     save.row(row)
 `,
-}, ['src.items']);
+  },
+  ['src.items'],
+);
 
 project.fresh();
 await sink.ask('reset');
@@ -39,5 +43,9 @@ for (let i = 0, j = 0; i < times.length; i++) {
   worst = Math.max(worst, i - j + 1);
 }
 console.log(`rate limit: @rate_limit ${RATE}/1s, ${ROWS} requests (${machine()})`);
-console.log(`  achieved ${achieved.toFixed(1)} requests/s over ${span.toFixed(2)} s (${((achieved / RATE - 1) * 100).toFixed(1)} % from ${RATE})`);
-console.log(`  most requests in any 1 s window: ${worst} (limit ${RATE}: ${worst <= RATE ? 'never above' : 'ABOVE'})`);
+console.log(
+  `  achieved ${achieved.toFixed(1)} requests/s over ${span.toFixed(2)} s (${((achieved / RATE - 1) * 100).toFixed(1)} % from ${RATE})`,
+);
+console.log(
+  `  most requests in any 1 s window: ${worst} (limit ${RATE}: ${worst <= RATE ? 'never above' : 'ABOVE'})`,
+);

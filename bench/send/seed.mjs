@@ -12,9 +12,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const INFLIGHT = 32;
 
 const sink = await startSink();
-const project = prepareProject(`send-seed-${ROWS}`, {
-  'models/src/items.sql': `-- @kind: table\nSELECT range AS id, 'name ' || range AS name, 'user' || range || '@example.com' AS email, (range % 1000) / 10 AS amount FROM range(${ROWS})`,
-  'models/sync/items.star': `# @kind: tracked
+const project = prepareProject(
+  `send-seed-${ROWS}`,
+  {
+    'models/src/items.sql': `-- @kind: table\nSELECT range AS id, 'name ' || range AS name, 'user' || range || '@example.com' AS email, (range % 1000) / 10 AS amount FROM range(${ROWS})`,
+    'models/sync/items.star': `# @kind: tracked
 # @unique_key: id
 # @concurrency: ${INFLIGHT}
 url = env.get("SINK") + "/items"
@@ -22,9 +24,16 @@ for row in query("SELECT id, name, email, amount FROM src.items ORDER BY id"):
     http.post(url, json=row)
     save.row(row)
 `,
-}, ['src.items']);
+  },
+  ['src.items'],
+);
 
-const { runEbb, runPeer } = runners(sink, project, { path: '/items', batch: 1, inflight: INFLIGHT, requests: ROWS });
+const { runEbb, runPeer } = runners(sink, project, {
+  path: '/items',
+  batch: 1,
+  inflight: INFLIGHT,
+  requests: ROWS,
+});
 
 let bestEbb = Infinity;
 let bestPeer = Infinity;
@@ -39,7 +48,15 @@ for (let i = 0; i < ROUNDS; i++) {
 sink.stop();
 const ebbRate = ROWS / (bestEbb / 1000);
 const peerRate = ROWS / (bestPeer / 1000);
-console.log(`seed loop: ${ROWS.toLocaleString('en-US')} rows, one POST each, ${INFLIGHT} in flight (${machine()})`);
-console.log(`  ebb run (whole process)        ${ebbRate.toFixed(0)} rows/s   (${(bestEbb / 1000).toFixed(2)} s)`);
-console.log(`  hand-written DuckDB → undici   ${peerRate.toFixed(0)} rows/s   (${(bestPeer / 1000).toFixed(2)} s)`);
-console.log(`  ratio ebb / peer               ${(ebbRate / peerRate).toFixed(2)}×   (target ≥ 0.5×, aim 0.8×)`);
+console.log(
+  `seed loop: ${ROWS.toLocaleString('en-US')} rows, one POST each, ${INFLIGHT} in flight (${machine()})`,
+);
+console.log(
+  `  ebb run (whole process)        ${ebbRate.toFixed(0)} rows/s   (${(bestEbb / 1000).toFixed(2)} s)`,
+);
+console.log(
+  `  hand-written DuckDB → undici   ${peerRate.toFixed(0)} rows/s   (${(bestPeer / 1000).toFixed(2)} s)`,
+);
+console.log(
+  `  ratio ebb / peer               ${(ebbRate / peerRate).toFixed(2)}×   (target ≥ 0.5×, aim 0.8×)`,
+);

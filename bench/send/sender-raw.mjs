@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { Pool } from 'undici';
 import { REPO, machine } from '../lib.mjs';
 
-const { Sender, UndiciTransport, initIdempotency } = await import(join(REPO, 'dist', 'lib', 'send', 'index.js'));
+const { Sender, UndiciTransport, initIdempotency } = await import(
+  join(REPO, 'dist', 'lib', 'send', 'index.js')
+);
 
 const N = Number(process.env.BENCH_SEND_REQUESTS ?? 20_000);
 const INFLIGHT = Number(process.env.BENCH_SEND_INFLIGHT ?? 32);
@@ -31,12 +33,16 @@ process.stdin.on('data', () => process.stdout.write(n + '\\n'));
 
 async function startSink() {
   const child = spawn(process.execPath, ['-e', SINK], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const port = await new Promise((resolve) => child.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
+  const port = await new Promise((resolve) =>
+    child.stdout.once('data', (d) => resolve(Number(String(d).trim()))),
+  );
   return { child, origin: `http://127.0.0.1:${port}` };
 }
 
 const bodies = Array.from({ length: 256 }, (_v, i) =>
-  new TextEncoder().encode(JSON.stringify({ id: i, email: `user${i}@example.com`, plan: 'pro', amount: i * 1.5 })),
+  new TextEncoder().encode(
+    JSON.stringify({ id: i, email: `user${i}@example.com`, plan: 'pro', amount: i * 1.5 }),
+  ),
 );
 const HEADERS = { 'content-type': 'application/json' };
 
@@ -53,10 +59,20 @@ async function drive(one) {
 
 async function viaSender(origin) {
   const transport = new UndiciTransport();
-  const sender = new Sender({ model: 'bench', settings: { concurrency: INFLIGHT, retries: 5, timeoutMs: 30_000 }, transport });
+  const sender = new Sender({
+    model: 'bench',
+    settings: { concurrency: INFLIGHT, retries: 5, timeoutMs: 30_000 },
+    transport,
+  });
   let failed = 0;
   const rate = await drive(async (i) => {
-    const out = await sender.send({ method: 'POST', url: `${origin}/rows`, headers: HEADERS, body: bodies[i & 255], timeoutMs: 30_000 });
+    const out = await sender.send({
+      method: 'POST',
+      url: `${origin}/rows`,
+      headers: HEADERS,
+      body: bodies[i & 255],
+      timeoutMs: 30_000,
+    });
     if (!out.ok) failed++;
   });
   await transport.close();
@@ -68,7 +84,12 @@ async function raw(origin) {
   const pool = new Pool(origin, { connections: null });
   let failed = 0;
   const rate = await drive(async (i) => {
-    const res = await pool.request({ method: 'POST', path: '/rows', headers: HEADERS, body: bodies[i & 255] });
+    const res = await pool.request({
+      method: 'POST',
+      path: '/rows',
+      headers: HEADERS,
+      body: bodies[i & 255],
+    });
     await res.body.arrayBuffer();
     if (res.statusCode < 200 || res.statusCode >= 300) failed++;
   });
@@ -83,11 +104,31 @@ const { child, origin } = await startSink();
 const warmN = 2000;
 {
   const transport = new UndiciTransport();
-  const sender = new Sender({ model: 'warm', settings: { concurrency: INFLIGHT, retries: 0, timeoutMs: 30_000 }, transport });
-  await Promise.all(Array.from({ length: warmN }, (_v, i) => sender.send({ method: 'POST', url: `${origin}/w`, headers: HEADERS, body: bodies[i & 255], timeoutMs: 30_000 })));
+  const sender = new Sender({
+    model: 'warm',
+    settings: { concurrency: INFLIGHT, retries: 0, timeoutMs: 30_000 },
+    transport,
+  });
+  await Promise.all(
+    Array.from({ length: warmN }, (_v, i) =>
+      sender.send({
+        method: 'POST',
+        url: `${origin}/w`,
+        headers: HEADERS,
+        body: bodies[i & 255],
+        timeoutMs: 30_000,
+      }),
+    ),
+  );
   await transport.close();
   const pool = new Pool(origin);
-  await Promise.all(Array.from({ length: warmN }, async (_v, i) => (await pool.request({ method: 'POST', path: '/w', headers: HEADERS, body: bodies[i & 255] })).body.arrayBuffer()));
+  await Promise.all(
+    Array.from({ length: warmN }, async (_v, i) =>
+      (
+        await pool.request({ method: 'POST', path: '/w', headers: HEADERS, body: bodies[i & 255] })
+      ).body.arrayBuffer(),
+    ),
+  );
   await pool.close();
 }
 
@@ -107,7 +148,9 @@ for (let r = 0; r < ROUNDS; r++) {
   bestSender = Math.max(bestSender, a);
   bestRaw = Math.max(bestRaw, b);
   ratios.push(a / b);
-  console.log(`  pair ${r + 1}: Sender ${a.toFixed(0)} req/s, raw ${b.toFixed(0)} req/s, ratio ${(a / b).toFixed(2)}`);
+  console.log(
+    `  pair ${r + 1}: Sender ${a.toFixed(0)} req/s, raw ${b.toFixed(0)} req/s, ratio ${(a / b).toFixed(2)}`,
+  );
 }
 child.kill();
 ratios.sort((x, y) => x - y);
@@ -115,4 +158,6 @@ ratios.sort((x, y) => x - y);
 console.log(`lib/send overhead (${machine()}): ${N} POSTs, ${INFLIGHT} in flight, ${ROUNDS} pairs`);
 console.log(`  Sender.send (UndiciTransport)  best ${bestSender.toFixed(0)} req/s`);
 console.log(`  hand-written undici Pool loop  best ${bestRaw.toFixed(0)} req/s`);
-console.log(`  ratio Sender / raw             median ${ratios[Math.floor(ratios.length / 2)].toFixed(2)}× (best-to-best ${(bestSender / bestRaw).toFixed(2)}×)`);
+console.log(
+  `  ratio Sender / raw             median ${ratios[Math.floor(ratios.length / 2)].toFixed(2)}× (best-to-best ${(bestSender / bestRaw).toFixed(2)}×)`,
+);

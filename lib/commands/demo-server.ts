@@ -14,13 +14,19 @@ export interface DemoServerOptions {
   readonly ratePerSecond?: number | undefined;
 }
 
-export function demoServerCommand(options: DemoServerOptions, io: IO, stop: Promise<unknown>): Promise<number> {
+export function demoServerCommand(
+  options: DemoServerOptions,
+  io: IO,
+  stop: Promise<unknown>,
+): Promise<number> {
   return guarded(io, async () => {
     if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
       throw new UsageError(`--port must be a port number (0-65535), not ${String(options.port)}`);
     }
     if (options.ratePerSecond !== undefined && !(options.ratePerSecond > 0)) {
-      throw new UsageError(`--rate must be a positive number of requests per second, not ${String(options.ratePerSecond)}`);
+      throw new UsageError(
+        `--rate must be a positive number of requests per second, not ${String(options.ratePerSecond)}`,
+      );
     }
     const { startCrm } = await import('../demo/crm-server.js');
     const data = options.data === undefined ? undefined : resolve(options.cwd, options.data);

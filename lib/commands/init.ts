@@ -12,13 +12,18 @@ export function initCommand(options: { cwd: string; dir?: string | undefined }, 
   return guarded(io, async () => {
     const dir = resolve(options.cwd, options.dir ?? '.');
     if (existsSync(join(dir, 'models'))) {
-      throw new UsageError(`${dir} already holds an ebb project (it has a models/ folder); nothing was changed`);
+      throw new UsageError(
+        `${dir} already holds an ebb project (it has a models/ folder); nothing was changed`,
+      );
     }
     try {
       for (const path of Object.keys(TEMPLATE)) makeDirs(dirname(join(dir, path)));
       makeDirs(join(dir, 'state'));
     } catch (err) {
-      throw new FileSystemError(`cannot create a project in ${dir}: ${errorMessage(err)}; choose a folder you can write to`, err);
+      throw new FileSystemError(
+        `cannot create a project in ${dir}: ${errorMessage(err)}; choose a folder you can write to`,
+        err,
+      );
     }
     for (const [path, text] of Object.entries(TEMPLATE)) {
       if (!existsSync(join(dir, path))) writeFileSync(join(dir, path), text);

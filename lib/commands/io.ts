@@ -56,7 +56,9 @@ export const processIO: IO = {
   stdoutClosed: () => stdoutGone,
   stderr: (t) => process.stderr.write(t),
   isTTY: process.stderr.isTTY === true && process.stdin.isTTY === true,
-  ...(process.stderr.isTTY ? { terminal: { columns: () => process.stderr.columns || 80, color: wantsColor(process.env) } } : {}),
+  ...(process.stderr.isTTY
+    ? { terminal: { columns: () => process.stderr.columns || 80, color: wantsColor(process.env) } }
+    : {}),
   confirm: async (question) => {
     const { createInterface } = await import('node:readline/promises');
     const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -82,7 +84,10 @@ export interface GlobalOptions {
  */
 export function reportError(io: IO, err: unknown, json = false): number {
   if (json) {
-    const line: Record<string, unknown> = { error: err instanceof Error ? err.message : String(err), code: errorCode(err) };
+    const line: Record<string, unknown> = {
+      error: err instanceof Error ? err.message : String(err),
+      code: errorCode(err),
+    };
     if (err instanceof ProjectError) line['problems'] = err.problems;
     io.stdout(jsonText(line) + '\n');
   }
@@ -96,7 +101,12 @@ export function reportError(io: IO, err: unknown, json = false): number {
     io.stderr(`error: ${err.message}\n`);
     return err.exitCode;
   }
-  const detail = err instanceof Error ? (process.env['EBB_DEBUG'] ? (err.stack ?? err.message) : err.message) : String(err);
+  const detail =
+    err instanceof Error
+      ? process.env['EBB_DEBUG']
+        ? (err.stack ?? err.message)
+        : err.message
+      : String(err);
   io.stderr(`error: ${detail}\n`);
   return 1;
 }
@@ -117,19 +127,28 @@ export function withProject(
   body: (ctx: Context, store: Store) => Promise<number>,
   command?: string,
 ): Promise<number> {
-  return guarded(io, async () => {
-    // Loaded here, not at the top: every command imports this file, and `ebb star` needs
-    // neither the engine nor DuckDB (loading them would cost it ~0.5 s of start-up).
-    const [{ openContext }, { Store }] = await Promise.all([import('../run/index.js'), import('../store/index.js')]);
-    const ctx = openContext(options);
-    for (const w of ctx.project.warnings) io.stderr(`warning: ${w.file}: ${w.message}\n`);
-    const store = await Store.open({
-      path: ctx.statePath, root: ctx.project.root, ...(command === undefined ? {} : { command: `ebb ${command}` }),
-    });
-    try {
-      return await body(ctx, store);
-    } finally {
-      store.close();
-    }
-  }, options.json === true);
+  return guarded(
+    io,
+    async () => {
+      // Loaded here, not at the top: every command imports this file, and `ebb star` needs
+      // neither the engine nor DuckDB (loading them would cost it ~0.5 s of start-up).
+      const [{ openContext }, { Store }] = await Promise.all([
+        import('../run/index.js'),
+        import('../store/index.js'),
+      ]);
+      const ctx = openContext(options);
+      for (const w of ctx.project.warnings) io.stderr(`warning: ${w.file}: ${w.message}\n`);
+      const store = await Store.open({
+        path: ctx.statePath,
+        root: ctx.project.root,
+        ...(command === undefined ? {} : { command: `ebb ${command}` }),
+      });
+      try {
+        return await body(ctx, store);
+      } finally {
+        store.close();
+      }
+    },
+    options.json === true,
+  );
 }

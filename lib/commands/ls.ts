@@ -8,24 +8,29 @@ import { formatTable } from './table.js';
 
 /** lsCommand is `ebb ls`: list the models. */
 export function lsCommand(options: GlobalOptions, io: IO): Promise<number> {
-  return withProject(options, io, async (ctx, store) => {
-    const models = await listModels(ctx, store);
-    if (options.json) {
-      for (const m of models) io.stdout(jsonText(m) + '\n');
+  return withProject(
+    options,
+    io,
+    async (ctx, store) => {
+      const models = await listModels(ctx, store);
+      if (options.json) {
+        for (const m of models) io.stdout(jsonText(m) + '\n');
+        return 0;
+      }
+      const columns = ['model', 'kind', 'file', 'depends on', 'last run'];
+      const rows = models.map((m) => [
+        m.model,
+        m.kind,
+        m.file,
+        m.depends_on.join(', ') || '-',
+        m.last_run === null
+          ? 'never'
+          : `${m.last_run.status} ${m.last_run.started_at}${m.last_run.rows === null ? '' : ` (${formatCount(m.last_run.rows)} rows)`}`,
+      ]);
+      io.stdout(formatTable(columns, rows));
+      io.stderr(`${models.length} model${models.length === 1 ? '' : 's'} in ${ctx.project.root}\n`);
       return 0;
-    }
-    const columns = ['model', 'kind', 'file', 'depends on', 'last run'];
-    const rows = models.map((m) => [
-      m.model,
-      m.kind,
-      m.file,
-      m.depends_on.join(', ') || '-',
-      m.last_run === null
-        ? 'never'
-        : `${m.last_run.status} ${m.last_run.started_at}${m.last_run.rows === null ? '' : ` (${formatCount(m.last_run.rows)} rows)`}`,
-    ]);
-    io.stdout(formatTable(columns, rows));
-    io.stderr(`${models.length} model${models.length === 1 ? '' : 's'} in ${ctx.project.root}\n`);
-    return 0;
-  }, 'ls');
+    },
+    'ls',
+  );
 }

@@ -28,7 +28,8 @@ export function withOfflineProject(
   return guarded(io, async () => {
     const ctx = openContext(options);
     const file = resolve(options.cwd, options.offline ?? 'requests.ndjson');
-    const responses = options.responses === undefined ? undefined : loadResponses(resolve(options.cwd, options.responses));
+    const responses =
+      options.responses === undefined ? undefined : loadResponses(resolve(options.cwd, options.responses));
     const scratch = mkdtempSync(join(tmpdir(), 'ebb-offline-'));
     try {
       const path = ctx.statePath === ':memory:' ? ':memory:' : join(scratch, 'state.duckdb');
@@ -39,10 +40,16 @@ export function withOfflineProject(
         throw err;
       });
       const redactor = offlineRedactor(ctx.project, options.env ?? process.env);
-      const transport = new RecordingTransport({ file, redact: (t) => redactor.redact(t), ...(responses ? { responses } : {}) });
+      const transport = new RecordingTransport({
+        file,
+        redact: (t) => redactor.redact(t),
+        ...(responses ? { responses } : {}),
+      });
       try {
         const code = await body({ ...ctx, statePath: path }, store, transport);
-        io.stderr(`Offline: ${transport.count} ${transport.count === 1 ? 'request' : 'requests'} recorded to ${file}; nothing was sent and the state is unchanged.\n`);
+        io.stderr(
+          `Offline: ${transport.count} ${transport.count === 1 ? 'request' : 'requests'} recorded to ${file}; nothing was sent and the state is unchanged.\n`,
+        );
         return code;
       } finally {
         await transport.close();

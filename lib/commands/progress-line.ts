@@ -32,7 +32,8 @@ interface Part {
 
 /** progressLine renders one snapshot, e.g. `sync.users  1,200/5,000 rows (24%)  16 in flight  410 rows/s  ETA 9s  0 failed`. */
 export function progressLine(s: ProgressSnapshot, options: LineOptions): string {
-  const paint = (code: string, text: string) => (options.color && text !== '' ? `${code}${text}${RESET}` : text);
+  const paint = (code: string, text: string) =>
+    options.color && text !== '' ? `${code}${text}${RESET}` : text;
   const plain = (text: string, keep: number): Part => ({ text, styled: text, keep });
   const rate = rowsPerSecond(s);
   const parts: Part[] = [plain(s.model, 100)];
@@ -40,7 +41,10 @@ export function progressLine(s: ProgressSnapshot, options: LineOptions): string 
   parts.push(plain(rowsText(s), 90));
   parts.push(plain(`${formatCount(s.inFlight)} in flight`, 30));
   if (rate !== undefined) parts.push(plain(`${formatCount(Math.round(rate))} rows/s`, 20));
-  const eta = rate !== undefined && s.total !== null && s.done < s.total ? formatEta((s.total - s.done) / rate) : undefined;
+  const eta =
+    rate !== undefined && s.total !== null && s.done < s.total
+      ? formatEta((s.total - s.done) / rate)
+      : undefined;
   if (eta !== undefined) parts.push(plain(`ETA ${eta}`, 10));
   const failed = `${formatCount(s.failed)} failed`;
   parts.push({ text: failed, styled: s.failed > 0 ? paint(RED, failed) : failed, keep: 80 });
@@ -78,7 +82,8 @@ function bar(done: number, total: number, paint: (code: string, text: string) =>
 /** fit joins the parts, leaving out the least useful ones until the line is shorter than width. */
 function fit(parts: readonly Part[], width: number): string {
   let kept = [...parts];
-  const length = (ps: readonly Part[]) => INDENT.length + ps.reduce((n, p, i) => n + p.text.length + (i > 0 ? 2 : 0), 0);
+  const length = (ps: readonly Part[]) =>
+    INDENT.length + ps.reduce((n, p, i) => n + p.text.length + (i > 0 ? 2 : 0), 0);
   while (length(kept) >= width && kept.length > 1) {
     const drop = kept.reduce((low, p) => (p.keep < low.keep ? p : low));
     if (drop.keep >= 80) break;

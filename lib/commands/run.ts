@@ -4,7 +4,16 @@
 import { UsageError } from '../errors.js';
 import { jsonText } from '../json.js';
 import {
-  execute, findLeftovers, planRun, resendsAll, resetModels, resettable, resultLine, RunTimeout, summaryLine, type RunPlan,
+  execute,
+  findLeftovers,
+  planRun,
+  resendsAll,
+  resetModels,
+  resettable,
+  resultLine,
+  RunTimeout,
+  summaryLine,
+  type RunPlan,
 } from '../run/index.js';
 import { parseDuration } from '../project/index.js';
 import type { Transport } from '../send/index.js';
@@ -46,7 +55,9 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
   const stop = new AbortController();
   const onSignal = () => {
     if (stop.signal.aborted) process.exit(INTERRUPTED_EXIT);
-    io.stderr('\nStopping: no new requests; waiting for the requests in flight (Ctrl-C again quits at once)…\n');
+    io.stderr(
+      '\nStopping: no new requests; waiting for the requests in flight (Ctrl-C again quits at once)…\n',
+    );
     stop.abort();
   };
   options.signal?.addEventListener('abort', () => stop.abort(), { once: true });
@@ -54,10 +65,17 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
   if (options.timeout !== undefined) {
     const ms = parseDuration(options.timeout);
     if (ms === undefined || ms <= 0) {
-      return Promise.resolve(reportError(io, new UsageError(`--timeout takes a duration such as 90s, 10m or 2h, not "${options.timeout}"`)));
+      return Promise.resolve(
+        reportError(
+          io,
+          new UsageError(`--timeout takes a duration such as 90s, 10m or 2h, not "${options.timeout}"`),
+        ),
+      );
     }
     deadline = setTimeout(() => {
-      io.stderr(`\nTimed out after ${options.timeout}: no new requests; waiting for the requests in flight…\n`);
+      io.stderr(
+        `\nTimed out after ${options.timeout}: no new requests; waiting for the requests in flight…\n`,
+      );
       stop.abort(new RunTimeout(options.timeout!));
     }, ms);
   }
@@ -67,7 +85,8 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
   const body = async (ctx: Context, store: Store, transport?: Transport): Promise<number> => {
     const plan = await planRun(ctx, store, options.selectors);
     if (options.fullRefresh && !(await confirmRefresh(plan, options, io))) return 1;
-    if (options.fullRefresh) await resetModels(store, resettable(plan), (m) => io.stderr(`RESET ${m.name}\n`));
+    if (options.fullRefresh)
+      await resetModels(store, resettable(plan), (m) => io.stderr(`RESET ${m.name}\n`));
     const width = Math.max(0, ...plan.steps.map((s) => s.model.name.length));
     const progress = options.quiet ? undefined : new ProgressTicker(io);
     const summary = await execute(store, plan, {
@@ -81,7 +100,13 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
       ...(progress ? { onProgress: (model, source) => progress.watch(model.name, source) } : {}),
       onResult: (r) => {
         progress?.end(r.model);
-        if (!options.quiet || r.status !== 'ok' || r.warning !== undefined || (r.details?.['unsaved'] ?? 0) > 0) io.stderr(resultLine(r, width) + '\n');
+        if (
+          !options.quiet ||
+          r.status !== 'ok' ||
+          r.warning !== undefined ||
+          (r.details?.['unsaved'] ?? 0) > 0
+        )
+          io.stderr(resultLine(r, width) + '\n');
         if (options.json) {
           const { file: _file, details, ...rest } = r;
           io.stdout(jsonText({ ...rest, ...details }) + '\n');
@@ -92,21 +117,40 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
     if (!options.quiet || !allOk) io.stderr(summaryLine(summary) + '\n');
     const leftovers = await findLeftovers(store, ctx.project.models);
     if (leftovers.length > 0) {
-      io.stderr(`note: ${leftovers.length} ${leftovers.length === 1 ? 'table belongs' : 'tables belong'} to no model (a deleted or renamed model?); ebb keeps them until you drop them:\n`);
+      io.stderr(
+        `note: ${leftovers.length} ${leftovers.length === 1 ? 'table belongs' : 'tables belong'} to no model (a deleted or renamed model?); ebb keeps them until you drop them:\n`,
+      );
       for (const l of leftovers) io.stderr(`      ${l.name.padEnd(width)}  ${l.drop}\n`);
     }
-    const code = summary.timedOut ? TIMEOUT_EXIT : summary.interrupted ? INTERRUPTED_EXIT : summary.results.every((r) => r.status === 'ok') ? 0 : 1;
+    const code = summary.timedOut
+      ? TIMEOUT_EXIT
+      : summary.interrupted
+        ? INTERRUPTED_EXIT
+        : summary.results.every((r) => r.status === 'ok')
+          ? 0
+          : 1;
     if (options.json) {
       const count = (s: string) => summary.results.filter((r) => r.status === s).length;
-      io.stdout(jsonText({
-        summary: true, run_id: summary.run_id, ok: count('ok'), error: count('error'), skipped: count('skipped'),
-        interrupted: count('interrupted'), duration_ms: summary.duration_ms, exit_code: code,
-        leftovers: leftovers.map((l) => l.name),
-      }) + '\n');
+      io.stdout(
+        jsonText({
+          summary: true,
+          run_id: summary.run_id,
+          ok: count('ok'),
+          error: count('error'),
+          skipped: count('skipped'),
+          interrupted: count('interrupted'),
+          duration_ms: summary.duration_ms,
+          exit_code: code,
+          leftovers: leftovers.map((l) => l.name),
+        }) + '\n',
+      );
     }
     return code;
   };
-  const done = options.offline === undefined ? withProject(options, io, body, 'run') : withOfflineProject(options, io, body);
+  const done =
+    options.offline === undefined
+      ? withProject(options, io, body, 'run')
+      : withOfflineProject(options, io, body);
   return done.finally(() => {
     clearTimeout(deadline);
     process.off('SIGINT', onSignal);
@@ -117,14 +161,20 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
 /** confirmRefresh asks on a terminal before a full refresh drops the selected models' state. */
 async function confirmRefresh(plan: RunPlan, options: RunOptions, io: IO): Promise<boolean> {
   if (options.selectors.length === 0) {
-    throw new UsageError('--full-refresh needs the models to refresh, e.g. ebb run --full-refresh sync.users');
+    throw new UsageError(
+      '--full-refresh needs the models to refresh, e.g. ebb run --full-refresh sync.users',
+    );
   }
   const models = resettable(plan);
   if (models.length === 0 || !io.isTTY || options.yes) return true;
   const tracked = models.filter(resendsAll).map((m) => m.name);
   const what = models.map((m) => m.name).join(', ');
   const warning = tracked.length > 0 ? ` ${tracked.join(', ')} will send every row again.` : '';
-  if (io.confirm && (await io.confirm(`Full refresh of ${what}: their tables are dropped.${warning} Continue? [y/N] `))) return true;
+  if (
+    io.confirm &&
+    (await io.confirm(`Full refresh of ${what}: their tables are dropped.${warning} Continue? [y/N] `))
+  )
+    return true;
   io.stderr('Cancelled; nothing was changed.\n');
   return false;
 }

@@ -17,46 +17,59 @@ export interface SqlOptions extends GlobalOptions {
 
 /** sqlCommand is `ebb sql "…"`: run a statement on the project's state and print its rows. */
 export function sqlCommand(options: SqlOptions, io: IO): Promise<number> {
-  return withProject(options, io, async (_ctx, store) => {
-    if (!hasStatement(options.sql)) {
-      throw new UsageError('ebb sql needs an SQL statement, e.g. ebb sql "SELECT * FROM mart.customers LIMIT 10"');
-    }
-    let columns: string[] = [];
-    const shown: string[][] = [];
-    let total = 0;
-    for await (const chunk of store.streamValues(options.sql)) {
-      if (io.stdoutClosed?.()) return 0;
-      if (options.format === 'csv' && total === 0) io.stdout(chunk.columns.map(csvCell).join(',') + '\n');
-      columns = chunk.columns;
-      for (const raw of chunk.rows) {
-        total++;
-        const row = raw.map(fromDuckDB);
-        if (options.format === 'json') {
-          const obj: Record<string, unknown> = {};
-          chunk.columns.forEach((c, i) => (obj[c] = row[i]));
-          io.stdout(jsonText(obj) + '\n');
-        } else if (options.format === 'csv') {
-          io.stdout(row.map((v) => csvCell(v === null ? '' : text(v))).join(',') + '\n');
-        } else if (shown.length < options.maxRows) {
-          shown.push(row.map((v) => (v === null ? 'NULL' : text(v))));
+  return withProject(
+    options,
+    io,
+    async (_ctx, store) => {
+      if (!hasStatement(options.sql)) {
+        throw new UsageError(
+          'ebb sql needs an SQL statement, e.g. ebb sql "SELECT * FROM mart.customers LIMIT 10"',
+        );
+      }
+      let columns: string[] = [];
+      const shown: string[][] = [];
+      let total = 0;
+      for await (const chunk of store.streamValues(options.sql)) {
+        if (io.stdoutClosed?.()) return 0;
+        if (options.format === 'csv' && total === 0) io.stdout(chunk.columns.map(csvCell).join(',') + '\n');
+        columns = chunk.columns;
+        for (const raw of chunk.rows) {
+          total++;
+          const row = raw.map(fromDuckDB);
+          if (options.format === 'json') {
+            const obj: Record<string, unknown> = {};
+            chunk.columns.forEach((c, i) => (obj[c] = row[i]));
+            io.stdout(jsonText(obj) + '\n');
+          } else if (options.format === 'csv') {
+            io.stdout(row.map((v) => csvCell(v === null ? '' : text(v))).join(',') + '\n');
+          } else if (shown.length < options.maxRows) {
+            shown.push(row.map((v) => (v === null ? 'NULL' : text(v))));
+          }
         }
       }
-    }
-    if (options.format === 'table') {
-      if (columns.length > 0) io.stdout(formatTable(columns, shown));
-      const more = total - shown.length;
-      io.stderr(
-        `${total.toLocaleString('en-US')} row${total === 1 ? '' : 's'}` +
-          (more > 0 ? ` (${more.toLocaleString('en-US')} not shown; use --max-rows, --json or --csv)` : '') + '\n',
-      );
-    }
-    return 0;
-  }, 'sql');
+      if (options.format === 'table') {
+        if (columns.length > 0) io.stdout(formatTable(columns, shown));
+        const more = total - shown.length;
+        io.stderr(
+          `${total.toLocaleString('en-US')} row${total === 1 ? '' : 's'}` +
+            (more > 0
+              ? ` (${more.toLocaleString('en-US')} not shown; use --max-rows, --json or --csv)`
+              : '') +
+            '\n',
+        );
+      }
+      return 0;
+    },
+    'sql',
+  );
 }
 
 /** hasStatement tells whether SQL holds anything besides blanks, comments and semicolons. */
 function hasStatement(sql: string): boolean {
-  const stripped = sql.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/;/g, ' ');
+  const stripped = sql
+    .replace(/--[^\n]*/g, ' ')
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/;/g, ' ');
   return stripped.trim() !== '';
 }
 

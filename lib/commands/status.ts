@@ -32,7 +32,13 @@ interface FailureGroup {
 /** statusCommand is `ebb status`: exit 0 (1 when the project or a plan cannot be read). */
 export function statusCommand(options: StatusOptions, io: IO): Promise<number> {
   return withProject(options, io, async (ctx, store) => {
-    if (options.failures !== undefined) return listFailures(store, options, io, ctx.project.models.map((m) => m.name));
+    if (options.failures !== undefined)
+      return listFailures(
+        store,
+        options,
+        io,
+        ctx.project.models.map((m) => m.name),
+      );
     const plan = await planRun(ctx, store, options.models);
     const models = plan.steps.map((s) => s.model);
     const last = await lastRuns(store);
@@ -43,14 +49,21 @@ export function statusCommand(options: StatusOptions, io: IO): Promise<number> {
       const pending = groups.reduce((n, g) => n + g.rows, 0);
       const next = nexts.get(model.name);
       if (options.json) {
-        io.stdout(JSON.stringify({
-          model: model.name,
-          kind: model.kind,
-          last_run: run ?? null,
-          pending_failures: pending,
-          failures: groups,
-          next: next === undefined ? null : next.error !== undefined ? { error: next.error } : { new: next.new, changed: next.changed, deleted: next.deleted },
-        }) + '\n');
+        io.stdout(
+          JSON.stringify({
+            model: model.name,
+            kind: model.kind,
+            last_run: run ?? null,
+            pending_failures: pending,
+            failures: groups,
+            next:
+              next === undefined
+                ? null
+                : next.error !== undefined
+                  ? { error: next.error }
+                  : { new: next.new, changed: next.changed, deleted: next.deleted },
+          }) + '\n',
+        );
         continue;
       }
       io.stdout(`${model.name} (${model.kind})\n`);
@@ -58,23 +71,32 @@ export function statusCommand(options: StatusOptions, io: IO): Promise<number> {
       if (model.kind === 'tracked') {
         if (pending === 0) io.stdout('  failures   none pending\n');
         else {
-          io.stdout(`  failures   ${formatCount(pending)} ${pending === 1 ? 'row' : 'rows'} pending (sent again next run; list them: ebb status --failures ${model.name})\n`);
+          io.stdout(
+            `  failures   ${formatCount(pending)} ${pending === 1 ? 'row' : 'rows'} pending (sent again next run; list them: ebb status --failures ${model.name})\n`,
+          );
           for (const g of groups) {
-            io.stdout(`    ${String(g.status ?? 'no response').padEnd(12)} ${formatCount(g.rows).padStart(7)} ${g.rows === 1 ? 'row ' : 'rows'}  ${oneLine(g.error, 100)}\n`);
+            io.stdout(
+              `    ${String(g.status ?? 'no response').padEnd(12)} ${formatCount(g.rows).padStart(7)} ${g.rows === 1 ? 'row ' : 'rows'}  ${oneLine(g.error, 100)}\n`,
+            );
             io.stdout(`    ${''.padEnd(12)} e.g. ${g.keys.map((k) => JSON.stringify(k)).join(', ')}\n`);
           }
         }
         if (next) {
-          io.stdout(next.error !== undefined
-            ? `  next run   cannot tell: ${oneLine(next.error, 200)}\n`
-            : `  next run   new ${formatCount(next.new)}, changed ${formatCount(next.changed)}, deleted ${formatCount(next.deleted)}\n`);
+          io.stdout(
+            next.error !== undefined
+              ? `  next run   cannot tell: ${oneLine(next.error, 200)}\n`
+              : `  next run   new ${formatCount(next.new)}, changed ${formatCount(next.changed)}, deleted ${formatCount(next.deleted)}\n`,
+          );
         }
       }
     }
     // Tables no model builds any more (a deleted or renamed model), with the command to drop each.
     const leftovers = await findLeftovers(store, ctx.project.models);
     if (options.json) {
-      if (leftovers.length > 0) io.stdout(JSON.stringify({ leftovers: leftovers.map((l) => ({ table: l.name, drop: l.drop })) }) + '\n');
+      if (leftovers.length > 0)
+        io.stdout(
+          JSON.stringify({ leftovers: leftovers.map((l) => ({ table: l.name, drop: l.drop })) }) + '\n',
+        );
     } else if (leftovers.length > 0) {
       io.stdout(`leftovers (tables no model builds; ebb keeps them until you drop them)\n`);
       for (const l of leftovers) io.stdout(`  ${l.name}   ${l.drop}\n`);
@@ -83,9 +105,15 @@ export function statusCommand(options: StatusOptions, io: IO): Promise<number> {
   });
 }
 
-async function listFailures(store: Store, options: StatusOptions, io: IO, known: readonly string[]): Promise<number> {
+async function listFailures(
+  store: Store,
+  options: StatusOptions,
+  io: IO,
+  known: readonly string[],
+): Promise<number> {
   const name = known.find((m) => m.toLowerCase() === options.failures!.toLowerCase());
-  if (name === undefined) throw new UsageError(`--failures: no model named ${options.failures} (models: ${known.join(', ')})`);
+  if (name === undefined)
+    throw new UsageError(`--failures: no model named ${options.failures} (models: ${known.join(', ')})`);
   const limit = options.limit ?? 100;
   const rows = await store.queryJson(
     `SELECT key, change, method, url, status, error, attempts,
@@ -95,20 +123,35 @@ async function listFailures(store: Store, options: StatusOptions, io: IO, known:
     [name],
   );
   if (options.json) {
-    for (const r of rows) io.stdout(JSON.stringify({ ...r, key: JSON.parse(String(r['key'])) as unknown, status: r['status'] === null ? null : Number(r['status']), attempts: Number(r['attempts']) }) + '\n');
+    for (const r of rows)
+      io.stdout(
+        JSON.stringify({
+          ...r,
+          key: JSON.parse(String(r['key'])) as unknown,
+          status: r['status'] === null ? null : Number(r['status']),
+          attempts: Number(r['attempts']),
+        }) + '\n',
+      );
     return 0;
   }
   if (rows.length === 0) {
     io.stdout(`${name}: no failed rows pending\n`);
     return 0;
   }
-  io.stdout(formatTable(
-    ['key', 'change', 'request', 'status', 'attempts', 'last failed', 'error'],
-    rows.map((r) => [
-      String(r['key']), String(r['change']), `${String(r['method'])} ${String(r['url'])}`, r['status'] === null ? '' : String(r['status']),
-      String(r['attempts']), String(r['last_failed_at']), oneLine(String(r['error']), 80),
-    ]),
-  ));
+  io.stdout(
+    formatTable(
+      ['key', 'change', 'request', 'status', 'attempts', 'last failed', 'error'],
+      rows.map((r) => [
+        String(r['key']),
+        String(r['change']),
+        `${String(r['method'])} ${String(r['url'])}`,
+        r['status'] === null ? '' : String(r['status']),
+        String(r['attempts']),
+        String(r['last_failed_at']),
+        oneLine(String(r['error']), 80),
+      ]),
+    ),
+  );
   return 0;
 }
 
@@ -118,7 +161,12 @@ async function lastRuns(store: Store): Promise<Map<string, JsonRow>> {
             strftime(started_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS started_at
        FROM _ebb.runs QUALIFY row_number() OVER (PARTITION BY model ORDER BY started_at DESC, finished_at DESC) = 1`,
   );
-  return new Map(rows.map(({ details, ...r }) => [String(r['model']), { ...r, ...(typeof details === 'string' ? (JSON.parse(details) as JsonRow) : {}) }]));
+  return new Map(
+    rows.map(({ details, ...r }) => [
+      String(r['model']),
+      { ...r, ...(typeof details === 'string' ? (JSON.parse(details) as JsonRow) : {}) },
+    ]),
+  );
 }
 
 async function failureGroups(store: Store, model: string): Promise<FailureGroup[]> {
@@ -139,10 +187,16 @@ function describeRun(r: JsonRow): string {
   const figures = ['new', 'changed', 'deleted', 'saved', 'failed', 'unsaved']
     .filter((k) => typeof r[k] === 'number')
     .map((k) => `${k} ${formatCount(Number(r[k]))}`);
-  const rows = r['rows'] === null ? '' : `, ${formatCount(Number(r['rows']))} ${Number(r['rows']) === 1 ? 'row' : 'rows'}`;
-  const error = r['status'] === 'ok' || r['error'] === null ? '' : `\n             ${oneLine(String(r['error']), 200)}`;
-  return `${String(r['started_at'])}  ${String(r['status'])}${rows} in ${formatSeconds(Number(r['duration_ms']))}` +
-    `${figures.length > 0 ? ` (${figures.join(', ')})` : ''}  run ${String(r['run_id'])}${error}`;
+  const rows =
+    r['rows'] === null
+      ? ''
+      : `, ${formatCount(Number(r['rows']))} ${Number(r['rows']) === 1 ? 'row' : 'rows'}`;
+  const error =
+    r['status'] === 'ok' || r['error'] === null ? '' : `\n             ${oneLine(String(r['error']), 200)}`;
+  return (
+    `${String(r['started_at'])}  ${String(r['status'])}${rows} in ${formatSeconds(Number(r['duration_ms']))}` +
+    `${figures.length > 0 ? ` (${figures.join(', ')})` : ''}  run ${String(r['run_id'])}${error}`
+  );
 }
 
 function oneLine(s: string, max: number): string {

@@ -9,7 +9,11 @@ export function formatTable(columns: readonly string[], rows: readonly (readonly
   };
   const cells = rows.map((r) => r.map(clip));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
-  const line = (r: readonly string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (r: readonly string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const out = [line(columns), widths.map((w) => '─'.repeat(w)).join('  ')];
   for (const r of cells) out.push(line(r));
   return out.join('\n') + '\n';

@@ -37,7 +37,16 @@ export function testCommand(options: TestOptions, io: IO): Promise<number> {
     });
     for (const t of results) {
       if (options.json) {
-        io.stdout(JSON.stringify({ type: 'test', test: t.test, status: t.status, steps: t.steps.length, failed: t.steps.filter((s) => s.status === 'fail').length, duration_ms: t.duration_ms }) + '\n');
+        io.stdout(
+          JSON.stringify({
+            type: 'test',
+            test: t.test,
+            status: t.status,
+            steps: t.steps.length,
+            failed: t.steps.filter((s) => s.status === 'fail').length,
+            duration_ms: t.duration_ms,
+          }) + '\n',
+        );
       }
     }
     io.stderr(summary(results) + '\n');
@@ -55,14 +64,16 @@ const SHOWN = 10;
 /** stepLines renders one step: a PASS/FAIL line, then what differs. */
 export function stepLines(s: StepResult): string[] {
   const label = s.status === 'fail' ? 'FAIL' : s.updated ? 'UPDATE' : 'PASS';
-  const counts = s.expected_requests === null || s.expected_requests === s.requests
-    ? `${s.requests} ${s.requests === 1 ? 'request' : 'requests'}`
-    : `${s.requests} requests, ${s.expected_requests} expected`;
+  const counts =
+    s.expected_requests === null || s.expected_requests === s.requests
+      ? `${s.requests} ${s.requests === 1 ? 'request' : 'requests'}`
+      : `${s.requests} requests, ${s.expected_requests} expected`;
   const out = [`${label.padEnd(7)}${s.test}/${s.step}   ${counts}   ${formatSeconds(s.duration_ms)}`];
   const detail = (line: string) => out.push(`       ${line}`);
   for (const p of s.problems) detail(p);
   for (const d of s.differences.slice(0, SHOWN)) detail(describeDifference(d));
-  if (s.difference_count > SHOWN) detail(`… ${s.difference_count - SHOWN} more differences (--json lists the first 20)`);
+  if (s.difference_count > SHOWN)
+    detail(`… ${s.difference_count - SHOWN} more differences (--json lists the first 20)`);
   for (const e of s.expectations) if (!e.ok && e.message) detail(e.message);
   if (s.status === 'fail' && s.output.length > 0) {
     detail('models printed:');

@@ -70,7 +70,8 @@ function selfRead(model: Model, line: number, problems: ProjectProblem[]): void 
     code: PROBLEM_CODES.cycle,
     file: model.file,
     line,
-    message: `dependency cycle: ${model.name} → ${model.name} (a ${model.kind} model reads its own table, which it replaces); ` +
+    message:
+      `dependency cycle: ${model.name} → ${model.name} (a ${model.kind} model reads its own table, which it replaces); ` +
       `read the models it is built from, or make it @kind: append or merge to add to its table`,
   });
 }

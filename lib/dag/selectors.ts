@@ -38,6 +38,13 @@ export function select(dag: Dag, selectors: readonly string[]): Set<string> {
 function matchNodes(nodes: readonly string[], pattern: string): string[] {
   const lower = pattern.toLowerCase();
   if (!lower.includes('*')) return nodes.filter((n) => n.toLowerCase() === lower);
-  const re = new RegExp('^' + lower.split('*').map((p) => p.replaceAll('.', '\\.')).join('[A-Za-z0-9_.]*') + '$');
+  const re = new RegExp(
+    '^' +
+      lower
+        .split('*')
+        .map((p) => p.replaceAll('.', '\\.'))
+        .join('[A-Za-z0-9_.]*') +
+      '$',
+  );
   return nodes.filter((n) => re.test(n.toLowerCase()));
 }

@@ -122,7 +122,8 @@ export async function startCrm(options: CrmOptions = {}): Promise<Crm> {
         const wait = Math.max(1, Math.ceil((window.start + 1000 - now) / 1000));
         return send(429, { message: 'rate limit exceeded' }, { 'retry-after': String(wait) });
       }
-      if (req.headers.authorization !== `Bearer ${o.token}`) return send(401, { message: 'invalid or missing token' });
+      if (req.headers.authorization !== `Bearer ${o.token}`)
+        return send(401, { message: 'invalid or missing token' });
       let body: Json | undefined;
       if (chunks.length > 0) {
         try {
@@ -149,7 +150,8 @@ export async function startCrm(options: CrmOptions = {}): Promise<Crm> {
       if (method === 'POST' && id === undefined) {
         if (!body || body['id'] === undefined) return send(400, { message: 'a contact needs an id' });
         const key = String(body['id']);
-        if (!EMAIL.test(String(body['email'] ?? ''))) return send(400, { message: `invalid email: ${JSON.stringify(body['email'])}` });
+        if (!EMAIL.test(String(body['email'] ?? '')))
+          return send(400, { message: `invalid email: ${JSON.stringify(body['email'])}` });
         if (data.contacts[key]) return send(409, { message: `contact ${key} already exists` });
         data.contacts[key] = body;
         dirty = true;
@@ -218,4 +220,3 @@ export async function startCrm(options: CrmOptions = {}): Promise<Crm> {
     },
   };
 }
-

@@ -141,8 +141,12 @@ function decimalHashSql(e: string, width: number, scale: number, h: Hasher): str
   const fraction = h(`CAST(${e} AS DECIMAL(38,18))`, 'd');
   const digits = h(`rtrim(rtrim(CAST(${e} AS VARCHAR), '0'), '.')`, 'e');
   // Each test only where the type allows a value that fails it (a literal 10^20 does not even fit DECIMAL(38,22)).
-  const tests = [...(width - scale > 20 ? [`abs(${e}) < ${DEC_LIMIT}`] : []), ...(scale > 18 ? [`${e} = round(${e}, 18)`] : [])];
-  const frac = tests.length === 0 ? fraction : `CASE WHEN ${tests.join(' AND ')} THEN ${fraction} ELSE ${digits} END`;
+  const tests = [
+    ...(width - scale > 20 ? [`abs(${e}) < ${DEC_LIMIT}`] : []),
+    ...(scale > 18 ? [`${e} = round(${e}, 18)`] : []),
+  ];
+  const frac =
+    tests.length === 0 ? fraction : `CASE WHEN ${tests.join(' AND ')} THEN ${fraction} ELSE ${digits} END`;
   return `CASE WHEN ${e} = trunc(${e}) THEN ${integral} ELSE ${frac} END`;
 }
 

@@ -60,7 +60,12 @@ const SAFE = '9007199254740991';
 
 /** Integer types whose every value a double holds exactly. */
 const SMALL_INTS = new Set<DuckDBTypeId>([
-  DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.UTINYINT, DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER,
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.UTINYINT,
+  DuckDBTypeId.USMALLINT,
+  DuckDBTypeId.UINTEGER,
 ]);
 
 /**
@@ -71,7 +76,9 @@ const SMALL_INTS = new Set<DuckDBTypeId>([
 function plainTestSql(e: string, type: DuckDBType, kind: JsonKind): string | undefined {
   switch (kind) {
     case 'int':
-      return SMALL_INTS.has(type.typeId) ? undefined : `coalesce(min(${e}) >= -${SAFE} AND max(${e}) <= ${SAFE}, true)`;
+      return SMALL_INTS.has(type.typeId)
+        ? undefined
+        : `coalesce(min(${e}) >= -${SAFE} AND max(${e}) <= ${SAFE}, true)`;
     case 'float':
     case 'date':
       return `coalesce(bool_and(isfinite(${e})), true)`;
@@ -88,7 +95,11 @@ function plainTestSql(e: string, type: DuckDBType, kind: JsonKind): string | und
  * (see jsonValueSql): one boolean column per test, in the order of `tested`. Undefined when
  * there is nothing to test.
  */
-export function plainFormsSql(table: string, columns: readonly Column[], kinds: readonly JsonKind[]): { sql: string; tested: number[] } | undefined {
+export function plainFormsSql(
+  table: string,
+  columns: readonly Column[],
+  kinds: readonly JsonKind[],
+): { sql: string; tested: number[] } | undefined {
   const tests: string[] = [];
   const tested: number[] = [];
   columns.forEach((c, i) => {
@@ -194,22 +205,34 @@ export interface JsonPageShape {
  * worker parse a column only when the script reads it; BLOBs cross to the worker without being
  * decoded or copied on the main thread.
  */
-export function jsonPageSql(table: string, shape: JsonPageShape, kinds: readonly JsonKind[], beforeKinds: readonly JsonKind[] | undefined, where: string): string {
+export function jsonPageSql(
+  table: string,
+  shape: JsonPageShape,
+  kinds: readonly JsonKind[],
+  beforeKinds: readonly JsonKind[] | undefined,
+  where: string,
+): string {
   const q = quoteIdent;
   const list = (e: string, name: string) => `encode(CAST(to_json(list(${e})) AS VARCHAR)) AS ${name}`;
   const lists = shape.lists ?? 'all';
   const from = `FROM (SELECT * FROM ${table} WHERE ${where}) AS p`;
-  const texts = (order: string) => `encode(string_agg(coalesce(${shape.rowJson ?? 'NULL'}, ''), chr(10)${order})) AS r`;
+  const texts = (order: string) =>
+    `encode(string_agg(coalesce(${shape.rowJson ?? 'NULL'}, ''), chr(10)${order})) AS r`;
   // Alone, the texts come in sequence order: an ordered aggregate of one page costs less than
   // a list of its sequence numbers for the worker to parse and reorder by.
   if (lists === 'rows') return `SELECT ${texts(' ORDER BY _ebb_seq')} ${from}`;
   const parts = [list('_ebb_seq', 's')];
   if (shape.rowJson !== undefined) parts.push(texts(''));
-  if (shape.change && (lists === 'changes' || lists === 'all')) parts.push(list(`CASE WHEN _ebb_change = 'new' THEN 0 ELSE 1 END`, 'c'));
+  if (shape.change && (lists === 'changes' || lists === 'all'))
+    parts.push(list(`CASE WHEN _ebb_change = 'new' THEN 0 ELSE 1 END`, 'c'));
   if (lists === 'changes') return `SELECT ${parts.join(', ')} ${from}`;
-  shape.columns.forEach((c, i) => parts.push(list(jsonValueSql(`p.${q(c.name)}`, kinds[i]!, shape.plain?.[i] ?? false), `v${i}`)));
+  shape.columns.forEach((c, i) =>
+    parts.push(list(jsonValueSql(`p.${q(c.name)}`, kinds[i]!, shape.plain?.[i] ?? false), `v${i}`)),
+  );
   if (shape.before && beforeKinds && shape.before.length > 0) {
-    const fields = shape.before.map((c, i) => `'f${i}': ${jsonValueSql(`p._ebb_before.${q(c.name)}`, beforeKinds[i]!)}`);
+    const fields = shape.before.map(
+      (c, i) => `'f${i}': ${jsonValueSql(`p._ebb_before.${q(c.name)}`, beforeKinds[i]!)}`,
+    );
     parts.push(list(`CASE WHEN p._ebb_before IS NULL THEN NULL ELSE {${fields.join(', ')}} END`, 'b'));
   }
   return `SELECT ${parts.join(', ')} FROM (SELECT * FROM ${table} WHERE ${where}) AS p`;

@@ -9,7 +9,8 @@ import { sqlString } from '../store/index.js';
 export function keyLiteralSql(value: unknown, type: DuckDBType): string {
   if (value === null || value === undefined) return 'NULL';
   const t = type.toString();
-  if (value instanceof Uint8Array) return `CAST(unhex(${sqlString(Buffer.from(value).toString('hex'))}) AS ${t})`;
+  if (value instanceof Uint8Array)
+    return `CAST(unhex(${sqlString(Buffer.from(value).toString('hex'))}) AS ${t})`;
   if (typeof value === 'boolean') return `CAST(${value ? 'true' : 'false'} AS ${t})`;
   const text = String(value);
   if (type.typeId === DuckDBTypeId.BLOB) return `from_base64(${sqlString(text)})`;
@@ -20,7 +21,8 @@ export function keyLiteralSql(value: unknown, type: DuckDBType): string {
   return `CAST(${sqlString(text)} AS ${t})`;
 }
 
-const ISO = /^P(?:(-?\d+)Y)?(?:(-?\d+)M)?(?:(-?\d+)D)?(?:T(?:(-?\d+)H)?(?:(-?\d+)M)?(?:(-?\d+)(?:\.(\d{1,6}))?S)?)?$/;
+const ISO =
+  /^P(?:(-?\d+)Y)?(?:(-?\d+)M)?(?:(-?\d+)D)?(?:T(?:(-?\d+)H)?(?:(-?\d+)M)?(?:(-?\d+)(?:\.(\d{1,6}))?S)?)?$/;
 
 /** isoDurationSql reads the ISO-8601 durations ebb writes for INTERVAL values (values.ts). */
 function isoDurationSql(text: string): string | undefined {
@@ -31,6 +33,9 @@ function isoDurationSql(text: string): string | undefined {
   const days = int(m[3]);
   const secs = m[6] ?? '0';
   const frac = BigInt((m[7] ?? '').padEnd(6, '0') || '0');
-  const micros = (int(m[4]) * 3600n + int(m[5]) * 60n) * 1_000_000n + BigInt(secs) * 1_000_000n + (secs.startsWith('-') ? -frac : frac);
+  const micros =
+    (int(m[4]) * 3600n + int(m[5]) * 60n) * 1_000_000n +
+    BigInt(secs) * 1_000_000n +
+    (secs.startsWith('-') ? -frac : frac);
   return `(to_months(${months}) + to_days(${days}) + to_microseconds(${micros}))`;
 }

@@ -53,16 +53,24 @@ function valueTextSql(e: string, kind: JsonKind): string | undefined {
  * row whose text only json.encode can write; undefined when no row of these columns can take
  * this path.
  */
-export function rowJsonSql(columns: readonly Column[], kinds: readonly JsonKind[], alias: string): string | undefined {
+export function rowJsonSql(
+  columns: readonly Column[],
+  kinds: readonly JsonKind[],
+  alias: string,
+): string | undefined {
   const names = columns.map((c) => c.name);
-  if (names.length === 0 || new Set(names).size !== names.length || !names.every((n) => PLAIN_NAME.test(n))) return undefined;
+  if (names.length === 0 || new Set(names).size !== names.length || !names.every((n) => PLAIN_NAME.test(n)))
+    return undefined;
   const byName = new Map(columns.map((c, i) => [c.name, i]));
   const parts: string[] = [];
   for (const [k, name] of rowJsonKeys(names).entries()) {
     const e = `${alias}.${quoteIdent(name)}`;
     const text = valueTextSql(e, kinds[byName.get(name)!]!);
     if (text === undefined) return undefined;
-    parts.push(`'${k === 0 ? '{' : ','}"${name.replace(/'/g, "''")}":'`, `(CASE WHEN ${e} IS NULL THEN 'null' ELSE ${text} END)`);
+    parts.push(
+      `'${k === 0 ? '{' : ','}"${name.replace(/'/g, "''")}":'`,
+      `(CASE WHEN ${e} IS NULL THEN 'null' ELSE ${text} END)`,
+    );
   }
   return `${parts.join(' || ')} || '}'`;
 }

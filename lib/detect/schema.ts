@@ -18,7 +18,11 @@ export interface SchemaChange {
   readonly missingKeys: readonly string[];
 }
 
-export function schemaChange(stored: readonly Column[], current: readonly Column[], keys: readonly string[]): SchemaChange {
+export function schemaChange(
+  stored: readonly Column[],
+  current: readonly Column[],
+  keys: readonly string[],
+): SchemaChange {
   const have = new Map(stored.map((c) => [c.name.toLowerCase(), c]));
   const added: Column[] = [];
   const retyped: Retype[] = [];
@@ -26,7 +30,8 @@ export function schemaChange(stored: readonly Column[], current: readonly Column
     const old = have.get(c.name.toLowerCase());
     if (!old) added.push(c);
     // The full type text tells DECIMAL widths, MAP value types, ENUM members, ARRAY sizes and STRUCT fields apart.
-    else if (old.type.toString() !== c.type.toString()) retyped.push({ name: old.name, from: old.type, to: c.type });
+    else if (old.type.toString() !== c.type.toString())
+      retyped.push({ name: old.name, from: old.type, to: c.type });
   }
   const missingKeys = keys.filter((k) => !have.has(k.toLowerCase()));
   return { added, retyped, missingKeys };

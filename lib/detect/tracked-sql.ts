@@ -132,12 +132,18 @@ export function deltaSql(shape: Shape, body: string, stored: string, sortedByKey
   const numbered = (select: string, sorted: boolean) =>
     `CREATE OR REPLACE TEMP TABLE ${DELTA} AS SELECT row_number() OVER () AS _ebb_seq, * FROM (${select}\n${sorted ? '' : ` ORDER BY ${keyList(shape.keys, 'q')}`}) AS d`;
   if (shape.stored === undefined) {
-    return numbered(`SELECT ${columnList(shape.columns, 'q')}, ${hash} AS _ebb_hash, 'new' AS _ebb_change, NULL AS _ebb_before
-       FROM (${body}\n) AS q`, sortedByKey);
+    return numbered(
+      `SELECT ${columnList(shape.columns, 'q')}, ${hash} AS _ebb_hash, 'new' AS _ebb_change, NULL AS _ebb_before
+       FROM (${body}\n) AS q`,
+      sortedByKey,
+    );
   }
-  return numbered(`SELECT ${columnList(shape.columns, 'q')}, ${hash} AS _ebb_hash, dk._ebb_change, ${beforeSql(shape.stored, 't')} AS _ebb_before
+  return numbered(
+    `SELECT ${columnList(shape.columns, 'q')}, ${hash} AS _ebb_hash, dk._ebb_change, ${beforeSql(shape.stored, 't')} AS _ebb_before
      FROM (${body}\n) AS q JOIN ${DK} AS dk ON ${keyJoin(shape.keys, 'q', 'dk')} AND dk._ebb_change <> 'deleted'
-     LEFT JOIN ${stored} AS t ON ${keyJoin(shape.keys, 'q', 't')}`, false);
+     LEFT JOIN ${stored} AS t ON ${keyJoin(shape.keys, 'q', 't')}`,
+    false,
+  );
 }
 
 /** emptyDeltaSql gives the delta table its columns when no row is new or changed. */
@@ -169,7 +175,11 @@ export function deletedPageSql(stored: readonly Column[], after: number, limit: 
 /** seqFilter selects sequence numbers as ranges (acks are mostly consecutive). */
 export function seqFilter(seqs: readonly number[] | SeqRuns): string {
   const runs = seqs instanceof SeqRuns ? seqs : SeqRuns.of(seqs.map(Math.floor));
-  const ranges = runs.sorted().map(([first, last]) => (first === last ? `_ebb_seq = ${first}` : `_ebb_seq BETWEEN ${first} AND ${last}`));
+  const ranges = runs
+    .sorted()
+    .map(([first, last]) =>
+      first === last ? `_ebb_seq = ${first}` : `_ebb_seq BETWEEN ${first} AND ${last}`,
+    );
   return `(${ranges.join(' OR ')})`;
 }
 
@@ -178,7 +188,11 @@ export function createTableSql(shape: Shape): string {
 }
 
 /** ackStatements replace the stored version of the acknowledged keys: delete the changed ones, insert all. */
-export function ackStatements(shape: Shape, seqs: readonly number[] | SeqRuns, runId: string): { changed: string; remove: string; insert: string } {
+export function ackStatements(
+  shape: Shape,
+  seqs: readonly number[] | SeqRuns,
+  runId: string,
+): { changed: string; remove: string; insert: string } {
   const filter = seqFilter(seqs);
   const picked = `SELECT ${columnList(shape.columns)}, _ebb_hash FROM ${DELTA} WHERE ${filter}`;
   return {
@@ -196,8 +210,15 @@ export function ackDeletedSql(shape: Shape, seqs: readonly number[] | SeqRuns): 
  * seqsForKeysSql finds the sequence numbers of keys given as a script saw them; each key
  * value becomes a literal of its column's type, and results come back by the key's index.
  */
-export function seqsForKeysSql(table: string, keys: readonly string[], keyTypes: readonly Column['type'][], values: ReadonlyArray<readonly unknown[]>): string {
-  const rows = values.map((v, i) => `(${i}, ${v.map((x, j) => keyLiteralSql(x, keyTypes[j]!)).join(', ')})`).join(', ');
+export function seqsForKeysSql(
+  table: string,
+  keys: readonly string[],
+  keyTypes: readonly Column['type'][],
+  values: ReadonlyArray<readonly unknown[]>,
+): string {
+  const rows = values
+    .map((v, i) => `(${i}, ${v.map((x, j) => keyLiteralSql(x, keyTypes[j]!)).join(', ')})`)
+    .join(', ');
   const names = keys.map((_k, i) => `_k${i}`);
   const on = keys.map((k, i) => `d.${q(k)} = v._k${i}`).join(' AND ');
   return `SELECT v._i, d._ebb_seq::DOUBLE AS _seq FROM ${table} AS d JOIN (VALUES ${rows}) AS v(_i, ${names.join(', ')}) ON ${on}`;

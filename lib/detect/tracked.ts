@@ -14,15 +14,49 @@ import { ModelError, RUN_CODES } from '../errors.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
 import { describeKey, orderedBy, type Params, type Store } from '../store/index.js';
 import { hashVersion, type Column } from './canonical.js';
-import { jsonKinds, jsonPageSql, plainFormsSql, type JsonKind, type JsonPageText, type JsonRowTexts, type JsonValues } from './json-page.js';
+import {
+  jsonKinds,
+  jsonPageSql,
+  plainFormsSql,
+  type JsonKind,
+  type JsonPageText,
+  type JsonRowTexts,
+  type JsonValues,
+} from './json-page.js';
 import { rowJsonSql } from './row-json.js';
 import { SeqRuns } from './seq-runs.js';
 import { isEmpty, schemaChange, type SchemaChange } from './schema.js';
 import { queryBody } from './sql-body.js';
 import {
-  ackDeletedSql, ackStatements, stateSql, addColumnSql, alterTypeSql, countsSql, createTableSql, DELTA, deletedPageSql,
-  deltaSql, diffSql, emptyDeltaSql, GONE, goneSql, keyCheckSql, keysOf, lossySql, sizesSql, markVersionSql, nullKeySampleSql, pageSql,
-  keyText, rehashSql, repeatedKeySampleSql, seqRange, seqsForKeysSql, storedSource, TEMP_TABLES, type Shape,
+  ackDeletedSql,
+  ackStatements,
+  stateSql,
+  addColumnSql,
+  alterTypeSql,
+  countsSql,
+  createTableSql,
+  DELTA,
+  deletedPageSql,
+  deltaSql,
+  diffSql,
+  emptyDeltaSql,
+  GONE,
+  goneSql,
+  keyCheckSql,
+  keysOf,
+  lossySql,
+  sizesSql,
+  markVersionSql,
+  nullKeySampleSql,
+  pageSql,
+  keyText,
+  rehashSql,
+  repeatedKeySampleSql,
+  seqRange,
+  seqsForKeysSql,
+  storedSource,
+  TEMP_TABLES,
+  type Shape,
 } from './tracked-sql.js';
 
 /** Columns ebb adds to a tracked model's table; never part of the hash or of a row. */
@@ -134,7 +168,14 @@ export class TrackedSession {
     this.#sql = sql;
     this.#columns = columns;
     // One look-up for the table, its stored hash version and the DuckDB release.
-    const state = (await this.#store.query(stateSql(), [this.model.schema, this.model.table, this.model.name, this.model.name]))[0]!;
+    const state = (
+      await this.#store.query(stateSql(), [
+        this.model.schema,
+        this.model.table,
+        this.model.name,
+        this.model.name,
+      ])
+    )[0]!;
     const version = hashVersion(String(state['duckdb']));
     this.#version = version;
     this.#stored = Number(state['tables']) > 0 ? await this.#loadStored() : undefined;
@@ -142,7 +183,10 @@ export class TrackedSession {
     if (this.#stored !== undefined) {
       const change = schemaChange(this.#stored, columns, this.model.uniqueKey);
       await this.#checkSchema(change);
-      const storedKey = state['stored_key'] === null || state['stored_key'] === undefined ? undefined : String(state['stored_key']);
+      const storedKey =
+        state['stored_key'] === null || state['stored_key'] === undefined
+          ? undefined
+          : String(state['stored_key']);
       this.#checkKeyUnchanged(storedKey);
       rehash = (state['stored_version'] === null ? undefined : Number(state['stored_version'])) !== version;
       if (!this.#readOnly && (rehash || !isEmpty(change) || storedKey === undefined)) {
@@ -155,17 +199,27 @@ export class TrackedSession {
     let counts: DeltaCounts;
     if (shape.stored === undefined) {
       const order = await orderedBy(this.#store, body);
-      const sortedByKey = order !== undefined && order.map((n) => n.toLowerCase()).join('\0') === shape.keys.map((k) => k.toLowerCase()).join('\0');
+      const sortedByKey =
+        order !== undefined &&
+        order.map((n) => n.toLowerCase()).join('\0') === shape.keys.map((k) => k.toLowerCase()).join('\0');
       await this.#store.exec(deltaSql(shape, body, stored, sortedByKey), params);
       await this.#checkKeys(DELTA);
-      counts = { new: Number(await this.#store.scalar(`SELECT count(*)::DOUBLE FROM ${DELTA}`)), changed: 0, deleted: 0 };
+      counts = {
+        new: Number(await this.#store.scalar(`SELECT count(*)::DOUBLE FROM ${DELTA}`)),
+        changed: 0,
+        deleted: 0,
+      };
     } else {
       await this.#store.exec(diffSql(shape, body, stored), params);
       const dk = (await this.#store.queryJson(countsSql(shape.keys)))[0]!;
       counts = { new: Number(dk['n']), changed: Number(dk['c']), deleted: Number(dk['d']) };
       const sizes = (await this.#store.queryJson(sizesSql(body, shape.target), params))[0]!;
       const matched = Number(sizes['rows']) - counts.new;
-      if (Number(dk['nulls']) > 0 || Number(dk['repeats']) > 0 || matched !== Number(sizes['stored']) - counts.deleted) {
+      if (
+        Number(dk['nulls']) > 0 ||
+        Number(dk['repeats']) > 0 ||
+        matched !== Number(sizes['stored']) - counts.deleted
+      ) {
         // Something is off: the full check finds the key to name.
         await this.#checkKeys(keysOf(shape, body), params);
       }
@@ -192,15 +246,23 @@ export class TrackedSession {
     const names = new Set(columns.map((c) => c.name.toLowerCase()));
     const missing = this.model.uniqueKey.filter((k) => !names.has(k.toLowerCase()));
     if (missing.length > 0) {
-      this.#fail(`@unique_key column ${missing.join(', ')} is not in the tracked query's result (columns: ${columns.map((c) => c.name).join(', ')})`);
+      this.#fail(
+        `@unique_key column ${missing.join(', ')} is not in the tracked query's result (columns: ${columns.map((c) => c.name).join(', ')})`,
+      );
     }
     const reserved = columns.find((c) => c.name.toLowerCase().startsWith('_ebb_'));
-    if (reserved) this.#fail(`column ${reserved.name} uses the reserved prefix _ebb_; rename it in the query`);
-    const attribute = columns.find((c) => (ROW_ATTRIBUTES as readonly string[]).includes(c.name.toLowerCase()));
+    if (reserved)
+      this.#fail(`column ${reserved.name} uses the reserved prefix _ebb_; rename it in the query`);
+    const attribute = columns.find((c) =>
+      (ROW_ATTRIBUTES as readonly string[]).includes(c.name.toLowerCase()),
+    );
     if (attribute) {
-      this.#fail(`the tracked query returns a column named ${attribute.name}, which would hide the row's .${attribute.name.toLowerCase()}; rename it in the query (SELECT ${attribute.name} AS ${attribute.name.toLowerCase()}_value …)`);
+      this.#fail(
+        `the tracked query returns a column named ${attribute.name}, which would hide the row's .${attribute.name.toLowerCase()}; rename it in the query (SELECT ${attribute.name} AS ${attribute.name.toLowerCase()}_value …)`,
+      );
     }
-    if (names.size !== columns.length) this.#fail('the tracked query returns two columns with the same name; alias them apart');
+    if (names.size !== columns.length)
+      this.#fail('the tracked query returns two columns with the same name; alias them apart');
   }
 
   async #checkKeys(table: string, params: Params = []): Promise<void> {
@@ -214,13 +276,20 @@ export class TrackedSession {
       );
     }
     if (Number(r['repeats']) > 0) {
-      const { _n, _keys, ...key } = (await this.#store.queryJson(repeatedKeySampleSql(keys, table), params))[0]!;
+      const { _n, _keys, ...key } = (
+        await this.#store.queryJson(repeatedKeySampleSql(keys, table), params)
+      )[0]!;
       const others = Number(_keys) - 1;
-      const more = others > 0 ? ` (and ${others} other key${others === 1 ? ' repeats' : 's repeat'}: ${String(_keys)} in all)` : '';
+      const more =
+        others > 0
+          ? ` (and ${others} other key${others === 1 ? ' repeats' : 's repeat'}: ${String(_keys)} in all)`
+          : '';
       throw new ModelError(
-        this.model.name, this.model.file,
+        this.model.name,
+        this.model.file,
         `query() returned key ${describeKey(key)} ${String(_n)} times${more}; each @unique_key must appear once (deduplicate it in the SQL)`,
-        undefined, RUN_CODES.duplicateKey,
+        undefined,
+        RUN_CODES.duplicateKey,
       );
     }
   }
@@ -232,7 +301,9 @@ export class TrackedSession {
   async #checkSchema(change: SchemaChange): Promise<void> {
     const name = this.model.name;
     if (change.missingKeys.length > 0) {
-      this.#fail(`the @unique_key changed: table ${name} holds no column ${change.missingKeys.join(', ')}; run "ebb run --full-refresh ${name}" to start tracking by the new key (every row is sent)`);
+      this.#fail(
+        `the @unique_key changed: table ${name} holds no column ${change.missingKeys.join(', ')}; run "ebb run --full-refresh ${name}" to start tracking by the new key (every row is sent)`,
+      );
     }
     for (const r of change.retyped) {
       let lossy: number;
@@ -243,9 +314,15 @@ export class TrackedSession {
         lossy = Number.NaN;
       }
       if (lossy === 0) continue;
-      const what = Number.isNaN(lossy) ? 'the stored values cannot be converted' : `${lossy} stored value${lossy === 1 ? '' : 's'} would change`;
-      const key = this.model.uniqueKey.some((k) => k.toLowerCase() === r.name.toLowerCase()) ? ' (a @unique_key column)' : '';
-      this.#fail(`column ${r.name}${key} changed type from ${r.from.toString()} to ${r.to.toString()} and ${what}; cast it back in the query, or run "ebb run --full-refresh ${name}" to deliver every row again`);
+      const what = Number.isNaN(lossy)
+        ? 'the stored values cannot be converted'
+        : `${lossy} stored value${lossy === 1 ? '' : 's'} would change`;
+      const key = this.model.uniqueKey.some((k) => k.toLowerCase() === r.name.toLowerCase())
+        ? ' (a @unique_key column)'
+        : '';
+      this.#fail(
+        `column ${r.name}${key} changed type from ${r.from.toString()} to ${r.to.toString()} and ${what}; cast it back in the query, or run "ebb run --full-refresh ${name}" to deliver every row again`,
+      );
     }
   }
 
@@ -257,7 +334,9 @@ export class TrackedSession {
     if (stored === undefined || stored === keyText(this.model.uniqueKey)) return;
     const was = (JSON.parse(stored) as string[]).join(', ');
     const name = this.model.name;
-    this.#fail(`the @unique_key changed from ${was} to ${this.model.uniqueKey.join(', ')}: the rows of ${name} were delivered by the old key; run "ebb run --full-refresh ${name}" to start tracking by the new key (every row is sent), or put the old key back`);
+    this.#fail(
+      `the @unique_key changed from ${was} to ${this.model.uniqueKey.join(', ')}: the rows of ${name} were delivered by the old key; run "ebb run --full-refresh ${name}" to start tracking by the new key (every row is sent), or put the old key back`,
+    );
   }
 
   /** #migrate is a run's schema step, committed on its own: add columns, adopt types, re-hash. */
@@ -266,7 +345,8 @@ export class TrackedSession {
       for (const c of change.added) await this.#store.exec(addColumnSql(this.#target, c));
       for (const r of change.retyped) await this.#store.exec(alterTypeSql(this.#target, r.name, r.to));
       const stored = await this.#loadStored();
-      if (rehash) for (const statement of rehashSql(this.#target, stored ?? [])) await this.#store.exec(statement);
+      if (rehash)
+        for (const statement of rehashSql(this.#target, stored ?? [])) await this.#store.exec(statement);
       await this.#store.exec(markVersionSql(), [this.model.name, version, keyText(this.model.uniqueKey)]);
       this.#stored = stored;
     });
@@ -279,7 +359,9 @@ export class TrackedSession {
   async #loadStored(): Promise<Column[] | undefined> {
     const cols = await this.#store.columnsOf(`SELECT * FROM ${this.#target}`);
     if (!cols.some((c) => c.name === '_ebb_hash')) {
-      this.#fail(`table ${this.model.name} exists but holds no delivery state (it was written by a model of another kind); run "ebb run --full-refresh ${this.model.name}" to start tracking from scratch (every row is sent)`);
+      this.#fail(
+        `table ${this.model.name} exists but holds no delivery state (it was written by a model of another kind); run "ebb run --full-refresh ${this.model.name}" to start tracking from scratch (every row is sent)`,
+      );
     }
     return cols.filter((c) => !(TRACKING_COLUMNS as readonly string[]).includes(c.name));
   }
@@ -293,7 +375,11 @@ export class TrackedSession {
     const from = Math.floor(after) + 1;
     const to = from + Math.floor(limit) - 1;
     let block = this.#block;
-    if (!block || from < block.first || (to > block.first + block.page.rows.length - 1 && block.page.rows.length === block.size)) {
+    if (
+      !block ||
+      from < block.first ||
+      (to > block.first + block.page.rows.length - 1 && block.page.rows.length === block.size)
+    ) {
       const size = Math.max(BLOCK, Math.floor(limit));
       const r = await this.#store.rows(pageSql(this.#columns, after, size));
       block = {
@@ -323,30 +409,61 @@ export class TrackedSession {
    * them with jsonValues when it first needs one): a page of new rows then costs no query.
    * With `rows`, it holds the rows' JSON texts too, when they have some (see row-json.ts).
    */
-  async jsonPage(after: number, limit: number, values = true, rows = false): Promise<JsonDeltaPage | undefined> {
+  async jsonPage(
+    after: number,
+    limit: number,
+    values = true,
+    rows = false,
+  ): Promise<JsonDeltaPage | undefined> {
     const kinds = this.#kinds;
     if (kinds === undefined || this.#counts === undefined) return undefined;
     const columns = this.#columns.map((c) => c.name);
     const first = Math.floor(after) + 1;
-    const count = Math.max(0, Math.min(Math.floor(limit), this.#counts.new + this.#counts.changed - first + 1));
+    const count = Math.max(
+      0,
+      Math.min(Math.floor(limit), this.#counts.new + this.#counts.changed - first + 1),
+    );
     if (count === 0) return { columns, first, count };
     const before = this.#beforeColumns;
     const rowJson = this.#rowJson;
     const described = {
       kinds,
-      ...(before && this.#beforeKinds ? { beforeNames: before.map((c) => c.name), beforeKinds: this.#beforeKinds } : {}),
+      ...(before && this.#beforeKinds
+        ? { beforeNames: before.map((c) => c.name), beforeKinds: this.#beforeKinds }
+        : {}),
       ...(rowJson === undefined ? {} : { rowJson: true }),
     };
     const withRows = rows && rowJson !== undefined ? { rowJson } : {};
     if (!values) {
       const fixed = this.#counts.changed === 0;
-      if (fixed && !('rowJson' in withRows)) return { columns, first, count, json: { ...described, fixedChange: 'new' } };
-      const shape = { columns: this.#columns, before, change: true, lists: fixed ? ('rows' as const) : ('changes' as const), ...withRows };
-      const lists = await this.#lists(jsonPageSql(DELTA, shape, kinds, this.#beforeKinds, seqRange(after, count)), 0);
-      return { columns, first, count, json: { ...described, ...lists, ...(fixed ? { fixedChange: 'new' } : {}) } };
+      if (fixed && !('rowJson' in withRows))
+        return { columns, first, count, json: { ...described, fixedChange: 'new' } };
+      const shape = {
+        columns: this.#columns,
+        before,
+        change: true,
+        lists: fixed ? ('rows' as const) : ('changes' as const),
+        ...withRows,
+      };
+      const lists = await this.#lists(
+        jsonPageSql(DELTA, shape, kinds, this.#beforeKinds, seqRange(after, count)),
+        0,
+      );
+      return {
+        columns,
+        first,
+        count,
+        json: { ...described, ...lists, ...(fixed ? { fixedChange: 'new' } : {}) },
+      };
     }
     this.#plain ??= await this.#plainForms(kinds);
-    const sql = jsonPageSql(DELTA, { columns: this.#columns, before, change: true, plain: this.#plain, ...withRows }, kinds, this.#beforeKinds, seqRange(after, count));
+    const sql = jsonPageSql(
+      DELTA,
+      { columns: this.#columns, before, change: true, plain: this.#plain, ...withRows },
+      kinds,
+      this.#beforeKinds,
+      seqRange(after, count),
+    );
     return { columns, first, count, json: { ...(await this.#lists(sql, kinds.length)), ...described } };
   }
 
@@ -354,22 +471,47 @@ export class TrackedSession {
   async jsonValues(after: number, limit: number): Promise<JsonValues> {
     const kinds = this.#kinds!;
     this.#plain ??= await this.#plainForms(kinds);
-    const shape = { columns: this.#columns, before: this.#beforeColumns, change: true, plain: this.#plain, lists: 'values' as const };
-    const lists = await this.#lists(jsonPageSql(DELTA, shape, kinds, this.#beforeKinds, seqRange(after, limit)), kinds.length);
-    return { seqs: lists.seqs ?? new Uint8Array(0), columns: lists.columns ?? [], ...(lists.before ? { before: lists.before } : {}) };
+    const shape = {
+      columns: this.#columns,
+      before: this.#beforeColumns,
+      change: true,
+      plain: this.#plain,
+      lists: 'values' as const,
+    };
+    const lists = await this.#lists(
+      jsonPageSql(DELTA, shape, kinds, this.#beforeKinds, seqRange(after, limit)),
+      kinds.length,
+    );
+    return {
+      seqs: lists.seqs ?? new Uint8Array(0),
+      columns: lists.columns ?? [],
+      ...(lists.before ? { before: lists.before } : {}),
+    };
   }
 
   /** jsonRowTexts reads the JSON texts of the delta rows after `after` (the page said it has some). */
   async jsonRowTexts(after: number, limit: number): Promise<JsonRowTexts> {
     const rowJson = this.#rowJson;
     if (rowJson === undefined) throw new Error('the rows of this delta have no JSON texts');
-    const shape = { columns: this.#columns, before: undefined, change: false, lists: 'rows' as const, rowJson };
-    const lists = await this.#lists(jsonPageSql(DELTA, shape, this.#kinds!, undefined, seqRange(after, limit)), 0);
+    const shape = {
+      columns: this.#columns,
+      before: undefined,
+      change: false,
+      lists: 'rows' as const,
+      rowJson,
+    };
+    const lists = await this.#lists(
+      jsonPageSql(DELTA, shape, this.#kinds!, undefined, seqRange(after, limit)),
+      0,
+    );
     return { rows: lists.rows ?? new Uint8Array(0) };
   }
 
   /** #lists runs a jsonPageSql statement: its lists, each in a buffer of its own (`columns` value lists, none if 0). */
-  async #lists(sql: string, columns: number): Promise<Pick<JsonPageText, 'seqs' | 'change' | 'columns' | 'before' | 'rows'>> {
+  async #lists(
+    sql: string,
+    columns: number,
+  ): Promise<Pick<JsonPageText, 'seqs' | 'change' | 'columns' | 'before' | 'rows'>> {
     const row = (await this.#store.query(sql))[0]!;
     return {
       ...('s' in row ? { seqs: blob(row['s']) } : {}),
@@ -403,7 +545,13 @@ export class TrackedSession {
       await this.#store.exec(goneSql(this.#shape));
       this.#goneReady = true;
     }
-    const sql = jsonPageSql(GONE, { columns: cols, before: undefined, change: false }, kinds, undefined, seqRange(after, count));
+    const sql = jsonPageSql(
+      GONE,
+      { columns: cols, before: undefined, change: false },
+      kinds,
+      undefined,
+      seqRange(after, count),
+    );
     const { seqs, columns: lists } = await this.#lists(sql, kinds.length);
     return { columns, first, count, json: { seqs: seqs!, columns: lists!, kinds, fixedChange: 'deleted' } };
   }
@@ -411,7 +559,8 @@ export class TrackedSession {
   /** deletedPage returns the last saved version of keys gone from the query. */
   async deletedPage(after: number, limit: number): Promise<DeltaPage> {
     const cols = this.#stored;
-    if (cols === undefined || !this.#counts?.deleted) return { columns: [], types: [], beforeType: undefined, rows: [] };
+    if (cols === undefined || !this.#counts?.deleted)
+      return { columns: [], types: [], beforeType: undefined, rows: [] };
     if (!this.#goneReady) {
       await this.#store.exec(goneSql(this.#shape));
       this.#goneReady = true;
@@ -421,7 +570,12 @@ export class TrackedSession {
       columns: cols.map((c) => c.name),
       types: r.types.slice(1),
       beforeType: undefined,
-      rows: r.rows.map((row) => ({ seq: Number(row[0] as bigint), change: 'deleted', before: null, values: row.slice(1) })),
+      rows: r.rows.map((row) => ({
+        seq: Number(row[0] as bigint),
+        change: 'deleted',
+        before: null,
+        values: row.slice(1),
+      })),
     };
   }
 
@@ -439,10 +593,15 @@ export class TrackedSession {
       if (shape.stored === undefined) {
         await this.#store.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.model.schema)}`);
         await this.#store.exec(createTableSql(shape));
-        await this.#store.exec(markVersionSql(), [this.model.name, this.#version, keyText(this.model.uniqueKey)]);
+        await this.#store.exec(markVersionSql(), [
+          this.model.name,
+          this.#version,
+          keyText(this.model.uniqueKey),
+        ]);
       }
       // New keys have no stored version; only changed ones replace a row.
-      if (this.#counts?.changed && Number(await this.#store.scalar(sql.changed)) > 0) await this.#store.exec(sql.remove);
+      if (this.#counts?.changed && Number(await this.#store.scalar(sql.changed)) > 0)
+        await this.#store.exec(sql.remove);
       return Number(await this.#store.scalar(sql.insert));
     });
     // Set after the commit: a rolled-back batch leaves no table and no acknowledgement behind.
@@ -458,7 +617,9 @@ export class TrackedSession {
     if (!this.#goneReady) return 0;
     const fresh = unseen(seqs, this.#deletedDone);
     if (fresh.size === 0) return 0;
-    const n = await this.#store.transaction(async () => Number(await this.#store.scalar(ackDeletedSql(this.#shape, fresh))));
+    const n = await this.#store.transaction(async () =>
+      Number(await this.#store.scalar(ackDeletedSql(this.#shape, fresh))),
+    );
     const done = this.#deletedDone;
     fresh.forEach((s) => (done[s] = 1));
     this.#deletedAcked += n;
@@ -475,15 +636,20 @@ export class TrackedSession {
     const out = new Map<string, number>();
     if (keys.length === 0 || (deleted && !this.#goneReady)) return out;
     const columns = (deleted ? this.#stored : this.#columns) ?? [];
-    const types = this.model.uniqueKey.map((k) => columns.find((c) => c.name.toLowerCase() === k.toLowerCase())!.type);
-    const rows = await this.#store.queryJson(seqsForKeysSql(deleted ? GONE : DELTA, this.model.uniqueKey, types, keys));
+    const types = this.model.uniqueKey.map(
+      (k) => columns.find((c) => c.name.toLowerCase() === k.toLowerCase())!.type,
+    );
+    const rows = await this.#store.queryJson(
+      seqsForKeysSql(deleted ? GONE : DELTA, this.model.uniqueKey, types, keys),
+    );
     for (const r of rows) out.set(keyString(keys[Number(r['_i'])]!), Number(r['_seq']));
     return out;
   }
 
   /** close drops the session's temporary tables. */
   async close(): Promise<void> {
-    for (const t of TEMP_TABLES) await this.#store.exec(`DROP TABLE IF EXISTS temp.main.${t}`).catch(() => undefined);
+    for (const t of TEMP_TABLES)
+      await this.#store.exec(`DROP TABLE IF EXISTS temp.main.${t}`).catch(() => undefined);
   }
 }
 

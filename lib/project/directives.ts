@@ -3,7 +3,13 @@
 
 import { PROBLEM_CODES, type ProjectProblem } from '../errors.js';
 import { closest } from '../suggest.js';
-import { LANGUAGE_FILES, MODEL_KINDS, type ModelKind, type ModelLanguage, type SenderSettings } from './model.js';
+import {
+  LANGUAGE_FILES,
+  MODEL_KINDS,
+  type ModelKind,
+  type ModelLanguage,
+  type SenderSettings,
+} from './model.js';
 
 export interface Directives {
   readonly kind: ModelKind;
@@ -87,7 +93,12 @@ export function parseDirectives(
     }
     const previous = raw.find((d) => d.name === name);
     if (previous) {
-      problems.push({ code: DIRECTIVE, file, line: lineNo, message: `directive @${name} is given twice (first on line ${previous.line})` });
+      problems.push({
+        code: DIRECTIVE,
+        file,
+        line: lineNo,
+        message: `directive @${name} is given twice (first on line ${previous.line})`,
+      });
       continue;
     }
     raw.push({ name, value, line: lineNo });
@@ -115,10 +126,21 @@ function interpret(
     } else {
       kind = kindD.value as ModelKind;
       if (kind === 'view' && language === 'star') {
-        problems.push({ code: DIRECTIVE, file, line: kindD.line, message: '@kind: view is for SQL models; a .star model can be table, append, merge or tracked' });
+        problems.push({
+          code: DIRECTIVE,
+          file,
+          line: kindD.line,
+          message: '@kind: view is for SQL models; a .star model can be table, append, merge or tracked',
+        });
       }
       if (kind === 'tracked' && language === 'sql') {
-        problems.push({ code: DIRECTIVE, file, line: kindD.line, message: '@kind: tracked is for .star models (they send rows); use merge for an SQL model with a key' });
+        problems.push({
+          code: DIRECTIVE,
+          file,
+          line: kindD.line,
+          message:
+            '@kind: tracked is for .star models (they send rows); use merge for an SQL model with a key',
+        });
       }
     }
   }
@@ -136,12 +158,22 @@ function interpret(
         message: `bad value "${keyD.value}" for @unique_key: give column names separated by commas, e.g. @unique_key: id or @unique_key: account_id, day`,
       });
     } else if (new Set(parts).size !== parts.length) {
-      problems.push({ code: DIRECTIVE, file, line: keyD.line, message: `@unique_key lists a column twice: "${keyD.value}"` });
+      problems.push({
+        code: DIRECTIVE,
+        file,
+        line: keyD.line,
+        message: `@unique_key lists a column twice: "${keyD.value}"`,
+      });
     } else {
       uniqueKey = parts;
     }
     if (kind !== 'merge' && kind !== 'tracked') {
-      problems.push({ code: DIRECTIVE, file, line: keyD.line, message: `@unique_key only applies to kinds merge and tracked, not ${kind}` });
+      problems.push({
+        code: DIRECTIVE,
+        file,
+        line: keyD.line,
+        message: `@unique_key only applies to kinds merge and tracked, not ${kind}`,
+      });
     }
   } else if (kind === 'merge' || kind === 'tracked') {
     problems.push({
@@ -157,9 +189,20 @@ function interpret(
   if (stepsD) {
     // A step is a loop iteration or a call; the budget stops a runaway script (while True).
     const n = /^\d[\d_]*$/.test(stepsD.value) ? Number(stepsD.value.replaceAll('_', '')) : NaN;
-    if (language === 'sql') problems.push({ code: DIRECTIVE, file, line: stepsD.line, message: '@max_steps limits a .star model\'s loops and calls; it does not apply to SQL models' });
+    if (language === 'sql')
+      problems.push({
+        code: DIRECTIVE,
+        file,
+        line: stepsD.line,
+        message: "@max_steps limits a .star model's loops and calls; it does not apply to SQL models",
+      });
     else if (!Number.isSafeInteger(n) || n < 1) {
-      problems.push({ code: DIRECTIVE, file, line: stepsD.line, message: `bad value "${stepsD.value}" for @max_steps: give a whole number of steps (loop iterations and calls), e.g. @max_steps: 5_000_000_000` });
+      problems.push({
+        code: DIRECTIVE,
+        file,
+        line: stepsD.line,
+        message: `bad value "${stepsD.value}" for @max_steps: give a whole number of steps (loop iterations and calls), e.g. @max_steps: 5_000_000_000`,
+      });
     } else return { kind, uniqueKey, sender, maxSteps: n };
   }
   return { kind, uniqueKey, sender };
@@ -176,10 +219,21 @@ function interpretSender(
     const d = get(name);
     if (!d) continue;
     if (language === 'sql') {
-      problems.push({ code: DIRECTIVE, file, line: d.line, message: `@${name} configures HTTP sending and only applies to .star models` });
+      problems.push({
+        code: DIRECTIVE,
+        file,
+        line: d.line,
+        message: `@${name} configures HTTP sending and only applies to .star models`,
+      });
       continue;
     }
-    const bad = (hint: string) => problems.push({ code: DIRECTIVE, file, line: d.line, message: `bad value "${d.value}" for @${name}: ${hint}` });
+    const bad = (hint: string) =>
+      problems.push({
+        code: DIRECTIVE,
+        file,
+        line: d.line,
+        message: `bad value "${d.value}" for @${name}: ${hint}`,
+      });
     switch (name) {
       case 'rate_limit': {
         const m = /^(\d+)\s*\/\s*(\d*)\s*(ms|s|m|h)?$/.exec(d.value);

@@ -34,8 +34,14 @@ export function loadProject(root: string): Project {
     const language = LANGUAGES.find((l) => path.endsWith(LANGUAGE_FILES[l].extension));
     const file = relative(root, path).split(sep).join('/');
     if (!language) {
-      const near = LANGUAGES.map((l) => LANGUAGE_FILES[l].extension).find((e) => path.toLowerCase().endsWith(e));
-      if (near) warnings.push({ file, message: `ignored: model files end in ${near} (lower case); rename it to make it a model` });
+      const near = LANGUAGES.map((l) => LANGUAGE_FILES[l].extension).find((e) =>
+        path.toLowerCase().endsWith(e),
+      );
+      if (near)
+        warnings.push({
+          file,
+          message: `ignored: model files end in ${near} (lower case); rename it to make it a model`,
+        });
       continue;
     }
     const extension = LANGUAGE_FILES[language].extension;
@@ -43,7 +49,11 @@ export function loadProject(root: string): Project {
     parts[parts.length - 1] = parts[parts.length - 1]!.slice(0, -extension.length);
     const problemCount = problems.length;
     if (parts.length > 2) {
-      problems.push({ code: NAME, file, message: `models can be one folder deep at most (models/<schema>/<table>${extension}); move this file up` });
+      problems.push({
+        code: NAME,
+        file,
+        message: `models can be one folder deep at most (models/<schema>/<table>${extension}); move this file up`,
+      });
     }
     for (const part of parts) {
       if (!IDENT.test(part)) {
@@ -66,7 +76,11 @@ export function loadProject(root: string): Project {
     const key = `${schema}.${table}`.toLowerCase();
     const clash = byName.get(key);
     if (clash) {
-      problems.push({ code: NAME, file, message: `model ${name} is also defined by ${clash.file}; DuckDB names are case-insensitive, keep one` });
+      problems.push({
+        code: NAME,
+        file,
+        message: `model ${name} is also defined by ${clash.file}; DuckDB names are case-insensitive, keep one`,
+      });
       continue;
     }
     const model: Model = { name, schema, table, file, path, language, source, ...directives };

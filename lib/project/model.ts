@@ -9,7 +9,9 @@ export type ModelLanguage = 'sql' | 'star';
  * How each language's model files look: the extension that makes a file a model, and the
  * line-comment prefix of its directives. What a language does lives in lib/run/languages.
  */
-export const LANGUAGE_FILES: Readonly<Record<ModelLanguage, { readonly extension: string; readonly comment: string }>> = {
+export const LANGUAGE_FILES: Readonly<
+  Record<ModelLanguage, { readonly extension: string; readonly comment: string }>
+> = {
   sql: { extension: '.sql', comment: '--' },
   star: { extension: '.star', comment: '#' },
 };

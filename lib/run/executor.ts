@@ -28,7 +28,11 @@ export interface ExecuteOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-export async function execute(store: Store, plan: RunPlan, options: ExecuteOptions = {}): Promise<RunSummary> {
+export async function execute(
+  store: Store,
+  plan: RunPlan,
+  options: ExecuteOptions = {},
+): Promise<RunSummary> {
   const started = performance.now();
   const results: ModelResult[] = [];
   const failed = new Set<string>();
@@ -51,9 +55,15 @@ export async function execute(store: Store, plan: RunPlan, options: ExecuteOptio
       result = errored(plan.runId, model, step.problem, step.problemCode ?? 'EBB_MODEL', 0);
     } else if (blocker) {
       result = {
-        run_id: plan.runId, model: model.name, kind: model.kind, file: model.file,
-        status: 'skipped', rows: null, duration_ms: 0,
-        error: `upstream model ${blocker} failed`, code: RUN_CODES.upstreamFailed,
+        run_id: plan.runId,
+        model: model.name,
+        kind: model.kind,
+        file: model.file,
+        status: 'skipped',
+        rows: null,
+        duration_ms: 0,
+        error: `upstream model ${blocker} failed`,
+        code: RUN_CODES.upstreamFailed,
       };
     } else {
       try {
@@ -61,13 +71,24 @@ export async function execute(store: Store, plan: RunPlan, options: ExecuteOptio
         const upstream = plan.dag.upstream(model.name).flatMap((n) => plan.models.get(n) ?? []);
         const out = await languageOf(model).run(store, model, plan.runId, { ...runOptions, upstream });
         result = {
-          run_id: plan.runId, model: model.name, kind: model.kind, file: model.file,
-          status: 'ok', rows: out.rows, duration_ms: Math.round(performance.now() - t0),
+          run_id: plan.runId,
+          model: model.name,
+          kind: model.kind,
+          file: model.file,
+          status: 'ok',
+          rows: out.rows,
+          duration_ms: Math.round(performance.now() - t0),
           ...(out.details ? { details: out.details } : {}),
           ...(out.warning ? { warning: out.warning.message, warning_code: out.warning.code } : {}),
         };
       } catch (err) {
-        result = errored(plan.runId, model, errorMessage(err), errorCode(err), Math.round(performance.now() - t0));
+        result = errored(
+          plan.runId,
+          model,
+          errorMessage(err),
+          errorCode(err),
+          Math.round(performance.now() - t0),
+        );
         if (err instanceof PartialRunError) {
           // What the model did before it failed counts: its acknowledgements are committed.
           result = {
@@ -79,7 +100,11 @@ export async function execute(store: Store, plan: RunPlan, options: ExecuteOptio
           // A run stopped by its deadline (ebb run --timeout) says so, with its own code.
           const reason: unknown = options.signal?.reason;
           if (err.interrupted && reason instanceof RunTimeout) {
-            result = { ...result, error: `timed out after ${reason.what}: ${err.detail}`, code: 'EBB_TIMEOUT' };
+            result = {
+              ...result,
+              error: `timed out after ${reason.what}: ${err.detail}`,
+              code: 'EBB_TIMEOUT',
+            };
           }
         }
       }
@@ -98,10 +123,23 @@ export async function execute(store: Store, plan: RunPlan, options: ExecuteOptio
   };
 }
 
-function errored(runId: string, model: Model, message: string, code: string, durationMs: number): ModelResult {
+function errored(
+  runId: string,
+  model: Model,
+  message: string,
+  code: string,
+  durationMs: number,
+): ModelResult {
   return {
-    run_id: runId, model: model.name, kind: model.kind, file: model.file,
-    status: 'error', rows: null, duration_ms: durationMs, error: message, code,
+    run_id: runId,
+    model: model.name,
+    kind: model.kind,
+    file: model.file,
+    status: 'error',
+    rows: null,
+    duration_ms: durationMs,
+    error: message,
+    code,
   };
 }
 
@@ -110,7 +148,10 @@ async function record(store: Store, r: ModelResult, startedAt: Date): Promise<vo
     `INSERT INTO _ebb.runs (run_id, model, kind, status, rows, duration_ms, error, started_at, finished_at, details, error_code)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ, now(), ?::JSON, ?)`,
     [
-      r.run_id, r.model, r.kind, r.status,
+      r.run_id,
+      r.model,
+      r.kind,
+      r.status,
       r.rows === null ? null : BigInt(r.rows),
       BigInt(r.duration_ms),
       r.error ?? null,

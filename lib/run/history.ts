@@ -3,7 +3,11 @@
 
 import type { JsonRow, Store } from '../store/index.js';
 
-export async function readHistory(store: Store, model: string | undefined, limit: number): Promise<JsonRow[]> {
+export async function readHistory(
+  store: Store,
+  model: string | undefined,
+  limit: number,
+): Promise<JsonRow[]> {
   const where = model === undefined ? '' : 'WHERE lower(model) = lower(?)';
   const params = model === undefined ? [] : [model];
   return store.queryJson(

@@ -25,12 +25,20 @@ export async function findLeftovers(store: Store, models: readonly Model[]): Pro
     SYSTEM_SCHEMAS,
   );
   return rows
-    .map((r) => ({ schema: String(r['table_schema']), table: String(r['table_name']), view: r['table_type'] === 'VIEW' }))
+    .map((r) => ({
+      schema: String(r['table_schema']),
+      table: String(r['table_name']),
+      view: r['table_type'] === 'VIEW',
+    }))
     .filter((r) => !known.has(`${r.schema}.${r.table}`.toLowerCase()))
     .map((r) => {
       const name = r.schema === 'main' ? r.table : `${r.schema}.${r.table}`;
       const what = r.view ? 'VIEW' : 'TABLE';
-      return { name, type: r.view ? 'view' : 'table', drop: `ebb sql "DROP ${what} ${plain(r.schema)}.${plain(r.table)}"` };
+      return {
+        name,
+        type: r.view ? 'view' : 'table',
+        drop: `ebb sql "DROP ${what} ${plain(r.schema)}.${plain(r.table)}"`,
+      };
     });
 }
 

@@ -36,8 +36,10 @@ export async function listModels(ctx: Context, store: Store): Promise<ModelListi
   );
   for (const r of rows) {
     last.set(String(r['model']), {
-      run_id: String(r['run_id']), status: String(r['status']),
-      rows: r['rows'] === null ? null : Number(r['rows']), started_at: String(r['started_at']),
+      run_id: String(r['run_id']),
+      status: String(r['status']),
+      rows: r['rows'] === null ? null : Number(r['rows']),
+      started_at: String(r['started_at']),
     });
   }
   return models.map((m) => ({

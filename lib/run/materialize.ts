@@ -21,8 +21,15 @@ export async function materializeSql(store: Store, model: Model): Promise<number
     if (err instanceof ModelError) throw err;
     // The same codes as `ebb validate` for SQL that does not parse or bind; EBB_MODEL otherwise.
     const kind = duckdbErrorKind(errorMessage(err));
-    const code = kind === 'syntax' ? PROBLEM_CODES.sqlSyntax : kind === 'bind' ? PROBLEM_CODES.bind : 'EBB_MODEL';
-    throw new ModelError(model.name, locate(model, errorMessage(err)), cleanDuckDBMessage(errorMessage(err)), err, code);
+    const code =
+      kind === 'syntax' ? PROBLEM_CODES.sqlSyntax : kind === 'bind' ? PROBLEM_CODES.bind : 'EBB_MODEL';
+    throw new ModelError(
+      model.name,
+      locate(model, errorMessage(err)),
+      cleanDuckDBMessage(errorMessage(err)),
+      err,
+      code,
+    );
   }
 }
 
@@ -64,7 +71,9 @@ export async function writeSqlModel(store: Store, model: Model): Promise<number 
  */
 async function checkAppendColumns(store: Store, model: Model, sql: string): Promise<void> {
   const table = new Set(
-    (await store.query(`SELECT column_name FROM (DESCRIBE ${quotedTable(model)})`)).map((r) => String(r['column_name']).toLowerCase()),
+    (await store.query(`SELECT column_name FROM (DESCRIBE ${quotedTable(model)})`)).map((r) =>
+      String(r['column_name']).toLowerCase(),
+    ),
   );
   const added = (await store.columnsOf(sql)).map((c) => c.name).filter((c) => !table.has(c.toLowerCase()));
   if (added.length === 0) return;

@@ -40,7 +40,11 @@ const SAMPLES = 3;
  * delta is read (ebb plan builds the model's upstream there, so the delta is the one a run
  * would find); without it (ebb status) nothing is written at all.
  */
-export async function planDeltas(store: Store, plan: RunPlan, prepare?: (model: Model) => Promise<void>): Promise<ModelPlan[]> {
+export async function planDeltas(
+  store: Store,
+  plan: RunPlan,
+  prepare?: (model: Model) => Promise<void>,
+): Promise<ModelPlan[]> {
   const out: ModelPlan[] = [];
   for (const step of plan.steps) {
     if (step.model.kind !== 'tracked') continue;
@@ -49,7 +53,12 @@ export async function planDeltas(store: Store, plan: RunPlan, prepare?: (model: 
   return out;
 }
 
-async function planOne(store: Store, model: Model, runId: string, prepare?: (model: Model) => Promise<void>): Promise<ModelPlan> {
+async function planOne(
+  store: Store,
+  model: Model,
+  runId: string,
+  prepare?: (model: Model) => Promise<void>,
+): Promise<ModelPlan> {
   const empty = { model: model.name, file: model.file, new: 0, changed: 0, deleted: 0, samples: [] };
   let tracked;
   try {
@@ -59,11 +68,12 @@ async function planOne(store: Store, model: Model, runId: string, prepare?: (mod
   }
   const distinct = [...new Set(tracked.map((t) => t.sql))];
   if (distinct.length !== 1 || tracked[0]!.params === undefined) {
-    const why = distinct.length === 0
-      ? 'its script has no query("…") call with a literal SQL string'
-      : distinct.length > 1
-        ? `its script has ${distinct.length} different tracked query() calls`
-        : 'its tracked query has parameters known only at run time';
+    const why =
+      distinct.length === 0
+        ? 'its script has no query("…") call with a literal SQL string'
+        : distinct.length > 1
+          ? `its script has ${distinct.length} different tracked query() calls`
+          : 'its tracked query has parameters known only at run time';
     return { ...empty, error: `${model.file}: cannot plan: ${why}` };
   }
   const call = tracked[0]!;
@@ -76,7 +86,8 @@ async function planOne(store: Store, model: Model, runId: string, prepare?: (mod
     const samples: PlanSample[] = [];
     const delta = await session.page(0, 1000);
     for (const change of ['changed', 'new'] as const) {
-      for (const r of delta.rows.filter((x) => x.change === change).slice(0, SAMPLES)) samples.push(sample(model, delta, r));
+      for (const r of delta.rows.filter((x) => x.change === change).slice(0, SAMPLES))
+        samples.push(sample(model, delta, r));
     }
     if (counts.deleted > 0) {
       const gone = await session.deletedPage(0, SAMPLES);
@@ -105,7 +116,8 @@ function sample(model: Model, page: DeltaPage, r: DeltaPage['rows'][number]): Pl
   const fields: Record<string, { before: JsValue; after: JsValue }> = {};
   for (const [c, after] of Object.entries(row)) {
     const was = before[c] ?? null;
-    if (JSON.stringify(was, bigintReplacer) !== JSON.stringify(after, bigintReplacer)) fields[c] = { before: was, after };
+    if (JSON.stringify(was, bigintReplacer) !== JSON.stringify(after, bigintReplacer))
+      fields[c] = { before: was, after };
   }
   for (const [c, was] of Object.entries(before)) {
     if (!(c in row) && was !== null) fields[c] = { before: was, after: null };

@@ -36,11 +36,16 @@ export function upstreamBuilder(
         try {
           await rebuild(store, up);
         } catch (err) {
-          throw new ModelError(model.name, model.file, `cannot plan: its upstream model ${up.name} fails to build (${up.file}): ${cleanDuckDBMessage(errorMessage(err))}`);
+          throw new ModelError(
+            model.name,
+            model.file,
+            `cannot plan: its upstream model ${up.name} fails to build (${up.file}): ${cleanDuckDBMessage(errorMessage(err))}`,
+          );
         }
       } else if ((await store.objectType(up.schema, up.table)) === undefined) {
         throw new ModelError(
-          model.name, model.file,
+          model.name,
+          model.file,
           `cannot plan: its upstream model ${up.name} has not run yet and plan does not run scripts (${up.file}); run it first: ebb run ${up.name}`,
         );
       } else {

@@ -51,7 +51,9 @@ export async function planRun(
     .map((n) => {
       const p = problemOf.get(n);
       const model = byName.get(n)!;
-      return p === undefined ? { model } : { model, problem: `${formatLocation(p)}: ${p.message}`, problemCode: p.code };
+      return p === undefined
+        ? { model }
+        : { model, problem: `${formatLocation(p)}: ${p.message}`, problemCode: p.code };
     });
   return { runId: newRunId(), root: ctx.project.root, dag: built.dag, steps, models: byName };
 }

@@ -2,7 +2,12 @@
 
 import type { ModelResult, RunSummary } from './result.js';
 
-const LABEL: Record<ModelResult['status'], string> = { ok: 'OK', error: 'ERROR', skipped: 'SKIP', interrupted: 'STOP' };
+const LABEL: Record<ModelResult['status'], string> = {
+  ok: 'OK',
+  error: 'ERROR',
+  skipped: 'SKIP',
+  interrupted: 'STOP',
+};
 
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
@@ -18,9 +23,19 @@ export function resultLine(r: ModelResult, nameWidth: number): string {
   const head = `${LABEL[r.status].padEnd(6)}${r.model.padEnd(nameWidth + 2)}${r.kind.padEnd(9)}`;
   if (r.status === 'skipped') return `${head}skipped: ${r.error ?? ''}`;
   const line = `${head}${rows.padStart(14)}   ${formatSeconds(r.duration_ms)}`;
-  const details = r.details ? '   ' + Object.entries(r.details).map(([k, v]) => `${k} ${formatCount(v)}`).join(', ') : '';
+  const details = r.details
+    ? '   ' +
+      Object.entries(r.details)
+        .map(([k, v]) => `${k} ${formatCount(v)}`)
+        .join(', ')
+    : '';
   const unsaved = r.details?.['unsaved'] ?? 0;
-  const note = r.warning !== undefined ? `\n      warning: ${r.warning}` : unsaved > 0 ? `\n      ${formatCount(unsaved)} ${unsaved === 1 ? 'row was' : 'rows were'} not acknowledged by the script (save.row); ${unsaved === 1 ? 'it comes' : 'they come'} back next run` : '';
+  const note =
+    r.warning !== undefined
+      ? `\n      warning: ${r.warning}`
+      : unsaved > 0
+        ? `\n      ${formatCount(unsaved)} ${unsaved === 1 ? 'row was' : 'rows were'} not acknowledged by the script (save.row); ${unsaved === 1 ? 'it comes' : 'they come'} back next run`
+        : '';
   if (r.status === 'error') return `${line + details}\n      ${(r.error ?? '').split('\n').join('\n      ')}`;
   if (r.status === 'interrupted') return `${line + details}\n      ${r.error ?? 'interrupted'}`;
   return line + details + note;
@@ -39,7 +54,10 @@ export function summaryLine(s: RunSummary): string {
   if (count('interrupted') > 0) parts.push(`${count('interrupted')} interrupted`);
   if (s.results.length === 0) return `Nothing to run (run ${s.run_id}).`;
   const failed = failedRows(s);
-  const tail = failed > 0 ? ` ${formatCount(failed)} ${failed === 1 ? 'row' : 'rows'} failed to deliver (they are sent again next run): see ebb status` : '';
+  const tail =
+    failed > 0
+      ? ` ${formatCount(failed)} ${failed === 1 ? 'row' : 'rows'} failed to deliver (they are sent again next run): see ebb status`
+      : '';
   if (s.interrupted) {
     const saved = s.results.reduce((n, r) => n + (r.details?.['saved'] ?? 0), 0);
     return `Interrupted after ${formatSeconds(s.duration_ms)}: ${parts.join(', ')}; ${formatCount(saved)} ${saved === 1 ? 'row' : 'rows'} delivered and acknowledged; the rest is sent next run (run ${s.run_id}).${tail}`;

@@ -23,7 +23,11 @@ export function resettable(plan: RunPlan): Model[] {
 }
 
 /** resetModels forgets each model's state; onReset is told after each one. */
-export async function resetModels(store: Store, models: readonly Model[], onReset?: (model: Model) => void): Promise<void> {
+export async function resetModels(
+  store: Store,
+  models: readonly Model[],
+  onReset?: (model: Model) => void,
+): Promise<void> {
   for (const m of models) {
     if (resendsAll(m)) await forgetTracked(store, m);
     else await store.exec(`DROP TABLE IF EXISTS ${quotedTable(m)}`);

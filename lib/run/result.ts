@@ -40,6 +40,8 @@ export interface RunSummary {
 
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const rand = Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0');
+  const rand = Math.floor(Math.random() * 0x10000)
+    .toString(16)
+    .padStart(4, '0');
   return `${stamp}-${rand}`;
 }

@@ -29,7 +29,8 @@ export async function validateProject(options: ContextOptions): Promise<Validate
     ({ models, warnings } = loadProject(root));
   } catch (err) {
     // Directive and name problems: the models cannot be built, but every problem is reported.
-    if (err instanceof ProjectError) return { root, models: 0, problems: err.problems, unbound: [], warnings: [] };
+    if (err instanceof ProjectError)
+      return { root, models: 0, problems: err.problems, unbound: [], warnings: [] };
     throw err;
   }
   const statePath = statePathFor(root, options);
@@ -50,9 +51,21 @@ export async function validateProject(options: ContextOptions): Promise<Validate
     }
     // SQL that does not parse (or reads itself) cannot be bound; a .star file with an undefined name still can
     // (its language's bind skips a file that does not parse).
-    const broken = new Set(problems.filter((p) => p.code === PROBLEM_CODES.sqlSyntax || p.code === PROBLEM_CODES.cycle).map((p) => p.file));
+    const broken = new Set(
+      problems
+        .filter((p) => p.code === PROBLEM_CODES.sqlSyntax || p.code === PROBLEM_CODES.cycle)
+        .map((p) => p.file),
+    );
     const unbound: Array<{ model: string; file: string; reason: string }> = [];
-    problems.push(...(await bindAll(store, order.map((n) => byName.get(n)!), built.dag, broken, unbound)));
+    problems.push(
+      ...(await bindAll(
+        store,
+        order.map((n) => byName.get(n)!),
+        built.dag,
+        broken,
+        unbound,
+      )),
+    );
     return { root, models: models.length, problems, unbound, warnings };
   } finally {
     store.close();
@@ -94,9 +107,12 @@ async function bindAll(
       const outcome = await languageOf(model).bind(store, model);
       if (outcome.shaped) shaped.push(model);
       else {
-        shapeless.set(model.name, outcome.problems.length > 0
-          ? `it reads ${model.name}, which has problems of its own`
-          : `it reads ${model.name}, a .star model whose columns are known only when it runs (run it once: ebb run ${model.name})`);
+        shapeless.set(
+          model.name,
+          outcome.problems.length > 0
+            ? `it reads ${model.name}, which has problems of its own`
+            : `it reads ${model.name}, a .star model whose columns are known only when it runs (run it once: ebb run ${model.name})`,
+        );
       }
       if (outcome.problems.length === 0) continue;
       problems.push(...outcome.problems);

@@ -35,7 +35,9 @@ export interface WireError {
   readonly origin?: string;
 }
 
-export type Outcome<V> = { readonly ok: true; readonly value: V } | { readonly ok: false; readonly error: WireError };
+export type Outcome<V> =
+  | { readonly ok: true; readonly value: V }
+  | { readonly ok: false; readonly error: WireError };
 
 interface Envelope {
   readonly id: number;
@@ -47,7 +49,9 @@ interface Envelope {
   readonly at?: string;
 }
 
-type Reply = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: WireError };
+type Reply =
+  | { readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly id: number; readonly ok: false; readonly error: WireError };
 
 /**
  * Slots of the shared Int32Array: a counter bumped on every batch of replies, a stop flag, how
@@ -111,7 +115,12 @@ export class Client<T extends OpTable<T>> {
   }
 
   /** submit queues a request and returns its id; `onReply` (if given) receives its outcome. */
-  submit<K extends OpName<T>>(op: K, req: T[K]['req'], onReply?: (o: Outcome<T[K]['rep']>) => void, final = false): number {
+  submit<K extends OpName<T>>(
+    op: K,
+    req: T[K]['req'],
+    onReply?: (o: Outcome<T[K]['rep']>) => void,
+    final = false,
+  ): number {
     if (!final) this.#check();
     const id = this.#nextId++;
     if (onReply) this.#callbacks.set(id, onReply as (o: Outcome<unknown>) => void);
@@ -126,7 +135,11 @@ export class Client<T extends OpTable<T>> {
    */
   post<K extends OpName<T>>(op: K, req: T[K]['req'], origin: string, at?: string): void {
     this.#check();
-    this.#enqueue(at === undefined ? { id: this.#nextId++, op, req, origin } : { id: this.#nextId++, op, req, origin, at });
+    this.#enqueue(
+      at === undefined
+        ? { id: this.#nextId++, op, req, origin }
+        : { id: this.#nextId++, op, req, origin, at },
+    );
   }
 
   /** postNow posts the outbox at once (latency matters: e.g. the pipeline is starved). */
@@ -210,7 +223,8 @@ export class Client<T extends OpTable<T>> {
   #enqueue(env: Envelope): void {
     if (this.#outbox.length === 0) this.#outboxSince = performance.now();
     this.#outbox.push(env);
-    if (this.#outbox.length >= OUTBOX_MAX || performance.now() - this.#outboxSince >= OUTBOX_MS) this.postNow();
+    if (this.#outbox.length >= OUTBOX_MAX || performance.now() - this.#outboxSince >= OUTBOX_MS)
+      this.postNow();
   }
 
   #drain(): void {
@@ -251,7 +265,12 @@ function movable(batch: readonly Envelope[]): ArrayBuffer[] {
   let out: ArrayBuffer[] | undefined;
   for (const env of batch) {
     const body = (env.req as { body?: unknown } | null)?.body;
-    if (body instanceof Uint8Array && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer) {
+    if (
+      body instanceof Uint8Array &&
+      body.byteOffset === 0 &&
+      body.byteLength === body.buffer.byteLength &&
+      body.buffer instanceof ArrayBuffer
+    ) {
       if (!(out ??= []).includes(body.buffer)) out.push(body.buffer);
     }
   }
@@ -376,7 +395,10 @@ export function serve<T extends OpTable<T>>(
       const error = toError(err, env.op);
       if (env.origin === undefined) reply({ id: env.id, ok: false, error });
       else {
-        const caused: WireError = env.at === undefined ? { ...error, origin: env.origin } : { ...error, origin: env.origin, position: env.at };
+        const caused: WireError =
+          env.at === undefined
+            ? { ...error, origin: env.origin }
+            : { ...error, origin: env.origin, position: env.at };
         failure ??= caused;
         reply({ id: 0, ok: false, error: caused });
       }

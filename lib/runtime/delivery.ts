@@ -73,6 +73,7 @@ export class Delivery {
   requestsDone = 0;
   /** Requests that ended without a 2xx (not counting those the stop of the run kept from being sent). */
   failedRequests = 0;
+  #timerQuiet = false;
   /** The first error that stopped the model, if any. */
   get stopped(): WireError | undefined {
     return this.#stopped;
@@ -86,12 +87,16 @@ export class Delivery {
   send(id: number, req: HttpCall): Promise<SendOutcome> {
     this.#sent++;
     // While the acks of BATCH requests are not durable, a new request waits for their commit.
-    const start = this.#requests + this.#committing >= BATCH ? this.#durable().then(() => this.#o.sender.send(req)) : this.#o.sender.send(req);
+    const start =
+      this.#requests + this.#committing >= BATCH
+        ? this.#durable().then(() => this.#o.sender.send(req))
+        : this.#o.sender.send(req);
     const p = start.then((sent) => {
       this.#inflight.delete(id);
       this.requestsDone++;
       // The body may be a view into a larger pooled buffer, which the channel would copy whole.
-      const outcome: SendOutcome = sent.body.byteLength === sent.body.buffer.byteLength ? sent : { ...sent, body: sent.body.slice() };
+      const outcome: SendOutcome =
+        sent.body.byteLength === sent.body.buffer.byteLength ? sent : { ...sent, body: sent.body.slice() };
       if (!outcome.ok) {
         this.#failed.set(id, { req, outcome });
         const code = outcome.error?.code;
@@ -141,8 +146,15 @@ export class Delivery {
       this.failedRows += seqs.size;
       this.firstFailure ??= bad;
       this.#failedAcks.push({
-        seqs, deleted, method: bad.req.method, url: bad.req.url, status: bad.outcome.status, attempts: bad.outcome.attempts,
-        error: bad.outcome.error?.message ?? (bad.outcome.status === null ? 'no response' : `status ${bad.outcome.status}`),
+        seqs,
+        deleted,
+        method: bad.req.method,
+        url: bad.req.url,
+        status: bad.outcome.status,
+        attempts: bad.outcome.attempts,
+        error:
+          bad.outcome.error?.message ??
+          (bad.outcome.status === null ? 'no response' : `status ${bad.outcome.status}`),
       });
       this.#schedule();
       return;
@@ -159,7 +171,11 @@ export class Delivery {
     const quiet = this.#sent === 0;
     // Whole row groups of acknowledged rows are written straight to the table's blocks.
     while (this.#rows.size >= ROW_GROUP) this.flush(ROW_GROUP);
-    if ((!quiet && this.#requests >= BATCH / 2) || this.#deletes.size >= ROW_GROUP || this.#failedAcks.length >= BATCH) {
+    if (
+      (!quiet && this.#requests >= BATCH / 2) ||
+      this.#deletes.size >= ROW_GROUP ||
+      this.#failedAcks.length >= BATCH
+    ) {
       this.flush();
       return;
     }
@@ -170,7 +186,6 @@ export class Delivery {
       this.#timer = setTimeout(() => this.flush(), quiet ? QUIET_FLUSH_MS : FLUSH_MS);
     }
   }
-  #timerQuiet = false;
 
   /**
    * flush commits the acks and failures gathered so far, on the database lane; with `rows`,
@@ -208,23 +223,25 @@ export class Delivery {
 
   #commit(rows: SeqRuns, deletes: SeqRuns, failed: FailedAck[], at: string | undefined, requests = 0): void {
     const session = this.#o.session;
-    const work = this.#o.lane.run(async () => {
-      if (!session) return;
-      if (rows.size > 0) await session.ack(rows);
-      if (deletes.size > 0) await session.ackDeleted(deletes);
-      if (failed.length > 0) await this.#o.failures?.record(failed);
-    }).catch((err: unknown) => {
-      const message = err instanceof Error ? err.message : String(err);
-      // Named at the first save of the batch (its saves are usually of one loop).
-      const error: WireError = {
-        code: 'EBB_STORE',
-        message: `storing acknowledgements failed: ${message}`,
-        origin: 'save.row',
-        ...(at === undefined ? {} : { position: at }),
-      };
-      this.#stopped ??= error;
-      this.#o.onFatal(error);
-    });
+    const work = this.#o.lane
+      .run(async () => {
+        if (!session) return;
+        if (rows.size > 0) await session.ack(rows);
+        if (deletes.size > 0) await session.ackDeleted(deletes);
+        if (failed.length > 0) await this.#o.failures?.record(failed);
+      })
+      .catch((err: unknown) => {
+        const message = err instanceof Error ? err.message : String(err);
+        // Named at the first save of the batch (its saves are usually of one loop).
+        const error: WireError = {
+          code: 'EBB_STORE',
+          message: `storing acknowledgements failed: ${message}`,
+          origin: 'save.row',
+          ...(at === undefined ? {} : { position: at }),
+        };
+        this.#stopped ??= error;
+        this.#o.onFatal(error);
+      });
     const acked = rows.size + deletes.size;
     this.#committing += requests;
     this.#work.add(work);

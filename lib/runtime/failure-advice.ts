@@ -23,7 +23,8 @@ export function failureCode(f: FailedRequest): string {
  * shown without its query string, which may hold a key.
  */
 export function describeFailure(f: FailedRequest): string {
-  const what = f.outcome.error?.message ?? (f.outcome.status === null ? 'no response' : `status ${f.outcome.status}`);
+  const what =
+    f.outcome.error?.message ?? (f.outcome.status === null ? 'no response' : `status ${f.outcome.status}`);
   const attempts = f.outcome.attempts;
   const url = withoutQuery(f.req.url);
   // A status error names the method and origin itself: keep what follows them.
@@ -52,17 +53,21 @@ export function advice(f: FailedRequest): string {
   const status = f.outcome.status;
   const message = f.outcome.error?.message ?? '';
   if (code === 'EBB_HTTP_NETWORK') {
-    if (/host not found/.test(message)) return 'check the host name in the URL (it does not resolve) and the network';
+    if (/host not found/.test(message))
+      return 'check the host name in the URL (it does not resolve) and the network';
     if (/refused/.test(message)) return 'is the API running, on that host and port? check the URL';
     return 'check that the API is reachable from here, and the URL';
   }
-  if (code === 'EBB_HTTP_TIMEOUT') return `the API did not answer within @timeout (${f.req.timeoutMs / 1000}s): raise @timeout, or check the API`;
+  if (code === 'EBB_HTTP_TIMEOUT')
+    return `the API did not answer within @timeout (${f.req.timeoutMs / 1000}s): raise @timeout, or check the API`;
   if (status === 401 || status === 403) {
     return 'the API refused the credentials: check the token or key the model sends (the value env.get() reads from the environment or .env) and its permissions';
   }
   if (status === 404) return 'check the URL and its path';
   if (status === 429) return 'the API kept asking to slow down: lower @rate_limit';
-  if (status !== null && status >= 500) return 'the API failed on its side, after the retries: try again later, or raise @retries';
-  if (status !== null && status >= 400) return "the API refused the request: its answer above says why; fix the data or the model's request";
+  if (status !== null && status >= 500)
+    return 'the API failed on its side, after the retries: try again later, or raise @retries';
+  if (status !== null && status >= 400)
+    return "the API refused the request: its answer above says why; fix the data or the model's request";
   return 'see ebb status for each row';
 }

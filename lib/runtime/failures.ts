@@ -40,7 +40,11 @@ export function keyJson(model: Model, columns: readonly string[], values: readon
     key[k] = i < 0 ? null : fromDuckDB(values[i] as never);
   }
   return JSON.stringify(key, (_k, v: unknown) =>
-    typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v,
+    typeof v === 'bigint'
+      ? v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER)
+        ? Number(v)
+        : v.toString()
+      : v,
   );
 }
 
@@ -65,12 +69,21 @@ export class FailureLog {
     for (const f of failed) {
       for (const [first, last] of f.seqs.sorted()) {
         const count = last - first + 1;
-        const page: DeltaPage = f.deleted ? await this.#session.deletedPage(first - 1, count) : await this.#session.page(first - 1, count);
+        const page: DeltaPage = f.deleted
+          ? await this.#session.deletedPage(first - 1, count)
+          : await this.#session.page(first - 1, count);
         for (const r of page.rows) {
           const key = keyJson(this.#model, page.columns, r.values);
           rows.set(key, [
-            this.#model.name, key, r.change, f.method, this.#redactor.redact(f.url),
-            f.status, this.#redactor.redact(f.error).slice(0, MAX_ERROR_CHARS), f.attempts, this.#runId,
+            this.#model.name,
+            key,
+            r.change,
+            f.method,
+            this.#redactor.redact(f.url),
+            f.status,
+            this.#redactor.redact(f.error).slice(0, MAX_ERROR_CHARS),
+            f.attempts,
+            this.#runId,
           ]);
         }
       }
@@ -102,14 +115,19 @@ export class FailureLog {
     const types = m.uniqueKey.map((k) => columns.find((c) => c.name.toLowerCase() === k.toLowerCase())!.type);
     const hasTable = (await this.#store.objectType(m.schema, m.table)) === 'table';
     const names = m.uniqueKey.map((_k, i) => `_k${i}`);
-    const on = (alias: string) => m.uniqueKey.map((k, i) => `${alias}.${quoteIdent(k)} = v._k${i}`).join(' AND ');
+    const on = (alias: string) =>
+      m.uniqueKey.map((k, i) => `${alias}.${quoteIdent(k)} = v._k${i}`).join(' AND ');
     const table = quotedTable(m);
     // Pending: a new or changed row of this run's delta not stored by this run, or a deleted
     // key still in the table.
-    const undelivered = hasTable ? ` AND NOT EXISTS (SELECT 1 FROM ${table} AS t WHERE t._ebb_run_id = ${sqlText(this.#runId)} AND ${on('t')})` : '';
+    const undelivered = hasTable
+      ? ` AND NOT EXISTS (SELECT 1 FROM ${table} AS t WHERE t._ebb_run_id = ${sqlText(this.#runId)} AND ${on('t')})`
+      : '';
     const pending = [`EXISTS (SELECT 1 FROM temp.main.${DELTA} AS d WHERE ${on('d')}${undelivered})`];
     if (counts.deleted > 0 && hasTable) {
-      pending.push(`EXISTS (SELECT 1 FROM temp.main.${DK} AS dk WHERE dk._ebb_change = 'deleted' AND ${on('dk')} AND EXISTS (SELECT 1 FROM ${table} AS t WHERE ${on('t')}))`);
+      pending.push(
+        `EXISTS (SELECT 1 FROM temp.main.${DK} AS dk WHERE dk._ebb_change = 'deleted' AND ${on('dk')} AND EXISTS (SELECT 1 FROM ${table} AS t WHERE ${on('t')}))`,
+      );
     }
     let cleared = 0;
     let after = '';
@@ -127,7 +145,12 @@ export class FailureLog {
       });
       const clear = async (rows: readonly string[]): Promise<number> => {
         const resolved = `SELECT v._key FROM (VALUES ${rows.join(', ')}) AS v(_key, ${names.join(', ')}) WHERE NOT (${pending.join(' OR ')})`;
-        return (await this.#store.query(`DELETE FROM _ebb.failures WHERE model = ? AND key IN (${resolved}) RETURNING key`, [m.name])).length;
+        return (
+          await this.#store.query(
+            `DELETE FROM _ebb.failures WHERE model = ? AND key IN (${resolved}) RETURNING key`,
+            [m.name],
+          )
+        ).length;
       };
       try {
         cleared += await clear(values);
@@ -139,7 +162,10 @@ export class FailureLog {
         for (let i = 0; i < values.length; i++) {
           cleared += await clear([values[i]!]).catch(async (e: unknown) => {
             if (!isConversionError(e)) throw e;
-            await this.#store.exec('DELETE FROM _ebb.failures WHERE model = ? AND key = ?', [m.name, String(entries[i]!['key'])]);
+            await this.#store.exec('DELETE FROM _ebb.failures WHERE model = ? AND key = ?', [
+              m.name,
+              String(entries[i]!['key']),
+            ]);
             return 1;
           });
         }
@@ -159,4 +185,3 @@ function isConversionError(err: unknown): boolean {
 function sqlText(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
 }
-

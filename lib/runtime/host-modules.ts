@@ -6,7 +6,19 @@
 // commits it only if all of them ended in 2xx.
 
 import {
-  Builtin, HostValue, None, elements, makeModule, makeString, repr, toJS, truth, typeName, unpackArgs, type Thread, type Value,
+  Builtin,
+  HostValue,
+  None,
+  elements,
+  makeModule,
+  makeString,
+  repr,
+  toJS,
+  truth,
+  typeName,
+  unpackArgs,
+  type Thread,
+  type Value,
 } from '../starlark/index.js';
 import { HostCallError, type Client } from './channel.js';
 import { CallSite } from './call-site.js';
@@ -79,6 +91,15 @@ export class Host {
   #sinkRows: Array<Record<string, Wire>> = [];
   #lastFlush = performance.now();
 
+  /** The runs of the last ack message posted (what a following ack without dependencies may join). */
+  #lastAck: SeqRuns | undefined;
+
+  readonly #site = new CallSite();
+  #ackAt: string | undefined;
+  #sinkCount = 0;
+  /** Where the rows not yet flushed were saved: from row `first` on, at `at`. */
+  #sinkSites: Array<{ readonly first: number; readonly at: string | undefined }> = [];
+
   constructor(client: Client<ModelOps>, init: ModelInit) {
     this.#client = client;
     this.#init = init;
@@ -114,7 +135,8 @@ export class Host {
       env: makeModule('env', {
         get: new Builtin('env.get', (_th, _fn, args, kwargs) => {
           const [name, dflt, secret] = unpackArgs('env.get', args, kwargs, 'name', 'default?', 'secret?');
-          if (typeof name !== 'string') throw new Error(`env.get: name must be a string, not ${typeName(name!)}`);
+          if (typeof name !== 'string')
+            throw new Error(`env.get: name must be a string, not ${typeName(name!)}`);
           const key = toJS(name) as string;
           const value = this.#init.env[key];
           if (value === undefined) {
@@ -127,7 +149,8 @@ export class Host {
           }
           // A value is a secret unless the script says it is not (secret=False: a URL, a region),
           // so that messages about it stay readable.
-          if (value !== '' && (secret === undefined || truth(secret))) this.#client.post('secret', value, 'env.get');
+          if (value !== '' && (secret === undefined || truth(secret)))
+            this.#client.post('secret', value, 'env.get');
           return makeString(value);
         }),
       }),
@@ -142,7 +165,10 @@ export class Host {
     let delta = true;
     for (const [k, v] of kwargs) {
       if (k === 'delta') delta = truth(v);
-      else throw new Error(`query: unexpected keyword argument "${k}" (parameters are positional: query(sql, p1, p2, delta=False))`);
+      else
+        throw new Error(
+          `query: unexpected keyword argument "${k}" (parameters are positional: query(sql, p1, p2, delta=False))`,
+        );
     }
     const text = toJS(sql) as string;
     const params = args.slice(1).map((p, i) => param(p, i + 1));
@@ -157,10 +183,15 @@ export class Host {
         this.#call('query', 'tracked.open', { sql: text, params });
         this.#trackedSql = text;
       }
-      return new RowStream((after, want) => this.#call('query', 'tracked.page', { after, limit: PAGE, ...want }), 'tracked', false, (first, count) => ({
-        values: () => this.#call('query', 'tracked.values', { after: first - 1, limit: count }),
-        rows: () => this.#call('query', 'tracked.rows', { after: first - 1, limit: count }),
-      }));
+      return new RowStream(
+        (after, want) => this.#call('query', 'tracked.page', { after, limit: PAGE, ...want }),
+        'tracked',
+        false,
+        (first, count) => ({
+          values: () => this.#call('query', 'tracked.values', { after: first - 1, limit: count }),
+          rows: () => this.#call('query', 'tracked.rows', { after: first - 1, limit: count }),
+        }),
+      );
     }
     const id = this.#call('query', 'cursor.open', { sql: text, params });
     let done = false;
@@ -179,8 +210,15 @@ export class Host {
   #deleted(args: Value[], kwargs: Array<[string, Value]>): Value {
     unpackArgs('deleted', args, kwargs);
     if (!this.tracked) throw new Error('deleted: only a tracked model (@kind: tracked) has deleted rows');
-    if (this.#trackedSql === undefined) throw new Error('deleted: call the tracked query() first; deleted() gives the keys that disappeared from it');
-    return new RowStream((after) => this.#call('deleted', 'deleted.page', { after, limit: PAGE }), 'deleted', false);
+    if (this.#trackedSql === undefined)
+      throw new Error(
+        'deleted: call the tracked query() first; deleted() gives the keys that disappeared from it',
+      );
+    return new RowStream(
+      (after) => this.#call('deleted', 'deleted.page', { after, limit: PAGE }),
+      'deleted',
+      false,
+    );
   }
 
   #save(rows: Iterable<Value>, fn: string, th: Thread): void {
@@ -205,13 +243,21 @@ export class Host {
     for (const r of rows) this.#sinkRows.push(rowToWire(r, fn));
     const sites = this.#sinkSites;
     const previous = sites[sites.length - 1];
-    if (this.#sinkCount + this.#sinkRows.length >= first && (previous === undefined || previous.at !== at)) sites.push({ first, at });
+    if (this.#sinkCount + this.#sinkRows.length >= first && (previous === undefined || previous.at !== at))
+      sites.push({ first, at });
     if (this.#sinkRows.length >= BATCH || performance.now() - this.#lastFlush >= FLUSH_MS) this.flush();
   }
 
   #saveDelete(row: Value, th: Thread): void {
-    if (!this.tracked) throw new Error('save.delete: only a tracked model (@kind: tracked) acknowledges deletions');
-    this.#ack(SeqRuns.of([this.#seqOf(row, 'save.delete', true)]), true, this.http.takeDeps(), 'save.delete', this.#site.of(th));
+    if (!this.tracked)
+      throw new Error('save.delete: only a tracked model (@kind: tracked) acknowledges deletions');
+    this.#ack(
+      SeqRuns.of([this.#seqOf(row, 'save.delete', true)]),
+      true,
+      this.http.takeDeps(),
+      'save.delete',
+      this.#site.of(th),
+    );
   }
 
   /**
@@ -234,19 +280,20 @@ export class Host {
     this.#ackAt = at;
     const runs = seqs.pairs;
     this.#lastAck = seqs;
-    this.#client.post('ack', changed && at !== undefined ? { runs, deleted, deps, at } : { runs, deleted, deps }, fn, at);
+    this.#client.post(
+      'ack',
+      changed && at !== undefined ? { runs, deleted, deps, at } : { runs, deleted, deps },
+      fn,
+      at,
+    );
   }
-
-  /** The runs of the last ack message posted (what a following ack without dependencies may join). */
-  #lastAck: SeqRuns | undefined;
-
-  readonly #site = new CallSite();
-  #ackAt: string | undefined;
 
   /** seqOf finds which delta row a saved value acknowledges: a row from query()/deleted(), or a dict with the key. */
   #seqOf(row: Value, fn: string, deleted: boolean): number {
     if (this.#trackedSql === undefined) {
-      throw new Error(`${fn}: in a tracked model, call the tracked query() first; ${fn} acknowledges rows it returned`);
+      throw new Error(
+        `${fn}: in a tracked model, call the tracked query() first; ${fn} acknowledges rows it returned`,
+      );
     }
     if (row instanceof Row) {
       if (row.origin === (deleted ? 'deleted' : 'tracked')) return row.seq;
@@ -258,23 +305,33 @@ export class Host {
     }
     const fields = rowToWire(row, fn);
     const key = this.#init.uniqueKey.map((k) => {
-      if (!(k in fields) || fields[k] === null) throw new Error(`${fn}: the value has no ${k} (the @unique_key); pass the row from ${deleted ? 'deleted()' : 'query()'}`);
+      if (!(k in fields) || fields[k] === null)
+        throw new Error(
+          `${fn}: the value has no ${k} (the @unique_key); pass the row from ${deleted ? 'deleted()' : 'query()'}`,
+        );
       return fields[k]!;
     });
     const seq = this.#call(fn, 'tracked.seqForKey', { key, deleted });
     if (seq === null) {
       const desc = this.#init.uniqueKey.map((k, i) => `${k}=${String(key[i])}`).join(', ');
-      throw new Error(`${fn}: key (${desc}) is not among the rows ${deleted ? 'deleted()' : 'query()'} returned in this run`);
+      throw new Error(
+        `${fn}: key (${desc}) is not among the rows ${deleted ? 'deleted()' : 'query()'} returned in this run`,
+      );
     }
     return seq;
   }
 
   /** #call makes a host call; a failure reads like the builtin's own error ("query: …"). */
-  #call<K extends keyof ModelOps & string>(fn: string, op: K, payload: ModelOps[K]['req']): ModelOps[K]['rep'] {
+  #call<K extends keyof ModelOps & string>(
+    fn: string,
+    op: K,
+    payload: ModelOps[K]['req'],
+  ): ModelOps[K]['rep'] {
     try {
       return this.#client.call(op, payload);
     } catch (err) {
-      if (err instanceof HostCallError && err.origin === undefined) throw new Error(`${fn}: ${err.message}`, { cause: err });
+      if (err instanceof HostCallError && err.origin === undefined)
+        throw new Error(`${fn}: ${err.message}`, { cause: err });
       throw err;
     }
   }
@@ -297,9 +354,6 @@ export class Host {
     }
     this.#client.postNow();
   }
-  #sinkCount = 0;
-  /** Where the rows not yet flushed were saved: from row `first` on, at `at`. */
-  #sinkSites: Array<{ readonly first: number; readonly at: string | undefined }> = [];
 }
 
 /** Sites named in a sink.rows origin before "…". */
@@ -310,7 +364,10 @@ const MAX_SITES = 4;
  * when they were saved at several places, each range with its place ("rows 1–10 at
  * models/x.star:4:13, row 11 at models/x.star:8:9").
  */
-function sinkOrigin(sites: ReadonlyArray<{ readonly first: number; readonly at: string | undefined }>, end: number): string {
+function sinkOrigin(
+  sites: ReadonlyArray<{ readonly first: number; readonly at: string | undefined }>,
+  end: number,
+): string {
   const range = (from: number, to: number) => (from === to ? `row ${from}` : `rows ${from}–${to}`);
   if (sites.length <= 1) return range(sites[0]!.first, end);
   const parts = sites.slice(0, MAX_SITES).map((s, i) => {
@@ -333,18 +390,25 @@ function* iterate(x: Value, fn: string): Generator<Value> {
 
 function param(p: Value, i: number): Wire {
   const t = typeName(p);
-  if (t === 'int' || t === 'float' || t === 'string' || t === 'bool' || t === 'NoneType') return starToWire(p, `query: parameter ${i}`);
-  throw new Error(`query: parameter ${i} has type ${t}; pass int, float, string, bool or None (values are bound, never spliced into the SQL)`);
+  if (t === 'int' || t === 'float' || t === 'string' || t === 'bool' || t === 'NoneType')
+    return starToWire(p, `query: parameter ${i}`);
+  throw new Error(
+    `query: parameter ${i} has type ${t}; pass int, float, string, bool or None (values are bound, never spliced into the SQL)`,
+  );
 }
 
 function rowToWire(row: Value, fn: string): Record<string, Wire> {
   const value = row instanceof Row ? row.toJSON() : row;
   const t = typeName(value);
-  if (t !== 'dict' && t !== 'struct') throw new Error(`${fn}: want a row, dict or struct, got ${t} ${repr(row)}`);
+  if (t !== 'dict' && t !== 'struct')
+    throw new Error(`${fn}: want a row, dict or struct, got ${t} ${repr(row)}`);
   const wire = starToWire(value, fn) as Record<string, Wire>;
   for (const name of Object.keys(wire)) {
     // A column needs a name DuckDB can hold (its parser refuses "" as an identifier).
-    if (name.trim() === '') throw new Error(`${fn}: a column name cannot be empty or blank, got ${JSON.stringify(name)} in ${repr(row)}`);
+    if (name.trim() === '')
+      throw new Error(
+        `${fn}: a column name cannot be empty or blank, got ${JSON.stringify(name)} in ${repr(row)}`,
+      );
   }
   return wire;
 }

@@ -7,7 +7,19 @@
 // save whose responses the script has not read. A save takes them as its dependencies.
 
 import {
-  Builtin, HostValue, None, makeDict, makeModule, makeString, repr, str, toJS, typeName, unpackArgs, type Thread, type Value,
+  Builtin,
+  HostValue,
+  None,
+  makeDict,
+  makeModule,
+  makeString,
+  repr,
+  str,
+  toJS,
+  typeName,
+  unpackArgs,
+  type Thread,
+  type Value,
 } from '../starlark/index.js';
 import type { Client, Outcome } from './channel.js';
 import { CallSite } from './call-site.js';
@@ -129,7 +141,8 @@ export class Response extends HostValue {
   }
 
   #failure(r: Reply): string {
-    if (r.status === null) return `${this.method} ${this.url} got no response after ${r.attempts} attempt(s): ${r.error?.message ?? 'unknown error'}`;
+    if (r.status === null)
+      return `${this.method} ${this.url} got no response after ${r.attempts} attempt(s): ${r.error?.message ?? 'unknown error'}`;
     return `${this.method} ${this.url} answered ${r.status}: ${bodyText(r).slice(0, 200)}`;
   }
 }
@@ -145,6 +158,8 @@ export class HttpModule {
   /** Requests that failed, were never read, and that no save depended on. */
   readonly #lost = new Map<number, Response>();
 
+  readonly #site = new CallSite();
+
   constructor(client: Client<ModelOps>, init: ModelInit) {
     this.#client = client;
     this.#init = init;
@@ -159,8 +174,16 @@ export class HttpModule {
       });
     }
     entries['request'] = new Builtin('http.request', (th, fn, args, kwargs) => {
-      const [method, url, ...rest] = unpackArgs(fn.name, args, kwargs, 'method', 'url', ...PARAMS.map((p) => `${p}?`));
-      if (typeof method !== 'string') throw new Error(`http.request: method must be a string, not ${typeName(method!)}`);
+      const [method, url, ...rest] = unpackArgs(
+        fn.name,
+        args,
+        kwargs,
+        'method',
+        'url',
+        ...PARAMS.map((p) => `${p}?`),
+      );
+      if (typeof method !== 'string')
+        throw new Error(`http.request: method must be a string, not ${typeName(method!)}`);
       const m = str(method).toUpperCase();
       if (!/^[A-Z]+$/.test(m)) throw new Error(`http.request: bad method ${repr(method)}`);
       return this.#issue(th, fn.name, m, url!, rest);
@@ -194,16 +217,23 @@ export class HttpModule {
    * save depended on (in a tracked model a save's failed dependencies are its failures instead).
    */
   finish(tracked: boolean): Array<{ id: number; what: string; error: string }> {
-    if (this.#inflight.size > 0) this.#client.waitUntil(() => this.#inflight.size === 0, false, () => this.#inflight.size);
+    if (this.#inflight.size > 0)
+      this.#client.waitUntil(
+        () => this.#inflight.size === 0,
+        false,
+        () => this.#inflight.size,
+      );
     const out: Array<{ id: number; what: string; error: string }> = [];
     for (const r of this.#lost.values()) {
       if (tracked && r.attributed) continue;
-      out.push({ id: r.id, what: `${r.method} ${r.url}${r.at === undefined ? '' : ` (at ${r.at})`}`, error: r.attr('error') === None ? `status ${String(r.attr('status_code'))}` : str(r.attr('error')!) });
+      out.push({
+        id: r.id,
+        what: `${r.method} ${r.url}${r.at === undefined ? '' : ` (at ${r.at})`}`,
+        error: r.attr('error') === None ? `status ${String(r.attr('status_code'))}` : str(r.attr('error')!),
+      });
     }
     return out;
   }
-
-  readonly #site = new CallSite();
 
   #issue(th: Thread, fn: string, method: string, urlValue: Value, rest: Array<Value | undefined>): Value {
     const call = buildRequest(th, fn, method, urlValue, rest, this.#init.http.timeoutMs);
@@ -212,10 +242,17 @@ export class HttpModule {
     // round trip through this thread. At that mark it waits until only @concurrency are left
     // (not for one only), so it wakes once per many responses rather than once per response.
     const limit = this.#init.http.concurrency;
-    if (this.#inflight.size >= 2 * limit) this.#client.waitUntil(() => this.#inflight.size <= limit, false, () => this.#inflight.size - limit);
+    if (this.#inflight.size >= 2 * limit)
+      this.#client.waitUntil(
+        () => this.#inflight.size <= limit,
+        false,
+        () => this.#inflight.size - limit,
+      );
     let response!: Response;
     const at = this.#site.of(th);
-    const id = this.#client.submit('http', at === undefined ? call : { ...call, at }, (o: Outcome<Reply>) => this.#settle(response, o));
+    const id = this.#client.submit('http', at === undefined ? call : { ...call, at }, (o: Outcome<Reply>) =>
+      this.#settle(response, o),
+    );
     response = new Response(this, id, method, call.url);
     response.at = at;
     this.#inflight.set(id, response);
@@ -230,14 +267,28 @@ export class HttpModule {
     this.#inflight.delete(response.id);
     const reply: Reply = o.ok
       ? o.value
-      : { ok: false, status: null, headers: {}, body: '', attempts: 0, error: { code: o.error.code, message: o.error.message } };
+      : {
+          ok: false,
+          status: null,
+          headers: {},
+          body: '',
+          attempts: 0,
+          error: { code: o.error.code, message: o.error.message },
+        };
     response.settle(reply);
     if (!reply.ok && !response.read) this.#lost.set(response.id, response);
   }
 }
 
 /** buildRequest applies params/headers/json/data/body/auth/timeout; mistakes fail at the model's line. */
-export function buildRequest(th: Thread, fn: string, method: string, urlValue: Value, rest: Array<Value | undefined>, defaultTimeoutMs: number): HttpCall {
+export function buildRequest(
+  th: Thread,
+  fn: string,
+  method: string,
+  urlValue: Value,
+  rest: Array<Value | undefined>,
+  defaultTimeoutMs: number,
+): HttpCall {
   const [params, headers, jsonValue, data, body, auth, timeout] = rest;
   if (typeof urlValue !== 'string') throw new Error(`${fn}: url must be a string, not ${typeName(urlValue)}`);
   const text = str(urlValue);
@@ -245,15 +296,20 @@ export function buildRequest(th: Thread, fn: string, method: string, urlValue: V
   try {
     url = new URL(text);
   } catch {
-    throw new Error(`${fn}: ${JSON.stringify(text)} is not a valid URL (write it in full, e.g. https://api.example.com/v1/users)`);
+    throw new Error(
+      `${fn}: ${JSON.stringify(text)} is not a valid URL (write it in full, e.g. https://api.example.com/v1/users)`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(`${fn}: ${JSON.stringify(text)} is not an http(s) URL (the scheme is ${url.protocol.slice(0, -1)})`);
+    throw new Error(
+      `${fn}: ${JSON.stringify(text)} is not an http(s) URL (the scheme is ${url.protocol.slice(0, -1)})`,
+    );
   }
   if (params !== undefined && params !== None) {
     for (const [k, v] of dictEntries(params, `${fn}: params`)) {
       const values = Array.isArray(v) ? v : [v];
-      for (const x of values) url.searchParams.append(k, scalarText(x, `${fn}: params[${JSON.stringify(k)}]`));
+      for (const x of values)
+        url.searchParams.append(k, scalarText(x, `${fn}: params[${JSON.stringify(k)}]`));
     }
   }
   const out: Record<string, string> = {};
@@ -266,7 +322,8 @@ export function buildRequest(th: Thread, fn: string, method: string, urlValue: V
   } else if (data !== undefined && data !== None) {
     const form = new URLSearchParams();
     for (const [k, v] of dictEntries(data, `${fn}: data`)) {
-      for (const x of Array.isArray(v) ? v : [v]) form.append(k, scalarText(x, `${fn}: data[${JSON.stringify(k)}]`));
+      for (const x of Array.isArray(v) ? v : [v])
+        form.append(k, scalarText(x, `${fn}: data[${JSON.stringify(k)}]`));
     }
     payload = Buffer.from(form.toString(), 'utf8');
     out['content-type'] = 'application/x-www-form-urlencoded';
@@ -286,7 +343,8 @@ export function buildRequest(th: Thread, fn: string, method: string, urlValue: V
   }
   if (headers !== undefined && headers !== None) {
     for (const [k, v] of dictEntries(headers, `${fn}: headers`)) {
-      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)) throw new Error(`${fn}: ${JSON.stringify(k)} is not a valid header name`);
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k))
+        throw new Error(`${fn}: ${JSON.stringify(k)} is not a valid header name`);
       out[k.toLowerCase()] = scalarText(v, `${fn}: headers[${JSON.stringify(k)}]`);
     }
   }
@@ -294,10 +352,13 @@ export function buildRequest(th: Thread, fn: string, method: string, urlValue: V
   if (timeout !== undefined && timeout !== None) {
     const t = typeName(timeout);
     const n = t === 'int' || t === 'float' ? Number(toJS(timeout)) : NaN;
-    if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${fn}: timeout= is in seconds and must be a positive number, not ${repr(timeout)}`);
+    if (!(n > 0) || !Number.isFinite(n))
+      throw new Error(`${fn}: timeout= is in seconds and must be a positive number, not ${repr(timeout)}`);
     timeoutMs = Math.round(n * 1000);
   }
-  return payload === undefined ? { method, url: url.href, headers: out, timeoutMs } : { method, url: url.href, headers: out, body: payload, timeoutMs };
+  return payload === undefined
+    ? { method, url: url.href, headers: out, timeoutMs }
+    : { method, url: url.href, headers: out, body: payload, timeoutMs };
 }
 
 function dictEntries(v: Value, where: string): Array<[string, unknown]> {
@@ -305,7 +366,10 @@ function dictEntries(v: Value, where: string): Array<[string, unknown]> {
   if (t !== 'dict') throw new Error(`${where} must be a dict, not ${t}`);
   const m = toJS(v) as Map<unknown, unknown>;
   return [...m].map(([k, x]) => {
-    if (typeof k !== 'string') throw new Error(`${where} has a key of type ${typeof k === 'bigint' || typeof k === 'number' ? 'int' : typeof k}; keys must be strings`);
+    if (typeof k !== 'string')
+      throw new Error(
+        `${where} has a key of type ${typeof k === 'bigint' || typeof k === 'number' ? 'int' : typeof k}; keys must be strings`,
+      );
     return [k, x];
   });
 }
@@ -314,5 +378,7 @@ function scalarText(x: unknown, where: string): string {
   if (typeof x === 'string') return x;
   if (typeof x === 'number' || typeof x === 'bigint') return String(x);
   if (typeof x === 'boolean') return x ? 'true' : 'false';
-  throw new Error(`${where} must be a string, number or bool, not ${x === null ? 'NoneType' : Array.isArray(x) ? 'list' : typeof x}`);
+  throw new Error(
+    `${where} must be a string, number or bool, not ${x === null ? 'NoneType' : Array.isArray(x) ? 'list' : typeof x}`,
+  );
 }

@@ -15,7 +15,9 @@ export type HttpReply = Omit<SendOutcome, 'body'> & {
 export function toHttpReply(outcome: SendOutcome): HttpReply {
   const bytes = Buffer.from(outcome.body.buffer, outcome.body.byteOffset, outcome.body.byteLength);
   // Scripts read a body as text: invalid UTF-8 is replaced once, here, as a UTF-8 decoder would.
-  const body = isUtf8(bytes) ? bytes.toString('latin1') : Buffer.from(bytes.toString('utf8'), 'utf8').toString('latin1');
+  const body = isUtf8(bytes)
+    ? bytes.toString('latin1')
+    : Buffer.from(bytes.toString('utf8'), 'utf8').toString('latin1');
   return { ...outcome, body };
 }
 

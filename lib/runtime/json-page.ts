@@ -42,7 +42,8 @@ const NOT_AS_ENCODED = /[\\<>&]|\xe2\x80[\xa8\xa9]/;
 function rowTexts(lists: JsonRowTexts, first: number, count: number): ReadonlyArray<string | undefined> {
   const text = latin1(lists.rows);
   const lines: Array<string | undefined> = text.split('\n');
-  if (lines.length !== count) throw new Error(`a page of rows ${first}–${first + count - 1} arrived with ${lines.length} row texts`);
+  if (lines.length !== count)
+    throw new Error(`a page of rows ${first}–${first + count - 1} arrived with ${lines.length} row texts`);
   if (NOT_AS_ENCODED.test(text)) {
     for (let i = 0; i < lines.length; i++) if (NOT_AS_ENCODED.test(lines[i]!)) lines[i] = undefined;
   }
@@ -85,14 +86,16 @@ class Values {
  * the lists in parallel: they agree with each other, not always with the sequence order.
  */
 function orderOf(seqs: readonly number[], first: number, count: number): number[] | undefined {
-  if (seqs.length !== count) throw new Error(`a page of rows ${first}–${first + count - 1} arrived with ${seqs.length} rows`);
+  if (seqs.length !== count)
+    throw new Error(`a page of rows ${first}–${first + count - 1} arrived with ${seqs.length} rows`);
   let sorted = true;
   for (let i = 0; i < seqs.length && sorted; i++) sorted = seqs[i] === first + i;
   if (sorted) return undefined;
   const order = new Array<number>(count);
   seqs.forEach((s, at) => {
     const i = s - first;
-    if (!(i >= 0 && i < count) || order[i] !== undefined) throw new Error(`a page of rows ${first}–${first + count - 1} arrived with row ${s}`);
+    if (!(i >= 0 && i < count) || order[i] !== undefined)
+      throw new Error(`a page of rows ${first}–${first + count - 1} arrived with row ${s}`);
     order[i] = at;
   });
   return order;
@@ -117,15 +120,33 @@ export class JsonPage {
   #values: Values | undefined;
   #rows: ReadonlyArray<string | undefined> | undefined;
 
-  constructor(text: JsonPageText, first: number, count: number, fetchValues?: () => JsonValues, fetchRows?: () => JsonRowTexts) {
+  constructor(
+    text: JsonPageText,
+    first: number,
+    count: number,
+    fetchValues?: () => JsonValues,
+    fetchRows?: () => JsonRowTexts,
+  ) {
     this.#text = text;
     this.first = first;
     this.count = count;
     this.#fetchValues = fetchValues;
     this.#fetchRows = fetchRows;
     const order = text.seqs === undefined ? undefined : orderOf(parse<number>(text.seqs), first, count);
-    this.#changes = text.change === undefined ? undefined : ordered(parse<number>(text.change), order).map((c) => CHANGE_NAMES[c]!);
-    if (text.columns !== undefined) this.#values = new Values({ seqs: text.seqs ?? new Uint8Array(0), columns: text.columns, ...(text.before ? { before: text.before } : {}) }, first, count);
+    this.#changes =
+      text.change === undefined
+        ? undefined
+        : ordered(parse<number>(text.change), order).map((c) => CHANGE_NAMES[c]!);
+    if (text.columns !== undefined)
+      this.#values = new Values(
+        {
+          seqs: text.seqs ?? new Uint8Array(0),
+          columns: text.columns,
+          ...(text.before ? { before: text.before } : {}),
+        },
+        first,
+        count,
+      );
   }
 
   /** Whether the script read a value of this page (then the next page is asked for with its values). */
@@ -146,7 +167,10 @@ export class JsonPage {
     if (this.#rows === undefined) {
       if (this.#text.rowJson !== true) return undefined;
       const rows = this.#text.rows;
-      const lists = rows !== undefined ? { rows, ...(this.#text.seqs ? { seqs: this.#text.seqs } : {}) } : this.#fetchRows?.();
+      const lists =
+        rows !== undefined
+          ? { rows, ...(this.#text.seqs ? { seqs: this.#text.seqs } : {}) }
+          : this.#fetchRows?.();
       if (lists === undefined) return undefined;
       this.#rows = rowTexts(lists, this.first, this.count);
     }
@@ -159,7 +183,8 @@ export class JsonPage {
 
   #valuesOf(): Values {
     if (this.#values === undefined) {
-      if (this.#fetchValues === undefined) throw new Error(`the values of rows ${this.first}–${this.first + this.count - 1} are not available`);
+      if (this.#fetchValues === undefined)
+        throw new Error(`the values of rows ${this.first}–${this.first + this.count - 1} are not available`);
       this.#values = new Values(this.#fetchValues(), this.first, this.count);
     }
     return this.#values;
@@ -200,7 +225,9 @@ export function decodeJsonValue(kind: JsonKind, x: unknown): Value {
     case 'tstz':
       if (typeof x === 'number') return makeString(timestampIso(x, kind === 'tstz'));
       // Digits: microseconds beyond a double's exact integers; else DuckDB's text of a sentinel.
-      return makeString(/^-?\d+$/.test(x as string) ? timestampIso(BigInt(x as string), kind === 'tstz') : (x as string));
+      return makeString(
+        /^-?\d+$/.test(x as string) ? timestampIso(BigInt(x as string), kind === 'tstz') : (x as string),
+      );
   }
 }
 
@@ -221,6 +248,7 @@ function special(text: string): number {
 export function pageBuffers(text: Partial<JsonPageText>): ArrayBuffer[] {
   const all = [text.seqs, text.change, ...(text.columns ?? []), text.before, text.rows];
   const out: ArrayBuffer[] = [];
-  for (const b of all) if (b !== undefined && b.buffer instanceof ArrayBuffer && !out.includes(b.buffer)) out.push(b.buffer);
+  for (const b of all)
+    if (b !== undefined && b.buffer instanceof ArrayBuffer && !out.includes(b.buffer)) out.push(b.buffer);
   return out;
 }

@@ -17,11 +17,15 @@ export function modelLoader(
 ): (thread: Thread, module: string) => Map<string, Value> {
   const resolveModule = (module: string): string => {
     if (!module.endsWith('.star')) {
-      throw new Error(`load("${module}"): a library is a .star file, with its path from the project root (e.g. "destinations/crm.star")`);
+      throw new Error(
+        `load("${module}"): a library is a .star file, with its path from the project root (e.g. "destinations/crm.star")`,
+      );
     }
     const rel = normalize(module);
     if (isAbsolute(module) || rel === '..' || rel.startsWith(`..${sep}`)) {
-      throw new Error(`load("${module}"): the path leaves the project; give it relative to the project root (e.g. "destinations/crm.star")`);
+      throw new Error(
+        `load("${module}"): the path leaves the project; give it relative to the project root (e.g. "destinations/crm.star")`,
+      );
     }
     const path = join(root, rel);
     if (!existsSync(path)) {

@@ -6,13 +6,22 @@ import { toWire } from './values.js';
 import type { Wire } from './wire.js';
 
 const INT64 = new Set<DuckDBTypeId>([
-  DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT,
-  DuckDBTypeId.UTINYINT, DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER,
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.UTINYINT,
+  DuckDBTypeId.USMALLINT,
+  DuckDBTypeId.UINTEGER,
 ]);
 const FLOAT = new Set<DuckDBTypeId>([DuckDBTypeId.FLOAT, DuckDBTypeId.DOUBLE]);
 
 /** encodeColumn converts one column of DuckDB values (rows[i][index]) for the wire. */
-function encodeColumn(rows: readonly (readonly DuckDBValue[])[], index: number, type: DuckDBType): WireColumn {
+function encodeColumn(
+  rows: readonly (readonly DuckDBValue[])[],
+  index: number,
+  type: DuckDBType,
+): WireColumn {
   const n = rows.length;
   if (INT64.has(type.typeId) || FLOAT.has(type.typeId)) {
     const isInt = INT64.has(type.typeId);
@@ -28,7 +37,9 @@ function encodeColumn(rows: readonly (readonly DuckDBValue[])[], index: number, 
         (values as Float64Array)[i] = v as number;
       }
     }
-    return isInt ? { kind: 'int', values: values as BigInt64Array, nulls } : { kind: 'float', values: values as Float64Array, nulls };
+    return isInt
+      ? { kind: 'int', values: values as BigInt64Array, nulls }
+      : { kind: 'float', values: values as Float64Array, nulls };
   }
   const values: Wire[] = new Array(n);
   for (let i = 0; i < n; i++) values[i] = toWire(rows[i]![index]!, type);

@@ -10,7 +10,16 @@ import type { RowsPage } from './rows-page.js';
 import type { Wire } from './wire.js';
 
 /** The names a model's script sees besides Starlark's universe. */
-export const MODEL_GLOBALS: readonly string[] = ['query', 'deleted', 'save', 'env', 'json', 'time', 'struct', 'http'];
+export const MODEL_GLOBALS: readonly string[] = [
+  'query',
+  'deleted',
+  'save',
+  'env',
+  'json',
+  'time',
+  'struct',
+  'http',
+];
 
 /** Models may loop and reassign at top level, like scripts (the seed loop is top-level code). */
 export const MODEL_FILE_OPTIONS: FileOptions = {
@@ -52,7 +61,11 @@ export interface Finish {
   /** The script stopped because the run was interrupted (Ctrl-C). */
   readonly interrupted?: boolean;
   /** Requests whose responses the script never read, that failed, and that no save depended on. */
-  readonly unreadFailures?: ReadonlyArray<{ readonly id: number; readonly what: string; readonly error: string }>;
+  readonly unreadFailures?: ReadonlyArray<{
+    readonly id: number;
+    readonly what: string;
+    readonly error: string;
+  }>;
 }
 
 /** One HTTP request as the worker sends it (the Sender adds retries and idempotency keys). */

@@ -59,7 +59,10 @@ export class RowSink {
       this.#count++;
       for (const name of Object.keys(row)) {
         if (!known.has(name)) {
-          throw this.#error(row, `column ${name} is not in the table's schema, which was taken from the first rows saved (${columns.map((c) => c.name).join(', ')}); save every column in the first rows, with None where there is no value`);
+          throw this.#error(
+            row,
+            `column ${name} is not in the table's schema, which was taken from the first rows saved (${columns.map((c) => c.name).join(', ')}); save every column in the first rows, with None where there is no value`,
+          );
         }
       }
       for (const c of columns) {
@@ -70,7 +73,8 @@ export class RowSink {
         }
         const t = typeOf(v)!;
         if (c.type === 'BIGINT' && t === 'BIGINT') {
-          if ((v as bigint) < INT64_MIN || (v as bigint) > INT64_MAX) throw this.#error(row, `column ${c.name}: ${String(v)} does not fit in a BIGINT`);
+          if ((v as bigint) < INT64_MIN || (v as bigint) > INT64_MAX)
+            throw this.#error(row, `column ${c.name}: ${String(v)} does not fit in a BIGINT`);
           app.appendBigInt(v as bigint);
         } else if (c.type === 'DOUBLE' && (t === 'DOUBLE' || t === 'BIGINT')) {
           app.appendDouble(Number(v));
@@ -83,7 +87,10 @@ export class RowSink {
         } else if (c.type === 'JSON' && t === 'JSON') {
           app.appendVarchar(JSON.stringify(wireToJSON(v), bigintReplacer));
         } else {
-          throw this.#error(row, `column ${c.name} is ${c.type} (from the first rows saved) but this row has ${t === 'JSON' ? 'a list or dict' : t}`);
+          throw this.#error(
+            row,
+            `column ${c.name} is ${c.type} (from the first rows saved) but this row has ${t === 'JSON' ? 'a list or dict' : t}`,
+          );
         }
       }
       app.endRow();
@@ -92,9 +99,10 @@ export class RowSink {
   }
 
   #error(row: Record<string, Wire>, message: string): ModelError {
-    const key = this.#model.uniqueKey.length > 0
-      ? `row (${this.#model.uniqueKey.map((k) => `${k}=${String(row[k] ?? null)}`).join(', ')})`
-      : `row #${this.#count}`;
+    const key =
+      this.#model.uniqueKey.length > 0
+        ? `row (${this.#model.uniqueKey.map((k) => `${k}=${String(row[k] ?? null)}`).join(', ')})`
+        : `row #${this.#count}`;
     return new ModelError(this.#model.name, this.#model.file, `save.row: ${key}: ${message}`);
   }
 
@@ -127,7 +135,10 @@ export class RowSink {
     }
     if (!this.#columns) {
       // Nothing saved: a table model is emptied (keeping its columns); others are unchanged.
-      if (this.#model.kind === 'table' && (await this.#store.objectType(this.#model.schema, this.#model.table)) === 'table') {
+      if (
+        this.#model.kind === 'table' &&
+        (await this.#store.objectType(this.#model.schema, this.#model.table)) === 'table'
+      ) {
         await this.#store.exec(`DELETE FROM ${quotedTable(this.#model)}`);
       }
       return 0;
@@ -135,12 +146,27 @@ export class RowSink {
     try {
       const model = this.#model;
       if (model.kind !== 'table' && model.kind !== 'append' && model.kind !== 'merge') {
-        throw new ModelError(model.name, model.file, `a ${model.kind} model does not save rows through the sink`);
+        throw new ModelError(
+          model.name,
+          model.file,
+          `a ${model.kind} model does not save rows through the sink`,
+        );
       }
-      return await this.#store.transaction(() => writeStaged(this.#store, { ...model, kind: model.kind as 'table' | 'append' | 'merge' }, `temp.main.${STAGE}`));
+      return await this.#store.transaction(() =>
+        writeStaged(
+          this.#store,
+          { ...model, kind: model.kind as 'table' | 'append' | 'merge' },
+          `temp.main.${STAGE}`,
+        ),
+      );
     } catch (err) {
       if (err instanceof ModelError) throw err;
-      throw new ModelError(this.#model.name, this.#model.file, `writing the saved rows failed: ${err instanceof Error ? err.message : String(err)}`, err);
+      throw new ModelError(
+        this.#model.name,
+        this.#model.file,
+        `writing the saved rows failed: ${err instanceof Error ? err.message : String(err)}`,
+        err,
+      );
     } finally {
       await this.discard();
     }

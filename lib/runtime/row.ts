@@ -2,7 +2,16 @@
 // plus `.change` and `.before` for rows of a tracked query. json.encode(row) gives the
 // columns only.
 
-import { HostValue, None, makeDict, makeString, repr, toJS, typeName, type Value } from '../starlark/index.js';
+import {
+  HostValue,
+  None,
+  makeDict,
+  makeString,
+  repr,
+  toJS,
+  typeName,
+  type Value,
+} from '../starlark/index.js';
 
 /** RowShape is shared by the rows of one result: column names (JS strings) and their positions. */
 export class RowShape {
@@ -106,9 +115,11 @@ export class Row extends HostValue {
   }
 
   override get(key: Value): Value | undefined {
-    if (typeof key !== 'string') throw new Error(`row index must be a column name (a string), not ${typeName(key)}`);
+    if (typeof key !== 'string')
+      throw new Error(`row index must be a column name (a string), not ${typeName(key)}`);
     const i = this.shape.index.get(toJS(key) as string);
-    if (i === undefined) throw new Error(`row has no column ${repr(key)} (columns: ${this.shape.names.join(', ')})`);
+    if (i === undefined)
+      throw new Error(`row has no column ${repr(key)} (columns: ${this.shape.names.join(', ')})`);
     return this.value(i);
   }
 

@@ -76,7 +76,8 @@ export function pageRows(
   lists?: PageLists,
 ): { row: (i: number) => Row; valuesRead: () => boolean; rowsRead: () => boolean } {
   const json = page.json;
-  if (json === undefined) return { row: (i) => rowAt(page, i, shape, origin), valuesRead: () => true, rowsRead: () => false };
+  if (json === undefined)
+    return { row: (i) => rowAt(page, i, shape, origin), valuesRead: () => true, rowsRead: () => false };
   const p = new JsonPage(json, page.first, page.count, lists?.values, lists?.rows);
   const mayHaveBefore = json.beforeNames !== undefined;
   const rowJson = json.rowJson === true ? (i: number) => p.rowJson(i) : undefined;
@@ -85,7 +86,15 @@ export function pageRows(
       const change = p.change(i);
       // A new row has no before: only changed rows may need the values to tell theirs.
       const before = mayHaveBefore && change === 'changed' ? () => p.before(i) : None;
-      return new Row(shape, (c) => p.value(c, i), origin, page.first + i, change, before, rowJson && (() => rowJson(i)));
+      return new Row(
+        shape,
+        (c) => p.value(c, i),
+        origin,
+        page.first + i,
+        change,
+        before,
+        rowJson && (() => rowJson(i)),
+      );
     },
     valuesRead: () => p.valuesRead,
     rowsRead: () => p.rowsRead,

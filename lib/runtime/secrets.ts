@@ -16,13 +16,18 @@ export function loadDotEnv(root: string): Record<string, string> {
  * modelEnv is what env.get() sees: the process environment, overlaid with .env; `sources`
  * says where it looked, for the error about a missing variable.
  */
-export function modelEnv(root: string, env: NodeJS.ProcessEnv): { env: Record<string, string>; secrets: string[]; sources: string } {
+export function modelEnv(
+  root: string,
+  env: NodeJS.ProcessEnv,
+): { env: Record<string, string>; secrets: string[]; sources: string } {
   const dot = loadDotEnv(root);
   const merged: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) merged[k] = v;
   Object.assign(merged, dot);
   const path = join(root, '.env');
-  const sources = existsSync(path) ? `the environment and ${path}` : `the environment and ${path}, which does not exist`;
+  const sources = existsSync(path)
+    ? `the environment and ${path}`
+    : `the environment and ${path}, which does not exist`;
   return { env: merged, secrets: Object.values(dot), sources };
 }
 

@@ -7,9 +7,22 @@
 import { MessageChannel, Worker, type TransferListItem } from 'node:worker_threads';
 import { ModelError, PartialRunError, PROBLEM_CODES, RUN_CODES } from '../errors.js';
 import type { Model } from '../project/index.js';
-import { initIdempotency, Sender, SEND_DEFAULTS, UndiciTransport, type SenderSettings, type Transport } from '../send/index.js';
+import {
+  initIdempotency,
+  Sender,
+  SEND_DEFAULTS,
+  UndiciTransport,
+  type SenderSettings,
+  type Transport,
+} from '../send/index.js';
 import { cleanDuckDBMessage, duckdbErrorKind, type Cursor, type Store } from '../store/index.js';
-import { keyString, TrackedSession, type DeltaCounts, type DeltaPage, type JsonDeltaPage } from '../detect/tracked.js';
+import {
+  keyString,
+  TrackedSession,
+  type DeltaCounts,
+  type DeltaPage,
+  type JsonDeltaPage,
+} from '../detect/tracked.js';
 import { scanStarSql } from './star-sql.js';
 import { HostCallError, newSignal, SerialLane, serve, type Handlers, type WireError } from './channel.js';
 import { Delivery } from './delivery.js';
@@ -69,7 +82,12 @@ const WORKER_LIMITS = { maxYoungGenerationSizeMb: 96 };
 /** startWorker starts the model's worker, from the compiled JS or (in tests) a bundle of the TS source. */
 function startWorker(workerData: unknown, transferList: TransferListItem[]): Worker {
   const { url, execArgv } = workerEntry();
-  return new Worker(url, { workerData, transferList, resourceLimits: WORKER_LIMITS, ...(execArgv === undefined ? {} : { execArgv }) });
+  return new Worker(url, {
+    workerData,
+    transferList,
+    resourceLimits: WORKER_LIMITS,
+    ...(execArgv === undefined ? {} : { execArgv }),
+  });
 }
 
 /** senderSettings fills a model's directives with the sender's defaults. */
@@ -86,7 +104,12 @@ export function senderSettings(model: Model): SenderSettings {
 /** How long a stopped script may take to reach its next host call before its worker is ended. */
 const STOP_GRACE_MS = 2000;
 
-export async function runStarModel(store: Store, model: Model, runId: string, options: StarRunOptions): Promise<StarRunResult> {
+export async function runStarModel(
+  store: Store,
+  model: Model,
+  runId: string,
+  options: StarRunOptions,
+): Promise<StarRunResult> {
   const startedAt = performance.now();
   const { env, secrets, sources } = modelEnv(options.root, options.env);
   const redactor = new Redactor(secrets);
@@ -132,7 +155,9 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
   };
   const pager = new Prefetcher(
     lane,
-    async (after, limit, want) => fromJson(await session!.jsonPage(after, limit, want.values, want.rows)) ?? toRowsPage(await session!.page(after, limit)),
+    async (after, limit, want) =>
+      fromJson(await session!.jsonPage(after, limit, want.values, want.rows)) ??
+      toRowsPage(await session!.page(after, limit)),
   );
   let served: ReturnType<typeof serve> | undefined;
   /** The host calls that failed, so a script ended by one reports that failure's code. */
@@ -162,7 +187,9 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
     'tracked.page': ({ after, limit, values, rows }) => pager.page(after, limit, { values, rows }),
     'tracked.values': ({ after, limit }) => session!.jsonValues(after, limit),
     'tracked.rows': ({ after, limit }) => session!.jsonRowTexts(after, limit),
-    'deleted.page': async ({ after, limit }) => fromJson(await session!.deletedJsonPage(after, limit)) ?? toRowsPage(await session!.deletedPage(after, limit)),
+    'deleted.page': async ({ after, limit }) =>
+      fromJson(await session!.deletedJsonPage(after, limit)) ??
+      toRowsPage(await session!.deletedPage(after, limit)),
     'tracked.seqForKey': async ({ key, deleted }) => {
       const k = key.map((v) => (typeof v === 'bigint' ? v.toString() : v));
       const found = await session!.seqsForKeys([k], deleted);
@@ -202,9 +229,16 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
     const message = err instanceof ModelError ? err.detail : cleanDuckDBMessage(raw);
     const what = STORING[op];
     const kind = duckdbErrorKind(raw);
-    const code = err instanceof HostCallError ? err.code
-      : typeof (err as { code?: unknown })?.code === 'string' ? String((err as { code: string }).code)
-      : kind === 'syntax' ? PROBLEM_CODES.sqlSyntax : kind === 'bind' ? PROBLEM_CODES.bind : 'EBB_HOST';
+    const code =
+      err instanceof HostCallError
+        ? err.code
+        : typeof (err as { code?: unknown })?.code === 'string'
+          ? String((err as { code: string }).code)
+          : kind === 'syntax'
+            ? PROBLEM_CODES.sqlSyntax
+            : kind === 'bind'
+              ? PROBLEM_CODES.bind
+              : 'EBB_HOST';
     const wire = { code, message: redactor.redact(what ? `storing ${what} failed: ${message}` : message) };
     hostErrors.push(wire);
     if (hostErrors.length > 16) hostErrors.shift();
@@ -214,7 +248,9 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
     const c = session?.counts;
     return {
       model: model.name,
-      done: session ? session.saved + session.deletedAcked + delivery.uncommittedRows + delivery.failedRows : (sink?.count ?? 0),
+      done: session
+        ? session.saved + session.deletedAcked + delivery.uncommittedRows + delivery.failedRows
+        : (sink?.count ?? 0),
       total: c ? c.new + c.changed + c.deleted : null,
       requests: delivery.requestsDone,
       inFlight: sender.inFlight,
@@ -229,10 +265,14 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
   const worker = idle ? undefined : startWorker({ port: port2, signal, model: init }, [port2]);
   if (worker) {
     worker.on('error', (err) => settle({ ok: false, error: `the model's worker crashed: ${err.message}` }));
-    worker.on('exit', (code) => settle({ ok: false, error: `the model's worker exited (code ${code}) before finishing` }));
+    worker.on('exit', (code) =>
+      settle({ ok: false, error: `the model's worker exited (code ${code}) before finishing` }),
+    );
   } else {
     if (/\bstar\b/.test(options.env['EBB_DEBUG'] ?? '')) {
-      process.stderr.write(`[star] ${model.name}: the delta is empty and the script only loops over it; not started\n`);
+      process.stderr.write(
+        `[star] ${model.name}: the delta is empty and the script only loops over it; not started\n`,
+      );
     }
     settle({ ok: true });
   }
@@ -268,18 +308,32 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
     await lane.idle();
     if (session) await new FailureLog(store, model, runId, redactor, session).clearResolved();
     if (interrupted) {
-      throw new StarModelError(model, 'interrupted: no new requests were sent; the rows not acknowledged come back next run', counts(), true);
+      throw new StarModelError(
+        model,
+        'interrupted: no new requests were sent; the rows not acknowledged come back next run',
+        counts(),
+        true,
+      );
     }
     const stop = delivery.stopped ?? served.failure();
     if (stop) {
-      const what = stop.origin === undefined || stop.message.startsWith(stop.origin) ? stop.message : `${stop.origin}: ${stop.message}`;
+      const what =
+        stop.origin === undefined || stop.message.startsWith(stop.origin)
+          ? stop.message
+          : `${stop.origin}: ${stop.message}`;
       const message = stop.position === undefined ? what : `${stop.position}: ${what}`;
       throw new StarModelError(model, redactor.redact(message), counts(), false);
     }
     if (!finish.ok) {
       const error = redactor.redact(finish.error ?? 'failed');
       // The worker names the code of the host call that ended the script, when it knows it.
-      throw new StarModelError(model, error, counts(), false, finish.code ?? hostErrorCode(hostErrors, error));
+      throw new StarModelError(
+        model,
+        error,
+        counts(),
+        false,
+        finish.code ?? hostErrorCode(hostErrors, error),
+      );
     }
     const lost = finish.unreadFailures ?? [];
     if (lost.length > 0) {
@@ -305,7 +359,9 @@ export async function runStarModel(store: Store, model: Model, runId: string, op
         const example = first ? `; the first: ${describeFailure(first)}; ${advice(first)}` : '';
         throw new StarModelError(
           model,
-          redactor.redact(`${n} row${n === 1 ? '' : 's'} failed to deliver (not acknowledged; sent again next run)${example}; see ebb status ${model.name}`),
+          redactor.redact(
+            `${n} row${n === 1 ? '' : 's'} failed to deliver (not acknowledged; sent again next run)${example}; see ebb status ${model.name}`,
+          ),
           result,
           false,
           first ? failureCode(first) : undefined,
@@ -341,7 +397,8 @@ function nothingAcknowledged(model: Model, session: TrackedSession): Pick<StarRu
   return {
     warning: {
       code: RUN_CODES.nothingAcknowledged,
-      message: `${model.file}: nothing was acknowledged: the script called no save.row or save.delete, so ${rows} will be sent again next run; ` +
+      message:
+        `${model.file}: nothing was acknowledged: the script called no save.row or save.delete, so ${rows} will be sent again next run; ` +
         'call save.row(row) once a row is delivered (and save.delete(row) for a handled deletion)',
     },
   };
@@ -427,7 +484,13 @@ class Prefetcher {
     const ahead = this.#ahead;
     this.#ahead = undefined;
     let page: RowsPage;
-    if (ahead && ahead.after === after && ahead.limit === limit && ahead.want.values === want.values && ahead.want.rows === want.rows) {
+    if (
+      ahead &&
+      ahead.after === after &&
+      ahead.limit === limit &&
+      ahead.want.values === want.values &&
+      ahead.want.rows === want.rows
+    ) {
       page = await ahead.page;
     } else {
       if (ahead) await ahead.page.catch(() => undefined);
@@ -447,7 +510,12 @@ class Prefetcher {
 function pageBuffers(value: unknown): ArrayBuffer[] | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   // A page's lists, or the values or row texts of one (tracked.values, tracked.rows).
-  const json = 'json' in value ? (value as RowsPage).json : 'seqs' in value ? (value as JsonValues | JsonRowTexts) : undefined;
+  const json =
+    'json' in value
+      ? (value as RowsPage).json
+      : 'seqs' in value
+        ? (value as JsonValues | JsonRowTexts)
+        : undefined;
   return json === undefined ? undefined : jsonPageBuffers(json);
 }
 
@@ -463,6 +531,8 @@ function toRowsPage(page: DeltaPage): RowsPage {
   const change = new Uint8Array(page.rows.length);
   page.rows.forEach((r, i) => (change[i] = CHANGES.indexOf(r.change)));
   const beforeType = page.beforeType;
-  const before = beforeType ? page.rows.map((r) => (r.before === null ? null : toWire(r.before, beforeType))) : undefined;
+  const before = beforeType
+    ? page.rows.map((r) => (r.before === null ? null : toWire(r.before, beforeType)))
+    : undefined;
   return before ? { ...out, change, before } : { ...out, change };
 }

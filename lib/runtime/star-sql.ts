@@ -57,12 +57,22 @@ function analyze(model: Model): StarAnalysis {
     return { scan: scanFile(file), syntaxError: undefined, problems: [] };
   } catch (err) {
     if (err instanceof ScanOrSyntaxError) {
-      const problem = { code: PROBLEM_CODES.starSyntax, file: model.file, line: err.pos.line, col: err.pos.col, message: err.msg };
+      const problem = {
+        code: PROBLEM_CODES.starSyntax,
+        file: model.file,
+        line: err.pos.line,
+        col: err.pos.col,
+        message: err.msg,
+      };
       return { scan: undefined, syntaxError: err, problems: [problem] };
     }
     if (err instanceof ResolveErrors) {
       const problems = err.errors.map((e) => ({
-        code: PROBLEM_CODES.starName, file: model.file, line: e.pos.line, col: e.pos.col, message: e.msg,
+        code: PROBLEM_CODES.starName,
+        file: model.file,
+        line: e.pos.line,
+        col: e.pos.col,
+        message: e.msg,
       }));
       // The file parses: its SQL is still known (a second parse, only on this error path).
       return { scan: scanFile(parseFile(model.file, model.source)), syntaxError: undefined, problems };
@@ -131,7 +141,9 @@ function visitCall(call: ast.CallExpr, scan: StarSqlScan): void {
   scan.tracked.push({
     sql: text,
     line: value.line,
-    params: params.every((p) => p !== undefined) ? (params as Array<string | number | bigint | boolean | null>) : undefined,
+    params: params.every((p) => p !== undefined)
+      ? (params as Array<string | number | bigint | boolean | null>)
+      : undefined,
   });
 }
 

@@ -10,10 +10,25 @@
 // It is used wherever rows leave DuckDB for a model; README.md documents it as a table.
 
 import {
-  DuckDBArrayValue, DuckDBBitValue, DuckDBBlobValue, DuckDBDateValue, DuckDBDecimalValue, DuckDBIntervalValue,
-  DuckDBListValue, DuckDBMapValue, DuckDBStructValue, DuckDBTimeNSValue, DuckDBTimeTZValue, DuckDBTimeValue,
-  DuckDBTimestampMillisecondsValue, DuckDBTimestampNanosecondsValue, DuckDBTimestampSecondsValue,
-  DuckDBTimestampTZValue, DuckDBTimestampValue, DuckDBUUIDValue, DuckDBUnionValue,
+  DuckDBArrayValue,
+  DuckDBBitValue,
+  DuckDBBlobValue,
+  DuckDBDateValue,
+  DuckDBDecimalValue,
+  DuckDBIntervalValue,
+  DuckDBListValue,
+  DuckDBMapValue,
+  DuckDBStructValue,
+  DuckDBTimeNSValue,
+  DuckDBTimeTZValue,
+  DuckDBTimeValue,
+  DuckDBTimestampMillisecondsValue,
+  DuckDBTimestampNanosecondsValue,
+  DuckDBTimestampSecondsValue,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  DuckDBUUIDValue,
+  DuckDBUnionValue,
   DuckDBTypeId,
   INTEGER_TYPE_IDS,
   type DuckDBType,
@@ -68,7 +83,6 @@ export function fromDuckDB(v: DuckDBValue): JsValue {
   if (v instanceof DuckDBBitValue) return v.toString();
   return String(v);
 }
-
 
 /**
  * toWire converts a value for a Starlark model: as fromDuckDB, except that every integer is

@@ -3,7 +3,16 @@
 // stay apart (structured clone keeps bigint).
 
 import {
-  HostValue, None, makeDict, makeFloat, makeList, makeString, toJS, toStarlark, typeName, type Value,
+  HostValue,
+  None,
+  makeDict,
+  makeFloat,
+  makeList,
+  makeString,
+  toJS,
+  toStarlark,
+  typeName,
+  type Value,
 } from '../starlark/index.js';
 import { Row } from './row.js';
 
@@ -38,7 +47,9 @@ export function starToWire(v: Value, where: string): Wire {
   try {
     js = toJS(value, { ints: 'bigint' });
   } catch {
-    throw new Error(`${where} has a value of type ${typeName(v)}, which cannot be saved (use None, bool, int, float, string, bytes, list, dict)`);
+    throw new Error(
+      `${where} has a value of type ${typeName(v)}, which cannot be saved (use None, bool, int, float, string, bytes, list, dict)`,
+    );
   }
   return plain(js, where);
 }
@@ -50,7 +61,10 @@ function plain(x: unknown, where: string): Wire {
   if (x instanceof Set) return [...x].map((e, i) => plain(e, `${where}[${i}]`));
   const out: { [key: string]: Wire } = {};
   for (const [k, e] of x instanceof Map ? x : Object.entries(x)) {
-    if (typeof k !== 'string') throw new Error(`${where} is a dict with a ${typeof k === 'bigint' ? 'int' : typeof k} key; only string keys can be saved`);
+    if (typeof k !== 'string')
+      throw new Error(
+        `${where} is a dict with a ${typeof k === 'bigint' ? 'int' : typeof k} key; only string keys can be saved`,
+      );
     out[k] = plain(e, `${where}.${k}`);
   }
   return out;
@@ -67,9 +81,11 @@ function jsonToWire(x: unknown): Wire {
 
 /** wireToJSON gives the JSON form of a wire value (big ints that fit stay numbers). */
 export function wireToJSON(x: Wire): unknown {
-  if (typeof x === 'bigint') return x <= BigInt(Number.MAX_SAFE_INTEGER) && x >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(x) : x;
+  if (typeof x === 'bigint')
+    return x <= BigInt(Number.MAX_SAFE_INTEGER) && x >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(x) : x;
   if (Array.isArray(x)) return x.map(wireToJSON);
   if (x instanceof Uint8Array) return Buffer.from(x).toString('base64');
-  if (x !== null && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, wireToJSON(v)]));
+  if (x !== null && typeof x === 'object')
+    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, wireToJSON(v)]));
   return x;
 }

@@ -30,7 +30,9 @@ export function workerEntry(): WorkerEntry {
   if (!import.meta.url.endsWith('.ts')) return { url: new URL('./worker.js', import.meta.url) };
   bundle ??= {
     url: bundleWorker(fileURLToPath(new URL('./worker.ts', import.meta.url))),
-    execArgv: process.execArgv.filter((a, i, all) => !/tsx/.test(a) && !(/^--(import|loader)$/.test(a) && /tsx/.test(all[i + 1] ?? ''))),
+    execArgv: process.execArgv.filter(
+      (a, i, all) => !/tsx/.test(a) && !(/^--(import|loader)$/.test(a) && /tsx/.test(all[i + 1] ?? '')),
+    ),
   };
   return bundle;
 }
@@ -51,7 +53,12 @@ function bundleWorker(source: string): URL {
   if (!existsSync(file)) {
     const esbuild = createRequire(import.meta.resolve('tsx/esm/api'))('esbuild') as Esbuild;
     const { outputFiles } = esbuild.buildSync({
-      entryPoints: [source], bundle: true, format: 'esm', platform: 'node', target: 'node20', write: false,
+      entryPoints: [source],
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      write: false,
     });
     mkdirSync(dir, { recursive: true });
     // Written beside and renamed: a process starting a worker never reads half a bundle.

@@ -3,7 +3,16 @@
 // channel.
 
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { DEFAULT_MAX_STEPS, EvalError, StarlarkError, Thread, execFile, json, structBuiltin, type Value } from '../starlark/index.js';
+import {
+  DEFAULT_MAX_STEPS,
+  EvalError,
+  StarlarkError,
+  Thread,
+  execFile,
+  json,
+  structBuiltin,
+  type Value,
+} from '../starlark/index.js';
 import { EbbError, RUN_CODES } from '../errors.js';
 import { Client, HostCallError, StoppedError } from './channel.js';
 import { Host } from './host-modules.js';
@@ -58,7 +67,12 @@ function stopped(err: unknown): boolean {
 
 let finish: Finish;
 try {
-  const predeclared: Record<string, Value> = { ...host.predeclared(), json, struct: structBuiltin, time: timeModule };
+  const predeclared: Record<string, Value> = {
+    ...host.predeclared(),
+    json,
+    struct: structBuiltin,
+    time: timeModule,
+  };
   const thread = new Thread({
     name: data.model.name,
     print: (_t, msg) => client.post('print', msg, 'print'),
@@ -76,7 +90,8 @@ try {
   try {
     host.flush();
   } catch (e) {
-    if (!stopped(e)) flushError = `\n(also, saving the acknowledgements made before the error failed: ${describe(e)})`;
+    if (!stopped(e))
+      flushError = `\n(also, saving the acknowledgements made before the error failed: ${describe(e)})`;
   }
   const code = runCode(err);
   finish = stopped(err)

@@ -31,7 +31,12 @@ let scratch = new Uint8Array(64 * 1024);
 const MAX_SCRATCH = 1024 * 1024;
 
 /** 16 lower-case hex digits (xxh64). Throws if initIdempotency() has not completed. */
-export function idempotencyKey(model: string, method: string, url: string, body: Uint8Array | undefined): string {
+export function idempotencyKey(
+  model: string,
+  method: string,
+  url: string,
+  body: Uint8Array | undefined,
+): string {
   if (hasher === null) {
     throw new SendError('EBB_SEND_NOT_READY', 'idempotencyKey() called before initIdempotency() completed');
   }

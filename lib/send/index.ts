@@ -23,7 +23,13 @@ export type { UndiciTransportOptions } from './undici-transport.js';
 export type { Clock } from './clock.js';
 export { systemClock } from './clock.js';
 export { RateLimiter } from './rate-limiter.js';
-export { backoffMs, decideAfterError, decideAfterStatus, isRetryableErrorCode, parseRetryAfter } from './retry-policy.js';
+export {
+  backoffMs,
+  decideAfterError,
+  decideAfterStatus,
+  isRetryableErrorCode,
+  parseRetryAfter,
+} from './retry-policy.js';
 export type { Decision, RetryLimits, RetryState } from './retry-policy.js';
 export { idempotencyKey, idempotencyReady, initIdempotency } from './idempotency.js';
 export { Sender, excerpt } from './sender.js';

@@ -52,6 +52,35 @@ export class RateLimiter {
   #head = 0;
   #timer: unknown = null;
 
+  readonly #fire = (): void => {
+    this.#timer = null;
+    const waiters = this.#waiters;
+    const now = this.#clock.now();
+    while (this.#head < waiters.length) {
+      const w = waiters[this.#head]!;
+      if (w.done) {
+        this.#head++;
+        continue;
+      }
+      if (now < this.#tat) break;
+      this.#grant(now, w.askedAt);
+      this.#head++;
+      w.done = true;
+      if (w.signal !== undefined && w.onAbort !== undefined) w.signal.removeEventListener('abort', w.onAbort);
+      w.resolve(now);
+    }
+    if (this.#head === waiters.length) {
+      this.#waiters = [];
+      this.#head = 0;
+    } else {
+      if (this.#head > 1024) {
+        this.#waiters = waiters.slice(this.#head);
+        this.#head = 0;
+      }
+      this.#arm();
+    }
+  };
+
   constructor(
     count: number,
     periodMs: number,
@@ -96,7 +125,14 @@ export class RateLimiter {
     if (this.tryTake()) return Promise.resolve(this.#lastGrantAt);
     if (signal?.aborted === true) return Promise.reject(signal.reason);
     return new Promise<number>((resolve, reject) => {
-      const waiter: Waiter = { askedAt: this.#clock.now(), resolve, reject, signal, onAbort: undefined, done: false };
+      const waiter: Waiter = {
+        askedAt: this.#clock.now(),
+        resolve,
+        reject,
+        signal,
+        onAbort: undefined,
+        done: false,
+      };
       this.#waiters.push(waiter);
       if (signal !== undefined) {
         waiter.onAbort = () => {
@@ -130,33 +166,4 @@ export class RateLimiter {
     // Round up: a timer that fires a fraction early grants nothing and re-arms.
     this.#timer = this.#clock.setTimeout(this.#fire, Math.ceil(this.delayMs()));
   }
-
-  readonly #fire = (): void => {
-    this.#timer = null;
-    const waiters = this.#waiters;
-    const now = this.#clock.now();
-    while (this.#head < waiters.length) {
-      const w = waiters[this.#head]!;
-      if (w.done) {
-        this.#head++;
-        continue;
-      }
-      if (now < this.#tat) break;
-      this.#grant(now, w.askedAt);
-      this.#head++;
-      w.done = true;
-      if (w.signal !== undefined && w.onAbort !== undefined) w.signal.removeEventListener('abort', w.onAbort);
-      w.resolve(now);
-    }
-    if (this.#head === waiters.length) {
-      this.#waiters = [];
-      this.#head = 0;
-    } else {
-      if (this.#head > 1024) {
-        this.#waiters = waiters.slice(this.#head);
-        this.#head = 0;
-      }
-      this.#arm();
-    }
-  };
 }

@@ -62,9 +62,13 @@ export function decideAfterStatus(
   if (status < 500 && status !== 429) return DONE;
   const afterMs = retryAfter === undefined ? null : parseRetryAfter(retryAfter, wallNow);
   if (status === 429 || (status === 503 && afterMs !== null)) {
-    if (afterMs !== null && afterMs > limits.retryAfterCapMs) return { kind: 'too-long', retryAfterMs: afterMs };
+    if (afterMs !== null && afterMs > limits.retryAfterCapMs)
+      return { kind: 'too-long', retryAfterMs: afterMs };
     const waitMs = afterMs ?? backoffMs(state.freeWaits + 1, limits, random);
-    if (state.freeWaits >= limits.maxRetryAfterWaits || state.freeWaitedMs + waitMs > limits.maxRetryAfterTotalMs) {
+    if (
+      state.freeWaits >= limits.maxRetryAfterWaits ||
+      state.freeWaitedMs + waitMs > limits.maxRetryAfterTotalMs
+    ) {
       return GIVE_UP;
     }
     state.freeWaits++;
@@ -75,7 +79,12 @@ export function decideAfterStatus(
 }
 
 /** Decides after an attempt that ended in a transport error with the given code. */
-export function decideAfterError(code: string, state: RetryState, limits: RetryLimits, random: () => number): Decision {
+export function decideAfterError(
+  code: string,
+  state: RetryState,
+  limits: RetryLimits,
+  random: () => number,
+): Decision {
   return isRetryableErrorCode(code) ? spend(state, limits, random) : DONE;
 }
 
@@ -86,7 +95,11 @@ function spend(state: RetryState, limits: RetryLimits, random: () => number): De
 }
 
 /** Full jitter: uniform in [0, min(max, base·2^(n-1))) for the n-th consecutive failure. */
-export function backoffMs(n: number, limits: Pick<RetryLimits, 'backoffBaseMs' | 'backoffMaxMs'>, random: () => number): number {
+export function backoffMs(
+  n: number,
+  limits: Pick<RetryLimits, 'backoffBaseMs' | 'backoffMaxMs'>,
+  random: () => number,
+): number {
   const ceiling = Math.min(limits.backoffMaxMs, limits.backoffBaseMs * 2 ** Math.min(n - 1, 30));
   return Math.floor(random() * ceiling);
 }

@@ -12,12 +12,7 @@ import { systemClock } from './clock.js';
 import { SEND_DEFAULTS } from './defaults.js';
 import { Breakers } from './breaker.js';
 import type { BreakerTrip, OriginState } from './breaker.js';
-import {
-  HttpStatusError,
-  RetryAfterTooLongError,
-  SendError,
-  SendStoppedError,
-} from './errors.js';
+import { HttpStatusError, RetryAfterTooLongError, SendError, SendStoppedError } from './errors.js';
 import { idempotencyKey, idempotencyReady, initIdempotency } from './idempotency.js';
 import { NEVER_ABORTED } from './never.js';
 import { observe } from './observe.js';
@@ -93,6 +88,15 @@ export class Sender {
   #stopped = false;
   #idleWaiters: (() => void)[] = [];
 
+  /**
+   * With a rate limit, the first attempt to an origin goes alone and the others wait for it to
+   * end: otherwise each of the first few opens a connection of its own, and connection setup
+   * delays them into a bunch that reaches the destination closer together than their tokens
+   * were granted (measured: the first 5 of 200/1s within 4 ms, 201 arrivals in one second).
+   * Its end resolves the origin's entry here; after it, requests share the open connection.
+   */
+  readonly #warm = new Map<string, Promise<void> | true>();
+
   constructor(options: SenderOptions) {
     const s = options.settings;
     positiveInt('concurrency', s.concurrency, 1);
@@ -102,7 +106,10 @@ export class Sender {
     this.settings = s;
     this.#transport = options.transport;
     this.#clock = options.clock ?? systemClock;
-    this.#limiter = s.rateLimit === undefined ? null : new RateLimiter(s.rateLimit.count, s.rateLimit.periodMs, this.#clock);
+    this.#limiter =
+      s.rateLimit === undefined
+        ? null
+        : new RateLimiter(s.rateLimit.count, s.rateLimit.periodMs, this.#clock);
     this.#limits = {
       retries: s.retries,
       backoffBaseMs: options.limits?.backoffBaseMs ?? SEND_DEFAULTS.backoffBaseMs,
@@ -151,7 +158,9 @@ export class Sender {
       return Promise.resolve(this.#report(request, failure(err, null, 0)));
     }
     if (this.#stopped) {
-      return Promise.resolve(this.#report(request, failure(new SendStoppedError(request.method, origin), null, 0)));
+      return Promise.resolve(
+        this.#report(request, failure(new SendStoppedError(request.method, origin), null, 0)),
+      );
     }
     const state = this.#breakers.state(origin);
     if (state.open) return Promise.resolve(this.#report(request, this.#circuitOpen(state, null, 0)));
@@ -180,7 +189,12 @@ export class Sender {
     this.#head = 0;
     for (let i = head; i < queue.length; i++) {
       const job = queue[i]!;
-      job.resolve(this.#report(job.request, failure(new SendStoppedError(job.request.method, job.state.origin), null, 0)));
+      job.resolve(
+        this.#report(
+          job.request,
+          failure(new SendStoppedError(job.request.method, job.state.origin), null, 0),
+        ),
+      );
     }
     this.#checkIdle();
   }
@@ -202,20 +216,12 @@ export class Sender {
     this.#finish(job, outcome);
   }
 
-  /**
-   * With a rate limit, the first attempt to an origin goes alone and the others wait for it to
-   * end: otherwise each of the first few opens a connection of its own, and connection setup
-   * delays them into a bunch that reaches the destination closer together than their tokens
-   * were granted (measured: the first 5 of 200/1s within 4 ms, 201 arrivals in one second).
-   * Its end resolves the origin's entry here; after it, requests share the open connection.
-   */
-  readonly #warm = new Map<string, Promise<void> | true>();
-
   async #attempts(job: Job): Promise<SendOutcome> {
     let opened: (() => void) | undefined;
     if (this.#limiter !== null) {
       const warm = this.#warm.get(job.state.origin);
-      if (warm === undefined) this.#warm.set(job.state.origin, new Promise<void>((resolve) => (opened = resolve)));
+      if (warm === undefined)
+        this.#warm.set(job.state.origin, new Promise<void>((resolve) => (opened = resolve)));
       else if (warm !== true) await warm;
     }
     try {
@@ -264,7 +270,10 @@ export class Sender {
       try {
         response = await this.#transport.request(request, NEVER_ABORTED);
       } catch (err) {
-        error = err instanceof SendError ? err : new SendError('EBB_HTTP_NETWORK', errorMessage(err), { cause: err });
+        error =
+          err instanceof SendError
+            ? err
+            : new SendError('EBB_HTTP_NETWORK', errorMessage(err), { cause: err });
       }
       const onAttempt = this.#onAttempt;
       if (onAttempt !== undefined) {
@@ -286,7 +295,13 @@ export class Sender {
       let decision: Decision;
       if (response !== null) {
         if (response.status >= 200 && response.status < 300) {
-          return { ok: true, status: response.status, headers: response.headers, body: response.body, attempts: job.attempts };
+          return {
+            ok: true,
+            status: response.status,
+            headers: response.headers,
+            body: response.body,
+            attempts: job.attempts,
+          };
         }
         decision = decideAfterStatus(
           response.status,
@@ -306,7 +321,11 @@ export class Sender {
             ? failure(this.#statusError(request, job.state.origin, response), response, job.attempts)
             : failure(error, null, job.attempts);
         case 'too-long': {
-          const tooLong = new RetryAfterTooLongError(job.state.origin, decision.retryAfterMs, this.#limits.retryAfterCapMs);
+          const tooLong = new RetryAfterTooLongError(
+            job.state.origin,
+            decision.retryAfterMs,
+            this.#limits.retryAfterCapMs,
+          );
           this.#breakers.open(job.state, tooLong, 'after a Retry-After beyond the cap');
           return failure(tooLong, response, job.attempts);
         }
@@ -326,7 +345,10 @@ export class Sender {
   #withKey(request: HttpRequest): HttpRequest {
     return {
       ...request,
-      headers: { ...request.headers, 'idempotency-key': idempotencyKey(this.model, request.method, request.url, request.body) },
+      headers: {
+        ...request.headers,
+        'idempotency-key': idempotencyKey(this.model, request.method, request.url, request.body),
+      },
     };
   }
 
@@ -392,7 +414,12 @@ export class Sender {
   }
 
   #statusError(request: HttpRequest, origin: string, response: HttpResponse): HttpStatusError {
-    return new HttpStatusError(request.method, origin, response.status, excerpt(response.body, this.#maxErrorBodyChars));
+    return new HttpStatusError(
+      request.method,
+      origin,
+      response.status,
+      excerpt(response.body, this.#maxErrorBodyChars),
+    );
   }
 
   #report(request: HttpRequest, outcome: SendOutcome): SendOutcome {
@@ -433,12 +460,16 @@ function errorMessage(err: unknown): string {
 /** The start of a body as one line of text, for error messages. */
 export function excerpt(body: Uint8Array, maxChars: number): string {
   if (body.length === 0 || maxChars <= 0) return '';
-  const text = decoder.decode(body.length > maxChars * 4 ? body.subarray(0, maxChars * 4) : body).replace(/\s+/g, ' ').trim();
+  const text = decoder
+    .decode(body.length > maxChars * 4 ? body.subarray(0, maxChars * 4) : body)
+    .replace(/\s+/g, ' ')
+    .trim();
   return text.length > maxChars ? text.slice(0, maxChars) + '…' : text;
 }
 
 function positiveInt(name: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) throw settingsError(`${name} must be a whole number ≥ ${min}, got ${value}`);
+  if (!Number.isInteger(value) || value < min)
+    throw settingsError(`${name} must be a whole number ≥ ${min}, got ${value}`);
 }
 
 function settingsError(message: string): SendError {

@@ -11,13 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher, Pool } from 'undici';
 import { SEND_DEFAULTS } from './defaults.js';
-import {
-  InvalidRequestError,
-  NetworkError,
-  SendError,
-  SendStoppedError,
-  TimeoutError,
-} from './errors.js';
+import { InvalidRequestError, NetworkError, SendError, SendStoppedError, TimeoutError } from './errors.js';
 import { NEVER_ABORTED } from './never.js';
 import type { HttpRequest, HttpResponse, Transport } from './types.js';
 import { splitUrl } from './url.js';
@@ -194,7 +188,8 @@ class CollectHandler implements Dispatcher.DispatchHandler {
     this.#done = true;
     if (this.#signal !== NEVER_ABORTED) this.#signal.removeEventListener('abort', this);
     const chunks = this.#chunks;
-    const body = chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size);
+    const body =
+      chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size);
     const res: { status: number; headers: Record<string, string>; body: Uint8Array; truncated?: boolean } = {
       status: this.#status,
       headers: this.#headers,

@@ -34,12 +34,21 @@ export function fileLoader(o: FileLoaderOptions): (thread: Thread, module: strin
   return (thread, module) => {
     const path = o.resolve(module, chain[chain.length - 1]!);
     const at = chain.indexOf(path);
-    if (at >= 0) throw new Error(`cycle in load graph: ${[...chain.slice(at), path].map(o.show).join(' -> ')}`);
+    if (at >= 0)
+      throw new Error(`cycle in load graph: ${[...chain.slice(at), path].map(o.show).join(' -> ')}`);
     let entry = done.get(path);
     if (entry === undefined) {
       chain.push(path);
       try {
-        entry = { globals: execFile(thread, o.fileName ? o.fileName(path) : path, readFileSync(path, 'utf8'), o.predeclared, o.options) };
+        entry = {
+          globals: execFile(
+            thread,
+            o.fileName ? o.fileName(path) : path,
+            readFileSync(path, 'utf8'),
+            o.predeclared,
+            o.options,
+          ),
+        };
       } catch (e) {
         const err = e as { code?: string };
         entry = { error: err.code === 'ENOENT' ? new Error(`no such file: ${o.show(path)}`) : e };

@@ -32,11 +32,29 @@ export function freeze(v: Value): void {
 }
 
 export {
-  toStarlark, toJS, type ToJSOptions, makeString, makeFloat, makeList, makeTuple, makeDict, makeModule, makeStruct,
+  toStarlark,
+  toJS,
+  type ToJSOptions,
+  makeString,
+  makeFloat,
+  makeList,
+  makeTuple,
+  makeDict,
+  makeModule,
+  makeStruct,
 } from './eval/convert.js';
 export { unpackArgs } from './eval/unpack.js';
 export {
-  unpack, unpackPositionalArgs, anyValue, string, int, bigInt, orNone, type Kind, type ParamSpec, type Unpacked,
+  unpack,
+  unpackPositionalArgs,
+  anyValue,
+  string,
+  int,
+  bigInt,
+  orNone,
+  type Kind,
+  type ParamSpec,
+  type Unpacked,
 } from './eval/params.js';
 export { intFloorDiv } from './eval/int.js';
 export { Thread, type ThreadOptions } from './eval/thread.js';

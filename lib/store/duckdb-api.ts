@@ -10,11 +10,28 @@ import type * as NodeApi from '@duckdb/node-api';
 const api = createRequire(import.meta.url)('@duckdb/node-api') as typeof NodeApi;
 
 export const {
-  DuckDBInstance, DuckDBTypeId, JsonDuckDBValueConverter,
-  DuckDBArrayValue, DuckDBBitValue, DuckDBBlobValue, DuckDBDateValue, DuckDBDecimalValue, DuckDBIntervalValue,
-  DuckDBListValue, DuckDBMapValue, DuckDBStructValue, DuckDBTimeNSValue, DuckDBTimeTZValue, DuckDBTimeValue,
-  DuckDBTimestampMillisecondsValue, DuckDBTimestampNanosecondsValue, DuckDBTimestampSecondsValue,
-  DuckDBTimestampTZValue, DuckDBTimestampValue, DuckDBUUIDValue, DuckDBUnionValue,
+  DuckDBInstance,
+  DuckDBTypeId,
+  JsonDuckDBValueConverter,
+  DuckDBArrayValue,
+  DuckDBBitValue,
+  DuckDBBlobValue,
+  DuckDBDateValue,
+  DuckDBDecimalValue,
+  DuckDBIntervalValue,
+  DuckDBListValue,
+  DuckDBMapValue,
+  DuckDBStructValue,
+  DuckDBTimeNSValue,
+  DuckDBTimeTZValue,
+  DuckDBTimeValue,
+  DuckDBTimestampMillisecondsValue,
+  DuckDBTimestampNanosecondsValue,
+  DuckDBTimestampSecondsValue,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  DuckDBUUIDValue,
+  DuckDBUnionValue,
 } = api;
 
 export type DuckDBInstance = NodeApi.DuckDBInstance;
@@ -24,12 +41,24 @@ export type DuckDBListValue = NodeApi.DuckDBListValue;
 export type DuckDBMapValue = NodeApi.DuckDBMapValue;
 export type DuckDBStructValue = NodeApi.DuckDBStructValue;
 export type {
-  DuckDBAppender, DuckDBConnection, DuckDBResult, DuckDBType, DuckDBValue,
+  DuckDBAppender,
+  DuckDBConnection,
+  DuckDBResult,
+  DuckDBType,
+  DuckDBValue,
 } from '@duckdb/node-api';
 
 /** DuckDB's integer types, of every width (BIGNUM: arbitrary precision). */
 export const INTEGER_TYPE_IDS: ReadonlySet<NodeApi.DuckDBTypeId> = new Set([
-  DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT,
-  DuckDBTypeId.UTINYINT, DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER, DuckDBTypeId.UBIGINT, DuckDBTypeId.UHUGEINT,
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UTINYINT,
+  DuckDBTypeId.USMALLINT,
+  DuckDBTypeId.UINTEGER,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.UHUGEINT,
   DuckDBTypeId.BIGNUM,
 ]);

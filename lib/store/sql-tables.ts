@@ -38,7 +38,8 @@ export async function referencedTables(store: Store, sql: string): Promise<Table
   if (tree.error) {
     const pos = tree.position === undefined ? undefined : Number(tree.position);
     let msg = tree.error_message ?? 'cannot parse SQL';
-    if (/Only SELECT statements/i.test(msg)) msg = 'a model must be a single SELECT statement (ebb creates the table or view itself)';
+    if (/Only SELECT statements/i.test(msg))
+      msg = 'a model must be a single SELECT statement (ebb creates the table or view itself)';
     throw new SqlParseError(msg, Number.isFinite(pos) ? pos : undefined);
   }
   const statements = tree.statements ?? [];
@@ -71,7 +72,8 @@ function collect(node: unknown, ctes: Set<string>, refs: TableRef[]): void {
   if (node === null || typeof node !== 'object') return;
   const obj = node as Record<string, unknown>;
   if (obj['type'] === 'BASE_TABLE' && typeof obj['table_name'] === 'string') {
-    const schema = typeof obj['schema_name'] === 'string' && obj['schema_name'] !== '' ? obj['schema_name'] : undefined;
+    const schema =
+      typeof obj['schema_name'] === 'string' && obj['schema_name'] !== '' ? obj['schema_name'] : undefined;
     refs.push({ schema, table: obj['table_name'] });
   }
   const cteMap = obj['cte_map'] as { map?: Array<{ key?: unknown }> } | undefined;

@@ -72,10 +72,14 @@ export class Store {
       await conn.run(`SET file_search_path = ${sqlString(options.root)}`);
       const limit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
       await conn.run(`SET memory_limit = ${sqlString(limit)}`).catch((err: unknown) => {
-        throw new StateError(`memory limit "${limit}" (EBB_MEMORY_LIMIT) is not a size DuckDB accepts; write it like 400MB or 8GB (${errorMessage(err)})`, err);
+        throw new StateError(
+          `memory limit "${limit}" (EBB_MEMORY_LIMIT) is not a size DuckDB accepts; write it like 400MB or 8GB (${errorMessage(err)})`,
+          err,
+        );
       });
       await store.#migrate();
-      if (options.path !== ':memory:' && options.command !== undefined) store.#owner = new Owner(options.path, options.command);
+      if (options.path !== ':memory:' && options.command !== undefined)
+        store.#owner = new Owner(options.path, options.command);
     } catch (err) {
       store.close();
       throw err;
@@ -97,10 +101,7 @@ export class Store {
       if (m.version <= current) continue;
       await this.transaction(async () => {
         for (const sql of m.statements) await this.exec(sql);
-        await this.exec(
-          `INSERT OR REPLACE INTO _ebb.meta VALUES ('schema_version', ?)`,
-          [String(m.version)],
-        );
+        await this.exec(`INSERT OR REPLACE INTO _ebb.meta VALUES ('schema_version', ?)`, [String(m.version)]);
       });
     }
   }
@@ -112,19 +113,25 @@ export class Store {
 
   /** query runs a statement and returns its (small) result as JSON-like rows. */
   async query(sql: string, params?: Params): Promise<JsonRow[]> {
-    const reader = await traced(sql, () => this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined));
+    const reader = await traced(sql, () =>
+      this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined),
+    );
     return reader.getRowObjectsJS() as JsonRow[];
   }
 
   /** queryJson is query with values converted to JSON-safe forms (big ints and decimals as strings). */
   async queryJson(sql: string, params?: Params): Promise<JsonRow[]> {
-    const reader = await traced(sql, () => this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined));
+    const reader = await traced(sql, () =>
+      this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined),
+    );
     return reader.getRowObjectsJson() as JsonRow[];
   }
 
   /** scalar returns the first column of the first row. */
   async scalar(sql: string, params?: Params): Promise<unknown> {
-    const reader = await traced(sql, () => this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined));
+    const reader = await traced(sql, () =>
+      this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined),
+    );
     const rows = reader.getRowsJS();
     return rows.length === 0 ? undefined : rows[0]![0];
   }
@@ -147,7 +154,10 @@ export class Store {
    * streamValues runs a query and yields its rows chunk by chunk as DuckDB values, with the
    * column names and types, for callers that convert values themselves (one JSON mapping).
    */
-  async *streamValues(sql: string, params?: Params): AsyncGenerator<{ columns: string[]; types: DuckDBType[]; rows: DuckDBValue[][] }> {
+  async *streamValues(
+    sql: string,
+    params?: Params,
+  ): AsyncGenerator<{ columns: string[]; types: DuckDBType[]; rows: DuckDBValue[][] }> {
     const result = await traced(sql, () => this.#conn.stream(sql, params as DuckDBValue[] | undefined));
     const columns = result.columnNames();
     const types = result.columnTypes();
@@ -163,7 +173,8 @@ export class Store {
     const prepared = await this.#conn.prepare(sql);
     try {
       const out: Array<{ name: string; type: DuckDBType }> = [];
-      for (let i = 0; i < prepared.columnCount; i++) out.push({ name: prepared.columnName(i), type: prepared.columnType(i) });
+      for (let i = 0; i < prepared.columnCount; i++)
+        out.push({ name: prepared.columnName(i), type: prepared.columnType(i) });
       return out;
     } finally {
       prepared.destroySync();
@@ -171,8 +182,13 @@ export class Store {
   }
 
   /** rows runs a query and returns its rows as DuckDB values (for small, paged results). */
-  async rows(sql: string, params?: Params): Promise<{ columns: string[]; types: DuckDBType[]; rows: DuckDBValue[][] }> {
-    const reader = await traced(sql, () => this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined));
+  async rows(
+    sql: string,
+    params?: Params,
+  ): Promise<{ columns: string[]; types: DuckDBType[]; rows: DuckDBValue[][] }> {
+    const reader = await traced(sql, () =>
+      this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined),
+    );
     return { columns: reader.columnNames(), types: reader.columnTypes(), rows: reader.getRows() };
   }
 
@@ -248,7 +264,9 @@ async function traced<T>(sql: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } finally {
-    process.stderr.write(`[sql ${(performance.now() - t0).toFixed(1)}ms] ${sql.replace(/\s+/g, ' ').slice(0, 160)}\n`);
+    process.stderr.write(
+      `[sql ${(performance.now() - t0).toFixed(1)}ms] ${sql.replace(/\s+/g, ' ').slice(0, 160)}\n`,
+    );
   }
 }
 

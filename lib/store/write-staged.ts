@@ -40,31 +40,46 @@ export async function writeStaged(store: Store, model: StagedTarget, stage: stri
 
 /** addMissingColumns adds to the target the staged columns it lacks (a model that gained a column). */
 async function addMissingColumns(store: Store, target: string, stage: string): Promise<void> {
-  const have = new Set((await store.query(`SELECT column_name FROM (DESCRIBE ${target})`)).map((r) => String(r['column_name']).toLowerCase()));
+  const have = new Set(
+    (await store.query(`SELECT column_name FROM (DESCRIBE ${target})`)).map((r) =>
+      String(r['column_name']).toLowerCase(),
+    ),
+  );
   for (const r of await store.query(`SELECT column_name, column_type FROM (DESCRIBE ${stage})`)) {
     const name = String(r['column_name']);
-    if (!have.has(name.toLowerCase())) await store.exec(`ALTER TABLE ${target} ADD COLUMN ${ident(name)} ${String(r['column_type'])}`);
+    if (!have.has(name.toLowerCase()))
+      await store.exec(`ALTER TABLE ${target} ADD COLUMN ${ident(name)} ${String(r['column_type'])}`);
   }
 }
 
 /** checkKeys refuses a merge whose rows lack a key column, have a NULL key or repeat a key. */
 async function checkKeys(store: Store, model: StagedTarget, stage: string): Promise<void> {
-  const columns = (await store.query(`SELECT column_name FROM (DESCRIBE ${stage})`)).map((r) => String(r['column_name']));
+  const columns = (await store.query(`SELECT column_name FROM (DESCRIBE ${stage})`)).map((r) =>
+    String(r['column_name']),
+  );
   const lower = new Set(columns.map((c) => c.toLowerCase()));
   const missing = model.uniqueKey.filter((k) => !lower.has(k.toLowerCase()));
   if (missing.length > 0) {
     throw new ModelError(
-      model.name, model.file, `@unique_key column ${missing.join(', ')} is not in the model's result (columns: ${columns.join(', ')})`,
-      undefined, RUN_CODES.uniqueKey,
+      model.name,
+      model.file,
+      `@unique_key column ${missing.join(', ')} is not in the model's result (columns: ${columns.join(', ')})`,
+      undefined,
+      RUN_CODES.uniqueKey,
     );
   }
   const keys = model.uniqueKey.map(ident);
   const keyList = keys.join(', ');
-  const nullKey = await store.queryJson(`SELECT ${keyList} FROM ${stage} WHERE ${keys.map((k) => `${k} IS NULL`).join(' OR ')} LIMIT 1`);
+  const nullKey = await store.queryJson(
+    `SELECT ${keyList} FROM ${stage} WHERE ${keys.map((k) => `${k} IS NULL`).join(' OR ')} LIMIT 1`,
+  );
   if (nullKey.length > 0) {
     throw new ModelError(
-      model.name, model.file, `merge key ${describeKey(nullKey[0]!)} has a NULL part; every row needs a full @unique_key`,
-      undefined, RUN_CODES.nullKey,
+      model.name,
+      model.file,
+      `merge key ${describeKey(nullKey[0]!)} has a NULL part; every row needs a full @unique_key`,
+      undefined,
+      RUN_CODES.nullKey,
     );
   }
   const dup = await store.queryJson(
@@ -73,16 +88,23 @@ async function checkKeys(store: Store, model: StagedTarget, stage: string): Prom
   if (dup.length > 0) {
     const { _n, _keys, ...key } = dup[0]!;
     const others = Number(_keys) - 1;
-    const more = others > 0 ? ` (and ${others} other key${others === 1 ? ' repeats' : 's repeat'}: ${String(_keys)} in all)` : '';
+    const more =
+      others > 0
+        ? ` (and ${others} other key${others === 1 ? ' repeats' : 's repeat'}: ${String(_keys)} in all)`
+        : '';
     throw new ModelError(
-      model.name, model.file,
+      model.name,
+      model.file,
       `merge key ${describeKey(key)} appears ${String(_n)} times in the model's result${more}; each @unique_key must be unique`,
-      undefined, RUN_CODES.duplicateKey,
+      undefined,
+      RUN_CODES.duplicateKey,
     );
   }
 }
 
 export function describeKey(key: Record<string, unknown>): string {
-  const parts = Object.entries(key).map(([k, v]) => `${k}=${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+  const parts = Object.entries(key).map(
+    ([k, v]) => `${k}=${typeof v === 'string' ? JSON.stringify(v) : String(v)}`,
+  );
   return `(${parts.join(', ')})`;
 }

@@ -19,7 +19,9 @@ export function align(a: readonly string[], b: readonly string[], maxEdits = 200
     endA--;
     endB--;
   }
-  const middle = editScript(a.slice(start, endA), b.slice(start, endB), maxEdits) ?? byPosition(endA - start, endB - start);
+  const middle =
+    editScript(a.slice(start, endA), b.slice(start, endB), maxEdits) ??
+    byPosition(endA - start, endB - start);
   const out: Aligned[] = [];
   for (let i = 0; i < start; i++) out.push({ op: '=', a: i, b: i });
   out.push(...pairChanges(middle.map((s) => shift(s, start))));
@@ -76,7 +78,10 @@ function editScript(a: readonly string[], b: readonly string[], maxEdits: number
   for (let d = 0; d <= max; d++) {
     trace.push(v.slice());
     for (let k = -d; k <= d; k += 2) {
-      let x = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
+      let x =
+        k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!)
+          ? v[offset + k + 1]!
+          : v[offset + k - 1]! + 1;
       let y = x - k;
       while (x < n && y < m && a[x] === b[y]) {
         x++;
@@ -89,7 +94,13 @@ function editScript(a: readonly string[], b: readonly string[], maxEdits: number
   return undefined;
 }
 
-function backtrack(trace: readonly Int32Array[], offset: number, n: number, m: number, dEnd: number): Aligned[] {
+function backtrack(
+  trace: readonly Int32Array[],
+  offset: number,
+  n: number,
+  m: number,
+  dEnd: number,
+): Aligned[] {
   const out: Aligned[] = [];
   let x = n;
   let y = m;

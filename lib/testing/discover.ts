@@ -30,7 +30,9 @@ const STEP = /^(\d+)[_-]/;
 export function discoverTests(root: string, names: readonly string[] = []): TestCase[] {
   const testsDir = join(root, 'tests');
   if (!existsSync(testsDir)) {
-    throw new TestLayoutError(`no tests: ${testsDir} does not exist (a test is tests/NAME/01_step/ holding requests.ndjson)`);
+    throw new TestLayoutError(
+      `no tests: ${testsDir} does not exist (a test is tests/NAME/01_step/ holding requests.ndjson)`,
+    );
   }
   const all = readdirSync(testsDir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
@@ -46,8 +48,15 @@ export function discoverTests(root: string, names: readonly string[] = []): Test
     }
   }
   const chosen = names.length === 0 ? all : all.filter((n) => names.includes(n));
-  const tests = chosen.map((name) => ({ name, dir: join(testsDir, name), steps: stepsOf(join(testsDir, name)) }));
-  if (tests.length === 0) throw new TestLayoutError(`no tests in ${testsDir} (a test is tests/NAME/01_step/ holding requests.ndjson)`);
+  const tests = chosen.map((name) => ({
+    name,
+    dir: join(testsDir, name),
+    steps: stepsOf(join(testsDir, name)),
+  }));
+  if (tests.length === 0)
+    throw new TestLayoutError(
+      `no tests in ${testsDir} (a test is tests/NAME/01_step/ holding requests.ndjson)`,
+    );
   return tests;
 }
 
@@ -57,7 +66,9 @@ function stepsOf(dir: string): TestStep[] {
     .map((d) => ({ name: d.name, dir: join(dir, d.name), n: Number(STEP.exec(d.name)![1]) }))
     .sort((a, b) => a.n - b.n || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   if (steps.length === 0) {
-    throw new TestLayoutError(`${dir} has no step folders: name them by their order, e.g. 01_initial/, 02_changes/`);
+    throw new TestLayoutError(
+      `${dir} has no step folders: name them by their order, e.g. 01_initial/, 02_changes/`,
+    );
   }
   return steps.map(({ name, dir: d }) => ({ name, dir: d }));
 }

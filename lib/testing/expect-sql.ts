@@ -58,14 +58,24 @@ export function parseExpectSql(file: string, text = readFileSync(file, 'utf8')):
   while (i < lines.length) {
     const first = lines[i]!;
     if (first.trim() === '' || COMMENT.test(first)) {
-      if (MARKER.test(first.trim())) throw new ExpectSqlError(file, i + 1, '"-- expect:" without a query before it (end the query with ;)');
+      if (MARKER.test(first.trim()))
+        throw new ExpectSqlError(
+          file,
+          i + 1,
+          '"-- expect:" without a query before it (end the query with ;)',
+        );
       i++;
       continue;
     }
     const start = i;
     while (i < lines.length && !(!COMMENT.test(lines[i]!) && lines[i]!.trimEnd().endsWith(';'))) i++;
-    if (i === lines.length) throw new ExpectSqlError(file, start + 1, 'query does not end with ; at the end of a line');
-    const sql = lines.slice(start, i + 1).join('\n').trim().replace(/;$/, '');
+    if (i === lines.length)
+      throw new ExpectSqlError(file, start + 1, 'query does not end with ; at the end of a line');
+    const sql = lines
+      .slice(start, i + 1)
+      .join('\n')
+      .trim()
+      .replace(/;$/, '');
     i++;
     let j = i;
     while (j < lines.length && lines[j]!.trim() === '') j++;
@@ -77,9 +87,20 @@ export function parseExpectSql(file: string, text = readFileSync(file, 'utf8')):
         block.push(lines[j]!.trim().replace(/^--\s?/, ''));
         j++;
       }
-      if (block.length === 0) throw new ExpectSqlError(file, from + 1, '"-- expect:" needs a line of column names after it, then one line per row');
+      if (block.length === 0)
+        throw new ExpectSqlError(
+          file,
+          from + 1,
+          '"-- expect:" needs a line of column names after it, then one line per row',
+        );
       const [header, ...rows] = block.map((l, k) => parseCsvLine(l, file, from + 2 + k));
-      queries.push({ sql, line: start + 1, expected: { columns: header!, rows }, blockFrom: from, blockTo: j });
+      queries.push({
+        sql,
+        line: start + 1,
+        expected: { columns: header!, rows },
+        blockFrom: from,
+        blockTo: j,
+      });
       i = j;
     } else {
       queries.push({ sql, line: start + 1, blockFrom: i, blockTo: i });
@@ -96,13 +117,30 @@ export async function runExpectations(store: Store, expect: ExpectFile): Promise
     try {
       actual = await readTable(store, q.sql);
     } catch (err) {
-      out.push({ line: q.line, sql: q.sql, ok: false, message: `${expect.file}:${q.line}: ${(err as Error).message}`, actual: undefined });
+      out.push({
+        line: q.line,
+        sql: q.sql,
+        ok: false,
+        message: `${expect.file}:${q.line}: ${(err as Error).message}`,
+        actual: undefined,
+      });
       continue;
     }
-    const message = q.expected === undefined
-      ? `${expect.file}:${q.line}: no "-- expect:" block after this query (ebb test --update writes it)`
-      : compareTables(q.expected, actual);
-    out.push(message === undefined ? { line: q.line, sql: q.sql, ok: true, actual } : { line: q.line, sql: q.sql, ok: false, message: message.startsWith(expect.file) ? message : `${expect.file}:${q.line}: ${message}`, actual });
+    const message =
+      q.expected === undefined
+        ? `${expect.file}:${q.line}: no "-- expect:" block after this query (ebb test --update writes it)`
+        : compareTables(q.expected, actual);
+    out.push(
+      message === undefined
+        ? { line: q.line, sql: q.sql, ok: true, actual }
+        : {
+            line: q.line,
+            sql: q.sql,
+            ok: false,
+            message: message.startsWith(expect.file) ? message : `${expect.file}:${q.line}: ${message}`,
+            actual,
+          },
+    );
   }
   return out;
 }
@@ -125,15 +163,20 @@ function cellOf(v: unknown): Cell {
 }
 
 /** compareTables tells the first difference between expected and actual, or undefined. */
-export function compareTables(expected: { columns: Cell[]; rows: Cell[][] }, actual: { columns: string[]; rows: Cell[][] }): string | undefined {
+export function compareTables(
+  expected: { columns: Cell[]; rows: Cell[][] },
+  actual: { columns: string[]; rows: Cell[][] },
+): string | undefined {
   if (expected.columns.join('\u0000') !== actual.columns.join('\u0000')) {
     return `columns: expected ${formatCsvLine(expected.columns)}, got ${formatCsvLine(actual.columns)}`;
   }
   for (let r = 0; r < Math.max(expected.rows.length, actual.rows.length); r++) {
     const e = expected.rows[r];
     const a = actual.rows[r];
-    if (e === undefined) return `row ${r + 1} was not expected: ${formatCsvLine(a!)} (expected ${expected.rows.length} rows, got ${actual.rows.length})`;
-    if (a === undefined) return `row ${r + 1} is missing: ${formatCsvLine(e)} (expected ${expected.rows.length} rows, got ${actual.rows.length})`;
+    if (e === undefined)
+      return `row ${r + 1} was not expected: ${formatCsvLine(a!)} (expected ${expected.rows.length} rows, got ${actual.rows.length})`;
+    if (a === undefined)
+      return `row ${r + 1} is missing: ${formatCsvLine(e)} (expected ${expected.rows.length} rows, got ${actual.rows.length})`;
     for (let c = 0; c < Math.max(e.length, a.length); c++) {
       if (e[c] !== a[c]) {
         const col = actual.columns[c] ?? `#${c + 1}`;
@@ -152,7 +195,10 @@ export function updateExpectSql(expect: ExpectFile, outcomes: readonly QueryOutc
     const q = expect.queries[k]!;
     const actual = outcomes[k]?.actual;
     if (!actual) continue;
-    const block = ['-- expect:', ...[actual.columns, ...actual.rows].map((r) => `-- ${formatCsvLine(r)}`.trimEnd())];
+    const block = [
+      '-- expect:',
+      ...[actual.columns, ...actual.rows].map((r) => `-- ${formatCsvLine(r)}`.trimEnd()),
+    ];
     if (q.expected === undefined) lines.splice(q.blockFrom, 0, ...block);
     else lines.splice(q.blockFrom, q.blockTo - q.blockFrom, ...block);
   }
@@ -191,7 +237,8 @@ export function parseCsvLine(line: string, file: string, lineNo: number): Cell[]
         value += line[i++];
       }
       cells.push(value);
-      if (i < line.length && line[i] !== ',') throw new ExpectSqlError(file, lineNo, `unexpected text after a quoted value: ${line.slice(i)}`);
+      if (i < line.length && line[i] !== ',')
+        throw new ExpectSqlError(file, lineNo, `unexpected text after a quoted value: ${line.slice(i)}`);
     } else {
       const end = line.indexOf(',', i);
       const raw = end < 0 ? line.slice(i) : line.slice(i, end);

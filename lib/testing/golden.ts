@@ -34,17 +34,45 @@ export interface RequestComparison {
 }
 
 /** compareRequests compares two NDJSON files of request records (a missing file is empty). */
-export async function compareRequests(expectedFile: string, actualFile: string, limit = 20): Promise<RequestComparison> {
+export async function compareRequests(
+  expectedFile: string,
+  actualFile: string,
+  limit = 20,
+): Promise<RequestComparison> {
   const expected = records(expectedFile);
   const actual = records(actualFile);
   const differences: RequestDifference[] = [];
   let differenceCount = 0;
-  for (const step of align(expected.map((r) => r.key), actual.map((r) => r.key))) {
+  for (const step of align(
+    expected.map((r) => r.key),
+    actual.map((r) => r.key),
+  )) {
     if (step.op === '=') continue;
     const found: RequestDifference[] = [];
-    if (step.op === '-') found.push({ request: null, line: step.a + 1, path: '', expected: expected[step.a]!.value, actual: undefined });
-    else if (step.op === '+') found.push({ request: step.b + 1, line: null, path: '', expected: undefined, actual: actual[step.b]!.value });
-    else diffValues(expected[step.a]!.value, actual[step.b]!.value, '', { request: step.b + 1, line: step.a + 1 }, found);
+    if (step.op === '-')
+      found.push({
+        request: null,
+        line: step.a + 1,
+        path: '',
+        expected: expected[step.a]!.value,
+        actual: undefined,
+      });
+    else if (step.op === '+')
+      found.push({
+        request: step.b + 1,
+        line: null,
+        path: '',
+        expected: undefined,
+        actual: actual[step.b]!.value,
+      });
+    else
+      diffValues(
+        expected[step.a]!.value,
+        actual[step.b]!.value,
+        '',
+        { request: step.b + 1, line: step.a + 1 },
+        found,
+      );
     differenceCount += found.length;
     for (const d of found) if (differences.length < limit) differences.push(d);
   }
@@ -62,7 +90,9 @@ function records(file: string): Array<{ value: JsonValue; key: string }> {
     try {
       value = JSON.parse(line) as JsonValue;
     } catch (err) {
-      throw new TestLayoutError(`${file}:${i + 1}: not a JSON line (${(err as Error).message}); run ebb test --update to rewrite the file`);
+      throw new TestLayoutError(
+        `${file}:${i + 1}: not a JSON line (${(err as Error).message}); run ebb test --update to rewrite the file`,
+      );
     }
     out.push({ value, key: canonical(value) });
   }
@@ -72,7 +102,10 @@ function records(file: string): Array<{ value: JsonValue; key: string }> {
 function canonical(v: JsonValue): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v !== null && typeof v === 'object') {
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k]!)}`).join(',')}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(v[k]!)}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }
@@ -115,7 +148,8 @@ export function describeDifference(d: RequestDifference): string {
   const show = (v: JsonValue | undefined) => (v === undefined ? '(absent)' : truncate(JSON.stringify(v)));
   if (d.request === null) return `golden line ${d.line} was expected but not made: ${show(d.expected)}`;
   if (d.line === null) return `request ${d.request} was made but not expected: ${show(d.actual)}`;
-  const which = d.request === d.line ? `request ${d.request}` : `request ${d.request} (golden line ${d.line})`;
+  const which =
+    d.request === d.line ? `request ${d.request}` : `request ${d.request} (golden line ${d.line})`;
   return `${which}, ${d.path === '' ? 'the request' : d.path}: expected ${show(d.expected)}, got ${show(d.actual)}`;
 }
 

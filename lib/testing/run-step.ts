@@ -78,7 +78,11 @@ export async function runStep(sc: StepContext, step: TestStep, index: number): P
   try {
     await sealDuckDB(store);
     const plan = await planRun(ctx, store, []);
-    const transport = new RecordingTransport({ file: recorded, responses, redact: (t) => redactor.redact(t) });
+    const transport = new RecordingTransport({
+      file: recorded,
+      responses,
+      redact: (t) => redactor.redact(t),
+    });
     try {
       const summary = await execute(store, plan, {
         env: sc.env,
@@ -90,14 +94,18 @@ export async function runStep(sc: StepContext, step: TestStep, index: number): P
     } finally {
       await transport.close();
     }
-    for (const r of results) if (failsStep(r)) problems.push(`${r.model} ${r.status === 'skipped' ? 'was skipped' : 'failed'}: ${r.error ?? ''}`);
+    for (const r of results)
+      if (failsStep(r))
+        problems.push(`${r.model} ${r.status === 'skipped' ? 'was skipped' : 'failed'}: ${r.error ?? ''}`);
     const expectPath = join(step.dir, EXPECT_FILE);
     if (existsSync(expectPath)) {
       const expect = parseExpectSql(`${sc.shown}/${EXPECT_FILE}`, readFileSync(expectPath, 'utf8'));
       expectations = await runExpectations(store, expect);
       if (sc.update) {
         writeFileSync(expectPath, updateExpectSql(expect, expectations));
-        expectations = expectations.map((e) => (e.actual ? { line: e.line, sql: e.sql, ok: true, actual: e.actual } : e));
+        expectations = expectations.map((e) =>
+          e.actual ? { line: e.line, sql: e.sql, ok: true, actual: e.actual } : e,
+        );
       }
     }
   } finally {
@@ -110,11 +118,18 @@ export async function runStep(sc: StepContext, step: TestStep, index: number): P
   let expectedRequests: number | null = existsSync(golden) ? comparison.expectedCount : null;
   if (sc.update) {
     copyFileSync(recorded, golden);
-    comparison = { ...comparison, expectedCount: comparison.actualCount, differences: [], differenceCount: 0 };
+    comparison = {
+      ...comparison,
+      expectedCount: comparison.actualCount,
+      differences: [],
+      differenceCount: 0,
+    };
     expectedRequests = comparison.actualCount;
   } else if (expectedRequests === null) {
     const n = comparison.actualCount;
-    problems.push(`${sc.shown}/${GOLDEN_FILE} does not exist: run ebb test --update to write it from this run (${n} ${n === 1 ? 'request' : 'requests'})`);
+    problems.push(
+      `${sc.shown}/${GOLDEN_FILE} does not exist: run ebb test --update to write it from this run (${n} ${n === 1 ? 'request' : 'requests'})`,
+    );
   }
   const failed = problems.length > 0 || comparison.differenceCount > 0 || expectations.some((e) => !e.ok);
   return {
@@ -127,7 +142,12 @@ export async function runStep(sc: StepContext, step: TestStep, index: number): P
     differences: expectedRequests === null ? [] : comparison.differences,
     difference_count: expectedRequests === null ? 0 : comparison.differenceCount,
     expectations,
-    models: results.map((r) => ({ model: r.model, status: r.status, ...(r.error === undefined ? {} : { error: r.error }), ...(r.details ? { details: r.details } : {}) })),
+    models: results.map((r) => ({
+      model: r.model,
+      status: r.status,
+      ...(r.error === undefined ? {} : { error: r.error }),
+      ...(r.details ? { details: r.details } : {}),
+    })),
     problems,
     output,
     duration_ms: Math.round(performance.now() - t0),

@@ -97,7 +97,10 @@ export interface ProcessResult {
 }
 
 /** ebb runs the CLI as a separate process (EBB_ARGV). */
-export function ebb(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<ProcessResult> {
+export function ebb(
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...EBB_ARGV, ...args], {
       cwd: options.cwd,
@@ -119,5 +122,8 @@ export function ndjson(text: string): Array<Record<string, unknown>> {
 }
 
 function allLines(text: string): Array<Record<string, unknown>> {
-  return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }

@@ -47,10 +47,11 @@ export async function startSink(answer: (r: Recorded) => Answer = () => ({})): P
     requests,
     delivered,
     answer,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   const server: Server = createServer((req, res) => {
     void readBody(req).then((body) => {
@@ -60,7 +61,14 @@ export async function startSink(answer: (r: Recorded) => Answer = () => ({})): P
       } catch {
         json = undefined;
       }
-      const rec: Recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, json, at: Date.now() };
+      const rec: Recorded = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body,
+        json,
+        at: Date.now(),
+      };
       requests.push(rec);
       const a = sink.answer(rec);
       const respond = () => {

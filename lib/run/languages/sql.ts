@@ -30,10 +30,12 @@ async function checkUpstreamTables(store: Store, model: Model, upstream: readonl
   for (const up of upstream) {
     if ((await store.objectType(up.schema, up.table)) !== undefined) continue;
     throw new ModelError(
-      model.name, model.file,
+      model.name,
+      model.file,
       `it reads ${up.name}, which has no table: ${up.file} has not run yet, or (a .star model) saved no rows in its last run, ` +
         `and its table is made from the rows it saves; run it (ebb run ${up.name}) and check that it saves rows`,
-      undefined, RUN_CODES.noTable,
+      undefined,
+      RUN_CODES.noTable,
     );
   }
 }
@@ -53,7 +55,10 @@ async function bind(store: Store, model: Model): Promise<BindOutcome> {
     const msg = errorMessage(err);
     const line = duckdbLine(msg);
     const problem: ProjectProblem = {
-      code: PROBLEM_CODES.bind, file: model.file, ...(line === undefined ? {} : { line }), message: cleanDuckDBMessage(msg),
+      code: PROBLEM_CODES.bind,
+      file: model.file,
+      ...(line === undefined ? {} : { line }),
+      message: cleanDuckDBMessage(msg),
     };
     return { problems: [problem], shaped: false };
   }
@@ -73,12 +78,14 @@ export function uniqueKeyProblems(model: Model, columns: readonly string[]): Pro
   const missing = model.uniqueKey.filter((k) => !have.has(k.toLowerCase()));
   if (missing.length === 0) return [];
   const line = keyLine(model);
-  return [{
-    code: PROBLEM_CODES.uniqueKey,
-    file: model.file,
-    ...(line === undefined ? {} : { line }),
-    message: `@unique_key names ${missing.join(', ')}, which the query does not return (its columns: ${columns.join(', ')})`,
-  }];
+  return [
+    {
+      code: PROBLEM_CODES.uniqueKey,
+      file: model.file,
+      ...(line === undefined ? {} : { line }),
+      message: `@unique_key names ${missing.join(', ')}, which the query does not return (its columns: ${columns.join(', ')})`,
+    },
+  ];
 }
 
 /** keyLine is the line of the @unique_key directive. */

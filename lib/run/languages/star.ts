@@ -43,14 +43,26 @@ async function bind(store: Store, model: Model): Promise<BindOutcome> {
   for (const q of scan.sql) {
     try {
       const columns = await store.columnsOf(q.sql);
-      if (model.kind === 'tracked' && trackedColumns === undefined && scan.tracked.some((t) => t.sql === q.sql)) {
+      if (
+        model.kind === 'tracked' &&
+        trackedColumns === undefined &&
+        scan.tracked.some((t) => t.sql === q.sql)
+      ) {
         trackedColumns = columns.map((c) => ({ name: c.name, type: c.type.toString() }));
-        problems.push(...uniqueKeyProblems(model, columns.map((c) => c.name)).map((p) => ({ ...p, line: q.line })));
+        problems.push(
+          ...uniqueKeyProblems(
+            model,
+            columns.map((c) => c.name),
+          ).map((p) => ({ ...p, line: q.line })),
+        );
       }
     } catch (err) {
       const msg = errorMessage(err);
       problems.push({
-        code: PROBLEM_CODES.bind, file: model.file, line: q.line + (duckdbLine(msg) ?? 1) - 1, message: `query(): ${cleanDuckDBMessage(msg)}`,
+        code: PROBLEM_CODES.bind,
+        file: model.file,
+        line: q.line + (duckdbLine(msg) ?? 1) - 1,
+        message: `query(): ${cleanDuckDBMessage(msg)}`,
       });
     }
   }

@@ -3,5 +3,13 @@
 
 export { RecordingTransport, type RecordingOptions } from './recording-transport.js';
 export { toRecord, isJsonType, type RequestRecord, type JsonValue, type Redact } from './request-record.js';
-export { Responses, loadResponses, parseResponses, globToRegExp, contains, DEFAULT_RESPONSE, type ResponseRule } from './responses.js';
+export {
+  Responses,
+  loadResponses,
+  parseResponses,
+  globToRegExp,
+  contains,
+  DEFAULT_RESPONSE,
+  type ResponseRule,
+} from './responses.js';
 export { ResponsesFileError } from './errors.js';

@@ -55,8 +55,14 @@ export class RecordingTransport implements Transport {
   }
 
   request(req: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
-    if (this.#closed) return Promise.reject(new SendError('EBB_OFFLINE_CLOSED', `${req.method} ${req.url}: the offline recorder is closed`));
-    if (signal.aborted) return Promise.reject(new SendError('EBB_OFFLINE_ABORTED', `${req.method} ${req.url}: aborted before it was recorded`));
+    if (this.#closed)
+      return Promise.reject(
+        new SendError('EBB_OFFLINE_CLOSED', `${req.method} ${req.url}: the offline recorder is closed`),
+      );
+    if (signal.aborted)
+      return Promise.reject(
+        new SendError('EBB_OFFLINE_ABORTED', `${req.method} ${req.url}: aborted before it was recorded`),
+      );
     const record = toRecord(req, this.#redact);
     if (!this.#seen.has(req)) {
       this.#seen.add(req);

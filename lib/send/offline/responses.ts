@@ -81,7 +81,11 @@ export function contains(actual: JsonValue, wanted: JsonValue): boolean {
     return Object.entries(wanted).every(([k, v]) => Object.hasOwn(actual, k) && contains(actual[k]!, v));
   }
   if (Array.isArray(wanted)) {
-    return Array.isArray(actual) && actual.length === wanted.length && wanted.every((v, i) => contains(actual[i]!, v));
+    return (
+      Array.isArray(actual) &&
+      actual.length === wanted.length &&
+      wanted.every((v, i) => contains(actual[i]!, v))
+    );
   }
   return actual === wanted;
 }
@@ -113,10 +117,16 @@ export function parseResponses(text: string, file: string): ResponseRule[] {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new ResponsesFileError(file, `is not valid JSON: ${jsonErrorWithLine((err as Error).message, text)}`);
+    throw new ResponsesFileError(
+      file,
+      `is not valid JSON: ${jsonErrorWithLine((err as Error).message, text)}`,
+    );
   }
   if (!Array.isArray(data)) {
-    throw new ResponsesFileError(file, 'must hold a JSON array of entries like {"method": "POST", "url": "http://api.test/*", "status": 500}');
+    throw new ResponsesFileError(
+      file,
+      'must hold a JSON array of entries like {"method": "POST", "url": "http://api.test/*", "status": 500}',
+    );
   }
   return data.map((entry, i) => parseRule(entry, `entry ${i + 1}`, file));
 }
@@ -130,7 +140,9 @@ function parseRule(entry: unknown, where: string, file: string): ResponseRule {
   for (const key of Object.keys(e)) {
     if (!KEYS.includes(key)) {
       const near = closest(key, KEYS);
-      fail(`unknown field "${key}"${near ? ` (did you mean "${near}"?)` : ''}; fields are ${KEYS.join(', ')}`);
+      fail(
+        `unknown field "${key}"${near ? ` (did you mean "${near}"?)` : ''}; fields are ${KEYS.join(', ')}`,
+      );
     }
   }
   const rule: {
@@ -138,10 +150,12 @@ function parseRule(entry: unknown, where: string, file: string): ResponseRule {
   } = { status: 0, headers: {}, body: DEFAULT_RESPONSE.body };
 
   if (e['method'] !== undefined) {
-    if (typeof e['method'] !== 'string' || !/^[A-Za-z]+$/.test(e['method'])) fail('"method" must be a method name like "POST"');
+    if (typeof e['method'] !== 'string' || !/^[A-Za-z]+$/.test(e['method']))
+      fail('"method" must be a method name like "POST"');
     rule.method = (e['method'] as string).toUpperCase();
   }
-  if (e['url'] !== undefined && e['url_regex'] !== undefined) fail('give "url" (a glob) or "url_regex", not both');
+  if (e['url'] !== undefined && e['url_regex'] !== undefined)
+    fail('give "url" (a glob) or "url_regex", not both');
   if (e['url'] !== undefined) {
     if (typeof e['url'] !== 'string') fail('"url" must be a string (a glob where * matches any characters)');
     rule.url = globToRegExp(e['url'] as string);
@@ -168,7 +182,8 @@ function parseRule(entry: unknown, where: string, file: string): ResponseRule {
   const headers: Record<string, string> = {};
   if (e['headers'] !== undefined) {
     const h = e['headers'];
-    if (h === null || typeof h !== 'object' || Array.isArray(h)) fail('"headers" must be an object of header names to string values');
+    if (h === null || typeof h !== 'object' || Array.isArray(h))
+      fail('"headers" must be an object of header names to string values');
     for (const [name, value] of Object.entries(h as Record<string, unknown>)) {
       if (typeof value !== 'string' && typeof value !== 'number') fail(`header "${name}" must be a string`);
       headers[name.toLowerCase()] = String(value);
@@ -185,7 +200,8 @@ function parseRule(entry: unknown, where: string, file: string): ResponseRule {
 
   if (e['times'] !== undefined) {
     const t = e['times'];
-    if (typeof t !== 'number' || !Number.isInteger(t) || t < 1) fail(`"times" must be a positive integer, not ${JSON.stringify(t)}`);
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 1)
+      fail(`"times" must be a positive integer, not ${JSON.stringify(t)}`);
     rule.times = t as number;
   }
   return rule;

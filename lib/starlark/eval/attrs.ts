@@ -61,7 +61,11 @@ export function getAttr(x: Value, name: string): Value {
 }
 
 export function setField(x: Value, name: string, v: Value): void {
-  if (x instanceof HostValue && 'setField' in x && typeof (x as { setField?: unknown }).setField === 'function') {
+  if (
+    x instanceof HostValue &&
+    'setField' in x &&
+    typeof (x as { setField?: unknown }).setField === 'function'
+  ) {
     (x as unknown as { setField(n: string, v: Value): void }).setField(decodeUTF8(name), v);
     return;
   }

@@ -14,8 +14,23 @@ import { BigRange, intValue, makeRange } from './range.js';
 import type { Thread } from './thread.js';
 import { unpackArgs, unpackPositional, wantInt, wantString } from './unpack.js';
 import {
-  Builtin, Bytes, Float, HostValue, List, Module, None, Range, StarErr, Struct, Tuple, decodeUTF8, encodeUTF8, errorMessage, fail,
-  type BuiltinImpl, type Value,
+  Builtin,
+  Bytes,
+  Float,
+  HostValue,
+  List,
+  Module,
+  None,
+  Range,
+  StarErr,
+  Struct,
+  Tuple,
+  decodeUTF8,
+  encodeUTF8,
+  errorMessage,
+  fail,
+  type BuiltinImpl,
+  type Value,
 } from './value.js';
 
 function iterArg(fnName: string, param: string | number, v: Value): Value[] {
@@ -68,7 +83,8 @@ function minmax(th: Thread, name: string, args: Value[], kwargs: Array<[string, 
   }
   const elems = args.length === 1 ? toArray(args[0]!, name) : args;
   if (elems.length === 0) fail(`${name}: argument is an empty sequence`);
-  if (key !== undefined && key !== None && args.length === 1) return whileIterating(args[0]!, () => best(th, name, elems, key));
+  if (key !== undefined && key !== None && args.length === 1)
+    return whileIterating(args[0]!, () => best(th, name, elems, key));
   return best(th, name, elems, key);
 }
 
@@ -115,15 +131,22 @@ function best(th: Thread, name: string, elems: Value[], key: Value | undefined):
 function floatFromString(s: string): number {
   const t = s.trim().toLowerCase();
   switch (t) {
-    case 'inf': case '+inf': case 'infinity': case '+infinity':
+    case 'inf':
+    case '+inf':
+    case 'infinity':
+    case '+infinity':
       return Infinity;
-    case '-inf': case '-infinity':
+    case '-inf':
+    case '-infinity':
       return -Infinity;
-    case 'nan': case '+nan': case '-nan':
+    case 'nan':
+    case '+nan':
+    case '-nan':
       return NaN;
   }
   // strconv.ParseFloat's decimal syntax, where one underscore may separate two digits
-  if (!/^[+-]?(\d(_?\d)*\.?(\d(_?\d)*)?([eE][+-]?\d(_?\d)*)?|\.\d(_?\d)*([eE][+-]?\d(_?\d)*)?)$/.test(s)) fail(`invalid float literal: ${s}`);
+  if (!/^[+-]?(\d(_?\d)*\.?(\d(_?\d)*)?([eE][+-]?\d(_?\d)*)?|\.\d(_?\d)*([eE][+-]?\d(_?\d)*)?)$/.test(s))
+    fail(`invalid float literal: ${s}`);
   const f = Number(s.replace(/_/g, ''));
   if (!Number.isFinite(f)) fail('floating-point number too large');
   return f;
@@ -135,7 +158,8 @@ const INT64_MAX = 2n ** 63n - 1n;
 function rangeArg(v: Value, i: number): bigint {
   if (typeof v === 'number') return BigInt(v);
   if (typeof v === 'bigint' && v <= INT64_MAX && v >= INT64_MIN) return v;
-  if (typeof v === 'bigint') fail(`range: for parameter ${i}: ${v} out of range (want value in signed 64-bit range)`);
+  if (typeof v === 'bigint')
+    fail(`range: for parameter ${i}: ${v} out of range (want value in signed 64-bit range)`);
   return fail(`range: for parameter ${i}: got ${typeOf(v)}, want int`);
 }
 
@@ -180,7 +204,8 @@ const entries: Array<[string, Value]> = [
     if (elems === undefined) fail(`bytes: got ${typeOf(x)}, want string, bytes, or iterable of ints`);
     let s = '';
     for (const e of elems) {
-      if (typeof e !== 'number' || e < 0 || e > 255) fail(`bytes: at index ${s.length}, ${repr(e)} out of range (want value in unsigned 8-bit range)`);
+      if (typeof e !== 'number' || e < 0 || e > 255)
+        fail(`bytes: at index ${s.length}, ${repr(e)} out of range (want value in unsigned 8-bit range)`);
       s += String.fromCharCode(e);
     }
     return new Bytes(s);
@@ -194,7 +219,8 @@ const entries: Array<[string, Value]> = [
       fail(`chr: got ${typeOf(i)}, want int`);
     }
     if (i < 0) fail(`chr: Unicode code point ${i} out of range (<0)`);
-    if (i > 0x10ffff) fail(`chr: Unicode code point U+${i.toString(16).toUpperCase()} out of range (>0x10FFFF)`);
+    if (i > 0x10ffff)
+      fail(`chr: Unicode code point U+${i.toString(16).toUpperCase()} out of range (>0x10FFFF)`);
     return encodeUTF8(i >= 0xd800 && i < 0xe000 ? '\ufffd' : String.fromCodePoint(i));
   }),
   b('dict', (_th, fn, args, kw) => {
@@ -271,7 +297,8 @@ const entries: Array<[string, Value]> = [
       let base = 10;
       if (baseV !== undefined) {
         // As starlark-go: the base must be an int32 (AsInt32), then 0 or 2..36.
-        if (typeof baseV !== 'number' || baseV > 0x7fffffff || baseV < -0x80000000) fail(`int: for base, got ${typeOf(baseV)}, want int`);
+        if (typeof baseV !== 'number' || baseV > 0x7fffffff || baseV < -0x80000000)
+          fail(`int: for base, got ${typeOf(baseV)}, want int`);
         if (baseV !== 0 && (baseV < 2 || baseV > 36)) fail('int: base must be an integer >= 2 && <= 36');
         base = baseV;
       }
@@ -331,12 +358,18 @@ const entries: Array<[string, Value]> = [
   }),
   b('range', (_th, fn, args, kw) => {
     if (kw.length > 0) fail('range: unexpected keyword arguments');
-    if (args.length < 1 || args.length > 3) fail(`range: got ${args.length} arguments, want ${args.length < 1 ? 'at least 1' : 'at most 3'}`);
+    if (args.length < 1 || args.length > 3)
+      fail(`range: got ${args.length} arguments, want ${args.length < 1 ? 'at least 1' : 'at most 3'}`);
     // Fast path: bounds that are numbers (safe ints) whose distance is safe too.
     if (args.length === 1 && typeof args[0] === 'number' && args[0] >= 0) return new Range(0, args[0], 1);
-    if (typeof args[0] === 'number' && typeof args[1] === 'number' && (args.length === 2 || typeof args[2] === 'number')) {
+    if (
+      typeof args[0] === 'number' &&
+      typeof args[1] === 'number' &&
+      (args.length === 2 || typeof args[2] === 'number')
+    ) {
       const st = args.length === 3 ? (args[2] as number) : 1;
-      if (st !== 0 && Math.abs(args[1] - args[0]) <= Number.MAX_SAFE_INTEGER) return new Range(args[0], args[1], st);
+      if (st !== 0 && Math.abs(args[1] - args[0]) <= Number.MAX_SAFE_INTEGER)
+        return new Range(args[0], args[1], st);
     }
     let start = 0n;
     let stop: bigint;
@@ -369,7 +402,10 @@ const entries: Array<[string, Value]> = [
     if (args.length > 1) fail(`sorted: got ${args.length} arguments, want at most 1`);
     const elems = iterArg('sorted', 'iterable', it!).slice();
     const reverse = rev !== undefined && truth(rev);
-    if (key !== undefined && !(key instanceof Func || key instanceof Builtin || (key instanceof HostValue && key.call))) {
+    if (
+      key !== undefined &&
+      !(key instanceof Func || key instanceof Builtin || (key instanceof HostValue && key.call))
+    ) {
       fail(`sorted: for parameter key: got ${typeOf(key)}, want callable`);
     }
     if (key !== undefined && key !== None) {

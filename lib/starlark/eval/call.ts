@@ -49,7 +49,12 @@ export function addFrame(e: unknown, name: string, fr: Frame, file: string): Sta
 }
 
 /** callBuiltin invokes a builtin, attributing errors to it for backtraces. */
-export function callBuiltin(thread: Thread, b: Builtin, args: Value[], kwargs: Array<[string, Value]>): Value {
+export function callBuiltin(
+  thread: Thread,
+  b: Builtin,
+  args: Value[],
+  kwargs: Array<[string, Value]>,
+): Value {
   try {
     return b.impl(thread, b, args, kwargs);
   } catch (e) {
@@ -66,7 +71,12 @@ export function builtinErr(e: unknown, name: string): StarErr {
 }
 
 /** callValue calls any callable value. */
-export function callValue(thread: Thread, f: Value, args: Value[], kwargs: Array<[string, Value]> | null): Value {
+export function callValue(
+  thread: Thread,
+  f: Value,
+  args: Value[],
+  kwargs: Array<[string, Value]> | null,
+): Value {
   if (f instanceof Func) return f.code.invoke(thread, f, args, kwargs);
   if (f instanceof Builtin) return callBuiltin(thread, f, args, kwargs ?? EMPTY_KW);
   if (f instanceof HostValue && f.call) {
@@ -80,7 +90,13 @@ export function callValue(thread: Thread, f: Value, args: Value[], kwargs: Array
 }
 
 /** bindArgs binds positional and keyword arguments to parameters (starlark-go semantics). */
-export function bindArgs(code: FuncCode, fn: Func, l: Locals, args: Value[], kwargs: Array<[string, Value]>): void {
+export function bindArgs(
+  code: FuncCode,
+  fn: Func,
+  l: Locals,
+  args: Value[],
+  kwargs: Array<[string, Value]>,
+): void {
   const name = code.name;
   const nparams = code.numParams;
   const total = nparams + (code.hasVarargs ? 1 : 0) + (code.hasKwargs ? 1 : 0);
@@ -99,7 +115,9 @@ export function bindArgs(code: FuncCode, fn: Func, l: Locals, args: Value[], kwa
   if (args.length > nonkwonly) {
     if (!code.hasVarargs) {
       const atMost = fn.defaults.length > code.numKwonly ? 'at most ' : '';
-      fail(`function ${name} accepts ${atMost}${nonkwonly} positional argument${nonkwonly === 1 ? '' : 's'} (${args.length} given)`);
+      fail(
+        `function ${name} accepts ${atMost}${nonkwonly} positional argument${nonkwonly === 1 ? '' : 's'} (${args.length} given)`,
+      );
     }
     n = nonkwonly;
   }
@@ -108,10 +126,11 @@ export function bindArgs(code: FuncCode, fn: Func, l: Locals, args: Value[], kwa
   const names = code.paramNames;
   for (const [k, v] of kwargs) {
     let i = -1;
-    for (let j = 0; j < nparams; j++) if (names[j] === k) {
-      i = j;
-      break;
-    }
+    for (let j = 0; j < nparams; j++)
+      if (names[j] === k) {
+        i = j;
+        break;
+      }
     if (i >= 0) {
       if (l[i] !== undefined) fail(`function ${name} got multiple values for parameter ${quote(k)}`);
       l[i] = v;
@@ -137,7 +156,9 @@ export function bindArgs(code: FuncCode, fn: Func, l: Locals, args: Value[], kwa
       }
     }
     if (missing.length > 0) {
-      fail(`function ${name} missing ${missing.length} argument${missing.length > 1 ? 's' : ''} (${missing.join(', ')})`);
+      fail(
+        `function ${name} missing ${missing.length} argument${missing.length > 1 ? 's' : ''} (${missing.join(', ')})`,
+      );
     }
   }
 }

@@ -68,7 +68,11 @@ export const listMethods: Record<string, MethodImpl> = {
     if (i < 0) i += n;
     if (i < 0 || i >= n) {
       if (n === 0 && args.length === 0) fail(`${name}: index -1 out of range: empty list`);
-      fail(n === 0 ? `${name}: index ${orig} out of range: empty list` : `${name}: list index ${orig} out of range [${-n}:${n - 1}]`);
+      fail(
+        n === 0
+          ? `${name}: index ${orig} out of range: empty list`
+          : `${name}: list index ${orig} out of range [${-n}:${n - 1}]`,
+      );
     }
     checkListMutable(l, 'pop from', name);
     if (i === n - 1) return l.elems.pop()!;
@@ -109,8 +113,10 @@ export function dictUpdate(fnName: string, d: Dict, args: Value[], kwargs: Array
       if (elems === undefined) fail(`${fnName}: got ${typeOf(src)}, want iterable`);
       elems.forEach((pair, i) => {
         const pe = iterableElems(pair);
-        if (pe === undefined || typeof pair === 'string') fail(`${fnName}: dictionary update sequence element #${i} is not iterable (${typeOf(pair)})`);
-        if (pe.length !== 2) fail(`${fnName}: dictionary update sequence element #${i} has length ${pe.length}, want 2`);
+        if (pe === undefined || typeof pair === 'string')
+          fail(`${fnName}: dictionary update sequence element #${i} is not iterable (${typeOf(pair)})`);
+        if (pe.length !== 2)
+          fail(`${fnName}: dictionary update sequence element #${i} has length ${pe.length}, want 2`);
         d.ht.set(pe[0]!, pe[1]!);
       });
     }

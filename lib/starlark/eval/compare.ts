@@ -27,12 +27,18 @@ export function compare(op: string, x: Value, y: Value): boolean {
 /** threeway turns a three-way comparison result (-1, 0, 1) into the answer for a comparison operator. */
 export function threeway(op: string, c: number): boolean {
   switch (op) {
-    case '==': return c === 0;
-    case '!=': return c !== 0;
-    case '<': return c < 0;
-    case '<=': return c <= 0;
-    case '>': return c > 0;
-    case '>=': return c >= 0;
+    case '==':
+      return c === 0;
+    case '!=':
+      return c !== 0;
+    case '<':
+      return c < 0;
+    case '<=':
+      return c <= 0;
+    case '>':
+      return c > 0;
+    case '>=':
+      return c >= 0;
   }
   return fail(`unexpected comparison op ${op}`);
 }
@@ -60,7 +66,8 @@ export function order(x: Value, y: Value, depth: number): number {
   if (depth < 1) fail('comparison exceeded maximum recursion depth');
   const tx = typeof x;
   const ty = typeof y;
-  if (tx === 'number' && ty === 'number') return (x as number) < (y as number) ? -1 : (x as number) > (y as number) ? 1 : 0;
+  if (tx === 'number' && ty === 'number')
+    return (x as number) < (y as number) ? -1 : (x as number) > (y as number) ? 1 : 0;
   if (tx === 'string' && ty === 'string') return x < y ? -1 : x > y ? 1 : 0;
   if ((x instanceof Tuple && y instanceof Tuple) || (x instanceof List && y instanceof List)) {
     const a = x.elems;
@@ -115,12 +122,18 @@ export function compareDepth(op: string, x: Value, y: Value, depth: number): boo
   if (x instanceof SetValue && y instanceof SetValue) {
     if (op !== '==' && op !== '!=') return notImpl(op, x, y);
     let eq = x.ht.size === y.ht.size;
-    if (eq) for (const k of x.ht.keys()) if (!y.ht.has(k)) { eq = false; break; }
+    if (eq)
+      for (const k of x.ht.keys())
+        if (!y.ht.has(k)) {
+          eq = false;
+          break;
+        }
     return op === '==' ? eq : !eq;
   }
   if (x instanceof Struct && y instanceof Struct) {
     if (op !== '==' && op !== '!=') return notImpl(op, x, y);
-    let eq = x.fields.size === y.fields.size && compareDepth('==', x.constructorName, y.constructorName, depth - 1);
+    let eq =
+      x.fields.size === y.fields.size && compareDepth('==', x.constructorName, y.constructorName, depth - 1);
     if (eq) {
       for (const [k, v] of x.fields) {
         const w = y.fields.get(k);

@@ -2,7 +2,17 @@
 import { Dict, SetValue, typeOf } from './hashtable.js';
 import { norm } from './int.js';
 import {
-  Bytes, Float, List, Module, None, SObject, Struct, Tuple, decodeUTF8, encodeUTF8, type Value,
+  Bytes,
+  Float,
+  List,
+  Module,
+  None,
+  SObject,
+  Struct,
+  Tuple,
+  decodeUTF8,
+  encodeUTF8,
+  type Value,
 } from './value.js';
 
 export function makeString(s: string): Value {

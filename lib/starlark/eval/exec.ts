@@ -104,7 +104,13 @@ export function execFile(
   return outOfStack(filename, () => run(thread, filename, source, predeclaredMap(predeclared), options));
 }
 
-function run(thread: Thread, filename: string, source: string, pre: Map<string, Value>, options: FileOptions): Map<string, Value> {
+function run(
+  thread: Thread,
+  filename: string,
+  source: string,
+  pre: Map<string, Value>,
+  options: FileOptions,
+): Map<string, Value> {
   const file = parseFile(filename, source);
   resolve(file, (n) => pre.has(n), options);
   const mod = file.module!;

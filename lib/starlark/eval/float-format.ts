@@ -74,7 +74,9 @@ function expHalfEven(f: number, prec: number): string {
   const { kept, carry } = roundDigits(digits, prec + 1);
   const mant = kept.slice(0, prec + 1);
   const exp = point - 1 + (carry ? 1 : 0);
-  return fixExp(mant[0]! + (prec > 0 ? '.' + mant.slice(1) : '') + 'e' + (exp < 0 ? '-' : '+') + Math.abs(exp));
+  return fixExp(
+    mant[0]! + (prec > 0 ? '.' + mant.slice(1) : '') + 'e' + (exp < 0 ? '-' : '+') + Math.abs(exp),
+  );
 }
 
 /** fixedHalfEven is Go's %.{prec}f for finite f >= 0. */
@@ -135,7 +137,12 @@ export function shortestGFromDigits(f: number): string {
   const exp = parseInt(body.slice(ei + 1), 10);
   let out: string;
   if (exp < -4 || exp >= 6) {
-    out = mant[0]! + (mant.length > 1 ? '.' + mant.slice(1) : '') + 'e' + (exp < 0 ? '-' : '+') + String(Math.abs(exp)).padStart(2, '0');
+    out =
+      mant[0]! +
+      (mant.length > 1 ? '.' + mant.slice(1) : '') +
+      'e' +
+      (exp < 0 ? '-' : '+') +
+      String(Math.abs(exp)).padStart(2, '0');
   } else if (exp < 0) {
     out = '0.' + '0'.repeat(-exp - 1) + mant;
   } else if (mant.length <= exp + 1) {

@@ -107,7 +107,12 @@ export function interpolate(format: string, x: Value): Value {
 }
 
 /** formatMethod implements str.format. */
-export function formatMethod(_th: Thread, format: string, args: Value[], kwargs: Array<[string, Value]>): Value {
+export function formatMethod(
+  _th: Thread,
+  format: string,
+  args: Value[],
+  kwargs: Array<[string, Value]>,
+): Value {
   let out = '';
   let auto = false;
   let manual = false;
@@ -171,13 +176,16 @@ export function formatMethod(_th: Thread, format: string, args: Value[], kwargs:
       if (num >= args.length) fail('format: tuple index out of range');
       arg = args[num];
     } else {
-      for (const [kk, v] of kwargs) if (kk === name) {
-        arg = v;
-        break;
-      }
+      for (const [kk, v] of kwargs)
+        if (kk === name) {
+          arg = v;
+          break;
+        }
       if (arg === undefined) {
-        if (name.includes('.')) fail(`format: attribute syntax x.y is not supported in replacement fields: ${name}`);
-        if (name.includes('[')) fail(`format: element syntax a[i] is not supported in replacement fields: ${name}`);
+        if (name.includes('.'))
+          fail(`format: attribute syntax x.y is not supported in replacement fields: ${name}`);
+        if (name.includes('['))
+          fail(`format: element syntax a[i] is not supported in replacement fields: ${name}`);
         if (name.includes('{')) fail('format: nested replacement fields not supported');
         fail(`format: keyword ${name} not found`);
       }

@@ -1,5 +1,15 @@
 import {
-  Builtin, Bytes, Float, HostValue, Module, NoneType, SObject, Struct, Tuple, fail, type Value,
+  Builtin,
+  Bytes,
+  Float,
+  HostValue,
+  Module,
+  NoneType,
+  SObject,
+  Struct,
+  Tuple,
+  fail,
+  type Value,
 } from './value.js';
 import { Func } from './function.js';
 
@@ -141,6 +151,10 @@ export class HashTable {
   frozen = false;
   itercount = 0;
 
+  /** buckets of keys containing host values, by canonical form (see the strategy above) */
+  hostKeys: Map<string, HostBucket> | null = null;
+  private hostSerial = 0;
+
   get size(): number {
     return this.m.size;
   }
@@ -149,10 +163,6 @@ export class HashTable {
     if (this.frozen) fail(`cannot ${verb} frozen ${what}`);
     if (this.itercount > 0) fail(`cannot ${verb} ${what} during iteration`);
   }
-
-  /** buckets of keys containing host values, by canonical form (see the strategy above) */
-  hostKeys: Map<string, HostBucket> | null = null;
-  private hostSerial = 0;
 
   get(k: Value): Value | undefined {
     if (typeof k !== 'object') return this.m.get(k);

@@ -80,7 +80,11 @@ export function setIndex(x: Value, y: Value, v: Value): void {
     x.ht.set(y, v);
     return;
   }
-  if (x instanceof HostValue && 'setIndex' in x && typeof (x as { setIndex?: unknown }).setIndex === 'function') {
+  if (
+    x instanceof HostValue &&
+    'setIndex' in x &&
+    typeof (x as { setIndex?: unknown }).setIndex === 'function'
+  ) {
     (x as unknown as { setIndex(k: Value, v: Value): void }).setIndex(y, v);
     return;
   }
@@ -107,7 +111,12 @@ function sliceStep(stepV: Value | undefined): number {
  * starlark-go's slice(): int32 indices and step, clamping to [0:n] (step > 0) or, for a
  * negative step, start to at most n-1 and end to at least -1. An empty slice has start == end.
  */
-export function sliceIndices(n: number, lo: Value | undefined, hi: Value | undefined, stepV: Value | undefined): [number, number, number] {
+export function sliceIndices(
+  n: number,
+  lo: Value | undefined,
+  hi: Value | undefined,
+  stepV: Value | undefined,
+): [number, number, number] {
   const step = sliceStep(stepV);
   let start: number;
   let end: number;
@@ -141,7 +150,12 @@ function bigRangeIndex(r: BigRange, y: Value): Value {
 }
 
 /** sliceRange is r[lo:hi:step] on the exact (bigint) bounds of any range. */
-function sliceRange(r: AnyRange, lo: Value | undefined, hi: Value | undefined, stepV: Value | undefined): Value {
+function sliceRange(
+  r: AnyRange,
+  lo: Value | undefined,
+  hi: Value | undefined,
+  stepV: Value | undefined,
+): Value {
   const [, , , n] = bounds(r);
   const step = sliceStep(stepV);
   const s = sliceIndex(lo, 'start');
@@ -166,7 +180,12 @@ function sliceRange(r: AnyRange, lo: Value | undefined, hi: Value | undefined, s
   return rangeSlice(r, start, end, BigInt(step));
 }
 
-export function slice(x: Value, lo: Value | undefined, hi: Value | undefined, stepV: Value | undefined): Value {
+export function slice(
+  x: Value,
+  lo: Value | undefined,
+  hi: Value | undefined,
+  stepV: Value | undefined,
+): Value {
   let n: number;
   if (typeof x === 'string') n = x.length;
   else if (x instanceof List || x instanceof Tuple) n = x.elems.length;

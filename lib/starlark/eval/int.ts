@@ -51,7 +51,7 @@ export function intFloorDiv(x: number | bigint, y: number | bigint): number | bi
   const by = big(y);
   if (by === 0n) fail('floored division by zero');
   let q = bx / by;
-  if ((bx % by !== 0n) && ((bx < 0n) !== (by < 0n))) q -= 1n;
+  if (bx % by !== 0n && bx < 0n !== by < 0n) q -= 1n;
   return norm(q);
 }
 
@@ -59,14 +59,14 @@ export function intMod(x: number | bigint, y: number | bigint): number | bigint 
   if (typeof x === 'number' && typeof y === 'number') {
     if (y === 0) fail('integer modulo by zero');
     let r = x % y;
-    if (r !== 0 && (r < 0) !== (y < 0)) r += y;
+    if (r !== 0 && r < 0 !== y < 0) r += y;
     return r + 0;
   }
   const bx = big(x);
   const by = big(y);
   if (by === 0n) fail('integer modulo by zero');
   let r = bx % by;
-  if (r !== 0n && (r < 0n) !== (by < 0n)) r += by;
+  if (r !== 0n && r < 0n !== by < 0n) r += by;
   return norm(r);
 }
 
@@ -195,10 +195,14 @@ export function parseIntText(s: string, base: number): [number | bigint | undefi
  */
 function digitsToBigInt(t: string, b: number): bigint {
   switch (b) {
-    case 10: return BigInt(t);
-    case 16: return BigInt('0x' + t);
-    case 8: return BigInt('0o' + t);
-    case 2: return BigInt('0b' + t);
+    case 10:
+      return BigInt(t);
+    case 16:
+      return BigInt('0x' + t);
+    case 8:
+      return BigInt('0o' + t);
+    case 2:
+      return BigInt('0b' + t);
   }
   const bb = BigInt(b);
   const conquer = (s: string): bigint => {

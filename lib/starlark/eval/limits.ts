@@ -40,7 +40,8 @@ export function checkStringSize(n: number | bigint): void {
  */
 export function engineLimitMessage(e: unknown): string | undefined {
   if (!(e instanceof RangeError)) return undefined;
-  if (/Invalid string length/.test(e.message)) return `string too large (the limit is ${MAX_STRING_BYTES} bytes)`;
+  if (/Invalid string length/.test(e.message))
+    return `string too large (the limit is ${MAX_STRING_BYTES} bytes)`;
   if (/Invalid (typed )?array length|Array buffer allocation failed/.test(e.message)) {
     return `list too large (the limit is ${MAX_LIST_ELEMS} elements)`;
   }

@@ -6,7 +6,13 @@ import type { Thread } from './thread.js';
 import { StarErr, type Value } from './value.js';
 
 /** MethodImpl is a built-in method: `name` is the method's name, for its error messages. */
-export type MethodImpl = (th: Thread, recv: Value, args: Value[], kwargs: Array<[string, Value]>, name: string) => Value;
+export type MethodImpl = (
+  th: Thread,
+  recv: Value,
+  args: Value[],
+  kwargs: Array<[string, Value]>,
+  name: string,
+) => Value;
 
 /** prefixed runs f, prefixing its Starlark error with a method's name (starlark-go's nameErr). */
 export function prefixed<T>(name: string, f: () => T): T {

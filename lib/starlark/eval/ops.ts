@@ -6,7 +6,19 @@
  */
 import { Dict, SetValue, typeOf } from './hashtable.js';
 import {
-  intAdd, intAnd, intFloorDiv, intInvert, intMod, intMul, intNeg, intOr, intShift, intSub, intToNumber, intXor, isInt,
+  intAdd,
+  intAnd,
+  intFloorDiv,
+  intInvert,
+  intMod,
+  intMul,
+  intNeg,
+  intOr,
+  intShift,
+  intSub,
+  intToNumber,
+  intXor,
+  isInt,
 } from './int.js';
 import { compare, equal } from './compare.js';
 import { MAX_STRING_BYTES, checkListSize, checkStringSize } from './limits.js';
@@ -45,7 +57,7 @@ function isNum(x: Value): boolean {
 
 export function floatMod(x: number, y: number): number {
   let z = x % y;
-  if ((x < 0) !== (y < 0) && z !== 0) z += y;
+  if (x < 0 !== y < 0 && z !== 0) z += y;
   return z;
 }
 
@@ -81,11 +93,16 @@ export function binary(op: string, x: Value, y: Value): Value {
       }
       if (x instanceof Struct && y instanceof Struct) {
         if (!equal(x.constructorName, y.constructorName)) {
-          fail(`cannot add structs of different constructors: ${toStr(x.constructorName)} + ${toStr(y.constructorName)}`);
+          fail(
+            `cannot add structs of different constructors: ${toStr(x.constructorName)} + ${toStr(y.constructorName)}`,
+          );
         }
         const f = new Map(x.fields);
         for (const [k, v] of y.fields) f.set(k, v);
-        return new Struct(new Map([...f.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))), x.constructorName);
+        return new Struct(
+          new Map([...f.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
+          x.constructorName,
+        );
       }
       break;
     case '-':

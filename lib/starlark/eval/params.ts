@@ -24,7 +24,9 @@ export type ParamSpec = readonly [name: string, kind: Kind<unknown>];
 
 /** The JS value a ParamSpec yields: optional parameters may be undefined. */
 export type Unpacked<S extends ParamSpec> = S extends readonly [infer N, Kind<infer T>]
-  ? N extends `${string}?` ? T | undefined : T
+  ? N extends `${string}?`
+    ? T | undefined
+    : T
   : never;
 
 /** Any Starlark value, unconverted. */
@@ -55,7 +57,9 @@ export const bigInt: Kind<bigint> = {
 
 /** orNone makes a kind accept None as "not given" (undefined). */
 export function orNone<T>(k: Kind<T>): Kind<T | undefined> {
-  return { convert: (v, no) => (typeof v === 'object' && typeOf(v) === 'NoneType' ? undefined : k.convert(v, no)) };
+  return {
+    convert: (v, no) => (typeof v === 'object' && typeOf(v) === 'NoneType' ? undefined : k.convert(v, no)),
+  };
 }
 
 /**
@@ -63,7 +67,10 @@ export function orNone<T>(k: Kind<T>): Kind<T | undefined> {
  * "fn: for parameter name: …" (and unpackArgs's messages for missing or unexpected ones).
  */
 export function unpack<const S extends readonly ParamSpec[]>(
-  fnName: string, args: Value[], kwargs: Array<[string, Value]>, ...params: S
+  fnName: string,
+  args: Value[],
+  kwargs: Array<[string, Value]>,
+  ...params: S
 ): { -readonly [I in keyof S]: Unpacked<S[I]> } {
   const raw = unpackArgs(fnName, args, kwargs, ...params.map((p) => p[0]));
   const out = raw.map((v, i) => {
@@ -80,14 +87,19 @@ export function unpack<const S extends readonly ParamSpec[]>(
  * parameters first, then the optional ones ("b?"); errors name the parameter as unpack's do.
  */
 export function unpackPositionalArgs<const S extends readonly ParamSpec[]>(
-  fnName: string, args: Value[], kwargs: Array<[string, Value]>, ...params: S
+  fnName: string,
+  args: Value[],
+  kwargs: Array<[string, Value]>,
+  ...params: S
 ): { -readonly [I in keyof S]: Unpacked<S[I]> } {
   const required = params.filter((p) => !p[0].endsWith('?')).length;
   unpackPositional(fnName, args, kwargs, required, params.length);
   const out = params.map(([name, kind], i) => {
     const v = args[i];
     const param = name.endsWith('?') ? name.slice(0, -1) : name;
-    return v === undefined ? undefined : kind.convert(v, (why) => fail(`${fnName}: for parameter ${param}: ${why}`));
+    return v === undefined
+      ? undefined
+      : kind.convert(v, (why) => fail(`${fnName}: for parameter ${param}: ${why}`));
   });
   return out as { -readonly [I in keyof S]: Unpacked<S[I]> };
 }

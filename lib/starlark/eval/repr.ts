@@ -9,7 +9,19 @@ import { formatFloat } from './float-format.js';
 import { checkStringSize } from './limits.js';
 import { rangeRepr } from './range.js';
 import {
-  Builtin, Bytes, Float, HostValue, List, Module, Range, SObject, Struct, Tuple, encodeUTF8, None, type Value,
+  Builtin,
+  Bytes,
+  Float,
+  HostValue,
+  List,
+  Module,
+  Range,
+  SObject,
+  Struct,
+  Tuple,
+  encodeUTF8,
+  None,
+  type Value,
 } from './value.js';
 
 const hexDigits = '0123456789abcdef';
@@ -18,8 +30,19 @@ const printable = /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u;
 /** ESCAPES[c] is the escape sequence of an ASCII byte, or undefined when it stands for itself. */
 const ESCAPES: Array<string | undefined> = [];
 for (let c = 0; c < 0x80; c++) {
-  const named: Record<number, string> = { 7: '\\a', 8: '\\b', 12: '\\f', 10: '\\n', 13: '\\r', 9: '\\t', 11: '\\v', 34: '\\"', 92: '\\\\' };
-  ESCAPES[c] = named[c] ?? (c < 0x20 || c === 0x7f ? '\\x' + hexDigits[c >> 4] + hexDigits[c & 15] : undefined);
+  const named: Record<number, string> = {
+    7: '\\a',
+    8: '\\b',
+    12: '\\f',
+    10: '\\n',
+    13: '\\r',
+    9: '\\t',
+    11: '\\v',
+    34: '\\"',
+    92: '\\\\',
+  };
+  ESCAPES[c] =
+    named[c] ?? (c < 0x20 || c === 0x7f ? '\\x' + hexDigits[c >> 4] + hexDigits[c & 15] : undefined);
 }
 /** printableBMP caches the printability of BMP code points: 0 unknown, 1 printable, 2 not. */
 const printableBMP = new Uint8Array(0x10000);
@@ -125,7 +148,16 @@ export function repr(v: Value): string {
  * a depth of 200 it hands the rest to writeValue, which needs no JS stack.
  */
 function writeShallow(out: string[], v: Value, path: SObject[]): void {
-  if (typeof v !== 'object' || !(v instanceof List || v instanceof Tuple || v instanceof Dict || v instanceof SetValue || v instanceof Struct)) {
+  if (
+    typeof v !== 'object' ||
+    !(
+      v instanceof List ||
+      v instanceof Tuple ||
+      v instanceof Dict ||
+      v instanceof SetValue ||
+      v instanceof Struct
+    )
+  ) {
     writeScalar(out, v);
     return;
   }
@@ -184,7 +216,13 @@ function writeValue(out: string[], root: Value, inPath: Set<SObject>): void {
   for (;;) {
     // write v: a scalar now, a container by opening it
     if (typeof v !== 'object') writeScalar(out, v);
-    else if (v instanceof List || v instanceof Tuple || v instanceof Dict || v instanceof SetValue || v instanceof Struct) {
+    else if (
+      v instanceof List ||
+      v instanceof Tuple ||
+      v instanceof Dict ||
+      v instanceof SetValue ||
+      v instanceof Struct
+    ) {
       if (inPath.has(v)) out.push(v instanceof List ? '[...]' : v instanceof Dict ? '{...}' : '...');
       else {
         inPath.add(v);

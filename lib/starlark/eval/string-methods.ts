@@ -74,10 +74,9 @@ function replace(s: string, old: string, nw: string, count: number): string {
   const n = s.length;
   const m = old.length;
   // next(i) is the next match at or after i, or -1
-  const next = m === 0
-    ? (i: number) => (i <= n ? i : -1)
-    : (i: number) => s.indexOf(old, i);
-  const advance = (j: number) => (m > 0 ? j + m : j >= n ? n + 1 : j + (s.charCodeAt(j) < 0x80 ? 1 : decodeRune(s, j)[1]));
+  const next = m === 0 ? (i: number) => (i <= n ? i : -1) : (i: number) => s.indexOf(old, i);
+  const advance = (j: number) =>
+    m > 0 ? j + m : j >= n ? n + 1 : j + (s.charCodeAt(j) < 0x80 ? 1 : decodeRune(s, j)[1]);
   if (n < 4096) {
     const parts: string[] = [];
     let i = 0;
@@ -121,7 +120,12 @@ function runes(s: string): string[] {
   return Array.from(decodeUTF8(s));
 }
 
-function strIndexArgs(name: string, s: string, args: Value[], kwargs: Array<[string, Value]>): [string, number, number] {
+function strIndexArgs(
+  name: string,
+  s: string,
+  args: Value[],
+  kwargs: Array<[string, Value]>,
+): [string, number, number] {
   const [sub, start, end] = unpackPositionalArgs(name, args, kwargs, 1, 3);
   const needle = wantString(name, 1, sub!);
   const [a, b] = prefixed(name, () => sliceIndices(s.length, start, end, undefined));
@@ -133,7 +137,6 @@ function find(s: string, sub: string, a: number, b: number, last: boolean): numb
   const i = last ? hay.lastIndexOf(sub) : hay.indexOf(sub);
   return i < 0 ? -1 : i + a;
 }
-
 
 function strip(s: string, chars: Value | undefined, left: boolean, right: boolean): string {
   if (chars === undefined || chars === None || chars === '') {
@@ -390,7 +393,8 @@ export const stringMethods: Record<string, MethodImpl> = {
   },
   splitlines(_th, s, args, kw, name) {
     const [keepV] = unpackPositionalArgs(name, args, kw, 0, 1);
-    if (keepV !== undefined && typeof keepV !== 'boolean') fail(`${name}: for parameter 1: got ${typeOf(keepV)}, want bool`);
+    if (keepV !== undefined && typeof keepV !== 'boolean')
+      fail(`${name}: for parameter 1: got ${typeOf(keepV)}, want bool`);
     const keep = keepV === true;
     const str = s as string;
     const out: string[] = [];

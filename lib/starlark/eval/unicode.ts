@@ -26,7 +26,8 @@ export function simpleUpper(cp: number): number {
   const u = single(String.fromCodePoint(cp).toUpperCase());
   if (u !== undefined) return u;
   // Greek with ypogegrammeni: the full mapping is two letters, the simple one the prosgegrammeni form.
-  if ((cp >= 0x1f80 && cp <= 0x1f87) || (cp >= 0x1f90 && cp <= 0x1f97) || (cp >= 0x1fa0 && cp <= 0x1fa7)) return cp + 8;
+  if ((cp >= 0x1f80 && cp <= 0x1f87) || (cp >= 0x1f90 && cp <= 0x1f97) || (cp >= 0x1fa0 && cp <= 0x1fa7))
+    return cp + 8;
   if (cp === 0x1fb3 || cp === 0x1fc3 || cp === 0x1ff3) return cp + 9;
   return cp;
 }
@@ -40,8 +41,18 @@ export function simpleLower(cp: number): number {
 }
 
 const TITLE: Record<number, number> = {
-  0x1c4: 0x1c5, 0x1c5: 0x1c5, 0x1c6: 0x1c5, 0x1c7: 0x1c8, 0x1c8: 0x1c8, 0x1c9: 0x1c8,
-  0x1ca: 0x1cb, 0x1cb: 0x1cb, 0x1cc: 0x1cb, 0x1f1: 0x1f2, 0x1f2: 0x1f2, 0x1f3: 0x1f2,
+  0x1c4: 0x1c5,
+  0x1c5: 0x1c5,
+  0x1c6: 0x1c5,
+  0x1c7: 0x1c8,
+  0x1c8: 0x1c8,
+  0x1c9: 0x1c8,
+  0x1ca: 0x1cb,
+  0x1cb: 0x1cb,
+  0x1cc: 0x1cb,
+  0x1f1: 0x1f2,
+  0x1f2: 0x1f2,
+  0x1f3: 0x1f2,
 };
 
 /** simpleTitle is Go's unicode.ToTitle: the upper case but for the four digraph letters. */
@@ -59,7 +70,15 @@ export function isCasedRune(cp: number): boolean {
 /** isSpaceRune is Go's unicode.IsSpace. */
 export function isSpaceRune(cp: number): boolean {
   if (cp <= 0xff) return (cp >= 9 && cp <= 13) || cp === 32 || cp === 0x85 || cp === 0xa0;
-  return cp === 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp === 0x2028 || cp === 0x2029 || cp === 0x202f || cp === 0x205f || cp === 0x3000;
+  return (
+    cp === 0x1680 ||
+    (cp >= 0x2000 && cp <= 0x200a) ||
+    cp === 0x2028 ||
+    cp === 0x2029 ||
+    cp === 0x202f ||
+    cp === 0x205f ||
+    cp === 0x3000
+  );
 }
 
 /** runeSize is the length of the UTF-8 sequence at i (1 for an invalid byte). */
@@ -152,7 +171,10 @@ export function mapRunes(s: string, f: (k: number, cp: number) => number): strin
     const [cp, size] = c < 0x80 ? [c, 1] : decodeRune(s, i);
     const m = f(k, cp < 0 ? 0xfffd : cp);
     if (m !== cp) {
-      parts.push(s.slice(start, i), m === 0xfffd ? REPLACEMENT : m < 0x80 ? String.fromCharCode(m) : encodeUTF8(String.fromCodePoint(m)));
+      parts.push(
+        s.slice(start, i),
+        m === 0xfffd ? REPLACEMENT : m < 0x80 ? String.fromCharCode(m) : encodeUTF8(String.fromCodePoint(m)),
+      );
       start = i + size;
     }
     i += size;

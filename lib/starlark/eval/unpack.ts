@@ -5,7 +5,12 @@ import { fail, type Value } from './value.js';
  * unpackArgs binds a builtin's arguments to named parameters ("b?" marks an optional one).
  * Absent optionals are undefined. Errors start with the builtin's name, like starlark-go.
  */
-export function unpackArgs(fnName: string, args: Value[], kwargs: Array<[string, Value]>, ...params: string[]): (Value | undefined)[] {
+export function unpackArgs(
+  fnName: string,
+  args: Value[],
+  kwargs: Array<[string, Value]>,
+  ...params: string[]
+): (Value | undefined)[] {
   const n = params.length;
   const out: (Value | undefined)[] = new Array(n).fill(undefined);
   const names = params.map((p) => (p.endsWith('?') ? p.slice(0, -1) : p));
@@ -18,20 +23,35 @@ export function unpackArgs(fnName: string, args: Value[], kwargs: Array<[string,
     out[i] = v;
   }
   for (let i = 0; i < n; i++) {
-    if (out[i] === undefined && !params[i]!.endsWith('?')) fail(`${fnName}: missing argument for ${names[i]}`);
+    if (out[i] === undefined && !params[i]!.endsWith('?'))
+      fail(`${fnName}: missing argument for ${names[i]}`);
   }
   return out;
 }
 
 /** unpackPositional checks a positional-only call with between min and max arguments. */
-export function unpackPositional(fnName: string, args: Value[], kwargs: Array<[string, Value]>, min: number, max: number): void {
+export function unpackPositional(
+  fnName: string,
+  args: Value[],
+  kwargs: Array<[string, Value]>,
+  min: number,
+  max: number,
+): void {
   if (kwargs.length > 0) fail(`${fnName}: unexpected keyword arguments`);
-  if (args.length < min) fail(`${fnName}: got ${args.length} arguments, want ${min < max ? 'at least ' : ''}${min}`);
-  if (args.length > max) fail(`${fnName}: got ${args.length} arguments, want ${min < max ? 'at most ' : ''}${max}`);
+  if (args.length < min)
+    fail(`${fnName}: got ${args.length} arguments, want ${min < max ? 'at least ' : ''}${min}`);
+  if (args.length > max)
+    fail(`${fnName}: got ${args.length} arguments, want ${min < max ? 'at most ' : ''}${max}`);
 }
 
 /** unpackPositionalArgs checks a positional-only call and returns max slots (undefined when absent). */
-export function unpackPositionalArgs(fnName: string, args: Value[], kwargs: Array<[string, Value]>, min: number, max: number): (Value | undefined)[] {
+export function unpackPositionalArgs(
+  fnName: string,
+  args: Value[],
+  kwargs: Array<[string, Value]>,
+  min: number,
+  max: number,
+): (Value | undefined)[] {
   unpackPositional(fnName, args, kwargs, min, max);
   const out: (Value | undefined)[] = new Array(max).fill(undefined);
   for (let i = 0; i < args.length; i++) out[i] = args[i];

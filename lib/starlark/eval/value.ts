@@ -103,7 +103,12 @@ export class Cell {
 }
 
 /** A builtin's implementation. */
-export type BuiltinImpl = (thread: Thread, fn: Builtin, args: Value[], kwargs: Array<[string, Value]>) => Value;
+export type BuiltinImpl = (
+  thread: Thread,
+  fn: Builtin,
+  args: Value[],
+  kwargs: Array<[string, Value]>,
+) => Value;
 
 /** Builtin is a host-provided function, optionally bound to a receiver (a method). */
 export class Builtin extends SObject {

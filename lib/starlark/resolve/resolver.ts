@@ -134,7 +134,10 @@ class Resolver {
       if (existed && !this.o.allowGlobalReassign) {
         const f = b.first;
         const where = f ? `${this.filename}:${f.line}:${f.col}` : '?';
-        this.errorf(id, `cannot reassign ${b.scope === 'global' ? 'global' : 'local'} ${id.name} declared at ${where}`);
+        this.errorf(
+          id,
+          `cannot reassign ${b.scope === 'global' ? 'global' : 'local'} ${id.name} declared at ${where}`,
+        );
       }
       id.binding = b;
       return existed;
@@ -236,10 +239,12 @@ class Resolver {
         this.expr(s.x);
         break;
       case 'Branch':
-        if (this.loops === 0 && (s.tok === 'break' || s.tok === 'continue')) this.errorf(s, `${s.tok} not in a loop`);
+        if (this.loops === 0 && (s.tok === 'break' || s.tok === 'continue'))
+          this.errorf(s, `${s.tok} not in a loop`);
         break;
       case 'If':
-        if (!this.toplevelControl && this.container().fn === null) this.errorf(s, 'if statement not within a function');
+        if (!this.toplevelControl && this.container().fn === null)
+          this.errorf(s, 'if statement not within a function');
         this.expr(s.cond);
         this.ifstmts++;
         this.stmts(s.then);
@@ -258,7 +263,8 @@ class Resolver {
         break;
       }
       case 'For':
-        if (!this.toplevelControl && this.container().fn === null) this.errorf(s, 'for loop not within a function');
+        if (!this.toplevelControl && this.container().fn === null)
+          this.errorf(s, 'for loop not within a function');
         this.expr(s.x);
         this.assign(s.vars, false);
         this.loops++;
@@ -267,7 +273,8 @@ class Resolver {
         break;
       case 'While':
         if (!this.o.allowWhile) this.errorf(s, DOESNT + 'support while loops');
-        if (!this.toplevelControl && this.container().fn === null) this.errorf(s, 'while loop not within a function');
+        if (!this.toplevelControl && this.container().fn === null)
+          this.errorf(s, 'while loop not within a function');
         this.expr(s.cond);
         this.loops++;
         this.stmts(s.body);
@@ -287,10 +294,12 @@ class Resolver {
             this.errorf(from, 'load: empty identifier');
             continue;
           }
-          if (from.name[0] === '_') this.errorf(from, `load: names with leading underscores are not exported: ${from.name}`);
+          if (from.name[0] === '_')
+            this.errorf(from, `load: names with leading underscores are not exported: ${from.name}`);
           const id = s.to[i]!;
           if (this.o.loadBindsGlobally) this.bind(id);
-          else if (this.bindLocal(id) && !this.o.allowGlobalReassign) this.errorf(id, `cannot reassign top-level ${id.name}`);
+          else if (this.bindLocal(id) && !this.o.allowGlobalReassign)
+            this.errorf(id, `cannot reassign top-level ${id.name}`);
         }
         break;
     }
@@ -313,7 +322,11 @@ class Resolver {
         break;
       case 'Tuple':
       case 'List':
-        if (aug) this.errorf(lhs, `can't use ${lhs.kind === 'Tuple' ? 'tuple' : 'list'} expression in augmented assignment`);
+        if (aug)
+          this.errorf(
+            lhs,
+            `can't use ${lhs.kind === 'Tuple' ? 'tuple' : 'list'} expression in augmented assignment`,
+          );
         for (const e of lhs.elems) this.assign(e, aug);
         break;
       case 'Paren':
@@ -498,8 +511,24 @@ class Resolver {
   }
 }
 
-function newFunction(name: string, at: { line: number; col: number }, params: readonly A.Param[], body: readonly A.Stmt[]): A.FunctionInfo {
-  return { name, line: at.line, col: at.col, params, body, locals: [], freevars: [], hasVarargs: false, hasKwargs: false, numKwonly: 0 };
+function newFunction(
+  name: string,
+  at: { line: number; col: number },
+  params: readonly A.Param[],
+  body: readonly A.Stmt[],
+): A.FunctionInfo {
+  return {
+    name,
+    line: at.line,
+    col: at.col,
+    params,
+    body,
+    locals: [],
+    freevars: [],
+    hasVarargs: false,
+    hasKwargs: false,
+    numKwonly: 0,
+  };
 }
 
 function lookupLocal(u: Use): A.Binding | undefined {
@@ -513,16 +542,26 @@ function lookupLocal(u: Use): A.Binding | undefined {
 
 function assignName(e: A.Expr): string {
   switch (e.kind) {
-    case 'Literal': return 'literal';
-    case 'Binary': return 'binaryexpr';
-    case 'Unary': return 'unaryexpr';
-    case 'Call': return 'callexpr';
-    case 'Cond': return 'condexpr';
-    case 'Slice': return 'sliceexpr';
-    case 'Comprehension': return 'comprehension';
-    case 'Lambda': return 'lambdaexpr';
-    case 'Dict': return 'dictexpr';
-    default: return e.kind.toLowerCase();
+    case 'Literal':
+      return 'literal';
+    case 'Binary':
+      return 'binaryexpr';
+    case 'Unary':
+      return 'unaryexpr';
+    case 'Call':
+      return 'callexpr';
+    case 'Cond':
+      return 'condexpr';
+    case 'Slice':
+      return 'sliceexpr';
+    case 'Comprehension':
+      return 'comprehension';
+    case 'Lambda':
+      return 'lambdaexpr';
+    case 'Dict':
+      return 'dictexpr';
+    default:
+      return e.kind.toLowerCase();
   }
 }
 

@@ -38,24 +38,78 @@ interface At {
   readonly col: number;
 }
 
-export interface Ident extends At { readonly kind: 'Ident'; readonly name: string; binding?: Binding }
+export interface Ident extends At {
+  readonly kind: 'Ident';
+  readonly name: string;
+  binding?: Binding;
+}
 export interface Literal extends At {
   readonly kind: 'Literal';
   readonly tok: 'INT' | 'FLOAT' | 'STRING' | 'BYTES';
   readonly value: string | number | bigint;
   readonly raw: string;
 }
-export interface ListExpr extends At { readonly kind: 'List'; readonly elems: readonly Expr[] }
-export interface TupleExpr extends At { readonly kind: 'Tuple'; readonly elems: readonly Expr[] }
-export interface DictEntry extends At { readonly kind: 'DictEntry'; readonly key: Expr; readonly value: Expr }
-export interface DictExpr extends At { readonly kind: 'Dict'; readonly entries: readonly DictEntry[] }
-export interface UnaryExpr extends At { readonly kind: 'Unary'; readonly op: '-' | '+' | '~' | 'not'; readonly x: Expr }
+export interface ListExpr extends At {
+  readonly kind: 'List';
+  readonly elems: readonly Expr[];
+}
+export interface TupleExpr extends At {
+  readonly kind: 'Tuple';
+  readonly elems: readonly Expr[];
+}
+export interface DictEntry extends At {
+  readonly kind: 'DictEntry';
+  readonly key: Expr;
+  readonly value: Expr;
+}
+export interface DictExpr extends At {
+  readonly kind: 'Dict';
+  readonly entries: readonly DictEntry[];
+}
+export interface UnaryExpr extends At {
+  readonly kind: 'Unary';
+  readonly op: '-' | '+' | '~' | 'not';
+  readonly x: Expr;
+}
 export type BinaryOp =
-  | '+' | '-' | '*' | '/' | '//' | '%' | '&' | '|' | '^' | '<<' | '>>'
-  | '==' | '!=' | '<' | '>' | '<=' | '>=' | 'in' | 'not in' | 'and' | 'or';
-export interface BinaryExpr extends At { readonly kind: 'Binary'; readonly op: BinaryOp; readonly x: Expr; readonly y: Expr }
-export interface CondExpr extends At { readonly kind: 'Cond'; readonly cond: Expr; readonly t: Expr; readonly f: Expr }
-export interface IndexExpr extends At { readonly kind: 'Index'; readonly x: Expr; readonly y: Expr }
+  | '+'
+  | '-'
+  | '*'
+  | '/'
+  | '//'
+  | '%'
+  | '&'
+  | '|'
+  | '^'
+  | '<<'
+  | '>>'
+  | '=='
+  | '!='
+  | '<'
+  | '>'
+  | '<='
+  | '>='
+  | 'in'
+  | 'not in'
+  | 'and'
+  | 'or';
+export interface BinaryExpr extends At {
+  readonly kind: 'Binary';
+  readonly op: BinaryOp;
+  readonly x: Expr;
+  readonly y: Expr;
+}
+export interface CondExpr extends At {
+  readonly kind: 'Cond';
+  readonly cond: Expr;
+  readonly t: Expr;
+  readonly f: Expr;
+}
+export interface IndexExpr extends At {
+  readonly kind: 'Index';
+  readonly x: Expr;
+  readonly y: Expr;
+}
 export interface SliceExpr extends At {
   readonly kind: 'Slice';
   readonly x: Expr;
@@ -63,16 +117,31 @@ export interface SliceExpr extends At {
   readonly hi?: Expr | undefined;
   readonly step?: Expr | undefined;
 }
-export interface DotExpr extends At { readonly kind: 'Dot'; readonly x: Expr; readonly name: string }
+export interface DotExpr extends At {
+  readonly kind: 'Dot';
+  readonly x: Expr;
+  readonly name: string;
+}
 export interface Arg extends At {
   readonly kind: 'Arg';
   readonly style: 'pos' | 'named' | 'star' | 'starstar';
   readonly name?: string;
   readonly value: Expr;
 }
-export interface CallExpr extends At { readonly kind: 'Call'; readonly fn: Expr; readonly args: readonly Arg[] }
-export interface ForClause extends At { readonly kind: 'ForClause'; readonly vars: Expr; readonly x: Expr }
-export interface IfClause extends At { readonly kind: 'IfClause'; readonly cond: Expr }
+export interface CallExpr extends At {
+  readonly kind: 'Call';
+  readonly fn: Expr;
+  readonly args: readonly Arg[];
+}
+export interface ForClause extends At {
+  readonly kind: 'ForClause';
+  readonly vars: Expr;
+  readonly x: Expr;
+}
+export interface IfClause extends At {
+  readonly kind: 'IfClause';
+  readonly cond: Expr;
+}
 export interface Comprehension extends At {
   readonly kind: 'Comprehension';
   readonly curly: boolean;
@@ -91,15 +160,39 @@ export interface LambdaExpr extends At {
   readonly body: Expr;
   fn?: FunctionInfo;
 }
-export interface ParenExpr extends At { readonly kind: 'Paren'; readonly x: Expr }
+export interface ParenExpr extends At {
+  readonly kind: 'Paren';
+  readonly x: Expr;
+}
 
 export type Expr =
-  | Ident | Literal | ListExpr | TupleExpr | DictExpr | UnaryExpr | BinaryExpr | CondExpr | IndexExpr
-  | SliceExpr | DotExpr | CallExpr | Comprehension | LambdaExpr | ParenExpr;
+  | Ident
+  | Literal
+  | ListExpr
+  | TupleExpr
+  | DictExpr
+  | UnaryExpr
+  | BinaryExpr
+  | CondExpr
+  | IndexExpr
+  | SliceExpr
+  | DotExpr
+  | CallExpr
+  | Comprehension
+  | LambdaExpr
+  | ParenExpr;
 
-export interface ExprStmt extends At { readonly kind: 'ExprStmt'; readonly x: Expr }
+export interface ExprStmt extends At {
+  readonly kind: 'ExprStmt';
+  readonly x: Expr;
+}
 export type AssignOp = '=' | '+=' | '-=' | '*=' | '/=' | '//=' | '%=' | '&=' | '|=' | '^=' | '<<=' | '>>=';
-export interface AssignStmt extends At { readonly kind: 'Assign'; readonly op: AssignOp; readonly lhs: Expr; readonly rhs: Expr }
+export interface AssignStmt extends At {
+  readonly kind: 'Assign';
+  readonly op: AssignOp;
+  readonly lhs: Expr;
+  readonly rhs: Expr;
+}
 export interface DefStmt extends At {
   readonly kind: 'Def';
   readonly name: Ident;
@@ -107,11 +200,31 @@ export interface DefStmt extends At {
   readonly body: readonly Stmt[];
   fn?: FunctionInfo;
 }
-export interface IfStmt extends At { readonly kind: 'If'; readonly cond: Expr; readonly then: readonly Stmt[]; readonly els: readonly Stmt[] }
-export interface ForStmt extends At { readonly kind: 'For'; readonly vars: Expr; readonly x: Expr; readonly body: readonly Stmt[] }
-export interface WhileStmt extends At { readonly kind: 'While'; readonly cond: Expr; readonly body: readonly Stmt[] }
-export interface BranchStmt extends At { readonly kind: 'Branch'; readonly tok: 'break' | 'continue' | 'pass' }
-export interface ReturnStmt extends At { readonly kind: 'Return'; readonly result?: Expr | undefined }
+export interface IfStmt extends At {
+  readonly kind: 'If';
+  readonly cond: Expr;
+  readonly then: readonly Stmt[];
+  readonly els: readonly Stmt[];
+}
+export interface ForStmt extends At {
+  readonly kind: 'For';
+  readonly vars: Expr;
+  readonly x: Expr;
+  readonly body: readonly Stmt[];
+}
+export interface WhileStmt extends At {
+  readonly kind: 'While';
+  readonly cond: Expr;
+  readonly body: readonly Stmt[];
+}
+export interface BranchStmt extends At {
+  readonly kind: 'Branch';
+  readonly tok: 'break' | 'continue' | 'pass';
+}
+export interface ReturnStmt extends At {
+  readonly kind: 'Return';
+  readonly result?: Expr | undefined;
+}
 export interface LoadStmt extends At {
   readonly kind: 'Load';
   readonly module: string;
@@ -121,7 +234,16 @@ export interface LoadStmt extends At {
   readonly to: readonly Ident[];
 }
 
-export type Stmt = ExprStmt | AssignStmt | DefStmt | IfStmt | ForStmt | WhileStmt | BranchStmt | ReturnStmt | LoadStmt;
+export type Stmt =
+  | ExprStmt
+  | AssignStmt
+  | DefStmt
+  | IfStmt
+  | ForStmt
+  | WhileStmt
+  | BranchStmt
+  | ReturnStmt
+  | LoadStmt;
 
 export interface File {
   readonly kind: 'File';

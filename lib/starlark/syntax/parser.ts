@@ -32,9 +32,28 @@ const LEVEL = 2;
 const LINK = 1;
 
 const PREC: Partial<Record<Tok, number>> = {
-  or: 0, and: 1, not: 2,
-  '==': 3, '!=': 3, '<': 3, '>': 3, '<=': 3, '>=': 3, in: 3, 'not in': 3,
-  '|': 4, '^': 5, '&': 6, '<<': 7, '>>': 7, '-': 8, '+': 8, '*': 9, '%': 9, '/': 9, '//': 9,
+  or: 0,
+  and: 1,
+  not: 2,
+  '==': 3,
+  '!=': 3,
+  '<': 3,
+  '>': 3,
+  '<=': 3,
+  '>=': 3,
+  in: 3,
+  'not in': 3,
+  '|': 4,
+  '^': 5,
+  '&': 6,
+  '<<': 7,
+  '>>': 7,
+  '-': 8,
+  '+': 8,
+  '*': 9,
+  '%': 9,
+  '/': 9,
+  '//': 9,
 };
 const ASSIGN_OPS = new Set(['=', '+=', '-=', '*=', '/=', '//=', '%=', '&=', '|=', '^=', '<<=', '>>=']);
 
@@ -56,7 +75,10 @@ class Parser {
     return this.tok.tok;
   }
 
-  error(msg: string, at: Token | { line: number; col: number } = { line: this.tok.endLine!, col: this.tok.endCol! }): never {
+  error(
+    msg: string,
+    at: Token | { line: number; col: number } = { line: this.tok.endLine!, col: this.tok.endCol! },
+  ): never {
     // The file ended inside brackets: the mistake is the bracket left open, maybe far above.
     const open = this.cur() === 'EOF' ? this.#sc.openBracket() : undefined;
     const note = open === undefined ? '' : ` (the '${open.ch}' at ${open.line}:${open.col} is not closed)`;
@@ -119,10 +141,18 @@ class Parser {
 
   stmt(out: A.Stmt[]): void {
     switch (this.cur()) {
-      case 'def': out.push(this.defStmt()); return;
-      case 'if': out.push(this.ifStmt()); return;
-      case 'for': out.push(this.forStmt()); return;
-      case 'while': out.push(this.whileStmt()); return;
+      case 'def':
+        out.push(this.defStmt());
+        return;
+      case 'if':
+        out.push(this.ifStmt());
+        return;
+      case 'for':
+        out.push(this.forStmt());
+        return;
+      case 'while':
+        out.push(this.whileStmt());
+        return;
     }
     this.simpleStmt(out);
   }
@@ -222,7 +252,9 @@ class Parser {
         if (this.cur() !== 'EOF' && this.cur() !== 'NEWLINE' && this.cur() !== ';') result = this.expr(false);
         return { kind: 'Return', line: tk.line, col: tk.col, result };
       }
-      case 'break': case 'continue': case 'pass':
+      case 'break':
+      case 'continue':
+      case 'pass':
         this.next();
         return { kind: 'Branch', line: tk.line, col: tk.col, tok: tk.tok };
       case 'load':
@@ -254,9 +286,13 @@ class Parser {
         to.push({ kind: 'Ident', line: s.line, col: s.col + 1, name });
       } else if (this.cur() === 'IDENT') {
         const id = this.ident();
-        if (this.cur() !== '=') this.error(`load operand must be "${id.name}" or ${id.name}="originalname" (want '=' after ${id.name})`);
+        if (this.cur() !== '=')
+          this.error(
+            `load operand must be "${id.name}" or ${id.name}="originalname" (want '=' after ${id.name})`,
+          );
         this.next();
-        if (this.cur() !== 'STRING') this.error(`original name of loaded symbol must be quoted: ${id.name}="originalname"`);
+        if (this.cur() !== 'STRING')
+          this.error(`original name of loaded symbol must be quoted: ${id.name}="originalname"`);
         const s = this.next();
         from.push({ kind: 'Ident', line: s.line, col: s.col + 1, name: s.value as string });
         to.push(id);
@@ -284,7 +320,13 @@ class Parser {
         const op = this.next();
         let ident: A.Ident | undefined;
         if (op.tok === '**' || this.cur() === 'IDENT') ident = this.ident();
-        params.push({ kind: 'Param', line: op.line, col: op.col, style: op.tok === '*' ? 'star' : 'starstar', ident });
+        params.push({
+          kind: 'Param',
+          line: op.line,
+          col: op.col,
+          style: op.tok === '*' ? 'star' : 'starstar',
+          ident,
+        });
         continue;
       }
       const ident = this.ident();
@@ -382,7 +424,8 @@ class Parser {
       // Operators arrive in non-increasing precedence here (each right operand takes the
       // tighter ones), so two comparisons in a row means a chain like a < b < c.
       if (opprec === 3) {
-        if (comparison) this.error(`${(x as A.BinaryExpr).op} does not associate with ${this.cur()} (use parens)`);
+        if (comparison)
+          this.error(`${(x as A.BinaryExpr).op} does not associate with ${this.cur()} (use parens)`);
         comparison = true;
       }
       this.enter('expression', LINK);
@@ -459,7 +502,13 @@ class Parser {
       if (this.cur() === '*' || this.cur() === '**') {
         const op = this.next();
         const value = this.test();
-        args.push({ kind: 'Arg', line: op.line, col: op.col, style: op.tok === '*' ? 'star' : 'starstar', value });
+        args.push({
+          kind: 'Arg',
+          line: op.line,
+          col: op.col,
+          style: op.tok === '*' ? 'star' : 'starstar',
+          value,
+        });
         continue;
       }
       const x = this.test();
@@ -481,7 +530,10 @@ class Parser {
     switch (tk.tok) {
       case 'IDENT':
         return this.ident();
-      case 'INT': case 'FLOAT': case 'STRING': case 'BYTES':
+      case 'INT':
+      case 'FLOAT':
+      case 'STRING':
+      case 'BYTES':
         this.next();
         return { kind: 'Literal', line: tk.line, col: tk.col, tok: tk.tok, value: tk.value, raw: tk.raw };
       case '[':
@@ -498,7 +550,9 @@ class Parser {
         this.consume(')');
         return { kind: 'Paren', line: tk.line, col: tk.col, x };
       }
-      case '-': case '+': case '~': {
+      case '-':
+      case '+':
+      case '~': {
         this.next();
         this.enter();
         const x = this.primaryWithSuffix();

@@ -28,7 +28,9 @@ export class StarlarkError extends Error {
  * ("Maximum call stack size exceeded", or a regular expression failing with "Stack overflow").
  */
 export function isStackOverflow(e: unknown): boolean {
-  return (e instanceof RangeError || e instanceof SyntaxError) && /call stack|stack overflow/i.test(e.message);
+  return (
+    (e instanceof RangeError || e instanceof SyntaxError) && /call stack|stack overflow/i.test(e.message)
+  );
 }
 
 /** ScanOrSyntaxError is the single error reported by the scanner or parser. */

@@ -2,35 +2,134 @@ import { ScanOrSyntaxError } from './position.js';
 
 /** Tok is a token kind: punctuation and keywords are their own spelling. */
 export type Tok =
-  | 'EOF' | 'ILLEGAL' | 'NEWLINE' | 'INDENT' | 'OUTDENT' | 'IDENT' | 'INT' | 'FLOAT' | 'STRING' | 'BYTES'
-  | '+' | '-' | '*' | '/' | '//' | '%' | '&' | '|' | '^' | '<<' | '>>' | '~' | '.' | ',' | '=' | ';' | ':'
-  | '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>' | '>=' | '<=' | '==' | '!=' | '+=' | '-=' | '*=' | '/='
-  | '//=' | '%=' | '&=' | '|=' | '^=' | '<<=' | '>>=' | '**' | '->'
-  | 'and' | 'break' | 'continue' | 'def' | 'elif' | 'else' | 'for' | 'if' | 'in' | 'lambda' | 'load'
-  | 'not' | 'or' | 'pass' | 'return' | 'while' | 'not in';
+  | 'EOF'
+  | 'ILLEGAL'
+  | 'NEWLINE'
+  | 'INDENT'
+  | 'OUTDENT'
+  | 'IDENT'
+  | 'INT'
+  | 'FLOAT'
+  | 'STRING'
+  | 'BYTES'
+  | '+'
+  | '-'
+  | '*'
+  | '/'
+  | '//'
+  | '%'
+  | '&'
+  | '|'
+  | '^'
+  | '<<'
+  | '>>'
+  | '~'
+  | '.'
+  | ','
+  | '='
+  | ';'
+  | ':'
+  | '('
+  | ')'
+  | '['
+  | ']'
+  | '{'
+  | '}'
+  | '<'
+  | '>'
+  | '>='
+  | '<='
+  | '=='
+  | '!='
+  | '+='
+  | '-='
+  | '*='
+  | '/='
+  | '//='
+  | '%='
+  | '&='
+  | '|='
+  | '^='
+  | '<<='
+  | '>>='
+  | '**'
+  | '->'
+  | 'and'
+  | 'break'
+  | 'continue'
+  | 'def'
+  | 'elif'
+  | 'else'
+  | 'for'
+  | 'if'
+  | 'in'
+  | 'lambda'
+  | 'load'
+  | 'not'
+  | 'or'
+  | 'pass'
+  | 'return'
+  | 'while'
+  | 'not in';
 
 const KEYWORDS = new Set([
-  'and', 'break', 'continue', 'def', 'elif', 'else', 'for', 'if', 'in', 'lambda', 'load', 'not', 'or',
-  'pass', 'return', 'while',
+  'and',
+  'break',
+  'continue',
+  'def',
+  'elif',
+  'else',
+  'for',
+  'if',
+  'in',
+  'lambda',
+  'load',
+  'not',
+  'or',
+  'pass',
+  'return',
+  'while',
 ]);
 const RESERVED = new Set([
-  'as', 'class', 'del', 'except', 'finally', 'from', 'global', 'import', 'is', 'nonlocal', 'raise',
-  'try', 'with', 'yield',
+  'as',
+  'class',
+  'del',
+  'except',
+  'finally',
+  'from',
+  'global',
+  'import',
+  'is',
+  'nonlocal',
+  'raise',
+  'try',
+  'with',
+  'yield',
 ]);
 
 /** tokenName renders a token kind the way parse errors mention it. */
 export function tokenName(t: Tok): string {
   switch (t) {
-    case 'EOF': return 'end of file';
-    case 'ILLEGAL': return 'illegal token';
-    case 'NEWLINE': return 'newline';
-    case 'INDENT': return 'indent';
-    case 'OUTDENT': return 'outdent';
-    case 'IDENT': return 'identifier';
-    case 'INT': return 'int literal';
-    case 'FLOAT': return 'float literal';
-    case 'STRING': return 'string literal';
-    case 'BYTES': return 'bytes literal';
+    case 'EOF':
+      return 'end of file';
+    case 'ILLEGAL':
+      return 'illegal token';
+    case 'NEWLINE':
+      return 'newline';
+    case 'INDENT':
+      return 'indent';
+    case 'OUTDENT':
+      return 'outdent';
+    case 'IDENT':
+      return 'identifier';
+    case 'INT':
+      return 'int literal';
+    case 'FLOAT':
+      return 'float literal';
+    case 'STRING':
+      return 'string literal';
+    case 'BYTES':
+      return 'bytes literal';
   }
   if (KEYWORDS.has(t) || t === 'not in') return t;
   return `'${t}'`;
@@ -58,8 +157,12 @@ export interface Token {
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const isIdentStart = (c: number) =>
-  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (c >= 0x80 && /\p{L}/u.test(String.fromCodePoint(c)));
-const isIdentPart = (c: number) => isIdentStart(c) || isDigit(c) || (c >= 0x80 && /\p{N}/u.test(String.fromCodePoint(c)));
+  (c >= 97 && c <= 122) ||
+  (c >= 65 && c <= 90) ||
+  c === 95 ||
+  (c >= 0x80 && /\p{L}/u.test(String.fromCodePoint(c)));
+const isIdentPart = (c: number) =>
+  isIdentStart(c) || isDigit(c) || (c >= 0x80 && /\p{N}/u.test(String.fromCodePoint(c)));
 
 /** quoteRune quotes a character as Go's %q does for a rune (so messages read as starlark-go's). */
 function quoteRune(c: number): string {
@@ -277,12 +380,16 @@ export class Scanner {
     }
     if (isDigit(c) || (c === 46 && isDigit(this.#peekAt(1)))) return this.#scanNumber(line, col);
     switch (c) {
-      case 91: case 40: case 123:
+      case 91:
+      case 40:
+      case 123:
         this.#depth++;
         this.#open.push({ ch: String.fromCharCode(c), line, col });
         this.#read();
         return this.#tok(String.fromCharCode(c) as Tok, line, col, '', '');
-      case 93: case 41: case 125:
+      case 93:
+      case 41:
+      case 125:
         if (this.#depth === 0) this.error(line, col, `unexpected '${String.fromCharCode(c)}'`);
         this.#depth--;
         this.#open.pop();
@@ -294,10 +401,25 @@ export class Scanner {
     let op: string | undefined;
     if (three === '//=' || three === '<<=' || three === '>>=') op = three;
     else if (
-      two === '//' || two === '<<' || two === '>>' || two === '**' || two === '<=' || two === '>=' ||
-      two === '==' || two === '!=' || two === '+=' || two === '-=' || two === '*=' || two === '/=' ||
-      two === '%=' || two === '&=' || two === '|=' || two === '^=' || two === '->'
-    ) op = two;
+      two === '//' ||
+      two === '<<' ||
+      two === '>>' ||
+      two === '**' ||
+      two === '<=' ||
+      two === '>=' ||
+      two === '==' ||
+      two === '!=' ||
+      two === '+=' ||
+      two === '-=' ||
+      two === '*=' ||
+      two === '/=' ||
+      two === '%=' ||
+      two === '&=' ||
+      two === '|=' ||
+      two === '^=' ||
+      two === '->'
+    )
+      op = two;
     else if ('+-*/%&|^~.=;:<>'.includes(String.fromCharCode(c))) op = String.fromCharCode(c);
     if (op === undefined) {
       if (c === 33) this.error(line, col, "unexpected input character '!'");
@@ -373,11 +495,13 @@ export class Scanner {
         digits(isHex);
       } else if (c === 111 || c === 79) {
         this.#read();
-        if (!(this.#peek() >= 48 && this.#peek() <= 55)) this.error(this.#line, this.#col, 'invalid octal literal');
+        if (!(this.#peek() >= 48 && this.#peek() <= 55))
+          this.error(this.#line, this.#col, 'invalid octal literal');
         digits((c) => c >= 48 && c <= 55);
       } else if (c === 98 || c === 66) {
         this.#read();
-        if (!(this.#peek() === 48 || this.#peek() === 49)) this.error(this.#line, this.#col, 'invalid binary literal');
+        if (!(this.#peek() === 48 || this.#peek() === 49))
+          this.error(this.#line, this.#col, 'invalid binary literal');
         digits((c) => c === 48 || c === 49);
       } else {
         let allZeros = true;
@@ -438,7 +562,12 @@ export class Scanner {
 }
 
 /** decodeStringBody interprets escapes of a string literal body and returns a UTF-8 byte string. */
-export function decodeStringBody(body: string, raw: boolean, bytes: boolean, fail: (msg: string) => never): string {
+export function decodeStringBody(
+  body: string,
+  raw: boolean,
+  bytes: boolean,
+  fail: (msg: string) => never,
+): string {
   if (raw) {
     return utf8Bytes(body.replace(/\r\n?/g, '\n'));
   }
@@ -455,19 +584,61 @@ export function decodeStringBody(body: string, raw: boolean, bytes: boolean, fai
     if (i >= n) fail('truncated escape sequence \\');
     const e = body[i]!;
     switch (e) {
-      case '\n': i++; break;
-      case '\r': i++; if (body[i] === '\n') i++; break;
-      case 'a': out += '\x07'; i++; break;
-      case 'b': out += '\b'; i++; break;
-      case 'f': out += '\f'; i++; break;
-      case 'n': out += '\n'; i++; break;
-      case 'r': out += '\r'; i++; break;
-      case 't': out += '\t'; i++; break;
-      case 'v': out += '\v'; i++; break;
-      case '\\': out += '\\'; i++; break;
-      case "'": out += "'"; i++; break;
-      case '"': out += '"'; i++; break;
-      case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+      case '\n':
+        i++;
+        break;
+      case '\r':
+        i++;
+        if (body[i] === '\n') i++;
+        break;
+      case 'a':
+        out += '\x07';
+        i++;
+        break;
+      case 'b':
+        out += '\b';
+        i++;
+        break;
+      case 'f':
+        out += '\f';
+        i++;
+        break;
+      case 'n':
+        out += '\n';
+        i++;
+        break;
+      case 'r':
+        out += '\r';
+        i++;
+        break;
+      case 't':
+        out += '\t';
+        i++;
+        break;
+      case 'v':
+        out += '\v';
+        i++;
+        break;
+      case '\\':
+        out += '\\';
+        i++;
+        break;
+      case "'":
+        out += "'";
+        i++;
+        break;
+      case '"':
+        out += '"';
+        i++;
+        break;
+      case '0':
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+      case '5':
+      case '6':
+      case '7': {
         let v = 0;
         let m = 0;
         while (m < 3 && i < n && body[i]! >= '0' && body[i]! <= '7') {
@@ -488,7 +659,8 @@ export function decodeStringBody(body: string, raw: boolean, bytes: boolean, fai
         i += 3;
         break;
       }
-      case 'u': case 'U': {
+      case 'u':
+      case 'U': {
         const len = e === 'u' ? 4 : 8;
         const h = body.slice(i + 1, i + 1 + len);
         if (h.length < len) fail(`truncated escape sequence \\${e}${h}`);

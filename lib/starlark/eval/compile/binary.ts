@@ -161,7 +161,8 @@ export function binaryExpr(ctx: CompileContext, e: A.BinaryExpr): Ex {
       return (fr) => {
         const a = x(fr);
         const b = y(fr);
-        if (typeof a === 'number' && typeof b === 'number') return lt ? a < b : le ? a <= b : gt ? a > b : a >= b;
+        if (typeof a === 'number' && typeof b === 'number')
+          return lt ? a < b : le ? a <= b : gt ? a > b : a >= b;
         fr.pos = pos;
         return compare(op, a, b);
       };

@@ -142,7 +142,8 @@ function keywordCall(ctx: CompileContext, e: A.CallExpr, fnEx: Ex, argEx: Ex[]):
     const args: Value[] = new Array(npos);
     for (let i = 0; i < npos; i++) args[i] = vals[i] as Value;
     const kwargs: Array<[string, Value]> = new Array(nnamed);
-    for (let j = 0; j < nnamed; j++) kwargs[j] = [names[j]!, vals[slots === null ? npos + j : slots[j]!] as Value];
+    for (let j = 0; j < nnamed; j++)
+      kwargs[j] = [names[j]!, vals[slots === null ? npos + j : slots[j]!] as Value];
     fr.pos = pos;
     return callValue(fr.thread, f, args, kwargs);
   };

@@ -95,7 +95,11 @@ export class Compiler implements CompileContext {
     } catch (e) {
       if (isStackOverflow(e)) {
         const err = new StarErr('expression nested too deeply');
-        err.frames.push({ name: '<toplevel>', pos: packPos(this.at ?? { line: 1, col: 1 }), file: this.file });
+        err.frames.push({
+          name: '<toplevel>',
+          pos: packPos(this.at ?? { line: 1, col: 1 }),
+          file: this.file,
+        });
         throw err;
       }
       throw e;

@@ -73,7 +73,10 @@ export function comprehension(ctx: CompileContext, e: A.Comprehension): Ex {
           return;
         }
         const owner = x instanceof List ? x : x instanceof Dict || x instanceof SetValue ? x.ht : null;
-        const elems = x instanceof List || x instanceof Tuple ? x.elems : toArrayOrUndefined(x) ?? fail(`${typeOf(x)} value is not iterable`);
+        const elems =
+          x instanceof List || x instanceof Tuple
+            ? x.elems
+            : (toArrayOrUndefined(x) ?? fail(`${typeOf(x)} value is not iterable`));
         if (owner) owner.itercount++;
         try {
           for (let i = 0; i < elems.length; i++) {
@@ -91,11 +94,12 @@ export function comprehension(ctx: CompileContext, e: A.Comprehension): Ex {
     }
   }
   const run = inner;
-  if (e.curly) return (fr) => {
-    const d = new Dict();
-    run(fr, d);
-    return d;
-  };
+  if (e.curly)
+    return (fr) => {
+      const d = new Dict();
+      run(fr, d);
+      return d;
+    };
   return (fr) => {
     const l = new List([]);
     run(fr, l);

@@ -64,10 +64,11 @@ export function ident(ctx: CompileContext, id: A.Ident): Ex {
     case 'predeclared':
     case 'universal': {
       const v = ctx.options.predeclared(name);
-      if (v === undefined) return (fr) => {
-        fr.pos = pos;
-        return fail(`undefined: ${name}`);
-      };
+      if (v === undefined)
+        return (fr) => {
+          fr.pos = pos;
+          return fail(`undefined: ${name}`);
+        };
       return () => v;
     }
   }
@@ -145,16 +146,18 @@ export function expression(ctx: CompileContext, e: A.Expr): Ex {
       const x = ctx.expr(e.x);
       const op = e.op;
       const pos = packPos(e);
-      if (op === 'not') return (fr) => {
-        const v = x(fr);
-        return v === false ? true : v === true ? false : !truth(v);
-      };
-      if (op === '-') return (fr) => {
-        const v = x(fr);
-        if (typeof v === 'number' && v !== 0) return -v;
-        fr.pos = pos;
-        return unary(op, v);
-      };
+      if (op === 'not')
+        return (fr) => {
+          const v = x(fr);
+          return v === false ? true : v === true ? false : !truth(v);
+        };
+      if (op === '-')
+        return (fr) => {
+          const v = x(fr);
+          if (typeof v === 'number' && v !== 0) return -v;
+          fr.pos = pos;
+          return unary(op, v);
+        };
       return (fr) => {
         const v = x(fr);
         fr.pos = pos;

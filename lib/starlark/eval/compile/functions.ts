@@ -22,7 +22,9 @@ export function functionExpr(ctx: CompileContext, fi: A.FunctionInfo): (fr: Fram
   const nlocals = fi.locals.length;
   const cells = fi.locals.filter((b) => b.scope === 'cell').map((b) => b.index);
   const numParams = fi.params.filter((p) => p.style === 'plain' || p.style === 'default').length;
-  const paramNames = fi.locals.slice(0, numParams + (fi.hasVarargs ? 1 : 0) + (fi.hasKwargs ? 1 : 0)).map((b) => b.name);
+  const paramNames = fi.locals
+    .slice(0, numParams + (fi.hasVarargs ? 1 : 0) + (fi.hasKwargs ? 1 : 0))
+    .map((b) => b.name);
   const simple = !fi.hasVarargs && !fi.hasKwargs && fi.numKwonly === 0;
   const name = fi.name;
   const startPos = packPos(fi);

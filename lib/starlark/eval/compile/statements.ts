@@ -15,7 +15,18 @@ import { iterableElems, listExtend } from '../sequence.js';
 import { packPos } from '../pos.js';
 import { nearest } from '../../resolve/resolver.js';
 import {
-  HostValue, List, None, Range, StarErr, Tuple, decodeUTF8, encodeUTF8, errorMessage, fail, type Cell, type Value,
+  HostValue,
+  List,
+  None,
+  Range,
+  StarErr,
+  Tuple,
+  decodeUTF8,
+  encodeUTF8,
+  errorMessage,
+  fail,
+  type Cell,
+  type Value,
 } from '../value.js';
 import { binaryOp } from './binary.js';
 import { MAX, toArrayOrUndefined, type Assign, type CompileContext, type St } from './context.js';
@@ -202,7 +213,12 @@ function assignStmt(ctx: CompileContext, s: A.AssignStmt): St {
       const v = rhs(fr);
       const x = xe(fr);
       const k = ie(fr);
-      if (x instanceof Dict && !x.ht.frozen && x.ht.itercount === 0 && (typeof k === 'number' || typeof k === 'string')) {
+      if (
+        x instanceof Dict &&
+        !x.ht.frozen &&
+        x.ht.itercount === 0 &&
+        (typeof k === 'number' || typeof k === 'string')
+      ) {
         x.ht.m.set(k, v);
         return NORMAL;
       }
@@ -232,7 +248,12 @@ function augAssign(ctx: CompileContext, s: A.AssignStmt): St {
       if (x instanceof List) {
         // list += iterable extends the list in place (any iterable, as in starlark-go).
         fr.pos = pos;
-        const src = y instanceof List || y instanceof Tuple ? y.elems : typeof y === 'object' ? iterableElems(y) : undefined;
+        const src =
+          y instanceof List || y instanceof Tuple
+            ? y.elems
+            : typeof y === 'object'
+              ? iterableElems(y)
+              : undefined;
         if (src !== undefined) {
           if (x.frozen) fail('cannot apply += to frozen list');
           if (x.itercount > 0) fail('cannot apply += to list during iteration');

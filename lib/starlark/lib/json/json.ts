@@ -7,7 +7,19 @@ import { decodeRune, quote } from '../../eval/repr.js';
 import { iterableElems } from '../../eval/sequence.js';
 import { unpackArgs, unpackPositional, wantString } from '../../eval/unpack.js';
 import {
-  Builtin, Float, HostValue, List, Module, None, SObject, Struct, decodeUTF8, encodeUTF8, errorMessage, fail, type Value,
+  Builtin,
+  Float,
+  HostValue,
+  List,
+  Module,
+  None,
+  SObject,
+  Struct,
+  decodeUTF8,
+  encodeUTF8,
+  errorMessage,
+  fail,
+  type Value,
 } from '../../eval/value.js';
 
 function isPrintableASCII(s: string): boolean {
@@ -96,29 +108,31 @@ export function encodeJSON(root: Value): string {
 /** writeJSON writes a scalar, or returns the container to open. */
 function writeJSON(x: Value, out: string[]): Open | null {
   for (;;) {
-    if (x === None) return void out.push('null'), null;
+    if (x === None) return (void out.push('null'), null);
     switch (typeof x) {
       case 'boolean':
-        return void out.push(x ? 'true' : 'false'), null;
+        return (void out.push(x ? 'true' : 'false'), null);
       case 'number':
       case 'bigint':
-        return void out.push(String(x)), null;
+        return (void out.push(String(x)), null);
       case 'string':
-        return void out.push(jsonQuote(x)), null;
+        return (void out.push(jsonQuote(x)), null);
     }
     if (x instanceof Float) {
       if (!Number.isFinite(x.v)) fail(`cannot encode non-finite float ${formatFloat(x.v, 'g')}`);
-      return void out.push(formatG(x.v)), null;
+      return (void out.push(formatG(x.v)), null);
     }
     if (x instanceof Dict) {
       const items = x.ht.items();
       for (const [k] of items) if (typeof k !== 'string') fail(`dict has ${typeOf(k)} key, want string`);
-      items.sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : (a[0] as string) > (b[0] as string) ? 1 : 0));
+      items.sort((a, b) =>
+        (a[0] as string) < (b[0] as string) ? -1 : (a[0] as string) > (b[0] as string) ? 1 : 0,
+      );
       return { kind: 'dict', keys: items.map(([k]) => k as string), items: items.map(([, v]) => v), i: 0 };
     }
     if (x instanceof HostValue && x.jsonText) {
       const text = x.jsonText();
-      if (text !== undefined) return void out.push(text), null;
+      if (text !== undefined) return (void out.push(text), null);
     }
     if (x instanceof HostValue && x.jsonFields) {
       const [keys, items] = x.jsonFields();
@@ -131,7 +145,7 @@ function writeJSON(x: Value, out: string[]): Open | null {
         x = j;
         continue;
       }
-      return void out.push(encodeUTF8(JSON.stringify(j))), null;
+      return (void out.push(encodeUTF8(JSON.stringify(j))), null);
     }
     if (x instanceof Struct || x instanceof Module || (x instanceof HostValue && x.attrNames && !x.iterate)) {
       const names = attrNames(x).slice().sort();
@@ -156,17 +170,34 @@ function unquoteJSON(body: string, die: (m: string) => never): string {
     }
     const e = body[++k]!;
     switch (e) {
-      case '"': out += '"'; break;
-      case '\\': out += '\\'; break;
-      case '/': out += '/'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
+      case '"':
+        out += '"';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '/':
+        out += '/';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
       case 'u': {
         const h = body.slice(k + 1, k + 5);
-        if (!/^[0-9a-fA-F]{4}$/.test(h)) die(`invalid character ${charRepr(body[k + 1] ?? '"')} in \\u hexadecimal character escape`);
+        if (!/^[0-9a-fA-F]{4}$/.test(h))
+          die(`invalid character ${charRepr(body[k + 1] ?? '"')} in \\u hexadecimal character escape`);
         let cp = parseInt(h, 16);
         k += 4;
         if (cp >= 0xd800 && cp < 0xdc00 && body[k + 1] === '\\' && body[k + 2] === 'u') {
@@ -192,7 +223,15 @@ class DecodeFail {
   constructor(readonly msg: string) {}
 }
 
-const NAMED_ESCAPES: Record<string, string> = { '\x07': 'a', '\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't', '\v': 'v' };
+const NAMED_ESCAPES: Record<string, string> = {
+  '\x07': 'a',
+  '\b': 'b',
+  '\f': 'f',
+  '\n': 'n',
+  '\r': 'r',
+  '\t': 't',
+  '\v': 'v',
+};
 
 /** charRepr quotes a byte as Go's %q does. */
 function charRepr(c: string): string {
@@ -272,7 +311,8 @@ export function decodeJSON(s: string): Value {
     const num = s.slice(i, j);
     i = j;
     const digits = num[0] === '-' ? num.slice(1) : num;
-    if (digits === '' || (digits[0] === '0' && digits.length > 1 && isDigit(digits.charCodeAt(1)))) die(`invalid number: ${num}`);
+    if (digits === '' || (digits[0] === '0' && digits.length > 1 && isDigit(digits.charCodeAt(1))))
+      die(`invalid number: ${num}`);
     if (!float) return norm(BigInt(num));
     // strconv.ParseFloat's syntax over these characters; out of range is invalid too
     if (!/^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(num)) die(`invalid number: ${num}`);
@@ -317,13 +357,19 @@ export function decodeJSON(s: string): Value {
     }
     return die(`unexpected character ${charRepr(c)}`);
   };
-  interface Open { list: Value[] | null; dict: Dict | null; key: string }
+  interface Open {
+    list: Value[] | null;
+    dict: Dict | null;
+    key: string;
+  }
   const stack: Open[] = [];
   // key reads an object key and its colon, leaving i at the value.
   const key = (top: Open): void => {
     const k = scalar();
     if (typeof k !== 'string') {
-      die(`got ${k === undefined ? (s[i] === '[' ? 'list' : 'dict') : typeOf(k)} for object key, want string`);
+      die(
+        `got ${k === undefined ? (s[i] === '[' ? 'list' : 'dict') : typeOf(k)} for object key, want string`,
+      );
       return;
     }
     if (!skip()) die('unexpected end of file');
@@ -367,7 +413,11 @@ export function decodeJSON(s: string): Value {
           v = top.list !== null ? new List(top.list) : top.dict!;
           continue;
         }
-        die(top.list !== null ? `got ${charRepr(c)}, want ',' or ']'` : `in object, got ${charRepr(c)}, want ',' or '}'`);
+        die(
+          top.list !== null
+            ? `got ${charRepr(c)}, want ',' or ']'`
+            : `in object, got ${charRepr(c)}, want ',' or '}'`,
+        );
       }
     }
   };
@@ -431,7 +481,10 @@ function indentJSON(str: string, prefix: string, indent: string): string {
       case ':':
         out += ': ';
         break;
-      case ' ': case '\t': case '\n': case '\r':
+      case ' ':
+      case '\t':
+      case '\n':
+      case '\r':
         break;
       default:
         out += c;
@@ -440,23 +493,39 @@ function indentJSON(str: string, prefix: string, indent: string): string {
   return encodeUTF8(out + trailing);
 }
 
-export const json = new Module('json', new Map<string, Value>([
-  ['encode', new Builtin('json.encode', (_th, fn, args, kw) => {
-    unpackPositional(fn.name, args, kw, 1, 1);
-    try {
-      return encodeJSON(args[0]!);
-    } catch (e) {
-      return fail(`json.encode: ${errorMessage(e)}`);
-    }
-  })],
-  ['decode', new Builtin('json.decode', (_th, fn, args, kw) => {
-    unpackPositional(fn.name, args, kw, 1, 1);
-    return decodeJSON(wantString(fn.name, 1, args[0]!));
-  })],
-  ['indent', new Builtin('json.indent', (_th, fn, args, kw) => {
-    const [prefix, indent] = unpackArgs(fn.name, [], kw, 'prefix?', 'indent?');
-    unpackPositional(fn.name, args, [], 1, 1);
-    const s = wantString(fn.name, 1, args[0]!);
-    return indentJSON(s, decodeUTF8(prefix === undefined ? '' : wantString(fn.name, 'prefix', prefix)), decodeUTF8(indent === undefined ? '\t' : wantString(fn.name, 'indent', indent)));
-  })],
-]));
+export const json = new Module(
+  'json',
+  new Map<string, Value>([
+    [
+      'encode',
+      new Builtin('json.encode', (_th, fn, args, kw) => {
+        unpackPositional(fn.name, args, kw, 1, 1);
+        try {
+          return encodeJSON(args[0]!);
+        } catch (e) {
+          return fail(`json.encode: ${errorMessage(e)}`);
+        }
+      }),
+    ],
+    [
+      'decode',
+      new Builtin('json.decode', (_th, fn, args, kw) => {
+        unpackPositional(fn.name, args, kw, 1, 1);
+        return decodeJSON(wantString(fn.name, 1, args[0]!));
+      }),
+    ],
+    [
+      'indent',
+      new Builtin('json.indent', (_th, fn, args, kw) => {
+        const [prefix, indent] = unpackArgs(fn.name, [], kw, 'prefix?', 'indent?');
+        unpackPositional(fn.name, args, [], 1, 1);
+        const s = wantString(fn.name, 1, args[0]!);
+        return indentJSON(
+          s,
+          decodeUTF8(prefix === undefined ? '' : wantString(fn.name, 'prefix', prefix)),
+          decodeUTF8(indent === undefined ? '\t' : wantString(fn.name, 'indent', indent)),
+        );
+      }),
+    ],
+  ]),
+);

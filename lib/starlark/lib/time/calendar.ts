@@ -18,7 +18,9 @@ export function civilFromDays(days: number): [number, number, number] {
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
@@ -37,11 +39,18 @@ export function daysIn(month: number, year: number): number {
 }
 
 /** civilToSeconds converts a local wall clock (any values; normalised like Go's time.Date) to seconds since the epoch, as if UTC. */
-export function civilToSeconds(year: number, month: number, day: number, hour: number, min: number, sec: number): bigint {
+export function civilToSeconds(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  min: number,
+  sec: number,
+): bigint {
   // Normalise the month into the year first, then let days/seconds overflow naturally.
   const m0 = month - 1;
   const y = year + Math.floor(m0 / 12);
-  const m = (m0 % 12 + 12) % 12 + 1;
+  const m = (((m0 % 12) + 12) % 12) + 1;
   const days = BigInt(daysFromCivil(y, m, 1)) + BigInt(day) - 1n;
   return days * 86400n + BigInt(hour) * 3600n + BigInt(min) * 60n + BigInt(sec);
 }

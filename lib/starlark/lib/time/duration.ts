@@ -5,7 +5,17 @@
  * the left one declines.)
  */
 import { HostValue, makeFloat, threeway, toJS, toStarlark, typeName, type Value } from '../../index.js';
-import { INT64_MAX, INT64_MIN, NS_PER_SEC, cmpBig, fail, mix64, quote, saturate64, wrap64 } from './common.js';
+import {
+  INT64_MAX,
+  INT64_MIN,
+  NS_PER_SEC,
+  cmpBig,
+  fail,
+  mix64,
+  quote,
+  saturate64,
+  wrap64,
+} from './common.js';
 
 const UNITS: Record<string, bigint> = {
   ns: 1n,
@@ -44,7 +54,7 @@ export function parseDurationString(orig: string): bigint {
     let v = (intPart === '' ? 0n : BigInt(intPart)) * unit;
     if (fracPart) v += (BigInt(fracPart) * unit) / 10n ** BigInt(fracPart.length);
     total += v;
-    if (total > (1n << 63n)) invalid();
+    if (total > 1n << 63n) invalid();
   }
   if (neg) total = -total;
   if (total > INT64_MAX || total < INT64_MIN) invalid();
@@ -114,12 +124,18 @@ export class Duration extends HostValue {
     // Like Go: whole units plus the remainder as a fraction, for precision.
     const inUnit = (unit: bigint): number => Number(d / unit) + Number(d % unit) / Number(unit);
     switch (name) {
-      case 'hours': return makeFloat(inUnit(3600n * NS_PER_SEC));
-      case 'minutes': return makeFloat(inUnit(60n * NS_PER_SEC));
-      case 'seconds': return makeFloat(inUnit(NS_PER_SEC));
-      case 'milliseconds': return toStarlark(d / 1_000_000n);
-      case 'microseconds': return toStarlark(d / 1000n);
-      case 'nanoseconds': return toStarlark(d);
+      case 'hours':
+        return makeFloat(inUnit(3600n * NS_PER_SEC));
+      case 'minutes':
+        return makeFloat(inUnit(60n * NS_PER_SEC));
+      case 'seconds':
+        return makeFloat(inUnit(NS_PER_SEC));
+      case 'milliseconds':
+        return toStarlark(d / 1_000_000n);
+      case 'microseconds':
+        return toStarlark(d / 1000n);
+      case 'nanoseconds':
+        return toStarlark(d);
     }
     return undefined;
   }

@@ -7,15 +7,57 @@ import { pad } from './common.js';
 import type { Fields } from './zone.js';
 
 export const LONG_DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-export const LONG_MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September',
-  'October', 'November', 'December'];
+export const LONG_MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 export type Std =
-  | 'Jan' | 'January' | '1' | '01' | 'Mon' | 'Monday' | '2' | '_2' | '02' | '__2' | '002'
-  | '15' | '3' | '03' | '4' | '04' | '5' | '05' | '06' | '2006' | 'PM' | 'pm' | 'MST'
-  | 'Z0700' | 'Z070000' | 'Z07' | 'Z07:00' | 'Z07:00:00'
-  | '-0700' | '-070000' | '-07' | '-07:00' | '-07:00:00'
-  | 'frac0' | 'frac9';
+  | 'Jan'
+  | 'January'
+  | '1'
+  | '01'
+  | 'Mon'
+  | 'Monday'
+  | '2'
+  | '_2'
+  | '02'
+  | '__2'
+  | '002'
+  | '15'
+  | '3'
+  | '03'
+  | '4'
+  | '04'
+  | '5'
+  | '05'
+  | '06'
+  | '2006'
+  | 'PM'
+  | 'pm'
+  | 'MST'
+  | 'Z0700'
+  | 'Z070000'
+  | 'Z07'
+  | 'Z07:00'
+  | 'Z07:00:00'
+  | '-0700'
+  | '-070000'
+  | '-07'
+  | '-07:00'
+  | '-07:00:00'
+  | 'frac0'
+  | 'frac9';
 
 export interface Chunk {
   /** literal text before the element */
@@ -28,7 +70,18 @@ export interface Chunk {
   sep?: string;
 }
 
-export const TZ_LAYOUTS: Std[] = ['Z07:00:00', '-07:00:00', 'Z070000', '-070000', 'Z07:00', '-07:00', 'Z0700', '-0700', 'Z07', '-07'];
+export const TZ_LAYOUTS: Std[] = [
+  'Z07:00:00',
+  '-07:00:00',
+  'Z070000',
+  '-070000',
+  'Z07:00',
+  '-07:00',
+  'Z0700',
+  '-0700',
+  'Z07',
+  '-07',
+];
 
 /** elementAt recognises a layout element starting at position i: [length, std, fraction digits?]. */
 export function elementAt(layout: string, i: number): [number, Std, number?] | undefined {
@@ -61,9 +114,12 @@ export function elementAt(layout: string, i: number): [number, Std, number?] | u
       }
       if (rest.startsWith('__2')) return [3, '__2'];
       break;
-    case '3': return [1, '3'];
-    case '4': return [1, '4'];
-    case '5': return [1, '5'];
+    case '3':
+      return [1, '3'];
+    case '4':
+      return [1, '4'];
+    case '5':
+      return [1, '5'];
     case 'P':
       if (rest.startsWith('PM')) return [2, 'PM'];
       break;
@@ -80,7 +136,8 @@ export function elementAt(layout: string, i: number): [number, Std, number?] | u
         const d = rest[1];
         let j = 1;
         while (j < rest.length && rest[j] === d) j++;
-        if (!(j < rest.length && rest[j]! >= '0' && rest[j]! <= '9')) return [j, d === '0' ? 'frac0' : 'frac9', j - 1];
+        if (!(j < rest.length && rest[j]! >= '0' && rest[j]! <= '9'))
+          return [j, d === '0' ? 'frac0' : 'frac9', j - 1];
       }
       break;
   }
@@ -126,29 +183,75 @@ export function formatLayout(f: Fields, layout: string): string {
     out += c.prefix;
     if (c.std === undefined) continue;
     switch (c.std) {
-      case '2006': out += pad(f.year, 4); break;
-      case '06': out += pad(((f.year % 100) + 100) % 100, 2); break;
-      case 'Jan': out += LONG_MONTHS[f.month - 1]!.slice(0, 3); break;
-      case 'January': out += LONG_MONTHS[f.month - 1]; break;
-      case '1': out += f.month; break;
-      case '01': out += pad(f.month, 2); break;
-      case 'Mon': out += LONG_DAYS[f.weekday]!.slice(0, 3); break;
-      case 'Monday': out += LONG_DAYS[f.weekday]; break;
-      case '2': out += f.day; break;
-      case '_2': out += String(f.day).padStart(2, ' '); break;
-      case '02': out += pad(f.day, 2); break;
-      case '__2': out += String(f.yday).padStart(3, ' '); break;
-      case '002': out += pad(f.yday, 3); break;
-      case '15': out += pad(f.hour, 2); break;
-      case '3': out += (f.hour % 12 === 0 ? 12 : f.hour % 12); break;
-      case '03': out += pad(f.hour % 12 === 0 ? 12 : f.hour % 12, 2); break;
-      case '4': out += f.minute; break;
-      case '04': out += pad(f.minute, 2); break;
-      case '5': out += f.second; break;
-      case '05': out += pad(f.second, 2); break;
-      case 'PM': out += f.hour >= 12 ? 'PM' : 'AM'; break;
-      case 'pm': out += f.hour >= 12 ? 'pm' : 'am'; break;
-      case 'MST': out += f.abbrev; break;
+      case '2006':
+        out += pad(f.year, 4);
+        break;
+      case '06':
+        out += pad(((f.year % 100) + 100) % 100, 2);
+        break;
+      case 'Jan':
+        out += LONG_MONTHS[f.month - 1]!.slice(0, 3);
+        break;
+      case 'January':
+        out += LONG_MONTHS[f.month - 1];
+        break;
+      case '1':
+        out += f.month;
+        break;
+      case '01':
+        out += pad(f.month, 2);
+        break;
+      case 'Mon':
+        out += LONG_DAYS[f.weekday]!.slice(0, 3);
+        break;
+      case 'Monday':
+        out += LONG_DAYS[f.weekday];
+        break;
+      case '2':
+        out += f.day;
+        break;
+      case '_2':
+        out += String(f.day).padStart(2, ' ');
+        break;
+      case '02':
+        out += pad(f.day, 2);
+        break;
+      case '__2':
+        out += String(f.yday).padStart(3, ' ');
+        break;
+      case '002':
+        out += pad(f.yday, 3);
+        break;
+      case '15':
+        out += pad(f.hour, 2);
+        break;
+      case '3':
+        out += f.hour % 12 === 0 ? 12 : f.hour % 12;
+        break;
+      case '03':
+        out += pad(f.hour % 12 === 0 ? 12 : f.hour % 12, 2);
+        break;
+      case '4':
+        out += f.minute;
+        break;
+      case '04':
+        out += pad(f.minute, 2);
+        break;
+      case '5':
+        out += f.second;
+        break;
+      case '05':
+        out += pad(f.second, 2);
+        break;
+      case 'PM':
+        out += f.hour >= 12 ? 'PM' : 'AM';
+        break;
+      case 'pm':
+        out += f.hour >= 12 ? 'pm' : 'am';
+        break;
+      case 'MST':
+        out += f.abbrev;
+        break;
       case 'frac0':
       case 'frac9': {
         const digits = String(f.nsec).padStart(9, '0').slice(0, c.digits);

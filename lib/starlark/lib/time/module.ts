@@ -15,7 +15,16 @@
  * public lib/starlark API, and time.now() reads the clock set on the calling thread (setNow),
  * so one module value serves every thread.
  */
-import { Builtin, anyValue, makeModule, typeName, unpack, unpackPositionalArgs, type Thread, type Value } from '../../index.js';
+import {
+  Builtin,
+  anyValue,
+  makeModule,
+  typeName,
+  unpack,
+  unpackPositionalArgs,
+  type Thread,
+  type Value,
+} from '../../index.js';
 import { civilToSeconds } from './calendar.js';
 import { NS_PER_SEC, fail, floorDiv, int, int64, string, stringOrNone } from './common.js';
 import { Duration, parseDurationString } from './duration.js';
@@ -50,8 +59,14 @@ export const timeModule: Value = makeModule('time', {
   }),
 
   parse_time: new Builtin('parse_time', (_th, _fn, args, kwargs) => {
-    const [value, layout, location] = unpack('parse_time', args, kwargs,
-      ['x', string], ['format?', stringOrNone], ['location?', stringOrNone]);
+    const [value, layout, location] = unpack(
+      'parse_time',
+      args,
+      kwargs,
+      ['x', string],
+      ['format?', stringOrNone],
+      ['location?', stringOrNone],
+    );
     const locName = location ?? 'UTC';
     const loc = loadZone(locName);
     if (loc === undefined) fail(`parse_time: unknown time zone ${locName}`);
@@ -59,15 +74,32 @@ export const timeModule: Value = makeModule('time', {
   }),
 
   from_timestamp: new Builtin('from_timestamp', (_th, _fn, args, kwargs) => {
-    const [sec, nsec] = unpackPositionalArgs('from_timestamp', args, kwargs, ['sec', int64], ['nsec?', int64]);
+    const [sec, nsec] = unpackPositionalArgs(
+      'from_timestamp',
+      args,
+      kwargs,
+      ['sec', int64],
+      ['nsec?', int64],
+    );
     return new Time(sec * NS_PER_SEC + (nsec ?? 0n), UTC);
   }),
 
   time: new Builtin('time', (_th, _fn, args, kwargs) => {
     if (args.length > 0) fail('time: unexpected positional arguments');
-    const [year = 1, month = 1, day = 1, hour = 0, minute = 0, second = 0, nanosecond = 0n, location] = unpack('time', args, kwargs,
-      ['year?', int], ['month?', int], ['day?', int], ['hour?', int], ['minute?', int], ['second?', int],
-      ['nanosecond?', int64], ['location?', stringOrNone]);
+    const [year = 1, month = 1, day = 1, hour = 0, minute = 0, second = 0, nanosecond = 0n, location] =
+      unpack(
+        'time',
+        args,
+        kwargs,
+        ['year?', int],
+        ['month?', int],
+        ['day?', int],
+        ['hour?', int],
+        ['minute?', int],
+        ['second?', int],
+        ['nanosecond?', int64],
+        ['location?', stringOrNone],
+      );
     const loc = mustLoadZone('time', location ?? 'UTC');
     const names = ['year', 'month', 'day', 'hour', 'minute', 'second'];
     for (const [i, v] of [year, month, day, hour, minute, second].entries()) {

@@ -9,14 +9,20 @@ import { Time } from './time-value.js';
 import { UTC, localToInstant, zoneAbbrev, zoneOffset, type Zone } from './zone.js';
 
 class ParseFail {
-  constructor(readonly msg: string, readonly rest: number) {}
+  constructor(
+    readonly msg: string,
+    readonly rest: number,
+  ) {}
 }
 
 /** parseWithLayout is Go's time.ParseInLocation; throws ParseFail. */
 export function parseWithLayout(layout: string, value: string, loc: Zone): Time {
   const orig = value;
   const bad = (valueElem: string, layoutElem: string): never => {
-    throw new ParseFail(`parsing time ${quote(orig)} as ${quote(layout)}: cannot parse ${quote(valueElem)} as ${quote(layoutElem)}`, valueElem.length);
+    throw new ParseFail(
+      `parsing time ${quote(orig)} as ${quote(layout)}: cannot parse ${quote(valueElem)} as ${quote(layoutElem)}`,
+      valueElem.length,
+    );
   };
   const outOfRange = (what: string): never => {
     throw new ParseFail(`parsing time ${quote(orig)}: ${what} out of range`, -1);
@@ -104,15 +110,23 @@ export function parseWithLayout(layout: string, value: string, loc: Zone): Time 
         value = value.slice(2);
         break;
       }
-      case 'Jan': month = lookup(LONG_MONTHS, true, elem) + 1; break;
-      case 'January': month = lookup(LONG_MONTHS, false, elem) + 1; break;
+      case 'Jan':
+        month = lookup(LONG_MONTHS, true, elem) + 1;
+        break;
+      case 'January':
+        month = lookup(LONG_MONTHS, false, elem) + 1;
+        break;
       case '1':
       case '01':
         month = num(c.std === '01', elem);
         if (month < 1 || month > 12) outOfRange('month');
         break;
-      case 'Mon': lookup(LONG_DAYS, true, elem); break;
-      case 'Monday': lookup(LONG_DAYS, false, elem); break;
+      case 'Mon':
+        lookup(LONG_DAYS, true, elem);
+        break;
+      case 'Monday':
+        lookup(LONG_DAYS, false, elem);
+        break;
       case '2':
       case '_2':
       case '02':
@@ -149,7 +163,8 @@ export function parseWithLayout(layout: string, value: string, loc: Zone): Time 
         if (sec > 59) outOfRange('second');
         // A fraction after the seconds is accepted even when the layout has none.
         const next = chunks[ci + 1];
-        const layoutHasFrac = next !== undefined && next.prefix === '' && (next.std === 'frac0' || next.std === 'frac9');
+        const layoutHasFrac =
+          next !== undefined && next.prefix === '' && (next.std === 'frac0' || next.std === 'frac9');
         if (!layoutHasFrac && /^[.,]\d/.test(value)) nsec = fraction(undefined, elem);
         break;
       }
@@ -214,7 +229,8 @@ export function parseWithLayout(layout: string, value: string, loc: Zone): Time 
       }
     }
   }
-  if (value.length > 0) throw new ParseFail(`parsing time ${quote(orig)}: extra text: ${quote(value)}`, value.length);
+  if (value.length > 0)
+    throw new ParseFail(`parsing time ${quote(orig)}: extra text: ${quote(value)}`, value.length);
 
   if (pmSet && hour < 12) hour += 12;
   else if (amSet && hour === 12) hour = 0;

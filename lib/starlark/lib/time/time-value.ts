@@ -3,13 +3,33 @@
  * zone it is viewed in; its fields, format/in_location methods, comparison, hashing, and
  * t ± duration, t - t.
  */
-import { Builtin, HostValue, makeString, threeway, toStarlark, typeName, unpackPositionalArgs, type Value } from '../../index.js';
+import {
+  Builtin,
+  HostValue,
+  makeString,
+  threeway,
+  toStarlark,
+  typeName,
+  unpackPositionalArgs,
+  type Value,
+} from '../../index.js';
 import { NS_PER_SEC, ZERO_TIME_NS, cmpBig, fail, floorDiv, mix64, saturate64, string } from './common.js';
 import { Duration, type Side } from './duration.js';
 import { GO_STRING, RFC3339_NANO, formatLayout } from './layout.js';
 import { UTC, fieldsOf, mustLoadZone, type Fields, type Zone } from './zone.js';
 
-const TIME_FIELDS = ['year', 'month', 'day', 'hour', 'minute', 'second', 'nanosecond', 'unix', 'unix_nano', 'location'];
+const TIME_FIELDS = [
+  'year',
+  'month',
+  'day',
+  'hour',
+  'minute',
+  'second',
+  'nanosecond',
+  'unix',
+  'unix_nano',
+  'location',
+];
 const TIME_METHODS = ['format', 'in_location'];
 
 export class Time extends HostValue {
@@ -53,27 +73,45 @@ export class Time extends HostValue {
   }
   override attr(name: string): Value | undefined {
     switch (name) {
-      case 'year': return this.fields.year;
-      case 'month': return this.fields.month;
-      case 'day': return this.fields.day;
-      case 'hour': return this.fields.hour;
-      case 'minute': return this.fields.minute;
-      case 'second': return this.fields.second;
-      case 'nanosecond': return this.fields.nsec;
-      case 'unix': return toStarlark(floorDiv(this.ns, NS_PER_SEC));
-      case 'unix_nano': return toStarlark(this.ns);
-      case 'location': return makeString(this.zone.name);
+      case 'year':
+        return this.fields.year;
+      case 'month':
+        return this.fields.month;
+      case 'day':
+        return this.fields.day;
+      case 'hour':
+        return this.fields.hour;
+      case 'minute':
+        return this.fields.minute;
+      case 'second':
+        return this.fields.second;
+      case 'nanosecond':
+        return this.fields.nsec;
+      case 'unix':
+        return toStarlark(floorDiv(this.ns, NS_PER_SEC));
+      case 'unix_nano':
+        return toStarlark(this.ns);
+      case 'location':
+        return makeString(this.zone.name);
       case 'format':
-        return new Builtin('format', (_th, fn, args, kwargs) => {
-          const [layout] = unpackPositionalArgs('format', args, kwargs, ['layout', string]);
-          return makeString((fn.receiver as Time).format(layout));
-        }, this);
+        return new Builtin(
+          'format',
+          (_th, fn, args, kwargs) => {
+            const [layout] = unpackPositionalArgs('format', args, kwargs, ['layout', string]);
+            return makeString((fn.receiver as Time).format(layout));
+          },
+          this,
+        );
       case 'in_location':
-        return new Builtin('in_location', (_th, fn, args, kwargs) => {
-          const [name] = unpackPositionalArgs('in_location', args, kwargs, ['name', string]);
-          const t = fn.receiver as Time;
-          return new Time(t.ns, mustLoadZone('in_location', name));
-        }, this);
+        return new Builtin(
+          'in_location',
+          (_th, fn, args, kwargs) => {
+            const [name] = unpackPositionalArgs('in_location', args, kwargs, ['name', string]);
+            const t = fn.receiver as Time;
+            return new Time(t.ns, mustLoadZone('in_location', name));
+          },
+          this,
+        );
     }
     return undefined;
   }

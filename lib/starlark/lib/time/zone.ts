@@ -20,7 +20,11 @@ export const UTC: Zone = { name: 'UTC', fixed: 0 };
 const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
 const abbrevFormatters = new Map<string, Intl.DateTimeFormat>();
 
-function formatter(cache: Map<string, Intl.DateTimeFormat>, key: string, make: () => Intl.DateTimeFormat): Intl.DateTimeFormat {
+function formatter(
+  cache: Map<string, Intl.DateTimeFormat>,
+  key: string,
+  make: () => Intl.DateTimeFormat,
+): Intl.DateTimeFormat {
   let f = cache.get(key);
   if (f === undefined) {
     f = make();
@@ -45,8 +49,11 @@ function tzPart(f: Intl.DateTimeFormat, sec: number): string {
 export function zoneOffset(z: Zone, sec: number): number {
   if (z.fixed !== undefined) return z.fixed;
   const key = z.tz ?? '';
-  const f = formatter(offsetFormatters, key, () =>
-    new Intl.DateTimeFormat('en-US', { timeZone: z.tz, timeZoneName: 'longOffset' }));
+  const f = formatter(
+    offsetFormatters,
+    key,
+    () => new Intl.DateTimeFormat('en-US', { timeZone: z.tz, timeZoneName: 'longOffset' }),
+  );
   const s = tzPart(f, sec); // "GMT", "GMT+01:00", "GMT-03:30", "GMT+00:09:21"
   const m = /^GMT([+-])(\d{1,2})(?::?(\d{2}))?(?::?(\d{2}))?$/.exec(s);
   if (!m) return 0;
@@ -66,14 +73,19 @@ export function zoneAbbrev(z: Zone, sec: number, offset: number): string {
   if (z.fixed !== undefined) return z.name !== '' ? z.name : numericZone(offset);
   const key = z.tz ?? '';
   for (const locale of ['en-US', 'en-GB']) {
-    const f = formatter(abbrevFormatters, locale + '\0' + key, () =>
-      new Intl.DateTimeFormat(locale, { timeZone: z.tz, timeZoneName: 'short' }));
+    const f = formatter(
+      abbrevFormatters,
+      locale + '\0' + key,
+      () => new Intl.DateTimeFormat(locale, { timeZone: z.tz, timeZoneName: 'short' }),
+    );
     const s = tzPart(f, sec);
     if (s !== '' && !/^GMT[+-]/.test(s)) return s;
   }
   // tzdata's style for zones without a letter abbreviation: "+09", "+0530".
   const mins = Math.trunc(Math.abs(offset) / 60);
-  return (offset < 0 ? '-' : '+') + pad(Math.trunc(mins / 60), 2) + (mins % 60 !== 0 ? pad(mins % 60, 2) : '');
+  return (
+    (offset < 0 ? '-' : '+') + pad(Math.trunc(mins / 60), 2) + (mins % 60 !== 0 ? pad(mins % 60, 2) : '')
+  );
 }
 
 /** loadZone is Go's time.LoadLocation: "" and "UTC" are UTC, "Local" the host zone, else an IANA name. */
@@ -112,11 +124,16 @@ export function localToInstant(localSec: bigint, z: Zone): bigint {
 // ---------------------------------------------------------------- broken-down time
 
 export interface Fields {
-  year: number; month: number; day: number;
-  hour: number; minute: number; second: number; nsec: number;
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  nsec: number;
   weekday: number; // 0 = Sunday
-  yday: number;    // 1..366
-  offset: number;  // seconds east of UTC
+  yday: number; // 1..366
+  offset: number; // seconds east of UTC
   abbrev: string;
 }
 
@@ -133,8 +150,14 @@ export function fieldsOf(ns: bigint, z: Zone): Fields {
   rem -= hour * 3600;
   const minute = Math.floor(rem / 60);
   return {
-    year, month, day, hour, minute, second: rem - minute * 60, nsec,
-    weekday: ((days + 4) % 7 + 7) % 7,
+    year,
+    month,
+    day,
+    hour,
+    minute,
+    second: rem - minute * 60,
+    nsec,
+    weekday: (((days + 4) % 7) + 7) % 7,
     yday: days - daysFromCivil(year, 1, 1) + 1,
     offset,
     abbrev: zoneAbbrev(z, sec, offset),
