@@ -35,6 +35,10 @@ export const PROBLEM_CODES = {
   starName: 'EBB_STAR_NAME',
   /** Models read each other in a circle (a model reading its own table is one too). */
   cycle: 'EBB_CYCLE',
+  /** The project file (ebb.yaml) is not valid: YAML, an unknown key, a bad value. */
+  projectFile: 'EBB_PROJECT_FILE',
+  /** A variable the project reads (a `${VAR}` of the project file) is set nowhere. */
+  envMissing: 'EBB_ENV_MISSING',
 } as const;
 
 export type ProblemCode = (typeof PROBLEM_CODES)[keyof typeof PROBLEM_CODES];
@@ -127,6 +131,24 @@ export class FileSystemError extends EbbError {
   constructor(message: string, cause?: unknown) {
     super('EBB_FILESYSTEM', message, { cause });
     this.name = 'FileSystemError';
+  }
+}
+
+/**
+ * ProjectFileError is a statement of the project file (ebb.yaml) that DuckDB refused as the
+ * state opened: a setting, an extension, a secret, a source; the message names the file's line.
+ */
+export class ProjectFileError extends EbbError {
+  readonly file: string;
+  readonly line: number;
+  /** The message without the file's position in front. */
+  readonly detail: string;
+  constructor(file: string, line: number, detail: string) {
+    super('EBB_PROJECT_FILE', `${formatLocation({ file, line })}: ${detail}`);
+    this.name = 'ProjectFileError';
+    this.file = file;
+    this.line = line;
+    this.detail = detail;
   }
 }
 

@@ -142,6 +142,7 @@ export function withProject(
         path: ctx.statePath,
         root: ctx.project.root,
         ...(command === undefined ? {} : { command: `ebb ${command}` }),
+        ...(ctx.setup === undefined ? {} : { setup: ctx.setup.steps }),
       });
       try {
         return await body(ctx, store);

@@ -13,7 +13,8 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from './duckdb-api.js';
-import { StateError, StateLockedError, errorMessage } from '../errors.js';
+import { ProjectFileError, StateError, StateLockedError, errorMessage } from '../errors.js';
+import { hideSecrets, type SetupStep } from './setup.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import { sqlString } from './quote.js';
 
@@ -29,6 +30,8 @@ export interface StoreOptions {
   readonly memoryLimit?: string | undefined;
   /** The command holding the state (`ebb run`), named to a second process that finds it locked. */
   readonly command?: string;
+  /** The project file's statements (settings, extensions, secrets, sources), run after opening. */
+  readonly setup?: readonly SetupStep[];
 }
 
 /**
@@ -78,6 +81,7 @@ export class Store {
         );
       });
       await store.#migrate();
+      for (const step of options.setup ?? []) await store.#setup(step);
       if (options.path !== ':memory:' && options.command !== undefined)
         store.#owner = new Owner(options.path, options.command);
     } catch (err) {
@@ -85,6 +89,20 @@ export class Store {
       throw err;
     }
     return store;
+  }
+
+  /** #setup runs one project file statement; its failure names the file's line, without secrets. */
+  async #setup(step: SetupStep): Promise<void> {
+    try {
+      await this.#conn.run(step.sql);
+    } catch (err) {
+      const message = hideSecrets(errorMessage(err).replace(/\s*\n\s*/g, ' '), step.secrets);
+      throw new ProjectFileError(
+        step.file,
+        step.line,
+        `${step.what}: ${message}${step.hint ? `; ${step.hint}` : ''}`,
+      );
+    }
   }
 
   async #migrate(): Promise<void> {
