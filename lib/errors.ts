@@ -152,6 +152,18 @@ export class ProjectFileError extends EbbError {
   }
 }
 
+/**
+ * CoordinatorError is the coordinator (EBB_COORDINATOR, PostgreSQL) unreachable or refusing:
+ * the run stops sending — it never goes on without the shared limits — and what was delivered
+ * is still acknowledged.
+ */
+export class CoordinatorError extends EbbError {
+  constructor(message: string, cause?: unknown) {
+    super('EBB_COORDINATOR', message, { cause });
+    this.name = 'CoordinatorError';
+  }
+}
+
 export class StateError extends EbbError {
   constructor(message: string, cause?: unknown) {
     super('EBB_STATE', message, { cause });
