@@ -419,6 +419,30 @@ const cli = yargs?.(args)
     },
   )
   .command(
+    'serve',
+    "run the project file's schedules and serve /metrics and /healthz until SIGTERM (for a container or a VM)",
+    (y: Argv) =>
+      withProjectOptions(y)
+        .option('host', { type: 'string', describe: 'address to listen on', default: '127.0.0.1' })
+        .option('port', { type: 'number', describe: 'port for /metrics and /healthz', default: 8420 })
+        .epilogue(
+          epilogue(
+            'ebb serve --host 0.0.0.0 --port 8420',
+            `${STATE_ENV} Schedules and alerts come from ebb.yaml (schedules:, alerts:).`,
+            'Exit codes: 0 stopped by SIGTERM or Ctrl-C (the run in progress finished its requests), 1 could not start, 2 bad invocation.',
+          ),
+        ),
+    async (argv) => {
+      const { serveCommand } = await import('../lib/commands/serve.js');
+      finish(
+        await serveCommand(
+          { ...globals(argv), host: argv.host as string, port: argv.port as number },
+          await io(),
+        ),
+      );
+    },
+  )
+  .command(
     'star <file>',
     'run a standalone Starlark file (universe, json, struct); print() goes to stdout',
     (y: Argv) =>

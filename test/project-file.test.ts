@@ -225,3 +225,46 @@ test('a source named like a models folder is refused', async (t) => {
   t.is(await validateCommand({ cwd: root }, c.io), 1);
   t.regex(c.err(), /ebb\.yaml:2: source "raw" has the name of the models\/raw\/ folder/);
 });
+
+test('schedules and alerts: every or cron per selection, each mistake at its line', (t) => {
+  const good = parse(
+    [
+      'schedules:',
+      '  - select: sync.*',
+      '    every: 15m',
+      '  - select: [raw.a, raw.b]',
+      "    cron: '0 * * * *'",
+      'alerts:',
+      '  slack: ${SLACK_URL}',
+      '  stale_after: 2h',
+    ].join('\n'),
+  );
+  t.deepEqual(good.problems, []);
+  t.deepEqual(good.file.schedules, [
+    { select: ['sync.*'], every: { ms: 900_000, text: '15m' }, line: 2 },
+    { select: ['raw.a', 'raw.b'], cron: '0 * * * *', line: 4 },
+  ]);
+  t.is(good.file.alerts?.staleAfterMs, 7_200_000);
+  const setup = projectSetup('/p', good.file, {});
+  t.deepEqual(setup.missing, []);
+  t.deepEqual(setup.missingForServe, [{ name: 'SLACK_URL', line: 6 }]);
+
+  const bad = parse(
+    [
+      'schedules:',
+      '  - select: sync.*', // 2: neither every nor cron
+      '  - select: raw.*',
+      "    cron: '61 * * * *'", // 4
+      '  - select: x',
+      '    every: 10ms', // 6
+      'alerts:',
+      '  slak: x', // 8
+    ].join('\n'),
+  );
+  const got = bad.problems.map((p) => `${p.line}: ${p.message}`);
+  t.is(got.length, 4, got.join('\n'));
+  t.regex(got[0]!, /^2: a schedule needs exactly one of every:/);
+  t.regex(got[1]!, /^4: cron: "61 \* \* \* \*" is not a cron expression/);
+  t.regex(got[2]!, /^6: every: "10ms" is not a duration of at least 1s/);
+  t.regex(got[3]!, /^8: unknown key "slak" in alerts; did you mean "slack"\?/);
+});

@@ -1,5 +1,6 @@
 // The project file: an optional ebb.yaml at the project root for what is not a model —
-// DuckDB settings, extensions, databases attached read-only as sources, and DuckDB secrets.
+// DuckDB settings, extensions, databases attached read-only as sources, DuckDB secrets, and
+// for `ebb serve` the schedules and the alerts.
 // It is read with the `yaml` library (positions kept through its LineCounter), validated as a
 // whole so that every mistake is reported at once with its line and a "did you mean", and
 // returned as plain data: values keep their `${VAR}` references, which are expanded only when
@@ -9,7 +10,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { PROBLEM_CODES, type ProjectProblem } from '../errors.js';
+import { Cron } from 'croner';
 import { closest } from '../suggest.js';
+import { parseDuration } from './directives.js';
 
 /** The file's name at the project root; `ebb.yml` is refused with a hint, so there is one spelling. */
 export const PROJECT_FILE = 'ebb.yaml';
@@ -48,6 +51,27 @@ export interface DuckDBSecret {
   readonly line: number;
 }
 
+/** A selection of models run on a schedule by `ebb serve`: every fixed interval, or a cron expression. */
+export interface Schedule {
+  /** Model selectors, as `ebb run` takes them. */
+  readonly select: readonly string[];
+  readonly every?: { readonly ms: number; readonly text: string };
+  /** A cron expression (5 fields, or 6 with seconds first). */
+  readonly cron?: string;
+  readonly line: number;
+}
+
+/** Where `ebb serve` sends alerts; values keep their `${VAR}`s (a webhook URL is a secret). */
+export interface Alerts {
+  readonly webhook?: string;
+  readonly slack?: string;
+  /** A scheduled model that has not succeeded for this long is alerted on. */
+  readonly staleAfterMs?: number;
+  /** A link put in each message. */
+  readonly dashboardUrl?: string;
+  readonly line: number;
+}
+
 export interface ProjectFile {
   /** The file's path relative to the root (as errors name it). */
   readonly file: string;
@@ -55,9 +79,11 @@ export interface ProjectFile {
   readonly extensions: readonly Extension[];
   readonly sources: readonly Source[];
   readonly secrets: readonly DuckDBSecret[];
+  readonly schedules: readonly Schedule[];
+  readonly alerts?: Alerts;
 }
 
-const SECTIONS = ['duckdb', 'extensions', 'sources', 'secrets'] as const;
+const SECTIONS = ['duckdb', 'extensions', 'sources', 'secrets', 'schedules', 'alerts'] as const;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Names DuckDB gives its own catalogs: a source under one of these could not be told apart. */
 const RESERVED_SOURCES = new Set(['main', 'memory', 'system', 'temp']);
@@ -161,19 +187,20 @@ export function parseProjectFile(file: string, text: string, problems: ProjectPr
     extensions: Extension[];
     sources: Source[];
     secrets: DuckDBSecret[];
-  } = {
-    duckdb: [],
-    extensions: [],
-    sources: [],
-    secrets: [],
-  };
+    schedules: Schedule[];
+    alerts?: Alerts;
+  } = { duckdb: [], extensions: [], sources: [], secrets: [], schedules: [] };
   if (doc.errors.length === 0 && doc.contents !== null) {
     for (const { key, value, pair } of r.entries(doc.contents, file)) {
       if (key === 'duckdb') out.duckdb = readSettings(r, value);
       else if (key === 'extensions') out.extensions = readExtensions(r, value);
       else if (key === 'sources') out.sources = readSources(r, value);
       else if (key === 'secrets') out.secrets = readSecrets(r, value);
-      else r.unknownKey(pair, key, SECTIONS, file);
+      else if (key === 'schedules') out.schedules = readSchedules(r, value);
+      else if (key === 'alerts') {
+        const alerts = readAlerts(r, value, pair);
+        if (alerts) out.alerts = alerts;
+      } else r.unknownKey(pair, key, SECTIONS, file);
     }
   }
   problems.push(...r.problems);
@@ -293,6 +320,96 @@ function readSecrets(r: Reader, node: unknown): DuckDBSecret[] {
     }
     if (type === undefined) r.problem(pair, `secrets.${name} needs a type (s3, gcs, r2, azure, http…)`);
     else out.push({ name, type, options, line: r.line(pair) });
+  }
+  return out;
+}
+
+function readSchedules(r: Reader, node: unknown): Schedule[] {
+  if (!isSeq(node)) {
+    r.problem(
+      node as Node,
+      'schedules must be a list, e.g. "- select: sync.*" with "every: 15m" or "cron: \'0 * * * *\'"',
+    );
+    return [];
+  }
+  const out: Schedule[] = [];
+  for (const item of node.items) {
+    const fields = new Map(r.entries(item, 'a schedule').map((e) => [e.key, e]));
+    const line = r.line(item as Node);
+    for (const [k, e] of fields)
+      if (!['select', 'every', 'cron'].includes(k))
+        r.unknownKey(e.pair, k, ['select', 'every', 'cron'], 'a schedule');
+    const sel = fields.get('select');
+    const select = sel ? selectors(r, sel.value) : undefined;
+    if (!sel)
+      r.problem(item as Node, 'a schedule needs select: the models to run (e.g. sync.* or "raw.* mart.*")');
+    const every = fields.get('every');
+    const cron = fields.get('cron');
+    if ((every === undefined) === (cron === undefined)) {
+      r.problem(
+        item as Node,
+        'a schedule needs exactly one of every: (e.g. 15m) or cron: (e.g. "*/15 * * * *")',
+      );
+      continue;
+    }
+    if (select === undefined) continue;
+    if (every) {
+      const text = r.string(every.value, 'every');
+      const ms = text === undefined ? undefined : parseDuration(text);
+      if (text !== undefined && (ms === undefined || ms < 1000))
+        r.problem(every.pair, `every: "${text}" is not a duration of at least 1s (write 30s, 15m, 2h)`);
+      else if (text !== undefined && ms !== undefined) out.push({ select, every: { ms, text }, line });
+    } else if (cron) {
+      const text = r.string(cron.value, 'cron');
+      if (text === undefined) continue;
+      try {
+        new Cron(text, { paused: true }).stop();
+        out.push({ select, cron: text, line });
+      } catch (err) {
+        r.problem(
+          cron.pair,
+          `cron: "${text}" is not a cron expression: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
+  }
+  return out;
+}
+
+function selectors(r: Reader, node: unknown): string[] | undefined {
+  if (isSeq(node)) {
+    const all = node.items.map((i) => r.string(i, 'select'));
+    return all.every((x) => x !== undefined) ? (all as string[]) : undefined;
+  }
+  const text = r.string(node, 'select');
+  return text?.split(/\s+/).filter((x) => x !== '');
+}
+
+const ALERT_KEYS = ['webhook', 'slack', 'stale_after', 'dashboard_url'];
+
+function readAlerts(r: Reader, node: unknown, at: Pair): Alerts | undefined {
+  const out: {
+    webhook?: string;
+    slack?: string;
+    staleAfterMs?: number;
+    dashboardUrl?: string;
+    line: number;
+  } = {
+    line: r.line(at),
+  };
+  for (const { key, value, pair } of r.entries(node, 'alerts')) {
+    if (key === 'webhook' || key === 'slack' || key === 'dashboard_url') {
+      const v = r.string(value, `alerts.${key}`);
+      if (v === undefined) continue;
+      if (key === 'dashboard_url') out.dashboardUrl = v;
+      else out[key] = v;
+    } else if (key === 'stale_after') {
+      const text = r.string(value, 'alerts.stale_after');
+      const ms = text === undefined ? undefined : parseDuration(text);
+      if (text !== undefined && ms === undefined)
+        r.problem(pair, `alerts.stale_after: "${text}" is not a duration (write 30m, 2h)`);
+      else if (ms !== undefined) out.staleAfterMs = ms;
+    } else r.unknownKey(pair, key, ALERT_KEYS, 'alerts');
   }
   return out;
 }

@@ -18,6 +18,15 @@ export interface ProjectSetup {
   readonly secrets: readonly string[];
   /** `${VAR}` references set nowhere, with their line (ebb validate reports them). */
   readonly missing: readonly { readonly name: string; readonly line: number }[];
+  /** `${VAR}`s of the alerts set nowhere: only `ebb serve` (and validate) needs them. */
+  readonly missingForServe: readonly { readonly name: string; readonly line: number }[];
+  /** Where `ebb serve` sends alerts, `${VAR}`s expanded. */
+  readonly alerts?: {
+    readonly webhook?: string;
+    readonly slack?: string;
+    readonly staleAfterMs?: number;
+    readonly dashboardUrl?: string;
+  };
 }
 
 const REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -73,7 +82,22 @@ export function projectSetup(root: string, file: ProjectFile, env: Record<string
     ...file.secrets.map((s) => secretStep(file.file, s, x)),
     ...file.sources.map((s) => sourceStep(root, file.file, s, x)),
   ];
-  return { steps, secrets: [...x.secrets], missing: x.missing };
+  const a = new Expander(env);
+  const alerts = file.alerts && {
+    ...(file.alerts.webhook === undefined
+      ? {}
+      : { webhook: a.expand(file.alerts.webhook, file.alerts.line).text }),
+    ...(file.alerts.slack === undefined ? {} : { slack: a.expand(file.alerts.slack, file.alerts.line).text }),
+    ...(file.alerts.staleAfterMs === undefined ? {} : { staleAfterMs: file.alerts.staleAfterMs }),
+    ...(file.alerts.dashboardUrl === undefined ? {} : { dashboardUrl: file.alerts.dashboardUrl }),
+  };
+  return {
+    steps,
+    secrets: [...x.secrets, ...a.secrets],
+    missing: x.missing,
+    missingForServe: a.missing,
+    ...(alerts ? { alerts } : {}),
+  };
 }
 
 function settingSteps(file: ProjectFile, x: Expander, env: Record<string, string>): SetupStep[] {

@@ -94,7 +94,7 @@ async function openChecked(
 ): Promise<{ store: Store; problems: ProjectProblem[] }> {
   const root = project.root;
   if (setup === undefined) return { store: await Store.open({ path, root }), problems: [] };
-  const problems: ProjectProblem[] = missingRefs(project, setup.missing);
+  const problems: ProjectProblem[] = missingRefs(project, [...setup.missing, ...setup.missingForServe]);
   const steps = setup.steps.filter((s) => !setup.missing.some((m) => m.line === s.line));
   try {
     return { store: await Store.open({ path, root, setup: steps }), problems };

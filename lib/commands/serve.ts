@@ -1,0 +1,140 @@
+// `ebb serve`: one long-running process for a container or a VM. It runs the project file's
+// schedules (one run at a time, a selection never overlapping itself), serves /metrics and
+// /healthz, sends alerts when a model's health changes, and on SIGTERM or Ctrl-C stops like
+// `ebb run` does (no new requests, those in flight finish, their acks are committed), then exits 0.
+
+import { ProjectError } from '../errors.js';
+import { hideSecrets } from '../store/index.js';
+import { Alerter } from '../serve/alerts.js';
+import { listen } from '../serve/http.js';
+import { Metrics, type ModelReport } from '../serve/metrics.js';
+import { Scheduler } from '../serve/scheduler.js';
+import type { Schedule } from '../project/index.js';
+import { guarded, type GlobalOptions, type IO } from './io.js';
+import { runCommand } from './run.js';
+
+export interface ServeOptions extends GlobalOptions {
+  readonly host?: string | undefined;
+  readonly port?: number | undefined;
+  /** Stops the server like SIGTERM (tests). */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** The port /metrics and /healthz listen on unless --port says otherwise. */
+export const DEFAULT_SERVE_PORT = 8420;
+/** How often scheduled models are checked for staleness (alerts.stale_after). */
+const STALE_CHECK_MS = 30_000; // ms
+
+export function serveCommand(options: ServeOptions, io: IO): Promise<number> {
+  return guarded(
+    io,
+    async () => {
+      const { missingRefs, openContext } = await import('../run/index.js');
+      const ctx = openContext(options);
+      const missing = ctx.setup?.missingForServe ?? [];
+      if (missing.length > 0) throw new ProjectError(missingRefs(ctx.project, missing));
+      const file = ctx.project.file;
+      const schedules = file?.schedules ?? [];
+      const secrets = ctx.setup?.secrets ?? [];
+      const hide = (t: string) => hideSecrets(t, secrets);
+      const alerts = ctx.setup?.alerts;
+      const metrics = new Metrics();
+      const alerter = new Alerter(alerts ?? {}, hide, (l) => io.stderr(`serve: ${l}\n`));
+      const stop = new AbortController();
+      const last = new Map<string, { code: number; at: string; select: string }>();
+      const scheduled = new Set<string>();
+      const run = async (schedule: Schedule): Promise<void> => {
+        const select = schedule.select.join(' ');
+        metrics.runStarted();
+        const reports: ModelReport[] = [];
+        const t0 = Date.now();
+        const code = await runCommand(
+          {
+            cwd: options.cwd,
+            project: ctx.project.root,
+            state: options.state,
+            env: options.env ?? process.env,
+            selectors: schedule.select,
+            json: true,
+            quiet: true,
+            signal: stop.signal,
+          },
+          captureRun(io, reports),
+        );
+        for (const r of reports) scheduled.add(r.model);
+        metrics.runEnded(code === 0 ? 'ok' : code === 130 ? 'interrupted' : 'failed', reports);
+        for (const r of reports) alerter.observe(r);
+        last.set(select, { code, at: new Date().toISOString(), select });
+        io.stderr(`serve: ran ${select}: exit ${code} in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
+      };
+      const scheduler = new Scheduler(schedules, run);
+      const listening = await listen(
+        {
+          metrics: () => metrics.render(),
+          health: () => ({
+            status: 'ok',
+            schedules: scheduler.nextTicks().map((n) => ({
+              select: n.schedule.select.join(' '),
+              next: n.next?.toISOString() ?? null,
+              last: last.get(n.schedule.select.join(' ')) ?? null,
+            })),
+          }),
+        },
+        options.host ?? '127.0.0.1',
+        options.port ?? DEFAULT_SERVE_PORT,
+      );
+      const started = Date.now();
+      const staleTimer =
+        alerts?.staleAfterMs === undefined
+          ? undefined
+          : setInterval(
+              () => {
+                for (const model of scheduled) {
+                  const since = Date.now() - (metrics.lastSuccess(model) ?? started);
+                  if (since > alerts.staleAfterMs!) alerter.stale(model, since);
+                }
+              },
+              Math.min(STALE_CHECK_MS, alerts.staleAfterMs),
+            );
+      io.stderr(
+        `ebb serve: ${schedules.length} ${schedules.length === 1 ? 'schedule' : 'schedules'}; ` +
+          `${listening.url}/metrics and ${listening.url}/healthz (SIGTERM or Ctrl-C stops)\n`,
+      );
+      if (schedules.length === 0) io.stderr('serve: ebb.yaml has no schedules: nothing will run\n');
+      scheduler.start();
+      await new Promise<void>((resolve) => {
+        const done = () => resolve();
+        if (options.signal?.aborted) return resolve();
+        options.signal?.addEventListener('abort', done, { once: true });
+        process.once('SIGTERM', done);
+        process.once('SIGINT', done);
+      });
+      io.stderr('serve: stopping: the run in progress finishes its requests in flight\n');
+      stop.abort();
+      if (staleTimer) clearInterval(staleTimer);
+      await scheduler.stop();
+      await alerter.settled();
+      await listening.close();
+      return 0;
+    },
+    options.json === true,
+  );
+}
+
+/** captureRun is the IO of a scheduled run: its --json model lines are collected, its stderr passed on. */
+function captureRun(io: IO, reports: ModelReport[]): IO {
+  let partial = '';
+  return {
+    stdout: (text) => {
+      partial += text;
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line === '') continue;
+        const value = JSON.parse(line) as Record<string, unknown>;
+        if (typeof value['model'] === 'string') reports.push(value as ModelReport);
+      }
+    },
+    stderr: (text) => io.stderr(text),
+  };
+}
