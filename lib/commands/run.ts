@@ -11,6 +11,7 @@ import {
   resetModels,
   resettable,
   resultLine,
+  RunStatusWriter,
   RunTimeout,
   summaryLine,
   type RunPlan,
@@ -89,6 +90,9 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
       await resetModels(store, resettable(plan), (m) => io.stderr(`RESET ${m.name}\n`));
     const width = Math.max(0, ...plan.steps.map((s) => s.model.name.length));
     const progress = options.quiet ? undefined : new ProgressTicker(io);
+    // Other processes cannot open the state while this run holds it: they read this instead.
+    const published =
+      options.offline === undefined ? new RunStatusWriter(ctx.statePath, 'ebb run') : undefined;
     const summary = await execute(store, plan, {
       signal: stop.signal,
       env: options.env ?? process.env,
@@ -97,9 +101,13 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
         progress?.pause();
         io.stderr(`      ${model.name}: ${line}\n`);
       },
-      ...(progress ? { onProgress: (model, source) => progress.watch(model.name, source) } : {}),
+      onProgress: (model, source) => {
+        progress?.watch(model.name, source);
+        published?.watch(source);
+      },
       onResult: (r) => {
         progress?.end(r.model);
+        published?.result(r);
         if (
           !options.quiet ||
           r.status !== 'ok' ||
@@ -112,7 +120,10 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
           io.stdout(jsonText({ ...rest, ...details }) + '\n');
         }
       },
-    }).finally(() => progress?.close());
+    }).finally(() => {
+      progress?.close();
+      published?.finish();
+    });
     const allOk = summary.results.every((r) => r.status === 'ok') && !summary.interrupted;
     if (!options.quiet || !allOk) io.stderr(summaryLine(summary) + '\n');
     const leftovers = await findLeftovers(store, ctx.project.models);
@@ -131,6 +142,8 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
           : 1;
     if (options.json) {
       const count = (s: string) => summary.results.filter((r) => r.status === s).length;
+      // Rows over every model: failed (re-sent next run), rejected (refused by the API), unsaved (not acknowledged).
+      const total = (k: string) => summary.results.reduce((n, r) => n + (r.details?.[k] ?? 0), 0);
       io.stdout(
         jsonText({
           summary: true,
@@ -139,6 +152,9 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
           error: count('error'),
           skipped: count('skipped'),
           interrupted: count('interrupted'),
+          failed: total('failed'),
+          rejected: total('rejected'),
+          unsaved: total('unsaved'),
           duration_ms: summary.duration_ms,
           exit_code: code,
           leftovers: leftovers.map((l) => l.name),
