@@ -2,6 +2,7 @@
 // progress and logs to stderr. A closed stdout (`ebb run --json | head -1`) is not an error:
 // writing stops, the command goes on (a run finishes its models and records them).
 
+import { debugLog } from '../debug.js';
 import { EbbError, errorCode, ProjectError } from '../errors.js';
 import { jsonText } from '../json.js';
 import type { Context } from '../run/index.js';
@@ -103,7 +104,7 @@ export function reportError(io: IO, err: unknown, json = false): number {
   }
   const detail =
     err instanceof Error
-      ? process.env['EBB_DEBUG']
+      ? debugLog(process.env, io.stderr).any
         ? (err.stack ?? err.message)
         : err.message
       : String(err);

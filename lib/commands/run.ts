@@ -1,6 +1,7 @@
 // `ebb run [models…]`: run models in dependency order. Result lines and progress go to
 // stderr; --json writes one line per model run on stdout, then one summary line.
 
+import { debugLog } from '../debug.js';
 import { UsageError } from '../errors.js';
 import { jsonText } from '../json.js';
 import {
@@ -89,10 +90,12 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
       await resetModels(store, resettable(plan), (m) => io.stderr(`RESET ${m.name}\n`));
     const width = Math.max(0, ...plan.steps.map((s) => s.model.name.length));
     const progress = options.quiet ? undefined : new ProgressTicker(io);
+    const env = options.env ?? process.env;
     const summary = await execute(store, plan, {
       signal: stop.signal,
-      env: options.env ?? process.env,
-      ...(transport ? { transport } : {}),
+      env,
+      debug: debugLog(env, io.stderr),
+      transport,
       onPrint: (model, line) => {
         progress?.pause();
         io.stderr(`      ${model.name}: ${line}\n`);
@@ -100,12 +103,7 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
       ...(progress ? { onProgress: (model, source) => progress.watch(model.name, source) } : {}),
       onResult: (r) => {
         progress?.end(r.model);
-        if (
-          !options.quiet ||
-          r.status !== 'ok' ||
-          r.warning !== undefined ||
-          (r.details?.['unsaved'] ?? 0) > 0
-        )
+        if (!options.quiet || r.status !== 'ok' || r.warning !== undefined || (r.details?.unsaved ?? 0) > 0)
           io.stderr(resultLine(r, width) + '\n');
         if (options.json) {
           const { file: _file, details, ...rest } = r;
@@ -122,7 +120,7 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
       );
       for (const l of leftovers) io.stderr(`      ${l.name.padEnd(width)}  ${l.drop}\n`);
     }
-    const code = summary.timedOut
+    const code = summary.timed_out
       ? TIMEOUT_EXIT
       : summary.interrupted
         ? INTERRUPTED_EXIT

@@ -7,25 +7,15 @@
 import { errorCode, errorMessage, PartialRunError, RUN_CODES } from '../errors.js';
 import { RunTimeout } from './timeout.js';
 import type { Model } from '../project/index.js';
-import type { Transport } from '../send/types.js';
-import type { ProgressSource } from '../runtime/progress.js';
+import type { ModelRunOptions, RunHooks } from '../runtime/run-options.js';
 import type { Store } from '../store/index.js';
 import { languageOf } from './languages/index.js';
 import type { RunPlan } from './plan.js';
 import type { ModelResult, RunSummary } from './result.js';
 
-export interface ExecuteOptions {
+/** ExecuteOptions are the run's hooks (passed on to every model) and the executor's own. */
+export interface ExecuteOptions extends RunHooks {
   readonly onResult?: (result: ModelResult) => void;
-  /** A line a .star model printed (secrets already redacted). */
-  readonly onPrint?: (model: Model, line: string) => void;
-  /** Called as a model that can send (.star) starts, with a reader of its progress. */
-  readonly onProgress?: (model: Model, progress: ProgressSource) => void;
-  /** The environment .star models see through env.get() (besides the project's .env). */
-  readonly env?: NodeJS.ProcessEnv;
-  /** Where .star models' requests go (default: a new UndiciTransport per model, closed at its end). */
-  readonly transport?: Transport | undefined;
-  /** Aborting it (Ctrl-C) stops the run: no new requests, successful acks committed, status interrupted. */
-  readonly signal?: AbortSignal | undefined;
 }
 
 export async function execute(
@@ -36,14 +26,7 @@ export async function execute(
   const started = performance.now();
   const results: ModelResult[] = [];
   const failed = new Set<string>();
-  const runOptions = {
-    root: plan.root,
-    env: options.env ?? process.env,
-    ...(options.onPrint ? { onPrint: options.onPrint } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    transport: options.transport,
-    signal: options.signal,
-  };
+  const runOptions: ModelRunOptions = { ...options, root: plan.root, env: options.env ?? process.env };
   for (const step of plan.steps) {
     if (options.signal?.aborted) break;
     const model = step.model;
@@ -119,7 +102,7 @@ export async function execute(
     results,
     duration_ms: Math.round(performance.now() - started),
     ...(options.signal?.aborted ? { interrupted: true } : {}),
-    ...(options.signal?.reason instanceof RunTimeout ? { timedOut: true } : {}),
+    ...(options.signal?.reason instanceof RunTimeout ? { timed_out: true } : {}),
   };
 }
 

@@ -26,7 +26,15 @@ import { EbbError, RUN_CODES } from '../errors.js';
 import { HttpModule } from './http-module.js';
 import { SeqRuns } from '../detect/seq-runs.js';
 import { EMPTY_PAGE, pageRows, type PageLists, type RowsPage } from './rows-page.js';
-import { BATCH, FLUSH_MS, PAGE, type ModelInit, type ModelOps, type PageWant } from './protocol.js';
+import {
+  BATCH,
+  FLUSH_MS,
+  PAGE,
+  type ModelInit,
+  type ModelOps,
+  type PageWant,
+  type QueryParam,
+} from './protocol.js';
 import { Row, RowShape, type RowOrigin } from './row.js';
 import { starToWire, type Wire } from './wire.js';
 
@@ -388,10 +396,14 @@ function* iterate(x: Value, fn: string): Generator<Value> {
   yield* elements(x)!;
 }
 
-function param(p: Value, i: number): Wire {
+/** param is a query() parameter as the store binds it: only scalars, never spliced into the SQL. */
+function param(p: Value, i: number): QueryParam {
   const t = typeName(p);
-  if (t === 'int' || t === 'float' || t === 'string' || t === 'bool' || t === 'NoneType')
-    return starToWire(p, `query: parameter ${i}`);
+  const wire =
+    t === 'int' || t === 'float' || t === 'string' || t === 'bool' || t === 'NoneType'
+      ? starToWire(p, `query: parameter ${i}`)
+      : undefined;
+  if (wire === null || (wire !== undefined && typeof wire !== 'object')) return wire;
   throw new Error(
     `query: parameter ${i} has type ${t}; pass int, float, string, bool or None (values are bound, never spliced into the SQL)`,
   );

@@ -7,32 +7,18 @@
 import type { ModelSql } from '../../dag/index.js';
 import type { ProjectProblem } from '../../errors.js';
 import type { Model, ModelLanguage } from '../../project/index.js';
-import type { Transport } from '../../send/types.js';
-import type { ProgressSource } from '../../runtime/progress.js';
+import type { ModelRunOptions } from '../../runtime/run-options.js';
+import type { TrackedCounts } from '../../runtime/tracked-counts.js';
 import type { Store } from '../../store/index.js';
 
-export interface LanguageRunOptions {
-  /** The project root (the .env file, relative paths). */
-  readonly root: string;
-  /** The environment the model sees (besides the project's .env). */
-  readonly env: NodeJS.ProcessEnv;
-  /** A line the model printed (secrets already redacted). */
-  readonly onPrint?: (model: Model, line: string) => void;
-  /** Called as a model that can send starts, with a reader of its progress (rows, requests, failures). */
-  readonly onProgress?: (model: Model, progress: ProgressSource) => void;
-  /** The models this one reads (from the DAG). */
-  readonly upstream?: readonly Model[];
-  /** Where a script's requests go (default: the network, through a new UndiciTransport). */
-  readonly transport?: Transport | undefined;
-  /** Aborting it (Ctrl-C) stops the model: no new requests, successful acks committed. */
-  readonly signal?: AbortSignal | undefined;
-}
+/** LanguageRunOptions is the run's options object, passed on unchanged (lib/runtime/run-options.ts). */
+export type { ModelRunOptions as LanguageRunOptions } from '../../runtime/run-options.js';
 
 export interface LanguageRunResult {
   /** Rows written (null for a view). */
   readonly rows: number | null;
-  /** Extra per-kind figures (tracked models: new, changed, deleted, saved, failed). */
-  readonly details?: Record<string, number>;
+  /** A tracked model's delta and what became of it. */
+  readonly details?: TrackedCounts;
   /** Something the user should know although the model succeeded (with its EBB_… code). */
   readonly warning?: { readonly code: string; readonly message: string };
 }
@@ -66,5 +52,5 @@ export interface Language {
    */
   readonly rebuild?: (store: Store, model: Model) => Promise<void>;
   /** run runs the model and writes its table (in its own transaction or transactions). */
-  run(store: Store, model: Model, runId: string, options: LanguageRunOptions): Promise<LanguageRunResult>;
+  run(store: Store, model: Model, runId: string, options: ModelRunOptions): Promise<LanguageRunResult>;
 }

@@ -15,15 +15,7 @@ export const starLanguage: Language = {
   sqlOf: starSqlOf,
   check: starProblems,
   bind,
-  run: (store, model, runId, options) =>
-    runStarModel(store, model, runId, {
-      root: options.root,
-      env: options.env,
-      ...(options.onPrint ? { onPrint: options.onPrint } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      transport: options.transport,
-      signal: options.signal,
-    }),
+  run: runStarModel,
 };
 
 /** The columns a tracked model's table keeps beside the query's (see lib/detect/tracked.ts). */
