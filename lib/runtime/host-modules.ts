@@ -1,9 +1,8 @@
 // The host modules a .star model sees (query, deleted, save, env, http), running in the
 // model's worker and calling the main thread through the channel.
 //
-// A save in a tracked model is a conditional acknowledgement: it carries the ids of the
-// requests the script issued since its previous save and did not read, and the main thread
-// commits it only if all of them ended in 2xx.
+// What save.* does depends on the kind of model (./saves.ts): in a tracked model a save is a
+// conditional acknowledgement of delta rows, in any other it stores rows.
 
 import {
   Builtin,
@@ -12,31 +11,24 @@ import {
   elements,
   makeModule,
   makeString,
-  repr,
   toJS,
   truth,
   typeName,
   unpackArgs,
-  type Thread,
   type Value,
 } from '../starlark/index.js';
-import { HostCallError, type Client } from './channel.js';
+import type { Client } from './channel.js';
+import { callAs } from './host-call.js';
 import { CallSite } from './call-site.js';
 import { EbbError, RUN_CODES } from '../errors.js';
 import { HttpModule } from './http-module.js';
-import { SeqRuns } from '../detect/seq-runs.js';
 import { EMPTY_PAGE, pageRows, type PageLists, type RowsPage } from './rows-page.js';
-import {
-  BATCH,
-  FLUSH_MS,
-  PAGE,
-  type ModelInit,
-  type ModelOps,
-  type PageWant,
-  type QueryParam,
-} from './protocol.js';
-import { Row, RowShape, type RowOrigin } from './row.js';
-import { starToWire, type Wire } from './wire.js';
+import { PAGE, type ModelInit, type ModelOps, type PageWant, type QueryParam } from './protocol.js';
+import { RowShape, type RowOrigin } from './row.js';
+import type { Saves } from './saves.js';
+import { SinkSaves } from './sink-saves.js';
+import { TrackedSaves } from './tracked-saves.js';
+import { starToWire } from './wire.js';
 
 /** Fetches a page after a sequence number, with what the script showed it needs. */
 type PageFetch = (after: number, want: PageWant) => RowsPage;
@@ -95,23 +87,19 @@ export class Host {
   readonly #client: Client<ModelOps>;
   readonly #init: ModelInit;
   readonly http: HttpModule;
-  #trackedSql: string | undefined;
-  #sinkRows: Array<Record<string, Wire>> = [];
-  #lastFlush = performance.now();
-
-  /** The runs of the last ack message posted (what a following ack without dependencies may join). */
-  #lastAck: SeqRuns | undefined;
-
+  /** What save.* does: acknowledge delta rows (tracked) or store rows. */
+  readonly #saves: Saves;
   readonly #site = new CallSite();
-  #ackAt: string | undefined;
-  #sinkCount = 0;
-  /** Where the rows not yet flushed were saved: from row `first` on, at `at`. */
-  #sinkSites: Array<{ readonly first: number; readonly at: string | undefined }> = [];
+  #trackedSql: string | undefined;
 
   constructor(client: Client<ModelOps>, init: ModelInit) {
     this.#client = client;
     this.#init = init;
     this.http = new HttpModule(client, init);
+    this.#saves =
+      init.kind === 'tracked'
+        ? new TrackedSaves(client, init, this.http, () => this.#trackedSql !== undefined)
+        : new SinkSaves(client);
   }
 
   get tracked(): boolean {
@@ -126,17 +114,17 @@ export class Host {
       save: makeModule('save', {
         row: new Builtin('save.row', (th, _fn, args, kwargs) => {
           const [row] = unpackArgs('save.row', args, kwargs, 'row');
-          this.#save([row!], 'save.row', th);
+          this.#saves.rows([row!], 'save.row', this.#site.of(th));
           return None;
         }),
         rows: new Builtin('save.rows', (th, _fn, args, kwargs) => {
           const [rows] = unpackArgs('save.rows', args, kwargs, 'rows');
-          this.#save(iterate(rows!, 'save.rows'), 'save.rows', th);
+          this.#saves.rows(iterate(rows!, 'save.rows'), 'save.rows', this.#site.of(th));
           return None;
         }),
         delete: new Builtin('save.delete', (th, _fn, args, kwargs) => {
           const [row] = unpackArgs('save.delete', args, kwargs, 'row');
-          this.#saveDelete(row!, th);
+          this.#saves.delete(row!, this.#site.of(th));
           return None;
         }),
       }),
@@ -229,160 +217,18 @@ export class Host {
     );
   }
 
-  #save(rows: Iterable<Value>, fn: string, th: Thread): void {
-    const at = this.#site.of(th);
-    if (this.tracked) {
-      // One save, one set of dependencies, however many messages its rows take.
-      let deps: number[] | undefined;
-      let seqs = new SeqRuns();
-      for (const r of rows) {
-        deps ??= this.http.takeDeps();
-        seqs.add(this.#seqOf(r, fn, false));
-        if (seqs.size >= BATCH) {
-          this.#ack(seqs, false, deps, fn, at);
-          seqs = new SeqRuns();
-        }
-      }
-      if (deps) this.#ack(seqs, false, deps, fn, at);
-      return;
-    }
-    // Requests before a save of a non-tracked model are checked at the end (a failed unread one fails the model).
-    const first = this.#sinkCount + this.#sinkRows.length + 1;
-    for (const r of rows) this.#sinkRows.push(rowToWire(r, fn));
-    const sites = this.#sinkSites;
-    const previous = sites[sites.length - 1];
-    if (this.#sinkCount + this.#sinkRows.length >= first && (previous === undefined || previous.at !== at))
-      sites.push({ first, at });
-    if (this.#sinkRows.length >= BATCH || performance.now() - this.#lastFlush >= FLUSH_MS) this.flush();
+  /** flush sends what the script saved so far to the main thread (see Saves). */
+  flush(): void {
+    this.#saves.flush();
   }
 
-  #saveDelete(row: Value, th: Thread): void {
-    if (!this.tracked)
-      throw new Error('save.delete: only a tracked model (@kind: tracked) acknowledges deletions');
-    this.#ack(
-      SeqRuns.of([this.#seqOf(row, 'save.delete', true)]),
-      true,
-      this.http.takeDeps(),
-      'save.delete',
-      this.#site.of(th),
-    );
-  }
-
-  /**
-   * #ack sends a conditional acknowledgement; those without dependencies coalesce into one
-   * message. It carries where the save was made only when that changed since the last ack (the
-   * main thread keeps the latest), so the seed loop does not send its line with every row.
-   */
-  #ack(seqs: SeqRuns, deleted: boolean, deps: number[], fn: string, at: string | undefined): void {
-    if (seqs.size === 0) return;
-    const last = this.#client.lastQueued();
-    if (deps.length === 0 && last && last.op === 'ack' && this.#lastAck !== undefined) {
-      const prev = last.req as ModelOps['ack']['req'];
-      if (prev.deps.length === 0 && prev.deleted === deleted && this.#lastAck.size < BATCH) {
-        // The queued message's pairs are the runs' own array: appending extends the message.
-        this.#lastAck.append(seqs);
-        return;
-      }
-    }
-    const changed = at !== this.#ackAt;
-    this.#ackAt = at;
-    const runs = seqs.pairs;
-    this.#lastAck = seqs;
-    this.#client.post(
-      'ack',
-      changed && at !== undefined ? { runs, deleted, deps, at } : { runs, deleted, deps },
-      fn,
-      at,
-    );
-  }
-
-  /** seqOf finds which delta row a saved value acknowledges: a row from query()/deleted(), or a dict with the key. */
-  #seqOf(row: Value, fn: string, deleted: boolean): number {
-    if (this.#trackedSql === undefined) {
-      throw new Error(
-        `${fn}: in a tracked model, call the tracked query() first; ${fn} acknowledges rows it returned`,
-      );
-    }
-    if (row instanceof Row) {
-      if (row.origin === (deleted ? 'deleted' : 'tracked')) return row.seq;
-      throw new Error(
-        deleted
-          ? `${fn}: this row comes from query(), not deleted(); use save.row to acknowledge it`
-          : `${fn}: this row comes from ${row.origin === 'deleted' ? 'deleted(); use save.delete' : 'query(..., delta=False), which is not tracked'}`,
-      );
-    }
-    const fields = rowToWire(row, fn);
-    const key = this.#init.uniqueKey.map((k) => {
-      if (!(k in fields) || fields[k] === null)
-        throw new Error(
-          `${fn}: the value has no ${k} (the @unique_key); pass the row from ${deleted ? 'deleted()' : 'query()'}`,
-        );
-      return fields[k]!;
-    });
-    const seq = this.#call(fn, 'tracked.seqForKey', { key, deleted });
-    if (seq === null) {
-      const desc = this.#init.uniqueKey.map((k, i) => `${k}=${String(key[i])}`).join(', ');
-      throw new Error(
-        `${fn}: key (${desc}) is not among the rows ${deleted ? 'deleted()' : 'query()'} returned in this run`,
-      );
-    }
-    return seq;
-  }
-
-  /** #call makes a host call; a failure reads like the builtin's own error ("query: …"). */
   #call<K extends keyof ModelOps & string>(
     fn: string,
     op: K,
     payload: ModelOps[K]['req'],
   ): ModelOps[K]['rep'] {
-    try {
-      return this.#client.call(op, payload);
-    } catch (err) {
-      if (err instanceof HostCallError && err.origin === undefined)
-        throw new Error(`${fn}: ${err.message}`, { cause: err });
-      throw err;
-    }
+    return callAs(this.#client, fn, op, payload);
   }
-
-  /**
-   * flush sends the rows a non-tracked model saved so far to the main thread, which stores them
-   * in order while the script goes on; if storing fails, the script's next host call fails
-   * with the failure attributed to the save.
-   */
-  flush(): void {
-    this.#lastFlush = performance.now();
-    if (this.#sinkRows.length > 0) {
-      const rows = this.#sinkRows;
-      const sites = this.#sinkSites;
-      this.#sinkRows = [];
-      this.#sinkSites = [];
-      const end = this.#sinkCount + rows.length;
-      this.#client.post('sink.rows', { rows }, `save.row (${sinkOrigin(sites, end)})`, sites[0]?.at);
-      this.#sinkCount = end;
-    }
-    this.#client.postNow();
-  }
-}
-
-/** Sites named in a sink.rows origin before "…". */
-const MAX_SITES = 4;
-
-/**
- * sinkOrigin describes the rows of one sink.rows message ending at row `end`: "rows 1–500", or,
- * when they were saved at several places, each range with its place ("rows 1–10 at
- * models/x.star:4:13, row 11 at models/x.star:8:9").
- */
-function sinkOrigin(
-  sites: ReadonlyArray<{ readonly first: number; readonly at: string | undefined }>,
-  end: number,
-): string {
-  const range = (from: number, to: number) => (from === to ? `row ${from}` : `rows ${from}–${to}`);
-  if (sites.length <= 1) return range(sites[0]!.first, end);
-  const parts = sites.slice(0, MAX_SITES).map((s, i) => {
-    const to = i + 1 < sites.length ? sites[i + 1]!.first - 1 : end;
-    return s.at === undefined ? range(s.first, to) : `${range(s.first, to)} at ${s.at}`;
-  });
-  return parts.join(', ') + (sites.length > MAX_SITES ? `, … ${range(sites[MAX_SITES]!.first, end)}` : '');
 }
 
 function* iterate(x: Value, fn: string): Generator<Value> {
@@ -407,20 +253,4 @@ function param(p: Value, i: number): QueryParam {
   throw new Error(
     `query: parameter ${i} has type ${t}; pass int, float, string, bool or None (values are bound, never spliced into the SQL)`,
   );
-}
-
-function rowToWire(row: Value, fn: string): Record<string, Wire> {
-  const value = row instanceof Row ? row.toJSON() : row;
-  const t = typeName(value);
-  if (t !== 'dict' && t !== 'struct')
-    throw new Error(`${fn}: want a row, dict or struct, got ${t} ${repr(row)}`);
-  const wire = starToWire(value, fn) as Record<string, Wire>;
-  for (const name of Object.keys(wire)) {
-    // A column needs a name DuckDB can hold (its parser refuses "" as an identifier).
-    if (name.trim() === '')
-      throw new Error(
-        `${fn}: a column name cannot be empty or blank, got ${JSON.stringify(name)} in ${repr(row)}`,
-      );
-  }
-  return wire;
 }

@@ -73,7 +73,6 @@ export async function runStarModel(
 
 /** StarRun is one run of a .star model: what it holds from its start to its cleanup. */
 class StarRun {
-  readonly #store: Store;
   readonly #model: Model;
   readonly #options: ModelRunOptions;
   readonly #startedAt = performance.now();
@@ -97,7 +96,6 @@ class StarRun {
   readonly #onAbort = () => this.#stop();
 
   constructor(store: Store, model: Model, runId: string, options: ModelRunOptions) {
-    this.#store = store;
     this.#model = model;
     this.#options = options;
     const { env, secrets, sources } = modelEnv(options.root, options.env);
