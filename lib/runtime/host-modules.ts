@@ -11,10 +11,11 @@ import {
   elements,
   makeModule,
   makeString,
-  toJS,
   truth,
   typeName,
-  unpackArgs,
+  anyValue,
+  string,
+  unpack,
   type Value,
 } from '../starlark/index.js';
 import type { Client } from './channel.js';
@@ -113,27 +114,31 @@ export class Host {
       deleted: new Builtin('deleted', (_th, _fn, args, kwargs) => this.#deleted(args, kwargs)),
       save: makeModule('save', {
         row: new Builtin('save.row', (th, _fn, args, kwargs) => {
-          const [row] = unpackArgs('save.row', args, kwargs, 'row');
-          this.#saves.rows([row!], 'save.row', this.#site.of(th));
+          const [row] = unpack('save.row', args, kwargs, ['row', anyValue]);
+          this.#saves.rows([row], 'save.row', this.#site.of(th));
           return None;
         }),
         rows: new Builtin('save.rows', (th, _fn, args, kwargs) => {
-          const [rows] = unpackArgs('save.rows', args, kwargs, 'rows');
-          this.#saves.rows(iterate(rows!, 'save.rows'), 'save.rows', this.#site.of(th));
+          const [rows] = unpack('save.rows', args, kwargs, ['rows', anyValue]);
+          this.#saves.rows(iterate(rows, 'save.rows'), 'save.rows', this.#site.of(th));
           return None;
         }),
         delete: new Builtin('save.delete', (th, _fn, args, kwargs) => {
-          const [row] = unpackArgs('save.delete', args, kwargs, 'row');
-          this.#saves.delete(row!, this.#site.of(th));
+          const [row] = unpack('save.delete', args, kwargs, ['row', anyValue]);
+          this.#saves.delete(row, this.#site.of(th));
           return None;
         }),
       }),
       env: makeModule('env', {
         get: new Builtin('env.get', (_th, _fn, args, kwargs) => {
-          const [name, dflt, secret] = unpackArgs('env.get', args, kwargs, 'name', 'default?', 'secret?');
-          if (typeof name !== 'string')
-            throw new Error(`env.get: name must be a string, not ${typeName(name!)}`);
-          const key = toJS(name) as string;
+          const [key, dflt, secret] = unpack(
+            'env.get',
+            args,
+            kwargs,
+            ['name', string],
+            ['default?', anyValue],
+            ['secret?', anyValue],
+          );
           const value = this.#init.env[key];
           if (value === undefined) {
             if (dflt !== undefined) return dflt;
@@ -155,9 +160,6 @@ export class Host {
   }
 
   #query(args: Value[], kwargs: Array<[string, Value]>): Value {
-    if (args.length === 0) throw new Error('query: missing argument for sql');
-    const sql = args[0]!;
-    if (typeof sql !== 'string') throw new Error(`query: sql must be a string, not ${typeName(sql)}`);
     let delta = true;
     for (const [k, v] of kwargs) {
       if (k === 'delta') delta = truth(v);
@@ -166,7 +168,8 @@ export class Host {
           `query: unexpected keyword argument "${k}" (parameters are positional: query(sql, p1, p2, delta=False))`,
         );
     }
-    const text = toJS(sql) as string;
+    // The parameters are positional (query(sql, p1, p2)): only sql is unpacked by name.
+    const [text] = unpack('query', args.slice(0, 1), [], ['sql', string]);
     const params = args.slice(1).map((p, i) => param(p, i + 1));
     if (this.tracked && delta) {
       if (this.#trackedSql !== undefined && this.#trackedSql !== text) {
@@ -204,7 +207,7 @@ export class Host {
   }
 
   #deleted(args: Value[], kwargs: Array<[string, Value]>): Value {
-    unpackArgs('deleted', args, kwargs);
+    unpack('deleted', args, kwargs);
     if (!this.tracked) throw new Error('deleted: only a tracked model (@kind: tracked) has deleted rows');
     if (this.#trackedSql === undefined)
       throw new Error(
