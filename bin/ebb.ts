@@ -129,7 +129,7 @@ function withJson(y: Argv, what: string): Argv {
 const EXIT_CODES =
   'Exit codes: 0 ok, 1 a model or check failed, 2 bad invocation, 75 the state is busy (held by another ebb).';
 const STATE_ENV =
-  'Environment: EBB_STATE (state path), EBB_MEMORY_LIMIT (DuckDB memory limit, default 400MB), EBB_DEBUG=sql (log every statement to stderr).';
+  "Environment: EBB_STATE (state path), EBB_MEMORY_LIMIT (DuckDB memory limit, default 400MB), EBB_DEBUG=sql,star (trace every statement, and the .star runner's decisions, to stderr).";
 
 function epilogue(example: string, env: string = STATE_ENV, exits: string = EXIT_CODES): string {
   return `Example:\n  ${example}\n\n${exits}\n${env}`;

@@ -1,6 +1,8 @@
 // One error hierarchy for ebb. Every error has a stable `code` that tests and tools can
 // match on, and an exit code for the CLI (1: a model or check failed, 2: bad invocation).
 
+import type { TrackedCounts } from './runtime/tracked-counts.js';
+
 /** Where in a user's file something went wrong (1-based line and column). */
 export interface Location {
   readonly file: string;
@@ -227,18 +229,24 @@ export function errorCode(err: unknown): string {
   return err instanceof EbbError ? err.code : 'EBB_INTERNAL';
 }
 
+/** What a model did before it failed: its rows, and a tracked model's counts. */
+export interface PartialWork {
+  readonly rows: number | null;
+  readonly details?: TrackedCounts;
+}
+
 /**
  * PartialRunError is a model that failed or was interrupted after doing part of its work (a
  * script that acknowledged rows before it failed): what it did is committed and counted.
  */
 export class PartialRunError extends ModelError {
-  readonly partial: { readonly rows: number | null; readonly details?: Record<string, number> };
+  readonly partial: PartialWork;
   readonly interrupted: boolean;
   constructor(
     model: string,
     file: string,
     message: string,
-    partial: { readonly rows: number | null; readonly details?: Record<string, number> },
+    partial: PartialWork,
     interrupted: boolean,
     code?: string,
   ) {

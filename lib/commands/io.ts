@@ -2,8 +2,8 @@
 // progress and logs to stderr. A closed stdout (`ebb run --json | head -1`) is not an error:
 // writing stops, the command goes on (a run finishes its models and records them).
 
+import { debugLog } from '../debug.js';
 import { EbbError, errorCode, ProjectError, StateLockedError, UsageError } from '../errors.js';
-import { parseDuration } from '../project/directives.js';
 import { jsonText } from '../json.js';
 import type { Context } from '../run/index.js';
 import type { Store } from '../store/index.js';
@@ -111,7 +111,7 @@ export function reportError(io: IO, err: unknown, json = false): number {
   }
   const detail =
     err instanceof Error
-      ? process.env['EBB_DEBUG']
+      ? debugLog(process.env, io.stderr).any
         ? (err.stack ?? err.message)
         : err.message
       : String(err);
@@ -121,6 +121,8 @@ export function reportError(io: IO, err: unknown, json = false): number {
 
 /** openWaiting opens the state, trying again while another process holds it, up to `wait`. */
 async function openWaiting(open: () => Promise<Store>, wait: string, io: IO): Promise<Store> {
+  // Loaded here: `ebb star` imports this file and must not load the project's modules.
+  const { parseDuration } = await import('../project/directives.js');
   const ms = parseDuration(wait);
   if (ms === undefined) throw new UsageError(`--wait takes a duration such as 0s, 5s or 2m, not "${wait}"`);
   const deadline = Date.now() + ms;

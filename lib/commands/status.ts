@@ -4,7 +4,7 @@
 // that model's failed rows. The report goes to stdout (`--json`: one object per line).
 
 import { type StateLockedError, UsageError } from '../errors.js';
-import type { Schedule } from '../project/index.js';
+import type { Model, Schedule } from '../project/index.js';
 import { findLeftovers, planRun, readRunStatus, type Context, type RunStatus } from '../run/index.js';
 import { overdueModels } from '../serve/overdue.js';
 import { planDeltas, type ModelPlan } from '../run/plan-delta.js';
@@ -57,90 +57,113 @@ export function statusCommand(options: StatusOptions, io: IO): Promise<number> {
           io,
           ctx.project.models.map((m) => m.name),
         );
-      const plan = await planRun(ctx, store, options.models);
-      const models = plan.steps.map((s) => s.model);
-      const last = await lastRuns(store);
-      const nexts = new Map<string, ModelPlan>((await planDeltas(store, plan)).map((p) => [p.model, p]));
-      for (const model of models) {
-        const run = last.get(model.name);
-        const groups = model.kind === 'tracked' ? await failureGroups(store, model.name) : [];
-        const pending = groups.reduce((n, g) => n + g.rows, 0);
-        const next = nexts.get(model.name);
-        if (pending > 0) attention.push(`${model.name}: ${formatCount(pending)} failed rows pending`);
-        if (run !== undefined && run['status'] !== 'ok' && run['status'] !== 'skipped')
-          attention.push(`${model.name}: its last run ended ${String(run['status'])}`);
-        if (options.json) {
-          io.stdout(
-            JSON.stringify({
-              model: model.name,
-              kind: model.kind,
-              last_run: run ?? null,
-              pending_failures: pending,
-              failures: groups,
-              next:
-                next === undefined
-                  ? null
-                  : next.error !== undefined
-                    ? { error: next.error }
-                    : { new: next.new, changed: next.changed, deleted: next.deleted },
-            }) + '\n',
-          );
-          continue;
-        }
-        io.stdout(`${model.name} (${model.kind})\n`);
-        io.stdout(`  last run   ${run ? describeRun(run) : 'never'}\n`);
-        if (model.kind === 'tracked') {
-          if (pending === 0) io.stdout('  failures   none pending\n');
-          else {
-            io.stdout(
-              `  failures   ${formatCount(pending)} ${pending === 1 ? 'row' : 'rows'} pending (sent again next run; list them: ebb status --failures ${model.name})\n`,
-            );
-            for (const g of groups) {
-              io.stdout(
-                `    ${String(g.status ?? 'no response').padEnd(12)} ${formatCount(g.rows).padStart(7)} ${g.rows === 1 ? 'row ' : 'rows'}  ${oneLine(g.error, 100)}\n`,
-              );
-              io.stdout(`    ${''.padEnd(12)} e.g. ${g.keys.map((k) => JSON.stringify(k)).join(', ')}\n`);
-            }
-          }
-          if (next) {
-            io.stdout(
-              next.error !== undefined
-                ? `  next run   cannot tell: ${oneLine(next.error, 200)}\n`
-                : `  next run   new ${formatCount(next.new)}, changed ${formatCount(next.changed)}, deleted ${formatCount(next.deleted)}\n`,
-            );
-          }
-        }
-      }
-      // Tables no model builds any more (a deleted or renamed model), with the command to drop each.
-      const leftovers = await findLeftovers(store, ctx.project.models);
-      if (options.json) {
-        if (leftovers.length > 0)
-          io.stdout(
-            JSON.stringify({ leftovers: leftovers.map((l) => ({ table: l.name, drop: l.drop })) }) + '\n',
-          );
-      } else if (leftovers.length > 0) {
-        io.stdout(`leftovers (tables no model builds; ebb keeps them until you drop them)\n`);
-        for (const l of leftovers) io.stdout(`  ${l.name}   ${l.drop}\n`);
-      }
+      await reportModels(ctx, store, options, io, attention);
+      await reportLeftovers(ctx, store, options, io);
       if (options.check) attention.push(...(await overdue(ctx, store)));
       return 0;
     },
     undefined,
     locked,
   );
-  if (!options.check) return body;
-  return body.then((code) => {
-    if (code !== 0) return code;
-    if (attention.length === 0) {
-      io.stderr('CHECK ok: no failures pending, every last run ok, no scheduled model overdue\n');
-      return 0;
-    }
-    io.stderr(
-      `CHECK failed: ${attention.length} ${attention.length === 1 ? 'thing needs' : 'things need'} attention\n`,
+  return options.check ? body.then((code) => (code === 0 ? checkResult(attention, io) : code)) : body;
+}
+
+/** reportModels prints each selected model's last run, pending failures and next delta; notes what needs attention. */
+async function reportModels(
+  ctx: Context,
+  store: Store,
+  options: StatusOptions,
+  io: IO,
+  attention: string[],
+): Promise<void> {
+  const plan = await planRun(ctx, store, options.models);
+  const last = await lastRuns(store);
+  const nexts = new Map<string, ModelPlan>((await planDeltas(store, plan)).map((p) => [p.model, p]));
+  for (const { model } of plan.steps) {
+    const run = last.get(model.name);
+    const groups = model.kind === 'tracked' ? await failureGroups(store, model.name) : [];
+    const pending = groups.reduce((n, g) => n + g.rows, 0);
+    if (pending > 0) attention.push(`${model.name}: ${formatCount(pending)} failed rows pending`);
+    if (run !== undefined && run['status'] !== 'ok' && run['status'] !== 'skipped')
+      attention.push(`${model.name}: its last run ended ${String(run['status'])}`);
+    const report = { model, run, groups, pending, next: nexts.get(model.name) };
+    if (options.json) io.stdout(JSON.stringify(modelJson(report)) + '\n');
+    else printModel(report, io);
+  }
+}
+
+interface ModelReport {
+  readonly model: Model;
+  readonly run: JsonRow | undefined;
+  readonly groups: readonly FailureGroup[];
+  readonly pending: number;
+  readonly next: ModelPlan | undefined;
+}
+
+function modelJson({ model, run, groups, pending, next }: ModelReport): Record<string, unknown> {
+  return {
+    model: model.name,
+    kind: model.kind,
+    last_run: run ?? null,
+    pending_failures: pending,
+    failures: groups,
+    next:
+      next === undefined
+        ? null
+        : next.error !== undefined
+          ? { error: next.error }
+          : { new: next.new, changed: next.changed, deleted: next.deleted },
+  };
+}
+
+function printModel({ model, run, groups, pending, next }: ModelReport, io: IO): void {
+  io.stdout(`${model.name} (${model.kind})\n`);
+  io.stdout(`  last run   ${run ? describeRun(run) : 'never'}\n`);
+  if (model.kind !== 'tracked') return;
+  if (pending === 0) io.stdout('  failures   none pending\n');
+  else {
+    io.stdout(
+      `  failures   ${formatCount(pending)} ${pending === 1 ? 'row' : 'rows'} pending (sent again next run; list them: ebb status --failures ${model.name})\n`,
     );
-    for (const a of attention) io.stderr(`  ${a}\n`);
-    return 1;
-  });
+    for (const g of groups) {
+      io.stdout(
+        `    ${String(g.status ?? 'no response').padEnd(12)} ${formatCount(g.rows).padStart(7)} ${g.rows === 1 ? 'row ' : 'rows'}  ${oneLine(g.error, 100)}\n`,
+      );
+      io.stdout(`    ${''.padEnd(12)} e.g. ${g.keys.map((k) => JSON.stringify(k)).join(', ')}\n`);
+    }
+  }
+  if (next) {
+    io.stdout(
+      next.error !== undefined
+        ? `  next run   cannot tell: ${oneLine(next.error, 200)}\n`
+        : `  next run   new ${formatCount(next.new)}, changed ${formatCount(next.changed)}, deleted ${formatCount(next.deleted)}\n`,
+    );
+  }
+}
+
+/** reportLeftovers lists the tables no model builds any more (a deleted or renamed model), with the command to drop each. */
+async function reportLeftovers(ctx: Context, store: Store, options: StatusOptions, io: IO): Promise<void> {
+  const leftovers = await findLeftovers(store, ctx.project.models);
+  if (leftovers.length === 0) return;
+  if (options.json) {
+    io.stdout(JSON.stringify({ leftovers: leftovers.map((l) => ({ table: l.name, drop: l.drop })) }) + '\n');
+    return;
+  }
+  io.stdout(`leftovers (tables no model builds; ebb keeps them until you drop them)\n`);
+  for (const l of leftovers) io.stdout(`  ${l.name}   ${l.drop}\n`);
+}
+
+/** checkResult is --check's verdict on stderr: 0 when nothing needs attention, else 1. */
+function checkResult(attention: readonly string[], io: IO): number {
+  if (attention.length === 0) {
+    io.stderr('CHECK ok: no failures pending, every last run ok, no scheduled model overdue\n');
+    return 0;
+  }
+  io.stderr(
+    `CHECK failed: ${attention.length} ${attention.length === 1 ? 'thing needs' : 'things need'} attention\n`,
+  );
+  for (const a of attention) io.stderr(`  ${a}\n`);
+  return 1;
 }
 
 /** overdue lists the scheduled models (ebb.yaml schedules) whose last success is too old. */
