@@ -17,6 +17,8 @@ export interface SimRequest {
   readonly raw: Buffer;
   /** The path's captures, from the route's pattern. */
   readonly params: readonly string[];
+  /** Requests being answered now, this one included (APIs that cap concurrent connections). */
+  readonly inFlight: number;
 }
 
 /** An answer: a JSON value, or a string sent as text/plain, or no body at all. */
@@ -58,7 +60,10 @@ export async function serve(
   faults: FaultOptions = {},
 ): Promise<Served> {
   const log: string[] = [];
+  let inFlight = 0;
   const server = createServer((req, res) => {
+    inFlight++;
+    res.on('close', () => inFlight--);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -74,6 +79,7 @@ export async function serve(
           headers: req.headers,
           raw: Buffer.concat(chunks),
           params: [],
+          inFlight,
         });
       } catch (err) {
         answer = { status: 500, text: `simulator error: ${(err as Error).message}` };
