@@ -3,7 +3,12 @@
  * test/simulators/hubspot.ts for the sources), so a library test can trust what it answers.
  */
 import test from 'ava';
-import { HUBSPOT_BATCH_MAX, type HubSpotOptions, startHubSpot } from './simulators/hubspot.js';
+import {
+  HUBSPOT_BATCH_MAX,
+  HUBSPOT_PUBLISHED_RATE,
+  type HubSpotOptions,
+  startHubSpot,
+} from './simulators/hubspot.js';
 
 const TOKEN = 'pat-na1-test';
 
@@ -152,4 +157,15 @@ test('object types are kept apart, and latency delays the answer', async (t) => 
   t.true(process.hrtime.bigint() - started >= 25_000_000n, 'the answer waited for the injected latency');
   t.is(s.records('contacts').size, 0);
   t.deepEqual(s.records('deals').get('D1')?.properties, { amount: '10', deal_ref: 'D1' });
+});
+
+test('at the published rate the window is rolling: 100 requests pass, the 101st within 10 s is refused', async (t) => {
+  const s = await sim(t, { rate: HUBSPOT_PUBLISHED_RATE });
+  const url = `${s.url}/crm/v3/objects/contacts/batch/upsert`;
+  const statuses: number[] = [];
+  for (let i = 0; i < 101; i++)
+    statuses.push((await post(url, { inputs: [input(`u${i}@x.io`, '0')] })).status);
+  t.deepEqual(statuses.slice(0, 100), Array(100).fill(200));
+  t.is(statuses[100], 429);
+  t.is(s.records('contacts').size, 100);
 });

@@ -36,6 +36,9 @@ export const BRAZE_TRACK_MAX = 75;
 /** The documented maximum of external_ids per /users/delete request. */
 export const BRAZE_DELETE_MAX = 50;
 
+/** The published /users/track limit: 3,000 requests per 3 seconds per workspace. */
+export const BRAZE_PUBLISHED_RATE = { limit: 3000, windowMs: 3000 } as const;
+
 export interface BrazeOptions extends FaultOptions {
   readonly apiKey: string;
   /** Marks an attributes object invalid; it is skipped with a non-fatal error on its email. */

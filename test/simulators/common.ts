@@ -164,19 +164,25 @@ export interface WindowState {
 }
 
 /**
- * A fixed-window counter, as the APIs describe their limits ("100 requests per 10 seconds"): a
- * window opens at the first request after the previous one ended. Without a configured rate
- * every request is allowed and the counter reports an unlimited-looking window.
+ * A request counter for rate limits, as the APIs describe them ("100 requests per 10 seconds").
+ * Fixed: a window opens at the first request after the previous one ended. Rolling: a request is
+ * allowed when fewer than `limit` requests were allowed in the `windowMs` before it (HubSpot's
+ * TEN_SECONDLY_ROLLING), the stricter reading for a sender that spaces requests evenly. Without a
+ * configured rate every request is allowed.
  */
 export class WindowCounter {
   #count = 0;
   #start = 0;
+  readonly #allowed: number[] = [];
   readonly #rate: FaultOptions['rate'];
-  constructor(rate: FaultOptions['rate']) {
+  readonly #rolling: boolean;
+  constructor(rate: FaultOptions['rate'], rolling = false) {
     this.#rate = rate;
+    this.#rolling = rolling;
   }
   take(now: number = Date.now()): WindowState {
     const rate = this.#rate ?? { limit: Number.MAX_SAFE_INTEGER, windowMs: 1000 };
+    if (this.#rolling && this.#rate) return this.#takeRolling(rate, now);
     if (now - this.#start >= rate.windowMs) {
       this.#start = now;
       this.#count = 0;
@@ -188,6 +194,18 @@ export class WindowCounter {
       limit: rate.limit,
       remaining: rate.limit - this.#count,
       resetAt: this.#start + rate.windowMs,
+      windowMs: rate.windowMs,
+    };
+  }
+  #takeRolling(rate: { limit: number; windowMs: number }, now: number): WindowState {
+    while (this.#allowed.length > 0 && this.#allowed[0]! <= now - rate.windowMs) this.#allowed.shift();
+    const allowed = this.#allowed.length < rate.limit;
+    if (allowed) this.#allowed.push(now);
+    return {
+      allowed,
+      limit: rate.limit,
+      remaining: rate.limit - this.#allowed.length,
+      resetAt: (this.#allowed[0] ?? now) + rate.windowMs,
       windowMs: rate.windowMs,
     };
   }

@@ -25,6 +25,9 @@ import {
   serve,
 } from './common.js';
 
+/** The published Track API fair-use limit: 100 requests per second. */
+export const CUSTOMERIO_PUBLISHED_RATE = { limit: 100, windowMs: 1000 } as const;
+
 export interface CustomerIoOptions extends FaultOptions {
   readonly siteId: string;
   readonly apiKey: string;

@@ -36,6 +36,8 @@ import {
 
 /** The documented maximum of inputs per batch call. */
 export const HUBSPOT_BATCH_MAX = 100;
+/** The published limit of a private app on a Free or Starter portal: 100 requests per 10 s, rolling. */
+export const HUBSPOT_PUBLISHED_RATE = { limit: 100, windowMs: 10_000 } as const;
 
 export interface HubSpotInput {
   readonly idProperty?: string;
@@ -47,6 +49,8 @@ export interface HubSpotInput {
 export interface HubSpotOptions extends FaultOptions {
   /** The private-app token the simulator accepts. */
   readonly token: string;
+  /** Requests allowed per rolling window (HubSpot's TEN_SECONDLY_ROLLING), e.g. HUBSPOT_PUBLISHED_RATE. */
+  readonly rate?: { readonly limit: number; readonly windowMs: number };
   /** Marks an input invalid; it is refused with HubSpot's INVALID_EMAIL error on `email`. */
   readonly invalid?: (input: HubSpotInput) => boolean;
 }
@@ -74,7 +78,7 @@ export async function startHubSpot(options: HubSpotOptions): Promise<HubSpotSimu
     if (!m) store.set(type, (m = new Map()));
     return m;
   };
-  const window = new WindowCounter(options.rate);
+  const window = new WindowCounter(options.rate, true);
   let seq = 0;
   let nextHsId = 1001;
 

@@ -32,6 +32,9 @@ import {
   serve,
 } from './common.js';
 
+/** The published limit of one app: 10,000 calls per minute, counted in 10-second windows. */
+export const INTERCOM_PUBLISHED_RATE = { limit: 1666, windowMs: 10_000 } as const;
+
 export interface IntercomOptions extends FaultOptions {
   readonly token: string;
   /** Marks a contact body invalid: refused with 400 parameter_invalid on its email. */

@@ -36,6 +36,9 @@ import {
 export const MAILCHIMP_BATCH_MAX = 500;
 const GLOSSARY = 'https://mailchimp.com/developer/marketing/docs/errors/';
 
+/** The published limit: 10 simultaneous connections per API key. */
+export const MAILCHIMP_MAX_CONNECTIONS = 10;
+
 export interface MailchimpOptions extends FaultOptions {
   /** The API key, e.g. `0123…-us6`. */
   readonly apiKey: string;

@@ -23,6 +23,9 @@ import {
   serve,
 } from './common.js';
 
+/** The published incoming-webhook limit: one message per second. */
+export const SLACK_PUBLISHED_RATE = { limit: 1, windowMs: 1000 } as const;
+
 export interface SlackOptions extends FaultOptions {
   /** The webhook path, e.g. `/services/T000/B000/XXXX`. */
   readonly path: string;
