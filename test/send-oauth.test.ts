@@ -6,8 +6,11 @@
  */
 import test from 'ava';
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { privateKeyFromPem } from '../lib/send/jwt.js';
 import { type OAuthGrant, requestToken } from '../lib/send/oauth.js';
@@ -19,6 +22,15 @@ const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const PRIVATE = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const PUBLIC = keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
 const AUD = 'https://login.salesforce.com';
+
+/** keyFile writes the test private key to a temp file, removed after the test. */
+function keyFile(t: { teardown(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ebb-oauth-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'key.pem');
+  writeFileSync(path, PRIVATE);
+  return path;
+}
 
 async function salesforce(t: { teardown(fn: () => Promise<void>): void }) {
   const s = await startSalesforce({
@@ -63,6 +75,14 @@ test('each grant gets a token from the Salesforce token endpoint that its API ac
       audience: AUD,
       privateKeyPem: PRIVATE.replace(/\n/g, '\\n'),
     },
+    // The key in a file.
+    {
+      kind: 'jwt_bearer',
+      clientId: 'cid',
+      subject: 'sync@example.com',
+      audience: AUD,
+      privateKeyFile: keyFile(t),
+    },
   ];
   for (const grant of grants) {
     const { token } = await requestToken(`${s.url}/services/oauth2/token`, grant);
@@ -76,7 +96,20 @@ test('each grant gets a token from the Salesforce token endpoint that its API ac
     'refresh_token',
     JWT_BEARER,
     JWT_BEARER,
+    JWT_BEARER,
   ]);
+  const missing = join(tmpdir(), 'ebb-no-such-key.pem');
+  const err = await t.throwsAsync(
+    requestToken(`${s.url}/services/oauth2/token`, {
+      kind: 'jwt_bearer',
+      clientId: 'cid',
+      subject: 'x',
+      audience: AUD,
+      privateKeyFile: missing,
+    }),
+    { instanceOf: OAuthError },
+  );
+  t.is(err!.message, `cannot read the JWT private key file ${missing} (ENOENT): check the path`);
 });
 
 test('the cache fetches once for many users, and once again after the session expires (401)', async (t) => {

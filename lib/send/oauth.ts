@@ -4,6 +4,7 @@
 // printing, logging or JSON-encoding a token shows a placeholder, so it cannot leak by accident.
 // The cache that fetches once, refreshes before expiry and after a 401 is ./token-cache.ts.
 
+import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { request } from 'undici';
 import { privateKeyFromPem, signJwtRs256 } from './jwt.js';
@@ -30,17 +31,20 @@ export interface RefreshTokenGrant {
   readonly clientAuth?: ClientAuth;
 }
 
-/** Salesforce's JWT bearer flow: iss = the connected app's consumer key, sub = the username. */
-export interface JwtBearerGrant {
+/**
+ * Salesforce's JWT bearer flow: iss = the connected app's consumer key, sub = the username. The
+ * private key is given as PEM text (an env value) or as the path of a PEM file, read when a
+ * token is requested.
+ */
+export type JwtBearerGrant = {
   readonly kind: 'jwt_bearer';
   readonly clientId: string;
   readonly subject: string;
   /** The login URL, e.g. https://login.salesforce.com (test.salesforce.com for sandboxes). */
   readonly audience: string;
-  readonly privateKeyPem: string;
   /** How long the assertion is valid, in seconds; Salesforce accepts at most 3 minutes. */
   readonly lifetimeS?: number;
-}
+} & ({ readonly privateKeyPem: string } | { readonly privateKeyFile: string });
 
 export type OAuthGrant = ClientCredentialsGrant | RefreshTokenGrant | JwtBearerGrant;
 
@@ -106,6 +110,18 @@ export function endpointName(tokenUrl: string): string {
   }
 }
 
+/** readKeyFile reads a PEM file; the error names the path and the reason, never the content. */
+function readKeyFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new OAuthError(`cannot read the JWT private key file ${path} (${reason}): check the path`, {
+      cause: err,
+    });
+  }
+}
+
 /** grantForm builds the form body (and Basic header, if asked) of one token request. */
 export function grantForm(grant: OAuthGrant, nowMs: number): { form: URLSearchParams; basic?: string } {
   const form = new URLSearchParams();
@@ -116,8 +132,9 @@ export function grantForm(grant: OAuthGrant, nowMs: number): { form: URLSearchPa
       aud: grant.audience,
       exp: Math.floor(nowMs / 1000) + (grant.lifetimeS ?? 180),
     };
+    const pem = 'privateKeyFile' in grant ? readKeyFile(grant.privateKeyFile) : grant.privateKeyPem;
     form.set('grant_type', JWT_BEARER_GRANT);
-    form.set('assertion', signJwtRs256(claims, privateKeyFromPem(grant.privateKeyPem)));
+    form.set('assertion', signJwtRs256(claims, privateKeyFromPem(pem)));
     return { form };
   }
   form.set('grant_type', grant.kind);
