@@ -151,7 +151,10 @@ test('the lock message names the holding command, since when and its model; read
       ),
     );
     // DuckDB refuses even a read-only open while another process has the file: said, not hidden.
-    t.regex(r.stderr, /DuckDB lets no other process open a state file, even read-only, while one has it open/);
+    t.regex(
+      r.stderr,
+      /DuckDB lets no other process open a state file, even read-only, while one has it open/,
+    );
   } finally {
     await new Promise((resolve) => {
       holder.once('exit', resolve);
