@@ -22,6 +22,7 @@ import {
   type RunSummary,
 } from '../run/index.js';
 import { parseDuration } from '../project/index.js';
+import type { PostgresCoordinator } from '../coordinate/postgres.js';
 import type { Transport } from '../send/index.js';
 import type { Context } from '../run/index.js';
 import type { Store } from '../store/index.js';
@@ -132,11 +133,14 @@ async function runBody(
   // Other processes cannot open the state while this run holds it: they read this instead.
   const published = options.offline === undefined ? new RunStatusWriter(ctx.statePath, 'ebb run') : undefined;
   const env = options.env ?? process.env;
+  // Offline runs send nothing, so they share nothing either.
+  const coordinator = options.offline === undefined ? await connectCoordinator(env) : undefined;
   const summary = await execute(store, plan, {
     signal,
     env,
     debug: debugLog(env, io.stderr),
     transport,
+    shared: coordinator?.sharedLimits(),
     onPrint: (model, line) => {
       progress?.pause();
       io.stderr(`      ${model.name}: ${line}\n`);
@@ -150,9 +154,10 @@ async function runBody(
       published?.result(r);
       printResult(r, width, options, io);
     },
-  }).finally(() => {
+  }).finally(async () => {
     progress?.close();
     published?.finish();
+    await coordinator?.close();
   });
   const allOk = summary.results.every((r) => r.status === 'ok') && !summary.interrupted;
   if (!options.quiet || !allOk) io.stderr(summaryLine(summary) + '\n');
@@ -166,6 +171,14 @@ async function runBody(
   const code = exitCode(summary);
   if (options.json) io.stdout(jsonText(summaryJson(summary, code, leftovers)) + '\n');
   return code;
+}
+
+/** connectCoordinator connects to EBB_COORDINATOR (PostgreSQL) when it is set. */
+async function connectCoordinator(env: NodeJS.ProcessEnv): Promise<PostgresCoordinator | undefined> {
+  const url = env['EBB_COORDINATOR'];
+  if (url === undefined || url === '') return undefined;
+  const { PostgresCoordinator } = await import('../coordinate/postgres.js');
+  return PostgresCoordinator.connect(url);
 }
 
 /** printResult writes a model's line (stderr; --quiet keeps only what needs attention) and its JSON line. */

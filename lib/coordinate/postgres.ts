@@ -14,7 +14,12 @@ import pg from 'pg';
 import { CoordinatorError, errorMessage } from '../errors.js';
 import type { Clock } from '../send/clock.js';
 import { systemClock } from '../send/clock.js';
-import type { Lease, LeaseSource } from '../send/shared-limiter.js';
+import {
+  SharedRateLimiter,
+  type Lease,
+  type LeaseSource,
+  type SharedLimits,
+} from '../send/shared-limiter.js';
 
 /** How long a statement may take before the coordinator counts as unreachable. */
 const STATEMENT_TIMEOUT_MS = 5_000; // ms: a lease normally takes about one round trip
@@ -84,6 +89,16 @@ export class PostgresCoordinator {
     return c;
   }
 
+  /** sharedLimits is this coordinator as a run uses it: shared rate budgets and locks. */
+  sharedLimits(): SharedLimits {
+    return {
+      limiter: (key, intervalMs, toleranceMs) =>
+        new SharedRateLimiter(this.leaseSource(key, intervalMs), intervalMs, toleranceMs, this.#clock),
+      lock: (name) => this.lock(name),
+      unlock: (name) => this.unlock(name),
+    };
+  }
+
   /** leaseSource is the shared budget `key` for a SharedRateLimiter, one slot every `intervalMs`. */
   leaseSource(key: string, intervalMs: number): LeaseSource {
     return { lease: (slots) => this.lease(key, intervalMs, slots) };
@@ -125,6 +140,8 @@ export class PostgresCoordinator {
   async lock(name: string): Promise<boolean> {
     if (this.#locks.has(name)) return true;
     const client = await this.#connect(`lock "${name}"`);
+    // The lock's connection is held for the run: its loss (the coordinator stopping) must not crash the process.
+    client.on('error', () => undefined);
     try {
       const r = await client.query<{ ok: boolean }>(
         'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok',

@@ -25,7 +25,7 @@ interface RawDirective {
   readonly line: number;
 }
 
-const SENDER_DIRECTIVES = ['rate_limit', 'concurrency', 'retries', 'timeout'] as const;
+const SENDER_DIRECTIVES = ['rate_limit', 'rate_limit_key', 'concurrency', 'retries', 'timeout'] as const;
 const KNOWN = ['kind', 'unique_key', ...SENDER_DIRECTIVES, 'max_steps'] as const;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DIRECTIVE = PROBLEM_CODES.directive;
@@ -245,6 +245,14 @@ function interpretSender(
         } else {
           out.rateLimit = { requests, perMs: count * UNIT_MS[unit]! };
         }
+        break;
+      }
+      case 'rate_limit_key': {
+        if (!/^[A-Za-z0-9_.:/-]{1,100}$/.test(d.value))
+          bad('give a name of letters, digits and _ . : / -, e.g. hubspot-portal-123');
+        else if (get('rate_limit') === undefined)
+          bad('@rate_limit_key names the budget of a @rate_limit; add @rate_limit: N/PERIOD');
+        else out.rateLimitKey = d.value;
         break;
       }
       case 'concurrency':

@@ -20,6 +20,11 @@ export const LANGUAGE_FILES: Readonly<
 export interface SenderSettings {
   /** Requests allowed per window. */
   readonly rateLimit?: { readonly requests: number; readonly perMs: number };
+  /**
+   * With a coordinator (EBB_COORDINATOR), the name of the budget @rate_limit draws from, shared
+   * by every model (in any project) that names it; without one, the model's own name.
+   */
+  readonly rateLimitKey?: string;
   readonly concurrency?: number;
   readonly retries?: number;
   readonly timeoutMs?: number;

@@ -5,6 +5,7 @@
 
 import type { DebugLog } from '../debug.js';
 import type { Model } from '../project/index.js';
+import type { SharedLimits } from '../send/shared-limiter.js';
 import type { Transport } from '../send/types.js';
 import type { ProgressSource } from './progress.js';
 
@@ -21,6 +22,8 @@ export interface RunHooks {
   readonly transport?: Transport | undefined;
   /** Aborting it (Ctrl-C) stops the run: no new requests, in-flight ones finish, successful acks are committed. */
   readonly signal?: AbortSignal | undefined;
+  /** What this run shares with other processes (EBB_COORDINATOR): rate budgets, a lock per model. */
+  readonly shared?: SharedLimits | undefined;
 }
 
 /** ModelRunOptions is what one model's run is given: the hooks, and what the executor knows. */

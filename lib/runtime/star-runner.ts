@@ -31,6 +31,7 @@ import { PlainOutlet } from './plain-outlet.js';
 import { LANES, type Finish, type ModelInit, type ModelOps } from './protocol.js';
 import type { ModelRunOptions } from './run-options.js';
 import { modelEnv, Redactor } from './secrets.js';
+import { lockModel, sharedLimiter } from './shared-run.js';
 import { StarModelError, type StarRunResult } from './star-result.js';
 import { TrackedOutlet } from './tracked-outlet.js';
 
@@ -62,12 +63,17 @@ export async function runStarModel(
   options: ModelRunOptions,
 ): Promise<StarRunResult> {
   await initIdempotency();
-  const run = new StarRun(store, model, runId, options);
+  const unlock = await lockModel(model, options);
   try {
-    const finish = await run.execute();
-    return await run.outcome(finish);
+    const run = new StarRun(store, model, runId, options);
+    try {
+      const finish = await run.execute();
+      return await run.outcome(finish);
+    } finally {
+      await run.close();
+    }
   } finally {
-    await run.close();
+    await unlock();
   }
 }
 
@@ -102,7 +108,13 @@ class StarRun {
     this.#redactor = new Redactor(secrets);
     const settings = senderSettings(model);
     this.#transport = options.transport ?? new UndiciTransport();
-    this.#sender = new Sender({ model: model.name, settings, transport: this.#transport });
+    const limiter = sharedLimiter(model, settings, options);
+    this.#sender = new Sender({
+      model: model.name,
+      settings,
+      transport: this.#transport,
+      ...(limiter === undefined ? {} : { limiter }),
+    });
     this.#init = {
       name: model.name,
       root: options.root,

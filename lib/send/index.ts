@@ -22,7 +22,8 @@ export { UndiciTransport, translateError } from './undici-transport.js';
 export type { UndiciTransportOptions } from './undici-transport.js';
 export type { Clock } from './clock.js';
 export { systemClock } from './clock.js';
-export { RateLimiter } from './rate-limiter.js';
+export { RateLimiter, gcraSpacing, type Limiter } from './rate-limiter.js';
+export { SharedRateLimiter, type Lease, type LeaseSource, type SharedLimits } from './shared-limiter.js';
 export {
   backoffMs,
   decideAfterError,

@@ -27,6 +27,32 @@ import { systemClock } from './clock.js';
 import { SEND_DEFAULTS } from './defaults.js';
 import { SendError } from './errors.js';
 
+/**
+ * gcraSpacing is how grants of N per PERIOD are spaced (see the top of this file): the slack, the
+ * interval between grants and the lateness forgiven. Shared budgets (SharedRateLimiter) use the
+ * same, so every process of a cluster spaces one key alike.
+ */
+export function gcraSpacing(
+  count: number,
+  periodMs: number,
+  margin: number = SEND_DEFAULTS.rateMargin,
+  minSlackMs: number = SEND_DEFAULTS.rateMinSlackMs,
+): { slackMs: number; intervalMs: number; toleranceMs: number } {
+  const slackMs = Math.max(periodMs * margin, minSlackMs);
+  const intervalMs = (periodMs + slackMs) / count;
+  return { slackMs, intervalMs, toleranceMs: Math.min(intervalMs, slackMs / 2) };
+}
+
+/** What the sender asks of a rate limit: this RateLimiter, or a SharedRateLimiter of the coordinator. */
+export interface Limiter {
+  /** Takes a grant now if one is due and nobody waits before us. */
+  tryTake(): boolean;
+  /** Resolves with the grant time (clock ms); rejects when `signal` aborts or no grant can come. */
+  take(signal?: AbortSignal): Promise<number>;
+  /** When the last grant was made (clock ms): read right after tryTake() returned true. */
+  readonly lastGrantAt: number;
+}
+
 interface Waiter {
   readonly askedAt: number;
   resolve(grantedAt: number): void;
@@ -36,7 +62,7 @@ interface Waiter {
   done: boolean;
 }
 
-export class RateLimiter {
+export class RateLimiter implements Limiter {
   readonly count: number;
   readonly periodMs: number;
   /** Room for jitter in each PERIOD (ms): max(margin × PERIOD, minimum). */
@@ -99,9 +125,11 @@ export class RateLimiter {
     }
     this.count = count;
     this.periodMs = periodMs;
-    this.slackMs = Math.max(periodMs * margin, minSlackMs);
-    this.intervalMs = (periodMs + this.slackMs) / count;
-    this.toleranceMs = Math.min(this.intervalMs, this.slackMs / 2);
+    ({
+      slackMs: this.slackMs,
+      intervalMs: this.intervalMs,
+      toleranceMs: this.toleranceMs,
+    } = gcraSpacing(count, periodMs, margin, minSlackMs));
     this.#clock = clock;
   }
 

@@ -16,7 +16,7 @@ import { HttpStatusError, RetryAfterTooLongError, SendError, SendStoppedError } 
 import { idempotencyKey, idempotencyReady, initIdempotency } from './idempotency.js';
 import { NEVER_ABORTED } from './never.js';
 import { observe } from './observe.js';
-import { RateLimiter } from './rate-limiter.js';
+import { RateLimiter, type Limiter } from './rate-limiter.js';
 import { decideAfterError, decideAfterStatus } from './retry-policy.js';
 import type { Decision, RetryLimits, RetryState } from './retry-policy.js';
 import type { HttpRequest, HttpResponse, SendOutcome, SenderSettings, Transport } from './types.js';
@@ -48,6 +48,11 @@ export interface SenderOptions {
   readonly onOutcome?: (request: HttpRequest, outcome: SendOutcome) => void;
   /** Called once, when the first origin trips. */
   readonly onTrip?: (trip: BreakerTrip) => void;
+  /**
+   * The rate limit's grants, when they come from a budget shared with other processes (the
+   * coordinator): it replaces the model's own RateLimiter. A grant that fails stops the sender.
+   */
+  readonly limiter?: Limiter;
 }
 
 /** One request's life in the sender. */
@@ -72,7 +77,7 @@ export class Sender {
   readonly model: string;
   readonly settings: SenderSettings;
   readonly #transport: Transport;
-  readonly #limiter: RateLimiter | null;
+  readonly #limiter: Limiter | null;
   readonly #limits: RetryLimits;
   readonly #breakers: Breakers;
   readonly #maxErrorBodyChars: number;
@@ -107,9 +112,10 @@ export class Sender {
     this.#transport = options.transport;
     this.#clock = options.clock ?? systemClock;
     this.#limiter =
-      s.rateLimit === undefined
+      options.limiter ??
+      (s.rateLimit === undefined
         ? null
-        : new RateLimiter(s.rateLimit.count, s.rateLimit.periodMs, this.#clock);
+        : new RateLimiter(s.rateLimit.count, s.rateLimit.periodMs, this.#clock));
     this.#limits = {
       retries: s.retries,
       backoffBaseMs: options.limits?.backoffBaseMs ?? SEND_DEFAULTS.backoffBaseMs,
@@ -255,7 +261,17 @@ export class Sender {
           const t0 = this.#clock.now();
           try {
             tokenAt = await limiter.take(this.#stop.signal);
-          } catch {
+          } catch (err) {
+            // A shared budget that cannot grant (the coordinator is gone) stops sending, like an outage.
+            if (!this.#stop.signal.aborted && err instanceof Error && 'code' in err) {
+              const error = { code: String(err.code), message: err.message };
+              this.#breakers.open(
+                job.state,
+                error,
+                'because the coordinator cannot grant its shared rate limit',
+              );
+              return this.#circuitOpen(job.state, lastResponse, job.attempts);
+            }
             return this.#stoppedBetweenAttempts(job, lastResponse, lastError);
           }
           waitBefore += this.#clock.now() - t0;

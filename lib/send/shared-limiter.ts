@@ -17,6 +17,7 @@
 
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
+import type { Limiter } from './rate-limiter.js';
 
 /** A run of slots reserved by the coordinator, in this process's clock (Clock.now() ms). */
 export interface Lease {
@@ -28,6 +29,15 @@ export interface Lease {
 /** LeaseSource reserves `slots` consecutive slots of a key's budget (the coordinator). */
 export interface LeaseSource {
   lease(slots: number): Promise<Lease>;
+}
+
+/** SharedLimits is what a run shares with other processes through a coordinator (lib/coordinate). */
+export interface SharedLimits {
+  /** A limiter drawing from the budget `key`: one grant every `intervalMs`, late by at most `toleranceMs`. */
+  limiter(key: string, intervalMs: number, toleranceMs: number): Limiter;
+  /** Takes `name` for this process: false when another process holds it. */
+  lock(name: string): Promise<boolean>;
+  unlock(name: string): Promise<void>;
 }
 
 interface Waiter {
@@ -45,7 +55,7 @@ interface Run {
 /** How much of the budget one lease may reserve: a bound on what a lease can waste. */
 const DEFAULT_MAX_LEASE_MS = 50; // ms of the shared budget
 
-export class SharedRateLimiter {
+export class SharedRateLimiter implements Limiter {
   readonly intervalMs: number;
   readonly toleranceMs: number;
   readonly #source: LeaseSource;
