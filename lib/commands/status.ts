@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { findLeftovers, planRun } from '../run/index.js';
 import { planDeltas, type ModelPlan } from '../run/plan-delta.js';
 import { formatCount, formatSeconds } from '../run/report.js';
-import type { JsonRow, Store } from '../store/index.js';
+import { failureGroups, lastRuns, listFailures, type JsonRow, type Store } from '../store/index.js';
 import { withProject, type GlobalOptions, type IO } from './io.js';
 import { formatTable } from './table.js';
 
@@ -22,18 +22,11 @@ export interface StatusOptions extends GlobalOptions {
 /** Keys shown per group of failures. */
 const SAMPLE_KEYS = 3;
 
-interface FailureGroup {
-  readonly status: number | null;
-  readonly error: string;
-  readonly rows: number;
-  readonly keys: readonly unknown[];
-}
-
 /** statusCommand is `ebb status`: exit 0 (1 when the project or a plan cannot be read). */
 export function statusCommand(options: StatusOptions, io: IO): Promise<number> {
   return withProject(options, io, async (ctx, store) => {
     if (options.failures !== undefined)
-      return listFailures(
+      return printFailures(
         store,
         options,
         io,
@@ -44,8 +37,8 @@ export function statusCommand(options: StatusOptions, io: IO): Promise<number> {
     const last = await lastRuns(store);
     const nexts = new Map<string, ModelPlan>((await planDeltas(store, plan)).map((p) => [p.model, p]));
     for (const model of models) {
-      const run = last.get(model.name);
-      const groups = model.kind === 'tracked' ? await failureGroups(store, model.name) : [];
+      const run = lastRunOf(last, model.name);
+      const groups = model.kind === 'tracked' ? await pendingFailures(store, model.name) : [];
       const pending = groups.reduce((n, g) => n + g.rows, 0);
       const next = nexts.get(model.name);
       if (options.json) {
@@ -105,7 +98,7 @@ export function statusCommand(options: StatusOptions, io: IO): Promise<number> {
   });
 }
 
-async function listFailures(
+async function printFailures(
   store: Store,
   options: StatusOptions,
   io: IO,
@@ -114,14 +107,7 @@ async function listFailures(
   const name = known.find((m) => m.toLowerCase() === options.failures!.toLowerCase());
   if (name === undefined)
     throw new UsageError(`--failures: no model named ${options.failures} (models: ${known.join(', ')})`);
-  const limit = options.limit ?? 100;
-  const rows = await store.queryJson(
-    `SELECT key, change, method, url, status, error, attempts,
-            strftime(first_failed_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS first_failed_at,
-            strftime(last_failed_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS last_failed_at, run_id
-       FROM _ebb.failures WHERE model = ? ORDER BY last_failed_at DESC, key LIMIT ${Math.max(1, Math.floor(limit))}`,
-    [name],
-  );
+  const rows = await listFailures(store, name, options.limit ?? 100);
   if (options.json) {
     for (const r of rows)
       io.stdout(
@@ -155,32 +141,18 @@ async function listFailures(
   return 0;
 }
 
-async function lastRuns(store: Store): Promise<Map<string, JsonRow>> {
-  const rows = await store.queryJson(
-    `SELECT model, run_id, status, rows::DOUBLE AS rows, duration_ms::DOUBLE AS duration_ms, error, details,
-            strftime(started_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS started_at
-       FROM _ebb.runs QUALIFY row_number() OVER (PARTITION BY model ORDER BY started_at DESC, finished_at DESC) = 1`,
-  );
-  return new Map(
-    rows.map(({ details, ...r }) => [
-      String(r['model']),
-      { ...r, ...(typeof details === 'string' ? (JSON.parse(details) as JsonRow) : {}) },
-    ]),
-  );
+/** lastRunOf is a model's last run with its figures (a tracked model's details) beside the others. */
+function lastRunOf(last: ReadonlyMap<string, JsonRow>, model: string): JsonRow | undefined {
+  const found = last.get(model.toLowerCase());
+  if (found === undefined) return undefined;
+  const { details, ...r } = found;
+  return { ...r, ...(typeof details === 'string' ? (JSON.parse(details) as JsonRow) : {}) };
 }
 
-async function failureGroups(store: Store, model: string): Promise<FailureGroup[]> {
-  const rows = await store.queryJson(
-    `SELECT status, error, count(*)::DOUBLE AS n, list(key ORDER BY key)[1:${SAMPLE_KEYS}] AS keys
-       FROM _ebb.failures WHERE model = ? GROUP BY status, error ORDER BY n DESC, status`,
-    [model],
-  );
-  return rows.map((r) => ({
-    status: r['status'] === null ? null : Number(r['status']),
-    error: String(r['error']),
-    rows: Number(r['n']),
-    keys: (r['keys'] as string[]).map((k) => JSON.parse(k) as unknown),
-  }));
+/** pendingFailures is a tracked model's failures grouped by status and error, with a few keys each. */
+async function pendingFailures(store: Store, model: string) {
+  const groups = await failureGroups(store, model, SAMPLE_KEYS);
+  return groups.map((g) => ({ ...g, keys: g.keys.map((k) => JSON.parse(k) as unknown) }));
 }
 
 function describeRun(r: JsonRow): string {

@@ -12,7 +12,16 @@
 import { DuckDBTypeId, type DuckDBType, type DuckDBValue } from '../store/duckdb-api.js';
 import { ModelError, RUN_CODES } from '../errors.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
-import { describeKey, orderedBy, type Params, type Store } from '../store/index.js';
+import {
+  describeKey,
+  markTracked,
+  orderedBy,
+  readTrackedState,
+  trackedKeyText,
+  TRACKING_COLUMNS,
+  type Params,
+  type Store,
+} from '../store/index.js';
 import { hashVersion, type Column } from './canonical.js';
 import {
   jsonKinds,
@@ -30,7 +39,6 @@ import { queryBody } from './sql-body.js';
 import {
   ackDeletedSql,
   ackStatements,
-  stateSql,
   addColumnSql,
   alterTypeSql,
   countsSql,
@@ -46,10 +54,8 @@ import {
   keysOf,
   lossySql,
   sizesSql,
-  markVersionSql,
   nullKeySampleSql,
   pageSql,
-  keyText,
   rehashSql,
   repeatedKeySampleSql,
   seqRange,
@@ -58,9 +64,6 @@ import {
   TEMP_TABLES,
   type Shape,
 } from './tracked-sql.js';
-
-/** Columns ebb adds to a tracked model's table; never part of the hash or of a row. */
-export const TRACKING_COLUMNS = ['_ebb_hash', '_ebb_saved_at', '_ebb_run_id'] as const;
 
 /** Delta rows read from DuckDB per query. */
 const BLOCK = 16_384;
@@ -168,28 +171,17 @@ export class TrackedSession {
     this.#sql = sql;
     this.#columns = columns;
     // One look-up for the table, its stored hash version and the DuckDB release.
-    const state = (
-      await this.#store.query(stateSql(), [
-        this.model.schema,
-        this.model.table,
-        this.model.name,
-        this.model.name,
-      ])
-    )[0]!;
-    const version = hashVersion(String(state['duckdb']));
+    const state = await readTrackedState(this.#store, this.model);
+    const version = hashVersion(state.duckdb);
     this.#version = version;
-    this.#stored = Number(state['tables']) > 0 ? await this.#loadStored() : undefined;
+    this.#stored = state.tableExists ? await this.#loadStored() : undefined;
     let rehash = false;
     if (this.#stored !== undefined) {
       const change = schemaChange(this.#stored, columns, this.model.uniqueKey);
       await this.#checkSchema(change);
-      const storedKey =
-        state['stored_key'] === null || state['stored_key'] === undefined
-          ? undefined
-          : String(state['stored_key']);
-      this.#checkKeyUnchanged(storedKey);
-      rehash = (state['stored_version'] === null ? undefined : Number(state['stored_version'])) !== version;
-      if (!this.#readOnly && (rehash || !isEmpty(change) || storedKey === undefined)) {
+      this.#checkKeyUnchanged(state.uniqueKey);
+      rehash = state.hashVersion !== version;
+      if (!this.#readOnly && (rehash || !isEmpty(change) || state.uniqueKey === undefined)) {
         await this.#migrate(change, rehash, version);
         rehash = false;
       }
@@ -328,10 +320,10 @@ export class TrackedSession {
 
   /**
    * #checkKeyUnchanged refuses a @unique_key other than the one the stored rows are keyed by
-   * (`stored`, a keyText; undefined for rows stored before ebb recorded it).
+   * (`stored`, a trackedKeyText; undefined for rows stored before ebb recorded it).
    */
   #checkKeyUnchanged(stored: string | undefined): void {
-    if (stored === undefined || stored === keyText(this.model.uniqueKey)) return;
+    if (stored === undefined || stored === trackedKeyText(this.model.uniqueKey)) return;
     const was = (JSON.parse(stored) as string[]).join(', ');
     const name = this.model.name;
     this.#fail(
@@ -347,7 +339,7 @@ export class TrackedSession {
       const stored = await this.#loadStored();
       if (rehash)
         for (const statement of rehashSql(this.#target, stored ?? [])) await this.#store.exec(statement);
-      await this.#store.exec(markVersionSql(), [this.model.name, version, keyText(this.model.uniqueKey)]);
+      await markTracked(this.#store, this.model.name, version, this.model.uniqueKey);
       this.#stored = stored;
     });
   }
@@ -363,7 +355,7 @@ export class TrackedSession {
         `table ${this.model.name} exists but holds no delivery state (it was written by a model of another kind); run "ebb run --full-refresh ${this.model.name}" to start tracking from scratch (every row is sent)`,
       );
     }
-    return cols.filter((c) => !(TRACKING_COLUMNS as readonly string[]).includes(c.name));
+    return cols.filter((c) => !TRACKING_COLUMNS.some((t) => t.name === c.name));
   }
 
   /**
@@ -593,11 +585,7 @@ export class TrackedSession {
       if (shape.stored === undefined) {
         await this.#store.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.model.schema)}`);
         await this.#store.exec(createTableSql(shape));
-        await this.#store.exec(markVersionSql(), [
-          this.model.name,
-          this.#version,
-          keyText(this.model.uniqueKey),
-        ]);
+        await markTracked(this.#store, this.model.name, this.#version, this.model.uniqueKey);
       }
       // New keys have no stored version; only changed ones replace a row.
       if (this.#counts?.changed && Number(await this.#store.scalar(sql.changed)) > 0)
@@ -671,14 +659,6 @@ function unseen(seqs: readonly number[] | SeqRuns, done: Uint8Array): SeqRuns {
 function blob(value: unknown): Uint8Array {
   const b = (value ?? new Uint8Array(0)) as Uint8Array;
   return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice();
-}
-
-/** forget drops a tracked model's delivered state, so every row is new again. */
-export async function forgetTracked(store: Store, model: Model): Promise<void> {
-  await store.transaction(async () => {
-    await store.exec(`DROP TABLE IF EXISTS ${quotedTable(model)}`);
-    await store.exec(`DELETE FROM _ebb.tracked WHERE model = ?`, [model.name]);
-  });
 }
 
 export function keyString(values: readonly unknown[]): string {

@@ -9,7 +9,7 @@ import { RunTimeout } from './timeout.js';
 import type { Model } from '../project/index.js';
 import type { Transport } from '../send/types.js';
 import type { ProgressSource } from '../runtime/progress.js';
-import type { Store } from '../store/index.js';
+import { recordRun, type Store } from '../store/index.js';
 import { languageOf } from './languages/index.js';
 import type { RunPlan } from './plan.js';
 import type { ModelResult, RunSummary } from './result.js';
@@ -110,7 +110,7 @@ export async function execute(
       }
     }
     if (result.status !== 'ok') failed.add(model.name);
-    await record(store, result, startedAt);
+    await recordRun(store, result, startedAt);
     results.push(result);
     options.onResult?.(result);
   }
@@ -141,23 +141,4 @@ function errored(
     error: message,
     code,
   };
-}
-
-async function record(store: Store, r: ModelResult, startedAt: Date): Promise<void> {
-  await store.exec(
-    `INSERT INTO _ebb.runs (run_id, model, kind, status, rows, duration_ms, error, started_at, finished_at, details, error_code)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ, now(), ?::JSON, ?)`,
-    [
-      r.run_id,
-      r.model,
-      r.kind,
-      r.status,
-      r.rows === null ? null : BigInt(r.rows),
-      BigInt(r.duration_ms),
-      r.error ?? null,
-      startedAt.toISOString(),
-      r.details ? JSON.stringify(r.details) : null,
-      r.code ?? null,
-    ],
-  );
 }

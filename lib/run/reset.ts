@@ -2,9 +2,8 @@
 // models whose tables keep history (tracked: what was delivered; merge and append: their
 // rows), so the run starts over. Models that replace their table each run hold no state.
 
-import { forgetTracked } from '../detect/tracked.js';
 import { quotedTable, type Model } from '../project/index.js';
-import type { Store } from '../store/index.js';
+import { forgetTracked, type Store } from '../store/index.js';
 import type { RunPlan } from './plan.js';
 
 /** keepsState tells whether a model's table carries rows over from one run to the next. */

@@ -1,5 +1,6 @@
 // Store is the only place that talks to DuckDB: it opens the state database, migrates
-// ebb's schema, runs statements and transactions, and streams results.
+// ebb's schema (state/migrate.ts), runs statements and transactions, and streams results.
+// Reads and writes of ebb's own tables are in state/, the one owner of `_ebb.*`.
 
 import { mkdirSync } from 'node:fs';
 import { describeOwner, Owner } from './owner.js';
@@ -14,7 +15,7 @@ import {
   type DuckDBValue,
 } from './duckdb-api.js';
 import { StateError, StateLockedError, errorMessage } from '../errors.js';
-import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { migrateState } from './state/migrate.js';
 import { sqlString } from './quote.js';
 
 export type Params = readonly DuckDBValue[];
@@ -77,7 +78,7 @@ export class Store {
           err,
         );
       });
-      await store.#migrate();
+      await migrateState(store);
       if (options.path !== ':memory:' && options.command !== undefined)
         store.#owner = new Owner(options.path, options.command);
     } catch (err) {
@@ -85,25 +86,6 @@ export class Store {
       throw err;
     }
     return store;
-  }
-
-  async #migrate(): Promise<void> {
-    await this.exec('CREATE SCHEMA IF NOT EXISTS _ebb');
-    await this.exec('CREATE TABLE IF NOT EXISTS _ebb.meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)');
-    const rows = await this.query(`SELECT value FROM _ebb.meta WHERE key = 'schema_version'`);
-    const current = rows.length === 0 ? 0 : Number(rows[0]!['value']);
-    if (current > SCHEMA_VERSION) {
-      throw new StateError(
-        `state ${this.path} has schema version ${current}, newer than this ebb understands (${SCHEMA_VERSION}); upgrade ebb`,
-      );
-    }
-    for (const m of MIGRATIONS) {
-      if (m.version <= current) continue;
-      await this.transaction(async () => {
-        for (const sql of m.statements) await this.exec(sql);
-        await this.exec(`INSERT OR REPLACE INTO _ebb.meta VALUES ('schema_version', ?)`, [String(m.version)]);
-      });
-    }
   }
 
   /** exec runs a statement for its effect. */
