@@ -305,11 +305,12 @@ export class Host {
     }
     const fields = rowToWire(row, fn);
     const key = this.#init.uniqueKey.map((k) => {
-      if (!(k in fields) || fields[k] === null)
+      const value = fields[keyField(fields, k)];
+      if (value === undefined || value === null)
         throw new Error(
           `${fn}: the value has no ${k} (the @unique_key); pass the row from ${deleted ? 'deleted()' : 'query()'}`,
         );
-      return fields[k]!;
+      return value;
     });
     const seq = this.#call(fn, 'tracked.seqForKey', { key, deleted });
     if (seq === null) {
@@ -411,4 +412,14 @@ function rowToWire(row: Value, fn: string): Record<string, Wire> {
       );
   }
   return wire;
+}
+
+/**
+ * keyField is the field of `fields` that holds the key column `key`: DuckDB's names are
+ * case-insensitive, so `@unique_key: ID` names a column `id` too (an exact match first).
+ */
+function keyField(fields: Readonly<Record<string, unknown>>, key: string): string {
+  if (key in fields) return key;
+  const lower = key.toLowerCase();
+  return Object.keys(fields).find((f) => f.toLowerCase() === lower) ?? key;
 }

@@ -1,0 +1,77 @@
+// Tracked models at the edges of their values and names (issue 19 §4 and §7): integers beyond
+// HUGEINT, a @unique_key spelt in another case than its column, very wide rows, NaN. Real
+// DuckDB files, the model's script in its worker.
+
+import test from 'ava';
+import { runCommand } from '../lib/commands/run.js';
+import { capture, makeProject, writeFiles } from './helpers/project.js';
+
+async function run(root: string) {
+  const c = capture();
+  const code = await runCommand({ cwd: root, selectors: [], json: true }, c.io);
+  const prints = c
+    .err()
+    .split('\n')
+    .filter((l) => /^ {6}sync\.t: /.test(l))
+    .map((l) => l.replace(/^ {6}sync\.t: /, ''));
+  return { code, err: c.err(), prints, result: c.json().find((r) => r['model'] === 'sync.t')! };
+}
+
+const MAX_UHUGEINT = '340282366920938463463374607431768211455';
+
+test('UHUGEINT values above HUGEINT maximum are read, sent and acknowledged, new and changed', async (t) => {
+  const src = (big: string) =>
+    `-- @kind: table\nSELECT * FROM (VALUES (1, ${big}::UHUGEINT), (2, 5::UHUGEINT), (3, NULL::UHUGEINT)) t(id, v)`;
+  const root = makeProject({
+    'models/src/u.sql': src(MAX_UHUGEINT),
+    'models/sync/t.star': `# @kind: tracked
+# @unique_key: id
+for row in query("SELECT * FROM src.u"):
+    print(row.change, row.id, row.v, row.before["v"] if row.before else "-", json.encode(row))
+    save.row(row)
+`,
+  });
+  const first = await run(root);
+  t.is(first.code, 0, first.err);
+  t.deepEqual(first.prints, [
+    `new 1 ${MAX_UHUGEINT} - {"id":1,"v":${MAX_UHUGEINT}}`,
+    'new 2 5 - {"id":2,"v":5}',
+    'new 3 None - {"id":3,"v":null}',
+  ]);
+  writeFiles(root, { 'models/src/u.sql': src('170141183460469231731687303715884105728') });
+  const second = await run(root);
+  t.is(second.code, 0, second.err);
+  t.deepEqual(second.prints, [
+    `changed 1 170141183460469231731687303715884105728 ${MAX_UHUGEINT} {"id":1,"v":170141183460469231731687303715884105728}`,
+  ]);
+  t.is(second.result['saved'], 1);
+});
+
+test('a @unique_key spelt in another case than its column works: rows, dicts and deletions', async (t) => {
+  const root = makeProject({
+    'models/src/u.sql': "-- @kind: table\nSELECT * FROM (VALUES (1, 'a'), (2, 'b'), (3, 'c')) t(id, name)",
+    'models/sync/t.star': `# @kind: tracked
+# @unique_key: ID
+for row in query("SELECT * FROM src.u"):
+    print(row.change, row.id)
+    if row.id == 2:
+        save.row({"id": row.id, "name": row.name})
+    else:
+        save.row(row)
+for row in deleted():
+    print("deleted", row.id)
+    save.delete({"Id": row.id})
+`,
+  });
+  const first = await run(root);
+  t.is(first.code, 0, first.err);
+  t.deepEqual(first.prints, ['new 1', 'new 2', 'new 3']);
+  t.is(first.result['saved'], 3);
+  writeFiles(root, {
+    'models/src/u.sql': "-- @kind: table\nSELECT * FROM (VALUES (1, 'a2'), (2, 'b2')) t(id, name)",
+  });
+  const second = await run(root);
+  t.is(second.code, 0, second.err);
+  t.deepEqual(second.prints, ['changed 1', 'changed 2', 'deleted 3']);
+  t.is((await run(root)).prints.length, 0, 'everything was acknowledged');
+});
