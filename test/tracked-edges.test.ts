@@ -75,3 +75,36 @@ for row in deleted():
   t.deepEqual(second.prints, ['changed 1', 'changed 2', 'deleted 3']);
   t.is((await run(root)).prints.length, 0, 'everything was acknowledged');
 });
+
+test('a tracked query of 2,000 columns sends its rows as JSON (the row text does not nest per column)', async (t) => {
+  const width = 2000;
+  const names = Array.from({ length: width }, (_v, i) => `c${String(i).padStart(4, '0')}`);
+  const select = (id: number) =>
+    `SELECT ${id} AS id, ${names.map((n, i) => `${sqlValue(id, i)} AS ${n}`).join(', ')}`;
+  // Integers, strings and floats (whose texts are guarded: one AND over every float column).
+  const sqlValue = (id: number, i: number) =>
+    i % 3 === 0 ? String(id * i) : i % 3 === 1 ? `'v${i}'` : `${id * i + 0.5}::DOUBLE`;
+  const jsValue = (id: number, i: number) => (i % 3 === 0 ? id * i : i % 3 === 1 ? `v${i}` : id * i + 0.5);
+  const root = makeProject({
+    'models/src/wide.sql': `-- @kind: table\n${select(1)} UNION ALL ${select(2)}`,
+    'models/sync/t.star': `# @kind: tracked
+# @unique_key: id
+for row in query("SELECT * FROM src.wide"):
+    text = json.encode(row)
+    print(row.id, len(text), text[:40], text[-20:])
+    save.row(row)
+`,
+  });
+  const r = await run(root);
+  t.is(r.code, 0, r.err);
+  const expected = (id: number) => {
+    const fields: Record<string, unknown> = { id };
+    names.forEach((n, i) => (fields[n] = jsValue(id, i)));
+    const text = JSON.stringify(
+      Object.fromEntries(Object.entries(fields).sort(([a], [b]) => (a < b ? -1 : 1))),
+    );
+    return `${id} ${text.length} ${text.slice(0, 40)} ${text.slice(-20)}`;
+  };
+  t.deepEqual(r.prints, [expected(1), expected(2)]);
+  t.is(r.result['saved'], 2);
+});
