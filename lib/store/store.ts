@@ -14,7 +14,13 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from './duckdb-api.js';
-import { StateError, StateLockedError, errorMessage } from '../errors.js';
+import {
+  StateCorruptError,
+  StateError,
+  StateLockedError,
+  errorMessage,
+  isCorruptionMessage,
+} from '../errors.js';
 import { migrateState } from './state/migrate.js';
 import { sqlString } from './quote.js';
 
@@ -65,6 +71,7 @@ export class Store {
         const pid = /PID (\d+)/.exec(msg)?.[1];
         throw new StateLockedError(options.path, pid ? describeOwner(options.path, Number(pid)) : '');
       }
+      if (isCorruptionMessage(msg)) throw new StateCorruptError(options.path, msg, err);
       throw new StateError(`cannot open state ${options.path}: ${msg}`, err);
     }
     const conn = await instance.connect();
@@ -88,14 +95,21 @@ export class Store {
     return store;
   }
 
+  /** #checked runs a statement (traced), naming a damaged state file as such (see corrupted). */
+  #checked<T>(sql: string, run: () => Promise<T>): Promise<T> {
+    return traced(sql, run).catch((err: unknown) => {
+      throw corrupted(this.path, err);
+    });
+  }
+
   /** exec runs a statement for its effect. */
   async exec(sql: string, params?: Params): Promise<void> {
-    await traced(sql, () => this.#conn.run(sql, params as DuckDBValue[] | undefined));
+    await this.#checked(sql, () => this.#conn.run(sql, params as DuckDBValue[] | undefined));
   }
 
   /** query runs a statement and returns its (small) result as JSON-like rows. */
   async query(sql: string, params?: Params): Promise<JsonRow[]> {
-    const reader = await traced(sql, () =>
+    const reader = await this.#checked(sql, () =>
       this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined),
     );
     return reader.getRowObjectsJS() as JsonRow[];
@@ -103,7 +117,7 @@ export class Store {
 
   /** queryJson is query with values converted to JSON-safe forms (big ints and decimals as strings). */
   async queryJson(sql: string, params?: Params): Promise<JsonRow[]> {
-    const reader = await traced(sql, () =>
+    const reader = await this.#checked(sql, () =>
       this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined),
     );
     return reader.getRowObjectsJson() as JsonRow[];
@@ -111,7 +125,7 @@ export class Store {
 
   /** scalar returns the first column of the first row. */
   async scalar(sql: string, params?: Params): Promise<unknown> {
-    const reader = await traced(sql, () =>
+    const reader = await this.#checked(sql, () =>
       this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined),
     );
     const rows = reader.getRowsJS();
@@ -123,10 +137,14 @@ export class Store {
    * to JSON-safe values, so a large result never sits in memory at once.
    */
   async *stream(sql: string, params?: Params): AsyncGenerator<{ columns: string[]; rows: unknown[][] }> {
-    const result = await this.#conn.stream(sql, params as DuckDBValue[] | undefined);
+    const result = await this.#checked(sql, () =>
+      this.#conn.stream(sql, params as DuckDBValue[] | undefined),
+    );
     const columns = result.columnNames();
     for (;;) {
-      const chunk = await result.fetchChunk();
+      const chunk = await result.fetchChunk().catch((err: unknown) => {
+        throw corrupted(this.path, err);
+      });
       if (!chunk || chunk.rowCount === 0) break;
       yield { columns, rows: chunk.convertRows(JsonDuckDBValueConverter) };
     }
@@ -140,11 +158,15 @@ export class Store {
     sql: string,
     params?: Params,
   ): AsyncGenerator<{ columns: string[]; types: DuckDBType[]; rows: DuckDBValue[][] }> {
-    const result = await traced(sql, () => this.#conn.stream(sql, params as DuckDBValue[] | undefined));
+    const result = await this.#checked(sql, () =>
+      this.#conn.stream(sql, params as DuckDBValue[] | undefined),
+    );
     const columns = result.columnNames();
     const types = result.columnTypes();
     for (;;) {
-      const chunk = await result.fetchChunk();
+      const chunk = await result.fetchChunk().catch((err: unknown) => {
+        throw corrupted(this.path, err);
+      });
       if (!chunk || chunk.rowCount === 0) break;
       yield { columns, types, rows: chunk.getRows() };
     }
@@ -168,7 +190,7 @@ export class Store {
     sql: string,
     params?: Params,
   ): Promise<{ columns: string[]; types: DuckDBType[]; rows: DuckDBValue[][] }> {
-    const reader = await traced(sql, () =>
+    const reader = await this.#checked(sql, () =>
       this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined),
     );
     return { columns: reader.columnNames(), types: reader.columnTypes(), rows: reader.getRows() };
@@ -183,10 +205,10 @@ export class Store {
     try {
       await conn.run(`SET file_search_path = ${sqlString(this.#root)}`);
       const result = await conn.stream(sql, params as DuckDBValue[] | undefined);
-      return new Cursor(conn, result);
+      return new Cursor(conn, result, this.path);
     } catch (err) {
       conn.closeSync();
-      throw err;
+      throw corrupted(this.path, err);
     }
   }
 
@@ -197,10 +219,10 @@ export class Store {
 
   /** transaction runs fn inside BEGIN/COMMIT; any error rolls everything back. */
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    await this.#conn.run('BEGIN TRANSACTION');
+    await this.#checked('BEGIN TRANSACTION', () => this.#conn.run('BEGIN TRANSACTION'));
     try {
       const out = await fn();
-      await this.#conn.run('COMMIT');
+      await this.#checked('COMMIT', () => this.#conn.run('COMMIT'));
       return out;
     } catch (err) {
       try {
@@ -239,6 +261,16 @@ export class Store {
 
 const TRACE = /\bsql\b/.test(process.env['EBB_DEBUG'] ?? '');
 
+/**
+ * corrupted is `err` as a StateCorruptError when DuckDB found the state file damaged (a
+ * checksum that does not match), else `err` itself.
+ */
+function corrupted(path: string, err: unknown): unknown {
+  if (err instanceof StateCorruptError) return err;
+  const msg = errorMessage(err);
+  return isCorruptionMessage(msg) ? new StateCorruptError(path, msg, err) : err;
+}
+
 /** traced logs each statement and its duration to stderr when EBB_DEBUG includes "sql". */
 async function traced<T>(sql: string, run: () => Promise<T>): Promise<T> {
   if (!TRACE) return run();
@@ -257,11 +289,13 @@ export class Cursor {
   readonly columns: readonly string[];
   #conn: DuckDBConnection;
   #result: DuckDBResult;
+  #path: string;
   #closed = false;
 
-  constructor(conn: DuckDBConnection, result: DuckDBResult) {
+  constructor(conn: DuckDBConnection, result: DuckDBResult, path: string) {
     this.#conn = conn;
     this.#result = result;
+    this.#path = path;
     this.columns = result.columnNames();
   }
 
@@ -272,7 +306,9 @@ export class Cursor {
   /** next returns the next chunk of rows (about 2,048), or undefined at the end. */
   async next(): Promise<DuckDBValue[][] | undefined> {
     if (this.#closed) return undefined;
-    const chunk = await this.#result.fetchChunk();
+    const chunk = await this.#result.fetchChunk().catch((err: unknown) => {
+      throw corrupted(this.#path, err);
+    });
     if (!chunk || chunk.rowCount === 0) {
       this.close();
       return undefined;
