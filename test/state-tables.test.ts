@@ -9,7 +9,6 @@ import {
   createEmptyTracked,
   failureGroups,
   failureKeysAfter,
-  forgetTracked,
   HASH_TYPE,
   lastRuns,
   listFailures,
@@ -18,6 +17,7 @@ import {
   readTrackedState,
   recordFailures,
   recordRun,
+  resetModelState,
   type FailureEntry,
   type Store,
 } from '../lib/store/index.js';
@@ -122,7 +122,7 @@ test('tracked state: none at first, then the recorded version and key, forgotten
     t.true(after.tableExists);
     t.is(after.hashVersion, 7);
     t.is(after.uniqueKey, '["id"]');
-    await forgetTracked(store, target);
+    await resetModelState(store, target, true);
     const forgotten = await readTrackedState(store, target);
     t.false(forgotten.tableExists);
     t.is(forgotten.hashVersion, undefined);

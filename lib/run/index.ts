@@ -5,7 +5,7 @@ export { validateProject, assertValid, type ValidateReport } from './validate.js
 export { languageOf, type Language } from './languages/index.js';
 export { resultLine, summaryLine, formatCount, formatSeconds } from './report.js';
 export type { ModelResult, ModelStatus, RunSummary } from './result.js';
-export { keepsState, resendsAll, resettable, resetModels } from './reset.js';
+export { keepsState, resendsAll, resettable, resetModels, unfinishedRefresh } from './reset.js';
 export { fromDuckDB, type JsValue } from '../runtime/values.js';
 export type { ProgressSnapshot, ProgressSource } from '../runtime/progress.js';
 export { upstreamBuilder } from './plan-upstream.js';

@@ -24,7 +24,12 @@ export {
   trackedKeyText,
   markTracked,
   createEmptyTracked,
-  forgetTracked,
   type TrackedState,
   type TrackedTarget,
 } from './state/tracked.js';
+export {
+  recordRefresh,
+  resetModelState,
+  pendingRefreshes,
+  type ResetTarget,
+} from './state/refresh.js';
