@@ -108,3 +108,37 @@ for row in query("SELECT * FROM src.wide"):
   t.deepEqual(r.prints, [expected(1), expected(2)]);
   t.is(r.result['saved'], 2);
 });
+
+test('json.encode of a row holding NaN or infinity is refused naming its key and column, and the fix', async (t) => {
+  const root = makeProject({
+    'models/src/u.sql':
+      "-- @kind: table\nSELECT * FROM (VALUES (1, 1.5::DOUBLE), (2, 'nan'::DOUBLE), (3, '-inf'::DOUBLE)) t(id, v)",
+    'models/sync/t.star': `# @kind: tracked
+# @unique_key: ID
+for row in query("SELECT * FROM src.u"):
+    print(row.id, row.v)
+    print(json.encode([row]))
+    save.row(row)
+`,
+  });
+  const r = await run(root);
+  t.is(r.code, 1);
+  t.deepEqual(r.prints.slice(0, 3), ['1 1.5', '[{"id":1,"v":1.5}]', '2 nan']);
+  t.regex(
+    String(r.result['error']),
+    /^models\/sync\/t\.star:5:\d+: json\.encode: at list index 0: row \(id=2\): column v is nan, which JSON cannot hold; map it in the query \(CASE WHEN isfinite\(v\) THEN v END sends null\), or leave such rows out/,
+  );
+  t.is(r.result['saved'], 1);
+  // Mapped in the query as the message says, the rest go (row 1 was delivered), the infinity as null too.
+  writeFiles(root, {
+    'models/sync/t.star': `# @kind: tracked
+# @unique_key: id
+for row in query("SELECT id, CASE WHEN isfinite(v) THEN v END AS v FROM src.u"):
+    print(json.encode(row))
+    save.row(row)
+`,
+  });
+  const mapped = await run(root);
+  t.is(mapped.code, 0, mapped.err);
+  t.deepEqual(mapped.prints, ['{"id":2,"v":null}', '{"id":3,"v":null}']);
+});
