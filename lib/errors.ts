@@ -1,6 +1,8 @@
 // One error hierarchy for ebb. Every error has a stable `code` that tests and tools can
 // match on, and an exit code for the CLI (1: a model or check failed, 2: bad invocation).
 
+import type { TrackedCounts } from './runtime/tracked-counts.js';
+
 /** Where in a user's file something went wrong (1-based line and column). */
 export interface Location {
   readonly file: string;
@@ -35,14 +37,24 @@ export const PROBLEM_CODES = {
   starName: 'EBB_STAR_NAME',
   /** Models read each other in a circle (a model reading its own table is one too). */
   cycle: 'EBB_CYCLE',
+  /** The project file (ebb.yaml) is not valid: YAML, an unknown key, a bad value. */
+  projectFile: 'EBB_PROJECT_FILE',
+  /** A variable the project reads (a `${VAR}` of the project file) is set nowhere. */
+  envMissing: 'EBB_ENV_MISSING',
 } as const;
 
 export type ProblemCode = (typeof PROBLEM_CODES)[keyof typeof PROBLEM_CODES];
 
+/**
+ * The exit codes of the CLI: 0 ok, 1 a model or check failed, 2 bad invocation, 75 the state is
+ * held by another ebb process (EX_TEMPFAIL: try again later).
+ */
+export type ExitCode = 1 | 2 | 75;
+
 export class EbbError extends Error {
   readonly code: string;
-  readonly exitCode: 1 | 2;
-  constructor(code: string, message: string, options?: { exitCode?: 1 | 2; cause?: unknown }) {
+  readonly exitCode: ExitCode;
+  constructor(code: string, message: string, options?: { exitCode?: ExitCode; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'EbbError';
     this.code = code;
@@ -111,14 +123,18 @@ export class UsageError extends EbbError {
 }
 
 export class StateLockedError extends EbbError {
+  /** Who holds the state, as far as it is known: "ebb run (pid 123) since …", or "another process". */
+  readonly holder: string;
   constructor(path: string, detail: string) {
     super(
       'EBB_STATE_LOCKED',
       `state ${path} is in use by another ebb process${detail ? ` (${detail})` : ''}; ` +
-        `wait for it to finish, or use another --state. Read-only commands (sql, history, ls, validate, plan) ` +
-        `wait too: DuckDB lets no other process open a state file, even read-only, while one has it open`,
+        `wait for it to finish (--wait DURATION waits for it), or use another --state. DuckDB lets no other process ` +
+        `open a state file, even read-only, while one has it open; ebb status shows what a running run publishes`,
+      { exitCode: 75 },
     );
     this.name = 'StateLockedError';
+    this.holder = detail || 'another process holds it';
   }
 }
 
@@ -127,6 +143,36 @@ export class FileSystemError extends EbbError {
   constructor(message: string, cause?: unknown) {
     super('EBB_FILESYSTEM', message, { cause });
     this.name = 'FileSystemError';
+  }
+}
+
+/**
+ * ProjectFileError is a statement of the project file (ebb.yaml) that DuckDB refused as the
+ * state opened: a setting, an extension, a secret, a source; the message names the file's line.
+ */
+export class ProjectFileError extends EbbError {
+  readonly file: string;
+  readonly line: number;
+  /** The message without the file's position in front. */
+  readonly detail: string;
+  constructor(file: string, line: number, detail: string) {
+    super('EBB_PROJECT_FILE', `${formatLocation({ file, line })}: ${detail}`);
+    this.name = 'ProjectFileError';
+    this.file = file;
+    this.line = line;
+    this.detail = detail;
+  }
+}
+
+/**
+ * CoordinatorError is the coordinator (EBB_COORDINATOR, PostgreSQL) unreachable or refusing:
+ * the run stops sending — it never goes on without the shared limits — and what was delivered
+ * is still acknowledged.
+ */
+export class CoordinatorError extends EbbError {
+  constructor(message: string, cause?: unknown) {
+    super('EBB_COORDINATOR', message, { cause });
+    this.name = 'CoordinatorError';
   }
 }
 
@@ -205,18 +251,24 @@ export function errorCode(err: unknown): string {
   return err instanceof EbbError ? err.code : 'EBB_INTERNAL';
 }
 
+/** What a model did before it failed: its rows, and a tracked model's counts. */
+export interface PartialWork {
+  readonly rows: number | null;
+  readonly details?: TrackedCounts;
+}
+
 /**
  * PartialRunError is a model that failed or was interrupted after doing part of its work (a
  * script that acknowledged rows before it failed): what it did is committed and counted.
  */
 export class PartialRunError extends ModelError {
-  readonly partial: { readonly rows: number | null; readonly details?: Record<string, number> };
+  readonly partial: PartialWork;
   readonly interrupted: boolean;
   constructor(
     model: string,
     file: string,
     message: string,
-    partial: { readonly rows: number | null; readonly details?: Record<string, number> },
+    partial: PartialWork,
     interrupted: boolean,
     code?: string,
   ) {

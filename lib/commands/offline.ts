@@ -34,7 +34,11 @@ export function withOfflineProject(
     try {
       const path = ctx.statePath === ':memory:' ? ':memory:' : join(scratch, 'state.duckdb');
       if (path !== ':memory:') await copyState(ctx.statePath, path);
-      const store = await Store.open({ path, root: ctx.project.root });
+      const store = await Store.open({
+        path,
+        root: ctx.project.root,
+        ...(ctx.setup === undefined ? {} : { setup: ctx.setup.steps }),
+      });
       await sealDuckDB(store).catch((err: unknown) => {
         store.close();
         throw err;

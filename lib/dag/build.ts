@@ -40,6 +40,11 @@ export async function buildDag(
     for (const { sql, line } of sqlOf(model)) {
       try {
         for (const ref of await referencedTables(store, sql)) {
+          // A three-part name reads another database (a source attached by the project file).
+          if (ref.catalog !== undefined) {
+            ext.add(`${ref.catalog}.${ref.schema ?? 'main'}.${ref.table}`);
+            continue;
+          }
           const key = `${ref.schema ?? 'main'}.${ref.table}`.toLowerCase();
           const target = byTable.get(key);
           if (target === model) selfRead(model, line, problems);

@@ -5,6 +5,7 @@ import { join, relative, sep } from 'node:path';
 import { PROBLEM_CODES, ProjectError, type ProjectProblem } from '../errors.js';
 import { parseDirectives } from './directives.js';
 import { LANGUAGE_FILES, type Model, type ModelLanguage } from './model.js';
+import { readProjectFile, type ProjectFile } from './project-file.js';
 
 const LANGUAGES = Object.keys(LANGUAGE_FILES) as ModelLanguage[];
 
@@ -17,6 +18,8 @@ export interface Project {
   readonly models: readonly Model[];
   /** Files that look like models but are not read (e.g. `x.SQL`): said once, never an error. */
   readonly warnings: readonly ProjectWarning[];
+  /** The project file (ebb.yaml), when there is one. */
+  readonly file?: ProjectFile;
 }
 
 export interface ProjectWarning {
@@ -87,9 +90,28 @@ export function loadProject(root: string): Project {
     byName.set(key, model);
     models.push(model);
   }
+  const file = readProjectFile(root, problems);
+  if (file) sourceClashes(file, models, problems);
   if (problems.length > 0) throw new ProjectError(problems);
   models.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { root, models, warnings };
+  return { root, models, warnings, ...(file === undefined ? {} : { file }) };
+}
+
+/**
+ * sourceClashes refuses a source named like a models/ folder: `crm.customers` would then name
+ * both the model's schema and the attached database, which DuckDB cannot tell apart.
+ */
+function sourceClashes(file: ProjectFile, models: readonly Model[], problems: ProjectProblem[]): void {
+  const schemas = new Set(models.map((m) => m.schema.toLowerCase()));
+  for (const s of file.sources) {
+    if (!schemas.has(s.name.toLowerCase())) continue;
+    problems.push({
+      code: PROBLEM_CODES.projectFile,
+      file: file.file,
+      line: s.line,
+      message: `source "${s.name}" has the name of the models/${s.name}/ folder; rename one of them`,
+    });
+  }
 }
 
 function* walk(dir: string): Generator<string> {

@@ -11,3 +11,11 @@ export {
   type ModelLanguage,
   type SenderSettings,
 } from './model.js';
+export {
+  PROJECT_FILE,
+  parseProjectFile,
+  type ProjectFile,
+  type Schedule,
+  type Source,
+} from './project-file.js';
+export { projectEnv, projectSetup, type ProjectSetup } from './project-setup.js';

@@ -1,7 +1,15 @@
 // A Context is an opened project: its root, its models, and where its state lives.
 
 import { isAbsolute, join, resolve } from 'node:path';
-import { findRoot, loadProject, type Project } from '../project/index.js';
+import { PROBLEM_CODES, ProjectError, type ProjectProblem } from '../errors.js';
+import {
+  findRoot,
+  loadProject,
+  projectEnv,
+  projectSetup,
+  type Project,
+  type ProjectSetup,
+} from '../project/index.js';
 
 export interface ContextOptions {
   /** Where the command runs from. */
@@ -16,6 +24,8 @@ export interface ContextOptions {
 export interface Context {
   readonly project: Project;
   readonly statePath: string;
+  /** What the project file asks of DuckDB when the state opens (none without a project file). */
+  readonly setup: ProjectSetup | undefined;
 }
 
 /** statePathFor resolves the state database path: --state, then EBB_STATE, then the default. */
@@ -29,5 +39,23 @@ export function statePathFor(root: string, options: ContextOptions): string {
 export function openContext(options: ContextOptions): Context {
   const root = findRoot(options.cwd, options.project);
   const project = loadProject(root);
-  return { project, statePath: statePathFor(root, options) };
+  const setup = setupOf(project, options.env ?? process.env);
+  const missing = setup?.missing ?? [];
+  if (missing.length > 0) throw new ProjectError(missingRefs(project, missing));
+  return { project, statePath: statePathFor(root, options), setup };
+}
+
+/** setupOf is the project file's statements, with `${VAR}`s read from `env` and the project's .env. */
+export function setupOf(project: Project, env: NodeJS.ProcessEnv): ProjectSetup | undefined {
+  return project.file && projectSetup(project.root, project.file, projectEnv(project.root, env));
+}
+
+/** missingRefs are the problems of `${VAR}`s of the project file that are set nowhere. */
+export function missingRefs(project: Project, missing: ProjectSetup['missing']): ProjectProblem[] {
+  return missing.map((m) => ({
+    code: PROBLEM_CODES.envMissing,
+    file: project.file?.file ?? '',
+    line: m.line,
+    message: `\${${m.name}} is set nowhere: set ${m.name} in the environment or in ${project.root}/.env`,
+  }));
 }

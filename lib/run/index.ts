@@ -1,4 +1,11 @@
-export { openContext, statePathFor, type Context, type ContextOptions } from './context.js';
+export {
+  missingRefs,
+  openContext,
+  setupOf,
+  statePathFor,
+  type Context,
+  type ContextOptions,
+} from './context.js';
 export { planRun, type RunPlan, type PlanStep } from './plan.js';
 export { execute, type ExecuteOptions } from './executor.js';
 export { validateProject, assertValid, type ValidateReport } from './validate.js';
@@ -12,3 +19,4 @@ export { upstreamBuilder } from './plan-upstream.js';
 export { findLeftovers, type Leftover } from './leftovers.js';
 export { listModels, type ModelListing } from './list.js';
 export { RunTimeout } from './timeout.js';
+export { readRunStatus, runStatusPath, RunStatusWriter, type RunStatus } from './status-file.js';

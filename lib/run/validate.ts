@@ -5,10 +5,17 @@
 
 import { existsSync } from 'node:fs';
 import { buildDag, type Dag } from '../dag/index.js';
-import { CycleError, PROBLEM_CODES, ProjectError, type ProjectProblem } from '../errors.js';
-import { findRoot, loadProject, type Model, type ProjectWarning } from '../project/index.js';
+import { CycleError, PROBLEM_CODES, ProjectError, ProjectFileError, type ProjectProblem } from '../errors.js';
+import {
+  findRoot,
+  loadProject,
+  type Model,
+  type Project,
+  type ProjectSetup,
+  type ProjectWarning,
+} from '../project/index.js';
 import { Store } from '../store/index.js';
-import { statePathFor, type ContextOptions } from './context.js';
+import { missingRefs, setupOf, statePathFor, type ContextOptions } from './context.js';
 import { languageOf, modelSqlOf } from './languages/index.js';
 
 export interface ValidateReport {
@@ -23,21 +30,23 @@ export interface ValidateReport {
 
 export async function validateProject(options: ContextOptions): Promise<ValidateReport> {
   const root = findRoot(options.cwd, options.project);
-  let models: readonly Model[];
-  let warnings: readonly ProjectWarning[];
+  let project: Project;
   try {
-    ({ models, warnings } = loadProject(root));
+    project = loadProject(root);
   } catch (err) {
     // Directive and name problems: the models cannot be built, but every problem is reported.
     if (err instanceof ProjectError)
       return { root, models: 0, problems: err.problems, unbound: [], warnings: [] };
     throw err;
   }
+  const { models, warnings } = project;
+  const setup = setupOf(project, options.env ?? process.env);
   const statePath = statePathFor(root, options);
   const useState = statePath !== ':memory:' && existsSync(statePath);
-  const store = await Store.open({ path: useState ? statePath : ':memory:', root });
+  const opened = await openChecked(useState ? statePath : ':memory:', project, setup);
+  const store = opened.store;
   try {
-    const problems: ProjectProblem[] = models.flatMap((m) => languageOf(m).check(m));
+    const problems: ProjectProblem[] = [...opened.problems, ...models.flatMap((m) => languageOf(m).check(m))];
     const built = await buildDag(store, models, modelSqlOf);
     problems.push(...built.problems);
     const byName = new Map(models.map((m) => [m.name, m]));
@@ -69,6 +78,30 @@ export async function validateProject(options: ContextOptions): Promise<Validate
     return { root, models: models.length, problems, unbound, warnings };
   } finally {
     store.close();
+  }
+}
+
+/**
+ * openChecked opens the state with the project file's statements: a `${VAR}` set nowhere is a
+ * problem (its statement is left out, so the rest is still checked), and so is a statement
+ * DuckDB refuses — then the state opens without the file, and models that read a source it
+ * attaches are reported as they bind.
+ */
+async function openChecked(
+  path: string,
+  project: Project,
+  setup: ProjectSetup | undefined,
+): Promise<{ store: Store; problems: ProjectProblem[] }> {
+  const root = project.root;
+  if (setup === undefined) return { store: await Store.open({ path, root }), problems: [] };
+  const problems: ProjectProblem[] = missingRefs(project, [...setup.missing, ...setup.missingForServe]);
+  const steps = setup.steps.filter((s) => !setup.missing.some((m) => m.line === s.line));
+  try {
+    return { store: await Store.open({ path, root, setup: steps }), problems };
+  } catch (err) {
+    if (!(err instanceof ProjectFileError)) throw err;
+    problems.push({ code: PROBLEM_CODES.projectFile, file: err.file, line: err.line, message: err.detail });
+    return { store: await Store.open({ path, root }), problems };
   }
 }
 

@@ -5,7 +5,7 @@ export { orderedBy } from './sql-order.js';
 export { writeStaged, describeKey, type StagedTarget } from './write-staged.js';
 export { cleanDuckDBMessage, duckdbErrorKind, duckdbLine } from './duckdb-message.js';
 export { SCHEMA_VERSION } from './state/migrations.js';
-export { recordRun, readHistory, lastRuns, type RunRecord } from './state/runs.js';
+export { recordRun, readHistory, lastRuns, lastSuccesses, type RunRecord } from './state/runs.js';
 export {
   recordFailures,
   failureKeysAfter,
@@ -33,3 +33,4 @@ export {
   pendingRefreshes,
   type ResetTarget,
 } from './state/refresh.js';
+export { hideSecrets, type SetupStep } from './setup.js';

@@ -5,6 +5,8 @@ import { sqlString } from './quote.js';
 import type { Store } from './store.js';
 
 export interface TableRef {
+  /** The database, when the SQL names one (`src.main.t`: an attached source). */
+  readonly catalog?: string;
   readonly schema: string | undefined;
   readonly table: string;
 }
@@ -56,7 +58,7 @@ export async function referencedTables(store: Store, sql: string): Promise<Table
   const out: TableRef[] = [];
   for (const r of refs) {
     if (r.schema === undefined && ctes.has(r.table.toLowerCase())) continue;
-    const key = `${r.schema ?? ''}.${r.table}`.toLowerCase();
+    const key = `${r.catalog ?? ''}.${r.schema ?? ''}.${r.table}`.toLowerCase();
     if (seen.has(key)) continue;
     seen.add(key);
     out.push(r);
@@ -74,7 +76,12 @@ function collect(node: unknown, ctes: Set<string>, refs: TableRef[]): void {
   if (obj['type'] === 'BASE_TABLE' && typeof obj['table_name'] === 'string') {
     const schema =
       typeof obj['schema_name'] === 'string' && obj['schema_name'] !== '' ? obj['schema_name'] : undefined;
-    refs.push({ schema, table: obj['table_name'] });
+    const catalog = obj['catalog_name'];
+    refs.push(
+      typeof catalog === 'string' && catalog !== ''
+        ? { catalog, schema, table: obj['table_name'] }
+        : { schema, table: obj['table_name'] },
+    );
   }
   const cteMap = obj['cte_map'] as { map?: Array<{ key?: unknown }> } | undefined;
   if (cteMap && Array.isArray(cteMap.map)) {

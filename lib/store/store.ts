@@ -15,12 +15,14 @@ import {
   type DuckDBValue,
 } from './duckdb-api.js';
 import {
+  ProjectFileError,
   StateCorruptError,
   StateError,
   StateLockedError,
   errorMessage,
   isCorruptionMessage,
 } from '../errors.js';
+import { hideSecrets, type SetupStep } from './setup.js';
 import { migrateState } from './state/migrate.js';
 import { sqlString } from './quote.js';
 
@@ -36,6 +38,8 @@ export interface StoreOptions {
   readonly memoryLimit?: string | undefined;
   /** The command holding the state (`ebb run`), named to a second process that finds it locked. */
   readonly command?: string;
+  /** The project file's statements (settings, extensions, secrets, sources), run after opening. */
+  readonly setup?: readonly SetupStep[];
 }
 
 /**
@@ -86,6 +90,7 @@ export class Store {
         );
       });
       await migrateState(store);
+      for (const step of options.setup ?? []) await store.#setup(step);
       if (options.path !== ':memory:' && options.command !== undefined)
         store.#owner = new Owner(options.path, options.command);
     } catch (err) {
@@ -93,6 +98,20 @@ export class Store {
       throw err;
     }
     return store;
+  }
+
+  /** #setup runs one project file statement; its failure names the file's line, without secrets. */
+  async #setup(step: SetupStep): Promise<void> {
+    try {
+      await this.#conn.run(step.sql);
+    } catch (err) {
+      const message = hideSecrets(errorMessage(err).replace(/\s*\n\s*/g, ' '), step.secrets);
+      throw new ProjectFileError(
+        step.file,
+        step.line,
+        `${step.what}: ${message}${step.hint ? `; ${step.hint}` : ''}`,
+      );
+    }
   }
 
   /** #checked runs a statement (traced), naming a damaged state file as such (see corrupted). */

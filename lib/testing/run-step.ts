@@ -5,7 +5,8 @@
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecordingTransport, Responses, loadResponses } from '../send/offline/index.js';
-import { execute, planRun, type Context, type ModelResult } from '../run/index.js';
+import { execute, missingRefs, planRun, setupOf, type Context, type ModelResult } from '../run/index.js';
+import { ProjectError } from '../errors.js';
 import { loadProject } from '../project/index.js';
 import { Store } from '../store/index.js';
 import { EXPECT_FILE, GOLDEN_FILE, RESPONSES_FILE, type TestStep } from './discover.js';
@@ -59,7 +60,9 @@ export async function runStep(sc: StepContext, step: TestStep, index: number): P
   const responses = existsSync(responsesFile) ? loadResponses(responsesFile) : new Responses();
   // The step's project: models, libraries and .env as the step sees them.
   const project = loadProject(overlay);
-  const ctx: Context = { project, statePath: sc.statePath };
+  const setup = setupOf(project, sc.env);
+  if (setup && setup.missing.length > 0) throw new ProjectError(missingRefs(project, setup.missing));
+  const ctx: Context = { project, statePath: sc.statePath, setup };
   const redactor = offlineRedactor(project, sc.env);
   const output: string[] = [];
   const problems: string[] = [];
@@ -71,7 +74,11 @@ export async function runStep(sc: StepContext, step: TestStep, index: number): P
   // process of its own; steps never run concurrently).
   const cwd = process.cwd();
   process.chdir(overlay);
-  const store = await Store.open({ path: sc.statePath, root: overlay }).catch((err: unknown) => {
+  const store = await Store.open({
+    path: sc.statePath,
+    root: overlay,
+    ...(setup === undefined ? {} : { setup: setup.steps }),
+  }).catch((err: unknown) => {
     process.chdir(cwd);
     throw err;
   });

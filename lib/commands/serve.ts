@@ -1,0 +1,179 @@
+// `ebb serve`: one long-running process for a container or a VM. It runs the project file's
+// schedules (one run at a time, a selection never overlapping itself), serves /metrics and
+// /healthz, sends alerts when a model's health changes, and on SIGTERM or Ctrl-C stops like
+// `ebb run` does (no new requests, those in flight finish, their acks are committed), then exits 0.
+
+import { ProjectError } from '../errors.js';
+import { hideSecrets } from '../store/index.js';
+import { Alerter } from '../serve/alerts.js';
+import { listen } from '../serve/http.js';
+import { Metrics, type ModelReport } from '../serve/metrics.js';
+import { Scheduler } from '../serve/scheduler.js';
+import type { Schedule } from '../project/index.js';
+import { guarded, type GlobalOptions, type IO } from './io.js';
+import { runCommand } from './run.js';
+
+export interface ServeOptions extends GlobalOptions {
+  readonly host?: string | undefined;
+  readonly port?: number | undefined;
+  /** Stops the server like SIGTERM (tests). */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** The port /metrics and /healthz listen on unless --port says otherwise. */
+export const DEFAULT_SERVE_PORT = 8420;
+/** How often scheduled models are checked for staleness (alerts.stale_after). */
+const STALE_CHECK_MS = 30_000; // ms
+
+export function serveCommand(options: ServeOptions, io: IO): Promise<number> {
+  return guarded(io, () => serve(options, io), options.json === true);
+}
+
+async function serve(options: ServeOptions, io: IO): Promise<number> {
+  const { missingRefs, openContext } = await import('../run/index.js');
+  const ctx = openContext(options);
+  const missing = ctx.setup?.missingForServe ?? [];
+  if (missing.length > 0) throw new ProjectError(missingRefs(ctx.project, missing));
+  const schedules = ctx.project.file?.schedules ?? [];
+  const secrets = ctx.setup?.secrets ?? [];
+  const alerts = ctx.setup?.alerts;
+  const metrics = new Metrics();
+  const alerter = new Alerter(
+    alerts ?? {},
+    (t) => hideSecrets(t, secrets),
+    (l) => io.stderr(`serve: ${l}\n`),
+  );
+  const stop = new AbortController();
+  const runs = new ScheduledRuns(ctx.project.root, options, io, metrics, alerter, stop.signal);
+  const scheduler = new Scheduler(schedules, (s) => runs.run(s));
+  const listening = await listen(
+    { metrics: () => metrics.render(), health: () => ({ status: 'ok', schedules: runs.health(scheduler) }) },
+    options.host ?? '127.0.0.1',
+    options.port ?? DEFAULT_SERVE_PORT,
+  );
+  const staleTimer = watchStale(alerts?.staleAfterMs, runs, metrics, alerter);
+  io.stderr(
+    `ebb serve: ${schedules.length} ${schedules.length === 1 ? 'schedule' : 'schedules'}; ` +
+      `${listening.url}/metrics and ${listening.url}/healthz (SIGTERM or Ctrl-C stops)\n`,
+  );
+  if (schedules.length === 0) io.stderr('serve: ebb.yaml has no schedules: nothing will run\n');
+  scheduler.start();
+  await stopRequested(options.signal);
+  io.stderr('serve: stopping: the run in progress finishes its requests in flight\n');
+  stop.abort();
+  clearInterval(staleTimer);
+  await scheduler.stop();
+  await alerter.settled();
+  await listening.close();
+  return 0;
+}
+
+/** stopRequested resolves on SIGTERM, SIGINT or the given signal. */
+function stopRequested(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    signal?.addEventListener('abort', () => resolve(), { once: true });
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+}
+
+/** watchStale checks the scheduled models' last success every so often (alerts.stale_after). */
+function watchStale(
+  staleAfterMs: number | undefined,
+  runs: ScheduledRuns,
+  metrics: Metrics,
+  alerter: Alerter,
+): NodeJS.Timeout | undefined {
+  if (staleAfterMs === undefined) return undefined;
+  const started = Date.now();
+  return setInterval(
+    () => {
+      for (const model of runs.models) {
+        const since = Date.now() - (metrics.lastSuccess(model) ?? started);
+        if (since > staleAfterMs) alerter.stale(model, since);
+      }
+    },
+    Math.min(STALE_CHECK_MS, staleAfterMs),
+  );
+}
+
+/** ScheduledRuns runs one schedule's selection as `ebb run --json` would, and feeds metrics and alerts. */
+class ScheduledRuns {
+  /** The models the schedules have run (checked for staleness). */
+  readonly models = new Set<string>();
+  readonly #last = new Map<string, { code: number; at: string }>();
+  readonly #root: string;
+  readonly #options: ServeOptions;
+  readonly #io: IO;
+  readonly #metrics: Metrics;
+  readonly #alerter: Alerter;
+  readonly #signal: AbortSignal;
+
+  constructor(
+    root: string,
+    options: ServeOptions,
+    io: IO,
+    metrics: Metrics,
+    alerter: Alerter,
+    signal: AbortSignal,
+  ) {
+    this.#root = root;
+    this.#options = options;
+    this.#io = io;
+    this.#metrics = metrics;
+    this.#alerter = alerter;
+    this.#signal = signal;
+  }
+
+  async run(schedule: Schedule): Promise<void> {
+    const select = schedule.select.join(' ');
+    this.#metrics.runStarted();
+    const reports: ModelReport[] = [];
+    const t0 = Date.now();
+    const code = await runCommand(
+      {
+        cwd: this.#options.cwd,
+        project: this.#root,
+        state: this.#options.state,
+        env: this.#options.env ?? process.env,
+        selectors: schedule.select,
+        json: true,
+        quiet: true,
+        signal: this.#signal,
+      },
+      captureRun(this.#io, reports),
+    );
+    for (const r of reports) this.models.add(r.model);
+    this.#metrics.runEnded(code === 0 ? 'ok' : code === 130 ? 'interrupted' : 'failed', reports);
+    for (const r of reports) this.#alerter.observe(r);
+    this.#last.set(select, { code, at: new Date().toISOString() });
+    this.#io.stderr(`serve: ran ${select}: exit ${code} in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
+  }
+
+  /** health is /healthz's view of each schedule: its next tick and its last run. */
+  health(scheduler: Scheduler): unknown[] {
+    return scheduler.nextTicks().map((n) => {
+      const select = n.schedule.select.join(' ');
+      return { select, next: n.next?.toISOString() ?? null, last: this.#last.get(select) ?? null };
+    });
+  }
+}
+
+/** captureRun is the IO of a scheduled run: its --json model lines are collected, its stderr passed on. */
+function captureRun(io: IO, reports: ModelReport[]): IO {
+  let partial = '';
+  return {
+    stdout: (text) => {
+      partial += text;
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line === '') continue;
+        const value = JSON.parse(line) as Record<string, unknown>;
+        if (typeof value['model'] === 'string') reports.push(value as ModelReport);
+      }
+    },
+    stderr: (text) => io.stderr(text),
+  };
+}

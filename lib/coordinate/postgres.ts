@@ -1,0 +1,192 @@
+// PostgresCoordinator is what several ebb processes share through PostgreSQL (EBB_COORDINATOR):
+// rate budgets (one row per key holding its GCRA time, leased in runs of slots — see
+// lib/send/shared-limiter.ts), a lock per (project, model, shard) so a shard never runs twice,
+// and the breaker's open state per origin, so one process that finds an API down stops the
+// others. Every statement is one atomic row update; the schema is created on first use under an
+// advisory lock, so processes starting together do not race on it.
+//
+// Times: the budget's times are PostgreSQL's clock (clock_timestamp()), turned into this
+// process's clock with the midpoint of the round trip, so processes on different machines agree
+// on one sequence of slots whatever their own clocks say (to within half a round trip, which the
+// rate limit's slack covers).
+
+import pg from 'pg';
+import { CoordinatorError, errorMessage } from '../errors.js';
+import type { Clock } from '../send/clock.js';
+import { systemClock } from '../send/clock.js';
+import type { Lease, LeaseSource } from '../send/shared-limiter.js';
+
+/** How long a statement may take before the coordinator counts as unreachable. */
+const STATEMENT_TIMEOUT_MS = 5_000; // ms: a lease normally takes about one round trip
+/** How long an origin stays open for the other processes after one opened it. */
+export const SHARED_BREAKER_MS = 60_000; // ms: the time a destination is given to recover before others try
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS ebb_rate_limits (
+     key text PRIMARY KEY, interval_ms double precision NOT NULL, tat_ms double precision NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS ebb_breakers (
+     origin text PRIMARY KEY, opened_at timestamptz NOT NULL, reason text NOT NULL)`,
+];
+
+/**
+ * LEASE reserves $3 slots of key $1 spaced $2 ms apart: from the key's theoretical time, or now
+ * when that has passed (no credit for idle time, so no burst). A key nobody is using takes the
+ * interval asked for; one in use keeps its own, and the caller refuses a different one.
+ */
+const LEASE = `
+  WITH now AS (SELECT extract(epoch FROM clock_timestamp())::double precision * 1000 AS ms),
+       ask AS (SELECT $1::text AS key, $2::double precision AS interval_ms, $3::integer AS slots)
+  INSERT INTO ebb_rate_limits AS r (key, interval_ms, tat_ms)
+  SELECT ask.key, ask.interval_ms, now.ms + ask.slots * ask.interval_ms FROM now, ask
+  ON CONFLICT (key) DO UPDATE SET
+    interval_ms = CASE WHEN r.tat_ms < (SELECT ms FROM now) THEN excluded.interval_ms ELSE r.interval_ms END,
+    tat_ms = GREATEST(r.tat_ms, (SELECT ms FROM now))
+      + (SELECT slots FROM ask)
+      * CASE WHEN r.tat_ms < (SELECT ms FROM now) THEN excluded.interval_ms ELSE r.interval_ms END
+  RETURNING tat_ms - $3::integer * interval_ms AS first_ms, interval_ms, (SELECT ms FROM now) AS now_ms`;
+
+export class PostgresCoordinator {
+  readonly #pool: pg.Pool;
+  readonly #clock: Clock;
+  readonly #locks = new Map<string, pg.PoolClient>();
+  /** PostgreSQL's clock minus this process's, from the quickest round trip so far (the least error). */
+  #offset = 0;
+  #bestRoundTrip = Infinity;
+
+  private constructor(pool: pg.Pool, clock: Clock) {
+    this.#pool = pool;
+    this.#clock = clock;
+  }
+
+  /** connect opens a pool to `url` and makes sure the coordinator's tables exist. */
+  static async connect(url: string, clock: Clock = systemClock): Promise<PostgresCoordinator> {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 4,
+      connectionTimeoutMillis: STATEMENT_TIMEOUT_MS,
+      query_timeout: STATEMENT_TIMEOUT_MS,
+    });
+    // An idle client's connection that breaks is reported here; the next statement fails instead.
+    pool.on('error', () => undefined);
+    const c = new PostgresCoordinator(pool, clock);
+    await c.#run('create the coordinator tables', async (client) => {
+      await client.query('BEGIN');
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('ebb_coordinator_schema'))`);
+      for (const sql of SCHEMA) await client.query(sql);
+      await client.query('COMMIT');
+    });
+    return c;
+  }
+
+  /** leaseSource is the shared budget `key` for a SharedRateLimiter, one slot every `intervalMs`. */
+  leaseSource(key: string, intervalMs: number): LeaseSource {
+    return { lease: (slots) => this.lease(key, intervalMs, slots) };
+  }
+
+  /** lease reserves `slots` consecutive slots of `key`, in this process's clock. */
+  async lease(key: string, intervalMs: number, slots: number): Promise<Lease> {
+    const t0 = this.#clock.now();
+    const row = await this.#run(`lease from rate limit "${key}"`, async (client) => {
+      const r = await client.query<{ first_ms: number; interval_ms: number; now_ms: number }>(LEASE, [
+        key,
+        intervalMs,
+        slots,
+      ]);
+      return r.rows[0]!;
+    });
+    const t1 = this.#clock.now();
+    if (Math.abs(row.interval_ms - intervalMs) > intervalMs * 0.001) {
+      throw new CoordinatorError(
+        `rate limit "${key}" is in use at one request every ${row.interval_ms.toFixed(3)} ms, ` +
+          `and this model asks for one every ${intervalMs.toFixed(3)} ms: give every model that shares the key the same @rate_limit`,
+      );
+    }
+    if (t1 - t0 < this.#bestRoundTrip) {
+      this.#bestRoundTrip = t1 - t0;
+      this.#offset = row.now_ms - (t0 + t1) / 2;
+    }
+    return { first: row.first_ms - this.#offset, intervalMs: row.interval_ms, count: slots };
+  }
+
+  /**
+   * lock takes the lock `name` for as long as this coordinator is open (or until unlock): false
+   * when another process holds it. A process that dies loses its connection, and the lock with it.
+   */
+  async lock(name: string): Promise<boolean> {
+    if (this.#locks.has(name)) return true;
+    const client = await this.#connect(`lock "${name}"`);
+    try {
+      const r = await client.query<{ ok: boolean }>(
+        'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok',
+        [name],
+      );
+      if (r.rows[0]?.ok !== true) {
+        client.release();
+        return false;
+      }
+    } catch (err) {
+      client.release(true);
+      throw new CoordinatorError(`cannot take the lock "${name}": ${errorMessage(err)}`, err);
+    }
+    this.#locks.set(name, client);
+    return true;
+  }
+
+  async unlock(name: string): Promise<void> {
+    const client = this.#locks.get(name);
+    if (!client) return;
+    this.#locks.delete(name);
+    await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [name]).catch(() => undefined);
+    client.release();
+  }
+
+  /** openBreaker tells the other processes that `origin` is down (for SHARED_BREAKER_MS). */
+  async openBreaker(origin: string, reason: string): Promise<void> {
+    await this.#run(`open the breaker of ${origin}`, (client) =>
+      client.query(
+        `INSERT INTO ebb_breakers (origin, opened_at, reason) VALUES ($1, clock_timestamp(), $2)
+         ON CONFLICT (origin) DO UPDATE SET opened_at = excluded.opened_at, reason = excluded.reason`,
+        [origin, reason],
+      ),
+    );
+  }
+
+  /** breakerOpen is why another process opened `origin` less than SHARED_BREAKER_MS ago, or null. */
+  async breakerOpen(origin: string): Promise<string | null> {
+    const r = await this.#run(`read the breaker of ${origin}`, (client) =>
+      client.query<{ reason: string }>(
+        `SELECT reason FROM ebb_breakers WHERE origin = $1
+           AND opened_at > clock_timestamp() - make_interval(secs => $2::double precision / 1000)`,
+        [origin, SHARED_BREAKER_MS],
+      ),
+    );
+    return r.rows[0]?.reason ?? null;
+  }
+
+  async close(): Promise<void> {
+    for (const name of [...this.#locks.keys()]) await this.unlock(name);
+    await this.#pool.end().catch(() => undefined);
+  }
+
+  async #connect(what: string): Promise<pg.PoolClient> {
+    try {
+      return await this.#pool.connect();
+    } catch (err) {
+      throw new CoordinatorError(`coordinator: cannot ${what}: ${errorMessage(err)}`, err);
+    }
+  }
+
+  /** #run runs `fn` with a pooled client; any failure is the coordinator being unreachable or refusing. */
+  async #run<T>(what: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#connect(what);
+    try {
+      return await fn(client);
+    } catch (err) {
+      if (err instanceof CoordinatorError) throw err;
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw new CoordinatorError(`coordinator: cannot ${what}: ${errorMessage(err)}`, err);
+    } finally {
+      client.release();
+    }
+  }
+}

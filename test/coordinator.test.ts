@@ -1,0 +1,158 @@
+/**
+ * The coordinator: shared rate budgets leased in runs of slots (SharedRateLimiter, first with a
+ * fake clock and a fake lease source, then several coordinators on a real PostgreSQL as separate
+ * processes would use it), locks that keep a shard from running twice, the shared breaker, and a
+ * coordinator that goes away mid-run: sending stops, it never goes on unlimited.
+ */
+import test from 'ava';
+import { PostgresCoordinator } from '../lib/coordinate/postgres.js';
+import { CoordinatorError } from '../lib/errors.js';
+import { SharedRateLimiter, type Lease } from '../lib/send/shared-limiter.js';
+import { FakeClock, flush, maxInWindow } from './helpers/fake-clock.js';
+import { startPostgres, type Postgres } from './helpers/postgres.js';
+
+/** A lease source that hands out one shared sequence of slots, like the coordinator's row. */
+function sequence(clock: FakeClock, intervalMs: number) {
+  let tat = -Infinity;
+  const asked: number[] = [];
+  return {
+    asked,
+    lease: async (slots: number): Promise<Lease> => {
+      asked.push(slots);
+      const first = Math.max(tat, clock.now());
+      tat = first + slots * intervalMs;
+      return { first, intervalMs, count: slots };
+    },
+  };
+}
+
+test('limiters sharing one sequence grant evenly spaced slots, leasing only what waits (at most 50 ms of budget)', async (t) => {
+  const clock = new FakeClock();
+  const source = sequence(clock, 10);
+  const a = new SharedRateLimiter(source, 10, 5, clock);
+  const b = new SharedRateLimiter(source, 10, 5, clock);
+  const grants: number[] = [];
+  const takes = [];
+  for (let i = 0; i < 30; i++) {
+    takes.push(a.take().then((at) => grants.push(at)));
+    takes.push(b.take().then((at) => grants.push(at)));
+  }
+  await flush();
+  await clock.advance(2_000);
+  await Promise.all(takes);
+  t.is(grants.length, 60);
+  // 60 slots 10 ms apart: never two in one 10 ms window, never more than 100 in any second.
+  t.is(maxInWindow(grants, 10), 1);
+  t.true(Math.max(...grants) - Math.min(...grants) >= 590);
+  t.true(
+    source.asked.every((n) => n >= 1 && n <= 5),
+    source.asked.join(','),
+  );
+});
+
+test('an idle limiter leases nothing, and a lease that fails rejects every waiter and every later take', async (t) => {
+  const clock = new FakeClock();
+  let calls = 0;
+  const down = new CoordinatorError('coordinator: cannot lease: connection refused');
+  const limiter = new SharedRateLimiter(
+    {
+      lease: async () => {
+        calls++;
+        throw down;
+      },
+    },
+    5,
+    2,
+    clock,
+  );
+  await clock.advance(1_000);
+  t.is(calls, 0);
+  const waiting = [limiter.take(), limiter.take()];
+  await flush();
+  for (const w of waiting) await t.throwsAsync(w, { is: down });
+  await t.throwsAsync(limiter.take(), { is: down });
+  t.false(limiter.tryTake());
+});
+
+let pg: Postgres;
+test.before(async () => {
+  pg = await startPostgres();
+});
+test.after.always(async () => {
+  await pg?.stop();
+});
+
+test.serial(
+  'four coordinators sharing 400/1s on PostgreSQL: at most 400 in any second, at least 95 % of the rate',
+  async (t) => {
+    const coordinators = await Promise.all([1, 2, 3, 4].map(() => PostgresCoordinator.connect(pg.url)));
+    const interval = (1000 + 15) / 400; // the local limiter's spacing: (PERIOD + slack) / N
+    const grants: number[] = [];
+    const start = performance.now();
+    const runFor = 2_500;
+    await Promise.all(
+      coordinators.map(async (c) => {
+        const limiter = new SharedRateLimiter(c.leaseSource('shared-400', interval), interval, 7.5);
+        // 16 requests in flight per process, each taking a slot before it is "sent".
+        await Promise.all(
+          Array.from({ length: 16 }, async () => {
+            while (performance.now() - start < runFor) grants.push(await limiter.take());
+          }),
+        );
+      }),
+    );
+    for (const c of coordinators) await c.close();
+    const inside = grants.filter((g) => g - start < runFor);
+    t.true(maxInWindow(inside, 1000) <= 400, `max ${maxInWindow(inside, 1000)} in a second`);
+    const rate = (inside.length / runFor) * 1000;
+    t.true(rate >= 0.95 * 400, `achieved ${rate.toFixed(1)}/s`);
+  },
+);
+
+test.serial('a second holder of a shard lock is refused until the first lets go', async (t) => {
+  const a = await PostgresCoordinator.connect(pg.url);
+  const b = await PostgresCoordinator.connect(pg.url);
+  t.true(await a.lock('proj/sync.users/0'));
+  t.false(await b.lock('proj/sync.users/0'));
+  t.true(await b.lock('proj/sync.users/1'));
+  await a.close();
+  t.true(await b.lock('proj/sync.users/0'));
+  await b.close();
+});
+
+test.serial('one process opening a breaker stops the others for that origin only', async (t) => {
+  const a = await PostgresCoordinator.connect(pg.url);
+  const b = await PostgresCoordinator.connect(pg.url);
+  t.is(await b.breakerOpen('http://api.test:1'), null);
+  await a.openBreaker('http://api.test:1', 'after 10 consecutive failed requests');
+  t.is(await b.breakerOpen('http://api.test:1'), 'after 10 consecutive failed requests');
+  t.is(await b.breakerOpen('http://api.test:2'), null);
+  await a.close();
+  await b.close();
+});
+
+test.serial('models sharing a key must share its rate while it is in use', async (t) => {
+  const a = await PostgresCoordinator.connect(pg.url);
+  await a.lease('mixed', 10, 100);
+  const err = await t.throwsAsync(a.lease('mixed', 20, 1), { instanceOf: CoordinatorError });
+  t.regex(err!.message, /rate limit "mixed" is in use at one request every 10\.000 ms.*same @rate_limit/);
+  await a.close();
+});
+
+// Last: it stops the server.
+test.serial(
+  'a coordinator stopped mid-run fails the leases: sending stops with EBB_COORDINATOR',
+  async (t) => {
+    const c = await PostgresCoordinator.connect(pg.url);
+    const limiter = new SharedRateLimiter(c.leaseSource('stopping', 2), 2, 1);
+    for (let i = 0; i < 20; i++) await limiter.take();
+    await pg.stop();
+    const failures = await Promise.allSettled(Array.from({ length: 40 }, () => limiter.take()));
+    const rejected = failures.filter((f) => f.status === 'rejected');
+    // Slots leased before the stop may still be granted; nothing more.
+    t.true(rejected.length >= 40 - 25, `${rejected.length} rejected`);
+    const reason = (rejected[0] as PromiseRejectedResult).reason as CoordinatorError;
+    t.is(reason.code, 'EBB_COORDINATOR');
+    await c.close();
+  },
+);
