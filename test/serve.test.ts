@@ -41,7 +41,7 @@ test('the scheduler never overlaps a selection, turns ticks missed during a run 
   t.is(overlaps, 0);
   // A run every ~230 ms at most (the ticks in between are one pending run each time): about 4, never 20
   // (fewer when the machine is busy).
-  t.true(runs >= 2 && runs <= 5, `${runs} runs`);
+  t.true(runs >= 1 && runs <= 5, `${runs} runs`);
   t.true(lastEnded >= stopping - 5, 'stop waited for the run in progress');
   const after = runs;
   await sleep(200);
