@@ -5,6 +5,7 @@
 
 import test from 'ava';
 import { runCommand } from '../lib/commands/run.js';
+import { statusCommand } from '../lib/commands/status.js';
 import { pendingRefreshes, recordRefresh, resetModelState } from '../lib/store/index.js';
 import { capture, makeProject } from './helpers/project.js';
 import { withStore } from './helpers/store.js';
@@ -59,6 +60,24 @@ test('a --full-refresh killed after its first reset is finished by the next run,
   t.deepEqual(
     (await withStore(root, pendingRefreshes)).map((p) => p.model),
     ['sync.b'],
+  );
+  // ebb status says so, before the next run.
+  const status = capture();
+  t.is(await statusCommand({ cwd: root, models: [] }, status.io), 0);
+  t.regex(
+    status.out(),
+    /sync\.b \(tracked\)\n.*\n  refresh    pending: a --full-refresh stopped before resetting it/,
+  );
+  t.notRegex(status.out(), /sync\.a \(tracked\)\n.*\n  refresh/);
+  const json = capture();
+  await statusCommand({ cwd: root, models: [], json: true }, json.io);
+  t.deepEqual(
+    json.json().map((m) => [m['model'], m['refresh_pending']]),
+    [
+      ['src.users', false],
+      ['sync.a', false],
+      ['sync.b', true],
+    ],
   );
   const next = await run(root);
   t.is(next.code, 0, next.err);

@@ -14,6 +14,7 @@ import {
   lastRuns,
   lastSuccesses,
   listFailures,
+  pendingRefreshes,
   type JsonRow,
   type Store,
 } from '../store/index.js';
@@ -86,6 +87,7 @@ async function reportModels(
 ): Promise<void> {
   const plan = await planRun(ctx, store, options.models);
   const last = await lastRuns(store);
+  const refreshes = new Set((await pendingRefreshes(store)).map((r) => r.model));
   const nexts = new Map<string, ModelPlan>((await planDeltas(store, plan)).map((p) => [p.model, p]));
   for (const { model } of plan.steps) {
     const run = lastRunOf(last, model.name);
@@ -94,7 +96,8 @@ async function reportModels(
     if (pending > 0) attention.push(`${model.name}: ${formatCount(pending)} failed rows pending`);
     if (run !== undefined && run['status'] !== 'ok' && run['status'] !== 'skipped')
       attention.push(`${model.name}: its last run ended ${String(run['status'])}`);
-    const report = { model, run, groups, pending, next: nexts.get(model.name) };
+    const refresh = refreshes.has(model.name);
+    const report = { model, run, groups, pending, refresh, next: nexts.get(model.name) };
     if (options.json) io.stdout(JSON.stringify(modelJson(report)) + '\n');
     else printModel(report, io);
   }
@@ -105,16 +108,19 @@ interface ModelReport {
   readonly run: JsonRow | undefined;
   readonly groups: readonly FailureGroup[];
   readonly pending: number;
+  /** A --full-refresh was stopped before it reset this model: the next run that has it does. */
+  readonly refresh: boolean;
   readonly next: ModelPlan | undefined;
 }
 
-function modelJson({ model, run, groups, pending, next }: ModelReport): Record<string, unknown> {
+function modelJson({ model, run, groups, pending, refresh, next }: ModelReport): Record<string, unknown> {
   return {
     model: model.name,
     kind: model.kind,
     last_run: run ?? null,
     pending_failures: pending,
     failures: groups,
+    refresh_pending: refresh,
     next:
       next === undefined
         ? null
@@ -124,9 +130,13 @@ function modelJson({ model, run, groups, pending, next }: ModelReport): Record<s
   };
 }
 
-function printModel({ model, run, groups, pending, next }: ModelReport, io: IO): void {
+function printModel({ model, run, groups, pending, refresh, next }: ModelReport, io: IO): void {
   io.stdout(`${model.name} (${model.kind})\n`);
   io.stdout(`  last run   ${run ? describeRun(run) : 'never'}\n`);
+  if (refresh)
+    io.stdout(
+      '  refresh    pending: a --full-refresh stopped before resetting it; the next run resets it first\n',
+    );
   if (model.kind !== 'tracked') return;
   if (pending === 0) io.stdout('  failures   none pending\n');
   else {
