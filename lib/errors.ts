@@ -183,6 +183,28 @@ export class StateError extends EbbError {
   }
 }
 
+/**
+ * The state file fails DuckDB's checksums (a disk or copy that damaged it, a file written by
+ * something else): not a bug in ebb, and nothing ebb can repair in place.
+ */
+export class StateCorruptError extends EbbError {
+  constructor(path: string, detail: string, cause?: unknown) {
+    super(
+      'EBB_STATE_CORRUPT',
+      `state ${path} is damaged (${detail}). ebb cannot repair it: restore the file (and its .wal, if any) from a backup; ` +
+        `or move it aside and run again to start a new state, and then every tracked model sends all its rows again ` +
+        `(its destinations must accept them: an upsert, or an idempotent API) and table, merge and append models are rebuilt`,
+      { cause },
+    );
+    this.name = 'StateCorruptError';
+  }
+}
+
+/** isCorruptionMessage tells whether a DuckDB error says the database file is damaged. */
+export function isCorruptionMessage(message: string): boolean {
+  return /Corrupt database file|does not match stored checksum/i.test(message);
+}
+
 /** A model failed while running: its SQL did not bind, a merge key repeated, etc. */
 export class ModelError extends EbbError {
   readonly model: string;

@@ -197,3 +197,63 @@ test('a repeated key is found whether it is stored, new or changed, and a NULL k
   }
   store.close();
 });
+
+test('changed and deleted rows page the same way typed and as JSON, in key order, across pages', async (t) => {
+  const root = makeProject({ 'models/sync/users.star': '# @kind: tracked\n# @unique_key: id\n' });
+  const store0 = await Store.open({ path: join(root, 'state', 'ebb.duckdb'), root });
+  await store0.exec("CREATE TABLE src AS SELECT i AS id, 'e' || i AS email FROM range(1, 11) t(i)");
+  store0.close();
+  let { store, s } = await session(root, 'SELECT id, email FROM src');
+  t.is(await s.ack(Array.from({ length: 10 }, (_v, i) => i + 1)), 10);
+  await store.exec("UPDATE src SET email = 'E' || id WHERE id % 3 = 0");
+  await store.exec('DELETE FROM src WHERE id IN (2, 5, 7, 10)');
+  await s.close();
+  store.close();
+  let counts;
+  ({ store, s, counts } = await session(root, 'SELECT id, email FROM src'));
+  t.deepEqual(counts, { new: 0, changed: 3, deleted: 4 });
+  const decode = (b: Uint8Array | undefined) => JSON.parse(new TextDecoder().decode(b)) as unknown[];
+  // Deleted rows, in pages of 3 and 1: typed values and the JSON lists agree.
+  const typed = [...(await s.deletedPage(0, 3)).rows, ...(await s.deletedPage(3, 1)).rows];
+  t.deepEqual(
+    typed.map((r) => [r.seq, r.change, Number(r.values[0]), r.values[1]]),
+    [
+      [1, 'deleted', 2, 'e2'],
+      [2, 'deleted', 5, 'e5'],
+      [3, 'deleted', 7, 'e7'],
+      [4, 'deleted', 10, 'e10'],
+    ],
+  );
+  const json = await s.deletedJsonPage(1, 3);
+  t.is(json!.json!.fixedChange, 'deleted');
+  t.deepEqual(decode(json!.json!.seqs), [2, 3, 4]);
+  t.deepEqual(decode(json!.json!.columns![0]), [5, 7, 10]);
+  t.deepEqual(decode(json!.json!.columns![1]), ['e5', 'e7', 'e10']);
+  t.deepEqual(await s.deletedJsonPage(4, 3), { columns: ['id', 'email'], first: 5, count: 0 });
+  // Changed rows: typed with their before, and as JSON with their changes and befores.
+  const changed = await s.page(0, 10);
+  t.deepEqual(
+    changed.rows.map((r) => [r.seq, r.change, r.values[1]]),
+    [
+      [1, 'changed', 'E3'],
+      [2, 'changed', 'E6'],
+      [3, 'changed', 'E9'],
+    ],
+  );
+  const page = (await s.jsonPage(0, 10))!.json!;
+  t.deepEqual(decode(page.change), [1, 1, 1]);
+  t.deepEqual(decode(page.columns![1]), ['E3', 'E6', 'E9']);
+  t.deepEqual(decode(page.before), [
+    { f0: 3, f1: 'e3' },
+    { f0: 6, f1: 'e6' },
+    { f0: 9, f1: 'e9' },
+  ]);
+  t.is(await s.ackDeleted([1, 2, 3, 4]), 4);
+  t.is(await s.ack([1, 2, 3]), 3);
+  await s.close();
+  store.close();
+  ({ store, s, counts } = await session(root, 'SELECT id, email FROM src'));
+  t.deepEqual(counts, { new: 0, changed: 0, deleted: 0 });
+  await s.close();
+  store.close();
+});

@@ -13,7 +13,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MAX_LINES = 80;
 
 /** The folders held to the limit so far (the rest of lib/ joins as it is split). */
-const CHECKED = ['bin', 'lib/commands', 'lib/run', 'lib/runtime', 'lib/debug.ts'];
+const CHECKED = ['bin', 'lib/commands', 'lib/run', 'lib/runtime', 'lib/debug.ts', 'lib/store', 'lib/detect'];
 
 function tsFiles(path: string): string[] {
   if (path.endsWith('.ts')) return [path];

@@ -3,11 +3,13 @@
  * since a type cycle is a layering cycle even when the JS output has none), checked for cycles,
  * and the boundary of the interpreter: lib/starlark imports nothing outside lib/starlark.
  * A cycle is reported as its path (a.ts → b.ts → a.ts), so the message says what to move.
+ * Also who may touch ebb's own tables: only lib/store's code names `_ebb.` in a string.
  */
 import test from 'ava';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const LIB = join(ROOT, 'lib');
@@ -154,5 +156,51 @@ test('ebb star starts without the engine: its command and the IO module load no 
   t.true(
     loaded.some((f) => f.endsWith('lib/starlark/index.ts')),
     'the walk follows imports (it reaches the interpreter)',
+  );
+});
+
+/** Folders whose strings may name ebb's own tables (`_ebb.runs`, `_ebb.failures`, …): their one owner. */
+const STATE_OWNERS = ['lib/store/'];
+
+/**
+ * ebbTableStrings lists `line: text` for each string literal or template part of `text` (read
+ * with TypeScript's scanner: comments do not count) that names a table of the `_ebb` schema.
+ */
+function ebbTableStrings(file: string, text: string): string[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isStringLiteralLike(node) || ts.isTemplateLiteralToken(node)) {
+      if (/\b_ebb\s*\.\s*\w/i.test(node.text)) {
+        const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
+        found.push(`${line}: ${node.text.replace(/\s+/g, ' ').slice(0, 60)}`);
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+test("only lib/store reads or writes ebb's own tables: no string elsewhere in lib/ names _ebb.", (t) => {
+  const outside = tsFiles(LIB)
+    .filter((f) => !STATE_OWNERS.some((o) => rel(f).startsWith(o)))
+    .flatMap((f) => ebbTableStrings(f, readFileSync(f, 'utf8')).map((s) => `${rel(f)}:${s}`));
+  t.deepEqual(outside, []);
+  // The check sees SQL in plain strings, templates (head, middle and tail) and not in comments.
+  const sample = [
+    "const a = 'SELECT * FROM _ebb.runs';",
+    'const b = `DELETE FROM ${t} USING _ebb.failures WHERE ${x}`;',
+    'const c = `x ${y} FROM _EBB.tracked`;',
+    '// _ebb.runs in a comment',
+    "const d = '_ebb_hash, _ebb_dk';",
+  ].join('\n');
+  t.deepEqual(
+    ebbTableStrings('sample.ts', sample).map((s) => s.split(':')[0]),
+    ['1', '2', '3'],
+  );
+  t.true(
+    tsFiles(join(LIB, 'store')).some((f) => ebbTableStrings(f, readFileSync(f, 'utf8')).length > 0),
+    'the owner itself is found by the check',
   );
 });

@@ -95,7 +95,11 @@ test('edge values: json.encode of a row writes the same text with and without it
   // (a backslash, <>&, U+2028, control characters), 8, 9, 11, 12, 14 and 16 floats outside the
   // fixed range.
   t.deepEqual(taken(await page(store, columns, 16, true)), [1, 6, 7, 10, 13]);
-  t.is(want.texts[10], 'error: in dict key "d": cannot encode non-finite float nan');
+  // A NaN is refused by the row itself (no key here: these rows come without one).
+  t.is(
+    want.texts[10],
+    'error: a row: column d is nan, which JSON cannot hold; map it in the query (CASE WHEN isfinite(d) THEN d END sends null), or leave such rows out',
+  );
   t.is(want.texts[0], '{"b":true,"bi":0,"d":1.5,"dec":"12.50","e":"a","hi":7,"s":"plain"}');
 });
 

@@ -1,7 +1,8 @@
 // `ebb history [model]`: past model runs, newest first, as a table or NDJSON on stdout.
 
 import { jsonText } from '../json.js';
-import { formatSeconds, readHistory } from '../run/index.js';
+import { formatSeconds } from '../run/index.js';
+import { readHistory } from '../store/index.js';
 import { withProject, type GlobalOptions, type IO } from './io.js';
 import { formatTable } from './table.js';
 

@@ -11,6 +11,7 @@ import {
   resendsAll,
   resetModels,
   resettable,
+  unfinishedRefresh,
   resultLine,
   RunStatusWriter,
   RunTimeout,
@@ -128,6 +129,7 @@ async function runBody(
   const plan = await planRun(ctx, store, options.selectors);
   if (options.fullRefresh && !(await confirmRefresh(plan, options, io))) return 1;
   if (options.fullRefresh) await resetModels(store, resettable(plan), (m) => io.stderr(`RESET ${m.name}\n`));
+  await finishRefresh(store, plan, io);
   const width = Math.max(0, ...plan.steps.map((s) => s.model.name.length));
   const progress = options.quiet ? undefined : new ProgressTicker(io);
   // Other processes cannot open the state while this run holds it: they read this instead.
@@ -242,4 +244,24 @@ async function confirmRefresh(plan: RunPlan, options: RunOptions, io: IO): Promi
     return true;
   io.stderr('Cancelled; nothing was changed.\n');
   return false;
+}
+
+/**
+ * finishRefresh completes a --full-refresh that a killed run left unfinished, for the models
+ * this run plans, and says so; models outside the plan keep their intent for a run that has them.
+ */
+async function finishRefresh(store: Store, plan: RunPlan, io: IO): Promise<void> {
+  const left = await unfinishedRefresh(store, plan);
+  if (left === undefined) return;
+  if (left.planned.length > 0) {
+    io.stderr(
+      `note: the --full-refresh asked at ${left.requestedAt} did not finish (the run was stopped); finishing it now\n`,
+    );
+    await resetModels(store, left.planned, (m) => io.stderr(`RESET ${m.name}\n`));
+  }
+  if (left.elsewhere.length > 0) {
+    io.stderr(
+      `note: the --full-refresh asked at ${left.requestedAt} has yet to reset ${left.elsewhere.join(', ')}; it does when a run includes ${left.elsewhere.length === 1 ? 'it' : 'them'} (ebb run ${left.elsewhere.join(' ')})\n`,
+    );
+  }
 }

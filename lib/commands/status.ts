@@ -9,7 +9,15 @@ import { findLeftovers, planRun, readRunStatus, type Context, type RunStatus } f
 import { overdueModels } from '../serve/overdue.js';
 import { planDeltas, type ModelPlan } from '../run/plan-delta.js';
 import { formatCount, formatSeconds } from '../run/report.js';
-import type { JsonRow, Store } from '../store/index.js';
+import {
+  failureGroups,
+  lastRuns,
+  lastSuccesses,
+  listFailures,
+  pendingRefreshes,
+  type JsonRow,
+  type Store,
+} from '../store/index.js';
 import { withProject, type GlobalOptions, type IO } from './io.js';
 import { formatTable } from './table.js';
 
@@ -26,6 +34,7 @@ export interface StatusOptions extends GlobalOptions {
 /** Keys shown per group of failures. */
 const SAMPLE_KEYS = 3;
 
+/** A group of a model's failures as shown (keys parsed from their JSON texts). */
 interface FailureGroup {
   readonly status: number | null;
   readonly error: string;
@@ -51,7 +60,7 @@ export function statusCommand(options: StatusOptions, io: IO): Promise<number> {
     io,
     async (ctx, store) => {
       if (options.failures !== undefined)
-        return listFailures(
+        return printFailures(
           store,
           options,
           io,
@@ -78,15 +87,17 @@ async function reportModels(
 ): Promise<void> {
   const plan = await planRun(ctx, store, options.models);
   const last = await lastRuns(store);
+  const refreshes = new Set((await pendingRefreshes(store)).map((r) => r.model));
   const nexts = new Map<string, ModelPlan>((await planDeltas(store, plan)).map((p) => [p.model, p]));
   for (const { model } of plan.steps) {
-    const run = last.get(model.name);
-    const groups = model.kind === 'tracked' ? await failureGroups(store, model.name) : [];
+    const run = lastRunOf(last, model.name);
+    const groups = model.kind === 'tracked' ? await pendingFailures(store, model.name) : [];
     const pending = groups.reduce((n, g) => n + g.rows, 0);
     if (pending > 0) attention.push(`${model.name}: ${formatCount(pending)} failed rows pending`);
     if (run !== undefined && run['status'] !== 'ok' && run['status'] !== 'skipped')
       attention.push(`${model.name}: its last run ended ${String(run['status'])}`);
-    const report = { model, run, groups, pending, next: nexts.get(model.name) };
+    const refresh = refreshes.has(model.name);
+    const report = { model, run, groups, pending, refresh, next: nexts.get(model.name) };
     if (options.json) io.stdout(JSON.stringify(modelJson(report)) + '\n');
     else printModel(report, io);
   }
@@ -97,16 +108,19 @@ interface ModelReport {
   readonly run: JsonRow | undefined;
   readonly groups: readonly FailureGroup[];
   readonly pending: number;
+  /** A --full-refresh was stopped before it reset this model: the next run that has it does. */
+  readonly refresh: boolean;
   readonly next: ModelPlan | undefined;
 }
 
-function modelJson({ model, run, groups, pending, next }: ModelReport): Record<string, unknown> {
+function modelJson({ model, run, groups, pending, refresh, next }: ModelReport): Record<string, unknown> {
   return {
     model: model.name,
     kind: model.kind,
     last_run: run ?? null,
     pending_failures: pending,
     failures: groups,
+    refresh_pending: refresh,
     next:
       next === undefined
         ? null
@@ -116,9 +130,13 @@ function modelJson({ model, run, groups, pending, next }: ModelReport): Record<s
   };
 }
 
-function printModel({ model, run, groups, pending, next }: ModelReport, io: IO): void {
+function printModel({ model, run, groups, pending, refresh, next }: ModelReport, io: IO): void {
   io.stdout(`${model.name} (${model.kind})\n`);
   io.stdout(`  last run   ${run ? describeRun(run) : 'never'}\n`);
+  if (refresh)
+    io.stdout(
+      '  refresh    pending: a --full-refresh stopped before resetting it; the next run resets it first\n',
+    );
   if (model.kind !== 'tracked') return;
   if (pending === 0) io.stdout('  failures   none pending\n');
   else {
@@ -170,10 +188,7 @@ function checkResult(attention: readonly string[], io: IO): number {
 async function overdue(ctx: Context, store: Store): Promise<string[]> {
   const schedules = ctx.project.file?.schedules ?? [];
   if (schedules.length === 0) return [];
-  const rows = await store.queryJson(
-    `SELECT model, epoch_ms(max(finished_at))::DOUBLE AS at FROM _ebb.runs WHERE status = 'ok' GROUP BY model`,
-  );
-  const last = new Map(rows.map((r) => [String(r['model']), new Date(Number(r['at']))]));
+  const last = await lastSuccesses(store);
   const members = new Map<Schedule, string[]>();
   for (const s of schedules)
     members.set(
@@ -212,7 +227,7 @@ function showRunning(run: RunStatus, options: StatusOptions, io: IO): void {
   );
 }
 
-async function listFailures(
+async function printFailures(
   store: Store,
   options: StatusOptions,
   io: IO,
@@ -221,14 +236,7 @@ async function listFailures(
   const name = known.find((m) => m.toLowerCase() === options.failures!.toLowerCase());
   if (name === undefined)
     throw new UsageError(`--failures: no model named ${options.failures} (models: ${known.join(', ')})`);
-  const limit = options.limit ?? 100;
-  const rows = await store.queryJson(
-    `SELECT key, change, method, url, status, error, attempts,
-            strftime(first_failed_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS first_failed_at,
-            strftime(last_failed_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS last_failed_at, run_id
-       FROM _ebb.failures WHERE model = ? ORDER BY last_failed_at DESC, key LIMIT ${Math.max(1, Math.floor(limit))}`,
-    [name],
-  );
+  const rows = await listFailures(store, name, options.limit ?? 100);
   if (options.json) {
     for (const r of rows)
       io.stdout(
@@ -262,32 +270,18 @@ async function listFailures(
   return 0;
 }
 
-async function lastRuns(store: Store): Promise<Map<string, JsonRow>> {
-  const rows = await store.queryJson(
-    `SELECT model, run_id, status, rows::DOUBLE AS rows, duration_ms::DOUBLE AS duration_ms, error, details,
-            strftime(started_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS started_at
-       FROM _ebb.runs QUALIFY row_number() OVER (PARTITION BY model ORDER BY started_at DESC, finished_at DESC) = 1`,
-  );
-  return new Map(
-    rows.map(({ details, ...r }) => [
-      String(r['model']),
-      { ...r, ...(typeof details === 'string' ? (JSON.parse(details) as JsonRow) : {}) },
-    ]),
-  );
+/** lastRunOf is a model's last run with its figures (a tracked model's details) beside the others. */
+function lastRunOf(last: ReadonlyMap<string, JsonRow>, model: string): JsonRow | undefined {
+  const found = last.get(model.toLowerCase());
+  if (found === undefined) return undefined;
+  const { details, ...r } = found;
+  return { ...r, ...(typeof details === 'string' ? (JSON.parse(details) as JsonRow) : {}) };
 }
 
-async function failureGroups(store: Store, model: string): Promise<FailureGroup[]> {
-  const rows = await store.queryJson(
-    `SELECT status, error, count(*)::DOUBLE AS n, list(key ORDER BY key)[1:${SAMPLE_KEYS}] AS keys
-       FROM _ebb.failures WHERE model = ? GROUP BY status, error ORDER BY n DESC, status`,
-    [model],
-  );
-  return rows.map((r) => ({
-    status: r['status'] === null ? null : Number(r['status']),
-    error: String(r['error']),
-    rows: Number(r['n']),
-    keys: (r['keys'] as string[]).map((k) => JSON.parse(k) as unknown),
-  }));
+/** pendingFailures is a tracked model's failures grouped by status and error, with a few keys each. */
+async function pendingFailures(store: Store, model: string): Promise<FailureGroup[]> {
+  const groups = await failureGroups(store, model, SAMPLE_KEYS);
+  return groups.map((g) => ({ ...g, keys: g.keys.map((k) => JSON.parse(k) as unknown) }));
 }
 
 function describeRun(r: JsonRow): string {

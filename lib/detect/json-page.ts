@@ -68,6 +68,9 @@ const SMALL_INTS = new Set<DuckDBTypeId>([
   DuckDBTypeId.UINTEGER,
 ]);
 
+/** Unsigned integer types too wide for SMALL_INTS: their values are never below -SAFE. */
+const WIDE_UNSIGNED = new Set<DuckDBTypeId>([DuckDBTypeId.UBIGINT, DuckDBTypeId.UHUGEINT]);
+
 /**
  * plainTestSql is an aggregate that is true when every value of column `e` can take its kind's
  * plain form (a bare number: no infinities, nothing beyond a double's exact integers), or
@@ -76,9 +79,11 @@ const SMALL_INTS = new Set<DuckDBTypeId>([
 function plainTestSql(e: string, type: DuckDBType, kind: JsonKind): string | undefined {
   switch (kind) {
     case 'int':
-      return SMALL_INTS.has(type.typeId)
-        ? undefined
-        : `coalesce(min(${e}) >= -${SAFE} AND max(${e}) <= ${SAFE}, true)`;
+      // An unsigned value compared with -SAFE would be cast to a signed type, which UHUGEINT's
+      // values above HUGEINT's maximum (and UBIGINT's above BIGINT's) do not fit.
+      if (SMALL_INTS.has(type.typeId)) return undefined;
+      if (WIDE_UNSIGNED.has(type.typeId)) return `coalesce(max(${e}) <= ${SAFE}, true)`;
+      return `coalesce(min(${e}) >= -${SAFE} AND max(${e}) <= ${SAFE}, true)`;
     case 'float':
     case 'date':
       return `coalesce(bool_and(isfinite(${e})), true)`;
@@ -139,7 +144,10 @@ export function jsonValueSql(e: string, kind: JsonKind, plain = false): string {
     case 'bool':
       return e;
     case 'int':
-      return `CASE WHEN ${e} BETWEEN -${SAFE} AND ${SAFE} THEN to_json(${e}) ELSE to_json(CAST(${e} AS VARCHAR)) END`;
+      // Compared as a DOUBLE, which every integer type casts to without failing (a wide
+      // unsigned value compared with -SAFE would be cast to a signed type it may not fit);
+      // integers beyond SAFE round to 2^53 or more, so the test stays exact.
+      return `CASE WHEN CAST(${e} AS DOUBLE) BETWEEN -${SAFE} AND ${SAFE} THEN to_json(${e}) ELSE to_json(CAST(${e} AS VARCHAR)) END`;
     case 'float':
       // FLOAT widens exactly to DOUBLE, whose JSON text reads back to the same number.
       return `CASE WHEN isfinite(${e}) THEN to_json(CAST(${e} AS DOUBLE)) ELSE to_json(CAST(${e} AS VARCHAR)) END`;

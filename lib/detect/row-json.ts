@@ -26,22 +26,34 @@ export function rowJsonKeys(names: readonly string[]): string[] {
   return [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** The text of one non-NULL value of kind `kind`; NULL when this row cannot take the path. */
-function valueTextSql(e: string, kind: JsonKind): string | undefined {
+/**
+ * A non-NULL value's text, and for floats the condition (true for NULL) under which that text
+ * is json.encode's: outside it the row cannot take this path.
+ */
+interface ValueText {
+  readonly text: string;
+  readonly guard?: string;
+}
+
+/** valueTextSql is the text of one non-NULL value of kind `kind`, or undefined when the kind has none. */
+function valueTextSql(e: string, kind: JsonKind): ValueText | undefined {
   switch (kind) {
     case 'str':
-      return `CAST(to_json(CAST(${e} AS VARCHAR)) AS VARCHAR)`;
+      return { text: `CAST(to_json(CAST(${e} AS VARCHAR)) AS VARCHAR)` };
     case 'int':
-      return `CAST(${e} AS VARCHAR)`;
+      return { text: `CAST(${e} AS VARCHAR)` };
     case 'bool':
-      return `CASE WHEN ${e} THEN 'true' ELSE 'false' END`;
+      return { text: `CASE WHEN ${e} THEN 'true' ELSE 'false' END` };
     case 'dec':
-      return `'"' || CAST(${e} AS VARCHAR) || '"'`;
+      return { text: `concat('"', CAST(${e} AS VARCHAR), '"')` };
     case 'float': {
       const d = `CAST(${e} AS DOUBLE)`;
-      // -0.0 is "-0"; outside the fixed range (or NaN, infinities) the text is NULL.
-      return `CASE WHEN ${d} = 0 THEN (CASE WHEN signbit(${d}) THEN '-0' ELSE '0' END)
-        WHEN abs(${d}) >= 1e-4 AND abs(${d}) < 1e6 THEN (CASE WHEN ${d} = trunc(${d}) THEN CAST(CAST(${d} AS BIGINT) AS VARCHAR) ELSE CAST(${d} AS VARCHAR) END) END`;
+      // -0.0 is "-0"; outside the fixed range (or NaN, infinities) the row's text is NULL.
+      return {
+        text: `CASE WHEN ${d} = 0 THEN (CASE WHEN signbit(${d}) THEN '-0' ELSE '0' END)
+        WHEN ${d} = trunc(${d}) THEN CAST(CAST(${d} AS BIGINT) AS VARCHAR) ELSE CAST(${d} AS VARCHAR) END`,
+        guard: `(${e} IS NULL OR ${d} = 0 OR (abs(${d}) >= 1e-4 AND abs(${d}) < 1e6))`,
+      };
     }
     default:
       return undefined;
@@ -51,7 +63,9 @@ function valueTextSql(e: string, kind: JsonKind): string | undefined {
 /**
  * rowJsonSql is the expression of a row's JSON text (columns read from `alias`), NULL for a
  * row whose text only json.encode can write; undefined when no row of these columns can take
- * this path.
+ * this path. The text is one concat() of every part and the floats' guards one AND, both
+ * flat lists: a chain of `||` nests one level per column, and DuckDB refuses expressions
+ * deeper than 1,000 (a query of ~500 columns).
  */
 export function rowJsonSql(
   columns: readonly Column[],
@@ -63,14 +77,17 @@ export function rowJsonSql(
     return undefined;
   const byName = new Map(columns.map((c, i) => [c.name, i]));
   const parts: string[] = [];
+  const guards: string[] = [];
   for (const [k, name] of rowJsonKeys(names).entries()) {
     const e = `${alias}.${quoteIdent(name)}`;
-    const text = valueTextSql(e, kinds[byName.get(name)!]!);
-    if (text === undefined) return undefined;
+    const value = valueTextSql(e, kinds[byName.get(name)!]!);
+    if (value === undefined) return undefined;
+    if (value.guard !== undefined) guards.push(value.guard);
     parts.push(
       `'${k === 0 ? '{' : ','}"${name.replace(/'/g, "''")}":'`,
-      `(CASE WHEN ${e} IS NULL THEN 'null' ELSE ${text} END)`,
+      `(CASE WHEN ${e} IS NULL THEN 'null' ELSE ${value.text} END)`,
     );
   }
-  return `${parts.join(' || ')} || '}'`;
+  const text = `concat(${parts.join(', ')}, '}')`;
+  return guards.length === 0 ? text : `CASE WHEN ${guards.join(' AND ')} THEN ${text} END`;
 }

@@ -6,7 +6,7 @@
 //   _ebb_gone  the stored version of deleted keys, numbered by key
 
 import { quoteIdent } from '../project/index.js';
-import { sqlString } from '../store/index.js';
+import { HASH_TYPE, sqlString, TRACKING_COLUMNS } from '../store/index.js';
 import { columnTermSql, rowHashSql, type Column } from './canonical.js';
 import { keyLiteralSql } from './key-literal.js';
 import { SeqRuns } from './seq-runs.js';
@@ -148,7 +148,7 @@ export function deltaSql(shape: Shape, body: string, stored: string, sortedByKey
 
 /** emptyDeltaSql gives the delta table its columns when no row is new or changed. */
 export function emptyDeltaSql(shape: Shape, body: string): string {
-  return `CREATE OR REPLACE TEMP TABLE ${DELTA} AS SELECT 0::BIGINT AS _ebb_seq, ${columnList(shape.columns, 'q')}, NULL::UBIGINT AS _ebb_hash,
+  return `CREATE OR REPLACE TEMP TABLE ${DELTA} AS SELECT 0::BIGINT AS _ebb_seq, ${columnList(shape.columns, 'q')}, NULL::${HASH_TYPE} AS _ebb_hash,
           '' AS _ebb_change, NULL AS _ebb_before FROM (${body}\n) AS q LIMIT 0`;
 }
 
@@ -183,8 +183,10 @@ export function seqFilter(seqs: readonly number[] | SeqRuns): string {
   return `(${ranges.join(' OR ')})`;
 }
 
+/** createTableSql makes the model's table: the query's columns (typed as in the delta) and the tracking columns. */
 export function createTableSql(shape: Shape): string {
-  return `CREATE TABLE ${shape.target} AS SELECT ${columnList(shape.columns)}, _ebb_hash, now() AS _ebb_saved_at, ''::VARCHAR AS _ebb_run_id FROM ${DELTA} LIMIT 0`;
+  const tracking = TRACKING_COLUMNS.map((c) => `NULL::${c.type} AS ${c.name}`).join(', ');
+  return `CREATE TABLE ${shape.target} AS SELECT ${columnList(shape.columns)}, ${tracking} FROM ${DELTA} LIMIT 0`;
 }
 
 /** ackStatements replace the stored version of the acknowledged keys: delete the changed ones, insert all. */
@@ -224,16 +226,6 @@ export function seqsForKeysSql(
   return `SELECT v._i, d._ebb_seq::DOUBLE AS _seq FROM ${table} AS d JOIN (VALUES ${rows}) AS v(_i, ${names.join(', ')}) ON ${on}`;
 }
 
-/**
- * stateSql tells (schema, table, model, model) whether the table exists, its stored hash
- * version and key, and DuckDB's release.
- */
-export function stateSql(): string {
-  return `SELECT (SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? AND table_name = ? AND NOT temporary)::INT AS tables,
-          (SELECT hash_version FROM _ebb.tracked WHERE model = ?) AS stored_version,
-          (SELECT unique_key FROM _ebb.tracked WHERE model = ?) AS stored_key, version() AS duckdb`;
-}
-
 /** Schema steps (run in a committed transaction before the delta of a run, never by plan). */
 export function addColumnSql(target: string, c: Column): string {
   return `ALTER TABLE ${target} ADD COLUMN ${q(c.name)} ${c.type.toString()}`;
@@ -248,7 +240,7 @@ export function rehashSql(target: string, stored: readonly Column[]): string[] {
   // The type first (hashes of the first design were UHUGEINT), then the values: ALTER's
   // USING cannot bind the lambdas of nested values' canonical text.
   return [
-    `ALTER TABLE ${target} ALTER COLUMN _ebb_hash SET DATA TYPE UBIGINT USING (0)`,
+    `ALTER TABLE ${target} ALTER COLUMN _ebb_hash SET DATA TYPE ${HASH_TYPE} USING (0)`,
     `UPDATE ${target} SET _ebb_hash = ${rowHashSql(stored)}`,
   ];
 }
@@ -260,14 +252,4 @@ export function rehashSql(target: string, stored: readonly Column[]): string[] {
 export function lossySql(target: string, name: string, from: Column['type'], to: Column['type']): string {
   const e = q(name);
   return `SELECT count(*)::DOUBLE FROM ${target} WHERE ${columnTermSql(name, from, e)} <> ${columnTermSql(name, to, `TRY_CAST(${e} AS ${to.toString()})`)}`;
-}
-
-/** markVersionSql records (model, hash version, key text) for a tracked model's stored rows. */
-export function markVersionSql(): string {
-  return `INSERT OR REPLACE INTO _ebb.tracked (model, hash_version, updated_at, unique_key) VALUES (?, ?, now(), ?)`;
-}
-
-/** keyText is how a @unique_key is stored in _ebb.tracked (names are case-insensitive). */
-export function keyText(keys: readonly string[]): string {
-  return JSON.stringify(keys.map((k) => k.toLowerCase()));
 }

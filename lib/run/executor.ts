@@ -8,7 +8,7 @@ import { errorCode, errorMessage, PartialRunError, RUN_CODES } from '../errors.j
 import { RunTimeout } from './timeout.js';
 import type { Model } from '../project/index.js';
 import type { ModelRunOptions, RunHooks } from '../runtime/run-options.js';
-import type { Store } from '../store/index.js';
+import { recordRun, type Store } from '../store/index.js';
 import { languageOf } from './languages/index.js';
 import type { RunPlan } from './plan.js';
 import type { ModelResult, RunSummary } from './result.js';
@@ -37,7 +37,7 @@ export async function execute(
         ? skipped(plan.runId, step.model, blocker)
         : await runModel(store, plan, step.model, runOptions);
     if (result.status !== 'ok') failed.add(step.model.name);
-    await record(store, result, startedAt);
+    await recordRun(store, result, startedAt);
     results.push(result);
     options.onResult?.(result);
   }
@@ -132,23 +132,4 @@ function errored(
     error: message,
     code,
   };
-}
-
-async function record(store: Store, r: ModelResult, startedAt: Date): Promise<void> {
-  await store.exec(
-    `INSERT INTO _ebb.runs (run_id, model, kind, status, rows, duration_ms, error, started_at, finished_at, details, error_code)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ, now(), ?::JSON, ?)`,
-    [
-      r.run_id,
-      r.model,
-      r.kind,
-      r.status,
-      r.rows === null ? null : BigInt(r.rows),
-      BigInt(r.duration_ms),
-      r.error ?? null,
-      startedAt.toISOString(),
-      r.details ? JSON.stringify(r.details) : null,
-      r.code ?? null,
-    ],
-  );
 }

@@ -3,7 +3,7 @@
 
 import { buildDag } from '../dag/index.js';
 import type { ModelKind, ModelLanguage } from '../project/index.js';
-import type { Store } from '../store/index.js';
+import { lastRuns, type Store } from '../store/index.js';
 import type { Context } from './context.js';
 import { modelSqlOf } from './languages/index.js';
 
@@ -27,21 +27,17 @@ export interface ModelListing {
 export async function listModels(ctx: Context, store: Store): Promise<ModelListing[]> {
   const models = ctx.project.models;
   const built = await buildDag(store, models, modelSqlOf);
-  const last = new Map<string, ModelListing['last_run']>();
-  const rows = await store.queryJson(
-    `SELECT lower(model) AS model, run_id, status, rows::DOUBLE AS rows,
-            strftime(started_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS started_at
-       FROM _ebb.runs
-    QUALIFY row_number() OVER (PARTITION BY lower(model) ORDER BY started_at DESC, finished_at DESC) = 1`,
-  );
-  for (const r of rows) {
-    last.set(String(r['model']), {
+  const runs = await lastRuns(store);
+  const lastRun = (name: string): ModelListing['last_run'] => {
+    const r = runs.get(name.toLowerCase());
+    if (r === undefined) return null;
+    return {
       run_id: String(r['run_id']),
       status: String(r['status']),
       rows: r['rows'] === null ? null : Number(r['rows']),
       started_at: String(r['started_at']),
-    });
-  }
+    };
+  };
   return models.map((m) => ({
     model: m.name,
     kind: m.kind,
@@ -49,6 +45,6 @@ export async function listModels(ctx: Context, store: Store): Promise<ModelListi
     file: m.file,
     depends_on: built.dag.upstream(m.name),
     reads: built.external.get(m.name) ?? [],
-    last_run: last.get(m.name.toLowerCase()) ?? null,
+    last_run: lastRun(m.name),
   }));
 }

@@ -15,7 +15,15 @@ import type { SeqRuns } from '../detect/seq-runs.js';
 import type { TrackedSession, DeltaPage } from '../detect/tracked.js';
 import { DELTA, DK } from '../detect/tracked-sql.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
-import type { Store } from '../store/index.js';
+import {
+  clearFailure,
+  clearFailures,
+  failureKeysAfter,
+  recordFailures,
+  sqlString,
+  type FailureEntry,
+  type Store,
+} from '../store/index.js';
 import type { Redactor } from './secrets.js';
 import { fromDuckDB, type JsValue } from './values.js';
 
@@ -65,7 +73,7 @@ export class FailureLog {
 
   /** record stores failed acknowledgements (run on the database lane). */
   async record(failed: readonly FailedAck[]): Promise<void> {
-    const rows = new Map<string, unknown[]>();
+    const entries = new Map<string, FailureEntry>();
     for (const f of failed) {
       for (const [first, last] of f.seqs.sorted()) {
         const count = last - first + 1;
@@ -74,32 +82,21 @@ export class FailureLog {
           : await this.#session.page(first - 1, count);
         for (const r of page.rows) {
           const key = keyJson(this.#model, page.columns, r.values);
-          rows.set(key, [
-            this.#model.name,
+          entries.set(key, {
+            model: this.#model.name,
             key,
-            r.change,
-            f.method,
-            this.#redactor.redact(f.url),
-            f.status,
-            this.#redactor.redact(f.error).slice(0, MAX_ERROR_CHARS),
-            f.attempts,
-            this.#runId,
-          ]);
+            change: r.change,
+            method: f.method,
+            url: this.#redactor.redact(f.url),
+            status: f.status,
+            error: this.#redactor.redact(f.error).slice(0, MAX_ERROR_CHARS),
+            attempts: f.attempts,
+            runId: this.#runId,
+          });
         }
       }
     }
-    const all = [...rows.values()];
-    for (let i = 0; i < all.length; i += 200) {
-      const chunk = all.slice(i, i + 200);
-      await this.#store.exec(
-        `INSERT INTO _ebb.failures (model, key, change, method, url, status, error, attempts, first_failed_at, last_failed_at, run_id)
-         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, now(), now(), ?)').join(', ')}
-         ON CONFLICT (model, key) DO UPDATE SET change = excluded.change, method = excluded.method, url = excluded.url,
-           status = excluded.status, error = excluded.error, attempts = excluded.attempts,
-           last_failed_at = excluded.last_failed_at, run_id = excluded.run_id`,
-        chunk.flat().map((v) => (typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v)) as never,
-      );
-    }
+    await recordFailures(this.#store, [...entries.values()]);
   }
 
   /**
@@ -121,7 +118,7 @@ export class FailureLog {
     // Pending: a new or changed row of this run's delta not stored by this run, or a deleted
     // key still in the table.
     const undelivered = hasTable
-      ? ` AND NOT EXISTS (SELECT 1 FROM ${table} AS t WHERE t._ebb_run_id = ${sqlText(this.#runId)} AND ${on('t')})`
+      ? ` AND NOT EXISTS (SELECT 1 FROM ${table} AS t WHERE t._ebb_run_id = ${sqlString(this.#runId)} AND ${on('t')})`
       : '';
     const pending = [`EXISTS (SELECT 1 FROM temp.main.${DELTA} AS d WHERE ${on('d')}${undelivered})`];
     if (counts.deleted > 0 && hasTable) {
@@ -132,25 +129,16 @@ export class FailureLog {
     let cleared = 0;
     let after = '';
     for (;;) {
-      const entries = await this.#store.query(
-        `SELECT key FROM _ebb.failures WHERE model = ? AND key > ? ORDER BY key LIMIT ${CLEAR_CHUNK}`,
-        [m.name, after],
-      );
+      const entries = await failureKeysAfter(this.#store, m.name, after, CLEAR_CHUNK);
       if (entries.length === 0) return cleared;
-      after = String(entries[entries.length - 1]!['key']);
-      const values = entries.map((e) => {
-        const text = String(e['key']);
+      after = entries[entries.length - 1]!;
+      const values = entries.map((text) => {
         const key = JSON.parse(text) as Record<string, unknown>;
-        return `(${sqlText(text)}, ${m.uniqueKey.map((k, j) => keyLiteralSql(key[k], types[j]!)).join(', ')})`;
+        return `(${sqlString(text)}, ${m.uniqueKey.map((k, j) => keyLiteralSql(key[k], types[j]!)).join(', ')})`;
       });
       const clear = async (rows: readonly string[]): Promise<number> => {
         const resolved = `SELECT v._key FROM (VALUES ${rows.join(', ')}) AS v(_key, ${names.join(', ')}) WHERE NOT (${pending.join(' OR ')})`;
-        return (
-          await this.#store.query(
-            `DELETE FROM _ebb.failures WHERE model = ? AND key IN (${resolved}) RETURNING key`,
-            [m.name],
-          )
-        ).length;
+        return clearFailures(this.#store, m.name, resolved);
       };
       try {
         cleared += await clear(values);
@@ -162,10 +150,7 @@ export class FailureLog {
         for (let i = 0; i < values.length; i++) {
           cleared += await clear([values[i]!]).catch(async (e: unknown) => {
             if (!isConversionError(e)) throw e;
-            await this.#store.exec('DELETE FROM _ebb.failures WHERE model = ? AND key = ?', [
-              m.name,
-              String(entries[i]!['key']),
-            ]);
+            await clearFailure(this.#store, m.name, entries[i]!);
             return 1;
           });
         }
@@ -180,8 +165,4 @@ const CLEAR_CHUNK = 500;
 
 function isConversionError(err: unknown): boolean {
   return err instanceof Error && /^Conversion Error/.test(err.message);
-}
-
-function sqlText(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
 }

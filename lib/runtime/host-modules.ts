@@ -43,14 +43,23 @@ class RowStream extends HostValue {
   readonly #lists: ListsFetch | undefined;
   readonly #origin: RowOrigin;
   readonly #once: boolean;
+  /** The @unique_key (tracked and deleted rows), to name a row in errors. */
+  readonly #keys: readonly string[];
   #used = false;
 
-  constructor(fetch: PageFetch, origin: RowOrigin, once: boolean, lists?: ListsFetch) {
+  constructor(
+    fetch: PageFetch,
+    origin: RowOrigin,
+    once: boolean,
+    lists?: ListsFetch,
+    keys: readonly string[] = [],
+  ) {
     super();
     this.#fetch = fetch;
     this.#lists = lists;
     this.#origin = origin;
     this.#once = once;
+    this.#keys = keys;
   }
 
   type(): string {
@@ -70,7 +79,7 @@ class RowStream extends HostValue {
     for (;;) {
       const page = this.#fetch(after, { values, rows: rowTexts });
       if (page.count === 0) return;
-      const shape = new RowShape(page.columns);
+      const shape = new RowShape(page.columns, this.#keys);
       const rows = pageRows(page, shape, this.#origin, this.#lists?.(page.first, page.count));
       for (let i = 0; i < page.count; i++) {
         const r = rows.row(i);
@@ -190,6 +199,7 @@ export class Host {
           values: () => this.#call('query', 'tracked.values', { after: first - 1, limit: count }),
           rows: () => this.#call('query', 'tracked.rows', { after: first - 1, limit: count }),
         }),
+        this.#init.uniqueKey,
       );
     }
     const id = this.#call('query', 'cursor.open', { sql: text, params });
@@ -217,6 +227,8 @@ export class Host {
       (after) => this.#call('deleted', 'deleted.page', { after, limit: PAGE }),
       'deleted',
       false,
+      undefined,
+      this.#init.uniqueKey,
     );
   }
 

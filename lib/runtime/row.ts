@@ -3,6 +3,7 @@
 // columns only.
 
 import {
+  Float,
   HostValue,
   None,
   makeDict,
@@ -20,9 +21,13 @@ export class RowShape {
   /** The column names as json.encode orders a dict's keys, and where each is in a row. */
   readonly jsonKeys: readonly string[];
   readonly jsonOrder: readonly number[];
-  constructor(names: readonly string[]) {
+  /** The positions of the @unique_key's columns (matched in any case), to name a row in errors. */
+  readonly keys: readonly number[];
+  constructor(names: readonly string[], uniqueKey: readonly string[] = []) {
     this.names = names;
     this.index = new Map(names.map((n, i) => [n, i]));
+    const lower = names.map((n) => n.toLowerCase());
+    this.keys = uniqueKey.map((k) => lower.indexOf(k.toLowerCase())).filter((i) => i >= 0);
     // Byte order of the interpreter's strings, as json.encode sorts keys; a repeated name is
     // one key holding its last column's value, as in the dict toJSON gives.
     const keys = [...this.index].map(([n, i]) => [makeString(n) as string, i] as const);
@@ -128,9 +133,28 @@ export class Row extends HostValue {
     return this.#json?.();
   }
 
-  /** The row's columns for json.encode, without building a dict (the same text as toJSON's). */
+  /**
+   * The row's columns for json.encode, without building a dict (the same text as toJSON's).
+   * JSON has no NaN or infinity (README, Values): a float column holding one is refused here,
+   * naming the row's key and the column, rather than deep in the encoder.
+   */
   override jsonFields(): readonly [readonly string[], readonly Value[]] {
-    return [this.shape.jsonKeys, this.shape.jsonOrder.map((i) => this.value(i))];
+    const values = this.shape.jsonOrder.map((i) => this.value(i));
+    for (let j = 0; j < values.length; j++) {
+      const v = values[j];
+      if (v instanceof Float && !Number.isFinite(v.v)) this.#refuseNonFinite(this.shape.jsonOrder[j]!, v.v);
+    }
+    return [this.shape.jsonKeys, values];
+  }
+
+  #refuseNonFinite(column: number, v: number): never {
+    const name = this.shape.names[column]!;
+    const what = Number.isNaN(v) ? 'nan' : v > 0 ? '+inf' : '-inf';
+    const key = this.shape.keys.map((i) => `${this.shape.names[i]}=${repr(this.value(i))}`).join(', ');
+    throw new Error(
+      `${key ? `row (${key})` : 'a row'}: column ${name} is ${what}, which JSON cannot hold; ` +
+        `map it in the query (CASE WHEN isfinite(${name}) THEN ${name} END sends null), or leave such rows out`,
+    );
   }
 
   /** The row's columns as a dict: what json.encode writes and what save.row stores. */

@@ -100,7 +100,7 @@ export class TrackedSaves implements Saves {
     }
     const fields = rowToWire(row, fn);
     const key = this.#init.uniqueKey.map((k) => {
-      const v = fields[k];
+      const v = fields[keyField(fields, k)];
       if (v === undefined || v === null)
         throw new Error(
           `${fn}: the value has no ${k} (the @unique_key); pass the row from ${deleted ? 'deleted()' : 'query()'}`,
@@ -116,4 +116,14 @@ export class TrackedSaves implements Saves {
     }
     return seq;
   }
+}
+
+/**
+ * keyField is the field of `fields` that holds the key column `key`: DuckDB's names are
+ * case-insensitive, so `@unique_key: ID` names a column `id` too (an exact match first).
+ */
+function keyField(fields: Readonly<Record<string, unknown>>, key: string): string {
+  if (key in fields) return key;
+  const lower = key.toLowerCase();
+  return Object.keys(fields).find((f) => f.toLowerCase() === lower) ?? key;
 }

@@ -1,5 +1,6 @@
 // Store is the only place that talks to DuckDB: it opens the state database, migrates
-// ebb's schema, runs statements and transactions, and streams results.
+// ebb's schema (state/migrate.ts), runs statements and transactions, and streams results.
+// Reads and writes of ebb's own tables are in state/, the one owner of `_ebb.*`.
 
 import { mkdirSync } from 'node:fs';
 import { describeOwner, Owner } from './owner.js';
@@ -13,9 +14,16 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from './duckdb-api.js';
-import { ProjectFileError, StateError, StateLockedError, errorMessage } from '../errors.js';
+import {
+  ProjectFileError,
+  StateCorruptError,
+  StateError,
+  StateLockedError,
+  errorMessage,
+  isCorruptionMessage,
+} from '../errors.js';
 import { hideSecrets, type SetupStep } from './setup.js';
-import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { migrateState } from './state/migrate.js';
 import { sqlString } from './quote.js';
 
 export type Params = readonly DuckDBValue[];
@@ -67,6 +75,7 @@ export class Store {
         const pid = /PID (\d+)/.exec(msg)?.[1];
         throw new StateLockedError(options.path, pid ? describeOwner(options.path, Number(pid)) : '');
       }
+      if (isCorruptionMessage(msg)) throw new StateCorruptError(options.path, msg, err);
       throw new StateError(`cannot open state ${options.path}: ${msg}`, err);
     }
     const conn = await instance.connect();
@@ -80,7 +89,7 @@ export class Store {
           err,
         );
       });
-      await store.#migrate();
+      await migrateState(store);
       for (const step of options.setup ?? []) await store.#setup(step);
       if (options.path !== ':memory:' && options.command !== undefined)
         store.#owner = new Owner(options.path, options.command);
@@ -105,33 +114,21 @@ export class Store {
     }
   }
 
-  async #migrate(): Promise<void> {
-    await this.exec('CREATE SCHEMA IF NOT EXISTS _ebb');
-    await this.exec('CREATE TABLE IF NOT EXISTS _ebb.meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)');
-    const rows = await this.query(`SELECT value FROM _ebb.meta WHERE key = 'schema_version'`);
-    const current = rows.length === 0 ? 0 : Number(rows[0]!['value']);
-    if (current > SCHEMA_VERSION) {
-      throw new StateError(
-        `state ${this.path} has schema version ${current}, newer than this ebb understands (${SCHEMA_VERSION}); upgrade ebb`,
-      );
-    }
-    for (const m of MIGRATIONS) {
-      if (m.version <= current) continue;
-      await this.transaction(async () => {
-        for (const sql of m.statements) await this.exec(sql);
-        await this.exec(`INSERT OR REPLACE INTO _ebb.meta VALUES ('schema_version', ?)`, [String(m.version)]);
-      });
-    }
+  /** #checked runs a statement (traced), naming a damaged state file as such (see corrupted). */
+  #checked<T>(sql: string, run: () => Promise<T>): Promise<T> {
+    return traced(sql, run).catch((err: unknown) => {
+      throw corrupted(this.path, err);
+    });
   }
 
   /** exec runs a statement for its effect. */
   async exec(sql: string, params?: Params): Promise<void> {
-    await traced(sql, () => this.#conn.run(sql, params as DuckDBValue[] | undefined));
+    await this.#checked(sql, () => this.#conn.run(sql, params as DuckDBValue[] | undefined));
   }
 
   /** query runs a statement and returns its (small) result as JSON-like rows. */
   async query(sql: string, params?: Params): Promise<JsonRow[]> {
-    const reader = await traced(sql, () =>
+    const reader = await this.#checked(sql, () =>
       this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined),
     );
     return reader.getRowObjectsJS() as JsonRow[];
@@ -139,7 +136,7 @@ export class Store {
 
   /** queryJson is query with values converted to JSON-safe forms (big ints and decimals as strings). */
   async queryJson(sql: string, params?: Params): Promise<JsonRow[]> {
-    const reader = await traced(sql, () =>
+    const reader = await this.#checked(sql, () =>
       this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined),
     );
     return reader.getRowObjectsJson() as JsonRow[];
@@ -147,7 +144,7 @@ export class Store {
 
   /** scalar returns the first column of the first row. */
   async scalar(sql: string, params?: Params): Promise<unknown> {
-    const reader = await traced(sql, () =>
+    const reader = await this.#checked(sql, () =>
       this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined),
     );
     const rows = reader.getRowsJS();
@@ -159,10 +156,14 @@ export class Store {
    * to JSON-safe values, so a large result never sits in memory at once.
    */
   async *stream(sql: string, params?: Params): AsyncGenerator<{ columns: string[]; rows: unknown[][] }> {
-    const result = await this.#conn.stream(sql, params as DuckDBValue[] | undefined);
+    const result = await this.#checked(sql, () =>
+      this.#conn.stream(sql, params as DuckDBValue[] | undefined),
+    );
     const columns = result.columnNames();
     for (;;) {
-      const chunk = await result.fetchChunk();
+      const chunk = await result.fetchChunk().catch((err: unknown) => {
+        throw corrupted(this.path, err);
+      });
       if (!chunk || chunk.rowCount === 0) break;
       yield { columns, rows: chunk.convertRows(JsonDuckDBValueConverter) };
     }
@@ -176,11 +177,15 @@ export class Store {
     sql: string,
     params?: Params,
   ): AsyncGenerator<{ columns: string[]; types: DuckDBType[]; rows: DuckDBValue[][] }> {
-    const result = await traced(sql, () => this.#conn.stream(sql, params as DuckDBValue[] | undefined));
+    const result = await this.#checked(sql, () =>
+      this.#conn.stream(sql, params as DuckDBValue[] | undefined),
+    );
     const columns = result.columnNames();
     const types = result.columnTypes();
     for (;;) {
-      const chunk = await result.fetchChunk();
+      const chunk = await result.fetchChunk().catch((err: unknown) => {
+        throw corrupted(this.path, err);
+      });
       if (!chunk || chunk.rowCount === 0) break;
       yield { columns, types, rows: chunk.getRows() };
     }
@@ -204,7 +209,7 @@ export class Store {
     sql: string,
     params?: Params,
   ): Promise<{ columns: string[]; types: DuckDBType[]; rows: DuckDBValue[][] }> {
-    const reader = await traced(sql, () =>
+    const reader = await this.#checked(sql, () =>
       this.#conn.runAndReadAll(sql, params as DuckDBValue[] | undefined),
     );
     return { columns: reader.columnNames(), types: reader.columnTypes(), rows: reader.getRows() };
@@ -219,10 +224,10 @@ export class Store {
     try {
       await conn.run(`SET file_search_path = ${sqlString(this.#root)}`);
       const result = await conn.stream(sql, params as DuckDBValue[] | undefined);
-      return new Cursor(conn, result);
+      return new Cursor(conn, result, this.path);
     } catch (err) {
       conn.closeSync();
-      throw err;
+      throw corrupted(this.path, err);
     }
   }
 
@@ -233,10 +238,10 @@ export class Store {
 
   /** transaction runs fn inside BEGIN/COMMIT; any error rolls everything back. */
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    await this.#conn.run('BEGIN TRANSACTION');
+    await this.#checked('BEGIN TRANSACTION', () => this.#conn.run('BEGIN TRANSACTION'));
     try {
       const out = await fn();
-      await this.#conn.run('COMMIT');
+      await this.#checked('COMMIT', () => this.#conn.run('COMMIT'));
       return out;
     } catch (err) {
       try {
@@ -275,6 +280,16 @@ export class Store {
 
 const TRACE = /\bsql\b/.test(process.env['EBB_DEBUG'] ?? '');
 
+/**
+ * corrupted is `err` as a StateCorruptError when DuckDB found the state file damaged (a
+ * checksum that does not match), else `err` itself.
+ */
+function corrupted(path: string, err: unknown): unknown {
+  if (err instanceof StateCorruptError) return err;
+  const msg = errorMessage(err);
+  return isCorruptionMessage(msg) ? new StateCorruptError(path, msg, err) : err;
+}
+
 /** traced logs each statement and its duration to stderr when EBB_DEBUG includes "sql". */
 async function traced<T>(sql: string, run: () => Promise<T>): Promise<T> {
   if (!TRACE) return run();
@@ -293,11 +308,13 @@ export class Cursor {
   readonly columns: readonly string[];
   #conn: DuckDBConnection;
   #result: DuckDBResult;
+  #path: string;
   #closed = false;
 
-  constructor(conn: DuckDBConnection, result: DuckDBResult) {
+  constructor(conn: DuckDBConnection, result: DuckDBResult, path: string) {
     this.#conn = conn;
     this.#result = result;
+    this.#path = path;
     this.columns = result.columnNames();
   }
 
@@ -308,7 +325,9 @@ export class Cursor {
   /** next returns the next chunk of rows (about 2,048), or undefined at the end. */
   async next(): Promise<DuckDBValue[][] | undefined> {
     if (this.#closed) return undefined;
-    const chunk = await this.#result.fetchChunk();
+    const chunk = await this.#result.fetchChunk().catch((err: unknown) => {
+      throw corrupted(this.#path, err);
+    });
     if (!chunk || chunk.rowCount === 0) {
       this.close();
       return undefined;

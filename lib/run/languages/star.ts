@@ -4,10 +4,10 @@
 // runStarModel.
 
 import { errorMessage, PROBLEM_CODES, type ProjectProblem } from '../../errors.js';
-import { quoteIdent, quotedTable, type Model } from '../../project/index.js';
+import type { Model } from '../../project/index.js';
 import { runStarModel } from '../../runtime/star-runner.js';
 import { analyzeStar, scanStarSql, starProblems, starSqlOf } from '../../runtime/star-sql.js';
-import { cleanDuckDBMessage, duckdbLine, type Store } from '../../store/index.js';
+import { cleanDuckDBMessage, createEmptyTracked, duckdbLine, type Store } from '../../store/index.js';
 import type { BindOutcome, Language, TrackedQuery } from './language.js';
 import { uniqueKeyProblems } from './sql.js';
 
@@ -37,9 +37,6 @@ function trackedQuery(model: Model): TrackedQuery {
     return { unknown: 'its tracked query has parameters known only at run time' };
   return { sql: call.sql, params: call.params };
 }
-
-/** The columns a tracked model's table keeps beside the query's (see lib/detect/tracked.ts). */
-const TRACKING = '_ebb_hash UHUGEINT, _ebb_saved_at TIMESTAMPTZ, _ebb_run_id VARCHAR';
 
 /**
  * bind checks every literal query() against the upstream shapes. A tracked model's table
@@ -80,8 +77,6 @@ async function bind(store: Store, model: Model): Promise<BindOutcome> {
   }
   if ((await store.objectType(model.schema, model.table)) !== undefined) return { problems, shaped: true };
   if (!trackedColumns || problems.length > 0) return { problems, shaped: false };
-  await store.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(model.schema)}`);
-  const columns = trackedColumns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
-  await store.exec(`CREATE TABLE ${quotedTable(model)} (${columns}, ${TRACKING})`);
+  await createEmptyTracked(store, model, trackedColumns);
   return { problems, shaped: true };
 }

@@ -66,6 +66,17 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE _ebb.tracked ADD COLUMN unique_key VARCHAR`,
     ],
   },
+  {
+    version: 5,
+    statements: [
+      // Models a --full-refresh is to reset, written before any reset and cleared with each
+      // model's own reset: a run killed in between leaves the rest for the next run to finish.
+      `CREATE TABLE _ebb.refresh (
+         model VARCHAR PRIMARY KEY,
+         requested_at TIMESTAMPTZ NOT NULL
+       )`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,102 @@
+// Acknowledgements of a tracked run: a delivered delta row's version becomes the stored one
+// (its key's row replaced in the model's table), a handled deletion removes the key's row.
+// Each batch commits in one transaction; a row acknowledged twice (in this or an earlier batch)
+// is stored once, so the marks of what is stored are set only after the commit.
+
+import { quoteIdent } from '../project/index.js';
+import { markTracked, type Store } from '../store/index.js';
+import { SeqRuns } from './seq-runs.js';
+import { ackDeletedSql, ackStatements, createTableSql, type Shape } from './tracked-sql.js';
+
+/** What an acknowledgement writes to: the model's table and how its rows are recorded. */
+export interface AckTarget {
+  readonly store: Store;
+  readonly model: { readonly name: string; readonly schema: string; readonly uniqueKey: readonly string[] };
+  readonly runId: string;
+  /** The hash version recorded with a table made by the first acknowledgement. */
+  readonly version: number;
+}
+
+export class Acks {
+  readonly #t: AckTarget;
+  /** Which delta (and deleted) rows are stored already, by sequence number. */
+  readonly #acked: Uint8Array;
+  readonly #deletedDone: Uint8Array;
+  /** Whether the delta has changed rows (only those replace a stored row). */
+  readonly #changed: boolean;
+  #saved = 0;
+  #deletedAcked = 0;
+  /** Whether a batch of delta rows committed (the first one makes the table when there is none). */
+  #committed = false;
+
+  constructor(target: AckTarget, counts: { new: number; changed: number; deleted: number }) {
+    this.#t = target;
+    this.#acked = new Uint8Array(counts.new + counts.changed + 1);
+    this.#deletedDone = new Uint8Array(counts.deleted + 1);
+    this.#changed = counts.changed > 0;
+  }
+
+  get saved(): number {
+    return this.#saved;
+  }
+  get deletedAcked(): number {
+    return this.#deletedAcked;
+  }
+  get committed(): boolean {
+    return this.#committed;
+  }
+
+  /**
+   * ack records that the delta rows `seqs` were delivered: in one transaction, each key's
+   * stored version becomes the one query() returned; the first one makes the table when
+   * there is none (`shape.stored` undefined). Returns the number of rows recorded.
+   */
+  async ack(shape: Shape, seqs: readonly number[] | SeqRuns): Promise<number> {
+    const fresh = unseen(seqs, this.#acked);
+    if (fresh.size === 0) return 0;
+    const { store, model, runId } = this.#t;
+    const sql = ackStatements(shape, fresh, runId);
+    const n = await store.transaction(async () => {
+      if (shape.stored === undefined) {
+        await store.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(model.schema)}`);
+        await store.exec(createTableSql(shape));
+        await markTracked(store, model.name, this.#t.version, model.uniqueKey);
+      }
+      // New keys have no stored version; only changed ones replace a row.
+      if (this.#changed && Number(await store.scalar(sql.changed)) > 0) await store.exec(sql.remove);
+      return Number(await store.scalar(sql.insert));
+    });
+    // Set after the commit: a rolled-back batch leaves no acknowledgement behind.
+    this.#committed = true;
+    const acked = this.#acked;
+    fresh.forEach((s) => (acked[s] = 1));
+    this.#saved += n;
+    return n;
+  }
+
+  /** ackDeleted records that the deletion of the gone keys `seqs` was handled. */
+  async ackDeleted(shape: Shape, seqs: readonly number[] | SeqRuns): Promise<number> {
+    const fresh = unseen(seqs, this.#deletedDone);
+    if (fresh.size === 0) return 0;
+    const store = this.#t.store;
+    const n = await store.transaction(async () => Number(await store.scalar(ackDeletedSql(shape, fresh))));
+    const done = this.#deletedDone;
+    fresh.forEach((s) => (done[s] = 1));
+    this.#deletedAcked += n;
+    return n;
+  }
+}
+
+/** unseen keeps the sequence numbers not yet marked in `done`, once each (in their order). */
+function unseen(seqs: readonly number[] | SeqRuns, done: Uint8Array): SeqRuns {
+  const out = new SeqRuns();
+  (seqs instanceof SeqRuns ? seqs : SeqRuns.of(seqs)).forEach((s) => {
+    const i = Math.floor(s);
+    if (i > 0 && i < done.length && done[i] === 0) {
+      done[i] = 2; // taken in this batch; cleared below, set for good once the batch commits
+      out.add(i);
+    }
+  });
+  out.forEach((i) => (done[i] = 0));
+  return out;
+}
