@@ -1,0 +1,119 @@
+// `_ebb.failures`: the rows of tracked models whose requests failed after retries, one entry
+// per (model, key). The delivery records them (lib/runtime/failures.ts decides which rows and
+// which entries a run resolved); `ebb status` reads them. Keys are JSON texts of the key
+// columns, as the script saw them.
+
+import type { JsonRow, Store } from '../store.js';
+
+/** A failed row as stored; first_failed_at and last_failed_at are set by the store. */
+export interface FailureEntry {
+  readonly model: string;
+  readonly key: string;
+  readonly change: string;
+  readonly method: string;
+  readonly url: string;
+  readonly status: number | null;
+  readonly error: string;
+  readonly attempts: number;
+  readonly runId: string;
+}
+
+/** Entries per INSERT: DuckDB binds every value as a parameter, nine per entry. */
+const INSERT_CHUNK = 200;
+
+/** recordFailures stores failed rows; an entry of a key that failed before is updated in place. */
+export async function recordFailures(store: Store, entries: readonly FailureEntry[]): Promise<void> {
+  for (let i = 0; i < entries.length; i += INSERT_CHUNK) {
+    const chunk = entries.slice(i, i + INSERT_CHUNK);
+    await store.exec(
+      `INSERT INTO _ebb.failures (model, key, change, method, url, status, error, attempts, first_failed_at, last_failed_at, run_id)
+       VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, now(), now(), ?)').join(', ')}
+       ON CONFLICT (model, key) DO UPDATE SET change = excluded.change, method = excluded.method, url = excluded.url,
+         status = excluded.status, error = excluded.error, attempts = excluded.attempts,
+         last_failed_at = excluded.last_failed_at, run_id = excluded.run_id`,
+      chunk.flatMap((e) => [
+        e.model,
+        e.key,
+        e.change,
+        e.method,
+        e.url,
+        e.status === null ? null : BigInt(e.status),
+        e.error,
+        BigInt(e.attempts),
+        e.runId,
+      ]),
+    );
+  }
+}
+
+/** failureKeysAfter reads up to `limit` keys of a model's entries after `after`, in key order. */
+export async function failureKeysAfter(
+  store: Store,
+  model: string,
+  after: string,
+  limit: number,
+): Promise<string[]> {
+  const rows = await store.query(
+    `SELECT key FROM _ebb.failures WHERE model = ? AND key > ? ORDER BY key LIMIT ${Math.floor(limit)}`,
+    [model, after],
+  );
+  return rows.map((r) => String(r['key']));
+}
+
+/**
+ * clearFailures deletes a model's entries whose keys `keysSql` selects (a query of one column
+ * of key texts) and returns how many it deleted.
+ */
+export async function clearFailures(store: Store, model: string, keysSql: string): Promise<number> {
+  return (
+    await store.query(`DELETE FROM _ebb.failures WHERE model = ? AND key IN (${keysSql}) RETURNING key`, [
+      model,
+    ])
+  ).length;
+}
+
+/** clearFailure deletes one entry. */
+export async function clearFailure(store: Store, model: string, key: string): Promise<void> {
+  await store.exec('DELETE FROM _ebb.failures WHERE model = ? AND key = ?', [model, key]);
+}
+
+/**
+ * listFailures reads a model's entries, latest failure first: key (JSON text), change, method,
+ * url, status, error, attempts, first_failed_at, last_failed_at (ISO-8601, UTC) and run_id.
+ */
+export async function listFailures(store: Store, model: string, limit: number): Promise<JsonRow[]> {
+  return store.queryJson(
+    `SELECT key, change, method, url, status, error, attempts,
+            strftime(first_failed_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS first_failed_at,
+            strftime(last_failed_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS last_failed_at, run_id
+       FROM _ebb.failures WHERE model = ? ORDER BY last_failed_at DESC, key LIMIT ${Math.max(1, Math.floor(limit))}`,
+    [model],
+  );
+}
+
+/** A model's entries that share a status and an error, with the first few keys (JSON texts). */
+export interface FailureGroup {
+  readonly status: number | null;
+  readonly error: string;
+  readonly rows: number;
+  readonly keys: readonly string[];
+}
+
+/** failureGroups groups a model's entries by status and error, the largest group first. */
+export async function failureGroups(
+  store: Store,
+  model: string,
+  sampleKeys: number,
+): Promise<FailureGroup[]> {
+  const rows = await store.queryJson(
+    `SELECT status, error, count(*)::DOUBLE AS n, list(key ORDER BY key)[1:${Math.floor(sampleKeys)}] AS keys
+       FROM _ebb.failures WHERE model = ? GROUP BY status, error ORDER BY n DESC, status`,
+    [model],
+  );
+  return rows.map((r) => ({
+    status: r['status'] === null ? null : Number(r['status']),
+    error: String(r['error']),
+    rows: Number(r['n']),
+    keys: r['keys'] as string[],
+  }));
+}
