@@ -18,6 +18,9 @@ import {
   Thread,
   execFile,
   json,
+  makeList,
+  None,
+  repr,
   runScriptFile,
   structBuiltin,
   type Value,
@@ -186,4 +189,12 @@ test('a key function cannot grow the list max() is scanning (it used to run out 
   t.truthy(err);
   t.is(err!.msg, 'append: cannot append to list during iteration');
   t.true(err instanceof StarlarkError);
+});
+
+test('a repr that fails part-way through a list leaves nothing behind for the next repr (its scratch text is reset)', (t) => {
+  // quote() of 70M control bytes would be 280M bytes (\x01 each): over the string limit.
+  const r = run('x = ["a", None, "\\x01" * 70000000]\ny = repr(x)\n');
+  t.regex(r.err?.message ?? '', /string too large/);
+  t.is(repr(makeList([None, 7])), '[None, 7]');
+  t.is(repr(makeList(new Array<Value>(30000).fill(None))).length, 6 * 30000);
 });

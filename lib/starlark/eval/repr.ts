@@ -139,8 +139,35 @@ export function repr(v: Value): string {
     return String(v);
   }
   const out: string[] = [];
+  at = 0; // a repr that failed part-way may have left text behind
   writeShallow(out, v, []);
   return out.join('');
+}
+
+/**
+ * SCRATCH holds the text of a run of scalars in a list or tuple being written (`at` bytes of
+ * it); it is flushed to `out` before anything else is written there, so it is never shared
+ * by two values at once. 64 KiB: one part of `out` per few thousand elements.
+ */
+const SCRATCH = Buffer.allocUnsafe(1 << 16);
+let at = 0;
+
+/** put adds a byte string to SCRATCH, or to `out` when SCRATCH is full. */
+function put(out: string[], t: string): void {
+  if (at + t.length > SCRATCH.length) {
+    flush(out);
+    if (t.length > SCRATCH.length) {
+      out.push(t);
+      return;
+    }
+  }
+  for (let k = 0; k < t.length; k++) SCRATCH[at++] = t.charCodeAt(k);
+}
+
+/** flush moves SCRATCH's text to `out`. */
+function flush(out: string[]): void {
+  if (at > 0) out.push(SCRATCH.toString('latin1', 0, at));
+  at = 0;
 }
 
 /**
@@ -172,15 +199,24 @@ function writeShallow(out: string[], v: Value, path: SObject[]): void {
   path.push(v);
   if (v instanceof List || v instanceof Tuple) {
     const e = v.elems;
-    out.push(v instanceof List ? '[' : '(');
+    // Scalars are written as bytes into a scratch buffer that becomes one part of `out` per
+    // 64 KiB: a part per element would make the final join walk millions of parts
+    // ([None] * 1000000 has two million), and concatenated strings are as many objects.
+    put(out, v instanceof List ? '[' : '(');
     for (let i = 0; i < e.length; i++) {
-      if (i > 0) out.push(', ');
+      if (i > 0) put(out, ', ');
       const x = e[i]!;
-      if (typeof x === 'number') out.push(String(x));
-      else if (typeof x === 'string') out.push(quote(x));
-      else writeShallow(out, x, path);
+      if (typeof x === 'number') put(out, String(x));
+      else if (x === None) put(out, 'None');
+      else if (typeof x === 'boolean') put(out, x ? 'True' : 'False');
+      else if (typeof x === 'string') put(out, quote(x));
+      else {
+        flush(out);
+        writeShallow(out, x, path);
+      }
     }
-    out.push(v instanceof List ? ']' : e.length === 1 ? ',)' : ')');
+    put(out, v instanceof List ? ']' : e.length === 1 ? ',)' : ')');
+    flush(out);
     path.pop();
     return;
   }
