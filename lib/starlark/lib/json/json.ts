@@ -54,6 +54,8 @@ function jsonQuote(s: string): string {
 
 /** Open is a JSON array or object being written: its items and, for objects, their keys. */
 interface Open {
+  /** the value being written, to find it again inside itself (a cycle) */
+  owner: Value;
   /** for error context: 'dict', 'field' or the sequence's type */
   kind: string;
   keys: readonly string[] | null;
@@ -64,7 +66,9 @@ interface Open {
 /**
  * encodeJSON renders a value as compact JSON (an internal byte string). Containers are
  * walked with an explicit stack, so deep data needs no JS stack; an error names the path to
- * the failing value, outermost first ("at list index 0: in dict key "a": ...").
+ * the failing value, outermost first ("at list index 0: in dict key "a": ..."). A container met
+ * again inside itself (l.append(l)) fails at once with starlark-go's "cycle in JSON
+ * structure", as anything else would write forever.
  */
 export function encodeJSON(root: Value): string {
   const out: string[] = [];
@@ -74,6 +78,10 @@ export function encodeJSON(root: Value): string {
     for (;;) {
       const open = writeJSON(x, out);
       if (open !== null) {
+        // The path is short in practice (rows are two or three deep): a scan beats a Set.
+        for (let k = 0; k < stack.length; k++) {
+          if (stack[k]!.owner === open.owner) fail('cycle in JSON structure');
+        }
         out.push(open.keys !== null ? '{' : '[');
         stack.push(open);
       }
@@ -128,7 +136,13 @@ function writeJSON(x: Value, out: string[]): Open | null {
       items.sort((a, b) =>
         (a[0] as string) < (b[0] as string) ? -1 : (a[0] as string) > (b[0] as string) ? 1 : 0,
       );
-      return { kind: 'dict', keys: items.map(([k]) => k as string), items: items.map(([, v]) => v), i: 0 };
+      return {
+        owner: x,
+        kind: 'dict',
+        keys: items.map(([k]) => k as string),
+        items: items.map(([, v]) => v),
+        i: 0,
+      };
     }
     if (x instanceof HostValue && x.jsonText) {
       const text = x.jsonText();
@@ -136,7 +150,7 @@ function writeJSON(x: Value, out: string[]): Open | null {
     }
     if (x instanceof HostValue && x.jsonFields) {
       const [keys, items] = x.jsonFields();
-      return { kind: 'dict', keys, items, i: 0 };
+      return { owner: x, kind: 'dict', keys, items, i: 0 };
     }
     if (x instanceof HostValue && x.toJSON) {
       const j = x.toJSON();
@@ -150,10 +164,16 @@ function writeJSON(x: Value, out: string[]): Open | null {
     if (x instanceof Struct || x instanceof Module || (x instanceof HostValue && x.attrNames && !x.iterate)) {
       const names = attrNames(x).slice().sort();
       const v = x;
-      return { kind: 'field', keys: names, items: names.map((n) => getAttrOrUndefined(v, n)!), i: 0 };
+      return {
+        owner: v,
+        kind: 'field',
+        keys: names,
+        items: names.map((n) => getAttrOrUndefined(v, n)!),
+        i: 0,
+      };
     }
     const elems = iterableElems(x);
-    if (elems !== undefined) return { kind: typeOf(x), keys: null, items: elems, i: 0 };
+    if (elems !== undefined) return { owner: x, kind: typeOf(x), keys: null, items: elems, i: 0 };
     return fail(`cannot encode ${typeOf(x)} as JSON`);
   }
 }
@@ -505,6 +525,24 @@ export const json = new Module(
         } catch (e) {
           return fail(`json.encode: ${errorMessage(e)}`);
         }
+      }),
+    ],
+    [
+      'encode_indent',
+      new Builtin('json.encode_indent', (_th, fn, args, kw) => {
+        const [prefix, indent] = unpackArgs(fn.name, [], kw, 'prefix?', 'indent?');
+        unpackPositional(fn.name, args, [], 1, 1);
+        let text: string;
+        try {
+          text = encodeJSON(args[0]!);
+        } catch (e) {
+          return fail(`json.encode_indent: ${errorMessage(e)}`);
+        }
+        return indentJSON(
+          text,
+          decodeUTF8(prefix === undefined ? '' : wantString(fn.name, 'prefix', prefix)),
+          decodeUTF8(indent === undefined ? '\t' : wantString(fn.name, 'indent', indent)),
+        );
       }),
     ],
     [
