@@ -9,7 +9,8 @@
 //     in starlark-go also enables while —, globalreassign);
 //   - load("assert.star") yields the assert module, which is Starlark code run with
 //     the host builtins error/catch/matches/module/_freeze defined here;
-//     load("json.star") yields json; other loads are files next to the test file.
+//     load("json.star") yields json, "math.star" math, "time.star" time; other loads are
+//     files next to the test file; assert.star's host builtins include _floateq (today's).
 // A chunk passes when every expected error occurred (at its line, matching), no other
 // error occurred, and the assert module reported no failure.
 //
@@ -49,6 +50,7 @@ interface FileOptions {
   allowWhile?: boolean;
   allowSet?: boolean;
   allowGlobalReassign?: boolean;
+  allowToplevelControl?: boolean;
   loadBindsGlobally?: boolean;
 }
 export interface StarlarkAPI {
@@ -60,6 +62,7 @@ export interface StarlarkAPI {
   repr(v: Value): string;
   freeze(v: Value): void;
   toStarlark(x: unknown): Value;
+  toJS(v: Value): unknown;
   makeString(s: string): Value;
   makeModule(name: string, members: Record<string, Value>): Value;
   makeStruct(fields: Record<string, Value>, constructor?: Value): Value;
@@ -86,6 +89,8 @@ export interface StarlarkAPI {
     options?: FileOptions,
   ): Map<string, Value>;
   json: Value;
+  math?: Value;
+  timeModule?: Value;
   structBuiltin: Value;
   StarlarkError: new (...a: never[]) => Error;
   ScanOrSyntaxError: new (...a: never[]) => Error & { pos: Position };
@@ -99,7 +104,14 @@ export const INTERPRETER_PATH = join(ROOT, 'lib/starlark/index.ts');
 
 export async function loadInterpreter(): Promise<StarlarkAPI | undefined> {
   if (!existsSync(INTERPRETER_PATH)) return undefined;
-  return (await import(pathToFileURL(INTERPRETER_PATH).href)) as unknown as StarlarkAPI;
+  const api = (await import(pathToFileURL(INTERPRETER_PATH).href)) as unknown as StarlarkAPI;
+  // The standard modules sit beside the interpreter (they import it, so it cannot export them).
+  const lib = (p: string) => pathToFileURL(join(ROOT, 'lib/starlark/lib', p)).href;
+  const [{ math }, { timeModule }] = await Promise.all([
+    import(lib('math/math.ts')),
+    import(lib('time/index.ts')),
+  ]);
+  return { ...api, math, timeModule };
 }
 
 // ---------------------------------------------------------------------------
@@ -256,6 +268,22 @@ export function readChunks(filename: string, data: string): Chunk[] {
   return chunks;
 }
 
+/** floatEq is starlark-go's floateq: equal, both NaN, or adjacent doubles (one ULP apart). */
+function floatEq(A: StarlarkAPI, x: Value, y: Value): boolean {
+  const num = (v: Value): number => {
+    const t = A.typeName(v);
+    if (t !== 'float' && t !== 'int') throw new Error(`floateq: got ${t}, want float`);
+    return Number(A.toJS(v));
+  };
+  const a = num(x);
+  const b = num(y);
+  if (a === b) return true;
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
+  const bits = new BigInt64Array(new Float64Array([a, b]).buffer);
+  const d = bits[0]! - bits[1]!;
+  return d === 1n || d === -1n;
+}
+
 export function option(src: string, name: string): boolean {
   return src.includes('option:' + name);
 }
@@ -390,6 +418,11 @@ class Harness {
       module: new A.Builtin('module', (_thread, _fn, args, kwargs) => {
         if (args.length !== 1) throw new Error(`module: got ${args.length} arguments, want 1`);
         return A.makeModule(A.str(args[0]), Object.fromEntries(kwargs));
+      }),
+      // _floateq(x, y): floats equal within one unit in the last place (today's assert.star).
+      _floateq: new A.Builtin('floateq', (_thread, _fn, args, kwargs) => {
+        if (kwargs.length > 0 || args.length !== 2) throw new Error('floateq: want 2 positional arguments');
+        return floatEq(A, args[0], args[1]) ? A.True : A.False;
       }),
       _freeze: new A.Builtin('freeze', (_thread, _fn, args, kwargs) => {
         if (kwargs.length > 0) throw new Error('freeze does not accept keyword arguments');
@@ -556,13 +589,17 @@ class Harness {
       const fileOptions: FileOptions = {
         allowSet: option(src, 'set'),
         allowRecursion: option(src, 'recursion'),
-        allowWhile: option(src, 'recursion'),
+        // starlark-go of 2021 had while under recursion; today it has its own option too.
+        allowWhile: option(src, 'recursion') || option(src, 'while'),
         allowGlobalReassign: option(src, 'globalreassign'),
+        allowToplevelControl: option(src, 'toplevelcontrol') || undefined,
         loadBindsGlobally: option(src, 'loadbindsglobally'),
       };
       const load = (th: ThreadLike, module: string): Map<string, Value> => {
         if (module === 'assert.star') return this.assertModule(opts.assertPath);
         if (module === 'json.star') return new Map([['json', A.json]]);
+        if (module === 'math.star' && A.math) return new Map([['math', A.math]]);
+        if (module === 'time.star' && A.timeModule) return new Map([['time', A.timeModule]]);
         const p = join(dirname(abs), module);
         return A.execFile(th, p, readFileSync(p, 'utf8'), {}, fileOptions);
       };
