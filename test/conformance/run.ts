@@ -592,8 +592,9 @@ class Harness {
         // starlark-go of 2021 had while under recursion; today it has its own option too.
         allowWhile: option(src, 'recursion') || option(src, 'while'),
         allowGlobalReassign: option(src, 'globalreassign'),
-        allowToplevelControl: option(src, 'toplevelcontrol') || undefined,
         loadBindsGlobally: option(src, 'loadbindsglobally'),
+        // Unset, top-level control follows globalreassign (as in the 2021 starlark-go).
+        ...(option(src, 'toplevelcontrol') ? { allowToplevelControl: true } : {}),
       };
       const load = (th: ThreadLike, module: string): Map<string, Value> => {
         if (module === 'assert.star') return this.assertModule(opts.assertPath);

@@ -8,20 +8,14 @@
  * except ceil and floor, which return an int and give back an int argument unchanged. Where
  * JavaScript's Math and Go's math disagree on special values (pow of 1 or -1 to a NaN or an
  * infinity, round of halves below zero, a remainder rounded to even), this module answers as
- * Go does, so scripts behave as under starlark-go. Built only on the public lib/starlark API,
- * like lib/time; errors are thrown Errors, which the interpreter reports at the call.
+ * Go does, so scripts behave as under starlark-go. It uses the interpreter's own modules, not
+ * index.ts (which `ebb star`'s runner, predeclaring math, is exported from); errors are thrown
+ * Errors, which the interpreter reports at the call.
  */
-import {
-  Builtin,
-  Float,
-  anyValue,
-  makeFloat,
-  makeModule,
-  typeName,
-  unpackPositionalArgs,
-  type Kind,
-  type Value,
-} from '../../index.js';
+import { makeFloat, makeModule } from '../../eval/convert.js';
+import { typeOf as typeName } from '../../eval/hashtable.js';
+import { anyValue, unpackPositionalArgs, type Kind } from '../../eval/params.js';
+import { Builtin, Float, type Value } from '../../eval/value.js';
 
 /** floatOrInt takes an int (as its nearest float) or a float. */
 const floatOrInt: Kind<number> = {
