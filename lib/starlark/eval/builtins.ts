@@ -12,7 +12,7 @@ import { repr, toStr } from './repr.js';
 import { iterableElems, length, toArray } from './sequence.js';
 import { BigRange, intValue, makeRange } from './range.js';
 import type { Thread } from './thread.js';
-import { unpackArgs, unpackPositional, wantInt, wantString } from './unpack.js';
+import { didYouMean, unpackArgs, unpackPositional, wantInt, wantString } from './unpack.js';
 import {
   Builtin,
   Bytes,
@@ -79,7 +79,7 @@ function minmax(th: Thread, name: string, args: Value[], kwargs: Array<[string, 
   let key: Value | undefined;
   for (const [k, v] of kwargs) {
     if (k === 'key') key = v;
-    else fail(`${name}: unexpected keyword argument "${k}"`);
+    else fail(`${name}: unexpected keyword argument "${k}"${didYouMean(k, ['key'])}`);
   }
   const elems = args.length === 1 ? toArray(args[0]!, name) : args;
   if (elems.length === 0) fail(`${name}: argument is an empty sequence`);
@@ -249,7 +249,7 @@ const entries: Array<[string, Value]> = [
     let sep = ' ';
     for (const [k, v] of kw) {
       if (k === 'sep') sep = wantString('fail', 'sep', v);
-      else fail(`fail: unexpected keyword argument "${k}"`);
+      else fail(`fail: unexpected keyword argument "${k}"${didYouMean(k, ['sep'])}`);
     }
     throw new FailError('fail: ' + args.map(toStr).join(sep));
   }),
@@ -353,7 +353,7 @@ const entries: Array<[string, Value]> = [
     let sep = ' ';
     for (const [k, v] of kw) {
       if (k === 'sep') sep = wantString('print', 'sep', v);
-      else fail(`print: unexpected keyword argument "${k}"`);
+      else fail(`print: unexpected keyword argument "${k}"${didYouMean(k, ['sep'])}`);
     }
     const msg = decodeUTF8(args.map(toStr).join(sep));
     if (th.print) th.print(th, msg);

@@ -11,6 +11,7 @@ import { Func, MANDATORY, type FuncCode } from './function.js';
 import { Dict, typeOf } from './hashtable.js';
 import { quote } from './repr.js';
 import type { Thread } from './thread.js';
+import { didYouMean } from './unpack.js';
 import { Builtin, HostValue, StarErr, Tuple, errorMessage, fail, type Value } from './value.js';
 
 /** The FuncCode of a compiled def/lambda, with what the call fast paths need. */
@@ -136,7 +137,10 @@ export function bindArgs(
       l[i] = v;
       continue;
     }
-    if (kwdict === null) fail(`function ${name} got an unexpected keyword argument ${quote(k)}`);
+    if (kwdict === null) {
+      const hint = didYouMean(k, names.slice(0, nparams));
+      fail(`function ${name} got an unexpected keyword argument ${quote(k)}${hint}`);
+    }
     if (kwdict.ht.has(k)) fail(`function ${name} got multiple values for parameter ${quote(k)}`);
     kwdict.ht.set(k, v);
   }
