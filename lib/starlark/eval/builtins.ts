@@ -8,7 +8,7 @@ import { dictUpdate } from './collection-methods.js';
 import { compareDepth, order } from './compare.js';
 import { checkHashable, javaStringHash } from './hash.js';
 import { truth } from './ops.js';
-import { repr, toStr } from './repr.js';
+import { repr, toStr, validUTF8 } from './repr.js';
 import { iterableElems, length, toArray } from './sequence.js';
 import { BigRange, intValue, makeRange } from './range.js';
 import type { Thread } from './thread.js';
@@ -199,11 +199,13 @@ const entries: Array<[string, Value]> = [
     unpackPositional(fn.name, args, kw, 1, 1);
     const x = args[0]!;
     if (x instanceof Bytes) return x;
-    if (typeof x === 'string') return new Bytes(x);
+    if (typeof x === 'string') return new Bytes(validUTF8(x));
     const elems = iterableElems(x);
     if (elems === undefined) fail(`bytes: got ${typeOf(x)}, want string, bytes, or iterable of ints`);
     let s = '';
     for (const e of elems) {
+      if (typeof e !== 'number' && typeof e !== 'bigint')
+        fail(`bytes: at index ${s.length}, got ${typeOf(e)}, want int`);
       if (typeof e !== 'number' || e < 0 || e > 255)
         fail(`bytes: at index ${s.length}, ${repr(e)} out of range (want value in unsigned 8-bit range)`);
       s += String.fromCharCode(e);
@@ -289,7 +291,7 @@ const entries: Array<[string, Value]> = [
     unpackPositional(fn.name, args, kw, 1, 1);
     const x = args[0]!;
     if (typeof x !== 'string') {
-      if (x instanceof Bytes) return javaStringHash(x.s);
+      if (x instanceof Bytes) return fnv1a32(x.s);
       return fail(`hash: for parameter 1: got ${typeOf(x)}, want string`);
     }
     return javaStringHash(x);
@@ -443,7 +445,7 @@ const entries: Array<[string, Value]> = [
     if (kw.length > 0) fail('str does not accept keyword arguments');
     if (args.length !== 1) fail(`str: got ${args.length} arguments, want exactly 1`);
     const x = args[0]!;
-    if (x instanceof Bytes) return x.s;
+    if (x instanceof Bytes) return validUTF8(x.s);
     return toStr(x);
   }),
   b('tuple', (_th, fn, args, kw) => {
@@ -494,6 +496,13 @@ function zipElems(args: Value[]): Value[] {
     out[i] = new Tuple(t);
   }
   return out;
+}
+
+/** fnv1a32 is the 32-bit FNV-1a hash of a byte string: hash(bytes) in today's starlark-go. */
+function fnv1a32(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 /** FailError is the error raised by fail(); a StarErr with the "fail: " message. */

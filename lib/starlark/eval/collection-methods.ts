@@ -6,7 +6,7 @@ import { prefixed, type MethodImpl } from './method.js';
 import { quote } from './repr.js';
 import { iterableElems, listExtend, toArray } from './sequence.js';
 import { unpackPositional, wantInt } from './unpack.js';
-import { Bytes, List, None, Tuple, fail, type Value } from './value.js';
+import { Bytes, HostValue, List, None, Tuple, decodeUTF8, fail, type Value } from './value.js';
 import { MAX_LIST_ELEMS, checkListSize } from './limits.js';
 
 /** checkListMutable fails as starlark-go's methods do: "append: cannot append to list during iteration". */
@@ -288,12 +288,32 @@ export const setMethods: Record<string, MethodImpl> = {
   },
 };
 
+/** BytesElems is the value of b.elems(): an iterable of the bytes as ints (not a list). */
+export class BytesElems extends HostValue {
+  readonly s: string;
+  constructor(s: string) {
+    super();
+    this.s = s;
+  }
+  type(): string {
+    return 'bytes.elems';
+  }
+  override repr(): string {
+    return decodeUTF8(`${quote(this.s, true)}.elems()`);
+  }
+  override iterate(): Iterator<Value> {
+    const s = this.s;
+    let i = 0;
+    return {
+      next: (): IteratorResult<Value> =>
+        i < s.length ? { done: false, value: s.charCodeAt(i++) } : { done: true, value: undefined },
+    };
+  }
+}
+
 export const bytesMethods: Record<string, MethodImpl> = {
   elems(_th, recv, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
-    const s = (recv as Bytes).s;
-    const out: Value[] = [];
-    for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
-    return new List(out);
+    return new BytesElems((recv as Bytes).s);
   },
 };

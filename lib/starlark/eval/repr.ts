@@ -79,7 +79,8 @@ export function quote(s: string, bytesPrefix = false): string {
       else put(e);
       continue;
     }
-    const [cp, size] = bytesPrefix ? [-1, 1] : decodeRune(s, i);
+    // Bytes show their valid UTF-8 as text too (b"世" stays b"世"), as in today's starlark-go.
+    const [cp, size] = decodeRune(s, i);
     if (cp < 0) {
       buf[o++] = 92;
       buf[o++] = 120;
@@ -123,6 +124,25 @@ export function decodeRune(s: string, i: number): [number, number] {
   const cp = ((c & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3;
   if (cp < 0x10000 || cp > 0x10ffff) return INVALID;
   return [cp, 4];
+}
+
+/**
+ * validUTF8 replaces each byte that starts no valid UTF-8 sequence by U+FFFD (its three
+ * bytes), as Go does when it turns bytes into text: str(bytes), bytes(str), json.decode.
+ */
+export function validUTF8(s: string): string {
+  if (!/[\x80-\xff]/.test(s)) return s;
+  let out = '';
+  let start = 0;
+  for (let i = 0; i < s.length; ) {
+    const [cp, size] = decodeRune(s, i);
+    if (cp < 0) {
+      out += s.slice(start, i) + '\xef\xbf\xbd';
+      start = i + 1;
+    }
+    i += size;
+  }
+  return out + s.slice(start);
 }
 
 /** toStr is str(v) as an internal byte string. */

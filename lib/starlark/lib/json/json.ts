@@ -3,7 +3,7 @@ import { attrNames, getAttrOrUndefined } from '../../eval/attrs.js';
 import { Dict, typeOf } from '../../eval/hashtable.js';
 import { norm } from '../../eval/int.js';
 import { formatFloat, formatG } from '../../eval/float-format.js';
-import { decodeRune, quote } from '../../eval/repr.js';
+import { decodeRune, quote, validUTF8 } from '../../eval/repr.js';
 import { iterableElems } from '../../eval/sequence.js';
 import { unpackArgs, unpackPositional, wantString } from '../../eval/unpack.js';
 import {
@@ -263,22 +263,6 @@ function charRepr(c: string): string {
     return named !== undefined ? `'\\${named}'` : `'\\x${code.toString(16).padStart(2, '0')}'`;
   }
   return `'${c}'`;
-}
-
-/** validUTF8 replaces each byte that starts no valid UTF-8 sequence by U+FFFD (as Go's json.Unmarshal). */
-function validUTF8(s: string): string {
-  if (!/[\x80-\xff]/.test(s)) return s;
-  let out = '';
-  let start = 0;
-  for (let i = 0; i < s.length; ) {
-    const [cp, size] = decodeRune(s, i);
-    if (cp < 0) {
-      out += s.slice(start, i) + '\xef\xbf\xbd';
-      start = i + 1;
-    }
-    i += size;
-  }
-  return out + s.slice(start);
 }
 
 /** decodeJSON parses JSON text (internal byte string) into Starlark values. */
