@@ -37,7 +37,7 @@ export function toStarErr(e: unknown): StarErr {
   if (e instanceof StarErr) return e;
   const inner = (e as { __starErr?: StarErr } | null)?.__starErr;
   if (inner instanceof StarErr) return inner;
-  if (isStackOverflow(e)) return new StarErr('stack overflow (maximum call depth exceeded)');
+  if (isStackOverflow(e)) return new StarErr('Starlark stack overflow');
   // A host's Error carries a JS (UTF-16) message; internal messages are byte strings.
   return new StarErr(errorMessage(e), e);
 }

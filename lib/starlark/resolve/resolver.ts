@@ -423,7 +423,7 @@ class Resolver {
               n++;
               if (seenKwargs) this.errorf(a, 'keyword argument may not follow **kwargs');
               else if (seenVarargs) this.errorf(a, 'keyword argument may not follow *args');
-              if (seenName.has(a.name!)) this.errorf(a, `keyword argument ${a.name} repeated`);
+              if (seenName.has(a.name!)) this.errorf(a, `keyword argument "${a.name}" is repeated`);
               else seenName.add(a.name!);
               this.expr(a.value);
               break;

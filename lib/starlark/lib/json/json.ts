@@ -14,6 +14,7 @@ import {
   Module,
   None,
   SObject,
+  StarErr,
   Struct,
   decodeUTF8,
   encodeUTF8,
@@ -532,8 +533,17 @@ export const json = new Module(
     [
       'decode',
       new Builtin('json.decode', (_th, fn, args, kw) => {
-        unpackPositional(fn.name, args, kw, 1, 1);
-        return decodeJSON(wantString(fn.name, 1, args[0]!));
+        // default (positional or keyword) is returned instead of failing on invalid text.
+        const [x, dflt] = unpackArgs(fn.name, args, kw, 'x', 'default?');
+        if (args.length < 1) fail(`${fn.name}: unexpected keyword argument x`); // x is positional only
+        const text = wantString(fn.name, 'x', x!);
+        if (dflt === undefined) return decodeJSON(text);
+        try {
+          return decodeJSON(text);
+        } catch (e) {
+          if (e instanceof StarErr) return dflt;
+          throw e;
+        }
       }),
     ],
     [
