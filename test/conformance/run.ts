@@ -89,6 +89,10 @@ export interface StarlarkAPI {
     options?: FileOptions,
   ): Map<string, Value>;
   json: Value;
+  /** thrown by a host value's setField for a missing field (absent before 2026-12) */
+  NoSuchAttrError?: new (
+    msg: string,
+  ) => Error;
   math?: Value;
   timeModule?: Value;
   structBuiltin: Value;
@@ -479,7 +483,7 @@ class Harness {
       }
       setField(name: string, v: Value) {
         if (this.frozen) throw new Error('cannot set field on a frozen hasfields');
-        if (name.startsWith('no')) throw new Error(`no .${name} field`);
+        if (name.startsWith('no')) throw new (A.NoSuchAttrError ?? Error)(`no .${name} field`);
         this.fields.set(name, v);
       }
       binary(op: string, other: Value) {
