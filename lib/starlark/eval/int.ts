@@ -116,7 +116,7 @@ export function intCmp(x: number | bigint, y: number | bigint): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** intToFloat converts an int to a float value, failing if it is too large. */
+/** intToNumber converts an int to the nearest JS number (a float value), failing if it is too large. */
 export function intToNumber(x: number | bigint): number {
   if (typeof x === 'number') return x;
   const f = Number(x);
@@ -214,7 +214,7 @@ function digitsToBigInt(t: string, b: number): bigint {
   return conquer(t);
 }
 
-/** intToString formats an int in base 10. */
+/** intStr formats an int in base 10. */
 export function intStr(x: number | bigint): string {
   return String(x);
 }
