@@ -26,6 +26,7 @@ import {
   type Value,
 } from '../lib/starlark/index.js';
 import type { ProjectProblem } from '../lib/errors.js';
+import { repr as reprBytes } from '../lib/starlark/eval/repr.js';
 import { capture, makeProject, tempDir } from './helpers/project.js';
 
 /** run executes a script and returns its prints, or the error (which must be a positioned StarlarkError). */
@@ -196,5 +197,8 @@ test('a repr that fails part-way through a list leaves nothing behind for the ne
   const r = run('x = ["a", None, "\\x01" * 70000000]\ny = repr(x)\n');
   t.regex(r.err?.message ?? '', /string too large/);
   t.is(repr(makeList([None, 7])), '[None, 7]');
+  // A JS string that was never encoded to bytes (a host's mistake) is written whole, not cut to
+  // bytes (the interpreter's own repr, before the API decodes its UTF-8).
+  t.is(reprBytes(makeList([None, 'a\u20ac' as Value, 1])), '[None, "a\u20ac", 1]');
   t.is(repr(makeList(new Array<Value>(30000).fill(None))).length, 6 * 30000);
 });

@@ -181,7 +181,17 @@ function put(out: string[], t: string): void {
       return;
     }
   }
-  for (let k = 0; k < t.length; k++) SCRATCH[at++] = t.charCodeAt(k);
+  for (let k = 0; k < t.length; k++) {
+    const c = t.charCodeAt(k);
+    if (c > 0xff) {
+      // Not a byte string (a host's text that was never encoded): kept whole, as it was.
+      at -= k;
+      flush(out);
+      out.push(t);
+      return;
+    }
+    SCRATCH[at++] = c;
+  }
 }
 
 /** flush moves SCRATCH's text to `out`. */
