@@ -165,7 +165,7 @@ test('Builtin + unpackArgs error messages', (t) => {
   }
   t.deepEqual(msgs, [
     'f: missing argument for a',
-    'f: unexpected keyword argument z',
+    'f: unexpected keyword argument "z"',
     'f: got 3 arguments, want at most 2',
   ]);
 });

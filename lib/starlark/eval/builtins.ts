@@ -79,7 +79,7 @@ function minmax(th: Thread, name: string, args: Value[], kwargs: Array<[string, 
   let key: Value | undefined;
   for (const [k, v] of kwargs) {
     if (k === 'key') key = v;
-    else fail(`${name}: unexpected keyword argument ${k}${didYouMean(k, ['key'])}`);
+    else fail(`${name}: unexpected keyword argument "${k}"${didYouMean(k, ['key'])}`);
   }
   const elems = args.length === 1 ? toArray(args[0]!, name) : args;
   if (elems.length === 0) fail(`${name}: argument is an empty sequence`);
@@ -251,7 +251,7 @@ const entries: Array<[string, Value]> = [
     let sep = ' ';
     for (const [k, v] of kw) {
       if (k === 'sep') sep = wantString('fail', 'sep', v);
-      else fail(`fail: unexpected keyword argument ${k}${didYouMean(k, ['sep'])}`);
+      else fail(`fail: unexpected keyword argument "${k}"${didYouMean(k, ['sep'])}`);
     }
     throw new FailError('fail: ' + args.map(toStr).join(sep));
   }),
@@ -355,7 +355,7 @@ const entries: Array<[string, Value]> = [
     let sep = ' ';
     for (const [k, v] of kw) {
       if (k === 'sep') sep = wantString('print', 'sep', v);
-      else fail(`print: unexpected keyword argument ${k}${didYouMean(k, ['sep'])}`);
+      else fail(`print: unexpected keyword argument "${k}"${didYouMean(k, ['sep'])}`);
     }
     const msg = decodeUTF8(args.map(toStr).join(sep));
     if (th.print) th.print(th, msg);

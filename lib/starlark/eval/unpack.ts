@@ -25,7 +25,7 @@ export function unpackArgs(
   for (let i = 0; i < args.length; i++) out[i] = args[i];
   for (const [k, v] of kwargs) {
     const i = names.indexOf(k);
-    if (i < 0) fail(`${fnName}: unexpected keyword argument ${k}${didYouMean(k, names)}`);
+    if (i < 0) fail(`${fnName}: unexpected keyword argument "${k}"${didYouMean(k, names)}`);
     if (out[i] !== undefined) fail(`${fnName}: got multiple values for keyword argument ${k}`);
     out[i] = v;
   }
