@@ -302,6 +302,6 @@ test('ebb star folds the frames of runaway recursion, as Python does', async (t)
   t.true(lines.length < 10, c.err());
   t.regex(
     c.err(),
-    /rec\.star:2:13: stack overflow[^\n]*\nTraceback \(most recent call last\):\n {2}\S+rec\.star:3:2: in <toplevel>\n( {2}\S+rec\.star:2:13: in f\n){3} {2}\[Previous line repeated \d{3,} more times\]\n/,
+    /rec\.star:2:13: Starlark stack overflow[^\n]*\nTraceback \(most recent call last\):\n {2}\S+rec\.star:3:2: in <toplevel>\n( {2}\S+rec\.star:2:13: in f\n){3} {2}\[Previous line repeated \d{3,} more times\]\n/,
   );
 });

@@ -4,6 +4,7 @@ import {
   EvalError,
   Float,
   HostValue,
+  NoSuchAttrError,
   None,
   ResolveErrors,
   ScanOrSyntaxError,
@@ -306,4 +307,34 @@ test('runScriptFile prints to stdout and reports errors with backtraces', async 
   t.is(out, '');
   t.true(err.startsWith(`${bad}:2:12: key "k" not in dict\nTraceback (most recent call last):\n`));
   t.true(err.includes(`  ${bad}:3:2: in <toplevel>\n`));
+});
+
+test('a host value refusing an unknown field with NoSuchAttrError gets a "did you mean" from its attrNames', (t) => {
+  class Settable extends HostValue {
+    readonly fields = new Map<string, Value>([['forty_five', 45]]);
+    type(): string {
+      return 'settable';
+    }
+    override attr(name: string): Value | undefined {
+      return this.fields.get(name);
+    }
+    override attrNames(): string[] {
+      return [...this.fields.keys()];
+    }
+    setField(name: string, v: Value): void {
+      if (!this.fields.has(name)) throw new NoSuchAttrError(`settable has no .${name} field`);
+      this.fields.set(name, v);
+    }
+  }
+  const msgOf = (src: string): string => {
+    try {
+      execFile(new Thread(), 'x.star', src, { s: new Settable() });
+      return '';
+    } catch (e) {
+      return (e as EvalError).msg;
+    }
+  };
+  t.is(msgOf('s.fortyFive = 1\n'), 'settable has no .fortyFive field (did you mean .forty_five?)');
+  t.is(msgOf('s.zzz = 1\n'), 'settable has no .zzz field');
+  t.is(msgOf('s.forty_five = 2\n'), '');
 });

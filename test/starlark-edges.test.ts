@@ -18,11 +18,15 @@ import {
   Thread,
   execFile,
   json,
+  makeList,
+  None,
+  repr,
   runScriptFile,
   structBuiltin,
   type Value,
 } from '../lib/starlark/index.js';
 import type { ProjectProblem } from '../lib/errors.js';
+import { repr as reprBytes } from '../lib/starlark/eval/repr.js';
 import { capture, makeProject, tempDir } from './helpers/project.js';
 
 /** run executes a script and returns its prints, or the error (which must be a positioned StarlarkError). */
@@ -186,4 +190,15 @@ test('a key function cannot grow the list max() is scanning (it used to run out 
   t.truthy(err);
   t.is(err!.msg, 'append: cannot append to list during iteration');
   t.true(err instanceof StarlarkError);
+});
+
+test('a repr that fails part-way through a list leaves nothing behind for the next repr (its scratch text is reset)', (t) => {
+  // quote() of 70M control bytes would be 280M bytes (\x01 each): over the string limit.
+  const r = run('x = ["a", None, "\\x01" * 70000000]\ny = repr(x)\n');
+  t.regex(r.err?.message ?? '', /string too large/);
+  t.is(repr(makeList([None, 7])), '[None, 7]');
+  // A JS string that was never encoded to bytes (a host's mistake) is written whole, not cut to
+  // bytes (the interpreter's own repr, before the API decodes its UTF-8).
+  t.is(reprBytes(makeList([None, 'a\u20ac' as Value, 1])), '[None, "a\u20ac", 1]');
+  t.is(repr(makeList(new Array<Value>(30000).fill(None))).length, 6 * 30000);
 });

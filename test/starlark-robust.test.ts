@@ -307,7 +307,7 @@ test('error wording matches starlark-go: min/max, int(), shifts', (t) => {
   t.is(msg('int("abc", 0)'), 'int: invalid literal with base 10: abc');
   t.is(msg('int("0xg", 0)'), 'int: invalid literal with base 16: 0xg');
   t.is(msg('int("0755", 0)'), 'int: invalid literal with base 0: 0755');
-  t.is(msg('int("0b1", 16)'), 'int: invalid literal with base 16: 0b1');
+  t.is(msg('int("0o1", 16)'), 'int: invalid literal with base 16: 0o1'); // "0b1" is 0xb1 since 2023
   t.is(msg('int("1", "a")'), 'int: for base, got string, want int');
   t.is(msg('int("123", 1)'), 'int: base must be an integer >= 2 && <= 36');
   t.is(msg('int("123", 1 << 40)'), 'int: for base, got int, want int'); // not an int32, as in starlark-go

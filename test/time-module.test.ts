@@ -401,7 +401,7 @@ s = time.second
   t.is(str(h.binary('*', 2, 'right')!), '2h0m0s'); // 2 * h
   t.is(toJS(h.binary('/', m, 'left')!), 2);
   t.is(str(h.binary('/', 4, 'left')!), '15m0s');
-  t.is(h.binary('/', 4, 'right'), undefined); // 4 / h unsupported
+  t.throws(() => h.binary('/', 4, 'right'), { message: 'unsupported operation' }); // 4 / h
   t.is(toJS(h.binary('//', g.get('s')!, 'left')!), 3600);
   t.is(str(h.unary('-')!), '-1h0m0s');
   t.is(h.binary('+', 1, 'left'), undefined);
@@ -445,4 +445,14 @@ out = [str(a + time.hour), str(a - time.minute), str(time.now() - a), str(time.h
     '2h0m0s',
     '-1s',
   ]);
+});
+
+test('a number divided by a duration is "unsupported operation", as in starlark-go; other operands are unknown ops', (t) => {
+  t.is(evalError(t, 'd = time.parse_duration("10h")\nx = 20 / d\n'), 'unsupported operation');
+  t.is(evalError(t, 'd = time.parse_duration("10h")\nx = 2.5 / d\n'), 'unsupported operation');
+  t.regex(
+    evalError(t, 'd = time.parse_duration("10h")\nx = "a" / d\n'),
+    /unknown binary op: string \/ time\.duration/,
+  );
+  t.is(js('str(time.parse_duration("10h") / 4)'), '2h30m0s');
 });

@@ -18,6 +18,7 @@ export const MODEL_GLOBALS: readonly string[] = [
   'env',
   'json',
   'time',
+  'math',
   'struct',
   'http',
 ];

@@ -18,6 +18,7 @@ import { Client, HostCallError, StoppedError } from './channel.js';
 import { Host } from './host-modules.js';
 import { modelLoader } from './model-loader.js';
 import { MODEL_FILE_OPTIONS, type Finish, type ModelInit, type ModelOps } from './protocol.js';
+import { math } from '../starlark/lib/math/math.js';
 import { timeModule } from '../starlark/lib/time/index.js';
 
 interface WorkerData {
@@ -70,6 +71,7 @@ try {
   const predeclared: Record<string, Value> = {
     ...host.predeclared(),
     json,
+    math,
     struct: structBuiltin,
     time: timeModule,
   };

@@ -66,6 +66,7 @@ export { json } from './lib/json/json.js';
 export { structBuiltin } from './eval/builtins.js';
 export { StarlarkError, ScanOrSyntaxError, ResolveErrors, type Position } from './syntax/position.js';
 export { EvalError, type CallFrame } from './eval/errors.js';
+export { NoSuchAttrError } from './eval/attrs.js';
 export { runScriptFile, type ScriptIO } from './run-script.js';
 export { fileLoader, type FileLoaderOptions } from './file-loader.js';
 export { threeway } from './eval/compare.js';

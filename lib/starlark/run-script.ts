@@ -4,6 +4,7 @@ import { structBuiltin } from './eval/builtins.js';
 import { EvalError } from './eval/errors.js';
 import { execFile, type FileOptions } from './eval/exec.js';
 import { json } from './lib/json/json.js';
+import { math } from './lib/math/math.js';
 import { DEFAULT_MAX_STEPS } from './eval/limits.js';
 import { Thread } from './eval/thread.js';
 import { fileLoader } from './file-loader.js';
@@ -16,6 +17,9 @@ export interface ScriptIO {
   /** step budget (loop iterations and calls); default DEFAULT_MAX_STEPS, 0 = unlimited */
   maxSteps?: number;
 }
+
+/** What a script finds predeclared besides the universe. */
+const PREDECLARED: Record<string, Value> = { json, math, struct: structBuiltin };
 
 const OPTIONS: FileOptions = {
   allowRecursion: true,
@@ -35,13 +39,13 @@ function scriptLoader(main: string): (thread: Thread, module: string) => Map<str
     main: resolve(main),
     resolve: (module, from) => resolve(dirname(from), module),
     show: (p) => relative(base, p) || p,
-    predeclared: { json, struct: structBuiltin },
+    predeclared: PREDECLARED,
     options: OPTIONS,
   });
 }
 
 /**
- * runScriptFile executes a standalone script (`ebb star FILE`): universe + json + struct,
+ * runScriptFile executes a standalone script (`ebb star FILE`): universe + json + math + struct,
  * while loops, recursion and top-level reassignment allowed, load() of files relative to the
  * loading file, a step budget (DEFAULT_MAX_STEPS unless io.maxSteps says otherwise). print()
  * goes to stdout; an error goes to stderr with its position and backtrace, and the exit code
@@ -64,7 +68,7 @@ export function runScriptFile(path: string, io: ScriptIO = {}): number {
     maxSteps: io.maxSteps ?? DEFAULT_MAX_STEPS,
   });
   try {
-    execFile(thread, path, source, { json, struct: structBuiltin }, OPTIONS);
+    execFile(thread, path, source, PREDECLARED, OPTIONS);
     return 0;
   } catch (e) {
     if (e instanceof EvalError) stderr(`${e.message}\n${e.backtrace()}\n`);

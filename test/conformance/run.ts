@@ -9,7 +9,8 @@
 //     in starlark-go also enables while —, globalreassign);
 //   - load("assert.star") yields the assert module, which is Starlark code run with
 //     the host builtins error/catch/matches/module/_freeze defined here;
-//     load("json.star") yields json; other loads are files next to the test file.
+//     load("json.star") yields json, "math.star" math, "time.star" time; other loads are
+//     files next to the test file; assert.star's host builtins include _floateq (today's).
 // A chunk passes when every expected error occurred (at its line, matching), no other
 // error occurred, and the assert module reported no failure.
 //
@@ -49,6 +50,7 @@ interface FileOptions {
   allowWhile?: boolean;
   allowSet?: boolean;
   allowGlobalReassign?: boolean;
+  allowToplevelControl?: boolean;
   loadBindsGlobally?: boolean;
 }
 export interface StarlarkAPI {
@@ -60,6 +62,7 @@ export interface StarlarkAPI {
   repr(v: Value): string;
   freeze(v: Value): void;
   toStarlark(x: unknown): Value;
+  toJS(v: Value): unknown;
   makeString(s: string): Value;
   makeModule(name: string, members: Record<string, Value>): Value;
   makeStruct(fields: Record<string, Value>, constructor?: Value): Value;
@@ -86,6 +89,12 @@ export interface StarlarkAPI {
     options?: FileOptions,
   ): Map<string, Value>;
   json: Value;
+  /** thrown by a host value's setField for a missing field (absent before 2026-12) */
+  NoSuchAttrError?: new (
+    msg: string,
+  ) => Error;
+  math?: Value;
+  timeModule?: Value;
   structBuiltin: Value;
   StarlarkError: new (...a: never[]) => Error;
   ScanOrSyntaxError: new (...a: never[]) => Error & { pos: Position };
@@ -99,7 +108,14 @@ export const INTERPRETER_PATH = join(ROOT, 'lib/starlark/index.ts');
 
 export async function loadInterpreter(): Promise<StarlarkAPI | undefined> {
   if (!existsSync(INTERPRETER_PATH)) return undefined;
-  return (await import(pathToFileURL(INTERPRETER_PATH).href)) as unknown as StarlarkAPI;
+  const api = (await import(pathToFileURL(INTERPRETER_PATH).href)) as unknown as StarlarkAPI;
+  // The standard modules sit beside the interpreter (they import it, so it cannot export them).
+  const lib = (p: string) => pathToFileURL(join(ROOT, 'lib/starlark/lib', p)).href;
+  const [{ math }, { timeModule }] = await Promise.all([
+    import(lib('math/math.ts')),
+    import(lib('time/index.ts')),
+  ]);
+  return { ...api, math, timeModule };
 }
 
 // ---------------------------------------------------------------------------
@@ -256,6 +272,22 @@ export function readChunks(filename: string, data: string): Chunk[] {
   return chunks;
 }
 
+/** floatEq is starlark-go's floateq: equal, both NaN, or adjacent doubles (one ULP apart). */
+function floatEq(A: StarlarkAPI, x: Value, y: Value): boolean {
+  const num = (v: Value): number => {
+    const t = A.typeName(v);
+    if (t !== 'float' && t !== 'int') throw new Error(`floateq: got ${t}, want float`);
+    return Number(A.toJS(v));
+  };
+  const a = num(x);
+  const b = num(y);
+  if (a === b) return true;
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
+  const bits = new BigInt64Array(new Float64Array([a, b]).buffer);
+  const d = bits[0]! - bits[1]!;
+  return d === 1n || d === -1n;
+}
+
 export function option(src: string, name: string): boolean {
   return src.includes('option:' + name);
 }
@@ -391,6 +423,11 @@ class Harness {
         if (args.length !== 1) throw new Error(`module: got ${args.length} arguments, want 1`);
         return A.makeModule(A.str(args[0]), Object.fromEntries(kwargs));
       }),
+      // _floateq(x, y): floats equal within one unit in the last place (today's assert.star).
+      _floateq: new A.Builtin('floateq', (_thread, _fn, args, kwargs) => {
+        if (kwargs.length > 0 || args.length !== 2) throw new Error('floateq: want 2 positional arguments');
+        return floatEq(A, args[0], args[1]) ? A.True : A.False;
+      }),
       _freeze: new A.Builtin('freeze', (_thread, _fn, args, kwargs) => {
         if (kwargs.length > 0) throw new Error('freeze does not accept keyword arguments');
         if (args.length !== 1) throw new Error(`freeze got ${args.length} arguments, wants 1`);
@@ -446,7 +483,7 @@ class Harness {
       }
       setField(name: string, v: Value) {
         if (this.frozen) throw new Error('cannot set field on a frozen hasfields');
-        if (name.startsWith('no')) throw new Error(`no .${name} field`);
+        if (name.startsWith('no')) throw new (A.NoSuchAttrError ?? Error)(`no .${name} field`);
         this.fields.set(name, v);
       }
       binary(op: string, other: Value) {
@@ -556,13 +593,18 @@ class Harness {
       const fileOptions: FileOptions = {
         allowSet: option(src, 'set'),
         allowRecursion: option(src, 'recursion'),
-        allowWhile: option(src, 'recursion'),
+        // starlark-go of 2021 had while under recursion; today it has its own option too.
+        allowWhile: option(src, 'recursion') || option(src, 'while'),
         allowGlobalReassign: option(src, 'globalreassign'),
         loadBindsGlobally: option(src, 'loadbindsglobally'),
+        // Unset, top-level control follows globalreassign (as in the 2021 starlark-go).
+        ...(option(src, 'toplevelcontrol') ? { allowToplevelControl: true } : {}),
       };
       const load = (th: ThreadLike, module: string): Map<string, Value> => {
         if (module === 'assert.star') return this.assertModule(opts.assertPath);
         if (module === 'json.star') return new Map([['json', A.json]]);
+        if (module === 'math.star' && A.math) return new Map([['math', A.math]]);
+        if (module === 'time.star' && A.timeModule) return new Map([['time', A.timeModule]]);
         const p = join(dirname(abs), module);
         return A.execFile(th, p, readFileSync(p, 'utf8'), {}, fileOptions);
       };

@@ -60,13 +60,25 @@ export function getAttr(x: Value, name: string): Value {
   return fail(msg);
 }
 
+/**
+ * NoSuchAttrError is what a host value's setField throws for a field it does not have (as
+ * starlark-go's NoSuchAttrError): the interpreter adds a "did you mean" from its attrNames.
+ */
+export class NoSuchAttrError extends Error {}
+
 export function setField(x: Value, name: string, v: Value): void {
   if (
     x instanceof HostValue &&
     'setField' in x &&
     typeof (x as { setField?: unknown }).setField === 'function'
   ) {
-    (x as unknown as { setField(n: string, v: Value): void }).setField(decodeUTF8(name), v);
+    try {
+      (x as unknown as { setField(n: string, v: Value): void }).setField(decodeUTF8(name), v);
+    } catch (e) {
+      if (!(e instanceof NoSuchAttrError)) throw e;
+      const hint = nearest(name, attrNames(x));
+      fail(hint ? `${e.message} (did you mean .${hint}?)` : e.message);
+    }
     return;
   }
   fail(`can't assign to .${name} field of ${typeOf(x)}`);

@@ -8,11 +8,11 @@ import { dictUpdate } from './collection-methods.js';
 import { compareDepth, order } from './compare.js';
 import { checkHashable, javaStringHash } from './hash.js';
 import { truth } from './ops.js';
-import { repr, toStr } from './repr.js';
+import { repr, toStr, validUTF8 } from './repr.js';
 import { iterableElems, length, toArray } from './sequence.js';
 import { BigRange, intValue, makeRange } from './range.js';
 import type { Thread } from './thread.js';
-import { unpackArgs, unpackPositional, wantInt, wantString } from './unpack.js';
+import { didYouMean, unpackArgs, unpackPositional, wantInt, wantString } from './unpack.js';
 import {
   Builtin,
   Bytes,
@@ -79,7 +79,7 @@ function minmax(th: Thread, name: string, args: Value[], kwargs: Array<[string, 
   let key: Value | undefined;
   for (const [k, v] of kwargs) {
     if (k === 'key') key = v;
-    else fail(`${name}: unexpected keyword argument "${k}"`);
+    else fail(`${name}: unexpected keyword argument "${k}"${didYouMean(k, ['key'])}`);
   }
   const elems = args.length === 1 ? toArray(args[0]!, name) : args;
   if (elems.length === 0) fail(`${name}: argument is an empty sequence`);
@@ -199,11 +199,13 @@ const entries: Array<[string, Value]> = [
     unpackPositional(fn.name, args, kw, 1, 1);
     const x = args[0]!;
     if (x instanceof Bytes) return x;
-    if (typeof x === 'string') return new Bytes(x);
+    if (typeof x === 'string') return new Bytes(validUTF8(x));
     const elems = iterableElems(x);
     if (elems === undefined) fail(`bytes: got ${typeOf(x)}, want string, bytes, or iterable of ints`);
     let s = '';
     for (const e of elems) {
+      if (typeof e !== 'number' && typeof e !== 'bigint')
+        fail(`bytes: at index ${s.length}, got ${typeOf(e)}, want int`);
       if (typeof e !== 'number' || e < 0 || e > 255)
         fail(`bytes: at index ${s.length}, ${repr(e)} out of range (want value in unsigned 8-bit range)`);
       s += String.fromCharCode(e);
@@ -239,13 +241,17 @@ const entries: Array<[string, Value]> = [
     const start = startV === undefined ? 0 : wantInt(fn.name, 'start', startV);
     const elems = iterableElems(it!);
     if (elems === undefined) fail(`enumerate: got ${typeOf(it!)}, want iterable`);
-    return new List(elems.map((e, i) => new Tuple([start + i, e])));
+    // A preallocated array filled by index: growing one by push copies it ~20 times at 1M.
+    const n = elems.length;
+    const out = new Array<Value>(n);
+    for (let i = 0; i < n; i++) out[i] = new Tuple([start + i, elems[i]!]);
+    return new List(out);
   }),
   b('fail', (_th, fn, args, kw) => {
     let sep = ' ';
     for (const [k, v] of kw) {
       if (k === 'sep') sep = wantString('fail', 'sep', v);
-      else fail(`fail: unexpected keyword argument "${k}"`);
+      else fail(`fail: unexpected keyword argument "${k}"${didYouMean(k, ['sep'])}`);
     }
     throw new FailError('fail: ' + args.map(toStr).join(sep));
   }),
@@ -285,7 +291,7 @@ const entries: Array<[string, Value]> = [
     unpackPositional(fn.name, args, kw, 1, 1);
     const x = args[0]!;
     if (typeof x !== 'string') {
-      if (x instanceof Bytes) return javaStringHash(x.s);
+      if (x instanceof Bytes) return fnv1a32(x.s);
       return fail(`hash: for parameter 1: got ${typeOf(x)}, want string`);
     }
     return javaStringHash(x);
@@ -349,7 +355,7 @@ const entries: Array<[string, Value]> = [
     let sep = ' ';
     for (const [k, v] of kw) {
       if (k === 'sep') sep = wantString('print', 'sep', v);
-      else fail(`print: unexpected keyword argument "${k}"`);
+      else fail(`print: unexpected keyword argument "${k}"${didYouMean(k, ['sep'])}`);
     }
     const msg = decodeUTF8(args.map(toStr).join(sep));
     if (th.print) th.print(th, msg);
@@ -439,7 +445,7 @@ const entries: Array<[string, Value]> = [
     if (kw.length > 0) fail('str does not accept keyword arguments');
     if (args.length !== 1) fail(`str: got ${args.length} arguments, want exactly 1`);
     const x = args[0]!;
-    if (x instanceof Bytes) return x.s;
+    if (x instanceof Bytes) return validUTF8(x.s);
     return toStr(x);
   }),
   b('tuple', (_th, fn, args, kw) => {
@@ -456,18 +462,48 @@ const entries: Array<[string, Value]> = [
   }),
   b('zip', (_th, fn, args, kw) => {
     if (kw.length > 0) fail('zip does not accept keyword arguments');
-    const seqs = args.map((a, i) => {
-      const e = iterableElems(a);
-      if (e === undefined) fail(`zip: argument #${i + 1} is not iterable: ${typeOf(a)}`);
-      return e;
-    });
-    if (seqs.length === 0) return new List([]);
-    const n = Math.min(...seqs.map((s) => s.length));
-    const out: Value[] = [];
-    for (let i = 0; i < n; i++) out.push(new Tuple(seqs.map((s) => s[i]!)));
-    return new List(out);
+    return new List(zipElems(args));
   }),
 ];
+
+/**
+ * zipElems is zip's result: a range is read by arithmetic instead of being made into an array
+ * first, and two sequences (the common case) take a loop without an inner array of readers.
+ */
+function zipElems(args: Value[]): Value[] {
+  const seqs = args.map((a, i): Value[] | Range => {
+    if (a instanceof Range) return a;
+    const e = iterableElems(a);
+    if (e === undefined) fail(`zip: argument #${i + 1} is not iterable: ${typeOf(a)}`);
+    return e;
+  });
+  if (seqs.length === 0) return [];
+  const n = Math.min(...seqs.map((s) => (s instanceof Range ? s.len : s.length)));
+  const out = new Array<Value>(n);
+  if (seqs.length === 2) {
+    const [a, b] = seqs as [Value[] | Range, Value[] | Range];
+    if (!(a instanceof Range) && !(b instanceof Range)) {
+      for (let i = 0; i < n; i++) out[i] = new Tuple([a[i]!, b[i]!]);
+      return out;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const t = new Array<Value>(seqs.length);
+    for (let k = 0; k < seqs.length; k++) {
+      const s = seqs[k]!;
+      t[k] = s instanceof Range ? s.start + i * s.step : s[i]!;
+    }
+    out[i] = new Tuple(t);
+  }
+  return out;
+}
+
+/** fnv1a32 is the 32-bit FNV-1a hash of a byte string: hash(bytes) in today's starlark-go. */
+function fnv1a32(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
 
 /** FailError is the error raised by fail(); a StarErr with the "fail: " message. */
 export class FailError extends StarErr {}

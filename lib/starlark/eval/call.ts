@@ -11,6 +11,7 @@ import { Func, MANDATORY, type FuncCode } from './function.js';
 import { Dict, typeOf } from './hashtable.js';
 import { quote } from './repr.js';
 import type { Thread } from './thread.js';
+import { didYouMean } from './unpack.js';
 import { Builtin, HostValue, StarErr, Tuple, errorMessage, fail, type Value } from './value.js';
 
 /** The FuncCode of a compiled def/lambda, with what the call fast paths need. */
@@ -36,7 +37,7 @@ export function toStarErr(e: unknown): StarErr {
   if (e instanceof StarErr) return e;
   const inner = (e as { __starErr?: StarErr } | null)?.__starErr;
   if (inner instanceof StarErr) return inner;
-  if (isStackOverflow(e)) return new StarErr('stack overflow (maximum call depth exceeded)');
+  if (isStackOverflow(e)) return new StarErr('Starlark stack overflow');
   // A host's Error carries a JS (UTF-16) message; internal messages are byte strings.
   return new StarErr(errorMessage(e), e);
 }
@@ -136,7 +137,10 @@ export function bindArgs(
       l[i] = v;
       continue;
     }
-    if (kwdict === null) fail(`function ${name} got an unexpected keyword argument ${quote(k)}`);
+    if (kwdict === null) {
+      const hint = didYouMean(k, names.slice(0, nparams));
+      fail(`function ${name} got an unexpected keyword argument ${quote(k)}${hint}`);
+    }
     if (kwdict.ht.has(k)) fail(`function ${name} got multiple values for parameter ${quote(k)}`);
     kwdict.ht.set(k, v);
   }

@@ -6,7 +6,7 @@ import { prefixed, type MethodImpl } from './method.js';
 import { quote } from './repr.js';
 import { iterableElems, listExtend, toArray } from './sequence.js';
 import { unpackPositional, wantInt } from './unpack.js';
-import { Bytes, List, None, Tuple, fail, type Value } from './value.js';
+import { Bytes, HostValue, List, None, Tuple, decodeUTF8, fail, type Value } from './value.js';
 import { MAX_LIST_ELEMS, checkListSize } from './limits.js';
 
 /** checkListMutable fails as starlark-go's methods do: "append: cannot append to list during iteration". */
@@ -191,25 +191,44 @@ function oneOther(name: string, args: Value[], kw: Array<[string, Value]>): void
   if (args.length === 0) fail(`${name}: got 0 arguments, want 1`);
 }
 
+/**
+ * addAll adds the elements of every argument to s: union and update take any number of
+ * iterables (none too), as in today's starlark-go. Each argument is checked before any of
+ * its elements is added, so a non-iterable fails without a partial update from it.
+ */
+function addAll(s: SetValue, args: Value[], kw: Array<[string, Value]>, name: string): void {
+  if (kw.length > 0) fail(`${name}: does not accept keyword arguments`);
+  for (let i = 0; i < args.length; i++) {
+    const elems = iterableElems(args[i]!);
+    if (elems === undefined) fail(`${name}: argument #${i + 1} is not iterable: ${typeOf(args[i]!)}`);
+    prefixed(name, () => {
+      for (const k of elems) s.ht.set(k, k);
+    });
+  }
+}
+
 export const setMethods: Record<string, MethodImpl> = {
   add(_th, recv, args, kw, name) {
     unpackPositional(name, args, kw, 1, 1);
-    (recv as SetValue).ht.set(args[0]!, args[0]!);
+    prefixed(name, () => (recv as SetValue).ht.set(args[0]!, args[0]!));
     return None;
   },
   clear(_th, recv, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
-    (recv as SetValue).ht.clear();
+    // An empty set is left alone, frozen or not (as in starlark-go).
+    const s = recv as SetValue;
+    if (s.ht.size > 0) prefixed(name, () => s.ht.clear());
     return None;
   },
   discard(_th, recv, args, kw, name) {
     unpackPositional(name, args, kw, 1, 1);
-    (recv as SetValue).ht.delete(args[0]!);
+    prefixed(name, () => (recv as SetValue).ht.delete(args[0]!));
     return None;
   },
   remove(_th, recv, args, kw, name) {
     unpackPositional(name, args, kw, 1, 1);
-    if ((recv as SetValue).ht.delete(args[0]!) === undefined) fail(`${name}: missing key`);
+    if (prefixed(name, () => (recv as SetValue).ht.delete(args[0]!)) === undefined)
+      fail(`${name}: missing key`);
     return None;
   },
   pop(_th, recv, args, kw, name) {
@@ -217,15 +236,18 @@ export const setMethods: Record<string, MethodImpl> = {
     const s = recv as SetValue;
     const first = s.ht.first();
     if (first === undefined) fail(`${name}: empty set`);
-    s.ht.delete(first[0]);
+    prefixed(name, () => s.ht.delete(first[0]));
     return first[0];
   },
   union(_th, recv, args, kw, name) {
-    oneOther(name, args, kw);
     const out = new SetValue();
     for (const k of (recv as SetValue).ht.keys()) out.ht.set(k, k);
-    for (const k of toArray(args[0]!, name)) out.ht.set(k, k);
+    addAll(out, args, kw, name);
     return out;
+  },
+  update(_th, recv, args, kw, name) {
+    addAll(recv as SetValue, args, kw, name);
+    return None;
   },
   intersection(_th, recv, args, kw, name) {
     oneOther(name, args, kw);
@@ -266,12 +288,32 @@ export const setMethods: Record<string, MethodImpl> = {
   },
 };
 
+/** BytesElems is the value of b.elems(): an iterable of the bytes as ints (not a list). */
+export class BytesElems extends HostValue {
+  readonly s: string;
+  constructor(s: string) {
+    super();
+    this.s = s;
+  }
+  type(): string {
+    return 'bytes.elems';
+  }
+  override repr(): string {
+    return decodeUTF8(`${quote(this.s, true)}.elems()`);
+  }
+  override iterate(): Iterator<Value> {
+    const s = this.s;
+    let i = 0;
+    return {
+      next: (): IteratorResult<Value> =>
+        i < s.length ? { done: false, value: s.charCodeAt(i++) } : { done: true, value: undefined },
+    };
+  }
+}
+
 export const bytesMethods: Record<string, MethodImpl> = {
   elems(_th, recv, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
-    const s = (recv as Bytes).s;
-    const out: Value[] = [];
-    for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
-    return new List(out);
+    return new BytesElems((recv as Bytes).s);
   },
 };

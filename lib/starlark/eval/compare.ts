@@ -53,6 +53,23 @@ function floatCmp(a: number, b: number): number {
   return an ? 1 : -1;
 }
 
+/** setOrder is <, <=, >, >= on sets: (proper) subset and superset, as in today's starlark-go. */
+function setOrder(op: string, x: SetValue, y: SetValue): boolean {
+  const within = (a: SetValue, b: SetValue) =>
+    a.ht.size <= b.ht.size && a.ht.keys().every((k) => b.ht.has(k));
+  switch (op) {
+    case '<=':
+      return within(x, y);
+    case '<':
+      return x.ht.size < y.ht.size && within(x, y);
+    case '>=':
+      return within(y, x);
+    case '>':
+      return y.ht.size < x.ht.size && within(y, x);
+  }
+  return notImpl(op, x, y);
+}
+
 function notImpl(op: string, x: Value, y: Value): never {
   return fail(`${typeOf(x)} ${op} ${typeOf(y)} not implemented`);
 }
@@ -120,7 +137,7 @@ export function compareDepth(op: string, x: Value, y: Value, depth: number): boo
     return op === '==' ? eq : !eq;
   }
   if (x instanceof SetValue && y instanceof SetValue) {
-    if (op !== '==' && op !== '!=') return notImpl(op, x, y);
+    if (op !== '==' && op !== '!=') return setOrder(op, x, y);
     let eq = x.ht.size === y.ht.size;
     if (eq)
       for (const k of x.ht.keys())

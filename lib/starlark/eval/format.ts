@@ -102,7 +102,8 @@ export function interpolate(format: string, x: Value): Value {
     f = f.slice(1);
     index++;
   }
-  if (index < nargs) fail('too many arguments for format string');
+  // A mapping operand may hold keys the format does not use ("A" % {"unused": 1} is "A").
+  if (index < nargs && !(x instanceof Dict)) fail('too many arguments for format string');
   return out;
 }
 

@@ -44,7 +44,7 @@ export class Func extends SObject {
   }
 }
 
-/** MANDATORY marks a keyword-only parameter without a default. */
+/** Mandatory is the type of MANDATORY, the default that marks a keyword-only parameter without one. */
 export class Mandatory extends SObject {
   type(): string {
     return 'mandatory';

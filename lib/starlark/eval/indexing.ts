@@ -52,7 +52,8 @@ export function getIndex(x: Value, y: Value): Value {
   }
   if (x instanceof Range) return x.at(seqIndex('range', y, x.len));
   if (x instanceof BigRange) return bigRangeIndex(x, y);
-  if (x instanceof Bytes) return x.s.charCodeAt(seqIndex('bytes', y, x.s.length));
+  // b[i] is a one-byte bytes value, as in today's starlark-go (it was an int).
+  if (x instanceof Bytes) return new Bytes(x.s[seqIndex('bytes', y, x.s.length)]!);
   if (x instanceof HostValue) {
     if (x.get) {
       const v = x.get(y);

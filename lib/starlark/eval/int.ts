@@ -116,7 +116,7 @@ export function intCmp(x: number | bigint, y: number | bigint): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** intToFloat converts an int to a float value, failing if it is too large. */
+/** intToNumber converts an int to the nearest JS number (a float value), failing if it is too large. */
 export function intToNumber(x: number | bigint): number {
   if (typeof x === 'number') return x;
   const f = Number(x);
@@ -171,10 +171,11 @@ export function parseIntText(s: string, base: number): [number | bigint | undefi
     if (t.length > 2) {
       const c = t[1]!.toLowerCase();
       prefix = c === 'x' ? 16 : c === 'o' ? 8 : c === 'b' ? 2 : 0;
-      if (prefix !== 0) t = t.slice(2);
+      // A prefix counts only with base 0 or its own base: int("0b0", 16) is 0xb0.
+      if (prefix !== 0 && (b === 0 || b === prefix)) t = t.slice(2);
+      else prefix = 0;
     }
     if (prefix === 0 && b === 0) return [/^0+$/.test(t) ? 0 : undefined, 0];
-    if (b !== 0 && prefix !== 0 && prefix !== b) return [undefined, b];
   }
   if (b === 0) b = prefix || 10;
   if (t.length === 0) return [undefined, b];
@@ -213,7 +214,7 @@ function digitsToBigInt(t: string, b: number): bigint {
   return conquer(t);
 }
 
-/** intToString formats an int in base 10. */
+/** intStr formats an int in base 10. */
 export function intStr(x: number | bigint): string {
   return String(x);
 }

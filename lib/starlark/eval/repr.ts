@@ -79,7 +79,8 @@ export function quote(s: string, bytesPrefix = false): string {
       else put(e);
       continue;
     }
-    const [cp, size] = bytesPrefix ? [-1, 1] : decodeRune(s, i);
+    // Bytes show their valid UTF-8 as text too (b"世" stays b"世"), as in today's starlark-go.
+    const [cp, size] = decodeRune(s, i);
     if (cp < 0) {
       buf[o++] = 92;
       buf[o++] = 120;
@@ -125,6 +126,25 @@ export function decodeRune(s: string, i: number): [number, number] {
   return [cp, 4];
 }
 
+/**
+ * validUTF8 replaces each byte that starts no valid UTF-8 sequence by U+FFFD (its three
+ * bytes), as Go does when it turns bytes into text: str(bytes), bytes(str), json.decode.
+ */
+export function validUTF8(s: string): string {
+  if (!/[\x80-\xff]/.test(s)) return s;
+  let out = '';
+  let start = 0;
+  for (let i = 0; i < s.length; ) {
+    const [cp, size] = decodeRune(s, i);
+    if (cp < 0) {
+      out += s.slice(start, i) + '\xef\xbf\xbd';
+      start = i + 1;
+    }
+    i += size;
+  }
+  return out + s.slice(start);
+}
+
 /** toStr is str(v) as an internal byte string. */
 export function toStr(v: Value): string {
   if (typeof v === 'string') return v;
@@ -139,8 +159,45 @@ export function repr(v: Value): string {
     return String(v);
   }
   const out: string[] = [];
+  at = 0; // a repr that failed part-way may have left text behind
   writeShallow(out, v, []);
   return out.join('');
+}
+
+/**
+ * SCRATCH holds the text of a run of scalars in a list or tuple being written (`at` bytes of
+ * it); it is flushed to `out` before anything else is written there, so it is never shared
+ * by two values at once. 64 KiB: one part of `out` per few thousand elements.
+ */
+const SCRATCH = Buffer.allocUnsafe(1 << 16);
+let at = 0;
+
+/** put adds a byte string to SCRATCH, or to `out` when SCRATCH is full. */
+function put(out: string[], t: string): void {
+  if (at + t.length > SCRATCH.length) {
+    flush(out);
+    if (t.length > SCRATCH.length) {
+      out.push(t);
+      return;
+    }
+  }
+  for (let k = 0; k < t.length; k++) {
+    const c = t.charCodeAt(k);
+    if (c > 0xff) {
+      // Not a byte string (a host's text that was never encoded): kept whole, as it was.
+      at -= k;
+      flush(out);
+      out.push(t);
+      return;
+    }
+    SCRATCH[at++] = c;
+  }
+}
+
+/** flush moves SCRATCH's text to `out`. */
+function flush(out: string[]): void {
+  if (at > 0) out.push(SCRATCH.toString('latin1', 0, at));
+  at = 0;
 }
 
 /**
@@ -172,15 +229,24 @@ function writeShallow(out: string[], v: Value, path: SObject[]): void {
   path.push(v);
   if (v instanceof List || v instanceof Tuple) {
     const e = v.elems;
-    out.push(v instanceof List ? '[' : '(');
+    // Scalars are written as bytes into a scratch buffer that becomes one part of `out` per
+    // 64 KiB: a part per element would make the final join walk millions of parts
+    // ([None] * 1000000 has two million), and concatenated strings are as many objects.
+    put(out, v instanceof List ? '[' : '(');
     for (let i = 0; i < e.length; i++) {
-      if (i > 0) out.push(', ');
+      if (i > 0) put(out, ', ');
       const x = e[i]!;
-      if (typeof x === 'number') out.push(String(x));
-      else if (typeof x === 'string') out.push(quote(x));
-      else writeShallow(out, x, path);
+      if (typeof x === 'number') put(out, String(x));
+      else if (x === None) put(out, 'None');
+      else if (typeof x === 'boolean') put(out, x ? 'True' : 'False');
+      else if (typeof x === 'string') put(out, quote(x));
+      else {
+        flush(out);
+        writeShallow(out, x, path);
+      }
     }
-    out.push(v instanceof List ? ']' : e.length === 1 ? ',)' : ')');
+    put(out, v instanceof List ? ']' : e.length === 1 ? ',)' : ')');
+    flush(out);
     path.pop();
     return;
   }

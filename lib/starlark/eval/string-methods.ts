@@ -21,7 +21,7 @@ export class StringIterable extends HostValue {
     this.kind = kind;
   }
   type(): string {
-    return this.kind === 'elems' || this.kind === 'elem_ords' ? 'elems' : 'codepoints';
+    return this.kind === 'elems' || this.kind === 'elem_ords' ? 'string.elems' : 'string.codepoints';
   }
   override repr(): string {
     return decodeUTF8(`${quote(this.s)}.${this.kind}()`);
@@ -45,11 +45,29 @@ export class StringIterable extends HostValue {
         if (kind === 'elems') return { done: false, value: s[i++]! };
         if (kind === 'elem_ords') return { done: false, value: s.charCodeAt(i++) };
         const [cp, size] = decodeRune(s, i);
-        const v = kind === 'codepoints' ? s.slice(i, i + size) : cp < 0 ? 0xfffd : cp;
+        // An invalid byte is U+FFFD, as text (its UTF-8 bytes) or as a number.
+        const v =
+          kind === 'codepoints' ? (cp < 0 ? REPLACEMENT : s.slice(i, i + size)) : cp < 0 ? 0xfffd : cp;
         i += size;
         return { done: false, value: v };
       },
     };
+  }
+}
+
+/** REPLACEMENT is U+FFFD as an interpreter string (its three UTF-8 bytes). */
+const REPLACEMENT = '\xef\xbf\xbd';
+
+/**
+ * StringElems is the value of s.elems() and s.elem_ords(): the string's bytes, so it has a
+ * length and can be indexed (codepoints cannot: their count needs a walk of the text).
+ */
+export class StringElems extends StringIterable {
+  override len(): number {
+    return this.s.length;
+  }
+  override index(i: number): Value {
+    return this.kind === 'elems' ? this.s[i]! : this.s.charCodeAt(i);
   }
 }
 
@@ -270,11 +288,11 @@ export const stringMethods: Record<string, MethodImpl> = {
   },
   elem_ords(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
-    return new StringIterable(s as string, 'elem_ords');
+    return new StringElems(s as string, 'elem_ords');
   },
   elems(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
-    return new StringIterable(s as string, 'elems');
+    return new StringElems(s as string, 'elems');
   },
   endswith(_th, s, args, kw, name) {
     return startsOrEnds(name, s as string, args, kw);

@@ -1,5 +1,12 @@
+import { nearest } from '../resolve/resolver.js';
 import { typeOf } from './hashtable.js';
 import { fail, type Value } from './value.js';
+
+/** didYouMean is the hint for a misspelt name: " (did you mean x?)", or "" when none is near. */
+export function didYouMean(name: string, candidates: string[]): string {
+  const near = nearest(name, candidates);
+  return near ? ` (did you mean ${near}?)` : '';
+}
 
 /**
  * unpackArgs binds a builtin's arguments to named parameters ("b?" marks an optional one).
@@ -18,7 +25,7 @@ export function unpackArgs(
   for (let i = 0; i < args.length; i++) out[i] = args[i];
   for (const [k, v] of kwargs) {
     const i = names.indexOf(k);
-    if (i < 0) fail(`${fnName}: unexpected keyword argument "${k}"`);
+    if (i < 0) fail(`${fnName}: unexpected keyword argument "${k}"${didYouMean(k, names)}`);
     if (out[i] !== undefined) fail(`${fnName}: got multiple values for keyword argument ${k}`);
     out[i] = v;
   }

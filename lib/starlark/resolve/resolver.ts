@@ -1,3 +1,30 @@
+/**
+ * The resolver: binds every identifier of a parsed file to where its value lives at run time,
+ * the third phase (scanner → parser → resolver → compiler).
+ *
+ * Each name is one of: local (a slot in the function's frame, or in the module's frame for
+ * comprehension variables at top level), cell (a local that an inner function also uses, so
+ * it is boxed), free (a variable of an enclosing function, reached through the closure),
+ * global (a slot of the module), predeclared (given by the host, e.g. json), universal (the
+ * builtins), or undefined (an error). The answers are written into the AST (Ident.binding, a
+ * FunctionInfo on each def and lambda with its locals and free variables, the module's slots
+ * on the File), so the compiler turns every name into a slot access and evaluation never
+ * looks a name up by string.
+ *
+ * Key ideas:
+ *  - Scoping is static and per block (the module, each function, each comprehension). A name
+ *    bound anywhere in a function is local to the whole function, even before its binding,
+ *    so uses cannot be settled as they are met: they are recorded (Use) and settled when the
+ *    function ends (resolveLocalUses); whatever is not local to its function is settled at the
+ *    end of the file (resolveNonLocalUses), lexically outwards, turning an enclosing
+ *    function's local into a cell and adding it to the free variables of every function in
+ *    between.
+ *  - The host's names come as predicates (isPredeclared, isUniversal), so the resolver imports
+ *    nothing of the builtins. Dialect options decide what is allowed: while loops, recursion,
+ *    set, reassigning globals, if/for at top level, load binding globally.
+ *  - Every error is collected with its position, and ResolveErrors lists them all (not the
+ *    first), with a "did you mean" for an undefined name that is close to a defined one.
+ */
 import type * as A from '../syntax/ast.js';
 import { ResolveErrors, isStackOverflow, type Position } from '../syntax/position.js';
 
@@ -423,7 +450,7 @@ class Resolver {
               n++;
               if (seenKwargs) this.errorf(a, 'keyword argument may not follow **kwargs');
               else if (seenVarargs) this.errorf(a, 'keyword argument may not follow *args');
-              if (seenName.has(a.name!)) this.errorf(a, `keyword argument ${a.name} repeated`);
+              if (seenName.has(a.name!)) this.errorf(a, `keyword argument "${a.name}" is repeated`);
               else seenName.add(a.name!);
               this.expr(a.value);
               break;

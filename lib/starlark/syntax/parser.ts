@@ -1,3 +1,26 @@
+/**
+ * The parser: tokens to the syntax tree (ast.ts), the second phase (scanner → parser →
+ * resolver → compiler).
+ *
+ * A recursive-descent parser with one token of lookahead (Parser.tok), one method per
+ * grammar production: file → stmt (def, if, for, while, or a line of simple statements
+ * separated by ';') → expr. It stops at the first error, throwing ScanOrSyntaxError at the
+ * position just after the offending token (starlark-go's convention), or where a statement
+ * or a bracket was left unfinished when the offending token is a newline or the end of file.
+ *
+ * Key ideas:
+ *  - Binary operators by precedence climbing (testPrec): one JS frame per operand rather than
+ *    one per precedence level, with `not` a prefix operator of its own level and comparisons
+ *    refusing to chain (a < b < c is an error, as in the spec).
+ *  - Suffixes (.name, [index or slice], (call)) are parsed in a loop after a primary, so a long
+ *    chain x.f(y)[0].g costs no extra depth; a tuple is an expression list with commas, a
+ *    trailing comma allowed only inside brackets.
+ *  - Nesting is bounded (MAX_NESTING), in half levels for the cheap links of a chain, so that
+ *    every later phase, all of which recurse over the tree, stays within the JS stack; a host
+ *    already deep in its stack still gets a syntax error (guard), never a RangeError.
+ *  - The tree is plain data tagged by kind, with positions; names are not bound here (that is
+ *    the resolver's job, which writes its results into the same nodes).
+ */
 import type * as A from './ast.js';
 import { isStackOverflow } from './position.js';
 import { Scanner, tokenName, type Tok, type Token } from './scanner.js';
@@ -8,7 +31,7 @@ export function parseFile(filename: string, src: string): A.File {
   return { ...p.guard(() => p.file()), name: filename };
 }
 
-/** parseExpr parses a single expression (used by eval-style hosts). */
+/** parseExpression parses a single expression (used by eval-style hosts). */
 export function parseExpression(filename: string, src: string): A.Expr {
   const p = new Parser(filename, src);
   return p.guard(() => p.exprOnly());

@@ -1,3 +1,27 @@
+/**
+ * The scanner: Starlark source text to tokens, the first phase (scanner → parser →
+ * resolver → compiler).
+ *
+ * Tokens come one at a time (Scanner.next), each with its 1-based line and column, the
+ * position just after it (where a parse error about it is reported) and its value: a string
+ * or bytes literal decoded to an interpreter byte string (UTF-8 bytes as characters), a
+ * number, or an identifier's name. Keywords and punctuation are token kinds spelt as
+ * themselves; words Python reserves but Starlark lacks (class, import, ...) scan as ILLEGAL
+ * tokens, which the parser refuses.
+ *
+ * Key ideas:
+ *  - Layout becomes tokens. At the start of each line the indentation is measured (a tab
+ *    advances to the next multiple of 8) and compared with a stack of open indentation
+ *    levels: deeper pushes one INDENT, shallower pops levels, one OUTDENT each, and must land
+ *    exactly on an outer level. Blank and comment-only lines, and every line inside (), [] or
+ *    {}, are not layout. A logical line ends with a NEWLINE token; at the end of the file a
+ *    last NEWLINE and the pending OUTDENTs close what is open, then EOF.
+ *  - Brackets are counted, and the open ones remembered, so that an error at the end of the
+ *    file can name the bracket left unclosed; a backslash joins a line to the next.
+ *  - Positions count code points: a character outside the BMP is one column, as in
+ *    starlark-go, although it is two UTF-16 units here; CR LF and CR read as LF.
+ *  - Errors throw ScanOrSyntaxError at once: scanning stops at the first error.
+ */
 import { ScanOrSyntaxError } from './position.js';
 
 /** Tok is a token kind: punctuation and keywords are their own spelling. */

@@ -33,7 +33,7 @@ export function functionExpr(ctx: CompileContext, fi: A.FunctionInfo): (fr: Fram
     if (code.active > 0 && !fn.module.allowRecursion) fail(`function ${name} called recursively`);
     if (++thread.depth > MAX_DEPTH) {
       thread.depth--;
-      fail('stack overflow (maximum call depth exceeded)');
+      fail('Starlark stack overflow');
     }
     for (let i = 0; i < cells.length; i++) {
       const c = cells[i]!;

@@ -261,6 +261,12 @@ function augAssign(ctx: CompileContext, s: A.AssignStmt): St {
           return x;
         }
       }
+    } else if (op === '|' && x instanceof Dict && y instanceof Dict) {
+      // dict |= dict updates the dict in place, so an alias sees it (as in starlark-go).
+      fr.pos = pos;
+      x.ht.checkMutable('apply |= to', 'hash table');
+      for (const [k, v] of y.ht.items()) x.ht.set(k, v);
+      return x;
     }
     fr.pos = pos;
     return binaryOp(op, x, y);

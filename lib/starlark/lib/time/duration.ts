@@ -170,7 +170,12 @@ export class Duration extends HostValue {
           if (b === 0n) fail(`${this.type()} division by zero`);
           return makeFloat(Number(a) / Number(b));
         }
-        if (side === 'right') break;
+        // A number divided by a duration is refused in starlark-go's words.
+        if (side === 'right') {
+          if (typeof y === 'number' || typeof y === 'bigint' || floatValue(y) !== undefined)
+            fail('unsupported operation');
+          break;
+        }
         if (typeof y === 'number' || typeof y === 'bigint') {
           const n = BigInt(y);
           if (n > INT64_MAX || n < INT64_MIN) fail('int value out of range (want signed 64-bit value)');
