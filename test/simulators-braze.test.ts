@@ -98,7 +98,8 @@ test('past the configured rate: 429 with X-RateLimit-Limit, -Remaining and -Rese
   t.is(res.headers.get('x-ratelimit-limit'), '1');
   t.is(res.headers.get('x-ratelimit-remaining'), '0');
   const reset = Number(res.headers.get('x-ratelimit-reset'));
-  t.true(reset >= before + 2 && reset <= before + 4, String(reset));
+  // The window (3 s) started at the first request: its end is 1 to 4 s after `before` on a busy machine.
+  t.true(reset >= before + 1 && reset <= Math.ceil(Date.now() / 1000) + 4, `${reset} vs ${before}`);
   t.deepEqual([...s.users.keys()], ['1']);
 });
 
