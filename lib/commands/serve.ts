@@ -1,6 +1,7 @@
 // `ebb serve`: one long-running process for a container or a VM. It runs the project file's
-// schedules (one run at a time, a selection never overlapping itself), serves /metrics and
-// /healthz, sends alerts when a model's health changes, and on SIGTERM or Ctrl-C stops like
+// schedules (one run at a time, a selection never overlapping itself), serves the dashboard
+// (behind the token printed at start; kept off the state while a scheduled run writes it),
+// /metrics and /healthz, sends alerts when a model's health changes, and on SIGTERM or Ctrl-C stops like
 // `ebb run` does (no new requests, those in flight finish, their acks are committed), then exits 0.
 
 import { ProjectError } from '../errors.js';
@@ -9,6 +10,10 @@ import { Alerter } from '../serve/alerts.js';
 import { listen } from '../serve/http.js';
 import { Metrics, type ModelReport } from '../serve/metrics.js';
 import { Scheduler } from '../serve/scheduler.js';
+import { newToken } from '../ui/auth.js';
+import { ProjectView } from '../ui/project-view.js';
+import { dashboard } from '../ui/server.js';
+import { ExclusiveGate } from '../ui/state-access.js';
 import type { Schedule } from '../project/index.js';
 import { guarded, type GlobalOptions, type IO } from './io.js';
 import { runCommand } from './run.js';
@@ -43,7 +48,16 @@ export function serveCommand(options: ServeOptions, io: IO): Promise<number> {
       const stop = new AbortController();
       const last = new Map<string, { code: number; at: string; select: string }>();
       const scheduled = new Set<string>();
+      const gate = new ExclusiveGate();
       const run = async (schedule: Schedule): Promise<void> => {
+        const release = await gate.hold();
+        try {
+          await runOnce(schedule);
+        } finally {
+          release();
+        }
+      };
+      const runOnce = async (schedule: Schedule): Promise<void> => {
         const select = schedule.select.join(' ');
         metrics.runStarted();
         const reports: ModelReport[] = [];
@@ -68,8 +82,11 @@ export function serveCommand(options: ServeOptions, io: IO): Promise<number> {
         io.stderr(`serve: ran ${select}: exit ${code} in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
       };
       const scheduler = new Scheduler(schedules, run);
+      const token = newToken();
+      const view = new ProjectView(ctx.project.root);
       const listening = await listen(
         {
+          dashboard: dashboard({ view, statePath: ctx.statePath, token, gate }),
           metrics: () => metrics.render(),
           health: () => ({
             status: 'ok',
@@ -98,7 +115,8 @@ export function serveCommand(options: ServeOptions, io: IO): Promise<number> {
             );
       io.stderr(
         `ebb serve: ${schedules.length} ${schedules.length === 1 ? 'schedule' : 'schedules'}; ` +
-          `${listening.url}/metrics and ${listening.url}/healthz (SIGTERM or Ctrl-C stops)\n`,
+          `${listening.url}/metrics and ${listening.url}/healthz (SIGTERM or Ctrl-C stops)\n` +
+          `serve: the dashboard: ${listening.url}/?token=${token}\n`,
       );
       if (schedules.length === 0) io.stderr('serve: ebb.yaml has no schedules: nothing will run\n');
       scheduler.start();
