@@ -28,7 +28,7 @@ svg.dag .edge{fill:none;stroke:#9aa6b8;stroke-width:1.5}svg.dag rect{fill:#eef1f
 svg.dag .ok rect{fill:#e3f6e8;stroke:#2f9a4f}svg.dag .error rect{fill:#fbe3e4;stroke:#c23a40}
 svg.dag .failures rect{fill:#fff1dc;stroke:#d88a12}svg.dag .interrupted rect{fill:#fff1dc;stroke:#d88a12}
 svg.dag text.name{font-weight:600;font-size:13px;fill:#1d2430}svg.dag text.caption{font-size:11.5px;fill:#556}
-.search{margin:8px 0}.search input{padding:4px 8px;width:280px}
+.when{white-space:nowrap}.search{margin:8px 0}.search input{padding:4px 8px;width:280px}
 .counters{display:flex;gap:28px;margin:10px 0}.counters dt{color:#556;font-size:12px}.counters dd{margin:0;font-size:22px;font-weight:600}
 progress{width:420px;height:14px}.charts{background:#fff;padding:4px 12px 12px;margin-bottom:18px;box-shadow:0 1px 2px #0001}
 `;

@@ -4,7 +4,7 @@
 
 import type { ModelData } from './data.js';
 import { html, layout, modelHref } from './html.js';
-import { badge, count, DETAIL_COUNTS, detailsOf, seconds, unavailableNotice } from './page-parts.js';
+import { when, badge, count, DETAIL_COUNTS, detailsOf, seconds, unavailableNotice } from './page-parts.js';
 
 export function modelPage(data: ModelData): string {
   const m = data.model;
@@ -14,11 +14,11 @@ export function modelPage(data: ModelData): string {
       : names.map((n, i) => html`${i > 0 ? ', ' : ''}<a href="${modelHref(n)}">${n}</a>`);
   const runs = data.runs.map((r) => {
     const d = detailsOf(r.details);
-    return html`<tr><td>${r.started_at}</td><td>${badge(r.status)}</td><td class="num">${count(r.rows)}</td>${DETAIL_COUNTS.map((k) => html`<td class="num">${count(d[k])}</td>`)}<td class="num">${seconds(r.duration_ms)}</td><td class="error">${r.error ?? ''}</td></tr>`;
+    return html`<tr><td>${when(r.started_at)}</td><td>${badge(r.status)}</td><td class="num">${count(r.rows)}</td>${DETAIL_COUNTS.map((k) => html`<td class="num">${count(d[k])}</td>`)}<td class="num">${seconds(r.duration_ms)}</td><td class="error">${r.error ?? ''}</td></tr>`;
   });
   const groups = data.failure_groups.map(
     (g) =>
-      html`<tr><td class="num">${count(g.rows)}</td><td class="num">${g.status ?? ''}</td><td class="error">${g.error}</td><td>${g.last_failed_at}</td></tr>`,
+      html`<tr><td class="num">${count(g.rows)}</td><td class="num">${g.status ?? ''}</td><td class="error">${g.error}</td><td>${when(g.last_failed_at)}</td></tr>`,
   );
   const failures = data.failures.map(
     (f) =>

@@ -4,7 +4,7 @@
 import type { ModelsData } from './data.js';
 import { dagSvg, type DagNode } from './dag-svg.js';
 import { html, layout, modelHref } from './html.js';
-import { badge, count, unavailableNotice } from './page-parts.js';
+import { when, badge, count, unavailableNotice } from './page-parts.js';
 
 export function modelsPage(data: ModelsData): string {
   const nodes: DagNode[] = data.models.map((m) => ({
@@ -20,7 +20,7 @@ export function modelsPage(data: ModelsData): string {
     : '';
   const rows = data.models.map(
     (m) =>
-      html`<tr><td><a href="${modelHref(m.name)}">${m.name}</a></td><td>${m.kind}</td><td>${m.last_run ? badge(m.last_run.status) : badge('never')}</td><td>${m.last_run?.started_at ?? ''}</td><td class="num">${count(m.last_run?.rows)}</td><td class="num">${m.failures > 0 ? count(m.failures) : ''}</td></tr>`,
+      html`<tr><td><a href="${modelHref(m.name)}">${m.name}</a></td><td>${m.kind}</td><td>${m.last_run ? badge(m.last_run.status) : badge('never')}</td><td>${when(m.last_run?.started_at)}</td><td class="num">${count(m.last_run?.rows)}</td><td class="num">${m.failures > 0 ? count(m.failures) : ''}</td></tr>`,
   );
   return layout({
     title: 'Models',

@@ -4,6 +4,12 @@
 import type { Unavailable } from './data.js';
 import { html, type Html } from './html.js';
 
+/** when shows an ISO time the way the pages print it: to the second, in UTC, on one line. */
+export function when(iso: string | null | undefined): Html {
+  if (!iso) return html``;
+  return html`<span class="when" title="${iso}">${iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</span>`;
+}
+
 export function badge(status: string): Html {
   return html`<span class="badge ${statusClass(status)}">${status}</span>`;
 }

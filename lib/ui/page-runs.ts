@@ -3,7 +3,7 @@
 
 import type { RunsData } from './data.js';
 import { html, layout, modelHref } from './html.js';
-import { badge, count, seconds, unavailableNotice } from './page-parts.js';
+import { when, badge, count, seconds, unavailableNotice } from './page-parts.js';
 
 /** How many model runs the history page lists and charts. */
 export const RUNS_PAGE_LIMIT = 500;
@@ -11,7 +11,7 @@ export const RUNS_PAGE_LIMIT = 500;
 export function runsPage(data: RunsData): string {
   const rows = data.runs.map(
     (r) =>
-      html`<tr><td>${r.started_at}</td><td><a href="${modelHref(r.model)}">${r.model}</a></td><td>${badge(r.status)}</td><td class="num">${count(r.rows)}</td><td class="num">${seconds(r.duration_ms)}</td><td class="mono">${r.run_id}</td><td class="error">${r.error ?? ''}</td></tr>`,
+      html`<tr><td>${when(r.started_at)}</td><td><a href="${modelHref(r.model)}">${r.model}</a></td><td>${badge(r.status)}</td><td class="num">${count(r.rows)}</td><td class="num">${seconds(r.duration_ms)}</td><td class="mono">${r.run_id}</td><td class="error">${r.error ?? ''}</td></tr>`,
   );
   return layout({
     title: 'Runs',
