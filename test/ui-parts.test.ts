@@ -5,7 +5,7 @@
  * dashboard mounted in `ebb serve` beside /metrics (which needs no token).
  */
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveCommand } from '../lib/commands/serve.js';
@@ -16,7 +16,7 @@ import { readLiveStatus, STALE_AFTER_MS } from '../lib/ui/live.js';
 import { liveBody } from '../lib/ui/page-live.js';
 import { ExclusiveGate, readState } from '../lib/ui/state-access.js';
 import { makeFixture } from './helpers/dashboard.js';
-import { capture, makeProject, tempDir } from './helpers/project.js';
+import { capture, EBB_ARGV, makeProject, tempDir } from './helpers/project.js';
 
 test('html escapes every value put into it, arrays too, and keeps Html as it is', (t) => {
   t.is(escapeHtml(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
@@ -158,4 +158,37 @@ test('ebb serve mounts the dashboard behind its token, beside /metrics and /heal
   t.regex(text, /no state yet at .*: nothing has run/);
   stop.abort();
   t.is(await done, 0);
+});
+
+test('ebb ui as a process: prints its URL with the token, answers, and exits 0 on SIGTERM', async (t) => {
+  const root = makeProject({ 'models/raw/x.sql': 'SELECT 1 AS a' });
+  const child = spawn(process.execPath, [...EBB_ARGV, 'ui', '--port', '0'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const deadline = Date.now() + 30_000;
+  let m: RegExpExecArray | null = null;
+  while (!(m = /^ebb ui: ((http:\/\/127\.0\.0\.1:\d+)\/\?token=[\w-]{32})$/m.exec(stderr))) {
+    if (Date.now() > deadline) throw new Error(stderr);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const [, url, base] = m;
+  t.is((await fetch(`${base}/api/models`)).status, 401);
+  const first = await fetch(url, { redirect: 'manual' });
+  t.is(first.status, 303);
+  const cookie = first.headers.get('set-cookie')!.split(';')[0]!;
+  const models = (await (await fetch(`${base}/api/models`, { headers: { cookie } })).json()) as {
+    models: Array<{ name: string }>;
+  };
+  t.deepEqual(
+    models.models.map((x) => x.name),
+    ['raw.x'],
+  );
+  child.kill('SIGTERM');
+  t.is(await exited, 0, stderr);
+  const help = spawnSync(process.execPath, [...EBB_ARGV, 'ui', '--help'], { encoding: 'utf8' });
+  t.regex(help.stdout, /ebb ui[\s\S]*--host[\s\S]*--port/);
 });
