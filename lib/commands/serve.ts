@@ -12,6 +12,7 @@ import { Metrics, type ModelReport } from '../serve/metrics.js';
 import { Scheduler } from '../serve/scheduler.js';
 import { newToken } from '../ui/auth.js';
 import { ProjectView } from '../ui/project-view.js';
+import { modelsData } from '../ui/data.js';
 import { dashboard } from '../ui/server.js';
 import { ExclusiveGate } from '../ui/state-access.js';
 import type { Schedule } from '../project/index.js';
@@ -84,6 +85,7 @@ export function serveCommand(options: ServeOptions, io: IO): Promise<number> {
       const scheduler = new Scheduler(schedules, run);
       const token = newToken();
       const view = new ProjectView(ctx.project.root);
+      await modelsData({ view, statePath: ctx.statePath }); // the first page's costs paid before it is asked for
       const listening = await listen(
         {
           dashboard: dashboard({ view, statePath: ctx.statePath, token, gate }),
