@@ -18,6 +18,7 @@ import { ExclusiveGate } from '../ui/state-access.js';
 import type { Schedule } from '../project/index.js';
 import { guarded, type GlobalOptions, type IO } from './io.js';
 import { runCommand } from './run.js';
+import { untilStopped } from './until-stopped.js';
 
 export interface ServeOptions extends GlobalOptions {
   readonly host?: string | undefined;
@@ -39,82 +40,39 @@ export function serveCommand(options: ServeOptions, io: IO): Promise<number> {
       const ctx = openContext(options);
       const missing = ctx.setup?.missingForServe ?? [];
       if (missing.length > 0) throw new ProjectError(missingRefs(ctx.project, missing));
-      const file = ctx.project.file;
-      const schedules = file?.schedules ?? [];
+      const schedules = ctx.project.file?.schedules ?? [];
       const secrets = ctx.setup?.secrets ?? [];
-      const hide = (t: string) => hideSecrets(t, secrets);
       const alerts = ctx.setup?.alerts;
       const metrics = new Metrics();
-      const alerter = new Alerter(alerts ?? {}, hide, (l) => io.stderr(`serve: ${l}\n`));
+      const alerter = new Alerter(
+        alerts ?? {},
+        (t) => hideSecrets(t, secrets),
+        (l) => io.stderr(`serve: ${l}\n`),
+      );
       const stop = new AbortController();
-      const last = new Map<string, { code: number; at: string; select: string }>();
-      const scheduled = new Set<string>();
-      const gate = new ExclusiveGate();
-      const run = async (schedule: Schedule): Promise<void> => {
-        const release = await gate.hold();
-        try {
-          await runOnce(schedule);
-        } finally {
-          release();
-        }
-      };
-      const runOnce = async (schedule: Schedule): Promise<void> => {
-        const select = schedule.select.join(' ');
-        metrics.runStarted();
-        const reports: ModelReport[] = [];
-        const t0 = Date.now();
-        const code = await runCommand(
-          {
-            cwd: options.cwd,
-            project: ctx.project.root,
-            state: options.state,
-            env: options.env ?? process.env,
-            selectors: schedule.select,
-            json: true,
-            quiet: true,
-            signal: stop.signal,
-          },
-          captureRun(io, reports),
-        );
-        for (const r of reports) scheduled.add(r.model);
-        metrics.runEnded(code === 0 ? 'ok' : code === 130 ? 'interrupted' : 'failed', reports);
-        for (const r of reports) alerter.observe(r);
-        last.set(select, { code, at: new Date().toISOString(), select });
-        io.stderr(`serve: ran ${select}: exit ${code} in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
-      };
-      const scheduler = new Scheduler(schedules, run);
+      const runs = new ScheduledRuns(options, ctx.project.root, io, { metrics, alerter, stop: stop.signal });
+      const scheduler = new Scheduler(schedules, (s) => runs.run(s));
       const token = newToken();
       const view = new ProjectView(ctx.project.root);
       await modelsData({ view, statePath: ctx.statePath }); // the first page's costs paid before it is asked for
       const listening = await listen(
         {
-          dashboard: dashboard({ view, statePath: ctx.statePath, token, gate }),
+          dashboard: dashboard({ view, statePath: ctx.statePath, token, gate: runs.gate }),
           metrics: () => metrics.render(),
           health: () => ({
             status: 'ok',
             schedules: scheduler.nextTicks().map((n) => ({
               select: n.schedule.select.join(' '),
               next: n.next?.toISOString() ?? null,
-              last: last.get(n.schedule.select.join(' ')) ?? null,
+              last: runs.last.get(n.schedule.select.join(' ')) ?? null,
             })),
           }),
         },
         options.host ?? '127.0.0.1',
         options.port ?? DEFAULT_SERVE_PORT,
       );
-      const started = Date.now();
       const staleTimer =
-        alerts?.staleAfterMs === undefined
-          ? undefined
-          : setInterval(
-              () => {
-                for (const model of scheduled) {
-                  const since = Date.now() - (metrics.lastSuccess(model) ?? started);
-                  if (since > alerts.staleAfterMs!) alerter.stale(model, since);
-                }
-              },
-              Math.min(STALE_CHECK_MS, alerts.staleAfterMs),
-            );
+        alerts?.staleAfterMs === undefined ? undefined : staleChecks(runs, alerts.staleAfterMs);
       io.stderr(
         `ebb serve: ${schedules.length} ${schedules.length === 1 ? 'schedule' : 'schedules'}; ` +
           `${listening.url}/metrics and ${listening.url}/healthz (SIGTERM or Ctrl-C stops)\n` +
@@ -122,13 +80,7 @@ export function serveCommand(options: ServeOptions, io: IO): Promise<number> {
       );
       if (schedules.length === 0) io.stderr('serve: ebb.yaml has no schedules: nothing will run\n');
       scheduler.start();
-      await new Promise<void>((resolve) => {
-        const done = () => resolve();
-        if (options.signal?.aborted) return resolve();
-        options.signal?.addEventListener('abort', done, { once: true });
-        process.once('SIGTERM', done);
-        process.once('SIGINT', done);
-      });
+      await untilStopped(options.signal);
       io.stderr('serve: stopping: the run in progress finishes its requests in flight\n');
       stop.abort();
       if (staleTimer) clearInterval(staleTimer);
@@ -138,6 +90,89 @@ export function serveCommand(options: ServeOptions, io: IO): Promise<number> {
       return 0;
     },
     options.json === true,
+  );
+}
+
+interface RunParts {
+  readonly metrics: Metrics;
+  readonly alerter: Alerter;
+  /** Aborted when serve stops: the run in progress stops like Ctrl-C. */
+  readonly stop: AbortSignal;
+}
+
+/**
+ * ScheduledRuns runs one schedule's selection as `ebb run --json` in this process, feeds its
+ * results to the metrics and the alerter, and remembers each selection's last outcome. The
+ * gate keeps the dashboard off the state while a run writes it.
+ */
+class ScheduledRuns {
+  readonly gate = new ExclusiveGate();
+  readonly last = new Map<string, { code: number; at: string; select: string }>();
+  /** The models the schedules ran, checked for staleness. */
+  readonly scheduled = new Set<string>();
+  readonly started = Date.now();
+  readonly #options: ServeOptions;
+  readonly #root: string;
+  readonly #io: IO;
+  readonly metrics: Metrics;
+  readonly alerter: Alerter;
+  readonly #stop: AbortSignal;
+
+  constructor(options: ServeOptions, root: string, io: IO, using: RunParts) {
+    this.#options = options;
+    this.#root = root;
+    this.#io = io;
+    this.metrics = using.metrics;
+    this.alerter = using.alerter;
+    this.#stop = using.stop;
+  }
+
+  async run(schedule: Schedule): Promise<void> {
+    const release = await this.gate.hold();
+    try {
+      await this.#runOnce(schedule);
+    } finally {
+      release();
+    }
+  }
+
+  async #runOnce(schedule: Schedule): Promise<void> {
+    const select = schedule.select.join(' ');
+    const { metrics, alerter } = this;
+    metrics.runStarted();
+    const reports: ModelReport[] = [];
+    const t0 = Date.now();
+    const code = await runCommand(
+      {
+        cwd: this.#options.cwd,
+        project: this.#root,
+        state: this.#options.state,
+        env: this.#options.env ?? process.env,
+        selectors: schedule.select,
+        json: true,
+        quiet: true,
+        signal: this.#stop,
+      },
+      captureRun(this.#io, reports),
+    );
+    for (const r of reports) this.scheduled.add(r.model);
+    metrics.runEnded(code === 0 ? 'ok' : code === 130 ? 'interrupted' : 'failed', reports);
+    for (const r of reports) alerter.observe(r);
+    this.last.set(select, { code, at: new Date().toISOString(), select });
+    this.#io.stderr(`serve: ran ${select}: exit ${code} in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
+  }
+}
+
+/** staleChecks alerts, now and then, on each scheduled model that has not run ok for staleAfterMs. */
+function staleChecks(runs: ScheduledRuns, staleAfterMs: number): NodeJS.Timeout {
+  return setInterval(
+    () => {
+      for (const model of runs.scheduled) {
+        const since = Date.now() - (runs.metrics.lastSuccess(model) ?? runs.started);
+        if (since > staleAfterMs) runs.alerter.stale(model, since);
+      }
+    },
+    Math.min(STALE_CHECK_MS, staleAfterMs),
   );
 }
 

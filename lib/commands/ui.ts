@@ -8,6 +8,7 @@ import { ProjectView } from '../ui/project-view.js';
 import { modelsData } from '../ui/data.js';
 import { dashboard } from '../ui/server.js';
 import { guarded, type GlobalOptions, type IO } from './io.js';
+import { untilStopped } from './until-stopped.js';
 
 export interface UiOptions extends GlobalOptions {
   readonly host?: string | undefined;
@@ -36,12 +37,7 @@ export function uiCommand(options: UiOptions, io: IO): Promise<number> {
         options.port ?? DEFAULT_UI_PORT,
       );
       io.stderr(`ebb ui: ${listening.url}/?token=${token}\n(read-only; Ctrl-C stops)\n`);
-      await new Promise<void>((resolve) => {
-        if (options.signal?.aborted) return resolve();
-        options.signal?.addEventListener('abort', () => resolve(), { once: true });
-        process.once('SIGTERM', () => resolve());
-        process.once('SIGINT', () => resolve());
-      });
+      await untilStopped(options.signal);
       await listening.close();
       return 0;
     },
