@@ -19,7 +19,8 @@ import {
   type Fixture,
   type Running,
 } from './helpers/dashboard.js';
-import { REPO } from './helpers/project.js';
+import { runCommand } from '../lib/commands/run.js';
+import { capture, REPO } from './helpers/project.js';
 
 let fixture: Fixture;
 let ui: Running;
@@ -91,6 +92,7 @@ test.serial(
     t.deepEqual(await texts('#failures td.key'), ['{"id":23}']);
     if (process.env['EBB_SCREENSHOT'] === '1') {
       await page.goto(`${ui.base}/model/sync.users`);
+      await page.waitForSelector('#plan[data-loaded]');
       mkdirSync(join(REPO, 'docs'), { recursive: true });
       await page.screenshot({ path: join(REPO, 'docs', 'dashboard.png'), fullPage: true });
     }
@@ -244,3 +246,31 @@ test.serial('no page and no JSON holds the secret the model read; everything wan
   t.true(cookieFlags.httpOnly);
   t.is(cookieFlags.sameSite, 'Strict');
 });
+
+test.serial(
+  "a tracked model's page shows what the next run would send, with the fields that changed",
+  async (t) => {
+    await page.goto(`${ui.base}/model/sync.users`);
+    await page.waitForSelector('#plan[data-loaded]');
+    t.deepEqual(await texts('#plan-counts dd'), ['3', '0', '0'], 'the 3 failed rows are sent again');
+    // raw.users rebuilt with two emails changed: the plan reads the upstream tables as they are.
+    writeFileSync(
+      join(fixture.root, 'models/raw/users.sql'),
+      "SELECT i AS id, 'user' || i || CASE WHEN i < 2 THEN '@example.org' ELSE '@example.com' END AS email FROM range(30) t(i)",
+    );
+    const c = capture();
+    t.is(await runCommand({ cwd: fixture.root, selectors: ['raw.users'], quiet: true }, c.io), 0, c.err());
+    await page.goto(`${ui.base}/model/sync.users`);
+    await page.waitForSelector('#plan[data-loaded]');
+    t.deepEqual(await texts('#plan-counts dd'), ['3', '2', '0']);
+    const rows = await page.$$eval('#plan-samples tbody tr', (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
+    );
+    t.deepEqual(rows[0], ['changed', '{"id":0}', 'email: "user0@example.com" → "user0@example.org"']);
+    t.deepEqual(rows[2], ['new', '{"id":3}', '{"id":3,"email":"user3@example.com"}']);
+    const api = await fetch(`${ui.base}/api/model/raw.users/plan`, {
+      headers: { authorization: `Bearer ${ui.token}` },
+    });
+    t.deepEqual(await api.json(), { plan: null, unavailable: null });
+  },
+);

@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveCommand } from '../lib/commands/serve.js';
 import { cookieToken, sameToken } from '../lib/ui/auth.js';
@@ -108,12 +108,20 @@ test('a status file is a running run only while its process lives, it is not fin
 });
 
 test('the gate keeps reads off the state while the serving process holds it, and a hold waits for reads in progress', async (t) => {
-  const { statePath, sink } = await makeFixture();
+  const { statePath, root, sink } = await makeFixture();
   await sink.close();
   const gate = new ExclusiveGate();
+  const place = { statePath, root, gate };
   let release: (() => void) | undefined;
   let held = false;
-  const first = readState(statePath, gate, async (s) => {
+  t.regex(
+    String(
+      await readState(place, (s) => s.exec('CREATE TABLE main.x (a INT)')).catch((e: Error) => e.message),
+    ),
+    /read-only/,
+    'the state is opened read-only: DuckDB refuses a write',
+  );
+  const first = readState(place, async (s) => {
     const hold = gate.hold().then((r) => {
       held = true;
       release = r;
@@ -127,10 +135,11 @@ test('the gate keeps reads off the state while the serving process holds it, and
   t.deepEqual(await first, { ok: true, value: 6 });
   await new Promise((r) => setTimeout(r, 10));
   t.true(held);
-  t.like(await readState(statePath, gate, async () => 1), { ok: false, reason: 'busy' });
+  t.like(await readState(place, async () => 1), { ok: false, reason: 'busy' });
+  t.false(existsSync(`${statePath}.owner.json`), 'a read-only open leaves no owner file');
   release!();
-  t.deepEqual(await readState(statePath, gate, async () => 1), { ok: true, value: 1 });
-  t.like(await readState(join(tempDir(), 'none.duckdb'), gate, async () => 1), {
+  t.deepEqual(await readState(place, async () => 1), { ok: true, value: 1 });
+  t.like(await readState({ ...place, statePath: join(tempDir(), 'none.duckdb') }, async () => 1), {
     ok: false,
     reason: 'missing',
   });
@@ -177,7 +186,7 @@ test('ebb ui as a process: prints its URL with the token, answers, and exits 0 o
   }
   const [, url, base] = m;
   t.is((await fetch(`${base}/api/models`)).status, 401);
-  const first = await fetch(url, { redirect: 'manual' });
+  const first = await fetch(url!, { redirect: 'manual' });
   t.is(first.status, 303);
   const cookie = first.headers.get('set-cookie')!.split(';')[0]!;
   const models = (await (await fetch(`${base}/api/models`, { headers: { cookie } })).json()) as {

@@ -54,10 +54,10 @@ export function serveCommand(options: ServeOptions, io: IO): Promise<number> {
       const scheduler = new Scheduler(schedules, (s) => runs.run(s));
       const token = newToken();
       const view = new ProjectView(ctx.project.root);
-      await modelsData({ view, statePath: ctx.statePath }); // the first page's costs paid before it is asked for
+      await modelsData({ view, ctx }); // the first page's costs paid before it is asked for
       const listening = await listen(
         {
-          dashboard: dashboard({ view, statePath: ctx.statePath, token, gate: runs.gate }),
+          dashboard: dashboard({ view, ctx, token, gate: runs.gate }),
           metrics: () => metrics.render(),
           health: () => ({
             status: 'ok',

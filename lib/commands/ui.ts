@@ -29,10 +29,10 @@ export function uiCommand(options: UiOptions, io: IO): Promise<number> {
       const view = new ProjectView(ctx.project.root);
       // The first page is built once before the URL is printed: the models' DAG is parsed and
       // DuckDB's first read-only open is paid here (~0.1-0.3 s), not by the user's first page.
-      await modelsData({ view, statePath: ctx.statePath });
+      await modelsData({ view, ctx });
       const token = newToken();
       const listening = await listen(
-        { dashboard: dashboard({ view, statePath: ctx.statePath, token }) },
+        { dashboard: dashboard({ view, ctx, token }) },
         options.host ?? '127.0.0.1',
         options.port ?? DEFAULT_UI_PORT,
       );

@@ -57,6 +57,12 @@ var box=document.getElementById('live');
 setInterval(function(){fetch('/live/body').then(function(r){return r.ok?r.text():null}).then(function(t){if(t!==null)box.innerHTML=t})},1000);
 })();`;
 
+/** plan.js: a model's page asks for its next run's plan once shown (it reads the model's whole query). */
+const PLAN_JS = `(function(){
+var box=document.getElementById('plan');if(!box)return;
+fetch(box.dataset.src).then(function(r){return r.text()}).then(function(t){box.innerHTML=t;box.dataset.loaded='1'});
+})();`;
+
 let uplot: { js: string; css: string } | undefined;
 
 function uplotFiles(): { js: string; css: string } {
@@ -77,6 +83,8 @@ export function asset(name: string): Asset | undefined {
       return { type: 'text/css; charset=utf-8', body: CSS };
     case 'runs.js':
       return { type: 'text/javascript; charset=utf-8', body: RUNS_JS };
+    case 'plan.js':
+      return { type: 'text/javascript; charset=utf-8', body: PLAN_JS };
     case 'live.js':
       return { type: 'text/javascript; charset=utf-8', body: LIVE_JS };
     case 'uPlot.iife.min.js':

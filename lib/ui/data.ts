@@ -15,12 +15,19 @@ import {
   type LastRun,
   type RunRow,
 } from './queries.js';
-import { readState, type StateGate } from './state-access.js';
+import { planRun, type Context } from '../run/index.js';
+import { planDeltas, type ModelPlan } from '../run/plan-delta.js';
+import { readState, type StateGate, type StatePlace } from './state-access.js';
 
 export interface Sources {
   readonly view: ProjectView;
-  readonly statePath: string;
+  /** The opened project: its root, its state's path, its project file's statements. */
+  readonly ctx: Context;
   readonly gate?: StateGate | undefined;
+}
+
+function placeOf(src: Sources): StatePlace {
+  return { statePath: src.ctx.statePath, root: src.ctx.project.root, gate: src.gate };
 }
 
 /** Why state data is missing from a value (busy: a run holds the state; missing: nothing ran yet). */
@@ -37,7 +44,7 @@ export interface ModelsData {
 
 export async function modelsData(src: Sources): Promise<ModelsData> {
   const models = await src.view.models();
-  const read = await readState(src.statePath, src.gate, async (s) => ({
+  const read = await readState(placeOf(src), async (s) => ({
     last: await lastRuns(s),
     failures: await pendingFailures(s),
   }));
@@ -49,7 +56,7 @@ export async function modelsData(src: Sources): Promise<ModelsData> {
       failures: state?.failures.get(m.name.toLowerCase()) ?? 0,
     })),
     unavailable: read.ok ? null : { reason: read.reason, message: read.message },
-    live: readLiveStatus(src.statePath) ?? null,
+    live: readLiveStatus(src.ctx.statePath) ?? null,
   };
 }
 
@@ -59,7 +66,7 @@ export interface RunsData {
 }
 
 export async function runsData(src: Sources, limit: number): Promise<RunsData> {
-  const read = await readState(src.statePath, src.gate, (s) => runs(s, limit));
+  const read = await readState(placeOf(src), (s) => runs(s, limit));
   return read.ok
     ? { runs: read.value, unavailable: null }
     : { runs: [], unavailable: { reason: read.reason, message: read.message } };
@@ -83,7 +90,7 @@ export async function modelData(src: Sources, name: string, search: string): Pro
   const models = await src.view.models();
   const model = models.find((m) => m.name.toLowerCase() === name.toLowerCase());
   if (!model) return undefined;
-  const read = await readState(src.statePath, src.gate, async (s) => ({
+  const read = await readState(placeOf(src), async (s) => ({
     runs: await runs(s, MODEL_PAGE_LIMITS.runs, model.name),
     groups: await failureGroups(s, model.name, MODEL_PAGE_LIMITS.groups),
     rows: await failureRows(s, model.name, search, MODEL_PAGE_LIMITS.rows),
@@ -97,4 +104,29 @@ export async function modelData(src: Sources, name: string, search: string): Pro
     search,
     unavailable: read.ok ? null : { reason: read.reason, message: read.message },
   };
+}
+
+export interface PlanData {
+  /** What the next run of a tracked model would send; null for a model of another kind. */
+  readonly plan: ModelPlan | null;
+  readonly unavailable: Unavailable | null;
+}
+
+/**
+ * planData is what the next run of a tracked model would send, from its upstream tables as they
+ * are now (as `ebb status` says it; `ebb plan` rebuilds the upstream first, which needs the state
+ * open for writing). Undefined for a name that is not a model of the project.
+ */
+export async function planData(src: Sources, name: string): Promise<PlanData | undefined> {
+  const model = (await src.view.models()).find((m) => m.name.toLowerCase() === name.toLowerCase());
+  if (!model) return undefined;
+  if (model.kind !== 'tracked') return { plan: null, unavailable: null };
+  const read = await readState(
+    placeOf(src),
+    async (store) => (await planDeltas(store, await planRun(src.ctx, store, [model.name])))[0] ?? null,
+    src.ctx.setup?.steps,
+  );
+  return read.ok
+    ? { plan: read.value, unavailable: null }
+    : { plan: null, unavailable: { reason: read.reason, message: read.message } };
 }

@@ -1,6 +1,7 @@
 // A model's page: what it reads and what reads it, its last runs with their counts (new,
 // changed, deleted, saved, failed, unsaved), and its failed rows grouped by message, with the
-// rows themselves listed and searchable by key.
+// rows themselves listed and searchable by key; for a tracked model, what the next run would
+// send (fetched by the page's script once shown: see page-plan.ts).
 
 import type { ModelData } from './data.js';
 import { html, layout, modelHref } from './html.js';
@@ -35,6 +36,7 @@ ${groups.length === 0 ? html`<p id="no-failures">No failed rows are waiting.</p>
 <h2>Failed rows</h2>
 <form method="get" class="search"><input type="search" name="key" placeholder="search by key" value="${data.search}" aria-label="search by key"> <button>Search</button></form>
 <table class="list" id="failures"><thead><tr><th>key</th><th>change</th><th>request</th><th class="num">status</th><th class="num">attempts</th><th>message</th></tr></thead><tbody>${failures}</tbody></table>
-<p class="meta">What the next run would send is shown by <code>ebb plan ${m.name}</code>: finding it needs the state open for writing, which the dashboard never does.</p>`,
+${m.kind === 'tracked' ? html`<h2>Next run</h2><section id="plan" data-src="${modelHref(m.name)}/plan"><p>Working out what the next run would send…</p></section>` : ''}`,
+    scripts: ['plan.js'],
   });
 }

@@ -1,12 +1,14 @@
 // The dashboard's HTTP handler, shared by `ebb ui` and `ebb serve`: the token check, the pages
-// (/, /runs, /model/NAME, /live), their JSON (/api/…) and /assets. Read-only: every route is a
+// (/, /runs, /model/NAME and its /plan, /live), their JSON (/api/…) and /assets. Read-only: every route is a
 // GET. Each response carries headers that keep it out of frames, caches and referrers, and a
 // Content-Security-Policy that runs no script but the dashboard's own files.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { asset } from './assets.js';
 import { bearerToken, cookieName, cookieToken, sameToken, tokenCookie } from './auth.js';
-import { modelData, modelsData, runsData, type Sources } from './data.js';
+import { jsonText } from '../json.js';
+import { modelData, modelsData, planData, runsData, type Sources } from './data.js';
+import { planFragment } from './page-plan.js';
 import { readLiveStatus } from './live.js';
 import { liveBody, livePage } from './page-live.js';
 import { modelPage } from './page-model.js';
@@ -81,10 +83,18 @@ async function route(o: DashboardOptions, url: URL, res: ServerResponse): Promis
   if (path === '/api/models') return json(await modelsData(o));
   if (path === '/runs') return page(runsPage(await runsData(o, RUNS_PAGE_LIMIT)));
   if (path === '/api/runs') return json(await runsData(o, limit));
-  if (path === '/live') return page(livePage(readLiveStatus(o.statePath)));
+  if (path === '/live') return page(livePage(readLiveStatus(o.ctx.statePath)));
   if (path === '/live/body')
-    return send('text/html; charset=utf-8', liveBody(readLiveStatus(o.statePath)).text);
-  if (path === '/api/live') return json(readLiveStatus(o.statePath) ?? null);
+    return send('text/html; charset=utf-8', liveBody(readLiveStatus(o.ctx.statePath)).text);
+  if (path === '/api/live') return json(readLiveStatus(o.ctx.statePath) ?? null);
+  if (/^\/(api\/)?model\/.+\/plan$/.test(path)) {
+    const api = path.startsWith('/api/');
+    const data = await planData(o, modelName(api ? '/api/model/' : '/model/').slice(0, -'/plan'.length));
+    if (!data) return send('text/plain; charset=utf-8', 'no such model\n', 404);
+    return api
+      ? send('application/json', jsonText(data))
+      : send('text/html; charset=utf-8', planFragment(data).text);
+  }
   if (path.startsWith('/model/') || path.startsWith('/api/model/')) {
     const api = path.startsWith('/api/');
     const data = await modelData(o, modelName(api ? '/api/model/' : '/model/'), search);

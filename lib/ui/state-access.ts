@@ -5,8 +5,7 @@
 
 import { existsSync } from 'node:fs';
 import { StateLockedError } from '../errors.js';
-import { ReadOnlyState } from '../store/read-only.js';
-import type { Readable } from './queries.js';
+import { Store, type SetupStep } from '../store/index.js';
 
 /**
  * StateGate lets the process that serves the dashboard keep it off the state while it writes:
@@ -23,11 +22,20 @@ export type StateRead<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly reason: 'busy' | 'missing'; readonly message: string };
 
+export interface StatePlace {
+  readonly statePath: string;
+  /** The project root: relative paths in SQL resolve from it. */
+  readonly root: string;
+  readonly gate?: StateGate | undefined;
+}
+
+/** readState opens the state read-only for `read`; `setup` (the project file's statements) only when a read needs its sources. */
 export async function readState<T>(
-  statePath: string,
-  gate: StateGate | undefined,
-  read: (state: Readable) => Promise<T>,
+  place: StatePlace,
+  read: (state: Store) => Promise<T>,
+  setup?: readonly SetupStep[],
 ): Promise<StateRead<T>> {
+  const { statePath, gate } = place;
   if (statePath !== ':memory:' && !existsSync(statePath)) {
     return { ok: false, reason: 'missing', message: `no state yet at ${statePath}: nothing has run` };
   }
@@ -35,7 +43,7 @@ export async function readState<T>(
     return { ok: false, reason: 'busy', message: 'a scheduled run holds the state' };
   }
   try {
-    const state = await ReadOnlyState.open(statePath);
+    const state = await Store.open({ path: statePath, root: place.root, readOnly: true, setup: setup ?? [] });
     try {
       return { ok: true, value: await read(state) };
     } finally {
