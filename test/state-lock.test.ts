@@ -38,7 +38,7 @@ test('a second run on the same state fails at once; a lock left by kill -9 does 
   const c = capture();
   const t0 = Date.now();
   const code = await runCommand({ cwd: root, selectors: [] }, c.io);
-  t.is(code, 1);
+  t.is(code, 75, 'EX_TEMPFAIL: the state is busy');
   t.true(Date.now() - t0 < 10_000);
   t.regex(
     c.err(),

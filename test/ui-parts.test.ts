@@ -1,6 +1,6 @@
 /**
  * The dashboard's parts without a browser: escaping, the DAG's layout, the token's checks, the
- * live status file (a dead process or a file no longer rewritten is not a running run), the
+ * live status file (a dead process or a finished run is not a running run), the
  * gate that keeps `ebb serve`'s dashboard off the state while a scheduled run writes it, and the
  * dashboard mounted in `ebb serve` beside /metrics (which needs no token).
  */
@@ -12,7 +12,7 @@ import { serveCommand } from '../lib/commands/serve.js';
 import { cookieToken, sameToken } from '../lib/ui/auth.js';
 import { dagSvg, depths } from '../lib/ui/dag-svg.js';
 import { escapeHtml, html } from '../lib/ui/html.js';
-import { readLiveStatus, STALE_AFTER_MS } from '../lib/ui/live.js';
+import { readLiveStatus } from '../lib/ui/live.js';
 import { liveBody } from '../lib/ui/page-live.js';
 import { ExclusiveGate, readState } from '../lib/ui/state-access.js';
 import { makeFixture } from './helpers/dashboard.js';
@@ -66,7 +66,7 @@ test('the token is compared whole and read from the cookie of its port only', (t
   t.is(cookieToken(req, 'ebb_ui_3'), undefined);
 });
 
-test('a status file is a running run only while its process lives, it is not finished and it is rewritten', (t) => {
+test('a status file is a running run only while its process lives and it is not finished', (t) => {
   const dir = tempDir();
   const state = join(dir, 'ebb.duckdb');
   t.is(readLiveStatus(state), undefined);
@@ -88,20 +88,19 @@ test('a status file is a running run only while its process lives, it is not fin
       }),
     );
   write({});
-  t.true(readLiveStatus(state, now)!.running);
-  t.false(readLiveStatus(state, now + STALE_AFTER_MS + 1)!.running, 'no longer rewritten');
+  t.true(readLiveStatus(state)!.running);
   write({ finished: true });
-  t.false(readLiveStatus(state, now)!.running);
+  t.false(readLiveStatus(state)!.running);
   const gone = spawnSync(process.execPath, [
     '-e',
     'process.stdout.write(String(process.pid))',
   ]).stdout.toString();
   write({ pid: Number(gone) });
-  const dead = readLiveStatus(state, now)!;
+  const dead = readLiveStatus(state)!;
   t.false(dead.running);
   t.regex(liveBody(dead).text, /stopped without finishing/);
   write({ current: { model: '<m>', done: 5, total: null, in_flight: 'x' } });
-  const body = liveBody(readLiveStatus(state, now)).text;
+  const body = liveBody(readLiveStatus(state)).text;
   t.true(body.includes('&lt;m&gt;'));
   t.regex(body, /<dd id="done">5<\/dd>/);
   t.regex(body, /<dd id="in-flight">0<\/dd>/, 'a value of the wrong type counts as 0');

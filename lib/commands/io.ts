@@ -2,7 +2,8 @@
 // progress and logs to stderr. A closed stdout (`ebb run --json | head -1`) is not an error:
 // writing stops, the command goes on (a run finishes its models and records them).
 
-import { EbbError, errorCode, ProjectError } from '../errors.js';
+import { debugLog } from '../debug.js';
+import { EbbError, errorCode, ProjectError, StateLockedError, UsageError } from '../errors.js';
 import { jsonText } from '../json.js';
 import type { Context } from '../run/index.js';
 import type { Store } from '../store/index.js';
@@ -76,7 +77,14 @@ export interface GlobalOptions {
   readonly state?: string | undefined;
   readonly json?: boolean | undefined;
   readonly env?: NodeJS.ProcessEnv;
+  /** --wait DURATION: how long to wait for a state another ebb process holds. */
+  readonly wait?: string | undefined;
 }
+
+/** How long read-only commands wait for a state another process holds, unless --wait says otherwise. */
+export const READ_ONLY_WAIT = '5s';
+/** How often a held state is tried again while waiting. */
+const LOCK_RETRY_MS = 200; // ms
 
 /**
  * reportError prints an error for a person (stderr) and returns the exit code it calls for;
@@ -103,12 +111,32 @@ export function reportError(io: IO, err: unknown, json = false): number {
   }
   const detail =
     err instanceof Error
-      ? process.env['EBB_DEBUG']
+      ? debugLog(process.env, io.stderr).any
         ? (err.stack ?? err.message)
         : err.message
       : String(err);
   io.stderr(`error: ${detail}\n`);
   return 1;
+}
+
+/** openWaiting opens the state, trying again while another process holds it, up to `wait`. */
+async function openWaiting(open: () => Promise<Store>, wait: string, io: IO): Promise<Store> {
+  // Loaded here: `ebb star` imports this file and must not load the project's modules.
+  const { parseDuration } = await import('../project/directives.js');
+  const ms = parseDuration(wait);
+  if (ms === undefined) throw new UsageError(`--wait takes a duration such as 0s, 5s or 2m, not "${wait}"`);
+  const deadline = Date.now() + ms;
+  let said = false;
+  for (;;) {
+    try {
+      return await open();
+    } catch (err) {
+      if (!(err instanceof StateLockedError) || Date.now() >= deadline) throw err;
+      if (!said) io.stderr(`waiting up to ${wait} for the state: ${err.holder}\n`);
+      said = true;
+      await new Promise((r) => setTimeout(r, LOCK_RETRY_MS));
+    }
+  }
 }
 
 /** guarded runs a command body and turns any error into a printed message and exit code. */
@@ -126,6 +154,7 @@ export function withProject(
   io: IO,
   body: (ctx: Context, store: Store) => Promise<number>,
   command?: string,
+  whenLocked?: (ctx: Context, err: StateLockedError) => Promise<number>,
 ): Promise<number> {
   return guarded(
     io,
@@ -138,12 +167,22 @@ export function withProject(
       ]);
       const ctx = openContext(options);
       for (const w of ctx.project.warnings) io.stderr(`warning: ${w.file}: ${w.message}\n`);
-      const store = await Store.open({
-        path: ctx.statePath,
-        root: ctx.project.root,
-        ...(command === undefined ? {} : { command: `ebb ${command}` }),
-        ...(ctx.setup === undefined ? {} : { setup: ctx.setup.steps }),
-      });
+      const open = () =>
+        Store.open({
+          path: ctx.statePath,
+          root: ctx.project.root,
+          ...(command === undefined ? {} : { command: `ebb ${command}` }),
+          ...(ctx.setup === undefined ? {} : { setup: ctx.setup.steps }),
+        });
+      // A command that only reads waits a little for a run to let go of the state.
+      const waitFor = options.wait ?? (command === undefined ? READ_ONLY_WAIT : '0s');
+      let store: Store;
+      try {
+        store = await openWaiting(open, waitFor, io);
+      } catch (err) {
+        if (err instanceof StateLockedError && whenLocked) return await whenLocked(ctx, err);
+        throw err;
+      }
       try {
         return await body(ctx, store);
       } finally {

@@ -1,6 +1,7 @@
 // `ebb run [models…]`: run models in dependency order. Result lines and progress go to
 // stderr; --json writes one line per model run on stdout, then one summary line.
 
+import { debugLog } from '../debug.js';
 import { UsageError } from '../errors.js';
 import { jsonText } from '../json.js';
 import {
@@ -11,9 +12,14 @@ import {
   resetModels,
   resettable,
   resultLine,
+  RunStatusWriter,
   RunTimeout,
   summaryLine,
+  type Leftover,
+  type ModelResult,
+  type ModelStatus,
   type RunPlan,
+  type RunSummary,
 } from '../run/index.js';
 import { parseDuration } from '../project/index.js';
 import type { Transport } from '../send/index.js';
@@ -52,7 +58,43 @@ export const TIMEOUT_EXIT = 124;
  * interrupted. A second Ctrl-C quits at once (the next run sends whatever was not recorded).
  */
 export function runCommand(options: RunOptions, io: IO): Promise<number> {
+  let stop: RunStop;
+  try {
+    stop = runStop(options, io);
+  } catch (err) {
+    return Promise.resolve(reportError(io, err));
+  }
+  // --offline: the same run on a scratch copy of the state, its requests recorded (lib/commands/offline.ts).
+  const body = (ctx: Context, store: Store, transport?: Transport) =>
+    runBody(ctx, store, transport, options, io, stop.signal);
+  const done =
+    options.offline === undefined
+      ? withProject(options, io, body, 'run')
+      : withOfflineProject(options, io, body);
+  return done.finally(() => stop.dispose());
+}
+
+/** What stops a run: Ctrl-C (SIGINT/SIGTERM), the caller's signal, or --timeout. */
+interface RunStop {
+  readonly signal: AbortSignal;
+  /** dispose removes the signal handlers and the deadline once the run is over. */
+  readonly dispose: () => void;
+}
+
+/** runStop listens for what stops the run; a bad --timeout is a UsageError. */
+function runStop(options: RunOptions, io: IO): RunStop {
   const stop = new AbortController();
+  let deadline: NodeJS.Timeout | undefined;
+  if (options.timeout !== undefined) {
+    const what = options.timeout;
+    const ms = parseDuration(what);
+    if (ms === undefined || ms <= 0)
+      throw new UsageError(`--timeout takes a duration such as 90s, 10m or 2h, not "${what}"`);
+    deadline = setTimeout(() => {
+      io.stderr(`\nTimed out after ${what}: no new requests; waiting for the requests in flight…\n`);
+      stop.abort(new RunTimeout(what));
+    }, ms);
+  }
   const onSignal = () => {
     if (stop.signal.aborted) process.exit(INTERRUPTED_EXIT);
     io.stderr(
@@ -61,101 +103,111 @@ export function runCommand(options: RunOptions, io: IO): Promise<number> {
     stop.abort();
   };
   options.signal?.addEventListener('abort', () => stop.abort(), { once: true });
-  let deadline: NodeJS.Timeout | undefined;
-  if (options.timeout !== undefined) {
-    const ms = parseDuration(options.timeout);
-    if (ms === undefined || ms <= 0) {
-      return Promise.resolve(
-        reportError(
-          io,
-          new UsageError(`--timeout takes a duration such as 90s, 10m or 2h, not "${options.timeout}"`),
-        ),
-      );
-    }
-    deadline = setTimeout(() => {
-      io.stderr(
-        `\nTimed out after ${options.timeout}: no new requests; waiting for the requests in flight…\n`,
-      );
-      stop.abort(new RunTimeout(options.timeout!));
-    }, ms);
-  }
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  // --offline: the same run on a scratch copy of the state, its requests recorded (lib/commands/offline.ts).
-  const body = async (ctx: Context, store: Store, transport?: Transport): Promise<number> => {
-    const plan = await planRun(ctx, store, options.selectors);
-    if (options.fullRefresh && !(await confirmRefresh(plan, options, io))) return 1;
-    if (options.fullRefresh)
-      await resetModels(store, resettable(plan), (m) => io.stderr(`RESET ${m.name}\n`));
-    const width = Math.max(0, ...plan.steps.map((s) => s.model.name.length));
-    const progress = options.quiet ? undefined : new ProgressTicker(io);
-    const summary = await execute(store, plan, {
-      signal: stop.signal,
-      env: options.env ?? process.env,
-      ...(transport ? { transport } : {}),
-      onPrint: (model, line) => {
-        progress?.pause();
-        io.stderr(`      ${model.name}: ${line}\n`);
-      },
-      ...(progress ? { onProgress: (model, source) => progress.watch(model.name, source) } : {}),
-      onResult: (r) => {
-        progress?.end(r.model);
-        if (
-          !options.quiet ||
-          r.status !== 'ok' ||
-          r.warning !== undefined ||
-          (r.details?.['unsaved'] ?? 0) > 0
-        )
-          io.stderr(resultLine(r, width) + '\n');
-        if (options.json) {
-          const { file: _file, details, ...rest } = r;
-          io.stdout(jsonText({ ...rest, ...details }) + '\n');
-        }
-      },
-    }).finally(() => progress?.close());
-    const allOk = summary.results.every((r) => r.status === 'ok') && !summary.interrupted;
-    if (!options.quiet || !allOk) io.stderr(summaryLine(summary) + '\n');
-    const leftovers = await findLeftovers(store, ctx.project.models);
-    if (leftovers.length > 0) {
-      io.stderr(
-        `note: ${leftovers.length} ${leftovers.length === 1 ? 'table belongs' : 'tables belong'} to no model (a deleted or renamed model?); ebb keeps them until you drop them:\n`,
-      );
-      for (const l of leftovers) io.stderr(`      ${l.name.padEnd(width)}  ${l.drop}\n`);
-    }
-    const code = summary.timedOut
-      ? TIMEOUT_EXIT
-      : summary.interrupted
-        ? INTERRUPTED_EXIT
-        : summary.results.every((r) => r.status === 'ok')
-          ? 0
-          : 1;
-    if (options.json) {
-      const count = (s: string) => summary.results.filter((r) => r.status === s).length;
-      io.stdout(
-        jsonText({
-          summary: true,
-          run_id: summary.run_id,
-          ok: count('ok'),
-          error: count('error'),
-          skipped: count('skipped'),
-          interrupted: count('interrupted'),
-          duration_ms: summary.duration_ms,
-          exit_code: code,
-          leftovers: leftovers.map((l) => l.name),
-        }) + '\n',
-      );
-    }
-    return code;
+  return {
+    signal: stop.signal,
+    dispose: () => {
+      clearTimeout(deadline);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
   };
-  const done =
-    options.offline === undefined
-      ? withProject(options, io, body, 'run')
-      : withOfflineProject(options, io, body);
-  return done.finally(() => {
-    clearTimeout(deadline);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+}
+
+/** runBody plans and executes the run, prints its lines and returns the exit code. */
+async function runBody(
+  ctx: Context,
+  store: Store,
+  transport: Transport | undefined,
+  options: RunOptions,
+  io: IO,
+  signal: AbortSignal,
+): Promise<number> {
+  const plan = await planRun(ctx, store, options.selectors);
+  if (options.fullRefresh && !(await confirmRefresh(plan, options, io))) return 1;
+  if (options.fullRefresh) await resetModels(store, resettable(plan), (m) => io.stderr(`RESET ${m.name}\n`));
+  const width = Math.max(0, ...plan.steps.map((s) => s.model.name.length));
+  const progress = options.quiet ? undefined : new ProgressTicker(io);
+  // Other processes cannot open the state while this run holds it: they read this instead.
+  const published = options.offline === undefined ? new RunStatusWriter(ctx.statePath, 'ebb run') : undefined;
+  const env = options.env ?? process.env;
+  const summary = await execute(store, plan, {
+    signal,
+    env,
+    debug: debugLog(env, io.stderr),
+    transport,
+    onPrint: (model, line) => {
+      progress?.pause();
+      io.stderr(`      ${model.name}: ${line}\n`);
+    },
+    onProgress: (model, source) => {
+      progress?.watch(model.name, source);
+      published?.watch(source);
+    },
+    onResult: (r) => {
+      progress?.end(r.model);
+      published?.result(r);
+      printResult(r, width, options, io);
+    },
+  }).finally(() => {
+    progress?.close();
+    published?.finish();
   });
+  const allOk = summary.results.every((r) => r.status === 'ok') && !summary.interrupted;
+  if (!options.quiet || !allOk) io.stderr(summaryLine(summary) + '\n');
+  const leftovers = await findLeftovers(store, ctx.project.models);
+  if (leftovers.length > 0) {
+    io.stderr(
+      `note: ${leftovers.length} ${leftovers.length === 1 ? 'table belongs' : 'tables belong'} to no model (a deleted or renamed model?); ebb keeps them until you drop them:\n`,
+    );
+    for (const l of leftovers) io.stderr(`      ${l.name.padEnd(width)}  ${l.drop}\n`);
+  }
+  const code = exitCode(summary);
+  if (options.json) io.stdout(jsonText(summaryJson(summary, code, leftovers)) + '\n');
+  return code;
+}
+
+/** printResult writes a model's line (stderr; --quiet keeps only what needs attention) and its JSON line. */
+function printResult(r: ModelResult, width: number, options: RunOptions, io: IO): void {
+  if (!options.quiet || r.status !== 'ok' || r.warning !== undefined || (r.details?.unsaved ?? 0) > 0)
+    io.stderr(resultLine(r, width) + '\n');
+  if (options.json) {
+    const { file: _file, details, ...rest } = r;
+    io.stdout(jsonText({ ...rest, ...details }) + '\n');
+  }
+}
+
+function exitCode(summary: RunSummary): number {
+  if (summary.timed_out) return TIMEOUT_EXIT;
+  if (summary.interrupted) return INTERRUPTED_EXIT;
+  return summary.results.every((r) => r.status === 'ok') ? 0 : 1;
+}
+
+/** summaryJson is the last line of `ebb run --json`. */
+function summaryJson(
+  summary: RunSummary,
+  code: number,
+  leftovers: readonly Leftover[],
+): Record<string, unknown> {
+  const count = (s: ModelStatus) => summary.results.filter((r) => r.status === s).length;
+  // Rows over every model: failed (re-sent next run), rejected (refused by the API), unsaved (not acknowledged).
+  const total = (k: 'failed' | 'rejected' | 'unsaved') =>
+    summary.results.reduce((n, r) => n + ((r.details as Record<string, number> | undefined)?.[k] ?? 0), 0);
+  return {
+    summary: true,
+    run_id: summary.run_id,
+    ok: count('ok'),
+    error: count('error'),
+    skipped: count('skipped'),
+    interrupted: count('interrupted'),
+    failed: total('failed'),
+    rejected: total('rejected'),
+    unsaved: total('unsaved'),
+    duration_ms: summary.duration_ms,
+    exit_code: code,
+    leftovers: leftovers.map((l) => l.name),
+  };
 }
 
 /** confirmRefresh asks on a terminal before a full refresh drops the selected models' state. */

@@ -11,8 +11,8 @@ import { listen } from '../serve/http.js';
 import { Metrics, type ModelReport } from '../serve/metrics.js';
 import { Scheduler } from '../serve/scheduler.js';
 import { newToken } from '../ui/auth.js';
-import { ProjectView } from '../ui/project-view.js';
 import { modelsData } from '../ui/data.js';
+import { ProjectView } from '../ui/project-view.js';
 import { dashboard } from '../ui/server.js';
 import { ExclusiveGate } from '../ui/state-access.js';
 import type { Schedule } from '../project/index.js';
@@ -33,113 +33,120 @@ export const DEFAULT_SERVE_PORT = 8420;
 const STALE_CHECK_MS = 30_000; // ms
 
 export function serveCommand(options: ServeOptions, io: IO): Promise<number> {
-  return guarded(
-    io,
-    async () => {
-      const { missingRefs, openContext } = await import('../run/index.js');
-      const ctx = openContext(options);
-      const missing = ctx.setup?.missingForServe ?? [];
-      if (missing.length > 0) throw new ProjectError(missingRefs(ctx.project, missing));
-      const schedules = ctx.project.file?.schedules ?? [];
-      const secrets = ctx.setup?.secrets ?? [];
-      const alerts = ctx.setup?.alerts;
-      const metrics = new Metrics();
-      const alerter = new Alerter(
-        alerts ?? {},
-        (t) => hideSecrets(t, secrets),
-        (l) => io.stderr(`serve: ${l}\n`),
-      );
-      const stop = new AbortController();
-      const runs = new ScheduledRuns(options, ctx.project.root, io, { metrics, alerter, stop: stop.signal });
-      const scheduler = new Scheduler(schedules, (s) => runs.run(s));
-      const token = newToken();
-      const view = new ProjectView(ctx.project.root);
-      await modelsData({ view, ctx }); // the first page's costs paid before it is asked for
-      const listening = await listen(
-        {
-          dashboard: dashboard({ view, ctx, token, gate: runs.gate }),
-          metrics: () => metrics.render(),
-          health: () => ({
-            status: 'ok',
-            schedules: scheduler.nextTicks().map((n) => ({
-              select: n.schedule.select.join(' '),
-              next: n.next?.toISOString() ?? null,
-              last: runs.last.get(n.schedule.select.join(' ')) ?? null,
-            })),
-          }),
-        },
-        options.host ?? '127.0.0.1',
-        options.port ?? DEFAULT_SERVE_PORT,
-      );
-      const staleTimer =
-        alerts?.staleAfterMs === undefined ? undefined : staleChecks(runs, alerts.staleAfterMs);
-      io.stderr(
-        `ebb serve: ${schedules.length} ${schedules.length === 1 ? 'schedule' : 'schedules'}; ` +
-          `${listening.url}/metrics and ${listening.url}/healthz (SIGTERM or Ctrl-C stops)\n` +
-          `serve: the dashboard: ${listening.url}/?token=${token}\n`,
-      );
-      if (schedules.length === 0) io.stderr('serve: ebb.yaml has no schedules: nothing will run\n');
-      scheduler.start();
-      await untilStopped(options.signal);
-      io.stderr('serve: stopping: the run in progress finishes its requests in flight\n');
-      stop.abort();
-      if (staleTimer) clearInterval(staleTimer);
-      await scheduler.stop();
-      await alerter.settled();
-      await listening.close();
-      return 0;
+  return guarded(io, () => serve(options, io), options.json === true);
+}
+
+async function serve(options: ServeOptions, io: IO): Promise<number> {
+  const { missingRefs, openContext } = await import('../run/index.js');
+  const ctx = openContext(options);
+  const missing = ctx.setup?.missingForServe ?? [];
+  if (missing.length > 0) throw new ProjectError(missingRefs(ctx.project, missing));
+  const schedules = ctx.project.file?.schedules ?? [];
+  const secrets = ctx.setup?.secrets ?? [];
+  const alerts = ctx.setup?.alerts;
+  const metrics = new Metrics();
+  const alerter = new Alerter(
+    alerts ?? {},
+    (t) => hideSecrets(t, secrets),
+    (l) => io.stderr(`serve: ${l}\n`),
+  );
+  const stop = new AbortController();
+  const runs = new ScheduledRuns(ctx.project.root, options, io, metrics, alerter, stop.signal);
+  const scheduler = new Scheduler(schedules, (s) => runs.run(s));
+  const token = newToken();
+  const view = new ProjectView(ctx.project.root);
+  await modelsData({ view, ctx }); // the first page's costs paid before it is asked for
+  const listening = await listen(
+    {
+      dashboard: dashboard({ view, ctx, token, gate: runs.gate }),
+      metrics: () => metrics.render(),
+      health: () => ({ status: 'ok', schedules: runs.health(scheduler) }),
     },
-    options.json === true,
+    options.host ?? '127.0.0.1',
+    options.port ?? DEFAULT_SERVE_PORT,
+  );
+  const staleTimer = watchStale(alerts?.staleAfterMs, runs, metrics, alerter);
+  io.stderr(
+    `ebb serve: ${schedules.length} ${schedules.length === 1 ? 'schedule' : 'schedules'}; ` +
+      `${listening.url}/metrics and ${listening.url}/healthz (SIGTERM or Ctrl-C stops)\n` +
+      `serve: the dashboard: ${listening.url}/?token=${token}\n`,
+  );
+  if (schedules.length === 0) io.stderr('serve: ebb.yaml has no schedules: nothing will run\n');
+  scheduler.start();
+  await untilStopped(options.signal);
+  io.stderr('serve: stopping: the run in progress finishes its requests in flight\n');
+  stop.abort();
+  clearInterval(staleTimer);
+  await scheduler.stop();
+  await alerter.settled();
+  await listening.close();
+  return 0;
+}
+
+/** watchStale checks the scheduled models' last success every so often (alerts.stale_after). */
+function watchStale(
+  staleAfterMs: number | undefined,
+  runs: ScheduledRuns,
+  metrics: Metrics,
+  alerter: Alerter,
+): NodeJS.Timeout | undefined {
+  if (staleAfterMs === undefined) return undefined;
+  const started = Date.now();
+  return setInterval(
+    () => {
+      for (const model of runs.models) {
+        const since = Date.now() - (metrics.lastSuccess(model) ?? started);
+        if (since > staleAfterMs) alerter.stale(model, since);
+      }
+    },
+    Math.min(STALE_CHECK_MS, staleAfterMs),
   );
 }
 
-interface RunParts {
-  readonly metrics: Metrics;
-  readonly alerter: Alerter;
-  /** Aborted when serve stops: the run in progress stops like Ctrl-C. */
-  readonly stop: AbortSignal;
-}
-
 /**
- * ScheduledRuns runs one schedule's selection as `ebb run --json` in this process, feeds its
- * results to the metrics and the alerter, and remembers each selection's last outcome. The
- * gate keeps the dashboard off the state while a run writes it.
+ * ScheduledRuns runs one schedule's selection as `ebb run --json` would, and feeds metrics and
+ * alerts. Its gate keeps the dashboard off the state while a run writes it.
  */
 class ScheduledRuns {
+  /** The models the schedules have run (checked for staleness). */
+  readonly models = new Set<string>();
   readonly gate = new ExclusiveGate();
-  readonly last = new Map<string, { code: number; at: string; select: string }>();
-  /** The models the schedules ran, checked for staleness. */
-  readonly scheduled = new Set<string>();
-  readonly started = Date.now();
-  readonly #options: ServeOptions;
+  readonly #last = new Map<string, { code: number; at: string }>();
   readonly #root: string;
+  readonly #options: ServeOptions;
   readonly #io: IO;
-  readonly metrics: Metrics;
-  readonly alerter: Alerter;
-  readonly #stop: AbortSignal;
+  readonly #metrics: Metrics;
+  readonly #alerter: Alerter;
+  readonly #signal: AbortSignal;
 
-  constructor(options: ServeOptions, root: string, io: IO, using: RunParts) {
-    this.#options = options;
+  constructor(
+    root: string,
+    options: ServeOptions,
+    io: IO,
+    metrics: Metrics,
+    alerter: Alerter,
+    signal: AbortSignal,
+  ) {
     this.#root = root;
+    this.#options = options;
     this.#io = io;
-    this.metrics = using.metrics;
-    this.alerter = using.alerter;
-    this.#stop = using.stop;
+    this.#metrics = metrics;
+    this.#alerter = alerter;
+    this.#signal = signal;
   }
 
   async run(schedule: Schedule): Promise<void> {
     const release = await this.gate.hold();
     try {
-      await this.#runOnce(schedule);
+      await this.#run(schedule);
     } finally {
       release();
     }
   }
 
-  async #runOnce(schedule: Schedule): Promise<void> {
+  async #run(schedule: Schedule): Promise<void> {
     const select = schedule.select.join(' ');
-    const { metrics, alerter } = this;
-    metrics.runStarted();
+    this.#metrics.runStarted();
     const reports: ModelReport[] = [];
     const t0 = Date.now();
     const code = await runCommand(
@@ -151,29 +158,24 @@ class ScheduledRuns {
         selectors: schedule.select,
         json: true,
         quiet: true,
-        signal: this.#stop,
+        signal: this.#signal,
       },
       captureRun(this.#io, reports),
     );
-    for (const r of reports) this.scheduled.add(r.model);
-    metrics.runEnded(code === 0 ? 'ok' : code === 130 ? 'interrupted' : 'failed', reports);
-    for (const r of reports) alerter.observe(r);
-    this.last.set(select, { code, at: new Date().toISOString(), select });
+    for (const r of reports) this.models.add(r.model);
+    this.#metrics.runEnded(code === 0 ? 'ok' : code === 130 ? 'interrupted' : 'failed', reports);
+    for (const r of reports) this.#alerter.observe(r);
+    this.#last.set(select, { code, at: new Date().toISOString() });
     this.#io.stderr(`serve: ran ${select}: exit ${code} in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
   }
-}
 
-/** staleChecks alerts, now and then, on each scheduled model that has not run ok for staleAfterMs. */
-function staleChecks(runs: ScheduledRuns, staleAfterMs: number): NodeJS.Timeout {
-  return setInterval(
-    () => {
-      for (const model of runs.scheduled) {
-        const since = Date.now() - (runs.metrics.lastSuccess(model) ?? runs.started);
-        if (since > staleAfterMs) runs.alerter.stale(model, since);
-      }
-    },
-    Math.min(STALE_CHECK_MS, staleAfterMs),
-  );
+  /** health is /healthz's view of each schedule: its next tick and its last run. */
+  health(scheduler: Scheduler): unknown[] {
+    return scheduler.nextTicks().map((n) => {
+      const select = n.schedule.select.join(' ');
+      return { select, next: n.next?.toISOString() ?? null, last: this.#last.get(select) ?? null };
+    });
+  }
 }
 
 /** captureRun is the IO of a scheduled run: its --json model lines are collected, its stderr passed on. */

@@ -3,8 +3,10 @@
 // run would send (the delta's counts, computed as `ebb plan` does). `--failures MODEL` lists
 // that model's failed rows. The report goes to stdout (`--json`: one object per line).
 
-import { UsageError } from '../errors.js';
-import { findLeftovers, planRun } from '../run/index.js';
+import { type StateLockedError, UsageError } from '../errors.js';
+import type { Model, Schedule } from '../project/index.js';
+import { findLeftovers, planRun, readRunStatus, type Context, type RunStatus } from '../run/index.js';
+import { overdueModels } from '../serve/overdue.js';
 import { planDeltas, type ModelPlan } from '../run/plan-delta.js';
 import { formatCount, formatSeconds } from '../run/report.js';
 import type { JsonRow, Store } from '../store/index.js';
@@ -17,6 +19,8 @@ export interface StatusOptions extends GlobalOptions {
   readonly failures?: string | undefined;
   /** Rows listed by --failures (default 100). */
   readonly limit?: number | undefined;
+  /** --check: exit 1 when failures are pending, a last run failed or a scheduled model is overdue. */
+  readonly check?: boolean | undefined;
 }
 
 /** Keys shown per group of failures. */
@@ -29,80 +33,183 @@ interface FailureGroup {
   readonly keys: readonly unknown[];
 }
 
-/** statusCommand is `ebb status`: exit 0 (1 when the project or a plan cannot be read). */
+/**
+ * statusCommand is `ebb status`: exit 0 (1 when the project or a plan cannot be read; with
+ * --check, 1 when something needs attention). While a run holds the state, it shows what the
+ * run publishes (exit 0; 75 with --check, which cannot read the failures then).
+ */
 export function statusCommand(options: StatusOptions, io: IO): Promise<number> {
-  return withProject(options, io, async (ctx, store) => {
-    if (options.failures !== undefined)
-      return listFailures(
-        store,
-        options,
-        io,
-        ctx.project.models.map((m) => m.name),
+  const attention: string[] = [];
+  const locked = async (ctx: Context, err: StateLockedError): Promise<number> => {
+    const run = readRunStatus(ctx.statePath);
+    if (run === undefined || !run.alive) throw err;
+    showRunning(run, options, io);
+    return options.check ? err.exitCode : 0;
+  };
+  const body = withProject(
+    options,
+    io,
+    async (ctx, store) => {
+      if (options.failures !== undefined)
+        return listFailures(
+          store,
+          options,
+          io,
+          ctx.project.models.map((m) => m.name),
+        );
+      await reportModels(ctx, store, options, io, attention);
+      await reportLeftovers(ctx, store, options, io);
+      if (options.check) attention.push(...(await overdue(ctx, store)));
+      return 0;
+    },
+    undefined,
+    locked,
+  );
+  return options.check ? body.then((code) => (code === 0 ? checkResult(attention, io) : code)) : body;
+}
+
+/** reportModels prints each selected model's last run, pending failures and next delta; notes what needs attention. */
+async function reportModels(
+  ctx: Context,
+  store: Store,
+  options: StatusOptions,
+  io: IO,
+  attention: string[],
+): Promise<void> {
+  const plan = await planRun(ctx, store, options.models);
+  const last = await lastRuns(store);
+  const nexts = new Map<string, ModelPlan>((await planDeltas(store, plan)).map((p) => [p.model, p]));
+  for (const { model } of plan.steps) {
+    const run = last.get(model.name);
+    const groups = model.kind === 'tracked' ? await failureGroups(store, model.name) : [];
+    const pending = groups.reduce((n, g) => n + g.rows, 0);
+    if (pending > 0) attention.push(`${model.name}: ${formatCount(pending)} failed rows pending`);
+    if (run !== undefined && run['status'] !== 'ok' && run['status'] !== 'skipped')
+      attention.push(`${model.name}: its last run ended ${String(run['status'])}`);
+    const report = { model, run, groups, pending, next: nexts.get(model.name) };
+    if (options.json) io.stdout(JSON.stringify(modelJson(report)) + '\n');
+    else printModel(report, io);
+  }
+}
+
+interface ModelReport {
+  readonly model: Model;
+  readonly run: JsonRow | undefined;
+  readonly groups: readonly FailureGroup[];
+  readonly pending: number;
+  readonly next: ModelPlan | undefined;
+}
+
+function modelJson({ model, run, groups, pending, next }: ModelReport): Record<string, unknown> {
+  return {
+    model: model.name,
+    kind: model.kind,
+    last_run: run ?? null,
+    pending_failures: pending,
+    failures: groups,
+    next:
+      next === undefined
+        ? null
+        : next.error !== undefined
+          ? { error: next.error }
+          : { new: next.new, changed: next.changed, deleted: next.deleted },
+  };
+}
+
+function printModel({ model, run, groups, pending, next }: ModelReport, io: IO): void {
+  io.stdout(`${model.name} (${model.kind})\n`);
+  io.stdout(`  last run   ${run ? describeRun(run) : 'never'}\n`);
+  if (model.kind !== 'tracked') return;
+  if (pending === 0) io.stdout('  failures   none pending\n');
+  else {
+    io.stdout(
+      `  failures   ${formatCount(pending)} ${pending === 1 ? 'row' : 'rows'} pending (sent again next run; list them: ebb status --failures ${model.name})\n`,
+    );
+    for (const g of groups) {
+      io.stdout(
+        `    ${String(g.status ?? 'no response').padEnd(12)} ${formatCount(g.rows).padStart(7)} ${g.rows === 1 ? 'row ' : 'rows'}  ${oneLine(g.error, 100)}\n`,
       );
-    const plan = await planRun(ctx, store, options.models);
-    const models = plan.steps.map((s) => s.model);
-    const last = await lastRuns(store);
-    const nexts = new Map<string, ModelPlan>((await planDeltas(store, plan)).map((p) => [p.model, p]));
-    for (const model of models) {
-      const run = last.get(model.name);
-      const groups = model.kind === 'tracked' ? await failureGroups(store, model.name) : [];
-      const pending = groups.reduce((n, g) => n + g.rows, 0);
-      const next = nexts.get(model.name);
-      if (options.json) {
-        io.stdout(
-          JSON.stringify({
-            model: model.name,
-            kind: model.kind,
-            last_run: run ?? null,
-            pending_failures: pending,
-            failures: groups,
-            next:
-              next === undefined
-                ? null
-                : next.error !== undefined
-                  ? { error: next.error }
-                  : { new: next.new, changed: next.changed, deleted: next.deleted },
-          }) + '\n',
-        );
-        continue;
-      }
-      io.stdout(`${model.name} (${model.kind})\n`);
-      io.stdout(`  last run   ${run ? describeRun(run) : 'never'}\n`);
-      if (model.kind === 'tracked') {
-        if (pending === 0) io.stdout('  failures   none pending\n');
-        else {
-          io.stdout(
-            `  failures   ${formatCount(pending)} ${pending === 1 ? 'row' : 'rows'} pending (sent again next run; list them: ebb status --failures ${model.name})\n`,
-          );
-          for (const g of groups) {
-            io.stdout(
-              `    ${String(g.status ?? 'no response').padEnd(12)} ${formatCount(g.rows).padStart(7)} ${g.rows === 1 ? 'row ' : 'rows'}  ${oneLine(g.error, 100)}\n`,
-            );
-            io.stdout(`    ${''.padEnd(12)} e.g. ${g.keys.map((k) => JSON.stringify(k)).join(', ')}\n`);
-          }
-        }
-        if (next) {
-          io.stdout(
-            next.error !== undefined
-              ? `  next run   cannot tell: ${oneLine(next.error, 200)}\n`
-              : `  next run   new ${formatCount(next.new)}, changed ${formatCount(next.changed)}, deleted ${formatCount(next.deleted)}\n`,
-          );
-        }
-      }
+      io.stdout(`    ${''.padEnd(12)} e.g. ${g.keys.map((k) => JSON.stringify(k)).join(', ')}\n`);
     }
-    // Tables no model builds any more (a deleted or renamed model), with the command to drop each.
-    const leftovers = await findLeftovers(store, ctx.project.models);
-    if (options.json) {
-      if (leftovers.length > 0)
-        io.stdout(
-          JSON.stringify({ leftovers: leftovers.map((l) => ({ table: l.name, drop: l.drop })) }) + '\n',
-        );
-    } else if (leftovers.length > 0) {
-      io.stdout(`leftovers (tables no model builds; ebb keeps them until you drop them)\n`);
-      for (const l of leftovers) io.stdout(`  ${l.name}   ${l.drop}\n`);
-    }
+  }
+  if (next) {
+    io.stdout(
+      next.error !== undefined
+        ? `  next run   cannot tell: ${oneLine(next.error, 200)}\n`
+        : `  next run   new ${formatCount(next.new)}, changed ${formatCount(next.changed)}, deleted ${formatCount(next.deleted)}\n`,
+    );
+  }
+}
+
+/** reportLeftovers lists the tables no model builds any more (a deleted or renamed model), with the command to drop each. */
+async function reportLeftovers(ctx: Context, store: Store, options: StatusOptions, io: IO): Promise<void> {
+  const leftovers = await findLeftovers(store, ctx.project.models);
+  if (leftovers.length === 0) return;
+  if (options.json) {
+    io.stdout(JSON.stringify({ leftovers: leftovers.map((l) => ({ table: l.name, drop: l.drop })) }) + '\n');
+    return;
+  }
+  io.stdout(`leftovers (tables no model builds; ebb keeps them until you drop them)\n`);
+  for (const l of leftovers) io.stdout(`  ${l.name}   ${l.drop}\n`);
+}
+
+/** checkResult is --check's verdict on stderr: 0 when nothing needs attention, else 1. */
+function checkResult(attention: readonly string[], io: IO): number {
+  if (attention.length === 0) {
+    io.stderr('CHECK ok: no failures pending, every last run ok, no scheduled model overdue\n');
     return 0;
-  });
+  }
+  io.stderr(
+    `CHECK failed: ${attention.length} ${attention.length === 1 ? 'thing needs' : 'things need'} attention\n`,
+  );
+  for (const a of attention) io.stderr(`  ${a}\n`);
+  return 1;
+}
+
+/** overdue lists the scheduled models (ebb.yaml schedules) whose last success is too old. */
+async function overdue(ctx: Context, store: Store): Promise<string[]> {
+  const schedules = ctx.project.file?.schedules ?? [];
+  if (schedules.length === 0) return [];
+  const rows = await store.queryJson(
+    `SELECT model, epoch_ms(max(finished_at))::DOUBLE AS at FROM _ebb.runs WHERE status = 'ok' GROUP BY model`,
+  );
+  const last = new Map(rows.map((r) => [String(r['model']), new Date(Number(r['at']))]));
+  const members = new Map<Schedule, string[]>();
+  for (const s of schedules)
+    members.set(
+      s,
+      (await planRun(ctx, store, s.select)).steps.map((st) => st.model.name),
+    );
+  return overdueModels(schedules, (s) => members.get(s) ?? [], last, new Date()).map(
+    (o) =>
+      `${o.model}: scheduled, ${o.lastSuccess === null ? 'never succeeded' : `last succeeded ${o.lastSuccess.toISOString()}`} (due since ${o.due.toISOString()})`,
+  );
+}
+
+/** showRunning prints what a run holding the state publishes (lib/run/status-file.ts). */
+function showRunning(run: RunStatus, options: StatusOptions, io: IO): void {
+  if (options.json) {
+    io.stdout(JSON.stringify({ running: run }) + '\n');
+    return;
+  }
+  io.stdout(
+    `running    ${run.command} (pid ${run.pid}) since ${run.started_at}, updated ${run.updated_at}\n`,
+  );
+  for (const m of run.models) {
+    io.stdout(
+      `  done     ${m.model}  ${m.status}${m.rows === null ? '' : `, ${formatCount(m.rows)} rows`}\n`,
+    );
+  }
+  const c = run.current;
+  if (c) {
+    const total = c.total === null ? '' : `/${formatCount(c.total)}`;
+    io.stdout(
+      `  now      ${c.model}  ${formatCount(c.done)}${total} rows, ${c.in_flight} in flight, ${formatCount(c.rows_per_s)} rows/s, ${formatCount(c.failed)} failed\n`,
+    );
+  }
+  io.stdout(
+    'The last committed state is shown once the run ends: DuckDB lets no other process read the state file while a run writes it.\n',
+  );
 }
 
 async function listFailures(

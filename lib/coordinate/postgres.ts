@@ -29,21 +29,27 @@ const SCHEMA = [
 ];
 
 /**
- * LEASE reserves $3 slots of key $1 spaced $2 ms apart: from the key's theoretical time, or now
- * when that has passed (no credit for idle time, so no burst). A key nobody is using takes the
- * interval asked for; one in use keeps its own, and the caller refuses a different one.
+ * LEASE reserves $3 slots of key $1 spaced $2 ms apart: from the key's theoretical time, or from
+ * now + $4 ms when that has passed (no credit for idle time, so no burst; the lead is about one
+ * round trip, so the first slot is not already past when the answer arrives). A key nobody is
+ * using takes the interval asked for; one in use keeps its own, and the caller refuses a
+ * different one.
  */
 const LEASE = `
   WITH now AS (SELECT extract(epoch FROM clock_timestamp())::double precision * 1000 AS ms),
-       ask AS (SELECT $1::text AS key, $2::double precision AS interval_ms, $3::integer AS slots)
+       ask AS (SELECT $1::text AS key, $2::double precision AS interval_ms, $3::integer AS slots,
+                      $4::double precision AS lead_ms)
   INSERT INTO ebb_rate_limits AS r (key, interval_ms, tat_ms)
-  SELECT ask.key, ask.interval_ms, now.ms + ask.slots * ask.interval_ms FROM now, ask
+  SELECT ask.key, ask.interval_ms, now.ms + ask.lead_ms + ask.slots * ask.interval_ms FROM now, ask
   ON CONFLICT (key) DO UPDATE SET
     interval_ms = CASE WHEN r.tat_ms < (SELECT ms FROM now) THEN excluded.interval_ms ELSE r.interval_ms END,
-    tat_ms = GREATEST(r.tat_ms, (SELECT ms FROM now))
+    tat_ms = GREATEST(r.tat_ms, (SELECT ms + lead_ms FROM now, ask))
       + (SELECT slots FROM ask)
       * CASE WHEN r.tat_ms < (SELECT ms FROM now) THEN excluded.interval_ms ELSE r.interval_ms END
   RETURNING tat_ms - $3::integer * interval_ms AS first_ms, interval_ms, (SELECT ms FROM now) AS now_ms`;
+
+/** The least lead given to a lease's first slot when the key is idle (ms). */
+const MIN_LEAD_MS = 2;
 
 export class PostgresCoordinator {
   readonly #pool: pg.Pool;
@@ -87,10 +93,14 @@ export class PostgresCoordinator {
   async lease(key: string, intervalMs: number, slots: number): Promise<Lease> {
     const t0 = this.#clock.now();
     const row = await this.#run(`lease from rate limit "${key}"`, async (client) => {
+      const lead = Number.isFinite(this.#bestRoundTrip)
+        ? Math.max(MIN_LEAD_MS, this.#bestRoundTrip)
+        : MIN_LEAD_MS;
       const r = await client.query<{ first_ms: number; interval_ms: number; now_ms: number }>(LEASE, [
         key,
         intervalMs,
         slots,
+        lead,
       ]);
       return r.rows[0]!;
     });

@@ -7,25 +7,15 @@
 import { errorCode, errorMessage, PartialRunError, RUN_CODES } from '../errors.js';
 import { RunTimeout } from './timeout.js';
 import type { Model } from '../project/index.js';
-import type { Transport } from '../send/types.js';
-import type { ProgressSource } from '../runtime/progress.js';
+import type { ModelRunOptions, RunHooks } from '../runtime/run-options.js';
 import type { Store } from '../store/index.js';
 import { languageOf } from './languages/index.js';
 import type { RunPlan } from './plan.js';
 import type { ModelResult, RunSummary } from './result.js';
 
-export interface ExecuteOptions {
+/** ExecuteOptions are the run's hooks (passed on to every model) and the executor's own. */
+export interface ExecuteOptions extends RunHooks {
   readonly onResult?: (result: ModelResult) => void;
-  /** A line a .star model printed (secrets already redacted). */
-  readonly onPrint?: (model: Model, line: string) => void;
-  /** Called as a model that can send (.star) starts, with a reader of its progress. */
-  readonly onProgress?: (model: Model, progress: ProgressSource) => void;
-  /** The environment .star models see through env.get() (besides the project's .env). */
-  readonly env?: NodeJS.ProcessEnv;
-  /** Where .star models' requests go (default: a new UndiciTransport per model, closed at its end). */
-  readonly transport?: Transport | undefined;
-  /** Aborting it (Ctrl-C) stops the run: no new requests, successful acks committed, status interrupted. */
-  readonly signal?: AbortSignal | undefined;
 }
 
 export async function execute(
@@ -36,80 +26,17 @@ export async function execute(
   const started = performance.now();
   const results: ModelResult[] = [];
   const failed = new Set<string>();
-  const runOptions = {
-    root: plan.root,
-    env: options.env ?? process.env,
-    ...(options.onPrint ? { onPrint: options.onPrint } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    transport: options.transport,
-    signal: options.signal,
-  };
+  const runOptions: ModelRunOptions = { ...options, root: plan.root, env: options.env ?? process.env };
   for (const step of plan.steps) {
     if (options.signal?.aborted) break;
-    const model = step.model;
-    const t0 = performance.now();
     const startedAt = new Date();
-    const blocker = plan.dag.upstream(model.name).find((u) => failed.has(u));
-    let result: ModelResult;
-    if (step.problem) {
-      result = errored(plan.runId, model, step.problem, step.problemCode ?? 'EBB_MODEL', 0);
-    } else if (blocker) {
-      result = {
-        run_id: plan.runId,
-        model: model.name,
-        kind: model.kind,
-        file: model.file,
-        status: 'skipped',
-        rows: null,
-        duration_ms: 0,
-        error: `upstream model ${blocker} failed`,
-        code: RUN_CODES.upstreamFailed,
-      };
-    } else {
-      try {
-        store.noteModel(model.name);
-        const upstream = plan.dag.upstream(model.name).flatMap((n) => plan.models.get(n) ?? []);
-        const out = await languageOf(model).run(store, model, plan.runId, { ...runOptions, upstream });
-        result = {
-          run_id: plan.runId,
-          model: model.name,
-          kind: model.kind,
-          file: model.file,
-          status: 'ok',
-          rows: out.rows,
-          duration_ms: Math.round(performance.now() - t0),
-          ...(out.details ? { details: out.details } : {}),
-          ...(out.warning ? { warning: out.warning.message, warning_code: out.warning.code } : {}),
-        };
-      } catch (err) {
-        result = errored(
-          plan.runId,
-          model,
-          errorMessage(err),
-          errorCode(err),
-          Math.round(performance.now() - t0),
-        );
-        if (err instanceof PartialRunError) {
-          // What the model did before it failed counts: its acknowledgements are committed.
-          result = {
-            ...result,
-            status: err.interrupted ? 'interrupted' : 'error',
-            rows: err.partial.rows,
-            ...(err.partial.details ? { details: err.partial.details } : {}),
-          };
-          // A run stopped by its deadline (ebb run --timeout) says so, with its own code.
-          const reason: unknown = options.signal?.reason;
-          if (err.interrupted && reason instanceof RunTimeout) {
-            result = {
-              ...result,
-              error: `timed out after ${reason.what}: ${err.detail}`,
-              code: 'EBB_TIMEOUT',
-            };
-          }
-        }
-      }
-    }
-    if (result.status !== 'ok') failed.add(model.name);
+    const blocker = plan.dag.upstream(step.model.name).find((u) => failed.has(u));
+    const result = step.problem
+      ? errored(plan.runId, step.model, step.problem, step.problemCode ?? 'EBB_MODEL', 0)
+      : blocker
+        ? skipped(plan.runId, step.model, blocker)
+        : await runModel(store, plan, step.model, runOptions);
+    if (result.status !== 'ok') failed.add(step.model.name);
     await record(store, result, startedAt);
     results.push(result);
     options.onResult?.(result);
@@ -119,7 +46,71 @@ export async function execute(
     results,
     duration_ms: Math.round(performance.now() - started),
     ...(options.signal?.aborted ? { interrupted: true } : {}),
-    ...(options.signal?.reason instanceof RunTimeout ? { timedOut: true } : {}),
+    ...(options.signal?.reason instanceof RunTimeout ? { timed_out: true } : {}),
+  };
+}
+
+/** runModel runs one model through its language's record, and turns what happened into its result. */
+async function runModel(
+  store: Store,
+  plan: RunPlan,
+  model: Model,
+  options: ModelRunOptions,
+): Promise<ModelResult> {
+  const t0 = performance.now();
+  try {
+    store.noteModel(model.name);
+    const upstream = plan.dag.upstream(model.name).flatMap((n) => plan.models.get(n) ?? []);
+    const out = await languageOf(model).run(store, model, plan.runId, { ...options, upstream });
+    return {
+      run_id: plan.runId,
+      model: model.name,
+      kind: model.kind,
+      file: model.file,
+      status: 'ok',
+      rows: out.rows,
+      duration_ms: Math.round(performance.now() - t0),
+      ...(out.details ? { details: out.details } : {}),
+      ...(out.warning ? { warning: out.warning.message, warning_code: out.warning.code } : {}),
+    };
+  } catch (err) {
+    const result = errored(
+      plan.runId,
+      model,
+      errorMessage(err),
+      errorCode(err),
+      Math.round(performance.now() - t0),
+    );
+    return err instanceof PartialRunError ? partial(result, err, options.signal) : result;
+  }
+}
+
+/** partial is the result of a model that failed or was interrupted after doing part of its work. */
+function partial(result: ModelResult, err: PartialRunError, signal: AbortSignal | undefined): ModelResult {
+  // What the model did before it failed counts: its acknowledgements are committed.
+  const out: ModelResult = {
+    ...result,
+    status: err.interrupted ? 'interrupted' : 'error',
+    rows: err.partial.rows,
+    ...(err.partial.details ? { details: err.partial.details } : {}),
+  };
+  // A run stopped by its deadline (ebb run --timeout) says so, with its own code.
+  const reason: unknown = signal?.reason;
+  if (!err.interrupted || !(reason instanceof RunTimeout)) return out;
+  return { ...out, error: `timed out after ${reason.what}: ${err.detail}`, code: 'EBB_TIMEOUT' };
+}
+
+function skipped(runId: string, model: Model, blocker: string): ModelResult {
+  return {
+    run_id: runId,
+    model: model.name,
+    kind: model.kind,
+    file: model.file,
+    status: 'skipped',
+    rows: null,
+    duration_ms: 0,
+    error: `upstream model ${blocker} failed`,
+    code: RUN_CODES.upstreamFailed,
   };
 }
 

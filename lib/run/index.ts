@@ -20,3 +20,4 @@ export { upstreamBuilder } from './plan-upstream.js';
 export { findLeftovers, type Leftover } from './leftovers.js';
 export { listModels, type ModelListing } from './list.js';
 export { RunTimeout } from './timeout.js';
+export { readRunStatus, runStatusPath, RunStatusWriter, type RunStatus } from './status-file.js';

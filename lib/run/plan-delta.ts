@@ -1,17 +1,17 @@
 // planDelta is `ebb plan`: for each selected tracked model, what a run would send — the
 // counts of new, changed and deleted rows and a few samples with the fields that changed —
-// computed from the model's literal tracked query, without running its script, sending or
-// saving anything: the session is read-only (it writes temporary tables only, never the
-// model's table or ebb's state). Only the upstream rebuild of `ebb plan` (prepare) writes,
+// computed from the model's literal tracked query (which its language's record reads: plan
+// names no language), without running its script, sending or saving anything: the session is
+// read-only (it writes temporary tables only, never the model's table or ebb's state). Only the upstream rebuild of `ebb plan` (prepare) writes,
 // and it runs in a transaction that is rolled back.
 
 import { TrackedSession, type DeltaPage } from '../detect/tracked.js';
 import { errorMessage } from '../errors.js';
 import { bigintReplacer } from '../json.js';
 import type { Model } from '../project/index.js';
-import { scanStarSql } from '../runtime/star-sql.js';
 import { fromDuckDB, type JsValue } from '../runtime/values.js';
 import type { Store } from '../store/index.js';
+import { languageOf } from './languages/index.js';
 import type { RunPlan } from './plan.js';
 
 export interface PlanSample {
@@ -60,29 +60,17 @@ async function planOne(
   prepare?: (model: Model) => Promise<void>,
 ): Promise<ModelPlan> {
   const empty = { model: model.name, file: model.file, new: 0, changed: 0, deleted: 0, samples: [] };
-  let tracked;
-  try {
-    tracked = scanStarSql(model).tracked;
-  } catch (err) {
-    return { ...empty, error: errorMessage(err) };
-  }
-  const distinct = [...new Set(tracked.map((t) => t.sql))];
-  if (distinct.length !== 1 || tracked[0]!.params === undefined) {
-    const why =
-      distinct.length === 0
-        ? 'its script has no query("…") call with a literal SQL string'
-        : distinct.length > 1
-          ? `its script has ${distinct.length} different tracked query() calls`
-          : 'its tracked query has parameters known only at run time';
-    return { ...empty, error: `${model.file}: cannot plan: ${why}` };
-  }
-  const call = tracked[0]!;
+  const query = languageOf(model).trackedQuery?.(model) ?? {
+    unknown: `a ${model.language} model has no tracked query`,
+  };
+  if ('error' in query) return { ...empty, error: query.error };
+  if ('unknown' in query) return { ...empty, error: `${model.file}: cannot plan: ${query.unknown}` };
   const session = new TrackedSession(store, model, runId, { readOnly: true });
   // Rebuilding the upstream writes tables: that happens in a transaction rolled back below.
   if (prepare) await store.exec('BEGIN TRANSACTION');
   try {
     await prepare?.(model);
-    const counts = await session.computeDelta(call.sql, call.params!);
+    const counts = await session.computeDelta(query.sql, query.params);
     const samples: PlanSample[] = [];
     const delta = await session.page(0, 1000);
     for (const change of ['changed', 'new'] as const) {

@@ -29,7 +29,7 @@ export function resultLine(r: ModelResult, nameWidth: number): string {
         .map(([k, v]) => `${k} ${formatCount(v)}`)
         .join(', ')
     : '';
-  const unsaved = r.details?.['unsaved'] ?? 0;
+  const unsaved = r.details?.unsaved ?? 0;
   const note =
     r.warning !== undefined
       ? `\n      warning: ${r.warning}`
@@ -43,7 +43,7 @@ export function resultLine(r: ModelResult, nameWidth: number): string {
 
 /** failedRows is the number of rows whose requests failed, over a run's models. */
 export function failedRows(s: RunSummary): number {
-  return s.results.reduce((n, r) => n + (r.details?.['failed'] ?? 0), 0);
+  return s.results.reduce((n, r) => n + (r.details?.failed ?? 0), 0);
 }
 
 export function summaryLine(s: RunSummary): string {
@@ -59,7 +59,7 @@ export function summaryLine(s: RunSummary): string {
       ? ` ${formatCount(failed)} ${failed === 1 ? 'row' : 'rows'} failed to deliver (they are sent again next run): see ebb status`
       : '';
   if (s.interrupted) {
-    const saved = s.results.reduce((n, r) => n + (r.details?.['saved'] ?? 0), 0);
+    const saved = s.results.reduce((n, r) => n + (r.details?.saved ?? 0), 0);
     return `Interrupted after ${formatSeconds(s.duration_ms)}: ${parts.join(', ')}; ${formatCount(saved)} ${saved === 1 ? 'row' : 'rows'} delivered and acknowledged; the rest is sent next run (run ${s.run_id}).${tail}`;
   }
   return `Done in ${formatSeconds(s.duration_ms)}: ${parts.join(', ')} (run ${s.run_id}).${tail}`;

@@ -1,6 +1,7 @@
 // ModelResult is what one model's run produced; it is printed, emitted as JSON and recorded.
 
 import type { ModelKind } from '../project/index.js';
+import type { TrackedCounts } from '../runtime/tracked-counts.js';
 
 /** interrupted: the run was stopped (Ctrl-C) while this model ran; what it acknowledged is kept. */
 export type ModelStatus = 'ok' | 'error' | 'skipped' | 'interrupted';
@@ -16,18 +17,15 @@ export interface ModelResult {
   readonly error?: string;
   /** The stable code of `error` (EBB_…), listed in README.md. */
   readonly code?: string;
-  /**
-   * Extra per-kind figures. Tracked models: new, changed, deleted (the delta), saved (rows
-   * acknowledged), failed (rows whose requests failed: recorded in _ebb.failures), unsaved
-   * (rows the script did not acknowledge: its own choice; they come back next run).
-   */
-  readonly details?: Readonly<Record<string, number>>;
+  /** A tracked model's delta and what became of it (written as fields of its JSON line). */
+  readonly details?: TrackedCounts;
   /** A warning about a model that succeeded (e.g. a tracked script that acknowledged nothing). */
   readonly warning?: string;
   /** The stable code of `warning` (EBB_…). */
   readonly warning_code?: string;
 }
 
+/** RunSummary is a run's results; its keys are snake_case, as in every JSON line ebb writes. */
 export interface RunSummary {
   readonly run_id: string;
   readonly results: readonly ModelResult[];
@@ -35,7 +33,7 @@ export interface RunSummary {
   /** The run was stopped by Ctrl-C (SIGINT/SIGTERM). */
   readonly interrupted?: boolean;
   /** The run was stopped by its deadline (ebb run --timeout). */
-  readonly timedOut?: boolean;
+  readonly timed_out?: boolean;
 }
 
 export function newRunId(now = new Date()): string {

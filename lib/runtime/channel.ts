@@ -13,63 +13,31 @@
 // futex call on both threads.
 
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import {
+  HELD,
+  REPLIES,
+  STOP,
+  WANT,
+  type Envelope,
+  type OpName,
+  type OpTable,
+  type Outcome,
+  type Reply,
+  type WireError,
+} from './channel-types.js';
 
-/** An operation table: name → request type → reply type. */
-export interface OpSpec {
-  readonly req: unknown;
-  readonly rep: unknown;
-}
-/** An operation table type T: every member is an OpSpec (`T extends OpTable<T>`). */
-export type OpTable<T> = { readonly [K in keyof T]: OpSpec };
-export type OpName<T> = keyof T & string;
-export type Lane = 'serial' | 'concurrent';
-
-/**
- * An error as it crosses the channel. `origin` names the one-way message's call that caused it
- * and `position` where the script made that call (file:line:col).
- */
-export interface WireError {
-  readonly code: string;
-  readonly message: string;
-  readonly position?: string;
-  readonly origin?: string;
-}
-
-export type Outcome<V> =
-  | { readonly ok: true; readonly value: V }
-  | { readonly ok: false; readonly error: WireError };
-
-interface Envelope {
-  readonly id: number;
-  readonly op: string;
-  readonly req: unknown;
-  /** Set for one-way messages: what caused it, so a failure names that call. */
-  readonly origin?: string;
-  /** Where the script made that call (file:line:col), when known. */
-  readonly at?: string;
-}
-
-type Reply =
-  | { readonly id: number; readonly ok: true; readonly value: unknown }
-  | { readonly id: number; readonly ok: false; readonly error: WireError };
-
-/**
- * Slots of the shared Int32Array: a counter bumped on every batch of replies, a stop flag, how
- * many replies the waiting worker needs before it can go on (0: it is not waiting), and how many
- * the main thread holds.
- */
-export const SIGNAL_SLOTS = 4;
-const REPLIES = 0;
-const STOP = 1;
-const WANT = 2;
-const HELD = 3;
-/** The most replies the main thread holds back while the worker runs, and for how long at most. */
-const HOLD_MAX = 256;
-const HOLD_MS = 250;
-
-export function newSignal(): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(4 * SIGNAL_SLOTS));
-}
+export {
+  newSignal,
+  SIGNAL_SLOTS,
+  type Lane,
+  type OpName,
+  type OpSpec,
+  type OpTable,
+  type Outcome,
+  type WireError,
+} from './channel-types.js';
+export { serve, type Handlers, type Served } from './channel-server.js';
+export { SerialLane } from './serial-lane.js';
 
 /** HostCallError is a failed host call, thrown in the worker with the main thread's code and message. */
 export class HostCallError extends Error {
@@ -275,156 +243,4 @@ function movable(batch: readonly Envelope[]): ArrayBuffer[] {
     }
   }
   return out ?? [];
-}
-
-/** SerialLane runs tasks one at a time in the order they were queued. */
-export class SerialLane {
-  #tail: Promise<unknown> = Promise.resolve();
-
-  run<V>(task: () => Promise<V> | V): Promise<V> {
-    const next = this.#tail.then(task);
-    this.#tail = next.catch(() => undefined);
-    return next;
-  }
-
-  /** idle resolves when every task queued so far is over. */
-  async idle(): Promise<void> {
-    let tail;
-    do {
-      tail = this.#tail;
-      await tail;
-    } while (tail !== this.#tail);
-  }
-}
-
-export type Handlers<T extends OpTable<T>> = {
-  readonly [K in OpName<T>]: (req: T[K]['req'], id: number) => Promise<T[K]['rep']> | T[K]['rep'];
-};
-
-export interface Served {
-  /** fail reports a failure to the worker outside any reply: raised at its next call. */
-  readonly fail: (error: WireError) => void;
-  /** stop asks the script to stop: its next call (or the wait it is in) throws StoppedError. */
-  readonly stop: () => void;
-  /** idle resolves when every request received so far has been answered. */
-  readonly idle: () => Promise<void>;
-  /** The first failure of a one-way message (or reported with fail()), with its origin. */
-  readonly failure: () => WireError | undefined;
-}
-
-/**
- * serve is the main thread's end. `toError` turns a handler's exception into the error the
- * worker sees. Replies completed in one tick are posted together.
- */
-export function serve<T extends OpTable<T>>(
-  port: MessagePort,
-  signal: Int32Array,
-  handlers: Handlers<T>,
-  lanes: { readonly [K in OpName<T>]: Lane },
-  serial: SerialLane,
-  toError: (err: unknown, op: string) => WireError,
-  transferOf?: (value: unknown) => ArrayBuffer[] | undefined,
-): Served {
-  let pending: Reply[] = [];
-  let transfer: ArrayBuffer[] = [];
-  let scheduled = false;
-  let urgent = false;
-  // A safety net, not the mechanism: a waiting worker is answered through WANT (or its request
-  // for what is held); this only bounds how long a reply can be held if that were ever missed.
-  let holdTimer: NodeJS.Timeout | undefined;
-  let open = 0;
-  let idleWaiters: Array<() => void> = [];
-  let failure: WireError | undefined;
-  const flush = () => {
-    scheduled = false;
-    urgent = false;
-    if (holdTimer !== undefined) clearTimeout(holdTimer);
-    holdTimer = undefined;
-    const batch = pending;
-    const moved = transfer;
-    pending = [];
-    transfer = [];
-    Atomics.store(signal, HELD, 0);
-    if (batch.length === 0) return;
-    try {
-      port.postMessage(batch, moved);
-    } catch {
-      return; // the worker is gone
-    }
-    Atomics.add(signal, REPLIES, 1);
-    Atomics.notify(signal, REPLIES);
-  };
-  // Replies are held until the waiting worker has as many as it wants (see waitUntil); then
-  // those that complete in the same turn of the event loop (several sockets' data, a page of
-  // database work) go out as one message: setImmediate runs after this turn's I/O callbacks.
-  const maybeFlush = () => {
-    if (scheduled || pending.length === 0) return;
-    const want = Atomics.load(signal, WANT);
-    if (urgent || (want > 0 && pending.length >= want) || pending.length >= HOLD_MAX) {
-      scheduled = true;
-      setImmediate(flush);
-    } else if (holdTimer === undefined) {
-      holdTimer = setTimeout(flush, HOLD_MS);
-      holdTimer.unref();
-    }
-  };
-  const reply = (r: Reply) => {
-    pending.push(r);
-    // A reply's large buffer (a page's bytes) moves to the worker instead of being copied.
-    const buffers = r.ok && transferOf ? transferOf(r.value) : undefined;
-    for (const b of buffers ?? []) if (!transfer.includes(b)) transfer.push(b);
-    Atomics.store(signal, HELD, pending.length);
-    // A failure outside any reply stops the script: it goes at once.
-    if (r.id === 0) urgent = true;
-    maybeFlush();
-  };
-  const done = () => {
-    if (--open === 0) {
-      const waiters = idleWaiters;
-      idleWaiters = [];
-      for (const w of waiters) w();
-    }
-  };
-  const exec = async (env: Envelope): Promise<void> => {
-    const handler = handlers[env.op as OpName<T>] as ((req: unknown, id: number) => unknown) | undefined;
-    try {
-      if (!handler) throw new Error(`unknown operation ${env.op}`);
-      const value = await handler(env.req, env.id);
-      if (env.origin === undefined) reply({ id: env.id, ok: true, value });
-    } catch (err) {
-      const error = toError(err, env.op);
-      if (env.origin === undefined) reply({ id: env.id, ok: false, error });
-      else {
-        const caused: WireError =
-          env.at === undefined
-            ? { ...error, origin: env.origin }
-            : { ...error, origin: env.origin, position: env.at };
-        failure ??= caused;
-        reply({ id: 0, ok: false, error: caused });
-      }
-    }
-  };
-  port.on('message', (batch: Envelope[]) => {
-    for (const env of batch) {
-      open++;
-      const lane = lanes[env.op as OpName<T>] ?? 'concurrent';
-      const run = lane === 'serial' ? serial.run(() => exec(env)) : exec(env);
-      void run.finally(done);
-    }
-    // An empty batch is the waiting worker asking for the replies held (see waitUntil).
-    maybeFlush();
-  });
-  return {
-    fail: (error) => {
-      failure ??= error;
-      reply({ id: 0, ok: false, error });
-    },
-    failure: () => failure,
-    stop: () => {
-      Atomics.store(signal, STOP, 1);
-      Atomics.add(signal, REPLIES, 1);
-      Atomics.notify(signal, REPLIES);
-    },
-    idle: () => (open === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
-  };
 }

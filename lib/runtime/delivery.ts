@@ -14,11 +14,10 @@
 // acks wait for a row group or QUIET_FLUSH_MS: losing them re-sends nothing.
 
 import { SeqRuns } from '../detect/seq-runs.js';
-import type { TrackedSession } from '../detect/tracked.js';
 import type { SendOutcome } from '../send/types.js';
 import type { SerialLane, WireError } from './channel.js';
 import type { FailedRequest } from './failure-advice.js';
-import type { FailedAck, FailureLog } from './failures.js';
+import type { FailedAck } from './failures.js';
 import { BATCH, FLUSH_MS, QUIET_FLUSH_MS, ROW_GROUP, type HttpCall } from './protocol.js';
 
 /** The part of lib/send's Sender that delivery uses. */
@@ -31,13 +30,20 @@ export const STOPPING_CODES: readonly string[] = ['EBB_HTTP_CIRCUIT_OPEN', 'EBB_
 /** The outcome of a request not sent because the run was interrupted: not a failure of delivery. */
 export const STOPPED_CODE = 'EBB_SEND_STOPPED';
 
+/**
+ * AckStore is where decided acknowledgements are committed: a tracked model's session (rows
+ * delivered) and failure log (rows whose requests failed). Each call runs on the database lane.
+ */
+export interface AckStore {
+  ack(rows: SeqRuns): Promise<unknown>;
+  ackDeleted(rows: SeqRuns): Promise<unknown>;
+  record(failed: readonly FailedAck[]): Promise<void>;
+}
+
 export interface DeliveryOptions {
   readonly sender: RequestSender;
   readonly lane: SerialLane;
-  /** The tracked session acks are committed to (absent in non-tracked models). */
-  readonly session?: TrackedSession | undefined;
-  /** Where failed acks are recorded (absent in non-tracked models). */
-  readonly failures?: FailureLog | undefined;
+  readonly acks: AckStore;
   /** A failure that must stop the script (a breaker, a commit that failed). */
   readonly onFatal: (error: WireError) => void;
 }
@@ -222,13 +228,12 @@ export class Delivery {
   }
 
   #commit(rows: SeqRuns, deletes: SeqRuns, failed: FailedAck[], at: string | undefined, requests = 0): void {
-    const session = this.#o.session;
+    const acks = this.#o.acks;
     const work = this.#o.lane
       .run(async () => {
-        if (!session) return;
-        if (rows.size > 0) await session.ack(rows);
-        if (deletes.size > 0) await session.ackDeleted(deletes);
-        if (failed.length > 0) await this.#o.failures?.record(failed);
+        if (rows.size > 0) await acks.ack(rows);
+        if (deletes.size > 0) await acks.ackDeleted(deletes);
+        if (failed.length > 0) await acks.record(failed);
       })
       .catch((err: unknown) => {
         const message = err instanceof Error ? err.message : String(err);

@@ -1,9 +1,8 @@
 // The host modules a .star model sees (query, deleted, save, env, http), running in the
 // model's worker and calling the main thread through the channel.
 //
-// A save in a tracked model is a conditional acknowledgement: it carries the ids of the
-// requests the script issued since its previous save and did not read, and the main thread
-// commits it only if all of them ended in 2xx.
+// What save.* does depends on the kind of model (./saves.ts): in a tracked model a save is a
+// conditional acknowledgement of delta rows, in any other it stores rows.
 
 import {
   Builtin,
@@ -12,23 +11,25 @@ import {
   elements,
   makeModule,
   makeString,
-  repr,
-  toJS,
   truth,
   typeName,
-  unpackArgs,
-  type Thread,
+  anyValue,
+  string,
+  unpack,
   type Value,
 } from '../starlark/index.js';
-import { HostCallError, type Client } from './channel.js';
+import type { Client } from './channel.js';
+import { callAs } from './host-call.js';
 import { CallSite } from './call-site.js';
 import { EbbError, RUN_CODES } from '../errors.js';
 import { HttpModule } from './http-module.js';
-import { SeqRuns } from '../detect/seq-runs.js';
 import { EMPTY_PAGE, pageRows, type PageLists, type RowsPage } from './rows-page.js';
-import { BATCH, FLUSH_MS, PAGE, type ModelInit, type ModelOps, type PageWant } from './protocol.js';
-import { Row, RowShape, type RowOrigin } from './row.js';
-import { starToWire, type Wire } from './wire.js';
+import { PAGE, type ModelInit, type ModelOps, type PageWant, type QueryParam } from './protocol.js';
+import { RowShape, type RowOrigin } from './row.js';
+import type { Saves } from './saves.js';
+import { SinkSaves } from './sink-saves.js';
+import { TrackedSaves } from './tracked-saves.js';
+import { starToWire } from './wire.js';
 
 /** Fetches a page after a sequence number, with what the script showed it needs. */
 type PageFetch = (after: number, want: PageWant) => RowsPage;
@@ -87,23 +88,19 @@ export class Host {
   readonly #client: Client<ModelOps>;
   readonly #init: ModelInit;
   readonly http: HttpModule;
-  #trackedSql: string | undefined;
-  #sinkRows: Array<Record<string, Wire>> = [];
-  #lastFlush = performance.now();
-
-  /** The runs of the last ack message posted (what a following ack without dependencies may join). */
-  #lastAck: SeqRuns | undefined;
-
+  /** What save.* does: acknowledge delta rows (tracked) or store rows. */
+  readonly #saves: Saves;
   readonly #site = new CallSite();
-  #ackAt: string | undefined;
-  #sinkCount = 0;
-  /** Where the rows not yet flushed were saved: from row `first` on, at `at`. */
-  #sinkSites: Array<{ readonly first: number; readonly at: string | undefined }> = [];
+  #trackedSql: string | undefined;
 
   constructor(client: Client<ModelOps>, init: ModelInit) {
     this.#client = client;
     this.#init = init;
     this.http = new HttpModule(client, init);
+    this.#saves =
+      init.kind === 'tracked'
+        ? new TrackedSaves(client, init, this.http, () => this.#trackedSql !== undefined)
+        : new SinkSaves(client);
   }
 
   get tracked(): boolean {
@@ -117,27 +114,31 @@ export class Host {
       deleted: new Builtin('deleted', (_th, _fn, args, kwargs) => this.#deleted(args, kwargs)),
       save: makeModule('save', {
         row: new Builtin('save.row', (th, _fn, args, kwargs) => {
-          const [row] = unpackArgs('save.row', args, kwargs, 'row');
-          this.#save([row!], 'save.row', th);
+          const [row] = unpack('save.row', args, kwargs, ['row', anyValue]);
+          this.#saves.rows([row], 'save.row', this.#site.of(th));
           return None;
         }),
         rows: new Builtin('save.rows', (th, _fn, args, kwargs) => {
-          const [rows] = unpackArgs('save.rows', args, kwargs, 'rows');
-          this.#save(iterate(rows!, 'save.rows'), 'save.rows', th);
+          const [rows] = unpack('save.rows', args, kwargs, ['rows', anyValue]);
+          this.#saves.rows(iterate(rows, 'save.rows'), 'save.rows', this.#site.of(th));
           return None;
         }),
         delete: new Builtin('save.delete', (th, _fn, args, kwargs) => {
-          const [row] = unpackArgs('save.delete', args, kwargs, 'row');
-          this.#saveDelete(row!, th);
+          const [row] = unpack('save.delete', args, kwargs, ['row', anyValue]);
+          this.#saves.delete(row, this.#site.of(th));
           return None;
         }),
       }),
       env: makeModule('env', {
         get: new Builtin('env.get', (_th, _fn, args, kwargs) => {
-          const [name, dflt, secret] = unpackArgs('env.get', args, kwargs, 'name', 'default?', 'secret?');
-          if (typeof name !== 'string')
-            throw new Error(`env.get: name must be a string, not ${typeName(name!)}`);
-          const key = toJS(name) as string;
+          const [key, dflt, secret] = unpack(
+            'env.get',
+            args,
+            kwargs,
+            ['name', string],
+            ['default?', anyValue],
+            ['secret?', anyValue],
+          );
           const value = this.#init.env[key];
           if (value === undefined) {
             if (dflt !== undefined) return dflt;
@@ -159,9 +160,6 @@ export class Host {
   }
 
   #query(args: Value[], kwargs: Array<[string, Value]>): Value {
-    if (args.length === 0) throw new Error('query: missing argument for sql');
-    const sql = args[0]!;
-    if (typeof sql !== 'string') throw new Error(`query: sql must be a string, not ${typeName(sql)}`);
     let delta = true;
     for (const [k, v] of kwargs) {
       if (k === 'delta') delta = truth(v);
@@ -170,7 +168,8 @@ export class Host {
           `query: unexpected keyword argument "${k}" (parameters are positional: query(sql, p1, p2, delta=False))`,
         );
     }
-    const text = toJS(sql) as string;
+    // The parameters are positional (query(sql, p1, p2)): only sql is unpacked by name.
+    const [text] = unpack('query', args.slice(0, 1), [], ['sql', string]);
     const params = args.slice(1).map((p, i) => param(p, i + 1));
     if (this.tracked && delta) {
       if (this.#trackedSql !== undefined && this.#trackedSql !== text) {
@@ -208,7 +207,7 @@ export class Host {
   }
 
   #deleted(args: Value[], kwargs: Array<[string, Value]>): Value {
-    unpackArgs('deleted', args, kwargs);
+    unpack('deleted', args, kwargs);
     if (!this.tracked) throw new Error('deleted: only a tracked model (@kind: tracked) has deleted rows');
     if (this.#trackedSql === undefined)
       throw new Error(
@@ -221,160 +220,18 @@ export class Host {
     );
   }
 
-  #save(rows: Iterable<Value>, fn: string, th: Thread): void {
-    const at = this.#site.of(th);
-    if (this.tracked) {
-      // One save, one set of dependencies, however many messages its rows take.
-      let deps: number[] | undefined;
-      let seqs = new SeqRuns();
-      for (const r of rows) {
-        deps ??= this.http.takeDeps();
-        seqs.add(this.#seqOf(r, fn, false));
-        if (seqs.size >= BATCH) {
-          this.#ack(seqs, false, deps, fn, at);
-          seqs = new SeqRuns();
-        }
-      }
-      if (deps) this.#ack(seqs, false, deps, fn, at);
-      return;
-    }
-    // Requests before a save of a non-tracked model are checked at the end (a failed unread one fails the model).
-    const first = this.#sinkCount + this.#sinkRows.length + 1;
-    for (const r of rows) this.#sinkRows.push(rowToWire(r, fn));
-    const sites = this.#sinkSites;
-    const previous = sites[sites.length - 1];
-    if (this.#sinkCount + this.#sinkRows.length >= first && (previous === undefined || previous.at !== at))
-      sites.push({ first, at });
-    if (this.#sinkRows.length >= BATCH || performance.now() - this.#lastFlush >= FLUSH_MS) this.flush();
+  /** flush sends what the script saved so far to the main thread (see Saves). */
+  flush(): void {
+    this.#saves.flush();
   }
 
-  #saveDelete(row: Value, th: Thread): void {
-    if (!this.tracked)
-      throw new Error('save.delete: only a tracked model (@kind: tracked) acknowledges deletions');
-    this.#ack(
-      SeqRuns.of([this.#seqOf(row, 'save.delete', true)]),
-      true,
-      this.http.takeDeps(),
-      'save.delete',
-      this.#site.of(th),
-    );
-  }
-
-  /**
-   * #ack sends a conditional acknowledgement; those without dependencies coalesce into one
-   * message. It carries where the save was made only when that changed since the last ack (the
-   * main thread keeps the latest), so the seed loop does not send its line with every row.
-   */
-  #ack(seqs: SeqRuns, deleted: boolean, deps: number[], fn: string, at: string | undefined): void {
-    if (seqs.size === 0) return;
-    const last = this.#client.lastQueued();
-    if (deps.length === 0 && last && last.op === 'ack' && this.#lastAck !== undefined) {
-      const prev = last.req as ModelOps['ack']['req'];
-      if (prev.deps.length === 0 && prev.deleted === deleted && this.#lastAck.size < BATCH) {
-        // The queued message's pairs are the runs' own array: appending extends the message.
-        this.#lastAck.append(seqs);
-        return;
-      }
-    }
-    const changed = at !== this.#ackAt;
-    this.#ackAt = at;
-    const runs = seqs.pairs;
-    this.#lastAck = seqs;
-    this.#client.post(
-      'ack',
-      changed && at !== undefined ? { runs, deleted, deps, at } : { runs, deleted, deps },
-      fn,
-      at,
-    );
-  }
-
-  /** seqOf finds which delta row a saved value acknowledges: a row from query()/deleted(), or a dict with the key. */
-  #seqOf(row: Value, fn: string, deleted: boolean): number {
-    if (this.#trackedSql === undefined) {
-      throw new Error(
-        `${fn}: in a tracked model, call the tracked query() first; ${fn} acknowledges rows it returned`,
-      );
-    }
-    if (row instanceof Row) {
-      if (row.origin === (deleted ? 'deleted' : 'tracked')) return row.seq;
-      throw new Error(
-        deleted
-          ? `${fn}: this row comes from query(), not deleted(); use save.row to acknowledge it`
-          : `${fn}: this row comes from ${row.origin === 'deleted' ? 'deleted(); use save.delete' : 'query(..., delta=False), which is not tracked'}`,
-      );
-    }
-    const fields = rowToWire(row, fn);
-    const key = this.#init.uniqueKey.map((k) => {
-      if (!(k in fields) || fields[k] === null)
-        throw new Error(
-          `${fn}: the value has no ${k} (the @unique_key); pass the row from ${deleted ? 'deleted()' : 'query()'}`,
-        );
-      return fields[k]!;
-    });
-    const seq = this.#call(fn, 'tracked.seqForKey', { key, deleted });
-    if (seq === null) {
-      const desc = this.#init.uniqueKey.map((k, i) => `${k}=${String(key[i])}`).join(', ');
-      throw new Error(
-        `${fn}: key (${desc}) is not among the rows ${deleted ? 'deleted()' : 'query()'} returned in this run`,
-      );
-    }
-    return seq;
-  }
-
-  /** #call makes a host call; a failure reads like the builtin's own error ("query: …"). */
   #call<K extends keyof ModelOps & string>(
     fn: string,
     op: K,
     payload: ModelOps[K]['req'],
   ): ModelOps[K]['rep'] {
-    try {
-      return this.#client.call(op, payload);
-    } catch (err) {
-      if (err instanceof HostCallError && err.origin === undefined)
-        throw new Error(`${fn}: ${err.message}`, { cause: err });
-      throw err;
-    }
+    return callAs(this.#client, fn, op, payload);
   }
-
-  /**
-   * flush sends the rows a non-tracked model saved so far to the main thread, which stores them
-   * in order while the script goes on; if storing fails, the script's next host call fails
-   * with the failure attributed to the save.
-   */
-  flush(): void {
-    this.#lastFlush = performance.now();
-    if (this.#sinkRows.length > 0) {
-      const rows = this.#sinkRows;
-      const sites = this.#sinkSites;
-      this.#sinkRows = [];
-      this.#sinkSites = [];
-      const end = this.#sinkCount + rows.length;
-      this.#client.post('sink.rows', { rows }, `save.row (${sinkOrigin(sites, end)})`, sites[0]?.at);
-      this.#sinkCount = end;
-    }
-    this.#client.postNow();
-  }
-}
-
-/** Sites named in a sink.rows origin before "…". */
-const MAX_SITES = 4;
-
-/**
- * sinkOrigin describes the rows of one sink.rows message ending at row `end`: "rows 1–500", or,
- * when they were saved at several places, each range with its place ("rows 1–10 at
- * models/x.star:4:13, row 11 at models/x.star:8:9").
- */
-function sinkOrigin(
-  sites: ReadonlyArray<{ readonly first: number; readonly at: string | undefined }>,
-  end: number,
-): string {
-  const range = (from: number, to: number) => (from === to ? `row ${from}` : `rows ${from}–${to}`);
-  if (sites.length <= 1) return range(sites[0]!.first, end);
-  const parts = sites.slice(0, MAX_SITES).map((s, i) => {
-    const to = i + 1 < sites.length ? sites[i + 1]!.first - 1 : end;
-    return s.at === undefined ? range(s.first, to) : `${range(s.first, to)} at ${s.at}`;
-  });
-  return parts.join(', ') + (sites.length > MAX_SITES ? `, … ${range(sites[MAX_SITES]!.first, end)}` : '');
 }
 
 function* iterate(x: Value, fn: string): Generator<Value> {
@@ -388,27 +245,15 @@ function* iterate(x: Value, fn: string): Generator<Value> {
   yield* elements(x)!;
 }
 
-function param(p: Value, i: number): Wire {
+/** param is a query() parameter as the store binds it: only scalars, never spliced into the SQL. */
+function param(p: Value, i: number): QueryParam {
   const t = typeName(p);
-  if (t === 'int' || t === 'float' || t === 'string' || t === 'bool' || t === 'NoneType')
-    return starToWire(p, `query: parameter ${i}`);
+  const wire =
+    t === 'int' || t === 'float' || t === 'string' || t === 'bool' || t === 'NoneType'
+      ? starToWire(p, `query: parameter ${i}`)
+      : undefined;
+  if (wire === null || (wire !== undefined && typeof wire !== 'object')) return wire;
   throw new Error(
     `query: parameter ${i} has type ${t}; pass int, float, string, bool or None (values are bound, never spliced into the SQL)`,
   );
-}
-
-function rowToWire(row: Value, fn: string): Record<string, Wire> {
-  const value = row instanceof Row ? row.toJSON() : row;
-  const t = typeName(value);
-  if (t !== 'dict' && t !== 'struct')
-    throw new Error(`${fn}: want a row, dict or struct, got ${t} ${repr(row)}`);
-  const wire = starToWire(value, fn) as Record<string, Wire>;
-  for (const name of Object.keys(wire)) {
-    // A column needs a name DuckDB can hold (its parser refuses "" as an identifier).
-    if (name.trim() === '')
-      throw new Error(
-        `${fn}: a column name cannot be empty or blank, got ${JSON.stringify(name)} in ${repr(row)}`,
-      );
-  }
-  return wire;
 }

@@ -13,16 +13,15 @@ import {
   makeDict,
   makeModule,
   makeString,
-  repr,
   str,
-  toJS,
-  typeName,
-  unpackArgs,
+  string,
+  unpack,
   type Thread,
   type Value,
 } from '../starlark/index.js';
 import type { Client, Outcome } from './channel.js';
 import { CallSite } from './call-site.js';
+import { method, REQUEST_PARAMS, requestArgs, type RequestArgs } from './http-args.js';
 import { decodeJsonBytes, encodeJson } from './http-json.js';
 import { bodyText } from './http-reply.js';
 import type { HttpCall, ModelInit, ModelOps } from './protocol.js';
@@ -30,7 +29,6 @@ import type { HttpCall, ModelInit, ModelOps } from './protocol.js';
 type Reply = ModelOps['http']['rep'];
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
-const PARAMS = ['params', 'headers', 'json', 'data', 'body', 'auth', 'timeout'] as const;
 
 /** Response is what http.* returns: the request is in flight until a field is read. */
 export class Response extends HostValue {
@@ -100,7 +98,7 @@ export class Response extends HostValue {
         return makeString(this.method);
       case 'json':
         return new Builtin('json', (th, _fn, args, kwargs) => {
-          unpackArgs('json', args, kwargs);
+          unpack('json', args, kwargs);
           const bytes = this.#bytes();
           try {
             return decodeJsonBytes(th, bytes);
@@ -114,7 +112,7 @@ export class Response extends HostValue {
         });
       case 'raise_for_status':
         return new Builtin('raise_for_status', (_th, _fn, args, kwargs) => {
-          unpackArgs('raise_for_status', args, kwargs);
+          unpack('raise_for_status', args, kwargs);
           const r = this.#get();
           if (!r.ok) throw new Error(this.#failure(r));
           return None;
@@ -169,24 +167,20 @@ export class HttpModule {
     const entries: Record<string, Value> = {};
     for (const m of METHODS) {
       entries[m] = new Builtin(`http.${m}`, (th, fn, args, kwargs) => {
-        const [url, ...rest] = unpackArgs(fn.name, args, kwargs, 'url', ...PARAMS.map((p) => `${p}?`));
-        return this.#issue(th, fn.name, m.toUpperCase(), url!, rest);
+        const [url, ...rest] = unpack(fn.name, args, kwargs, ['url', string], ...REQUEST_PARAMS);
+        return this.#issue(th, fn.name, m.toUpperCase(), url, requestArgs(rest));
       });
     }
     entries['request'] = new Builtin('http.request', (th, fn, args, kwargs) => {
-      const [method, url, ...rest] = unpackArgs(
+      const [verb, url, ...rest] = unpack(
         fn.name,
         args,
         kwargs,
-        'method',
-        'url',
-        ...PARAMS.map((p) => `${p}?`),
+        ['method', method],
+        ['url', string],
+        ...REQUEST_PARAMS,
       );
-      if (typeof method !== 'string')
-        throw new Error(`http.request: method must be a string, not ${typeName(method!)}`);
-      const m = str(method).toUpperCase();
-      if (!/^[A-Z]+$/.test(m)) throw new Error(`http.request: bad method ${repr(method)}`);
-      return this.#issue(th, fn.name, m, url!, rest);
+      return this.#issue(th, fn.name, verb, url, requestArgs(rest));
     });
     return makeModule('http', entries);
   }
@@ -235,8 +229,8 @@ export class HttpModule {
     return out;
   }
 
-  #issue(th: Thread, fn: string, method: string, urlValue: Value, rest: Array<Value | undefined>): Value {
-    const call = buildRequest(th, fn, method, urlValue, rest, this.#init.http.timeoutMs);
+  #issue(th: Thread, fn: string, method: string, url: string, args: RequestArgs): Value {
+    const call = buildRequest(th, fn, method, url, args, this.#init.http.timeoutMs);
     // The Sender keeps @concurrency requests in flight; the script may run ahead by as many
     // again, queued there, so a finished request is followed at once by the next without a
     // round trip through this thread. At that mark it waits until only @concurrency are left
@@ -285,13 +279,45 @@ export function buildRequest(
   th: Thread,
   fn: string,
   method: string,
-  urlValue: Value,
-  rest: Array<Value | undefined>,
+  text: string,
+  args: RequestArgs,
   defaultTimeoutMs: number,
 ): HttpCall {
-  const [params, headers, jsonValue, data, body, auth, timeout] = rest;
-  if (typeof urlValue !== 'string') throw new Error(`${fn}: url must be a string, not ${typeName(urlValue)}`);
-  const text = str(urlValue);
+  const url = parseUrl(fn, text);
+  for (const [k, v] of args.params ?? []) {
+    for (const x of Array.isArray(v) ? v : [v])
+      url.searchParams.append(k, scalarText(x, `${fn}: params[${JSON.stringify(k)}]`));
+  }
+  const headers: Record<string, string> = {};
+  const given = [args.json, args.data, args.body].filter((x) => x !== undefined).length;
+  if (given > 1) throw new Error(`${fn}: json=, data= and body= are alternatives; pass only one`);
+  let payload: Uint8Array | undefined = args.body;
+  if (args.json !== undefined) {
+    payload = encodeJson(th, args.json, `${fn}: json=`);
+    headers['content-type'] = 'application/json';
+  } else if (args.data !== undefined) {
+    const form = new URLSearchParams();
+    for (const [k, v] of args.data) {
+      for (const x of Array.isArray(v) ? v : [v])
+        form.append(k, scalarText(x, `${fn}: data[${JSON.stringify(k)}]`));
+    }
+    payload = Buffer.from(form.toString(), 'utf8');
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+  }
+  if (args.auth !== undefined) headers['authorization'] = args.auth;
+  for (const [k, v] of args.headers ?? []) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k))
+      throw new Error(`${fn}: ${JSON.stringify(k)} is not a valid header name`);
+    headers[k.toLowerCase()] = scalarText(v, `${fn}: headers[${JSON.stringify(k)}]`);
+  }
+  const timeoutMs = args.timeoutMs ?? defaultTimeoutMs;
+  return payload === undefined
+    ? { method, url: url.href, headers, timeoutMs }
+    : { method, url: url.href, headers, body: payload, timeoutMs };
+}
+
+/** parseUrl reads an absolute http(s) URL. */
+function parseUrl(fn: string, text: string): URL {
   let url: URL;
   try {
     url = new URL(text);
@@ -305,73 +331,7 @@ export function buildRequest(
       `${fn}: ${JSON.stringify(text)} is not an http(s) URL (the scheme is ${url.protocol.slice(0, -1)})`,
     );
   }
-  if (params !== undefined && params !== None) {
-    for (const [k, v] of dictEntries(params, `${fn}: params`)) {
-      const values = Array.isArray(v) ? v : [v];
-      for (const x of values)
-        url.searchParams.append(k, scalarText(x, `${fn}: params[${JSON.stringify(k)}]`));
-    }
-  }
-  const out: Record<string, string> = {};
-  const given = [jsonValue, data, body].filter((x) => x !== undefined && x !== None).length;
-  if (given > 1) throw new Error(`${fn}: json=, data= and body= are alternatives; pass only one`);
-  let payload: Uint8Array | undefined;
-  if (jsonValue !== undefined && jsonValue !== None) {
-    payload = encodeJson(th, jsonValue, `${fn}: json=`);
-    out['content-type'] = 'application/json';
-  } else if (data !== undefined && data !== None) {
-    const form = new URLSearchParams();
-    for (const [k, v] of dictEntries(data, `${fn}: data`)) {
-      for (const x of Array.isArray(v) ? v : [v])
-        form.append(k, scalarText(x, `${fn}: data[${JSON.stringify(k)}]`));
-    }
-    payload = Buffer.from(form.toString(), 'utf8');
-    out['content-type'] = 'application/x-www-form-urlencoded';
-  } else if (body !== undefined && body !== None) {
-    const t = typeName(body);
-    if (t === 'string') payload = Buffer.from(str(body), 'utf8');
-    else if (t === 'bytes') payload = toJS(body) as Uint8Array;
-    else throw new Error(`${fn}: body= must be a string or bytes, not ${t} (use json= for a dict or list)`);
-  }
-  if (auth !== undefined && auth !== None) {
-    const t = typeName(auth);
-    const parts = t === 'tuple' || t === 'list' ? (toJS(auth) as unknown[]) : undefined;
-    if (!parts || parts.length !== 2 || typeof parts[0] !== 'string' || typeof parts[1] !== 'string') {
-      throw new Error(`${fn}: auth= must be a pair of strings ("user", "password"), not ${t}`);
-    }
-    out['authorization'] = `Basic ${Buffer.from(`${parts[0]}:${parts[1]}`, 'utf8').toString('base64')}`;
-  }
-  if (headers !== undefined && headers !== None) {
-    for (const [k, v] of dictEntries(headers, `${fn}: headers`)) {
-      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k))
-        throw new Error(`${fn}: ${JSON.stringify(k)} is not a valid header name`);
-      out[k.toLowerCase()] = scalarText(v, `${fn}: headers[${JSON.stringify(k)}]`);
-    }
-  }
-  let timeoutMs = defaultTimeoutMs;
-  if (timeout !== undefined && timeout !== None) {
-    const t = typeName(timeout);
-    const n = t === 'int' || t === 'float' ? Number(toJS(timeout)) : NaN;
-    if (!(n > 0) || !Number.isFinite(n))
-      throw new Error(`${fn}: timeout= is in seconds and must be a positive number, not ${repr(timeout)}`);
-    timeoutMs = Math.round(n * 1000);
-  }
-  return payload === undefined
-    ? { method, url: url.href, headers: out, timeoutMs }
-    : { method, url: url.href, headers: out, body: payload, timeoutMs };
-}
-
-function dictEntries(v: Value, where: string): Array<[string, unknown]> {
-  const t = typeName(v);
-  if (t !== 'dict') throw new Error(`${where} must be a dict, not ${t}`);
-  const m = toJS(v) as Map<unknown, unknown>;
-  return [...m].map(([k, x]) => {
-    if (typeof k !== 'string')
-      throw new Error(
-        `${where} has a key of type ${typeof k === 'bigint' || typeof k === 'number' ? 'int' : typeof k}; keys must be strings`,
-      );
-    return [k, x];
-  });
+  return url;
 }
 
 function scalarText(x: unknown, where: string): string {

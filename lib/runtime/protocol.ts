@@ -1,6 +1,7 @@
 // The operations between a model's worker and the main thread: one table (name → request →
 // reply) that both ends are typed by, and the lane each runs in on the main thread. Adding an
-// operation is one entry here, one in LANES and one handler in star-runner.ts.
+// operation is one entry here, one in LANES and one handler in star-runner.ts (or, for one that
+// only tracked or only non-tracked scripts make, in tracked-outlet.ts or plain-outlet.ts).
 
 import type { FileOptions } from '../starlark/index.js';
 import type { HttpReply } from './http-reply.js';
@@ -85,11 +86,17 @@ export interface PageWant {
   readonly rows: boolean;
 }
 
+/**
+ * A parameter of query(): the scalars a script may bind (int, float, string, bool, None), as
+ * every store statement accepts them.
+ */
+export type QueryParam = null | boolean | bigint | number | string;
+
 /** The operations: request and reply types, shared by the worker and the main thread. */
 export interface ModelOps {
   print: { req: string; rep: null };
   secret: { req: string; rep: null };
-  'tracked.open': { req: { sql: string; params: Wire[] }; rep: TrackedOpened };
+  'tracked.open': { req: { sql: string; params: QueryParam[] }; rep: TrackedOpened };
   /** A page of the delta; without `values`, its rows' values are left for tracked.values; with
    *  `rows`, it holds the rows' JSON texts (else tracked.rows reads them if they are needed). */
   'tracked.page': { req: { after: number; limit: number } & PageWant; rep: RowsPage };
@@ -97,7 +104,7 @@ export interface ModelOps {
   'tracked.rows': { req: { after: number; limit: number }; rep: JsonRowTexts };
   'deleted.page': { req: { after: number; limit: number }; rep: RowsPage };
   'tracked.seqForKey': { req: { key: Wire[]; deleted: boolean }; rep: number | null };
-  'cursor.open': { req: { sql: string; params: Wire[] }; rep: number };
+  'cursor.open': { req: { sql: string; params: QueryParam[] }; rep: number };
   'cursor.next': { req: { id: number }; rep: RowsPage };
   /** A save: acknowledge the rows `runs` (SeqRuns pairs: first, count, …) once every request in
    *  `deps` ended in 2xx (one-way). `at`: where

@@ -9,6 +9,7 @@ import {
   makeFloat,
   makeList,
   makeString,
+  repr,
   toJS,
   toStarlark,
   typeName,
@@ -52,6 +53,23 @@ export function starToWire(v: Value, where: string): Wire {
     );
   }
   return plain(js, where);
+}
+
+/** rowToWire converts a saved row (a row of a query, a dict or a struct) to its columns. */
+export function rowToWire(row: Value, fn: string): Record<string, Wire> {
+  const value = row instanceof Row ? row.toJSON() : row;
+  const t = typeName(value);
+  if (t !== 'dict' && t !== 'struct')
+    throw new Error(`${fn}: want a row, dict or struct, got ${t} ${repr(row)}`);
+  const wire = starToWire(value, fn) as Record<string, Wire>;
+  for (const name of Object.keys(wire)) {
+    // A column needs a name DuckDB can hold (its parser refuses "" as an identifier).
+    if (name.trim() === '')
+      throw new Error(
+        `${fn}: a column name cannot be empty or blank, got ${JSON.stringify(name)} in ${repr(row)}`,
+      );
+  }
+  return wire;
 }
 
 /** plain turns toJS output (Maps for dicts) into wire values with string keys. */

@@ -1,8 +1,10 @@
-// The status a running `ebb run` publishes beside the state (<state>.run.json, rewritten
-// atomically about once a second), read without DuckDB's lock. A file whose process is gone, or
-// that stopped being rewritten, describes a run that ended without saying so: it is shown as such.
+// The status a running `ebb run` publishes beside the state (<state>.run.json, written by
+// lib/run/status-file.ts about once a second while a model sends), read without DuckDB's lock,
+// each value checked for its type since it is rendered. A file whose process is gone describes a
+// run that ended without saying so (killed with -9): it is shown as such.
 
 import { readFileSync } from 'node:fs';
+import { runStatusPath } from '../run/index.js';
 
 export interface LiveModel {
   readonly model: string;
@@ -32,31 +34,23 @@ export interface LiveStatus {
   readonly finished: boolean;
   readonly models: readonly LiveModel[];
   readonly current: LiveCurrent | null;
-  /** Not in the file: whether the run is going on now (not finished, its process alive, the file fresh). */
+  /** Not in the file: whether the run is going on now (not finished, its process alive). */
   readonly running: boolean;
 }
 
-/** A file not rewritten for this long belongs to a run that is not publishing any more. */
-export const STALE_AFTER_MS = 15_000; // ms
-
-export function liveStatusPath(statePath: string): string {
-  return `${statePath}.run.json`;
-}
-
 /** readLiveStatus reads the status file; undefined when there is none or it cannot be read. */
-export function readLiveStatus(statePath: string, now = Date.now()): LiveStatus | undefined {
+export function readLiveStatus(statePath: string): LiveStatus | undefined {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(liveStatusPath(statePath), 'utf8'));
+    raw = JSON.parse(readFileSync(runStatusPath(statePath), 'utf8'));
   } catch {
     return undefined;
   }
   if (typeof raw !== 'object' || raw === null) return undefined;
   const v = raw as Record<string, unknown>;
   const pid = Number(v['pid']);
-  const updated = Date.parse(String(v['updated_at']));
   const finished = v['finished'] === true;
-  const running = !finished && alive(pid) && (Number.isNaN(updated) || now - updated < STALE_AFTER_MS);
+  const running = !finished && alive(pid);
   return {
     pid,
     run_id: String(v['run_id'] ?? ''),

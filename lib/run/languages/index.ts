@@ -6,7 +6,13 @@ import type { Language } from './language.js';
 import { sqlLanguage } from './sql.js';
 import { starLanguage } from './star.js';
 
-export type { BindOutcome, Language, LanguageRunOptions, LanguageRunResult } from './language.js';
+export type {
+  BindOutcome,
+  Language,
+  LanguageRunOptions,
+  LanguageRunResult,
+  TrackedQuery,
+} from './language.js';
 
 const LANGUAGES: Readonly<Record<ModelLanguage, Language>> = {
   sql: sqlLanguage,

@@ -1,41 +1,39 @@
 // A Language is everything ebb needs to know about one kind of model file (SQL, Starlark):
 // which SQL it reads (for the DAG), how to check it without running it (validate, and the
-// plan of a run), how to bind it against its upstream shapes (validate), and how to run it.
+// plan of a run), how to bind it against its upstream shapes (validate), which query a tracked
+// model sends (ebb plan, ebb status), and how to run it.
 // planRun, execute and validate go through these records and name no language: adding a
 // language is one file implementing this interface plus one line in ./index.ts.
 
 import type { ModelSql } from '../../dag/index.js';
 import type { ProjectProblem } from '../../errors.js';
 import type { Model, ModelLanguage } from '../../project/index.js';
-import type { Transport } from '../../send/types.js';
-import type { ProgressSource } from '../../runtime/progress.js';
+import type { QueryParam } from '../../runtime/protocol.js';
+import type { ModelRunOptions } from '../../runtime/run-options.js';
+import type { TrackedCounts } from '../../runtime/tracked-counts.js';
 import type { Store } from '../../store/index.js';
 
-export interface LanguageRunOptions {
-  /** The project root (the .env file, relative paths). */
-  readonly root: string;
-  /** The environment the model sees (besides the project's .env). */
-  readonly env: NodeJS.ProcessEnv;
-  /** A line the model printed (secrets already redacted). */
-  readonly onPrint?: (model: Model, line: string) => void;
-  /** Called as a model that can send starts, with a reader of its progress (rows, requests, failures). */
-  readonly onProgress?: (model: Model, progress: ProgressSource) => void;
-  /** The models this one reads (from the DAG). */
-  readonly upstream?: readonly Model[];
-  /** Where a script's requests go (default: the network, through a new UndiciTransport). */
-  readonly transport?: Transport | undefined;
-  /** Aborting it (Ctrl-C) stops the model: no new requests, successful acks committed. */
-  readonly signal?: AbortSignal | undefined;
-}
+/** LanguageRunOptions is the run's options object, passed on unchanged (lib/runtime/run-options.ts). */
+export type { ModelRunOptions as LanguageRunOptions } from '../../runtime/run-options.js';
 
 export interface LanguageRunResult {
   /** Rows written (null for a view). */
   readonly rows: number | null;
-  /** Extra per-kind figures (tracked models: new, changed, deleted, saved, failed). */
-  readonly details?: Record<string, number>;
+  /** A tracked model's delta and what became of it. */
+  readonly details?: TrackedCounts;
   /** Something the user should know although the model succeeded (with its EBB_… code). */
   readonly warning?: { readonly code: string; readonly message: string };
 }
+
+/**
+ * The query whose delta a tracked model sends, as far as it is known without running the model
+ * (for ebb plan and ebb status): its SQL and literal parameters; or why it is not known (SQL or
+ * parameters built at run time); or the error that keeps the model from being read.
+ */
+export type TrackedQuery =
+  | { readonly sql: string; readonly params: readonly QueryParam[] }
+  | { readonly unknown: string }
+  | { readonly error: string };
 
 /** What binding a model in validate's rolled-back transaction found. */
 export interface BindOutcome {
@@ -65,6 +63,11 @@ export interface Language {
    * API) leaves it out: plan then uses the table as the last run left it, and says so.
    */
   readonly rebuild?: (store: Store, model: Model) => Promise<void>;
+  /**
+   * trackedQuery is a tracked model's query, read without running it (see TrackedQuery). A
+   * language without tracked models leaves it out.
+   */
+  readonly trackedQuery?: (model: Model) => TrackedQuery;
   /** run runs the model and writes its table (in its own transaction or transactions). */
-  run(store: Store, model: Model, runId: string, options: LanguageRunOptions): Promise<LanguageRunResult>;
+  run(store: Store, model: Model, runId: string, options: ModelRunOptions): Promise<LanguageRunResult>;
 }

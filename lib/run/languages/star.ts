@@ -1,13 +1,14 @@
 // Starlark models: a .star script run by ebb's interpreter in a worker thread. The DAG reads
 // the literal SQL of its query() calls; checking is the interpreter's parser and resolver
-// (one analysis per model, shared with the DAG and the runner); running is runStarModel.
+// (one analysis per model, shared with the DAG, the plan and the runner); running is
+// runStarModel.
 
 import { errorMessage, PROBLEM_CODES, type ProjectProblem } from '../../errors.js';
 import { quoteIdent, quotedTable, type Model } from '../../project/index.js';
 import { runStarModel } from '../../runtime/star-runner.js';
-import { analyzeStar, starProblems, starSqlOf } from '../../runtime/star-sql.js';
+import { analyzeStar, scanStarSql, starProblems, starSqlOf } from '../../runtime/star-sql.js';
 import { cleanDuckDBMessage, duckdbLine, type Store } from '../../store/index.js';
-import type { BindOutcome, Language } from './language.js';
+import type { BindOutcome, Language, TrackedQuery } from './language.js';
 import { uniqueKeyProblems } from './sql.js';
 
 export const starLanguage: Language = {
@@ -15,16 +16,27 @@ export const starLanguage: Language = {
   sqlOf: starSqlOf,
   check: starProblems,
   bind,
-  run: (store, model, runId, options) =>
-    runStarModel(store, model, runId, {
-      root: options.root,
-      env: options.env,
-      ...(options.onPrint ? { onPrint: options.onPrint } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      transport: options.transport,
-      signal: options.signal,
-    }),
+  trackedQuery,
+  run: runStarModel,
 };
+
+/** trackedQuery is the script's literal tracked query(), when it has one with literal parameters. */
+function trackedQuery(model: Model): TrackedQuery {
+  let tracked;
+  try {
+    tracked = scanStarSql(model).tracked;
+  } catch (err) {
+    return { error: errorMessage(err) };
+  }
+  const distinct = new Set(tracked.map((t) => t.sql));
+  const call = tracked[0];
+  if (call === undefined) return { unknown: 'its script has no query("…") call with a literal SQL string' };
+  if (distinct.size > 1)
+    return { unknown: `its script has ${distinct.size} different tracked query() calls` };
+  if (call.params === undefined)
+    return { unknown: 'its tracked query has parameters known only at run time' };
+  return { sql: call.sql, params: call.params };
+}
 
 /** The columns a tracked model's table keeps beside the query's (see lib/detect/tracked.ts). */
 const TRACKING = '_ebb_hash UHUGEINT, _ebb_saved_at TIMESTAMPTZ, _ebb_run_id VARCHAR';

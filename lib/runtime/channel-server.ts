@@ -1,0 +1,180 @@
+// The main thread's end of the model channel (./channel.ts): it runs each request's handler on
+// its lane and posts the replies back in batches, held until the waiting worker has as many as
+// it wants.
+
+import type { MessagePort } from 'node:worker_threads';
+import {
+  HELD,
+  REPLIES,
+  STOP,
+  WANT,
+  type Envelope,
+  type Lane,
+  type OpName,
+  type OpTable,
+  type Reply,
+  type WireError,
+} from './channel-types.js';
+import type { SerialLane } from './serial-lane.js';
+
+/** The most replies the main thread holds back while the worker runs, and for how long at most. */
+const HOLD_MAX = 256;
+const HOLD_MS = 250;
+
+export type Handlers<T extends OpTable<T>> = {
+  readonly [K in OpName<T>]: (req: T[K]['req'], id: number) => Promise<T[K]['rep']> | T[K]['rep'];
+};
+
+export interface Served {
+  /** fail reports a failure to the worker outside any reply: raised at its next call. */
+  readonly fail: (error: WireError) => void;
+  /** stop asks the script to stop: its next call (or the wait it is in) throws StoppedError. */
+  readonly stop: () => void;
+  /** idle resolves when every request received so far has been answered. */
+  readonly idle: () => Promise<void>;
+  /** The first failure of a one-way message (or reported with fail()), with its origin. */
+  readonly failure: () => WireError | undefined;
+}
+
+/**
+ * ReplyOutbox holds the replies to the worker and posts them in batches. Replies are held until
+ * the waiting worker has as many as it wants (see Client#waitUntil); then those that complete in
+ * the same turn of the event loop (several sockets' data, a page of database work) go out as one
+ * message: setImmediate runs after this turn's I/O callbacks.
+ */
+class ReplyOutbox {
+  readonly #port: MessagePort;
+  readonly #signal: Int32Array;
+  readonly #transferOf: ((value: unknown) => ArrayBuffer[] | undefined) | undefined;
+  #pending: Reply[] = [];
+  #transfer: ArrayBuffer[] = [];
+  #scheduled = false;
+  #urgent = false;
+  // A safety net, not the mechanism: a waiting worker is answered through WANT (or its request
+  // for what is held); this only bounds how long a reply can be held if that were ever missed.
+  #holdTimer: NodeJS.Timeout | undefined;
+  readonly #flush = () => this.flush();
+
+  constructor(
+    port: MessagePort,
+    signal: Int32Array,
+    transferOf: ((value: unknown) => ArrayBuffer[] | undefined) | undefined,
+  ) {
+    this.#port = port;
+    this.#signal = signal;
+    this.#transferOf = transferOf;
+  }
+
+  reply(r: Reply): void {
+    this.#pending.push(r);
+    // A reply's large buffer (a page's bytes) moves to the worker instead of being copied.
+    const buffers = r.ok && this.#transferOf ? this.#transferOf(r.value) : undefined;
+    for (const b of buffers ?? []) if (!this.#transfer.includes(b)) this.#transfer.push(b);
+    Atomics.store(this.#signal, HELD, this.#pending.length);
+    // A failure outside any reply stops the script: it goes at once.
+    if (r.id === 0) this.#urgent = true;
+    this.maybeFlush();
+  }
+
+  /** maybeFlush posts the replies held once the worker waits for them (or they are many, or urgent). */
+  maybeFlush(): void {
+    if (this.#scheduled || this.#pending.length === 0) return;
+    const want = Atomics.load(this.#signal, WANT);
+    const n = this.#pending.length;
+    if (this.#urgent || (want > 0 && n >= want) || n >= HOLD_MAX) {
+      this.#scheduled = true;
+      setImmediate(this.#flush);
+    } else if (this.#holdTimer === undefined) {
+      this.#holdTimer = setTimeout(this.#flush, HOLD_MS);
+      this.#holdTimer.unref();
+    }
+  }
+
+  flush(): void {
+    this.#scheduled = false;
+    this.#urgent = false;
+    if (this.#holdTimer !== undefined) clearTimeout(this.#holdTimer);
+    this.#holdTimer = undefined;
+    const batch = this.#pending;
+    const moved = this.#transfer;
+    this.#pending = [];
+    this.#transfer = [];
+    Atomics.store(this.#signal, HELD, 0);
+    if (batch.length === 0) return;
+    try {
+      this.#port.postMessage(batch, moved);
+    } catch {
+      return; // the worker is gone
+    }
+    Atomics.add(this.#signal, REPLIES, 1);
+    Atomics.notify(this.#signal, REPLIES);
+  }
+}
+
+/**
+ * serve is the main thread's end. `toError` turns a handler's exception into the error the
+ * worker sees. Replies completed in one tick are posted together.
+ */
+export function serve<T extends OpTable<T>>(
+  port: MessagePort,
+  signal: Int32Array,
+  handlers: Handlers<T>,
+  lanes: { readonly [K in OpName<T>]: Lane },
+  serial: SerialLane,
+  toError: (err: unknown, op: string) => WireError,
+  transferOf?: (value: unknown) => ArrayBuffer[] | undefined,
+): Served {
+  const outbox = new ReplyOutbox(port, signal, transferOf);
+  let open = 0;
+  let idleWaiters: Array<() => void> = [];
+  let failure: WireError | undefined;
+  const done = () => {
+    if (--open === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  };
+  const exec = async (env: Envelope): Promise<void> => {
+    const handler = handlers[env.op as OpName<T>] as ((req: unknown, id: number) => unknown) | undefined;
+    try {
+      if (!handler) throw new Error(`unknown operation ${env.op}`);
+      const value = await handler(env.req, env.id);
+      if (env.origin === undefined) outbox.reply({ id: env.id, ok: true, value });
+    } catch (err) {
+      const error = toError(err, env.op);
+      if (env.origin === undefined) outbox.reply({ id: env.id, ok: false, error });
+      else {
+        const caused: WireError =
+          env.at === undefined
+            ? { ...error, origin: env.origin }
+            : { ...error, origin: env.origin, position: env.at };
+        failure ??= caused;
+        outbox.reply({ id: 0, ok: false, error: caused });
+      }
+    }
+  };
+  port.on('message', (batch: Envelope[]) => {
+    for (const env of batch) {
+      open++;
+      const lane = lanes[env.op as OpName<T>] ?? 'concurrent';
+      const run = lane === 'serial' ? serial.run(() => exec(env)) : exec(env);
+      void run.finally(done);
+    }
+    // An empty batch is the waiting worker asking for the replies held (see waitUntil).
+    outbox.maybeFlush();
+  });
+  return {
+    fail: (error) => {
+      failure ??= error;
+      outbox.reply({ id: 0, ok: false, error });
+    },
+    failure: () => failure,
+    stop: () => {
+      Atomics.store(signal, STOP, 1);
+      Atomics.add(signal, REPLIES, 1);
+      Atomics.notify(signal, REPLIES);
+    },
+    idle: () => (open === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
+  };
+}

@@ -1,0 +1,33 @@
+// The options of a run, passed as one object from the command through the executor and the
+// model's language to its runner: the caller's hooks (prints, progress, the debug channel),
+// where requests go and what stops the run. Each layer adds what it knows (the executor: the
+// project root and a model's upstream) and passes the rest on unchanged.
+
+import type { DebugLog } from '../debug.js';
+import type { Model } from '../project/index.js';
+import type { Transport } from '../send/types.js';
+import type { ProgressSource } from './progress.js';
+
+export interface RunHooks {
+  /** The environment models see through env.get() (besides the project's .env); default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** A line a .star model printed (secrets already redacted). */
+  readonly onPrint?: (model: Model, line: string) => void;
+  /** Called as a model that can send (.star) starts, with a reader of its progress. */
+  readonly onProgress?: (model: Model, progress: ProgressSource) => void;
+  /** Where trace lines go (EBB_DEBUG); default: nowhere. */
+  readonly debug?: DebugLog;
+  /** Where .star models' requests go (default: a new UndiciTransport per model, closed at its end). */
+  readonly transport?: Transport | undefined;
+  /** Aborting it (Ctrl-C) stops the run: no new requests, in-flight ones finish, successful acks are committed. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** ModelRunOptions is what one model's run is given: the hooks, and what the executor knows. */
+export interface ModelRunOptions extends RunHooks {
+  /** The project root (the .env file, relative paths). */
+  readonly root: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** The models this one reads (from the DAG). */
+  readonly upstream?: readonly Model[];
+}

@@ -1,0 +1,119 @@
+// TrackedSaves are the saves of a tracked script: each is a conditional acknowledgement of delta
+// rows. It carries the ids of the requests the script issued since its previous save and did
+// not read, and the main thread commits it only if all of them ended in 2xx. Acks without
+// dependencies coalesce into one message.
+
+import { SeqRuns } from '../detect/seq-runs.js';
+import type { Value } from '../starlark/index.js';
+import type { Client } from './channel.js';
+import { callAs } from './host-call.js';
+import type { HttpModule } from './http-module.js';
+import { BATCH, type ModelInit, type ModelOps } from './protocol.js';
+import { Row } from './row.js';
+import type { Saves } from './saves.js';
+import { rowToWire } from './wire.js';
+
+export class TrackedSaves implements Saves {
+  readonly #client: Client<ModelOps>;
+  readonly #init: ModelInit;
+  readonly #http: HttpModule;
+  /** Whether the script opened its tracked query (saves acknowledge rows it returned). */
+  readonly #opened: () => boolean;
+  /** The runs of the last ack message posted (what a following ack without dependencies may join). */
+  #lastAck: SeqRuns | undefined;
+  /** Where the last ack was saved (sent again only when it changes). */
+  #ackAt: string | undefined;
+
+  constructor(client: Client<ModelOps>, init: ModelInit, http: HttpModule, opened: () => boolean) {
+    this.#client = client;
+    this.#init = init;
+    this.#http = http;
+    this.#opened = opened;
+  }
+
+  rows(rows: Iterable<Value>, fn: string, at: string | undefined): void {
+    // One save, one set of dependencies, however many messages its rows take.
+    let deps: number[] | undefined;
+    let seqs = new SeqRuns();
+    for (const r of rows) {
+      deps ??= this.#http.takeDeps();
+      seqs.add(this.#seqOf(r, fn, false));
+      if (seqs.size >= BATCH) {
+        this.#ack(seqs, false, deps, fn, at);
+        seqs = new SeqRuns();
+      }
+    }
+    if (deps) this.#ack(seqs, false, deps, fn, at);
+  }
+
+  delete(row: Value, at: string | undefined): void {
+    const seqs = SeqRuns.of([this.#seqOf(row, 'save.delete', true)]);
+    this.#ack(seqs, true, this.#http.takeDeps(), 'save.delete', at);
+  }
+
+  flush(): void {
+    this.#client.postNow();
+  }
+
+  /**
+   * #ack sends a conditional acknowledgement; those without dependencies coalesce into one
+   * message. It carries where the save was made only when that changed since the last ack (the
+   * main thread keeps the latest), so the seed loop does not send its line with every row.
+   */
+  #ack(seqs: SeqRuns, deleted: boolean, deps: number[], fn: string, at: string | undefined): void {
+    if (seqs.size === 0) return;
+    const last = this.#client.lastQueued();
+    if (deps.length === 0 && last && last.op === 'ack' && this.#lastAck !== undefined) {
+      const prev = last.req as ModelOps['ack']['req'];
+      if (prev.deps.length === 0 && prev.deleted === deleted && this.#lastAck.size < BATCH) {
+        // The queued message's pairs are the runs' own array: appending extends the message.
+        this.#lastAck.append(seqs);
+        return;
+      }
+    }
+    const changed = at !== this.#ackAt;
+    this.#ackAt = at;
+    const runs = seqs.pairs;
+    this.#lastAck = seqs;
+    this.#client.post(
+      'ack',
+      changed && at !== undefined ? { runs, deleted, deps, at } : { runs, deleted, deps },
+      fn,
+      at,
+    );
+  }
+
+  /** #seqOf finds which delta row a saved value acknowledges: a row from query()/deleted(), or a dict with the key. */
+  #seqOf(row: Value, fn: string, deleted: boolean): number {
+    if (!this.#opened()) {
+      throw new Error(
+        `${fn}: in a tracked model, call the tracked query() first; ${fn} acknowledges rows it returned`,
+      );
+    }
+    if (row instanceof Row) {
+      if (row.origin === (deleted ? 'deleted' : 'tracked')) return row.seq;
+      throw new Error(
+        deleted
+          ? `${fn}: this row comes from query(), not deleted(); use save.row to acknowledge it`
+          : `${fn}: this row comes from ${row.origin === 'deleted' ? 'deleted(); use save.delete' : 'query(..., delta=False), which is not tracked'}`,
+      );
+    }
+    const fields = rowToWire(row, fn);
+    const key = this.#init.uniqueKey.map((k) => {
+      const v = fields[k];
+      if (v === undefined || v === null)
+        throw new Error(
+          `${fn}: the value has no ${k} (the @unique_key); pass the row from ${deleted ? 'deleted()' : 'query()'}`,
+        );
+      return v;
+    });
+    const seq = callAs(this.#client, fn, 'tracked.seqForKey', { key, deleted });
+    if (seq === null) {
+      const desc = this.#init.uniqueKey.map((k, i) => `${k}=${String(key[i])}`).join(', ');
+      throw new Error(
+        `${fn}: key (${desc}) is not among the rows ${deleted ? 'deleted()' : 'query()'} returned in this run`,
+      );
+    }
+    return seq;
+  }
+}

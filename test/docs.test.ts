@@ -1,0 +1,112 @@
+/**
+ * The reference pages (docs/*.md) keep their examples true: every fenced block names its language,
+ * and each is checked by what reads that language — a project file by ebb's own parser (no
+ * problem), SQL by DuckDB's parser, Starlark by ebb's, and every `ebb …` command line of a shell
+ * block names a command ebb has, with options that command declares.
+ */
+import test from 'ava';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ProjectProblem } from '../lib/errors.js';
+import { parseProjectFile } from '../lib/project/index.js';
+import { parseFile } from '../lib/starlark/index.js';
+import { Store } from '../lib/store/index.js';
+import { serializedSql } from '../lib/store/sql-tables.js';
+import { REPO } from './helpers/project.js';
+
+interface Block {
+  readonly page: string;
+  readonly line: number;
+  readonly lang: string;
+  readonly text: string;
+}
+
+function blocks(page: string): Block[] {
+  const lines = readFileSync(join(REPO, page), 'utf8').split('\n');
+  const out: Block[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^```(\S*)\s*$/.exec(lines[i]!);
+    if (!open) continue;
+    const start = i;
+    const body: string[] = [];
+    for (i++; i < lines.length && !/^```\s*$/.test(lines[i]!); i++) body.push(lines[i]!);
+    out.push({ page, line: start + 1, lang: open[1]!, text: body.join('\n') });
+  }
+  return out;
+}
+
+const PAGES = readdirSync(join(REPO, 'docs'))
+  .filter((f) => f.endsWith('.md'))
+  .map((f) => `docs/${f}`);
+const ALL = PAGES.flatMap(blocks);
+const where = (b: Block) => `${b.page}:${b.line}`;
+
+/** The commands and their options, read from the CLI's own definitions in bin/ebb.ts. */
+function cliCommands(): Map<string, Set<string>> {
+  const src = readFileSync(join(REPO, 'bin', 'ebb.ts'), 'utf8');
+  const commands = new Map<string, Set<string>>();
+  const parts = src.split(/\.command\(\s*\n?\s*'/).slice(1);
+  const globalOptions = ['project', 'state', 'wait', 'json', 'help'];
+  for (const part of parts) {
+    const name = part.split(/[\s']/)[0]!;
+    const options = new Set([...part.matchAll(/\.option\('([a-z-]+)'/g)].map((m) => m[1]!));
+    for (const g of globalOptions) options.add(g);
+    commands.set(name, options);
+  }
+  return commands;
+}
+
+test('the pages exist and every fenced block names its language', (t) => {
+  t.true(PAGES.length >= 2);
+  t.deepEqual(ALL.filter((b) => b.lang === '').map(where), []);
+});
+
+test('every project file example reads without a problem', (t) => {
+  const yaml = ALL.filter((b) => b.lang === 'yaml');
+  t.true(yaml.length > 0);
+  for (const b of yaml) {
+    const problems: ProjectProblem[] = [];
+    parseProjectFile('ebb.yaml', b.text, problems);
+    t.deepEqual(
+      problems.map((p) => `${where(b)} +${p.line}: ${p.message}`),
+      [],
+    );
+  }
+});
+
+test('every SQL example parses in DuckDB', async (t) => {
+  const store = await Store.open({ path: ':memory:', root: REPO });
+  try {
+    for (const b of ALL.filter((x) => x.lang === 'sql')) {
+      const tree = await serializedSql(store, b.text);
+      t.falsy(tree.error, `${where(b)}: ${tree.error_message}`);
+    }
+  } finally {
+    store.close();
+  }
+});
+
+test('every Starlark example parses', (t) => {
+  for (const b of ALL.filter((x) => x.lang === 'python' || x.lang === 'starlark')) {
+    t.notThrows(() => parseFile(`${where(b)}.star`, b.text), where(b));
+  }
+  t.pass('pages without Starlark blocks have nothing to check');
+});
+
+test('every ebb command line of a shell example names a command and options it has', (t) => {
+  const commands = cliCommands();
+  let checked = 0;
+  for (const b of ALL.filter((x) => x.lang === 'sh')) {
+    for (const line of b.text.split('\n')) {
+      for (const m of line.matchAll(/(?:^\s*|&&\s*|\|\|\s*)ebb ([a-z-]+)((?:\s+[^|&;#>]*)?)/g)) {
+        checked++;
+        const options = commands.get(m[1]!);
+        t.truthy(options, `${where(b)}: "ebb ${m[1]}" is not a command`);
+        for (const o of (m[2] ?? '').matchAll(/--([a-z-]+)/g)) {
+          t.true(options?.has(o[1]!), `${where(b)}: ebb ${m[1]} has no --${o[1]}`);
+        }
+      }
+    }
+  }
+  t.true(checked > 0);
+});

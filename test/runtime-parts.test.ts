@@ -1,0 +1,62 @@
+// The parts runStarModel is made of, each on its own (no worker, no DuckDB): the host-error
+// mapping, the page prefetcher, and the outlets' refusal of the other kind's operations.
+
+import test from 'ava';
+import { HostCallError, SerialLane } from '../lib/runtime/channel.js';
+import { HostErrors } from '../lib/runtime/host-errors.js';
+import { refused } from '../lib/runtime/outlet.js';
+import { Prefetcher } from '../lib/runtime/prefetcher.js';
+import type { PageWant } from '../lib/runtime/protocol.js';
+import type { RowsPage } from '../lib/runtime/rows-page.js';
+import { Redactor } from '../lib/runtime/secrets.js';
+
+test('a host failure reaches the script with its code, without the SQL echo or a secret', (t) => {
+  const errors = new HostErrors(new Redactor(['s3cret-token']));
+  const syntax = errors.toError(new Error('Parser Error: syntax error at or near "FORM"'), 'cursor.open');
+  t.is(syntax.code, 'EBB_SQL_SYNTAX');
+  t.is(errors.toError(new Error('Binder Error: column "x" not found'), 'tracked.open').code, 'EBB_SQL_BIND');
+  t.is(
+    errors.toError(new HostCallError({ code: 'EBB_NULL_KEY', message: 'k' }), 'tracked.open').code,
+    'EBB_NULL_KEY',
+  );
+  t.is(errors.toError(Object.assign(new Error('x'), { code: 'EBB_OWN' }), 'http').code, 'EBB_OWN');
+  const stored = errors.toError(new Error('bad value s3cret-token'), 'sink.rows');
+  t.is(stored.code, 'EBB_HOST');
+  t.true(stored.message.startsWith('storing saved rows failed: bad value '), stored.message);
+  t.false(stored.message.includes('s3cret-token'));
+});
+
+test('the code of the host call that ended the script is the last failure its error names, unless only EBB_HOST', (t) => {
+  const errors = new HostErrors(new Redactor());
+  errors.toError(new Error('Binder Error: table t does not exist'), 'cursor.open');
+  const host = errors.toError(new Error('disk full'), 'cursor.open');
+  t.is(errors.codeFor('models/x.star:3:7: query: Binder Error: table t does not exist'), 'EBB_SQL_BIND');
+  t.is(errors.codeFor(`query: ${host.message}`), undefined);
+  t.is(errors.codeFor('something else'), undefined);
+});
+
+test('the prefetcher reads the next page while the script works, and drops it when the script asks for another', async (t) => {
+  const asked: string[] = [];
+  const page = (first: number, count: number): RowsPage => ({ columns: ['id'], first, count, data: [] });
+  const fetch = async (after: number, limit: number, want: PageWant) => {
+    asked.push(`${after}+${limit}${want.values ? ' values' : ''}`);
+    return page(after + 1, after < 20 ? limit : 3);
+  };
+  const pager = new Prefetcher(new SerialLane(), fetch);
+  const want = { values: false, rows: false };
+  t.is((await pager.page(0, 10, want)).first, 1);
+  t.deepEqual(asked, ['0+10', '10+10'], 'a full page: the next one is read ahead');
+  t.is((await pager.page(10, 10, want)).first, 11);
+  t.deepEqual(asked, ['0+10', '10+10', '20+10'], 'the page read ahead is handed out, the next one read');
+  const other = await pager.page(20, 10, { values: true, rows: false });
+  t.is(other.count, 3);
+  t.deepEqual(
+    asked,
+    ['0+10', '10+10', '20+10', '20+10 values'],
+    'asked with values: read again; a short page ends it',
+  );
+});
+
+test("an outlet refuses the other kind's operations with an error naming them", (t) => {
+  t.throws(refused('sink.rows', 'tracked'), { message: 'sink.rows: not an operation of a tracked model' });
+});
