@@ -20,7 +20,8 @@ import {
   type Running,
 } from './helpers/dashboard.js';
 import { runCommand } from '../lib/commands/run.js';
-import { capture, REPO } from './helpers/project.js';
+import { capture, EBB_ARGV, makeProject, REPO } from './helpers/project.js';
+import { startSink } from './helpers/sink.js';
 
 let fixture: Fixture;
 let ui: Running;
@@ -272,5 +273,61 @@ test.serial(
       headers: { authorization: `Bearer ${ui.token}` },
     });
     t.deepEqual(await api.json(), { plan: null, unavailable: null });
+  },
+);
+
+test.serial(
+  'a real ebb run in progress: the live page shows its counter moving, the other pages say the state is busy',
+  async (t) => {
+    const sink = await startSink(() => ({ delayMs: 25 }));
+    const root = makeProject({
+      'models/sync/slow.star': [
+        '# @kind: tracked',
+        '# @unique_key: id',
+        '# @concurrency: 2',
+        'BASE = env.get("SINK", secret=False)',
+        'for row in query("SELECT i AS id FROM range(800) t(i)"):',
+        '    http.post(BASE + "/slow", json={"id": row.id})',
+        '    save.row(row)',
+      ].join('\n'),
+    });
+    const own = await startUi(root);
+    const run = spawn(process.execPath, [...EBB_ARGV, 'run'], {
+      cwd: root,
+      env: { ...process.env, SINK: sink.url },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const exited = new Promise<number | null>((r) => run.on('exit', (code) => r(code)));
+    try {
+      await page.goto(own.url);
+      await page.goto(`${own.base}/live`);
+      await page.waitForFunction(
+        () => /running/.test(document.querySelector('#live-state')?.textContent ?? ''),
+        {
+          timeout: 30_000,
+        },
+      );
+      await page.waitForSelector('#done', { timeout: 30_000 });
+      const first = Number(
+        (await page.$eval('#done', (e) => e.textContent))!.split(' / ')[0]!.replace(/,/g, ''),
+      );
+      await page.waitForFunction(
+        (n: number) =>
+          Number(document.querySelector('#done')?.textContent?.split(' / ')[0]?.replace(/,/g, '')) > n,
+        { timeout: 30_000 },
+        first,
+      );
+      t.is(await page.$eval('#current h2', (e) => e.textContent), 'sync.slow');
+      await page.goto(`${own.base}/`);
+      t.regex((await page.$eval('#notice', (e) => e.textContent)) ?? '', /The state is busy/);
+      t.is(await exited, 0);
+      await page.goto(`${own.base}/live`);
+      t.regex((await page.$eval('#live-state', (e) => e.textContent)) ?? '', /finished/);
+      t.deepEqual(await texts('#live-models td:first-child'), ['sync.slow']);
+    } finally {
+      run.kill();
+      await own.stop();
+      await sink.close();
+    }
   },
 );
