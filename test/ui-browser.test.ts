@@ -231,10 +231,12 @@ test.serial('no page and no JSON holds the secret the model read; everything wan
       t.false((await denied.text()).includes(ui.token));
     }
   }
-  t.is(
-    (await fetch(`${ui.base}/api/models`, { headers: { authorization: `Bearer ${ui.token}` } })).status,
-    200,
-  );
+  const bearer = { authorization: `Bearer ${ui.token}` };
+  t.is((await fetch(`${ui.base}/api/models`, { headers: bearer })).status, 200);
+  for (const path of ['/model/no.such', '/model/%E0%A4%A', '/api/model/no.such/plan', '/nowhere']) {
+    t.is((await fetch(`${ui.base}${path}`, { headers: bearer })).status, 404, path);
+  }
+  t.is((await fetch(`${ui.base}/`, { method: 'POST', headers: bearer })).status, 405, 'read-only');
   t.true(
     fixture.sink.requests.some((r) => r.headers['authorization'] === `Bearer ${SECRET}`),
     'the model did send it',

@@ -76,7 +76,14 @@ async function route(o: DashboardOptions, url: URL, res: ServerResponse): Promis
   };
   const page = (body: string, status = 200) => send('text/html; charset=utf-8', body, status);
   const json = (value: unknown, status = 200) => send('application/json', JSON.stringify(value), status);
-  const modelName = (prefix: string) => decodeURIComponent(path.slice(prefix.length));
+  // A malformed escape (%E0%A4%A) names no model: the empty name finds none (404), never a 500.
+  const modelName = (prefix: string) => {
+    try {
+      return decodeURIComponent(path.slice(prefix.length));
+    } catch {
+      return '';
+    }
+  };
   const limit = Math.min(MAX_RUNS, Math.max(1, Number(url.searchParams.get('limit')) || RUNS_PAGE_LIMIT));
   const search = url.searchParams.get('key') ?? '';
   if (path === '/') return page(modelsPage(await modelsData(o)));
