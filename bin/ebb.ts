@@ -439,11 +439,16 @@ const cli = yargs?.(args)
   )
   .command(
     'serve',
-    "run the project file's schedules and serve /metrics and /healthz until SIGTERM (for a container or a VM)",
+    "run the project file's schedules and serve the dashboard, /metrics and /healthz until SIGTERM (for a container or a VM)",
     (y: Argv) =>
       withProjectOptions(y)
         .option('host', { type: 'string', describe: 'address to listen on', default: '127.0.0.1' })
-        .option('port', { type: 'number', describe: 'port for /metrics and /healthz', default: 8420 })
+        .option('port', {
+          type: 'number',
+          describe:
+            'port for the dashboard (its URL with the token is printed at start), /metrics and /healthz',
+          default: 8420,
+        })
         .epilogue(
           epilogue(
             'ebb serve --host 0.0.0.0 --port 8420',
@@ -455,6 +460,40 @@ const cli = yargs?.(args)
       const { serveCommand } = await import('../lib/commands/serve.js');
       finish(
         await serveCommand(
+          { ...globals(argv), host: argv.host as string, port: argv.port as number },
+          await io(),
+        ),
+      );
+    },
+  )
+  .command(
+    'ui',
+    "the local dashboard: the models' DAG, run history, a model's runs and failed rows, a run in progress live (read-only)",
+    (y: Argv) =>
+      withProjectOptions(y)
+        .option('host', {
+          type: 'string',
+          describe:
+            'address to listen on (another than 127.0.0.1 exposes the dashboard: the token still guards it)',
+          default: '127.0.0.1',
+        })
+        .option('port', {
+          type: 'string',
+          default: '8421',
+          describe: 'port (0: any free port)',
+          coerce: wholeNumber('port', 0),
+        })
+        .epilogue(
+          epilogue(
+            'ebb ui --port 8421   # then open the URL it prints (it carries the access token)',
+            STATE_ENV,
+            'Exit codes: 0 stopped by Ctrl-C or SIGTERM, 1 could not start (the port is taken, no project), 2 bad invocation.',
+          ),
+        ),
+    async (argv) => {
+      const { uiCommand } = await import('../lib/commands/ui.js');
+      finish(
+        await uiCommand(
           { ...globals(argv), host: argv.host as string, port: argv.port as number },
           await io(),
         ),

@@ -1,6 +1,7 @@
 // `ebb serve`: one long-running process for a container or a VM. It runs the project file's
-// schedules (one run at a time, a selection never overlapping itself), serves /metrics and
-// /healthz, sends alerts when a model's health changes, and on SIGTERM or Ctrl-C stops like
+// schedules (one run at a time, a selection never overlapping itself), serves the dashboard
+// (behind the token printed at start; kept off the state while a scheduled run writes it),
+// /metrics and /healthz, sends alerts when a model's health changes, and on SIGTERM or Ctrl-C stops like
 // `ebb run` does (no new requests, those in flight finish, their acks are committed), then exits 0.
 
 import { ProjectError } from '../errors.js';
@@ -9,9 +10,15 @@ import { Alerter } from '../serve/alerts.js';
 import { listen } from '../serve/http.js';
 import { Metrics, type ModelReport } from '../serve/metrics.js';
 import { Scheduler } from '../serve/scheduler.js';
+import { newToken } from '../ui/auth.js';
+import { modelsData } from '../ui/data.js';
+import { ProjectView } from '../ui/project-view.js';
+import { dashboard } from '../ui/server.js';
+import { ExclusiveGate } from '../ui/state-access.js';
 import type { Schedule } from '../project/index.js';
 import { guarded, type GlobalOptions, type IO } from './io.js';
 import { runCommand } from './run.js';
+import { untilStopped } from './until-stopped.js';
 
 export interface ServeOptions extends GlobalOptions {
   readonly host?: string | undefined;
@@ -46,19 +53,27 @@ async function serve(options: ServeOptions, io: IO): Promise<number> {
   const stop = new AbortController();
   const runs = new ScheduledRuns(ctx.project.root, options, io, metrics, alerter, stop.signal);
   const scheduler = new Scheduler(schedules, (s) => runs.run(s));
+  const token = newToken();
+  const view = new ProjectView(ctx.project.root);
+  await modelsData({ view, ctx }); // the first page's costs paid before it is asked for
   const listening = await listen(
-    { metrics: () => metrics.render(), health: () => ({ status: 'ok', schedules: runs.health(scheduler) }) },
+    {
+      dashboard: dashboard({ view, ctx, token, gate: runs.gate }),
+      metrics: () => metrics.render(),
+      health: () => ({ status: 'ok', schedules: runs.health(scheduler) }),
+    },
     options.host ?? '127.0.0.1',
     options.port ?? DEFAULT_SERVE_PORT,
   );
   const staleTimer = watchStale(alerts?.staleAfterMs, runs, metrics, alerter);
   io.stderr(
     `ebb serve: ${schedules.length} ${schedules.length === 1 ? 'schedule' : 'schedules'}; ` +
-      `${listening.url}/metrics and ${listening.url}/healthz (SIGTERM or Ctrl-C stops)\n`,
+      `${listening.url}/metrics and ${listening.url}/healthz (SIGTERM or Ctrl-C stops)\n` +
+      `serve: the dashboard: ${listening.url}/?token=${token}\n`,
   );
   if (schedules.length === 0) io.stderr('serve: ebb.yaml has no schedules: nothing will run\n');
   scheduler.start();
-  await stopRequested(options.signal);
+  await untilStopped(options.signal);
   io.stderr('serve: stopping: the run in progress finishes its requests in flight\n');
   stop.abort();
   clearInterval(staleTimer);
@@ -66,16 +81,6 @@ async function serve(options: ServeOptions, io: IO): Promise<number> {
   await alerter.settled();
   await listening.close();
   return 0;
-}
-
-/** stopRequested resolves on SIGTERM, SIGINT or the given signal. */
-function stopRequested(signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    signal?.addEventListener('abort', () => resolve(), { once: true });
-    process.once('SIGTERM', () => resolve());
-    process.once('SIGINT', () => resolve());
-  });
 }
 
 /** watchStale checks the scheduled models' last success every so often (alerts.stale_after). */
@@ -98,10 +103,14 @@ function watchStale(
   );
 }
 
-/** ScheduledRuns runs one schedule's selection as `ebb run --json` would, and feeds metrics and alerts. */
+/**
+ * ScheduledRuns runs one schedule's selection as `ebb run --json` would, and feeds metrics and
+ * alerts. Its gate keeps the dashboard off the state while a run writes it.
+ */
 class ScheduledRuns {
   /** The models the schedules have run (checked for staleness). */
   readonly models = new Set<string>();
+  readonly gate = new ExclusiveGate();
   readonly #last = new Map<string, { code: number; at: string }>();
   readonly #root: string;
   readonly #options: ServeOptions;
@@ -127,6 +136,15 @@ class ScheduledRuns {
   }
 
   async run(schedule: Schedule): Promise<void> {
+    const release = await this.gate.hold();
+    try {
+      await this.#run(schedule);
+    } finally {
+      release();
+    }
+  }
+
+  async #run(schedule: Schedule): Promise<void> {
     const select = schedule.select.join(' ');
     this.#metrics.runStarted();
     const reports: ModelReport[] = [];

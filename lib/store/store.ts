@@ -40,6 +40,8 @@ export interface StoreOptions {
   readonly command?: string;
   /** The project file's statements (settings, extensions, secrets, sources), run after opening. */
   readonly setup?: readonly SetupStep[];
+  /** Open an existing state read-only: no migration, no owner file, DuckDB refuses every write. */
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -68,7 +70,10 @@ export class Store {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(options.path);
+      instance = await DuckDBInstance.create(
+        options.path,
+        options.readOnly === true ? { access_mode: 'READ_ONLY' } : undefined,
+      );
     } catch (err) {
       const msg = errorMessage(err);
       if (/Could not set lock/i.test(msg)) {
@@ -89,9 +94,9 @@ export class Store {
           err,
         );
       });
-      await migrateState(store);
+      if (options.readOnly !== true) await migrateState(store);
       for (const step of options.setup ?? []) await store.#setup(step);
-      if (options.path !== ':memory:' && options.command !== undefined)
+      if (options.path !== ':memory:' && options.command !== undefined && options.readOnly !== true)
         store.#owner = new Owner(options.path, options.command);
     } catch (err) {
       store.close();

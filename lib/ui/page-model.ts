@@ -1,0 +1,42 @@
+// A model's page: what it reads and what reads it, its last runs with their counts (new,
+// changed, deleted, saved, failed, unsaved), and its failed rows grouped by message, with the
+// rows themselves listed and searchable by key; for a tracked model, what the next run would
+// send (fetched by the page's script once shown: see page-plan.ts).
+
+import type { ModelData } from './data.js';
+import { html, layout, modelHref } from './html.js';
+import { when, badge, count, DETAIL_COUNTS, detailsOf, seconds, unavailableNotice } from './page-parts.js';
+
+export function modelPage(data: ModelData): string {
+  const m = data.model;
+  const links = (names: readonly string[]) =>
+    names.length === 0
+      ? html`<em>none</em>`
+      : names.map((n, i) => html`${i > 0 ? ', ' : ''}<a href="${modelHref(n)}">${n}</a>`);
+  const runs = data.runs.map((r) => {
+    const d = detailsOf(r.details);
+    return html`<tr><td>${when(r.started_at)}</td><td>${badge(r.status)}</td><td class="num">${count(r.rows)}</td>${DETAIL_COUNTS.map((k) => html`<td class="num">${count(d[k])}</td>`)}<td class="num">${seconds(r.duration_ms)}</td><td class="error">${r.error ?? ''}</td></tr>`;
+  });
+  const groups = data.failure_groups.map(
+    (g) =>
+      html`<tr><td class="num">${count(g.rows)}</td><td class="num">${g.status ?? ''}</td><td class="error">${g.error}</td><td>${when(g.last_failed_at)}</td></tr>`,
+  );
+  const failures = data.failures.map(
+    (f) =>
+      html`<tr><td class="mono key">${f.key}</td><td>${f.change}</td><td class="mono">${f.method} ${f.url}</td><td class="num">${f.status ?? ''}</td><td class="num">${f.attempts}</td><td class="error">${f.error}</td></tr>`,
+  );
+  return layout({
+    title: m.name,
+    notice: unavailableNotice(data.unavailable),
+    body: html`<p class="meta">${m.kind} model · <span class="mono">${m.file}</span> · reads ${links(m.upstream)} · read by ${links(data.downstream)}</p>
+<h2>Last runs</h2>
+<table class="list" id="model-runs"><thead><tr><th>started</th><th>status</th><th class="num">rows</th>${DETAIL_COUNTS.map((k) => html`<th class="num">${k}</th>`)}<th class="num">duration</th><th>error</th></tr></thead><tbody>${runs}</tbody></table>
+<h2>Failures by message</h2>
+${groups.length === 0 ? html`<p id="no-failures">No failed rows are waiting.</p>` : html`<table class="list" id="failure-groups"><thead><tr><th class="num">rows</th><th class="num">status</th><th>message</th><th>last failed</th></tr></thead><tbody>${groups}</tbody></table>`}
+<h2>Failed rows</h2>
+<form method="get" class="search"><input type="search" name="key" placeholder="search by key" value="${data.search}" aria-label="search by key"> <button>Search</button></form>
+<table class="list" id="failures"><thead><tr><th>key</th><th>change</th><th>request</th><th class="num">status</th><th class="num">attempts</th><th>message</th></tr></thead><tbody>${failures}</tbody></table>
+${m.kind === 'tracked' ? html`<h2>Next run</h2><section id="plan" data-src="${modelHref(m.name)}/plan"><p>Working out what the next run would send…</p></section>` : ''}`,
+    scripts: ['plan.js'],
+  });
+}

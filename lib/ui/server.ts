@@ -1,0 +1,116 @@
+// The dashboard's HTTP handler, shared by `ebb ui` and `ebb serve`: the token check, the pages
+// (/, /runs, /model/NAME and its /plan, /live), their JSON (/api/…) and /assets. Read-only: every route is a
+// GET. Each response carries headers that keep it out of frames, caches and referrers, and a
+// Content-Security-Policy that runs no script but the dashboard's own files.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { asset } from './assets.js';
+import { bearerToken, cookieName, cookieToken, sameToken, tokenCookie } from './auth.js';
+import { jsonText } from '../json.js';
+import { modelData, modelsData, planData, runsData, type Sources } from './data.js';
+import { planFragment } from './page-plan.js';
+import { readLiveStatus } from './live.js';
+import { liveBody, livePage } from './page-live.js';
+import { modelPage } from './page-model.js';
+import { modelsPage } from './page-models.js';
+import { RUNS_PAGE_LIMIT, runsPage } from './page-runs.js';
+
+export interface DashboardOptions extends Sources {
+  readonly token: string;
+}
+
+const HEADERS = {
+  'cache-control': 'no-store',
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+};
+
+/** The most runs /api/runs returns, whatever ?limit= asks. */
+const MAX_RUNS = 5_000;
+
+export type Dashboard = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+export function dashboard(options: DashboardOptions): Dashboard {
+  return async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const port = req.socket.localPort ?? 0;
+    const cookie = cookieName(port);
+    if (sameToken(url.searchParams.get('token') ?? undefined, options.token)) {
+      url.searchParams.delete('token');
+      res
+        .writeHead(303, {
+          ...HEADERS,
+          location: url.pathname + url.search,
+          'set-cookie': tokenCookie(cookie, options.token),
+        })
+        .end();
+      return;
+    }
+    if (!sameToken(cookieToken(req, cookie) ?? bearerToken(req), options.token)) {
+      res
+        .writeHead(401, { ...HEADERS, 'content-type': 'text/plain; charset=utf-8' })
+        .end('401: open the dashboard with the URL ebb printed at start (it carries the access token)\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { ...HEADERS, allow: 'GET, HEAD' }).end();
+      return;
+    }
+    try {
+      await route(options, url, res);
+    } catch (err) {
+      res
+        .writeHead(500, { ...HEADERS, 'content-type': 'text/plain; charset=utf-8' })
+        .end(`500: ${String(err)}\n`);
+    }
+  };
+}
+
+async function route(o: DashboardOptions, url: URL, res: ServerResponse): Promise<void> {
+  const path = url.pathname;
+  const send = (type: string, body: string, status = 200): void => {
+    res.writeHead(status, { ...HEADERS, 'content-type': type }).end(body);
+  };
+  const page = (body: string, status = 200) => send('text/html; charset=utf-8', body, status);
+  const json = (value: unknown, status = 200) => send('application/json', JSON.stringify(value), status);
+  // A malformed escape (%E0%A4%A) names no model: the empty name finds none (404), never a 500.
+  const modelName = (prefix: string) => {
+    try {
+      return decodeURIComponent(path.slice(prefix.length));
+    } catch {
+      return '';
+    }
+  };
+  const limit = Math.min(MAX_RUNS, Math.max(1, Number(url.searchParams.get('limit')) || RUNS_PAGE_LIMIT));
+  const search = url.searchParams.get('key') ?? '';
+  if (path === '/') return page(modelsPage(await modelsData(o)));
+  if (path === '/api/models') return json(await modelsData(o));
+  if (path === '/runs') return page(runsPage(await runsData(o, RUNS_PAGE_LIMIT)));
+  if (path === '/api/runs') return json(await runsData(o, limit));
+  if (path === '/live') return page(livePage(readLiveStatus(o.ctx.statePath)));
+  if (path === '/live/body')
+    return send('text/html; charset=utf-8', liveBody(readLiveStatus(o.ctx.statePath)).text);
+  if (path === '/api/live') return json(readLiveStatus(o.ctx.statePath) ?? null);
+  if (/^\/(api\/)?model\/.+\/plan$/.test(path)) {
+    const api = path.startsWith('/api/');
+    const data = await planData(o, modelName(api ? '/api/model/' : '/model/').slice(0, -'/plan'.length));
+    if (!data) return send('text/plain; charset=utf-8', 'no such model\n', 404);
+    return api
+      ? send('application/json', jsonText(data))
+      : send('text/html; charset=utf-8', planFragment(data).text);
+  }
+  if (path.startsWith('/model/') || path.startsWith('/api/model/')) {
+    const api = path.startsWith('/api/');
+    const data = await modelData(o, modelName(api ? '/api/model/' : '/model/'), search);
+    if (!data) return send('text/plain; charset=utf-8', 'no such model\n', 404);
+    return api ? json(data) : page(modelPage(data));
+  }
+  if (path.startsWith('/assets/')) {
+    const a = asset(path.slice('/assets/'.length));
+    if (a) return send(a.type, a.body);
+  }
+  send('text/plain; charset=utf-8', 'not found\n', 404);
+}

@@ -1,0 +1,335 @@
+/**
+ * The dashboard in a real browser (headless Chromium from Debian, driven by puppeteer-core) on a
+ * project with real runs and failures: what a user sees — the DAG's nodes, a failure's message
+ * and key (escaped), the search by key, the run history and its charts, the live counter moving
+ * while a status file is rewritten, the notice when a run holds the state — and what nobody may
+ * see: the secret the model reads, in any page or JSON; nothing without the token.
+ */
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'puppeteer-core';
+import {
+  FAILURE_BODY,
+  launchBrowser,
+  makeFixture,
+  SECRET,
+  startUi,
+  type Fixture,
+  type Running,
+} from './helpers/dashboard.js';
+import { runCommand } from '../lib/commands/run.js';
+import { capture, EBB_ARGV, makeProject, REPO } from './helpers/project.js';
+import { startSink } from './helpers/sink.js';
+
+let fixture: Fixture;
+let ui: Running;
+let browser: Browser;
+let page: Page;
+
+test.before(async () => {
+  fixture = await makeFixture();
+  ui = await startUi(fixture.root);
+  browser = await launchBrowser();
+  page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 900 });
+  await page.goto(ui.url);
+});
+
+test.after.always(async () => {
+  await browser?.close();
+  await ui?.stop();
+  await fixture?.sink.close();
+});
+
+const texts = (selector: string) =>
+  page.$$eval(selector, (els) => els.map((e) => (e as HTMLElement).textContent ?? ''));
+
+test.serial(
+  'the first page draws every model of the DAG with its last status, and the edges between them',
+  async (t) => {
+    t.is(new URL(page.url()).search, '', 'the token is traded for a cookie and leaves the URL');
+    await page.goto(`${ui.base}/`);
+    t.deepEqual(await page.$$eval('svg.dag a.node', (els) => els.map((e) => e.getAttribute('data-model'))), [
+      'mart.active',
+      'raw.users',
+      'sync.users',
+    ]);
+    t.is(await page.$$eval('svg.dag path.edge', (els) => els.length), 2);
+    t.deepEqual(await texts('svg.dag text.caption'), [
+      'ok · 15 rows',
+      'ok · 30 rows',
+      'error · 0 rows · 3 failed',
+    ]);
+    t.is(
+      await page.$eval('svg.dag a.node[data-model="sync.users"]', (e) => e.getAttribute('class')),
+      'node error',
+    );
+  },
+);
+
+test.serial(
+  "a model's page shows its runs' counts, its failures grouped by message with their keys, and finds a key",
+  async (t) => {
+    await page.goto(`${ui.base}/`);
+    await Promise.all([page.waitForNavigation(), page.click('svg.dag a.node[data-model="sync.users"]')]);
+    t.is(await page.$eval('h1', (e) => e.textContent), 'sync.users');
+    const firstRun = await page.$$eval('#model-runs tbody tr:last-child td', (tds) =>
+      tds.map((td) => td.textContent),
+    );
+    // The first run: 30 new rows, 27 saved, 3 failed (ids 3, 13, 23 answered 500).
+    t.deepEqual(firstRun.slice(2, 9), ['27', '30', '0', '0', '27', '3', '0']);
+    const [group] = await page.$$eval('#failure-groups tbody tr', (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
+    );
+    t.is(group![0], '3');
+    t.is(group![1], '500');
+    t.true(group![2]!.endsWith(FAILURE_BODY), group![2]!);
+    t.is(await page.$$eval('#failure-groups b', (els) => els.length), 0, "the API's markup is shown as text");
+    t.deepEqual(await texts('#failures td.key'), ['{"id":13}', '{"id":23}', '{"id":3}']);
+    await page.type('input[name=key]', '23');
+    await Promise.all([page.waitForNavigation(), page.click('form.search button')]);
+    t.deepEqual(await texts('#failures td.key'), ['{"id":23}']);
+    if (process.env['EBB_SCREENSHOT'] === '1') {
+      await page.goto(`${ui.base}/model/sync.users`);
+      await page.waitForSelector('#plan[data-loaded]');
+      mkdirSync(join(REPO, 'docs'), { recursive: true });
+      await page.screenshot({ path: join(REPO, 'docs', 'dashboard.png'), fullPage: true });
+    }
+  },
+);
+
+test.serial('the run history lists every model run and charts them with uPlot', async (t) => {
+  await page.goto(`${ui.base}/runs`);
+  t.is(await page.$$eval('#runs tbody tr', (trs) => trs.length), 6);
+  t.deepEqual((await texts('#runs tbody tr td:nth-child(2)')).slice(0, 3), [
+    'sync.users',
+    'mart.active',
+    'raw.users',
+  ]);
+  await page.waitForSelector('.charts[data-drawn]');
+  t.is(await page.$eval('.charts', (e) => (e as HTMLElement).dataset['drawn']), '3');
+  t.is(await page.$$eval('.charts canvas', (els) => els.length), 2);
+  t.deepEqual(
+    (await texts('#chart-duration .u-legend .u-series th')).slice(1).map((s) => s.trim()),
+    ['raw.users', 'mart.active', 'sync.users'],
+  );
+});
+
+/** writeStatus rewrites the status file the way a run does: a new file renamed over the old one. */
+function writeStatus(done: number, finished = false): void {
+  const now = new Date().toISOString();
+  const status = {
+    pid: process.pid,
+    run_id: '20261205-120000-beef',
+    command: 'ebb run',
+    started_at: '2026-12-05T12:00:00.000Z',
+    updated_at: now,
+    finished,
+    models: [{ model: 'raw.users', status: 'ok', rows: 30, duration_ms: 12 }],
+    current: {
+      model: 'sync.users',
+      done,
+      total: 1000,
+      in_flight: 16,
+      requests: done,
+      failed: 2,
+      rows_per_s: 250,
+      elapsed_ms: done * 4,
+    },
+  };
+  writeFileSync(`${fixture.statePath}.run.json.tmp`, JSON.stringify(status));
+  renameSync(`${fixture.statePath}.run.json.tmp`, `${fixture.statePath}.run.json`);
+}
+
+test.serial(
+  'the live page follows a running sync: its counter moves as the status file is rewritten',
+  async (t) => {
+    writeStatus(100);
+    await page.goto(`${ui.base}/live`);
+    t.is(await page.$eval('#done', (e) => e.textContent), '100 / 1,000');
+    t.is(await page.$eval('#in-flight', (e) => e.textContent), '16');
+    t.regex((await page.$eval('#live-state', (e) => e.textContent)) ?? '', /running/);
+    writeStatus(640);
+    await page.waitForFunction(() => document.querySelector('#done')?.textContent === '640 / 1,000', {
+      timeout: 10_000,
+    });
+    writeStatus(1000, true);
+    await page.waitForFunction(
+      () => /finished/.test(document.querySelector('#live-state')?.textContent ?? ''),
+      {
+        timeout: 10_000,
+      },
+    );
+    t.is(await page.$eval('#done', (e) => e.textContent), '1,000 / 1,000');
+  },
+);
+
+test.serial(
+  'while a run holds the state the pages say so and point to the live page, and come back after',
+  async (t) => {
+    writeStatus(10);
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const {DuckDBInstance}=require('@duckdb/node-api');DuckDBInstance.create(process.argv[1]).then(i=>i.connect()).then(()=>{console.log('held');setInterval(()=>{},1000)})`,
+        fixture.statePath,
+      ],
+      { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+      await page.goto(`${ui.base}/`);
+      t.regex(
+        (await page.$eval('#notice', (e) => e.textContent)) ?? '',
+        /The state is busy: the state is held by a run \(PID \d+/,
+      );
+      t.regex((await page.$eval('.running', (e) => e.textContent)) ?? '', /A run is in progress/);
+      t.is(
+        await page.$$eval('svg.dag a.node', (els) => els.length),
+        3,
+        'the DAG is drawn from the models without the state',
+      );
+    } finally {
+      holder.kill();
+      await new Promise((r) => holder.once('exit', r));
+    }
+    writeStatus(1000, true);
+    await page.goto(`${ui.base}/`);
+    t.is(await page.$('#notice'), null);
+  },
+);
+
+test.serial('no page and no JSON holds the secret the model read; everything wants the token', async (t) => {
+  const cookies = await browser.cookies();
+  const cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+  const paths = [
+    '/',
+    '/runs',
+    '/live',
+    '/live/body',
+    '/model/sync.users',
+    '/model/raw.users',
+    '/api/models',
+    '/api/runs',
+    '/api/live',
+    '/api/model/sync.users',
+  ];
+  for (const path of paths) {
+    const withToken = await fetch(`${ui.base}${path}`, { headers: { cookie } });
+    t.is(withToken.status, 200, path);
+    t.false((await withToken.text()).includes(SECRET), path);
+    for (const headers of [
+      {},
+      { cookie: cookie.replace(/=.*/, '=wrong') },
+      { authorization: 'Bearer nope' },
+    ]) {
+      const denied = await fetch(`${ui.base}${path}`, { headers, redirect: 'manual' });
+      t.is(denied.status, 401, `${path} ${JSON.stringify(headers)}`);
+      t.false((await denied.text()).includes(ui.token));
+    }
+  }
+  const bearer = { authorization: `Bearer ${ui.token}` };
+  t.is((await fetch(`${ui.base}/api/models`, { headers: bearer })).status, 200);
+  for (const path of ['/model/no.such', '/model/%E0%A4%A', '/api/model/no.such/plan', '/nowhere']) {
+    t.is((await fetch(`${ui.base}${path}`, { headers: bearer })).status, 404, path);
+  }
+  t.is((await fetch(`${ui.base}/`, { method: 'POST', headers: bearer })).status, 405, 'read-only');
+  t.true(
+    fixture.sink.requests.some((r) => r.headers['authorization'] === `Bearer ${SECRET}`),
+    'the model did send it',
+  );
+  for (const path of ['/', '/model/sync.users']) {
+    await page.goto(`${ui.base}${path}`);
+    t.false((await page.content()).includes(SECRET), path);
+  }
+  const cookieFlags = cookies.find((c) => c.name.startsWith('ebb_ui_'))!;
+  t.true(cookieFlags.httpOnly);
+  t.is(cookieFlags.sameSite, 'Strict');
+});
+
+test.serial(
+  "a tracked model's page shows what the next run would send, with the fields that changed",
+  async (t) => {
+    await page.goto(`${ui.base}/model/sync.users`);
+    await page.waitForSelector('#plan[data-loaded]');
+    t.deepEqual(await texts('#plan-counts dd'), ['3', '0', '0'], 'the 3 failed rows are sent again');
+    // raw.users rebuilt with two emails changed: the plan reads the upstream tables as they are.
+    writeFileSync(
+      join(fixture.root, 'models/raw/users.sql'),
+      "SELECT i AS id, 'user' || i || CASE WHEN i < 2 THEN '@example.org' ELSE '@example.com' END AS email FROM range(30) t(i)",
+    );
+    const c = capture();
+    t.is(await runCommand({ cwd: fixture.root, selectors: ['raw.users'], quiet: true }, c.io), 0, c.err());
+    await page.goto(`${ui.base}/model/sync.users`);
+    await page.waitForSelector('#plan[data-loaded]');
+    t.deepEqual(await texts('#plan-counts dd'), ['3', '2', '0']);
+    const rows = await page.$$eval('#plan-samples tbody tr', (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
+    );
+    t.deepEqual(rows[0], ['changed', '{"id":0}', 'email: "user0@example.com" → "user0@example.org"']);
+    t.deepEqual(rows[2], ['new', '{"id":3}', '{"id":3,"email":"user3@example.com"}']);
+    const api = await fetch(`${ui.base}/api/model/raw.users/plan`, {
+      headers: { authorization: `Bearer ${ui.token}` },
+    });
+    t.deepEqual(await api.json(), { plan: null, unavailable: null });
+  },
+);
+
+test.serial(
+  'a real ebb run in progress: the live page shows its counter moving, the other pages say the state is busy',
+  async (t) => {
+    const sink = await startSink(() => ({ delayMs: 25 }));
+    const root = makeProject({
+      'models/sync/slow.star': [
+        '# @kind: tracked',
+        '# @unique_key: id',
+        '# @concurrency: 2',
+        'BASE = env.get("SINK", secret=False)',
+        'for row in query("SELECT i AS id FROM range(800) t(i)"):',
+        '    http.post(BASE + "/slow", json={"id": row.id})',
+        '    save.row(row)',
+      ].join('\n'),
+    });
+    const own = await startUi(root);
+    const run = spawn(process.execPath, [...EBB_ARGV, 'run'], {
+      cwd: root,
+      env: { ...process.env, SINK: sink.url },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const exited = new Promise<number | null>((r) => run.on('exit', (code) => r(code)));
+    try {
+      await page.goto(own.url);
+      await page.goto(`${own.base}/live`);
+      await page.waitForFunction(
+        () => /running/.test(document.querySelector('#live-state')?.textContent ?? ''),
+        {
+          timeout: 30_000,
+        },
+      );
+      await page.waitForSelector('#done', { timeout: 30_000 });
+      const first = Number(
+        (await page.$eval('#done', (e) => e.textContent))!.split(' / ')[0]!.replace(/,/g, ''),
+      );
+      await page.waitForFunction(
+        (n: number) =>
+          Number(document.querySelector('#done')?.textContent?.split(' / ')[0]?.replace(/,/g, '')) > n,
+        { timeout: 30_000 },
+        first,
+      );
+      t.is(await page.$eval('#current h2', (e) => e.textContent), 'sync.slow');
+      await page.goto(`${own.base}/`);
+      t.regex((await page.$eval('#notice', (e) => e.textContent)) ?? '', /The state is busy/);
+      t.is(await exited, 0);
+      await page.goto(`${own.base}/live`);
+      t.regex((await page.$eval('#live-state', (e) => e.textContent)) ?? '', /finished/);
+      t.deepEqual(await texts('#live-models td:first-child'), ['sync.slow']);
+    } finally {
+      run.kill();
+      await own.stop();
+      await sink.close();
+    }
+  },
+);
