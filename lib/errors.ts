@@ -18,7 +18,7 @@ export function formatLocation(loc: Location): string {
 
 /**
  * The stable codes of problems found in a project before anything runs (ebb validate, and
- * the model a run skips). README.md lists them; tools match on them, never on the wording.
+ * the model a run skips). docs/errors.md lists them; tools match on them, never on the wording.
  */
 export const PROBLEM_CODES = {
   /** A directive is unknown, malformed, misplaced, repeated or has a bad value. */
@@ -223,7 +223,7 @@ export class ModelError extends EbbError {
 
 /**
  * The codes of errors met while a model runs, beside ModelError's own EBB_MODEL (a script
- * failed, SQL failed at run time). README.md lists them.
+ * failed, SQL failed at run time). docs/errors.md lists them.
  */
 export const RUN_CODES = {
   /** A model was not run because a model it reads failed. */

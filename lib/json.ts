@@ -1,5 +1,5 @@
 // JSON as ebb writes it. Every JSON line ebb prints (run --json, plan --json, sql --json,
-// history --json, ls --json) follows the README's value mapping: integers are numbers with
+// history --json, ls --json) follows the value mapping of docs/values.md: integers are numbers with
 // their exact digits at any size (a BIGINT beyond 2^53 is not rounded and not quoted), DECIMAL
 // a string with its digits, times ISO-8601 strings. JSON.stringify cannot write a bigint, so
 // writing goes through jsonText; bigintReplacer is for the places that only need some stable

@@ -77,7 +77,7 @@ test('ebb sql edges: a leading comment, empty SQL, bad --max-rows and --limit ar
   t.notRegex(limit.stderr, /NaN/);
 });
 
-test('one JSON value mapping: ebb sql --json writes the README table (exact big ints, Z times, ISO intervals, base64 blobs)', async (t) => {
+test('one JSON value mapping: ebb sql --json writes the table of docs/values.md (exact big ints, Z times, ISO intervals, base64 blobs)', async (t) => {
   const root = makeProject({ 'models/a/x.sql': 'SELECT 1 AS v' });
   const r = await ebb(
     [

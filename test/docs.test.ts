@@ -1,11 +1,11 @@
 /**
- * The reference pages (docs/*.md) keep their examples true: every fenced block names its language,
+ * The front page (README.md, at most 200 lines) and the reference pages (docs/*.md) keep their examples true: every fenced block names its language,
  * and each is checked by what reads that language — a project file by ebb's own parser (no
  * problem), SQL by DuckDB's parser, Starlark by ebb's, and every `ebb …` command line of a shell
  * block names a command ebb has, with options that command declares.
  */
 import test from 'ava';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProjectProblem } from '../lib/errors.js';
 import { parseProjectFile } from '../lib/project/index.js';
@@ -35,9 +35,12 @@ function blocks(page: string): Block[] {
   return out;
 }
 
-const PAGES = readdirSync(join(REPO, 'docs'))
-  .filter((f) => f.endsWith('.md'))
-  .map((f) => `docs/${f}`);
+const PAGES = [
+  'README.md',
+  ...readdirSync(join(REPO, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const ALL = PAGES.flatMap(blocks);
 const where = (b: Block) => `${b.page}:${b.line}`;
 
@@ -55,6 +58,14 @@ function cliCommands(): Map<string, Set<string>> {
   }
   return commands;
 }
+
+test('the README is a front page of at most 200 lines whose links to docs/ all exist', (t) => {
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+  t.true(readme.split('\n').length <= 200);
+  const links = [...readme.matchAll(/\]\((docs\/[^)#]+)/g)].map((m) => m[1]!);
+  t.true(links.length >= 10);
+  for (const l of links) t.true(existsSync(join(REPO, l)), l);
+});
 
 test('the pages exist and every fenced block names its language', (t) => {
   t.true(PAGES.length >= 2);

@@ -1,5 +1,5 @@
 // `ebb sql "…"`: run a statement on the project's state and print its rows on stdout — an
-// aligned table, NDJSON or CSV — with the README's one value mapping (the JSON every ebb
+// aligned table, NDJSON or CSV — with the one value mapping of docs/values.md (the JSON every ebb
 // command writes). A reader that goes away (`| head -1`) ends the command quietly, exit 0.
 
 import { UsageError } from '../errors.js';

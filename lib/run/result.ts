@@ -15,7 +15,7 @@ export interface ModelResult {
   readonly rows: number | null;
   readonly duration_ms: number;
   readonly error?: string;
-  /** The stable code of `error` (EBB_…), listed in README.md. */
+  /** The stable code of `error` (EBB_…), listed in docs/errors.md. */
   readonly code?: string;
   /** A tracked model's delta and what became of it (written as fields of its JSON line). */
   readonly details?: TrackedCounts;

@@ -135,7 +135,7 @@ export class Row extends HostValue {
 
   /**
    * The row's columns for json.encode, without building a dict (the same text as toJSON's).
-   * JSON has no NaN or infinity (README, Values): a float column holding one is refused here,
+   * JSON has no NaN or infinity (docs/values.md): a float column holding one is refused here,
    * naming the row's key and the column, rather than deep in the encoder.
    */
   override jsonFields(): readonly [readonly string[], readonly Value[]] {

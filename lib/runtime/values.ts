@@ -7,7 +7,7 @@
 //   UUID, ENUM, VARCHAR          → string;  BLOB → base64 string;  INTERVAL → ISO-8601 duration
 //   LIST, ARRAY                  → array;   STRUCT → object;  MAP → object (keys as text)
 //   NULL                         → null
-// It is used wherever rows leave DuckDB for a model; README.md documents it as a table.
+// It is used wherever rows leave DuckDB for a model; docs/values.md documents it as a table.
 
 import {
   DuckDBArrayValue,

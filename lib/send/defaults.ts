@@ -1,6 +1,6 @@
 // Every default of the sender in one block, each with its unit. Directives (@concurrency,
 // @retries, @timeout, @rate_limit) override the first three per model; the others are
-// engine-wide safety bounds documented in the README.
+// engine-wide safety bounds documented in docs/http.md.
 
 export const SEND_DEFAULTS = {
   /** Requests in flight at once per model (@concurrency). */
