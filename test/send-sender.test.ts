@@ -249,7 +249,7 @@ test('a connection refused ends with EBB_HTTP_NETWORK naming the origin after th
   }
 });
 
-test('the breaker opens after the threshold of failed requests to one origin; later sends end at once, other origins go on', async (t) => {
+test('the breaker opens when the failed share of recent requests to one origin reaches the rule; later sends end at once, other origins go on', async (t) => {
   const healthy = await startSink((_r, res) => reply(res, 200, 'ok'));
   const trips: string[] = [];
   try {
@@ -257,7 +257,7 @@ test('the breaker opens after the threshold of failed requests to one origin; la
       (_r, res) => reply(res, 503, 'down'),
       {
         settings: settings({ retries: 1, concurrency: 1 }),
-        breakerThreshold: 3,
+        breaker: { window: 10, minRequests: 3, failureRatio: 0.75 },
         onTrip: (trip) => trips.push(trip.origin),
       },
       async (sender, sink) => {
@@ -280,7 +280,7 @@ test('the breaker opens after the threshold of failed requests to one origin; la
           t.is(out.attempts, 0);
           t.is(
             out.error?.message,
-            `stopped sending to ${sink.origin} after 3 consecutive failed requests; last error: POST ${sink.origin} answered 503: down`,
+            `stopped sending to ${sink.origin} after 3 of the last 3 requests failed; last error: POST ${sink.origin} answered 503: down`,
           );
         }
         t.is(sink.requests.length, seen);
@@ -292,21 +292,137 @@ test('the breaker opens after the threshold of failed requests to one origin; la
   }
 });
 
-test('a 4xx answer or a success resets the breaker count', async (t) => {
+test('a 4xx answer or a success counts as healthy: the ratio is over the last window of requests', async (t) => {
   await withSender(
     (r, res) => reply(res, r.url === '/bad' ? 404 : 500, ''),
-    { settings: settings({ retries: 0, concurrency: 1 }), breakerThreshold: 3 },
+    {
+      settings: settings({ retries: 0, concurrency: 1 }),
+      breaker: { window: 10, minRequests: 10, failureRatio: 0.8 },
+    },
     async (sender, sink) => {
-      for (let i = 0; i < 4; i++) {
+      // Two of three failing, for 30 requests: 67 % < 80 %.
+      for (let i = 0; i < 10; i++) {
         await sender.send(post(`${sink.origin}/fail`));
         await sender.send(post(`${sink.origin}/fail`));
         await sender.send(post(`${sink.origin}/bad`));
       }
       t.is(sender.tripped, null);
-      await sender.send(post(`${sink.origin}/fail`));
-      await sender.send(post(`${sink.origin}/fail`));
+      // Three more failures: 7 of the last 10; the fourth makes 8 of 10.
+      for (let i = 0; i < 3; i++) await sender.send(post(`${sink.origin}/fail`));
+      t.is(sender.tripped, null);
       await sender.send(post(`${sink.origin}/fail`));
       t.is(sender.tripped?.origin, sink.origin);
+    },
+  );
+});
+
+test('keys that keep failing among keys that succeed never open the breaker (default rule, 30 % failing)', async (t) => {
+  await withSender(
+    (r, res) => reply(res, Number(r.url.slice(1)) % 10 < 3 ? 500 : 200, ''),
+    { settings: settings({ retries: 1, concurrency: 16 }) },
+    async (sender, sink) => {
+      const outs = await Promise.all(
+        Array.from({ length: 3000 }, (_, i) => sender.send(post(`${sink.origin}/${i}`))),
+      );
+      t.is(sender.tripped, null);
+      t.is(outs.filter((o) => o.ok).length, 2100);
+      t.deepEqual([...new Set(outs.filter((o) => !o.ok).map((o) => o.error?.code))], ['EBB_HTTP_STATUS']);
+    },
+  );
+});
+
+test('failing keys first in key order (30 in a row of every 100) never open the breaker, even without retries', async (t) => {
+  await withSender(
+    (r, res) => reply(res, Number(r.url.slice(1)) % 100 < 30 ? 500 : 200, ''),
+    { settings: settings({ retries: 0, concurrency: 16 }) },
+    async (sender, sink) => {
+      const outs = await Promise.all(
+        Array.from({ length: 2000 }, (_, i) => sender.send(post(`${sink.origin}/${i}`))),
+      );
+      t.is(sender.tripped, null);
+      t.is(outs.filter((o) => o.ok).length, 1400);
+    },
+  );
+});
+
+test('an outage (every request 503) opens the breaker with the default rule', async (t) => {
+  await withSender(
+    (_r, res) => reply(res, 503, 'down'),
+    { settings: settings({ retries: 1, concurrency: 16 }) },
+    async (sender, sink) => {
+      const outs = await Promise.all(
+        Array.from({ length: 300 }, (_, i) => sender.send(post(`${sink.origin}/${i}`))),
+      );
+      t.is(sender.tripped?.origin, sink.origin);
+      const open = outs.filter((o) => o.error?.code === 'EBB_HTTP_CIRCUIT_OPEN');
+      t.true(open.length > 0);
+      t.regex(open[0]!.error!.message, /after 50 of the last 50 requests failed; last error: .*503: down/);
+      // The requests that ended before it opened, and those waiting to retry then; no more.
+      t.true(sink.requests.length <= 2 * (50 + 32), `${sink.requests.length} attempts`);
+    },
+  );
+});
+
+test('a request waiting to retry gives its slot up: the next request goes meanwhile', async (t) => {
+  let failed = false;
+  await withSender(
+    (r, res) => {
+      if (r.url === '/fail' && !failed) {
+        failed = true;
+        reply(res, 500, 'once');
+      } else reply(res, 200, 'ok');
+    },
+    // A retry wait of ~300 ms (random() near 1: the top of the jitter's range).
+    {
+      settings: settings({ retries: 1, concurrency: 1 }),
+      limits: { backoffBaseMs: 300 },
+      random: () => 0.999,
+    },
+    async (sender, sink) => {
+      const first = sender.send(post(`${sink.origin}/fail`));
+      const second = sender.send(post(`${sink.origin}/next`));
+      const [a, b] = await Promise.all([first, second]);
+      t.true(a.ok);
+      t.true(b.ok);
+      t.deepEqual(
+        sink.requests.map((r) => r.url),
+        ['/fail', '/next', '/fail'],
+      );
+    },
+  );
+});
+
+test('requests whose retry wait is over go before requests not yet started', async (t) => {
+  let failed = false;
+  let releaseNext: (() => void) | undefined;
+  await withSender(
+    (r, res) => {
+      if (r.url === '/fail' && !failed) {
+        failed = true;
+        reply(res, 500, 'once');
+      } else if (r.url === '/slow') {
+        // Held until the retry of /fail is due and waiting for the only slot.
+        releaseNext = () => reply(res, 200, 'ok');
+        setTimeout(() => releaseNext!(), 150);
+      } else reply(res, 200, 'ok');
+    },
+    {
+      settings: settings({ retries: 1, concurrency: 1 }),
+      limits: { backoffBaseMs: 20 },
+      random: () => 0.999,
+    },
+    async (sender, sink) => {
+      const outs = await Promise.all([
+        sender.send(post(`${sink.origin}/fail`)),
+        sender.send(post(`${sink.origin}/slow`)),
+        sender.send(post(`${sink.origin}/later`)),
+      ]);
+      t.true(outs.every((o) => o.ok));
+      t.deepEqual(
+        sink.requests.map((r) => r.url),
+        ['/fail', '/slow', '/fail', '/later'],
+      );
+      t.is(sender.inFlight, 0);
     },
   );
 });
@@ -511,7 +627,10 @@ test('every attempt takes a token: retries are rate limited too', async (t) => {
 test('requests queued behind the one that opens the breaker end with EBB_HTTP_CIRCUIT_OPEN without an attempt', async (t) => {
   await withSender(
     (_r, res) => reply(res, 500, 'down'),
-    { settings: settings({ retries: 0, concurrency: 1 }), breakerThreshold: 1 },
+    {
+      settings: settings({ retries: 0, concurrency: 1 }),
+      breaker: { window: 1, minRequests: 1, failureRatio: 1 },
+    },
     async (sender, sink) => {
       const outs = await Promise.all([
         sender.send(post(sink.url)),
@@ -533,7 +652,7 @@ test('requests queued behind the one that opens the breaker end with EBB_HTTP_CI
   );
 });
 
-test('refused connections open the breaker too, naming the network error', async (t) => {
+test('attempts in a row without an answer (refused connections) open the breaker, naming the network error', async (t) => {
   const port = await closedPort();
   const transport = new UndiciTransport();
   const sender = new Sender({
@@ -541,7 +660,7 @@ test('refused connections open the breaker too, naming the network error', async
     settings: settings({ retries: 0 }),
     limits: FAST,
     transport,
-    breakerThreshold: 2,
+    breaker: { networkFailures: 2 },
   });
   try {
     const url = `http://127.0.0.1:${port}/x`;
@@ -552,7 +671,26 @@ test('refused connections open the breaker too, naming the network error', async
       origin: `http://127.0.0.1:${port}`,
       error: { code: 'EBB_HTTP_NETWORK', message: `connection refused by http://127.0.0.1:${port}` },
     });
-    t.is((await sender.send(post(url))).error?.code, 'EBB_HTTP_CIRCUIT_OPEN');
+    const later = await sender.send(post(url));
+    t.is(later.error?.code, 'EBB_HTTP_CIRCUIT_OPEN');
+    t.is(
+      later.error?.message,
+      `stopped sending to http://127.0.0.1:${port} after 2 attempts in a row got no answer; last error: connection refused by http://127.0.0.1:${port}`,
+    );
+  } finally {
+    await transport.close();
+  }
+});
+
+test('a destination that refuses every connection opens the breaker with the default rule, retries counted', async (t) => {
+  const port = await closedPort();
+  const transport = new UndiciTransport();
+  const sender = new Sender({ model: 'm', settings: settings({ retries: 5 }), limits: FAST, transport });
+  try {
+    const url = `http://127.0.0.1:${port}/x`;
+    const outs = await Promise.all(Array.from({ length: 40 }, () => sender.send(post(url))));
+    t.is(sender.tripped?.error.code, 'EBB_HTTP_NETWORK');
+    t.true(outs.some((o) => o.error?.code === 'EBB_HTTP_CIRCUIT_OPEN'));
   } finally {
     await transport.close();
   }

@@ -322,7 +322,8 @@ export async function runStarModel(
           ? stop.message
           : `${stop.origin}: ${stop.message}`;
       const message = stop.position === undefined ? what : `${stop.position}: ${what}`;
-      throw new StarModelError(model, redactor.redact(message), counts(), false);
+      // The breaker's and Retry-After's stops are the model's error, with their own codes.
+      throw new StarModelError(model, redactor.redact(message), counts(), false, stop.code);
     }
     if (!finish.ok) {
       const error = redactor.redact(finish.error ?? 'failed');

@@ -53,7 +53,7 @@ export class HttpStatusError extends SendError {
 /** The origin's circuit breaker is open: the send was not attempted. */
 export class CircuitOpenError extends SendError {
   readonly origin: string;
-  /** `why` completes "stopped sending to ORIGIN …", e.g. "after 10 consecutive failed requests". */
+  /** `why` completes "stopped sending to ORIGIN …", e.g. "after 80 of the last 100 requests failed". */
   constructor(origin: string, why: string, lastError: string) {
     super('EBB_HTTP_CIRCUIT_OPEN', `stopped sending to ${origin} ${why}; last error: ${lastError}`);
     this.name = 'CircuitOpenError';

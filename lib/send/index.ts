@@ -35,4 +35,4 @@ export { idempotencyKey, idempotencyReady, initIdempotency } from './idempotency
 export { Sender, excerpt } from './sender.js';
 export type { AttemptEvent, SenderOptions } from './sender.js';
 export { Breakers } from './breaker.js';
-export type { BreakerTrip, OriginState } from './breaker.js';
+export type { BreakerRule, BreakerTrip, OriginState } from './breaker.js';

@@ -1,6 +1,7 @@
 // The Sender: everything between "a model issued this request" and "this is how it ended".
-// Per model it composes a bounded queue (@concurrency requests in flight; a request holds its
-// slot through its retries and waits), the rate limiter (every attempt, retries included, takes
+// Per model it composes a bounded queue (@concurrency attempts in flight; a request waiting to
+// retry gives its slot up, so requests that keep failing do not starve the others, and takes one
+// again before it is first in line), the rate limiter (every attempt, retries included, takes
 // a token), the retry policy (retry-policy.ts), a circuit breaker per origin, and the
 // idempotency-key header. send() never rejects: every failure is a SendOutcome with an error
 // code, so the runtime can decide per row what to acknowledge. `tripped` names the first origin
@@ -10,8 +11,8 @@ import { setMaxListeners } from 'node:events';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { SEND_DEFAULTS } from './defaults.js';
-import { Breakers } from './breaker.js';
-import type { BreakerTrip, OriginState } from './breaker.js';
+import { Breakers, ruleProblem } from './breaker.js';
+import type { BreakerRule, BreakerTrip, OriginState } from './breaker.js';
 import { HttpStatusError, RetryAfterTooLongError, SendError, SendStoppedError } from './errors.js';
 import { idempotencyKey, idempotencyReady, initIdempotency } from './idempotency.js';
 import { NEVER_ABORTED } from './never.js';
@@ -39,7 +40,7 @@ export interface SenderOptions {
   readonly model: string;
   readonly settings: SenderSettings;
   readonly transport: Transport;
-  readonly breakerThreshold?: number;
+  readonly breaker?: Partial<BreakerRule>;
   readonly limits?: Partial<Omit<RetryLimits, 'retries'>>;
   readonly maxErrorBodyChars?: number;
   readonly clock?: Clock;
@@ -57,6 +58,8 @@ class Job implements RetryState {
   freeWaitedMs = 0;
   attempts = 0;
   waitedMs = 0;
+  /** False while it waits to retry without a concurrency slot. */
+  holdsSlot = true;
   resolve!: (outcome: SendOutcome) => void;
   constructor(
     readonly request: HttpRequest,
@@ -84,7 +87,12 @@ export class Sender {
   readonly #stop = new AbortController();
   #queue: Job[] = [];
   #head = 0;
+  /** Slots held: requests attempting (or waiting for a rate-limit token). */
+  #active = 0;
+  /** Requests started and not ended: those holding a slot and those waiting to retry. */
   #inFlight = 0;
+  /** Requests whose retry wait is over, waiting for a slot: served before new requests. */
+  #retrying: (() => void)[] = [];
   #stopped = false;
   #idleWaiters: (() => void)[] = [];
 
@@ -118,9 +126,16 @@ export class Sender {
       maxRetryAfterWaits: options.limits?.maxRetryAfterWaits ?? SEND_DEFAULTS.maxRetryAfterWaits,
       maxRetryAfterTotalMs: options.limits?.maxRetryAfterTotalMs ?? SEND_DEFAULTS.maxRetryAfterTotalMs,
     };
-    const threshold = options.breakerThreshold ?? SEND_DEFAULTS.breakerThreshold;
-    positiveInt('breaker threshold', threshold, 1);
-    this.#breakers = new Breakers(threshold, options.onTrip);
+    const rule: BreakerRule = {
+      window: SEND_DEFAULTS.breakerWindow,
+      minRequests: SEND_DEFAULTS.breakerMinRequests,
+      failureRatio: SEND_DEFAULTS.breakerFailureRatio,
+      networkFailures: SEND_DEFAULTS.breakerNetworkFailures,
+      ...options.breaker,
+    };
+    const problem = ruleProblem(rule);
+    if (problem !== null) throw settingsError(`breaker: ${problem}`);
+    this.#breakers = new Breakers(rule, options.onTrip);
     this.#maxErrorBodyChars = options.maxErrorBodyChars ?? SEND_DEFAULTS.maxErrorBodyChars;
     this.#random = options.random ?? Math.random;
     this.#onAttempt = options.onAttempt;
@@ -168,7 +183,8 @@ export class Sender {
     const promise = new Promise<SendOutcome>((resolve) => {
       job.resolve = resolve;
     });
-    if (this.#inFlight < this.settings.concurrency) {
+    if (this.#active < this.settings.concurrency) {
+      this.#active++;
       this.#inFlight++;
       void this.#run(job);
     } else {
@@ -187,6 +203,10 @@ export class Sender {
     const head = this.#head;
     this.#queue = [];
     this.#head = 0;
+    // Those waiting for a slot to retry learn it from #reacquire's answer.
+    const retrying = this.#retrying;
+    this.#retrying = [];
+    for (const wake of retrying) wake();
     for (let i = head; i < queue.length; i++) {
       const job = queue[i]!;
       job.resolve(
@@ -275,6 +295,7 @@ export class Sender {
             ? err
             : new SendError('EBB_HTTP_NETWORK', errorMessage(err), { cause: err });
       }
+      this.#breakers.attempt(job.state, error === null ? null : error.code, error ?? undefined);
       const onAttempt = this.#onAttempt;
       if (onAttempt !== undefined) {
         const event: AttemptEvent = {
@@ -329,15 +350,13 @@ export class Sender {
           this.#breakers.open(job.state, tooLong, 'after a Retry-After beyond the cap');
           return failure(tooLong, response, job.attempts);
         }
-        case 'retry':
-          waitBefore = 0;
-          if (decision.waitMs > 0) {
-            const t0 = this.#clock.now();
-            if (!(await this.#sleep(decision.waitMs))) {
-              return this.#stoppedBetweenAttempts(job, response, error);
-            }
-            waitBefore = this.#clock.now() - t0;
+        case 'retry': {
+          const t0 = this.#clock.now();
+          if (!(await this.#waitToRetry(job, decision.waitMs))) {
+            return this.#stoppedBetweenAttempts(job, response, error);
           }
+          waitBefore = this.#clock.now() - t0;
+        }
       }
     }
   }
@@ -350,6 +369,27 @@ export class Sender {
         'idempotency-key': idempotencyKey(this.model, request.method, request.url, request.body),
       },
     };
+  }
+
+  /**
+   * Gives the slot up for the retry's wait (ms) and takes one again after it, ahead of requests
+   * not yet started; false when stop() cut the wait short (the slot is then not held).
+   */
+  async #waitToRetry(job: Job, ms: number): Promise<boolean> {
+    job.holdsSlot = false;
+    this.#active--;
+    this.#pump();
+    if (ms > 0 && !(await this.#sleep(ms))) return false;
+    if (this.#stopped) return false;
+    if (this.#active < this.settings.concurrency && this.#retrying.length === 0) {
+      this.#active++;
+    } else {
+      await new Promise<void>((resolve) => this.#retrying.push(resolve));
+      // #pump took the slot for it; stop() wakes it without one.
+      if (this.#stopped) return false;
+    }
+    job.holdsSlot = true;
+    return true;
   }
 
   /** Waits ms; false when stop() cut the wait short. */
@@ -371,20 +411,28 @@ export class Sender {
 
   #finish(job: Job, outcome: SendOutcome): void {
     this.#breakers.record(job.state, outcome);
+    if (job.holdsSlot) this.#active--;
     this.#inFlight--;
     job.resolve(this.#report(job.request, outcome));
     this.#pump();
   }
 
-  /** Starts queued requests while slots are free; those whose origin opened meanwhile end at once. */
+  /** Gives free slots to requests waiting to retry, then starts queued requests; those whose
+   *  origin opened meanwhile end at once. */
   #pump(): void {
+    const concurrency = this.settings.concurrency;
+    while (this.#retrying.length > 0 && this.#active < concurrency && !this.#stopped) {
+      this.#active++;
+      this.#retrying.shift()!();
+    }
     const queue = this.#queue;
-    while (this.#head < queue.length && this.#inFlight < this.settings.concurrency && !this.#stopped) {
+    while (this.#head < queue.length && this.#active < concurrency && !this.#stopped) {
       const next = queue[this.#head]!;
       this.#head++;
       if (next.state.open) {
         next.resolve(this.#report(next.request, this.#circuitOpen(next.state, null, 0)));
       } else {
+        this.#active++;
         this.#inFlight++;
         void this.#run(next);
       }
