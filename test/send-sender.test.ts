@@ -261,16 +261,22 @@ test('the breaker opens when the failed share of recent requests to one origin r
         onTrip: (trip) => trips.push(trip.origin),
       },
       async (sender, sink) => {
-        for (let i = 0; i < 3; i++) {
+        // Two requests fail their two attempts; the third request's first attempt opens the
+        // breaker (3 of 3 first attempts failed), so it is not retried.
+        for (let i = 0; i < 2; i++) {
           t.is((await sender.send(post(sink.url))).error?.code, 'EBB_HTTP_STATUS');
         }
+        t.is(sender.tripped, null);
+        const third = await sender.send(post(sink.url));
+        t.is(third.error?.code, 'EBB_HTTP_CIRCUIT_OPEN');
+        t.is(third.attempts, 1);
         t.deepEqual(sender.tripped, {
           origin: sink.origin,
           error: { code: 'EBB_HTTP_STATUS', message: `POST ${sink.origin} answered 503: down` },
         });
         t.deepEqual(trips, [sink.origin]);
         const seen = sink.requests.length;
-        t.is(seen, 6);
+        t.is(seen, 5);
         const later = await Promise.all([
           sender.send(post(sink.url)),
           sender.send(post(`${sink.origin}/other`)),
@@ -280,7 +286,7 @@ test('the breaker opens when the failed share of recent requests to one origin r
           t.is(out.attempts, 0);
           t.is(
             out.error?.message,
-            `stopped sending to ${sink.origin} after 3 of the last 3 requests failed; last error: POST ${sink.origin} answered 503: down`,
+            `stopped sending to ${sink.origin} after 3 of the last 3 requests failed their first attempt; last error: POST ${sink.origin} answered 503: down`,
           );
         }
         t.is(sink.requests.length, seen);
@@ -345,6 +351,33 @@ test('failing keys first in key order (30 in a row of every 100) never open the 
   );
 });
 
+test('failing keys whose retries end together, after the others, do not read as an outage: the ratio counts first attempts', async (t) => {
+  await withSender(
+    (r, res) => reply(res, Number(r.url.slice(1)) % 2 === 0 ? 500 : 200, ''),
+    {
+      settings: settings({ retries: 1, concurrency: 4 }),
+      breaker: { window: 20, minRequests: 10, failureRatio: 0.8 },
+      // Every retry waits ~200 ms: the 20 failing requests end in a row, after the 20 others.
+      limits: { backoffBaseMs: 200 },
+      random: () => 0.999,
+    },
+    async (sender, sink) => {
+      const outs = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => sender.send(post(`${sink.origin}/${i}`))),
+      );
+      t.is(sender.tripped, null);
+      t.deepEqual(
+        outs.map((o) => o.ok),
+        Array.from({ length: 40 }, (_, i) => i % 2 === 1),
+      );
+      t.deepEqual(
+        outs.map((o) => o.attempts),
+        Array.from({ length: 40 }, (_, i) => (i % 2 === 1 ? 1 : 2)),
+      );
+    },
+  );
+});
+
 test('an outage (every request 503) opens the breaker with the default rule', async (t) => {
   await withSender(
     (_r, res) => reply(res, 503, 'down'),
@@ -356,7 +389,10 @@ test('an outage (every request 503) opens the breaker with the default rule', as
       t.is(sender.tripped?.origin, sink.origin);
       const open = outs.filter((o) => o.error?.code === 'EBB_HTTP_CIRCUIT_OPEN');
       t.true(open.length > 0);
-      t.regex(open[0]!.error!.message, /after 50 of the last 50 requests failed; last error: .*503: down/);
+      t.regex(
+        open[0]!.error!.message,
+        /after 50 of the last 50 requests failed their first attempt; last error: .*503: down/,
+      );
       // The requests that ended before it opened, and those waiting to retry then; no more.
       t.true(sink.requests.length <= 2 * (50 + 32), `${sink.requests.length} attempts`);
     },

@@ -90,7 +90,7 @@ test('an outage (every answer 503) still opens the breaker: the model stops with
   t.is(r.result['code'], 'EBB_HTTP_CIRCUIT_OPEN');
   t.regex(
     String(r.result['error']),
-    /stopped sending to http:\/\/127\.0\.0\.1:\d+ after \d+ of the last \d+ requests failed/,
+    /stopped sending to http:\/\/127\.0\.0\.1:\d+ after \d+ of the last \d+ requests failed their first attempt/,
   );
   t.is(r.result['saved'], 0);
   t.true(sink.requests.length < 300, `${sink.requests.length} requests`);
@@ -114,4 +114,29 @@ test('a Retry-After beyond the cap stops the model with EBB_HTTP_RETRY_AFTER_TOO
   t.is(r.code, 1);
   t.is(r.result['code'], 'EBB_HTTP_RETRY_AFTER_TOO_LONG');
   t.regex(String(r.result['error']), /asked to retry after 3600 s, more than the 60 s ebb waits/);
+});
+
+test('requests waiting to retry do not hold back the script: the rows after them go meanwhile', async (t) => {
+  // Rows 0–3 are told to come back in a second (a free wait); @concurrency 1 lets the script run
+  // ahead by 2 unfinished requests, which those four would fill if they counted.
+  const seen = new Set<number>();
+  const sink = await startSink((r) => {
+    const id = idOf(r);
+    if (id < 4 && !seen.has(id)) {
+      seen.add(id);
+      return { status: 503, headers: { 'retry-after': '1' }, body: 'busy' };
+    }
+    return {};
+  });
+  t.teardown(() => sink.close());
+  const root = makeProject({
+    'models/src/items.sql': `-- @kind: table\nSELECT range AS id, 'item ' || range AS name FROM range(30)`,
+    'models/sync/items.star': model(1).replace('@concurrency: 16', '@concurrency: 1'),
+  });
+  const r = await run(root, sink.url);
+  t.is(r.code, 0, r.err);
+  t.like(r.result, { saved: 30, failed: 0 });
+  const order = sink.requests.map(idOf);
+  t.deepEqual(order.slice(0, 30), [...Array(30).keys()]);
+  t.deepEqual(order.slice(30).sort(), [0, 1, 2, 3]);
 });

@@ -223,7 +223,7 @@ for row in query("SELECT id, name FROM src.items ORDER BY id"):
   t.regex(
     String(result['error']),
     new RegExp(
-      `stopped sending to ${sink.url.replace(/[.]/g, '\\.')} after 50 of the last 50 requests failed; last error: .*503.*down for maintenance`,
+      `stopped sending to ${sink.url.replace(/[.]/g, '\\.')} after 50 of the last 50 requests failed their first attempt; last error: .*503.*down for maintenance`,
     ),
   );
   t.is(result['code'], 'EBB_HTTP_CIRCUIT_OPEN');

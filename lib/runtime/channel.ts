@@ -55,20 +55,35 @@ type Reply =
 
 /**
  * Slots of the shared Int32Array: a counter bumped on every batch of replies, a stop flag, how
- * many replies the waiting worker needs before it can go on (0: it is not waiting), and how many
- * the main thread holds.
+ * many replies the waiting worker needs before it can go on (0: it is not waiting), how many
+ * the main thread holds, and how many of the worker's requests are set aside on the main thread
+ * (waiting to retry: they hold no slot, and the worker's bound on unfinished requests may leave
+ * them out).
  */
-export const SIGNAL_SLOTS = 4;
+export const SIGNAL_SLOTS = 5;
 const REPLIES = 0;
 const STOP = 1;
 const WANT = 2;
 const HELD = 3;
+const ASIDE = 4;
 /** The most replies the main thread holds back while the worker runs, and for how long at most. */
 const HOLD_MAX = 256;
 const HOLD_MS = 250;
 
 export function newSignal(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(4 * SIGNAL_SLOTS));
+}
+
+/**
+ * setAside (main thread) publishes how many requests are set aside; when it grows, a worker
+ * waiting for fewer unfinished requests is woken to look again.
+ */
+export function setAside(signal: Int32Array, n: number): void {
+  const before = Atomics.exchange(signal, ASIDE, n);
+  if (n > before) {
+    Atomics.add(signal, REPLIES, 1);
+    Atomics.notify(signal, REPLIES);
+  }
 }
 
 /** HostCallError is a failed host call, thrown in the worker with the main thread's code and message. */
@@ -213,6 +228,11 @@ export class Client<T extends OpTable<T>> {
       Atomics.wait(signal, REPLIES, seen, 1000);
       Atomics.store(signal, WANT, 0);
     }
+  }
+
+  /** aside is how many of this worker's requests the main thread has set aside (setAside). */
+  get aside(): number {
+    return Atomics.load(this.#signal, ASIDE);
   }
 
   /** stopRequested says whether the main thread asked the script to stop. */

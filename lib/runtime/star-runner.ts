@@ -24,7 +24,15 @@ import {
   type JsonDeltaPage,
 } from '../detect/tracked.js';
 import { scanStarSql } from './star-sql.js';
-import { HostCallError, newSignal, SerialLane, serve, type Handlers, type WireError } from './channel.js';
+import {
+  HostCallError,
+  newSignal,
+  SerialLane,
+  serve,
+  setAside,
+  type Handlers,
+  type WireError,
+} from './channel.js';
 import { Delivery } from './delivery.js';
 import { advice, describeFailure, failureCode } from './failure-advice.js';
 import { FailureLog } from './failures.js';
@@ -120,7 +128,14 @@ export async function runStarModel(
   const settings = senderSettings(model);
   await initIdempotency();
   const transport = options.transport ?? new UndiciTransport();
-  const sender = new Sender({ model: model.name, settings, transport });
+  // Requests waiting to retry are published to the worker, whose bound on unfinished requests
+  // leaves them out (http-module.ts); `signal` is set before the first request.
+  const sender = new Sender({
+    model: model.name,
+    settings,
+    transport,
+    onWaiting: (n) => setAside(signal, n),
+  });
   const lane = new SerialLane();
 
   const init: ModelInit = {

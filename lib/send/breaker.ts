@@ -1,11 +1,15 @@
 // The circuit breaker, one state per origin: it is about the destination, not about some
 // records. Two rules open it:
-// - the failure ratio: of the last `window` requests to the origin that ended (after their
-//   retries), at least `minRequests` counted and `failureRatio` of them or more failed for a
-//   reason that says the destination is not well (network errors, timeouts, 5xx, 429 after its
-//   waits). A 2xx, or a 4xx (an answer about the request), counts as a healthy answer. Some keys
-//   failing for good while the others go through keep the ratio low: the sync goes on, and those
-//   rows are recorded as failures and sent again next run.
+// - the failure ratio: of the last `window` requests to the origin, at least `minRequests`
+//   counted and `failureRatio` of them or more failed their first attempt for a reason that says
+//   the destination is not well (network errors, timeouts, 5xx). A 2xx, or a 4xx (an answer
+//   about the request), counts as healthy; a 429 or a 503 with Retry-After is waited for and the
+//   next attempt counts instead (a request whose free waits run out counts as failed). First
+//   attempts, not requests' ends: a retry of a key that keeps failing says nothing new about the
+//   destination, and requests that end after their retries come in bursts (they pile up waiting
+//   while the others flow, then end together when the flow pauses), which a window over ends
+//   reads as an outage. Some keys failing for good while the others go through keep the ratio
+//   low: the sync goes on, and those rows are recorded as failures and sent again next run.
 // - an outage at the network level: `networkFailures` attempts in a row that got no HTTP answer
 //   at all (refused, reset, timed out); any answer resets the count.
 // One Retry-After above the cap opens it too (sender.ts). Once open, the origin stays open for
@@ -14,7 +18,6 @@
 
 import { CircuitOpenError } from './errors.js';
 import { observe } from './observe.js';
-import type { SendOutcome } from './types.js';
 
 export interface BreakerTrip {
   readonly origin: string;
@@ -98,11 +101,9 @@ export class Breakers {
     }
   }
 
-  /** Counts one ended request (not one that was stopped or refused by an open breaker). */
-  record(state: OriginState, outcome: SendOutcome): void {
+  /** Counts one request's sample: its first attempt that was not a free wait (sender.ts). */
+  sample(state: OriginState, failed: boolean, error: { code: string; message: string } | undefined): void {
     if (state.open) return;
-    const failed = unhealthy(outcome);
-    if (failed === null) return;
     const ring = state.recent;
     if (state.counted === ring.length) state.failed -= ring[state.next]!;
     else state.counted++;
@@ -110,10 +111,14 @@ export class Breakers {
     state.next = (state.next + 1) % ring.length;
     if (!failed) return;
     state.failed++;
-    state.lastError = outcome.error!;
+    if (error !== undefined) state.lastError = error;
     const { minRequests, failureRatio } = this.rule;
     if (state.counted >= minRequests && state.failed >= failureRatio * state.counted) {
-      this.open(state, outcome.error!, `after ${state.failed} of the last ${state.counted} requests failed`);
+      this.open(
+        state,
+        state.lastError ?? { code: 'EBB_HTTP_STATUS', message: 'unknown' },
+        `after ${state.failed} of the last ${state.counted} requests failed their first attempt`,
+      );
     }
   }
 
@@ -137,16 +142,12 @@ export class Breakers {
 }
 
 /**
- * Whether an ended request says the destination is unwell (true), well (false), or nothing
- * about it (null: a bad URL, a request undici refused, a stopped send).
+ * Whether an attempt says the destination is unwell (true), well (false), or nothing about it
+ * (null: a bad URL, a request undici refused, a stopped send). `status` null: no answer came.
  */
-function unhealthy(outcome: SendOutcome): boolean | null {
-  if (outcome.ok) return false;
-  const code = outcome.error?.code;
-  if (code === 'EBB_HTTP_NETWORK' || code === 'EBB_HTTP_TIMEOUT') return true;
-  if (code !== 'EBB_HTTP_STATUS') return null;
-  const status = outcome.status;
-  return status !== null && (status >= 500 || status === 429);
+export function unhealthy(status: number | null, errorCode: string | null): boolean | null {
+  if (status !== null) return status >= 500 || status === 429;
+  return errorCode === 'EBB_HTTP_NETWORK' || errorCode === 'EBB_HTTP_TIMEOUT' ? true : null;
 }
 
 /** ruleProblem says what is wrong with a rule's numbers, or null. */

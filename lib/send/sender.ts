@@ -11,7 +11,7 @@ import { setMaxListeners } from 'node:events';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { SEND_DEFAULTS } from './defaults.js';
-import { Breakers, ruleProblem } from './breaker.js';
+import { Breakers, ruleProblem, unhealthy } from './breaker.js';
 import type { BreakerRule, BreakerTrip, OriginState } from './breaker.js';
 import { HttpStatusError, RetryAfterTooLongError, SendError, SendStoppedError } from './errors.js';
 import { idempotencyKey, idempotencyReady, initIdempotency } from './idempotency.js';
@@ -47,6 +47,8 @@ export interface SenderOptions {
   readonly random?: () => number;
   readonly onAttempt?: (event: AttemptEvent) => void;
   readonly onOutcome?: (request: HttpRequest, outcome: SendOutcome) => void;
+  /** Called with the number of requests waiting to retry (without a slot) when it changes. */
+  readonly onWaiting?: (waiting: number) => void;
   /** Called once, when the first origin trips. */
   readonly onTrip?: (trip: BreakerTrip) => void;
 }
@@ -60,6 +62,8 @@ class Job implements RetryState {
   waitedMs = 0;
   /** False while it waits to retry without a concurrency slot. */
   holdsSlot = true;
+  /** Whether the breaker has counted this request (breaker.ts: its first attempt, free waits aside). */
+  sampled = false;
   resolve!: (outcome: SendOutcome) => void;
   constructor(
     readonly request: HttpRequest,
@@ -83,6 +87,7 @@ export class Sender {
   readonly #random: () => number;
   readonly #onAttempt: ((event: AttemptEvent) => void) | undefined;
   readonly #onOutcome: ((request: HttpRequest, outcome: SendOutcome) => void) | undefined;
+  readonly #onWaiting: ((waiting: number) => void) | undefined;
   /** Aborted by stop(): rate-limit and retry waits end at once. */
   readonly #stop = new AbortController();
   #queue: Job[] = [];
@@ -93,6 +98,8 @@ export class Sender {
   #inFlight = 0;
   /** Requests whose retry wait is over, waiting for a slot: served before new requests. */
   #retrying: (() => void)[] = [];
+  /** Requests between attempts without a slot (waiting for the retry's time, then for a slot). */
+  #waiting = 0;
   #stopped = false;
   #idleWaiters: (() => void)[] = [];
 
@@ -140,6 +147,7 @@ export class Sender {
     this.#random = options.random ?? Math.random;
     this.#onAttempt = options.onAttempt;
     this.#onOutcome = options.onOutcome;
+    this.#onWaiting = options.onWaiting;
     // Every waiting request listens on the stop signal: more than 10 is normal, not a leak.
     setMaxListeners(0, this.#stop.signal);
     void initIdempotency();
@@ -316,6 +324,7 @@ export class Sender {
       let decision: Decision;
       if (response !== null) {
         if (response.status >= 200 && response.status < 300) {
+          if (!job.sampled) this.#sample(job, request, response, null);
           return {
             ok: true,
             status: response.status,
@@ -335,6 +344,10 @@ export class Sender {
       } else {
         decision = decideAfterError(error!.code, job, this.#limits, this.#random);
       }
+      // A free wait (429, 503 with Retry-After) is not the destination failing: the next attempt
+      // is the request's sample. A Retry-After beyond the cap opens the breaker itself.
+      const free = decision.kind === 'too-long' || (decision.kind === 'retry' && decision.free);
+      if (!job.sampled && !free) this.#sample(job, request, response, error);
       switch (decision.kind) {
         case 'done':
         case 'give-up':
@@ -378,18 +391,30 @@ export class Sender {
   async #waitToRetry(job: Job, ms: number): Promise<boolean> {
     job.holdsSlot = false;
     this.#active--;
+    this.#setWaiting(+1);
     this.#pump();
-    if (ms > 0 && !(await this.#sleep(ms))) return false;
-    if (this.#stopped) return false;
-    if (this.#active < this.settings.concurrency && this.#retrying.length === 0) {
-      this.#active++;
-    } else {
-      await new Promise<void>((resolve) => this.#retrying.push(resolve));
-      // #pump took the slot for it; stop() wakes it without one.
+    try {
+      if (ms > 0 && !(await this.#sleep(ms))) return false;
       if (this.#stopped) return false;
+      if (this.#active < this.settings.concurrency && this.#retrying.length === 0) {
+        this.#active++;
+      } else {
+        await new Promise<void>((resolve) => this.#retrying.push(resolve));
+        // #pump took the slot for it; stop() wakes it without one.
+        if (this.#stopped) return false;
+      }
+      job.holdsSlot = true;
+      return true;
+    } finally {
+      this.#setWaiting(-1);
     }
-    job.holdsSlot = true;
-    return true;
+  }
+
+  #setWaiting(delta: number): void {
+    this.#waiting += delta;
+    const onWaiting = this.#onWaiting;
+    const waiting = this.#waiting;
+    if (onWaiting !== undefined) observe(() => onWaiting(waiting));
   }
 
   /** Waits ms; false when stop() cut the wait short. */
@@ -409,8 +434,24 @@ export class Sender {
     });
   }
 
+  /** Counts the request's first attempt that was not a free wait in its origin's breaker ratio. */
+  #sample(job: Job, request: HttpRequest, response: HttpResponse | null, error: SendError | null): void {
+    job.sampled = true;
+    const bad = unhealthy(response === null ? null : response.status, error === null ? null : error.code);
+    if (bad === null) return;
+    const why = !bad
+      ? undefined
+      : response !== null
+        ? this.#statusError(request, job.state.origin, response)
+        : error!;
+    this.#breakers.sample(
+      job.state,
+      bad,
+      why === undefined ? undefined : { code: why.code, message: why.message },
+    );
+  }
+
   #finish(job: Job, outcome: SendOutcome): void {
-    this.#breakers.record(job.state, outcome);
     if (job.holdsSlot) this.#active--;
     this.#inFlight--;
     job.resolve(this.#report(job.request, outcome));
