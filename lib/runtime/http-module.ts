@@ -98,6 +98,8 @@ export class Response extends HostValue {
         return makeDict(Object.entries(this.#get().headers).map(([k, v]) => [makeString(k), makeString(v)]));
       case 'text':
         return this.#bytes();
+      case 'truncated':
+        return this.#get().truncated === true;
       case 'error': {
         const r = this.#get();
         return r.ok || r.error === undefined ? None : makeString(r.error.message);
@@ -110,6 +112,7 @@ export class Response extends HostValue {
         return new Builtin('json', (th, _fn, args, kwargs) => {
           unpackArgs('json', args, kwargs);
           const bytes = this.#bytes();
+          if (this.#reply!.truncated === true) throw new Error(this.#cut(bytes.length));
           try {
             return decodeJsonBytes(th, bytes);
           } catch (err) {
@@ -133,7 +136,18 @@ export class Response extends HostValue {
   }
 
   override attrNames(): string[] {
-    return ['error', 'headers', 'json', 'method', 'ok', 'raise_for_status', 'status_code', 'text', 'url'];
+    return [
+      'error',
+      'headers',
+      'json',
+      'method',
+      'ok',
+      'raise_for_status',
+      'status_code',
+      'text',
+      'truncated',
+      'url',
+    ];
   }
 
   override repr(): string {
@@ -148,10 +162,21 @@ export class Response extends HostValue {
     return r.body;
   }
 
+  /** The error of json() on a body the transport cut at its cap (`kept` bytes). */
+  #cut(kept: number): string {
+    const mib = kept / (1024 * 1024);
+    return (
+      `the response of ${this.method} ${this.url} is larger than the ${Number.isInteger(mib) ? `${mib} MiB` : `${kept} bytes`} ` +
+      `ebb keeps of a response body: it was cut (r.truncated is True) and cannot be decoded as JSON; ask the API for smaller pages`
+    );
+  }
+
   #failure(r: Reply): string {
     if (r.status === null)
       return `${this.method} ${this.url} got no response after ${r.attempts} attempt(s): ${r.error?.message ?? 'unknown error'}`;
-    return `${this.method} ${this.url} answered ${r.status}: ${bodyText(r).slice(0, 200)}`;
+    const location = r.status >= 300 && r.status < 400 ? r.headers['location'] : undefined;
+    const moved = location === undefined ? '' : ` (a redirect to ${location}, not followed)`;
+    return `${this.method} ${this.url} answered ${r.status}${moved}: ${bodyText(r).slice(0, 200)}`;
   }
 }
 

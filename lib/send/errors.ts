@@ -37,13 +37,19 @@ export class TimeoutError extends SendError {
   }
 }
 
-/** The last attempt got a non-2xx answer. `origin`, not the URL: a query string may hold a key. */
+/** The last attempt got a non-2xx answer. `origin`, not the URL: a query string may hold a key.
+ *  A redirect names its Location: it is not followed (the request's credentials were meant for
+ *  its own origin), so the user needs the new URL to fix the model. */
 export class HttpStatusError extends SendError {
   readonly status: number;
-  constructor(method: string, origin: string, status: number, bodyExcerpt: string) {
+  constructor(method: string, origin: string, status: number, bodyExcerpt: string, location?: string) {
+    const moved =
+      location === undefined
+        ? ''
+        : ` (a redirect to ${location}, not followed: ebb does not follow redirects, so credentials stay with the origin they were written for; send to the new URL)`;
     super(
       'EBB_HTTP_STATUS',
-      `${method} ${origin} answered ${status}` + (bodyExcerpt === '' ? '' : `: ${bodyExcerpt}`),
+      `${method} ${origin} answered ${status}${moved}` + (bodyExcerpt === '' ? '' : `: ${bodyExcerpt}`),
     );
     this.name = 'HttpStatusError';
     this.status = status;

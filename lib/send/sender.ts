@@ -325,13 +325,14 @@ export class Sender {
       if (response !== null) {
         if (response.status >= 200 && response.status < 300) {
           if (!job.sampled) this.#sample(job, request, response, null);
-          return {
+          const ok: SendOutcome = {
             ok: true,
             status: response.status,
             headers: response.headers,
             body: response.body,
             attempts: job.attempts,
           };
+          return response.truncated === true ? { ...ok, truncated: true } : ok;
         }
         decision = decideAfterStatus(
           response.status,
@@ -503,11 +504,15 @@ export class Sender {
   }
 
   #statusError(request: HttpRequest, origin: string, response: HttpResponse): HttpStatusError {
+    const location = response.headers['location'];
     return new HttpStatusError(
       request.method,
       origin,
       response.status,
       excerpt(response.body, this.#maxErrorBodyChars),
+      response.status >= 300 && response.status < 400 && location !== undefined
+        ? resolved(location, request.url)
+        : undefined,
     );
   }
 
@@ -532,7 +537,7 @@ function needsKey(request: HttpRequest): boolean {
 
 function failure(err: unknown, response: HttpResponse | null, attempts: number): SendOutcome {
   const code = err instanceof SendError ? err.code : 'EBB_SEND_INTERNAL';
-  return {
+  const out: SendOutcome = {
     ok: false,
     status: response === null ? null : response.status,
     headers: response === null ? NO_HEADERS : response.headers,
@@ -540,6 +545,16 @@ function failure(err: unknown, response: HttpResponse | null, attempts: number):
     attempts,
     error: { code, message: errorMessage(err) },
   };
+  return response?.truncated === true ? { ...out, truncated: true } : out;
+}
+
+/** A Location header as an absolute URL (it may be relative to the request's). */
+function resolved(location: string, base: string): string {
+  try {
+    return new URL(location, base).href;
+  } catch {
+    return location;
+  }
 }
 
 function errorMessage(err: unknown): string {
