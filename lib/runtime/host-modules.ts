@@ -28,6 +28,7 @@ import { SeqRuns } from '../detect/seq-runs.js';
 import { EMPTY_PAGE, pageRows, type PageLists, type RowsPage } from './rows-page.js';
 import { BATCH, FLUSH_MS, PAGE, type ModelInit, type ModelOps, type PageWant } from './protocol.js';
 import { Row, RowShape, type RowOrigin } from './row.js';
+import { MIN_SECRET } from './secret-forms.js';
 import { starToWire, type Wire } from './wire.js';
 
 /** Fetches a page after a sequence number, with what the script showed it needs. */
@@ -149,8 +150,17 @@ export class Host {
           }
           // A value is a secret unless the script says it is not (secret=False: a URL, a region),
           // so that messages about it stay readable.
-          if (value !== '' && (secret === undefined || truth(secret)))
+          if (value !== '' && (secret === undefined || truth(secret))) {
             this.#client.post('secret', value, 'env.get');
+            if (value.length < MIN_SECRET)
+              this.#client.post(
+                'print',
+                `warning: env.get(${JSON.stringify(key)}): the value is shorter than ${MIN_SECRET} characters, ` +
+                  'too short to be redacted from output (it would mangle any text holding those characters); ' +
+                  'use a longer secret, or write secret=False if it is not one',
+                'env.get',
+              );
+          }
           return makeString(value);
         }),
       }),

@@ -1,9 +1,11 @@
 // Secrets: the project's .env and every value a model read through env.get(). They are
-// redacted from log lines, errors and history entries.
+// redacted, in every form they travel in (secret-forms.ts), from log lines, errors, failures,
+// history entries, goldens and recordings.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
+import { MIN_SECRET, secretForms } from './secret-forms.js';
 
 /** loadDotEnv reads <root>/.env (absent is fine). */
 export function loadDotEnv(root: string): Record<string, string> {
@@ -31,23 +33,29 @@ export function modelEnv(
   return { env: merged, secrets: Object.values(dot), sources };
 }
 
-const MIN_SECRET = 4;
-
-/** Redactor replaces known secret values with *** in any text. */
+/** Redactor replaces known secret values, and their encoded forms, with *** in any text. */
 export class Redactor {
-  #secrets = new Set<string>();
+  readonly #secrets = new Set<string>();
+  readonly #forms = new Set<string>();
   #pattern: RegExp | undefined;
 
   constructor(secrets: Iterable<string> = []) {
     for (const s of secrets) this.add(s);
   }
 
-  /** add registers a secret; very short values are not redacted (they would mangle text). */
-  add(secret: string): void {
-    if (secret.length < MIN_SECRET || this.#secrets.has(secret)) return;
+  /**
+   * add registers a secret; it returns false for a value shorter than MIN_SECRET, which is not
+   * redacted (it would mangle text: "123" inside every count), so the caller can warn.
+   */
+  add(secret: string): boolean {
+    if (secret.length < MIN_SECRET) return false;
+    if (this.#secrets.has(secret)) return true;
     this.#secrets.add(secret);
-    const sorted = [...this.#secrets].sort((a, b) => b.length - a.length);
+    for (const f of secretForms(secret)) this.#forms.add(f);
+    // Longest first: a form that contains another is replaced whole.
+    const sorted = [...this.#forms].sort((a, b) => b.length - a.length);
     this.#pattern = new RegExp(sorted.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+    return true;
   }
 
   redact(text: string): string {
