@@ -17,6 +17,8 @@ import {
 import { closedPort, reply, startSink, type Handler, type Sink } from './send-sink.js';
 
 const FAST = { backoffBaseMs: 5, backoffMaxMs: 20 };
+/** The project secret that keys idempotency keys. */
+const SECRET = new Uint8Array(32).fill(7);
 
 function settings(over: Partial<SenderSettings> = {}): SenderSettings {
   return { concurrency: 16, retries: 5, timeoutMs: 30_000, ...over };
@@ -48,6 +50,7 @@ async function withSender(
   const events: AttemptEvent[] = [];
   const sender = new Sender({
     model: 'm',
+    idempotencySecret: SECRET,
     settings: settings(),
     limits: FAST,
     onAttempt: (e) => events.push(e),
@@ -236,7 +239,13 @@ test('a connection reset by the server is retried and then succeeds', async (t) 
 test('a connection refused ends with EBB_HTTP_NETWORK naming the origin after the retries', async (t) => {
   const port = await closedPort();
   const transport = new UndiciTransport();
-  const sender = new Sender({ model: 'm', settings: settings({ retries: 2 }), limits: FAST, transport });
+  const sender = new Sender({
+    model: 'm',
+    idempotencySecret: SECRET,
+    settings: settings({ retries: 2 }),
+    limits: FAST,
+    transport,
+  });
   try {
     const out = await sender.send(post(`http://127.0.0.1:${port}/x`));
     t.false(out.ok);
@@ -561,13 +570,19 @@ test("idempotency-key: on every non-GET, the same across retries, absent on GET,
       await sender.send({ method: 'DELETE', url: `${sink.origin}/a/1`, headers: {}, timeoutMs: 30_000 });
       await sender.send(post(`${sink.origin}/a`, body, { 'idempotency-key': 'mine' }));
       const keys = sink.requests.map((r) => r.headers['idempotency-key']);
-      const expected = idempotencyKey('m', 'POST', `${sink.origin}/a`, new TextEncoder().encode(body));
+      const expected = idempotencyKey(
+        SECRET,
+        'm',
+        'POST',
+        `${sink.origin}/a`,
+        new TextEncoder().encode(body),
+      );
       t.is(keys[0], expected);
       t.is(keys[1], expected);
       t.regex(keys[2] as string, /^[0-9a-f]{16}$/);
       t.not(keys[2], expected);
       t.is(keys[3], undefined);
-      t.is(keys[4], idempotencyKey('m', 'DELETE', `${sink.origin}/a/1`, undefined));
+      t.is(keys[4], idempotencyKey(SECRET, 'm', 'DELETE', `${sink.origin}/a/1`, undefined));
       t.is(keys[5], 'mine');
     },
   );
@@ -597,15 +612,32 @@ test('a bad URL ends at once with EBB_HTTP_BAD_URL and no attempt', async (t) =>
 
 test('settings are validated', (t) => {
   const transport = new UndiciTransport();
-  t.throws(() => new Sender({ model: 'm', settings: settings({ concurrency: 0 }), transport }), {
-    message: /concurrency must be a whole number ≥ 1/,
-  });
-  t.throws(() => new Sender({ model: 'm', settings: settings({ retries: -1 }), transport }), {
-    message: /retries must be a whole number ≥ 0/,
-  });
-  t.throws(() => new Sender({ model: 'm', settings: settings({ timeoutMs: 0 }), transport }), {
-    message: /timeout must be > 0 ms/,
-  });
+  t.throws(
+    () =>
+      new Sender({
+        model: 'm',
+        idempotencySecret: SECRET,
+        settings: settings({ concurrency: 0 }),
+        transport,
+      }),
+    {
+      message: /concurrency must be a whole number ≥ 1/,
+    },
+  );
+  t.throws(
+    () =>
+      new Sender({ model: 'm', idempotencySecret: SECRET, settings: settings({ retries: -1 }), transport }),
+    {
+      message: /retries must be a whole number ≥ 0/,
+    },
+  );
+  t.throws(
+    () =>
+      new Sender({ model: 'm', idempotencySecret: SECRET, settings: settings({ timeoutMs: 0 }), transport }),
+    {
+      message: /timeout must be > 0 ms/,
+    },
+  );
 });
 
 test('the rate limit holds: 150 requests at 50/1s never grant 51 tokens within a second, and none arrives before its token', async (t) => {
@@ -693,6 +725,7 @@ test('attempts in a row without an answer (refused connections) open the breaker
   const transport = new UndiciTransport();
   const sender = new Sender({
     model: 'm',
+    idempotencySecret: SECRET,
     settings: settings({ retries: 0 }),
     limits: FAST,
     transport,
@@ -721,7 +754,13 @@ test('attempts in a row without an answer (refused connections) open the breaker
 test('a destination that refuses every connection opens the breaker with the default rule, retries counted', async (t) => {
   const port = await closedPort();
   const transport = new UndiciTransport();
-  const sender = new Sender({ model: 'm', settings: settings({ retries: 5 }), limits: FAST, transport });
+  const sender = new Sender({
+    model: 'm',
+    idempotencySecret: SECRET,
+    settings: settings({ retries: 5 }),
+    limits: FAST,
+    transport,
+  });
   try {
     const url = `http://127.0.0.1:${port}/x`;
     const outs = await Promise.all(Array.from({ length: 40 }, () => sender.send(post(url))));

@@ -15,7 +15,7 @@ import {
   type SenderSettings,
   type Transport,
 } from '../send/index.js';
-import { cleanDuckDBMessage, duckdbErrorKind, type Cursor, type Store } from '../store/index.js';
+import { cleanDuckDBMessage, duckdbErrorKind, projectKey, type Cursor, type Store } from '../store/index.js';
 import {
   keyString,
   TrackedSession,
@@ -132,6 +132,7 @@ export async function runStarModel(
   // leaves them out (http-module.ts); `signal` is set before the first request.
   const sender = new Sender({
     model: model.name,
+    idempotencySecret: await projectKey(store),
     settings,
     transport,
     onWaiting: (n) => setAside(signal, n),

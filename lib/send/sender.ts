@@ -38,6 +38,8 @@ export interface AttemptEvent {
 
 export interface SenderOptions {
   readonly model: string;
+  /** The project's secret that keys idempotency keys (lib/store/project-key.ts). */
+  readonly idempotencySecret: Uint8Array;
   readonly settings: SenderSettings;
   readonly transport: Transport;
   readonly breaker?: Partial<BreakerRule>;
@@ -79,6 +81,7 @@ export class Sender {
   readonly model: string;
   readonly settings: SenderSettings;
   readonly #transport: Transport;
+  readonly #secret: Uint8Array;
   readonly #limiter: RateLimiter | null;
   readonly #limits: RetryLimits;
   readonly #breakers: Breakers;
@@ -120,6 +123,7 @@ export class Sender {
     this.model = options.model;
     this.settings = s;
     this.#transport = options.transport;
+    this.#secret = options.idempotencySecret;
     this.#clock = options.clock ?? systemClock;
     this.#limiter =
       s.rateLimit === undefined
@@ -380,7 +384,13 @@ export class Sender {
       ...request,
       headers: {
         ...request.headers,
-        'idempotency-key': idempotencyKey(this.model, request.method, request.url, request.body),
+        'idempotency-key': idempotencyKey(
+          this.#secret,
+          this.model,
+          request.method,
+          request.url,
+          request.body,
+        ),
       },
     };
   }

@@ -5,3 +5,4 @@ export { orderedBy } from './sql-order.js';
 export { SCHEMA_VERSION } from './migrations.js';
 export { writeStaged, describeKey, type StagedTarget } from './write-staged.js';
 export { cleanDuckDBMessage, duckdbErrorKind, duckdbLine } from './duckdb-message.js';
+export { projectKey, setProjectKey } from './project-key.js';
