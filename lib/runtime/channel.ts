@@ -80,10 +80,11 @@ export function newSignal(): Int32Array {
  */
 export function setAside(signal: Int32Array, n: number): void {
   const before = Atomics.exchange(signal, ASIDE, n);
-  if (n > before) {
-    Atomics.add(signal, REPLIES, 1);
-    Atomics.notify(signal, REPLIES);
-  }
+  if (n <= before) return;
+  // The bump alone makes a worker about to wait look again (its wait sees the counter moved);
+  // a worker already waiting (WANT set) needs the wake-up call, a system call, so only then.
+  Atomics.add(signal, REPLIES, 1);
+  if (Atomics.load(signal, WANT) !== 0) Atomics.notify(signal, REPLIES);
 }
 
 /** HostCallError is a failed host call, thrown in the worker with the main thread's code and message. */
