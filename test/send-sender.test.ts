@@ -437,6 +437,45 @@ test('a request waiting to retry gives its slot up: the next request goes meanwh
   );
 });
 
+test('stop() ends a request waiting for a slot to retry, and queued ones, with EBB_SEND_STOPPED', async (t) => {
+  let hold: (() => void) | undefined;
+  await withSender(
+    (r, res) => {
+      if (r.url === '/slow') hold = () => reply(res, 200, 'ok');
+      else reply(res, 500, 'no');
+    },
+    {
+      settings: settings({ retries: 3, concurrency: 1 }),
+      limits: { backoffBaseMs: 20 },
+      random: () => 0.999,
+    },
+    async (sender, sink) => {
+      const failing = sender.send(post(`${sink.origin}/fail`));
+      // /fail waits ~20 ms to retry, gives its slot to /slow, which holds it: /fail then waits for a slot.
+      const slow = sender.send(post(`${sink.origin}/slow`));
+      const waiting = sender.send(post(`${sink.origin}/fail2`));
+      while (hold === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
+      // /fail's wait (~20 ms) is over: it waits for the slot /slow holds.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      t.deepEqual(
+        sink.requests.map((r) => r.url),
+        ['/fail', '/slow'],
+      );
+      t.is(sender.inFlight, 2);
+      t.is(sender.queued, 1);
+      sender.stop();
+      hold!();
+      const [a, b, c] = await Promise.all([failing, slow, waiting]);
+      t.is(a.error?.code, 'EBB_SEND_STOPPED');
+      t.regex(a.error!.message, /was not retried: sending was stopped \(last answer: 500\)/);
+      t.true(b.ok);
+      t.is(c.error?.code, 'EBB_SEND_STOPPED');
+      await sender.idle();
+      t.is(sender.inFlight, 0);
+    },
+  );
+});
+
 test('requests whose retry wait is over go before requests not yet started', async (t) => {
   let failed = false;
   let releaseNext: (() => void) | undefined;

@@ -100,7 +100,7 @@ export class Sender {
   /** Requests started and not ended: those holding a slot and those waiting to retry. */
   #inFlight = 0;
   /** Requests whose retry wait is over, waiting for a slot: served before new requests. */
-  #retrying: (() => void)[] = [];
+  #retrying: ((granted: boolean) => void)[] = [];
   /** Requests between attempts without a slot (waiting for the retry's time, then for a slot). */
   #waiting = 0;
   #stopped = false;
@@ -215,10 +215,10 @@ export class Sender {
     const head = this.#head;
     this.#queue = [];
     this.#head = 0;
-    // Those waiting for a slot to retry learn it from #reacquire's answer.
+    // Those waiting for a slot to retry are told they get none (#waitToRetry).
     const retrying = this.#retrying;
     this.#retrying = [];
-    for (const wake of retrying) wake();
+    for (const wake of retrying) wake(false);
     for (let i = head; i < queue.length; i++) {
       const job = queue[i]!;
       job.resolve(
@@ -410,12 +410,13 @@ export class Sender {
       if (this.#active < this.settings.concurrency && this.#retrying.length === 0) {
         this.#active++;
       } else {
-        await new Promise<void>((resolve) => this.#retrying.push(resolve));
-        // #pump took the slot for it; stop() wakes it without one.
-        if (this.#stopped) return false;
+        // #pump takes a slot for it (true); stop() wakes it without one (false).
+        const granted = await new Promise<boolean>((resolve) => this.#retrying.push(resolve));
+        if (!granted) return false;
       }
       job.holdsSlot = true;
-      return true;
+      // A stop between the grant and here: the slot is held, and given back by #finish.
+      return !this.#stopped;
     } finally {
       this.#setWaiting(-1);
     }
@@ -475,7 +476,7 @@ export class Sender {
     const concurrency = this.settings.concurrency;
     while (this.#retrying.length > 0 && this.#active < concurrency && !this.#stopped) {
       this.#active++;
-      this.#retrying.shift()!();
+      this.#retrying.shift()!(true);
     }
     const queue = this.#queue;
     while (this.#head < queue.length && this.#active < concurrency && !this.#stopped) {
