@@ -60,12 +60,15 @@ type Reply =
  * (waiting to retry: they hold no slot, and the worker's bound on unfinished requests may leave
  * them out).
  */
-export const SIGNAL_SLOTS = 5;
+export const SIGNAL_SLOTS = 6;
 const REPLIES = 0;
 const STOP = 1;
 const WANT = 2;
 const HELD = 3;
 const ASIDE = 4;
+/** The ASIDE count a waiting worker last saw, or NOT_ASIDE when its wait does not count it. */
+const ASIDE_SEEN = 5;
+const NOT_ASIDE = 0x7fffffff;
 /** The most replies the main thread holds back while the worker runs, and for how long at most. */
 const HOLD_MAX = 256;
 const HOLD_MS = 250;
@@ -75,16 +78,18 @@ export function newSignal(): Int32Array {
 }
 
 /**
- * setAside (main thread) publishes how many requests are set aside; when it grows, a worker
- * waiting for fewer unfinished requests is woken to look again.
+ * setAside (main thread) publishes how many requests are set aside. A worker waiting until fewer
+ * requests are unfinished, counting those aside as finished, is woken once as many were set
+ * aside since it began to wait as it waits for replies: one wake-up for many, as for replies
+ * (a wake-up per request set aside cost the main thread ~0.4 ms each on a loaded machine).
  */
 export function setAside(signal: Int32Array, n: number): void {
   const before = Atomics.exchange(signal, ASIDE, n);
   if (n <= before) return;
-  // The bump alone makes a worker about to wait look again (its wait sees the counter moved);
-  // a worker already waiting (WANT set) needs the wake-up call, a system call, so only then.
+  // The bump alone makes a worker about to wait look again (its wait sees the counter moved).
   Atomics.add(signal, REPLIES, 1);
-  if (Atomics.load(signal, WANT) !== 0) Atomics.notify(signal, REPLIES);
+  const want = Atomics.load(signal, WANT);
+  if (want !== 0 && n - Atomics.load(signal, ASIDE_SEEN) >= want) Atomics.notify(signal, REPLIES);
 }
 
 /** HostCallError is a failed host call, thrown in the worker with the main thread's code and message. */
@@ -209,9 +214,10 @@ export class Client<T extends OpTable<T>> {
    * waitUntil blocks (posting the outbox first) until `ready()` holds after replies are read.
    * `need` tells how many more replies must arrive at least before it can (never more: the main
    * thread holds replies until it has that many). A `final` wait (the worker's last message)
-   * ignores stop requests and reported failures.
+   * ignores stop requests and reported failures. With `countsAside`, requests set aside
+   * (setAside) count towards `need` too: the main thread wakes it when enough were.
    */
-  waitUntil(ready: () => boolean, final = false, need: () => number = () => 1): void {
+  waitUntil(ready: () => boolean, final = false, need: () => number = () => 1, countsAside = false): void {
     this.postNow();
     const signal = this.#signal;
     for (;;) {
@@ -224,6 +230,7 @@ export class Client<T extends OpTable<T>> {
       // either the main thread sees the want when it next holds a reply, or this sees what it
       // holds already and asks it to post them.
       const want = Math.max(1, need());
+      Atomics.store(signal, ASIDE_SEEN, countsAside ? Atomics.load(signal, ASIDE) : NOT_ASIDE);
       Atomics.store(signal, WANT, want);
       if (Atomics.load(signal, HELD) >= want) this.#port.postMessage([]);
       Atomics.wait(signal, REPLIES, seen, 1000);

@@ -286,6 +286,7 @@ export class HttpModule {
         () => unfinished() <= limit,
         false,
         () => unfinished() - limit,
+        true,
       );
     let response!: Response;
     const at = this.#site.of(th);
