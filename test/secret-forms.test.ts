@@ -199,3 +199,13 @@ test('env.get of a secret shorter than 4 characters warns, naming the variable',
     /t\.m: warning: env\.get\("PIN"\): the value is shorter than 4 characters, too short to be redacted from output .*write secret=False if it is not one/,
   );
 });
+
+test("a body excerpt cut in the middle of a secret (…) does not show the secret's start", (t) => {
+  const r = new Redactor([SECRET]);
+  const cut = `POST http://h answered 500: token ${SECRET.slice(0, 9)}…`;
+  t.is(r.redact(cut), 'POST http://h answered 500: token ***…');
+  const encoded = `error ${encodeURIComponent(SECRET).slice(0, 12)}… and more`;
+  t.is(r.redact(encoded), 'error ***… and more');
+  // Text that merely ends like a short part of it stays.
+  t.is(r.redact('ok wJa…'), 'ok wJa…');
+});

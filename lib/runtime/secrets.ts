@@ -59,6 +59,35 @@ export class Redactor {
   }
 
   redact(text: string): string {
-    return this.#pattern ? text.replace(this.#pattern, '***') : text;
+    if (this.#pattern === undefined) return text;
+    return cutSecret(text.replace(this.#pattern, '***'), this.#forms);
   }
+}
+
+/** What marks a text cut short (the sender's excerpt of a response body). */
+const CUT = '…';
+
+/**
+ * cutSecret redacts the start of a secret that a cut left just before its `…` (an excerpt of a
+ * body cut in the middle of an echoed token): the whole form is not there to be found.
+ */
+function cutSecret(text: string, forms: ReadonlySet<string>): string {
+  let at = text.indexOf(CUT);
+  while (at >= 0) {
+    let longest = 0;
+    for (const form of forms) {
+      for (let k = Math.min(form.length - 1, at); k >= MIN_SECRET && k > longest; k--) {
+        if (text.startsWith(form.slice(0, k), at - k)) {
+          longest = k;
+          break;
+        }
+      }
+    }
+    if (longest > 0) {
+      text = `${text.slice(0, at - longest)}***${text.slice(at)}`;
+      at += 3 - longest;
+    }
+    at = text.indexOf(CUT, at + CUT.length);
+  }
+  return text;
 }
