@@ -206,6 +206,30 @@ test("a body excerpt cut in the middle of a secret (…) does not show the secre
   t.is(r.redact(cut), 'POST http://h answered 500: token ***…');
   const encoded = `error ${encodeURIComponent(SECRET).slice(0, 12)}… and more`;
   t.is(r.redact(encoded), 'error ***… and more');
-  // Text that merely ends like a short part of it stays.
-  t.is(r.redact('ok wJa…'), 'ok wJa…');
+  t.is(r.redact('ok wJ…'), 'ok ***…');
+  // One character tells nothing (and would match often): it stays.
+  t.is(r.redact('ok w…'), 'ok w…');
+});
+
+test('raise_for_status of a body cut in the middle of an echoed secret shows none of it', async (t) => {
+  const sink = await startSink((r) => ({
+    status: 500,
+    body: `${'x'.repeat(190)} token=${(r.json as { t: string }).t}`,
+  }));
+  t.teardown(() => sink.close());
+  const root = makeProject({
+    'models/t/m.star': `# @kind: table
+r = http.post(env.get("SINK", secret=False), json={"t": env.get("API_TOKEN")})
+r.raise_for_status()
+`,
+  });
+  const c = capture();
+  const code = await runCommand(
+    { cwd: root, selectors: [], json: true, env: { ...process.env, API_TOKEN: SECRET, SINK: sink.url } },
+    c.io,
+  );
+  t.is(code, 1);
+  const error = String(c.json()[0]!['error']);
+  t.regex(error, /answered 500: x+ token=\*\*\*…/);
+  t.false(error.includes(SECRET.slice(0, 2)), error);
 });

@@ -119,7 +119,7 @@ export class Response extends HostValue {
             const r = this.#reply!;
             throw new Error(
               `the response of ${this.method} ${this.url} (status ${String(r.status)}) is not JSON: ` +
-                `${err instanceof Error ? err.message : String(err)}; body starts ${JSON.stringify(bodyText(r).slice(0, 80))}`,
+                `${err instanceof Error ? err.message : String(err)}; body starts ${JSON.stringify(cut(bodyText(r), 80))}`,
             );
           }
         });
@@ -176,8 +176,13 @@ export class Response extends HostValue {
       return `${this.method} ${this.url} got no response after ${r.attempts} attempt(s): ${r.error?.message ?? 'unknown error'}`;
     const location = r.status >= 300 && r.status < 400 ? r.headers['location'] : undefined;
     const moved = location === undefined ? '' : ` (a redirect to ${location}, not followed)`;
-    return `${this.method} ${this.url} answered ${r.status}${moved}: ${bodyText(r).slice(0, 200)}`;
+    return `${this.method} ${this.url} answered ${r.status}${moved}: ${cut(bodyText(r), 200)}`;
   }
+}
+
+/** cut shortens a body for a message; the `…` also lets the redactor find a secret cut short. */
+function cut(text: string, chars: number): string {
+  return text.length > chars ? `${text.slice(0, chars)}…` : text;
 }
 
 /** HttpModule is the worker's side of HTTP for one model run. */

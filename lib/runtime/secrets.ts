@@ -66,6 +66,8 @@ export class Redactor {
 
 /** What marks a text cut short (the sender's excerpt of a response body). */
 const CUT = '…';
+/** Characters of a secret's start redacted before a cut: one tells nothing, and would match often. */
+const MIN_CUT_PREFIX = 2;
 
 /**
  * cutSecret redacts the start of a secret that a cut left just before its `…` (an excerpt of a
@@ -76,7 +78,7 @@ function cutSecret(text: string, forms: ReadonlySet<string>): string {
   while (at >= 0) {
     let longest = 0;
     for (const form of forms) {
-      for (let k = Math.min(form.length - 1, at); k >= MIN_SECRET && k > longest; k--) {
+      for (let k = Math.min(form.length - 1, at); k >= MIN_CUT_PREFIX && k > longest; k--) {
         if (text.startsWith(form.slice(0, k), at - k)) {
           longest = k;
           break;
