@@ -21,6 +21,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { decideAfterError, decideAfterStatus } from './retry-policy.js';
 import type { Decision, RetryLimits, RetryState } from './retry-policy.js';
 import type { HttpRequest, HttpResponse, SendOutcome, SenderSettings, Transport } from './types.js';
+import { errorMessage, excerpt, failure, resolved, success } from './outcome.js';
 import { originOf } from './url.js';
 
 /** One finished attempt, for progress lines and tests. */
@@ -72,10 +73,6 @@ class Job implements RetryState {
     readonly state: OriginState,
   ) {}
 }
-
-const EMPTY_BODY = new Uint8Array(0);
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
-const decoder = new TextDecoder();
 
 export class Sender {
   readonly model: string;
@@ -294,49 +291,14 @@ export class Sender {
           if (job.state.open) return this.#circuitOpen(job.state, lastResponse, job.attempts);
         }
       }
-      job.attempts++;
-      job.waitedMs += waitBefore;
-      const startedAt = this.#onAttempt === undefined ? 0 : this.#clock.now();
-      let response: HttpResponse | null = null;
-      let error: SendError | null = null;
-      try {
-        response = await this.#transport.request(request, NEVER_ABORTED);
-      } catch (err) {
-        error =
-          err instanceof SendError
-            ? err
-            : new SendError('EBB_HTTP_NETWORK', errorMessage(err), { cause: err });
-      }
-      this.#breakers.attempt(job.state, error === null ? null : error.code, error ?? undefined);
-      const onAttempt = this.#onAttempt;
-      if (onAttempt !== undefined) {
-        const event: AttemptEvent = {
-          request,
-          origin: job.state.origin,
-          attempt: job.attempts,
-          startedAt,
-          tokenAt,
-          durationMs: this.#clock.now() - startedAt,
-          waitedMs: waitBefore,
-          status: response === null ? null : response.status,
-          errorCode: error === null ? null : error.code,
-        };
-        observe(() => onAttempt(event));
-      }
+      const { response, error } = await this.#attempt(job, request, tokenAt, waitBefore);
       lastResponse = response;
       lastError = error;
       let decision: Decision;
       if (response !== null) {
         if (response.status >= 200 && response.status < 300) {
           if (!job.sampled) this.#sample(job, request, response, null);
-          const ok: SendOutcome = {
-            ok: true,
-            status: response.status,
-            headers: response.headers,
-            body: response.body,
-            attempts: job.attempts,
-          };
-          return response.truncated === true ? { ...ok, truncated: true } : ok;
+          return success(response, job.attempts);
         }
         decision = decideAfterStatus(
           response.status,
@@ -377,6 +339,43 @@ export class Sender {
         }
       }
     }
+  }
+
+  /** One attempt: the transport's answer or error, counted by the breaker and reported. */
+  async #attempt(
+    job: Job,
+    request: HttpRequest,
+    tokenAt: number | null,
+    waitBefore: number,
+  ): Promise<{ response: HttpResponse | null; error: SendError | null }> {
+    job.attempts++;
+    job.waitedMs += waitBefore;
+    const startedAt = this.#onAttempt === undefined ? 0 : this.#clock.now();
+    let response: HttpResponse | null = null;
+    let error: SendError | null = null;
+    try {
+      response = await this.#transport.request(request, NEVER_ABORTED);
+    } catch (err) {
+      error =
+        err instanceof SendError ? err : new SendError('EBB_HTTP_NETWORK', errorMessage(err), { cause: err });
+    }
+    this.#breakers.attempt(job.state, error === null ? null : error.code, error ?? undefined);
+    const onAttempt = this.#onAttempt;
+    if (onAttempt !== undefined) {
+      const event: AttemptEvent = {
+        request,
+        origin: job.state.origin,
+        attempt: job.attempts,
+        startedAt,
+        tokenAt,
+        durationMs: this.#clock.now() - startedAt,
+        waitedMs: waitBefore,
+        status: response === null ? null : response.status,
+        errorCode: error === null ? null : error.code,
+      };
+      observe(() => onAttempt(event));
+    }
+    return { response, error };
   }
 
   #withKey(request: HttpRequest): HttpRequest {
@@ -544,42 +543,6 @@ export class Sender {
 /** Every non-GET request carries an idempotency-key, unless the caller set one. */
 function needsKey(request: HttpRequest): boolean {
   return request.method !== 'GET' && request.headers['idempotency-key'] === undefined;
-}
-
-function failure(err: unknown, response: HttpResponse | null, attempts: number): SendOutcome {
-  const code = err instanceof SendError ? err.code : 'EBB_SEND_INTERNAL';
-  const out: SendOutcome = {
-    ok: false,
-    status: response === null ? null : response.status,
-    headers: response === null ? NO_HEADERS : response.headers,
-    body: response === null ? EMPTY_BODY : response.body,
-    attempts,
-    error: { code, message: errorMessage(err) },
-  };
-  return response?.truncated === true ? { ...out, truncated: true } : out;
-}
-
-/** A Location header as an absolute URL (it may be relative to the request's). */
-function resolved(location: string, base: string): string {
-  try {
-    return new URL(location, base).href;
-  } catch {
-    return location;
-  }
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** The start of a body as one line of text, for error messages. */
-export function excerpt(body: Uint8Array, maxChars: number): string {
-  if (body.length === 0 || maxChars <= 0) return '';
-  const text = decoder
-    .decode(body.length > maxChars * 4 ? body.subarray(0, maxChars * 4) : body)
-    .replace(/\s+/g, ' ')
-    .trim();
-  return text.length > maxChars ? text.slice(0, maxChars) + '…' : text;
 }
 
 function positiveInt(name: string, value: number, min: number): void {
