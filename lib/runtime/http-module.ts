@@ -112,7 +112,7 @@ export class Response extends HostValue {
         return new Builtin('json', (th, _fn, args, kwargs) => {
           unpackArgs('json', args, kwargs);
           const bytes = this.#bytes();
-          if (this.#reply!.truncated === true) throw new Error(this.#cut(bytes.length));
+          if (this.#reply!.truncated === true) throw new Error(this.#truncatedError(bytes.length));
           try {
             return decodeJsonBytes(th, bytes);
           } catch (err) {
@@ -163,7 +163,7 @@ export class Response extends HostValue {
   }
 
   /** The error of json() on a body the transport cut at its cap (`kept` bytes). */
-  #cut(kept: number): string {
+  #truncatedError(kept: number): string {
     const mib = kept / (1024 * 1024);
     return (
       `the response of ${this.method} ${this.url} is larger than the ${Number.isInteger(mib) ? `${mib} MiB` : `${kept} bytes`} ` +
