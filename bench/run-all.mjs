@@ -14,6 +14,7 @@ const scripts = [
   ['send-batch', [join(REPO, 'bench', 'send', 'batch.mjs')]],
   ['send-rate', [join(REPO, 'bench', 'send', 'rate.mjs')]],
   ['ui', [join(REPO, 'bench', 'ui.mjs')]],
+  ['send-partial', [join(REPO, 'bench', 'send', 'partial.mjs')]],
 ];
 const only = process.argv.slice(2);
 let failed = 0;

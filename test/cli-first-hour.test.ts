@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { capture, ebb, makeProject, ndjson, REPO, TSX_IMPORT, EBB_ARGV } from './helpers/project.js';
+import { startSink } from './helpers/sink.js';
 import { withStore } from './helpers/store.js';
 
 const EBB = [process.execPath, ...EBB_ARGV].map((a) => JSON.stringify(a)).join(' ');
@@ -45,6 +46,32 @@ test('a closed pipe does not stop a run: every model runs and is recorded (ebb r
     s.queryJson('SELECT count(*)::INT AS n, count(DISTINCT run_id)::INT AS runs FROM _ebb.runs'),
   );
   t.deepEqual(runs, [{ n: 6, runs: 1 }]);
+});
+
+test('a closed stderr does not stop a run: a model that prints, ebb run 2>&1 | head -2, delivers and acknowledges every row', async (t) => {
+  const sink = await startSink();
+  t.teardown(() => sink.close());
+  const root = makeProject({
+    'models/src/items.sql': `-- @kind: table\nSELECT range AS id FROM range(300)`,
+    'models/sync/items.star': `# @kind: tracked
+# @unique_key: id
+base = env.get("SINK", secret=False)
+for row in query("SELECT id FROM src.items ORDER BY id"):
+    print("sending", row.id)
+    http.post(base + "/items", json=row)
+    save.row(row)
+`,
+  });
+  const r = await shell(`SINK=${sink.url} ${EBB} run 2>&1 | head -2`, root);
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout.split('\n').filter((l) => l !== '').length, 2);
+  t.is(sink.delivered.length, 300);
+  const saved = await withStore(root, (s) =>
+    s.queryJson(
+      `SELECT (SELECT count(*)::INT FROM sync.items) AS saved, (SELECT status FROM _ebb.runs WHERE model = 'sync.items') AS status`,
+    ),
+  );
+  t.deepEqual(saved, [{ saved: 300, status: 'ok' }]);
 });
 
 test('ebb sql --json | head -1 and --csv | head -1 stop quietly with exit 0', async (t) => {

@@ -158,7 +158,7 @@ test('a retry (the same request object again) is not a new line; a new request w
   t.deepEqual(seen, [1, 2, 3, 2]);
 });
 
-test('secrets are redacted from the URL, headers, Basic credentials and body strings; the idempotency key stays', async (t) => {
+test('secrets are redacted from the URL, headers, Basic credentials and body strings; the idempotency key of a request holding one too, others stay', async (t) => {
   const redactor = new Redactor(['s3cr3t-token', 'hunter22']);
   const seen: RequestRecord[] = [];
   const rec = new RecordingTransport({ redact: (s) => redactor.redact(s), onRecord: (r) => seen.push(r) });
@@ -182,11 +182,14 @@ test('secrets are redacted from the URL, headers, Basic credentials and body str
   const [first, second] = seen;
   t.is(first!.url, 'http://api.test/u?key=***');
   t.is(first!.headers['authorization'], 'Bearer ***');
-  t.is(first!.headers['idempotency-key'], 'abc123');
+  // A hash of a URL and body that hold a secret: redacted like the secret.
+  t.is(first!.headers['idempotency-key'], '***');
   t.deepEqual(first!.body, { token: '***', nested: [{ pw: 'x *** y' }], n: 1 });
   t.is(second!.headers['authorization'], `Basic ${Buffer.from('bob:***').toString('base64')}`);
   t.false(JSON.stringify(seen).includes('s3cr3t-token'));
   t.false(JSON.stringify(seen).includes('hunter22'));
+  await rec.request(post('http://api.test/u', { n: 2 }, { 'idempotency-key': 'def456' }), signal);
+  t.is(seen[2]!.headers['idempotency-key'], 'def456');
 });
 
 test('a closed recorder refuses requests, and an aborted signal is refused before recording', async (t) => {

@@ -38,6 +38,7 @@ test('300 requests to an express-rate-limit destination all end ok with nothing 
   const transport = new UndiciTransport();
   const attempts: AttemptEvent[] = [];
   const sender = new Sender({
+    idempotencySecret: new Uint8Array(32),
     model: 'rows',
     // 64 in flight at once: the first burst alone is over the limit, however slow the machine.
     settings: { concurrency: 64, retries: 0, timeoutMs: 30_000 },

@@ -17,6 +17,8 @@ import {
 import { closedPort, reply, startSink, type Handler, type Sink } from './send-sink.js';
 
 const FAST = { backoffBaseMs: 5, backoffMaxMs: 20 };
+/** The project secret that keys idempotency keys. */
+const SECRET = new Uint8Array(32).fill(7);
 
 function settings(over: Partial<SenderSettings> = {}): SenderSettings {
   return { concurrency: 16, retries: 5, timeoutMs: 30_000, ...over };
@@ -48,6 +50,7 @@ async function withSender(
   const events: AttemptEvent[] = [];
   const sender = new Sender({
     model: 'm',
+    idempotencySecret: SECRET,
     settings: settings(),
     limits: FAST,
     onAttempt: (e) => events.push(e),
@@ -236,7 +239,13 @@ test('a connection reset by the server is retried and then succeeds', async (t) 
 test('a connection refused ends with EBB_HTTP_NETWORK naming the origin after the retries', async (t) => {
   const port = await closedPort();
   const transport = new UndiciTransport();
-  const sender = new Sender({ model: 'm', settings: settings({ retries: 2 }), limits: FAST, transport });
+  const sender = new Sender({
+    model: 'm',
+    idempotencySecret: SECRET,
+    settings: settings({ retries: 2 }),
+    limits: FAST,
+    transport,
+  });
   try {
     const out = await sender.send(post(`http://127.0.0.1:${port}/x`));
     t.false(out.ok);
@@ -249,7 +258,7 @@ test('a connection refused ends with EBB_HTTP_NETWORK naming the origin after th
   }
 });
 
-test('the breaker opens after the threshold of failed requests to one origin; later sends end at once, other origins go on', async (t) => {
+test('the breaker opens when the failed share of recent requests to one origin reaches the rule; later sends end at once, other origins go on', async (t) => {
   const healthy = await startSink((_r, res) => reply(res, 200, 'ok'));
   const trips: string[] = [];
   try {
@@ -257,20 +266,26 @@ test('the breaker opens after the threshold of failed requests to one origin; la
       (_r, res) => reply(res, 503, 'down'),
       {
         settings: settings({ retries: 1, concurrency: 1 }),
-        breakerThreshold: 3,
+        breaker: { window: 10, minRequests: 3, failureRatio: 0.75 },
         onTrip: (trip) => trips.push(trip.origin),
       },
       async (sender, sink) => {
-        for (let i = 0; i < 3; i++) {
+        // Two requests fail their two attempts; the third request's first attempt opens the
+        // breaker (3 of 3 first attempts failed), so it is not retried.
+        for (let i = 0; i < 2; i++) {
           t.is((await sender.send(post(sink.url))).error?.code, 'EBB_HTTP_STATUS');
         }
+        t.is(sender.tripped, null);
+        const third = await sender.send(post(sink.url));
+        t.is(third.error?.code, 'EBB_HTTP_CIRCUIT_OPEN');
+        t.is(third.attempts, 1);
         t.deepEqual(sender.tripped, {
           origin: sink.origin,
           error: { code: 'EBB_HTTP_STATUS', message: `POST ${sink.origin} answered 503: down` },
         });
         t.deepEqual(trips, [sink.origin]);
         const seen = sink.requests.length;
-        t.is(seen, 6);
+        t.is(seen, 5);
         const later = await Promise.all([
           sender.send(post(sink.url)),
           sender.send(post(`${sink.origin}/other`)),
@@ -280,7 +295,7 @@ test('the breaker opens after the threshold of failed requests to one origin; la
           t.is(out.attempts, 0);
           t.is(
             out.error?.message,
-            `stopped sending to ${sink.origin} after 3 consecutive failed requests; last error: POST ${sink.origin} answered 503: down`,
+            `stopped sending to ${sink.origin} after 3 of the last 3 requests failed their first attempt; last error: POST ${sink.origin} answered 503: down`,
           );
         }
         t.is(sink.requests.length, seen);
@@ -292,21 +307,206 @@ test('the breaker opens after the threshold of failed requests to one origin; la
   }
 });
 
-test('a 4xx answer or a success resets the breaker count', async (t) => {
+test('a 4xx answer or a success counts as healthy: the ratio is over the last window of requests', async (t) => {
   await withSender(
     (r, res) => reply(res, r.url === '/bad' ? 404 : 500, ''),
-    { settings: settings({ retries: 0, concurrency: 1 }), breakerThreshold: 3 },
+    {
+      settings: settings({ retries: 0, concurrency: 1 }),
+      breaker: { window: 10, minRequests: 10, failureRatio: 0.8 },
+    },
     async (sender, sink) => {
-      for (let i = 0; i < 4; i++) {
+      // Two of three failing, for 30 requests: 67 % < 80 %.
+      for (let i = 0; i < 10; i++) {
         await sender.send(post(`${sink.origin}/fail`));
         await sender.send(post(`${sink.origin}/fail`));
         await sender.send(post(`${sink.origin}/bad`));
       }
       t.is(sender.tripped, null);
-      await sender.send(post(`${sink.origin}/fail`));
-      await sender.send(post(`${sink.origin}/fail`));
+      // Three more failures: 7 of the last 10; the fourth makes 8 of 10.
+      for (let i = 0; i < 3; i++) await sender.send(post(`${sink.origin}/fail`));
+      t.is(sender.tripped, null);
       await sender.send(post(`${sink.origin}/fail`));
       t.is(sender.tripped?.origin, sink.origin);
+    },
+  );
+});
+
+test('keys that keep failing among keys that succeed never open the breaker (default rule, 30 % failing)', async (t) => {
+  await withSender(
+    (r, res) => reply(res, Number(r.url.slice(1)) % 10 < 3 ? 500 : 200, ''),
+    { settings: settings({ retries: 1, concurrency: 16 }) },
+    async (sender, sink) => {
+      const outs = await Promise.all(
+        Array.from({ length: 3000 }, (_, i) => sender.send(post(`${sink.origin}/${i}`))),
+      );
+      t.is(sender.tripped, null);
+      t.is(outs.filter((o) => o.ok).length, 2100);
+      t.deepEqual([...new Set(outs.filter((o) => !o.ok).map((o) => o.error?.code))], ['EBB_HTTP_STATUS']);
+    },
+  );
+});
+
+test('failing keys first in key order (30 in a row of every 100) never open the breaker, even without retries', async (t) => {
+  await withSender(
+    (r, res) => reply(res, Number(r.url.slice(1)) % 100 < 30 ? 500 : 200, ''),
+    { settings: settings({ retries: 0, concurrency: 16 }) },
+    async (sender, sink) => {
+      const outs = await Promise.all(
+        Array.from({ length: 2000 }, (_, i) => sender.send(post(`${sink.origin}/${i}`))),
+      );
+      t.is(sender.tripped, null);
+      t.is(outs.filter((o) => o.ok).length, 1400);
+    },
+  );
+});
+
+test('failing keys whose retries end together, after the others, do not read as an outage: the ratio counts first attempts', async (t) => {
+  await withSender(
+    (r, res) => reply(res, Number(r.url.slice(1)) % 2 === 0 ? 500 : 200, ''),
+    {
+      settings: settings({ retries: 1, concurrency: 4 }),
+      breaker: { window: 20, minRequests: 10, failureRatio: 0.8 },
+      // Every retry waits ~200 ms: the 20 failing requests end in a row, after the 20 others.
+      limits: { backoffBaseMs: 200 },
+      random: () => 0.999,
+    },
+    async (sender, sink) => {
+      const outs = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => sender.send(post(`${sink.origin}/${i}`))),
+      );
+      t.is(sender.tripped, null);
+      t.deepEqual(
+        outs.map((o) => o.ok),
+        Array.from({ length: 40 }, (_, i) => i % 2 === 1),
+      );
+      t.deepEqual(
+        outs.map((o) => o.attempts),
+        Array.from({ length: 40 }, (_, i) => (i % 2 === 1 ? 1 : 2)),
+      );
+    },
+  );
+});
+
+test('an outage (every request 503) opens the breaker with the default rule', async (t) => {
+  await withSender(
+    (_r, res) => reply(res, 503, 'down'),
+    { settings: settings({ retries: 1, concurrency: 16 }) },
+    async (sender, sink) => {
+      const outs = await Promise.all(
+        Array.from({ length: 300 }, (_, i) => sender.send(post(`${sink.origin}/${i}`))),
+      );
+      t.is(sender.tripped?.origin, sink.origin);
+      const open = outs.filter((o) => o.error?.code === 'EBB_HTTP_CIRCUIT_OPEN');
+      t.true(open.length > 0);
+      t.regex(
+        open[0]!.error!.message,
+        /after 50 of the last 50 requests failed their first attempt; last error: .*503: down/,
+      );
+      // The requests that ended before it opened, and those waiting to retry then; no more.
+      t.true(sink.requests.length <= 2 * (50 + 32), `${sink.requests.length} attempts`);
+    },
+  );
+});
+
+test('a request waiting to retry gives its slot up: the next request goes meanwhile', async (t) => {
+  let failed = false;
+  await withSender(
+    (r, res) => {
+      if (r.url === '/fail' && !failed) {
+        failed = true;
+        reply(res, 500, 'once');
+      } else reply(res, 200, 'ok');
+    },
+    // A retry wait of ~300 ms (random() near 1: the top of the jitter's range).
+    {
+      settings: settings({ retries: 1, concurrency: 1 }),
+      limits: { backoffBaseMs: 300 },
+      random: () => 0.999,
+    },
+    async (sender, sink) => {
+      const first = sender.send(post(`${sink.origin}/fail`));
+      const second = sender.send(post(`${sink.origin}/next`));
+      const [a, b] = await Promise.all([first, second]);
+      t.true(a.ok);
+      t.true(b.ok);
+      t.deepEqual(
+        sink.requests.map((r) => r.url),
+        ['/fail', '/next', '/fail'],
+      );
+    },
+  );
+});
+
+test('stop() ends a request waiting for a slot to retry, and queued ones, with EBB_SEND_STOPPED', async (t) => {
+  let hold: (() => void) | undefined;
+  await withSender(
+    (r, res) => {
+      if (r.url === '/slow') hold = () => reply(res, 200, 'ok');
+      else reply(res, 500, 'no');
+    },
+    {
+      settings: settings({ retries: 3, concurrency: 1 }),
+      limits: { backoffBaseMs: 20 },
+      random: () => 0.999,
+    },
+    async (sender, sink) => {
+      const failing = sender.send(post(`${sink.origin}/fail`));
+      // /fail waits ~20 ms to retry, gives its slot to /slow, which holds it: /fail then waits for a slot.
+      const slow = sender.send(post(`${sink.origin}/slow`));
+      const waiting = sender.send(post(`${sink.origin}/fail2`));
+      while (hold === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
+      // /fail's wait (~20 ms) is over: it waits for the slot /slow holds.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      t.deepEqual(
+        sink.requests.map((r) => r.url),
+        ['/fail', '/slow'],
+      );
+      t.is(sender.inFlight, 2);
+      t.is(sender.queued, 1);
+      sender.stop();
+      hold!();
+      const [a, b, c] = await Promise.all([failing, slow, waiting]);
+      t.is(a.error?.code, 'EBB_SEND_STOPPED');
+      t.regex(a.error!.message, /was not retried: sending was stopped \(last answer: 500\)/);
+      t.true(b.ok);
+      t.is(c.error?.code, 'EBB_SEND_STOPPED');
+      await sender.idle();
+      t.is(sender.inFlight, 0);
+    },
+  );
+});
+
+test('requests whose retry wait is over go before requests not yet started', async (t) => {
+  let failed = false;
+  let releaseNext: (() => void) | undefined;
+  await withSender(
+    (r, res) => {
+      if (r.url === '/fail' && !failed) {
+        failed = true;
+        reply(res, 500, 'once');
+      } else if (r.url === '/slow') {
+        // Held until the retry of /fail is due and waiting for the only slot.
+        releaseNext = () => reply(res, 200, 'ok');
+        setTimeout(() => releaseNext!(), 150);
+      } else reply(res, 200, 'ok');
+    },
+    {
+      settings: settings({ retries: 1, concurrency: 1 }),
+      limits: { backoffBaseMs: 20 },
+      random: () => 0.999,
+    },
+    async (sender, sink) => {
+      const outs = await Promise.all([
+        sender.send(post(`${sink.origin}/fail`)),
+        sender.send(post(`${sink.origin}/slow`)),
+        sender.send(post(`${sink.origin}/later`)),
+      ]);
+      t.true(outs.every((o) => o.ok));
+      t.deepEqual(
+        sink.requests.map((r) => r.url),
+        ['/fail', '/slow', '/fail', '/later'],
+      );
+      t.is(sender.inFlight, 0);
     },
   );
 });
@@ -409,13 +609,19 @@ test("idempotency-key: on every non-GET, the same across retries, absent on GET,
       await sender.send({ method: 'DELETE', url: `${sink.origin}/a/1`, headers: {}, timeoutMs: 30_000 });
       await sender.send(post(`${sink.origin}/a`, body, { 'idempotency-key': 'mine' }));
       const keys = sink.requests.map((r) => r.headers['idempotency-key']);
-      const expected = idempotencyKey('m', 'POST', `${sink.origin}/a`, new TextEncoder().encode(body));
+      const expected = idempotencyKey(
+        SECRET,
+        'm',
+        'POST',
+        `${sink.origin}/a`,
+        new TextEncoder().encode(body),
+      );
       t.is(keys[0], expected);
       t.is(keys[1], expected);
       t.regex(keys[2] as string, /^[0-9a-f]{16}$/);
       t.not(keys[2], expected);
       t.is(keys[3], undefined);
-      t.is(keys[4], idempotencyKey('m', 'DELETE', `${sink.origin}/a/1`, undefined));
+      t.is(keys[4], idempotencyKey(SECRET, 'm', 'DELETE', `${sink.origin}/a/1`, undefined));
       t.is(keys[5], 'mine');
     },
   );
@@ -445,15 +651,32 @@ test('a bad URL ends at once with EBB_HTTP_BAD_URL and no attempt', async (t) =>
 
 test('settings are validated', (t) => {
   const transport = new UndiciTransport();
-  t.throws(() => new Sender({ model: 'm', settings: settings({ concurrency: 0 }), transport }), {
-    message: /concurrency must be a whole number ≥ 1/,
-  });
-  t.throws(() => new Sender({ model: 'm', settings: settings({ retries: -1 }), transport }), {
-    message: /retries must be a whole number ≥ 0/,
-  });
-  t.throws(() => new Sender({ model: 'm', settings: settings({ timeoutMs: 0 }), transport }), {
-    message: /timeout must be > 0 ms/,
-  });
+  t.throws(
+    () =>
+      new Sender({
+        model: 'm',
+        idempotencySecret: SECRET,
+        settings: settings({ concurrency: 0 }),
+        transport,
+      }),
+    {
+      message: /concurrency must be a whole number ≥ 1/,
+    },
+  );
+  t.throws(
+    () =>
+      new Sender({ model: 'm', idempotencySecret: SECRET, settings: settings({ retries: -1 }), transport }),
+    {
+      message: /retries must be a whole number ≥ 0/,
+    },
+  );
+  t.throws(
+    () =>
+      new Sender({ model: 'm', idempotencySecret: SECRET, settings: settings({ timeoutMs: 0 }), transport }),
+    {
+      message: /timeout must be > 0 ms/,
+    },
+  );
 });
 
 test('the rate limit holds: 150 requests at 50/1s never grant 51 tokens within a second, and none arrives before its token', async (t) => {
@@ -511,7 +734,10 @@ test('every attempt takes a token: retries are rate limited too', async (t) => {
 test('requests queued behind the one that opens the breaker end with EBB_HTTP_CIRCUIT_OPEN without an attempt', async (t) => {
   await withSender(
     (_r, res) => reply(res, 500, 'down'),
-    { settings: settings({ retries: 0, concurrency: 1 }), breakerThreshold: 1 },
+    {
+      settings: settings({ retries: 0, concurrency: 1 }),
+      breaker: { window: 1, minRequests: 1, failureRatio: 1 },
+    },
     async (sender, sink) => {
       const outs = await Promise.all([
         sender.send(post(sink.url)),
@@ -533,15 +759,16 @@ test('requests queued behind the one that opens the breaker end with EBB_HTTP_CI
   );
 });
 
-test('refused connections open the breaker too, naming the network error', async (t) => {
+test('attempts in a row without an answer (refused connections) open the breaker, naming the network error', async (t) => {
   const port = await closedPort();
   const transport = new UndiciTransport();
   const sender = new Sender({
     model: 'm',
+    idempotencySecret: SECRET,
     settings: settings({ retries: 0 }),
     limits: FAST,
     transport,
-    breakerThreshold: 2,
+    breaker: { networkFailures: 2 },
   });
   try {
     const url = `http://127.0.0.1:${port}/x`;
@@ -552,7 +779,32 @@ test('refused connections open the breaker too, naming the network error', async
       origin: `http://127.0.0.1:${port}`,
       error: { code: 'EBB_HTTP_NETWORK', message: `connection refused by http://127.0.0.1:${port}` },
     });
-    t.is((await sender.send(post(url))).error?.code, 'EBB_HTTP_CIRCUIT_OPEN');
+    const later = await sender.send(post(url));
+    t.is(later.error?.code, 'EBB_HTTP_CIRCUIT_OPEN');
+    t.is(
+      later.error?.message,
+      `stopped sending to http://127.0.0.1:${port} after 2 attempts in a row got no answer; last error: connection refused by http://127.0.0.1:${port}`,
+    );
+  } finally {
+    await transport.close();
+  }
+});
+
+test('a destination that refuses every connection opens the breaker with the default rule, retries counted', async (t) => {
+  const port = await closedPort();
+  const transport = new UndiciTransport();
+  const sender = new Sender({
+    model: 'm',
+    idempotencySecret: SECRET,
+    settings: settings({ retries: 5 }),
+    limits: FAST,
+    transport,
+  });
+  try {
+    const url = `http://127.0.0.1:${port}/x`;
+    const outs = await Promise.all(Array.from({ length: 40 }, () => sender.send(post(url))));
+    t.is(sender.tripped?.error.code, 'EBB_HTTP_NETWORK');
+    t.true(outs.some((o) => o.error?.code === 'EBB_HTTP_CIRCUIT_OPEN'));
   } finally {
     await transport.close();
   }

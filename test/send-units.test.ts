@@ -63,6 +63,9 @@ const limits: RetryLimits = {
   maxRetryAfterWaits: 3,
   maxRetryAfterTotalMs: 10_000,
 };
+/** A project secret that keys idempotency keys. */
+const SECRET = new Uint8Array(32).fill(7);
+
 const fresh = (): RetryState => ({ failures: 0, freeWaits: 0, freeWaitedMs: 0 });
 
 test('backoff is full jitter under an exponential ceiling capped at the maximum', (t) => {
@@ -160,18 +163,46 @@ test('429 and 503 with Retry-After wait for free, bounded in count and total; ab
 test('idempotency keys are 16 hex digits, equal for equal inputs and different when any input differs', async (t) => {
   await initIdempotency();
   const body = new TextEncoder().encode('{"id":1}');
-  const k = idempotencyKey('m', 'POST', 'http://h/x', body);
+  const k = idempotencyKey(SECRET, 'm', 'POST', 'http://h/x', body);
   t.regex(k, /^[0-9a-f]{16}$/);
-  t.is(idempotencyKey('m', 'POST', 'http://h/x', new TextEncoder().encode('{"id":1}')), k);
+  t.is(idempotencyKey(SECRET, 'm', 'POST', 'http://h/x', new TextEncoder().encode('{"id":1}')), k);
   const others = [
-    idempotencyKey('m2', 'POST', 'http://h/x', body),
-    idempotencyKey('m', 'PUT', 'http://h/x', body),
-    idempotencyKey('m', 'POST', 'http://h/y', body),
-    idempotencyKey('m', 'POST', 'http://h/x', new TextEncoder().encode('{"id":2}')),
-    idempotencyKey('m', 'POST', 'http://h/x', undefined),
-    idempotencyKey('mP', 'OST', 'http://h/x', body),
+    idempotencyKey(SECRET, 'm2', 'POST', 'http://h/x', body),
+    idempotencyKey(SECRET, 'm', 'PUT', 'http://h/x', body),
+    idempotencyKey(SECRET, 'm', 'POST', 'http://h/y', body),
+    idempotencyKey(SECRET, 'm', 'POST', 'http://h/x', new TextEncoder().encode('{"id":2}')),
+    idempotencyKey(SECRET, 'm', 'POST', 'http://h/x', undefined),
+    idempotencyKey(SECRET, 'mP', 'OST', 'http://h/x', body),
+    idempotencyKey(new Uint8Array(32).fill(8), 'm', 'POST', 'http://h/x', body),
   ];
   t.is(new Set([k, ...others]).size, others.length + 1);
+});
+
+test('an idempotency key reveals nothing of the body without the project secret: guessing a PIN against the unkeyed hash finds no match', async (t) => {
+  await initIdempotency();
+  const { default: xxhash } = await import('xxhash-wasm');
+  const h = await xxhash();
+  const body = (pin: string) => new TextEncoder().encode(`{"pin":"${pin}"}`);
+  const key = idempotencyKey(SECRET, 'm', 'POST', 'http://h/x', body('4711'));
+  // The attack on the old, unkeyed key: hash every candidate the way the key was made, compare.
+  const unkeyed = (pin: string) =>
+    h
+      .h64Raw(new TextEncoder().encode(`m\u0000POST\u0000http://h/x\u0000{"pin":"${pin}"}`))
+      .toString(16)
+      .padStart(16, '0');
+  const found: string[] = [];
+  for (let i = 0; i < 10_000; i++) {
+    const pin = String(i).padStart(4, '0');
+    if (unkeyed(pin) === key) found.push(pin);
+  }
+  t.deepEqual(found, []);
+  // With the secret the same guess does find it: the key is a function of the body, keyed.
+  const keyedFound: string[] = [];
+  for (let i = 0; i < 10_000; i++) {
+    const pin = String(i).padStart(4, '0');
+    if (idempotencyKey(SECRET, 'm', 'POST', 'http://h/x', body(pin)) === key) keyedFound.push(pin);
+  }
+  t.deepEqual(keyedFound, ['4711']);
 });
 
 /** A clock whose time moves only when the test says so; timers fire in order. */
@@ -319,16 +350,19 @@ test('rate limiter settings are validated', (t) => {
 test('idempotency keys of large bodies (past the kept scratch buffer) are stable and distinct', async (t) => {
   await initIdempotency();
   const big = new Uint8Array(3 * 1024 * 1024).fill(7);
-  const k1 = idempotencyKey('m', 'POST', 'http://h/x', big);
+  const k1 = idempotencyKey(SECRET, 'm', 'POST', 'http://h/x', big);
   const other = big.slice();
   other[other.length - 1] = 8;
-  t.is(idempotencyKey('m', 'POST', 'http://h/x', big.slice()), k1);
-  t.not(idempotencyKey('m', 'POST', 'http://h/x', other), k1);
+  t.is(idempotencyKey(SECRET, 'm', 'POST', 'http://h/x', big.slice()), k1);
+  t.not(idempotencyKey(SECRET, 'm', 'POST', 'http://h/x', other), k1);
   const mid = new Uint8Array(200 * 1024).fill(1);
-  t.is(idempotencyKey('m', 'PUT', 'http://h/x', mid), idempotencyKey('m', 'PUT', 'http://h/x', mid.slice()));
   t.is(
-    idempotencyKey('m', 'POST', 'http://h/x', new TextEncoder().encode('{"id":1}')),
-    idempotencyKey('m', 'POST', 'http://h/x', new TextEncoder().encode('{"id":1}')),
+    idempotencyKey(SECRET, 'm', 'PUT', 'http://h/x', mid),
+    idempotencyKey(SECRET, 'm', 'PUT', 'http://h/x', mid.slice()),
+  );
+  t.is(
+    idempotencyKey(SECRET, 'm', 'POST', 'http://h/x', new TextEncoder().encode('{"id":1}')),
+    idempotencyKey(SECRET, 'm', 'POST', 'http://h/x', new TextEncoder().encode('{"id":1}')),
   );
 });
 

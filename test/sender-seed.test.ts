@@ -223,15 +223,16 @@ for row in query("SELECT id, name FROM src.items ORDER BY id"):
   t.regex(
     String(result['error']),
     new RegExp(
-      `stopped sending to ${sink.url.replace(/[.]/g, '\\.')} after 10 consecutive failed requests; last error: .*503.*down for maintenance`,
+      `stopped sending to ${sink.url.replace(/[.]/g, '\\.')} after 50 of the last 50 requests failed their first attempt; last error: .*503.*down for maintenance`,
     ),
   );
-  t.true(sink.requests.length < 60, `${sink.requests.length} requests after the breaker opened`);
+  t.is(result['code'], 'EBB_HTTP_CIRCUIT_OPEN');
+  t.true(sink.requests.length < 80, `${sink.requests.length} requests after the breaker opened`);
   t.is(result['saved'], 0);
   const failed = await withStore(root, async (s) =>
     Number(await s.scalar('SELECT count(*)::DOUBLE FROM _ebb.failures')),
   );
-  t.true(failed >= 10, `${failed} failures recorded`);
+  t.true(failed >= 50, `${failed} failures recorded`);
   sink.answer = () => ({});
   sink.requests.length = 0;
   const again = await run(root, sink.url);

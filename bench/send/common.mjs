@@ -12,12 +12,25 @@ const http = require('node:http');
 let n = 0, rows = 0;
 const times = [];
 const record = process.argv[1] === 'times';
+// After the command "fail P", requests whose last path segment is an id with id % 100 < P
+// (P = 10: id % 10 == 3, spread over the keys) are answered 500, on every attempt.
+let failPercent = 0;
+const fails = (url) => {
+  if (failPercent === 0) return false;
+  const id = Number(url.slice(url.lastIndexOf('/') + 1));
+  return failPercent === 10 ? id % 10 === 3 : id % 100 < failPercent;
+};
 const server = http.createServer((req, res) => {
   let size = 0;
   req.on('data', (c) => { size += c.length; });
   req.on('end', () => {
     n++;
     if (record) times.push(performance.now());
+    if (fails(req.url)) {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end('{"error":"no"}');
+      return;
+    }
     res.writeHead(201, { 'content-type': 'application/json' });
     res.end('{"ok":true}');
   });
@@ -27,6 +40,7 @@ server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port +
 process.stdin.on('data', (d) => {
   const cmd = d.toString().trim();
   if (cmd === 'reset') { n = 0; times.length = 0; process.stdout.write('ok\\n'); }
+  else if (cmd.startsWith('fail ')) { failPercent = Number(cmd.slice(5)); process.stdout.write('ok\\n'); }
   else if (cmd === 'times') process.stdout.write(JSON.stringify(times) + '\\n');
   else process.stdout.write(n + '\\n');
 });

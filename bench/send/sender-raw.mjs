@@ -18,6 +18,8 @@ const { Sender, UndiciTransport, initIdempotency } = await import(
 const N = Number(process.env.BENCH_SEND_REQUESTS ?? 20_000);
 const INFLIGHT = Number(process.env.BENCH_SEND_INFLIGHT ?? 32);
 const ROUNDS = Number(process.env.BENCH_SEND_ROUNDS ?? 5);
+/** A project secret, as a state would hold one (it keys idempotency keys). */
+const SECRET = new Uint8Array(32).fill(7);
 
 const SINK = `
 const http = require('node:http');
@@ -61,6 +63,7 @@ async function viaSender(origin) {
   const transport = new UndiciTransport();
   const sender = new Sender({
     model: 'bench',
+    idempotencySecret: SECRET,
     settings: { concurrency: INFLIGHT, retries: 5, timeoutMs: 30_000 },
     transport,
   });
@@ -106,6 +109,7 @@ const warmN = 2000;
   const transport = new UndiciTransport();
   const sender = new Sender({
     model: 'warm',
+    idempotencySecret: SECRET,
     settings: { concurrency: INFLIGHT, retries: 0, timeoutMs: 30_000 },
     transport,
   });

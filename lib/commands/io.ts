@@ -1,6 +1,7 @@
 // IO is where a command writes: its primary output (a report, a table, NDJSON) to stdout,
-// progress and logs to stderr. A closed stdout (`ebb run --json | head -1`) is not an error:
-// writing stops, the command goes on (a run finishes its models and records them).
+// progress and logs to stderr. A closed stdout (`ebb run --json | head -1`) or stderr
+// (`ebb run 2>&1 | head -2`) is not an error: writing to it stops, the command goes on (a run
+// finishes its models, commits their acknowledgements and records them).
 
 import { debugLog } from '../debug.js';
 import { EbbError, errorCode, ProjectError, StateLockedError, UsageError } from '../errors.js';
@@ -35,13 +36,19 @@ export function wantsColor(env: NodeJS.ProcessEnv): boolean {
 
 let stdoutGone = false;
 let stdoutWatched = false;
+let stderrGone = false;
+
+/** closedPipe says whether a stream's error is its reader having gone. */
+function closedPipe(err: NodeJS.ErrnoException): boolean {
+  return err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED';
+}
 
 /** watchStdout turns a closed pipe on stdout (EPIPE) into "stop writing" instead of a crash. */
 function watchStdout(): void {
   if (stdoutWatched) return;
   stdoutWatched = true;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') {
+    if (closedPipe(err)) {
       stdoutGone = true;
       return;
     }
@@ -49,13 +56,27 @@ function watchStdout(): void {
   });
 }
 
+// Watched from the start, not on the first write: stderr is also written outside this module
+// (debug lines), and an 'error' event without a listener ends the process — a run killed by
+// its log's reader going away, with its acknowledgements and history row lost. Past the closed
+// pipe there is nowhere left to report to, so later writes are dropped.
+process.stderr.on('error', (err: NodeJS.ErrnoException) => {
+  if (closedPipe(err)) {
+    stderrGone = true;
+    return;
+  }
+  throw err;
+});
+
 export const processIO: IO = {
   stdout: (t) => {
     watchStdout();
     if (!stdoutGone) process.stdout.write(t);
   },
   stdoutClosed: () => stdoutGone,
-  stderr: (t) => process.stderr.write(t),
+  stderr: (t) => {
+    if (!stderrGone) process.stderr.write(t);
+  },
   isTTY: process.stderr.isTTY === true && process.stdin.isTTY === true,
   ...(process.stderr.isTTY
     ? { terminal: { columns: () => process.stderr.columns || 80, color: wantsColor(process.env) } }

@@ -43,15 +43,36 @@ export type Reply =
 
 /**
  * Slots of the shared Int32Array: a counter bumped on every batch of replies, a stop flag, how
- * many replies the waiting worker needs before it can go on (0: it is not waiting), and how many
- * the main thread holds.
+ * many replies the waiting worker needs before it can go on (0: it is not waiting), how many
+ * the main thread holds, and how many of the worker's requests are set aside on the main thread
+ * (waiting to retry: they hold no slot, and the worker's bound on unfinished requests may leave
+ * them out).
  */
-export const SIGNAL_SLOTS = 4;
+export const SIGNAL_SLOTS = 6;
 export const REPLIES = 0;
 export const STOP = 1;
 export const WANT = 2;
 export const HELD = 3;
+export const ASIDE = 4;
+/** The ASIDE count a waiting worker last saw, or NOT_ASIDE when its wait does not count it. */
+export const ASIDE_SEEN = 5;
+export const NOT_ASIDE = 0x7fffffff;
 
 export function newSignal(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(4 * SIGNAL_SLOTS));
+}
+
+/**
+ * setAside (main thread) publishes how many requests are set aside. A worker waiting until fewer
+ * requests are unfinished, counting those aside as finished, is woken once as many were set
+ * aside since it began to wait as it waits for replies: one wake-up for many, as for replies
+ * (a wake-up per request set aside cost the main thread ~0.4 ms each on a loaded machine).
+ */
+export function setAside(signal: Int32Array, n: number): void {
+  const before = Atomics.exchange(signal, ASIDE, n);
+  if (n <= before) return;
+  // The bump alone makes a worker about to wait look again (its wait sees the counter moved).
+  Atomics.add(signal, REPLIES, 1);
+  const want = Atomics.load(signal, WANT);
+  if (want !== 0 && n - Atomics.load(signal, ASIDE_SEEN) >= want) Atomics.notify(signal, REPLIES);
 }

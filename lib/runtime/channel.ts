@@ -14,7 +14,10 @@
 
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import {
+  ASIDE,
+  ASIDE_SEEN,
   HELD,
+  NOT_ASIDE,
   REPLIES,
   STOP,
   WANT,
@@ -28,6 +31,7 @@ import {
 
 export {
   newSignal,
+  setAside,
   SIGNAL_SLOTS,
   type Lane,
   type OpName,
@@ -161,9 +165,10 @@ export class Client<T extends OpTable<T>> {
    * waitUntil blocks (posting the outbox first) until `ready()` holds after replies are read.
    * `need` tells how many more replies must arrive at least before it can (never more: the main
    * thread holds replies until it has that many). A `final` wait (the worker's last message)
-   * ignores stop requests and reported failures.
+   * ignores stop requests and reported failures. With `countsAside`, requests set aside
+   * (setAside) count towards `need` too: the main thread wakes it when enough were.
    */
-  waitUntil(ready: () => boolean, final = false, need: () => number = () => 1): void {
+  waitUntil(ready: () => boolean, final = false, need: () => number = () => 1, countsAside = false): void {
     this.postNow();
     const signal = this.#signal;
     for (;;) {
@@ -176,11 +181,17 @@ export class Client<T extends OpTable<T>> {
       // either the main thread sees the want when it next holds a reply, or this sees what it
       // holds already and asks it to post them.
       const want = Math.max(1, need());
+      Atomics.store(signal, ASIDE_SEEN, countsAside ? Atomics.load(signal, ASIDE) : NOT_ASIDE);
       Atomics.store(signal, WANT, want);
       if (Atomics.load(signal, HELD) >= want) this.#port.postMessage([]);
       Atomics.wait(signal, REPLIES, seen, 1000);
       Atomics.store(signal, WANT, 0);
     }
+  }
+
+  /** aside is how many of this worker's requests the main thread has set aside (setAside). */
+  get aside(): number {
+    return Atomics.load(this.#signal, ASIDE);
   }
 
   /** stopRequested says whether the main thread asked the script to stop. */

@@ -30,6 +30,7 @@ import type { Saves } from './saves.js';
 import { SinkSaves } from './sink-saves.js';
 import { TrackedSaves } from './tracked-saves.js';
 import { starToWire } from './wire.js';
+import { MIN_SECRET } from './secret-forms.js';
 
 /** Fetches a page after a sequence number, with what the script showed it needs. */
 type PageFetch = (after: number, want: PageWant) => RowsPage;
@@ -159,8 +160,17 @@ export class Host {
           }
           // A value is a secret unless the script says it is not (secret=False: a URL, a region),
           // so that messages about it stay readable.
-          if (value !== '' && (secret === undefined || truth(secret)))
+          if (value !== '' && (secret === undefined || truth(secret))) {
             this.#client.post('secret', value, 'env.get');
+            if (value.length < MIN_SECRET)
+              this.#client.post(
+                'print',
+                `warning: env.get(${JSON.stringify(key)}): the value is shorter than ${MIN_SECRET} characters, ` +
+                  'too short to be redacted from output (it would mangle any text holding those characters); ' +
+                  'use a longer secret, or write secret=False if it is not one',
+                'env.get',
+              );
+          }
           return makeString(value);
         }),
       }),

@@ -18,8 +18,8 @@ import {
   type SenderSettings,
   type Transport,
 } from '../send/index.js';
-import type { Store } from '../store/index.js';
-import { newSignal, SerialLane, serve, type Handlers, type Served } from './channel.js';
+import { projectKey, type Store } from '../store/index.js';
+import { newSignal, SerialLane, serve, setAside, type Handlers, type Served } from './channel.js';
 import { Cursors } from './cursors.js';
 import { pageBuffers } from './delta-pages.js';
 import { advice, describeFailure, failureCode } from './failure-advice.js';
@@ -63,9 +63,10 @@ export async function runStarModel(
   options: ModelRunOptions,
 ): Promise<StarRunResult> {
   await initIdempotency();
+  const idempotencySecret = await projectKey(store);
   const unlock = await lockModel(model, options);
   try {
-    const run = new StarRun(store, model, runId, options);
+    const run = new StarRun(store, model, runId, options, idempotencySecret);
     try {
       const finish = await run.execute();
       return await run.outcome(finish);
@@ -101,7 +102,13 @@ class StarRun {
   #graceTimer: NodeJS.Timeout | undefined;
   readonly #onAbort = () => this.#stop();
 
-  constructor(store: Store, model: Model, runId: string, options: ModelRunOptions) {
+  constructor(
+    store: Store,
+    model: Model,
+    runId: string,
+    options: ModelRunOptions,
+    idempotencySecret: Uint8Array,
+  ) {
     this.#model = model;
     this.#options = options;
     const { env, secrets, sources } = modelEnv(options.root, options.env);
@@ -109,10 +116,14 @@ class StarRun {
     const settings = senderSettings(model);
     this.#transport = options.transport ?? new UndiciTransport();
     const limiter = sharedLimiter(model, settings, options);
+    // Requests waiting to retry are published to the worker, whose bound on unfinished requests
+    // leaves them out (http-module.ts).
     this.#sender = new Sender({
       model: model.name,
+      idempotencySecret,
       settings,
       transport: this.#transport,
+      onWaiting: (n) => setAside(this.#signal, n),
       ...(limiter === undefined ? {} : { limiter }),
     });
     this.#init = {
@@ -196,7 +207,8 @@ class StarRun {
         stop.origin === undefined || stop.message.startsWith(stop.origin)
           ? stop.message
           : `${stop.origin}: ${stop.message}`;
-      throw fail(stop.position === undefined ? what : `${stop.position}: ${what}`);
+      // The breaker's and Retry-After's stops are the model's error, with their own codes.
+      throw fail(stop.position === undefined ? what : `${stop.position}: ${what}`, stop.code);
     }
     if (!finish.ok) {
       const error = this.#redactor.redact(finish.error ?? 'failed');

@@ -27,9 +27,19 @@ export const SEND_DEFAULTS = {
    *  the slack absorbs late timers (rate-limiter.ts). At 200/1s: one every 5.075 ms, 197.0/s. */
   rateMargin: 0.015, // fraction of the period (measured: 0.5 % let one arrival in 2,000 fall into the next window at the sink)
   rateMinSlackMs: 4, // ms: Node's timers step by 1 ms, so less could not absorb their lateness
-  /** Consecutive failed requests to one origin (network errors, timeouts, 5xx, 429 after its
-   *  waits; any 2xx or other 4xx resets the count) that open its circuit breaker. */
-  breakerThreshold: 10, // requests
+  /** The circuit breaker (breaker.ts) opens when, of the last `breakerWindow` ended requests to
+   *  an origin (at least `breakerMinRequests` of them), `breakerFailureRatio` or more failed for
+   *  the destination's sake (network errors, timeouts, 5xx, 429 after its waits). 0.8: a sync
+   *  whose 30 % of rows fail for good never comes near it (in a window of 100 requests, 80
+   *  failures at a 30 % rate is ~20 standard deviations out), while an outage fails them all. */
+  breakerWindow: 100, // requests
+  /** 50: an outage stops the model after 50 failed requests, not 100, while 30 failing keys in
+   *  a row (a key order that puts them first) stay under the ratio. */
+  breakerMinRequests: 50, // requests
+  breakerFailureRatio: 0.8, // share of the window
+  /** Attempts in a row that got no HTTP answer (refused, reset, timed out): the destination is
+   *  unreachable, whatever the ratio says yet. */
+  breakerNetworkFailures: 10, // attempts
   /** Bytes of a response body kept by the transport; the rest is dropped (responses are API answers). */
   maxResponseBytes: 10 * 1024 * 1024, // bytes (10 MiB)
   /** Characters of a failed response's body quoted in an error message. */

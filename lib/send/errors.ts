@@ -37,13 +37,19 @@ export class TimeoutError extends SendError {
   }
 }
 
-/** The last attempt got a non-2xx answer. `origin`, not the URL: a query string may hold a key. */
+/** The last attempt got a non-2xx answer. `origin`, not the URL: a query string may hold a key.
+ *  A redirect names its Location: it is not followed (the request's credentials were meant for
+ *  its own origin), so the user needs the new URL to fix the model. */
 export class HttpStatusError extends SendError {
   readonly status: number;
-  constructor(method: string, origin: string, status: number, bodyExcerpt: string) {
+  constructor(method: string, origin: string, status: number, bodyExcerpt: string, location?: string) {
+    const moved =
+      location === undefined
+        ? ''
+        : ` (a redirect to ${location}, not followed: ebb does not follow redirects, so credentials stay with the origin they were written for; send to the new URL)`;
     super(
       'EBB_HTTP_STATUS',
-      `${method} ${origin} answered ${status}` + (bodyExcerpt === '' ? '' : `: ${bodyExcerpt}`),
+      `${method} ${origin} answered ${status}${moved}` + (bodyExcerpt === '' ? '' : `: ${bodyExcerpt}`),
     );
     this.name = 'HttpStatusError';
     this.status = status;
@@ -53,7 +59,7 @@ export class HttpStatusError extends SendError {
 /** The origin's circuit breaker is open: the send was not attempted. */
 export class CircuitOpenError extends SendError {
   readonly origin: string;
-  /** `why` completes "stopped sending to ORIGIN …", e.g. "after 10 consecutive failed requests". */
+  /** `why` completes "stopped sending to ORIGIN …", e.g. "after 80 of the last 100 requests failed". */
   constructor(origin: string, why: string, lastError: string) {
     super('EBB_HTTP_CIRCUIT_OPEN', `stopped sending to ${origin} ${why}; last error: ${lastError}`);
     this.name = 'CircuitOpenError';

@@ -33,7 +33,8 @@ export {
 } from './retry-policy.js';
 export type { Decision, RetryLimits, RetryState } from './retry-policy.js';
 export { idempotencyKey, idempotencyReady, initIdempotency } from './idempotency.js';
-export { Sender, excerpt } from './sender.js';
+export { Sender } from './sender.js';
+export { excerpt } from './outcome.js';
 export type { AttemptEvent, SenderOptions } from './sender.js';
 export { Breakers } from './breaker.js';
-export type { BreakerTrip, OriginState } from './breaker.js';
+export type { BreakerRule, BreakerTrip, OriginState } from './breaker.js';

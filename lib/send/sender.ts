@@ -1,6 +1,7 @@
 // The Sender: everything between "a model issued this request" and "this is how it ended".
-// Per model it composes a bounded queue (@concurrency requests in flight; a request holds its
-// slot through its retries and waits), the rate limiter (every attempt, retries included, takes
+// Per model it composes a bounded queue (@concurrency attempts in flight; a request waiting to
+// retry gives its slot up, so requests that keep failing do not starve the others, and takes one
+// again before it is first in line), the rate limiter (every attempt, retries included, takes
 // a token), the retry policy (retry-policy.ts), a circuit breaker per origin, and the
 // idempotency-key header. send() never rejects: every failure is a SendOutcome with an error
 // code, so the runtime can decide per row what to acknowledge. `tripped` names the first origin
@@ -10,8 +11,8 @@ import { setMaxListeners } from 'node:events';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { SEND_DEFAULTS } from './defaults.js';
-import { Breakers } from './breaker.js';
-import type { BreakerTrip, OriginState } from './breaker.js';
+import { Breakers, ruleProblem, unhealthy } from './breaker.js';
+import type { BreakerRule, BreakerTrip, OriginState } from './breaker.js';
 import { HttpStatusError, RetryAfterTooLongError, SendError, SendStoppedError } from './errors.js';
 import { idempotencyKey, idempotencyReady, initIdempotency } from './idempotency.js';
 import { NEVER_ABORTED } from './never.js';
@@ -20,6 +21,7 @@ import { RateLimiter, type Limiter } from './rate-limiter.js';
 import { decideAfterError, decideAfterStatus } from './retry-policy.js';
 import type { Decision, RetryLimits, RetryState } from './retry-policy.js';
 import type { HttpRequest, HttpResponse, SendOutcome, SenderSettings, Transport } from './types.js';
+import { errorMessage, excerpt, failure, resolved, success } from './outcome.js';
 import { originOf } from './url.js';
 
 /** One finished attempt, for progress lines and tests. */
@@ -37,15 +39,19 @@ export interface AttemptEvent {
 
 export interface SenderOptions {
   readonly model: string;
+  /** The project's secret that keys idempotency keys (lib/store/state/project-key.ts). */
+  readonly idempotencySecret: Uint8Array;
   readonly settings: SenderSettings;
   readonly transport: Transport;
-  readonly breakerThreshold?: number;
+  readonly breaker?: Partial<BreakerRule>;
   readonly limits?: Partial<Omit<RetryLimits, 'retries'>>;
   readonly maxErrorBodyChars?: number;
   readonly clock?: Clock;
   readonly random?: () => number;
   readonly onAttempt?: (event: AttemptEvent) => void;
   readonly onOutcome?: (request: HttpRequest, outcome: SendOutcome) => void;
+  /** Called with the number of requests waiting to retry (without a slot) when it changes. */
+  readonly onWaiting?: (waiting: number) => void;
   /** Called once, when the first origin trips. */
   readonly onTrip?: (trip: BreakerTrip) => void;
   /**
@@ -62,6 +68,10 @@ class Job implements RetryState {
   freeWaitedMs = 0;
   attempts = 0;
   waitedMs = 0;
+  /** False while it waits to retry without a concurrency slot. */
+  holdsSlot = true;
+  /** Whether the breaker has counted this request (breaker.ts: its first attempt, free waits aside). */
+  sampled = false;
   resolve!: (outcome: SendOutcome) => void;
   constructor(
     readonly request: HttpRequest,
@@ -69,14 +79,11 @@ class Job implements RetryState {
   ) {}
 }
 
-const EMPTY_BODY = new Uint8Array(0);
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
-const decoder = new TextDecoder();
-
 export class Sender {
   readonly model: string;
   readonly settings: SenderSettings;
   readonly #transport: Transport;
+  readonly #secret: Uint8Array;
   readonly #limiter: Limiter | null;
   readonly #limits: RetryLimits;
   readonly #breakers: Breakers;
@@ -85,11 +92,19 @@ export class Sender {
   readonly #random: () => number;
   readonly #onAttempt: ((event: AttemptEvent) => void) | undefined;
   readonly #onOutcome: ((request: HttpRequest, outcome: SendOutcome) => void) | undefined;
+  readonly #onWaiting: ((waiting: number) => void) | undefined;
   /** Aborted by stop(): rate-limit and retry waits end at once. */
   readonly #stop = new AbortController();
   #queue: Job[] = [];
   #head = 0;
+  /** Slots held: requests attempting (or waiting for a rate-limit token). */
+  #active = 0;
+  /** Requests started and not ended: those holding a slot and those waiting to retry. */
   #inFlight = 0;
+  /** Requests whose retry wait is over, waiting for a slot: served before new requests. */
+  #retrying: ((granted: boolean) => void)[] = [];
+  /** Requests between attempts without a slot (waiting for the retry's time, then for a slot). */
+  #waiting = 0;
   #stopped = false;
   #idleWaiters: (() => void)[] = [];
 
@@ -110,6 +125,7 @@ export class Sender {
     this.model = options.model;
     this.settings = s;
     this.#transport = options.transport;
+    this.#secret = options.idempotencySecret;
     this.#clock = options.clock ?? systemClock;
     this.#limiter =
       options.limiter ??
@@ -124,13 +140,21 @@ export class Sender {
       maxRetryAfterWaits: options.limits?.maxRetryAfterWaits ?? SEND_DEFAULTS.maxRetryAfterWaits,
       maxRetryAfterTotalMs: options.limits?.maxRetryAfterTotalMs ?? SEND_DEFAULTS.maxRetryAfterTotalMs,
     };
-    const threshold = options.breakerThreshold ?? SEND_DEFAULTS.breakerThreshold;
-    positiveInt('breaker threshold', threshold, 1);
-    this.#breakers = new Breakers(threshold, options.onTrip);
+    const rule: BreakerRule = {
+      window: SEND_DEFAULTS.breakerWindow,
+      minRequests: SEND_DEFAULTS.breakerMinRequests,
+      failureRatio: SEND_DEFAULTS.breakerFailureRatio,
+      networkFailures: SEND_DEFAULTS.breakerNetworkFailures,
+      ...options.breaker,
+    };
+    const problem = ruleProblem(rule);
+    if (problem !== null) throw settingsError(`breaker: ${problem}`);
+    this.#breakers = new Breakers(rule, options.onTrip);
     this.#maxErrorBodyChars = options.maxErrorBodyChars ?? SEND_DEFAULTS.maxErrorBodyChars;
     this.#random = options.random ?? Math.random;
     this.#onAttempt = options.onAttempt;
     this.#onOutcome = options.onOutcome;
+    this.#onWaiting = options.onWaiting;
     // Every waiting request listens on the stop signal: more than 10 is normal, not a leak.
     setMaxListeners(0, this.#stop.signal);
     void initIdempotency();
@@ -174,7 +198,8 @@ export class Sender {
     const promise = new Promise<SendOutcome>((resolve) => {
       job.resolve = resolve;
     });
-    if (this.#inFlight < this.settings.concurrency) {
+    if (this.#active < this.settings.concurrency) {
+      this.#active++;
       this.#inFlight++;
       void this.#run(job);
     } else {
@@ -193,6 +218,10 @@ export class Sender {
     const head = this.#head;
     this.#queue = [];
     this.#head = 0;
+    // Those waiting for a slot to retry are told they get none (#waitToRetry).
+    const retrying = this.#retrying;
+    this.#retrying = [];
+    for (const wake of retrying) wake(false);
     for (let i = head; i < queue.length; i++) {
       const job = queue[i]!;
       job.resolve(
@@ -278,46 +307,14 @@ export class Sender {
           if (job.state.open) return this.#circuitOpen(job.state, lastResponse, job.attempts);
         }
       }
-      job.attempts++;
-      job.waitedMs += waitBefore;
-      const startedAt = this.#onAttempt === undefined ? 0 : this.#clock.now();
-      let response: HttpResponse | null = null;
-      let error: SendError | null = null;
-      try {
-        response = await this.#transport.request(request, NEVER_ABORTED);
-      } catch (err) {
-        error =
-          err instanceof SendError
-            ? err
-            : new SendError('EBB_HTTP_NETWORK', errorMessage(err), { cause: err });
-      }
-      const onAttempt = this.#onAttempt;
-      if (onAttempt !== undefined) {
-        const event: AttemptEvent = {
-          request,
-          origin: job.state.origin,
-          attempt: job.attempts,
-          startedAt,
-          tokenAt,
-          durationMs: this.#clock.now() - startedAt,
-          waitedMs: waitBefore,
-          status: response === null ? null : response.status,
-          errorCode: error === null ? null : error.code,
-        };
-        observe(() => onAttempt(event));
-      }
+      const { response, error } = await this.#attempt(job, request, tokenAt, waitBefore);
       lastResponse = response;
       lastError = error;
       let decision: Decision;
       if (response !== null) {
         if (response.status >= 200 && response.status < 300) {
-          return {
-            ok: true,
-            status: response.status,
-            headers: response.headers,
-            body: response.body,
-            attempts: job.attempts,
-          };
+          if (!job.sampled) this.#sample(job, request, response, null);
+          return success(response, job.attempts);
         }
         decision = decideAfterStatus(
           response.status,
@@ -330,6 +327,10 @@ export class Sender {
       } else {
         decision = decideAfterError(error!.code, job, this.#limits, this.#random);
       }
+      // A free wait (429, 503 with Retry-After) is not the destination failing: the next attempt
+      // is the request's sample. A Retry-After beyond the cap opens the breaker itself.
+      const free = decision.kind === 'too-long' || (decision.kind === 'retry' && decision.free);
+      if (!job.sampled && !free) this.#sample(job, request, response, error);
       switch (decision.kind) {
         case 'done':
         case 'give-up':
@@ -345,17 +346,52 @@ export class Sender {
           this.#breakers.open(job.state, tooLong, 'after a Retry-After beyond the cap');
           return failure(tooLong, response, job.attempts);
         }
-        case 'retry':
-          waitBefore = 0;
-          if (decision.waitMs > 0) {
-            const t0 = this.#clock.now();
-            if (!(await this.#sleep(decision.waitMs))) {
-              return this.#stoppedBetweenAttempts(job, response, error);
-            }
-            waitBefore = this.#clock.now() - t0;
+        case 'retry': {
+          const t0 = this.#clock.now();
+          if (!(await this.#waitToRetry(job, decision.waitMs))) {
+            return this.#stoppedBetweenAttempts(job, response, error);
           }
+          waitBefore = this.#clock.now() - t0;
+        }
       }
     }
+  }
+
+  /** One attempt: the transport's answer or error, counted by the breaker and reported. */
+  async #attempt(
+    job: Job,
+    request: HttpRequest,
+    tokenAt: number | null,
+    waitBefore: number,
+  ): Promise<{ response: HttpResponse | null; error: SendError | null }> {
+    job.attempts++;
+    job.waitedMs += waitBefore;
+    const startedAt = this.#onAttempt === undefined ? 0 : this.#clock.now();
+    let response: HttpResponse | null = null;
+    let error: SendError | null = null;
+    try {
+      response = await this.#transport.request(request, NEVER_ABORTED);
+    } catch (err) {
+      error =
+        err instanceof SendError ? err : new SendError('EBB_HTTP_NETWORK', errorMessage(err), { cause: err });
+    }
+    this.#breakers.attempt(job.state, error === null ? null : error.code, error ?? undefined);
+    const onAttempt = this.#onAttempt;
+    if (onAttempt !== undefined) {
+      const event: AttemptEvent = {
+        request,
+        origin: job.state.origin,
+        attempt: job.attempts,
+        startedAt,
+        tokenAt,
+        durationMs: this.#clock.now() - startedAt,
+        waitedMs: waitBefore,
+        status: response === null ? null : response.status,
+        errorCode: error === null ? null : error.code,
+      };
+      observe(() => onAttempt(event));
+    }
+    return { response, error };
   }
 
   #withKey(request: HttpRequest): HttpRequest {
@@ -363,9 +399,49 @@ export class Sender {
       ...request,
       headers: {
         ...request.headers,
-        'idempotency-key': idempotencyKey(this.model, request.method, request.url, request.body),
+        'idempotency-key': idempotencyKey(
+          this.#secret,
+          this.model,
+          request.method,
+          request.url,
+          request.body,
+        ),
       },
     };
+  }
+
+  /**
+   * Gives the slot up for the retry's wait (ms) and takes one again after it, ahead of requests
+   * not yet started; false when stop() cut the wait short (the slot is then not held).
+   */
+  async #waitToRetry(job: Job, ms: number): Promise<boolean> {
+    job.holdsSlot = false;
+    this.#active--;
+    this.#setWaiting(+1);
+    this.#pump();
+    try {
+      if (ms > 0 && !(await this.#sleep(ms))) return false;
+      if (this.#stopped) return false;
+      if (this.#active < this.settings.concurrency && this.#retrying.length === 0) {
+        this.#active++;
+      } else {
+        // #pump takes a slot for it (true); stop() wakes it without one (false).
+        const granted = await new Promise<boolean>((resolve) => this.#retrying.push(resolve));
+        if (!granted) return false;
+      }
+      job.holdsSlot = true;
+      // A stop between the grant and here: the slot is held, and given back by #finish.
+      return !this.#stopped;
+    } finally {
+      this.#setWaiting(-1);
+    }
+  }
+
+  #setWaiting(delta: number): void {
+    this.#waiting += delta;
+    const onWaiting = this.#onWaiting;
+    const waiting = this.#waiting;
+    if (onWaiting !== undefined) observe(() => onWaiting(waiting));
   }
 
   /** Waits ms; false when stop() cut the wait short. */
@@ -385,22 +461,46 @@ export class Sender {
     });
   }
 
+  /** Counts the request's first attempt that was not a free wait in its origin's breaker ratio. */
+  #sample(job: Job, request: HttpRequest, response: HttpResponse | null, error: SendError | null): void {
+    job.sampled = true;
+    const bad = unhealthy(response === null ? null : response.status, error === null ? null : error.code);
+    if (bad === null) return;
+    const why = !bad
+      ? undefined
+      : response !== null
+        ? this.#statusError(request, job.state.origin, response)
+        : error!;
+    this.#breakers.sample(
+      job.state,
+      bad,
+      why === undefined ? undefined : { code: why.code, message: why.message },
+    );
+  }
+
   #finish(job: Job, outcome: SendOutcome): void {
-    this.#breakers.record(job.state, outcome);
+    if (job.holdsSlot) this.#active--;
     this.#inFlight--;
     job.resolve(this.#report(job.request, outcome));
     this.#pump();
   }
 
-  /** Starts queued requests while slots are free; those whose origin opened meanwhile end at once. */
+  /** Gives free slots to requests waiting to retry, then starts queued requests; those whose
+   *  origin opened meanwhile end at once. */
   #pump(): void {
+    const concurrency = this.settings.concurrency;
+    while (this.#retrying.length > 0 && this.#active < concurrency && !this.#stopped) {
+      this.#active++;
+      this.#retrying.shift()!(true);
+    }
     const queue = this.#queue;
-    while (this.#head < queue.length && this.#inFlight < this.settings.concurrency && !this.#stopped) {
+    while (this.#head < queue.length && this.#active < concurrency && !this.#stopped) {
       const next = queue[this.#head]!;
       this.#head++;
       if (next.state.open) {
         next.resolve(this.#report(next.request, this.#circuitOpen(next.state, null, 0)));
       } else {
+        this.#active++;
         this.#inFlight++;
         void this.#run(next);
       }
@@ -430,11 +530,15 @@ export class Sender {
   }
 
   #statusError(request: HttpRequest, origin: string, response: HttpResponse): HttpStatusError {
+    const location = response.headers['location'];
     return new HttpStatusError(
       request.method,
       origin,
       response.status,
       excerpt(response.body, this.#maxErrorBodyChars),
+      response.status >= 300 && response.status < 400 && location !== undefined
+        ? resolved(location, request.url)
+        : undefined,
     );
   }
 
@@ -455,32 +559,6 @@ export class Sender {
 /** Every non-GET request carries an idempotency-key, unless the caller set one. */
 function needsKey(request: HttpRequest): boolean {
   return request.method !== 'GET' && request.headers['idempotency-key'] === undefined;
-}
-
-function failure(err: unknown, response: HttpResponse | null, attempts: number): SendOutcome {
-  const code = err instanceof SendError ? err.code : 'EBB_SEND_INTERNAL';
-  return {
-    ok: false,
-    status: response === null ? null : response.status,
-    headers: response === null ? NO_HEADERS : response.headers,
-    body: response === null ? EMPTY_BODY : response.body,
-    attempts,
-    error: { code, message: errorMessage(err) },
-  };
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** The start of a body as one line of text, for error messages. */
-export function excerpt(body: Uint8Array, maxChars: number): string {
-  if (body.length === 0 || maxChars <= 0) return '';
-  const text = decoder
-    .decode(body.length > maxChars * 4 ? body.subarray(0, maxChars * 4) : body)
-    .replace(/\s+/g, ' ')
-    .trim();
-  return text.length > maxChars ? text.slice(0, maxChars) + '…' : text;
 }
 
 function positiveInt(name: string, value: number, min: number): void {

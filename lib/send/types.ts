@@ -37,6 +37,8 @@ export interface SendOutcome {
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Uint8Array; // last body (empty if none)
   readonly attempts: number;
+  /** True when the last body was cut at the transport's cap (SEND_DEFAULTS.maxResponseBytes). */
+  readonly truncated?: boolean | undefined;
   readonly error?: { readonly code: string; readonly message: string }; // for !ok: network/timeout/HTTP status/breaker/stopped
 }
 

@@ -34,3 +34,4 @@ export {
   type ResetTarget,
 } from './state/refresh.js';
 export { hideSecrets, type SetupStep } from './setup.js';
+export { projectKey, setProjectKey } from './state/project-key.js';

@@ -8,13 +8,14 @@ import { RecordingTransport, Responses, loadResponses } from '../send/offline/in
 import { execute, missingRefs, planRun, setupOf, type Context, type ModelResult } from '../run/index.js';
 import { ProjectError } from '../errors.js';
 import { loadProject } from '../project/index.js';
-import { Store } from '../store/index.js';
+import { setProjectKey, Store } from '../store/index.js';
 import { EXPECT_FILE, GOLDEN_FILE, RESPONSES_FILE, type TestStep } from './discover.js';
 import { parseExpectSql, runExpectations, updateExpectSql, type QueryOutcome } from './expect-sql.js';
 import { compareRequests, type RequestDifference } from './golden.js';
 import { buildOverlay } from './overlay.js';
 import { offlineRedactor } from './redactor.js';
 import { sealDuckDB } from './seal.js';
+import { TEST_PROJECT_KEY } from './test-key.js';
 
 export interface StepResult {
   readonly test: string;
@@ -83,6 +84,7 @@ export async function runStep(sc: StepContext, step: TestStep, index: number): P
     throw err;
   });
   try {
+    await setProjectKey(store, TEST_PROJECT_KEY);
     await sealDuckDB(store);
     const plan = await planRun(ctx, store, []);
     const transport = new RecordingTransport({

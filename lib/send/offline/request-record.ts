@@ -24,22 +24,30 @@ const DERIVED_HEADERS = new Set(['content-length']);
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** toRecord turns a request into its record, passing every header value, the URL and every
- *  string of the body through `redact`. */
+/**
+ * toRecord turns a request into its record, passing every header value, the URL and every
+ * string of the body through `redact`. The idempotency key of a request whose URL or body held
+ * a secret is redacted too: it is a hash of them, and `ebb test` keys it with a fixed, public
+ * project key (so goldens are stable), against which a short secret could be guessed.
+ */
 export function toRecord(req: HttpRequest, redact: Redact): RequestRecord {
+  const url = redact(req.url);
+  let text: string | undefined;
+  try {
+    text = req.body && req.body.length > 0 ? utf8.decode(req.body) : undefined;
+  } catch {
+    text = undefined;
+  }
+  const secretBased = url !== req.url || (text !== undefined && redact(text) !== text);
   const headers: Record<string, string> = {};
   for (const name of Object.keys(req.headers).sort()) {
     if (DERIVED_HEADERS.has(name)) continue;
-    headers[name] = redactHeader(name, req.headers[name]!, redact);
+    headers[name] =
+      name === 'idempotency-key' && secretBased ? '***' : redactHeader(name, req.headers[name]!, redact);
   }
-  const base = { method: req.method, url: redact(req.url), headers };
+  const base = { method: req.method, url, headers };
   if (!req.body || req.body.length === 0) return base;
-  let text: string;
-  try {
-    text = utf8.decode(req.body);
-  } catch {
-    return { ...base, body_base64: Buffer.from(req.body).toString('base64') };
-  }
+  if (text === undefined) return { ...base, body_base64: Buffer.from(req.body).toString('base64') };
   if (isJsonType(req.headers['content-type'])) {
     const parsed = tryParse(text);
     if (parsed !== undefined) return { ...base, body: redactJson(parsed, redact) };

@@ -77,6 +77,14 @@ export const MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 6,
+    statements: [
+      // The project's own secret (32 random bytes, hex), which keys every Idempotency-Key:
+      // written on first use by ./project-key.ts.
+      `CREATE TABLE IF NOT EXISTS _ebb.project (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

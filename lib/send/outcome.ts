@@ -1,0 +1,56 @@
+// The outcomes the Sender ends requests with (a success, a failure with its code) and the text
+// it puts in messages: the start of a body, a redirect's Location made absolute.
+
+import { SendError } from './errors.js';
+import type { HttpResponse, SendOutcome } from './types.js';
+
+const EMPTY_BODY = new Uint8Array(0);
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+const decoder = new TextDecoder();
+
+export function success(response: HttpResponse, attempts: number): SendOutcome {
+  const ok: SendOutcome = {
+    ok: true,
+    status: response.status,
+    headers: response.headers,
+    body: response.body,
+    attempts,
+  };
+  return response.truncated === true ? { ...ok, truncated: true } : ok;
+}
+
+export function failure(err: unknown, response: HttpResponse | null, attempts: number): SendOutcome {
+  const code = err instanceof SendError ? err.code : 'EBB_SEND_INTERNAL';
+  const out: SendOutcome = {
+    ok: false,
+    status: response === null ? null : response.status,
+    headers: response === null ? NO_HEADERS : response.headers,
+    body: response === null ? EMPTY_BODY : response.body,
+    attempts,
+    error: { code, message: errorMessage(err) },
+  };
+  return response?.truncated === true ? { ...out, truncated: true } : out;
+}
+
+/** A Location header as an absolute URL (it may be relative to the request's). */
+export function resolved(location: string, base: string): string {
+  try {
+    return new URL(location, base).href;
+  } catch {
+    return location;
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The start of a body as one line of text, for error messages. */
+export function excerpt(body: Uint8Array, maxChars: number): string {
+  if (body.length === 0 || maxChars <= 0) return '';
+  const text = decoder
+    .decode(body.length > maxChars * 4 ? body.subarray(0, maxChars * 4) : body)
+    .replace(/\s+/g, ' ')
+    .trim();
+  return text.length > maxChars ? text.slice(0, maxChars) + '…' : text;
+}

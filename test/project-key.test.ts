@@ -1,0 +1,52 @@
+// The project's secret that keys idempotency keys: created on first use in _ebb.project, the
+// same on every later run (so a re-send after a crash carries the same key), different in a new
+// state (losing the state changes the keys); ebb test's scratch state sets a fixed one.
+
+import test from 'ava';
+import { runCommand } from '../lib/commands/run.js';
+import { projectKey, setProjectKey } from '../lib/store/index.js';
+import { capture, makeProject } from './helpers/project.js';
+import { startSink } from './helpers/sink.js';
+import { withStore } from './helpers/store.js';
+
+test('projectKey creates 32 random bytes on first use and returns them again, after reopening too; setProjectKey replaces them', async (t) => {
+  const a = makeProject({});
+  const b = makeProject({});
+  const first = await withStore(a, (s) => projectKey(s));
+  t.is(first.length, 32);
+  t.deepEqual(await withStore(a, (s) => projectKey(s)), first);
+  t.notDeepEqual(await withStore(b, (s) => projectKey(s)), first);
+  const rows = await withStore(a, (s) => s.queryJson('SELECT name FROM _ebb.project'));
+  t.deepEqual(rows, [{ name: 'idempotency_secret' }]);
+  await withStore(a, (s) => setProjectKey(s, new Uint8Array(32).fill(1)));
+  t.deepEqual(await withStore(a, (s) => projectKey(s)), new Uint8Array(32).fill(1));
+});
+
+test('the same request gets the same Idempotency-Key on every run of a state, and another in a new state', async (t) => {
+  const sink = await startSink((r) => ({ status: (r.json as { id: number }).id === 1 ? 500 : 200 }));
+  t.teardown(() => sink.close());
+  const files = {
+    'models/src/items.sql': '-- @kind: table\nSELECT range AS id FROM range(2)',
+    'models/sync/items.star': `# @kind: tracked
+# @unique_key: id
+# @retries: 0
+for row in query("SELECT id FROM src.items ORDER BY id"):
+    http.post(env.get("SINK", secret=False) + "/items", json={"id": row.id})
+    save.row(row)
+`,
+  };
+  const run = async (root: string) =>
+    runCommand({ cwd: root, selectors: [], env: { ...process.env, SINK: sink.url } }, capture().io);
+  const keyOf1 = () =>
+    sink.requests
+      .filter((r) => (r.json as { id: number }).id === 1)
+      .map((r) => String(r.headers['idempotency-key']));
+  const root = makeProject(files);
+  await run(root);
+  await run(root);
+  const [k1, k2] = keyOf1();
+  t.regex(k1!, /^[0-9a-f]{16}$/);
+  t.is(k2, k1, 'the row failed and was sent again with the same key');
+  await run(makeProject(files));
+  t.not(keyOf1()[2], k1, 'a new state keys its requests with a new secret');
+});
