@@ -25,8 +25,15 @@ export interface RequestSender {
   send(req: HttpCall): Promise<SendOutcome>;
 }
 
-/** Outcome codes that stop the model: the destination is down or asks to wait too long. */
-export const STOPPING_CODES: readonly string[] = ['EBB_HTTP_CIRCUIT_OPEN', 'EBB_HTTP_RETRY_AFTER_TOO_LONG'];
+/**
+ * Outcome codes that stop the model: the destination is down or asks to wait too long, or the
+ * coordinator can no longer grant the shared rate limit.
+ */
+export const STOPPING_CODES: readonly string[] = [
+  'EBB_HTTP_CIRCUIT_OPEN',
+  'EBB_HTTP_RETRY_AFTER_TOO_LONG',
+  'EBB_COORDINATOR',
+];
 /** The outcome of a request not sent because the run was interrupted: not a failure of delivery. */
 export const STOPPED_CODE = 'EBB_SEND_STOPPED';
 

@@ -61,6 +61,9 @@ export interface SenderOptions {
   readonly limiter?: Limiter;
 }
 
+/** The code of a shared rate limit's failure (lib/coordinate): it stops the model, as the breaker does. */
+export const COORDINATOR_CODE = 'EBB_COORDINATOR';
+
 /** One request's life in the sender. */
 class Job implements RetryState {
   failures = 0;
@@ -291,15 +294,17 @@ export class Sender {
           try {
             tokenAt = await limiter.take(this.#stop.signal);
           } catch (err) {
-            // A shared budget that cannot grant (the coordinator is gone) stops sending, like an outage.
+            // A shared budget that cannot grant (the coordinator is gone) stops sending, like an
+            // outage: this request fails with the coordinator's error (its code stops the model),
+            // later ones find the origin open.
             if (!this.#stop.signal.aborted && err instanceof Error && 'code' in err) {
-              const error = { code: String(err.code), message: err.message };
+              const error = new SendError(COORDINATOR_CODE, err.message);
               this.#breakers.open(
                 job.state,
                 error,
                 'because the coordinator cannot grant its shared rate limit',
               );
-              return this.#circuitOpen(job.state, lastResponse, job.attempts);
+              return failure(error, lastResponse, job.attempts);
             }
             return this.#stoppedBetweenAttempts(job, lastResponse, lastError);
           }

@@ -14,7 +14,7 @@ import {
   type FailureRow,
   type LastRun,
   type RunRow,
-} from './queries.js';
+} from '../store/state/dashboard.js';
 import { planRun, type Context } from '../run/index.js';
 import { planDeltas, type ModelPlan } from '../run/plan-delta.js';
 import { readState, type StateGate, type StatePlace } from './state-access.js';

@@ -1,8 +1,8 @@
-// Every SQL statement the dashboard runs on ebb's tables (_ebb.runs, _ebb.failures), in one
-// place so it can move into lib/store's owner of those tables. Each reads a bounded result: the
-// dashboard never loads a whole table into JS, however many runs or failures the state holds.
+// The dashboard's reads of ebb's tables (_ebb.runs, _ebb.failures), beside the other owners of
+// those tables in lib/store/state. Each reads a bounded result: the dashboard never loads a
+// whole table into JS, however many runs or failures the state holds.
 
-import type { JsonRow, Params } from '../store/index.js';
+import type { JsonRow, Params } from '../store.js';
 
 /** The one thing the queries need of an open state. */
 export interface Readable {
