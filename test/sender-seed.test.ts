@@ -182,7 +182,7 @@ for i in range(4):
   t.is(await withStore(root, async (s) => s.objectType('out', 'pings')), undefined, 'nothing saved');
 });
 
-test('a response the script reads is its decision: a 409 it accepts is acknowledged', async (t) => {
+test('reading a response is no decision: a 409 the script reads and saves anyway stays failed; an outcome function accepts it', async (t) => {
   const sink = await startSink((r) =>
     (r.json as { id: number }).id % 2 === 0 ? { status: 409, body: 'exists' } : {},
   );
@@ -197,9 +197,29 @@ for row in query("SELECT id, name FROM src.items"):
         save.row(row)
 `,
   });
-  const r = await run(root, sink.url);
-  t.is(r.code, 0, r.err);
-  t.like(r.results[1], { saved: 6, failed: 0 });
+  const read = await run(root, sink.url);
+  t.like(read.results[1], { saved: 3, failed: 3 }, read.err);
+
+  writeFiles(root, {
+    'models/sync/items.star': `# @kind: tracked
+# @unique_key: id
+def exists_is_fine(response, rows):
+    if response.status_code == 409:
+        return [outcome.accepted for _ in rows]
+    return None
+
+for row in query("SELECT id, name FROM src.items"):
+    http.post(env.get("SINK") + "/items", json=row)
+    save.row(row, outcome=exists_is_fine)
+`,
+  });
+  const decided = await run(root, sink.url);
+  t.is(decided.code, 0, decided.err);
+  t.like(decided.results[1], { saved: 3, failed: 0 });
+  t.is(
+    await withStore(root, async (s) => Number(await s.scalar('SELECT count(*)::DOUBLE FROM sync.items'))),
+    6,
+  );
 });
 
 test('a destination that keeps failing opens the breaker: the model stops, exit 1 naming the origin and the last error; nothing lost', async (t) => {

@@ -11,9 +11,9 @@
 // differs from DuckDB's for timestamps, doubles and BLOBs.
 
 import { keyLiteralSql } from '../detect/key-literal.js';
-import type { SeqRuns } from '../detect/seq-runs.js';
+import { SeqRuns } from '../detect/seq-runs.js';
 import type { TrackedSession, DeltaPage } from '../detect/tracked.js';
-import { DELTA, DK } from '../detect/tracked-sql.js';
+import { DELTA, DK, seqFilter } from '../detect/tracked-sql.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
 import type { Store } from '../store/index.js';
 import type { Redactor } from './secrets.js';
@@ -25,6 +25,8 @@ export const MAX_ERROR_CHARS = 1000;
 export interface FailedAck {
   readonly seqs: SeqRuns;
   readonly deleted: boolean;
+  /** failed: transient, sent again next run; rejected: the API refused the record, kept until it changes or `ebb retry`. */
+  readonly kind: 'failed' | 'rejected';
   readonly method: string;
   readonly url: string;
   readonly status: number | null;
@@ -65,6 +67,7 @@ export class FailureLog {
 
   /** record stores failed acknowledgements (run on the database lane). */
   async record(failed: readonly FailedAck[]): Promise<void> {
+    const hashes = await this.#rejectedHashes(failed);
     const rows = new Map<string, unknown[]>();
     for (const f of failed) {
       for (const [first, last] of f.seqs.sorted()) {
@@ -84,6 +87,8 @@ export class FailureLog {
             this.#redactor.redact(f.error).slice(0, MAX_ERROR_CHARS),
             f.attempts,
             this.#runId,
+            f.kind,
+            f.kind === 'rejected' && !f.deleted ? (hashes.get(r.seq) ?? null) : null,
           ]);
         }
       }
@@ -92,14 +97,27 @@ export class FailureLog {
     for (let i = 0; i < all.length; i += 200) {
       const chunk = all.slice(i, i + 200);
       await this.#store.exec(
-        `INSERT INTO _ebb.failures (model, key, change, method, url, status, error, attempts, first_failed_at, last_failed_at, run_id)
-         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, now(), now(), ?)').join(', ')}
+        `INSERT INTO _ebb.failures (model, key, change, method, url, status, error, attempts, first_failed_at, last_failed_at, run_id, kind, row_hash)
+         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, now(), now(), ?, ?, ?::UBIGINT)').join(', ')}
          ON CONFLICT (model, key) DO UPDATE SET change = excluded.change, method = excluded.method, url = excluded.url,
            status = excluded.status, error = excluded.error, attempts = excluded.attempts,
-           last_failed_at = excluded.last_failed_at, run_id = excluded.run_id`,
+           last_failed_at = excluded.last_failed_at, run_id = excluded.run_id, kind = excluded.kind, row_hash = excluded.row_hash`,
         chunk.flat().map((v) => (typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v)) as never,
       );
     }
+  }
+
+  /** #rejectedHashes reads the hash of each rejected delta row (what change detection compares next run). */
+  async #rejectedHashes(failed: readonly FailedAck[]): Promise<Map<number, string>> {
+    const seqs = new SeqRuns();
+    for (const f of failed) if (f.kind === 'rejected' && !f.deleted) seqs.append(f.seqs);
+    const out = new Map<number, string>();
+    if (seqs.size === 0) return out;
+    const found = await this.#store.query(
+      `SELECT _ebb_seq::DOUBLE AS seq, _ebb_hash::VARCHAR AS hash FROM temp.main.${DELTA} WHERE ${seqFilter(seqs)}`,
+    );
+    for (const r of found) out.set(Number(r['seq']), String(r['hash']));
+    return out;
   }
 
   /**

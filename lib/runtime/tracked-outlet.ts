@@ -78,6 +78,10 @@ export class TrackedOutlet implements Outlet {
         this.delivery.ack(new SeqRuns(runs), deleted, deps, at);
         return null;
       },
+      outcome: (decided) => {
+        this.delivery.decided(decided);
+        return null;
+      },
       'sink.rows': refused('sink.rows', 'tracked'),
     };
   }
@@ -91,7 +95,7 @@ export class TrackedOutlet implements Outlet {
     const d = this.delivery;
     const c = s.counts;
     return {
-      done: s.saved + s.deletedAcked + d.uncommittedRows + d.failedRows,
+      done: s.saved + s.deletedAcked + d.uncommittedRows + d.failedRows + d.rejectedRows,
       total: c ? c.new + c.changed + c.deleted : null,
       failed: d.failedRows,
     };
@@ -134,8 +138,9 @@ export class TrackedOutlet implements Outlet {
     const s = this.#session;
     const c = s.counts ?? { new: 0, changed: 0, deleted: 0 };
     const failed = this.delivery.failedRows;
-    const unsaved = Math.max(0, c.new + c.changed + c.deleted - s.saved - s.deletedAcked - failed);
-    return { new: c.new, changed: c.changed, deleted: c.deleted, saved: s.saved, failed, unsaved };
+    const rejected = this.delivery.rejectedRows;
+    const unsaved = Math.max(0, c.new + c.changed + c.deleted - s.saved - s.deletedAcked - failed - rejected);
+    return { new: c.new, changed: c.changed, deleted: c.deleted, saved: s.saved, failed, rejected, unsaved };
   }
 
   /**

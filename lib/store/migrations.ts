@@ -66,6 +66,16 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE _ebb.tracked ADD COLUMN unique_key VARCHAR`,
     ],
   },
+  {
+    version: 5,
+    statements: [
+      // Per-record outcomes: a failure is 'failed' (transient: sent again next run) or
+      // 'rejected' (the API refused the record: not sent again while the query's row keeps the
+      // hash it had, row_hash, unless `ebb retry`). Entries written before were failed requests.
+      `ALTER TABLE _ebb.failures ADD COLUMN kind VARCHAR DEFAULT 'failed'`,
+      `ALTER TABLE _ebb.failures ADD COLUMN row_hash UBIGINT`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
