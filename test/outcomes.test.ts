@@ -5,7 +5,9 @@
 // failed row, not a delivered one.
 
 import test from 'ava';
+import { retryCommand } from '../lib/commands/retry.js';
 import { runCommand } from '../lib/commands/run.js';
+import { statusCommand } from '../lib/commands/status.js';
 import { capture, makeProject, writeFiles } from './helpers/project.js';
 import { startSink, type Recorded } from './helpers/sink.js';
 import { withStore } from './helpers/store.js';
@@ -218,14 +220,14 @@ for row in query("SELECT id FROM src.users ORDER BY id"):
   const r = await run(root, sink.url);
   t.like(
     r.results.find((x) => x['model'] === 'sync.users'),
-    { saved: 2, failed: 1 },
+    { status: 'ok', saved: 2, failed: 1, warning_code: 'EBB_HTTP_STATUS' },
     r.err,
   );
+  t.is(r.code, 3);
+  t.regex(r.err, /1 row failed to deliver/);
   t.deepEqual(await stored(root), [0, 2]);
   t.deepEqual(
     (await failures(root)).map((f) => [f.key, f.kind, f.status]),
     [['{"id":1}', 'failed', 500]],
   );
 });
-
-export { writeFiles };

@@ -27,6 +27,8 @@ export interface StatusOptions extends GlobalOptions {
 const SAMPLE_KEYS = 3;
 
 interface FailureGroup {
+  /** failed: sent again next run; rejected: the API refused the rows, not sent again until they change or `ebb retry`. */
+  readonly kind: 'failed' | 'rejected';
   readonly status: number | null;
   readonly error: string;
   readonly rows: number;
@@ -83,7 +85,10 @@ async function reportModels(
     const run = last.get(model.name);
     const groups = model.kind === 'tracked' ? await failureGroups(store, model.name) : [];
     const pending = groups.reduce((n, g) => n + g.rows, 0);
-    if (pending > 0) attention.push(`${model.name}: ${formatCount(pending)} failed rows pending`);
+    const rejected = groups.reduce((n, g) => n + (g.kind === 'rejected' ? g.rows : 0), 0);
+    if (pending > rejected)
+      attention.push(`${model.name}: ${formatCount(pending - rejected)} failed rows pending`);
+    if (rejected > 0) attention.push(`${model.name}: ${formatCount(rejected)} rows rejected by the API`);
     if (run !== undefined && run['status'] !== 'ok' && run['status'] !== 'skipped')
       attention.push(`${model.name}: its last run ended ${String(run['status'])}`);
     const report = { model, run, groups, pending, next: nexts.get(model.name) };
@@ -106,6 +111,8 @@ function modelJson({ model, run, groups, pending, next }: ModelReport): Record<s
     kind: model.kind,
     last_run: run ?? null,
     pending_failures: pending,
+    failed: pending - rejectedCount(groups),
+    rejected: rejectedCount(groups),
     failures: groups,
     next:
       next === undefined
@@ -121,17 +128,17 @@ function printModel({ model, run, groups, pending, next }: ModelReport, io: IO):
   io.stdout(`  last run   ${run ? describeRun(run) : 'never'}\n`);
   if (model.kind !== 'tracked') return;
   if (pending === 0) io.stdout('  failures   none pending\n');
-  else {
+  const rejected = rejectedCount(groups);
+  if (pending > rejected)
     io.stdout(
-      `  failures   ${formatCount(pending)} ${pending === 1 ? 'row' : 'rows'} pending (sent again next run; list them: ebb status --failures ${model.name})\n`,
+      `  failures   ${formatCount(pending - rejected)} ${pending - rejected === 1 ? 'row' : 'rows'} pending (sent again next run; list them: ebb status --failures ${model.name})\n`,
     );
-    for (const g of groups) {
-      io.stdout(
-        `    ${String(g.status ?? 'no response').padEnd(12)} ${formatCount(g.rows).padStart(7)} ${g.rows === 1 ? 'row ' : 'rows'}  ${oneLine(g.error, 100)}\n`,
-      );
-      io.stdout(`    ${''.padEnd(12)} e.g. ${g.keys.map((k) => JSON.stringify(k)).join(', ')}\n`);
-    }
-  }
+  printGroups(groups, 'failed', io);
+  if (rejected > 0)
+    io.stdout(
+      `  rejected   ${formatCount(rejected)} ${rejected === 1 ? 'row' : 'rows'} refused by the API (not sent again until changed; send them again: ebb retry ${model.name} [--keys …])\n`,
+    );
+  printGroups(groups, 'rejected', io);
   if (next) {
     io.stdout(
       next.error !== undefined
@@ -223,7 +230,7 @@ async function listFailures(
     throw new UsageError(`--failures: no model named ${options.failures} (models: ${known.join(', ')})`);
   const limit = options.limit ?? 100;
   const rows = await store.queryJson(
-    `SELECT key, change, method, url, status, error, attempts,
+    `SELECT key, coalesce(kind, 'failed') AS kind, change, method, url, status, error, attempts,
             strftime(first_failed_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS first_failed_at,
             strftime(last_failed_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS last_failed_at, run_id
        FROM _ebb.failures WHERE model = ? ORDER BY last_failed_at DESC, key LIMIT ${Math.max(1, Math.floor(limit))}`,
@@ -247,9 +254,10 @@ async function listFailures(
   }
   io.stdout(
     formatTable(
-      ['key', 'change', 'request', 'status', 'attempts', 'last failed', 'error'],
+      ['key', 'kind', 'change', 'request', 'status', 'attempts', 'last failed', 'error'],
       rows.map((r) => [
         String(r['key']),
+        String(r['kind']),
         String(r['change']),
         `${String(r['method'])} ${String(r['url'])}`,
         r['status'] === null ? '' : String(r['status']),
@@ -278,11 +286,12 @@ async function lastRuns(store: Store): Promise<Map<string, JsonRow>> {
 
 async function failureGroups(store: Store, model: string): Promise<FailureGroup[]> {
   const rows = await store.queryJson(
-    `SELECT status, error, count(*)::DOUBLE AS n, list(key ORDER BY key)[1:${SAMPLE_KEYS}] AS keys
-       FROM _ebb.failures WHERE model = ? GROUP BY status, error ORDER BY n DESC, status`,
+    `SELECT coalesce(kind, 'failed') AS kind, status, error, count(*)::DOUBLE AS n, list(key ORDER BY key)[1:${SAMPLE_KEYS}] AS keys
+       FROM _ebb.failures WHERE model = ? GROUP BY ALL ORDER BY kind, n DESC, status`,
     [model],
   );
   return rows.map((r) => ({
+    kind: r['kind'] === 'rejected' ? 'rejected' : 'failed',
     status: r['status'] === null ? null : Number(r['status']),
     error: String(r['error']),
     rows: Number(r['n']),
@@ -291,7 +300,7 @@ async function failureGroups(store: Store, model: string): Promise<FailureGroup[
 }
 
 function describeRun(r: JsonRow): string {
-  const figures = ['new', 'changed', 'deleted', 'saved', 'failed', 'unsaved']
+  const figures = ['new', 'changed', 'deleted', 'saved', 'failed', 'rejected', 'unsaved']
     .filter((k) => typeof r[k] === 'number')
     .map((k) => `${k} ${formatCount(Number(r[k]))}`);
   const rows =
@@ -304,6 +313,21 @@ function describeRun(r: JsonRow): string {
     `${String(r['started_at'])}  ${String(r['status'])}${rows} in ${formatSeconds(Number(r['duration_ms']))}` +
     `${figures.length > 0 ? ` (${figures.join(', ')})` : ''}  run ${String(r['run_id'])}${error}`
   );
+}
+
+function rejectedCount(groups: readonly FailureGroup[]): number {
+  return groups.reduce((n, g) => n + (g.kind === 'rejected' ? g.rows : 0), 0);
+}
+
+/** printGroups lists the groups of one kind: status, how many rows, the message, a few keys. */
+function printGroups(groups: readonly FailureGroup[], kind: FailureGroup['kind'], io: IO): void {
+  for (const g of groups) {
+    if (g.kind !== kind) continue;
+    io.stdout(
+      `    ${String(g.status ?? 'no response').padEnd(12)} ${formatCount(g.rows).padStart(7)} ${g.rows === 1 ? 'row ' : 'rows'}  ${oneLine(g.error, 100)}\n`,
+    );
+    io.stdout(`    ${''.padEnd(12)} e.g. ${g.keys.map((k) => JSON.stringify(k)).join(', ')}\n`);
+  }
 }
 
 function oneLine(s: string, max: number): string {

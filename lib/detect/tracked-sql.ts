@@ -24,6 +24,22 @@ export interface Shape {
   readonly columns: readonly Column[];
   /** The table's own columns (what was delivered), undefined while there is no table. */
   readonly stored: readonly Column[] | undefined;
+  /** The model's name in _ebb.failures: rows it holds as rejected with their current hash are not sent. */
+  readonly model?: string;
+}
+
+/**
+ * rejectedHashesSql is the hashes of the model's rows the API rejected (kind = 'rejected'): a
+ * query row with one of them has not changed since, so it is not sent again (`ebb retry` clears
+ * the entries). The hash covers the key columns, so a hash names one row of one key.
+ */
+export function rejectedHashesSql(model: string): string {
+  return `(SELECT row_hash FROM _ebb.failures WHERE model = ${sqlString(model)} AND kind = 'rejected' AND row_hash IS NOT NULL)`;
+}
+
+/** notRejected is the condition that a query row (alias `q`, hash `hash`) is not held back as rejected. */
+function notRejected(shape: Shape, hash: string): string {
+  return shape.model === undefined ? 'TRUE' : `${hash} NOT IN ${rejectedHashesSql(shape.model)}`;
 }
 
 const q = quoteIdent;
@@ -81,13 +97,17 @@ export function diffSql(shape: Shape, body: string, stored: string): string {
   const current = `(SELECT ${keyList(shape.keys, 'q')}, ${rowHashSql(shape.columns, 'q')} AS _ebb_hash FROM (${body}\n) AS q)`;
   return `CREATE OR REPLACE TEMP TABLE ${DK} AS
    SELECT ${shape.keys.map((k) => `coalesce(c.${q(k)}, t.${q(k)}) AS ${q(k)}`).join(', ')},
-          CASE WHEN t.${first} IS NULL THEN 'new' WHEN c.${first} IS NULL THEN 'deleted' ELSE 'changed' END AS _ebb_change
+          CASE WHEN c.${first} IS NOT NULL AND NOT (${notRejected(shape, 'c._ebb_hash')}) THEN CASE WHEN t.${first} IS NULL THEN 'rejected new' ELSE 'rejected' END
+               WHEN t.${first} IS NULL THEN 'new' WHEN c.${first} IS NULL THEN 'deleted' ELSE 'changed' END AS _ebb_change
      FROM ${current} AS c FULL OUTER JOIN ${stored} AS t ON ${keyJoin(shape.keys, 'c', 't')}
     WHERE t.${first} IS NULL OR c.${first} IS NULL OR t._ebb_hash <> c._ebb_hash`;
 }
 
+/** HELD_BACK: the changes of ${DK} rows held back as rejected (their hash is a rejected one). */
+export const HELD_BACK = `_ebb_change IN ('rejected', 'rejected new')`;
+
 /**
- * countsSql counts new, changed and deleted keys, and among the new ones those with a NULL
+ * countsSql counts new, changed and deleted keys (and new ones held back as rejected), and among the new ones those with a NULL
  * key part and those that repeat: a NULL key never matches a stored one, so it shows up here
  * as new (see sizesSql for repeats of stored keys).
  */
@@ -96,6 +116,7 @@ export function countsSql(keys: readonly string[]): string {
   const distinct = keys.length === 1 ? q(keys[0]!) : `(${keyList(keys)})`;
   return `SELECT count(*) FILTER (WHERE ${isNew})::DOUBLE AS n, count(*) FILTER (WHERE _ebb_change = 'changed')::DOUBLE AS c,
           count(*) FILTER (WHERE _ebb_change = 'deleted')::DOUBLE AS d,
+          count(*) FILTER (WHERE _ebb_change = 'rejected new')::DOUBLE AS rn,
           count(*) FILTER (WHERE ${isNew} AND (${keys.map((k) => `${q(k)} IS NULL`).join(' OR ')}))::DOUBLE AS nulls,
           (count(*) FILTER (WHERE ${isNew}) - count(DISTINCT ${distinct}) FILTER (WHERE ${isNew}))::DOUBLE AS repeats
      FROM ${DK}`;
@@ -134,16 +155,27 @@ export function deltaSql(shape: Shape, body: string, stored: string, sortedByKey
   if (shape.stored === undefined) {
     return numbered(
       `SELECT ${columnList(shape.columns, 'q')}, ${hash} AS _ebb_hash, 'new' AS _ebb_change, NULL AS _ebb_before
-       FROM (${body}\n) AS q`,
+       FROM (${body}\n) AS q WHERE ${notRejected(shape, hash)}`,
       sortedByKey,
     );
   }
   return numbered(
     `SELECT ${columnList(shape.columns, 'q')}, ${hash} AS _ebb_hash, dk._ebb_change, ${beforeSql(shape.stored, 't')} AS _ebb_before
-     FROM (${body}\n) AS q JOIN ${DK} AS dk ON ${keyJoin(shape.keys, 'q', 'dk')} AND dk._ebb_change <> 'deleted'
+     FROM (${body}\n) AS q JOIN ${DK} AS dk ON ${keyJoin(shape.keys, 'q', 'dk')} AND dk._ebb_change IN ('new', 'changed')
      LEFT JOIN ${stored} AS t ON ${keyJoin(shape.keys, 'q', 't')}`,
     false,
   );
+}
+
+/**
+ * heldBackSql records, while there is no table (no diff, so no ${DK} yet), the keys held back as
+ * rejected, so that their failure entries stay (clearResolved); `any`: the model has such entries
+ * (else the table gets its columns without reading the query).
+ */
+export function heldBackSql(shape: Shape, body: string, any: boolean): string {
+  const hash = rowHashSql(shape.columns, 'q');
+  const where = any ? `NOT (${notRejected(shape, hash)})` : 'FALSE';
+  return `CREATE OR REPLACE TEMP TABLE ${DK} AS SELECT ${keyList(shape.keys, 'q')}, 'rejected new' AS _ebb_change FROM (${body}\n) AS q WHERE ${where}${any ? '' : ' LIMIT 0'}`;
 }
 
 /** emptyDeltaSql gives the delta table its columns when no row is new or changed. */

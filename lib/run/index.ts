@@ -11,7 +11,7 @@ export { execute, type ExecuteOptions } from './executor.js';
 export { validateProject, assertValid, type ValidateReport } from './validate.js';
 export { languageOf, type Language } from './languages/index.js';
 export { readHistory } from './history.js';
-export { resultLine, summaryLine, formatCount, formatSeconds } from './report.js';
+export { resultLine, summaryLine, formatCount, formatSeconds, undeliveredRows } from './report.js';
 export type { ModelResult, ModelStatus, RunSummary } from './result.js';
 export { keepsState, resendsAll, resettable, resetModels } from './reset.js';
 export { fromDuckDB, type JsValue } from '../runtime/values.js';

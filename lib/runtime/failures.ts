@@ -13,7 +13,7 @@
 import { keyLiteralSql } from '../detect/key-literal.js';
 import { SeqRuns } from '../detect/seq-runs.js';
 import type { TrackedSession, DeltaPage } from '../detect/tracked.js';
-import { DELTA, DK, seqFilter } from '../detect/tracked-sql.js';
+import { DELTA, DK, HELD_BACK, seqFilter } from '../detect/tracked-sql.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
 import type { Store } from '../store/index.js';
 import type { Redactor } from './secrets.js';
@@ -141,7 +141,11 @@ export class FailureLog {
     const undelivered = hasTable
       ? ` AND NOT EXISTS (SELECT 1 FROM ${table} AS t WHERE t._ebb_run_id = ${sqlText(this.#runId)} AND ${on('t')})`
       : '';
-    const pending = [`EXISTS (SELECT 1 FROM temp.main.${DELTA} AS d WHERE ${on('d')}${undelivered})`];
+    // A row held back as rejected (unchanged since the API refused it) keeps its entry.
+    const pending = [
+      `EXISTS (SELECT 1 FROM temp.main.${DELTA} AS d WHERE ${on('d')}${undelivered})`,
+      `EXISTS (SELECT 1 FROM temp.main.${DK} AS h WHERE h.${HELD_BACK} AND ${on('h')})`,
+    ];
     if (counts.deleted > 0 && hasTable) {
       pending.push(
         `EXISTS (SELECT 1 FROM temp.main.${DK} AS dk WHERE dk._ebb_change = 'deleted' AND ${on('dk')} AND EXISTS (SELECT 1 FROM ${table} AS t WHERE ${on('t')}))`,

@@ -17,7 +17,7 @@ import { refused, type Outlet, type OutletHandlers, type OutletParts } from './o
 import { Prefetcher } from './prefetcher.js';
 import type { ProgressSnapshot } from './progress.js';
 import type { Redactor } from './secrets.js';
-import { StarModelError, type StarRunResult } from './star-result.js';
+import type { StarRunResult } from './star-result.js';
 import type { TrackedCounts } from './tracked-counts.js';
 
 export class TrackedOutlet implements Outlet {
@@ -110,23 +110,33 @@ export class TrackedOutlet implements Outlet {
     await this.#failures.clearResolved();
   }
 
+  /**
+   * complete is the model's result: rows that failed or were rejected are not the model failing
+   * (it ran; they are recorded, and the run exits 3) but a warning naming how many of each.
+   */
   async complete(): Promise<StarRunResult> {
     const result = this.partial();
-    const n = this.delivery.failedRows;
-    if (n > 0) {
-      const first = this.delivery.firstFailure;
+    const d = this.delivery;
+    if (d.failedRows + d.rejectedRows === 0) return { ...result, ...this.#nothingAcknowledged() };
+    const parts: string[] = [];
+    if (d.failedRows > 0) {
+      const first = d.firstFailure;
       const example = first ? `; the first: ${describeFailure(first)}; ${advice(first)}` : '';
-      throw new StarModelError(
-        this.#model,
-        this.#redactor.redact(
-          `${n} row${n === 1 ? '' : 's'} failed to deliver (not acknowledged; sent again next run)${example}; see ebb status ${this.#model.name}`,
-        ),
-        result,
-        false,
-        first ? failureCode(first) : undefined,
+      parts.push(
+        `${rowCount(d.failedRows)} failed to deliver (not acknowledged; sent again next run)${example}`,
       );
     }
-    return { ...result, ...this.#nothingAcknowledged() };
+    if (d.rejectedRows > 0)
+      parts.push(
+        `${rowCount(d.rejectedRows)} rejected by the API (not sent again until ${d.rejectedRows === 1 ? 'it changes' : 'they change'}, or ebb retry ${this.#model.name}); the first: ${d.firstRejection ?? ''}`,
+      );
+    const message = this.#redactor.redact(
+      `${this.#model.file}: ${parts.join('; ')}; see ebb status ${this.#model.name}`,
+    );
+    // The code of the first failure says what kind it was (network, status, timeout…).
+    const code =
+      d.failedRows > 0 && d.firstFailure ? failureCode(d.firstFailure) : RUN_CODES.rowsNotDelivered;
+    return { ...result, warning: { code, message } };
   }
 
   async close(): Promise<void> {
@@ -174,4 +184,8 @@ export class TrackedOutlet implements Outlet {
       },
     };
   }
+}
+
+function rowCount(n: number): string {
+  return `${n} row${n === 1 ? '' : 's'}`;
 }
