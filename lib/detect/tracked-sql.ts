@@ -37,9 +37,9 @@ export function rejectedHashesSql(model: string): string {
   return `(SELECT row_hash FROM _ebb.failures WHERE model = ${sqlString(model)} AND kind = 'rejected' AND row_hash IS NOT NULL)`;
 }
 
-/** notRejected is the condition that a query row (alias `q`, hash `hash`) is not held back as rejected. */
-function notRejected(shape: Shape, hash: string): string {
-  return shape.model === undefined ? 'TRUE' : `${hash} NOT IN ${rejectedHashesSql(shape.model)}`;
+/** notRejected is the condition that a query row of hash `hash` is not held back as rejected (none without a model). */
+function notRejected(shape: Shape, hash: string): string | undefined {
+  return shape.model === undefined ? undefined : `${hash} NOT IN ${rejectedHashesSql(shape.model)}`;
 }
 
 const q = quoteIdent;
@@ -95,10 +95,15 @@ export function repeatedKeySampleSql(keys: readonly string[], table: string): st
 export function diffSql(shape: Shape, body: string, stored: string): string {
   const first = q(shape.keys[0]!);
   const current = `(SELECT ${keyList(shape.keys, 'q')}, ${rowHashSql(shape.columns, 'q')} AS _ebb_hash FROM (${body}\n) AS q)`;
+  const held = notRejected(shape, 'c._ebb_hash');
   return `CREATE OR REPLACE TEMP TABLE ${DK} AS
    SELECT ${shape.keys.map((k) => `coalesce(c.${q(k)}, t.${q(k)}) AS ${q(k)}`).join(', ')},
-          CASE WHEN c.${first} IS NOT NULL AND NOT (${notRejected(shape, 'c._ebb_hash')}) THEN CASE WHEN t.${first} IS NULL THEN 'rejected new' ELSE 'rejected' END
-               WHEN t.${first} IS NULL THEN 'new' WHEN c.${first} IS NULL THEN 'deleted' ELSE 'changed' END AS _ebb_change
+          CASE ${
+            held === undefined
+              ? ''
+              : `WHEN c.${first} IS NOT NULL AND NOT (${held}) THEN CASE WHEN t.${first} IS NULL THEN 'rejected new' ELSE 'rejected' END
+               `
+          }WHEN t.${first} IS NULL THEN 'new' WHEN c.${first} IS NULL THEN 'deleted' ELSE 'changed' END AS _ebb_change
      FROM ${current} AS c FULL OUTER JOIN ${stored} AS t ON ${keyJoin(shape.keys, 'c', 't')}
     WHERE t.${first} IS NULL OR c.${first} IS NULL OR t._ebb_hash <> c._ebb_hash`;
 }
@@ -155,7 +160,7 @@ export function deltaSql(shape: Shape, body: string, stored: string, sortedByKey
   if (shape.stored === undefined) {
     return numbered(
       `SELECT ${columnList(shape.columns, 'q')}, ${hash} AS _ebb_hash, 'new' AS _ebb_change, NULL AS _ebb_before
-       FROM (${body}\n) AS q WHERE ${notRejected(shape, hash)}`,
+       FROM (${body}\n) AS q${shape.model === undefined ? '' : ` WHERE ${notRejected(shape, hash)}`}`,
       sortedByKey,
     );
   }
@@ -174,7 +179,8 @@ export function deltaSql(shape: Shape, body: string, stored: string, sortedByKey
  */
 export function heldBackSql(shape: Shape, body: string, any: boolean): string {
   const hash = rowHashSql(shape.columns, 'q');
-  const where = any ? `NOT (${notRejected(shape, hash)})` : 'FALSE';
+  const held = notRejected(shape, hash);
+  const where = any && held !== undefined ? `NOT (${held})` : 'FALSE';
   return `CREATE OR REPLACE TEMP TABLE ${DK} AS SELECT ${keyList(shape.keys, 'q')}, 'rejected new' AS _ebb_change FROM (${body}\n) AS q WHERE ${where}${any ? '' : ' LIMIT 0'}`;
 }
 

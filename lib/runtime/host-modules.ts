@@ -121,19 +121,22 @@ export class Host {
       deleted: new Builtin('deleted', (_th, _fn, args, kwargs) => this.#deleted(args, kwargs)),
       save: makeModule('save', {
         row: new Builtin('save.row', (th, fn, args, kwargs) => {
-          const [row, outcome] = unpack(fn.name, args, kwargs, ['row', anyValue], ['outcome?', anyValue]);
+          const [outcome, rest] = outcomeOf(kwargs);
+          const [row] = unpack(fn.name, args, rest, ['row', anyValue]);
           this.#saves.rows([row], this.#saveCall(th, fn.name, outcome));
           this.#outcomes.run(th);
           return None;
         }),
         rows: new Builtin('save.rows', (th, fn, args, kwargs) => {
-          const [rows, outcome] = unpack(fn.name, args, kwargs, ['rows', anyValue], ['outcome?', anyValue]);
+          const [outcome, rest] = outcomeOf(kwargs);
+          const [rows] = unpack(fn.name, args, rest, ['rows', anyValue]);
           this.#saves.rows(iterate(rows, 'save.rows'), this.#saveCall(th, fn.name, outcome));
           this.#outcomes.run(th);
           return None;
         }),
         delete: new Builtin('save.delete', (th, fn, args, kwargs) => {
-          const [row, outcome] = unpack(fn.name, args, kwargs, ['row', anyValue], ['outcome?', anyValue]);
+          const [outcome, rest] = outcomeOf(kwargs);
+          const [row] = unpack(fn.name, args, rest, ['row', anyValue]);
           this.#saves.delete(row, this.#saveCall(th, fn.name, outcome));
           this.#outcomes.run(th);
           return None;
@@ -258,6 +261,12 @@ export class Host {
   ): ModelOps[K]['rep'] {
     return callAs(this.#client, fn, op, payload);
   }
+}
+
+/** outcomeOf takes save.*'s keyword-only outcome= from the keyword arguments. */
+function outcomeOf(kwargs: Array<[string, Value]>): [Value | undefined, Array<[string, Value]>] {
+  const i = kwargs.findIndex(([k]) => k === 'outcome');
+  return i < 0 ? [undefined, kwargs] : [kwargs[i]![1], kwargs.filter((_, j) => j !== i)];
 }
 
 function* iterate(x: Value, fn: string): Generator<Value> {
