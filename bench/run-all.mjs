@@ -13,6 +13,7 @@ const scripts = [
   ['send-seed', [join(REPO, 'bench', 'send', 'seed.mjs')]],
   ['send-batch', [join(REPO, 'bench', 'send', 'batch.mjs')]],
   ['send-rate', [join(REPO, 'bench', 'send', 'rate.mjs')]],
+  ['send-outcomes', [join(REPO, 'bench', 'send', 'outcomes.mjs')]],
 ];
 const only = process.argv.slice(2);
 let failed = 0;

@@ -25,6 +25,7 @@ import {
   type Value,
 } from '../starlark/index.js';
 import type { Client } from './channel.js';
+import { STOPPED_CODE } from './delivery.js';
 import type { HttpReply } from './http-reply.js';
 import type { Response } from './http-module.js';
 import { RowOutcome } from './outcome-module.js';
@@ -77,11 +78,14 @@ export class Outcomes {
       let kept = 0;
       for (const save of this.#held) {
         while (save.done < save.deps.length && save.deps[save.done]!.settled) {
+          // A request the stop of the run kept from being sent decides nothing: the save is
+          // dropped unacknowledged, and its rows are sent by the next run.
+          if (save.deps[save.done]!.reply!.error?.code === STOPPED_CODE) break;
           this.#apply(th, save, save.deps[save.done]!);
           save.done++;
         }
         if (save.done === save.deps.length) this.#send(save);
-        else this.#held[kept++] = save;
+        else if (!save.deps[save.done]!.settled) this.#held[kept++] = save;
       }
       this.#held.length = kept;
     } finally {
