@@ -95,10 +95,13 @@ test('every 10th row answered 500: exit 3, exactly those rows in _ebb.failures a
   const N = 1000;
   const root = makeProject({
     'models/src/items.sql': source(N),
-    'models/sync/items.star': SEED('# @retries: 1'),
+    // No retries: each failure ends at once, among successes. With retries their backoffs end
+    // together at the end of the run, and today's breaker (10 consecutive failed requests; issue
+    // 19 §1) may open on them, failing the model.
+    'models/sync/items.star': SEED('# @retries: 0'),
   });
   const first = await run(root, sink.url);
-  t.is(first.code, 3);
+  t.is(first.code, 3, first.err);
   const bad = [...Array(N).keys()].filter((i) => i % 10 === 0);
   t.like(
     first.results.find((r) => r['model'] === 'sync.items'),
@@ -117,7 +120,7 @@ test('every 10th row answered 500: exit 3, exactly those rows in _ebb.failures a
     bad,
   );
   // The base URL came from env.get: a value read there is a secret, redacted everywhere.
-  t.like(state.failures[0], { change: 'new', method: 'POST', url: '***/items', status: 500, attempts: 2 });
+  t.like(state.failures[0], { change: 'new', method: 'POST', url: '***/items', status: 500, attempts: 1 });
   t.regex(String(state.failures[0]!['error']), /upstream exploded/);
   t.deepEqual(
     state.saved.filter((id) => id % 10 === 0),
