@@ -231,3 +231,20 @@ for row in query("SELECT id FROM src.users ORDER BY id"):
     [['{"id":1}', 'failed', 500]],
   );
 });
+
+test('ebb retry: an unknown model or a key of the wrong shape is a usage error naming what to write', async (t) => {
+  const root = makeProject({
+    'models/src/users.sql': '-- @kind: table\nSELECT 1 AS a, 2 AS b',
+    'models/sync/pairs.star':
+      '# @kind: tracked\n# @unique_key: a, b\nfor r in query("SELECT a, b FROM src.users"):\n    save.row(r)\n',
+  });
+  const unknown = capture();
+  t.is(await retryCommand({ cwd: root, model: 'sync.nope' }, unknown.io), 2);
+  t.regex(unknown.err(), /retry: no model named sync\.nope \(models: .*sync\.pairs/);
+  const plain = capture();
+  t.is(await retryCommand({ cwd: root, model: 'sync.pairs', keys: ['7'] }, plain.io), 2);
+  t.regex(plain.err(), /sync\.pairs's key has 2 columns \(a, b\); give each key as JSON/);
+  const none = capture();
+  t.is(await retryCommand({ cwd: root, model: 'sync.pairs', keys: ['{"b": 2, "a": 1}'] }, none.io), 0);
+  t.regex(none.err(), /sync\.pairs: no rejected rows with these keys/);
+});
