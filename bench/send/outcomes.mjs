@@ -78,17 +78,19 @@ const model = (outcomes) => `# @kind: tracked
 # @concurrency: ${INFLIGHT}
 url = env.get("SINK") + "/crm/v3/objects/contacts/batch/upsert"
 
+# Each input's objectWriteTraceId is its position in the batch, so the function's work is per
+# error, not per row: every row accepted, then the refused ones replaced.
 def per_record(response, rows):
     if response.status_code != 207:
         return None
-    refused = {}
+    out = [outcome.accepted] * len(rows)
     for e in response.json()["errors"]:
         for trace in e["context"]["objectWriteTraceId"]:
-            refused[trace] = e["message"]
-    return [outcome.rejected(refused[str(r.id)]) if str(r.id) in refused else outcome.accepted for r in rows]
+            out[int(trace)] = outcome.rejected(e["message"])
+    return out
 
 def upsert(batch):
-    inputs = [{"id": r.id, "objectWriteTraceId": str(r.id), "properties": {"email": r.email, "plan": r.plan}} for r in batch]
+    inputs = [{"id": r.id, "objectWriteTraceId": str(i), "properties": {"email": r.email, "plan": r.plan}} for i, r in enumerate(batch)]
     http.post(url, json={"inputs": inputs})
     save.rows(batch${outcomes ? ', outcome=per_record' : ''})
 

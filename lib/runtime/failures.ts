@@ -11,9 +11,9 @@
 // differs from DuckDB's for timestamps, doubles and BLOBs.
 
 import { keyLiteralSql } from '../detect/key-literal.js';
-import { SeqRuns } from '../detect/seq-runs.js';
+import type { SeqRuns } from '../detect/seq-runs.js';
 import type { TrackedSession, DeltaPage } from '../detect/tracked.js';
-import { DELTA, DK, HELD_BACK, seqFilter } from '../detect/tracked-sql.js';
+import { DELTA, DK, HELD_BACK } from '../detect/tracked-sql.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
 import type { Store } from '../store/index.js';
 import type { Redactor } from './secrets.js';
@@ -67,30 +67,33 @@ export class FailureLog {
 
   /** record stores failed acknowledgements (run on the database lane). */
   async record(failed: readonly FailedAck[]): Promise<void> {
-    const hashes = await this.#rejectedHashes(failed);
+    const delta = await this.#deltaRows(failed);
     const rows = new Map<string, unknown[]>();
+    const add = (f: FailedAck, key: string, change: string, hash: string | null) =>
+      rows.set(key, [
+        this.#model.name,
+        key,
+        change,
+        f.method,
+        this.#redactor.redact(f.url),
+        f.status,
+        this.#redactor.redact(f.error).slice(0, MAX_ERROR_CHARS),
+        f.attempts,
+        this.#runId,
+        f.kind,
+        f.kind === 'rejected' ? hash : null,
+      ]);
     for (const f of failed) {
       for (const [first, last] of f.seqs.sorted()) {
-        const count = last - first + 1;
-        const page: DeltaPage = f.deleted
-          ? await this.#session.deletedPage(first - 1, count)
-          : await this.#session.page(first - 1, count);
-        for (const r of page.rows) {
-          const key = keyJson(this.#model, page.columns, r.values);
-          rows.set(key, [
-            this.#model.name,
-            key,
-            r.change,
-            f.method,
-            this.#redactor.redact(f.url),
-            f.status,
-            this.#redactor.redact(f.error).slice(0, MAX_ERROR_CHARS),
-            f.attempts,
-            this.#runId,
-            f.kind,
-            f.kind === 'rejected' && !f.deleted ? (hashes.get(r.seq) ?? null) : null,
-          ]);
+        if (!f.deleted) {
+          for (let seq = first; seq <= last; seq++) {
+            const r = delta.get(seq);
+            if (r) add(f, r.key, r.change, r.hash);
+          }
+          continue;
         }
+        const page: DeltaPage = await this.#session.deletedPage(first - 1, last - first + 1);
+        for (const r of page.rows) add(f, keyJson(this.#model, page.columns, r.values), r.change, null);
       }
     }
     const all = [...rows.values()];
@@ -107,16 +110,32 @@ export class FailureLog {
     }
   }
 
-  /** #rejectedHashes reads the hash of each rejected delta row (what change detection compares next run). */
-  async #rejectedHashes(failed: readonly FailedAck[]): Promise<Map<number, string>> {
-    const seqs = new SeqRuns();
-    for (const f of failed) if (f.kind === 'rejected' && !f.deleted) seqs.append(f.seqs);
-    const out = new Map<number, string>();
-    if (seqs.size === 0) return out;
-    const found = await this.#store.query(
-      `SELECT _ebb_seq::DOUBLE AS seq, _ebb_hash::VARCHAR AS hash FROM temp.main.${DELTA} WHERE ${seqFilter(seqs)}`,
+  /**
+   * #deltaRows reads the key, change and hash of the failed delta rows in one statement: a join
+   * with their sequence numbers, which are scattered (a rejected row a batch), so neither pages
+   * (whose block the prefetcher moves on) nor an OR of one term per row.
+   */
+  async #deltaRows(
+    failed: readonly FailedAck[],
+  ): Promise<Map<number, { key: string; change: string; hash: string }>> {
+    const seqs: number[] = [];
+    for (const f of failed) {
+      if (f.deleted) continue;
+      for (const [first, last] of f.seqs.sorted()) for (let s = first; s <= last; s++) seqs.push(s);
+    }
+    const out = new Map<number, { key: string; change: string; hash: string }>();
+    if (seqs.length === 0) return out;
+    const keys = this.#model.uniqueKey;
+    const r = await this.#store.rows(
+      `SELECT d._ebb_seq, d._ebb_change, d._ebb_hash::VARCHAR, ${keys.map((k) => `d.${quoteIdent(k)}`).join(', ')}
+         FROM temp.main.${DELTA} AS d SEMI JOIN (SELECT unnest([${seqs.join(', ')}]::BIGINT[]) AS s) AS w ON d._ebb_seq = w.s`,
     );
-    for (const r of found) out.set(Number(r['seq']), String(r['hash']));
+    for (const row of r.rows)
+      out.set(Number(row[0] as bigint), {
+        key: keyJson(this.#model, keys, row.slice(3)),
+        change: String(row[1]),
+        hash: String(row[2]),
+      });
     return out;
   }
 
