@@ -112,23 +112,29 @@ export class FailureLog {
 
   /**
    * #deltaRows reads the key, change and hash of the failed delta rows in one statement: a join
-   * with their sequence numbers, which are scattered (a rejected row a batch), so neither pages
-   * (whose block the prefetcher moves on) nor an OR of one term per row.
+   * with their runs of sequence numbers (a failed batch is one run; rejected rows are scattered,
+   * one a batch), so neither pages (whose block the prefetcher moves on) nor a term per row.
    */
   async #deltaRows(
     failed: readonly FailedAck[],
   ): Promise<Map<number, { key: string; change: string; hash: string }>> {
-    const seqs: number[] = [];
+    const firsts: number[] = [];
+    const lasts: number[] = [];
     for (const f of failed) {
       if (f.deleted) continue;
-      for (const [first, last] of f.seqs.sorted()) for (let s = first; s <= last; s++) seqs.push(s);
+      for (const [first, last] of f.seqs.sorted()) {
+        firsts.push(first);
+        lasts.push(last);
+      }
     }
     const out = new Map<number, { key: string; change: string; hash: string }>();
-    if (seqs.length === 0) return out;
+    if (firsts.length === 0) return out;
     const keys = this.#model.uniqueKey;
     const r = await this.#store.rows(
       `SELECT d._ebb_seq, d._ebb_change, d._ebb_hash::VARCHAR, ${keys.map((k) => `d.${quoteIdent(k)}`).join(', ')}
-         FROM temp.main.${DELTA} AS d SEMI JOIN (SELECT unnest([${seqs.join(', ')}]::BIGINT[]) AS s) AS w ON d._ebb_seq = w.s`,
+         FROM temp.main.${DELTA} AS d
+         SEMI JOIN (SELECT unnest([${firsts.join(', ')}]::BIGINT[]) AS a, unnest([${lasts.join(', ')}]::BIGINT[]) AS b) AS w
+           ON d._ebb_seq BETWEEN w.a AND w.b`,
     );
     for (const row of r.rows)
       out.set(Number(row[0] as bigint), {
