@@ -15,6 +15,7 @@ const scripts = [
   ['send-rate', [join(REPO, 'bench', 'send', 'rate.mjs')]],
   ['ui', [join(REPO, 'bench', 'ui.mjs')]],
   ['send-partial', [join(REPO, 'bench', 'send', 'partial.mjs')]],
+  ['send-outcomes', [join(REPO, 'bench', 'send', 'outcomes.mjs')]],
 ];
 const only = process.argv.slice(2);
 let failed = 0;

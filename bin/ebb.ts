@@ -199,7 +199,7 @@ const cli = yargs?.(args)
             'ebb run +mart.customers --json | jq .status',
             STATE_ENV +
               " .star models read env.get() values from the environment and the project's .env. NO_COLOR: no colour in the progress line.",
-            'Exit codes: 0 ok, 1 a model failed or rows failed to deliver (see ebb status), 2 bad invocation, 124 stopped by --timeout, 130 interrupted (Ctrl-C).',
+            'Exit codes: 0 ok, 1 a model failed, 2 bad invocation, 3 every model ran but rows failed to deliver or were rejected by the API (stderr says how many of each; see ebb status), 124 stopped by --timeout, 130 interrupted (Ctrl-C).',
           ),
         ),
     async (argv) => {
@@ -327,6 +327,36 @@ const cli = yargs?.(args)
             format,
             maxRows: argv['max-rows'] as number,
           },
+          await io(),
+        ),
+      );
+    },
+  )
+  .command(
+    'retry <model>',
+    "send the rows the API rejected again (all of the model's, or --keys): the next run sends them",
+    (y: Argv) =>
+      withJson(withProjectOptions(y), 'one JSON line: the model, how many rows and which keys')
+        .positional('model', { type: 'string', describe: 'the tracked model whose rejected rows to retry' })
+        .option('keys', {
+          type: 'string',
+          array: true,
+          describe:
+            'only these keys: values of a one-column key, or keys as ebb status shows them ({"id":7})',
+        })
+        .epilogue(
+          epilogue(
+            'ebb retry sync.crm_contacts --keys 42 57',
+            STATE_ENV,
+            'A rejected row (outcome.rejected in an outcome function) is not sent again while its content stays the same; retry clears its entry in _ebb.failures. Failed rows need no retry: every run sends them. ' +
+              EXIT_CODES,
+          ),
+        ),
+    async (argv) => {
+      const { retryCommand } = await import('../lib/commands/retry.js');
+      finish(
+        await retryCommand(
+          { ...globals(argv), model: argv.model as string, keys: argv.keys as string[] | undefined },
           await io(),
         ),
       );

@@ -240,6 +240,8 @@ export const RUN_CODES = {
   noTable: 'EBB_NO_TABLE',
   /** A warning, not an error: a tracked .star model had rows to send and acknowledged none. */
   nothingAcknowledged: 'EBB_NOTHING_ACKNOWLEDGED',
+  /** A warning, not an error: a tracked model ran, but some of its rows failed to deliver or were rejected (exit 3). */
+  rowsNotDelivered: 'EBB_ROWS_NOT_DELIVERED',
   /** A .star model's env.get of a variable set nowhere, without a default. */
   envMissing: 'EBB_ENV_MISSING',
   /** A .star model's load() of a file that does not exist. */

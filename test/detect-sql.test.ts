@@ -21,6 +21,8 @@ import {
   ackStatements,
   countsSql,
   deltaSql,
+  heldBackSql,
+  rejectedHashesSql,
   keysOf,
   sizesSql,
   diffSql,
@@ -176,4 +178,25 @@ test('schema changes: added columns, full type text compared, missing key column
     ],
   );
   t.deepEqual(c.missingKeys, ['uid']);
+});
+
+test("rows held back as rejected: one anti-join term on the rejected entries' hashes, in the diff and in a first delta", (t) => {
+  const held = { ...shape, model: "sync.it's" };
+  const hashes = `(SELECT row_hash FROM _ebb.failures WHERE model = 'sync.it''s' AND kind = 'rejected' AND row_hash IS NOT NULL)`;
+  t.is(rejectedHashesSql("sync.it's"), hashes);
+  const diff = diffSql(held, 'SELECT * FROM src', held.target);
+  t.true(
+    diff.includes(
+      `CASE WHEN c."id" IS NOT NULL AND NOT (c._ebb_hash NOT IN ${hashes}) THEN CASE WHEN t."id" IS NULL THEN 'rejected new' ELSE 'rejected' END`,
+    ),
+    diff,
+  );
+  t.false(diffSql(shape, 'SELECT * FROM src', shape.target).includes('rejected'), 'no model, no term');
+  t.regex(deltaSql(held, 'SELECT 1', held.target), /dk\._ebb_change IN \('new', 'changed'\)/);
+  t.true(deltaSql({ ...held, stored: undefined }, 'SELECT 1', held.target).includes(`NOT IN ${hashes}`));
+  t.regex(heldBackSql({ ...held, stored: undefined }, 'SELECT 1', false), /WHERE FALSE LIMIT 0$/);
+  t.true(
+    heldBackSql({ ...held, stored: undefined }, 'SELECT 1', true).includes(`'rejected new' AS _ebb_change`),
+  );
+  t.regex(countsSql(['id']), /FILTER \(WHERE _ebb_change = 'rejected new'\)::DOUBLE AS rn/);
 });

@@ -214,22 +214,22 @@ test('a missing env secret: file:line, where ebb looked, and the two ways out; E
 test('an API that refuses connections (a port just closed): the request, what happened, what to check; EBB_HTTP_NETWORK', async (t) => {
   const { r, model } = await ran;
   const m = model('sync.refused');
-  t.like(m, { status: 'error', code: 'EBB_HTTP_NETWORK', saved: 0, failed: 2 });
+  t.like(m, { status: 'ok', warning_code: 'EBB_HTTP_NETWORK', saved: 0, failed: 2 });
   t.regex(
-    String(m['error']),
+    String(m['warning']),
     /^models\/sync\/refused\.star: 2 rows failed to deliver \(not acknowledged; sent again next run\); the first: POST http:\/\/127\.0\.0\.1:\d+\/contacts \(at models\/sync\/refused\.star:\d+:\d+\): connection refused by http:\/\/127\.0\.0\.1:\d+ \(1 attempt\); is the API running, on that host and port\? check the URL; see ebb status sync\.refused$/,
   );
-  t.true(r.stderr.includes(`      ${String(m['error'])}\n`));
+  t.true(r.stderr.includes(`      warning: ${String(m['warning'])}\n`));
 });
 
 test('an API whose host name does not resolve: the request, "host not found", what to check; EBB_HTTP_NETWORK', async (t) => {
   const { model } = await ran;
   const m = model('sync.dns');
-  t.like(m, { status: 'error', code: 'EBB_HTTP_NETWORK', saved: 0, failed: 2 });
+  t.like(m, { status: 'ok', warning_code: 'EBB_HTTP_NETWORK', saved: 0, failed: 2 });
   // The request's line: the header's lines, two directives, the for line, then http.post.
   const line = TRACKED.split('\n').length + 3;
   t.is(
-    m['error'],
+    m['warning'],
     `models/sync/dns.star: 2 rows failed to deliver (not acknowledged; sent again next run); the first: POST http://crm.ebb-tour.invalid/contacts (at models/sync/dns.star:${line}:14): ` +
       'host not found: http://crm.ebb-tour.invalid (DNS lookup failed) (1 attempt); check the host name in the URL (it does not resolve) and the network; see ebb status sync.dns',
   );
@@ -239,9 +239,9 @@ test('a 401: says to check the credentials and never prints the token (stdout, s
   const { root, r, model, api } = await ran;
   t.is(api.requests[0]?.headers['authorization'], `Bearer ${TOKEN}`, 'the token was sent');
   const m = model('sync.auth');
-  t.like(m, { status: 'error', code: 'EBB_HTTP_STATUS', saved: 0, failed: 2 });
+  t.like(m, { status: 'ok', warning_code: 'EBB_HTTP_STATUS', saved: 0, failed: 2 });
   t.regex(
-    String(m['error']),
+    String(m['warning']),
     /^models\/sync\/auth\.star: 2 rows failed to deliver \(not acknowledged; sent again next run\); the first: POST http:\/\/127\.0\.0\.1:\d+\/contacts \(at models\/sync\/auth\.star:\d+:\d+\): answered 401: \{"error":"invalid token \*\*\*"\} \(1 attempt\); the API refused the credentials: check the token or key the model sends \(the value env\.get\(\) reads from the environment or \.env\) and its permissions; see ebb status sync\.auth$/,
   );
   t.false(r.stdout.includes(TOKEN));

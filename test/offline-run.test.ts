@@ -176,7 +176,7 @@ for row in query("SELECT range AS id FROM range(1, 4)"):
   const state = join(root, 'state', 'ebb.duckdb');
   const file = join(tempDir(), 'out.ndjson');
   const r = await run(root, { offline: file, responses: 'responses.json' });
-  t.is(r.code, 1, r.err);
+  t.is(r.code, 3, r.err);
   t.regex(r.err, /saved 2, failed 1/);
   t.is(
     readFileSync(file, 'utf8')

@@ -292,7 +292,7 @@ for row in query("SELECT * FROM src.items"):
   });
   writeFileSync(join(root, '.env'), `API_TOKEN=${TOKEN}\n`);
   const r = await run(root, {});
-  t.is(r.code, 1);
+  t.is(r.code, 3);
   t.true(
     sink.requests.some((x) => x.url.includes(TOKEN) && x.body.includes(TOKEN)),
     'the secret was sent to the API',

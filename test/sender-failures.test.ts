@@ -56,7 +56,7 @@ async function failThenDeliver(
   t.teardown(() => sink.close());
   const root = makeProject({ 'models/src/items.sql': source, 'models/sync/items.star': SYNC(key) });
   const first = await run(root, sink.url);
-  t.is(first.code, 1, first.err);
+  t.is(first.code, 3, first.err);
   t.deepEqual(
     (await failures(root)).map((f) => f.key),
     keys,
@@ -114,7 +114,7 @@ test('an entry whose row left the query before it was delivered is cleared by th
     'models/src/items.sql': "-- @kind: table\nSELECT range AS id, 'n' || range AS name FROM range(6)",
     'models/sync/items.star': SYNC('id'),
   });
-  t.is((await run(root, sink.url)).code, 1);
+  t.is((await run(root, sink.url)).code, 3);
   t.deepEqual(await failures(root), [{ key: '{"id":3}', change: 'new' }]);
   // Row 3 disappears upstream (it was never delivered: no DELETE is due), row 4 changes and its PATCH fails.
   writeFiles(root, {
@@ -123,7 +123,7 @@ test('an entry whose row left the query before it was delivered is cleared by th
   });
   sink.requests.length = 0;
   const second = await run(root, sink.url);
-  t.is(second.code, 1, second.err);
+  t.is(second.code, 3, second.err);
   t.deepEqual(sink.requests.map(name), ['n4 v2']);
   t.deepEqual(
     await failures(root),
@@ -154,7 +154,7 @@ test('an entry of a changed row whose key is then deleted upstream clears when t
     'models/src/items.sql':
       "-- @kind: table\nSELECT range AS id, CASE WHEN range IN (1, 2) THEN 'n' || range || ' v2' ELSE 'n' || range END AS name FROM range(4)",
   });
-  t.is((await run(root, sink.url)).code, 1);
+  t.is((await run(root, sink.url)).code, 3);
   t.deepEqual(await failures(root), [
     { key: '{"id":1}', change: 'changed' },
     { key: '{"id":2}', change: 'changed' },
@@ -166,7 +166,7 @@ test('an entry of a changed row whose key is then deleted upstream clears when t
   });
   sink.answer = (r) => (r.url === '/gone' && name(r) === 'n1' ? { status: 500, body: 'still no' } : {});
   sink.requests.length = 0;
-  t.is((await run(root, sink.url)).code, 1);
+  t.is((await run(root, sink.url)).code, 3);
   t.deepEqual(sink.requests.map(name).sort(), ['n1', 'n2']);
   t.deepEqual(
     await failures(root),
@@ -189,7 +189,7 @@ test('after --full-refresh with a key of another type, an entry whose key cannot
       "-- @kind: table\nSELECT * FROM (VALUES ('a', 'na'), ('b', 'nb')) AS v(code, name)",
     'models/sync/items.star': SYNC('code'),
   });
-  t.is((await run(root, sink.url)).code, 1);
+  t.is((await run(root, sink.url)).code, 3);
   t.deepEqual(await failures(root), [{ key: '{"code":"b"}', change: 'new' }]);
   writeFiles(root, {
     'models/src/items.sql': "-- @kind: table\nSELECT * FROM (VALUES (1, 'n1'), (2, 'n2')) AS v(code, name)",

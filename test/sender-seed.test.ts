@@ -87,7 +87,7 @@ test('the seed loop sends each of 5,000 rows once; a second run sends nothing; 1
   );
 });
 
-test('every 10th row answered 500: exit 1, exactly those rows in _ebb.failures and not acknowledged; a healthy rerun sends exactly them', async (t) => {
+test('every 10th row answered 500: exit 3, exactly those rows in _ebb.failures and not acknowledged; a healthy rerun sends exactly them', async (t) => {
   const sink = await startSink((r) =>
     (r.json as { id: number }).id % 10 === 0 ? { status: 500, body: 'upstream exploded' } : {},
   );
@@ -95,14 +95,17 @@ test('every 10th row answered 500: exit 1, exactly those rows in _ebb.failures a
   const N = 1000;
   const root = makeProject({
     'models/src/items.sql': source(N),
-    'models/sync/items.star': SEED('# @retries: 1'),
+    // No retries: each failure ends at once, among successes. With retries their backoffs end
+    // together at the end of the run, and today's breaker (10 consecutive failed requests; issue
+    // 19 §1) may open on them, failing the model.
+    'models/sync/items.star': SEED('# @retries: 0'),
   });
   const first = await run(root, sink.url);
-  t.is(first.code, 1);
+  t.is(first.code, 3, first.err);
   const bad = [...Array(N).keys()].filter((i) => i % 10 === 0);
   t.like(
     first.results.find((r) => r['model'] === 'sync.items'),
-    { status: 'error', rows: N - bad.length, failed: bad.length, saved: N - bad.length, unsaved: 0 },
+    { status: 'ok', rows: N - bad.length, failed: bad.length, saved: N - bad.length, unsaved: 0 },
   );
   t.regex(first.err, /100 rows failed to deliver .*see ebb status/);
   t.regex(first.err.trim().split('\n').pop()!, /100 rows failed to deliver.*ebb status/);
@@ -117,7 +120,7 @@ test('every 10th row answered 500: exit 1, exactly those rows in _ebb.failures a
     bad,
   );
   // The base URL came from env.get: a value read there is a secret, redacted everywhere.
-  t.like(state.failures[0], { change: 'new', method: 'POST', url: '***/items', status: 500, attempts: 2 });
+  t.like(state.failures[0], { change: 'new', method: 'POST', url: '***/items', status: 500, attempts: 1 });
   t.regex(String(state.failures[0]!['error']), /upstream exploded/);
   t.deepEqual(
     state.saved.filter((id) => id % 10 === 0),
@@ -152,7 +155,7 @@ test('a 400 is not retried and is recorded with the body text', async (t) => {
   t.teardown(() => sink.close());
   const root = makeProject({ 'models/src/items.sql': source(20), 'models/sync/items.star': SEED() });
   const r = await run(root, sink.url);
-  t.is(r.code, 1);
+  t.is(r.code, 3);
   t.is(sink.requests.filter((x) => (x.json as { id: number }).id === 7).length, 1, 'one attempt');
   const f = await withStore(root, (s) =>
     s.queryJson('SELECT key, status, attempts, error FROM _ebb.failures'),
@@ -182,7 +185,7 @@ for i in range(4):
   t.is(await withStore(root, async (s) => s.objectType('out', 'pings')), undefined, 'nothing saved');
 });
 
-test('a response the script reads is its decision: a 409 it accepts is acknowledged', async (t) => {
+test('reading a response is no decision: a 409 the script reads and saves anyway stays failed; an outcome function accepts it', async (t) => {
   const sink = await startSink((r) =>
     (r.json as { id: number }).id % 2 === 0 ? { status: 409, body: 'exists' } : {},
   );
@@ -197,9 +200,29 @@ for row in query("SELECT id, name FROM src.items"):
         save.row(row)
 `,
   });
-  const r = await run(root, sink.url);
-  t.is(r.code, 0, r.err);
-  t.like(r.results[1], { saved: 6, failed: 0 });
+  const read = await run(root, sink.url);
+  t.like(read.results[1], { saved: 3, failed: 3 }, read.err);
+
+  writeFiles(root, {
+    'models/sync/items.star': `# @kind: tracked
+# @unique_key: id
+def exists_is_fine(response, rows):
+    if response.status_code == 409:
+        return [outcome.accepted for _ in rows]
+    return None
+
+for row in query("SELECT id, name FROM src.items"):
+    http.post(env.get("SINK") + "/items", json=row)
+    save.row(row, outcome=exists_is_fine)
+`,
+  });
+  const decided = await run(root, sink.url);
+  t.is(decided.code, 0, decided.err);
+  t.like(decided.results[1], { saved: 3, failed: 0 });
+  t.is(
+    await withStore(root, async (s) => Number(await s.scalar('SELECT count(*)::DOUBLE FROM sync.items'))),
+    6,
+  );
 });
 
 test('a destination that keeps failing opens the breaker: the model stops, exit 1 naming the origin and the last error; nothing lost', async (t) => {

@@ -72,6 +72,8 @@ const failure = (key: number, status: number | null, error: string, attempts = 1
   error,
   attempts,
   runId: 'r1',
+  kind: 'failed',
+  rowHash: null,
 });
 
 test('failures: an entry per key, updated in place, listed, grouped, paged and cleared', async (t) => {

@@ -14,14 +14,20 @@ FROM range(1, 6) AS t(i)
 # @unique_key: id
 #
 # Reverse ETL: every customer that is new or changed since the last run goes to the CRM, and
-# save.row acknowledges it once the CRM answered 2xx. A refused row is recorded (ebb status)
-# and sent again next run. Start a local CRM to try it: ebb demo-server
+# save.row acknowledges it once the CRM accepted it (crm_outcome reads its answer). A row the
+# CRM refuses is recorded as rejected (ebb status) and not sent again until it changes; one
+# that failed (a 5xx, no answer) is sent again next run. Customers gone from the query are
+# deleted. Start a local CRM to try it: ebb demo-server
 
-load("destinations/crm.star", "upsert_contact")
+load("destinations/crm.star", "crm_outcome", "delete_contact", "upsert_contact")
 
 for customer in query("SELECT id, email, plan FROM example.customers"):
     upsert_contact(customer)
-    save.row(customer)
+    save.row(customer, outcome=crm_outcome)
+
+for gone in deleted():
+    delete_contact(gone)
+    save.delete(gone, outcome=crm_outcome)
 `,
   'destinations/crm.star': `# A destination library, loaded by sync models with load("destinations/crm.star", ...).
 # Its http and env are those of the model that loads it. CRM_URL and CRM_TOKEN come from the
@@ -32,12 +38,28 @@ BASE = env.get("CRM_URL", "http://127.0.0.1:4010", secret=False)
 HEADERS = {"authorization": "Bearer " + env.get("CRM_TOKEN", "demo-secret-token")}
 
 def upsert_contact(row):
-    """Creates a new contact, updates a changed one. The response is not read: the next
-    save.row waits for its 2xx (after retries) before it acknowledges the row."""
+    """Creates a new contact, updates a changed one. The response is not read: the save
+    after it waits for the final answer (after retries) before it acknowledges the row."""
     if row.change == "new":
         http.post(BASE + "/contacts", json=row, headers=HEADERS)
     else:
         http.patch(BASE + "/contacts/%d" % row.id, json=row, headers=HEADERS)
+
+def delete_contact(row):
+    """Deletes a contact the query no longer has."""
+    http.delete(BASE + "/contacts/%d" % row.id, headers=HEADERS)
+
+def crm_outcome(response, rows):
+    """What the CRM's answer means for the rows of a save (save.row(row, outcome=crm_outcome)),
+    called once the answer is in, without making the script wait. A 400 is the CRM refusing the
+    record (an invalid email): rejected with its message, not sent again until the row changes
+    (or ebb retry). A 404 to a DELETE: the contact is gone already. Anything else: None, the
+    default rule — accepted on a 2xx, failed (sent again next run) otherwise."""
+    if response.method == "DELETE" and response.status_code == 404:
+        return [outcome.accepted for _ in rows]
+    if response.status_code == 400:
+        return [outcome.rejected(response.text) for _ in rows]
+    return None
 `,
   'tests/contacts_sync/01_initial/expect.sql': `-- after the first run every customer is delivered and acknowledged
 SELECT id, plan FROM sync.contacts ORDER BY id;

@@ -16,6 +16,7 @@ import {
   RunStatusWriter,
   RunTimeout,
   summaryLine,
+  undeliveredRows,
   type Leftover,
   type ModelResult,
   type ModelStatus,
@@ -52,6 +53,8 @@ export interface RunOptions extends GlobalOptions {
 export const INTERRUPTED_EXIT = 130;
 /** The exit code of a run stopped by --timeout (as the timeout(1) command). */
 export const TIMEOUT_EXIT = 124;
+/** Every model ran, but rows failed to deliver or were rejected by the API (see ebb status). */
+export const ROWS_EXIT = 3;
 
 /**
  * runCommand is `ebb run [models…]`: exit 0 when every model ran, 1 otherwise, 130 when
@@ -162,7 +165,7 @@ async function runBody(
     await coordinator?.close();
   });
   const allOk = summary.results.every((r) => r.status === 'ok') && !summary.interrupted;
-  if (!options.quiet || !allOk) io.stderr(summaryLine(summary) + '\n');
+  if (!options.quiet || !allOk || undeliveredRows(summary) > 0) io.stderr(summaryLine(summary) + '\n');
   const leftovers = await findLeftovers(store, ctx.project.models);
   if (leftovers.length > 0) {
     io.stderr(
@@ -196,7 +199,8 @@ function printResult(r: ModelResult, width: number, options: RunOptions, io: IO)
 function exitCode(summary: RunSummary): number {
   if (summary.timed_out) return TIMEOUT_EXIT;
   if (summary.interrupted) return INTERRUPTED_EXIT;
-  return summary.results.every((r) => r.status === 'ok') ? 0 : 1;
+  if (!summary.results.every((r) => r.status === 'ok')) return 1;
+  return undeliveredRows(summary) > 0 ? ROWS_EXIT : 0;
 }
 
 /** summaryJson is the last line of `ebb run --json`. */

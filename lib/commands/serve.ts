@@ -163,7 +163,7 @@ class ScheduledRuns {
       captureRun(this.#io, reports),
     );
     for (const r of reports) this.models.add(r.model);
-    this.#metrics.runEnded(code === 0 ? 'ok' : code === 130 ? 'interrupted' : 'failed', reports);
+    this.#metrics.runEnded(runStatus(code), reports);
     for (const r of reports) this.#alerter.observe(r);
     this.#last.set(select, { code, at: new Date().toISOString() });
     this.#io.stderr(`serve: ran ${select}: exit ${code} in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
@@ -176,6 +176,11 @@ class ScheduledRuns {
       return { select, next: n.next?.toISOString() ?? null, last: this.#last.get(select) ?? null };
     });
   }
+}
+
+/** runStatus names how a scheduled run ended, from `ebb run`'s exit code (3: rows failed or were rejected). */
+function runStatus(code: number): 'ok' | 'failed' | 'rows' | 'interrupted' {
+  return code === 0 ? 'ok' : code === 3 ? 'rows' : code === 130 ? 'interrupted' : 'failed';
 }
 
 /** captureRun is the IO of a scheduled run: its --json model lines are collected, its stderr passed on. */

@@ -36,6 +36,8 @@ const SAMPLE_KEYS = 3;
 
 /** A group of a model's failures as shown (keys parsed from their JSON texts). */
 interface FailureGroup {
+  /** failed: sent again next run; rejected: the API refused the rows, not sent again until they change or `ebb retry`. */
+  readonly kind: 'failed' | 'rejected';
   readonly status: number | null;
   readonly error: string;
   readonly rows: number;
@@ -93,7 +95,10 @@ async function reportModels(
     const run = lastRunOf(last, model.name);
     const groups = model.kind === 'tracked' ? await pendingFailures(store, model.name) : [];
     const pending = groups.reduce((n, g) => n + g.rows, 0);
-    if (pending > 0) attention.push(`${model.name}: ${formatCount(pending)} failed rows pending`);
+    const rejected = groups.reduce((n, g) => n + (g.kind === 'rejected' ? g.rows : 0), 0);
+    if (pending > rejected)
+      attention.push(`${model.name}: ${formatCount(pending - rejected)} failed rows pending`);
+    if (rejected > 0) attention.push(`${model.name}: ${formatCount(rejected)} rows rejected by the API`);
     if (run !== undefined && run['status'] !== 'ok' && run['status'] !== 'skipped')
       attention.push(`${model.name}: its last run ended ${String(run['status'])}`);
     const refresh = refreshes.has(model.name);
@@ -119,6 +124,8 @@ function modelJson({ model, run, groups, pending, refresh, next }: ModelReport):
     kind: model.kind,
     last_run: run ?? null,
     pending_failures: pending,
+    failed: pending - rejectedCount(groups),
+    rejected: rejectedCount(groups),
     failures: groups,
     refresh_pending: refresh,
     next:
@@ -139,17 +146,17 @@ function printModel({ model, run, groups, pending, refresh, next }: ModelReport,
     );
   if (model.kind !== 'tracked') return;
   if (pending === 0) io.stdout('  failures   none pending\n');
-  else {
+  const rejected = rejectedCount(groups);
+  if (pending > rejected)
     io.stdout(
-      `  failures   ${formatCount(pending)} ${pending === 1 ? 'row' : 'rows'} pending (sent again next run; list them: ebb status --failures ${model.name})\n`,
+      `  failures   ${formatCount(pending - rejected)} ${pending - rejected === 1 ? 'row' : 'rows'} pending (sent again next run; list them: ebb status --failures ${model.name})\n`,
     );
-    for (const g of groups) {
-      io.stdout(
-        `    ${String(g.status ?? 'no response').padEnd(12)} ${formatCount(g.rows).padStart(7)} ${g.rows === 1 ? 'row ' : 'rows'}  ${oneLine(g.error, 100)}\n`,
-      );
-      io.stdout(`    ${''.padEnd(12)} e.g. ${g.keys.map((k) => JSON.stringify(k)).join(', ')}\n`);
-    }
-  }
+  printGroups(groups, 'failed', io);
+  if (rejected > 0)
+    io.stdout(
+      `  rejected   ${formatCount(rejected)} ${rejected === 1 ? 'row' : 'rows'} refused by the API (not sent again until changed; send them again: ebb retry ${model.name} [--keys …])\n`,
+    );
+  printGroups(groups, 'rejected', io);
   if (next) {
     io.stdout(
       next.error !== undefined
@@ -255,9 +262,10 @@ async function printFailures(
   }
   io.stdout(
     formatTable(
-      ['key', 'change', 'request', 'status', 'attempts', 'last failed', 'error'],
+      ['key', 'kind', 'change', 'request', 'status', 'attempts', 'last failed', 'error'],
       rows.map((r) => [
         String(r['key']),
+        String(r['kind']),
         String(r['change']),
         `${String(r['method'])} ${String(r['url'])}`,
         r['status'] === null ? '' : String(r['status']),
@@ -285,7 +293,7 @@ async function pendingFailures(store: Store, model: string): Promise<FailureGrou
 }
 
 function describeRun(r: JsonRow): string {
-  const figures = ['new', 'changed', 'deleted', 'saved', 'failed', 'unsaved']
+  const figures = ['new', 'changed', 'deleted', 'saved', 'failed', 'rejected', 'unsaved']
     .filter((k) => typeof r[k] === 'number')
     .map((k) => `${k} ${formatCount(Number(r[k]))}`);
   const rows =
@@ -298,6 +306,21 @@ function describeRun(r: JsonRow): string {
     `${String(r['started_at'])}  ${String(r['status'])}${rows} in ${formatSeconds(Number(r['duration_ms']))}` +
     `${figures.length > 0 ? ` (${figures.join(', ')})` : ''}  run ${String(r['run_id'])}${error}`
   );
+}
+
+function rejectedCount(groups: readonly FailureGroup[]): number {
+  return groups.reduce((n, g) => n + (g.kind === 'rejected' ? g.rows : 0), 0);
+}
+
+/** printGroups lists the groups of one kind: status, how many rows, the message, a few keys. */
+function printGroups(groups: readonly FailureGroup[], kind: FailureGroup['kind'], io: IO): void {
+  for (const g of groups) {
+    if (g.kind !== kind) continue;
+    io.stdout(
+      `    ${String(g.status ?? 'no response').padEnd(12)} ${formatCount(g.rows).padStart(7)} ${g.rows === 1 ? 'row ' : 'rows'}  ${oneLine(g.error, 100)}\n`,
+    );
+    io.stdout(`    ${''.padEnd(12)} e.g. ${g.keys.map((k) => JSON.stringify(k)).join(', ')}\n`);
+  }
 }
 
 function oneLine(s: string, max: number): string {

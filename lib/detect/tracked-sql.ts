@@ -6,7 +6,7 @@
 //   _ebb_gone  the stored version of deleted keys, numbered by key
 
 import { quoteIdent } from '../project/index.js';
-import { HASH_TYPE, sqlString, TRACKING_COLUMNS } from '../store/index.js';
+import { HASH_TYPE, rejectedHashesSql, sqlString, TRACKING_COLUMNS } from '../store/index.js';
 import { columnTermSql, rowHashSql, type Column } from './canonical.js';
 import { keyLiteralSql } from './key-literal.js';
 import { SeqRuns } from './seq-runs.js';
@@ -24,6 +24,15 @@ export interface Shape {
   readonly columns: readonly Column[];
   /** The table's own columns (what was delivered), undefined while there is no table. */
   readonly stored: readonly Column[] | undefined;
+  /** The model's name among its failures: rows it holds as rejected with their current hash are not sent. */
+  readonly model?: string;
+}
+
+export { rejectedHashesSql };
+
+/** notRejected is the condition that a query row of hash `hash` is not held back as rejected (none without a model). */
+function notRejected(shape: Shape, hash: string): string | undefined {
+  return shape.model === undefined ? undefined : `${hash} NOT IN ${rejectedHashesSql(shape.model)}`;
 }
 
 const q = quoteIdent;
@@ -79,15 +88,24 @@ export function repeatedKeySampleSql(keys: readonly string[], table: string): st
 export function diffSql(shape: Shape, body: string, stored: string): string {
   const first = q(shape.keys[0]!);
   const current = `(SELECT ${keyList(shape.keys, 'q')}, ${rowHashSql(shape.columns, 'q')} AS _ebb_hash FROM (${body}\n) AS q)`;
+  const held = notRejected(shape, 'c._ebb_hash');
   return `CREATE OR REPLACE TEMP TABLE ${DK} AS
    SELECT ${shape.keys.map((k) => `coalesce(c.${q(k)}, t.${q(k)}) AS ${q(k)}`).join(', ')},
-          CASE WHEN t.${first} IS NULL THEN 'new' WHEN c.${first} IS NULL THEN 'deleted' ELSE 'changed' END AS _ebb_change
+          CASE ${
+            held === undefined
+              ? ''
+              : `WHEN c.${first} IS NOT NULL AND NOT (${held}) THEN CASE WHEN t.${first} IS NULL THEN 'rejected new' ELSE 'rejected' END
+               `
+          }WHEN t.${first} IS NULL THEN 'new' WHEN c.${first} IS NULL THEN 'deleted' ELSE 'changed' END AS _ebb_change
      FROM ${current} AS c FULL OUTER JOIN ${stored} AS t ON ${keyJoin(shape.keys, 'c', 't')}
     WHERE t.${first} IS NULL OR c.${first} IS NULL OR t._ebb_hash <> c._ebb_hash`;
 }
 
+/** HELD_BACK: the changes of ${DK} rows held back as rejected (their hash is a rejected one). */
+export const HELD_BACK = `_ebb_change IN ('rejected', 'rejected new')`;
+
 /**
- * countsSql counts new, changed and deleted keys, and among the new ones those with a NULL
+ * countsSql counts new, changed and deleted keys (and new ones held back as rejected), and among the new ones those with a NULL
  * key part and those that repeat: a NULL key never matches a stored one, so it shows up here
  * as new (see sizesSql for repeats of stored keys).
  */
@@ -96,6 +114,7 @@ export function countsSql(keys: readonly string[]): string {
   const distinct = keys.length === 1 ? q(keys[0]!) : `(${keyList(keys)})`;
   return `SELECT count(*) FILTER (WHERE ${isNew})::DOUBLE AS n, count(*) FILTER (WHERE _ebb_change = 'changed')::DOUBLE AS c,
           count(*) FILTER (WHERE _ebb_change = 'deleted')::DOUBLE AS d,
+          count(*) FILTER (WHERE _ebb_change = 'rejected new')::DOUBLE AS rn,
           count(*) FILTER (WHERE ${isNew} AND (${keys.map((k) => `${q(k)} IS NULL`).join(' OR ')}))::DOUBLE AS nulls,
           (count(*) FILTER (WHERE ${isNew}) - count(DISTINCT ${distinct}) FILTER (WHERE ${isNew}))::DOUBLE AS repeats
      FROM ${DK}`;
@@ -134,16 +153,28 @@ export function deltaSql(shape: Shape, body: string, stored: string, sortedByKey
   if (shape.stored === undefined) {
     return numbered(
       `SELECT ${columnList(shape.columns, 'q')}, ${hash} AS _ebb_hash, 'new' AS _ebb_change, NULL AS _ebb_before
-       FROM (${body}\n) AS q`,
+       FROM (${body}\n) AS q${shape.model === undefined ? '' : ` WHERE ${notRejected(shape, hash)}`}`,
       sortedByKey,
     );
   }
   return numbered(
     `SELECT ${columnList(shape.columns, 'q')}, ${hash} AS _ebb_hash, dk._ebb_change, ${beforeSql(shape.stored, 't')} AS _ebb_before
-     FROM (${body}\n) AS q JOIN ${DK} AS dk ON ${keyJoin(shape.keys, 'q', 'dk')} AND dk._ebb_change <> 'deleted'
+     FROM (${body}\n) AS q JOIN ${DK} AS dk ON ${keyJoin(shape.keys, 'q', 'dk')} AND dk._ebb_change IN ('new', 'changed')
      LEFT JOIN ${stored} AS t ON ${keyJoin(shape.keys, 'q', 't')}`,
     false,
   );
+}
+
+/**
+ * heldBackSql records, while there is no table (no diff, so no ${DK} yet), the keys held back as
+ * rejected, so that their failure entries stay (clearResolved); `any`: the model has such entries
+ * (else the table gets its columns without reading the query).
+ */
+export function heldBackSql(shape: Shape, body: string, any: boolean): string {
+  const hash = rowHashSql(shape.columns, 'q');
+  const held = notRejected(shape, hash);
+  const where = any && held !== undefined ? `NOT (${held})` : 'FALSE';
+  return `CREATE OR REPLACE TEMP TABLE ${DK} AS SELECT ${keyList(shape.keys, 'q')}, 'rejected new' AS _ebb_change FROM (${body}\n) AS q WHERE ${where}${any ? '' : ' LIMIT 0'}`;
 }
 
 /** emptyDeltaSql gives the delta table its columns when no row is new or changed. */

@@ -21,6 +21,8 @@ import {
   DELTA,
   deltaSql,
   diffSql,
+  heldBackSql,
+  rejectedHashesSql,
   emptyDeltaSql,
   GONE,
   keysOf,
@@ -80,7 +82,13 @@ export class TrackedSession {
   }
 
   get #shape(): Shape {
-    return { target: this.#target, keys: this.model.uniqueKey, columns: this.#columns, stored: this.#stored };
+    return {
+      target: this.#target,
+      keys: this.model.uniqueKey,
+      columns: this.#columns,
+      stored: this.#stored,
+      model: this.model.name,
+    };
   }
 
   /**
@@ -109,6 +117,10 @@ export class TrackedSession {
         order !== undefined &&
         order.map((n) => n.toLowerCase()).join('\0') === shape.keys.map((k) => k.toLowerCase()).join('\0');
       await this.#store.exec(deltaSql(shape, body, stored, sortedByKey), params);
+      const held = await this.#store.scalar(
+        `SELECT count(*)::DOUBLE FROM ${rejectedHashesSql(this.model.name)}`,
+      );
+      await this.#store.exec(heldBackSql(shape, body, Number(held) > 0), params);
       await checkKeys(schema, DELTA);
       counts = {
         new: Number(await this.#store.scalar(`SELECT count(*)::DOUBLE FROM ${DELTA}`)),
@@ -120,7 +132,7 @@ export class TrackedSession {
       const dk = (await this.#store.queryJson(countsSql(shape.keys)))[0]!;
       counts = { new: Number(dk['n']), changed: Number(dk['c']), deleted: Number(dk['d']) };
       const sizes = (await this.#store.queryJson(sizesSql(body, shape.target), params))[0]!;
-      const matched = Number(sizes['rows']) - counts.new;
+      const matched = Number(sizes['rows']) - counts.new - Number(dk['rn']);
       if (
         Number(dk['nulls']) > 0 ||
         Number(dk['repeats']) > 0 ||

@@ -10,7 +10,7 @@ export { planRun, type RunPlan, type PlanStep } from './plan.js';
 export { execute, type ExecuteOptions } from './executor.js';
 export { validateProject, assertValid, type ValidateReport } from './validate.js';
 export { languageOf, type Language } from './languages/index.js';
-export { resultLine, summaryLine, formatCount, formatSeconds } from './report.js';
+export { resultLine, summaryLine, formatCount, formatSeconds, undeliveredRows } from './report.js';
 export type { ModelResult, ModelStatus, RunSummary } from './result.js';
 export { keepsState, resendsAll, resettable, resetModels, unfinishedRefresh } from './reset.js';
 export { fromDuckDB, type JsValue } from '../runtime/values.js';

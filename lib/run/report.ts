@@ -46,6 +46,16 @@ export function failedRows(s: RunSummary): number {
   return s.results.reduce((n, r) => n + (r.details?.failed ?? 0), 0);
 }
 
+/** rejectedRows is the number of rows the APIs rejected (outcome functions said so), over a run's models. */
+export function rejectedRows(s: RunSummary): number {
+  return s.results.reduce((n, r) => n + (r.details?.rejected ?? 0), 0);
+}
+
+/** undeliveredRows is the rows that failed or were rejected: the run then exits 3. */
+export function undeliveredRows(s: RunSummary): number {
+  return failedRows(s) + rejectedRows(s);
+}
+
 export function summaryLine(s: RunSummary): string {
   const count = (st: ModelResult['status']) => s.results.filter((r) => r.status === st).length;
   const parts = [`${count('ok')} ok`];
@@ -54,10 +64,17 @@ export function summaryLine(s: RunSummary): string {
   if (count('interrupted') > 0) parts.push(`${count('interrupted')} interrupted`);
   if (s.results.length === 0) return `Nothing to run (run ${s.run_id}).`;
   const failed = failedRows(s);
-  const tail =
-    failed > 0
-      ? ` ${formatCount(failed)} ${failed === 1 ? 'row' : 'rows'} failed to deliver (they are sent again next run): see ebb status`
-      : '';
+  const rejected = rejectedRows(s);
+  const said: string[] = [];
+  if (failed > 0)
+    said.push(
+      `${formatCount(failed)} ${failed === 1 ? 'row' : 'rows'} failed to deliver (they are sent again next run)`,
+    );
+  if (rejected > 0)
+    said.push(
+      `${formatCount(rejected)} ${rejected === 1 ? 'row was' : 'rows were'} rejected by the API (not sent again until changed, or ebb retry MODEL)`,
+    );
+  const tail = said.length > 0 ? ` ${said.join('; ')}: see ebb status` : '';
   if (s.interrupted) {
     const saved = s.results.reduce((n, r) => n + (r.details?.saved ?? 0), 0);
     return `Interrupted after ${formatSeconds(s.duration_ms)}: ${parts.join(', ')}; ${formatCount(saved)} ${saved === 1 ? 'row' : 'rows'} delivered and acknowledged; the rest is sent next run (run ${s.run_id}).${tail}`;

@@ -18,7 +18,7 @@ import type { SendOutcome } from '../send/types.js';
 import type { SerialLane, WireError } from './channel.js';
 import type { FailedRequest } from './failure-advice.js';
 import type { FailedAck } from './failures.js';
-import { BATCH, FLUSH_MS, QUIET_FLUSH_MS, ROW_GROUP, type HttpCall } from './protocol.js';
+import { BATCH, FLUSH_MS, QUIET_FLUSH_MS, ROW_GROUP, type HttpCall, type ModelOps } from './protocol.js';
 
 /** The part of lib/send's Sender that delivery uses. */
 export interface RequestSender {
@@ -76,6 +76,10 @@ export class Delivery {
   #stopped: WireError | undefined;
   /** Rows whose requests failed (not acknowledged, recorded as failures). */
   failedRows = 0;
+  /** Rows an outcome function said the API rejected (not acknowledged, recorded, not re-sent until they change). */
+  rejectedRows = 0;
+  /** The first rejected row's message, for the run's summary. */
+  firstRejection: string | undefined;
   /** Rows whose requests were not sent because the run was stopped. */
   stoppedRows = 0;
   /** Rows acknowledged after their requests succeeded whose commit is not over yet, for progress lines. */
@@ -147,6 +151,40 @@ export class Delivery {
     void held.finally(() => this.#held.delete(held));
   }
 
+  /**
+   * decided takes a save whose outcome function has run on the worker: it saw every request's
+   * final response, so its accepted rows are acknowledged whatever their statuses, and the rows
+   * it refused are recorded with their kind and the API's message.
+   */
+  decided({ runs, deleted, deps, refused, at }: ModelOps['outcome']['req']): void {
+    if (at !== undefined) this.#at = at;
+    for (const r of refused) {
+      if (r.kind === 'rejected') {
+        this.rejectedRows++;
+        this.firstRejection ??= r.message;
+      } else this.failedRows++;
+      this.#failedAcks.push({
+        seqs: SeqRuns.of([r.seq]),
+        deleted,
+        kind: r.kind,
+        method: r.method,
+        url: r.url,
+        status: r.status,
+        attempts: r.attempts,
+        error: r.message,
+      });
+    }
+    const seqs = new SeqRuns(runs);
+    if (seqs.size > 0) {
+      if (deleted) this.#deletes.append(seqs);
+      else this.#rows.append(seqs);
+      this.#requests += deps.length;
+      this.uncommittedRows += seqs.size;
+      this.#batchAt ??= this.#at;
+    }
+    this.#schedule();
+  }
+
   #resolve(seqs: SeqRuns, deleted: boolean, deps: readonly number[], at: string | undefined): void {
     // A dependency that is neither in flight nor failed ended in 2xx (outcomes arrive in order
     // of the messages: a request is registered before any ack that names it).
@@ -161,6 +199,7 @@ export class Delivery {
       this.#failedAcks.push({
         seqs,
         deleted,
+        kind: 'failed',
         method: bad.req.method,
         url: bad.req.url,
         status: bad.outcome.status,

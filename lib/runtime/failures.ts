@@ -13,7 +13,7 @@
 import { keyLiteralSql } from '../detect/key-literal.js';
 import type { SeqRuns } from '../detect/seq-runs.js';
 import type { TrackedSession, DeltaPage } from '../detect/tracked.js';
-import { DELTA, DK } from '../detect/tracked-sql.js';
+import { DELTA, DK, HELD_BACK } from '../detect/tracked-sql.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
 import {
   clearFailure,
@@ -33,6 +33,8 @@ export const MAX_ERROR_CHARS = 1000;
 export interface FailedAck {
   readonly seqs: SeqRuns;
   readonly deleted: boolean;
+  /** failed: transient, sent again next run; rejected: the API refused the record, kept until it changes or `ebb retry`. */
+  readonly kind: 'failed' | 'rejected';
   readonly method: string;
   readonly url: string;
   readonly status: number | null;
@@ -73,30 +75,71 @@ export class FailureLog {
 
   /** record stores failed acknowledgements (run on the database lane). */
   async record(failed: readonly FailedAck[]): Promise<void> {
+    const delta = await this.#deltaRows(failed);
     const entries = new Map<string, FailureEntry>();
+    const add = (f: FailedAck, key: string, change: string, hash: string | null) =>
+      entries.set(key, {
+        model: this.#model.name,
+        key,
+        change,
+        method: f.method,
+        url: this.#redactor.redact(f.url),
+        status: f.status,
+        error: this.#redactor.redact(f.error).slice(0, MAX_ERROR_CHARS),
+        attempts: f.attempts,
+        runId: this.#runId,
+        kind: f.kind,
+        rowHash: f.kind === 'rejected' ? hash : null,
+      });
     for (const f of failed) {
       for (const [first, last] of f.seqs.sorted()) {
-        const count = last - first + 1;
-        const page: DeltaPage = f.deleted
-          ? await this.#session.deletedPage(first - 1, count)
-          : await this.#session.page(first - 1, count);
-        for (const r of page.rows) {
-          const key = keyJson(this.#model, page.columns, r.values);
-          entries.set(key, {
-            model: this.#model.name,
-            key,
-            change: r.change,
-            method: f.method,
-            url: this.#redactor.redact(f.url),
-            status: f.status,
-            error: this.#redactor.redact(f.error).slice(0, MAX_ERROR_CHARS),
-            attempts: f.attempts,
-            runId: this.#runId,
-          });
+        if (!f.deleted) {
+          for (let seq = first; seq <= last; seq++) {
+            const r = delta.get(seq);
+            if (r) add(f, r.key, r.change, r.hash);
+          }
+          continue;
         }
+        const page: DeltaPage = await this.#session.deletedPage(first - 1, last - first + 1);
+        for (const r of page.rows) add(f, keyJson(this.#model, page.columns, r.values), r.change, null);
       }
     }
     await recordFailures(this.#store, [...entries.values()]);
+  }
+
+  /**
+   * #deltaRows reads the key, change and hash of the failed delta rows in one statement: a join
+   * with their runs of sequence numbers (a failed batch is one run; rejected rows are scattered,
+   * one a batch), so neither pages (whose block the prefetcher moves on) nor a term per row.
+   */
+  async #deltaRows(
+    failed: readonly FailedAck[],
+  ): Promise<Map<number, { key: string; change: string; hash: string }>> {
+    const firsts: number[] = [];
+    const lasts: number[] = [];
+    for (const f of failed) {
+      if (f.deleted) continue;
+      for (const [first, last] of f.seqs.sorted()) {
+        firsts.push(first);
+        lasts.push(last);
+      }
+    }
+    const out = new Map<number, { key: string; change: string; hash: string }>();
+    if (firsts.length === 0) return out;
+    const keys = this.#model.uniqueKey;
+    const r = await this.#store.rows(
+      `SELECT d._ebb_seq, d._ebb_change, d._ebb_hash::VARCHAR, ${keys.map((k) => `d.${quoteIdent(k)}`).join(', ')}
+         FROM temp.main.${DELTA} AS d
+         SEMI JOIN (SELECT unnest([${firsts.join(', ')}]::BIGINT[]) AS a, unnest([${lasts.join(', ')}]::BIGINT[]) AS b) AS w
+           ON d._ebb_seq BETWEEN w.a AND w.b`,
+    );
+    for (const row of r.rows)
+      out.set(Number(row[0] as bigint), {
+        key: keyJson(this.#model, keys, row.slice(3)),
+        change: String(row[1]),
+        hash: String(row[2]),
+      });
+    return out;
   }
 
   /**
@@ -120,7 +163,11 @@ export class FailureLog {
     const undelivered = hasTable
       ? ` AND NOT EXISTS (SELECT 1 FROM ${table} AS t WHERE t._ebb_run_id = ${sqlString(this.#runId)} AND ${on('t')})`
       : '';
-    const pending = [`EXISTS (SELECT 1 FROM temp.main.${DELTA} AS d WHERE ${on('d')}${undelivered})`];
+    // A row held back as rejected (unchanged since the API refused it) keeps its entry.
+    const pending = [
+      `EXISTS (SELECT 1 FROM temp.main.${DELTA} AS d WHERE ${on('d')}${undelivered})`,
+      `EXISTS (SELECT 1 FROM temp.main.${DK} AS h WHERE h.${HELD_BACK} AND ${on('h')})`,
+    ];
     if (counts.deleted > 0 && hasTable) {
       pending.push(
         `EXISTS (SELECT 1 FROM temp.main.${DK} AS dk WHERE dk._ebb_change = 'deleted' AND ${on('dk')} AND EXISTS (SELECT 1 FROM ${table} AS t WHERE ${on('t')}))`,

@@ -16,6 +16,7 @@ import {
   anyValue,
   string,
   unpack,
+  type Thread,
   type Value,
 } from '../starlark/index.js';
 import type { Client } from './channel.js';
@@ -26,7 +27,9 @@ import { HttpModule } from './http-module.js';
 import { EMPTY_PAGE, pageRows, type PageLists, type RowsPage } from './rows-page.js';
 import { PAGE, type ModelInit, type ModelOps, type PageWant, type QueryParam } from './protocol.js';
 import { RowShape, type RowOrigin } from './row.js';
-import type { Saves } from './saves.js';
+import { outcomeModule } from './outcome-module.js';
+import { Outcomes } from './outcomes.js';
+import type { SaveCall, Saves } from './saves.js';
 import { SinkSaves } from './sink-saves.js';
 import { TrackedSaves } from './tracked-saves.js';
 import { starToWire } from './wire.js';
@@ -100,6 +103,8 @@ export class Host {
   readonly http: HttpModule;
   /** What save.* does: acknowledge delta rows (tracked) or store rows. */
   readonly #saves: Saves;
+  /** Saves with an outcome function waiting for their requests (tracked models). */
+  readonly #outcomes: Outcomes;
   readonly #site = new CallSite();
   #trackedSql: string | undefined;
 
@@ -107,9 +112,11 @@ export class Host {
     this.#client = client;
     this.#init = init;
     this.http = new HttpModule(client, init);
+    this.#outcomes = new Outcomes(client);
+    this.http.afterCall = (th) => this.#outcomes.run(th);
     this.#saves =
       init.kind === 'tracked'
-        ? new TrackedSaves(client, init, this.http, () => this.#trackedSql !== undefined)
+        ? new TrackedSaves(client, init, this.http, this.#outcomes, () => this.#trackedSql !== undefined)
         : new SinkSaves(client);
   }
 
@@ -123,22 +130,29 @@ export class Host {
       query: new Builtin('query', (_th, _fn, args, kwargs) => this.#query(args, kwargs)),
       deleted: new Builtin('deleted', (_th, _fn, args, kwargs) => this.#deleted(args, kwargs)),
       save: makeModule('save', {
-        row: new Builtin('save.row', (th, _fn, args, kwargs) => {
-          const [row] = unpack('save.row', args, kwargs, ['row', anyValue]);
-          this.#saves.rows([row], 'save.row', this.#site.of(th));
+        row: new Builtin('save.row', (th, fn, args, kwargs) => {
+          const [outcome, rest] = outcomeOf(kwargs);
+          const [row] = unpack(fn.name, args, rest, ['row', anyValue]);
+          this.#saves.rows([row], this.#saveCall(th, fn.name, outcome));
+          this.#outcomes.run(th);
           return None;
         }),
-        rows: new Builtin('save.rows', (th, _fn, args, kwargs) => {
-          const [rows] = unpack('save.rows', args, kwargs, ['rows', anyValue]);
-          this.#saves.rows(iterate(rows, 'save.rows'), 'save.rows', this.#site.of(th));
+        rows: new Builtin('save.rows', (th, fn, args, kwargs) => {
+          const [outcome, rest] = outcomeOf(kwargs);
+          const [rows] = unpack(fn.name, args, rest, ['rows', anyValue]);
+          this.#saves.rows(iterate(rows, 'save.rows'), this.#saveCall(th, fn.name, outcome));
+          this.#outcomes.run(th);
           return None;
         }),
-        delete: new Builtin('save.delete', (th, _fn, args, kwargs) => {
-          const [row] = unpack('save.delete', args, kwargs, ['row', anyValue]);
-          this.#saves.delete(row, this.#site.of(th));
+        delete: new Builtin('save.delete', (th, fn, args, kwargs) => {
+          const [outcome, rest] = outcomeOf(kwargs);
+          const [row] = unpack(fn.name, args, rest, ['row', anyValue]);
+          this.#saves.delete(row, this.#saveCall(th, fn.name, outcome));
+          this.#outcomes.run(th);
           return None;
         }),
       }),
+      outcome: outcomeModule(),
       env: makeModule('env', {
         get: new Builtin('env.get', (_th, _fn, args, kwargs) => {
           const [key, dflt, secret] = unpack(
@@ -247,6 +261,21 @@ export class Host {
     this.#saves.flush();
   }
 
+  /**
+   * finish waits for the script's requests, runs the outcome functions still held and returns
+   * the failed requests no save depended on (HttpModule.finish).
+   */
+  finish(th: Thread): ReturnType<HttpModule['finish']> {
+    const lost = this.http.finish(this.tracked);
+    this.#outcomes.run(th);
+    this.#saves.flush();
+    return lost;
+  }
+
+  #saveCall(th: Thread, fn: string, outcome: Value | undefined): SaveCall {
+    return { th, fn, at: this.#site.of(th), outcome: outcome === None ? undefined : outcome };
+  }
+
   #call<K extends keyof ModelOps & string>(
     fn: string,
     op: K,
@@ -254,6 +283,12 @@ export class Host {
   ): ModelOps[K]['rep'] {
     return callAs(this.#client, fn, op, payload);
   }
+}
+
+/** outcomeOf takes save.*'s keyword-only outcome= from the keyword arguments. */
+function outcomeOf(kwargs: Array<[string, Value]>): [Value | undefined, Array<[string, Value]>] {
+  const i = kwargs.findIndex(([k]) => k === 'outcome');
+  return i < 0 ? [undefined, kwargs] : [kwargs[i]![1], kwargs.filter((_, j) => j !== i)];
 }
 
 function* iterate(x: Value, fn: string): Generator<Value> {

@@ -5,7 +5,8 @@
 // up to RETRY_ALLOWANCE × @concurrency requests waiting to retry.
 //
 // It also keeps what conditional acknowledgements need: the requests issued since the last
-// save whose responses the script has not read. A save takes them as its dependencies.
+// save, whether the script read their responses or not (reading for logging is no decision). A
+// save takes them as its dependencies.
 
 import {
   Builtin,
@@ -69,12 +70,20 @@ export class Response extends HostValue {
   get read(): boolean {
     return this.#read;
   }
+  /** The reply once settled, for outcome functions' records (reading it is not the script's reading). */
+  get reply(): Reply | undefined {
+    return this.#reply;
+  }
 
   settle(reply: Reply): void {
     this.#reply = reply;
   }
 
-  /** #get waits for the outcome; reading a field makes the response the script's decision. */
+  /**
+   * #get waits for the outcome. Reading a field is not a decision about the save that follows
+   * (that save still depends on this request's 2xx unless it has an outcome function); it only
+   * means the script saw a failure, which then does not fail a model that saved nothing after it.
+   */
   #get(): Reply {
     if (!this.#read) {
       this.#read = true;
@@ -189,12 +198,14 @@ export class HttpModule {
   readonly #init: ModelInit;
   /** Requests whose outcome has not arrived. */
   readonly #inflight = new Map<number, Response>();
-  /** Requests since the last save whose responses were not read: the next save's dependencies. */
-  #unread = new Map<number, Response>();
+  /** Requests since the last save, read or not: the next save's dependencies. */
+  #unsaved = new Map<number, Response>();
   /** Requests that failed, were never read, and that no save depended on. */
   readonly #lost = new Map<number, Response>();
 
   readonly #site = new CallSite();
+  /** Called at the end of each http.* call: outcome functions whose replies are in run then. */
+  afterCall: ((th: Thread) => void) | undefined;
 
   constructor(client: Client<ModelOps>, init: ModelInit) {
     this.#client = client;
@@ -223,20 +234,16 @@ export class HttpModule {
     return makeModule('http', entries);
   }
 
-  /** takeDeps gives the ids a save depends on and starts a new group. */
-  takeDeps(): number[] {
-    if (this.#unread.size === 0) return [];
-    const ids: number[] = [];
-    for (const r of this.#unread.values()) {
-      r.attributed = true;
-      ids.push(r.id);
-    }
-    this.#unread = new Map();
-    return ids;
+  /** takeDeps gives the requests a save depends on and starts a new group. */
+  takeDeps(): Response[] {
+    if (this.#unsaved.size === 0) return [];
+    const deps = [...this.#unsaved.values()];
+    for (const r of deps) r.attributed = true;
+    this.#unsaved = new Map();
+    return deps;
   }
 
   markRead(r: Response): void {
-    this.#unread.delete(r.id);
     this.#lost.delete(r.id);
   }
 
@@ -296,9 +303,10 @@ export class HttpModule {
     response.at = at;
     this.#inflight.set(id, response);
     // Only a tracked model's saves depend on requests; elsewhere a failed unread request fails the model.
-    if (this.#init.kind === 'tracked') this.#unread.set(id, response);
+    if (this.#init.kind === 'tracked') this.#unsaved.set(id, response);
     // A starved pipeline wants the request out now; a full one lets the outbox batch.
     if (this.#inflight.size <= 4) this.#client.postNow();
+    this.afterCall?.(th);
     return response;
   }
 

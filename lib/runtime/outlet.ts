@@ -23,6 +23,7 @@ export type OutletOp =
   | 'deleted.page'
   | 'tracked.seqForKey'
   | 'ack'
+  | 'outcome'
   | 'sink.rows';
 
 export type OutletHandlers = Pick<Handlers<ModelOps>, OutletOp>;

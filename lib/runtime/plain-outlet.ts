@@ -39,6 +39,7 @@ export class PlainOutlet implements Outlet {
       'deleted.page': refused('deleted.page', kind),
       'tracked.seqForKey': refused('tracked.seqForKey', kind),
       ack: refused('ack', kind),
+      outcome: refused('outcome', kind),
       'sink.rows': ({ rows }) => sink.add(rows),
     };
   }

@@ -15,6 +15,7 @@ export const MODEL_GLOBALS: readonly string[] = [
   'query',
   'deleted',
   'save',
+  'outcome',
   'env',
   'json',
   'time',
@@ -93,6 +94,17 @@ export interface PageWant {
  */
 export type QueryParam = null | boolean | bigint | number | string;
 
+/** A row an outcome function did not accept: its verdict, message and the request it came from. */
+export interface RefusedRow {
+  readonly seq: number;
+  readonly kind: 'rejected' | 'failed';
+  readonly message: string;
+  readonly method: string;
+  readonly url: string;
+  readonly status: number | null;
+  readonly attempts: number;
+}
+
 /** The operations: request and reply types, shared by the worker and the main thread. */
 export interface ModelOps {
   print: { req: string; rep: null };
@@ -111,6 +123,12 @@ export interface ModelOps {
    *  `deps` ended in 2xx (one-way). `at`: where
    *  the script saved (file:line:col), sent when it changed since the previous ack. */
   ack: { req: { runs: number[]; deleted: boolean; deps: number[]; at?: string }; rep: null };
+  /** A save with an outcome function, decided on the worker once its requests were over
+   *  (one-way): acknowledge `runs`, record `refused` in _ebb.failures. */
+  outcome: {
+    req: { runs: number[]; deleted: boolean; deps: number[]; refused: RefusedRow[]; at?: string };
+    rep: null;
+  };
   /** Rows a non-tracked model saved (one-way). */
   'sink.rows': { req: { rows: Array<Record<string, Wire>> }; rep: number };
   http: { req: HttpCall; rep: HttpReply };
@@ -136,6 +154,7 @@ export const LANES: { readonly [K in keyof ModelOps]: Lane } = {
   'cursor.open': 'serial',
   'cursor.next': 'serial',
   ack: 'concurrent',
+  outcome: 'concurrent',
   'sink.rows': 'serial',
   http: 'concurrent',
   finish: 'concurrent',

@@ -3,13 +3,21 @@
 // (TrackedSaves), any other script's saves are rows for its table (SinkSaves). Host picks one
 // when the model starts and never branches on the kind again.
 
-import type { Value } from '../starlark/index.js';
+import type { Thread, Value } from '../starlark/index.js';
+
+/** Where a save was made and how its rows' outcomes are read (`outcome=`, absent: all-or-nothing on 2xx). */
+export interface SaveCall {
+  readonly th: Thread;
+  readonly fn: string;
+  readonly at: string | undefined;
+  readonly outcome: Value | undefined;
+}
 
 export interface Saves {
-  /** rows saves rows (save.row: one; save.rows: an iterable); `at` is the script's file:line:col. */
-  rows(rows: Iterable<Value>, fn: string, at: string | undefined): void;
+  /** rows saves rows (save.row: one; save.rows: an iterable). */
+  rows(rows: Iterable<Value>, call: SaveCall): void;
   /** delete acknowledges a handled deletion (save.delete). */
-  delete(row: Value, at: string | undefined): void;
+  delete(row: Value, call: SaveCall): void;
   /** flush sends what is held to the main thread (before a wait, and at the end of the script). */
   flush(): void;
 }

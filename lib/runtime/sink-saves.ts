@@ -6,7 +6,7 @@
 import type { Value } from '../starlark/index.js';
 import type { Client } from './channel.js';
 import { BATCH, FLUSH_MS, type ModelOps } from './protocol.js';
-import type { Saves } from './saves.js';
+import type { SaveCall, Saves } from './saves.js';
 import { rowToWire, type Wire } from './wire.js';
 
 /** Where rows were saved: from row `first` on, at `at` (file:line:col). */
@@ -31,7 +31,11 @@ export class SinkSaves implements Saves {
     this.#client = client;
   }
 
-  rows(rows: Iterable<Value>, fn: string, at: string | undefined): void {
+  rows(rows: Iterable<Value>, { fn, at, outcome }: SaveCall): void {
+    if (outcome !== undefined)
+      throw new Error(
+        `${fn}: outcome= is for tracked models (@kind: tracked), whose saves acknowledge delivered rows; this model's saves store rows in its table`,
+      );
     const first = this.#count + this.#rows.length + 1;
     for (const r of rows) this.#rows.push(rowToWire(r, fn));
     const sites = this.#sites;

@@ -11,6 +11,8 @@ export interface TrackedCounts {
   readonly saved: number;
   /** Rows whose requests failed: recorded in _ebb.failures, sent again next run. */
   readonly failed: number;
+  /** Rows the API rejected (an outcome function said so): recorded, not sent again until they change or `ebb retry`. */
+  readonly rejected: number;
   /** Rows the script did not acknowledge: its own choice; they come back next run. */
   readonly unsaved: number;
 }

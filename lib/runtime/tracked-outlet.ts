@@ -17,7 +17,7 @@ import { refused, type Outlet, type OutletHandlers, type OutletParts } from './o
 import { Prefetcher } from './prefetcher.js';
 import type { ProgressSnapshot } from './progress.js';
 import type { Redactor } from './secrets.js';
-import { StarModelError, type StarRunResult } from './star-result.js';
+import type { StarRunResult } from './star-result.js';
 import type { TrackedCounts } from './tracked-counts.js';
 
 export class TrackedOutlet implements Outlet {
@@ -78,6 +78,10 @@ export class TrackedOutlet implements Outlet {
         this.delivery.ack(new SeqRuns(runs), deleted, deps, at);
         return null;
       },
+      outcome: (decided) => {
+        this.delivery.decided(decided);
+        return null;
+      },
       'sink.rows': refused('sink.rows', 'tracked'),
     };
   }
@@ -91,7 +95,7 @@ export class TrackedOutlet implements Outlet {
     const d = this.delivery;
     const c = s.counts;
     return {
-      done: s.saved + s.deletedAcked + d.uncommittedRows + d.failedRows,
+      done: s.saved + s.deletedAcked + d.uncommittedRows + d.failedRows + d.rejectedRows,
       total: c ? c.new + c.changed + c.deleted : null,
       failed: d.failedRows,
     };
@@ -106,23 +110,33 @@ export class TrackedOutlet implements Outlet {
     await this.#failures.clearResolved();
   }
 
+  /**
+   * complete is the model's result: rows that failed or were rejected are not the model failing
+   * (it ran; they are recorded, and the run exits 3) but a warning naming how many of each.
+   */
   async complete(): Promise<StarRunResult> {
     const result = this.partial();
-    const n = this.delivery.failedRows;
-    if (n > 0) {
-      const first = this.delivery.firstFailure;
+    const d = this.delivery;
+    if (d.failedRows + d.rejectedRows === 0) return { ...result, ...this.#nothingAcknowledged() };
+    const parts: string[] = [];
+    if (d.failedRows > 0) {
+      const first = d.firstFailure;
       const example = first ? `; the first: ${describeFailure(first)}; ${advice(first)}` : '';
-      throw new StarModelError(
-        this.#model,
-        this.#redactor.redact(
-          `${n} row${n === 1 ? '' : 's'} failed to deliver (not acknowledged; sent again next run)${example}; see ebb status ${this.#model.name}`,
-        ),
-        result,
-        false,
-        first ? failureCode(first) : undefined,
+      parts.push(
+        `${rowCount(d.failedRows)} failed to deliver (not acknowledged; sent again next run)${example}`,
       );
     }
-    return { ...result, ...this.#nothingAcknowledged() };
+    if (d.rejectedRows > 0)
+      parts.push(
+        `${rowCount(d.rejectedRows)} rejected by the API (not sent again until ${d.rejectedRows === 1 ? 'it changes' : 'they change'}, or ebb retry ${this.#model.name}); the first: ${d.firstRejection ?? ''}`,
+      );
+    const message = this.#redactor.redact(
+      `${this.#model.file}: ${parts.join('; ')}; see ebb status ${this.#model.name}`,
+    );
+    // The code of the first failure says what kind it was (network, status, timeout…).
+    const code =
+      d.failedRows > 0 && d.firstFailure ? failureCode(d.firstFailure) : RUN_CODES.rowsNotDelivered;
+    return { ...result, warning: { code, message } };
   }
 
   async close(): Promise<void> {
@@ -134,8 +148,9 @@ export class TrackedOutlet implements Outlet {
     const s = this.#session;
     const c = s.counts ?? { new: 0, changed: 0, deleted: 0 };
     const failed = this.delivery.failedRows;
-    const unsaved = Math.max(0, c.new + c.changed + c.deleted - s.saved - s.deletedAcked - failed);
-    return { new: c.new, changed: c.changed, deleted: c.deleted, saved: s.saved, failed, unsaved };
+    const rejected = this.delivery.rejectedRows;
+    const unsaved = Math.max(0, c.new + c.changed + c.deleted - s.saved - s.deletedAcked - failed - rejected);
+    return { new: c.new, changed: c.changed, deleted: c.deleted, saved: s.saved, failed, rejected, unsaved };
   }
 
   /**
@@ -169,4 +184,8 @@ export class TrackedOutlet implements Outlet {
       },
     };
   }
+}
+
+function rowCount(n: number): string {
+  return `${n} row${n === 1 ? '' : 's'}`;
 }

@@ -1,22 +1,25 @@
 // TrackedSaves are the saves of a tracked script: each is a conditional acknowledgement of delta
-// rows. It carries the ids of the requests the script issued since its previous save and did
-// not read, and the main thread commits it only if all of them ended in 2xx. Acks without
-// dependencies coalesce into one message.
+// rows. It carries the ids of the requests the script issued since its previous save (read or
+// not), and the main thread commits it only if all of them ended in 2xx. Acks without
+// dependencies coalesce into one message. A save with an outcome function is decided on this
+// thread instead, once its requests are over (outcomes.ts).
 
 import { SeqRuns } from '../detect/seq-runs.js';
-import type { Value } from '../starlark/index.js';
+import { typeName, type Value } from '../starlark/index.js';
 import type { Client } from './channel.js';
 import { callAs } from './host-call.js';
-import type { HttpModule } from './http-module.js';
+import type { HttpModule, Response } from './http-module.js';
+import type { Outcomes } from './outcomes.js';
 import { BATCH, type ModelInit, type ModelOps } from './protocol.js';
 import { Row } from './row.js';
-import type { Saves } from './saves.js';
+import type { SaveCall, Saves } from './saves.js';
 import { rowToWire } from './wire.js';
 
 export class TrackedSaves implements Saves {
   readonly #client: Client<ModelOps>;
   readonly #init: ModelInit;
   readonly #http: HttpModule;
+  readonly #outcomes: Outcomes;
   /** Whether the script opened its tracked query (saves acknowledge rows it returned). */
   readonly #opened: () => boolean;
   /** The runs of the last ack message posted (what a following ack without dependencies may join). */
@@ -24,19 +27,37 @@ export class TrackedSaves implements Saves {
   /** Where the last ack was saved (sent again only when it changes). */
   #ackAt: string | undefined;
 
-  constructor(client: Client<ModelOps>, init: ModelInit, http: HttpModule, opened: () => boolean) {
+  constructor(
+    client: Client<ModelOps>,
+    init: ModelInit,
+    http: HttpModule,
+    outcomes: Outcomes,
+    opened: () => boolean,
+  ) {
     this.#client = client;
+    this.#outcomes = outcomes;
     this.#init = init;
     this.#http = http;
     this.#opened = opened;
   }
 
-  rows(rows: Iterable<Value>, fn: string, at: string | undefined): void {
+  rows(rows: Iterable<Value>, call: SaveCall): void {
+    const { fn, at } = call;
+    if (call.outcome !== undefined) {
+      const values = [...rows];
+      this.#decide(
+        values,
+        values.map((r) => this.#seqOf(r, fn, false)),
+        false,
+        call,
+      );
+      return;
+    }
     // One save, one set of dependencies, however many messages its rows take.
     let deps: number[] | undefined;
     let seqs = new SeqRuns();
     for (const r of rows) {
-      deps ??= this.#http.takeDeps();
+      deps ??= ids(this.#http.takeDeps());
       seqs.add(this.#seqOf(r, fn, false));
       if (seqs.size >= BATCH) {
         this.#ack(seqs, false, deps, fn, at);
@@ -46,9 +67,25 @@ export class TrackedSaves implements Saves {
     if (deps) this.#ack(seqs, false, deps, fn, at);
   }
 
-  delete(row: Value, at: string | undefined): void {
-    const seqs = SeqRuns.of([this.#seqOf(row, 'save.delete', true)]);
-    this.#ack(seqs, true, this.#http.takeDeps(), 'save.delete', at);
+  delete(row: Value, call: SaveCall): void {
+    const seq = this.#seqOf(row, 'save.delete', true);
+    if (call.outcome !== undefined) this.#decide([row], [seq], true, call);
+    else this.#ack(SeqRuns.of([seq]), true, ids(this.#http.takeDeps()), 'save.delete', call.at);
+  }
+
+  /** #decide holds a save with an outcome function until its requests are over (see outcomes.ts). */
+  #decide(rows: Value[], seqs: number[], deleted: boolean, call: SaveCall): void {
+    const fn = call.outcome!;
+    const t = typeName(fn);
+    if (t !== 'function' && t !== 'builtin_function_or_method')
+      throw new Error(
+        `${call.fn}: outcome= wants a function (response, rows) -> None or a list of outcomes, got ${t}`,
+      );
+    const deps = this.#http.takeDeps();
+    if (seqs.length === 0) return;
+    // Nothing was sent for these rows since the previous save: nothing to decide.
+    if (deps.length === 0) this.#ack(SeqRuns.of(seqs), deleted, [], call.fn, call.at);
+    else this.#outcomes.hold(call.th, { fn, deps, rows, seqs, deleted, at: call.at });
   }
 
   flush(): void {
@@ -126,4 +163,8 @@ function keyField(fields: Readonly<Record<string, unknown>>, key: string): strin
   if (key in fields) return key;
   const lower = key.toLowerCase();
   return Object.keys(fields).find((f) => f.toLowerCase() === lower) ?? key;
+}
+
+function ids(deps: readonly Response[]): number[] {
+  return deps.map((d) => d.id);
 }

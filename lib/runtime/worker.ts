@@ -83,7 +83,7 @@ try {
   });
   execFile(thread, data.model.file, data.model.source, predeclared, MODEL_FILE_OPTIONS);
   host.flush();
-  const unreadFailures = host.http.finish(data.model.kind === 'tracked');
+  const unreadFailures = host.finish(thread);
   finish = { ok: true, unreadFailures };
 } catch (err) {
   // Acknowledgements made before the failure are kept: they were delivered (the main thread

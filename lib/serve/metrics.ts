@@ -27,7 +27,11 @@ export class Metrics {
   }
 
   /** runEnded counts one run (its exit status) and each model's result in it. */
-  runEnded(status: 'ok' | 'failed' | 'interrupted', models: readonly ModelReport[], at = Date.now()): void {
+  runEnded(
+    status: 'ok' | 'failed' | 'rows' | 'interrupted',
+    models: readonly ModelReport[],
+    at = Date.now(),
+  ): void {
     this.#running = Math.max(0, this.#running - 1);
     bump(this.#runs, labels({ status }));
     for (const m of models) {

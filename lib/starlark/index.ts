@@ -5,6 +5,7 @@ import { equal as equalValues } from './eval/compare.js';
 import { freeze as freezeValue } from './eval/freeze.js';
 import { truth as truthOf } from './eval/ops.js';
 import { repr as reprOf, toStr } from './eval/repr.js';
+import { Func } from './eval/function.js';
 
 export type { Value } from './eval/value.js';
 export { None, Float, HostValue, Builtin } from './eval/value.js';
@@ -73,3 +74,8 @@ export { threeway } from './eval/compare.js';
 export { iterableElems as elements } from './eval/sequence.js';
 export { MAX_NESTING } from './syntax/parser.js';
 export { DEFAULT_MAX_STEPS, MAX_LIST_ELEMS, MAX_STRING_BYTES } from './eval/limits.js';
+
+/** definedAt is where a Starlark function was defined (file:line:col), or undefined for any other value. */
+export function definedAt(v: Value): string | undefined {
+  return v instanceof Func ? `${v.code.file}:${v.code.line}:${v.code.col}` : undefined;
+}

@@ -13,6 +13,8 @@ export {
   clearFailure,
   listFailures,
   failureGroups,
+  rejectedHashesSql,
+  clearRejected,
   type FailureEntry,
   type FailureGroup,
 } from './state/failures.js';

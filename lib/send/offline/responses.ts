@@ -10,6 +10,10 @@
 // them), or `url_regex` a JavaScript regular expression searched in the URL (anchor it with
 // ^…$ to match the whole); absent = any URL. `json` matches requests whose JSON body holds
 // every field given, with equal values (recursively for objects; arrays and scalars equal).
+// `json_has` matches a batch: a request whose JSON body is, or holds (at any depth), a list with
+// an element holding every field given — e.g. {"email": "bad"} selects the upsert of 100 inputs
+// that carries that record, whose answer can then be the API's per-record error body (a 207
+// listing it in errors[]) for the outcome function to read.
 // Answer: `status` (100–599, required), `headers` (string values), `body` (a string is sent
 // as is; anything else as JSON with content-type application/json; absent = `{}`).
 // `times` (a positive integer) makes the entry answer that many attempts — retries count —
@@ -27,13 +31,15 @@ export interface ResponseRule {
   /** The pattern as written (for messages). */
   readonly urlText?: string;
   readonly json?: JsonValue;
+  /** A request whose body has a list with an element holding these fields. */
+  readonly jsonHas?: JsonValue;
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Uint8Array;
   readonly times?: number;
 }
 
-const KEYS = ['method', 'url', 'url_regex', 'json', 'status', 'headers', 'body', 'times'];
+const KEYS = ['method', 'url', 'url_regex', 'json', 'json_has', 'status', 'headers', 'body', 'times'];
 
 const encoder = new TextEncoder();
 
@@ -71,7 +77,16 @@ function matches(rule: ResponseRule, req: Pick<RequestRecord, 'method' | 'url' |
   if (rule.method !== undefined && rule.method !== req.method.toUpperCase()) return false;
   if (rule.url !== undefined && !rule.url.test(req.url)) return false;
   if (rule.json !== undefined && (req.body === undefined || !contains(req.body, rule.json))) return false;
+  if (rule.jsonHas !== undefined && (req.body === undefined || !listHas(req.body, rule.jsonHas)))
+    return false;
   return true;
+}
+
+/** listHas tells whether `actual` is or holds, at any depth, a list with an element that contains `wanted`. */
+export function listHas(actual: JsonValue, wanted: JsonValue): boolean {
+  if (Array.isArray(actual)) return actual.some((v) => contains(v, wanted) || listHas(v, wanted));
+  if (isObject(actual)) return Object.values(actual).some((v) => listHas(v, wanted));
+  return false;
 }
 
 /** contains tells whether `actual` holds `wanted`: every field of a wanted object, recursively. */
@@ -171,6 +186,13 @@ function parseRule(entry: unknown, where: string, file: string): ResponseRule {
     rule.urlText = e['url_regex'] as string;
   }
   if (e['json'] !== undefined) rule.json = e['json'] as JsonValue;
+  if (e['json_has'] !== undefined) {
+    if (e['json_has'] === null || typeof e['json_has'] !== 'object' || Array.isArray(e['json_has']))
+      fail(
+        '"json_has" must be an object: the fields an element of the request\'s list holds, e.g. {"email": "bad"}',
+      );
+    rule.jsonHas = e['json_has'] as JsonValue;
+  }
 
   const status = e['status'];
   if (status === undefined) fail('"status" is missing (the HTTP status to answer, e.g. 500)');

@@ -3,6 +3,7 @@
 // which entries a run resolved); `ebb status` reads them. Keys are JSON texts of the key
 // columns, as the script saw them.
 
+import { sqlString } from '../quote.js';
 import type { JsonRow, Store } from '../store.js';
 
 /** A failed row as stored; first_failed_at and last_failed_at are set by the store. */
@@ -16,9 +17,13 @@ export interface FailureEntry {
   readonly error: string;
   readonly attempts: number;
   readonly runId: string;
+  /** 'failed' (sent again next run) or 'rejected' (the API refused the record: held back while unchanged). */
+  readonly kind: 'failed' | 'rejected';
+  /** A rejected row's content hash (_ebb_hash, as text): it is held back while the query's row keeps it. */
+  readonly rowHash: string | null;
 }
 
-/** Entries per INSERT: DuckDB binds every value as a parameter, nine per entry. */
+/** Entries per INSERT: DuckDB binds every value as a parameter, eleven per entry. */
 const INSERT_CHUNK = 200;
 
 /** recordFailures stores failed rows; an entry of a key that failed before is updated in place. */
@@ -26,11 +31,12 @@ export async function recordFailures(store: Store, entries: readonly FailureEntr
   for (let i = 0; i < entries.length; i += INSERT_CHUNK) {
     const chunk = entries.slice(i, i + INSERT_CHUNK);
     await store.exec(
-      `INSERT INTO _ebb.failures (model, key, change, method, url, status, error, attempts, first_failed_at, last_failed_at, run_id)
-       VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, now(), now(), ?)').join(', ')}
+      `INSERT INTO _ebb.failures (model, key, change, method, url, status, error, attempts, first_failed_at, last_failed_at, run_id, kind, row_hash)
+       VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, now(), now(), ?, ?, ?::UBIGINT)').join(', ')}
        ON CONFLICT (model, key) DO UPDATE SET change = excluded.change, method = excluded.method, url = excluded.url,
          status = excluded.status, error = excluded.error, attempts = excluded.attempts,
-         last_failed_at = excluded.last_failed_at, run_id = excluded.run_id`,
+         last_failed_at = excluded.last_failed_at, run_id = excluded.run_id, kind = excluded.kind,
+         row_hash = excluded.row_hash`,
       chunk.flatMap((e) => [
         e.model,
         e.key,
@@ -41,6 +47,8 @@ export async function recordFailures(store: Store, entries: readonly FailureEntr
         e.error,
         BigInt(e.attempts),
         e.runId,
+        e.kind,
+        e.rowHash,
       ]),
     );
   }
@@ -83,7 +91,7 @@ export async function clearFailure(store: Store, model: string, key: string): Pr
  */
 export async function listFailures(store: Store, model: string, limit: number): Promise<JsonRow[]> {
   return store.queryJson(
-    `SELECT key, change, method, url, status, error, attempts,
+    `SELECT key, coalesce(kind, 'failed') AS kind, change, method, url, status, error, attempts,
             strftime(first_failed_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS first_failed_at,
             strftime(last_failed_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS last_failed_at, run_id
        FROM _ebb.failures WHERE model = ? ORDER BY last_failed_at DESC, key LIMIT ${Math.max(1, Math.floor(limit))}`,
@@ -91,29 +99,52 @@ export async function listFailures(store: Store, model: string, limit: number): 
   );
 }
 
-/** A model's entries that share a status and an error, with the first few keys (JSON texts). */
+/** A model's entries that share a kind, a status and an error, with the first few keys (JSON texts). */
 export interface FailureGroup {
+  /** failed: sent again next run; rejected: the API refused the rows, not sent again until they change or `ebb retry`. */
+  readonly kind: 'failed' | 'rejected';
   readonly status: number | null;
   readonly error: string;
   readonly rows: number;
   readonly keys: readonly string[];
 }
 
-/** failureGroups groups a model's entries by status and error, the largest group first. */
+/** failureGroups groups a model's entries by kind, status and error: failed first, the largest group first. */
 export async function failureGroups(
   store: Store,
   model: string,
   sampleKeys: number,
 ): Promise<FailureGroup[]> {
   const rows = await store.queryJson(
-    `SELECT status, error, count(*)::DOUBLE AS n, list(key ORDER BY key)[1:${Math.floor(sampleKeys)}] AS keys
-       FROM _ebb.failures WHERE model = ? GROUP BY status, error ORDER BY n DESC, status`,
+    `SELECT coalesce(kind, 'failed') AS kind, status, error, count(*)::DOUBLE AS n,
+            list(key ORDER BY key)[1:${Math.floor(sampleKeys)}] AS keys
+       FROM _ebb.failures WHERE model = ? GROUP BY ALL ORDER BY kind, n DESC, status`,
     [model],
   );
   return rows.map((r) => ({
+    kind: r['kind'] === 'rejected' ? 'rejected' : 'failed',
     status: r['status'] === null ? null : Number(r['status']),
     error: String(r['error']),
     rows: Number(r['n']),
     keys: r['keys'] as string[],
   }));
+}
+
+/**
+ * rejectedHashesSql is the hashes of the model's rows the API rejected (kind = 'rejected'): a
+ * query row with one of them has not changed since, so it is not sent again (`ebb retry` clears
+ * the entries). The hash covers the key columns, so a hash names one row of one key.
+ */
+export function rejectedHashesSql(model: string): string {
+  return `(SELECT row_hash FROM _ebb.failures WHERE model = ${sqlString(model)} AND kind = 'rejected' AND row_hash IS NOT NULL)`;
+}
+
+/** clearRejected forgets a model's rejected rows (all, or those of `keys`), so the next run sends them; returns their keys. */
+export async function clearRejected(store: Store, model: string, keys: readonly string[]): Promise<string[]> {
+  const only = keys.length === 0 ? '' : ` AND key IN (${keys.map(() => '?').join(', ')})`;
+  const rows = await store.query(
+    `DELETE FROM _ebb.failures WHERE model = ? AND kind = 'rejected'${only} RETURNING key`,
+    [model, ...keys],
+  );
+  return rows.map((r) => String(r['key'])).sort();
 }

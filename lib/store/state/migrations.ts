@@ -85,6 +85,16 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE IF NOT EXISTS _ebb.project (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
     ],
   },
+  {
+    version: 7,
+    statements: [
+      // Per-record outcomes: a failure is 'failed' (transient: sent again next run) or
+      // 'rejected' (the API refused the record: not sent again while the query's row keeps the
+      // hash it had, row_hash, unless `ebb retry`). Entries written before were failed requests.
+      `ALTER TABLE _ebb.failures ADD COLUMN kind VARCHAR DEFAULT 'failed'`,
+      `ALTER TABLE _ebb.failures ADD COLUMN row_hash UBIGINT`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,164 @@
+// Outcomes runs the outcome functions of a tracked script's saves (save.rows(rows, outcome=fn))
+// on the worker. A save with an outcome function depends on the requests issued since the
+// previous save, like any save; instead of "all 2xx or nothing", fn(response, rows) says per row
+// whether the API accepted it, rejected it (a reason about the record) or failed (transient).
+// fn is never called while the script waits for it: a save is held here, and its function is
+// called for each of its requests once the reply is in, at the script's next host call (after an
+// http.* call or a save) or at the end of the script. When every request of a save has had its
+// call, the decision goes to the main thread as one `outcome` message (Delivery commits it).
+//
+// Several requests: a row is failed if any call says failed, else rejected if any says
+// rejected, else accepted. fn returning None keeps the rule of saves without a function: every
+// row accepted if the response is a 2xx, else failed with the response's error. An error raised
+// in fn, or a result that is not one outcome per row, fails the model (through the host call
+// running then), and that save is never sent: none of its rows is acknowledged.
+
+import { SeqRuns } from '../detect/seq-runs.js';
+import {
+  call,
+  definedAt,
+  elements,
+  makeList,
+  None,
+  typeName,
+  type Thread,
+  type Value,
+} from '../starlark/index.js';
+import type { Client } from './channel.js';
+import { STOPPED_CODE } from './delivery.js';
+import type { HttpReply } from './http-reply.js';
+import type { Response } from './http-module.js';
+import { RowOutcome } from './outcome-module.js';
+import type { ModelOps, RefusedRow } from './protocol.js';
+
+/** Verdicts, ordered so that the stronger one wins when a save depends on several requests. */
+const ACCEPTED = 0;
+const REJECTED = 1;
+const FAILED = 2;
+
+interface HeldSave {
+  readonly fn: Value;
+  readonly deps: readonly Response[];
+  readonly rows: readonly Value[];
+  readonly seqs: readonly number[];
+  readonly deleted: boolean;
+  readonly at: string | undefined;
+  readonly verdicts: Uint8Array;
+  /** Per row, the verdict's message and the request it came from. */
+  readonly why: Array<{ message: string; response: Response } | undefined>;
+  /** The requests whose calls are done (deps are taken in order). */
+  done: number;
+}
+
+export class Outcomes {
+  readonly #client: Client<ModelOps>;
+  #held: HeldSave[] = [];
+  /** An outcome function is running: a host call it makes must not start another. */
+  #running = false;
+
+  constructor(client: Client<ModelOps>) {
+    this.#client = client;
+  }
+
+  get pending(): number {
+    return this.#held.length;
+  }
+
+  /** hold keeps a save until its requests are over, then runs what is ready already. */
+  hold(th: Thread, save: Omit<HeldSave, 'verdicts' | 'why' | 'done'>): void {
+    this.#held.push({ ...save, verdicts: new Uint8Array(save.rows.length), why: [], done: 0 });
+    this.run(th);
+  }
+
+  /** run calls the outcome functions whose requests' replies are in and sends finished saves. */
+  run(th: Thread): void {
+    if (this.#running || this.#held.length === 0) return;
+    this.#running = true;
+    try {
+      let kept = 0;
+      for (const save of this.#held) {
+        while (save.done < save.deps.length && save.deps[save.done]!.settled) {
+          // A request the stop of the run kept from being sent decides nothing: the save is
+          // dropped unacknowledged, and its rows are sent by the next run.
+          if (save.deps[save.done]!.reply!.error?.code === STOPPED_CODE) break;
+          this.#apply(th, save, save.deps[save.done]!);
+          save.done++;
+        }
+        if (save.done === save.deps.length) this.#send(save);
+        else if (!save.deps[save.done]!.settled) this.#held[kept++] = save;
+      }
+      this.#held.length = kept;
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  #apply(th: Thread, save: HeldSave, response: Response): void {
+    const result = call(th, save.fn, [response, makeList([...save.rows])]);
+    const n = save.rows.length;
+    if (result === None) {
+      if (response.reply!.ok) return;
+      const message = replyError(response.reply!);
+      for (let i = 0; i < n; i++) mark(save, i, FAILED, message, response);
+      return;
+    }
+    const name = `the outcome function${definedAt(save.fn) === undefined ? '' : ` defined at ${definedAt(save.fn)}`}`;
+    const list =
+      typeName(result) === 'list' || typeName(result) === 'tuple' ? [...elements(result)!] : undefined;
+    if (list === undefined || list.length !== n) {
+      throw new Error(
+        `${name} returned ${list === undefined ? `a ${typeName(result)}` : `${list.length} outcome(s)`} for ${n} row(s) of ${response.method} ${response.url}; ` +
+          'return None (every row accepted on a 2xx) or a list with one outcome.accepted / outcome.rejected(message) / outcome.failed(message) per row, in the order of rows',
+      );
+    }
+    for (let i = 0; i < n; i++) {
+      const o = list[i];
+      if (!(o instanceof RowOutcome))
+        throw new Error(
+          `${name} returned a ${typeName(o!)} for row ${i}; want outcome.accepted, outcome.rejected(message) or outcome.failed(message)`,
+        );
+      if (o.kind !== 'accepted')
+        mark(save, i, o.kind === 'rejected' ? REJECTED : FAILED, o.message, response);
+    }
+  }
+
+  #send(save: HeldSave): void {
+    const accepted = new SeqRuns();
+    const refused: RefusedRow[] = [];
+    for (let i = 0; i < save.seqs.length; i++) {
+      const why = save.why[i];
+      if (save.verdicts[i] === ACCEPTED || why === undefined) {
+        accepted.add(save.seqs[i]!);
+        continue;
+      }
+      const r = why.response;
+      refused.push({
+        seq: save.seqs[i]!,
+        kind: save.verdicts[i] === REJECTED ? 'rejected' : 'failed',
+        message: why.message,
+        method: r.method,
+        url: r.url,
+        status: r.reply!.status,
+        attempts: r.reply!.attempts,
+      });
+    }
+    const req: ModelOps['outcome']['req'] = {
+      runs: accepted.pairs,
+      deleted: save.deleted,
+      deps: save.deps.map((d) => d.id),
+      refused,
+    };
+    this.#client.post('outcome', save.at === undefined ? req : { ...req, at: save.at }, 'outcome');
+  }
+}
+
+function mark(save: HeldSave, i: number, verdict: number, message: string, response: Response): void {
+  if (verdict <= save.verdicts[i]!) return;
+  save.verdicts[i] = verdict;
+  save.why[i] = { message, response };
+}
+
+/** replyError is what a failed request is recorded with: its error, or its status. */
+export function replyError(r: HttpReply): string {
+  return r.error?.message ?? (r.status === null ? 'no response' : `status ${r.status}`);
+}

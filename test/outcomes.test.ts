@@ -1,0 +1,250 @@
+// Per-record outcomes (save.rows(rows, outcome=fn)) against a real node:http sink shaped like a
+// HubSpot batch endpoint: 207 with errors[] naming the refused inputs. Rejected rows are kept in
+// _ebb.failures with the API's message and are not acknowledged; fn runs without blocking the
+// script; an error in fn names its line; a script that reads a 500 and saves anyway gets a
+// failed row, not a delivered one.
+
+import test from 'ava';
+import { retryCommand } from '../lib/commands/retry.js';
+import { runCommand } from '../lib/commands/run.js';
+import { statusCommand } from '../lib/commands/status.js';
+import { capture, makeProject, writeFiles } from './helpers/project.js';
+import { startSink, type Recorded } from './helpers/sink.js';
+import { withStore } from './helpers/store.js';
+
+interface Input {
+  readonly id: number;
+  readonly email: string;
+}
+
+const inputs = (r: Recorded): Input[] => (r.json as { inputs: Input[] }).inputs;
+
+/** Answers like HubSpot's batch upsert: 207 listing each input without an "@" in its email. */
+function batchApi(r: Recorded) {
+  const errors = inputs(r)
+    .filter((i) => !i.email.includes('@'))
+    .map((i) => ({
+      status: 'error',
+      message: `Property values were not valid: email ${i.email}`,
+      context: { id: i.id },
+    }));
+  return errors.length === 0
+    ? { body: JSON.stringify({ status: 'COMPLETE', results: inputs(r) }) }
+    : { status: 207, body: JSON.stringify({ status: 'COMPLETE', results: [], errors }) };
+}
+
+/** 10,000 rows, 1 % of them (id % 100 = 7) with an invalid email. */
+const SOURCE = (
+  bad = "CASE WHEN range % 100 = 7 THEN 'user' || range ELSE 'user' || range || '@example.com' END",
+) => `-- @kind: table\nSELECT range AS id, ${bad} AS email FROM range(10000)`;
+
+const SYNC = `# @kind: tracked
+# @unique_key: id
+# @concurrency: 8
+base = env.get("SINK", secret=False)
+
+def per_record(response, rows):
+    if response.status_code != 207:
+        return None
+    refused = {e["context"]["id"]: e["message"] for e in response.json()["errors"]}
+    return [outcome.rejected(refused[r.id]) if r.id in refused else outcome.accepted for r in rows]
+
+batch = []
+for row in query("SELECT id, email FROM src.users ORDER BY id"):
+    batch.append(row)
+    if len(batch) == 100:
+        http.post(base + "/batch", json={"inputs": batch})
+        save.rows(batch, outcome=per_record)
+        batch = []
+if batch:
+    http.post(base + "/batch", json={"inputs": batch})
+    save.rows(batch, outcome=per_record)
+`;
+
+async function run(root: string, sink: string) {
+  const c = capture();
+  const code = await runCommand(
+    { cwd: root, selectors: [], json: true, env: { ...process.env, SINK: sink } },
+    c.io,
+  );
+  return { code, results: c.json(), err: c.err() };
+}
+
+async function failures(root: string) {
+  return withStore(root, async (s) =>
+    (
+      await s.queryJson(
+        "SELECT key, kind, error, status, row_hash IS NOT NULL AS hashed FROM _ebb.failures WHERE model = 'sync.users' ORDER BY json_extract(key, '$.id')::INT",
+      )
+    ).map((r) => ({
+      key: String(r['key']),
+      kind: String(r['kind']),
+      error: String(r['error']),
+      status: r['status'],
+      hashed: r['hashed'],
+    })),
+  );
+}
+
+async function stored(root: string): Promise<number[]> {
+  return withStore(root, async (s) =>
+    (await s.queryJson('SELECT id FROM sync.users ORDER BY id')).map((r) => Number(r['id'])),
+  );
+}
+
+const BAD = [...Array(100).keys()].map((k) => k * 100 + 7);
+
+test('10,000 rows with 1 % invalid: exactly those are rejected with the API message, none of them acknowledged', async (t) => {
+  const sink = await startSink(batchApi);
+  t.teardown(() => sink.close());
+  const root = makeProject({ 'models/src/users.sql': SOURCE(), 'models/sync/users.star': SYNC });
+  const first = await run(root, sink.url);
+  t.is(sink.requests.length, 100);
+  const result = first.results.find((r) => r['model'] === 'sync.users')!;
+  t.like(result, { saved: 9900, failed: 0, rejected: 100 }, first.err);
+  const f = await failures(root);
+  t.deepEqual(
+    f.map((x) => x.key),
+    BAD.map((id) => JSON.stringify({ id })),
+  );
+  t.true(f.every((x) => x.kind === 'rejected' && x.status === 207 && x.hashed));
+  t.is(f[0]!.error, 'Property values were not valid: email user7');
+  const ids = await stored(root);
+  t.is(ids.length, 9900);
+  t.false(
+    ids.some((id) => BAD.includes(id)),
+    'no rejected row is acknowledged',
+  );
+});
+
+test('fn never blocks the script: with responses taking 100 ms, @concurrency 16 keeps 16 requests in flight', async (t) => {
+  let inFlight = 0;
+  let most = 0;
+  const sink = await startSink(() => {
+    inFlight++;
+    most = Math.max(most, inFlight);
+    return { delayMs: 100 };
+  });
+  t.teardown(() => sink.close());
+  // The sink counts a request as answered when its delay is over.
+  const answered = sink.answer;
+  sink.answer = (r) => {
+    const a = answered(r);
+    setTimeout(() => inFlight--, 100);
+    return a;
+  };
+  const root = makeProject({
+    'models/src/users.sql': '-- @kind: table\nSELECT range AS id FROM range(160)',
+    'models/sync/users.star': `# @kind: tracked
+# @unique_key: id
+# @concurrency: 16
+def fine(response, rows):
+    return [outcome.accepted for _ in rows]
+for row in query("SELECT id FROM src.users ORDER BY id"):
+    http.post(env.get("SINK", secret=False) + "/one", json=row)
+    save.row(row, outcome=fine)
+`,
+  });
+  const r = await run(root, sink.url);
+  t.is(r.code, 0, r.err);
+  t.is(most, 16, `at most ${most} requests were in flight`);
+  t.is((await stored(root)).length, 160);
+});
+
+test("an error raised in fn fails the model naming fn's line, and acknowledges none of that request's rows", async (t) => {
+  const sink = await startSink(() => ({ status: 207, body: '{"errors": []}' }));
+  t.teardown(() => sink.close());
+  const root = makeProject({
+    'models/src/users.sql': '-- @kind: table\nSELECT range AS id FROM range(3)',
+    'models/sync/users.star': `# @kind: tracked
+# @unique_key: id
+def broken(response, rows):
+    return [outcome.accepted for _ in rows] if response.status_code == 200 else response.json()["results"]
+for row in query("SELECT id FROM src.users ORDER BY id"):
+    http.post(env.get("SINK", secret=False) + "/one", json=row)
+    save.row(row, outcome=broken)
+`,
+  });
+  const r = await run(root, sink.url);
+  t.is(r.code, 1);
+  const result = r.results.find((x) => x['model'] === 'sync.users')!;
+  t.regex(String(result['error']), /models\/sync\/users\.star:4:\d+: .*results/);
+  t.deepEqual(
+    await withStore(root, async (s) => s.objectType('sync', 'users')),
+    undefined,
+    'nothing acknowledged',
+  );
+});
+
+test('a list of the wrong length fails the model naming where fn is defined', async (t) => {
+  const sink = await startSink();
+  t.teardown(() => sink.close());
+  const root = makeProject({
+    'models/src/users.sql': '-- @kind: table\nSELECT range AS id FROM range(4)',
+    'models/sync/users.star': `# @kind: tracked
+# @unique_key: id
+
+def short(response, rows):
+    return [outcome.accepted]
+http.post(env.get("SINK", secret=False) + "/all", json=[1])
+save.rows(list(query("SELECT id FROM src.users ORDER BY id")), outcome=short)
+`,
+  });
+  const r = await run(root, sink.url);
+  t.is(r.code, 1);
+  const result = r.results.find((x) => x['model'] === 'sync.users')!;
+  t.regex(
+    String(result['error']),
+    /the outcome function defined at models\/sync\/users\.star:4:\d+ returned 1 outcome\(s\) for 4 row\(s\)/,
+  );
+});
+
+test('a script that prints a header of a 500 response before save.row: the row is failed, not delivered', async (t) => {
+  const sink = await startSink((r) =>
+    (r.json as { id: number }).id === 1
+      ? { status: 500, body: 'boom', headers: { 'x-request-id': 'req-1' } }
+      : {},
+  );
+  t.teardown(() => sink.close());
+  const root = makeProject({
+    'models/src/users.sql': '-- @kind: table\nSELECT range AS id FROM range(3)',
+    'models/sync/users.star': `# @kind: tracked
+# @unique_key: id
+# @retries: 0
+for row in query("SELECT id FROM src.users ORDER BY id"):
+    r = http.post(env.get("SINK", secret=False) + "/one", json=row)
+    print(r.headers.get("x-request-id"))
+    save.row(row)
+`,
+  });
+  const r = await run(root, sink.url);
+  t.like(
+    r.results.find((x) => x['model'] === 'sync.users'),
+    { status: 'ok', saved: 2, failed: 1, warning_code: 'EBB_HTTP_STATUS' },
+    r.err,
+  );
+  t.is(r.code, 3);
+  t.regex(r.err, /1 row failed to deliver/);
+  t.deepEqual(await stored(root), [0, 2]);
+  t.deepEqual(
+    (await failures(root)).map((f) => [f.key, f.kind, f.status]),
+    [['{"id":1}', 'failed', 500]],
+  );
+});
+
+test('ebb retry: an unknown model or a key of the wrong shape is a usage error naming what to write', async (t) => {
+  const root = makeProject({
+    'models/src/users.sql': '-- @kind: table\nSELECT 1 AS a, 2 AS b',
+    'models/sync/pairs.star':
+      '# @kind: tracked\n# @unique_key: a, b\nfor r in query("SELECT a, b FROM src.users"):\n    save.row(r)\n',
+  });
+  const unknown = capture();
+  t.is(await retryCommand({ cwd: root, model: 'sync.nope' }, unknown.io), 2);
+  t.regex(unknown.err(), /retry: no model named sync\.nope \(models: .*sync\.pairs/);
+  const plain = capture();
+  t.is(await retryCommand({ cwd: root, model: 'sync.pairs', keys: ['7'] }, plain.io), 2);
+  t.regex(plain.err(), /sync\.pairs's key has 2 columns \(a, b\); give each key as JSON/);
+  const none = capture();
+  t.is(await retryCommand({ cwd: root, model: 'sync.pairs', keys: ['{"b": 2, "a": 1}'] }, none.io), 0);
+  t.regex(none.err(), /sync\.pairs: no rejected rows with these keys/);
+});
