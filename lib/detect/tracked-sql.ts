@@ -151,11 +151,11 @@ export function deltaSql(shape: Shape, body: string, stored: string, sortedByKey
   const numbered = (select: string, sorted: boolean) =>
     `CREATE OR REPLACE TEMP TABLE ${DELTA} AS SELECT row_number() OVER () AS _ebb_seq, * FROM (${select}\n${sorted ? '' : ` ORDER BY ${keyList(shape.keys, 'q')}`}) AS d`;
   if (shape.stored === undefined) {
-    return numbered(
-      `SELECT ${columnList(shape.columns, 'q')}, ${hash} AS _ebb_hash, 'new' AS _ebb_change, NULL AS _ebb_before
-       FROM (${body}\n) AS q${shape.model === undefined ? '' : ` WHERE ${notRejected(shape, hash)}`}`,
-      sortedByKey,
-    );
+    // The hash is computed once; rows held back as rejected are filtered on it one level up.
+    const rows = `SELECT ${columnList(shape.columns, 'q')}, ${hash} AS _ebb_hash, 'new' AS _ebb_change, NULL AS _ebb_before
+       FROM (${body}\n) AS q`;
+    const held = notRejected(shape, 'q._ebb_hash');
+    return numbered(held === undefined ? rows : `SELECT q.* FROM (${rows}) AS q WHERE ${held}`, sortedByKey);
   }
   return numbered(
     `SELECT ${columnList(shape.columns, 'q')}, ${hash} AS _ebb_hash, dk._ebb_change, ${beforeSql(shape.stored, 't')} AS _ebb_before

@@ -116,11 +116,13 @@ export class TrackedSession {
       const sortedByKey =
         order !== undefined &&
         order.map((n) => n.toLowerCase()).join('\0') === shape.keys.map((k) => k.toLowerCase()).join('\0');
-      await this.#store.exec(deltaSql(shape, body, stored, sortedByKey), params);
-      const held = await this.#store.scalar(
-        `SELECT count(*)::DOUBLE FROM ${rejectedHashesSql(this.model.name)}`,
+      const held = Number(
+        await this.#store.scalar(`SELECT count(*)::DOUBLE FROM ${rejectedHashesSql(this.model.name)}`),
       );
-      await this.#store.exec(heldBackSql(shape, body, Number(held) > 0), params);
+      // Only a model with rejected rows pays for the term that holds them back.
+      const { model: _model, ...plain } = shape;
+      await this.#store.exec(deltaSql(held > 0 ? shape : plain, body, stored, sortedByKey), params);
+      await this.#store.exec(heldBackSql(shape, body, held > 0), params);
       await checkKeys(schema, DELTA);
       counts = {
         new: Number(await this.#store.scalar(`SELECT count(*)::DOUBLE FROM ${DELTA}`)),
