@@ -47,13 +47,14 @@ test.serial(
     t.is(rb.code, 0, rb.stderr);
     t.is(sink.delivered.length, 60);
     // Two budgets of their own would let about 40 arrive in a second. The grants never exceed 20 a
-    // second; an arrival delayed past half the slack on a loaded machine (processes descheduled)
-    // can move one into the next window, so the default run allows one, EBB_SLOW=1 none.
+    // second (bench/scale/limiter.ts measures that strictly); an arrival delayed past half the
+    // slack on a loaded machine (the sending process descheduled, beside the other test files)
+    // moves into the next window, so the default run allows a few, EBB_SLOW=1 none.
     const worst = maxInWindow(
       sink.delivered.map((r) => r.at),
       1000,
     );
-    t.true(worst <= (process.env['EBB_SLOW'] ? 20 : 21), `${worst} in one second`);
+    t.true(worst <= (process.env['EBB_SLOW'] ? 20 : 24), `${worst} in one second`);
   },
 );
 
