@@ -2,6 +2,7 @@
 // the retry decisions, idempotency keys, and the rate limiter under a fake clock.
 
 import test from 'ava';
+import { FakeClock, flush, maxInWindow } from './helpers/fake-clock.js';
 import {
   backoffMs,
   decideAfterError,
@@ -204,58 +205,6 @@ test('an idempotency key reveals nothing of the body without the project secret:
   }
   t.deepEqual(keyedFound, ['4711']);
 });
-
-/** A clock whose time moves only when the test says so; timers fire in order. */
-class FakeClock implements Clock {
-  t = 0;
-  #timers: { at: number; fn: () => void; id: number }[] = [];
-  #id = 0;
-  now(): number {
-    return this.t;
-  }
-  wallNow(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.#id;
-    this.#timers.push({ at: this.t + ms, fn, id });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.#timers = this.#timers.filter((x) => x.id !== handle);
-  }
-  /** Moves time forward by ms, firing due timers (and letting promise callbacks run) in order. */
-  async advance(ms: number): Promise<void> {
-    const end = this.t + ms;
-    for (;;) {
-      this.#timers.sort((a, b) => a.at - b.at || a.id - b.id);
-      const next = this.#timers[0];
-      if (next === undefined || next.at > end) break;
-      this.#timers.shift();
-      this.t = Math.max(this.t, next.at);
-      next.fn();
-      await flush();
-    }
-    this.t = end;
-    await flush();
-  }
-}
-
-async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await Promise.resolve();
-}
-
-/** Largest number of times within any half-open window [a, a + period). */
-function maxInWindow(times: readonly number[], period: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while (sorted[hi]! - sorted[lo]! >= period) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-}
 
 /** A fake clock whose timers fire `lateBy` ms after they were due, like a busy event loop. */
 class LateClock extends FakeClock {

@@ -19,4 +19,10 @@ export { upstreamBuilder } from './plan-upstream.js';
 export { findLeftovers, type Leftover } from './leftovers.js';
 export { listModels, type ModelListing } from './list.js';
 export { RunTimeout } from './timeout.js';
-export { readRunStatus, runStatusPath, RunStatusWriter, type RunStatus } from './status-file.js';
+export {
+  readRunStatus,
+  runStatusPath,
+  RunStatusWriter,
+  type PublishedProgress,
+  type RunStatus,
+} from './status-file.js';

@@ -4,7 +4,7 @@
 // run that ended without saying so (killed with -9): it is shown as such.
 
 import { readFileSync } from 'node:fs';
-import { runStatusPath } from '../run/index.js';
+import { runStatusPath, type PublishedProgress } from '../run/index.js';
 
 export interface LiveModel {
   readonly model: string;
@@ -14,16 +14,8 @@ export interface LiveModel {
   readonly error?: string;
 }
 
-export interface LiveCurrent {
-  readonly model: string;
-  readonly done: number;
-  readonly total: number | null;
-  readonly in_flight: number;
-  readonly requests: number;
-  readonly failed: number;
-  readonly rows_per_s: number;
-  readonly elapsed_ms: number;
-}
+/** The current model's progress, as lib/run/status-file.ts publishes it. */
+export type LiveCurrent = PublishedProgress;
 
 export interface LiveStatus {
   readonly pid: number;
