@@ -77,8 +77,11 @@ export class PostgresCoordinator {
       connectionTimeoutMillis: STATEMENT_TIMEOUT_MS,
       query_timeout: STATEMENT_TIMEOUT_MS,
     });
-    // An idle client's connection that breaks is reported here; the next statement fails instead.
+    // A connection that breaks (the coordinator stopping) is reported as an 'error' event: on the
+    // pool for an idle client, on the client itself while it is checked out. Either way the
+    // statement in flight fails (a CoordinatorError); the event must not crash the process.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const c = new PostgresCoordinator(pool, clock);
     await c.#run('create the coordinator tables', async (client) => {
       await client.query('BEGIN');
@@ -140,8 +143,6 @@ export class PostgresCoordinator {
   async lock(name: string): Promise<boolean> {
     if (this.#locks.has(name)) return true;
     const client = await this.#connect(`lock "${name}"`);
-    // The lock's connection is held for the run: its loss (the coordinator stopping) must not crash the process.
-    client.on('error', () => undefined);
     try {
       const r = await client.query<{ ok: boolean }>(
         'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok',
