@@ -268,3 +268,32 @@ test('schedules and alerts: every or cron per selection, each mistake at its lin
   t.regex(got[2]!, /^6: every: "10ms" is not a duration of at least 1s/);
   t.regex(got[3]!, /^8: unknown key "slak" in alerts; did you mean "slack"\?/);
 });
+
+test('validate reports a literal env.get without a default whose variable is set nowhere, at its line', async (t) => {
+  const root = makeProject({
+    'models/sync/a.star': [
+      '# @kind: tracked',
+      '# @unique_key: id',
+      'TOKEN = env.get("NOWHERE_TOKEN_Q")', // 3: required, set nowhere
+      'URL = env.get("NOWHERE_URL_Q", secret=False)', // 4: required too
+      'OPT = env.get("NOWHERE_OPT_Q", None)', // a default: fine
+      'SET = env.get("SET_IN_DOTENV_Q")', // set in .env: fine
+      '# env.get("IN_A_COMMENT_Q")',
+      'for row in query("SELECT 1 AS id"):',
+      '    save.row(row)',
+    ].join('\n'),
+    '.env': 'SET_IN_DOTENV_Q=x\n',
+  });
+  const env = { ...process.env, NOWHERE_TOKEN_Q: undefined, NOWHERE_URL_Q: undefined };
+  const c = capture();
+  t.is(await validateCommand({ cwd: root, env }, c.io), 1);
+  t.regex(c.err(), /models\/sync\/a\.star:3: env\.get\("NOWHERE_TOKEN_Q"\) reads a variable set nowhere/);
+  t.regex(c.err(), /models\/sync\/a\.star:4: env\.get\("NOWHERE_URL_Q"\) reads a variable set nowhere/);
+  t.notRegex(c.err(), /NOWHERE_OPT_Q|SET_IN_DOTENV_Q|IN_A_COMMENT_Q/);
+  const ok = capture();
+  t.is(
+    await validateCommand({ cwd: root, env: { ...env, NOWHERE_TOKEN_Q: 't', NOWHERE_URL_Q: 'u' } }, ok.io),
+    0,
+    ok.err(),
+  );
+});

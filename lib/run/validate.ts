@@ -16,6 +16,7 @@ import {
 } from '../project/index.js';
 import { Store } from '../store/index.js';
 import { missingRefs, setupOf, statePathFor, type ContextOptions } from './context.js';
+import { missingEnvReads } from './env-refs.js';
 import { languageOf, modelSqlOf } from './languages/index.js';
 
 export interface ValidateReport {
@@ -46,7 +47,11 @@ export async function validateProject(options: ContextOptions): Promise<Validate
   const opened = await openChecked(useState ? statePath : ':memory:', project, setup);
   const store = opened.store;
   try {
-    const problems: ProjectProblem[] = [...opened.problems, ...models.flatMap((m) => languageOf(m).check(m))];
+    const problems: ProjectProblem[] = [
+      ...opened.problems,
+      ...models.flatMap((m) => languageOf(m).check(m)),
+      ...missingEnvReads(root, models, options.env ?? process.env),
+    ];
     const built = await buildDag(store, models, modelSqlOf);
     problems.push(...built.problems);
     const byName = new Map(models.map((m) => [m.name, m]));
