@@ -5,13 +5,17 @@
 # and never committed. This is a measuring tool, not a test: it prints every failing chunk;
 # exit status 1 when any chunk failed.
 #
-# Usage: scripts/starlark-go-today.sh [GIT_DIR] [FILE...]
-#   GIT_DIR  the snapshot (default /work/.mirror/google+starlark-go/repo)
+# Usage: scripts/starlark-go-today.sh GIT_DIR [FILE...]
+#   GIT_DIR  the snapshot: a bare git directory of google/starlark-go (or set STARLARK_GO_GIT_DIR)
 #   FILE     paths inside the repository (default: every starlark/testdata, starlarkstruct,
 #            resolve and syntax testdata file the harness can run)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-GIT_DIR="${1:-/work/.mirror/google+starlark-go/repo}"
+GIT_DIR="${1:-${STARLARK_GO_GIT_DIR:-}}"
+if [[ -z "$GIT_DIR" ]]; then
+  echo "usage: scripts/starlark-go-today.sh GIT_DIR [FILE...]  (GIT_DIR: a git snapshot of google/starlark-go; or set STARLARK_GO_GIT_DIR)" >&2
+  exit 2
+fi
 shift || true
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
