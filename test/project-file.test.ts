@@ -297,3 +297,21 @@ test('validate reports a literal env.get without a default whose variable is set
     ok.err(),
   );
 });
+
+test('a value of the project file reaches no output of a run: the run redacts it like env.get secrets', async (t) => {
+  const dir = tempDir();
+  await crmDatabase(dir);
+  const root = makeProject({
+    'ebb.yaml': 'sources:\n  crm:\n    type: duckdb\n    path: ${CRM_DIR_Q}/crm.duckdb\n',
+    // secret=False: env.get itself would not redact it; the project file's use of it does.
+    'models/sync/p.star': 'print("dir is " + env.get("CRM_DIR_Q", secret=False))\nsave.row({"x": 1})\n',
+  });
+  const c = capture();
+  t.is(
+    await runCommand({ cwd: root, env: { ...process.env, CRM_DIR_Q: dir }, selectors: [] }, c.io),
+    0,
+    c.err(),
+  );
+  t.regex(c.err(), /dir is \*\*\*/);
+  t.false(c.err().includes(dir));
+});

@@ -146,6 +146,7 @@ async function runBody(
     debug: debugLog(env, io.stderr),
     transport,
     shared: coordinator?.sharedLimits(),
+    secrets: ctx.setup?.secrets,
     onPrint: (model, line) => {
       progress?.pause();
       io.stderr(`      ${model.name}: ${line}\n`);

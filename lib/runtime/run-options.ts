@@ -22,6 +22,8 @@ export interface RunHooks {
   readonly transport?: Transport | undefined;
   /** Aborting it (Ctrl-C) stops the run: no new requests, in-flight ones finish, successful acks are committed. */
   readonly signal?: AbortSignal | undefined;
+  /** Secrets besides env.get's: the values of the project file's `${VAR}`s (redacted from the run's output). */
+  readonly secrets?: readonly string[] | undefined;
   /** What this run shares with other processes (EBB_COORDINATOR): rate budgets, a lock per model. */
   readonly shared?: SharedLimits | undefined;
 }

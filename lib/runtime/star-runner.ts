@@ -112,7 +112,7 @@ class StarRun {
     this.#model = model;
     this.#options = options;
     const { env, secrets, sources } = modelEnv(options.root, options.env);
-    this.#redactor = new Redactor(secrets);
+    this.#redactor = new Redactor([...secrets, ...(options.secrets ?? [])]);
     const settings = senderSettings(model);
     this.#transport = options.transport ?? new UndiciTransport();
     const limiter = sharedLimiter(model, settings, options);
