@@ -4,7 +4,7 @@
 // json.encode and repr print it, as an API echoes it, ASCII-only, escaped twice) — through every
 // sink of text: run output (stderr and --json), _ebb.failures, _ebb.runs, status, history, the
 // bytes of the state file and its WAL, ebb test --update goldens and ebb run --offline
-// recordings. The forms are computed here independently of lib/runtime/secret-forms.ts.
+// recordings. The forms are computed here independently of lib/secret-forms.ts.
 
 import test from 'ava';
 import { existsSync, readFileSync } from 'node:fs';

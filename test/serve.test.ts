@@ -13,6 +13,7 @@ import { sqlCommand } from '../lib/commands/sql.js';
 import { Alerter } from '../lib/serve/alerts.js';
 import { Metrics } from '../lib/serve/metrics.js';
 import { Scheduler } from '../lib/serve/scheduler.js';
+import { hideSecrets } from '../lib/store/index.js';
 import { capture, EBB_ARGV, makeProject } from './helpers/project.js';
 import { startSink } from './helpers/sink.js';
 
@@ -119,6 +120,33 @@ test('an alert goes out once per change of a model health, with a recovery messa
     /^ebb: sync\.users failed: 401 with token \*\*\* — http:\/\/127\.0\.0\.1:1\/ui$/,
   );
   t.false(JSON.stringify(hook.got).includes(secret));
+});
+
+test('alerts and setup errors hide a project secret in every form it travels in (percent, base64, JSON)', async (t) => {
+  const hook = await receiver();
+  const secret = 'pw/+=x"\\%é';
+  const percent = encodeURIComponent(secret);
+  const basic = Buffer.from(`user:${secret}`).toString('base64');
+  const json = JSON.stringify({ password: secret });
+  const a = new Alerter(
+    { webhook: hook.url },
+    (s) => hideSecrets(s, [secret]),
+    () => undefined,
+  );
+  a.observe({ model: 'sync.users', status: 'ok' });
+  a.observe({
+    model: 'sync.users',
+    status: 'error',
+    error: `GET /x?key=${percent} failed; Authorization: Basic ${basic}; echoed ${json}`,
+  });
+  await a.settled();
+  await hook.close();
+  t.is(hook.got.length, 1);
+  const sent = `${JSON.stringify(hook.got)}\n${hook.got[0]!['text']}\n${hook.got[0]!['error']}`;
+  t.regex(String(hook.got[0]!['error']), /key=\*\*\* failed; Authorization: Basic \S*\*\*\*/);
+  for (const form of [secret, percent, basic, JSON.stringify(secret).slice(1, -1)])
+    t.false(sent.includes(form), `the alert holds ${form}`);
+  t.false(sent.includes(Buffer.from(secret).toString('base64').slice(2, 10)));
 });
 
 test('ebb serve runs its schedule, counts in /metrics what _ebb.runs holds, alerts once, and stops on SIGTERM mid-run with acks committed', async (t) => {

@@ -5,7 +5,7 @@
 // `ebb run` does (no new requests, those in flight finish, their acks are committed), then exits 0.
 
 import { ProjectError } from '../errors.js';
-import { hideSecrets } from '../store/index.js';
+import { Redactor } from '../redact.js';
 import { Alerter } from '../serve/alerts.js';
 import { listen } from '../serve/http.js';
 import { Metrics, type ModelReport } from '../serve/metrics.js';
@@ -42,12 +42,13 @@ async function serve(options: ServeOptions, io: IO): Promise<number> {
   const missing = ctx.setup?.missingForServe ?? [];
   if (missing.length > 0) throw new ProjectError(missingRefs(ctx.project, missing));
   const schedules = ctx.project.file?.schedules ?? [];
-  const secrets = ctx.setup?.secrets ?? [];
+  // The project file's secrets, in every form they travel in (lib/secret-forms.ts).
+  const redactor = new Redactor(ctx.setup?.secrets ?? []);
   const alerts = ctx.setup?.alerts;
   const metrics = new Metrics();
   const alerter = new Alerter(
     alerts ?? {},
-    (t) => hideSecrets(t, secrets),
+    (t) => redactor.redact(t),
     (l) => io.stderr(`serve: ${l}\n`),
   );
   const stop = new AbortController();

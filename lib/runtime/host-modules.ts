@@ -33,7 +33,7 @@ import type { SaveCall, Saves } from './saves.js';
 import { SinkSaves } from './sink-saves.js';
 import { TrackedSaves } from './tracked-saves.js';
 import { starToWire } from './wire.js';
-import { MIN_SECRET } from './secret-forms.js';
+import { MIN_SECRET } from '../secret-forms.js';
 
 /** Fetches a page after a sequence number, with what the script showed it needs. */
 type PageFetch = (after: number, want: PageWant) => RowsPage;

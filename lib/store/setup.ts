@@ -3,6 +3,8 @@
 // where it comes from and the secret values it holds, so a failure names the project file's
 // line and never shows a password that was part of the statement.
 
+import { Redactor } from '../redact.js';
+
 /** One statement to run right after the state opens. */
 export interface SetupStep {
   readonly sql: string;
@@ -16,14 +18,10 @@ export interface SetupStep {
   readonly secrets: readonly string[];
 }
 
-/** hideSecrets replaces each secret value in `text` (raw and percent-encoded) with ***. */
+/**
+ * hideSecrets replaces each secret value in `text` with ***, in every form it travels in
+ * (percent-encoded, base64, JSON-escaped: lib/secret-forms.ts), as the run's own output does.
+ */
 export function hideSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
-    if (s === '') continue;
-    out = out.split(s).join('***');
-    const encoded = encodeURIComponent(s);
-    if (encoded !== s) out = out.split(encoded).join('***');
-  }
-  return out;
+  return new Redactor(secrets).redact(text);
 }

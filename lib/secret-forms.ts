@@ -2,7 +2,7 @@
 // with env.get travels percent-encoded in a query string (`params=`), base64-encoded in a Basic
 // `Authorization` header (`user:secret`), JSON-escaped in a body an API echoes back or a script
 // prints with json.encode or repr. Matching the raw text only left all of these in failures,
-// output, goldens and the state file. The Redactor (secrets.ts) redacts every form listed here.
+// output, goldens and the state file. The Redactor (redact.ts) redacts every form listed here.
 
 /** Characters a secret needs before it is redacted: shorter values would mangle output ("123"
  *  inside every count); env.get warns about them (README: the redaction rule). */
