@@ -27,6 +27,7 @@ import { parseDuration } from '../project/index.js';
 import type { PostgresCoordinator } from '../coordinate/postgres.js';
 import type { Transport } from '../send/index.js';
 import type { Context } from '../run/index.js';
+import type { RunHooks } from '../runtime/run-options.js';
 import type { Store } from '../store/index.js';
 import { reportError, withProject, type GlobalOptions, type IO } from './io.js';
 import { withOfflineProject } from './offline.js';
@@ -47,6 +48,8 @@ export interface RunOptions extends GlobalOptions {
   readonly timeout?: string | undefined;
   /** --quiet: no progress and no line per model that went well; errors and warnings are still printed. */
   readonly quiet?: boolean | undefined;
+  /** Each finished HTTP attempt of a .star model (`ebb serve` counts them in /metrics). */
+  readonly onAttempt?: RunHooks['onAttempt'];
 }
 
 /** The exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells expect. */
@@ -147,6 +150,8 @@ async function runBody(
     transport,
     shared: coordinator?.sharedLimits(),
     secrets: ctx.setup?.secrets,
+    requestLogDays: ctx.project.file?.requests?.keepDays,
+    onAttempt: options.onAttempt,
     onPrint: (model, line) => {
       progress?.pause();
       io.stderr(`      ${model.name}: ${line}\n`);

@@ -72,6 +72,11 @@ export interface Alerts {
   readonly line: number;
 }
 
+/** The request log's bounds (`requests:`): days an entry is kept. */
+export interface RequestLogSettings {
+  readonly keepDays?: number;
+}
+
 export interface ProjectFile {
   /** The file's path relative to the root (as errors name it). */
   readonly file: string;
@@ -81,9 +86,10 @@ export interface ProjectFile {
   readonly secrets: readonly DuckDBSecret[];
   readonly schedules: readonly Schedule[];
   readonly alerts?: Alerts;
+  readonly requests?: RequestLogSettings;
 }
 
-const SECTIONS = ['duckdb', 'extensions', 'sources', 'secrets', 'schedules', 'alerts'] as const;
+const SECTIONS = ['duckdb', 'extensions', 'sources', 'secrets', 'schedules', 'alerts', 'requests'] as const;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Names DuckDB gives its own catalogs: a source under one of these could not be told apart. */
 const RESERVED_SOURCES = new Set(['main', 'memory', 'system', 'temp']);
@@ -189,6 +195,7 @@ export function parseProjectFile(file: string, text: string, problems: ProjectPr
     secrets: DuckDBSecret[];
     schedules: Schedule[];
     alerts?: Alerts;
+    requests?: RequestLogSettings;
   } = { duckdb: [], extensions: [], sources: [], secrets: [], schedules: [] };
   if (doc.errors.length === 0 && doc.contents !== null) {
     for (const { key, value, pair } of r.entries(doc.contents, file)) {
@@ -200,7 +207,8 @@ export function parseProjectFile(file: string, text: string, problems: ProjectPr
       else if (key === 'alerts') {
         const alerts = readAlerts(r, value, pair);
         if (alerts) out.alerts = alerts;
-      } else r.unknownKey(pair, key, SECTIONS, file);
+      } else if (key === 'requests') out.requests = readRequests(r, value);
+      else r.unknownKey(pair, key, SECTIONS, file);
     }
   }
   problems.push(...r.problems);
@@ -410,6 +418,22 @@ function readAlerts(r: Reader, node: unknown, at: Pair): Alerts | undefined {
         r.problem(pair, `alerts.stale_after: "${text}" is not a duration (write 30m, 2h)`);
       else if (ms !== undefined) out.staleAfterMs = ms;
     } else r.unknownKey(pair, key, ALERT_KEYS, 'alerts');
+  }
+  return out;
+}
+
+/** readRequests reads `requests: {keep_days: N}`, a whole number of days ≥ 1. */
+function readRequests(r: Reader, node: unknown): RequestLogSettings {
+  const out: { keepDays?: number } = {};
+  for (const { key, value, pair } of r.entries(node, 'requests')) {
+    if (key !== 'keep_days') {
+      r.unknownKey(pair, key, ['keep_days'], 'requests');
+      continue;
+    }
+    const v = r.scalar(value, 'requests.keep_days');
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 1) out.keepDays = v;
+    else if (v !== undefined)
+      r.problem(pair, `requests.keep_days: ${JSON.stringify(v)} is not a whole number of days ≥ 1`);
   }
   return out;
 }

@@ -5,6 +5,7 @@
 
 import type { DebugLog } from '../debug.js';
 import type { Model } from '../project/index.js';
+import type { AttemptEvent } from '../send/sender.js';
 import type { SharedLimits } from '../send/shared-limiter.js';
 import type { Transport } from '../send/types.js';
 import type { ProgressSource } from './progress.js';
@@ -26,6 +27,10 @@ export interface RunHooks {
   readonly secrets?: readonly string[] | undefined;
   /** What this run shares with other processes (EBB_COORDINATOR): rate budgets, a lock per model. */
   readonly shared?: SharedLimits | undefined;
+  /** Each finished HTTP attempt of a .star model (`ebb serve`'s request metrics). */
+  readonly onAttempt?: ((model: Model, event: AttemptEvent) => void) | undefined;
+  /** Days the request log (_ebb.requests) keeps an entry: ebb.yaml `requests.keep_days` (default 7). */
+  readonly requestLogDays?: number | undefined;
 }
 
 /** ModelRunOptions is what one model's run is given: the hooks, and what the executor knows. */

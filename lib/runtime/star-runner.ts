@@ -29,6 +29,7 @@ import { startWorker } from './model-worker.js';
 import type { Outlet, OutletParts } from './outlet.js';
 import { PlainOutlet } from './plain-outlet.js';
 import { LANES, type Finish, type ModelInit, type ModelOps } from './protocol.js';
+import { RequestLog } from './request-log.js';
 import type { ModelRunOptions } from './run-options.js';
 import { modelEnv, Redactor } from './secrets.js';
 import { lockModel, sharedLimiter } from './shared-run.js';
@@ -86,6 +87,7 @@ class StarRun {
   readonly #init: ModelInit;
   readonly #redactor: Redactor;
   readonly #sender: Sender;
+  readonly #requests: RequestLog;
   readonly #transport: Transport;
   readonly #lane = new SerialLane();
   readonly #outlet: Outlet;
@@ -116,6 +118,17 @@ class StarRun {
     const settings = senderSettings(model);
     this.#transport = options.transport ?? new UndiciTransport();
     const limiter = sharedLimiter(model, settings, options);
+    const requests = new RequestLog({
+      store,
+      model: model.name,
+      runId,
+      redactor: this.#redactor,
+      lane: this.#lane,
+      keepDays: options.requestLogDays,
+      warn: (m) => (options.debug ?? NO_DEBUG).log('star', m),
+    });
+    this.#requests = requests;
+    const onAttempt = options.onAttempt;
     // Requests waiting to retry are published to the worker, whose bound on unfinished requests
     // leaves them out (http-module.ts).
     this.#sender = new Sender({
@@ -124,6 +137,10 @@ class StarRun {
       settings,
       transport: this.#transport,
       onWaiting: (n) => setAside(this.#signal, n),
+      onAttempt: (e) => {
+        requests.attempt(e);
+        onAttempt?.(model, e);
+      },
       ...(limiter === undefined ? {} : { limiter }),
     });
     this.#init = {
@@ -237,6 +254,7 @@ class StarRun {
     this.#cursors.close();
     this.#channel.port1.close();
     await this.#worker?.terminate();
+    await this.#requests.close();
     await this.#lane.idle();
     await this.#outlet.close();
     if (!this.#options.transport) await this.#transport.close();

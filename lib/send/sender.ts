@@ -35,6 +35,9 @@ export interface AttemptEvent {
   readonly waitedMs: number; // waited before this attempt: rate limit + backoff / Retry-After
   readonly status: number | null; // null when no response came
   readonly errorCode: string | null; // transport error code, if any
+  /** The attempt's answer (the request log keeps its body), or its transport error. */
+  readonly response: HttpResponse | null;
+  readonly error: SendError | null;
 }
 
 export interface SenderOptions {
@@ -393,6 +396,8 @@ export class Sender {
         waitedMs: waitBefore,
         status: response === null ? null : response.status,
         errorCode: error === null ? null : error.code,
+        response,
+        error,
       };
       observe(() => onAttempt(event));
     }

@@ -37,3 +37,10 @@ export {
 } from './state/refresh.js';
 export { hideSecrets, type SetupStep } from './setup.js';
 export { projectKey, setProjectKey } from './state/project-key.js';
+export {
+  recordRequests,
+  pruneRequests,
+  listRequests,
+  type RequestEntry,
+  type RequestQuery,
+} from './state/requests.js';

@@ -95,6 +95,27 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE _ebb.failures ADD COLUMN row_hash UBIGINT`,
     ],
   },
+  {
+    version: 8,
+    statements: [
+      // The request log (./requests.ts): one row per attempt of a model's request, URL and
+      // bodies redacted and cut; the last successes per model and every failed one are kept.
+      `CREATE TABLE _ebb.requests (
+         run_id VARCHAR NOT NULL,
+         model VARCHAR NOT NULL,
+         sent_at TIMESTAMPTZ NOT NULL,
+         method VARCHAR NOT NULL,
+         url VARCHAR NOT NULL,
+         status INTEGER,
+         error VARCHAR,
+         attempt INTEGER NOT NULL,
+         failed BOOLEAN NOT NULL,
+         latency_ms DOUBLE NOT NULL,
+         request_body VARCHAR,
+         response_body VARCHAR
+       )`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,179 @@
+// RequestLog gathers a .star model's HTTP attempts for the request log (`_ebb.requests`, the
+// dashboard's request inspector) off the sending path: an attempt is only remembered when it
+// ends (a success in a ring of the newest `keepOk`, a failure in a list), and the work —
+// decoding and cutting bodies, redacting every secret form, writing — happens in batches on the
+// database lane: failures every FLUSH_AT of them, the rest when the model's run ends, after which
+// the model's log is pruned to its bounds (successes kept per model, days kept).
+
+import type { AttemptEvent } from '../send/sender.js';
+import { pruneRequests, recordRequests, type RequestEntry, type Store } from '../store/index.js';
+import type { Redactor } from './secrets.js';
+import type { SerialLane } from './serial-lane.js';
+
+/** Bytes of a request or response body kept (then `…`). */
+export const MAX_LOGGED_BODY = 4096;
+/** Successes kept per model. */
+export const KEEP_OK = 1000;
+/** Days an entry is kept, unless ebb.yaml says otherwise (`requests.keep_days`). */
+export const DEFAULT_KEEP_DAYS = 7;
+/** Failures written per batch while the run goes on. */
+const FLUSH_AT = 200;
+
+export interface RequestLogOptions {
+  readonly store: Store;
+  readonly model: string;
+  readonly runId: string;
+  readonly redactor: Redactor;
+  readonly lane: SerialLane;
+  readonly keepDays?: number | undefined;
+  /** Told when writing the log failed (the run goes on: the log is not the delivery's record). */
+  readonly warn: (message: string) => void;
+}
+
+/**
+ * An attempt as remembered until it is written: what is logged of it, bodies still bytes (at
+ * most MAX_LOGGED_BODY each, so the ring never holds a large response alive).
+ */
+interface Seen {
+  readonly at: number;
+  readonly method: string;
+  readonly url: string;
+  readonly status: number | null;
+  readonly error: string | null;
+  readonly attempt: number;
+  readonly failed: boolean;
+  readonly latencyMs: number;
+  readonly request: Body | null;
+  readonly response: Body | null;
+}
+
+/** A body's first bytes, and whether there was more. */
+interface Body {
+  readonly bytes: Uint8Array;
+  readonly cut: boolean;
+}
+
+export class RequestLog {
+  readonly #o: RequestLogOptions;
+  readonly #ok: (Seen | undefined)[] = new Array<Seen | undefined>(KEEP_OK);
+  #okNext = 0;
+  #failed: Seen[] = [];
+  #writing: Promise<void> = Promise.resolve();
+  #warned = false;
+  readonly #decoder = new TextDecoder();
+
+  constructor(options: RequestLogOptions) {
+    this.#o = options;
+  }
+
+  /** attempt remembers one finished attempt (the Sender's onAttempt): constant work. */
+  attempt(event: AttemptEvent): void {
+    const seen = remembered(event);
+    if (seen.failed) {
+      this.#failed.push(seen);
+      if (this.#failed.length >= FLUSH_AT) this.#flush(this.#takeFailed());
+    } else {
+      this.#ok[this.#okNext] = seen;
+      this.#okNext = (this.#okNext + 1) % KEEP_OK;
+    }
+  }
+
+  /** close writes what is left and prunes the model's log; it never throws. */
+  async close(): Promise<void> {
+    const ok = [...this.#ok.slice(this.#okNext), ...this.#ok.slice(0, this.#okNext)].filter(
+      (s): s is Seen => s !== undefined,
+    );
+    this.#ok.fill(undefined);
+    this.#flush([...this.#takeFailed(), ...ok]);
+    const { store, model, lane } = this.#o;
+    const days = this.#o.keepDays ?? DEFAULT_KEEP_DAYS;
+    this.#writing = this.#writing.then(() =>
+      lane
+        .run(() => pruneRequests(store, model, KEEP_OK, days))
+        .then(
+          () => undefined,
+          (err: unknown) => this.#warn(err),
+        ),
+    );
+    await this.#writing;
+  }
+
+  #takeFailed(): Seen[] {
+    const out = this.#failed;
+    this.#failed = [];
+    return out;
+  }
+
+  #flush(batch: readonly Seen[]): void {
+    if (batch.length === 0) return;
+    this.#writing = this.#writing.then(() =>
+      this.#o.lane
+        .run(() =>
+          recordRequests(
+            this.#o.store,
+            batch.map((s) => this.#entry(s)),
+          ),
+        )
+        .catch((err: unknown) => this.#warn(err)),
+    );
+  }
+
+  #entry(s: Seen): RequestEntry {
+    const r = this.#o.redactor;
+    return {
+      runId: this.#o.runId,
+      model: this.#o.model,
+      at: s.at,
+      method: s.method,
+      url: r.redact(s.url),
+      status: s.status,
+      error: s.error === null ? null : r.redact(s.error),
+      attempt: s.attempt,
+      failed: s.failed,
+      latencyMs: s.latencyMs,
+      requestBody: s.request === null ? null : r.redact(this.#text(s.request)),
+      responseBody: s.response === null ? null : r.redact(this.#text(s.response)),
+    };
+  }
+
+  /** #text decodes a body; a cut one ends in `…` (where redaction looks for a secret's start). */
+  #text(body: Body): string {
+    const text = this.#decoder.decode(body.bytes);
+    return body.cut ? `${text.replace(/\uFFFD$/, '')}…` : text;
+  }
+
+  #warn(err: unknown): void {
+    if (this.#warned) return;
+    this.#warned = true;
+    this.#o.warn(
+      `the request log of ${this.#o.model} was not written: ${this.#o.redactor.redact(String(err))}`,
+    );
+  }
+}
+
+function remembered(event: AttemptEvent): Seen {
+  const response = event.response;
+  return {
+    at: Date.now() - event.durationMs,
+    method: event.request.method,
+    url: event.request.url,
+    status: event.status,
+    error: event.error === null ? null : event.error.message,
+    attempt: event.attempt,
+    failed: isFailure(event),
+    latencyMs: event.durationMs,
+    request: event.request.body === undefined ? null : head(event.request.body, false),
+    response: response === null ? null : head(response.body, response.truncated === true),
+  };
+}
+
+/** head keeps a body's first MAX_LOGGED_BODY bytes (a copy only when it is longer). */
+function head(bytes: Uint8Array, truncated: boolean): Body {
+  if (bytes.length <= MAX_LOGGED_BODY) return { bytes, cut: truncated };
+  return { bytes: bytes.slice(0, MAX_LOGGED_BODY), cut: true };
+}
+
+/** A failure is an attempt without a 2xx: an error status, or no response at all. */
+function isFailure(event: AttemptEvent): boolean {
+  return event.status === null || event.status < 200 || event.status >= 300;
+}

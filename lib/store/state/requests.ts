@@ -1,0 +1,104 @@
+// `_ebb.requests`: the request log, what the dashboard's request inspector shows. One row per
+// attempt of a model's HTTP request (a retried request leaves one row per failed attempt and
+// one for its last), with its URL and bodies already redacted and cut by the runtime
+// (lib/runtime/request-log.ts). It is bounded: pruneRequests keeps the newest successes of each
+// model and every failure, for a number of days (ebb.yaml `requests.keep_days`).
+
+import type { JsonRow, Store } from '../store.js';
+
+/** One attempt as logged. */
+export interface RequestEntry {
+  readonly runId: string;
+  readonly model: string;
+  /** When the attempt started (ms since the epoch). */
+  readonly at: number;
+  readonly method: string;
+  readonly url: string;
+  readonly status: number | null;
+  /** The transport's error (network, timeout) when no response came. */
+  readonly error: string | null;
+  readonly attempt: number;
+  /** No 2xx: a status error or no response. */
+  readonly failed: boolean;
+  readonly latencyMs: number;
+  readonly requestBody: string | null;
+  readonly responseBody: string | null;
+}
+
+/** Entries per INSERT: every value is a bound parameter, twelve per entry. */
+const INSERT_CHUNK = 100;
+
+/** recordRequests appends entries to the log, a chunk per statement. */
+export async function recordRequests(store: Store, entries: readonly RequestEntry[]): Promise<void> {
+  for (let i = 0; i < entries.length; i += INSERT_CHUNK) {
+    const chunk = entries.slice(i, i + INSERT_CHUNK);
+    await store.exec(
+      `INSERT INTO _ebb.requests (run_id, model, sent_at, method, url, status, error, attempt, failed, latency_ms, request_body, response_body)
+       VALUES ${chunk.map(() => '(?, ?, make_timestamptz(?::BIGINT * 1000), ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      chunk.flatMap((e) => [
+        e.runId,
+        e.model,
+        BigInt(Math.round(e.at)),
+        e.method,
+        e.url,
+        e.status === null ? null : BigInt(e.status),
+        e.error,
+        BigInt(e.attempt),
+        e.failed,
+        e.latencyMs,
+        e.requestBody,
+        e.responseBody,
+      ]),
+    );
+  }
+}
+
+/**
+ * pruneRequests bounds a model's log: entries older than `keepDays` go, and of the successes
+ * only the newest `keepOk` stay (failures stay for their days). Returns how many went.
+ */
+export async function pruneRequests(
+  store: Store,
+  model: string,
+  keepOk: number,
+  keepDays: number,
+): Promise<number> {
+  const old = await store.query(
+    `DELETE FROM _ebb.requests WHERE model = ? AND sent_at < now() - to_days(?::INTEGER) RETURNING 1`,
+    [model, Math.max(0, Math.floor(keepDays))],
+  );
+  const extra = await store.query(
+    `DELETE FROM _ebb.requests WHERE model = ? AND NOT failed AND sent_at < (
+       SELECT min(sent_at) FROM (SELECT sent_at FROM _ebb.requests WHERE model = ? AND NOT failed ORDER BY sent_at DESC LIMIT ${Math.max(1, Math.floor(keepOk))})
+     ) RETURNING 1`,
+    [model, model],
+  );
+  return old.length + extra.length;
+}
+
+/** What the request inspector asks for. */
+export interface RequestQuery {
+  /** A model (named in any case), or every model. */
+  readonly model?: string | undefined;
+  readonly failedOnly?: boolean;
+  readonly limit: number;
+}
+
+/** listRequests reads logged attempts, newest first. */
+export async function listRequests(store: Store, q: RequestQuery): Promise<JsonRow[]> {
+  const where: string[] = [];
+  const params: string[] = [];
+  if (q.model !== undefined) {
+    where.push('lower(model) = lower(?)');
+    params.push(q.model);
+  }
+  if (q.failedOnly === true) where.push('failed');
+  return store.queryJson(
+    `SELECT run_id, model, strftime(sent_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS sent_at, method, url, status, error,
+            attempt, failed, latency_ms, request_body, response_body
+       FROM _ebb.requests ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY sent_at DESC
+      LIMIT ${Math.max(1, Math.floor(q.limit))}`,
+    params,
+  );
+}
