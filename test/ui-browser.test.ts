@@ -43,6 +43,14 @@ test.after.always(async () => {
   await fixture?.sink.close();
 });
 
+/** The secret as a page or a JSON text could hold it: raw, JSON-escaped, HTML-escaped, percent-encoded. */
+const SECRET_FORMS = [
+  SECRET,
+  JSON.stringify(SECRET).slice(1, -1),
+  SECRET.replace(/&/g, '&amp;').replace(/"/g, '&quot;'),
+  encodeURIComponent(SECRET),
+];
+
 const texts = (selector: string) =>
   page.$$eval(selector, (els) => els.map((e) => (e as HTMLElement).textContent ?? ''));
 
@@ -98,6 +106,49 @@ test.serial(
       mkdirSync(join(REPO, 'docs'), { recursive: true });
       await page.screenshot({ path: join(REPO, 'docs', 'dashboard.png'), fullPage: true });
     }
+  },
+);
+
+test.serial(
+  "the request inspector lists a model's requests newest first, shows what the API answered, redacted, and filters the failed ones",
+  async (t) => {
+    await page.goto(`${ui.base}/model/sync.users`);
+    await Promise.all([page.waitForNavigation(), page.click('#requests-link')]);
+    t.is(await page.$eval('h1', (e) => e.textContent), 'sync.users: requests');
+    // Two runs: 30 requests, then the 3 failed rows again.
+    t.is(await page.$$eval('#requests tbody tr', (trs) => trs.length), 33);
+    t.deepEqual(
+      (await texts('#requests tbody tr td:nth-child(3)')).slice(0, 4),
+      ['500', '500', '500', '200'],
+      'newest first: the second run sent only the failed rows',
+    );
+    const ok = await page.$('#requests tbody tr.ok');
+    await ok!.$eval('summary', (e) => (e as HTMLElement).click());
+    const answer = await ok!.$eval('pre.response-body', (e) => e.textContent ?? '');
+    t.regex(answer, /^\{"echo":\{"email":"user\d+@example\.com","id":\d+,"token":"\*\*\*"\}\}$/);
+    t.regex(await ok!.$eval('pre.request-body', (e) => e.textContent ?? ''), /"token":"\*\*\*"/);
+    t.true(await ok!.$eval('pre.response-body', (e) => (e as HTMLElement).offsetHeight > 0), 'shown');
+    await Promise.all([page.waitForNavigation(), page.click('a[href$="/requests?failed=1"]')]);
+    t.deepEqual(await texts('#requests tbody tr td:nth-child(3)'), [
+      '500',
+      '500',
+      '500',
+      '500',
+      '500',
+      '500',
+    ]);
+    t.deepEqual([...new Set(await texts('#requests pre.response-body'))], [FAILURE_BODY]);
+    t.is(await page.$$eval('#requests pre b', (els) => els.length), 0, "the API's markup is shown as text");
+    const api = (await (
+      await fetch(`${ui.base}/api/model/SYNC.USERS/requests?failed=1`, {
+        headers: { authorization: `Bearer ${ui.token}` },
+      })
+    ).json()) as { model: { name: string }; requests: Array<{ status: number; failed: boolean }> };
+    t.is(api.model.name, 'sync.users');
+    t.deepEqual(
+      api.requests.map((r) => [r.status, r.failed]),
+      Array.from({ length: 6 }, () => [500, true]),
+    );
   },
 );
 
@@ -217,11 +268,16 @@ test.serial('no page and no JSON holds the secret the model read; everything wan
     '/api/runs',
     '/api/live',
     '/api/model/sync.users',
+    '/model/sync.users/requests',
+    '/model/sync.users/requests?failed=1',
+    '/api/model/sync.users/requests',
+    '/api/model/sync.users/requests?failed=1',
   ];
   for (const path of paths) {
     const withToken = await fetch(`${ui.base}${path}`, { headers: { cookie } });
     t.is(withToken.status, 200, path);
-    t.false((await withToken.text()).includes(SECRET), path);
+    const body = await withToken.text();
+    for (const form of SECRET_FORMS) t.false(body.includes(form), `${path} holds ${form}`);
     for (const headers of [
       {},
       { cookie: cookie.replace(/=.*/, '=wrong') },
@@ -242,9 +298,10 @@ test.serial('no page and no JSON holds the secret the model read; everything wan
     fixture.sink.requests.some((r) => r.headers['authorization'] === `Bearer ${SECRET}`),
     'the model did send it',
   );
-  for (const path of ['/', '/model/sync.users']) {
+  for (const path of ['/', '/model/sync.users', '/model/sync.users/requests']) {
     await page.goto(`${ui.base}${path}`);
-    t.false((await page.content()).includes(SECRET), path);
+    const content = await page.content();
+    for (const form of SECRET_FORMS) t.false(content.includes(form), `${path} holds ${form}`);
   }
   const cookieFlags = cookies.find((c) => c.name.startsWith('ebb_ui_'))!;
   t.true(cookieFlags.httpOnly);

@@ -30,6 +30,7 @@ svg.dag .failures rect{fill:#fff1dc;stroke:#d88a12}svg.dag .interrupted rect{fil
 svg.dag text.name{font-weight:600;font-size:13px;fill:#1d2430}svg.dag text.caption{font-size:11.5px;fill:#556}
 .when{white-space:nowrap}.search{margin:8px 0}.search input{padding:4px 8px;width:280px}
 .counters{display:flex;gap:28px;margin:10px 0}.counters dt{color:#556;font-size:12px}.counters dd{margin:0;font-size:22px;font-weight:600}
+pre.body{white-space:pre-wrap;word-break:break-all;max-height:320px;overflow:auto;background:#f6f7f9;padding:6px;margin:2px 0}details h3{font-size:12px;margin:6px 0 0;color:#556}
 progress{width:420px;height:14px}.charts{background:#fff;padding:4px 12px 12px;margin-bottom:18px;box-shadow:0 1px 2px #0001}
 `;
 

@@ -15,6 +15,7 @@ import {
   type LastRun,
   type RunRow,
 } from '../store/state/dashboard.js';
+import { listRequests } from '../store/state/requests.js';
 import { planRun, type Context } from '../run/index.js';
 import { planDeltas, type ModelPlan } from '../run/plan-delta.js';
 import { readState, type StateGate, type StatePlace } from './state-access.js';
@@ -129,4 +130,48 @@ export async function planData(src: Sources, name: string): Promise<PlanData | u
   return read.ok
     ? { plan: read.value, unavailable: null }
     : { plan: null, unavailable: { reason: read.reason, message: read.message } };
+}
+
+/** One logged attempt, as the request inspector shows it (URL and bodies already redacted). */
+export interface RequestRow {
+  readonly run_id: string;
+  readonly sent_at: string;
+  readonly method: string;
+  readonly url: string;
+  readonly status: number | null;
+  readonly error: string | null;
+  readonly attempt: number;
+  readonly failed: boolean;
+  readonly latency_ms: number;
+  readonly request_body: string | null;
+  readonly response_body: string | null;
+}
+
+export interface RequestsData {
+  readonly model: ModelInfo;
+  readonly failed_only: boolean;
+  readonly requests: readonly RequestRow[];
+  readonly unavailable: Unavailable | null;
+}
+
+/** How many logged attempts the request inspector lists. */
+export const REQUESTS_PAGE_LIMIT = 200;
+
+/** requestsData is a model's newest logged attempts (undefined for a name that is not a model). */
+export async function requestsData(
+  src: Sources,
+  name: string,
+  failedOnly: boolean,
+): Promise<RequestsData | undefined> {
+  const model = (await src.view.models()).find((m) => m.name.toLowerCase() === name.toLowerCase());
+  if (!model) return undefined;
+  const read = await readState(placeOf(src), (s) =>
+    listRequests(s, { model: model.name, failedOnly, limit: REQUESTS_PAGE_LIMIT }),
+  );
+  return {
+    model,
+    failed_only: failedOnly,
+    requests: read.ok ? (read.value as unknown as RequestRow[]) : [],
+    unavailable: read.ok ? null : { reason: read.reason, message: read.message },
+  };
 }

@@ -28,7 +28,7 @@ export function modelPage(data: ModelData): string {
   return layout({
     title: m.name,
     notice: unavailableNotice(data.unavailable),
-    body: html`<p class="meta">${m.kind} model · <span class="mono">${m.file}</span> · reads ${links(m.upstream)} · read by ${links(data.downstream)}</p>
+    body: html`<p class="meta">${m.kind} model · <span class="mono">${m.file}</span> · reads ${links(m.upstream)} · read by ${links(data.downstream)} · <a href="${modelHref(m.name)}/requests" id="requests-link">requests</a></p>
 <h2>Last runs</h2>
 <table class="list" id="model-runs"><thead><tr><th>started</th><th>status</th><th class="num">rows</th>${DETAIL_COUNTS.map((k) => html`<th class="num">${k}</th>`)}<th class="num">duration</th><th>error</th></tr></thead><tbody>${runs}</tbody></table>
 <h2>Failures by message</h2>

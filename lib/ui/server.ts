@@ -1,5 +1,5 @@
 // The dashboard's HTTP handler, shared by `ebb ui` and `ebb serve`: the token check, the pages
-// (/, /runs, /model/NAME and its /plan, /live), their JSON (/api/…) and /assets. Read-only: every route is a
+// (/, /runs, /model/NAME and its /plan and /requests, /live), their JSON (/api/…) and /assets. Read-only: every route is a
 // GET. Each response carries headers that keep it out of frames, caches and referrers, and a
 // Content-Security-Policy that runs no script but the dashboard's own files.
 
@@ -7,12 +7,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { asset } from './assets.js';
 import { bearerToken, cookieName, cookieToken, sameToken, tokenCookie } from './auth.js';
 import { jsonText } from '../json.js';
-import { modelData, modelsData, planData, runsData, type Sources } from './data.js';
+import { modelData, modelsData, planData, requestsData, runsData, type Sources } from './data.js';
 import { planFragment } from './page-plan.js';
 import { readLiveStatus } from './live.js';
 import { liveBody, livePage } from './page-live.js';
 import { modelPage } from './page-model.js';
 import { modelsPage } from './page-models.js';
+import { requestsPage } from './page-requests.js';
 import { RUNS_PAGE_LIMIT, runsPage } from './page-runs.js';
 
 export interface DashboardOptions extends Sources {
@@ -101,6 +102,13 @@ async function route(o: DashboardOptions, url: URL, res: ServerResponse): Promis
     return api
       ? send('application/json', jsonText(data))
       : send('text/html; charset=utf-8', planFragment(data).text);
+  }
+  if (/^\/(api\/)?model\/.+\/requests$/.test(path)) {
+    const api = path.startsWith('/api/');
+    const name = modelName(api ? '/api/model/' : '/model/').slice(0, -'/requests'.length);
+    const data = await requestsData(o, name, url.searchParams.get('failed') === '1');
+    if (!data) return send('text/plain; charset=utf-8', 'no such model\n', 404);
+    return api ? json(data) : page(requestsPage(data));
   }
   if (path.startsWith('/model/') || path.startsWith('/api/model/')) {
     const api = path.startsWith('/api/');

@@ -9,7 +9,8 @@ import { uiCommand } from '../../lib/commands/ui.js';
 import { capture, makeProject } from './project.js';
 import { startSink, type Sink } from './sink.js';
 
-export const SECRET = 'sk_live_do_not_show_3e1f9a';
+/** The model's API token: `/ + = " \ %` each change one of its forms (percent, base64, JSON, HTML). */
+export const SECRET = 'sk_live/do+not=show"\\%3e1f9a';
 
 /** What the failing rows' requests are answered (markup, so escaping is checked too). */
 export const FAILURE_BODY = '{"error":"quota <b>exceeded</b> & retry later"}';
@@ -20,15 +21,18 @@ export interface Fixture {
   readonly sink: Sink;
 }
 
-/** makeFixture: raw.users (30 rows) → sync.users (tracked, posts each row; ids 3, 13, 23 answered 500), run twice. */
+/**
+ * makeFixture: raw.users (30 rows) → sync.users (tracked, posts each row with the token in its
+ * body; ids 3, 13, 23 answered 500, the others with the request echoed), run twice.
+ */
 export async function makeFixture(): Promise<Fixture> {
   const sink = await startSink((r) =>
     (r.json as { id?: number } | undefined)?.id !== undefined && (r.json as { id: number }).id % 10 === 3
       ? { status: 500, body: FAILURE_BODY }
-      : {},
+      : { body: `{"echo":${r.body}}` },
   );
   const root = makeProject({
-    '.env': `API_TOKEN=${SECRET}\n`,
+    '.env': `API_TOKEN='${SECRET}'\n`,
     'models/raw/users.sql': "SELECT i AS id, 'user' || i || '@example.com' AS email FROM range(30) t(i)",
     'models/mart/active.sql': 'SELECT * FROM raw.users WHERE id % 2 = 0',
     'models/sync/users.star': [
@@ -38,7 +42,7 @@ export async function makeFixture(): Promise<Fixture> {
       'TOKEN = env.get("API_TOKEN")',
       'BASE = env.get("SINK", secret=False)',
       'for row in query("SELECT id, email FROM raw.users"):',
-      '    http.post(BASE + "/users", json={"id": row.id, "email": row.email}, headers={"Authorization": "Bearer " + TOKEN})',
+      '    http.post(BASE + "/users", json={"id": row.id, "email": row.email, "token": TOKEN}, headers={"Authorization": "Bearer " + TOKEN})',
       '    save.row(row)',
     ].join('\n'),
   });

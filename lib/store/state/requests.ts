@@ -84,8 +84,15 @@ export interface RequestQuery {
   readonly limit: number;
 }
 
-/** listRequests reads logged attempts, newest first. */
+/**
+ * listRequests reads logged attempts, newest first; none from a state an older ebb wrote and
+ * nothing migrated since (the dashboard opens the state read-only, without migrating it).
+ */
 export async function listRequests(store: Store, q: RequestQuery): Promise<JsonRow[]> {
+  const table = await store.query(
+    `SELECT 1 FROM duckdb_tables() WHERE schema_name = '_ebb' AND table_name = 'requests'`,
+  );
+  if (table.length === 0) return [];
   const where: string[] = [];
   const params: string[] = [];
   if (q.model !== undefined) {
