@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { runCommand } from '../lib/commands/run.js';
 import { sqlCommand } from '../lib/commands/sql.js';
 import { Alerter } from '../lib/serve/alerts.js';
 import { Metrics } from '../lib/serve/metrics.js';
@@ -70,6 +71,76 @@ test('metrics render in the Prometheus text format and count runs, model results
   t.is(value('ebb_run_in_progress', {}), '0');
   t.truthy(value('ebb_last_success_timestamp_seconds', { model: 'mart.x' }));
   t.is(families.get('ebb_rows_total')?.type, 'COUNTER');
+});
+
+test('request metrics count per origin and status class what a sink answered, with 429s, waits, latency and the breaker', async (t) => {
+  const answered: number[] = [];
+  const seen = new Set<number>();
+  const sink = await startSink((r) => {
+    const id = (r.json as { id: number }).id;
+    // id 4 is answered 429 once (then 200); ids 5 and 15 always 500; one 404.
+    const status = id === 4 && !seen.has(id) ? 429 : id % 10 === 5 ? 500 : id === 8 ? 404 : 200;
+    seen.add(id);
+    answered.push(status);
+    return status === 429 ? { status, headers: { 'retry-after': '0' } } : { status };
+  });
+  const root = makeProject({
+    'models/sync/items.star': [
+      '# @kind: tracked',
+      '# @unique_key: id',
+      '# @retries: 1',
+      'BASE = env.get("SINK", secret=False)',
+      'for row in query("SELECT i AS id FROM range(20) t(i)"):',
+      '    http.post(BASE + "/items", json={"id": row.id})',
+      '    save.row(row)',
+    ].join('\n'),
+  });
+  const m = new Metrics();
+  const c = capture();
+  const code = await runCommand(
+    {
+      cwd: root,
+      selectors: [],
+      quiet: true,
+      env: { ...process.env, SINK: sink.url },
+      onAttempt: (_model, e) => m.requests.attempt(e),
+    },
+    c.io,
+  );
+  await sink.close();
+  t.is(code, 3, c.err());
+  m.requests.trip({ origin: 'http://down.test', error: { code: 'EBB_HTTP_NETWORK', message: 'refused' } });
+  const text = m.render();
+  const families = new Map(parsePrometheusTextFormat(text).map((f) => [f.name, f]));
+  const origin = new URL(sink.url).origin;
+  const byClass = Object.fromEntries(
+    (families.get('ebb_http_requests_total')?.metrics ?? []).map((s) => [
+      `${s.labels?.['origin']} ${s.labels?.['class']}`,
+      Number(s.value),
+    ]),
+  );
+  const expected: Record<string, number> = {};
+  for (const status of answered) {
+    const key = `${origin} ${Math.floor(status / 100)}xx`;
+    expected[key] = (expected[key] ?? 0) + 1;
+  }
+  t.deepEqual(byClass, expected);
+  t.deepEqual(expected[`${origin} 5xx`], 4, 'ids 5 and 15, each retried once');
+  const one = (name: string) => families.get(name)?.metrics[0];
+  t.is(one('ebb_http_429_total')?.value, '1');
+  t.is(one('ebb_http_429_total')?.labels?.['origin'], origin);
+  t.true(Number(one('ebb_http_wait_seconds_total')?.value) > 0, 'the retries of 500s waited their backoff');
+  const histogram = families.get('ebb_http_request_duration_seconds');
+  t.is(histogram?.type, 'HISTOGRAM');
+  // The parser keeps a labelled histogram's buckets only: its count is read from the text.
+  const sample = histogram?.metrics[0] as unknown as { buckets: Record<string, string> };
+  t.is(Number(sample.buckets['+Inf']), answered.length);
+  t.is(Number(sample.buckets['30']), answered.length, 'every attempt under 30 s');
+  t.true(text.includes(`ebb_http_request_duration_seconds_count{origin="${origin}"} ${answered.length}\n`));
+  t.deepEqual(
+    (families.get('ebb_breaker_open')?.metrics ?? []).map((s) => [s.labels?.['origin'], s.value]),
+    [['http://down.test', '1']],
+  );
 });
 
 async function receiver() {
@@ -218,6 +289,10 @@ test('ebb serve runs its schedule, counts in /metrics what _ebb.runs holds, aler
   t.truthy(row, q.err());
   // /metrics was read after at least two runs; the runs after it (and the one SIGTERM stopped) came later.
   t.true(runs >= 2 && runs <= row!.n, `metrics ${runs}, _ebb.runs ${row!.n}`);
+  // The scheduled runs' requests are counted too: 40 per run, id 7's answered 500.
+  const requests = parsePrometheusTextFormat(metrics).find((f) => f.name === 'ebb_http_requests_total');
+  const fiveHundreds = requests?.metrics.find((s) => s.labels?.['class'] === '5xx');
+  t.true(Number(fiveHundreds?.value) >= 2, metrics);
   // Every 2xx acknowledged: the delivered ids are exactly the rows the model table holds (minus id 7).
   const delivered = new Set(sink.delivered.map((r) => (r.json as { id: number }).id));
   const saved = capture();

@@ -50,6 +50,8 @@ export interface RunOptions extends GlobalOptions {
   readonly quiet?: boolean | undefined;
   /** Each finished HTTP attempt of a .star model (`ebb serve` counts them in /metrics). */
   readonly onAttempt?: RunHooks['onAttempt'];
+  /** An origin whose breaker opened during the run (`ebb serve`'s metrics). */
+  readonly onTrip?: RunHooks['onTrip'];
 }
 
 /** The exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells expect. */
@@ -152,6 +154,7 @@ async function runBody(
     secrets: ctx.setup?.secrets,
     requestLogDays: ctx.project.file?.requests?.keepDays,
     onAttempt: options.onAttempt,
+    onTrip: options.onTrip,
     onPrint: (model, line) => {
       progress?.pause();
       io.stderr(`      ${model.name}: ${line}\n`);

@@ -160,6 +160,8 @@ class ScheduledRuns {
         json: true,
         quiet: true,
         signal: this.#signal,
+        onAttempt: (_model, e) => this.#metrics.requests.attempt(e),
+        onTrip: (_model, trip) => this.#metrics.requests.trip(trip),
       },
       captureRun(this.#io, reports),
     );

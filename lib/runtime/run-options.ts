@@ -5,6 +5,7 @@
 
 import type { DebugLog } from '../debug.js';
 import type { Model } from '../project/index.js';
+import type { BreakerTrip } from '../send/breaker.js';
 import type { AttemptEvent } from '../send/sender.js';
 import type { SharedLimits } from '../send/shared-limiter.js';
 import type { Transport } from '../send/types.js';
@@ -29,6 +30,8 @@ export interface RunHooks {
   readonly shared?: SharedLimits | undefined;
   /** Each finished HTTP attempt of a .star model (`ebb serve`'s request metrics). */
   readonly onAttempt?: ((model: Model, event: AttemptEvent) => void) | undefined;
+  /** An origin whose circuit breaker opened while a .star model sent to it (`ebb serve`'s metrics). */
+  readonly onTrip?: ((model: Model, trip: BreakerTrip) => void) | undefined;
   /** Days the request log (_ebb.requests) keeps an entry: ebb.yaml `requests.keep_days` (default 7). */
   readonly requestLogDays?: number | undefined;
 }

@@ -141,6 +141,7 @@ class StarRun {
         requests.attempt(e);
         onAttempt?.(model, e);
       },
+      onTrip: (trip) => options.onTrip?.(model, trip),
       ...(limiter === undefined ? {} : { limiter }),
     });
     this.#init = {

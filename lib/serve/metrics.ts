@@ -1,7 +1,11 @@
 // Metrics is what `ebb serve` exposes on /metrics, in Prometheus' text format (version 0.0.4):
 // counters of runs and of rows per model, the time of each model's last success, and whether a
 // run is in progress. It is fed the same per-model results `ebb run --json` writes, so what the
-// metrics count is exactly what the runs recorded in _ebb.runs since the process started.
+// metrics count is exactly what the runs recorded in _ebb.runs since the process started; the
+// requests those runs sent are counted per origin by ./request-metrics.ts.
+
+import { family, labels } from './prometheus.js';
+import { RequestMetrics } from './request-metrics.js';
 
 /** One model's result, as `ebb run --json` writes it. */
 export interface ModelReport {
@@ -21,6 +25,8 @@ export class Metrics {
   readonly #lastSuccess = new Map<string, number>();
   #running = 0;
   readonly #started = Date.now();
+  /** What the models sent, per destination origin (fed by the runs' Senders). */
+  readonly requests = new RequestMetrics();
 
   runStarted(): void {
     this.#running++;
@@ -82,24 +88,11 @@ export class Metrics {
       'When this ebb serve started (Unix time).',
       new Map([['', this.#started / 1000]]),
     );
+    this.requests.render(out);
     return out.join('\n') + '\n';
   }
 }
 
 function bump(m: Map<string, number>, key: string, by = 1): void {
   m.set(key, (m.get(key) ?? 0) + by);
-}
-
-/** labels writes a label set in a fixed order, values escaped as the format asks. */
-function labels(l: Record<string, string>): string {
-  const parts = Object.entries(l).map(
-    ([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')}"`,
-  );
-  return `{${parts.join(',')}}`;
-}
-
-function family(out: string[], name: string, type: string, help: string, values: Map<string, number>): void {
-  out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-  for (const [l, v] of [...values].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-    out.push(`${name}${l} ${v}`);
 }
