@@ -152,6 +152,107 @@ test.serial(
   },
 );
 
+/** holdState opens a state file from another process (as a run does) until the returned stop. */
+async function holdState(statePath: string): Promise<() => Promise<void>> {
+  const holder = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const {DuckDBInstance}=require('@duckdb/node-api');DuckDBInstance.create(process.argv[1]).then(i=>i.connect()).then(()=>{console.log('held');setInterval(()=>{},1000)})`,
+      statePath,
+    ],
+    { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+  return async () => {
+    holder.kill();
+    await new Promise((r) => holder.once('exit', r));
+  };
+}
+
+test.serial(
+  '"send rejected rows again": refused without the form value, 409 while a run holds the state, then a click and the next run sends them',
+  async (t) => {
+    let refuse = true;
+    const sink = await startSink((r) =>
+      refuse && [2, 4].includes((r.json as { id: number }).id) ? { status: 422, body: 'invalid email' } : {},
+    );
+    const root = makeProject({
+      'models/sync/items.star': [
+        '# @kind: tracked',
+        '# @unique_key: id',
+        'BASE = env.get("SINK", secret=False)',
+        'def per_row(response, rows):',
+        '    if response.status_code == 422:',
+        '        return [outcome.rejected(response.text) for r in rows]',
+        '    return None',
+        'for row in query("SELECT i AS id FROM range(6) t(i)"):',
+        '    http.post(BASE + "/items", json={"id": row.id})',
+        '    save.row(row, outcome=per_row)',
+      ].join('\n'),
+    });
+    const run = async () => {
+      const c = capture();
+      return runCommand(
+        { cwd: root, selectors: [], quiet: true, env: { ...process.env, SINK: sink.url } },
+        c.io,
+      );
+    };
+    const own = await startUi(root);
+    try {
+      t.is(await run(), 3, 'two rows rejected');
+      refuse = false;
+      t.is(await run(), 0);
+      t.is(sink.requests.length, 6, 'rejected rows are held back while they do not change');
+      await page.goto(own.url);
+      await page.goto(`${own.base}/model/sync.items`);
+      t.regex((await page.$eval('#retry-form', (e) => e.textContent)) ?? '', /2 rows the API rejected/);
+      const csrf = await page.$eval('#retry-form input[name=csrf]', (e) => (e as HTMLInputElement).value);
+      t.false(csrf.includes(own.token), 'the form carries no access token');
+      const cookie = (await browser.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+      const post = (body: string, headers: Record<string, string> = { cookie }) =>
+        fetch(`${own.base}/model/sync.items/retry`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+          body,
+        });
+      t.is((await post('')).status, 403, 'the cookie alone is not enough');
+      t.is((await post(`csrf=${csrf}`, {})).status, 401, 'nor the form value alone');
+      t.is((await fetch(`${own.base}/model/sync.items/retry`, { headers: { cookie } })).status, 405);
+      const release = await holdState(join(root, 'state', 'ebb.duckdb'));
+      try {
+        const busy = await post(`csrf=${encodeURIComponent(csrf)}`);
+        t.is(busy.status, 409);
+        t.regex(await busy.text(), /nothing was changed: the state is held by a run \(PID \d+/);
+        const api = await fetch(`${own.base}/api/model/sync.items/retry`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${own.token}` },
+        });
+        t.is(api.status, 409);
+        t.regex(((await api.json()) as { message: string }).message, /held by a run/);
+      } finally {
+        await release();
+      }
+      await Promise.all([page.waitForNavigation(), page.click('#retry-form button')]);
+      t.is(
+        await page.$eval('#action-result', (e) => e.textContent),
+        'sync.items: 2 rejected rows are sent again by the next run',
+      );
+      t.is(await run(), 0);
+      t.deepEqual(
+        sink.requests.slice(6).map((r) => (r.json as { id: number }).id),
+        [2, 4],
+        'the next run sends exactly the rows that were rejected',
+      );
+      await page.goto(`${own.base}/model/sync.items`);
+      t.is(await page.$('#retry-form'), null, 'none left to send again');
+    } finally {
+      await own.stop();
+      await sink.close();
+    }
+  },
+);
+
 test.serial('the run history lists every model run and charts them with uPlot', async (t) => {
   await page.goto(`${ui.base}/runs`);
   t.is(await page.$$eval('#runs tbody tr', (trs) => trs.length), 6);

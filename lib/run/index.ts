@@ -26,3 +26,4 @@ export {
   type PublishedProgress,
   type RunStatus,
 } from './status-file.js';
+export { retryRejected, type Retried } from './retry.js';

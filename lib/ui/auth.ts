@@ -3,7 +3,7 @@
 // the machine) cannot read the dashboard. The URL's token is traded for a cookie (HttpOnly,
 // SameSite=Strict) and a redirect to the same page without it, so it stays out of the history.
 
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
 export function newToken(): string {
@@ -39,4 +39,13 @@ export function bearerToken(req: IncomingMessage): string | undefined {
 
 export function tokenCookie(name: string, token: string): string {
   return `${name}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+}
+
+/**
+ * csrfToken is what a form that changes the state posts with it (send rejected rows again): the
+ * cookie alone is not enough, a page of another site cannot read this value (derived from the
+ * token, so the token itself is never written into a page).
+ */
+export function csrfToken(token: string): string {
+  return createHmac('sha256', token).update('ebb dashboard form').digest('base64url');
 }

@@ -9,6 +9,7 @@ import {
   failureRows,
   lastRuns,
   pendingFailures,
+  rejectedRows,
   runs,
   type FailureGroup,
   type FailureRow,
@@ -79,6 +80,8 @@ export interface ModelData {
   readonly runs: readonly RunRow[];
   readonly failure_groups: readonly FailureGroup[];
   readonly failures: readonly FailureRow[];
+  /** How many of its rows the API rejected: "send rejected rows again" sends them next run. */
+  readonly rejected: number;
   readonly search: string;
   readonly unavailable: Unavailable | null;
 }
@@ -95,6 +98,7 @@ export async function modelData(src: Sources, name: string, search: string): Pro
     runs: await runs(s, MODEL_PAGE_LIMITS.runs, model.name),
     groups: await failureGroups(s, model.name, MODEL_PAGE_LIMITS.groups),
     rows: await failureRows(s, model.name, search, MODEL_PAGE_LIMITS.rows),
+    rejected: await rejectedRows(s, model.name),
   }));
   return {
     model,
@@ -102,6 +106,7 @@ export async function modelData(src: Sources, name: string, search: string): Pro
     runs: read.ok ? read.value.runs : [],
     failure_groups: read.ok ? read.value.groups : [],
     failures: read.ok ? read.value.rows : [],
+    rejected: read.ok ? read.value.rejected : 0,
     search,
     unavailable: read.ok ? null : { reason: read.reason, message: read.message },
   };

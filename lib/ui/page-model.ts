@@ -7,7 +7,8 @@ import type { ModelData } from './data.js';
 import { html, layout, modelHref } from './html.js';
 import { when, badge, count, DETAIL_COUNTS, detailsOf, seconds, unavailableNotice } from './page-parts.js';
 
-export function modelPage(data: ModelData): string {
+/** modelPage: `csrf` is what the page's form (send rejected rows again) posts with it. */
+export function modelPage(data: ModelData, csrf: string): string {
   const m = data.model;
   const links = (names: readonly string[]) =>
     names.length === 0
@@ -33,6 +34,7 @@ export function modelPage(data: ModelData): string {
 <table class="list" id="model-runs"><thead><tr><th>started</th><th>status</th><th class="num">rows</th>${DETAIL_COUNTS.map((k) => html`<th class="num">${k}</th>`)}<th class="num">duration</th><th>error</th></tr></thead><tbody>${runs}</tbody></table>
 <h2>Failures by message</h2>
 ${groups.length === 0 ? html`<p id="no-failures">No failed rows are waiting.</p>` : html`<table class="list" id="failure-groups"><thead><tr><th class="num">rows</th><th class="num">status</th><th>message</th><th>last failed</th></tr></thead><tbody>${groups}</tbody></table>`}
+${data.rejected > 0 ? html`<form method="post" action="${modelHref(m.name)}/retry" id="retry-form" class="search"><input type="hidden" name="csrf" value="${csrf}"><button>Send rejected rows again</button> <span class="meta">${count(data.rejected)} ${data.rejected === 1 ? 'row' : 'rows'} the API rejected: sent again by the next run (as <code>ebb retry ${m.name}</code>)</span></form>` : ''}
 <h2>Failed rows</h2>
 <form method="get" class="search"><input type="search" name="key" placeholder="search by key" value="${data.search}" aria-label="search by key"> <button>Search</button></form>
 <table class="list" id="failures"><thead><tr><th>key</th><th>change</th><th>request</th><th class="num">status</th><th class="num">attempts</th><th>message</th></tr></thead><tbody>${failures}</tbody></table>

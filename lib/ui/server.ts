@@ -1,11 +1,12 @@
 // The dashboard's HTTP handler, shared by `ebb ui` and `ebb serve`: the token check, the pages
-// (/, /runs, /model/NAME and its /plan and /requests, /live), their JSON (/api/…) and /assets. Read-only: every route is a
-// GET. Each response carries headers that keep it out of frames, caches and referrers, and a
+// (/, /runs, /model/NAME and its /plan and /requests, /live), their JSON (/api/…) and /assets.
+// Every route is a GET but one POST, send a model's rejected rows again (./retry-action.ts).
+// Each response carries headers that keep it out of frames, caches and referrers, and a
 // Content-Security-Policy that runs no script but the dashboard's own files.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { asset } from './assets.js';
-import { bearerToken, cookieName, cookieToken, sameToken, tokenCookie } from './auth.js';
+import { bearerToken, cookieName, cookieToken, csrfToken, sameToken, tokenCookie } from './auth.js';
 import { jsonText } from '../json.js';
 import { modelData, modelsData, planData, requestsData, runsData, type Sources } from './data.js';
 import { planFragment } from './page-plan.js';
@@ -15,6 +16,7 @@ import { modelPage } from './page-model.js';
 import { modelsPage } from './page-models.js';
 import { requestsPage } from './page-requests.js';
 import { RUNS_PAGE_LIMIT, runsPage } from './page-runs.js';
+import { retryAction } from './retry-action.js';
 
 export interface DashboardOptions extends Sources {
   readonly token: string;
@@ -50,18 +52,27 @@ export function dashboard(options: DashboardOptions): Dashboard {
         .end();
       return;
     }
+    const bearer = cookieToken(req, cookie) === undefined;
     if (!sameToken(cookieToken(req, cookie) ?? bearerToken(req), options.token)) {
       res
         .writeHead(401, { ...HEADERS, 'content-type': 'text/plain; charset=utf-8' })
         .end('401: open the dashboard with the URL ebb printed at start (it carries the access token)\n');
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { ...HEADERS, allow: 'GET, HEAD' }).end();
+    const action = /^\/(api\/)?model\/(.+)\/retry$/.exec(url.pathname);
+    const method = req.method ?? 'GET';
+    if ((action ? ['POST'] : ['GET', 'HEAD']).indexOf(method) < 0) {
+      res.writeHead(405, { ...HEADERS, allow: action ? 'POST' : 'GET, HEAD' }).end();
       return;
     }
     try {
-      await route(options, url, res);
+      if (action) {
+        const name = decodedName(action[2]!);
+        const a = await retryAction(options, req, name, action[1] !== undefined, options.token, bearer);
+        res.writeHead(a.status, { ...HEADERS, 'content-type': a.type }).end(a.body);
+        return;
+      }
+      await route(options, url, res, csrfToken(options.token));
     } catch (err) {
       res
         .writeHead(500, { ...HEADERS, 'content-type': 'text/plain; charset=utf-8' })
@@ -70,21 +81,23 @@ export function dashboard(options: DashboardOptions): Dashboard {
   };
 }
 
-async function route(o: DashboardOptions, url: URL, res: ServerResponse): Promise<void> {
+/** decodedName: a malformed escape (%E0%A4%A) names no model (the empty name finds none: 404, never a 500). */
+function decodedName(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return '';
+  }
+}
+
+async function route(o: DashboardOptions, url: URL, res: ServerResponse, csrf: string): Promise<void> {
   const path = url.pathname;
   const send = (type: string, body: string, status = 200): void => {
     res.writeHead(status, { ...HEADERS, 'content-type': type }).end(body);
   };
   const page = (body: string, status = 200) => send('text/html; charset=utf-8', body, status);
   const json = (value: unknown, status = 200) => send('application/json', JSON.stringify(value), status);
-  // A malformed escape (%E0%A4%A) names no model: the empty name finds none (404), never a 500.
-  const modelName = (prefix: string) => {
-    try {
-      return decodeURIComponent(path.slice(prefix.length));
-    } catch {
-      return '';
-    }
-  };
+  const modelName = (prefix: string) => decodedName(path.slice(prefix.length));
   const limit = Math.min(MAX_RUNS, Math.max(1, Number(url.searchParams.get('limit')) || RUNS_PAGE_LIMIT));
   const search = url.searchParams.get('key') ?? '';
   if (path === '/') return page(modelsPage(await modelsData(o)));
@@ -114,7 +127,7 @@ async function route(o: DashboardOptions, url: URL, res: ServerResponse): Promis
     const api = path.startsWith('/api/');
     const data = await modelData(o, modelName(api ? '/api/model/' : '/model/'), search);
     if (!data) return send('text/plain; charset=utf-8', 'no such model\n', 404);
-    return api ? json(data) : page(modelPage(data));
+    return api ? json(data) : page(modelPage(data, csrf));
   }
   if (path.startsWith('/assets/')) {
     const a = asset(path.slice('/assets/'.length));

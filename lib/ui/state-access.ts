@@ -2,6 +2,7 @@
 // never holds the file between requests (a run started meanwhile must be able to open it). When
 // a run holds the state, or the process that serves the dashboard is running one itself (ebb
 // serve: its gate is closed), the read is "busy" and the page shows the run's live status instead.
+// The one write (send rejected rows again) opens it for writing the same way, for one request.
 
 import { existsSync } from 'node:fs';
 import { StateLockedError } from '../errors.js';
@@ -30,10 +31,27 @@ export interface StatePlace {
 }
 
 /** readState opens the state read-only for `read`; `setup` (the project file's statements) only when a read needs its sources. */
-export async function readState<T>(
+export function readState<T>(
   place: StatePlace,
   read: (state: Store) => Promise<T>,
   setup?: readonly SetupStep[],
+): Promise<StateRead<T>> {
+  return withState(place, read, setup, true);
+}
+
+/**
+ * writeState opens the state for writing for `write` (it takes the state's lock: busy while a
+ * run holds it, and a run started meanwhile waits or says the state is busy) and closes it.
+ */
+export function writeState<T>(place: StatePlace, write: (state: Store) => Promise<T>): Promise<StateRead<T>> {
+  return withState(place, write, undefined, false);
+}
+
+async function withState<T>(
+  place: StatePlace,
+  use: (state: Store) => Promise<T>,
+  setup: readonly SetupStep[] | undefined,
+  readOnly: boolean,
 ): Promise<StateRead<T>> {
   const { statePath, gate } = place;
   if (statePath !== ':memory:' && !existsSync(statePath)) {
@@ -43,9 +61,14 @@ export async function readState<T>(
     return { ok: false, reason: 'busy', message: 'a scheduled run holds the state' };
   }
   try {
-    const state = await Store.open({ path: statePath, root: place.root, readOnly: true, setup: setup ?? [] });
+    const state = await Store.open({
+      path: statePath,
+      root: place.root,
+      setup: setup ?? [],
+      ...(readOnly ? { readOnly } : { command: 'the dashboard (send rejected rows again)' }),
+    });
     try {
-      return { ok: true, value: await read(state) };
+      return { ok: true, value: await use(state) };
     } finally {
       state.close();
     }

@@ -30,6 +30,15 @@ export async function lastRuns(state: Readable): Promise<Map<string, LastRun>> {
   return new Map(rows.map((r) => [String(r['model']), r as unknown as LastRun]));
 }
 
+/** rejectedRows: how many of a model's rows the API rejected (held back until they change or are retried). */
+export async function rejectedRows(state: Readable, model: string): Promise<number> {
+  const rows = await state.queryJson(
+    "SELECT count(*)::DOUBLE AS n FROM _ebb.failures WHERE lower(model) = lower(?) AND kind = 'rejected'",
+    [model],
+  );
+  return Number(rows[0]?.['n'] ?? 0);
+}
+
 /** pendingFailures: how many failed rows wait per model (lower-cased name). */
 export async function pendingFailures(state: Readable): Promise<Map<string, number>> {
   const rows = await state.queryJson(
