@@ -10,9 +10,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Schedule } from '../lib/project/index.js';
-import type { RunStatus } from '../lib/run/index.js';
+import { RunStatusWriter, type RunStatus } from '../lib/run/index.js';
+import type { ProgressSnapshot } from '../lib/run/index.js';
+import { SERIES_POINTS } from '../lib/run/status-file.js';
 import { overdueModels } from '../lib/serve/overdue.js';
-import { ebb, EBB_ARGV, makeProject } from './helpers/project.js';
+import { ebb, EBB_ARGV, makeProject, tempDir } from './helpers/project.js';
 import { startSink } from './helpers/sink.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -124,4 +126,45 @@ test('a scheduled model is overdue once its last success is older than the tick 
     overdueModels([every, cron], members, last, now).map((o) => o.model),
     ['a'],
   );
+});
+
+test("the status file carries the current model's attempts, 429s, waits and latency, and a series of what each interval met", (t) => {
+  const statePath = join(tempDir(), 'ebb.duckdb');
+  let snapshot: ProgressSnapshot = {
+    model: 'sync.users',
+    done: 10,
+    total: 100,
+    requests: 10,
+    inFlight: 4,
+    failed: 0,
+    elapsedMs: 1000,
+    http: { attempts: 12, tooMany: 2, waitedMs: 1500, latencyMs: 600 },
+  };
+  const writer = new RunStatusWriter(statePath, 'ebb run');
+  const read = () => JSON.parse(readFileSync(`${statePath}.run.json`, 'utf8')) as RunStatus;
+  writer.watch(() => snapshot);
+  snapshot = { ...snapshot, http: { attempts: 20, tooMany: 5, waitedMs: 4500, latencyMs: 1400 } };
+  writer.watch(() => snapshot); // each write publishes a point
+  const status = read();
+  t.like(status.current, { attempts: 20, too_many: 5, waited_ms: 4500, latency_ms: 70 });
+  t.deepEqual(
+    status.series.map((p) => [p.model, p.attempts, p.too_many, p.waited_ms, p.latency_ms]),
+    [
+      ['sync.users', 12, 2, 1500, 50],
+      ['sync.users', 8, 3, 3000, 100],
+    ],
+  );
+  // A new model starts its own totals; an interval without attempts has no latency.
+  snapshot = {
+    ...snapshot,
+    model: 'sync.orders',
+    http: { attempts: 0, tooMany: 0, waitedMs: 0, latencyMs: 0 },
+  };
+  writer.watch(() => snapshot);
+  t.deepEqual(read().series.at(-1)!.latency_ms, null);
+  t.is(read().current!.latency_ms, null);
+  for (let i = 0; i < SERIES_POINTS + 5; i++) writer.watch(() => snapshot);
+  t.is(read().series.length, SERIES_POINTS, 'bounded');
+  writer.finish();
+  t.true(read().finished);
 });

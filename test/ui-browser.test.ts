@@ -290,7 +290,19 @@ function writeStatus(done: number, finished = false): void {
       failed: 2,
       rows_per_s: 250,
       elapsed_ms: done * 4,
+      attempts: done + 7,
+      too_many: 7,
+      waited_ms: 3500,
+      latency_ms: 42,
     },
+    series: [1, 2, 3].map((i) => ({
+      at: Date.parse('2026-12-05T12:00:00.000Z') + i * 1000,
+      model: 'sync.users',
+      attempts: 10 * i,
+      too_many: i,
+      waited_ms: 500 * i,
+      latency_ms: 40 + i,
+    })),
   };
   writeFileSync(`${fixture.statePath}.run.json.tmp`, JSON.stringify(status));
   renameSync(`${fixture.statePath}.run.json.tmp`, `${fixture.statePath}.run.json`);
@@ -304,6 +316,15 @@ test.serial(
     t.is(await page.$eval('#done', (e) => e.textContent), '100 / 1,000');
     t.is(await page.$eval('#in-flight', (e) => e.textContent), '16');
     t.regex((await page.$eval('#live-state', (e) => e.textContent)) ?? '', /running/);
+    t.is(await page.$eval('#too-many', (e) => e.textContent), '7');
+    t.is(await page.$eval('#waited', (e) => e.textContent), '3.50 s');
+    t.is(await page.$eval('#latency', (e) => e.textContent), '42 ms');
+    await page.waitForSelector('#live-charts[data-points="3"]', { timeout: 10_000 });
+    t.is(
+      await page.$$eval('#live-charts canvas', (els) => els.length),
+      3,
+      '429s, waits and latency over time',
+    );
     writeStatus(640);
     await page.waitForFunction(() => document.querySelector('#done')?.textContent === '640 / 1,000', {
       timeout: 10_000,
@@ -440,7 +461,14 @@ test.serial(
 test.serial(
   'a real ebb run in progress: the live page shows its counter moving, the other pages say the state is busy',
   async (t) => {
-    const sink = await startSink(() => ({ delayMs: 25 }));
+    const limited = new Set<number>();
+    // Every 20th row is answered 429 once (Retry-After: 0), then accepted.
+    const sink = await startSink((r) => {
+      const id = (r.json as { id: number }).id;
+      if (id % 20 !== 7 || limited.has(id)) return { delayMs: 25 };
+      limited.add(id);
+      return { status: 429, headers: { 'retry-after': '0' } };
+    });
     const root = makeProject({
       'models/sync/slow.star': [
         '# @kind: tracked',
@@ -479,6 +507,13 @@ test.serial(
         first,
       );
       t.is(await page.$eval('#current h2', (e) => e.textContent), 'sync.slow');
+      await page.waitForFunction(() => Number(document.querySelector('#too-many')?.textContent) > 0, {
+        timeout: 30_000,
+      });
+      await page.waitForFunction(
+        () => Number((document.querySelector('#live-charts') as HTMLElement | null)?.dataset['points']) > 0,
+        { timeout: 30_000 },
+      );
       await page.goto(`${own.base}/`);
       t.regex((await page.$eval('#notice', (e) => e.textContent)) ?? '', /The state is busy/);
       t.is(await exited, 0);

@@ -25,5 +25,6 @@ export {
   RunStatusWriter,
   type PublishedProgress,
   type RunStatus,
+  type SeriesPoint,
 } from './status-file.js';
 export { retryRejected, type Retried } from './retry.js';

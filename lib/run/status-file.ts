@@ -2,15 +2,19 @@
 // no other process open the state file while a run writes it (not even read-only), so `ebb
 // status`, the dashboard and monitors read this file instead — `<state>.run.json`, rewritten
 // atomically (a temp file renamed over it) about once a second and as each model ends: the
-// models done with their counts, the current model's progress, and whether the run finished.
+// models done with their counts, the current model's progress, and whether the run finished;
+// with each write while a model sends, a point of its series over time (429s, waits, latency
+// in the second before), which the live page charts.
 // A file whose process is gone is reported as such (a run killed with -9 leaves it behind).
 
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import type { ProgressSource } from '../runtime/progress.js';
+import type { AttemptTotals, ProgressSource } from '../runtime/progress.js';
 import type { ModelResult } from './result.js';
 
 /** How often the current model's progress is written while it runs. */
 const PUBLISH_EVERY_MS = 1_000; // ms: fresh enough for a page that polls, cheap for the run
+/** Points of the series kept in the file: the last ten minutes at one a second. */
+export const SERIES_POINTS = 600;
 
 export interface PublishedModel {
   readonly model: string;
@@ -30,6 +34,24 @@ export interface PublishedProgress {
   readonly failed: number;
   readonly rows_per_s: number;
   readonly elapsed_ms: number;
+  /** Its HTTP attempts so far (retries included), those answered 429, and the time they waited. */
+  readonly attempts: number;
+  readonly too_many: number;
+  readonly waited_ms: number;
+  /** Mean latency of its attempts so far; null before the first. */
+  readonly latency_ms: number | null;
+}
+
+/** One point of the series: what the current model's attempts met since the point before. */
+export interface SeriesPoint {
+  /** When (ms since the epoch). */
+  readonly at: number;
+  readonly model: string;
+  readonly attempts: number;
+  readonly too_many: number;
+  readonly waited_ms: number;
+  /** Mean latency of those attempts; null when none ended. */
+  readonly latency_ms: number | null;
 }
 
 export interface RunStatus {
@@ -41,6 +63,8 @@ export interface RunStatus {
   readonly finished: boolean;
   readonly models: readonly PublishedModel[];
   readonly current: PublishedProgress | null;
+  /** The last SERIES_POINTS points, oldest first. */
+  readonly series: readonly SeriesPoint[];
 }
 
 /** runStatusPath is where the run using `statePath` publishes its status. */
@@ -76,6 +100,9 @@ export class RunStatusWriter {
   readonly #models: PublishedModel[] = [];
   #runId: string | null = null;
   #source: ProgressSource | undefined;
+  readonly #series: SeriesPoint[] = [];
+  /** The totals the last point was taken from (of the model named). */
+  #last: { model: string; totals: AttemptTotals } | undefined;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(statePath: string, command: string) {
@@ -122,6 +149,7 @@ export class RunStatusWriter {
       finished,
       models: this.#models,
       current: this.#current(),
+      series: this.#series,
     };
     const tmp = `${this.#path}.${process.pid}.tmp`;
     try {
@@ -136,6 +164,8 @@ export class RunStatusWriter {
   #current(): PublishedProgress | null {
     const s = this.#source?.();
     if (s === undefined) return null;
+    const http = s.http ?? { attempts: 0, tooMany: 0, waitedMs: 0, latencyMs: 0 };
+    this.#point(s.model, http);
     return {
       model: s.model,
       done: s.done,
@@ -145,6 +175,27 @@ export class RunStatusWriter {
       failed: s.failed,
       rows_per_s: s.elapsedMs > 0 ? Math.round((s.done / s.elapsedMs) * 1000) : 0,
       elapsed_ms: Math.round(s.elapsedMs),
+      attempts: http.attempts,
+      too_many: http.tooMany,
+      waited_ms: Math.round(http.waitedMs),
+      latency_ms: http.attempts > 0 ? Math.round(http.latencyMs / http.attempts) : null,
     };
+  }
+
+  /** #point adds what the model's attempts met since the last point (of the same model). */
+  #point(model: string, now: AttemptTotals): void {
+    const zero = { attempts: 0, tooMany: 0, waitedMs: 0, latencyMs: 0 };
+    const before = this.#last?.model === model ? this.#last.totals : zero;
+    this.#last = { model, totals: now };
+    const attempts = now.attempts - before.attempts;
+    this.#series.push({
+      at: Date.now(),
+      model,
+      attempts,
+      too_many: now.tooMany - before.tooMany,
+      waited_ms: Math.round(now.waitedMs - before.waitedMs),
+      latency_ms: attempts > 0 ? Math.round((now.latencyMs - before.latencyMs) / attempts) : null,
+    });
+    if (this.#series.length > SERIES_POINTS) this.#series.splice(0, this.#series.length - SERIES_POINTS);
   }
 }

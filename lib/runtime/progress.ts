@@ -1,7 +1,7 @@
 // What a running model has done so far, read from the engine's own counters (the tracked
 // session's committed acknowledgements, the delivery's failed rows, the sender's requests in
-// flight) whenever a progress line is drawn. The printer derives rates and ETAs from these
-// figures; it never estimates the figures themselves.
+// flight, its attempts' 429s, waits and latencies) whenever a progress line is drawn. The
+// printer derives rates and ETAs from these figures; it never estimates the figures themselves.
 
 export interface ProgressSnapshot {
   /** The model's name (schema.table). */
@@ -22,6 +22,19 @@ export interface ProgressSnapshot {
   readonly failed: number;
   /** Milliseconds since the model started. */
   readonly elapsedMs: number;
+  /** What its HTTP attempts met so far (a .star model): the live page charts it over time. */
+  readonly http?: AttemptTotals | undefined;
+}
+
+/** Totals over a model's finished HTTP attempts, retries included. */
+export interface AttemptTotals {
+  readonly attempts: number;
+  /** Attempts answered 429 Too Many Requests. */
+  readonly tooMany: number;
+  /** Time attempts waited before they were sent (rate limit, backoff, Retry-After). */
+  readonly waitedMs: number;
+  /** The attempts' latencies, summed. */
+  readonly latencyMs: number;
 }
 
 /** Reads a running model's snapshot; cheap enough to call several times a second. */

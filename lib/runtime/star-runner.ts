@@ -29,6 +29,7 @@ import { startWorker } from './model-worker.js';
 import type { Outlet, OutletParts } from './outlet.js';
 import { PlainOutlet } from './plain-outlet.js';
 import { LANES, type Finish, type ModelInit, type ModelOps } from './protocol.js';
+import { AttemptCounter } from './attempt-totals.js';
 import { RequestLog } from './request-log.js';
 import type { ModelRunOptions } from './run-options.js';
 import { modelEnv, Redactor } from './secrets.js';
@@ -88,6 +89,8 @@ class StarRun {
   readonly #redactor: Redactor;
   readonly #sender: Sender;
   readonly #requests: RequestLog;
+  /** Its attempts' 429s, waits and latencies, for its published progress. */
+  readonly #attempts = new AttemptCounter();
   readonly #transport: Transport;
   readonly #lane = new SerialLane();
   readonly #outlet: Outlet;
@@ -139,6 +142,7 @@ class StarRun {
       onWaiting: (n) => setAside(this.#signal, n),
       onAttempt: (e) => {
         requests.attempt(e);
+        this.#attempts.add(e);
         onAttempt?.(model, e);
       },
       onTrip: (trip) => options.onTrip?.(model, trip),
@@ -293,6 +297,7 @@ class StarRun {
       requests: delivery.requestsDone,
       inFlight: this.#sender.inFlight,
       elapsedMs: performance.now() - this.#startedAt,
+      http: this.#attempts.totals(),
     };
   }
 

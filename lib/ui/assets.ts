@@ -52,10 +52,23 @@ box.dataset.drawn=String(models.length);
 });
 })();`;
 
-/** live.js: the live page redraws its status from /live/body every second. */
+/** live.js: the live page redraws its status from /live/body every second, and charts /api/live's series. */
 const LIVE_JS = `(function(){
-var box=document.getElementById('live');
-setInterval(function(){fetch('/live/body').then(function(r){return r.ok?r.text():null}).then(function(t){if(t!==null)box.innerHTML=t})},1000);
+var box=document.getElementById('live'),charts=document.getElementById('live-charts'),plots={};
+var defs=[['chart-429','429s',function(p){return p.too_many}],['chart-wait','waited',function(p){return p.waited_ms/1000}],['chart-latency','latency',function(p){return p.latency_ms}]];
+function draw(series){
+if(!charts||typeof uPlot==='undefined')return;
+var xs=series.map(function(p){return p.at/1000});
+defs.forEach(function(d){var data=[xs,series.map(d[2])];
+if(plots[d[0]])plots[d[0]].setData(data);
+else plots[d[0]]=new uPlot({width:Math.max(300,charts.clientWidth-24),height:140,series:[{},{label:d[1],stroke:'#2356c7',width:1.5,spanGaps:true,points:{show:true,size:4}}],axes:[{},{size:60}]},data,document.getElementById(d[0]))});
+charts.dataset.points=String(series.length);
+}
+function poll(){
+fetch('/live/body').then(function(r){return r.ok?r.text():null}).then(function(t){if(t!==null)box.innerHTML=t});
+fetch('/api/live').then(function(r){return r.ok?r.json():null}).then(function(s){if(s)draw(s.series||[])});
+}
+poll();setInterval(poll,1000);
 })();`;
 
 /** plan.js: a model's page asks for its next run's plan once shown (it reads the model's whole query). */

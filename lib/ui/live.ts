@@ -4,7 +4,7 @@
 // run that ended without saying so (killed with -9): it is shown as such.
 
 import { readFileSync } from 'node:fs';
-import { runStatusPath, type PublishedProgress } from '../run/index.js';
+import { runStatusPath, type PublishedProgress, type SeriesPoint } from '../run/index.js';
 
 export interface LiveModel {
   readonly model: string;
@@ -26,6 +26,8 @@ export interface LiveStatus {
   readonly finished: boolean;
   readonly models: readonly LiveModel[];
   readonly current: LiveCurrent | null;
+  /** The current run's 429s, waits and latency over time (status-file.ts SeriesPoint), oldest first. */
+  readonly series: readonly SeriesPoint[];
   /** Not in the file: whether the run is going on now (not finished, its process alive). */
   readonly running: boolean;
 }
@@ -52,6 +54,7 @@ export function readLiveStatus(statePath: string): LiveStatus | undefined {
     finished,
     models: Array.isArray(v['models']) ? (v['models'] as LiveModel[]).map(liveModel) : [],
     current: current(v['current']),
+    series: Array.isArray(v['series']) ? (v['series'] as unknown[]).flatMap(point) : [],
     running,
   };
 }
@@ -79,7 +82,29 @@ function current(value: unknown): LiveCurrent | null {
     failed: n('failed'),
     rows_per_s: n('rows_per_s'),
     elapsed_ms: n('elapsed_ms'),
+    attempts: n('attempts'),
+    too_many: n('too_many'),
+    waited_ms: n('waited_ms'),
+    latency_ms: typeof c['latency_ms'] === 'number' ? c['latency_ms'] : null,
   };
+}
+
+/** point is one point of the series, its values checked (they are charted); none when malformed. */
+function point(value: unknown): SeriesPoint[] {
+  if (typeof value !== 'object' || value === null) return [];
+  const p = value as Record<string, unknown>;
+  const n = (k: string) => (typeof p[k] === 'number' && Number.isFinite(p[k]) ? (p[k] as number) : 0);
+  if (typeof p['at'] !== 'number') return [];
+  return [
+    {
+      at: n('at'),
+      model: String(p['model'] ?? ''),
+      attempts: n('attempts'),
+      too_many: n('too_many'),
+      waited_ms: n('waited_ms'),
+      latency_ms: typeof p['latency_ms'] === 'number' ? p['latency_ms'] : null,
+    },
+  ];
 }
 
 /** alive tells whether a process exists (EPERM: it does, under another user). */
