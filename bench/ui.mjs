@@ -39,10 +39,15 @@ function makeProject() {
 async function addFailuresAndRuns(statePath) {
   const db = await DuckDBInstance.create(statePath);
   const c = await db.connect();
-  await c.run(`INSERT INTO _ebb.failures
+  await c.run(`INSERT INTO _ebb.failures (model, key, change, method, url, status, error, attempts, first_failed_at, last_failed_at, run_id)
     SELECT 'sync.users', '{"id":' || i || '}', 'changed', 'POST', 'http://127.0.0.1:9/users', 500 + i % 3,
            'POST http://127.0.0.1:9 answered ' || (500 + i % 3) || ': {"error":"message ' || i % 7 || '"}', 1,
            now(), now(), 'bench' FROM range(${FAILURES}) t(i)`);
+  // The request log as a long-running sync leaves it: its 1,000 newest successes and 10,000 failures.
+  await c.run(`INSERT INTO _ebb.requests
+    SELECT 'bench', 'sync.users', now() - INTERVAL (i) SECOND, 'POST', 'http://127.0.0.1:9/users', CASE WHEN i < 1000 THEN 200 ELSE 500 END,
+           NULL, 1, i >= 1000, 12.5, '{"id":' || i || ',"email":"user' || i || '@example.com"}', repeat('x', 400)
+      FROM range(11000) t(i)`);
   const have = Number((await c.runAndReadAll('SELECT count(*) FROM _ebb.runs')).getRows()[0][0]);
   await c.run(`INSERT INTO _ebb.runs (run_id, model, kind, status, rows, duration_ms, error, started_at, finished_at, details)
     SELECT 'bench-' || (i // 10), CASE WHEN i % 10 = 0 THEN 'sync.users' ELSE 'mart.m' || (i % 8) END, 'table',
@@ -120,7 +125,16 @@ const auth = { authorization: `Bearer ${token}` };
 await (await fetch(`${base}/`)).text();
 const first = await timed(`${base}/`, auth);
 const pages = {};
-for (const p of ['/', '/runs', '/model/sync.users', '/model/sync.users?key=99', '/api/runs', '/live']) {
+for (const p of [
+  '/',
+  '/runs',
+  '/model/sync.users',
+  '/model/sync.users?key=99',
+  '/model/sync.users/requests',
+  '/model/sync.users/requests?failed=1',
+  '/api/runs',
+  '/live',
+]) {
   pages[p] = await medianOf(10, `${base}${p}`, auth);
 }
 // The next run's plan reads the tracked model's whole query (1M rows) against its table.
