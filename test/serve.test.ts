@@ -218,6 +218,11 @@ test('alerts and setup errors hide a project secret in every form it travels in 
   for (const form of [secret, percent, basic, JSON.stringify(secret).slice(1, -1)])
     t.false(sent.includes(form), `the alert holds ${form}`);
   t.false(sent.includes(Buffer.from(secret).toString('base64').slice(2, 10)));
+  t.is(
+    hideSecrets('user bob, password pw9 refused', ['pw9']),
+    'user bob, password *** refused',
+    'a short one too',
+  );
 });
 
 test('ebb serve runs its schedule, counts in /metrics what _ebb.runs holds, alerts once, and stops on SIGTERM mid-run with acks committed', async (t) => {

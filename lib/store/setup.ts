@@ -4,6 +4,7 @@
 // line and never shows a password that was part of the statement.
 
 import { Redactor } from '../redact.js';
+import { MIN_SECRET } from '../secret-forms.js';
 
 /** One statement to run right after the state opens. */
 export interface SetupStep {
@@ -20,8 +21,12 @@ export interface SetupStep {
 
 /**
  * hideSecrets replaces each secret value in `text` with ***, in every form it travels in
- * (percent-encoded, base64, JSON-escaped: lib/secret-forms.ts), as the run's own output does.
+ * (percent-encoded, base64, JSON-escaped: lib/secret-forms.ts), as the run's own output does;
+ * a value too short for the Redactor (a 3-character password) is still replaced where it
+ * stands: an error message may be mangled, a password must not show.
  */
 export function hideSecrets(text: string, secrets: readonly string[]): string {
-  return new Redactor(secrets).redact(text);
+  let out = new Redactor(secrets).redact(text);
+  for (const s of secrets) if (s !== '' && s.length < MIN_SECRET) out = out.split(s).join('***');
+  return out;
 }
