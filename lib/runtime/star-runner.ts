@@ -31,7 +31,7 @@ import { PlainOutlet } from './plain-outlet.js';
 import { LANES, type Finish, type ModelInit, type ModelOps } from './protocol.js';
 import type { ModelRunOptions } from './run-options.js';
 import { modelEnv, Redactor } from './secrets.js';
-import { lockModel, sharedLimiter } from './shared-run.js';
+import { lockModel, sharedBreaker, sharedLimiter } from './shared-run.js';
 import { StarModelError, type StarRunResult } from './star-result.js';
 import { TrackedOutlet } from './tracked-outlet.js';
 
@@ -116,6 +116,7 @@ class StarRun {
     const settings = senderSettings(model);
     this.#transport = options.transport ?? new UndiciTransport();
     const limiter = sharedLimiter(model, settings, options);
+    const breakerState = sharedBreaker(options, (text) => this.#redactor.redact(text));
     // Requests waiting to retry are published to the worker, whose bound on unfinished requests
     // leaves them out (http-module.ts).
     this.#sender = new Sender({
@@ -125,6 +126,7 @@ class StarRun {
       transport: this.#transport,
       onWaiting: (n) => setAside(this.#signal, n),
       ...(limiter === undefined ? {} : { limiter }),
+      ...(breakerState === undefined ? {} : { breakerState }),
     });
     this.#init = {
       name: model.name,

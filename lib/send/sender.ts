@@ -18,6 +18,7 @@ import { idempotencyKey, idempotencyReady, initIdempotency } from './idempotency
 import { NEVER_ABORTED } from './never.js';
 import { observe } from './observe.js';
 import { RateLimiter, type Limiter } from './rate-limiter.js';
+import type { BreakerState, OpenElsewhere } from './shared-breaker.js';
 import { decideAfterError, decideAfterStatus } from './retry-policy.js';
 import type { Decision, RetryLimits, RetryState } from './retry-policy.js';
 import type { HttpRequest, HttpResponse, SendOutcome, SenderSettings, Transport } from './types.js';
@@ -59,6 +60,11 @@ export interface SenderOptions {
    * coordinator): it replaces the model's own RateLimiter. A grant that fails stops the sender.
    */
   readonly limiter?: Limiter;
+  /**
+   * The breaker's open state shared with other processes (the coordinator, shared-breaker.ts):
+   * an origin another process opened is open here too, and one opened here is told to them.
+   */
+  readonly breakerState?: BreakerState;
 }
 
 /** The code of a shared rate limit's failure (lib/coordinate): it stops the model, as the breaker does. */
@@ -90,6 +96,7 @@ export class Sender {
   readonly #limiter: Limiter | null;
   readonly #limits: RetryLimits;
   readonly #breakers: Breakers;
+  readonly #breakerState: BreakerState | null;
   readonly #maxErrorBodyChars: number;
   readonly #clock: Clock;
   readonly #random: () => number;
@@ -152,7 +159,8 @@ export class Sender {
     };
     const problem = ruleProblem(rule);
     if (problem !== null) throw settingsError(`breaker: ${problem}`);
-    this.#breakers = new Breakers(rule, options.onTrip);
+    this.#breakerState = options.breakerState ?? null;
+    this.#breakers = new Breakers(rule, this.#sharedTrip(options.onTrip));
     this.#maxErrorBodyChars = options.maxErrorBodyChars ?? SEND_DEFAULTS.maxErrorBodyChars;
     this.#random = options.random ?? Math.random;
     this.#onAttempt = options.onAttempt;
@@ -312,6 +320,10 @@ export class Sender {
           if (job.state.open) return this.#circuitOpen(job.state, lastResponse, job.attempts);
         }
       }
+      if (this.#breakerState !== null) {
+        const elsewhere = await this.#openElsewhere(job, lastResponse);
+        if (elsewhere !== null) return elsewhere;
+      }
       const { response, error } = await this.#attempt(job, request, tokenAt, waitBefore);
       lastResponse = response;
       lastError = error;
@@ -360,6 +372,52 @@ export class Sender {
         }
       }
     }
+  }
+
+  /**
+   * #openElsewhere asks the shared breaker state about the job's origin before an attempt: an
+   * origin another process opened opens here (the outcome says who saw it down); a state that
+   * cannot be read stops sending with the coordinator's error, as a failed lease does.
+   */
+  async #openElsewhere(job: Job, lastResponse: HttpResponse | null): Promise<SendOutcome | null> {
+    const state = job.state;
+    let open: OpenElsewhere | null;
+    try {
+      const checked = this.#breakerState!.check(state.origin);
+      open = checked instanceof Promise ? await checked : checked;
+    } catch (err) {
+      const error = new SendError(COORDINATOR_CODE, errorMessage(err));
+      this.#breakers.open(
+        state,
+        error,
+        'because the coordinator cannot tell the breaker state of other processes',
+      );
+      return failure(error, lastResponse, job.attempts);
+    }
+    if (open === null) return state.open ? this.#circuitOpen(state, lastResponse, job.attempts) : null;
+    this.#breakers.open(
+      state,
+      { code: 'EBB_HTTP_CIRCUIT_OPEN', message: open.lastError },
+      `because another ebb process (${open.by}) found it down ${open.why}`,
+    );
+    return this.#circuitOpen(state, lastResponse, job.attempts);
+  }
+
+  /**
+   * #sharedTrip tells the other processes about an origin this one opened, besides calling the
+   * caller's observer. Not an origin learnt from them (EBB_HTTP_CIRCUIT_OPEN) nor one stopped by
+   * the coordinator's own failure (EBB_COORDINATOR): neither says anything new about the origin.
+   */
+  #sharedTrip(onTrip: ((trip: BreakerTrip) => void) | undefined): ((trip: BreakerTrip) => void) | undefined {
+    const shared = this.#breakerState;
+    if (shared === null) return onTrip;
+    return (trip) => {
+      const code = trip.error.code;
+      if (code !== 'EBB_HTTP_CIRCUIT_OPEN' && code !== COORDINATOR_CODE) {
+        shared.opened(trip.origin, this.#breakers.state(trip.origin).why, trip.error.message);
+      }
+      onTrip?.(trip);
+    };
   }
 
   /** One attempt: the transport's answer or error, counted by the breaker and reported. */
