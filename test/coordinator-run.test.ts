@@ -7,6 +7,7 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import pgDriver from 'pg';
 import { maxInWindow } from './helpers/fake-clock.js';
 import { startPostgres, type Postgres } from './helpers/postgres.js';
 import { ebb, EBB_ARGV, makeProject, ndjson } from './helpers/project.js';
@@ -89,6 +90,77 @@ test.serial('a model running in one process is refused in another using the same
   t.is(again.code, 0, again.stderr);
   t.is(sink2.delivered.length, 40);
 });
+
+function echoModel(rows: number, path: string, extra: string[]): string {
+  return [
+    '# @kind: tracked',
+    '# @unique_key: id',
+    '# @retries: 0',
+    ...extra,
+    'BASE = env.get("SINK", secret=False)',
+    'TOKEN = env.get("API_TOKEN")',
+    `for row in query("SELECT i AS id FROM range(${rows}) t(i)"):`,
+    `    http.post(BASE + "${path}", json={"id": row.id}, headers={"authorization": "Bearer " + TOKEN})`,
+    '    save.row(row)',
+  ].join('\n');
+}
+
+test.serial(
+  'two runs against a sink that goes down: after one opens its breaker, the other stops within a few requests; the shared row holds no secret',
+  async (t) => {
+    const token = 'tok-4f9/Zq+8=w';
+    let down = false;
+    // Down, the sink answers 503 echoing the request's credentials, as some APIs do.
+    const sink = await startSink((r) =>
+      down ? { status: 503, body: `unavailable for ${String(r.headers['authorization'])}` } : {},
+    );
+    // B: a slow process (4 requests a second): alone, its breaker would need 50 failed requests.
+    const slow = makeProject({ 'models/sync/slow.star': echoModel(200, '/b', ['# @rate_limit: 4/1s']) });
+    const fast = makeProject({ 'models/sync/fast.star': echoModel(400, '/a', []) });
+    const env = { ...process.env, SINK: sink.url, API_TOKEN: token, EBB_COORDINATOR: pg.url };
+    const b = spawn(process.execPath, [...EBB_ARGV, 'run', '--json'], {
+      cwd: slow,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let bOut = '';
+    let bErr = '';
+    b.stdout.on('data', (d: Buffer) => (bOut += d.toString()));
+    b.stderr.on('data', (d: Buffer) => (bErr += d.toString()));
+    const bDone = new Promise<number | null>((r) => b.on('exit', (c) => r(c)));
+    while (sink.requests.filter((r) => r.url === '/b').length < 2)
+      await new Promise((r) => setTimeout(r, 50));
+    down = true;
+    const a = await ebb(['run', '--json'], { cwd: fast, env });
+    t.is(a.code, 1, a.stderr);
+    const [aResult] = ndjson(a.stdout);
+    t.is(aResult?.['code'], 'EBB_HTTP_CIRCUIT_OPEN', a.stderr);
+    t.is(await bDone, 1, bErr);
+    await sink.close();
+    const [bResult] = ndjson(bOut);
+    t.is(bResult?.['code'], 'EBB_HTTP_CIRCUIT_OPEN', bErr);
+    t.regex(
+      String(bResult?.['error']),
+      /stopped sending to http:\/\/127\.0\.0\.1:\d+ because another ebb process \(pid \d+ on .+\) found it down after 50 of the last 50 requests failed their first attempt; last error: POST http:\/\/127\.0\.0\.1:\d+ answered 503: unavailable for Bearer \*\*\*/,
+    );
+    const b503 =
+      sink.requests.filter((r) => r.url === '/b').length -
+      sink.delivered.filter((r) => r.url === '/b').length;
+    t.true(b503 < 50, `B had ${b503} answers of 503`);
+    const client = new pgDriver.Client({ connectionString: pg.url });
+    await client.connect();
+    const rows = await client.query<{ origin: string; last_error: string }>(
+      'SELECT origin, last_error FROM ebb_breakers',
+    );
+    await client.end();
+    t.deepEqual(
+      rows.rows.map((r) => r.origin),
+      [sink.url],
+    );
+    t.false(rows.rows[0]!.last_error.includes(token), rows.rows[0]!.last_error);
+    t.regex(rows.rows[0]!.last_error, /unavailable for Bearer \*\*\*/);
+  },
+);
 
 // Last: it stops the server.
 test.serial(
