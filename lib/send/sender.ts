@@ -81,6 +81,8 @@ class Job implements RetryState {
   holdsSlot = true;
   /** Whether the breaker has counted this request (breaker.ts: its first attempt, free waits aside). */
   sampled = false;
+  /** Set while this request's first attempt is the origin's first (#attempts): its end lets the others go. */
+  warmed: (() => void) | undefined = undefined;
   resolve!: (outcome: SendOutcome) => void;
   constructor(
     readonly request: HttpRequest,
@@ -263,21 +265,37 @@ export class Sender {
   }
 
   async #attempts(job: Job): Promise<SendOutcome> {
-    let opened: (() => void) | undefined;
     if (this.#limiter !== null) {
-      const warm = this.#warm.get(job.state.origin);
-      if (warm === undefined)
-        this.#warm.set(job.state.origin, new Promise<void>((resolve) => (opened = resolve)));
-      else if (warm !== true) await warm;
+      const origin = job.state.origin;
+      const warm = this.#warm.get(origin);
+      if (warm === undefined) {
+        this.#warm.set(
+          origin,
+          new Promise<void>((resolve) => {
+            job.warmed = () => {
+              this.#warm.set(origin, true);
+              resolve();
+            };
+          }),
+        );
+      } else if (warm !== true) await warm;
     }
     try {
       return await this.#attemptsOf(job);
     } finally {
-      if (opened !== undefined) {
-        this.#warm.set(job.state.origin, true);
-        opened();
-      }
+      this.#warmed(job);
     }
+  }
+
+  /**
+   * #warmed lets the requests waiting for the origin's first attempt go, once it ended: not when
+   * its request ends, since a request waiting to retry gives its slot up while those waiting here
+   * hold theirs — after a 429 on the first attempt, nothing would be left to retry it with.
+   */
+  #warmed(job: Job): void {
+    const warmed = job.warmed;
+    job.warmed = undefined;
+    warmed?.();
   }
 
   async #attemptsOf(job: Job): Promise<SendOutcome> {
@@ -439,6 +457,7 @@ export class Sender {
         err instanceof SendError ? err : new SendError('EBB_HTTP_NETWORK', errorMessage(err), { cause: err });
     }
     this.#breakers.attempt(job.state, error === null ? null : error.code, error ?? undefined);
+    this.#warmed(job);
     const onAttempt = this.#onAttempt;
     if (onAttempt !== undefined) {
       const event: AttemptEvent = {
