@@ -213,6 +213,18 @@ test.serial(
   },
 );
 
+test.serial('a breaker opened just before the coordinator closes is still told to the others', async (t) => {
+  const a = await PostgresCoordinator.connect(pg.url);
+  const b = await PostgresCoordinator.connect(pg.url);
+  void a
+    .breakerSource()
+    .open('http://api.test:3', 'after 10 attempts in a row got no answer', 'refused')
+    .catch(() => undefined);
+  await a.close();
+  t.like(await b.breakerOpen('http://api.test:3'), { why: 'after 10 attempts in a row got no answer' });
+  await b.close();
+});
+
 test.serial('models sharing a key must share its rate while it is in use', async (t) => {
   const a = await PostgresCoordinator.connect(pg.url);
   await a.lease('mixed', 10, 100);

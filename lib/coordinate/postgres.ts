@@ -68,6 +68,8 @@ export class PostgresCoordinator {
   readonly #pool: pg.Pool;
   readonly #clock: Clock;
   readonly #locks = new Map<string, pg.PoolClient>();
+  /** Breaker openings being written: close() waits for them, so a run that stops at once still tells. */
+  readonly #telling = new Set<Promise<void>>();
   /** PostgreSQL's clock minus this process's, from the quickest round trip so far (the least error). */
   #offset = 0;
   #bestRoundTrip = Infinity;
@@ -116,7 +118,16 @@ export class PostgresCoordinator {
   breakerSource(): BreakerSource {
     return {
       read: (origin) => this.breakerOpen(origin),
-      open: (origin, why, lastError) => this.openBreaker(origin, why, lastError),
+      open: (origin, why, lastError) => {
+        const telling = this.openBreaker(origin, why, lastError);
+        const settled = telling.then(
+          () => undefined,
+          () => undefined,
+        );
+        this.#telling.add(settled);
+        void settled.then(() => this.#telling.delete(settled));
+        return telling;
+      },
     };
   }
 
@@ -221,6 +232,7 @@ export class PostgresCoordinator {
   }
 
   async close(): Promise<void> {
+    await Promise.all([...this.#telling]);
     for (const name of [...this.#locks.keys()]) await this.unlock(name);
     await this.#pool.end().catch(() => undefined);
   }
