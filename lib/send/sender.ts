@@ -5,7 +5,8 @@
 // a token), the retry policy (retry-policy.ts), a circuit breaker per origin, and the
 // idempotency-key header. send() never rejects: every failure is a SendOutcome with an error
 // code, so the runtime can decide per row what to acknowledge. `tripped` names the first origin
-// whose breaker opened (breaker.ts) and its last error: the runtime then stops the model.
+// whose breaker opened (breaker.ts) and its last error: the runtime then stops the model. With a
+// coordinator, the breakers' open states are shared with other processes (shared-breaker.ts).
 
 import { setMaxListeners } from 'node:events';
 import type { Clock } from './clock.js';
@@ -18,9 +19,9 @@ import { idempotencyKey, idempotencyReady, initIdempotency } from './idempotency
 import { NEVER_ABORTED } from './never.js';
 import { observe } from './observe.js';
 import { RateLimiter, type Limiter } from './rate-limiter.js';
-import type { BreakerState, OpenElsewhere } from './shared-breaker.js';
 import { decideAfterError, decideAfterStatus } from './retry-policy.js';
 import type { Decision, RetryLimits, RetryState } from './retry-policy.js';
+import type { BreakerState, OpenElsewhere } from './shared-breaker.js';
 import type { HttpRequest, HttpResponse, SendOutcome, SenderSettings, Transport } from './types.js';
 import { errorMessage, excerpt, failure, resolved, success } from './outcome.js';
 import { originOf } from './url.js';
