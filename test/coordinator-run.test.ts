@@ -1,12 +1,15 @@
 /**
- * Runs that share a coordinator (EBB_COORDINATOR, a real PostgreSQL): two processes whose models
- * name one @rate_limit_key share its budget at the destination; a model already running in one
- * process is refused in another (EBB_MODEL_LOCKED); a coordinator that stops mid-run stops the
- * sending — the run fails with EBB_COORDINATOR and never goes on unlimited.
+ * Runs that share a coordinator (EBB_COORDINATOR, a real PostgreSQL): processes whose models
+ * name one @rate_limit_key share its budget at the destination (two, and four of two different
+ * models at 400/1s); a model already running in one process is refused in another
+ * (EBB_MODEL_LOCKED); one process's breaker opening stops the other's sending to that origin; a
+ * coordinator that stops mid-run stops the sending — the run fails with EBB_COORDINATOR and
+ * never goes on unlimited.
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import pgDriver from 'pg';
 import { maxInWindow } from './helpers/fake-clock.js';
 import { startPostgres, type Postgres } from './helpers/postgres.js';
 import { ebb, EBB_ARGV, makeProject, ndjson } from './helpers/project.js';
@@ -58,6 +61,53 @@ test.serial(
   },
 );
 
+test.serial(
+  'four processes, two models, one @rate_limit_key of 400/1s: at most 400 in any second at the sink, 95 % of the rate on a quiet machine',
+  async (t) => {
+    // Until every process has sent its first request the sink asks them to come back (429,
+    // Retry-After: 1): processes start at different times, and the rate is measured while all
+    // four send.
+    const seen = new Set<string>();
+    const sink = await startSink((r) => {
+      seen.add(r.url);
+      return seen.size < 4 ? { status: 429, headers: { 'retry-after': '1' } } : {};
+    });
+    const rows = 400;
+    const shared = ['# @rate_limit: 400/1s', '# @rate_limit_key: portal-400', '# @concurrency: 16'];
+    const model = (i: number) => syncModel(rows, shared).replace('"/items"', `"/p${i}"`);
+    const roots = [
+      makeProject({ 'models/sync/contacts.star': model(0) }),
+      makeProject({ 'models/sync/contacts.star': model(1) }),
+      makeProject({ 'models/sync/deals.star': model(2) }),
+      makeProject({ 'models/sync/deals.star': model(3) }),
+    ];
+    const env = { SINK: sink.url, EBB_COORDINATOR: pg.url };
+    const results = await Promise.all(roots.map((cwd) => ebb(['run'], { cwd, env })));
+    await sink.close();
+    for (const r of results) t.is(r.code, 0, r.stderr);
+    t.is(sink.delivered.length, 4 * rows);
+    // Every attempt takes a slot, the 429s too: the limit holds over all of them.
+    const worst = maxInWindow(
+      sink.requests.map((r) => r.at),
+      1000,
+    );
+    // As above: the grants never exceed 400 a second; an arrival delayed past half the slack on a
+    // loaded machine can move into the next window (a few in the default run, none with EBB_SLOW=1).
+    t.true(worst <= (process.env['EBB_SLOW'] ? 400 : 408), `${worst} in one second`);
+    // The rate while all four send: from the last process's first delivery to the first one's last.
+    const times = [0, 1, 2, 3].map((i) => sink.delivered.filter((r) => r.url === `/p${i}`).map((r) => r.at));
+    const start = Math.max(...times.map((x) => Math.min(...x)));
+    const end = Math.min(...times.map((x) => Math.max(...x)));
+    const rate = (sink.delivered.filter((r) => r.at >= start && r.at <= end).length / (end - start)) * 1000;
+    // 95 % on a quiet machine (EBB_SLOW=1; bench/scale/limiter.ts measures the limiter itself).
+    // Four ebb processes and PostgreSQL on two cores beside the other test files are short of
+    // CPU, not of budget (measured at load 15-19: 160-340/s): the default run asks a third.
+    const floor = process.env['EBB_SLOW'] ? 0.95 : 0.33;
+    t.log(`${worst} in the busiest second, ${rate.toFixed(1)}/s over ${Math.round(end - start)} ms`);
+    t.true(rate >= floor * 400, `achieved ${rate.toFixed(1)}/s`);
+  },
+);
+
 test.serial('a model running in one process is refused in another using the same coordinator', async (t) => {
   const sink = await startSink(() => ({ delayMs: 100 }));
   const root = makeProject({ 'models/sync/users.star': syncModel(40, ['# @concurrency: 2']) });
@@ -89,6 +139,77 @@ test.serial('a model running in one process is refused in another using the same
   t.is(again.code, 0, again.stderr);
   t.is(sink2.delivered.length, 40);
 });
+
+function echoModel(rows: number, path: string, extra: string[]): string {
+  return [
+    '# @kind: tracked',
+    '# @unique_key: id',
+    '# @retries: 0',
+    ...extra,
+    'BASE = env.get("SINK", secret=False)',
+    'TOKEN = env.get("API_TOKEN")',
+    `for row in query("SELECT i AS id FROM range(${rows}) t(i)"):`,
+    `    http.post(BASE + "${path}", json={"id": row.id}, headers={"authorization": "Bearer " + TOKEN})`,
+    '    save.row(row)',
+  ].join('\n');
+}
+
+test.serial(
+  'two runs against a sink that goes down: after one opens its breaker, the other stops within a few requests; the shared row holds no secret',
+  async (t) => {
+    const token = 'tok-4f9/Zq+8=w';
+    let down = false;
+    // Down, the sink answers 503 echoing the request's credentials, as some APIs do.
+    const sink = await startSink((r) =>
+      down ? { status: 503, body: `unavailable for ${String(r.headers['authorization'])}` } : {},
+    );
+    // B: a slow process (4 requests a second): alone, its breaker would need 50 failed requests.
+    const slow = makeProject({ 'models/sync/slow.star': echoModel(200, '/b', ['# @rate_limit: 4/1s']) });
+    const fast = makeProject({ 'models/sync/fast.star': echoModel(400, '/a', []) });
+    const env = { ...process.env, SINK: sink.url, API_TOKEN: token, EBB_COORDINATOR: pg.url };
+    const b = spawn(process.execPath, [...EBB_ARGV, 'run', '--json'], {
+      cwd: slow,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let bOut = '';
+    let bErr = '';
+    b.stdout.on('data', (d: Buffer) => (bOut += d.toString()));
+    b.stderr.on('data', (d: Buffer) => (bErr += d.toString()));
+    const bDone = new Promise<number | null>((r) => b.on('exit', (c) => r(c)));
+    while (sink.requests.filter((r) => r.url === '/b').length < 2)
+      await new Promise((r) => setTimeout(r, 50));
+    down = true;
+    const a = await ebb(['run', '--json'], { cwd: fast, env });
+    t.is(a.code, 1, a.stderr);
+    const [aResult] = ndjson(a.stdout);
+    t.is(aResult?.['code'], 'EBB_HTTP_CIRCUIT_OPEN', a.stderr);
+    t.is(await bDone, 1, bErr);
+    await sink.close();
+    const [bResult] = ndjson(bOut);
+    t.is(bResult?.['code'], 'EBB_HTTP_CIRCUIT_OPEN', bErr);
+    t.regex(
+      String(bResult?.['error']),
+      /stopped sending to http:\/\/127\.0\.0\.1:\d+ because another ebb process \(pid \d+ on .+\) found it down after 50 of the last 50 requests failed their first attempt; last error: POST http:\/\/127\.0\.0\.1:\d+ answered 503: unavailable for Bearer \*\*\*/,
+    );
+    const b503 =
+      sink.requests.filter((r) => r.url === '/b').length -
+      sink.delivered.filter((r) => r.url === '/b').length;
+    t.true(b503 < 50, `B had ${b503} answers of 503`);
+    const client = new pgDriver.Client({ connectionString: pg.url });
+    await client.connect();
+    const rows = await client.query<{ origin: string; last_error: string }>(
+      'SELECT origin, last_error FROM ebb_breakers',
+    );
+    await client.end();
+    t.deepEqual(
+      rows.rows.map((r) => r.origin),
+      [sink.url],
+    );
+    t.false(rows.rows[0]!.last_error.includes(token), rows.rows[0]!.last_error);
+    t.regex(rows.rows[0]!.last_error, /unavailable for Bearer \*\*\*/);
+  },
+);
 
 // Last: it stops the server.
 test.serial(

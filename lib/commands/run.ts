@@ -23,7 +23,7 @@ import {
   type RunPlan,
   type RunSummary,
 } from '../run/index.js';
-import { parseDuration } from '../project/index.js';
+import { parseDuration, projectName } from '../project/index.js';
 import type { PostgresCoordinator } from '../coordinate/postgres.js';
 import type { Transport } from '../send/index.js';
 import type { Context } from '../run/index.js';
@@ -150,7 +150,7 @@ async function runBody(
     env,
     debug: debugLog(env, io.stderr),
     transport,
-    shared: coordinator?.sharedLimits(),
+    shared: coordinator?.sharedLimits(projectName(ctx.project)),
     secrets: ctx.setup?.secrets,
     requestLogDays: ctx.project.file?.requests?.keepDays,
     onAttempt: options.onAttempt,

@@ -10,10 +10,12 @@
 // on one sequence of slots whatever their own clocks say (to within half a round trip, which the
 // rate limit's slack covers).
 
+import { hostname } from 'node:os';
 import pg from 'pg';
 import { CoordinatorError, errorMessage } from '../errors.js';
 import type { Clock } from '../send/clock.js';
 import { systemClock } from '../send/clock.js';
+import { SharedBreakerState, type BreakerSource, type OpenElsewhere } from '../send/shared-breaker.js';
 import {
   SharedRateLimiter,
   type Lease,
@@ -31,7 +33,13 @@ const SCHEMA = [
      key text PRIMARY KEY, interval_ms double precision NOT NULL, tat_ms double precision NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS ebb_breakers (
      origin text PRIMARY KEY, opened_at timestamptz NOT NULL, reason text NOT NULL)`,
+  // Added after the table first shipped: a coordinator created by an earlier ebb gains them.
+  `ALTER TABLE ebb_breakers ADD COLUMN IF NOT EXISTS opened_by text NOT NULL DEFAULT '',
+     ADD COLUMN IF NOT EXISTS last_error text NOT NULL DEFAULT ''`,
 ];
+
+/** This process as the breaker rows name it, so a user can find the one that saw the outage. */
+const THIS_PROCESS = `pid ${process.pid} on ${hostname()}`;
 
 /**
  * LEASE reserves $3 slots of key $1 spaced $2 ms apart: from the key's theoretical time, or from
@@ -60,6 +68,8 @@ export class PostgresCoordinator {
   readonly #pool: pg.Pool;
   readonly #clock: Clock;
   readonly #locks = new Map<string, pg.PoolClient>();
+  /** Breaker openings being written: close() waits for them, so a run that stops at once still tells. */
+  readonly #telling = new Set<Promise<void>>();
   /** PostgreSQL's clock minus this process's, from the quickest round trip so far (the least error). */
   #offset = 0;
   #bestRoundTrip = Infinity;
@@ -92,13 +102,32 @@ export class PostgresCoordinator {
     return c;
   }
 
-  /** sharedLimits is this coordinator as a run uses it: shared rate budgets and locks. */
-  sharedLimits(): SharedLimits {
+  /** sharedLimits is this coordinator as a run of `project` uses it: rate budgets, locks, breakers. */
+  sharedLimits(project: string): SharedLimits {
     return {
+      project,
       limiter: (key, intervalMs, toleranceMs) =>
         new SharedRateLimiter(this.leaseSource(key, intervalMs), intervalMs, toleranceMs, this.#clock),
       lock: (name) => this.lock(name),
       unlock: (name) => this.unlock(name),
+      breakerState: () => new SharedBreakerState(this.breakerSource(), this.#clock),
+    };
+  }
+
+  /** breakerSource is the breakers' table for a SharedBreakerState. */
+  breakerSource(): BreakerSource {
+    return {
+      read: (origin) => this.breakerOpen(origin),
+      open: (origin, why, lastError) => {
+        const telling = this.openBreaker(origin, why, lastError);
+        const settled = telling.then(
+          () => undefined,
+          () => undefined,
+        );
+        this.#telling.add(settled);
+        void settled.then(() => this.#telling.delete(settled));
+        return telling;
+      },
     };
   }
 
@@ -168,30 +197,42 @@ export class PostgresCoordinator {
     client.release();
   }
 
-  /** openBreaker tells the other processes that `origin` is down (for SHARED_BREAKER_MS). */
-  async openBreaker(origin: string, reason: string): Promise<void> {
+  /**
+   * openBreaker tells the other processes that `origin` is down (for SHARED_BREAKER_MS): `why`
+   * completes "found it down …", `lastError` is the error that opened it (already redacted).
+   */
+  async openBreaker(origin: string, why: string, lastError: string): Promise<void> {
     await this.#run(`open the breaker of ${origin}`, (client) =>
       client.query(
-        `INSERT INTO ebb_breakers (origin, opened_at, reason) VALUES ($1, clock_timestamp(), $2)
-         ON CONFLICT (origin) DO UPDATE SET opened_at = excluded.opened_at, reason = excluded.reason`,
-        [origin, reason],
+        `INSERT INTO ebb_breakers (origin, opened_at, reason, opened_by, last_error)
+         VALUES ($1, clock_timestamp(), $2, $3, $4)
+         ON CONFLICT (origin) DO UPDATE SET opened_at = excluded.opened_at, reason = excluded.reason,
+           opened_by = excluded.opened_by, last_error = excluded.last_error`,
+        [origin, why, THIS_PROCESS, lastError],
       ),
     );
   }
 
-  /** breakerOpen is why another process opened `origin` less than SHARED_BREAKER_MS ago, or null. */
-  async breakerOpen(origin: string): Promise<string | null> {
+  /** breakerOpen is who opened `origin` and why, when it was less than SHARED_BREAKER_MS ago; else null. */
+  async breakerOpen(origin: string): Promise<OpenElsewhere | null> {
     const r = await this.#run(`read the breaker of ${origin}`, (client) =>
-      client.query<{ reason: string }>(
-        `SELECT reason FROM ebb_breakers WHERE origin = $1
+      client.query<{ reason: string; opened_by: string; last_error: string }>(
+        `SELECT reason, opened_by, last_error FROM ebb_breakers WHERE origin = $1
            AND opened_at > clock_timestamp() - make_interval(secs => $2::double precision / 1000)`,
         [origin, SHARED_BREAKER_MS],
       ),
     );
-    return r.rows[0]?.reason ?? null;
+    const row = r.rows[0];
+    if (row === undefined) return null;
+    return {
+      by: row.opened_by === '' ? 'unknown' : row.opened_by,
+      why: row.reason,
+      lastError: row.last_error === '' ? 'unknown' : row.last_error,
+    };
   }
 
   async close(): Promise<void> {
+    await Promise.all([...this.#telling]);
     for (const name of [...this.#locks.keys()]) await this.unlock(name);
     await this.#pool.end().catch(() => undefined);
   }

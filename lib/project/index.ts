@@ -18,4 +18,5 @@ export {
   type Schedule,
   type Source,
 } from './project-file.js';
+export { projectName } from './project-name.js';
 export { projectEnv, projectSetup, type ProjectSetup } from './project-setup.js';

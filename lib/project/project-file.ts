@@ -80,6 +80,8 @@ export interface RequestLogSettings {
 export interface ProjectFile {
   /** The file's path relative to the root (as errors name it). */
   readonly file: string;
+  /** The project's name (`name:`): what a coordinator knows it by, instead of its folder's name. */
+  readonly name?: string;
   readonly duckdb: readonly DuckDBSetting[];
   readonly extensions: readonly Extension[];
   readonly sources: readonly Source[];
@@ -89,7 +91,16 @@ export interface ProjectFile {
   readonly requests?: RequestLogSettings;
 }
 
-const SECTIONS = ['duckdb', 'extensions', 'sources', 'secrets', 'schedules', 'alerts', 'requests'] as const;
+const SECTIONS = [
+  'name',
+  'duckdb',
+  'extensions',
+  'sources',
+  'secrets',
+  'schedules',
+  'alerts',
+  'requests',
+] as const;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Names DuckDB gives its own catalogs: a source under one of these could not be told apart. */
 const RESERVED_SOURCES = new Set(['main', 'memory', 'system', 'temp']);
@@ -196,10 +207,14 @@ export function parseProjectFile(file: string, text: string, problems: ProjectPr
     schedules: Schedule[];
     alerts?: Alerts;
     requests?: RequestLogSettings;
+    name?: string;
   } = { duckdb: [], extensions: [], sources: [], secrets: [], schedules: [] };
   if (doc.errors.length === 0 && doc.contents !== null) {
     for (const { key, value, pair } of r.entries(doc.contents, file)) {
-      if (key === 'duckdb') out.duckdb = readSettings(r, value);
+      if (key === 'name') {
+        const name = readName(r, value);
+        if (name !== undefined) out.name = name;
+      } else if (key === 'duckdb') out.duckdb = readSettings(r, value);
       else if (key === 'extensions') out.extensions = readExtensions(r, value);
       else if (key === 'sources') out.sources = readSources(r, value);
       else if (key === 'secrets') out.secrets = readSecrets(r, value);
@@ -213,6 +228,20 @@ export function parseProjectFile(file: string, text: string, problems: ProjectPr
   }
   problems.push(...r.problems);
   return { file, ...out };
+}
+
+/** A project name: it keys the project's locks and budgets in a coordinator, whose keys use `/`. */
+const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+function readName(r: Reader, node: unknown): string | undefined {
+  const name = r.string(node, 'name');
+  if (name === undefined) return undefined;
+  if (PROJECT_NAME.test(name)) return name;
+  r.problem(
+    node as Node,
+    `name "${name}" must be letters, digits, ".", "_" and "-" (starting with a letter or digit)`,
+  );
+  return undefined;
 }
 
 function readSettings(r: Reader, node: unknown): DuckDBSetting[] {

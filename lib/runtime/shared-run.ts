@@ -1,18 +1,30 @@
 // What a .star model takes from the coordinator when the run has one (EBB_COORDINATOR): its
 // @rate_limit's grants from a budget shared by every process that uses it — the model's own
-// (project/model) or the one @rate_limit_key names — and a lock, so that one model (one shard of
-// it) never runs in two processes at once. Without a coordinator, neither exists: the rate limit
-// is the process's own, as it always was.
+// (project/model) or the one @rate_limit_key names —, the breaker's open state per origin, and
+// a lock, so that one model (one shard of it) never runs in two processes at once. Without a
+// coordinator, none exists: the rate limit and the breaker are the process's own, as they
+// always were. The project is named by SharedLimits.project (ebb.yaml's `name:`, else its
+// folder's name).
 
-import { basename } from 'node:path';
 import { ModelError } from '../errors.js';
 import type { Model } from '../project/index.js';
-import { gcraSpacing, type Limiter, type SenderSettings } from '../send/index.js';
+import { gcraSpacing, type BreakerState, type Limiter, type SenderSettings } from '../send/index.js';
 import type { ModelRunOptions } from './run-options.js';
 
-/** The budget a model's @rate_limit draws from in the coordinator. */
-export function rateLimitKey(model: Model, root: string): string {
-  return model.sender.rateLimitKey ?? `${basename(root)}/${model.name}`;
+/** One shard of a sharded run (`--shard I/N`): index I of N. */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+/** The budget a model's @rate_limit draws from in the coordinator: every shard of it shares one. */
+export function rateLimitKey(model: Model, project: string): string {
+  return model.sender.rateLimitKey ?? `${project}/${model.name}`;
+}
+
+/** The lock of one shard of a model (an unsharded run is shard 0 of 1). */
+export function lockName(project: string, model: string, shard: Shard = { index: 0, count: 1 }): string {
+  return `${project}/${model}/shard ${shard.index}/${shard.count}`;
 }
 
 /** sharedLimiter is the model's limiter drawing from the coordinator, when it has a rate limit and the run a coordinator. */
@@ -25,17 +37,38 @@ export function sharedLimiter(
   const rate = settings.rateLimit;
   if (shared === undefined || rate === undefined) return undefined;
   const { intervalMs, toleranceMs } = gcraSpacing(rate.count, rate.periodMs);
-  return shared.limiter(rateLimitKey(model, options.root), intervalMs, toleranceMs);
+  return shared.limiter(rateLimitKey(model, shared.project), intervalMs, toleranceMs);
+}
+
+/**
+ * sharedBreaker is the breaker state the model's Sender shares through the coordinator, when
+ * the run has one. What it tells the others is redacted first: the error that opened an origin
+ * may quote a response that echoed a secret, and the coordinator's table is read by anyone.
+ */
+export function sharedBreaker(
+  options: ModelRunOptions,
+  redact: (text: string) => string,
+): BreakerState | undefined {
+  const state = options.shared?.breakerState();
+  if (state === undefined) return undefined;
+  return {
+    check: (origin) => state.check(origin),
+    opened: (origin, why, lastError) => state.opened(origin, redact(why), redact(lastError)),
+  };
 }
 
 /**
  * lockModel takes the model's lock in the coordinator, or fails with EBB_MODEL_LOCKED when
  * another process runs it; the returned function lets it go.
  */
-export async function lockModel(model: Model, options: ModelRunOptions): Promise<() => Promise<void>> {
+export async function lockModel(
+  model: Model,
+  options: ModelRunOptions,
+  shard?: Shard,
+): Promise<() => Promise<void>> {
   const shared = options.shared;
   if (shared === undefined) return async () => undefined;
-  const name = `${basename(options.root)}/${model.name}/shard 0/1`;
+  const name = lockName(shared.project, model.name, shard);
   if (!(await shared.lock(name))) {
     throw new ModelError(
       model.name,

@@ -33,7 +33,7 @@ import { AttemptCounter } from './attempt-totals.js';
 import { RequestLog } from './request-log.js';
 import type { ModelRunOptions } from './run-options.js';
 import { modelEnv, Redactor } from './secrets.js';
-import { lockModel, sharedLimiter } from './shared-run.js';
+import { lockModel, sharedBreaker, sharedLimiter } from './shared-run.js';
 import { StarModelError, type StarRunResult } from './star-result.js';
 import { TrackedOutlet } from './tracked-outlet.js';
 
@@ -132,6 +132,7 @@ class StarRun {
     });
     this.#requests = requests;
     const onAttempt = options.onAttempt;
+    const breakerState = sharedBreaker(options, (text) => this.#redactor.redact(text));
     // Requests waiting to retry are published to the worker, whose bound on unfinished requests
     // leaves them out (http-module.ts).
     this.#sender = new Sender({
@@ -147,6 +148,7 @@ class StarRun {
       },
       onTrip: (trip) => options.onTrip?.(model, trip),
       ...(limiter === undefined ? {} : { limiter }),
+      ...(breakerState === undefined ? {} : { breakerState }),
     });
     this.#init = {
       name: model.name,

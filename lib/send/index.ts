@@ -25,6 +25,13 @@ export { systemClock } from './clock.js';
 export { RateLimiter, gcraSpacing, type Limiter } from './rate-limiter.js';
 export { SharedRateLimiter, type Lease, type LeaseSource, type SharedLimits } from './shared-limiter.js';
 export {
+  SharedBreakerState,
+  BREAKER_REFRESH_MS,
+  type BreakerSource,
+  type BreakerState,
+  type OpenElsewhere,
+} from './shared-breaker.js';
+export {
   backoffMs,
   decideAfterError,
   decideAfterStatus,

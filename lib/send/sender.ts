@@ -5,7 +5,8 @@
 // a token), the retry policy (retry-policy.ts), a circuit breaker per origin, and the
 // idempotency-key header. send() never rejects: every failure is a SendOutcome with an error
 // code, so the runtime can decide per row what to acknowledge. `tripped` names the first origin
-// whose breaker opened (breaker.ts) and its last error: the runtime then stops the model.
+// whose breaker opened (breaker.ts) and its last error: the runtime then stops the model. With a
+// coordinator, the breakers' open states are shared with other processes (shared-breaker.ts).
 
 import { setMaxListeners } from 'node:events';
 import type { Clock } from './clock.js';
@@ -20,6 +21,7 @@ import { observe } from './observe.js';
 import { RateLimiter, type Limiter } from './rate-limiter.js';
 import { decideAfterError, decideAfterStatus } from './retry-policy.js';
 import type { Decision, RetryLimits, RetryState } from './retry-policy.js';
+import type { BreakerState, OpenElsewhere } from './shared-breaker.js';
 import type { HttpRequest, HttpResponse, SendOutcome, SenderSettings, Transport } from './types.js';
 import { errorMessage, excerpt, failure, resolved, success } from './outcome.js';
 import { originOf } from './url.js';
@@ -62,6 +64,11 @@ export interface SenderOptions {
    * coordinator): it replaces the model's own RateLimiter. A grant that fails stops the sender.
    */
   readonly limiter?: Limiter;
+  /**
+   * The breaker's open state shared with other processes (the coordinator, shared-breaker.ts):
+   * an origin another process opened is open here too, and one opened here is told to them.
+   */
+  readonly breakerState?: BreakerState;
 }
 
 /** The code of a shared rate limit's failure (lib/coordinate): it stops the model, as the breaker does. */
@@ -78,6 +85,8 @@ class Job implements RetryState {
   holdsSlot = true;
   /** Whether the breaker has counted this request (breaker.ts: its first attempt, free waits aside). */
   sampled = false;
+  /** Set while this request's first attempt is the origin's first (#attempts): its end lets the others go. */
+  warmed: (() => void) | undefined = undefined;
   resolve!: (outcome: SendOutcome) => void;
   constructor(
     readonly request: HttpRequest,
@@ -93,6 +102,7 @@ export class Sender {
   readonly #limiter: Limiter | null;
   readonly #limits: RetryLimits;
   readonly #breakers: Breakers;
+  readonly #breakerState: BreakerState | null;
   readonly #maxErrorBodyChars: number;
   readonly #clock: Clock;
   readonly #random: () => number;
@@ -155,7 +165,8 @@ export class Sender {
     };
     const problem = ruleProblem(rule);
     if (problem !== null) throw settingsError(`breaker: ${problem}`);
-    this.#breakers = new Breakers(rule, options.onTrip);
+    this.#breakerState = options.breakerState ?? null;
+    this.#breakers = new Breakers(rule, this.#sharedTrip(options.onTrip));
     this.#maxErrorBodyChars = options.maxErrorBodyChars ?? SEND_DEFAULTS.maxErrorBodyChars;
     this.#random = options.random ?? Math.random;
     this.#onAttempt = options.onAttempt;
@@ -258,21 +269,37 @@ export class Sender {
   }
 
   async #attempts(job: Job): Promise<SendOutcome> {
-    let opened: (() => void) | undefined;
     if (this.#limiter !== null) {
-      const warm = this.#warm.get(job.state.origin);
-      if (warm === undefined)
-        this.#warm.set(job.state.origin, new Promise<void>((resolve) => (opened = resolve)));
-      else if (warm !== true) await warm;
+      const origin = job.state.origin;
+      const warm = this.#warm.get(origin);
+      if (warm === undefined) {
+        this.#warm.set(
+          origin,
+          new Promise<void>((resolve) => {
+            job.warmed = () => {
+              this.#warm.set(origin, true);
+              resolve();
+            };
+          }),
+        );
+      } else if (warm !== true) await warm;
     }
     try {
       return await this.#attemptsOf(job);
     } finally {
-      if (opened !== undefined) {
-        this.#warm.set(job.state.origin, true);
-        opened();
-      }
+      this.#warmed(job);
     }
+  }
+
+  /**
+   * #warmed lets the requests waiting for the origin's first attempt go, once it ended: not when
+   * its request ends, since a request waiting to retry gives its slot up while those waiting here
+   * hold theirs — after a 429 on the first attempt, nothing would be left to retry it with.
+   */
+  #warmed(job: Job): void {
+    const warmed = job.warmed;
+    job.warmed = undefined;
+    warmed?.();
   }
 
   async #attemptsOf(job: Job): Promise<SendOutcome> {
@@ -314,6 +341,10 @@ export class Sender {
           waitBefore += this.#clock.now() - t0;
           if (job.state.open) return this.#circuitOpen(job.state, lastResponse, job.attempts);
         }
+      }
+      if (this.#breakerState !== null) {
+        const elsewhere = await this.#openElsewhere(job, lastResponse);
+        if (elsewhere !== null) return elsewhere;
       }
       const { response, error } = await this.#attempt(job, request, tokenAt, waitBefore);
       lastResponse = response;
@@ -365,6 +396,52 @@ export class Sender {
     }
   }
 
+  /**
+   * #openElsewhere asks the shared breaker state about the job's origin before an attempt: an
+   * origin another process opened opens here (the outcome says who saw it down); a state that
+   * cannot be read stops sending with the coordinator's error, as a failed lease does.
+   */
+  async #openElsewhere(job: Job, lastResponse: HttpResponse | null): Promise<SendOutcome | null> {
+    const state = job.state;
+    let open: OpenElsewhere | null;
+    try {
+      const checked = this.#breakerState!.check(state.origin);
+      open = checked instanceof Promise ? await checked : checked;
+    } catch (err) {
+      const error = new SendError(COORDINATOR_CODE, errorMessage(err));
+      this.#breakers.open(
+        state,
+        error,
+        'because the coordinator cannot tell the breaker state of other processes',
+      );
+      return failure(error, lastResponse, job.attempts);
+    }
+    if (open === null) return state.open ? this.#circuitOpen(state, lastResponse, job.attempts) : null;
+    this.#breakers.open(
+      state,
+      { code: 'EBB_HTTP_CIRCUIT_OPEN', message: open.lastError },
+      `because another ebb process (${open.by}) found it down ${open.why}`,
+    );
+    return this.#circuitOpen(state, lastResponse, job.attempts);
+  }
+
+  /**
+   * #sharedTrip tells the other processes about an origin this one opened, besides calling the
+   * caller's observer. Not an origin learnt from them (EBB_HTTP_CIRCUIT_OPEN) nor one stopped by
+   * the coordinator's own failure (EBB_COORDINATOR): neither says anything new about the origin.
+   */
+  #sharedTrip(onTrip: ((trip: BreakerTrip) => void) | undefined): ((trip: BreakerTrip) => void) | undefined {
+    const shared = this.#breakerState;
+    if (shared === null) return onTrip;
+    return (trip) => {
+      const code = trip.error.code;
+      if (code !== 'EBB_HTTP_CIRCUIT_OPEN' && code !== COORDINATOR_CODE) {
+        shared.opened(trip.origin, this.#breakers.state(trip.origin).why, trip.error.message);
+      }
+      onTrip?.(trip);
+    };
+  }
+
   /** One attempt: the transport's answer or error, counted by the breaker and reported. */
   async #attempt(
     job: Job,
@@ -384,6 +461,7 @@ export class Sender {
         err instanceof SendError ? err : new SendError('EBB_HTTP_NETWORK', errorMessage(err), { cause: err });
     }
     this.#breakers.attempt(job.state, error === null ? null : error.code, error ?? undefined);
+    this.#warmed(job);
     const onAttempt = this.#onAttempt;
     if (onAttempt !== undefined) {
       const event: AttemptEvent = {

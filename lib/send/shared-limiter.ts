@@ -18,6 +18,7 @@
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import type { Limiter } from './rate-limiter.js';
+import type { BreakerState } from './shared-breaker.js';
 
 /** A run of slots reserved by the coordinator, in this process's clock (Clock.now() ms). */
 export interface Lease {
@@ -33,11 +34,15 @@ export interface LeaseSource {
 
 /** SharedLimits is what a run shares with other processes through a coordinator (lib/coordinate). */
 export interface SharedLimits {
+  /** The project's name in the coordinator (ebb.yaml's `name:`, else its folder's): it keys budgets and locks. */
+  readonly project: string;
   /** A limiter drawing from the budget `key`: one grant every `intervalMs`, late by at most `toleranceMs`. */
   limiter(key: string, intervalMs: number, toleranceMs: number): Limiter;
   /** Takes `name` for this process: false when another process holds it. */
   lock(name: string): Promise<boolean>;
   unlock(name: string): Promise<void>;
+  /** The breaker's open state per origin, shared with the other processes (one per Sender). */
+  breakerState(): BreakerState;
 }
 
 interface Waiter {
