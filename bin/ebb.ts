@@ -194,11 +194,16 @@ const cli = yargs?.(args)
           describe:
             'no progress line and no line per model that went well; errors and warnings are still printed (stderr)',
         })
+        .option('shard', {
+          type: 'string',
+          describe:
+            'run shard I of N (0 ≤ I < N; also EBB_SHARD): tracked models send only the keys whose shard is I, on the state file state/ebb.shard-I-of-N.duckdb; e.g. --shard $JOB_COMPLETION_INDEX/4 in a Kubernetes Indexed Job (docs/scale.md)',
+        })
         .epilogue(
           epilogue(
             'ebb run +mart.customers --json | jq .status',
             STATE_ENV +
-              " .star models read env.get() values from the environment and the project's .env. NO_COLOR: no colour in the progress line.",
+              " .star models read env.get() values from the environment and the project's .env. NO_COLOR: no colour in the progress line. EBB_SHARD=I/N: as --shard (the flag wins).",
             'Exit codes: 0 ok, 1 a model failed, 2 bad invocation, 3 every model ran but rows failed to deliver or were rejected by the API (stderr says how many of each; see ebb status), 124 stopped by --timeout, 130 interrupted (Ctrl-C).',
           ),
         ),
@@ -215,6 +220,7 @@ const cli = yargs?.(args)
             responses: argv.responses as string | undefined,
             timeout: argv.timeout as string | undefined,
             quiet: argv.quiet as boolean | undefined,
+            shardSpec: argv.shard as string | undefined,
           },
           await io(),
         ),

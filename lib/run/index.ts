@@ -20,6 +20,13 @@ export { findLeftovers, type Leftover } from './leftovers.js';
 export { listModels, type ModelListing } from './list.js';
 export { RunTimeout } from './timeout.js';
 export {
+  checkShardFolder,
+  checkStateShard,
+  shardFiles,
+  shardStatePath,
+  type ShardFile,
+} from './shard-state.js';
+export {
   readRunStatus,
   runStatusPath,
   RunStatusWriter,

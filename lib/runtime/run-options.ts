@@ -4,6 +4,7 @@
 // project root and a model's upstream) and passes the rest on unchanged.
 
 import type { DebugLog } from '../debug.js';
+import type { Shard } from '../detect/shard.js';
 import type { Model } from '../project/index.js';
 import type { SharedLimits } from '../send/shared-limiter.js';
 import type { Transport } from '../send/types.js';
@@ -26,6 +27,8 @@ export interface RunHooks {
   readonly secrets?: readonly string[] | undefined;
   /** What this run shares with other processes (EBB_COORDINATOR): rate budgets, a lock per model. */
   readonly shared?: SharedLimits | undefined;
+  /** The key shard this run covers (ebb run --shard I/N); absent: every key. */
+  readonly shard?: Shard | undefined;
 }
 
 /** ModelRunOptions is what one model's run is given: the hooks, and what the executor knows. */

@@ -35,12 +35,14 @@ export function sharedLimiter(
 export async function lockModel(model: Model, options: ModelRunOptions): Promise<() => Promise<void>> {
   const shared = options.shared;
   if (shared === undefined) return async () => undefined;
-  const name = `${basename(options.root)}/${model.name}/shard 0/1`;
+  // Per (project, model, shard): the shards of one model run side by side, one process each.
+  const shard = options.shard ?? { index: 0, count: 1 };
+  const name = `${basename(options.root)}/${model.name}/shard ${shard.index}/${shard.count}`;
   if (!(await shared.lock(name))) {
     throw new ModelError(
       model.name,
       model.file,
-      `another ebb process is running ${model.name} with the same coordinator (lock "${name}"); ` +
+      `another ebb process is running ${model.name}${options.shard ? ` (shard ${options.shard.index}/${options.shard.count})` : ''} with the same coordinator (lock "${name}"); ` +
         'a model never runs twice at once: wait for that run to end',
       undefined,
       'EBB_MODEL_LOCKED',

@@ -37,3 +37,4 @@ export {
 } from './state/refresh.js';
 export { hideSecrets, type SetupStep } from './setup.js';
 export { projectKey, setProjectKey } from './state/project-key.js';
+export { readStateShard, recordStateShard, deliveredModels, type StateShard } from './state/shard.js';
