@@ -14,7 +14,8 @@ import {
   shardOfSql,
   shardPredicateSql,
 } from '../lib/detect/shard.js';
-import { UsageError } from '../lib/errors.js';
+import { UsageError, type ProjectProblem } from '../lib/errors.js';
+import { parseDirectives } from '../lib/project/directives.js';
 
 /** [key parts, shard of 4, shard of 3, shard of 1000], computed once and never to change. */
 const PINNED: ReadonlyArray<readonly [ReadonlyArray<string | number>, number, number, number]> = [
@@ -147,4 +148,23 @@ test('parseShard reads I/N and refuses what is not 0 ≤ I < N', (t) => {
     t.regex(err!.message, /EBB_SHARD takes I\/N/, bad);
   }
   t.regex(t.throws(() => parseShard('4/4', '--shard'))!.message, /counts from 0/);
+});
+
+test('@shards: all is read on .star models that are not tracked, and refused elsewhere with file:line', (t) => {
+  const read = (file: string, source: string) => {
+    const problems: ProjectProblem[] = [];
+    const d = parseDirectives(file, file.endsWith('.sql') ? 'sql' : 'star', source, problems);
+    return { d, problems: problems.map((p) => `${p.file}:${p.line}: ${p.message}`) };
+  };
+  t.true(read('models/a/b.star', '# @shards: all\nsave.row({})\n').d.shardsAll);
+  t.is(read('models/a/b.star', 'save.row({})\n').d.shardsAll, undefined);
+  t.deepEqual(read('models/a/b.star', '# @kind: table\n# @shards: some\n').problems, [
+    'models/a/b.star:2: bad value "some" for @shards: the one value is all (run in every shard; without it, shard 0 only)',
+  ]);
+  t.deepEqual(read('models/a/b.star', '# @kind: tracked\n# @unique_key: id\n# @shards: all\n').problems, [
+    'models/a/b.star:3: @shards does not apply to a tracked model: each shard runs it for its own keys',
+  ]);
+  t.deepEqual(read('models/a/b.sql', '-- @shards: all\nSELECT 1').problems, [
+    'models/a/b.sql:1: @shards applies to .star models; SQL models run in every shard already',
+  ]);
 });
