@@ -89,7 +89,9 @@ test('4 shards in parallel deliver every row exactly once; each shard stores exa
   t.is(total, ROWS);
   // A second round sends nothing: each shard's state is complete for its keys.
   const before = sink.requests.length;
-  const again = await Promise.all([0, 1, 2, 3].map((i) => ebb(['run', '--shard', `${i}/4`, '--quiet'], { cwd: root })));
+  const again = await Promise.all(
+    [0, 1, 2, 3].map((i) => ebb(['run', '--shard', `${i}/4`, '--quiet'], { cwd: root })),
+  );
   for (const r of again) t.is(r.code, 0, r.stderr);
   t.is(sink.requests.length, before);
 });
@@ -119,7 +121,9 @@ test('a run whose shard does not fit the state folder is refused with the fix, a
   t.is(sharded.code, 2);
   t.regex(sharded.stderr, /is an unsharded state.*ebb reshard --to 2/s);
   // A shard file given as the state of an unsharded run, or renamed to another shard.
-  const asState = await ebb(['run', '--state', join(root, 'state', 'ebb.shard-0-of-2.duckdb')], { cwd: plain });
+  const asState = await ebb(['run', '--state', join(root, 'state', 'ebb.shard-0-of-2.duckdb')], {
+    cwd: plain,
+  });
   t.is(asState.code, 2);
   t.regex(asState.stderr, /holds shard 0\/2 of a sharded state: run it with --shard 0\/2/);
   t.deepEqual(
@@ -136,7 +140,9 @@ test('a .star model that is not tracked sends from shard 0 only, unless @shards:
     'models/ops/each.star': `# @shards: all\nhttp.post("${sink.url}/each", json={})\nsave.row({"ok": True})\n`,
     'models/ops/stats.sql': `SELECT 1 AS one`,
   });
-  const runs = await Promise.all([0, 1, 2].map((i) => ebb(['run', '--shard', `${i}/3`, '--json'], { cwd: root })));
+  const runs = await Promise.all(
+    [0, 1, 2].map((i) => ebb(['run', '--shard', `${i}/3`, '--json'], { cwd: root })),
+  );
   for (const r of runs) t.is(r.code, 0, r.stderr);
   t.is(sink.requests.filter((r) => r.url === '/ping').length, 1);
   t.is(sink.requests.filter((r) => r.url === '/each').length, 3);
