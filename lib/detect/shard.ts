@@ -49,9 +49,14 @@ export function parseShard(text: string, source: string): Shard {
 
 /** keyTextSql is the canonical text of the key columns `keys` (of the relation `alias`), as SQL. */
 export function keyTextSql(keys: readonly string[], alias?: string): string {
-  const col = (k: string) => `CAST(${alias ? `${alias}.` : ''}${quoteIdent(k)} AS VARCHAR)`;
-  if (keys.length === 1) return col(keys[0]!);
-  return keys.map((k) => `strlen(${col(k)})::VARCHAR || ':' || ${col(k)}`).join(' || ');
+  return partsTextSql(keys.map((k) => `${alias ? `${alias}.` : ''}${quoteIdent(k)}`));
+}
+
+/** partsTextSql is the canonical text of a key given as SQL expressions of its parts' values. */
+export function partsTextSql(parts: readonly string[]): string {
+  const text = (e: string) => `CAST(${e} AS VARCHAR)`;
+  if (parts.length === 1) return text(parts[0]!);
+  return parts.map((e) => `strlen(${text(e)})::VARCHAR || ':' || ${text(e)}`).join(' || ');
 }
 
 /** shardOfTextSql is the shard (0 … count-1) of a canonical key text given as an SQL expression. */

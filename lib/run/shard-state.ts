@@ -22,6 +22,11 @@ function stem(basePath: string): string {
   return basePath.endsWith('.duckdb') ? basePath.slice(0, -'.duckdb'.length) : basePath;
 }
 
+/** journalPath is where a reshard of the state `basePath` keeps its journal while it renames files (reshard-files.ts). */
+export function journalPath(basePath: string): string {
+  return `${stem(basePath)}.reshard.json`;
+}
+
 /** shardStatePath is the state file of `shard` beside the unsharded state `basePath`. */
 export function shardStatePath(basePath: string, shard: Shard): string {
   return `${stem(basePath)}.shard-${shard.index}-of-${shard.count}.duckdb`;
@@ -59,6 +64,11 @@ function countsOf(files: readonly ShardFile[]): number[] {
  * new file behind.
  */
 export function checkShardFolder(basePath: string, shard: Shard | undefined): void {
+  if (basePath !== ':memory:' && existsSync(journalPath(basePath))) {
+    throw new ShardError(
+      `a reshard of ${basePath} did not finish (${journalPath(basePath)} lists its last renames): run ebb reshard --to N again to finish it`,
+    );
+  }
   const files = shardFiles(basePath);
   const counts = countsOf(files);
   if (shard === undefined) {

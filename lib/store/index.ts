@@ -38,3 +38,12 @@ export {
 export { hideSecrets, type SetupStep } from './setup.js';
 export { projectKey, setProjectKey } from './state/project-key.js';
 export { readStateShard, recordStateShard, deliveredModels, type StateShard } from './state/shard.js';
+export {
+  attachState,
+  trackedMetaOf,
+  failureModelsOf,
+  failureCount,
+  copyFailures,
+  copyStateMeta,
+  type TrackedMeta,
+} from './state/reshard-copy.js';
