@@ -233,12 +233,21 @@ const cli = yargs?.(args)
     (y: Argv) =>
       withJson(withProjectOptions(y), 'one JSON line per tracked model on stdout instead of the report')
         .positional('models', { type: 'string', array: true, describe: 'selectors' })
+        .option('shard', {
+          type: 'string',
+          describe:
+            "shard I/N's plan only (also EBB_SHARD); without it, a sharded state plans every shard, then each model's totals",
+        })
         .epilogue(epilogue('ebb plan sync.* > plan.txt')),
     async (argv) => {
       const { planCommand } = await import('../lib/commands/plan.js');
       finish(
         await planCommand(
-          { ...globals(argv), selectors: (argv.models as string[] | undefined) ?? [] },
+          {
+            ...globals(argv),
+            selectors: (argv.models as string[] | undefined) ?? [],
+            shardSpec: argv.shard as string | undefined,
+          },
           await io(),
         ),
       );
@@ -265,6 +274,11 @@ const cli = yargs?.(args)
           describe: 'rows listed by --failures',
           coerce: wholeNumber('limit', 1),
         })
+        .option('shard', {
+          type: 'string',
+          describe:
+            'the state of shard I/N only (also EBB_SHARD); without it, a sharded state (state/ebb.shard-I-of-N.duckdb files) shows every shard and the totals',
+        })
         .epilogue(epilogue('ebb status --failures sync.users')),
     async (argv) => {
       const { statusCommand } = await import('../lib/commands/status.js');
@@ -276,6 +290,7 @@ const cli = yargs?.(args)
             failures: argv.failures as string | undefined,
             limit: argv.limit as number,
             check: argv.check as boolean | undefined,
+            shardSpec: argv.shard as string | undefined,
           },
           await io(),
         ),

@@ -70,6 +70,7 @@ test('4 shards in parallel deliver every row exactly once; each shard stores exa
   ]);
   for (const r of runs) t.is(r.code, 0, r.stderr);
   const seen = deliveredIds(sink);
+  const ids = [...seen.keys()];
   t.is(seen.size, ROWS);
   t.deepEqual(
     [...seen.values()].filter((n) => n !== 1),
@@ -87,6 +88,30 @@ test('4 shards in parallel deliver every row exactly once; each shard stores exa
     );
   }
   t.is(total, ROWS);
+  // ebb status and ebb plan find the shard files themselves: per shard, then the totals.
+  const status = await ebb(['status', '--json', 'sync.items'], { cwd: root });
+  t.is(status.code, 0, status.stderr);
+  const lines = status.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.deepEqual(
+    lines.map((l) => [l['shard'], l['delivered'], l['new']]),
+    [
+      ...[0, 1, 2, 3].map((i) => [`${i}/4`, ids.filter((id) => shardOf([id], 4) === i).length, 0]),
+      ['total', ROWS, 0],
+    ],
+  );
+  t.is(lines[0]!['last_status'], 'ok');
+  const human = await ebb(['status'], { cwd: root });
+  t.regex(human.stdout, /^State: 4 shard files \(4 shards\)/);
+  t.regex(human.stdout, /sync\.items\s+total\s+-\s+40,000\s+0\s+0\s+0 \/ 0 \/ 0/);
+  const one = await ebb(['status', '--json', '--shard', '2/4', 'sync.items'], { cwd: root });
+  t.regex(one.stdout, /"model":"sync.items","kind":"tracked"/);
+  const planned = await ebb(['plan', '--json'], { cwd: root, env: { EBB_SHARD: '' } });
+  t.is(planned.code, 0, planned.stderr);
+  t.regex(planned.stdout, /"model":"sync.items","shard":"total","new":0,"changed":0,"deleted":0/);
+  t.is((planned.stdout.match(/"shard":"\d\/4"/g) ?? []).length, 4);
   // A second round sends nothing: each shard's state is complete for its keys.
   const before = sink.requests.length;
   const again = await Promise.all(

@@ -100,6 +100,9 @@ export interface GlobalOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** --wait DURATION: how long to wait for a state another ebb process holds. */
   readonly wait?: string | undefined;
+  /** The key shard whose state file withProject opens (ebb run --shard I/N); absent: the unsharded state. */
+  // Written out, not imported: `ebb star` loads this module and nothing of the engine.
+  readonly shard?: { readonly index: number; readonly count: number } | undefined;
 }
 
 /** How long read-only commands wait for a state another process holds, unless --wait says otherwise. */

@@ -4,7 +4,7 @@
 import { debugLog } from '../debug.js';
 import { UsageError } from '../errors.js';
 import { jsonText } from '../json.js';
-import { parseShard, shardText, type Shard } from '../detect/shard.js';
+import { parseShard, shardText } from '../detect/shard.js';
 import {
   checkShardFolder,
   checkStateShard,
@@ -53,8 +53,6 @@ export interface RunOptions extends GlobalOptions {
   readonly quiet?: boolean | undefined;
   /** --shard I/N as given (else EBB_SHARD): run only the keys of shard I of N, on that shard's state file. */
   readonly shardSpec?: string | undefined;
-  /** The shard, once read from shardSpec or EBB_SHARD (runCommand fills it in). */
-  readonly shard?: Shard | undefined;
 }
 
 /** The exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells expect. */
