@@ -10,8 +10,7 @@ import type { Model } from '../project/index.js';
 import { formatCount, planRun, readRunStatus, type ShardFile } from '../run/index.js';
 import { planDeltas } from '../run/plan-delta.js';
 import { failureGroups, lastRuns, quotedTable, type Store } from '../store/index.js';
-import { withProject, type IO } from './io.js';
-import type { StatusOptions } from './status.js';
+import { withProject, type GlobalOptions, type IO } from './io.js';
 import { formatTable } from './table.js';
 
 /** One model in one shard (or, shard "total", summed over the shards). */
@@ -32,7 +31,7 @@ const FIGURES = ['delivered', 'failed', 'rejected', 'new', 'changed', 'deleted']
 
 /** statusOfShards reports every shard file; exit 0, or the first shard's error code. */
 export async function statusOfShards(
-  options: StatusOptions,
+  options: GlobalOptions & { readonly models: readonly string[] },
   files: readonly ShardFile[],
   io: IO,
 ): Promise<number> {
