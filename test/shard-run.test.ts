@@ -14,7 +14,8 @@ import { Store } from '../lib/store/index.js';
 import { ebb, EBB_ARGV, makeProject } from './helpers/project.js';
 import { startSink, type Sink } from './helpers/sink.js';
 
-const ROWS = 40_000;
+/** 40,000 rows by default; EBB_SLOW=1 runs the long variant. */
+const ROWS = process.env['EBB_SLOW'] === '1' ? 400_000 : 40_000;
 
 /** A project whose tracked model posts its delta to `url` in batches of 100 rows. */
 function batchProject(url: string, rows: number): string {
@@ -151,6 +152,16 @@ test('a run whose shard does not fit the state folder is refused with the fix, a
   });
   t.is(asState.code, 2);
   t.regex(asState.stderr, /holds shard 0\/2 of a sharded state: run it with --shard 0\/2/);
+  // Other commands read one shard with EBB_SHARD, and never create an unsharded state beside the shards.
+  const sql = await ebb(['sql', 'SELECT count(*) AS n FROM sync.items', '--json'], { cwd: root });
+  t.is(sql.code, 2);
+  t.regex(sql.stderr, /is sharded \(1 shard files\): set EBB_SHARD=I\/2/);
+  const inShard = await ebb(['sql', 'SELECT count(*) AS n FROM sync.items', '--json'], {
+    cwd: root,
+    env: { EBB_SHARD: '0/2' },
+  });
+  t.is(inShard.code, 0, inShard.stderr);
+  t.regex(inShard.stdout, /"n":\d+/);
   t.deepEqual(
     readdirSync(join(root, 'state')).filter((f) => f.endsWith('.duckdb')),
     ['ebb.shard-0-of-2.duckdb'],

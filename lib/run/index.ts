@@ -21,7 +21,9 @@ export { listModels, type ModelListing } from './list.js';
 export { RunTimeout } from './timeout.js';
 export {
   checkShardFolder,
+  checkShardedOpen,
   checkStateShard,
+  commandShard,
   shardFiles,
   shardStatePath,
   type ShardFile,

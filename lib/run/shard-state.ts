@@ -8,7 +8,7 @@
 
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { shardText, type Shard } from '../detect/shard.js';
+import { parseShard, shardText, type Shard } from '../detect/shard.js';
 import { ShardError } from '../errors.js';
 import { deliveredModels, readStateShard, recordStateShard, type Store } from '../store/index.js';
 
@@ -92,6 +92,28 @@ export function checkShardFolder(basePath: string, shard: Shard | undefined): vo
         `Run ebb reshard --to ${shard.count} first (it splits that state into ${shard.count} shard files), or run without --shard`,
     );
   }
+}
+
+/** commandShard is the shard a command opens: the one it was given, else EBB_SHARD's, else none. */
+export function commandShard(given: Shard | undefined, env: NodeJS.ProcessEnv): Shard | undefined {
+  if (given !== undefined) return given;
+  const text = env['EBB_SHARD'];
+  return text === undefined || text === '' ? undefined : parseShard(text, 'EBB_SHARD');
+}
+
+/**
+ * checkShardedOpen refuses to open the unsharded state where there is none but shard files are
+ * beside it: opening would create an empty unsharded state, which every sharded run would then
+ * refuse. A command reads one shard's state with EBB_SHARD=I/N.
+ */
+export function checkShardedOpen(statePath: string, shard: Shard | undefined): void {
+  if (shard !== undefined || statePath === ':memory:' || existsSync(statePath)) return;
+  const files = shardFiles(statePath);
+  if (files.length === 0) return;
+  throw new ShardError(
+    `the state in ${dirname(statePath)} is sharded (${files.length} shard files): set EBB_SHARD=I/${files[0]!.count} to read one shard's state ` +
+      `(ebb status and ebb plan show every shard themselves)`,
+  );
 }
 
 /**
