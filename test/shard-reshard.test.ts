@@ -109,6 +109,10 @@ test('reshard 4 → 3 after a partial sync: the next runs send exactly what was 
       if (f['kind'] === 'rejected') t.true(f['hashed'] as boolean);
     }
   }
+  // ebb status --check looks at every shard: failures are pending.
+  const check = await ebb(['status', '--check'], { cwd: root });
+  t.is(check.code, 1);
+  t.regex(check.stderr, /shard 2\/3 /);
   // More rows, then the 3 shards: exactly the new rows and the failed ones are sent.
   writeFiles(root, { 'models/src/items.sql': source(1500) });
   const before = sink.requests.length;
@@ -198,4 +202,59 @@ test('reshard refuses a shard file in use, a missing shard, and finishes a resha
   const missing = await ebb(['reshard', '--to', '2'], { cwd: root });
   t.is(missing.code, 2);
   t.regex(missing.stderr, /lacks shard 1, 2/);
+});
+
+test('reshard places each failure by its key read back as the column type: a composite key with a timestamp', async (t) => {
+  const sink = await startSink();
+  t.teardown(() => sink.close());
+  // Rows whose n % 10 is 3 fail (transient): their entries hold the key as the script saw it.
+  const sync = `# @kind: tracked
+# @unique_key: account, day
+# @retries: 0
+
+def per_record(response, rows):
+    return [outcome.failed("later") if r.n % 10 == 3 else outcome.accepted for r in rows]
+
+batch = []
+for row in query("SELECT account, day, n FROM src.events"):
+    batch.append(row)
+    if len(batch) == 20:
+        http.post("${sink.url}/events", json=batch)
+        save.rows(batch, outcome=per_record)
+        batch = []
+if batch:
+    http.post("${sink.url}/events", json=batch)
+    save.rows(batch, outcome=per_record)
+`;
+  const root = makeProject({
+    'models/src/events.sql': `-- @kind: table\nSELECT 'acct-' || (range % 7) AS account, TIMESTAMP '2024-01-01 00:00:00' + to_hours(range // 7) AS day, range AS n FROM range(210)`,
+    'models/sync/events.star': sync,
+  });
+  await runShards(root, 2);
+  t.is((await ebb(['reshard', '--to', '3'], { cwd: root })).code, 0);
+  let failures = 0;
+  for (let i = 0; i < 3; i++) {
+    const keys = await readState(root, `ebb.shard-${i}-of-3.duckdb`, async (s) =>
+      (await s.query('SELECT key FROM _ebb.failures')).map(
+        (r) => JSON.parse(String(r['key'])) as { account: string; day: string },
+      ),
+    );
+    failures += keys.length;
+    // The entry holds the time as the script saw it (ISO-8601, "T"); its shard is the one of
+    // DuckDB's text of the value ("2024-01-01 05:00:00"), as the run computes it.
+    t.true(keys.every((k) => k.day.includes('T')));
+    t.deepEqual(
+      keys.filter((k) => shardOf([k.account, k.day.replace('T', ' ').replace(/Z$/, '')], 3) !== i),
+      [],
+      `shard ${i}`,
+    );
+  }
+  t.is(failures, 21);
+  const before = sink.requests.length;
+  await runShards(root, 3);
+  const sent = sink.requests.slice(before).flatMap((r) => (r.json as Array<{ n: number }>).map((x) => x.n));
+  t.deepEqual(
+    sent.sort((a, b) => a - b),
+    Array.from({ length: 210 }, (_, i) => i).filter((n) => n % 10 === 3),
+  );
 });

@@ -219,7 +219,11 @@ test('the same shard started twice at once: the second refuses with state busy, 
   const oneDone = new Promise<number | null>((r) => one.on('exit', r));
   await holding;
   const two = await ebb(['run', '--shard', '1/4'], { cwd: root });
+  // ebb status over the shards shows the running one as what its run publishes.
+  const status = await ebb(['status', '--json', '--wait', '0s'], { cwd: root });
   release();
+  t.is(status.code, 0, status.stderr);
+  t.regex(status.stdout, /"model":"\(running\)","shard":"1\/4","last_status":"running since /);
   t.is(two.code, 75);
   t.regex(two.stderr, /ebb\.shard-1-of-4\.duckdb is in use by another ebb process \(ebb run --shard 1\/4/);
   t.is(await oneDone, 0);
