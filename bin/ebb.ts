@@ -194,11 +194,16 @@ const cli = yargs?.(args)
           describe:
             'no progress line and no line per model that went well; errors and warnings are still printed (stderr)',
         })
+        .option('shard', {
+          type: 'string',
+          describe:
+            'run shard I of N (0 ≤ I < N; also EBB_SHARD): tracked models send only the keys whose shard is I, on the state file state/ebb.shard-I-of-N.duckdb; e.g. --shard $JOB_COMPLETION_INDEX/4 in a Kubernetes Indexed Job (docs/scale.md)',
+        })
         .epilogue(
           epilogue(
             'ebb run +mart.customers --json | jq .status',
             STATE_ENV +
-              " .star models read env.get() values from the environment and the project's .env. NO_COLOR: no colour in the progress line.",
+              " .star models read env.get() values from the environment and the project's .env. NO_COLOR: no colour in the progress line. EBB_SHARD=I/N: as --shard (the flag wins).",
             'Exit codes: 0 ok, 1 a model failed, 2 bad invocation, 3 every model ran but rows failed to deliver or were rejected by the API (stderr says how many of each; see ebb status), 124 stopped by --timeout, 130 interrupted (Ctrl-C).',
           ),
         ),
@@ -215,6 +220,7 @@ const cli = yargs?.(args)
             responses: argv.responses as string | undefined,
             timeout: argv.timeout as string | undefined,
             quiet: argv.quiet as boolean | undefined,
+            shardSpec: argv.shard as string | undefined,
           },
           await io(),
         ),
@@ -227,12 +233,21 @@ const cli = yargs?.(args)
     (y: Argv) =>
       withJson(withProjectOptions(y), 'one JSON line per tracked model on stdout instead of the report')
         .positional('models', { type: 'string', array: true, describe: 'selectors' })
+        .option('shard', {
+          type: 'string',
+          describe:
+            "shard I/N's plan only (also EBB_SHARD); without it, a sharded state plans every shard, then each model's totals",
+        })
         .epilogue(epilogue('ebb plan sync.* > plan.txt')),
     async (argv) => {
       const { planCommand } = await import('../lib/commands/plan.js');
       finish(
         await planCommand(
-          { ...globals(argv), selectors: (argv.models as string[] | undefined) ?? [] },
+          {
+            ...globals(argv),
+            selectors: (argv.models as string[] | undefined) ?? [],
+            shardSpec: argv.shard as string | undefined,
+          },
           await io(),
         ),
       );
@@ -259,6 +274,11 @@ const cli = yargs?.(args)
           describe: 'rows listed by --failures',
           coerce: wholeNumber('limit', 1),
         })
+        .option('shard', {
+          type: 'string',
+          describe:
+            'the state of shard I/N only (also EBB_SHARD); without it, a sharded state (state/ebb.shard-I-of-N.duckdb files) shows every shard and the totals',
+        })
         .epilogue(epilogue('ebb status --failures sync.users')),
     async (argv) => {
       const { statusCommand } = await import('../lib/commands/status.js');
@@ -270,6 +290,7 @@ const cli = yargs?.(args)
             failures: argv.failures as string | undefined,
             limit: argv.limit as number,
             check: argv.check as boolean | undefined,
+            shardSpec: argv.shard as string | undefined,
           },
           await io(),
         ),
@@ -330,6 +351,32 @@ const cli = yargs?.(args)
           await io(),
         ),
       );
+    },
+  )
+  .command(
+    'reshard',
+    'change the number of key shards (ebb run --shard I/N): redistribute delivered rows and failures of the shard files into new ones',
+    (y: Argv) =>
+      withJson(
+        withProjectOptions(y),
+        'one JSON line: the counts, rows per model and new shard, failures, backups',
+      )
+        .option('to', {
+          type: 'string',
+          demandOption: true,
+          describe: 'the new number of shards (1: one unsharded state)',
+          coerce: wholeNumber('to', 1),
+        })
+        .epilogue(
+          epilogue(
+            'ebb reshard --to 3',
+            STATE_ENV,
+            'The old files stay locked while it runs and are kept as …before-reshard; a crash never loses either set (run it again to finish). Exit codes: 0 done, 1 a check failed (nothing changed), 2 bad invocation or a state that cannot be resharded, 75 a shard file is in use by a run.',
+          ),
+        ),
+    async (argv) => {
+      const { reshardCommand } = await import('../lib/commands/reshard.js');
+      finish(await reshardCommand({ ...globals(argv), to: argv.to as number }, await io()));
     },
   )
   .command(

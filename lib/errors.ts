@@ -176,6 +176,18 @@ export class CoordinatorError extends EbbError {
   }
 }
 
+/**
+ * ShardError is a sharded state used the wrong way: a run with another shard count than its
+ * state files were built with, an unsharded state with --shard or the reverse, a reshard that
+ * cannot start. Nothing was changed; the message gives the fix (often `ebb reshard`). Exit 2.
+ */
+export class ShardError extends EbbError {
+  constructor(message: string) {
+    super('EBB_SHARD_MISMATCH', message, { exitCode: 2 });
+    this.name = 'ShardError';
+  }
+}
+
 export class StateError extends EbbError {
   constructor(message: string, cause?: unknown) {
     super('EBB_STATE', message, { cause });
@@ -246,6 +258,8 @@ export const RUN_CODES = {
   envMissing: 'EBB_ENV_MISSING',
   /** A .star model's load() of a file that does not exist. */
   loadMissing: 'EBB_LOAD_MISSING',
+  /** A warning, not an error: a .star model that is not tracked ran in shard 0 only, not in this shard. */
+  shardSkipped: 'EBB_SHARD_SKIPPED',
 } as const;
 
 /** errorCode is the stable code of any error: an EbbError's own, else EBB_INTERNAL. */

@@ -35,7 +35,7 @@ test('model names come from paths', (t) => {
 
 test('a misspelt directive is an error with file:line and a suggestion', (t) => {
   t.deepEqual(problems({ 'models/a/b.sql': '-- @kind: merge\n-- @uniqe_key: id\nSELECT 1 AS id' }), [
-    'models/a/b.sql:2: unknown directive @uniqe_key; did you mean @unique_key? (known: @kind, @unique_key, @rate_limit, @rate_limit_key, @concurrency, @retries, @timeout, @max_steps)',
+    'models/a/b.sql:2: unknown directive @uniqe_key; did you mean @unique_key? (known: @kind, @unique_key, @rate_limit, @rate_limit_key, @concurrency, @retries, @timeout, @max_steps, @shards)',
     'models/a/b.sql:1: @kind: merge needs @unique_key (the column or columns that identify a row), e.g. -- @unique_key: id',
   ]);
 });

@@ -100,6 +100,9 @@ export interface GlobalOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** --wait DURATION: how long to wait for a state another ebb process holds. */
   readonly wait?: string | undefined;
+  /** The key shard whose state file withProject opens (ebb run --shard I/N); absent: the unsharded state. */
+  // Written out, not imported: `ebb star` loads this module and nothing of the engine.
+  readonly shard?: { readonly index: number; readonly count: number } | undefined;
 }
 
 /** How long read-only commands wait for a state another process holds, unless --wait says otherwise. */
@@ -182,11 +185,14 @@ export function withProject(
     async () => {
       // Loaded here, not at the top: every command imports this file, and `ebb star` needs
       // neither the engine nor DuckDB (loading them would cost it ~0.5 s of start-up).
-      const [{ openContext }, { Store }] = await Promise.all([
+      const [{ openContext, commandShard, checkShardedOpen }, { Store }] = await Promise.all([
         import('../run/index.js'),
         import('../store/index.js'),
       ]);
-      const ctx = openContext(options);
+      // Any command reads one shard's state with EBB_SHARD (ebb sql, history, retry in a shard's pod).
+      const shard = commandShard(options.shard, options.env ?? process.env);
+      const ctx = openContext({ ...options, shard });
+      checkShardedOpen(ctx.statePath, shard);
       for (const w of ctx.project.warnings) io.stderr(`warning: ${w.file}: ${w.message}\n`);
       const open = () =>
         Store.open({

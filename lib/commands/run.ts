@@ -4,7 +4,11 @@
 import { debugLog } from '../debug.js';
 import { UsageError } from '../errors.js';
 import { jsonText } from '../json.js';
+import { parseShard, shardText } from '../detect/shard.js';
 import {
+  checkShardFolder,
+  checkStateShard,
+  statePathFor,
   execute,
   findLeftovers,
   planRun,
@@ -52,6 +56,8 @@ export interface RunOptions extends GlobalOptions {
   readonly onAttempt?: RunHooks['onAttempt'];
   /** An origin whose breaker opened during the run (`ebb serve`'s metrics). */
   readonly onTrip?: RunHooks['onTrip'];
+  /** --shard I/N as given (else EBB_SHARD): run only the keys of shard I of N, on that shard's state file. */
+  readonly shardSpec?: string | undefined;
 }
 
 /** The exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells expect. */
@@ -67,21 +73,44 @@ export const ROWS_EXIT = 3;
  * the acknowledgements of successful ones are committed and the run is recorded as
  * interrupted. A second Ctrl-C quits at once (the next run sends whatever was not recorded).
  */
-export function runCommand(options: RunOptions, io: IO): Promise<number> {
+export async function runCommand(given: RunOptions, io: IO): Promise<number> {
   let stop: RunStop;
+  let options: RunOptions;
   try {
+    options = await withShard(given);
     stop = runStop(options, io);
   } catch (err) {
-    return Promise.resolve(reportError(io, err));
+    return reportError(io, err, given.json);
   }
   // --offline: the same run on a scratch copy of the state, its requests recorded (lib/commands/offline.ts).
   const body = (ctx: Context, store: Store, transport?: Transport) =>
     runBody(ctx, store, transport, options, io, stop.signal);
+  const command = options.shard === undefined ? 'run' : `run --shard ${shardText(options.shard)}`;
   const done =
     options.offline === undefined
-      ? withProject(options, io, body, 'run')
+      ? withProject(options, io, body, command)
       : withOfflineProject(options, io, body);
   return done.finally(() => stop.dispose());
+}
+
+/**
+ * withShard reads the run's shard (--shard wins over EBB_SHARD) and checks, from file names
+ * alone, that the state folder fits it (lib/run/shard-state.ts), before any state is opened.
+ */
+async function withShard(options: RunOptions): Promise<RunOptions> {
+  const env = options.env ?? process.env;
+  const flag = options.shardSpec;
+  const fromEnv = env['EBB_SHARD'];
+  const shard =
+    flag !== undefined
+      ? parseShard(flag, '--shard')
+      : fromEnv !== undefined && fromEnv !== ''
+        ? parseShard(fromEnv, 'EBB_SHARD')
+        : undefined;
+  const { findRoot } = await import('../project/index.js');
+  const base = statePathFor(findRoot(options.cwd, options.project), options);
+  checkShardFolder(base, shard);
+  return { ...options, shard };
 }
 
 /** What stops a run: Ctrl-C (SIGINT/SIGTERM), the caller's signal, or --timeout. */
@@ -134,6 +163,7 @@ async function runBody(
   io: IO,
   signal: AbortSignal,
 ): Promise<number> {
+  await checkStateShard(store, ctx.statePath, options.shard);
   const plan = await planRun(ctx, store, options.selectors);
   if (options.fullRefresh && !(await confirmRefresh(plan, options, io))) return 1;
   if (options.fullRefresh) await resetModels(store, resettable(plan), (m) => io.stderr(`RESET ${m.name}\n`));
@@ -151,6 +181,7 @@ async function runBody(
     debug: debugLog(env, io.stderr),
     transport,
     shared: coordinator?.sharedLimits(projectName(ctx.project)),
+    shard: options.shard,
     secrets: ctx.setup?.secrets,
     requestLogDays: ctx.project.file?.requests?.keepDays,
     onAttempt: options.onAttempt,

@@ -18,7 +18,9 @@ import {
   type JsonRow,
   type Store,
 } from '../store/index.js';
-import { withProject, type GlobalOptions, type IO } from './io.js';
+import { reportError, withProject, type GlobalOptions, type IO } from './io.js';
+import { shardScope, type ShardScope } from './shard-scope.js';
+import { statusOfShards } from './status-shards.js';
 import { formatTable } from './table.js';
 
 export interface StatusOptions extends GlobalOptions {
@@ -29,6 +31,8 @@ export interface StatusOptions extends GlobalOptions {
   readonly limit?: number | undefined;
   /** --check: exit 1 when failures are pending, a last run failed or a scheduled model is overdue. */
   readonly check?: boolean | undefined;
+  /** --shard I/N as given (else EBB_SHARD): that shard's state only; without it a sharded state shows every shard. */
+  readonly shardSpec?: string | undefined;
 }
 
 /** Keys shown per group of failures. */
@@ -49,7 +53,28 @@ interface FailureGroup {
  * --check, 1 when something needs attention). While a run holds the state, it shows what the
  * run publishes (exit 0; 75 with --check, which cannot read the failures then).
  */
-export function statusCommand(options: StatusOptions, io: IO): Promise<number> {
+export async function statusCommand(given: StatusOptions, io: IO): Promise<number> {
+  let scope: ShardScope;
+  try {
+    scope = await shardScope(given);
+  } catch (err) {
+    return reportError(io, err, given.json);
+  }
+  if (scope.kind === 'all') {
+    if (given.failures === undefined && !given.check) return statusOfShards(given, scope.files, io);
+    // --failures and --check look at each shard in turn; the worst exit code wins.
+    let worst = 0;
+    for (const f of scope.files) {
+      io.stderr(`shard ${f.index}/${f.count} (${f.path}):\n`);
+      worst = Math.max(worst, await statusOne({ ...given, shard: { index: f.index, count: f.count } }, io));
+    }
+    return worst;
+  }
+  return statusOne({ ...given, shard: scope.shard }, io);
+}
+
+/** statusOne is `ebb status` of one state (unsharded, or the shard options.shard names). */
+function statusOne(options: StatusOptions, io: IO): Promise<number> {
   const attention: string[] = [];
   const locked = async (ctx: Context, err: StateLockedError): Promise<number> => {
     const run = readRunStatus(ctx.statePath);
@@ -90,7 +115,9 @@ async function reportModels(
   const plan = await planRun(ctx, store, options.models);
   const last = await lastRuns(store);
   const refreshes = new Set((await pendingRefreshes(store)).map((r) => r.model));
-  const nexts = new Map<string, ModelPlan>((await planDeltas(store, plan)).map((p) => [p.model, p]));
+  const nexts = new Map<string, ModelPlan>(
+    (await planDeltas(store, plan, undefined, options.shard)).map((p) => [p.model, p]),
+  );
   for (const { model } of plan.steps) {
     const run = lastRunOf(last, model.name);
     const groups = model.kind === 'tracked' ? await pendingFailures(store, model.name) : [];

@@ -12,6 +12,7 @@ import { orderedBy, readTrackedState, type Params, type Store } from '../store/i
 import { hashVersion, type Column } from './canonical.js';
 import type { JsonRowTexts, JsonValues } from './json-page.js';
 import type { SeqRuns } from './seq-runs.js';
+import { shardBody, type Shard } from './shard.js';
 import { queryBody } from './sql-body.js';
 import { Acks } from './tracked-acks.js';
 import { DeltaPages, type DeltaPage, type JsonDeltaPage } from './tracked-pages.js';
@@ -48,6 +49,8 @@ export class TrackedSession {
   readonly #target: string;
   readonly #runId: string;
   readonly #readOnly: boolean;
+  /** The key shard this run covers (ebb run --shard I/N): the query's rows of other shards are not seen. */
+  readonly #shard: Shard | undefined;
   #sql: string | undefined;
   #columns: Column[] = [];
   /** The table's own columns (what was delivered), or undefined while there is no table. */
@@ -56,9 +59,20 @@ export class TrackedSession {
   #pages: DeltaPages | undefined;
   #acks: Acks | undefined;
 
-  /** With `readOnly` (ebb plan), the session never writes the model's table nor ebb's state. */
-  constructor(store: Store, model: Model, runId: string, options: { readOnly?: boolean } = {}) {
+  /**
+   * With `readOnly` (ebb plan), the session never writes the model's table nor ebb's state.
+   * With `shard`, the delta, deletions, acknowledgements and failures cover only that shard's
+   * keys: the query's other rows are filtered out in DuckDB before anything is compared (the
+   * table of a shard's state holds only its own keys, see docs/scale.md).
+   */
+  constructor(
+    store: Store,
+    model: Model,
+    runId: string,
+    options: { readOnly?: boolean; shard?: Shard | undefined } = {},
+  ) {
     this.#readOnly = options.readOnly ?? false;
+    this.#shard = options.shard;
     this.#store = store;
     this.model = model;
     this.#target = quotedTable(model);
@@ -97,7 +111,8 @@ export class TrackedSession {
    * to the model's table (a run's schema step aside, see tracked-schema.ts).
    */
   async computeDelta(sql: string, params: Params = []): Promise<DeltaCounts> {
-    const body = queryBody(sql);
+    const written = queryBody(sql);
+    const body = this.#shard === undefined ? written : shardBody(written, this.model.uniqueKey, this.#shard);
     const columns = await this.#store.columnsOf(body);
     checkColumns(this.model, columns);
     this.#sql = sql;
@@ -112,7 +127,8 @@ export class TrackedSession {
     const stored = storedSource(shape, side.rehash);
     let counts: DeltaCounts;
     if (shape.stored === undefined) {
-      const order = await orderedBy(this.#store, body);
+      // A shard's filter keeps the order of the rows it lets through.
+      const order = await orderedBy(this.#store, written);
       const sortedByKey =
         order !== undefined &&
         order.map((n) => n.toLowerCase()).join('\0') === shape.keys.map((k) => k.toLowerCase()).join('\0');

@@ -17,6 +17,11 @@ export interface Directives {
   readonly sender: SenderSettings;
   /** `@max_steps: N` of a .star model (absent: DEFAULT_MAX_STEPS of lib/starlark) */
   readonly maxSteps?: number;
+  /**
+   * `@shards: all` on a .star model that is not tracked: it runs in every shard of a sharded run
+   * (ebb run --shard I/N), not only in shard 0 (docs/scale.md).
+   */
+  readonly shardsAll?: boolean;
 }
 
 interface RawDirective {
@@ -26,7 +31,7 @@ interface RawDirective {
 }
 
 const SENDER_DIRECTIVES = ['rate_limit', 'rate_limit_key', 'concurrency', 'retries', 'timeout'] as const;
-const KNOWN = ['kind', 'unique_key', ...SENDER_DIRECTIVES, 'max_steps'] as const;
+const KNOWN = ['kind', 'unique_key', ...SENDER_DIRECTIVES, 'max_steps', 'shards'] as const;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DIRECTIVE = PROBLEM_CODES.directive;
 
@@ -185,6 +190,8 @@ function interpret(
   }
 
   const sender = interpretSender(file, language, get, problems);
+  const shards = interpretShards(file, language, kind, get('shards'), problems);
+  const base = { kind, uniqueKey, sender, ...(shards ? { shardsAll: true } : {}) };
   const stepsD = get('max_steps');
   if (stepsD) {
     // A step is a loop iteration or a call; the budget stops a runaway script (while True).
@@ -203,9 +210,35 @@ function interpret(
         line: stepsD.line,
         message: `bad value "${stepsD.value}" for @max_steps: give a whole number of steps (loop iterations and calls), e.g. @max_steps: 5_000_000_000`,
       });
-    } else return { kind, uniqueKey, sender, maxSteps: n };
+    } else return { ...base, maxSteps: n };
   }
-  return { kind, uniqueKey, sender };
+  return base;
+}
+
+/**
+ * interpretShards reads `@shards: all`: in a sharded run a .star model that is not tracked runs
+ * in shard 0 only (it may send or fetch, and no request is sent twice because of sharding),
+ * unless it says it runs in every shard. Tracked models are split by key, SQL models run in
+ * every shard: the directive means nothing for them and is refused.
+ */
+function interpretShards(
+  file: string,
+  language: ModelLanguage,
+  kind: ModelKind,
+  d: RawDirective | undefined,
+  problems: ProjectProblem[],
+): boolean {
+  if (d === undefined) return false;
+  const problem = (message: string) => problems.push({ code: DIRECTIVE, file, line: d.line, message });
+  if (language === 'sql') problem('@shards applies to .star models; SQL models run in every shard already');
+  else if (kind === 'tracked')
+    problem('@shards does not apply to a tracked model: each shard runs it for its own keys');
+  else if (d.value !== 'all')
+    problem(
+      `bad value "${d.value}" for @shards: the one value is all (run in every shard; without it, shard 0 only)`,
+    );
+  else return true;
+  return false;
 }
 
 function interpretSender(

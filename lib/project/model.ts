@@ -47,6 +47,8 @@ export interface Model {
   readonly source: string;
   /** `@max_steps` of a .star model; absent: lib/starlark's DEFAULT_MAX_STEPS */
   readonly maxSteps?: number;
+  /** `@shards: all`: a .star model that is not tracked runs in every shard, not only shard 0. */
+  readonly shardsAll?: boolean;
 }
 
 // Quoting lives in the store's one quoting module; re-exported for code that names models.

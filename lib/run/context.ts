@@ -1,6 +1,7 @@
 // A Context is an opened project: its root, its models, and where its state lives.
 
 import { isAbsolute, join, resolve } from 'node:path';
+import type { Shard } from '../detect/shard.js';
 import { PROBLEM_CODES, ProjectError, type ProjectProblem } from '../errors.js';
 import {
   findRoot,
@@ -10,6 +11,7 @@ import {
   type Project,
   type ProjectSetup,
 } from '../project/index.js';
+import { shardStatePath } from './shard-state.js';
 
 export interface ContextOptions {
   /** Where the command runs from. */
@@ -19,6 +21,8 @@ export interface ContextOptions {
   /** --state PATH (else EBB_STATE, else <root>/state/ebb.duckdb) */
   readonly state?: string | undefined;
   readonly env?: NodeJS.ProcessEnv;
+  /** The key shard of a sharded run: the state is that shard's file (shard-state.ts). */
+  readonly shard?: Shard | undefined;
 }
 
 export interface Context {
@@ -42,7 +46,10 @@ export function openContext(options: ContextOptions): Context {
   const setup = setupOf(project, options.env ?? process.env);
   const missing = setup?.missing ?? [];
   if (missing.length > 0) throw new ProjectError(missingRefs(project, missing));
-  return { project, statePath: statePathFor(root, options), setup };
+  const base = statePathFor(root, options);
+  const statePath =
+    options.shard === undefined || base === ':memory:' ? base : shardStatePath(base, options.shard);
+  return { project, statePath, setup };
 }
 
 /** setupOf is the project file's statements, with `${VAR}`s read from `env` and the project's .env. */

@@ -20,6 +20,15 @@ export { findLeftovers, type Leftover } from './leftovers.js';
 export { listModels, type ModelListing } from './list.js';
 export { RunTimeout } from './timeout.js';
 export {
+  checkShardFolder,
+  checkShardedOpen,
+  checkStateShard,
+  commandShard,
+  shardFiles,
+  shardStatePath,
+  type ShardFile,
+} from './shard-state.js';
+export {
   readRunStatus,
   runStatusPath,
   RunStatusWriter,

@@ -5,6 +5,7 @@
 // read-only (it writes temporary tables only, never the model's table or ebb's state). Only the upstream rebuild of `ebb plan` (prepare) writes,
 // and it runs in a transaction that is rolled back.
 
+import type { Shard } from '../detect/shard.js';
 import { TrackedSession, type DeltaPage } from '../detect/tracked.js';
 import { errorMessage } from '../errors.js';
 import { bigintReplacer } from '../json.js';
@@ -44,11 +45,12 @@ export async function planDeltas(
   store: Store,
   plan: RunPlan,
   prepare?: (model: Model) => Promise<void>,
+  shard?: Shard,
 ): Promise<ModelPlan[]> {
   const out: ModelPlan[] = [];
   for (const step of plan.steps) {
     if (step.model.kind !== 'tracked') continue;
-    out.push(await planOne(store, step.model, plan.runId, prepare));
+    out.push(await planOne(store, step.model, plan.runId, prepare, shard));
   }
   return out;
 }
@@ -58,6 +60,7 @@ async function planOne(
   model: Model,
   runId: string,
   prepare?: (model: Model) => Promise<void>,
+  shard?: Shard,
 ): Promise<ModelPlan> {
   const empty = { model: model.name, file: model.file, new: 0, changed: 0, deleted: 0, samples: [] };
   const query = languageOf(model).trackedQuery?.(model) ?? {
@@ -65,7 +68,8 @@ async function planOne(
   };
   if ('error' in query) return { ...empty, error: query.error };
   if ('unknown' in query) return { ...empty, error: `${model.file}: cannot plan: ${query.unknown}` };
-  const session = new TrackedSession(store, model, runId, { readOnly: true });
+  // A shard's plan is what its run would send: its keys only.
+  const session = new TrackedSession(store, model, runId, { readOnly: true, shard });
   // Rebuilding the upstream writes tables: that happens in a transaction rolled back below.
   if (prepare) await store.exec('BEGIN TRANSACTION');
   try {

@@ -5,6 +5,7 @@
 // file implementing it plus one line in star-runner.ts's outletFor. Each implementation serves
 // its own operations, reads its own progress and makes its own result.
 
+import type { Shard } from '../detect/shard.js';
 import type { Model } from '../project/index.js';
 import type { Store } from '../store/index.js';
 import type { Handlers, SerialLane, WireError } from './channel.js';
@@ -39,6 +40,8 @@ export interface OutletParts {
   readonly sender: RequestSender;
   /** A failure that must stop the script (a breaker, a commit that failed). */
   readonly onFatal: (error: WireError) => void;
+  /** The key shard the run covers (ebb run --shard I/N), if any. */
+  readonly shard?: Shard | undefined;
 }
 
 export interface Outlet {

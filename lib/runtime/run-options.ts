@@ -4,6 +4,7 @@
 // project root and a model's upstream) and passes the rest on unchanged.
 
 import type { DebugLog } from '../debug.js';
+import type { Shard } from '../detect/shard.js';
 import type { Model } from '../project/index.js';
 import type { BreakerTrip } from '../send/breaker.js';
 import type { AttemptEvent } from '../send/sender.js';
@@ -34,6 +35,8 @@ export interface RunHooks {
   readonly onTrip?: ((model: Model, trip: BreakerTrip) => void) | undefined;
   /** Days the request log (_ebb.requests) keeps an entry: ebb.yaml `requests.keep_days` (default 7). */
   readonly requestLogDays?: number | undefined;
+  /** The key shard this run covers (ebb run --shard I/N); absent: every key. */
+  readonly shard?: Shard | undefined;
 }
 
 /** ModelRunOptions is what one model's run is given: the hooks, and what the executor knows. */

@@ -9,13 +9,8 @@
 import { ModelError } from '../errors.js';
 import type { Model } from '../project/index.js';
 import { gcraSpacing, type BreakerState, type Limiter, type SenderSettings } from '../send/index.js';
+import type { Shard } from '../detect/shard.js';
 import type { ModelRunOptions } from './run-options.js';
-
-/** One shard of a sharded run (`--shard I/N`): index I of N. */
-export interface Shard {
-  readonly index: number;
-  readonly count: number;
-}
 
 /** The budget a model's @rate_limit draws from in the coordinator: every shard of it shares one. */
 export function rateLimitKey(model: Model, project: string): string {
@@ -61,19 +56,15 @@ export function sharedBreaker(
  * lockModel takes the model's lock in the coordinator, or fails with EBB_MODEL_LOCKED when
  * another process runs it; the returned function lets it go.
  */
-export async function lockModel(
-  model: Model,
-  options: ModelRunOptions,
-  shard?: Shard,
-): Promise<() => Promise<void>> {
+export async function lockModel(model: Model, options: ModelRunOptions): Promise<() => Promise<void>> {
   const shared = options.shared;
   if (shared === undefined) return async () => undefined;
-  const name = lockName(shared.project, model.name, shard);
+  const name = lockName(shared.project, model.name, options.shard);
   if (!(await shared.lock(name))) {
     throw new ModelError(
       model.name,
       model.file,
-      `another ebb process is running ${model.name} with the same coordinator (lock "${name}"); ` +
+      `another ebb process is running ${model.name}${options.shard ? ` (shard ${options.shard.index}/${options.shard.count})` : ''} with the same coordinator (lock "${name}"); ` +
         'a model never runs twice at once: wait for that run to end',
       undefined,
       'EBB_MODEL_LOCKED',

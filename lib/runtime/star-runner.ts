@@ -170,6 +170,7 @@ class StarRun {
       lane: this.#lane,
       sender: this.#sender,
       onFatal: (e) => this.#served?.fail({ ...e, message: this.#redactor.redact(e.message) }),
+      shard: options.shard,
     });
     this.#cursors = new Cursors(store);
     this.#errors = new HostErrors(this.#redactor);

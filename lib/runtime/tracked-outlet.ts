@@ -37,7 +37,7 @@ export class TrackedOutlet implements Outlet {
     this.#store = store;
     this.#model = model;
     this.#redactor = redactor;
-    const session = new TrackedSession(store, model, runId);
+    const session = new TrackedSession(store, model, runId, { shard: parts.shard });
     this.#session = session;
     this.#failures = new FailureLog(store, model, runId, redactor, session);
     const acks: AckStore = {

@@ -44,3 +44,13 @@ export {
   type RequestEntry,
   type RequestQuery,
 } from './state/requests.js';
+export { readStateShard, recordStateShard, deliveredModels, type StateShard } from './state/shard.js';
+export {
+  attachState,
+  trackedMetaOf,
+  failureModelsOf,
+  failureCount,
+  copyFailures,
+  copyStateMeta,
+  type TrackedMeta,
+} from './state/reshard-copy.js';

@@ -3,12 +3,18 @@
 // (one analysis per model, shared with the DAG, the plan and the runner); running is
 // runStarModel.
 
-import { errorMessage, PROBLEM_CODES, type ProjectProblem } from '../../errors.js';
+import { errorMessage, PROBLEM_CODES, RUN_CODES, type ProjectProblem } from '../../errors.js';
 import type { Model } from '../../project/index.js';
 import { runStarModel } from '../../runtime/star-runner.js';
 import { analyzeStar, scanStarSql, starProblems, starSqlOf } from '../../runtime/star-sql.js';
 import { cleanDuckDBMessage, createEmptyTracked, duckdbLine, type Store } from '../../store/index.js';
-import type { BindOutcome, Language, TrackedQuery } from './language.js';
+import type {
+  BindOutcome,
+  Language,
+  LanguageRunOptions,
+  LanguageRunResult,
+  TrackedQuery,
+} from './language.js';
 import { uniqueKeyProblems } from './sql.js';
 
 export const starLanguage: Language = {
@@ -17,8 +23,32 @@ export const starLanguage: Language = {
   check: starProblems,
   bind,
   trackedQuery,
-  run: runStarModel,
+  run: runInShard,
 };
+
+/**
+ * runInShard runs the model, except in a sharded run's shards other than 0 when it is not
+ * tracked and not marked `@shards: all`: such a script may send or fetch, and sharding must
+ * never send a request twice (a tracked model is split by key instead). Its table is then
+ * left as it is, and the result says why (docs/scale.md).
+ */
+function runInShard(
+  store: Store,
+  model: Model,
+  runId: string,
+  options: LanguageRunOptions,
+): Promise<LanguageRunResult> {
+  const shard = options.shard;
+  if (shard === undefined || shard.index === 0 || model.kind === 'tracked' || model.shardsAll)
+    return runStarModel(store, model, runId, options);
+  return Promise.resolve({
+    rows: null,
+    warning: {
+      code: RUN_CODES.shardSkipped,
+      message: `not run in shard ${shard.index}/${shard.count}: a .star model that is not tracked runs in shard 0 only (add # @shards: all to run it in every shard)`,
+    },
+  });
+}
 
 /** trackedQuery is the script's literal tracked query(), when it has one with literal parameters. */
 function trackedQuery(model: Model): TrackedQuery {

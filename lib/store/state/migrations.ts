@@ -116,6 +116,18 @@ export const MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 9,
+    statements: [
+      // Key shards (ebb run --shard I/N): the shard a state file holds the keys of, one row,
+      // written by the first sharded run (or ebb reshard); none in an unsharded state.
+      `CREATE TABLE _ebb.shard (
+         shard_index INTEGER NOT NULL,
+         shard_count INTEGER NOT NULL,
+         recorded_at TIMESTAMPTZ NOT NULL
+       )`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
