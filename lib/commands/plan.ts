@@ -2,6 +2,7 @@
 // saving anything. The report is the command's output, on stdout (`ebb plan > plan.txt`);
 // with --json, one JSON line per tracked model on stdout and the report on stderr.
 
+import { CODE } from '../error-codes.js';
 import { jsonText } from '../json.js';
 import { formatCount, planRun, upstreamBuilder } from '../run/index.js';
 import { planDeltas, type ModelPlan, type PlanSample } from '../run/plan-delta.js';
@@ -25,7 +26,7 @@ export function planCommand(options: PlanOptions, io: IO): Promise<number> {
       for (const p of plans) {
         const stale = upstream.notes.stale.get(p.model) ?? [];
         if (options.json) {
-          const line = p.error === undefined ? p : { ...p, code: 'EBB_PLAN' };
+          const line = p.error === undefined ? p : { ...p, code: CODE.EBB_PLAN };
           io.stdout(jsonText(stale.length > 0 ? { ...line, stale_upstream: stale } : line) + '\n');
         }
         // The report is the output; with --json it is the human echo on stderr, as in ebb run.

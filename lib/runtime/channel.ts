@@ -12,6 +12,7 @@
 // requests in flight is woken once, not once per response: each wake-up is a message and a
 // futex call on both threads.
 
+import { CODE, type EbbCode } from '../error-codes.js';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import {
   ASIDE,
@@ -45,7 +46,7 @@ export { SerialLane } from './serial-lane.js';
 
 /** HostCallError is a failed host call, thrown in the worker with the main thread's code and message. */
 export class HostCallError extends Error {
-  readonly code: string;
+  readonly code: EbbCode;
   readonly origin: string | undefined;
   /** Where the script made the call that caused a failed one-way message (file:line:col). */
   readonly position: string | undefined;
@@ -231,8 +232,8 @@ export class Client<T extends OpTable<T>> {
   #check(): void {
     const fatal = this.#fatal;
     if (fatal === undefined) return;
-    this.#fatal = { ...fatal, code: 'EBB_REPORTED' };
-    if (fatal.code !== 'EBB_REPORTED') throw new HostCallError(fatal);
+    this.#fatal = { ...fatal, code: CODE.EBB_REPORTED };
+    if (fatal.code !== CODE.EBB_REPORTED) throw new HostCallError(fatal);
   }
 }
 

@@ -13,6 +13,7 @@
 // sent again by the next run, with the same idempotency keys. Before a model's first request,
 // acks wait for a row group or QUIET_FLUSH_MS: losing them re-sends nothing.
 
+import { CODE, type EbbCode, ERROR_CODES } from '../error-codes.js';
 import { SeqRuns } from '../detect/seq-runs.js';
 import type { SendOutcome } from '../send/types.js';
 import type { SerialLane, WireError } from './channel.js';
@@ -26,16 +27,13 @@ export interface RequestSender {
 }
 
 /**
- * Outcome codes that stop the model: the destination is down or asks to wait too long, or the
- * coordinator can no longer grant the shared rate limit.
+ * stopsModel tells whether a failed request's code stops the model (the registry's `stops`):
+ * the destination is down or asks to wait too long, or the coordinator can no longer grant the
+ * shared rate limit.
  */
-export const STOPPING_CODES: readonly string[] = [
-  'EBB_HTTP_CIRCUIT_OPEN',
-  'EBB_HTTP_RETRY_AFTER_TOO_LONG',
-  'EBB_COORDINATOR',
-];
-/** The outcome of a request not sent because the run was interrupted: not a failure of delivery. */
-export const STOPPED_CODE = 'EBB_SEND_STOPPED';
+function stopsModel(code: EbbCode): boolean {
+  return ERROR_CODES[code].stops === 'model';
+}
 
 /**
  * AckStore is where decided acknowledgements are committed: a tracked model's session (rows
@@ -117,8 +115,9 @@ export class Delivery {
       if (!outcome.ok) {
         this.#failed.set(id, { req, outcome });
         const code = outcome.error?.code;
-        if (code !== STOPPED_CODE) this.failedRequests++;
-        if (code !== undefined && STOPPING_CODES.includes(code) && this.#stopped === undefined) {
+        // A request not sent because the run was interrupted is not a failure of delivery.
+        if (code !== CODE.EBB_SEND_STOPPED) this.failedRequests++;
+        if (code !== undefined && stopsModel(code) && this.#stopped === undefined) {
           this.#stopped = { code, message: outcome.error!.message };
           this.#o.onFatal(this.#stopped);
         }
@@ -190,7 +189,7 @@ export class Delivery {
     // of the messages: a request is registered before any ack that names it).
     const bad = deps.map((d) => this.#failed.get(d)).find((f) => f !== undefined);
     if (bad) {
-      if (bad.outcome.error?.code === STOPPED_CODE) {
+      if (bad.outcome.error?.code === CODE.EBB_SEND_STOPPED) {
         this.stoppedRows += seqs.size;
         return;
       }
@@ -285,7 +284,7 @@ export class Delivery {
         const message = err instanceof Error ? err.message : String(err);
         // Named at the first save of the batch (its saves are usually of one loop).
         const error: WireError = {
-          code: 'EBB_STORE',
+          code: CODE.EBB_STORE,
           message: `storing acknowledgements failed: ${message}`,
           origin: 'save.row',
           ...(at === undefined ? {} : { position: at }),

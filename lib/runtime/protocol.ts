@@ -3,6 +3,7 @@
 // operation is one entry here, one in LANES and one handler in star-runner.ts (or, for one that
 // only tracked or only non-tracked scripts make, in tracked-outlet.ts or plain-outlet.ts).
 
+import type { EbbCode } from '../error-codes.js';
 import type { FileOptions } from '../starlark/index.js';
 import type { HttpReply } from './http-reply.js';
 import type { Lane } from './channel.js';
@@ -60,7 +61,7 @@ export interface Finish {
   readonly ok: boolean;
   readonly error?: string;
   /** The run-time code (RUN_CODES) of the host failure that ended the script, if it has one. */
-  readonly code?: string;
+  readonly code?: EbbCode;
   /** The script stopped because the run was interrupted (Ctrl-C). */
   readonly interrupted?: boolean;
   /** Requests whose responses the script never read, that failed, and that no save depended on. */

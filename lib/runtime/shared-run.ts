@@ -4,6 +4,7 @@
 // it) never runs in two processes at once. Without a coordinator, neither exists: the rate limit
 // is the process's own, as it always was.
 
+import { CODE } from '../error-codes.js';
 import { basename } from 'node:path';
 import { ModelError } from '../errors.js';
 import type { Model } from '../project/index.js';
@@ -43,7 +44,7 @@ export async function lockModel(model: Model, options: ModelRunOptions): Promise
       `another ebb process is running ${model.name} with the same coordinator (lock "${name}"); ` +
         'a model never runs twice at once: wait for that run to end',
       undefined,
-      'EBB_MODEL_LOCKED',
+      CODE.EBB_MODEL_LOCKED,
     );
   }
   return () => shared.unlock(name);

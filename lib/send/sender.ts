@@ -7,6 +7,7 @@
 // code, so the runtime can decide per row what to acknowledge. `tripped` names the first origin
 // whose breaker opened (breaker.ts) and its last error: the runtime then stops the model.
 
+import { CODE } from '../error-codes.js';
 import { setMaxListeners } from 'node:events';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
@@ -60,9 +61,6 @@ export interface SenderOptions {
    */
   readonly limiter?: Limiter;
 }
-
-/** The code of a shared rate limit's failure (lib/coordinate): it stops the model, as the breaker does. */
-export const COORDINATOR_CODE = 'EBB_COORDINATOR';
 
 /** One request's life in the sender. */
 class Job implements RetryState {
@@ -216,7 +214,7 @@ export class Sender {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.#stop.abort(new SendError('EBB_SEND_STOPPED', 'sending was stopped'));
+    this.#stop.abort(new SendError(CODE.EBB_SEND_STOPPED, 'sending was stopped'));
     const queue = this.#queue;
     const head = this.#head;
     this.#queue = [];
@@ -298,7 +296,7 @@ export class Sender {
             // outage: this request fails with the coordinator's error (its code stops the model),
             // later ones find the origin open.
             if (!this.#stop.signal.aborted && err instanceof Error && 'code' in err) {
-              const error = new SendError(COORDINATOR_CODE, err.message);
+              const error = new SendError(CODE.EBB_COORDINATOR, err.message);
               this.#breakers.open(
                 job.state,
                 error,
@@ -378,7 +376,9 @@ export class Sender {
       response = await this.#transport.request(request, NEVER_ABORTED);
     } catch (err) {
       error =
-        err instanceof SendError ? err : new SendError('EBB_HTTP_NETWORK', errorMessage(err), { cause: err });
+        err instanceof SendError
+          ? err
+          : new SendError(CODE.EBB_HTTP_NETWORK, errorMessage(err), { cause: err });
     }
     this.#breakers.attempt(job.state, error === null ? null : error.code, error ?? undefined);
     const onAttempt = this.#onAttempt;
@@ -531,7 +531,7 @@ export class Sender {
     let message = `${r.method} ${job.state.origin} was not ${job.attempts === 0 ? 'sent' : 'retried'}: sending was stopped`;
     if (response !== null) message += ` (last answer: ${response.status})`;
     else if (error !== null) message += ` (last error: ${error.message})`;
-    return failure(new SendError('EBB_SEND_STOPPED', message), response, job.attempts);
+    return failure(new SendError(CODE.EBB_SEND_STOPPED, message), response, job.attempts);
   }
 
   #statusError(request: HttpRequest, origin: string, response: HttpResponse): HttpStatusError {
@@ -572,5 +572,5 @@ function positiveInt(name: string, value: number, min: number): void {
 }
 
 function settingsError(message: string): SendError {
-  return new SendError('EBB_SEND_SETTINGS', message);
+  return new SendError(CODE.EBB_SEND_SETTINGS, message);
 }

@@ -10,6 +10,7 @@
 // to run. The sender hands every attempt of one request the same HttpRequest object, so an
 // object seen before is a retry; two requests with the same content are two lines.
 
+import { CODE } from '../../error-codes.js';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { SendError } from '../errors.js';
 import type { HttpRequest, HttpResponse, Transport } from '../types.js';
@@ -57,11 +58,11 @@ export class RecordingTransport implements Transport {
   request(req: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
     if (this.#closed)
       return Promise.reject(
-        new SendError('EBB_OFFLINE_CLOSED', `${req.method} ${req.url}: the offline recorder is closed`),
+        new SendError(CODE.EBB_OFFLINE_CLOSED, `${req.method} ${req.url}: the offline recorder is closed`),
       );
     if (signal.aborted)
       return Promise.reject(
-        new SendError('EBB_OFFLINE_ABORTED', `${req.method} ${req.url}: aborted before it was recorded`),
+        new SendError(CODE.EBB_OFFLINE_ABORTED, `${req.method} ${req.url}: aborted before it was recorded`),
       );
     const record = toRecord(req, this.#redact);
     if (!this.#seen.has(req)) {
