@@ -2,7 +2,7 @@
 // ./error-codes.ts) that tests and tools can match on, and an exit code for the CLI (1: a model
 // or check failed, 2: bad invocation).
 
-import { CODE, type EbbCode } from './error-codes.js';
+import { CODE, type EbbCode, ERROR_CODES, type Stops } from './error-codes.js';
 import type { TrackedCounts } from './runtime/tracked-counts.js';
 
 /** Where in a user's file something went wrong (1-based line and column). */
@@ -61,6 +61,14 @@ export class EbbError extends Error {
     this.name = 'EbbError';
     this.code = code;
     this.exitCode = options?.exitCode ?? 1;
+  }
+  /** What this error ends (the registry's `stops` of its code): a request, the model, the run. */
+  get stops(): Stops {
+    return ERROR_CODES[this.code].stops;
+  }
+  /** Whether running again later may succeed with nothing changed (the registry's `transient`). */
+  get transient(): boolean {
+    return ERROR_CODES[this.code].transient;
   }
 }
 

@@ -7,6 +7,8 @@ import test from 'ava';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { CODE, ERROR_CODES, isEbbCode } from '../lib/error-codes.js';
+import { StateLockedError, UsageError } from '../lib/errors.js';
+import { CircuitOpenError, NetworkError } from '../lib/send/errors.js';
 import { REPO } from './helpers/project.js';
 
 /** The environment variables ebb reads whose names look like codes (EBB_DUCKDB_<SETTING> is a family). */
@@ -83,7 +85,7 @@ test('no source outside the registry spells a code as a string: they use CODE.EB
 });
 
 test('CODE names each code as itself, and the codes that stop a model include the breaker, Retry-After and the coordinator', (t) => {
-  for (const c of Object.keys(ERROR_CODES)) t.is(CODE[c as keyof typeof CODE], c);
+  for (const c of Object.keys(ERROR_CODES) as (keyof typeof CODE)[]) t.is(CODE[c], c);
   const stopsModel = (c: keyof typeof ERROR_CODES) => ERROR_CODES[c].stops === 'model';
   t.true(stopsModel('EBB_HTTP_CIRCUIT_OPEN'));
   t.true(stopsModel('EBB_HTTP_RETRY_AFTER_TOO_LONG'));
@@ -99,4 +101,18 @@ test('CODE names each code as itself, and the codes that stop a model include th
     t.is(ERROR_CODES[c].stops, 'request', c);
   t.false(isEbbCode('EBB_NOT_A_CODE'));
   t.false(isEbbCode('toString'));
+});
+
+test("an error's stops and transient are its code's, read from the registry", (t) => {
+  const locked = new StateLockedError('state/ebb.duckdb', 'ebb run');
+  t.is(locked.stops, 'run');
+  t.true(locked.transient);
+  const usage = new UsageError('bad');
+  t.is(usage.stops, 'run');
+  t.false(usage.transient);
+  const open = new CircuitOpenError('http://x', 'after 8 of 10 failed', 'boom');
+  t.is(open.stops, 'model');
+  const network = new NetworkError('http://x', 'refused');
+  t.is(network.stops, 'request');
+  t.true(network.transient);
 });
