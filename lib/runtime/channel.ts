@@ -12,8 +12,8 @@
 // requests in flight is woken once, not once per response: each wake-up is a message and a
 // futex call on both threads.
 
-import { CODE, type EbbCode } from '../error-codes.js';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { CODE, type EbbCode } from '../error-codes.js';
 import {
   ASIDE,
   ASIDE_SEEN,
@@ -70,6 +70,11 @@ export class StoppedError extends Error {
 /** Outbox limits: post when this many messages wait, or when the oldest waited this long (ms). */
 const OUTBOX_MAX = 64;
 const OUTBOX_MS = 2;
+/**
+ * A waiting worker looks at the signal again after this long (ms) even without a notify: every
+ * reply and stop notifies, so this only bounds the cost of a notify that came between its checks.
+ */
+const RECHECK_MS = 1000;
 
 /** Client is the worker's end. */
 export class Client<T extends OpTable<T>> {
@@ -185,7 +190,7 @@ export class Client<T extends OpTable<T>> {
       Atomics.store(signal, ASIDE_SEEN, countsAside ? Atomics.load(signal, ASIDE) : NOT_ASIDE);
       Atomics.store(signal, WANT, want);
       if (Atomics.load(signal, HELD) >= want) this.#port.postMessage([]);
-      Atomics.wait(signal, REPLIES, seen, 1000);
+      Atomics.wait(signal, REPLIES, seen, RECHECK_MS);
       Atomics.store(signal, WANT, 0);
     }
   }

@@ -2,13 +2,13 @@
 // acknowledgements. Requests go to the Sender at once (the concurrent lane); an ack names the
 // requests it depends on and is held until their outcomes are known: committed if all ended in
 // 2xx, recorded in _ebb.failures otherwise. Committed acks are batched into database-lane
-// transactions: when they depend on BATCH / 2 requests, when ROW_GROUP rows wait (committed in
+// transactions: when they depend on FLUSH_REQUESTS requests, when ROW_GROUP rows wait (committed in
 // exact row groups), or FLUSH_MS after the first one waits; the timer lives here, on the main
 // thread, so it fires while the script is blocked waiting for a response.
 //
 // The crash window: an ack is durable only once its batch is committed. New requests wait
-// while the acks of BATCH requests are not durable yet (a commit takes a while, and requests
-// keep completing meanwhile), so a kill -9 loses at most the acks of BATCH requests (and
+// while the acks of UNDURABLE_REQUESTS requests are not durable yet (a commit takes a while, and
+// requests keep completing meanwhile), so a kill -9 loses at most the acks of those (and
 // ROW_GROUP rows, and those of the last FLUSH_MS) plus the requests in flight; their rows are
 // sent again by the next run, with the same idempotency keys. Before a model's first request,
 // acks wait for a row group or QUIET_FLUSH_MS: losing them re-sends nothing.
@@ -19,7 +19,16 @@ import type { SendOutcome } from '../send/types.js';
 import type { SerialLane, WireError } from './channel.js';
 import type { FailedRequest } from './failure-advice.js';
 import type { FailedAck } from './failures.js';
-import { BATCH, FLUSH_MS, QUIET_FLUSH_MS, ROW_GROUP, type HttpCall, type ModelOps } from './protocol.js';
+import {
+  FLUSH_FAILED_ACKS,
+  FLUSH_MS,
+  FLUSH_REQUESTS,
+  QUIET_FLUSH_MS,
+  ROW_GROUP,
+  UNDURABLE_REQUESTS,
+  type HttpCall,
+  type ModelOps,
+} from './protocol.js';
 
 /** The part of lib/send's Sender that delivery uses. */
 export interface RequestSender {
@@ -101,9 +110,9 @@ export class Delivery {
   /** send starts a request; its outcome is kept for the acks that depend on it. */
   send(id: number, req: HttpCall): Promise<SendOutcome> {
     this.#sent++;
-    // While the acks of BATCH requests are not durable, a new request waits for their commit.
+    // While the acks of UNDURABLE_REQUESTS requests are not durable, a new request waits for their commit.
     const start =
-      this.#requests + this.#committing >= BATCH
+      this.#requests + this.#committing >= UNDURABLE_REQUESTS
         ? this.#durable().then(() => this.#o.sender.send(req))
         : this.#o.sender.send(req);
     const p = start.then((sent) => {
@@ -223,9 +232,9 @@ export class Delivery {
     // Whole row groups of acknowledged rows are written straight to the table's blocks.
     while (this.#rows.size >= ROW_GROUP) this.flush(ROW_GROUP);
     if (
-      (!quiet && this.#requests >= BATCH / 2) ||
+      (!quiet && this.#requests >= FLUSH_REQUESTS) ||
       this.#deletes.size >= ROW_GROUP ||
-      this.#failedAcks.length >= BATCH
+      this.#failedAcks.length >= FLUSH_FAILED_ACKS
     ) {
       this.flush();
       return;
@@ -263,9 +272,9 @@ export class Delivery {
     this.#commit(acked, deletes, failed, at, requests);
   }
 
-  /** #durable resolves once fewer than BATCH requests' acks wait for a commit (committing those waiting first). */
+  /** #durable resolves once fewer than UNDURABLE_REQUESTS requests' acks wait for a commit (committing those waiting first). */
   async #durable(): Promise<void> {
-    while (this.#requests + this.#committing >= BATCH) {
+    while (this.#requests + this.#committing >= UNDURABLE_REQUESTS) {
       if (this.#work.size === 0) this.flush();
       if (this.#work.size === 0) return; // nothing to commit: the count is of acks already dropped
       await Promise.race([...this.#work]);

@@ -36,6 +36,20 @@ type Reply = ModelOps['http']['rep'];
  * 0.125 s wait at once — 125 at 10,000 rows/s, under 8 × 16 at the default @concurrency.
  */
 const RETRY_ALLOWANCE = 8;
+/**
+ * A script waits once its unfinished requests reach this many times @concurrency: one
+ * @concurrency in the Sender, as many more queued there to follow at once.
+ */
+const PIPELINE_DEPTH = 2;
+/**
+ * While at most this many requests are in flight the pipeline is starved: a request is posted
+ * at once rather than left for the outbox to batch.
+ */
+const STARVED_INFLIGHT = 4;
+/** The start of a body that is not JSON shown in the error: enough to tell an HTML page from an API's error. */
+const NOT_JSON_BODY_CHARS = 80;
+/** The start of a failed response's body shown in a script's error: a line an API's error message fits in. */
+const FAILED_BODY_CHARS = 200;
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
@@ -126,7 +140,7 @@ export class Response extends HostValue {
             const r = this.#reply!;
             throw new Error(
               `the response of ${this.method} ${this.url} (status ${String(r.status)}) is not JSON: ` +
-                `${err instanceof Error ? err.message : String(err)}; body starts ${JSON.stringify(cut(bodyText(r), 80))}`,
+                `${err instanceof Error ? err.message : String(err)}; body starts ${JSON.stringify(cut(bodyText(r), NOT_JSON_BODY_CHARS))}`,
             );
           }
         });
@@ -183,7 +197,7 @@ export class Response extends HostValue {
       return `${this.method} ${this.url} got no response after ${r.attempts} attempt(s): ${r.error?.message ?? 'unknown error'}`;
     const location = r.status >= 300 && r.status < 400 ? r.headers['location'] : undefined;
     const moved = location === undefined ? '' : ` (a redirect to ${location}, not followed)`;
-    return `${this.method} ${this.url} answered ${r.status}${moved}: ${cut(bodyText(r), 200)}`;
+    return `${this.method} ${this.url} answered ${r.status}${moved}: ${cut(bodyText(r), FAILED_BODY_CHARS)}`;
   }
 }
 
@@ -287,7 +301,7 @@ export class HttpModule {
     const limit = this.#init.http.concurrency;
     const aside = RETRY_ALLOWANCE * limit;
     const unfinished = (): number => this.#inflight.size - Math.min(this.#client.aside, aside);
-    if (unfinished() >= 2 * limit)
+    if (unfinished() >= PIPELINE_DEPTH * limit)
       this.#client.waitUntil(
         () => unfinished() <= limit,
         false,
@@ -305,7 +319,7 @@ export class HttpModule {
     // Only a tracked model's saves depend on requests; elsewhere a failed unread request fails the model.
     if (this.#init.kind === 'tracked') this.#unsaved.set(id, response);
     // A starved pipeline wants the request out now; a full one lets the outbox batch.
-    if (this.#inflight.size <= 4) this.#client.postNow();
+    if (this.#inflight.size <= STARVED_INFLIGHT) this.#client.postNow();
     this.afterCall?.(th);
     return response;
   }

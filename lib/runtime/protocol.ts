@@ -162,14 +162,28 @@ export const LANES: { readonly [K in keyof ModelOps]: Lane } = {
 };
 
 /**
- * Acks and saved rows are committed in batches: once the acks waiting depend on half this many
- * requests, or when FLUSH_MS passed since the first one waiting; new requests wait while the
- * acks of this many are not durable (the crash window: those are sent again after a kill). The worker also sends acks and saved rows in messages of up
- * to this many. FLUSH_MS is 2 s rather than 1: a flush by time commits less than a row group,
- * which DuckDB writes through its log and compresses again at the checkpoint; at 1 s a bulk
- * sync (1M rows in batches of 500) made several such flushes and ran about 8 % slower.
+ * The crash window: new requests wait while the acks of this many requests are not durable, so
+ * a kill -9 re-sends at most these (with the same idempotency keys) besides those in flight.
  */
-export const BATCH = 5000;
+export const UNDURABLE_REQUESTS = 5000;
+/**
+ * Acks waiting are committed once they depend on this many requests: half the crash window,
+ * so a commit is under way well before new requests must wait for one.
+ */
+export const FLUSH_REQUESTS = UNDURABLE_REQUESTS / 2;
+/** Failed acks waiting are committed (to _ebb.failures) once this many wait: bounds their memory. */
+export const FLUSH_FAILED_ACKS = 5000;
+/**
+ * The worker sends acks and saved rows in messages of at most this many rows: large enough that
+ * a message's cost is spread over many rows, small enough that one is never held long.
+ */
+export const MESSAGE_ROWS = 5000;
+/**
+ * Acks waiting are also committed this long after the first one waits. 2 s rather than 1: a
+ * flush by time commits less than a row group, which DuckDB writes through its log and
+ * compresses again at the checkpoint; at 1 s a bulk sync (1M rows in batches of 500) made
+ * several such flushes and ran about 8 % slower.
+ */
 export const FLUSH_MS = 2000;
 /**
  * At most this many acknowledged rows wait for a commit, and they are committed in exactly
@@ -183,5 +197,3 @@ export const ROW_GROUP = 122_880;
  * crash only makes the next run redo the work), so they wait for a row group or this long.
  */
 export const QUIET_FLUSH_MS = 10_000;
-/** Rows fetched per page from the main thread. */
-export const PAGE = 16384;

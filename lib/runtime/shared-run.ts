@@ -4,8 +4,8 @@
 // it) never runs in two processes at once. Without a coordinator, neither exists: the rate limit
 // is the process's own, as it always was.
 
-import { CODE } from '../error-codes.js';
 import { basename } from 'node:path';
+import { CODE } from '../error-codes.js';
 import { ModelError } from '../errors.js';
 import type { Model } from '../project/index.js';
 import { gcraSpacing, type Limiter, type SenderSettings } from '../send/index.js';

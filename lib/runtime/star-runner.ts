@@ -7,8 +7,8 @@
 // the model's Outlet (./outlet.ts); this file reads as the steps of a run: prepare, serve,
 // start the worker, wait for the script (or stop it), settle, report, clean up.
 
-import type { EbbCode } from '../error-codes.js';
 import { MessageChannel, type Worker } from 'node:worker_threads';
+import type { EbbCode } from '../error-codes.js';
 import { NO_DEBUG } from '../debug.js';
 import type { Model } from '../project/index.js';
 import {

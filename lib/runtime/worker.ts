@@ -2,8 +2,8 @@
 // host call (queries, acknowledgements, requests, prints) goes to the main thread through the
 // channel.
 
-import type { EbbCode } from '../error-codes.js';
 import { workerData, type MessagePort } from 'node:worker_threads';
+import type { EbbCode } from '../error-codes.js';
 import {
   DEFAULT_MAX_STEPS,
   EvalError,

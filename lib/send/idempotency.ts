@@ -9,9 +9,9 @@
 // idempotencyKey() is synchronous, because the runtime computes it on the main thread for
 // every request.
 
-import { CODE } from '../error-codes.js';
 import { createHash, type Hash } from 'node:crypto';
 import xxhash from 'xxhash-wasm';
+import { CODE } from '../error-codes.js';
 import { SendError } from './errors.js';
 
 type Hasher = Awaited<ReturnType<typeof xxhash>>;

@@ -25,7 +25,7 @@
 import { CODE } from '../error-codes.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import { SEND_DEFAULTS } from './defaults.js';
+import { COMPACT_HEAD, SEND_DEFAULTS } from './defaults.js';
 import { SendError } from './errors.js';
 
 /**
@@ -100,7 +100,7 @@ export class RateLimiter implements Limiter {
       this.#waiters = [];
       this.#head = 0;
     } else {
-      if (this.#head > 1024) {
+      if (this.#head > COMPACT_HEAD) {
         this.#waiters = waiters.slice(this.#head);
         this.#head = 0;
       }

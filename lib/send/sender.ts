@@ -7,11 +7,11 @@
 // code, so the runtime can decide per row what to acknowledge. `tripped` names the first origin
 // whose breaker opened (breaker.ts) and its last error: the runtime then stops the model.
 
-import { CODE } from '../error-codes.js';
 import { setMaxListeners } from 'node:events';
+import { CODE } from '../error-codes.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import { SEND_DEFAULTS } from './defaults.js';
+import { COMPACT_HEAD, SEND_DEFAULTS } from './defaults.js';
 import { Breakers, ruleProblem, unhealthy } from './breaker.js';
 import type { BreakerRule, BreakerTrip, OriginState } from './breaker.js';
 import { HttpStatusError, RetryAfterTooLongError, SendError, SendStoppedError } from './errors.js';
@@ -515,7 +515,7 @@ export class Sender {
         this.#queue = [];
         this.#head = 0;
       }
-    } else if (this.#head >= 1024 && this.#head * 2 >= queue.length) {
+    } else if (this.#head >= COMPACT_HEAD && this.#head * 2 >= queue.length) {
       this.#queue = queue.slice(this.#head);
       this.#head = 0;
     }

@@ -10,8 +10,8 @@
 // to run. The sender hands every attempt of one request the same HttpRequest object, so an
 // object seen before is a retry; two requests with the same content are two lines.
 
-import { CODE } from '../../error-codes.js';
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { CODE } from '../../error-codes.js';
 import { SendError } from '../errors.js';
 import type { HttpRequest, HttpResponse, Transport } from '../types.js';
 import { toRecord, type Redact, type RequestRecord } from './request-record.js';
