@@ -282,35 +282,10 @@ export class Sender {
     for (;;) {
       if (this.#stopped) return this.#stoppedBetweenAttempts(job, lastResponse, lastError);
       if (job.state.open) return this.#circuitOpen(job.state, lastResponse, job.attempts);
-      const limiter = this.#limiter;
-      let tokenAt: number | null = null;
-      if (limiter !== null) {
-        if (limiter.tryTake()) {
-          tokenAt = limiter.lastGrantAt;
-        } else {
-          const t0 = this.#clock.now();
-          try {
-            tokenAt = await limiter.take(this.#stop.signal);
-          } catch (err) {
-            // A shared budget that cannot grant (the coordinator is gone) stops sending, like an
-            // outage: this request fails with the coordinator's error (its code stops the model),
-            // later ones find the origin open.
-            if (!this.#stop.signal.aborted && err instanceof Error && 'code' in err) {
-              const error = new SendError(CODE.EBB_COORDINATOR, err.message);
-              this.#breakers.open(
-                job.state,
-                error,
-                'because the coordinator cannot grant its shared rate limit',
-              );
-              return failure(error, lastResponse, job.attempts);
-            }
-            return this.#stoppedBetweenAttempts(job, lastResponse, lastError);
-          }
-          waitBefore += this.#clock.now() - t0;
-          if (job.state.open) return this.#circuitOpen(job.state, lastResponse, job.attempts);
-        }
-      }
-      const { response, error } = await this.#attempt(job, request, tokenAt, waitBefore);
+      const token = await this.#token(job, lastResponse, lastError);
+      if ('outcome' in token) return token.outcome;
+      waitBefore += token.waited;
+      const { response, error } = await this.#attempt(job, request, token.tokenAt, waitBefore);
       lastResponse = response;
       lastError = error;
       let decision: Decision;
@@ -358,6 +333,38 @@ export class Sender {
         }
       }
     }
+  }
+
+  /**
+   * #token takes the rate limiter's token for the next attempt: when it was granted and how long
+   * it was waited for, or the request's outcome when none can be (stopped, the origin opened
+   * while waiting, the coordinator gone).
+   */
+  async #token(
+    job: Job,
+    lastResponse: HttpResponse | null,
+    lastError: SendError | null,
+  ): Promise<{ tokenAt: number | null; waited: number } | { outcome: SendOutcome }> {
+    const limiter = this.#limiter;
+    if (limiter === null) return { tokenAt: null, waited: 0 };
+    if (limiter.tryTake()) return { tokenAt: limiter.lastGrantAt, waited: 0 };
+    const t0 = this.#clock.now();
+    let tokenAt: number;
+    try {
+      tokenAt = await limiter.take(this.#stop.signal);
+    } catch (err) {
+      // A shared budget that cannot grant (the coordinator is gone) stops sending, like an
+      // outage: this request fails with the coordinator's error (its code stops the model),
+      // later ones find the origin open.
+      if (!this.#stop.signal.aborted && err instanceof Error && 'code' in err) {
+        const error = new SendError(CODE.EBB_COORDINATOR, err.message);
+        this.#breakers.open(job.state, error, 'because the coordinator cannot grant its shared rate limit');
+        return { outcome: failure(error, lastResponse, job.attempts) };
+      }
+      return { outcome: this.#stoppedBetweenAttempts(job, lastResponse, lastError) };
+    }
+    if (job.state.open) return { outcome: this.#circuitOpen(job.state, lastResponse, job.attempts) };
+    return { tokenAt, waited: this.#clock.now() - t0 };
   }
 
   /** One attempt: the transport's answer or error, counted by the breaker and reported. */
