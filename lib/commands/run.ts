@@ -47,6 +47,8 @@ export interface RunOptions extends GlobalOptions {
   readonly timeout?: string | undefined;
   /** --quiet: no progress and no line per model that went well; errors and warnings are still printed. */
   readonly quiet?: boolean | undefined;
+  /** Called with each line a model prints (redacted), besides printing it: for a caller that keeps them. */
+  readonly onPrint?: ((model: string, line: string) => void) | undefined;
 }
 
 /** The exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells expect. */
@@ -150,6 +152,7 @@ async function runBody(
     onPrint: (model, line) => {
       progress?.pause();
       io.stderr(`      ${model.name}: ${line}\n`);
+      options.onPrint?.(model.name, line);
     },
     onProgress: (model, source) => {
       progress?.watch(model.name, source);
