@@ -121,8 +121,8 @@ test('fn never blocks the script: with responses taking 100 ms, @concurrency 16 
   t.teardown(() => sink.close());
   // The sink counts a request as answered when its delay is over.
   const answered = sink.answer;
-  sink.answer = (r) => {
-    const a = answered(r);
+  sink.answer = (r, res, n) => {
+    const a = answered(r, res, n);
     setTimeout(() => inFlight--, 100);
     return a;
   };

@@ -4,7 +4,7 @@
 // connection at all) still stops the model, with the breaker's own code in `ebb run --json`.
 
 import test from 'ava';
-import { closedPort } from './send-sink.js';
+import { closedPort } from './helpers/sink.js';
 import { makeProject } from './helpers/project.js';
 import { runProject } from './helpers/run.js';
 import { startSink, type Recorded } from './helpers/sink.js';
