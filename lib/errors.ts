@@ -1,6 +1,8 @@
-// One error hierarchy for ebb. Every error has a stable `code` that tests and tools can
-// match on, and an exit code for the CLI (1: a model or check failed, 2: bad invocation).
+// One error hierarchy for ebb. Every error has a stable `code` (one of the registry in
+// ./error-codes.ts) that tests and tools can match on, and an exit code for the CLI (1: a model
+// or check failed, 2: bad invocation).
 
+import { CODE, type EbbCode, ERROR_CODES, type Stops } from './error-codes.js';
 import type { TrackedCounts } from './runtime/tracked-counts.js';
 
 /** Where in a user's file something went wrong (1-based line and column). */
@@ -22,25 +24,25 @@ export function formatLocation(loc: Location): string {
  */
 export const PROBLEM_CODES = {
   /** A directive is unknown, malformed, misplaced, repeated or has a bad value. */
-  directive: 'EBB_DIRECTIVE',
+  directive: CODE.EBB_DIRECTIVE,
   /** A model file's path is not a valid model name (depth, characters, reserved schema, clash). */
-  name: 'EBB_MODEL_NAME',
+  name: CODE.EBB_MODEL_NAME,
   /** A model's SQL does not parse, or is not one SELECT. */
-  sqlSyntax: 'EBB_SQL_SYNTAX',
+  sqlSyntax: CODE.EBB_SQL_SYNTAX,
   /** A model's SQL parses but does not bind: a missing table or column, a type error. */
-  bind: 'EBB_SQL_BIND',
+  bind: CODE.EBB_SQL_BIND,
   /** @unique_key names a column the model's query does not return. */
-  uniqueKey: 'EBB_UNIQUE_KEY',
+  uniqueKey: CODE.EBB_UNIQUE_KEY,
   /** A .star file does not parse. */
-  starSyntax: 'EBB_STAR_SYNTAX',
+  starSyntax: CODE.EBB_STAR_SYNTAX,
   /** A .star file uses a name that is not defined. */
-  starName: 'EBB_STAR_NAME',
+  starName: CODE.EBB_STAR_NAME,
   /** Models read each other in a circle (a model reading its own table is one too). */
-  cycle: 'EBB_CYCLE',
+  cycle: CODE.EBB_CYCLE,
   /** The project file (ebb.yaml) is not valid: YAML, an unknown key, a bad value. */
-  projectFile: 'EBB_PROJECT_FILE',
+  projectFile: CODE.EBB_PROJECT_FILE,
   /** A variable the project reads (a `${VAR}` of the project file) is set nowhere. */
-  envMissing: 'EBB_ENV_MISSING',
+  envMissing: CODE.EBB_ENV_MISSING,
 } as const;
 
 export type ProblemCode = (typeof PROBLEM_CODES)[keyof typeof PROBLEM_CODES];
@@ -52,13 +54,21 @@ export type ProblemCode = (typeof PROBLEM_CODES)[keyof typeof PROBLEM_CODES];
 export type ExitCode = 1 | 2 | 75;
 
 export class EbbError extends Error {
-  readonly code: string;
+  readonly code: EbbCode;
   readonly exitCode: ExitCode;
-  constructor(code: string, message: string, options?: { exitCode?: ExitCode; cause?: unknown }) {
+  constructor(code: EbbCode, message: string, options?: { exitCode?: ExitCode; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'EbbError';
     this.code = code;
     this.exitCode = options?.exitCode ?? 1;
+  }
+  /** What this error ends (the registry's `stops` of its code): a request, the model, the run. */
+  get stops(): Stops {
+    return ERROR_CODES[this.code].stops;
+  }
+  /** Whether running again later may succeed with nothing changed (the registry's `transient`). */
+  get transient(): boolean {
+    return ERROR_CODES[this.code].transient;
   }
 }
 
@@ -72,7 +82,7 @@ export interface ProjectProblem extends Location {
 export class ProjectError extends EbbError {
   readonly problems: readonly ProjectProblem[];
   constructor(problems: readonly ProjectProblem[]) {
-    super('EBB_PROJECT', problems.map((p) => `${formatLocation(p)}: ${p.message}`).join('\n'));
+    super(CODE.EBB_PROJECT, problems.map((p) => `${formatLocation(p)}: ${p.message}`).join('\n'));
     this.name = 'ProjectError';
     this.problems = problems;
   }
@@ -81,7 +91,7 @@ export class ProjectError extends EbbError {
 export class NoProjectError extends EbbError {
   constructor(start: string) {
     super(
-      'EBB_NO_PROJECT',
+      CODE.EBB_NO_PROJECT,
       `no ebb project found: neither ${start} nor any folder above it holds a models/ folder ` +
         `(create one with "ebb init", or pass --project DIR)`,
       { exitCode: 2 },
@@ -95,7 +105,7 @@ export class CycleError extends EbbError {
   readonly files: readonly string[];
   constructor(cycle: readonly string[], files: readonly string[]) {
     super(
-      'EBB_CYCLE',
+      CODE.EBB_CYCLE,
       cycle.length === 2
         ? `model ${cycle[0]} reads its own table (${files.join(', ')}); a model cannot depend on itself: ` +
             `read another model, or use @kind: append/merge to add to its table`
@@ -110,14 +120,14 @@ export class CycleError extends EbbError {
 
 export class SelectorError extends EbbError {
   constructor(message: string) {
-    super('EBB_SELECTOR', message, { exitCode: 2 });
+    super(CODE.EBB_SELECTOR, message, { exitCode: 2 });
     this.name = 'SelectorError';
   }
 }
 
 export class UsageError extends EbbError {
   constructor(message: string) {
-    super('EBB_USAGE', message, { exitCode: 2 });
+    super(CODE.EBB_USAGE, message, { exitCode: 2 });
     this.name = 'UsageError';
   }
 }
@@ -127,7 +137,7 @@ export class StateLockedError extends EbbError {
   readonly holder: string;
   constructor(path: string, detail: string) {
     super(
-      'EBB_STATE_LOCKED',
+      CODE.EBB_STATE_LOCKED,
       `state ${path} is in use by another ebb process${detail ? ` (${detail})` : ''}; ` +
         `wait for it to finish (--wait DURATION waits for it), or use another --state. DuckDB lets no other process ` +
         `open a state file, even read-only, while one has it open; ebb status shows what a running run publishes`,
@@ -141,7 +151,7 @@ export class StateLockedError extends EbbError {
 /** A file or folder ebb must create or read cannot be (ebb init in a read-only place, …). */
 export class FileSystemError extends EbbError {
   constructor(message: string, cause?: unknown) {
-    super('EBB_FILESYSTEM', message, { cause });
+    super(CODE.EBB_FILESYSTEM, message, { cause });
     this.name = 'FileSystemError';
   }
 }
@@ -156,7 +166,7 @@ export class ProjectFileError extends EbbError {
   /** The message without the file's position in front. */
   readonly detail: string;
   constructor(file: string, line: number, detail: string) {
-    super('EBB_PROJECT_FILE', `${formatLocation({ file, line })}: ${detail}`);
+    super(CODE.EBB_PROJECT_FILE, `${formatLocation({ file, line })}: ${detail}`);
     this.name = 'ProjectFileError';
     this.file = file;
     this.line = line;
@@ -171,7 +181,7 @@ export class ProjectFileError extends EbbError {
  */
 export class CoordinatorError extends EbbError {
   constructor(message: string, cause?: unknown) {
-    super('EBB_COORDINATOR', message, { cause });
+    super(CODE.EBB_COORDINATOR, message, { cause });
     this.name = 'CoordinatorError';
   }
 }
@@ -183,14 +193,14 @@ export class CoordinatorError extends EbbError {
  */
 export class ShardError extends EbbError {
   constructor(message: string) {
-    super('EBB_SHARD_MISMATCH', message, { exitCode: 2 });
+    super(CODE.EBB_SHARD_MISMATCH, message, { exitCode: 2 });
     this.name = 'ShardError';
   }
 }
 
 export class StateError extends EbbError {
   constructor(message: string, cause?: unknown) {
-    super('EBB_STATE', message, { cause });
+    super(CODE.EBB_STATE, message, { cause });
     this.name = 'StateError';
   }
 }
@@ -202,7 +212,7 @@ export class StateError extends EbbError {
 export class StateCorruptError extends EbbError {
   constructor(path: string, detail: string, cause?: unknown) {
     super(
-      'EBB_STATE_CORRUPT',
+      CODE.EBB_STATE_CORRUPT,
       `state ${path} is damaged (${detail}). ebb cannot repair it: restore the file (and its .wal, if any) from a backup; ` +
         `or move it aside and run again to start a new state, and then every tracked model sends all its rows again ` +
         `(its destinations must accept them: an upsert, or an idempotent API) and table, merge and append models are rebuilt`,
@@ -223,7 +233,7 @@ export class ModelError extends EbbError {
   readonly file: string;
   /** The message without the file name in front. */
   readonly detail: string;
-  constructor(model: string, file: string, message: string, cause?: unknown, code: string = 'EBB_MODEL') {
+  constructor(model: string, file: string, message: string, cause?: unknown, code: EbbCode = CODE.EBB_MODEL) {
     // A message that already starts with the file's position (file:line:col: …) is kept as is.
     super(code, message.startsWith(`${file}:`) ? message : `${file}: ${message}`, { cause });
     this.name = 'ModelError';
@@ -239,32 +249,32 @@ export class ModelError extends EbbError {
  */
 export const RUN_CODES = {
   /** A model was not run because a model it reads failed. */
-  upstreamFailed: 'EBB_UPSTREAM_FAILED',
+  upstreamFailed: CODE.EBB_UPSTREAM_FAILED,
   /** A merge or tracked model's query returned a key twice. */
-  duplicateKey: 'EBB_DUPLICATE_KEY',
+  duplicateKey: CODE.EBB_DUPLICATE_KEY,
   /** A merge model's row has a NULL in its @unique_key. */
-  nullKey: 'EBB_NULL_KEY',
+  nullKey: CODE.EBB_NULL_KEY,
   /** @unique_key names a column the model's result does not have. */
-  uniqueKey: 'EBB_UNIQUE_KEY',
+  uniqueKey: CODE.EBB_UNIQUE_KEY,
   /** An append model's result no longer fits its table's columns. */
-  columnsChanged: 'EBB_COLUMNS_CHANGED',
+  columnsChanged: CODE.EBB_COLUMNS_CHANGED,
   /** A model reads the table of a .star model that saved no rows (so has no table). */
-  noTable: 'EBB_NO_TABLE',
+  noTable: CODE.EBB_NO_TABLE,
   /** A warning, not an error: a tracked .star model had rows to send and acknowledged none. */
-  nothingAcknowledged: 'EBB_NOTHING_ACKNOWLEDGED',
+  nothingAcknowledged: CODE.EBB_NOTHING_ACKNOWLEDGED,
   /** A warning, not an error: a tracked model ran, but some of its rows failed to deliver or were rejected (exit 3). */
-  rowsNotDelivered: 'EBB_ROWS_NOT_DELIVERED',
+  rowsNotDelivered: CODE.EBB_ROWS_NOT_DELIVERED,
   /** A .star model's env.get of a variable set nowhere, without a default. */
-  envMissing: 'EBB_ENV_MISSING',
+  envMissing: CODE.EBB_ENV_MISSING,
   /** A .star model's load() of a file that does not exist. */
-  loadMissing: 'EBB_LOAD_MISSING',
+  loadMissing: CODE.EBB_LOAD_MISSING,
   /** A warning, not an error: a .star model that is not tracked ran in shard 0 only, not in this shard. */
-  shardSkipped: 'EBB_SHARD_SKIPPED',
+  shardSkipped: CODE.EBB_SHARD_SKIPPED,
 } as const;
 
 /** errorCode is the stable code of any error: an EbbError's own, else EBB_INTERNAL. */
-export function errorCode(err: unknown): string {
-  return err instanceof EbbError ? err.code : 'EBB_INTERNAL';
+export function errorCode(err: unknown): EbbCode {
+  return err instanceof EbbError ? err.code : CODE.EBB_INTERNAL;
 }
 
 /** What a model did before it failed: its rows, and a tracked model's counts. */
@@ -286,9 +296,9 @@ export class PartialRunError extends ModelError {
     message: string,
     partial: PartialWork,
     interrupted: boolean,
-    code?: string,
+    code?: EbbCode,
   ) {
-    super(model, file, message, undefined, interrupted ? 'EBB_INTERRUPTED' : (code ?? 'EBB_MODEL'));
+    super(model, file, message, undefined, interrupted ? CODE.EBB_INTERRUPTED : (code ?? CODE.EBB_MODEL));
     this.name = 'PartialRunError';
     this.partial = partial;
     this.interrupted = interrupted;

@@ -26,7 +26,7 @@ function runWorker(
   const reports: unknown[] = [];
   const lane = new SerialLane();
   const toError = (err: unknown): WireError => ({
-    code: 'EBB_TEST',
+    code: 'EBB_HOST',
     message: err instanceof Error ? err.message : String(err),
   });
   const served = serve<TestOps>(
@@ -148,7 +148,7 @@ test('a failed one-way message is reported with the call that caused it and its 
     {
       caught: {
         name: 'HostCallError',
-        code: 'EBB_TEST',
+        code: 'EBB_HOST',
         origin: 'save.row (rows 11–20)',
         position: 'm.star:5:13',
         message: 'save.row (rows 11–20): disk full',
@@ -157,7 +157,7 @@ test('a failed one-way message is reported with the call that caused it and its 
     },
   ]);
   t.deepEqual(w.served.failure(), {
-    code: 'EBB_TEST',
+    code: 'EBB_HOST',
     message: 'disk full',
     origin: 'save.row (rows 11–20)',
     position: 'm.star:5:13',
@@ -179,7 +179,7 @@ test('a failed request crosses as an error value with its code', async (t) => {
     }),
   );
   t.is((await w.exited).code, 0);
-  t.deepEqual(w.reports, [['HostCallError', 'EBB_TEST', 'negative']]);
+  t.deepEqual(w.reports, [['HostCallError', 'EBB_HOST', 'negative']]);
 });
 
 test('a worker that crashes while requests are in flight leaves the main thread able to finish', async (t) => {

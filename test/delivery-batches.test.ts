@@ -1,12 +1,12 @@
 // How Delivery batches acknowledgements (with a recording AckStore and a fake sender, no DuckDB): rows in
 // whole row groups (ROW_GROUP), which DuckDB writes past the WAL; once a request was sent, also
-// whenever the waiting acks depend on BATCH requests (the documented crash window).
+// whenever the waiting acks depend on UNDURABLE_REQUESTS requests (the documented crash window).
 
 import test from 'ava';
 import { SerialLane } from '../lib/runtime/channel.js';
 import { Delivery, type AckStore } from '../lib/runtime/delivery.js';
 import { SeqRuns } from '../lib/detect/seq-runs.js';
-import { BATCH, ROW_GROUP } from '../lib/runtime/protocol.js';
+import { FLUSH_REQUESTS, MESSAGE_ROWS, ROW_GROUP, UNDURABLE_REQUESTS } from '../lib/runtime/protocol.js';
 
 function setup() {
   const commits: number[][] = [];
@@ -21,9 +21,9 @@ function setup() {
   const lane = new SerialLane();
   const delivery = new Delivery({ sender: sender as never, lane, acks, onFatal: () => undefined });
   const ack = (from: number, n: number) => {
-    for (let s = from; s < from + n; s += BATCH)
+    for (let s = from; s < from + n; s += MESSAGE_ROWS)
       delivery.ack(
-        SeqRuns.of(Array.from({ length: Math.min(BATCH, from + n - s) }, (_x, i) => s + i)),
+        SeqRuns.of(Array.from({ length: Math.min(MESSAGE_ROWS, from + n - s) }, (_x, i) => s + i)),
         false,
         [],
       );
@@ -60,13 +60,13 @@ test('before any request, acknowledgements are committed in exact row groups', a
 
 const GET = { method: 'GET', url: 'http://127.0.0.1:1/', headers: {}, timeoutMs: 1000 };
 
-test('once the model sent a request, acknowledgements are committed when they depend on BATCH / 2 requests', async (t) => {
+test('once the model sent a request, acknowledgements are committed when they depend on FLUSH_REQUESTS requests', async (t) => {
   const { commits, delivery, lane, ack } = setup();
   const settle = async () => {
     await new Promise((r) => setTimeout(r, 10));
     await lane.idle();
   };
-  const HALF = BATCH / 2;
+  const HALF = FLUSH_REQUESTS;
   ack(1, 3_000);
   void delivery.send(1, GET);
   delivery.ack(SeqRuns.of([3_001]), false, [1]);
@@ -95,7 +95,7 @@ test('once the model sent a request, acknowledgements are committed when they de
   delivery.close();
 });
 
-test('new requests wait while the acknowledgements of BATCH requests are not committed (the crash window)', async (t) => {
+test('new requests wait while the acknowledgements of UNDURABLE_REQUESTS requests are not committed (the crash window)', async (t) => {
   let release!: () => void;
   const blocked = new Promise<void>((r) => (release = r));
   const commits: number[] = [];
@@ -118,19 +118,23 @@ test('new requests wait while the acknowledgements of BATCH requests are not com
     onFatal: () => undefined,
   });
   const outcomes: Array<Promise<unknown>> = [];
-  for (let i = 1; i <= BATCH + 10; i++) {
+  for (let i = 1; i <= UNDURABLE_REQUESTS + 10; i++) {
     outcomes.push(delivery.send(i, GET));
     delivery.ack(SeqRuns.of([i]), false, [i]);
     await new Promise((r) => setImmediate(r));
   }
-  t.is(sent, BATCH, 'sending stops once BATCH requests wait for durable acknowledgements');
+  t.is(
+    sent,
+    UNDURABLE_REQUESTS,
+    'sending stops once UNDURABLE_REQUESTS requests wait for durable acknowledgements',
+  );
   release();
   await Promise.all(outcomes);
-  t.is(sent, BATCH + 10);
+  t.is(sent, UNDURABLE_REQUESTS + 10);
   await delivery.drain();
   t.is(
     commits.reduce((a, b) => a + b, 0),
-    BATCH + 10,
+    UNDURABLE_REQUESTS + 10,
   );
   delivery.close();
 });
@@ -153,7 +157,7 @@ test('requests of many rows each: acknowledgements are committed in exact row gr
     ],
     'two row groups; the rest waits',
   );
-  t.true(REQUESTS < BATCH, 'fewer requests than a batch of them');
+  t.true(REQUESTS < UNDURABLE_REQUESTS, 'fewer requests than a batch of them');
   await delivery.drain();
   t.deepEqual(
     commits.map((c) => c.length),

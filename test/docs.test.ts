@@ -44,17 +44,18 @@ const PAGES = [
 const ALL = PAGES.flatMap(blocks);
 const where = (b: Block) => `${b.page}:${b.line}`;
 
-/** The commands and their options, read from the CLI's own definitions in bin/ebb.ts. */
+/** The commands and their options, read from the CLI's own definitions in bin/commands/. */
 function cliCommands(): Map<string, Set<string>> {
-  const src = readFileSync(join(REPO, 'bin', 'ebb.ts'), 'utf8');
+  const dir = join(REPO, 'bin', 'commands');
   const commands = new Map<string, Set<string>>();
-  const parts = src.split(/\.command\(\s*\n?\s*'/).slice(1);
   const globalOptions = ['project', 'state', 'wait', 'json', 'help'];
-  for (const part of parts) {
-    const name = part.split(/[\s']/)[0]!;
-    const options = new Set([...part.matchAll(/\.option\('([a-z-]+)'/g)].map((m) => m[1]!));
+  for (const file of readdirSync(dir)) {
+    const src = readFileSync(join(dir, file), 'utf8');
+    const declared = /^ {2}command: '([\w-]+)/m.exec(src);
+    if (!declared) continue;
+    const options = new Set([...src.matchAll(/\.option\('([a-z-]+)'/g)].map((m) => m[1]!));
     for (const g of globalOptions) options.add(g);
-    commands.set(name, options);
+    commands.set(declared[1]!, options);
   }
   return commands;
 }
@@ -106,6 +107,7 @@ test('every Starlark example parses', (t) => {
 
 test('every ebb command line of a shell example names a command and options it has', (t) => {
   const commands = cliCommands();
+  t.true(commands.has('run') && commands.has('star') && commands.size >= 14, [...commands.keys()].join(' '));
   let checked = 0;
   for (const b of ALL.filter((x) => x.lang === 'sh')) {
     for (const line of b.text.split('\n')) {

@@ -3,12 +3,13 @@
 // messages through the CLI are in test/error-tour.test.ts.
 
 import test from 'ava';
+import type { EbbCode } from '../lib/error-codes.js';
 import { advice, describeFailure, failureCode, type FailedRequest } from '../lib/runtime/failure-advice.js';
 
 const failed = (
   url: string,
   status: number | null,
-  code: string,
+  code: EbbCode,
   message: string,
   attempts = 1,
 ): FailedRequest => ({

@@ -4,10 +4,10 @@
 // The killed state is made with the owner's own functions (intent committed, one reset done).
 
 import test from 'ava';
-import { runCommand } from '../lib/commands/run.js';
 import { statusCommand } from '../lib/commands/status.js';
 import { pendingRefreshes, recordRefresh, resetModelState } from '../lib/store/index.js';
 import { capture, makeProject } from './helpers/project.js';
+import { runProject } from './helpers/run.js';
 import { withStore } from './helpers/store.js';
 
 const SENDER = (name: string) => `# @kind: tracked
@@ -26,17 +26,15 @@ function project(): string {
 }
 
 async function run(root: string, selectors: string[] = [], fullRefresh = false) {
-  const c = capture();
-  const code = await runCommand(
-    { cwd: root, selectors, ...(fullRefresh ? { fullRefresh, yes: true } : {}) },
-    c.io,
-  );
-  const sent = c
-    .err()
-    .split('\n')
-    .filter((l) => /^ {6}sync\.\w: [ab] \d$/.test(l))
-    .map((l) => l.trim().replace(/^sync\.\w: /, ''));
-  return { code, err: c.err(), sent };
+  const r = await runProject(root, {
+    selectors,
+    json: false,
+    ...(fullRefresh ? { fullRefresh, yes: true } : {}),
+  });
+  const sent = r.prints
+    .filter((p) => /^sync\.\w$/.test(p.model) && /^[ab] \d$/.test(p.line))
+    .map((p) => p.line);
+  return { ...r, sent };
 }
 
 test('a --full-refresh completes: every row is sent again and no intent is left behind', async (t) => {

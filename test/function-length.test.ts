@@ -12,16 +12,18 @@ import ts from 'typescript';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MAX_LINES = 80;
 
-/** The folders held to the limit so far (the rest of lib/ joins as it is split). */
-const CHECKED = ['bin', 'lib/commands', 'lib/run', 'lib/runtime', 'lib/debug.ts', 'lib/store', 'lib/detect'];
+/** Held to the limit: bin/ and all of lib/ but the interpreter. */
+const CHECKED = ['bin', 'lib'];
+const EXEMPT = new Set([join(ROOT, 'lib', 'starlark')]);
 
 function tsFiles(path: string): string[] {
   if (path.endsWith('.ts')) return [path];
   const out: string[] = [];
   for (const e of readdirSync(path, { withFileTypes: true })) {
     const p = join(path, e.name);
-    if (e.isDirectory()) out.push(...tsFiles(p));
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(p);
+    if (e.isDirectory()) {
+      if (!EXEMPT.has(p)) out.push(...tsFiles(p));
+    } else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(p);
   }
   return out;
 }
@@ -52,9 +54,13 @@ test('the check measures a function from its first line to its last, nested ones
   t.deepEqual(longFunctions(join(ROOT, 'x.ts'), text, 14), []);
 });
 
-test(`no function in ${CHECKED.join(', ')} is longer than ${MAX_LINES} lines`, (t) => {
-  const long = CHECKED.flatMap((p) => tsFiles(join(ROOT, p))).flatMap((f) =>
-    longFunctions(f, readFileSync(f, 'utf8'), MAX_LINES),
+test(`no function in bin/ or lib/ (but lib/starlark) is longer than ${MAX_LINES} lines`, (t) => {
+  const files = CHECKED.flatMap((p) => tsFiles(join(ROOT, p)));
+  t.true(files.length > 150, `found only ${files.length} files`);
+  t.false(
+    files.some((f) => f.startsWith(join(ROOT, 'lib', 'starlark'))),
+    'lib/starlark is exempt',
   );
+  const long = files.flatMap((f) => longFunctions(f, readFileSync(f, 'utf8'), MAX_LINES));
   t.deepEqual(long, []);
 });

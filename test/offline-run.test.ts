@@ -9,8 +9,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { runCommand } from '../lib/commands/run.js';
-import { capture, makeProject, tempDir } from './helpers/project.js';
+import { makeProject, tempDir } from './helpers/project.js';
+import { runProject } from './helpers/run.js';
 
 interface Seen {
   readonly method: string;
@@ -57,11 +57,8 @@ function md5(path: string): string {
   return existsSync(path) ? createHash('md5').update(readFileSync(path)).digest('hex') : 'absent';
 }
 
-async function run(root: string, args: { offline?: string; responses?: string } = {}) {
-  const out = capture();
-  const code = await runCommand({ cwd: root, selectors: [], env: {}, ...args }, out.io);
-  return { code, err: out.err() };
-}
+const run = (root: string, args: { offline?: string; responses?: string } = {}) =>
+  runProject(root, { json: false, env: {}, ...args });
 
 test('--offline records exactly what the real run then sends, sends nothing, and leaves the state file unchanged', async (t) => {
   const sink = await recordingSink();

@@ -6,9 +6,9 @@
 
 import test from 'ava';
 import { retryCommand } from '../lib/commands/retry.js';
-import { runCommand } from '../lib/commands/run.js';
 import { statusCommand } from '../lib/commands/status.js';
 import { capture, makeProject, writeFiles } from './helpers/project.js';
+import { runProject } from './helpers/run.js';
 import { startSink, type Recorded } from './helpers/sink.js';
 import { withStore } from './helpers/store.js';
 
@@ -61,14 +61,7 @@ if batch:
     save.rows(batch, outcome=per_record)
 `;
 
-async function run(root: string, sink: string) {
-  const c = capture();
-  const code = await runCommand(
-    { cwd: root, selectors: [], json: true, env: { ...process.env, SINK: sink } },
-    c.io,
-  );
-  return { code, results: c.json(), err: c.err() };
-}
+const run = (root: string, sink: string) => runProject(root, { env: { ...process.env, SINK: sink } });
 
 async function failures(root: string) {
   return withStore(root, async (s) =>
@@ -128,8 +121,8 @@ test('fn never blocks the script: with responses taking 100 ms, @concurrency 16 
   t.teardown(() => sink.close());
   // The sink counts a request as answered when its delay is over.
   const answered = sink.answer;
-  sink.answer = (r) => {
-    const a = answered(r);
+  sink.answer = (r, res, n) => {
+    const a = answered(r, res, n);
     setTimeout(() => inFlight--, 100);
     return a;
   };

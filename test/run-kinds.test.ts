@@ -1,13 +1,9 @@
 import test from 'ava';
-import { runCommand } from '../lib/commands/run.js';
-import { capture, makeProject, writeFiles } from './helpers/project.js';
+import { makeProject, writeFiles } from './helpers/project.js';
+import { runProject } from './helpers/run.js';
 import { withStore } from './helpers/store.js';
 
-async function run(root: string, selectors: string[] = [], cwd = root) {
-  const c = capture();
-  const code = await runCommand({ cwd, selectors, json: true }, c.io);
-  return { code, results: c.json(), err: c.err() };
-}
+const run = (root: string, selectors: string[] = [], cwd = root) => runProject(root, { cwd, selectors });
 
 test('table replaces its rows on every run and reports its row count', async (t) => {
   const root = makeProject({ 'models/raw/nums.sql': '-- @kind: table\nSELECT range AS n FROM range(5)\n' });

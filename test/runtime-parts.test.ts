@@ -19,7 +19,9 @@ test('a host failure reaches the script with its code, without the SQL echo or a
     errors.toError(new HostCallError({ code: 'EBB_NULL_KEY', message: 'k' }), 'tracked.open').code,
     'EBB_NULL_KEY',
   );
-  t.is(errors.toError(Object.assign(new Error('x'), { code: 'EBB_OWN' }), 'http').code, 'EBB_OWN');
+  t.is(errors.toError(Object.assign(new Error('x'), { code: 'EBB_OAUTH' }), 'http').code, 'EBB_OAUTH');
+  // A code that is not ebb's (a Node error's ENOENT) is never passed on as the model's code.
+  t.is(errors.toError(Object.assign(new Error('x'), { code: 'ENOENT' }), 'http').code, 'EBB_HOST');
   const stored = errors.toError(new Error('bad value s3cret-token'), 'sink.rows');
   t.is(stored.code, 'EBB_HOST');
   t.true(stored.message.startsWith('storing saved rows failed: bad value '), stored.message);

@@ -3,22 +3,13 @@
 // (its error names the Location). Real node:http sinks on port 0, models run through `ebb run`.
 
 import test from 'ava';
-import { runCommand } from '../lib/commands/run.js';
-import { capture, makeProject } from './helpers/project.js';
+import { makeProject } from './helpers/project.js';
+import { runProject, linesOf } from './helpers/run.js';
 import { startSink } from './helpers/sink.js';
 
 async function run(root: string, sink: string) {
-  const c = capture();
-  const code = await runCommand(
-    { cwd: root, selectors: [], json: true, env: { ...process.env, SINK: sink } },
-    c.io,
-  );
-  const prints = c
-    .err()
-    .split('\n')
-    .filter((l) => /^ {6}\w+\.\w+: /.test(l))
-    .map((l) => l.trim().replace(/^[\w.]+: /, ''));
-  return { code, results: c.json(), err: c.err(), prints };
+  const r = await runProject(root, { env: { ...process.env, SINK: sink } });
+  return { ...r, prints: linesOf(r) };
 }
 
 const MIB = 1024 * 1024;

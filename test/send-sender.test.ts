@@ -14,7 +14,7 @@ import {
   type SenderOptions,
   type SenderSettings,
 } from '../lib/send/index.js';
-import { closedPort, reply, startSink, type Handler, type Sink } from './send-sink.js';
+import { closedPort, reply, startSink, type Handler, type Sink } from './helpers/sink.js';
 
 const FAST = { backoffBaseMs: 5, backoffMaxMs: 20 };
 /** The project secret that keys idempotency keys. */
@@ -222,7 +222,10 @@ test('a timeout is retried, and ends with EBB_HTTP_TIMEOUT once the budget is sp
 
 test('a connection reset by the server is retried and then succeeds', async (t) => {
   await withSender(
-    (_r, res, n) => (n <= 2 ? res.socket?.destroy() : reply(res, 200, 'ok')),
+    (_r, res, n) => {
+      if (n <= 2) res.socket?.destroy();
+      else reply(res, 200, 'ok');
+    },
     {},
     async (sender, sink, events) => {
       const out = await sender.send(post(sink.url));
@@ -553,7 +556,9 @@ test('the concurrency cap is never exceeded, and is reached', async (t) => {
 test('stop(): queued sends end with EBB_SEND_STOPPED at once, in-flight ones finish, later sends are stopped', async (t) => {
   const held: (() => void)[] = [];
   await withSender(
-    (_r, res) => held.push(() => reply(res, 200, 'done')),
+    (_r, res) => {
+      held.push(() => reply(res, 200, 'done'));
+    },
     { settings: settings({ concurrency: 2 }) },
     async (sender, sink) => {
       const all = Array.from({ length: 10 }, (_v, i) => sender.send(post(`${sink.origin}/s/${i}`)));

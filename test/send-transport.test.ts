@@ -3,7 +3,7 @@
 
 import test from 'ava';
 import { UndiciTransport, type HttpRequest } from '../lib/send/index.js';
-import { closedPort, reply, startSink } from './send-sink.js';
+import { closedPort, reply, startSink } from './helpers/sink.js';
 
 const signal = new AbortController().signal;
 const get = (url: string, timeoutMs = 30_000): HttpRequest => ({
@@ -97,7 +97,9 @@ test('a connection refused is EBB_HTTP_NETWORK naming the origin', async (t) => 
 });
 
 test('a socket destroyed by the server is EBB_HTTP_NETWORK naming the origin', async (t) => {
-  const sink = await startSink((_req, res) => res.socket?.destroy());
+  const sink = await startSink((_req, res) => {
+    res.socket?.destroy();
+  });
   const transport = new UndiciTransport();
   try {
     const err = await t.throwsAsync(transport.request(get(`${sink.origin}/x`), signal));

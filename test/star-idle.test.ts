@@ -3,10 +3,10 @@
 // script still runs every time.
 
 import test from 'ava';
-import { runCommand } from '../lib/commands/run.js';
 import { scanStarSql } from '../lib/runtime/star-sql.js';
 import type { Model } from '../lib/project/index.js';
-import { capture, makeProject, writeFiles } from './helpers/project.js';
+import { makeProject, writeFiles } from './helpers/project.js';
+import { runProject } from './helpers/run.js';
 
 const USERS = "-- @kind: table\nSELECT * FROM (VALUES (1, 'a@x'), (2, 'b@x')) t(id, email)";
 
@@ -33,14 +33,8 @@ test('the scan tells scripts that only loop over the delta from the others', (t)
 
 /** run runs the project in-process with EBB_DEBUG=star, keeping the trace lines of the debug channel. */
 async function run(root: string) {
-  const c = capture();
-  const code = await runCommand(
-    { cwd: root, selectors: [], json: true, env: { ...process.env, EBB_DEBUG: 'star' } },
-    c.io,
-  );
-  const err = c.err();
-  const traced = err.split('\n').filter((l) => l.startsWith('[star]'));
-  return { code, results: c.json(), err, traced };
+  const r = await runProject(root, { env: { ...process.env, EBB_DEBUG: 'star' } });
+  return { ...r, traced: r.err.split('\n').filter((l) => l.startsWith('[star]')) };
 }
 
 test('a no-change run of a delta-only script does not start it; a script with top-level code runs every time', async (t) => {

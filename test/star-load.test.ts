@@ -3,13 +3,10 @@
 import test from 'ava';
 import { runCommand } from '../lib/commands/run.js';
 import { capture, ebb, makeProject } from './helpers/project.js';
+import { runProject } from './helpers/run.js';
 import { withStore } from './helpers/store.js';
 
-async function run(root: string) {
-  const c = capture();
-  const code = await runCommand({ cwd: root, selectors: [], json: true, env: {} }, c.io);
-  return { code, results: c.json(), err: c.err() };
-}
+const run = (root: string) => runProject(root, { env: {} });
 
 test("a model loads a project-relative library whose query and save are the model's own", async (t) => {
   const root = makeProject({

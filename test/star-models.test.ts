@@ -1,19 +1,13 @@
 // Non-tracked .star models, the value mapping, query parameters, env and redaction.
 
 import test from 'ava';
-import { runCommand } from '../lib/commands/run.js';
-import { capture, makeProject, writeFiles } from './helpers/project.js';
+import { makeProject, writeFiles } from './helpers/project.js';
+import { runProject, linesOf } from './helpers/run.js';
 import { withStore } from './helpers/store.js';
 
 async function run(root: string, env: NodeJS.ProcessEnv = {}) {
-  const c = capture();
-  const code = await runCommand({ cwd: root, selectors: [], json: true, env }, c.io);
-  const prints = c
-    .err()
-    .split('\n')
-    .filter((l) => /^ {6}\w+\.\w+: /.test(l))
-    .map((l) => l.trim().replace(/^[\w.]+: /, ''));
-  return { code, results: c.json(), err: c.err(), prints };
+  const r = await runProject(root, { env });
+  return { ...r, prints: linesOf(r) };
 }
 
 test('a table .star model saves rows; the schema comes from the first rows', async (t) => {

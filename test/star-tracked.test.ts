@@ -6,6 +6,7 @@ import { hashVersion } from '../lib/detect/canonical.js';
 import { planCommand } from '../lib/commands/plan.js';
 import { runCommand } from '../lib/commands/run.js';
 import { capture, ebb, makeProject, ndjson, writeFiles } from './helpers/project.js';
+import { runProject, linesOf, sentLines } from './helpers/run.js';
 import { withStore } from './helpers/store.js';
 
 /** SENDER prints each row it gets as "sent <change> <json>" and acknowledges it. */
@@ -30,24 +31,8 @@ async function run(
   selectors: string[] = [],
   extra: { fullRefresh?: boolean; yes?: boolean } = {},
 ) {
-  const c = capture();
-  const code = await runCommand({ cwd: root, selectors, json: true, ...extra }, c.io);
-  const sent = c
-    .err()
-    .split('\n')
-    .filter((l) => l.includes(': sent '))
-    .map((l) => l.replace(/^ *[\w.]+: sent /, ''));
-  return {
-    code,
-    results: c.json(),
-    err: c.err(),
-    sent,
-    prints: c
-      .err()
-      .split('\n')
-      .filter((l) => /^ {6}\w+\.\w+: /.test(l))
-      .map((l) => l.trim().replace(/^[\w.]+: /, '')),
-  };
+  const r = await runProject(root, { selectors, ...extra });
+  return { ...r, sent: sentLines(r), prints: linesOf(r) };
 }
 
 function result(r: { results: Array<Record<string, unknown>> }, model: string) {

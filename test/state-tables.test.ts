@@ -31,7 +31,7 @@ const run = (id: string, model: string, status = 'ok') => ({
   status,
   rows: 3,
   duration_ms: 12,
-  ...(status === 'ok' ? { details: { new: 3, saved: 3 } } : { error: 'boom', code: 'EBB_MODEL' }),
+  ...(status === 'ok' ? { details: { new: 3, saved: 3 } } : { error: 'boom', code: 'EBB_MODEL' as const }),
 });
 
 test('runs: recorded, read back newest first, and the last run of each model whatever its case', async (t) => {

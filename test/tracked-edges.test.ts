@@ -3,18 +3,12 @@
 // DuckDB files, the model's script in its worker.
 
 import test from 'ava';
-import { runCommand } from '../lib/commands/run.js';
-import { capture, makeProject, writeFiles } from './helpers/project.js';
+import { makeProject, writeFiles } from './helpers/project.js';
+import { runProject, linesOf } from './helpers/run.js';
 
 async function run(root: string) {
-  const c = capture();
-  const code = await runCommand({ cwd: root, selectors: [], json: true }, c.io);
-  const prints = c
-    .err()
-    .split('\n')
-    .filter((l) => /^ {6}sync\.t: /.test(l))
-    .map((l) => l.replace(/^ {6}sync\.t: /, ''));
-  return { code, err: c.err(), prints, result: c.json().find((r) => r['model'] === 'sync.t')! };
+  const r = await runProject(root);
+  return { ...r, prints: linesOf(r, 'sync.t'), result: r.results.find((x) => x['model'] === 'sync.t')! };
 }
 
 const MAX_UHUGEINT = '340282366920938463463374607431768211455';

@@ -200,6 +200,7 @@ export function withProject(
           root: ctx.project.root,
           ...(command === undefined ? {} : { command: `ebb ${command}` }),
           ...(ctx.setup === undefined ? {} : { setup: ctx.setup.steps }),
+          debug: debugLog(options.env ?? process.env, io.stderr),
         });
       // A command that only reads waits a little for a run to let go of the state.
       const waitFor = options.wait ?? (command === undefined ? READ_ONLY_WAIT : '0s');

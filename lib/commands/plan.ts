@@ -2,6 +2,7 @@
 // saving anything. The report is the command's output, on stdout (`ebb plan > plan.txt`);
 // with --json, one JSON line per tracked model on stdout and the report on stderr.
 
+import { CODE } from '../error-codes.js';
 import { jsonText } from '../json.js';
 import { formatCount, planRun, upstreamBuilder } from '../run/index.js';
 import { planDeltas, type ModelPlan, type PlanSample } from '../run/plan-delta.js';
@@ -70,7 +71,7 @@ function planOne(options: PlanOptions, io: IO, each?: (p: ModelPlan) => void): P
         each?.(p);
         if (options.json) {
           const shard = options.shard === undefined ? {} : { shard: shardText(options.shard) };
-          const line = p.error === undefined ? { ...p, ...shard } : { ...p, ...shard, code: 'EBB_PLAN' };
+          const line = p.error === undefined ? { ...p, ...shard } : { ...p, ...shard, code: CODE.EBB_PLAN };
           io.stdout(jsonText(stale.length > 0 ? { ...line, stale_upstream: stale } : line) + '\n');
         }
         // The report is the output; with --json it is the human echo on stderr, as in ebb run.

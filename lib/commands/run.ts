@@ -58,6 +58,8 @@ export interface RunOptions extends GlobalOptions {
   readonly onTrip?: RunHooks['onTrip'];
   /** --shard I/N as given (else EBB_SHARD): run only the keys of shard I of N, on that shard's state file. */
   readonly shardSpec?: string | undefined;
+  /** Called with each line a model prints (redacted), besides printing it: for a caller that keeps them. */
+  readonly onPrint?: ((model: string, line: string) => void) | undefined;
 }
 
 /** The exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells expect. */
@@ -189,6 +191,7 @@ async function runBody(
     onPrint: (model, line) => {
       progress?.pause();
       io.stderr(`      ${model.name}: ${line}\n`);
+      options.onPrint?.(model.name, line);
     },
     onProgress: (model, source) => {
       progress?.watch(model.name, source);

@@ -82,141 +82,186 @@ function load(file: string | undefined): CrmData {
   return { contacts: {}, deals: {} };
 }
 
+type Settings = typeof DEFAULTS & CrmOptions;
+
+/** What the routes share: the settings, the data, and a flag that the data needs writing. */
+interface Api {
+  readonly o: Settings;
+  readonly data: CrmData;
+  dirty: boolean;
+  readonly stats: Crm['stats'];
+  window: { start: number; count: number };
+}
+
 /**
  * startCrm starts the API on 127.0.0.1 and resolves to { url, port, stats, data, close }.
  * `stats` counts requests by "METHOD /path status"; `close()` writes the data and stops.
  */
 export async function startCrm(options: CrmOptions = {}): Promise<Crm> {
-  const o = { ...DEFAULTS, ...options };
-  const data = load(o.data);
-  const stats: Crm['stats'] = { requests: 0, byRoute: {} };
-  let dirty = false;
-  let window = { start: Date.now(), count: 0 };
-
-  const save = () => {
-    if (o.data === undefined || !dirty) return;
-    mkdirSync(dirname(o.data), { recursive: true });
-    writeFileSync(`${o.data}.tmp`, JSON.stringify(data));
-    renameSync(`${o.data}.tmp`, o.data);
-    dirty = false;
+  const o: Settings = { ...DEFAULTS, ...options };
+  const api: Api = {
+    o,
+    data: load(o.data),
+    dirty: false,
+    stats: { requests: 0, byRoute: {} },
+    window: { start: Date.now(), count: 0 },
   };
-  const timer = setInterval(save, 500);
-
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const route = url.pathname.replace(/\/\d+$/, '/:id');
-      const send: Send = (status, body, headers = {}) => {
-        stats.requests++;
-        const k = `${req.method} ${route} ${status}`;
-        stats.byRoute[k] = (stats.byRoute[k] ?? 0) + 1;
-        const text = body === undefined ? '' : JSON.stringify(body);
-        res.writeHead(status, { 'content-type': 'application/json', ...headers });
-        res.end(text);
-      };
-      const now = Date.now();
-      if (now - window.start >= 1000) window = { start: now, count: 0 };
-      if (++window.count > o.ratePerSecond) {
-        const wait = Math.max(1, Math.ceil((window.start + 1000 - now) / 1000));
-        return send(429, { message: 'rate limit exceeded' }, { 'retry-after': String(wait) });
-      }
-      if (req.headers.authorization !== `Bearer ${o.token}`)
-        return send(401, { message: 'invalid or missing token' });
-      let body: Json | undefined;
-      if (chunks.length > 0) {
-        try {
-          body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Json;
-        } catch {
-          return send(400, { message: 'body is not JSON' });
-        }
-      }
-      handle(req.method ?? 'GET', url, body, send);
-    });
-  });
-
-  function handle(method: string, url: URL, body: Json | undefined, send: Send): void {
-    const parts = url.pathname.split('/').filter(Boolean);
-    const page = Math.max(1, Number(url.searchParams.get('page') ?? '1'));
-    const limit = Math.min(500, Math.max(1, Number(url.searchParams.get('limit') ?? o.pageSize)));
-    if (parts[0] === 'contacts') {
-      const id = parts[1];
-      if (method === 'GET' && id === undefined) {
-        const all = Object.values(data.contacts).sort((a, b) => Number(a['id']) - Number(b['id']));
-        const results = all.slice((page - 1) * limit, page * limit);
-        return send(200, { results, next_page: page * limit < all.length ? page + 1 : null });
-      }
-      if (method === 'POST' && id === undefined) {
-        if (!body || body['id'] === undefined) return send(400, { message: 'a contact needs an id' });
-        const key = String(body['id']);
-        if (!EMAIL.test(String(body['email'] ?? '')))
-          return send(400, { message: `invalid email: ${JSON.stringify(body['email'])}` });
-        if (data.contacts[key]) return send(409, { message: `contact ${key} already exists` });
-        data.contacts[key] = body;
-        dirty = true;
-        return send(201, body);
-      }
-      if (id === undefined) return send(405, { message: `${method} /contacts is not supported` });
-      const existing = data.contacts[id];
-      if (existing === undefined) return send(404, { message: `no contact ${id}` });
-      if (method === 'GET') return send(200, existing);
-      if (method === 'PATCH') {
-        if (body?.['email'] !== undefined && !EMAIL.test(String(body['email']))) {
-          return send(400, { message: `invalid email: ${JSON.stringify(body['email'])}` });
-        }
-        data.contacts[id] = { ...existing, ...body, id: existing['id'] };
-        dirty = true;
-        return send(200, data.contacts[id]);
-      }
-      if (method === 'DELETE') {
-        delete data.contacts[id];
-        dirty = true;
-        return send(204);
-      }
-    }
-    if (parts[0] === 'deals' && parts[1] === 'batch' && parts[2] === 'upsert' && method === 'POST') {
-      const inputs = body?.['inputs'];
-      if (!Array.isArray(inputs)) return send(400, { message: 'expected {"inputs": [...]}' });
-      if (inputs.length > o.batchLimit) {
-        return send(413, { message: `at most ${o.batchLimit} inputs per batch, got ${inputs.length}` });
-      }
-      for (const input of inputs as Json[]) {
-        if (input?.['id'] === undefined) return send(400, { message: 'every input needs an id' });
-      }
-      for (const input of inputs as Json[]) data.deals[String(input['id'])] = input;
-      dirty = true;
-      return send(200, { status: 'COMPLETE', results: inputs.length });
-    }
-    if (parts[0] === 'deals' && method === 'GET') {
-      return send(200, { count: Object.keys(data.deals).length });
-    }
-    if (parts[0] === 'tickets' && method === 'GET') {
-      const from = (page - 1) * limit;
-      const results = [];
-      for (let n = from + 1; n <= Math.min(o.tickets, from + limit); n++) results.push(ticketFor(n));
-      return send(200, { results, next_page: from + limit < o.tickets ? page + 1 : null });
-    }
-    return send(404, { message: `no route ${method} ${url.pathname}` });
-  }
-
+  const timer = setInterval(() => save(api), 500);
+  const server = createServer((req, res) => receive(api, req, res));
   await new Promise<void>((resolve) => server.listen(o.port, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
+  const stats = api.stats;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     token: o.token,
     stats,
-    data,
+    data: api.data,
     resetStats() {
       stats.requests = 0;
       stats.byRoute = {};
     },
     async close() {
       clearInterval(timer);
-      save();
+      save(api);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** save writes the data to its file (through a temp file renamed over it) when it changed. */
+function save(api: Api): void {
+  const file = api.o.data;
+  if (file === undefined || !api.dirty) return;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp`, JSON.stringify(api.data));
+  renameSync(`${file}.tmp`, file);
+  api.dirty = false;
+}
+
+/** receive reads a request's body, then checks the rate limit, the token and the JSON. */
+function receive(api: Api, req: IncomingMessage, res: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = url.pathname.replace(/\/\d+$/, '/:id');
+    const send: Send = (status, body, headers = {}) => {
+      api.stats.requests++;
+      const k = `${req.method} ${route} ${status}`;
+      api.stats.byRoute[k] = (api.stats.byRoute[k] ?? 0) + 1;
+      const text = body === undefined ? '' : JSON.stringify(body);
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(text);
+    };
+    const now = Date.now();
+    if (now - api.window.start >= 1000) api.window = { start: now, count: 0 };
+    if (++api.window.count > api.o.ratePerSecond) {
+      const wait = Math.max(1, Math.ceil((api.window.start + 1000 - now) / 1000));
+      return send(429, { message: 'rate limit exceeded' }, { 'retry-after': String(wait) });
+    }
+    if (req.headers.authorization !== `Bearer ${api.o.token}`)
+      return send(401, { message: 'invalid or missing token' });
+    let body: Json | undefined;
+    if (chunks.length > 0) {
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Json;
+      } catch {
+        return send(400, { message: 'body is not JSON' });
+      }
+    }
+    handle(api, req.method ?? 'GET', url, body, send);
+  });
+}
+
+/** One request as the routes see it. */
+interface Call {
+  readonly method: string;
+  readonly parts: readonly string[];
+  readonly page: number;
+  readonly limit: number;
+  readonly body: Json | undefined;
+  readonly send: Send;
+}
+
+function handle(api: Api, method: string, url: URL, body: Json | undefined, send: Send): void {
+  const parts = url.pathname.split('/').filter(Boolean);
+  const page = Math.max(1, Number(url.searchParams.get('page') ?? '1'));
+  const limit = Math.min(500, Math.max(1, Number(url.searchParams.get('limit') ?? api.o.pageSize)));
+  const call: Call = { method, parts, page, limit, body, send };
+  if (parts[0] === 'contacts' && contacts(api, call)) return;
+  if (parts[0] === 'deals' && parts[1] === 'batch' && parts[2] === 'upsert' && method === 'POST')
+    return upsertDeals(api, call);
+  if (parts[0] === 'deals' && method === 'GET') {
+    return send(200, { count: Object.keys(api.data.deals).length });
+  }
+  if (parts[0] === 'tickets' && method === 'GET') return tickets(api, call);
+  return send(404, { message: `no route ${method} ${url.pathname}` });
+}
+
+/** contacts answers /contacts and /contacts/:id; false for a method it has no answer to. */
+function contacts(api: Api, { method, parts, page, limit, body, send }: Call): boolean {
+  const id = parts[1];
+  if (method === 'GET' && id === undefined) {
+    const all = Object.values(api.data.contacts).sort((a, b) => Number(a['id']) - Number(b['id']));
+    const results = all.slice((page - 1) * limit, page * limit);
+    send(200, { results, next_page: page * limit < all.length ? page + 1 : null });
+  } else if (method === 'POST' && id === undefined) createContact(api, body, send);
+  else if (id === undefined) send(405, { message: `${method} /contacts is not supported` });
+  else return contact(api, id, method, body, send);
+  return true;
+}
+
+function createContact(api: Api, body: Json | undefined, send: Send): void {
+  if (!body || body['id'] === undefined) return send(400, { message: 'a contact needs an id' });
+  const key = String(body['id']);
+  if (!EMAIL.test(String(body['email'] ?? '')))
+    return send(400, { message: `invalid email: ${JSON.stringify(body['email'])}` });
+  if (api.data.contacts[key]) return send(409, { message: `contact ${key} already exists` });
+  api.data.contacts[key] = body;
+  api.dirty = true;
+  return send(201, body);
+}
+
+/** contact answers GET, PATCH and DELETE of one contact; false for another method. */
+function contact(api: Api, id: string, method: string, body: Json | undefined, send: Send): boolean {
+  const existing = api.data.contacts[id];
+  if (existing === undefined) send(404, { message: `no contact ${id}` });
+  else if (method === 'GET') send(200, existing);
+  else if (method === 'PATCH') {
+    if (body?.['email'] !== undefined && !EMAIL.test(String(body['email']))) {
+      send(400, { message: `invalid email: ${JSON.stringify(body['email'])}` });
+      return true;
+    }
+    api.data.contacts[id] = { ...existing, ...body, id: existing['id'] };
+    api.dirty = true;
+    send(200, api.data.contacts[id]);
+  } else if (method === 'DELETE') {
+    delete api.data.contacts[id];
+    api.dirty = true;
+    send(204);
+  } else return false;
+  return true;
+}
+
+function upsertDeals(api: Api, { body, send }: Call): void {
+  const inputs = body?.['inputs'];
+  if (!Array.isArray(inputs)) return send(400, { message: 'expected {"inputs": [...]}' });
+  if (inputs.length > api.o.batchLimit) {
+    return send(413, { message: `at most ${api.o.batchLimit} inputs per batch, got ${inputs.length}` });
+  }
+  for (const input of inputs as Json[]) {
+    if (input?.['id'] === undefined) return send(400, { message: 'every input needs an id' });
+  }
+  for (const input of inputs as Json[]) api.data.deals[String(input['id'])] = input;
+  api.dirty = true;
+  return send(200, { status: 'COMPLETE', results: inputs.length });
+}
+
+function tickets(api: Api, { page, limit, send }: Call): void {
+  const from = (page - 1) * limit;
+  const results = [];
+  for (let n = from + 1; n <= Math.min(api.o.tickets, from + limit); n++) results.push(ticketFor(n));
+  return send(200, { results, next_page: from + limit < api.o.tickets ? page + 1 : null });
 }

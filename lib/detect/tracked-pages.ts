@@ -5,8 +5,8 @@
 // table, columns and whether rows carry a change and a before.
 //
 // Sequence numbers are dense, so a page's range and size are known before it is read. Typed
-// pages are read in blocks of BLOCK rows, one query per block, not per page: a query costs
-// about as much as reading a few thousand rows.
+// pages are read in blocks of at least PAGE_ROWS rows, one query per block, not per page: a
+// query costs about as much as reading a few thousand rows.
 
 import { DuckDBTypeId, type DuckDBType, type DuckDBValue } from '../store/duckdb-api.js';
 import type { Store } from '../store/index.js';
@@ -21,11 +21,9 @@ import {
   type JsonRowTexts,
   type JsonValues,
 } from './json-page.js';
+import { PAGE_ROWS } from './page-rows.js';
 import { rowJsonSql } from './row-json.js';
 import { DELTA, deletedPageSql, GONE, goneSql, pageSql, seqRange, type Shape } from './tracked-sql.js';
-
-/** Delta rows read from DuckDB per query (typed pages). */
-const BLOCK = 16_384;
 
 /** A delta row as it leaves DuckDB: its sequence number, change, columns and before. */
 export interface DeltaPage {
@@ -197,7 +195,7 @@ export class DeltaPages {
       (to > block.first + block.page.rows.length - 1 && block.page.rows.length === block.size)
     ) {
       await this.#ready(source);
-      const size = Math.max(BLOCK, Math.floor(limit));
+      const size = Math.max(PAGE_ROWS, Math.floor(limit));
       const sql = source.delta
         ? pageSql(source.columns, after, size)
         : deletedPageSql(source.columns, after, size);

@@ -5,6 +5,7 @@
 // hashes of another hash version are recomputed from stored content. What cannot be adopted
 // (a changed @unique_key, a type change that would alter a stored value) is refused with the fix.
 
+import type { EbbCode } from '../error-codes.js';
 import { ModelError, RUN_CODES } from '../errors.js';
 import type { Model } from '../project/index.js';
 import {
@@ -39,7 +40,7 @@ export interface SchemaTarget {
   readonly target: string;
 }
 
-function fail(model: Model, message: string, code?: string): never {
+function fail(model: Model, message: string, code?: EbbCode): never {
   throw new ModelError(model.name, model.file, message, undefined, code);
 }
 

@@ -118,101 +118,134 @@ function interpret(
   problems: ProjectProblem[],
 ): Directives {
   const get = (name: string) => raw.find((d) => d.name === name);
-  let kind: ModelKind = 'table';
-  const kindD = get('kind');
-  if (kindD) {
-    if (!(MODEL_KINDS as readonly string[]).includes(kindD.value)) {
-      problems.push({
-        code: DIRECTIVE,
-        file,
-        line: kindD.line,
-        message: `bad value "${kindD.value}" for @kind: use one of ${MODEL_KINDS.join(', ')}`,
-      });
-    } else {
-      kind = kindD.value as ModelKind;
-      if (kind === 'view' && language === 'star') {
-        problems.push({
-          code: DIRECTIVE,
-          file,
-          line: kindD.line,
-          message: '@kind: view is for SQL models; a .star model can be table, append, merge or tracked',
-        });
-      }
-      if (kind === 'tracked' && language === 'sql') {
-        problems.push({
-          code: DIRECTIVE,
-          file,
-          line: kindD.line,
-          message:
-            '@kind: tracked is for .star models (they send rows); use merge for an SQL model with a key',
-        });
-      }
-    }
-  }
+  const kind = interpretKind(file, language, get('kind'), problems);
+  const uniqueKey = interpretUniqueKey(file, language, kind, get, problems);
+  const sender = interpretSender(file, language, get, problems);
+  const maxSteps = interpretMaxSteps(file, language, get('max_steps'), problems);
+  const shards = interpretShards(file, language, kind, get('shards'), problems);
+  return {
+    kind,
+    uniqueKey,
+    sender,
+    ...(maxSteps === undefined ? {} : { maxSteps }),
+    ...(shards ? { shardsAll: true } : {}),
+  };
+}
 
-  let uniqueKey: string[] = [];
-  const keyD = get('unique_key');
-  if (keyD) {
-    const parts = keyD.value.split(',').map((s) => s.trim());
-    const bad = parts.filter((p) => !IDENT.test(p));
-    if (parts.length === 0 || bad.length > 0) {
-      problems.push({
-        code: DIRECTIVE,
-        file,
-        line: keyD.line,
-        message: `bad value "${keyD.value}" for @unique_key: give column names separated by commas, e.g. @unique_key: id or @unique_key: account_id, day`,
-      });
-    } else if (new Set(parts).size !== parts.length) {
-      problems.push({
-        code: DIRECTIVE,
-        file,
-        line: keyD.line,
-        message: `@unique_key lists a column twice: "${keyD.value}"`,
-      });
-    } else {
-      uniqueKey = parts;
-    }
-    if (kind !== 'merge' && kind !== 'tracked') {
-      problems.push({
-        code: DIRECTIVE,
-        file,
-        line: keyD.line,
-        message: `@unique_key only applies to kinds merge and tracked, not ${kind}`,
-      });
-    }
-  } else if (kind === 'merge' || kind === 'tracked') {
+/** interpretKind reads @kind (table when absent or bad), refusing kinds the language has not. */
+function interpretKind(
+  file: string,
+  language: ModelLanguage,
+  kindD: RawDirective | undefined,
+  problems: ProjectProblem[],
+): ModelKind {
+  if (!kindD) return 'table';
+  if (!(MODEL_KINDS as readonly string[]).includes(kindD.value)) {
     problems.push({
       code: DIRECTIVE,
       file,
-      line: kindD?.line ?? 1,
-      message: `@kind: ${kind} needs @unique_key (the column or columns that identify a row), e.g. ${commentPrefix(language)} @unique_key: id`,
+      line: kindD.line,
+      message: `bad value "${kindD.value}" for @kind: use one of ${MODEL_KINDS.join(', ')}`,
+    });
+    return 'table';
+  }
+  const kind = kindD.value as ModelKind;
+  if (kind === 'view' && language === 'star') {
+    problems.push({
+      code: DIRECTIVE,
+      file,
+      line: kindD.line,
+      message: '@kind: view is for SQL models; a .star model can be table, append, merge or tracked',
     });
   }
-
-  const sender = interpretSender(file, language, get, problems);
-  const shards = interpretShards(file, language, kind, get('shards'), problems);
-  const base = { kind, uniqueKey, sender, ...(shards ? { shardsAll: true } : {}) };
-  const stepsD = get('max_steps');
-  if (stepsD) {
-    // A step is a loop iteration or a call; the budget stops a runaway script (while True).
-    const n = /^\d[\d_]*$/.test(stepsD.value) ? Number(stepsD.value.replaceAll('_', '')) : NaN;
-    if (language === 'sql')
-      problems.push({
-        code: DIRECTIVE,
-        file,
-        line: stepsD.line,
-        message: "@max_steps limits a .star model's loops and calls; it does not apply to SQL models",
-      });
-    else if (!Number.isSafeInteger(n) || n < 1) {
-      problems.push({
-        code: DIRECTIVE,
-        file,
-        line: stepsD.line,
-        message: `bad value "${stepsD.value}" for @max_steps: give a whole number of steps (loop iterations and calls), e.g. @max_steps: 5_000_000_000`,
-      });
-    } else return { ...base, maxSteps: n };
+  if (kind === 'tracked' && language === 'sql') {
+    problems.push({
+      code: DIRECTIVE,
+      file,
+      line: kindD.line,
+      message: '@kind: tracked is for .star models (they send rows); use merge for an SQL model with a key',
+    });
   }
-  return base;
+  return kind;
+}
+
+/** interpretUniqueKey reads @unique_key: required by merge and tracked, refused by the other kinds. */
+function interpretUniqueKey(
+  file: string,
+  language: ModelLanguage,
+  kind: ModelKind,
+  get: (name: string) => RawDirective | undefined,
+  problems: ProjectProblem[],
+): string[] {
+  const keyD = get('unique_key');
+  if (!keyD) {
+    if (kind === 'merge' || kind === 'tracked') {
+      problems.push({
+        code: DIRECTIVE,
+        file,
+        line: get('kind')?.line ?? 1,
+        message: `@kind: ${kind} needs @unique_key (the column or columns that identify a row), e.g. ${commentPrefix(language)} @unique_key: id`,
+      });
+    }
+    return [];
+  }
+  let uniqueKey: string[] = [];
+  const parts = keyD.value.split(',').map((s) => s.trim());
+  const bad = parts.filter((p) => !IDENT.test(p));
+  if (parts.length === 0 || bad.length > 0) {
+    problems.push({
+      code: DIRECTIVE,
+      file,
+      line: keyD.line,
+      message: `bad value "${keyD.value}" for @unique_key: give column names separated by commas, e.g. @unique_key: id or @unique_key: account_id, day`,
+    });
+  } else if (new Set(parts).size !== parts.length) {
+    problems.push({
+      code: DIRECTIVE,
+      file,
+      line: keyD.line,
+      message: `@unique_key lists a column twice: "${keyD.value}"`,
+    });
+  } else {
+    uniqueKey = parts;
+  }
+  if (kind !== 'merge' && kind !== 'tracked') {
+    problems.push({
+      code: DIRECTIVE,
+      file,
+      line: keyD.line,
+      message: `@unique_key only applies to kinds merge and tracked, not ${kind}`,
+    });
+  }
+  return uniqueKey;
+}
+
+/** interpretMaxSteps reads @max_steps, a .star model's step budget: undefined when absent or bad. */
+function interpretMaxSteps(
+  file: string,
+  language: ModelLanguage,
+  stepsD: RawDirective | undefined,
+  problems: ProjectProblem[],
+): number | undefined {
+  if (!stepsD) return undefined;
+  // A step is a loop iteration or a call; the budget stops a runaway script (while True).
+  const n = /^\d[\d_]*$/.test(stepsD.value) ? Number(stepsD.value.replaceAll('_', '')) : NaN;
+  if (language === 'sql')
+    problems.push({
+      code: DIRECTIVE,
+      file,
+      line: stepsD.line,
+      message: "@max_steps limits a .star model's loops and calls; it does not apply to SQL models",
+    });
+  else if (!Number.isSafeInteger(n) || n < 1) {
+    problems.push({
+      code: DIRECTIVE,
+      file,
+      line: stepsD.line,
+      message: `bad value "${stepsD.value}" for @max_steps: give a whole number of steps (loop iterations and calls), e.g. @max_steps: 5_000_000_000`,
+    });
+  } else return n;
+  return undefined;
 }
 
 /**

@@ -4,6 +4,7 @@
 // interrupted run (Ctrl-C) lets the current model finish its requests in flight, records it
 // as interrupted and runs nothing more.
 
+import { CODE, type EbbCode } from '../error-codes.js';
 import { errorCode, errorMessage, PartialRunError, RUN_CODES } from '../errors.js';
 import { RunTimeout } from './timeout.js';
 import type { Model } from '../project/index.js';
@@ -32,7 +33,7 @@ export async function execute(
     const startedAt = new Date();
     const blocker = plan.dag.upstream(step.model.name).find((u) => failed.has(u));
     const result = step.problem
-      ? errored(plan.runId, step.model, step.problem, step.problemCode ?? 'EBB_MODEL', 0)
+      ? errored(plan.runId, step.model, step.problem, step.problemCode ?? CODE.EBB_MODEL, 0)
       : blocker
         ? skipped(plan.runId, step.model, blocker)
         : await runModel(store, plan, step.model, runOptions);
@@ -97,7 +98,7 @@ function partial(result: ModelResult, err: PartialRunError, signal: AbortSignal 
   // A run stopped by its deadline (ebb run --timeout) says so, with its own code.
   const reason: unknown = signal?.reason;
   if (!err.interrupted || !(reason instanceof RunTimeout)) return out;
-  return { ...out, error: `timed out after ${reason.what}: ${err.detail}`, code: 'EBB_TIMEOUT' };
+  return { ...out, error: `timed out after ${reason.what}: ${err.detail}`, code: CODE.EBB_TIMEOUT };
 }
 
 function skipped(runId: string, model: Model, blocker: string): ModelResult {
@@ -118,7 +119,7 @@ function errored(
   runId: string,
   model: Model,
   message: string,
-  code: string,
+  code: EbbCode,
   durationMs: number,
 ): ModelResult {
   return {

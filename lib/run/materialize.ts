@@ -1,6 +1,7 @@
 // materialize writes an SQL model's table or view according to its kind, atomically:
 // each model runs in one transaction, so a failure leaves the previous table untouched.
 
+import { CODE } from '../error-codes.js';
 import { ModelError, PROBLEM_CODES, RUN_CODES, errorMessage } from '../errors.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
 import { cleanDuckDBMessage, duckdbErrorKind, duckdbLine, writeStaged, type Store } from '../store/index.js';
@@ -22,7 +23,7 @@ export async function materializeSql(store: Store, model: Model): Promise<number
     // The same codes as `ebb validate` for SQL that does not parse or bind; EBB_MODEL otherwise.
     const kind = duckdbErrorKind(errorMessage(err));
     const code =
-      kind === 'syntax' ? PROBLEM_CODES.sqlSyntax : kind === 'bind' ? PROBLEM_CODES.bind : 'EBB_MODEL';
+      kind === 'syntax' ? PROBLEM_CODES.sqlSyntax : kind === 'bind' ? PROBLEM_CODES.bind : CODE.EBB_MODEL;
     throw new ModelError(
       model.name,
       locate(model, errorMessage(err)),

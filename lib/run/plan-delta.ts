@@ -35,6 +35,8 @@ export interface ModelPlan {
 }
 
 const SAMPLES = 3;
+/** The first rows of the delta that samples are picked from: a page's worth would only cost more. */
+const SAMPLE_FROM = 1000;
 
 /**
  * prepare, when given, runs first inside a transaction that is rolled back after the model's
@@ -76,7 +78,7 @@ async function planOne(
     await prepare?.(model);
     const counts = await session.computeDelta(query.sql, query.params);
     const samples: PlanSample[] = [];
-    const delta = await session.page(0, 1000);
+    const delta = await session.page(0, SAMPLE_FROM);
     for (const change of ['changed', 'new'] as const) {
       for (const r of delta.rows.filter((x) => x.change === change).slice(0, SAMPLES))
         samples.push(sample(model, delta, r));

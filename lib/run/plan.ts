@@ -1,6 +1,7 @@
 // A RunPlan is built before anything runs: which models, in which order, and the
 // problems already known (a model whose SQL does not parse fails without running).
 
+import type { EbbCode } from '../error-codes.js';
 import { buildDag, select, type Dag, type SqlSource } from '../dag/index.js';
 import { formatLocation, type ProjectProblem } from '../errors.js';
 import type { Model } from '../project/index.js';
@@ -14,7 +15,7 @@ export interface PlanStep {
   /** Set when the model is known to fail before running (e.g. its SQL does not parse). */
   readonly problem?: string;
   /** The stable code of `problem` (EBB_SQL_SYNTAX, EBB_STAR_SYNTAX, …). */
-  readonly problemCode?: string;
+  readonly problemCode?: EbbCode;
 }
 
 export interface RunPlan {

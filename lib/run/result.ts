@@ -1,5 +1,6 @@
 // ModelResult is what one model's run produced; it is printed, emitted as JSON and recorded.
 
+import type { EbbCode } from '../error-codes.js';
 import type { ModelKind } from '../project/index.js';
 import type { TrackedCounts } from '../runtime/tracked-counts.js';
 
@@ -16,13 +17,13 @@ export interface ModelResult {
   readonly duration_ms: number;
   readonly error?: string;
   /** The stable code of `error` (EBB_…), listed in docs/errors.md. */
-  readonly code?: string;
+  readonly code?: EbbCode;
   /** A tracked model's delta and what became of it (written as fields of its JSON line). */
   readonly details?: TrackedCounts;
   /** A warning about a model that succeeded (e.g. a tracked script that acknowledged nothing). */
   readonly warning?: string;
   /** The stable code of `warning` (EBB_…). */
-  readonly warning_code?: string;
+  readonly warning_code?: EbbCode;
 }
 
 /** RunSummary is a run's results; its keys are snake_case, as in every JSON line ebb writes. */

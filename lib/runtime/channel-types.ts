@@ -1,3 +1,4 @@
+import type { EbbCode } from '../error-codes.js';
 // The shapes both ends of the model channel share (./channel.ts): the operation table's types,
 // the envelopes and replies that cross, the errors as values, and the slots of the shared
 // signal array the worker waits on.
@@ -17,7 +18,7 @@ export type Lane = 'serial' | 'concurrent';
  * and `position` where the script made that call (file:line:col).
  */
 export interface WireError {
-  readonly code: string;
+  readonly code: EbbCode;
   readonly message: string;
   readonly position?: string;
   readonly origin?: string;

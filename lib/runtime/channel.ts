@@ -13,6 +13,7 @@
 // futex call on both threads.
 
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { CODE, type EbbCode } from '../error-codes.js';
 import {
   ASIDE,
   ASIDE_SEEN,
@@ -45,7 +46,7 @@ export { SerialLane } from './serial-lane.js';
 
 /** HostCallError is a failed host call, thrown in the worker with the main thread's code and message. */
 export class HostCallError extends Error {
-  readonly code: string;
+  readonly code: EbbCode;
   readonly origin: string | undefined;
   /** Where the script made the call that caused a failed one-way message (file:line:col). */
   readonly position: string | undefined;
@@ -69,6 +70,11 @@ export class StoppedError extends Error {
 /** Outbox limits: post when this many messages wait, or when the oldest waited this long (ms). */
 const OUTBOX_MAX = 64;
 const OUTBOX_MS = 2;
+/**
+ * A waiting worker looks at the signal again after this long (ms) even without a notify: every
+ * reply and stop notifies, so this only bounds the cost of a notify that came between its checks.
+ */
+const RECHECK_MS = 1000;
 
 /** Client is the worker's end. */
 export class Client<T extends OpTable<T>> {
@@ -184,7 +190,7 @@ export class Client<T extends OpTable<T>> {
       Atomics.store(signal, ASIDE_SEEN, countsAside ? Atomics.load(signal, ASIDE) : NOT_ASIDE);
       Atomics.store(signal, WANT, want);
       if (Atomics.load(signal, HELD) >= want) this.#port.postMessage([]);
-      Atomics.wait(signal, REPLIES, seen, 1000);
+      Atomics.wait(signal, REPLIES, seen, RECHECK_MS);
       Atomics.store(signal, WANT, 0);
     }
   }
@@ -231,8 +237,8 @@ export class Client<T extends OpTable<T>> {
   #check(): void {
     const fatal = this.#fatal;
     if (fatal === undefined) return;
-    this.#fatal = { ...fatal, code: 'EBB_REPORTED' };
-    if (fatal.code !== 'EBB_REPORTED') throw new HostCallError(fatal);
+    this.#fatal = { ...fatal, code: CODE.EBB_REPORTED };
+    if (fatal.code !== CODE.EBB_REPORTED) throw new HostCallError(fatal);
   }
 }
 

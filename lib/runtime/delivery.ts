@@ -2,23 +2,33 @@
 // acknowledgements. Requests go to the Sender at once (the concurrent lane); an ack names the
 // requests it depends on and is held until their outcomes are known: committed if all ended in
 // 2xx, recorded in _ebb.failures otherwise. Committed acks are batched into database-lane
-// transactions: when they depend on BATCH / 2 requests, when ROW_GROUP rows wait (committed in
+// transactions: when they depend on FLUSH_REQUESTS requests, when ROW_GROUP rows wait (committed in
 // exact row groups), or FLUSH_MS after the first one waits; the timer lives here, on the main
 // thread, so it fires while the script is blocked waiting for a response.
 //
 // The crash window: an ack is durable only once its batch is committed. New requests wait
-// while the acks of BATCH requests are not durable yet (a commit takes a while, and requests
-// keep completing meanwhile), so a kill -9 loses at most the acks of BATCH requests (and
+// while the acks of UNDURABLE_REQUESTS requests are not durable yet (a commit takes a while, and
+// requests keep completing meanwhile), so a kill -9 loses at most the acks of those (and
 // ROW_GROUP rows, and those of the last FLUSH_MS) plus the requests in flight; their rows are
 // sent again by the next run, with the same idempotency keys. Before a model's first request,
 // acks wait for a row group or QUIET_FLUSH_MS: losing them re-sends nothing.
 
+import { CODE, type EbbCode, ERROR_CODES } from '../error-codes.js';
 import { SeqRuns } from '../detect/seq-runs.js';
 import type { SendOutcome } from '../send/types.js';
 import type { SerialLane, WireError } from './channel.js';
 import type { FailedRequest } from './failure-advice.js';
 import type { FailedAck } from './failures.js';
-import { BATCH, FLUSH_MS, QUIET_FLUSH_MS, ROW_GROUP, type HttpCall, type ModelOps } from './protocol.js';
+import {
+  FLUSH_FAILED_ACKS,
+  FLUSH_MS,
+  FLUSH_REQUESTS,
+  QUIET_FLUSH_MS,
+  ROW_GROUP,
+  UNDURABLE_REQUESTS,
+  type HttpCall,
+  type ModelOps,
+} from './protocol.js';
 
 /** The part of lib/send's Sender that delivery uses. */
 export interface RequestSender {
@@ -26,16 +36,13 @@ export interface RequestSender {
 }
 
 /**
- * Outcome codes that stop the model: the destination is down or asks to wait too long, or the
- * coordinator can no longer grant the shared rate limit.
+ * stopsModel tells whether a failed request's code stops the model (the registry's `stops`):
+ * the destination is down or asks to wait too long, or the coordinator can no longer grant the
+ * shared rate limit.
  */
-export const STOPPING_CODES: readonly string[] = [
-  'EBB_HTTP_CIRCUIT_OPEN',
-  'EBB_HTTP_RETRY_AFTER_TOO_LONG',
-  'EBB_COORDINATOR',
-];
-/** The outcome of a request not sent because the run was interrupted: not a failure of delivery. */
-export const STOPPED_CODE = 'EBB_SEND_STOPPED';
+function stopsModel(code: EbbCode): boolean {
+  return ERROR_CODES[code].stops === 'model';
+}
 
 /**
  * AckStore is where decided acknowledgements are committed: a tracked model's session (rows
@@ -103,9 +110,9 @@ export class Delivery {
   /** send starts a request; its outcome is kept for the acks that depend on it. */
   send(id: number, req: HttpCall): Promise<SendOutcome> {
     this.#sent++;
-    // While the acks of BATCH requests are not durable, a new request waits for their commit.
+    // While the acks of UNDURABLE_REQUESTS requests are not durable, a new request waits for their commit.
     const start =
-      this.#requests + this.#committing >= BATCH
+      this.#requests + this.#committing >= UNDURABLE_REQUESTS
         ? this.#durable().then(() => this.#o.sender.send(req))
         : this.#o.sender.send(req);
     const p = start.then((sent) => {
@@ -117,8 +124,9 @@ export class Delivery {
       if (!outcome.ok) {
         this.#failed.set(id, { req, outcome });
         const code = outcome.error?.code;
-        if (code !== STOPPED_CODE) this.failedRequests++;
-        if (code !== undefined && STOPPING_CODES.includes(code) && this.#stopped === undefined) {
+        // A request not sent because the run was interrupted is not a failure of delivery.
+        if (code !== CODE.EBB_SEND_STOPPED) this.failedRequests++;
+        if (code !== undefined && stopsModel(code) && this.#stopped === undefined) {
           this.#stopped = { code, message: outcome.error!.message };
           this.#o.onFatal(this.#stopped);
         }
@@ -190,7 +198,7 @@ export class Delivery {
     // of the messages: a request is registered before any ack that names it).
     const bad = deps.map((d) => this.#failed.get(d)).find((f) => f !== undefined);
     if (bad) {
-      if (bad.outcome.error?.code === STOPPED_CODE) {
+      if (bad.outcome.error?.code === CODE.EBB_SEND_STOPPED) {
         this.stoppedRows += seqs.size;
         return;
       }
@@ -224,9 +232,9 @@ export class Delivery {
     // Whole row groups of acknowledged rows are written straight to the table's blocks.
     while (this.#rows.size >= ROW_GROUP) this.flush(ROW_GROUP);
     if (
-      (!quiet && this.#requests >= BATCH / 2) ||
+      (!quiet && this.#requests >= FLUSH_REQUESTS) ||
       this.#deletes.size >= ROW_GROUP ||
-      this.#failedAcks.length >= BATCH
+      this.#failedAcks.length >= FLUSH_FAILED_ACKS
     ) {
       this.flush();
       return;
@@ -264,9 +272,9 @@ export class Delivery {
     this.#commit(acked, deletes, failed, at, requests);
   }
 
-  /** #durable resolves once fewer than BATCH requests' acks wait for a commit (committing those waiting first). */
+  /** #durable resolves once fewer than UNDURABLE_REQUESTS requests' acks wait for a commit (committing those waiting first). */
   async #durable(): Promise<void> {
-    while (this.#requests + this.#committing >= BATCH) {
+    while (this.#requests + this.#committing >= UNDURABLE_REQUESTS) {
       if (this.#work.size === 0) this.flush();
       if (this.#work.size === 0) return; // nothing to commit: the count is of acks already dropped
       await Promise.race([...this.#work]);
@@ -285,7 +293,7 @@ export class Delivery {
         const message = err instanceof Error ? err.message : String(err);
         // Named at the first save of the batch (its saves are usually of one loop).
         const error: WireError = {
-          code: 'EBB_STORE',
+          code: CODE.EBB_STORE,
           message: `storing acknowledgements failed: ${message}`,
           origin: 'save.row',
           ...(at === undefined ? {} : { position: at }),

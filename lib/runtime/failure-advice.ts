@@ -3,6 +3,7 @@
 // a host name that does not resolve, a timeout, credentials the API refused, data it refused.
 // The model's error message and code are built from it; secrets are redacted by the caller.
 
+import { CODE, type EbbCode } from '../error-codes.js';
 import type { SendOutcome } from '../send/index.js';
 import type { HttpCall } from './protocol.js';
 
@@ -13,8 +14,8 @@ export interface FailedRequest {
 }
 
 /** failureCode is the code a model failed by this request reports (EBB_HTTP_STATUS, EBB_HTTP_NETWORK, …). */
-export function failureCode(f: FailedRequest): string {
-  return f.outcome.error?.code ?? 'EBB_HTTP_STATUS';
+export function failureCode(f: FailedRequest): EbbCode {
+  return f.outcome.error?.code ?? CODE.EBB_HTTP_STATUS;
 }
 
 /**
@@ -52,13 +53,13 @@ export function advice(f: FailedRequest): string {
   const code = failureCode(f);
   const status = f.outcome.status;
   const message = f.outcome.error?.message ?? '';
-  if (code === 'EBB_HTTP_NETWORK') {
+  if (code === CODE.EBB_HTTP_NETWORK) {
     if (/host not found/.test(message))
       return 'check the host name in the URL (it does not resolve) and the network';
     if (/refused/.test(message)) return 'is the API running, on that host and port? check the URL';
     return 'check that the API is reachable from here, and the URL';
   }
-  if (code === 'EBB_HTTP_TIMEOUT')
+  if (code === CODE.EBB_HTTP_TIMEOUT)
     return `the API did not answer within @timeout (${f.req.timeoutMs / 1000}s): raise @timeout, or check the API`;
   if (status === 401 || status === 403) {
     return 'the API refused the credentials: check the token or key the model sends (the value env.get() reads from the environment or .env) and its permissions';

@@ -3,6 +3,7 @@
 // that failure's code. The script sees host failures as its own error, at its own position: no
 // file prefix, no echo of the SQL statement, no secret.
 
+import { CODE, type EbbCode, isEbbCode } from '../error-codes.js';
 import { ModelError, PROBLEM_CODES } from '../errors.js';
 import { cleanDuckDBMessage, duckdbErrorKind } from '../store/index.js';
 import { HostCallError, type WireError } from './channel.js';
@@ -14,7 +15,7 @@ const STORING: Readonly<Record<string, string>> = {
 };
 
 /** The code of a host failure with no more precise one. */
-const HOST_CODE = 'EBB_HOST';
+const HOST_CODE = CODE.EBB_HOST;
 
 /**
  * How many failures are remembered: the one that ends a script is among the last few (the
@@ -35,7 +36,7 @@ export class HostErrors {
     const raw = err instanceof Error ? err.message : String(err);
     const message = err instanceof ModelError ? err.detail : cleanDuckDBMessage(raw);
     const what = STORING[op];
-    const wire = {
+    const wire: WireError = {
       code: codeOf(err, raw),
       message: this.#redactor.redact(what ? `storing ${what} failed: ${message}` : message),
     };
@@ -49,7 +50,7 @@ export class HostErrors {
    * does not bind, a key twice in a tracked query…), when it has a code more precise than
    * EBB_HOST; the model's code is EBB_MODEL otherwise.
    */
-  codeFor(scriptError: string): string | undefined {
+  codeFor(scriptError: string): EbbCode | undefined {
     for (let i = this.#recent.length - 1; i >= 0; i--) {
       const e = this.#recent[i];
       if (e !== undefined && scriptError.includes(e.message))
@@ -60,10 +61,10 @@ export class HostErrors {
 }
 
 /** codeOf is an error's own code, else the kind of DuckDB error its message names. */
-function codeOf(err: unknown, raw: string): string {
+function codeOf(err: unknown, raw: string): EbbCode {
   if (err instanceof HostCallError) return err.code;
   const own = (err as { code?: unknown } | null)?.code;
-  if (typeof own === 'string') return own;
+  if (typeof own === 'string' && isEbbCode(own)) return own;
   const kind = duckdbErrorKind(raw);
   if (kind === 'syntax') return PROBLEM_CODES.sqlSyntax;
   if (kind === 'bind') return PROBLEM_CODES.bind;

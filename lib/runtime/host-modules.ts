@@ -22,10 +22,11 @@ import {
 import type { Client } from './channel.js';
 import { callAs } from './host-call.js';
 import { CallSite } from './call-site.js';
+import { PAGE_ROWS } from '../detect/page-rows.js';
 import { EbbError, RUN_CODES } from '../errors.js';
 import { HttpModule } from './http-module.js';
 import { EMPTY_PAGE, pageRows, type PageLists, type RowsPage } from './rows-page.js';
-import { PAGE, type ModelInit, type ModelOps, type PageWant, type QueryParam } from './protocol.js';
+import { type ModelInit, type ModelOps, type PageWant, type QueryParam } from './protocol.js';
 import { RowShape, type RowOrigin } from './row.js';
 import { outcomeModule } from './outcome-module.js';
 import { Outcomes } from './outcomes.js';
@@ -216,7 +217,7 @@ export class Host {
         this.#trackedSql = text;
       }
       return new RowStream(
-        (after, want) => this.#call('query', 'tracked.page', { after, limit: PAGE, ...want }),
+        (after, want) => this.#call('query', 'tracked.page', { after, limit: PAGE_ROWS, ...want }),
         'tracked',
         false,
         (first, count) => ({
@@ -248,7 +249,7 @@ export class Host {
         'deleted: call the tracked query() first; deleted() gives the keys that disappeared from it',
       );
     return new RowStream(
-      (after) => this.#call('deleted', 'deleted.page', { after, limit: PAGE }),
+      (after) => this.#call('deleted', 'deleted.page', { after, limit: PAGE_ROWS }),
       'deleted',
       false,
       undefined,

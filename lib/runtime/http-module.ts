@@ -24,9 +24,10 @@ import {
 import type { Client, Outcome } from './channel.js';
 import { CallSite } from './call-site.js';
 import { method, REQUEST_PARAMS, requestArgs, type RequestArgs } from './http-args.js';
-import { decodeJsonBytes, encodeJson } from './http-json.js';
+import { decodeJsonBytes } from './http-json.js';
+import { buildRequest } from './http-request.js';
 import { bodyText } from './http-reply.js';
-import type { HttpCall, ModelInit, ModelOps } from './protocol.js';
+import type { ModelInit, ModelOps } from './protocol.js';
 
 type Reply = ModelOps['http']['rep'];
 
@@ -36,6 +37,20 @@ type Reply = ModelOps['http']['rep'];
  * 0.125 s wait at once — 125 at 10,000 rows/s, under 8 × 16 at the default @concurrency.
  */
 const RETRY_ALLOWANCE = 8;
+/**
+ * A script waits once its unfinished requests reach this many times @concurrency: one
+ * @concurrency in the Sender, as many more queued there to follow at once.
+ */
+const PIPELINE_DEPTH = 2;
+/**
+ * While at most this many requests are in flight the pipeline is starved: a request is posted
+ * at once rather than left for the outbox to batch.
+ */
+const STARVED_INFLIGHT = 4;
+/** The start of a body that is not JSON shown in the error: enough to tell an HTML page from an API's error. */
+const NOT_JSON_BODY_CHARS = 80;
+/** The start of a failed response's body shown in a script's error: a line an API's error message fits in. */
+const FAILED_BODY_CHARS = 200;
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
@@ -126,7 +141,7 @@ export class Response extends HostValue {
             const r = this.#reply!;
             throw new Error(
               `the response of ${this.method} ${this.url} (status ${String(r.status)}) is not JSON: ` +
-                `${err instanceof Error ? err.message : String(err)}; body starts ${JSON.stringify(cut(bodyText(r), 80))}`,
+                `${err instanceof Error ? err.message : String(err)}; body starts ${JSON.stringify(cut(bodyText(r), NOT_JSON_BODY_CHARS))}`,
             );
           }
         });
@@ -183,7 +198,7 @@ export class Response extends HostValue {
       return `${this.method} ${this.url} got no response after ${r.attempts} attempt(s): ${r.error?.message ?? 'unknown error'}`;
     const location = r.status >= 300 && r.status < 400 ? r.headers['location'] : undefined;
     const moved = location === undefined ? '' : ` (a redirect to ${location}, not followed)`;
-    return `${this.method} ${this.url} answered ${r.status}${moved}: ${cut(bodyText(r), 200)}`;
+    return `${this.method} ${this.url} answered ${r.status}${moved}: ${cut(bodyText(r), FAILED_BODY_CHARS)}`;
   }
 }
 
@@ -287,7 +302,7 @@ export class HttpModule {
     const limit = this.#init.http.concurrency;
     const aside = RETRY_ALLOWANCE * limit;
     const unfinished = (): number => this.#inflight.size - Math.min(this.#client.aside, aside);
-    if (unfinished() >= 2 * limit)
+    if (unfinished() >= PIPELINE_DEPTH * limit)
       this.#client.waitUntil(
         () => unfinished() <= limit,
         false,
@@ -305,7 +320,7 @@ export class HttpModule {
     // Only a tracked model's saves depend on requests; elsewhere a failed unread request fails the model.
     if (this.#init.kind === 'tracked') this.#unsaved.set(id, response);
     // A starved pipeline wants the request out now; a full one lets the outbox batch.
-    if (this.#inflight.size <= 4) this.#client.postNow();
+    if (this.#inflight.size <= STARVED_INFLIGHT) this.#client.postNow();
     this.afterCall?.(th);
     return response;
   }
@@ -325,73 +340,4 @@ export class HttpModule {
     response.settle(reply);
     if (!reply.ok && !response.read) this.#lost.set(response.id, response);
   }
-}
-
-/** buildRequest applies params/headers/json/data/body/auth/timeout; mistakes fail at the model's line. */
-export function buildRequest(
-  th: Thread,
-  fn: string,
-  method: string,
-  text: string,
-  args: RequestArgs,
-  defaultTimeoutMs: number,
-): HttpCall {
-  const url = parseUrl(fn, text);
-  for (const [k, v] of args.params ?? []) {
-    for (const x of Array.isArray(v) ? v : [v])
-      url.searchParams.append(k, scalarText(x, `${fn}: params[${JSON.stringify(k)}]`));
-  }
-  const headers: Record<string, string> = {};
-  const given = [args.json, args.data, args.body].filter((x) => x !== undefined).length;
-  if (given > 1) throw new Error(`${fn}: json=, data= and body= are alternatives; pass only one`);
-  let payload: Uint8Array | undefined = args.body;
-  if (args.json !== undefined) {
-    payload = encodeJson(th, args.json, `${fn}: json=`);
-    headers['content-type'] = 'application/json';
-  } else if (args.data !== undefined) {
-    const form = new URLSearchParams();
-    for (const [k, v] of args.data) {
-      for (const x of Array.isArray(v) ? v : [v])
-        form.append(k, scalarText(x, `${fn}: data[${JSON.stringify(k)}]`));
-    }
-    payload = Buffer.from(form.toString(), 'utf8');
-    headers['content-type'] = 'application/x-www-form-urlencoded';
-  }
-  if (args.auth !== undefined) headers['authorization'] = args.auth;
-  for (const [k, v] of args.headers ?? []) {
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k))
-      throw new Error(`${fn}: ${JSON.stringify(k)} is not a valid header name`);
-    headers[k.toLowerCase()] = scalarText(v, `${fn}: headers[${JSON.stringify(k)}]`);
-  }
-  const timeoutMs = args.timeoutMs ?? defaultTimeoutMs;
-  return payload === undefined
-    ? { method, url: url.href, headers, timeoutMs }
-    : { method, url: url.href, headers, body: payload, timeoutMs };
-}
-
-/** parseUrl reads an absolute http(s) URL. */
-function parseUrl(fn: string, text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new Error(
-      `${fn}: ${JSON.stringify(text)} is not a valid URL (write it in full, e.g. https://api.example.com/v1/users)`,
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(
-      `${fn}: ${JSON.stringify(text)} is not an http(s) URL (the scheme is ${url.protocol.slice(0, -1)})`,
-    );
-  }
-  return url;
-}
-
-function scalarText(x: unknown, where: string): string {
-  if (typeof x === 'string') return x;
-  if (typeof x === 'number' || typeof x === 'bigint') return String(x);
-  if (typeof x === 'boolean') return x ? 'true' : 'false';
-  throw new Error(
-    `${where} must be a string, number or bool, not ${x === null ? 'NoneType' : Array.isArray(x) ? 'list' : typeof x}`,
-  );
 }

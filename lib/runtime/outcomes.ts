@@ -13,6 +13,7 @@
 // in fn, or a result that is not one outcome per row, fails the model (through the host call
 // running then), and that save is never sent: none of its rows is acknowledged.
 
+import { CODE } from '../error-codes.js';
 import { SeqRuns } from '../detect/seq-runs.js';
 import {
   call,
@@ -25,7 +26,6 @@ import {
   type Value,
 } from '../starlark/index.js';
 import type { Client } from './channel.js';
-import { STOPPED_CODE } from './delivery.js';
 import type { HttpReply } from './http-reply.js';
 import type { Response } from './http-module.js';
 import { RowOutcome } from './outcome-module.js';
@@ -80,7 +80,7 @@ export class Outcomes {
         while (save.done < save.deps.length && save.deps[save.done]!.settled) {
           // A request the stop of the run kept from being sent decides nothing: the save is
           // dropped unacknowledged, and its rows are sent by the next run.
-          if (save.deps[save.done]!.reply!.error?.code === STOPPED_CODE) break;
+          if (save.deps[save.done]!.reply!.error?.code === CODE.EBB_SEND_STOPPED) break;
           this.#apply(th, save, save.deps[save.done]!);
           save.done++;
         }

@@ -3,6 +3,7 @@
 // operation is one entry here, one in LANES and one handler in star-runner.ts (or, for one that
 // only tracked or only non-tracked scripts make, in tracked-outlet.ts or plain-outlet.ts).
 
+import type { EbbCode } from '../error-codes.js';
 import type { FileOptions } from '../starlark/index.js';
 import type { HttpReply } from './http-reply.js';
 import type { Lane } from './channel.js';
@@ -60,7 +61,7 @@ export interface Finish {
   readonly ok: boolean;
   readonly error?: string;
   /** The run-time code (RUN_CODES) of the host failure that ended the script, if it has one. */
-  readonly code?: string;
+  readonly code?: EbbCode;
   /** The script stopped because the run was interrupted (Ctrl-C). */
   readonly interrupted?: boolean;
   /** Requests whose responses the script never read, that failed, and that no save depended on. */
@@ -161,14 +162,28 @@ export const LANES: { readonly [K in keyof ModelOps]: Lane } = {
 };
 
 /**
- * Acks and saved rows are committed in batches: once the acks waiting depend on half this many
- * requests, or when FLUSH_MS passed since the first one waiting; new requests wait while the
- * acks of this many are not durable (the crash window: those are sent again after a kill). The worker also sends acks and saved rows in messages of up
- * to this many. FLUSH_MS is 2 s rather than 1: a flush by time commits less than a row group,
- * which DuckDB writes through its log and compresses again at the checkpoint; at 1 s a bulk
- * sync (1M rows in batches of 500) made several such flushes and ran about 8 % slower.
+ * The crash window: new requests wait while the acks of this many requests are not durable, so
+ * a kill -9 re-sends at most these (with the same idempotency keys) besides those in flight.
  */
-export const BATCH = 5000;
+export const UNDURABLE_REQUESTS = 5000;
+/**
+ * Acks waiting are committed once they depend on this many requests: half the crash window,
+ * so a commit is under way well before new requests must wait for one.
+ */
+export const FLUSH_REQUESTS = UNDURABLE_REQUESTS / 2;
+/** Failed acks waiting are committed (to _ebb.failures) once this many wait: bounds their memory. */
+export const FLUSH_FAILED_ACKS = 5000;
+/**
+ * The worker sends acks and saved rows in messages of at most this many rows: large enough that
+ * a message's cost is spread over many rows, small enough that one is never held long.
+ */
+export const MESSAGE_ROWS = 5000;
+/**
+ * Acks waiting are also committed this long after the first one waits. 2 s rather than 1: a
+ * flush by time commits less than a row group, which DuckDB writes through its log and
+ * compresses again at the checkpoint; at 1 s a bulk sync (1M rows in batches of 500) made
+ * several such flushes and ran about 8 % slower.
+ */
 export const FLUSH_MS = 2000;
 /**
  * At most this many acknowledged rows wait for a commit, and they are committed in exactly
@@ -182,5 +197,3 @@ export const ROW_GROUP = 122_880;
  * crash only makes the next run redo the work), so they wait for a row group or this long.
  */
 export const QUIET_FLUSH_MS = 10_000;
-/** Rows fetched per page from the main thread. */
-export const PAGE = 16384;

@@ -6,6 +6,7 @@
 // always were. The project is named by SharedLimits.project (ebb.yaml's `name:`, else its
 // folder's name).
 
+import { CODE } from '../error-codes.js';
 import { ModelError } from '../errors.js';
 import type { Model } from '../project/index.js';
 import { gcraSpacing, type BreakerState, type Limiter, type SenderSettings } from '../send/index.js';
@@ -67,7 +68,7 @@ export async function lockModel(model: Model, options: ModelRunOptions): Promise
       `another ebb process is running ${model.name}${options.shard ? ` (shard ${options.shard.index}/${options.shard.count})` : ''} with the same coordinator (lock "${name}"); ` +
         'a model never runs twice at once: wait for that run to end',
       undefined,
-      'EBB_MODEL_LOCKED',
+      CODE.EBB_MODEL_LOCKED,
     );
   }
   return () => shared.unlock(name);

@@ -5,7 +5,7 @@
 
 import type { Value } from '../starlark/index.js';
 import type { Client } from './channel.js';
-import { BATCH, FLUSH_MS, type ModelOps } from './protocol.js';
+import { FLUSH_MS, MESSAGE_ROWS, type ModelOps } from './protocol.js';
 import type { SaveCall, Saves } from './saves.js';
 import { rowToWire, type Wire } from './wire.js';
 
@@ -42,7 +42,7 @@ export class SinkSaves implements Saves {
     const previous = sites[sites.length - 1];
     if (this.#count + this.#rows.length >= first && (previous === undefined || previous.at !== at))
       sites.push({ first, at });
-    if (this.#rows.length >= BATCH || performance.now() - this.#lastFlush >= FLUSH_MS) this.flush();
+    if (this.#rows.length >= MESSAGE_ROWS || performance.now() - this.#lastFlush >= FLUSH_MS) this.flush();
   }
 
   delete(): void {

@@ -8,6 +8,7 @@
 // start the worker, wait for the script (or stop it), settle, report, clean up.
 
 import { MessageChannel, type Worker } from 'node:worker_threads';
+import type { EbbCode } from '../error-codes.js';
 import { NO_DEBUG } from '../debug.js';
 import type { Model } from '../project/index.js';
 import {
@@ -220,7 +221,7 @@ class StarRun {
   /** outcome is the model's result, or the StarModelError of why and where it stopped. */
   async outcome(finish: Finish): Promise<StarRunResult> {
     const outlet = this.#outlet;
-    const fail = (message: string, code?: string) =>
+    const fail = (message: string, code?: EbbCode) =>
       new StarModelError(this.#model, this.#redactor.redact(message), outlet.partial(), false, code);
     if (this.#interrupted) {
       const message = 'interrupted: no new requests were sent; the rows not acknowledged come back next run';

@@ -10,7 +10,7 @@ import type { Client } from './channel.js';
 import { callAs } from './host-call.js';
 import type { HttpModule, Response } from './http-module.js';
 import type { Outcomes } from './outcomes.js';
-import { BATCH, type ModelInit, type ModelOps } from './protocol.js';
+import { MESSAGE_ROWS, type ModelInit, type ModelOps } from './protocol.js';
 import { Row } from './row.js';
 import type { SaveCall, Saves } from './saves.js';
 import { rowToWire } from './wire.js';
@@ -59,7 +59,7 @@ export class TrackedSaves implements Saves {
     for (const r of rows) {
       deps ??= ids(this.#http.takeDeps());
       seqs.add(this.#seqOf(r, fn, false));
-      if (seqs.size >= BATCH) {
+      if (seqs.size >= MESSAGE_ROWS) {
         this.#ack(seqs, false, deps, fn, at);
         seqs = new SeqRuns();
       }
@@ -102,7 +102,7 @@ export class TrackedSaves implements Saves {
     const last = this.#client.lastQueued();
     if (deps.length === 0 && last && last.op === 'ack' && this.#lastAck !== undefined) {
       const prev = last.req as ModelOps['ack']['req'];
-      if (prev.deps.length === 0 && prev.deleted === deleted && this.#lastAck.size < BATCH) {
+      if (prev.deps.length === 0 && prev.deleted === deleted && this.#lastAck.size < MESSAGE_ROWS) {
         // The queued message's pairs are the runs' own array: appending extends the message.
         this.#lastAck.append(seqs);
         return;

@@ -3,6 +3,7 @@
 // channel.
 
 import { workerData, type MessagePort } from 'node:worker_threads';
+import type { EbbCode } from '../error-codes.js';
 import {
   DEFAULT_MAX_STEPS,
   EvalError,
@@ -48,10 +49,10 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-const RUN_CODE_SET: ReadonlySet<string> = new Set(Object.values(RUN_CODES));
+const RUN_CODE_SET: ReadonlySet<EbbCode> = new Set(Object.values(RUN_CODES));
 
 /** runCode is the run-time code (RUN_CODES) of the host failure behind a script's error, if any. */
-function runCode(err: unknown): string | undefined {
+function runCode(err: unknown): EbbCode | undefined {
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
     if (e instanceof HostCallError) return RUN_CODE_SET.has(e.code) ? e.code : undefined;
     // Raised in this thread by a host module (env.get) or the loader (load()).

@@ -16,12 +16,13 @@
 // the rest of the Sender's life: its later sends end at once with EBB_HTTP_CIRCUIT_OPEN and the
 // model stops (the next run starts with a closed breaker).
 
+import { CODE, type EbbCode } from '../error-codes.js';
 import { CircuitOpenError } from './errors.js';
 import { observe } from './observe.js';
 
 export interface BreakerTrip {
   readonly origin: string;
-  readonly error: { readonly code: string; readonly message: string };
+  readonly error: { readonly code: EbbCode; readonly message: string };
 }
 
 /** When the breaker opens; SEND_DEFAULTS holds the defaults and why they are what they are. */
@@ -49,7 +50,7 @@ export interface OriginState {
   open: boolean;
   /** Why it opened, completing "stopped sending to ORIGIN …". */
   why: string;
-  lastError: { code: string; message: string } | null;
+  lastError: { code: EbbCode; message: string } | null;
 }
 
 export class Breakers {
@@ -88,13 +89,13 @@ export class Breakers {
   }
 
   /** Counts one attempt: `errorCode` null when an HTTP answer came, else the transport error's code. */
-  attempt(state: OriginState, errorCode: string | null, error?: { code: string; message: string }): void {
+  attempt(state: OriginState, errorCode: EbbCode | null, error?: { code: EbbCode; message: string }): void {
     if (state.open) return;
     if (errorCode === null) {
       state.unanswered = 0;
       return;
     }
-    if (errorCode !== 'EBB_HTTP_NETWORK' && errorCode !== 'EBB_HTTP_TIMEOUT') return;
+    if (errorCode !== CODE.EBB_HTTP_NETWORK && errorCode !== CODE.EBB_HTTP_TIMEOUT) return;
     state.unanswered++;
     if (state.unanswered >= this.rule.networkFailures && error !== undefined) {
       this.open(state, error, `after ${state.unanswered} attempts in a row got no answer`);
@@ -102,7 +103,7 @@ export class Breakers {
   }
 
   /** Counts one request's sample: its first attempt that was not a free wait (sender.ts). */
-  sample(state: OriginState, failed: boolean, error: { code: string; message: string } | undefined): void {
+  sample(state: OriginState, failed: boolean, error: { code: EbbCode; message: string } | undefined): void {
     if (state.open) return;
     const ring = state.recent;
     if (state.counted === ring.length) state.failed -= ring[state.next]!;
@@ -116,13 +117,13 @@ export class Breakers {
     if (state.counted >= minRequests && state.failed >= failureRatio * state.counted) {
       this.open(
         state,
-        state.lastError ?? { code: 'EBB_HTTP_STATUS', message: 'unknown' },
+        state.lastError ?? { code: CODE.EBB_HTTP_STATUS, message: 'unknown' },
         `after ${state.failed} of the last ${state.counted} requests failed their first attempt`,
       );
     }
   }
 
-  open(state: OriginState, error: { code: string; message: string }, why: string): void {
+  open(state: OriginState, error: { code: EbbCode; message: string }, why: string): void {
     if (state.open) return;
     state.open = true;
     state.why = why;
@@ -145,9 +146,9 @@ export class Breakers {
  * Whether an attempt says the destination is unwell (true), well (false), or nothing about it
  * (null: a bad URL, a request undici refused, a stopped send). `status` null: no answer came.
  */
-export function unhealthy(status: number | null, errorCode: string | null): boolean | null {
+export function unhealthy(status: number | null, errorCode: EbbCode | null): boolean | null {
   if (status !== null) return status >= 500 || status === 429;
-  return errorCode === 'EBB_HTTP_NETWORK' || errorCode === 'EBB_HTTP_TIMEOUT' ? true : null;
+  return errorCode === CODE.EBB_HTTP_NETWORK || errorCode === CODE.EBB_HTTP_TIMEOUT ? true : null;
 }
 
 /** ruleProblem says what is wrong with a rule's numbers, or null. */

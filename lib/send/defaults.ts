@@ -52,3 +52,10 @@ export const SEND_DEFAULTS = {
 } as const;
 
 export type SendDefaults = typeof SEND_DEFAULTS;
+
+/**
+ * A queue read from its head (the Sender's jobs, the rate limiter's waiters) drops the entries it
+ * has read once there are more than this many: a slice copies the rest, so doing it rarely keeps
+ * each entry's cost constant, and the slots held meanwhile are few.
+ */
+export const COMPACT_HEAD = 1024;

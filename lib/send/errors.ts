@@ -2,10 +2,11 @@
 // EBB_HTTP_TIMEOUT; the sender turns every failure into a SendOutcome whose `error` carries the
 // code and message of one of these, so the bridge, `ebb status` and tests match on the code.
 
+import { CODE, type EbbCode } from '../error-codes.js';
 import { EbbError } from '../errors.js';
 
 export class SendError extends EbbError {
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: EbbCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SendError';
   }
@@ -15,7 +16,7 @@ export class SendError extends EbbError {
 export class NetworkError extends SendError {
   readonly origin: string;
   constructor(origin: string, message: string, options?: { cause?: unknown }) {
-    super('EBB_HTTP_NETWORK', message, options);
+    super(CODE.EBB_HTTP_NETWORK, message, options);
     this.name = 'NetworkError';
     this.origin = origin;
   }
@@ -27,7 +28,7 @@ export class TimeoutError extends SendError {
   readonly timeoutMs: number;
   constructor(origin: string, timeoutMs: number, options?: { cause?: unknown }) {
     super(
-      'EBB_HTTP_TIMEOUT',
+      CODE.EBB_HTTP_TIMEOUT,
       `no complete response from ${origin} within ${timeoutMs} ms (raise @timeout if the API is slow)`,
       options,
     );
@@ -48,7 +49,7 @@ export class HttpStatusError extends SendError {
         ? ''
         : ` (a redirect to ${location}, not followed: ebb does not follow redirects, so credentials stay with the origin they were written for; send to the new URL)`;
     super(
-      'EBB_HTTP_STATUS',
+      CODE.EBB_HTTP_STATUS,
       `${method} ${origin} answered ${status}${moved}` + (bodyExcerpt === '' ? '' : `: ${bodyExcerpt}`),
     );
     this.name = 'HttpStatusError';
@@ -61,7 +62,7 @@ export class CircuitOpenError extends SendError {
   readonly origin: string;
   /** `why` completes "stopped sending to ORIGIN …", e.g. "after 80 of the last 100 requests failed". */
   constructor(origin: string, why: string, lastError: string) {
-    super('EBB_HTTP_CIRCUIT_OPEN', `stopped sending to ${origin} ${why}; last error: ${lastError}`);
+    super(CODE.EBB_HTTP_CIRCUIT_OPEN, `stopped sending to ${origin} ${why}; last error: ${lastError}`);
     this.name = 'CircuitOpenError';
     this.origin = origin;
   }
@@ -73,7 +74,7 @@ export class RetryAfterTooLongError extends SendError {
   readonly retryAfterMs: number;
   constructor(origin: string, retryAfterMs: number, capMs: number, detail?: string) {
     super(
-      'EBB_HTTP_RETRY_AFTER_TOO_LONG',
+      CODE.EBB_HTTP_RETRY_AFTER_TOO_LONG,
       detail ??
         `${origin} asked to retry after ${Math.ceil(retryAfterMs / 1000)} s, more than the ` +
           `${Math.round(capMs / 1000)} s ebb waits; run again later`,
@@ -88,7 +89,7 @@ export class RetryAfterTooLongError extends SendError {
  *  (a query string may hold a key). */
 export class SendStoppedError extends SendError {
   constructor(method: string, origin: string) {
-    super('EBB_SEND_STOPPED', `${method} ${origin} was not sent: sending was stopped`);
+    super(CODE.EBB_SEND_STOPPED, `${method} ${origin} was not sent: sending was stopped`);
     this.name = 'SendStoppedError';
   }
 }
@@ -96,7 +97,7 @@ export class SendStoppedError extends SendError {
 /** A URL that is not an absolute http(s) URL. */
 export class BadUrlError extends SendError {
   constructor(url: string, why: string) {
-    super('EBB_HTTP_BAD_URL', `bad URL ${JSON.stringify(url)}: ${why} (expected http://… or https://…)`);
+    super(CODE.EBB_HTTP_BAD_URL, `bad URL ${JSON.stringify(url)}: ${why} (expected http://… or https://…)`);
     this.name = 'BadUrlError';
   }
 }
@@ -104,7 +105,7 @@ export class BadUrlError extends SendError {
 /** undici refused the request itself (an invalid header value, a path with spaces): not retried. */
 export class InvalidRequestError extends SendError {
   constructor(method: string, origin: string, why: string, options?: { cause?: unknown }) {
-    super('EBB_HTTP_INVALID_REQUEST', `${method} ${origin} cannot be sent: ${why}`, options);
+    super(CODE.EBB_HTTP_INVALID_REQUEST, `${method} ${origin} cannot be sent: ${why}`, options);
     this.name = 'InvalidRequestError';
   }
 }

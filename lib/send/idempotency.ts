@@ -11,6 +11,7 @@
 
 import { createHash, type Hash } from 'node:crypto';
 import xxhash from 'xxhash-wasm';
+import { CODE } from '../error-codes.js';
 import { SendError } from './errors.js';
 
 type Hasher = Awaited<ReturnType<typeof xxhash>>;
@@ -50,7 +51,10 @@ export function idempotencyKey(
   body: Uint8Array | undefined,
 ): string {
   if (hasher === null) {
-    throw new SendError('EBB_SEND_NOT_READY', 'idempotencyKey() called before initIdempotency() completed');
+    throw new SendError(
+      CODE.EBB_SEND_NOT_READY,
+      'idempotencyKey() called before initIdempotency() completed',
+    );
   }
   // The separators keep ("a", "bc") and ("ab", "c") apart; the body comes last, so it needs none.
   const head = model + SEP + method + SEP + url + SEP;

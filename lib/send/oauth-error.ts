@@ -3,6 +3,7 @@
 // names the endpoint (origin and path, never a query string) and what to check; it never holds
 // a secret, a token or a key.
 
+import { CODE } from '../error-codes.js';
 import { SendError } from './errors.js';
 
 export class OAuthError extends SendError {
@@ -11,7 +12,7 @@ export class OAuthError extends SendError {
   /** The HTTP status of the endpoint's answer; undefined when none came. */
   readonly status: number | undefined;
   constructor(message: string, details: { oauthError?: string; status?: number; cause?: unknown } = {}) {
-    super('EBB_OAUTH', message, details.cause === undefined ? undefined : { cause: details.cause });
+    super(CODE.EBB_OAUTH, message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'OAuthError';
     this.oauthError = details.oauthError;
     this.status = details.status;

@@ -1,6 +1,7 @@
 // The outcomes the Sender ends requests with (a success, a failure with its code) and the text
 // it puts in messages: the start of a body, a redirect's Location made absolute.
 
+import { CODE } from '../error-codes.js';
 import { SendError } from './errors.js';
 import type { HttpResponse, SendOutcome } from './types.js';
 
@@ -20,7 +21,7 @@ export function success(response: HttpResponse, attempts: number): SendOutcome {
 }
 
 export function failure(err: unknown, response: HttpResponse | null, attempts: number): SendOutcome {
-  const code = err instanceof SendError ? err.code : 'EBB_SEND_INTERNAL';
+  const code = err instanceof SendError ? err.code : CODE.EBB_SEND_INTERNAL;
   const out: SendOutcome = {
     ok: false,
     status: response === null ? null : response.status,

@@ -22,9 +22,10 @@
 //
 // Waiters are served in order by one timer armed for `tat`.
 
+import { CODE } from '../error-codes.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import { SEND_DEFAULTS } from './defaults.js';
+import { COMPACT_HEAD, SEND_DEFAULTS } from './defaults.js';
 import { SendError } from './errors.js';
 
 /**
@@ -99,7 +100,7 @@ export class RateLimiter implements Limiter {
       this.#waiters = [];
       this.#head = 0;
     } else {
-      if (this.#head > 1024) {
+      if (this.#head > COMPACT_HEAD) {
         this.#waiters = waiters.slice(this.#head);
         this.#head = 0;
       }
@@ -115,13 +116,19 @@ export class RateLimiter implements Limiter {
     minSlackMs: number = SEND_DEFAULTS.rateMinSlackMs,
   ) {
     if (!Number.isInteger(count) || count < 1) {
-      throw new SendError('EBB_SEND_SETTINGS', `rate limit count must be a whole number ≥ 1, got ${count}`);
+      throw new SendError(
+        CODE.EBB_SEND_SETTINGS,
+        `rate limit count must be a whole number ≥ 1, got ${count}`,
+      );
     }
     if (!Number.isFinite(periodMs) || periodMs <= 0) {
-      throw new SendError('EBB_SEND_SETTINGS', `rate limit period must be > 0 ms, got ${periodMs}`);
+      throw new SendError(CODE.EBB_SEND_SETTINGS, `rate limit period must be > 0 ms, got ${periodMs}`);
     }
     if (!(margin >= 0 && margin < 1)) {
-      throw new SendError('EBB_SEND_SETTINGS', `rate limit margin must be from 0 to below 1, got ${margin}`);
+      throw new SendError(
+        CODE.EBB_SEND_SETTINGS,
+        `rate limit margin must be from 0 to below 1, got ${margin}`,
+      );
     }
     this.count = count;
     this.periodMs = periodMs;

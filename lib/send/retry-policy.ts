@@ -14,6 +14,7 @@
 // - Other 5xx, timeouts and network errors spend one retry each and wait exponential backoff
 //   with full jitter; when the budget is spent the request fails with the last error.
 // - Errors that no retry can fix (a bad URL, a request undici refuses, a stopped sender) end it.
+import { CODE, type EbbCode } from '../error-codes.js';
 
 export interface RetryLimits {
   readonly retries: number; // failed attempts retried, after the first
@@ -43,8 +44,8 @@ const DONE: Decision = { kind: 'done' };
 const GIVE_UP: Decision = { kind: 'give-up' };
 
 /** Codes of transport errors worth another attempt. */
-export function isRetryableErrorCode(code: string): boolean {
-  return code === 'EBB_HTTP_NETWORK' || code === 'EBB_HTTP_TIMEOUT';
+export function isRetryableErrorCode(code: EbbCode): boolean {
+  return code === CODE.EBB_HTTP_NETWORK || code === CODE.EBB_HTTP_TIMEOUT;
 }
 
 /**
@@ -80,7 +81,7 @@ export function decideAfterStatus(
 
 /** Decides after an attempt that ended in a transport error with the given code. */
 export function decideAfterError(
-  code: string,
+  code: EbbCode,
   state: RetryState,
   limits: RetryLimits,
   random: () => number,

@@ -9,9 +9,10 @@
 // coordinator, the breakers' open states are shared with other processes (shared-breaker.ts).
 
 import { setMaxListeners } from 'node:events';
+import { CODE } from '../error-codes.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import { SEND_DEFAULTS } from './defaults.js';
+import { COMPACT_HEAD, SEND_DEFAULTS } from './defaults.js';
 import { Breakers, ruleProblem, unhealthy } from './breaker.js';
 import type { BreakerRule, BreakerTrip, OriginState } from './breaker.js';
 import { HttpStatusError, RetryAfterTooLongError, SendError, SendStoppedError } from './errors.js';
@@ -70,9 +71,6 @@ export interface SenderOptions {
    */
   readonly breakerState?: BreakerState;
 }
-
-/** The code of a shared rate limit's failure (lib/coordinate): it stops the model, as the breaker does. */
-export const COORDINATOR_CODE = 'EBB_COORDINATOR';
 
 /** One request's life in the sender. */
 class Job implements RetryState {
@@ -230,7 +228,7 @@ export class Sender {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.#stop.abort(new SendError('EBB_SEND_STOPPED', 'sending was stopped'));
+    this.#stop.abort(new SendError(CODE.EBB_SEND_STOPPED, 'sending was stopped'));
     const queue = this.#queue;
     const head = this.#head;
     this.#queue = [];
@@ -314,39 +312,14 @@ export class Sender {
     for (;;) {
       if (this.#stopped) return this.#stoppedBetweenAttempts(job, lastResponse, lastError);
       if (job.state.open) return this.#circuitOpen(job.state, lastResponse, job.attempts);
-      const limiter = this.#limiter;
-      let tokenAt: number | null = null;
-      if (limiter !== null) {
-        if (limiter.tryTake()) {
-          tokenAt = limiter.lastGrantAt;
-        } else {
-          const t0 = this.#clock.now();
-          try {
-            tokenAt = await limiter.take(this.#stop.signal);
-          } catch (err) {
-            // A shared budget that cannot grant (the coordinator is gone) stops sending, like an
-            // outage: this request fails with the coordinator's error (its code stops the model),
-            // later ones find the origin open.
-            if (!this.#stop.signal.aborted && err instanceof Error && 'code' in err) {
-              const error = new SendError(COORDINATOR_CODE, err.message);
-              this.#breakers.open(
-                job.state,
-                error,
-                'because the coordinator cannot grant its shared rate limit',
-              );
-              return failure(error, lastResponse, job.attempts);
-            }
-            return this.#stoppedBetweenAttempts(job, lastResponse, lastError);
-          }
-          waitBefore += this.#clock.now() - t0;
-          if (job.state.open) return this.#circuitOpen(job.state, lastResponse, job.attempts);
-        }
-      }
+      const token = await this.#token(job, lastResponse, lastError);
+      if ('outcome' in token) return token.outcome;
+      waitBefore += token.waited;
       if (this.#breakerState !== null) {
         const elsewhere = await this.#openElsewhere(job, lastResponse);
         if (elsewhere !== null) return elsewhere;
       }
-      const { response, error } = await this.#attempt(job, request, tokenAt, waitBefore);
+      const { response, error } = await this.#attempt(job, request, token.tokenAt, waitBefore);
       lastResponse = response;
       lastError = error;
       let decision: Decision;
@@ -408,7 +381,7 @@ export class Sender {
       const checked = this.#breakerState!.check(state.origin);
       open = checked instanceof Promise ? await checked : checked;
     } catch (err) {
-      const error = new SendError(COORDINATOR_CODE, errorMessage(err));
+      const error = new SendError(CODE.EBB_COORDINATOR, errorMessage(err));
       this.#breakers.open(
         state,
         error,
@@ -419,7 +392,7 @@ export class Sender {
     if (open === null) return state.open ? this.#circuitOpen(state, lastResponse, job.attempts) : null;
     this.#breakers.open(
       state,
-      { code: 'EBB_HTTP_CIRCUIT_OPEN', message: open.lastError },
+      { code: CODE.EBB_HTTP_CIRCUIT_OPEN, message: open.lastError },
       `because another ebb process (${open.by}) found it down ${open.why}`,
     );
     return this.#circuitOpen(state, lastResponse, job.attempts);
@@ -435,11 +408,43 @@ export class Sender {
     if (shared === null) return onTrip;
     return (trip) => {
       const code = trip.error.code;
-      if (code !== 'EBB_HTTP_CIRCUIT_OPEN' && code !== COORDINATOR_CODE) {
+      if (code !== CODE.EBB_HTTP_CIRCUIT_OPEN && code !== CODE.EBB_COORDINATOR) {
         shared.opened(trip.origin, this.#breakers.state(trip.origin).why, trip.error.message);
       }
       onTrip?.(trip);
     };
+  }
+
+  /**
+   * #token takes the rate limiter's token for the next attempt: when it was granted and how long
+   * it was waited for, or the request's outcome when none can be (stopped, the origin opened
+   * while waiting, the coordinator gone).
+   */
+  async #token(
+    job: Job,
+    lastResponse: HttpResponse | null,
+    lastError: SendError | null,
+  ): Promise<{ tokenAt: number | null; waited: number } | { outcome: SendOutcome }> {
+    const limiter = this.#limiter;
+    if (limiter === null) return { tokenAt: null, waited: 0 };
+    if (limiter.tryTake()) return { tokenAt: limiter.lastGrantAt, waited: 0 };
+    const t0 = this.#clock.now();
+    let tokenAt: number;
+    try {
+      tokenAt = await limiter.take(this.#stop.signal);
+    } catch (err) {
+      // A shared budget that cannot grant (the coordinator is gone) stops sending, like an
+      // outage: this request fails with the coordinator's error (its code stops the model),
+      // later ones find the origin open.
+      if (!this.#stop.signal.aborted && err instanceof Error && 'code' in err) {
+        const error = new SendError(CODE.EBB_COORDINATOR, err.message);
+        this.#breakers.open(job.state, error, 'because the coordinator cannot grant its shared rate limit');
+        return { outcome: failure(error, lastResponse, job.attempts) };
+      }
+      return { outcome: this.#stoppedBetweenAttempts(job, lastResponse, lastError) };
+    }
+    if (job.state.open) return { outcome: this.#circuitOpen(job.state, lastResponse, job.attempts) };
+    return { tokenAt, waited: this.#clock.now() - t0 };
   }
 
   /** One attempt: the transport's answer or error, counted by the breaker and reported. */
@@ -458,7 +463,9 @@ export class Sender {
       response = await this.#transport.request(request, NEVER_ABORTED);
     } catch (err) {
       error =
-        err instanceof SendError ? err : new SendError('EBB_HTTP_NETWORK', errorMessage(err), { cause: err });
+        err instanceof SendError
+          ? err
+          : new SendError(CODE.EBB_HTTP_NETWORK, errorMessage(err), { cause: err });
     }
     this.#breakers.attempt(job.state, error === null ? null : error.code, error ?? undefined);
     this.#warmed(job);
@@ -598,7 +605,7 @@ export class Sender {
         this.#queue = [];
         this.#head = 0;
       }
-    } else if (this.#head >= 1024 && this.#head * 2 >= queue.length) {
+    } else if (this.#head >= COMPACT_HEAD && this.#head * 2 >= queue.length) {
       this.#queue = queue.slice(this.#head);
       this.#head = 0;
     }
@@ -614,7 +621,7 @@ export class Sender {
     let message = `${r.method} ${job.state.origin} was not ${job.attempts === 0 ? 'sent' : 'retried'}: sending was stopped`;
     if (response !== null) message += ` (last answer: ${response.status})`;
     else if (error !== null) message += ` (last error: ${error.message})`;
-    return failure(new SendError('EBB_SEND_STOPPED', message), response, job.attempts);
+    return failure(new SendError(CODE.EBB_SEND_STOPPED, message), response, job.attempts);
   }
 
   #statusError(request: HttpRequest, origin: string, response: HttpResponse): HttpStatusError {
@@ -655,5 +662,5 @@ function positiveInt(name: string, value: number, min: number): void {
 }
 
 function settingsError(message: string): SendError {
-  return new SendError('EBB_SEND_SETTINGS', message);
+  return new SendError(CODE.EBB_SEND_SETTINGS, message);
 }

@@ -1,3 +1,4 @@
+import type { EbbCode } from '../error-codes.js';
 // The data shapes shared by everything that sends HTTP for a model: the request a model
 // issued, one attempt's response, the Transport that performs one attempt (the real network
 // through undici, or the offline recorder), the final outcome after retries, and the per-model
@@ -39,7 +40,7 @@ export interface SendOutcome {
   readonly attempts: number;
   /** True when the last body was cut at the transport's cap (SEND_DEFAULTS.maxResponseBytes). */
   readonly truncated?: boolean | undefined;
-  readonly error?: { readonly code: string; readonly message: string }; // for !ok: network/timeout/HTTP status/breaker/stopped
+  readonly error?: { readonly code: EbbCode; readonly message: string }; // for !ok: network/timeout/HTTP status/breaker/stopped
 }
 
 export interface SenderSettings {

@@ -3,6 +3,7 @@
 // Reads and writes of ebb's own tables are in state/, the one owner of `_ebb.*`.
 
 import { mkdirSync } from 'node:fs';
+import { debugLog, type DebugLog } from '../debug.js';
 import { describeOwner, Owner } from './owner.js';
 import { dirname } from 'node:path';
 import {
@@ -42,6 +43,11 @@ export interface StoreOptions {
   readonly setup?: readonly SetupStep[];
   /** Open an existing state read-only: no migration, no owner file, DuckDB refuses every write. */
   readonly readOnly?: boolean;
+  /**
+   * The debug channel EBB_DEBUG=sql traces every statement through, with its duration; by
+   * default the process's, written to stderr (a command passes its IO's).
+   */
+  readonly debug?: DebugLog;
 }
 
 /**
@@ -57,10 +63,18 @@ export class Store {
   #root: string;
   #closed = false;
   #owner: Owner | undefined;
+  readonly #debug: DebugLog;
 
-  private constructor(path: string, root: string, instance: DuckDBInstance, conn: DuckDBConnection) {
+  private constructor(
+    path: string,
+    root: string,
+    instance: DuckDBInstance,
+    conn: DuckDBConnection,
+    debug: DebugLog,
+  ) {
     this.path = path;
     this.#root = root;
+    this.#debug = debug;
     this.#instance = instance;
     this.#conn = conn;
   }
@@ -84,7 +98,7 @@ export class Store {
       throw new StateError(`cannot open state ${options.path}: ${msg}`, err);
     }
     const conn = await instance.connect();
-    const store = new Store(options.path, options.root, instance, conn);
+    const store = new Store(options.path, options.root, instance, conn, options.debug ?? processDebug());
     try {
       await conn.run(`SET file_search_path = ${sqlString(options.root)}`);
       const limit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
@@ -121,7 +135,7 @@ export class Store {
 
   /** #checked runs a statement (traced), naming a damaged state file as such (see corrupted). */
   #checked<T>(sql: string, run: () => Promise<T>): Promise<T> {
-    return traced(sql, run).catch((err: unknown) => {
+    return traced(this.#debug, sql, run).catch((err: unknown) => {
       throw corrupted(this.path, err);
     });
   }
@@ -283,7 +297,13 @@ export class Store {
   }
 }
 
-const TRACE = /\bsql\b/.test(process.env['EBB_DEBUG'] ?? '');
+let processLog: DebugLog | undefined;
+
+/** processDebug is the debug channel of the process's environment, written to stderr. */
+function processDebug(): DebugLog {
+  processLog ??= debugLog(process.env, (text) => process.stderr.write(text));
+  return processLog;
+}
 
 /**
  * corrupted is `err` as a StateCorruptError when DuckDB found the state file damaged (a
@@ -295,16 +315,18 @@ function corrupted(path: string, err: unknown): unknown {
   return isCorruptionMessage(msg) ? new StateCorruptError(path, msg, err) : err;
 }
 
-/** traced logs each statement and its duration to stderr when EBB_DEBUG includes "sql". */
-async function traced<T>(sql: string, run: () => Promise<T>): Promise<T> {
-  if (!TRACE) return run();
+/** The start of a statement a trace line shows: a line's worth. */
+const TRACED_SQL_CHARS = 160;
+
+/** traced writes each statement and its duration to the debug channel when EBB_DEBUG names sql. */
+async function traced<T>(debug: DebugLog, sql: string, run: () => Promise<T>): Promise<T> {
+  if (!debug.enabled('sql')) return run();
   const t0 = performance.now();
   try {
     return await run();
   } finally {
-    process.stderr.write(
-      `[sql ${(performance.now() - t0).toFixed(1)}ms] ${sql.replace(/\s+/g, ' ').slice(0, 160)}\n`,
-    );
+    const ms = (performance.now() - t0).toFixed(1);
+    debug.log('sql', `${ms}ms ${sql.replace(/\s+/g, ' ').slice(0, TRACED_SQL_CHARS)}`);
   }
 }
 

@@ -5,7 +5,7 @@
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecordingTransport, Responses, loadResponses } from '../send/offline/index.js';
-import { execute, missingRefs, planRun, setupOf, type Context, type ModelResult } from '../run/index.js';
+import { execute, missingRefs, planRun, setupOf, type ModelResult } from '../run/index.js';
 import { ProjectError } from '../errors.js';
 import { loadProject } from '../project/index.js';
 import { setProjectKey, Store } from '../store/index.js';
@@ -57,89 +57,13 @@ export async function runStep(sc: StepContext, step: TestStep, index: number): P
   const overlay = join(sc.scratch, `files-${index}`);
   buildOverlay(sc.root, step.dir, overlay);
   const recorded = join(sc.scratch, `requests-${index}.ndjson`);
-  const responsesFile = join(step.dir, RESPONSES_FILE);
-  const responses = existsSync(responsesFile) ? loadResponses(responsesFile) : new Responses();
-  // The step's project: models, libraries and .env as the step sees them.
-  const project = loadProject(overlay);
-  const setup = setupOf(project, sc.env);
-  if (setup && setup.missing.length > 0) throw new ProjectError(missingRefs(project, setup.missing));
-  const ctx: Context = { project, statePath: sc.statePath, setup };
-  const redactor = offlineRedactor(project, sc.env);
   const output: string[] = [];
+  const { results, expectations } = await runInOverlay(sc, step, overlay, recorded, output);
   const problems: string[] = [];
-  let results: readonly ModelResult[] = [];
-  let expectations: QueryOutcome[] = [];
-  // DuckDB resolves a relative path against the process's working folder before its
-  // file_search_path: from the project's root, `extracts/x.csv` would be the project's file,
-  // not the step's. So the step runs with the overlay as working folder (`ebb test` is a
-  // process of its own; steps never run concurrently).
-  const cwd = process.cwd();
-  process.chdir(overlay);
-  const store = await Store.open({
-    path: sc.statePath,
-    root: overlay,
-    ...(setup === undefined ? {} : { setup: setup.steps }),
-  }).catch((err: unknown) => {
-    process.chdir(cwd);
-    throw err;
-  });
-  try {
-    await setProjectKey(store, TEST_PROJECT_KEY);
-    await sealDuckDB(store);
-    const plan = await planRun(ctx, store, []);
-    const transport = new RecordingTransport({
-      file: recorded,
-      responses,
-      redact: (t) => redactor.redact(t),
-    });
-    try {
-      const summary = await execute(store, plan, {
-        env: sc.env,
-        transport,
-        signal: sc.signal,
-        onPrint: (model, line) => output.push(`${model.name}: ${line}`),
-      });
-      results = summary.results;
-    } finally {
-      await transport.close();
-    }
-    for (const r of results)
-      if (failsStep(r))
-        problems.push(`${r.model} ${r.status === 'skipped' ? 'was skipped' : 'failed'}: ${r.error ?? ''}`);
-    const expectPath = join(step.dir, EXPECT_FILE);
-    if (existsSync(expectPath)) {
-      const expect = parseExpectSql(`${sc.shown}/${EXPECT_FILE}`, readFileSync(expectPath, 'utf8'));
-      expectations = await runExpectations(store, expect);
-      if (sc.update) {
-        writeFileSync(expectPath, updateExpectSql(expect, expectations));
-        expectations = expectations.map((e) =>
-          e.actual ? { line: e.line, sql: e.sql, ok: true, actual: e.actual } : e,
-        );
-      }
-    }
-  } finally {
-    store.close();
-    process.chdir(cwd);
-  }
-
-  const golden = join(step.dir, GOLDEN_FILE);
-  let comparison = await compareRequests(golden, recorded);
-  let expectedRequests: number | null = existsSync(golden) ? comparison.expectedCount : null;
-  if (sc.update) {
-    copyFileSync(recorded, golden);
-    comparison = {
-      ...comparison,
-      expectedCount: comparison.actualCount,
-      differences: [],
-      differenceCount: 0,
-    };
-    expectedRequests = comparison.actualCount;
-  } else if (expectedRequests === null) {
-    const n = comparison.actualCount;
-    problems.push(
-      `${sc.shown}/${GOLDEN_FILE} does not exist: run ebb test --update to write it from this run (${n} ${n === 1 ? 'request' : 'requests'})`,
-    );
-  }
+  for (const r of results)
+    if (failsStep(r))
+      problems.push(`${r.model} ${r.status === 'skipped' ? 'was skipped' : 'failed'}: ${r.error ?? ''}`);
+  const { comparison, expectedRequests } = await checkGolden(sc, step, recorded, problems);
   const failed = problems.length > 0 || comparison.differenceCount > 0 || expectations.some((e) => !e.ok);
   return {
     test: sc.test,
@@ -161,6 +85,110 @@ export async function runStep(sc: StepContext, step: TestStep, index: number): P
     output,
     duration_ms: Math.round(performance.now() - t0),
   };
+}
+
+/**
+ * runInOverlay runs the step's project (models, libraries and .env as the step sees them) on
+ * the test's state with requests recorded to `recorded`, then checks the step's expect.sql.
+ */
+async function runInOverlay(
+  sc: StepContext,
+  step: TestStep,
+  overlay: string,
+  recorded: string,
+  output: string[],
+): Promise<{ results: readonly ModelResult[]; expectations: QueryOutcome[] }> {
+  const responsesFile = join(step.dir, RESPONSES_FILE);
+  const responses = existsSync(responsesFile) ? loadResponses(responsesFile) : new Responses();
+  const project = loadProject(overlay);
+  const setup = setupOf(project, sc.env);
+  if (setup && setup.missing.length > 0) throw new ProjectError(missingRefs(project, setup.missing));
+  // DuckDB resolves a relative path against the process's working folder before its
+  // file_search_path: from the project's root, `extracts/x.csv` would be the project's file,
+  // not the step's. So the step runs with the overlay as working folder (`ebb test` is a
+  // process of its own; steps never run concurrently).
+  const cwd = process.cwd();
+  process.chdir(overlay);
+  const store = await Store.open({
+    path: sc.statePath,
+    root: overlay,
+    ...(setup === undefined ? {} : { setup: setup.steps }),
+  }).catch((err: unknown) => {
+    process.chdir(cwd);
+    throw err;
+  });
+  try {
+    await setProjectKey(store, TEST_PROJECT_KEY);
+    await sealDuckDB(store);
+    const plan = await planRun({ project, statePath: sc.statePath, setup }, store, []);
+    const redactor = offlineRedactor(project, sc.env);
+    const transport = new RecordingTransport({
+      file: recorded,
+      responses,
+      redact: (t) => redactor.redact(t),
+    });
+    let results: readonly ModelResult[];
+    try {
+      const summary = await execute(store, plan, {
+        env: sc.env,
+        transport,
+        signal: sc.signal,
+        onPrint: (model, line) => output.push(`${model.name}: ${line}`),
+      });
+      results = summary.results;
+    } finally {
+      await transport.close();
+    }
+    return { results, expectations: await checkExpectations(sc, step, store) };
+  } finally {
+    store.close();
+    process.chdir(cwd);
+  }
+}
+
+/** checkExpectations runs the step's expect.sql, if it has one (and rewrites it with --update). */
+async function checkExpectations(sc: StepContext, step: TestStep, store: Store): Promise<QueryOutcome[]> {
+  const expectPath = join(step.dir, EXPECT_FILE);
+  if (!existsSync(expectPath)) return [];
+  const expect = parseExpectSql(`${sc.shown}/${EXPECT_FILE}`, readFileSync(expectPath, 'utf8'));
+  const expectations = await runExpectations(store, expect);
+  if (!sc.update) return expectations;
+  writeFileSync(expectPath, updateExpectSql(expect, expectations));
+  return expectations.map((e) => (e.actual ? { line: e.line, sql: e.sql, ok: true, actual: e.actual } : e));
+}
+
+/**
+ * checkGolden compares the recorded requests with the step's golden file (or, with --update,
+ * writes it from them); a missing golden file is a problem of the step.
+ */
+async function checkGolden(
+  sc: StepContext,
+  step: TestStep,
+  recorded: string,
+  problems: string[],
+): Promise<{ comparison: Awaited<ReturnType<typeof compareRequests>>; expectedRequests: number | null }> {
+  const golden = join(step.dir, GOLDEN_FILE);
+  const comparison = await compareRequests(golden, recorded);
+  if (sc.update) {
+    copyFileSync(recorded, golden);
+    return {
+      comparison: {
+        ...comparison,
+        expectedCount: comparison.actualCount,
+        differences: [],
+        differenceCount: 0,
+      },
+      expectedRequests: comparison.actualCount,
+    };
+  }
+  if (!existsSync(golden)) {
+    const n = comparison.actualCount;
+    problems.push(
+      `${sc.shown}/${GOLDEN_FILE} does not exist: run ebb test --update to write it from this run (${n} ${n === 1 ? 'request' : 'requests'})`,
+    );
+    return { comparison, expectedRequests: null };
+  }
+  return { comparison, expectedRequests: comparison.expectedCount };
 }
 
 /**

@@ -5,6 +5,7 @@
 // planRun, execute and validate go through these records and name no language: adding a
 // language is one file implementing this interface plus one line in ./index.ts.
 
+import type { EbbCode } from '../../error-codes.js';
 import type { ModelSql } from '../../dag/index.js';
 import type { ProjectProblem } from '../../errors.js';
 import type { Model, ModelLanguage } from '../../project/index.js';
@@ -22,7 +23,7 @@ export interface LanguageRunResult {
   /** A tracked model's delta and what became of it. */
   readonly details?: TrackedCounts;
   /** Something the user should know although the model succeeded (with its EBB_… code). */
-  readonly warning?: { readonly code: string; readonly message: string };
+  readonly warning?: { readonly code: EbbCode; readonly message: string };
 }
 
 /**

@@ -11,6 +11,7 @@
 // object seen before is a retry; two requests with the same content are two lines.
 
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { CODE } from '../../error-codes.js';
 import { SendError } from '../errors.js';
 import type { HttpRequest, HttpResponse, Transport } from '../types.js';
 import { toRecord, type Redact, type RequestRecord } from './request-record.js';
@@ -57,11 +58,11 @@ export class RecordingTransport implements Transport {
   request(req: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
     if (this.#closed)
       return Promise.reject(
-        new SendError('EBB_OFFLINE_CLOSED', `${req.method} ${req.url}: the offline recorder is closed`),
+        new SendError(CODE.EBB_OFFLINE_CLOSED, `${req.method} ${req.url}: the offline recorder is closed`),
       );
     if (signal.aborted)
       return Promise.reject(
-        new SendError('EBB_OFFLINE_ABORTED', `${req.method} ${req.url}: aborted before it was recorded`),
+        new SendError(CODE.EBB_OFFLINE_ABORTED, `${req.method} ${req.url}: aborted before it was recorded`),
       );
     const record = toRecord(req, this.#redact);
     if (!this.#seen.has(req)) {

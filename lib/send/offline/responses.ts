@@ -146,8 +146,11 @@ export function parseResponses(text: string, file: string): ResponseRule[] {
   return data.map((entry, i) => parseRule(entry, `entry ${i + 1}`, file));
 }
 
+type Fail = (msg: string) => never;
+type RuleDraft = { -readonly [K in keyof ResponseRule]: ResponseRule[K] };
+
 function parseRule(entry: unknown, where: string, file: string): ResponseRule {
-  const fail = (msg: string): never => {
+  const fail: Fail = (msg: string): never => {
     throw new ResponsesFileError(file, `${where}: ${msg}`);
   };
   if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return fail('must be an object');
@@ -160,10 +163,20 @@ function parseRule(entry: unknown, where: string, file: string): ResponseRule {
       );
     }
   }
-  const rule: {
-    -readonly [K in keyof ResponseRule]: ResponseRule[K];
-  } = { status: 0, headers: {}, body: DEFAULT_RESPONSE.body };
+  const rule: RuleDraft = { status: 0, headers: {}, body: DEFAULT_RESPONSE.body };
+  parseMatch(e, rule, fail);
+  parseAnswer(e, rule, fail);
+  if (e['times'] !== undefined) {
+    const t = e['times'];
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 1)
+      fail(`"times" must be a positive integer, not ${JSON.stringify(t)}`);
+    rule.times = t as number;
+  }
+  return rule;
+}
 
+/** parseMatch reads what a rule matches: method, url or url_regex, json, json_has. */
+function parseMatch(e: Record<string, unknown>, rule: RuleDraft, fail: Fail): void {
   if (e['method'] !== undefined) {
     if (typeof e['method'] !== 'string' || !/^[A-Za-z]+$/.test(e['method']))
       fail('"method" must be a method name like "POST"');
@@ -193,7 +206,10 @@ function parseRule(entry: unknown, where: string, file: string): ResponseRule {
       );
     rule.jsonHas = e['json_has'] as JsonValue;
   }
+}
 
+/** parseAnswer reads what a rule answers: status, headers, body (JSON unless a string). */
+function parseAnswer(e: Record<string, unknown>, rule: RuleDraft, fail: Fail): void {
   const status = e['status'];
   if (status === undefined) fail('"status" is missing (the HTTP status to answer, e.g. 500)');
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
@@ -219,14 +235,6 @@ function parseRule(entry: unknown, where: string, file: string): ResponseRule {
     headers['content-type'] ??= 'application/json';
   }
   rule.headers = headers;
-
-  if (e['times'] !== undefined) {
-    const t = e['times'];
-    if (typeof t !== 'number' || !Number.isInteger(t) || t < 1)
-      fail(`"times" must be a positive integer, not ${JSON.stringify(t)}`);
-    rule.times = t as number;
-  }
-  return rule;
 }
 
 /** jsonErrorWithLine adds the line and column to a JSON.parse message that gives a position. */

@@ -2,6 +2,7 @@
 // model's figures as JSON details). The executor records each run; history, status and ls
 // read them back through the functions here.
 
+import type { EbbCode } from '../../error-codes.js';
 import type { JsonRow, Store } from '../store.js';
 
 /** A model run as recorded. */
@@ -13,7 +14,7 @@ export interface RunRecord {
   readonly rows: number | null;
   readonly duration_ms: number;
   readonly error?: string | undefined;
-  readonly code?: string | undefined;
+  readonly code?: EbbCode | undefined;
   /** A tracked model's figures, stored as JSON. */
   readonly details?: object | undefined;
 }

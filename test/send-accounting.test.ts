@@ -4,20 +4,14 @@
 // runs on a scratch copy of the state: see offline-run.test.ts.)
 
 import test from 'ava';
-import { runCommand } from '../lib/commands/run.js';
-import { capture, makeProject } from './helpers/project.js';
+import { makeProject } from './helpers/project.js';
+import { runProject } from './helpers/run.js';
 import { withStore } from './helpers/store.js';
 
 const ITEMS = "-- @kind: table\nSELECT range AS id, 'item ' || range AS name FROM range(10)";
 
-async function run(root: string, env: Record<string, string> = {}) {
-  const c = capture();
-  const code = await runCommand(
-    { cwd: root, selectors: [], json: true, env: { ...process.env, ...env } },
-    c.io,
-  );
-  return { code, results: c.json(), err: c.err() };
-}
+const run = (root: string, env: Record<string, string> = {}) =>
+  runProject(root, { env: { ...process.env, ...env } });
 
 test('rows the script does not acknowledge are unsaved, not failed: exit 0, and the human line says they come back', async (t) => {
   const root = makeProject({

@@ -3,9 +3,9 @@
 // rows fail; a 400 is not retried; non-tracked models fail on an unread failed request.
 
 import test from 'ava';
-import { runCommand } from '../lib/commands/run.js';
 import { statusCommand } from '../lib/commands/status.js';
 import { capture, makeProject, writeFiles } from './helpers/project.js';
+import { runProject } from './helpers/run.js';
 import { startSink, type Recorded } from './helpers/sink.js';
 import { withStore } from './helpers/store.js';
 
@@ -31,14 +31,8 @@ function source(n: number, renamed: readonly number[] = [], skip: readonly numbe
   return `-- @kind: table\nSELECT range AS id, ${names} AS name FROM range(${n}) ${where}`;
 }
 
-async function run(root: string, sink: string, selectors: string[] = []) {
-  const c = capture();
-  const code = await runCommand(
-    { cwd: root, selectors, json: true, env: { ...process.env, SINK: sink } },
-    c.io,
-  );
-  return { code, results: c.json(), err: c.err() };
-}
+const run = (root: string, sink: string, selectors: string[] = []) =>
+  runProject(root, { selectors, env: { ...process.env, SINK: sink } });
 
 function ids(reqs: readonly Recorded[], method = 'POST'): number[] {
   return reqs

@@ -4,9 +4,9 @@
 // connection at all) still stops the model, with the breaker's own code in `ebb run --json`.
 
 import test from 'ava';
-import { runCommand } from '../lib/commands/run.js';
-import { closedPort } from './send-sink.js';
-import { capture, makeProject } from './helpers/project.js';
+import { closedPort } from './helpers/sink.js';
+import { makeProject } from './helpers/project.js';
+import { runProject } from './helpers/run.js';
 import { startSink, type Recorded } from './helpers/sink.js';
 import { withStore } from './helpers/store.js';
 
@@ -28,13 +28,8 @@ function project(n: number, retries: number): string {
 }
 
 async function run(root: string, sink: string) {
-  const c = capture();
-  const code = await runCommand(
-    { cwd: root, selectors: [], json: true, env: { ...process.env, SINK: sink } },
-    c.io,
-  );
-  const result = c.json().find((r) => r['model'] === 'sync.items')!;
-  return { code, result, err: c.err() };
+  const r = await runProject(root, { env: { ...process.env, SINK: sink } });
+  return { ...r, result: r.results.find((x) => x['model'] === 'sync.items')! };
 }
 
 const idOf = (r: Recorded): number => (r.json as { id: number }).id;

@@ -7,13 +7,13 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { BATCH } from '../lib/runtime/protocol.js';
+import { UNDURABLE_REQUESTS } from '../lib/runtime/protocol.js';
 import { ebb, makeProject, REPO, TSX_IMPORT, EBB_ARGV } from './helpers/project.js';
 import { startSink, type Sink } from './helpers/sink.js';
 import { withStore } from './helpers/store.js';
 
 // Kills land between request 1,000 and ROWS − 3,000: before or after the first acknowledgement
-// batch (BATCH, 5,000 rows) and the time-based flushes; the long run tries more moments.
+// batch (UNDURABLE_REQUESTS, 5,000 requests) and the time-based flushes; the long run tries more moments.
 const SLOW = process.env['EBB_SLOW'] === '1';
 const ROWS = SLOW ? 20_000 : 12_000;
 const CONCURRENCY = 32;
@@ -109,10 +109,10 @@ for (let trial = 1; trial <= TRIALS; trial++) {
         'every row in the table got a 2xx',
       );
       const duplicates = [...counts.values()].reduce((n, c) => n + c - 1, 0);
-      // The documented window: acks not yet committed (at most BATCH rows) plus requests unfinished
+      // The documented window: acks not yet committed (of at most UNDURABLE_REQUESTS requests) plus requests unfinished
       // (the script runs ahead of the sender by up to @concurrency).
       t.true(
-        duplicates <= BATCH + 2 * CONCURRENCY,
+        duplicates <= UNDURABLE_REQUESTS + 2 * CONCURRENCY,
         `${duplicates} rows sent twice (killed after ${killAt} requests)`,
       );
       t.log(`killed after ${killAt} requests; ${afterKill.length} acknowledged; ${duplicates} sent again`);

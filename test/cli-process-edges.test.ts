@@ -130,7 +130,7 @@ test("ebb help run shows run's help; every command's --help has an example, exit
   t.notRegex(help.stderr + help.stdout, /Did you mean/);
   t.regex(help.stdout, /Example:\n {2}ebb run /);
   const shown: Record<string, string> = {};
-  // Each command declares its help the same way (bin/ebb.ts); three of them, as processes.
+  // Each command declares its help the same way (bin/commands); three of them, as processes.
   for (const cmd of ['init', 'sql', 'star']) {
     const h = await ebb([cmd, '--help'], { cwd: tmpdir() });
     shown[cmd] = h.stdout;

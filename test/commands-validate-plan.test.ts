@@ -11,6 +11,7 @@ import { runCommand } from '../lib/commands/run.js';
 import { statusCommand } from '../lib/commands/status.js';
 import { validateCommand } from '../lib/commands/validate.js';
 import { capture, makeProject, tempDir, writeFiles } from './helpers/project.js';
+import { runProject } from './helpers/run.js';
 import { withStore } from './helpers/store.js';
 
 const TRACKED =
@@ -28,15 +29,8 @@ async function validate(root: string) {
   };
 }
 
-async function run(
-  root: string,
-  selectors: string[] = [],
-  extra: { fullRefresh?: boolean; yes?: boolean } = {},
-) {
-  const c = capture();
-  const code = await runCommand({ cwd: root, selectors, json: true, ...extra }, c.io);
-  return { code, results: c.json(), summary: c.summary(), err: c.err() };
-}
+const run = (root: string, selectors: string[] = [], extra: { fullRefresh?: boolean; yes?: boolean } = {}) =>
+  runProject(root, { selectors, ...extra });
 
 test("validate on a fresh state passes SQL models that read a .star model's table", async (t) => {
   const root = makeProject({

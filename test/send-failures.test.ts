@@ -7,6 +7,7 @@
 import test from 'ava';
 import { runCommand } from '../lib/commands/run.js';
 import { capture, makeProject, writeFiles } from './helpers/project.js';
+import { runProject } from './helpers/run.js';
 import { startSink, type Recorded } from './helpers/sink.js';
 import { withStore } from './helpers/store.js';
 
@@ -22,14 +23,7 @@ for gone in deleted():
     save.delete(gone)
 `;
 
-async function run(root: string, sink: string) {
-  const c = capture();
-  const code = await runCommand(
-    { cwd: root, selectors: [], json: true, env: { ...process.env, SINK: sink } },
-    c.io,
-  );
-  return { code, results: c.json(), err: c.err() };
-}
+const run = (root: string, sink: string) => runProject(root, { env: { ...process.env, SINK: sink } });
 
 async function failures(root: string): Promise<Array<{ key: string; change: string }>> {
   return withStore(root, async (s) =>

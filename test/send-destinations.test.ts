@@ -11,20 +11,14 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { historyCommand } from '../lib/commands/history.js';
-import { runCommand } from '../lib/commands/run.js';
 import { statusCommand } from '../lib/commands/status.js';
 import { capture, makeProject, writeFiles } from './helpers/project.js';
+import { runProject } from './helpers/run.js';
 import { startSink } from './helpers/sink.js';
 import { withStore } from './helpers/store.js';
 
-async function run(root: string, env: Record<string, string>) {
-  const c = capture();
-  const code = await runCommand(
-    { cwd: root, selectors: [], json: true, env: { ...process.env, ...env } },
-    c.io,
-  );
-  return { code, results: c.json(), err: c.err(), out: c.out() };
-}
+const run = (root: string, env: Record<string, string>) =>
+  runProject(root, { env: { ...process.env, ...env } });
 
 async function listen(app: express.Express): Promise<{ url: string; close: () => Promise<void> }> {
   const server = app.listen(0, '127.0.0.1');

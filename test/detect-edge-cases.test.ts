@@ -3,8 +3,8 @@
 
 import test from 'ava';
 import { planCommand } from '../lib/commands/plan.js';
-import { runCommand } from '../lib/commands/run.js';
 import { capture, makeProject, writeFiles } from './helpers/project.js';
+import { runProject, sentLines } from './helpers/run.js';
 import { withStore } from './helpers/store.js';
 
 const SENDER = `# @kind: tracked
@@ -19,15 +19,9 @@ function source(select: string): Record<string, string> {
 }
 
 async function run(root: string, extra: { fullRefresh?: boolean; selectors?: string[] } = {}) {
-  const c = capture();
-  const code = await runCommand({ cwd: root, selectors: [], json: true, ...extra }, c.io);
-  const sent = c
-    .err()
-    .split('\n')
-    .filter((l) => l.includes(': sent '))
-    .map((l) => l.replace(/^ *[\w.]+: sent /, ''));
-  const result = c.json().find((x) => x['model'] === 'sync.t') ?? {};
-  return { code, err: c.err(), sent, result };
+  const r = await runProject(root, extra);
+  const sent = sentLines(r);
+  return { ...r, sent, result: r.results.find((x) => x['model'] === 'sync.t') ?? {} };
 }
 
 async function plan(root: string) {

@@ -1,0 +1,77 @@
+// buildRequest turns the arguments of a script's http call (url, params, headers, json, data,
+// body, auth, timeout) into the request handed to the main thread; a mistake in them fails at
+// the model's line with the builtin's name.
+
+import type { Thread } from '../starlark/index.js';
+import type { RequestArgs } from './http-args.js';
+import { encodeJson } from './http-json.js';
+import type { HttpCall } from './protocol.js';
+
+/** buildRequest applies params/headers/json/data/body/auth/timeout; mistakes fail at the model's line. */
+export function buildRequest(
+  th: Thread,
+  fn: string,
+  method: string,
+  text: string,
+  args: RequestArgs,
+  defaultTimeoutMs: number,
+): HttpCall {
+  const url = parseUrl(fn, text);
+  for (const [k, v] of args.params ?? []) {
+    for (const x of Array.isArray(v) ? v : [v])
+      url.searchParams.append(k, scalarText(x, `${fn}: params[${JSON.stringify(k)}]`));
+  }
+  const headers: Record<string, string> = {};
+  const given = [args.json, args.data, args.body].filter((x) => x !== undefined).length;
+  if (given > 1) throw new Error(`${fn}: json=, data= and body= are alternatives; pass only one`);
+  let payload: Uint8Array | undefined = args.body;
+  if (args.json !== undefined) {
+    payload = encodeJson(th, args.json, `${fn}: json=`);
+    headers['content-type'] = 'application/json';
+  } else if (args.data !== undefined) {
+    const form = new URLSearchParams();
+    for (const [k, v] of args.data) {
+      for (const x of Array.isArray(v) ? v : [v])
+        form.append(k, scalarText(x, `${fn}: data[${JSON.stringify(k)}]`));
+    }
+    payload = Buffer.from(form.toString(), 'utf8');
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+  }
+  if (args.auth !== undefined) headers['authorization'] = args.auth;
+  for (const [k, v] of args.headers ?? []) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k))
+      throw new Error(`${fn}: ${JSON.stringify(k)} is not a valid header name`);
+    headers[k.toLowerCase()] = scalarText(v, `${fn}: headers[${JSON.stringify(k)}]`);
+  }
+  const timeoutMs = args.timeoutMs ?? defaultTimeoutMs;
+  return payload === undefined
+    ? { method, url: url.href, headers, timeoutMs }
+    : { method, url: url.href, headers, body: payload, timeoutMs };
+}
+
+/** parseUrl reads an absolute http(s) URL. */
+function parseUrl(fn: string, text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(
+      `${fn}: ${JSON.stringify(text)} is not a valid URL (write it in full, e.g. https://api.example.com/v1/users)`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(
+      `${fn}: ${JSON.stringify(text)} is not an http(s) URL (the scheme is ${url.protocol.slice(0, -1)})`,
+    );
+  }
+  return url;
+}
+
+function scalarText(x: unknown, where: string): string {
+  if (typeof x === 'string') return x;
+  if (typeof x === 'number' || typeof x === 'bigint') return String(x);
+  if (typeof x === 'boolean') return x ? 'true' : 'false';
+  throw new Error(
+    `${where} must be a string, number or bool, not ${x === null ? 'NoneType' : Array.isArray(x) ? 'list' : typeof x}`,
+  );
+}
