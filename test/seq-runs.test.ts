@@ -4,6 +4,8 @@
 import test from 'ava';
 import { SeqRuns } from '../lib/detect/seq-runs.js';
 import { seqFilter } from '../lib/detect/tracked-sql.js';
+import { tempDir } from './helpers/project.js';
+import { withStore } from './helpers/store.js';
 
 test('consecutive numbers make one run; a gap or a step back starts another', (t) => {
   const r = SeqRuns.of([5, 6, 7, 9, 10, 3, 4, 4]);
@@ -51,4 +53,28 @@ test('a structured clone of the pairs (a message between threads) rebuilds the s
   const back = new SeqRuns(structuredClone(r.pairs));
   t.is(back.size, 4);
   t.deepEqual([...back], [1, 2, 3, 7]);
+});
+
+test('seqFilter of many runs selects exactly their numbers, listing the rows or the holes, whichever are fewer', async (t) => {
+  await withStore(tempDir(), async (store) => {
+    await store.exec('CREATE TEMP TABLE d AS SELECT range::BIGINT AS _ebb_seq FROM range(1, 2001)');
+    const picked = async (seqs: number[]): Promise<number[]> =>
+      (await store.query(`SELECT _ebb_seq FROM d WHERE ${seqFilter(seqs)} ORDER BY _ebb_seq`)).map((r) =>
+        Number(r['_ebb_seq']),
+      );
+    // A batch API refusing one row a batch: every number but one in a hundred (holes fewer).
+    const holed = Array.from({ length: 1500 }, (_v, i) => i + 11).filter((s) => s % 100 !== 42);
+    t.regex(seqFilter(holed), /^\(_ebb_seq BETWEEN 11 AND 1510 AND _ebb_seq NOT IN \(SELECT unnest/);
+    t.deepEqual(await picked(holed), holed);
+    // Scattered rows (rows fewer), given out of order and twice.
+    const scattered = Array.from({ length: 20 }, (_v, i) => 1990 - i * 97);
+    t.regex(seqFilter([...scattered, scattered[3]!]), / AND _ebb_seq IN \(SELECT unnest/);
+    t.deepEqual(
+      await picked([...scattered, scattered[3]!]),
+      [...scattered].sort((a, b) => a - b),
+    );
+    // Runs of several numbers with gaps of several.
+    const runs = new SeqRuns(Array.from({ length: 30 }, (_v, i) => [1 + i * 50, 7]).flat());
+    t.deepEqual(await picked([...runs]), [...runs]);
+  });
 });

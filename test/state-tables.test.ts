@@ -110,6 +110,42 @@ test('failures: an entry per key, updated in place, listed, grouped, paged and c
   });
 });
 
+test('failures: one call stores thousands of entries with their kinds and hashes; a key given twice keeps its last', async (t) => {
+  await withStore(tempDir(), async (store) => {
+    const rejected = (key: number, hash: string): FailureEntry => ({
+      ...failure(key, 207, `invalid email ${key}`),
+      kind: 'rejected',
+      rowHash: hash,
+    });
+    const many = Array.from({ length: 3000 }, (_v, i) =>
+      rejected(i + 1, String(18446744073709551615n - BigInt(i))),
+    );
+    await recordFailures(store, [...many, failure(5, null, 'reset', 2), rejected(6, '42')]);
+    const rows = await store.query(
+      `SELECT key, kind, status, error, attempts, row_hash::VARCHAR AS h FROM _ebb.failures WHERE model = 'sync.t' ORDER BY key`,
+    );
+    t.is(rows.length, 3000);
+    const by = new Map(rows.map((r) => [r['key'], r]));
+    t.deepEqual(by.get('{"id":1}'), {
+      key: '{"id":1}',
+      kind: 'rejected',
+      status: 207,
+      error: 'invalid email 1',
+      attempts: 1,
+      h: '18446744073709551615',
+    });
+    t.like(by.get('{"id":5}'), { kind: 'failed', status: null, error: 'reset', attempts: 2, h: null });
+    t.like(by.get('{"id":6}'), { kind: 'rejected', h: '42' });
+    // Nothing staged is left behind for the next call.
+    await recordFailures(store, [failure(1, 500, 'again')]);
+    t.is((await listFailures(store, 'sync.t', 5000)).length, 3000);
+    t.like((await store.query(`SELECT kind, error FROM _ebb.failures WHERE key = '{"id":1}'`))[0], {
+      kind: 'failed',
+      error: 'again',
+    });
+  });
+});
+
 test('tracked state: none at first, then the recorded version and key, forgotten with the table', async (t) => {
   await withStore(tempDir(), async (store) => {
     const target = { name: 'sync.t', schema: 'sync', table: 't' };

@@ -53,7 +53,7 @@ async function runEbb(failing) {
     .map((l) => JSON.parse(l))
     .find((l) => l.model === 'sync.items');
   const want = failing
-    ? { code: 1, saved: ROWS - FAILING, failed: FAILING }
+    ? { code: 3, saved: ROWS - FAILING, failed: FAILING }
     : { code: 0, saved: ROWS, failed: 0 };
   if (r.status !== want.code || result?.saved !== want.saved || (result?.failed ?? 0) !== want.failed) {
     throw new Error(

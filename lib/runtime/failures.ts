@@ -13,7 +13,7 @@
 import { keyLiteralSql } from '../detect/key-literal.js';
 import type { SeqRuns } from '../detect/seq-runs.js';
 import type { TrackedSession, DeltaPage } from '../detect/tracked.js';
-import { DELTA, DK, HELD_BACK } from '../detect/tracked-sql.js';
+import { DELTA, DK, expandedRuns, HELD_BACK } from '../detect/tracked-sql.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
 import {
   clearFailure,
@@ -108,30 +108,24 @@ export class FailureLog {
   }
 
   /**
-   * #deltaRows reads the key, change and hash of the failed delta rows in one statement: a join
-   * with their runs of sequence numbers (a failed batch is one run; rejected rows are scattered,
-   * one a batch), so neither pages (whose block the prefetcher moves on) nor a term per row.
+   * #deltaRows reads the key, change and hash of the failed delta rows in one statement: a hash
+   * join with their sequence numbers (a failed batch is one run; rejected rows are scattered,
+   * one a batch), so neither pages (whose block the prefetcher moves on) nor a term per row,
+   * nor a join on ranges (DuckDB tests each delta row against every range: 0.9 s for 1,874
+   * rejected rows of 200,000, against 10 ms).
    */
   async #deltaRows(
     failed: readonly FailedAck[],
   ): Promise<Map<number, { key: string; change: string; hash: string }>> {
-    const firsts: number[] = [];
-    const lasts: number[] = [];
-    for (const f of failed) {
-      if (f.deleted) continue;
-      for (const [first, last] of f.seqs.sorted()) {
-        firsts.push(first);
-        lasts.push(last);
-      }
-    }
+    const runs: Array<[number, number]> = [];
+    for (const f of failed) if (!f.deleted) runs.push(...f.seqs.sorted());
     const out = new Map<number, { key: string; change: string; hash: string }>();
-    if (firsts.length === 0) return out;
+    if (runs.length === 0) return out;
     const keys = this.#model.uniqueKey;
     const r = await this.#store.rows(
       `SELECT d._ebb_seq, d._ebb_change, d._ebb_hash::VARCHAR, ${keys.map((k) => `d.${quoteIdent(k)}`).join(', ')}
          FROM temp.main.${DELTA} AS d
-         SEMI JOIN (SELECT unnest([${firsts.join(', ')}]::BIGINT[]) AS a, unnest([${lasts.join(', ')}]::BIGINT[]) AS b) AS w
-           ON d._ebb_seq BETWEEN w.a AND w.b`,
+         SEMI JOIN (${expandedRuns(runs)}) AS w ON d._ebb_seq = w.s`,
     );
     for (const row of r.rows)
       out.set(Number(row[0] as bigint), {

@@ -23,35 +23,53 @@ export interface FailureEntry {
   readonly rowHash: string | null;
 }
 
-/** Entries per INSERT: DuckDB binds every value as a parameter, eleven per entry. */
-const INSERT_CHUNK = 200;
+/**
+ * Entries are staged with an appender in a temporary table of this name, then upserted by one
+ * statement: binding eleven parameters an entry cost ~0.5 ms an entry (a batch API refusing
+ * one row a request records thousands), the appender ~0.03 ms.
+ */
+const STAGE = '_ebb_failures_stage';
 
 /** recordFailures stores failed rows; an entry of a key that failed before is updated in place. */
 export async function recordFailures(store: Store, entries: readonly FailureEntry[]): Promise<void> {
-  for (let i = 0; i < entries.length; i += INSERT_CHUNK) {
-    const chunk = entries.slice(i, i + INSERT_CHUNK);
-    await store.exec(
-      `INSERT INTO _ebb.failures (model, key, change, method, url, status, error, attempts, first_failed_at, last_failed_at, run_id, kind, row_hash)
-       VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, now(), now(), ?, ?, ?::UBIGINT)').join(', ')}
-       ON CONFLICT (model, key) DO UPDATE SET change = excluded.change, method = excluded.method, url = excluded.url,
-         status = excluded.status, error = excluded.error, attempts = excluded.attempts,
-         last_failed_at = excluded.last_failed_at, run_id = excluded.run_id, kind = excluded.kind,
-         row_hash = excluded.row_hash`,
-      chunk.flatMap((e) => [
-        e.model,
-        e.key,
-        e.change,
-        e.method,
-        e.url,
-        e.status === null ? null : BigInt(e.status),
-        e.error,
-        BigInt(e.attempts),
-        e.runId,
-        e.kind,
-        e.rowHash,
-      ]),
-    );
+  if (entries.length === 0) return;
+  // Emptied first as well: a staging that failed half-way must not leave rows for the next one.
+  await store.exec(
+    `CREATE OR REPLACE TEMP TABLE ${STAGE} (model VARCHAR, key VARCHAR, change VARCHAR, method VARCHAR, url VARCHAR,
+       status INTEGER, error VARCHAR, attempts INTEGER, run_id VARCHAR, kind VARCHAR, row_hash UBIGINT)`,
+  );
+  const a = await store.appender(STAGE, 'main', 'temp');
+  try {
+    for (const e of entries) {
+      a.appendVarchar(e.model);
+      a.appendVarchar(e.key);
+      a.appendVarchar(e.change);
+      a.appendVarchar(e.method);
+      a.appendVarchar(e.url);
+      if (e.status === null) a.appendNull();
+      else a.appendInteger(e.status);
+      a.appendVarchar(e.error);
+      a.appendInteger(e.attempts);
+      a.appendVarchar(e.runId);
+      a.appendVarchar(e.kind);
+      if (e.rowHash === null) a.appendNull();
+      else a.appendUBigInt(BigInt(e.rowHash));
+      a.endRow();
+    }
+  } finally {
+    a.closeSync();
   }
+  // A key listed twice keeps its last entry (an upsert may not touch one row twice).
+  await store.exec(
+    `INSERT INTO _ebb.failures (model, key, change, method, url, status, error, attempts, first_failed_at, last_failed_at, run_id, kind, row_hash)
+     SELECT model, key, change, method, url, status, error, attempts, now(), now(), run_id, kind, row_hash
+       FROM temp.main.${STAGE} QUALIFY row_number() OVER (PARTITION BY model, key ORDER BY rowid DESC) = 1
+     ON CONFLICT (model, key) DO UPDATE SET change = excluded.change, method = excluded.method, url = excluded.url,
+       status = excluded.status, error = excluded.error, attempts = excluded.attempts,
+       last_failed_at = excluded.last_failed_at, run_id = excluded.run_id, kind = excluded.kind,
+       row_hash = excluded.row_hash`,
+  );
+  await store.exec(`DROP TABLE temp.main.${STAGE}`);
 }
 
 /** failureKeysAfter reads up to `limit` keys of a model's entries after `after`, in key order. */
