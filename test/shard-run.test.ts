@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { shardOf } from '../lib/detect/shard.js';
 import { Store } from '../lib/store/index.js';
-import { ebb, EBB_ARGV, makeProject } from './helpers/project.js';
+import { ebb, EBB_ARGV, makeProject, writeFiles } from './helpers/project.js';
 import { startSink, type Sink } from './helpers/sink.js';
 
 /** 40,000 rows by default; EBB_SLOW=1 runs the long variant. */
@@ -188,6 +188,14 @@ test('a .star model that is not tracked sends from shard 0 only, unless @shards:
   t.regex(runs[2]!.stderr, /not run in shard 2\/3: a \.star model that is not tracked runs in shard 0 only/);
   // SQL models run in every shard.
   for (const r of runs) t.regex(r.stdout, /"model":"ops.stats","kind":"table","status":"ok","rows":1/);
+  // A key the tracked query lacks is named as in an unsharded run, not hidden behind the shard's filter.
+  writeFiles(root, {
+    'models/sync/bad.star':
+      '# @kind: tracked\n# @unique_key: id\nfor r in query("SELECT 1 AS one"):\n    save.row(r)\n',
+  });
+  const bad = await ebb(['run', '--shard', '1/3', 'sync.bad', '--json'], { cwd: root });
+  t.is(bad.code, 1);
+  t.regex(bad.stdout, /@unique_key column id is not in the tracked query.s result \(columns: one\)/);
 });
 
 test('the same shard started twice at once: the second refuses with state busy, naming the shard', async (t) => {

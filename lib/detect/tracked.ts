@@ -113,7 +113,9 @@ export class TrackedSession {
   async computeDelta(sql: string, params: Params = []): Promise<DeltaCounts> {
     const written = queryBody(sql);
     const body = this.#shard === undefined ? written : shardBody(written, this.model.uniqueKey, this.#shard);
-    const columns = await this.#store.columnsOf(body);
+    // The query's own columns: a key column it lacks is named by checkColumns, before the
+    // shard's filter (which reads the key) could fail on it with a binder error.
+    const columns = await this.#store.columnsOf(written);
     checkColumns(this.model, columns);
     this.#sql = sql;
     this.#columns = columns;

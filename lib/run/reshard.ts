@@ -69,19 +69,26 @@ export async function reshard(
   const targets = targetFiles(basePath, to);
   for (const t of targets) removeFile(t.tmp);
   let report: Omit<ReshardReport, 'backups'>;
+  let journaled = false;
+  // The journal is written while the old files are still attached (locked): a run that starts
+  // after it is refused by the journal, one before it by the lock.
+  const journal = () => {
+    writeJournal(basePath, {
+      from,
+      to,
+      sources: sources.map((s) => s.path),
+      targets: targets.map((t) => ({ tmp: t.tmp, path: t.path })),
+    });
+    journaled = true;
+  };
   try {
     for (const t of targets) (await Store.open({ path: t.tmp, root })).close();
-    report = await copyAll(sources, targets, root, models);
+    report = await copyAll(sources, targets, root, models, journal);
   } catch (err) {
-    for (const t of targets) removeFile(t.tmp);
+    // Once journaled, the new files are complete and the next reshard finishes the renames.
+    if (!journaled) for (const t of targets) removeFile(t.tmp);
     throw err;
   }
-  writeJournal(basePath, {
-    from,
-    to,
-    sources: sources.map((s) => s.path),
-    targets: targets.map((t) => ({ tmp: t.tmp, path: t.path })),
-  });
   return { ...report, backups: finishJournal(basePath, readJournal(basePath)!) };
 }
 
@@ -107,12 +114,17 @@ async function checkSources(sources: readonly SourceFile[], root: string): Promi
   }
 }
 
-/** copyAll copies every source into every target in one session, then checks the counts. */
+/**
+ * copyAll copies every source into every target in one session, checks the counts, makes the
+ * targets durable (CHECKPOINT), calls `complete` while every file is still attached, and only
+ * then lets the files go.
+ */
 async function copyAll(
   sources: readonly SourceFile[],
   targets: readonly TargetFile[],
   root: string,
   models: ReadonlyMap<string, Model>,
+  complete: () => void,
 ): Promise<Omit<ReshardReport, 'backups'>> {
   const ws = await Store.open({ path: ':memory:', root });
   try {
@@ -137,10 +149,9 @@ async function copyAll(
     const report = await checkCounts(ws, src, dst, tracked);
     const views = new Set<string>();
     for (const d of dst) for (const v of await copyViews(ws, src[0]!, d)) views.add(v);
-    for (const d of [...dst, ...src]) {
-      if (dst.includes(d)) await ws.exec(`CHECKPOINT ${quoteIdent(d)}`);
-      await ws.exec(`DETACH ${quoteIdent(d)}`);
-    }
+    for (const d of dst) await ws.exec(`CHECKPOINT ${quoteIdent(d)}`);
+    complete();
+    for (const d of [...dst, ...src]) await ws.exec(`DETACH ${quoteIdent(d)}`);
     return { from: sources[0]!.count, to, ...report, views: [...views] };
   } finally {
     ws.close();

@@ -75,7 +75,7 @@ export function checkShardFolder(basePath: string, shard: Shard | undefined): vo
     if (files.length === 0) return;
     throw new ShardError(
       `the state folder ${dirname(basePath)} holds shard files (${counts.map((n) => `${n} shards`).join(', ')}): ` +
-        `run each shard with --shard I/${counts[0]} (or EBB_SHARD), or ebb reshard --to 1 to merge them into one shard`,
+        `run each shard with --shard I/${counts[0]} (or EBB_SHARD), or ebb reshard --to 1 to merge them into one unsharded state`,
     );
   }
   const other = counts.filter((n) => n !== shard.count);
