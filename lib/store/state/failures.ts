@@ -33,7 +33,7 @@ const STAGE = '_ebb_failures_stage';
 /** recordFailures stores failed rows; an entry of a key that failed before is updated in place. */
 export async function recordFailures(store: Store, entries: readonly FailureEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  // Emptied first as well: a staging that failed half-way must not leave rows for the next one.
+  // Made anew on every call: a staging that failed half-way must not leave rows for the next one.
   await store.exec(
     `CREATE OR REPLACE TEMP TABLE ${STAGE} (model VARCHAR, key VARCHAR, change VARCHAR, method VARCHAR, url VARCHAR,
        status INTEGER, error VARCHAR, attempts INTEGER, run_id VARCHAR, kind VARCHAR, row_hash UBIGINT)`,
