@@ -109,8 +109,13 @@ test.serial(
 );
 
 test.serial('a model running in one process is refused in another using the same coordinator', async (t) => {
-  const sink = await startSink(() => ({ delayMs: 100 }));
-  const root = makeProject({ 'models/sync/users.star': syncModel(40, ['# @concurrency: 2']) });
+  // The first run is slow until the second has ended (0.2 s a request, 2 at once, 400 rows: 40 s
+  // at most), so it still holds the lock however long the second process takes to start.
+  let secondDone = false;
+  const sink = await startSink(() => ({ delayMs: secondDone ? 0 : 200 }));
+  t.teardown(() => sink.close());
+  const rows = 400;
+  const root = makeProject({ 'models/sync/users.star': syncModel(rows, ['# @concurrency: 2']) });
   const env = { ...process.env, SINK: sink.url, EBB_COORDINATOR: pg.url };
   const first = spawn(process.execPath, [...EBB_ARGV, 'run', '--state', join(root, 'state', 'one.duckdb')], {
     cwd: root,
@@ -118,26 +123,27 @@ test.serial('a model running in one process is refused in another using the same
     stdio: 'ignore',
   });
   const firstDone = new Promise<number | null>((r) => first.on('exit', (c) => r(c)));
+  t.teardown(() => void first.kill('SIGKILL'));
   while (sink.requests.length === 0) await new Promise((r) => setTimeout(r, 50));
   const second = await ebb(['run', '--json', '--state', join(root, 'state', 'two.duckdb')], {
     cwd: root,
     env,
   });
+  secondDone = true;
   t.is(second.code, 1, second.stderr);
   const [result] = ndjson(second.stdout);
   t.is(result?.['code'], 'EBB_MODEL_LOCKED');
   t.regex(String(result?.['error']), /another ebb process is running sync\.users with the same coordinator/);
   t.is(await firstDone, 0);
-  await sink.close();
   // Once the first run ended, the lock is free.
   const sink2 = await startSink();
+  t.teardown(() => sink2.close());
   const again = await ebb(['run', '--state', join(root, 'state', 'two.duckdb')], {
     cwd: root,
     env: { SINK: sink2.url, EBB_COORDINATOR: pg.url },
   });
-  await sink2.close();
   t.is(again.code, 0, again.stderr);
-  t.is(sink2.delivered.length, 40);
+  t.is(sink2.delivered.length, rows);
 });
 
 function echoModel(rows: number, path: string, extra: string[]): string {
@@ -163,6 +169,7 @@ test.serial(
     const sink = await startSink((r) =>
       down ? { status: 503, body: `unavailable for ${String(r.headers['authorization'])}` } : {},
     );
+    t.teardown(() => sink.close());
     // B: a slow process (4 requests a second): alone, its breaker would need 50 failed requests.
     const slow = makeProject({ 'models/sync/slow.star': echoModel(200, '/b', ['# @rate_limit: 4/1s']) });
     const fast = makeProject({ 'models/sync/fast.star': echoModel(400, '/a', []) });
@@ -177,6 +184,7 @@ test.serial(
     b.stdout.on('data', (d: Buffer) => (bOut += d.toString()));
     b.stderr.on('data', (d: Buffer) => (bErr += d.toString()));
     const bDone = new Promise<number | null>((r) => b.on('exit', (c) => r(c)));
+    t.teardown(() => void b.kill('SIGKILL'));
     while (sink.requests.filter((r) => r.url === '/b').length < 2)
       await new Promise((r) => setTimeout(r, 50));
     down = true;
@@ -185,7 +193,6 @@ test.serial(
     const [aResult] = ndjson(a.stdout);
     t.is(aResult?.['code'], 'EBB_HTTP_CIRCUIT_OPEN', a.stderr);
     t.is(await bDone, 1, bErr);
-    await sink.close();
     const [bResult] = ndjson(bOut);
     t.is(bResult?.['code'], 'EBB_HTTP_CIRCUIT_OPEN', bErr);
     t.regex(
@@ -216,6 +223,7 @@ test.serial(
   'a coordinator that stops mid-run stops the sending: the run fails with EBB_COORDINATOR',
   async (t) => {
     const sink = await startSink();
+    t.teardown(() => sink.close());
     const root = makeProject({ 'models/sync/users.star': syncModel(200, ['# @rate_limit: 20/1s']) });
     const env = { ...process.env, SINK: sink.url, EBB_COORDINATOR: pg.url };
     const child = spawn(process.execPath, [...EBB_ARGV, 'run', '--json'], {
@@ -228,10 +236,10 @@ test.serial(
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const done = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    t.teardown(() => void child.kill('SIGKILL'));
     while (sink.requests.length < 10) await new Promise((r) => setTimeout(r, 50));
     await pg.stop();
     t.is(await done, 1);
-    await sink.close();
     const [result] = ndjson(stdout);
     t.is(result?.['code'], 'EBB_COORDINATOR', stderr);
     t.true(sink.requests.length < 200);
