@@ -8,6 +8,7 @@
 // start the worker, wait for the script (or stop it), settle, report, clean up.
 
 import { MessageChannel, type Worker } from 'node:worker_threads';
+import { catalogSender } from '../catalog/catalog.js';
 import { NO_DEBUG } from '../debug.js';
 import type { Model } from '../project/index.js';
 import {
@@ -37,9 +38,12 @@ import { TrackedOutlet } from './tracked-outlet.js';
 
 export { StarModelError, type StarRunResult } from './star-result.js';
 
-/** senderSettings fills a model's directives with the sender's defaults. */
+/**
+ * senderSettings fills a model's directives with the defaults of the catalog libraries it loads
+ * (a library's documented @rate_limit/@concurrency), then with the sender's.
+ */
 export function senderSettings(model: Model): SenderSettings {
-  const d = model.sender;
+  const d = catalogSender(model.source, model.sender);
   return {
     rateLimit: d.rateLimit ? { count: d.rateLimit.requests, periodMs: d.rateLimit.perMs } : undefined,
     concurrency: d.concurrency ?? SEND_DEFAULTS.concurrency,
