@@ -8,11 +8,13 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CATALOG_DIR, catalogNames, catalogSender } from '../lib/catalog/catalog.js';
+import { CATALOG_DIR, catalogNames } from '../lib/catalog/catalog.js';
+import { catalogSender } from '../lib/catalog/defaults.js';
 import { loadProject } from '../lib/project/index.js';
 import { senderSettings } from '../lib/runtime/star-runner.js';
 import { startWebhook } from './simulators/webhook.js';
-import { REPO, ebb, makeProject, ndjson, type ProcessResult } from './helpers/project.js';
+import { runCommand } from '../lib/commands/run.js';
+import { REPO, capture, ebb, makeProject, ndjson, type ProcessResult } from './helpers/project.js';
 
 const BUILT = join(REPO, 'dist', 'bin', 'ebb.js');
 
@@ -69,13 +71,13 @@ webhook.send(query("SELECT id, plan FROM mart.customers"), batch_size=2)
   t.false((r.stdout + r.stderr).includes('whsec-test'));
 });
 
-test('an unknown @ebb/ library fails at its load line, listing the catalog with a did-you-mean', async (t) => {
+test('an unknown @ebb/ library fails at its load line, listing the catalog with a did-you-mean (in process: the worker runs a bundle of the sources)', async (t) => {
   const root = makeProject({
     'models/sync/a.star': '# @kind: table\n\nload("@ebb/hubspt.star", "hubspot")\n',
   });
-  const r = await ebb(['run', '--json'], { cwd: root });
-  t.is(r.code, 1);
-  const error = String(ndjson(r.stdout).find((l) => l['model'] === 'sync.a')?.['error']);
+  const c = capture();
+  t.is(await runCommand({ cwd: root, selectors: [], json: true, env: {} }, c.io), 1);
+  const error = String(c.json().find((l) => l['model'] === 'sync.a')?.['error']);
   t.regex(
     error,
     /models\/sync\/a\.star:3:\d+: .*no such library in ebb's catalog; did you mean "@ebb\/hubspot\.star"\?/,

@@ -8,18 +8,19 @@
 
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, normalize, sep } from 'node:path';
-import { CATALOG_DIR, CATALOG_PREFIX, catalogPath } from '../catalog/catalog.js';
+import { CATALOG_PREFIX, catalogPath } from '../catalog/catalog.js';
 import { EbbError, RUN_CODES } from '../errors.js';
 import { fileLoader, type FileOptions, type Thread, type Value } from '../starlark/index.js';
 
 export function modelLoader(
   root: string,
+  catalog: string,
   modelFile: string,
   predeclared: Readonly<Record<string, Value>>,
   options: FileOptions,
 ): (thread: Thread, module: string) => Map<string, Value> {
   const resolveModule = (module: string): string => {
-    if (module.startsWith(CATALOG_PREFIX)) return catalogPath(module);
+    if (module.startsWith(CATALOG_PREFIX)) return catalogPath(module, catalog);
     if (!module.endsWith('.star')) {
       throw new Error(
         `load("${module}"): a library is a .star file, with its path from the project root (e.g. "destinations/crm.star")`,
@@ -42,7 +43,7 @@ export function modelLoader(
   };
   const show = (path: string) => {
     // The catalog first: in ebb's own repo (itself a project) it lies under the root.
-    if (path.startsWith(CATALOG_DIR)) return CATALOG_PREFIX + path.slice(CATALOG_DIR.length);
+    if (path.startsWith(catalog + sep)) return CATALOG_PREFIX + path.slice(catalog.length + 1);
     if (path.startsWith(root + sep)) return path.slice(root.length + 1);
     return path;
   };

@@ -36,6 +36,8 @@ export interface ModelInit {
   readonly name: string;
   /** The project root: load() reads libraries relative to it. */
   readonly root: string;
+  /** The folder of the shipped catalog: load("@ebb/NAME.star") reads NAME.star there. */
+  readonly catalog: string;
   /** Path relative to the project root, used in messages and positions. */
   readonly file: string;
   readonly source: string;

@@ -8,7 +8,8 @@
 // start the worker, wait for the script (or stop it), settle, report, clean up.
 
 import { MessageChannel, type Worker } from 'node:worker_threads';
-import { catalogSender } from '../catalog/catalog.js';
+import { CATALOG_DIR } from '../catalog/catalog.js';
+import { catalogSender } from '../catalog/defaults.js';
 import { NO_DEBUG } from '../debug.js';
 import type { Model } from '../project/index.js';
 import {
@@ -133,6 +134,7 @@ class StarRun {
     this.#init = {
       name: model.name,
       root: options.root,
+      catalog: CATALOG_DIR,
       file: model.file,
       source: model.source,
       kind: model.kind,
