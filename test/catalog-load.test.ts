@@ -14,6 +14,7 @@ import { loadProject } from '../lib/project/index.js';
 import { senderSettings } from '../lib/runtime/star-runner.js';
 import { startWebhook } from './simulators/webhook.js';
 import { runCommand } from '../lib/commands/run.js';
+import { validateCommand } from '../lib/commands/validate.js';
 import { REPO, capture, ebb, makeProject, ndjson, type ProcessResult } from './helpers/project.js';
 
 const BUILT = join(REPO, 'dist', 'bin', 'ebb.js');
@@ -136,4 +137,42 @@ test("each library's header directives are the rate_limit and concurrency its st
     t.is(header, rate![1], `${name}: # @rate_limit`);
     t.is(/^# @concurrency: (\d+)$/m.exec(src)?.[1], conc![1], `${name}: # @concurrency`);
   }
+});
+
+test('ebb validate sees the env.get reads of the libraries a model loads, reported at its load line', async (t) => {
+  const root = makeProject({
+    'models/sync/a.star': [
+      '# @kind: tracked',
+      '# @unique_key: email',
+      'load("@ebb/hubspot.star", "hubspot")', // 3: HUBSPOT_TOKEN
+      'load("destinations/alerts.star", "alert")', // 4: ALERT_CHANNEL_Q, and SLACK_WEBHOOK_URL through @ebb/slack.star
+    ].join('\n'),
+    'destinations/alerts.star':
+      'load("@ebb/slack.star", "slack")\nCHANNEL = env.get("ALERT_CHANNEL_Q")\nOPT = env.get("ALERT_OPT_Q", None)\n',
+  });
+  const env = {
+    ...process.env,
+    HUBSPOT_TOKEN: undefined,
+    SLACK_WEBHOOK_URL: undefined,
+    ALERT_CHANNEL_Q: undefined,
+  };
+  const c = capture();
+  t.is(await validateCommand({ cwd: root, env }, c.io), 1);
+  const err = c.err();
+  t.regex(
+    err,
+    /models\/sync\/a\.star:3: the library loaded here reads env\.get\("HUBSPOT_TOKEN"\) \(@ebb\/hubspot\.star:45\)/,
+  );
+  t.regex(
+    err,
+    /models\/sync\/a\.star:4: the library loaded here reads env\.get\("ALERT_CHANNEL_Q"\) \(destinations\/alerts\.star:2\)/,
+  );
+  t.regex(
+    err,
+    /models\/sync\/a\.star:4: the library loaded here reads env\.get\("SLACK_WEBHOOK_URL"\) \(@ebb\/slack\.star:\d+\)/,
+  );
+  t.notRegex(err, /HUBSPOT_BASE_URL|ALERT_OPT_Q/);
+  const ok = capture();
+  const set = { ...env, HUBSPOT_TOKEN: 't', SLACK_WEBHOOK_URL: 'u', ALERT_CHANNEL_Q: 'c' };
+  t.is(await validateCommand({ cwd: root, env: set }, ok.io), 0, ok.err());
 });
