@@ -99,6 +99,10 @@ function predeclared(): Record<string, Value> {
     query: unused('query'),
     deleted: unused('deleted'),
     outcome: outcomeModule,
+    oauth: makeModule('oauth', {
+      client_credentials: unused('oauth.client_credentials'),
+      jwt_bearer: unused('oauth.jwt_bearer'),
+    }),
     json,
     struct: structBuiltin,
   };

@@ -28,6 +28,7 @@ import { EMPTY_PAGE, pageRows, type PageLists, type RowsPage } from './rows-page
 import { PAGE, type ModelInit, type ModelOps, type PageWant, type QueryParam } from './protocol.js';
 import { RowShape, type RowOrigin } from './row.js';
 import { outcomeModule } from './outcome-module.js';
+import { oauthModule } from './oauth-module.js';
 import { Outcomes } from './outcomes.js';
 import type { SaveCall, Saves } from './saves.js';
 import { SinkSaves } from './sink-saves.js';
@@ -153,6 +154,7 @@ export class Host {
         }),
       }),
       outcome: outcomeModule(),
+      oauth: oauthModule(this.#client),
       env: makeModule('env', {
         get: new Builtin('env.get', (_th, _fn, args, kwargs) => {
           const [key, dflt, secret] = unpack(

@@ -26,6 +26,7 @@ import { CallSite } from './call-site.js';
 import { method, REQUEST_PARAMS, requestArgs, type RequestArgs } from './http-args.js';
 import { decodeJsonBytes, encodeJson } from './http-json.js';
 import { bodyText } from './http-reply.js';
+import { OAUTH_HEADER } from './oauth-grant.js';
 import type { HttpCall, ModelInit, ModelOps } from './protocol.js';
 
 type Reply = ModelOps['http']['rep'];
@@ -357,7 +358,8 @@ export function buildRequest(
     payload = Buffer.from(form.toString(), 'utf8');
     headers['content-type'] = 'application/x-www-form-urlencoded';
   }
-  if (args.auth !== undefined) headers['authorization'] = args.auth;
+  if (typeof args.auth === 'string') headers['authorization'] = args.auth;
+  else if (args.auth !== undefined) headers[OAUTH_HEADER] = String(args.auth.id);
   for (const [k, v] of args.headers ?? []) {
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k))
       throw new Error(`${fn}: ${JSON.stringify(k)} is not a valid header name`);

@@ -9,6 +9,7 @@ import type { Lane } from './channel.js';
 import type { JsonRowTexts, JsonValues } from '../detect/json-page.js';
 import type { RowsPage } from './rows-page.js';
 import type { Wire } from './wire.js';
+import type { OAuthRegistration } from './oauth-grant.js';
 
 /** The names a model's script sees besides Starlark's universe. */
 export const MODEL_GLOBALS: readonly string[] = [
@@ -16,6 +17,7 @@ export const MODEL_GLOBALS: readonly string[] = [
   'deleted',
   'save',
   'outcome',
+  'oauth',
   'env',
   'json',
   'time',
@@ -111,6 +113,8 @@ export interface RefusedRow {
 export interface ModelOps {
   print: { req: string; rep: null };
   secret: { req: string; rep: null };
+  /** A grant the script made with the oauth module (one-way): its token is fetched when needed. */
+  oauth: { req: OAuthRegistration; rep: null };
   'tracked.open': { req: { sql: string; params: QueryParam[] }; rep: TrackedOpened };
   /** A page of the delta; without `values`, its rows' values are left for tracked.values; with
    *  `rows`, it holds the rows' JSON texts (else tracked.rows reads them if they are needed). */
@@ -146,6 +150,7 @@ export const LANES: { readonly [K in keyof ModelOps]: Lane } = {
   // once that batch is committed.
   print: 'serial',
   secret: 'concurrent',
+  oauth: 'concurrent',
   'tracked.open': 'serial',
   // The page handler queues its own database work (it may hand out a page fetched ahead).
   'tracked.page': 'concurrent',

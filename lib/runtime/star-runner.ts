@@ -29,6 +29,7 @@ import { HostErrors } from './host-errors.js';
 import { toHttpReply } from './http-reply.js';
 import { startWorker } from './model-worker.js';
 import type { Outlet, OutletParts } from './outlet.js';
+import { OAuthTransport } from './oauth-transport.js';
 import { PlainOutlet } from './plain-outlet.js';
 import { LANES, type Finish, type ModelInit, type ModelOps } from './protocol.js';
 import type { ModelRunOptions } from './run-options.js';
@@ -92,6 +93,8 @@ class StarRun {
   readonly #redactor: Redactor;
   readonly #sender: Sender;
   readonly #transport: Transport;
+  /** The Sender's transport: the run's, with the script's OAuth grants applied. */
+  readonly #oauth: OAuthTransport;
   readonly #lane = new SerialLane();
   readonly #outlet: Outlet;
   readonly #cursors: Cursors;
@@ -120,6 +123,7 @@ class StarRun {
     this.#redactor = new Redactor([...secrets, ...(options.secrets ?? [])]);
     const settings = senderSettings(model);
     this.#transport = options.transport ?? new UndiciTransport();
+    this.#oauth = new OAuthTransport(this.#transport, (token) => this.#redactor.add(token));
     const limiter = sharedLimiter(model, settings, options);
     // Requests waiting to retry are published to the worker, whose bound on unfinished requests
     // leaves them out (http-module.ts).
@@ -127,7 +131,7 @@ class StarRun {
       model: model.name,
       idempotencySecret,
       settings,
-      transport: this.#transport,
+      transport: this.#oauth,
       onWaiting: (n) => setAside(this.#signal, n),
       ...(limiter === undefined ? {} : { limiter }),
     });
@@ -260,6 +264,10 @@ class StarRun {
       },
       secret: (value) => {
         redactor.add(value);
+        return null;
+      },
+      oauth: (grant) => {
+        this.#oauth.register(grant);
         return null;
       },
       'cursor.open': ({ sql, params }) => this.#cursors.open(sql, params),
