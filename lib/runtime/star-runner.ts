@@ -119,8 +119,8 @@ class StarRun {
   ) {
     this.#model = model;
     this.#options = options;
-    const { env, secrets, sources } = modelEnv(options.root, options.env);
-    this.#redactor = new Redactor([...secrets, ...(options.secrets ?? [])]);
+    const { env, sources } = modelEnv(options.root, options.env);
+    this.#redactor = new Redactor(options.secrets ?? []);
     const settings = senderSettings(model);
     this.#transport = options.transport ?? new UndiciTransport();
     this.#oauth = new OAuthTransport(this.#transport, (token) => this.#redactor.add(token));
