@@ -5,6 +5,7 @@
 
 import type { DebugLog } from '../debug.js';
 import type { Model } from '../project/index.js';
+import type { Clock } from '../send/clock.js';
 import type { SharedLimits } from '../send/shared-limiter.js';
 import type { Transport } from '../send/types.js';
 import type { ProgressSource } from './progress.js';
@@ -20,6 +21,8 @@ export interface RunHooks {
   readonly debug?: DebugLog;
   /** Where .star models' requests go (default: a new UndiciTransport per model, closed at its end). */
   readonly transport?: Transport | undefined;
+  /** The senders' time (default the system's): offline runs pass a VirtualClock, so waits cost no real time. */
+  readonly clock?: Clock | undefined;
   /** Aborting it (Ctrl-C) stops the run: no new requests, in-flight ones finish, successful acks are committed. */
   readonly signal?: AbortSignal | undefined;
   /** Secrets besides env.get's: the values of the project file's `${VAR}`s (redacted from the run's output). */

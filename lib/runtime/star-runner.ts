@@ -134,6 +134,7 @@ class StarRun {
       transport: this.#oauth,
       onWaiting: (n) => setAside(this.#signal, n),
       ...(limiter === undefined ? {} : { limiter }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
     });
     this.#init = {
       name: model.name,

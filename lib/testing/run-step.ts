@@ -13,6 +13,7 @@ import { EXPECT_FILE, GOLDEN_FILE, RESPONSES_FILE, type TestStep } from './disco
 import { parseExpectSql, runExpectations, updateExpectSql, type QueryOutcome } from './expect-sql.js';
 import { compareRequests, type RequestDifference } from './golden.js';
 import { buildOverlay } from './overlay.js';
+import { VirtualClock } from '../runtime/virtual-clock.js';
 import { offlineRedactor } from './redactor.js';
 import { sealDuckDB } from './seal.js';
 import { TEST_PROJECT_KEY } from './test-key.js';
@@ -96,6 +97,7 @@ export async function runStep(sc: StepContext, step: TestStep, index: number): P
       const summary = await execute(store, plan, {
         env: sc.env,
         transport,
+        clock: new VirtualClock(),
         signal: sc.signal,
         onPrint: (model, line) => output.push(`${model.name}: ${line}`),
       });
