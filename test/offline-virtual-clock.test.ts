@@ -2,7 +2,8 @@
  * Offline runs wait no real time: `ebb test` and `ebb run --offline` give the senders a virtual
  * clock, so a Retry-After of 50 s, exponential backoff over five 500s and a rate limit of one
  * request per 10 s finish at once — in the order they would have happened. Each test has a
- * timeout far below the waits it contains: with the system clock it fails.
+ * timeout far below the waits it contains: with the system clock it fails. Serial: a step
+ * changes the process's working folder.
  */
 import test from 'ava';
 import { readFileSync } from 'node:fs';
@@ -26,24 +27,27 @@ const RESPONSES = JSON.stringify([
   { json: { id: 2 }, status: 500, times: 4 },
 ]);
 
-test('ebb test: a Retry-After of 50 s, four 500s with backoff and 1 request per 10 s cost no real time', async (t) => {
-  t.timeout(20_000);
-  const root = makeProject({
-    'models/sync/items.star': MODEL,
-    'tests/waits/01_all/responses.json': RESPONSES,
-    'tests/waits/01_all/expect.sql': 'SELECT count(*) AS delivered FROM sync.items;\n',
-  });
-  const c = capture();
-  t.is(await testCommand({ cwd: root, names: [], update: true }, c.io), 0, c.err());
-  const ids = readFileSync(join(root, 'tests/waits/01_all/requests.ndjson'), 'utf8')
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => (JSON.parse(l) as { body: { id: number } }).body.id);
-  t.deepEqual(ids, [0, 1, 2, 3]);
-  t.regex(readFileSync(join(root, 'tests/waits/01_all/expect.sql'), 'utf8'), /-- delivered\n-- 4\n/);
-});
+test.serial(
+  'ebb test: a Retry-After of 50 s, four 500s with backoff and 1 request per 10 s cost no real time',
+  async (t) => {
+    t.timeout(20_000);
+    const root = makeProject({
+      'models/sync/items.star': MODEL,
+      'tests/waits/01_all/responses.json': RESPONSES,
+      'tests/waits/01_all/expect.sql': 'SELECT count(*) AS delivered FROM sync.items;\n',
+    });
+    const c = capture();
+    t.is(await testCommand({ cwd: root, names: [], update: true }, c.io), 0, c.err());
+    const ids = readFileSync(join(root, 'tests/waits/01_all/requests.ndjson'), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => (JSON.parse(l) as { body: { id: number } }).body.id);
+    t.deepEqual(ids, [0, 1, 2, 3]);
+    t.regex(readFileSync(join(root, 'tests/waits/01_all/expect.sql'), 'utf8'), /-- delivered\n-- 4\n/);
+  },
+);
 
-test('ebb run --offline: the same waits cost no real time', async (t) => {
+test.serial('ebb run --offline: the same waits cost no real time', async (t) => {
   t.timeout(20_000);
   const root = makeProject({ 'models/sync/items.star': MODEL, 'responses.json': RESPONSES });
   const c = capture();
@@ -65,7 +69,7 @@ test('ebb run --offline: the same waits cost no real time', async (t) => {
   );
 });
 
-test('the virtual clock fires timers in due order and moves to each due time', async (t) => {
+test.serial('the virtual clock fires timers in due order and moves to each due time', async (t) => {
   const clock = new VirtualClock();
   const fired: Array<[string, number]> = [];
   await new Promise<void>((done) => {

@@ -13,6 +13,8 @@ import type { ProgressSource } from './progress.js';
 export interface RunHooks {
   /** The environment models see through env.get() (besides the project's .env); default process.env. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Where env.get() looks, for the error about a missing variable (default: the environment and the project's .env). */
+  readonly envSources?: string | undefined;
   /** A line a .star model printed (secrets already redacted). */
   readonly onPrint?: (model: Model, line: string) => void;
   /** Called as a model that can send (.star) starts, with a reader of its progress. */

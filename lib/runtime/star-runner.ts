@@ -146,7 +146,7 @@ class StarRun {
       uniqueKey: model.uniqueKey,
       env,
       ...(model.maxSteps !== undefined ? { maxSteps: model.maxSteps } : {}),
-      envSources: sources,
+      envSources: options.envSources ?? sources,
       http: { concurrency: settings.concurrency, timeoutMs: settings.timeoutMs },
     };
     this.#outlet = outletFor({
