@@ -34,7 +34,7 @@ const CASES: ReadonlyArray<readonly [call: string, error: string]> = [
   ],
   [
     'http.get("http://127.0.0.1:1/", auth="me")',
-    'http.get: for parameter auth: want a pair of strings ("user", "password"), got string',
+    'http.get: for parameter auth: want a pair of strings ("user", "password") or an oauth grant (the oauth module), got string',
   ],
   [
     'http.get("http://127.0.0.1:1/", timeout=-1)',

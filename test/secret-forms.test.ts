@@ -160,10 +160,12 @@ test.serial(
       'models/src/items.sql': '-- @kind: table\nSELECT range AS id FROM range(3)',
       'models/sync/items.star': OFFLINE_MODEL,
       'tests/sec/01_all/expect.sql': 'SELECT count(*) AS n FROM sync.items;\n',
+      // A test runs with its own environment (single quotes: the value is taken as written).
+      'tests/sec/env': `API_TOKEN='${SECRET}'\n`,
     });
     const env = { API_TOKEN: SECRET };
     const out = capture();
-    const code = await testCommand({ cwd: root, names: [], update: true, env }, out.io);
+    const code = await testCommand({ cwd: root, names: [], update: true }, out.io);
     t.is(code, 0, out.err());
     const golden = readFileSync(join(root, 'tests/sec/01_all/requests.ndjson'), 'utf8');
     t.is(golden.split('\n').filter((l) => l !== '').length, 3);

@@ -36,6 +36,7 @@ import type { Store } from '../store/index.js';
 import { reportError, withProject, type GlobalOptions, type IO } from './io.js';
 import { withOfflineProject } from './offline.js';
 import { ProgressTicker } from './progress.js';
+import { VirtualClock } from '../runtime/virtual-clock.js';
 
 export interface RunOptions extends GlobalOptions {
   readonly selectors: readonly string[];
@@ -182,6 +183,8 @@ async function runBody(
     env,
     debug: debugLog(env, io.stderr),
     transport,
+    // Nothing offline waits for a server: backoff and Retry-After cost no real time.
+    ...(options.offline === undefined ? {} : { clock: new VirtualClock() }),
     shared: coordinator?.sharedLimits(projectName(ctx.project)),
     shard: options.shard,
     secrets: ctx.setup?.secrets,

@@ -29,7 +29,6 @@ export function testCommand(options: TestOptions, io: IO): Promise<number> {
       project: ctx.project,
       names: options.names,
       update: options.update ?? false,
-      env: options.env ?? process.env,
       onStep: (step) => {
         io.stderr(stepLines(step).join('\n') + '\n');
         if (options.json) io.stdout(JSON.stringify({ type: 'step', ...step }) + '\n');

@@ -28,7 +28,8 @@ import { HttpModule } from './http-module.js';
 import { EMPTY_PAGE, pageRows, type PageLists, type RowsPage } from './rows-page.js';
 import { type ModelInit, type ModelOps, type PageWant, type QueryParam } from './protocol.js';
 import { RowShape, type RowOrigin } from './row.js';
-import { outcomeModule } from './outcome-module.js';
+import { MAX_MESSAGE, outcomeModule } from './outcome-module.js';
+import { oauthModule } from './oauth-module.js';
 import { Outcomes } from './outcomes.js';
 import type { SaveCall, Saves } from './saves.js';
 import { SinkSaves } from './sink-saves.js';
@@ -145,15 +146,24 @@ export class Host {
           this.#outcomes.run(th);
           return None;
         }),
+        reject: new Builtin('save.reject', (th, fn, args, kwargs) => {
+          const [row, message] = unpack(fn.name, args, kwargs, ['row', anyValue], ['message', string]);
+          this.#saves.reject(row, message.slice(0, MAX_MESSAGE), this.#saveCall(th, fn.name, undefined));
+          return None;
+        }),
         delete: new Builtin('save.delete', (th, fn, args, kwargs) => {
           const [outcome, rest] = outcomeOf(kwargs);
-          const [row] = unpack(fn.name, args, rest, ['row', anyValue]);
-          this.#saves.delete(row, this.#saveCall(th, fn.name, outcome));
+          const [rows] = unpack(fn.name, args, rest, ['row', anyValue]);
+          // A row of deleted(), or a list of them acknowledged as one save (a batch archive).
+          const t = typeName(rows);
+          const list = t === 'list' || t === 'tuple' ? [...elements(rows)!] : [rows];
+          this.#saves.delete(list, this.#saveCall(th, fn.name, outcome));
           this.#outcomes.run(th);
           return None;
         }),
       }),
       outcome: outcomeModule(),
+      oauth: oauthModule(this.#client),
       env: makeModule('env', {
         get: new Builtin('env.get', (_th, _fn, args, kwargs) => {
           const [key, dflt, secret] = unpack(

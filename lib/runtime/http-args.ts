@@ -14,6 +14,7 @@ import {
   type Kind,
   type Value,
 } from '../starlark/index.js';
+import { OAuthAuth } from './oauth-module.js';
 
 /** A dict's entries, its keys strings (params=, headers=, data=); values are checked where used. */
 const entries: Kind<Array<[string, unknown]>> = {
@@ -41,14 +42,15 @@ const body: Kind<Uint8Array> = {
   },
 };
 
-/** auth=: a ("user", "password") pair, as the value of a Basic authorization header. */
-const basicAuth: Kind<string> = {
+/** auth=: a ("user", "password") pair, as the value of a Basic authorization header, or an oauth grant. */
+const basicAuth: Kind<string | OAuthAuth> = {
   convert: (v, no) => {
+    if (v instanceof OAuthAuth) return v;
     const t = typeName(v);
     const parts = t === 'tuple' || t === 'list' ? (toJS(v) as unknown[]) : undefined;
     const [user, password] = parts ?? [];
     if (parts?.length !== 2 || typeof user !== 'string' || typeof password !== 'string')
-      return no(`want a pair of strings ("user", "password"), got ${t}`);
+      return no(`want a pair of strings ("user", "password") or an oauth grant (the oauth module), got ${t}`);
     return `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
   },
 };
@@ -90,8 +92,8 @@ export interface RequestArgs {
   readonly json: Value | undefined;
   readonly data: Array<[string, unknown]> | undefined;
   readonly body: Uint8Array | undefined;
-  /** The Authorization header of auth=. */
-  readonly auth: string | undefined;
+  /** The Authorization header of auth=, or the oauth grant that gives it. */
+  readonly auth: string | OAuthAuth | undefined;
   readonly timeoutMs: number | undefined;
 }
 

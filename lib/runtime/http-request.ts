@@ -2,6 +2,7 @@
 // body, auth, timeout) into the request handed to the main thread; a mistake in them fails at
 // the model's line with the builtin's name.
 
+import { OAUTH_HEADER } from './oauth-grant.js';
 import type { Thread } from '../starlark/index.js';
 import type { RequestArgs } from './http-args.js';
 import { encodeJson } from './http-json.js';
@@ -37,7 +38,8 @@ export function buildRequest(
     payload = Buffer.from(form.toString(), 'utf8');
     headers['content-type'] = 'application/x-www-form-urlencoded';
   }
-  if (args.auth !== undefined) headers['authorization'] = args.auth;
+  if (typeof args.auth === 'string') headers['authorization'] = args.auth;
+  else if (args.auth !== undefined) headers[OAUTH_HEADER] = String(args.auth.id);
   for (const [k, v] of args.headers ?? []) {
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k))
       throw new Error(`${fn}: ${JSON.stringify(k)} is not a valid header name`);

@@ -9,7 +9,7 @@ import { Builtin, HostValue, makeModule, makeString, string, unpack, type Value 
 export type OutcomeKind = 'accepted' | 'rejected' | 'failed';
 
 /** Characters of a rejected or failed row's message kept (the rest of a long API message is cut). */
-const MAX_MESSAGE = 1000;
+export const MAX_MESSAGE = 1000;
 
 /** RowOutcome is one row's outcome as an outcome function returns it. */
 export class RowOutcome extends HostValue {

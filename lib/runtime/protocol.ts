@@ -10,6 +10,7 @@ import type { Lane } from './channel.js';
 import type { JsonRowTexts, JsonValues } from '../detect/json-page.js';
 import type { RowsPage } from './rows-page.js';
 import type { Wire } from './wire.js';
+import type { OAuthRegistration } from './oauth-grant.js';
 
 /** The names a model's script sees besides Starlark's universe. */
 export const MODEL_GLOBALS: readonly string[] = [
@@ -17,6 +18,7 @@ export const MODEL_GLOBALS: readonly string[] = [
   'deleted',
   'save',
   'outcome',
+  'oauth',
   'env',
   'json',
   'time',
@@ -37,6 +39,8 @@ export interface ModelInit {
   readonly name: string;
   /** The project root: load() reads libraries relative to it. */
   readonly root: string;
+  /** The folder of the shipped catalog: load("@ebb/NAME.star") reads NAME.star there. */
+  readonly catalog: string;
   /** Path relative to the project root, used in messages and positions. */
   readonly file: string;
   readonly source: string;
@@ -110,6 +114,8 @@ export interface RefusedRow {
 export interface ModelOps {
   print: { req: string; rep: null };
   secret: { req: string; rep: null };
+  /** A grant the script made with the oauth module (one-way): its token is fetched when needed. */
+  oauth: { req: OAuthRegistration; rep: null };
   'tracked.open': { req: { sql: string; params: QueryParam[] }; rep: TrackedOpened };
   /** A page of the delta; without `values`, its rows' values are left for tracked.values; with
    *  `rows`, it holds the rows' JSON texts (else tracked.rows reads them if they are needed). */
@@ -145,6 +151,7 @@ export const LANES: { readonly [K in keyof ModelOps]: Lane } = {
   // once that batch is committed.
   print: 'serial',
   secret: 'concurrent',
+  oauth: 'concurrent',
   'tracked.open': 'serial',
   // The page handler queues its own database work (it may hand out a page fetched ahead).
   'tracked.page': 'concurrent',

@@ -8,6 +8,7 @@ import type { Shard } from '../detect/shard.js';
 import type { Model } from '../project/index.js';
 import type { BreakerTrip } from '../send/breaker.js';
 import type { AttemptEvent } from '../send/sender.js';
+import type { Clock } from '../send/clock.js';
 import type { SharedLimits } from '../send/shared-limiter.js';
 import type { Transport } from '../send/types.js';
 import type { ProgressSource } from './progress.js';
@@ -15,6 +16,8 @@ import type { ProgressSource } from './progress.js';
 export interface RunHooks {
   /** The environment models see through env.get() (besides the project's .env); default process.env. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Where env.get() looks, for the error about a missing variable (default: the environment and the project's .env). */
+  readonly envSources?: string | undefined;
   /** A line a .star model printed (secrets already redacted). */
   readonly onPrint?: (model: Model, line: string) => void;
   /** Called as a model that can send (.star) starts, with a reader of its progress. */
@@ -23,6 +26,8 @@ export interface RunHooks {
   readonly debug?: DebugLog;
   /** Where .star models' requests go (default: a new UndiciTransport per model, closed at its end). */
   readonly transport?: Transport | undefined;
+  /** The senders' time (default the system's): offline runs pass a VirtualClock, so waits cost no real time. */
+  readonly clock?: Clock | undefined;
   /** Aborting it (Ctrl-C) stops the run: no new requests, in-flight ones finish, successful acks are committed. */
   readonly signal?: AbortSignal | undefined;
   /** Secrets besides env.get's: the values of the project file's `${VAR}`s (redacted from the run's output). */

@@ -16,8 +16,10 @@ export interface SaveCall {
 export interface Saves {
   /** rows saves rows (save.row: one; save.rows: an iterable). */
   rows(rows: Iterable<Value>, call: SaveCall): void;
-  /** delete acknowledges a handled deletion (save.delete). */
-  delete(row: Value, call: SaveCall): void;
+  /** delete acknowledges handled deletions (save.delete: a row of deleted(), or a list of them, one save). */
+  delete(rows: readonly Value[], call: SaveCall): void;
+  /** reject records a row refused without a request (save.reject): rejected, held back until it changes. */
+  reject(row: Value, message: string, call: SaveCall): void;
   /** flush sends what is held to the main thread (before a wait, and at the end of the script). */
   flush(): void;
 }

@@ -16,12 +16,14 @@ export function loadDotEnv(root: string): Record<string, string> {
 
 /**
  * modelEnv is what env.get() sees: the process environment, overlaid with .env; `sources`
- * says where it looked, for the error about a missing variable.
+ * says where it looked, for the error about a missing variable. A value of .env is a secret
+ * once a script reads it with env.get (as one from the environment is), not before: read with
+ * secret=False it shows in output, wherever it came from.
  */
 export function modelEnv(
   root: string,
   env: NodeJS.ProcessEnv,
-): { env: Record<string, string>; secrets: string[]; sources: string } {
+): { env: Record<string, string>; sources: string } {
   const dot = loadDotEnv(root);
   const merged: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) merged[k] = v;
@@ -30,5 +32,5 @@ export function modelEnv(
   const sources = existsSync(path)
     ? `the environment and ${path}`
     : `the environment and ${path}, which does not exist`;
-  return { env: merged, secrets: Object.values(dot), sources };
+  return { env: merged, sources };
 }

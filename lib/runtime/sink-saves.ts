@@ -45,6 +45,10 @@ export class SinkSaves implements Saves {
     if (this.#rows.length >= MESSAGE_ROWS || performance.now() - this.#lastFlush >= FLUSH_MS) this.flush();
   }
 
+  reject(): void {
+    throw new Error('save.reject: only a tracked model (@kind: tracked) holds rows back as rejected');
+  }
+
   delete(): void {
     throw new Error('save.delete: only a tracked model (@kind: tracked) acknowledges deletions');
   }

@@ -9,6 +9,8 @@
 
 import { MessageChannel, type Worker } from 'node:worker_threads';
 import type { EbbCode } from '../error-codes.js';
+import { CATALOG_DIR } from '../catalog/catalog.js';
+import { catalogSender } from '../catalog/defaults.js';
 import { NO_DEBUG } from '../debug.js';
 import type { Model } from '../project/index.js';
 import {
@@ -28,6 +30,7 @@ import { HostErrors } from './host-errors.js';
 import { toHttpReply } from './http-reply.js';
 import { startWorker } from './model-worker.js';
 import type { Outlet, OutletParts } from './outlet.js';
+import { OAuthTransport } from './oauth-transport.js';
 import { PlainOutlet } from './plain-outlet.js';
 import { LANES, type Finish, type ModelInit, type ModelOps } from './protocol.js';
 import { AttemptCounter } from './attempt-totals.js';
@@ -40,9 +43,12 @@ import { TrackedOutlet } from './tracked-outlet.js';
 
 export { StarModelError, type StarRunResult } from './star-result.js';
 
-/** senderSettings fills a model's directives with the sender's defaults. */
+/**
+ * senderSettings fills a model's directives with the defaults of the catalog libraries it loads
+ * (a library's documented @rate_limit/@concurrency), then with the sender's.
+ */
 export function senderSettings(model: Model): SenderSettings {
-  const d = model.sender;
+  const d = catalogSender(model.source, model.sender);
   return {
     rateLimit: d.rateLimit ? { count: d.rateLimit.requests, periodMs: d.rateLimit.perMs } : undefined,
     concurrency: d.concurrency ?? SEND_DEFAULTS.concurrency,
@@ -93,6 +99,8 @@ class StarRun {
   /** Its attempts' 429s, waits and latencies, for its published progress. */
   readonly #attempts = new AttemptCounter();
   readonly #transport: Transport;
+  /** The Sender's transport: the run's, with the script's OAuth grants applied. */
+  readonly #oauth: OAuthTransport;
   readonly #lane = new SerialLane();
   readonly #outlet: Outlet;
   readonly #cursors: Cursors;
@@ -117,10 +125,11 @@ class StarRun {
   ) {
     this.#model = model;
     this.#options = options;
-    const { env, secrets, sources } = modelEnv(options.root, options.env);
-    this.#redactor = new Redactor([...secrets, ...(options.secrets ?? [])]);
+    const { env, sources } = modelEnv(options.root, options.env);
+    this.#redactor = new Redactor(options.secrets ?? []);
     const settings = senderSettings(model);
     this.#transport = options.transport ?? new UndiciTransport();
+    this.#oauth = new OAuthTransport(this.#transport, (token) => this.#redactor.add(token));
     const limiter = sharedLimiter(model, settings, options);
     const requests = new RequestLog({
       store,
@@ -140,7 +149,7 @@ class StarRun {
       model: model.name,
       idempotencySecret,
       settings,
-      transport: this.#transport,
+      transport: this.#oauth,
       onWaiting: (n) => setAside(this.#signal, n),
       onAttempt: (e) => {
         requests.attempt(e);
@@ -150,17 +159,19 @@ class StarRun {
       onTrip: (trip) => options.onTrip?.(model, trip),
       ...(limiter === undefined ? {} : { limiter }),
       ...(breakerState === undefined ? {} : { breakerState }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
     });
     this.#init = {
       name: model.name,
       root: options.root,
+      catalog: CATALOG_DIR,
       file: model.file,
       source: model.source,
       kind: model.kind,
       uniqueKey: model.uniqueKey,
       env,
       ...(model.maxSteps !== undefined ? { maxSteps: model.maxSteps } : {}),
-      envSources: sources,
+      envSources: options.envSources ?? sources,
       http: { concurrency: settings.concurrency, timeoutMs: settings.timeoutMs },
     };
     this.#outlet = outletFor({
@@ -281,6 +292,10 @@ class StarRun {
       },
       secret: (value) => {
         redactor.add(value);
+        return null;
+      },
+      oauth: (grant) => {
+        this.#oauth.register(grant);
         return null;
       },
       'cursor.open': ({ sql, params }) => this.#cursors.open(sql, params),

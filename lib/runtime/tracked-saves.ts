@@ -67,10 +67,26 @@ export class TrackedSaves implements Saves {
     if (deps) this.#ack(seqs, false, deps, fn, at);
   }
 
-  delete(row: Value, call: SaveCall): void {
-    const seq = this.#seqOf(row, 'save.delete', true);
-    if (call.outcome !== undefined) this.#decide([row], [seq], true, call);
-    else this.#ack(SeqRuns.of([seq]), true, ids(this.#http.takeDeps()), 'save.delete', call.at);
+  delete(rows: readonly Value[], call: SaveCall): void {
+    const seqs = rows.map((row) => this.#seqOf(row, 'save.delete', true));
+    if (call.outcome !== undefined) this.#decide([...rows], seqs, true, call);
+    // One save: every deletion depends on the same requests.
+    else if (seqs.length > 0)
+      this.#ack(SeqRuns.of(seqs), true, ids(this.#http.takeDeps()), 'save.delete', call.at);
+  }
+
+  /**
+   * reject records a row the script refused itself, without a request (a Segment event over
+   * 32 KB): rejected, with the script's message, as if the API had refused it.
+   */
+  reject(row: Value, message: string, call: SaveCall): void {
+    const deleted = row instanceof Row && row.origin === 'deleted';
+    const seq = this.#seqOf(row, call.fn, deleted);
+    const refused = [
+      { seq, kind: 'rejected' as const, message, method: '', url: '', status: null, attempts: 0 },
+    ];
+    const at = call.at === undefined ? {} : { at: call.at };
+    this.#client.post('outcome', { runs: [], deleted, deps: [], refused, ...at }, call.fn);
   }
 
   /** #decide holds a save with an outcome function until its requests are over (see outcomes.ts). */

@@ -79,7 +79,7 @@ try {
   const thread = new Thread({
     name: data.model.name,
     print: (_t, msg) => client.post('print', msg, 'print'),
-    load: modelLoader(data.model.root, data.model.file, predeclared, MODEL_FILE_OPTIONS),
+    load: modelLoader(data.model.root, data.model.catalog, data.model.file, predeclared, MODEL_FILE_OPTIONS),
     maxSteps,
   });
   execFile(thread, data.model.file, data.model.source, predeclared, MODEL_FILE_OPTIONS);

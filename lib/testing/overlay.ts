@@ -14,7 +14,8 @@
 // `**` globs do not descend into linked folders — except under models/, where files are copied
 // (they are small), because model discovery takes regular files only. The step runs the
 // project loaded from the overlay, so a step can also replace a model, a load()ed library or
-// the .env.
+// the .env. The project's own .env is left out: a test runs with its own environment
+// (test-env.ts), and a step's .env only.
 
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
@@ -41,6 +42,7 @@ export function buildOverlay(root: string, stepDir: string, dest: string): strin
   mkdirSync(dest, { recursive: true });
   for (const entry of readdirSync(root, { withFileTypes: true })) {
     const from = join(root, entry.name);
+    if (entry.name === DOTENV) continue;
     if (!tops.has(entry.name)) symlinkSync(from, join(dest, entry.name));
     else if (entry.isDirectory()) mirror(from, join(dest, entry.name), entry.name === MODELS);
   }
@@ -54,6 +56,7 @@ export function buildOverlay(root: string, stepDir: string, dest: string): strin
 }
 
 const MODELS = 'models';
+const DOTENV = '.env';
 
 /** mirror recreates a folder tree with real folders and a link (or a copy) per file. */
 function mirror(from: string, to: string, copy: boolean): void {

@@ -3,7 +3,7 @@
 // the recorded requests are compared with the golden file and expect.sql is checked.
 
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { RecordingTransport, Responses, loadResponses } from '../send/offline/index.js';
 import { execute, missingRefs, planRun, setupOf, type ModelResult } from '../run/index.js';
 import { ProjectError } from '../errors.js';
@@ -13,7 +13,9 @@ import { EXPECT_FILE, GOLDEN_FILE, RESPONSES_FILE, type TestStep } from './disco
 import { parseExpectSql, runExpectations, updateExpectSql, type QueryOutcome } from './expect-sql.js';
 import { compareRequests, type RequestDifference } from './golden.js';
 import { buildOverlay } from './overlay.js';
+import { VirtualClock } from '../runtime/virtual-clock.js';
 import { offlineRedactor } from './redactor.js';
+import { TEST_ENV_FILE } from './test-env.js';
 import { sealDuckDB } from './seal.js';
 import { TEST_PROJECT_KEY } from './test-key.js';
 
@@ -132,6 +134,8 @@ async function runInOverlay(
       const summary = await execute(store, plan, {
         env: sc.env,
         transport,
+        clock: new VirtualClock(),
+        envSources: `the test's environment (${dirname(sc.shown)}/${TEST_ENV_FILE}) and the step's .env`,
         signal: sc.signal,
         onPrint: (model, line) => output.push(`${model.name}: ${line}`),
       });

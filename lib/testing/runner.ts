@@ -8,6 +8,7 @@ import { join, relative } from 'node:path';
 import type { Project } from '../project/index.js';
 import { discoverTests } from './discover.js';
 import { runStep, type StepResult } from './run-step.js';
+import { testEnv } from './test-env.js';
 
 export interface TestRunOptions {
   readonly project: Project;
@@ -15,8 +16,6 @@ export interface TestRunOptions {
   readonly names?: readonly string[];
   /** Write the golden files (requests.ndjson, expect.sql blocks) from what ran. */
   readonly update?: boolean;
-  /** The environment models see (besides the project's .env). */
-  readonly env?: NodeJS.ProcessEnv;
   /** Called after each step, in order. */
   readonly onStep?: (result: StepResult) => void;
   /** Aborting it (Ctrl-C) stops the step that runs, as in `ebb run`, and runs no more. */
@@ -49,7 +48,7 @@ export async function runTests(options: TestRunOptions): Promise<TestResult[]> {
             test: test.name,
             scratch,
             statePath,
-            env: options.env ?? process.env,
+            env: testEnv(test.dir),
             update: options.update ?? false,
             signal: options.signal,
             shown: relative(root, step.dir) || step.dir,

@@ -34,7 +34,7 @@ function buildIsFresh(): boolean {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
       if (e.isDirectory()) m = Math.max(m, newest(p));
-      else if (e.name.endsWith('.ts') || e.name.endsWith('.json')) m = Math.max(m, statSync(p).mtimeMs);
+      else if (/\.(ts|json|star)$/.test(e.name)) m = Math.max(m, statSync(p).mtimeMs);
     }
     return m;
   };
