@@ -13,6 +13,7 @@ import { createHash, type Hash } from 'node:crypto';
 import xxhash from 'xxhash-wasm';
 import { CODE } from '../error-codes.js';
 import { SendError } from './errors.js';
+import type { HttpRequest } from './types.js';
 
 type Hasher = Awaited<ReturnType<typeof xxhash>>;
 
@@ -78,4 +79,20 @@ export function idempotencyKey(
     keyed.set(secret, prefix);
   }
   return prefix.copy().update(digest).digest('hex').slice(0, 16);
+}
+
+/** Every non-GET request carries an idempotency-key, unless the caller set one. */
+export function needsKey(request: HttpRequest): boolean {
+  return request.method !== 'GET' && request.headers['idempotency-key'] === undefined;
+}
+
+/** The request with its idempotency-key header (the model's; initIdempotency must have ended). */
+export function withKey(secret: Uint8Array, model: string, request: HttpRequest): HttpRequest {
+  return {
+    ...request,
+    headers: {
+      ...request.headers,
+      'idempotency-key': idempotencyKey(secret, model, request.method, request.url, request.body),
+    },
+  };
 }
