@@ -7,6 +7,7 @@
 import test from 'ava';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { retryCommand } from '../lib/commands/retry.js';
 import { runCommand } from '../lib/commands/run.js';
 import { capture, makeProject } from './helpers/project.js';
 import { startSink } from './helpers/sink.js';
@@ -83,4 +84,42 @@ for row in query("SELECT range AS id, repeat('x', CAST(range * ${limit} AS INT))
   t.is(changed.code, 0, changed.err);
   t.like(changed.result, { saved: 2, rejected: 0 }, 'rows 1 and 2 changed; 2 is sent now');
   t.deepEqual(await ids(root), [0, 1, 2]);
+});
+
+test('a rejected deletion is held back: deleted() leaves it out until ebb retry gives it back', async (t) => {
+  const sink = await startSink();
+  t.teardown(() => sink.close());
+  const model = (ids: string) => `# @kind: tracked
+# @unique_key: id
+for row in query("SELECT unnest(${ids}) AS id"):
+    http.post(env.get("SINK", secret=False) + "/up", json=row)
+    save.row(row)
+for row in deleted():
+    if row.id == 3:
+        save.reject(row, "owner still has deals")
+        continue
+    http.post(env.get("SINK", secret=False) + "/delete", json=row)
+    save.delete(row)
+`;
+  const root = makeProject({ 'models/sync/items.star': model('[1, 2, 3, 4]') });
+  t.is((await run(root, sink.url)).code, 0);
+  writeFileSync(join(root, 'models/sync/items.star'), model('[1, 2]'));
+  const first = await run(root, sink.url);
+  t.is(first.code, 3, first.err);
+  t.like(first.result, { deleted: 2, rejected: 1 });
+  t.deepEqual(await ids(root), [1, 2, 3], 'the refused deletion keeps its row');
+  const deletes = () => sink.requests.filter((r) => r.url === '/delete').map((r) => r.json);
+  t.deepEqual(deletes(), [{ id: 4 }]);
+  const rerun = await run(root, sink.url);
+  t.is(rerun.code, 0, rerun.err);
+  t.like(rerun.result, { deleted: 0, rejected: 0 }, 'held back, not refused again');
+  const held = await withStore(root, (s) =>
+    s.queryJson("SELECT key, kind FROM _ebb.failures WHERE model = 'sync.items'"),
+  );
+  t.deepEqual(held, [{ key: '{"id":3}', kind: 'rejected' }], 'the entry stays while held back');
+  t.is(await retryCommand({ cwd: root, model: 'sync.items' }, capture().io), 0);
+  const again = await run(root, sink.url);
+  t.is(again.code, 3, again.err);
+  t.like(again.result, { deleted: 1, rejected: 1 }, 'after ebb retry, deleted() gives the row again');
+  t.deepEqual(deletes(), [{ id: 4 }], 'the script refused it again, without a request');
 });

@@ -89,20 +89,25 @@ export function diffSql(shape: Shape, body: string, stored: string): string {
   const first = q(shape.keys[0]!);
   const current = `(SELECT ${keyList(shape.keys, 'q')}, ${rowHashSql(shape.columns, 'q')} AS _ebb_hash FROM (${body}\n) AS q)`;
   const held = notRejected(shape, 'c._ebb_hash');
+  const heldGone = notRejected(shape, 't._ebb_hash');
   return `CREATE OR REPLACE TEMP TABLE ${DK} AS
    SELECT ${shape.keys.map((k) => `coalesce(c.${q(k)}, t.${q(k)}) AS ${q(k)}`).join(', ')},
           CASE ${
             held === undefined
               ? ''
               : `WHEN c.${first} IS NOT NULL AND NOT (${held}) THEN CASE WHEN t.${first} IS NULL THEN 'rejected new' ELSE 'rejected' END
+               WHEN c.${first} IS NULL AND NOT (${heldGone}) THEN 'rejected deleted'
                `
           }WHEN t.${first} IS NULL THEN 'new' WHEN c.${first} IS NULL THEN 'deleted' ELSE 'changed' END AS _ebb_change
      FROM ${current} AS c FULL OUTER JOIN ${stored} AS t ON ${keyJoin(shape.keys, 'c', 't')}
     WHERE t.${first} IS NULL OR c.${first} IS NULL OR t._ebb_hash <> c._ebb_hash`;
 }
 
-/** HELD_BACK: the changes of ${DK} rows held back as rejected (their hash is a rejected one). */
-export const HELD_BACK = `_ebb_change IN ('rejected', 'rejected new')`;
+/**
+ * HELD_BACK: the changes of ${DK} rows held back as rejected (their hash is a rejected one): a
+ * query row the API refused, or a deletion it refused (the stored row's hash).
+ */
+export const HELD_BACK = `_ebb_change IN ('rejected', 'rejected new', 'rejected deleted')`;
 
 /**
  * countsSql counts new, changed and deleted keys (and new ones held back as rejected), and among the new ones those with a NULL

@@ -13,7 +13,7 @@
 import { keyLiteralSql } from '../detect/key-literal.js';
 import type { SeqRuns } from '../detect/seq-runs.js';
 import type { TrackedSession, DeltaPage } from '../detect/tracked.js';
-import { DELTA, DK, expandedRuns, HELD_BACK } from '../detect/tracked-sql.js';
+import { DELTA, DK, expandedRuns, GONE, HELD_BACK } from '../detect/tracked-sql.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
 import {
   clearFailure,
@@ -101,10 +101,24 @@ export class FailureLog {
           continue;
         }
         const page: DeltaPage = await this.#session.deletedPage(first - 1, last - first + 1);
-        for (const r of page.rows) add(f, keyJson(this.#model, page.columns, r.values), r.change, null);
+        const hashes = f.kind === 'rejected' ? await this.#goneHashes(first, last) : undefined;
+        for (const r of page.rows)
+          add(f, keyJson(this.#model, page.columns, r.values), r.change, hashes?.get(r.seq) ?? null);
       }
     }
     await recordFailures(this.#store, [...entries.values()]);
+  }
+
+  /**
+   * #goneHashes reads the stored hashes of the deleted rows `first`..`last`: a rejected deletion
+   * keeps the hash of the row it would have removed, so the delta holds it back ('rejected
+   * deleted') until the row comes back or `ebb retry` clears it.
+   */
+  async #goneHashes(first: number, last: number): Promise<Map<number, string>> {
+    const r = await this.#store.rows(
+      `SELECT _ebb_seq, _ebb_hash::VARCHAR FROM temp.main.${GONE} WHERE _ebb_seq BETWEEN ${first} AND ${last}`,
+    );
+    return new Map(r.rows.map((row) => [Number(row[0] as bigint), String(row[1])]));
   }
 
   /**
