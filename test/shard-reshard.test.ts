@@ -8,12 +8,11 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { shardOf } from '../lib/detect/shard.js';
 import { Store } from '../lib/store/index.js';
 import { ebb, EBB_ARGV, makeProject, writeFiles } from './helpers/project.js';
+import { startHeldServer } from './helpers/held-server.js';
 import { startSink, type Sink } from './helpers/sink.js';
 
 /** Rows whose id % 50 is 7 are rejected by the API, 13 fail (transient); the rest are accepted. */
@@ -144,22 +143,9 @@ test('reshard refuses a shard file in use, a missing shard, and finishes a resha
   const root = makeProject({ 'models/src/items.sql': source(100), 'models/sync/items.star': SYNC(sink.url) });
   await runShards(root, 2);
   // A run in progress holds its shard file: reshard is refused (state busy) and changes nothing.
-  let release: () => void = () => undefined;
-  const released = new Promise<void>((r) => (release = r));
-  let arrived: () => void = () => undefined;
-  const holding = new Promise<void>((r) => (arrived = r));
-  const api = createServer((req, res) => {
-    req.resume();
-    arrived();
-    void released.then(() => res.end('{}'));
-  });
-  await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
-  t.teardown(() => {
-    release();
-    api.closeAllConnections();
-    api.close();
-  });
-  const url = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+  const api = await startHeldServer();
+  t.teardown(() => api.close());
+  const { url, holding, release } = api;
   writeFiles(root, {
     'models/ops/hold.star': `# @shards: all\nhttp.get("${url}/").raise_for_status()\nsave.row({"ok": True})\n`,
   });

@@ -6,12 +6,11 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { shardOf } from '../lib/detect/shard.js';
 import { Store } from '../lib/store/index.js';
 import { ebb, EBB_ARGV, makeProject, writeFiles } from './helpers/project.js';
+import { startHeldServer } from './helpers/held-server.js';
 import { startSink, type Sink } from './helpers/sink.js';
 
 /** 40,000 rows by default; EBB_SLOW=1 runs the long variant. */
@@ -200,22 +199,9 @@ test('a .star model that is not tracked sends from shard 0 only, unless @shards:
 
 test('the same shard started twice at once: the second refuses with state busy, naming the shard', async (t) => {
   // The first run's one request is held open until the second run has been refused.
-  let release: () => void = () => undefined;
-  const released = new Promise<void>((r) => (release = r));
-  let arrived: () => void = () => undefined;
-  const holding = new Promise<void>((r) => (arrived = r));
-  const api = createServer((req, res) => {
-    req.resume();
-    arrived();
-    void released.then(() => res.end('{}'));
-  });
-  await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
-  t.teardown(() => {
-    release();
-    api.closeAllConnections();
-    api.close();
-  });
-  const url = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+  const held = await startHeldServer();
+  t.teardown(() => held.close());
+  const { url, holding, release } = held;
   const root = makeProject({
     'models/src/items.sql': `-- @kind: table\nSELECT range AS id FROM range(50)`,
     'models/sync/items.star': `# @kind: tracked\n# @unique_key: id\nhttp.post("${url}/wait", json={}).raise_for_status()\nsave.rows(list(query("SELECT id FROM src.items")))\n`,
