@@ -34,15 +34,7 @@ export interface RequestLogOptions {
  * An attempt as remembered until it is written: what is logged of it, bodies still bytes (at
  * most MAX_LOGGED_BODY each, so the ring never holds a large response alive).
  */
-interface Seen {
-  readonly at: number;
-  readonly method: string;
-  readonly url: string;
-  readonly status: number | null;
-  readonly error: string | null;
-  readonly attempt: number;
-  readonly failed: boolean;
-  readonly latencyMs: number;
+interface Seen extends Omit<RequestEntry, 'runId' | 'model' | 'requestBody' | 'responseBody'> {
   readonly request: Body | null;
   readonly response: Body | null;
 }
