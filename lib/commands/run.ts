@@ -4,11 +4,12 @@
 import { debugLog } from '../debug.js';
 import { UsageError } from '../errors.js';
 import { jsonText } from '../json.js';
-import { parseShard, shardText } from '../detect/shard.js';
+import { shardText } from '../detect/shard.js';
 import {
   checkShardFolder,
   checkStateShard,
   statePathFor,
+  requestedShard,
   execute,
   findLeftovers,
   planRun,
@@ -101,15 +102,7 @@ export async function runCommand(given: RunOptions, io: IO): Promise<number> {
  * alone, that the state folder fits it (lib/run/shard-state.ts), before any state is opened.
  */
 async function withShard(options: RunOptions): Promise<RunOptions> {
-  const env = options.env ?? process.env;
-  const flag = options.shardSpec;
-  const fromEnv = env['EBB_SHARD'];
-  const shard =
-    flag !== undefined
-      ? parseShard(flag, '--shard')
-      : fromEnv !== undefined && fromEnv !== ''
-        ? parseShard(fromEnv, 'EBB_SHARD')
-        : undefined;
+  const shard = requestedShard(options.shardSpec, options.env ?? process.env);
   const { findRoot } = await import('../project/index.js');
   const base = statePathFor(findRoot(options.cwd, options.project), options);
   checkShardFolder(base, shard);

@@ -2,7 +2,7 @@
 // EBB_SHARD) names, every shard file of the state folder when the state is sharded (found by
 // their names: no flag needed), or the one unsharded state.
 
-import { parseShard, type Shard } from '../detect/shard.js';
+import type { Shard } from '../detect/shard.js';
 import type { ShardFile } from '../run/index.js';
 import type { GlobalOptions } from './io.js';
 
@@ -17,18 +17,13 @@ export type ShardScope =
 
 /** shardScope reads --shard/EBB_SHARD, else looks for shard files beside the unsharded state path. */
 export async function shardScope(options: ShardScopeOptions): Promise<ShardScope> {
-  const env = options.env ?? process.env;
-  const given = options.shardSpec ?? (env['EBB_SHARD'] === '' ? undefined : env['EBB_SHARD']);
-  if (given !== undefined)
-    return {
-      kind: 'one',
-      shard: parseShard(given, options.shardSpec !== undefined ? '--shard' : 'EBB_SHARD'),
-    };
-  const [{ findRoot }, { statePathFor, shardFiles }, { existsSync }] = await Promise.all([
+  const [{ findRoot }, { statePathFor, shardFiles, requestedShard }, { existsSync }] = await Promise.all([
     import('../project/index.js'),
     import('../run/index.js'),
     import('node:fs'),
   ]);
+  const shard = requestedShard(options.shardSpec, options.env ?? process.env);
+  if (shard !== undefined) return { kind: 'one', shard };
   let base: string;
   try {
     base = statePathFor(findRoot(options.cwd, options.project), options);

@@ -24,6 +24,7 @@ export {
   checkShardedOpen,
   checkStateShard,
   commandShard,
+  requestedShard,
   shardFiles,
   shardStatePath,
   type ShardFile,

@@ -94,11 +94,16 @@ export function checkShardFolder(basePath: string, shard: Shard | undefined): vo
   }
 }
 
-/** commandShard is the shard a command opens: the one it was given, else EBB_SHARD's, else none. */
-export function commandShard(given: Shard | undefined, env: NodeJS.ProcessEnv): Shard | undefined {
-  if (given !== undefined) return given;
+/** requestedShard reads the shard asked for: `--shard I/N` (`flag`) wins over EBB_SHARD; none when neither is set. */
+export function requestedShard(flag: string | undefined, env: NodeJS.ProcessEnv): Shard | undefined {
+  if (flag !== undefined) return parseShard(flag, '--shard');
   const text = env['EBB_SHARD'];
   return text === undefined || text === '' ? undefined : parseShard(text, 'EBB_SHARD');
+}
+
+/** commandShard is the shard a command opens: the one it was given, else EBB_SHARD's, else none. */
+export function commandShard(given: Shard | undefined, env: NodeJS.ProcessEnv): Shard | undefined {
+  return given ?? requestedShard(undefined, env);
 }
 
 /**
