@@ -3,10 +3,13 @@
 // a run holds the state, or the process that serves the dashboard is running one itself (ebb
 // serve: its gate is closed), the read is "busy" and the page shows the run's live status instead.
 // The one write (send rejected rows again) opens it for writing the same way, for one request.
+// Within this process the opens take turns (./state-turns.ts): reads beside reads, a write alone.
 
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { StateLockedError } from '../errors.js';
 import { Store, type SetupStep } from '../store/index.js';
+import { withTurn } from './state-turns.js';
 
 /**
  * StateGate lets the process that serves the dashboard keep it off the state while it writes:
@@ -47,16 +50,28 @@ export function writeState<T>(place: StatePlace, write: (state: Store) => Promis
   return withState(place, write, undefined, false);
 }
 
-async function withState<T>(
+function withState<T>(
+  place: StatePlace,
+  use: (state: Store) => Promise<T>,
+  setup: readonly SetupStep[] | undefined,
+  readOnly: boolean,
+): Promise<StateRead<T>> {
+  if (place.statePath !== ':memory:' && !existsSync(place.statePath)) {
+    const message = `no state yet at ${place.statePath}: nothing has run`;
+    return Promise.resolve({ ok: false, reason: 'missing', message });
+  }
+  const key = place.statePath === ':memory:' ? ':memory:' : resolve(place.statePath);
+  return withTurn(key, !readOnly, () => openFor(place, use, setup, readOnly));
+}
+
+/** openFor opens the state (read-only or for writing) for `use`, in this process's turn at it. */
+async function openFor<T>(
   place: StatePlace,
   use: (state: Store) => Promise<T>,
   setup: readonly SetupStep[] | undefined,
   readOnly: boolean,
 ): Promise<StateRead<T>> {
   const { statePath, gate } = place;
-  if (statePath !== ':memory:' && !existsSync(statePath)) {
-    return { ok: false, reason: 'missing', message: `no state yet at ${statePath}: nothing has run` };
-  }
   if (gate && !gate.enter()) {
     return { ok: false, reason: 'busy', message: 'a scheduled run holds the state' };
   }
