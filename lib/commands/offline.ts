@@ -47,6 +47,7 @@ export function withOfflineProject(
       const transport = new RecordingTransport({
         file,
         redact: (t) => redactor.redact(t),
+        learn: (secret) => redactor.add(secret),
         ...(responses ? { responses } : {}),
       });
       try {

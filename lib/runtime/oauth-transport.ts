@@ -6,7 +6,9 @@
 // expires, and fetched again once after a 401 (per attempt, so the Sender's retries and rate
 // limit see one attempt). The token request goes through the inner transport too, so `ebb test`
 // and `--offline` runs record it and no request leaves the process. Every token is handed to the
-// model's redactor before use: it never appears in output, failures or recordings. A grant the
+// model's redactor before use, and to the inner transport's (the offline recorder's), as is a
+// JWT assertion (a credential for minutes): neither appears in output, failures, goldens or
+// recordings. A grant the
 // endpoint refuses is remembered: later requests fail at once with its message (401), instead
 // of asking the endpoint again for each row.
 
@@ -33,7 +35,10 @@ export class OAuthTransport implements Transport {
 
   constructor(inner: Transport, onSecret: (value: string) => void) {
     this.#inner = inner;
-    this.#onSecret = onSecret;
+    this.#onSecret = (value) => {
+      onSecret(value);
+      inner.redactAlso?.(value);
+    };
   }
 
   /** register keeps a script's grant; its token is fetched when a request first needs it. */
@@ -79,6 +84,8 @@ export class OAuthTransport implements Transport {
 
   async #fetchToken(tokenUrl: string, grant: OAuthGrant): Promise<TokenGrantResult> {
     const { form, basic } = grantForm(grant, Date.now());
+    const assertion = form.get('assertion');
+    if (assertion !== null) this.#onSecret(assertion);
     const res = await this.#inner.request(
       {
         method: 'POST',

@@ -29,6 +29,11 @@ export interface HttpResponse {
 export interface Transport {
   request(req: HttpRequest, signal: AbortSignal): Promise<HttpResponse>;
   close(): Promise<void>;
+  /**
+   * A secret the run learnt while sending (an OAuth token, a JWT assertion): a transport that
+   * writes requests down (the offline recorder) redacts it from then on.
+   */
+  redactAlso?(secret: string): void;
 }
 
 /** The final outcome of a request after retries. */

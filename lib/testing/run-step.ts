@@ -128,6 +128,7 @@ async function runInOverlay(
       file: recorded,
       responses,
       redact: (t) => redactor.redact(t),
+      learn: (secret) => redactor.add(secret),
     });
     let results: readonly ModelResult[];
     try {

@@ -26,6 +26,8 @@ export interface RecordingOptions {
   readonly responses?: Responses;
   /** Redacts secrets from the URL, header values and body strings (the run's redactor). */
   readonly redact?: Redact;
+  /** Adds a secret learnt during the run (an OAuth token) to what `redact` hides. */
+  readonly learn?: (secret: string) => void;
 }
 
 /** Bytes of NDJSON buffered before a write to the file. */
@@ -36,6 +38,7 @@ export class RecordingTransport implements Transport {
   readonly #onRecord: ((record: RequestRecord) => void) | undefined;
   readonly #responses: Responses;
   readonly #redact: Redact;
+  readonly #learn: ((secret: string) => void) | undefined;
   /** Requests already recorded: another attempt of one of them is a retry. */
   readonly #seen = new WeakSet<HttpRequest>();
   #buffer: string[] = [];
@@ -48,6 +51,12 @@ export class RecordingTransport implements Transport {
     this.#onRecord = options.onRecord;
     this.#responses = options.responses ?? new Responses();
     this.#redact = options.redact ?? ((t) => t);
+    this.#learn = options.learn;
+  }
+
+  /** redactAlso hides `secret` in every request recorded from now on (an OAuth token: see Transport). */
+  redactAlso(secret: string): void {
+    this.#learn?.(secret);
   }
 
   /** How many requests (first attempts) were recorded. */
