@@ -20,14 +20,19 @@ test('a message with text is posted: 200 with the plain text "ok"', async (t) =>
   t.deepEqual(s.messages, [{ text: 'sync.users: 3 rejected' }]);
 });
 
-test("Slack's plain-text errors: invalid_payload, no_text, invalid_token, no_service", async (t) => {
-  const s = await startSlack({ path: PATH, revoked: ['/services/T000/B000/OLD'] });
+test("Slack's plain-text errors: invalid_payload, no_text, invalid_token, no_service, channel_is_archived", async (t) => {
+  const s = await startSlack({
+    path: PATH,
+    revoked: ['/services/T000/B000/OLD'],
+    archived: ['/services/T000/B000/GONE'],
+  });
   t.teardown(() => s.close());
   const cases: [string, string, number, string][] = [
     [s.webhookUrl, '{nope', 400, 'invalid_payload'],
     [s.webhookUrl, JSON.stringify({ text: '' }), 400, 'no_text'],
     [`${s.url}/services/T000/B000/OLD`, JSON.stringify({ text: 'x' }), 403, 'invalid_token'],
     [`${s.url}/services/T000/B000/NONE`, JSON.stringify({ text: 'x' }), 404, 'no_service'],
+    [`${s.url}/services/T000/B000/GONE`, JSON.stringify({ text: 'x' }), 410, 'channel_is_archived'],
   ];
   for (const [url, body, status, text] of cases) {
     const res = await post(url, body);

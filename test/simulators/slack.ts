@@ -2,13 +2,17 @@
  * A simulator of a Slack incoming webhook, for the @ebb/slack.star library: `POST` of a JSON
  * message with `text` (or `blocks`) to the webhook's secret URL answers 200 with the plain text
  * `ok`; Slack's documented plain-text errors otherwise: 400 `invalid_payload` (not JSON),
- * 400 `no_text`, 403 `invalid_token` (a revoked URL), 404 `no_service` (an unknown one), and 429
- * with Retry-After past the rate (about one message per second per channel).
+ * 400 `no_text`, 403 `invalid_token` (a revoked URL), 404 `no_service` (an unknown one), 410
+ * `channel_is_archived` (the webhook's channel was archived), and 429 with Retry-After past the
+ * rate (about one message per second per channel).
  *
  * Sources (read 2026-12-05):
  * - https://docs.slack.dev/tools/java-slack-sdk/guides/incoming-webhooks and
  *   https://api.slack.com/messaging/webhooks (a JSON payload with text to the webhook's URL;
  *   the "Handling errors" table of plain-text codes)
+ * - https://api.slack.com/changelog/2016-05-17-changes-to-errors-for-incoming-webhooks (the
+ *   statuses: 400 invalid_payload, 403 action_prohibited, 404 channel_not_found, 410
+ *   channel_is_archived)
  * - https://github.com/gueils/whales/issues/38 (a revoked webhook: `invalid_token`, HTTP 403)
  * - https://api.slack.com/apis/rate-limits (incoming webhooks: one message per second, short
  *   bursts allowed; 429 with Retry-After in seconds)
@@ -31,6 +35,8 @@ export interface SlackOptions extends FaultOptions {
   readonly path: string;
   /** Paths that were revoked (403 invalid_token). */
   readonly revoked?: readonly string[];
+  /** Paths whose channel was archived (410 channel_is_archived). */
+  readonly archived?: readonly string[];
 }
 
 export interface SlackSimulator {
@@ -54,6 +60,7 @@ export async function startSlack(options: SlackOptions): Promise<SlackSimulator>
 
   const post = (req: SimRequest): SimResponse => {
     if (options.revoked?.includes(req.path)) return text(403, 'invalid_token');
+    if (options.archived?.includes(req.path)) return text(410, 'channel_is_archived');
     if (req.path !== options.path) return text(404, 'no_service');
     const state = window.take();
     if (!state.allowed) {

@@ -3,7 +3,8 @@
  * only when a signature header carries the HMAC-SHA256 of the raw request body under a shared
  * secret, as `sha256=<hex>` (the form GitHub and Stripe-style receivers use), and keeps what it
  * received. A missing or wrong signature is 401; a body that is not JSON is 400. `answer` lets a
- * test make some deliveries fail (e.g. 500 for one key) to check what is re-sent.
+ * test make some deliveries fail (e.g. 500 for one key) or refuse them with a reason (422 and a
+ * JSON error), to check what is re-sent or rejected.
  *
  * Sources: RFC 2104 (HMAC), and https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
  * (X-Hub-Signature-256: sha256= HMAC hex of the raw payload, compared in constant time).
@@ -22,8 +23,11 @@ export interface WebhookOptions extends FaultOptions {
   readonly secret: string;
   /** The signature header's name (default `x-signature-256`). */
   readonly header?: string;
-  /** The status to answer a verified delivery with; default 200. */
-  readonly answer?: (body: unknown, path: string) => number;
+  /**
+   * How to answer a verified delivery: a status (default 200), or a status and a JSON body (a
+   * receiver's reason, e.g. 422 `{"error": "email is invalid"}`).
+   */
+  readonly answer?: (body: unknown, path: string) => number | { status: number; json: unknown };
 }
 
 export interface WebhookDelivery {
@@ -61,9 +65,11 @@ export async function startWebhook(options: WebhookOptions): Promise<WebhookRece
     }
     const body = parseJson(req);
     if (body === undefined) return { status: 400, json: { error: 'body is not JSON' } };
-    const status = options.answer?.(body, req.path) ?? 200;
+    const chosen = options.answer?.(body, req.path) ?? 200;
+    const { status, json } =
+      typeof chosen === 'number' ? { status: chosen, json: { received: chosen < 300 } } : chosen;
     if (status >= 200 && status < 300) deliveries.push({ path: req.path, body, headers: req.headers });
-    return { status, json: { received: status < 300 } };
+    return { status, json };
   };
 
   const routes: Route[] = [{ method: 'POST', pattern: /^\/.*$/, handle: receive }];
