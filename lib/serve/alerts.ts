@@ -3,10 +3,14 @@
 // model without a success for `alerts.stale_after`) — and a message goes out only when that
 // health changes: at most one per model per change, so a failure that repeats every 15 minutes
 // is one alert, and its end is one "recovered" message. Messages go to a webhook (JSON) and/or a
-// Slack incoming webhook ({"text"}); they carry the model, its counts, the first error and a
-// link to the dashboard, and pass through `hide` (the project's secrets) before they leave.
+// Slack incoming webhook, through the catalog's Slack library (@ebb/slack.star's post(), see
+// slack-post.ts: one source for the shape of a Slack message); they carry the model, its counts,
+// the first error and a link to the dashboard, and pass through `hide` (the project's secrets)
+// before they leave. Delivery waits out a 429's Retry-After (alert-delivery.ts).
 
+import { postAlert } from './alert-delivery.js';
 import type { ModelReport } from './metrics.js';
+import { slackRequest } from './slack-post.js';
 
 export type Health = 'ok' | 'failed' | 'rows' | 'stale';
 
@@ -25,9 +29,6 @@ export interface AlertMessage {
   readonly error?: string;
   readonly dashboard?: string;
 }
-
-/** How long one alert delivery may take before it is given up (and said so on stderr). */
-const SEND_TIMEOUT_MS = 10_000; // ms
 
 export class Alerter {
   readonly #targets: AlertTargets;
@@ -116,25 +117,20 @@ export class Alerter {
   }
 
   async #send(message: AlertMessage): Promise<void> {
-    const posts: Array<[string, unknown]> = [];
-    if (this.#targets.webhook) posts.push([this.#targets.webhook, message]);
-    if (this.#targets.slack) posts.push([this.#targets.slack, { text: message.text }]);
+    const posts: Array<() => { url: string; body: string }> = [];
+    const { webhook, slack } = this.#targets;
+    if (webhook) posts.push(() => ({ url: webhook, body: JSON.stringify(message) }));
+    if (slack) posts.push(() => slackRequest(slack, message.text));
     await Promise.all(
-      posts.map(async ([url, body]) => {
+      posts.map(async (request) => {
+        let delivery;
         try {
-          const res = await fetch(url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(body),
-            signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-          });
-          await res.arrayBuffer();
-          if (!res.ok) this.#log(`alert for ${message.model} not delivered: status ${res.status}`);
+          const { url, body } = request();
+          delivery = await postAlert(url, body);
         } catch (err) {
-          this.#log(
-            `alert for ${message.model} not delivered: ${this.#hide(String((err as Error).message))}`,
-          );
+          delivery = { ok: false as const, why: String((err as Error).message) };
         }
+        if (!delivery.ok) this.#log(`alert for ${message.model} not delivered: ${this.#hide(delivery.why)}`);
       }),
     );
   }
