@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand } from '../lib/commands/run.js';
 import { testCommand } from '../lib/commands/test.js';
-import { capture, makeProject } from './helpers/project.js';
+import { capture, makeProject, writeFiles } from './helpers/project.js';
 
 /** Secrets holding / + = " \ %, each of which changes one of their encoded forms. */
 const CLIENT_SECRET = 'cs/+="\\%2Fclient';
@@ -78,72 +78,108 @@ function project(): string {
   });
 }
 
-test('ebb test: each grant asks its token endpoint once, answered by responses.json; tokens, secrets and the assertion are *** in the golden, which passes again', async (t) => {
-  const root = project();
-  const c = capture();
-  t.is(await testCommand({ cwd: root, names: [], update: true }, c.io), 0, c.err());
-  const golden = readFileSync(join(root, 'tests/oa/01_all/requests.ndjson'), 'utf8');
-  const lines = golden
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { url: string; headers: Record<string, string>; body: unknown });
-  t.deepEqual(
-    lines.map((l) => l.url),
-    [
-      'https://auth.test/oauth/token',
-      'https://api.test/a',
-      'https://auth.test/oauth/token',
-      'https://api.test/b',
-      'https://login.test/services/oauth2/token',
-      'https://api.test/c',
-      'https://api.test/a',
-      'https://api.test/b',
-      'https://api.test/c',
-    ],
-    'one token request per grant, before its first use',
-  );
-  t.deepEqual(
-    lines.filter((l) => l.url.includes('.test/oauth') || l.url.includes('oauth2')).map((l) => l.body),
-    [
-      'grant_type=client_credentials&client_id=cid&client_secret=***',
-      'grant_type=refresh_token&refresh_token=***&client_id=cid',
-      'grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=***',
-    ],
-  );
-  t.true(
-    lines
-      .filter((l) => l.url.startsWith('https://api.test/'))
-      .every((l) => l.headers['authorization'] === 'Bearer ***'),
-    golden,
-  );
-  assertClean(t, 'the golden', golden);
-  const expect = readFileSync(join(root, 'tests/oa/01_all/expect.sql'), 'utf8');
-  t.regex(expect, /-- id\n-- 0\n-- 1\n/, 'both rows delivered with the tokens');
-  t.regex(expect, /-- n\n-- 0\n/, 'no failures');
-  assertClean(t, 'the output', c.err() + c.out());
+test.serial(
+  'ebb test: each grant asks its token endpoint once, answered by responses.json; tokens, secrets and the assertion are *** in the golden, which passes again',
+  async (t) => {
+    const root = project();
+    const c = capture();
+    t.is(await testCommand({ cwd: root, names: [], update: true }, c.io), 0, c.err());
+    const golden = readFileSync(join(root, 'tests/oa/01_all/requests.ndjson'), 'utf8');
+    const lines = golden
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { url: string; headers: Record<string, string>; body: unknown });
+    t.deepEqual(
+      lines.map((l) => l.url),
+      [
+        'https://auth.test/oauth/token',
+        'https://api.test/a',
+        'https://auth.test/oauth/token',
+        'https://api.test/b',
+        'https://login.test/services/oauth2/token',
+        'https://api.test/c',
+        'https://api.test/a',
+        'https://api.test/b',
+        'https://api.test/c',
+      ],
+      'one token request per grant, before its first use',
+    );
+    t.deepEqual(
+      lines.filter((l) => l.url.includes('.test/oauth') || l.url.includes('oauth2')).map((l) => l.body),
+      [
+        'grant_type=client_credentials&client_id=cid&client_secret=***',
+        'grant_type=refresh_token&refresh_token=***&client_id=cid',
+        'grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=***',
+      ],
+    );
+    t.true(
+      lines
+        .filter((l) => l.url.startsWith('https://api.test/'))
+        .every((l) => l.headers['authorization'] === 'Bearer ***'),
+      golden,
+    );
+    assertClean(t, 'the golden', golden);
+    const expect = readFileSync(join(root, 'tests/oa/01_all/expect.sql'), 'utf8');
+    t.regex(expect, /-- id\n-- 0\n-- 1\n/, 'both rows delivered with the tokens');
+    t.regex(expect, /-- n\n-- 0\n/, 'no failures');
+    assertClean(t, 'the output', c.err() + c.out());
 
-  const again = capture();
-  t.is(await testCommand({ cwd: root, names: [] }, again.io), 0, again.err());
-});
+    const again = capture();
+    t.is(await testCommand({ cwd: root, names: [] }, again.io), 0, again.err());
+  },
+);
 
-test('ebb run --offline --responses: the recording holds the token requests, and no token, secret or assertion', async (t) => {
-  const root = project();
-  const env = {
-    ...process.env,
-    CLIENT_SECRET,
-    REFRESH_TOKEN,
-    PRIVATE_KEY: PEM,
-  };
-  const file = join(root, 'recorded.ndjson');
-  const c = capture();
-  const code = await runCommand(
-    { cwd: root, selectors: [], offline: file, responses: 'tests/oa/01_all/responses.json', env },
-    c.io,
-  );
-  t.is(code, 0, c.err());
-  const recorded = readFileSync(file, 'utf8');
-  t.is(recorded.trim().split('\n').length, 9);
-  t.regex(recorded, /assertion=\*\*\*/);
-  assertClean(t, 'the recording', recorded);
-  assertClean(t, 'the output', c.err() + c.out());
-});
+test.serial(
+  'ebb run --offline --responses: the recording holds the token requests, and no token, secret or assertion',
+  async (t) => {
+    const root = project();
+    const env = {
+      ...process.env,
+      CLIENT_SECRET,
+      REFRESH_TOKEN,
+      PRIVATE_KEY: PEM,
+    };
+    const file = join(root, 'recorded.ndjson');
+    const c = capture();
+    const code = await runCommand(
+      { cwd: root, selectors: [], offline: file, responses: 'tests/oa/01_all/responses.json', env },
+      c.io,
+    );
+    t.is(code, 0, c.err());
+    const recorded = readFileSync(file, 'utf8');
+    t.is(recorded.trim().split('\n').length, 9);
+    t.regex(recorded, /assertion=\*\*\*/);
+    assertClean(t, 'the recording', recorded);
+    assertClean(t, 'the output', c.err() + c.out());
+  },
+);
+
+test.serial(
+  "ebb test without an answer for the token endpoint: each grant asks once, gets the recorder's 200 {}, and its rows fail saying so",
+  async (t) => {
+    const root = project();
+    writeFiles(root, {
+      'tests/oa/01_all/responses.json': '[]',
+      'tests/oa/01_all/expect.sql': 'SELECT key, kind, error FROM _ebb.failures ORDER BY key;\n',
+    });
+    const c = capture();
+    t.is(await testCommand({ cwd: root, names: [], update: true }, c.io), 0, c.err());
+    const golden = readFileSync(join(root, 'tests/oa/01_all/requests.ndjson'), 'utf8');
+    t.deepEqual(
+      golden
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { url: string }).url),
+      [
+        'https://auth.test/oauth/token',
+        'https://auth.test/oauth/token',
+        'https://login.test/services/oauth2/token',
+      ],
+      'one token request per grant, not one per request',
+    );
+    assertClean(t, 'the golden', golden);
+    const expect = readFileSync(join(root, 'tests/oa/01_all/expect.sql'), 'utf8');
+    t.regex(expect, /"\{""id"":0\}",failed,.*answered 200 without an access_token/);
+    t.regex(expect, /"\{""id"":1\}",failed,/);
+  },
+);

@@ -10,7 +10,7 @@
 // JWT assertion (a credential for minutes): neither appears in output, failures, goldens or
 // recordings. A grant the
 // endpoint refuses is remembered: later requests fail at once with its message (401), instead
-// of asking the endpoint again for each row.
+// of asking the endpoint again for each row; so is an endpoint that answers 2xx without a token.
 
 import { NEVER_ABORTED, type HttpRequest, type HttpResponse, type Transport } from '../send/index.js';
 import {
@@ -68,9 +68,10 @@ export class OAuthTransport implements Transport {
       );
     } catch (err) {
       const status = (err as { status?: unknown }).status;
-      // A refusal (4xx) stays one; no answer or a 5xx from the token endpoint may pass.
+      // A refusal (4xx) stays one, as does a 2xx without a token (not a token endpoint: the
+      // recorder's `200 {}` under ebb test); no answer or a 5xx from the token endpoint may pass.
       const message = err instanceof Error ? err.message : String(err);
-      if (typeof status === 'number' && status >= 400 && status < 500) this.#refused.set(Number(id), message);
+      if (typeof status === 'number' && status < 500) this.#refused.set(Number(id), message);
       if (typeof status === 'number' && status >= 500)
         return { status: 503, headers: {}, body: text(message) };
       if (typeof status !== 'number') throw err;
