@@ -7,7 +7,7 @@
  * empty message (that row rejected), 410 `channel_is_archived` (rows failed, posted next run) and
  * 429 with Retry-After past its rate (each message still posted once). The secrets hold
  * `/ + = " \ %` (the Slack URL, which is the secret, the last two percent-encoded: a URL cannot
- * hold them raw) and appear in no output, table, state file byte or golden.
+ * hold them raw) and appear in no output, table, state file byte or golden (`ebb test --update`).
  */
 import test from 'ava';
 import { existsSync, readFileSync } from 'node:fs';
@@ -240,7 +240,17 @@ test('@ebb/slack.star through the CLI: "ok" acknowledges, no_text rejects, 410 c
   t.deepEqual(await failures(root), []);
   t.deepEqual(await acked(root, 'id'), ['r1', 'r2', 'r3', 'r4', 'r5']);
 
-  const output = outputs.join('\n');
+  // ebb test: the golden records the post to *** (the URL is the secret).
+  writeFiles(root, {
+    'tests/slack/env': `SLACK_WEBHOOK_URL='${good}'\n`,
+    'tests/slack/01_all/expect.sql': 'SELECT count(*) AS n FROM sync.dest;\n',
+  });
+  const golden = await ebb(['test', '--update'], { cwd: root, env: {} });
+  outputs.push(golden.stdout, golden.stderr);
+  t.is(golden.code, 0, golden.stderr);
+  const recorded = readFileSync(join(root, 'tests/slack/01_all/requests.ndjson'), 'utf8');
+  t.regex(recorded, /"url":"\*\*\*".*"body":\{"text":"order 1 shipped"\}/);
+  const output = outputs.join('\n') + recorded;
   for (const url of [good, archived]) {
     const token = url.slice(url.lastIndexOf('/') + 1);
     await assertNowhere(t, url, root, output);
