@@ -1,9 +1,11 @@
 /**
  * The dashboard under concurrent use: "send rejected rows again" (a POST that opens the state for
- * writing) while many page reads (read-only opens) are in progress in the same process. DuckDB
- * refuses, or worse, two opens of one file in one process in different modes, so lib/ui
- * serialises them; here a real `ebb ui` answers every page 200 with the state's data (never a
- * 500, never "busy" for its own retry), and the retry is applied once.
+ * writing) while pages are read (read-only opens) in the same process. DuckDB's file lock does
+ * not keep two opens of one file in one process apart, so a read beside the write could read a
+ * file being rewritten (an IO error, a 500); lib/ui makes them take turns. Here a real `ebb ui`
+ * answers every page 200 with the state's data (never a 500, never "busy" for its own retry)
+ * while the retry runs, and the retry is applied once. The retry's write is small, so this test
+ * rarely hits the collision without the turns; test/ui-state-turns.test.ts makes it happen.
  */
 import test from 'ava';
 import { runCommand } from '../lib/commands/run.js';
