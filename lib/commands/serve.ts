@@ -1,5 +1,6 @@
 // `ebb serve`: one long-running process for a container or a VM. It runs the project file's
-// schedules (one run at a time, a selection never overlapping itself), serves the dashboard
+// schedules (one run at a time, a selection never overlapping itself; with --shard I/N as that
+// shard, and with EBB_COORDINATOR sharing limits and locks, as ebb run does), serves the dashboard
 // (behind the token printed at start; kept off the state while a scheduled run writes it),
 // /metrics and /healthz, sends alerts when a model's health changes, and on SIGTERM or Ctrl-C stops like
 // `ebb run` does (no new requests, those in flight finish, their acks are committed), then exits 0.
@@ -25,6 +26,8 @@ export interface ServeOptions extends GlobalOptions {
   readonly port?: number | undefined;
   /** Stops the server like SIGTERM (tests). */
   readonly signal?: AbortSignal | undefined;
+  /** --shard I/N as given (else EBB_SHARD): the scheduled runs are that shard's, as ebb run --shard I/N. */
+  readonly shardSpec?: string | undefined;
 }
 
 /** The port /metrics and /healthz listen on unless --port says otherwise. */
@@ -37,8 +40,10 @@ export function serveCommand(options: ServeOptions, io: IO): Promise<number> {
 }
 
 async function serve(options: ServeOptions, io: IO): Promise<number> {
-  const { missingRefs, openContext } = await import('../run/index.js');
+  const { missingRefs, openContext, requestedShard, shardStatePath } = await import('../run/index.js');
   const ctx = openContext(options);
+  // Read once, so a bad --shard stops the start; each scheduled run checks the folder as ebb run does.
+  const shard = requestedShard(options.shardSpec, options.env ?? process.env);
   const missing = ctx.setup?.missingForServe ?? [];
   if (missing.length > 0) throw new ProjectError(missingRefs(ctx.project, missing));
   const schedules = ctx.project.file?.schedules ?? [];
@@ -52,14 +57,28 @@ async function serve(options: ServeOptions, io: IO): Promise<number> {
     (l) => io.stderr(`serve: ${l}\n`),
   );
   const stop = new AbortController();
-  const runs = new ScheduledRuns(ctx.project.root, options, io, metrics, alerter, stop.signal);
+  const runs = new ScheduledRuns(
+    ctx.project.root,
+    { ...options, shardSpec: shard === undefined ? undefined : `${shard.index}/${shard.count}` },
+    io,
+    metrics,
+    alerter,
+    stop.signal,
+  );
   const scheduler = new Scheduler(schedules, (s) => runs.run(s));
   const token = newToken();
   const view = new ProjectView(ctx.project.root);
   await modelsData({ view, ctx }); // the first page's costs paid before it is asked for
   const listening = await listen(
     {
-      dashboard: dashboard({ view, ctx, token, gate: runs.gate }),
+      dashboard: dashboard({
+        view,
+        ctx,
+        token,
+        gate: runs.gate,
+        // The file this process's runs write: a sharded folder's other files are other workers'.
+        gatePath: shard === undefined ? ctx.statePath : shardStatePath(ctx.statePath, shard),
+      }),
       metrics: () => metrics.render(),
       health: () => ({ status: 'ok', schedules: runs.health(scheduler) }),
     },
@@ -68,7 +87,8 @@ async function serve(options: ServeOptions, io: IO): Promise<number> {
   );
   const staleTimer = watchStale(alerts?.staleAfterMs, runs, metrics, alerter);
   io.stderr(
-    `ebb serve: ${schedules.length} ${schedules.length === 1 ? 'schedule' : 'schedules'}; ` +
+    `ebb serve: ${schedules.length} ${schedules.length === 1 ? 'schedule' : 'schedules'}` +
+      `${shard === undefined ? '' : ` run as shard ${shard.index}/${shard.count}`}; ` +
       `${listening.url}/metrics and ${listening.url}/healthz (SIGTERM or Ctrl-C stops)\n` +
       `serve: the dashboard: ${listening.url}/?token=${token}\n`,
   );
@@ -157,6 +177,7 @@ class ScheduledRuns {
         state: this.#options.state,
         env: this.#options.env ?? process.env,
         selectors: schedule.select,
+        shardSpec: this.#options.shardSpec,
         json: true,
         quiet: true,
         signal: this.#signal,
