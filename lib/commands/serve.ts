@@ -18,7 +18,10 @@ import { dashboard } from '../ui/server.js';
 import { ExclusiveGate } from '../ui/state-access.js';
 import type { Schedule } from '../project/index.js';
 import { guarded, type GlobalOptions, type IO } from './io.js';
-import { runCommand } from './run.js';
+import { connectCoordinator, runCommand } from './run.js';
+import type { PostgresCoordinator } from '../coordinate/postgres.js';
+import type { Shard } from '../detect/shard.js';
+import { missingRefs, openContext, requestedShard, shardStatePath, type Context } from '../run/index.js';
 import { untilStopped } from './until-stopped.js';
 
 export interface ServeOptions extends GlobalOptions {
@@ -40,12 +43,28 @@ export function serveCommand(options: ServeOptions, io: IO): Promise<number> {
 }
 
 async function serve(options: ServeOptions, io: IO): Promise<number> {
-  const { missingRefs, openContext, requestedShard, shardStatePath } = await import('../run/index.js');
   const ctx = openContext(options);
-  // Read once, so a bad --shard stops the start; each scheduled run checks the folder as ebb run does.
-  const shard = requestedShard(options.shardSpec, options.env ?? process.env);
   const missing = ctx.setup?.missingForServe ?? [];
   if (missing.length > 0) throw new ProjectError(missingRefs(ctx.project, missing));
+  // Read once, so a bad --shard stops the start; each scheduled run checks the folder as ebb run does.
+  const shard = requestedShard(options.shardSpec, options.env ?? process.env);
+  // One coordinator for every scheduled run, connected now: an unreachable one stops the start.
+  const coordinator = await connectCoordinator(options.env ?? process.env);
+  try {
+    return await serveWith(options, io, ctx, shard, coordinator);
+  } finally {
+    await coordinator?.close();
+  }
+}
+
+/** serveWith runs the schedules and serves until stopped, with the coordinator (if any) open. */
+async function serveWith(
+  options: ServeOptions,
+  io: IO,
+  ctx: Context,
+  shard: Shard | undefined,
+  coordinator: PostgresCoordinator | undefined,
+): Promise<number> {
   const schedules = ctx.project.file?.schedules ?? [];
   // The project file's secrets, in every form they travel in (lib/secret-forms.ts).
   const redactor = new Redactor(ctx.setup?.secrets ?? []);
@@ -59,7 +78,7 @@ async function serve(options: ServeOptions, io: IO): Promise<number> {
   const stop = new AbortController();
   const runs = new ScheduledRuns(
     ctx.project.root,
-    { ...options, shardSpec: shard === undefined ? undefined : `${shard.index}/${shard.count}` },
+    { ...options, shardSpec: shard === undefined ? undefined : `${shard.index}/${shard.count}`, coordinator },
     io,
     metrics,
     alerter,
@@ -88,7 +107,8 @@ async function serve(options: ServeOptions, io: IO): Promise<number> {
   const staleTimer = watchStale(alerts?.staleAfterMs, runs, metrics, alerter);
   io.stderr(
     `ebb serve: ${schedules.length} ${schedules.length === 1 ? 'schedule' : 'schedules'}` +
-      `${shard === undefined ? '' : ` run as shard ${shard.index}/${shard.count}`}; ` +
+      `${shard === undefined ? '' : ` run as shard ${shard.index}/${shard.count}`}` +
+      `${coordinator === undefined ? '' : ', sharing limits and locks through EBB_COORDINATOR'}; ` +
       `${listening.url}/metrics and ${listening.url}/healthz (SIGTERM or Ctrl-C stops)\n` +
       `serve: the dashboard: ${listening.url}/?token=${token}\n`,
   );
@@ -124,6 +144,11 @@ function watchStale(
   );
 }
 
+/** What every scheduled run is given besides the command's options: the coordinator kept open. */
+interface ScheduledOptions extends ServeOptions {
+  readonly coordinator: PostgresCoordinator | undefined;
+}
+
 /**
  * ScheduledRuns runs one schedule's selection as `ebb run --json` would, and feeds metrics and
  * alerts. Its gate keeps the dashboard off the state while a run writes it.
@@ -134,7 +159,7 @@ class ScheduledRuns {
   readonly gate = new ExclusiveGate();
   readonly #last = new Map<string, { code: number; at: string }>();
   readonly #root: string;
-  readonly #options: ServeOptions;
+  readonly #options: ScheduledOptions;
   readonly #io: IO;
   readonly #metrics: Metrics;
   readonly #alerter: Alerter;
@@ -142,7 +167,7 @@ class ScheduledRuns {
 
   constructor(
     root: string,
-    options: ServeOptions,
+    options: ScheduledOptions,
     io: IO,
     metrics: Metrics,
     alerter: Alerter,
@@ -178,6 +203,7 @@ class ScheduledRuns {
         env: this.#options.env ?? process.env,
         selectors: schedule.select,
         shardSpec: this.#options.shardSpec,
+        coordinator: this.#options.coordinator,
         json: true,
         quiet: true,
         signal: this.#signal,
