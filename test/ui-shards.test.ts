@@ -160,3 +160,17 @@ test('ebb serve --shard I/N runs its schedules as that shard: its keys only, on 
     mine,
   );
 });
+
+test('ebb serve with schedules in a sharded folder is refused at start without --shard, with the fix', async (t) => {
+  const sink = await startSink();
+  t.teardown(() => sink.close());
+  const root = makeProject({
+    ...files(sink),
+    'ebb.yaml': ['schedules:', '  - select: sync.items', "    cron: '* * * * * *'"].join('\n'),
+  });
+  t.is((await ebb(['run', '--shard', '0/2', '--quiet'], { cwd: root })).code, 3);
+  const c = capture();
+  t.is(await serveCommand({ cwd: root, port: 0 }, c.io), 2);
+  t.regex(c.err(), /holds shard files \(2 shards\): run each shard with --shard I\/2/);
+  t.notRegex(c.err(), /the dashboard:/);
+});

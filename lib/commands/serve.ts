@@ -21,7 +21,14 @@ import { guarded, type GlobalOptions, type IO } from './io.js';
 import { connectCoordinator, runCommand } from './run.js';
 import type { PostgresCoordinator } from '../coordinate/postgres.js';
 import type { Shard } from '../detect/shard.js';
-import { missingRefs, openContext, requestedShard, shardStatePath, type Context } from '../run/index.js';
+import {
+  checkShardFolder,
+  missingRefs,
+  openContext,
+  requestedShard,
+  shardStatePath,
+  type Context,
+} from '../run/index.js';
 import { untilStopped } from './until-stopped.js';
 
 export interface ServeOptions extends GlobalOptions {
@@ -48,6 +55,9 @@ async function serve(options: ServeOptions, io: IO): Promise<number> {
   if (missing.length > 0) throw new ProjectError(missingRefs(ctx.project, missing));
   // Read once, so a bad --shard stops the start; each scheduled run checks the folder as ebb run does.
   const shard = requestedShard(options.shardSpec, options.env ?? process.env);
+  // Schedules that every run would refuse (a sharded folder without --shard, another N) stop the
+  // start with the fix instead; a dashboard without schedules may look at any folder.
+  if ((ctx.project.file?.schedules ?? []).length > 0) checkShardFolder(ctx.statePath, shard);
   // One coordinator for every scheduled run, connected now: an unreachable one stops the start.
   const coordinator = await connectCoordinator(options.env ?? process.env);
   try {
