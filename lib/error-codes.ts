@@ -77,6 +77,10 @@ export const ERROR_CODES = {
   ),
   EBB_TIMEOUT: model(true, 'a model was stopped by ebb run --timeout; what it acknowledged is kept'),
   EBB_MODEL_LOCKED: model(true, 'the model runs in another process using the same coordinator'),
+  EBB_SHARD_CONFLICT: model(
+    true,
+    'the model runs in another process with another shard count (or unsharded) using the same coordinator',
+  ),
   EBB_COORDINATOR: model(
     true,
     'the coordinator (PostgreSQL) is unreachable or refused: the model stops sending',

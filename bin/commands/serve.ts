@@ -26,10 +26,15 @@ export const command: CliCommand = {
           'port for the dashboard (its URL with the token is printed at start), /metrics and /healthz',
         default: 8420,
       })
+      .option('shard', {
+        type: 'string',
+        describe:
+          'run the schedules as shard I of N (0 ≤ I < N; also EBB_SHARD), on the state file state/ebb.shard-I-of-N.duckdb, as ebb run --shard does; the dashboard shows every shard of the state folder',
+      })
       .epilogue(
         epilogue(
           'ebb serve --host 0.0.0.0 --port 8420',
-          `${STATE_ENV} Schedules and alerts come from ebb.yaml (schedules:, alerts:).`,
+          `${STATE_ENV} Schedules and alerts come from ebb.yaml (schedules:, alerts:). EBB_SHARD=I/N: as --shard (the flag wins). EBB_COORDINATOR: scheduled runs share rate limits, breakers and locks through it, as ebb run does.`,
           'Exit codes: 0 stopped by SIGTERM or Ctrl-C (the run in progress finished its requests), 1 could not start, 2 bad invocation.',
         ),
       ),
@@ -37,7 +42,12 @@ export const command: CliCommand = {
     const { serveCommand } = await import('../../lib/commands/serve.js');
     finish(
       await serveCommand(
-        { ...globals(argv), host: argv.host as string, port: argv.port as number },
+        {
+          ...globals(argv),
+          host: argv.host as string,
+          port: argv.port as number,
+          shardSpec: argv.shard as string | undefined,
+        },
         await io(),
       ),
     );

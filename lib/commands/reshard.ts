@@ -34,6 +34,11 @@ export function reshardCommand(options: ReshardOptions, io: IO): Promise<number>
         io.stderr(
           `  ${r.failures} failure ${r.failures === 1 ? 'entry' : 'entries'} kept with their keys' shards\n`,
         );
+        if ((r.rekeyed ?? 0) > 0)
+          io.stderr(
+            `warning: the old shards keyed their requests with different idempotency secrets (made by an earlier ebb, or on volumes of their own): ` +
+              `${r.rekeyed} failed or rejected ${r.rekeyed === 1 ? 'row is' : 'rows are'} sent again under new Idempotency-Keys\n`,
+          );
         if ((r.views ?? []).length > 0)
           io.stderr(`  views made again by the next run: ${(r.views ?? []).join(', ')}\n`);
       }

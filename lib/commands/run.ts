@@ -60,6 +60,8 @@ export interface RunOptions extends GlobalOptions {
   readonly onTrip?: RunHooks['onTrip'];
   /** --shard I/N as given (else EBB_SHARD): run only the keys of shard I of N, on that shard's state file. */
   readonly shardSpec?: string | undefined;
+  /** A coordinator the caller keeps open across runs (ebb serve): used instead of connecting to EBB_COORDINATOR, and not closed. */
+  readonly coordinator?: PostgresCoordinator | undefined;
   /** Called with each line a model prints (redacted), besides printing it: for a caller that keeps them. */
   readonly onPrint?: ((model: string, line: string) => void) | undefined;
 }
@@ -170,7 +172,11 @@ async function runBody(
   const published = options.offline === undefined ? new RunStatusWriter(ctx.statePath, 'ebb run') : undefined;
   const env = options.env ?? process.env;
   // Offline runs send nothing, so they share nothing either.
-  const coordinator = options.offline === undefined ? await connectCoordinator(env) : undefined;
+  const own =
+    options.offline === undefined && options.coordinator === undefined
+      ? await connectCoordinator(env)
+      : undefined;
+  const coordinator = options.offline === undefined ? (options.coordinator ?? own) : undefined;
   const summary = await execute(store, plan, {
     signal,
     env,
@@ -201,7 +207,7 @@ async function runBody(
   }).finally(async () => {
     progress?.close();
     published?.finish();
-    await coordinator?.close();
+    await own?.close();
   });
   const allOk = summary.results.every((r) => r.status === 'ok') && !summary.interrupted;
   if (!options.quiet || !allOk || undeliveredRows(summary) > 0) io.stderr(summaryLine(summary) + '\n');
@@ -218,7 +224,7 @@ async function runBody(
 }
 
 /** connectCoordinator connects to EBB_COORDINATOR (PostgreSQL) when it is set. */
-async function connectCoordinator(env: NodeJS.ProcessEnv): Promise<PostgresCoordinator | undefined> {
+export async function connectCoordinator(env: NodeJS.ProcessEnv): Promise<PostgresCoordinator | undefined> {
   const url = env['EBB_COORDINATOR'];
   if (url === undefined || url === '') return undefined;
   const { PostgresCoordinator } = await import('../coordinate/postgres.js');

@@ -1,5 +1,6 @@
 // `ebb serve`: one long-running process for a container or a VM. It runs the project file's
-// schedules (one run at a time, a selection never overlapping itself), serves the dashboard
+// schedules (one run at a time, a selection never overlapping itself; with --shard I/N as that
+// shard, and with EBB_COORDINATOR sharing limits and locks, as ebb run does), serves the dashboard
 // (behind the token printed at start; kept off the state while a scheduled run writes it),
 // /metrics and /healthz, sends alerts when a model's health changes, and on SIGTERM or Ctrl-C stops like
 // `ebb run` does (no new requests, those in flight finish, their acks are committed), then exits 0.
@@ -17,7 +18,17 @@ import { dashboard } from '../ui/server.js';
 import { ExclusiveGate } from '../ui/state-access.js';
 import type { Schedule } from '../project/index.js';
 import { guarded, type GlobalOptions, type IO } from './io.js';
-import { runCommand } from './run.js';
+import { connectCoordinator, runCommand } from './run.js';
+import type { PostgresCoordinator } from '../coordinate/postgres.js';
+import type { Shard } from '../detect/shard.js';
+import {
+  checkShardFolder,
+  missingRefs,
+  openContext,
+  requestedShard,
+  shardStatePath,
+  type Context,
+} from '../run/index.js';
 import { untilStopped } from './until-stopped.js';
 
 export interface ServeOptions extends GlobalOptions {
@@ -25,6 +36,8 @@ export interface ServeOptions extends GlobalOptions {
   readonly port?: number | undefined;
   /** Stops the server like SIGTERM (tests). */
   readonly signal?: AbortSignal | undefined;
+  /** --shard I/N as given (else EBB_SHARD): the scheduled runs are that shard's, as ebb run --shard I/N. */
+  readonly shardSpec?: string | undefined;
 }
 
 /** The port /metrics and /healthz listen on unless --port says otherwise. */
@@ -37,10 +50,31 @@ export function serveCommand(options: ServeOptions, io: IO): Promise<number> {
 }
 
 async function serve(options: ServeOptions, io: IO): Promise<number> {
-  const { missingRefs, openContext } = await import('../run/index.js');
   const ctx = openContext(options);
   const missing = ctx.setup?.missingForServe ?? [];
   if (missing.length > 0) throw new ProjectError(missingRefs(ctx.project, missing));
+  // Read once, so a bad --shard stops the start; each scheduled run checks the folder as ebb run does.
+  const shard = requestedShard(options.shardSpec, options.env ?? process.env);
+  // Schedules that every run would refuse (a sharded folder without --shard, another N) stop the
+  // start with the fix instead; a dashboard without schedules may look at any folder.
+  if ((ctx.project.file?.schedules ?? []).length > 0) checkShardFolder(ctx.statePath, shard);
+  // One coordinator for every scheduled run, connected now: an unreachable one stops the start.
+  const coordinator = await connectCoordinator(options.env ?? process.env);
+  try {
+    return await serveWith(options, io, ctx, shard, coordinator);
+  } finally {
+    await coordinator?.close();
+  }
+}
+
+/** serveWith runs the schedules and serves until stopped, with the coordinator (if any) open. */
+async function serveWith(
+  options: ServeOptions,
+  io: IO,
+  ctx: Context,
+  shard: Shard | undefined,
+  coordinator: PostgresCoordinator | undefined,
+): Promise<number> {
   const schedules = ctx.project.file?.schedules ?? [];
   // The project file's secrets, in every form they travel in (lib/secret-forms.ts).
   const redactor = new Redactor(ctx.setup?.secrets ?? []);
@@ -52,14 +86,28 @@ async function serve(options: ServeOptions, io: IO): Promise<number> {
     (l) => io.stderr(`serve: ${l}\n`),
   );
   const stop = new AbortController();
-  const runs = new ScheduledRuns(ctx.project.root, options, io, metrics, alerter, stop.signal);
+  const runs = new ScheduledRuns(
+    ctx.project.root,
+    { ...options, shardSpec: shard === undefined ? undefined : `${shard.index}/${shard.count}`, coordinator },
+    io,
+    metrics,
+    alerter,
+    stop.signal,
+  );
   const scheduler = new Scheduler(schedules, (s) => runs.run(s));
   const token = newToken();
   const view = new ProjectView(ctx.project.root);
   await modelsData({ view, ctx }); // the first page's costs paid before it is asked for
   const listening = await listen(
     {
-      dashboard: dashboard({ view, ctx, token, gate: runs.gate }),
+      dashboard: dashboard({
+        view,
+        ctx,
+        token,
+        gate: runs.gate,
+        // The file this process's runs write: a sharded folder's other files are other workers'.
+        gatePath: shard === undefined ? ctx.statePath : shardStatePath(ctx.statePath, shard),
+      }),
       metrics: () => metrics.render(),
       health: () => ({ status: 'ok', schedules: runs.health(scheduler) }),
     },
@@ -68,7 +116,9 @@ async function serve(options: ServeOptions, io: IO): Promise<number> {
   );
   const staleTimer = watchStale(alerts?.staleAfterMs, runs, metrics, alerter);
   io.stderr(
-    `ebb serve: ${schedules.length} ${schedules.length === 1 ? 'schedule' : 'schedules'}; ` +
+    `ebb serve: ${schedules.length} ${schedules.length === 1 ? 'schedule' : 'schedules'}` +
+      `${shard === undefined ? '' : ` run as shard ${shard.index}/${shard.count}`}` +
+      `${coordinator === undefined ? '' : ', sharing limits and locks through EBB_COORDINATOR'}; ` +
       `${listening.url}/metrics and ${listening.url}/healthz (SIGTERM or Ctrl-C stops)\n` +
       `serve: the dashboard: ${listening.url}/?token=${token}\n`,
   );
@@ -104,6 +154,11 @@ function watchStale(
   );
 }
 
+/** What every scheduled run is given besides the command's options: the coordinator kept open. */
+interface ScheduledOptions extends ServeOptions {
+  readonly coordinator: PostgresCoordinator | undefined;
+}
+
 /**
  * ScheduledRuns runs one schedule's selection as `ebb run --json` would, and feeds metrics and
  * alerts. Its gate keeps the dashboard off the state while a run writes it.
@@ -114,7 +169,7 @@ class ScheduledRuns {
   readonly gate = new ExclusiveGate();
   readonly #last = new Map<string, { code: number; at: string }>();
   readonly #root: string;
-  readonly #options: ServeOptions;
+  readonly #options: ScheduledOptions;
   readonly #io: IO;
   readonly #metrics: Metrics;
   readonly #alerter: Alerter;
@@ -122,7 +177,7 @@ class ScheduledRuns {
 
   constructor(
     root: string,
-    options: ServeOptions,
+    options: ScheduledOptions,
     io: IO,
     metrics: Metrics,
     alerter: Alerter,
@@ -157,6 +212,8 @@ class ScheduledRuns {
         state: this.#options.state,
         env: this.#options.env ?? process.env,
         selectors: schedule.select,
+        shardSpec: this.#options.shardSpec,
+        coordinator: this.#options.coordinator,
         json: true,
         quiet: true,
         signal: this.#signal,

@@ -1,6 +1,7 @@
 // PostgresCoordinator is what several ebb processes share through PostgreSQL (EBB_COORDINATOR):
 // rate budgets (one row per key holding its GCRA time, leased in runs of slots — see
-// lib/send/shared-limiter.ts), a lock per (project, model, shard) so a shard never runs twice,
+// lib/send/shared-limiter.ts), a lock per (project, model, shard) so a shard never runs twice —
+// and a model never runs unsharded and sharded, or with two shard counts, at once —,
 // and the breaker's open state per origin, so one process that finds an API down stops the
 // others. Every statement is one atomic row update; the schema is created on first use under an
 // advisory lock, so processes starting together do not race on it.
@@ -18,7 +19,9 @@ import { systemClock } from '../send/clock.js';
 import { SharedBreakerState, type BreakerSource, type OpenElsewhere } from '../send/shared-breaker.js';
 import {
   SharedRateLimiter,
+  type LayoutConflict,
   type Lease,
+  type ShardLayout,
   type LeaseSource,
   type SharedLimits,
 } from '../send/shared-limiter.js';
@@ -64,6 +67,31 @@ const LEASE = `
 /** The least lead given to a lease's first slot when the key is idle (ms). */
 const MIN_LEAD_MS = 2;
 
+/**
+ * LAYOUT_OTHERS lists the shard counts other than $2 that runs of the model $1 hold now: each run
+ * holds the shared advisory lock (hashtext($1), count), which pg_locks shows as classid (the
+ * first key, unsigned) and objid (the count). Two models whose names hash alike would only refuse
+ * each other while run with different counts at once: 1 chance in 2^32 per pair.
+ */
+const LAYOUT_OTHERS = `
+  SELECT DISTINCT objid::bigint AS count FROM pg_locks
+   WHERE locktype = 'advisory' AND objsubid = 2 AND granted
+     AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+     AND classid::bigint = (hashtext($1)::bigint + 4294967296) % 4294967296
+     AND objid::bigint <> $2::bigint
+   ORDER BY 1`;
+
+/** layoutConflict joins `layout` on `client` and returns the other counts in use, if any. */
+async function layoutConflict(
+  client: pg.PoolClient,
+  layout: ShardLayout,
+): Promise<LayoutConflict | undefined> {
+  const group = `ebb layout ${layout.group}`;
+  await client.query('SELECT pg_advisory_lock_shared(hashtext($1), $2::integer)', [group, layout.count]);
+  const r = await client.query<{ count: string }>(LAYOUT_OTHERS, [group, layout.count]);
+  return r.rows.length === 0 ? undefined : { counts: r.rows.map((x) => Number(x.count)) };
+}
+
 export class PostgresCoordinator {
   readonly #pool: pg.Pool;
   readonly #clock: Clock;
@@ -108,7 +136,7 @@ export class PostgresCoordinator {
       project,
       limiter: (key, intervalMs, toleranceMs) =>
         new SharedRateLimiter(this.leaseSource(key, intervalMs), intervalMs, toleranceMs, this.#clock),
-      lock: (name) => this.lock(name),
+      lock: (name, layout) => this.lock(name, layout),
       unlock: (name) => this.unlock(name),
       breakerState: () => new SharedBreakerState(this.breakerSource(), this.#clock),
     };
@@ -168,8 +196,12 @@ export class PostgresCoordinator {
   /**
    * lock takes the lock `name` for as long as this coordinator is open (or until unlock): false
    * when another process holds it. A process that dies loses its connection, and the lock with it.
+   * With `layout`, the same connection also takes a shared lock on (model, shard count) and
+   * refuses, letting both go, when another process holds one of the model with another count
+   * (layoutConflict). Taking before looking means two runs of different counts starting together
+   * cannot both miss each other: at worst both are refused.
    */
-  async lock(name: string): Promise<boolean> {
+  async lock(name: string, layout?: ShardLayout): Promise<boolean | LayoutConflict> {
     if (this.#locks.has(name)) return true;
     const client = await this.#connect(`lock "${name}"`);
     try {
@@ -180,6 +212,12 @@ export class PostgresCoordinator {
       if (r.rows[0]?.ok !== true) {
         client.release();
         return false;
+      }
+      const conflict = layout === undefined ? undefined : await layoutConflict(client, layout);
+      if (conflict !== undefined) {
+        await client.query('SELECT pg_advisory_unlock_all()');
+        client.release();
+        return conflict;
       }
     } catch (err) {
       client.release(true);
@@ -193,7 +231,8 @@ export class PostgresCoordinator {
     const client = this.#locks.get(name);
     if (!client) return;
     this.#locks.delete(name);
-    await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [name]).catch(() => undefined);
+    // The client holds this lock and its layout's only.
+    await client.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
     client.release();
   }
 

@@ -1,7 +1,8 @@
 // `ebb reshard --to M`: redistributes what N shard files (or one unsharded state) hold — each
 // tracked model's delivered rows and its failures, rejected ones with their row_hash — into M
 // new files, by the same shard hash a sharded run filters with, so that no delivered row is sent
-// again and no failure is lost when the shard count changes. Everything happens in one DuckDB
+// again and no failure is lost when the shard count changes; the new files keep the idempotency
+// secret the old ones shared, so a failed row re-sent by its new shard carries the key it had. Everything happens in one DuckDB
 // session with the old files and the new ones (under temporary names) attached: the old files
 // stay locked throughout, so a run cannot start on them, and a file some run holds refuses the
 // reshard (state busy). The counts are checked before any file is renamed (reshard-files.ts).
@@ -16,11 +17,14 @@ import {
   failureCount,
   failureModelsOf,
   readStateShard,
+  secretsOf,
   sqlString,
   Store,
   trackedMetaOf,
   type TrackedMeta,
 } from '../store/index.js';
+import { secretPath } from './shard-state.js';
+import { writeFolderSecret } from './shard-secret.js';
 import { copyTables, copyViews, tableColumns, tablesOf, type TrackedSplit } from './reshard-tables.js';
 import {
   checkTarget,
@@ -40,6 +44,12 @@ export interface ReshardReport {
   /** Per tracked model, its delivered rows in each new shard. */
   readonly models: ReadonlyArray<{ readonly model: string; readonly rows: readonly number[] }>;
   readonly failures: number;
+  /**
+   * Failure entries whose old shard keyed its requests with another idempotency secret than the
+   * new files hold (shard files made by an ebb before the folder's shared secret, or on volumes of
+   * their own): their rows are sent again under new Idempotency-Keys.
+   */
+  readonly rekeyed?: number;
   /** Views that did not bind in the new files (the next run makes them again). */
   readonly views?: readonly string[];
   /** Where the old files are kept. */
@@ -72,7 +82,9 @@ export async function reshard(
   let journaled = false;
   // The journal is written while the old files are still attached (locked): a run that starts
   // after it is refused by the journal, one before it by the lock.
-  const journal = () => {
+  const journal = (secret: string | undefined) => {
+    // Shard files made later in this folder (a worker's first run) take the new files' secret.
+    if (to > 1 && secret !== undefined) writeFolderSecret(secretPath(basePath), secret);
     writeJournal(basePath, {
       from,
       to,
@@ -124,7 +136,7 @@ async function copyAll(
   targets: readonly TargetFile[],
   root: string,
   models: ReadonlyMap<string, Model>,
-  complete: () => void,
+  complete: (secret: string | undefined) => void,
 ): Promise<Omit<ReshardReport, 'backups'>> {
   const ws = await Store.open({ path: ':memory:', root });
   try {
@@ -134,10 +146,11 @@ async function copyAll(
     for (const [i, t] of targets.entries()) await attachState(ws, dst[i]!, t.tmp);
     const tracked = await trackedOf(ws, src, models);
     const to = targets.length;
+    const secret = await chooseSecret(ws, src);
     for (const [j, d] of dst.entries()) {
       await ws.transaction(async () => {
         await copyStateMeta(ws, src, d, {
-          history: j === 0,
+          secretFrom: secret.from,
           shard: to === 1 ? undefined : { index: j, count: to },
         });
         await copyTables(ws, src, d, tracked, (keys) =>
@@ -150,12 +163,38 @@ async function copyAll(
     const views = new Set<string>();
     for (const d of dst) for (const v of await copyViews(ws, src[0]!, d)) views.add(v);
     for (const d of dst) await ws.exec(`CHECKPOINT ${quoteIdent(d)}`);
-    complete();
+    complete(secret.hex);
     for (const d of [...dst, ...src]) await ws.exec(`DETACH ${quoteIdent(d)}`);
-    return { from: sources[0]!.count, to, ...report, views: [...views] };
+    return { from: sources[0]!.count, to, ...report, rekeyed: secret.rekeyed, views: [...views] };
   } finally {
     ws.close();
   }
+}
+
+/**
+ * chooseSecret picks the idempotency secret the new files hold. Shards of one folder share one
+ * (shard-secret.ts), and then it is that one; shards that made their own (an earlier ebb, or a
+ * volume each) cannot all keep theirs, since a new file mixes their rows: the secret of the most
+ * failure entries is kept, so the fewest rows waiting to be re-sent change their key.
+ */
+async function chooseSecret(
+  ws: Store,
+  src: readonly string[],
+): Promise<{ from: string; hex: string | undefined; rekeyed: number }> {
+  const secrets = await secretsOf(ws, src);
+  const failures: number[] = [];
+  for (const s of src) failures.push(await failureCount(ws, s));
+  const weight = new Map<string, number>();
+  for (const [i, hex] of secrets.entries())
+    if (hex !== undefined) weight.set(hex, (weight.get(hex) ?? 0) + failures[i]!);
+  let best: string | undefined;
+  for (const [hex, w] of weight) if (best === undefined || w > weight.get(best)!) best = hex;
+  const from = best === undefined ? 0 : secrets.indexOf(best);
+  const rekeyed = secrets.reduce(
+    (n, hex, i) => n + (hex !== undefined && hex !== best ? failures[i]! : 0),
+    0,
+  );
+  return { from: src[from]!, hex: best, rekeyed };
 }
 
 /** trackedOf lists the sources' tracked models; their hash versions must agree (else some rows would look changed). */

@@ -10,7 +10,14 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseShard, shardText, type Shard } from '../detect/shard.js';
 import { ShardError } from '../errors.js';
-import { deliveredModels, readStateShard, recordStateShard, type Store } from '../store/index.js';
+import {
+  deliveredModels,
+  readStateShard,
+  recordStateShard,
+  setProjectKey,
+  type Store,
+} from '../store/index.js';
+import { folderSecret } from './shard-secret.js';
 
 /** A shard's state file found in a folder. */
 export interface ShardFile extends Shard {
@@ -25,6 +32,17 @@ function stem(basePath: string): string {
 /** journalPath is where a reshard of the state `basePath` keeps its journal while it renames files (reshard-files.ts). */
 export function journalPath(basePath: string): string {
   return `${stem(basePath)}.reshard.json`;
+}
+
+/** secretPath is where the shard files beside the state `basePath` keep their common idempotency secret (shard-secret.ts). */
+export function secretPath(basePath: string): string {
+  return `${stem(basePath)}.idempotency-secret`;
+}
+
+/** basePathOf is the unsharded state path beside the shard file `path` of `shard` (none for another file: an offline run's scratch copy). */
+function basePathOf(path: string, shard: Shard): string | undefined {
+  const suffix = `.shard-${shard.index}-of-${shard.count}.duckdb`;
+  return path.endsWith(suffix) ? `${path.slice(0, -suffix.length)}.duckdb` : undefined;
 }
 
 /** shardStatePath is the state file of `shard` beside the unsharded state `basePath`. */
@@ -123,7 +141,8 @@ export function checkShardedOpen(statePath: string, shard: Shard | undefined): v
 
 /**
  * checkStateShard checks, once the state is open, that it holds `shard` (or no shard for an
- * unsharded run); a fresh state of a sharded run records its shard. A state that holds
+ * unsharded run); a fresh state of a sharded run records its shard and takes the folder's
+ * idempotency secret. A state that holds
  * delivered rows but no shard, used by a sharded run, is refused too.
  */
 export async function checkStateShard(store: Store, path: string, shard: Shard | undefined): Promise<void> {
@@ -141,6 +160,9 @@ export async function checkStateShard(store: Store, path: string, shard: Shard |
           `run ebb reshard --to ${shard.count} to split it into shard files`,
       );
     }
+    // Nothing was sent from this file yet: it takes the secret every shard of the folder keys with.
+    const base = basePathOf(path, shard);
+    if (base !== undefined) await setProjectKey(store, folderSecret(secretPath(base)));
     await recordStateShard(store, shard);
     return;
   }

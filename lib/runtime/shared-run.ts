@@ -55,13 +55,17 @@ export function sharedBreaker(
 
 /**
  * lockModel takes the model's lock in the coordinator, or fails with EBB_MODEL_LOCKED when
- * another process runs it; the returned function lets it go.
+ * another process runs it (the same shard), or with EBB_SHARD_CONFLICT when another process runs
+ * it with another shard count (unsharded is a count of 1: its keys are every shard's); the
+ * returned function lets it go.
  */
 export async function lockModel(model: Model, options: ModelRunOptions): Promise<() => Promise<void>> {
   const shared = options.shared;
   if (shared === undefined) return async () => undefined;
   const name = lockName(shared.project, model.name, options.shard);
-  if (!(await shared.lock(name))) {
+  const count = options.shard?.count ?? 1;
+  const got = await shared.lock(name, { group: `${shared.project}/${model.name}`, count });
+  if (got === false) {
     throw new ModelError(
       model.name,
       model.file,
@@ -71,5 +75,20 @@ export async function lockModel(model: Model, options: ModelRunOptions): Promise
       CODE.EBB_MODEL_LOCKED,
     );
   }
+  if (got !== true) throw layoutError(model, count, got.counts);
   return () => shared.unlock(name);
+}
+
+/** layoutError refuses a run of `model` with `count` shards while others run it with `others`. */
+function layoutError(model: Model, count: number, others: readonly number[]): ModelError {
+  const as = (n: number) => (n === 1 ? 'unsharded' : `with ${n} shards (--shard I/${n})`);
+  return new ModelError(
+    model.name,
+    model.file,
+    `another ebb process is running ${model.name} ${others.map(as).join(' and ')} with the same coordinator, ` +
+      `and this run is ${as(count)}: together they would send the keys they share twice. ` +
+      `Run every worker of ${model.name} with one shard count (the same state folder layout), or wait for the other run to end`,
+    undefined,
+    CODE.EBB_SHARD_CONFLICT,
+  );
 }

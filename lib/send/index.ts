@@ -23,7 +23,14 @@ export type { UndiciTransportOptions } from './undici-transport.js';
 export type { Clock } from './clock.js';
 export { systemClock } from './clock.js';
 export { RateLimiter, gcraSpacing, type Limiter } from './rate-limiter.js';
-export { SharedRateLimiter, type Lease, type LeaseSource, type SharedLimits } from './shared-limiter.js';
+export {
+  SharedRateLimiter,
+  type LayoutConflict,
+  type Lease,
+  type LeaseSource,
+  type ShardLayout,
+  type SharedLimits,
+} from './shared-limiter.js';
 export {
   SharedBreakerState,
   BREAKER_REFRESH_MS,

@@ -38,11 +38,27 @@ export interface SharedLimits {
   readonly project: string;
   /** A limiter drawing from the budget `key`: one grant every `intervalMs`, late by at most `toleranceMs`. */
   limiter(key: string, intervalMs: number, toleranceMs: number): Limiter;
-  /** Takes `name` for this process: false when another process holds it. */
-  lock(name: string): Promise<boolean>;
+  /**
+   * Takes `name` for this process: false when another process holds it. With `layout`, the run
+   * also joins the model's runs of that shard count, and is refused (the other counts in use,
+   * nothing taken) while any process runs the model with another count: an unsharded run and a
+   * shard, or shards of two counts, would each send the keys they share.
+   */
+  lock(name: string, layout?: ShardLayout): Promise<boolean | LayoutConflict>;
   unlock(name: string): Promise<void>;
   /** The breaker's open state per origin, shared with the other processes (one per Sender). */
   breakerState(): BreakerState;
+}
+
+/** Which runs of one model must not overlap: `group` names the model (project/model), `count` the run's shard count (1: unsharded). */
+export interface ShardLayout {
+  readonly group: string;
+  readonly count: number;
+}
+
+/** The shard counts other processes run the model with now (1: an unsharded run). */
+export interface LayoutConflict {
+  readonly counts: readonly number[];
 }
 
 interface Waiter {

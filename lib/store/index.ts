@@ -52,5 +52,6 @@ export {
   failureCount,
   copyFailures,
   copyStateMeta,
+  secretsOf,
   type TrackedMeta,
 } from './state/reshard-copy.js';

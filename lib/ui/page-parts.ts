@@ -1,5 +1,6 @@
 // Pieces several pages share: a status badge, numbers and durations as people read them, a
-// model run's counts from its details, and the notice that says why state data is missing.
+// model run's counts from its details, the shard column of a sharded state's rows, and the
+// notice that says why state data is missing.
 
 import type { Unavailable } from './data.js';
 import { html, type Html } from './html.js';
@@ -26,6 +27,15 @@ export function count(n: number | null | undefined): string {
 export function seconds(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '–';
   return ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** shardHead and shardCell add a shard column to a table whose rows came from a sharded state (none otherwise). */
+export function shardHead(sharded: boolean): Html {
+  return sharded ? html`<th>shard</th>` : html``;
+}
+
+export function shardCell(sharded: boolean, shard: string | undefined): Html {
+  return sharded ? html`<td class="mono shard">${shard ?? ''}</td>` : html``;
 }
 
 /** The counts of a tracked model's run, in the order the pages show them. */

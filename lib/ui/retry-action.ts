@@ -11,6 +11,7 @@ import { retryRejected } from '../run/retry.js';
 import { csrfToken, sameToken } from './auth.js';
 import type { Sources } from './data.js';
 import { html, layout, modelHref } from './html.js';
+import { retryInShards } from './retry-shards.js';
 import { writeState } from './state-access.js';
 
 /** The most bytes of a form post read: it holds one field. */
@@ -48,6 +49,8 @@ export async function retryAction(
       'Refused',
       'refused: the form did not come from this dashboard (reload the page and try again)',
     );
+  const sharded = await retryInShards(src, name);
+  if (sharded !== undefined) return answer(sharded.status, sharded.title, sharded.text, sharded.extra);
   const place = { statePath: src.ctx.statePath, root: src.ctx.project.root, gate: src.gate };
   let done;
   try {

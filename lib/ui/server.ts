@@ -10,13 +10,13 @@ import { bearerToken, cookieName, cookieToken, csrfToken, sameToken, tokenCookie
 import { jsonText } from '../json.js';
 import { modelData, modelsData, planData, requestsData, runsData, type Sources } from './data.js';
 import { planFragment } from './page-plan.js';
-import { readLiveStatus } from './live.js';
 import { liveBody, livePage } from './page-live.js';
 import { modelPage } from './page-model.js';
 import { modelsPage } from './page-models.js';
 import { requestsPage } from './page-requests.js';
 import { RUNS_PAGE_LIMIT, runsPage } from './page-runs.js';
 import { retryAction } from './retry-action.js';
+import { liveOf } from './shard-places.js';
 
 export interface DashboardOptions extends Sources {
   readonly token: string;
@@ -104,10 +104,9 @@ async function route(o: DashboardOptions, url: URL, res: ServerResponse, csrf: s
   if (path === '/api/models') return json(await modelsData(o));
   if (path === '/runs') return page(runsPage(await runsData(o, RUNS_PAGE_LIMIT)));
   if (path === '/api/runs') return json(await runsData(o, limit));
-  if (path === '/live') return page(livePage(readLiveStatus(o.ctx.statePath)));
-  if (path === '/live/body')
-    return send('text/html; charset=utf-8', liveBody(readLiveStatus(o.ctx.statePath)).text);
-  if (path === '/api/live') return json(readLiveStatus(o.ctx.statePath) ?? null);
+  if (path === '/live') return page(livePage(liveOf(o)));
+  if (path === '/live/body') return send('text/html; charset=utf-8', liveBody(liveOf(o)).text);
+  if (path === '/api/live') return json(liveOf(o) ?? null);
   if (/^\/(api\/)?model\/.+\/plan$/.test(path)) {
     const api = path.startsWith('/api/');
     const data = await planData(o, modelName(api ? '/api/model/' : '/model/').slice(0, -'/plan'.length));

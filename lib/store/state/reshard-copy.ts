@@ -1,6 +1,6 @@
 // What `ebb reshard` copies of ebb's own tables between state files attached to one DuckDB
 // session (sources and targets by catalog alias): which tracked models the sources hold, their
-// failures (rejected ones with their row_hash), the idempotency secret, the run history, pending
+// failures (rejected ones with their row_hash), the idempotency secrets, the run history, pending
 // refresh intents, and each target's shard row. The model tables themselves are plain SQL
 // tables, copied by lib/run/reshard.ts; the split of rows between targets (which key goes where)
 // is the caller's SQL condition, since the shard hash lives in lib/detect.
@@ -63,17 +63,28 @@ export async function copyFailures(
   );
 }
 
+/** secretsOf reads each source's idempotency secret (hex; undefined where no model has sent yet). */
+export async function secretsOf(store: Store, srcs: readonly string[]): Promise<Array<string | undefined>> {
+  const out: Array<string | undefined> = [];
+  for (const s of srcs) {
+    const v = await store.scalar(
+      `SELECT value FROM ${quoteIdent(s)}._ebb.project WHERE name = 'idempotency_secret'`,
+    );
+    out.push(v === null || v === undefined ? undefined : String(v));
+  }
+  return out;
+}
+
 /**
  * copyStateMeta fills a new target from the sources: the tracked models' rows (one per model),
- * the idempotency secret of the first source, pending refresh intents, the run history (only
- * into the first target, so totals are not counted twice) and the target's shard (none: the
- * unsharded state of `ebb reshard --to 1`).
+ * the idempotency secret of the source `secretFrom`, pending refresh intents, the run history of
+ * every source once (each new file has the whole history: readers across shards count a run once) and the target's shard (none: the unsharded state of `ebb reshard --to 1`).
  */
 export async function copyStateMeta(
   store: Store,
   srcs: readonly string[],
   dst: string,
-  options: { readonly history: boolean; readonly shard: { index: number; count: number } | undefined },
+  options: { readonly secretFrom: string; readonly shard: { index: number; count: number } | undefined },
 ): Promise<void> {
   const d = quoteIdent(dst);
   const union = (table: string) =>
@@ -83,11 +94,14 @@ export async function copyStateMeta(
     `INSERT INTO ${d}._ebb.tracked BY NAME SELECT model, max(hash_version) AS hash_version, max(updated_at) AS updated_at, max(unique_key) AS unique_key FROM (${union('tracked')}) GROUP BY model`,
   );
   await store.exec(`DELETE FROM ${d}._ebb.project`);
-  await store.exec(`INSERT INTO ${d}._ebb.project SELECT * FROM ${quoteIdent(srcs[0]!)}._ebb.project`);
+  await store.exec(
+    `INSERT INTO ${d}._ebb.project SELECT * FROM ${quoteIdent(options.secretFrom)}._ebb.project`,
+  );
   await store.exec(
     `INSERT OR REPLACE INTO ${d}._ebb.refresh SELECT model, min(requested_at) FROM (${union('refresh')}) GROUP BY model`,
   );
-  if (options.history) await store.exec(`INSERT INTO ${d}._ebb.runs BY NAME ${union('runs')}`);
+  // Sources made by an earlier reshard each hold the same older runs: they are copied once.
+  await store.exec(`INSERT INTO ${d}._ebb.runs BY NAME SELECT DISTINCT * FROM (${union('runs')})`);
   await store.exec(`DELETE FROM ${d}._ebb.shard`);
   if (options.shard !== undefined)
     await store.exec(
