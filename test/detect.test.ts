@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { rowHashSql, tagConstant } from '../lib/detect/canonical.js';
+import { SeqRuns } from '../lib/detect/seq-runs.js';
 import { TrackedSession } from '../lib/detect/tracked.js';
 import { loadProject } from '../lib/project/index.js';
 import { Store } from '../lib/store/index.js';
@@ -154,6 +155,13 @@ test("acknowledgements commit on a connection of their own, beside a transaction
   t.deepEqual(
     (await store.query('SELECT id FROM sync.users ORDER BY id')).map((r) => r['id']),
     [1, 3],
+  );
+  // Acknowledged already, repeated or out of the delta: only 2 is new.
+  t.is(await s.ack([3, 2, 3, 0, 99, 2]), 1);
+  t.is(await s.ack(new SeqRuns([1, 3])), 0);
+  t.deepEqual(
+    (await store.query('SELECT id FROM sync.users ORDER BY id')).map((r) => r['id']),
+    [1, 2, 3],
   );
   // The working tables are seen by both connections, and gone with the session.
   await s.close();
