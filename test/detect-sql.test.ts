@@ -30,10 +30,12 @@ import {
   seqFilter,
   seqsForKeysSql,
   storedSource,
+  workTables,
   type Shape,
 } from '../lib/detect/tracked-sql.js';
 
 const shape: Shape = {
+  work: workTables(true),
   target: '"sync"."users"',
   keys: ['id', 'day'],
   columns: [
@@ -97,16 +99,19 @@ test('the delta statements: a scan of the keys for the checks, one join of hashe
   // Numbered by one sort of the rows, not by a window that sorts them again.
   t.regex(
     first,
-    /^CREATE OR REPLACE TEMP TABLE _ebb_delta AS SELECT row_number\(\) OVER \(\) AS _ebb_seq, \* FROM \(SELECT /,
+    /^CREATE OR REPLACE TABLE _ebb_work\.main\._ebb_delta AS SELECT row_number\(\) OVER \(\) AS _ebb_seq, \* FROM \(SELECT /,
   );
 });
 
 test('repeated and NULL keys are found from the counts of the delta, without a DISTINCT over every key', (t) => {
   t.regex(
-    countsSql(['id']),
+    countsSql(['id'], '_ebb_dk'),
     /count\(\*\) FILTER \(WHERE _ebb_change = 'new' AND \("id" IS NULL\)\)::DOUBLE AS nulls/,
   );
-  t.regex(countsSql(['id', 'day']), /count\(DISTINCT \("id", "day"\)\) FILTER \(WHERE _ebb_change = 'new'\)/);
+  t.regex(
+    countsSql(['id', 'day'], '_ebb_dk'),
+    /count\(DISTINCT \("id", "day"\)\) FILTER \(WHERE _ebb_change = 'new'\)/,
+  );
   t.is(
     sizesSql('SELECT 1', '"s"."t"'),
     'SELECT (SELECT count(*) FROM (SELECT 1\n) AS q)::DOUBLE AS rows, (SELECT count(*) FROM "s"."t")::DOUBLE AS stored',
@@ -125,7 +130,7 @@ test('acknowledgements delete changed keys and insert the picked rows', (t) => {
   const a = ackStatements(shape, [1, 2, 3], 'run-1');
   t.regex(
     a.remove,
-    /^DELETE FROM "sync"\."users" AS t USING \(SELECT "id", "day", "v", _ebb_hash FROM _ebb_delta WHERE \(_ebb_seq BETWEEN 1 AND 3\) AND _ebb_change = 'changed'\) AS d WHERE t\."id" = d\."id" AND t\."day" = d\."day"$/,
+    /^DELETE FROM "sync"\."users" AS t USING \(SELECT "id", "day", "v", _ebb_hash FROM _ebb_work\.main\._ebb_delta WHERE \(_ebb_seq BETWEEN 1 AND 3\) AND _ebb_change = 'changed'\) AS d WHERE t\."id" = d\."id" AND t\."day" = d\."day"$/,
   );
   t.regex(a.insert, /'run-1' AS _ebb_run_id/);
 });
@@ -139,7 +144,7 @@ test('keys given by a script become literals of the key column type', (t) => {
   t.is(keyLiteralSql("o'k", VARCHAR), "CAST('o''k' AS VARCHAR)");
   t.is(keyLiteralSql(null, VARCHAR), 'NULL');
   t.regex(
-    seqsForKeysSql('_ebb_delta', ['id'], [BIGINT], [['7'], ['8']]),
+    seqsForKeysSql('temp.main._ebb_delta', ['id'], [BIGINT], [['7'], ['8']]),
     /JOIN \(VALUES \(0, CAST\('7' AS BIGINT\)\), \(1, CAST\('8' AS BIGINT\)\)\) AS v\(_i, _k0\) ON d\."id" = v\._k0$/,
   );
 });
@@ -198,5 +203,5 @@ test("rows held back as rejected: one anti-join term on the rejected entries' ha
   t.true(
     heldBackSql({ ...held, stored: undefined }, 'SELECT 1', true).includes(`'rejected new' AS _ebb_change`),
   );
-  t.regex(countsSql(['id']), /FILTER \(WHERE _ebb_change = 'rejected new'\)::DOUBLE AS rn/);
+  t.regex(countsSql(['id'], '_ebb_dk'), /FILTER \(WHERE _ebb_change = 'rejected new'\)::DOUBLE AS rn/);
 });

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { rowHashSql, tagConstant } from '../lib/detect/canonical.js';
+import { SeqRuns } from '../lib/detect/seq-runs.js';
 import { TrackedSession } from '../lib/detect/tracked.js';
 import { loadProject } from '../lib/project/index.js';
 import { Store } from '../lib/store/index.js';
@@ -137,6 +138,39 @@ test('a tracked session: all new, acknowledged, then nothing; changes and deleti
   store.close();
 });
 
+test("acknowledgements commit on a connection of their own, beside a transaction open on the session's", async (t) => {
+  // The script's pages are read on the session's store while acknowledgements commit: a commit
+  // on the same connection would wait for the reads (or, here, meet the open transaction).
+  const root = makeProject({ 'models/sync/users.star': '# @kind: tracked\n# @unique_key: id\n' });
+  const store0 = await Store.open({ path: join(root, 'state', 'ebb.duckdb'), root });
+  await store0.exec("CREATE TABLE src AS SELECT * FROM (VALUES (1, 'a'), (2, 'b'), (3, 'c')) t(id, email)");
+  store0.close();
+  const { store, s } = await session(root, 'SELECT id, email FROM src');
+  t.not(s.ackStore, store);
+  await store.exec('BEGIN TRANSACTION');
+  t.is((await s.page(0, 10)).rows.length, 3);
+  t.is(await s.ack([1, 3]), 2);
+  // Committed: the session's connection sees the rows once its own transaction is over.
+  await store.exec('ROLLBACK');
+  t.deepEqual(
+    (await store.query('SELECT id FROM sync.users ORDER BY id')).map((r) => r['id']),
+    [1, 3],
+  );
+  // Acknowledged already, repeated or out of the delta: only 2 is new.
+  t.is(await s.ack([3, 2, 3, 0, 99, 2]), 1);
+  t.is(await s.ack(new SeqRuns([1, 3])), 0);
+  t.deepEqual(
+    (await store.query('SELECT id FROM sync.users ORDER BY id')).map((r) => r['id']),
+    [1, 2, 3],
+  );
+  // The working tables are seen by both connections, and gone with the session.
+  await s.close();
+  const left =
+    "SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('_ebb_dk', '_ebb_delta', '_ebb_gone')";
+  t.is(Number(await store.scalar(left)), 0);
+  store.close();
+});
+
 test('the delta is numbered in key order whatever the source order, on several threads, new and changed alike', async (t) => {
   const root = makeProject({ 'models/sync/users.star': '# @kind: tracked\n# @unique_key: a, b\n' });
   const store0 = await Store.open({ path: join(root, 'state', 'ebb.duckdb'), root });
@@ -148,10 +182,10 @@ test('the delta is numbered in key order whatever the source order, on several t
   const inOrder = async (store: Store) => {
     await store.exec('SET threads = 4');
     const bad = await store.query(
-      `SELECT count(*)::DOUBLE AS n FROM (SELECT _ebb_seq, a, b, lag(a) OVER (ORDER BY _ebb_seq) AS pa, lag(b) OVER (ORDER BY _ebb_seq) AS pb FROM _ebb_delta) WHERE pa IS NOT NULL AND (pa, pb) >= (a, b)`,
+      `SELECT count(*)::DOUBLE AS n FROM (SELECT _ebb_seq, a, b, lag(a) OVER (ORDER BY _ebb_seq) AS pa, lag(b) OVER (ORDER BY _ebb_seq) AS pb FROM _ebb_work.main._ebb_delta) WHERE pa IS NOT NULL AND (pa, pb) >= (a, b)`,
     );
     const dense = await store.query(
-      'SELECT min(_ebb_seq)::DOUBLE AS lo, max(_ebb_seq)::DOUBLE AS hi, count(*)::DOUBLE AS n FROM _ebb_delta',
+      'SELECT min(_ebb_seq)::DOUBLE AS lo, max(_ebb_seq)::DOUBLE AS hi, count(*)::DOUBLE AS n FROM _ebb_work.main._ebb_delta',
     );
     return { outOfOrder: bad[0]!['n'], ...dense[0] };
   };

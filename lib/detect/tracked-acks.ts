@@ -68,8 +68,7 @@ export class Acks {
     });
     // Set after the commit: a rolled-back batch leaves no acknowledgement behind.
     this.#committed = true;
-    const acked = this.#acked;
-    fresh.forEach((s) => (acked[s] = 1));
+    mark(fresh, this.#acked, 1);
     this.#saved += n;
     return n;
   }
@@ -80,23 +79,38 @@ export class Acks {
     if (fresh.size === 0) return 0;
     const store = this.#t.store;
     const n = await store.transaction(async () => Number(await store.scalar(ackDeletedSql(shape, fresh))));
-    const done = this.#deletedDone;
-    fresh.forEach((s) => (done[s] = 1));
+    mark(fresh, this.#deletedDone, 1);
     this.#deletedAcked += n;
     return n;
   }
 }
 
-/** unseen keeps the sequence numbers not yet marked in `done`, once each (in their order). */
+/**
+ * unseen keeps the sequence numbers not yet marked in `done`, once each (in their order). It
+ * walks the runs with plain loops: a row group's commit acknowledges 122,880 of them, and a
+ * call per number cost ~0.25 s of the main thread on 1M rows.
+ */
 function unseen(seqs: readonly number[] | SeqRuns, done: Uint8Array): SeqRuns {
-  const out = new SeqRuns();
-  (seqs instanceof SeqRuns ? seqs : SeqRuns.of(seqs)).forEach((s) => {
-    const i = Math.floor(s);
-    if (i > 0 && i < done.length && done[i] === 0) {
+  const p = (seqs instanceof SeqRuns ? seqs : SeqRuns.of(seqs)).pairs;
+  const out: number[] = [];
+  for (let k = 0; k < p.length; k += 2) {
+    const first = Math.floor(p[k]!);
+    const end = first + p[k + 1]!;
+    for (let i = Math.max(first, 1); i < end && i < done.length; i++) {
+      if (done[i] !== 0) continue;
       done[i] = 2; // taken in this batch; cleared below, set for good once the batch commits
-      out.add(i);
+      const n = out.length;
+      if (n > 0 && out[n - 2]! + out[n - 1]! === i) out[n - 1]!++;
+      else out.push(i, 1);
     }
-  });
-  out.forEach((i) => (done[i] = 0));
-  return out;
+  }
+  const fresh = new SeqRuns(out);
+  mark(fresh, done, 0);
+  return fresh;
+}
+
+/** mark sets `done` to `value` for every sequence number of `runs` (each run is consecutive). */
+function mark(runs: SeqRuns, done: Uint8Array, value: number): void {
+  const p = runs.pairs;
+  for (let k = 0; k < p.length; k += 2) done.fill(value, p[k]!, p[k]! + p[k + 1]!);
 }

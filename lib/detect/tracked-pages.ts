@@ -23,7 +23,7 @@ import {
 } from './json-page.js';
 import { PAGE_ROWS } from './page-rows.js';
 import { rowJsonSql } from './row-json.js';
-import { DELTA, deletedPageSql, GONE, goneSql, pageSql, seqRange, type Shape } from './tracked-sql.js';
+import { deletedPageSql, goneSql, pageSql, seqRange, type Shape } from './tracked-sql.js';
 
 /** A delta row as it leaves DuckDB: its sequence number, change, columns and before. */
 export interface DeltaPage {
@@ -90,7 +90,7 @@ export class DeltaPages {
     const beforeKinds = before && jsonKinds(before);
     const kinds = before && !beforeKinds ? undefined : jsonKinds(shape.columns);
     this.#delta = {
-      table: DELTA,
+      table: shape.work.delta,
       columns: shape.columns,
       names: shape.columns.map((c) => c.name),
       count: counts.new + counts.changed,
@@ -105,7 +105,7 @@ export class DeltaPages {
     };
     const stored = shape.stored;
     this.#gone = stored && {
-      table: GONE,
+      table: shape.work.gone,
       columns: stored,
       names: stored.map((c) => c.name),
       count: counts.deleted,
@@ -197,8 +197,8 @@ export class DeltaPages {
       await this.#ready(source);
       const size = Math.max(PAGE_ROWS, Math.floor(limit));
       const sql = source.delta
-        ? pageSql(source.columns, after, size)
-        : deletedPageSql(source.columns, after, size);
+        ? pageSql(source.table, source.columns, after, size)
+        : deletedPageSql(source.table, source.columns, after, size);
       block = { first: from, size, page: typedPage(source, await this.#store.rows(sql)) };
       source.block = block;
     }

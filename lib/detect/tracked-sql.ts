@@ -1,6 +1,10 @@
 // The statements of a tracked model's run, as pure functions of its shape (the target table,
 // key, the query's columns and the table's own columns): unit-tested without DuckDB, run by
-// TrackedSession (tracked.ts). Temporary tables:
+// TrackedSession (tracked.ts). A run's working tables (WorkTables) are in an in-memory
+// database attached for them (WORK_DB), not TEMP tables: acknowledgements commit on a second
+// connection (tracked.ts), and a TEMP table is seen by its own connection only. A plan's are
+// TEMP tables: it may run inside a transaction that wrote the state, and a transaction writes
+// to one database (TEMP aside).
 //   _ebb_dk    keys that are new, changed or deleted, with their change
 //   _ebb_delta the new and changed rows, numbered by key (_ebb_seq), with hash and before
 //   _ebb_gone  the stored version of deleted keys, numbered by key
@@ -11,10 +15,30 @@ import { columnTermSql, rowHashSql, type Column } from './canonical.js';
 import { keyLiteralSql } from './key-literal.js';
 import { SeqRuns } from './seq-runs.js';
 
-export const DK = '_ebb_dk';
-export const DELTA = '_ebb_delta';
-export const GONE = '_ebb_gone';
-export const TEMP_TABLES = [DK, DELTA, GONE] as const;
+/** The in-memory database of the working tables, shared by the store's connections and gone with the process. */
+export const WORK_DB = '_ebb_work';
+
+/** A run's working tables, qualified. */
+export interface WorkTables {
+  /** How a working table is made: CREATE OR REPLACE TABLE (shared) or … TEMP TABLE. */
+  readonly create: string;
+  readonly dk: string;
+  readonly delta: string;
+  readonly gone: string;
+}
+
+/** workTables names the working tables: in WORK_DB when `shared` (seen by every connection), else TEMP tables. */
+export function workTables(shared: boolean): WorkTables {
+  const at = shared ? `${WORK_DB}.main` : 'temp.main';
+  const create = `CREATE OR REPLACE ${shared ? '' : 'TEMP '}TABLE`;
+  return { create, dk: `${at}._ebb_dk`, delta: `${at}._ebb_delta`, gone: `${at}._ebb_gone` };
+}
+
+/**
+ * attachWorkSql attaches the working tables' database (once per DuckDB instance). READ_WRITE:
+ * a read-only state (ebb plan on a state opened read-only) would open it read-only too.
+ */
+export const attachWorkSql = `ATTACH IF NOT EXISTS ':memory:' AS ${WORK_DB} (READ_WRITE)`;
 
 export interface Shape {
   /** The model's table, quoted. */
@@ -26,6 +50,8 @@ export interface Shape {
   readonly stored: readonly Column[] | undefined;
   /** The model's name among its failures: rows it holds as rejected with their current hash are not sent. */
   readonly model?: string;
+  /** Where the run's working tables are. */
+  readonly work: WorkTables;
 }
 
 export { rejectedHashesSql };
@@ -90,7 +116,7 @@ export function diffSql(shape: Shape, body: string, stored: string): string {
   const current = `(SELECT ${keyList(shape.keys, 'q')}, ${rowHashSql(shape.columns, 'q')} AS _ebb_hash FROM (${body}\n) AS q)`;
   const held = notRejected(shape, 'c._ebb_hash');
   const heldGone = notRejected(shape, 't._ebb_hash');
-  return `CREATE OR REPLACE TEMP TABLE ${DK} AS
+  return `${shape.work.create} ${shape.work.dk} AS
    SELECT ${shape.keys.map((k) => `coalesce(c.${q(k)}, t.${q(k)}) AS ${q(k)}`).join(', ')},
           CASE ${
             held === undefined
@@ -104,7 +130,7 @@ export function diffSql(shape: Shape, body: string, stored: string): string {
 }
 
 /**
- * HELD_BACK: the changes of ${DK} rows held back as rejected (their hash is a rejected one): a
+ * HELD_BACK: the changes of dk rows held back as rejected (their hash is a rejected one): a
  * query row the API refused, or a deletion it refused (the stored row's hash).
  */
 export const HELD_BACK = `_ebb_change IN ('rejected', 'rejected new', 'rejected deleted')`;
@@ -114,7 +140,7 @@ export const HELD_BACK = `_ebb_change IN ('rejected', 'rejected new', 'rejected 
  * key part and those that repeat: a NULL key never matches a stored one, so it shows up here
  * as new (see sizesSql for repeats of stored keys).
  */
-export function countsSql(keys: readonly string[]): string {
+export function countsSql(keys: readonly string[], dk: string): string {
   const isNew = `_ebb_change = 'new'`;
   const distinct = keys.length === 1 ? q(keys[0]!) : `(${keyList(keys)})`;
   return `SELECT count(*) FILTER (WHERE ${isNew})::DOUBLE AS n, count(*) FILTER (WHERE _ebb_change = 'changed')::DOUBLE AS c,
@@ -122,7 +148,7 @@ export function countsSql(keys: readonly string[]): string {
           count(*) FILTER (WHERE _ebb_change = 'rejected new')::DOUBLE AS rn,
           count(*) FILTER (WHERE ${isNew} AND (${keys.map((k) => `${q(k)} IS NULL`).join(' OR ')}))::DOUBLE AS nulls,
           (count(*) FILTER (WHERE ${isNew}) - count(DISTINCT ${distinct}) FILTER (WHERE ${isNew}))::DOUBLE AS repeats
-     FROM ${DK}`;
+     FROM ${dk}`;
 }
 
 /**
@@ -154,7 +180,7 @@ function beforeSql(stored: readonly Column[], alias: string): string {
 export function deltaSql(shape: Shape, body: string, stored: string, sortedByKey = false): string {
   const hash = rowHashSql(shape.columns, 'q');
   const numbered = (select: string, sorted: boolean) =>
-    `CREATE OR REPLACE TEMP TABLE ${DELTA} AS SELECT row_number() OVER () AS _ebb_seq, * FROM (${select}\n${sorted ? '' : ` ORDER BY ${keyList(shape.keys, 'q')}`}) AS d`;
+    `${shape.work.create} ${shape.work.delta} AS SELECT row_number() OVER () AS _ebb_seq, * FROM (${select}\n${sorted ? '' : ` ORDER BY ${keyList(shape.keys, 'q')}`}) AS d`;
   if (shape.stored === undefined) {
     // The hash is computed once; rows held back as rejected are filtered on it one level up.
     const rows = `SELECT ${columnList(shape.columns, 'q')}, ${hash} AS _ebb_hash, 'new' AS _ebb_change, NULL AS _ebb_before
@@ -164,14 +190,14 @@ export function deltaSql(shape: Shape, body: string, stored: string, sortedByKey
   }
   return numbered(
     `SELECT ${columnList(shape.columns, 'q')}, ${hash} AS _ebb_hash, dk._ebb_change, ${beforeSql(shape.stored, 't')} AS _ebb_before
-     FROM (${body}\n) AS q JOIN ${DK} AS dk ON ${keyJoin(shape.keys, 'q', 'dk')} AND dk._ebb_change IN ('new', 'changed')
+     FROM (${body}\n) AS q JOIN ${shape.work.dk} AS dk ON ${keyJoin(shape.keys, 'q', 'dk')} AND dk._ebb_change IN ('new', 'changed')
      LEFT JOIN ${stored} AS t ON ${keyJoin(shape.keys, 'q', 't')}`,
     false,
   );
 }
 
 /**
- * heldBackSql records, while there is no table (no diff, so no ${DK} yet), the keys held back as
+ * heldBackSql records, while there is no table (no diff, so no dk table yet), the keys held back as
  * rejected, so that their failure entries stay (clearResolved); `any`: the model has such entries
  * (else the table gets its columns without reading the query).
  */
@@ -179,19 +205,19 @@ export function heldBackSql(shape: Shape, body: string, any: boolean): string {
   const hash = rowHashSql(shape.columns, 'q');
   const held = notRejected(shape, hash);
   const where = any && held !== undefined ? `NOT (${held})` : 'FALSE';
-  return `CREATE OR REPLACE TEMP TABLE ${DK} AS SELECT ${keyList(shape.keys, 'q')}, 'rejected new' AS _ebb_change FROM (${body}\n) AS q WHERE ${where}${any ? '' : ' LIMIT 0'}`;
+  return `${shape.work.create} ${shape.work.dk} AS SELECT ${keyList(shape.keys, 'q')}, 'rejected new' AS _ebb_change FROM (${body}\n) AS q WHERE ${where}${any ? '' : ' LIMIT 0'}`;
 }
 
 /** emptyDeltaSql gives the delta table its columns when no row is new or changed. */
 export function emptyDeltaSql(shape: Shape, body: string): string {
-  return `CREATE OR REPLACE TEMP TABLE ${DELTA} AS SELECT 0::BIGINT AS _ebb_seq, ${columnList(shape.columns, 'q')}, NULL::${HASH_TYPE} AS _ebb_hash,
+  return `${shape.work.create} ${shape.work.delta} AS SELECT 0::BIGINT AS _ebb_seq, ${columnList(shape.columns, 'q')}, NULL::${HASH_TYPE} AS _ebb_hash,
           '' AS _ebb_change, NULL AS _ebb_before FROM (${body}\n) AS q LIMIT 0`;
 }
 
 export function goneSql(shape: Shape): string {
-  return `CREATE OR REPLACE TEMP TABLE ${GONE} AS
+  return `${shape.work.create} ${shape.work.gone} AS
    SELECT row_number() OVER (ORDER BY ${keyList(shape.keys, 't')}) AS _ebb_seq, t.*
-     FROM ${shape.target} AS t SEMI JOIN (SELECT * FROM ${DK} WHERE _ebb_change = 'deleted') AS dk ON ${keyJoin(shape.keys, 't', 'dk')}`;
+     FROM ${shape.target} AS t SEMI JOIN (SELECT * FROM ${shape.work.dk} WHERE _ebb_change = 'deleted') AS dk ON ${keyJoin(shape.keys, 't', 'dk')}`;
 }
 
 /** seqRange selects the page after `after`: sequence numbers are dense, so a range is exact. */
@@ -200,12 +226,17 @@ export function seqRange(after: number, limit: number): string {
   return `_ebb_seq BETWEEN ${from} AND ${from + Math.floor(limit) - 1}`;
 }
 
-export function pageSql(columns: readonly Column[], after: number, limit: number): string {
-  return `SELECT _ebb_seq, _ebb_change, _ebb_before, ${columnList(columns)} FROM ${DELTA} WHERE ${seqRange(after, limit)} ORDER BY _ebb_seq`;
+export function pageSql(delta: string, columns: readonly Column[], after: number, limit: number): string {
+  return `SELECT _ebb_seq, _ebb_change, _ebb_before, ${columnList(columns)} FROM ${delta} WHERE ${seqRange(after, limit)} ORDER BY _ebb_seq`;
 }
 
-export function deletedPageSql(stored: readonly Column[], after: number, limit: number): string {
-  return `SELECT _ebb_seq, ${columnList(stored)} FROM ${GONE} WHERE ${seqRange(after, limit)} ORDER BY _ebb_seq`;
+export function deletedPageSql(
+  gone: string,
+  stored: readonly Column[],
+  after: number,
+  limit: number,
+): string {
+  return `SELECT _ebb_seq, ${columnList(stored)} FROM ${gone} WHERE ${seqRange(after, limit)} ORDER BY _ebb_seq`;
 }
 
 /**
@@ -243,7 +274,7 @@ export function expandedRuns(runs: ReadonlyArray<readonly [number, number]>): st
 /** createTableSql makes the model's table: the query's columns (typed as in the delta) and the tracking columns. */
 export function createTableSql(shape: Shape): string {
   const tracking = TRACKING_COLUMNS.map((c) => `NULL::${c.type} AS ${c.name}`).join(', ');
-  return `CREATE TABLE ${shape.target} AS SELECT ${columnList(shape.columns)}, ${tracking} FROM ${DELTA} LIMIT 0`;
+  return `CREATE TABLE ${shape.target} AS SELECT ${columnList(shape.columns)}, ${tracking} FROM ${shape.work.delta} LIMIT 0`;
 }
 
 /** ackStatements replace the stored version of the acknowledged keys: delete the changed ones, insert all. */
@@ -253,16 +284,16 @@ export function ackStatements(
   runId: string,
 ): { changed: string; remove: string; insert: string } {
   const filter = seqFilter(seqs);
-  const picked = `SELECT ${columnList(shape.columns)}, _ebb_hash FROM ${DELTA} WHERE ${filter}`;
+  const picked = `SELECT ${columnList(shape.columns)}, _ebb_hash FROM ${shape.work.delta} WHERE ${filter}`;
   return {
-    changed: `SELECT count(*)::DOUBLE FROM ${DELTA} WHERE ${filter} AND _ebb_change = 'changed'`,
+    changed: `SELECT count(*)::DOUBLE FROM ${shape.work.delta} WHERE ${filter} AND _ebb_change = 'changed'`,
     remove: `DELETE FROM ${shape.target} AS t USING (${picked} AND _ebb_change = 'changed') AS d WHERE ${keyJoin(shape.keys, 't', 'd')}`,
     insert: `INSERT INTO ${shape.target} BY NAME SELECT *, now() AS _ebb_saved_at, ${sqlString(runId)} AS _ebb_run_id FROM (${picked})`,
   };
 }
 
 export function ackDeletedSql(shape: Shape, seqs: readonly number[] | SeqRuns): string {
-  return `DELETE FROM ${shape.target} AS t USING (SELECT * FROM ${GONE} WHERE ${seqFilter(seqs)}) AS g WHERE ${keyJoin(shape.keys, 't', 'g')}`;
+  return `DELETE FROM ${shape.target} AS t USING (SELECT * FROM ${shape.work.gone} WHERE ${seqFilter(seqs)}) AS g WHERE ${keyJoin(shape.keys, 't', 'g')}`;
 }
 
 /**

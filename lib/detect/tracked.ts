@@ -4,8 +4,13 @@
 // _ebb_hash (the canonical hash of the delivered version), _ebb_saved_at and _ebb_run_id.
 // The statements come from tracked-sql.ts; the jobs are one file each, composed here: the
 // schema step (tracked-schema.ts), pages (tracked-pages.ts) and acknowledgements
-// (tracked-acks.ts). Finding the delta writes only temporary tables (the schema step of a
-// run aside, committed before it).
+// (tracked-acks.ts). Finding the delta writes only the run's working tables (the schema step
+// of a run aside, committed before it).
+//
+// Acknowledgements commit on a connection of their own (Store.sibling), so that reading the
+// next page never waits behind a commit of a row group: the working tables live in an attached
+// in-memory database both connections see (tracked-sql.ts). Everything else runs on the
+// session's store.
 
 import { quotedTable, type Model } from '../project/index.js';
 import { orderedBy, readTrackedState, type Params, type Store } from '../store/index.js';
@@ -18,20 +23,20 @@ import { Acks } from './tracked-acks.js';
 import { DeltaPages, type DeltaPage, type JsonDeltaPage } from './tracked-pages.js';
 import { checkColumns, checkKeys, prepareStored } from './tracked-schema.js';
 import {
+  attachWorkSql,
   countsSql,
-  DELTA,
   deltaSql,
   diffSql,
   heldBackSql,
   rejectedHashesSql,
   emptyDeltaSql,
-  GONE,
   keysOf,
   seqsForKeysSql,
   sizesSql,
   storedSource,
-  TEMP_TABLES,
+  workTables,
   type Shape,
+  type WorkTables,
 } from './tracked-sql.js';
 
 export { ROW_ATTRIBUTES } from './tracked-schema.js';
@@ -58,6 +63,10 @@ export class TrackedSession {
   #counts: DeltaCounts | undefined;
   #pages: DeltaPages | undefined;
   #acks: Acks | undefined;
+  /** The run's working tables: shared by both connections, or a plan's TEMP tables (tracked-sql.ts). */
+  readonly work: WorkTables;
+  /** The connection acknowledgements and failure records commit on (a sibling of the store, once the delta is known). */
+  #ackStore: Store | undefined;
 
   /**
    * With `readOnly` (ebb plan), the session never writes the model's table nor ebb's state.
@@ -77,6 +86,7 @@ export class TrackedSession {
     this.model = model;
     this.#target = quotedTable(model);
     this.#runId = runId;
+    this.work = workTables(!this.#readOnly);
   }
 
   get sql(): string | undefined {
@@ -94,6 +104,14 @@ export class TrackedSession {
   get columns(): readonly Column[] {
     return this.#columns;
   }
+  /**
+   * ackStore is the connection ack() and ackDeleted() commit on; what runs beside them (the
+   * failure log's records) uses it too, never the session's store, whose statements may be
+   * running at the same time.
+   */
+  get ackStore(): Store {
+    return this.#ackStore ?? this.#store;
+  }
 
   get #shape(): Shape {
     return {
@@ -102,6 +120,7 @@ export class TrackedSession {
       columns: this.#columns,
       stored: this.#stored,
       model: this.model.name,
+      work: this.work,
     };
   }
 
@@ -121,6 +140,7 @@ export class TrackedSession {
     this.#columns = columns;
     // One look-up for the table, its stored hash version and the DuckDB release.
     const state = await readTrackedState(this.#store, this.model);
+    if (!this.#readOnly) await this.#store.exec(attachWorkSql);
     const version = hashVersion(state.duckdb);
     const schema = { store: this.#store, model: this.model, target: this.#target };
     const side = await prepareStored(schema, state, columns, version, this.#readOnly);
@@ -141,15 +161,15 @@ export class TrackedSession {
       const { model: _model, ...plain } = shape;
       await this.#store.exec(deltaSql(held > 0 ? shape : plain, body, stored, sortedByKey), params);
       await this.#store.exec(heldBackSql(shape, body, held > 0), params);
-      await checkKeys(schema, DELTA);
+      await checkKeys(schema, this.work.delta);
       counts = {
-        new: Number(await this.#store.scalar(`SELECT count(*)::DOUBLE FROM ${DELTA}`)),
+        new: Number(await this.#store.scalar(`SELECT count(*)::DOUBLE FROM ${this.work.delta}`)),
         changed: 0,
         deleted: 0,
       };
     } else {
       await this.#store.exec(diffSql(shape, body, stored), params);
-      const dk = (await this.#store.queryJson(countsSql(shape.keys)))[0]!;
+      const dk = (await this.#store.queryJson(countsSql(shape.keys, this.work.dk)))[0]!;
       counts = { new: Number(dk['n']), changed: Number(dk['c']), deleted: Number(dk['d']) };
       const sizes = (await this.#store.queryJson(sizesSql(body, shape.target), params))[0]!;
       const matched = Number(sizes['rows']) - counts.new - Number(dk['rn']);
@@ -165,7 +185,9 @@ export class TrackedSession {
       else await this.#store.exec(emptyDeltaSql(shape, body), params);
     }
     this.#pages = new DeltaPages(this.#store, shape, counts);
-    this.#acks = new Acks({ store: this.#store, model: this.model, runId: this.#runId, version }, counts);
+    // A plan never acknowledges: it needs no second connection.
+    if (!this.#readOnly) this.#ackStore ??= await this.#store.sibling();
+    this.#acks = new Acks({ store: this.ackStore, model: this.model, runId: this.#runId, version }, counts);
     this.#counts = counts;
     return counts;
   }
@@ -239,16 +261,19 @@ export class TrackedSession {
       (k) => columns.find((c) => c.name.toLowerCase() === k.toLowerCase())!.type,
     );
     const rows = await this.#store.queryJson(
-      seqsForKeysSql(deleted ? GONE : DELTA, this.model.uniqueKey, types, keys),
+      seqsForKeysSql(deleted ? this.work.gone : this.work.delta, this.model.uniqueKey, types, keys),
     );
     for (const r of rows) out.set(keyString(keys[Number(r['_i'])]!), Number(r['_seq']));
     return out;
   }
 
-  /** close drops the session's temporary tables. */
+  /** close drops the session's working tables and closes the acknowledgements' connection (none may be running). */
   async close(): Promise<void> {
-    for (const t of TEMP_TABLES)
-      await this.#store.exec(`DROP TABLE IF EXISTS temp.main.${t}`).catch(() => undefined);
+    const { dk, delta, gone } = this.work;
+    for (const t of [dk, delta, gone])
+      await this.#store.exec(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
+    this.#ackStore?.close();
+    this.#ackStore = undefined;
   }
 
   #pagesOf(): DeltaPages {

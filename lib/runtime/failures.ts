@@ -12,8 +12,8 @@
 
 import { keyLiteralSql } from '../detect/key-literal.js';
 import type { SeqRuns } from '../detect/seq-runs.js';
-import type { TrackedSession, DeltaPage } from '../detect/tracked.js';
-import { DELTA, DK, expandedRuns, GONE, HELD_BACK } from '../detect/tracked-sql.js';
+import type { TrackedSession } from '../detect/tracked.js';
+import { expandedRuns, HELD_BACK } from '../detect/tracked-sql.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
 import {
   clearFailure,
@@ -73,9 +73,14 @@ export class FailureLog {
     this.#session = session;
   }
 
-  /** record stores failed acknowledgements (run on the database lane). */
+  /**
+   * record stores failed acknowledgements. It runs beside the acknowledgements, on their
+   * connection (the session's ackStore), never on the store the session's pages are read on.
+   */
   async record(failed: readonly FailedAck[]): Promise<void> {
-    const delta = await this.#deltaRows(failed);
+    const store = this.#session.ackStore;
+    const delta = await this.#failedRows(store, failed, false);
+    const gone = await this.#failedRows(store, failed, true);
     const entries = new Map<string, FailureEntry>();
     const add = (f: FailedAck, key: string, change: string, hash: string | null) =>
       entries.set(key, {
@@ -92,53 +97,40 @@ export class FailureLog {
         rowHash: f.kind === 'rejected' ? hash : null,
       });
     for (const f of failed) {
+      const rows = f.deleted ? gone : delta;
       for (const [first, last] of f.seqs.sorted()) {
-        if (!f.deleted) {
-          for (let seq = first; seq <= last; seq++) {
-            const r = delta.get(seq);
-            if (r) add(f, r.key, r.change, r.hash);
-          }
-          continue;
+        for (let seq = first; seq <= last; seq++) {
+          const r = rows.get(seq);
+          // A rejected deletion keeps the hash of the row it would have removed, so the delta
+          // holds it back ('rejected deleted') until the row comes back or `ebb retry` clears it.
+          if (r) add(f, r.key, r.change, r.hash);
         }
-        const page: DeltaPage = await this.#session.deletedPage(first - 1, last - first + 1);
-        const hashes = f.kind === 'rejected' ? await this.#goneHashes(first, last) : undefined;
-        for (const r of page.rows)
-          add(f, keyJson(this.#model, page.columns, r.values), r.change, hashes?.get(r.seq) ?? null);
       }
     }
-    await recordFailures(this.#store, [...entries.values()]);
+    await recordFailures(store, [...entries.values()]);
   }
 
   /**
-   * #goneHashes reads the stored hashes of the deleted rows `first`..`last`: a rejected deletion
-   * keeps the hash of the row it would have removed, so the delta holds it back ('rejected
-   * deleted') until the row comes back or `ebb retry` clears it.
+   * #failedRows reads the key, change and hash of the failed delta rows (or deleted rows) in
+   * one statement: a hash join with their sequence numbers (a failed batch is one run; rejected
+   * rows are scattered, one a batch), so neither pages (whose block the prefetcher moves on)
+   * nor a term per row, nor a join on ranges (DuckDB tests each delta row against every range:
+   * 0.9 s for 1,874 rejected rows of 200,000, against 10 ms).
    */
-  async #goneHashes(first: number, last: number): Promise<Map<number, string>> {
-    const r = await this.#store.rows(
-      `SELECT _ebb_seq, _ebb_hash::VARCHAR FROM temp.main.${GONE} WHERE _ebb_seq BETWEEN ${first} AND ${last}`,
-    );
-    return new Map(r.rows.map((row) => [Number(row[0] as bigint), String(row[1])]));
-  }
-
-  /**
-   * #deltaRows reads the key, change and hash of the failed delta rows in one statement: a hash
-   * join with their sequence numbers (a failed batch is one run; rejected rows are scattered,
-   * one a batch), so neither pages (whose block the prefetcher moves on) nor a term per row,
-   * nor a join on ranges (DuckDB tests each delta row against every range: 0.9 s for 1,874
-   * rejected rows of 200,000, against 10 ms).
-   */
-  async #deltaRows(
+  async #failedRows(
+    store: Store,
     failed: readonly FailedAck[],
+    deleted: boolean,
   ): Promise<Map<number, { key: string; change: string; hash: string }>> {
     const runs: Array<[number, number]> = [];
-    for (const f of failed) if (!f.deleted) runs.push(...f.seqs.sorted());
+    for (const f of failed) if (f.deleted === deleted) runs.push(...f.seqs.sorted());
     const out = new Map<number, { key: string; change: string; hash: string }>();
     if (runs.length === 0) return out;
     const keys = this.#model.uniqueKey;
-    const r = await this.#store.rows(
-      `SELECT d._ebb_seq, d._ebb_change, d._ebb_hash::VARCHAR, ${keys.map((k) => `d.${quoteIdent(k)}`).join(', ')}
-         FROM temp.main.${DELTA} AS d
+    const change = deleted ? `'deleted'` : 'd._ebb_change';
+    const r = await store.rows(
+      `SELECT d._ebb_seq, ${change}, d._ebb_hash::VARCHAR, ${keys.map((k) => `d.${quoteIdent(k)}`).join(', ')}
+         FROM ${deleted ? this.#session.work.gone : this.#session.work.delta} AS d
          SEMI JOIN (${expandedRuns(runs)}) AS w ON d._ebb_seq = w.s`,
     );
     for (const row of r.rows)
@@ -158,6 +150,7 @@ export class FailureLog {
   async clearResolved(): Promise<number> {
     const m = this.#model;
     const counts = this.#session.counts;
+    const work = this.#session.work;
     if (counts === undefined) return 0; // the run never found its delta: it resolved nothing
     const columns = this.#session.columns;
     const types = m.uniqueKey.map((k) => columns.find((c) => c.name.toLowerCase() === k.toLowerCase())!.type);
@@ -173,12 +166,12 @@ export class FailureLog {
       : '';
     // A row held back as rejected (unchanged since the API refused it) keeps its entry.
     const pending = [
-      `EXISTS (SELECT 1 FROM temp.main.${DELTA} AS d WHERE ${on('d')}${undelivered})`,
-      `EXISTS (SELECT 1 FROM temp.main.${DK} AS h WHERE h.${HELD_BACK} AND ${on('h')})`,
+      `EXISTS (SELECT 1 FROM ${work.delta} AS d WHERE ${on('d')}${undelivered})`,
+      `EXISTS (SELECT 1 FROM ${work.dk} AS h WHERE h.${HELD_BACK} AND ${on('h')})`,
     ];
     if (counts.deleted > 0 && hasTable) {
       pending.push(
-        `EXISTS (SELECT 1 FROM temp.main.${DK} AS dk WHERE dk._ebb_change = 'deleted' AND ${on('dk')} AND EXISTS (SELECT 1 FROM ${table} AS t WHERE ${on('t')}))`,
+        `EXISTS (SELECT 1 FROM ${work.dk} AS dk WHERE dk._ebb_change = 'deleted' AND ${on('dk')} AND EXISTS (SELECT 1 FROM ${table} AS t WHERE ${on('t')}))`,
       );
     }
     let cleared = 0;

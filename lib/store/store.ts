@@ -64,6 +64,10 @@ export class Store {
   #closed = false;
   #owner: Owner | undefined;
   readonly #debug: DebugLog;
+  /** The store a sibling was opened from, which owns the instance: closing a sibling closes its connection only. */
+  #parent: Store | undefined;
+  /** The siblings opened from this store, closed with it if their user did not. */
+  readonly #siblings = new Set<Store>();
 
   private constructor(
     path: string,
@@ -250,6 +254,27 @@ export class Store {
     }
   }
 
+  /**
+   * sibling is a second connection to the same database, with transactions of its own: its
+   * statements run beside this store's (the driver runs each connection's work on a thread of
+   * its own), so a commit on one need not wait for a read on the other. Temporary tables are
+   * per connection; what both must see lives in the database or in an attached one. Close it
+   * before this store; closing it closes its connection only.
+   */
+  async sibling(): Promise<Store> {
+    const conn = await this.#instance.connect();
+    try {
+      await conn.run(`SET file_search_path = ${sqlString(this.#root)}`);
+    } catch (err) {
+      conn.closeSync();
+      throw corrupted(this.path, err);
+    }
+    const store = new Store(this.path, this.#root, this.#instance, conn, this.#debug);
+    store.#parent = this;
+    this.#siblings.add(store);
+    return store;
+  }
+
   /** appender opens a DuckDB appender on a table (bulk inserts). */
   async appender(table: string, schema: string, catalog?: string): Promise<DuckDBAppender> {
     return this.#conn.createAppender(table, schema, catalog ?? null);
@@ -292,8 +317,10 @@ export class Store {
     if (this.#closed) return;
     this.#closed = true;
     this.#owner?.release();
+    for (const s of this.#siblings) s.close();
     this.#conn.closeSync();
-    this.#instance.closeSync();
+    if (this.#parent) this.#parent.#siblings.delete(this);
+    else this.#instance.closeSync();
   }
 }
 
