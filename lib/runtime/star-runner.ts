@@ -300,7 +300,7 @@ class StarRun {
       },
       'cursor.open': ({ sql, params }) => this.#cursors.open(sql, params),
       'cursor.next': ({ id }) => this.#cursors.next(id),
-      http: async (req, id) => toHttpReply(await this.#outlet.delivery.send(id, req)),
+      http: (req, id) => this.#outlet.delivery.send(id, req).then(toHttpReply),
       finish: (f) => {
         this.#settle(f);
         return null;
