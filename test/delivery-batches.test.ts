@@ -215,3 +215,41 @@ test('an ack held for several requests is decided when the last one ends, in any
   t.deepEqual(failed, [[11]]);
   delivery.close();
 });
+
+test('a save that came with its request (HttpCall.ack) is decided with its outcome: acknowledged on a 2xx, a failure otherwise', async (t) => {
+  const commits: number[][] = [];
+  const failed: Array<{ seqs: number[]; url: string }> = [];
+  const acks: AckStore = {
+    ack: async (rows: SeqRuns) => void commits.push([...rows]),
+    ackDeleted: async () => undefined,
+    record: async (f) => void failed.push(...f.map((x) => ({ seqs: [...x.seqs], url: x.url }))),
+  };
+  const sender = {
+    send: async (req: { url: string }) => {
+      const status = req.url.endsWith('/2') ? 500 : 200;
+      return {
+        ok: status < 300,
+        status,
+        headers: {},
+        body: new Uint8Array(0),
+        attempts: 1,
+        ...(status < 300 ? {} : { error: { code: 'EBB_HTTP_STATUS', message: 'status 500' } }),
+      };
+    },
+  };
+  const lane = new SerialLane();
+  const delivery = new Delivery({ sender: sender as never, lane, acks, onFatal: () => undefined });
+  for (const id of [1, 2, 3]) {
+    const ack = {
+      runs: SeqRuns.of([100 + id]).pairs,
+      deleted: false,
+      ...(id === 1 ? { at: 'm.star:3:5' } : {}),
+    };
+    void delivery.send(id, { ...GET, method: 'POST', url: `http://127.0.0.1:1/${id}`, ack });
+  }
+  await delivery.drain();
+  t.deepEqual(commits.flat().sort(), [101, 103]);
+  t.deepEqual(failed, [{ seqs: [102], url: 'http://127.0.0.1:1/2' }]);
+  t.is(delivery.failedRows, 1);
+  delivery.close();
+});

@@ -120,6 +120,11 @@ export class Delivery {
   /** send starts a request; its outcome is kept for the acks that depend on it. */
   send(id: number, req: HttpCall): Promise<SendOutcome> {
     this.#sent++;
+    // A save that came with its request (protocol.ts HttpCall.ack): where it was made is the
+    // script's position now, in the order of its messages; it is decided with the outcome.
+    const ack = req.ack;
+    if (ack?.at !== undefined) this.#at = ack.at;
+    const where = this.#at;
     // While the acks of UNDURABLE_REQUESTS requests are not durable, a new request waits for their commit.
     const start =
       this.#requests + this.#committing >= UNDURABLE_REQUESTS
@@ -143,6 +148,7 @@ export class Delivery {
         }
       }
       this.#release(id);
+      if (ack !== undefined) this.#resolve(new SeqRuns(ack.runs), ack.deleted, [id], where);
       return outcome;
     });
     this.#inflight.set(id, p);
