@@ -165,3 +165,91 @@ test('requests of many rows each: acknowledgements are committed in exact row gr
   );
   delivery.close();
 });
+
+test('an ack held for several requests is decided when the last one ends, in any order: acknowledged only if all got a 2xx', async (t) => {
+  const commits: number[][] = [];
+  const failed: number[][] = [];
+  const acks: AckStore = {
+    ack: async (rows: SeqRuns) => void commits.push([...rows]),
+    ackDeleted: async () => undefined,
+    record: async (f) => void failed.push(...f.map((x) => [...x.seqs])),
+  };
+  // A sender whose requests end when the test says, with the status it says.
+  const ends = new Map<string, (status: number) => void>();
+  const sender = {
+    send: (req: { url: string }) =>
+      new Promise((resolve) =>
+        ends.set(req.url, (status) =>
+          resolve({
+            ok: status < 300,
+            status,
+            headers: {},
+            body: new Uint8Array(0),
+            attempts: 1,
+            ...(status < 300 ? {} : { error: { code: 'EBB_HTTP_STATUS', message: `status ${status}` } }),
+          }),
+        ),
+      ),
+  };
+  const lane = new SerialLane();
+  const delivery = new Delivery({ sender: sender as never, lane, acks, onFatal: () => undefined });
+  const post = (id: number) =>
+    void delivery.send(id, { ...GET, method: 'POST', url: `http://127.0.0.1:1/${id}` });
+  for (const id of [1, 2, 3, 4, 5]) post(id);
+  delivery.ack(SeqRuns.of([10]), false, [1, 2]);
+  delivery.ack(SeqRuns.of([11]), false, [3, 4]);
+  delivery.ack(SeqRuns.of([12]), false, [5]);
+  const end = async (url: number, status: number) => {
+    ends.get(`http://127.0.0.1:1/${url}`)!(status);
+    await new Promise((r) => setImmediate(r));
+  };
+  await end(2, 200);
+  await end(4, 500);
+  await end(5, 200);
+  t.is(delivery.uncommittedRows, 1, 'only row 12 is decided: 10 and 11 wait for requests 1 and 3');
+  await end(3, 200);
+  await end(1, 201);
+  t.is(delivery.failedRows, 1, 'row 11: its request 4 failed, although 3 ended in 2xx after it');
+  await delivery.drain();
+  t.deepEqual(commits.flat().sort(), [10, 12]);
+  t.deepEqual(failed, [[11]]);
+  delivery.close();
+});
+
+test('a save that came with its request (HttpCall.ack) is decided with its outcome: acknowledged on a 2xx, a failure otherwise', async (t) => {
+  const commits: number[][] = [];
+  const failed: Array<{ seqs: number[]; url: string }> = [];
+  const acks: AckStore = {
+    ack: async (rows: SeqRuns) => void commits.push([...rows]),
+    ackDeleted: async () => undefined,
+    record: async (f) => void failed.push(...f.map((x) => ({ seqs: [...x.seqs], url: x.url }))),
+  };
+  const sender = {
+    send: async (req: { url: string }) => {
+      const status = req.url.endsWith('/2') ? 500 : 200;
+      return {
+        ok: status < 300,
+        status,
+        headers: {},
+        body: new Uint8Array(0),
+        attempts: 1,
+        ...(status < 300 ? {} : { error: { code: 'EBB_HTTP_STATUS', message: 'status 500' } }),
+      };
+    },
+  };
+  const lane = new SerialLane();
+  const delivery = new Delivery({ sender: sender as never, lane, acks, onFatal: () => undefined });
+  for (const id of [1, 2, 3]) {
+    const ack = {
+      runs: SeqRuns.of([100 + id]).pairs,
+      deleted: false,
+      ...(id === 1 ? { at: 'm.star:3:5' } : {}),
+    };
+    void delivery.send(id, { ...GET, method: 'POST', url: `http://127.0.0.1:1/${id}`, ack });
+  }
+  await delivery.drain();
+  t.deepEqual(commits.flat().sort(), [101, 103]);
+  t.deepEqual(failed, [{ seqs: [102], url: 'http://127.0.0.1:1/2' }]);
+  t.is(delivery.failedRows, 1);
+  delivery.close();
+});

@@ -206,6 +206,29 @@ test('an idempotency key reveals nothing of the body without the project secret:
   t.deepEqual(keyedFound, ['4711']);
 });
 
+test('an idempotency key is the first 16 hex digits of SHA-256 of the secret and the xxh64 of model, method, URL and body', async (t) => {
+  await initIdempotency();
+  const { default: xxhash } = await import('xxhash-wasm');
+  const h = await xxhash();
+  const { createHash } = await import('node:crypto');
+  // The definition the keys of committed goldens and of re-sends after a crash depend on.
+  const expected = (secret: Uint8Array, text: string) => {
+    const digest = Buffer.alloc(8);
+    digest.writeBigUInt64BE(h.h64Raw(new TextEncoder().encode(text)));
+    return createHash('sha256').update(secret).update(digest).digest('hex').slice(0, 16);
+  };
+  const body = new TextEncoder().encode('{"id":1}');
+  t.is(
+    idempotencyKey(SECRET, 'm', 'POST', 'http://h/x', body),
+    expected(SECRET, 'm\u0000POST\u0000http://h/x\u0000{"id":1}'),
+  );
+  const other = new Uint8Array(16).fill(3);
+  t.is(
+    idempotencyKey(other, 'm', 'PUT', 'http://h/x', undefined),
+    expected(other, 'm\u0000PUT\u0000http://h/x\u0000'),
+  );
+});
+
 /** A fake clock whose timers fire `lateBy` ms after they were due, like a busy event loop. */
 class LateClock extends FakeClock {
   constructor(readonly lateBy: number) {

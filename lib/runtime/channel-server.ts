@@ -112,6 +112,105 @@ class ReplyOutbox {
 }
 
 /**
+ * Operations runs each request's handler and answers it: a handler's value in the same turn, a
+ * promise's once it settles — no promise of its own around it (an HTTP request and an ack per
+ * row: every promise counts) — and those of the serial lane one at a time, in order.
+ */
+class Operations<T extends OpTable<T>> {
+  readonly #handlers: Handlers<T>;
+  readonly #toError: (err: unknown, op: string) => WireError;
+  readonly #outbox: ReplyOutbox;
+  #open = 0;
+  #idleWaiters: Array<() => void> = [];
+  /** The first failure of a one-way message (or reported with fail()). */
+  failure: WireError | undefined;
+
+  constructor(handlers: Handlers<T>, toError: (err: unknown, op: string) => WireError, outbox: ReplyOutbox) {
+    this.#handlers = handlers;
+    this.#toError = toError;
+    this.#outbox = outbox;
+  }
+
+  /** receive runs a request on its lane: counted as open from now until it is answered. */
+  receive(env: Envelope, lane: Lane, serial: SerialLane): void {
+    this.#open++;
+    if (lane === 'serial') void serial.run(() => this.#execInOrder(env));
+    else this.#exec(env);
+  }
+
+  /** idle resolves when every request received so far has been answered. */
+  idle(): Promise<void> {
+    return this.#open === 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** #exec answers the request whenever its handler is done (the concurrent lane). */
+  #exec(env: Envelope): void {
+    let value: unknown;
+    try {
+      value = this.#handler(env)(env.req, env.id);
+    } catch (err) {
+      this.#refuse(env, err);
+      return;
+    }
+    if (value instanceof Promise)
+      value.then(
+        (v: unknown) => this.#answer(env, v),
+        (err: unknown) => this.#refuse(env, err),
+      );
+    else this.#answer(env, value);
+  }
+
+  /** #execInOrder settles once the request is answered: the serial lane then goes on. */
+  async #execInOrder(env: Envelope): Promise<void> {
+    let value: unknown;
+    try {
+      value = await this.#handler(env)(env.req, env.id);
+    } catch (err) {
+      this.#refuse(env, err);
+      return;
+    }
+    this.#answer(env, value);
+  }
+
+  #handler(env: Envelope): (req: unknown, id: number) => unknown {
+    const handler = this.#handlers[env.op as OpName<T>] as
+      | ((req: unknown, id: number) => unknown)
+      | undefined;
+    if (!handler) throw new Error(`unknown operation ${env.op}`);
+    return handler;
+  }
+
+  #answer(env: Envelope, value: unknown): void {
+    if (env.origin === undefined) this.#outbox.reply({ id: env.id, ok: true, value });
+    this.#done();
+  }
+
+  #refuse(env: Envelope, err: unknown): void {
+    const error = this.#toError(err, env.op);
+    if (env.origin === undefined) this.#outbox.reply({ id: env.id, ok: false, error });
+    else {
+      const caused: WireError =
+        env.at === undefined
+          ? { ...error, origin: env.origin }
+          : { ...error, origin: env.origin, position: env.at };
+      this.failure ??= caused;
+      this.#outbox.reply({ id: 0, ok: false, error: caused });
+    }
+    this.#done();
+  }
+
+  #done(): void {
+    if (--this.#open === 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+}
+
+/**
  * serve is the main thread's end. `toError` turns a handler's exception into the error the
  * worker sees. Replies completed in one tick are posted together.
  */
@@ -125,56 +224,23 @@ export function serve<T extends OpTable<T>>(
   transferOf?: (value: unknown) => ArrayBuffer[] | undefined,
 ): Served {
   const outbox = new ReplyOutbox(port, signal, transferOf);
-  let open = 0;
-  let idleWaiters: Array<() => void> = [];
-  let failure: WireError | undefined;
-  const done = () => {
-    if (--open === 0) {
-      const waiters = idleWaiters;
-      idleWaiters = [];
-      for (const w of waiters) w();
-    }
-  };
-  const exec = async (env: Envelope): Promise<void> => {
-    const handler = handlers[env.op as OpName<T>] as ((req: unknown, id: number) => unknown) | undefined;
-    try {
-      if (!handler) throw new Error(`unknown operation ${env.op}`);
-      const value = await handler(env.req, env.id);
-      if (env.origin === undefined) outbox.reply({ id: env.id, ok: true, value });
-    } catch (err) {
-      const error = toError(err, env.op);
-      if (env.origin === undefined) outbox.reply({ id: env.id, ok: false, error });
-      else {
-        const caused: WireError =
-          env.at === undefined
-            ? { ...error, origin: env.origin }
-            : { ...error, origin: env.origin, position: env.at };
-        failure ??= caused;
-        outbox.reply({ id: 0, ok: false, error: caused });
-      }
-    }
-  };
+  const ops = new Operations(handlers, toError, outbox);
   port.on('message', (batch: Envelope[]) => {
-    for (const env of batch) {
-      open++;
-      const lane = lanes[env.op as OpName<T>] ?? 'concurrent';
-      const run = lane === 'serial' ? serial.run(() => exec(env)) : exec(env);
-      void run.finally(done);
-    }
+    for (const env of batch) ops.receive(env, lanes[env.op as OpName<T>] ?? 'concurrent', serial);
     // An empty batch is the waiting worker asking for the replies held (see waitUntil).
     outbox.maybeFlush();
   });
   return {
     fail: (error) => {
-      failure ??= error;
+      ops.failure ??= error;
       outbox.reply({ id: 0, ok: false, error });
     },
-    failure: () => failure,
+    failure: () => ops.failure,
     stop: () => {
       Atomics.store(signal, STOP, 1);
       Atomics.add(signal, REPLIES, 1);
       Atomics.notify(signal, REPLIES);
     },
-    idle: () => (open === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
+    idle: () => ops.idle(),
   };
 }

@@ -129,7 +129,7 @@ export class Client<T extends OpTable<T>> {
   }
 
   /** lastQueued gives the newest queued message if it is still in the outbox (to coalesce into it). */
-  lastQueued(): { readonly op: string; readonly req: unknown } | undefined {
+  lastQueued(): { readonly id: number; readonly op: string; readonly req: unknown } | undefined {
     return this.#outbox[this.#outbox.length - 1];
   }
 

@@ -54,6 +54,15 @@ export interface AckStore {
   record(failed: readonly FailedAck[]): Promise<void>;
 }
 
+/** An ack waiting for requests in flight: `waiting` of its dependencies have not ended. */
+interface HeldAck {
+  readonly seqs: SeqRuns;
+  readonly deleted: boolean;
+  readonly deps: readonly number[];
+  readonly at: string | undefined;
+  waiting: number;
+}
+
 export interface DeliveryOptions {
   readonly sender: RequestSender;
   readonly lane: SerialLane;
@@ -66,7 +75,8 @@ export class Delivery {
   readonly #o: DeliveryOptions;
   readonly #inflight = new Map<number, Promise<SendOutcome>>();
   readonly #failed = new Map<number, { req: HttpCall; outcome: SendOutcome }>();
-  readonly #held = new Set<Promise<void>>();
+  /** The acks held for each request in flight: decided when the last of their requests ends. */
+  readonly #held = new Map<number, HeldAck[]>();
   readonly #work = new Set<Promise<void>>();
   #rows = new SeqRuns();
   #deletes = new SeqRuns();
@@ -110,19 +120,25 @@ export class Delivery {
   /** send starts a request; its outcome is kept for the acks that depend on it. */
   send(id: number, req: HttpCall): Promise<SendOutcome> {
     this.#sent++;
+    // A save that came with its request (protocol.ts HttpCall.ack): where it was made is the
+    // script's position now, in the order of its messages; it is decided with the outcome.
+    const ack = req.ack;
+    if (ack?.at !== undefined) this.#at = ack.at;
+    const where = this.#at;
     // While the acks of UNDURABLE_REQUESTS requests are not durable, a new request waits for their commit.
     const start =
       this.#requests + this.#committing >= UNDURABLE_REQUESTS
         ? this.#durable().then(() => this.#o.sender.send(req))
         : this.#o.sender.send(req);
-    const p = start.then((sent) => {
+    const p = start.then((outcome) => {
       this.#inflight.delete(id);
       this.requestsDone++;
-      // The body may be a view into a larger pooled buffer, which the channel would copy whole.
-      const outcome: SendOutcome =
-        sent.body.byteLength === sent.body.buffer.byteLength ? sent : { ...sent, body: sent.body.slice() };
       if (!outcome.ok) {
-        this.#failed.set(id, { req, outcome });
+        // Kept until the run ends: not as a view that holds a larger pooled buffer alive.
+        const body = outcome.body;
+        const kept =
+          body.byteLength === body.buffer.byteLength ? outcome : { ...outcome, body: body.slice() };
+        this.#failed.set(id, { req, outcome: kept });
         const code = outcome.error?.code;
         // A request not sent because the run was interrupted is not a failure of delivery.
         if (code !== CODE.EBB_SEND_STOPPED) this.failedRequests++;
@@ -131,6 +147,8 @@ export class Delivery {
           this.#o.onFatal(this.#stopped);
         }
       }
+      this.#release(id);
+      if (ack !== undefined) this.#resolve(new SeqRuns(ack.runs), ack.deleted, [id], where);
       return outcome;
     });
     this.#inflight.set(id, p);
@@ -149,14 +167,25 @@ export class Delivery {
   ack(seqs: SeqRuns, deleted: boolean, deps: readonly number[], at?: string): void {
     if (at !== undefined) this.#at = at;
     const where = this.#at;
-    const waiting = deps.map((d) => this.#inflight.get(d)).filter((p) => p !== undefined);
-    if (waiting.length === 0) {
-      this.#resolve(seqs, deleted, deps, where);
-      return;
+    // Held as a count of the requests it waits for, not a promise of them: one per row in a seed loop.
+    let held: HeldAck | undefined;
+    for (const d of deps) {
+      if (!this.#inflight.has(d)) continue;
+      held ??= { seqs, deleted, deps, at: where, waiting: 0 };
+      held.waiting++;
+      const acks = this.#held.get(d);
+      if (acks === undefined) this.#held.set(d, [held]);
+      else acks.push(held);
     }
-    const held: Promise<void> = Promise.all(waiting).then(() => this.#resolve(seqs, deleted, deps, where));
-    this.#held.add(held);
-    void held.finally(() => this.#held.delete(held));
+    if (held === undefined) this.#resolve(seqs, deleted, deps, where);
+  }
+
+  /** #release decides the acks held for request `id` whose requests have all ended now. */
+  #release(id: number): void {
+    const acks = this.#held.get(id);
+    if (acks === undefined) return;
+    this.#held.delete(id);
+    for (const a of acks) if (--a.waiting === 0) this.#resolve(a.seqs, a.deleted, a.deps, a.at);
   }
 
   /**
@@ -318,8 +347,9 @@ export class Delivery {
 
   /** drain waits for every request and held ack, then commits what is left. */
   async drain(): Promise<void> {
-    while (this.#inflight.size > 0 || this.#held.size > 0) {
-      await Promise.all([...this.#inflight.values(), ...this.#held]);
+    // A held ack is decided when its last request ends: none is left once none is in flight.
+    while (this.#inflight.size > 0) {
+      await Promise.all([...this.#inflight.values()]);
     }
     this.flush();
     while (this.#work.size > 0) await Promise.all([...this.#work]);

@@ -1,8 +1,8 @@
 // The `http` module of a model's script (worker side): http.get/post/put/patch/delete and
 // http.request build a request, hand it to the main thread's HTTP lane and return a lazy
 // response at once. The script blocks only when it reads a field of a response, or when it has
-// twice @concurrency requests unfinished (then until only @concurrency are left), not counting
-// up to RETRY_ALLOWANCE × @concurrency requests waiting to retry.
+// 10 × @concurrency requests unfinished (then until only 2 × @concurrency are left; less far
+// with large bodies), not counting up to RETRY_ALLOWANCE × @concurrency requests waiting to retry.
 //
 // It also keeps what conditional acknowledgements need: the requests issued since the last
 // save, whether the script read their responses or not (reading for logging is no decision). A
@@ -38,10 +38,27 @@ type Reply = ModelOps['http']['rep'];
  */
 const RETRY_ALLOWANCE = 8;
 /**
- * A script waits once its unfinished requests reach this many times @concurrency: one
- * @concurrency in the Sender, as many more queued there to follow at once.
+ * A waiting script goes on once its unfinished requests are down to this many times
+ * @concurrency: one @concurrency on the network, as many more queued in the Sender to follow at
+ * once while the script's thread gets back to work.
  */
-const PIPELINE_DEPTH = 2;
+const LOW_DEPTH = 2;
+/**
+ * How far past that mark the script runs before it waits, per @concurrency: the requests the
+ * main thread answers per wake-up of the script. A wake-up (a message, a futex call, a context
+ * switch on both threads) cost the main thread ~0.25 ms on an idle machine and 1–1.5 ms at load
+ * 10, more than a request's own work: waiting at 2 × @concurrency until @concurrency were left
+ * (32 replies a wake-up at @concurrency 32) spent ~2.5 s of a 100k-row seed loop there at load
+ * 10, running 8 × @concurrency ahead (256 replies a wake-up) ~0.5 s. 256 is also the most
+ * replies the main thread holds back (channel-server.ts HOLD_MAX).
+ */
+const RUN_AHEAD = 8;
+/**
+ * Once its unfinished requests' bodies hold this many bytes, the script runs no further ahead
+ * than LOW_DEPTH × @concurrency (and waits until @concurrency are left): large bodies (big
+ * batches) keep the run-ahead's memory bounded.
+ */
+const RUN_AHEAD_BYTES = 16 * 1024 * 1024;
 /**
  * While at most this many requests are in flight the pipeline is starved: a request is posted
  * at once rather than left for the outbox to batch.
@@ -65,6 +82,8 @@ export class Response extends HostValue {
   attributed = false;
   /** Where the script issued it (file:line:col). */
   at: string | undefined;
+  /** Its body's size, counted in the run-ahead's bytes while it is in flight. */
+  bytes = 0;
   readonly #http: HttpModule;
 
   constructor(http: HttpModule, id: number, method: string, url: string) {
@@ -217,6 +236,8 @@ export class HttpModule {
   #unsaved = new Map<number, Response>();
   /** Requests that failed, were never read, and that no save depended on. */
   readonly #lost = new Map<number, Response>();
+  /** The bytes of the bodies of the requests in flight (the run-ahead's memory). */
+  #bodyBytes = 0;
 
   readonly #site = new CallSite();
   /** Called at the end of each http.* call: outcome functions whose replies are in run then. */
@@ -291,10 +312,10 @@ export class HttpModule {
 
   #issue(th: Thread, fn: string, method: string, url: string, args: RequestArgs): Value {
     const call = buildRequest(th, fn, method, url, args, this.#init.http.timeoutMs);
-    // The Sender keeps @concurrency requests in flight; the script may run ahead by as many
-    // again, queued there, so a finished request is followed at once by the next without a
-    // round trip through this thread. At that mark it waits until only @concurrency are left
-    // (not for one only), so it wakes once per many responses rather than once per response.
+    // The Sender keeps @concurrency requests in flight; the script runs ahead of it, its
+    // requests queued there, so a finished request is followed at once by the next without a
+    // round trip through this thread. Past RUN_AHEAD × @concurrency more it waits until only
+    // LOW_DEPTH × @concurrency are left (not for one only), so it wakes once per many responses.
     // Requests waiting to retry hold no slot in the Sender: counting them here would let rows
     // that keep failing hold back the others all the same (10 % of rows failing: 0.37× the
     // rows/s of a healthy sink, measured). They are left out up to a bound, so an outage
@@ -302,20 +323,27 @@ export class HttpModule {
     const limit = this.#init.http.concurrency;
     const aside = RETRY_ALLOWANCE * limit;
     const unfinished = (): number => this.#inflight.size - Math.min(this.#client.aside, aside);
-    if (unfinished() >= PIPELINE_DEPTH * limit)
+    // Large bodies: as far as the network's queue only, then until @concurrency are left.
+    const heavy = this.#bodyBytes >= RUN_AHEAD_BYTES;
+    const low = heavy ? limit : LOW_DEPTH * limit;
+    if (unfinished() >= (heavy ? LOW_DEPTH * limit : (LOW_DEPTH + RUN_AHEAD) * limit))
       this.#client.waitUntil(
-        () => unfinished() <= limit,
+        () => unfinished() <= low,
         false,
-        () => unfinished() - limit,
+        () => unfinished() - low,
         true,
       );
     let response!: Response;
     const at = this.#site.of(th);
+    // Read before the body moves to the main thread with the message.
+    const bytes = call.body === undefined ? 0 : call.body.byteLength;
     const id = this.#client.submit('http', at === undefined ? call : { ...call, at }, (o: Outcome<Reply>) =>
       this.#settle(response, o),
     );
     response = new Response(this, id, method, call.url);
     response.at = at;
+    response.bytes = bytes;
+    this.#bodyBytes += bytes;
     this.#inflight.set(id, response);
     // Only a tracked model's saves depend on requests; elsewhere a failed unread request fails the model.
     if (this.#init.kind === 'tracked') this.#unsaved.set(id, response);
@@ -327,6 +355,7 @@ export class HttpModule {
 
   #settle(response: Response, o: Outcome<Reply>): void {
     this.#inflight.delete(response.id);
+    this.#bodyBytes -= response.bytes;
     const reply: Reply = o.ok
       ? o.value
       : {

@@ -54,9 +54,14 @@ export class OAuthTransport implements Transport {
     );
   }
 
-  async request(req: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
+  request(req: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
     const id = req.headers[OAUTH_HEADER];
+    // Most requests carry no grant: the inner transport's promise, not one more around it.
     if (id === undefined) return this.#inner.request(req, signal);
+    return this.#granted(req, id, signal);
+  }
+
+  async #granted(req: HttpRequest, id: string, signal: AbortSignal): Promise<HttpResponse> {
     const { [OAUTH_HEADER]: _, ...headers } = req.headers;
     const cache = this.#caches.get(Number(id));
     if (cache === undefined) throw new Error(`no OAuth grant ${id} was registered for this request`);

@@ -85,6 +85,12 @@ export interface HttpCall {
   readonly timeoutMs: number;
   /** Where the script issued it (file:line:col), for the messages about its failure. */
   readonly at?: string;
+  /**
+   * The save that depends on this request alone, when the script made it before the request
+   * left its outbox (the seed loop's `http.post(…); save.row(row)`): the ack message's fields,
+   * decided with the request's outcome instead of a message of its own.
+   */
+  readonly ack?: { readonly runs: number[]; readonly deleted: boolean; readonly at?: string };
 }
 
 /** What a page of the delta holds besides its changes: the rows' values, their JSON texts. */

@@ -62,6 +62,12 @@ function outletFor(parts: OutletParts): Outlet {
   return parts.model.kind === 'tracked' ? new TrackedOutlet(parts) : new PlainOutlet(parts);
 }
 
+/**
+ * A script that calls http.* or loads a library (which may) is likely to send: undici (~0.15 s to
+ * load) is loaded at its start rather than at its first request. Others never pay for it.
+ */
+const SENDS = /\bhttp\.|\bload\(/;
+
 /** How long a stopped script may take to reach its next host call before its worker is ended. */
 const STOP_GRACE_MS = 2000;
 
@@ -128,7 +134,13 @@ class StarRun {
     const { env, sources } = modelEnv(options.root, options.env);
     this.#redactor = new Redactor(options.secrets ?? []);
     const settings = senderSettings(model);
-    this.#transport = options.transport ?? new UndiciTransport();
+    if (options.transport !== undefined) this.#transport = options.transport;
+    else {
+      const transport = new UndiciTransport();
+      // A script that may send loads undici while its delta is computed (see SENDS).
+      if (SENDS.test(model.source)) transport.prepare();
+      this.#transport = transport;
+    }
     this.#oauth = new OAuthTransport(this.#transport, (token) => this.#redactor.add(token));
     const limiter = sharedLimiter(model, settings, options);
     const requests = new RequestLog({
@@ -300,7 +312,7 @@ class StarRun {
       },
       'cursor.open': ({ sql, params }) => this.#cursors.open(sql, params),
       'cursor.next': ({ id }) => this.#cursors.next(id),
-      http: async (req, id) => toHttpReply(await this.#outlet.delivery.send(id, req)),
+      http: (req, id) => this.#outlet.delivery.send(id, req).then(toHttpReply),
       finish: (f) => {
         this.#settle(f);
         return null;

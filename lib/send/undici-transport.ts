@@ -48,6 +48,14 @@ export class UndiciTransport implements Transport {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? SEND_DEFAULTS.connectTimeoutMs;
   }
 
+  /**
+   * prepare loads undici ahead of the first request, while the caller waits for other work (a
+   * model's delta on DuckDB's threads): the first request then does not pay the load itself.
+   */
+  prepare(): void {
+    if (undici === undefined) void loadUndici().catch(() => undefined);
+  }
+
   /** Origins with a pool (for tests and diagnostics). */
   get origins(): readonly string[] {
     return [...this.#pools.keys()];
