@@ -16,6 +16,7 @@ import { didYouMean, unpackArgs, unpackPositional, wantInt, wantString } from '.
 import {
   Builtin,
   Bytes,
+  EMPTY_TUPLE,
   Float,
   HostValue,
   List,
@@ -24,11 +25,12 @@ import {
   Range,
   StarErr,
   Struct,
-  Tuple,
   decodeUTF8,
   encodeUTF8,
   errorMessage,
   fail,
+  isTuple,
+  tuple,
   type BuiltinImpl,
   type Value,
 } from './value.js';
@@ -244,7 +246,7 @@ const entries: Array<[string, Value]> = [
     // A preallocated array filled by index: growing one by push copies it ~20 times at 1M.
     const n = elems.length;
     const out = new Array<Value>(n);
-    for (let i = 0; i < n; i++) out[i] = new Tuple([start + i, elems[i]!]);
+    for (let i = 0; i < n; i++) out[i] = tuple([start + i, elems[i]!]);
     return new List(out);
   }),
   b('fail', (_th, fn, args, kw) => {
@@ -450,10 +452,10 @@ const entries: Array<[string, Value]> = [
   }),
   b('tuple', (_th, fn, args, kw) => {
     unpackPositional(fn.name, args, kw, 0, 1);
-    if (args.length === 0) return new Tuple([]);
+    if (args.length === 0) return EMPTY_TUPLE;
     const x = args[0]!;
-    if (x instanceof Tuple) return x;
-    return new Tuple(iterArg('tuple', 1, x).slice());
+    if (isTuple(x)) return x;
+    return tuple(iterArg('tuple', 1, x).slice());
   }),
   b('type', (_th, fn, args, kw) => {
     if (kw.length > 0) fail('type does not accept keyword arguments');
@@ -483,7 +485,7 @@ function zipElems(args: Value[]): Value[] {
   if (seqs.length === 2) {
     const [a, b] = seqs as [Value[] | Range, Value[] | Range];
     if (!(a instanceof Range) && !(b instanceof Range)) {
-      for (let i = 0; i < n; i++) out[i] = new Tuple([a[i]!, b[i]!]);
+      for (let i = 0; i < n; i++) out[i] = tuple([a[i]!, b[i]!]);
       return out;
     }
   }
@@ -493,7 +495,7 @@ function zipElems(args: Value[]): Value[] {
       const s = seqs[k]!;
       t[k] = s instanceof Range ? s.start + i * s.step : s[i]!;
     }
-    out[i] = new Tuple(t);
+    out[i] = tuple(t);
   }
   return out;
 }
