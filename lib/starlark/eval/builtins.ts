@@ -470,7 +470,9 @@ const entries: Array<[string, Value]> = [
 
 /**
  * zipElems is zip's result: a range is read by arithmetic instead of being made into an array
- * first, and two sequences (the common case) take a loop without an inner array of readers.
+ * first. Two and three sequences (the common cases) build each tuple with an array literal,
+ * an allocation site V8 pretenures when the tuples live on (see Tuple in sobject.ts); an array
+ * filled in a loop would be copied by the young-generation GC, as a wrapper object was.
  */
 function zipElems(args: Value[]): Value[] {
   const seqs = args.map((a, i): Value[] | Range => {
@@ -488,16 +490,25 @@ function zipElems(args: Value[]): Value[] {
       for (let i = 0; i < n; i++) out[i] = tuple([a[i]!, b[i]!]);
       return out;
     }
+    for (let i = 0; i < n; i++) out[i] = tuple([seqAt(a, i), seqAt(b, i)]);
+    return out;
+  }
+  if (seqs.length === 3) {
+    const [a, b, c] = seqs as [Value[] | Range, Value[] | Range, Value[] | Range];
+    for (let i = 0; i < n; i++) out[i] = tuple([seqAt(a, i), seqAt(b, i), seqAt(c, i)]);
+    return out;
   }
   for (let i = 0; i < n; i++) {
     const t = new Array<Value>(seqs.length);
-    for (let k = 0; k < seqs.length; k++) {
-      const s = seqs[k]!;
-      t[k] = s instanceof Range ? s.start + i * s.step : s[i]!;
-    }
+    for (let k = 0; k < seqs.length; k++) t[k] = seqAt(seqs[k]!, i);
     out[i] = tuple(t);
   }
   return out;
+}
+
+/** seqAt is element i of zip's argument s (a range's by arithmetic). */
+function seqAt(s: Value[] | Range, i: number): Value {
+  return s instanceof Range ? s.start + i * s.step : s[i]!;
 }
 
 /** fnv1a32 is the 32-bit FNV-1a hash of a byte string: hash(bytes) in today's starlark-go. */
