@@ -30,6 +30,7 @@ import {
   errorMessage,
   fail,
   isTuple,
+  pair,
   tuple,
   type BuiltinImpl,
   type Value,
@@ -246,7 +247,7 @@ const entries: Array<[string, Value]> = [
     // A preallocated array filled by index: growing one by push copies it ~20 times at 1M.
     const n = elems.length;
     const out = new Array<Value>(n);
-    for (let i = 0; i < n; i++) out[i] = tuple([start + i, elems[i]!]);
+    for (let i = 0; i < n; i++) out[i] = pair(start + i, elems[i]!);
     return new List(out);
   }),
   b('fail', (_th, fn, args, kw) => {
@@ -471,8 +472,9 @@ const entries: Array<[string, Value]> = [
 /**
  * zipElems is zip's result: a range is read by arithmetic instead of being made into an array
  * first. Two and three sequences (the common cases) build each tuple with an array literal,
- * an allocation site V8 pretenures when the tuples live on (see Tuple in sobject.ts); an array
- * filled in a loop would be copied by the young-generation GC, as a wrapper object was.
+ * an allocation site V8 pretenures when the tuples live on (see Tuple in sobject.ts, and pair
+ * in value.ts); an array filled in a loop would be copied by the young-generation GC, as a
+ * wrapper object was.
  */
 function zipElems(args: Value[]): Value[] {
   const seqs = args.map((a, i): Value[] | Range => {
@@ -487,10 +489,10 @@ function zipElems(args: Value[]): Value[] {
   if (seqs.length === 2) {
     const [a, b] = seqs as [Value[] | Range, Value[] | Range];
     if (!(a instanceof Range) && !(b instanceof Range)) {
-      for (let i = 0; i < n; i++) out[i] = tuple([a[i]!, b[i]!]);
+      for (let i = 0; i < n; i++) out[i] = pair(a[i]!, b[i]!);
       return out;
     }
-    for (let i = 0; i < n; i++) out[i] = tuple([seqAt(a, i), seqAt(b, i)]);
+    for (let i = 0; i < n; i++) out[i] = pair(seqAt(a, i), seqAt(b, i));
     return out;
   }
   if (seqs.length === 3) {
