@@ -16,6 +16,7 @@ import { didYouMean, unpackArgs, unpackPositional, wantInt, wantString } from '.
 import {
   Builtin,
   Bytes,
+  EMPTY_TUPLE,
   Float,
   HostValue,
   List,
@@ -24,11 +25,13 @@ import {
   Range,
   StarErr,
   Struct,
-  Tuple,
   decodeUTF8,
   encodeUTF8,
   errorMessage,
   fail,
+  isTuple,
+  pair,
+  tuple,
   type BuiltinImpl,
   type Value,
 } from './value.js';
@@ -244,7 +247,7 @@ const entries: Array<[string, Value]> = [
     // A preallocated array filled by index: growing one by push copies it ~20 times at 1M.
     const n = elems.length;
     const out = new Array<Value>(n);
-    for (let i = 0; i < n; i++) out[i] = new Tuple([start + i, elems[i]!]);
+    for (let i = 0; i < n; i++) out[i] = pair(start + i, elems[i]!);
     return new List(out);
   }),
   b('fail', (_th, fn, args, kw) => {
@@ -450,10 +453,10 @@ const entries: Array<[string, Value]> = [
   }),
   b('tuple', (_th, fn, args, kw) => {
     unpackPositional(fn.name, args, kw, 0, 1);
-    if (args.length === 0) return new Tuple([]);
+    if (args.length === 0) return EMPTY_TUPLE;
     const x = args[0]!;
-    if (x instanceof Tuple) return x;
-    return new Tuple(iterArg('tuple', 1, x).slice());
+    if (isTuple(x)) return x;
+    return tuple(iterArg('tuple', 1, x).slice());
   }),
   b('type', (_th, fn, args, kw) => {
     if (kw.length > 0) fail('type does not accept keyword arguments');
@@ -468,7 +471,10 @@ const entries: Array<[string, Value]> = [
 
 /**
  * zipElems is zip's result: a range is read by arithmetic instead of being made into an array
- * first, and two sequences (the common case) take a loop without an inner array of readers.
+ * first. Two and three sequences (the common cases) build each tuple with an array literal,
+ * an allocation site V8 pretenures when the tuples live on (see Tuple in sobject.ts, and pair
+ * in value.ts); an array filled in a loop would be copied by the young-generation GC, as a
+ * wrapper object was.
  */
 function zipElems(args: Value[]): Value[] {
   const seqs = args.map((a, i): Value[] | Range => {
@@ -483,19 +489,28 @@ function zipElems(args: Value[]): Value[] {
   if (seqs.length === 2) {
     const [a, b] = seqs as [Value[] | Range, Value[] | Range];
     if (!(a instanceof Range) && !(b instanceof Range)) {
-      for (let i = 0; i < n; i++) out[i] = new Tuple([a[i]!, b[i]!]);
+      for (let i = 0; i < n; i++) out[i] = pair(a[i]!, b[i]!);
       return out;
     }
+    for (let i = 0; i < n; i++) out[i] = pair(seqAt(a, i), seqAt(b, i));
+    return out;
+  }
+  if (seqs.length === 3) {
+    const [a, b, c] = seqs as [Value[] | Range, Value[] | Range, Value[] | Range];
+    for (let i = 0; i < n; i++) out[i] = tuple([seqAt(a, i), seqAt(b, i), seqAt(c, i)]);
+    return out;
   }
   for (let i = 0; i < n; i++) {
     const t = new Array<Value>(seqs.length);
-    for (let k = 0; k < seqs.length; k++) {
-      const s = seqs[k]!;
-      t[k] = s instanceof Range ? s.start + i * s.step : s[i]!;
-    }
-    out[i] = new Tuple(t);
+    for (let k = 0; k < seqs.length; k++) t[k] = seqAt(seqs[k]!, i);
+    out[i] = tuple(t);
   }
   return out;
+}
+
+/** seqAt is element i of zip's argument s (a range's by arithmetic). */
+function seqAt(s: Value[] | Range, i: number): Value {
+  return s instanceof Range ? s.start + i * s.step : s[i]!;
 }
 
 /** fnv1a32 is the 32-bit FNV-1a hash of a byte string: hash(bytes) in today's starlark-go. */

@@ -12,7 +12,7 @@ import { Dict, typeOf } from './hashtable.js';
 import { quote } from './repr.js';
 import type { Thread } from './thread.js';
 import { didYouMean } from './unpack.js';
-import { Builtin, HostValue, StarErr, Tuple, errorMessage, fail, type Value } from './value.js';
+import { Builtin, HostValue, StarErr, errorMessage, fail, tuple, type Value } from './value.js';
 
 /** The FuncCode of a compiled def/lambda, with what the call fast paths need. */
 export type CompiledCode = FuncCode & {
@@ -123,7 +123,7 @@ export function bindArgs(
     n = nonkwonly;
   }
   for (let i = 0; i < n; i++) l[i] = args[i];
-  if (code.hasVarargs) l[nparams] = new Tuple(args.slice(n));
+  if (code.hasVarargs) l[nparams] = tuple(args.slice(n));
   const names = code.paramNames;
   for (const [k, v] of kwargs) {
     let i = -1;

@@ -6,7 +6,7 @@ import { prefixed, type MethodImpl } from './method.js';
 import { quote } from './repr.js';
 import { iterableElems, listExtend, toArray } from './sequence.js';
 import { unpackPositional, wantInt } from './unpack.js';
-import { Bytes, HostValue, List, None, Tuple, decodeUTF8, fail, type Value } from './value.js';
+import { Bytes, HostValue, List, None, decodeUTF8, fail, pair, tuple, type Value } from './value.js';
 import { MAX_LIST_ELEMS, checkListSize } from './limits.js';
 
 /** checkListMutable fails as starlark-go's methods do: "append: cannot append to list during iteration". */
@@ -144,7 +144,7 @@ export const dictMethods: Record<string, MethodImpl> = {
   },
   items(_th, recv, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
-    return new List((recv as Dict).ht.items().map(([k, v]) => new Tuple([k, v])));
+    return new List((recv as Dict).ht.items().map(([k, v]) => pair(k, v)));
   },
   keys(_th, recv, args, kw, name) {
     unpackPositional(name, args, kw, 0, 0);
@@ -164,7 +164,7 @@ export const dictMethods: Record<string, MethodImpl> = {
     const first = d.ht.first();
     if (first === undefined) fail(`${name}: empty dict`);
     prefixed(name, () => d.ht.delete(first[0]));
-    return new Tuple(first);
+    return tuple([first[0], first[1]]);
   },
   setdefault(_th, recv, args, kw, name) {
     unpackPositional(name, args, kw, 1, 2);

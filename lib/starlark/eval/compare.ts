@@ -7,7 +7,7 @@
 import { Dict, SetValue, typeOf } from './hashtable.js';
 import { cmpIntFloat } from './int.js';
 import { isRange, rangeEqual } from './range.js';
-import { Bytes, Float, HostValue, List, Struct, Tuple, fail, type Value } from './value.js';
+import { Bytes, Float, HostValue, List, Struct, fail, isTuple, type Value } from './value.js';
 
 const MAXDEPTH = 10;
 
@@ -86,17 +86,19 @@ export function order(x: Value, y: Value, depth: number): number {
   if (tx === 'number' && ty === 'number')
     return (x as number) < (y as number) ? -1 : (x as number) > (y as number) ? 1 : 0;
   if (tx === 'string' && ty === 'string') return x < y ? -1 : x > y ? 1 : 0;
-  if ((x instanceof Tuple && y instanceof Tuple) || (x instanceof List && y instanceof List)) {
-    const a = x.elems;
-    const b = y.elems;
-    const n = Math.min(a.length, b.length);
-    for (let i = 0; i < n; i++) {
-      const c = order(a[i]!, b[i]!, depth - 1);
-      if (c !== 0) return c;
-    }
-    return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
-  }
+  if (isTuple(x) && isTuple(y)) return orderElems(x, y, depth);
+  if (x instanceof List && y instanceof List) return orderElems(x.elems, y.elems, depth);
   return compareDepth('<', x, y, depth) ? -1 : compareDepth('<', y, x, depth) ? 1 : 0;
+}
+
+/** orderElems is the three-way order of two lists' or two tuples' elements, lexicographic. */
+function orderElems(a: readonly Value[], b: readonly Value[], depth: number): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const c = order(a[i]!, b[i]!, depth - 1);
+    if (c !== 0) return c;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
 }
 
 export function compareDepth(op: string, x: Value, y: Value, depth: number): boolean {
@@ -119,9 +121,8 @@ export function compareDepth(op: string, x: Value, y: Value, depth: number): boo
     if (op === '!=') return true;
     return notImpl(op, x, y);
   }
-  if ((x instanceof List && y instanceof List) || (x instanceof Tuple && y instanceof Tuple)) {
-    return seqCompare(op, x.elems, y.elems, depth);
-  }
+  if (x instanceof List && y instanceof List) return seqCompare(op, x.elems, y.elems, depth);
+  if (isTuple(x) && isTuple(y)) return seqCompare(op, x, y, depth);
   if (x instanceof Dict && y instanceof Dict) {
     if (op !== '==' && op !== '!=') return notImpl(op, x, y);
     let eq = x.ht.size === y.ht.size;
@@ -174,7 +175,7 @@ export function compareDepth(op: string, x: Value, y: Value, depth: number): boo
   return notImpl(op, x, y);
 }
 
-function seqCompare(op: string, a: Value[], b: Value[], depth: number): boolean {
+function seqCompare(op: string, a: readonly Value[], b: readonly Value[], depth: number): boolean {
   if (op === '==' || op === '!=') {
     if (a.length !== b.length) return op === '!=';
   }

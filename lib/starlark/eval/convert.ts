@@ -9,9 +9,10 @@ import {
   None,
   SObject,
   Struct,
-  Tuple,
   decodeUTF8,
   encodeUTF8,
+  isTuple,
+  tuple,
   type Value,
 } from './value.js';
 
@@ -25,7 +26,7 @@ export function makeList(items: Value[]): Value {
   return new List(items.slice());
 }
 export function makeTuple(items: Value[]): Value {
-  return new Tuple(items.slice());
+  return tuple(items.slice());
 }
 export function makeDict(entries: Iterable<[Value, Value]>): Value {
   const d = new Dict();
@@ -60,6 +61,7 @@ export function toStarlark(x: unknown): Value {
   if (x === null) return None;
   if (x instanceof SObject) return x;
   if (x instanceof Uint8Array) return new Bytes(Buffer.from(x).toString('latin1'));
+  // A JS array is a list, a tuple too (a tuple is a JS array, value.ts): it is given as JS here.
   if (Array.isArray(x)) return new List(x.map(toStarlark));
   if (x instanceof Map) {
     const d = new Dict();
@@ -109,7 +111,8 @@ function convertToJS(v: Value, bigints: boolean): unknown {
   if (v === None) return null;
   if (v instanceof Float) return v.v;
   if (v instanceof Bytes) return new Uint8Array(Buffer.from(v.s, 'latin1'));
-  if (v instanceof List || v instanceof Tuple) return v.elems.map((e) => convertToJS(e, bigints));
+  if (v instanceof List) return v.elems.map((e) => convertToJS(e, bigints));
+  if (isTuple(v)) return v.map((e) => convertToJS(e, bigints));
   if (v instanceof Dict) {
     const m = new Map<unknown, unknown>();
     for (const [k, x] of v.ht.items()) m.set(convertToJS(k, bigints), convertToJS(x, bigints));

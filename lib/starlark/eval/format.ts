@@ -4,7 +4,7 @@ import { floatToInt } from './int.js';
 import { formatFloat } from './float-format.js';
 import { decodeRune, repr, toStr } from './repr.js';
 import type { Thread } from './thread.js';
-import { Float, Tuple, encodeUTF8, errorMessage, fail, type Value } from './value.js';
+import { Float, encodeUTF8, errorMessage, fail, isTuple, type Value } from './value.js';
 
 function numberToInt(v: Value): number | bigint {
   if (typeof v === 'number' || typeof v === 'bigint') return v;
@@ -16,7 +16,7 @@ function numberToInt(v: Value): number | bigint {
 export function interpolate(format: string, x: Value): Value {
   let out = '';
   let index = 0;
-  const nargs = x instanceof Tuple ? x.elems.length : 1;
+  const nargs = isTuple(x) ? x.length : 1;
   let f = format;
   for (;;) {
     const i = f.indexOf('%');
@@ -44,7 +44,7 @@ export function interpolate(format: string, x: Value): Value {
       f = f.slice(j + 1);
     } else {
       if (index >= nargs) fail('not enough arguments for format string');
-      arg = x instanceof Tuple ? x.elems[index]! : x;
+      arg = isTuple(x) ? x[index]! : x;
     }
     if (f === '') fail('incomplete format');
     const c = f[0]!;

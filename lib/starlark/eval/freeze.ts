@@ -4,7 +4,7 @@
  */
 import { Func } from './function.js';
 import { Dict, SetValue } from './hashtable.js';
-import { HostValue, List, Struct, Tuple, type Value } from './value.js';
+import { HostValue, List, Struct, isTuple, type Value } from './value.js';
 
 export function freeze(root: Value): void {
   if (typeof root !== 'object') return;
@@ -20,12 +20,12 @@ export function freeze(root: Value): void {
       if (v.frozen) continue;
       v.frozen = true;
       for (const e of v.elems) if (typeof e === 'object') stack.push(e);
-    } else if (v instanceof Tuple) {
-      if (v.elems.length === 0) continue;
+    } else if (isTuple(v)) {
+      if (v.length === 0) continue;
       seen ??= new Set();
       if (seen.has(v)) continue;
       seen.add(v);
-      for (const e of v.elems) if (typeof e === 'object') stack.push(e);
+      for (const e of v) if (typeof e === 'object') stack.push(e);
     } else if (v instanceof Dict || v instanceof SetValue) {
       if (v.ht.frozen) continue;
       v.ht.frozen = true;

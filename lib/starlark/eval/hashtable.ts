@@ -7,8 +7,8 @@ import {
   NoneType,
   SObject,
   Struct,
-  Tuple,
   fail,
+  isTuple,
   type Value,
 } from './value.js';
 import { Func } from './function.js';
@@ -47,7 +47,7 @@ export function typeOf(v: Value): string {
     case 'boolean':
       return 'bool';
     default:
-      return v.type();
+      return isTuple(v) ? 'tuple' : v.type();
   }
 }
 
@@ -90,9 +90,9 @@ function encodeKey(k: Value): string {
     if (Number.isInteger(v)) return 'i' + (Number.isSafeInteger(v) ? v + 0 : BigInt(v)) + ';';
     return 'f' + v + ';';
   }
-  if (k instanceof Tuple) {
+  if (isTuple(k)) {
     let s = '(';
-    for (const e of k.elems) s += encodeKey(e);
+    for (const e of k) s += encodeKey(e);
     return s + ')';
   }
   if (k instanceof NoneType) return 'N';
@@ -122,8 +122,8 @@ function encodeKey(k: Value): string {
  */
 function keyEqual(a: Value, b: Value): boolean {
   if (a === b) return true;
-  if (a instanceof Tuple && b instanceof Tuple) {
-    for (let i = 0; i < a.elems.length; i++) if (!keyEqual(a.elems[i]!, b.elems[i]!)) return false;
+  if (isTuple(a) && isTuple(b)) {
+    for (let i = 0; i < a.length; i++) if (!keyEqual(a[i]!, b[i]!)) return false;
     return true;
   }
   if (a instanceof Struct && b instanceof Struct) {

@@ -6,7 +6,18 @@
 import { Dict, typeOf } from './hashtable.js';
 import { BigRange, bounds, rangeSlice, type AnyRange } from './range.js';
 import { repr } from './repr.js';
-import { Bytes, HostValue, List, None, Range, Tuple, fail, type Value } from './value.js';
+import {
+  Bytes,
+  HostValue,
+  List,
+  None,
+  Range,
+  fail,
+  isTuple,
+  tuple,
+  type Tuple,
+  type Value,
+} from './value.js';
 
 /** toInt32 converts an index operand to a JS number (starlark-go's AsInt32: int32 only). */
 export function toInt32(v: Value, what: string): number {
@@ -36,10 +47,14 @@ function seqIndex(kind: string, v: Value, n: number): number {
 }
 
 export function getIndex(x: Value, y: Value): Value {
-  if (x instanceof List || x instanceof Tuple) {
+  if (isTuple(x)) {
+    if (typeof y === 'number' && y >= 0 && y < x.length) return x[y]!;
+    return x[seqIndex('tuple', y, x.length)]!;
+  }
+  if (x instanceof List) {
     const e = x.elems;
     if (typeof y === 'number' && y >= 0 && y < e.length) return e[y]!;
-    return e[seqIndex(x.type(), y, e.length)]!;
+    return e[seqIndex('list', y, e.length)]!;
   }
   if (x instanceof Dict) {
     const v = x.ht.get(y);
@@ -189,7 +204,8 @@ export function slice(
 ): Value {
   let n: number;
   if (typeof x === 'string') n = x.length;
-  else if (x instanceof List || x instanceof Tuple) n = x.elems.length;
+  else if (x instanceof List) n = x.elems.length;
+  else if (isTuple(x)) n = x.length;
   else if (x instanceof Range || x instanceof BigRange) return sliceRange(x, lo, hi, stepV);
   else if (x instanceof Bytes) n = x.s.length;
   else return fail(`invalid slice operand ${typeOf(x)}`);
@@ -198,8 +214,8 @@ export function slice(
     const e = Math.max(start, end);
     if (typeof x === 'string') return x.slice(start, e);
     if (x instanceof Bytes) return new Bytes(x.s.slice(start, e));
-    const elems = (x as List | Tuple).elems.slice(start, e);
-    return x instanceof List ? new List(elems) : new Tuple(elems);
+    if (x instanceof List) return new List(x.elems.slice(start, e));
+    return tuple((x as Tuple).slice(start, e));
   }
   if (typeof x === 'string' || x instanceof Bytes) {
     const s = typeof x === 'string' ? x : x.s;
@@ -209,9 +225,9 @@ export function slice(
     const out = parts.join('');
     return typeof x === 'string' ? out : new Bytes(out);
   }
-  const src = (x as List | Tuple).elems;
+  const src = x instanceof List ? x.elems : (x as Tuple);
   const out: Value[] = [];
   if (step > 0) for (let i = start; i < end; i += step) out.push(src[i]!);
   else for (let i = start; i > end; i += step) out.push(src[i]!);
-  return x instanceof List ? new List(out) : new Tuple(out);
+  return x instanceof List ? new List(out) : tuple(out);
 }

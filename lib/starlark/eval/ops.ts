@@ -24,7 +24,19 @@ import { compare, equal } from './compare.js';
 import { MAX_STRING_BYTES, checkListSize, checkStringSize } from './limits.js';
 import { BigRange, rangeContains } from './range.js';
 import { toStr } from './repr.js';
-import { Bytes, Float, HostValue, List, None, Range, Struct, Tuple, fail, type Value } from './value.js';
+import {
+  Bytes,
+  Float,
+  HostValue,
+  List,
+  None,
+  Range,
+  Struct,
+  fail,
+  isTuple,
+  tuple,
+  type Value,
+} from './value.js';
 
 export function truth(v: Value): boolean {
   switch (typeof v) {
@@ -38,7 +50,8 @@ export function truth(v: Value): boolean {
       return true;
   }
   if (v === None) return false;
-  if (v instanceof List || v instanceof Tuple) return v.elems.length > 0;
+  if (v instanceof List) return v.elems.length > 0;
+  if (isTuple(v)) return v.length > 0;
   if (v instanceof Dict || v instanceof SetValue) return v.ht.size > 0;
   if (v instanceof Float) return v.v !== 0;
   if (v instanceof Range) return v.len > 0;
@@ -83,9 +96,9 @@ export function binary(op: string, x: Value, y: Value): Value {
         checkListSize(x.elems.length + y.elems.length);
         return new List(x.elems.concat(y.elems));
       }
-      if (x instanceof Tuple && y instanceof Tuple) {
-        checkListSize(x.elems.length + y.elems.length);
-        return new Tuple(x.elems.concat(y.elems));
+      if (isTuple(x) && isTuple(y)) {
+        checkListSize(x.length + y.length);
+        return tuple(x.concat(y));
       }
       if (x instanceof Bytes && y instanceof Bytes) {
         checkStringSize(x.s.length + y.s.length);
@@ -121,14 +134,14 @@ export function binary(op: string, x: Value, y: Value): Value {
         if (typeof y === 'string') return repeatString(y, x);
         if (y instanceof Bytes) return new Bytes(repeatString(y.s, x));
         if (y instanceof List) return new List(repeatElems(y.elems, x));
-        if (y instanceof Tuple) return new Tuple(repeatElems(y.elems, x));
+        if (isTuple(y)) return tuple(repeatElems(y, x));
       } else if (x instanceof Float) {
         if (isNum(y)) return new Float(x.v * floatOf(y));
       } else if (isInt(y)) {
         if (typeof x === 'string') return repeatString(x, y);
         if (x instanceof Bytes) return new Bytes(repeatString(x.s, y));
         if (x instanceof List) return new List(repeatElems(x.elems, y));
-        if (x instanceof Tuple) return new Tuple(repeatElems(x.elems, y));
+        if (isTuple(x)) return tuple(repeatElems(x, y));
       }
       break;
     case '/':
@@ -245,7 +258,7 @@ function repeatString(s: string, n: number | bigint): string {
   return s.repeat(k);
 }
 
-function repeatElems(elems: Value[], n: number | bigint): Value[] {
+function repeatElems(elems: readonly Value[], n: number | bigint): Value[] {
   const k = repeatCount(n, elems.length);
   const m = elems.length;
   checkListSize(m * k);
@@ -268,8 +281,8 @@ export function contains(coll: Value, x: Value): boolean {
       return false;
     }
   }
-  if (coll instanceof List || coll instanceof Tuple) {
-    for (const e of coll.elems) if (e === x || equal(e, x)) return true;
+  if (coll instanceof List || isTuple(coll)) {
+    for (const e of coll instanceof List ? coll.elems : coll) if (e === x || equal(e, x)) return true;
     return false;
   }
   if (coll instanceof SetValue) return coll.ht.has(x);

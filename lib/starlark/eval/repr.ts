@@ -16,11 +16,11 @@ import {
   List,
   Module,
   Range,
-  SObject,
   Struct,
-  Tuple,
   encodeUTF8,
+  isTuple,
   None,
+  type Tuple,
   type Value,
 } from './value.js';
 
@@ -204,16 +204,10 @@ function flush(out: string[]): void {
  * writeShallow appends repr(v) to out recursively (the fast way for ordinary values); below
  * a depth of 200 it hands the rest to writeValue, which needs no JS stack.
  */
-function writeShallow(out: string[], v: Value, path: SObject[]): void {
+function writeShallow(out: string[], v: Value, path: Container[]): void {
   if (
     typeof v !== 'object' ||
-    !(
-      v instanceof List ||
-      v instanceof Tuple ||
-      v instanceof Dict ||
-      v instanceof SetValue ||
-      v instanceof Struct
-    )
+    !(v instanceof List || isTuple(v) || v instanceof Dict || v instanceof SetValue || v instanceof Struct)
   ) {
     writeScalar(out, v);
     return;
@@ -227,8 +221,8 @@ function writeShallow(out: string[], v: Value, path: SObject[]): void {
     return;
   }
   path.push(v);
-  if (v instanceof List || v instanceof Tuple) {
-    const e = v.elems;
+  if (v instanceof List || isTuple(v)) {
+    const e = v instanceof List ? v.elems : v;
     // Scalars are written as bytes into a scratch buffer that becomes one part of `out` per
     // 64 KiB: a part per element would make the final join walk millions of parts
     // ([None] * 1000000 has two million), and concatenated strings are as many objects.
@@ -261,10 +255,13 @@ function writeShallow(out: string[], v: Value, path: SObject[]): void {
   path.pop();
 }
 
+/** Container is a value repr writes with its elements: a list, tuple, dict, set or struct. */
+type Container = List | Tuple | Dict | SetValue | Struct;
+
 /** Open is a container being written by writeValue: its items, the text before each, its closer. */
 interface Open {
-  owner: SObject;
-  items: Value[];
+  owner: Container;
+  items: readonly Value[];
   /** text before item i; null means ", " between items */
   pre: string[] | null;
   i: number;
@@ -276,7 +273,7 @@ interface Open {
  * nested thousands deep (as starlark-go prints) needs no JS stack; a container met again
  * inside itself prints as [...], {...} or ....
  */
-function writeValue(out: string[], root: Value, inPath: Set<SObject>): void {
+function writeValue(out: string[], root: Value, inPath: Set<Container>): void {
   const stack: Open[] = [];
   let v: Value = root;
   for (;;) {
@@ -284,7 +281,7 @@ function writeValue(out: string[], root: Value, inPath: Set<SObject>): void {
     if (typeof v !== 'object') writeScalar(out, v);
     else if (
       v instanceof List ||
-      v instanceof Tuple ||
+      isTuple(v) ||
       v instanceof Dict ||
       v instanceof SetValue ||
       v instanceof Struct
@@ -320,9 +317,9 @@ function openContainer(out: string[], v: List | Tuple | Dict | SetValue | Struct
     out.push('[');
     return { owner: v, items: v.elems, pre: null, i: 0, close: ']' };
   }
-  if (v instanceof Tuple) {
+  if (isTuple(v)) {
     out.push('(');
-    return { owner: v, items: v.elems, pre: null, i: 0, close: v.elems.length === 1 ? ',)' : ')' };
+    return { owner: v, items: v, pre: null, i: 0, close: v.length === 1 ? ',)' : ')' };
   }
   if (v instanceof Dict) {
     out.push('{');
@@ -396,5 +393,5 @@ function writeScalar(out: string[], v: Value): void {
     out.push(encodeUTF8(v.repr()));
     return;
   }
-  out.push(`<${v.type()}>`);
+  out.push(`<${typeOf(v)}>`);
 }

@@ -5,11 +5,12 @@
 import { Dict, SetValue, typeOf } from './hashtable.js';
 import { checkListSize } from './limits.js';
 import { BigRange } from './range.js';
-import { Bytes, HostValue, List, Range, Tuple, fail, type Value } from './value.js';
+import { Bytes, HostValue, List, Range, fail, isTuple, tupleElems, type Value } from './value.js';
 
 /** iterableElems returns the elements of an iterable as a JS array (possibly shared: do not mutate), or undefined. */
 export function iterableElems(x: Value): Value[] | undefined {
-  if (x instanceof List || x instanceof Tuple) return x.elems;
+  if (x instanceof List) return x.elems;
+  if (isTuple(x)) return tupleElems(x);
   if (x instanceof Dict) return x.ht.keys();
   if (x instanceof SetValue) return x.ht.keys();
   if (x instanceof Range) {
@@ -45,7 +46,8 @@ export function toArray(x: Value, fnName?: string): Value[] {
 
 export function length(x: Value): number {
   if (typeof x === 'string') return x.length;
-  if (x instanceof List || x instanceof Tuple) return x.elems.length;
+  if (x instanceof List) return x.elems.length;
+  if (isTuple(x)) return x.length;
   if (x instanceof Dict || x instanceof SetValue) return x.ht.size;
   if (x instanceof Range) return x.len;
   if (x instanceof BigRange) return x.n < 0n ? -1 : Number(x.n);

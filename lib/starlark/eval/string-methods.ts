@@ -5,7 +5,7 @@ import { prefixed, type MethodImpl } from './method.js';
 import { decodeRune, quote, repr } from './repr.js';
 import { iterableElems } from './sequence.js';
 import { unpackPositional, unpackPositionalArgs, wantInt, wantString } from './unpack.js';
-import { HostValue, List, None, Tuple, decodeUTF8, encodeUTF8, fail, type Value } from './value.js';
+import { HostValue, List, None, decodeUTF8, encodeUTF8, fail, isTuple, tuple, type Value } from './value.js';
 import { formatMethod } from './format.js';
 import { countSubstring } from './byte-kernels.js';
 import * as U from './unicode.js';
@@ -244,8 +244,8 @@ function startsOrEnds(name: string, s: string, args: Value[], kwargs: Array<[str
   const sub = s.slice(a, Math.max(a, b));
   const test = (p: string) => (name === 'startswith' ? sub.startsWith(p) : sub.endsWith(p));
   if (typeof x === 'string') return test(x);
-  if (x instanceof Tuple) {
-    return x.elems.some((p, i) => {
+  if (x !== undefined && isTuple(x)) {
+    return x.some((p, i) => {
       if (typeof p !== 'string') fail(`${name}: want string, got ${typeOf(p)}, for element ${i}`);
       return test(p);
     });
@@ -365,8 +365,8 @@ export const stringMethods: Record<string, MethodImpl> = {
     if (sep === '') fail(`${name}: empty separator`);
     const str = s as string;
     const i = name === 'partition' ? str.indexOf(sep) : str.lastIndexOf(sep);
-    if (i < 0) return name === 'partition' ? new Tuple([str, '', '']) : new Tuple(['', '', str]);
-    return new Tuple([str.slice(0, i), sep, str.slice(i + sep.length)]);
+    if (i < 0) return name === 'partition' ? tuple([str, '', '']) : tuple(['', '', str]);
+    return tuple([str.slice(0, i), sep, str.slice(i + sep.length)]);
   },
   removeprefix(_th, s, args, kw, name) {
     unpackPositional(name, args, kw, 1, 1);

@@ -4,14 +4,15 @@
  * int    -> JS number (always a safe integer, never -0) or JS bigint (only outside the safe range)
  * string -> JS string whose char codes are UTF-8 bytes (see README.md)
  * bool   -> JS boolean
+ * tuple  -> the JS array of its elements, nothing around it (Tuple in sobject.ts)
  * others -> instances of the classes below (or HostValue subclasses)
  */
-import { SObject, type Value } from './sobject.js';
+import { SObject, type Tuple, type Value } from './sobject.js';
 import { StarErr, fail } from './star-err.js';
 import { engineLimitMessage } from './limits.js';
 import type { Thread } from './thread.js';
 
-export { SObject, StarErr, fail, type Value };
+export { SObject, StarErr, fail, type Tuple, type Value };
 
 export class NoneType extends SObject {
   type(): string {
@@ -58,17 +59,35 @@ export class List extends SObject {
   }
 }
 
-export class Tuple extends SObject {
-  readonly elems: Value[];
-  constructor(elems: Value[]) {
-    super();
-    this.elems = elems;
-  }
-  type(): string {
-    return 'tuple';
-  }
+/** tuple makes a tuple of elems, which it takes over (see Tuple in sobject.ts): no copy. */
+export function tuple(elems: Value[]): Tuple {
+  return elems as unknown as Tuple;
 }
-export const EMPTY_TUPLE = new Tuple([]);
+
+/** isTuple tells a tuple: the only JS array that is a Value. */
+export function isTuple(v: Value): v is Tuple {
+  return Array.isArray(v);
+}
+
+/**
+ * tupleElems is a tuple's elements typed as the Value[] the helpers over sequences take (a
+ * list's elems and a tuple are read alike): the tuple itself, shared, never to be mutated.
+ */
+export function tupleElems(t: Tuple): Value[] {
+  return t as unknown as Value[];
+}
+
+/**
+ * pair is the tuple (a, b) as the builtins that return a list of them build it (zip,
+ * enumerate, dict.items): one array literal, so one allocation site for them all. V8 pretenures
+ * a site only once the young generation has grown to its largest, copying every survivor
+ * until then: once per process for the site, rather than once per builtin.
+ */
+export function pair(a: Value, b: Value): Tuple {
+  return tuple([a, b]);
+}
+
+export const EMPTY_TUPLE: Tuple = tuple([]);
 
 /** Range is the lazy sequence returned by range(). */
 export class Range extends SObject {

@@ -7,7 +7,7 @@ import type { Frame } from '../frame.js';
 import { Dict, SetValue, typeOf } from '../hashtable.js';
 import { truth } from '../ops.js';
 import { packPos } from '../pos.js';
-import { HostValue, List, Range, Tuple, fail } from '../value.js';
+import { HostValue, List, Range, fail, isTuple, tupleElems } from '../value.js';
 import { toArrayOrUndefined, type CompileContext, type Ex } from './context.js';
 
 /** comprehension compiles `[x for …]` and `{k: v for …}`. */
@@ -74,9 +74,11 @@ export function comprehension(ctx: CompileContext, e: A.Comprehension): Ex {
         }
         const owner = x instanceof List ? x : x instanceof Dict || x instanceof SetValue ? x.ht : null;
         const elems =
-          x instanceof List || x instanceof Tuple
+          x instanceof List
             ? x.elems
-            : (toArrayOrUndefined(x) ?? fail(`${typeOf(x)} value is not iterable`));
+            : isTuple(x)
+              ? tupleElems(x)
+              : (toArrayOrUndefined(x) ?? fail(`${typeOf(x)} value is not iterable`));
         if (owner) owner.itercount++;
         try {
           for (let i = 0; i < elems.length; i++) {

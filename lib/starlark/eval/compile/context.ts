@@ -9,7 +9,7 @@
 import type * as A from '../../syntax/ast.js';
 import type { Frame } from '../frame.js';
 import type { ModuleCtx } from '../function.js';
-import { List, Tuple, type Value } from '../value.js';
+import { List, isTuple, tupleElems, type Value } from '../value.js';
 import { toArray } from '../sequence.js';
 
 export type Ex = (fr: Frame) => Value;
@@ -38,7 +38,8 @@ export interface CompileContext {
 
 /** toArrayOrUndefined returns the elements of an iterable value, or undefined for a non-iterable one. */
 export function toArrayOrUndefined(x: Value): Value[] | undefined {
-  if (x instanceof List || x instanceof Tuple) return x.elems;
+  if (x instanceof List) return x.elems;
+  if (isTuple(x)) return tupleElems(x);
   if (typeof x !== 'object') return undefined;
   try {
     return toArray(x);

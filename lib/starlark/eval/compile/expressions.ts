@@ -11,7 +11,7 @@ import { getIndex, slice } from '../indexing.js';
 import { truth, unary } from '../ops.js';
 import { repr } from '../repr.js';
 import { packPos } from '../pos.js';
-import { Bytes, Float, List, Tuple, fail, type Cell, type Value } from '../value.js';
+import { Bytes, Float, List, fail, tuple, type Cell, type Value } from '../value.js';
 import { binaryExpr } from './binary.js';
 import { callExpr } from './calls.js';
 import { comprehension } from './comprehensions.js';
@@ -113,12 +113,17 @@ export function expression(ctx: CompileContext, e: A.Expr): Ex {
       const n = xs.length;
       if (n === 2) {
         const [a, b] = xs as [Ex, Ex];
-        return (fr) => new Tuple([a(fr), b(fr)]);
+        // Array literals: allocation sites V8 can pretenure when their tuples live on.
+        return (fr) => tuple([a(fr), b(fr)]);
+      }
+      if (n === 3) {
+        const [a, b, c] = xs as [Ex, Ex, Ex];
+        return (fr) => tuple([a(fr), b(fr), c(fr)]);
       }
       return (fr) => {
         const out: Value[] = new Array(n);
         for (let i = 0; i < n; i++) out[i] = xs[i]!(fr);
-        return new Tuple(out);
+        return tuple(out);
       };
     }
     case 'Dict': {

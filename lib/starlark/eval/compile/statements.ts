@@ -20,11 +20,12 @@ import {
   None,
   Range,
   StarErr,
-  Tuple,
   decodeUTF8,
   encodeUTF8,
   errorMessage,
   fail,
+  isTuple,
+  tupleElems,
   type Cell,
   type Value,
 } from '../value.js';
@@ -249,11 +250,13 @@ function augAssign(ctx: CompileContext, s: A.AssignStmt): St {
         // list += iterable extends the list in place (any iterable, as in starlark-go).
         fr.pos = pos;
         const src =
-          y instanceof List || y instanceof Tuple
+          y instanceof List
             ? y.elems
-            : typeof y === 'object'
-              ? iterableElems(y)
-              : undefined;
+            : isTuple(y)
+              ? tupleElems(y)
+              : typeof y === 'object'
+                ? iterableElems(y)
+                : undefined;
         if (src !== undefined) {
           if (x.frozen) fail('cannot apply += to frozen list');
           if (x.itercount > 0) fail('cannot apply += to list during iteration');
@@ -389,9 +392,9 @@ export function assignTarget(ctx: CompileContext, lhs: A.Expr): Assign {
       if (n === 2) {
         const [t0, t1] = targets as [Assign, Assign];
         return (fr, v) => {
-          if (v instanceof Tuple && v.elems.length === 2) {
-            t0(fr, v.elems[0]!);
-            t1(fr, v.elems[1]!);
+          if (isTuple(v) && v.length === 2) {
+            t0(fr, v[0]!);
+            t1(fr, v[1]!);
             return;
           }
           fr.pos = pos;
@@ -441,7 +444,7 @@ function forStmt(ctx: CompileContext, s: A.ForStmt): St {
     if (x instanceof List) {
       elems = x.elems;
       owner = x;
-    } else if (x instanceof Tuple) elems = x.elems;
+    } else if (isTuple(x)) elems = tupleElems(x);
     else if (x instanceof Dict || x instanceof SetValue) {
       elems = x.ht.keys();
       owner = x;
