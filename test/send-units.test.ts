@@ -3,6 +3,7 @@
 
 import test from 'ava';
 import { FakeClock, flush, maxInWindow } from './helpers/fake-clock.js';
+import { HttpStatusError, statusError } from '../lib/send/errors.js';
 import {
   backoffMs,
   decideAfterError,
@@ -68,6 +69,17 @@ const limits: RetryLimits = {
 const SECRET = new Uint8Array(32).fill(7);
 
 const fresh = (): RetryState => ({ failures: 0, freeWaits: 0, freeWaitedMs: 0 });
+
+test("a status error is the API's answer: made without stack frames, the stack limit left as it was", (t) => {
+  const limit = Error.stackTraceLimit;
+  const e = statusError('POST', 'http://127.0.0.1:1', 500, 'down');
+  t.true(e instanceof HttpStatusError);
+  t.is(e.code, 'EBB_HTTP_STATUS');
+  t.is(e.status, 500);
+  t.is(e.stack, 'HttpStatusError: POST http://127.0.0.1:1 answered 500: down');
+  t.is(Error.stackTraceLimit, limit);
+  t.true((new Error('x').stack ?? '').includes('\n    at '), 'other errors keep their frames');
+});
 
 test('backoff is full jitter under an exponential ceiling capped at the maximum', (t) => {
   t.is(

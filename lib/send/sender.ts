@@ -19,7 +19,13 @@ import { Breakers, unhealthy } from './breaker.js';
 import { SEND_DEFAULTS } from './defaults.js';
 import type { BreakerTrip, OriginState } from './breaker.js';
 import { openElsewhere, sharedTrip } from './breaker-sharing.js';
-import { HttpStatusError, RetryAfterTooLongError, SendError, SendStoppedError } from './errors.js';
+import {
+  type HttpStatusError,
+  RetryAfterTooLongError,
+  SendError,
+  SendStoppedError,
+  statusError,
+} from './errors.js';
 import { idempotencyReady, initIdempotency, needsKey, withKey } from './idempotency.js';
 import { Job } from './job.js';
 import { NEVER_ABORTED } from './never.js';
@@ -367,7 +373,7 @@ export class Sender {
 
   #statusError(request: HttpRequest, origin: string, response: HttpResponse): HttpStatusError {
     const location = response.headers['location'];
-    return new HttpStatusError(
+    return statusError(
       request.method,
       origin,
       response.status,
