@@ -5,7 +5,10 @@ WORKDIR /src
 COPY package.json package-lock.json tsconfig.json ./
 COPY bin ./bin
 COPY lib ./lib
-RUN npm ci && npx tsc -p tsconfig.json
+COPY scripts ./scripts
+# The package's own build: tsc, then the catalog's .star libraries copied beside the compiled
+# code (load("@ebb/NAME.star") reads them from dist/lib/catalog).
+RUN npm ci && npm run build
 
 FROM node:20-slim
 ENV NODE_ENV=production
