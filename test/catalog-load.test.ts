@@ -5,7 +5,6 @@
  * @rate_limit/@concurrency fill in what the loading model leaves unset.
  */
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CATALOG_DIR, catalogNames } from '../lib/catalog/catalog.js';
@@ -15,21 +14,9 @@ import { senderSettings } from '../lib/runtime/star-runner.js';
 import { startWebhook } from './simulators/webhook.js';
 import { runCommand } from '../lib/commands/run.js';
 import { validateCommand } from '../lib/commands/validate.js';
-import { REPO, capture, ebb, makeProject, ndjson, type ProcessResult } from './helpers/project.js';
+import { REPO, capture, ebb, makeProject, ndjson, node } from './helpers/project.js';
 
 const BUILT = join(REPO, 'dist', 'bin', 'ebb.js');
-
-function built(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<ProcessResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BUILT, ...args], { cwd, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test('node dist/bin/ebb.js runs a project that loads @ebb/webhook.star: the build carries the catalog', async (t) => {
   t.true(existsSync(BUILT), 'dist/bin/ebb.js is missing: run npm run build');
@@ -48,9 +35,12 @@ load("@ebb/webhook.star", "webhook")
 webhook.send(query("SELECT id, plan FROM mart.customers"), batch_size=2)
 `,
   });
-  const r = await built(['run', '--json'], root, {
-    WEBHOOK_URL: `${hook.url}/in`,
-    WEBHOOK_SECRET: 'whsec-test',
+  const r = await node([BUILT, 'run', '--json'], {
+    cwd: root,
+    env: {
+      WEBHOOK_URL: `${hook.url}/in`,
+      WEBHOOK_SECRET: 'whsec-test',
+    },
   });
   t.is(r.code, 0, r.stderr);
   t.like(

@@ -101,8 +101,16 @@ export function ebb(
   args: readonly string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv },
 ): Promise<ProcessResult> {
+  return node([...EBB_ARGV, ...args], options);
+}
+
+/** node runs Node with these arguments and collects its exit code and output. */
+export function node(
+  argv: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...EBB_ARGV, ...args], {
+    const child = spawn(process.execPath, argv, {
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
