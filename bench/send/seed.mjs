@@ -58,5 +58,5 @@ console.log(
   `  hand-written DuckDB → undici   ${peerRate.toFixed(0)} rows/s   (${(bestPeer / 1000).toFixed(2)} s)`,
 );
 console.log(
-  `  ratio ebb / peer               ${(ebbRate / peerRate).toFixed(2)}×   (target ≥ 0.5×, aim 0.8×)`,
+  `  ratio ebb / peer               ${(ebbRate / peerRate).toFixed(2)}×   (target ≥ 0.85×, issue 19 §5)`,
 );
