@@ -241,3 +241,99 @@ test('ebb retry: an unknown model or a key of the wrong shape is a usage error n
   t.is(await retryCommand({ cwd: root, model: 'sync.pairs', keys: ['{"b": 2, "a": 1}'] }, none.io), 0);
   t.regex(none.err(), /sync\.pairs: no rejected rows with these keys/);
 });
+
+test('decisions of saves at two lines, and of rows then deletions, each keep their own outcome (they share messages only when kind and line match)', async (t) => {
+  // /batch answers 207 for invalid emails (id % 100 = 7); /archive answers 207 refusing ids % 100 = 9.
+  // In the second run every answer is slow enough that the script ends with all its decisions
+  // to make: they are made in a row, the rows' one just before the deletions' ones.
+  let delayMs = 0;
+  const sink = await startSink((r) => {
+    if (r.url.endsWith('/batch')) return { ...batchApi(r), delayMs };
+    const errors = (r.json as { ids: number[] }).ids
+      .filter((id) => id % 100 === 9)
+      .map((id) => ({ message: `cannot archive ${id}`, context: { id } }));
+    return { status: 207, body: JSON.stringify({ errors }), delayMs };
+  });
+  t.teardown(() => sink.close());
+  // Even batches are saved at one line (rejections from the API), odd ones at another whose
+  // function fails ids % 100 = 13 as transient; then deleted() in batches with their own function.
+  const sync = `# @kind: tracked
+# @unique_key: id
+# @concurrency: 8
+base = env.get("SINK", secret=False)
+
+def per_record(response, rows):
+    refused = {e["context"]["id"]: e["message"] for e in response.json().get("errors", [])}
+    return [outcome.rejected(refused[r.id]) if r.id in refused else outcome.accepted for r in rows]
+
+def flaky(response, rows):
+    return [outcome.failed("try later") if r.id % 100 == 13 else outcome.accepted for r in rows]
+
+# One call site for rows and deletions: their decisions have the same line.
+def keep(saver, rows):
+    saver(rows, outcome=per_record)
+
+batch = []
+n = 0
+for row in query("SELECT id, email FROM src.users ORDER BY id"):
+    batch.append(row)
+    if len(batch) == 100:
+        http.post(base + "/batch", json={"inputs": batch})
+        if n % 2 == 0:
+            keep(save.rows, batch)
+        else:
+            save.rows(batch, outcome=flaky)
+        batch = []
+        n += 1
+if batch:
+    http.post(base + "/batch", json={"inputs": batch})
+    keep(save.rows, batch)
+gone = [d for d in deleted()]
+for i in range(0, len(gone), 100):
+    http.post(base + "/archive", json={"ids": [d.id for d in gone[i:i + 100]]})
+    keep(save.delete, gone[i:i + 100])
+`;
+  const root = makeProject({ 'models/src/users.sql': SOURCE(), 'models/sync/users.star': sync });
+  const first = await run(root, sink.url);
+  t.like(
+    first.results.find((r) => r['model'] === 'sync.users'),
+    { saved: 9900, failed: 50, rejected: 50 },
+    first.err,
+  );
+  const evenBatch = (id: number) => Math.floor(id / 100) % 2 === 0;
+  const rejected = BAD.filter(evenBatch);
+  const failed = [...Array(100).keys()].map((k) => k * 100 + 13).filter((id) => !evenBatch(id));
+  let f = await failures(root);
+  t.deepEqual(
+    f.filter((x) => x.kind === 'rejected').map((x) => x.key),
+    rejected.map((id) => JSON.stringify({ id })),
+  );
+  t.deepEqual(
+    f.filter((x) => x.kind === 'failed').map((x) => [x.key, x.error]),
+    failed.map((id) => [JSON.stringify({ id }), 'try later']),
+  );
+  const refusedOnce = new Set([...rejected, ...failed]);
+  t.deepEqual(
+    await stored(root),
+    [...Array(10000).keys()].filter((id) => !refusedOnce.has(id)),
+  );
+
+  // The last 1,000 rows leave the query: their deletions are archived, those ending in 9 refused
+  // (the rows that failed are sent again first, at the same line).
+  writeFiles(root, { 'models/src/users.sql': SOURCE().replace('range(10000)', 'range(9000)') });
+  delayMs = 30;
+  const second = await run(root, sink.url);
+  t.is(second.code, 3, second.err);
+  f = await failures(root);
+  const refusedDeletes = [...Array(10).keys()].map((k) => 9000 + k * 100 + 9);
+  t.deepEqual(
+    f.map((x) => [x.key, x.kind]),
+    [...rejected.filter((id) => id < 9000), ...refusedDeletes]
+      .sort((a, b) => a - b)
+      .map((id) => [JSON.stringify({ id }), 'rejected']),
+  );
+  t.deepEqual(
+    await stored(root),
+    [...Array(9000).keys()].filter((id) => !rejected.includes(id)).concat(refusedDeletes),
+  );
+});

@@ -5,7 +5,9 @@
 // fn is never called while the script waits for it: a save is held here, and its function is
 // called for each of its requests once the reply is in, at the script's next host call (after an
 // http.* call or a save) or at the end of the script. When every request of a save has had its
-// call, the decision goes to the main thread as one `outcome` message (Delivery commits it).
+// call, the decision goes to the main thread in an `outcome` message (Delivery commits it); the
+// decisions of saves made at the same line join one message while it waits in the outbox (a
+// message per page of decisions, not one per request: 2,000 fewer in the outcomes bench).
 //
 // Several requests: a row is failed if any call says failed, else rejected if any says
 // rejected, else accepted. fn returning None keeps the rule of saves without a function: every
@@ -50,9 +52,14 @@ interface HeldSave {
   done: number;
 }
 
+type OutcomeReq = ModelOps['outcome']['req'];
+
 export class Outcomes {
   readonly #client: Client<ModelOps>;
   #held: HeldSave[] = [];
+  /** The last outcome message posted, with its runs (whose pairs are its `runs`): while it is the
+   *  newest in the outbox, the next decision of the same kind and line joins it. */
+  #queued: { req: OutcomeReq; runs: SeqRuns } | undefined;
   /** An outcome function is running: a host call it makes must not start another. */
   #running = false;
 
@@ -94,7 +101,8 @@ export class Outcomes {
   }
 
   #apply(th: Thread, save: HeldSave, response: Response): void {
-    const result = call(th, save.fn, [response, makeList([...save.rows])]);
+    // A list of its own for each call (makeList copies): fn may change it.
+    const result = call(th, save.fn, [response, makeList(save.rows as Value[])]);
     const n = save.rows.length;
     if (result === None) {
       if (response.reply!.ok) return;
@@ -103,8 +111,8 @@ export class Outcomes {
       return;
     }
     const name = `the outcome function${definedAt(save.fn) === undefined ? '' : ` defined at ${definedAt(save.fn)}`}`;
-    const list =
-      typeName(result) === 'list' || typeName(result) === 'tuple' ? [...elements(result)!] : undefined;
+    // Only read, at once: the list's own elements, not a copy.
+    const list = typeName(result) === 'list' || typeName(result) === 'tuple' ? elements(result)! : undefined;
     if (list === undefined || list.length !== n) {
       throw new Error(
         `${name} returned ${list === undefined ? `a ${typeName(result)}` : `${list.length} outcome(s)`} for ${n} row(s) of ${response.method} ${response.url}; ` +
@@ -142,13 +150,24 @@ export class Outcomes {
         attempts: r.reply!.attempts,
       });
     }
-    const req: ModelOps['outcome']['req'] = {
-      runs: accepted.pairs,
-      deleted: save.deleted,
-      deps: save.deps.map((d) => d.id),
-      refused,
-    };
-    this.#client.post('outcome', save.at === undefined ? req : { ...req, at: save.at }, 'outcome');
+    const deps = save.deps.map((d) => d.id);
+    const q = this.#queued;
+    if (
+      q !== undefined &&
+      this.#client.lastQueued()?.req === q.req &&
+      q.req.deleted === save.deleted &&
+      q.req.at === save.at
+    ) {
+      // Still in the outbox: this decision joins it (appending to the runs extends q.req.runs).
+      q.runs.append(accepted);
+      for (const d of deps) q.req.deps.push(d);
+      for (const r of refused) q.req.refused.push(r);
+      return;
+    }
+    const req: OutcomeReq = { runs: accepted.pairs, deleted: save.deleted, deps, refused };
+    if (save.at !== undefined) req.at = save.at;
+    this.#queued = { req, runs: accepted };
+    this.#client.post('outcome', req, 'outcome');
   }
 }
 

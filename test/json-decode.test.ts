@@ -1,0 +1,146 @@
+// json.decode (lib/starlark/lib/json/json.ts), which response.json() uses: its fast paths (a
+// string without escapes taken by indexOf, an int of up to 15 characters without a BigInt, loops
+// on char codes) must decode exactly as before — ints vs floats, big ints, key order, duplicate
+// keys, \\u escapes and raw UTF-8 as bytes — and fail with the same messages at the same offsets.
+
+import test from 'ava';
+import fc from 'fast-check';
+import { Dict } from '../lib/starlark/eval/hashtable.js';
+import { Float, List, None, type Value } from '../lib/starlark/eval/value.js';
+import { decodeJSON } from '../lib/starlark/lib/json/json.js';
+
+/** shape is a value with its Starlark types and the dicts' key order spelled out. */
+function shape(v: Value): unknown {
+  if (v === None) return null;
+  if (typeof v === 'number' || typeof v === 'bigint') return ['int', String(v)];
+  if (typeof v === 'string' || typeof v === 'boolean') return v;
+  if (v instanceof Float) return ['float', v.v];
+  if (v instanceof List) return ['list', v.elems.map(shape)];
+  if (v instanceof Dict) return ['dict', [...v.ht.m].map(([k, x]) => [k, shape(x)])];
+  return ['other', String(v)];
+}
+
+/** bytes is text as the interpreter holds it: its UTF-8 bytes as characters. */
+const bytes = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+
+// What the decoder answered before its fast paths (an offset and a reason, or OK).
+const ERRORS: Array<[string, string]> = [
+  ['', 'json.decode: at offset 0, unexpected end of file'],
+  [' ', 'json.decode: at offset 1, unexpected end of file'],
+  ['[1,]', "json.decode: at offset 3, unexpected character ']'"],
+  ['nul', "json.decode: at offset 0, unexpected character 'n'"],
+  ['1 2', "json.decode: at offset 2, unexpected character '2' after value"],
+  ['{1: 2}', 'json.decode: at offset 2, got int for object key, want string'],
+  ['"\\x"', "json.decode: at offset 4, invalid character 'x' in string escape code"],
+  ['NaN', "json.decode: at offset 0, unexpected character 'N'"],
+  ['[1, 2', 'json.decode: at offset 5, unexpected end of file'],
+  ['{"a" 1}', "json.decode: at offset 5, after object key, got '1', want ':' "],
+  ['[01]', 'json.decode: at offset 3, invalid number: 01'],
+  ['-', 'json.decode: at offset 1, invalid number: -'],
+  ['-a', 'json.decode: at offset 1, invalid number: -'],
+  ['1.', 'OK'],
+  ['.5', "json.decode: at offset 0, unexpected character '.'"],
+  ['1e', 'json.decode: at offset 2, invalid number: 1e'],
+  ['"abc', 'json.decode: at offset 0, unclosed string literal'],
+  ['{"a":1,}', "json.decode: at offset 7, unexpected character '}'"],
+  ['{"a":1 "b":2}', "json.decode: at offset 7, in object, got '\"', want ',' or '}'"],
+  ['[1 2]', "json.decode: at offset 3, got '2', want ',' or ']'"],
+  ['{"a":[}', "json.decode: at offset 6, unexpected character '}'"],
+  ['tru', "json.decode: at offset 0, unexpected character 't'"],
+  ['[-]', 'json.decode: at offset 2, invalid number: -'],
+  ['1e999', 'json.decode: at offset 5, invalid number: 1e999'],
+  ['{', 'json.decode: at offset 1, unexpected end of file'],
+  ['[', 'json.decode: at offset 1, unexpected end of file'],
+  ['{"a"', 'json.decode: at offset 4, unexpected end of file'],
+  ['{"a":', 'json.decode: at offset 5, unexpected end of file'],
+  ['"\\ud800"', 'OK'],
+  ['"\\u12"', "json.decode: at offset 6, invalid character '1' in \\u hexadecimal character escape"],
+  ['[1]x', "json.decode: at offset 3, unexpected character 'x' after value"],
+  ['{]', "json.decode: at offset 1, unexpected character ']'"],
+  ['{"a":1]', "json.decode: at offset 6, in object, got ']', want ',' or '}'"],
+  ['[}', "json.decode: at offset 1, unexpected character '}'"],
+  ['+1', "json.decode: at offset 0, unexpected character '+'"],
+  ['00', 'json.decode: at offset 2, invalid number: 00'],
+  ['-01', 'json.decode: at offset 3, invalid number: -01'],
+  ['1.5.5', 'json.decode: at offset 5, invalid number: 1.5.5'],
+  ['0x10', "json.decode: at offset 1, unexpected character 'x' after value"],
+  ['"a\\', 'json.decode: at offset 0, unclosed string literal'],
+  ['[true false]', "json.decode: at offset 6, got 'f', want ',' or ']'"],
+];
+
+test('invalid texts fail with the same message at the same offset', (t) => {
+  for (const [text, want] of ERRORS) {
+    if (want === 'OK') t.notThrows(() => decodeJSON(text), text);
+    else t.is(t.throws(() => decodeJSON(text))?.message, want, text);
+  }
+});
+
+/** A JSON value as generated: what its text must decode to, and its text. */
+interface Case {
+  want: unknown;
+  text: string;
+}
+
+const space = fc.constantFrom('', ' ', '\n  ', '\t');
+// Strings: ASCII, non-ASCII, quotes, backslashes and control characters, some written as \u escapes.
+const strings = fc.tuple(fc.string({ unit: 'binary', maxLength: 12 }), fc.boolean()).map(([s, escape]) => ({
+  value: s,
+  text: escape
+    ? `"${[...s].map((ch) => (ch.length === 1 ? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}` : bytes(JSON.stringify(ch).slice(1, -1)))).join('')}"`
+    : bytes(JSON.stringify(s)),
+}));
+const cases: fc.Arbitrary<Case> = fc.letrec<{ value: Case }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.integer().map((n) => ({ want: ['int', String(n)], text: String(n) })),
+    fc
+      .bigInt({ min: -(10n ** 22n), max: 10n ** 22n })
+      .map((n) => ({ want: ['int', String(n)], text: String(n) })),
+    fc.integer({ min: -1000, max: 1000 }).map((n) => ({ want: ['float', n], text: `${n}.0` })),
+    fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => ({
+      want: ['float', d === 0 ? 0 : d],
+      text: Number.isInteger(d) && !String(d).includes('e') ? `${d}.0` : String(d),
+    })),
+    fc.constantFrom<Case>(
+      { want: true, text: 'true' },
+      { want: false, text: 'false' },
+      { want: null, text: 'null' },
+    ),
+    strings.map((s) => ({ want: bytes(s.value), text: s.text })),
+    fc.tuple(fc.array(tie('value'), { maxLength: 5 }), space).map(([items, sp]) => ({
+      want: ['list', items.map((c) => c.want)],
+      text: `[${sp}${items.map((c) => c.text).join(`,${sp}`)}${sp}]`,
+    })),
+    fc.tuple(fc.array(fc.tuple(strings, tie('value')), { maxLength: 5 }), space).map(([entries, sp]) => {
+      // A key given twice keeps its first place and takes its last value.
+      const m = new Map<string, unknown>();
+      for (const [k, c] of entries) m.set(bytes(k.value), c.want);
+      return {
+        want: ['dict', [...m]],
+        text: `{${sp}${entries.map(([k, c]) => `${k.text}${sp}:${sp}${c.text}`).join(`,${sp}`)}${sp}}`,
+      };
+    }),
+  ),
+})).value;
+
+test('generated JSON decodes to the values it was written from', (t) => {
+  fc.assert(
+    fc.property(cases, space, (c, sp) => {
+      t.deepEqual(shape(decodeJSON(`${sp}${c.text}${sp}`)), c.want);
+    }),
+    { numRuns: 3000, seed: 18 },
+  );
+  // The cases the int fast path must leave alone, and a -0.
+  t.deepEqual(shape(decodeJSON('[123456789012345, -12345678901234, 9007199254740993, -0, 1.0]')), [
+    'list',
+    [
+      ['int', '123456789012345'],
+      ['int', '-12345678901234'],
+      ['int', '9007199254740993'],
+      ['int', '0'],
+      ['float', 1],
+    ],
+  ]);
+  // A string whose quote follows a backslash, after strings without one.
+  t.deepEqual(shape(decodeJSON('["a", "b\\"c", "d"]')), ['list', ['a', 'b"c', 'd']]);
+});
