@@ -6,7 +6,6 @@
 // environment variables it reads.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { holdSql } from './commands/held-sql.js';
 
 // From dist/bin/ebb.js the package root is two folders up; from bin/ebb.ts (tests), one.
 const pkg = ['../../package.json', '../package.json']
@@ -26,7 +25,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
 if (args[0] === 'help') args = args.length > 1 ? [args[1]!, '--help'] : ['--help'];
 
 // SQL that starts with a comment (`-- …`) or a minus would be taken for an option (held-sql.ts).
-if (args[0] === 'sql') args = holdSql(args);
+if (args[0] === 'sql') args = (await import('./commands/held-sql.js')).holdSql(args);
 
 // `ebb star FILE` runs a script and nothing else: it starts without yargs (a fifth of a second
 // of module loading, which a short script would wait for); with any option it takes the
@@ -35,9 +34,9 @@ const starFile = args.length === 2 && args[0] === 'star' && !args[1]!.startsWith
 if (starFile !== undefined) {
   const [{ starCommand }, { processIO }] = await Promise.all([
     import('../lib/commands/star.js'),
-    import('../lib/commands/io.js'),
+    import('../lib/commands/process-io.js'),
   ]);
-  process.exitCode = starCommand(starFile, processIO);
+  process.exitCode = await starCommand(starFile, processIO);
 }
 
 if (starFile === undefined) await parse(args);

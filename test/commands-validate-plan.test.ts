@@ -291,7 +291,7 @@ test('ebb star folds the frames of runaway recursion, as Python does', async (t)
   const { starCommand } = await import('../lib/commands/star.js');
   const root = makeProject({ 'rec.star': 'def f(n):\n    return f(n + 1)\nf(0)\n' });
   const c = capture();
-  t.is(starCommand(join(root, 'rec.star'), c.io), 1);
+  t.is(await starCommand(join(root, 'rec.star'), c.io), 1);
   const lines = c.err().trimEnd().split('\n');
   t.true(lines.length < 10, c.err());
   t.regex(

@@ -19,6 +19,6 @@ export const command: CliCommand = {
       ),
   handler: async (argv: Parsed) => {
     const { starCommand } = await import('../../lib/commands/star.js');
-    finish(starCommand(argv.file as string, await io()));
+    finish(await starCommand(argv.file as string, await io()));
   },
 };
