@@ -1,9 +1,10 @@
 // `ebb serve`: one long-running process for a container or a VM. It runs the project file's
 // schedules (one run at a time, a selection never overlapping itself; with --shard I/N as that
-// shard, and with EBB_COORDINATOR sharing limits and locks, as ebb run does), serves the dashboard
-// (behind the token printed at start; kept off the state while a scheduled run writes it),
-// /metrics and /healthz, sends alerts when a model's health changes, and on SIGTERM or Ctrl-C stops like
-// `ebb run` does (no new requests, those in flight finish, their acks are committed), then exits 0.
+// shard, and with a coordinator — EBB_COORDINATOR, or ebb.yaml's coordinator: — sharing limits
+// and locks, as ebb run does), serves the dashboard (behind the token printed at start; kept off
+// the state while a scheduled run writes it), /metrics and /healthz, sends alerts when a model's
+// health changes, and on SIGTERM or Ctrl-C stops like `ebb run` does (no new requests, those in
+// flight finish, their acks are committed), then exits 0.
 
 import { ProjectError } from '../errors.js';
 import { Redactor } from '../redact.js';
@@ -18,8 +19,10 @@ import { dashboard } from '../ui/server.js';
 import { ExclusiveGate } from '../ui/state-access.js';
 import type { Schedule } from '../project/index.js';
 import { guarded, type GlobalOptions, type IO } from './io.js';
-import { connectCoordinator, runCommand } from './run.js';
+import { connectCoordinator } from './coordinator.js';
+import { runCommand } from './run.js';
 import type { PostgresCoordinator } from '../coordinate/postgres.js';
+import type { ConnectedCoordinator } from './coordinator.js';
 import type { Shard } from '../detect/shard.js';
 import {
   checkShardFolder,
@@ -59,11 +62,11 @@ async function serve(options: ServeOptions, io: IO): Promise<number> {
   // start with the fix instead; a dashboard without schedules may look at any folder.
   if ((ctx.project.file?.schedules ?? []).length > 0) checkShardFolder(ctx.statePath, shard);
   // One coordinator for every scheduled run, connected now: an unreachable one stops the start.
-  const coordinator = await connectCoordinator(options.env ?? process.env);
+  const connected = await connectCoordinator(options.env ?? process.env, ctx);
   try {
-    return await serveWith(options, io, ctx, shard, coordinator);
+    return await serveWith(options, io, ctx, shard, connected);
   } finally {
-    await coordinator?.close();
+    await connected?.coordinator.close();
   }
 }
 
@@ -73,8 +76,9 @@ async function serveWith(
   io: IO,
   ctx: Context,
   shard: Shard | undefined,
-  coordinator: PostgresCoordinator | undefined,
+  connected: ConnectedCoordinator | undefined,
 ): Promise<number> {
+  const coordinator = connected?.coordinator;
   const schedules = ctx.project.file?.schedules ?? [];
   // The project file's secrets, in every form they travel in (lib/secret-forms.ts).
   const redactor = new Redactor(ctx.setup?.secrets ?? []);
@@ -118,7 +122,7 @@ async function serveWith(
   io.stderr(
     `ebb serve: ${schedules.length} ${schedules.length === 1 ? 'schedule' : 'schedules'}` +
       `${shard === undefined ? '' : ` run as shard ${shard.index}/${shard.count}`}` +
-      `${coordinator === undefined ? '' : ', sharing limits and locks through EBB_COORDINATOR'}; ` +
+      `${connected === undefined ? '' : `, sharing limits and locks through ${connected.from}`}; ` +
       `${listening.url}/metrics and ${listening.url}/healthz (SIGTERM or Ctrl-C stops)\n` +
       `serve: the dashboard: ${listening.url}/?token=${token}\n`,
   );
