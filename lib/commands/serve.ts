@@ -9,6 +9,7 @@
 import { ProjectError } from '../errors.js';
 import { Redactor } from '../redact.js';
 import { Alerter } from '../serve/alerts.js';
+import { firstErrors } from '../serve/first-errors.js';
 import { listen } from '../serve/http.js';
 import { Metrics, type ModelReport } from '../serve/metrics.js';
 import { Scheduler } from '../serve/scheduler.js';
@@ -90,9 +91,17 @@ async function serveWith(
     (l) => io.stderr(`serve: ${l}\n`),
   );
   const stop = new AbortController();
+  // The file this process's runs write: a sharded folder's other files are other workers'.
+  const statePath = shard === undefined ? ctx.statePath : shardStatePath(ctx.statePath, shard);
   const runs = new ScheduledRuns(
     ctx.project.root,
-    { ...options, shardSpec: shard === undefined ? undefined : `${shard.index}/${shard.count}`, coordinator },
+    {
+      ...options,
+      shardSpec: shard === undefined ? undefined : `${shard.index}/${shard.count}`,
+      coordinator,
+      statePath,
+      alerting: alerts?.slack !== undefined || alerts?.webhook !== undefined,
+    },
     io,
     metrics,
     alerter,
@@ -109,8 +118,7 @@ async function serveWith(
         ctx,
         token,
         gate: runs.gate,
-        // The file this process's runs write: a sharded folder's other files are other workers'.
-        gatePath: shard === undefined ? ctx.statePath : shardStatePath(ctx.statePath, shard),
+        gatePath: statePath,
       }),
       metrics: () => metrics.render(),
       health: () => ({ status: 'ok', schedules: runs.health(scheduler) }),
@@ -161,6 +169,10 @@ function watchStale(
 /** What every scheduled run is given besides the command's options: the coordinator kept open. */
 interface ScheduledOptions extends ServeOptions {
   readonly coordinator: PostgresCoordinator | undefined;
+  /** The state file the runs write (this shard's, when sharded). */
+  readonly statePath: string;
+  /** Alerts go somewhere: a model with failed rows has its first errors read for them. */
+  readonly alerting: boolean;
 }
 
 /**
@@ -228,7 +240,14 @@ class ScheduledRuns {
     );
     for (const r of reports) this.models.add(r.model);
     this.#metrics.runEnded(runStatus(code), reports);
-    for (const r of reports) this.#alerter.observe(r);
+    // Read while the gate is held: the run has closed the state, no dashboard read has opened it.
+    const errors = this.#options.alerting
+      ? await firstErrors({ statePath: this.#options.statePath, root: this.#root }, reports)
+      : new Map<string, string>();
+    for (const r of reports) {
+      const error = errors.get(r.model);
+      this.#alerter.observe(error === undefined ? r : { ...r, error });
+    }
     this.#last.set(select, { code, at: new Date().toISOString() });
     this.#io.stderr(`serve: ran ${select}: exit ${code} in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
   }
