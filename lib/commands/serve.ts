@@ -17,7 +17,8 @@ import { newToken } from '../ui/auth.js';
 import { modelsData } from '../ui/data.js';
 import { ProjectView } from '../ui/project-view.js';
 import { dashboard } from '../ui/server.js';
-import { ExclusiveGate } from '../ui/state-access.js';
+import { statePathKey } from '../ui/state-access.js';
+import { holdTurn } from '../ui/state-turns.js';
 import type { Schedule } from '../project/index.js';
 import { guarded, type GlobalOptions, type IO } from './io.js';
 import { connectCoordinator } from './coordinator.js';
@@ -117,8 +118,6 @@ async function serveWith(
         view,
         ctx,
         token,
-        gate: runs.gate,
-        gatePath: statePath,
       }),
       metrics: () => metrics.render(),
       health: () => ({ status: 'ok', schedules: runs.health(scheduler) }),
@@ -169,7 +168,7 @@ function watchStale(
 /** What every scheduled run is given besides the command's options: the coordinator kept open. */
 interface ScheduledOptions extends ServeOptions {
   readonly coordinator: PostgresCoordinator | undefined;
-  /** The state file the runs write (this shard's, when sharded). */
+  /** The state file the runs write (this shard's, when sharded): the file whose turn they hold. */
   readonly statePath: string;
   /** Alerts go somewhere: a model with failed rows has its first errors read for them. */
   readonly alerting: boolean;
@@ -177,12 +176,12 @@ interface ScheduledOptions extends ServeOptions {
 
 /**
  * ScheduledRuns runs one schedule's selection as `ebb run --json` would, and feeds metrics and
- * alerts. Its gate keeps the dashboard off the state while a run writes it.
+ * alerts. It holds the state file's turn (lib/ui/state-turns.ts) while a run writes it, which
+ * keeps the dashboard off the file.
  */
 class ScheduledRuns {
   /** The models the schedules have run (checked for staleness). */
   readonly models = new Set<string>();
-  readonly gate = new ExclusiveGate();
   readonly #last = new Map<string, { code: number; at: string }>();
   readonly #root: string;
   readonly #options: ScheduledOptions;
@@ -208,7 +207,8 @@ class ScheduledRuns {
   }
 
   async run(schedule: Schedule): Promise<void> {
-    const release = await this.gate.hold();
+    // The file's turn, alone: the dashboard's reads in progress end first, new ones say busy.
+    const release = await holdTurn(statePathKey(this.#options.statePath));
     try {
       await this.#run(schedule);
     } finally {
@@ -240,7 +240,7 @@ class ScheduledRuns {
     );
     for (const r of reports) this.models.add(r.model);
     this.#metrics.runEnded(runStatus(code), reports);
-    // Read while the gate is held: the run has closed the state, no dashboard read has opened it.
+    // Read while the turn is held: the run has closed the state, no dashboard read has opened it.
     const errors = this.#options.alerting
       ? await firstErrors({ statePath: this.#options.statePath, root: this.#root }, reports)
       : new Map<string, string>();

@@ -1,7 +1,7 @@
 // The first errors of a scheduled run's models whose rows failed or were rejected, for their
 // alerts: a run's result line only counts those rows (the model itself ran), while what the API
 // answered is in the state's failures. `ebb serve` reads them right after the run, still holding
-// its gate (so no dashboard read opens the state beside it), from a read-only open of the file
+// the file's turn (so no dashboard read opens the state beside it), from a read-only open of the file
 // the run wrote. What is read was redacted when it was recorded; the Alerter hides it again.
 
 import { failureGroups, Store } from '../store/index.js';

@@ -10,15 +10,12 @@ import { shardText, type Shard } from '../detect/shard.js';
 import { shardFiles, type Context } from '../run/index.js';
 import type { SetupStep, Store } from '../store/index.js';
 import { readLiveStatus, type LiveStatus } from './live.js';
-import { readState, type StateGate, type StatePlace } from './state-access.js';
+import { readState, type StatePlace } from './state-access.js';
 
-/** Where the dashboard's states are, and what keeps it off the one its own process writes. */
+/** Where the dashboard's states are. */
 export interface PlaceSource {
   /** The opened project; its statePath is the unsharded state path, beside which shard files are looked for. */
   readonly ctx: Context;
-  readonly gate?: StateGate | undefined;
-  /** The state file the gate guards (ebb serve --shard: its shard's file); ctx.statePath unless given. */
-  readonly gatePath?: string | undefined;
 }
 
 /** One state the dashboard reads: its shard (none for an unsharded state) and its label "I/N". */
@@ -31,14 +28,12 @@ export interface ShardPlace extends StatePlace {
 export function statePlaces(src: PlaceSource): ShardPlace[] {
   const base = src.ctx.statePath;
   const root = src.ctx.project.root;
-  const gated = src.gatePath ?? base;
   const files = base === ':memory:' || existsSync(base) ? [] : shardFiles(base);
   if (files.length === 0)
     return [
       {
         statePath: base,
         root,
-        gate: gated === base ? src.gate : undefined,
         shard: undefined,
         label: undefined,
       },
@@ -48,7 +43,6 @@ export function statePlaces(src: PlaceSource): ShardPlace[] {
     return {
       statePath: f.path,
       root,
-      gate: gated === f.path ? src.gate : undefined,
       shard,
       label: shardText(shard),
     };
