@@ -1,6 +1,6 @@
 // The project file: an optional ebb.yaml at the project root for what is not a model —
-// DuckDB settings, extensions, databases attached read-only as sources, DuckDB secrets, and
-// for `ebb serve` the schedules and the alerts.
+// DuckDB settings, extensions, databases attached read-only as sources, DuckDB secrets, the
+// coordinator's URL (./coordinator-key.ts), and for `ebb serve` the schedules and the alerts.
 // It is read with the `yaml` library (positions kept through its LineCounter), validated as a
 // whole so that every mistake is reported at once with its line and a "did you mean", and
 // returned as plain data: values keep their `${VAR}` references, which are expanded only when
