@@ -71,6 +71,8 @@ test('the Kubernetes example: an Indexed Job of N workers, shard $(JOB_COMPLETIO
     .map(obj)
     .find((v) => v['name'] === mount['name']);
   t.is(obj(volume?.['persistentVolumeClaim'])['claimName'], obj(claim!['metadata'])['name']);
+  // One volume for every worker: one state folder, so one idempotency secret the first worker makes.
+  t.deepEqual(obj(claim!['spec'])['accessModes'], ['ReadWriteMany']);
   t.deepEqual(undocumented(names), []);
 });
 

@@ -1,20 +1,21 @@
 /**
  * The dashboard's parts without a browser: escaping, the DAG's layout, the token's checks, the
- * live status file (a dead process or a finished run is not a running run), the
- * gate that keeps `ebb serve`'s dashboard off the state while a scheduled run writes it, and the
- * dashboard mounted in `ebb serve` beside /metrics (which needs no token).
+ * live status file (a dead process or a finished run is not a running run), the state file's turn
+ * that `ebb serve`'s scheduled run holds (which keeps the dashboard off the state while it
+ * writes), and the dashboard mounted in `ebb serve` beside /metrics (which needs no token).
  */
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { serveCommand } from '../lib/commands/serve.js';
 import { cookieToken, sameToken } from '../lib/ui/auth.js';
 import { dagSvg, depths } from '../lib/ui/dag-svg.js';
 import { escapeHtml, html } from '../lib/ui/html.js';
 import { readLiveStatus } from '../lib/ui/live.js';
 import { liveBody } from '../lib/ui/page-live.js';
-import { ExclusiveGate, readState } from '../lib/ui/state-access.js';
+import { readState, statePathKey, writeState } from '../lib/ui/state-access.js';
+import { holdTurn } from '../lib/ui/state-turns.js';
 import { makeFixture } from './helpers/dashboard.js';
 import { capture, EBB_ARGV, makeProject, tempDir } from './helpers/project.js';
 
@@ -106,11 +107,10 @@ test('a status file is a running run only while its process lives and it is not 
   t.regex(body, /<dd id="in-flight">0<\/dd>/, 'a value of the wrong type counts as 0');
 });
 
-test('the gate keeps reads off the state while the serving process holds it, and a hold waits for reads in progress', async (t) => {
+test('while this process holds the state file (a scheduled run), reads and the write are busy; a hold waits for reads in progress', async (t) => {
   const { statePath, root, sink } = await makeFixture();
   await sink.close();
-  const gate = new ExclusiveGate();
-  const place = { statePath, root, gate };
+  const place = { statePath, root };
   let release: (() => void) | undefined;
   let held = false;
   t.regex(
@@ -121,12 +121,15 @@ test('the gate keeps reads off the state while the serving process holds it, and
     'the state is opened read-only: DuckDB refuses a write',
   );
   const first = readState(place, async (s) => {
-    const hold = gate.hold().then((r) => {
+    // The path as serve names it, relative here: the turn is the file's, however it is spelt.
+    const hold = holdTurn(statePathKey(relative(process.cwd(), statePath))).then((r) => {
       held = true;
       release = r;
     });
     await new Promise((r) => setTimeout(r, 50));
     t.false(held, 'the hold waits for the read in progress');
+    // Asked for, not yet held: a new read is refused at once rather than queued behind the run.
+    t.like(await readState(place, async () => 1), { ok: false, reason: 'busy' });
     const n = await s.queryJson('SELECT count(*)::INT AS n FROM _ebb.runs');
     void hold;
     return n[0]!['n'];
@@ -135,9 +138,19 @@ test('the gate keeps reads off the state while the serving process holds it, and
   await new Promise((r) => setTimeout(r, 10));
   t.true(held);
   t.like(await readState(place, async () => 1), { ok: false, reason: 'busy' });
+  let wrote = false;
+  t.like(
+    await writeState(place, async () => {
+      wrote = true;
+    }),
+    { ok: false, reason: 'busy', message: 'a scheduled run of this process holds the state' },
+  );
+  t.false(wrote);
   t.false(existsSync(`${statePath}.owner.json`), 'a read-only open leaves no owner file');
   release!();
+  release!(); // a second release changes nothing
   t.deepEqual(await readState(place, async () => 1), { ok: true, value: 1 });
+  t.deepEqual(await writeState(place, async () => 2), { ok: true, value: 2 });
   t.like(await readState({ ...place, statePath: join(tempDir(), 'none.duckdb') }, async () => 1), {
     ok: false,
     reason: 'missing',

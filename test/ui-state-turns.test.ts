@@ -1,12 +1,13 @@
 /**
- * The dashboard's opens of the state take turns within the process (lib/ui/state-turns.ts):
- * reads beside reads, a write alone, a read arriving behind a waiting write after it. Without
+ * The opens of a state file take turns within the process (lib/ui/state-turns.ts): reads beside
+ * reads, a write alone, a read arriving behind a waiting write after it; a hold (ebb serve's
+ * scheduled run) after what was accepted before it, refusing new reads and writes until released. Without
  * the turns, a read-only open beside this process's own read-write one reads a file being
  * rewritten and fails (DuckDB: "Could not read enough bytes from file"): the second test makes
  * that happen with a real state file (it fails without the turns).
  */
 import test from 'ava';
-import { StateTurns } from '../lib/ui/state-turns.js';
+import { holdTurn, StateTurns, withTurn } from '../lib/ui/state-turns.js';
 import { readState, writeState } from '../lib/ui/state-access.js';
 import { Store } from '../lib/store/index.js';
 import { tempDir } from './helpers/project.js';
@@ -57,6 +58,69 @@ test('a failing turn passes its error on and frees the turn', async (t) => {
   );
   t.true(turns.idle);
   t.is(await turns.read(async () => 7), 7);
+});
+
+test('a hold goes after the reads and the write accepted before it, and refuses new ones until released', async (t) => {
+  const turns = new StateTurns();
+  const events: string[] = [];
+  const r = gate();
+  const w = gate();
+  const read = turns.read(async () => {
+    events.push('read starts');
+    await r.promise;
+    events.push('read ends');
+  });
+  const write = turns.write(async () => {
+    events.push('write starts');
+    await w.promise;
+    events.push('write ends');
+  });
+  let held = false;
+  const hold = turns.hold().then((release) => {
+    held = true;
+    events.push('held');
+    return release;
+  });
+  t.true(turns.refusing, 'refusing from the moment the hold is asked for');
+  r.open();
+  await read;
+  await new Promise((x) => setImmediate(x));
+  t.false(held, 'the write accepted before the hold goes first');
+  w.open();
+  await write;
+  const release = await hold;
+  t.deepEqual(events, ['read starts', 'read ends', 'write starts', 'write ends', 'held']);
+  // A second hold (another schedule's run) waits for the first.
+  let second = false;
+  const next = turns.hold().then((rel) => {
+    second = true;
+    return rel;
+  });
+  await new Promise((x) => setImmediate(x));
+  t.false(second);
+  release();
+  release(); // twice: no effect
+  (await next)();
+  t.true(second);
+  t.false(turns.refusing);
+  t.true(turns.idle);
+  t.is(await turns.read(async () => 3), 3);
+});
+
+test('withTurn answers without running while the file is held, and forgets idle files', async (t) => {
+  const path = `/nowhere/${process.pid}/ebb.duckdb`;
+  const release = await holdTurn(path);
+  let ran = false;
+  t.deepEqual(
+    await withTurn(path, false, async () => {
+      ran = true;
+    }),
+    { ok: false },
+  );
+  t.false(ran);
+  release();
+  t.deepEqual(await withTurn(path, true, async () => 5), { ok: true, value: 5 });
+  t.deepEqual(await withTurn(`${path}.other`, false, async () => 6), { ok: true, value: 6 });
 });
 
 test('page reads in a loop while writes rewrite the state file: every read succeeds', async (t) => {

@@ -59,7 +59,7 @@ export const command: CliCommand = {
         epilogue(
           'ebb run +mart.customers --json | jq .status',
           STATE_ENV +
-            " .star models read env.get() values from the environment and the project's .env. NO_COLOR: no colour in the progress line. EBB_SHARD=I/N: as --shard (the flag wins).",
+            " .star models read env.get() values from the environment and the project's .env. NO_COLOR: no colour in the progress line. EBB_SHARD=I/N: as --shard (the flag wins). EBB_COORDINATOR (or ebb.yaml's coordinator:, which the variable overrides): a PostgreSQL URL to share rate limits, breakers and locks through (docs/scale.md).",
           'Exit codes: 0 ok, 1 a model failed, 2 bad invocation, 3 every model ran but rows failed to deliver or were rejected by the API (stderr says how many of each; see ebb status), 124 stopped by --timeout, 130 interrupted (Ctrl-C).',
         ),
       ),

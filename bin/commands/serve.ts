@@ -34,7 +34,7 @@ export const command: CliCommand = {
       .epilogue(
         epilogue(
           'ebb serve --host 0.0.0.0 --port 8420',
-          `${STATE_ENV} Schedules and alerts come from ebb.yaml (schedules:, alerts:). EBB_SHARD=I/N: as --shard (the flag wins). EBB_COORDINATOR: scheduled runs share rate limits, breakers and locks through it, as ebb run does.`,
+          `${STATE_ENV} Schedules and alerts come from ebb.yaml (schedules:, alerts:). EBB_SHARD=I/N: as --shard (the flag wins). EBB_COORDINATOR (or ebb.yaml's coordinator:, which the variable overrides): scheduled runs share rate limits, breakers and locks through it, as ebb run does.`,
           'Exit codes: 0 stopped by SIGTERM or Ctrl-C (the run in progress finished its requests), 1 could not start, 2 bad invocation.',
         ),
       ),

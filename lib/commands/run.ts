@@ -34,6 +34,7 @@ import type { Transport } from '../send/index.js';
 import type { Context } from '../run/index.js';
 import type { RunHooks } from '../runtime/run-options.js';
 import type { Store } from '../store/index.js';
+import { connectCoordinator } from './coordinator.js';
 import { reportError, withProject, type GlobalOptions, type IO } from './io.js';
 import { withOfflineProject } from './offline.js';
 import { ProgressTicker } from './progress.js';
@@ -60,7 +61,7 @@ export interface RunOptions extends GlobalOptions {
   readonly onTrip?: RunHooks['onTrip'];
   /** --shard I/N as given (else EBB_SHARD): run only the keys of shard I of N, on that shard's state file. */
   readonly shardSpec?: string | undefined;
-  /** A coordinator the caller keeps open across runs (ebb serve): used instead of connecting to EBB_COORDINATOR, and not closed. */
+  /** A coordinator the caller keeps open across runs (ebb serve): used instead of connecting to the project's (./coordinator.ts), and not closed. */
   readonly coordinator?: PostgresCoordinator | undefined;
   /** Called with each line a model prints (redacted), besides printing it: for a caller that keeps them. */
   readonly onPrint?: ((model: string, line: string) => void) | undefined;
@@ -174,7 +175,7 @@ async function runBody(
   // Offline runs send nothing, so they share nothing either.
   const own =
     options.offline === undefined && options.coordinator === undefined
-      ? await connectCoordinator(env)
+      ? (await connectCoordinator(env, ctx))?.coordinator
       : undefined;
   const coordinator = options.offline === undefined ? (options.coordinator ?? own) : undefined;
   const summary = await execute(store, plan, {
@@ -221,14 +222,6 @@ async function runBody(
   const code = exitCode(summary);
   if (options.json) io.stdout(jsonText(summaryJson(summary, code, leftovers)) + '\n');
   return code;
-}
-
-/** connectCoordinator connects to EBB_COORDINATOR (PostgreSQL) when it is set. */
-export async function connectCoordinator(env: NodeJS.ProcessEnv): Promise<PostgresCoordinator | undefined> {
-  const url = env['EBB_COORDINATOR'];
-  if (url === undefined || url === '') return undefined;
-  const { PostgresCoordinator } = await import('../coordinate/postgres.js');
-  return PostgresCoordinator.connect(url);
 }
 
 /** printResult writes a model's line (stderr; --quiet keeps only what needs attention) and its JSON line. */

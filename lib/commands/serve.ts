@@ -1,13 +1,15 @@
 // `ebb serve`: one long-running process for a container or a VM. It runs the project file's
 // schedules (one run at a time, a selection never overlapping itself; with --shard I/N as that
-// shard, and with EBB_COORDINATOR sharing limits and locks, as ebb run does), serves the dashboard
-// (behind the token printed at start; kept off the state while a scheduled run writes it),
-// /metrics and /healthz, sends alerts when a model's health changes, and on SIGTERM or Ctrl-C stops like
-// `ebb run` does (no new requests, those in flight finish, their acks are committed), then exits 0.
+// shard, and with a coordinator — EBB_COORDINATOR, or ebb.yaml's coordinator: — sharing limits
+// and locks, as ebb run does), serves the dashboard (behind the token printed at start; kept off
+// the state while a scheduled run writes it), /metrics and /healthz, sends alerts when a model's
+// health changes, and on SIGTERM or Ctrl-C stops like `ebb run` does (no new requests, those in
+// flight finish, their acks are committed), then exits 0.
 
 import { ProjectError } from '../errors.js';
 import { Redactor } from '../redact.js';
 import { Alerter } from '../serve/alerts.js';
+import { firstErrors } from '../serve/first-errors.js';
 import { listen } from '../serve/http.js';
 import { Metrics, type ModelReport } from '../serve/metrics.js';
 import { Scheduler } from '../serve/scheduler.js';
@@ -15,11 +17,14 @@ import { newToken } from '../ui/auth.js';
 import { modelsData } from '../ui/data.js';
 import { ProjectView } from '../ui/project-view.js';
 import { dashboard } from '../ui/server.js';
-import { ExclusiveGate } from '../ui/state-access.js';
+import { statePathKey } from '../ui/state-access.js';
+import { holdTurn } from '../ui/state-turns.js';
 import type { Schedule } from '../project/index.js';
 import { guarded, type GlobalOptions, type IO } from './io.js';
-import { connectCoordinator, runCommand } from './run.js';
+import { connectCoordinator } from './coordinator.js';
+import { runCommand } from './run.js';
 import type { PostgresCoordinator } from '../coordinate/postgres.js';
+import type { ConnectedCoordinator } from './coordinator.js';
 import type { Shard } from '../detect/shard.js';
 import {
   checkShardFolder,
@@ -59,11 +64,11 @@ async function serve(options: ServeOptions, io: IO): Promise<number> {
   // start with the fix instead; a dashboard without schedules may look at any folder.
   if ((ctx.project.file?.schedules ?? []).length > 0) checkShardFolder(ctx.statePath, shard);
   // One coordinator for every scheduled run, connected now: an unreachable one stops the start.
-  const coordinator = await connectCoordinator(options.env ?? process.env);
+  const connected = await connectCoordinator(options.env ?? process.env, ctx);
   try {
-    return await serveWith(options, io, ctx, shard, coordinator);
+    return await serveWith(options, io, ctx, shard, connected);
   } finally {
-    await coordinator?.close();
+    await connected?.coordinator.close();
   }
 }
 
@@ -73,8 +78,9 @@ async function serveWith(
   io: IO,
   ctx: Context,
   shard: Shard | undefined,
-  coordinator: PostgresCoordinator | undefined,
+  connected: ConnectedCoordinator | undefined,
 ): Promise<number> {
+  const coordinator = connected?.coordinator;
   const schedules = ctx.project.file?.schedules ?? [];
   // The project file's secrets, in every form they travel in (lib/secret-forms.ts).
   const redactor = new Redactor(ctx.setup?.secrets ?? []);
@@ -86,9 +92,17 @@ async function serveWith(
     (l) => io.stderr(`serve: ${l}\n`),
   );
   const stop = new AbortController();
+  // The file this process's runs write: a sharded folder's other files are other workers'.
+  const statePath = shard === undefined ? ctx.statePath : shardStatePath(ctx.statePath, shard);
   const runs = new ScheduledRuns(
     ctx.project.root,
-    { ...options, shardSpec: shard === undefined ? undefined : `${shard.index}/${shard.count}`, coordinator },
+    {
+      ...options,
+      shardSpec: shard === undefined ? undefined : `${shard.index}/${shard.count}`,
+      coordinator,
+      statePath,
+      alerting: alerts?.slack !== undefined || alerts?.webhook !== undefined,
+    },
     io,
     metrics,
     alerter,
@@ -104,9 +118,6 @@ async function serveWith(
         view,
         ctx,
         token,
-        gate: runs.gate,
-        // The file this process's runs write: a sharded folder's other files are other workers'.
-        gatePath: shard === undefined ? ctx.statePath : shardStatePath(ctx.statePath, shard),
       }),
       metrics: () => metrics.render(),
       health: () => ({ status: 'ok', schedules: runs.health(scheduler) }),
@@ -118,7 +129,7 @@ async function serveWith(
   io.stderr(
     `ebb serve: ${schedules.length} ${schedules.length === 1 ? 'schedule' : 'schedules'}` +
       `${shard === undefined ? '' : ` run as shard ${shard.index}/${shard.count}`}` +
-      `${coordinator === undefined ? '' : ', sharing limits and locks through EBB_COORDINATOR'}; ` +
+      `${connected === undefined ? '' : `, sharing limits and locks through ${connected.from}`}; ` +
       `${listening.url}/metrics and ${listening.url}/healthz (SIGTERM or Ctrl-C stops)\n` +
       `serve: the dashboard: ${listening.url}/?token=${token}\n`,
   );
@@ -157,16 +168,20 @@ function watchStale(
 /** What every scheduled run is given besides the command's options: the coordinator kept open. */
 interface ScheduledOptions extends ServeOptions {
   readonly coordinator: PostgresCoordinator | undefined;
+  /** The state file the runs write (this shard's, when sharded): the file whose turn they hold. */
+  readonly statePath: string;
+  /** Alerts go somewhere: a model with failed rows has its first errors read for them. */
+  readonly alerting: boolean;
 }
 
 /**
  * ScheduledRuns runs one schedule's selection as `ebb run --json` would, and feeds metrics and
- * alerts. Its gate keeps the dashboard off the state while a run writes it.
+ * alerts. It holds the state file's turn (lib/ui/state-turns.ts) while a run writes it, which
+ * keeps the dashboard off the file.
  */
 class ScheduledRuns {
   /** The models the schedules have run (checked for staleness). */
   readonly models = new Set<string>();
-  readonly gate = new ExclusiveGate();
   readonly #last = new Map<string, { code: number; at: string }>();
   readonly #root: string;
   readonly #options: ScheduledOptions;
@@ -192,7 +207,8 @@ class ScheduledRuns {
   }
 
   async run(schedule: Schedule): Promise<void> {
-    const release = await this.gate.hold();
+    // The file's turn, alone: the dashboard's reads in progress end first, new ones say busy.
+    const release = await holdTurn(statePathKey(this.#options.statePath));
     try {
       await this.#run(schedule);
     } finally {
@@ -224,7 +240,14 @@ class ScheduledRuns {
     );
     for (const r of reports) this.models.add(r.model);
     this.#metrics.runEnded(runStatus(code), reports);
-    for (const r of reports) this.#alerter.observe(r);
+    // Read while the turn is held: the run has closed the state, no dashboard read has opened it.
+    const errors = this.#options.alerting
+      ? await firstErrors({ statePath: this.#options.statePath, root: this.#root }, reports)
+      : new Map<string, string>();
+    for (const r of reports) {
+      const error = errors.get(r.model);
+      this.#alerter.observe(error === undefined ? r : { ...r, error });
+    }
     this.#last.set(select, { code, at: new Date().toISOString() });
     this.#io.stderr(`serve: ran ${select}: exit ${code} in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
   }

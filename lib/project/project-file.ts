@@ -1,6 +1,6 @@
 // The project file: an optional ebb.yaml at the project root for what is not a model —
-// DuckDB settings, extensions, databases attached read-only as sources, DuckDB secrets, and
-// for `ebb serve` the schedules and the alerts.
+// DuckDB settings, extensions, databases attached read-only as sources, DuckDB secrets, the
+// coordinator's URL (./coordinator-key.ts), and for `ebb serve` the schedules and the alerts.
 // It is read with the `yaml` library (positions kept through its LineCounter), validated as a
 // whole so that every mistake is reported at once with its line and a "did you mean", and
 // returned as plain data: values keep their `${VAR}` references, which are expanded only when
@@ -8,16 +8,18 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
 import { PROBLEM_CODES, type ProjectProblem } from '../errors.js';
 import { Cron } from 'croner';
 import { closest } from '../suggest.js';
+import { readCoordinator, type CoordinatorKey } from './coordinator-key.js';
 import { parseDuration } from './directives.js';
+import { Reader, type ScalarValue } from './project-reader.js';
+
+export type { ScalarValue };
 
 /** The file's name at the project root; `ebb.yml` is refused with a hint, so there is one spelling. */
 export const PROJECT_FILE = 'ebb.yaml';
-
-export type ScalarValue = string | number | boolean;
 
 /** One `name: value` of the `duckdb:` section, applied with SET when the state opens. */
 export interface DuckDBSetting {
@@ -89,6 +91,8 @@ export interface ProjectFile {
   readonly schedules: readonly Schedule[];
   readonly alerts?: Alerts;
   readonly requests?: RequestLogSettings;
+  /** `coordinator:`: the PostgreSQL URL processes share limits and locks through (EBB_COORDINATOR wins). */
+  readonly coordinator?: CoordinatorKey;
 }
 
 const SECTIONS = [
@@ -100,72 +104,11 @@ const SECTIONS = [
   'schedules',
   'alerts',
   'requests',
+  'coordinator',
 ] as const;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Names DuckDB gives its own catalogs: a source under one of these could not be told apart. */
 const RESERVED_SOURCES = new Set(['main', 'memory', 'system', 'temp']);
-
-/** Where problems of one file are gathered, each with the line of the node it is about. */
-class Reader {
-  readonly problems: ProjectProblem[] = [];
-  readonly #lines: LineCounter;
-  readonly #file: string;
-
-  constructor(file: string, lines: LineCounter) {
-    this.#file = file;
-    this.#lines = lines;
-  }
-
-  line(node: Node | Pair | null | undefined): number {
-    const start = node && 'range' in node && node.range ? node.range[0] : undefined;
-    const key = node && 'key' in node ? (node.key as Node | null) : undefined;
-    const offset = start ?? (key?.range ? key.range[0] : 0);
-    return this.#lines.linePos(offset).line;
-  }
-
-  problem(at: Node | Pair | null | undefined, message: string): void {
-    this.problems.push({ code: PROBLEM_CODES.projectFile, file: this.#file, line: this.line(at), message });
-  }
-
-  /** entries lists a mapping's `key: value` pairs, reporting a non-mapping or a non-string key. */
-  entries(node: unknown, what: string): Array<{ key: string; value: unknown; pair: Pair }> {
-    if (!isMap(node)) {
-      this.problem(node as Node, `${what} must be a mapping of names to values`);
-      return [];
-    }
-    const out: Array<{ key: string; value: unknown; pair: Pair }> = [];
-    for (const pair of (node as YAMLMap).items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
-      if (key === undefined) this.problem(pair, `${what}: a key must be a plain name`);
-      else out.push({ key, value: pair.value, pair });
-    }
-    return out;
-  }
-
-  scalar(node: unknown, what: string): ScalarValue | undefined {
-    if (isScalar(node)) {
-      const v = node.value;
-      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
-    }
-    this.problem(node as Node, `${what} must be a string, a number or true/false`);
-    return undefined;
-  }
-
-  string(node: unknown, what: string): string | undefined {
-    if (isScalar(node) && typeof node.value === 'string' && node.value !== '') return node.value;
-    this.problem(node as Node, `${what} must be a non-empty string`);
-    return undefined;
-  }
-
-  /** unknownKey reports a key that is not one of `known`, with the closest one. */
-  unknownKey(pair: Pair, key: string, known: readonly string[], where: string): void {
-    const guess = closest(key, known);
-    this.problem(
-      pair,
-      `unknown key "${key}" in ${where}${guess ? `; did you mean "${guess}"?` : ''} (known: ${known.join(', ')})`,
-    );
-  }
-}
 
 /**
  * readProjectFile reads <root>/ebb.yaml: undefined when there is none; its problems are added to
@@ -208,6 +151,7 @@ export function parseProjectFile(file: string, text: string, problems: ProjectPr
     alerts?: Alerts;
     requests?: RequestLogSettings;
     name?: string;
+    coordinator?: CoordinatorKey;
   } = { duckdb: [], extensions: [], sources: [], secrets: [], schedules: [] };
   if (doc.errors.length === 0 && doc.contents !== null) {
     for (const { key, value, pair } of r.entries(doc.contents, file)) {
@@ -223,7 +167,10 @@ export function parseProjectFile(file: string, text: string, problems: ProjectPr
         const alerts = readAlerts(r, value, pair);
         if (alerts) out.alerts = alerts;
       } else if (key === 'requests') out.requests = readRequests(r, value);
-      else r.unknownKey(pair, key, SECTIONS, file);
+      else if (key === 'coordinator') {
+        const coordinator = readCoordinator(r, value, pair);
+        if (coordinator) out.coordinator = coordinator;
+      } else r.unknownKey(pair, key, SECTIONS, file);
     }
   }
   problems.push(...r.problems);

@@ -4,12 +4,15 @@
 // references are expanded here from the environment and the project's .env; every expanded
 // value is treated as a secret (kept out of errors; the run's redactor learns them through
 // `secrets`). Environment variables win over the file: EBB_MEMORY_LIMIT for memory_limit, and
-// EBB_DUCKDB_<SETTING> (e.g. EBB_DUCKDB_THREADS=2) for any setting.
+// EBB_DUCKDB_<SETTING> (e.g. EBB_DUCKDB_THREADS=2) for any setting. The values `ebb serve` needs
+// (alerts) and the coordinator's URL are expanded here too, their missing variables kept apart:
+// only the commands that use them stop on them.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'dotenv';
 import { sqlLiteral, sqlString, quoteIdent, type SetupStep } from '../store/index.js';
+import { coordinatorUrlProblem } from './coordinator-key.js';
 import type { DuckDBSecret, Extension, ProjectFile, ScalarValue, Source } from './project-file.js';
 
 export interface ProjectSetup {
@@ -27,6 +30,18 @@ export interface ProjectSetup {
     readonly staleAfterMs?: number;
     readonly dashboardUrl?: string;
   };
+  /** `coordinator:`, expanded; the commands that share through it read it (lib/commands/coordinator.ts). */
+  readonly coordinator?: ExpandedCoordinator;
+}
+
+/** The project file's coordinator URL once its `${VAR}`s are read. */
+export interface ExpandedCoordinator {
+  readonly url: string;
+  readonly line: number;
+  /** Its `${VAR}`s set nowhere: the commands that connect stop on them (validate lists them). */
+  readonly missing: readonly { readonly name: string; readonly line: number }[];
+  /** Why the expanded URL is no PostgreSQL URL (a reference gave a bad scheme), without the URL. */
+  readonly problem?: string;
 }
 
 const REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -91,13 +106,22 @@ export function projectSetup(root: string, file: ProjectFile, env: Record<string
     ...(file.alerts.staleAfterMs === undefined ? {} : { staleAfterMs: file.alerts.staleAfterMs }),
     ...(file.alerts.dashboardUrl === undefined ? {} : { dashboardUrl: file.alerts.dashboardUrl }),
   };
+  const c = new Expander(env);
+  const coordinator = file.coordinator && expandCoordinator(file.coordinator, c);
   return {
     steps,
-    secrets: [...x.secrets, ...a.secrets],
+    secrets: [...x.secrets, ...a.secrets, ...c.secrets],
     missing: x.missing,
     missingForServe: a.missing,
     ...(alerts ? { alerts } : {}),
+    ...(coordinator ? { coordinator } : {}),
   };
+}
+
+function expandCoordinator(key: { url: string; line: number }, c: Expander): ExpandedCoordinator {
+  const { text } = c.expand(key.url, key.line);
+  const problem = c.missing.length > 0 ? undefined : coordinatorUrlProblem(text);
+  return { url: text, line: key.line, missing: c.missing, ...(problem === undefined ? {} : { problem }) };
 }
 
 function settingSteps(file: ProjectFile, x: Expander, env: Record<string, string>): SetupStep[] {

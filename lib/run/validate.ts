@@ -88,9 +88,10 @@ export async function validateProject(options: ContextOptions): Promise<Validate
 
 /**
  * openChecked opens the state with the project file's statements: a `${VAR}` set nowhere is a
- * problem (its statement is left out, so the rest is still checked), and so is a statement
- * DuckDB refuses — then the state opens without the file, and models that read a source it
- * attaches are reported as they bind.
+ * problem (its statement is left out, so the rest is still checked; those of alerts: and
+ * coordinator: are problems too, and a coordinator: that expands to no PostgreSQL URL), and so is
+ * a statement DuckDB refuses — then the state opens without the file, and models that read a
+ * source it attaches are reported as they bind.
  */
 async function openChecked(
   path: string,
@@ -99,7 +100,19 @@ async function openChecked(
 ): Promise<{ store: Store; problems: ProjectProblem[] }> {
   const root = project.root;
   if (setup === undefined) return { store: await Store.open({ path, root }), problems: [] };
-  const problems: ProjectProblem[] = missingRefs(project, [...setup.missing, ...setup.missingForServe]);
+  const coordinator = setup.coordinator;
+  const problems: ProjectProblem[] = missingRefs(project, [
+    ...setup.missing,
+    ...setup.missingForServe,
+    ...(coordinator?.missing ?? []),
+  ]);
+  if (coordinator?.problem !== undefined && project.file)
+    problems.push({
+      code: PROBLEM_CODES.projectFile,
+      file: project.file.file,
+      line: coordinator.line,
+      message: coordinator.problem,
+    });
   const steps = setup.steps.filter((s) => !setup.missing.some((m) => m.line === s.line));
   try {
     return { store: await Store.open({ path, root, setup: steps }), problems };

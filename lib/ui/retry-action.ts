@@ -51,7 +51,7 @@ export async function retryAction(
     );
   const sharded = await retryInShards(src, name);
   if (sharded !== undefined) return answer(sharded.status, sharded.title, sharded.text, sharded.extra);
-  const place = { statePath: src.ctx.statePath, root: src.ctx.project.root, gate: src.gate };
+  const place = { statePath: src.ctx.statePath, root: src.ctx.project.root };
   let done;
   try {
     done = await writeState(place, (s) => retryRejected(s, src.ctx.project.models, name));

@@ -1,7 +1,7 @@
 // Which states the dashboard reads: the project's one state, or — when the state folder is
 // sharded (state/ebb.shard-I-of-N.duckdb files and no unsharded state, as `ebb status` finds
-// them) — every shard file, each read on its own (read-only, closed at once) and labelled with
-// its shard, so the pages can show every shard's models, runs and failures and their totals. A
+// them) — every shard file, each read on its own (read-only, closed at once; the files at once)
+// and labelled with its shard, so the pages can show every shard's models, runs and failures and their totals. A
 // shard a run holds is busy and left out, the others shown. The list is made again for every
 // request: a worker's first run may add a shard file while the dashboard is up.
 
@@ -10,15 +10,12 @@ import { shardText, type Shard } from '../detect/shard.js';
 import { shardFiles, type Context } from '../run/index.js';
 import type { SetupStep, Store } from '../store/index.js';
 import { readLiveStatus, type LiveStatus } from './live.js';
-import { readState, type StateGate, type StatePlace } from './state-access.js';
+import { readState, type StatePlace } from './state-access.js';
 
-/** Where the dashboard's states are, and what keeps it off the one its own process writes. */
+/** Where the dashboard's states are. */
 export interface PlaceSource {
   /** The opened project; its statePath is the unsharded state path, beside which shard files are looked for. */
   readonly ctx: Context;
-  readonly gate?: StateGate | undefined;
-  /** The state file the gate guards (ebb serve --shard: its shard's file); ctx.statePath unless given. */
-  readonly gatePath?: string | undefined;
 }
 
 /** One state the dashboard reads: its shard (none for an unsharded state) and its label "I/N". */
@@ -31,14 +28,12 @@ export interface ShardPlace extends StatePlace {
 export function statePlaces(src: PlaceSource): ShardPlace[] {
   const base = src.ctx.statePath;
   const root = src.ctx.project.root;
-  const gated = src.gatePath ?? base;
   const files = base === ':memory:' || existsSync(base) ? [] : shardFiles(base);
   if (files.length === 0)
     return [
       {
         statePath: base,
         root,
-        gate: gated === base ? src.gate : undefined,
         shard: undefined,
         label: undefined,
       },
@@ -48,7 +43,6 @@ export function statePlaces(src: PlaceSource): ShardPlace[] {
     return {
       statePath: f.path,
       root,
-      gate: gated === f.path ? src.gate : undefined,
       shard,
       label: shardText(shard),
     };
@@ -72,8 +66,11 @@ export async function readPlaces<T>(
   const parts: Array<{ shard: string | undefined; value: T }> = [];
   const missed: string[] = [];
   let reason: 'busy' | 'missing' = 'missing';
-  for (const place of places) {
-    const r = await readState(place, (s) => read(s, place), setup);
+  // Each file opened on its own, all at once: DuckDB opens and reads them on its own threads, so
+  // N shards cost about what the slowest does on a machine with cores to spare, not N times one.
+  const reads = await Promise.all(places.map((place) => readState(place, (s) => read(s, place), setup)));
+  for (const [i, place] of places.entries()) {
+    const r = reads[i]!;
     if (r.ok) parts.push({ shard: place.label, value: r.value });
     else {
       if (r.reason === 'busy') reason = 'busy';
