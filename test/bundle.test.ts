@@ -1,0 +1,76 @@
+/**
+ * The build's bundles (scripts/bundle.mjs): `npm run build` leaves the CLI (dist/bin/ebb.js) and
+ * the model worker (dist/lib/runtime/worker.js) as one file each, which import no module of the
+ * package by path; every path a bundled module derives from its own `import.meta.url` names a
+ * file that exists; and the bundle behaves as the sources do where those paths matter (its
+ * version from package.json, yargs' messages in another language from yargs' locales, a .star
+ * model run in the bundled worker).
+ */
+import test from 'ava';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { REPO, TSX_IMPORT, makeProject, ndjson, node } from './helpers/project.js';
+
+const BUNDLES = ['dist/bin/ebb.js', 'dist/lib/runtime/worker.js'];
+const BUILT = join(REPO, 'dist', 'bin', 'ebb.js');
+
+// Prints each ES module Node loads (a module hook, in the main thread and in the worker).
+const TRACE_HOOK = `data:text/javascript,${encodeURIComponent(`
+import { register } from 'node:module';
+register('data:text/javascript,' + encodeURIComponent(
+  'export async function load(url, c, next) { if (url.startsWith("file:")) process._rawDebug("LOADED " + url); return next(url, c); }'));
+`)}`;
+
+test('an ebb run of a .star model loads two files of the package: the CLI bundle and the worker bundle', async (t) => {
+  for (const b of BUNDLES) t.true(existsSync(join(REPO, b)), `${b} is missing: run npm run build`);
+  t.true(readFileSync(BUILT, 'utf8').startsWith('#!/usr/bin/env node\n'), 'the CLI keeps its #! line');
+  const root = makeProject({
+    'models/src/items.sql': '-- @kind: table\nSELECT range AS id FROM range(3)',
+    'models/out/count.star':
+      '# @kind: table\nrows = [r for r in query("SELECT id FROM src.items")]\nsave.row({"n": len(rows)})\n',
+  });
+  const r = await node([`--import=${TRACE_HOOK}`, BUILT, 'run', '--json'], { cwd: root });
+  t.is(r.code, 0, r.stderr);
+  t.like(
+    ndjson(r.stdout).find((l) => l['model'] === 'out.count'),
+    { status: 'ok' },
+  );
+  const loaded = [...r.stderr.matchAll(/^LOADED (.+)$/gm)].map((m) => fileURLToPath(m[1]!));
+  t.deepEqual(
+    [...new Set(loaded)].sort(),
+    BUNDLES.map((b) => join(REPO, b)).sort(),
+    'scripts/bundle.mjs no longer bundles what these load',
+  );
+});
+
+test('every file a bundled module finds from its own import.meta.url exists (relative to the bundle)', (t) => {
+  let n = 0;
+  for (const b of BUNDLES) {
+    const text = readFileSync(join(REPO, b), 'utf8');
+    for (const m of text.matchAll(/new URL\("([^"]+)", import\.meta\.url\)/g)) {
+      const target = join(dirname(join(REPO, b)), m[1]!);
+      t.true(existsSync(target), `${b}: ${m[1]} → ${target}`);
+      n++;
+    }
+  }
+  // duckdb-api, catalog, worker-entry, ui assets, bin/ebb, yargs and yargs-parser at least.
+  t.true(n >= 7, `${n} rewritten URLs`);
+  t.true(existsSync(fileURLToPath(new URL('../dist/lib/catalog/', import.meta.url))));
+});
+
+test('the bundle answers as the sources do: --version, and --help in French from yargs locales', async (t) => {
+  const cwd = REPO;
+  const env = { LC_ALL: 'fr_FR.UTF-8', LANG: 'fr_FR.UTF-8', COLUMNS: '100' };
+  const [built, source] = await Promise.all([
+    node([BUILT, 'run', '--help'], { cwd, env }),
+    node([TSX_IMPORT, join(REPO, 'bin', 'ebb.ts'), 'run', '--help'], { cwd, env }),
+  ]);
+  t.is(built.code, 0, built.stderr);
+  t.is(built.stdout, source.stdout);
+  // yargs' French locale was read (its file lies in node_modules/yargs/locales, beside no bundle).
+  t.regex(built.stdout, /Options :/);
+  const version = await node([BUILT, '--version'], { cwd });
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
+  t.is(version.stdout, `${pkg.version}\n`);
+});
