@@ -8,6 +8,8 @@
  */
 import test from 'ava';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REPO, TSX_IMPORT, makeProject, ndjson, node } from './helpers/project.js';
@@ -73,4 +75,39 @@ test('the bundle answers as the sources do: --version, and --help in French from
   const version = await node([BUILT, '--version'], { cwd });
   const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
   t.is(version.stdout, `${pkg.version}\n`);
+});
+
+// Tells on exit whether undici was loaded (its module defines the global dispatcher on load) and
+// which CommonJS files were require()d from node_modules.
+const PROBE = `data:text/javascript,${encodeURIComponent(`
+import { createRequire } from 'node:module';
+const cache = createRequire('/').cache;
+process.on('exit', () => {
+  process._rawDebug('UNDICI ' + (globalThis[Symbol.for('undici.globalDispatcher.2')] !== undefined));
+  for (const f of Object.keys(cache)) if (f.includes('node_modules')) process._rawDebug('CJS ' + f);
+});`)}`;
+
+test('undici is loaded by a run that sends, not by one that does not (it costs ~0.1 s of CPU)', async (t) => {
+  const server = createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => server.close());
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/in`;
+  const sqlOnly = makeProject({ 'models/a.sql': '-- @kind: table\nSELECT 1 AS x' });
+  const sends = makeProject({
+    'models/sync/hook.star': `# @kind: tracked\n# @unique_key: id\nfor row in query("SELECT 1 AS id"):\n    http.post(${JSON.stringify(url)}, json=row)\n    save.row(row)\n`,
+  });
+  const quiet = await node([`--import=${PROBE}`, BUILT, 'run'], { cwd: sqlOnly });
+  t.is(quiet.code, 0, quiet.stderr);
+  t.regex(quiet.stderr, /^UNDICI false$/m);
+  const sent = await node([`--import=${PROBE}`, BUILT, 'run'], { cwd: sends });
+  t.is(sent.code, 0, sent.stderr);
+  t.regex(sent.stderr, /^UNDICI true$/m);
+  // Bundled too: node-api's JavaScript and undici; only DuckDB's native binding (and detect-libc,
+  // which it asks which binary to load) are require()d.
+  const required = [...sent.stderr.matchAll(/^CJS (.+)$/gm)].map((m) => m[1]!);
+  t.true(required.length > 0);
+  t.deepEqual(
+    required.filter((f) => !/node_modules\/(@duckdb\/node-bindings[^/]*|detect-libc)\//.test(f)),
+    [],
+  );
 });
