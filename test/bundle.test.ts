@@ -77,17 +77,22 @@ test('the bundle answers as the sources do: --version, and --help in French from
   t.is(version.stdout, `${pkg.version}\n`);
 });
 
-// Tells on exit whether undici was loaded (its module defines the global dispatcher on load) and
-// which CommonJS files were require()d from node_modules.
+// Tells on exit how many Intl.Segmenters were made (string-width makes one when loaded), whether
+// undici was loaded (its module defines the global dispatcher on load) and which CommonJS files
+// were require()d from node_modules.
 const PROBE = `data:text/javascript,${encodeURIComponent(`
 import { createRequire } from 'node:module';
 const cache = createRequire('/').cache;
+let segmenters = 0;
+const Segmenter = Intl.Segmenter;
+Intl.Segmenter = class extends Segmenter { constructor(...a) { super(...a); segmenters++; } };
 process.on('exit', () => {
+  process._rawDebug('SEGMENTERS ' + segmenters);
   process._rawDebug('UNDICI ' + (globalThis[Symbol.for('undici.globalDispatcher.2')] !== undefined));
   for (const f of Object.keys(cache)) if (f.includes('node_modules')) process._rawDebug('CJS ' + f);
 });`)}`;
 
-test('undici is loaded by a run that sends, not by one that does not (it costs ~0.1 s of CPU)', async (t) => {
+test('a run loads undici only when it sends, string-width only for --help, node-api and undici from the bundle', async (t) => {
   const server = createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => server.close());
@@ -99,6 +104,10 @@ test('undici is loaded by a run that sends, not by one that does not (it costs ~
   const quiet = await node([`--import=${PROBE}`, BUILT, 'run'], { cwd: sqlOnly });
   t.is(quiet.code, 0, quiet.stderr);
   t.regex(quiet.stderr, /^UNDICI false$/m);
+  // string-width (yargs' layout of --help) is loaded only to measure text, ~35 ms of CPU.
+  t.regex(quiet.stderr, /^SEGMENTERS 0$/m);
+  const help = await node([`--import=${PROBE}`, BUILT, 'run', '--help'], { cwd: sqlOnly });
+  t.regex(help.stderr, /^SEGMENTERS [1-9]/m);
   const sent = await node([`--import=${PROBE}`, BUILT, 'run'], { cwd: sends });
   t.is(sent.code, 0, sent.stderr);
   t.regex(sent.stderr, /^UNDICI true$/m);
