@@ -12,8 +12,9 @@
 // in dist/lib/catalog, package.json two folders up, yargs' locales) find what they found before.
 // The DuckDB binding stays outside (a native .node file, loaded with require()).
 
-import { readFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import esbuild from 'esbuild';
 
@@ -88,15 +89,53 @@ const lazyStringWidth = {
   },
 };
 
+/**
+ * cjsDynamic gives a CommonJS package that the code import()s (undici, loaded at the first
+ * request) its named exports: split into a chunk of its own, esbuild's stand-in for it would
+ * export `default` alone, where Node gives the package's names too. The stand-in imports the
+ * package and exports each name it has (read here, from the installed package).
+ */
+const CJS_DYNAMIC = ['undici'];
+const cjsDynamic = {
+  name: 'cjs-dynamic-import',
+  setup(build) {
+    const names = new RegExp(`^(${CJS_DYNAMIC.join('|')})$`);
+    build.onResolve({ filter: names }, (args) =>
+      args.kind === 'dynamic-import' ? { path: args.path, namespace: 'cjs-dynamic' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'cjs-dynamic' }, (args) => {
+      const exported = Object.keys(createRequire(join(repo, 'package.json'))(args.path)).filter(
+        (n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default',
+      );
+      return {
+        contents: `import pkg from ${JSON.stringify(args.path)};\nexport default pkg;\nexport const { ${exported.join(', ')} } = pkg;\n`,
+        loader: 'js',
+        resolveDir: repo,
+      };
+    });
+  },
+};
+
 // A CommonJS package bundled into an ES module still calls require() for Node's built-in modules.
 const BANNER =
   "import { createRequire as __ebbRequire } from 'node:module';\nconst require = __ebbRequire(import.meta.url);";
 
+/** The chunks of the CLI's bundle: named so, beside its entry (see below), removed before a build. */
+const CHUNK = /^chunk-[A-Z0-9]+\.js(\.map)?$/;
+
 for (const { source, out } of ENTRIES) {
   const outFile = join(repo, out);
+  const outdir = dirname(outFile);
+  for (const f of readdirSync(outdir)) if (CHUNK.test(f)) rmSync(join(outdir, f));
   await esbuild.build({
-    entryPoints: [join(repo, source)],
-    outfile: outFile,
+    entryPoints: { [basename(outFile, '.js')]: join(repo, source) },
+    outdir,
+    // Split at the dynamic imports: what a command loads lazily (yargs and the commands, the
+    // interpreter of \`ebb star\`) lands in chunks, so \`ebb --version\` and \`ebb star\` compile only
+    // what they run. The chunks sit beside the entry, so a module's URL relative to the bundle
+    // (ownUrl) is the same from any of them.
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     bundle: true,
     format: 'esm',
     platform: 'node',
@@ -106,7 +145,7 @@ for (const { source, out } of ENTRIES) {
     banner: { js: BANNER },
     // The native binding (and pg's optional native client, never installed) stay require()d.
     external: ['@duckdb/node-bindings', '@duckdb/node-bindings-*', 'pg-native'],
-    plugins: [lazyStringWidth, ownUrl(outFile)],
+    plugins: [cjsDynamic, lazyStringWidth, ownUrl(outFile)],
     logLevel: 'warning',
   });
 }
