@@ -6,8 +6,9 @@ COPY package.json package-lock.json tsconfig.json ./
 COPY bin ./bin
 COPY lib ./lib
 COPY scripts ./scripts
-# The package's own build: tsc, then the catalog's .star libraries copied beside the compiled
-# code (load("@ebb/NAME.star") reads them from dist/lib/catalog).
+# The package's own build: tsc, the catalog's .star libraries copied beside the compiled
+# code (load("@ebb/NAME.star") reads them from dist/lib/catalog), then the CLI and the worker
+# bundled by esbuild (scripts/bundle.mjs), each into one file over what tsc wrote.
 RUN npm ci && npm run build
 
 FROM node:20-slim

@@ -215,3 +215,15 @@ test('row texts read alone come in sequence order, with no list of sequence numb
   t.is(rows.row(39999).jsonText(), '{"n":80200}');
   t.is(taken(p).length, 40000);
 });
+
+test('a page whose only difference is one character (each of \\ < > & U+2028 U+2029) still has that row encoded by json.encode', async (t) => {
+  for (const c of ['\\', '<', '>', '&', '\u2028', '\u2029']) {
+    const special = `'odd ' || chr(${c.codePointAt(0)}) || ' one'`;
+    const body = `SELECT range + 1 AS k, CASE WHEN range = 2 THEN ${special} ELSE 'plain ' || range END AS s FROM range(5)`;
+    const { store, columns } = await setup(t, body);
+    const want = encoded(await page(store, columns, 5, false));
+    const got = encoded(await page(store, columns, 5, true));
+    t.deepEqual(got.texts, want.texts, `with ${JSON.stringify(c)}`);
+    t.deepEqual(taken(await page(store, columns, 5, true)), [1, 2, 4, 5], `with ${JSON.stringify(c)}`);
+  }
+});

@@ -35,6 +35,25 @@ function latin1(bytes: Uint8Array): string {
  */
 const NOT_AS_ENCODED = /[\\<>&]|\xe2\x80[\xa8\xa9]/;
 
+/** The bytes of U+2028 and U+2029 in UTF-8. */
+const LINE_SEPARATORS = [Buffer.from([0xe2, 0x80, 0xa8]), Buffer.from([0xe2, 0x80, 0xa9])];
+
+/**
+ * mayDiffer tells whether a page's texts hold a byte of NOT_AS_ENCODED, by searching the bytes
+ * (memchr): the regular expression over a page's text cost ~0.1 s of the worker's time per
+ * million rows, on pages that almost never hold one.
+ */
+function mayDiffer(bytes: Uint8Array): boolean {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return (
+    b.indexOf(0x5c) >= 0 ||
+    b.indexOf(0x3c) >= 0 ||
+    b.indexOf(0x3e) >= 0 ||
+    b.indexOf(0x26) >= 0 ||
+    LINE_SEPARATORS.some((sep) => b.indexOf(sep) >= 0)
+  );
+}
+
 /**
  * rowTexts reads a page's row texts (one line per row, in the order of `seqs`, else in sequence
  * order) in sequence order; a row whose text json.encode would write otherwise, or has none, is undefined.
@@ -44,7 +63,7 @@ function rowTexts(lists: JsonRowTexts, first: number, count: number): ReadonlyAr
   const lines: Array<string | undefined> = text.split('\n');
   if (lines.length !== count)
     throw new Error(`a page of rows ${first}–${first + count - 1} arrived with ${lines.length} row texts`);
-  if (NOT_AS_ENCODED.test(text)) {
+  if (mayDiffer(lists.rows)) {
     for (let i = 0; i < lines.length; i++) if (NOT_AS_ENCODED.test(lines[i]!)) lines[i] = undefined;
   }
   for (let i = 0; i < lines.length; i++) if (lines[i] === '') lines[i] = undefined;

