@@ -25,7 +25,7 @@ import type { Client, Outcome } from './channel.js';
 import { CallSite } from './call-site.js';
 import { method, REQUEST_PARAMS, requestArgs, type RequestArgs } from './http-args.js';
 import { decodeJsonBytes } from './http-json.js';
-import { buildRequest } from './http-request.js';
+import { buildRequest, type RequestKeying } from './http-request.js';
 import { bodyText } from './http-reply.js';
 import type { ModelInit, ModelOps } from './protocol.js';
 
@@ -240,12 +240,16 @@ export class HttpModule {
   #bodyBytes = 0;
 
   readonly #site = new CallSite();
+  /** The Idempotency-Key's secret and model, when the main thread handed the secret over. */
+  readonly #keying: RequestKeying | undefined;
   /** Called at the end of each http.* call: outcome functions whose replies are in run then. */
   afterCall: ((th: Thread) => void) | undefined;
 
   constructor(client: Client<ModelOps>, init: ModelInit) {
     this.#client = client;
     this.#init = init;
+    const secret = init.http.keySecret;
+    this.#keying = secret === undefined ? undefined : { secret, model: init.name };
   }
 
   module(): Value {
@@ -311,7 +315,7 @@ export class HttpModule {
   }
 
   #issue(th: Thread, fn: string, method: string, url: string, args: RequestArgs): Value {
-    const call = buildRequest(th, fn, method, url, args, this.#init.http.timeoutMs);
+    const call = buildRequest(th, fn, method, url, args, this.#init.http.timeoutMs, this.#keying);
     // The Sender keeps @concurrency requests in flight; the script runs ahead of it, its
     // requests queued there, so a finished request is followed at once by the next without a
     // round trip through this thread. Past RUN_AHEAD × @concurrency more it waits until only

@@ -52,8 +52,16 @@ export interface ModelInit {
   readonly maxSteps?: number;
   /** Where env.get() looked, for the error about a missing variable. */
   readonly envSources: string;
-  /** Requests in flight at once (@concurrency) and the per-attempt timeout (@timeout), in ms. */
-  readonly http: { readonly concurrency: number; readonly timeoutMs: number };
+  /**
+   * Requests in flight at once (@concurrency), the per-attempt timeout (@timeout), in ms, and the
+   * state's idempotency secret: the worker computes each request's Idempotency-Key where it
+   * builds the body (lib/send/idempotency.ts), off the main thread. The script never sees it.
+   */
+  readonly http: {
+    readonly concurrency: number;
+    readonly timeoutMs: number;
+    readonly keySecret?: Uint8Array;
+  };
 }
 
 export interface TrackedOpened {

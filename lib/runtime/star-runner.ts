@@ -184,7 +184,11 @@ class StarRun {
       env,
       ...(model.maxSteps !== undefined ? { maxSteps: model.maxSteps } : {}),
       envSources: options.envSources ?? sources,
-      http: { concurrency: settings.concurrency, timeoutMs: settings.timeoutMs },
+      http: {
+        concurrency: settings.concurrency,
+        timeoutMs: settings.timeoutMs,
+        keySecret: idempotencySecret,
+      },
     };
     this.#outlet = outletFor({
       store,
