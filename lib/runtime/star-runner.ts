@@ -136,7 +136,8 @@ class StarRun {
     const settings = senderSettings(model);
     if (options.transport !== undefined) this.#transport = options.transport;
     else {
-      const transport = new UndiciTransport();
+      // One pool per model: its connections are the Sender's @concurrency (see UndiciTransport).
+      const transport = new UndiciTransport({ connections: settings.concurrency });
       // A script that may send loads undici while its delta is computed (see SENDS).
       if (SENDS.test(model.source)) transport.prepare();
       this.#transport = transport;
