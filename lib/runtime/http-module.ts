@@ -26,10 +26,10 @@ import { CallSite } from './call-site.js';
 import { method, REQUEST_PARAMS, requestArgs, type RequestArgs } from './http-args.js';
 import { decodeJsonBytes } from './http-json.js';
 import { buildRequest, type RequestKeying } from './http-request.js';
-import { bodyText } from './http-reply.js';
+import { bodyText, unpackReply, type HttpReply, type HttpWire } from './http-reply.js';
 import type { ModelInit, ModelOps } from './protocol.js';
 
-type Reply = ModelOps['http']['rep'];
+type Reply = HttpReply;
 
 /**
  * Requests waiting to retry that the bound on unfinished requests leaves out, per @concurrency.
@@ -341,8 +341,10 @@ export class HttpModule {
     const at = this.#site.of(th);
     // Read before the body moves to the main thread with the message.
     const bytes = call.body === undefined ? 0 : call.body.byteLength;
-    const id = this.#client.submit('http', at === undefined ? call : { ...call, at }, (o: Outcome<Reply>) =>
-      this.#settle(response, o),
+    const id = this.#client.submit(
+      'http',
+      at === undefined ? call : { ...call, at },
+      (o: Outcome<HttpWire>) => this.#settle(response, o),
     );
     response = new Response(this, id, method, call.url);
     response.at = at;
@@ -357,11 +359,11 @@ export class HttpModule {
     return response;
   }
 
-  #settle(response: Response, o: Outcome<Reply>): void {
+  #settle(response: Response, o: Outcome<HttpWire>): void {
     this.#inflight.delete(response.id);
     this.#bodyBytes -= response.bytes;
     const reply: Reply = o.ok
-      ? o.value
+      ? unpackReply(o.value)
       : {
           ok: false,
           status: null,

@@ -5,7 +5,7 @@
 
 import type { EbbCode } from '../error-codes.js';
 import type { FileOptions } from '../starlark/index.js';
-import type { HttpReply } from './http-reply.js';
+import type { HttpWire } from './http-reply.js';
 import type { Lane } from './channel.js';
 import type { JsonRowTexts, JsonValues } from '../detect/json-page.js';
 import type { RowsPage } from './rows-page.js';
@@ -152,7 +152,7 @@ export interface ModelOps {
   };
   /** Rows a non-tracked model saved (one-way). */
   'sink.rows': { req: { rows: Array<Record<string, Wire>> }; rep: number };
-  http: { req: HttpCall; rep: HttpReply };
+  http: { req: HttpCall; rep: HttpWire };
   finish: { req: Finish; rep: null };
 }
 
