@@ -68,6 +68,17 @@ function outletFor(parts: OutletParts): Outlet {
  */
 const SENDS = /\bhttp\.|\bload\(/;
 
+/**
+ * ownTransport is a model's own network: one pool per model, its connections the Sender's
+ * @concurrency (see UndiciTransport); a script that may send loads undici while its delta is
+ * computed (see SENDS).
+ */
+function ownTransport(model: Model, concurrency: number): UndiciTransport {
+  const transport = new UndiciTransport({ connections: concurrency });
+  if (SENDS.test(model.source)) transport.prepare();
+  return transport;
+}
+
 /** How long a stopped script may take to reach its next host call before its worker is ended. */
 const STOP_GRACE_MS = 2000;
 
@@ -134,14 +145,7 @@ class StarRun {
     const { env, sources } = modelEnv(options.root, options.env);
     this.#redactor = new Redactor(options.secrets ?? []);
     const settings = senderSettings(model);
-    if (options.transport !== undefined) this.#transport = options.transport;
-    else {
-      // One pool per model: its connections are the Sender's @concurrency (see UndiciTransport).
-      const transport = new UndiciTransport({ connections: settings.concurrency });
-      // A script that may send loads undici while its delta is computed (see SENDS).
-      if (SENDS.test(model.source)) transport.prepare();
-      this.#transport = transport;
-    }
+    this.#transport = options.transport ?? ownTransport(model, settings.concurrency);
     this.#oauth = new OAuthTransport(this.#transport, (token) => this.#redactor.add(token));
     const limiter = sharedLimiter(model, settings, options);
     const requests = new RequestLog({
