@@ -4,6 +4,7 @@
 
 import test from 'ava';
 import { runCommand } from '../lib/commands/run.js';
+import { idempotencyKey, initIdempotency } from '../lib/send/index.js';
 import { projectKey, setProjectKey } from '../lib/store/index.js';
 import { capture, makeProject } from './helpers/project.js';
 import { startSink } from './helpers/sink.js';
@@ -46,7 +47,39 @@ for row in query("SELECT id FROM src.items ORDER BY id"):
   await run(root);
   const [k1, k2] = keyOf1();
   t.regex(k1!, /^[0-9a-f]{16}$/);
+  // The model's worker makes the key (http-request.ts) by the Sender's definition, with the state's secret.
+  await initIdempotency();
+  const secret = await withStore(root, (s) => projectKey(s));
+  const sent = sink.requests.find((r) => (r.json as { id: number }).id === 1)!;
+  t.is(k1, idempotencyKey(secret, 'sync.items', 'POST', `${sink.url}/items`, Buffer.from(sent.body, 'utf8')));
   t.is(k2, k1, 'the row failed and was sent again with the same key');
   await run(makeProject(files));
   t.not(keyOf1()[2], k1, 'a new state keys its requests with a new secret');
+});
+
+test("a model's own Idempotency-Key header is kept, and a GET carries none", async (t) => {
+  const sink = await startSink(() => ({ status: 200 }));
+  t.teardown(() => sink.close());
+  const root = makeProject({
+    'models/src/items.sql': '-- @kind: table\nSELECT range AS id FROM range(1)',
+    'models/sync/items.star': `# @kind: tracked
+# @unique_key: id
+for row in query("SELECT id FROM src.items ORDER BY id"):
+    http.get(env.get("SINK", secret=False) + "/items")
+    http.post(env.get("SINK", secret=False) + "/items", json={"id": row.id}, headers={"Idempotency-Key": "mine-1"})
+    save.row(row)
+`,
+  });
+  const code = await runCommand(
+    { cwd: root, selectors: [], env: { ...process.env, SINK: sink.url } },
+    capture().io,
+  );
+  t.is(code, 0);
+  t.deepEqual(
+    sink.requests.map((r) => [r.method, r.headers['idempotency-key']]),
+    [
+      ['GET', undefined],
+      ['POST', 'mine-1'],
+    ],
+  );
 });

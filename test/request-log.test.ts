@@ -170,3 +170,73 @@ test('recordRequests writes each field as given, nulls included, and a batch wit
     t.is((await s.query('SELECT count(*)::INT AS n FROM _ebb.requests'))[0]!['n'], 2);
   });
 });
+
+test('recordRequests stores every field of an entry as given, nulls included', async (t) => {
+  const root = makeProject({});
+  const at = Date.UTC(2026, 11, 6, 4, 5, 6, 789);
+  const entries: RequestEntry[] = [
+    {
+      runId: 'r1',
+      model: 'sync.items',
+      at,
+      method: 'POST',
+      url: 'http://h/items?x=%2F',
+      status: 500,
+      error: 'POST http://h answered 500',
+      attempt: 2,
+      failed: true,
+      latencyMs: 3.25,
+      requestBody: '{"id":1}',
+      responseBody: '{"error":"no"}',
+    },
+    {
+      runId: 'r1',
+      model: 'sync.items',
+      at: at - 1000,
+      method: 'GET',
+      url: 'http://h/x',
+      status: null,
+      error: null,
+      attempt: 1,
+      failed: false,
+      latencyMs: 0.5,
+      requestBody: null,
+      responseBody: null,
+    },
+  ];
+  await withStore(root, async (s) => {
+    await recordRequests(s, entries);
+    await recordRequests(s, []);
+    const rows = await listRequests(s, { limit: 10 });
+    t.deepEqual(rows, [
+      {
+        run_id: 'r1',
+        model: 'sync.items',
+        sent_at: '2026-12-06T04:05:06.789Z',
+        method: 'POST',
+        url: 'http://h/items?x=%2F',
+        status: 500,
+        error: 'POST http://h answered 500',
+        attempt: 2,
+        failed: true,
+        latency_ms: 3.25,
+        request_body: '{"id":1}',
+        response_body: '{"error":"no"}',
+      },
+      {
+        run_id: 'r1',
+        model: 'sync.items',
+        sent_at: '2026-12-06T04:05:05.789Z',
+        method: 'GET',
+        url: 'http://h/x',
+        status: null,
+        error: null,
+        attempt: 1,
+        failed: false,
+        latency_ms: 0.5,
+        request_body: null,
+        response_body: null,
+      },
+    ]);
+  });
+});

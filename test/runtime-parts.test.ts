@@ -4,6 +4,7 @@
 import test from 'ava';
 import { HostCallError, SerialLane } from '../lib/runtime/channel.js';
 import { HostErrors } from '../lib/runtime/host-errors.js';
+import { packReply, toHttpReply, unpackReply } from '../lib/runtime/http-reply.js';
 import { refused } from '../lib/runtime/outlet.js';
 import { Prefetcher } from '../lib/runtime/prefetcher.js';
 import type { PageWant } from '../lib/runtime/protocol.js';
@@ -61,4 +62,36 @@ test('the prefetcher reads the next page while the script works, and drops it wh
 
 test("an outlet refuses the other kind's operations with an error naming them", (t) => {
   t.throws(refused('sink.rows', 'tracked'), { message: 'sink.rows: not an operation of a tracked model' });
+});
+
+test('an HTTP outcome crosses to the worker packed and comes back as its reply: headers, truncation, a body not UTF-8, a failure', (t) => {
+  const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
+  const outcomes = [
+    {
+      ok: true,
+      status: 201,
+      headers: { 'content-type': 'application/json', 'x-a': 'b, c' },
+      body: bytes('{"ok":true}'),
+      attempts: 2,
+    },
+    { ok: true, status: 200, headers: {}, body: bytes('h\xc3\xa9'), attempts: 1, truncated: true },
+    { ok: true, status: 204, headers: { 'x-n': '1' }, body: bytes('\xff'), attempts: 1 },
+    {
+      ok: false,
+      status: 500,
+      headers: { 'content-type': 'text/plain' },
+      body: bytes('no'),
+      attempts: 2,
+      error: { code: 'EBB_HTTP_STATUS' as const, message: 'POST http://h answered 500' },
+    },
+  ];
+  for (const o of outcomes) {
+    const wire = packReply(o);
+    // A success crosses as one flat array, a failure as its reply object.
+    t.is(Array.isArray(wire), o.ok);
+    t.deepEqual(unpackReply(structuredClone(wire)), toHttpReply(o));
+  }
+  t.is(unpackReply(packReply(outcomes[2]!)).body, '\xef\xbf\xbd', 'invalid UTF-8 becomes U+FFFD, as bytes');
+  t.is(unpackReply(packReply(outcomes[1]!)).truncated, true);
+  t.is(unpackReply(packReply(outcomes[0]!)).truncated, undefined);
 });

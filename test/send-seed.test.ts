@@ -56,6 +56,8 @@ test('the seed loop sends each of 5,000 rows once; a second run sends nothing; 1
   );
   // Every request carried an idempotency key, derived from its content.
   t.true(sink.requests.every((r) => typeof r.headers['idempotency-key'] === 'string'));
+  // The model's pool opens at most @concurrency sockets (unbounded, undici opened about twice as many).
+  t.true(sink.connections() <= 32, `${sink.connections()} sockets at @concurrency 32`);
 
   sink.requests.length = 0;
   const second = await run(root, sink.url);

@@ -177,6 +177,24 @@ test('keep-alive: 100 sequential requests to one origin reuse a socket or two, i
   }
 });
 
+test('connections bounds the sockets of an origin: 30 requests at once over 3, each answered', async (t) => {
+  const sink = await startSink(() => ({ status: 200, delayMs: 5 }));
+  const transport = new UndiciTransport({ connections: 3 });
+  try {
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => transport.request(get(`${sink.origin}/n/${i}`), signal)),
+    );
+    t.deepEqual(
+      answers.map((r) => r.status),
+      Array.from({ length: 30 }, () => 200),
+    );
+    t.is(sink.connections(), 3);
+  } finally {
+    await transport.close();
+    await sink.close();
+  }
+});
+
 test('a body that trickles in past the timeout times out, though no single silence is that long', async (t) => {
   const sink = await startSink((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain' });

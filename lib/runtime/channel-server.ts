@@ -13,6 +13,7 @@ import {
   type OpName,
   type OpTable,
   type Reply,
+  type ReplyBatch,
   type WireError,
 } from './channel-types.js';
 import type { SerialLane } from './serial-lane.js';
@@ -46,7 +47,9 @@ class ReplyOutbox {
   readonly #port: MessagePort;
   readonly #signal: Int32Array;
   readonly #transferOf: ((value: unknown) => ArrayBuffer[] | undefined) | undefined;
-  #pending: Reply[] = [];
+  #pending: ReplyBatch = [];
+  /** The replies in #pending (a success takes two entries). */
+  #count = 0;
   #transfer: ArrayBuffer[] = [];
   #scheduled = false;
   #urgent = false;
@@ -66,11 +69,13 @@ class ReplyOutbox {
   }
 
   reply(r: Reply): void {
-    this.#pending.push(r);
+    if (r.ok) this.#pending.push(r.id, r.value);
+    else this.#pending.push(r);
+    this.#count++;
     // A reply's large buffer (a page's bytes) moves to the worker instead of being copied.
     const buffers = r.ok && this.#transferOf ? this.#transferOf(r.value) : undefined;
     for (const b of buffers ?? []) if (!this.#transfer.includes(b)) this.#transfer.push(b);
-    Atomics.store(this.#signal, HELD, this.#pending.length);
+    Atomics.store(this.#signal, HELD, this.#count);
     // A failure outside any reply stops the script: it goes at once.
     if (r.id === 0) this.#urgent = true;
     this.maybeFlush();
@@ -78,9 +83,9 @@ class ReplyOutbox {
 
   /** maybeFlush posts the replies held once the worker waits for them (or they are many, or urgent). */
   maybeFlush(): void {
-    if (this.#scheduled || this.#pending.length === 0) return;
+    if (this.#scheduled || this.#count === 0) return;
     const want = Atomics.load(this.#signal, WANT);
-    const n = this.#pending.length;
+    const n = this.#count;
     if (this.#urgent || (want > 0 && n >= want) || n >= HOLD_MAX) {
       this.#scheduled = true;
       setImmediate(this.#flush);
@@ -98,6 +103,7 @@ class ReplyOutbox {
     const batch = this.#pending;
     const moved = this.#transfer;
     this.#pending = [];
+    this.#count = 0;
     this.#transfer = [];
     Atomics.store(this.#signal, HELD, 0);
     if (batch.length === 0) return;

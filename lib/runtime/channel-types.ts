@@ -43,6 +43,13 @@ export type Reply =
   | { readonly id: number; readonly ok: false; readonly error: WireError };
 
 /**
+ * A batch of replies as it crosses: a success as two entries, its id (a number) then its value;
+ * a failure as its Reply object. An object per reply cost the structured clone ~1.3 µs more
+ * than two array entries (a seed loop's 100,000 replies, on the main thread, its bottleneck).
+ */
+export type ReplyBatch = unknown[];
+
+/**
  * Slots of the shared Int32Array: a counter bumped on every batch of replies, a stop flag, how
  * many replies the waiting worker needs before it can go on (0: it is not waiting), how many
  * the main thread holds, and how many of the worker's requests are set aside on the main thread

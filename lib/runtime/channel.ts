@@ -27,6 +27,7 @@ import {
   type OpTable,
   type Outcome,
   type Reply,
+  type ReplyBatch,
   type WireError,
 } from './channel-types.js';
 
@@ -216,7 +217,12 @@ export class Client<T extends OpTable<T>> {
     for (;;) {
       const m = receiveMessageOnPort(this.#port);
       if (!m) return;
-      for (const r of m.message as Reply[]) {
+      const batch = m.message as ReplyBatch;
+      for (let i = 0; i < batch.length; i++) {
+        const head = batch[i];
+        // A success is its id and its value (channel-types.ts ReplyBatch); a failure its Reply.
+        const r: Reply =
+          typeof head === 'number' ? { id: head, ok: true, value: batch[++i] } : (head as Reply);
         if (r.id === 0) {
           // A failure of a one-way message, or the main thread stopping the script.
           if (!r.ok) this.#fatal ??= r.error;

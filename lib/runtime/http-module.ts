@@ -25,11 +25,11 @@ import type { Client, Outcome } from './channel.js';
 import { CallSite } from './call-site.js';
 import { method, REQUEST_PARAMS, requestArgs, type RequestArgs } from './http-args.js';
 import { decodeJsonBytes } from './http-json.js';
-import { buildRequest } from './http-request.js';
-import { bodyText } from './http-reply.js';
+import { buildRequest, type RequestKeying } from './http-request.js';
+import { bodyText, unpackReply, type HttpReply, type HttpWire } from './http-reply.js';
 import type { ModelInit, ModelOps } from './protocol.js';
 
-type Reply = ModelOps['http']['rep'];
+type Reply = HttpReply;
 
 /**
  * Requests waiting to retry that the bound on unfinished requests leaves out, per @concurrency.
@@ -240,12 +240,16 @@ export class HttpModule {
   #bodyBytes = 0;
 
   readonly #site = new CallSite();
+  /** The Idempotency-Key's secret and model, when the main thread handed the secret over. */
+  readonly #keying: RequestKeying | undefined;
   /** Called at the end of each http.* call: outcome functions whose replies are in run then. */
   afterCall: ((th: Thread) => void) | undefined;
 
   constructor(client: Client<ModelOps>, init: ModelInit) {
     this.#client = client;
     this.#init = init;
+    const secret = init.http.keySecret;
+    this.#keying = secret === undefined ? undefined : { secret, model: init.name };
   }
 
   module(): Value {
@@ -311,7 +315,7 @@ export class HttpModule {
   }
 
   #issue(th: Thread, fn: string, method: string, url: string, args: RequestArgs): Value {
-    const call = buildRequest(th, fn, method, url, args, this.#init.http.timeoutMs);
+    const call = buildRequest(th, fn, method, url, args, this.#init.http.timeoutMs, this.#keying);
     // The Sender keeps @concurrency requests in flight; the script runs ahead of it, its
     // requests queued there, so a finished request is followed at once by the next without a
     // round trip through this thread. Past RUN_AHEAD × @concurrency more it waits until only
@@ -337,8 +341,10 @@ export class HttpModule {
     const at = this.#site.of(th);
     // Read before the body moves to the main thread with the message.
     const bytes = call.body === undefined ? 0 : call.body.byteLength;
-    const id = this.#client.submit('http', at === undefined ? call : { ...call, at }, (o: Outcome<Reply>) =>
-      this.#settle(response, o),
+    const id = this.#client.submit(
+      'http',
+      at === undefined ? call : { ...call, at },
+      (o: Outcome<HttpWire>) => this.#settle(response, o),
     );
     response = new Response(this, id, method, call.url);
     response.at = at;
@@ -353,11 +359,11 @@ export class HttpModule {
     return response;
   }
 
-  #settle(response: Response, o: Outcome<Reply>): void {
+  #settle(response: Response, o: Outcome<HttpWire>): void {
     this.#inflight.delete(response.id);
     this.#bodyBytes -= response.bytes;
     const reply: Reply = o.ok
-      ? o.value
+      ? unpackReply(o.value)
       : {
           ok: false,
           status: null,

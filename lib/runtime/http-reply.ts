@@ -1,7 +1,9 @@
 // A request's outcome as it crosses to the model's worker: the body as a byte string (one
 // character per byte, the interpreter's own form of a string: response.text needs no decoding)
 // rather than a Uint8Array, whose structured clone costs about twice the whole rest of the
-// reply — a seed loop gets 100,000 replies its script never reads.
+// reply — a seed loop gets 100,000 replies its script never reads. A success crosses as one
+// flat array (HttpWire), cheaper to clone than the object with its headers' object (the main
+// thread's share of a reply is its bottleneck); the worker rebuilds the HttpReply.
 
 import { isUtf8 } from 'node:buffer';
 import type { SendOutcome } from '../send/types.js';
@@ -11,14 +13,55 @@ export type HttpReply = Omit<SendOutcome, 'body'> & {
   readonly body: string;
 };
 
+/**
+ * HttpWire is a reply as it crosses to the worker: a success as [status, attempts, truncated
+ * (1 or 0), body, name, value, name, value, …], anything else as its HttpReply.
+ */
+export type HttpWire = HttpReply | Array<string | number>;
+
+/** The headers' first entry in a success's HttpWire. */
+const HEADERS_AT = 4;
+
 /** toHttpReply is `outcome` for the worker (on the main thread). */
 export function toHttpReply(outcome: SendOutcome): HttpReply {
-  const bytes = Buffer.from(outcome.body.buffer, outcome.body.byteOffset, outcome.body.byteLength);
-  // Scripts read a body as text: invalid UTF-8 is replaced once, here, as a UTF-8 decoder would.
-  const body = isUtf8(bytes)
+  return { ...outcome, body: bodyString(outcome.body) };
+}
+
+/** packReply is `outcome` as it crosses to the worker (on the main thread). */
+export function packReply(outcome: SendOutcome): HttpWire {
+  if (!outcome.ok || outcome.error !== undefined) return toHttpReply(outcome);
+  const wire: Array<string | number> = [
+    outcome.status!,
+    outcome.attempts,
+    outcome.truncated === true ? 1 : 0,
+    bodyString(outcome.body),
+  ];
+  const headers = outcome.headers;
+  for (const name in headers) wire.push(name, headers[name]!);
+  return wire;
+}
+
+/** unpackReply is the HttpReply of a reply that crossed (on the worker). */
+export function unpackReply(wire: HttpWire): HttpReply {
+  if (!Array.isArray(wire)) return wire;
+  const headers: Record<string, string> = {};
+  for (let i = HEADERS_AT; i < wire.length; i += 2) headers[wire[i] as string] = wire[i + 1] as string;
+  const reply = {
+    ok: true,
+    status: wire[0] as number,
+    headers,
+    body: wire[3] as string,
+    attempts: wire[1] as number,
+  };
+  return wire[2] === 1 ? { ...reply, truncated: true } : reply;
+}
+
+/** The body's bytes as a byte string; invalid UTF-8 is replaced once, here, as a UTF-8 decoder would. */
+function bodyString(body: Uint8Array): string {
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return isUtf8(bytes)
     ? bytes.toString('latin1')
     : Buffer.from(bytes.toString('utf8'), 'utf8').toString('latin1');
-  return { ...outcome, body };
 }
 
 /** bodyText is a reply's body as a JavaScript string (for messages). */

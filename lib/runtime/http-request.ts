@@ -1,14 +1,27 @@
 // buildRequest turns the arguments of a script's http call (url, params, headers, json, data,
 // body, auth, timeout) into the request handed to the main thread; a mistake in them fails at
-// the model's line with the builtin's name.
+// the model's line with the builtin's name. It also adds the Idempotency-Key here, in the
+// worker, where the body was just built: the main thread, the seed loop's bottleneck, then only
+// sends (the key's definition is lib/send/idempotency.ts's, the same either side).
 
+import { idempotencyKey, needsKey } from '../send/idempotency.js';
 import { OAUTH_HEADER } from './oauth-grant.js';
 import type { Thread } from '../starlark/index.js';
 import type { RequestArgs } from './http-args.js';
 import { encodeJson } from './http-json.js';
 import type { HttpCall } from './protocol.js';
 
-/** buildRequest applies params/headers/json/data/body/auth/timeout; mistakes fail at the model's line. */
+/** What keys a model's requests: the state's secret and the model's name (initIdempotency done). */
+export interface RequestKeying {
+  readonly secret: Uint8Array;
+  readonly model: string;
+}
+
+/**
+ * buildRequest applies params/headers/json/data/body/auth/timeout; mistakes fail at the model's
+ * line. With `keying`, a request that needs an Idempotency-Key (not a GET, none set by the
+ * script) gets it.
+ */
 export function buildRequest(
   th: Thread,
   fn: string,
@@ -16,6 +29,7 @@ export function buildRequest(
   text: string,
   args: RequestArgs,
   defaultTimeoutMs: number,
+  keying?: RequestKeying,
 ): HttpCall {
   const url = parseUrl(fn, text);
   for (const [k, v] of args.params ?? []) {
@@ -46,9 +60,13 @@ export function buildRequest(
     headers[k.toLowerCase()] = scalarText(v, `${fn}: headers[${JSON.stringify(k)}]`);
   }
   const timeoutMs = args.timeoutMs ?? defaultTimeoutMs;
-  return payload === undefined
-    ? { method, url: url.href, headers, timeoutMs }
-    : { method, url: url.href, headers, body: payload, timeoutMs };
+  const call: HttpCall =
+    payload === undefined
+      ? { method, url: url.href, headers, timeoutMs }
+      : { method, url: url.href, headers, body: payload, timeoutMs };
+  if (keying !== undefined && needsKey(call))
+    headers['idempotency-key'] = idempotencyKey(keying.secret, keying.model, method, call.url, payload);
+  return call;
 }
 
 /** parseUrl reads an absolute http(s) URL. */

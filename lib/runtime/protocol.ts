@@ -5,7 +5,7 @@
 
 import type { EbbCode } from '../error-codes.js';
 import type { FileOptions } from '../starlark/index.js';
-import type { HttpReply } from './http-reply.js';
+import type { HttpWire } from './http-reply.js';
 import type { Lane } from './channel.js';
 import type { JsonRowTexts, JsonValues } from '../detect/json-page.js';
 import type { RowsPage } from './rows-page.js';
@@ -52,8 +52,16 @@ export interface ModelInit {
   readonly maxSteps?: number;
   /** Where env.get() looked, for the error about a missing variable. */
   readonly envSources: string;
-  /** Requests in flight at once (@concurrency) and the per-attempt timeout (@timeout), in ms. */
-  readonly http: { readonly concurrency: number; readonly timeoutMs: number };
+  /**
+   * Requests in flight at once (@concurrency), the per-attempt timeout (@timeout), in ms, and the
+   * state's idempotency secret: the worker computes each request's Idempotency-Key where it
+   * builds the body (lib/send/idempotency.ts), off the main thread. The script never sees it.
+   */
+  readonly http: {
+    readonly concurrency: number;
+    readonly timeoutMs: number;
+    readonly keySecret?: Uint8Array;
+  };
 }
 
 export interface TrackedOpened {
@@ -144,7 +152,7 @@ export interface ModelOps {
   };
   /** Rows a non-tracked model saved (one-way). */
   'sink.rows': { req: { rows: Array<Record<string, Wire>> }; rep: number };
-  http: { req: HttpCall; rep: HttpReply };
+  http: { req: HttpCall; rep: HttpWire };
   finish: { req: Finish; rep: null };
 }
 

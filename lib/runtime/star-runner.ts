@@ -27,7 +27,7 @@ import { Cursors } from './cursors.js';
 import { pageBuffers } from './delta-pages.js';
 import { advice, describeFailure, failureCode } from './failure-advice.js';
 import { HostErrors } from './host-errors.js';
-import { toHttpReply } from './http-reply.js';
+import { packReply } from './http-reply.js';
 import { startWorker } from './model-worker.js';
 import type { Outlet, OutletParts } from './outlet.js';
 import { OAuthTransport } from './oauth-transport.js';
@@ -67,6 +67,17 @@ function outletFor(parts: OutletParts): Outlet {
  * load) is loaded at its start rather than at its first request. Others never pay for it.
  */
 const SENDS = /\bhttp\.|\bload\(/;
+
+/**
+ * ownTransport is a model's own network: one pool per model, its connections the Sender's
+ * @concurrency (see UndiciTransport); a script that may send loads undici while its delta is
+ * computed (see SENDS).
+ */
+function ownTransport(model: Model, concurrency: number): UndiciTransport {
+  const transport = new UndiciTransport({ connections: concurrency });
+  if (SENDS.test(model.source)) transport.prepare();
+  return transport;
+}
 
 /** How long a stopped script may take to reach its next host call before its worker is ended. */
 const STOP_GRACE_MS = 2000;
@@ -134,13 +145,7 @@ class StarRun {
     const { env, sources } = modelEnv(options.root, options.env);
     this.#redactor = new Redactor(options.secrets ?? []);
     const settings = senderSettings(model);
-    if (options.transport !== undefined) this.#transport = options.transport;
-    else {
-      const transport = new UndiciTransport();
-      // A script that may send loads undici while its delta is computed (see SENDS).
-      if (SENDS.test(model.source)) transport.prepare();
-      this.#transport = transport;
-    }
+    this.#transport = options.transport ?? ownTransport(model, settings.concurrency);
     this.#oauth = new OAuthTransport(this.#transport, (token) => this.#redactor.add(token));
     const limiter = sharedLimiter(model, settings, options);
     const requests = new RequestLog({
@@ -184,7 +189,11 @@ class StarRun {
       env,
       ...(model.maxSteps !== undefined ? { maxSteps: model.maxSteps } : {}),
       envSources: options.envSources ?? sources,
-      http: { concurrency: settings.concurrency, timeoutMs: settings.timeoutMs },
+      http: {
+        concurrency: settings.concurrency,
+        timeoutMs: settings.timeoutMs,
+        keySecret: idempotencySecret,
+      },
     };
     this.#outlet = outletFor({
       store,
@@ -312,7 +321,7 @@ class StarRun {
       },
       'cursor.open': ({ sql, params }) => this.#cursors.open(sql, params),
       'cursor.next': ({ id }) => this.#cursors.next(id),
-      http: (req, id) => this.#outlet.delivery.send(id, req).then(toHttpReply),
+      http: (req, id) => this.#outlet.delivery.send(id, req).then(packReply),
       finish: (f) => {
         this.#settle(f);
         return null;

@@ -6,10 +6,10 @@
  * every import is a round trip to it), which the test suite paid on every Starlark model run;
  * the bundle loads like compiled code. Bundles are kept in the temp folder under a key made of
  * the size and time of every source file under lib/, so an edit makes a new one and the CLI
- * processes that tests start reuse it. The worker imports no package, only node: modules, so
- * the bundle holds all of its code, and it is started without the process's tsx preload
- * (`--import=tsx`, which a worker inherits and would resolve from the working folder: an
- * `ebb test` step runs in a temporary one).
+ * processes that tests start reuse it. The worker imports node: modules and one package,
+ * xxhash-wasm (plain JavaScript, its wasm inline), so the bundle holds all of its code, and it
+ * is started without the process's tsx preload (`--import=tsx`, which a worker inherits and
+ * would resolve from the working folder: an `ebb test` step runs in a temporary one).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';

@@ -15,6 +15,7 @@ import {
   type Value,
 } from '../starlark/index.js';
 import { EbbError, RUN_CODES } from '../errors.js';
+import { initIdempotency } from '../send/idempotency.js';
 import { Client, HostCallError, StoppedError } from './channel.js';
 import { Host } from './host-modules.js';
 import { modelLoader } from './model-loader.js';
@@ -66,6 +67,9 @@ function stopped(err: unknown): boolean {
   if (err instanceof StoppedError) return true;
   return client.stopRequested && err instanceof Error && err.message.includes('interrupted');
 }
+
+// The requests' Idempotency-Keys are made here (http-request.ts): the hasher first.
+if (data.model.http.keySecret !== undefined) await initIdempotency();
 
 let finish: Finish;
 try {

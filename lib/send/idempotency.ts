@@ -5,9 +5,9 @@
 // secret (lib/store/state/project-key.ts) followed by the xxh64 of the request, cut to 64 bits:
 // without the secret no guess of the body can be checked against it, and the bulk of the bytes
 // go through xxh64 (one wasm call, ~20 µs for 60 KB where SHA-256 of the whole takes ~130 µs).
-// xxhash-wasm's module is instantiated once per process (initIdempotency); after that
-// idempotencyKey() is synchronous, because the runtime computes it on the main thread for
-// every request.
+// xxhash-wasm's module is instantiated once per thread (initIdempotency); after that
+// idempotencyKey() is synchronous: a model's worker computes it as it builds each request
+// (lib/runtime/http-request.ts), and the Sender for a request that comes without one.
 
 import { hash } from 'node:crypto';
 import xxhash from 'xxhash-wasm';

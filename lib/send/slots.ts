@@ -14,7 +14,7 @@ import { observe } from './observe.js';
 export interface SlotPoolOptions {
   readonly concurrency: number;
   readonly clock: Clock;
-  /** Aborted by the Sender's stop(): retry waits end at once. */
+  /** Aborted by the Sender's stop() (after stop() here, which ends the retry waits). */
   readonly signal: AbortSignal;
   /** Starts a request that was given a slot. */
   readonly start: (job: Job) => void;
@@ -39,6 +39,12 @@ export class SlotPool {
   #inFlight = 0;
   /** Requests whose retry wait is over, waiting for a slot: served before new requests. */
   #retrying: ((granted: boolean) => void)[] = [];
+  /**
+   * The retry waits under way, each ended early (false) by stop(): a set rather than a listener
+   * on the stop signal per wait (an AbortSignal's add/removeEventListener cost several µs each,
+   * per failed attempt on the main thread).
+   */
+  readonly #sleepers = new Set<(slept: boolean) => void>();
   /** Requests between attempts without a slot (waiting for the retry's time, then for a slot). */
   #waiting = 0;
   #stopped = false;
@@ -89,6 +95,7 @@ export class SlotPool {
     const retrying = this.#retrying;
     this.#retrying = [];
     for (const wake of retrying) wake(false);
+    for (const wake of [...this.#sleepers]) wake(false);
     return queue.slice(head);
   }
 
@@ -180,18 +187,15 @@ export class SlotPool {
 
   /** Waits ms; false when stop() cut the wait short. */
   #sleep(ms: number): Promise<boolean> {
-    const signal = this.#signal;
-    if (signal.aborted) return Promise.resolve(false);
+    if (this.#stopped || this.#signal.aborted) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
-      const onAbort = (): void => {
-        this.#clock.clearTimeout(timer);
-        resolve(false);
+      const wake = (slept: boolean): void => {
+        this.#sleepers.delete(wake);
+        if (!slept) this.#clock.clearTimeout(timer);
+        resolve(slept);
       };
-      const timer = this.#clock.setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(true);
-      }, ms);
-      signal.addEventListener('abort', onAbort, { once: true });
+      const timer = this.#clock.setTimeout(() => wake(true), ms);
+      this.#sleepers.add(wake);
     });
   }
 }
