@@ -6,13 +6,12 @@
  * password reaches no output, no `_ebb` table and no byte of the state file.
  */
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pgDriver from 'pg';
 import { serveCommand } from '../lib/commands/serve.js';
 import { startPostgres, type Postgres } from './helpers/postgres.js';
-import { capture, ebb, EBB_ARGV, makeProject, ndjson } from './helpers/project.js';
+import { capture, ebb, EBB_ARGV, makeProject, ndjson, started } from './helpers/project.js';
 import { startSink } from './helpers/sink.js';
 import { withStore } from './helpers/store.js';
 
@@ -68,16 +67,7 @@ test.serial(
       'models/sync/users.star': syncModel(rows, ['# @concurrency: 2', '# @rate_limit: 1000/1s']),
     });
     const env = { ...process.env, SINK: sink.url, EBB_COORDINATOR: undefined };
-    const first = spawn(process.execPath, [...EBB_ARGV, 'run'], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let firstOut = '';
-    first.stdout.on('data', (d: Buffer) => (firstOut += d.toString()));
-    first.stderr.on('data', (d: Buffer) => (firstOut += d.toString()));
-    const firstDone = new Promise<number | null>((r) => first.on('exit', (c) => r(c)));
-    t.teardown(() => void first.kill('SIGKILL'));
+    const first = started(t, [...EBB_ARGV, 'run'], { cwd: root, env });
     while (sink.requests.length === 0) await new Promise((r) => setTimeout(r, 50));
     // Another state file of the same project: only the coordinator can tell it runs elsewhere.
     const second = await ebb(['run', '--json', '--state', join(root, 'state', 'two.duckdb')], {
@@ -92,7 +82,7 @@ test.serial(
       String(result?.['error']),
       /another ebb process is running sync\.users with the same coordinator/,
     );
-    t.is(await firstDone, 0, firstOut);
+    t.is(await first.exited, 0, first.output());
     t.is(sink.delivered.length, rows);
     // The budget of @rate_limit was drawn from the coordinator's table.
     const client = new pgDriver.Client({ connectionString: pg.url });
@@ -101,7 +91,7 @@ test.serial(
     const budget = await client.query('SELECT key FROM ebb_rate_limits WHERE key = $1', ['keyed/sync.users']);
     t.is(budget.rowCount, 1);
     // The password: in no output, no _ebb table, no byte of either state file.
-    for (const text of [firstOut, second.stdout, second.stderr]) t.false(text.includes(PASSWORD), text);
+    for (const text of [first.output(), second.stdout, second.stderr]) t.false(text.includes(PASSWORD), text);
     t.false((await ebbTables(root)).includes(PASSWORD));
     for (const file of ['ebb.duckdb', 'two.duckdb'])
       t.false(readFileSync(join(root, 'state', file)).includes(Buffer.from(PASSWORD)), file);

@@ -6,12 +6,12 @@
 // `ebb serve` answering /healthz and its dashboard. It fails when the bundled CLI or worker needs a
 // devDependency (esbuild, tsx, typescript…), or a file the stage does not copy.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
-import { REPO, ndjson, node, tempDir, writeFiles } from './helpers/project.js';
+import { REPO, ndjson, node, started, tempDir, writeFiles } from './helpers/project.js';
 import { startSink } from './helpers/sink.js';
 
 const runtimeStage = readFileSync(join(REPO, 'Dockerfile'), 'utf8')
@@ -100,21 +100,15 @@ test('the image runs a sending model with only the production dependencies', asy
 
 test('the image serves /healthz and the dashboard with only the production dependencies', async (t) => {
   const app = imageApp();
-  const child = spawn(process.execPath, [join(app, 'dist', 'bin', 'ebb.js'), 'serve', '--port', '0'], {
+  const serve = started(t, [join(app, 'dist', 'bin', 'ebb.js'), 'serve', '--port', '0'], {
     cwd: app,
-    env: { ...process.env, NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { NODE_ENV: 'production' },
   });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  t.teardown(() => void child.kill('SIGKILL'));
   const deadline = Date.now() + 30_000;
   let dashboard: RegExpExecArray | null = null;
-  while ((dashboard = /(http:\/\/127\.0\.0\.1:\d+)\/\?token=([\w-]+)/.exec(output)) === null) {
-    if (Date.now() > deadline || child.exitCode !== null)
-      throw new Error(`ebb serve did not start:\n${output}`);
+  while ((dashboard = /(http:\/\/127\.0\.0\.1:\d+)\/\?token=([\w-]+)/.exec(serve.output())) === null) {
+    if (Date.now() > deadline || serve.child.exitCode !== null)
+      throw new Error(`ebb serve did not start:\n${serve.output()}`);
     await sleep(50);
   }
   const [, base, token] = dashboard;
@@ -125,12 +119,12 @@ test('the image serves /healthz and the dashboard with only the production depen
   const assets = new Set<string>();
   for (const path of ['/', '/runs']) {
     const page = await fetch(`${base}${path}`, auth);
-    t.is(page.status, 200, `${path}\n${output}`);
+    t.is(page.status, 200, `${path}\n${serve.output()}`);
     const html = await page.text();
     for (const m of html.matchAll(/(?:src|href)="(\/assets\/[^"?]+)"/g)) assets.add(m[1]!);
   }
   t.true(assets.has('/assets/uPlot.iife.min.js'), [...assets].join(' '));
   for (const asset of assets) t.is((await fetch(`${base}${asset}`, auth)).status, 200, asset);
-  child.kill('SIGTERM');
-  t.is(await exited, 0, output);
+  serve.child.kill('SIGTERM');
+  t.is(await serve.exited, 0, serve.output());
 });

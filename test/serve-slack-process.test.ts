@@ -10,8 +10,7 @@
  * serve's output.
  */
 import test from 'ava';
-import { spawn } from 'node:child_process';
-import { EBB_ARGV, makeProject } from './helpers/project.js';
+import { EBB_ARGV, makeProject, started } from './helpers/project.js';
 import { startSink } from './helpers/sink.js';
 import { startSlack } from './simulators/slack.js';
 
@@ -50,22 +49,16 @@ test('ebb serve posts one Slack message per health change and one on recovery, w
       '    save.row(row)',
     ].join('\n'),
   });
-  const child = spawn(process.execPath, [...EBB_ARGV, 'serve', '--port', '0'], {
+  const serve = started(t, [...EBB_ARGV, 'serve', '--port', '0'], {
     cwd: root,
-    env: { ...process.env, SINK: sink.url, API_TOKEN: TOKEN, SLACK_WEBHOOK_URL: slack.webhookUrl },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { SINK: sink.url, API_TOKEN: TOKEN, SLACK_WEBHOOK_URL: slack.webhookUrl },
   });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  t.teardown(() => void child.kill('SIGKILL'));
   const runs = (code: number) =>
-    (output.match(new RegExp(`serve: ran sync\\.users: exit ${code}\\b`, 'g')) ?? []).length;
+    (serve.output().match(new RegExp(`serve: ran sync\\.users: exit ${code}\\b`, 'g')) ?? []).length;
   const until = async (cond: () => boolean, what: string) => {
     const deadline = Date.now() + 90_000;
     while (!cond()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${serve.output()}`);
       await sleep(50);
     }
   };
@@ -74,8 +67,8 @@ test('ebb serve posts one Slack message per health change and one on recovery, w
   fixed = true;
   // Two runs once fixed: the first sends row 7 again and recovers, the second has nothing to send.
   await until(() => runs(0) >= 2, 'two runs after the fix');
-  child.kill('SIGTERM');
-  t.is(await exited, 0, output);
+  serve.child.kill('SIGTERM');
+  t.is(await serve.exited, 0, serve.output());
 
   const texts = slack.messages.map((m) => String(m['text']));
   t.is(texts.length, 2, texts.join('\n'));
@@ -93,6 +86,6 @@ test('ebb serve posts one Slack message per health change and one on recovery, w
     Buffer.from(TOKEN).toString('base64'),
     'hookSecret42',
   ];
-  const everything = `${JSON.stringify(slack.messages)}\n${output}`;
+  const everything = `${JSON.stringify(slack.messages)}\n${serve.output()}`;
   for (const form of forms) t.false(everything.includes(form), `${form} in a message or the output`);
 });

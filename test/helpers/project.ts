@@ -1,7 +1,7 @@
 // Test helpers: temporary projects on disk, commands run in-process with captured output,
 // and the CLI run as a real process.
 
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -122,6 +122,33 @@ export function node(
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** A node process left running (ebb serve, a run to interrupt): its output so far and its exit. */
+export interface Started {
+  readonly child: ChildProcess;
+  /** output is what it wrote so far, stdout and stderr interleaved. */
+  readonly output: () => string;
+  readonly exited: Promise<number | null>;
+}
+
+/** started spawns Node with these arguments, collecting its output; killed at the test's end. */
+export function started(
+  t: { teardown(fn: () => void): void },
+  argv: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Started {
+  const child = spawn(process.execPath, argv, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  t.teardown(() => void child.kill('SIGKILL'));
+  return { child, output: () => output, exited };
 }
 
 /** ndjson parses NDJSON output, leaving out the summary line `run --json` ends with. */
