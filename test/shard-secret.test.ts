@@ -51,13 +51,21 @@ const keyOf = (sink: Sink, id: number, from = 0): string[] =>
     .filter((r) => (r.json as { id: number }).id === id)
     .map((r) => String(r.headers['idempotency-key']));
 
-test('a row that failed in old shard j is re-sent after ebb reshard with the Idempotency-Key of its first attempt', async (t) => {
-  // Rows whose id % 5 is 3 fail (500) until the reshard: 8 rows, in both old shards.
+/** A sink answering 500 for the rows whose id % 5 is 3 (8 rows, in both of 2 shards) until heal(). */
+async function failingUntilHealed(t: {
+  teardown(fn: () => void): void;
+}): Promise<{ sink: Sink; heal: () => void }> {
   let healthy = false;
   const sink = await startSink((r) =>
     (r.json as { id: number }).id % 5 === 3 && !healthy ? { status: 500 } : {},
   );
-  t.teardown(() => sink.close());
+  t.teardown(() => void sink.close());
+  return { sink, heal: () => (healthy = true) };
+}
+
+test('a row that failed in old shard j is re-sent after ebb reshard with the Idempotency-Key of its first attempt', async (t) => {
+  // Rows whose id % 5 is 3 fail (500) until the reshard: 8 rows, in both old shards.
+  const { sink, heal } = await failingUntilHealed(t);
   const root = project(sink);
   t.deepEqual(await runShards(root, 2), [3, 3]);
   const failed = Array.from({ length: ROWS }, (_, i) => i).filter((i) => i % 5 === 3);
@@ -79,7 +87,7 @@ test('a row that failed in old shard j is re-sent after ebb reshard with the Ide
   t.is(re.code, 0, re.stderr);
   t.is(JSON.parse(re.stdout).rekeyed, 0);
   t.notRegex(re.stderr, /warning/);
-  healthy = true;
+  heal();
   const before = sink.requests.length;
   t.deepEqual(await runShards(root, 3), [0, 0, 0]);
   // Exactly the failed rows are sent again, each under the key of its first attempt.
@@ -111,11 +119,7 @@ test('every new shard file keeps the run history of every old shard, each run on
 });
 
 test('shard files with secrets of their own are resharded with a warning counting the rows whose key changes', async (t) => {
-  let healthy = false;
-  const sink = await startSink((r) =>
-    (r.json as { id: number }).id % 5 === 3 && !healthy ? { status: 500 } : {},
-  );
-  t.teardown(() => sink.close());
+  const { sink, heal } = await failingUntilHealed(t);
   const root = project(sink);
   t.deepEqual(await runShards(root, 2), [3, 3]);
   // As an ebb before the folder's secret made them: shard 1 keyed with a secret of its own.

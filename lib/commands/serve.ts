@@ -114,11 +114,7 @@ async function serveWith(
   await modelsData({ view, ctx }); // the first page's costs paid before it is asked for
   const listening = await listen(
     {
-      dashboard: dashboard({
-        view,
-        ctx,
-        token,
-      }),
+      dashboard: dashboard({ view, ctx, token }),
       metrics: () => metrics.render(),
       health: () => ({ status: 'ok', schedules: runs.health(scheduler) }),
     },

@@ -29,23 +29,10 @@ export function statePlaces(src: PlaceSource): ShardPlace[] {
   const base = src.ctx.statePath;
   const root = src.ctx.project.root;
   const files = base === ':memory:' || existsSync(base) ? [] : shardFiles(base);
-  if (files.length === 0)
-    return [
-      {
-        statePath: base,
-        root,
-        shard: undefined,
-        label: undefined,
-      },
-    ];
+  if (files.length === 0) return [{ statePath: base, root, shard: undefined, label: undefined }];
   return files.map((f) => {
     const shard = { index: f.index, count: f.count };
-    return {
-      statePath: f.path,
-      root,
-      shard,
-      label: shardText(shard),
-    };
+    return { statePath: f.path, root, shard, label: shardText(shard) };
   });
 }
 

@@ -4,7 +4,7 @@
 // (lib/runtime/request-log.ts). It is bounded: pruneRequests keeps the newest successes of each
 // model and every failure, for a number of days (ebb.yaml `requests.keep_days`).
 
-import { DuckDBTimestampTZValue } from '../duckdb-api.js';
+import { type DuckDBAppender as Appender, DuckDBTimestampTZValue } from '../duckdb-api.js';
 import type { JsonRow, Store } from '../store.js';
 
 /** One attempt as logged. */
@@ -24,6 +24,12 @@ export interface RequestEntry {
   readonly latencyMs: number;
   readonly requestBody: string | null;
   readonly responseBody: string | null;
+}
+
+/** appendText appends a text column's value, NULL for null. */
+function appendText(a: Appender, value: string | null): void {
+  if (value === null) a.appendNull();
+  else a.appendVarchar(value);
 }
 
 /**
@@ -52,15 +58,12 @@ export async function recordRequests(store: Store, entries: readonly RequestEntr
       a.appendVarchar(e.url);
       if (e.status === null) a.appendNull();
       else a.appendInteger(e.status);
-      if (e.error === null) a.appendNull();
-      else a.appendVarchar(e.error);
+      appendText(a, e.error);
       a.appendInteger(e.attempt);
       a.appendBoolean(e.failed);
       a.appendDouble(e.latencyMs);
-      if (e.requestBody === null) a.appendNull();
-      else a.appendVarchar(e.requestBody);
-      if (e.responseBody === null) a.appendNull();
-      else a.appendVarchar(e.responseBody);
+      appendText(a, e.requestBody);
+      appendText(a, e.responseBody);
       a.endRow();
     }
   } finally {
