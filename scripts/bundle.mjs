@@ -131,7 +131,7 @@ for (const { source, out } of ENTRIES) {
     entryPoints: { [basename(outFile, '.js')]: join(repo, source) },
     outdir,
     // Split at the dynamic imports: what a command loads lazily (yargs and the commands, the
-    // interpreter of \`ebb star\`) lands in chunks, so \`ebb --version\` and \`ebb star\` compile only
+    // interpreter of `ebb star`) lands in chunks, so `ebb --version` and `ebb star` compile only
     // what they run. The chunks sit beside the entry, so a module's URL relative to the bundle
     // (ownUrl) is the same from any of them.
     splitting: true,
