@@ -10,6 +10,7 @@ import {
   WANT,
   type Envelope,
   type Lane,
+  type MessageBatch,
   type OpName,
   type OpTable,
   type Reply,
@@ -231,8 +232,24 @@ export function serve<T extends OpTable<T>>(
 ): Served {
   const outbox = new ReplyOutbox(port, signal, transferOf);
   const ops = new Operations(handlers, toError, outbox);
-  port.on('message', (batch: Envelope[]) => {
-    for (const env of batch) ops.receive(env, lanes[env.op as OpName<T>] ?? 'concurrent', serial);
+  port.on('message', (batch: MessageBatch) => {
+    for (let i = 0; i < batch.length; ) {
+      // A request is (id, op, req); a one-way message (-id, op, req, origin, at): channel-types.ts.
+      const head = batch[i] as number;
+      const op = batch[i + 1] as string;
+      const env: Envelope =
+        head > 0
+          ? { id: head, op, req: batch[i + 2], origin: undefined, at: undefined }
+          : {
+              id: -head,
+              op,
+              req: batch[i + 2],
+              origin: batch[i + 3] as string,
+              at: batch[i + 4] as string | undefined,
+            };
+      i += head > 0 ? 3 : 5;
+      ops.receive(env, lanes[op as OpName<T>] ?? 'concurrent', serial);
+    }
     // An empty batch is the waiting worker asking for the replies held (see waitUntil).
     outbox.maybeFlush();
   });

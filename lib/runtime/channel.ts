@@ -22,7 +22,7 @@ import {
   REPLIES,
   STOP,
   WANT,
-  type Envelope,
+  type MessageBatch,
   type OpName,
   type OpTable,
   type Outcome,
@@ -82,8 +82,15 @@ export class Client<T extends OpTable<T>> {
   readonly #port: MessagePort;
   readonly #signal: Int32Array;
   #nextId = 1;
-  #outbox: Envelope[] = [];
+  /** The messages waiting to be posted, flat (channel-types.ts MessageBatch). */
+  #outbox: MessageBatch = [];
+  /** Where the newest message in the outbox starts, -1 when it is empty. */
+  #newest = -1;
+  /** Buffers that move to the main thread with the outbox (see move()). */
+  #moving: ArrayBuffer[] = [];
   #outboxSince = 0;
+  /** Messages in the outbox. */
+  #count = 0;
   readonly #replies = new Map<number, Reply>();
   readonly #callbacks = new Map<number, (o: Outcome<unknown>) => void>();
   #fatal: WireError | undefined;
@@ -103,7 +110,9 @@ export class Client<T extends OpTable<T>> {
     if (!final) this.#check();
     const id = this.#nextId++;
     if (onReply) this.#callbacks.set(id, onReply as (o: Outcome<unknown>) => void);
-    this.#enqueue({ id, op, req });
+    this.#mark();
+    this.#outbox.push(id, op, req);
+    this.#posted();
     return id;
   }
 
@@ -114,24 +123,36 @@ export class Client<T extends OpTable<T>> {
    */
   post<K extends OpName<T>>(op: K, req: T[K]['req'], origin: string, at?: string): void {
     this.#check();
-    this.#enqueue(
-      at === undefined
-        ? { id: this.#nextId++, op, req, origin }
-        : { id: this.#nextId++, op, req, origin, at },
-    );
+    this.#mark();
+    this.#outbox.push(-this.#nextId++, op, req, origin, at);
+    this.#posted();
+  }
+
+  /**
+   * move hands `buffer` (the whole buffer of a request just queued, which the script never sees
+   * again) to the main thread with the outbox instead of copying it.
+   */
+  move(buffer: ArrayBuffer): void {
+    if (!this.#moving.includes(buffer)) this.#moving.push(buffer);
   }
 
   /** postNow posts the outbox at once (latency matters: e.g. the pipeline is starved). */
   postNow(): void {
     if (this.#outbox.length === 0) return;
     const batch = this.#outbox;
+    const moving = this.#moving;
     this.#outbox = [];
-    this.#port.postMessage(batch, movable(batch));
+    this.#newest = -1;
+    this.#moving = [];
+    this.#port.postMessage(batch, moving);
   }
 
   /** lastQueued gives the newest queued message if it is still in the outbox (to coalesce into it). */
   lastQueued(): { readonly id: number; readonly op: string; readonly req: unknown } | undefined {
-    return this.#outbox[this.#outbox.length - 1];
+    const at = this.#newest;
+    if (at < 0) return undefined;
+    const box = this.#outbox;
+    return { id: Math.abs(box[at] as number), op: box[at + 1] as string, req: box[at + 2] };
   }
 
   /** finalCall is the worker's last call: it goes through whatever was reported or requested before. */
@@ -206,11 +227,18 @@ export class Client<T extends OpTable<T>> {
     return Atomics.load(this.#signal, STOP) !== 0;
   }
 
-  #enqueue(env: Envelope): void {
-    if (this.#outbox.length === 0) this.#outboxSince = performance.now();
-    this.#outbox.push(env);
-    if (this.#outbox.length >= OUTBOX_MAX || performance.now() - this.#outboxSince >= OUTBOX_MS)
-      this.postNow();
+  /** #mark notes that a message starts here (before its entries are pushed). */
+  #mark(): void {
+    if (this.#outbox.length === 0) {
+      this.#outboxSince = performance.now();
+      this.#count = 0;
+    }
+    this.#newest = this.#outbox.length;
+  }
+
+  /** #posted counts the message just pushed and posts the outbox when it is full or old. */
+  #posted(): void {
+    if (++this.#count >= OUTBOX_MAX || performance.now() - this.#outboxSince >= OUTBOX_MS) this.postNow();
   }
 
   #drain(): void {
@@ -246,24 +274,4 @@ export class Client<T extends OpTable<T>> {
     this.#fatal = { ...fatal, code: CODE.EBB_REPORTED };
     if (fatal.code !== CODE.EBB_REPORTED) throw new HostCallError(fatal);
   }
-}
-
-/**
- * movable lists the request bodies of a batch that own their whole buffer: they move to the
- * main thread rather than being copied (the script never sees a body again once it is sent).
- */
-function movable(batch: readonly Envelope[]): ArrayBuffer[] {
-  let out: ArrayBuffer[] | undefined;
-  for (const env of batch) {
-    const body = (env.req as { body?: unknown } | null)?.body;
-    if (
-      body instanceof Uint8Array &&
-      body.byteOffset === 0 &&
-      body.byteLength === body.buffer.byteLength &&
-      body.buffer instanceof ArrayBuffer
-    ) {
-      if (!(out ??= []).includes(body.buffer)) out.push(body.buffer);
-    }
-  }
-  return out ?? [];
 }

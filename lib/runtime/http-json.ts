@@ -8,11 +8,13 @@ const members = (json as unknown as { members: Map<string, Value> }).members;
 const ENCODE = members.get('encode')!;
 const DECODE = members.get('decode')!;
 
-/** encodeJson renders `v` as JSON, UTF-8 encoded; `where` names the argument in the error. */
-export function encodeJson(thread: Thread, v: Value, where: string): Buffer {
+/**
+ * encodeJson renders `v` as JSON, UTF-8 encoded, as a byte string (json.encode's interpreter
+ * string: its characters are the UTF-8 bytes already); `where` names the argument in the error.
+ */
+export function encodeJson(thread: Thread, v: Value, where: string): string {
   try {
-    // json.encode gives an interpreter string: its characters are the UTF-8 bytes already.
-    return Buffer.from(call(thread, ENCODE, [v]) as string, 'latin1');
+    return call(thread, ENCODE, [v]) as string;
   } catch (err) {
     const msg = err instanceof Error ? err.message.replace(/^.*?json\.encode: /s, '') : String(err);
     throw new Error(`${where} cannot be encoded as JSON (a value of type ${typeName(v)}): ${msg}`);

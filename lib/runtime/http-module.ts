@@ -26,6 +26,7 @@ import { CallSite } from './call-site.js';
 import { method, REQUEST_PARAMS, requestArgs, type RequestArgs } from './http-args.js';
 import { decodeJsonBytes } from './http-json.js';
 import { buildRequest, type RequestKeying } from './http-request.js';
+import { packCall } from './http-call-wire.js';
 import { bodyText, unpackReply, type HttpReply, type HttpWire } from './http-reply.js';
 import type { ModelInit, ModelOps } from './protocol.js';
 
@@ -340,12 +341,21 @@ export class HttpModule {
     let response!: Response;
     const at = this.#site.of(th);
     // Read before the body moves to the main thread with the message.
-    const bytes = call.body === undefined ? 0 : call.body.byteLength;
+    const body = call.body;
+    const bytes = body === undefined ? 0 : typeof body === 'string' ? body.length : body.byteLength;
     const id = this.#client.submit(
       'http',
-      at === undefined ? call : { ...call, at },
+      packCall(at === undefined ? call : { ...call, at }),
       (o: Outcome<HttpWire>) => this.#settle(response, o),
     );
+    // A body that owns its whole buffer moves rather than being copied (the script never sees it again).
+    if (
+      body instanceof Uint8Array &&
+      body.byteOffset === 0 &&
+      body.byteLength === body.buffer.byteLength &&
+      body.buffer instanceof ArrayBuffer
+    )
+      this.#client.move(body.buffer);
     response = new Response(this, id, method, call.url);
     response.at = at;
     response.bytes = bytes;

@@ -9,7 +9,7 @@ import { OAUTH_HEADER } from './oauth-grant.js';
 import type { Thread } from '../starlark/index.js';
 import type { RequestArgs } from './http-args.js';
 import { encodeJson } from './http-json.js';
-import type { HttpCall } from './protocol.js';
+import type { ScriptCall } from './protocol.js';
 
 /** What keys a model's requests: the state's secret and the model's name (initIdempotency done). */
 export interface RequestKeying {
@@ -30,7 +30,7 @@ export function buildRequest(
   args: RequestArgs,
   defaultTimeoutMs: number,
   keying?: RequestKeying,
-): HttpCall {
+): ScriptCall {
   const url = parseUrl(fn, text);
   for (const [k, v] of args.params ?? []) {
     for (const x of Array.isArray(v) ? v : [v])
@@ -39,7 +39,7 @@ export function buildRequest(
   const headers: Record<string, string> = {};
   const given = [args.json, args.data, args.body].filter((x) => x !== undefined).length;
   if (given > 1) throw new Error(`${fn}: json=, data= and body= are alternatives; pass only one`);
-  let payload: Uint8Array | undefined = args.body;
+  let payload: Uint8Array | string | undefined = args.body;
   if (args.json !== undefined) {
     payload = encodeJson(th, args.json, `${fn}: json=`);
     headers['content-type'] = 'application/json';
@@ -60,7 +60,7 @@ export function buildRequest(
     headers[k.toLowerCase()] = scalarText(v, `${fn}: headers[${JSON.stringify(k)}]`);
   }
   const timeoutMs = args.timeoutMs ?? defaultTimeoutMs;
-  const call: HttpCall =
+  const call: ScriptCall =
     payload === undefined
       ? { method, url: url.href, headers, timeoutMs }
       : { method, url: url.href, headers, body: payload, timeoutMs };

@@ -92,14 +92,21 @@ export interface HttpCall {
   readonly body?: Uint8Array | undefined;
   readonly timeoutMs: number;
   /** Where the script issued it (file:line:col), for the messages about its failure. */
-  readonly at?: string;
+  readonly at?: string | undefined;
   /**
    * The save that depends on this request alone, when the script made it before the request
    * left its outbox (the seed loop's `http.post(…); save.row(row)`): the ack message's fields,
    * decided with the request's outcome instead of a message of its own.
    */
-  readonly ack?: { readonly runs: number[]; readonly deleted: boolean; readonly at?: string };
+  readonly ack?: { readonly runs: number[]; readonly deleted: boolean; readonly at?: string } | undefined;
 }
+
+/**
+ * A request as the script's worker builds it: its body may be a byte string (a character per
+ * byte, as json= encodes it), which crosses to the main thread as one string — cheaper than a
+ * buffer's clone or transfer — and becomes an HttpCall's bytes there (http-call-wire.ts).
+ */
+export type ScriptCall = Omit<HttpCall, 'body'> & { readonly body?: Uint8Array | string | undefined };
 
 /** What a page of the delta holds besides its changes: the rows' values, their JSON texts. */
 export interface PageWant {
@@ -152,7 +159,8 @@ export interface ModelOps {
   };
   /** Rows a non-tracked model saved (one-way). */
   'sink.rows': { req: { rows: Array<Record<string, Wire>> }; rep: number };
-  http: { req: HttpCall; rep: HttpWire };
+  /** The request as http-call-wire.ts packs it (a flat array: the main thread's cheaper read). */
+  http: { req: unknown[]; rep: HttpWire };
   finish: { req: Finish; rep: null };
 }
 

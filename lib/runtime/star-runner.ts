@@ -27,6 +27,7 @@ import { Cursors } from './cursors.js';
 import { pageBuffers } from './delta-pages.js';
 import { advice, describeFailure, failureCode } from './failure-advice.js';
 import { HostErrors } from './host-errors.js';
+import { unpackCall } from './http-call-wire.js';
 import { packReply } from './http-reply.js';
 import { startWorker } from './model-worker.js';
 import type { Outlet, OutletParts } from './outlet.js';
@@ -321,7 +322,7 @@ class StarRun {
       },
       'cursor.open': ({ sql, params }) => this.#cursors.open(sql, params),
       'cursor.next': ({ id }) => this.#cursors.next(id),
-      http: (req, id) => this.#outlet.delivery.send(id, req).then(packReply),
+      http: (req, id) => this.#outlet.delivery.send(id, unpackCall(req)).then(packReply),
       finish: (f) => {
         this.#settle(f);
         return null;

@@ -10,7 +10,8 @@ import type { Client } from './channel.js';
 import { callAs } from './host-call.js';
 import type { HttpModule, Response } from './http-module.js';
 import type { Outcomes } from './outcomes.js';
-import { MESSAGE_ROWS, type HttpCall, type ModelInit, type ModelOps } from './protocol.js';
+import { attachAck, hasAck, type HttpCallWire } from './http-call-wire.js';
+import { MESSAGE_ROWS, type ModelInit, type ModelOps } from './protocol.js';
 import { Row } from './row.js';
 import type { SaveCall, Saves } from './saves.js';
 import { rowToWire } from './wire.js';
@@ -129,9 +130,9 @@ export class TrackedSaves implements Saves {
     const runs = seqs.pairs;
     if (deps.length === 1 && last && last.op === 'http' && last.id === deps[0]) {
       // The save depends on the request still in the outbox alone: it rides with it.
-      const req = last.req as { ack?: HttpCall['ack'] };
-      if (req.ack === undefined) {
-        req.ack = changed && at !== undefined ? { runs, deleted, at } : { runs, deleted };
+      const req = last.req as HttpCallWire;
+      if (!hasAck(req)) {
+        attachAck(req, changed && at !== undefined ? { runs, deleted, at } : { runs, deleted });
         this.#lastAck = undefined;
         return;
       }

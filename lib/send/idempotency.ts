@@ -35,7 +35,7 @@ export function idempotencyReady(): boolean {
 const SEP = '\u0000';
 const encoder = new TextEncoder();
 /** Scratch space for the hashed bytes: one wasm call on one buffer is ~3× faster than streaming. */
-let scratch = new Uint8Array(64 * 1024);
+let scratch = Buffer.allocUnsafeSlow(64 * 1024);
 const MAX_SCRATCH = 1024 * 1024;
 
 /**
@@ -45,13 +45,16 @@ const MAX_SCRATCH = 1024 * 1024;
  */
 const keyed = new WeakMap<Uint8Array, { bytes: Uint8Array; view: DataView }>();
 
-/** 16 lower-case hex digits, keyed by `secret`. Throws if initIdempotency() has not completed. */
+/**
+ * 16 lower-case hex digits, keyed by `secret`. A string body is a byte string (a character per
+ * byte). Throws if initIdempotency() has not completed.
+ */
 export function idempotencyKey(
   secret: Uint8Array,
   model: string,
   method: string,
   url: string,
-  body: Uint8Array | undefined,
+  body: Uint8Array | string | undefined,
 ): string {
   if (hasher === null) {
     throw new SendError(
@@ -65,12 +68,15 @@ export function idempotencyKey(
   let buf = scratch;
   if (need > buf.length) {
     // Grow the kept buffer up to 1 MiB; a larger body gets a buffer of its own.
-    buf = new Uint8Array(need > MAX_SCRATCH ? need : Math.min(MAX_SCRATCH, Math.max(need, buf.length * 2)));
+    buf = Buffer.allocUnsafeSlow(
+      need > MAX_SCRATCH ? need : Math.min(MAX_SCRATCH, Math.max(need, buf.length * 2)),
+    );
     if (buf.length <= MAX_SCRATCH) scratch = buf;
   }
   const { written } = encoder.encodeInto(head, buf);
   let end = written;
-  if (body !== undefined) {
+  if (typeof body === 'string') end += buf.write(body, written, 'latin1');
+  else if (body !== undefined) {
     buf.set(body, written);
     end += body.length;
   }
@@ -86,7 +92,7 @@ export function idempotencyKey(
 }
 
 /** Every non-GET request carries an idempotency-key, unless the caller set one. */
-export function needsKey(request: HttpRequest): boolean {
+export function needsKey(request: Pick<HttpRequest, 'method' | 'headers'>): boolean {
   return request.method !== 'GET' && request.headers['idempotency-key'] === undefined;
 }
 
