@@ -253,3 +253,50 @@ test('a save that came with its request (HttpCall.ack) is decided with its outco
   t.is(delivery.failedRows, 1);
   delivery.close();
 });
+
+test('a sender that ends a request at once in submit (its breaker open): the rows riding with it and those acked after it are failures, the others acknowledged, and send resolves to map(outcome)', async (t) => {
+  const commits: number[][] = [];
+  const failed: number[][] = [];
+  const acks: AckStore = {
+    ack: async (rows: SeqRuns) => void commits.push([...rows]),
+    ackDeleted: async () => undefined,
+    record: async (f) => void failed.push(...f.map((x) => [...x.seqs])),
+  };
+  const outcome = (status: number) => ({
+    ok: status < 300,
+    status,
+    headers: {},
+    body: new Uint8Array(0),
+    attempts: status < 300 ? 1 : 0,
+    ...(status < 300 ? {} : { error: { code: 'EBB_HTTP_STATUS', message: `status ${status}` } }),
+  });
+  const sender = {
+    send: () => Promise.reject(new Error('submit is used when the sender has it')),
+    // Request 2 ends before submit returns; the others in a later turn.
+    submit: (req: { url: string }, done: (o: unknown) => void) => {
+      if (req.url.endsWith('/2')) done(outcome(503));
+      else setImmediate(() => done(outcome(200)));
+    },
+  };
+  const lane = new SerialLane();
+  const delivery = new Delivery({ sender: sender as never, lane, acks, onFatal: () => undefined });
+  const mapped: Array<Promise<string>> = [];
+  for (const id of [1, 2, 3]) {
+    const ack = { runs: SeqRuns.of([100 + id]).pairs, deleted: false };
+    mapped.push(
+      delivery.send(
+        id,
+        { ...GET, method: 'POST', url: `http://127.0.0.1:1/${id}`, ack },
+        (o) => `${id}:${o.status}`,
+      ),
+    );
+  }
+  void delivery.send(4, { ...GET, method: 'POST', url: 'http://127.0.0.1:1/2' });
+  delivery.ack(SeqRuns.of([104]), false, [4]);
+  t.deepEqual(await Promise.all(mapped), ['1:200', '2:503', '3:200']);
+  await delivery.drain();
+  t.deepEqual(commits.flat().sort(), [101, 103]);
+  t.deepEqual(failed.sort(), [[102], [104]]);
+  t.is(delivery.failedRows, 2);
+  delivery.close();
+});

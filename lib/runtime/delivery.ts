@@ -30,9 +30,10 @@ import {
   type ModelOps,
 } from './protocol.js';
 
-/** The part of lib/send's Sender that delivery uses. */
+/** The part of lib/send's Sender that delivery uses (submit, when it has it: no promise of its own). */
 export interface RequestSender {
   send(req: HttpCall): Promise<SendOutcome>;
+  submit?(req: HttpCall, done: (outcome: SendOutcome) => void): void;
 }
 
 /**
@@ -73,7 +74,7 @@ export interface DeliveryOptions {
 
 export class Delivery {
   readonly #o: DeliveryOptions;
-  readonly #inflight = new Map<number, Promise<SendOutcome>>();
+  readonly #inflight = new Map<number, Promise<unknown>>();
   readonly #failed = new Map<number, { req: HttpCall; outcome: SendOutcome }>();
   /** The acks held for each request in flight: decided when the last of their requests ends. */
   readonly #held = new Map<number, HeldAck[]>();
@@ -117,42 +118,73 @@ export class Delivery {
     this.#o = options;
   }
 
-  /** send starts a request; its outcome is kept for the acks that depend on it. */
-  send(id: number, req: HttpCall): Promise<SendOutcome> {
+  /**
+   * send starts a request; its outcome is kept for the acks that depend on it. The promise
+   * resolves to `map(outcome)` (the outcome itself without `map`): what the caller makes of it,
+   * without a promise of its own.
+   */
+  send(id: number, req: HttpCall): Promise<SendOutcome>;
+  send<R>(id: number, req: HttpCall, map: (outcome: SendOutcome) => R): Promise<R>;
+  send<R>(id: number, req: HttpCall, map?: (outcome: SendOutcome) => R): Promise<R | SendOutcome> {
     this.#sent++;
     // A save that came with its request (protocol.ts HttpCall.ack): where it was made is the
     // script's position now, in the order of its messages; it is decided with the outcome.
     const ack = req.ack;
     if (ack?.at !== undefined) this.#at = ack.at;
     const where = this.#at;
-    // While the acks of UNDURABLE_REQUESTS requests are not durable, a new request waits for their commit.
-    const start =
-      this.#requests + this.#committing >= UNDURABLE_REQUESTS
-        ? this.#durable().then(() => this.#o.sender.send(req))
-        : this.#o.sender.send(req);
-    const p = start.then((outcome) => {
-      this.#inflight.delete(id);
-      this.requestsDone++;
-      if (!outcome.ok) {
-        // Kept until the run ends: not as a view that holds a larger pooled buffer alive.
-        const body = outcome.body;
-        const kept =
-          body.byteLength === body.buffer.byteLength ? outcome : { ...outcome, body: body.slice() };
-        this.#failed.set(id, { req, outcome: kept });
-        const code = outcome.error?.code;
-        // A request not sent because the run was interrupted is not a failure of delivery.
-        if (code !== CODE.EBB_SEND_STOPPED) this.failedRequests++;
-        if (code !== undefined && stopsModel(code) && this.#stopped === undefined) {
-          this.#stopped = { code, message: outcome.error!.message };
-          this.#o.onFatal(this.#stopped);
-        }
-      }
-      this.#release(id);
-      if (ack !== undefined) this.#resolve(new SeqRuns(ack.runs), ack.deleted, [id], where);
-      return outcome;
+    let resolve!: (value: R | SendOutcome) => void;
+    let reject!: (err: unknown) => void;
+    const p = new Promise<R | SendOutcome>((ok, bad) => {
+      resolve = ok;
+      reject = bad;
     });
+    // Registered before the request starts: an outcome known at once (a breaker open) ends it in submit.
     this.#inflight.set(id, p);
+    const ended = (outcome: SendOutcome): void => {
+      try {
+        resolve(this.#ended(id, req, ack, where, outcome, map));
+      } catch (err) {
+        reject(err);
+      }
+    };
+    const sender = this.#o.sender;
+    const start = (): void => {
+      if (sender.submit !== undefined) sender.submit(req, ended);
+      else void sender.send(req).then(ended);
+    };
+    // While the acks of UNDURABLE_REQUESTS requests are not durable, a new request waits for their commit.
+    if (this.#requests + this.#committing >= UNDURABLE_REQUESTS) void this.#durable().then(start);
+    else start();
     return p;
+  }
+
+  /** #ended takes a request's outcome: kept if it failed, the acks held for it decided. */
+  #ended<R>(
+    id: number,
+    req: HttpCall,
+    ack: HttpCall['ack'],
+    where: string | undefined,
+    outcome: SendOutcome,
+    map: ((outcome: SendOutcome) => R) | undefined,
+  ): R | SendOutcome {
+    this.#inflight.delete(id);
+    this.requestsDone++;
+    if (!outcome.ok) {
+      // Kept until the run ends: not as a view that holds a larger pooled buffer alive.
+      const body = outcome.body;
+      const kept = body.byteLength === body.buffer.byteLength ? outcome : { ...outcome, body: body.slice() };
+      this.#failed.set(id, { req, outcome: kept });
+      const code = outcome.error?.code;
+      // A request not sent because the run was interrupted is not a failure of delivery.
+      if (code !== CODE.EBB_SEND_STOPPED) this.failedRequests++;
+      if (code !== undefined && stopsModel(code) && this.#stopped === undefined) {
+        this.#stopped = { code, message: outcome.error!.message };
+        this.#o.onFatal(this.#stopped);
+      }
+    }
+    this.#release(id);
+    if (ack !== undefined) this.#resolve(new SeqRuns(ack.runs), ack.deleted, [id], where);
+    return map === undefined ? outcome : map(outcome);
   }
 
   /** failure returns the failed outcome of request `id`, if it failed. */

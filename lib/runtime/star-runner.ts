@@ -322,7 +322,7 @@ class StarRun {
       },
       'cursor.open': ({ sql, params }) => this.#cursors.open(sql, params),
       'cursor.next': ({ id }) => this.#cursors.next(id),
-      http: (req, id) => this.#outlet.delivery.send(id, unpackCall(req)).then(packReply),
+      http: (req, id) => this.#outlet.delivery.send(id, unpackCall(req), packReply),
       finish: (f) => {
         this.#settle(f);
         return null;
