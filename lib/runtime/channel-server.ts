@@ -48,6 +48,7 @@ class ReplyOutbox {
   readonly #port: MessagePort;
   readonly #signal: Int32Array;
   readonly #transferOf: ((value: unknown) => ArrayBuffer[] | undefined) | undefined;
+  readonly #holdMs: number;
   #pending: ReplyBatch = [];
   /** The replies in #pending (a success takes two entries). */
   #count = 0;
@@ -63,10 +64,12 @@ class ReplyOutbox {
     port: MessagePort,
     signal: Int32Array,
     transferOf: ((value: unknown) => ArrayBuffer[] | undefined) | undefined,
+    holdMs: number,
   ) {
     this.#port = port;
     this.#signal = signal;
     this.#transferOf = transferOf;
+    this.#holdMs = holdMs;
   }
 
   reply(r: Reply): void {
@@ -91,7 +94,7 @@ class ReplyOutbox {
       this.#scheduled = true;
       setImmediate(this.#flush);
     } else if (this.#holdTimer === undefined) {
-      this.#holdTimer = setTimeout(this.#flush, HOLD_MS);
+      this.#holdTimer = setTimeout(this.#flush, this.#holdMs);
       this.#holdTimer.unref();
     }
   }
@@ -219,7 +222,8 @@ class Operations<T extends OpTable<T>> {
 
 /**
  * serve is the main thread's end. `toError` turns a handler's exception into the error the
- * worker sees. Replies completed in one tick are posted together.
+ * worker sees. Replies completed in one tick are posted together. `holdMs` bounds how long a
+ * reply is held back (tests make it long, to tell the mechanism from its safety net).
  */
 export function serve<T extends OpTable<T>>(
   port: MessagePort,
@@ -229,8 +233,9 @@ export function serve<T extends OpTable<T>>(
   serial: SerialLane,
   toError: (err: unknown, op: string) => WireError,
   transferOf?: (value: unknown) => ArrayBuffer[] | undefined,
+  holdMs = HOLD_MS,
 ): Served {
-  const outbox = new ReplyOutbox(port, signal, transferOf);
+  const outbox = new ReplyOutbox(port, signal, transferOf, holdMs);
   const ops = new Operations(handlers, toError, outbox);
   port.on('message', (batch: MessageBatch) => {
     for (let i = 0; i < batch.length; ) {
