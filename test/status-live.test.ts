@@ -36,7 +36,18 @@ function syncProject(extra: Record<string, string> = {}) {
 }
 
 test('while a run holds the state: ebb status shows its progress, ebb sql waits then exits 75; after it, --check fails on pending failures', async (t) => {
-  const sink = await startSink((r) => (String(r.url).includes('/fail') ? { status: 500 } : { delayMs: 50 }));
+  // After its first 20 requests the sink holds its answers until the test has seen the run
+  // hold the state: on a loaded machine the run must not end before `ebb sql` starts.
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const sink = await startSink((r, res, n) => {
+    if (String(r.url).includes('/fail')) return { status: 500 };
+    if (n <= 20) return { delayMs: 20 };
+    void released.then(() => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+    });
+  });
   const root = syncProject();
   const env = { SINK: sink.url };
   const child = spawn(process.execPath, [...EBB_ARGV, 'run', '--json'], {
@@ -48,6 +59,7 @@ test('while a run holds the state: ebb status shows its progress, ebb sql waits 
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   t.teardown(async () => {
+    release();
     child.kill('SIGKILL');
     await sink.close();
   });
@@ -73,6 +85,7 @@ test('while a run holds the state: ebb status shows its progress, ebb sql waits 
   t.is(sql.code, 75, sql.stderr);
   t.regex(sql.stderr, /waiting up to 300ms for the state: ebb run, PID \d+, since .*, on model sync\.users/);
   t.regex(sql.stderr, /is in use by another ebb process/);
+  release();
 
   t.is(await exited, 3); // the model ran; rows failed
   const done = JSON.parse(readFileSync(statusFile, 'utf8')) as RunStatus;
