@@ -66,11 +66,20 @@ async function runAhead(t: import('ava').ExecutionContext, rows: number, padByte
     onPrint: () => {
       printed++;
       if (printed !== mark) return;
-      // The script cannot print more before an answer: look a while later, then answer.
-      setTimeout(() => {
-        seen = { prints: printed, arrived: sink.arrived() };
-        sink.release();
-      }, 300);
+      // The script cannot print more before an answer: once @concurrency requests arrived (on a
+      // loaded machine large bodies take a while), look a while later, then answer.
+      const until = Date.now() + 30_000;
+      const look = (): void => {
+        if (sink.arrived() < 2 && Date.now() < until) {
+          setTimeout(look, 20);
+          return;
+        }
+        setTimeout(() => {
+          seen = { prints: printed, arrived: sink.arrived() };
+          sink.release();
+        }, 300);
+      };
+      look();
     },
   });
   t.is(r.code, 0, r.err);
