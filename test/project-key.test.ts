@@ -57,28 +57,37 @@ for row in query("SELECT id FROM src.items ORDER BY id"):
   t.not(keyOf1()[2], k1, 'a new state keys its requests with a new secret');
 });
 
-test('a json= body with text beyond ASCII reaches the API as its exact UTF-8, keyed by those bytes', async (t) => {
+test('a json= body with text beyond ASCII reaches the API as its exact UTF-8, keyed by those bytes (a small body and one past 4 KB)', async (t) => {
   const sink = await startSink(() => ({ status: 200 }));
   t.teardown(() => sink.close());
   const root = makeProject({
-    'models/src/items.sql': "-- @kind: table\nSELECT 1 AS id, 'Zoë 日本 \" \\ %' AS name",
+    'models/src/items.sql':
+      "-- @kind: table\nSELECT 1 AS id, 'Zoë 日本 \" \\ %' AS name UNION ALL SELECT 2, repeat('Zoë 日本 ', 1000)",
     'models/sync/items.star': `# @kind: tracked
 # @unique_key: id
-for row in query("SELECT id, name FROM src.items"):
+for row in query("SELECT id, name FROM src.items ORDER BY id"):
     http.post(env.get("SINK", secret=False) + "/items", json={"id": row.id, "name": row.name})
     save.row(row)
 `,
   });
   await runCommand({ cwd: root, selectors: [], env: { ...process.env, SINK: sink.url } }, capture().io);
-  t.is(sink.requests.length, 1);
-  const sent = sink.requests[0]!;
-  t.deepEqual(sent.json, { id: 1, name: 'Zoë 日本 " \\ %' });
+  t.is(sink.requests.length, 2);
+  t.deepEqual(
+    sink.requests.map((r) => r.json),
+    [
+      { id: 1, name: 'Zoë 日本 " \\ %' },
+      { id: 2, name: 'Zoë 日本 '.repeat(1000) },
+    ],
+  );
+  t.true(Buffer.byteLength(sink.requests[1]!.body) > 4096);
   await initIdempotency();
   const secret = await withStore(root, (s) => projectKey(s));
-  t.is(
-    sent.headers['idempotency-key'],
-    idempotencyKey(secret, 'sync.items', 'POST', `${sink.url}/items`, Buffer.from(sent.body, 'utf8')),
-  );
+  for (const sent of sink.requests) {
+    t.is(
+      sent.headers['idempotency-key'],
+      idempotencyKey(secret, 'sync.items', 'POST', `${sink.url}/items`, Buffer.from(sent.body, 'utf8')),
+    );
+  }
 });
 
 test("a model's own Idempotency-Key header is kept, and a GET carries none", async (t) => {
