@@ -23,14 +23,14 @@ const ACK_DELETED = 6;
 const ACK_AT = 7;
 const HEADERS_AT = 8;
 
-/** packCall is `call` as it crosses (in the worker). */
-export function packCall(call: ScriptCall): HttpCallWire {
+/** packCall is `call` as it crosses (in the worker), made at `at` (file:line:col) if given. */
+export function packCall(call: ScriptCall, at: string | undefined = call.at): HttpCallWire {
   const ack = call.ack;
   const wire: unknown[] = [
     call.method,
     call.url,
     call.timeoutMs,
-    call.at,
+    at,
     call.body,
     ack?.runs,
     ack?.deleted,

@@ -343,10 +343,8 @@ export class HttpModule {
     // Read before the body moves to the main thread with the message.
     const body = call.body;
     const bytes = body === undefined ? 0 : typeof body === 'string' ? body.length : body.byteLength;
-    const id = this.#client.submit(
-      'http',
-      packCall(at === undefined ? call : { ...call, at }),
-      (o: Outcome<HttpWire>) => this.#settle(response, o),
+    const id = this.#client.submit('http', packCall(call, at), (o: Outcome<HttpWire>) =>
+      this.#settle(response, o),
     );
     // A body that owns its whole buffer moves rather than being copied (the script never sees it again).
     if (
