@@ -25,6 +25,10 @@ import {
   toStarlark,
   typeName,
   unpackArgs,
+  unpack,
+  int,
+  string,
+  type Kind,
   type Value,
 } from '../lib/starlark/index.js';
 
@@ -337,4 +341,34 @@ test('a host value refusing an unknown field with NoSuchAttrError gets a "did yo
   t.is(msgOf('s.fortyFive = 1\n'), 'settable has no .fortyFive field (did you mean .forty_five?)');
   t.is(msgOf('s.zzz = 1\n'), 'settable has no .zzz field');
   t.is(msgOf('s.forty_five = 2\n'), '');
+});
+
+test('unpack: missing arguments are reported before conversions; a conversion that unpacks a nested call names its own parameter, and the outer one after it', (t) => {
+  const inner: Kind<number> = {
+    convert: (v, no) => {
+      // A kind whose conversion binds arguments of its own (as a struct's fields would).
+      const [n] = unpack('inner', [v], [], ['n', int]);
+      return n > 0 ? n : no(`${n} is not positive`);
+    },
+  };
+  const f = (args: Value[], kwargs: Array<[string, Value]> = []) =>
+    unpack('f', args, kwargs, ['a', inner], ['b', string], ['c?', int]);
+  t.deepEqual(f([1, 'x']), [1, 'x', undefined]);
+  t.deepEqual(
+    f(
+      [2],
+      [
+        ['b', 'y'],
+        ['c', 3],
+      ],
+    ),
+    [2, 'y', 3],
+  );
+  t.throws(() => f(['s']), { message: 'f: missing argument for b' });
+  t.throws(() => f(['s', 'x']), { message: 'inner: for parameter n: got string, want int' });
+  t.throws(() => f([-1, 'x']), { message: 'f: for parameter a: -1 is not positive' });
+  t.throws(() => f([1, 'x', 'z']), { message: 'f: for parameter c: got string, want int' });
+  t.throws(() => f([1], [['bb', 'x']]), { message: 'f: unexpected keyword argument "bb" (did you mean b?)' });
+  t.throws(() => f([1, 'x'], [['b', 'y']]), { message: 'f: got multiple values for keyword argument b' });
+  t.throws(() => f([1, 'x', 2, 3]), { message: 'f: got 4 arguments, want at most 3' });
 });
