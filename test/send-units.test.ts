@@ -189,6 +189,15 @@ test('idempotency keys are 16 hex digits, equal for equal inputs and different w
     idempotencyKey(new Uint8Array(32).fill(8), 'm', 'POST', 'http://h/x', body),
   ];
   t.is(new Set([k, ...others]).size, others.length + 1);
+  // The same inputs again after others (the head of the hashed bytes is kept between calls).
+  t.is(idempotencyKey(SECRET, 'm', 'POST', 'http://h/x', body), k);
+  t.is(idempotencyKey(SECRET, 'm', 'POST', 'http://h/y', body), others[2]);
+  t.is(idempotencyKey(SECRET, 'm', 'POST', 'http://h/y', body), others[2]);
+  // A body too large for the kept buffer, then a small one: each keyed by its own bytes.
+  const large = new Uint8Array(2 * 1024 * 1024).fill(65);
+  const kLarge = idempotencyKey(SECRET, 'm', 'POST', 'http://h/x', large);
+  t.is(idempotencyKey(SECRET, 'm', 'POST', 'http://h/x', body), k);
+  t.is(idempotencyKey(SECRET, 'm', 'POST', 'http://h/x', large), kLarge);
 });
 
 test('an idempotency key reveals nothing of the body without the project secret: guessing a PIN against the unkeyed hash finds no match', async (t) => {

@@ -37,6 +37,8 @@ const encoder = new TextEncoder();
 /** Scratch space for the hashed bytes: one wasm call on one buffer is ~3× faster than streaming. */
 let scratch = Buffer.allocUnsafeSlow(64 * 1024);
 const MAX_SCRATCH = 1024 * 1024;
+/** The head (model, method, URL) last written at the start of `buf`, and its length in bytes. */
+let lastHead = { buf: new Uint8Array(0), model: '', method: '', url: '', written: 0 };
 
 /**
  * Per secret, the bytes SHA-256 hashes for a key: the secret, then the request's xxh64 (written
@@ -62,9 +64,7 @@ export function idempotencyKey(
       'idempotencyKey() called before initIdempotency() completed',
     );
   }
-  // The separators keep ("a", "bc") and ("ab", "c") apart; the body comes last, so it needs none.
-  const head = model + SEP + method + SEP + url + SEP;
-  const need = head.length * 3 + (body?.length ?? 0);
+  const need = (model.length + method.length + url.length + 3) * 3 + (body?.length ?? 0);
   let buf = scratch;
   if (need > buf.length) {
     // Grow the kept buffer up to 1 MiB; a larger body gets a buffer of its own.
@@ -73,7 +73,18 @@ export function idempotencyKey(
     );
     if (buf.length <= MAX_SCRATCH) scratch = buf;
   }
-  const { written } = encoder.encodeInto(head, buf);
+  // The separators keep ("a", "bc") and ("ab", "c") apart; the body comes last, so it needs none.
+  // A loop posting to one URL writes the same head each time: it is still in the buffer.
+  if (
+    buf !== lastHead.buf ||
+    model !== lastHead.model ||
+    method !== lastHead.method ||
+    url !== lastHead.url
+  ) {
+    const written = encoder.encodeInto(model + SEP + method + SEP + url + SEP, buf).written;
+    lastHead = { buf, model, method, url, written };
+  }
+  const written = lastHead.written;
   let end = written;
   if (typeof body === 'string') end += buf.write(body, written, 'latin1');
   else if (body !== undefined) {
