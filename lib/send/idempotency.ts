@@ -38,7 +38,8 @@ const encoder = new TextEncoder();
 let scratch = Buffer.allocUnsafeSlow(64 * 1024);
 const MAX_SCRATCH = 1024 * 1024;
 /** The head (model, method, URL) last written at the start of `buf`, and its length in bytes. */
-let lastHead = { buf: new Uint8Array(0), model: '', method: '', url: '', written: 0 };
+const NO_HEAD = { buf: new Uint8Array(0), model: '', method: '', url: '', written: 0 };
+let lastHead = NO_HEAD;
 
 /**
  * Per secret, the bytes SHA-256 hashes for a key: the secret, then the request's xxh64 (written
@@ -75,16 +76,14 @@ export function idempotencyKey(
   }
   // The separators keep ("a", "bc") and ("ab", "c") apart; the body comes last, so it needs none.
   // A loop posting to one URL writes the same head each time: it is still in the buffer.
-  if (
-    buf !== lastHead.buf ||
-    model !== lastHead.model ||
-    method !== lastHead.method ||
-    url !== lastHead.url
-  ) {
-    const written = encoder.encodeInto(model + SEP + method + SEP + url + SEP, buf).written;
-    lastHead = { buf, model, method, url, written };
+  let written: number;
+  if (buf === lastHead.buf && model === lastHead.model && method === lastHead.method && url === lastHead.url)
+    written = lastHead.written;
+  else {
+    written = encoder.encodeInto(model + SEP + method + SEP + url + SEP, buf).written;
+    // Only the kept buffer is remembered: a large body's own buffer is not held on to.
+    lastHead = buf === scratch ? { buf, model, method, url, written } : NO_HEAD;
   }
-  const written = lastHead.written;
   let end = written;
   if (typeof body === 'string') end += buf.write(body, written, 'latin1');
   else if (body !== undefined) {
