@@ -1,4 +1,4 @@
-// json.decode (lib/starlark/lib/json/json.ts), which response.json() uses: its fast paths (a
+// json.decode (lib/starlark/lib/json/decode.ts), which response.json() uses: its fast paths (a
 // string without escapes taken by indexOf, an int of up to 15 characters without a BigInt, loops
 // on char codes) must decode exactly as before — ints vs floats, big ints, key order, duplicate
 // keys, \\u escapes and raw UTF-8 as bytes — and fail with the same messages at the same offsets.
@@ -7,7 +7,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import { Dict } from '../lib/starlark/eval/hashtable.js';
 import { Float, List, None, type Value } from '../lib/starlark/eval/value.js';
-import { decodeJSON } from '../lib/starlark/lib/json/json.js';
+import { decodeJSON } from '../lib/starlark/lib/json/decode.js';
 
 /** shape is a value with its Starlark types and the dicts' key order spelled out. */
 function shape(v: Value): unknown {
