@@ -48,7 +48,7 @@ interface HeldSave {
    * Per row, the strongest verdict so far and its message and request; undefined while every
    * row is accepted (most saves: no array per save, nor a typed array's off-heap buffer).
    */
-  verdicts: Verdict[] | undefined;
+  verdicts: Array<Verdict | undefined> | undefined;
   /** The requests whose calls are done (deps are taken in order). */
   done: number;
 }
@@ -194,7 +194,9 @@ export class Outcomes {
 }
 
 function mark(save: HeldSave, i: number, verdict: number, message: string, response: Response): void {
-  save.verdicts ??= [];
+  // As long as the rows: #send reads every row's place (past the end of a shorter array it
+  // would read out of bounds, which threw away its optimized code).
+  save.verdicts ??= new Array<Verdict | undefined>(save.rows.length);
   const was = save.verdicts[i];
   if (was !== undefined && verdict <= was.verdict) return;
   save.verdicts[i] = { verdict, message, response };
