@@ -66,10 +66,12 @@ class Decoder {
   readonly ascii: boolean;
   backslash: number;
   /**
-   * The containers open around i: parsed with this explicit stack, so nesting depth is bounded
-   * by memory, not by the JS stack (starlark-go decodes 8,000 nested arrays).
+   * The containers open around i, the first `depth` of these: parsed with this explicit stack,
+   * so nesting depth is bounded by memory, not by the JS stack (starlark-go decodes 8,000
+   * nested arrays). A record is used again by the next container at its depth.
    */
-  readonly stack: Open[] = [];
+  readonly opens: Open[] = [];
+  depth = 0;
 
   constructor(s: string) {
     this.s = s;
@@ -206,7 +208,7 @@ class Decoder {
       // the same text followed by its closing quote is the same string, taken without a copy
       // and with its hash already computed for the dict. Only in ASCII texts, and only keys the
       // fast path of str took (no backslash, no quote).
-      const slot = this.stack.length * KEYS_PER_DEPTH + top.keys;
+      const slot = this.depth * KEYS_PER_DEPTH + top.keys;
       const known = this.ascii && slot < KEY_SLOTS ? recentKeys[slot] : undefined;
       const i = this.i + 1;
       if (known !== undefined && s.startsWith(known, i) && s.charCodeAt(i + known.length) === 34) {
@@ -233,7 +235,7 @@ class Decoder {
   /** parse reads one value, containers included. */
   parse(): Value {
     const s = this.s;
-    const stack = this.stack;
+    const opens = this.opens;
     for (;;) {
       let v = this.scalar();
       if (v === undefined) {
@@ -244,16 +246,28 @@ class Decoder {
           this.i++;
           v = isList ? new List([]) : new Dict();
         } else {
-          const top: Open = { list: isList ? [] : null, dict: isList ? null : new Dict(), key: '', keys: 0 };
-          stack.push(top);
-          if (!isList) this.key(top);
+          let top = opens[this.depth];
+          if (top === undefined) {
+            top = { list: null, dict: null, key: '', keys: 0 };
+            opens.push(top);
+          }
+          this.depth++;
+          if (isList) {
+            top.list = [];
+            top.dict = null;
+          } else {
+            top.list = null;
+            top.dict = new Dict();
+            top.keys = 0;
+            this.key(top);
+          }
           continue;
         }
       }
       // v is complete: add it to the enclosing containers, closing those that end here.
       for (;;) {
-        const top = stack[stack.length - 1];
-        if (top === undefined) return v;
+        if (this.depth === 0) return v;
+        const top = opens[this.depth - 1]!;
         if (top.list !== null) top.list.push(v);
         else top.dict!.ht.set(top.key, v);
         if (!this.skip()) this.die('unexpected end of file');
@@ -265,7 +279,7 @@ class Decoder {
         }
         if (c === (top.list !== null ? 93 : 125)) {
           this.i++;
-          stack.pop();
+          this.depth--;
           v = top.list !== null ? new List(top.list) : top.dict!;
           continue;
         }
