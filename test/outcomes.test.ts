@@ -419,3 +419,55 @@ for row in query("SELECT id, email FROM src.users ORDER BY id"):
     ids.filter((id) => want(id % 10) === undefined),
   );
 });
+
+test('at the end of the script the saves are decided as their replies come, not once the last request is over', async (t) => {
+  // The sink holds the last batch's request until the first batch's outcome function has run
+  // (it says so by a request of its own): decisions made only once every request is over would
+  // come after it, and the sink answers it anyway after 3 s so that such a run ends.
+  let held: (() => void) | undefined;
+  let decidedWhileHeld = false;
+  const sink = await startSink((r, res) => {
+    if (r.url.endsWith('/decided')) {
+      decidedWhileHeld ||= held !== undefined;
+      held?.();
+      return {};
+    }
+    if ((r.json as { first: number }).first !== 250) return {};
+    const timer = setTimeout(() => held?.(), 3000);
+    held = () => {
+      clearTimeout(timer);
+      held = undefined;
+      res.end('{}');
+    };
+  });
+  t.teardown(() => sink.close());
+  const sync = `# @kind: tracked
+# @unique_key: id
+# @concurrency: 2
+base = env.get("SINK", secret=False)
+
+def decide(response, rows):
+    if rows[0].id == 0:
+        http.get(base + "/decided")
+    return None
+
+batch = []
+for row in query("SELECT id, email FROM src.users ORDER BY id"):
+    batch.append(row)
+    if len(batch) == 50:
+        http.post(base + "/batch", json={"first": batch[0].id})
+        save.rows(batch, outcome=decide)
+        batch = []
+`;
+  const root = makeProject({
+    'models/src/users.sql': `-- @kind: table\nSELECT range AS id, 'u' || range || '@example.com' AS email FROM range(300)`,
+    'models/sync/users.star': sync,
+  });
+  const r = await run(root, sink.url);
+  t.like(
+    r.results.find((x) => x['model'] === 'sync.users'),
+    { saved: 300 },
+    r.err,
+  );
+  t.true(decidedWhileHeld);
+});
