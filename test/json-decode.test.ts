@@ -225,14 +225,15 @@ test('a key at the place of a key of the previous object or text is taken as tha
   for (const [text, want] of cases) t.deepEqual(shape(decodeJSON(text)), want, text);
   // Texts that are not JSON fail as before, after a key was read at that place: "ab", or the
   // key written "ab\\"" (its text is not the string it decodes to, so it is never taken from there).
-  for (const [before, text, want] of [
+  const invalid: Array<[string, string, string]> = [
     ['[{"ab": 1}]', '[{"ab"c": 1}]', "json.decode: at offset 6, after object key, got 'c', want ':' "],
     ['[{"ab": 1}]', '[{"ab"', 'json.decode: at offset 6, unexpected end of file'],
     ['[{"ab": 1}]', '[{"ab', 'json.decode: at offset 2, unclosed string literal'],
     ['[{"ab\\"": 1}]', '[{"ab"": 1}]', `json.decode: at offset 6, after object key, got '"', want ':' `],
-  ]) {
-    decodeJSON(before!);
-    t.is(t.throws(() => decodeJSON(text!))?.message, want, text);
+  ];
+  for (const [before, text, want] of invalid) {
+    decodeJSON(before);
+    t.is(t.throws(() => decodeJSON(text))?.message, want, text);
   }
 });
 
