@@ -192,6 +192,29 @@ save.rows(list(query("SELECT id FROM src.users ORDER BY id")), outcome=short)
   );
 });
 
+test('a list holding something else than an outcome fails the model naming where fn is defined and the row', async (t) => {
+  const sink = await startSink();
+  t.teardown(() => sink.close());
+  const root = makeProject({
+    'models/src/users.sql': '-- @kind: table\nSELECT range AS id FROM range(4)',
+    'models/sync/users.star': `# @kind: tracked
+# @unique_key: id
+
+def odd(response, rows):
+    return [outcome.accepted, outcome.accepted, "ok", outcome.accepted]
+http.post(env.get("SINK", secret=False) + "/all", json=[1])
+save.rows(list(query("SELECT id FROM src.users ORDER BY id")), outcome=odd)
+`,
+  });
+  const r = await run(root, sink.url);
+  t.is(r.code, 1);
+  const result = r.results.find((x) => x['model'] === 'sync.users')!;
+  t.regex(
+    String(result['error']),
+    /the outcome function defined at models\/sync\/users\.star:4:\d+ returned a string for row 2; want outcome\.accepted/,
+  );
+});
+
 test('a script that prints a header of a 500 response before save.row: the row is failed, not delivered', async (t) => {
   const sink = await startSink((r) =>
     (r.json as { id: number }).id === 1

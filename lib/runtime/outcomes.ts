@@ -127,12 +127,11 @@ export class Outcomes {
       for (let i = 0; i < n; i++) mark(save, i, FAILED, message, response);
       return;
     }
-    const name = `the outcome function${definedAt(save.fn) === undefined ? '' : ` defined at ${definedAt(save.fn)}`}`;
     // Only read, at once: the list's own elements, not a copy.
     const list = typeName(result) === 'list' || typeName(result) === 'tuple' ? elements(result)! : undefined;
     if (list === undefined || list.length !== n) {
       throw new Error(
-        `${name} returned ${list === undefined ? `a ${typeName(result)}` : `${list.length} outcome(s)`} for ${n} row(s) of ${response.method} ${response.url}; ` +
+        `${fnName(save.fn)} returned ${list === undefined ? `a ${typeName(result)}` : `${list.length} outcome(s)`} for ${n} row(s) of ${response.method} ${response.url}; ` +
           'return None (every row accepted on a 2xx) or a list with one outcome.accepted / outcome.rejected(message) / outcome.failed(message) per row, in the order of rows',
       );
     }
@@ -140,7 +139,7 @@ export class Outcomes {
       const o = list[i];
       if (!(o instanceof RowOutcome))
         throw new Error(
-          `${name} returned a ${typeName(o!)} for row ${i}; want outcome.accepted, outcome.rejected(message) or outcome.failed(message)`,
+          `${fnName(save.fn)} returned a ${typeName(o!)} for row ${i}; want outcome.accepted, outcome.rejected(message) or outcome.failed(message)`,
         );
       if (o.kind !== 'accepted')
         mark(save, i, o.kind === 'rejected' ? REJECTED : FAILED, o.message, response);
@@ -200,6 +199,12 @@ function mark(save: HeldSave, i: number, verdict: number, message: string, respo
   const was = save.verdicts[i];
   if (was !== undefined && verdict <= was.verdict) return;
   save.verdicts[i] = { verdict, message, response };
+}
+
+/** fnName names an outcome function in errors (only then: where it is defined is a string built anew). */
+function fnName(fn: Value): string {
+  const at = definedAt(fn);
+  return `the outcome function${at === undefined ? '' : ` defined at ${at}`}`;
 }
 
 /** replyError is what a failed request is recorded with: its error, or its status. */
