@@ -1,4 +1,4 @@
-// json.decode (lib/starlark/lib/json/json.ts), which response.json() uses: its fast paths (a
+// json.decode (lib/starlark/lib/json/decode.ts), which response.json() uses: its fast paths (a
 // string without escapes taken by indexOf, an int of up to 15 characters without a BigInt, loops
 // on char codes) must decode exactly as before — ints vs floats, big ints, key order, duplicate
 // keys, \\u escapes and raw UTF-8 as bytes — and fail with the same messages at the same offsets.
@@ -7,7 +7,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import { Dict } from '../lib/starlark/eval/hashtable.js';
 import { Float, List, None, type Value } from '../lib/starlark/eval/value.js';
-import { decodeJSON } from '../lib/starlark/lib/json/json.js';
+import { decodeJSON } from '../lib/starlark/lib/json/decode.js';
 
 /** shape is a value with its Starlark types and the dicts' key order spelled out. */
 function shape(v: Value): unknown {
@@ -143,4 +143,110 @@ test('generated JSON decodes to the values it was written from', (t) => {
   ]);
   // A string whose quote follows a backslash, after strings without one.
   t.deepEqual(shape(decodeJSON('["a", "b\\"c", "d"]')), ['list', ['a', 'b"c', 'd']]);
+});
+
+test('a key at the place of a key of the previous object or text is taken as that key only when the text is exactly it', (t) => {
+  // The decoder keeps the keys it read last at each depth and position: each text below is
+  // decoded after one whose object had "ab" (or "cd") there.
+  const ab = (v: unknown) => ['list', [['dict', [['ab', v]]]]];
+  const cases: Array<[string, unknown]> = [
+    [
+      '[{"ab": 1, "cd": 2}, {"ab": 3, "cd": 4}]',
+      [
+        'list',
+        [
+          [
+            'dict',
+            [
+              ['ab', ['int', '1']],
+              ['cd', ['int', '2']],
+            ],
+          ],
+          [
+            'dict',
+            [
+              ['ab', ['int', '3']],
+              ['cd', ['int', '4']],
+            ],
+          ],
+        ],
+      ],
+    ],
+    ['[{"a": 1}]', ['list', [['dict', [['a', ['int', '1']]]]]]],
+    ['[{"ab": 1}]', ab(['int', '1'])],
+    ['[{"abc": 1}]', ['list', [['dict', [['abc', ['int', '1']]]]]]],
+    ['[{"ab": 1}]', ab(['int', '1'])],
+    ['[{"ab\\"": 1}]', ['list', [['dict', [['ab"', ['int', '1']]]]]]],
+    ['[{"ab\\\\": 1}]', ['list', [['dict', [['ab\\', ['int', '1']]]]]]],
+    ['[{"\\u0061b": 2}]', ab(['int', '2'])],
+    ['[{"ab": 1, "ab": 2}]', ab(['int', '2'])],
+    [
+      '[{"ab": 1, "cd": 2}]',
+      [
+        'list',
+        [
+          [
+            'dict',
+            [
+              ['ab', ['int', '1']],
+              ['cd', ['int', '2']],
+            ],
+          ],
+        ],
+      ],
+    ],
+    [
+      '[{"cd": 1, "ab": 2}]',
+      [
+        'list',
+        [
+          [
+            'dict',
+            [
+              ['cd', ['int', '1']],
+              ['ab', ['int', '2']],
+            ],
+          ],
+        ],
+      ],
+    ],
+    [
+      bytes('[{"ab": 1}, {"ab": "é"}]'),
+      [
+        'list',
+        [
+          ['dict', [['ab', ['int', '1']]]],
+          ['dict', [['ab', bytes('é')]]],
+        ],
+      ],
+    ],
+    [bytes('[{"é": 1}]'), ['list', [['dict', [[bytes('é'), ['int', '1']]]]]]],
+  ];
+  for (const [text, want] of cases) t.deepEqual(shape(decodeJSON(text)), want, text);
+  // Texts that are not JSON fail as before, after a key was read at that place: "ab", or the
+  // key written "ab\\"" (its text is not the string it decodes to, so it is never taken from there).
+  const invalid: Array<[string, string, string]> = [
+    ['[{"ab": 1}]', '[{"ab"c": 1}]', "json.decode: at offset 6, after object key, got 'c', want ':' "],
+    ['[{"ab": 1}]', '[{"ab"', 'json.decode: at offset 6, unexpected end of file'],
+    ['[{"ab": 1}]', '[{"ab', 'json.decode: at offset 2, unclosed string literal'],
+    ['[{"ab\\"": 1}]', '[{"ab"": 1}]', `json.decode: at offset 6, after object key, got '"', want ':' `],
+  ];
+  for (const [before, text, want] of invalid) {
+    decodeJSON(before);
+    t.is(t.throws(() => decodeJSON(text))?.message, want, text);
+  }
+});
+
+test('non-ASCII bytes are found in short and long texts alike (a scratch buffer, or a regexp past 1 MiB)', (t) => {
+  // An ASCII string with a control character is taken as it is; with a non-ASCII byte it is
+  // unquoted by JSON's rules, which refuse the control character.
+  for (const pad of [0, 20_000, (1 << 20) + 5]) {
+    const a = 'a'.repeat(pad);
+    t.deepEqual(shape(decodeJSON(`["${a}b\x01"]`)), ['list', [`${a}b\x01`]]);
+    t.is(
+      t.throws(() => decodeJSON(bytes(`["${a}é\x01"]`)))?.message,
+      `json.decode: at offset ${pad + 6}, invalid character '\\x01' in string literal`,
+    );
+    t.deepEqual(shape(decodeJSON(bytes(`{"${a}": "é"}`))), ['dict', [[a, bytes('é')]]]);
+  }
 });

@@ -192,6 +192,29 @@ save.rows(list(query("SELECT id FROM src.users ORDER BY id")), outcome=short)
   );
 });
 
+test('a list holding something else than an outcome fails the model naming where fn is defined and the row', async (t) => {
+  const sink = await startSink();
+  t.teardown(() => sink.close());
+  const root = makeProject({
+    'models/src/users.sql': '-- @kind: table\nSELECT range AS id FROM range(4)',
+    'models/sync/users.star': `# @kind: tracked
+# @unique_key: id
+
+def odd(response, rows):
+    return [outcome.accepted, outcome.accepted, "ok", outcome.accepted]
+http.post(env.get("SINK", secret=False) + "/all", json=[1])
+save.rows(list(query("SELECT id FROM src.users ORDER BY id")), outcome=odd)
+`,
+  });
+  const r = await run(root, sink.url);
+  t.is(r.code, 1);
+  const result = r.results.find((x) => x['model'] === 'sync.users')!;
+  t.regex(
+    String(result['error']),
+    /the outcome function defined at models\/sync\/users\.star:4:\d+ returned a string for row 2; want outcome\.accepted/,
+  );
+});
+
 test('a script that prints a header of a 500 response before save.row: the row is failed, not delivered', async (t) => {
   const sink = await startSink((r) =>
     (r.json as { id: number }).id === 1
@@ -336,4 +359,138 @@ for i in range(0, len(gone), 100):
     await stored(root),
     [...Array(9000).keys()].filter((id) => !rejected.includes(id)).concat(refusedDeletes),
   );
+});
+
+test('a save after two requests: per row the stronger outcome of the two calls wins (failed over rejected over accepted), with its message', async (t) => {
+  // /a and /b answer 200; the function reads which endpoint answered and decides by the id's
+  // last digit: 1 rejected by a, failed by b; 2 failed by a, rejected by b; 3 rejected by a
+  // only; 4 rejected by both (a's message kept: the first of equal verdicts); the rest accepted.
+  const sink = await startSink(() => ({ body: '{}' }));
+  t.teardown(() => sink.close());
+  const sync = `# @kind: tracked
+# @unique_key: id
+base = env.get("SINK", secret=False)
+
+def decide(response, rows):
+    a = response.url.endswith("/a")
+    out = []
+    for r in rows:
+        d = r.id % 10
+        if d == 1:
+            out.append(outcome.rejected("a refuses") if a else outcome.failed("b later"))
+        elif d == 2:
+            out.append(outcome.failed("a later") if a else outcome.rejected("b refuses"))
+        elif d == 3 and a:
+            out.append(outcome.rejected("a refuses"))
+        elif d == 4:
+            out.append(outcome.rejected("a refuses" if a else "b refuses"))
+        else:
+            out.append(outcome.accepted)
+    return out
+
+batch = []
+for row in query("SELECT id, email FROM src.users ORDER BY id"):
+    batch.append(row)
+    if len(batch) == 50:
+        http.post(base + "/a", json={"n": len(batch)})
+        http.post(base + "/b", json={"n": len(batch)})
+        save.rows(batch, outcome=decide)
+        batch = []
+`;
+  const root = makeProject({
+    'models/src/users.sql': `-- @kind: table\nSELECT range AS id, 'u' || range || '@example.com' AS email FROM range(200)`,
+    'models/sync/users.star': sync,
+  });
+  const r = await run(root, sink.url);
+  t.like(
+    r.results.find((x) => x['model'] === 'sync.users'),
+    { saved: 120, failed: 40, rejected: 40 },
+    r.err,
+  );
+  const want = (d: number): [string, string, string] | undefined =>
+    d === 1
+      ? ['failed', 'b later', '/b']
+      : d === 2
+        ? ['failed', 'a later', '/a']
+        : d === 3
+          ? ['rejected', 'a refuses', '/a']
+          : d === 4
+            ? ['rejected', 'a refuses', '/a']
+            : undefined;
+  const f = await withStore(root, async (s) =>
+    (
+      await s.queryJson(
+        "SELECT key, kind, error, url FROM _ebb.failures WHERE model = 'sync.users' ORDER BY json_extract(key, '$.id')::INT",
+      )
+    ).map((x) => [
+      String(x['key']),
+      String(x['kind']),
+      String(x['error']),
+      String(x['url']).replace(/^.*\//, '/'),
+    ]),
+  );
+  const ids = [...Array(200).keys()];
+  t.deepEqual(
+    f,
+    ids.flatMap((id) => {
+      const w = want(id % 10);
+      return w === undefined ? [] : [[JSON.stringify({ id }), ...w]];
+    }),
+  );
+  t.deepEqual(
+    await stored(root),
+    ids.filter((id) => want(id % 10) === undefined),
+  );
+});
+
+test('at the end of the script the saves are decided as their replies come, not once the last request is over', async (t) => {
+  // The sink holds the last batch's request until the first batch's outcome function has run
+  // (it says so by a request of its own): decisions made only once every request is over would
+  // come after it, and the sink answers it anyway after 3 s so that such a run ends.
+  let held: (() => void) | undefined;
+  let decidedWhileHeld = false;
+  const sink = await startSink((r, res) => {
+    if (r.url.endsWith('/decided')) {
+      decidedWhileHeld ||= held !== undefined;
+      held?.();
+      return {};
+    }
+    if ((r.json as { first: number }).first !== 250) return {};
+    const timer = setTimeout(() => held?.(), 3000);
+    held = () => {
+      clearTimeout(timer);
+      held = undefined;
+      res.end('{}');
+    };
+  });
+  t.teardown(() => sink.close());
+  const sync = `# @kind: tracked
+# @unique_key: id
+# @concurrency: 2
+base = env.get("SINK", secret=False)
+
+def decide(response, rows):
+    if rows[0].id == 0:
+        http.get(base + "/decided")
+    return None
+
+batch = []
+for row in query("SELECT id, email FROM src.users ORDER BY id"):
+    batch.append(row)
+    if len(batch) == 50:
+        http.post(base + "/batch", json={"first": batch[0].id})
+        save.rows(batch, outcome=decide)
+        batch = []
+`;
+  const root = makeProject({
+    'models/src/users.sql': `-- @kind: table\nSELECT range AS id, 'u' || range || '@example.com' AS email FROM range(300)`,
+    'models/sync/users.star': sync,
+  });
+  const r = await run(root, sink.url);
+  t.like(
+    r.results.find((x) => x['model'] === 'sync.users'),
+    { saved: 300 },
+    r.err,
+  );
+  t.true(decidedWhileHeld);
 });

@@ -116,6 +116,7 @@ export class Host {
     this.http = new HttpModule(client, init);
     this.#outcomes = new Outcomes(client);
     this.http.afterCall = (th) => this.#outcomes.run(th);
+    this.http.deciding = () => this.#outcomes.pending > 0;
     this.#saves =
       init.kind === 'tracked'
         ? new TrackedSaves(client, init, this.http, this.#outcomes, () => this.#trackedSql !== undefined)
@@ -277,7 +278,7 @@ export class Host {
    * the failed requests no save depended on (HttpModule.finish).
    */
   finish(th: Thread): ReturnType<HttpModule['finish']> {
-    const lost = this.http.finish(this.tracked);
+    const lost = this.http.finish(this.tracked, th);
     this.#outcomes.run(th);
     this.#saves.flush();
     return lost;

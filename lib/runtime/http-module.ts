@@ -245,6 +245,8 @@ export class HttpModule {
   readonly #keying: RequestKeying | undefined;
   /** Called at the end of each http.* call: outcome functions whose replies are in run then. */
   afterCall: ((th: Thread) => void) | undefined;
+  /** Whether saves wait for their requests' replies to be decided (outcome functions). */
+  deciding: (() => boolean) | undefined;
 
   constructor(client: Client<ModelOps>, init: ModelInit) {
     this.#client = client;
@@ -295,14 +297,23 @@ export class HttpModule {
   /**
    * finish waits for every request in flight and returns those that failed unread and that no
    * save depended on (in a tracked model a save's failed dependencies are its failures instead).
+   * While saves wait to be decided, it takes the replies @concurrency at a time and runs their
+   * outcome functions (afterCall) as they come, rather than all of them once the last is in:
+   * the ~10 × @concurrency decisions the script ran ahead of are made while the last requests
+   * are on the network, not after them.
    */
-  finish(tracked: boolean): Array<{ id: number; what: string; error: string }> {
-    if (this.#inflight.size > 0)
+  finish(tracked: boolean, th?: Thread): Array<{ id: number; what: string; error: string }> {
+    while (this.#inflight.size > 0) {
+      const n = this.#inflight.size;
+      const step = th !== undefined && this.deciding?.() === true ? this.#init.http.concurrency : n;
+      const left = Math.max(0, n - step);
       this.#client.waitUntil(
-        () => this.#inflight.size === 0,
+        () => this.#inflight.size <= left,
         false,
-        () => this.#inflight.size,
+        () => this.#inflight.size - left,
       );
+      if (th !== undefined) this.afterCall?.(th);
+    }
     const out: Array<{ id: number; what: string; error: string }> = [];
     for (const r of this.#lost.values()) {
       if (tracked && r.attributed) continue;

@@ -33,8 +33,7 @@ import type { Response } from './http-module.js';
 import { RowOutcome } from './outcome-module.js';
 import type { ModelOps, RefusedRow } from './protocol.js';
 
-/** Verdicts, ordered so that the stronger one wins when a save depends on several requests. */
-const ACCEPTED = 0;
+/** Verdicts, ordered so that the stronger one wins when a save depends on several requests (accepted: none). */
 const REJECTED = 1;
 const FAILED = 2;
 
@@ -45,11 +44,20 @@ interface HeldSave {
   readonly seqs: readonly number[];
   readonly deleted: boolean;
   readonly at: string | undefined;
-  readonly verdicts: Uint8Array;
-  /** Per row, the verdict's message and the request it came from. */
-  readonly why: Array<{ message: string; response: Response } | undefined>;
+  /**
+   * Per row, the strongest verdict so far and its message and request; undefined while every
+   * row is accepted (most saves: no array per save, nor a typed array's off-heap buffer).
+   */
+  verdicts: Array<Verdict | undefined> | undefined;
   /** The requests whose calls are done (deps are taken in order). */
   done: number;
+}
+
+/** Verdict is a row's verdict other than accepted, with its message and the request it came from. */
+interface Verdict {
+  readonly verdict: number;
+  readonly message: string;
+  readonly response: Response;
 }
 
 type OutcomeReq = ModelOps['outcome']['req'];
@@ -72,8 +80,17 @@ export class Outcomes {
   }
 
   /** hold keeps a save until its requests are over, then runs what is ready already. */
-  hold(th: Thread, save: Omit<HeldSave, 'verdicts' | 'why' | 'done'>): void {
-    this.#held.push({ ...save, verdicts: new Uint8Array(save.rows.length), why: [], done: 0 });
+  hold(th: Thread, save: Omit<HeldSave, 'verdicts' | 'done'>): void {
+    this.#held.push({
+      fn: save.fn,
+      deps: save.deps,
+      rows: save.rows,
+      seqs: save.seqs,
+      deleted: save.deleted,
+      at: save.at,
+      verdicts: undefined,
+      done: 0,
+    });
     this.run(th);
   }
 
@@ -110,12 +127,11 @@ export class Outcomes {
       for (let i = 0; i < n; i++) mark(save, i, FAILED, message, response);
       return;
     }
-    const name = `the outcome function${definedAt(save.fn) === undefined ? '' : ` defined at ${definedAt(save.fn)}`}`;
     // Only read, at once: the list's own elements, not a copy.
     const list = typeName(result) === 'list' || typeName(result) === 'tuple' ? elements(result)! : undefined;
     if (list === undefined || list.length !== n) {
       throw new Error(
-        `${name} returned ${list === undefined ? `a ${typeName(result)}` : `${list.length} outcome(s)`} for ${n} row(s) of ${response.method} ${response.url}; ` +
+        `${fnName(save.fn)} returned ${list === undefined ? `a ${typeName(result)}` : `${list.length} outcome(s)`} for ${n} row(s) of ${response.method} ${response.url}; ` +
           'return None (every row accepted on a 2xx) or a list with one outcome.accepted / outcome.rejected(message) / outcome.failed(message) per row, in the order of rows',
       );
     }
@@ -123,7 +139,7 @@ export class Outcomes {
       const o = list[i];
       if (!(o instanceof RowOutcome))
         throw new Error(
-          `${name} returned a ${typeName(o!)} for row ${i}; want outcome.accepted, outcome.rejected(message) or outcome.failed(message)`,
+          `${fnName(save.fn)} returned a ${typeName(o!)} for row ${i}; want outcome.accepted, outcome.rejected(message) or outcome.failed(message)`,
         );
       if (o.kind !== 'accepted')
         mark(save, i, o.kind === 'rejected' ? REJECTED : FAILED, o.message, response);
@@ -133,24 +149,27 @@ export class Outcomes {
   #send(save: HeldSave): void {
     const accepted = new SeqRuns();
     const refused: RefusedRow[] = [];
-    for (let i = 0; i < save.seqs.length; i++) {
-      const why = save.why[i];
-      if (save.verdicts[i] === ACCEPTED || why === undefined) {
-        accepted.add(save.seqs[i]!);
+    const seqs = save.seqs;
+    const verdicts = save.verdicts;
+    for (let i = 0; i < seqs.length; i++) {
+      const v = verdicts?.[i];
+      if (v === undefined) {
+        accepted.add(seqs[i]!);
         continue;
       }
-      const r = why.response;
+      const r = v.response;
       refused.push({
-        seq: save.seqs[i]!,
-        kind: save.verdicts[i] === REJECTED ? 'rejected' : 'failed',
-        message: why.message,
+        seq: seqs[i]!,
+        kind: v.verdict === REJECTED ? 'rejected' : 'failed',
+        message: v.message,
         method: r.method,
         url: r.url,
         status: r.reply!.status,
         attempts: r.reply!.attempts,
       });
     }
-    const deps = save.deps.map((d) => d.id);
+    const deps: number[] = [];
+    for (let k = 0; k < save.deps.length; k++) deps.push(save.deps[k]!.id);
     const q = this.#queued;
     if (
       q !== undefined &&
@@ -159,9 +178,11 @@ export class Outcomes {
       q.req.at === save.at
     ) {
       // Still in the outbox: this decision joins it (appending to the runs extends q.req.runs).
+      // Index loops, not for-of: an empty refused[] and a full one are arrays of different
+      // maps, and for-of over both threw away #send's optimized code twice a run.
       q.runs.append(accepted);
-      for (const d of deps) q.req.deps.push(d);
-      for (const r of refused) q.req.refused.push(r);
+      for (let k = 0; k < deps.length; k++) q.req.deps.push(deps[k]!);
+      for (let k = 0; k < refused.length; k++) q.req.refused.push(refused[k]!);
       return;
     }
     const req: OutcomeReq = { runs: accepted.pairs, deleted: save.deleted, deps, refused };
@@ -172,9 +193,18 @@ export class Outcomes {
 }
 
 function mark(save: HeldSave, i: number, verdict: number, message: string, response: Response): void {
-  if (verdict <= save.verdicts[i]!) return;
-  save.verdicts[i] = verdict;
-  save.why[i] = { message, response };
+  // As long as the rows: #send reads every row's place (past the end of a shorter array it
+  // would read out of bounds, which threw away its optimized code).
+  save.verdicts ??= new Array<Verdict | undefined>(save.rows.length);
+  const was = save.verdicts[i];
+  if (was !== undefined && verdict <= was.verdict) return;
+  save.verdicts[i] = { verdict, message, response };
+}
+
+/** fnName names an outcome function in errors (only then: where it is defined is a string built anew). */
+function fnName(fn: Value): string {
+  const at = definedAt(fn);
+  return `the outcome function${at === undefined ? '' : ` defined at ${at}`}`;
 }
 
 /** replyError is what a failed request is recorded with: its error, or its status. */
