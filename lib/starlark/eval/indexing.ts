@@ -52,9 +52,9 @@ export function getIndex(x: Value, y: Value): Value {
     return x[seqIndex('tuple', y, x.length)]!;
   }
   if (x instanceof List) {
-    const e = x.elems;
-    if (typeof y === 'number' && y >= 0 && y < e.length) return e[y]!;
-    return e[seqIndex('list', y, e.length)]!;
+    const n = x.len;
+    if (typeof y === 'number' && y >= 0 && y < n) return x.at(y);
+    return x.at(seqIndex('list', y, n));
   }
   if (x instanceof Dict) {
     const v = x.ht.get(y);
@@ -204,7 +204,7 @@ export function slice(
 ): Value {
   let n: number;
   if (typeof x === 'string') n = x.length;
-  else if (x instanceof List) n = x.elems.length;
+  else if (x instanceof List) n = x.len;
   else if (isTuple(x)) n = x.length;
   else if (x instanceof Range || x instanceof BigRange) return sliceRange(x, lo, hi, stepV);
   else if (x instanceof Bytes) n = x.s.length;
