@@ -52,9 +52,10 @@ export function getIndex(x: Value, y: Value): Value {
     return x[seqIndex('tuple', y, x.length)]!;
   }
   if (x instanceof List) {
-    const n = x.len;
-    if (typeof y === 'number' && y >= 0 && y < n) return x.at(y);
-    return x.at(seqIndex('list', y, n));
+    if (x.pairs !== null) return x.pairs.at(seqIndex('list', y, x.pairs.n));
+    const e = x.store;
+    if (typeof y === 'number' && y >= 0 && y < e.length) return e[y]!;
+    return e[seqIndex('list', y, e.length)]!;
   }
   if (x instanceof Dict) {
     const v = x.ht.get(y);

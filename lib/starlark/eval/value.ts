@@ -80,10 +80,6 @@ export class List extends SObject {
   get len(): number {
     return this.pairs === null ? this.store.length : this.pairs.n;
   }
-  /** at is element i (0 <= i < len), without making the other pairs. */
-  at(i: number): Value {
-    return this.pairs === null ? this.store[i]! : this.pairs.at(i);
-  }
   type(): string {
     return 'list';
   }
@@ -153,10 +149,10 @@ export function tupleElems(t: Tuple): Value[] {
 }
 
 /**
- * pair is the tuple (a, b) as the builtins that return a list of them build it (zip,
- * enumerate, dict.items): one array literal, so one allocation site for them all. V8 pretenures
- * a site only once the young generation has grown to its largest, copying every survivor
- * until then: once per process for the site, rather than once per builtin.
+ * pair is the tuple (a, b) as the lists of pairs that live on are built (PairSource.make for zip
+ * and enumerate, dict.items): one array literal, so one allocation site for them all. V8
+ * pretenures a site only once the young generation has grown to its largest, copying every
+ * survivor until then: once per process for the site, rather than once per builtin.
  */
 export function pair(a: Value, b: Value): Tuple {
   return tuple([a, b]);

@@ -80,7 +80,7 @@ export function comprehension(ctx: CompileContext, e: A.Comprehension): Ex {
         const owner = x instanceof List ? x : x instanceof Dict || x instanceof SetValue ? x.ht : null;
         const elems =
           x instanceof List
-            ? x.elems
+            ? x.store // pairs === null: forPairs took the others
             : isTuple(x)
               ? tupleElems(x)
               : (toArrayOrUndefined(x) ?? fail(`${typeOf(x)} value is not iterable`));

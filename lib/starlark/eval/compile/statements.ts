@@ -444,7 +444,7 @@ function forStmt(ctx: CompileContext, s: A.ForStmt): St {
     let elems: Value[];
     let owner: List | Dict | SetValue | null = null;
     if (x instanceof List) {
-      elems = x.elems;
+      elems = x.store; // pairs === null: forPairs took the others
       owner = x;
     } else if (isTuple(x)) elems = tupleElems(x);
     else if (x instanceof Dict || x instanceof SetValue) {
