@@ -123,9 +123,13 @@ export class PairSource {
   make(): Value[] {
     const { a, b, n } = this;
     const out = new Array<Value>(n);
-    if (!(a instanceof Range) && !(b instanceof Range))
+    // The common shapes without a test per element: zip of two lists, enumerate.
+    if (!(a instanceof Range) && !(b instanceof Range)) {
       for (let i = 0; i < n; i++) out[i] = pair(a[i]!, b[i]!);
-    else for (let i = 0; i < n; i++) out[i] = pair(seqAt(a, i), seqAt(b, i));
+    } else if (a instanceof Range && !(b instanceof Range)) {
+      const { start, step } = a;
+      for (let i = 0; i < n; i++) out[i] = pair(start + i * step, b[i]!);
+    } else for (let i = 0; i < n; i++) out[i] = pair(seqAt(a, i), seqAt(b, i));
     return out;
   }
 }
