@@ -479,11 +479,16 @@ function zipList(args: Value[]): List {
     if (a instanceof Range) return a;
     const e = iterableElems(a);
     if (e === undefined) fail(`zip: argument #${i + 1} is not iterable: ${typeOf(a)}`);
-    return unshared(a, e);
+    return e;
   });
   if (seqs.length === 0) return new List([]);
   const n = Math.min(...seqs.map((s) => (s instanceof Range ? s.len : s.length)));
-  if (seqs.length === 2) return List.ofPairs(new PairSource(seqs[0]!, seqs[1]!, n));
+  if (seqs.length === 2) {
+    const a = unshared(args[0]!, seqs[0]!);
+    // zip(xs, xs): one copy for both sides.
+    const b = args[1] === args[0] ? a : unshared(args[1]!, seqs[1]!);
+    return List.ofPairs(new PairSource(a, b, n));
+  }
   const out = new Array<Value>(n);
   if (seqs.length === 3) {
     const [a, b, c] = seqs as [Seq, Seq, Seq];
@@ -502,8 +507,8 @@ function zipList(args: Value[]): List {
  * unshared is elems, the elements of x, as a PairSource may keep them: a copy when x is a list
  * that may still change (the pairs are the elements at the call), else elems itself.
  */
-function unshared(x: Value, elems: Value[]): Value[] {
-  return x instanceof List && !x.frozen ? elems.slice() : elems;
+function unshared(x: Value, elems: Seq): Seq {
+  return x instanceof List && !x.frozen ? x.elems.slice() : elems;
 }
 
 /** fnv1a32 is the 32-bit FNV-1a hash of a byte string: hash(bytes) in today's starlark-go. */
