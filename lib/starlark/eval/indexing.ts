@@ -211,6 +211,7 @@ export function slice(
   else if (x instanceof Bytes) n = x.s.length;
   else return fail(`invalid slice operand ${typeOf(x)}`);
   const [start, end, step] = sliceIndices(n, lo, hi, stepV);
+  if (x instanceof List && x.pairs !== null) return new List(x.pairs.slice(start, end, step));
   if (step === 1) {
     const e = Math.max(start, end);
     if (typeof x === 'string') return x.slice(start, e);

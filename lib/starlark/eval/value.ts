@@ -119,6 +119,14 @@ export class PairSource {
   at(i: number): Tuple {
     return tuple([seqAt(this.a, i), seqAt(this.b, i)]);
   }
+  /** slice is the pairs start, start + step, … up to end (not included), made by pair(). */
+  slice(start: number, end: number, step: number): Value[] {
+    const { a, b } = this;
+    const out: Value[] = [];
+    if (step > 0) for (let i = start; i < end; i += step) out.push(pair(seqAt(a, i), seqAt(b, i)));
+    else for (let i = start; i > end; i += step) out.push(pair(seqAt(a, i), seqAt(b, i)));
+    return out;
+  }
   /** make is every pair, each made by pair() (one allocation site, see there). */
   make(): Value[] {
     const { a, b, n } = this;
