@@ -30,9 +30,11 @@ import {
   errorMessage,
   fail,
   isTuple,
-  pair,
+  PairSource,
+  seqAt,
   tuple,
   type BuiltinImpl,
+  type Seq,
   type Value,
 } from './value.js';
 
@@ -244,11 +246,8 @@ const entries: Array<[string, Value]> = [
     const start = startV === undefined ? 0 : wantInt(fn.name, 'start', startV);
     const elems = iterableElems(it!);
     if (elems === undefined) fail(`enumerate: got ${typeOf(it!)}, want iterable`);
-    // A preallocated array filled by index: growing one by push copies it ~20 times at 1M.
     const n = elems.length;
-    const out = new Array<Value>(n);
-    for (let i = 0; i < n; i++) out[i] = pair(start + i, elems[i]!);
-    return new List(out);
+    return List.ofPairs(new PairSource(new Range(start, start + n, 1), unshared(it!, elems), n));
   }),
   b('fail', (_th, fn, args, kw) => {
     let sep = ' ';
@@ -465,52 +464,51 @@ const entries: Array<[string, Value]> = [
   }),
   b('zip', (_th, fn, args, kw) => {
     if (kw.length > 0) fail('zip does not accept keyword arguments');
-    return new List(zipElems(args));
+    return zipList(args);
   }),
 ];
 
 /**
- * zipElems is zip's result: a range is read by arithmetic instead of being made into an array
- * first. Two and three sequences (the common cases) build each tuple with an array literal,
- * an allocation site V8 pretenures when the tuples live on (see Tuple in sobject.ts, and pair
- * in value.ts); an array filled in a loop would be copied by the young-generation GC, as a
- * wrapper object was.
+ * zipList is zip's result: a range is read by arithmetic instead of being made into an array
+ * first. Two sequences (the common case) give a list of pairs made when first read (see
+ * PairSource in value.ts); three build each tuple with an array literal, an allocation site V8
+ * pretenures when the tuples live on (see Tuple in sobject.ts).
  */
-function zipElems(args: Value[]): Value[] {
-  const seqs = args.map((a, i): Value[] | Range => {
+function zipList(args: Value[]): List {
+  const seqs = args.map((a, i): Seq => {
     if (a instanceof Range) return a;
     const e = iterableElems(a);
     if (e === undefined) fail(`zip: argument #${i + 1} is not iterable: ${typeOf(a)}`);
     return e;
   });
-  if (seqs.length === 0) return [];
+  if (seqs.length === 0) return new List([]);
   const n = Math.min(...seqs.map((s) => (s instanceof Range ? s.len : s.length)));
-  const out = new Array<Value>(n);
   if (seqs.length === 2) {
-    const [a, b] = seqs as [Value[] | Range, Value[] | Range];
-    if (!(a instanceof Range) && !(b instanceof Range)) {
-      for (let i = 0; i < n; i++) out[i] = pair(a[i]!, b[i]!);
-      return out;
-    }
-    for (let i = 0; i < n; i++) out[i] = pair(seqAt(a, i), seqAt(b, i));
-    return out;
+    const a = unshared(args[0]!, seqs[0]!);
+    // zip(xs, xs): one copy for both sides.
+    const b = args[1] === args[0] ? a : unshared(args[1]!, seqs[1]!);
+    return List.ofPairs(new PairSource(a, b, n));
   }
+  const out = new Array<Value>(n);
   if (seqs.length === 3) {
-    const [a, b, c] = seqs as [Value[] | Range, Value[] | Range, Value[] | Range];
+    const [a, b, c] = seqs as [Seq, Seq, Seq];
     for (let i = 0; i < n; i++) out[i] = tuple([seqAt(a, i), seqAt(b, i), seqAt(c, i)]);
-    return out;
+    return new List(out);
   }
   for (let i = 0; i < n; i++) {
     const t = new Array<Value>(seqs.length);
     for (let k = 0; k < seqs.length; k++) t[k] = seqAt(seqs[k]!, i);
     out[i] = tuple(t);
   }
-  return out;
+  return new List(out);
 }
 
-/** seqAt is element i of zip's argument s (a range's by arithmetic). */
-function seqAt(s: Value[] | Range, i: number): Value {
-  return s instanceof Range ? s.start + i * s.step : s[i]!;
+/**
+ * unshared is elems, the elements of x, as a PairSource may keep them: a copy when x is a list
+ * that may still change (the pairs are the elements at the call), else elems itself.
+ */
+function unshared(x: Value, elems: Seq): Seq {
+  return x instanceof List && !x.frozen ? x.elems.slice() : elems;
 }
 
 /** fnv1a32 is the 32-bit FNV-1a hash of a byte string: hash(bytes) in today's starlark-go. */

@@ -4,7 +4,7 @@
  */
 import { Func } from './function.js';
 import { Dict, SetValue } from './hashtable.js';
-import { HostValue, List, Struct, isTuple, type Value } from './value.js';
+import { HostValue, List, Range, Struct, isTuple, type Value } from './value.js';
 
 export function freeze(root: Value): void {
   if (typeof root !== 'object') return;
@@ -19,7 +19,11 @@ export function freeze(root: Value): void {
     if (v instanceof List) {
       if (v.frozen) continue;
       v.frozen = true;
-      for (const e of v.elems) if (typeof e === 'object') stack.push(e);
+      // Pairs not yet made hold only their sources' values: those, without making the tuples.
+      if (v.pairs !== null) {
+        for (const side of [v.pairs.a, v.pairs.b])
+          if (!(side instanceof Range)) for (const e of side) if (typeof e === 'object') stack.push(e);
+      } else for (const e of v.elems) if (typeof e === 'object') stack.push(e);
     } else if (isTuple(v)) {
       if (v.length === 0) continue;
       seen ??= new Set();

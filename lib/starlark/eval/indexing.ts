@@ -52,7 +52,8 @@ export function getIndex(x: Value, y: Value): Value {
     return x[seqIndex('tuple', y, x.length)]!;
   }
   if (x instanceof List) {
-    const e = x.elems;
+    if (x.pairs !== null) return x.pairs.at(seqIndex('list', y, x.pairs.n));
+    const e = x.store;
     if (typeof y === 'number' && y >= 0 && y < e.length) return e[y]!;
     return e[seqIndex('list', y, e.length)]!;
   }
@@ -204,12 +205,13 @@ export function slice(
 ): Value {
   let n: number;
   if (typeof x === 'string') n = x.length;
-  else if (x instanceof List) n = x.elems.length;
+  else if (x instanceof List) n = x.len;
   else if (isTuple(x)) n = x.length;
   else if (x instanceof Range || x instanceof BigRange) return sliceRange(x, lo, hi, stepV);
   else if (x instanceof Bytes) n = x.s.length;
   else return fail(`invalid slice operand ${typeOf(x)}`);
   const [start, end, step] = sliceIndices(n, lo, hi, stepV);
+  if (x instanceof List && x.pairs !== null) return new List(x.pairs.slice(start, end, step));
   if (step === 1) {
     const e = Math.max(start, end);
     if (typeof x === 'string') return x.slice(start, e);

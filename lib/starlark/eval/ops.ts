@@ -50,7 +50,7 @@ export function truth(v: Value): boolean {
       return true;
   }
   if (v === None) return false;
-  if (v instanceof List) return v.elems.length > 0;
+  if (v instanceof List) return v.len > 0;
   if (isTuple(v)) return v.length > 0;
   if (v instanceof Dict || v instanceof SetValue) return v.ht.size > 0;
   if (v instanceof Float) return v.v !== 0;

@@ -46,7 +46,7 @@ export function toArray(x: Value, fnName?: string): Value[] {
 
 export function length(x: Value): number {
   if (typeof x === 'string') return x.length;
-  if (x instanceof List) return x.elems.length;
+  if (x instanceof List) return x.len;
   if (isTuple(x)) return x.length;
   if (x instanceof Dict || x instanceof SetValue) return x.ht.size;
   if (x instanceof Range) return x.len;

@@ -45,17 +45,100 @@ export class Bytes extends SObject {
   }
 }
 
-/** List is a mutable sequence; itercount > 0 while a loop iterates it (mutation is then an error). */
+/**
+ * List is a mutable sequence; itercount > 0 while a loop iterates it (mutation is then an error).
+ * A list that zip or enumerate returned may hold its pairs unmade (pairs, see PairSource): its
+ * length, an element and a loop over it are read from the source, and the tuples are made all at
+ * once the first time anything reads elems.
+ */
 export class List extends SObject {
-  elems: Value[];
+  /** store is the elements once made; empty while pairs holds them: read elems instead. */
+  store: Value[];
+  /** pairs is the source of the elements not yet made, or null. */
+  pairs: PairSource | null = null;
   frozen = false;
   itercount = 0;
   constructor(elems: Value[]) {
     super();
-    this.elems = elems;
+    this.store = elems;
+  }
+  /** ofPairs is the list of the n pairs of src, made when first read as a whole. */
+  static ofPairs(src: PairSource): List {
+    const l = new List([]);
+    l.pairs = src;
+    return l;
+  }
+  /** elems is the list's elements as a JS array (made now if they were pairs not yet made). */
+  get elems(): Value[] {
+    if (this.pairs !== null) {
+      this.store = this.pairs.make();
+      this.pairs = null;
+    }
+    return this.store;
+  }
+  /** len is the number of elements, without making pairs. */
+  get len(): number {
+    return this.pairs === null ? this.store.length : this.pairs.n;
   }
   type(): string {
     return 'list';
+  }
+}
+
+/** Seq is one side of a PairSource: an array never mutated, or a range read by arithmetic. */
+export type Seq = Value[] | Range;
+
+/** seqAt is element i of s. */
+export function seqAt(s: Seq, i: number): Value {
+  return s instanceof Range ? s.start + i * s.step : s[i]!;
+}
+
+/**
+ * PairSource is the pairs (a[i], b[i]) for i < n of a list from zip or enumerate, kept as its
+ * two sides, as starlark-go keeps all of a zip's tuples in one backing array. Making a million
+ * tuples that live on (two V8 heap objects each) costs the young generation's copies until V8
+ * pretenures them, then a full mark of the old generation: most of zip's time
+ * (bench/README.md). A script that only takes the length or a few elements never pays it; a
+ * loop makes each tuple as it reads it, garbage at once. a and b are never mutated: a copy of
+ * a list's elements, a tuple, or a range.
+ */
+export class PairSource {
+  readonly a: Seq;
+  readonly b: Seq;
+  readonly n: number;
+  constructor(a: Seq, b: Seq, n: number) {
+    this.a = a;
+    this.b = b;
+    this.n = n;
+  }
+  /**
+   * at is pair i, made now: an allocation site of its own, apart from pair()'s, since these
+   * tuples mostly die at once (a loop's) and pair()'s mostly live on (V8 decides per site
+   * whether to allocate in the old generation).
+   */
+  at(i: number): Tuple {
+    return tuple([seqAt(this.a, i), seqAt(this.b, i)]);
+  }
+  /** slice is the pairs start, start + step, … up to end (not included), made by pair(). */
+  slice(start: number, end: number, step: number): Value[] {
+    const { a, b } = this;
+    const out: Value[] = [];
+    if (step > 0) for (let i = start; i < end; i += step) out.push(pair(seqAt(a, i), seqAt(b, i)));
+    else for (let i = start; i > end; i += step) out.push(pair(seqAt(a, i), seqAt(b, i)));
+    return out;
+  }
+  /** make is every pair, each made by pair() (one allocation site, see there). */
+  make(): Value[] {
+    const { a, b, n } = this;
+    const out = new Array<Value>(n);
+    // The common shapes without a test per element: zip of two lists, enumerate.
+    if (!(a instanceof Range) && !(b instanceof Range)) {
+      for (let i = 0; i < n; i++) out[i] = pair(a[i]!, b[i]!);
+    } else if (a instanceof Range && !(b instanceof Range)) {
+      const { start, step } = a;
+      for (let i = 0; i < n; i++) out[i] = pair(start + i * step, b[i]!);
+    } else for (let i = 0; i < n; i++) out[i] = pair(seqAt(a, i), seqAt(b, i));
+    return out;
   }
 }
 
@@ -78,10 +161,10 @@ export function tupleElems(t: Tuple): Value[] {
 }
 
 /**
- * pair is the tuple (a, b) as the builtins that return a list of them build it (zip,
- * enumerate, dict.items): one array literal, so one allocation site for them all. V8 pretenures
- * a site only once the young generation has grown to its largest, copying every survivor
- * until then: once per process for the site, rather than once per builtin.
+ * pair is the tuple (a, b) as the lists of pairs that live on are built (PairSource.make for zip
+ * and enumerate, dict.items): one array literal, so one allocation site for them all. V8
+ * pretenures a site only once the young generation has grown to its largest, copying every
+ * survivor until then: once per process for the site, rather than once per builtin.
  */
 export function pair(a: Value, b: Value): Tuple {
   return tuple([a, b]);

@@ -7,8 +7,8 @@ import type { Frame } from '../frame.js';
 import { Dict, SetValue, typeOf } from '../hashtable.js';
 import { truth } from '../ops.js';
 import { packPos } from '../pos.js';
-import { HostValue, List, Range, fail, isTuple, tupleElems } from '../value.js';
-import { toArrayOrUndefined, type CompileContext, type Ex } from './context.js';
+import { HostValue, List, Range, fail, isTuple, tupleElems, type PairSource } from '../value.js';
+import { toArrayOrUndefined, type Assign, type CompileContext, type Ex } from './context.js';
 
 /** comprehension compiles `[x for …]` and `{k: v for …}`. */
 export function comprehension(ctx: CompileContext, e: A.Comprehension): Ex {
@@ -28,7 +28,8 @@ export function comprehension(ctx: CompileContext, e: A.Comprehension): Ex {
   } else {
     const b = ctx.expr(e.body as A.Expr);
     inner = (fr, acc) => {
-      (acc as List).elems.push(b(fr));
+      // A comprehension's list is new and never a list of pairs not yet made: its store directly.
+      (acc as List).store.push(b(fr));
     };
   }
   for (let ci = clauses.length - 1; ci >= 0; ci--) {
@@ -72,10 +73,14 @@ export function comprehension(ctx: CompileContext, e: A.Comprehension): Ex {
           }
           return;
         }
+        if (x instanceof List && x.pairs !== null) {
+          forPairs(fr, x, x.pairs, set, pos, next, acc);
+          return;
+        }
         const owner = x instanceof List ? x : x instanceof Dict || x instanceof SetValue ? x.ht : null;
         const elems =
           x instanceof List
-            ? x.elems
+            ? x.store // pairs === null: forPairs took the others
             : isTuple(x)
               ? tupleElems(x)
               : (toArrayOrUndefined(x) ?? fail(`${typeOf(x)} value is not iterable`));
@@ -107,4 +112,30 @@ export function comprehension(ctx: CompileContext, e: A.Comprehension): Ex {
     run(fr, l);
     return l;
   };
+}
+
+/** forPairs is a `for` clause over l, a list whose pairs are not made yet (see forPairs in statements.ts). */
+function forPairs(
+  fr: Frame,
+  l: List,
+  src: PairSource,
+  set: Assign,
+  pos: number,
+  next: (fr: Frame, acc: List | Dict) => void,
+  acc: List | Dict,
+): void {
+  const th = fr.thread;
+  l.itercount++;
+  try {
+    for (let i = 0; i < src.n; i++) {
+      if (++th.steps >= th.limit) {
+        fr.pos = pos;
+        th.overLimit();
+      }
+      set(fr, src.at(i));
+      next(fr, acc);
+    }
+  } finally {
+    l.itercount--;
+  }
 }

@@ -188,7 +188,10 @@ export function expression(ctx: CompileContext, e: A.Expr): Ex {
         const x = xe(fr);
         const k = ie(fr);
         if (typeof k === 'number') {
-          if (x instanceof List && k >= 0 && k < x.elems.length) return x.elems[k]!;
+          if (x instanceof List && x.pairs === null) {
+            const s = x.store;
+            if (k >= 0 && k < s.length) return s[k]!;
+          }
         }
         if (x instanceof Dict && (typeof k === 'string' || typeof k === 'number')) {
           const v = x.ht.m.get(k);

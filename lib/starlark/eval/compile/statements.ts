@@ -27,6 +27,7 @@ import {
   isTuple,
   tupleElems,
   type Cell,
+  type PairSource,
   type Value,
 } from '../value.js';
 import { binaryOp } from './binary.js';
@@ -439,10 +440,11 @@ function forStmt(ctx: CompileContext, s: A.ForStmt): St {
       }
       return NORMAL;
     }
+    if (x instanceof List && x.pairs !== null) return forPairs(fr, x, x.pairs, set, body, pos);
     let elems: Value[];
     let owner: List | Dict | SetValue | null = null;
     if (x instanceof List) {
-      elems = x.elems;
+      elems = x.store; // pairs === null: forPairs took the others
       owner = x;
     } else if (isTuple(x)) elems = tupleElems(x);
     else if (x instanceof Dict || x instanceof SetValue) {
@@ -490,6 +492,31 @@ function forStmt(ctx: CompileContext, s: A.ForStmt): St {
     }
     return NORMAL;
   };
+}
+
+/**
+ * forPairs runs a for loop over l, a list whose pairs are not made yet (see PairSource): each
+ * tuple is made as the loop reads it, so it dies young unless the body keeps it. The source
+ * never changes (l cannot be mutated while it iterates, and a source is never mutated).
+ */
+function forPairs(fr: Frame, l: List, src: PairSource, set: Assign, body: St, pos: number): number {
+  const th = fr.thread;
+  l.itercount++;
+  try {
+    for (let i = 0; i < src.n; i++) {
+      if (++th.steps >= th.limit) {
+        fr.pos = pos;
+        th.overLimit();
+      }
+      set(fr, src.at(i));
+      const r = body(fr);
+      if (r === BREAK) break;
+      if (r === RETURN) return r;
+    }
+  } finally {
+    l.itercount--;
+  }
+  return NORMAL;
 }
 
 // ---------------------------------------------------------------- functions
