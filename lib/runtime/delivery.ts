@@ -4,7 +4,10 @@
 // 2xx, recorded in _ebb.failures otherwise. Committed acks are batched into database-lane
 // transactions: when they depend on FLUSH_REQUESTS requests, when ROW_GROUP rows wait (committed in
 // exact row groups), or FLUSH_MS after the first one waits; the timer lives here, on the main
-// thread, so it fires while the script is blocked waiting for a response.
+// thread, so it fires while the script is blocked waiting for a response. Failed acks are
+// recorded in batches of FLUSH_FAILED_ACKS and at the end of the run, not with every commit:
+// each record is several statements (~20 ms of DuckDB's time), and a failed row is never
+// acknowledged, so a crash before its record only leaves it to be sent again, as it would be.
 //
 // The crash window: an ack is durable only once its batch is committed. New requests wait
 // while the acks of UNDURABLE_REQUESTS requests are not durable yet (a commit takes a while, and
@@ -88,6 +91,8 @@ export class Delivery {
   #at: string | undefined;
   #batchAt: string | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** Set by drain: the failed acks still waiting are recorded with the last commit. */
+  #draining = false;
   /** Requests sent so far: until the first one, acks wait QUIET_FLUSH_MS. */
   #sent = 0;
   #stopped: WireError | undefined;
@@ -268,7 +273,8 @@ export class Delivery {
       this.flush();
       return;
     }
-    if (this.#rows.size + this.#deletes.size + this.#failedAcks.length === 0) return;
+    // Failed acks alone start no timer: they wait for FLUSH_FAILED_ACKS more or the end.
+    if (this.#rows.size + this.#deletes.size === 0) return;
     if (this.#timer !== undefined && !quiet && this.#timerQuiet) this.flush();
     else if (this.#timer === undefined) {
       this.#timerQuiet = quiet;
@@ -277,8 +283,9 @@ export class Delivery {
   }
 
   /**
-   * flush commits the acks and failures gathered so far, on the database lane; with `rows`,
-   * only that many acknowledged rows (the first ones) and nothing else.
+   * flush commits the acks gathered so far, on the database lane, and the failed acks once
+   * FLUSH_FAILED_ACKS wait or the run drains; with `rows`, only that many acknowledged rows
+   * (the first ones) and nothing else.
    */
   flush(rows?: number): void {
     if (rows !== undefined && rows < this.#rows.size) {
@@ -289,12 +296,13 @@ export class Delivery {
     this.#timer = undefined;
     const acked = this.#rows;
     const deletes = this.#deletes;
-    const failed = this.#failedAcks;
+    const recording = this.#draining || this.#failedAcks.length >= FLUSH_FAILED_ACKS;
+    const failed = recording ? this.#failedAcks : [];
     const at = this.#batchAt;
     if (acked.size + deletes.size + failed.length === 0) return;
     this.#rows = new SeqRuns();
     this.#deletes = new SeqRuns();
-    this.#failedAcks = [];
+    if (recording) this.#failedAcks = [];
     const requests = this.#requests;
     this.#requests = 0;
     this.#batchAt = undefined;
@@ -351,6 +359,7 @@ export class Delivery {
     while (this.#inflight.size > 0) {
       await Promise.all([...this.#inflight.values()]);
     }
+    this.#draining = true;
     this.flush();
     while (this.#work.size > 0) await Promise.all([...this.#work]);
   }
