@@ -333,3 +333,49 @@ test('FLUSH_FAILED_ACKS failed acks waiting are recorded without waiting for the
   );
   delivery.close();
 });
+
+test("a failed request is kept for the run's messages without its bodies or headers", async (t) => {
+  // The request's body a view of a larger buffer (as of the worker's message), the response's too.
+  const message = new Uint8Array(64 * 1024);
+  const sender = {
+    send: async () => ({
+      ok: false,
+      status: 500,
+      headers: { 'content-type': 'application/json' },
+      body: new Uint8Array(32 * 1024).subarray(0, 14),
+      attempts: 2,
+      error: { code: 'EBB_HTTP_STATUS', message: 'POST http://127.0.0.1:1 answered 500: {"error":"no"}' },
+    }),
+  };
+  const acks: AckStore = {
+    ack: async () => undefined,
+    ackDeleted: async () => undefined,
+    record: async () => undefined,
+  };
+  const delivery = new Delivery({
+    sender: sender as never,
+    lane: new SerialLane(),
+    acks,
+    onFatal: () => undefined,
+  });
+  const req = {
+    ...GET,
+    method: 'POST',
+    url: 'http://127.0.0.1:1/items/3',
+    headers: { 'content-type': 'application/json' },
+    body: message.subarray(0, 20),
+    at: 'm.star:7:5',
+    ack: { runs: SeqRuns.of([3]).pairs, deleted: false },
+  };
+  const outcome = await delivery.send(1, req);
+  t.is(outcome.body.byteLength, 14, 'the script gets the whole outcome');
+  await delivery.drain();
+  const f = delivery.failure(1)!;
+  t.like(f.req, { method: 'POST', url: 'http://127.0.0.1:1/items/3', at: 'm.star:7:5', timeoutMs: 1000 });
+  t.like(f.outcome, { ok: false, status: 500, attempts: 2, error: { code: 'EBB_HTTP_STATUS' } });
+  t.is(f.req.body, undefined, "the request's body (a view of its message) is not kept");
+  t.is(f.outcome.body.byteLength, 0, "nor the response's");
+  t.deepEqual(f.outcome.headers, {});
+  t.deepEqual(delivery.firstFailure, f);
+  delivery.close();
+});

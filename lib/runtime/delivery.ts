@@ -74,10 +74,31 @@ export interface DeliveryOptions {
   readonly onFatal: (error: WireError) => void;
 }
 
+const NO_BODY = new Uint8Array(0);
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * kept is what a failed request leaves until the run ends, for the messages about it
+ * (failure-advice.ts) and the acks that depend on it: its method, URL, position and timeout,
+ * the outcome's status, attempts and error; not bodies or headers (a request's body can be a
+ * view of its whole message from the worker, a response's of undici's pooled buffer: thousands
+ * of failures kept them all alive, or made a copy each, for the collector to trace).
+ */
+function kept(req: HttpCall, outcome: SendOutcome): FailedRequest {
+  const call: HttpCall = {
+    method: req.method,
+    url: req.url,
+    headers: NO_HEADERS,
+    timeoutMs: req.timeoutMs,
+    ...(req.at === undefined ? {} : { at: req.at }),
+  };
+  return { req: call, outcome: { ...outcome, headers: NO_HEADERS, body: NO_BODY } };
+}
+
 export class Delivery {
   readonly #o: DeliveryOptions;
   readonly #inflight = new Map<number, Promise<SendOutcome>>();
-  readonly #failed = new Map<number, { req: HttpCall; outcome: SendOutcome }>();
+  readonly #failed = new Map<number, FailedRequest>();
   /** The acks held for each request in flight: decided when the last of their requests ends. */
   readonly #held = new Map<number, HeldAck[]>();
   readonly #work = new Set<Promise<void>>();
@@ -139,11 +160,7 @@ export class Delivery {
       this.#inflight.delete(id);
       this.requestsDone++;
       if (!outcome.ok) {
-        // Kept until the run ends: not as a view that holds a larger pooled buffer alive.
-        const body = outcome.body;
-        const kept =
-          body.byteLength === body.buffer.byteLength ? outcome : { ...outcome, body: body.slice() };
-        this.#failed.set(id, { req, outcome: kept });
+        this.#failed.set(id, kept(req, outcome));
         const code = outcome.error?.code;
         // A request not sent because the run was interrupted is not a failure of delivery.
         if (code !== CODE.EBB_SEND_STOPPED) this.failedRequests++;
@@ -161,7 +178,7 @@ export class Delivery {
   }
 
   /** failure returns the failed outcome of request `id`, if it failed. */
-  failure(id: number): { req: HttpCall; outcome: SendOutcome } | undefined {
+  failure(id: number): FailedRequest | undefined {
     return this.#failed.get(id);
   }
 
