@@ -90,17 +90,6 @@ export function statusFailure(
   };
 }
 
-/** statusError makes an HttpStatusError without capturing a stack trace (the Sender now keeps a statusFailure). */
-export function statusError(...args: ConstructorParameters<typeof HttpStatusError>): HttpStatusError {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return new HttpStatusError(...args);
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
-
 /** The origin's circuit breaker is open: the send was not attempted. */
 export class CircuitOpenError extends SendError {
   readonly origin: string;
