@@ -219,6 +219,13 @@ test('600 failed rows: recorded in one statement, and the next run looks at all 
   t.is(first.code, 3, first.err);
   t.is((await failures(root)).length, 600);
   t.is(statements(first.err, 'INSERT INTO _ebb.failures').length, 1, 'the failed acks are recorded together');
+  const read = statements(first.err, 'SEMI JOIN');
+  t.is(read.length, 1, "the failed rows' keys are read in one statement");
+  // (The trace cuts a statement short: its start tells the forms apart.)
+  t.true(
+    read[0]!.includes('unnest(range(r[1], r[2] + 1))'),
+    'their runs as one string split by DuckDB, not lists of numbers',
+  );
 
   // The odd ones now go through (200), the even ones fail again (400).
   sink.answer = (r) =>
