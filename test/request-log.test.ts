@@ -289,11 +289,38 @@ test('failed attempts are written 5,000 a batch, or as soon as their bodies reac
   for (let i = 0; i < 2_100; i++) logBig(i);
   await big.close();
   t.is(inserts(), 2, 'large bodies: a batch at 8 MiB, then the rest');
+  // A response's body that is a view of a larger buffer holds all of it: 1 MiB each, 8 a batch.
+  const views = new RequestLog({
+    store,
+    model: 'sync.views',
+    runId: 'r1',
+    redactor: new Redactor(),
+    lane: new SerialLane(),
+    warn: (m) => t.fail(m),
+  });
+  statements.length = 0;
+  for (let i = 0; i < 20; i++)
+    views.attempt({
+      request: { method: 'POST', url: `http://h/v/${i}`, headers: {}, timeoutMs: 1000 },
+      origin: 'http://h',
+      attempt: 1,
+      startedAt: 0,
+      tokenAt: null,
+      durationMs: 1,
+      waitedMs: 0,
+      status: 500,
+      errorCode: null,
+      response: { status: 500, headers: {}, body: new Uint8Array(1024 * 1024).subarray(0, 14) },
+      error: null,
+    });
+  await views.close();
+  t.is(inserts(), 3, 'views of large buffers: 8, 8, then the rest');
   const counts = await store.query(
     `SELECT model, count(*)::INTEGER AS n FROM _ebb.requests WHERE failed GROUP BY model ORDER BY model`,
   );
   t.deepEqual(counts, [
     { model: 'sync.big', n: 2_100 },
     { model: 'sync.items', n: 5_100 },
+    { model: 'sync.views', n: 20 },
   ]);
 });

@@ -23,7 +23,7 @@ export const DEFAULT_KEEP_DAYS = 7;
  * ~5 ms of CPU each); FLUSH_BYTES bounds the bodies held meanwhile.
  */
 const FLUSH_AT = 5000;
-/** Bytes of bodies of the failures waiting that make a batch whatever their number (1,024 at most of 4 KiB twice). */
+/** Bytes of bodies (their buffers) the failures waiting hold that make a batch whatever their number. */
 const FLUSH_BYTES = 8 * 1024 * 1024;
 
 export interface RequestLogOptions {
@@ -57,7 +57,7 @@ export class RequestLog {
   readonly #ok: (Seen | undefined)[] = new Array<Seen | undefined>(KEEP_OK);
   #okNext = 0;
   #failed: Seen[] = [];
-  /** Bytes of the bodies #failed holds. */
+  /** Bytes of the bodies #failed holds alive (their buffers). */
   #failedBytes = 0;
   #writing: Promise<void> = Promise.resolve();
   #warned = false;
@@ -72,7 +72,9 @@ export class RequestLog {
     const seen = remembered(event);
     if (seen.failed) {
       this.#failed.push(seen);
-      this.#failedBytes += (seen.request?.bytes.byteLength ?? 0) + (seen.response?.bytes.byteLength ?? 0);
+      // What a kept body holds alive: a view's whole buffer (a response's is its socket read).
+      this.#failedBytes +=
+        (seen.request?.bytes.buffer.byteLength ?? 0) + (seen.response?.bytes.buffer.byteLength ?? 0);
       if (this.#failed.length >= FLUSH_AT || this.#failedBytes >= FLUSH_BYTES)
         this.#flush(this.#takeFailed());
     } else {
