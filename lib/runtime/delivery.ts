@@ -80,9 +80,9 @@ const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 /**
  * kept is what a failed request leaves until the run ends, for the messages about it
  * (failure-advice.ts) and the acks that depend on it: its method, URL, position and timeout,
- * the outcome's status, attempts and error; not bodies or headers (a request's body can be a
- * view of its whole message from the worker, a response's of undici's pooled buffer: thousands
- * of failures kept them all alive, or made a copy each, for the collector to trace).
+ * the outcome's status, attempts and error; not bodies or headers (thousands of failures each
+ * kept its request's body and headers, the response's headers and a copy of its body in an
+ * ArrayBuffer of its own, for the collector to trace until the run ended).
  */
 function kept(req: HttpCall, outcome: SendOutcome): FailedRequest {
   const call: HttpCall = {
