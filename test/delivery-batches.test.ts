@@ -6,7 +6,13 @@ import test from 'ava';
 import { SerialLane } from '../lib/runtime/channel.js';
 import { Delivery, type AckStore } from '../lib/runtime/delivery.js';
 import { SeqRuns } from '../lib/detect/seq-runs.js';
-import { FLUSH_REQUESTS, MESSAGE_ROWS, ROW_GROUP, UNDURABLE_REQUESTS } from '../lib/runtime/protocol.js';
+import {
+  FLUSH_FAILED_ACKS,
+  FLUSH_REQUESTS,
+  MESSAGE_ROWS,
+  ROW_GROUP,
+  UNDURABLE_REQUESTS,
+} from '../lib/runtime/protocol.js';
 
 function setup() {
   const commits: number[][] = [];
@@ -298,5 +304,125 @@ test('a sender that ends a request at once in submit (its breaker open): the row
   t.deepEqual(commits.flat().sort(), [101, 103]);
   t.deepEqual(failed.sort(), [[102], [104]]);
   t.is(delivery.failedRows, 2);
+  delivery.close();
+});
+
+/** A Delivery whose sender answers 500 to URLs ending in 3 (10 % of ids: the bench's partial failure). */
+function partiallyFailing() {
+  const commits: number[] = [];
+  const records: number[][] = [];
+  const acks: AckStore = {
+    ack: async (rows: SeqRuns) => void commits.push(rows.size),
+    ackDeleted: async () => undefined,
+    record: async (f) => void records.push(f.flatMap((x) => [...x.seqs])),
+  };
+  const sender = {
+    send: async (req: { url: string }) =>
+      req.url.endsWith('3')
+        ? {
+            ok: false,
+            status: 500,
+            headers: {},
+            body: new Uint8Array(0),
+            attempts: 2,
+            error: { code: 'EBB_HTTP_STATUS', message: 'answered 500' },
+          }
+        : { ok: true, status: 201, headers: {}, body: new Uint8Array(0), attempts: 1 },
+  };
+  const lane = new SerialLane();
+  const delivery = new Delivery({ sender: sender as never, lane, acks, onFatal: () => undefined });
+  const settle = async () => {
+    await new Promise((r) => setTimeout(r, 10));
+    await lane.idle();
+  };
+  // The seed loop: one POST per row, its save riding with it.
+  const post = (id: number) =>
+    void delivery.send(id, {
+      ...GET,
+      method: 'POST',
+      url: `http://127.0.0.1:1/${id}`,
+      ack: { runs: SeqRuns.of([id]).pairs, deleted: false },
+    });
+  return { commits, records, delivery, settle, post };
+}
+
+test('failed acks are recorded at the end, not with every commit of acks (a record is several statements)', async (t) => {
+  const { commits, records, delivery, settle, post } = partiallyFailing();
+  // Enough successes for two commits of acks, with 10 % failing among them.
+  const n = Math.ceil((FLUSH_REQUESTS * 2) / 0.9) + 10;
+  for (let id = 1; id <= n; id++) post(id);
+  while (delivery.requestsDone < n) await settle();
+  await settle();
+  t.true(commits.length >= 2, 'acks were committed while the run went on');
+  t.deepEqual(records, [], 'the failed acks wait');
+  await delivery.drain();
+  t.is(records.length, 1, 'recorded at the end, in one batch');
+  t.is(records[0]!.length, Math.floor((n + 7) / 10));
+  t.true(records[0]!.every((s) => s % 10 === 3));
+  t.is(delivery.failedRows, records[0]!.length);
+  delivery.close();
+});
+
+test('FLUSH_FAILED_ACKS failed acks waiting are recorded without waiting for the end (their memory)', async (t) => {
+  const { records, delivery, settle, post } = partiallyFailing();
+  for (let i = 0; i < FLUSH_FAILED_ACKS + 5; i++) post(10 * i + 3);
+  while (delivery.failedRows < FLUSH_FAILED_ACKS + 5) await settle();
+  await settle();
+  t.deepEqual(
+    records.map((r) => r.length),
+    [FLUSH_FAILED_ACKS],
+  );
+  await delivery.drain();
+  t.deepEqual(
+    records.map((r) => r.length),
+    [FLUSH_FAILED_ACKS, 5],
+    'the rest at the end',
+  );
+  delivery.close();
+});
+
+test("a failed request is kept for the run's messages without its bodies or headers", async (t) => {
+  // The request's body a view of a larger buffer (as of the worker's message), the response's too.
+  const message = new Uint8Array(64 * 1024);
+  const sender = {
+    send: async () => ({
+      ok: false,
+      status: 500,
+      headers: { 'content-type': 'application/json' },
+      body: new Uint8Array(32 * 1024).subarray(0, 14),
+      attempts: 2,
+      error: { code: 'EBB_HTTP_STATUS', message: 'POST http://127.0.0.1:1 answered 500: {"error":"no"}' },
+    }),
+  };
+  const acks: AckStore = {
+    ack: async () => undefined,
+    ackDeleted: async () => undefined,
+    record: async () => undefined,
+  };
+  const delivery = new Delivery({
+    sender: sender as never,
+    lane: new SerialLane(),
+    acks,
+    onFatal: () => undefined,
+  });
+  const req = {
+    ...GET,
+    method: 'POST',
+    url: 'http://127.0.0.1:1/items/3',
+    headers: { 'content-type': 'application/json' },
+    body: message.subarray(0, 20),
+    at: 'm.star:7:5',
+    ack: { runs: SeqRuns.of([3]).pairs, deleted: false },
+  };
+  const outcome = await delivery.send(1, req);
+  t.is(outcome.body.byteLength, 14, 'the script gets the whole outcome');
+  await delivery.drain();
+  const f = delivery.failure(1)!;
+  t.like(f.req, { method: 'POST', url: 'http://127.0.0.1:1/items/3', at: 'm.star:7:5', timeoutMs: 1000 });
+  t.like(f.outcome, { ok: false, status: 500, attempts: 2, error: { code: 'EBB_HTTP_STATUS' } });
+  t.is(f.req.body, undefined, "the request's body (a view of its message) is not kept");
+  t.is(f.outcome.body.byteLength, 0, "nor the response's");
+  t.deepEqual(f.outcome.headers, {});
+  t.deepEqual(delivery.firstFailure, f);
   delivery.close();
 });

@@ -7,8 +7,11 @@
 import test from 'ava';
 import { runCommand } from '../lib/commands/run.js';
 import { parseProjectFile } from '../lib/project/index.js';
-import { KEEP_OK, MAX_LOGGED_BODY } from '../lib/runtime/request-log.js';
-import { listRequests, pruneRequests, recordRequests, type RequestEntry } from '../lib/store/index.js';
+import { join } from 'node:path';
+import { Redactor } from '../lib/redact.js';
+import { KEEP_OK, MAX_LOGGED_BODY, RequestLog } from '../lib/runtime/request-log.js';
+import { SerialLane } from '../lib/runtime/serial-lane.js';
+import { listRequests, pruneRequests, recordRequests, Store, type RequestEntry } from '../lib/store/index.js';
 import { capture, makeProject } from './helpers/project.js';
 import { startSink } from './helpers/sink.js';
 import { withStore } from './helpers/store.js';
@@ -210,4 +213,114 @@ test('recordRequests stores every field of an entry as given, nulls included, an
     await t.throwsAsync(recordRequests(s, [entries[1]!, bad]));
     t.is((await listRequests(s, { limit: 10 })).length, 2);
   });
+});
+
+test('failed attempts are written 5,000 a batch, or as soon as their bodies reach 8 MiB; every one is logged', async (t) => {
+  const root = makeProject({});
+  const statements: string[] = [];
+  const store = await Store.open({
+    path: join(root, 'state', 'ebb.duckdb'),
+    root,
+    debug: { any: true, enabled: (s) => s === 'sql', log: (_s, line) => void statements.push(line) },
+  });
+  t.teardown(() => store.close());
+  const log = new RequestLog({
+    store,
+    model: 'sync.items',
+    runId: 'r1',
+    redactor: new Redactor(),
+    lane: new SerialLane(),
+    warn: (m) => t.fail(m),
+  });
+  const failed = (i: number, bodyBytes: number) =>
+    log.attempt({
+      request: {
+        method: 'POST',
+        url: `http://h/items/${i}`,
+        headers: {},
+        body: new Uint8Array(bodyBytes).fill(120),
+        timeoutMs: 1000,
+      },
+      origin: 'http://h',
+      attempt: 1,
+      startedAt: 0,
+      tokenAt: null,
+      durationMs: 1,
+      waitedMs: 0,
+      status: 500,
+      errorCode: null,
+      response: { status: 500, headers: {}, body: new TextEncoder().encode('{"error":"no"}') },
+      error: null,
+    });
+  const inserts = () => statements.filter((l) => /INSERT INTO _ebb\.requests/.test(l)).length;
+  for (let i = 0; i < 5_100; i++) failed(i, 30);
+  await log.close();
+  t.is(inserts(), 2, 'small bodies: one batch of 5,000, then the rest');
+  // Bodies of 4 KiB (the most kept of one) and 14 bytes: 8 MiB is reached after 2,040 of them.
+  const big = new RequestLog({
+    store,
+    model: 'sync.big',
+    runId: 'r1',
+    redactor: new Redactor(),
+    lane: new SerialLane(),
+    warn: (m) => t.fail(m),
+  });
+  statements.length = 0;
+  const logBig = (i: number) =>
+    big.attempt({
+      request: {
+        method: 'POST',
+        url: `http://h/big/${i}`,
+        headers: {},
+        body: new Uint8Array(MAX_LOGGED_BODY),
+        timeoutMs: 1000,
+      },
+      origin: 'http://h',
+      attempt: 1,
+      startedAt: 0,
+      tokenAt: null,
+      durationMs: 1,
+      waitedMs: 0,
+      status: 500,
+      errorCode: null,
+      response: { status: 500, headers: {}, body: new TextEncoder().encode('{"error":"no"}') },
+      error: null,
+    });
+  for (let i = 0; i < 2_100; i++) logBig(i);
+  await big.close();
+  t.is(inserts(), 2, 'large bodies: a batch at 8 MiB, then the rest');
+  // A response's body that is a view of a larger buffer holds all of it: 1 MiB each, 8 a batch.
+  const views = new RequestLog({
+    store,
+    model: 'sync.views',
+    runId: 'r1',
+    redactor: new Redactor(),
+    lane: new SerialLane(),
+    warn: (m) => t.fail(m),
+  });
+  statements.length = 0;
+  for (let i = 0; i < 20; i++)
+    views.attempt({
+      request: { method: 'POST', url: `http://h/v/${i}`, headers: {}, timeoutMs: 1000 },
+      origin: 'http://h',
+      attempt: 1,
+      startedAt: 0,
+      tokenAt: null,
+      durationMs: 1,
+      waitedMs: 0,
+      status: 500,
+      errorCode: null,
+      response: { status: 500, headers: {}, body: new Uint8Array(1024 * 1024).subarray(0, 14) },
+      error: null,
+    });
+  await views.close();
+  t.is(inserts(), 3, 'views of large buffers: 8, 8, then the rest');
+  const counts = await store.query(
+    `SELECT model, count(*)::INTEGER AS n FROM _ebb.requests WHERE failed GROUP BY model ORDER BY model`,
+  );
+  t.deepEqual(counts, [
+    { model: 'sync.big', n: 2_100 },
+    { model: 'sync.items', n: 5_100 },
+    { model: 'sync.views', n: 20 },
+  ]);
 });

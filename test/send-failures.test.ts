@@ -203,3 +203,46 @@ test('after --full-refresh with a key of another type, an entry whose key cannot
   t.is(code, 0, c.err());
   t.deepEqual(await failures(root), []);
 });
+
+test('600 failed rows: recorded in one statement, and the next run looks at all their entries in one statement of staged keys', async (t) => {
+  const failing = (r: Recorded) => Number((r.json as { id?: unknown }).id) % 10 < 3;
+  const sink = await startSink((r) => (failing(r) ? { status: 500, body: 'no' } : {}));
+  t.teardown(() => sink.close());
+  const root = makeProject({
+    'models/src/items.sql': "-- @kind: table\nSELECT range AS id, 'n' || range AS name FROM range(2000)",
+    'models/sync/items.star': SYNC('id'),
+  });
+  const traced = () => runProject(root, { env: { ...process.env, SINK: sink.url, EBB_DEBUG: 'sql' } });
+  const statements = (err: string, what: string) =>
+    err.split('\n').filter((l) => l.startsWith('[sql] ') && l.includes(what));
+  const first = await traced();
+  t.is(first.code, 3, first.err);
+  t.is((await failures(root)).length, 600);
+  t.is(statements(first.err, 'INSERT INTO _ebb.failures').length, 1, 'the failed acks are recorded together');
+  const read = statements(first.err, 'SEMI JOIN');
+  t.is(read.length, 1, "the failed rows' keys are read in one statement");
+  // (The trace cuts a statement short: its start tells the forms apart.)
+  t.true(
+    read[0]!.includes('unnest(range(r[1], r[2] + 1))'),
+    'their runs as one string split by DuckDB, not lists of numbers',
+  );
+
+  // The odd ones now go through (200), the even ones fail again (400).
+  sink.answer = (r) =>
+    failing(r) && Number((r.json as { id?: unknown }).id) % 2 === 0 ? { status: 500 } : {};
+  sink.requests.length = 0;
+  const second = await traced();
+  t.is(second.code, 3, second.err);
+  t.is(sink.requests.length, 600, 'only the failed rows are sent again');
+  const deletes = statements(second.err, 'DELETE FROM _ebb.failures');
+  t.is(deletes.length, 1, 'one statement for the 600 entries (they were 500 a statement)');
+  t.false(deletes[0]!.includes('VALUES'), 'the keys are staged, not written as literals');
+  const left = await failures(root);
+  t.is(left.length, 400, 'the delivered ones are cleared, those that failed again stay');
+  t.true(left.every((f) => (JSON.parse(f.key) as { id: number }).id % 2 === 0));
+
+  sink.answer = () => ({});
+  const third = await traced();
+  t.is(third.code, 0, third.err);
+  t.deepEqual(await failures(root), [], 'delivered: every entry is cleared');
+});

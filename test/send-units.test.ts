@@ -3,7 +3,8 @@
 
 import test from 'ava';
 import { FakeClock, flush, maxInWindow } from './helpers/fake-clock.js';
-import { HttpStatusError, statusError } from '../lib/send/errors.js';
+import { HttpStatusError, statusFailure } from '../lib/send/errors.js';
+import { failed } from '../lib/send/outcome.js';
 import {
   backoffMs,
   decideAfterError,
@@ -70,15 +71,22 @@ const SECRET = new Uint8Array(32).fill(7);
 
 const fresh = (): RetryState => ({ failures: 0, freeWaits: 0, freeWaitedMs: 0 });
 
-test("a status error is the API's answer: made without stack frames, the stack limit left as it was", (t) => {
-  const limit = Error.stackTraceLimit;
-  const e = statusError('POST', 'http://127.0.0.1:1', 500, 'down');
-  t.true(e instanceof HttpStatusError);
-  t.is(e.code, 'EBB_HTTP_STATUS');
-  t.is(e.status, 500);
-  t.is(e.stack, 'HttpStatusError: POST http://127.0.0.1:1 answered 500: down');
-  t.is(Error.stackTraceLimit, limit);
-  t.true((new Error('x').stack ?? '').includes('\n    at '), 'other errors keep their frames');
+test("a status failure is the API's answer: the code and HttpStatusError's message, no Error made", (t) => {
+  const f = statusFailure('POST', 'http://127.0.0.1:1', 500, 'down');
+  t.false((f as unknown) instanceof Error);
+  t.deepEqual(f, { code: 'EBB_HTTP_STATUS', message: 'POST http://127.0.0.1:1 answered 500: down' });
+  t.is(f.message, new HttpStatusError('POST', 'http://127.0.0.1:1', 500, 'down').message);
+  const moved = statusFailure('POST', 'http://127.0.0.1:1', 301, '', 'http://127.0.0.1:2/x');
+  t.is(
+    moved.message,
+    new HttpStatusError('POST', 'http://127.0.0.1:1', 301, '', 'http://127.0.0.1:2/x').message,
+  );
+  t.regex(
+    moved.message,
+    /^POST http:\/\/127\.0\.0\.1:1 answered 301 \(a redirect to http:\/\/127\.0\.0\.1:2\/x, not followed/,
+  );
+  const outcome = failed(f, null, 2);
+  t.like(outcome, { ok: false, status: null, attempts: 2, error: f });
 });
 
 test('backoff is full jitter under an exponential ceiling capped at the maximum', (t) => {

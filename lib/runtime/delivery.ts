@@ -4,7 +4,10 @@
 // 2xx, recorded in _ebb.failures otherwise. Committed acks are batched into database-lane
 // transactions: when they depend on FLUSH_REQUESTS requests, when ROW_GROUP rows wait (committed in
 // exact row groups), or FLUSH_MS after the first one waits; the timer lives here, on the main
-// thread, so it fires while the script is blocked waiting for a response.
+// thread, so it fires while the script is blocked waiting for a response. Failed acks are
+// recorded in batches of FLUSH_FAILED_ACKS and at the end of the run, not with every commit:
+// each record is several statements (~20 ms of DuckDB's time), and a failed row is never
+// acknowledged, so a crash before its record only leaves it to be sent again, as it would be.
 //
 // The crash window: an ack is durable only once its batch is committed. New requests wait
 // while the acks of UNDURABLE_REQUESTS requests are not durable yet (a commit takes a while, and
@@ -72,10 +75,31 @@ export interface DeliveryOptions {
   readonly onFatal: (error: WireError) => void;
 }
 
+const NO_BODY = new Uint8Array(0);
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * kept is what a failed request leaves until the run ends, for the messages about it
+ * (failure-advice.ts) and the acks that depend on it: its method, URL, position and timeout,
+ * the outcome's status, attempts and error; not bodies or headers (thousands of failures each
+ * kept its request's body and headers, the response's headers and a copy of its body in an
+ * ArrayBuffer of its own, for the collector to trace until the run ended).
+ */
+function kept(req: HttpCall, outcome: SendOutcome): FailedRequest {
+  const call: HttpCall = {
+    method: req.method,
+    url: req.url,
+    headers: NO_HEADERS,
+    timeoutMs: req.timeoutMs,
+    ...(req.at === undefined ? {} : { at: req.at }),
+  };
+  return { req: call, outcome: { ...outcome, headers: NO_HEADERS, body: NO_BODY } };
+}
+
 export class Delivery {
   readonly #o: DeliveryOptions;
   readonly #inflight = new Map<number, Promise<unknown>>();
-  readonly #failed = new Map<number, { req: HttpCall; outcome: SendOutcome }>();
+  readonly #failed = new Map<number, FailedRequest>();
   /** The acks held for each request in flight: decided when the last of their requests ends. */
   readonly #held = new Map<number, HeldAck[]>();
   readonly #work = new Set<Promise<void>>();
@@ -89,6 +113,8 @@ export class Delivery {
   #at: string | undefined;
   #batchAt: string | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** Set by drain: the failed acks still waiting are recorded with the last commit. */
+  #draining = false;
   /** Requests sent so far: until the first one, acks wait QUIET_FLUSH_MS. */
   #sent = 0;
   #stopped: WireError | undefined;
@@ -170,10 +196,7 @@ export class Delivery {
     this.#inflight.delete(id);
     this.requestsDone++;
     if (!outcome.ok) {
-      // Kept until the run ends: not as a view that holds a larger pooled buffer alive.
-      const body = outcome.body;
-      const kept = body.byteLength === body.buffer.byteLength ? outcome : { ...outcome, body: body.slice() };
-      this.#failed.set(id, { req, outcome: kept });
+      this.#failed.set(id, kept(req, outcome));
       const code = outcome.error?.code;
       // A request not sent because the run was interrupted is not a failure of delivery.
       if (code !== CODE.EBB_SEND_STOPPED) this.failedRequests++;
@@ -188,7 +211,7 @@ export class Delivery {
   }
 
   /** failure returns the failed outcome of request `id`, if it failed. */
-  failure(id: number): { req: HttpCall; outcome: SendOutcome } | undefined {
+  failure(id: number): FailedRequest | undefined {
     return this.#failed.get(id);
   }
 
@@ -300,7 +323,8 @@ export class Delivery {
       this.flush();
       return;
     }
-    if (this.#rows.size + this.#deletes.size + this.#failedAcks.length === 0) return;
+    // Failed acks alone start no timer: they wait for FLUSH_FAILED_ACKS more or the end.
+    if (this.#rows.size + this.#deletes.size === 0) return;
     if (this.#timer !== undefined && !quiet && this.#timerQuiet) this.flush();
     else if (this.#timer === undefined) {
       this.#timerQuiet = quiet;
@@ -309,8 +333,9 @@ export class Delivery {
   }
 
   /**
-   * flush commits the acks and failures gathered so far, on the database lane; with `rows`,
-   * only that many acknowledged rows (the first ones) and nothing else.
+   * flush commits the acks gathered so far, on the database lane, and the failed acks once
+   * FLUSH_FAILED_ACKS wait or the run drains; with `rows`, only that many acknowledged rows
+   * (the first ones) and nothing else.
    */
   flush(rows?: number): void {
     if (rows !== undefined && rows < this.#rows.size) {
@@ -321,12 +346,13 @@ export class Delivery {
     this.#timer = undefined;
     const acked = this.#rows;
     const deletes = this.#deletes;
-    const failed = this.#failedAcks;
+    const recording = this.#draining || this.#failedAcks.length >= FLUSH_FAILED_ACKS;
+    const failed = recording ? this.#failedAcks : [];
     const at = this.#batchAt;
     if (acked.size + deletes.size + failed.length === 0) return;
     this.#rows = new SeqRuns();
     this.#deletes = new SeqRuns();
-    this.#failedAcks = [];
+    if (recording) this.#failedAcks = [];
     const requests = this.#requests;
     this.#requests = 0;
     this.#batchAt = undefined;
@@ -383,6 +409,7 @@ export class Delivery {
     while (this.#inflight.size > 0) {
       await Promise.all([...this.#inflight.values()]);
     }
+    this.#draining = true;
     this.flush();
     while (this.#work.size > 0) await Promise.all([...this.#work]);
   }

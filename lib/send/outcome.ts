@@ -2,7 +2,7 @@
 // it puts in messages: the start of a body, a redirect's Location made absolute.
 
 import { CODE } from '../error-codes.js';
-import { SendError } from './errors.js';
+import { SendError, type SendFailure } from './errors.js';
 import type { HttpResponse, SendOutcome } from './types.js';
 
 const EMPTY_BODY = new Uint8Array(0);
@@ -22,13 +22,18 @@ export function success(response: HttpResponse, attempts: number): SendOutcome {
 
 export function failure(err: unknown, response: HttpResponse | null, attempts: number): SendOutcome {
   const code = err instanceof SendError ? err.code : CODE.EBB_SEND_INTERNAL;
+  return failed({ code, message: errorMessage(err) }, response, attempts);
+}
+
+/** failed is the outcome of a request that ended with `error` (a status failure, no Error made). */
+export function failed(error: SendFailure, response: HttpResponse | null, attempts: number): SendOutcome {
   const out: SendOutcome = {
     ok: false,
     status: response === null ? null : response.status,
     headers: response === null ? NO_HEADERS : response.headers,
     body: response === null ? EMPTY_BODY : response.body,
     attempts,
-    error: { code, message: errorMessage(err) },
+    error,
   };
   return response?.truncated === true ? { ...out, truncated: true } : out;
 }

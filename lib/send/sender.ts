@@ -20,11 +20,11 @@ import { SEND_DEFAULTS } from './defaults.js';
 import type { BreakerTrip, OriginState } from './breaker.js';
 import { openElsewhere, sharedTrip } from './breaker-sharing.js';
 import {
-  type HttpStatusError,
   RetryAfterTooLongError,
   SendError,
+  type SendFailure,
   SendStoppedError,
-  statusError,
+  statusFailure,
 } from './errors.js';
 import { idempotencyReady, initIdempotency, needsKey, withKey } from './idempotency.js';
 import { Job } from './job.js';
@@ -38,7 +38,7 @@ import type { AttemptEvent, SenderOptions } from './sender-options.js';
 import type { BreakerState } from './shared-breaker.js';
 import { SlotPool } from './slots.js';
 import type { HttpRequest, HttpResponse, SendOutcome, SenderSettings, Transport } from './types.js';
-import { errorMessage, excerpt, failure, resolved, success } from './outcome.js';
+import { errorMessage, excerpt, failed, failure, resolved, success } from './outcome.js';
 import { originOf } from './url.js';
 import { Warmup, warmed } from './warmup.js';
 
@@ -318,7 +318,7 @@ export class Sender {
         case 'done':
         case 'give-up':
           return response !== null
-            ? failure(this.#statusError(request, job.state.origin, response), response, job.attempts)
+            ? failed(this.#statusFailure(request, job.state.origin, response), response, job.attempts)
             : failure(error, null, job.attempts);
         case 'too-long': {
           const tooLong = new RetryAfterTooLongError(
@@ -432,13 +432,9 @@ export class Sender {
     const why = !bad
       ? undefined
       : response !== null
-        ? this.#statusError(request, job.state.origin, response)
-        : error!;
-    this.#breakers.sample(
-      job.state,
-      bad,
-      why === undefined ? undefined : { code: why.code, message: why.message },
-    );
+        ? this.#statusFailure(request, job.state.origin, response)
+        : { code: error!.code, message: error!.message };
+    this.#breakers.sample(job.state, bad, why);
   }
 
   #finish(job: Job, outcome: SendOutcome): void {
@@ -459,9 +455,9 @@ export class Sender {
     return failure(new SendError(CODE.EBB_SEND_STOPPED, message), response, job.attempts);
   }
 
-  #statusError(request: HttpRequest, origin: string, response: HttpResponse): HttpStatusError {
+  #statusFailure(request: HttpRequest, origin: string, response: HttpResponse): SendFailure {
     const location = response.headers['location'];
-    return statusError(
+    return statusFailure(
       request.method,
       origin,
       response.status,

@@ -11,6 +11,8 @@ export {
   failureKeysAfter,
   clearFailures,
   clearFailure,
+  stageKeyTexts,
+  dropKeyTexts,
   listFailures,
   failureGroups,
   rejectedHashesSql,

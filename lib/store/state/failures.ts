@@ -98,6 +98,46 @@ export async function clearFailures(store: Store, model: string, keysSql: string
   ).length;
 }
 
+/**
+ * Keys clearResolved looks at are staged here, each column's value as text, for one statement
+ * that casts them to the key columns' types: the same keys written as a VALUES list of
+ * `CAST('…' AS T)` literals cost DuckDB ~13 µs each to parse and bind (65 ms for 5,000 entries),
+ * the appender under 2 µs.
+ */
+const KEY_STAGE = '_ebb_key_stage';
+
+/**
+ * stageKeyTexts puts keys in a temporary table (made anew): `rows` are each an entry's key (its
+ * JSON text), then the key columns' values as text (null for NULL). Returns the table's name;
+ * its columns are `_key`, then `_t0`, `_t1`… (VARCHAR). dropKeyTexts removes it.
+ */
+export async function stageKeyTexts(
+  store: Store,
+  columns: number,
+  rows: readonly (readonly (string | null)[])[],
+): Promise<string> {
+  const texts = Array.from({ length: columns }, (_c, i) => `_t${i} VARCHAR`);
+  await store.exec(`CREATE OR REPLACE TEMP TABLE ${KEY_STAGE} (_key VARCHAR, ${texts.join(', ')})`);
+  const a = await store.appender(KEY_STAGE, 'main', 'temp');
+  try {
+    for (const row of rows) {
+      for (const v of row) {
+        if (v === null) a.appendNull();
+        else a.appendVarchar(v);
+      }
+      a.endRow();
+    }
+  } finally {
+    a.closeSync();
+  }
+  return `temp.main.${KEY_STAGE}`;
+}
+
+/** dropKeyTexts removes the table stageKeyTexts made. */
+export async function dropKeyTexts(store: Store): Promise<void> {
+  await store.exec(`DROP TABLE IF EXISTS temp.main.${KEY_STAGE}`);
+}
+
 /** clearFailure deletes one entry. */
 export async function clearFailure(store: Store, model: string, key: string): Promise<void> {
   await store.exec('DELETE FROM _ebb.failures WHERE model = ? AND key = ?', [model, key]);
