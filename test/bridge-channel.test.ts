@@ -8,7 +8,7 @@ import { newSignal, SerialLane, serve, type Handlers, type WireError } from '../
 
 interface TestOps {
   db: { req: { n: number; delay: number }; rep: number };
-  http: { req: { name: string; delay: number }; rep: string };
+  http: { req: { name: string; delay: number; body?: Uint8Array }; rep: string };
   store: { req: { fail?: boolean; release?: string }; rep: null };
   report: { req: unknown; rep: null };
 }
@@ -272,4 +272,28 @@ test('a reply held while the worker ran is posted as soon as it waits for it', a
   t.is(r.v, 'early');
   // The waiting worker asks for what is held: it must not wait for the main thread's safety net.
   t.true(r.waited < 30_000, `waited ${r.waited} ms for a reply that was already there`);
+});
+
+test('a buffer handed with its request moves with it, also when that request fills the outbox and posts it at once', async (t) => {
+  // 64 requests fill the outbox (channel.ts OUTBOX_MAX): the 64th is posted by its own submit.
+  const w = runWorker(
+    `const bodies = [];
+     for (let i = 0; i < 70; i++) {
+       const body = new Uint8Array(8192).fill(i);
+       bodies.push(body);
+       client.submit('http', { name: 'r' + i, delay: 0, body }, undefined, false, body.buffer);
+     }
+     const posted = bodies.map((b) => b.byteLength === 0);
+     client.postNow();
+     client.call('report', { posted, after: bodies.map((b) => b.byteLength === 0) });`,
+    () => ({ db: () => 0, http: async ({ name }) => name, store: () => null }),
+  );
+  t.is((await w.exited).code, 0);
+  const { posted, after } = w.reports[0] as { posted: boolean[]; after: boolean[] };
+  t.deepEqual(
+    posted,
+    Array.from({ length: 70 }, (_x, i) => i < 64),
+    'the 64 posted by the 64th submit took their buffers along (its own too); the rest wait',
+  );
+  t.true(after.every((d) => d));
 });

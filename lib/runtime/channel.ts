@@ -86,7 +86,7 @@ export class Client<T extends OpTable<T>> {
   #outbox: MessageBatch = [];
   /** Where the newest message in the outbox starts, -1 when it is empty. */
   #newest = -1;
-  /** Buffers that move to the main thread with the outbox (see move()). */
+  /** Buffers that move to the main thread with the outbox (submit's `moving`). */
   #moving: ArrayBuffer[] = [];
   #outboxSince = 0;
   /** Messages in the outbox. */
@@ -100,16 +100,22 @@ export class Client<T extends OpTable<T>> {
     this.#signal = signal;
   }
 
-  /** submit queues a request and returns its id; `onReply` (if given) receives its outcome. */
+  /**
+   * submit queues a request and returns its id; `onReply` (if given) receives its outcome.
+   * `moving` is a buffer of the request that moves to the main thread with it instead of being
+   * copied (the whole buffer of a body the script never sees again).
+   */
   submit<K extends OpName<T>>(
     op: K,
     req: T[K]['req'],
     onReply?: (o: Outcome<T[K]['rep']>) => void,
     final = false,
+    moving?: ArrayBuffer,
   ): number {
     if (!final) this.#check();
     const id = this.#nextId++;
     if (onReply) this.#callbacks.set(id, onReply as (o: Outcome<unknown>) => void);
+    if (moving !== undefined && !this.#moving.includes(moving)) this.#moving.push(moving);
     this.#mark();
     this.#outbox.push(id, op, req);
     this.#posted();
@@ -126,14 +132,6 @@ export class Client<T extends OpTable<T>> {
     this.#mark();
     this.#outbox.push(-this.#nextId++, op, req, origin, at);
     this.#posted();
-  }
-
-  /**
-   * move hands `buffer` (the whole buffer of a request just queued, which the script never sees
-   * again) to the main thread with the outbox instead of copying it.
-   */
-  move(buffer: ArrayBuffer): void {
-    if (!this.#moving.includes(buffer)) this.#moving.push(buffer);
   }
 
   /** postNow posts the outbox at once (latency matters: e.g. the pipeline is starved). */

@@ -354,17 +354,21 @@ export class HttpModule {
     // Read before the body moves to the main thread with the message.
     const body = call.body;
     const bytes = body === undefined ? 0 : typeof body === 'string' ? body.length : body.byteLength;
-    const id = this.#client.submit('http', packCall(call, at), (o: Outcome<HttpWire>) =>
-      this.#settle(response, o),
-    );
     // A body that owns its whole buffer moves rather than being copied (the script never sees it again).
-    if (
+    const moving =
       body instanceof Uint8Array &&
       body.byteOffset === 0 &&
       body.byteLength === body.buffer.byteLength &&
       body.buffer instanceof ArrayBuffer
-    )
-      this.#client.move(body.buffer);
+        ? body.buffer
+        : undefined;
+    const id = this.#client.submit(
+      'http',
+      packCall(call, at),
+      (o: Outcome<HttpWire>) => this.#settle(response, o),
+      false,
+      moving,
+    );
     response = new Response(this, id, method, call.url);
     response.at = at;
     response.bytes = bytes;
