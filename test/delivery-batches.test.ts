@@ -172,7 +172,8 @@ test('requests of many rows each: acknowledgements are committed in exact row gr
   delivery.close();
 });
 
-test('an ack held for several requests is decided when the last one ends, in any order: acknowledged only if all got a 2xx', async (t) => {
+/** An AckStore that keeps the rows of each commit and of each failure recorded. */
+function recordingAcks() {
   const commits: number[][] = [];
   const failed: number[][] = [];
   const acks: AckStore = {
@@ -180,6 +181,11 @@ test('an ack held for several requests is decided when the last one ends, in any
     ackDeleted: async () => undefined,
     record: async (f) => void failed.push(...f.map((x) => [...x.seqs])),
   };
+  return { commits, failed, acks };
+}
+
+test('an ack held for several requests is decided when the last one ends, in any order: acknowledged only if all got a 2xx', async (t) => {
+  const { commits, failed, acks } = recordingAcks();
   // A sender whose requests end when the test says, with the status it says.
   const ends = new Map<string, (status: number) => void>();
   const sender = {
@@ -261,13 +267,7 @@ test('a save that came with its request (HttpCall.ack) is decided with its outco
 });
 
 test('a sender that ends a request at once in submit (its breaker open): the rows riding with it and those acked after it are failures, the others acknowledged, and send resolves to map(outcome)', async (t) => {
-  const commits: number[][] = [];
-  const failed: number[][] = [];
-  const acks: AckStore = {
-    ack: async (rows: SeqRuns) => void commits.push([...rows]),
-    ackDeleted: async () => undefined,
-    record: async (f) => void failed.push(...f.map((x) => [...x.seqs])),
-  };
+  const { commits, failed, acks } = recordingAcks();
   const outcome = (status: number) => ({
     ok: status < 300,
     status,
