@@ -3,6 +3,7 @@
 // which entries a run resolved); `ebb status` reads them. Keys are JSON texts of the key
 // columns, as the script saw them.
 
+import { appendText } from '../append-text.js';
 import { sqlString } from '../quote.js';
 import type { JsonRow, Store } from '../store.js';
 
@@ -121,10 +122,7 @@ export async function stageKeyTexts(
   const a = await store.appender(KEY_STAGE, 'main', 'temp');
   try {
     for (const row of rows) {
-      for (const v of row) {
-        if (v === null) a.appendNull();
-        else a.appendVarchar(v);
-      }
+      for (const v of row) appendText(a, v);
       a.endRow();
     }
   } finally {

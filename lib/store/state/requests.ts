@@ -4,7 +4,8 @@
 // (lib/runtime/request-log.ts). It is bounded: pruneRequests keeps the newest successes of each
 // model and every failure, for a number of days (ebb.yaml `requests.keep_days`).
 
-import { type DuckDBAppender as Appender, DuckDBTimestampTZValue } from '../duckdb-api.js';
+import { DuckDBTimestampTZValue } from '../duckdb-api.js';
+import { appendText } from '../append-text.js';
 import type { JsonRow, Store } from '../store.js';
 
 /** One attempt as logged. */
@@ -24,12 +25,6 @@ export interface RequestEntry {
   readonly latencyMs: number;
   readonly requestBody: string | null;
   readonly responseBody: string | null;
-}
-
-/** appendText appends a text column's value, NULL for null. */
-function appendText(a: Appender, value: string | null): void {
-  if (value === null) a.appendNull();
-  else a.appendVarchar(value);
 }
 
 /**
