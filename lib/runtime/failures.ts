@@ -13,7 +13,7 @@
 import { keyLiteralSql } from '../detect/key-literal.js';
 import type { SeqRuns } from '../detect/seq-runs.js';
 import type { TrackedSession } from '../detect/tracked.js';
-import { HELD_BACK } from '../detect/tracked-sql.js';
+import { expandedRuns, HELD_BACK } from '../detect/tracked-sql.js';
 import { quoteIdent, quotedTable, type Model } from '../project/index.js';
 import {
   clearFailure,
@@ -134,7 +134,7 @@ export class FailureLog {
     const r = await store.rows(
       `SELECT d._ebb_seq, ${change}, d._ebb_hash::VARCHAR, ${keys.map((k) => `d.${quoteIdent(k)}`).join(', ')}
          FROM ${deleted ? this.#session.work.gone : this.#session.work.delta} AS d
-         SEMI JOIN (${runsSql(runs)}) AS w ON d._ebb_seq = w.s`,
+         SEMI JOIN (${expandedRuns(runs)}) AS w ON d._ebb_seq = w.s`,
     );
     for (const row of r.rows)
       out.set(Number(row[0] as bigint), {
@@ -236,17 +236,6 @@ export class FailureLog {
       await dropKeyTexts(this.#store);
     }
   }
-}
-
-/**
- * runsSql is the sequence numbers of `runs` as a query of one column `s`. The runs are one
- * string literal ("1-1,5-9") split by DuckDB: as two list literals of numbers (expandedRuns) a
- * batch of 5,000 failed rows (5,000 runs of one) cost DuckDB ~25 ms of CPU to parse and bind,
- * the string ~8 ms.
- */
-function runsSql(runs: readonly (readonly [number, number])[]): string {
-  const text = runs.map(([first, last]) => `${first}-${last}`).join(',');
-  return `SELECT unnest(range(r[1], r[2] + 1)) AS s FROM (SELECT string_split(unnest(string_split('${text}', ',')), '-')::BIGINT[] AS r)`;
 }
 
 /** Entries looked at per statement by clearResolved. */
