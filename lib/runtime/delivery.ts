@@ -91,7 +91,7 @@ function kept(req: HttpCall, outcome: SendOutcome): FailedRequest {
     url: req.url,
     headers: NO_HEADERS,
     timeoutMs: req.timeoutMs,
-    ...(req.at === undefined ? {} : { at: req.at }),
+    at: req.at,
   };
   return { req: call, outcome: { ...outcome, headers: NO_HEADERS, body: NO_BODY } };
 }

@@ -198,14 +198,12 @@ export class Sender {
   }
 
   #run(job: Job): void {
-    if (this.#limiter === null && this.#breakerState === null && !this.#slots.stopped && !job.state.open) {
-      if (!needsKey(job.request)) this.#firstAttempt(job, job.request);
-      else if (idempotencyReady()) this.#firstAttempt(job, withKey(this.#secret, this.model, job.request));
-      else this.#continue(job, undefined);
-      return;
-    }
-    // Without a rate limit there is no warm-up to wait for: one promise less per request.
-    this.#continue(job, undefined);
+    const plain =
+      this.#limiter === null && this.#breakerState === null && !this.#slots.stopped && !job.state.open;
+    if (plain && !needsKey(job.request)) this.#firstAttempt(job, job.request);
+    else if (plain && idempotencyReady())
+      this.#firstAttempt(job, withKey(this.#secret, this.model, job.request));
+    else this.#continue(job, undefined);
   }
 
   /**
@@ -246,6 +244,7 @@ export class Sender {
 
   /** #continue runs the request's attempts (after `first`, when it was made) to its outcome. */
   #continue(job: Job, first: Attempted | undefined): void {
+    // Without a rate limit there is no warm-up to wait for: one promise less per request.
     const attempts =
       this.#limiter === null || first !== undefined ? this.#attemptsOf(job, first) : this.#warmAttempts(job);
     attempts.then(
