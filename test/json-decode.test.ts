@@ -250,3 +250,101 @@ test('non-ASCII bytes are found in short and long texts alike (a scratch buffer,
     t.deepEqual(shape(decodeJSON(bytes(`{"${a}": "é"}`))), ['dict', [[a, bytes('é')]]]);
   }
 });
+
+// Large arrays inside a value are checked and left unmade (JsonArray, scan.ts), made when first
+// read. Whether an array is left unmade must change nothing: the same values, and for a text
+// that is not JSON the same error at the same offset, raised by json.decode itself. unmadeFrom
+// 0 leaves every nested array unmade; Infinity none (the eager decoder as before).
+
+/** outcome is what json.decode gives for text: the value's shape, or its error's message. */
+function outcome(text: string, unmadeFrom: number): unknown {
+  let v: Value;
+  try {
+    v = decodeJSON(text, unmadeFrom);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  // Outside the try: making an unmade array must never fail.
+  return shape(v);
+}
+
+/** Texts that are not JSON inside arrays and objects, each at offsets the scan must get right. */
+const nested = (text: string) => [
+  `[${text}]`,
+  `[[${text}]]`,
+  `{"a": [1, ${text}]}`,
+  `[{"a": [${text}, 2]}, 3]`,
+  `[[{"b": "x\\"y"}, [${text}]], [[]]]`,
+];
+
+test('arrays left unmade decode to the same values, and a text that is not JSON fails at once as before', (t) => {
+  for (const [text] of ERRORS)
+    for (const x of [text, ...nested(text)]) t.deepEqual(outcome(x, 0), outcome(x, Infinity), x);
+  // Every edit of a generated text: the same value or error either way.
+  const edits = fc.tuple(
+    cases,
+    fc.nat(),
+    fc.constantFrom(
+      '',
+      '[',
+      ']',
+      '{',
+      '}',
+      ',',
+      ':',
+      '"',
+      '\\',
+      '\x01',
+      '-',
+      '0',
+      'e',
+      '.',
+      ' ',
+      'n',
+      '\xe9',
+    ),
+  );
+  fc.assert(
+    fc.property(edits, ([c, at, ch]) => {
+      for (const x of nested(c.text)) {
+        const k = at % (x.length + 1);
+        for (const edited of [x.slice(0, k) + ch + x.slice(k), x.slice(0, k) + ch + x.slice(k + 1)])
+          t.deepEqual(outcome(edited, 0), outcome(edited, Infinity), edited);
+      }
+    }),
+    { numRuns: 1500, seed: 6 },
+  );
+});
+
+test('an array inside the value is left unmade only when large and well formed', (t) => {
+  const list = (v: Value, key: string) => (v as Dict).ht.get(key) as List;
+  const big = `[${Array.from({ length: 200 }, (_, i) => `{"id": "${i}", "tags": ["a", "b"]}`).join(', ')}]`;
+  const mid = `[${Array.from({ length: 20 }, (_, i) => `[${i}]`).join(', ')}]`;
+  const long = `[${Array.from({ length: 300 }, (_, i) => i).join(', ')}]`;
+  const d = decodeJSON(`{"big": ${big}, "long": ${long}, "mid": ${mid}, "small": [1, 2], "empty": []}`);
+  t.not(list(d, 'big').unmade, null);
+  t.is(list(d, 'big').len, 200);
+  t.not(list(d, 'long').unmade, null);
+  t.is(list(d, 'long').len, 300);
+  t.is(list(d, 'mid').unmade, null);
+  t.is(list(d, 'small').unmade, null);
+  t.is(list(d, 'empty').unmade, null);
+  // The value itself is read at once; an array large but not JSON is parsed (and fails).
+  t.is((decodeJSON(big) as List).unmade, null);
+  t.is(
+    t.throws(() => decodeJSON(`{"big": ${big.slice(0, -1)}}`))?.message,
+    `json.decode: at offset ${big.length + 7}, got '}', want ',' or ']'`,
+  );
+  // Made when first read, once: the same element objects on every read.
+  const l = list(d, 'big');
+  const first = l.elems[0];
+  t.is(l.unmade, null);
+  t.is(l.elems[0], first);
+  t.deepEqual(shape(first!), [
+    'dict',
+    [
+      ['id', '0'],
+      ['tags', ['list', ['a', 'b']]],
+    ],
+  ]);
+});

@@ -247,7 +247,7 @@ const entries: Array<[string, Value]> = [
     const elems = iterableElems(it!);
     if (elems === undefined) fail(`enumerate: got ${typeOf(it!)}, want iterable`);
     const n = elems.length;
-    return List.ofPairs(new PairSource(new Range(start, start + n, 1), unshared(it!, elems), n));
+    return List.ofUnmade(new PairSource(new Range(start, start + n, 1), unshared(it!, elems), n));
   }),
   b('fail', (_th, fn, args, kw) => {
     let sep = ' ';
@@ -487,7 +487,7 @@ function zipList(args: Value[]): List {
     const a = unshared(args[0]!, seqs[0]!);
     // zip(xs, xs): one copy for both sides.
     const b = args[1] === args[0] ? a : unshared(args[1]!, seqs[1]!);
-    return List.ofPairs(new PairSource(a, b, n));
+    return List.ofUnmade(new PairSource(a, b, n));
   }
   const out = new Array<Value>(n);
   if (seqs.length === 3) {

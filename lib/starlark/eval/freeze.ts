@@ -4,7 +4,7 @@
  */
 import { Func } from './function.js';
 import { Dict, SetValue } from './hashtable.js';
-import { HostValue, List, Range, Struct, isTuple, type Value } from './value.js';
+import { HostValue, List, PairSource, Range, Struct, isTuple, type Value } from './value.js';
 
 export function freeze(root: Value): void {
   if (typeof root !== 'object') return;
@@ -20,8 +20,10 @@ export function freeze(root: Value): void {
       if (v.frozen) continue;
       v.frozen = true;
       // Pairs not yet made hold only their sources' values: those, without making the tuples.
-      if (v.pairs !== null) {
-        for (const side of [v.pairs.a, v.pairs.b])
+      // Other elements not yet made (a JSON array's) are made, to be frozen.
+      const src = v.unmade;
+      if (src instanceof PairSource) {
+        for (const side of [src.a, src.b])
           if (!(side instanceof Range)) for (const e of side) if (typeof e === 'object') stack.push(e);
       } else for (const e of v.elems) if (typeof e === 'object') stack.push(e);
     } else if (isTuple(v)) {

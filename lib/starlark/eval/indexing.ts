@@ -52,7 +52,7 @@ export function getIndex(x: Value, y: Value): Value {
     return x[seqIndex('tuple', y, x.length)]!;
   }
   if (x instanceof List) {
-    if (x.pairs !== null) return x.pairs.at(seqIndex('list', y, x.pairs.n));
+    if (x.unmade !== null) return x.unmade.at(seqIndex('list', y, x.unmade.n));
     const e = x.store;
     if (typeof y === 'number' && y >= 0 && y < e.length) return e[y]!;
     return e[seqIndex('list', y, e.length)]!;
@@ -211,7 +211,7 @@ export function slice(
   else if (x instanceof Bytes) n = x.s.length;
   else return fail(`invalid slice operand ${typeOf(x)}`);
   const [start, end, step] = sliceIndices(n, lo, hi, stepV);
-  if (x instanceof List && x.pairs !== null) return new List(x.pairs.slice(start, end, step));
+  if (x instanceof List && x.unmade !== null) return new List(x.unmade.slice(start, end, step));
   if (step === 1) {
     const e = Math.max(start, end);
     if (typeof x === 'string') return x.slice(start, e);

@@ -47,42 +47,58 @@ export class Bytes extends SObject {
 
 /**
  * List is a mutable sequence; itercount > 0 while a loop iterates it (mutation is then an error).
- * A list that zip or enumerate returned may hold its pairs unmade (pairs, see PairSource): its
- * length, an element and a loop over it are read from the source, and the tuples are made all at
- * once the first time anything reads elems.
+ * A list may hold its elements unmade (see Unmade): the pairs zip or enumerate returned, or a
+ * large array inside a text json.decode read. Its length, an element and a loop over it are read
+ * from the source, and the elements are made all at once the first time anything reads elems.
  */
 export class List extends SObject {
-  /** store is the elements once made; empty while pairs holds them: read elems instead. */
+  /** store is the elements once made; empty while unmade holds them: read elems instead. */
   store: Value[];
-  /** pairs is the source of the elements not yet made, or null. */
-  pairs: PairSource | null = null;
+  /** unmade is the source of the elements not yet made, or null. */
+  unmade: Unmade | null = null;
   frozen = false;
   itercount = 0;
   constructor(elems: Value[]) {
     super();
     this.store = elems;
   }
-  /** ofPairs is the list of the n pairs of src, made when first read as a whole. */
-  static ofPairs(src: PairSource): List {
+  /** ofUnmade is the list of src's n elements, made when first read as a whole. */
+  static ofUnmade(src: Unmade): List {
     const l = new List([]);
-    l.pairs = src;
+    l.unmade = src;
     return l;
   }
-  /** elems is the list's elements as a JS array (made now if they were pairs not yet made). */
+  /** elems is the list's elements as a JS array (made now if they were not yet). */
   get elems(): Value[] {
-    if (this.pairs !== null) {
-      this.store = this.pairs.make();
-      this.pairs = null;
+    if (this.unmade !== null) {
+      this.store = this.unmade.make();
+      this.unmade = null;
     }
     return this.store;
   }
-  /** len is the number of elements, without making pairs. */
+  /** len is the number of elements, without making them. */
   get len(): number {
-    return this.pairs === null ? this.store.length : this.pairs.n;
+    return this.unmade === null ? this.store.length : this.unmade.n;
   }
   type(): string {
     return 'list';
   }
+}
+
+/**
+ * Unmade is the n elements of a list not made yet. An element read through at or slice equals
+ * the one make puts in the list, and is that very object when it is mutable (a pair is made anew
+ * each time, a JSON array's dict is not), so reading a list before or after its elements are made
+ * gives the same values.
+ */
+export interface Unmade {
+  readonly n: number;
+  /** at is element i (0 <= i < n). */
+  at(i: number): Value;
+  /** slice is the elements start, start + step, … up to end (not included). */
+  slice(start: number, end: number, step: number): Value[];
+  /** make is every element, an array the list takes over. */
+  make(): Value[];
 }
 
 /** Seq is one side of a PairSource: an array never mutated, or a range read by arithmetic. */
@@ -102,7 +118,7 @@ export function seqAt(s: Seq, i: number): Value {
  * loop makes each tuple as it reads it, garbage at once. a and b are never mutated: a copy of
  * a list's elements, a tuple, or a range.
  */
-export class PairSource {
+export class PairSource implements Unmade {
   readonly a: Seq;
   readonly b: Seq;
   readonly n: number;

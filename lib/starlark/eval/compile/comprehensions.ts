@@ -7,7 +7,7 @@ import type { Frame } from '../frame.js';
 import { Dict, SetValue, typeOf } from '../hashtable.js';
 import { truth } from '../ops.js';
 import { packPos } from '../pos.js';
-import { HostValue, List, Range, fail, isTuple, tupleElems, type PairSource } from '../value.js';
+import { HostValue, List, Range, fail, isTuple, tupleElems, type Unmade } from '../value.js';
 import { toArrayOrUndefined, type Assign, type CompileContext, type Ex } from './context.js';
 
 /** comprehension compiles `[x for …]` and `{k: v for …}`. */
@@ -28,7 +28,7 @@ export function comprehension(ctx: CompileContext, e: A.Comprehension): Ex {
   } else {
     const b = ctx.expr(e.body as A.Expr);
     inner = (fr, acc) => {
-      // A comprehension's list is new and never a list of pairs not yet made: its store directly.
+      // A comprehension's list is new and never a list of elements not yet made: its store directly.
       (acc as List).store.push(b(fr));
     };
   }
@@ -73,14 +73,14 @@ export function comprehension(ctx: CompileContext, e: A.Comprehension): Ex {
           }
           return;
         }
-        if (x instanceof List && x.pairs !== null) {
-          forPairs(fr, x, x.pairs, set, pos, next, acc);
+        if (x instanceof List && x.unmade !== null) {
+          forUnmade(fr, x, x.unmade, set, pos, next, acc);
           return;
         }
         const owner = x instanceof List ? x : x instanceof Dict || x instanceof SetValue ? x.ht : null;
         const elems =
           x instanceof List
-            ? x.store // pairs === null: forPairs took the others
+            ? x.store // unmade === null: forUnmade took the others
             : isTuple(x)
               ? tupleElems(x)
               : (toArrayOrUndefined(x) ?? fail(`${typeOf(x)} value is not iterable`));
@@ -114,11 +114,11 @@ export function comprehension(ctx: CompileContext, e: A.Comprehension): Ex {
   };
 }
 
-/** forPairs is a `for` clause over l, a list whose pairs are not made yet (see forPairs in statements.ts). */
-function forPairs(
+/** forUnmade is a `for` clause over l, a list whose elements are not made yet (see forUnmade in statements.ts). */
+function forUnmade(
   fr: Frame,
   l: List,
-  src: PairSource,
+  src: Unmade,
   set: Assign,
   pos: number,
   next: (fr: Frame, acc: List | Dict) => void,

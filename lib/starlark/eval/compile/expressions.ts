@@ -188,7 +188,7 @@ export function expression(ctx: CompileContext, e: A.Expr): Ex {
         const x = xe(fr);
         const k = ie(fr);
         if (typeof k === 'number') {
-          if (x instanceof List && x.pairs === null) {
+          if (x instanceof List && x.unmade === null) {
             const s = x.store;
             if (k >= 0 && k < s.length) return s[k]!;
           }

@@ -27,7 +27,7 @@ import {
   isTuple,
   tupleElems,
   type Cell,
-  type PairSource,
+  type Unmade,
   type Value,
 } from '../value.js';
 import { binaryOp } from './binary.js';
@@ -440,11 +440,11 @@ function forStmt(ctx: CompileContext, s: A.ForStmt): St {
       }
       return NORMAL;
     }
-    if (x instanceof List && x.pairs !== null) return forPairs(fr, x, x.pairs, set, body, pos);
+    if (x instanceof List && x.unmade !== null) return forUnmade(fr, x, x.unmade, set, body, pos);
     let elems: Value[];
     let owner: List | Dict | SetValue | null = null;
     if (x instanceof List) {
-      elems = x.store; // pairs === null: forPairs took the others
+      elems = x.store; // unmade === null: forUnmade took the others
       owner = x;
     } else if (isTuple(x)) elems = tupleElems(x);
     else if (x instanceof Dict || x instanceof SetValue) {
@@ -495,11 +495,12 @@ function forStmt(ctx: CompileContext, s: A.ForStmt): St {
 }
 
 /**
- * forPairs runs a for loop over l, a list whose pairs are not made yet (see PairSource): each
- * tuple is made as the loop reads it, so it dies young unless the body keeps it. The source
- * never changes (l cannot be mutated while it iterates, and a source is never mutated).
+ * forUnmade runs a for loop over l, a list whose elements are not made yet (see Unmade): each is
+ * read from the source as the loop reaches it (a pair is made then, so it dies young unless the
+ * body keeps it). The source never changes (l cannot be mutated while it iterates, and a source
+ * is never mutated).
  */
-function forPairs(fr: Frame, l: List, src: PairSource, set: Assign, body: St, pos: number): number {
+function forUnmade(fr: Frame, l: List, src: Unmade, set: Assign, body: St, pos: number): number {
   const th = fr.thread;
   l.itercount++;
   try {
