@@ -348,3 +348,23 @@ test('an array inside the value is left unmade only when large and well formed',
     ],
   ]);
 });
+
+test('arrays inside one the scan gave up on are not scanned again: each character once, however deep', (t) => {
+  // 100 nested arrays: the scan of the first gives up at the 65th '[' (64 levels deep), so the
+  // 2nd to 64th are parsed without a scan of their own (each would scan on to the same place:
+  // quadratic in the depth); the 65th is scanned and left unmade (36 levels inside it).
+  const depth = 100;
+  const d = decodeJSON(`{"a": ${'['.repeat(depth)}1${']'.repeat(depth)}}`, 0) as Dict;
+  const unmade: number[] = [];
+  let v = d.ht.get('a') as Value;
+  for (let level = 1; level <= depth; level++) {
+    const l = v as List;
+    if (l.unmade !== null) unmade.push(level);
+    v = l.elems[0]!;
+  }
+  t.is(v, 1);
+  t.is(unmade[0], 65);
+  // Deep texts decode as before.
+  for (const text of [`${'['.repeat(3000)}${']'.repeat(3000)}`, `[${'[1],'.repeat(20_000)}[2]]`])
+    t.deepEqual(outcome(text, 1024), outcome(text, Infinity));
+});

@@ -124,6 +124,10 @@ class Decoder {
 
   /** Nested arrays at least this long are left unmade when well formed (UNMADE_FROM). */
   readonly unmadeFrom: number;
+  /** Arrays starting before this are inside one scanned already, and not scanned again. */
+  scannedTo = 0;
+  /** The first ']' at or after the last place it was looked for from (n: none), or -1. */
+  close = -1;
 
   /** A decoder of the value at start in s (ascii: s has no byte over 0x7f). */
   constructor(s: string, start: number, ascii: boolean, unmadeFrom: number) {
@@ -139,19 +143,29 @@ class Decoder {
    * unmadeArray is the array whose '[' is at i as a list of elements not made yet (JsonArray),
    * with i after it, when it is well formed and at least unmadeFrom characters long; else
    * undefined, with i unchanged: the caller parses it. An array whose first ']' is near and has
-   * no '[' before it ends there: small, it is not scanned.
+   * no '[' before it ends there: small, it is not scanned. Nor is an array inside one scanned
+   * already (found small, or the scan gave up there): each character is scanned once, however
+   * deep the arrays nest.
    */
   unmadeArray(): List | undefined {
     const s = this.s;
     const i = this.i;
-    const close = s.indexOf(']', i);
-    if (close === -1) return undefined;
-    if (close - i < this.unmadeFrom) {
+    if (i < this.scannedTo) return undefined;
+    // The first ']' found last is still the first at or after i until i passes it (i only grows).
+    if (i > this.close) {
+      const close = s.indexOf(']', i);
+      this.close = close === -1 ? this.n : close;
+    }
+    if (this.close === this.n) return undefined;
+    if (this.close - i < this.unmadeFrom) {
       const inner = s.indexOf('[', i + 1);
-      if (inner === -1 || inner > close) return undefined;
+      if (inner === -1 || inner > this.close) return undefined;
     }
     const span = scanArray(s, i, this.ascii);
-    if (span === null || span.end - i < this.unmadeFrom) return undefined;
+    if (span.n < 0 || span.end - i < this.unmadeFrom) {
+      this.scannedTo = span.end;
+      return undefined;
+    }
     const l = List.ofUnmade(new JsonArray(s, i, span.n, this.ascii, this.unmadeFrom));
     this.i = span.end;
     return l;

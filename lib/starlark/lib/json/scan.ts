@@ -11,7 +11,10 @@
  */
 import { badNumber, DecodeFail, isDigit, unquoteJSON } from './text.js';
 
-/** An array's end (the index after its ']') and its number of elements. */
+/**
+ * An array's end (the index after its ']') and its number of elements; or, n -1, where the scan
+ * gave up (the decoder then parses the array, and the arrays inside it before that point).
+ */
 export interface ArraySpan {
   end: number;
   n: number;
@@ -31,13 +34,13 @@ const AFTER = 2;
 
 /**
  * scanArray checks the array whose '[' is at start in the JSON text s (ascii: s has no byte over
- * 0x7f), as the decoder would read it: its span, or null when the decoder would fail on it (or
- * the scan gives up).
+ * 0x7f), as the decoder would read it: its span, or where it gave up — the decoder would fail
+ * there, or the nesting is too deep.
  */
-export function scanArray(s: string, start: number, ascii: boolean): ArraySpan | null {
+export function scanArray(s: string, start: number, ascii: boolean): ArraySpan {
   const len = s.length;
   let i = space(s, start + 1, len);
-  if (i >= len) return null;
+  if (i >= len) return gaveUp(i);
   if (s.charCodeAt(i) === 93) return { end: i + 1, n: 0 };
   opens[0] = ARRAY;
   let depth = 1;
@@ -62,31 +65,32 @@ export function scanArray(s: string, start: number, ascii: boolean): ArraySpan |
       } else if (c === (inArray ? 93 : 125)) {
         i++;
         if (--depth === 0) return { end: i, n };
-      } else return null;
+      } else return gaveUp(i);
       continue;
     }
+    const at = i;
     if (c === 34) {
       // A string: a value, or a key and its colon.
       if (ascii) {
         const q = s.indexOf('"', i + 1);
-        if (q === -1) return null;
+        if (q === -1) return gaveUp(at);
         if (backslash !== -1 && backslash < i) backslash = s.indexOf('\\', i);
         i = backslash === -1 || backslash > q ? q + 1 : stringEnd(s, i, len);
       } else i = stringEnd(s, i, len);
-      if (i === -1) return null;
+      if (i === -1) return gaveUp(at);
       if (expect === KEY) {
         if (s.charCodeAt(i) !== 58) {
           i = space(s, i, len);
-          if (s.charCodeAt(i) !== 58) return null;
+          if (s.charCodeAt(i) !== 58) return gaveUp(i);
         }
         i++;
         expect = VALUE;
         continue;
       }
-    } else if (expect === KEY) return null;
+    } else if (expect === KEY) return gaveUp(at);
     else if (c === 91 || c === 123) {
       if (depth === 1) n++;
-      if (depth === MAX_DEPTH) return null;
+      if (depth === MAX_DEPTH) return gaveUp(at);
       const close = c === 91 ? 93 : 125;
       i++;
       if (s.charCodeAt(i) !== close) i = space(s, i, len);
@@ -100,15 +104,19 @@ export function scanArray(s: string, start: number, ascii: boolean): ArraySpan |
       continue;
     } else if (c === 45 || isDigit(c)) {
       i = numberEnd(s, i, len);
-      if (i === -1) return null;
+      if (i === -1) return gaveUp(at);
     } else if (c === 110 && s.startsWith('null', i)) i += 4;
     else if (c === 116 && s.startsWith('true', i)) i += 4;
     else if (c === 102 && s.startsWith('false', i)) i += 5;
-    else return null;
+    else return gaveUp(at);
     // A scalar value (a string, a number, a literal) ends here.
     if (depth === 1) n++;
     expect = AFTER;
   }
+}
+
+function gaveUp(at: number): ArraySpan {
+  return { end: at, n: -1 };
 }
 
 /** space is the index of the first character at or after i that is not JSON whitespace. */
