@@ -278,8 +278,13 @@ const nested = (text: string) => [
 ];
 
 test('arrays left unmade decode to the same values, and a text that is not JSON fails at once as before', (t) => {
-  for (const [text] of ERRORS)
-    for (const x of [text, ...nested(text)]) t.deepEqual(outcome(x, 0), outcome(x, Infinity), x);
+  // 16: some arrays are left unmade, others scanned, found small and parsed.
+  const same = (x: string) => {
+    const eager = outcome(x, Infinity);
+    t.deepEqual(outcome(x, 0), eager, x);
+    t.deepEqual(outcome(x, 16), eager, x);
+  };
+  for (const [text] of ERRORS) for (const x of [text, ...nested(text)]) same(x);
   // Every edit of a generated text: the same value or error either way.
   const edits = fc.tuple(
     cases,
@@ -309,7 +314,7 @@ test('arrays left unmade decode to the same values, and a text that is not JSON 
       for (const x of nested(c.text)) {
         const k = at % (x.length + 1);
         for (const edited of [x.slice(0, k) + ch + x.slice(k), x.slice(0, k) + ch + x.slice(k + 1)])
-          t.deepEqual(outcome(edited, 0), outcome(edited, Infinity), edited);
+          same(edited);
       }
     }),
     { numRuns: 1500, seed: 6 },
