@@ -1,15 +1,16 @@
 /**
  * The request log (_ebb.requests): a run of a .star model against a real sink logs each attempt
  * (the failed ones of a retried request too) with its status, latency and bodies, cut at 4 KiB
- * and redacted of a secret holding / + = " \ % in every form; pruning keeps the newest 1,000
- * successes per model and every failure younger than the project file's `requests.keep_days`.
+ * and redacted of a secret holding / + = " \ % in every form; a run logs its first 1,000 failed
+ * attempts; pruning keeps the newest 1,000 successes per model and every logged failure younger
+ * than the project file's `requests.keep_days`.
  */
 import test from 'ava';
 import { runCommand } from '../lib/commands/run.js';
 import { parseProjectFile } from '../lib/project/index.js';
 import { join } from 'node:path';
 import { Redactor } from '../lib/redact.js';
-import { KEEP_OK, MAX_LOGGED_BODY, RequestLog } from '../lib/runtime/request-log.js';
+import { KEEP_OK, loggedBody, MAX_LOGGED_BODY, RequestLog } from '../lib/runtime/request-log.js';
 import { SerialLane } from '../lib/runtime/serial-lane.js';
 import { listRequests, pruneRequests, recordRequests, Store, type RequestEntry } from '../lib/store/index.js';
 import { capture, makeProject } from './helpers/project.js';
@@ -215,7 +216,7 @@ test('recordRequests stores every field of an entry as given, nulls included, an
   });
 });
 
-test('failed attempts are written 5,000 a batch, or as soon as their bodies reach 8 MiB; every one is logged', async (t) => {
+test('the first 1,000 failed attempts of a run are logged, in one batch as soon as there are 1,000; the rest are not', async (t) => {
   const root = makeProject({});
   const statements: string[] = [];
   const store = await Store.open({
@@ -224,21 +225,22 @@ test('failed attempts are written 5,000 a batch, or as soon as their bodies reac
     debug: { any: true, enabled: (s) => s === 'sql', log: (_s, line) => void statements.push(line) },
   });
   t.teardown(() => store.close());
+  const lane = new SerialLane();
   const log = new RequestLog({
     store,
     model: 'sync.items',
     runId: 'r1',
     redactor: new Redactor(),
-    lane: new SerialLane(),
+    lane,
     warn: (m) => t.fail(m),
   });
-  const failed = (i: number, bodyBytes: number) =>
+  const attempt = (i: number, status: number) =>
     log.attempt({
       request: {
         method: 'POST',
         url: `http://h/items/${i}`,
         headers: {},
-        body: new Uint8Array(bodyBytes).fill(120),
+        body: new Uint8Array(30).fill(120),
         timeoutMs: 1000,
       },
       origin: 'http://h',
@@ -247,80 +249,48 @@ test('failed attempts are written 5,000 a batch, or as soon as their bodies reac
       tokenAt: null,
       durationMs: 1,
       waitedMs: 0,
-      status: 500,
+      status,
       errorCode: null,
-      response: { status: 500, headers: {}, body: new TextEncoder().encode('{"error":"no"}') },
+      response: { status, headers: {}, body: new TextEncoder().encode('{"error":"no"}') },
       error: null,
     });
   const inserts = () => statements.filter((l) => /INSERT INTO _ebb\.requests/.test(l)).length;
-  for (let i = 0; i < 5_100; i++) failed(i, 30);
+  for (let i = 0; i < 999; i++) attempt(i, 500);
+  attempt(5000, 201);
+  await lane.idle();
+  t.is(inserts(), 0, '999 failures wait');
+  for (let i = 999; i < 3_000; i++) attempt(i, 500);
+  await lane.idle();
+  t.is(inserts(), 1, 'written at the 1,000th');
   await log.close();
-  t.is(inserts(), 2, 'small bodies: one batch of 5,000, then the rest');
-  // Bodies of 4 KiB (the most kept of one) and 14 bytes: 8 MiB is reached after 2,040 of them.
-  const big = new RequestLog({
-    store,
-    model: 'sync.big',
-    runId: 'r1',
-    redactor: new Redactor(),
-    lane: new SerialLane(),
-    warn: (m) => t.fail(m),
-  });
-  statements.length = 0;
-  const logBig = (i: number) =>
-    big.attempt({
-      request: {
-        method: 'POST',
-        url: `http://h/big/${i}`,
-        headers: {},
-        body: new Uint8Array(MAX_LOGGED_BODY),
-        timeoutMs: 1000,
-      },
-      origin: 'http://h',
-      attempt: 1,
-      startedAt: 0,
-      tokenAt: null,
-      durationMs: 1,
-      waitedMs: 0,
-      status: 500,
-      errorCode: null,
-      response: { status: 500, headers: {}, body: new TextEncoder().encode('{"error":"no"}') },
-      error: null,
-    });
-  for (let i = 0; i < 2_100; i++) logBig(i);
-  await big.close();
-  t.is(inserts(), 2, 'large bodies: a batch at 8 MiB, then the rest');
-  // A response's body that is a view of a larger buffer holds all of it: 1 MiB each, 8 a batch.
-  const views = new RequestLog({
-    store,
-    model: 'sync.views',
-    runId: 'r1',
-    redactor: new Redactor(),
-    lane: new SerialLane(),
-    warn: (m) => t.fail(m),
-  });
-  statements.length = 0;
-  for (let i = 0; i < 20; i++)
-    views.attempt({
-      request: { method: 'POST', url: `http://h/v/${i}`, headers: {}, timeoutMs: 1000 },
-      origin: 'http://h',
-      attempt: 1,
-      startedAt: 0,
-      tokenAt: null,
-      durationMs: 1,
-      waitedMs: 0,
-      status: 500,
-      errorCode: null,
-      response: { status: 500, headers: {}, body: new Uint8Array(1024 * 1024).subarray(0, 14) },
-      error: null,
-    });
-  await views.close();
-  t.is(inserts(), 3, 'views of large buffers: 8, 8, then the rest');
-  const counts = await store.query(
-    `SELECT model, count(*)::INTEGER AS n FROM _ebb.requests WHERE failed GROUP BY model ORDER BY model`,
+  t.is(inserts(), 2, 'then the success at the end, and no more failures');
+  const failed = await store.query(
+    `SELECT min(url) AS lo, max(url) AS hi, count(*)::INTEGER AS n FROM _ebb.requests WHERE failed`,
   );
-  t.deepEqual(counts, [
-    { model: 'sync.big', n: 2_100 },
-    { model: 'sync.items', n: 5_100 },
-    { model: 'sync.views', n: 20 },
-  ]);
+  t.deepEqual(failed, [{ lo: 'http://h/items/0', hi: 'http://h/items/999', n: 1000 }]);
+  t.is((await store.query(`SELECT count(*)::INTEGER AS n FROM _ebb.requests WHERE NOT failed`))[0]!['n'], 1);
+});
+
+test("a logged body is at most 4 KiB of its own bytes when it is a failure's, never a view holding a larger buffer", (t) => {
+  const socketRead = Buffer.alloc(64 * 1024, 'y');
+  const small = socketRead.subarray(100, 114);
+  const kept = loggedBody(small, false, true);
+  t.is(kept.bytes.buffer.byteLength, 14, 'copied out of the 64 KiB read');
+  t.deepEqual([...kept.bytes], [...small]);
+  t.false(kept.cut);
+  t.is(
+    loggedBody(small, false, false).bytes,
+    small,
+    'a success in the ring keeps the view (no copy on the healthy path)',
+  );
+  const whole = new Uint8Array(20);
+  t.is(loggedBody(whole, true, true).bytes, whole, 'a body that is its whole buffer is not copied');
+  t.true(loggedBody(whole, true, true).cut);
+  const large = Buffer.alloc(10_000, 'z');
+  for (const own of [true, false]) {
+    const cut = loggedBody(large, false, own);
+    t.is(cut.bytes.length, MAX_LOGGED_BODY);
+    t.is(cut.bytes.buffer.byteLength, MAX_LOGGED_BODY, 'a cut body is a copy, not a view of the whole');
+    t.true(cut.cut);
+  }
 });

@@ -1,10 +1,15 @@
 // RequestLog gathers a .star model's HTTP attempts for the request log (`_ebb.requests`, the
 // dashboard's request inspector) off the sending path: an attempt is only remembered when it
-// ends (a success in a ring of the newest `keepOk`, a failure in a list), and the work —
-// decoding and cutting bodies, redacting every secret form, writing — happens in batches on the
-// database lane: failures every FLUSH_AT of them (sooner when their bodies reach FLUSH_BYTES),
-// the rest when the model's run ends, after which
-// the model's log is pruned to its bounds (successes kept per model, days kept).
+// ends (a success in a ring of the newest `keepOk`, one of the run's first KEEP_FAILED failures
+// in a list), and the work — decoding and cutting bodies, redacting every secret form, writing —
+// happens on the database lane: the failures once KEEP_FAILED of them wait, the rest when the
+// model's run ends, after which the model's log is pruned to its bounds (successes kept per
+// model, days kept).
+//
+// A run's failed attempts past the first KEEP_FAILED are not logged: each failed row is in
+// _ebb.failures already (its status, error and attempts), and a log of every attempt grew with
+// the run — a million failed requests were a million entries with their bodies, and writing
+// 10,000 of them cost a sync with 10 % of its rows failing ~5 % of its CPU.
 
 import type { AttemptEvent } from '../send/sender.js';
 import { pruneRequests, recordRequests, type RequestEntry, type Store } from '../store/index.js';
@@ -18,13 +23,10 @@ export const KEEP_OK = 1000;
 /** Days an entry is kept, unless ebb.yaml says otherwise (`requests.keep_days`). */
 export const DEFAULT_KEEP_DAYS = 7;
 /**
- * Failures written per batch while the run goes on: each batch is a commit of the state and
- * five statements (200 made 50 of them in a sync with 10,000 failed attempts, 1,000 made 10:
- * ~5 ms of CPU each); FLUSH_BYTES bounds the bodies held meanwhile.
+ * Failed attempts logged per model's run: the first ones. Their bodies held meanwhile are at
+ * most KEEP_FAILED × 2 × MAX_LOGGED_BODY (8 MiB).
  */
-const FLUSH_AT = 5000;
-/** Bytes of bodies (their buffers) the failures waiting hold that make a batch whatever their number. */
-const FLUSH_BYTES = 8 * 1024 * 1024;
+export const KEEP_FAILED = 1000;
 
 export interface RequestLogOptions {
   readonly store: Store;
@@ -47,7 +49,7 @@ interface Seen extends Omit<RequestEntry, 'runId' | 'model' | 'requestBody' | 'r
 }
 
 /** A body's first bytes, and whether there was more. */
-interface Body {
+export interface Body {
   readonly bytes: Uint8Array;
   readonly cut: boolean;
 }
@@ -57,8 +59,8 @@ export class RequestLog {
   readonly #ok: (Seen | undefined)[] = new Array<Seen | undefined>(KEEP_OK);
   #okNext = 0;
   #failed: Seen[] = [];
-  /** Bytes of the bodies #failed holds alive (their buffers). */
-  #failedBytes = 0;
+  /** Failed attempts this run has seen, the logged ones and those past KEEP_FAILED. */
+  #failures = 0;
   #writing: Promise<void> = Promise.resolve();
   #warned = false;
   readonly #decoder = new TextDecoder();
@@ -69,16 +71,12 @@ export class RequestLog {
 
   /** attempt remembers one finished attempt (the Sender's onAttempt): constant work. */
   attempt(event: AttemptEvent): void {
-    const seen = remembered(event);
-    if (seen.failed) {
-      this.#failed.push(seen);
-      // What a kept body holds alive: a view's whole buffer (a response's is its socket read).
-      this.#failedBytes +=
-        (seen.request?.bytes.buffer.byteLength ?? 0) + (seen.response?.bytes.buffer.byteLength ?? 0);
-      if (this.#failed.length >= FLUSH_AT || this.#failedBytes >= FLUSH_BYTES)
-        this.#flush(this.#takeFailed());
+    if (isFailure(event)) {
+      if (++this.#failures > KEEP_FAILED) return;
+      this.#failed.push(remembered(event, true));
+      if (this.#failures === KEEP_FAILED) this.#flush(this.#takeFailed());
     } else {
-      this.#ok[this.#okNext] = seen;
+      this.#ok[this.#okNext] = remembered(event, false);
       this.#okNext = (this.#okNext + 1) % KEEP_OK;
     }
   }
@@ -106,7 +104,6 @@ export class RequestLog {
   #takeFailed(): Seen[] {
     const out = this.#failed;
     this.#failed = [];
-    this.#failedBytes = 0;
     return out;
   }
 
@@ -157,7 +154,7 @@ export class RequestLog {
   }
 }
 
-function remembered(event: AttemptEvent): Seen {
+function remembered(event: AttemptEvent, own: boolean): Seen {
   const response = event.response;
   return {
     at: Date.now() - event.durationMs,
@@ -168,15 +165,23 @@ function remembered(event: AttemptEvent): Seen {
     attempt: event.attempt,
     failed: isFailure(event),
     latencyMs: event.durationMs,
-    request: event.request.body === undefined ? null : head(event.request.body, false),
-    response: response === null ? null : head(response.body, response.truncated === true),
+    request: event.request.body === undefined ? null : loggedBody(event.request.body, false, own),
+    response: response === null ? null : loggedBody(response.body, response.truncated === true, own),
   };
 }
 
-/** head keeps a body's first MAX_LOGGED_BODY bytes (a copy only when it is longer). */
-function head(bytes: Uint8Array, truncated: boolean): Body {
-  if (bytes.length <= MAX_LOGGED_BODY) return { bytes, cut: truncated };
-  return { bytes: bytes.slice(0, MAX_LOGGED_BODY), cut: true };
+/**
+ * loggedBody is what the log keeps of a body: its first MAX_LOGGED_BODY bytes, copied when cut
+ * (a Buffer's slice is a view: it would hold the whole body alive) and, with `own`, copied out
+ * of any larger buffer it is a view of. A failure's body is kept `own`: a small body is a view
+ * of a shared slab (Buffer's pool, a socket read of up to 64 KiB), and a thousand failures held
+ * ~8 MiB of slabs, old-space garbage for the collector once written.
+ */
+export function loggedBody(bytes: Uint8Array, truncated: boolean, own: boolean): Body {
+  if (bytes.length > MAX_LOGGED_BODY)
+    return { bytes: new Uint8Array(bytes.subarray(0, MAX_LOGGED_BODY)), cut: true };
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  return { bytes: own && !whole ? new Uint8Array(bytes) : bytes, cut: truncated };
 }
 
 /** A failure is an attempt without a 2xx: an error status, or no response at all. */
