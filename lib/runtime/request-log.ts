@@ -1,6 +1,6 @@
 // RequestLog gathers a .star model's HTTP attempts for the request log (`_ebb.requests`, the
 // dashboard's request inspector) off the sending path: an attempt is only remembered when it
-// ends (a success in a ring of the newest `keepOk`, a failure in a list), and the work —
+// ends (a success in a ring of the newest KEEP_OK, success-ring.ts; a failure in a list), and the work —
 // decoding and cutting bodies, redacting every secret form, writing — happens in batches on the
 // database lane: failures every FLUSH_AT of them (sooner when their bodies reach FLUSH_BYTES),
 // the rest when the model's run ends, after which
@@ -10,6 +10,7 @@ import type { AttemptEvent } from '../send/sender.js';
 import { pruneRequests, recordRequests, type RequestEntry, type Store } from '../store/index.js';
 import type { Redactor } from './secrets.js';
 import type { SerialLane } from './serial-lane.js';
+import { type Body, SuccessRing } from './success-ring.js';
 
 /** Bytes of a request or response body kept (then `…`). */
 export const MAX_LOGGED_BODY = 4096;
@@ -46,16 +47,9 @@ interface Seen extends Omit<RequestEntry, 'runId' | 'model' | 'requestBody' | 'r
   readonly response: Body | null;
 }
 
-/** A body's first bytes, and whether there was more. */
-interface Body {
-  readonly bytes: Uint8Array;
-  readonly cut: boolean;
-}
-
 export class RequestLog {
   readonly #o: RequestLogOptions;
-  readonly #ok: (Seen | undefined)[] = new Array<Seen | undefined>(KEEP_OK);
-  #okNext = 0;
+  readonly #ok = new SuccessRing(KEEP_OK, MAX_LOGGED_BODY);
   #failed: Seen[] = [];
   /** Bytes of the bodies #failed holds alive (their buffers). */
   #failedBytes = 0;
@@ -69,26 +63,34 @@ export class RequestLog {
 
   /** attempt remembers one finished attempt (the Sender's onAttempt): constant work. */
   attempt(event: AttemptEvent): void {
-    const seen = remembered(event);
-    if (seen.failed) {
-      this.#failed.push(seen);
-      // What a kept body holds alive: a view's whole buffer (a response's is its socket read).
-      this.#failedBytes +=
-        (seen.request?.bytes.buffer.byteLength ?? 0) + (seen.response?.bytes.buffer.byteLength ?? 0);
-      if (this.#failed.length >= FLUSH_AT || this.#failedBytes >= FLUSH_BYTES)
-        this.#flush(this.#takeFailed());
-    } else {
-      this.#ok[this.#okNext] = seen;
-      this.#okNext = (this.#okNext + 1) % KEEP_OK;
+    if (!isFailure(event)) {
+      const response = event.response!;
+      this.#ok.add(
+        {
+          at: Date.now() - event.durationMs,
+          method: event.request.method,
+          url: event.request.url,
+          status: event.status!,
+          attempt: event.attempt,
+          latencyMs: event.durationMs,
+        },
+        event.request.body,
+        response.body,
+        response.truncated === true,
+      );
+      return;
     }
+    const seen = remembered(event);
+    this.#failed.push(seen);
+    // What a kept body holds alive: a view's whole buffer (a response's is its socket read).
+    this.#failedBytes +=
+      (seen.request?.bytes.buffer.byteLength ?? 0) + (seen.response?.bytes.buffer.byteLength ?? 0);
+    if (this.#failed.length >= FLUSH_AT || this.#failedBytes >= FLUSH_BYTES) this.#flush(this.#takeFailed());
   }
 
   /** close writes what is left and prunes the model's log; it never throws. */
   async close(): Promise<void> {
-    const ok = [...this.#ok.slice(this.#okNext), ...this.#ok.slice(0, this.#okNext)].filter(
-      (s): s is Seen => s !== undefined,
-    );
-    this.#ok.fill(undefined);
+    const ok = this.#ok.take().map((s): Seen => ({ ...s, error: null, failed: false }));
     this.#flush([...this.#takeFailed(), ...ok]);
     const { store, model, lane } = this.#o;
     const days = this.#o.keepDays ?? DEFAULT_KEEP_DAYS;
