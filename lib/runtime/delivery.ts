@@ -22,6 +22,7 @@ import type { SendOutcome } from '../send/types.js';
 import type { SerialLane, WireError } from './channel.js';
 import type { FailedRequest } from './failure-advice.js';
 import type { FailedAck } from './failures.js';
+import { IdMap } from './id-map.js';
 import {
   FLUSH_FAILED_ACKS,
   FLUSH_MS,
@@ -99,13 +100,13 @@ function kept(req: HttpCall, outcome: SendOutcome): FailedRequest {
 export class Delivery {
   readonly #o: DeliveryOptions;
   /**
-   * The ids of the requests in flight, without their promises: a Map that churns (a set and a
-   * delete per request) leaves its old tables behind, each pointing to the next and to the
-   * entries it held, and once one is promoted the promises it names are kept by it until a
-   * full GC, and the replies they resolve to (the seed loop's main thread promoted ~300 bytes
+   * The ids of the requests in flight, without their promises, in an IdMap: a Map that churns
+   * (a set and a delete per request) leaves its old tables behind, each pointing to the next and
+   * to the entries it held, and once one is promoted the promises it names are kept by it until
+   * a full GC, and the replies they resolve to (the seed loop's main thread promoted ~300 bytes
    * per request that way, copied twice by the scavenger on their way).
    */
-  readonly #inflight = new Set<number>();
+  readonly #inflight = new IdMap<true>();
   /** Resolved when no request is in flight (drain's waits). */
   #emptied: Array<() => void> = [];
   /** The first exception of a `map` (a bug): drain throws it. */
@@ -176,7 +177,7 @@ export class Delivery {
       reject = bad;
     });
     // Registered before the request starts: an outcome known at once (a breaker open) ends it in submit.
-    this.#inflight.add(id);
+    this.#inflight.set(id, true);
     const ended = (outcome: SendOutcome): void => {
       try {
         resolve(this.#ended(id, req, ack, where, outcome, map));
