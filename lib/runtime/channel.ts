@@ -43,7 +43,7 @@ export {
   type Outcome,
   type WireError,
 } from './channel-types.js';
-export { serve, type Handlers, type Served } from './channel-server.js';
+export { LATER, serve, type Answer, type Handlers, type Served } from './channel-server.js';
 export { SerialLane } from './serial-lane.js';
 
 /** HostCallError is a failed host call, thrown in the worker with the main thread's code and message. */

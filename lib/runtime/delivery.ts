@@ -19,7 +19,7 @@
 import { CODE, type EbbCode, ERROR_CODES } from '../error-codes.js';
 import { SeqRuns } from '../detect/seq-runs.js';
 import type { SendOutcome } from '../send/types.js';
-import type { SerialLane, WireError } from './channel.js';
+import type { Answer, SerialLane, WireError } from './channel.js';
 import type { FailedRequest } from './failure-advice.js';
 import type { FailedAck } from './failures.js';
 import { IdMap } from './id-map.js';
@@ -158,45 +158,52 @@ export class Delivery {
 
   /**
    * send starts a request; its outcome is kept for the acks that depend on it. The promise
-   * resolves to `map(outcome)` (the outcome itself without `map`): what the caller makes of it,
-   * without a promise of its own.
+   * resolves to `map(outcome)` (the outcome itself without `map`).
    */
   send(id: number, req: HttpCall): Promise<SendOutcome>;
   send<R>(id: number, req: HttpCall, map: (outcome: SendOutcome) => R): Promise<R>;
   send<R>(id: number, req: HttpCall, map?: (outcome: SendOutcome) => R): Promise<R | SendOutcome> {
+    return new Promise<R | SendOutcome>((ok, fail) =>
+      this.submit<R | SendOutcome>(id, req, map ?? ((o) => o), { ok, fail }),
+    );
+  }
+
+  /**
+   * submit is send() for the channel: `answer` gets `map(outcome)` (or what map threw) when the
+   * request ends, without a promise of its own (channel-server.ts Answer).
+   */
+  submit<R>(id: number, req: HttpCall, map: (outcome: SendOutcome) => R, answer: Answer<R>): void {
     this.#sent++;
     // A save that came with its request (protocol.ts HttpCall.ack): where it was made is the
     // script's position now, in the order of its messages; it is decided with the outcome.
     const ack = req.ack;
     if (ack?.at !== undefined) this.#at = ack.at;
     const where = this.#at;
-    let resolve!: (value: R | SendOutcome) => void;
-    let reject!: (err: unknown) => void;
-    const p = new Promise<R | SendOutcome>((ok, bad) => {
-      resolve = ok;
-      reject = bad;
-    });
     // Registered before the request starts: an outcome known at once (a breaker open) ends it in submit.
     this.#inflight.set(id, true);
     const ended = (outcome: SendOutcome): void => {
+      let value: R;
       try {
-        resolve(this.#ended(id, req, ack, where, outcome, map));
+        value = this.#ended(id, req, ack, where, outcome, map);
       } catch (err) {
         this.#mapError ??= { error: err };
-        reject(err);
-      } finally {
-        if (this.#inflight.size === 0) this.#wakeDrain();
+        this.#maybeDrained();
+        answer.fail(err);
+        return;
       }
-    };
-    const sender = this.#o.sender;
-    const start = (): void => {
-      if (sender.submit !== undefined) sender.submit(req, ended);
-      else void sender.send(req).then(ended);
+      this.#maybeDrained();
+      answer.ok(value);
     };
     // While the acks of UNDURABLE_REQUESTS requests are not durable, a new request waits for their commit.
-    if (this.#requests + this.#committing >= UNDURABLE_REQUESTS) void this.#durable().then(start);
-    else start();
-    return p;
+    if (this.#requests + this.#committing >= UNDURABLE_REQUESTS)
+      void this.#durable().then(() => this.#start(req, ended));
+    else this.#start(req, ended);
+  }
+
+  #start(req: HttpCall, ended: (outcome: SendOutcome) => void): void {
+    const sender = this.#o.sender;
+    if (sender.submit !== undefined) sender.submit(req, ended);
+    else void sender.send(req).then(ended);
   }
 
   /** #ended takes a request's outcome: kept if it failed, the acks held for it decided. */
@@ -206,8 +213,8 @@ export class Delivery {
     ack: HttpCall['ack'],
     where: string | undefined,
     outcome: SendOutcome,
-    map: ((outcome: SendOutcome) => R) | undefined,
-  ): R | SendOutcome {
+    map: (outcome: SendOutcome) => R,
+  ): R {
     this.#inflight.delete(id);
     this.requestsDone++;
     if (!outcome.ok) {
@@ -222,7 +229,7 @@ export class Delivery {
     }
     this.#release(id);
     if (ack !== undefined) this.#resolve(new SeqRuns(ack.runs), ack.deleted, [id], where);
-    return map === undefined ? outcome : map(outcome);
+    return map(outcome);
   }
 
   /** failure returns the failed outcome of request `id`, if it failed. */
@@ -428,7 +435,8 @@ export class Delivery {
     while (this.#work.size > 0) await Promise.all([...this.#work]);
   }
 
-  #wakeDrain(): void {
+  #maybeDrained(): void {
+    if (this.#inflight.size > 0) return;
     const waiters = this.#emptied;
     this.#emptied = [];
     for (const w of waiters) w();
