@@ -4,7 +4,14 @@
 import test from 'ava';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { newSignal, SerialLane, serve, type Handlers, type WireError } from '../lib/runtime/channel.js';
+import {
+  LATER,
+  newSignal,
+  SerialLane,
+  serve,
+  type Handlers,
+  type WireError,
+} from '../lib/runtime/channel.js';
 
 interface TestOps {
   db: { req: { n: number; delay: number }; rep: number };
@@ -174,6 +181,31 @@ test('a failed one-way message is reported with the call that caused it and its 
     origin: 'save.row (rows 11–20)',
     position: 'm.star:5:13',
   });
+});
+
+test('a handler that returns LATER answers through its Answer, a value or a failure, in the order it calls it', async (t) => {
+  const w = runWorker(
+    `const seen = [];
+     for (const [name, delay] of [['a', 30], ['bad', 10], ['c', 0]])
+       client.submit('http', { name, delay }, (o) => seen.push(o.ok ? o.value : o.error.message));
+     client.waitUntil(() => seen.length === 3);
+     client.call('report', seen);`,
+    () => ({
+      db: () => 0,
+      http: ({ name, delay }, _id, answer) => {
+        setTimeout(
+          () => (name === 'bad' ? answer.fail(new Error('refused')) : answer.ok(name.toUpperCase())),
+          delay,
+        );
+        return LATER;
+      },
+      store: () => null,
+    }),
+  );
+  t.is((await w.exited).code, 0);
+  t.deepEqual(w.reports, [['C', 'refused', 'A']]);
+  await w.served.idle();
+  t.pass('every request answered through its Answer counts as answered');
 });
 
 test('a failed request crosses as an error value with its code', async (t) => {

@@ -426,3 +426,20 @@ test("a failed request is kept for the run's messages without its bodies or head
   t.deepEqual(delivery.firstFailure, f);
   delivery.close();
 });
+
+test('drain waits for every request in flight, decides their acks, and throws what a map threw', async (t) => {
+  const { commits, delivery, lane } = setup();
+  const bad = delivery.send(1, GET, () => {
+    throw new Error('map broke');
+  });
+  const good = delivery.send(2, GET, (o) => o.status);
+  delivery.ack(SeqRuns.of([1, 2]), false, [2]);
+  t.is(delivery.inFlight, 2);
+  await t.throwsAsync(delivery.drain(), { message: 'map broke' });
+  t.is(delivery.inFlight, 0);
+  await t.throwsAsync(bad, { message: 'map broke' });
+  t.is(await good, 200);
+  await lane.idle();
+  t.deepEqual(commits, [], 'drain stopped before committing');
+  delivery.close();
+});

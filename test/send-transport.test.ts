@@ -36,6 +36,7 @@ test('a POST carries method, path, query, headers and body; the answer has lower
     t.is(res.headers['set-cookie'], 'a=1, b=2');
     t.is(res.headers['x-echo-length'], '8');
     t.is(res.headers['content-type'], 'text/plain');
+    t.true(res.headerLines!.includes('X-Echo-Length: 8\r\n'), 'the headers kept as they came');
     t.is(res.truncated, undefined);
     const [rec] = sink.requests;
     t.is(rec?.method, 'POST');

@@ -23,8 +23,26 @@ import type { SerialLane } from './serial-lane.js';
 const HOLD_MAX = 256;
 const HOLD_MS = 250;
 
+/**
+ * Answer is how a handler of the concurrent lane answers later without a promise: it returns
+ * LATER and calls ok or fail once. (The seed loop's main thread, its bottleneck, answered each
+ * of 100,000 requests through a promise of Delivery's and a reaction of its own here: two
+ * promises, four closures and a turn of the microtask queue each.) It is the request's envelope.
+ */
+export interface Answer<V> {
+  ok(value: V): void;
+  fail(err: unknown): void;
+}
+
+/** What a handler returns when it answers through its Answer. */
+export const LATER: unique symbol = Symbol('answered later');
+
 export type Handlers<T extends OpTable<T>> = {
-  readonly [K in OpName<T>]: (req: T[K]['req'], id: number) => Promise<T[K]['rep']> | T[K]['rep'];
+  readonly [K in OpName<T>]: (
+    req: T[K]['req'],
+    id: number,
+    answer: Answer<T[K]['rep']>,
+  ) => Promise<T[K]['rep']> | T[K]['rep'] | typeof LATER;
 };
 
 export interface Served {
@@ -121,12 +139,46 @@ class ReplyOutbox {
   }
 }
 
+/** What answers a request: Operations. */
+interface Answering {
+  answer(env: Envelope, value: unknown): void;
+  refuse(env: Envelope, err: unknown): void;
+}
+
+/** A request received, until it is answered: also its handler's Answer. */
+class Pending implements Envelope, Answer<unknown> {
+  readonly id: number;
+  readonly op: string;
+  readonly req: unknown;
+  readonly origin: string | undefined;
+  readonly at: string | undefined;
+  readonly #ops: Answering;
+
+  constructor(ops: Answering, id: number, op: string, req: unknown, origin?: string, at?: string) {
+    this.#ops = ops;
+    this.id = id;
+    this.op = op;
+    this.req = req;
+    this.origin = origin;
+    this.at = at;
+  }
+
+  ok(value: unknown): void {
+    this.#ops.answer(this, value);
+  }
+
+  fail(err: unknown): void {
+    this.#ops.refuse(this, err);
+  }
+}
+
 /**
  * Operations runs each request's handler and answers it: a handler's value in the same turn, a
  * promise's once it settles — no promise of its own around it (an HTTP request and an ack per
- * row: every promise counts) — and those of the serial lane one at a time, in order.
+ * row: every promise counts) — or when the handler calls its Answer, and those of the serial
+ * lane one at a time, in order.
  */
-class Operations<T extends OpTable<T>> {
+class Operations<T extends OpTable<T>> implements Answering {
   readonly #handlers: Handlers<T>;
   readonly #toError: (err: unknown, op: string) => WireError;
   readonly #outbox: ReplyOutbox;
@@ -141,8 +193,23 @@ class Operations<T extends OpTable<T>> {
     this.#outbox = outbox;
   }
 
-  /** receive runs a request on its lane: counted as open from now until it is answered. */
-  receive(env: Envelope, lane: Lane, serial: SerialLane): void {
+  /**
+   * receive runs a request on its lane: counted as open from now until it is answered. A
+   * one-way message (negative head) has its origin and position.
+   */
+  receive(
+    head: number,
+    op: string,
+    req: unknown,
+    origin: unknown,
+    at: unknown,
+    lane: Lane,
+    serial: SerialLane,
+  ): void {
+    const env =
+      head > 0
+        ? new Pending(this, head, op, req)
+        : new Pending(this, -head, op, req, origin as string, at as string | undefined);
     this.#open++;
     if (lane === 'serial') void serial.run(() => this.#execInOrder(env));
     else this.#exec(env);
@@ -156,48 +223,49 @@ class Operations<T extends OpTable<T>> {
   }
 
   /** #exec answers the request whenever its handler is done (the concurrent lane). */
-  #exec(env: Envelope): void {
+  #exec(env: Pending): void {
     let value: unknown;
     try {
-      value = this.#handler(env)(env.req, env.id);
+      value = this.#handler(env)(env.req, env.id, env);
     } catch (err) {
-      this.#refuse(env, err);
+      this.refuse(env, err);
       return;
     }
+    if (value === LATER) return;
     if (value instanceof Promise)
       value.then(
-        (v: unknown) => this.#answer(env, v),
-        (err: unknown) => this.#refuse(env, err),
+        (v: unknown) => this.answer(env, v),
+        (err: unknown) => this.refuse(env, err),
       );
-    else this.#answer(env, value);
+    else this.answer(env, value);
   }
 
-  /** #execInOrder settles once the request is answered: the serial lane then goes on. */
-  async #execInOrder(env: Envelope): Promise<void> {
+  /** #execInOrder settles once the request is answered: the serial lane then goes on (no LATER here). */
+  async #execInOrder(env: Pending): Promise<void> {
     let value: unknown;
     try {
-      value = await this.#handler(env)(env.req, env.id);
+      value = await this.#handler(env)(env.req, env.id, env);
     } catch (err) {
-      this.#refuse(env, err);
+      this.refuse(env, err);
       return;
     }
-    this.#answer(env, value);
+    this.answer(env, value);
   }
 
-  #handler(env: Envelope): (req: unknown, id: number) => unknown {
+  #handler(env: Envelope): (req: unknown, id: number, answer: Answer<unknown>) => unknown {
     const handler = this.#handlers[env.op as OpName<T>] as
-      | ((req: unknown, id: number) => unknown)
+      | ((req: unknown, id: number, answer: Answer<unknown>) => unknown)
       | undefined;
     if (!handler) throw new Error(`unknown operation ${env.op}`);
     return handler;
   }
 
-  #answer(env: Envelope, value: unknown): void {
+  answer(env: Envelope, value: unknown): void {
     if (env.origin === undefined) this.#outbox.reply({ id: env.id, ok: true, value });
     this.#done();
   }
 
-  #refuse(env: Envelope, err: unknown): void {
+  refuse(env: Envelope, err: unknown): void {
     const error = this.#toError(err, env.op);
     if (env.origin === undefined) this.#outbox.reply({ id: env.id, ok: false, error });
     else {
@@ -242,18 +310,10 @@ export function serve<T extends OpTable<T>>(
       // A request is (id, op, req); a one-way message (-id, op, req, origin, at): channel-types.ts.
       const head = batch[i] as number;
       const op = batch[i + 1] as string;
-      const env: Envelope =
-        head > 0
-          ? { id: head, op, req: batch[i + 2], origin: undefined, at: undefined }
-          : {
-              id: -head,
-              op,
-              req: batch[i + 2],
-              origin: batch[i + 3] as string,
-              at: batch[i + 4] as string | undefined,
-            };
+      const lane = lanes[op as OpName<T>] ?? 'concurrent';
+      if (head > 0) ops.receive(head, op, batch[i + 2], undefined, undefined, lane, serial);
+      else ops.receive(head, op, batch[i + 2], batch[i + 3], batch[i + 4], lane, serial);
       i += head > 0 ? 3 : 5;
-      ops.receive(env, lanes[op as OpName<T>] ?? 'concurrent', serial);
     }
     // An empty batch is the waiting worker asking for the replies held (see waitUntil).
     outbox.maybeFlush();

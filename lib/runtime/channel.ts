@@ -30,6 +30,7 @@ import {
   type ReplyBatch,
   type WireError,
 } from './channel-types.js';
+import { IdMap } from './id-map.js';
 
 export {
   newSignal,
@@ -42,7 +43,7 @@ export {
   type Outcome,
   type WireError,
 } from './channel-types.js';
-export { serve, type Handlers, type Served } from './channel-server.js';
+export { LATER, serve, type Answer, type Handlers, type Served } from './channel-server.js';
 export { SerialLane } from './serial-lane.js';
 
 /** HostCallError is a failed host call, thrown in the worker with the main thread's code and message. */
@@ -92,7 +93,8 @@ export class Client<T extends OpTable<T>> {
   /** Messages in the outbox. */
   #count = 0;
   readonly #replies = new Map<number, Reply>();
-  readonly #callbacks = new Map<number, (o: Outcome<unknown>) => void>();
+  /** The callbacks of requests submitted with one, by id (an IdMap: one set and delete per request). */
+  readonly #callbacks = new IdMap<(o: Outcome<unknown>) => void>();
   #fatal: WireError | undefined;
 
   constructor(port: MessagePort, signal: Int32Array) {
@@ -254,9 +256,8 @@ export class Client<T extends OpTable<T>> {
           if (!r.ok) this.#fatal ??= r.error;
           continue;
         }
-        const cb = this.#callbacks.get(r.id);
+        const cb = this.#callbacks.delete(r.id);
         if (cb) {
-          this.#callbacks.delete(r.id);
           cb(r.ok ? { ok: true, value: r.value } : { ok: false, error: r.error });
         } else {
           this.#replies.set(r.id, r);

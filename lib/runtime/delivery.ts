@@ -19,9 +19,10 @@
 import { CODE, type EbbCode, ERROR_CODES } from '../error-codes.js';
 import { SeqRuns } from '../detect/seq-runs.js';
 import type { SendOutcome } from '../send/types.js';
-import type { SerialLane, WireError } from './channel.js';
+import type { Answer, SerialLane, WireError } from './channel.js';
 import type { FailedRequest } from './failure-advice.js';
 import type { FailedAck } from './failures.js';
+import { IdMap } from './id-map.js';
 import {
   FLUSH_FAILED_ACKS,
   FLUSH_MS,
@@ -98,7 +99,18 @@ function kept(req: HttpCall, outcome: SendOutcome): FailedRequest {
 
 export class Delivery {
   readonly #o: DeliveryOptions;
-  readonly #inflight = new Map<number, Promise<unknown>>();
+  /**
+   * The ids of the requests in flight, without their promises, in an IdMap: a Map that churns
+   * (a set and a delete per request) leaves its old tables behind, each pointing to the next and
+   * to the entries it held, and once one is promoted the promises it names are kept by it until
+   * a full GC, and the replies they resolve to (the seed loop's main thread promoted ~300 bytes
+   * per request that way, copied twice by the scavenger on their way).
+   */
+  readonly #inflight = new IdMap<true>();
+  /** Resolved when no request is in flight (drain's waits). */
+  #emptied: Array<() => void> = [];
+  /** The first exception of a `map` (a bug): drain throws it. */
+  #mapError: { readonly error: unknown } | undefined;
   readonly #failed = new Map<number, FailedRequest>();
   /** The acks held for each request in flight: decided when the last of their requests ends. */
   readonly #held = new Map<number, HeldAck[]>();
@@ -146,42 +158,52 @@ export class Delivery {
 
   /**
    * send starts a request; its outcome is kept for the acks that depend on it. The promise
-   * resolves to `map(outcome)` (the outcome itself without `map`): what the caller makes of it,
-   * without a promise of its own.
+   * resolves to `map(outcome)` (the outcome itself without `map`).
    */
   send(id: number, req: HttpCall): Promise<SendOutcome>;
   send<R>(id: number, req: HttpCall, map: (outcome: SendOutcome) => R): Promise<R>;
   send<R>(id: number, req: HttpCall, map?: (outcome: SendOutcome) => R): Promise<R | SendOutcome> {
+    return new Promise<R | SendOutcome>((ok, fail) =>
+      this.submit<R | SendOutcome>(id, req, map ?? ((o) => o), { ok, fail }),
+    );
+  }
+
+  /**
+   * submit is send() for the channel: `answer` gets `map(outcome)` (or what map threw) when the
+   * request ends, without a promise of its own (channel-server.ts Answer).
+   */
+  submit<R>(id: number, req: HttpCall, map: (outcome: SendOutcome) => R, answer: Answer<R>): void {
     this.#sent++;
     // A save that came with its request (protocol.ts HttpCall.ack): where it was made is the
     // script's position now, in the order of its messages; it is decided with the outcome.
     const ack = req.ack;
     if (ack?.at !== undefined) this.#at = ack.at;
     const where = this.#at;
-    let resolve!: (value: R | SendOutcome) => void;
-    let reject!: (err: unknown) => void;
-    const p = new Promise<R | SendOutcome>((ok, bad) => {
-      resolve = ok;
-      reject = bad;
-    });
     // Registered before the request starts: an outcome known at once (a breaker open) ends it in submit.
-    this.#inflight.set(id, p);
+    this.#inflight.set(id, true);
     const ended = (outcome: SendOutcome): void => {
+      let value: R;
       try {
-        resolve(this.#ended(id, req, ack, where, outcome, map));
+        value = this.#ended(id, req, ack, where, outcome, map);
       } catch (err) {
-        reject(err);
+        this.#mapError ??= { error: err };
+        this.#maybeDrained();
+        answer.fail(err);
+        return;
       }
-    };
-    const sender = this.#o.sender;
-    const start = (): void => {
-      if (sender.submit !== undefined) sender.submit(req, ended);
-      else void sender.send(req).then(ended);
+      this.#maybeDrained();
+      answer.ok(value);
     };
     // While the acks of UNDURABLE_REQUESTS requests are not durable, a new request waits for their commit.
-    if (this.#requests + this.#committing >= UNDURABLE_REQUESTS) void this.#durable().then(start);
-    else start();
-    return p;
+    if (this.#requests + this.#committing >= UNDURABLE_REQUESTS)
+      void this.#durable().then(() => this.#start(req, ended));
+    else this.#start(req, ended);
+  }
+
+  #start(req: HttpCall, ended: (outcome: SendOutcome) => void): void {
+    const sender = this.#o.sender;
+    if (sender.submit !== undefined) sender.submit(req, ended);
+    else void sender.send(req).then(ended);
   }
 
   /** #ended takes a request's outcome: kept if it failed, the acks held for it decided. */
@@ -191,8 +213,8 @@ export class Delivery {
     ack: HttpCall['ack'],
     where: string | undefined,
     outcome: SendOutcome,
-    map: ((outcome: SendOutcome) => R) | undefined,
-  ): R | SendOutcome {
+    map: (outcome: SendOutcome) => R,
+  ): R {
     this.#inflight.delete(id);
     this.requestsDone++;
     if (!outcome.ok) {
@@ -207,7 +229,7 @@ export class Delivery {
     }
     this.#release(id);
     if (ack !== undefined) this.#resolve(new SeqRuns(ack.runs), ack.deleted, [id], where);
-    return map === undefined ? outcome : map(outcome);
+    return map(outcome);
   }
 
   /** failure returns the failed outcome of request `id`, if it failed. */
@@ -406,12 +428,18 @@ export class Delivery {
   /** drain waits for every request and held ack, then commits what is left. */
   async drain(): Promise<void> {
     // A held ack is decided when its last request ends: none is left once none is in flight.
-    while (this.#inflight.size > 0) {
-      await Promise.all([...this.#inflight.values()]);
-    }
+    while (this.#inflight.size > 0) await new Promise<void>((resolve) => this.#emptied.push(resolve));
+    if (this.#mapError !== undefined) throw this.#mapError.error;
     this.#draining = true;
     this.flush();
     while (this.#work.size > 0) await Promise.all([...this.#work]);
+  }
+
+  #maybeDrained(): void {
+    if (this.#inflight.size > 0) return;
+    const waiters = this.#emptied;
+    this.#emptied = [];
+    for (const w of waiters) w();
   }
 
   /** close cancels the timer (after drain, or when the run is abandoned). */

@@ -27,6 +27,7 @@ import { method, REQUEST_PARAMS, requestArgs, type RequestArgs } from './http-ar
 import { decodeJsonBytes } from './http-json.js';
 import { buildRequest, type RequestKeying } from './http-request.js';
 import { packCall } from './http-call-wire.js';
+import { IdMap } from './id-map.js';
 import { bodyText, unpackReply, type HttpReply, type HttpWire } from './http-reply.js';
 import type { ModelInit, ModelOps } from './protocol.js';
 
@@ -231,8 +232,8 @@ function cut(text: string, chars: number): string {
 export class HttpModule {
   readonly #client: Client<ModelOps>;
   readonly #init: ModelInit;
-  /** Requests whose outcome has not arrived. */
-  readonly #inflight = new Map<number, Response>();
+  /** Requests whose outcome has not arrived (an IdMap: a churned Map kept responses until a full GC, id-map.ts). */
+  readonly #inflight = new IdMap<Response>();
   /** Requests since the last save, read or not: the next save's dependencies. */
   #unsaved = new Map<number, Response>();
   /** Requests that failed, were never read, and that no save depended on. */

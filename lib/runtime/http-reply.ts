@@ -6,6 +6,7 @@
 // thread's share of a reply is its bottleneck); the worker rebuilds the HttpReply.
 
 import { isUtf8 } from 'node:buffer';
+import { WithHeaderLines } from '../send/header-lines.js';
 import type { SendOutcome } from '../send/types.js';
 
 export type HttpReply = Omit<SendOutcome, 'body'> & {
@@ -15,16 +16,47 @@ export type HttpReply = Omit<SendOutcome, 'body'> & {
 
 /**
  * HttpWire is a reply as it crosses to the worker: a success as [status, attempts, truncated
- * (1 or 0), body, name, value, name, value, …], anything else as its HttpReply.
+ * (1 or 0), body, header lines] when its transport kept the headers as lines (header-lines.ts:
+ * one string to clone, parsed in the worker if the script reads them), else as [status,
+ * attempts, truncated, body, name, value, name, value, …]; anything else as its HttpReply.
  */
 export type HttpWire = HttpReply | Array<string | number>;
 
 /** The headers' first entry in a success's HttpWire. */
 const HEADERS_AT = 4;
+/** The length of a success's HttpWire with header lines (one with pairs has an even length). */
+const WITH_LINES = 5;
 
-/** toHttpReply is `outcome` for the worker (on the main thread). */
+/** A success that crossed with its header lines (on the worker). */
+class LinesReply extends WithHeaderLines implements HttpReply {
+  readonly ok = true;
+  readonly status: number;
+  readonly body: string;
+  readonly attempts: number;
+  readonly truncated: boolean | undefined;
+
+  constructor(wire: Array<string | number>) {
+    super(wire[HEADERS_AT] as string);
+    this.status = wire[0] as number;
+    this.attempts = wire[1] as number;
+    this.truncated = wire[2] === 1 ? true : undefined;
+    this.body = wire[3] as string;
+  }
+}
+
+/** toHttpReply is `outcome` for the worker (on the main thread), field by field (headers may be a getter). */
 export function toHttpReply(outcome: SendOutcome): HttpReply {
-  return { ...outcome, body: bodyString(outcome.body) };
+  const reply = {
+    ok: outcome.ok,
+    status: outcome.status,
+    headers: outcome.headers,
+    body: bodyString(outcome.body),
+    attempts: outcome.attempts,
+  };
+  const error = outcome.error;
+  const truncated = outcome.truncated === true;
+  if (error === undefined) return truncated ? { ...reply, truncated } : reply;
+  return truncated ? { ...reply, truncated, error } : { ...reply, error };
 }
 
 /** packReply is `outcome` as it crosses to the worker (on the main thread). */
@@ -36,6 +68,11 @@ export function packReply(outcome: SendOutcome): HttpWire {
     outcome.truncated === true ? 1 : 0,
     bodyString(outcome.body),
   ];
+  const lines = outcome.headerLines;
+  if (lines !== undefined) {
+    wire.push(lines);
+    return wire;
+  }
   const headers = outcome.headers;
   for (const name in headers) wire.push(name, headers[name]!);
   return wire;
@@ -44,6 +81,7 @@ export function packReply(outcome: SendOutcome): HttpWire {
 /** unpackReply is the HttpReply of a reply that crossed (on the worker). */
 export function unpackReply(wire: HttpWire): HttpReply {
   if (!Array.isArray(wire)) return wire;
+  if (wire.length === WITH_LINES) return new LinesReply(wire);
   const headers: Record<string, string> = {};
   for (let i = HEADERS_AT; i < wire.length; i += 2) headers[wire[i] as string] = wire[i + 1] as string;
   const reply = {

@@ -1,10 +1,10 @@
 // RequestLog gathers a .star model's HTTP attempts for the request log (`_ebb.requests`, the
 // dashboard's request inspector) off the sending path: an attempt is only remembered when it
-// ends (a success in a ring of the newest `keepOk`, one of the run's first KEEP_FAILED failures
-// in a list), and the work — decoding and cutting bodies, redacting every secret form, writing —
-// happens on the database lane: the failures once KEEP_FAILED of them wait, the rest when the
-// model's run ends, after which the model's log is pruned to its bounds (successes kept per
-// model, days kept).
+// ends (a success in a ring of the newest KEEP_OK, success-ring.ts; one of the run's first
+// KEEP_FAILED failures in a list), and the work — decoding and cutting bodies, redacting every
+// secret form, writing — happens on the database lane: the failures once KEEP_FAILED of them
+// wait, the rest when the model's run ends, after which the model's log is pruned to its bounds
+// (successes kept per model, days kept).
 //
 // A run's failed attempts past the first KEEP_FAILED are not logged: each failed row is in
 // _ebb.failures already (its status, error and attempts), and a log of every attempt grew with
@@ -15,6 +15,7 @@ import type { AttemptEvent } from '../send/sender.js';
 import { pruneRequests, recordRequests, type RequestEntry, type Store } from '../store/index.js';
 import type { Redactor } from './secrets.js';
 import type { SerialLane } from './serial-lane.js';
+import { type Body, SuccessRing } from './success-ring.js';
 
 /** Bytes of a request or response body kept (then `…`). */
 export const MAX_LOGGED_BODY = 4096;
@@ -48,16 +49,9 @@ interface Seen extends Omit<RequestEntry, 'runId' | 'model' | 'requestBody' | 'r
   readonly response: Body | null;
 }
 
-/** A body's first bytes, and whether there was more. */
-export interface Body {
-  readonly bytes: Uint8Array;
-  readonly cut: boolean;
-}
-
 export class RequestLog {
   readonly #o: RequestLogOptions;
-  readonly #ok: (Seen | undefined)[] = new Array<Seen | undefined>(KEEP_OK);
-  #okNext = 0;
+  readonly #ok = new SuccessRing(KEEP_OK, MAX_LOGGED_BODY);
   #failed: Seen[] = [];
   /** Failed attempts this run has seen, the logged ones and those past KEEP_FAILED. */
   #failures = 0;
@@ -71,22 +65,31 @@ export class RequestLog {
 
   /** attempt remembers one finished attempt (the Sender's onAttempt): constant work. */
   attempt(event: AttemptEvent): void {
-    if (isFailure(event)) {
-      if (++this.#failures > KEEP_FAILED) return;
-      this.#failed.push(remembered(event, true));
-      if (this.#failures === KEEP_FAILED) this.#flush(this.#takeFailed());
-    } else {
-      this.#ok[this.#okNext] = remembered(event, false);
-      this.#okNext = (this.#okNext + 1) % KEEP_OK;
+    if (!isFailure(event)) {
+      const response = event.response!;
+      this.#ok.add(
+        {
+          at: Date.now() - event.durationMs,
+          method: event.request.method,
+          url: event.request.url,
+          status: event.status!,
+          attempt: event.attempt,
+          latencyMs: event.durationMs,
+        },
+        event.request.body,
+        response.body,
+        response.truncated === true,
+      );
+      return;
     }
+    if (++this.#failures > KEEP_FAILED) return;
+    this.#failed.push(remembered(event));
+    if (this.#failures === KEEP_FAILED) this.#flush(this.#takeFailed());
   }
 
   /** close writes what is left and prunes the model's log; it never throws. */
   async close(): Promise<void> {
-    const ok = [...this.#ok.slice(this.#okNext), ...this.#ok.slice(0, this.#okNext)].filter(
-      (s): s is Seen => s !== undefined,
-    );
-    this.#ok.fill(undefined);
+    const ok = this.#ok.take().map((s): Seen => ({ ...s, error: null, failed: false }));
     this.#flush([...this.#takeFailed(), ...ok]);
     const { store, model, lane } = this.#o;
     const days = this.#o.keepDays ?? DEFAULT_KEEP_DAYS;
@@ -154,7 +157,8 @@ export class RequestLog {
   }
 }
 
-function remembered(event: AttemptEvent, own: boolean): Seen {
+/** remembered is a failed attempt as kept until its batch is written. */
+function remembered(event: AttemptEvent): Seen {
   const response = event.response;
   return {
     at: Date.now() - event.durationMs,
@@ -163,25 +167,25 @@ function remembered(event: AttemptEvent, own: boolean): Seen {
     status: event.status,
     error: event.error === null ? null : event.error.message,
     attempt: event.attempt,
-    failed: isFailure(event),
+    failed: true,
     latencyMs: event.durationMs,
-    request: event.request.body === undefined ? null : loggedBody(event.request.body, false, own),
-    response: response === null ? null : loggedBody(response.body, response.truncated === true, own),
+    request: event.request.body === undefined ? null : loggedBody(event.request.body, false),
+    response: response === null ? null : loggedBody(response.body, response.truncated === true),
   };
 }
 
 /**
- * loggedBody is what the log keeps of a body: its first MAX_LOGGED_BODY bytes, copied when cut
- * (a Buffer's slice is a view: it would hold the whole body alive) and, with `own`, copied out
- * of any larger buffer it is a view of. A failure's body is kept `own`: a small body is a view
- * of a shared slab (Buffer's pool, a socket read of up to 64 KiB), and a thousand failures held
- * ~8 MiB of slabs, old-space garbage for the collector once written.
+ * loggedBody is what the log keeps of a failure's body: its first MAX_LOGGED_BODY bytes, as its
+ * own bytes — copied when cut (a Buffer's slice is a view: it would hold the whole body alive) or
+ * when it is a view of a larger buffer: a small body is a view of a shared slab (Buffer's pool,
+ * a socket read of up to 64 KiB), and a thousand failures held ~8 MiB of slabs, old-space
+ * garbage for the collector once written.
  */
-export function loggedBody(bytes: Uint8Array, truncated: boolean, own: boolean): Body {
+export function loggedBody(bytes: Uint8Array, truncated: boolean): Body {
   if (bytes.length > MAX_LOGGED_BODY)
     return { bytes: new Uint8Array(bytes.subarray(0, MAX_LOGGED_BODY)), cut: true };
   const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-  return { bytes: own && !whole ? new Uint8Array(bytes) : bytes, cut: truncated };
+  return { bytes: whole ? bytes : new Uint8Array(bytes), cut: truncated };
 }
 
 /** A failure is an attempt without a 2xx: an error status, or no response at all. */

@@ -22,7 +22,7 @@ import {
   type Transport,
 } from '../send/index.js';
 import { projectKey, type Store } from '../store/index.js';
-import { newSignal, SerialLane, serve, setAside, type Handlers, type Served } from './channel.js';
+import { LATER, newSignal, SerialLane, serve, setAside, type Handlers, type Served } from './channel.js';
 import { Cursors } from './cursors.js';
 import { pageBuffers } from './delta-pages.js';
 import { advice, describeFailure, failureCode } from './failure-advice.js';
@@ -322,7 +322,10 @@ class StarRun {
       },
       'cursor.open': ({ sql, params }) => this.#cursors.open(sql, params),
       'cursor.next': ({ id }) => this.#cursors.next(id),
-      http: (req, id) => this.#outlet.delivery.send(id, unpackCall(req), packReply),
+      http: (req, id, answer) => {
+        this.#outlet.delivery.submit(id, unpackCall(req), packReply, answer);
+        return LATER;
+      },
       finish: (f) => {
         this.#settle(f);
         return null;

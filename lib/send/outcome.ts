@@ -3,13 +3,32 @@
 
 import { CODE } from '../error-codes.js';
 import { SendError, type SendFailure } from './errors.js';
+import { WithHeaderLines } from './header-lines.js';
 import type { HttpResponse, SendOutcome } from './types.js';
 
 const EMPTY_BODY = new Uint8Array(0);
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 const decoder = new TextDecoder();
 
+/** A success whose response kept its header lines: they stay lines (header-lines.ts). */
+class Succeeded extends WithHeaderLines implements SendOutcome {
+  readonly ok = true;
+  readonly status: number;
+  readonly body: Uint8Array;
+  readonly attempts: number;
+  readonly truncated: boolean | undefined;
+
+  constructor(response: HttpResponse, lines: string, attempts: number) {
+    super(lines);
+    this.status = response.status;
+    this.body = response.body;
+    this.attempts = attempts;
+    this.truncated = response.truncated === true ? true : undefined;
+  }
+}
+
 export function success(response: HttpResponse, attempts: number): SendOutcome {
+  if (response.headerLines !== undefined) return new Succeeded(response, response.headerLines, attempts);
   const ok: SendOutcome = {
     ok: true,
     status: response.status,

@@ -18,6 +18,11 @@ export interface HttpRequest {
 export interface HttpResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>; // lower-case names, repeated headers joined with ", "
+  /**
+   * The headers as they came, `name: value` lines (header-lines.ts), when the transport kept
+   * them so: `headers` is parsed from them when first read.
+   */
+  readonly headerLines?: string | undefined;
   readonly body: Uint8Array;
   /** True when the body was longer than the transport keeps (SEND_DEFAULTS.maxResponseBytes). */
   readonly truncated?: boolean | undefined;
@@ -41,6 +46,8 @@ export interface SendOutcome {
   readonly ok: boolean; // a 2xx was received
   readonly status: number | null; // last status, null if no response ever came
   readonly headers: Readonly<Record<string, string>>;
+  /** The last response's header lines, when its transport kept them (HttpResponse.headerLines). */
+  readonly headerLines?: string | undefined;
   readonly body: Uint8Array; // last body (empty if none)
   readonly attempts: number;
   /** True when the last body was cut at the transport's cap (SEND_DEFAULTS.maxResponseBytes). */

@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import type { Dispatcher, Pool } from 'undici';
 import { SEND_DEFAULTS } from './defaults.js';
 import { InvalidRequestError, NetworkError, SendError, SendStoppedError, TimeoutError } from './errors.js';
+import { headerLines, WithHeaderLines } from './header-lines.js';
 import { NEVER_ABORTED } from './never.js';
 import type { HttpRequest, HttpResponse, Transport } from './types.js';
 import { splitUrl } from './url.js';
@@ -135,7 +136,27 @@ export class UndiciTransport implements Transport {
   }
 }
 
-/** Collects one response; also the abort listener of the caller's signal (handleEvent). */
+/** One attempt's response: its headers kept as the lines they came in (header-lines.ts). */
+class Received extends WithHeaderLines implements HttpResponse {
+  readonly status: number;
+  readonly body: Uint8Array;
+  readonly truncated: boolean | undefined;
+
+  constructor(status: number, lines: string, body: Uint8Array, truncated: boolean) {
+    super(lines);
+    this.status = status;
+    this.body = body;
+    this.truncated = truncated ? true : undefined;
+  }
+}
+
+/**
+ * Collects one response; also the abort listener of the caller's signal (handleEvent). It is a
+ * handler of undici's original dispatch interface (onConnect, onHeaders, onData, onComplete,
+ * onError), which undici's client calls directly: a handler of the newer one (onRequestStart…)
+ * is wrapped per request in an adapter that also parses the headers into an object — a lookup
+ * and two strings per header, an object per response, on the seed loop's busiest thread.
+ */
 class CollectHandler implements Dispatcher.DispatchHandler {
   readonly #req: HttpRequest;
   readonly #origin: string;
@@ -143,9 +164,9 @@ class CollectHandler implements Dispatcher.DispatchHandler {
   readonly #signal: AbortSignal;
   readonly #resolve: (res: HttpResponse) => void;
   readonly #reject: (err: unknown) => void;
-  #controller: Dispatcher.DispatchController | null = null;
+  #abort: ((err?: Error) => void) | null = null;
   #status = 0;
-  #headers: Record<string, string> = {};
+  #lines = '';
   #chunks: Buffer[] = [];
   #size = 0;
   #truncated = false;
@@ -169,63 +190,55 @@ class CollectHandler implements Dispatcher.DispatchHandler {
     this.#deadline = performance.now() + req.timeoutMs;
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller;
-    if (this.#done) controller.abort(abortReason(this.#signal, this.#req, this.#origin));
+  onConnect(abort: (err?: Error) => void): void {
+    this.#abort = abort;
+    if (this.#done) abort(abortReason(this.#signal, this.#req, this.#origin));
   }
 
-  onResponseStart(
-    _controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: Record<string, string | string[] | undefined>,
-  ): void {
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     // 1xx informational answers come before the real one: only the last status counts.
     this.#status = statusCode;
-    this.#headers = flattenHeaders(headers);
+    this.#lines = headerLines(rawHeaders);
+    return true;
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onData(chunk: Buffer): boolean {
     if (performance.now() > this.#deadline) {
-      controller.abort(new TimeoutError(this.#origin, this.#req.timeoutMs));
-      return;
+      this.#abort?.(new TimeoutError(this.#origin, this.#req.timeoutMs));
+      return false;
     }
-    if (this.#truncated) return;
+    if (this.#truncated) return true;
     const room = this.#max - this.#size;
     if (chunk.length > room) {
       this.#truncated = true;
-      if (room <= 0) return;
+      if (room <= 0) return true;
       chunk = chunk.subarray(0, room);
     }
     this.#chunks.push(chunk);
     this.#size += chunk.length;
+    return true;
   }
 
-  onResponseEnd(): void {
+  onComplete(): void {
     if (this.#done) return;
     this.#done = true;
     if (this.#signal !== NEVER_ABORTED) this.#signal.removeEventListener('abort', this);
     const chunks = this.#chunks;
     const body =
       chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size);
-    const res: { status: number; headers: Record<string, string>; body: Uint8Array; truncated?: boolean } = {
-      status: this.#status,
-      headers: this.#headers,
-      body,
-    };
-    if (this.#truncated) res.truncated = true;
-    this.#resolve(res);
+    this.#resolve(new Received(this.#status, this.#lines, body, this.#truncated));
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+  onError(err: Error): void {
     this.fail(err instanceof SendError ? err : translateError(err, this.#req, this.#origin));
   }
 
   /** The caller's signal aborted. */
   handleEvent(): void {
     const reason = abortReason(this.#signal, this.#req, this.#origin);
-    const controller = this.#controller;
+    const abort = this.#abort;
     this.fail(reason);
-    if (controller !== null) controller.abort(reason);
+    if (abort !== null) abort(reason);
   }
 
   fail(err: unknown): void {
@@ -234,22 +247,6 @@ class CollectHandler implements Dispatcher.DispatchHandler {
     if (this.#signal !== NEVER_ABORTED) this.#signal.removeEventListener('abort', this);
     this.#reject(err);
   }
-}
-
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  for (const key in headers) {
-    if (typeof headers[key] !== 'string') return joinHeaders(headers);
-  }
-  return headers as Record<string, string>;
-}
-
-function joinHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key in headers) {
-    const v = headers[key];
-    if (v !== undefined) out[key] = typeof v === 'string' ? v : v.join(', ');
-  }
-  return out;
 }
 
 function abortReason(signal: AbortSignal, req: HttpRequest, origin: string): SendError {
