@@ -6,7 +6,8 @@
  */
 import test from 'ava';
 import { headerLines, parseHeaderLines } from '../lib/send/header-lines.js';
-import { success } from '../lib/send/outcome.js';
+import { CODE } from '../lib/error-codes.js';
+import { failed, success } from '../lib/send/outcome.js';
 import { packReply, unpackReply } from '../lib/runtime/http-reply.js';
 
 /** The pieces undici hands over for `block`: views of one buffer, at each name and value. */
@@ -81,4 +82,22 @@ test('a success whose response kept its lines crosses to the worker as one strin
   );
   t.is(cut.truncated, true);
   t.deepEqual({ ...cut.headers }, {});
+});
+
+test('a failure whose response kept its lines crosses as one flat array with its error, its headers read back the same', (t) => {
+  const body = new Uint8Array(Buffer.from('{"error":"no"}'));
+  const error = { code: CODE.EBB_HTTP_STATUS, message: 'POST http://h/x answered 500' };
+  const outcome = failed(error, { status: 500, headers: {}, headerLines: BLOCK, body }, 2);
+  t.deepEqual(outcome.headers, PARSED);
+  const wire = packReply(outcome);
+  t.deepEqual(wire, [500, 2, 2, '{"error":"no"}', CODE.EBB_HTTP_STATUS, error.message, BLOCK]);
+  const reply = unpackReply(structuredClone(wire));
+  t.deepEqual(
+    [reply.ok, reply.status, reply.attempts, reply.truncated, reply.body, reply.error, { ...reply.headers }],
+    [false, 500, 2, undefined, '{"error":"no"}', error, PARSED],
+  );
+  const cut = unpackReply(
+    packReply(failed(error, { status: 503, headers: {}, headerLines: '', body, truncated: true }, 6)),
+  );
+  t.deepEqual([cut.ok, cut.truncated, cut.error, { ...cut.headers }], [false, true, error, {}]);
 });

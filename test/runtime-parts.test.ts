@@ -64,7 +64,7 @@ test("an outlet refuses the other kind's operations with an error naming them", 
   t.throws(refused('sink.rows', 'tracked'), { message: 'sink.rows: not an operation of a tracked model' });
 });
 
-test('an HTTP outcome crosses to the worker packed and comes back as its reply: headers, truncation, a body not UTF-8, a failure', (t) => {
+test('an HTTP outcome crosses to the worker packed and comes back as its reply: headers, truncation, a body not UTF-8, failures', (t) => {
   const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
   const outcomes = [
     {
@@ -84,13 +84,35 @@ test('an HTTP outcome crosses to the worker packed and comes back as its reply: 
       attempts: 2,
       error: { code: 'EBB_HTTP_STATUS' as const, message: 'POST http://h answered 500' },
     },
+    {
+      ok: false,
+      status: 502,
+      headers: {},
+      body: bytes('x'.repeat(10)),
+      attempts: 6,
+      truncated: true,
+      error: { code: 'EBB_HTTP_STATUS' as const, message: 'POST http://h answered 502' },
+    },
+    {
+      ok: false,
+      status: null,
+      headers: {},
+      body: bytes(''),
+      attempts: 3,
+      error: { code: 'EBB_HTTP_NETWORK' as const, message: 'connect ECONNREFUSED' },
+    },
   ];
   for (const o of outcomes) {
     const wire = packReply(o);
-    // A success crosses as one flat array, a failure as its reply object.
-    t.is(Array.isArray(wire), o.ok);
+    // Every reply crosses as one flat array, a failure's too (no object of headers or error to clone).
+    t.true(Array.isArray(wire));
     t.deepEqual(unpackReply(structuredClone(wire)), toHttpReply(o));
   }
+  // A success carrying an error, or a failure without one, is no outcome the Sender makes: it
+  // crosses as its reply object, whole.
+  const odd = { ok: false, status: 500, headers: {}, body: bytes(''), attempts: 1 };
+  t.false(Array.isArray(packReply(odd)));
+  t.deepEqual(unpackReply(structuredClone(packReply(odd))), toHttpReply(odd));
   t.is(unpackReply(packReply(outcomes[2]!)).body, '\xef\xbf\xbd', 'invalid UTF-8 becomes U+FFFD, as bytes');
   t.is(unpackReply(packReply(outcomes[1]!)).truncated, true);
   t.is(unpackReply(packReply(outcomes[0]!)).truncated, undefined);

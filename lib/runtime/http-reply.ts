@@ -1,12 +1,14 @@
 // A request's outcome as it crosses to the model's worker: the body as a byte string (one
 // character per byte, the interpreter's own form of a string: response.text needs no decoding)
 // rather than a Uint8Array, whose structured clone costs about twice the whole rest of the
-// reply — a seed loop gets 100,000 replies its script never reads. A success crosses as one
-// flat array (HttpWire), cheaper to clone than the object with its headers' object (the main
-// thread's share of a reply is its bottleneck); the worker rebuilds the HttpReply.
+// reply — a seed loop gets 100,000 replies its script never reads. A reply crosses as one flat
+// array (HttpWire), a failure's too, cheaper to clone than the object with its headers' and its
+// error's objects (the main thread's share of a reply is its bottleneck); the worker rebuilds
+// the HttpReply.
 
 import { isUtf8 } from 'node:buffer';
 import { WithHeaderLines } from '../send/header-lines.js';
+import type { EbbCode } from '../error-codes.js';
 import type { SendOutcome } from '../send/types.js';
 
 export type HttpReply = Omit<SendOutcome, 'body'> & {
@@ -15,17 +17,21 @@ export type HttpReply = Omit<SendOutcome, 'body'> & {
 };
 
 /**
- * HttpWire is a reply as it crosses to the worker: a success as [status, attempts, truncated
- * (1 or 0), body, header lines] when its transport kept the headers as lines (header-lines.ts:
- * one string to clone, parsed in the worker if the script reads them), else as [status,
- * attempts, truncated, body, name, value, name, value, …]; anything else as its HttpReply.
+ * HttpWire is a reply as it crosses to the worker, one flat array: [status, attempts, flags,
+ * body], for a failure its error's code and message next, then the headers — as their lines
+ * when the transport kept them (header-lines.ts: one string to clone, parsed in the worker if
+ * the script reads them), else as name, value, name, value, …. A reply that is neither (a
+ * success carrying an error) crosses as its HttpReply.
  */
-export type HttpWire = HttpReply | Array<string | number>;
+export type HttpWire = HttpReply | Array<string | number | null>;
 
-/** The headers' first entry in a success's HttpWire. */
+/** flags: the body was cut at the transport's cap. */
+const CUT = 1;
+/** flags: the request failed (its error's code and message follow the body). */
+const FAILED = 2;
+/** The headers' first entry in a success's HttpWire; a failure's is two further on. */
 const HEADERS_AT = 4;
-/** The length of a success's HttpWire with header lines (one with pairs has an even length). */
-const WITH_LINES = 5;
+const FAILURE_HEADERS_AT = 6;
 
 /** A success that crossed with its header lines (on the worker). */
 class LinesReply extends WithHeaderLines implements HttpReply {
@@ -35,12 +41,31 @@ class LinesReply extends WithHeaderLines implements HttpReply {
   readonly attempts: number;
   readonly truncated: boolean | undefined;
 
-  constructor(wire: Array<string | number>) {
+  constructor(wire: Array<string | number | null>) {
     super(wire[HEADERS_AT] as string);
     this.status = wire[0] as number;
     this.attempts = wire[1] as number;
-    this.truncated = wire[2] === 1 ? true : undefined;
+    this.truncated = ((wire[2] as number) & CUT) !== 0 ? true : undefined;
     this.body = wire[3] as string;
+  }
+}
+
+/** A failure that crossed with its header lines (on the worker). */
+class FailedLinesReply extends WithHeaderLines implements HttpReply {
+  readonly ok = false;
+  readonly status: number | null;
+  readonly body: string;
+  readonly attempts: number;
+  readonly truncated: boolean | undefined;
+  readonly error: { readonly code: EbbCode; readonly message: string };
+
+  constructor(wire: Array<string | number | null>) {
+    super(wire[FAILURE_HEADERS_AT] as string);
+    this.status = wire[0] as number | null;
+    this.attempts = wire[1] as number;
+    this.truncated = ((wire[2] as number) & CUT) !== 0 ? true : undefined;
+    this.body = wire[3] as string;
+    this.error = { code: wire[4] as EbbCode, message: wire[5] as string };
   }
 }
 
@@ -61,13 +86,16 @@ export function toHttpReply(outcome: SendOutcome): HttpReply {
 
 /** packReply is `outcome` as it crosses to the worker (on the main thread). */
 export function packReply(outcome: SendOutcome): HttpWire {
-  if (!outcome.ok || outcome.error !== undefined) return toHttpReply(outcome);
-  const wire: Array<string | number> = [
-    outcome.status!,
+  const error = outcome.error;
+  if (outcome.ok === (error !== undefined)) return toHttpReply(outcome);
+  const flags = (outcome.truncated === true ? CUT : 0) | (error === undefined ? 0 : FAILED);
+  const wire: Array<string | number | null> = [
+    outcome.status,
     outcome.attempts,
-    outcome.truncated === true ? 1 : 0,
+    flags,
     bodyString(outcome.body),
   ];
+  if (error !== undefined) wire.push(error.code, error.message);
   const lines = outcome.headerLines;
   if (lines !== undefined) {
     wire.push(lines);
@@ -81,17 +109,22 @@ export function packReply(outcome: SendOutcome): HttpWire {
 /** unpackReply is the HttpReply of a reply that crossed (on the worker). */
 export function unpackReply(wire: HttpWire): HttpReply {
   if (!Array.isArray(wire)) return wire;
-  if (wire.length === WITH_LINES) return new LinesReply(wire);
+  const flags = wire[2] as number;
+  const at = (flags & FAILED) === 0 ? HEADERS_AT : FAILURE_HEADERS_AT;
+  // With lines, one entry follows the fixed ones; with pairs, an even number.
+  if (wire.length === at + 1) return at === HEADERS_AT ? new LinesReply(wire) : new FailedLinesReply(wire);
   const headers: Record<string, string> = {};
-  for (let i = HEADERS_AT; i < wire.length; i += 2) headers[wire[i] as string] = wire[i + 1] as string;
+  for (let i = at; i < wire.length; i += 2) headers[wire[i] as string] = wire[i + 1] as string;
   const reply = {
-    ok: true,
-    status: wire[0] as number,
+    ok: at === HEADERS_AT,
+    status: wire[0] as number | null,
     headers,
     body: wire[3] as string,
     attempts: wire[1] as number,
   };
-  return wire[2] === 1 ? { ...reply, truncated: true } : reply;
+  const withError =
+    at === HEADERS_AT ? reply : { ...reply, error: { code: wire[4] as EbbCode, message: wire[5] as string } };
+  return (flags & CUT) !== 0 ? { ...withError, truncated: true } : withError;
 }
 
 /** The body's bytes as a byte string; invalid UTF-8 is replaced once, here, as a UTF-8 decoder would. */

@@ -44,8 +44,28 @@ export function failure(err: unknown, response: HttpResponse | null, attempts: n
   return failed({ code, message: errorMessage(err) }, response, attempts);
 }
 
+/** A failure whose last response kept its header lines: they stay lines (header-lines.ts). */
+class Failed extends WithHeaderLines implements SendOutcome {
+  readonly ok = false;
+  readonly status: number;
+  readonly body: Uint8Array;
+  readonly attempts: number;
+  readonly truncated: boolean | undefined;
+  readonly error: SendFailure;
+
+  constructor(response: HttpResponse, lines: string, attempts: number, error: SendFailure) {
+    super(lines);
+    this.status = response.status;
+    this.body = response.body;
+    this.attempts = attempts;
+    this.truncated = response.truncated === true ? true : undefined;
+    this.error = error;
+  }
+}
+
 /** failed is the outcome of a request that ended with `error` (a status failure, no Error made). */
 export function failed(error: SendFailure, response: HttpResponse | null, attempts: number): SendOutcome {
+  if (response?.headerLines !== undefined) return new Failed(response, response.headerLines, attempts, error);
   const out: SendOutcome = {
     ok: false,
     status: response === null ? null : response.status,
