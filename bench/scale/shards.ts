@@ -9,10 +9,19 @@
 // BENCH_SHARD_ROWS (default 1,000,000) and BENCH_ROUNDS (default 3) change the sizes.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SCHEMA_VERSION } from '../../lib/store/state/migrations.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const EBB = join(REPO, 'dist', 'bin', 'ebb.js');
@@ -91,7 +100,9 @@ if batch:
     save.rows(batch)
 `,
   };
-  if (!existsSync(ready)) {
+  // Built again for a new state schema: an older prepared state would be upgraded in every timed run.
+  const stamp = join(dir, 'prepared.schema');
+  if (!existsSync(ready) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== String(SCHEMA_VERSION)) {
     rmSync(dir, { recursive: true, force: true });
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
@@ -100,6 +111,7 @@ if batch:
     const r = spawnSync(process.execPath, [EBB, 'run', 'src.items', '--project', dir], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`building the source failed:\n${r.stderr}`);
     copyFileSync(join(state, 'ebb.duckdb'), ready);
+    writeFileSync(stamp, String(SCHEMA_VERSION));
   }
   return { dir, state, ready };
 }

@@ -3,9 +3,15 @@
 // fresh copies of their state for each timed run.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE, EBB } from '../lib.mjs';
+import { CACHE, EBB, REPO } from '../lib.mjs';
+
+/**
+ * The state schema of this build: a prepared state of an older one would be upgraded at the
+ * start of every timed run (a user's state is upgraded once), so it is built again.
+ */
+const { SCHEMA_VERSION } = await import(join(REPO, 'dist', 'lib', 'store', 'state', 'migrations.js'));
 
 const SINK = `
 const http = require('node:http');
@@ -73,12 +79,15 @@ export async function startSink(mode = 'count') {
   };
 }
 
-/** prepareProject writes a project with `files` and builds its source tables once; returns its paths. */
+/** prepareProject writes a project with `files` and builds its source tables once per state schema; returns its paths. */
 export function prepareProject(name, files, build) {
   const dir = join(CACHE, name);
   const state = join(dir, 'state', 'ebb.duckdb');
   const ready = join(dir, 'prepared.duckdb');
-  if (!existsSync(ready)) {
+  const stamp = join(dir, 'prepared.schema');
+  const current =
+    existsSync(ready) && existsSync(stamp) && readFileSync(stamp, 'utf8') === String(SCHEMA_VERSION);
+  if (!current) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(join(dir, 'models'), { recursive: true });
     for (const [path, text] of Object.entries(files)) {
@@ -88,6 +97,7 @@ export function prepareProject(name, files, build) {
     const r = spawnSync(process.execPath, [EBB, 'run', ...build, '--project', dir], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`building the source failed:\n${r.stderr}`);
     copyFileSync(state, ready);
+    writeFileSync(stamp, String(SCHEMA_VERSION));
   } else {
     for (const [path, text] of Object.entries(files)) writeFileSync(join(dir, path), text);
   }
