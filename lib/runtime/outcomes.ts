@@ -17,18 +17,10 @@
 
 import { CODE } from '../error-codes.js';
 import { SeqRuns } from '../detect/seq-runs.js';
-import {
-  call,
-  definedAt,
-  elements,
-  makeList,
-  None,
-  typeName,
-  type Thread,
-  type Value,
-} from '../starlark/index.js';
+import { call, definedAt, elements, None, typeName, type Thread, type Value } from '../starlark/index.js';
 import type { Client } from './channel.js';
 import type { HttpReply } from './http-reply.js';
+import { heldList, holdRows, type HeldRows } from './held-rows.js';
 import type { Response } from './http-module.js';
 import { RowOutcome } from './outcome-module.js';
 import type { ModelOps, RefusedRow } from './protocol.js';
@@ -37,10 +29,21 @@ import type { ModelOps, RefusedRow } from './protocol.js';
 const REJECTED = 1;
 const FAILED = 2;
 
-interface HeldSave {
+/** What a save with an outcome function hands over to be held (rows and seqs: one per row). */
+interface SaveToHold {
   readonly fn: Value;
   readonly deps: readonly Response[];
   readonly rows: readonly Value[];
+  readonly seqs: readonly number[];
+  readonly deleted: boolean;
+  readonly at: string | undefined;
+}
+
+interface HeldSave {
+  readonly fn: Value;
+  readonly deps: readonly Response[];
+  /** The rows, kept as little as they can be until the function is called (held-rows.ts). */
+  readonly rows: HeldRows;
   readonly seqs: readonly number[];
   readonly deleted: boolean;
   readonly at: string | undefined;
@@ -80,11 +83,11 @@ export class Outcomes {
   }
 
   /** hold keeps a save until its requests are over, then runs what is ready already. */
-  hold(th: Thread, save: Omit<HeldSave, 'verdicts' | 'done'>): void {
+  hold(th: Thread, save: SaveToHold): void {
     this.#held.push({
       fn: save.fn,
       deps: save.deps,
-      rows: save.rows,
+      rows: holdRows(save.rows, save.seqs),
       seqs: save.seqs,
       deleted: save.deleted,
       at: save.at,
@@ -118,9 +121,8 @@ export class Outcomes {
   }
 
   #apply(th: Thread, save: HeldSave, response: Response): void {
-    // A list of its own for each call (makeList copies): fn may change it.
-    const result = call(th, save.fn, [response, makeList(save.rows as Value[])]);
-    const n = save.rows.length;
+    const result = call(th, save.fn, [response, heldList(save.rows)]);
+    const n = save.seqs.length;
     if (result === None) {
       if (response.reply!.ok) return;
       const message = replyError(response.reply!);
@@ -195,7 +197,7 @@ export class Outcomes {
 function mark(save: HeldSave, i: number, verdict: number, message: string, response: Response): void {
   // As long as the rows: #send reads every row's place (past the end of a shorter array it
   // would read out of bounds, which threw away its optimized code).
-  save.verdicts ??= new Array<Verdict | undefined>(save.rows.length);
+  save.verdicts ??= new Array<Verdict | undefined>(save.seqs.length);
   const was = save.verdicts[i];
   if (was !== undefined && verdict <= was.verdict) return;
   save.verdicts[i] = { verdict, message, response };

@@ -40,52 +40,68 @@ export class RowShape {
 export type RowOrigin = 'tracked' | 'deleted' | 'plain';
 
 /**
- * A column's value, or a function that decodes it when first read: a script that only
- * acknowledges rows (`save.row(row)`) never pays for building their values.
+ * RowSource is where the rows of one page read what the script asks of them, by index: their
+ * values decoded when first read (a script that only acknowledges rows never pays for building
+ * them), their before, their JSON text. A row holds its source and index rather than closures
+ * of its own (three objects fewer per row), and a source makes a row again from its index: a
+ * save waiting for its outcome function holds that much, not the rows (outcomes.ts).
  */
-export type LazyValues = readonly Value[] | ((column: number) => Value);
+export interface RowSource {
+  /** The sequence number of row 0. */
+  readonly first: number;
+  /** value is column `c` of row `i`. */
+  value(c: number, i: number): Value;
+  /** before is row `i`'s last saved version (None: none). */
+  before(i: number): Value;
+  /** json is row `i`'s JSON text as json.encode writes it, when the page has one (row-json.ts). */
+  json(i: number): string | undefined;
+  /** row is row `i`, made anew. */
+  row(i: number): Row;
+}
 
 export class Row extends HostValue {
   readonly shape: RowShape;
   readonly origin: RowOrigin;
   readonly seq: number;
   readonly change: string | undefined;
-  readonly #decode: ((column: number) => Value) | undefined;
-  readonly #json: (() => string | undefined) | undefined;
+  /** Where the values come from (undefined: all of them were given), and the row's index there. */
+  readonly #source: RowSource | undefined;
+  readonly #index: number;
   #values: Value[];
-  #before: Value | (() => Value);
+  /** The before once read (undefined: not yet). */
+  #before: Value | undefined;
 
-  /** `json` gives the row's JSON text as json.encode writes it, when its page has one (row-json.ts). */
+  /** `values` are the row's values, or the source it reads them from as row `index` there. */
   constructor(
     shape: RowShape,
-    values: LazyValues,
+    values: readonly Value[] | RowSource,
     origin: RowOrigin,
     seq: number,
     change?: string,
-    before: Value | (() => Value) = None,
-    json?: () => string | undefined,
+    index = 0,
   ) {
     super();
     this.shape = shape;
     this.origin = origin;
     this.seq = seq;
     this.change = change;
-    if (typeof values === 'function') {
-      this.#decode = values;
-      this.#values = new Array<Value>(shape.names.length);
-    } else {
-      this.#decode = undefined;
+    this.#index = index;
+    if (Array.isArray(values)) {
+      this.#source = undefined;
       this.#values = values as Value[];
+      this.#before = None;
+    } else {
+      this.#source = values as RowSource;
+      this.#values = new Array<Value>(shape.names.length);
+      this.#before = undefined;
     }
-    this.#before = before;
-    this.#json = json;
   }
 
   /** value is column `i`, decoded once. */
   value(i: number): Value {
     let v = this.#values[i];
-    if (v === undefined && this.#decode) {
-      v = this.#decode(i);
+    if (v === undefined && this.#source !== undefined) {
+      v = this.#source.value(i, this.#index);
       this.#values[i] = v;
     }
     return v!;
@@ -97,8 +113,39 @@ export class Row extends HostValue {
   }
 
   get before(): Value {
-    if (typeof this.#before === 'function') this.#before = this.#before();
+    this.#before ??= this.#source!.before(this.#index);
     return this.#before;
+  }
+
+  /**
+   * remade is where the row can be made again equal to this one — its source, with the index
+   * `seq - source.first` — or undefined: a row given its values, or one whose read values
+   * include a mutable one (a list or dict the script may have changed since: the made row would
+   * not hold the change).
+   */
+  get remade(): RowSource | undefined {
+    const source = this.#source;
+    if (source === undefined) return undefined;
+    if (this.#before !== undefined && this.#before !== None) return undefined;
+    const values = this.#values;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (typeof v === 'object' && v !== None && !(v instanceof Float)) return undefined;
+    }
+    return source;
+  }
+
+  /** Two rows are equal when they are one row of one page (a row made again equals the first). */
+  override compare(op: string, other: Value): boolean {
+    if (op !== '==' && op !== '!=') throw new Error(`row ${op} ${typeName(other)} not implemented`);
+    const same =
+      other === this ||
+      (other instanceof Row &&
+        this.#source !== undefined &&
+        other.#source === this.#source &&
+        other.#index === this.#index &&
+        other.origin === this.origin);
+    return op === '==' ? same : !same;
   }
 
   type(): string {
@@ -130,7 +177,7 @@ export class Row extends HostValue {
 
   /** The row's JSON text from its page, when it has one: json.encode then writes no value. */
   override jsonText(): string | undefined {
-    return this.#json?.();
+    return this.#source?.json(this.#index);
   }
 
   /**

@@ -5,7 +5,7 @@
 
 import { None, makeFloat, toStarlark, type Value } from '../starlark/index.js';
 import { JsonPage, type JsonPageText, type JsonRowTexts, type JsonValues } from './json-page.js';
-import { Row, type RowOrigin, type RowShape } from './row.js';
+import { Row, type RowOrigin, type RowShape, type RowSource } from './row.js';
 import { fromWire, type Wire } from './wire.js';
 
 export type WireColumn =
@@ -44,18 +44,74 @@ export function decodeValue(col: WireColumn, i: number): Value {
   }
 }
 
-/** rowAt is row `i` of a page, its values and before decoded only when the script reads them. */
-export function rowAt(page: RowsPage, i: number, shape: RowShape, origin: RowOrigin): Row {
-  const change = page.change ? CHANGES[page.change[i]!] : undefined;
-  const before = page.before?.[i];
-  return new Row(
-    shape,
-    (c) => decodeValue(page.data[c]!, i),
-    origin,
-    page.first + i,
-    change,
-    before === undefined || before === null ? None : () => fromWire(before),
-  );
+/** WireRows is a page of wire columns as the source of its rows. */
+class WireRows implements RowSource {
+  readonly first: number;
+  readonly #page: RowsPage;
+  readonly #shape: RowShape;
+  readonly #origin: RowOrigin;
+
+  constructor(page: RowsPage, shape: RowShape, origin: RowOrigin) {
+    this.first = page.first;
+    this.#page = page;
+    this.#shape = shape;
+    this.#origin = origin;
+  }
+
+  value(c: number, i: number): Value {
+    return decodeValue(this.#page.data[c]!, i);
+  }
+
+  before(i: number): Value {
+    const before = this.#page.before?.[i];
+    return before === undefined || before === null ? None : fromWire(before);
+  }
+
+  json(): undefined {
+    return undefined;
+  }
+
+  row(i: number): Row {
+    const change = this.#page.change ? CHANGES[this.#page.change[i]!] : undefined;
+    return new Row(this.#shape, this, this.#origin, this.first + i, change, i);
+  }
+}
+
+/** JsonRows is a JSON page as the source of its rows. */
+class JsonRows implements RowSource {
+  readonly first: number;
+  readonly #page: JsonPage;
+  readonly #shape: RowShape;
+  readonly #origin: RowOrigin;
+  /** Whether rows may have a before (the page names its columns), and a JSON text each. */
+  readonly #mayHaveBefore: boolean;
+  readonly #rowJson: boolean;
+
+  constructor(page: JsonPage, text: JsonPageText, shape: RowShape, origin: RowOrigin) {
+    this.first = page.first;
+    this.#page = page;
+    this.#shape = shape;
+    this.#origin = origin;
+    this.#mayHaveBefore = text.beforeNames !== undefined;
+    this.#rowJson = text.rowJson === true;
+  }
+
+  value(c: number, i: number): Value {
+    return this.#page.value(c, i);
+  }
+
+  before(i: number): Value {
+    // A new row has no before: only changed rows may need the values to tell theirs.
+    return this.#mayHaveBefore && this.#page.change(i) === 'changed' ? this.#page.before(i) : None;
+  }
+
+  json(i: number): string | undefined {
+    return this.#rowJson ? this.#page.rowJson(i) : undefined;
+  }
+
+  row(i: number): Row {
+    return new Row(this.#shape, this, this.#origin, this.first + i, this.#page.change(i), i);
+  }
 }
 
 /** Reads what a JSON page came without, when the script first needs it. */
@@ -76,26 +132,14 @@ export function pageRows(
   lists?: PageLists,
 ): { row: (i: number) => Row; valuesRead: () => boolean; rowsRead: () => boolean } {
   const json = page.json;
-  if (json === undefined)
-    return { row: (i) => rowAt(page, i, shape, origin), valuesRead: () => true, rowsRead: () => false };
+  if (json === undefined) {
+    const source = new WireRows(page, shape, origin);
+    return { row: (i) => source.row(i), valuesRead: () => true, rowsRead: () => false };
+  }
   const p = new JsonPage(json, page.first, page.count, lists?.values, lists?.rows);
-  const mayHaveBefore = json.beforeNames !== undefined;
-  const rowJson = json.rowJson === true ? (i: number) => p.rowJson(i) : undefined;
+  const source = new JsonRows(p, json, shape, origin);
   return {
-    row: (i) => {
-      const change = p.change(i);
-      // A new row has no before: only changed rows may need the values to tell theirs.
-      const before = mayHaveBefore && change === 'changed' ? () => p.before(i) : None;
-      return new Row(
-        shape,
-        (c) => p.value(c, i),
-        origin,
-        page.first + i,
-        change,
-        before,
-        rowJson && (() => rowJson(i)),
-      );
-    },
+    row: (i) => source.row(i),
     valuesRead: () => p.valuesRead,
     rowsRead: () => p.rowsRead,
   };

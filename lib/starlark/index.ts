@@ -1,6 +1,6 @@
 /** lib/starlark — a Starlark interpreter. See API.md for the embedding contract. */
 import { universe as universeMap } from './eval/builtins.js';
-import { decodeUTF8, type Value } from './eval/value.js';
+import { decodeUTF8, List, type Unmade, type Value } from './eval/value.js';
 import { equal as equalValues } from './eval/compare.js';
 import { freeze as freezeValue } from './eval/freeze.js';
 import { truth as truthOf } from './eval/ops.js';
@@ -30,6 +30,11 @@ export function equal(a: Value, b: Value): boolean {
 }
 export function freeze(v: Value): void {
   freezeValue(v);
+}
+export type { Unmade } from './eval/value.js';
+/** makeUnmadeList is a list of src's elements, made when something first reads it whole (see Unmade). */
+export function makeUnmadeList(src: Unmade): Value {
+  return List.ofUnmade(src);
 }
 
 export {
