@@ -1,5 +1,5 @@
 // How far a model's script runs ahead of the network (lib/runtime/http-module.ts): with every
-// request held by the destination, the script issues 10 × @concurrency requests (the Sender
+// request held by the destination, the script issues 12 × @concurrency requests (the Sender
 // sends @concurrency of them and queues the rest), then waits; with large bodies it waits
 // sooner, once 2 × @concurrency requests hold RUN_AHEAD_BYTES. Nothing here measures time: the
 // script cannot print past its mark before the destination answers, and the test waits a while
@@ -87,10 +87,10 @@ async function runAhead(t: import('ava').ExecutionContext, rows: number, padByte
   return seen;
 }
 
-test('a script runs 10 × @concurrency requests ahead of a destination that does not answer, then waits', async (t) => {
-  const seen = await runAhead(t, 60, 0, 20);
-  // 20 requests issued (and printed), 2 of them on the network; the 21st waits for answers.
-  t.deepEqual(seen, { prints: 20, arrived: 2 });
+test('a script runs 12 × @concurrency requests ahead of a destination that does not answer, then waits', async (t) => {
+  const seen = await runAhead(t, 60, 0, 24);
+  // 24 requests issued (and printed), 2 of them on the network; the 25th waits for answers.
+  t.deepEqual(seen, { prints: 24, arrived: 2 });
 });
 
 test('with large bodies the script waits sooner: 2 × @concurrency requests holding 16 MiB', async (t) => {
