@@ -14,6 +14,7 @@ import {
   originOf,
   parseRetryAfter,
   RateLimiter,
+  SEND_DEFAULTS,
   splitUrl,
   type Clock,
   type RetryLimits,
@@ -109,6 +110,11 @@ test('backoff is full jitter under an exponential ceiling capped at the maximum'
   t.is(
     backoffMs(3, limits, () => 0),
     0,
+  );
+  // The defaults docs/http.md states: below 100 ms × 2^(n-1), at most 30 s.
+  t.deepEqual(
+    [1, 2, 3, 9, 30].map((n) => backoffMs(n, SEND_DEFAULTS, () => 0.999999)),
+    [99, 199, 399, 25_599, 29_999],
   );
 });
 
