@@ -308,24 +308,45 @@ test('a reply held while the worker ran is posted as soon as it waits for it', a
 
 test('a buffer handed with its request moves with it, also when that request fills the outbox and posts it at once', async (t) => {
   // 64 requests fill the outbox (channel.ts OUTBOX_MAX): the 64th is posted by its own submit.
-  const w = runWorker(
-    `const bodies = [];
-     for (let i = 0; i < 70; i++) {
-       const body = new Uint8Array(8192).fill(i);
-       bodies.push(body);
-       client.submit('http', { name: 'r' + i, delay: 0, body }, undefined, false, body.buffer);
-     }
-     const posted = bodies.map((b) => b.byteLength === 0);
-     client.postNow();
-     client.call('report', { posted, after: bodies.map((b) => b.byteLength === 0) });`,
-    () => ({ db: () => 0, http: async ({ name }) => name, store: () => null }),
-  );
-  t.is((await w.exited).code, 0);
-  const { posted, after } = w.reports[0] as { posted: boolean[]; after: boolean[] };
-  t.deepEqual(
-    posted,
-    Array.from({ length: 70 }, (_x, i) => i < 64),
-    'the 64 posted by the 64th submit took their buffers along (its own too); the rest wait',
-  );
-  t.true(after.every((d) => d));
+  // The outbox is also posted when it is 2 ms old (OUTBOX_MS): on a loaded machine the loop may
+  // be preempted that long, and an earlier post moves the mark. Such a run must still show each
+  // request's buffer moving with it, in order (a prefix of the requests); the run without one,
+  // within a few tries, must show the 64th posting the 64.
+  const want = Array.from({ length: 70 }, (_x, i) => i < 64);
+  for (let attempt = 1; ; attempt++) {
+    const w = runWorker(
+      `const bodies = [];
+       for (let i = 0; i < 70; i++) bodies.push(new Uint8Array(8192).fill(i));
+       for (let i = 0; i < 70; i++)
+         client.submit('http', { name: 'r' + i, delay: 0, body: bodies[i] }, undefined, false, bodies[i].buffer);
+       const posted = bodies.map((b) => b.byteLength === 0);
+       client.postNow();
+       client.call('report', { posted, after: bodies.map((b) => b.byteLength === 0) });`,
+      () => ({ db: () => 0, http: async ({ name }) => name, store: () => null }),
+    );
+    t.is((await w.exited).code, 0);
+    const { posted, after } = w.reports[0] as { posted: boolean[]; after: boolean[] };
+    t.true(
+      after.every((d) => d),
+      'every buffer moved once its request was posted',
+    );
+    const moved = posted.filter((p) => p).length;
+    t.deepEqual(
+      posted,
+      Array.from({ length: 70 }, (_x, i) => i < moved),
+      'buffers move with their requests, in order',
+    );
+    if (moved === 64) {
+      t.deepEqual(
+        posted,
+        want,
+        'the 64 posted by the 64th submit took their buffers along (its own too); the rest wait',
+      );
+      return;
+    }
+    if (attempt === 5) {
+      t.fail(`the 64th submit never posted the outbox alone in 5 tries (moved: ${moved})`);
+      return;
+    }
+  }
 });
