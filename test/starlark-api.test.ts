@@ -369,6 +369,20 @@ test('unpack: missing arguments are reported before conversions; a conversion th
   t.throws(() => f([-1, 'x']), { message: 'f: for parameter a: -1 is not positive' });
   t.throws(() => f([1, 'x', 'z']), { message: 'f: for parameter c: got string, want int' });
   t.throws(() => f([1], [['bb', 'x']]), { message: 'f: unexpected keyword argument "bb"' });
+  // The optional marker is the spec's, never part of a name (a **kwargs key may be any string).
+  t.throws(() => f([1, 'x'], [['c?', 3]]), { message: 'f: unexpected keyword argument "c?"' });
+  t.throws(() => f([1, 'x'], [['', 3]]), { message: 'f: unexpected keyword argument ""' });
+  t.deepEqual(
+    f(
+      [],
+      [
+        ['c', 4],
+        ['a', 1],
+        ['b', 'z'],
+      ],
+    ),
+    [1, 'z', 4],
+  );
   t.throws(() => f([1, 'x'], [['b', 'y']]), { message: 'f: got multiple values for keyword argument b' });
   t.throws(() => f([1, 'x', 2, 3]), { message: 'f: got 4 arguments, want at most 3' });
 });

@@ -118,13 +118,28 @@ function bindKeywords(
   kwargs: Array<[string, Value]>,
   params: readonly ParamSpec[],
 ): void {
-  const names = params.map((p) => (p[0].endsWith('?') ? p[0].slice(0, -1) : p[0]));
   for (const [k, v] of kwargs) {
-    const i = names.indexOf(k);
-    if (i < 0) fail(`${fnName}: unexpected keyword argument "${k}"${didYouMean(k, names)}`);
+    // Found without a list of the names (made per call, it cost every http.post(url, json=…)).
+    const i = paramIndex(params, k);
+    if (i < 0) {
+      const names = params.map((p) => (p[0].endsWith('?') ? p[0].slice(0, -1) : p[0]));
+      fail(`${fnName}: unexpected keyword argument "${k}"${didYouMean(k, names)}`);
+    }
     if (out[i] !== undefined) fail(`${fnName}: got multiple values for keyword argument ${k}`);
     out[i] = v;
   }
+}
+
+/** paramIndex is the index of the parameter named `name` ("name" or optional "name?"), or -1. */
+function paramIndex(params: readonly ParamSpec[], name: string): number {
+  // "x?" is how a spec marks x optional, never a name (a **kwargs key may be any string).
+  if (name.endsWith('?')) return -1;
+  const n = name.length;
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i]![0];
+    if (p === name || (p.length === n + 1 && p.charCodeAt(n) === 63 && p.startsWith(name))) return i;
+  }
+  return -1;
 }
 
 /**
