@@ -120,7 +120,8 @@ export class SuccessRing {
     this.#length[b] = n;
     this.#cut[b] = truncated || bytes.length > n ? 1 : 0;
     if (n <= SLOT) this.#bytes.set(n === bytes.length ? bytes : bytes.subarray(0, n), b * SLOT);
-    else this.#long[b] = bytes.slice(0, n);
+    // A copy: a Buffer's slice is a view, which would keep the whole body (or socket read) alive.
+    else this.#long[b] = new Uint8Array(bytes.subarray(0, n));
   }
 
   #body(b: number): Body | null {
