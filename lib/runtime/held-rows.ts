@@ -9,7 +9,7 @@
 // kept itself. The function gets a list of the rows made as it reads them (`len(rows)` makes
 // none).
 
-import { makeList, makeUnmadeList, type Unmade, type Value } from '../starlark/index.js';
+import { makeList, makeUnmadeList, steppedSlice, type Unmade, type Value } from '../starlark/index.js';
 import { Row, type RowSource } from './row.js';
 
 export type HeldRows =
@@ -57,10 +57,7 @@ class MadeAgain implements Unmade {
   }
 
   slice(start: number, end: number, step: number): Value[] {
-    const out: Value[] = [];
-    if (step > 0) for (let i = start; i < end; i += step) out.push(this.at(i));
-    else for (let i = start; i > end; i += step) out.push(this.at(i));
-    return out;
+    return steppedSlice(start, end, step, (i) => this.at(i));
   }
 
   make(): Value[] {

@@ -32,6 +32,7 @@ export function freeze(v: Value): void {
   freezeValue(v);
 }
 export type { Unmade } from './eval/value.js';
+export { steppedSlice } from './eval/value.js';
 /** makeUnmadeList is a list of src's elements, made when something first reads it whole (see Unmade). */
 export function makeUnmadeList(src: Unmade): Value {
   return List.ofUnmade(src);

@@ -101,6 +101,14 @@ export interface Unmade {
   make(): Value[];
 }
 
+/** steppedSlice is at(start), at(start + step), … up to end (not included): an Unmade's slice. */
+export function steppedSlice(start: number, end: number, step: number, at: (i: number) => Value): Value[] {
+  const out: Value[] = [];
+  if (step > 0) for (let i = start; i < end; i += step) out.push(at(i));
+  else for (let i = start; i > end; i += step) out.push(at(i));
+  return out;
+}
+
 /** Seq is one side of a PairSource: an array never mutated, or a range read by arithmetic. */
 export type Seq = Value[] | Range;
 
@@ -138,10 +146,7 @@ export class PairSource implements Unmade {
   /** slice is the pairs start, start + step, … up to end (not included), made by pair(). */
   slice(start: number, end: number, step: number): Value[] {
     const { a, b } = this;
-    const out: Value[] = [];
-    if (step > 0) for (let i = start; i < end; i += step) out.push(pair(seqAt(a, i), seqAt(b, i)));
-    else for (let i = start; i > end; i += step) out.push(pair(seqAt(a, i), seqAt(b, i)));
-    return out;
+    return steppedSlice(start, end, step, (i) => pair(seqAt(a, i), seqAt(b, i)));
   }
   /** make is every pair, each made by pair() (one allocation site, see there). */
   make(): Value[] {

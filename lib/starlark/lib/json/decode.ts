@@ -13,7 +13,7 @@ import { isAscii } from 'node:buffer';
 import { Dict, typeOf } from '../../eval/hashtable.js';
 import { norm } from '../../eval/int.js';
 import { validUTF8 } from '../../eval/repr.js';
-import { fail, Float, List, None, type Unmade, type Value } from '../../eval/value.js';
+import { fail, Float, List, None, steppedSlice, type Unmade, type Value } from '../../eval/value.js';
 import { scanArray } from './scan.js';
 import { badNumber, charRepr, DecodeFail, isDigit, unquoteJSON } from './text.js';
 
@@ -64,10 +64,7 @@ class JsonArray implements Unmade {
   }
   slice(start: number, end: number, step: number): Value[] {
     const elems = this.make();
-    const out: Value[] = [];
-    if (step > 0) for (let i = start; i < end; i += step) out.push(elems[i]!);
-    else for (let i = start; i > end; i += step) out.push(elems[i]!);
-    return out;
+    return steppedSlice(start, end, step, (i) => elems[i]!);
   }
   make(): Value[] {
     if (this.made === null) {
