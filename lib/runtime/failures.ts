@@ -45,15 +45,11 @@ export interface FailedAck {
   readonly attempts: number;
 }
 
-/** keyJson is a row's key as stored in _ebb.failures: a JSON object of the key columns. */
-export function keyJson(model: Model, columns: readonly string[], values: readonly unknown[]): string {
-  return keyJsonWriter(model, columns)(values);
-}
-
 /**
- * keyJsonWriter is keyJson for many rows of the same columns: the key columns are found once,
- * and a key of plain values (text, numbers: nearly every key) is written without building an
- * object and stringifying it with a replacer (5,000 failed rows' keys cost ~70 ms that way).
+ * keyJsonWriter writes rows' keys as stored in _ebb.failures (a JSON object of the key columns),
+ * for rows of `columns`: the key columns are found once, and a key of plain values (text,
+ * numbers: nearly every key) is written without building an object and stringifying it with a
+ * replacer (5,000 failed rows' keys cost ~70 ms that way).
  */
 export function keyJsonWriter(
   model: Model,
