@@ -169,48 +169,42 @@ for row in query("SELECT id FROM src.users ORDER BY id"):
   );
 });
 
-test('a list of the wrong length fails the model naming where fn is defined', async (t) => {
+/** errorOfFn runs four rows saved with `outcome=fn` (fn's body given) and returns the model's exit code and error. */
+async function errorOfFn(body: string): Promise<{ code: number; error: string }> {
   const sink = await startSink();
-  t.teardown(() => sink.close());
-  const root = makeProject({
-    'models/src/users.sql': '-- @kind: table\nSELECT range AS id FROM range(4)',
-    'models/sync/users.star': `# @kind: tracked
+  try {
+    const root = makeProject({
+      'models/src/users.sql': '-- @kind: table\nSELECT range AS id FROM range(4)',
+      'models/sync/users.star': `# @kind: tracked
 # @unique_key: id
 
-def short(response, rows):
-    return [outcome.accepted]
+def fn(response, rows):
+    ${body}
 http.post(env.get("SINK", secret=False) + "/all", json=[1])
-save.rows(list(query("SELECT id FROM src.users ORDER BY id")), outcome=short)
+save.rows(list(query("SELECT id FROM src.users ORDER BY id")), outcome=fn)
 `,
-  });
-  const r = await run(root, sink.url);
+    });
+    const r = await run(root, sink.url);
+    return { code: r.code, error: String(r.results.find((x) => x['model'] === 'sync.users')!['error']) };
+  } finally {
+    await sink.close();
+  }
+}
+
+test('a list of the wrong length fails the model naming where fn is defined', async (t) => {
+  const r = await errorOfFn('return [outcome.accepted]');
   t.is(r.code, 1);
-  const result = r.results.find((x) => x['model'] === 'sync.users')!;
   t.regex(
-    String(result['error']),
+    r.error,
     /the outcome function defined at models\/sync\/users\.star:4:\d+ returned 1 outcome\(s\) for 4 row\(s\)/,
   );
 });
 
 test('a list holding something else than an outcome fails the model naming where fn is defined and the row', async (t) => {
-  const sink = await startSink();
-  t.teardown(() => sink.close());
-  const root = makeProject({
-    'models/src/users.sql': '-- @kind: table\nSELECT range AS id FROM range(4)',
-    'models/sync/users.star': `# @kind: tracked
-# @unique_key: id
-
-def odd(response, rows):
-    return [outcome.accepted, outcome.accepted, "ok", outcome.accepted]
-http.post(env.get("SINK", secret=False) + "/all", json=[1])
-save.rows(list(query("SELECT id FROM src.users ORDER BY id")), outcome=odd)
-`,
-  });
-  const r = await run(root, sink.url);
+  const r = await errorOfFn('return [outcome.accepted, outcome.accepted, "ok", outcome.accepted]');
   t.is(r.code, 1);
-  const result = r.results.find((x) => x['model'] === 'sync.users')!;
   t.regex(
-    String(result['error']),
+    r.error,
     /the outcome function defined at models\/sync\/users\.star:4:\d+ returned a string for row 2; want outcome\.accepted/,
   );
 });
