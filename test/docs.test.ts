@@ -9,6 +9,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProjectProblem } from '../lib/errors.js';
 import { parseProjectFile } from '../lib/project/index.js';
+import { HEAVY_DEPTH, LOW_DEPTH, RETRY_ALLOWANCE, RUN_AHEAD } from '../lib/runtime/http-module.js';
+import { UNDURABLE_REQUESTS } from '../lib/runtime/protocol.js';
 import { parseFile } from '../lib/starlark/index.js';
 import { Store } from '../lib/store/index.js';
 import { serializedSql } from '../lib/store/sql-tables.js';
@@ -122,4 +124,31 @@ test('every ebb command line of a shell example names a command and options it h
     }
   }
   t.true(checked > 0);
+});
+
+test('the run-ahead and the crash window the pages state are the constants the code uses', (t) => {
+  const text = (page: string) => readFileSync(join(REPO, page), 'utf8').replace(/\s+/g, ' ');
+  const http = text('docs/http.md');
+  const wait = LOW_DEPTH + RUN_AHEAD;
+  t.true(
+    http.includes(`when it has ${wait} × \`@concurrency\` requests unfinished`),
+    'http.md: where it waits',
+  );
+  t.true(http.includes(`waits until only ${LOW_DEPTH} × \`@concurrency\` are left`), 'http.md: until when');
+  t.true(http.includes(`it runs only ${HEAVY_DEPTH} × \`@concurrency\` ahead`), 'http.md: large bodies');
+  t.true(
+    http.includes(`up to ${RETRY_ALLOWANCE} × \`@concurrency\` requests waiting to retry`),
+    'http.md: retries',
+  );
+  const delivery = text('docs/delivery.md');
+  const most = `at most ${UNDURABLE_REQUESTS.toLocaleString('en-US')} + ${wait + RETRY_ALLOWANCE} × \`@concurrency\``;
+  t.true(
+    delivery.includes(`${most} requests (${wait} × \`@concurrency\` unfinished`),
+    'delivery.md: requests',
+  );
+  t.true(delivery.includes(`${most} rows`), 'delivery.md: the seed loop');
+  t.true(
+    delivery.includes(`plus ${wait + RETRY_ALLOWANCE} × \`@concurrency\` batches`),
+    'delivery.md: batches',
+  );
 });

@@ -38,7 +38,7 @@ type Reply = HttpReply;
  * 8: with 10 % of rows failing and @retries: 1 (a mean backoff of 125 ms) about 0.1 × rows/s ×
  * 0.125 s wait at once — 125 at 10,000 rows/s, under 8 × 16 at the default @concurrency.
  */
-const RETRY_ALLOWANCE = 8;
+export const RETRY_ALLOWANCE = 8;
 /**
  * A waiting script goes on once its unfinished requests are down to this many times
  * @concurrency: one @concurrency on the network, three more queued in the Sender to follow at
@@ -47,7 +47,7 @@ const RETRY_ALLOWANCE = 8;
  * aside, so the unfinished count the script waits on rises without a new request (10 % of rows
  * failing: 0.68× the healthy sink's rows/s, 0.73× with four; the seed loop the same).
  */
-const LOW_DEPTH = 4;
+export const LOW_DEPTH = 4;
 /**
  * How far past that mark the script runs before it waits, per @concurrency: the requests the
  * main thread answers per wake-up of the script. A wake-up (a message, a futex call, a context
@@ -57,7 +57,7 @@ const LOW_DEPTH = 4;
  * 10, running 8 × @concurrency ahead (256 replies a wake-up) ~0.5 s. 256 is also the most
  * replies the main thread holds back (channel-server.ts HOLD_MAX).
  */
-const RUN_AHEAD = 8;
+export const RUN_AHEAD = 8;
 /**
  * Once its unfinished requests' bodies hold this many bytes, the script runs no further ahead
  * than HEAVY_DEPTH × @concurrency (and waits until @concurrency are left): large bodies (big
@@ -65,7 +65,7 @@ const RUN_AHEAD = 8;
  */
 const RUN_AHEAD_BYTES = 16 * 1024 * 1024;
 /** With such bodies the script waits at this many times @concurrency unfinished requests. */
-const HEAVY_DEPTH = 2;
+export const HEAVY_DEPTH = 2;
 /**
  * While at most this many requests are in flight the pipeline is starved: a request is posted
  * at once rather than left for the outbox to batch.
