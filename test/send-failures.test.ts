@@ -246,3 +246,27 @@ test('600 failed rows: recorded in one statement, and the next run looks at all 
   t.is(third.code, 0, third.err);
   t.deepEqual(await failures(root), [], 'delivered: every entry is cleared');
 });
+
+test('a row refused and then delivered in one run: its entry is cleared at the end of that run; one refused only stays', async (t) => {
+  const sink = await startSink();
+  t.teardown(() => sink.close());
+  const root = makeProject({
+    'models/sync/items.star': `# @kind: tracked
+# @unique_key: id
+for row in query("SELECT range AS id FROM range(4)"):
+    save.reject(row, "refused first")
+    if row.id % 2 == 0:
+        http.post(env.get("SINK") + "/items", json=row)
+        save.row(row)
+`,
+  });
+  const first = await run(root, sink.url);
+  t.is(sink.requests.length, 2, first.err);
+  const entries = await withStore(root, (s) =>
+    s.queryJson("SELECT key, kind FROM _ebb.failures WHERE model = 'sync.items' ORDER BY key"),
+  );
+  t.deepEqual(entries, [
+    { key: '{"id":1}', kind: 'rejected' },
+    { key: '{"id":3}', kind: 'rejected' },
+  ]);
+});

@@ -28,6 +28,13 @@ export class Acks {
   #deletedAcked = 0;
   /** Whether a batch of delta rows committed (the first one makes the table when there is none). */
   #committed = false;
+  /**
+   * Which delta (and deleted) rows this run recorded as failed or rejected, made at the first
+   * such record; and whether one of them was also acknowledged in this run (before or after).
+   */
+  #failed: Uint8Array | undefined;
+  #deletedFailed: Uint8Array | undefined;
+  #failedAcked = false;
 
   constructor(target: AckTarget, counts: { new: number; changed: number; deleted: number }) {
     this.#t = target;
@@ -44,6 +51,33 @@ export class Acks {
   }
   get committed(): boolean {
     return this.#committed;
+  }
+  /**
+   * failedAcked says whether a row this run recorded as failed or rejected was acknowledged in
+   * this run too (a script may save one row twice): only then can a failure entry written by
+   * this run be resolved by it (failures.ts clearResolved).
+   */
+  get failedAcked(): boolean {
+    return this.#failedAcked;
+  }
+
+  /** noteFailed marks the delta (or deleted) rows `runs` as recorded failed or rejected in this run. */
+  noteFailed(runs: SeqRuns, deleted: boolean): void {
+    const done = deleted ? this.#deletedDone : this.#acked;
+    let failed = deleted ? this.#deletedFailed : this.#failed;
+    if (failed === undefined) {
+      failed = new Uint8Array(done.length);
+      if (deleted) this.#deletedFailed = failed;
+      else this.#failed = failed;
+    }
+    const p = runs.pairs;
+    for (let k = 0; k < p.length; k += 2) {
+      const end = Math.min(p[k]! + p[k + 1]!, done.length);
+      for (let i = Math.max(p[k]!, 0); i < end; i++) {
+        failed[i] = 1;
+        if (done[i] !== 0) this.#failedAcked = true;
+      }
+    }
   }
 
   /**
@@ -69,6 +103,7 @@ export class Acks {
     // Set after the commit: a rolled-back batch leaves no acknowledgement behind.
     this.#committed = true;
     mark(fresh, this.#acked, 1);
+    if (this.#failed !== undefined && anyMarked(fresh, this.#failed)) this.#failedAcked = true;
     this.#saved += n;
     return n;
   }
@@ -80,6 +115,7 @@ export class Acks {
     const store = this.#t.store;
     const n = await store.transaction(async () => Number(await store.scalar(ackDeletedSql(shape, fresh))));
     mark(fresh, this.#deletedDone, 1);
+    if (this.#deletedFailed !== undefined && anyMarked(fresh, this.#deletedFailed)) this.#failedAcked = true;
     this.#deletedAcked += n;
     return n;
   }
@@ -113,4 +149,14 @@ function unseen(seqs: readonly number[] | SeqRuns, done: Uint8Array): SeqRuns {
 function mark(runs: SeqRuns, done: Uint8Array, value: number): void {
   const p = runs.pairs;
   for (let k = 0; k < p.length; k += 2) done.fill(value, p[k]!, p[k]! + p[k + 1]!);
+}
+
+/** anyMarked says whether `marks` is set for a sequence number of `runs`. */
+function anyMarked(runs: SeqRuns, marks: Uint8Array): boolean {
+  const p = runs.pairs;
+  for (let k = 0; k < p.length; k += 2) {
+    const end = Math.min(p[k]! + p[k + 1]!, marks.length);
+    for (let i = p[k]!; i < end; i++) if (marks[i] !== 0) return true;
+  }
+  return false;
 }

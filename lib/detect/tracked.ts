@@ -241,6 +241,16 @@ export class TrackedSession {
     return n;
   }
 
+  /** noteFailed tells the acknowledgements which rows this run recorded as failed or rejected. */
+  noteFailed(seqs: SeqRuns, deleted: boolean): void {
+    this.#acks?.noteFailed(seqs, deleted);
+  }
+
+  /** failedAcked: whether a row this run recorded as failed or rejected was acknowledged in it too. */
+  get failedAcked(): boolean {
+    return this.#acks?.failedAcked ?? false;
+  }
+
   /** ackDeleted records that the deletion of the gone keys `seqs` was handled. */
   async ackDeleted(seqs: readonly number[] | SeqRuns): Promise<number> {
     if (this.#acks === undefined || !this.#pages?.goneReady) return 0;

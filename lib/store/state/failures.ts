@@ -73,16 +73,17 @@ export async function recordFailures(store: Store, entries: readonly FailureEntr
   await store.exec(`DROP TABLE temp.main.${STAGE}`);
 }
 
-/** failureKeysAfter reads up to `limit` keys of a model's entries after `after`, in key order. */
+/** failureKeysAfter reads up to `limit` keys of a model's entries after `after`, in key order (but those of run `exceptRun`). */
 export async function failureKeysAfter(
   store: Store,
   model: string,
   after: string,
   limit: number,
+  exceptRun?: string,
 ): Promise<string[]> {
   const rows = await store.query(
-    `SELECT key FROM _ebb.failures WHERE model = ? AND key > ? ORDER BY key LIMIT ${Math.floor(limit)}`,
-    [model, after],
+    `SELECT key FROM _ebb.failures WHERE model = ? AND key > ?${exceptRun === undefined ? '' : ' AND run_id IS DISTINCT FROM ?'} ORDER BY key LIMIT ${Math.floor(limit)}`,
+    exceptRun === undefined ? [model, after] : [model, after, exceptRun],
   );
   return rows.map((r) => String(r['key']));
 }
