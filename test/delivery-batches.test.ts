@@ -443,3 +443,50 @@ test('drain waits for every request in flight, decides their acks, and throws wh
   t.deepEqual(commits, [], 'drain stopped before committing');
   delivery.close();
 });
+
+test("a commit that fails stops the model once: stopped is EBB_STORE at the batch's first save, and a breaker that opens later neither replaces it nor stops the model again", async (t) => {
+  const acks: AckStore = {
+    ack: async () => {
+      throw new Error('disk full');
+    },
+    ackDeleted: async () => undefined,
+    record: async () => undefined,
+  };
+  const sender = {
+    send: async (req: { url: string }) =>
+      req.url.endsWith('/2')
+        ? {
+            ok: false,
+            status: null,
+            headers: {},
+            body: new Uint8Array(0),
+            attempts: 0,
+            error: { code: 'EBB_HTTP_CIRCUIT_OPEN', message: 'the breaker is open' },
+          }
+        : { ok: true, status: 200, headers: {}, body: new Uint8Array(0), attempts: 1 },
+  };
+  const lane = new SerialLane();
+  const fatal: unknown[] = [];
+  const delivery = new Delivery({ sender: sender as never, lane, acks, onFatal: (e) => void fatal.push(e) });
+  await delivery.send(1, { ...GET, url: 'http://127.0.0.1:1/1' });
+  delivery.ack(SeqRuns.of([5]), false, [1], 'm.star:4:3');
+  delivery.ack(SeqRuns.of([6]), false, [1], 'm.star:9:3');
+  t.is(delivery.uncommittedRows, 2);
+  delivery.flush();
+  await lane.idle();
+  await new Promise((r) => setImmediate(r));
+  const stored = {
+    code: 'EBB_STORE',
+    message: 'storing acknowledgements failed: disk full',
+    origin: 'save.row',
+    position: 'm.star:4:3',
+  };
+  t.deepEqual(fatal, [stored]);
+  t.deepEqual(delivery.stopped, stored);
+  t.is(delivery.uncommittedRows, 0, 'the commit is over, although it failed');
+  await delivery.send(2, { ...GET, url: 'http://127.0.0.1:1/2' });
+  await delivery.drain();
+  t.deepEqual(fatal, [stored], 'the breaker did not stop the model a second time');
+  t.deepEqual(delivery.stopped, stored);
+  delivery.close();
+});

@@ -1,38 +1,25 @@
 // Delivery is the main thread's side of a model's HTTP requests and conditional
 // acknowledgements. Requests go to the Sender at once (the concurrent lane); an ack names the
 // requests it depends on and is held until their outcomes are known: committed if all ended in
-// 2xx, recorded in _ebb.failures otherwise. Committed acks are batched into database-lane
-// transactions: when they depend on FLUSH_REQUESTS requests, when ROW_GROUP rows wait (committed in
-// exact row groups), or FLUSH_MS after the first one waits; the timer lives here, on the main
-// thread, so it fires while the script is blocked waiting for a response. Failed acks are
-// recorded in batches of FLUSH_FAILED_ACKS and at the end of the run, not with every commit:
-// each record is several statements (~20 ms of DuckDB's time), and a failed row is never
-// acknowledged, so a crash before its record only leaves it to be sent again, as it would be.
+// 2xx, recorded in _ebb.failures otherwise. Decided acks are committed in batches on the
+// database lane by AckBatches (ack-batches.ts, which says when).
 //
 // The crash window: an ack is durable only once its batch is committed. New requests wait
 // while the acks of UNDURABLE_REQUESTS requests are not durable yet (a commit takes a while, and
 // requests keep completing meanwhile), so a kill -9 loses at most the acks of those (and
 // ROW_GROUP rows, and those of the last FLUSH_MS) plus the requests in flight; their rows are
-// sent again by the next run, with the same idempotency keys. Before a model's first request,
-// acks wait for a row group or QUIET_FLUSH_MS: losing them re-sends nothing.
+// sent again by the next run, with the same idempotency keys.
 
 import { CODE, type EbbCode, ERROR_CODES } from '../error-codes.js';
 import { SeqRuns } from '../detect/seq-runs.js';
 import type { SendOutcome } from '../send/types.js';
+import { AckBatches, type AckStore } from './ack-batches.js';
 import type { Answer, SerialLane, WireError } from './channel.js';
 import type { FailedRequest } from './failure-advice.js';
-import type { FailedAck } from './failures.js';
 import { IdMap } from './id-map.js';
-import {
-  FLUSH_FAILED_ACKS,
-  FLUSH_MS,
-  FLUSH_REQUESTS,
-  QUIET_FLUSH_MS,
-  ROW_GROUP,
-  UNDURABLE_REQUESTS,
-  type HttpCall,
-  type ModelOps,
-} from './protocol.js';
+import { UNDURABLE_REQUESTS, type HttpCall, type ModelOps } from './protocol.js';
+
+export type { AckStore } from './ack-batches.js';
 
 /** The part of lib/send's Sender that delivery uses (submit, when it has it: no promise of its own). */
 export interface RequestSender {
@@ -47,16 +34,6 @@ export interface RequestSender {
  */
 function stopsModel(code: EbbCode): boolean {
   return ERROR_CODES[code].stops === 'model';
-}
-
-/**
- * AckStore is where decided acknowledgements are committed: a tracked model's session (rows
- * delivered) and failure log (rows whose requests failed). Each call runs on the database lane.
- */
-export interface AckStore {
-  ack(rows: SeqRuns): Promise<unknown>;
-  ackDeleted(rows: SeqRuns): Promise<unknown>;
-  record(failed: readonly FailedAck[]): Promise<void>;
 }
 
 /** An ack waiting for requests in flight: `waiting` of its dependencies have not ended. */
@@ -114,19 +91,10 @@ export class Delivery {
   readonly #failed = new Map<number, FailedRequest>();
   /** The acks held for each request in flight: decided when the last of their requests ends. */
   readonly #held = new Map<number, HeldAck[]>();
-  readonly #work = new Set<Promise<void>>();
-  #rows = new SeqRuns();
-  #deletes = new SeqRuns();
-  #failedAcks: FailedAck[] = [];
-  /** Requests the waiting acks depend on, and those of the acks being committed (the crash window, in requests). */
-  #requests = 0;
-  #committing = 0;
-  /** Where the script made its latest save (file:line:col), and its first save in the batch. */
+  /** The decided acks, committed in batches on the database lane. */
+  readonly #batches: AckBatches;
+  /** Where the script made its latest save (file:line:col). */
   #at: string | undefined;
-  #batchAt: string | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  /** Set by drain: the failed acks still waiting are recorded with the last commit. */
-  #draining = false;
   /** Requests sent so far: until the first one, acks wait QUIET_FLUSH_MS. */
   #sent = 0;
   #stopped: WireError | undefined;
@@ -138,22 +106,29 @@ export class Delivery {
   firstRejection: string | undefined;
   /** Rows whose requests were not sent because the run was stopped. */
   stoppedRows = 0;
-  /** Rows acknowledged after their requests succeeded whose commit is not over yet, for progress lines. */
-  uncommittedRows = 0;
   /** The first request whose failure left rows unacknowledged, for the model's error message. */
   firstFailure: FailedRequest | undefined;
   /** Requests that ended (after their retries), for progress lines. */
   requestsDone = 0;
   /** Requests that ended without a 2xx (not counting those the stop of the run kept from being sent). */
   failedRequests = 0;
-  #timerQuiet = false;
+
+  constructor(options: DeliveryOptions) {
+    this.#o = options;
+    this.#batches = new AckBatches(options.lane, options.acks, (error) => {
+      this.#stopped ??= error;
+      this.#o.onFatal(error);
+    });
+  }
+
   /** The first error that stopped the model, if any. */
   get stopped(): WireError | undefined {
     return this.#stopped;
   }
 
-  constructor(options: DeliveryOptions) {
-    this.#o = options;
+  /** Rows acknowledged after their requests succeeded whose commit is not over yet, for progress lines. */
+  get uncommittedRows(): number {
+    return this.#batches.uncommittedRows;
   }
 
   /**
@@ -195,8 +170,8 @@ export class Delivery {
       answer.ok(value);
     };
     // While the acks of UNDURABLE_REQUESTS requests are not durable, a new request waits for their commit.
-    if (this.#requests + this.#committing >= UNDURABLE_REQUESTS)
-      void this.#durable().then(() => this.#start(req, ended));
+    if (this.#batches.undurable >= UNDURABLE_REQUESTS)
+      void this.#batches.durable().then(() => this.#start(req, ended));
     else this.#start(req, ended);
   }
 
@@ -277,7 +252,7 @@ export class Delivery {
         this.rejectedRows++;
         this.firstRejection ??= r.message;
       } else this.failedRows++;
-      this.#failedAcks.push({
+      this.#batches.failed({
         seqs: SeqRuns.of([r.seq]),
         deleted,
         kind: r.kind,
@@ -289,14 +264,8 @@ export class Delivery {
       });
     }
     const seqs = new SeqRuns(runs);
-    if (seqs.size > 0) {
-      if (deleted) this.#deletes.append(seqs);
-      else this.#rows.append(seqs);
-      this.#requests += deps.length;
-      this.uncommittedRows += seqs.size;
-      this.#batchAt ??= this.#at;
-    }
-    this.#schedule();
+    if (seqs.size > 0) this.#batches.acked(seqs, deleted, deps.length, this.#at);
+    this.#batches.schedule(this.#sent === 0);
   }
 
   #resolve(seqs: SeqRuns, deleted: boolean, deps: readonly number[], at: string | undefined): void {
@@ -310,7 +279,7 @@ export class Delivery {
       }
       this.failedRows += seqs.size;
       this.firstFailure ??= bad;
-      this.#failedAcks.push({
+      this.#batches.failed({
         seqs,
         deleted,
         kind: 'failed',
@@ -322,102 +291,19 @@ export class Delivery {
           bad.outcome.error?.message ??
           (bad.outcome.status === null ? 'no response' : `status ${bad.outcome.status}`),
       });
-      this.#schedule();
+      this.#batches.schedule(this.#sent === 0);
       return;
     }
-    if (deleted) this.#deletes.append(seqs);
-    else this.#rows.append(seqs);
-    this.#requests += deps.length;
-    this.uncommittedRows += seqs.size;
-    this.#batchAt ??= at;
-    this.#schedule();
-  }
-
-  #schedule(): void {
-    const quiet = this.#sent === 0;
-    // Whole row groups of acknowledged rows are written straight to the table's blocks.
-    while (this.#rows.size >= ROW_GROUP) this.flush(ROW_GROUP);
-    if (
-      (!quiet && this.#requests >= FLUSH_REQUESTS) ||
-      this.#deletes.size >= ROW_GROUP ||
-      this.#failedAcks.length >= FLUSH_FAILED_ACKS
-    ) {
-      this.flush();
-      return;
-    }
-    // Failed acks alone start no timer: they wait for FLUSH_FAILED_ACKS more or the end.
-    if (this.#rows.size + this.#deletes.size === 0) return;
-    if (this.#timer !== undefined && !quiet && this.#timerQuiet) this.flush();
-    else if (this.#timer === undefined) {
-      this.#timerQuiet = quiet;
-      this.#timer = setTimeout(() => this.flush(), quiet ? QUIET_FLUSH_MS : FLUSH_MS);
-    }
+    this.#batches.acked(seqs, deleted, deps.length, at);
+    this.#batches.schedule(this.#sent === 0);
   }
 
   /**
-   * flush commits the acks gathered so far, on the database lane, and the failed acks once
-   * FLUSH_FAILED_ACKS wait or the run drains; with `rows`, only that many acknowledged rows
-   * (the first ones) and nothing else.
+   * flush commits the acks gathered so far, on the database lane (AckBatches.flush); with
+   * `rows`, only that many acknowledged rows (the first ones) and nothing else.
    */
   flush(rows?: number): void {
-    if (rows !== undefined && rows < this.#rows.size) {
-      this.#commit(this.#rows.take(rows), new SeqRuns(), [], this.#batchAt);
-      return;
-    }
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const acked = this.#rows;
-    const deletes = this.#deletes;
-    const recording = this.#draining || this.#failedAcks.length >= FLUSH_FAILED_ACKS;
-    const failed = recording ? this.#failedAcks : [];
-    const at = this.#batchAt;
-    if (acked.size + deletes.size + failed.length === 0) return;
-    this.#rows = new SeqRuns();
-    this.#deletes = new SeqRuns();
-    if (recording) this.#failedAcks = [];
-    const requests = this.#requests;
-    this.#requests = 0;
-    this.#batchAt = undefined;
-    this.#commit(acked, deletes, failed, at, requests);
-  }
-
-  /** #durable resolves once fewer than UNDURABLE_REQUESTS requests' acks wait for a commit (committing those waiting first). */
-  async #durable(): Promise<void> {
-    while (this.#requests + this.#committing >= UNDURABLE_REQUESTS) {
-      if (this.#work.size === 0) this.flush();
-      if (this.#work.size === 0) return; // nothing to commit: the count is of acks already dropped
-      await Promise.race([...this.#work]);
-    }
-  }
-
-  #commit(rows: SeqRuns, deletes: SeqRuns, failed: FailedAck[], at: string | undefined, requests = 0): void {
-    const acks = this.#o.acks;
-    const work = this.#o.lane
-      .run(async () => {
-        if (rows.size > 0) await acks.ack(rows);
-        if (deletes.size > 0) await acks.ackDeleted(deletes);
-        if (failed.length > 0) await acks.record(failed);
-      })
-      .catch((err: unknown) => {
-        const message = err instanceof Error ? err.message : String(err);
-        // Named at the first save of the batch (its saves are usually of one loop).
-        const error: WireError = {
-          code: CODE.EBB_STORE,
-          message: `storing acknowledgements failed: ${message}`,
-          origin: 'save.row',
-          ...(at === undefined ? {} : { position: at }),
-        };
-        this.#stopped ??= error;
-        this.#o.onFatal(error);
-      });
-    const acked = rows.size + deletes.size;
-    this.#committing += requests;
-    this.#work.add(work);
-    void work.finally(() => {
-      this.uncommittedRows -= acked;
-      this.#committing -= requests;
-      this.#work.delete(work);
-    });
+    this.#batches.flush(rows);
   }
 
   /** inFlight is the number of requests without an outcome. */
@@ -430,9 +316,7 @@ export class Delivery {
     // A held ack is decided when its last request ends: none is left once none is in flight.
     while (this.#inflight.size > 0) await new Promise<void>((resolve) => this.#emptied.push(resolve));
     if (this.#mapError !== undefined) throw this.#mapError.error;
-    this.#draining = true;
-    this.flush();
-    while (this.#work.size > 0) await Promise.all([...this.#work]);
+    await this.#batches.drain();
   }
 
   #maybeDrained(): void {
@@ -444,7 +328,6 @@ export class Delivery {
 
   /** close cancels the timer (after drain, or when the run is abandoned). */
   close(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#batches.close();
   }
 }

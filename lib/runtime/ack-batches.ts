@@ -1,0 +1,185 @@
+// AckBatches is the commit side of Delivery (delivery.ts): the acknowledgements Delivery decided
+// (rows delivered, rows deleted, and failed acks to record in _ebb.failures) are batched into
+// database-lane transactions: when they depend on FLUSH_REQUESTS requests, when ROW_GROUP rows
+// wait (committed in exact row groups), or FLUSH_MS after the first one waits; the timer lives
+// here, on the main thread, so it fires while the script is blocked waiting for a response.
+// Failed acks are recorded in batches of FLUSH_FAILED_ACKS and at the end of the run, not with
+// every commit: each record is several statements (~20 ms of DuckDB's time), and a failed row is
+// never acknowledged, so a crash before its record only leaves it to be sent again, as it would be.
+//
+// An ack is durable only once its batch is committed: `undurable` counts the requests whose acks
+// are not (waiting or being committed), and durable() commits them until fewer than
+// UNDURABLE_REQUESTS are, for Delivery's crash window. Before a model's first request, acks wait
+// for a row group or QUIET_FLUSH_MS: losing them re-sends nothing.
+
+import { CODE } from '../error-codes.js';
+import { SeqRuns } from '../detect/seq-runs.js';
+import type { SerialLane, WireError } from './channel.js';
+import type { FailedAck } from './failures.js';
+import {
+  FLUSH_FAILED_ACKS,
+  FLUSH_MS,
+  FLUSH_REQUESTS,
+  QUIET_FLUSH_MS,
+  ROW_GROUP,
+  UNDURABLE_REQUESTS,
+} from './protocol.js';
+
+/**
+ * AckStore is where decided acknowledgements are committed: a tracked model's session (rows
+ * delivered) and failure log (rows whose requests failed). Each call runs on the database lane.
+ */
+export interface AckStore {
+  ack(rows: SeqRuns): Promise<unknown>;
+  ackDeleted(rows: SeqRuns): Promise<unknown>;
+  record(failed: readonly FailedAck[]): Promise<void>;
+}
+
+export class AckBatches {
+  readonly #lane: SerialLane;
+  readonly #acks: AckStore;
+  /** Called with the error of a commit that failed (it must stop the script). */
+  readonly #onFatal: (error: WireError) => void;
+  readonly #work = new Set<Promise<void>>();
+  #rows = new SeqRuns();
+  #deletes = new SeqRuns();
+  #failedAcks: FailedAck[] = [];
+  /** Requests the waiting acks depend on, and those of the acks being committed (the crash window, in requests). */
+  #requests = 0;
+  #committing = 0;
+  /** Where the script made its first save in the batch (file:line:col). */
+  #batchAt: string | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  /** Set by drain: the failed acks still waiting are recorded with the last commit. */
+  #draining = false;
+  #timerQuiet = false;
+  /** Rows acknowledged after their requests succeeded whose commit is not over yet, for progress lines. */
+  uncommittedRows = 0;
+
+  constructor(lane: SerialLane, acks: AckStore, onFatal: (error: WireError) => void) {
+    this.#lane = lane;
+    this.#acks = acks;
+    this.#onFatal = onFatal;
+  }
+
+  /** undurable is the number of requests whose acks wait for a commit or are being committed. */
+  get undurable(): number {
+    return this.#requests + this.#committing;
+  }
+
+  /** acked adds decided rows (deleted ones with `deleted`) that depend on `requests` requests, saved at `at`. */
+  acked(seqs: SeqRuns, deleted: boolean, requests: number, at: string | undefined): void {
+    if (deleted) this.#deletes.append(seqs);
+    else this.#rows.append(seqs);
+    this.#requests += requests;
+    this.uncommittedRows += seqs.size;
+    this.#batchAt ??= at;
+  }
+
+  /** failed adds an ack whose rows are recorded as failures, not acknowledged. */
+  failed(ack: FailedAck): void {
+    this.#failedAcks.push(ack);
+  }
+
+  /**
+   * schedule commits what waits once a threshold is reached, or starts the timer; `quiet` is
+   * true until the model's first request (acks then wait QUIET_FLUSH_MS).
+   */
+  schedule(quiet: boolean): void {
+    // Whole row groups of acknowledged rows are written straight to the table's blocks.
+    while (this.#rows.size >= ROW_GROUP) this.flush(ROW_GROUP);
+    if (
+      (!quiet && this.#requests >= FLUSH_REQUESTS) ||
+      this.#deletes.size >= ROW_GROUP ||
+      this.#failedAcks.length >= FLUSH_FAILED_ACKS
+    ) {
+      this.flush();
+      return;
+    }
+    // Failed acks alone start no timer: they wait for FLUSH_FAILED_ACKS more or the end.
+    if (this.#rows.size + this.#deletes.size === 0) return;
+    if (this.#timer !== undefined && !quiet && this.#timerQuiet) this.flush();
+    else if (this.#timer === undefined) {
+      this.#timerQuiet = quiet;
+      this.#timer = setTimeout(() => this.flush(), quiet ? QUIET_FLUSH_MS : FLUSH_MS);
+    }
+  }
+
+  /**
+   * flush commits the acks gathered so far, on the database lane, and the failed acks once
+   * FLUSH_FAILED_ACKS wait or the run drains; with `rows`, only that many acknowledged rows
+   * (the first ones) and nothing else.
+   */
+  flush(rows?: number): void {
+    if (rows !== undefined && rows < this.#rows.size) {
+      this.#commit(this.#rows.take(rows), new SeqRuns(), [], this.#batchAt);
+      return;
+    }
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const acked = this.#rows;
+    const deletes = this.#deletes;
+    const recording = this.#draining || this.#failedAcks.length >= FLUSH_FAILED_ACKS;
+    const failed = recording ? this.#failedAcks : [];
+    const at = this.#batchAt;
+    if (acked.size + deletes.size + failed.length === 0) return;
+    this.#rows = new SeqRuns();
+    this.#deletes = new SeqRuns();
+    if (recording) this.#failedAcks = [];
+    const requests = this.#requests;
+    this.#requests = 0;
+    this.#batchAt = undefined;
+    this.#commit(acked, deletes, failed, at, requests);
+  }
+
+  /** durable resolves once fewer than UNDURABLE_REQUESTS requests' acks wait for a commit (committing those waiting first). */
+  async durable(): Promise<void> {
+    while (this.#requests + this.#committing >= UNDURABLE_REQUESTS) {
+      if (this.#work.size === 0) this.flush();
+      if (this.#work.size === 0) return; // nothing to commit: the count is of acks already dropped
+      await Promise.race([...this.#work]);
+    }
+  }
+
+  #commit(rows: SeqRuns, deletes: SeqRuns, failed: FailedAck[], at: string | undefined, requests = 0): void {
+    const acks = this.#acks;
+    const work = this.#lane
+      .run(async () => {
+        if (rows.size > 0) await acks.ack(rows);
+        if (deletes.size > 0) await acks.ackDeleted(deletes);
+        if (failed.length > 0) await acks.record(failed);
+      })
+      .catch((err: unknown) => {
+        const message = err instanceof Error ? err.message : String(err);
+        // Named at the first save of the batch (its saves are usually of one loop).
+        const error: WireError = {
+          code: CODE.EBB_STORE,
+          message: `storing acknowledgements failed: ${message}`,
+          origin: 'save.row',
+          ...(at === undefined ? {} : { position: at }),
+        };
+        this.#onFatal(error);
+      });
+    const acked = rows.size + deletes.size;
+    this.#committing += requests;
+    this.#work.add(work);
+    void work.finally(() => {
+      this.uncommittedRows -= acked;
+      this.#committing -= requests;
+      this.#work.delete(work);
+    });
+  }
+
+  /** drain commits what is left, the failed acks waiting included, and waits for every commit. */
+  async drain(): Promise<void> {
+    this.#draining = true;
+    this.flush();
+    while (this.#work.size > 0) await Promise.all([...this.#work]);
+  }
+
+  /** close cancels the timer (after drain, or when the run is abandoned). */
+  close(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
