@@ -240,7 +240,7 @@ export class HttpModule {
   /** Requests whose outcome has not arrived (an IdMap: a churned Map kept responses until a full GC, id-map.ts). */
   readonly #inflight = new IdMap<Response>();
   /** Requests since the last save, read or not: the next save's dependencies. */
-  #unsaved = new Map<number, Response>();
+  #unsaved: Response[] = [];
   /** Requests that failed, were never read, and that no save depended on. */
   readonly #lost = new Map<number, Response>();
   /** The bytes of the bodies of the requests in flight (the run-ahead's memory). */
@@ -285,10 +285,11 @@ export class HttpModule {
 
   /** takeDeps gives the requests a save depends on and starts a new group. */
   takeDeps(): Response[] {
-    if (this.#unsaved.size === 0) return [];
-    const deps = [...this.#unsaved.values()];
-    for (const r of deps) r.attributed = true;
-    this.#unsaved = new Map();
+    const deps = this.#unsaved;
+    if (deps.length === 0) return [];
+    for (let i = 0; i < deps.length; i++) deps[i]!.attributed = true;
+    // A new array, not a cleared one: the save keeps the one it was given.
+    this.#unsaved = [];
     return deps;
   }
 
@@ -381,7 +382,7 @@ export class HttpModule {
     this.#bodyBytes += bytes;
     this.#inflight.set(id, response);
     // Only a tracked model's saves depend on requests; elsewhere a failed unread request fails the model.
-    if (this.#init.kind === 'tracked') this.#unsaved.set(id, response);
+    if (this.#init.kind === 'tracked') this.#unsaved.push(response);
     // A starved pipeline wants the request out now; a full one lets the outbox batch.
     if (this.#inflight.size <= STARVED_INFLIGHT) this.#client.postNow();
     this.afterCall?.(th);
