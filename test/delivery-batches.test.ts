@@ -7,7 +7,7 @@ import { SerialLane } from '../lib/runtime/channel.js';
 import { Delivery, type AckStore } from '../lib/runtime/delivery.js';
 import { SeqRuns } from '../lib/detect/seq-runs.js';
 import {
-  FLUSH_FAILED_ACKS,
+  FLUSH_FAILED_ROWS,
   FLUSH_REQUESTS,
   MESSAGE_ROWS,
   ROW_GROUP,
@@ -363,21 +363,44 @@ test('failed acks are recorded at the end, not with every commit of acks (a reco
   delivery.close();
 });
 
-test('FLUSH_FAILED_ACKS failed acks waiting are recorded without waiting for the end (their memory)', async (t) => {
+test('FLUSH_FAILED_ROWS failed rows waiting are recorded without waiting for the end (their memory)', async (t) => {
   const { records, delivery, settle, post } = partiallyFailing();
-  for (let i = 0; i < FLUSH_FAILED_ACKS + 5; i++) post(10 * i + 3);
-  while (delivery.failedRows < FLUSH_FAILED_ACKS + 5) await settle();
+  for (let i = 0; i < FLUSH_FAILED_ROWS + 5; i++) post(10 * i + 3);
+  while (delivery.failedRows < FLUSH_FAILED_ROWS + 5) await settle();
   await settle();
   t.deepEqual(
     records.map((r) => r.length),
-    [FLUSH_FAILED_ACKS],
+    [FLUSH_FAILED_ROWS],
   );
   await delivery.drain();
   t.deepEqual(
     records.map((r) => r.length),
-    [FLUSH_FAILED_ACKS, 5],
+    [FLUSH_FAILED_ROWS, 5],
     'the rest at the end',
   );
+  delivery.close();
+});
+
+test('failed rows are counted as rows, not saves: two failed batch saves of 3,000 rows are recorded before the end', async (t) => {
+  const { records, delivery, settle } = partiallyFailing();
+  const batch = (id: number, from: number) => {
+    void delivery.send(id, { ...GET, method: 'POST', url: `http://127.0.0.1:1/${id}` });
+    delivery.ack(SeqRuns.of(Array.from({ length: 3_000 }, (_x, i) => from + i)), false, [id]);
+  };
+  batch(13, 1);
+  while (delivery.failedRows < 3_000) await settle();
+  await settle();
+  t.deepEqual(records, [], 'one failed save of 3,000 rows waits');
+  batch(23, 3_001);
+  while (delivery.failedRows < 6_000) await settle();
+  await settle();
+  t.deepEqual(
+    records.map((r) => r.length),
+    [6_000],
+    'with 6,000 failed rows waiting they are recorded, two saves short of FLUSH_FAILED_ROWS saves',
+  );
+  await delivery.drain();
+  t.is(records.length, 1, 'nothing left for the end');
   delivery.close();
 });
 

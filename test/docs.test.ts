@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { ProjectProblem } from '../lib/errors.js';
 import { parseProjectFile } from '../lib/project/index.js';
 import { HEAVY_DEPTH, LOW_DEPTH, RETRY_ALLOWANCE, RUN_AHEAD } from '../lib/runtime/http-module.js';
-import { UNDURABLE_REQUESTS } from '../lib/runtime/protocol.js';
+import { FLUSH_FAILED_ROWS, UNDURABLE_REQUESTS } from '../lib/runtime/protocol.js';
 import { parseFile } from '../lib/starlark/index.js';
 import { Store } from '../lib/store/index.js';
 import { serializedSql } from '../lib/store/sql-tables.js';
@@ -150,5 +150,9 @@ test('the run-ahead and the crash window the pages state are the constants the c
   t.true(
     delivery.includes(`plus ${wait + RETRY_ALLOWANCE} × \`@concurrency\` batches`),
     'delivery.md: batches',
+  );
+  t.true(
+    delivery.includes(`recorded in \`_ebb.failures\` ${FLUSH_FAILED_ROWS.toLocaleString('en-US')} at a time`),
+    'delivery.md: failed rows recorded',
   );
 });

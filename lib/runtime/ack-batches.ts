@@ -3,8 +3,8 @@
 // database-lane transactions: when they depend on FLUSH_REQUESTS requests, when ROW_GROUP rows
 // wait (committed in exact row groups), or FLUSH_MS after the first one waits; the timer lives
 // here, on the main thread, so it fires while the script is blocked waiting for a response.
-// Failed acks are recorded in batches of FLUSH_FAILED_ACKS and at the end of the run, not with
-// every commit: each record is several statements (~20 ms of DuckDB's time), and a failed row is
+// Failed acks are recorded once FLUSH_FAILED_ROWS of their rows wait and at the end of the run,
+// not with every commit: each record is several statements (~20 ms of DuckDB's time), and a failed row is
 // never acknowledged, so a crash before its record only leaves it to be sent again, as it would be.
 //
 // An ack is durable only once its batch is committed: `undurable` counts the requests whose acks
@@ -17,7 +17,7 @@ import { SeqRuns } from '../detect/seq-runs.js';
 import type { SerialLane, WireError } from './channel.js';
 import type { FailedAck } from './failures.js';
 import {
-  FLUSH_FAILED_ACKS,
+  FLUSH_FAILED_ROWS,
   FLUSH_MS,
   FLUSH_REQUESTS,
   QUIET_FLUSH_MS,
@@ -44,6 +44,8 @@ export class AckBatches {
   #rows = new SeqRuns();
   #deletes = new SeqRuns();
   #failedAcks: FailedAck[] = [];
+  /** The rows of the failed acks waiting. */
+  #failedRows = 0;
   /** Requests the waiting acks depend on, and those of the acks being committed (the crash window, in requests). */
   #requests = 0;
   #committing = 0;
@@ -79,6 +81,7 @@ export class AckBatches {
   /** failed adds an ack whose rows are recorded as failures, not acknowledged. */
   failed(ack: FailedAck): void {
     this.#failedAcks.push(ack);
+    this.#failedRows += ack.seqs.size;
   }
 
   /**
@@ -91,12 +94,12 @@ export class AckBatches {
     if (
       (!quiet && this.#requests >= FLUSH_REQUESTS) ||
       this.#deletes.size >= ROW_GROUP ||
-      this.#failedAcks.length >= FLUSH_FAILED_ACKS
+      this.#failedRows >= FLUSH_FAILED_ROWS
     ) {
       this.flush();
       return;
     }
-    // Failed acks alone start no timer: they wait for FLUSH_FAILED_ACKS more or the end.
+    // Failed acks alone start no timer: they wait for FLUSH_FAILED_ROWS rows or the end.
     if (this.#rows.size + this.#deletes.size === 0) return;
     if (this.#timer !== undefined && !quiet && this.#timerQuiet) this.flush();
     else if (this.#timer === undefined) {
@@ -107,7 +110,7 @@ export class AckBatches {
 
   /**
    * flush commits the acks gathered so far, on the database lane, and the failed acks once
-   * FLUSH_FAILED_ACKS wait or the run drains; with `rows`, only that many acknowledged rows
+   * FLUSH_FAILED_ROWS of their rows wait or the run drains; with `rows`, only that many acknowledged rows
    * (the first ones) and nothing else.
    */
   flush(rows?: number): void {
@@ -119,13 +122,16 @@ export class AckBatches {
     this.#timer = undefined;
     const acked = this.#rows;
     const deletes = this.#deletes;
-    const recording = this.#draining || this.#failedAcks.length >= FLUSH_FAILED_ACKS;
+    const recording = this.#draining || this.#failedRows >= FLUSH_FAILED_ROWS;
     const failed = recording ? this.#failedAcks : [];
     const at = this.#batchAt;
     if (acked.size + deletes.size + failed.length === 0) return;
     this.#rows = new SeqRuns();
     this.#deletes = new SeqRuns();
-    if (recording) this.#failedAcks = [];
+    if (recording) {
+      this.#failedAcks = [];
+      this.#failedRows = 0;
+    }
     const requests = this.#requests;
     this.#requests = 0;
     this.#batchAt = undefined;

@@ -200,8 +200,12 @@ export const UNDURABLE_REQUESTS = 5000;
  * so a commit is under way well before new requests must wait for one.
  */
 export const FLUSH_REQUESTS = UNDURABLE_REQUESTS / 2;
-/** Failed acks waiting are committed (to _ebb.failures) once this many wait: bounds their memory. */
-export const FLUSH_FAILED_ACKS = 5000;
+/**
+ * Failed and rejected rows waiting are recorded (in _ebb.failures) once this many wait: bounds
+ * their memory and the record at the end. Rows, not acks: a failed batch save is one ack of all
+ * its rows.
+ */
+export const FLUSH_FAILED_ROWS = 5000;
 /**
  * The worker sends acks and saved rows in messages of at most this many rows: large enough that
  * a message's cost is spread over many rows, small enough that one is never held long.
