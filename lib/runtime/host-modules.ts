@@ -134,6 +134,12 @@ export class Host {
       deleted: new Builtin('deleted', (_th, _fn, args, kwargs) => this.#deleted(args, kwargs)),
       save: makeModule('save', {
         row: new Builtin('save.row', (th, fn, args, kwargs) => {
+          // save.row(row), the seed loop's call once a row: no keyword to look for, no arrays made.
+          if (kwargs.length === 0 && args.length === 1) {
+            this.#saves.rows(args, this.#saveCall(th, fn.name, undefined));
+            this.#outcomes.run(th);
+            return None;
+          }
           const [outcome, rest] = outcomeOf(kwargs);
           const [row] = unpack(fn.name, args, rest, ['row', anyValue]);
           this.#saves.rows([row], this.#saveCall(th, fn.name, outcome));
