@@ -60,6 +60,27 @@ test('the prefetcher reads the next page while the script works, and drops it wh
   );
 });
 
+test('a hint that the script reads row texts reads the page ahead again with them at once, and that page serves the script', async (t) => {
+  const asked: string[] = [];
+  const fetch = async (after: number, limit: number, want: PageWant) => {
+    asked.push(`${after}+${limit}${want.values ? ' values' : ''}${want.rows ? ' rows' : ''}`);
+    return { columns: ['id'], first: after + 1, count: limit, data: [] } as RowsPage;
+  };
+  const pager = new Prefetcher(new SerialLane(), fetch);
+  await pager.page(0, 10, { values: false, rows: false });
+  t.deepEqual(asked, ['0+10', '10+10']);
+  // The script encodes a row of the first page as JSON (tracked.rows): the next page is read again now.
+  pager.hint({ values: false, rows: true });
+  pager.hint({ values: false, rows: true });
+  await new Promise((r) => setTimeout(r, 0));
+  t.deepEqual(asked, ['0+10', '10+10', '10+10 rows'], 'read again once, before the script asks for it');
+  await pager.page(10, 10, { values: false, rows: true });
+  t.deepEqual(asked, ['0+10', '10+10', '10+10 rows', '20+10 rows'], 'the page read again is handed out');
+  // A page read ahead with more than asked for serves the script too.
+  await pager.page(20, 10, { values: false, rows: false });
+  t.deepEqual(asked, ['0+10', '10+10', '10+10 rows', '20+10 rows', '30+10']);
+});
+
 test("an outlet refuses the other kind's operations with an error naming them", (t) => {
   t.throws(refused('sink.rows', 'tracked'), { message: 'sink.rows: not an operation of a tracked model' });
 });

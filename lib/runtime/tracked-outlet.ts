@@ -71,8 +71,15 @@ export class TrackedOutlet implements Outlet {
         return { columns: session.columns.map((c) => c.name), counts };
       },
       'tracked.page': ({ after, limit, values, rows }) => pager.page(after, limit, { values, rows }),
-      'tracked.values': ({ after, limit }) => session.jsonValues(after, limit),
-      'tracked.rows': ({ after, limit }) => session.jsonRowTexts(after, limit),
+      // The script reads these of a page: the next page, read ahead, is read again with them.
+      'tracked.values': ({ after, limit }) => {
+        pager.hint({ values: true, rows: false });
+        return session.jsonValues(after, limit);
+      },
+      'tracked.rows': ({ after, limit }) => {
+        pager.hint({ values: false, rows: true });
+        return session.jsonRowTexts(after, limit);
+      },
       'deleted.page': async ({ after, limit }) =>
         fromJson(await session.deletedJsonPage(after, limit)) ??
         toRowsPage(await session.deletedPage(after, limit)),
