@@ -132,43 +132,7 @@ export class Host {
     return {
       query: new Builtin('query', (_th, _fn, args, kwargs) => this.#query(args, kwargs)),
       deleted: new Builtin('deleted', (_th, _fn, args, kwargs) => this.#deleted(args, kwargs)),
-      save: makeModule('save', {
-        row: new Builtin('save.row', (th, fn, args, kwargs) => {
-          // save.row(row), the seed loop's call once a row: no keyword to look for, no arrays made.
-          if (kwargs.length === 0 && args.length === 1) {
-            this.#saves.rows(args, this.#saveCall(th, fn.name, undefined));
-            this.#outcomes.run(th);
-            return None;
-          }
-          const [outcome, rest] = outcomeOf(kwargs);
-          const [row] = unpack(fn.name, args, rest, ['row', anyValue]);
-          this.#saves.rows([row], this.#saveCall(th, fn.name, outcome));
-          this.#outcomes.run(th);
-          return None;
-        }),
-        rows: new Builtin('save.rows', (th, fn, args, kwargs) => {
-          const [outcome, rest] = outcomeOf(kwargs);
-          const [rows] = unpack(fn.name, args, rest, ['rows', anyValue]);
-          this.#saves.rows(iterate(rows, 'save.rows'), this.#saveCall(th, fn.name, outcome));
-          this.#outcomes.run(th);
-          return None;
-        }),
-        reject: new Builtin('save.reject', (th, fn, args, kwargs) => {
-          const [row, message] = unpack(fn.name, args, kwargs, ['row', anyValue], ['message', string]);
-          this.#saves.reject(row, message.slice(0, MAX_MESSAGE), this.#saveCall(th, fn.name, undefined));
-          return None;
-        }),
-        delete: new Builtin('save.delete', (th, fn, args, kwargs) => {
-          const [outcome, rest] = outcomeOf(kwargs);
-          const [rows] = unpack(fn.name, args, rest, ['row', anyValue]);
-          // A row of deleted(), or a list of them acknowledged as one save (a batch archive).
-          const t = typeName(rows);
-          const list = t === 'list' || t === 'tuple' ? [...elements(rows)!] : [rows];
-          this.#saves.delete(list, this.#saveCall(th, fn.name, outcome));
-          this.#outcomes.run(th);
-          return None;
-        }),
-      }),
+      save: this.#saveModule(),
       outcome: outcomeModule(),
       oauth: oauthModule(this.#client),
       env: makeModule('env', {
@@ -208,6 +172,47 @@ export class Host {
       }),
       http: this.http.module(),
     };
+  }
+
+  /** #saveModule is save.*: the script's acknowledgements (tracked) or stored rows. */
+  #saveModule(): Value {
+    return makeModule('save', {
+      row: new Builtin('save.row', (th, fn, args, kwargs) => {
+        // save.row(row), the seed loop's call once a row: no keyword to look for, no arrays made.
+        if (kwargs.length === 0 && args.length === 1) {
+          this.#saves.rows(args, this.#saveCall(th, fn.name, undefined));
+          this.#outcomes.run(th);
+          return None;
+        }
+        const [outcome, rest] = outcomeOf(kwargs);
+        const [row] = unpack(fn.name, args, rest, ['row', anyValue]);
+        this.#saves.rows([row], this.#saveCall(th, fn.name, outcome));
+        this.#outcomes.run(th);
+        return None;
+      }),
+      rows: new Builtin('save.rows', (th, fn, args, kwargs) => {
+        const [outcome, rest] = outcomeOf(kwargs);
+        const [rows] = unpack(fn.name, args, rest, ['rows', anyValue]);
+        this.#saves.rows(iterate(rows, 'save.rows'), this.#saveCall(th, fn.name, outcome));
+        this.#outcomes.run(th);
+        return None;
+      }),
+      reject: new Builtin('save.reject', (th, fn, args, kwargs) => {
+        const [row, message] = unpack(fn.name, args, kwargs, ['row', anyValue], ['message', string]);
+        this.#saves.reject(row, message.slice(0, MAX_MESSAGE), this.#saveCall(th, fn.name, undefined));
+        return None;
+      }),
+      delete: new Builtin('save.delete', (th, fn, args, kwargs) => {
+        const [outcome, rest] = outcomeOf(kwargs);
+        const [rows] = unpack(fn.name, args, rest, ['row', anyValue]);
+        // A row of deleted(), or a list of them acknowledged as one save (a batch archive).
+        const t = typeName(rows);
+        const list = t === 'list' || t === 'tuple' ? [...elements(rows)!] : [rows];
+        this.#saves.delete(list, this.#saveCall(th, fn.name, outcome));
+        this.#outcomes.run(th);
+        return None;
+      }),
+    });
   }
 
   #query(args: Value[], kwargs: Array<[string, Value]>): Value {
