@@ -308,6 +308,19 @@ test('a sender that ends a request at once in submit (its breaker open): the row
 });
 
 /** A Delivery whose sender answers 500 to URLs ending in 3 (10 % of ids: the bench's partial failure). */
+/** failingSender answers the requests whose URL `fails` picks with `failure`, the others with a 2xx. */
+function failingSender(
+  fails: (url: string) => boolean,
+  failure: { status: number | null; attempts: number; error: { code: string; message: string } },
+) {
+  return {
+    send: async (req: { url: string }) =>
+      fails(req.url)
+        ? { ok: false, headers: {}, body: new Uint8Array(0), ...failure }
+        : { ok: true, status: 200, headers: {}, body: new Uint8Array(0), attempts: 1 },
+  };
+}
+
 function partiallyFailing() {
   const commits: number[] = [];
   const records: number[][] = [];
@@ -316,19 +329,11 @@ function partiallyFailing() {
     ackDeleted: async () => undefined,
     record: async (f) => void records.push(f.flatMap((x) => [...x.seqs])),
   };
-  const sender = {
-    send: async (req: { url: string }) =>
-      req.url.endsWith('3')
-        ? {
-            ok: false,
-            status: 500,
-            headers: {},
-            body: new Uint8Array(0),
-            attempts: 2,
-            error: { code: 'EBB_HTTP_STATUS', message: 'answered 500' },
-          }
-        : { ok: true, status: 201, headers: {}, body: new Uint8Array(0), attempts: 1 },
-  };
+  const sender = failingSender((url) => url.endsWith('3'), {
+    status: 500,
+    attempts: 2,
+    error: { code: 'EBB_HTTP_STATUS', message: 'answered 500' },
+  });
   const lane = new SerialLane();
   const delivery = new Delivery({ sender: sender as never, lane, acks, onFatal: () => undefined });
   const settle = async () => {
@@ -475,19 +480,11 @@ test("a commit that fails stops the model once: stopped is EBB_STORE at the batc
     ackDeleted: async () => undefined,
     record: async () => undefined,
   };
-  const sender = {
-    send: async (req: { url: string }) =>
-      req.url.endsWith('/2')
-        ? {
-            ok: false,
-            status: null,
-            headers: {},
-            body: new Uint8Array(0),
-            attempts: 0,
-            error: { code: 'EBB_HTTP_CIRCUIT_OPEN', message: 'the breaker is open' },
-          }
-        : { ok: true, status: 200, headers: {}, body: new Uint8Array(0), attempts: 1 },
-  };
+  const sender = failingSender((url) => url.endsWith('/2'), {
+    status: null,
+    attempts: 0,
+    error: { code: 'EBB_HTTP_CIRCUIT_OPEN', message: 'the breaker is open' },
+  });
   const lane = new SerialLane();
   const fatal: unknown[] = [];
   const delivery = new Delivery({ sender: sender as never, lane, acks, onFatal: (e) => void fatal.push(e) });
