@@ -178,15 +178,16 @@ export class Host {
   #saveModule(): Value {
     return makeModule('save', {
       row: new Builtin('save.row', (th, fn, args, kwargs) => {
-        // save.row(row), the seed loop's call once a row: no keyword to look for, no arrays made.
-        if (kwargs.length === 0 && args.length === 1) {
-          this.#saves.rows(args, this.#saveCall(th, fn.name, undefined));
-          this.#outcomes.run(th);
-          return None;
+        // save.row(row), the seed loop's call once a row, is its own list of one row: no
+        // keyword to look for, no arrays made.
+        let rows: readonly Value[] = args;
+        let outcome: Value | undefined;
+        if (kwargs.length > 0 || args.length !== 1) {
+          const [o, rest] = outcomeOf(kwargs);
+          outcome = o;
+          rows = unpack(fn.name, args, rest, ['row', anyValue]);
         }
-        const [outcome, rest] = outcomeOf(kwargs);
-        const [row] = unpack(fn.name, args, rest, ['row', anyValue]);
-        this.#saves.rows([row], this.#saveCall(th, fn.name, outcome));
+        this.#saves.rows(rows, this.#saveCall(th, fn.name, outcome));
         this.#outcomes.run(th);
         return None;
       }),
