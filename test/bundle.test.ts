@@ -100,17 +100,22 @@ test('the bundle answers as the sources do: --version, and --help in French from
 });
 
 // Tells on exit how many Intl.Segmenters were made (string-width makes one when loaded), whether
-// undici was loaded (its module defines the global dispatcher on load) and which CommonJS files
-// were require()d from node_modules.
+// undici was loaded (its diagnostics module names its channels on load: undici:request:create…,
+// whether the package's index or only the Pool's module is loaded) and which CommonJS files were
+// require()d from node_modules.
 const PROBE = `data:text/javascript,${encodeURIComponent(`
 import { createRequire } from 'node:module';
+import dc from 'node:diagnostics_channel';
 const cache = createRequire('/').cache;
+let undici = false;
+const channel = dc.channel;
+dc.channel = (name) => { if (String(name).startsWith('undici:')) undici = true; return channel(name); };
 let segmenters = 0;
 const Segmenter = Intl.Segmenter;
 Intl.Segmenter = class extends Segmenter { constructor(...a) { super(...a); segmenters++; } };
 process.on('exit', () => {
   process._rawDebug('SEGMENTERS ' + segmenters);
-  process._rawDebug('UNDICI ' + (globalThis[Symbol.for('undici.globalDispatcher.2')] !== undefined));
+  process._rawDebug('UNDICI ' + undici);
   for (const f of Object.keys(cache)) if (f.includes('node_modules')) process._rawDebug('CJS ' + f);
 });`)}`;
 

@@ -35,12 +35,15 @@ export interface UndiciTransportOptions {
 const EMPTY = new Uint8Array(0);
 
 // undici takes ~0.15 s to load: a run that sends nothing (a no-change sync, a SQL-only
-// pipeline) must not pay it, so it is imported at the first request.
-type Undici = typeof import('undici');
-let undici: Undici | undefined;
-let loadingUndici: Promise<Undici> | undefined;
-function loadUndici(): Promise<Undici> {
-  loadingUndici ??= import('undici').then((m) => (undici = m));
+// pipeline) must not pay it, so it is imported at the first request (or by prepare()). Only its
+// Pool's module, the one part used: the package's index also loads fetch, WebSocket, cookies,
+// the mock agents and Node's own copy of undici (through a global they touch), ~57 ms of the
+// main thread against ~19 ms, on the path to a run's first request.
+type PoolClass = typeof Pool;
+let poolClass: PoolClass | undefined;
+let loadingUndici: Promise<PoolClass> | undefined;
+function loadUndici(): Promise<PoolClass> {
+  loadingUndici ??= import('undici/lib/dispatcher/pool.js').then((m) => (poolClass = m.default));
   return loadingUndici;
 }
 
@@ -64,7 +67,7 @@ export class UndiciTransport implements Transport {
    * model's delta on DuckDB's threads): the first request then does not pay the load itself.
    */
   prepare(): void {
-    if (undici === undefined) void loadUndici().catch(() => undefined);
+    if (poolClass === undefined) void loadUndici().catch(() => undefined);
   }
 
   /** Origins with a pool (for tests and diagnostics). */
@@ -92,12 +95,12 @@ export class UndiciTransport implements Transport {
         return;
       }
       if (signal !== NEVER_ABORTED) signal.addEventListener('abort', handler, { once: true });
-      const dispatch = (lib: Undici) => {
+      const dispatch = (Ctor: PoolClass) => {
         if (this.#closed) {
           handler.fail(new SendStoppedError(req.method, origin));
           return;
         }
-        this.#pool(lib, origin).dispatch(
+        this.#pool(Ctor, origin).dispatch(
           {
             origin,
             path,
@@ -110,7 +113,7 @@ export class UndiciTransport implements Transport {
           handler,
         );
       };
-      if (undici !== undefined) dispatch(undici);
+      if (poolClass !== undefined) dispatch(poolClass);
       else loadUndici().then(dispatch, (err: unknown) => handler.fail(translateError(err, req, origin)));
     });
   }
@@ -122,10 +125,10 @@ export class UndiciTransport implements Transport {
     await Promise.all(pools.map((p) => p.close()));
   }
 
-  #pool(lib: Undici, origin: string): Pool {
+  #pool(Ctor: PoolClass, origin: string): Pool {
     let pool = this.#pools.get(origin);
     if (pool === undefined) {
-      pool = new lib.Pool(origin, {
+      pool = new Ctor(origin, {
         connections: this.#connections,
         keepAliveTimeout: this.#keepAliveTimeoutMs,
         connect: { timeout: this.#connectTimeoutMs },
