@@ -112,17 +112,28 @@ export function prepareProject(name, files, build) {
   };
 }
 
-/** timed runs a whole process and returns { ms, maxRssKiB } (peak RSS from /usr/bin/time). */
-export function timed(args, env = {}) {
+/**
+ * timed runs a whole process and returns { ms, maxRssKiB, cpuMs }: peak RSS and CPU time (user +
+ * system, every thread) from /usr/bin/time, null without it. `node` are options for node itself.
+ */
+export function timed(args, env = {}, node = []) {
   const useTime = existsSync('/usr/bin/time');
   const cmd = useTime ? '/usr/bin/time' : process.execPath;
-  const argv = useTime ? ['-f', '__RSS %M', process.execPath, ...args] : args;
+  const argv = useTime
+    ? ['-f', '__RSS %M __CPU %U %S', process.execPath, ...node, ...args]
+    : [...node, ...args];
   const t0 = performance.now();
   const r = spawnSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}:\n${r.stderr.slice(-3000)}`);
-  const m = /__RSS (\d+)/.exec(r.stderr);
-  return { ms, maxRssKiB: m ? Number(m[1]) : null, stdout: r.stdout, stderr: r.stderr };
+  const m = /__RSS (\d+) __CPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  return {
+    ms,
+    maxRssKiB: m ? Number(m[1]) : null,
+    cpuMs: m ? (Number(m[2]) + Number(m[3])) * 1000 : null,
+    stdout: r.stdout,
+    stderr: r.stderr,
+  };
 }
 
 /**
@@ -142,19 +153,46 @@ export function runners(sink, project, { path, batch, inflight, requests }) {
       await sink.ask('reset');
       return check('ebb', timed([EBB, 'run', 'sync.items', '--project', project.dir], { SINK: sink.url }));
     },
-    async runPeer() {
+    /** `node`: options for the peer's node (cpu-cost.mjs loads a burner with them). */
+    async runPeer(node = [], env = {}) {
       project.fresh();
       await sink.ask('reset');
       return check(
         'the peer',
-        timed([
-          join(import.meta.dirname, 'peer.mjs'),
-          project.state,
-          `${sink.url}${path}`,
-          String(batch),
-          String(inflight),
-        ]),
+        timed(
+          [
+            join(import.meta.dirname, 'peer.mjs'),
+            project.state,
+            `${sink.url}${path}`,
+            String(batch),
+            String(inflight),
+          ],
+          env,
+          node,
+        ),
       );
     },
   };
+}
+
+/**
+ * seedProject is the seed loop's project (seed.mjs, cpu-cost.mjs): `rows` rows of src.items, and
+ * sync.items posting each as JSON with @concurrency `inflight`.
+ */
+export function seedProject(rows, inflight) {
+  return prepareProject(
+    `send-seed-${rows}`,
+    {
+      'models/src/items.sql': `-- @kind: table\nSELECT range AS id, 'name ' || range AS name, 'user' || range || '@example.com' AS email, (range % 1000) / 10 AS amount FROM range(${rows})`,
+      'models/sync/items.star': `# @kind: tracked
+# @unique_key: id
+# @concurrency: ${inflight}
+url = env.get("SINK") + "/items"
+for row in query("SELECT id, name, email, amount FROM src.items ORDER BY id"):
+    http.post(url, json=row)
+    save.row(row)
+`,
+    },
+    ['src.items'],
+  );
 }

@@ -5,28 +5,14 @@
 // BENCH_SEED_ROWS and BENCH_ROUNDS override the sizes.
 
 import { machine } from '../lib.mjs';
-import { prepareProject, runners, startSink } from './common.mjs';
+import { runners, seedProject, startSink } from './common.mjs';
 
 const ROWS = Number(process.env.BENCH_SEED_ROWS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const INFLIGHT = 32;
 
 const sink = await startSink();
-const project = prepareProject(
-  `send-seed-${ROWS}`,
-  {
-    'models/src/items.sql': `-- @kind: table\nSELECT range AS id, 'name ' || range AS name, 'user' || range || '@example.com' AS email, (range % 1000) / 10 AS amount FROM range(${ROWS})`,
-    'models/sync/items.star': `# @kind: tracked
-# @unique_key: id
-# @concurrency: ${INFLIGHT}
-url = env.get("SINK") + "/items"
-for row in query("SELECT id, name, email, amount FROM src.items ORDER BY id"):
-    http.post(url, json=row)
-    save.row(row)
-`,
-  },
-  ['src.items'],
-);
+const project = seedProject(ROWS, INFLIGHT);
 
 const { runEbb, runPeer } = runners(sink, project, {
   path: '/items',
