@@ -4,7 +4,7 @@
 // run at all: the common no-change run then costs the delta alone, without a worker and an
 // interpreter to start.
 
-import type { DeltaCounts, TrackedSession } from '../detect/tracked.js';
+import type { DeltaCounts } from '../detect/tracked.js';
 import type { Model } from '../project/index.js';
 import type { SerialLane } from './channel.js';
 import type { QueryParam } from './protocol.js';
@@ -22,13 +22,16 @@ export function deltaKey(sql: string, params: readonly QueryParam[]): string {
   return JSON.stringify([sql, params], (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
 }
 
+/** How a delta is computed (the outlet's, which also chooses DuckDB's thread count for it). */
+export type ComputeDelta = (sql: string, params: readonly QueryParam[]) => Promise<DeltaCounts>;
+
 /**
  * startEarlyDelta starts computing the delta of the model's only literal tracked query, if it
  * has one with literal parameters. A failure is left for query() to meet again: the script
  * then computes the delta itself and gets the error at its own line.
  */
 export function startEarlyDelta(
-  session: TrackedSession,
+  compute: ComputeDelta,
   model: Model,
   lane: SerialLane,
 ): EarlyDelta | undefined {
@@ -41,7 +44,7 @@ export function startEarlyDelta(
   const call = calls[0];
   const params = call?.params;
   if (!call || params === undefined || calls.some((c) => c.sql !== call.sql)) return undefined;
-  const counts = lane.run(() => session.computeDelta(call.sql, params)).catch(() => undefined);
+  const counts = lane.run(() => compute(call.sql, params)).catch(() => undefined);
   return { key: deltaKey(call.sql, params), counts };
 }
 

@@ -51,9 +51,14 @@ export async function referencedTables(store: Store, sql: string): Promise<Table
       undefined,
     );
   }
+  return tablesOf(statements[0]);
+}
+
+/** tablesOf lists the tables a parsed statement (json_serialize_sql's) reads, without CTE names. */
+export function tablesOf(statement: unknown): TableRef[] {
   const ctes = new Set<string>();
   const refs: TableRef[] = [];
-  collect(statements[0], ctes, refs);
+  collect(statement, ctes, refs);
   const seen = new Set<string>();
   const out: TableRef[] = [];
   for (const r of refs) {
