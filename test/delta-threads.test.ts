@@ -71,3 +71,24 @@ test('the delta of a source of at most a row group runs on one thread; of a larg
   // A run with nothing new narrows before its (empty) delta too.
   t.true(await narrowedBeforeDelta(root, 'sync.small'));
 });
+
+test('a run gives DuckDB back the thread count ebb.yaml set, not its default, after a tracked model narrowed it', async (t) => {
+  const root = makeProject({
+    'ebb.yaml': 'duckdb:\n  threads: 3\n',
+    'models/src/small.sql': '-- @kind: table\nSELECT range AS id FROM range(10)',
+    'models/sync/small.star':
+      '# @kind: tracked\n# @unique_key: id\nfor row in query("SELECT id FROM src.small"):\n    save.row(row)\n',
+    'models/after/threads.sql':
+      "-- @kind: table\nSELECT current_setting('threads') AS threads, count(*) AS n FROM sync.small",
+  });
+  const r = await runProject(root);
+  t.is(r.code, 0, r.err);
+  const store = await Store.open({ path: join(root, 'state', 'ebb.duckdb'), root });
+  try {
+    t.deepEqual(await store.query('SELECT threads::INT AS threads, n::INT AS n FROM after.threads'), [
+      { threads: 3, n: 10 },
+    ]);
+  } finally {
+    store.close();
+  }
+});

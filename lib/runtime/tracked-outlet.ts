@@ -41,8 +41,12 @@ export class TrackedOutlet implements Outlet {
   readonly #early: EarlyDelta | undefined;
   /** The acknowledgements' lane: their commits, one at a time, beside the database lane's reads. */
   readonly #ackLane = new SerialLane();
-  /** Whether DuckDB was narrowed to one thread (its default comes back at close). */
-  #narrowed = false;
+  /**
+   * DuckDB's thread count before this outlet narrowed it to one, given back at close: the
+   * project's (ebb.yaml `duckdb: threads`, set when the state opened), which a RESET would lose
+   * for the models after this one. Undefined: not narrowed.
+   */
+  #threadsBefore: string | undefined;
 
   constructor(parts: OutletParts) {
     const { store, model, runId, redactor, lane } = parts;
@@ -162,7 +166,9 @@ export class TrackedOutlet implements Outlet {
     // A commit still running (a run abandoned midway) ends before its connection closes.
     await this.#ackLane.idle();
     await this.#session.close();
-    if (this.#narrowed) await this.#store.exec('RESET threads').catch(() => undefined);
+    const before = this.#threadsBefore;
+    if (before !== undefined)
+      await this.#store.exec(`SET threads = ${Number(before)}`).catch(() => undefined);
   }
 
   #counts(): TrackedCounts {
@@ -193,8 +199,8 @@ export class TrackedOutlet implements Outlet {
    * spends about a third less CPU on them (measured on 2 cores).
    */
   async #oneThread(): Promise<void> {
-    if (this.#narrowed) return;
-    this.#narrowed = true;
+    if (this.#threadsBefore !== undefined) return;
+    this.#threadsBefore = String(await this.#store.scalar("SELECT current_setting('threads')"));
     await this.#store.exec('SET threads = 1');
   }
 
