@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { ProjectProblem } from '../lib/errors.js';
 import { parseProjectFile } from '../lib/project/index.js';
 import { HEAVY_DEPTH, LOW_DEPTH, RETRY_ALLOWANCE, RUN_AHEAD } from '../lib/runtime/http-module.js';
-import { FLUSH_FAILED_ROWS, UNDURABLE_REQUESTS } from '../lib/runtime/protocol.js';
+import { FLUSH_FAILED_ROWS, FLUSH_REQUESTS, ROW_GROUP, UNDURABLE_REQUESTS } from '../lib/runtime/protocol.js';
 import { parseFile } from '../lib/starlark/index.js';
 import { Store } from '../lib/store/index.js';
 import { serializedSql } from '../lib/store/sql-tables.js';
@@ -155,4 +155,8 @@ test('the run-ahead and the crash window the pages state are the constants the c
     delivery.includes(`recorded in \`_ebb.failures\` ${FLUSH_FAILED_ROWS.toLocaleString('en-US')} at a time`),
     'delivery.md: failed rows recorded',
   );
+  // When acknowledgements are committed, on both pages that say it.
+  const flush = `depend on ${FLUSH_REQUESTS.toLocaleString('en-US')} requests or ${ROW_GROUP.toLocaleString('en-US')}`;
+  t.true(delivery.includes(flush), 'delivery.md: when acknowledgements are committed');
+  t.true(text('docs/models.md').includes(flush), 'models.md: when acknowledgements are committed');
 });
