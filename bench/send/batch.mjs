@@ -4,7 +4,7 @@
 // BENCH_BATCH_ROWS and BENCH_ROUNDS override the sizes.
 
 import { machine } from '../lib.mjs';
-import { prepareProject, runners, startSink } from './common.mjs';
+import { itemsSource, prepareProject, runners, startSink } from './common.mjs';
 
 const ROWS = Number(process.env.BENCH_BATCH_ROWS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -16,7 +16,7 @@ const sink = await startSink();
 const project = prepareProject(
   `send-batch-${ROWS}`,
   {
-    'models/src/items.sql': `-- @kind: table\nSELECT range AS id, 'name ' || range AS name, 'user' || range || '@example.com' AS email, (range % 1000) / 10 AS amount FROM range(${ROWS})`,
+    'models/src/items.sql': itemsSource(ROWS),
     'models/sync/items.star': `# @kind: tracked
 # @unique_key: id
 # @concurrency: ${INFLIGHT}

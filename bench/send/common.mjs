@@ -175,15 +175,21 @@ export function runners(sink, project, { path, batch, inflight, requests }) {
   };
 }
 
+/** itemsSource is the send benches' source model: `rows` rows of id, name, email, amount. */
+export function itemsSource(rows) {
+  return `-- @kind: table\nSELECT range AS id, 'name ' || range AS name, 'user' || range || '@example.com' AS email, (range % 1000) / 10 AS amount FROM range(${rows})`;
+}
+
 /**
- * seedProject is the seed loop's project (seed.mjs, cpu-cost.mjs): `rows` rows of src.items, and
- * sync.items posting each as JSON with @concurrency `inflight`.
+ * seedBench is the seed loop's bench (seed.mjs, cpu-cost.mjs): the sink, the project (`rows` rows
+ * of src.items, sync.items posting each as JSON with @concurrency `inflight`) and its runners.
  */
-export function seedProject(rows, inflight) {
-  return prepareProject(
+export async function seedBench(rows, inflight) {
+  const sink = await startSink();
+  const project = prepareProject(
     `send-seed-${rows}`,
     {
-      'models/src/items.sql': `-- @kind: table\nSELECT range AS id, 'name ' || range AS name, 'user' || range || '@example.com' AS email, (range % 1000) / 10 AS amount FROM range(${rows})`,
+      'models/src/items.sql': itemsSource(rows),
       'models/sync/items.star': `# @kind: tracked
 # @unique_key: id
 # @concurrency: ${inflight}
@@ -195,4 +201,5 @@ for row in query("SELECT id, name, email, amount FROM src.items ORDER BY id"):
     },
     ['src.items'],
   );
+  return { sink, ...runners(sink, project, { path: '/items', batch: 1, inflight, requests: rows }) };
 }

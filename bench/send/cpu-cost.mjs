@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { machine } from '../lib.mjs';
-import { runners, seedProject, startSink } from './common.mjs';
+import { seedBench } from './common.mjs';
 
 const ROWS = Number(process.env.BENCH_SEED_ROWS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -18,14 +18,7 @@ const BURNS = (process.env.BENCH_BURN ?? '0.15 0.3').split(/\s+/).map(Number);
 const INFLIGHT = 32;
 
 if (!existsSync('/usr/bin/time')) throw new Error('cpu-cost.mjs needs /usr/bin/time (apt-get install time)');
-const sink = await startSink();
-const project = seedProject(ROWS, INFLIGHT);
-const { runEbb, runPeer } = runners(sink, project, {
-  path: '/items',
-  batch: 1,
-  inflight: INFLIGHT,
-  requests: ROWS,
-});
+const { sink, runEbb, runPeer } = await seedBench(ROWS, INFLIGHT);
 const burner = ['--import', join(import.meta.dirname, 'burn.mjs')];
 
 const variants = [

@@ -5,21 +5,13 @@
 // BENCH_SEED_ROWS and BENCH_ROUNDS override the sizes.
 
 import { machine } from '../lib.mjs';
-import { runners, seedProject, startSink } from './common.mjs';
+import { seedBench } from './common.mjs';
 
 const ROWS = Number(process.env.BENCH_SEED_ROWS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const INFLIGHT = 32;
 
-const sink = await startSink();
-const project = seedProject(ROWS, INFLIGHT);
-
-const { runEbb, runPeer } = runners(sink, project, {
-  path: '/items',
-  batch: 1,
-  inflight: INFLIGHT,
-  requests: ROWS,
-});
+const { sink, runEbb, runPeer } = await seedBench(ROWS, INFLIGHT);
 
 let bestEbb = Infinity;
 let bestPeer = Infinity;
