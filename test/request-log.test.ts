@@ -264,6 +264,12 @@ test('the first 1,000 failed attempts of a run are logged, in one batch as soon 
   t.is(inserts(), 1, 'written at the 1,000th');
   await log.close();
   t.is(inserts(), 2, 'then the success at the end, and no more failures');
+  // Closed once: the run's end and its cleanup both call close (star-runner.ts).
+  const prunes = () => statements.filter((l) => /DELETE FROM _ebb\.requests/.test(l)).length;
+  const pruned = prunes();
+  t.true(pruned > 0);
+  await log.close();
+  t.is(prunes(), pruned, 'a second close neither writes nor prunes again');
   const failed = await store.query(
     `SELECT min(url) AS lo, max(url) AS hi, count(*)::INTEGER AS n FROM _ebb.requests WHERE failed`,
   );

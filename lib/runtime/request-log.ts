@@ -57,6 +57,7 @@ export class RequestLog {
   #failures = 0;
   #writing: Promise<void> = Promise.resolve();
   #warned = false;
+  #closed: Promise<void> | undefined;
   readonly #decoder = new TextDecoder();
 
   constructor(options: RequestLogOptions) {
@@ -87,8 +88,16 @@ export class RequestLog {
     if (this.#failures === KEEP_FAILED) this.#flush(this.#takeFailed());
   }
 
-  /** close writes what is left and prunes the model's log; it never throws. */
-  async close(): Promise<void> {
+  /**
+   * close writes what is left and prunes the model's log; it never throws. Once: a second call
+   * (the run's cleanup after its end, star-runner.ts) waits for the first.
+   */
+  close(): Promise<void> {
+    this.#closed ??= this.#close();
+    return this.#closed;
+  }
+
+  async #close(): Promise<void> {
     const ok = this.#ok.take().map((s): Seen => ({ ...s, error: null, failed: false }));
     this.#flush([...this.#takeFailed(), ...ok]);
     const { store, model, lane } = this.#o;

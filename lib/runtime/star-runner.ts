@@ -245,7 +245,12 @@ class StarRun {
     if (finish.interrupted) this.#interrupted = true;
     if (this.#interrupted) await this.#worker?.terminate().catch(() => undefined);
     await served.idle().catch(() => undefined);
+    // Every attempt has ended: the request log is written (on the database lane) while the
+    // last acknowledgements are committed (on the acknowledgements' connection), not after:
+    // its bodies' decoding and redaction overlap the commit.
+    const logged = this.#requests.close();
     await this.#outlet.delivery.drain();
+    await logged;
     await this.#lane.idle();
     await this.#outlet.settled();
     return finish;
