@@ -34,11 +34,11 @@ export interface UndiciTransportOptions {
 
 const EMPTY = new Uint8Array(0);
 
-// undici takes ~0.15 s to load: a run that sends nothing (a no-change sync, a SQL-only
-// pipeline) must not pay it, so it is imported at the first request (or by prepare()). Only its
-// Pool's module, the one part used: the package's index also loads fetch, WebSocket, cookies,
-// the mock agents and Node's own copy of undici (through a global they touch), ~57 ms of the
-// main thread against ~19 ms, on the path to a run's first request.
+// undici is loaded at the first request (or by prepare()): a run that sends nothing (a
+// no-change sync, a SQL-only pipeline) must not pay for it. Only its Pool's module, the one
+// part used: the package's index also loads fetch, WebSocket, cookies, the mock agents and
+// Node's own copy of undici (through a global they touch), ~57 ms of the main thread against
+// ~19 ms for the Pool, on the path to a run's first request.
 type PoolClass = typeof Pool;
 let poolClass: PoolClass | undefined;
 let loadingUndici: Promise<PoolClass> | undefined;
