@@ -70,14 +70,8 @@ export class Acks {
       if (deleted) this.#deletedFailed = failed;
       else this.#failed = failed;
     }
-    const p = runs.pairs;
-    for (let k = 0; k < p.length; k += 2) {
-      const end = Math.min(p[k]! + p[k + 1]!, done.length);
-      for (let i = Math.max(p[k]!, 0); i < end; i++) {
-        failed[i] = 1;
-        if (done[i] !== 0) this.#failedAcked = true;
-      }
-    }
+    mark(runs, failed, 1);
+    if (anyMarked(runs, done)) this.#failedAcked = true;
   }
 
   /**

@@ -110,8 +110,8 @@ export class AckBatches {
 
   /**
    * flush commits the acks gathered so far, on the database lane, and the failed acks once
-   * FLUSH_FAILED_ROWS of their rows wait or the run drains; with `rows`, only that many acknowledged rows
-   * (the first ones) and nothing else.
+   * FLUSH_FAILED_ROWS of their rows wait or the run drains; with `rows`, only that many
+   * acknowledged rows (the first ones) and nothing else.
    */
   flush(rows?: number): void {
     if (rows !== undefined && rows < this.#rows.size) {

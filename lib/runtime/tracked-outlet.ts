@@ -46,7 +46,7 @@ export class TrackedOutlet implements Outlet {
    * project's (ebb.yaml `duckdb: threads`, set when the state opened), which a RESET would lose
    * for the models after this one. Undefined: not narrowed.
    */
-  #threadsBefore: string | undefined;
+  #threadsBefore: number | undefined;
 
   constructor(parts: OutletParts) {
     const { store, model, runId, redactor, lane } = parts;
@@ -167,8 +167,7 @@ export class TrackedOutlet implements Outlet {
     await this.#ackLane.idle();
     await this.#session.close();
     const before = this.#threadsBefore;
-    if (before !== undefined)
-      await this.#store.exec(`SET threads = ${Number(before)}`).catch(() => undefined);
+    if (before !== undefined) await this.#store.exec(`SET threads = ${before}`).catch(() => undefined);
   }
 
   #counts(): TrackedCounts {
@@ -200,7 +199,7 @@ export class TrackedOutlet implements Outlet {
    */
   async #oneThread(): Promise<void> {
     if (this.#threadsBefore !== undefined) return;
-    this.#threadsBefore = String(await this.#store.scalar("SELECT current_setting('threads')"));
+    this.#threadsBefore = Number(await this.#store.scalar("SELECT current_setting('threads')"));
     await this.#store.exec('SET threads = 1');
   }
 
