@@ -510,3 +510,54 @@ test("a commit that fails stops the model once: stopped is EBB_STORE at the batc
   t.deepEqual(delivery.stopped, stored);
   delivery.close();
 });
+
+test("failed rows are recorded beside the acknowledgements' commit, not after it; a record that fails stops the model as EBB_STORE", async (t) => {
+  const events: string[] = [];
+  let endCommit!: () => void;
+  const acks: AckStore = {
+    ack: (rows: SeqRuns) =>
+      new Promise<void>((resolve) => {
+        events.push(`ack ${[...rows].join(',')} starts`);
+        endCommit = () => {
+          events.push('ack ends');
+          resolve();
+        };
+      }),
+    ackDeleted: async () => undefined,
+    record: async (f) => {
+      events.push(`record ${f.flatMap((x) => [...x.seqs]).join(',')}`);
+      throw new Error('disk full');
+    },
+  };
+  const sender = failingSender((url) => url.endsWith('/2'), {
+    status: 500,
+    attempts: 1,
+    error: { code: 'EBB_HTTP_STATUS', message: 'status 500' },
+  });
+  const lane = new SerialLane();
+  const fatal: unknown[] = [];
+  const delivery = new Delivery({ sender: sender as never, lane, acks, onFatal: (e) => void fatal.push(e) });
+  await delivery.send(1, { ...GET, method: 'POST', url: 'http://127.0.0.1:1/1' });
+  await delivery.send(2, { ...GET, method: 'POST', url: 'http://127.0.0.1:1/2' });
+  delivery.ack(SeqRuns.of([5]), false, [1], 'm.star:4:3');
+  delivery.ack(SeqRuns.of([6]), false, [2], 'm.star:4:3');
+  const drained = delivery.drain();
+  await new Promise((r) => setImmediate(r));
+  t.deepEqual([...events].sort(), ['ack 5 starts', 'record 6'], 'the record did not wait for the commit');
+  t.deepEqual(fatal, [
+    {
+      code: 'EBB_STORE',
+      message: 'recording failed rows failed: disk full',
+      origin: 'save.row',
+      position: 'm.star:4:3',
+    },
+  ]);
+  let over = false;
+  void drained.then(() => (over = true));
+  await new Promise((r) => setImmediate(r));
+  t.false(over, 'drain waits for the commit as well');
+  endCommit();
+  await drained;
+  t.is(events.at(-1), 'ack ends');
+  delivery.close();
+});

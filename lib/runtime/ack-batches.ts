@@ -27,7 +27,8 @@ import {
 
 /**
  * AckStore is where decided acknowledgements are committed: a tracked model's session (rows
- * delivered) and failure log (rows whose requests failed). Each call runs on the database lane.
+ * delivered; ack and ackDeleted run on the acknowledgements' lane) and failure log (rows whose
+ * requests failed; record keeps its calls in order itself, beside the acknowledgements).
  */
 export interface AckStore {
   ack(rows: SeqRuns): Promise<unknown>;
@@ -149,24 +150,33 @@ export class AckBatches {
 
   #commit(rows: SeqRuns, deletes: SeqRuns, failed: FailedAck[], at: string | undefined, requests = 0): void {
     const acks = this.#acks;
-    const work = this.#lane
-      .run(async () => {
+    const acked = rows.size + deletes.size;
+    if (acked > 0 || requests > 0) {
+      const committed = this.#lane.run(async () => {
         if (rows.size > 0) await acks.ack(rows);
         if (deletes.size > 0) await acks.ackDeleted(deletes);
-        if (failed.length > 0) await acks.record(failed);
-      })
-      .catch((err: unknown) => {
-        const message = err instanceof Error ? err.message : String(err);
-        // Named at the first save of the batch (its saves are usually of one loop).
-        const error: WireError = {
-          code: CODE.EBB_STORE,
-          message: `storing acknowledgements failed: ${message}`,
-          origin: 'save.row',
-          ...(at === undefined ? {} : { position: at }),
-        };
-        this.#onFatal(error);
       });
-    const acked = rows.size + deletes.size;
+      this.#track(committed, 'storing acknowledgements', at, acked, requests);
+    }
+    // Not on the acknowledgements' lane: the failure log records beside their commits, so the
+    // run's last record (every failed row left, at the end) does not wait for its last commit
+    // (outcome bench: 1,000 rejected rows recorded in ~45 ms beside a ~100 ms commit).
+    if (failed.length > 0) this.#track(acks.record(failed), 'recording failed rows', at, 0, 0);
+  }
+
+  /** #track keeps a commit's promise until it ends; a failure stops the script (onFatal). */
+  #track(commit: Promise<void>, what: string, at: string | undefined, acked: number, requests: number): void {
+    const work = commit.catch((err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      // Named at the first save of the batch (its saves are usually of one loop).
+      const error: WireError = {
+        code: CODE.EBB_STORE,
+        message: `${what} failed: ${message}`,
+        origin: 'save.row',
+        ...(at === undefined ? {} : { position: at }),
+      };
+      this.#onFatal(error);
+    });
     this.#committing += requests;
     this.#work.add(work);
     void work.finally(() => {

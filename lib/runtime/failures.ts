@@ -28,6 +28,7 @@ import {
 } from '../store/index.js';
 import { DuckDBTypeId, type DuckDBType } from '../store/duckdb-api.js';
 import type { Redactor } from './secrets.js';
+import { SerialLane } from './serial-lane.js';
 import { fromDuckDB } from './values.js';
 
 /** Characters of an error (a response body, a network error) kept in _ebb.failures. */
@@ -92,6 +93,10 @@ export class FailureLog {
   readonly #runId: string;
   readonly #redactor: Redactor;
   readonly #session: TrackedSession;
+  /** Records run one at a time, in order, beside the acknowledgements' commits. */
+  readonly #lane = new SerialLane();
+  /** The records' connection, opened by the first record (see #connection). */
+  #recordStore: Promise<Store> | undefined;
 
   constructor(store: Store, model: Model, runId: string, redactor: Redactor, session: TrackedSession) {
     this.#store = store;
@@ -102,12 +107,38 @@ export class FailureLog {
   }
 
   /**
-   * record stores failed acknowledgements. It runs beside the acknowledgements, on their
-   * connection (the session's ackStore), never on the store the session's pages are read on.
+   * record stores failed acknowledgements, after the records asked for before. It runs on a
+   * connection of its own, beside the acknowledgements' commits and the session's page reads:
+   * the rows it records are never acknowledged, so neither order of a record and a commit can
+   * leave an undelivered row marked delivered.
    */
-  async record(failed: readonly FailedAck[]): Promise<void> {
-    const store = this.#session.ackStore;
+  record(failed: readonly FailedAck[]): Promise<void> {
     for (const f of failed) this.#session.noteFailed(f.seqs, f.deleted);
+    return this.#lane.run(async () => this.#record(await this.#connection(), failed));
+  }
+
+  /** close waits for the records asked for and closes their connection. */
+  async close(): Promise<void> {
+    await this.#lane.idle();
+    const opened = this.#recordStore;
+    this.#recordStore = undefined;
+    if (opened === undefined) return;
+    const store = await opened.catch(() => undefined);
+    if (store !== undefined && store !== this.#store) store.close();
+  }
+
+  /**
+   * #connection is a sibling connection of the state's store; a session that writes nothing
+   * else (read-only: its working tables are TEMP tables of the store's own connection) records
+   * on the store itself.
+   */
+  #connection(): Promise<Store> {
+    this.#recordStore ??=
+      this.#session.ackStore === this.#store ? Promise.resolve(this.#store) : this.#store.sibling();
+    return this.#recordStore;
+  }
+
+  async #record(store: Store, failed: readonly FailedAck[]): Promise<void> {
     const delta = await this.#failedRows(store, failed, false);
     const gone = await this.#failedRows(store, failed, true);
     const entries = new Map<string, FailureEntry>();
@@ -178,6 +209,8 @@ export class FailureLog {
    * by this run. Entries are read a chunk at a time. Returns how many were cleared.
    */
   async clearResolved(): Promise<number> {
+    // The run's records are over (the delivery drained); this only keeps that true here.
+    await this.#lane.idle();
     const m = this.#model;
     const counts = this.#session.counts;
     if (counts === undefined) return 0; // the run never found its delta: it resolved nothing

@@ -3,9 +3,10 @@
 // commits its acknowledgements to the tracked session once the requests they depend on
 // succeeded, recording the rows whose requests failed in the failure log.
 //
-// Acknowledgements and failure records run on a lane of their own, on the session's second
-// connection (TrackedSession.ackStore): a page the script waits for is never queued behind a
-// commit of a row group (100–300 ms each on 1M rows).
+// Acknowledgements run on a lane of their own, on the session's second connection
+// (TrackedSession.ackStore): a page the script waits for is never queued behind a commit of a
+// row group (100–300 ms each on 1M rows). Failure records run on a third (FailureLog), beside
+// both.
 
 import { SeqRuns } from '../detect/seq-runs.js';
 import { queryBody } from '../detect/sql-body.js';
@@ -165,6 +166,7 @@ export class TrackedOutlet implements Outlet {
   async close(): Promise<void> {
     // A commit still running (a run abandoned midway) ends before its connection closes.
     await this.#ackLane.idle();
+    await this.#failures.close();
     await this.#session.close();
     const before = this.#threadsBefore;
     if (before !== undefined) await this.#store.exec(`SET threads = ${before}`).catch(() => undefined);
