@@ -21,6 +21,7 @@ const CASES: ReadonlyArray<readonly [call: string, error: string]> = [
   ['save.row({"a": 1}, {"b": 2})', 'save.row: got 2 arguments, want at most 1'],
   ['deleted(1)', 'deleted: got 1 arguments, want at most 0'],
   ['http.get(1)', 'http.get: for parameter url: got int, want string'],
+  ['http.post(1, json={})', 'http.post: for parameter url: got int, want string'],
   ['http.request(1, "http://127.0.0.1:1/")', 'http.request: for parameter method: got int, want string'],
   ['http.request("GE T", "http://127.0.0.1:1/")', 'http.request: for parameter method: bad method "GE T"'],
   ['http.get("http://127.0.0.1:1/", params=[1])', 'http.get: for parameter params: got list, want dict'],

@@ -97,6 +97,17 @@ export interface RequestArgs {
   readonly timeoutMs: number | undefined;
 }
 
+/** No keyword argument given. */
+export const NO_ARGS: RequestArgs = {
+  params: undefined,
+  headers: undefined,
+  json: undefined,
+  data: undefined,
+  body: undefined,
+  auth: undefined,
+  timeoutMs: undefined,
+};
+
 /** requestArgs names the unpacked keyword arguments, in REQUEST_PARAMS's order. */
 export function requestArgs(
   rest: readonly [

@@ -23,7 +23,7 @@ import {
 } from '../starlark/index.js';
 import type { Client, Outcome } from './channel.js';
 import { CallSite } from './call-site.js';
-import { method, REQUEST_PARAMS, requestArgs, type RequestArgs } from './http-args.js';
+import { method, NO_ARGS, REQUEST_PARAMS, requestArgs, type RequestArgs } from './http-args.js';
 import { decodeJsonBytes } from './http-json.js';
 import { buildRequest, type RequestKeying } from './http-request.js';
 import { packCall } from './http-call-wire.js';
@@ -264,9 +264,17 @@ export class HttpModule {
   module(): Value {
     const entries: Record<string, Value> = {};
     for (const m of METHODS) {
+      const verb = m.toUpperCase();
       entries[m] = new Builtin(`http.${m}`, (th, fn, args, kwargs) => {
-        const [url, ...rest] = unpack(fn.name, args, kwargs, ['url', string], ...REQUEST_PARAMS);
-        return this.#issue(th, fn.name, m.toUpperCase(), url, requestArgs(rest));
+        // The seed loop's call, http.post(url, json=row): nothing to convert (json= takes any
+        // value; None is "not given"), so not the general unpacking, once a request.
+        const url = args[0];
+        if (args.length === 1 && typeof url === 'string' && kwargs.length === 1 && kwargs[0]![0] === 'json') {
+          const json = kwargs[0]![1];
+          return this.#issue(th, fn.name, verb, str(url), json === None ? NO_ARGS : { ...NO_ARGS, json });
+        }
+        const [u, ...rest] = unpack(fn.name, args, kwargs, ['url', string], ...REQUEST_PARAMS);
+        return this.#issue(th, fn.name, verb, u, requestArgs(rest));
       });
     }
     entries['request'] = new Builtin('http.request', (th, fn, args, kwargs) => {

@@ -53,7 +53,7 @@ export function buildRequest(
   if (given > 1) throw new Error(`${fn}: json=, data= and body= are alternatives; pass only one`);
   let payload: Uint8Array | string | undefined = args.body;
   if (args.json !== undefined) {
-    const text = encodeJson(th, args.json, `${fn}: json=`);
+    const text = encodeJson(args.json, `${fn}: json=`);
     payload = text.length > INLINE_BODY_BYTES ? Buffer.from(text, 'latin1') : text;
     headers['content-type'] = 'application/json';
   } else if (args.data !== undefined) {

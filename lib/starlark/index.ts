@@ -69,7 +69,7 @@ export { execFile, checkFile, parse as parseFile, call, type FileOptions } from 
 /** The syntax tree returned by parseFile/checkFile (names and string literal values are internal byte strings: read them with str()). */
 export type * as ast from './syntax/ast.js';
 export const universe: ReadonlyMap<string, Value> = universeMap;
-export { json } from './lib/json/json.js';
+export { encodeJSON, json } from './lib/json/json.js';
 export { structBuiltin } from './eval/builtins.js';
 export { StarlarkError, ScanOrSyntaxError, ResolveErrors, type Position } from './syntax/position.js';
 export { EvalError, type CallFrame } from './eval/errors.js';

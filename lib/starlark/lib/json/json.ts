@@ -78,6 +78,8 @@ export function encodeJSON(root: Value): string {
     let x: Value = root;
     for (;;) {
       const open = writeJSON(x, out);
+      // A scalar or a row's own JSON text: one piece, no join (a seed loop encodes a row a request).
+      if (open === null && stack.length === 0) return out.length === 1 ? out[0]! : out.join('');
       if (open !== null) {
         // The path is short in practice (rows are two or three deep): a scan beats a Set.
         for (let k = 0; k < stack.length; k++) {
