@@ -53,6 +53,15 @@ test('a bytes body, no body, and a save attached while in the outbox', (t) => {
   t.deepEqual(unpackCall(wire).ack, { runs: [1, 1], deleted: false });
 });
 
+test('a request the script dropped (a statement of its own) says so on the main thread; others do not', (t) => {
+  const call = { method: 'POST', url: 'http://h/', headers: { a: 'b' }, body: 'x', timeoutMs: 1 };
+  const dropped = unpackCall(structuredClone(packCall(call, 'm.star:1:10', true)));
+  t.true(dropped.dropped);
+  t.deepEqual(dropped.headers, { a: 'b' }, 'the headers still follow the flag');
+  t.false(unpackCall(packCall(call, 'm.star:1:10')).dropped);
+  t.false(unpackCall(packCall(call, 'm.star:1:10', false)).dropped);
+});
+
 test('the Idempotency-Key of a byte-string body is the key of its bytes', async (t) => {
   await initIdempotency();
   const secret = new Uint8Array(32).fill(7);

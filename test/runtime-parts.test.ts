@@ -4,7 +4,7 @@
 import test from 'ava';
 import { HostCallError, SerialLane } from '../lib/runtime/channel.js';
 import { HostErrors } from '../lib/runtime/host-errors.js';
-import { packReply, toHttpReply, unpackReply } from '../lib/runtime/http-reply.js';
+import { packBareReply, packReply, toHttpReply, unpackReply } from '../lib/runtime/http-reply.js';
 import { refused } from '../lib/runtime/outlet.js';
 import { Prefetcher } from '../lib/runtime/prefetcher.js';
 import type { PageWant } from '../lib/runtime/protocol.js';
@@ -137,4 +137,30 @@ test('an HTTP outcome crosses to the worker packed and comes back as its reply: 
   t.is(unpackReply(packReply(outcomes[2]!)).body, '\xef\xbf\xbd', 'invalid UTF-8 becomes U+FFFD, as bytes');
   t.is(unpackReply(packReply(outcomes[1]!)).truncated, true);
   t.is(unpackReply(packReply(outcomes[0]!)).truncated, undefined);
+  // A bare reply (a request whose response the script dropped) carries the outcome alone: its
+  // status, attempts, cut and error cross, and reading its body or headers is a bug.
+  for (const o of outcomes) {
+    const wire = packBareReply(o);
+    t.true(Array.isArray(wire));
+    t.deepEqual(
+      (wire as unknown[]).filter((v) => typeof v === 'string'),
+      o.error === undefined ? [] : [o.error.code, o.error.message],
+      'neither body nor headers cross',
+    );
+    const r = unpackReply(structuredClone(wire));
+    const { body: _b, headers: _h, ...rest } = toHttpReply(o);
+    t.deepEqual(
+      { ok: r.ok, status: r.status, attempts: r.attempts, truncated: r.truncated, error: r.error },
+      {
+        truncated: undefined,
+        error: undefined,
+        ...rest,
+      },
+    );
+    t.throws(() => r.body, { message: /^internal: the body of a response the script dropped was read/ });
+    t.throws(() => r.headers, {
+      message: /^internal: the headers of a response the script dropped were read/,
+    });
+  }
+  t.false(Array.isArray(packBareReply(odd)));
 });

@@ -8,8 +8,8 @@
 import type { HttpCall, ScriptCall } from './protocol.js';
 
 /**
- * HttpCallWire is [method, url, timeoutMs, at, body, ack runs, ack deleted, ack at, name,
- * value, name, value, …]: absent fields are undefined; the headers' pairs come last.
+ * HttpCallWire is [method, url, timeoutMs, at, body, ack runs, ack deleted, ack at, dropped,
+ * name, value, name, value, …]: absent fields are undefined; the headers' pairs come last.
  */
 export type HttpCallWire = unknown[];
 
@@ -21,10 +21,15 @@ const BODY = 4;
 const ACK_RUNS = 5;
 const ACK_DELETED = 6;
 const ACK_AT = 7;
-const HEADERS_AT = 8;
+const DROPPED = 8;
+const HEADERS_AT = 9;
 
-/** packCall is `call` as it crosses (in the worker), made at `at` (file:line:col) if given. */
-export function packCall(call: ScriptCall, at: string | undefined = call.at): HttpCallWire {
+/**
+ * packCall is `call` as it crosses (in the worker), made at `at` (file:line:col) if given.
+ * `dropped`: the script called it as a statement of its own (Thread.resultDropped), so the
+ * response reaches the script only through the saves that depend on it (HttpCall.dropped).
+ */
+export function packCall(call: ScriptCall, at: string | undefined = call.at, dropped = false): HttpCallWire {
   const ack = call.ack;
   const wire: unknown[] = [
     call.method,
@@ -35,6 +40,7 @@ export function packCall(call: ScriptCall, at: string | undefined = call.at): Ht
     ack?.runs,
     ack?.deleted,
     ack?.at,
+    dropped ? true : undefined,
   ];
   const headers = call.headers;
   for (const name in headers) wire.push(name, headers[name]);
@@ -73,6 +79,7 @@ export function unpackCall(wire: HttpCallWire): HttpCall {
     timeoutMs: wire[TIMEOUT] as number,
     at: wire[AT] as string | undefined,
     ack,
+    dropped: wire[DROPPED] === true,
   };
 }
 

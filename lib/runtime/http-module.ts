@@ -342,6 +342,9 @@ export class HttpModule {
   }
 
   #issue(th: Thread, fn: string, method: string, url: string, args: RequestArgs): Value {
+    // Asked before anything runs: a statement of its own, http.post(…) leaves its response to
+    // no one but a save that may ride with it (http-call-wire.ts, `dropped`).
+    const dropped = th.resultDropped();
     const call = buildRequest(th, fn, method, url, args, this.#init.http.timeoutMs, this.#keying);
     // The Sender keeps @concurrency requests in flight; the script runs ahead of it, its
     // requests queued there, so a finished request is followed at once by the next without a
@@ -379,7 +382,7 @@ export class HttpModule {
         : undefined;
     const id = this.#client.submit(
       'http',
-      packCall(call, at),
+      packCall(call, at, dropped),
       (o: Outcome<HttpWire>) => this.#settle(response, o),
       false,
       moving,

@@ -20,7 +20,8 @@ export type HttpReply = Omit<SendOutcome, 'body'> & {
  * HttpWire is a reply as it crosses to the worker, one flat array: [status, attempts, flags,
  * body], for a failure its error's code and message next, then the headers — as their lines
  * when the transport kept them (header-lines.ts: one string to clone, parsed in the worker if
- * the script reads them), else as name, value, name, value, …. A reply that is neither (a
+ * the script reads them), else as name, value, name, value, …. A bare reply (packBareReply)
+ * stops after its flags, a failure's error code and message next. A reply that is neither (a
  * success carrying an error) crosses as its HttpReply.
  */
 export type HttpWire = HttpReply | Array<string | number | null>;
@@ -29,6 +30,8 @@ export type HttpWire = HttpReply | Array<string | number | null>;
 const CUT = 1;
 /** flags: the request failed (its error's code and message follow the body). */
 const FAILED = 2;
+/** flags: a bare reply, the outcome without body or headers (packBareReply). */
+const BARE = 4;
 /** The headers' first entry in a success's HttpWire; a failure's is two further on. */
 const HEADERS_AT = 4;
 const FAILURE_HEADERS_AT = 6;
@@ -106,10 +109,67 @@ export function packReply(outcome: SendOutcome): HttpWire {
   return wire;
 }
 
+/**
+ * packBareReply is `outcome` without its body and headers, for a request nothing on the worker
+ * can read the response of: the script dropped it and the save riding with it has no outcome
+ * function (HttpCall.dropped). A seed loop's 100,000 replies then carry three numbers each; the
+ * bodies and headers stay on the main thread, where the request log and the failure records
+ * take them.
+ */
+export function packBareReply(outcome: SendOutcome): HttpWire {
+  const error = outcome.error;
+  if (outcome.ok === (error !== undefined)) return toHttpReply(outcome);
+  const flags = (outcome.truncated === true ? CUT : 0) | BARE;
+  if (error === undefined) return [outcome.status, outcome.attempts, flags];
+  return [outcome.status, outcome.attempts, flags | FAILED, error.code, error.message];
+}
+
+/** A reply that crossed bare (on the worker): reading its body or headers is a bug in ebb. */
+abstract class Bare {
+  get body(): string {
+    throw new Error('internal: the body of a response the script dropped was read');
+  }
+
+  get headers(): Readonly<Record<string, string>> {
+    throw new Error('internal: the headers of a response the script dropped were read');
+  }
+}
+
+class BareReply extends Bare implements HttpReply {
+  readonly ok = true;
+  readonly status: number;
+  readonly attempts: number;
+  readonly truncated: boolean | undefined;
+
+  constructor(wire: Array<string | number | null>) {
+    super();
+    this.status = wire[0] as number;
+    this.attempts = wire[1] as number;
+    this.truncated = ((wire[2] as number) & CUT) !== 0 ? true : undefined;
+  }
+}
+
+class FailedBareReply extends Bare implements HttpReply {
+  readonly ok = false;
+  readonly status: number | null;
+  readonly attempts: number;
+  readonly truncated: boolean | undefined;
+  readonly error: { readonly code: EbbCode; readonly message: string };
+
+  constructor(wire: Array<string | number | null>) {
+    super();
+    this.status = wire[0] as number | null;
+    this.attempts = wire[1] as number;
+    this.truncated = ((wire[2] as number) & CUT) !== 0 ? true : undefined;
+    this.error = { code: wire[3] as EbbCode, message: wire[4] as string };
+  }
+}
+
 /** unpackReply is the HttpReply of a reply that crossed (on the worker). */
 export function unpackReply(wire: HttpWire): HttpReply {
   if (!Array.isArray(wire)) return wire;
   const flags = wire[2] as number;
+  if ((flags & BARE) !== 0) return (flags & FAILED) === 0 ? new BareReply(wire) : new FailedBareReply(wire);
   const at = (flags & FAILED) === 0 ? HEADERS_AT : FAILURE_HEADERS_AT;
   // With lines, one entry follows the fixed ones; with pairs, an even number.
   if (wire.length === at + 1) return at === HEADERS_AT ? new LinesReply(wire) : new FailedLinesReply(wire);

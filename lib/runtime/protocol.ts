@@ -99,6 +99,12 @@ export interface HttpCall {
    * decided with the request's outcome instead of a message of its own.
    */
   readonly ack?: { readonly runs: number[]; readonly deleted: boolean; readonly at?: string } | undefined;
+  /**
+   * The script called it as a statement of its own (`http.post(…)` on its line), so it holds no
+   * response: only a save that depends on it can (an outcome function's). With `ack`, that save
+   * is made and has none, and nothing on the worker can read the response's body or headers.
+   */
+  readonly dropped?: boolean | undefined;
 }
 
 /**

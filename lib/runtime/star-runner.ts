@@ -28,7 +28,7 @@ import { pageBuffers } from './delta-pages.js';
 import { advice, describeFailure, failureCode } from './failure-advice.js';
 import { HostErrors } from './host-errors.js';
 import { unpackCall } from './http-call-wire.js';
-import { packReply } from './http-reply.js';
+import { packBareReply, packReply } from './http-reply.js';
 import { startWorker } from './model-worker.js';
 import type { Outlet, OutletParts } from './outlet.js';
 import { OAuthTransport } from './oauth-transport.js';
@@ -329,7 +329,10 @@ class StarRun {
       'cursor.open': ({ sql, params }) => this.#cursors.open(sql, params),
       'cursor.next': ({ id }) => this.#cursors.next(id),
       http: (req, id, answer) => {
-        this.#outlet.delivery.submit(id, unpackCall(req), packReply, answer);
+        const call = unpackCall(req);
+        // Dropped by the script, its save riding with it: nothing on the worker can read it.
+        const pack = call.dropped === true && call.ack !== undefined ? packBareReply : packReply;
+        this.#outlet.delivery.submit(id, call, pack, answer);
         return LATER;
       },
       finish: (f) => {

@@ -38,6 +38,12 @@ export class Thread {
   running = 0;
   /** the innermost frame running on this thread (a module's top level or a function call) */
   frame: RunningFrame | undefined = undefined;
+  /**
+   * The call whose statement drops its result (`f(x)` on a line of its own): the frame it runs
+   * in and its position (its '('), while the statement runs. See resultDropped.
+   */
+  dropFrame: RunningFrame | undefined = undefined;
+  dropPos = -1;
 
   constructor(options: ThreadOptions = {}) {
     this.name = options.name ?? '';
@@ -57,6 +63,18 @@ export class Thread {
     if (fr === undefined) return undefined;
     const { line, col } = unpackPos(fr.pos);
     return { file: fr.file, line, col };
+  }
+
+  /**
+   * resultDropped tells a builtin that its result is dropped: it was called as a statement of
+   * its own, not within an expression (an argument, an assignment, a return), so nothing can
+   * ever read what it returns and a host may leave out what only the result would carry. A
+   * call's position is its '(', one per call in a file, and each call of a function has a frame
+   * of its own: only the statement's own call matches.
+   */
+  resultDropped(): boolean {
+    const fr = this.frame;
+    return fr !== undefined && fr === this.dropFrame && fr.pos === this.dropPos;
   }
 
   /** cancel makes the running script fail at its next step. */

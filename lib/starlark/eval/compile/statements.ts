@@ -83,8 +83,27 @@ export function statement(ctx: CompileContext, s: A.Stmt): St | null {
   switch (s.kind) {
     case 'ExprStmt': {
       const x = ctx.expr(s.x);
+      if (s.x.kind !== 'Call') {
+        return (fr) => {
+          x(fr);
+          return NORMAL;
+        };
+      }
+      // A call whose result the statement drops (Thread.resultDropped). The mark of an
+      // enclosing statement is put back after, should an argument run statements of its own.
+      const pos = packPos(s.x);
       return (fr) => {
-        x(fr);
+        const th = fr.thread;
+        const frame = th.dropFrame;
+        const at = th.dropPos;
+        th.dropFrame = fr;
+        th.dropPos = pos;
+        try {
+          x(fr);
+        } finally {
+          th.dropFrame = frame;
+          th.dropPos = at;
+        }
         return NORMAL;
       };
     }
