@@ -73,6 +73,16 @@ test('dropped, kept and outcome-read responses: failures quote the answer, kept 
     ),
   );
   t.is(errors.length, 2);
+  const logged = await withStore(root, (s) =>
+    s.queryJson(
+      "SELECT response_body FROM _ebb.requests WHERE model = 'sync.dropped' AND status = 201 ORDER BY response_body",
+    ),
+  );
+  t.deepEqual(
+    logged.map((r) => r['response_body']),
+    [0, 1, 2, 4, 5].map((i) => `{"echo":${i}}`),
+    'the request log keeps the bodies of dropped responses (taken on the main thread)',
+  );
   for (const e of errors) {
     t.like(e, { key: '{"id":3}', status: 422 });
     t.regex(String(e['error']), /id 3 is refused/, 'the failure quotes the API, from the main thread');

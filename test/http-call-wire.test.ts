@@ -53,13 +53,20 @@ test('a bytes body, no body, and a save attached while in the outbox', (t) => {
   t.deepEqual(unpackCall(wire).ack, { runs: [1, 1], deleted: false });
 });
 
-test('a request the script dropped (a statement of its own) says so on the main thread; others do not', (t) => {
+test('a request the script dropped, its save riding with it, is unread on the main thread; without either it is not', (t) => {
   const call = { method: 'POST', url: 'http://h/', headers: { a: 'b' }, body: 'x', timeoutMs: 1 };
-  const dropped = unpackCall(structuredClone(packCall(call, 'm.star:1:10', true)));
-  t.true(dropped.dropped);
-  t.deepEqual(dropped.headers, { a: 'b' }, 'the headers still follow the flag');
-  t.false(unpackCall(packCall(call, 'm.star:1:10')).dropped);
-  t.false(unpackCall(packCall(call, 'm.star:1:10', false)).dropped);
+  const ack = { runs: [4, 4], deleted: false };
+  const dropped = packCall(call, 'm.star:1:10', true);
+  t.false(unpackCall(structuredClone(dropped)).unread, 'dropped, but a later save may still read it');
+  attachAck(dropped, ack);
+  const unread = unpackCall(structuredClone(dropped));
+  t.true(unread.unread);
+  t.deepEqual(unread.headers, { a: 'b' }, 'the headers still follow the flag');
+  t.deepEqual(unread.ack, ack);
+  for (const kept of [packCall(call, 'm.star:1:10'), packCall(call, 'm.star:1:10', false)]) {
+    attachAck(kept, ack);
+    t.false(unpackCall(kept).unread, 'kept by the script');
+  }
 });
 
 test('the Idempotency-Key of a byte-string body is the key of its bytes', async (t) => {

@@ -220,3 +220,25 @@ test('a body that trickles in past the timeout times out, though no single silen
     await sink.close();
   }
 });
+
+test('an unread request keeps no headers of a 2xx, its body all the same; any other answer keeps them', async (t) => {
+  const sink = await startSink((req, res) => {
+    res.setHeader('Retry-After', '1');
+    reply(res, req.url === '/bad' ? 503 : 200, 'body kept');
+  });
+  const transport = new UndiciTransport();
+  try {
+    const ok = await transport.request({ ...get(`${sink.origin}/ok`), unread: true }, signal);
+    t.is(ok.status, 200);
+    t.deepEqual(ok.headers, {});
+    t.is(Buffer.from(ok.body).toString(), 'body kept', 'the request log still takes the body');
+    const bad = await transport.request({ ...get(`${sink.origin}/bad`), unread: true }, signal);
+    t.is(bad.status, 503);
+    t.is(bad.headers['retry-after'], '1', 'a retry reads them');
+    const read = await transport.request(get(`${sink.origin}/ok`), signal);
+    t.is(read.headers['retry-after'], '1');
+  } finally {
+    await transport.close();
+    await sink.close();
+  }
+});

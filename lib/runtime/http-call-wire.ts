@@ -27,7 +27,8 @@ const HEADERS_AT = 9;
 /**
  * packCall is `call` as it crosses (in the worker), made at `at` (file:line:col) if given.
  * `dropped`: the script called it as a statement of its own (Thread.resultDropped), so the
- * response reaches the script only through the saves that depend on it (HttpCall.dropped).
+ * response reaches the script only through the saves that depend on it: with one riding along
+ * (attachAck), through none (HttpCall.unread).
  */
 export function packCall(call: ScriptCall, at: string | undefined = call.at, dropped = false): HttpCallWire {
   const ack = call.ack;
@@ -79,7 +80,7 @@ export function unpackCall(wire: HttpCallWire): HttpCall {
     timeoutMs: wire[TIMEOUT] as number,
     at: wire[AT] as string | undefined,
     ack,
-    dropped: wire[DROPPED] === true,
+    unread: runs !== undefined && wire[DROPPED] === true,
   };
 }
 

@@ -112,7 +112,7 @@ export function packReply(outcome: SendOutcome): HttpWire {
 /**
  * packBareReply is `outcome` without its body and headers, for a request nothing on the worker
  * can read the response of: the script dropped it and the save riding with it has no outcome
- * function (HttpCall.dropped). A seed loop's 100,000 replies then carry three numbers each; the
+ * function (HttpCall.unread). A seed loop's 100,000 replies then carry three numbers each; the
  * bodies and headers stay on the main thread, where the request log and the failure records
  * take them.
  */

@@ -100,11 +100,12 @@ export interface HttpCall {
    */
   readonly ack?: { readonly runs: number[]; readonly deleted: boolean; readonly at?: string } | undefined;
   /**
-   * The script called it as a statement of its own (`http.post(…)` on its line), so it holds no
-   * response: only a save that depends on it can (an outcome function's). With `ack`, that save
-   * is made and has none, and nothing on the worker can read the response's body or headers.
+   * Nothing on the worker can read the response: the script called it as a statement of its own
+   * (`http.post(…)` on its line, so it holds no response) and `ack` rides with it (the save that
+   * took it from the next saves' dependencies has no outcome function). Its reply crosses bare
+   * (http-reply.ts packBareReply), and a success keeps no headers (HttpRequest.unread).
    */
-  readonly dropped?: boolean | undefined;
+  readonly unread?: boolean | undefined;
 }
 
 /**

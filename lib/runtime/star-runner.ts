@@ -330,9 +330,7 @@ class StarRun {
       'cursor.next': ({ id }) => this.#cursors.next(id),
       http: (req, id, answer) => {
         const call = unpackCall(req);
-        // Dropped by the script, its save riding with it: nothing on the worker can read it.
-        const pack = call.dropped === true && call.ack !== undefined ? packBareReply : packReply;
-        this.#outlet.delivery.submit(id, call, pack, answer);
+        this.#outlet.delivery.submit(id, call, call.unread === true ? packBareReply : packReply, answer);
         return LATER;
       },
       finish: (f) => {

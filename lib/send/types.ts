@@ -12,6 +12,11 @@ export interface HttpRequest {
   readonly headers: Readonly<Record<string, string>>; // lower-case names
   readonly body?: Uint8Array | undefined;
   readonly timeoutMs: number; // per attempt
+  /**
+   * No one reads a success's headers (a script's request whose response nothing can reach):
+   * a transport may leave them out of a 2xx, whose headers are then empty.
+   */
+  readonly unread?: boolean | undefined;
 }
 
 /** What came back for one attempt. */
