@@ -34,8 +34,18 @@ test('splitUrl gives the origin and the path with its query, without the fragmen
   t.throws(() => originOf('ws://example.com'), { message: /scheme ws is not supported/ });
 });
 
+test('splitUrl of the URL split last gives its parts again; a bad URL after a good one still fails', (t) => {
+  const a = splitUrl('http://127.0.0.1:1/items?x=1');
+  t.is(splitUrl(`http://127.0.0.1:1/${'items'}?x=1`), a, 'an equal string: the same parts');
+  t.deepEqual(splitUrl('http://127.0.0.1:2/other'), { origin: 'http://127.0.0.1:2', path: '/other' });
+  t.deepEqual(splitUrl('http://127.0.0.1:1/items?x=1'), a);
+  t.throws(() => splitUrl(''), { message: /not a valid absolute URL/ });
+  t.throws(() => splitUrl(''), { message: /not a valid absolute URL/ }, 'a failure is not remembered');
+});
+
 test('splitUrl rejects other schemes, relative URLs and credentials with EBB_HTTP_BAD_URL', (t) => {
   for (const [url, why] of [
+    ['', /not a valid absolute URL/],
     ['ftp://example.com/x', /scheme ftp/],
     ['/relative/path', /not a valid absolute URL/],
     ['http://user:pw@example.com/', /credentials/],

@@ -12,18 +12,27 @@ export interface SplitUrl {
   readonly path: string;
 }
 
+/** The URL split last and its parts: a loop posts to one URL, in a new string each time. */
+let lastUrl: string | undefined;
+let lastSplit: SplitUrl | undefined;
+
 /** Splits `url` or throws BadUrlError (not http(s), no host, credentials in the URL, malformed). */
 export function splitUrl(url: string): SplitUrl {
+  if (url === lastUrl) return lastSplit!;
   const end = authorityEnd(url);
-  if (end > 0) {
-    const hash = url.indexOf('#', end);
-    const rest = hash < 0 ? url.slice(end) : url.slice(end, hash);
-    return {
-      origin: url.slice(0, end),
-      path: rest === '' ? '/' : rest.charCodeAt(0) === 47 ? rest : '/' + rest,
-    };
-  }
-  return slowSplit(url);
+  const split = end > 0 ? fastSplit(url, end) : slowSplit(url);
+  lastUrl = url;
+  lastSplit = split;
+  return split;
+}
+
+function fastSplit(url: string, end: number): SplitUrl {
+  const hash = url.indexOf('#', end);
+  const rest = hash < 0 ? url.slice(end) : url.slice(end, hash);
+  return {
+    origin: url.slice(0, end),
+    path: rest === '' ? '/' : rest.charCodeAt(0) === 47 ? rest : '/' + rest,
+  };
 }
 
 /** The origin of `url` (the same string splitUrl gives), or throws BadUrlError. */
