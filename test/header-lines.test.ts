@@ -5,7 +5,7 @@
  * header joined with ", "); a reply crosses to the worker with them as one string.
  */
 import test from 'ava';
-import { headerLines, parseHeaderLines } from '../lib/send/header-lines.js';
+import { headerLines, headerLinesValue, headerOf, parseHeaderLines } from '../lib/send/header-lines.js';
 import { CODE } from '../lib/error-codes.js';
 import { failed, success } from '../lib/send/outcome.js';
 import { packReply, unpackReply } from '../lib/runtime/http-reply.js';
@@ -100,4 +100,30 @@ test('a failure whose response kept its lines crosses as one flat array with its
     packReply(failed(error, { status: 503, headers: {}, headerLines: '', body, truncated: true }, 6)),
   );
   t.deepEqual([cut.ok, cut.truncated, cut.error, { ...cut.headers }], [false, true, error, {}]);
+});
+
+test('one header read from the lines is what parsing them all gives: case, blanks, repeats, CRLF or LF, a colon in the value', (t) => {
+  const texts = [
+    BLOCK,
+    BLOCK.replaceAll('\r\n', '\n'),
+    'Retry-After:  120 \r\nretry-after: 5',
+    'X-Time: 12:30:01\r\nNo-Colon-Line\r\n: empty name\r\nRETRY-AFTER:\t7\t',
+    '',
+  ];
+  for (const text of texts) {
+    const all = parseHeaderLines(text);
+    for (const name of ['retry-after', 'set-cookie', 'x-a', 'x-time', 'date', 'absent', 'content-type'])
+      t.is(headerLinesValue(text, name), all[name], `${name} of ${JSON.stringify(text)}`);
+  }
+});
+
+test('headerOf reads one header of a response kept as lines without parsing the rest, and of any other response', (t) => {
+  const kept = success(
+    { status: 503, headers: {}, headerLines: 'Retry-After: 3\r\nX-A: b', body: new Uint8Array() },
+    1,
+  );
+  t.is(headerOf(kept, 'retry-after'), '3');
+  t.is(headerOf(kept, 'x-a'), 'b');
+  t.is(headerOf({ headers: { 'retry-after': '9' } }, 'retry-after'), '9');
+  t.is(headerOf({ headers: {} }, 'retry-after'), undefined);
 });

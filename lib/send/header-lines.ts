@@ -87,6 +87,27 @@ export function parseHeaderLines(text: string): Record<string, string> {
 }
 
 /**
+ * headerLinesValue is one header of `headerLines` (name in lower case), as parseHeaderLines would
+ * give it — blanks trimmed, repeated values joined with ", " — without parsing the others: a
+ * failed attempt's Retry-After is all the sender reads of its headers.
+ */
+export function headerLinesValue(text: string, name: string): string | undefined {
+  let out: string | undefined;
+  let at = 0;
+  while (at < text.length) {
+    let end = text.indexOf('\n', at);
+    if (end < 0) end = text.length;
+    const colon = text.indexOf(':', at);
+    if (colon > at && colon < end && text.slice(at, colon).trim().toLowerCase() === name) {
+      const value = text.slice(colon + 1, end > at && text.charCodeAt(end - 1) === CR ? end - 1 : end).trim();
+      out = out === undefined ? value : `${out}, ${value}`;
+    }
+    at = end + 1;
+  }
+  return out;
+}
+
+/**
  * WithHeaderLines is a response, outcome or reply whose headers are kept as their lines:
  * `headers` parses them when first read. (A class rather than a getter in an object literal: no
  * closure per response. Build a copy field by field: a spread would leave `headers` behind.)
@@ -103,4 +124,17 @@ export abstract class WithHeaderLines {
     this.#headers ??= parseHeaderLines(this.headerLines);
     return this.#headers;
   }
+
+  /** header is one header (name in lower case), without parsing the others unless they were. */
+  header(name: string): string | undefined {
+    return this.#headers !== undefined ? this.#headers[name] : headerLinesValue(this.headerLines, name);
+  }
+}
+
+/** headerOf is one header of a response (name in lower case), from its lines when it kept them. */
+export function headerOf(
+  response: { readonly headers: Readonly<Record<string, string>> },
+  name: string,
+): string | undefined {
+  return response instanceof WithHeaderLines ? response.header(name) : response.headers[name];
 }

@@ -27,6 +27,7 @@ import {
   statusFailure,
 } from './errors.js';
 import { idempotencyReady, initIdempotency, needsKey, withKey } from './idempotency.js';
+import { headerOf } from './header-lines.js';
 import { Job } from './job.js';
 import { NEVER_ABORTED } from './never.js';
 import { observe } from './observe.js';
@@ -300,7 +301,7 @@ export class Sender {
         }
         decision = decideAfterStatus(
           response.status,
-          response.headers['retry-after'],
+          headerOf(response, 'retry-after'),
           job,
           this.#limits,
           this.#random,
