@@ -2,7 +2,7 @@
 // decoded response follow json.encode / json.decode exactly (ints stay ints, rows encode as
 // their columns), with errors that say which argument or which response was at fault.
 
-import { call, encodeJSON, json, str, typeName, type Thread, type Value } from '../starlark/index.js';
+import { call, encodeJSON, json, typeName, type Thread, type Value } from '../starlark/index.js';
 
 const members = (json as unknown as { members: Map<string, Value> }).members;
 const DECODE = members.get('decode')!;
