@@ -456,15 +456,15 @@ export class Sender {
   }
 
   #statusFailure(request: HttpRequest, origin: string, response: HttpResponse): SendFailure {
-    const location = response.headers['location'];
+    // Only a redirect's Location is read: a 500's headers are not parsed for it.
+    const location =
+      response.status >= 300 && response.status < 400 ? headerOf(response, 'location') : undefined;
     return statusFailure(
       request.method,
       origin,
       response.status,
       excerpt(response.body, this.#maxErrorBodyChars),
-      response.status >= 300 && response.status < 400 && location !== undefined
-        ? resolved(location, request.url)
-        : undefined,
+      location !== undefined ? resolved(location, request.url) : undefined,
     );
   }
 
