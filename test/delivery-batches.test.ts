@@ -417,8 +417,10 @@ test("a failed request is kept for the run's messages without its bodies or head
       ok: false,
       status: 500,
       headers: { 'content-type': 'application/json' },
+      headerLines: 'Content-Type: application/json',
       body: new Uint8Array(32 * 1024).subarray(0, 14),
       attempts: 2,
+      truncated: true,
       error: { code: 'EBB_HTTP_STATUS', message: 'POST http://127.0.0.1:1 answered 500: {"error":"no"}' },
     }),
   };
@@ -451,6 +453,8 @@ test("a failed request is kept for the run's messages without its bodies or head
   t.is(f.req.body, undefined, "the request's body (a view of its message) is not kept");
   t.is(f.outcome.body.byteLength, 0, "nor the response's");
   t.deepEqual(f.outcome.headers, {});
+  t.is(f.outcome.headerLines, undefined, 'nor its header lines');
+  t.true(f.outcome.truncated);
   t.deepEqual(delivery.firstFailure, f);
   delivery.close();
 });

@@ -71,7 +71,17 @@ function kept(req: HttpCall, outcome: SendOutcome): FailedRequest {
     timeoutMs: req.timeoutMs,
     at: req.at,
   };
-  return { req: call, outcome: { ...outcome, headers: NO_HEADERS, body: NO_BODY } };
+  // Field by field, not a spread of the outcome (a class whose header lines a spread would keep).
+  const error = outcome.error;
+  const kept: SendOutcome = {
+    ok: outcome.ok,
+    status: outcome.status,
+    headers: NO_HEADERS,
+    body: NO_BODY,
+    attempts: outcome.attempts,
+  };
+  const withError = error === undefined ? kept : { ...kept, error };
+  return { req: call, outcome: outcome.truncated === true ? { ...withError, truncated: true } : withError };
 }
 
 export class Delivery {
