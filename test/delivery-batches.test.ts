@@ -565,3 +565,45 @@ test("failed rows are recorded beside the acknowledgements' commit, not after it
   t.is(events.at(-1), 'ack ends');
   delivery.close();
 });
+
+test('once the script sent its last request, the failed rows known are recorded while its last requests are in flight', async (t) => {
+  const records: number[][] = [];
+  const acks: AckStore = {
+    ack: async () => undefined,
+    ackDeleted: async () => undefined,
+    record: async (f) => void records.push(f.flatMap((x) => [...x.seqs])),
+  };
+  let endLast!: () => void;
+  const failure = {
+    ok: false,
+    status: 500,
+    headers: {},
+    body: new Uint8Array(0),
+    attempts: 2,
+    error: { code: 'EBB_HTTP_STATUS', message: 'answered 500' },
+  };
+  const sender = {
+    send: (req: { url: string }) =>
+      req.url.endsWith('/1')
+        ? Promise.resolve(failure)
+        : new Promise((resolve) => (endLast = () => resolve(failure))),
+  };
+  const lane = new SerialLane();
+  const delivery = new Delivery({ sender: sender as never, lane, acks, onFatal: () => undefined });
+  void delivery.send(1, { ...GET, method: 'POST', url: 'http://127.0.0.1:1/1' });
+  void delivery.send(2, { ...GET, method: 'POST', url: 'http://127.0.0.1:1/2' });
+  delivery.ack(SeqRuns.of([10]), false, [1]);
+  delivery.ack(SeqRuns.of([11]), false, [2]);
+  await new Promise((r) => setImmediate(r));
+  t.deepEqual(records, [], 'one failed row waits for more (FLUSH_FAILED_ROWS) while the script runs');
+  delivery.recordFailed();
+  await new Promise((r) => setImmediate(r));
+  t.deepEqual(records, [[10]], 'recorded while request 2 is in flight');
+  delivery.recordFailed();
+  t.deepEqual(records, [[10]], 'nothing waits: nothing recorded');
+  endLast();
+  await delivery.drain();
+  t.deepEqual(records, [[10], [11]]);
+  t.is(delivery.failedRows, 2);
+  delivery.close();
+});

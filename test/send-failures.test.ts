@@ -204,7 +204,7 @@ test('after --full-refresh with a key of another type, an entry whose key cannot
   t.deepEqual(await failures(root), []);
 });
 
-test('600 failed rows: recorded in one statement, and the next run looks at all their entries in one statement of staged keys', async (t) => {
+test('600 failed rows: recorded in one or two statements, and the next run looks at all their entries in one statement of staged keys', async (t) => {
   const failing = (r: Recorded) => Number((r.json as { id?: unknown }).id) % 10 < 3;
   const sink = await startSink((r) => (failing(r) ? { status: 500, body: 'no' } : {}));
   t.teardown(() => sink.close());
@@ -218,9 +218,11 @@ test('600 failed rows: recorded in one statement, and the next run looks at all 
   const first = await traced();
   t.is(first.code, 3, first.err);
   t.is((await failures(root)).length, 600);
-  t.is(statements(first.err, 'INSERT INTO _ebb.failures').length, 1, 'the failed acks are recorded together');
+  // Together: those known once the script sent its last request, then those of its last requests.
+  const inserts = statements(first.err, 'INSERT INTO _ebb.failures').length;
+  t.true(inserts >= 1 && inserts <= 2, `the failed acks are recorded together (${inserts} statements)`);
   const read = statements(first.err, 'SEMI JOIN');
-  t.is(read.length, 1, "the failed rows' keys are read in one statement");
+  t.is(read.length, inserts, "the failed rows' keys are read in one statement a record");
   // (The trace cuts a statement short: its start tells the forms apart.)
   t.true(
     read[0]!.includes('unnest(range(r[1], r[2] + 1))'),

@@ -3,9 +3,10 @@
 // database-lane transactions: when they depend on FLUSH_REQUESTS requests, when ROW_GROUP rows
 // wait (committed in exact row groups), or FLUSH_MS after the first one waits; the timer lives
 // here, on the main thread, so it fires while the script is blocked waiting for a response.
-// Failed acks are recorded once FLUSH_FAILED_ROWS of their rows wait and at the end of the run,
-// not with every commit: each record is several statements (~20 ms of DuckDB's time), and a failed row is
-// never acknowledged, so a crash before its record only leaves it to be sent again, as it would be.
+// Failed acks are recorded once FLUSH_FAILED_ROWS of their rows wait, when the script has sent
+// its last request (recordFailed) and at the end of the run, not with every commit: each record
+// is several statements (~20 ms of DuckDB's time), and a failed row is never acknowledged, so a
+// crash before its record only leaves it to be sent again, as it would be.
 //
 // An ack is durable only once its batch is committed: `undurable` counts the requests whose acks
 // are not (waiting or being committed), and durable() commits them until fewer than
@@ -184,6 +185,19 @@ export class AckBatches {
       this.#committing -= requests;
       this.#work.delete(work);
     });
+  }
+
+  /**
+   * recordFailed records the failed acks waiting now, whatever their number: the script sent its
+   * last request, and what is left in flight are its last ones (with failures, their retries'
+   * backoff), beside which the record runs.
+   */
+  recordFailed(): void {
+    if (this.#failedAcks.length === 0) return;
+    const failed = this.#failedAcks;
+    this.#failedAcks = [];
+    this.#failedRows = 0;
+    this.#commit(new SeqRuns(), new SeqRuns(), failed, this.#batchAt);
   }
 
   /** drain commits what is left, the failed acks waiting included, and waits for every commit. */

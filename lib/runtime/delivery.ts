@@ -316,6 +316,14 @@ export class Delivery {
     this.#batches.flush(rows);
   }
 
+  /**
+   * recordFailed records the failed rows known now (AckBatches.recordFailed): the script sent
+   * its last request, and what is left in flight are its last requests.
+   */
+  recordFailed(): void {
+    this.#batches.recordFailed();
+  }
+
   /** inFlight is the number of requests without an outcome. */
   get inFlight(): number {
     return this.#inflight.size;

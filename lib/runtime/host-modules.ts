@@ -290,6 +290,9 @@ export class Host {
    * the failed requests no save depended on (HttpModule.finish).
    */
   finish(th: Thread): ReturnType<HttpModule['finish']> {
+    // Said before waiting: the main thread records the failed rows it knows while the last
+    // requests run (with failures, their retries' backoff), not all after the last one.
+    this.#client.post('drain', null, 'finish');
     const lost = this.http.finish(this.tracked, th);
     this.#outcomes.run(th);
     this.#saves.flush();

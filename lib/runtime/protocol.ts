@@ -168,6 +168,8 @@ export interface ModelOps {
   'sink.rows': { req: { rows: Array<Record<string, Wire>> }; rep: number };
   /** The request as http-call-wire.ts packs it (a flat array: the main thread's cheaper read). */
   http: { req: unknown[]; rep: HttpWire };
+  /** The script sent its last request and waits for those in flight (HostModules.finish). */
+  drain: { req: null; rep: null };
   finish: { req: Finish; rep: null };
 }
 
@@ -194,6 +196,7 @@ export const LANES: { readonly [K in keyof ModelOps]: Lane } = {
   outcome: 'concurrent',
   'sink.rows': 'serial',
   http: 'concurrent',
+  drain: 'concurrent',
   finish: 'concurrent',
 };
 

@@ -333,6 +333,10 @@ class StarRun {
         this.#outlet.delivery.submit(id, call, call.unread === true ? packBareReply : packReply, answer);
         return LATER;
       },
+      drain: () => {
+        this.#outlet.delivery.recordFailed();
+        return null;
+      },
       finish: (f) => {
         this.#settle(f);
         return null;
