@@ -117,27 +117,22 @@ export class AckBatches {
    */
   flush(rows?: number): void {
     if (rows !== undefined && rows < this.#rows.size) {
-      this.#commit(this.#rows.take(rows), new SeqRuns(), [], this.#batchAt);
+      this.#commit(this.#rows.take(rows), new SeqRuns(), this.#batchAt);
       return;
     }
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    const at = this.#batchAt;
+    if (this.#draining || this.#failedRows >= FLUSH_FAILED_ROWS) this.#record(at);
     const acked = this.#rows;
     const deletes = this.#deletes;
-    const recording = this.#draining || this.#failedRows >= FLUSH_FAILED_ROWS;
-    const failed = recording ? this.#failedAcks : [];
-    const at = this.#batchAt;
-    if (acked.size + deletes.size + failed.length === 0) return;
+    if (acked.size + deletes.size === 0) return;
     this.#rows = new SeqRuns();
     this.#deletes = new SeqRuns();
-    if (recording) {
-      this.#failedAcks = [];
-      this.#failedRows = 0;
-    }
     const requests = this.#requests;
     this.#requests = 0;
     this.#batchAt = undefined;
-    this.#commit(acked, deletes, failed, at, requests);
+    this.#commit(acked, deletes, at, requests);
   }
 
   /** durable resolves once fewer than UNDURABLE_REQUESTS requests' acks wait for a commit (committing those waiting first). */
@@ -149,20 +144,27 @@ export class AckBatches {
     }
   }
 
-  #commit(rows: SeqRuns, deletes: SeqRuns, failed: FailedAck[], at: string | undefined, requests = 0): void {
+  #commit(rows: SeqRuns, deletes: SeqRuns, at: string | undefined, requests = 0): void {
     const acks = this.#acks;
-    const acked = rows.size + deletes.size;
-    if (acked > 0 || requests > 0) {
-      const committed = this.#lane.run(async () => {
-        if (rows.size > 0) await acks.ack(rows);
-        if (deletes.size > 0) await acks.ackDeleted(deletes);
-      });
-      this.#track(committed, 'storing acknowledgements', at, acked, requests);
-    }
-    // Not on the acknowledgements' lane: the failure log records beside their commits, so the
-    // run's last record (every failed row left, at the end) does not wait for its last commit
-    // (outcome bench: 1,000 rejected rows recorded in ~45 ms beside a ~100 ms commit).
-    if (failed.length > 0) this.#track(acks.record(failed), 'recording failed rows', at, 0, 0);
+    const committed = this.#lane.run(async () => {
+      if (rows.size > 0) await acks.ack(rows);
+      if (deletes.size > 0) await acks.ackDeleted(deletes);
+    });
+    this.#track(committed, 'storing acknowledgements', at, rows.size + deletes.size, requests);
+  }
+
+  /**
+   * #record records the failed acks waiting, not on the acknowledgements' lane: the failure log
+   * records beside their commits, so the run's last record (every failed row left, at the end)
+   * does not wait for its last commit (outcome bench: 1,000 rejected rows recorded in ~45 ms
+   * beside a ~100 ms commit).
+   */
+  #record(at: string | undefined): void {
+    if (this.#failedAcks.length === 0) return;
+    const failed = this.#failedAcks;
+    this.#failedAcks = [];
+    this.#failedRows = 0;
+    this.#track(this.#acks.record(failed), 'recording failed rows', at, 0, 0);
   }
 
   /** #track keeps a commit's promise until it ends; a failure stops the script (onFatal). */
@@ -193,11 +195,7 @@ export class AckBatches {
    * backoff), beside which the record runs.
    */
   recordFailed(): void {
-    if (this.#failedAcks.length === 0) return;
-    const failed = this.#failedAcks;
-    this.#failedAcks = [];
-    this.#failedRows = 0;
-    this.#commit(new SeqRuns(), new SeqRuns(), failed, this.#batchAt);
+    this.#record(this.#batchAt);
   }
 
   /** drain commits what is left, the failed acks waiting included, and waits for every commit. */
