@@ -5,7 +5,8 @@
 import test from 'ava';
 import { runCommand } from '../lib/commands/run.js';
 import { idempotencyKey, initIdempotency } from '../lib/send/index.js';
-import { projectKey, setProjectKey } from '../lib/store/index.js';
+import { join } from 'node:path';
+import { projectKey, setProjectKey, Store } from '../lib/store/index.js';
 import { capture, makeProject } from './helpers/project.js';
 import { startSink } from './helpers/sink.js';
 import { withStore } from './helpers/store.js';
@@ -21,6 +22,13 @@ test('projectKey creates 32 random bytes on first use and returns them again, af
   t.deepEqual(rows, [{ name: 'idempotency_secret' }]);
   await withStore(a, (s) => setProjectKey(s, new Uint8Array(32).fill(1)));
   t.deepEqual(await withStore(a, (s) => projectKey(s)), new Uint8Array(32).fill(1));
+  // Once made, it is only read: no write transaction on the way to a run's first request.
+  const readOnly = await Store.open({ path: join(a, 'state', 'ebb.duckdb'), root: a, readOnly: true });
+  try {
+    t.deepEqual(await projectKey(readOnly), new Uint8Array(32).fill(1));
+  } finally {
+    readOnly.close();
+  }
 });
 
 test('the same request gets the same Idempotency-Key on every run of a state, and another in a new state', async (t) => {
