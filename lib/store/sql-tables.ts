@@ -29,9 +29,30 @@ export interface Serialized {
   readonly statements?: readonly unknown[];
 }
 
-/** serializedSql is DuckDB's parse of `sql` as JSON (json_serialize_sql): its statements, or its error. */
-export async function serializedSql(store: Store, sql: string): Promise<Serialized> {
-  return JSON.parse(String(await store.scalar(`SELECT json_serialize_sql(${sqlString(sql)})`))) as Serialized;
+/** The parses a store has made, by SQL text (at most PARSES_KEPT, the oldest dropped first). */
+const parses = new WeakMap<Store, Map<string, Promise<Serialized>>>();
+const PARSES_KEPT = 64;
+
+/**
+ * serializedSql is DuckDB's parse of `sql` as JSON (json_serialize_sql): its statements, or its
+ * error. A parse depends on the text alone, and a run asks for its query's several times on the
+ * way to its first request (plan, order, source size): each store keeps the latest. Callers
+ * only read the tree.
+ */
+export function serializedSql(store: Store, sql: string): Promise<Serialized> {
+  let kept = parses.get(store);
+  if (kept === undefined) parses.set(store, (kept = new Map()));
+  let parse = kept.get(sql);
+  if (parse === undefined) {
+    parse = store
+      .scalar(`SELECT json_serialize_sql(${sqlString(sql)})`)
+      .then((text) => JSON.parse(String(text)) as Serialized);
+    // A failed statement (a closed store) is not kept: the next call asks again.
+    parse.catch(() => kept.delete(sql));
+    if (kept.size >= PARSES_KEPT) kept.delete(kept.keys().next().value!);
+    kept.set(sql, parse);
+  }
+  return parse;
 }
 
 /** referencedTables returns the tables `sql` (one SELECT) reads, without CTE names. */
