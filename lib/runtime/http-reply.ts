@@ -24,7 +24,14 @@ export type HttpReply = Omit<SendOutcome, 'body'> & {
  * stops after its flags, a failure's error code and message next. A reply that is neither (a
  * success carrying an error) crosses as its HttpReply.
  */
-export type HttpWire = HttpReply | Array<string | number | null>;
+export type HttpWire = HttpReply | Array<string | number | null> | number;
+
+/**
+ * A bare success that was not cut crosses as one number, attempts × BARE_SUCCESS + status: a
+ * seed loop's replies are then a flat list of numbers, which the structured clone writes
+ * without an object (and its entry in the clone's map of objects) per reply.
+ */
+const BARE_SUCCESS = 1000;
 
 /** flags: the body was cut at the transport's cap. */
 const CUT = 1;
@@ -120,7 +127,12 @@ export function packBareReply(outcome: SendOutcome): HttpWire {
   const error = outcome.error;
   if (outcome.ok === (error !== undefined)) return toHttpReply(outcome);
   const flags = (outcome.truncated === true ? CUT : 0) | BARE;
-  if (error === undefined) return [outcome.status, outcome.attempts, flags];
+  if (error === undefined) {
+    const status = outcome.status;
+    if (flags === BARE && typeof status === 'number' && status >= 0 && status < BARE_SUCCESS)
+      return outcome.attempts * BARE_SUCCESS + status;
+    return [status, outcome.attempts, flags];
+  }
   return [outcome.status, outcome.attempts, flags | FAILED, error.code, error.message];
 }
 
@@ -141,11 +153,11 @@ class BareReply extends Bare implements HttpReply {
   readonly attempts: number;
   readonly truncated: boolean | undefined;
 
-  constructor(wire: Array<string | number | null>) {
+  constructor(status: number, attempts: number, truncated: boolean | undefined) {
     super();
-    this.status = wire[0] as number;
-    this.attempts = wire[1] as number;
-    this.truncated = ((wire[2] as number) & CUT) !== 0 ? true : undefined;
+    this.status = status;
+    this.attempts = attempts;
+    this.truncated = truncated;
   }
 }
 
@@ -167,9 +179,15 @@ class FailedBareReply extends Bare implements HttpReply {
 
 /** unpackReply is the HttpReply of a reply that crossed (on the worker). */
 export function unpackReply(wire: HttpWire): HttpReply {
+  if (typeof wire === 'number')
+    return new BareReply(wire % BARE_SUCCESS, Math.floor(wire / BARE_SUCCESS), undefined);
   if (!Array.isArray(wire)) return wire;
   const flags = wire[2] as number;
-  if ((flags & BARE) !== 0) return (flags & FAILED) === 0 ? new BareReply(wire) : new FailedBareReply(wire);
+  if ((flags & BARE) !== 0) {
+    if ((flags & FAILED) !== 0) return new FailedBareReply(wire);
+    const truncated = (flags & CUT) !== 0 ? true : undefined;
+    return new BareReply(wire[0] as number, wire[1] as number, truncated);
+  }
   const at = (flags & FAILED) === 0 ? HEADERS_AT : FAILURE_HEADERS_AT;
   // With lines, one entry follows the fixed ones; with pairs, an even number.
   if (wire.length === at + 1) return at === HEADERS_AT ? new LinesReply(wire) : new FailedLinesReply(wire);
