@@ -9,6 +9,7 @@ import type { Clock } from './clock.js';
 import { COMPACT_HEAD } from './defaults.js';
 import type { Job } from './job.js';
 import { observe } from './observe.js';
+import { RetryWaits } from './retry-waits.js';
 
 /** What the pool is given by its Sender. */
 export interface SlotPoolOptions {
@@ -26,7 +27,6 @@ export interface SlotPoolOptions {
 
 export class SlotPool {
   readonly #concurrency: number;
-  readonly #clock: Clock;
   readonly #signal: AbortSignal;
   readonly #start: (job: Job) => void;
   readonly #refuse: (job: Job) => void;
@@ -40,11 +40,11 @@ export class SlotPool {
   /** Requests whose retry wait is over, waiting for a slot: served before new requests. */
   #retrying: ((granted: boolean) => void)[] = [];
   /**
-   * The retry waits under way, each ended early (false) by stop(): a set rather than a listener
+   * The retry waits under way, on one timer, each ended early (false) by stop(): not a listener
    * on the stop signal per wait (an AbortSignal's add/removeEventListener cost several µs each,
-   * per failed attempt on the main thread).
+   * per failed attempt on the main thread), nor a timer each (retry-waits.ts).
    */
-  readonly #sleepers = new Set<(slept: boolean) => void>();
+  readonly #waits: RetryWaits;
   /** Requests between attempts without a slot (waiting for the retry's time, then for a slot). */
   #waiting = 0;
   #stopped = false;
@@ -52,11 +52,11 @@ export class SlotPool {
 
   constructor(options: SlotPoolOptions) {
     this.#concurrency = options.concurrency;
-    this.#clock = options.clock;
     this.#signal = options.signal;
     this.#start = options.start;
     this.#refuse = options.refuse;
     this.#onWaiting = options.onWaiting;
+    this.#waits = new RetryWaits(options.clock);
   }
 
   /** Requests started and not yet ended (attempting, or waiting between attempts). */
@@ -95,7 +95,7 @@ export class SlotPool {
     const retrying = this.#retrying;
     this.#retrying = [];
     for (const wake of retrying) wake(false);
-    for (const wake of [...this.#sleepers]) wake(false);
+    this.#waits.cancelAll();
     return queue.slice(head);
   }
 
@@ -188,14 +188,6 @@ export class SlotPool {
   /** Waits ms; false when stop() cut the wait short. */
   #sleep(ms: number): Promise<boolean> {
     if (this.#stopped || this.#signal.aborted) return Promise.resolve(false);
-    return new Promise<boolean>((resolve) => {
-      const wake = (slept: boolean): void => {
-        this.#sleepers.delete(wake);
-        if (!slept) this.#clock.clearTimeout(timer);
-        resolve(slept);
-      };
-      const timer = this.#clock.setTimeout(() => wake(true), ms);
-      this.#sleepers.add(wake);
-    });
+    return this.#waits.wait(ms);
   }
 }
