@@ -566,10 +566,11 @@ test("failed rows are recorded beside the acknowledgements' commit, not after it
   delivery.close();
 });
 
-test('once the script sent its last request, the failed rows known are recorded while its last requests are in flight', async (t) => {
+test('once the script sent its last request, the failed rows known are recorded and the acks decided committed while its last requests are in flight', async (t) => {
   const records: number[][] = [];
+  const commits: number[][] = [];
   const acks: AckStore = {
-    ack: async () => undefined,
+    ack: async (rows) => void commits.push([...rows]),
     ackDeleted: async () => undefined,
     record: async (f) => void records.push(f.flatMap((x) => [...x.seqs])),
   };
@@ -594,13 +595,19 @@ test('once the script sent its last request, the failed rows known are recorded 
   void delivery.send(2, { ...GET, method: 'POST', url: 'http://127.0.0.1:1/2' });
   delivery.ack(SeqRuns.of([10]), false, [1]);
   delivery.ack(SeqRuns.of([11]), false, [2]);
+  // Saves that need no request are acknowledged at once: they wait for a commit (FLUSH_MS).
+  delivery.ack(SeqRuns.of([20, 21]), false, []);
   await new Promise((r) => setImmediate(r));
   t.deepEqual(records, [], 'one failed row waits for more (FLUSH_FAILED_ROWS) while the script runs');
-  delivery.recordFailed();
+  t.deepEqual(commits, [], 'the acks decided wait for more');
+  delivery.lastRequestSent();
   await new Promise((r) => setImmediate(r));
   t.deepEqual(records, [[10]], 'recorded while request 2 is in flight');
-  delivery.recordFailed();
+  t.deepEqual(commits, [[20, 21]], 'committed while request 2 is in flight');
+  delivery.lastRequestSent();
+  await new Promise((r) => setImmediate(r));
   t.deepEqual(records, [[10]], 'nothing waits: nothing recorded');
+  t.deepEqual(commits, [[20, 21]], 'nothing waits: nothing committed');
   endLast();
   await delivery.drain();
   t.deepEqual(records, [[10], [11]]);

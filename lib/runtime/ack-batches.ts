@@ -1,10 +1,10 @@
 // AckBatches is the commit side of Delivery (delivery.ts): the acknowledgements Delivery decided
 // (rows delivered, rows deleted, and failed acks to record in _ebb.failures) are batched into
 // database-lane transactions: when they depend on FLUSH_REQUESTS requests, when ROW_GROUP rows
-// wait (committed in exact row groups), or FLUSH_MS after the first one waits; the timer lives
-// here, on the main thread, so it fires while the script is blocked waiting for a response.
+// wait (committed in exact row groups), FLUSH_MS after the first one waits, or when the script
+// has sent its last request (lastRequestSent); the timer lives here, on the main thread, so it fires while the script is blocked waiting for a response.
 // Failed acks are recorded once FLUSH_FAILED_ROWS of their rows wait, when the script has sent
-// its last request (recordFailed) and at the end of the run, not with every commit: each record
+// its last request (lastRequestSent) and at the end of the run, not with every commit: each record
 // is several statements (~20 ms of DuckDB's time), and a failed row is never acknowledged, so a
 // crash before its record only leaves it to be sent again, as it would be.
 //
@@ -190,12 +190,15 @@ export class AckBatches {
   }
 
   /**
-   * recordFailed records the failed acks waiting now, whatever their number: the script sent its
-   * last request, and what is left in flight are its last ones (with failures, their retries'
-   * backoff), beside which the record runs.
+   * lastRequestSent commits the acks decided so far and records the failed acks waiting, whatever
+   * their numbers: the script sent its last request, and what is left in flight are its last ones
+   * (with failures, their retries' backoff), beside which the commit and the record run. The
+   * commit after the last response then holds only the rows acknowledged since (a seed loop's
+   * last commit held up to FLUSH_REQUESTS rows, ~30 ms of its end).
    */
-  recordFailed(): void {
+  lastRequestSent(): void {
     this.#record(this.#batchAt);
+    this.flush();
   }
 
   /** drain commits what is left, the failed acks waiting included, and waits for every commit. */

@@ -317,11 +317,12 @@ export class Delivery {
   }
 
   /**
-   * recordFailed records the failed rows known now (AckBatches.recordFailed): the script sent
-   * its last request, and what is left in flight are its last requests.
+   * lastRequestSent commits the rows acknowledged so far and records the failed rows known now
+   * (AckBatches.lastRequestSent): the script sent its last request, and what is left in flight
+   * are its last requests.
    */
-  recordFailed(): void {
-    this.#batches.recordFailed();
+  lastRequestSent(): void {
+    this.#batches.lastRequestSent();
   }
 
   /** inFlight is the number of requests without an outcome. */

@@ -334,7 +334,7 @@ class StarRun {
         return LATER;
       },
       drain: () => {
-        this.#outlet.delivery.recordFailed();
+        this.#outlet.delivery.lastRequestSent();
         return null;
       },
       finish: (f) => {
