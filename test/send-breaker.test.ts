@@ -89,6 +89,8 @@ test('an outage (every answer 503) still opens the breaker: the model stops with
     String(r.result['error']),
     /stopped sending to http:\/\/127\.0\.0\.1:\d+ after \d+ of the last \d+ requests failed their first attempt/,
   );
+  // The last sampled failure's message, made when the breaker opened with it.
+  t.regex(String(r.result['error']), /; last error: POST http:\/\/127\.0\.0\.1:\d+ answered 503: down$/);
   t.is(r.result['saved'], 0);
   t.true(sink.requests.length < 300, `${sink.requests.length} requests`);
 });
