@@ -43,6 +43,25 @@ test('splitUrl of the URL split last gives its parts again; a bad URL after a go
   t.throws(() => splitUrl(''), { message: /not a valid absolute URL/ }, 'a failure is not remembered');
 });
 
+test('the origin found last is given again only to a URL of that origin, not to one it begins', (t) => {
+  const urls: Array<[string, string]> = [
+    ['http://a.example/items/1', 'http://a.example'],
+    ['http://a.example/items/2', 'http://a.example'],
+    ['http://a.example.evil/items/3', 'http://a.example.evil'],
+    ['http://a.example:8080/x', 'http://a.example:8080'],
+    ['http://a.example?q=1', 'http://a.example'],
+    ['http://a.example', 'http://a.example'],
+    ['http://a.exampl/x', 'http://a.exampl'],
+    ['https://a.example/x', 'https://a.example'],
+    ['http://a.example#f', 'http://a.example'],
+  ];
+  for (const [url, origin] of urls) {
+    t.is(originOf(url), origin, url);
+    t.is(splitUrl(url).origin, origin, url);
+  }
+  t.throws(() => originOf('http://a.example@b/x'), { message: /credentials/ });
+});
+
 test('splitUrl rejects other schemes, relative URLs and credentials with EBB_HTTP_BAD_URL', (t) => {
   for (const [url, why] of [
     ['', /not a valid absolute URL/],
