@@ -71,17 +71,29 @@ function kept(req: HttpCall, outcome: SendOutcome): FailedRequest {
     timeoutMs: req.timeoutMs,
     at: req.at,
   };
-  // Field by field, not a spread of the outcome (a class whose header lines a spread would keep).
+  // Field by field, not a spread of the outcome (a class whose header lines a spread would keep),
+  // in one object of one shape.
   const error = outcome.error;
-  const kept: SendOutcome = {
-    ok: outcome.ok,
-    status: outcome.status,
-    headers: NO_HEADERS,
-    body: NO_BODY,
-    attempts: outcome.attempts,
-  };
-  const withError = error === undefined ? kept : { ...kept, error };
-  return { req: call, outcome: outcome.truncated === true ? { ...withError, truncated: true } : withError };
+  const kept: SendOutcome =
+    error === undefined
+      ? {
+          ok: outcome.ok,
+          status: outcome.status,
+          headers: NO_HEADERS,
+          body: NO_BODY,
+          attempts: outcome.attempts,
+          truncated: outcome.truncated === true ? true : undefined,
+        }
+      : {
+          ok: outcome.ok,
+          status: outcome.status,
+          headers: NO_HEADERS,
+          body: NO_BODY,
+          attempts: outcome.attempts,
+          truncated: outcome.truncated === true ? true : undefined,
+          error,
+        };
+  return { req: call, outcome: kept };
 }
 
 export class Delivery {
@@ -202,8 +214,10 @@ export class Delivery {
   ): R {
     this.#inflight.delete(id);
     this.requestsDone++;
+    let failed: FailedRequest | null = null;
     if (!outcome.ok) {
-      this.#failed.set(id, kept(req, outcome));
+      failed = kept(req, outcome);
+      this.#failed.set(id, failed);
       const code = outcome.error?.code;
       // A request not sent because the run was interrupted is not a failure of delivery.
       if (code !== CODE.EBB_SEND_STOPPED) this.failedRequests++;
@@ -213,7 +227,8 @@ export class Delivery {
       }
     }
     this.#release(id);
-    if (ack !== undefined) this.#resolve(new SeqRuns(ack.runs), ack.deleted, [id], where);
+    // The save riding with the request depends on it alone: its outcome is known here.
+    if (ack !== undefined) this.#resolve(new SeqRuns(ack.runs), ack.deleted, [id], where, failed);
     return map(outcome);
   }
 
@@ -278,12 +293,24 @@ export class Delivery {
     this.#batches.schedule(this.#sent === 0);
   }
 
-  #resolve(seqs: SeqRuns, deleted: boolean, deps: readonly number[], at: string | undefined): void {
+  /**
+   * #resolve decides an ack whose requests have all ended: `known` is the failure of its only
+   * request (null: it succeeded) when the caller knows it, else the failures are looked up.
+   */
+  #resolve(
+    seqs: SeqRuns,
+    deleted: boolean,
+    deps: readonly number[],
+    at: string | undefined,
+    known?: FailedRequest | null,
+  ): void {
     // A dependency that is neither in flight nor failed ended in 2xx (outcomes arrive in order
-    // of the messages: a request is registered before any ack that names it).
-    // Every save comes here (a seed loop's 100,000): no array, and no lookup while none failed.
+    // of the messages: a request is registered before any ack that names it). Every save comes
+    // here (a seed loop's 100,000): no array, and no lookup when the outcome is known or none
+    // failed (with 10 % of rows failing, a lookup per save was ~1 µs of the main thread).
     let bad: FailedRequest | undefined;
-    if (this.#failed.size > 0)
+    if (known !== undefined) bad = known ?? undefined;
+    else if (this.#failed.size > 0)
       for (const d of deps) {
         bad = this.#failed.get(d);
         if (bad !== undefined) break;
