@@ -72,27 +72,15 @@ function kept(req: HttpCall, outcome: SendOutcome): FailedRequest {
     at: req.at,
   };
   // Field by field, not a spread of the outcome (a class whose header lines a spread would keep),
-  // in one object of one shape.
-  const error = outcome.error;
+  // and in one literal: no spread of a first object to add the error.
+  const { ok, status, attempts, error } = outcome;
+  const truncated = outcome.truncated === true ? true : undefined;
+  const headers = NO_HEADERS;
+  const body = NO_BODY;
   const kept: SendOutcome =
     error === undefined
-      ? {
-          ok: outcome.ok,
-          status: outcome.status,
-          headers: NO_HEADERS,
-          body: NO_BODY,
-          attempts: outcome.attempts,
-          truncated: outcome.truncated === true ? true : undefined,
-        }
-      : {
-          ok: outcome.ok,
-          status: outcome.status,
-          headers: NO_HEADERS,
-          body: NO_BODY,
-          attempts: outcome.attempts,
-          truncated: outcome.truncated === true ? true : undefined,
-          error,
-        };
+      ? { ok, status, headers, body, attempts, truncated }
+      : { ok, status, headers, body, attempts, truncated, error };
   return { req: call, outcome: kept };
 }
 
