@@ -2,7 +2,8 @@
 // (rows delivered, rows deleted, and failed acks to record in _ebb.failures) are batched into
 // database-lane transactions: when they depend on FLUSH_REQUESTS requests, when ROW_GROUP rows
 // wait (committed in exact row groups), FLUSH_MS after the first one waits, or when the script
-// has sent its last request (lastRequestSent); the timer lives here, on the main thread, so it fires while the script is blocked waiting for a response.
+// has sent its last request (lastRequestSent); the timer lives here, on the main thread, so it
+// fires while the script is blocked waiting for a response.
 // Failed acks are recorded once FLUSH_FAILED_ROWS of their rows wait, when the script has sent
 // its last request (lastRequestSent) and at the end of the run, not with every commit: each record
 // is several statements (~20 ms of DuckDB's time), and a failed row is never acknowledged, so a
