@@ -67,6 +67,20 @@ function contiguous(raw: readonly Buffer[]): boolean {
  * without surrounding blanks, a repeated header's values joined with ", ".
  */
 export function parseHeaderLines(text: string): Record<string, string> {
+  return collectHeaders(text, undefined);
+}
+
+/**
+ * headerLinesValue is one header of `headerLines` (name in lower case), as parseHeaderLines would
+ * give it, without cutting out the others' values: a failed attempt's Retry-After is all the
+ * sender reads of its headers.
+ */
+export function headerLinesValue(text: string, name: string): string | undefined {
+  return collectHeaders(text, name)[name];
+}
+
+/** collectHeaders is parseHeaderLines of the header named `only`, or of every header. */
+function collectHeaders(text: string, only: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (text === '') return out;
   let at = 0;
@@ -78,31 +92,10 @@ export function parseHeaderLines(text: string): Record<string, string> {
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
     const name = line.slice(0, colon).trim().toLowerCase();
-    if (name === '__proto__') continue;
+    if (name === '__proto__' || (only !== undefined && name !== only)) continue;
     const value = line.slice(colon + 1).trim();
     const before = out[name];
     out[name] = before === undefined ? value : `${before}, ${value}`;
-  }
-  return out;
-}
-
-/**
- * headerLinesValue is one header of `headerLines` (name in lower case), as parseHeaderLines would
- * give it — blanks trimmed, repeated values joined with ", " — without parsing the others: a
- * failed attempt's Retry-After is all the sender reads of its headers.
- */
-export function headerLinesValue(text: string, name: string): string | undefined {
-  let out: string | undefined;
-  let at = 0;
-  while (at < text.length) {
-    let end = text.indexOf('\n', at);
-    if (end < 0) end = text.length;
-    const colon = text.indexOf(':', at);
-    if (colon > at && colon < end && text.slice(at, colon).trim().toLowerCase() === name) {
-      const value = text.slice(colon + 1, end > at && text.charCodeAt(end - 1) === CR ? end - 1 : end).trim();
-      out = out === undefined ? value : `${out}, ${value}`;
-    }
-    at = end + 1;
   }
   return out;
 }
