@@ -224,7 +224,8 @@ export const FLUSH_FAILED_ROWS = 5000;
  */
 export const MESSAGE_ROWS = 5000;
 /**
- * Acks waiting are also committed this long after the first one waits. 2 s rather than 1: a
+ * Acks waiting are also committed this long after the first one waits (counted anew when a row
+ * group is committed, which takes the oldest rows: ack-batches.ts). 2 s rather than 1: a
  * flush by time commits less than a row group, which DuckDB writes through its log and
  * compresses again at the checkpoint; at 1 s a bulk sync (1M rows in batches of 500) made
  * several such flushes and ran about 8 % slower.
