@@ -43,6 +43,7 @@ export type DuckDBStructValue = NodeApi.DuckDBStructValue;
 export type {
   DuckDBAppender,
   DuckDBConnection,
+  DuckDBDataChunk,
   DuckDBResult,
   DuckDBType,
   DuckDBValue,

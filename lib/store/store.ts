@@ -4,6 +4,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { debugLog, type DebugLog } from '../debug.js';
+import { Activity } from './activity.js';
 import { describeOwner, Owner } from './owner.js';
 import { dirname } from 'node:path';
 import {
@@ -11,6 +12,7 @@ import {
   JsonDuckDBValueConverter,
   type DuckDBAppender,
   type DuckDBConnection,
+  type DuckDBDataChunk,
   type DuckDBResult,
   type DuckDBType,
   type DuckDBValue,
@@ -68,6 +70,8 @@ export class Store {
   #parent: Store | undefined;
   /** The siblings opened from this store, closed with it if their user did not. */
   readonly #siblings = new Set<Store>();
+  /** The statements running on the instance's connections, which closing waits for (activity.ts). */
+  readonly #activity: Activity;
 
   private constructor(
     path: string,
@@ -75,12 +79,14 @@ export class Store {
     instance: DuckDBInstance,
     conn: DuckDBConnection,
     debug: DebugLog,
+    activity = new Activity(),
   ) {
     this.path = path;
     this.#root = root;
     this.#debug = debug;
     this.#instance = instance;
     this.#conn = conn;
+    this.#activity = activity;
   }
 
   /** open opens (creating if needed) and migrates the state database. */
@@ -139,9 +145,23 @@ export class Store {
 
   /** #checked runs a statement (traced), naming a damaged state file as such (see corrupted). */
   #checked<T>(sql: string, run: () => Promise<T>): Promise<T> {
-    return traced(this.#debug, sql, run).catch((err: unknown) => {
-      throw corrupted(this.path, err);
-    });
+    // Closed, its connection may still be open (a statement running): nothing new may start.
+    if (this.#closed)
+      return Promise.reject(new Error(`the state ${this.path} is closed; cannot run: ${sql.slice(0, 80)}`));
+    return this.#activity.track(
+      traced(this.#debug, sql, run).catch((err: unknown) => {
+        throw corrupted(this.path, err);
+      }),
+    );
+  }
+
+  /** #fetch reads a streamed result's next chunk, counted as running. */
+  #fetch(result: DuckDBResult): Promise<DuckDBDataChunk | null> {
+    return this.#activity.track(
+      result.fetchChunk().catch((err: unknown) => {
+        throw corrupted(this.path, err);
+      }),
+    );
   }
 
   /** exec runs a statement for its effect. */
@@ -184,9 +204,7 @@ export class Store {
     );
     const columns = result.columnNames();
     for (;;) {
-      const chunk = await result.fetchChunk().catch((err: unknown) => {
-        throw corrupted(this.path, err);
-      });
+      const chunk = await this.#fetch(result);
       if (!chunk || chunk.rowCount === 0) break;
       yield { columns, rows: chunk.convertRows(JsonDuckDBValueConverter) };
     }
@@ -206,9 +224,7 @@ export class Store {
     const columns = result.columnNames();
     const types = result.columnTypes();
     for (;;) {
-      const chunk = await result.fetchChunk().catch((err: unknown) => {
-        throw corrupted(this.path, err);
-      });
+      const chunk = await this.#fetch(result);
       if (!chunk || chunk.rowCount === 0) break;
       yield { columns, types, rows: chunk.getRows() };
     }
@@ -216,7 +232,7 @@ export class Store {
 
   /** columnsOf tells the names and types of a query's result columns, without running it. */
   async columnsOf(sql: string): Promise<Array<{ name: string; type: DuckDBType }>> {
-    const prepared = await this.#conn.prepare(sql);
+    const prepared = await this.#checked(sql, () => this.#conn.prepare(sql));
     try {
       const out: Array<{ name: string; type: DuckDBType }> = [];
       for (let i = 0; i < prepared.columnCount; i++)
@@ -246,8 +262,8 @@ export class Store {
     const conn = await this.#instance.connect();
     try {
       await conn.run(`SET file_search_path = ${sqlString(this.#root)}`);
-      const result = await conn.stream(sql, params as DuckDBValue[] | undefined);
-      return new Cursor(conn, result, this.path);
+      const result = await this.#activity.track(conn.stream(sql, params as DuckDBValue[] | undefined));
+      return new Cursor(conn, result, this.path, this.#activity);
     } catch (err) {
       conn.closeSync();
       throw corrupted(this.path, err);
@@ -269,7 +285,7 @@ export class Store {
       conn.closeSync();
       throw corrupted(this.path, err);
     }
-    const store = new Store(this.path, this.#root, this.#instance, conn, this.#debug);
+    const store = new Store(this.path, this.#root, this.#instance, conn, this.#debug, this.#activity);
     store.#parent = this;
     this.#siblings.add(store);
     return store;
@@ -277,7 +293,7 @@ export class Store {
 
   /** appender opens a DuckDB appender on a table (bulk inserts). */
   async appender(table: string, schema: string, catalog?: string): Promise<DuckDBAppender> {
-    return this.#conn.createAppender(table, schema, catalog ?? null);
+    return this.#activity.track(this.#conn.createAppender(table, schema, catalog ?? null));
   }
 
   /** transaction runs fn inside BEGIN/COMMIT; any error rolls everything back. */
@@ -289,7 +305,7 @@ export class Store {
       return out;
     } catch (err) {
       try {
-        await this.#conn.run('ROLLBACK');
+        await this.#activity.track(this.#conn.run('ROLLBACK'));
       } catch {
         // The transaction may already be aborted by DuckDB; the original error matters.
       }
@@ -313,14 +329,20 @@ export class Store {
     this.#owner?.note(model);
   }
 
+  /**
+   * close closes the connection (and, for the store that opened it, the instance) once no
+   * statement runs on the instance: at once, or when the last one ends. Nothing new may start.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#owner?.release();
     for (const s of this.#siblings) s.close();
-    this.#conn.closeSync();
-    if (this.#parent) this.#parent.#siblings.delete(this);
-    else this.#instance.closeSync();
+    this.#activity.whenIdle(() => {
+      this.#owner?.release();
+      this.#conn.closeSync();
+      if (this.#parent) this.#parent.#siblings.delete(this);
+      else this.#instance.closeSync();
+    });
   }
 }
 
@@ -363,12 +385,14 @@ export class Cursor {
   #conn: DuckDBConnection;
   #result: DuckDBResult;
   #path: string;
+  #activity: Activity;
   #closed = false;
 
-  constructor(conn: DuckDBConnection, result: DuckDBResult, path: string) {
+  constructor(conn: DuckDBConnection, result: DuckDBResult, path: string, activity: Activity) {
     this.#conn = conn;
     this.#result = result;
     this.#path = path;
+    this.#activity = activity;
     this.columns = result.columnNames();
   }
 
@@ -379,9 +403,11 @@ export class Cursor {
   /** next returns the next chunk of rows (about 2,048), or undefined at the end. */
   async next(): Promise<DuckDBValue[][] | undefined> {
     if (this.#closed) return undefined;
-    const chunk = await this.#result.fetchChunk().catch((err: unknown) => {
-      throw corrupted(this.#path, err);
-    });
+    const chunk = await this.#activity.track(
+      this.#result.fetchChunk().catch((err: unknown) => {
+        throw corrupted(this.#path, err);
+      }),
+    );
     if (!chunk || chunk.rowCount === 0) {
       this.close();
       return undefined;
@@ -392,6 +418,7 @@ export class Cursor {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#conn.closeSync();
+    const conn = this.#conn;
+    this.#activity.whenIdle(() => conn.closeSync());
   }
 }

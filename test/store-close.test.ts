@@ -1,0 +1,52 @@
+// Store.close() while statements run (lib/store/activity.ts): closing DuckDB's connection or
+// instance under a running statement hung the process (or crashed it), so the close waits for
+// them; nothing new starts on a closed store. A real DuckDB file in a temporary folder.
+
+import test from 'ava';
+import { join } from 'node:path';
+import { Store } from '../lib/store/index.js';
+import { tempDir } from './helpers/project.js';
+
+/** A statement that runs long enough (hundreds of ms) to be running when close() comes. */
+const SLOW = `CREATE TABLE t AS SELECT range AS id, md5(range::VARCHAR) AS k FROM range(2000000) ORDER BY k`;
+
+const open = (dir: string) => Store.open({ path: join(dir, 'state.duckdb'), root: dir });
+
+test('a store closed while its statement runs lets it end, then closes: the file opens again with its result', async (t) => {
+  const dir = tempDir();
+  const store = await open(dir);
+  const running = store.exec(SLOW);
+  await new Promise((r) => setTimeout(r, 50));
+  store.close();
+  await running;
+  await t.throwsAsync(store.exec('SELECT 1'), { message: /is closed; cannot run: SELECT 1/ });
+  // The instance is closed once the statement ended: the same file opens again, in this process.
+  const again = await open(dir);
+  try {
+    t.is(Number(await again.scalar('SELECT count(*) FROM t')), 2_000_000);
+  } finally {
+    again.close();
+  }
+});
+
+test("closing a store waits for its siblings' statements too, and a cursor's read", async (t) => {
+  const dir = tempDir();
+  const store = await open(dir);
+  await store.exec('CREATE TABLE src AS SELECT range AS id FROM range(100000)');
+  const sibling = await store.sibling();
+  const cursor = await store.openCursor('SELECT id FROM src ORDER BY id');
+  const running = sibling.exec(SLOW);
+  const read = cursor.next();
+  await new Promise((r) => setTimeout(r, 50));
+  store.close(); // closes the sibling with it
+  await running;
+  t.true(((await read) ?? []).length > 0);
+  cursor.close();
+  await t.throwsAsync(sibling.scalar('SELECT 1'), { message: /is closed/ });
+  const again = await open(dir);
+  try {
+    t.is(Number(await again.scalar('SELECT count(*) FROM t')), 2_000_000);
+  } finally {
+    again.close();
+  }
+});
