@@ -147,7 +147,7 @@ export class Store {
   #checked<T>(sql: string, run: () => Promise<T>): Promise<T> {
     // Closed, its connection may still be open (a statement running): nothing new may start.
     if (this.#closed)
-      return Promise.reject(new Error(`the state ${this.path} is closed; cannot run: ${sql.slice(0, 80)}`));
+      return Promise.reject(new Error(`the state ${this.path} is closed: no statement can start`));
     return this.#activity.track(
       traced(this.#debug, sql, run).catch((err: unknown) => {
         throw corrupted(this.path, err);
