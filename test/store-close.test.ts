@@ -3,6 +3,7 @@
 // them; nothing new starts on a closed store. A real DuckDB file in a temporary folder.
 
 import test from 'ava';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Store } from '../lib/store/index.js';
 import { tempDir } from './helpers/project.js';
@@ -10,7 +11,9 @@ import { tempDir } from './helpers/project.js';
 /** A statement that runs long enough (hundreds of ms) to be running when close() comes. */
 const SLOW = `CREATE TABLE t AS SELECT range AS id, md5(range::VARCHAR) AS k FROM range(2000000) ORDER BY k`;
 
-const open = (dir: string) => Store.open({ path: join(dir, 'state.duckdb'), root: dir });
+// With a command, the store writes an owner file beside the state and removes it when it closes.
+const open = (dir: string) => Store.open({ path: join(dir, 'state.duckdb'), root: dir, command: 'test' });
+const held = (dir: string) => existsSync(join(dir, 'state.duckdb.owner.json'));
 
 test('a store closed while its statement runs lets it end, then closes: the file opens again with its result', async (t) => {
   const dir = tempDir();
@@ -18,9 +21,11 @@ test('a store closed while its statement runs lets it end, then closes: the file
   const running = store.exec(SLOW);
   await new Promise((r) => setTimeout(r, 50));
   store.close();
+  t.true(held(dir), 'not closed under the running statement');
   await running;
+  t.false(held(dir), 'closed once it ended, before its caller resumes');
   await t.throwsAsync(store.exec('SELECT 1'), { message: /is closed: no statement can start/ });
-  // The instance is closed once the statement ended: the same file opens again, in this process.
+  // The statement's result is in the file.
   const again = await open(dir);
   try {
     t.is(Number(await again.scalar('SELECT count(*) FROM t')), 2_000_000);
@@ -39,8 +44,10 @@ test("closing a store waits for its siblings' statements too, and a cursor's rea
   const read = cursor.next();
   await new Promise((r) => setTimeout(r, 50));
   store.close(); // closes the sibling with it
+  t.true(held(dir));
   await running;
   t.true(((await read) ?? []).length > 0);
+  t.false(held(dir));
   cursor.close();
   await t.throwsAsync(sibling.scalar('SELECT 1'), { message: /is closed/ });
   const again = await open(dir);
