@@ -107,8 +107,7 @@ export class AckBatches {
     if (this.#rows.size + this.#deletes.size === 0) return;
     if (this.#timer !== undefined && !quiet && this.#timerQuiet) this.flush();
     else if (this.#timer === undefined) {
-      this.#timerQuiet = quiet;
-      this.#timer = setTimeout(() => this.flush(), quiet ? QUIET_FLUSH_MS : FLUSH_MS);
+      this.#startTimer(quiet);
     }
   }
 
@@ -149,7 +148,13 @@ export class AckBatches {
   #restartTimer(): void {
     if (this.#timer === undefined || this.#deletes.size > 0) return;
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.flush(), this.#timerQuiet ? QUIET_FLUSH_MS : FLUSH_MS);
+    this.#startTimer(this.#timerQuiet);
+  }
+
+  /** #startTimer arms the flush by time: QUIET_FLUSH_MS before the model's first request, else FLUSH_MS. */
+  #startTimer(quiet: boolean): void {
+    this.#timerQuiet = quiet;
+    this.#timer = setTimeout(() => this.flush(), quiet ? QUIET_FLUSH_MS : FLUSH_MS);
   }
 
   /** durable resolves once fewer than UNDURABLE_REQUESTS requests' acks wait for a commit (committing those waiting first). */

@@ -155,15 +155,6 @@ export class Store {
     );
   }
 
-  /** #fetch reads a streamed result's next chunk, counted as running. */
-  #fetch(result: DuckDBResult): Promise<DuckDBDataChunk | null> {
-    return this.#activity.track(
-      result.fetchChunk().catch((err: unknown) => {
-        throw corrupted(this.path, err);
-      }),
-    );
-  }
-
   /** exec runs a statement for its effect. */
   async exec(sql: string, params?: Params): Promise<void> {
     await this.#checked(sql, () => this.#conn.run(sql, params as DuckDBValue[] | undefined));
@@ -204,7 +195,7 @@ export class Store {
     );
     const columns = result.columnNames();
     for (;;) {
-      const chunk = await this.#fetch(result);
+      const chunk = await fetchChunk(result, this.path, this.#activity);
       if (!chunk || chunk.rowCount === 0) break;
       yield { columns, rows: chunk.convertRows(JsonDuckDBValueConverter) };
     }
@@ -224,7 +215,7 @@ export class Store {
     const columns = result.columnNames();
     const types = result.columnTypes();
     for (;;) {
-      const chunk = await this.#fetch(result);
+      const chunk = await fetchChunk(result, this.path, this.#activity);
       if (!chunk || chunk.rowCount === 0) break;
       yield { columns, types, rows: chunk.getRows() };
     }
@@ -379,6 +370,15 @@ async function traced<T>(debug: DebugLog, sql: string, run: () => Promise<T>): P
   }
 }
 
+/** fetchChunk reads a streamed result's next chunk, counted as running on the instance. */
+function fetchChunk(result: DuckDBResult, path: string, activity: Activity): Promise<DuckDBDataChunk | null> {
+  return activity.track(
+    result.fetchChunk().catch((err: unknown) => {
+      throw corrupted(path, err);
+    }),
+  );
+}
+
 /** Cursor is an open streaming query; read it chunk by chunk, then close it. */
 export class Cursor {
   readonly columns: readonly string[];
@@ -403,11 +403,7 @@ export class Cursor {
   /** next returns the next chunk of rows (about 2,048), or undefined at the end. */
   async next(): Promise<DuckDBValue[][] | undefined> {
     if (this.#closed) return undefined;
-    const chunk = await this.#activity.track(
-      this.#result.fetchChunk().catch((err: unknown) => {
-        throw corrupted(this.#path, err);
-      }),
-    );
+    const chunk = await fetchChunk(this.#result, this.#path, this.#activity);
     if (!chunk || chunk.rowCount === 0) {
       this.close();
       return undefined;
