@@ -2,7 +2,7 @@
  * The request log (_ebb.requests): a run of a .star model against a real sink logs each attempt
  * (the failed ones of a retried request too) with its status, latency and bodies, cut at 4 KiB
  * and redacted of a secret holding / + = " \ % in every form; a run logs its first 1,000 failed
- * attempts; pruning keeps the newest 1,000 successes per model and every logged failure younger
+ * attempts; pruning keeps the newest 200 successes per model and every logged failure younger
  * than the project file's `requests.keep_days`.
  */
 import test from 'ava';
@@ -109,7 +109,7 @@ test('pruning keeps the newest successes per model and every failure, for keep_d
     t.is(await pruneRequests(s, 'a', KEEP_OK, 7), 12);
     const a = await listRequests(s, { model: 'a', limit: 5000 });
     t.is(a.filter((r) => r['failed'] === false).length, KEEP_OK);
-    t.is(String(a[0]!['request_body']), '{"i":1009}', 'the newest success stays');
+    t.is(String(a[0]!['request_body']), `{"i":${KEEP_OK + 9}}`, 'the newest success stays');
     t.is(a.filter((r) => r['failed'] === true).length, 5);
     t.false(a.some((r) => ['{"i":9000}', '{"i":9001}', '{"i":9}'].includes(String(r['request_body']))));
     t.is((await listRequests(s, { model: 'b', limit: 100 })).length, 20, "another model's log is left alone");

@@ -225,7 +225,7 @@ export interface RequestsData {
   readonly unavailable: Unavailable | null;
 }
 
-/** How many logged attempts the request inspector lists. */
+/** How many logged attempts the request inspector lists (the log keeps as many successes per model: KEEP_OK, lib/runtime/request-log.ts). */
 export const REQUESTS_PAGE_LIMIT = 200;
 
 /** requestsData is a model's newest logged attempts (undefined for a name that is not a model). */
