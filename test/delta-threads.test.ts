@@ -61,12 +61,24 @@ test('the delta of a source of at most a row group runs on one thread; of a larg
     'models/src/large.sql': `-- @kind: table\nSELECT range AS id FROM range(${ONE_THREAD_ROWS + 1})`,
     'models/sync/small.star': sync('src.small'),
     'models/sync/large.star': sync('src.large'),
+    // Reads its rows' values: pages are read from DuckDB (a script that only saves rows reads none).
+    'models/sync/large2.star':
+      '# @kind: tracked\n# @unique_key: id\nfor row in query("SELECT id FROM src.large"):\n    if row["id"] < 0:\n        fail("negative")\n    save.row(row)\n',
     'models/sync/generated.star': sync(`range(${ONE_THREAD_ROWS + 1}) t(id)`),
   });
   const built = await runProject(root, { selectors: ['src.*'] });
   t.is(built.code, 0, built.err);
   t.true(await narrowedBeforeDelta(root, 'sync.small'));
   t.false(await narrowedBeforeDelta(root, 'sync.large'));
+  // After a large delta, behind the first page's reads: not on the way to them.
+  const large = await runProject(root, {
+    selectors: ['sync.large2'],
+    env: { ...process.env, EBB_DEBUG: 'sql' },
+  });
+  t.is(large.code, 0, large.err);
+  const sql = large.err.split('\n').filter((l) => l.startsWith('[sql]'));
+  const firstPage = sql.findIndex((l) => l.includes('SELECT encode('));
+  t.true(firstPage >= 0 && firstPage < sql.findIndex((l) => l.includes('SET threads = 1')), sql.join('\n'));
   t.false(await narrowedBeforeDelta(root, 'sync.generated'), 'a table function: size unknown');
   // A run with nothing new narrows before its (empty) delta too.
   t.true(await narrowedBeforeDelta(root, 'sync.small'));
@@ -81,7 +93,7 @@ test('a run gives DuckDB back the thread count ebb.yaml set, not its default, af
     'models/after/threads.sql':
       "-- @kind: table\nSELECT current_setting('threads') AS threads, count(*) AS n FROM sync.small",
   });
-  const r = await runProject(root);
+  const r = await runProject(root, { env: { ...process.env, EBB_DEBUG: 'sql' } });
   t.is(r.code, 0, r.err);
   const store = await Store.open({ path: join(root, 'state', 'ebb.duckdb'), root });
   try {
@@ -91,4 +103,16 @@ test('a run gives DuckDB back the thread count ebb.yaml set, not its default, af
   } finally {
     store.close();
   }
+  // Set back as the next model starts, not as the tracked one ends.
+  const sql = r.err.split('\n').filter((l) => l.startsWith('[sql]'));
+  const back = sql.findIndex((l) => l.includes('SET threads = 3'));
+  const recorded = sql.findIndex((l) => l.includes('INSERT INTO _ebb.runs'));
+  t.true(back > recorded && recorded >= 0, sql.join('\n'));
+  // With no model after it, the count is not set back at all: the process is about to end.
+  const alone = await runProject(root, {
+    selectors: ['sync.small'],
+    env: { ...process.env, EBB_DEBUG: 'sql' },
+  });
+  t.is(alone.code, 0, alone.err);
+  t.false(alone.err.includes('SET threads = 3'), alone.err);
 });

@@ -61,6 +61,8 @@ async function runModel(
   const t0 = performance.now();
   try {
     store.noteModel(model.name);
+    // DuckDB's threads, narrowed by a tracked model before this one, are set back for this one.
+    await store.settleThreads();
     const upstream = plan.dag.upstream(model.name).flatMap((n) => plan.models.get(n) ?? []);
     const out = await languageOf(model).run(store, model, plan.runId, { ...options, upstream });
     return {

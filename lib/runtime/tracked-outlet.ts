@@ -43,11 +43,14 @@ export class TrackedOutlet implements Outlet {
   /** The acknowledgements' lane: their commits, one at a time, beside the database lane's reads. */
   readonly #ackLane = new SerialLane();
   /**
-   * DuckDB's thread count before this outlet narrowed it to one, given back at close: the
-   * project's (ebb.yaml `duckdb: threads`, set when the state opened), which a RESET would lose
-   * for the models after this one. Undefined: not narrowed.
+   * DuckDB's thread count before this outlet narrowed it to one, owed back at close (the store
+   * gives it back when the next model starts, Store.oweThreads): the project's (ebb.yaml
+   * `duckdb: threads`, set when the state opened), which a RESET would lose for the models
+   * after this one. Undefined: not narrowed.
    */
   #threadsBefore: number | undefined;
+  /** Whether the narrowing after the first page is queued (#narrowAfterFirstPage). */
+  #narrowQueued = false;
 
   constructor(parts: OutletParts) {
     const { store, model, runId, redactor, lane } = parts;
@@ -77,10 +80,13 @@ export class TrackedOutlet implements Outlet {
         const early = this.#early;
         const ready = early && early.key === deltaKey(sql, params) ? await early.counts : undefined;
         const counts = ready ?? (await this.#delta(sql, params));
-        await this.#oneThread();
         return { columns: session.columns.map((c) => c.name), counts };
       },
-      'tracked.page': ({ after, limit, values, rows }) => pager.page(after, limit, { values, rows }),
+      'tracked.page': ({ after, limit, values, rows }) => {
+        const page = pager.page(after, limit, { values, rows });
+        if (after > 0) this.#narrowAfterFirstPage(lane);
+        return page;
+      },
       // The script reads these of a page: the next page, read ahead, is read again with them.
       'tracked.values': ({ after, limit }) => {
         pager.hint({ values: true, rows: false });
@@ -168,8 +174,7 @@ export class TrackedOutlet implements Outlet {
     await this.#ackLane.idle();
     await this.#failures.close();
     await this.#session.close();
-    const before = this.#threadsBefore;
-    if (before !== undefined) await this.#store.exec(`SET threads = ${before}`).catch(() => undefined);
+    if (this.#threadsBefore !== undefined) this.#store.oweThreads(this.#threadsBefore);
   }
 
   #counts(): TrackedCounts {
@@ -186,7 +191,8 @@ export class TrackedOutlet implements Outlet {
    * group (ONE_THREAD_ROWS): a scan of that many rows is one task, and more threads only add
    * their coordination — a 100,000-row delta took 23 ms on one thread and 36 ms on two (2
    * cores, alone), 300,000 rows 70 ms against 58. A larger or unknown source (sourceRows) keeps
-   * DuckDB's threads for its delta; either way they are narrowed after it (#oneThread).
+   * DuckDB's threads for its delta; either way they are narrowed after it
+   * (#narrowAfterFirstPage).
    */
   async #delta(sql: string, params: readonly QueryParam[]): Promise<DeltaCounts> {
     const rows = await sourceRows(this.#store, queryBody(sql));
@@ -203,6 +209,19 @@ export class TrackedOutlet implements Outlet {
     if (this.#threadsBefore !== undefined) return;
     this.#threadsBefore = Number(await this.#store.scalar("SELECT current_setting('threads')"));
     await this.#store.exec('SET threads = 1');
+  }
+
+  /**
+   * #narrowAfterFirstPage narrows DuckDB to one thread (#oneThread) on the database lane once the
+   * script asks for its second page, behind the first one's reads (its values or row texts,
+   * which the script asks for after the page): not on the way to them, where DuckDB's joining
+   * of its threads (15–40 ms after a large delta) delayed the first request. A failure leaves
+   * the threads as they were.
+   */
+  #narrowAfterFirstPage(lane: SerialLane): void {
+    if (this.#narrowQueued) return;
+    this.#narrowQueued = true;
+    void lane.run(() => this.#oneThread()).catch(() => undefined);
   }
 
   /**

@@ -72,6 +72,8 @@ export class Store {
   readonly #siblings = new Set<Store>();
   /** The statements running on the instance's connections, which closing waits for (activity.ts). */
   readonly #activity: Activity;
+  /** DuckDB's thread count owed back to the instance (oweThreads), or undefined. */
+  #threadsOwed: number | undefined;
 
   private constructor(
     path: string,
@@ -313,6 +315,24 @@ export class Store {
     );
     if (rows.length === 0) return undefined;
     return rows[0]!['table_type'] === 'VIEW' ? 'view' : 'table';
+  }
+
+  /**
+   * oweThreads notes that DuckDB's thread count (an instance's setting) was narrowed and is to
+   * be set back to `threads` by settleThreads, which a run calls as each model starts: a run's
+   * last model does not wait, on its way to the exit, for DuckDB to join its threads again
+   * (15–40 ms after a large delta). The first debt counts: it holds the count from before.
+   */
+  oweThreads(threads: number): void {
+    this.#threadsOwed ??= threads;
+  }
+
+  /** settleThreads sets back the thread count oweThreads noted, if any. */
+  async settleThreads(): Promise<void> {
+    const threads = this.#threadsOwed;
+    if (threads === undefined) return;
+    this.#threadsOwed = undefined;
+    await this.exec(`SET threads = ${threads}`);
   }
 
   /** noteModel records which model the holder is on, for the message a second process gets. */
