@@ -138,6 +138,35 @@ test('a tracked session: all new, acknowledged, then nothing; changes and deleti
   store.close();
 });
 
+test("the table a first acknowledgement makes has the query's columns, then the tracking ones, the run id a dictionary", async (t) => {
+  const root = makeProject({ 'models/sync/users.star': '# @kind: tracked\n# @unique_key: id\n' });
+  const store0 = await Store.open({ path: join(root, 'state', 'ebb.duckdb'), root });
+  await store0.exec("CREATE TABLE src AS SELECT range AS id, 'e' || range AS email FROM range(3000)");
+  store0.close();
+  const { store, s } = await session(root, 'SELECT id, email FROM src');
+  t.is(await s.ack(Array.from({ length: 3000 }, (_v, i) => i + 1)), 3000);
+  t.deepEqual(
+    (
+      await store.query(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY ordinal_position",
+      )
+    ).map((r) => r['column_name']),
+    ['id', 'email', '_ebb_hash', '_ebb_saved_at', '_ebb_run_id'],
+  );
+  // Run ids all different, which DuckDB would not write with a dictionary of its own accord.
+  await store.exec("UPDATE sync.users SET _ebb_run_id = 'run-' || id");
+  await store.exec('CHECKPOINT');
+  const compression = await store.query(
+    "SELECT DISTINCT compression FROM pragma_storage_info('sync.users') WHERE column_name = '_ebb_run_id' AND segment_type = 'VARCHAR'",
+  );
+  t.deepEqual(
+    compression.map((r) => r['compression']),
+    ['Dictionary'],
+  );
+  await s.close();
+  store.close();
+});
+
 test("acknowledgements commit on a connection of their own, beside a transaction open on the session's", async (t) => {
   // The script's pages are read on the session's store while acknowledgements commit: a commit
   // on the same connection would wait for the reads (or, here, meet the open transaction).

@@ -87,7 +87,7 @@ export class Acks {
     const n = await store.transaction(async () => {
       if (shape.stored === undefined) {
         await store.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(model.schema)}`);
-        await store.exec(createTableSql(shape));
+        for (const sql of createTableSql(shape)) await store.exec(sql);
         await markTracked(store, model.name, this.#t.version, model.uniqueKey);
       }
       // New keys have no stored version; only changed ones replace a row.

@@ -10,7 +10,7 @@
 //   _ebb_gone  the stored version of deleted keys, numbered by key
 
 import { quoteIdent } from '../project/index.js';
-import { HASH_TYPE, rejectedHashesSql, sqlString, TRACKING_COLUMNS } from '../store/index.js';
+import { HASH_TYPE, rejectedHashesSql, sqlString, TRACKING_COLUMNS, trackingColumnDdl } from '../store/index.js';
 import { columnTermSql, rowHashSql, type Column } from './canonical.js';
 import { keyLiteralSql } from './key-literal.js';
 import { SeqRuns } from './seq-runs.js';
@@ -276,10 +276,19 @@ export function expandedRuns(runs: ReadonlyArray<readonly [number, number]>): st
   return `SELECT unnest(range(r[1], r[2] + 1)) AS s FROM (SELECT string_split(unnest(string_split('${text}', ',')), '-')::BIGINT[] AS r)`;
 }
 
-/** createTableSql makes the model's table: the query's columns (typed as in the delta) and the tracking columns. */
-export function createTableSql(shape: Shape): string {
-  const tracking = TRACKING_COLUMNS.map((c) => `NULL::${c.type} AS ${c.name}`).join(', ');
-  return `CREATE TABLE ${shape.target} AS SELECT ${columnList(shape.columns)}, ${tracking} FROM ${shape.work.delta} LIMIT 0`;
+/**
+ * createTableSql makes the model's table: the query's columns (typed as in the delta) and the
+ * tracking columns; those with a compression of their own are added after (CREATE TABLE … AS
+ * cannot name one): they come last in TRACKING_COLUMNS, so the columns keep its order.
+ */
+export function createTableSql(shape: Shape): string[] {
+  const plain = TRACKING_COLUMNS.filter((c) => c.compression === undefined);
+  const own = TRACKING_COLUMNS.filter((c) => c.compression !== undefined);
+  const tracking = plain.map((c) => `, NULL::${c.type} AS ${c.name}`).join('');
+  return [
+    `CREATE TABLE ${shape.target} AS SELECT ${columnList(shape.columns)}${tracking} FROM ${shape.work.delta} LIMIT 0`,
+    ...own.map((c) => `ALTER TABLE ${shape.target} ADD COLUMN ${trackingColumnDdl(c)}`),
+  ];
 }
 
 /** ackStatements replace the stored version of the acknowledged keys: delete the changed ones, insert all. */

@@ -24,6 +24,7 @@ export {
 export {
   HASH_TYPE,
   TRACKING_COLUMNS,
+  trackingColumnDdl,
   trackingColumnsDdl,
   readTrackedState,
   trackedKeyText,
