@@ -48,7 +48,7 @@ async function narrowedBeforeDelta(root: string, model: string): Promise<boolean
   if (r.code !== 0) throw new Error(r.err);
   const lines = r.err.split('\n').filter((l) => l.startsWith('[sql]'));
   const narrow = lines.findIndex((l) => l.includes('SET threads = 1'));
-  const delta = lines.findIndex((l) => /CREATE OR REPLACE TABLE \S*_ebb_delta AS/.test(l));
+  const delta = lines.findIndex((l) => /CREATE OR REPLACE TABLE \S*_ebb_delta_rows AS/.test(l));
   if (narrow < 0 || delta < 0) throw new Error(`no SET threads or delta in:\n${lines.join('\n')}`);
   return narrow < delta;
 }

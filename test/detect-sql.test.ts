@@ -27,7 +27,9 @@ import {
   sizesSql,
   diffSql,
   keyCheckSql,
+  numberedViewSql,
   seqFilter,
+  seqRange,
   seqsForKeysSql,
   storedSource,
   workTables,
@@ -60,8 +62,11 @@ test('queryBody drops trailing semicolons and comments, never inside strings', (
 });
 
 test('seqFilter compresses acknowledgements into ranges, once each', (t) => {
-  t.is(seqFilter([3, 1, 2, 2, 7, 9, 8]), '(_ebb_seq BETWEEN 1 AND 3 OR _ebb_seq BETWEEN 7 AND 9)');
-  t.is(seqFilter([5]), '(_ebb_seq = 5)');
+  // Through the rows' positions (sequence number - 1), which DuckDB's scan reads by range.
+  t.is(seqFilter([3, 1, 2, 2, 7, 9, 8]), '(_ebb_pos BETWEEN 0 AND 2 OR _ebb_pos BETWEEN 6 AND 8)');
+  t.is(seqFilter([5]), '(_ebb_pos = 4)');
+  t.is(seqRange(0, 500), '_ebb_pos BETWEEN 0 AND 499');
+  t.is(seqRange(500, 1), '_ebb_pos BETWEEN 500 AND 500');
 });
 
 test('the delta statements: a scan of the keys for the checks, one join of hashes for the classification', (t) => {
@@ -83,7 +88,7 @@ test('the delta statements: a scan of the keys for the checks, one join of hashe
   const first = deltaSql({ ...shape, stored: undefined }, 'SELECT 1', shape.target);
   t.regex(
     first,
-    /'new' AS _ebb_change, NULL AS _ebb_before\s+FROM \(SELECT 1\n\) AS q\n ORDER BY q\."id", q\."day"\) AS d$/,
+    /'new' AS _ebb_change, NULL AS _ebb_before\s+FROM \(SELECT 1\n\) AS q\n\) AS q ORDER BY q\."id", q\."day"$/,
   );
   t.notRegex(first, /JOIN/);
   // A query already in key order is numbered as it comes, without another sort.
@@ -93,13 +98,24 @@ test('the delta statements: a scan of the keys for the checks, one join of hashe
   );
   t.regex(
     deltaSql(shape, 'SELECT 1 ORDER BY id, day', shape.target, true),
-    /ORDER BY q\."id", q\."day"\) AS d$/,
+    /\) AS q ORDER BY q\."id", q\."day"$/,
     'a join does not keep it',
   );
-  // Numbered by one sort of the rows, not by a window that sorts them again.
-  t.regex(
-    first,
-    /^CREATE OR REPLACE TABLE _ebb_work\.main\._ebb_delta AS SELECT row_number\(\) OVER \(\) AS _ebb_seq, \* FROM \(SELECT /,
+  // Written sorted once and numbered by position (a view), not by a window (one thread).
+  t.regex(first, /^CREATE OR REPLACE TABLE _ebb_work\.main\._ebb_delta_rows AS SELECT \* FROM \(SELECT /);
+  t.notRegex(first, /OVER/);
+  t.is(
+    numberedViewSql(shape.work, 'delta'),
+    'CREATE OR REPLACE VIEW _ebb_work.main._ebb_delta AS SELECT rowid AS _ebb_pos, rowid + 1 AS _ebb_seq, * FROM _ebb_work.main._ebb_delta_rows',
+  );
+  // Rows written inside a transaction not yet committed are numbered from DuckDB's base.
+  t.is(
+    numberedViewSql(shape.work, 'delta', 36028797018960000n),
+    'CREATE OR REPLACE VIEW _ebb_work.main._ebb_delta AS SELECT (rowid - 36028797018960000) AS _ebb_pos, (rowid - 36028797018960000) + 1 AS _ebb_seq, * FROM _ebb_work.main._ebb_delta_rows',
+  );
+  t.is(
+    numberedViewSql(workTables(false), 'gone'),
+    'CREATE OR REPLACE TEMP VIEW temp.main._ebb_gone AS SELECT rowid AS _ebb_pos, rowid + 1 AS _ebb_seq, * FROM temp.main._ebb_gone_rows',
   );
 });
 
@@ -130,7 +146,7 @@ test('acknowledgements delete changed keys and insert the picked rows', (t) => {
   const a = ackStatements(shape, [1, 2, 3], 'run-1');
   t.regex(
     a.remove,
-    /^DELETE FROM "sync"\."users" AS t USING \(SELECT "id", "day", "v", _ebb_hash FROM _ebb_work\.main\._ebb_delta WHERE \(_ebb_seq BETWEEN 1 AND 3\) AND _ebb_change = 'changed'\) AS d WHERE t\."id" = d\."id" AND t\."day" = d\."day"$/,
+    /^DELETE FROM "sync"\."users" AS t USING \(SELECT "id", "day", "v", _ebb_hash FROM _ebb_work\.main\._ebb_delta WHERE \(_ebb_pos BETWEEN 0 AND 2\) AND _ebb_change = 'changed'\) AS d WHERE t\."id" = d\."id" AND t\."day" = d\."day"$/,
   );
   t.regex(a.insert, /'run-1' AS _ebb_run_id/);
 });

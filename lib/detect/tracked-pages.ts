@@ -23,6 +23,7 @@ import {
 } from './json-page.js';
 import { PAGE_ROWS } from './page-rows.js';
 import { rowJsonSql } from './row-json.js';
+import { numberRows } from './numbered-rows.js';
 import { deletedPageSql, goneSql, pageSql, seqRange, type Shape } from './tracked-sql.js';
 
 /** A delta row as it leaves DuckDB: its sequence number, change, columns and before. */
@@ -182,6 +183,7 @@ export class DeltaPages {
   async #ready(source: Source): Promise<void> {
     if (source.delta || this.#goneReady) return;
     await this.#store.exec(goneSql(this.#shape));
+    await numberRows(this.#store, this.#shape.work, 'gone');
     this.#goneReady = true;
   }
 

@@ -8,9 +8,17 @@
 //   _ebb_dk    keys that are new, changed or deleted, with their change
 //   _ebb_delta the new and changed rows, numbered by key (_ebb_seq), with hash and before
 //   _ebb_gone  the stored version of deleted keys, numbered by key
+// _ebb_delta and _ebb_gone are views (numberedViewSql) over tables written in sequence order
+// (_ebb_delta_rows, _ebb_gone_rows): a row's sequence number is its position plus one.
 
 import { quoteIdent } from '../project/index.js';
-import { HASH_TYPE, rejectedHashesSql, sqlString, TRACKING_COLUMNS, trackingColumnDdl } from '../store/index.js';
+import {
+  HASH_TYPE,
+  rejectedHashesSql,
+  sqlString,
+  TRACKING_COLUMNS,
+  trackingColumnDdl,
+} from '../store/index.js';
 import { columnTermSql, rowHashSql, type Column } from './canonical.js';
 import { keyLiteralSql } from './key-literal.js';
 import { SeqRuns } from './seq-runs.js';
@@ -22,16 +30,62 @@ export const WORK_DB = '_ebb_work';
 export interface WorkTables {
   /** How a working table is made: CREATE OR REPLACE TABLE (shared) or … TEMP TABLE. */
   readonly create: string;
+  /** How a working view is made: CREATE OR REPLACE VIEW (shared) or … TEMP VIEW. */
+  readonly createView: string;
   readonly dk: string;
+  /** The delta, numbered: a view over deltaRows (numberedViewSql). */
   readonly delta: string;
+  /** The delta's rows as written, in sequence order. */
+  readonly deltaRows: string;
+  /** The deleted keys, numbered: a view over goneRows. */
   readonly gone: string;
+  readonly goneRows: string;
 }
 
 /** workTables names the working tables: in WORK_DB when `shared` (seen by every connection), else TEMP tables. */
 export function workTables(shared: boolean): WorkTables {
   const at = shared ? `${WORK_DB}.main` : 'temp.main';
-  const create = `CREATE OR REPLACE ${shared ? '' : 'TEMP '}TABLE`;
-  return { create, dk: `${at}._ebb_dk`, delta: `${at}._ebb_delta`, gone: `${at}._ebb_gone` };
+  const temp = shared ? '' : 'TEMP ';
+  return {
+    create: `CREATE OR REPLACE ${temp}TABLE`,
+    createView: `CREATE OR REPLACE ${temp}VIEW`,
+    dk: `${at}._ebb_dk`,
+    delta: `${at}._ebb_delta`,
+    deltaRows: `${at}._ebb_delta_rows`,
+    gone: `${at}._ebb_gone`,
+    goneRows: `${at}._ebb_gone_rows`,
+  };
+}
+
+/**
+ * numberedViewSql makes the delta's (or the gone rows') view: each row with its position
+ * (_ebb_pos, from DuckDB's rowid: the rows were written in sequence order, and a table written
+ * by one statement numbers them densely from `base`) and its sequence number, the position plus
+ * one. Numbering by position costs nothing; row_number() OVER () ran on one thread, a third of
+ * a first delta of 1M rows. Ranges of sequence numbers are read through the position
+ * (seqRange, seqFilter), which DuckDB's scan reads by range when it is the rowid itself; a filter
+ * on _ebb_seq scans every row. `base` (firstRowIdSql) is 0 but for a table written inside a
+ * transaction not yet committed (ebb plan's), whose rows DuckDB numbers from a large constant
+ * until the commit: there the position is computed, and scanned for.
+ */
+export function numberedViewSql(work: WorkTables, which: 'delta' | 'gone', base = 0n): string {
+  const rows = which === 'delta' ? work.deltaRows : work.goneRows;
+  const pos = base === 0n ? 'rowid' : `(rowid - ${base})`;
+  return `${work.createView} ${work[which]} AS SELECT ${pos} AS _ebb_pos, ${pos} + 1 AS _ebb_seq, * FROM ${rows}`;
+}
+
+/** firstRowIdSql gives the smallest rowid of a working table as text (NULL without rows): numberedViewSql's base. */
+export function firstRowIdSql(work: WorkTables, which: 'delta' | 'gone'): string {
+  return `SELECT min(rowid)::VARCHAR FROM ${which === 'delta' ? work.deltaRows : work.goneRows}`;
+}
+
+/** dropWorkSql drops the working tables and views, each statement on its own (a missing one is no error). */
+export function dropWorkSql(work: WorkTables): string[] {
+  return [
+    `DROP VIEW IF EXISTS ${work.delta}`,
+    `DROP VIEW IF EXISTS ${work.gone}`,
+    ...[work.dk, work.deltaRows, work.goneRows].map((t) => `DROP TABLE IF EXISTS ${t}`),
+  ];
 }
 
 /**
@@ -96,6 +150,20 @@ export function keyCheckSql(keys: readonly string[], table: string): string {
   const nulls = keys.map((k) => `${q(k)} IS NULL`).join(' OR ');
   // count(DISTINCT) skips a NULL single key: the NULL check runs first, so repeats are exact.
   return `SELECT count(*) FILTER (WHERE ${nulls})::DOUBLE AS nulls, (count(*) - count(DISTINCT ${distinct}))::DOUBLE AS repeats FROM ${table}`;
+}
+
+/**
+ * keyOrderSql tests, in one scan of `table` (a table written in key order), that its keys are
+ * all present and strictly increasing or strictly decreasing in the order the scan reads them:
+ * then none repeats, which a count(DISTINCT) over every key (a hash of them all, ~20× the CPU)
+ * need not prove. Any other outcome proves nothing (keyCheckSql decides): a NULL part, a
+ * repeat, or an order that is not the key's.
+ */
+export function keyOrderSql(keys: readonly string[], table: string): string {
+  const key = keys.length === 1 ? q(keys[0]!) : `(${keyList(keys)})`;
+  const nulls = keys.map((k) => `${q(k)} IS NULL`).join(' OR ');
+  return `SELECT count(*) FILTER (WHERE _n)::DOUBLE AS nulls, count(*) FILTER (WHERE NOT (_p < _k))::DOUBLE AS up, count(*) FILTER (WHERE NOT (_p > _k))::DOUBLE AS down
+     FROM (SELECT ${key} AS _k, lag(${key}) OVER () AS _p, ${nulls} AS _n FROM ${table})`;
 }
 
 export function nullKeySampleSql(keys: readonly string[], table: string): string {
@@ -169,18 +237,17 @@ function beforeSql(stored: readonly Column[], alias: string): string {
 }
 
 /**
- * deltaSql numbers the new and changed rows by key, with their hash, change and before. With
- * no table yet every row is new and the query is read once (the key checks then run on the
- * result); otherwise its rows are joined with the changed keys. The rows are sorted once and
- * numbered in that order by row_number() OVER (), which keeps its input's order (DuckDB's order
- * preservation): a window ordered by key would carry every column through a slower sort of its
- * own (about a third of the statement on 1M rows). `sortedByKey`: the query's own result is in
- * key order (orderedBy), which a first delta keeps without sorting again.
+ * deltaSql writes the new and changed rows in key order, with their hash, change and before
+ * (numbered by their position, numberedViewSql). With no table yet every row is new and the
+ * query is read once (the key checks then run on the result); otherwise its rows are joined
+ * with the changed keys. The rows are sorted once, and the table keeps the order they come in
+ * (DuckDB's order preservation). `sortedByKey`: the query's own result is in key order
+ * (orderedBy), which a first delta keeps without sorting again.
  */
 export function deltaSql(shape: Shape, body: string, stored: string, sortedByKey = false): string {
   const hash = rowHashSql(shape.columns, 'q');
   const numbered = (select: string, sorted: boolean) =>
-    `${shape.work.create} ${shape.work.delta} AS SELECT row_number() OVER () AS _ebb_seq, * FROM (${select}\n${sorted ? '' : ` ORDER BY ${keyList(shape.keys, 'q')}`}) AS d`;
+    `${shape.work.create} ${shape.work.deltaRows} AS ${sorted ? select : `SELECT * FROM (${select}\n) AS q ORDER BY ${keyList(shape.keys, 'q')}`}`;
   if (shape.stored === undefined) {
     // The hash is computed once; rows held back as rejected are filtered on it one level up.
     const rows = `SELECT ${columnList(shape.columns, 'q')}, ${hash} AS _ebb_hash, 'new' AS _ebb_change, NULL AS _ebb_before
@@ -210,20 +277,26 @@ export function heldBackSql(shape: Shape, body: string, any: boolean): string {
 
 /** emptyDeltaSql gives the delta table its columns when no row is new or changed. */
 export function emptyDeltaSql(shape: Shape, body: string): string {
-  return `${shape.work.create} ${shape.work.delta} AS SELECT 0::BIGINT AS _ebb_seq, ${columnList(shape.columns, 'q')}, NULL::${HASH_TYPE} AS _ebb_hash,
+  return `${shape.work.create} ${shape.work.deltaRows} AS SELECT ${columnList(shape.columns, 'q')}, NULL::${HASH_TYPE} AS _ebb_hash,
           '' AS _ebb_change, NULL AS _ebb_before FROM (${body}\n) AS q LIMIT 0`;
 }
 
+/** goneSql writes the stored version of the deleted keys in key order (numbered by numberedViewSql). */
 export function goneSql(shape: Shape): string {
-  return `${shape.work.create} ${shape.work.gone} AS
-   SELECT row_number() OVER (ORDER BY ${keyList(shape.keys, 't')}) AS _ebb_seq, t.*
-     FROM ${shape.target} AS t SEMI JOIN (SELECT * FROM ${shape.work.dk} WHERE _ebb_change = 'deleted') AS dk ON ${keyJoin(shape.keys, 't', 'dk')}`;
+  return `${shape.work.create} ${shape.work.goneRows} AS
+   SELECT t.* FROM ${shape.target} AS t SEMI JOIN (SELECT * FROM ${shape.work.dk} WHERE _ebb_change = 'deleted') AS dk ON ${keyJoin(shape.keys, 't', 'dk')}
+    ORDER BY ${keyList(shape.keys, 't')}`;
+}
+
+/** seqBetween selects sequence numbers first…last through the rows' positions (numberedViewSql). */
+function seqBetween(first: number, last: number): string {
+  return first === last ? `_ebb_pos = ${first - 1}` : `_ebb_pos BETWEEN ${first - 1} AND ${last - 1}`;
 }
 
 /** seqRange selects the page after `after`: sequence numbers are dense, so a range is exact. */
 export function seqRange(after: number, limit: number): string {
   const from = Math.floor(after) + 1;
-  return `_ebb_seq BETWEEN ${from} AND ${from + Math.floor(limit) - 1}`;
+  return `_ebb_pos BETWEEN ${from - 1} AND ${from + Math.floor(limit) - 2}`;
 }
 
 export function pageSql(delta: string, columns: readonly Column[], after: number, limit: number): string {
@@ -250,7 +323,7 @@ export function deletedPageSql(
 export function seqFilter(seqs: readonly number[] | SeqRuns): string {
   const runs = (seqs instanceof SeqRuns ? seqs : SeqRuns.of(seqs.map(Math.floor))).sorted();
   if (runs.length <= FEW_RANGES)
-    return `(${runs.map(([first, last]) => (first === last ? `_ebb_seq = ${first}` : `_ebb_seq BETWEEN ${first} AND ${last}`)).join(' OR ')})`;
+    return `(${runs.map(([first, last]) => seqBetween(first, last)).join(' OR ')})`;
   const lo = runs[0]![0];
   const hi = runs[runs.length - 1]![1];
   const holes: Array<[number, number]> = [];
@@ -260,7 +333,7 @@ export function seqFilter(seqs: readonly number[] | SeqRuns): string {
     if (i > 0) holes.push([runs[i - 1]![1] + 1, runs[i]![0] - 1]);
   }
   const inHoles = hi - lo + 1 - rows < rows;
-  return `(_ebb_seq BETWEEN ${lo} AND ${hi} AND _ebb_seq ${inHoles ? 'NOT IN' : 'IN'} (${expandedRuns(inHoles ? holes : runs)}))`;
+  return `(${seqBetween(lo, hi)} AND _ebb_seq ${inHoles ? 'NOT IN' : 'IN'} (${expandedRuns(inHoles ? holes : runs)}))`;
 }
 
 /** Ranges up to which seqFilter writes an OR of them. */

@@ -20,6 +20,7 @@ import type { SeqRuns } from './seq-runs.js';
 import { shardBody, type Shard } from './shard.js';
 import { queryBody } from './sql-body.js';
 import { Acks } from './tracked-acks.js';
+import { numberRows } from './numbered-rows.js';
 import { DeltaPages, type DeltaPage, type JsonDeltaPage } from './tracked-pages.js';
 import { checkColumns, checkKeys, prepareStored } from './tracked-schema.js';
 import {
@@ -27,6 +28,7 @@ import {
   countsSql,
   deltaSql,
   diffSql,
+  dropWorkSql,
   heldBackSql,
   rejectedHashesSql,
   emptyDeltaSql,
@@ -160,10 +162,12 @@ export class TrackedSession {
       // Only a model with rejected rows pays for the term that holds them back.
       const { model: _model, ...plain } = shape;
       await this.#store.exec(deltaSql(held > 0 ? shape : plain, body, stored, sortedByKey), params);
+      await numberRows(this.#store, this.work, 'delta');
       await this.#store.exec(heldBackSql(shape, body, held > 0), params);
-      await checkKeys(schema, this.work.delta);
+      // Written in key order (deltaSql), so that keys which only rise need no count of them.
+      await checkKeys(schema, this.work.deltaRows, [], true);
       counts = {
-        new: Number(await this.#store.scalar(`SELECT count(*)::DOUBLE FROM ${this.work.delta}`)),
+        new: Number(await this.#store.scalar(`SELECT count(*)::DOUBLE FROM ${this.work.deltaRows}`)),
         changed: 0,
         deleted: 0,
       };
@@ -183,6 +187,7 @@ export class TrackedSession {
       }
       if (counts.new + counts.changed > 0) await this.#store.exec(deltaSql(shape, body, stored), params);
       else await this.#store.exec(emptyDeltaSql(shape, body), params);
+      await numberRows(this.#store, this.work, 'delta');
     }
     this.#pages = new DeltaPages(this.#store, shape, counts);
     // A plan never acknowledges: it needs no second connection.
@@ -279,9 +284,7 @@ export class TrackedSession {
 
   /** close drops the session's working tables and closes the acknowledgements' connection (none may be running). */
   async close(): Promise<void> {
-    const { dk, delta, gone } = this.work;
-    for (const t of [dk, delta, gone])
-      await this.#store.exec(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
+    for (const sql of dropWorkSql(this.work)) await this.#store.exec(sql).catch(() => undefined);
     this.#ackStore?.close();
     this.#ackStore = undefined;
   }
