@@ -6,12 +6,18 @@
 import { quoteIdent } from '../project/index.js';
 import { markTracked, type Store } from '../store/index.js';
 import { SeqRuns } from './seq-runs.js';
-import { ackDeletedSql, ackStatements, createTableSql, type Shape } from './tracked-sql.js';
+import { ackDeletedSql, ackStatements, type Shape } from './tracked-sql.js';
+import { createTrackedTable } from './tracked-table.js';
 
 /** What an acknowledgement writes to: the model's table and how its rows are recorded. */
 export interface AckTarget {
   readonly store: Store;
-  readonly model: { readonly name: string; readonly schema: string; readonly uniqueKey: readonly string[] };
+  readonly model: {
+    readonly name: string;
+    readonly schema: string;
+    readonly table: string;
+    readonly uniqueKey: readonly string[];
+  };
   readonly runId: string;
   /** The hash version recorded with a table made by the first acknowledgement. */
   readonly version: number;
@@ -87,7 +93,7 @@ export class Acks {
     const n = await store.transaction(async () => {
       if (shape.stored === undefined) {
         await store.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(model.schema)}`);
-        for (const sql of createTableSql(shape)) await store.exec(sql);
+        await createTrackedTable(store, shape, model.schema, model.table);
         await markTracked(store, model.name, this.#t.version, model.uniqueKey);
       }
       // New keys have no stored version; only changed ones replace a row.
