@@ -6,7 +6,7 @@ import test from 'ava';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Store } from '../lib/store/index.js';
-import { tempDir } from './helpers/project.js';
+import { ebb, makeProject, tempDir } from './helpers/project.js';
 
 /** A statement that runs long enough (hundreds of ms) to be running when close() comes. */
 const SLOW = `CREATE TABLE t AS SELECT range AS id, md5(range::VARCHAR) AS k FROM range(2000000) ORDER BY k`;
@@ -56,4 +56,29 @@ test("closing a store waits for its siblings' statements too, and a cursor's rea
   } finally {
     again.close();
   }
+});
+
+test('closeForExit checkpoints the state and closes it, leaving only its memory to the exit', async (t) => {
+  const dir = tempDir();
+  const store = await open(dir);
+  await store.exec('CREATE TABLE t AS SELECT range AS id FROM range(1000)');
+  // What the table's creation wrote waits in the write-ahead log until a checkpoint.
+  t.true(existsSync(join(dir, 'state.duckdb.wal')));
+  await store.closeForExit();
+  t.false(existsSync(join(dir, 'state.duckdb.wal')), 'checkpointed');
+  t.false(held(dir), 'the owner file is gone');
+  await t.throwsAsync(store.exec('SELECT 1'), { message: /is closed: no statement can start/ });
+});
+
+test('`ebb run` ends with its state checkpointed and its output whole', async (t) => {
+  const root = makeProject({
+    'models/src/items.sql': '-- @kind: table\nSELECT range AS id FROM range(100000)',
+    'models/mart/big.sql': '-- @kind: table\nSELECT id, id * 2 AS twice FROM src.items',
+  });
+  const r = await ebb(['run', '--json'], { cwd: root });
+  t.is(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  t.like(JSON.parse(lines.at(-1)!), { exit_code: 0 });
+  t.false(existsSync(join(root, 'state', 'ebb.duckdb.wal')));
+  t.false(existsSync(join(root, 'state', 'ebb.duckdb.owner.json')));
 });

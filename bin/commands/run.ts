@@ -7,7 +7,7 @@ import {
   type Parsed,
   globals,
   io,
-  finish,
+  exitNow,
   withProjectOptions,
   withJson,
   epilogue,
@@ -65,21 +65,22 @@ export const command: CliCommand = {
       ),
   handler: async (argv: Parsed) => {
     const { runCommand } = await import('../../lib/commands/run.js');
-    finish(
-      await runCommand(
-        {
-          ...globals(argv),
-          selectors: (argv.models as string[] | undefined) ?? [],
-          fullRefresh: argv['full-refresh'] as boolean | undefined,
-          yes: argv.yes as boolean | undefined,
-          offline: argv.offline as string | undefined,
-          responses: argv.responses as string | undefined,
-          timeout: argv.timeout as string | undefined,
-          quiet: argv.quiet as boolean | undefined,
-          shardSpec: argv.shard as string | undefined,
-        },
-        await io(),
-      ),
+    const code = await runCommand(
+      {
+        ...globals(argv),
+        // The process ends here: the state's instance is left to the exit (lib/commands/io.ts).
+        exiting: true,
+        selectors: (argv.models as string[] | undefined) ?? [],
+        fullRefresh: argv['full-refresh'] as boolean | undefined,
+        yes: argv.yes as boolean | undefined,
+        offline: argv.offline as string | undefined,
+        responses: argv.responses as string | undefined,
+        timeout: argv.timeout as string | undefined,
+        quiet: argv.quiet as boolean | undefined,
+        shardSpec: argv.shard as string | undefined,
+      },
+      await io(),
     );
+    exitNow(code);
   },
 };

@@ -56,6 +56,17 @@ export function finish(code: number): void {
   process.exitCode = code;
 }
 
+/**
+ * exitNow ends the process with `code` at once when all its output is written — a command
+ * whose work is done and whose state is closed for the exit (lib/commands/io.ts `exiting`).
+ * Output a pipe still holds back (a reader slower than the command) is waited for: the process
+ * then ends as usual, once it is written.
+ */
+export function exitNow(code: number): void {
+  finish(code);
+  if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
+}
+
 /** A usage error found while parsing: yargs prints it and exits 2. */
 export class BadOption extends Error {}
 

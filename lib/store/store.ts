@@ -345,6 +345,27 @@ export class Store {
    * statement runs on the instance: at once, or when the last one ends. Nothing new may start.
    */
   close(): void {
+    this.#closeAll(true);
+  }
+
+  /**
+   * closeForExit is close() for a process that exits next: the state is checkpointed (what
+   * closing the instance would do), the connections closed and the owner file removed, and the
+   * instance is left to the exit, which reclaims its memory at once. A checkpoint that fails
+   * (a read-only state) leaves it to the ordinary close.
+   */
+  async closeForExit(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      await this.exec('CHECKPOINT');
+    } catch {
+      this.close();
+      return;
+    }
+    this.#closeAll(this.#parent !== undefined);
+  }
+
+  #closeAll(instance: boolean): void {
     if (this.#closed) return;
     this.#closed = true;
     for (const s of this.#siblings) s.close();
@@ -352,7 +373,7 @@ export class Store {
       this.#owner?.release();
       this.#conn.closeSync();
       if (this.#parent) this.#parent.#siblings.delete(this);
-      else this.#instance.closeSync();
+      else if (instance) this.#instance.closeSync();
     });
   }
 }
