@@ -6,10 +6,17 @@
 import type { Store } from '../store/index.js';
 import { firstRowIdSql, numberedViewSql, type WorkTables } from './tracked-sql.js';
 
-/** numberRows makes the view that numbers the rows of the delta (or of the deleted keys). */
-export async function numberRows(store: Store, work: WorkTables, which: 'delta' | 'gone'): Promise<void> {
+/**
+ * numberRows makes the view that numbers the rows of the delta (or of the deleted keys);
+ * `allNew`: a first delta's rows, written without their change and before (numberedViewSql).
+ */
+export async function numberRows(
+  store: Store,
+  work: WorkTables,
+  which: 'delta' | 'gone',
+  allNew = false,
+): Promise<void> {
   const first = await store.scalar(firstRowIdSql(work, which));
-  await store.exec(
-    numberedViewSql(work, which, first === null || first === undefined ? 0n : BigInt(String(first))),
-  );
+  const base = first === null || first === undefined ? 0n : BigInt(String(first));
+  await store.exec(numberedViewSql(work, which, base, allNew));
 }

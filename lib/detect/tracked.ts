@@ -162,7 +162,7 @@ export class TrackedSession {
       // Only a model with rejected rows pays for the term that holds them back.
       const { model: _model, ...plain } = shape;
       await this.#store.exec(deltaSql(held > 0 ? shape : plain, body, stored, sortedByKey), params);
-      await numberRows(this.#store, this.work, 'delta');
+      await numberRows(this.#store, this.work, 'delta', true);
       await this.#store.exec(heldBackSql(shape, body, held > 0), params);
       // Written in key order (deltaSql), so that keys which only rise need no count of them.
       await checkKeys(schema, this.work.deltaRows, [], true);
