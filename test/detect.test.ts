@@ -85,6 +85,18 @@ test("the hash is the XOR of each column's DuckDB hash() mixed with its tag cons
   s.close();
 });
 
+/** trackedProject is a project of one tracked model keyed by `key`, its state holding `src` made by `source`. */
+async function trackedProject(key: string, source: string): Promise<string> {
+  const root = makeProject({ 'models/sync/users.star': `# @kind: tracked\n# @unique_key: ${key}\n` });
+  const store = await Store.open({ path: join(root, 'state', 'ebb.duckdb'), root });
+  try {
+    await store.exec(source);
+  } finally {
+    store.close();
+  }
+  return root;
+}
+
 async function session(root: string, sql: string) {
   const project = loadProject(root);
   const store = await Store.open({ path: join(root, 'state', 'ebb.duckdb'), root });
@@ -95,10 +107,10 @@ async function session(root: string, sql: string) {
 }
 
 test('a tracked session: all new, acknowledged, then nothing; changes and deletions come back', async (t) => {
-  const root = makeProject({ 'models/sync/users.star': '# @kind: tracked\n# @unique_key: id\n' });
-  const store0 = await Store.open({ path: join(root, 'state', 'ebb.duckdb'), root });
-  await store0.exec("CREATE TABLE src AS SELECT * FROM (VALUES (1, 'a'), (2, 'b'), (3, 'c')) t(id, email)");
-  store0.close();
+  const root = await trackedProject(
+    'id',
+    "CREATE TABLE src AS SELECT * FROM (VALUES (1, 'a'), (2, 'b'), (3, 'c')) t(id, email)",
+  );
   let { store, s, counts } = await session(root, 'SELECT id, email FROM src');
   t.deepEqual(counts, { new: 3, changed: 0, deleted: 0 });
   const page = await s.page(0, 10);
@@ -152,10 +164,10 @@ async function workLeft(store: Store): Promise<number> {
 }
 
 test("the table a first acknowledgement makes has the query's columns, then the tracking ones, the run id a dictionary", async (t) => {
-  const root = makeProject({ 'models/sync/users.star': '# @kind: tracked\n# @unique_key: id\n' });
-  const store0 = await Store.open({ path: join(root, 'state', 'ebb.duckdb'), root });
-  await store0.exec("CREATE TABLE src AS SELECT range AS id, 'e' || range AS email FROM range(3000)");
-  store0.close();
+  const root = await trackedProject(
+    'id',
+    "CREATE TABLE src AS SELECT range AS id, 'e' || range AS email FROM range(3000)",
+  );
   const { store, s } = await session(root, 'SELECT id, email FROM src');
   t.is(await s.ack(Array.from({ length: 3000 }, (_v, i) => i + 1)), 3000);
   t.deepEqual(
@@ -207,10 +219,10 @@ test('a delta computed inside a transaction (ebb plan) is numbered from 1 and re
 test("acknowledgements commit on a connection of their own, beside a transaction open on the session's", async (t) => {
   // The script's pages are read on the session's store while acknowledgements commit: a commit
   // on the same connection would wait for the reads (or, here, meet the open transaction).
-  const root = makeProject({ 'models/sync/users.star': '# @kind: tracked\n# @unique_key: id\n' });
-  const store0 = await Store.open({ path: join(root, 'state', 'ebb.duckdb'), root });
-  await store0.exec("CREATE TABLE src AS SELECT * FROM (VALUES (1, 'a'), (2, 'b'), (3, 'c')) t(id, email)");
-  store0.close();
+  const root = await trackedProject(
+    'id',
+    "CREATE TABLE src AS SELECT * FROM (VALUES (1, 'a'), (2, 'b'), (3, 'c')) t(id, email)",
+  );
   const { store, s } = await session(root, 'SELECT id, email FROM src');
   t.not(s.ackStore, store);
   await store.exec('BEGIN TRANSACTION');
@@ -274,10 +286,10 @@ test('the delta is numbered in key order whatever the source order, on several t
 });
 
 test('a repeated key is found whether it is stored, new or changed, and a NULL key too', async (t) => {
-  const root = makeProject({ 'models/sync/users.star': '# @kind: tracked\n# @unique_key: id\n' });
-  const store0 = await Store.open({ path: join(root, 'state', 'ebb.duckdb'), root });
-  await store0.exec("CREATE TABLE src AS SELECT * FROM (VALUES (1, 'a'), (2, 'b'), (3, 'c')) t(id, email)");
-  store0.close();
+  const root = await trackedProject(
+    'id',
+    "CREATE TABLE src AS SELECT * FROM (VALUES (1, 'a'), (2, 'b'), (3, 'c')) t(id, email)",
+  );
   const { store, s } = await session(root, 'SELECT id, email FROM src');
   await s.ack([1, 2, 3]);
   await s.close();
@@ -297,10 +309,10 @@ test('a repeated key is found whether it is stored, new or changed, and a NULL k
 });
 
 test('changed and deleted rows page the same way typed and as JSON, in key order, across pages', async (t) => {
-  const root = makeProject({ 'models/sync/users.star': '# @kind: tracked\n# @unique_key: id\n' });
-  const store0 = await Store.open({ path: join(root, 'state', 'ebb.duckdb'), root });
-  await store0.exec("CREATE TABLE src AS SELECT i AS id, 'e' || i AS email FROM range(1, 11) t(i)");
-  store0.close();
+  const root = await trackedProject(
+    'id',
+    "CREATE TABLE src AS SELECT i AS id, 'e' || i AS email FROM range(1, 11) t(i)",
+  );
   let { store, s } = await session(root, 'SELECT id, email FROM src');
   t.is(await s.ack(Array.from({ length: 10 }, (_v, i) => i + 1)), 10);
   await store.exec("UPDATE src SET email = 'E' || id WHERE id % 3 = 0");

@@ -15,6 +15,16 @@ const SLOW = `CREATE TABLE t AS SELECT range AS id, md5(range::VARCHAR) AS k FRO
 const open = (dir: string) => Store.open({ path: join(dir, 'state.duckdb'), root: dir, command: 'test' });
 const held = (dir: string) => existsSync(join(dir, 'state.duckdb.owner.json'));
 
+/** rowsAfterReopen counts the rows of `t` in the state, opened again. */
+async function rowsAfterReopen(dir: string): Promise<number> {
+  const again = await open(dir);
+  try {
+    return Number(await again.scalar('SELECT count(*) FROM t'));
+  } finally {
+    again.close();
+  }
+}
+
 test('a store closed while its statement runs lets it end, then closes: the file opens again with its result', async (t) => {
   const dir = tempDir();
   const store = await open(dir);
@@ -26,12 +36,7 @@ test('a store closed while its statement runs lets it end, then closes: the file
   t.false(held(dir), 'closed once it ended, before its caller resumes');
   await t.throwsAsync(store.exec('SELECT 1'), { message: /is closed: no statement can start/ });
   // The statement's result is in the file.
-  const again = await open(dir);
-  try {
-    t.is(Number(await again.scalar('SELECT count(*) FROM t')), 2_000_000);
-  } finally {
-    again.close();
-  }
+  t.is(await rowsAfterReopen(dir), 2_000_000);
 });
 
 test("closing a store waits for its siblings' statements too, and a cursor's read", async (t) => {
@@ -50,12 +55,7 @@ test("closing a store waits for its siblings' statements too, and a cursor's rea
   t.false(held(dir));
   cursor.close();
   await t.throwsAsync(sibling.scalar('SELECT 1'), { message: /is closed/ });
-  const again = await open(dir);
-  try {
-    t.is(Number(await again.scalar('SELECT count(*) FROM t')), 2_000_000);
-  } finally {
-    again.close();
-  }
+  t.is(await rowsAfterReopen(dir), 2_000_000);
 });
 
 test('closeForExit checkpoints the state and closes it, leaving only its memory to the exit', async (t) => {

@@ -362,7 +362,7 @@ export class Store {
       this.close();
       return;
     }
-    this.#closeAll(this.#parent !== undefined);
+    this.#closeAll(false);
   }
 
   #closeAll(instance: boolean): void {
